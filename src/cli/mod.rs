@@ -1,0 +1,289 @@
+//! The `workflow-engine` command line: raw flags become a validated command, then run.
+//!
+//! Exit codes: 0 completed, 1 failed, 2 invalid input (bad file, bad arguments),
+//! 130 interrupted (paused or cancelled with Ctrl-C).
+
+mod progress;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::definition::{duration, schema};
+use crate::engine::{Engine, EngineConfig, EngineError, RunControl};
+use crate::store::runs::RunRow;
+use crate::store::Store;
+
+#[derive(Parser, Debug)]
+#[command(name = "workflow-engine", version, about = "Durable TypeScript and YAML workflows for AI-agent work")]
+pub struct Cli {
+    /// Where the database lives (one for every project).
+    #[arg(long, global = true, env = "WORKFLOW_ENGINE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a workflow file (.ts or .yaml) to its end.
+    Run {
+        file: PathBuf,
+        /// An argument, typed by the args schema (`count=3` is a number when count is one).
+        #[arg(long = "arg", value_name = "KEY=VALUE")]
+        args: Vec<String>,
+        /// All arguments as one JSON object (`--arg` values are applied on top).
+        #[arg(long = "args", value_name = "JSON")]
+        args_json: Option<String>,
+        /// The project directory (default: the folder holding `.agent/` for files under
+        /// `.agent/workflows/definitions/`, else the current directory).
+        #[arg(long, value_name = "DIR")]
+        project: Option<PathBuf>,
+        /// Fail the run after this long (e.g. 30s, 10m); overrides the file's `timeout`.
+        #[arg(long, value_name = "DURATION")]
+        timeout: Option<String>,
+        /// The run's name (default: the workflow's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Show script output as it streams.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// Continue a paused, failed or crashed run; completed steps are not run again.
+    Resume {
+        run_id: String,
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// Check workflow files without running them.
+    Validate {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List recent runs with their status and phase.
+    Runs {
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+    /// Internal: a JS worker process (started by the engine).
+    #[command(name = "__worker", hide = true)]
+    Worker,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if matches!(cli.command, Command::Worker) {
+        if std::env::var_os(crate::js::protocol::WORKER_ENV).is_none() {
+            eprintln!("error: __worker is started by the engine, not by hand");
+            return ExitCode::from(2);
+        }
+        return crate::js::worker::main();
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    rt.block_on(dispatch(cli))
+}
+
+/// The default data directory: `$XDG_DATA_HOME/workflow-engine`, else
+/// `~/.local/share/workflow-engine`.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
+        return PathBuf::from(x).join("workflow-engine");
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    home.join(".local/share/workflow-engine")
+}
+
+async fn dispatch(cli: Cli) -> ExitCode {
+    let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+    let store = match Store::open(&data_dir).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("workflow-engine"));
+    let engine = Engine::new(store, EngineConfig { worker_exe: exe });
+    match cli.command {
+        Command::Run { file, args, args_json, project, timeout, name, verbose } => {
+            let project = project.unwrap_or_else(|| project_for(&file));
+            let request = RunRequest { file, args, args_json, project, timeout, name, verbose };
+            run(&engine, request).await
+        }
+        Command::Resume { run_id, verbose } => resume(&engine, &run_id, verbose).await,
+        Command::Validate { files } => validate(&engine, &files).await,
+        Command::Runs { limit } => list_runs(&engine, limit).await,
+        Command::Worker => unreachable!("handled before the runtime starts"),
+    }
+}
+
+/// A file under `X/.agent/workflows/definitions/` belongs to project X.
+fn project_for(file: &Path) -> PathBuf {
+    let abs = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    for dir in abs.ancestors() {
+        if dir.ends_with(".agent/workflows/definitions") {
+            if let Some(root) = dir.parent().and_then(Path::parent).and_then(Path::parent) {
+                return root.to_path_buf();
+            }
+        }
+    }
+    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
+}
+
+struct RunRequest {
+    file: PathBuf,
+    args: Vec<String>,
+    args_json: Option<String>,
+    project: PathBuf,
+    timeout: Option<String>,
+    name: Option<String>,
+    verbose: bool,
+}
+
+async fn run(engine: &Engine, req: RunRequest) -> ExitCode {
+    let timeout_ms = match req.timeout.as_deref().map(duration::parse_duration).transpose() {
+        Ok(t) => t,
+        Err(e) => return invalid(&format!("--timeout: {e}")),
+    };
+    let project = match std::path::absolute(&req.project) {
+        Ok(p) if p.is_dir() => p,
+        _ => return invalid(&format!("--project {}: not a directory", req.project.display())),
+    };
+    let prepared = match engine.prepare(&req.file, &project).await {
+        Ok(p) => p,
+        Err(e) => return report(e),
+    };
+    let args = match schema::args_from_cli(prepared.definition.args_schema.as_ref(), req.args_json.as_deref(), &req.args) {
+        Ok(a) => a,
+        Err(errors) => return report(EngineError::InvalidArgs(errors)),
+    };
+    let definition = prepared.definition.clone();
+    let run = match engine.create_run(&definition, &project, args, req.name.as_deref(), timeout_ms, None).await {
+        Ok(r) => r,
+        Err(e) => return report(e),
+    };
+    println!("run {}", run.id);
+    drive(engine, &run.id, Some(prepared), req.verbose).await
+}
+
+async fn resume(engine: &Engine, run_id: &str, verbose: bool) -> ExitCode {
+    match RunRow::get(engine.store(), run_id).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return invalid(&format!("no run {run_id} (see `workflow-engine runs`)")),
+        Err(e) => return report(e.into()),
+    }
+    println!("run {run_id} (resumed)");
+    drive(engine, run_id, None, verbose).await
+}
+
+async fn drive(engine: &Engine, run_id: &str, prepared: Option<crate::engine::Prepared>, verbose: bool) -> ExitCode {
+    let control = RunControl::default();
+    let display = progress::Display::start(engine.events().subscribe(), run_id.to_string(), verbose);
+    let interrupts = tokio::spawn(handle_ctrl_c(control.clone()));
+    let outcome = engine.execute(run_id, prepared, control).await;
+    interrupts.abort();
+    display.finish().await;
+    match outcome {
+        Ok(o) => {
+            progress::print_outcome(&o);
+            match o.status.as_str() {
+                "completed" => ExitCode::SUCCESS,
+                "paused" | "cancelled" => ExitCode::from(130),
+                _ => ExitCode::from(1),
+            }
+        }
+        Err(e) => report(e),
+    }
+}
+
+/// First Ctrl-C pauses at the next step boundary; the second cancels.
+async fn handle_ctrl_c(control: RunControl) {
+    if tokio::signal::ctrl_c().await.is_ok() {
+        eprintln!("\npausing after the steps in flight finish (Ctrl-C again to cancel)");
+        control.pause();
+    }
+    if tokio::signal::ctrl_c().await.is_ok() {
+        eprintln!("\ncancelling");
+        control.cancel();
+    }
+}
+
+async fn validate(engine: &Engine, files: &[PathBuf]) -> ExitCode {
+    let mut ok = true;
+    for file in files {
+        let project = project_for(file);
+        match engine.prepare(file, &project).await {
+            Ok(p) => {
+                let d = &p.definition;
+                let steps = if d.steps.is_empty() { String::new() } else { format!(", {} steps", d.steps.len()) };
+                println!("ok   {}: \"{}\" (phases: {}{steps})", file.display(), d.name, d.phases.join(", "));
+            }
+            Err(e) => {
+                ok = false;
+                println!("FAIL {}:\n{}", file.display(), indent(&e.to_string()));
+            }
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    }
+}
+
+async fn list_runs(engine: &Engine, limit: i64) -> ExitCode {
+    let runs = match RunRow::list_recent(engine.store(), limit).await {
+        Ok(r) => r,
+        Err(e) => return report(e.into()),
+    };
+    if runs.is_empty() {
+        println!("no runs yet");
+        return ExitCode::SUCCESS;
+    }
+    println!("{:<32}  {:<9}  {:<14}  {:<24}  {:<24}  PROJECT", "ID", "STATUS", "PHASE", "NAME", "CREATED");
+    for r in runs {
+        println!(
+            "{:<32}  {:<9}  {:<14}  {:<24}  {:<24}  {}",
+            r.id,
+            r.status,
+            r.current_phase.unwrap_or_else(|| "-".into()),
+            truncate(&r.name, 24),
+            r.created_at,
+            r.project_path
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n - 1).collect::<String>())
+    }
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+}
+
+fn invalid(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+/// Prints an error; bad input (definition, arguments, unknown or finished run) is exit 2.
+fn report(e: EngineError) -> ExitCode {
+    eprintln!("error: {e}");
+    match e {
+        EngineError::Definition(_) | EngineError::InvalidArgs(_) | EngineError::RunNotFound(_) | EngineError::NotResumable { .. } => {
+            ExitCode::from(2)
+        }
+        _ => ExitCode::from(1),
+    }
+}

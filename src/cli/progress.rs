@@ -1,0 +1,137 @@
+//! What `run` and `resume` print as a run goes: a header per phase, a line per finished
+//! step with its status and duration, a spinner on running steps (on a terminal), script
+//! output with `--verbose`, and the workflow's console output.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::task::JoinHandle;
+
+use crate::definition::format_ms;
+use crate::engine::run::RunOutcome;
+use crate::events::Event;
+
+const SPINNER: &[char] = &['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+pub struct Display {
+    task: JoinHandle<()>,
+    stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Display {
+    pub fn start(events: broadcast::Receiver<Event>, run_id: String, verbose: bool) -> Display {
+        let (stop, stop_rx) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(show(events, run_id, verbose, stop_rx));
+        Display { task, stop }
+    }
+
+    /// Prints what is still queued, then stops.
+    pub async fn finish(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+struct State {
+    verbose: bool,
+    tty: bool,
+    phase: Option<String>,
+    /// Running steps by step key: (name, started).
+    running: BTreeMap<String, (String, Instant)>,
+    tick: usize,
+    spinner_shown: bool,
+}
+
+async fn show(mut events: broadcast::Receiver<Event>, run_id: String, verbose: bool, mut stop: tokio::sync::oneshot::Receiver<()>) {
+    let mut st = State { verbose, tty: std::io::stdout().is_terminal(), phase: None, running: BTreeMap::new(), tick: 0, spinner_shown: false };
+    let mut ticker = tokio::time::interval(Duration::from_millis(100));
+    let mut stopping = false;
+    loop {
+        tokio::select! {
+            ev = events.recv() => match ev {
+                Ok(ev) if ev.execution_id() == run_id => st.on_event(ev),
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => break,
+            },
+            _ = ticker.tick(), if st.tty => st.draw_spinner(),
+            _ = &mut stop, if !stopping => stopping = true,
+        }
+        if stopping && events.is_empty() {
+            break;
+        }
+    }
+    st.clear_spinner();
+}
+
+impl State {
+    fn on_event(&mut self, ev: Event) {
+        self.clear_spinner();
+        match ev {
+            Event::StepStarted { step_key, step_name, phase, .. } => {
+                if self.phase.as_deref() != Some(phase.as_str()) {
+                    println!("── {phase} ──");
+                    self.phase = Some(phase);
+                }
+                self.running.insert(step_key, (step_name, Instant::now()));
+            }
+            Event::StepCompleted { step_key, status, error, duration_ms, .. } => {
+                let name = self.running.remove(&step_key).map(|(n, _)| n).unwrap_or_else(|| step_key.clone());
+                let mark = if status == "completed" { "✓" } else { "✗" };
+                let label = if name == step_key { name } else { format!("{name} ({step_key})") };
+                match error {
+                    Some(e) => println!("  {mark} {label}  {}  {status}: {}", format_ms(duration_ms), first_line(&e)),
+                    None => println!("  {mark} {label}  {}", format_ms(duration_ms)),
+                }
+            }
+            Event::StepProgress { output, stream, .. } if self.verbose => {
+                let bar = if stream == "stderr" { "!" } else { "│" };
+                println!("    {bar} {output}");
+            }
+            Event::RunLog { level, message, .. } => {
+                for line in message.lines() {
+                    println!("    [{level}] {line}");
+                }
+            }
+            _ => {}
+        }
+        let _ = std::io::stdout().flush();
+        self.draw_spinner();
+    }
+
+    fn draw_spinner(&mut self) {
+        if !self.tty || self.running.is_empty() {
+            return;
+        }
+        self.tick = (self.tick + 1) % SPINNER.len();
+        let names: Vec<String> = self
+            .running
+            .values()
+            .map(|(n, t)| format!("{n} {}", format_ms(t.elapsed().as_millis() as u64)))
+            .collect();
+        print!("\r\x1b[2K  {} {}", SPINNER[self.tick], names.join(", "));
+        let _ = std::io::stdout().flush();
+        self.spinner_shown = true;
+    }
+
+    fn clear_spinner(&mut self) {
+        if self.spinner_shown {
+            print!("\r\x1b[2K");
+            self.spinner_shown = false;
+        }
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}
+
+pub fn print_outcome(o: &RunOutcome) {
+    match o.status.as_str() {
+        "completed" => println!("run {} completed", o.run_id),
+        "paused" => println!("run {} paused; continue with: workflow-engine resume {}", o.run_id, o.run_id),
+        "cancelled" => println!("run {} cancelled", o.run_id),
+        _ => println!("run {} failed: {}", o.run_id, o.error.as_deref().unwrap_or("unknown error")),
+    }
+}

@@ -1,0 +1,181 @@
+//! The one model every workflow file becomes, whatever its format.
+//!
+//! `yaml` parses YAML pipelines (steps known up front); `typescript` asks a JS worker for the
+//! default export of a `.ts` module (steps discovered as `execute(ctx)` runs); `schema` turns
+//! arguments into a validated JSON object. A parsed definition is what `definition.json`
+//! snapshots for every run.
+
+pub mod duration;
+pub mod schema;
+pub mod template;
+pub mod yaml;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Which front-end a definition came from; stored as `workflow_definitions.type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DefinitionKind {
+    /// A TypeScript/JavaScript module with `export default defineWorkflow({...})`.
+    Code,
+    /// A YAML pipeline.
+    Yaml,
+}
+
+impl DefinitionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DefinitionKind::Code => "code",
+            DefinitionKind::Yaml => "yaml",
+        }
+    }
+
+    /// The kind a file's extension says it is, if any.
+    pub fn from_path(path: &Path) -> Option<Self> {
+        match path.extension()?.to_str()? {
+            "ts" | "mts" | "js" | "mjs" => Some(DefinitionKind::Code),
+            "yaml" | "yml" => Some(DefinitionKind::Yaml),
+            _ => None,
+        }
+    }
+}
+
+/// A parsed workflow: the spec's `WorkflowDefinition`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowDefinition {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: DefinitionKind,
+    /// Absolute path of the file it was read from.
+    pub path: PathBuf,
+    pub phases: Vec<String>,
+    /// Always JSON Schema, whatever the file wrote (zod is converted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args_schema: Option<Value>,
+    /// Run-level timeout in milliseconds, from the file (`timeout:`); `--timeout` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+    /// YAML steps, known before the run. Empty for code workflows, whose steps are found as
+    /// `execute(ctx)` runs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepConfig>,
+}
+
+/// What kind of work a step does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepKind {
+    Script,
+    Agent,
+    Function,
+}
+
+impl StepKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Script => "script",
+            StepKind::Agent => "agent",
+            StepKind::Function => "function",
+        }
+    }
+}
+
+/// One step's configuration: the spec's `StepConfig` union, flattened. Which fields apply is
+/// decided by `kind`; the parsers reject fields that do not belong to the kind.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepConfig {
+    pub id: String,
+    pub name: String,
+    pub phase: String,
+    #[serde(rename = "type")]
+    pub kind: Option<StepKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+    /// Step timeout in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub continue_on_error: bool,
+    /// Where the step was written, for error messages (`file:line:col`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+}
+
+/// A position in a definition file, 1-based.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+    }
+}
+
+/// A definition that cannot be used, with where the problem is.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[error("{}{message}", location.as_ref().map(|l| format!("{l}: ")).unwrap_or_default())]
+pub struct DefinitionError {
+    pub message: String,
+    pub location: Option<Location>,
+}
+
+impl DefinitionError {
+    pub fn at(location: Option<Location>, message: impl Into<String>) -> Self {
+        DefinitionError { message: message.into(), location }
+    }
+
+    pub fn in_file(file: &Path, message: impl Into<String>) -> Self {
+        DefinitionError { message: message.into(), location: Some(Location { file: file.to_path_buf(), line: 1, column: 1 }) }
+    }
+}
+
+/// Step ids name directories (`logs/{stepId}`), so they are kept to a safe alphabet.
+pub fn validate_step_id(id: &str) -> Result<(), String> {
+    if id.is_empty() {
+        return Err("step id is empty".into());
+    }
+    if id.len() > 200 {
+        return Err(format!("step id '{id}' is longer than 200 characters"));
+    }
+    if id == "." || id == ".." {
+        return Err(format!("step id '{id}' is not allowed"));
+    }
+    match id.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))) {
+        Some(c) => Err(format!(
+            "step id '{id}' contains '{c}': use letters, digits, '-', '_', '.' and ':' only"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A duration for people: `850ms`, `1.2s`, `3m 05s`.
+pub fn format_ms(ms: u64) -> String {
+    match ms {
+        0..=999 => format!("{ms}ms"),
+        1_000..=59_999 => format!("{:.1}s", ms as f64 / 1000.0),
+        _ => format!("{}m {:02}s", ms / 60_000, (ms % 60_000) / 1000),
+    }
+}

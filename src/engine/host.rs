@@ -1,0 +1,479 @@
+//! The step host: the one path every step takes, from YAML and TypeScript alike.
+//!
+//! For a step id it looks up the memo (a step completed in an earlier attempt returns its
+//! stored result and runs nothing), else records the step as running, runs it, and records
+//! how it ended. Order of writes for a finished step (ARCHITECTURE §3): log files, then one
+//! database transaction, then the checkpoint file, then the event.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Map, Value};
+use tokio::sync::{mpsc, watch};
+
+use super::control::Signal;
+use super::Engine;
+use crate::definition::{validate_step_id, StepConfig, StepKind};
+use crate::events::Event;
+use crate::step::script::{self, OutputLine, ScriptSpec};
+use crate::step::AGENT_STEPS_UNAVAILABLE;
+use crate::store::comments::CommentRow;
+use crate::store::files::RunFiles;
+use crate::store::runs::RunRow;
+use crate::store::steps::{StepRow, StepStart};
+
+/// Why a host call did not return normally.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Interrupt {
+    /// The run is pausing: this step must not start.
+    Paused,
+    /// The run must fail with this message (a step id used twice, a database error).
+    Fatal(String),
+    /// The call was wrong; the workflow gets this error (ctx.step throws).
+    Invalid(String),
+}
+
+/// How `step` went.
+#[derive(Debug)]
+pub enum Begin {
+    /// The step's result: stored by an earlier attempt, or just produced by a script/agent.
+    Result(Value),
+    /// A function step was recorded as running; the worker runs `fn` and calls `finish_function`.
+    RunFunction,
+}
+
+/// A step that has started and not yet finished.
+struct Running {
+    row: StepRow,
+    started: Instant,
+    continue_on_error: bool,
+}
+
+#[derive(Default)]
+struct HostState {
+    /// Rows from earlier attempts, by step id.
+    memo: HashMap<String, StepRow>,
+    /// Step ids this attempt has used: a second use is an error.
+    seen: HashSet<String>,
+    /// Results handed to the workflow, by step index: the checkpoint's contents.
+    results: BTreeMap<i64, (String, Value)>,
+    running: HashMap<String, Running>,
+    phase: Option<String>,
+}
+
+pub struct StepHost {
+    pub engine: Engine,
+    pub run_id: String,
+    pub project_id: String,
+    pub project: PathBuf,
+    pub phases: Vec<String>,
+    pub files: RunFiles,
+    signal: watch::Receiver<Signal>,
+    /// Turns true when steps in flight must die (cancel, timeout, worker crash).
+    kill: watch::Receiver<bool>,
+    state: Mutex<HostState>,
+    /// Steps in flight: (all, script/agent ones).
+    in_flight: watch::Sender<(usize, usize)>,
+}
+
+impl StepHost {
+    pub async fn new(
+        engine: Engine,
+        run: &RunRow,
+        project: PathBuf,
+        phases: Vec<String>,
+        signal: watch::Receiver<Signal>,
+        kill: watch::Receiver<bool>,
+    ) -> Result<StepHost, crate::store::StoreError> {
+        let rows = StepRow::list_for_run(engine.store(), &run.id).await?;
+        let mut state = HostState { phase: run.current_phase.clone(), ..Default::default() };
+        for row in rows {
+            state.memo.insert(row.step_id.clone(), row);
+        }
+        Ok(StepHost {
+            files: RunFiles::new(&project, &run.id),
+            engine,
+            run_id: run.id.clone(),
+            project_id: run.project_id.clone(),
+            project,
+            phases,
+            signal,
+            kill,
+            state: Mutex::new(state),
+            in_flight: watch::channel((0, 0)).0,
+        })
+    }
+
+    /// Results of steps completed in earlier attempts, for `ctx.getStepResult` and templates.
+    pub fn memo_results(&self) -> Map<String, Value> {
+        let state = self.state.lock().expect("host lock");
+        state
+            .memo
+            .values()
+            .filter(|r| r.is_memoized())
+            .filter_map(|r| Some((r.step_id.clone(), serde_json::from_str(r.result.as_deref()?).ok()?)))
+            .collect()
+    }
+
+    /// Results handed out so far in this attempt (memoized ones included).
+    pub fn results(&self) -> Map<String, Value> {
+        let state = self.state.lock().expect("host lock");
+        state.results.values().cloned().collect()
+    }
+
+    /// Resolves when no step of the given kind is in flight (`external_only`: script/agent).
+    pub async fn drained(&self, external_only: bool) {
+        let mut rx = self.in_flight.subscribe();
+        let _ = rx.wait_for(|(all, ext)| if external_only { *ext == 0 } else { *all == 0 }).await;
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.borrow().0
+    }
+
+    /// Starts (or replays) a step.
+    pub async fn step(&self, config: StepConfig) -> Result<Begin, Interrupt> {
+        let kind = config.kind.ok_or_else(|| Interrupt::Invalid(format!("step \"{}\" has no type", config.id)))?;
+        validate_step_id(&config.id).map_err(Interrupt::Invalid)?;
+        if !self.phases.is_empty() && !self.phases.contains(&config.phase) {
+            return Err(Interrupt::Invalid(format!(
+                "step \"{}\" uses phase \"{}\", which is not one of the workflow's phases ({})",
+                config.id,
+                config.phase,
+                self.phases.join(", ")
+            )));
+        }
+        let memo = {
+            let mut state = self.state.lock().expect("host lock");
+            if !state.seen.insert(config.id.clone()) {
+                return Err(Interrupt::Fatal(format!(
+                    "step id \"{}\" is used twice in this run: step ids must be unique (in a loop, add the index, e.g. `test-${{i}}`)",
+                    config.id
+                )));
+            }
+            state.memo.get(&config.id).filter(|r| r.is_memoized()).cloned()
+        };
+        if let Some(row) = memo {
+            let result: Value = row.result.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or(Value::Null);
+            let mut state = self.state.lock().expect("host lock");
+            state.results.insert(row.step_index, (row.step_id.clone(), result.clone()));
+            state.phase = Some(row.phase.clone());
+            return Ok(Begin::Result(result));
+        }
+        if *self.signal.borrow() != Signal::Run || *self.kill.borrow() {
+            return Err(Interrupt::Paused);
+        }
+        let row = self.begin(&config, kind).await?;
+        match kind {
+            StepKind::Function => Ok(Begin::RunFunction),
+            StepKind::Script => {
+                let outcome = self.run_script(&config, &row).await;
+                self.finish(&config.id, outcome).await.map(Begin::Result)
+            }
+            StepKind::Agent => {
+                let outcome = Outcome::failed(AGENT_STEPS_UNAVAILABLE.to_string(), None);
+                self.finish(&config.id, outcome).await.map(Begin::Result)
+            }
+        }
+    }
+
+    /// Records a function step's end, as reported by the worker.
+    pub async fn finish_function(&self, id: &str, outcome: &Value) -> Result<Value, Interrupt> {
+        let outcome = if outcome.get("ok").and_then(Value::as_bool) == Some(true) {
+            Outcome { ok: true, data: outcome.get("data").cloned(), error: None, output: None }
+        } else {
+            let error = outcome.get("error").and_then(Value::as_str).unwrap_or("the function threw").to_string();
+            let stack = outcome.get("stack").and_then(Value::as_str).map(str::to_string);
+            Outcome { ok: false, data: None, error: Some(error), output: stack }
+        };
+        self.finish(id, outcome).await
+    }
+
+    /// Marks the step running: row, input.json, events.
+    async fn begin(&self, config: &StepConfig, kind: StepKind) -> Result<StepRow, Interrupt> {
+        let store = self.engine.store();
+        let log_dir = self.files.step_log_dir_rel(&config.id);
+        let row = StepRow::begin(
+            store,
+            StepStart {
+                run_id: &self.run_id,
+                step_id: &config.id,
+                name: &config.name,
+                phase: &config.phase,
+                kind: kind.as_str(),
+                log_dir: &log_dir,
+            },
+        )
+        .await
+        .map_err(fatal)?;
+        let input = serde_json::to_value(config).unwrap_or(Value::Null);
+        self.files.write_step_input(&config.id, &input).map_err(fatal)?;
+        let phase_changed = RunRow::set_phase(store, &self.run_id, &config.phase).await.map_err(fatal)?;
+        {
+            let mut state = self.state.lock().expect("host lock");
+            state.phase = Some(config.phase.clone());
+            state.running.insert(
+                config.id.clone(),
+                Running { row: row.clone(), started: Instant::now(), continue_on_error: config.continue_on_error },
+            );
+        }
+        self.in_flight.send_modify(|(all, ext)| {
+            *all += 1;
+            if kind != StepKind::Function {
+                *ext += 1;
+            }
+        });
+        if phase_changed {
+            self.emit(Event::PhaseChanged {
+                execution_id: self.run_id.clone(),
+                current_phase: config.phase.clone(),
+                project_id: self.project_id.clone(),
+            });
+        }
+        self.emit(Event::StepStarted {
+            execution_id: self.run_id.clone(),
+            step_id: row.id.clone(),
+            step_key: config.id.clone(),
+            step_name: config.name.clone(),
+            step_type: kind.as_str().to_string(),
+            phase: config.phase.clone(),
+            project_id: self.project_id.clone(),
+        });
+        Ok(row)
+    }
+
+    async fn run_script(&self, config: &StepConfig, row: &StepRow) -> Outcome {
+        let mut env = config.env.clone();
+        env.insert("WORKFLOW_RUN_ID".into(), self.run_id.clone());
+        env.insert("WORKFLOW_STEP_ID".into(), config.id.clone());
+        env.insert("WORKFLOW_PROJECT_PATH".into(), self.project.to_string_lossy().into_owned());
+        let spec = ScriptSpec {
+            command: config.command.clone().unwrap_or_default(),
+            cwd: self.resolve_cwd(config.cwd.as_deref()),
+            env,
+            timeout: config.timeout_ms.map(Duration::from_millis),
+        };
+        let (tx, rx) = mpsc::unbounded_channel();
+        let pump = self.stream_output(row, rx);
+        let (result, ()) = tokio::join!(script::run(spec, tx, self.kill.clone()), pump);
+        match result {
+            Ok(out) => {
+                let data = json!({ "exitCode": out.exit_code, "stdout": out.stdout, "stderr": out.stderr });
+                match out.failure {
+                    None => Outcome { ok: true, data: Some(data), error: None, output: Some(out.stdout) },
+                    Some(f) => Outcome { ok: false, data: Some(data), error: Some(f), output: Some(out.stderr) },
+                }
+            }
+            Err(e) => Outcome::failed(e.to_string(), None),
+        }
+    }
+
+    /// Output lines → `events.jsonl` and progress events, in the order they arrive.
+    async fn stream_output(&self, row: &StepRow, mut rx: mpsc::UnboundedReceiver<OutputLine>) {
+        use std::io::Write;
+        let mut file = self.files.open_events(&row.step_id).ok().map(std::io::BufWriter::new);
+        while let Some(line) = rx.recv().await {
+            if let Some(f) = file.as_mut() {
+                let record = json!({ "ts": crate::store::now(), "type": line.stream, "text": line.text });
+                let _ = writeln!(f, "{record}");
+                if rx.is_empty() {
+                    let _ = f.flush();
+                }
+            }
+            self.emit(Event::StepProgress {
+                execution_id: self.run_id.clone(),
+                step_id: row.id.clone(),
+                step_key: row.step_id.clone(),
+                stream: line.stream.to_string(),
+                output: line.text,
+                project_id: self.project_id.clone(),
+            });
+        }
+        if let Some(mut f) = file {
+            let _ = f.flush();
+        }
+    }
+
+    fn resolve_cwd(&self, cwd: Option<&str>) -> PathBuf {
+        match cwd {
+            Some(c) if !c.is_empty() => self.project.join(c),
+            _ => self.project.clone(),
+        }
+    }
+
+    /// Records a finished step: files, transaction, checkpoint, event.
+    async fn finish(&self, id: &str, outcome: Outcome) -> Result<Value, Interrupt> {
+        let running = self.state.lock().expect("host lock").running.remove(id);
+        let Some(running) = running else {
+            return Err(Interrupt::Invalid(format!("step \"{id}\" is not running")));
+        };
+        let row = &running.row;
+        let status = if outcome.ok { "completed" } else { "failed" };
+        let mut result = json!({ "stepId": id, "status": status });
+        if let Some(data) = &outcome.data {
+            result["data"] = data.clone();
+        }
+        if let Some(error) = &outcome.error {
+            result["error"] = Value::String(error.clone());
+        }
+        let elapsed = running.started.elapsed();
+        let summary = summary_md(row, status, elapsed, &outcome);
+        let write = self.files.write_step_output(id, &result, &summary);
+        let accepted = !outcome.ok && running.continue_on_error;
+        let updated = StepRow::finish(self.engine.store(), row, status, &result, outcome.error.as_deref(), accepted).await;
+        self.in_flight.send_modify(|(all, ext)| {
+            *all -= 1;
+            if row.kind != "function" {
+                *ext -= 1;
+            }
+        });
+        write.map_err(fatal)?;
+        updated.map_err(fatal)?;
+        if outcome.ok || accepted {
+            self.state.lock().expect("host lock").results.insert(row.step_index, (id.to_string(), result.clone()));
+            self.write_checkpoint(row.step_index).map_err(fatal)?;
+        }
+        self.emit(Event::StepCompleted {
+            execution_id: self.run_id.clone(),
+            step_id: row.id.clone(),
+            step_key: id.to_string(),
+            status: status.to_string(),
+            error: outcome.error.clone(),
+            duration_ms: elapsed.as_millis() as u64,
+            project_id: self.project_id.clone(),
+        });
+        Ok(result)
+    }
+
+    fn write_checkpoint(&self, index: i64) -> std::io::Result<()> {
+        let checkpoint = {
+            let state = self.state.lock().expect("host lock");
+            let completed: Vec<&String> = state
+                .results
+                .values()
+                .filter(|(_, r)| r["status"] == "completed")
+                .map(|(id, _)| id)
+                .collect();
+            let results: Map<String, Value> = state.results.values().cloned().collect();
+            json!({
+                "execution_id": self.run_id,
+                "timestamp": crate::store::now(),
+                "current_phase": state.phase,
+                "current_step_index": index + 1,
+                "completed_step_ids": completed,
+                "step_results": results,
+            })
+        };
+        self.files.write_checkpoint(index, &checkpoint)
+    }
+
+    /// `ctx.checkpoint()`: everything is already durable; it is the place a pause lands.
+    pub fn checkpoint(&self) -> Result<(), Interrupt> {
+        if *self.signal.borrow() != Signal::Run {
+            return Err(Interrupt::Paused);
+        }
+        Ok(())
+    }
+
+    /// `ctx.comment(text, stepId?)`: an `agent` comment (on a step) or `system` one (on the run).
+    pub async fn comment(&self, text: &str, step_id: Option<&str>) -> Result<(), Interrupt> {
+        if text.trim().is_empty() {
+            return Err(Interrupt::Invalid("ctx.comment: the text is empty".into()));
+        }
+        let step_row = match step_id {
+            Some(sid) => Some(
+                StepRow::get(self.engine.store(), &self.run_id, sid)
+                    .await
+                    .map_err(fatal)?
+                    .ok_or_else(|| Interrupt::Invalid(format!("ctx.comment: no step \"{sid}\" in this run")))?,
+            ),
+            None => None,
+        };
+        let kind = if step_row.is_some() { "agent" } else { "system" };
+        self.write_comment(text, step_row.as_ref().map(|r| r.id.as_str()), kind).await
+    }
+
+    pub async fn write_comment(&self, text: &str, step_row_id: Option<&str>, kind: &str) -> Result<(), Interrupt> {
+        let row = CommentRow::insert(self.engine.store(), &self.run_id, step_row_id, text, kind, None)
+            .await
+            .map_err(fatal)?;
+        self.emit(Event::CommentCreated {
+            execution_id: self.run_id.clone(),
+            comment_id: row.id,
+            step_id: row.workflow_run_step_id,
+            project_id: self.project_id.clone(),
+        });
+        Ok(())
+    }
+
+    /// `ctx.exec(command, cwd?)`: a plain command, not a step (not memoized, not logged).
+    pub async fn exec(&self, command: &str, cwd: Option<&str>) -> Result<Value, Interrupt> {
+        let spec = ScriptSpec { command: command.to_string(), cwd: self.resolve_cwd(cwd), env: Default::default(), timeout: None };
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let out = script::run(spec, tx, self.kill.clone()).await.map_err(|e| Interrupt::Invalid(e.to_string()))?;
+        Ok(json!({ "stdout": out.stdout, "stderr": out.stderr, "exitCode": out.exit_code.unwrap_or(-1) }))
+    }
+
+    /// The workflow's console output: `run.log` and a log event.
+    pub fn log(&self, level: &str, text: &str) {
+        let _ = self.files.append_run_log(&format!("{} [{level}] {text}", crate::store::now()));
+        self.emit(Event::RunLog {
+            execution_id: self.run_id.clone(),
+            level: level.to_string(),
+            message: text.to_string(),
+            project_id: self.project_id.clone(),
+        });
+    }
+
+    pub fn emit(&self, event: Event) {
+        self.engine.events().emit(event);
+    }
+
+    pub fn current_phase(&self) -> Option<String> {
+        self.state.lock().expect("host lock").phase.clone()
+    }
+}
+
+/// How a step ended, before it is recorded.
+struct Outcome {
+    ok: bool,
+    data: Option<Value>,
+    error: Option<String>,
+    /// Text for the summary (stdout, or a stack).
+    output: Option<String>,
+}
+
+impl Outcome {
+    fn failed(error: String, output: Option<String>) -> Outcome {
+        Outcome { ok: false, data: None, error: Some(error), output }
+    }
+}
+
+fn fatal(e: impl std::fmt::Display) -> Interrupt {
+    Interrupt::Fatal(format!("the engine could not record the step: {e}"))
+}
+
+fn summary_md(row: &StepRow, status: &str, elapsed: Duration, outcome: &Outcome) -> String {
+    let mut s = format!(
+        "# {}\n\n- Step: `{}` ({})\n- Phase: {}\n- Status: {}\n- Attempt: {}\n- Duration: {}\n",
+        row.name,
+        row.step_id,
+        row.kind,
+        row.phase,
+        status,
+        row.attempt,
+        crate::definition::format_ms(elapsed.as_millis() as u64)
+    );
+    if let Some(e) = &outcome.error {
+        s.push_str(&format!("\n## Error\n\n{e}\n"));
+    }
+    if let Some(out) = outcome.output.as_deref().filter(|o| !o.trim().is_empty()) {
+        let tail = script::tail(out, 8 * 1024);
+        s.push_str(&format!("\n## Output\n\n```\n{}\n```\n", tail.trim_end()));
+    } else if let Some(data) = outcome.data.as_ref().filter(|_| row.kind == "function") {
+        s.push_str(&format!("\n## Result\n\n```json\n{}\n```\n", serde_json::to_string_pretty(data).unwrap_or_default()));
+    }
+    s
+}

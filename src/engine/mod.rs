@@ -1,0 +1,207 @@
+//! The engine: creates runs and drives them to an end, durably.
+//!
+//! `Engine` is a cheap-clone handle (store, event bus, the controls of the runs it drives).
+//! `run` drives one run (YAML in-process, TypeScript through a worker); `host` is the one
+//! step host both go through: memo lookup, running the step, persisting it, emitting events.
+//! `worker` is the engine's side of a JS worker process.
+
+pub mod control;
+pub mod host;
+pub mod run;
+pub mod worker;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+pub use control::{RunControl, Signal};
+use worker::WorkerHandle;
+
+use crate::definition::{self, DefinitionError, DefinitionKind, WorkflowDefinition};
+use crate::events::{Event, EventBus};
+use crate::store::definitions::DefinitionRow;
+use crate::store::files::RunFiles;
+use crate::store::projects::ProjectRow;
+use crate::store::runs::{NewRun, RunRow};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+    Definition(Vec<DefinitionError>),
+    #[error("invalid arguments:\n{}", .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
+    InvalidArgs(Vec<String>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("run {0} not found")]
+    RunNotFound(String),
+    #[error("run {id} is {status} and cannot be resumed")]
+    NotResumable { id: String, status: String },
+    #[error("run {id} is being driven by another engine process ({owner}); its lease ends at {until}")]
+    Leased { id: String, owner: String, until: String },
+}
+
+/// How the engine is set up.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// The `workflow-engine` binary, started as `__worker` for each TypeScript run.
+    pub worker_exe: PathBuf,
+}
+
+/// A handle on the engine; clones share everything.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    events: EventBus,
+    config: EngineConfig,
+    /// Identifies this process in run leases.
+    owner: String,
+    /// Controls of the runs this process is driving, by run id.
+    controls: Mutex<HashMap<String, RunControl>>,
+}
+
+/// A definition ready to run; a TypeScript one keeps the worker that loaded it, so the run
+/// does not pay for a second worker start.
+pub struct Prepared {
+    pub definition: WorkflowDefinition,
+    pub worker: Option<WorkerHandle>,
+}
+
+impl Engine {
+    pub fn new(store: Store, config: EngineConfig) -> Engine {
+        let owner = format!("pid {} ({})", std::process::id(), crate::store::new_id());
+        Engine {
+            inner: Arc::new(Inner { store, events: EventBus::default(), config, owner, controls: Mutex::default() }),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn events(&self) -> &EventBus {
+        &self.inner.events
+    }
+
+    pub(crate) fn owner(&self) -> &str {
+        &self.inner.owner
+    }
+
+    /// The control of a run this process drives.
+    pub fn control(&self, run_id: &str) -> Option<RunControl> {
+        self.inner.controls.lock().expect("controls lock").get(run_id).cloned()
+    }
+
+    /// Reads a workflow file: YAML parsed here, TypeScript loaded in a fresh worker.
+    pub async fn prepare(&self, file: &Path, project: &Path) -> Result<Prepared, EngineError> {
+        let file = std::path::absolute(file)?;
+        match DefinitionKind::from_path(&file) {
+            Some(DefinitionKind::Yaml) => {
+                let source = std::fs::read_to_string(&file).map_err(|e| {
+                    EngineError::Definition(vec![DefinitionError::at(None, format!("cannot read {}: {e}", file.display()))])
+                })?;
+                let definition = definition::yaml::parse_yaml(&file, &source).map_err(EngineError::Definition)?;
+                Ok(Prepared { definition, worker: None })
+            }
+            Some(DefinitionKind::Code) => {
+                if !file.is_file() {
+                    return Err(EngineError::Definition(vec![DefinitionError::at(
+                        None,
+                        format!("cannot read {}: no such file", file.display()),
+                    )]));
+                }
+                let mut worker = WorkerHandle::spawn(&self.inner.config.worker_exe, &file, project).await?;
+                let definition = worker.describe(&file).await.map_err(EngineError::Definition)?;
+                Ok(Prepared { definition, worker: Some(worker) })
+            }
+            None => Err(EngineError::Definition(vec![DefinitionError::at(
+                None,
+                format!("{}: not a workflow file (expected .ts, .mts, .js, .mjs, .yaml or .yml)", file.display()),
+            )])),
+        }
+    }
+
+    /// Validates the arguments and records a new `pending` run with its snapshots.
+    pub async fn create_run(
+        &self,
+        definition: &WorkflowDefinition,
+        project: &Path,
+        args: Value,
+        name: Option<&str>,
+        timeout_ms: Option<u64>,
+        user_id: Option<&str>,
+    ) -> Result<RunRow, EngineError> {
+        let args = definition::schema::validate_args(definition.args_schema.as_ref(), args)
+            .map_err(EngineError::InvalidArgs)?;
+        let store = self.store();
+        let project_row = ProjectRow::ensure(store, project).await?;
+        let definition_id = DefinitionRow::upsert(store, definition, &project_row.id).await?;
+        let run = RunRow::create(
+            store,
+            NewRun {
+                project_id: &project_row.id,
+                user_id,
+                definition_id: &definition_id,
+                name: name.unwrap_or(&definition.name),
+                args: &args,
+                first_phase: definition.phases.first().map(String::as_str),
+                timeout_ms: timeout_ms.or(definition.timeout_ms),
+            },
+        )
+        .await?;
+        RunFiles::new(project, &run.id).write_snapshot(definition, &args)?;
+        self.events().emit(Event::ExecutionCreated {
+            execution_id: run.id.clone(),
+            project_id: run.project_id.clone(),
+            name: run.name.clone(),
+            status: run.status.clone(),
+        });
+        Ok(run)
+    }
+
+    /// Drives a run (new, paused, failed, or left running by a crash) to its end or a pause.
+    /// `prepared` may carry the definition and worker already loaded for it.
+    pub async fn execute(
+        &self,
+        run_id: &str,
+        prepared: Option<Prepared>,
+        control: RunControl,
+    ) -> Result<run::RunOutcome, EngineError> {
+        let run = RunRow::get(self.store(), run_id).await?.ok_or_else(|| EngineError::RunNotFound(run_id.into()))?;
+        let project = ProjectRow::get(self.store(), &run.project_id)
+            .await?
+            .ok_or_else(|| EngineError::RunNotFound(run_id.into()))?;
+        let project_path = PathBuf::from(&project.path);
+        let prepared = match prepared {
+            Some(p) => p,
+            None => self.prepare_for_resume(&run, &project_path).await?,
+        };
+        self.inner.controls.lock().expect("controls lock").insert(run.id.clone(), control.clone());
+        let outcome = run::drive(self, run, project_path, prepared, control).await;
+        self.inner.controls.lock().expect("controls lock").remove(run_id);
+        outcome
+    }
+
+    /// YAML resumes from its snapshot (the steps the run started with); TypeScript reloads
+    /// the file, since its code is not snapshotted.
+    async fn prepare_for_resume(&self, run: &RunRow, project: &Path) -> Result<Prepared, EngineError> {
+        let row = DefinitionRow::get(self.store(), &run.workflow_definition_id)
+            .await?
+            .ok_or_else(|| EngineError::RunNotFound(run.id.clone()))?;
+        if row.kind == "yaml" {
+            let snapshot = RunFiles::new(project, &run.id).root.join("definition.json");
+            if let Some(definition) = std::fs::read(&snapshot).ok().and_then(|b| serde_json::from_slice(&b).ok()) {
+                return Ok(Prepared { definition, worker: None });
+            }
+        }
+        self.prepare(Path::new(&row.path), project).await
+    }
+}

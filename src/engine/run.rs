@@ -1,0 +1,315 @@
+//! Driving one run: claim it, replay/run its steps through the step host, and record how
+//! it ended. Pause, cancel, the run timeout and a crashing worker all end here.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, watch};
+
+use super::control::RunControl;
+use super::host::{Begin, Interrupt, StepHost};
+use super::worker::WorkerHandle;
+use super::{Engine, EngineError, Prepared};
+use crate::definition::template::{self, Quote};
+use crate::definition::{duration, StepConfig, StepKind, WorkflowDefinition};
+use crate::events::Event;
+use crate::js::protocol::{FromWorker, ToWorker};
+use crate::store::runs::RunRow;
+use crate::store::steps::StepRow;
+
+/// How long a claim on a run lasts without renewal; renewed at a third of it.
+const LEASE_SECS: i64 = 30;
+
+/// How a drive ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOutcome {
+    pub run_id: String,
+    /// `completed`, `failed`, `paused` or `cancelled`.
+    pub status: String,
+    pub error: Option<String>,
+}
+
+/// Why the run stopped before completing.
+#[derive(Debug)]
+enum Stop {
+    Failed(String),
+    Paused,
+    Cancelled,
+}
+
+pub(super) async fn drive(
+    engine: &Engine,
+    run: RunRow,
+    project: PathBuf,
+    prepared: Prepared,
+    control: RunControl,
+) -> Result<RunOutcome, EngineError> {
+    let store = engine.store();
+    let run = match RunRow::claim(store, &run.id, engine.owner(), &lease_until()).await? {
+        Some(r) => r,
+        None => return Err(not_claimable(engine, &run.id).await),
+    };
+    engine.events().emit(Event::StatusChanged {
+        execution_id: run.id.clone(),
+        status: "running".into(),
+        project_id: run.project_id.clone(),
+        error_message: None,
+    });
+    let lease = tokio::spawn(renew_lease(engine.clone(), run.id.clone()));
+    let (kill_tx, kill_rx) = watch::channel(false);
+    let definition = prepared.definition;
+    let host = Arc::new(
+        StepHost::new(engine.clone(), &run, project, definition.phases.clone(), control.subscribe(), kill_rx).await?,
+    );
+    let timeout = run.timeout_ms.map(|t| Duration::from_millis(t as u64));
+    let body = async {
+        match prepared.worker {
+            Some(worker) => drive_code(&host, &run, worker).await,
+            None => drive_yaml(&host, &definition).await,
+        }
+    };
+    let stopped = tokio::select! {
+        r = body => r.err(),
+        _ = sleep_or_forever(timeout) => Some(Stop::Failed(format!(
+            "the run timed out after {}", crate::definition::format_ms(timeout.unwrap_or_default().as_millis() as u64)))),
+        _ = control.cancelled() => Some(Stop::Cancelled),
+    };
+    // Steps still in flight die with the run, unless it is only pausing (then they drained).
+    if !matches!(stopped, None | Some(Stop::Paused)) {
+        let _ = kill_tx.send(true);
+        let _ = tokio::time::timeout(Duration::from_secs(5), host.drained(true)).await;
+    }
+    lease.abort();
+    let (status, error) = match stopped {
+        None => ("completed", None),
+        Some(Stop::Paused) => ("paused", None),
+        Some(Stop::Cancelled) => ("cancelled", None),
+        Some(Stop::Failed(e)) => ("failed", Some(e)),
+    };
+    if status != "completed" && status != "paused" {
+        let why = if status == "cancelled" { "cancelled with the run" } else { "interrupted: the run failed" };
+        StepRow::fail_running(store, &run.id, why).await?;
+    }
+    if let Some(e) = &error {
+        let _ = host.write_comment(&format!("Run failed: {e}"), None, "system").await;
+    }
+    let row = RunRow::finish(store, &run.id, status, error.as_deref()).await?;
+    engine.events().emit(Event::StatusChanged {
+        execution_id: row.id.clone(),
+        status: row.status.clone(),
+        project_id: row.project_id.clone(),
+        error_message: row.error_message.clone(),
+    });
+    Ok(RunOutcome { run_id: row.id, status: row.status, error: row.error_message })
+}
+
+async fn not_claimable(engine: &Engine, id: &str) -> EngineError {
+    match RunRow::get(engine.store(), id).await {
+        Ok(Some(r)) if r.status == "running" => EngineError::Leased {
+            id: id.into(),
+            owner: r.lease_owner.unwrap_or_default(),
+            until: r.lease_expires_at.unwrap_or_default(),
+        },
+        Ok(Some(r)) => EngineError::NotResumable { id: id.into(), status: r.status },
+        Ok(None) => EngineError::RunNotFound(id.into()),
+        Err(e) => e.into(),
+    }
+}
+
+fn lease_until() -> String {
+    (chrono::Utc::now() + chrono::Duration::seconds(LEASE_SECS)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+async fn renew_lease(engine: Engine, run_id: String) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(LEASE_SECS as u64 / 3)).await;
+        let _ = RunRow::renew_lease(engine.store(), &run_id, engine.owner(), &lease_until()).await;
+    }
+}
+
+async fn sleep_or_forever(d: Option<Duration>) {
+    match d {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// YAML: the steps in order, templates rendered against the arguments and earlier results.
+async fn drive_yaml(host: &StepHost, definition: &WorkflowDefinition) -> Result<(), Stop> {
+    let args = serde_json::from_str::<Value>(
+        &std::fs::read_to_string(host.files.root.join("args.json")).unwrap_or_else(|_| "{}".into()),
+    )
+    .unwrap_or(json!({}));
+    for step in &definition.steps {
+        let config = render_step(step, &args, &host.results()).map_err(Stop::Failed)?;
+        let result = match host.step(config).await {
+            Ok(Begin::Result(r)) => r,
+            Ok(Begin::RunFunction) => return Err(Stop::Failed("function steps need a TypeScript workflow".into())),
+            Err(i) => return Err(interrupt_to_stop(i)),
+        };
+        if result["status"] == "failed" && !step.continue_on_error {
+            let error = result["error"].as_str().unwrap_or("failed");
+            return Err(Stop::Failed(format!("step \"{}\" failed: {error}", step.id)));
+        }
+    }
+    Ok(())
+}
+
+fn render_step(step: &StepConfig, args: &Value, results: &serde_json::Map<String, Value>) -> Result<StepConfig, String> {
+    let render = |t: &str, q| template::render(t, args, results, q).map_err(|e| format!("step \"{}\": {e}", step.id));
+    let mut out = step.clone();
+    out.command = step.command.as_deref().map(|c| render(c, Quote::Shell)).transpose()?;
+    out.cwd = step.cwd.as_deref().map(|c| render(c, Quote::None)).transpose()?;
+    out.prompt = step.prompt.as_deref().map(|c| render(c, Quote::None)).transpose()?;
+    for (k, v) in out.env.iter_mut() {
+        *v = render(&step.env[k], Quote::None)?;
+    }
+    Ok(out)
+}
+
+fn interrupt_to_stop(i: Interrupt) -> Stop {
+    match i {
+        Interrupt::Paused => Stop::Paused,
+        Interrupt::Fatal(m) | Interrupt::Invalid(m) => Stop::Failed(m),
+    }
+}
+
+/// TypeScript: the worker runs `execute(ctx)`; each of its calls is served on its own task
+/// so that steps started together run together.
+async fn drive_code(host: &Arc<StepHost>, run: &RunRow, mut worker: WorkerHandle) -> Result<(), Stop> {
+    let args: Value = serde_json::from_str(&run.args).unwrap_or(json!({}));
+    worker.send(ToWorker::Run {
+        run_id: run.id.clone(),
+        project_path: host.project.to_string_lossy().into_owned(),
+        args,
+        results: Value::Object(host.memo_results()),
+    });
+    let (stop_tx, mut stop_rx) = mpsc::unbounded_channel::<Interrupt>();
+    let mut pausing = false;
+    loop {
+        tokio::select! {
+            msg = worker.next() => match msg {
+                Some(FromWorker::Call { id, method, params }) => {
+                    let (host, reply, stop) = (host.clone(), worker.sender(), stop_tx.clone());
+                    tokio::spawn(async move {
+                        match serve_call(&host, &method, params).await {
+                            Ok(value) => { let _ = reply.send(ToWorker::Reply { id, value: Some(value), error: None }); }
+                            Err(Interrupt::Invalid(e)) => { let _ = reply.send(ToWorker::Reply { id, value: None, error: Some(e) }); }
+                            Err(other) => { let _ = stop.send(other); }
+                        }
+                    });
+                }
+                Some(FromWorker::Log { level, text }) => host.log(&level, &text),
+                Some(FromWorker::Done) => return Ok(()),
+                Some(FromWorker::Failed { message }) => return Err(Stop::Failed(clean_stack(&message))),
+                Some(other) => return Err(Stop::Failed(format!("the JS worker sent an unexpected message: {other:?}"))),
+                None => {
+                    let why = worker.exit_description().await;
+                    return Err(Stop::Failed(format!("the workflow's JS worker crashed: it {why}")));
+                }
+            },
+            Some(interrupt) = stop_rx.recv() => match interrupt {
+                Interrupt::Paused => pausing = true,
+                other => return Err(interrupt_to_stop(other)),
+            },
+            _ = host.drained(false), if pausing => return Err(Stop::Paused),
+        }
+    }
+}
+
+async fn serve_call(host: &StepHost, method: &str, params: Value) -> Result<Value, Interrupt> {
+    match method {
+        "stepStart" => {
+            let id = params["id"].as_str().unwrap_or_default();
+            let config = config_from_json(id, &params["config"], host)?;
+            match host.step(config).await? {
+                Begin::Result(result) => Ok(json!({ "action": "return", "result": result })),
+                Begin::RunFunction => Ok(json!({ "action": "run" })),
+            }
+        }
+        "stepFinish" => host.finish_function(params["id"].as_str().unwrap_or_default(), &params["outcome"]).await,
+        "checkpoint" => host.checkpoint().map(|()| Value::Null),
+        "comment" => {
+            let text = params["text"].as_str().unwrap_or_default();
+            host.comment(text, params["stepId"].as_str()).await.map(|()| Value::Null)
+        }
+        "exec" => host.exec(params["command"].as_str().unwrap_or_default(), params["cwd"].as_str()).await,
+        other => Err(Interrupt::Invalid(format!("unknown ctx call {other}"))),
+    }
+}
+
+/// Fields a TypeScript step may carry (agent options are read by the agent drivers).
+const TS_STEP_FIELDS: &[&str] = &[
+    "type", "name", "phase", "command", "cwd", "prompt", "agent", "permission", "env", "timeout",
+    "continueOnError", "model", "maxTurns", "outputSchema", "onInterrupt",
+];
+
+fn config_from_json(id: &str, v: &Value, host: &StepHost) -> Result<StepConfig, Interrupt> {
+    let bad = |m: String| Interrupt::Invalid(format!("ctx.step(\"{id}\"): {m}"));
+    let obj = v.as_object().ok_or_else(|| bad("the config must be an object".into()))?;
+    if let Some(k) = obj.keys().find(|k| !TS_STEP_FIELDS.contains(&k.as_str())) {
+        return Err(bad(format!("unknown field \"{k}\" (expected one of: {})", TS_STEP_FIELDS.join(", "))));
+    }
+    let text = |k: &str| -> Result<Option<String>, Interrupt> {
+        match obj.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(bad(format!("\"{k}\" must be a string"))),
+        }
+    };
+    let kind = match text("type")?.as_deref() {
+        Some("script") => StepKind::Script,
+        Some("agent") => StepKind::Agent,
+        Some("function") => StepKind::Function,
+        other => return Err(bad(format!("\"type\" must be \"agent\", \"script\" or \"function\", not {other:?}"))),
+    };
+    if kind == StepKind::Script && text("command")?.is_none() {
+        return Err(bad("a script step needs a \"command\"".into()));
+    }
+    let phase = match text("phase")? {
+        Some(p) => p,
+        None => host.current_phase().or_else(|| host.phases.first().cloned()).unwrap_or_default(),
+    };
+    let env = match obj.get("env") {
+        None | Some(Value::Null) => Default::default(),
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k.clone(), s.clone())),
+                Value::Number(_) | Value::Bool(_) => Ok((k.clone(), v.to_string())),
+                _ => Err(bad(format!("env.{k} must be a string"))),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(bad("\"env\" must be an object of strings".into())),
+    };
+    let timeout_ms = match obj.get("timeout") {
+        None | Some(Value::Null) => None,
+        Some(t) => Some(duration::duration_from_json(t).map_err(|e| bad(format!("timeout: {e}")))?),
+    };
+    Ok(StepConfig {
+        id: id.to_string(),
+        name: text("name")?.unwrap_or_else(|| id.to_string()),
+        phase,
+        kind: Some(kind),
+        command: text("command")?,
+        cwd: text("cwd")?,
+        prompt: text("prompt")?,
+        agent: text("agent")?,
+        permission: text("permission")?,
+        env,
+        timeout_ms,
+        continue_on_error: obj.get("continueOnError").and_then(Value::as_bool).unwrap_or(false),
+        location: None,
+    })
+}
+
+/// Drops the runtime's own frames from a stack: the user's frames are what matter.
+fn clean_stack(text: &str) -> String {
+    text.lines()
+        .filter(|l| !(l.trim_start().starts_with("at ") && l.contains("workflow-engine:")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+

@@ -1,0 +1,181 @@
+//! The engine's side of a JS worker process: spawn it, describe the workflow, then relay
+//! its calls while it runs. A worker that dies is reported with its exit status and the
+//! tail of its stderr.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+
+use crate::definition::{duration, DefinitionError, DefinitionKind, WorkflowDefinition};
+use crate::js::protocol::{FromWorker, ToWorker, WORKER_ENV};
+use crate::step::process::{describe_exit, signal_group};
+use crate::step::script::tail;
+
+/// How much of a dead worker's stderr its error quotes.
+const STDERR_TAIL_BYTES: usize = 4 * 1024;
+
+pub struct WorkerHandle {
+    child: Child,
+    to_worker: mpsc::UnboundedSender<ToWorker>,
+    from_worker: mpsc::UnboundedReceiver<FromWorker>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl WorkerHandle {
+    /// Starts `exe __worker` in its own process group and asks it to load `file`.
+    pub async fn spawn(exe: &Path, file: &Path, project: &Path) -> std::io::Result<WorkerHandle> {
+        let mut child = Command::new(exe)
+            .arg("__worker")
+            .env(WORKER_ENV, "1")
+            .current_dir(project)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot start the JS worker {}: {e}", exe.display())))?;
+        let (to_tx, mut to_rx) = mpsc::unbounded_channel::<ToWorker>();
+        let mut stdin = child.stdin.take().expect("piped");
+        tokio::spawn(async move {
+            while let Some(msg) = to_rx.recv().await {
+                let mut line = serde_json::to_vec(&msg).expect("protocol messages serialise");
+                line.push(b'\n');
+                if stdin.write_all(&line).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let (from_tx, from_rx) = mpsc::unbounded_channel();
+        let stdout = child.stdout.take().expect("piped");
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                match serde_json::from_str::<FromWorker>(&line) {
+                    Ok(msg) => {
+                        if from_tx.send(msg).is_err() {
+                            break;
+                        }
+                    }
+                    Err(_) => {
+                        let _ = from_tx.send(FromWorker::Log { level: "info".into(), text: line });
+                    }
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut err_pipe = child.stderr.take().expect("piped");
+        let sink = stderr.clone();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 8192];
+            while let Ok(n) = err_pipe.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+                let mut s = sink.lock().expect("stderr lock");
+                s.push_str(&String::from_utf8_lossy(&buf[..n]));
+                if s.len() > 4 * STDERR_TAIL_BYTES {
+                    *s = tail(&s, STDERR_TAIL_BYTES).to_string();
+                }
+            }
+        });
+        let handle = WorkerHandle { child, to_worker: to_tx, from_worker: from_rx, stderr };
+        handle.send(ToWorker::Load {
+            file: file.to_string_lossy().into_owned(),
+            project_path: project.to_string_lossy().into_owned(),
+        });
+        Ok(handle)
+    }
+
+    pub fn send(&self, msg: ToWorker) {
+        let _ = self.to_worker.send(msg);
+    }
+
+    pub fn sender(&self) -> mpsc::UnboundedSender<ToWorker> {
+        self.to_worker.clone()
+    }
+
+    /// The next message; `None` once the worker has exited.
+    pub async fn next(&mut self) -> Option<FromWorker> {
+        self.from_worker.recv().await
+    }
+
+    /// Waits for the module to load and turns its description into a definition.
+    pub async fn describe(&mut self, file: &Path) -> Result<WorkflowDefinition, Vec<DefinitionError>> {
+        loop {
+            match self.next().await {
+                Some(FromWorker::Loaded { definition }) => return to_definition(file, definition),
+                Some(FromWorker::LoadError { message, location }) => {
+                    let location = location.or_else(|| Some(crate::definition::Location { file: file.to_path_buf(), line: 1, column: 1 }));
+                    return Err(vec![DefinitionError::at(location, first_line_or_all(&message))]);
+                }
+                Some(FromWorker::Log { .. }) => continue,
+                Some(other) => {
+                    return Err(vec![DefinitionError::in_file(file, format!("unexpected message while loading: {other:?}"))])
+                }
+                None => {
+                    let why = self.exit_description().await;
+                    return Err(vec![DefinitionError::in_file(file, format!("the JS worker {why} while loading the workflow"))]);
+                }
+            }
+        }
+    }
+
+    /// How the worker ended, for a crash report: its exit status and stderr tail.
+    pub async fn exit_description(&mut self) -> String {
+        let status = match tokio::time::timeout(std::time::Duration::from_secs(2), self.child.wait()).await {
+            Ok(Ok(status)) => describe_exit(&status),
+            _ => "stopped answering".to_string(),
+        };
+        let stderr = self.stderr.lock().expect("stderr lock").clone();
+        let stderr = tail(stderr.trim(), STDERR_TAIL_BYTES);
+        if stderr.is_empty() {
+            status
+        } else {
+            format!("{status} ({stderr})")
+        }
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+}
+
+impl Drop for WorkerHandle {
+    fn drop(&mut self) {
+        if let Some(pid) = self.child.id() {
+            signal_group(pid, libc::SIGKILL);
+        }
+    }
+}
+
+/// Load errors carry a stack; its first line (with the location already extracted) is the
+/// message, unless the first line is all there is.
+fn first_line_or_all(message: &str) -> String {
+    message.lines().next().unwrap_or(message).to_string()
+}
+
+fn to_definition(file: &Path, d: Value) -> Result<WorkflowDefinition, Vec<DefinitionError>> {
+    let err = |m: String| vec![DefinitionError::in_file(file, m)];
+    let timeout_ms = match d.get("timeout") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(duration::duration_from_json(v).map_err(|e| err(format!("timeout: {e}")))?),
+    };
+    let phases: Vec<String> = serde_json::from_value(d.get("phases").cloned().unwrap_or(Value::Null))
+        .map_err(|e| err(format!("phases: {e}")))?;
+    Ok(WorkflowDefinition {
+        name: d.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
+        description: d.get("description").and_then(Value::as_str).map(str::to_string),
+        kind: DefinitionKind::Code,
+        path: file.to_path_buf(),
+        phases,
+        args_schema: d.get("argsSchema").filter(|v| !v.is_null()).cloned(),
+        timeout_ms,
+        steps: Vec::new(),
+    })
+}

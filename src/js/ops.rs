@@ -1,0 +1,117 @@
+//! The `ctx` ops: each forwards one call to the engine over the worker's stdout and awaits
+//! the engine's reply. The worker owns no state of the run: the engine does.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use deno_core::{op2, OpState};
+use deno_error::JsErrorBox;
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, oneshot};
+
+use super::protocol::FromWorker;
+
+/// Replies the engine has yet to send, by call id.
+pub type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Value, String>>>>>;
+
+/// The worker's line to the engine, kept in `OpState`.
+#[derive(Clone)]
+pub struct EngineLink {
+    pub out: mpsc::UnboundedSender<FromWorker>,
+    pub pending: Pending,
+    pub next_id: Arc<AtomicU64>,
+}
+
+impl EngineLink {
+    /// Sends a call and returns the receiver of its reply; no borrow of `OpState` is held
+    /// across the await that follows.
+    fn call(state: &Rc<RefCell<OpState>>, method: &str, params: Value) -> oneshot::Receiver<Result<Value, String>> {
+        let link = state.borrow().borrow::<EngineLink>().clone();
+        let id = link.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        link.pending.lock().expect("pending lock").insert(id, tx);
+        let _ = link.out.send(FromWorker::Call { id, method: method.to_string(), params });
+        rx
+    }
+}
+
+async fn forward(state: Rc<RefCell<OpState>>, method: &str, params: Value) -> Result<serde_json::Value, JsErrorBox> {
+    match EngineLink::call(&state, method, params).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(message)) => Err(JsErrorBox::generic(message)),
+        Err(_) => Err(JsErrorBox::generic("the engine closed the connection to this workflow")),
+    }
+}
+
+#[op2]
+#[serde]
+pub async fn op_wf_step_start(
+    state: Rc<RefCell<OpState>>,
+    #[string] id: String,
+    #[serde] config: serde_json::Value,
+) -> Result<serde_json::Value, JsErrorBox> {
+    forward(state, "stepStart", json!({ "id": id, "config": config })).await
+}
+
+#[op2]
+#[serde]
+pub async fn op_wf_step_finish(
+    state: Rc<RefCell<OpState>>,
+    #[string] id: String,
+    #[serde] outcome: serde_json::Value,
+) -> Result<serde_json::Value, JsErrorBox> {
+    forward(state, "stepFinish", json!({ "id": id, "outcome": outcome })).await
+}
+
+#[op2]
+#[serde]
+pub async fn op_wf_checkpoint(state: Rc<RefCell<OpState>>) -> Result<serde_json::Value, JsErrorBox> {
+    forward(state, "checkpoint", Value::Null).await
+}
+
+#[op2]
+#[serde]
+pub async fn op_wf_comment(
+    state: Rc<RefCell<OpState>>,
+    #[serde] params: serde_json::Value,
+) -> Result<serde_json::Value, JsErrorBox> {
+    forward(state, "comment", params).await
+}
+
+#[op2]
+#[serde]
+pub async fn op_wf_exec(
+    state: Rc<RefCell<OpState>>,
+    #[serde] params: serde_json::Value,
+) -> Result<serde_json::Value, JsErrorBox> {
+    forward(state, "exec", params).await
+}
+
+#[op2(fast)]
+pub fn op_wf_log(state: &mut OpState, #[string] level: String, #[string] text: String) {
+    let _ = state.borrow::<EngineLink>().out.send(FromWorker::Log { level, text });
+}
+
+/// Where the JS side's reports (`loaded`, `load_error`, `done`, `failed`) wait for the worker
+/// loop, which decides what to send.
+pub type ReportSlot = Rc<RefCell<Option<FromWorker>>>;
+
+#[op2]
+pub fn op_wf_report(state: &mut OpState, #[serde] message: FromWorker) {
+    *state.borrow::<ReportSlot>().borrow_mut() = Some(message);
+}
+
+deno_core::extension!(
+    workflow_engine,
+    ops = [op_wf_step_start, op_wf_step_finish, op_wf_checkpoint, op_wf_comment, op_wf_exec, op_wf_log, op_wf_report],
+    esm_entry_point = "ext:workflow_engine/bootstrap.js",
+    esm = [dir "src/js", "bootstrap.js"],
+    options = { link: EngineLink, report: ReportSlot },
+    state = |state, options| {
+        state.put(options.link);
+        state.put(options.report);
+    },
+);

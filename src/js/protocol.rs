@@ -1,0 +1,49 @@
+//! The line-delimited JSON spoken between the engine and a JS worker process.
+//!
+//! The engine writes `ToWorker` lines to the worker's stdin; the worker writes `FromWorker`
+//! lines to its stdout (which carries nothing else: console output travels as `Log`).
+//! One `Load`, then at most one `Run`; calls are answered by `Reply` with the same id, in any
+//! order, so steps started together with `Promise.all` proceed together.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::definition::Location;
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToWorker {
+    /// Load the workflow module and describe it.
+    Load { file: String, project_path: String },
+    /// Run `execute(ctx)`.
+    Run { run_id: String, project_path: String, args: Value, results: Value },
+    /// The answer to a `Call`.
+    Reply {
+        id: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<Value>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FromWorker {
+    /// The module loaded; `definition` is what `__wfDescribe` returned.
+    Loaded { definition: Value },
+    /// The module did not load or is not a workflow.
+    LoadError { message: String, location: Option<Location> },
+    /// A `ctx` operation: `stepStart`, `stepFinish`, `checkpoint`, `comment`, `exec`.
+    Call { id: u64, method: String, params: Value },
+    /// A console line.
+    Log { level: String, text: String },
+    /// `execute` resolved.
+    Done,
+    /// `execute` rejected (or never settled).
+    Failed { message: String },
+}
+
+/// Environment variable that tells a worker process which file descriptor protocol it speaks
+/// (set by the engine; a user running the hidden subcommand by hand gets a clear error).
+pub const WORKER_ENV: &str = "WORKFLOW_ENGINE_WORKER";

@@ -1,0 +1,234 @@
+//! The worker process: one `JsRuntime` that loads one workflow module and runs its
+//! `execute(ctx)` once (ARCHITECTURE §2: a runtime is never created twice in a process).
+//!
+//! Started by the engine as `workflow-engine __worker`; speaks `protocol` on stdin/stdout.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use deno_core::{JsRuntime, ModuleSpecifier, RuntimeOptions};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+
+use super::loader::{runtime_url, WorkflowLoader};
+use super::ops::{workflow_engine, EngineLink, Pending, ReportSlot};
+use super::protocol::{FromWorker, ToWorker};
+use crate::definition::Location;
+
+/// Runs the worker until its workflow ends; the exit code is 0 unless the protocol broke.
+pub fn main() -> std::process::ExitCode {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
+    match rt.block_on(serve()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("workflow worker: {e}");
+            std::process::ExitCode::from(3)
+        }
+    }
+}
+
+async fn serve() -> Result<(), String> {
+    let (out_tx, out_rx) = mpsc::unbounded_channel::<FromWorker>();
+    let writer = tokio::spawn(write_lines(out_rx));
+    let pending: Pending = Arc::default();
+    let (run_tx, mut run_rx) = mpsc::unbounded_channel::<ToWorker>();
+    tokio::spawn(read_lines(pending.clone(), run_tx));
+
+    let Some(ToWorker::Load { file, project_path }) = run_rx.recv().await else {
+        return Err("expected a load message first".into());
+    };
+    let link = EngineLink { out: out_tx.clone(), pending, next_id: Arc::new(AtomicU64::new(1)) };
+    let mut worker = Worker::new(link, PathBuf::from(&project_path));
+    let loaded = worker.load(Path::new(&file)).await;
+    let _ = out_tx.send(loaded);
+    if let Some(ToWorker::Run { run_id, project_path, args, results }) = run_rx.recv().await {
+        let outcome = worker.run(serde_json::json!({
+            "runId": run_id, "projectPath": project_path, "args": args, "results": results,
+        }))
+        .await;
+        let _ = out_tx.send(outcome);
+    }
+    drop(worker);
+    drop(out_tx);
+    let _ = writer.await;
+    Ok(())
+}
+
+struct Worker {
+    runtime: JsRuntime,
+    loader: Rc<WorkflowLoader>,
+    /// What the JS side reported last (`loaded`, `done`, ...).
+    reported: ReportSlot,
+}
+
+impl Worker {
+    fn new(link: EngineLink, project: PathBuf) -> Worker {
+        let loader = Rc::new(WorkflowLoader { project, ..Default::default() });
+        let reported = ReportSlot::default();
+        let runtime = JsRuntime::new(RuntimeOptions {
+            module_loader: Some(loader.clone()),
+            extensions: vec![workflow_engine::init(link, reported.clone())],
+            ..Default::default()
+        });
+        Worker { runtime, loader, reported }
+    }
+
+    async fn load(&mut self, file: &Path) -> FromWorker {
+        let url = match ModuleSpecifier::from_file_path(file) {
+            Ok(u) => u,
+            Err(()) => return load_error(format!("{} is not an absolute path", file.display()), None),
+        };
+        let main = runtime_url("main.js");
+        let code = format!(
+            "import {worker:?};\nimport * as workflowModule from {url:?};\nglobalThis.__wfUserModule = workflowModule;\n",
+            worker = runtime_url("worker.js").as_str(),
+            url = url.as_str(),
+        );
+        let evaluated = async {
+            let id = self.runtime.load_main_es_module_from_code(&main, code).await?;
+            let result = self.runtime.mod_evaluate(id);
+            self.runtime.run_event_loop(Default::default()).await?;
+            result.await
+        }
+        .await;
+        if let Err(e) = evaluated {
+            if let Some((message, location)) = self.loader.load_error.borrow_mut().take() {
+                return load_error(message, Some(location));
+            }
+            return self.error_with_location(e.to_string(), file);
+        }
+        let script = "try { __wfReport({ type: 'loaded', definition: __wfDescribe(__wfUserModule.default) }); } \
+                      catch (e) { __wfReport({ type: 'load_error', message: String(e && e.stack || e), location: null }); }";
+        if let Err(e) = self.runtime.execute_script("workflow-engine:describe", script) {
+            return load_error(e.to_string(), None);
+        }
+        match self.take_report() {
+            Some(FromWorker::LoadError { message, .. }) => self.error_with_location(message, file),
+            Some(loaded @ FromWorker::Loaded { .. }) => loaded,
+            _ => load_error("the workflow module did not describe itself".into(), None),
+        }
+    }
+
+    async fn run(&mut self, init: Value) -> FromWorker {
+        let script = format!(
+            "__wfRun(__wfUserModule.default, {init}).then(\
+               () => __wfReport({{ type: 'done' }}),\
+               (e) => __wfReport({{ type: 'failed', message: String(e && e.stack || e) }}));"
+        );
+        if let Err(e) = self.runtime.execute_script("workflow-engine:run", script) {
+            return FromWorker::Failed { message: self.map_stack(&e.to_string()) };
+        }
+        if let Err(e) = self.runtime.run_event_loop(Default::default()).await {
+            return FromWorker::Failed { message: self.map_stack(&e.to_string()) };
+        }
+        match self.take_report() {
+            Some(FromWorker::Failed { message }) => FromWorker::Failed { message: self.map_stack(&message) },
+            Some(done @ FromWorker::Done) => done,
+            _ => FromWorker::Failed {
+                message: "execute() never finished: it awaited a promise that nothing can resolve".into(),
+            },
+        }
+    }
+
+    /// The last report the JS side made through `op_wf_report`.
+    fn take_report(&mut self) -> Option<FromWorker> {
+        self.reported.borrow_mut().take()
+    }
+
+    fn error_with_location(&self, message: String, file: &Path) -> FromWorker {
+        let mapped = self.map_stack(&message);
+        let location = find_location(&mapped, file);
+        load_error(mapped, location)
+    }
+
+    /// Rewrites `file:///x.ts:L:C` positions in a stack to the user's TypeScript lines.
+    fn map_stack(&self, text: &str) -> String {
+        map_positions(text, &self.loader.source_maps.borrow())
+    }
+}
+
+fn load_error(message: String, location: Option<Location>) -> FromWorker {
+    FromWorker::LoadError { message, location }
+}
+
+/// The first `path:line:col` of `file` in a (mapped) stack.
+fn find_location(text: &str, file: &Path) -> Option<Location> {
+    let needle = format!("{}:", ModuleSpecifier::from_file_path(file).ok()?.as_str());
+    let start = text.find(&needle)? + needle.len();
+    let mut nums = text[start..].split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty());
+    let line = nums.next()?.parse().ok()?;
+    let column = nums.next().and_then(|c| c.parse().ok()).unwrap_or(1);
+    Some(Location { file: file.to_path_buf(), line, column })
+}
+
+/// Maps every `url:line:col` whose url has a source map.
+pub fn map_positions(text: &str, maps: &HashMap<String, Vec<u8>>) -> String {
+    let mut out = text.to_string();
+    for (url, bytes) in maps {
+        let Ok(map) = deno_core::sourcemap::SourceMap::from_slice(bytes) else { continue };
+        let prefix = format!("{url}:");
+        let mut result = String::new();
+        let mut rest = out.as_str();
+        while let Some(i) = rest.find(&prefix) {
+            result.push_str(&rest[..i + prefix.len()]);
+            rest = &rest[i + prefix.len()..];
+            let line_len = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+            let after_line = &rest[line_len..];
+            let col_len = after_line
+                .strip_prefix(':')
+                .map(|r| r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len()))
+                .unwrap_or(0);
+            let line: Option<u32> = rest[..line_len].parse().ok();
+            let col: u32 = if col_len > 0 { after_line[1..1 + col_len].parse().unwrap_or(1) } else { 1 };
+            match line.and_then(|l| map.lookup_token(l.saturating_sub(1), col.saturating_sub(1))) {
+                Some(token) => {
+                    result.push_str(&format!("{}:{}", token.get_src_line() + 1, token.get_src_col() + 1));
+                    rest = &after_line[if col_len > 0 { 1 + col_len } else { 0 }..];
+                }
+                None => {}
+            }
+        }
+        result.push_str(rest);
+        out = result;
+    }
+    out
+}
+
+async fn write_lines(mut rx: mpsc::UnboundedReceiver<FromWorker>) {
+    let mut stdout = tokio::io::stdout();
+    while let Some(msg) = rx.recv().await {
+        let mut line = serde_json::to_vec(&msg).expect("protocol messages serialise");
+        line.push(b'\n');
+        if stdout.write_all(&line).await.is_err() || stdout.flush().await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Routes replies to the ops awaiting them and everything else to the main flow; stdin
+/// closing means the engine is gone, and with it every pending call.
+async fn read_lines(pending: Pending, run_tx: mpsc::UnboundedSender<ToWorker>) {
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        match serde_json::from_str::<ToWorker>(&line) {
+            Ok(ToWorker::Reply { id, value, error }) => {
+                let waiter = pending.lock().expect("pending lock").remove(&id);
+                if let Some(tx) = waiter {
+                    let _ = tx.send(match error {
+                        Some(e) => Err(e),
+                        None => Ok(value.unwrap_or(Value::Null)),
+                    });
+                }
+            }
+            Ok(other) => {
+                let _ = run_tx.send(other);
+            }
+            Err(e) => eprintln!("workflow worker: bad message from the engine: {e}"),
+        }
+    }
+    pending.lock().expect("pending lock").clear();
+}

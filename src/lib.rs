@@ -1,0 +1,19 @@
+//! workflow-engine: durable TypeScript and YAML workflows for AI-agent work.
+//!
+//! - `definition`: a workflow file becomes a `WorkflowDefinition` (YAML parser, args schema,
+//!   templates, durations).
+//! - `engine`: creates runs and drives them; `engine::host` is the one step host both
+//!   front-ends go through (memo, run, persist, emit); `engine::worker` talks to JS workers.
+//! - `js`: the worker process side: one `JsRuntime` per run, the `ctx` ops, module loading.
+//! - `step`: script steps (and, later, agent steps) as process groups.
+//! - `store`: the SQLite database (one file per table) and the per-run files.
+//! - `events`: what runs emit, as the spec's `workflow.*` events.
+//! - `cli`: the `workflow-engine` command line.
+
+pub mod cli;
+pub mod definition;
+pub mod engine;
+pub mod events;
+pub mod js;
+pub mod step;
+pub mod store;

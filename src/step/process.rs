@@ -1,0 +1,39 @@
+//! Child processes in their own process group, so that a cancel or a timeout can stop the
+//! command and everything it started.
+
+use std::time::Duration;
+
+use tokio::process::Child;
+
+/// How long a group gets between SIGTERM and SIGKILL.
+pub const KILL_GRACE: Duration = Duration::from_secs(2);
+
+/// Sends `signal` to the whole group led by `pid`; a group already gone is fine.
+pub fn signal_group(pid: u32, signal: i32) {
+    // SAFETY: killpg has no memory-safety preconditions; errors (ESRCH) are ignored.
+    unsafe {
+        libc::killpg(pid as libc::pid_t, signal);
+    }
+}
+
+/// Stops the group: SIGTERM, then SIGKILL after `KILL_GRACE`, and reaps the leader.
+pub async fn terminate_group(child: &mut Child) {
+    let Some(pid) = child.id() else { return };
+    signal_group(pid, libc::SIGTERM);
+    if tokio::time::timeout(KILL_GRACE, child.wait()).await.is_err() {
+        signal_group(pid, libc::SIGKILL);
+        let _ = child.wait().await;
+    }
+    // Grandchildren that ignored SIGTERM outlive the leader; the group id still reaches them.
+    signal_group(pid, libc::SIGKILL);
+}
+
+/// Describes how a process ended, for error messages.
+pub fn describe_exit(status: &std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exited with code {code}"),
+        (None, Some(sig)) => format!("was killed by signal {sig}"),
+        _ => "ended".to_string(),
+    }
+}

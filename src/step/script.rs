@@ -1,0 +1,143 @@
+//! `script` steps and `ctx.exec`: `sh -c` in the project, output streamed line by line.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::Command;
+use tokio::sync::{mpsc, watch};
+
+use super::process::{describe_exit, signal_group, terminate_group};
+
+/// How much of each stream a step's result keeps; the whole output is in `events.jsonl`.
+pub const OUTPUT_TAIL_BYTES: usize = 64 * 1024;
+/// How much of stderr a failure message quotes.
+pub const ERROR_TAIL_BYTES: usize = 2 * 1024;
+
+pub struct ScriptSpec {
+    pub command: String,
+    pub cwd: PathBuf,
+    pub env: BTreeMap<String, String>,
+    pub timeout: Option<Duration>,
+}
+
+/// One line of output, as it arrives.
+#[derive(Debug, Clone)]
+pub struct OutputLine {
+    pub stream: &'static str,
+    pub text: String,
+}
+
+#[derive(Debug)]
+pub struct ScriptOutcome {
+    pub exit_code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    /// Why it did not succeed, if it did not.
+    pub failure: Option<String>,
+}
+
+/// Runs the command to its end, a timeout, or `stop` turning true; each output line goes to
+/// `lines` as soon as it is read.
+pub async fn run(
+    spec: ScriptSpec,
+    lines: mpsc::UnboundedSender<OutputLine>,
+    mut stop: watch::Receiver<bool>,
+) -> std::io::Result<ScriptOutcome> {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(&spec.command)
+        .current_dir(&spec.cwd)
+        .envs(&spec.env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot start sh in {}: {e}", spec.cwd.display())))?;
+    let out = tokio::spawn(pump(child.stdout.take().expect("piped"), "stdout", lines.clone()));
+    let err = tokio::spawn(pump(child.stderr.take().expect("piped"), "stderr", lines));
+    let deadline = async {
+        match spec.timeout {
+            Some(t) => tokio::time::sleep(t).await,
+            None => std::future::pending().await,
+        }
+    };
+    let stopped = async {
+        while !*stop.borrow() {
+            if stop.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    let mut failure = None;
+    let status = tokio::select! {
+        status = child.wait() => Some(status?),
+        _ = deadline => {
+            failure = Some(format!("timed out after {}", crate::definition::format_ms(spec.timeout.unwrap_or_default().as_millis() as u64)));
+            None
+        }
+        _ = stopped => {
+            failure = Some("cancelled".to_string());
+            None
+        }
+    };
+    match status {
+        Some(_) => {
+            if let Some(pid) = child.id() {
+                signal_group(pid, libc::SIGKILL);
+            }
+        }
+        None => terminate_group(&mut child).await,
+    }
+    let (stdout, stderr) = (out.await.unwrap_or_default(), err.await.unwrap_or_default());
+    let exit_code = status.and_then(|s| s.code());
+    if let Some(s) = status.filter(|s| !s.success()) {
+        let tail = tail(&stderr, ERROR_TAIL_BYTES);
+        let mut msg = format!("command {}", describe_exit(&s));
+        if !tail.trim().is_empty() {
+            msg.push_str(&format!(": {}", tail.trim_end()));
+        }
+        failure = Some(msg);
+    }
+    Ok(ScriptOutcome { exit_code, stdout, stderr, failure })
+}
+
+/// Reads a stream line by line (any length, any bytes) and keeps its tail.
+async fn pump(stream: impl AsyncRead + Unpin, name: &'static str, lines: mpsc::UnboundedSender<OutputLine>) -> String {
+    let mut reader = BufReader::new(stream);
+    let mut buf = Vec::new();
+    let mut kept = String::new();
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                let text = String::from_utf8_lossy(&buf);
+                let line = text.trim_end_matches(['\n', '\r']).to_string();
+                kept.push_str(&line);
+                kept.push('\n');
+                if kept.len() > 2 * OUTPUT_TAIL_BYTES {
+                    kept = tail(&kept, OUTPUT_TAIL_BYTES).to_string();
+                }
+                let _ = lines.send(OutputLine { stream: name, text: line });
+            }
+        }
+    }
+    tail(&kept, OUTPUT_TAIL_BYTES).to_string()
+}
+
+/// The last `max` bytes of `s`, cut at a character boundary.
+pub fn tail(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut start = s.len() - max;
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    &s[start..]
+}

@@ -1,0 +1,55 @@
+//! `workflow_comments`: notes on a run or a step, by users, the engine or agents.
+
+use serde::Serialize;
+use sqlx::FromRow;
+
+use super::{new_id, now, Result, Store};
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct CommentRow {
+    pub id: String,
+    pub workflow_run_id: String,
+    pub workflow_run_step_id: Option<String>,
+    pub text: String,
+    pub comment_type: String,
+    pub created_by: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl CommentRow {
+    /// Writes a comment; `step_row_id` is the step's row id, not its workflow step id.
+    pub async fn insert(
+        store: &Store,
+        run_id: &str,
+        step_row_id: Option<&str>,
+        text: &str,
+        comment_type: &str,
+        created_by: Option<&str>,
+    ) -> Result<CommentRow> {
+        let ts = now();
+        let row = sqlx::query_as(
+            "INSERT INTO workflow_comments
+                 (id, workflow_run_id, workflow_run_step_id, text, comment_type, created_by, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+        )
+        .bind(new_id())
+        .bind(run_id)
+        .bind(step_row_id)
+        .bind(text)
+        .bind(comment_type)
+        .bind(created_by)
+        .bind(&ts)
+        .bind(&ts)
+        .fetch_one(&store.pool)
+        .await?;
+        Ok(row)
+    }
+
+    pub async fn list_for_run(store: &Store, run_id: &str) -> Result<Vec<CommentRow>> {
+        Ok(sqlx::query_as("SELECT * FROM workflow_comments WHERE workflow_run_id = ? ORDER BY created_at, id")
+            .bind(run_id)
+            .fetch_all(&store.pool)
+            .await?)
+    }
+}

@@ -1,0 +1,95 @@
+//! The spec's per-run folder, `.agent/workflows/executions/{runId}/`.
+//!
+//! Everything here is derived from the database, which is the truth: files are written
+//! atomically (temp file + rename) so a reader never sees half a file, but are not fsynced —
+//! after a crash the run's rows say what happened and the next write brings the files back
+//! in line.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// The folder of one run.
+#[derive(Debug, Clone)]
+pub struct RunFiles {
+    pub project: PathBuf,
+    pub root: PathBuf,
+}
+
+/// Relative location of a project's executions.
+pub const EXECUTIONS_DIR: &str = ".agent/workflows/executions";
+
+impl RunFiles {
+    pub fn new(project: &Path, run_id: &str) -> RunFiles {
+        RunFiles { project: project.to_path_buf(), root: project.join(EXECUTIONS_DIR).join(run_id) }
+    }
+
+    /// `logs/{stepId}` relative to the project root, as stored in `log_directory_path`.
+    pub fn step_log_dir_rel(&self, step_id: &str) -> String {
+        let rel = self.step_dir(step_id);
+        rel.strip_prefix(&self.project).unwrap_or(&rel).to_string_lossy().into_owned()
+    }
+
+    /// Step ids are validated to a safe alphabet before they reach here, so the join stays
+    /// inside the run's folder.
+    pub fn step_dir(&self, step_id: &str) -> PathBuf {
+        self.root.join("logs").join(step_id)
+    }
+
+    pub fn write_snapshot(&self, definition: &impl Serialize, args: &Value) -> std::io::Result<()> {
+        std::fs::create_dir_all(self.root.join("checkpoints"))?;
+        std::fs::create_dir_all(self.root.join("logs"))?;
+        write_json(&self.root.join("definition.json"), definition)?;
+        write_json(&self.root.join("args.json"), args)
+    }
+
+    pub fn write_step_input(&self, step_id: &str, input: &Value) -> std::io::Result<()> {
+        let dir = self.step_dir(step_id);
+        std::fs::create_dir_all(&dir)?;
+        write_json(&dir.join("input.json"), input)
+    }
+
+    pub fn write_step_output(&self, step_id: &str, output: &Value, summary: &str) -> std::io::Result<()> {
+        let dir = self.step_dir(step_id);
+        std::fs::create_dir_all(&dir)?;
+        write_json(&dir.join("output.json"), output)?;
+        write_atomic(&dir.join("summary.md"), summary.as_bytes())
+    }
+
+    /// Opens `logs/{stepId}/events.jsonl` for appending: a re-run step keeps its earlier
+    /// attempts' lines.
+    pub fn open_events(&self, step_id: &str) -> std::io::Result<std::fs::File> {
+        let dir = self.step_dir(step_id);
+        std::fs::create_dir_all(&dir)?;
+        std::fs::OpenOptions::new().create(true).append(true).open(dir.join("events.jsonl"))
+    }
+
+    pub fn write_checkpoint(&self, index: i64, checkpoint: &impl Serialize) -> std::io::Result<()> {
+        let dir = self.root.join("checkpoints");
+        std::fs::create_dir_all(&dir)?;
+        write_json(&dir.join(format!("step-{index}.json")), checkpoint)
+    }
+
+    /// Appends a line to the run's own log (`run.log`): the workflow's console output and
+    /// the engine's notes.
+    pub fn append_run_log(&self, line: &str) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.root)?;
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(self.root.join("run.log"))?;
+        f.write_all(line.as_bytes())?;
+        f.write_all(b"\n")
+    }
+}
+
+fn write_json(path: &Path, value: &impl Serialize) -> std::io::Result<()> {
+    let mut text = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
+    text.push(b'\n');
+    write_atomic(path, &text)
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}

@@ -1,0 +1,172 @@
+//! `workflow_runs`: one row per run, its status the state machine of the spec.
+
+use serde::Serialize;
+use sqlx::FromRow;
+
+use super::{new_id, now, Result, Store};
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct RunRow {
+    pub id: String,
+    pub project_id: String,
+    pub user_id: Option<String>,
+    pub workflow_definition_id: String,
+    pub name: String,
+    pub args: String,
+    pub current_phase: Option<String>,
+    pub current_step_index: i64,
+    pub status: String,
+    pub error_message: Option<String>,
+    pub timeout_ms: Option<i64>,
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<String>,
+    pub started_at: Option<String>,
+    pub completed_at: Option<String>,
+    pub paused_at: Option<String>,
+    pub cancelled_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// What `runs` lists: a run with its definition's name and project path.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct RunSummary {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub current_phase: Option<String>,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub completed_at: Option<String>,
+    pub project_path: String,
+    pub definition_name: String,
+}
+
+/// The fields a new run starts with.
+pub struct NewRun<'a> {
+    pub project_id: &'a str,
+    pub user_id: Option<&'a str>,
+    pub definition_id: &'a str,
+    pub name: &'a str,
+    pub args: &'a serde_json::Value,
+    pub first_phase: Option<&'a str>,
+    pub timeout_ms: Option<u64>,
+}
+
+impl RunRow {
+    pub async fn create(store: &Store, new: NewRun<'_>) -> Result<RunRow> {
+        let ts = now();
+        Ok(sqlx::query_as(
+            "INSERT INTO workflow_runs
+                 (id, project_id, user_id, workflow_definition_id, name, args, current_phase,
+                  current_step_index, status, timeout_ms, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?, ?, ?) RETURNING *",
+        )
+        .bind(new_id())
+        .bind(new.project_id)
+        .bind(new.user_id)
+        .bind(new.definition_id)
+        .bind(new.name)
+        .bind(new.args.to_string())
+        .bind(new.first_phase)
+        .bind(new.timeout_ms.map(|t| t as i64))
+        .bind(&ts)
+        .bind(&ts)
+        .fetch_one(&store.pool)
+        .await?)
+    }
+
+    pub async fn get(store: &Store, id: &str) -> Result<Option<RunRow>> {
+        Ok(sqlx::query_as("SELECT * FROM workflow_runs WHERE id = ?").bind(id).fetch_optional(&store.pool).await?)
+    }
+
+    /// Takes the run for this engine process: it becomes `running` under our lease. Fails
+    /// (returns None) when the run is finished, cancelled, or leased by a live process.
+    pub async fn claim(store: &Store, id: &str, owner: &str, lease_until: &str) -> Result<Option<RunRow>> {
+        let ts = now();
+        Ok(sqlx::query_as(
+            "UPDATE workflow_runs SET status = 'running', lease_owner = ?, lease_expires_at = ?,
+                 started_at = COALESCE(started_at, ?), paused_at = NULL, error_message = NULL,
+                 completed_at = NULL, updated_at = ?
+             WHERE id = ? AND status IN ('pending', 'paused', 'failed', 'running')
+               AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ?)
+             RETURNING *",
+        )
+        .bind(owner)
+        .bind(lease_until)
+        .bind(&ts)
+        .bind(&ts)
+        .bind(id)
+        .bind(owner)
+        .bind(&ts)
+        .fetch_optional(&store.pool)
+        .await?)
+    }
+
+    /// Extends our lease while we drive the run.
+    pub async fn renew_lease(store: &Store, id: &str, owner: &str, lease_until: &str) -> Result<()> {
+        sqlx::query("UPDATE workflow_runs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?")
+            .bind(lease_until)
+            .bind(id)
+            .bind(owner)
+            .execute(&store.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records how the run ended (or that it paused) and gives up the lease.
+    pub async fn finish(store: &Store, id: &str, status: &str, error: Option<&str>) -> Result<RunRow> {
+        let ts = now();
+        Ok(sqlx::query_as(
+            "UPDATE workflow_runs SET status = ?, error_message = ?, lease_owner = NULL,
+                 lease_expires_at = NULL,
+                 completed_at = CASE WHEN ? IN ('completed', 'failed') THEN ? ELSE completed_at END,
+                 paused_at = CASE WHEN ? = 'paused' THEN ? ELSE paused_at END,
+                 cancelled_at = CASE WHEN ? = 'cancelled' THEN ? ELSE cancelled_at END,
+                 updated_at = ?
+             WHERE id = ? RETURNING *",
+        )
+        .bind(status)
+        .bind(error)
+        .bind(status)
+        .bind(&ts)
+        .bind(status)
+        .bind(&ts)
+        .bind(status)
+        .bind(&ts)
+        .bind(&ts)
+        .bind(id)
+        .fetch_one(&store.pool)
+        .await?)
+    }
+
+    /// Moves the run's card to `phase` (when a step of a new phase starts).
+    pub async fn set_phase(store: &Store, id: &str, phase: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE workflow_runs SET current_phase = ?, updated_at = ?
+             WHERE id = ? AND (current_phase IS NULL OR current_phase <> ?)",
+        )
+        .bind(phase)
+        .bind(now())
+        .bind(id)
+        .bind(phase)
+        .execute(&store.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Newest runs first, across every project.
+    pub async fn list_recent(store: &Store, limit: i64) -> Result<Vec<RunSummary>> {
+        Ok(sqlx::query_as(
+            "SELECT r.id, r.name, r.status, r.current_phase, r.created_at, r.started_at,
+                    r.completed_at, p.path AS project_path, d.name AS definition_name
+             FROM workflow_runs r
+             JOIN projects p ON p.id = r.project_id
+             JOIN workflow_definitions d ON d.id = r.workflow_definition_id
+             ORDER BY r.created_at DESC, r.id DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&store.pool)
+        .await?)
+    }
+}
