@@ -77,7 +77,7 @@ pub struct Prepared {
 
 impl Engine {
     pub fn new(store: Store, config: EngineConfig) -> Engine {
-        let owner = format!("pid {} ({})", std::process::id(), crate::store::new_id());
+        let owner = format!("{}/{}/{}", hostname(), std::process::id(), crate::store::new_id());
         Engine {
             inner: Arc::new(Inner { store, events: EventBus::default(), config, owner, controls: Mutex::default() }),
         }
@@ -204,4 +204,24 @@ impl Engine {
         }
         self.prepare(Path::new(&row.path), project).await
     }
+}
+
+/// This machine's name, part of a lease owner so a dead local owner can be recognised.
+pub(crate) fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "localhost".into())
+}
+
+/// Whether a lease owner (`host/pid/nonce`) is a process of this machine that has died:
+/// its run was left behind by a crash and can be taken over before the lease runs out.
+pub(crate) fn owner_is_dead(owner: &str) -> bool {
+    let mut parts = owner.split('/');
+    let (Some(host), Some(pid)) = (parts.next(), parts.next().and_then(|p| p.parse::<i32>().ok())) else {
+        return false;
+    };
+    if host != hostname() || pid as u32 == std::process::id() {
+        return false;
+    }
+    // SAFETY: kill with signal 0 only checks for existence.
+    let alive = unsafe { libc::kill(pid, 0) } == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+    !alive
 }

@@ -47,9 +47,14 @@ pub(super) async fn drive(
     control: RunControl,
 ) -> Result<RunOutcome, EngineError> {
     let store = engine.store();
-    let run = match RunRow::claim(store, &run.id, engine.owner(), &lease_until()).await? {
-        Some(r) => r,
-        None => return Err(not_claimable(engine, &run.id).await),
+    let mut claimed = RunRow::claim(store, &run.id, engine.owner(), &lease_until(), None).await?;
+    if claimed.is_none() {
+        if let Some(dead) = run.lease_owner.as_deref().filter(|o| super::owner_is_dead(o)) {
+            claimed = RunRow::claim(store, &run.id, engine.owner(), &lease_until(), Some(dead)).await?;
+        }
+    }
+    let Some(run) = claimed else {
+        return Err(not_claimable(engine, &run.id).await);
     };
     engine.events().emit(Event::StatusChanged {
         execution_id: run.id.clone(),

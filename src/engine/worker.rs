@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::definition::{duration, DefinitionError, DefinitionKind, WorkflowDefinition};
 use crate::js::protocol::{FromWorker, ToWorker, WORKER_ENV};
-use crate::step::process::{describe_exit, signal_group};
+use crate::step::process::{describe_exit, die_with_parent, signal_group};
 use crate::step::script::tail;
 
 /// How much of a dead worker's stderr its error quotes.
@@ -29,7 +29,9 @@ pub struct WorkerHandle {
 impl WorkerHandle {
     /// Starts `exe __worker` in its own process group and asks it to load `file`.
     pub async fn spawn(exe: &Path, file: &Path, project: &Path) -> std::io::Result<WorkerHandle> {
-        let mut child = Command::new(exe)
+        let mut cmd = Command::new(exe);
+        die_with_parent(&mut cmd);
+        let mut child = cmd
             .arg("__worker")
             .env(WORKER_ENV, "1")
             .current_dir(project)

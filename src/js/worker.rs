@@ -3,7 +3,6 @@
 //!
 //! Started by the engine as `workflow-engine __worker`; speaks `protocol` on stdin/stdout.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::atomic::AtomicU64;
@@ -120,13 +119,13 @@ impl Worker {
                (e) => __wfReport({{ type: 'failed', message: String(e && e.stack || e) }}));"
         );
         if let Err(e) = self.runtime.execute_script("workflow-engine:run", script) {
-            return FromWorker::Failed { message: self.map_stack(&e.to_string()) };
+            return FromWorker::Failed { message: e.to_string() };
         }
         if let Err(e) = self.runtime.run_event_loop(Default::default()).await {
-            return FromWorker::Failed { message: self.map_stack(&e.to_string()) };
+            return FromWorker::Failed { message: e.to_string() };
         }
         match self.take_report() {
-            Some(FromWorker::Failed { message }) => FromWorker::Failed { message: self.map_stack(&message) },
+            Some(failed @ FromWorker::Failed { .. }) => failed,
             Some(done @ FromWorker::Done) => done,
             _ => FromWorker::Failed {
                 message: "execute() never finished: it awaited a promise that nothing can resolve".into(),
@@ -140,15 +139,11 @@ impl Worker {
     }
 
     fn error_with_location(&self, message: String, file: &Path) -> FromWorker {
-        let mapped = self.map_stack(&message);
-        let location = find_location(&mapped, file);
-        load_error(mapped, location)
+        // Stacks are already source-mapped by the runtime (the loader keeps the maps).
+        let location = find_location(&message, file);
+        load_error(message, location)
     }
 
-    /// Rewrites `file:///x.ts:L:C` positions in a stack to the user's TypeScript lines.
-    fn map_stack(&self, text: &str) -> String {
-        map_positions(text, &self.loader.source_maps.borrow())
-    }
 }
 
 fn load_error(message: String, location: Option<Location>) -> FromWorker {
@@ -163,39 +158,6 @@ fn find_location(text: &str, file: &Path) -> Option<Location> {
     let line = nums.next()?.parse().ok()?;
     let column = nums.next().and_then(|c| c.parse().ok()).unwrap_or(1);
     Some(Location { file: file.to_path_buf(), line, column })
-}
-
-/// Maps every `url:line:col` whose url has a source map.
-pub fn map_positions(text: &str, maps: &HashMap<String, Vec<u8>>) -> String {
-    let mut out = text.to_string();
-    for (url, bytes) in maps {
-        let Ok(map) = deno_core::sourcemap::SourceMap::from_slice(bytes) else { continue };
-        let prefix = format!("{url}:");
-        let mut result = String::new();
-        let mut rest = out.as_str();
-        while let Some(i) = rest.find(&prefix) {
-            result.push_str(&rest[..i + prefix.len()]);
-            rest = &rest[i + prefix.len()..];
-            let line_len = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
-            let after_line = &rest[line_len..];
-            let col_len = after_line
-                .strip_prefix(':')
-                .map(|r| r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len()))
-                .unwrap_or(0);
-            let line: Option<u32> = rest[..line_len].parse().ok();
-            let col: u32 = if col_len > 0 { after_line[1..1 + col_len].parse().unwrap_or(1) } else { 1 };
-            match line.and_then(|l| map.lookup_token(l.saturating_sub(1), col.saturating_sub(1))) {
-                Some(token) => {
-                    result.push_str(&format!("{}:{}", token.get_src_line() + 1, token.get_src_col() + 1));
-                    rest = &after_line[if col_len > 0 { 1 + col_len } else { 0 }..];
-                }
-                None => {}
-            }
-        }
-        result.push_str(rest);
-        out = result;
-    }
-    out
 }
 
 async fn write_lines(mut rx: mpsc::UnboundedReceiver<FromWorker>) {

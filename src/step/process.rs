@@ -37,3 +37,15 @@ pub fn describe_exit(status: &std::process::ExitStatus) -> String {
         _ => "ended".to_string(),
     }
 }
+
+/// Makes the child die with the engine: a `kill -9` of the engine must not leave a step
+/// running on with nobody to record it (the step runs again on resume).
+pub fn die_with_parent(cmd: &mut tokio::process::Command) {
+    // SAFETY: prctl is async-signal-safe; it runs in the child between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+}

@@ -9,7 +9,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 use tokio::sync::{mpsc, watch};
 
-use super::process::{describe_exit, signal_group, terminate_group};
+use super::process::{describe_exit, die_with_parent, signal_group, terminate_group};
 
 /// How much of each stream a step's result keeps; the whole output is in `events.jsonl`.
 pub const OUTPUT_TAIL_BYTES: usize = 64 * 1024;
@@ -46,7 +46,9 @@ pub async fn run(
     lines: mpsc::UnboundedSender<OutputLine>,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<ScriptOutcome> {
-    let mut child = Command::new("sh")
+    let mut cmd = Command::new("sh");
+    die_with_parent(&mut cmd);
+    let mut child = cmd
         .arg("-c")
         .arg(&spec.command)
         .current_dir(&spec.cwd)

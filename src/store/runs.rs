@@ -81,15 +81,22 @@ impl RunRow {
     }
 
     /// Takes the run for this engine process: it becomes `running` under our lease. Fails
-    /// (returns None) when the run is finished, cancelled, or leased by a live process.
-    pub async fn claim(store: &Store, id: &str, owner: &str, lease_until: &str) -> Result<Option<RunRow>> {
+    /// (returns None) when the run is finished, cancelled, or leased by a live process;
+    /// `dead_owner` takes over the lease of an owner known to have died.
+    pub async fn claim(
+        store: &Store,
+        id: &str,
+        owner: &str,
+        lease_until: &str,
+        dead_owner: Option<&str>,
+    ) -> Result<Option<RunRow>> {
         let ts = now();
         Ok(sqlx::query_as(
             "UPDATE workflow_runs SET status = 'running', lease_owner = ?, lease_expires_at = ?,
                  started_at = COALESCE(started_at, ?), paused_at = NULL, error_message = NULL,
                  completed_at = NULL, updated_at = ?
              WHERE id = ? AND status IN ('pending', 'paused', 'failed', 'running')
-               AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ?)
+               AND (lease_owner IS NULL OR lease_owner = ? OR lease_owner = ? OR lease_expires_at < ?)
              RETURNING *",
         )
         .bind(owner)
@@ -98,6 +105,7 @@ impl RunRow {
         .bind(&ts)
         .bind(id)
         .bind(owner)
+        .bind(dead_owner)
         .bind(&ts)
         .fetch_optional(&store.pool)
         .await?)
