@@ -5,6 +5,7 @@ import {
   op_wf_exec,
   op_wf_log,
   op_wf_report,
+  op_wf_sleep,
   op_wf_step_finish,
   op_wf_step_start,
 } from "ext:core/ops";
@@ -18,3 +19,25 @@ globalThis.__wfHost = {
   log: (level, text) => op_wf_log(String(level), String(text)),
 };
 globalThis.__wfReport = (message) => op_wf_report(message);
+
+// setTimeout / setInterval over an async op: a pending timer keeps the run's event loop alive.
+let nextTimer = 1;
+const liveTimers = new Set();
+function startTimer(fn, ms, args, repeat) {
+  const id = nextTimer++;
+  liveTimers.add(id);
+  const delay = Math.max(0, Number(ms) || 0);
+  (async () => {
+    do {
+      await op_wf_sleep(delay);
+      if (!liveTimers.has(id)) return;
+      if (!repeat) liveTimers.delete(id);
+      typeof fn === "function" ? fn(...args) : undefined;
+    } while (repeat && liveTimers.has(id));
+  })();
+  return id;
+}
+globalThis.setTimeout = (fn, ms, ...args) => startTimer(fn, ms, args, false);
+globalThis.setInterval = (fn, ms, ...args) => startTimer(fn, ms, args, true);
+globalThis.clearTimeout = (id) => void liveTimers.delete(id);
+globalThis.clearInterval = globalThis.clearTimeout;

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use deno_core::{op2, OpState};
 use deno_error::JsErrorBox;
 use serde_json::{json, Value};
+
 use tokio::sync::{mpsc, oneshot};
 
 use super::protocol::FromWorker;
@@ -90,6 +91,12 @@ pub async fn op_wf_exec(
     forward(state, "exec", params).await
 }
 
+/// Timers for `setTimeout`: the worker's own clock, nothing the engine needs to know.
+#[op2]
+pub async fn op_wf_sleep(#[number] ms: u64) {
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+}
+
 #[op2(fast)]
 pub fn op_wf_log(state: &mut OpState, #[string] level: String, #[string] text: String) {
     let _ = state.borrow::<EngineLink>().out.send(FromWorker::Log { level, text });
@@ -106,7 +113,7 @@ pub fn op_wf_report(state: &mut OpState, #[serde] message: FromWorker) {
 
 deno_core::extension!(
     workflow_engine,
-    ops = [op_wf_step_start, op_wf_step_finish, op_wf_checkpoint, op_wf_comment, op_wf_exec, op_wf_log, op_wf_report],
+    ops = [op_wf_step_start, op_wf_step_finish, op_wf_checkpoint, op_wf_comment, op_wf_exec, op_wf_log, op_wf_report, op_wf_sleep],
     esm_entry_point = "ext:workflow_engine/bootstrap.js",
     esm = [dir "src/js", "bootstrap.js"],
     options = { link: EngineLink, report: ReportSlot },

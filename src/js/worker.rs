@@ -121,7 +121,16 @@ impl Worker {
         if let Err(e) = self.runtime.execute_script("workflow-engine:run", script) {
             return FromWorker::Failed { message: e.to_string() };
         }
-        if let Err(e) = self.runtime.run_event_loop(Default::default()).await {
+        // Runs until execute settles, not until every timer is gone: a forgotten
+        // `setInterval` must not keep a finished run alive.
+        let reported = self.reported.clone();
+        let runtime = &mut self.runtime;
+        let looped = std::future::poll_fn(|cx| match runtime.poll_event_loop(cx, Default::default()) {
+            std::task::Poll::Pending if reported.borrow().is_some() => std::task::Poll::Ready(Ok(())),
+            other => other,
+        })
+        .await;
+        if let Err(e) = looped {
             return FromWorker::Failed { message: e.to_string() };
         }
         match self.take_report() {

@@ -1,1 +1,9 @@
+//! The one integration-test binary: real processes, real SQLite files, real workers.
 
+mod util;
+
+mod durability;
+mod examples;
+mod failures;
+mod many_runs;
+mod typescript;

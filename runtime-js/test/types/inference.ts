@@ -1,0 +1,113 @@
+// What an editor should infer for a workflow: ctx.args from zod, step data from `fn`, zod helpers.
+import { defineWorkflow, StepFailedError, type StepResult, type ExecResult, type WorkflowContext } from "@repo/workflow-engine";
+import z, { z as named, ZodError } from "zod";
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+function assertType<T extends true>(): T | void {}
+
+const Args = z.object({
+  featureName: z.string().min(1).describe("what to build"),
+  retries: z.number().int().nonnegative().default(2),
+  notes: z.string().optional(),
+  env: z.enum(["dev", "prod"]).nullable(),
+  tags: z.array(z.string()).max(5),
+  mode: z.union([z.literal("fast"), z.literal("safe")]),
+  extra: z.record(z.string(), z.number()),
+  anything: z.any(),
+});
+type Args = z.infer<typeof Args>;
+assertType<Equal<Args, {
+  featureName: string;
+  retries: number;
+  env: "dev" | "prod" | null;
+  tags: string[];
+  mode: "fast" | "safe";
+  extra: Partial<Record<string, number>>;
+  notes?: string | undefined;
+  anything?: any;
+}>>();
+assertType<Equal<z.input<typeof Args>["retries"], number | undefined>>();
+assertType<Equal<typeof named, typeof z>>();
+
+const parsed = Args.safeParse({});
+if (!parsed.success) {
+  const error: ZodError = parsed.error;
+  error.issues.map((i) => i.path.join("."));
+} else {
+  assertType<Equal<typeof parsed.data, Args>>();
+}
+
+export const typed = defineWorkflow({
+  name: "Typed",
+  argsSchema: Args,
+  phases: ["build", "test"],
+  timeout: "10m",
+  async execute(ctx) {
+    assertType<Equal<typeof ctx.args, Args>>();
+    assertType<Equal<typeof ctx, WorkflowContext<Args, "build" | "test">>>();
+    const computed = await ctx.step("compute", {
+      phase: "build",
+      type: "function",
+      fn: async (c) => ({ n: c.args.retries, at: c.runId }),
+    });
+    assertType<Equal<typeof computed, StepResult<{ n: number; at: string }>>>();
+    const sync = await ctx.step("sync", { type: "function", fn: () => 42 });
+    assertType<Equal<typeof sync.data, number | undefined>>();
+    await ctx.step("ask", {
+      phase: "test",
+      type: "agent",
+      agent: "gemini",
+      prompt: async (c) => `Build ${c.args.featureName}`,
+      model: "gemini-2.5-pro",
+      maxTurns: 10,
+      timeout: 600,
+      env: { CI: "1" },
+      continueOnError: true,
+      onInterrupt: "resume",
+      outputSchema: z.object({ ok: z.boolean() }),
+    });
+    const exec: ExecResult = await ctx.exec("git status", ctx.projectPath);
+    await ctx.comment(`exit ${exec.exitCode}`, "ask");
+    const earlier = ctx.getStepResult<{ n: number }>("compute");
+    if (earlier?.status === "completed") earlier.data?.n.toFixed();
+    try {
+      await ctx.step("deploy", { type: "script", command: "deploy" });
+    } catch (error) {
+      if (error instanceof StepFailedError) console.error(error.stepId, error.result.error);
+    }
+  },
+});
+
+// A JSON Schema argsSchema (or none) gives loosely typed args.
+export const loose = defineWorkflow({
+  name: "Loose",
+  phases: ["only"],
+  argsSchema: { type: "object", properties: { environment: { type: "string" } } },
+  execute(ctx) {
+    assertType<Equal<typeof ctx.args, Record<string, any>>>();
+    console.log(ctx.args.environment);
+  },
+});
+export const none = defineWorkflow({
+  name: "None",
+  phases: ["only"],
+  async execute(ctx) {
+    assertType<Equal<typeof ctx.args, Record<string, any>>>();
+  },
+});
+
+// Object helpers keep their keys' types.
+const Base = z.object({ a: z.string(), b: z.number() });
+assertType<Equal<z.infer<ReturnType<typeof Base.partial>>, { a?: string | undefined; b?: number | undefined }>>();
+const Extended = Base.extend({ b: z.boolean(), c: z.array(z.string()).default([]) }).strict();
+assertType<Equal<z.infer<typeof Extended>, { a: string; b: boolean; c: string[] }>>();
+assertType<Equal<z.infer<ReturnType<typeof Base.pick<{ a: true }>>>, { a: string }>>();
+assertType<Equal<z.infer<ReturnType<typeof Base.omit<{ a: true }>>>, { b: number }>>();
+assertType<Equal<z.infer<ReturnType<typeof Base.keyof>>, "a" | "b">>();
+assertType<Equal<z.infer<typeof Base.shape.a>, string>>();
+const scores = z.record(z.number());
+assertType<Equal<z.infer<typeof scores>, Partial<Record<string, number>>>>();
+const maybe = z.string().nullish();
+assertType<Equal<z.infer<typeof maybe>, string | null | undefined>>();
+const json = z.toJSONSchema(Base);
+json.type;

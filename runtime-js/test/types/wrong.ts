@@ -1,0 +1,64 @@
+// Mistakes an editor must flag: each line after `@ts-expect-error` has to be a type error.
+import { defineWorkflow } from "@repo/workflow-engine";
+import { z } from "zod";
+
+export default defineWorkflow({
+  name: "Wrong",
+  argsSchema: z.object({ featureName: z.string(), count: z.number().optional() }),
+  phases: ["research", "test"],
+  async execute(ctx) {
+    // @ts-expect-error: not an argument of this workflow
+    ctx.args.featureNmae;
+    // @ts-expect-error: count may be undefined
+    ctx.args.count.toFixed();
+    // @ts-expect-error: featureName is a string
+    const n: number = ctx.args.featureName;
+
+    // @ts-expect-error: "deploy" is not one of the phases
+    await ctx.step("a", { phase: "deploy", type: "script", command: "x" });
+    // @ts-expect-error: unknown step type
+    await ctx.step("b", { type: "shell", command: "x" });
+    // @ts-expect-error: a script step needs a command
+    await ctx.step("c", { type: "script" });
+    // @ts-expect-error: a function step needs fn
+    await ctx.step("d", { type: "function" });
+    // @ts-expect-error: unknown agent
+    await ctx.step("e", { type: "agent", agent: "gpt", prompt: "x" });
+    // @ts-expect-error: unknown permission mode
+    await ctx.step("f", { type: "agent", agent: "claude", prompt: "x", permission: "yolo" });
+    // @ts-expect-error: a prompt function must return a string
+    await ctx.step("g", { type: "agent", agent: "claude", prompt: () => 42 });
+    // @ts-expect-error: the step id comes first
+    await ctx.step({ type: "script", command: "x" });
+    // @ts-expect-error: timeouts are strings or seconds
+    await ctx.step("h", { type: "script", command: "x", timeout: true });
+    // @ts-expect-error: env values are strings
+    await ctx.step("i", { type: "script", command: "x", env: { N: 1 } });
+    // @ts-expect-error: comments are text
+    await ctx.comment(42);
+
+    const r = await ctx.step("j", { type: "function", fn: () => ({ ok: true }) });
+    // @ts-expect-error: data may be undefined
+    r.data.ok;
+    // @ts-expect-error: no such status
+    if (r.status === "done") return;
+  },
+});
+
+// @ts-expect-error: phases are required
+defineWorkflow({ name: "NoPhases", async execute() {} });
+// @ts-expect-error: execute is required
+defineWorkflow({ name: "NoExecute", phases: ["a"] });
+// @ts-expect-error: name is required
+defineWorkflow({ phases: ["a"], async execute() {} });
+// @ts-expect-error: timeout is a duration
+defineWorkflow({ name: "T", phases: ["a"], timeout: {}, async execute() {} });
+
+// @ts-expect-error: z.enum needs strings
+z.enum([1, 2]);
+// @ts-expect-error: z.object needs schemas
+z.object({ a: "string" });
+// @ts-expect-error: a default must match the schema
+z.string().default(3);
+// @ts-expect-error: not in the subset's string API
+z.string().ipv4();

@@ -1,0 +1,369 @@
+// worker.js against a fake __wfHost: describe, memoized and live steps, failures, ctx helpers.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import "../worker.js";
+import { defineWorkflow, StepFailedError } from "../workflow-engine.js";
+import { z } from "../zod.js";
+import { installHost, init } from "../test-support/fake-host.mjs";
+
+const workflow = (execute, extra = {}) =>
+  defineWorkflow({ name: "Test", phases: ["build", "test"], execute, ...extra });
+
+/** Runs `execute` once against a fresh fake host; returns the host for inspection. */
+async function run(execute, { host = {}, init: initExtra = {}, extra } = {}) {
+  const h = installHost(host);
+  await globalThis.__wfRun(workflow(execute, extra), init(initExtra));
+  return h;
+}
+
+test("__wfDescribe returns plain JSON with argsSchema as JSON Schema", () => {
+  const wf = defineWorkflow({
+    name: "Implement Feature",
+    description: "Research, plan, implement",
+    argsSchema: z.object({ featureName: z.string(), requirements: z.string().optional() }),
+    phases: ["research", "plan"],
+    timeout: "10m",
+    async execute() {},
+  });
+  const described = globalThis.__wfDescribe(wf);
+  assert.deepEqual(described, {
+    name: "Implement Feature",
+    description: "Research, plan, implement",
+    phases: ["research", "plan"],
+    argsSchema: {
+      type: "object",
+      properties: { featureName: { type: "string" }, requirements: { type: "string" } },
+      required: ["featureName"],
+    },
+    timeout: "10m",
+  });
+  assert.deepEqual(JSON.parse(JSON.stringify(described)), described);
+});
+
+test("__wfDescribe fills absent fields with null and keeps a JSON Schema as is", () => {
+  const plain = { type: "object", properties: { env: { type: "string", enum: ["dev", "prod"] } } };
+  const described = globalThis.__wfDescribe(workflow(() => {}, { argsSchema: plain, timeout: 90 }));
+  assert.equal(described.description, null);
+  assert.equal(described.timeout, 90);
+  assert.deepEqual(described.argsSchema, plain);
+  assert.notEqual(described.argsSchema, plain);
+  assert.equal(globalThis.__wfDescribe(workflow(() => {})).argsSchema, null);
+});
+
+test("__wfDescribe accepts an un-wrapped object but checks it the same way", () => {
+  const described = globalThis.__wfDescribe({ name: "Plain", phases: ["a"], execute() {} });
+  assert.equal(described.name, "Plain");
+  assert.throws(() => globalThis.__wfDescribe({ name: "Plain", phases: [], execute() {} }), {
+    name: "TypeError",
+    message: /`phases`/,
+  });
+  assert.throws(() => globalThis.__wfDescribe({ name: "Plain", phases: ["a"] }), /`execute`/);
+});
+
+test("__wfDescribe rejects what is not a workflow at all", () => {
+  for (const value of [undefined, null, 42, "x", {}, { default: 1 }]) {
+    assert.throws(() => globalThis.__wfDescribe(value), {
+      message: "the module's default export is not a workflow: write `export default defineWorkflow({ ... })`",
+    });
+  }
+});
+
+test("memoized steps return the stored result without running anything", async () => {
+  const stored = { stepId: "compute", status: "completed", data: { n: 41 } };
+  let fnCalls = 0;
+  let seen;
+  const host = await run(
+    async (ctx) => {
+      seen = await ctx.step("compute", { type: "function", phase: "build", fn: () => fnCalls++ });
+    },
+    { host: { memo: { compute: stored } } },
+  );
+  assert.equal(fnCalls, 0);
+  assert.deepEqual(seen, stored);
+  assert.deepEqual(host.calls, [["stepStart", "compute", { type: "function", phase: "build" }]]);
+});
+
+test("script and agent steps send their JSON config and return the host's result", async () => {
+  let results;
+  const host = await run(async (ctx) => {
+    results = [
+      await ctx.step("tests", { type: "script", phase: "test", command: "pnpm test", cwd: ctx.projectPath, timeout: "5m", env: { CI: "1" } }),
+      await ctx.step("ask", { type: "agent", agent: "claude", prompt: "hi", permission: "plan", model: "opus", maxTurns: 3, name: "Ask", cwd: undefined }),
+    ];
+  });
+  assert.deepEqual(host.calls, [
+    ["stepStart", "tests", { type: "script", phase: "test", command: "pnpm test", cwd: "/p", timeout: "5m", env: { CI: "1" } }],
+    ["stepStart", "ask", { type: "agent", agent: "claude", prompt: "hi", permission: "plan", model: "opus", maxTurns: 3, name: "Ask" }],
+  ]);
+  assert.deepEqual(results[0], { stepId: "tests", status: "completed", data: { ran: "script" } });
+});
+
+test("a prompt function gets ctx, may be async, and is sent resolved", async () => {
+  const host = await run(
+    async (ctx) => {
+      await ctx.step("a", { type: "agent", agent: "codex", prompt: (c) => `build ${c.args.feature}` });
+      await ctx.step("b", { type: "agent", agent: "gemini", prompt: async (c) => `run ${c.runId}` });
+    },
+    { init: { args: { feature: "login" } } },
+  );
+  assert.equal(host.calls[0][2].prompt, "build login");
+  assert.equal(host.calls[1][2].prompt, "run run-1");
+});
+
+test("an agent step's zod outputSchema is sent as JSON Schema", async () => {
+  const host = await run(async (ctx) => {
+    await ctx.step("a", { type: "agent", agent: "claude", prompt: "p", outputSchema: z.object({ ok: z.boolean() }) });
+  });
+  assert.deepEqual(host.calls[0][2].outputSchema, {
+    type: "object",
+    properties: { ok: { type: "boolean" } },
+    required: ["ok"],
+  });
+});
+
+test("a function step runs when the host says so and its data round-trips as JSON", async () => {
+  const when = new Date("2024-01-02T03:04:05Z");
+  let result;
+  let gotCtx;
+  const host = await run(async (ctx) => {
+    result = await ctx.step("compute", {
+      type: "function",
+      fn: async (c) => {
+        gotCtx = c === ctx;
+        return { when, n: 1, skip: undefined };
+      },
+    });
+  });
+  assert.equal(gotCtx, true);
+  const data = { when: "2024-01-02T03:04:05.000Z", n: 1 };
+  assert.deepEqual(host.calls[1], ["stepFinish", "compute", { ok: true, data }]);
+  assert.deepEqual(result, { stepId: "compute", status: "completed", data });
+});
+
+test("a function step returning undefined finishes without data", async () => {
+  const host = await run(async (ctx) => {
+    await ctx.step("nothing", { type: "function", fn: () => {} });
+  });
+  assert.deepEqual(host.calls[1], ["stepFinish", "nothing", { ok: true }]);
+});
+
+test("a throwing function step fails with its message and stack, and ctx.step throws", async () => {
+  let caught;
+  const host = await run(async (ctx) => {
+    try {
+      await ctx.step("boom", { type: "function", fn: () => { throw new Error("kaput"); } });
+    } catch (error) {
+      caught = error;
+    }
+  });
+  const [, , outcome] = host.calls[1];
+  assert.equal(outcome.ok, false);
+  assert.equal(outcome.error, "kaput");
+  assert.match(outcome.stack, /kaput/);
+  assert.ok(caught instanceof StepFailedError);
+  assert.equal(caught.stepId, "boom");
+  assert.equal(caught.message, 'step "boom" failed: kaput');
+  assert.deepEqual(caught.result, { stepId: "boom", status: "failed", error: "kaput" });
+});
+
+test("a thrown non-Error is stringified", async () => {
+  const host = await run(async (ctx) => {
+    await ctx.step("s", { type: "function", fn: () => Promise.reject("plain"), continueOnError: true });
+  });
+  assert.deepEqual(host.calls[1][2], { ok: false, error: "plain" });
+});
+
+test("non-serialisable return values fail the step with a clear message", async () => {
+  const cyclic = {};
+  cyclic.self = cyclic;
+  const cases = { big: () => 10n, nested: () => ({ n: 10n }), cyclic: () => cyclic, fn: () => () => 1 };
+  for (const [id, fn] of Object.entries(cases)) {
+    let result;
+    const host = await run(async (ctx) => {
+      result = await ctx.step(id, { type: "function", fn, continueOnError: true });
+    });
+    const outcome = host.calls[1][2];
+    assert.equal(outcome.ok, false, id);
+    assert.match(outcome.error, new RegExp(`^the return value of step "${id}" is not JSON-serialisable: `));
+    assert.equal(result.status, "failed");
+  }
+});
+
+test("continueOnError returns the failed result instead of throwing", async () => {
+  const failed = { stepId: "lint", status: "failed", error: "exit code 1" };
+  let result;
+  await run(
+    async (ctx) => {
+      result = await ctx.step("lint", { type: "script", command: "pnpm lint", continueOnError: true });
+    },
+    { host: { memo: { lint: failed } } },
+  );
+  assert.deepEqual(result, failed);
+});
+
+test("an uncaught StepFailedError rejects __wfRun", async () => {
+  installHost({ memo: { lint: { stepId: "lint", status: "failed", error: "exit code 1" } } });
+  const wf = workflow(async (ctx) => {
+    await ctx.step("lint", { type: "script", command: "pnpm lint" });
+  });
+  await assert.rejects(globalThis.__wfRun(wf, init()), {
+    name: "StepFailedError",
+    message: 'step "lint" failed: exit code 1',
+  });
+});
+
+test("getStepResult sees earlier attempts' results and this attempt's steps", async () => {
+  const earlier = { stepId: "old", status: "completed", data: 1 };
+  const seen = [];
+  await run(
+    async (ctx) => {
+      seen.push(ctx.getStepResult("old"), ctx.getStepResult("new"));
+      await ctx.step("new", { type: "function", fn: () => 2 });
+      seen.push(ctx.getStepResult("new"), ctx.getStepResult("missing"));
+    },
+    { init: { results: { old: earlier } } },
+  );
+  assert.deepEqual(seen, [earlier, undefined, { stepId: "new", status: "completed", data: 2 }, undefined]);
+});
+
+test("misused ctx.step throws a TypeError naming the step and field, before reaching the host", async () => {
+  const cases = [
+    ["", { type: "script", command: "x" }, /step id must be a non-empty string/],
+    ["s", null, /step "s": `config`/],
+    ["s", { command: "x" }, /step "s": `type` must be one of "agent", "script", "function"/],
+    ["s", { type: "function" }, /step "s": `fn`/],
+    ["s", { type: "script" }, /step "s": `command`/],
+    ["s", { type: "agent", prompt: "p" }, /step "s": `agent`/],
+    ["s", { type: "agent", agent: "claude" }, /step "s": `prompt`/],
+    ["s", { type: "agent", agent: "claude", prompt: () => 42 }, /step "s": `prompt`/],
+    ["s", { type: "script", command: "x", phase: "deploy" }, /step "s": `phase` "deploy" is not one of the workflow's phases: build, test/],
+    ["s", { type: "script", command: "x", timeout: "soon" }, /step "s": `timeout`/],
+    ["s", { type: "script", command: "x", continueOnError: "yes" }, /step "s": `continueOnError`/],
+    ["s", { type: "script", command: "x", env: { A: 1 } }, /step "s": `env`/],
+    ["s", { type: "script", command: "x", onDone: () => {} }, /step "s": `onDone` is a function/],
+    ["s", { type: "script", command: "x", fn: () => {} }, /step "s": `fn` is a function/],
+  ];
+  for (const [id, config, message] of cases) {
+    const host = installHost();
+    const wf = workflow(async (ctx) => ctx.step(id, config));
+    await assert.rejects(globalThis.__wfRun(wf, init()), { name: "TypeError", message }, String(message));
+    assert.deepEqual(host.calls, []);
+  }
+});
+
+test("a step id used twice in one run is an error", async () => {
+  installHost();
+  const wf = workflow(async (ctx) => {
+    await ctx.step("same", { type: "script", command: "a" });
+    await ctx.step("same", { type: "script", command: "b" });
+  });
+  await assert.rejects(globalThis.__wfRun(wf, init()), /step id "same" is used twice/);
+});
+
+test("a host answering 'run' for a non-function step is reported", async () => {
+  const host = installHost();
+  host.stepStart = async () => ({ action: "run" });
+  const wf = workflow(async (ctx) => ctx.step("s", { type: "script", command: "x" }));
+  await assert.rejects(globalThis.__wfRun(wf, init()), /internal: __wfHost.stepStart for script step "s"/);
+});
+
+test("checkpoint, comment and exec forward to the host", async () => {
+  let execResult;
+  const host = await run(async (ctx) => {
+    await ctx.checkpoint();
+    await ctx.comment("hello");
+    await ctx.comment("on a step", "build");
+    execResult = await ctx.exec("git status");
+    await ctx.exec("ls", "/tmp");
+  });
+  assert.deepEqual(host.calls, [
+    ["checkpoint"],
+    ["comment", "hello", null],
+    ["comment", "on a step", "build"],
+    ["exec", "git status", null],
+    ["exec", "ls", "/tmp"],
+  ]);
+  assert.deepEqual(execResult, { stdout: "out", stderr: "", exitCode: 0 });
+});
+
+test("comment and exec check their arguments", async () => {
+  for (const [body, message] of [
+    [(ctx) => ctx.comment(""), /ctx.comment: text/],
+    [(ctx) => ctx.comment("x", 5), /ctx.comment: stepId/],
+    [(ctx) => ctx.exec(""), /ctx.exec: command/],
+    [(ctx) => ctx.exec("ls", 1), /ctx.exec: cwd/],
+  ]) {
+    installHost();
+    await assert.rejects(globalThis.__wfRun(workflow(body), init()), { name: "TypeError", message });
+  }
+});
+
+test("ctx is frozen and carries the run's identity", async () => {
+  let ctx;
+  await run(async (c) => { ctx = c; }, { init: { runId: "r9", projectPath: "/proj", args: { a: 1 } } });
+  assert.ok(Object.isFrozen(ctx));
+  assert.equal(ctx.runId, "r9");
+  assert.equal(ctx.projectPath, "/proj");
+  assert.deepEqual(ctx.args, { a: 1 });
+  assert.deepEqual(Object.keys(ctx).sort(), ["args", "checkpoint", "comment", "exec", "getStepResult", "projectPath", "runId", "step"]);
+});
+
+test("a zod argsSchema's parse applies defaults to ctx.args, and bad args reject", async () => {
+  const argsSchema = z.object({ name: z.string(), retries: z.number().int().default(3) });
+  let args;
+  await run(async (ctx) => { args = ctx.args; }, { init: { args: { name: "x" } }, extra: { argsSchema } });
+  assert.deepEqual(args, { name: "x", retries: 3 });
+  installHost();
+  await assert.rejects(
+    globalThis.__wfRun(workflow(() => {}, { argsSchema }), init({ args: { retries: 1 } })),
+    /do not match the workflow's argsSchema: name: Required/,
+  );
+});
+
+test("errors escaping execute reject __wfRun unchanged", async () => {
+  installHost();
+  const error = new RangeError("nope");
+  await assert.rejects(globalThis.__wfRun(workflow(() => { throw error; }), init()), (e) => e === error);
+});
+
+test("console forwards Node-like text to __wfHost.log at the right level", () => {
+  const host = installHost();
+  const cyclic = { name: "c" };
+  cyclic.self = cyclic;
+  function named() {}
+  console.log("plain", "strings", 1, true, null, undefined);
+  console.info("%s is %d years, %i%% done %j", "Ann", 42.5, 7.9, { a: 1 });
+  console.warn({ a: [1, 2], b: "x" }, cyclic);
+  console.error(named, () => {}, 5n, Symbol("s"));
+  console.debug(new Map([["k", 1]]), new Set([1]));
+  assert.deepEqual(host.logs, [
+    ["info", "plain strings 1 true null undefined"],
+    ["info", 'Ann is 42.5 years, 7% done {"a":1}'],
+    ["warn", '{"a":[1,2],"b":"x"} {"name":"c","self":"[Circular]"}'],
+    ["error", "[Function named] [Function (anonymous)] 5n Symbol(s)"],
+    ["debug", '{"[Map]":[["k",1]]} {"[Set]":[1]}'],
+  ]);
+});
+
+test("console prints Errors with their stack, and shared (non-cyclic) objects twice", () => {
+  const host = installHost();
+  const shared = { v: 1 };
+  console.error("failed:", new TypeError("bad"));
+  console.log({ a: shared, b: shared });
+  console.trace("here");
+  assert.match(host.logs[0][1], /^failed: TypeError: bad\n\s+at /);
+  assert.equal(host.logs[1][1], '{"a":{"v":1},"b":{"v":1}}');
+  assert.equal(host.logs[2][0], "debug");
+  assert.match(host.logs[2][1], /^Trace: here/);
+});
+
+test("console keeps lines logged before the host exists and sends them first", async () => {
+  delete globalThis.__wfHost;
+  console.log("early");
+  console.warn("early too");
+  const host = installHost();
+  await globalThis.__wfRun(workflow(() => {}), init());
+  console.log("late");
+  assert.deepEqual(host.logs, [["info", "early"], ["warn", "early too"], ["info", "late"]]);
+});

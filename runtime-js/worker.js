@@ -1,0 +1,335 @@
+// The bridge the Rust host drives inside a run's JavaScript child. Importing this module
+// installs `globalThis.console` (forwarded to `__wfHost.log`), `__wfDescribe(workflow)` (what
+// the engine stores about a definition) and `__wfRun(workflow, init)` (one attempt of a run).
+// Owns `ctx`: argument checks, memoized steps (the host answers "return" for a step that
+// already completed) and running `type: "function"` steps, which only the isolate can do.
+
+import {
+  StepFailedError,
+  checkWorkflowDefinition,
+  durationProblem,
+  isPlainObject,
+  isWorkflow,
+} from "./workflow-engine.js";
+import { toJsonSchema } from "./schema.js";
+
+// Looked up on every call rather than captured at import, so the host (or a test) may install
+// it after this module loads.
+function host() {
+  const h = globalThis.__wfHost;
+  if (h === undefined) throw new Error("globalThis.__wfHost is missing: worker.js runs only inside the engine");
+  return h;
+}
+
+// ---- console ------------------------------------------------------------------------------
+
+/** Renders a value for a log line: JSON-like, safe against cycles, BigInt, functions, Errors. */
+export function inspect(value) {
+  if (typeof value === "string") return value;
+  if (value instanceof Error) return errorText(value);
+  if (typeof value !== "object" || value === null) return primitiveText(value);
+  const ancestors = [];
+  try {
+    const text = JSON.stringify(value, function replacer(key, v) {
+      if (typeof v !== "object" || v === null) {
+        return typeof v === "string" || typeof v === "number" || typeof v === "boolean" || v === null
+          ? v
+          : primitiveText(v);
+      }
+      // `this` is the object holding `v`; ancestors deeper than it are finished siblings.
+      while (ancestors.length > 0 && ancestors.at(-1) !== this) ancestors.pop();
+      if (ancestors.includes(v)) return "[Circular]";
+      ancestors.push(v);
+      if (v instanceof Error) return errorText(v);
+      if (v instanceof Map) return { "[Map]": [...v.entries()] };
+      if (v instanceof Set) return { "[Set]": [...v.values()] };
+      return v;
+    });
+    // An object whose toJSON returns undefined has no JSON text at all.
+    return text ?? Object.prototype.toString.call(value);
+  } catch (error) {
+    return `[unprintable ${Object.prototype.toString.call(value)}: ${error?.message ?? error}]`;
+  }
+}
+
+function primitiveText(value) {
+  if (typeof value === "function") return `[Function ${value.name || "(anonymous)"}]`;
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "symbol") return value.toString();
+  return String(value);
+}
+
+function errorText(error) {
+  const head = `${error.name ?? "Error"}: ${error.message ?? ""}`;
+  // Engines differ: V8's stack starts with "Name: message", QuickJS's holds only the frames.
+  const stack = typeof error.stack === "string" ? error.stack.trimEnd() : "";
+  if (stack === "") return head;
+  return stack.startsWith(head) ? stack : `${head}\n${stack}`;
+}
+
+/** Node-style `console.log(format, ...args)`: %s %d %i %f %j %o %O %c %% in a leading string. */
+export function formatLogArgs(args) {
+  if (args.length === 0) return "";
+  let rest = args;
+  let first = "";
+  if (typeof args[0] === "string" && args[0].includes("%")) {
+    let i = 1;
+    first = args[0].replace(/%([sdifjoOc%])/g, (match, spec) => {
+      if (spec === "%") return "%";
+      if (i >= args.length) return match;
+      const arg = args[i++];
+      if (spec === "s") return typeof arg === "string" ? arg : inspect(arg);
+      if (spec === "d" || spec === "i") {
+        if (typeof arg === "bigint") return `${arg}n`;
+        const n = Number(arg);
+        return String(spec === "i" ? Math.trunc(n) : n);
+      }
+      if (spec === "f") return String(Number(arg));
+      if (spec === "c") return ""; // CSS has no meaning in a log file
+      return inspect(arg);
+    });
+    rest = args.slice(i);
+  } else {
+    first = inspect(args[0]);
+    rest = args.slice(1);
+  }
+  return [first, ...rest.map(inspect)].join(" ");
+}
+
+// Lines logged before the host exists (module top-level code may run first) wait here and go
+// out ahead of the next line, instead of crashing the module or vanishing.
+const pendingLogs = [];
+
+function writeLog(level, text) {
+  pendingLogs.push([level, text]);
+  if (pendingLogs.length > 1000) pendingLogs.shift();
+  flushLogs();
+}
+
+function flushLogs() {
+  const h = globalThis.__wfHost;
+  if (typeof h?.log !== "function") return;
+  for (const [level, text] of pendingLogs.splice(0)) h.log(level, text);
+}
+
+function makeConsole() {
+  const emit = (level) => (...args) => writeLog(level, formatLogArgs(args));
+  const counts = new Map();
+  return Object.freeze({
+    log: emit("info"),
+    info: emit("info"),
+    debug: emit("debug"),
+    warn: emit("warn"),
+    error: emit("error"),
+    dir: (value) => writeLog("info", inspect(value)),
+    trace: (...args) => {
+      const frames = (new Error().stack ?? "").split("\n").filter((l) => /^\s*at /.test(l)).slice(1);
+      writeLog("debug", ["Trace: " + formatLogArgs(args), ...frames].join("\n"));
+    },
+    assert: (condition, ...args) => {
+      if (!condition) writeLog("error", `Assertion failed${args.length ? ": " + formatLogArgs(args) : ""}`);
+    },
+    count: (label = "default") => {
+      counts.set(label, (counts.get(label) ?? 0) + 1);
+      writeLog("info", `${label}: ${counts.get(label)}`);
+    },
+  });
+}
+
+globalThis.console = makeConsole();
+
+// ---- describe ------------------------------------------------------------------------------
+
+const NOT_A_WORKFLOW =
+  "the module's default export is not a workflow: write `export default defineWorkflow({ ... })`";
+
+/** Accepts a `defineWorkflow` result or a plain object of the same shape; throws otherwise. */
+function resolveWorkflow(value) {
+  if (isWorkflow(value)) return value;
+  const looksLikeOne =
+    value !== null && typeof value === "object" && ["name", "phases", "execute"].some((k) => k in value);
+  if (!looksLikeOne) throw new Error(NOT_A_WORKFLOW);
+  checkWorkflowDefinition(value);
+  return value;
+}
+
+globalThis.__wfDescribe = function __wfDescribe(workflow) {
+  flushLogs();
+  const wf = resolveWorkflow(workflow);
+  return {
+    name: wf.name,
+    description: wf.description ?? null,
+    phases: [...wf.phases],
+    argsSchema: toJsonSchema(wf.argsSchema),
+    timeout: wf.timeout ?? null,
+  };
+};
+
+// ---- run -----------------------------------------------------------------------------------
+
+const STEP_TYPES = ["agent", "script", "function"];
+
+/** Applies a zod schema's parse (defaults, transforms) to the args the engine already checked. */
+function parseArgs(schema, args) {
+  if (schema == null || typeof schema.safeParse !== "function") return args;
+  const parsed = schema.safeParse(args);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error?.issues ?? [];
+  const text = issues.map((i) => `${i.path?.length ? i.path.join(".") : "(root)"}: ${i.message}`).join("; ");
+  throw new Error(`the run's arguments do not match the workflow's argsSchema: ${text || parsed.error}`);
+}
+
+/** Checks a step's config and returns the JSON the host receives (prompt resolved, `fn` dropped). */
+async function stepConfigJson(id, config, ctx, phases) {
+  const bad = (field, problem) => new TypeError(`step "${id}": \`${field}\` ${problem}`);
+  if (!isPlainObject(config)) throw bad("config", "must be an object like { type: \"script\", command: \"...\" }");
+  if (!STEP_TYPES.includes(config.type)) {
+    throw bad("type", `must be one of ${STEP_TYPES.map((t) => `"${t}"`).join(", ")}, got ${JSON.stringify(config.type)}`);
+  }
+  const optionalString = (field) => {
+    if (config[field] !== undefined && typeof config[field] !== "string") throw bad(field, "must be a string");
+  };
+  ["name", "phase", "cwd", "model", "permission", "agent"].forEach(optionalString);
+  if (config.phase !== undefined && !phases.includes(config.phase)) {
+    throw bad("phase", `"${config.phase}" is not one of the workflow's phases: ${phases.join(", ")}`);
+  }
+  if (config.timeout !== undefined && durationProblem(config.timeout)) {
+    throw bad("timeout", durationProblem(config.timeout));
+  }
+  if (config.continueOnError !== undefined && typeof config.continueOnError !== "boolean") {
+    throw bad("continueOnError", "must be true or false");
+  }
+  if (config.env !== undefined) {
+    if (!isPlainObject(config.env) || Object.values(config.env).some((v) => typeof v !== "string")) {
+      throw bad("env", "must be an object of string values");
+    }
+  }
+  const json = {};
+  if (config.type === "function") {
+    if (typeof config.fn !== "function") throw bad("fn", "must be a function `async (ctx) => { ... }`");
+  } else if (config.type === "script") {
+    if (typeof config.command !== "string" || config.command.trim() === "") {
+      throw bad("command", "must be a non-empty string");
+    }
+  } else {
+    if (typeof config.agent !== "string" || config.agent === "") throw bad("agent", "must name an agent, e.g. \"claude\"");
+    let prompt = config.prompt;
+    if (typeof prompt === "function") prompt = await prompt(ctx);
+    if (typeof prompt !== "string" || prompt.trim() === "") {
+      throw bad("prompt", "must be a non-empty string, or a function of ctx returning one");
+    }
+    json.prompt = prompt;
+  }
+  for (const [field, value] of Object.entries(config)) {
+    // `fn` stays in the isolate and `prompt` was resolved above; anywhere else they are misuse.
+    if ((field === "fn" && config.type === "function") || (field === "prompt" && config.type === "agent")) continue;
+    if (value === undefined) continue;
+    if (field === "outputSchema") {
+      json.outputSchema = toJsonSchema(value);
+      continue;
+    }
+    if (typeof value === "function" || typeof value === "symbol" || typeof value === "bigint") {
+      throw bad(field, `is a ${typeof value}, which cannot be sent to the engine (only JSON values can)`);
+    }
+    try {
+      json[field] = JSON.parse(JSON.stringify(value));
+    } catch (error) {
+      throw bad(field, `is not JSON-serialisable: ${error?.message ?? error}`);
+    }
+  }
+  return json;
+}
+
+/** Runs a function step's `fn` and turns what happened into the outcome the host stores. */
+async function runFunctionStep(id, fn, ctx) {
+  let data;
+  try {
+    data = await fn(ctx);
+  } catch (error) {
+    const outcome = { ok: false, error: String(error?.message ?? error) };
+    if (typeof error?.stack === "string") outcome.stack = error.stack;
+    return outcome;
+  }
+  if (data === undefined) return { ok: true };
+  try {
+    const text = typeof data === "function" || typeof data === "symbol" ? undefined : JSON.stringify(data);
+    if (text === undefined) throw new TypeError(`a ${typeof data} has no JSON form`);
+    // Send the JSON form, so this attempt sees the same value a replay will get from the store.
+    return { ok: true, data: JSON.parse(text) };
+  } catch (error) {
+    const reason = error?.message ?? String(error);
+    return { ok: false, error: `the return value of step "${id}" is not JSON-serialisable: ${reason}` };
+  }
+}
+
+function checkResult(id, result, from) {
+  if (!isPlainObject(result) || typeof result.status !== "string") {
+    throw new Error(`internal: __wfHost.${from} for step "${id}" gave no StepResult`);
+  }
+  return result;
+}
+
+function makeContext(wf, init) {
+  const results = new Map(Object.entries(init.results ?? {}));
+  const usedIds = new Set();
+  const phases = [...wf.phases];
+
+  const step = async (id, config) => {
+    if (typeof id !== "string" || id.trim() === "") {
+      throw new TypeError(`ctx.step: the step id must be a non-empty string, got ${JSON.stringify(id) ?? typeof id}`);
+    }
+    // The id keys the step's memo, so a repeat would silently return the first step's result.
+    if (usedIds.has(id)) {
+      throw new Error(`step id "${id}" is used twice in this run; give each step its own id, e.g. \`test-\${i}\` in a loop`);
+    }
+    usedIds.add(id);
+    const json = await stepConfigJson(id, config, ctx, phases);
+    const answer = await host().stepStart(id, json);
+    let result;
+    if (answer?.action === "return") {
+      result = checkResult(id, answer.result, "stepStart");
+    } else if (answer?.action === "run" && config.type === "function") {
+      const outcome = await runFunctionStep(id, config.fn, ctx);
+      result = checkResult(id, await host().stepFinish(id, outcome), "stepFinish");
+    } else {
+      throw new Error(`internal: __wfHost.stepStart for ${config.type} step "${id}" answered ${JSON.stringify(answer)}`);
+    }
+    results.set(id, result);
+    if (result.status === "failed" && config.continueOnError !== true) throw new StepFailedError(id, result);
+    return result;
+  };
+
+  const ctx = Object.freeze({
+    runId: init.runId,
+    projectPath: init.projectPath,
+    args: parseArgs(wf.argsSchema, init.args ?? {}),
+    step,
+    async checkpoint() {
+      await host().checkpoint();
+    },
+    async comment(text, stepId) {
+      if (typeof text !== "string" || text.trim() === "") throw new TypeError("ctx.comment: text must be a non-empty string");
+      if (stepId !== undefined && stepId !== null && typeof stepId !== "string") {
+        throw new TypeError("ctx.comment: stepId must be a string when given");
+      }
+      await host().comment(text, stepId ?? null);
+    },
+    async exec(command, cwd) {
+      if (typeof command !== "string" || command.trim() === "") throw new TypeError("ctx.exec: command must be a non-empty string");
+      if (cwd !== undefined && cwd !== null && typeof cwd !== "string") throw new TypeError("ctx.exec: cwd must be a string when given");
+      return host().exec(command, cwd ?? null);
+    },
+    getStepResult(id) {
+      return results.get(id);
+    },
+  });
+  return ctx;
+}
+
+globalThis.__wfRun = async function __wfRun(workflow, init) {
+  flushLogs();
+  const wf = resolveWorkflow(workflow);
+  if (!isPlainObject(init)) throw new TypeError("internal: __wfRun needs { runId, projectPath, args, results }");
+  const ctx = makeContext(wf, init);
+  await wf.execute(ctx);
+};

@@ -1,0 +1,135 @@
+// Types for `@repo/workflow-engine` (workflow-engine.js) and for the `ctx` worker.js builds.
+// Map `@repo/workflow-engine` to this file with tsconfig `paths` (see tsconfig.example.json).
+// `defineWorkflow` infers `ctx.args` from a zod `argsSchema` (the built-in subset or real
+// zod, which both carry `_output`) and the allowed step `phase` names from `phases`.
+
+import type { Infer, JSONSchema } from "./zod.js";
+
+export type { JSONSchema };
+
+/** "30s", "10m", "1h 30m", "500ms", "1d", or a number of seconds. */
+export type Duration = string | number;
+
+export type AgentName = "claude" | "codex" | "gemini";
+export type PermissionMode = "default" | "plan" | "acceptEdits" | "bypassPermissions";
+
+/** What the engine stores for a step; `ctx.step` resolves to it. */
+export interface StepResult<T = any> {
+  stepId: string;
+  status: "completed" | "failed" | "skipped";
+  data?: T;
+  error?: string;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** Fields every kind of step accepts. */
+export interface CommonStepConfig<Phase extends string = string> {
+  /** Shown in the UI; defaults to the step id. */
+  name?: string;
+  /** One of the workflow's `phases`; the kanban column the step shows in. */
+  phase?: Phase;
+  timeout?: Duration;
+  env?: Record<string, string>;
+  /** Return a failed result instead of throwing `StepFailedError`. */
+  continueOnError?: boolean;
+}
+
+export interface AgentStepConfig<Args = Record<string, any>, Phase extends string = string>
+  extends CommonStepConfig<Phase> {
+  type: "agent";
+  agent: AgentName;
+  prompt: string | ((ctx: WorkflowContext<Args, Phase>) => string | Promise<string>);
+  permission?: PermissionMode;
+  model?: string;
+  maxTurns?: number;
+  /** A zod schema or JSON Schema the agent's final answer must match. */
+  outputSchema?: unknown;
+  cwd?: string;
+  /** What to do with an agent that was interrupted: start over, or resume its session. */
+  onInterrupt?: "restart" | "resume";
+}
+
+export interface ScriptStepConfig<Phase extends string = string> extends CommonStepConfig<Phase> {
+  type: "script";
+  command: string;
+  cwd?: string;
+}
+
+export interface FunctionStepConfig<T = unknown, Args = Record<string, any>, Phase extends string = string>
+  extends CommonStepConfig<Phase> {
+  type: "function";
+  /** Runs inside the workflow; its return value must be JSON-serialisable. */
+  fn: (ctx: WorkflowContext<Args, Phase>) => T | Promise<T>;
+}
+
+export type StepConfig<Args = Record<string, any>, Phase extends string = string> =
+  | AgentStepConfig<Args, Phase>
+  | ScriptStepConfig<Phase>
+  | FunctionStepConfig<any, Args, Phase>;
+
+export interface WorkflowContext<Args = Record<string, any>, Phase extends string = string> {
+  readonly runId: string;
+  readonly projectPath: string;
+  readonly args: Args;
+  /**
+   * Runs a step once per run: on a resumed run a completed step returns its stored result.
+   * Throws `StepFailedError` for a failed step unless `continueOnError` is set.
+   */
+  step<T>(stepId: string, config: FunctionStepConfig<T, Args, Phase>): Promise<StepResult<Awaited<T>>>;
+  step(stepId: string, config: AgentStepConfig<Args, Phase> | ScriptStepConfig<Phase>): Promise<StepResult>;
+  /** A durable pause point: a paused run stops here. */
+  checkpoint(): Promise<void>;
+  comment(text: string, stepId?: string): Promise<void>;
+  exec(command: string, cwd?: string): Promise<ExecResult>;
+  getStepResult<T = any>(stepId: string): StepResult<T> | undefined;
+}
+
+/** `ctx.args` for a schema: zod's parsed type, or any JSON object for a JSON Schema. */
+export type ArgsOf<S> = [S] extends [{ readonly _output: unknown }] ? Infer<S> : Record<string, any>;
+
+export interface WorkflowDefinition<S = JSONSchema, Phase extends string = string> {
+  name: string;
+  description?: string;
+  /** A zod schema (built-in subset or real zod) or a JSON Schema object. */
+  argsSchema?: S;
+  phases: readonly Phase[];
+  /** The whole run's time limit. */
+  timeout?: Duration;
+  execute(ctx: WorkflowContext<ArgsOf<S>, Phase>): Promise<void> | void;
+}
+
+/** What `defineWorkflow` returns; the module's default export. */
+export type Workflow<S = JSONSchema, Phase extends string = string> = Readonly<WorkflowDefinition<S, Phase>>;
+
+export declare function defineWorkflow<const Phase extends string, S = JSONSchema>(
+  definition: WorkflowDefinition<S, Phase>,
+): Workflow<S, Phase>;
+
+export declare class StepFailedError extends Error {
+  constructor(stepId: string, result: StepResult);
+  readonly stepId: string;
+  readonly result: StepResult;
+}
+
+// The isolate has a `console` (forwarded to the run's log) but no DOM or Node globals, so a
+// project compiled with `lib: ["ES2023"]` alone still gets console typed. Identical to the DOM
+// and @types/node declarations, so it merges with them when those are present.
+declare global {
+  interface Console {
+    log(...data: any[]): void;
+    info(...data: any[]): void;
+    debug(...data: any[]): void;
+    warn(...data: any[]): void;
+    error(...data: any[]): void;
+    trace(...data: any[]): void;
+    dir(item?: any, options?: any): void;
+    assert(condition?: boolean, ...data: any[]): void;
+    count(label?: string): void;
+  }
+  var console: Console;
+}

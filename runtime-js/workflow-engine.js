@@ -1,0 +1,116 @@
+// `@repo/workflow-engine`: what a workflow file imports. Owns `defineWorkflow`, the shape
+// checks every workflow definition goes through (also used by worker.js for un-wrapped
+// default exports), and `StepFailedError`, the error `ctx.step` throws for a failed step.
+
+/** Marks objects made by `defineWorkflow`; `Symbol.for` so a second copy of this module agrees. */
+export const WORKFLOW_BRAND = Symbol.for("workflow-engine.workflow");
+
+// The duration grammar we promise users ("10m", "1h 30m", "45s", "500ms"); the Rust side
+// parses the same strings, so anything outside it is rejected here with a clear message.
+const DURATION_UNIT =
+  "ms|msecs?|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?";
+const DURATION = new RegExp(`^\\s*(?:\\d+\\s*(?:${DURATION_UNIT})\\s*)+$`);
+
+/**
+ * Checks a timeout given as a duration string or a number of seconds.
+ * Returns an error message, or null when the value is acceptable.
+ */
+export function durationProblem(value) {
+  if (typeof value === "number") {
+    return Number.isFinite(value) && value > 0 ? null : "must be a positive number of seconds";
+  }
+  if (typeof value === "string") {
+    return DURATION.test(value)
+      ? null
+      : `"${value}" is not a duration: write e.g. "30s", "10m", "1h 30m" or a number of seconds`;
+  }
+  return "must be a duration string (\"10m\") or a number of seconds";
+}
+
+export function isPlainObject(value) {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function describeValue(value) {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "string" ? `the string "${value}"` : `a ${typeof value}`;
+}
+
+/**
+ * Validates a workflow definition (branded or not) and throws a TypeError naming the first
+ * bad field. Shared by `defineWorkflow` and worker.js, which accepts un-wrapped objects too.
+ */
+export function checkWorkflowDefinition(def) {
+  const fail = (field, problem) => {
+    const named = typeof def?.name === "string" && def.name !== "" ? ` "${def.name}"` : "";
+    throw new TypeError(`workflow${named}: \`${field}\` ${problem}`);
+  };
+  if (def === null || typeof def !== "object") {
+    throw new TypeError(
+      `defineWorkflow expects an object { name, phases, execute, ... }, got ${describeValue(def)}`,
+    );
+  }
+  if (typeof def.name !== "string" || def.name.trim() === "") {
+    fail("name", `must be a non-empty string, got ${describeValue(def.name)}`);
+  }
+  if (def.description !== undefined && typeof def.description !== "string") {
+    fail("description", `must be a string when given, got ${describeValue(def.description)}`);
+  }
+  if (!Array.isArray(def.phases) || def.phases.length === 0) {
+    fail("phases", `must be a non-empty array of phase names, got ${describeValue(def.phases)}`);
+  }
+  const seen = new Set();
+  def.phases.forEach((phase, i) => {
+    if (typeof phase !== "string" || phase.trim() === "") {
+      fail(`phases[${i}]`, `must be a non-empty string, got ${describeValue(phase)}`);
+    }
+    if (seen.has(phase)) fail("phases", `lists "${phase}" twice; phase names must be unique`);
+    seen.add(phase);
+  });
+  if (typeof def.execute !== "function") {
+    fail("execute", `must be a function \`async execute(ctx) { ... }\`, got ${describeValue(def.execute)}`);
+  }
+  // A schema is a zod schema (an object with methods) or a JSON Schema object; schema.js
+  // tells them apart later, when it converts it.
+  if (def.argsSchema != null && typeof def.argsSchema !== "object") {
+    fail("argsSchema", `must be a zod schema or a JSON Schema object, got ${describeValue(def.argsSchema)}`);
+  }
+  if (def.timeout != null) {
+    const problem = durationProblem(def.timeout);
+    if (problem) fail("timeout", problem);
+  }
+}
+
+/** Is `value` a workflow made by `defineWorkflow` (by this or another copy of the module)? */
+export function isWorkflow(value) {
+  return value !== null && typeof value === "object" && value[WORKFLOW_BRAND] === true;
+}
+
+/**
+ * Declares a workflow. The result is frozen so code between steps, which re-runs on every
+ * resume, cannot change the definition the engine described when it loaded the file.
+ */
+export function defineWorkflow(def) {
+  checkWorkflowDefinition(def);
+  const workflow = { ...def, phases: Object.freeze([...def.phases]) };
+  // Non-enumerable so spreading or logging a workflow shows only what the user wrote.
+  Object.defineProperty(workflow, WORKFLOW_BRAND, { value: true });
+  return Object.freeze(workflow);
+}
+
+/**
+ * Thrown by `ctx.step` when a step ends with status "failed" and the step did not ask for
+ * `continueOnError`. Carries the stored `StepResult` so a `catch` can inspect it.
+ */
+export class StepFailedError extends Error {
+  constructor(stepId, result) {
+    const reason = result?.error ? String(result.error) : "no error message was recorded";
+    super(`step "${stepId}" failed: ${reason}`);
+    this.name = "StepFailedError";
+    this.stepId = stepId;
+    this.result = result;
+  }
+}

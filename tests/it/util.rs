@@ -1,0 +1,111 @@
+//! Helpers: a project folder and data directory per test, the binary, the database.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use workflow_engine::store::Store;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_workflow-engine");
+
+pub fn examples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows")
+}
+
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        Sandbox { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    pub fn project(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join(".data")
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).expect("write file");
+        path
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.args(args).current_dir(self.project()).env("WORKFLOW_ENGINE_DATA_DIR", self.data_dir());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().expect("run workflow-engine")
+    }
+
+    pub async fn store(&self) -> Store {
+        Store::open(&self.data_dir()).await.expect("open store")
+    }
+
+    pub fn run_dir(&self, run_id: &str) -> PathBuf {
+        self.project().join(".agent/workflows/executions").join(run_id)
+    }
+
+    pub fn read_json(&self, path: &Path) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+            .expect("json")
+    }
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The run id `run` prints on its first line.
+pub fn run_id(o: &Output) -> String {
+    let out = stdout(o);
+    let first = out.lines().next().unwrap_or_default();
+    first.strip_prefix("run ").unwrap_or_else(|| panic!("first line is not the run id: {out}")).split(' ').next().unwrap().to_string()
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct StepInfo {
+    pub step_id: String,
+    pub status: String,
+    pub step_index: i64,
+    pub attempt: i64,
+    pub result: Option<String>,
+    pub error_message: Option<String>,
+    pub started_at: Option<String>,
+    pub completed_at: Option<String>,
+}
+
+pub async fn steps(store: &Store, run_id: &str) -> Vec<StepInfo> {
+    sqlx::query_as(
+        "SELECT step_id, status, step_index, attempt, result, error_message, started_at, completed_at
+         FROM workflow_run_steps WHERE workflow_run_id = ? ORDER BY step_index",
+    )
+    .bind(run_id)
+    .fetch_all(&store.pool)
+    .await
+    .expect("steps")
+}
+
+pub async fn run_row(store: &Store, run_id: &str) -> workflow_engine::store::runs::RunRow {
+    workflow_engine::store::runs::RunRow::get(store, run_id).await.expect("query").expect("run exists")
+}
+
+/// Waits until `cond` holds, polling; panics after `secs`.
+pub fn wait_until(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while !cond() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
