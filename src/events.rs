@@ -11,7 +11,12 @@ use tokio::sync::broadcast;
 #[serde(tag = "type", content = "data")]
 pub enum Event {
     #[serde(rename = "workflow.execution.created")]
-    ExecutionCreated { execution_id: String, project_id: String, name: String, status: String },
+    ExecutionCreated {
+        execution_id: String,
+        project_id: String,
+        name: String,
+        status: String,
+    },
     #[serde(rename = "workflow.execution.status_changed")]
     StatusChanged {
         execution_id: String,
@@ -21,7 +26,11 @@ pub enum Event {
         error_message: Option<String>,
     },
     #[serde(rename = "workflow.execution.phase_changed")]
-    PhaseChanged { execution_id: String, current_phase: String, project_id: String },
+    PhaseChanged {
+        execution_id: String,
+        current_phase: String,
+        project_id: String,
+    },
     #[serde(rename = "workflow.step.started")]
     StepStarted {
         execution_id: String,
@@ -54,10 +63,20 @@ pub enum Event {
         project_id: String,
     },
     #[serde(rename = "workflow.comment.created")]
-    CommentCreated { execution_id: String, comment_id: String, step_id: Option<String>, project_id: String },
+    CommentCreated {
+        execution_id: String,
+        comment_id: String,
+        step_id: Option<String>,
+        project_id: String,
+    },
     /// The workflow's own console output (`console.log` in a TS workflow).
     #[serde(rename = "workflow.execution.log")]
-    RunLog { execution_id: String, level: String, message: String, project_id: String },
+    RunLog {
+        execution_id: String,
+        level: String,
+        message: String,
+        project_id: String,
+    },
 }
 
 impl Event {
@@ -87,7 +106,9 @@ pub struct EventBus {
 
 impl Default for EventBus {
     fn default() -> Self {
-        EventBus { tx: broadcast::channel(EVENT_BUS_CAPACITY).0 }
+        EventBus {
+            tx: broadcast::channel(EVENT_BUS_CAPACITY).0,
+        }
     }
 }
 

@@ -16,7 +16,11 @@ use crate::store::runs::RunRow;
 use crate::store::Store;
 
 #[derive(Parser, Debug)]
-#[command(name = "workflow-engine", version, about = "Durable TypeScript and YAML workflows for AI-agent work")]
+#[command(
+    name = "workflow-engine",
+    version,
+    about = "Durable TypeScript and YAML workflows for AI-agent work"
+)]
 pub struct Cli {
     /// Where the database lives (one for every project).
     #[arg(long, global = true, env = "WORKFLOW_ENGINE_DATA_DIR", value_name = "DIR")]
@@ -84,7 +88,10 @@ pub fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
         .init();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     rt.block_on(dispatch(cli))
 }
 
@@ -94,7 +101,9 @@ pub fn default_data_dir() -> PathBuf {
     if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
         return PathBuf::from(x).join("workflow-engine");
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
     home.join(".local/share/workflow-engine")
 }
 
@@ -110,9 +119,25 @@ async fn dispatch(cli: Cli) -> ExitCode {
     let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("workflow-engine"));
     let engine = Engine::new(store, EngineConfig { worker_exe: exe });
     match cli.command {
-        Command::Run { file, args, args_json, project, timeout, name, verbose } => {
+        Command::Run {
+            file,
+            args,
+            args_json,
+            project,
+            timeout,
+            name,
+            verbose,
+        } => {
             let project = project.unwrap_or_else(|| project_for(&file));
-            let request = RunRequest { file, args, args_json, project, timeout, name, verbose };
+            let request = RunRequest {
+                file,
+                args,
+                args_json,
+                project,
+                timeout,
+                name,
+                verbose,
+            };
             run(&engine, request).await
         }
         Command::Resume { run_id, verbose } => resume(&engine, &run_id, verbose).await,
@@ -158,12 +183,19 @@ async fn run(engine: &Engine, req: RunRequest) -> ExitCode {
         Ok(p) => p,
         Err(e) => return report(e),
     };
-    let args = match schema::args_from_cli(prepared.definition.args_schema.as_ref(), req.args_json.as_deref(), &req.args) {
+    let args = match schema::args_from_cli(
+        prepared.definition.args_schema.as_ref(),
+        req.args_json.as_deref(),
+        &req.args,
+    ) {
         Ok(a) => a,
         Err(errors) => return report(EngineError::InvalidArgs(errors)),
     };
     let definition = prepared.definition.clone();
-    let run = match engine.create_run(&definition, &project, args, req.name.as_deref(), timeout_ms, None).await {
+    let run = match engine
+        .create_run(&definition, &project, args, req.name.as_deref(), timeout_ms, None)
+        .await
+    {
         Ok(r) => r,
         Err(e) => return report(e),
     };
@@ -220,8 +252,17 @@ async fn validate(engine: &Engine, files: &[PathBuf]) -> ExitCode {
         match engine.prepare(file, &project).await {
             Ok(p) => {
                 let d = &p.definition;
-                let steps = if d.steps.is_empty() { String::new() } else { format!(", {} steps", d.steps.len()) };
-                println!("ok   {}: \"{}\" (phases: {}{steps})", file.display(), d.name, d.phases.join(", "));
+                let steps = if d.steps.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} steps", d.steps.len())
+                };
+                println!(
+                    "ok   {}: \"{}\" (phases: {}{steps})",
+                    file.display(),
+                    d.name,
+                    d.phases.join(", ")
+                );
             }
             Err(e) => {
                 ok = false;
@@ -245,7 +286,10 @@ async fn list_runs(engine: &Engine, limit: i64) -> ExitCode {
         println!("no runs yet");
         return ExitCode::SUCCESS;
     }
-    println!("{:<32}  {:<9}  {:<14}  {:<24}  {:<24}  PROJECT", "ID", "STATUS", "PHASE", "NAME", "CREATED");
+    println!(
+        "{:<32}  {:<9}  {:<14}  {:<24}  {:<24}  PROJECT",
+        "ID", "STATUS", "PHASE", "NAME", "CREATED"
+    );
     for r in runs {
         println!(
             "{:<32}  {:<9}  {:<14}  {:<24}  {:<24}  {}",
@@ -281,9 +325,10 @@ fn invalid(message: &str) -> ExitCode {
 fn report(e: EngineError) -> ExitCode {
     eprintln!("error: {e}");
     match e {
-        EngineError::Definition(_) | EngineError::InvalidArgs(_) | EngineError::RunNotFound(_) | EngineError::NotResumable { .. } => {
-            ExitCode::from(2)
-        }
+        EngineError::Definition(_)
+        | EngineError::InvalidArgs(_)
+        | EngineError::RunNotFound(_)
+        | EngineError::NotResumable { .. } => ExitCode::from(2),
         _ => ExitCode::from(1),
     }
 }

@@ -44,8 +44,20 @@ struct State {
     spinner_shown: bool,
 }
 
-async fn show(mut events: broadcast::Receiver<Event>, run_id: String, verbose: bool, mut stop: tokio::sync::oneshot::Receiver<()>) {
-    let mut st = State { verbose, tty: std::io::stdout().is_terminal(), phase: None, running: BTreeMap::new(), tick: 0, spinner_shown: false };
+async fn show(
+    mut events: broadcast::Receiver<Event>,
+    run_id: String,
+    verbose: bool,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    let mut st = State {
+        verbose,
+        tty: std::io::stdout().is_terminal(),
+        phase: None,
+        running: BTreeMap::new(),
+        tick: 0,
+        spinner_shown: false,
+    };
     let mut ticker = tokio::time::interval(Duration::from_millis(100));
     let mut stopping = false;
     loop {
@@ -69,19 +81,42 @@ impl State {
     fn on_event(&mut self, ev: Event) {
         self.clear_spinner();
         match ev {
-            Event::StepStarted { step_key, step_name, phase, .. } => {
+            Event::StepStarted {
+                step_key,
+                step_name,
+                phase,
+                ..
+            } => {
                 if self.phase.as_deref() != Some(phase.as_str()) {
                     println!("── {phase} ──");
                     self.phase = Some(phase);
                 }
                 self.running.insert(step_key, (step_name, Instant::now()));
             }
-            Event::StepCompleted { step_key, status, error, duration_ms, .. } => {
-                let name = self.running.remove(&step_key).map(|(n, _)| n).unwrap_or_else(|| step_key.clone());
+            Event::StepCompleted {
+                step_key,
+                status,
+                error,
+                duration_ms,
+                ..
+            } => {
+                let name = self
+                    .running
+                    .remove(&step_key)
+                    .map(|(n, _)| n)
+                    .unwrap_or_else(|| step_key.clone());
                 let mark = if status == "completed" { "✓" } else { "✗" };
-                let label = if name == step_key { name } else { format!("{name} ({step_key})") };
+                let label = if name == step_key {
+                    name
+                } else {
+                    format!("{name} ({step_key})")
+                };
                 match error {
-                    Some(e) => println!("  {mark} {label}  {}  {status}: {}", format_ms(duration_ms), first_line(&e)),
+                    Some(e) => println!(
+                        "  {mark} {label}  {}  {status}: {}",
+                        format_ms(duration_ms),
+                        first_line(&e)
+                    ),
                     None => println!("  {mark} {label}  {}", format_ms(duration_ms)),
                 }
             }
@@ -130,8 +165,15 @@ fn first_line(s: &str) -> &str {
 pub fn print_outcome(o: &RunOutcome) {
     match o.status.as_str() {
         "completed" => println!("run {} completed", o.run_id),
-        "paused" => println!("run {} paused; continue with: workflow-engine resume {}", o.run_id, o.run_id),
+        "paused" => println!(
+            "run {} paused; continue with: workflow-engine resume {}",
+            o.run_id, o.run_id
+        ),
         "cancelled" => println!("run {} cancelled", o.run_id),
-        _ => println!("run {} failed: {}", o.run_id, o.error.as_deref().unwrap_or("unknown error")),
+        _ => println!(
+            "run {} failed: {}",
+            o.run_id,
+            o.error.as_deref().unwrap_or("unknown error")
+        ),
     }
 }

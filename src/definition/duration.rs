@@ -16,9 +16,7 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
     let mut rest = text;
     while !rest.is_empty() {
         let (number, after) = split_number(rest).ok_or_else(invalid)?;
-        let unit_len = after
-            .find(|c: char| !c.is_ascii_alphabetic())
-            .unwrap_or(after.len());
+        let unit_len = after.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(after.len());
         let (unit, after) = after.split_at(unit_len);
         let unit_ms = match unit {
             // A lone number is only seconds when it is the whole string; "1h30" is ambiguous.
@@ -52,12 +50,9 @@ pub fn duration_from_json(v: &Value) -> Result<u64, String> {
 
 /// Splits a leading unsigned decimal (`12`, `1.5`, `.5`) off `s`.
 fn split_number(s: &str) -> Option<(f64, &str)> {
-    let end = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
+    let end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
     let digits = &s[..end];
-    let valid = digits.chars().filter(|&c| c == '.').count() <= 1
-        && digits.chars().any(|c| c.is_ascii_digit());
+    let valid = digits.chars().filter(|&c| c == '.').count() <= 1 && digits.chars().any(|c| c.is_ascii_digit());
     if !valid {
         return None;
     }
@@ -70,9 +65,7 @@ fn from_millis(original: &str, ms: f64) -> Result<u64, String> {
     }
     let rounded = ms.round();
     if rounded < 1.0 {
-        return Err(format!(
-            "invalid duration '{original}': must be greater than zero"
-        ));
+        return Err(format!("invalid duration '{original}': must be greater than zero"));
     }
     // Beyond 2^53 ms (~285,000 years) f64 loses whole milliseconds; nobody means that.
     if rounded > 9_007_199_254_740_992.0 {
@@ -120,10 +113,7 @@ mod tests {
     fn rejects_bad_input() {
         let hint = "use a number with ms, s, m or h (e.g. 30s, 5m)";
         for bad in ["5x", "", "s", "1.2.3s", "-5s", "1h30", "5 m", "1d", "abc"] {
-            assert_eq!(
-                parse_duration(bad),
-                Err(format!("invalid duration '{bad}': {hint}"))
-            );
+            assert_eq!(parse_duration(bad), Err(format!("invalid duration '{bad}': {hint}")));
         }
     }
 
@@ -137,9 +127,7 @@ mod tests {
 
     #[test]
     fn rejects_huge() {
-        assert!(parse_duration("99999999999999999h")
-            .unwrap_err()
-            .ends_with("too large"));
+        assert!(parse_duration("99999999999999999h").unwrap_err().ends_with("too large"));
     }
 
     #[test]
@@ -154,10 +142,7 @@ mod tests {
         assert!(duration_from_json(&json!(-3)).is_err());
         assert_eq!(
             duration_from_json(&json!(true)),
-            Err(
-                "expected a duration such as \"30s\" or a number of seconds, found a boolean"
-                    .into()
-            )
+            Err("expected a duration such as \"30s\" or a number of seconds, found a boolean".into())
         );
     }
 }

@@ -144,11 +144,21 @@ pub struct DefinitionError {
 
 impl DefinitionError {
     pub fn at(location: Option<Location>, message: impl Into<String>) -> Self {
-        DefinitionError { message: message.into(), location }
+        DefinitionError {
+            message: message.into(),
+            location,
+        }
     }
 
     pub fn in_file(file: &Path, message: impl Into<String>) -> Self {
-        DefinitionError { message: message.into(), location: Some(Location { file: file.to_path_buf(), line: 1, column: 1 }) }
+        DefinitionError {
+            message: message.into(),
+            location: Some(Location {
+                file: file.to_path_buf(),
+                line: 1,
+                column: 1,
+            }),
+        }
     }
 }
 
@@ -163,7 +173,10 @@ pub fn validate_step_id(id: &str) -> Result<(), String> {
     if id == "." || id == ".." {
         return Err(format!("step id '{id}' is not allowed"));
     }
-    match id.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))) {
+    match id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')))
+    {
         Some(c) => Err(format!(
             "step id '{id}' contains '{c}': use letters, digits, '-', '_', '.' and ':' only"
         )),

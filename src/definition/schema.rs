@@ -14,12 +14,17 @@ pub fn validate_args(schema: Option<&Value>, args: Value) -> Result<Value, Vec<S
             }
         }
     }
-    let validator = jsonschema::validator_for(schema).map_err(|e| vec![format!("the args schema itself is invalid: {e}")])?;
+    let validator =
+        jsonschema::validator_for(schema).map_err(|e| vec![format!("the args schema itself is invalid: {e}")])?;
     let errors: Vec<String> = validator
         .iter_errors(&args)
         .map(|e| {
             let path = e.instance_path.to_string();
-            let at = if path.is_empty() { "args".to_string() } else { format!("args{}", path.replace('/', ".")) };
+            let at = if path.is_empty() {
+                "args".to_string()
+            } else {
+                format!("args{}", path.replace('/', "."))
+            };
             format!("{at}: {e}")
         })
         .collect();
@@ -122,14 +127,25 @@ mod tests {
 
     #[test]
     fn cli_values_are_typed_by_the_schema() {
-        let args = args_from_cli(Some(&schema()), None, &["count=3".into(), "name=42".into(), "dry=true".into()]).unwrap();
+        let args = args_from_cli(
+            Some(&schema()),
+            None,
+            &["count=3".into(), "name=42".into(), "dry=true".into()],
+        )
+        .unwrap();
         assert_eq!(args, json!({ "count": 3, "name": "42", "dry": true }));
     }
 
     #[test]
     fn a_value_of_the_wrong_type_is_reported_with_its_key() {
         let errors = args_from_cli(Some(&schema()), None, &["count=many".into(), "bad".into()]).unwrap_err();
-        assert_eq!(errors, vec!["--arg count: \"many\" is not a integer", "--arg bad: expected key=value"]);
+        assert_eq!(
+            errors,
+            vec![
+                "--arg count: \"many\" is not a integer",
+                "--arg bad: expected key=value"
+            ]
+        );
     }
 
     #[test]
@@ -138,7 +154,10 @@ mod tests {
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(errors.iter().any(|e| e.starts_with("args.count:")), "{errors:?}");
         assert!(errors.iter().any(|e| e.starts_with("args.env:")), "{errors:?}");
-        assert!(errors.iter().any(|e| e.starts_with("args:") && e.contains("name")), "{errors:?}");
+        assert!(
+            errors.iter().any(|e| e.starts_with("args:") && e.contains("name")),
+            "{errors:?}"
+        );
     }
 
     #[test]

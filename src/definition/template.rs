@@ -18,17 +18,12 @@ pub enum Quote {
 }
 
 const STEP_FIELDS: [&str; 3] = ["data", "status", "error"];
-const ROOTS_HINT: &str =
-    "templates can refer to args.<name> and steps.<id>.data, .status or .error";
+const ROOTS_HINT: &str = "templates can refer to args.<name> and steps.<id>.data, .status or .error";
 
 /// Checks every placeholder in `template` before anything runs. `known_args` is the argsSchema's
 /// property names when it declares them; `earlier_steps` are the ids of steps that finish before
 /// this one. Returns the first problem.
-pub fn check(
-    template: &str,
-    known_args: Option<&[String]>,
-    earlier_steps: &[String],
-) -> Result<(), String> {
+pub fn check(template: &str, known_args: Option<&[String]>, earlier_steps: &[String]) -> Result<(), String> {
     for piece in pieces(template)? {
         let Piece::Expr { source, path } = piece else {
             continue;
@@ -64,12 +59,7 @@ pub fn check(
 /// Fills in `template`. `steps` maps step id to its StepResult JSON
 /// (`{"stepId","status","data","error"}`); referring to a step that is not there is an error,
 /// while a missing argument or data field renders as an empty string.
-pub fn render(
-    template: &str,
-    args: &Value,
-    steps: &Map<String, Value>,
-    quote: Quote,
-) -> Result<String, String> {
+pub fn render(template: &str, args: &Value, steps: &Map<String, Value>, quote: Quote) -> Result<String, String> {
     let mut out = String::with_capacity(template.len());
     for piece in pieces(template)? {
         match piece {
@@ -78,9 +68,9 @@ pub fn render(
                 let value = match parse_ref(source, path, steps.keys().map(String::as_str))? {
                     Ref::Args(segments) => lookup(args, &segments),
                     Ref::Step { id, field, rest } => {
-                        let result = steps.get(&id).ok_or_else(|| {
-                            format!("{source} refers to step '{id}', which has not run")
-                        })?;
+                        let result = steps
+                            .get(&id)
+                            .ok_or_else(|| format!("{source} refers to step '{id}', which has not run"))?;
                         lookup(result.get(field).unwrap_or(&Value::Null), &rest)
                     }
                 };
@@ -174,21 +164,14 @@ enum Ref<'a> {
 /// Splits a path into what it refers to. Step ids may contain dots, so `steps.<id>` takes the
 /// longest of `step_ids` that is followed by a field; an id not among them ends at the first field
 /// name.
-fn parse_ref<'a, 'i>(
-    source: &str,
-    path: &'a str,
-    step_ids: impl Iterator<Item = &'i str>,
-) -> Result<Ref<'a>, String> {
+fn parse_ref<'a, 'i>(source: &str, path: &'a str, step_ids: impl Iterator<Item = &'i str>) -> Result<Ref<'a>, String> {
     let (root, after_root) = path.split_once('.').unwrap_or((path, ""));
     match root {
-        "args" => Ok(Ref::Args(
-            after_root.split('.').filter(|s| !s.is_empty()).collect(),
-        )),
+        "args" => Ok(Ref::Args(after_root.split('.').filter(|s| !s.is_empty()).collect())),
         "steps" => {
             let mut candidates: Vec<&str> = step_ids
                 .filter(|id| {
-                    after_root == *id
-                        || (after_root.starts_with(id) && after_root[id.len()..].starts_with('.'))
+                    after_root == *id || (after_root.starts_with(id) && after_root[id.len()..].starts_with('.'))
                 })
                 .collect();
             candidates.sort_by_key(|id| std::cmp::Reverse(id.len()));
@@ -227,9 +210,7 @@ fn parse_ref<'a, 'i>(
                 ));
             }
             if field != "data" && !rest.is_empty() {
-                return Err(format!(
-                    "{source}: only data has fields; {field} is a string"
-                ));
+                return Err(format!("{source}: only data has fields; {field} is a string"));
             }
             Ok(Ref::Step {
                 id,
@@ -308,9 +289,7 @@ mod tests {
     fn check_rejects_unknown_root() {
         assert_eq!(
             check("x {{ env.HOME }}", None, &[]),
-            Err(format!(
-                "unknown name 'env' in {{{{ env.HOME }}}}: {ROOTS_HINT}"
-            ))
+            Err(format!("unknown name 'env' in {{{{ env.HOME }}}}: {ROOTS_HINT}"))
         );
     }
 
@@ -332,16 +311,11 @@ mod tests {
         let earlier = ids(&["build"]);
         assert_eq!(
             check("{{ steps.x.data }}", None, &earlier),
-            Err(
-                "{{ steps.x.data }} refers to step 'x', which does not run before this step".into()
-            )
+            Err("{{ steps.x.data }} refers to step 'x', which does not run before this step".into())
         );
         assert_eq!(
             check("{{ steps.a.b.error }}", None, &earlier),
-            Err(
-                "{{ steps.a.b.error }} refers to step 'a.b', which does not run before this step"
-                    .into()
-            )
+            Err("{{ steps.a.b.error }} refers to step 'a.b', which does not run before this step".into())
         );
     }
 
@@ -390,8 +364,7 @@ mod tests {
     #[test]
     fn renders_values_as_text() {
         let args = json!({"s": "hi", "n": 3, "b": true, "nil": null, "o": {"k": [1, 2]}});
-        let t =
-            "{{args.s}}|{{ args.n }}|{{ args.b }}|{{ args.nil }}|{{ args.missing }}|{{ args.o }}";
+        let t = "{{args.s}}|{{ args.n }}|{{ args.b }}|{{ args.nil }}|{{ args.missing }}|{{ args.o }}";
         assert_eq!(
             render(t, &args, &Map::new(), Quote::None),
             Ok(r#"hi|3|true|||{"k":[1,2]}"#.into())
@@ -412,12 +385,7 @@ mod tests {
     #[test]
     fn render_rejects_step_that_has_not_run() {
         assert_eq!(
-            render(
-                "{{ steps.deploy.data }}",
-                &json!({}),
-                &results(),
-                Quote::None
-            ),
+            render("{{ steps.deploy.data }}", &json!({}), &results(), Quote::None),
             Err("{{ steps.deploy.data }} refers to step 'deploy', which has not run".into())
         );
     }
@@ -432,12 +400,7 @@ mod tests {
             Ok(r#"run v1.2_x:y@z%+,-=/a 'x; rm -rf / #' 'it'\''s' ''"#.into())
         );
         assert_eq!(
-            render(
-                "{{ args.o }}",
-                &json!({"o": {"a": "b"}}),
-                &Map::new(),
-                Quote::Shell
-            ),
+            render("{{ args.o }}", &json!({"o": {"a": "b"}}), &Map::new(), Quote::Shell),
             Ok(r#"'{"a":"b"}'"#.into())
         );
     }

@@ -23,8 +23,7 @@ const SCRIPT_KEYS: &[&str] = &["command", "cwd"];
 const AGENT_KEYS: &[&str] = &["prompt", "agent", "permission"];
 const AGENTS: &[&str] = &["claude", "codex", "gemini"];
 const PERMISSIONS: &[&str] = &["default", "plan", "acceptEdits", "bypassPermissions"];
-const NO_FUNCTION_STEPS: &str =
-    "function steps need a TypeScript workflow (.ts); YAML steps are script or agent";
+const NO_FUNCTION_STEPS: &str = "function steps need a TypeScript workflow (.ts); YAML steps are script or agent";
 
 /// Parses a YAML workflow. `path` is recorded in the definition and in every error as given.
 pub fn parse_yaml(path: &Path, source: &str) -> Result<WorkflowDefinition, Vec<DefinitionError>> {
@@ -66,9 +65,7 @@ fn step_kind(node: &Node) -> Result<StepKind, String> {
         "script" => Ok(StepKind::Script),
         "agent" => Ok(StepKind::Agent),
         "function" => Err(NO_FUNCTION_STEPS.into()),
-        other => Err(format!(
-            "unknown step type '{other}' (expected script or agent)"
-        )),
+        other => Err(format!("unknown step type '{other}' (expected script or agent)")),
     }
 }
 
@@ -121,20 +118,13 @@ impl Checker {
 
     fn err(&mut self, pos: Pos, message: String) {
         let location = self.location(pos);
-        self.errors
-            .push(DefinitionError::at(Some(location), message));
+        self.errors.push(DefinitionError::at(Some(location), message));
     }
 
     /// Runs `rule` on `node` if it is there, recording a failure at the node.
-    fn check<T>(
-        &mut self,
-        node: Option<&Node>,
-        rule: impl Fn(&Node) -> Result<T, String>,
-    ) -> Option<T> {
+    fn check<T>(&mut self, node: Option<&Node>, rule: impl Fn(&Node) -> Result<T, String>) -> Option<T> {
         let node = node?;
-        rule(node)
-            .map_err(|message| self.err(node.pos, message))
-            .ok()
+        rule(node).map_err(|message| self.err(node.pos, message)).ok()
     }
 
     /// Reports keys of the mapping `node` that are not in `allowed` (a ", "-separated list).
@@ -187,9 +177,7 @@ impl Checker {
         let description = self.check(root.opt("description"), |n| n.string("description"));
         let timeout_ms = self.check(root.opt("timeout"), |n| duration(n, "timeout"));
         let args_schema = root.opt("argsSchema").map(|n| self.args_schema(n));
-        let properties = args_schema
-            .as_ref()
-            .and_then(|s| s.get("properties")?.as_object());
+        let properties = args_schema.as_ref().and_then(|s| s.get("properties")?.as_object());
         self.known_args = properties.map(|p| p.keys().cloned().collect());
         let phases = self.required(root, "phases", "the workflow");
         self.phases = phases.and_then(|n| self.phase_list(n));
@@ -224,8 +212,7 @@ impl Checker {
         if self.mapping(node, "'argsSchema' (a JSON Schema of type object)") {
             if let Some(kind) = node.get("type").filter(|t| t.raw() != Some("object")) {
                 let found = kind.describe();
-                let message =
-                    format!("argsSchema type must be 'object' (named arguments), found {found}");
+                let message = format!("argsSchema type must be 'object' (named arguments), found {found}");
                 self.err(kind.pos, message);
             }
         }
@@ -440,8 +427,7 @@ steps:
         assert_eq!(def.description.as_deref(), Some("Build, test, and deploy"));
         assert_eq!((def.kind, def.path.as_path()), (DefinitionKind::Yaml, path));
         assert_eq!(def.phases, ["build", "test", "deploy"]);
-        let environment =
-            serde_json::json!({"type": "string", "enum": ["dev", "staging", "production"]});
+        let environment = serde_json::json!({"type": "string", "enum": ["dev", "staging", "production"]});
         let schema = serde_json::json!({
             "type": "object",
             "properties": {"environment": environment},
@@ -493,22 +479,12 @@ steps:
         let def = parse_yaml(Path::new("r.yaml"), src).unwrap();
         assert_eq!(def.timeout_ms, Some(5_400_000));
         let build = &def.steps[0];
-        assert_eq!(
-            (build.name.as_str(), build.command.as_deref()),
-            ("build", Some("true"))
-        );
+        assert_eq!((build.name.as_str(), build.command.as_deref()), ("build", Some("true")));
         assert_eq!(build.cwd.as_deref(), Some("{{ args.dir }}"));
-        let env: Vec<_> = build
-            .env
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
+        let env: Vec<_> = build.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let label = ("LABEL", "run {{ args.dir }}");
         assert_eq!(env, [("CI", "true"), ("EMPTY", ""), ("JOBS", "4"), label]);
-        assert_eq!(
-            (build.timeout_ms, build.continue_on_error),
-            (Some(90_000), true)
-        );
+        assert_eq!((build.timeout_ms, build.continue_on_error), (Some(90_000), true));
         let review = &def.steps[1];
         assert_eq!(review.kind, Some(StepKind::Agent));
         assert_eq!(review.agent.as_deref(), Some("claude"));
@@ -516,10 +492,7 @@ steps:
         assert_eq!(review.timeout_ms, Some(2_500));
         let prompt = "Review the build: {{ steps.build.status }}\n";
         assert_eq!(review.prompt.as_deref(), Some(prompt));
-        assert_eq!(
-            (review.command.as_ref(), review.continue_on_error),
-            (None, false)
-        );
+        assert_eq!((review.command.as_ref(), review.continue_on_error), (None, false));
     }
 
     #[test]
@@ -541,12 +514,7 @@ steps:
             ",
         );
         let no_name = HEAD.replace("name: t\n", "");
-        assert_error(
-            &no_name,
-            1,
-            1,
-            "the workflow is missing required key 'name'",
-        );
+        assert_error(&no_name, 1, 1, "the workflow is missing required key 'name'");
         let list_name = HEAD.replace("name: t", "name: [t]");
         assert_error(&list_name, 1, 7, "'name' must be a string, found a list");
         let phases = |list: &str| HEAD.replace("[build, test]", list);
@@ -587,12 +555,8 @@ steps:
         let script = "$- {id: b, phase: build, type: script, command: x";
         let cases = [
             format!("5:63 | {agent}, cwd: /}} | 'cwd' applies to script steps, but step 'b' is an"),
-            format!(
-                "5:75 | {agent}, permission: all}} | permission 'all' is not one of default, p"
-            ),
-            format!(
-                "5:56 | {script}, env: [A]}} | 'env' (names to values) must be a mapping, found"
-            ),
+            format!("5:75 | {agent}, permission: all}} | permission 'all' is not one of default, p"),
+            format!("5:56 | {script}, env: [A]}} | 'env' (names to values) must be a mapping, found"),
             format!("5:60 | {script}, env: {{A: [1]}}}} | 'env A' must be a string, found a list"),
             format!("5:57 | {script}, env: {{1A: x}}}} | invalid env name '1A'"),
             format!("5:60 | {script}, timeout: 0}} | 'timeout': invalid duration '0': must be gre"),
@@ -611,27 +575,11 @@ steps:
         let arg = "unknown argument 'target' in {{ args.target }}: the argsSchema declares env";
         assert_error(&src("command: deploy {{ args.target }}"), 9, 12, arg);
         let later = "{{ steps.c.data }} refers to step 'c', which does not run before this step";
-        assert_error(
-            &src("command: x\n  cwd: '{{ steps.c.data }}'"),
-            10,
-            8,
-            later,
-        );
+        assert_error(&src("command: x\n  cwd: '{{ steps.c.data }}'"), 10, 8, later);
         let root = "unknown name 'env' in {{ env.HOME }}";
-        assert_error(
-            &src("command: x\n  env: {A: '{{ env.HOME }}'}"),
-            10,
-            12,
-            root,
-        );
-        assert_error(
-            &src("command: |\n    echo {{ args.env"),
-            10,
-            5,
-            "unclosed {{",
-        );
-        let prompt =
-            "- {id: c, phase: test, type: agent, agent: codex, prompt: '{{ steps.b.data }}'}";
+        assert_error(&src("command: x\n  env: {A: '{{ env.HOME }}'}"), 10, 12, root);
+        assert_error(&src("command: |\n    echo {{ args.env"), 10, 5, "unclosed {{");
+        let prompt = "- {id: c, phase: test, type: agent, agent: codex, prompt: '{{ steps.b.data }}'}";
         assert_error(&format!("{HEAD}{prompt}\n"), 5, 59, "refers to step 'b'");
     }
 

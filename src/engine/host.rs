@@ -88,7 +88,10 @@ impl StepHost {
         kill: watch::Receiver<bool>,
     ) -> Result<StepHost, crate::store::StoreError> {
         let rows = StepRow::list_for_run(engine.store(), &run.id).await?;
-        let mut state = HostState { phase: run.current_phase.clone(), ..Default::default() };
+        let mut state = HostState {
+            phase: run.current_phase.clone(),
+            ..Default::default()
+        };
         for row in rows {
             state.memo.insert(row.step_id.clone(), row);
         }
@@ -126,7 +129,9 @@ impl StepHost {
     /// Resolves when no step of the given kind is in flight (`external_only`: script/agent).
     pub async fn drained(&self, external_only: bool) {
         let mut rx = self.in_flight.subscribe();
-        let _ = rx.wait_for(|(all, ext)| if external_only { *ext == 0 } else { *all == 0 }).await;
+        let _ = rx
+            .wait_for(|(all, ext)| if external_only { *ext == 0 } else { *all == 0 })
+            .await;
     }
 
     pub fn in_flight(&self) -> usize {
@@ -135,7 +140,9 @@ impl StepHost {
 
     /// Starts (or replays) a step.
     pub async fn step(&self, config: StepConfig) -> Result<Begin, Interrupt> {
-        let kind = config.kind.ok_or_else(|| Interrupt::Invalid(format!("step \"{}\" has no type", config.id)))?;
+        let kind = config
+            .kind
+            .ok_or_else(|| Interrupt::Invalid(format!("step \"{}\" has no type", config.id)))?;
         validate_step_id(&config.id).map_err(Interrupt::Invalid)?;
         if !self.phases.is_empty() && !self.phases.contains(&config.phase) {
             return Err(Interrupt::Invalid(format!(
@@ -156,9 +163,15 @@ impl StepHost {
             state.memo.get(&config.id).filter(|r| r.is_memoized()).cloned()
         };
         if let Some(row) = memo {
-            let result: Value = row.result.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or(Value::Null);
+            let result: Value = row
+                .result
+                .as_deref()
+                .and_then(|r| serde_json::from_str(r).ok())
+                .unwrap_or(Value::Null);
             let mut state = self.state.lock().expect("host lock");
-            state.results.insert(row.step_index, (row.step_id.clone(), result.clone()));
+            state
+                .results
+                .insert(row.step_index, (row.step_id.clone(), result.clone()));
             state.phase = Some(row.phase.clone());
             return Ok(Begin::Result(result));
         }
@@ -182,11 +195,25 @@ impl StepHost {
     /// Records a function step's end, as reported by the worker.
     pub async fn finish_function(&self, id: &str, outcome: &Value) -> Result<Value, Interrupt> {
         let outcome = if outcome.get("ok").and_then(Value::as_bool) == Some(true) {
-            Outcome { ok: true, data: outcome.get("data").cloned(), error: None, output: None }
+            Outcome {
+                ok: true,
+                data: outcome.get("data").cloned(),
+                error: None,
+                output: None,
+            }
         } else {
-            let error = outcome.get("error").and_then(Value::as_str).unwrap_or("the function threw").to_string();
+            let error = outcome
+                .get("error")
+                .and_then(Value::as_str)
+                .unwrap_or("the function threw")
+                .to_string();
             let stack = outcome.get("stack").and_then(Value::as_str).map(str::to_string);
-            Outcome { ok: false, data: None, error: Some(error), output: stack }
+            Outcome {
+                ok: false,
+                data: None,
+                error: Some(error),
+                output: stack,
+            }
         };
         self.finish(id, outcome).await
     }
@@ -210,13 +237,19 @@ impl StepHost {
         .map_err(fatal)?;
         let input = serde_json::to_value(config).unwrap_or(Value::Null);
         self.files.write_step_input(&config.id, &input).map_err(fatal)?;
-        let phase_changed = RunRow::set_phase(store, &self.run_id, &config.phase).await.map_err(fatal)?;
+        let phase_changed = RunRow::set_phase(store, &self.run_id, &config.phase)
+            .await
+            .map_err(fatal)?;
         {
             let mut state = self.state.lock().expect("host lock");
             state.phase = Some(config.phase.clone());
             state.running.insert(
                 config.id.clone(),
-                Running { row: row.clone(), started: Instant::now(), continue_on_error: config.continue_on_error },
+                Running {
+                    row: row.clone(),
+                    started: Instant::now(),
+                    continue_on_error: config.continue_on_error,
+                },
             );
         }
         self.in_flight.send_modify(|(all, ext)| {
@@ -248,7 +281,10 @@ impl StepHost {
         let mut env = config.env.clone();
         env.insert("WORKFLOW_RUN_ID".into(), self.run_id.clone());
         env.insert("WORKFLOW_STEP_ID".into(), config.id.clone());
-        env.insert("WORKFLOW_PROJECT_PATH".into(), self.project.to_string_lossy().into_owned());
+        env.insert(
+            "WORKFLOW_PROJECT_PATH".into(),
+            self.project.to_string_lossy().into_owned(),
+        );
         let spec = ScriptSpec {
             command: config.command.clone().unwrap_or_default(),
             cwd: self.resolve_cwd(config.cwd.as_deref()),
@@ -262,8 +298,18 @@ impl StepHost {
             Ok(out) => {
                 let data = json!({ "exitCode": out.exit_code, "stdout": out.stdout, "stderr": out.stderr });
                 match out.failure {
-                    None => Outcome { ok: true, data: Some(data), error: None, output: Some(out.stdout) },
-                    Some(f) => Outcome { ok: false, data: Some(data), error: Some(f), output: Some(out.stderr) },
+                    None => Outcome {
+                        ok: true,
+                        data: Some(data),
+                        error: None,
+                        output: Some(out.stdout),
+                    },
+                    Some(f) => Outcome {
+                        ok: false,
+                        data: Some(data),
+                        error: Some(f),
+                        output: Some(out.stderr),
+                    },
                 }
             }
             Err(e) => Outcome::failed(e.to_string(), None),
@@ -322,7 +368,15 @@ impl StepHost {
         let summary = summary_md(row, status, elapsed, &outcome);
         let write = self.files.write_step_output(id, &result, &summary);
         let accepted = !outcome.ok && running.continue_on_error;
-        let updated = StepRow::finish(self.engine.store(), row, status, &result, outcome.error.as_deref(), accepted).await;
+        let updated = StepRow::finish(
+            self.engine.store(),
+            row,
+            status,
+            &result,
+            outcome.error.as_deref(),
+            accepted,
+        )
+        .await;
         self.in_flight.send_modify(|(all, ext)| {
             *all -= 1;
             if row.kind != "function" {
@@ -332,7 +386,11 @@ impl StepHost {
         write.map_err(fatal)?;
         updated.map_err(fatal)?;
         if outcome.ok || accepted {
-            self.state.lock().expect("host lock").results.insert(row.step_index, (id.to_string(), result.clone()));
+            self.state
+                .lock()
+                .expect("host lock")
+                .results
+                .insert(row.step_index, (id.to_string(), result.clone()));
             self.write_checkpoint(row.step_index).map_err(fatal)?;
         }
         self.emit(Event::StepCompleted {
@@ -392,7 +450,8 @@ impl StepHost {
             None => None,
         };
         let kind = if step_row.is_some() { "agent" } else { "system" };
-        self.write_comment(text, step_row.as_ref().map(|r| r.id.as_str()), kind).await
+        self.write_comment(text, step_row.as_ref().map(|r| r.id.as_str()), kind)
+            .await
     }
 
     pub async fn write_comment(&self, text: &str, step_row_id: Option<&str>, kind: &str) -> Result<(), Interrupt> {
@@ -410,15 +469,24 @@ impl StepHost {
 
     /// `ctx.exec(command, cwd?)`: a plain command, not a step (not memoized, not logged).
     pub async fn exec(&self, command: &str, cwd: Option<&str>) -> Result<Value, Interrupt> {
-        let spec = ScriptSpec { command: command.to_string(), cwd: self.resolve_cwd(cwd), env: Default::default(), timeout: None };
+        let spec = ScriptSpec {
+            command: command.to_string(),
+            cwd: self.resolve_cwd(cwd),
+            env: Default::default(),
+            timeout: None,
+        };
         let (tx, _rx) = mpsc::unbounded_channel();
-        let out = script::run(spec, tx, self.kill.clone()).await.map_err(|e| Interrupt::Invalid(e.to_string()))?;
+        let out = script::run(spec, tx, self.kill.clone())
+            .await
+            .map_err(|e| Interrupt::Invalid(e.to_string()))?;
         Ok(json!({ "stdout": out.stdout, "stderr": out.stderr, "exitCode": out.exit_code.unwrap_or(-1) }))
     }
 
     /// The workflow's console output: `run.log` and a log event.
     pub fn log(&self, level: &str, text: &str) {
-        let _ = self.files.append_run_log(&format!("{} [{level}] {text}", crate::store::now()));
+        let _ = self
+            .files
+            .append_run_log(&format!("{} [{level}] {text}", crate::store::now()));
         self.emit(Event::RunLog {
             execution_id: self.run_id.clone(),
             level: level.to_string(),
@@ -447,7 +515,12 @@ struct Outcome {
 
 impl Outcome {
     fn failed(error: String, output: Option<String>) -> Outcome {
-        Outcome { ok: false, data: None, error: Some(error), output }
+        Outcome {
+            ok: false,
+            data: None,
+            error: Some(error),
+            output,
+        }
     }
 }
 
@@ -473,7 +546,10 @@ fn summary_md(row: &StepRow, status: &str, elapsed: Duration, outcome: &Outcome)
         let tail = script::tail(out, 8 * 1024);
         s.push_str(&format!("\n## Output\n\n```\n{}\n```\n", tail.trim_end()));
     } else if let Some(data) = outcome.data.as_ref().filter(|_| row.kind == "function") {
-        s.push_str(&format!("\n## Result\n\n```json\n{}\n```\n", serde_json::to_string_pretty(data).unwrap_or_default()));
+        s.push_str(&format!(
+            "\n## Result\n\n```json\n{}\n```\n",
+            serde_json::to_string_pretty(data).unwrap_or_default()
+        ));
     }
     s
 }

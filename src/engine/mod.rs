@@ -79,7 +79,13 @@ impl Engine {
     pub fn new(store: Store, config: EngineConfig) -> Engine {
         let owner = format!("{}/{}/{}", hostname(), std::process::id(), crate::store::new_id());
         Engine {
-            inner: Arc::new(Inner { store, events: EventBus::default(), config, owner, controls: Mutex::default() }),
+            inner: Arc::new(Inner {
+                store,
+                events: EventBus::default(),
+                config,
+                owner,
+                controls: Mutex::default(),
+            }),
         }
     }
 
@@ -106,10 +112,16 @@ impl Engine {
         match DefinitionKind::from_path(&file) {
             Some(DefinitionKind::Yaml) => {
                 let source = std::fs::read_to_string(&file).map_err(|e| {
-                    EngineError::Definition(vec![DefinitionError::at(None, format!("cannot read {}: {e}", file.display()))])
+                    EngineError::Definition(vec![DefinitionError::at(
+                        None,
+                        format!("cannot read {}: {e}", file.display()),
+                    )])
                 })?;
                 let definition = definition::yaml::parse_yaml(&file, &source).map_err(EngineError::Definition)?;
-                Ok(Prepared { definition, worker: None })
+                Ok(Prepared {
+                    definition,
+                    worker: None,
+                })
             }
             Some(DefinitionKind::Code) => {
                 if !file.is_file() {
@@ -120,11 +132,17 @@ impl Engine {
                 }
                 let mut worker = WorkerHandle::spawn(&self.inner.config.worker_exe, &file, project).await?;
                 let definition = worker.describe(&file).await.map_err(EngineError::Definition)?;
-                Ok(Prepared { definition, worker: Some(worker) })
+                Ok(Prepared {
+                    definition,
+                    worker: Some(worker),
+                })
             }
             None => Err(EngineError::Definition(vec![DefinitionError::at(
                 None,
-                format!("{}: not a workflow file (expected .ts, .mts, .js, .mjs, .yaml or .yml)", file.display()),
+                format!(
+                    "{}: not a workflow file (expected .ts, .mts, .js, .mjs, .yaml or .yml)",
+                    file.display()
+                ),
             )])),
         }
     }
@@ -175,7 +193,9 @@ impl Engine {
         prepared: Option<Prepared>,
         control: RunControl,
     ) -> Result<run::RunOutcome, EngineError> {
-        let run = RunRow::get(self.store(), run_id).await?.ok_or_else(|| EngineError::RunNotFound(run_id.into()))?;
+        let run = RunRow::get(self.store(), run_id)
+            .await?
+            .ok_or_else(|| EngineError::RunNotFound(run_id.into()))?;
         let project = ProjectRow::get(self.store(), &run.project_id)
             .await?
             .ok_or_else(|| EngineError::RunNotFound(run_id.into()))?;
@@ -184,7 +204,11 @@ impl Engine {
             Some(p) => p,
             None => self.prepare_for_resume(&run, &project_path).await?,
         };
-        self.inner.controls.lock().expect("controls lock").insert(run.id.clone(), control.clone());
+        self.inner
+            .controls
+            .lock()
+            .expect("controls lock")
+            .insert(run.id.clone(), control.clone());
         let outcome = run::drive(self, run, project_path, prepared, control).await;
         self.inner.controls.lock().expect("controls lock").remove(run_id);
         outcome
@@ -198,8 +222,14 @@ impl Engine {
             .ok_or_else(|| EngineError::RunNotFound(run.id.clone()))?;
         if row.kind == "yaml" {
             let snapshot = RunFiles::new(project, &run.id).root.join("definition.json");
-            if let Some(definition) = std::fs::read(&snapshot).ok().and_then(|b| serde_json::from_slice(&b).ok()) {
-                return Ok(Prepared { definition, worker: None });
+            if let Some(definition) = std::fs::read(&snapshot)
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok())
+            {
+                return Ok(Prepared {
+                    definition,
+                    worker: None,
+                });
             }
         }
         self.prepare(Path::new(&row.path), project).await
@@ -208,7 +238,9 @@ impl Engine {
 
 /// This machine's name, part of a lease owner so a dead local owner can be recognised.
 pub(crate) fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "localhost".into())
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into())
 }
 
 /// Whether a lease owner (`host/pid/nonce`) is a process of this machine that has died:
@@ -222,6 +254,7 @@ pub(crate) fn owner_is_dead(owner: &str) -> bool {
         return false;
     }
     // SAFETY: kill with signal 0 only checks for existence.
-    let alive = unsafe { libc::kill(pid, 0) } == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+    let alive =
+        unsafe { libc::kill(pid, 0) } == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
     !alive
 }

@@ -66,7 +66,15 @@ pub(super) async fn drive(
     let (kill_tx, kill_rx) = watch::channel(false);
     let definition = prepared.definition;
     let host = Arc::new(
-        StepHost::new(engine.clone(), &run, project, definition.phases.clone(), control.subscribe(), kill_rx).await?,
+        StepHost::new(
+            engine.clone(),
+            &run,
+            project,
+            definition.phases.clone(),
+            control.subscribe(),
+            kill_rx,
+        )
+        .await?,
     );
     let timeout = run.timeout_ms.map(|t| Duration::from_millis(t as u64));
     let body = async {
@@ -94,8 +102,11 @@ pub(super) async fn drive(
         Some(Stop::Failed(e)) => ("failed", Some(e)),
     };
     if status != "completed" && status != "paused" {
-        let why = if status == "cancelled" { "cancelled with the run" } else { "interrupted: the run failed" };
-        StepRow::fail_running(store, &run.id, why).await?;
+        let why = match &error {
+            Some(e) => format!("interrupted: {e}"),
+            None => "cancelled with the run".to_string(),
+        };
+        StepRow::fail_running(store, &run.id, &why).await?;
     }
     if let Some(e) = &error {
         let _ = host.write_comment(&format!("Run failed: {e}"), None, "system").await;
@@ -107,7 +118,11 @@ pub(super) async fn drive(
         project_id: row.project_id.clone(),
         error_message: row.error_message.clone(),
     });
-    Ok(RunOutcome { run_id: row.id, status: row.status, error: row.error_message })
+    Ok(RunOutcome {
+        run_id: row.id,
+        status: row.status,
+        error: row.error_message,
+    })
 }
 
 async fn not_claimable(engine: &Engine, id: &str) -> EngineError {
@@ -117,7 +132,10 @@ async fn not_claimable(engine: &Engine, id: &str) -> EngineError {
             owner: r.lease_owner.unwrap_or_default(),
             until: r.lease_expires_at.unwrap_or_default(),
         },
-        Ok(Some(r)) => EngineError::NotResumable { id: id.into(), status: r.status },
+        Ok(Some(r)) => EngineError::NotResumable {
+            id: id.into(),
+            status: r.status,
+        },
         Ok(None) => EngineError::RunNotFound(id.into()),
         Err(e) => e.into(),
     }
@@ -162,7 +180,11 @@ async fn drive_yaml(host: &StepHost, definition: &WorkflowDefinition) -> Result<
     Ok(())
 }
 
-fn render_step(step: &StepConfig, args: &Value, results: &serde_json::Map<String, Value>) -> Result<StepConfig, String> {
+fn render_step(
+    step: &StepConfig,
+    args: &Value,
+    results: &serde_json::Map<String, Value>,
+) -> Result<StepConfig, String> {
     let render = |t: &str, q| template::render(t, args, results, q).map_err(|e| format!("step \"{}\": {e}", step.id));
     let mut out = step.clone();
     out.command = step.command.as_deref().map(|c| render(c, Quote::Shell)).transpose()?;
@@ -234,28 +256,54 @@ async fn serve_call(host: &StepHost, method: &str, params: Value) -> Result<Valu
                 Begin::RunFunction => Ok(json!({ "action": "run" })),
             }
         }
-        "stepFinish" => host.finish_function(params["id"].as_str().unwrap_or_default(), &params["outcome"]).await,
+        "stepFinish" => {
+            host.finish_function(params["id"].as_str().unwrap_or_default(), &params["outcome"])
+                .await
+        }
         "checkpoint" => host.checkpoint().map(|()| Value::Null),
         "comment" => {
             let text = params["text"].as_str().unwrap_or_default();
-            host.comment(text, params["stepId"].as_str()).await.map(|()| Value::Null)
+            host.comment(text, params["stepId"].as_str())
+                .await
+                .map(|()| Value::Null)
         }
-        "exec" => host.exec(params["command"].as_str().unwrap_or_default(), params["cwd"].as_str()).await,
+        "exec" => {
+            host.exec(params["command"].as_str().unwrap_or_default(), params["cwd"].as_str())
+                .await
+        }
         other => Err(Interrupt::Invalid(format!("unknown ctx call {other}"))),
     }
 }
 
 /// Fields a TypeScript step may carry (agent options are read by the agent drivers).
 const TS_STEP_FIELDS: &[&str] = &[
-    "type", "name", "phase", "command", "cwd", "prompt", "agent", "permission", "env", "timeout",
-    "continueOnError", "model", "maxTurns", "outputSchema", "onInterrupt",
+    "type",
+    "name",
+    "phase",
+    "command",
+    "cwd",
+    "prompt",
+    "agent",
+    "permission",
+    "env",
+    "timeout",
+    "continueOnError",
+    "model",
+    "maxTurns",
+    "outputSchema",
+    "onInterrupt",
 ];
 
 fn config_from_json(id: &str, v: &Value, host: &StepHost) -> Result<StepConfig, Interrupt> {
     let bad = |m: String| Interrupt::Invalid(format!("ctx.step(\"{id}\"): {m}"));
-    let obj = v.as_object().ok_or_else(|| bad("the config must be an object".into()))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| bad("the config must be an object".into()))?;
     if let Some(k) = obj.keys().find(|k| !TS_STEP_FIELDS.contains(&k.as_str())) {
-        return Err(bad(format!("unknown field \"{k}\" (expected one of: {})", TS_STEP_FIELDS.join(", "))));
+        return Err(bad(format!(
+            "unknown field \"{k}\" (expected one of: {})",
+            TS_STEP_FIELDS.join(", ")
+        )));
     }
     let text = |k: &str| -> Result<Option<String>, Interrupt> {
         match obj.get(k) {
@@ -268,14 +316,21 @@ fn config_from_json(id: &str, v: &Value, host: &StepHost) -> Result<StepConfig, 
         Some("script") => StepKind::Script,
         Some("agent") => StepKind::Agent,
         Some("function") => StepKind::Function,
-        other => return Err(bad(format!("\"type\" must be \"agent\", \"script\" or \"function\", not {other:?}"))),
+        other => {
+            return Err(bad(format!(
+                "\"type\" must be \"agent\", \"script\" or \"function\", not {other:?}"
+            )))
+        }
     };
     if kind == StepKind::Script && text("command")?.is_none() {
         return Err(bad("a script step needs a \"command\"".into()));
     }
     let phase = match text("phase")? {
         Some(p) => p,
-        None => host.current_phase().or_else(|| host.phases.first().cloned()).unwrap_or_default(),
+        None => host
+            .current_phase()
+            .or_else(|| host.phases.first().cloned())
+            .unwrap_or_default(),
     };
     let env = match obj.get("env") {
         None | Some(Value::Null) => Default::default(),
@@ -317,4 +372,3 @@ fn clean_stack(text: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
-

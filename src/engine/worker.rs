@@ -65,7 +65,10 @@ impl WorkerHandle {
                         }
                     }
                     Err(_) => {
-                        let _ = from_tx.send(FromWorker::Log { level: "info".into(), text: line });
+                        let _ = from_tx.send(FromWorker::Log {
+                            level: "info".into(),
+                            text: line,
+                        });
                     }
                 }
             }
@@ -86,7 +89,12 @@ impl WorkerHandle {
                 }
             }
         });
-        let handle = WorkerHandle { child, to_worker: to_tx, from_worker: from_rx, stderr };
+        let handle = WorkerHandle {
+            child,
+            to_worker: to_tx,
+            from_worker: from_rx,
+            stderr,
+        };
         handle.send(ToWorker::Load {
             file: file.to_string_lossy().into_owned(),
             project_path: project.to_string_lossy().into_owned(),
@@ -113,16 +121,28 @@ impl WorkerHandle {
             match self.next().await {
                 Some(FromWorker::Loaded { definition }) => return to_definition(file, definition),
                 Some(FromWorker::LoadError { message, location }) => {
-                    let location = location.or_else(|| Some(crate::definition::Location { file: file.to_path_buf(), line: 1, column: 1 }));
+                    let location = location.or_else(|| {
+                        Some(crate::definition::Location {
+                            file: file.to_path_buf(),
+                            line: 1,
+                            column: 1,
+                        })
+                    });
                     return Err(vec![DefinitionError::at(location, first_line_or_all(&message))]);
                 }
                 Some(FromWorker::Log { .. }) => continue,
                 Some(other) => {
-                    return Err(vec![DefinitionError::in_file(file, format!("unexpected message while loading: {other:?}"))])
+                    return Err(vec![DefinitionError::in_file(
+                        file,
+                        format!("unexpected message while loading: {other:?}"),
+                    )])
                 }
                 None => {
                     let why = self.exit_description().await;
-                    return Err(vec![DefinitionError::in_file(file, format!("the JS worker {why} while loading the workflow"))]);
+                    return Err(vec![DefinitionError::in_file(
+                        file,
+                        format!("the JS worker {why} while loading the workflow"),
+                    )]);
                 }
             }
         }

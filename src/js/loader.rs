@@ -24,7 +24,10 @@ pub const RUNTIME_SCHEME: &str = "workflow-engine";
 
 /// The runtime files, embedded so the binary needs nothing beside it.
 const RUNTIME_FILES: &[(&str, &str)] = &[
-    ("workflow-engine.js", include_str!("../../runtime-js/workflow-engine.js")),
+    (
+        "workflow-engine.js",
+        include_str!("../../runtime-js/workflow-engine.js"),
+    ),
     ("worker.js", include_str!("../../runtime-js/worker.js")),
     ("schema.js", include_str!("../../runtime-js/schema.js")),
     ("zod.js", include_str!("../../runtime-js/zod.js")),
@@ -83,16 +86,21 @@ impl WorkflowLoader {
                 None,
             ));
         }
-        let path = url
-            .to_file_path()
-            .map_err(|_| JsErrorBox::generic(format!("cannot load {url}: only files and the runtime can be imported")))?;
+        let path = url.to_file_path().map_err(|_| {
+            JsErrorBox::generic(format!("cannot load {url}: only files and the runtime can be imported"))
+        })?;
         let code = std::fs::read_to_string(&path)
             .map_err(|e| JsErrorBox::generic(format!("cannot read {}: {e}", path.display())))?;
         let media_type = MediaType::from_path(&path);
         let code = match media_type {
             MediaType::JavaScript | MediaType::Mjs => code,
             MediaType::Json => {
-                return Ok(ModuleSource::new(ModuleType::Json, ModuleSourceCode::String(code.into()), url, None))
+                return Ok(ModuleSource::new(
+                    ModuleType::Json,
+                    ModuleSourceCode::String(code.into()),
+                    url,
+                    None,
+                ))
             }
             MediaType::TypeScript | MediaType::Mts | MediaType::Tsx | MediaType::Jsx => {
                 self.transpile(url, &path, code, media_type)?
@@ -110,13 +118,28 @@ impl WorkflowLoader {
                 )))
             }
         };
-        Ok(ModuleSource::new(ModuleType::JavaScript, ModuleSourceCode::String(code.into()), url, None))
+        Ok(ModuleSource::new(
+            ModuleType::JavaScript,
+            ModuleSourceCode::String(code.into()),
+            url,
+            None,
+        ))
     }
 
-    fn transpile(&self, url: &ModuleSpecifier, path: &Path, code: String, media_type: MediaType) -> Result<String, JsErrorBox> {
+    fn transpile(
+        &self,
+        url: &ModuleSpecifier,
+        path: &Path,
+        code: String,
+        media_type: MediaType,
+    ) -> Result<String, JsErrorBox> {
         let located = |diag: &deno_ast::ParseDiagnostic| {
             let pos = diag.display_position();
-            let location = Location { file: path.to_path_buf(), line: pos.line_number, column: pos.column_number };
+            let location = Location {
+                file: path.to_path_buf(),
+                line: pos.line_number,
+                column: pos.column_number,
+            };
             let message = diag.kind().msg().to_string();
             *self.load_error.borrow_mut() = Some((message.clone(), location.clone()));
             JsErrorBox::new("SyntaxError", format!("{location}: {message}"))
@@ -137,7 +160,11 @@ impl WorkflowLoader {
                     ..Default::default()
                 },
                 &deno_ast::TranspileModuleOptions { module_kind: None },
-                &deno_ast::EmitOptions { source_map: SourceMapOption::Separate, inline_sources: false, ..Default::default() },
+                &deno_ast::EmitOptions {
+                    source_map: SourceMapOption::Separate,
+                    inline_sources: false,
+                    ..Default::default()
+                },
             )
             .map_err(|e| match &e {
                 deno_ast::TranspileError::ParseErrors(errors) if !errors.0.is_empty() => located(&errors.0[0]),
@@ -167,7 +194,12 @@ impl ModuleLoader for WorkflowLoader {
         self.resolve_bare(specifier, referrer).map_err(JsErrorBox::generic)
     }
 
-    fn load(&self, url: &ModuleSpecifier, _referrer: Option<&ModuleLoadReferrer>, _options: ModuleLoadOptions) -> ModuleLoadResponse {
+    fn load(
+        &self,
+        url: &ModuleSpecifier,
+        _referrer: Option<&ModuleLoadReferrer>,
+        _options: ModuleLoadOptions,
+    ) -> ModuleLoadResponse {
         ModuleLoadResponse::Sync(self.load_file(url))
     }
 
@@ -217,7 +249,11 @@ mod node_modules {
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or(Value::Null);
-        let key = if sub.is_empty() { ".".to_string() } else { format!("./{sub}") };
+        let key = if sub.is_empty() {
+            ".".to_string()
+        } else {
+            format!("./{sub}")
+        };
         let target = match manifest.get("exports") {
             Some(Value::String(s)) if key == "." => Some(s.clone()),
             Some(Value::Object(map)) if map.keys().all(|k| k.starts_with('.')) => map.get(&key).and_then(condition),
@@ -228,22 +264,35 @@ mod node_modules {
             if !sub.is_empty() {
                 return Some(sub.to_string());
             }
-            ["module", "main"].iter().find_map(|k| manifest.get(*k).and_then(Value::as_str).map(str::to_string))
+            ["module", "main"]
+                .iter()
+                .find_map(|k| manifest.get(*k).and_then(Value::as_str).map(str::to_string))
         });
         let path = pkg_dir.join(target.unwrap_or_else(|| "index.js".into()));
-        for candidate in [path.clone(), path.with_extension("js"), path.with_extension("mjs"), path.join("index.js")] {
+        for candidate in [
+            path.clone(),
+            path.with_extension("js"),
+            path.with_extension("mjs"),
+            path.join("index.js"),
+        ] {
             if candidate.is_file() {
                 return Ok(candidate);
             }
         }
-        Err(format!("package \"{specifier}\" in {} has no ES module entry at {}", pkg_dir.display(), path.display()))
+        Err(format!(
+            "package \"{specifier}\" in {} has no ES module entry at {}",
+            pkg_dir.display(),
+            path.display()
+        ))
     }
 
     /// Picks the ES module branch of a conditional export.
     fn condition(v: &Value) -> Option<String> {
         match v {
             Value::String(s) => Some(s.clone()),
-            Value::Object(map) => ["import", "module", "default"].iter().find_map(|k| map.get(*k).and_then(condition)),
+            Value::Object(map) => ["import", "module", "default"]
+                .iter()
+                .find_map(|k| map.get(*k).and_then(condition)),
             Value::Array(items) => items.iter().find_map(condition),
             _ => None,
         }

@@ -34,7 +34,11 @@ impl EngineLink {
         let id = link.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         link.pending.lock().expect("pending lock").insert(id, tx);
-        let _ = link.out.send(FromWorker::Call { id, method: method.to_string(), params });
+        let _ = link.out.send(FromWorker::Call {
+            id,
+            method: method.to_string(),
+            params,
+        });
         rx
     }
 }

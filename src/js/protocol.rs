@@ -16,7 +16,12 @@ pub enum ToWorker {
     /// Load the workflow module and describe it.
     Load { file: String, project_path: String },
     /// Run `execute(ctx)`.
-    Run { run_id: String, project_path: String, args: Value, results: Value },
+    Run {
+        run_id: String,
+        project_path: String,
+        args: Value,
+        results: Value,
+    },
     /// The answer to a `Call`.
     Reply {
         id: u64,
@@ -33,7 +38,10 @@ pub enum FromWorker {
     /// The module loaded; `definition` is what `__wfDescribe` returned.
     Loaded { definition: Value },
     /// The module did not load or is not a workflow.
-    LoadError { message: String, location: Option<Location> },
+    LoadError {
+        message: String,
+        location: Option<Location>,
+    },
     /// A `ctx` operation: `stepStart`, `stepFinish`, `checkpoint`, `comment`, `exec`.
     Call { id: u64, method: String, params: Value },
     /// A console line.

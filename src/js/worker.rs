@@ -20,7 +20,10 @@ use crate::definition::Location;
 
 /// Runs the worker until its workflow ends; the exit code is 0 unless the protocol broke.
 pub fn main() -> std::process::ExitCode {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     match rt.block_on(serve()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -40,15 +43,26 @@ async fn serve() -> Result<(), String> {
     let Some(ToWorker::Load { file, project_path }) = run_rx.recv().await else {
         return Err("expected a load message first".into());
     };
-    let link = EngineLink { out: out_tx.clone(), pending, next_id: Arc::new(AtomicU64::new(1)) };
+    let link = EngineLink {
+        out: out_tx.clone(),
+        pending,
+        next_id: Arc::new(AtomicU64::new(1)),
+    };
     let mut worker = Worker::new(link, PathBuf::from(&project_path));
     let loaded = worker.load(Path::new(&file)).await;
     let _ = out_tx.send(loaded);
-    if let Some(ToWorker::Run { run_id, project_path, args, results }) = run_rx.recv().await {
-        let outcome = worker.run(serde_json::json!({
-            "runId": run_id, "projectPath": project_path, "args": args, "results": results,
-        }))
-        .await;
+    if let Some(ToWorker::Run {
+        run_id,
+        project_path,
+        args,
+        results,
+    }) = run_rx.recv().await
+    {
+        let outcome = worker
+            .run(serde_json::json!({
+                "runId": run_id, "projectPath": project_path, "args": args, "results": results,
+            }))
+            .await;
         let _ = out_tx.send(outcome);
     }
     drop(worker);
@@ -66,14 +80,21 @@ struct Worker {
 
 impl Worker {
     fn new(link: EngineLink, project: PathBuf) -> Worker {
-        let loader = Rc::new(WorkflowLoader { project, ..Default::default() });
+        let loader = Rc::new(WorkflowLoader {
+            project,
+            ..Default::default()
+        });
         let reported = ReportSlot::default();
         let runtime = JsRuntime::new(RuntimeOptions {
             module_loader: Some(loader.clone()),
             extensions: vec![workflow_engine::init(link, reported.clone())],
             ..Default::default()
         });
-        Worker { runtime, loader, reported }
+        Worker {
+            runtime,
+            loader,
+            reported,
+        }
     }
 
     async fn load(&mut self, file: &Path) -> FromWorker {
@@ -152,7 +173,6 @@ impl Worker {
         let location = find_location(&message, file);
         load_error(message, location)
     }
-
 }
 
 fn load_error(message: String, location: Option<Location>) -> FromWorker {
@@ -163,10 +183,16 @@ fn load_error(message: String, location: Option<Location>) -> FromWorker {
 fn find_location(text: &str, file: &Path) -> Option<Location> {
     let needle = format!("{}:", ModuleSpecifier::from_file_path(file).ok()?.as_str());
     let start = text.find(&needle)? + needle.len();
-    let mut nums = text[start..].split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty());
+    let mut nums = text[start..]
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty());
     let line = nums.next()?.parse().ok()?;
     let column = nums.next().and_then(|c| c.parse().ok()).unwrap_or(1);
-    Some(Location { file: file.to_path_buf(), line, column })
+    Some(Location {
+        file: file.to_path_buf(),
+        line,
+        column,
+    })
 }
 
 async fn write_lines(mut rx: mpsc::UnboundedReceiver<FromWorker>) {

@@ -105,7 +105,12 @@ pub async fn run(
         }
         failure = Some(msg);
     }
-    Ok(ScriptOutcome { exit_code, stdout, stderr, failure })
+    Ok(ScriptOutcome {
+        exit_code,
+        stdout,
+        stderr,
+        failure,
+    })
 }
 
 /// Reads a stream line by line (any length, any bytes) and keeps its tail.
@@ -125,7 +130,10 @@ async fn pump(stream: impl AsyncRead + Unpin, name: &'static str, lines: mpsc::U
                 if kept.len() > 2 * OUTPUT_TAIL_BYTES {
                     kept = tail(&kept, OUTPUT_TAIL_BYTES).to_string();
                 }
-                let _ = lines.send(OutputLine { stream: name, text: line });
+                let _ = lines.send(OutputLine {
+                    stream: name,
+                    text: line,
+                });
             }
         }
     }

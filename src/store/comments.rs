@@ -47,9 +47,11 @@ impl CommentRow {
     }
 
     pub async fn list_for_run(store: &Store, run_id: &str) -> Result<Vec<CommentRow>> {
-        Ok(sqlx::query_as("SELECT * FROM workflow_comments WHERE workflow_run_id = ? ORDER BY created_at, id")
-            .bind(run_id)
-            .fetch_all(&store.pool)
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT * FROM workflow_comments WHERE workflow_run_id = ? ORDER BY created_at, id")
+                .bind(run_id)
+                .fetch_all(&store.pool)
+                .await?,
+        )
     }
 }

@@ -23,13 +23,19 @@ pub const EXECUTIONS_DIR: &str = ".agent/workflows/executions";
 
 impl RunFiles {
     pub fn new(project: &Path, run_id: &str) -> RunFiles {
-        RunFiles { project: project.to_path_buf(), root: project.join(EXECUTIONS_DIR).join(run_id) }
+        RunFiles {
+            project: project.to_path_buf(),
+            root: project.join(EXECUTIONS_DIR).join(run_id),
+        }
     }
 
     /// `logs/{stepId}` relative to the project root, as stored in `log_directory_path`.
     pub fn step_log_dir_rel(&self, step_id: &str) -> String {
         let rel = self.step_dir(step_id);
-        rel.strip_prefix(&self.project).unwrap_or(&rel).to_string_lossy().into_owned()
+        rel.strip_prefix(&self.project)
+            .unwrap_or(&rel)
+            .to_string_lossy()
+            .into_owned()
     }
 
     /// Step ids are validated to a safe alphabet before they reach here, so the join stays
@@ -63,7 +69,10 @@ impl RunFiles {
     pub fn open_events(&self, step_id: &str) -> std::io::Result<std::fs::File> {
         let dir = self.step_dir(step_id);
         std::fs::create_dir_all(&dir)?;
-        std::fs::OpenOptions::new().create(true).append(true).open(dir.join("events.jsonl"))
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("events.jsonl"))
     }
 
     pub fn write_checkpoint(&self, index: i64, checkpoint: &impl Serialize) -> std::io::Result<()> {
@@ -76,7 +85,10 @@ impl RunFiles {
     /// the engine's notes.
     pub fn append_run_log(&self, line: &str) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.root)?;
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(self.root.join("run.log"))?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.root.join("run.log"))?;
         f.write_all(line.as_bytes())?;
         f.write_all(b"\n")
     }

@@ -24,7 +24,10 @@ impl ProjectRow {
         if let Some(row) = Self::by_path(store, &path_str).await? {
             return Ok(row);
         }
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "/".into());
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "/".into());
         let ts = now();
         sqlx::query(
             "INSERT INTO projects (id, name, path, owner_id, created_at, updated_at)
@@ -37,14 +40,22 @@ impl ProjectRow {
         .bind(&ts)
         .execute(&store.pool)
         .await?;
-        Ok(Self::by_path(store, &path_str).await?.expect("project row just inserted"))
+        Ok(Self::by_path(store, &path_str)
+            .await?
+            .expect("project row just inserted"))
     }
 
     pub async fn by_path(store: &Store, path: &str) -> Result<Option<ProjectRow>> {
-        Ok(sqlx::query_as("SELECT * FROM projects WHERE path = ?").bind(path).fetch_optional(&store.pool).await?)
+        Ok(sqlx::query_as("SELECT * FROM projects WHERE path = ?")
+            .bind(path)
+            .fetch_optional(&store.pool)
+            .await?)
     }
 
     pub async fn get(store: &Store, id: &str) -> Result<Option<ProjectRow>> {
-        Ok(sqlx::query_as("SELECT * FROM projects WHERE id = ?").bind(id).fetch_optional(&store.pool).await?)
+        Ok(sqlx::query_as("SELECT * FROM projects WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&store.pool)
+            .await?)
     }
 }

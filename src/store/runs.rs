@@ -77,7 +77,10 @@ impl RunRow {
     }
 
     pub async fn get(store: &Store, id: &str) -> Result<Option<RunRow>> {
-        Ok(sqlx::query_as("SELECT * FROM workflow_runs WHERE id = ?").bind(id).fetch_optional(&store.pool).await?)
+        Ok(sqlx::query_as("SELECT * FROM workflow_runs WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&store.pool)
+            .await?)
     }
 
     /// Takes the run for this engine process: it becomes `running` under our lease. Fails

@@ -47,18 +47,22 @@ impl StepRow {
     }
 
     pub async fn list_for_run(store: &Store, run_id: &str) -> Result<Vec<StepRow>> {
-        Ok(sqlx::query_as("SELECT * FROM workflow_run_steps WHERE workflow_run_id = ? ORDER BY step_index")
-            .bind(run_id)
-            .fetch_all(&store.pool)
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT * FROM workflow_run_steps WHERE workflow_run_id = ? ORDER BY step_index")
+                .bind(run_id)
+                .fetch_all(&store.pool)
+                .await?,
+        )
     }
 
     pub async fn get(store: &Store, run_id: &str, step_id: &str) -> Result<Option<StepRow>> {
-        Ok(sqlx::query_as("SELECT * FROM workflow_run_steps WHERE workflow_run_id = ? AND step_id = ?")
-            .bind(run_id)
-            .bind(step_id)
-            .fetch_optional(&store.pool)
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT * FROM workflow_run_steps WHERE workflow_run_id = ? AND step_id = ?")
+                .bind(run_id)
+                .bind(step_id)
+                .fetch_optional(&store.pool)
+                .await?,
+        )
     }
 
     /// Marks the step running: a new row with the next index, or, for a step that was

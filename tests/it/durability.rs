@@ -26,41 +26,73 @@ export default defineWorkflow({
 async fn completed_steps_are_not_rerun_after_a_kill_and_resume() {
     let sb = Sandbox::new();
     let file = sb.write("crashy.ts", CRASHY);
-    let mut child = sb.cmd(&["run", file.to_str().unwrap()]).stdout(Stdio::piped()).spawn().unwrap();
+    let mut child = sb
+        .cmd(&["run", file.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     wait_until(30, "step two to start", || sb.project().join("two.started").exists());
     // SIGKILL: no chance to clean up.
     child.kill().unwrap();
     let out = child.wait_with_output().unwrap();
     let id = run_id(&out);
     let store = sb.store().await;
-    assert_eq!(run_row(&store, &id).await.status, "running", "a killed engine leaves the run running");
+    assert_eq!(
+        run_row(&store, &id).await.status,
+        "running",
+        "a killed engine leaves the run running"
+    );
 
     let resumed = sb.run(&["resume", &id]);
     assert!(resumed.status.success(), "{}{}", stdout(&resumed), stderr(&resumed));
     let side = std::fs::read_to_string(sb.project().join("side.txt")).unwrap();
     // one and compute ran once; two started twice (killed, then again) and ended once.
-    assert_eq!(side, "one\ncompute\ntwo-start\ntwo-start\ntwo-end\nthree-7\n", "side effects: {side}");
+    assert_eq!(
+        side, "one\ncompute\ntwo-start\ntwo-start\ntwo-end\nthree-7\n",
+        "side effects: {side}"
+    );
     let steps = steps(&store, &id).await;
-    let summary: Vec<_> = steps.iter().map(|s| (s.step_id.as_str(), s.status.as_str(), s.attempt)).collect();
-    assert_eq!(summary, [("one", "completed", 1), ("compute", "completed", 1), ("two", "completed", 2), ("three", "completed", 1)]);
+    let summary: Vec<_> = steps
+        .iter()
+        .map(|s| (s.step_id.as_str(), s.status.as_str(), s.attempt))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("one", "completed", 1),
+            ("compute", "completed", 1),
+            ("two", "completed", 2),
+            ("three", "completed", 1)
+        ]
+    );
     let run = run_row(&store, &id).await;
     assert_eq!((run.status.as_str(), run.current_step_index), ("completed", 4));
     assert!(run.lease_owner.is_none());
     let cp = sb.read_json(&sb.run_dir(&id).join("checkpoints/step-3.json"));
-    assert_eq!(cp["completed_step_ids"], serde_json::json!(["one", "compute", "two", "three"]));
+    assert_eq!(
+        cp["completed_step_ids"],
+        serde_json::json!(["one", "compute", "two", "three"])
+    );
 }
 
 #[tokio::test]
 async fn a_completed_run_cannot_be_resumed_and_an_unknown_one_is_reported() {
     let sb = Sandbox::new();
-    let file = sb.write("ok.ts", r#"import { defineWorkflow } from "@repo/workflow-engine";
+    let file = sb.write(
+        "ok.ts",
+        r#"import { defineWorkflow } from "@repo/workflow-engine";
 export default defineWorkflow({ name: "Ok", phases: ["p"], async execute(ctx) {
-  await ctx.step("a", { type: "script", command: "true" }); } });"#);
+  await ctx.step("a", { type: "script", command: "true" }); } });"#,
+    );
     let out = sb.run(&["run", file.to_str().unwrap()]);
     assert!(out.status.success());
     let again = sb.run(&["resume", &run_id(&out)]);
     assert_eq!(again.status.code(), Some(2));
-    assert!(stderr(&again).contains("is completed and cannot be resumed"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("is completed and cannot be resumed"),
+        "{}",
+        stderr(&again)
+    );
     let unknown = sb.run(&["resume", "nope"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("no run nope"), "{}", stderr(&unknown));
@@ -70,8 +102,14 @@ export default defineWorkflow({ name: "Ok", phases: ["p"], async execute(ctx) {
 async fn ctrl_c_pauses_after_the_step_in_flight_and_resume_finishes() {
     let sb = Sandbox::new();
     let file = sb.write("pausable.yaml", "name: Pausable\nphases: [p]\nsteps:\n  - id: slow\n    phase: p\n    type: script\n    command: touch slow.started; sleep 1; echo slow >> side.txt\n  - id: next\n    phase: p\n    type: script\n    command: echo next >> side.txt\n");
-    let child = sb.cmd(&["run", file.to_str().unwrap()]).stdout(Stdio::piped()).spawn().unwrap();
-    wait_until(30, "the slow step to start", || sb.project().join("slow.started").exists());
+    let child = sb
+        .cmd(&["run", file.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until(30, "the slow step to start", || {
+        sb.project().join("slow.started").exists()
+    });
     // SAFETY: signalling our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let out = child.wait_with_output().unwrap();
@@ -81,8 +119,15 @@ async fn ctrl_c_pauses_after_the_step_in_flight_and_resume_finishes() {
     let run = run_row(&store, &id).await;
     assert_eq!(run.status, "paused");
     assert!(run.paused_at.is_some());
-    assert_eq!(std::fs::read_to_string(sb.project().join("side.txt")).unwrap(), "slow\n", "the step in flight finished");
+    assert_eq!(
+        std::fs::read_to_string(sb.project().join("side.txt")).unwrap(),
+        "slow\n",
+        "the step in flight finished"
+    );
     let resumed = sb.run(&["resume", &id]);
     assert!(resumed.status.success(), "{}{}", stdout(&resumed), stderr(&resumed));
-    assert_eq!(std::fs::read_to_string(sb.project().join("side.txt")).unwrap(), "slow\nnext\n");
+    assert_eq!(
+        std::fs::read_to_string(sb.project().join("side.txt")).unwrap(),
+        "slow\nnext\n"
+    );
 }

@@ -16,15 +16,29 @@ async fn function_and_script_pipeline_leaves_files_rows_and_checkpoints() {
     assert_eq!(run.status, "completed");
     assert_eq!(run.current_phase.as_deref(), Some("report"));
     assert_eq!(run.current_step_index, 4);
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&run.args).unwrap(), json!({ "topic": "durability", "lines": 3 }));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&run.args).unwrap(),
+        json!({ "topic": "durability", "lines": 3 })
+    );
     let steps = steps(&store, &id).await;
-    let ids: Vec<_> = steps.iter().map(|s| (s.step_id.as_str(), s.status.as_str(), s.step_index)).collect();
+    let ids: Vec<_> = steps
+        .iter()
+        .map(|s| (s.step_id.as_str(), s.status.as_str(), s.step_index))
+        .collect();
     assert_eq!(
         ids,
-        [("plan", "completed", 0), ("write-report", "completed", 1), ("count-lines", "completed", 2), ("summarise", "completed", 3)]
+        [
+            ("plan", "completed", 0),
+            ("write-report", "completed", 1),
+            ("count-lines", "completed", 2),
+            ("summarise", "completed", 3)
+        ]
     );
     let dir = sb.run_dir(&id);
-    assert_eq!(sb.read_json(&dir.join("args.json")), json!({ "topic": "durability", "lines": 3 }));
+    assert_eq!(
+        sb.read_json(&dir.join("args.json")),
+        json!({ "topic": "durability", "lines": 3 })
+    );
     let def = sb.read_json(&dir.join("definition.json"));
     assert_eq!(def["name"], "Function and script pipeline");
     assert_eq!(def["argsSchema"]["properties"]["lines"]["type"], "integer");
@@ -32,8 +46,14 @@ async fn function_and_script_pipeline_leaves_files_rows_and_checkpoints() {
     assert_eq!(last["execution_id"], id.as_str());
     assert_eq!(last["current_phase"], "report");
     assert_eq!(last["current_step_index"], 4);
-    assert_eq!(last["completed_step_ids"], json!(["plan", "write-report", "count-lines", "summarise"]));
-    assert_eq!(last["step_results"]["summarise"], json!({ "stepId": "summarise", "status": "completed", "data": { "topic": "durability", "lines": 3 } }));
+    assert_eq!(
+        last["completed_step_ids"],
+        json!(["plan", "write-report", "count-lines", "summarise"])
+    );
+    assert_eq!(
+        last["step_results"]["summarise"],
+        json!({ "stepId": "summarise", "status": "completed", "data": { "topic": "durability", "lines": 3 } })
+    );
     let first = sb.read_json(&dir.join("checkpoints/step-0.json"));
     assert_eq!(first["completed_step_ids"], json!(["plan"]));
     let output = sb.read_json(&dir.join("logs/count-lines/output.json"));
@@ -43,19 +63,29 @@ async fn function_and_script_pipeline_leaves_files_rows_and_checkpoints() {
     assert_eq!(input["type"], "script");
     let events = std::fs::read_to_string(dir.join("logs/count-lines/events.jsonl")).unwrap();
     let line: serde_json::Value = serde_json::from_str(events.lines().next().unwrap()).unwrap();
-    assert_eq!((line["type"].as_str(), line["text"].as_str()), (Some("stdout"), Some("3")));
+    assert_eq!(
+        (line["type"].as_str(), line["text"].as_str()),
+        (Some("stdout"), Some("3"))
+    );
     let summary = std::fs::read_to_string(dir.join("logs/summarise/summary.md")).unwrap();
     assert!(summary.contains("Status: completed"), "{summary}");
     let report = std::fs::read_to_string(sb.project().join(format!("report-{id}.txt"))).unwrap();
     assert_eq!(report.lines().count(), 3);
     let log = std::fs::read_to_string(dir.join("run.log")).unwrap();
     assert!(log.contains("[info] report has 3 lines"), "{log}");
-    let comments: Vec<(String, String)> = sqlx::query_as("SELECT text, comment_type FROM workflow_comments WHERE workflow_run_id = ?")
-        .bind(&id)
-        .fetch_all(&store.pool)
-        .await
-        .unwrap();
-    assert_eq!(comments, [(format!("Report on durability written to report-{id}.txt"), "system".to_string())]);
+    let comments: Vec<(String, String)> =
+        sqlx::query_as("SELECT text, comment_type FROM workflow_comments WHERE workflow_run_id = ?")
+            .bind(&id)
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        comments,
+        [(
+            format!("Report on durability written to report-{id}.txt"),
+            "system".to_string()
+        )]
+    );
 }
 
 #[tokio::test]
@@ -73,7 +103,11 @@ async fn parallel_steps_run_at_the_same_time() {
     let last_start = checks.iter().map(|s| s.started_at.clone().unwrap()).max().unwrap();
     let first_end = checks.iter().map(|s| s.completed_at.clone().unwrap()).min().unwrap();
     assert!(last_start < first_end, "steps did not overlap: {checks:?}");
-    assert!(started.elapsed() < std::time::Duration::from_millis(2800), "three 1s steps took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(2800),
+        "three 1s steps took {:?}",
+        started.elapsed()
+    );
     let verdict = steps.iter().find(|s| s.step_id == "verdict").unwrap();
     let result: serde_json::Value = serde_json::from_str(verdict.result.as_deref().unwrap()).unwrap();
     assert_eq!(result["data"]["passed"], true);
@@ -91,7 +125,10 @@ async fn continue_on_error_hands_back_the_failed_result() {
     let steps = steps(&store, &id).await;
     assert_eq!(steps[0].status, "failed");
     let error = steps[0].error_message.as_deref().unwrap();
-    assert!(error.contains("exited with code 3") && error.contains("service unreachable"), "{error}");
+    assert!(
+        error.contains("exited with code 3") && error.contains("service unreachable"),
+        "{error}"
+    );
     let report: serde_json::Value = serde_json::from_str(steps[1].result.as_deref().unwrap()).unwrap();
     assert_eq!(report["data"]["flakyStatus"], "failed");
     // The failed-but-tolerated step is in the checkpoint's results, not its completed ids.
@@ -104,12 +141,23 @@ async fn continue_on_error_hands_back_the_failed_result() {
 async fn yaml_pipeline_renders_args_and_earlier_results() {
     let sb = Sandbox::new();
     let file = examples_dir().join("greet-pipeline.yaml");
-    let out = sb.run(&["run", file.to_str().unwrap(), "--arg", "name=Ada; touch injected", "--arg", "times=3", "-v"]);
+    let out = sb.run(&[
+        "run",
+        file.to_str().unwrap(),
+        "--arg",
+        "name=Ada; touch injected",
+        "--arg",
+        "times=3",
+        "-v",
+    ]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let greeting = std::fs::read_to_string(sb.project().join("greeting.txt")).unwrap();
     // The argument went in shell-quoted: no injection, exactly three lines.
     assert_eq!(greeting, "Hello, Ada; touch injected\n".repeat(3));
-    assert!(!sb.project().join("injected").exists(), "the argument was run as a command");
+    assert!(
+        !sb.project().join("injected").exists(),
+        "the argument was run as a command"
+    );
     assert!(stdout(&out).contains("greeting.txt has 3"), "{}", stdout(&out));
     let id = run_id(&out);
     let args = sb.read_json(&sb.run_dir(&id).join("args.json"));
@@ -124,8 +172,14 @@ async fn the_spec_examples_validate() {
     let out = sb.run(&["validate", ts.to_str().unwrap(), yaml.to_str().unwrap()]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("\"Implement Feature\" (phases: research, plan, implement, test)"), "{text}");
-    assert!(text.contains("\"Simple Build Pipeline\" (phases: build, test, deploy, 4 steps)"), "{text}");
+    assert!(
+        text.contains("\"Implement Feature\" (phases: research, plan, implement, test)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"Simple Build Pipeline\" (phases: build, test, deploy, 4 steps)"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -141,7 +195,14 @@ async fn bad_arguments_are_rejected_before_a_run_exists() {
     let ts = examples_dir().join("function-script-pipeline.ts");
     let out = sb.run(&["run", ts.to_str().unwrap(), "--arg", "topic=x", "--arg", "lines=many"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("--arg lines: \"many\" is not a integer"), "{}", stderr(&out));
-    let runs: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workflow_runs").fetch_one(&sb.store().await.pool).await.unwrap();
+    assert!(
+        stderr(&out).contains("--arg lines: \"many\" is not a integer"),
+        "{}",
+        stderr(&out)
+    );
+    let runs: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workflow_runs")
+        .fetch_one(&sb.store().await.pool)
+        .await
+        .unwrap();
     assert_eq!(runs.0, 0, "no run is created for bad input");
 }

@@ -18,7 +18,9 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub fn new() -> Sandbox {
-        Sandbox { dir: tempfile::tempdir().expect("temp dir") }
+        Sandbox {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     pub fn project(&self) -> PathBuf {
@@ -37,7 +39,9 @@ impl Sandbox {
 
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(BIN);
-        c.args(args).current_dir(self.project()).env("WORKFLOW_ENGINE_DATA_DIR", self.data_dir());
+        c.args(args)
+            .current_dir(self.project())
+            .env("WORKFLOW_ENGINE_DATA_DIR", self.data_dir());
         c
     }
 
@@ -71,7 +75,13 @@ pub fn stderr(o: &Output) -> String {
 pub fn run_id(o: &Output) -> String {
     let out = stdout(o);
     let first = out.lines().next().unwrap_or_default();
-    first.strip_prefix("run ").unwrap_or_else(|| panic!("first line is not the run id: {out}")).split(' ').next().unwrap().to_string()
+    first
+        .strip_prefix("run ")
+        .unwrap_or_else(|| panic!("first line is not the run id: {out}"))
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -98,7 +108,10 @@ pub async fn steps(store: &Store, run_id: &str) -> Vec<StepInfo> {
 }
 
 pub async fn run_row(store: &Store, run_id: &str) -> workflow_engine::store::runs::RunRow {
-    workflow_engine::store::runs::RunRow::get(store, run_id).await.expect("query").expect("run exists")
+    workflow_engine::store::runs::RunRow::get(store, run_id)
+        .await
+        .expect("query")
+        .expect("run exists")
 }
 
 /// Waits until `cond` holds, polling; panics after `secs`.

@@ -63,10 +63,7 @@ impl Node {
     pub(super) fn string(&self, key: &str) -> Result<String, String> {
         match &self.kind {
             Kind::Scalar(Value::String(s), _) => Ok(s.clone()),
-            _ => Err(format!(
-                "'{key}' must be a string, found {}",
-                self.describe()
-            )),
+            _ => Err(format!("'{key}' must be a string, found {}", self.describe())),
         }
     }
 
@@ -82,10 +79,7 @@ impl Node {
         let text = self.string(key)?;
         match allowed.contains(&text.as_str()) {
             true => Ok(text),
-            false => Err(format!(
-                "{key} '{text}' is not one of {}",
-                allowed.join(", ")
-            )),
+            false => Err(format!("{key} '{text}' is not one of {}", allowed.join(", "))),
         }
     }
 
@@ -164,12 +158,8 @@ impl MarkedEventReceiver for Tree {
                 });
                 self.finish(node(Kind::Scalar(value, raw)), anchor);
             }
-            Event::SequenceStart(anchor, _) => {
-                self.open.push((node(Kind::Seq(vec![])), anchor, None))
-            }
-            Event::MappingStart(anchor, _) => {
-                self.open.push((node(Kind::Map(vec![])), anchor, None))
-            }
+            Event::SequenceStart(anchor, _) => self.open.push((node(Kind::Seq(vec![])), anchor, None)),
+            Event::MappingStart(anchor, _) => self.open.push((node(Kind::Map(vec![])), anchor, None)),
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some((collection, anchor, _)) = self.open.pop() else {
                     return;
@@ -203,9 +193,7 @@ impl Tree {
         match (&mut parent.kind, pending.take()) {
             (Kind::Seq(items), _) => items.push(node),
             (Kind::Map(pairs), Some(key)) => {
-                let first = pairs
-                    .iter()
-                    .find(|(k, _)| k.raw().is_some() && k.raw() == key.raw());
+                let first = pairs.iter().find(|(k, _)| k.raw().is_some() && k.raw() == key.raw());
                 if let Some((first, _)) = first {
                     let (raw, line) = (key.raw().unwrap_or_default(), first.pos.0);
                     let message = format!("duplicate key '{raw}' (first at line {line})");
@@ -247,12 +235,7 @@ fn resolve(raw: &str, style: TScalarStyle, tag: Option<&Tag>) -> Result<Value, S
         return Ok(Value::String(raw.into()));
     }
     let digits = raw.strip_prefix(['-', '+']).unwrap_or(raw);
-    let float = || {
-        raw.parse()
-            .ok()
-            .and_then(Number::from_f64)
-            .map(Value::Number)
-    };
+    let float = || raw.parse().ok().and_then(Number::from_f64).map(Value::Number);
     let int = || {
         raw.parse::<i64>()
             .map(Value::from)
@@ -269,10 +252,7 @@ fn resolve(raw: &str, style: TScalarStyle, tag: Option<&Tag>) -> Result<Value, S
         radix(octal, 8)
     } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         int().ok().or_else(float)
-    } else if digits
-        .bytes()
-        .all(|b| b.is_ascii_digit() || b".eE+-".contains(&b))
-    {
+    } else if digits.bytes().all(|b| b.is_ascii_digit() || b".eE+-".contains(&b)) {
         // Rust's float syntax is wider than YAML's (it takes "inf"), hence the character check.
         float()
     } else {
@@ -283,9 +263,7 @@ fn resolve(raw: &str, style: TScalarStyle, tag: Option<&Tag>) -> Result<Value, S
         "true" | "True" | "TRUE" => Value::Bool(true),
         "false" | "False" | "FALSE" => Value::Bool(false),
         _ if [".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN"].contains(&digits) => {
-            return Err(format!(
-                "'{raw}' is not a finite number, which JSON cannot hold"
-            ));
+            return Err(format!("'{raw}' is not a finite number, which JSON cannot hold"));
         }
         _ => number.unwrap_or_else(|| Value::String(raw.into())),
     })
@@ -303,10 +281,7 @@ mod tests {
 
     fn problems(source: &str) -> Vec<(usize, usize, String)> {
         let (_, problems) = parse(source).unwrap();
-        problems
-            .into_iter()
-            .map(|(Pos(l, c), m)| (l, c, m))
-            .collect()
+        problems.into_iter().map(|(Pos(l, c), m)| (l, c, m)).collect()
     }
 
     fn at(node: &Node) -> (usize, usize) {
@@ -356,10 +331,7 @@ mod tests {
         assert_eq!(plain("1.5e3"), Value::from(1500.0));
         assert_eq!(plain("1.2.3"), Value::from("1.2.3"));
         assert_eq!(plain("inf"), Value::from("inf"));
-        assert_eq!(
-            value("true", TScalarStyle::DoubleQuoted),
-            Value::from("true")
-        );
+        assert_eq!(value("true", TScalarStyle::DoubleQuoted), Value::from("true"));
         assert_eq!(value("12", TScalarStyle::SingleQuoted), Value::from("12"));
         let str_tag = Tag {
             handle: "tag:yaml.org,2002:".into(),
@@ -391,10 +363,7 @@ mod tests {
         assert_eq!(doc.get("copy").unwrap().json(), serde_json::json!({"x": 1}));
         assert_eq!(at(doc.get("copy").unwrap()), (2, 7));
         let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
-        for (name, prev) in ["b", "c", "d", "e", "f"]
-            .into_iter()
-            .zip(["a", "b", "c", "d", "e"])
-        {
+        for (name, prev) in ["b", "c", "d", "e", "f"].into_iter().zip(["a", "b", "c", "d", "e"]) {
             let refs = vec![format!("*{prev}"); 10].join(", ");
             bomb += &format!("{name}: &{name} [{refs}]\n");
         }
