@@ -4,8 +4,13 @@
 //! WebSocket are subscribers. `step_id` is the step row's id, as in the spec; `step_key` is
 //! the id the workflow gave the step.
 
+use std::sync::Arc;
+
 use serde::Serialize;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc, oneshot, Notify};
+
+use crate::store::events::EventRow;
+use crate::store::Store;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(tag = "type", content = "data")]
@@ -80,6 +85,19 @@ pub enum Event {
 }
 
 impl Event {
+    pub fn project_id(&self) -> &str {
+        match self {
+            Event::ExecutionCreated { project_id, .. }
+            | Event::StatusChanged { project_id, .. }
+            | Event::PhaseChanged { project_id, .. }
+            | Event::StepStarted { project_id, .. }
+            | Event::StepCompleted { project_id, .. }
+            | Event::StepProgress { project_id, .. }
+            | Event::CommentCreated { project_id, .. }
+            | Event::RunLog { project_id, .. } => project_id,
+        }
+    }
+
     pub fn execution_id(&self) -> &str {
         match self {
             Event::ExecutionCreated { execution_id, .. }
@@ -94,31 +112,101 @@ impl Event {
     }
 }
 
-/// Capacity of the bus: a subscriber further behind than this misses events (and is told so
-/// by `RecvError::Lagged`).
+/// Capacity of the live bus: a subscriber further behind than this misses events (and is
+/// told so by `RecvError::Lagged`); the journal still has them.
 pub const EVENT_BUS_CAPACITY: usize = 4096;
 
-/// The one place events are published.
+/// The one place events are published: to live subscribers at once (the CLI's display), and
+/// to the journal (`workflow_events`), written in order by one task, in batches.
 #[derive(Clone, Debug)]
 pub struct EventBus {
-    tx: broadcast::Sender<Event>,
+    live: broadcast::Sender<Event>,
+    journal: Option<mpsc::UnboundedSender<JournalMsg>>,
+    /// Woken after each journal write, so readers of the journal need not poll hard.
+    written: Arc<Notify>,
+}
+
+#[derive(Debug)]
+enum JournalMsg {
+    Event(Event),
+    Flush(oneshot::Sender<()>),
 }
 
 impl Default for EventBus {
+    /// A bus without a journal (tests of parts that do not need one).
     fn default() -> Self {
         EventBus {
-            tx: broadcast::channel(EVENT_BUS_CAPACITY).0,
+            live: broadcast::channel(EVENT_BUS_CAPACITY).0,
+            journal: None,
+            written: Arc::default(),
         }
     }
 }
 
 impl EventBus {
+    /// A bus whose events are also kept in the database.
+    pub fn with_journal(store: Store) -> EventBus {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let written = Arc::new(Notify::new());
+        tokio::spawn(write_journal(store, rx, written.clone()));
+        EventBus {
+            live: broadcast::channel(EVENT_BUS_CAPACITY).0,
+            journal: Some(tx),
+            written,
+        }
+    }
+
     pub fn emit(&self, event: Event) {
-        // No subscriber is not an error: events are also derivable from the database.
-        let _ = self.tx.send(event);
+        if let Some(j) = &self.journal {
+            let _ = j.send(JournalMsg::Event(event.clone()));
+        }
+        // No live subscriber is not an error.
+        let _ = self.live.send(event);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
-        self.tx.subscribe()
+        self.live.subscribe()
+    }
+
+    /// Resolves after the next journal write.
+    pub fn written(&self) -> Arc<Notify> {
+        self.written.clone()
+    }
+
+    /// Waits until every event emitted so far is in the journal.
+    pub async fn flush(&self) {
+        if let Some(j) = &self.journal {
+            let (tx, rx) = oneshot::channel();
+            if j.send(JournalMsg::Flush(tx)).is_ok() {
+                let _ = rx.await;
+            }
+        }
+    }
+}
+
+/// Writes events in the order they were emitted; whatever queued up while one batch was
+/// being written goes in the next, in one transaction.
+async fn write_journal(store: Store, mut rx: mpsc::UnboundedReceiver<JournalMsg>, written: Arc<Notify>) {
+    let mut batch = Vec::new();
+    let mut flushes = Vec::new();
+    while let Some(first) = rx.recv().await {
+        let mut next = Some(first);
+        while let Some(msg) = next {
+            match msg {
+                JournalMsg::Event(e) => batch.push(e),
+                JournalMsg::Flush(ack) => flushes.push(ack),
+            }
+            next = if batch.len() < 512 { rx.try_recv().ok() } else { None };
+        }
+        if !batch.is_empty() {
+            if let Err(e) = EventRow::insert_batch(&store, &batch).await {
+                tracing::error!("cannot journal {} events: {e}", batch.len());
+            }
+            batch.clear();
+            written.notify_waiters();
+        }
+        for ack in flushes.drain(..) {
+            let _ = ack.send(());
+        }
     }
 }

@@ -219,6 +219,7 @@ async fn drive(engine: &Engine, run_id: &str, prepared: Option<crate::engine::Pr
     let interrupts = tokio::spawn(handle_ctrl_c(control.clone()));
     let outcome = engine.execute(run_id, prepared, control).await;
     interrupts.abort();
+    engine.events().flush().await;
     display.finish().await;
     match outcome {
         Ok(o) => {

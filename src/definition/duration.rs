@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-const UNITS_HINT: &str = "use a number with ms, s, m or h (e.g. 30s, 5m)";
+const UNITS_HINT: &str = "use a number with ms, s, m, h or d (e.g. 30s, 5m, 1h 30m)";
 
 /// Parses `500ms`, `30s`, `5m`, `1h`, `1h30m` or `1.5s` into milliseconds. A bare number means
 /// seconds, matching what a JSON number means in `duration_from_json`.
@@ -15,6 +15,7 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
     let mut total_ms = 0f64;
     let mut rest = text;
     while !rest.is_empty() {
+        rest = rest.trim_start();
         let (number, after) = split_number(rest).ok_or_else(invalid)?;
         let unit_len = after.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(after.len());
         let (unit, after) = after.split_at(unit_len);
@@ -22,9 +23,10 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
             // A lone number is only seconds when it is the whole string; "1h30" is ambiguous.
             "" if rest.len() == text.len() => 1_000.0,
             "ms" => 1.0,
-            "s" => 1_000.0,
-            "m" => 60_000.0,
-            "h" => 3_600_000.0,
+            "s" | "sec" | "secs" | "second" | "seconds" => 1_000.0,
+            "m" | "min" | "mins" | "minute" | "minutes" => 60_000.0,
+            "h" | "hr" | "hrs" | "hour" | "hours" => 3_600_000.0,
+            "d" | "day" | "days" => 86_400_000.0,
             _ => return Err(invalid()),
         };
         total_ms += number * unit_ms;
@@ -111,8 +113,8 @@ mod tests {
 
     #[test]
     fn rejects_bad_input() {
-        let hint = "use a number with ms, s, m or h (e.g. 30s, 5m)";
-        for bad in ["5x", "", "s", "1.2.3s", "-5s", "1h30", "5 m", "1d", "abc"] {
+        let hint = "use a number with ms, s, m, h or d (e.g. 30s, 5m, 1h 30m)";
+        for bad in ["5x", "", "s", "1.2.3s", "-5s", "1h30", "5 m", "1w", "abc"] {
             assert_eq!(parse_duration(bad), Err(format!("invalid duration '{bad}': {hint}")));
         }
     }
@@ -144,5 +146,17 @@ mod tests {
             duration_from_json(&json!(true)),
             Err("expected a duration such as \"30s\" or a number of seconds, found a boolean".into())
         );
+    }
+
+    #[test]
+    fn spaced_parts_days_and_long_unit_names_match_the_js_runtime() {
+        assert_eq!(parse_duration("1h 30m"), Ok(5_400_000));
+        assert_eq!(parse_duration("1d"), Ok(86_400_000));
+        assert_eq!(
+            parse_duration("2 minutes").ok(),
+            None,
+            "a space between number and unit is not accepted"
+        );
+        assert_eq!(parse_duration("2minutes"), Ok(120_000));
     }
 }

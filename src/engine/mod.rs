@@ -80,8 +80,8 @@ impl Engine {
         let owner = format!("{}/{}/{}", hostname(), std::process::id(), crate::store::new_id());
         Engine {
             inner: Arc::new(Inner {
+                events: EventBus::with_journal(store.clone()),
                 store,
-                events: EventBus::default(),
                 config,
                 owner,
                 controls: Mutex::default(),

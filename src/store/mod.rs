@@ -5,10 +5,12 @@
 
 pub mod comments;
 pub mod definitions;
+pub mod events;
 pub mod files;
 pub mod projects;
 pub mod runs;
 pub mod steps;
+pub mod users;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -58,4 +58,71 @@ impl ProjectRow {
             .fetch_optional(&store.pool)
             .await?)
     }
+
+    /// Registers a directory for a user. A directory first seen by the CLI (no owner) is
+    /// taken over by the first user who adds it.
+    pub async fn add_for_user(store: &Store, path: &Path, name: &str, user_id: &str) -> Result<Option<ProjectRow>> {
+        let ts = now();
+        Ok(sqlx::query_as(
+            "INSERT INTO projects (id, name, path, owner_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (path) DO UPDATE SET owner_id = excluded.owner_id, name = excluded.name,
+                 updated_at = excluded.updated_at
+             WHERE projects.owner_id IS NULL
+             RETURNING *",
+        )
+        .bind(new_id())
+        .bind(name)
+        .bind(path.to_string_lossy().as_ref())
+        .bind(user_id)
+        .bind(&ts)
+        .bind(&ts)
+        .fetch_optional(&store.pool)
+        .await?)
+    }
+
+    /// Projects a user may see: owned, shared with them, or all for an admin.
+    pub async fn list_visible(store: &Store, user_id: &str, is_admin: bool) -> Result<Vec<ProjectRow>> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM projects WHERE ? OR owner_id = ?
+                OR id IN (SELECT project_id FROM project_members WHERE user_id = ?)
+             ORDER BY name, id",
+        )
+        .bind(is_admin)
+        .bind(user_id)
+        .bind(user_id)
+        .fetch_all(&store.pool)
+        .await?)
+    }
+
+    /// The project, if the user may see it.
+    pub async fn get_visible(store: &Store, id: &str, user_id: &str, is_admin: bool) -> Result<Option<ProjectRow>> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM projects WHERE id = ? AND (? OR owner_id = ?
+                OR id IN (SELECT project_id FROM project_members WHERE user_id = ?))",
+        )
+        .bind(id)
+        .bind(is_admin)
+        .bind(user_id)
+        .bind(user_id)
+        .fetch_optional(&store.pool)
+        .await?)
+    }
+
+    pub async fn list_all(store: &Store) -> Result<Vec<ProjectRow>> {
+        Ok(sqlx::query_as("SELECT * FROM projects ORDER BY name, id")
+            .fetch_all(&store.pool)
+            .await?)
+    }
+
+    pub async fn add_member(store: &Store, project_id: &str, user_id: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO project_members (project_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(project_id)
+        .bind(user_id)
+        .bind(now())
+        .execute(&store.pool)
+        .await?;
+        Ok(())
+    }
 }

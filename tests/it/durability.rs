@@ -131,3 +131,86 @@ async fn ctrl_c_pauses_after_the_step_in_flight_and_resume_finishes() {
         "slow\nnext\n"
     );
 }
+
+#[tokio::test]
+async fn a_second_ctrl_c_cancels_and_kills_the_step_process_group() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "long.ts",
+        r#"import { defineWorkflow } from "@repo/workflow-engine";
+export default defineWorkflow({ name: "Long", phases: ["p"], async execute(ctx) {
+  await ctx.step("long", { type: "script", command: "sh -c 'echo $$ > child.pid; sleep 60' & wait" });
+  await ctx.step("never", { type: "script", command: "touch never" });
+} });"#,
+    );
+    let child = sb
+        .cmd(&["run", file.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid_file = sb.project().join("child.pid");
+    wait_until(30, "the grandchild to start", || {
+        std::fs::read_to_string(&pid_file)
+            .map(|s| !s.is_empty())
+            .unwrap_or(false)
+    });
+    let grandchild: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    for _ in 0..2 {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stdout(&out));
+    let id = run_id(&out);
+    let store = sb.store().await;
+    let run = run_row(&store, &id).await;
+    assert_eq!(run.status, "cancelled");
+    assert!(run.cancelled_at.is_some());
+    let steps = steps(&store, &id).await;
+    assert_eq!(steps.len(), 1);
+    assert_eq!(
+        (steps[0].status.as_str(), steps[0].error_message.as_deref()),
+        ("failed", Some("cancelled"))
+    );
+    // Gone, or a zombie waiting for a reaper: either way no longer running.
+    let stat = std::fs::read_to_string(format!("/proc/{grandchild}/stat")).unwrap_or_default();
+    let state = stat
+        .rsplit(')')
+        .next()
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or("gone");
+    assert!(
+        state == "gone" || state == "Z",
+        "the step's grandchild survived the cancel (state {state})"
+    );
+    assert!(!sb.project().join("never").exists());
+    let again = sb.run(&["resume", &id]);
+    assert_eq!(again.status.code(), Some(2), "a cancelled run cannot be resumed");
+}
+
+#[tokio::test]
+async fn runs_lists_recent_runs_with_status_and_phase_from_the_chosen_data_dir() {
+    let sb = Sandbox::new();
+    let file = sb.write("two.yaml", "name: Two phases\nphases: [build, ship]\nsteps:\n  - id: a\n    phase: build\n    type: script\n    command: \"true\"\n  - id: b\n    phase: ship\n    type: script\n    command: \"false\"\n");
+    let out = sb.run(&["run", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let id = run_id(&out);
+    let list = sb.run(&["runs"]);
+    assert!(list.status.success());
+    let text = stdout(&list);
+    let row = text
+        .lines()
+        .find(|l| l.starts_with(&id))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        row.contains("failed") && row.contains("ship") && row.contains("Two phases"),
+        "{row}"
+    );
+    let elsewhere = sb.dir.path().join("other-data");
+    let empty = sb
+        .cmd(&["--data-dir", elsewhere.to_str().unwrap(), "runs"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&empty).trim(), "no runs yet");
+}

@@ -1,0 +1,57 @@
+//! `users`: who may sign in, with argon2 password hashes.
+
+use serde::Serialize;
+use sqlx::FromRow;
+
+use super::{new_id, now, Result, Store};
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub name: Option<String>,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl UserRow {
+    pub async fn create(
+        store: &Store,
+        email: &str,
+        name: Option<&str>,
+        password_hash: &str,
+        is_admin: bool,
+    ) -> Result<UserRow> {
+        let ts = now();
+        Ok(sqlx::query_as(
+            "INSERT INTO users (id, email, name, password_hash, is_admin, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
+        )
+        .bind(new_id())
+        .bind(email)
+        .bind(name)
+        .bind(password_hash)
+        .bind(is_admin)
+        .bind(&ts)
+        .bind(&ts)
+        .fetch_one(&store.pool)
+        .await?)
+    }
+
+    pub async fn by_email(store: &Store, email: &str) -> Result<Option<UserRow>> {
+        Ok(sqlx::query_as("SELECT * FROM users WHERE email = ?")
+            .bind(email)
+            .fetch_optional(&store.pool)
+            .await?)
+    }
+
+    pub async fn get(store: &Store, id: &str) -> Result<Option<UserRow>> {
+        Ok(sqlx::query_as("SELECT * FROM users WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&store.pool)
+            .await?)
+    }
+}
