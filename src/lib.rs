@@ -7,13 +7,15 @@
 //! - `js`: the worker process side: one `JsRuntime` per run, the `ctx` ops, module loading.
 //! - `step`: script steps (and, later, agent steps) as process groups.
 //! - `store`: the SQLite database (one file per table) and the per-run files.
-//! - `events`: what runs emit, as the spec's `workflow.*` events.
+//! - `events`: what runs emit, as the spec's `workflow.*` events, and their journal.
+//! - `http`: the API and WebSocket (`serve`): one route file per resource.
 //! - `cli`: the `workflow-engine` command line.
 
 pub mod cli;
 pub mod definition;
 pub mod engine;
 pub mod events;
+pub mod http;
 pub mod js;
 pub mod step;
 pub mod store;

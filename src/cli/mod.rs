@@ -4,6 +4,7 @@
 //! 130 interrupted (paused or cancelled with Ctrl-C).
 
 mod progress;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -70,9 +71,44 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         limit: i64,
     },
+    /// Serve the HTTP API, the WebSocket and (later) the web UI.
+    Serve {
+        /// Address to listen on (`127.0.0.1:0` picks a free port).
+        #[arg(long, default_value = "127.0.0.1:4820", env = "WORKFLOW_ENGINE_BIND")]
+        bind: String,
+        /// Runs driven at once; more wait as `pending`.
+        #[arg(long, default_value_t = crate::engine::scheduler::DEFAULT_MAX_CONCURRENT_RUNS, env = "WORKFLOW_ENGINE_MAX_RUNS")]
+        max_concurrent_runs: usize,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Print a token (JWT) for a user, for scripts and curl.
+    Token {
+        #[arg(long)]
+        email: String,
+    },
     /// Internal: a JS worker process (started by the engine).
     #[command(name = "__worker", hide = true)]
     Worker,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user (non-interactive).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Admins see every project.
+        #[arg(long)]
+        admin: bool,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -143,6 +179,17 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Command::Resume { run_id, verbose } => resume(&engine, &run_id, verbose).await,
         Command::Validate { files } => validate(&engine, &files).await,
         Command::Runs { limit } => list_runs(&engine, limit).await,
+        Command::Serve { bind, max_concurrent_runs } => serve::serve(engine, &data_dir, &bind, max_concurrent_runs).await,
+        Command::User { command: UserCommand::Create { email, password, name, admin } } => {
+            match crate::http::auth::create_user(engine.store(), &email, &password, name.as_deref(), admin).await {
+                Ok(u) => {
+                    println!("created user {} ({}){}", u.email, u.id, if u.is_admin { ", admin" } else { "" });
+                    ExitCode::SUCCESS
+                }
+                Err(e) => invalid(&e),
+            }
+        }
+        Command::Token { email } => serve::print_token(&engine, &data_dir, &email).await,
         Command::Worker => unreachable!("handled before the runtime starts"),
     }
 }

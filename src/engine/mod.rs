@@ -8,6 +8,7 @@
 pub mod control;
 pub mod host;
 pub mod run;
+pub mod scheduler;
 pub mod worker;
 
 use std::collections::HashMap;

@@ -62,7 +62,7 @@ pub(super) async fn drive(
         project_id: run.project_id.clone(),
         error_message: None,
     });
-    let lease = tokio::spawn(renew_lease(engine.clone(), run.id.clone()));
+    let lease = tokio::spawn(keep_lease(engine.clone(), run.id.clone(), control.clone()));
     let (kill_tx, kill_rx) = watch::channel(false);
     let definition = prepared.definition;
     let host = Arc::new(
@@ -145,10 +145,21 @@ fn lease_until() -> String {
     (chrono::Utc::now() + chrono::Duration::seconds(LEASE_SECS)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-async fn renew_lease(engine: Engine, run_id: String) {
+/// Renews the lease while the run is driven, and applies pause/cancel requests written by
+/// another process (the server steering a CLI run).
+async fn keep_lease(engine: Engine, run_id: String, control: RunControl) {
+    let mut tick: u64 = 0;
     loop {
-        tokio::time::sleep(Duration::from_secs(LEASE_SECS as u64 / 3)).await;
-        let _ = RunRow::renew_lease(engine.store(), &run_id, engine.owner(), &lease_until()).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        tick += 1;
+        if tick % (LEASE_SECS as u64 / 3) == 0 {
+            let _ = RunRow::renew_lease(engine.store(), &run_id, engine.owner(), &lease_until()).await;
+        }
+        match RunRow::control_request(engine.store(), &run_id).await.ok().flatten().as_deref() {
+            Some("pause") => control.pause(),
+            Some("cancel") => control.cancel(),
+            _ => {}
+        }
     }
 }
 

@@ -20,6 +20,7 @@ pub struct RunRow {
     pub timeout_ms: Option<i64>,
     pub lease_owner: Option<String>,
     pub lease_expires_at: Option<String>,
+    pub control_request: Option<String>,
     pub started_at: Option<String>,
     pub completed_at: Option<String>,
     pub paused_at: Option<String>,
@@ -95,7 +96,7 @@ impl RunRow {
     ) -> Result<Option<RunRow>> {
         let ts = now();
         Ok(sqlx::query_as(
-            "UPDATE workflow_runs SET status = 'running', lease_owner = ?, lease_expires_at = ?,
+            "UPDATE workflow_runs SET status = 'running', lease_owner = ?, lease_expires_at = ?, control_request = NULL,
                  started_at = COALESCE(started_at, ?), paused_at = NULL, error_message = NULL,
                  completed_at = NULL, updated_at = ?
              WHERE id = ? AND status IN ('pending', 'paused', 'failed', 'running')
@@ -130,7 +131,7 @@ impl RunRow {
         let ts = now();
         Ok(sqlx::query_as(
             "UPDATE workflow_runs SET status = ?, error_message = ?, lease_owner = NULL,
-                 lease_expires_at = NULL,
+                 lease_expires_at = NULL, control_request = NULL,
                  completed_at = CASE WHEN ? IN ('completed', 'failed') THEN ? ELSE completed_at END,
                  paused_at = CASE WHEN ? = 'paused' THEN ? ELSE paused_at END,
                  cancelled_at = CASE WHEN ? = 'cancelled' THEN ? ELSE cancelled_at END,
@@ -179,5 +180,56 @@ impl RunRow {
         .bind(limit)
         .fetch_all(&store.pool)
         .await?)
+    }
+
+    /// Asks whichever process drives the run to pause or cancel it.
+    pub async fn request_control(store: &Store, id: &str, request: &str) -> Result<()> {
+        sqlx::query("UPDATE workflow_runs SET control_request = ? WHERE id = ? AND status = 'running'")
+            .bind(request)
+            .bind(id)
+            .execute(&store.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A pause or cancel request for a run this process drives, if any.
+    pub async fn control_request(store: &Store, id: &str) -> Result<Option<String>> {
+        let row: Option<(Option<String>,)> = sqlx::query_as("SELECT control_request FROM workflow_runs WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&store.pool)
+            .await?;
+        Ok(row.and_then(|r| r.0))
+    }
+
+    /// Marks a run that is not being driven (pending or paused) as cancelled.
+    pub async fn cancel_idle(store: &Store, id: &str) -> Result<Option<RunRow>> {
+        let ts = now();
+        Ok(sqlx::query_as(
+            "UPDATE workflow_runs SET status = 'cancelled', cancelled_at = ?, updated_at = ?
+             WHERE id = ? AND status IN ('pending', 'paused') RETURNING *",
+        )
+        .bind(&ts)
+        .bind(&ts)
+        .bind(id)
+        .fetch_optional(&store.pool)
+        .await?)
+    }
+
+    /// Runs a server should pick up at start: queued ones and ones left running by a crash.
+    pub async fn orphaned(store: &Store) -> Result<Vec<RunRow>> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM workflow_runs WHERE status = 'pending' OR (status = 'running'
+                AND (lease_owner IS NULL OR lease_expires_at < ?)) ORDER BY id",
+        )
+        .bind(now())
+        .fetch_all(&store.pool)
+        .await?)
+    }
+
+    /// Runs left running whose lease is held by someone; the caller checks if they died.
+    pub async fn leased_running(store: &Store) -> Result<Vec<RunRow>> {
+        Ok(sqlx::query_as("SELECT * FROM workflow_runs WHERE status = 'running' AND lease_owner IS NOT NULL")
+            .fetch_all(&store.pool)
+            .await?)
     }
 }

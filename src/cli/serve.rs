@@ -1,0 +1,85 @@
+//! `serve` and `token`: the server's start-up, and tokens for scripts.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crate::engine::scheduler::Runner;
+use crate::engine::Engine;
+use crate::http::{self, auth::Auth, definitions::Discovery, ws::Hub, AppState};
+use crate::store::users::UserRow;
+
+pub async fn serve(engine: Engine, data_dir: &Path, bind: &str, max_runs: usize) -> ExitCode {
+    let auth = match Auth::load(data_dir) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: cannot set up the token secret in {}: {e}", data_dir.display());
+            return ExitCode::from(1);
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(bind).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot listen on {bind}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| bind.to_string());
+    let runner = Runner::new(engine.clone(), max_runs);
+    let discovery = Arc::new(Discovery::new(engine.clone()));
+    let state = AppState {
+        hub: Hub::start(engine.clone()).await,
+        engine,
+        runner: runner.clone(),
+        auth,
+        discovery: discovery.clone(),
+        data_dir: data_dir.to_path_buf(),
+    };
+    discovery.scan_all().await;
+    match runner.recover().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("resuming {n} runs left behind"),
+        Err(e) => tracing::warn!(error = %e, "cannot look for runs to resume"),
+    }
+    println!("listening on http://{addr}");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let shutdown = async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    };
+    match http::serve(listener, state, shutdown).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+pub async fn print_token(engine: &Engine, data_dir: &Path, email: &str) -> ExitCode {
+    let user = match UserRow::by_email(engine.store(), email).await {
+        Ok(Some(u)) => u,
+        Ok(None) => {
+            eprintln!("error: no user with email {email} (create one with `workflow-engine user create`)");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match Auth::load(data_dir) {
+        Ok(auth) => {
+            println!("{}", auth.token_for(&user));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! `/api/workflow-executions/{id}/comments`.
+
+use axum::Router;
+
+use super::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+}

@@ -1,0 +1,92 @@
+//! One error type for every handler: `{ "error": { "code", "message" } }` with the right
+//! status; a 5xx never carries internals (they go to the log).
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400 with a machine code (`invalid_body`, `invalid_args`, ...) and what was wrong.
+    BadRequest { code: &'static str, message: String, details: Option<serde_json::Value> },
+    Unauthorized(String),
+    /// 404 for what does not exist or is not the caller's to see.
+    NotFound(String),
+    /// 409: the run's status does not allow it.
+    Conflict { message: String, current_status: Option<String> },
+    PayloadTooLarge(String),
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::BadRequest { code, message: message.into(), details: None }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> ApiError {
+        ApiError::NotFound(what.into())
+    }
+}
+
+impl<E: Into<crate::store::StoreError>> From<E> for ApiError {
+    fn from(e: E) -> ApiError {
+        ApiError::Internal(e.into().to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message, extra) = match self {
+            ApiError::BadRequest { code, message, details } => {
+                (StatusCode::BAD_REQUEST, code, message, details.map(|d| ("details", d)))
+            }
+            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m, None),
+            ApiError::NotFound(what) => (StatusCode::NOT_FOUND, "not_found", format!("{what} not found"), None),
+            ApiError::Conflict { message, current_status } => {
+                (StatusCode::CONFLICT, "invalid_state", message, current_status.map(|s| ("current_status", json!(s))))
+            }
+            ApiError::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", m, None),
+            ApiError::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal server error".to_string(), None)
+            }
+        };
+        let mut error = json!({ "code": code, "message": message });
+        if let Some((k, v)) = extra {
+            error[k] = v;
+        }
+        (status, axum::Json(json!({ "error": error }))).into_response()
+    }
+}
+
+/// A JSON body whose errors name the field (`project_id: invalid type: ...`).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = match axum::body::Bytes::from_request(req, state).await {
+            Ok(b) => b,
+            Err(e) => return Err(ApiError::bad("invalid_body", e.body_text())),
+        };
+        if bytes.is_empty() {
+            return Err(ApiError::bad("invalid_body", "the request needs a JSON body"));
+        }
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(de).map(ApiJson).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let message = if path == "." { inner.to_string() } else { format!("{path}: {inner}") };
+            ApiError::bad("invalid_body", message)
+        })
+    }
+}
+
+/// Kept for handlers that take axum's own extractor.
+pub fn json_rejection(e: JsonRejection) -> ApiError {
+    ApiError::bad("invalid_body", e.body_text())
+}

@@ -1,0 +1,327 @@
+//! `/api/workflow-executions`: create, list, read, pause, resume, cancel.
+
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::auth::CurrentUser;
+use super::error::{ApiError, ApiJson};
+use super::{access, AppState};
+use crate::engine::EngineError;
+use crate::store::comments::CommentRow;
+use crate::store::definitions::DefinitionRow;
+use crate::store::runs::RunRow;
+use crate::store::steps::StepRow;
+use crate::store::Store;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/workflow-executions", post(create_run).get(list_runs))
+        .route("/workflow-executions/{id}", get(get_run))
+        .route("/workflow-executions/{id}/pause", post(pause_run))
+        .route("/workflow-executions/{id}/resume", post(resume_run))
+        .route("/workflow-executions/{id}/cancel", post(cancel_run))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRun {
+    project_id: String,
+    workflow_definition_id: String,
+    name: Option<String>,
+    #[serde(default)]
+    args: Option<Value>,
+}
+
+/// `POST /api/workflow-executions`
+pub async fn create_run(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(body): ApiJson<CreateRun>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let store = state.engine.store();
+    let project = access::project(store, &user, &body.project_id).await?;
+    let def = DefinitionRow::get(store, &body.workflow_definition_id)
+        .await?
+        .filter(|d| d.project_id.as_deref() == Some(project.id.as_str()))
+        .ok_or_else(|| ApiError::not_found(format!("workflow definition {}", body.workflow_definition_id)))?;
+    if let Some(e) = &def.load_error {
+        return Err(ApiError::bad("invalid_definition", format!("the workflow file does not load: {e}")));
+    }
+    let args = match body.args {
+        None | Some(Value::Null) => json!({}),
+        Some(v @ Value::Object(_)) => v,
+        Some(_) => return Err(ApiError::bad("invalid_body", "args: must be an object")),
+    };
+    let project_path = std::path::PathBuf::from(&project.path);
+    let prepared = state.engine.prepare(std::path::Path::new(&def.path), &project_path).await.map_err(engine_error)?;
+    let definition = prepared.definition.clone();
+    let run = state
+        .engine
+        .create_run(&definition, &project_path, args, body.name.as_deref(), None, Some(user.id()))
+        .await
+        .map_err(engine_error)?;
+    state.runner.start(run.id.clone(), Some(prepared));
+    Ok((StatusCode::CREATED, Json(json!({ "data": run_json(&run) }))))
+}
+
+fn engine_error(e: EngineError) -> ApiError {
+    match e {
+        EngineError::InvalidArgs(errors) => ApiError::BadRequest {
+            code: "invalid_args",
+            message: format!("the arguments do not match the workflow's argsSchema: {}", errors.join("; ")),
+            details: Some(json!(errors)),
+        },
+        EngineError::Definition(errors) => ApiError::bad(
+            "invalid_definition",
+            errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"),
+        ),
+        other => ApiError::Internal(other.to_string()),
+    }
+}
+
+/// A run as the API shows it: `args` as JSON, no lease internals.
+pub fn run_json(run: &RunRow) -> Value {
+    let mut v = serde_json::to_value(run).expect("rows serialise");
+    let obj = v.as_object_mut().expect("object");
+    obj.insert("args".into(), serde_json::from_str(&run.args).unwrap_or(json!({})));
+    for k in ["lease_owner", "lease_expires_at", "control_request"] {
+        obj.remove(k);
+    }
+    v
+}
+
+pub fn step_json(step: &StepRow) -> Value {
+    let mut v = serde_json::to_value(step).expect("rows serialise");
+    let obj = v.as_object_mut().expect("object");
+    obj.insert("result".into(), step.result.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or(Value::Null));
+    v
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    project_id: Option<String>,
+    status: Option<String>,
+    workflow_definition_id: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// Most runs a page returns.
+pub const MAX_PAGE: i64 = 200;
+const RUN_STATUSES: &[&str] = &["pending", "running", "paused", "completed", "failed", "cancelled"];
+
+/// `GET /api/workflow-executions?project_id=&status=&workflow_definition_id=&limit=&cursor=`
+pub async fn list_runs(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let store = state.engine.store();
+    if let Some(p) = &q.project_id {
+        access::project(store, &user, p).await?;
+    }
+    if let Some(s) = q.status.as_deref().filter(|s| !RUN_STATUSES.contains(s)) {
+        return Err(ApiError::bad("invalid_query", format!("status: '{s}' is not one of {}", RUN_STATUSES.join(", "))));
+    }
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::bad("invalid_query", format!("limit: must be between 1 and {MAX_PAGE}")));
+    }
+    let runs: Vec<RunRow> = sqlx::query_as(
+        "SELECT r.* FROM workflow_runs r
+         WHERE (?1 IS NULL OR r.project_id = ?1)
+           AND (?2 IS NULL OR r.status = ?2)
+           AND (?3 IS NULL OR r.workflow_definition_id = ?3)
+           AND (?4 IS NULL OR r.id < ?4)
+           AND (?5 OR r.project_id IN (SELECT id FROM projects WHERE owner_id = ?6
+                UNION SELECT project_id FROM project_members WHERE user_id = ?6))
+         ORDER BY r.id DESC LIMIT ?7",
+    )
+    .bind(&q.project_id)
+    .bind(&q.status)
+    .bind(&q.workflow_definition_id)
+    .bind(&q.cursor)
+    .bind(user.is_admin())
+    .bind(user.id())
+    .bind(limit + 1)
+    .fetch_all(&store.pool)
+    .await?;
+    let has_more = runs.len() as i64 > limit;
+    let runs = &runs[..runs.len().min(limit as usize)];
+    let mut data = Vec::with_capacity(runs.len());
+    let details = RunDetails::load(store, runs).await?;
+    for run in runs {
+        data.push(details.list_item(run));
+    }
+    let next_cursor = if has_more { runs.last().map(|r| r.id.clone()) } else { None };
+    Ok(Json(json!({ "data": data, "next_cursor": next_cursor })))
+}
+
+/// Steps, definitions and counts for a page of runs, in a few queries instead of a few per run.
+struct RunDetails {
+    steps: Map<String, Value>,
+    definitions: Map<String, Value>,
+    counts: Map<String, Value>,
+}
+
+impl RunDetails {
+    async fn load(store: &Store, runs: &[RunRow]) -> Result<RunDetails, ApiError> {
+        let mut out = RunDetails { steps: Map::new(), definitions: Map::new(), counts: Map::new() };
+        if runs.is_empty() {
+            return Ok(out);
+        }
+        let ids = serde_json::to_string(&runs.iter().map(|r| r.id.as_str()).collect::<Vec<_>>()).expect("ids");
+        let steps: Vec<StepRow> = sqlx::query_as(
+            "SELECT * FROM workflow_run_steps WHERE workflow_run_id IN (SELECT value FROM json_each(?))
+             ORDER BY workflow_run_id, step_index",
+        )
+        .bind(&ids)
+        .fetch_all(&store.pool)
+        .await?;
+        for s in &steps {
+            let list = out.steps.entry(s.workflow_run_id.clone()).or_insert_with(|| json!([]));
+            list.as_array_mut().expect("array").push(step_json(s));
+        }
+        let defs: Vec<DefinitionRow> = sqlx::query_as(
+            "SELECT * FROM workflow_definitions WHERE id IN
+                (SELECT DISTINCT workflow_definition_id FROM workflow_runs WHERE id IN (SELECT value FROM json_each(?)))",
+        )
+        .bind(&ids)
+        .fetch_all(&store.pool)
+        .await?;
+        for d in defs {
+            out.definitions.insert(d.id.clone(), super::definitions::definition_json(&d));
+        }
+        let counts: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT r.value,
+                (SELECT COUNT(*) FROM workflow_comments c WHERE c.workflow_run_id = r.value),
+                (SELECT COUNT(*) FROM workflow_artifacts a JOIN workflow_run_steps s ON s.id = a.workflow_run_step_id
+                  WHERE s.workflow_run_id = r.value)
+             FROM json_each(?) r",
+        )
+        .bind(&ids)
+        .fetch_all(&store.pool)
+        .await?;
+        for (id, comments, artifacts) in counts {
+            out.counts.insert(id, json!({ "comments": comments, "artifacts": artifacts }));
+        }
+        Ok(out)
+    }
+
+    fn list_item(&self, run: &RunRow) -> Value {
+        let mut v = run_json(run);
+        v["steps"] = self.steps.get(&run.id).cloned().unwrap_or(json!([]));
+        v["workflow_definition"] = self.definitions.get(&run.workflow_definition_id).cloned().unwrap_or(Value::Null);
+        v["_count"] = self.counts.get(&run.id).cloned().unwrap_or(json!({ "comments": 0, "artifacts": 0 }));
+        v
+    }
+}
+
+/// `GET /api/workflow-executions/{id}`
+pub async fn get_run(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let store = state.engine.store();
+    let (run, _) = access::run(store, &user, &id).await?;
+    let details = RunDetails::load(store, std::slice::from_ref(&run)).await?;
+    let mut v = details.list_item(&run);
+    let steps = StepRow::list_for_run(store, &run.id).await?;
+    let mut step_values = Vec::new();
+    for s in &steps {
+        let mut sv = step_json(s);
+        sv["session"] = super::steps::session_json(store, s).await?;
+        step_values.push(sv);
+    }
+    v["steps"] = Value::Array(step_values);
+    let comments = CommentRow::list_for_run(store, &run.id).await?;
+    v["comments"] = serde_json::to_value(comments).expect("rows serialise");
+    Ok(Json(json!({ "data": v })))
+}
+
+/// `POST /api/workflow-executions/{id}/pause`: the steps in flight finish, then the run stops.
+pub async fn pause_run(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let store = state.engine.store();
+    let (run, _) = access::run(store, &user, &id).await?;
+    if run.status != "running" {
+        return Err(conflict(&run, "pause", "only a running run can be paused"));
+    }
+    match state.engine.control(&id) {
+        Some(control) => control.pause(),
+        None => RunRow::request_control(store, &id, "pause").await?,
+    }
+    let run = wait_for_status(store, &id, &["paused", "completed", "failed", "cancelled"], Duration::from_secs(2)).await?;
+    let mut v = json!({ "id": run.id, "status": run.status, "paused_at": run.paused_at });
+    if run.status == "running" {
+        // A step still in flight: the pause lands when it finishes.
+        v["pause_requested"] = json!(true);
+    }
+    Ok(Json(json!({ "data": v })))
+}
+
+/// `POST /api/workflow-executions/{id}/resume`: replays the run; completed steps are not run again.
+pub async fn resume_run(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let store = state.engine.store();
+    let (run, _) = access::run(store, &user, &id).await?;
+    if run.status != "paused" && run.status != "failed" {
+        return Err(conflict(&run, "resume", "only a paused or failed run can be resumed"));
+    }
+    state.runner.start(id.clone(), None);
+    let run = wait_for_status(store, &id, &["running", "completed", "failed", "cancelled"], Duration::from_secs(2)).await?;
+    let status = if run.status == "paused" { "running".to_string() } else { run.status };
+    Ok(Json(json!({ "data": { "id": run.id, "status": status } })))
+}
+
+/// `POST /api/workflow-executions/{id}/cancel`: kills the steps in flight at once.
+pub async fn cancel_run(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let store = state.engine.store();
+    let (run, _) = access::run(store, &user, &id).await?;
+    let run = match run.status.as_str() {
+        "pending" | "paused" => match RunRow::cancel_idle(store, &id).await? {
+            Some(r) => {
+                emit_status(&state, &r);
+                r
+            }
+            None => RunRow::get(store, &id).await?.ok_or_else(|| ApiError::not_found(format!("workflow execution {id}")))?,
+        },
+        "running" => {
+            match state.engine.control(&id) {
+                Some(control) => control.cancel(),
+                None => RunRow::request_control(store, &id, "cancel").await?,
+            }
+            wait_for_status(store, &id, &["cancelled", "completed", "failed"], Duration::from_secs(10)).await?
+        }
+        _ => return Err(conflict(&run, "cancel", "the run has already ended")),
+    };
+    Ok(Json(json!({ "data": { "id": run.id, "status": run.status, "cancelled_at": run.cancelled_at } })))
+}
+
+fn emit_status(state: &AppState, run: &RunRow) {
+    state.engine.events().emit(crate::events::Event::StatusChanged {
+        execution_id: run.id.clone(),
+        status: run.status.clone(),
+        project_id: run.project_id.clone(),
+        error_message: run.error_message.clone(),
+    });
+}
+
+fn conflict(run: &RunRow, verb: &str, why: &str) -> ApiError {
+    ApiError::Conflict {
+        message: format!("cannot {verb} workflow execution {}: it is {} ({why})", run.id, run.status),
+        current_status: Some(run.status.clone()),
+    }
+}
+
+async fn wait_for_status(store: &Store, id: &str, statuses: &[&str], max: Duration) -> Result<RunRow, ApiError> {
+    let deadline = tokio::time::Instant::now() + max;
+    loop {
+        let run = RunRow::get(store, id).await?.ok_or_else(|| ApiError::not_found(format!("workflow execution {id}")))?;
+        if statuses.contains(&run.status.as_str()) || tokio::time::Instant::now() >= deadline {
+            return Ok(run);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

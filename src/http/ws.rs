@@ -1,0 +1,178 @@
+//! `GET /api/ws`: the event journal, live. A client sees only events of projects it may
+//! see; `?since=<seq>` replays what it missed before the live stream starts.
+//!
+//! One tailer reads new journal rows (woken by this process's writes, and polling for other
+//! processes' such as CLI runs) and broadcasts them; each connection filters its copy.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::broadcast;
+
+use super::auth::CurrentUser;
+use super::error::ApiError;
+use super::AppState;
+use crate::engine::Engine;
+use crate::store::events::EventRow;
+use crate::store::projects::ProjectRow;
+
+/// How often the journal is read for events written by other processes.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(200);
+/// Rows read per journal query.
+const PAGE: i64 = 1000;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/ws", get(connect))
+}
+
+/// One journal row as sent to clients.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub seq: i64,
+    pub project_id: String,
+    /// The serialised `{ "seq", "type", "data" }` message.
+    pub text: Arc<str>,
+}
+
+fn to_sent(row: &EventRow) -> Sent {
+    let data: Value = serde_json::from_str(&row.data).unwrap_or(Value::Null);
+    let text = json!({ "seq": row.seq, "type": row.kind, "data": data }).to_string();
+    Sent { seq: row.seq, project_id: row.project_id.clone(), text: text.into() }
+}
+
+#[derive(Clone)]
+pub struct Hub {
+    tx: broadcast::Sender<Sent>,
+}
+
+impl Hub {
+    /// Starts the tailer from the journal's current end.
+    pub async fn start(engine: Engine) -> Hub {
+        let (tx, _) = broadcast::channel(8192);
+        let hub = Hub { tx: tx.clone() };
+        let mut last = EventRow::max_seq(engine.store()).await.unwrap_or(0);
+        let written = engine.events().written();
+        tokio::spawn(async move {
+            loop {
+                let notified = written.notified();
+                match EventRow::after(engine.store(), last, PAGE).await {
+                    Ok(rows) if !rows.is_empty() => {
+                        last = rows.last().map(|r| r.seq).unwrap_or(last);
+                        for row in &rows {
+                            let _ = tx.send(to_sent(row));
+                        }
+                        if rows.len() as i64 == PAGE {
+                            continue;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "cannot read the event journal"),
+                }
+                let _ = tokio::time::timeout(POLL_INTERVAL, notified).await;
+            }
+        });
+        hub
+    }
+}
+
+#[derive(Deserialize)]
+pub struct WsQuery {
+    since: Option<i64>,
+}
+
+/// `GET /api/ws?since=<seq>` (token in the Authorization header or `?token=`).
+pub async fn connect(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<WsQuery>,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    Ok(upgrade.on_upgrade(move |socket| stream(state, user, q.since, socket)))
+}
+
+async fn stream(state: AppState, user: CurrentUser, since: Option<i64>, mut socket: WebSocket) {
+    // Subscribe before replaying, so nothing falls between the replay and the live stream.
+    let mut live = state.hub.tx.subscribe();
+    let mut access = Access::new(state.engine.clone(), user);
+    let mut last = since.unwrap_or(i64::MAX);
+    if let Some(mut after) = since {
+        loop {
+            let Ok(rows) = EventRow::after(state.engine.store(), after, PAGE).await else { return };
+            for row in &rows {
+                if access.allows(&row.project_id).await && socket.send(Message::Text(to_sent(row).text.as_ref().into())).await.is_err() {
+                    return;
+                }
+                after = row.seq;
+            }
+            if (rows.len() as i64) < PAGE {
+                break;
+            }
+        }
+        last = after;
+    }
+    loop {
+        tokio::select! {
+            msg = live.recv() => match msg {
+                Ok(sent) => {
+                    if since.is_some() && sent.seq <= last {
+                        continue;
+                    }
+                    if access.allows(&sent.project_id).await && socket.send(Message::Text(sent.text.as_ref().into())).await.is_err() {
+                        return;
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    // Tell the client to catch up with `since` rather than silently dropping.
+                    let note = json!({ "type": "stream.lagged", "data": { "missed": n } }).to_string();
+                    if socket.send(Message::Text(note.into())).await.is_err() {
+                        return;
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+/// A connection's view of which projects it may see, asked once per project.
+struct Access {
+    engine: Engine,
+    user: CurrentUser,
+    known: HashMap<String, bool>,
+}
+
+impl Access {
+    fn new(engine: Engine, user: CurrentUser) -> Access {
+        Access { engine, user, known: HashMap::new() }
+    }
+
+    async fn allows(&mut self, project_id: &str) -> bool {
+        if self.user.is_admin() {
+            return true;
+        }
+        if let Some(&ok) = self.known.get(project_id) {
+            return ok;
+        }
+        let ok = ProjectRow::get_visible(self.engine.store(), project_id, self.user.id(), false)
+            .await
+            .map(|p| p.is_some())
+            .unwrap_or(false);
+        // A project that is not (yet) visible is asked again next time: it may be shared later.
+        if ok {
+            self.known.insert(project_id.to_string(), ok);
+        }
+        ok
+    }
+}
