@@ -179,16 +179,30 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Command::Resume { run_id, verbose } => resume(&engine, &run_id, verbose).await,
         Command::Validate { files } => validate(&engine, &files).await,
         Command::Runs { limit } => list_runs(&engine, limit).await,
-        Command::Serve { bind, max_concurrent_runs } => serve::serve(engine, &data_dir, &bind, max_concurrent_runs).await,
-        Command::User { command: UserCommand::Create { email, password, name, admin } } => {
-            match crate::http::auth::create_user(engine.store(), &email, &password, name.as_deref(), admin).await {
-                Ok(u) => {
-                    println!("created user {} ({}){}", u.email, u.id, if u.is_admin { ", admin" } else { "" });
-                    ExitCode::SUCCESS
-                }
-                Err(e) => invalid(&e),
+        Command::Serve {
+            bind,
+            max_concurrent_runs,
+        } => serve::serve(engine, &data_dir, &bind, max_concurrent_runs).await,
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    password,
+                    name,
+                    admin,
+                },
+        } => match crate::http::auth::create_user(engine.store(), &email, &password, name.as_deref(), admin).await {
+            Ok(u) => {
+                println!(
+                    "created user {} ({}){}",
+                    u.email,
+                    u.id,
+                    if u.is_admin { ", admin" } else { "" }
+                );
+                ExitCode::SUCCESS
             }
-        }
+            Err(e) => invalid(&e),
+        },
         Command::Token { email } => serve::print_token(&engine, &data_dir, &email).await,
         Command::Worker => unreachable!("handled before the runtime starts"),
     }

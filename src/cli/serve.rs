@@ -24,7 +24,10 @@ pub async fn serve(engine: Engine, data_dir: &Path, bind: &str, max_runs: usize)
             return ExitCode::from(2);
         }
     };
-    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| bind.to_string());
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| bind.to_string());
     let runner = Runner::new(engine.clone(), max_runs);
     let discovery = Arc::new(Discovery::new(engine.clone()));
     let state = AppState {
@@ -45,7 +48,8 @@ pub async fn serve(engine: Engine, data_dir: &Path, bind: &str, max_runs: usize)
     use std::io::Write;
     let _ = std::io::stdout().flush();
     let shutdown = async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}

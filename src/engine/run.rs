@@ -155,7 +155,12 @@ async fn keep_lease(engine: Engine, run_id: String, control: RunControl) {
         if tick % (LEASE_SECS as u64 / 3) == 0 {
             let _ = RunRow::renew_lease(engine.store(), &run_id, engine.owner(), &lease_until()).await;
         }
-        match RunRow::control_request(engine.store(), &run_id).await.ok().flatten().as_deref() {
+        match RunRow::control_request(engine.store(), &run_id)
+            .await
+            .ok()
+            .flatten()
+            .as_deref()
+        {
             Some("pause") => control.pause(),
             Some("cancel") => control.cancel(),
             _ => {}

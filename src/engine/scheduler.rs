@@ -19,14 +19,19 @@ pub struct Runner {
 
 impl Runner {
     pub fn new(engine: Engine, max_concurrent: usize) -> Runner {
-        Runner { engine, permits: Arc::new(Semaphore::new(max_concurrent.max(1))) }
+        Runner {
+            engine,
+            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+        }
     }
 
     /// Drives the run in the background once a slot is free.
     pub fn start(&self, run_id: String, prepared: Option<Prepared>) {
         let (engine, permits) = (self.engine.clone(), self.permits.clone());
         tokio::spawn(async move {
-            let Ok(_permit) = permits.acquire_owned().await else { return };
+            let Ok(_permit) = permits.acquire_owned().await else {
+                return;
+            };
             match engine.execute(&run_id, prepared, RunControl::default()).await {
                 Ok(outcome) => tracing::info!(run = %run_id, status = %outcome.status, "run ended"),
                 // Cancelled while queued, or taken by another process: nothing to do.

@@ -18,7 +18,9 @@ pub async fn project(store: &Store, user: &CurrentUser, id: &str) -> Result<Proj
 pub async fn run(store: &Store, user: &CurrentUser, id: &str) -> Result<(RunRow, ProjectRow), ApiError> {
     let not_found = || ApiError::not_found(format!("workflow execution {id}"));
     let run = RunRow::get(store, id).await?.ok_or_else(not_found)?;
-    let project = ProjectRow::get_visible(store, &run.project_id, user.id(), user.is_admin()).await?.ok_or_else(not_found)?;
+    let project = ProjectRow::get_visible(store, &run.project_id, user.id(), user.is_admin())
+        .await?
+        .ok_or_else(not_found)?;
     Ok((run, project))
 }
 

@@ -55,12 +55,20 @@ impl Auth {
                 }
             }
         };
-        Ok(Auth { encoding: EncodingKey::from_secret(secret.as_bytes()), decoding: DecodingKey::from_secret(secret.as_bytes()) })
+        Ok(Auth {
+            encoding: EncodingKey::from_secret(secret.as_bytes()),
+            decoding: DecodingKey::from_secret(secret.as_bytes()),
+        })
     }
 
     pub fn token_for(&self, user: &UserRow) -> String {
         let iat = chrono::Utc::now().timestamp();
-        let claims = Claims { sub: user.id.clone(), email: user.email.clone(), iat, exp: iat + TOKEN_TTL_SECS };
+        let claims = Claims {
+            sub: user.id.clone(),
+            email: user.email.clone(),
+            iat,
+            exp: iat + TOKEN_TTL_SECS,
+        };
         jsonwebtoken::encode(&Header::default(), &claims, &self.encoding).expect("HS256 encoding cannot fail")
     }
 
@@ -79,31 +87,53 @@ fn getrandom(buf: &mut [u8]) -> std::io::Result<()> {
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(text.as_bytes())
 }
 
 pub fn hash_password(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 hashing").to_string()
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashing")
+        .to_string()
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+    PasswordHash::new(hash)
+        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
 }
 
 /// Creates a user from the CLI or a test.
-pub async fn create_user(store: &Store, email: &str, password: &str, name: Option<&str>, admin: bool) -> Result<UserRow, String> {
+pub async fn create_user(
+    store: &Store,
+    email: &str,
+    password: &str,
+    name: Option<&str>,
+    admin: bool,
+) -> Result<UserRow, String> {
     if !email.contains('@') {
         return Err(format!("'{email}' is not an email address"));
     }
     if password.len() < 8 {
         return Err("the password must have at least 8 characters".into());
     }
-    if UserRow::by_email(store, email).await.map_err(|e| e.to_string())?.is_some() {
+    if UserRow::by_email(store, email)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_some()
+    {
         return Err(format!("a user with email {email} already exists"));
     }
-    UserRow::create(store, email, name, &hash_password(password), admin).await.map_err(|e| e.to_string())
+    UserRow::create(store, email, name, &hash_password(password), admin)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// The signed-in user, from the bearer token (or `?token=` for the WebSocket).
@@ -124,7 +154,10 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
         let token = match header {
             Some(h) => h
                 .strip_prefix("Bearer ")
@@ -142,7 +175,10 @@ impl FromRequestParts<AppState> for CurrentUser {
 }
 
 fn query_token(query: Option<&str>) -> Option<String> {
-    query?.split('&').find_map(|kv| kv.strip_prefix("token=")).map(str::to_string)
+    query?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("token="))
+        .map(str::to_string)
 }
 
 #[derive(Deserialize)]
@@ -152,7 +188,10 @@ pub struct LoginBody {
 }
 
 /// `POST /api/auth/login`
-pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginBody>) -> Result<axum::Json<Value>, ApiError> {
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> Result<axum::Json<Value>, ApiError> {
     let user = UserRow::by_email(state.engine.store(), &body.email).await?;
     match user {
         Some(u) if verify_password(&body.password, &u.password_hash) => {

@@ -37,8 +37,16 @@ pub fn router() -> Router<AppState> {
 pub fn definition_json(d: &DefinitionRow) -> Value {
     let mut v = serde_json::to_value(d).expect("rows serialise");
     v["phases"] = serde_json::from_str(&d.phases).unwrap_or(json!([]));
-    v["args_schema"] = d.args_schema.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or(Value::Null);
-    v["load_error"] = d.load_error.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or(Value::Null);
+    v["args_schema"] = d
+        .args_schema
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or(Value::Null);
+    v["load_error"] = d
+        .load_error
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or(Value::Null);
     v
 }
 
@@ -56,7 +64,11 @@ pub async fn list_definitions(
     let store = state.engine.store();
     let project_ids: Vec<String> = match q.project_id {
         Some(id) => vec![access::project(store, &user, &id).await?.id],
-        None => ProjectRow::list_visible(store, user.id(), user.is_admin()).await?.into_iter().map(|p| p.id).collect(),
+        None => ProjectRow::list_visible(store, user.id(), user.is_admin())
+            .await?
+            .into_iter()
+            .map(|p| p.id)
+            .collect(),
     };
     let rows: Vec<DefinitionRow> = sqlx::query_as(
         "SELECT * FROM workflow_definitions WHERE project_id IN (SELECT value FROM json_each(?)) ORDER BY name, path",
@@ -64,7 +76,9 @@ pub async fn list_definitions(
     .bind(serde_json::to_string(&project_ids).expect("ids"))
     .fetch_all(&store.pool)
     .await?;
-    Ok(Json(json!({ "data": rows.iter().map(definition_json).collect::<Vec<_>>() })))
+    Ok(Json(
+        json!({ "data": rows.iter().map(definition_json).collect::<Vec<_>>() }),
+    ))
 }
 
 /// `GET /api/workflow-definitions/{id}`
@@ -76,7 +90,9 @@ pub async fn get_definition(
     let store = state.engine.store();
     let not_found = || ApiError::not_found(format!("workflow definition {id}"));
     let row = DefinitionRow::get(store, &id).await?.ok_or_else(not_found)?;
-    access::project(store, &user, row.project_id.as_deref().unwrap_or_default()).await.map_err(|_| not_found())?;
+    access::project(store, &user, row.project_id.as_deref().unwrap_or_default())
+        .await
+        .map_err(|_| not_found())?;
     let mut v = definition_json(&row);
     // YAML steps, for the templates page (TypeScript steps are only known as they run).
     if row.kind == "yaml" && row.load_error.is_none() {
@@ -98,7 +114,10 @@ pub struct Discovery {
 
 impl Discovery {
     pub fn new(engine: Engine) -> Discovery {
-        Discovery { engine, watchers: Mutex::default() }
+        Discovery {
+            engine,
+            watchers: Mutex::default(),
+        }
     }
 
     /// Reads every project's definitions and watches their folders (server start-up).
@@ -152,13 +171,20 @@ pub async fn scan(engine: &Engine, project: &ProjectRow) {
     let dir = root.join(DEFINITIONS_DIR);
     let mut seen = Vec::new();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.is_file() && DefinitionKind::from_path(p).is_some()).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && DefinitionKind::from_path(p).is_some())
+                .collect()
+        })
         .unwrap_or_default();
     entries.sort();
     for path in entries {
         seen.push(path.to_string_lossy().into_owned());
         let result = match engine.prepare(&path, &root).await {
-            Ok(p) => DefinitionRow::upsert(engine.store(), &p.definition, &project.id).await.map(|_| ()),
+            Ok(p) => DefinitionRow::upsert(engine.store(), &p.definition, &project.id)
+                .await
+                .map(|_| ()),
             Err(EngineError::Definition(errors)) => record_error(engine, project, &path, &errors).await,
             Err(e) => {
                 tracing::warn!(file = %path.display(), error = %e, "cannot read workflow definition");
@@ -179,7 +205,10 @@ async fn record_error(
     errors: &[crate::definition::DefinitionError],
 ) -> crate::store::Result<()> {
     let kind = DefinitionKind::from_path(path).map(|k| k.as_str()).unwrap_or("code");
-    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let error = json!({
         "message": errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("\n"),
         "errors": errors,

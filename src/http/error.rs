@@ -11,19 +11,30 @@ use serde_json::json;
 #[derive(Debug)]
 pub enum ApiError {
     /// 400 with a machine code (`invalid_body`, `invalid_args`, ...) and what was wrong.
-    BadRequest { code: &'static str, message: String, details: Option<serde_json::Value> },
+    BadRequest {
+        code: &'static str,
+        message: String,
+        details: Option<serde_json::Value>,
+    },
     Unauthorized(String),
     /// 404 for what does not exist or is not the caller's to see.
     NotFound(String),
     /// 409: the run's status does not allow it.
-    Conflict { message: String, current_status: Option<String> },
+    Conflict {
+        message: String,
+        current_status: Option<String>,
+    },
     PayloadTooLarge(String),
     Internal(String),
 }
 
 impl ApiError {
     pub fn bad(code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::BadRequest { code, message: message.into(), details: None }
+        ApiError::BadRequest {
+            code,
+            message: message.into(),
+            details: None,
+        }
     }
 
     pub fn not_found(what: impl Into<String>) -> ApiError {
@@ -45,13 +56,24 @@ impl IntoResponse for ApiError {
             }
             ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m, None),
             ApiError::NotFound(what) => (StatusCode::NOT_FOUND, "not_found", format!("{what} not found"), None),
-            ApiError::Conflict { message, current_status } => {
-                (StatusCode::CONFLICT, "invalid_state", message, current_status.map(|s| ("current_status", json!(s))))
-            }
+            ApiError::Conflict {
+                message,
+                current_status,
+            } => (
+                StatusCode::CONFLICT,
+                "invalid_state",
+                message,
+                current_status.map(|s| ("current_status", json!(s))),
+            ),
             ApiError::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", m, None),
             ApiError::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal server error".to_string(), None)
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal server error".to_string(),
+                    None,
+                )
             }
         };
         let mut error = json!({ "code": code, "message": message });
@@ -80,7 +102,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         serde_path_to_error::deserialize(de).map(ApiJson).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
-            let message = if path == "." { inner.to_string() } else { format!("{path}: {inner}") };
+            let message = if path == "." {
+                inner.to_string()
+            } else {
+                format!("{path}: {inner}")
+            };
             ApiError::bad("invalid_body", message)
         })
     }

@@ -36,14 +36,19 @@ pub async fn create_project(
     if !path.is_absolute() {
         return Err(ApiError::bad("invalid_body", "path: must be an absolute path"));
     }
-    let path = std::fs::canonicalize(path)
-        .ok()
-        .filter(|p| p.is_dir())
-        .ok_or_else(|| ApiError::bad("invalid_body", format!("path: {} is not an existing directory", body.path)))?;
-    let store = state.engine.store();
-    let project = ProjectRow::add_for_user(store, &path, body.name.trim(), user.id()).await?.ok_or_else(|| {
-        ApiError::Conflict { message: format!("path: {} is already another user's project", path.display()), current_status: None }
+    let path = std::fs::canonicalize(path).ok().filter(|p| p.is_dir()).ok_or_else(|| {
+        ApiError::bad(
+            "invalid_body",
+            format!("path: {} is not an existing directory", body.path),
+        )
     })?;
+    let store = state.engine.store();
+    let project = ProjectRow::add_for_user(store, &path, body.name.trim(), user.id())
+        .await?
+        .ok_or_else(|| ApiError::Conflict {
+            message: format!("path: {} is already another user's project", path.display()),
+            current_status: None,
+        })?;
     state.discovery.scan_and_watch(&project).await;
     Ok((StatusCode::CREATED, Json(json!({ "data": project }))))
 }

@@ -51,7 +51,10 @@ pub async fn create_run(
         .filter(|d| d.project_id.as_deref() == Some(project.id.as_str()))
         .ok_or_else(|| ApiError::not_found(format!("workflow definition {}", body.workflow_definition_id)))?;
     if let Some(e) = &def.load_error {
-        return Err(ApiError::bad("invalid_definition", format!("the workflow file does not load: {e}")));
+        return Err(ApiError::bad(
+            "invalid_definition",
+            format!("the workflow file does not load: {e}"),
+        ));
     }
     let args = match body.args {
         None | Some(Value::Null) => json!({}),
@@ -59,11 +62,22 @@ pub async fn create_run(
         Some(_) => return Err(ApiError::bad("invalid_body", "args: must be an object")),
     };
     let project_path = std::path::PathBuf::from(&project.path);
-    let prepared = state.engine.prepare(std::path::Path::new(&def.path), &project_path).await.map_err(engine_error)?;
+    let prepared = state
+        .engine
+        .prepare(std::path::Path::new(&def.path), &project_path)
+        .await
+        .map_err(engine_error)?;
     let definition = prepared.definition.clone();
     let run = state
         .engine
-        .create_run(&definition, &project_path, args, body.name.as_deref(), None, Some(user.id()))
+        .create_run(
+            &definition,
+            &project_path,
+            args,
+            body.name.as_deref(),
+            None,
+            Some(user.id()),
+        )
         .await
         .map_err(engine_error)?;
     state.runner.start(run.id.clone(), Some(prepared));
@@ -74,7 +88,10 @@ fn engine_error(e: EngineError) -> ApiError {
     match e {
         EngineError::InvalidArgs(errors) => ApiError::BadRequest {
             code: "invalid_args",
-            message: format!("the arguments do not match the workflow's argsSchema: {}", errors.join("; ")),
+            message: format!(
+                "the arguments do not match the workflow's argsSchema: {}",
+                errors.join("; ")
+            ),
             details: Some(json!(errors)),
         },
         EngineError::Definition(errors) => ApiError::bad(
@@ -99,7 +116,13 @@ pub fn run_json(run: &RunRow) -> Value {
 pub fn step_json(step: &StepRow) -> Value {
     let mut v = serde_json::to_value(step).expect("rows serialise");
     let obj = v.as_object_mut().expect("object");
-    obj.insert("result".into(), step.result.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or(Value::Null));
+    obj.insert(
+        "result".into(),
+        step.result
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok())
+            .unwrap_or(Value::Null),
+    );
     v
 }
 
@@ -127,11 +150,17 @@ pub async fn list_runs(
         access::project(store, &user, p).await?;
     }
     if let Some(s) = q.status.as_deref().filter(|s| !RUN_STATUSES.contains(s)) {
-        return Err(ApiError::bad("invalid_query", format!("status: '{s}' is not one of {}", RUN_STATUSES.join(", "))));
+        return Err(ApiError::bad(
+            "invalid_query",
+            format!("status: '{s}' is not one of {}", RUN_STATUSES.join(", ")),
+        ));
     }
     let limit = q.limit.unwrap_or(50);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::bad("invalid_query", format!("limit: must be between 1 and {MAX_PAGE}")));
+        return Err(ApiError::bad(
+            "invalid_query",
+            format!("limit: must be between 1 and {MAX_PAGE}"),
+        ));
     }
     let runs: Vec<RunRow> = sqlx::query_as(
         "SELECT r.* FROM workflow_runs r
@@ -159,7 +188,11 @@ pub async fn list_runs(
     for run in runs {
         data.push(details.list_item(run));
     }
-    let next_cursor = if has_more { runs.last().map(|r| r.id.clone()) } else { None };
+    let next_cursor = if has_more {
+        runs.last().map(|r| r.id.clone())
+    } else {
+        None
+    };
     Ok(Json(json!({ "data": data, "next_cursor": next_cursor })))
 }
 
@@ -172,7 +205,11 @@ struct RunDetails {
 
 impl RunDetails {
     async fn load(store: &Store, runs: &[RunRow]) -> Result<RunDetails, ApiError> {
-        let mut out = RunDetails { steps: Map::new(), definitions: Map::new(), counts: Map::new() };
+        let mut out = RunDetails {
+            steps: Map::new(),
+            definitions: Map::new(),
+            counts: Map::new(),
+        };
         if runs.is_empty() {
             return Ok(out);
         }
@@ -196,7 +233,8 @@ impl RunDetails {
         .fetch_all(&store.pool)
         .await?;
         for d in defs {
-            out.definitions.insert(d.id.clone(), super::definitions::definition_json(&d));
+            out.definitions
+                .insert(d.id.clone(), super::definitions::definition_json(&d));
         }
         let counts: Vec<(String, i64, i64)> = sqlx::query_as(
             "SELECT r.value,
@@ -209,7 +247,8 @@ impl RunDetails {
         .fetch_all(&store.pool)
         .await?;
         for (id, comments, artifacts) in counts {
-            out.counts.insert(id, json!({ "comments": comments, "artifacts": artifacts }));
+            out.counts
+                .insert(id, json!({ "comments": comments, "artifacts": artifacts }));
         }
         Ok(out)
     }
@@ -217,14 +256,26 @@ impl RunDetails {
     fn list_item(&self, run: &RunRow) -> Value {
         let mut v = run_json(run);
         v["steps"] = self.steps.get(&run.id).cloned().unwrap_or(json!([]));
-        v["workflow_definition"] = self.definitions.get(&run.workflow_definition_id).cloned().unwrap_or(Value::Null);
-        v["_count"] = self.counts.get(&run.id).cloned().unwrap_or(json!({ "comments": 0, "artifacts": 0 }));
+        v["workflow_definition"] = self
+            .definitions
+            .get(&run.workflow_definition_id)
+            .cloned()
+            .unwrap_or(Value::Null);
+        v["_count"] = self
+            .counts
+            .get(&run.id)
+            .cloned()
+            .unwrap_or(json!({ "comments": 0, "artifacts": 0 }));
         v
     }
 }
 
 /// `GET /api/workflow-executions/{id}`
-pub async fn get_run(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn get_run(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let store = state.engine.store();
     let (run, _) = access::run(store, &user, &id).await?;
     let details = RunDetails::load(store, std::slice::from_ref(&run)).await?;
@@ -243,7 +294,11 @@ pub async fn get_run(State(state): State<AppState>, user: CurrentUser, Path(id):
 }
 
 /// `POST /api/workflow-executions/{id}/pause`: the steps in flight finish, then the run stops.
-pub async fn pause_run(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn pause_run(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let store = state.engine.store();
     let (run, _) = access::run(store, &user, &id).await?;
     if run.status != "running" {
@@ -253,7 +308,13 @@ pub async fn pause_run(State(state): State<AppState>, user: CurrentUser, Path(id
         Some(control) => control.pause(),
         None => RunRow::request_control(store, &id, "pause").await?,
     }
-    let run = wait_for_status(store, &id, &["paused", "completed", "failed", "cancelled"], Duration::from_secs(2)).await?;
+    let run = wait_for_status(
+        store,
+        &id,
+        &["paused", "completed", "failed", "cancelled"],
+        Duration::from_secs(2),
+    )
+    .await?;
     let mut v = json!({ "id": run.id, "status": run.status, "paused_at": run.paused_at });
     if run.status == "running" {
         // A step still in flight: the pause lands when it finishes.
@@ -263,20 +324,38 @@ pub async fn pause_run(State(state): State<AppState>, user: CurrentUser, Path(id
 }
 
 /// `POST /api/workflow-executions/{id}/resume`: replays the run; completed steps are not run again.
-pub async fn resume_run(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn resume_run(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let store = state.engine.store();
     let (run, _) = access::run(store, &user, &id).await?;
     if run.status != "paused" && run.status != "failed" {
         return Err(conflict(&run, "resume", "only a paused or failed run can be resumed"));
     }
     state.runner.start(id.clone(), None);
-    let run = wait_for_status(store, &id, &["running", "completed", "failed", "cancelled"], Duration::from_secs(2)).await?;
-    let status = if run.status == "paused" { "running".to_string() } else { run.status };
+    let run = wait_for_status(
+        store,
+        &id,
+        &["running", "completed", "failed", "cancelled"],
+        Duration::from_secs(2),
+    )
+    .await?;
+    let status = if run.status == "paused" {
+        "running".to_string()
+    } else {
+        run.status
+    };
     Ok(Json(json!({ "data": { "id": run.id, "status": status } })))
 }
 
 /// `POST /api/workflow-executions/{id}/cancel`: kills the steps in flight at once.
-pub async fn cancel_run(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn cancel_run(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let store = state.engine.store();
     let (run, _) = access::run(store, &user, &id).await?;
     let run = match run.status.as_str() {
@@ -285,18 +364,28 @@ pub async fn cancel_run(State(state): State<AppState>, user: CurrentUser, Path(i
                 emit_status(&state, &r);
                 r
             }
-            None => RunRow::get(store, &id).await?.ok_or_else(|| ApiError::not_found(format!("workflow execution {id}")))?,
+            None => RunRow::get(store, &id)
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("workflow execution {id}")))?,
         },
         "running" => {
             match state.engine.control(&id) {
                 Some(control) => control.cancel(),
                 None => RunRow::request_control(store, &id, "cancel").await?,
             }
-            wait_for_status(store, &id, &["cancelled", "completed", "failed"], Duration::from_secs(10)).await?
+            wait_for_status(
+                store,
+                &id,
+                &["cancelled", "completed", "failed"],
+                Duration::from_secs(10),
+            )
+            .await?
         }
         _ => return Err(conflict(&run, "cancel", "the run has already ended")),
     };
-    Ok(Json(json!({ "data": { "id": run.id, "status": run.status, "cancelled_at": run.cancelled_at } })))
+    Ok(Json(
+        json!({ "data": { "id": run.id, "status": run.status, "cancelled_at": run.cancelled_at } }),
+    ))
 }
 
 fn emit_status(state: &AppState, run: &RunRow) {
@@ -310,7 +399,10 @@ fn emit_status(state: &AppState, run: &RunRow) {
 
 fn conflict(run: &RunRow, verb: &str, why: &str) -> ApiError {
     ApiError::Conflict {
-        message: format!("cannot {verb} workflow execution {}: it is {} ({why})", run.id, run.status),
+        message: format!(
+            "cannot {verb} workflow execution {}: it is {} ({why})",
+            run.id, run.status
+        ),
         current_status: Some(run.status.clone()),
     }
 }
@@ -318,7 +410,9 @@ fn conflict(run: &RunRow, verb: &str, why: &str) -> ApiError {
 async fn wait_for_status(store: &Store, id: &str, statuses: &[&str], max: Duration) -> Result<RunRow, ApiError> {
     let deadline = tokio::time::Instant::now() + max;
     loop {
-        let run = RunRow::get(store, id).await?.ok_or_else(|| ApiError::not_found(format!("workflow execution {id}")))?;
+        let run = RunRow::get(store, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("workflow execution {id}")))?;
         if statuses.contains(&run.status.as_str()) || tokio::time::Instant::now() >= deadline {
             return Ok(run);
         }

@@ -45,7 +45,11 @@ pub struct Sent {
 fn to_sent(row: &EventRow) -> Sent {
     let data: Value = serde_json::from_str(&row.data).unwrap_or(Value::Null);
     let text = json!({ "seq": row.seq, "type": row.kind, "data": data }).to_string();
-    Sent { seq: row.seq, project_id: row.project_id.clone(), text: text.into() }
+    Sent {
+        seq: row.seq,
+        project_id: row.project_id.clone(),
+        text: text.into(),
+    }
 }
 
 #[derive(Clone)]
@@ -105,9 +109,16 @@ async fn stream(state: AppState, user: CurrentUser, since: Option<i64>, mut sock
     let mut last = since.unwrap_or(i64::MAX);
     if let Some(mut after) = since {
         loop {
-            let Ok(rows) = EventRow::after(state.engine.store(), after, PAGE).await else { return };
+            let Ok(rows) = EventRow::after(state.engine.store(), after, PAGE).await else {
+                return;
+            };
             for row in &rows {
-                if access.allows(&row.project_id).await && socket.send(Message::Text(to_sent(row).text.as_ref().into())).await.is_err() {
+                if access.allows(&row.project_id).await
+                    && socket
+                        .send(Message::Text(to_sent(row).text.as_ref().into()))
+                        .await
+                        .is_err()
+                {
                     return;
                 }
                 after = row.seq;
@@ -155,7 +166,11 @@ struct Access {
 
 impl Access {
     fn new(engine: Engine, user: CurrentUser) -> Access {
-        Access { engine, user, known: HashMap::new() }
+        Access {
+            engine,
+            user,
+            known: HashMap::new(),
+        }
     }
 
     async fn allows(&mut self, project_id: &str) -> bool {

@@ -228,8 +228,10 @@ impl RunRow {
 
     /// Runs left running whose lease is held by someone; the caller checks if they died.
     pub async fn leased_running(store: &Store) -> Result<Vec<RunRow>> {
-        Ok(sqlx::query_as("SELECT * FROM workflow_runs WHERE status = 'running' AND lease_owner IS NOT NULL")
-            .fetch_all(&store.pool)
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT * FROM workflow_runs WHERE status = 'running' AND lease_owner IS NOT NULL")
+                .fetch_all(&store.pool)
+                .await?,
+        )
     }
 }

@@ -56,7 +56,10 @@ impl StepRow {
     }
 
     pub async fn by_row_id(store: &Store, id: &str) -> Result<Option<StepRow>> {
-        Ok(sqlx::query_as("SELECT * FROM workflow_run_steps WHERE id = ?").bind(id).fetch_optional(&store.pool).await?)
+        Ok(sqlx::query_as("SELECT * FROM workflow_run_steps WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&store.pool)
+            .await?)
     }
 
     pub async fn get(store: &Store, run_id: &str, step_id: &str) -> Result<Option<StepRow>> {
