@@ -176,14 +176,20 @@ async fn sleep_or_forever(d: Option<Duration>) {
 }
 
 /// YAML: the steps in order, templates rendered against the arguments and earlier results.
-async fn drive_yaml(host: &StepHost, definition: &WorkflowDefinition) -> Result<(), Stop> {
+async fn drive_yaml(host: &Arc<StepHost>, definition: &WorkflowDefinition) -> Result<(), Stop> {
     let args = serde_json::from_str::<Value>(
         &std::fs::read_to_string(host.files.root.join("args.json")).unwrap_or_else(|_| "{}".into()),
     )
     .unwrap_or(json!({}));
     for step in &definition.steps {
         let config = render_step(step, &args, &host.results()).map_err(Stop::Failed)?;
-        let result = match host.step(config).await {
+        // On its own task, so that a cancel or timeout that drops this loop still lets the
+        // step record how it was stopped.
+        let task_host = host.clone();
+        let outcome = tokio::spawn(async move { task_host.step(config).await })
+            .await
+            .map_err(|e| Stop::Failed(format!("the step task failed: {e}")))?;
+        let result = match outcome {
             Ok(Begin::Result(r)) => r,
             Ok(Begin::RunFunction) => return Err(Stop::Failed("function steps need a TypeScript workflow".into())),
             Err(i) => return Err(interrupt_to_stop(i)),

@@ -12,7 +12,9 @@ use crate::store::steps::StepRow;
 use crate::store::Store;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/workflow-steps/{id}", get(get_step))
+    Router::new()
+        .route("/workflow-steps/{id}", get(get_step))
+        .route("/workflow-steps/{id}/logs/{kind}", get(get_step_log))
 }
 
 /// The agent session linked from an agent step, or null.
@@ -56,4 +58,36 @@ pub async fn get_step(
     let mut v = super::runs::step_json(&step);
     v["session"] = session_json(store, &step).await?;
     Ok(Json(json!({ "data": v })))
+}
+
+/// `GET /api/workflow-steps/{id}/logs/{type}`: `input`, `output`, `events` (what a running
+/// step has written so far) or `summary`; a log not written yet is empty.
+pub async fn get_step_log(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, kind)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let file = match kind.as_str() {
+        "input" => "input.json",
+        "output" => "output.json",
+        "events" => "events.jsonl",
+        "summary" => "summary.md",
+        other => {
+            return Err(ApiError::bad(
+                "invalid_log_type",
+                format!("type: '{other}' is not one of input, output, events, summary"),
+            ))
+        }
+    };
+    let store = state.engine.store();
+    let (step, _, project) = access::step(store, &user, &id).await?;
+    let dir = std::path::Path::new(&project.path).join(step.log_directory_path.as_deref().unwrap_or_default());
+    let content = match tokio::fs::read(dir.join(file)).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(ApiError::Internal(e.to_string())),
+    };
+    Ok(Json(
+        json!({ "data": { "type": kind, "step_id": step.id, "content": content } }),
+    ))
 }

@@ -13,6 +13,8 @@ use super::process::{describe_exit, die_with_parent, signal_group, terminate_gro
 
 /// How much of each stream a step's result keeps; the whole output is in `events.jsonl`.
 pub const OUTPUT_TAIL_BYTES: usize = 64 * 1024;
+/// The failure of a command stopped because its run was cancelled or timed out.
+pub const STOPPED: &str = "stopped with the run (cancelled or timed out)";
 /// How much of stderr a failure message quotes.
 pub const ERROR_TAIL_BYTES: usize = 2 * 1024;
 
@@ -83,7 +85,7 @@ pub async fn run(
             None
         }
         _ = stopped => {
-            failure = Some("cancelled".to_string());
+            failure = Some(STOPPED.to_string());
             None
         }
     };

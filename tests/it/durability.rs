@@ -171,7 +171,7 @@ export default defineWorkflow({ name: "Long", phases: ["p"], async execute(ctx) 
     assert_eq!(steps.len(), 1);
     assert_eq!(
         (steps[0].status.as_str(), steps[0].error_message.as_deref()),
-        ("failed", Some("cancelled"))
+        ("failed", Some(workflow_engine::step::script::STOPPED))
     );
     // Gone, or a zombie waiting for a reaper: either way no longer running.
     let stat = std::fs::read_to_string(format!("/proc/{grandchild}/stat")).unwrap_or_default();

@@ -1,9 +1,11 @@
 //! The one integration-test binary: real processes, real SQLite files, real workers.
 
+mod server_util;
 mod util;
 
 mod durability;
 mod examples;
 mod failures;
 mod many_runs;
+mod server;
 mod typescript;

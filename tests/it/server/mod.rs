@@ -1,0 +1,4 @@
+//! The server over a real socket: every endpoint, its errors, and who may see what.
+
+mod api;
+mod ws;

@@ -1,0 +1,138 @@
+//! A real `workflow-engine serve` on a free port, real users, a real HTTP client.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+use serde_json::{json, Value};
+
+use crate::util::*;
+
+pub struct Server {
+    pub sb: Sandbox,
+    pub child: Child,
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Server {
+    pub async fn start() -> Server {
+        Self::start_in(Sandbox::new()).await
+    }
+
+    /// Starts (or restarts) a server on the sandbox's data directory.
+    pub async fn start_in(sb: Sandbox) -> Server {
+        let mut child = sb
+            .cmd(&["serve", "--bind", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .expect("read the address");
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line}"))
+            .to_string();
+        Server {
+            sb,
+            child,
+            base,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Stops the server (SIGKILL) and hands back its sandbox for a restart.
+    pub fn kill(mut self) -> Sandbox {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::mem::replace(&mut self.sb, Sandbox::new())
+    }
+
+    pub fn user(&self, email: &str, admin: bool) -> String {
+        let mut args = vec!["user", "create", "--email", email, "--password", "password123"];
+        if admin {
+            args.push("--admin");
+        }
+        let out = self.sb.run(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let token = self.sb.run(&["token", "--email", email]);
+        stdout(&token).trim().to_string()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/api{path}", self.base)
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> (u16, Value) {
+        let r = self.http.get(self.url(path)).bearer_auth(token).send().await.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A project folder holding the given definition files; returns (project id, dir).
+    pub async fn project(&self, token: &str, name: &str, files: &[(&str, &str)]) -> (String, std::path::PathBuf) {
+        let dir = self.sb.dir.path().join(name);
+        let defs = dir.join(".agent/workflows/definitions");
+        std::fs::create_dir_all(&defs).unwrap();
+        for (file, text) in files {
+            std::fs::write(defs.join(file), text).unwrap();
+        }
+        let (status, body) = self
+            .post(token, "/projects", json!({ "name": name, "path": dir }))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        (body["data"]["id"].as_str().unwrap().to_string(), dir)
+    }
+
+    pub async fn definition_id(&self, token: &str, project: &str, name: &str) -> String {
+        let (_, body) = self
+            .get(token, &format!("/workflow-definitions?project_id={project}"))
+            .await;
+        body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == name)
+            .unwrap_or_else(|| panic!("{body}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Polls a run until its status is one of `statuses`.
+    pub async fn wait_status(&self, token: &str, run: &str, statuses: &[&str]) -> Value {
+        for _ in 0..600 {
+            let (_, body) = self.get(token, &format!("/workflow-executions/{run}")).await;
+            if statuses.iter().any(|s| body["data"]["status"] == *s) {
+                return body["data"].clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("run {run} never reached {statuses:?}");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub const QUICK_YAML: &str = "name: Quick\nphases: [build, test]\nargsSchema:\n  type: object\n  properties:\n    who: { type: string }\n  required: [who]\nsteps:\n  - id: hello\n    phase: build\n    type: script\n    command: echo hello {{ args.who }}\n  - id: check\n    phase: test\n    type: script\n    command: \"true\"\n";
+
+pub const SLOW_YAML: &str = "name: Slow\nphases: [a, b]\nsteps:\n  - id: first\n    phase: a\n    type: script\n    command: sleep 1; echo first >> side.txt\n  - id: second\n    phase: b\n    type: script\n    command: sleep 1; echo second >> side.txt\n";
