@@ -21,8 +21,14 @@ impl Server {
 
     /// Starts (or restarts) a server on the sandbox's data directory.
     pub async fn start_in(sb: Sandbox) -> Server {
+        Self::start_with(sb, &[]).await
+    }
+
+    pub async fn start_with(sb: Sandbox, extra: &[&str]) -> Server {
+        let mut args = vec!["serve", "--bind", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
         let mut child = sb
-            .cmd(&["serve", "--bind", "127.0.0.1:0"])
+            .cmd(&args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -359,3 +359,31 @@ async fn a_server_restarted_mid_run_resumes_it() {
         "the completed step did not run again"
     );
 }
+
+#[tokio::test]
+async fn runs_over_the_concurrency_limit_wait_as_pending() {
+    let s = Server::start_with(crate::util::Sandbox::new(), &["--max-concurrent-runs", "1"]).await;
+    let ann = s.user("ann@example.com", false);
+    let (project, _) = s.project(&ann, "alpha", &[("slow.yaml", SLOW_YAML)]).await;
+    let def = s.definition_id(&ann, &project, "Slow").await;
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let (status, body) = s.post(&ann, "/workflow-executions", json!({ "project_id": project, "workflow_definition_id": def })).await;
+        assert_eq!(status, 201);
+        ids.push(body["data"]["id"].as_str().unwrap().to_string());
+    }
+    s.wait_status(&ann, &ids[0], &["running"]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (_, second) = s.get(&ann, &format!("/workflow-executions/{}", ids[1])).await;
+    assert_eq!(second["data"]["status"], "pending", "the second run waits for a slot");
+    // A queued run can be cancelled before it starts.
+    let (_, third) = s.post(&ann, "/workflow-executions", json!({ "project_id": project, "workflow_definition_id": def })).await;
+    let third = third["data"]["id"].as_str().unwrap().to_string();
+    let (status, body) = s.post(&ann, &format!("/workflow-executions/{third}/cancel"), json!({})).await;
+    assert_eq!((status, body["data"]["status"].as_str()), (200, Some("cancelled")));
+    s.wait_status(&ann, &ids[1], &["completed"]).await;
+    let (_, first) = s.get(&ann, &format!("/workflow-executions/{}", ids[0])).await;
+    assert_eq!(first["data"]["status"], "completed");
+    let (_, third) = s.get(&ann, &format!("/workflow-executions/{third}")).await;
+    assert_eq!(third["data"]["status"], "cancelled", "a cancelled queued run never starts");
+}
