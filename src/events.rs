@@ -74,6 +74,21 @@ pub enum Event {
         step_id: Option<String>,
         project_id: String,
     },
+    /// A file uploaded to a step (`POST /api/workflow-executions/{id}/artifacts`).
+    #[serde(rename = "workflow.artifact.created")]
+    ArtifactCreated {
+        execution_id: String,
+        artifact_id: String,
+        step_id: String,
+        project_id: String,
+    },
+    #[serde(rename = "workflow.artifact.attached")]
+    ArtifactAttached {
+        execution_id: String,
+        artifact_id: String,
+        comment_id: String,
+        project_id: String,
+    },
     /// The workflow's own console output (`console.log` in a TS workflow).
     #[serde(rename = "workflow.execution.log")]
     RunLog {
@@ -94,6 +109,8 @@ impl Event {
             | Event::StepCompleted { project_id, .. }
             | Event::StepProgress { project_id, .. }
             | Event::CommentCreated { project_id, .. }
+            | Event::ArtifactCreated { project_id, .. }
+            | Event::ArtifactAttached { project_id, .. }
             | Event::RunLog { project_id, .. } => project_id,
         }
     }
@@ -107,6 +124,8 @@ impl Event {
             | Event::StepCompleted { execution_id, .. }
             | Event::StepProgress { execution_id, .. }
             | Event::CommentCreated { execution_id, .. }
+            | Event::ArtifactCreated { execution_id, .. }
+            | Event::ArtifactAttached { execution_id, .. }
             | Event::RunLog { execution_id, .. } => execution_id,
         }
     }

@@ -19,10 +19,11 @@ use crate::definition::{validate_step_id, StepConfig, StepKind};
 use crate::events::Event;
 use crate::step::script::{self, OutputLine, ScriptSpec};
 use crate::step::AGENT_STEPS_UNAVAILABLE;
-use crate::store::comments::CommentRow;
 use crate::store::files::RunFiles;
 use crate::store::runs::RunRow;
 use crate::store::steps::{StepRow, StepStart};
+
+use super::outcome::{summary_md, Outcome};
 
 /// Why a host call did not return normally.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,7 +73,7 @@ pub struct StepHost {
     pub files: RunFiles,
     signal: watch::Receiver<Signal>,
     /// Turns true when steps in flight must die (cancel, timeout, worker crash).
-    kill: watch::Receiver<bool>,
+    pub(super) kill: watch::Receiver<bool>,
     state: Mutex<HostState>,
     /// Steps in flight: (all, script/agent ones).
     in_flight: watch::Sender<(usize, usize)>,
@@ -342,7 +343,7 @@ impl StepHost {
         }
     }
 
-    fn resolve_cwd(&self, cwd: Option<&str>) -> PathBuf {
+    pub(super) fn resolve_cwd(&self, cwd: Option<&str>) -> PathBuf {
         match cwd {
             Some(c) if !c.is_empty() => self.project.join(c),
             _ => self.project.clone(),
@@ -435,66 +436,6 @@ impl StepHost {
         Ok(())
     }
 
-    /// `ctx.comment(text, stepId?)`: an `agent` comment (on a step) or `system` one (on the run).
-    pub async fn comment(&self, text: &str, step_id: Option<&str>) -> Result<(), Interrupt> {
-        if text.trim().is_empty() {
-            return Err(Interrupt::Invalid("ctx.comment: the text is empty".into()));
-        }
-        let step_row = match step_id {
-            Some(sid) => Some(
-                StepRow::get(self.engine.store(), &self.run_id, sid)
-                    .await
-                    .map_err(fatal)?
-                    .ok_or_else(|| Interrupt::Invalid(format!("ctx.comment: no step \"{sid}\" in this run")))?,
-            ),
-            None => None,
-        };
-        let kind = if step_row.is_some() { "agent" } else { "system" };
-        self.write_comment(text, step_row.as_ref().map(|r| r.id.as_str()), kind)
-            .await
-    }
-
-    pub async fn write_comment(&self, text: &str, step_row_id: Option<&str>, kind: &str) -> Result<(), Interrupt> {
-        let row = CommentRow::insert(self.engine.store(), &self.run_id, step_row_id, text, kind, None)
-            .await
-            .map_err(fatal)?;
-        self.emit(Event::CommentCreated {
-            execution_id: self.run_id.clone(),
-            comment_id: row.id,
-            step_id: row.workflow_run_step_id,
-            project_id: self.project_id.clone(),
-        });
-        Ok(())
-    }
-
-    /// `ctx.exec(command, cwd?)`: a plain command, not a step (not memoized, not logged).
-    pub async fn exec(&self, command: &str, cwd: Option<&str>) -> Result<Value, Interrupt> {
-        let spec = ScriptSpec {
-            command: command.to_string(),
-            cwd: self.resolve_cwd(cwd),
-            env: Default::default(),
-            timeout: None,
-        };
-        let (tx, _rx) = mpsc::unbounded_channel();
-        let out = script::run(spec, tx, self.kill.clone())
-            .await
-            .map_err(|e| Interrupt::Invalid(e.to_string()))?;
-        Ok(json!({ "stdout": out.stdout, "stderr": out.stderr, "exitCode": out.exit_code.unwrap_or(-1) }))
-    }
-
-    /// The workflow's console output: `run.log` and a log event.
-    pub fn log(&self, level: &str, text: &str) {
-        let _ = self
-            .files
-            .append_run_log(&format!("{} [{level}] {text}", crate::store::now()));
-        self.emit(Event::RunLog {
-            execution_id: self.run_id.clone(),
-            level: level.to_string(),
-            message: text.to_string(),
-            project_id: self.project_id.clone(),
-        });
-    }
-
     pub fn emit(&self, event: Event) {
         self.engine.events().emit(event);
     }
@@ -504,52 +445,6 @@ impl StepHost {
     }
 }
 
-/// How a step ended, before it is recorded.
-struct Outcome {
-    ok: bool,
-    data: Option<Value>,
-    error: Option<String>,
-    /// Text for the summary (stdout, or a stack).
-    output: Option<String>,
-}
-
-impl Outcome {
-    fn failed(error: String, output: Option<String>) -> Outcome {
-        Outcome {
-            ok: false,
-            data: None,
-            error: Some(error),
-            output,
-        }
-    }
-}
-
 fn fatal(e: impl std::fmt::Display) -> Interrupt {
     Interrupt::Fatal(format!("the engine could not record the step: {e}"))
-}
-
-fn summary_md(row: &StepRow, status: &str, elapsed: Duration, outcome: &Outcome) -> String {
-    let mut s = format!(
-        "# {}\n\n- Step: `{}` ({})\n- Phase: {}\n- Status: {}\n- Attempt: {}\n- Duration: {}\n",
-        row.name,
-        row.step_id,
-        row.kind,
-        row.phase,
-        status,
-        row.attempt,
-        crate::definition::format_ms(elapsed.as_millis() as u64)
-    );
-    if let Some(e) = &outcome.error {
-        s.push_str(&format!("\n## Error\n\n{e}\n"));
-    }
-    if let Some(out) = outcome.output.as_deref().filter(|o| !o.trim().is_empty()) {
-        let tail = script::tail(out, 8 * 1024);
-        s.push_str(&format!("\n## Output\n\n```\n{}\n```\n", tail.trim_end()));
-    } else if let Some(data) = outcome.data.as_ref().filter(|_| row.kind == "function") {
-        s.push_str(&format!(
-            "\n## Result\n\n```json\n{}\n```\n",
-            serde_json::to_string_pretty(data).unwrap_or_default()
-        ));
-    }
-    s
 }

@@ -6,7 +6,9 @@
 //! `worker` is the engine's side of a JS worker process.
 
 pub mod control;
+mod ctx_utils;
 pub mod host;
+mod outcome;
 pub mod run;
 pub mod scheduler;
 pub mod worker;

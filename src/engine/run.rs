@@ -152,7 +152,7 @@ async fn keep_lease(engine: Engine, run_id: String, control: RunControl) {
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
         tick += 1;
-        if tick % (LEASE_SECS as u64 / 3) == 0 {
+        if tick.is_multiple_of(LEASE_SECS as u64 / 3) {
             let _ = RunRow::renew_lease(engine.store(), &run_id, engine.owner(), &lease_until()).await;
         }
         match RunRow::control_request(engine.store(), &run_id)

@@ -1,9 +1,398 @@
-//! Artifacts.
+//! Artifacts: files uploaded to a step of a run, kept under the run's
+//! `artifacts/{stepId}/` folder, downloadable, attachable to a comment of the same run.
+//!
+//! Uploads are streamed to disk, never held in memory: first to a temporary file (the form's
+//! fields may come in any order, so the step is not known before the file), then linked
+//! under their final name.
 
-use axum::Router;
+use std::fmt::Write as _;
+use std::path::{Path as FsPath, PathBuf};
 
-use super::AppState;
+use axum::body::Body;
+use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, patch, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::io::AsyncWriteExt;
+use tokio_util::io::ReaderStream;
+
+use super::auth::CurrentUser;
+use super::error::{ApiError, ApiJson};
+use super::{access, comments, AppState};
+use crate::events::Event;
+use crate::store::artifacts::{self as rules, ArtifactRow, NewArtifact, FILE_TYPES};
+use crate::store::files::RunFiles;
+use crate::store::projects::ProjectRow;
+use crate::store::runs::RunRow;
+use crate::store::{new_id, Store};
+
+/// Largest file an upload may carry.
+pub const MAX_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
+/// Room for the other fields and the multipart framing on top of the file: the body limit is
+/// this much above `MAX_UPLOAD_BYTES`, which the upload enforces exactly itself.
+const FORM_SLACK_BYTES: usize = 1024 * 1024;
+/// Longest text field (`step_id`, `name`, `file_type`).
+const MAX_FIELD_BYTES: usize = 4096;
+/// Bytes kept from the start of a file to recognise its format.
+const HEAD_BYTES: usize = 16;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route(
+            "/workflow-executions/{id}/artifacts",
+            post(upload_artifact).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES as usize + FORM_SLACK_BYTES)),
+        )
+        .route("/artifacts/{id}", get(download_artifact))
+        .route("/artifacts/{id}/attach", patch(attach_artifact))
+        .route("/artifacts/{id}/detach", delete(detach_artifact))
+}
+
+/// A step's artifacts (by step row id), oldest first; for `GET /api/workflow-steps/{id}`.
+pub async fn for_step(store: &Store, step_row_id: &str) -> Result<Vec<Value>, ApiError> {
+    let rows = ArtifactRow::list_for_step(store, step_row_id).await?;
+    Ok(rows
+        .iter()
+        .map(|a| serde_json::to_value(a).expect("rows serialise"))
+        .collect())
+}
+
+/// `POST /api/workflow-executions/{id}/artifacts` (multipart: `file`, `step_id`, `name`?,
+/// `file_type`?)
+pub async fn upload_artifact(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let store = state.engine.store();
+    let (run, project) = access::run(store, &user, &id).await?;
+    let mut multipart = multipart.map_err(|e| ApiError::bad("invalid_body", e.body_text()))?;
+    let files = RunFiles::new(FsPath::new(&project.path), &run.id);
+    let dir = files.root.join("artifacts");
+    let form = match read_form(&mut multipart, &dir).await {
+        Ok(form) => form,
+        Err(e) => {
+            // Read the rest (at most the body limit) so the client gets the answer rather
+            // than a connection reset halfway through sending.
+            drain(&mut multipart).await;
+            return Err(e);
+        }
+    };
+    let upload = form
+        .file
+        .ok_or_else(|| ApiError::bad("invalid_body", "file: required"))?;
+    let step_id = form
+        .step_id
+        .ok_or_else(|| ApiError::bad("invalid_body", "step_id: required"))?;
+    let step = comments::step_of_run(store, &run.id, &step_id, "invalid_body").await?;
+    if let Some(t) = form.file_type.as_deref().filter(|t| !FILE_TYPES.contains(t)) {
+        return Err(ApiError::bad(
+            "invalid_body",
+            format!("file_type: '{t}' is not one of {}", FILE_TYPES.join(", ")),
+        ));
+    }
+    let wanted = form.name.as_deref().or(upload.original.as_deref()).unwrap_or_default();
+    let name = rules::sanitise_name(wanted);
+    let mime = rules::mime_type(&name, upload.original.as_deref(), &upload.head);
+    let file_type = form
+        .file_type
+        .unwrap_or_else(|| rules::file_type(&name, &mime).to_string());
+    // Step ids are kept to a safe alphabet, so this stays inside the run's folder.
+    let (name, path) = place(&upload.tmp, &dir.join(&step.step_id), &name).await?;
+    let file_path = path.strip_prefix(&files.project).unwrap_or(&path).to_string_lossy();
+    let row = ArtifactRow::insert(
+        store,
+        NewArtifact {
+            step_row_id: &step.id,
+            name: &name,
+            file_path: &file_path,
+            file_type: &file_type,
+            mime_type: &mime,
+            size_bytes: upload.size as i64,
+        },
+    )
+    .await;
+    let row = match row {
+        Ok(row) => row,
+        Err(e) => {
+            // No row, no file: a file nobody can list would only take space.
+            let _ = tokio::fs::remove_file(&path).await;
+            return Err(e.into());
+        }
+    };
+    state.engine.events().emit(Event::ArtifactCreated {
+        execution_id: run.id.clone(),
+        artifact_id: row.id.clone(),
+        step_id: step.id.clone(),
+        project_id: project.id.clone(),
+    });
+    Ok((StatusCode::CREATED, Json(json!({ "data": row }))))
+}
+
+#[derive(Default)]
+struct Form {
+    step_id: Option<String>,
+    name: Option<String>,
+    file_type: Option<String>,
+    file: Option<Upload>,
+}
+
+struct Upload {
+    tmp: TempFile,
+    /// The file name the client sent with the file.
+    original: Option<String>,
+    head: Vec<u8>,
+    size: u64,
+}
+
+/// A temporary file removed when dropped, whatever path the upload takes out.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+async fn read_form(multipart: &mut Multipart, dir: &FsPath) -> Result<Form, ApiError> {
+    let mut form = Form::default();
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or_default().to_string();
+        // Empty text fields are absent, as an HTML form sends an unset one.
+        match name.as_str() {
+            "file" if form.file.is_some() => {
+                return Err(ApiError::bad("invalid_body", "file: send one file per upload"))
+            }
+            "file" => form.file = Some(stream_to_disk(&mut field, dir).await?),
+            "step_id" => form.step_id = Some(read_text(field, &name).await?).filter(|s| !s.is_empty()),
+            "name" => form.name = Some(read_text(field, &name).await?).filter(|s| !s.is_empty()),
+            "file_type" => form.file_type = Some(read_text(field, &name).await?).filter(|s| !s.is_empty()),
+            other => {
+                return Err(ApiError::bad(
+                    "invalid_body",
+                    format!("{other}: unknown field (expected file, step_id, name, file_type)"),
+                ))
+            }
+        }
+    }
+    Ok(form)
+}
+
+/// Writes the file part to a temporary file in `dir`, counting bytes: past
+/// `MAX_UPLOAD_BYTES` it stops, and the temporary file goes with the error.
+async fn stream_to_disk(field: &mut Field<'_>, dir: &FsPath) -> Result<Upload, ApiError> {
+    let original = field.file_name().map(str::to_string);
+    tokio::fs::create_dir_all(dir).await.map_err(io_error)?;
+    let tmp = TempFile(dir.join(format!(".upload-{}", new_id())));
+    let file = tokio::fs::File::create(&tmp.0).await.map_err(io_error)?;
+    let mut out = tokio::io::BufWriter::with_capacity(256 * 1024, file);
+    let mut size = 0u64;
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        size += chunk.len() as u64;
+        if size > MAX_UPLOAD_BYTES {
+            return Err(too_large());
+        }
+        let take = (HEAD_BYTES - head.len()).min(chunk.len());
+        head.extend_from_slice(&chunk[..take]);
+        out.write_all(&chunk).await.map_err(io_error)?;
+    }
+    out.flush().await.map_err(io_error)?;
+    Ok(Upload {
+        tmp,
+        original,
+        head,
+        size,
+    })
+}
+
+async fn read_text(mut field: Field<'_>, label: &str) -> Result<String, ApiError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() > MAX_FIELD_BYTES {
+            return Err(ApiError::bad(
+                "invalid_body",
+                format!("{label}: longer than {MAX_FIELD_BYTES} bytes"),
+            ));
+        }
+    }
+    String::from_utf8(bytes)
+        .map(|s| s.trim().to_string())
+        .map_err(|_| ApiError::bad("invalid_body", format!("{label}: not UTF-8 text")))
+}
+
+async fn drain(multipart: &mut Multipart) {
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        while let Ok(Some(_)) = field.chunk().await {}
+    }
+}
+
+/// Gives the temporary file its name in `dir`: `name`, else `name (1)`, `name (2)`, ... A
+/// hard link fails if the name is taken, so two uploads of the same name cannot overwrite
+/// one another; the temporary name goes when `tmp` is dropped.
+async fn place(tmp: &TempFile, dir: &FsPath, name: &str) -> Result<(String, PathBuf), ApiError> {
+    tokio::fs::create_dir_all(dir).await.map_err(io_error)?;
+    for n in 0..1000 {
+        let candidate = if n == 0 {
+            name.to_string()
+        } else {
+            rules::numbered_name(name, n)
+        };
+        let path = dir.join(&candidate);
+        match tokio::fs::hard_link(&tmp.0, &path).await {
+            Ok(()) => return Ok((candidate, path)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            // A file system without hard links: check, then rename (racy, but only there).
+            Err(_) if !tokio::fs::try_exists(&path).await.unwrap_or(true) => {
+                tokio::fs::rename(&tmp.0, &path).await.map_err(io_error)?;
+                return Ok((candidate, path));
+            }
+            Err(e) => return Err(io_error(e)),
+        }
+    }
+    Err(ApiError::bad(
+        "invalid_body",
+        format!("name: too many artifacts of this step are named '{name}'"),
+    ))
+}
+
+fn too_large() -> ApiError {
+    ApiError::PayloadTooLarge(format!(
+        "file: larger than the {} MB an artifact may have",
+        MAX_UPLOAD_BYTES / (1024 * 1024)
+    ))
+}
+
+fn multipart_error(e: MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        too_large()
+    } else {
+        ApiError::bad("invalid_body", e.body_text())
+    }
+}
+
+fn io_error(e: std::io::Error) -> ApiError {
+    ApiError::Internal(format!("artifact file: {e}"))
+}
+
+/// The artifact, its run and project, if the user may see them (else a 404 naming it).
+async fn visible(store: &Store, user: &CurrentUser, id: &str) -> Result<(ArtifactRow, RunRow, ProjectRow), ApiError> {
+    let not_found = || ApiError::not_found(format!("artifact {id}"));
+    let artifact = ArtifactRow::get(store, id).await?.ok_or_else(not_found)?;
+    let (_, run, project) = access::step(store, user, &artifact.workflow_run_step_id)
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => not_found(),
+            other => other,
+        })?;
+    Ok((artifact, run, project))
+}
+
+/// `GET /api/artifacts/{id}`: the file, streamed.
+pub async fn download_artifact(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (artifact, _, project) = visible(state.engine.store(), &user, &id).await?;
+    let path = FsPath::new(&project.path).join(&artifact.file_path);
+    let file = match tokio::fs::File::open(&path).await {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ApiError::not_found(format!("the file of artifact {id}")))
+        }
+        Err(e) => return Err(io_error(e)),
+    };
+    let len = file.metadata().await.map_err(io_error)?.len();
+    let mime =
+        HeaderValue::from_str(&artifact.mime_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let headers = [
+        (header::CONTENT_TYPE, mime),
+        (header::CONTENT_LENGTH, HeaderValue::from(len)),
+        (header::CONTENT_DISPOSITION, content_disposition(&artifact.name)),
+        // Uploaded content is served as what it says it is, never sniffed into HTML.
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+    ];
+    Ok((headers, Body::from_stream(ReaderStream::new(file))).into_response())
+}
+
+/// `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>` (RFC 6266):
+/// the fallback replaces what a quoted string cannot carry safely.
+pub fn content_disposition(name: &str) -> HeaderValue {
+    let fallback: String = name
+        .chars()
+        .map(|c| match c {
+            ' ' => ' ',
+            '"' | '\\' | '%' => '_',
+            c if c.is_ascii_graphic() => c,
+            _ => '_',
+        })
+        .collect();
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            let _ = write!(encoded, "%{b:02X}");
+        }
+    }
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+    ))
+    .expect("only visible ASCII")
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachBody {
+    comment_id: String,
+}
+
+/// `PATCH /api/artifacts/{id}/attach`: to a comment of the same run.
+pub async fn attach_artifact(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<AttachBody>,
+) -> Result<Json<Value>, ApiError> {
+    let store = state.engine.store();
+    let (artifact, run, project) = visible(store, &user, &id).await?;
+    // The same answer whether the comment does not exist or is another run's.
+    let row = ArtifactRow::attach(store, &artifact.id, &body.comment_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::bad(
+                "invalid_body",
+                format!(
+                    "comment_id: no comment {} in workflow execution {}",
+                    body.comment_id, run.id
+                ),
+            )
+        })?;
+    state.engine.events().emit(Event::ArtifactAttached {
+        execution_id: run.id.clone(),
+        artifact_id: row.id.clone(),
+        comment_id: body.comment_id,
+        project_id: project.id,
+    });
+    Ok(Json(json!({ "data": row })))
+}
+
+/// `DELETE /api/artifacts/{id}/detach`
+pub async fn detach_artifact(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let store = state.engine.store();
+    let (artifact, _, _) = visible(store, &user, &id).await?;
+    let row = ArtifactRow::detach(store, &artifact.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("artifact {id}")))?;
+    Ok(Json(json!({ "data": row })))
 }

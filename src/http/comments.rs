@@ -1,9 +1,178 @@
-//! `/api/workflow-executions/{id}/comments`.
+//! `/api/workflow-executions/{id}/comments`: notes on a run or one of its steps, each shown
+//! with its creator and the artifacts attached to it.
 
-use axum::Router;
+use std::collections::HashMap;
 
-use super::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sqlx::FromRow;
+
+use super::auth::CurrentUser;
+use super::error::{ApiError, ApiJson};
+use super::{access, AppState};
+use crate::events::Event;
+use crate::store::artifacts::ArtifactRow;
+use crate::store::comments::CommentRow;
+use crate::store::steps::StepRow;
+use crate::store::Store;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    Router::new().route(
+        "/workflow-executions/{id}/comments",
+        post(create_comment).get(list_comments),
+    )
+}
+
+pub const COMMENT_TYPES: &[&str] = &["user", "system", "agent"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateComment {
+    text: String,
+    /// The step's row id, for a step-level comment.
+    step_id: Option<String>,
+    comment_type: Option<String>,
+}
+
+/// `POST /api/workflow-executions/{id}/comments`
+pub async fn create_comment(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CreateComment>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let store = state.engine.store();
+    let (run, project) = access::run(store, &user, &id).await?;
+    if body.text.trim().is_empty() {
+        return Err(ApiError::bad("invalid_body", "text: must not be empty"));
+    }
+    let kind = body.comment_type.as_deref().unwrap_or("user");
+    if !COMMENT_TYPES.contains(&kind) {
+        return Err(ApiError::bad(
+            "invalid_body",
+            format!("comment_type: '{kind}' is not one of {}", COMMENT_TYPES.join(", ")),
+        ));
+    }
+    if let Some(step) = &body.step_id {
+        step_of_run(store, &run.id, step, "invalid_body").await?;
+    }
+    let row = CommentRow::insert(
+        store,
+        &run.id,
+        body.step_id.as_deref(),
+        &body.text,
+        kind,
+        Some(user.id()),
+    )
+    .await?;
+    state.engine.events().emit(Event::CommentCreated {
+        execution_id: run.id.clone(),
+        comment_id: row.id.clone(),
+        step_id: row.workflow_run_step_id.clone(),
+        project_id: project.id.clone(),
+    });
+    let creator = json!({ "id": user.0.id, "email": user.0.email, "name": user.0.name });
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "data": comment_json(&row, creator, Vec::new()) })),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    step_id: Option<String>,
+}
+
+/// `GET /api/workflow-executions/{id}/comments?step_id=`: oldest first.
+pub async fn list_comments(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let store = state.engine.store();
+    let (run, _) = access::run(store, &user, &id).await?;
+    // `?step_id=` (empty) is no filter, as a form would send it.
+    let step = q.step_id.as_deref().filter(|s| !s.is_empty());
+    if let Some(step) = step {
+        step_of_run(store, &run.id, step, "invalid_query").await?;
+    }
+    Ok(Json(json!({ "data": list(store, Some(&run.id), step).await? })))
+}
+
+/// The comments on one step (by row id), as the comment list shows them; for
+/// `GET /api/workflow-steps/{id}`.
+pub async fn for_step(store: &Store, step_row_id: &str) -> Result<Vec<Value>, ApiError> {
+    list(store, None, Some(step_row_id)).await
+}
+
+/// The step with this row id if it belongs to the run; otherwise a 400 naming `step_id`,
+/// the same whether the step does not exist or is another run's (which says nothing about
+/// runs the caller may not see).
+pub async fn step_of_run(
+    store: &Store,
+    run_id: &str,
+    step_row_id: &str,
+    code: &'static str,
+) -> Result<StepRow, ApiError> {
+    StepRow::by_row_id(store, step_row_id)
+        .await?
+        .filter(|s| s.workflow_run_id == run_id)
+        .ok_or_else(|| {
+            ApiError::bad(
+                code,
+                format!("step_id: no step {step_row_id} in workflow execution {run_id}"),
+            )
+        })
+}
+
+#[derive(FromRow)]
+struct CommentItem {
+    #[sqlx(flatten)]
+    comment: CommentRow,
+    creator_email: Option<String>,
+    creator_name: Option<String>,
+}
+
+/// Comments of a run and/or a step, oldest first, with creator and attachments: two
+/// queries, however many comments.
+pub async fn list(store: &Store, run_id: Option<&str>, step_row_id: Option<&str>) -> Result<Vec<Value>, ApiError> {
+    let items: Vec<CommentItem> = sqlx::query_as(
+        "SELECT c.*, u.email AS creator_email, u.name AS creator_name
+         FROM workflow_comments c LEFT JOIN users u ON u.id = c.created_by
+         WHERE (?1 IS NULL OR c.workflow_run_id = ?1) AND (?2 IS NULL OR c.workflow_run_step_id = ?2)
+         ORDER BY c.created_at, c.id",
+    )
+    .bind(run_id)
+    .bind(step_row_id)
+    .fetch_all(&store.pool)
+    .await?;
+    let ids: Vec<String> = items.iter().map(|i| i.comment.id.clone()).collect();
+    let mut attached: HashMap<String, Vec<ArtifactRow>> = HashMap::new();
+    for a in ArtifactRow::list_for_comments(store, &ids).await? {
+        let comment = a.workflow_comment_id.clone().unwrap_or_default();
+        attached.entry(comment).or_default().push(a);
+    }
+    Ok(items
+        .into_iter()
+        .map(|i| {
+            let creator = match (&i.comment.created_by, i.creator_email) {
+                (Some(id), Some(email)) => json!({ "id": id, "email": email, "name": i.creator_name }),
+                _ => Value::Null,
+            };
+            let artifacts = attached.remove(&i.comment.id).unwrap_or_default();
+            comment_json(&i.comment, creator, artifacts)
+        })
+        .collect())
+}
+
+fn comment_json(row: &CommentRow, creator: Value, artifacts: Vec<ArtifactRow>) -> Value {
+    let mut v = serde_json::to_value(row).expect("rows serialise");
+    v["creator"] = creator;
+    v["artifacts"] = serde_json::to_value(artifacts).expect("rows serialise");
+    v
 }

@@ -13,7 +13,6 @@ use super::auth::CurrentUser;
 use super::error::{ApiError, ApiJson};
 use super::{access, AppState};
 use crate::engine::EngineError;
-use crate::store::comments::CommentRow;
 use crate::store::definitions::DefinitionRow;
 use crate::store::runs::RunRow;
 use crate::store::steps::StepRow;
@@ -288,8 +287,7 @@ pub async fn get_run(
         step_values.push(sv);
     }
     v["steps"] = Value::Array(step_values);
-    let comments = CommentRow::list_for_run(store, &run.id).await?;
-    v["comments"] = serde_json::to_value(comments).expect("rows serialise");
+    v["comments"] = json!(super::comments::list(store, Some(&run.id), None).await?);
     Ok(Json(json!({ "data": v })))
 }
 

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use super::auth::CurrentUser;
 use super::error::ApiError;
 use super::{access, AppState};
+use crate::store::agent_sessions::AgentSessionRow;
 use crate::store::steps::StepRow;
 use crate::store::Store;
 
@@ -22,29 +23,8 @@ pub async fn session_json(store: &Store, step: &StepRow) -> Result<Value, ApiErr
     let Some(id) = &step.agent_session_id else {
         return Ok(Value::Null);
     };
-    let row: Option<(
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<f64>,
-        Option<i64>,
-        Option<i64>,
-    )> = sqlx::query_as(
-        "SELECT id, agent, session_id, model, session_file_path, cost_usd, input_tokens, output_tokens
-             FROM agent_sessions WHERE id = ?",
-    )
-    .bind(id)
-    .fetch_optional(&store.pool)
-    .await?;
-    Ok(row.map_or(
-        Value::Null,
-        |(id, agent, session_id, model, path, cost, input, output)| {
-            json!({ "id": id, "agent": agent, "session_id": session_id, "model": model, "session_file_path": path,
-                "cost_usd": cost, "input_tokens": input, "output_tokens": output })
-        },
-    ))
+    let row = AgentSessionRow::get(store, id).await?;
+    Ok(row.map_or(Value::Null, |r| serde_json::to_value(r).expect("rows serialise")))
 }
 
 /// `GET /api/workflow-steps/{id}`
@@ -57,6 +37,8 @@ pub async fn get_step(
     let (step, _, _) = access::step(store, &user, &id).await?;
     let mut v = super::runs::step_json(&step);
     v["session"] = session_json(store, &step).await?;
+    v["artifacts"] = json!(super::artifacts::for_step(store, &step.id).await?);
+    v["comments"] = json!(super::comments::for_step(store, &step.id).await?);
     Ok(Json(json!({ "data": v })))
 }
 

@@ -3,6 +3,8 @@
 //! One file per table with its row type and queries (`runs`, `steps`, ...); `files` owns the
 //! `.agent/workflows/executions/{runId}/` tree derived from it.
 
+pub mod agent_sessions;
+pub mod artifacts;
 pub mod comments;
 pub mod definitions;
 pub mod events;

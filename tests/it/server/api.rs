@@ -368,7 +368,13 @@ async fn runs_over_the_concurrency_limit_wait_as_pending() {
     let def = s.definition_id(&ann, &project, "Slow").await;
     let mut ids = Vec::new();
     for _ in 0..2 {
-        let (status, body) = s.post(&ann, "/workflow-executions", json!({ "project_id": project, "workflow_definition_id": def })).await;
+        let (status, body) = s
+            .post(
+                &ann,
+                "/workflow-executions",
+                json!({ "project_id": project, "workflow_definition_id": def }),
+            )
+            .await;
         assert_eq!(status, 201);
         ids.push(body["data"]["id"].as_str().unwrap().to_string());
     }
@@ -377,13 +383,24 @@ async fn runs_over_the_concurrency_limit_wait_as_pending() {
     let (_, second) = s.get(&ann, &format!("/workflow-executions/{}", ids[1])).await;
     assert_eq!(second["data"]["status"], "pending", "the second run waits for a slot");
     // A queued run can be cancelled before it starts.
-    let (_, third) = s.post(&ann, "/workflow-executions", json!({ "project_id": project, "workflow_definition_id": def })).await;
+    let (_, third) = s
+        .post(
+            &ann,
+            "/workflow-executions",
+            json!({ "project_id": project, "workflow_definition_id": def }),
+        )
+        .await;
     let third = third["data"]["id"].as_str().unwrap().to_string();
-    let (status, body) = s.post(&ann, &format!("/workflow-executions/{third}/cancel"), json!({})).await;
+    let (status, body) = s
+        .post(&ann, &format!("/workflow-executions/{third}/cancel"), json!({}))
+        .await;
     assert_eq!((status, body["data"]["status"].as_str()), (200, Some("cancelled")));
     s.wait_status(&ann, &ids[1], &["completed"]).await;
     let (_, first) = s.get(&ann, &format!("/workflow-executions/{}", ids[0])).await;
     assert_eq!(first["data"]["status"], "completed");
     let (_, third) = s.get(&ann, &format!("/workflow-executions/{third}")).await;
-    assert_eq!(third["data"]["status"], "cancelled", "a cancelled queued run never starts");
+    assert_eq!(
+        third["data"]["status"], "cancelled",
+        "a cancelled queued run never starts"
+    );
 }

@@ -1,4 +1,5 @@
 //! The server over a real socket: every endpoint, its errors, and who may see what.
 
 mod api;
+mod artifacts;
 mod ws;

@@ -1,0 +1,258 @@
+//! YAML parser tests: every error with its line and column.
+use super::*;
+
+/// Every problem in `src` as (line, column, message).
+fn errors(src: &str) -> Vec<(usize, usize, String)> {
+    let errors = parse_yaml(Path::new("wf.yaml"), src).expect_err("should not parse");
+    let locate = |e: DefinitionError| {
+        let l = e.location.expect("every error is located");
+        assert_eq!(l.file, Path::new("wf.yaml"));
+        (l.line, l.column, e.message)
+    };
+    errors.into_iter().map(locate).collect()
+}
+
+/// Asserts that `src` has exactly one problem, at `line`:`col`, whose message has `text`.
+#[track_caller]
+fn assert_error(src: &str, line: usize, col: usize, text: &str) {
+    let found = errors(src);
+    assert_eq!(found.len(), 1, "{src}\n{found:#?}");
+    let (l, c, message) = &found[0];
+    assert_eq!((*l, *c), (line, col), "{message}\n{src}");
+    assert!(message.contains(text), "{message:?} lacks {text:?}\n{src}");
+}
+
+/// A valid workflow of four lines; step `a` is on line 4.
+const HEAD: &str = "name: t\nphases: [build, test]\nsteps:\n\
+                        - {id: a, phase: build, type: script, command: make}\n";
+
+/// Checks rows of `line:col | source | message fragment`, where `\n` in the source is a
+/// newline and a leading `$` stands for `HEAD`.
+#[track_caller]
+fn assert_errors(table: &str) {
+    for row in table.lines().map(str::trim).filter(|row| !row.is_empty()) {
+        let [at, src, text] = row.splitn(3, " | ").collect::<Vec<_>>()[..] else {
+            panic!("bad row {row}")
+        };
+        let (line, col) = at.split_once(':').expect("line:col");
+        let src = src.replace("\\n", "\n");
+        let src = src
+            .strip_prefix('$')
+            .map_or(src.clone(), |rest| format!("{HEAD}{rest}"));
+        assert_error(&src, line.parse().unwrap(), col.parse().unwrap(), text);
+    }
+}
+
+const SPEC_EXAMPLE: &str = r#"# .agent/workflows/definitions/simple-pipeline.yaml
+name: Simple Build Pipeline
+description: Build, test, and deploy
+
+argsSchema:
+  type: object
+  properties:
+    environment:
+      type: string
+      enum: [dev, staging, production]
+  required: [environment]
+
+phases:
+  - build
+  - test
+  - deploy
+
+steps:
+  - id: install-deps
+    name: Install Dependencies
+    phase: build
+    type: script
+    command: pnpm install
+
+  - id: build-app
+    name: Build Application
+    phase: build
+    type: script
+    command: pnpm build
+
+  - id: run-tests
+    name: Run Tests
+    phase: test
+    type: script
+    command: pnpm test
+
+  - id: deploy
+    name: Deploy
+    phase: deploy
+    type: script
+    command: pnpm deploy --env {{ args.environment }}
+"#;
+
+#[test]
+fn parses_the_spec_example() {
+    let path = Path::new("defs/simple-pipeline.yaml");
+    let def = parse_yaml(path, SPEC_EXAMPLE).unwrap();
+    assert_eq!(def.name, "Simple Build Pipeline");
+    assert_eq!(def.description.as_deref(), Some("Build, test, and deploy"));
+    assert_eq!((def.kind, def.path.as_path()), (DefinitionKind::Yaml, path));
+    assert_eq!(def.phases, ["build", "test", "deploy"]);
+    let environment = serde_json::json!({"type": "string", "enum": ["dev", "staging", "production"]});
+    let schema = serde_json::json!({
+        "type": "object",
+        "properties": {"environment": environment},
+        "required": ["environment"],
+    });
+    assert_eq!(def.args_schema, Some(schema));
+    let ids: Vec<_> = def.steps.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["install-deps", "build-app", "run-tests", "deploy"]);
+    let expected = StepConfig {
+        id: "deploy".into(),
+        name: "Deploy".into(),
+        phase: "deploy".into(),
+        kind: Some(StepKind::Script),
+        command: Some("pnpm deploy --env {{ args.environment }}".into()),
+        location: Some(Location {
+            file: path.into(),
+            line: 37,
+            column: 5,
+        }),
+        ..StepConfig::default()
+    };
+    assert_eq!(def.steps[3], expected);
+    assert_eq!(def.steps[0].location.as_ref().map(|l| l.line), Some(19));
+}
+
+#[test]
+fn parses_agent_step_with_env_timeout_and_continue_on_error() {
+    let src = r#"name: review
+timeout: 1h30m
+phases: [build, review]
+steps:
+  - id: build
+    phase: build
+    type: script
+    command: true
+    cwd: "{{ args.dir }}"
+    env: {CI: true, JOBS: 4, LABEL: "run {{ args.dir }}", EMPTY: ''}
+    timeout: 90
+    continueOnError: true
+  - id: review.1
+    phase: review
+    type: agent
+    agent: claude
+    permission: plan
+    timeout: 2.5s
+    prompt: |
+      Review the build: {{ steps.build.status }}
+"#;
+    let def = parse_yaml(Path::new("r.yaml"), src).unwrap();
+    assert_eq!(def.timeout_ms, Some(5_400_000));
+    let build = &def.steps[0];
+    assert_eq!((build.name.as_str(), build.command.as_deref()), ("build", Some("true")));
+    assert_eq!(build.cwd.as_deref(), Some("{{ args.dir }}"));
+    let env: Vec<_> = build.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let label = ("LABEL", "run {{ args.dir }}");
+    assert_eq!(env, [("CI", "true"), ("EMPTY", ""), ("JOBS", "4"), label]);
+    assert_eq!((build.timeout_ms, build.continue_on_error), (Some(90_000), true));
+    let review = &def.steps[1];
+    assert_eq!(review.kind, Some(StepKind::Agent));
+    assert_eq!(review.agent.as_deref(), Some("claude"));
+    assert_eq!(review.permission.as_deref(), Some("plan"));
+    assert_eq!(review.timeout_ms, Some(2_500));
+    let prompt = "Review the build: {{ steps.build.status }}\n";
+    assert_eq!(review.prompt.as_deref(), Some(prompt));
+    assert_eq!((review.command.as_ref(), review.continue_on_error), (None, false));
+}
+
+#[test]
+fn top_level_errors() {
+    let keys = "unknown key 'stepz' (expected one of: name, description, argsSchema, phases, \
+                    steps, timeout)";
+    assert_error(&format!("{HEAD}stepz: 1\n"), 5, 1, keys);
+    assert_errors(
+        r"
+            3:6 | name: t\nphases: [a\nsteps: x | YAML syntax error: 
+            1:1 | - a | a workflow file must be a mapping, found a list
+            1:1 | # no content | the file is empty
+            5:1 | $name: u | duplicate key 'name' (first at line 1)
+            5:10 | $timeout: 5x | 'timeout': invalid duration '5x'
+            5:13 | $argsSchema: [a] | 'argsSchema' (a JSON Schema of type object) must be a
+            6:9 | $argsSchema:\n  type: string | argsSchema type must be 'object'
+            3:8 | name: t\nphases: [a]\nsteps: [] | non-empty list of steps, found an empty list
+            3:1 | name: t\nphases: [a]\nsteps: | 'steps' must be a non-empty list of steps
+            ",
+    );
+    let no_name = HEAD.replace("name: t\n", "");
+    assert_error(&no_name, 1, 1, "the workflow is missing required key 'name'");
+    let list_name = HEAD.replace("name: t", "name: [t]");
+    assert_error(&list_name, 1, 7, "'name' must be a string, found a list");
+    let phases = |list: &str| HEAD.replace("[build, test]", list);
+    let not_list = "'phases' must be a non-empty list of names, found";
+    assert_error(&phases("build"), 2, 9, &format!("{not_list} 'build'"));
+    assert_error(&phases("[]"), 2, 9, &format!("{not_list} an empty list"));
+    let twice = "duplicate phase 'build' (first at line 2)";
+    assert_error(&phases("[build, test, build]"), 2, 23, twice);
+}
+
+#[test]
+fn step_errors() {
+    let keys = "unknown key 'comand' in step 'b' (expected one of: id, name, phase, type, \
+                    command, cwd, prompt, agent, permission, env, timeout, continueOnError)";
+    let src = "- {id: b, phase: build, type: script, command: x, comand: y}";
+    assert_error(&format!("{HEAD}{src}"), 5, 51, keys);
+    // Each step is `- {...}` on line 5, so its `{` is column 3.
+    assert_errors(
+        r"
+            5:3 | $- {id: b, phase: build} | step 'b' is missing required key 'type'
+            5:3 | $- {phase: build, type: script, command: x} | step 2 is missing required key 'id'
+            5:3 | $- {id: b, phase: build, type: script} | missing required key 'command'
+            5:3 | $- {id: b, phase: build, type: agent, agent: codex} | required key 'prompt'
+            5:3 | $- {id: b, phase: build, type: agent, prompt: p} | missing required key 'agent'
+            5:3 | $- just text | step 2 must be a mapping, found 'just text'
+            5:8 | $- {id: b c, phase: build, type: script, command: x} | step id 'b c' contains ' '
+            5:8 | $- {id: a, phase: build, type: script, command: x} | duplicate step id 'a' (first
+            5:8 | $- {id: 7, phase: build, type: script, command: x} | 'id' must be a string, found
+            5:18 | $- {id: b, phase: deploy, type: script, command: x} | uses phase 'deploy'
+            5:31 | $- {id: b, phase: build, type: function} | function steps need a TypeScript
+            5:31 | $- {id: b, phase: build, type: shell} | unknown step type 'shell' (expected
+            5:48 | $- {id: b, phase: build, type: script, command: [x]} | 'command' must be a string
+            5:51 | $- {id: b, phase: build, type: script, command: x, prompt: p} | 'prompt' applies
+            5:56 | $- {id: b, phase: build, type: agent, prompt: p, agent: gpt} | agent 'gpt' is not
+            ",
+    );
+    let agent = "$- {id: b, phase: build, type: agent, prompt: p, agent: codex";
+    let script = "$- {id: b, phase: build, type: script, command: x";
+    let cases = [
+        format!("5:63 | {agent}, cwd: /}} | 'cwd' applies to script steps, but step 'b' is an"),
+        format!("5:75 | {agent}, permission: all}} | permission 'all' is not one of default, p"),
+        format!("5:56 | {script}, env: [A]}} | 'env' (names to values) must be a mapping, found"),
+        format!("5:60 | {script}, env: {{A: [1]}}}} | 'env A' must be a string, found a list"),
+        format!("5:57 | {script}, env: {{1A: x}}}} | invalid env name '1A'"),
+        format!("5:60 | {script}, timeout: 0}} | 'timeout': invalid duration '0': must be gre"),
+        format!("5:68 | {script}, continueOnError: yes}} | 'continueOnError' must be true or"),
+        format!("5:51 | {script}, prompt: p}} | but step 'b' is a script step"),
+    ];
+    assert_errors(&cases.join("\n"));
+}
+
+#[test]
+fn template_errors_are_located_at_the_value() {
+    let src = |step: &str| {
+        let schema = "argsSchema: {properties: {env: {}}}\n";
+        format!("{schema}{HEAD}- id: b\n  phase: test\n  type: script\n  {step}\n")
+    };
+    let arg = "unknown argument 'target' in {{ args.target }}: the argsSchema declares env";
+    assert_error(&src("command: deploy {{ args.target }}"), 9, 12, arg);
+    let later = "{{ steps.c.data }} refers to step 'c', which does not run before this step";
+    assert_error(&src("command: x\n  cwd: '{{ steps.c.data }}'"), 10, 8, later);
+    let root = "unknown name 'env' in {{ env.HOME }}";
+    assert_error(&src("command: x\n  env: {A: '{{ env.HOME }}'}"), 10, 12, root);
+    assert_error(&src("command: |\n    echo {{ args.env"), 10, 5, "unclosed {{");
+    let prompt = "- {id: c, phase: test, type: agent, agent: codex, prompt: '{{ steps.b.data }}'}";
+    assert_error(&format!("{HEAD}{prompt}\n"), 5, 59, "refers to step 'b'");
+}
+
+#[test]
+fn reports_every_problem_in_order() {
+    let src = "name: t\nphases: [build]\nextra: 1\nsteps:\n- id: a\n  phase: nope\n  type: x\n";
+    let found: Vec<_> = errors(src).into_iter().map(|(l, c, _)| (l, c)).collect();
+    assert_eq!(found, [(3, 1), (6, 10), (7, 9)]);
+}

@@ -1,0 +1,76 @@
+//! The `ctx` utilities that are not steps: comments, `exec`, console output.
+
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use super::host::{Interrupt, StepHost};
+use crate::events::Event;
+use crate::step::script::{self, ScriptSpec};
+use crate::store::comments::CommentRow;
+use crate::store::steps::StepRow;
+
+impl StepHost {
+    /// `ctx.comment(text, stepId?)`: an `agent` comment (on a step) or `system` one (on the run).
+    pub async fn comment(&self, text: &str, step_id: Option<&str>) -> Result<(), Interrupt> {
+        if text.trim().is_empty() {
+            return Err(Interrupt::Invalid("ctx.comment: the text is empty".into()));
+        }
+        let step_row = match step_id {
+            Some(sid) => Some(
+                StepRow::get(self.engine.store(), &self.run_id, sid)
+                    .await
+                    .map_err(fatal)?
+                    .ok_or_else(|| Interrupt::Invalid(format!("ctx.comment: no step \"{sid}\" in this run")))?,
+            ),
+            None => None,
+        };
+        let kind = if step_row.is_some() { "agent" } else { "system" };
+        self.write_comment(text, step_row.as_ref().map(|r| r.id.as_str()), kind)
+            .await
+    }
+
+    pub async fn write_comment(&self, text: &str, step_row_id: Option<&str>, kind: &str) -> Result<(), Interrupt> {
+        let row = CommentRow::insert(self.engine.store(), &self.run_id, step_row_id, text, kind, None)
+            .await
+            .map_err(fatal)?;
+        self.emit(Event::CommentCreated {
+            execution_id: self.run_id.clone(),
+            comment_id: row.id,
+            step_id: row.workflow_run_step_id,
+            project_id: self.project_id.clone(),
+        });
+        Ok(())
+    }
+
+    /// `ctx.exec(command, cwd?)`: a plain command, not a step (not memoized, not logged).
+    pub async fn exec(&self, command: &str, cwd: Option<&str>) -> Result<Value, Interrupt> {
+        let spec = ScriptSpec {
+            command: command.to_string(),
+            cwd: self.resolve_cwd(cwd),
+            env: Default::default(),
+            timeout: None,
+        };
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let out = script::run(spec, tx, self.kill.clone())
+            .await
+            .map_err(|e| Interrupt::Invalid(e.to_string()))?;
+        Ok(json!({ "stdout": out.stdout, "stderr": out.stderr, "exitCode": out.exit_code.unwrap_or(-1) }))
+    }
+
+    /// The workflow's console output: `run.log` and a log event.
+    pub fn log(&self, level: &str, text: &str) {
+        let _ = self
+            .files
+            .append_run_log(&format!("{} [{level}] {text}", crate::store::now()));
+        self.emit(Event::RunLog {
+            execution_id: self.run_id.clone(),
+            level: level.to_string(),
+            message: text.to_string(),
+            project_id: self.project_id.clone(),
+        });
+    }
+}
+
+fn fatal(e: impl std::fmt::Display) -> Interrupt {
+    Interrupt::Fatal(format!("the engine could not record the comment: {e}"))
+}

@@ -1,0 +1,54 @@
+//! How a step ended, before it is recorded, and the `summary.md` written for it.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::step::script;
+use crate::store::steps::StepRow;
+
+/// How a step ended, before it is recorded.
+pub struct Outcome {
+    pub ok: bool,
+    pub data: Option<Value>,
+    pub error: Option<String>,
+    /// Text for the summary (stdout, or a stack).
+    pub output: Option<String>,
+}
+
+impl Outcome {
+    pub fn failed(error: String, output: Option<String>) -> Outcome {
+        Outcome {
+            ok: false,
+            data: None,
+            error: Some(error),
+            output,
+        }
+    }
+}
+
+pub fn summary_md(row: &StepRow, status: &str, elapsed: Duration, outcome: &Outcome) -> String {
+    let mut s = format!(
+        "# {}\n\n- Step: `{}` ({})\n- Phase: {}\n- Status: {}\n- Attempt: {}\n- Duration: {}\n",
+        row.name,
+        row.step_id,
+        row.kind,
+        row.phase,
+        status,
+        row.attempt,
+        crate::definition::format_ms(elapsed.as_millis() as u64)
+    );
+    if let Some(e) = &outcome.error {
+        s.push_str(&format!("\n## Error\n\n{e}\n"));
+    }
+    if let Some(out) = outcome.output.as_deref().filter(|o| !o.trim().is_empty()) {
+        let tail = script::tail(out, 8 * 1024);
+        s.push_str(&format!("\n## Output\n\n```\n{}\n```\n", tail.trim_end()));
+    } else if let Some(data) = outcome.data.as_ref().filter(|_| row.kind == "function") {
+        s.push_str(&format!(
+            "\n## Result\n\n```json\n{}\n```\n",
+            serde_json::to_string_pretty(data).unwrap_or_default()
+        ));
+    }
+    s
+}
