@@ -143,3 +143,78 @@ async fn a_cli_run_in_a_project_shows_up_live() {
     let (_, list) = s.get(&ann, &format!("/workflow-executions?project_id={project}")).await;
     assert_eq!(list["data"][0]["id"], run.as_str());
 }
+
+#[tokio::test]
+async fn comments_and_artifacts_are_announced() {
+    let s = Server::start().await;
+    let ann = s.user("ann@example.com", false);
+    let (project, _) = s.project(&ann, "alpha", &[("quick.yaml", QUICK_YAML)]).await;
+    let def = s.definition_id(&ann, &project, "Quick").await;
+    let (_, body) = s
+        .post(
+            &ann,
+            "/workflow-executions",
+            json!({ "project_id": project, "workflow_definition_id": def, "args": { "who": "x" } }),
+        )
+        .await;
+    let run = body["data"]["id"].as_str().unwrap().to_string();
+    let done = s.wait_status(&ann, &run, &["completed"]).await;
+    let step = done["steps"][0]["id"].as_str().unwrap().to_string();
+    let mut ws = connect(&s, &ann, "").await;
+    let (status, comment) = s
+        .post(
+            &ann,
+            &format!("/workflow-executions/{run}/comments"),
+            json!({ "text": "looks right", "step_id": step }),
+        )
+        .await;
+    assert_eq!(status, 201, "{comment}");
+    let comment_id = comment["data"]["id"].as_str().unwrap().to_string();
+    let form = reqwest::multipart::Form::new().text("step_id", step.clone()).part(
+        "file",
+        reqwest::multipart::Part::bytes(b"hello".to_vec()).file_name("note.txt"),
+    );
+    let upload = s
+        .http
+        .post(s.url(&format!("/workflow-executions/{run}/artifacts")))
+        .bearer_auth(&ann)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), 201);
+    let artifact: Value = upload.json().await.unwrap();
+    let artifact_id = artifact["data"]["id"].as_str().unwrap().to_string();
+    let attach = s
+        .http
+        .patch(s.url(&format!("/artifacts/{artifact_id}/attach")))
+        .bearer_auth(&ann)
+        .json(&json!({ "comment_id": comment_id }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attach.status(), 200);
+    let events = read_until(&mut ws, |e| e["type"] == "workflow.artifact.attached").await;
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        [
+            "workflow.comment.created",
+            "workflow.artifact.created",
+            "workflow.artifact.attached"
+        ]
+    );
+    assert_eq!(events[0]["data"]["comment_id"], comment_id.as_str());
+    assert_eq!(events[0]["data"]["step_id"], step.as_str());
+    assert_eq!(events[1]["data"]["artifact_id"], artifact_id.as_str());
+    assert_eq!(events[2]["data"]["comment_id"], comment_id.as_str());
+    assert!(events
+        .iter()
+        .all(|e| e["data"]["execution_id"] == run.as_str() && e["data"]["project_id"] == project.as_str()));
+    let (_, step_view) = s.get(&ann, &format!("/workflow-steps/{step}")).await;
+    assert_eq!(step_view["data"]["artifacts"][0]["id"], artifact_id.as_str());
+    assert_eq!(
+        step_view["data"]["comments"][0]["artifacts"][0]["id"],
+        artifact_id.as_str()
+    );
+}
