@@ -12,7 +12,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, Notify};
 use crate::store::events::EventRow;
 use crate::store::Store;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data")]
 pub enum Event {
     #[serde(rename = "workflow.execution.created")]

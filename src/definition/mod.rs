@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Which front-end a definition came from; stored as `workflow_definitions.type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DefinitionKind {
     /// A TypeScript/JavaScript module with `export default defineWorkflow({...})`.
@@ -70,7 +70,7 @@ pub struct WorkflowDefinition {
 }
 
 /// What kind of work a step does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum StepKind {
     Script,
@@ -90,7 +90,7 @@ impl StepKind {
 
 /// One step's configuration: the spec's `StepConfig` union, flattened. Which fields apply is
 /// decided by `kind`; the parsers reject fields that do not belong to the kind.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StepConfig {
     pub id: String,
@@ -121,8 +121,9 @@ pub struct StepConfig {
 }
 
 /// A position in a definition file, 1-based.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Location {
+    #[schema(value_type = String)]
     pub file: PathBuf,
     pub line: usize,
     pub column: usize,
@@ -135,7 +136,7 @@ impl fmt::Display for Location {
 }
 
 /// A definition that cannot be used, with where the problem is.
-#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, utoipa::ToSchema)]
 #[error("{}{message}", location.as_ref().map(|l| format!("{l}: ")).unwrap_or_default())]
 pub struct DefinitionError {
     pub message: String,

@@ -56,6 +56,7 @@ pub(super) async fn drive(
     let Some(run) = claimed else {
         return Err(not_claimable(engine, &run.id).await);
     };
+    tracing::info!(run = %run.id, "run started");
     engine.events().emit(Event::StatusChanged {
         execution_id: run.id.clone(),
         status: "running".into(),
@@ -112,6 +113,7 @@ pub(super) async fn drive(
         let _ = host.write_comment(&format!("Run failed: {e}"), None, "system").await;
     }
     let row = RunRow::finish(store, &run.id, status, error.as_deref()).await?;
+    tracing::info!(run = %row.id, status = %row.status, error = row.error_message.as_deref().unwrap_or(""), "run stopped");
     engine.events().emit(Event::StatusChanged {
         execution_id: row.id.clone(),
         status: row.status.clone(),

@@ -22,6 +22,7 @@ use tokio_util::io::ReaderStream;
 
 use super::auth::CurrentUser;
 use super::error::{ApiError, ApiJson};
+use super::openapi::{ArtifactUpload, Data, ErrorBody, FileBytes};
 use super::{access, comments, AppState};
 use crate::events::Event;
 use crate::store::artifacts::{self as rules, ArtifactRow, NewArtifact, FILE_TYPES};
@@ -62,6 +63,24 @@ pub async fn for_step(store: &Store, step_row_id: &str) -> Result<Vec<Value>, Ap
 
 /// `POST /api/workflow-executions/{id}/artifacts` (multipart: `file`, `step_id`, `name`?,
 /// `file_type`?)
+#[utoipa::path(
+    post,
+    path = "/api/workflow-executions/{id}/artifacts",
+    tag = "artifacts",
+    summary = "Upload an artifact to a step",
+    description = "A `multipart/form-data` upload, streamed to disk; the file may have at most 100 MB.",
+    params(("id" = String, Path, description = "The run's id.")),
+    request_body(content = ArtifactUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "The artifact.", body = Data<ArtifactRow>),
+        (status = 400, description = "A missing `file` or `step_id`, a `step_id` that is not a step of this \
+            run, an unknown `file_type` or field, or a body that is not multipart (`invalid_body`).", body = ErrorBody),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 404, description = "No such run the caller may see.", body = ErrorBody),
+        (status = 413, description = "The file is larger than 100 MB (`payload_too_large`).", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn upload_artifact(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -294,6 +313,24 @@ async fn visible(store: &Store, user: &CurrentUser, id: &str) -> Result<(Artifac
 }
 
 /// `GET /api/artifacts/{id}`: the file, streamed.
+#[utoipa::path(
+    get,
+    path = "/api/artifacts/{id}",
+    tag = "artifacts",
+    summary = "Download an artifact",
+    description = "The file, streamed, with the artifact's `mime_type` as `Content-Type`.",
+    params(("id" = String, Path, description = "The artifact's id.")),
+    responses(
+        (status = 200, description = "The file.", content_type = "*/*", body = FileBytes, headers(
+            ("Content-Disposition" = String, description = "`attachment`, with the artifact's name."),
+            ("Content-Length" = i64, description = "The file's size in bytes."),
+            ("X-Content-Type-Options" = String, description = "`nosniff`."),
+        )),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 404, description = "No such artifact the caller may see, or its file is gone.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn download_artifact(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -347,13 +384,31 @@ pub fn content_disposition(name: &str) -> HeaderValue {
     .expect("only visible ASCII")
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttachBody {
+    /// A comment of the artifact's run.
     comment_id: String,
 }
 
 /// `PATCH /api/artifacts/{id}/attach`: to a comment of the same run.
+#[utoipa::path(
+    patch,
+    path = "/api/artifacts/{id}/attach",
+    tag = "artifacts",
+    summary = "Attach an artifact to a comment",
+    description = "To a comment of the same run; an attached artifact moves to the new comment.",
+    params(("id" = String, Path, description = "The artifact's id.")),
+    request_body = AttachBody,
+    responses(
+        (status = 200, description = "The artifact.", body = Data<ArtifactRow>),
+        (status = 400, description = "A `comment_id` that is not a comment of the artifact's run, or another \
+            body problem (`invalid_body`).", body = ErrorBody),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 404, description = "No such artifact the caller may see.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn attach_artifact(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -384,6 +439,20 @@ pub async fn attach_artifact(
 }
 
 /// `DELETE /api/artifacts/{id}/detach`
+#[utoipa::path(
+    delete,
+    path = "/api/artifacts/{id}/detach",
+    tag = "artifacts",
+    summary = "Detach an artifact from its comment",
+    description = "The artifact stays with its step.",
+    params(("id" = String, Path, description = "The artifact's id.")),
+    responses(
+        (status = 200, description = "The artifact.", body = Data<ArtifactRow>),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 404, description = "No such artifact the caller may see.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn detach_artifact(
     State(state): State<AppState>,
     user: CurrentUser,

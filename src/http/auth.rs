@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::error::{ApiError, ApiJson};
+use super::openapi::{Data, ErrorBody, Login};
 use super::AppState;
 use crate::store::users::UserRow;
 use crate::store::Store;
@@ -181,13 +182,26 @@ fn query_token(query: Option<&str>) -> Option<String> {
         .map(str::to_string)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginBody {
     email: String,
     password: String,
 }
 
 /// `POST /api/auth/login`
+#[utoipa::path(
+    post,
+    path = "/api/auth/login",
+    tag = "auth",
+    summary = "Sign in",
+    description = "Trades an email and password for a JWT, valid for 7 days. Needs no token.",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "Signed in.", body = Data<Login>),
+        (status = 400, description = "The body is not a JSON object with `email` and `password` (`invalid_body`).", body = ErrorBody),
+        (status = 401, description = "Wrong email or password.", body = ErrorBody),
+    )
+)]
 pub async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<LoginBody>,

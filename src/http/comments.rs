@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 use sqlx::FromRow;
 
 use super::auth::CurrentUser;
-use super::error::{ApiError, ApiJson};
+use super::error::{ApiError, ApiJson, ApiQuery};
+use super::openapi::{Comment, CommentType, Data, ErrorBody};
 use super::{access, AppState};
 use crate::events::Event;
 use crate::store::artifacts::ArtifactRow;
@@ -29,16 +30,35 @@ pub fn router() -> Router<AppState> {
 
 pub const COMMENT_TYPES: &[&str] = &["user", "system", "agent"];
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateComment {
+    /// Must not be empty.
     text: String,
     /// The step's row id, for a step-level comment.
     step_id: Option<String>,
+    /// Defaults to `user`.
+    #[schema(value_type = Option<CommentType>)]
     comment_type: Option<String>,
 }
 
 /// `POST /api/workflow-executions/{id}/comments`
+#[utoipa::path(
+    post,
+    path = "/api/workflow-executions/{id}/comments",
+    tag = "comments",
+    summary = "Comment on a run or one of its steps",
+    params(("id" = String, Path, description = "The run's id.")),
+    request_body = CreateComment,
+    responses(
+        (status = 201, description = "The comment.", body = Data<Comment>),
+        (status = 400, description = "An empty text, an unknown comment type, a `step_id` that is not a \
+            step of this run, or another body problem (`invalid_body`).", body = ErrorBody),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 404, description = "No such run the caller may see.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn create_comment(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -82,17 +102,34 @@ pub async fn create_comment(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only this step's comments (its row id); empty is no filter.
     step_id: Option<String>,
 }
 
 /// `GET /api/workflow-executions/{id}/comments?step_id=`: oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/workflow-executions/{id}/comments",
+    tag = "comments",
+    summary = "List a run's comments",
+    description = "Oldest first, each with its creator and attached artifacts.",
+    params(("id" = String, Path, description = "The run's id."), ListQuery),
+    responses(
+        (status = 200, description = "The comments.", body = Data<Vec<Comment>>),
+        (status = 400, description = "A `step_id` that is not a step of this run (`invalid_query`).", body = ErrorBody),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 404, description = "No such run the caller may see.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list_comments(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let store = state.engine.store();
     let (run, _) = access::run(store, &user, &id).await?;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use axum::extract::{Path as UrlPath, Query, State};
+use axum::extract::{Path as UrlPath, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use notify::{RecursiveMode, Watcher};
@@ -16,7 +16,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::CurrentUser;
-use super::error::ApiError;
+use super::error::{ApiError, ApiQuery};
+use super::openapi::{Data, Definition, DefinitionDetail, ErrorBody};
 use super::{access, AppState};
 use crate::definition::DefinitionKind;
 use crate::engine::{Engine, EngineError};
@@ -50,16 +51,33 @@ pub fn definition_json(d: &DefinitionRow) -> Value {
     v
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only this project's definitions; all the caller may see when absent.
     project_id: Option<String>,
 }
 
 /// `GET /api/workflow-definitions?project_id=`
+#[utoipa::path(
+    get,
+    path = "/api/workflow-definitions",
+    tag = "workflow-definitions",
+    summary = "List workflow definitions",
+    description = "The definitions of one project, or of every project the caller may see, by name. \
+        Files that do not load are listed too, with `load_error`.",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The definitions.", body = Data<Vec<Definition>>),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 404, description = "No project `project_id` the caller may see.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list_definitions(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let store = state.engine.store();
     let project_ids: Vec<String> = match q.project_id {
@@ -82,6 +100,20 @@ pub async fn list_definitions(
 }
 
 /// `GET /api/workflow-definitions/{id}`
+#[utoipa::path(
+    get,
+    path = "/api/workflow-definitions/{id}",
+    tag = "workflow-definitions",
+    summary = "Read a workflow definition",
+    description = "With its steps when they are known before a run (YAML that loads).",
+    params(("id" = String, Path, description = "The definition's id.")),
+    responses(
+        (status = 200, description = "The definition.", body = Data<DefinitionDetail>),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 404, description = "No such definition the caller may see.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn get_definition(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod comments;
 pub mod definitions;
 pub mod error;
+pub mod openapi;
 pub mod projects;
 pub mod runs;
 pub mod steps;
@@ -52,7 +53,8 @@ pub fn router(state: AppState) -> Router {
         .merge(steps::router())
         .merge(artifacts::router())
         .merge(comments::router())
-        .merge(ws::router());
+        .merge(ws::router())
+        .merge(openapi::router());
     Router::new()
         .nest("/api", api)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -10,7 +10,8 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::auth::CurrentUser;
-use super::error::{ApiError, ApiJson};
+use super::error::{ApiError, ApiJson, ApiQuery};
+use super::openapi::{CancelResult, Data, ErrorBody, PauseResult, ResumeResult, Run, RunDetail, RunPage, RunStatus};
 use super::{access, AppState};
 use crate::engine::EngineError;
 use crate::store::definitions::DefinitionRow;
@@ -27,17 +28,38 @@ pub fn router() -> Router<AppState> {
         .route("/workflow-executions/{id}/cancel", post(cancel_run))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRun {
     project_id: String,
+    /// A definition of that project.
     workflow_definition_id: String,
+    /// Defaults to the workflow's name.
     name: Option<String>,
+    /// Must match the workflow's `argsSchema`; `{}` when absent or null.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     args: Option<Value>,
 }
 
 /// `POST /api/workflow-executions`
+#[utoipa::path(
+    post,
+    path = "/api/workflow-executions",
+    tag = "workflow-executions",
+    summary = "Start a run",
+    description = "Creates the run and starts it in the background (queued under the concurrency limit).",
+    request_body = CreateRun,
+    responses(
+        (status = 201, description = "The run, `pending` or already `running`.", body = Data<Run>),
+        (status = 400, description = "A body problem (`invalid_body`), arguments that do not match the \
+            workflow's `argsSchema` (`invalid_args`, each problem in `details`), or a workflow file that \
+            does not load (`invalid_definition`).", body = ErrorBody),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 404, description = "No such project the caller may see, or no such definition in it.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn create_run(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -125,12 +147,20 @@ pub fn step_json(step: &StepRow) -> Value {
     v
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only this project's runs.
     project_id: Option<String>,
+    /// Only runs with this status.
+    #[param(value_type = Option<RunStatus>)]
     status: Option<String>,
+    /// Only runs of this definition.
     workflow_definition_id: Option<String>,
+    /// Runs per page.
+    #[param(minimum = 1, maximum = 200, default = 50)]
     limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
@@ -139,10 +169,25 @@ pub const MAX_PAGE: i64 = 200;
 const RUN_STATUSES: &[&str] = &["pending", "running", "paused", "completed", "failed", "cancelled"];
 
 /// `GET /api/workflow-executions?project_id=&status=&workflow_definition_id=&limit=&cursor=`
+#[utoipa::path(
+    get,
+    path = "/api/workflow-executions",
+    tag = "workflow-executions",
+    summary = "List runs",
+    description = "The runs of the projects the caller may see, newest first, a page at a time.",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of runs.", body = RunPage),
+        (status = 400, description = "A status or limit out of range (`invalid_query`).", body = ErrorBody),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 404, description = "No project `project_id` the caller may see.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list_runs(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let store = state.engine.store();
     if let Some(p) = &q.project_id {
@@ -270,6 +315,20 @@ impl RunDetails {
 }
 
 /// `GET /api/workflow-executions/{id}`
+#[utoipa::path(
+    get,
+    path = "/api/workflow-executions/{id}",
+    tag = "workflow-executions",
+    summary = "Read a run",
+    description = "With its steps (and their agent sessions), its definition and its comments.",
+    params(("id" = String, Path, description = "The run's id.")),
+    responses(
+        (status = 200, description = "The run.", body = Data<RunDetail>),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 404, description = "No such run the caller may see.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn get_run(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -292,6 +351,22 @@ pub async fn get_run(
 }
 
 /// `POST /api/workflow-executions/{id}/pause`: the steps in flight finish, then the run stops.
+#[utoipa::path(
+    post,
+    path = "/api/workflow-executions/{id}/pause",
+    tag = "workflow-executions",
+    summary = "Pause a run",
+    description = "The steps in flight finish, then the run stops; answers within about 2 seconds, \
+        with `pause_requested` if a step is still running then.",
+    params(("id" = String, Path, description = "The run's id.")),
+    responses(
+        (status = 200, description = "The run's status after the request.", body = Data<PauseResult>),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 404, description = "No such run the caller may see.", body = ErrorBody),
+        (status = 409, description = "The run is not running (`invalid_state`, with `current_status`).", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn pause_run(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -322,6 +397,21 @@ pub async fn pause_run(
 }
 
 /// `POST /api/workflow-executions/{id}/resume`: replays the run; completed steps are not run again.
+#[utoipa::path(
+    post,
+    path = "/api/workflow-executions/{id}/resume",
+    tag = "workflow-executions",
+    summary = "Resume a run",
+    description = "Replays a paused or failed run; completed steps are not run again.",
+    params(("id" = String, Path, description = "The run's id.")),
+    responses(
+        (status = 200, description = "The run's status after the request.", body = Data<ResumeResult>),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 404, description = "No such run the caller may see.", body = ErrorBody),
+        (status = 409, description = "The run is neither paused nor failed (`invalid_state`, with `current_status`).", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn resume_run(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -349,6 +439,21 @@ pub async fn resume_run(
 }
 
 /// `POST /api/workflow-executions/{id}/cancel`: kills the steps in flight at once.
+#[utoipa::path(
+    post,
+    path = "/api/workflow-executions/{id}/cancel",
+    tag = "workflow-executions",
+    summary = "Cancel a run",
+    description = "Kills the steps in flight at once; a pending or paused run is cancelled directly.",
+    params(("id" = String, Path, description = "The run's id.")),
+    responses(
+        (status = 200, description = "The run's status after the request.", body = Data<CancelResult>),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 404, description = "No such run the caller may see.", body = ErrorBody),
+        (status = 409, description = "The run has already ended (`invalid_state`, with `current_status`).", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn cancel_run(
     State(state): State<AppState>,
     user: CurrentUser,

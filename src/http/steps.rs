@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::auth::CurrentUser;
 use super::error::ApiError;
+use super::openapi::{Data, ErrorBody, LogType, StepDetail, StepLog};
 use super::{access, AppState};
 use crate::store::agent_sessions::AgentSessionRow;
 use crate::store::steps::StepRow;
@@ -15,7 +16,7 @@ use crate::store::Store;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/workflow-steps/{id}", get(get_step))
-        .route("/workflow-steps/{id}/logs/{kind}", get(get_step_log))
+        .route("/workflow-steps/{id}/logs/{type}", get(get_step_log))
 }
 
 /// The agent session linked from an agent step, or null.
@@ -28,6 +29,20 @@ pub async fn session_json(store: &Store, step: &StepRow) -> Result<Value, ApiErr
 }
 
 /// `GET /api/workflow-steps/{id}`
+#[utoipa::path(
+    get,
+    path = "/api/workflow-steps/{id}",
+    tag = "workflow-steps",
+    summary = "Read a step",
+    description = "With its agent session, its artifacts and its comments.",
+    params(("id" = String, Path, description = "The step's row id.")),
+    responses(
+        (status = 200, description = "The step.", body = Data<StepDetail>),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 404, description = "No such step the caller may see.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn get_step(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -44,6 +59,25 @@ pub async fn get_step(
 
 /// `GET /api/workflow-steps/{id}/logs/{type}`: `input`, `output`, `events` (what a running
 /// step has written so far) or `summary`; a log not written yet is empty.
+#[utoipa::path(
+    get,
+    path = "/api/workflow-steps/{id}/logs/{type}",
+    tag = "workflow-steps",
+    summary = "Read a step's log",
+    description = "`input`, `output`, `events` (what a running step has written so far) or `summary`; \
+        a log not written yet is empty.",
+    params(
+        ("id" = String, Path, description = "The step's row id."),
+        ("type" = LogType, Path, description = "Which log."),
+    ),
+    responses(
+        (status = 200, description = "The log's text.", body = Data<StepLog>),
+        (status = 400, description = "An unknown log type (`invalid_log_type`).", body = ErrorBody),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 404, description = "No such step the caller may see.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn get_step_log(
     State(state): State<AppState>,
     user: CurrentUser,

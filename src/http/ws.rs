@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -18,7 +18,8 @@ use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
 use super::auth::CurrentUser;
-use super::error::ApiError;
+use super::error::{ApiError, ApiQuery};
+use super::openapi::ErrorBody;
 use super::AppState;
 use crate::engine::Engine;
 use crate::store::events::EventRow;
@@ -87,16 +88,47 @@ impl Hub {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WsQuery {
+    /// Replay the journal's events after this `seq` before the live stream.
     since: Option<i64>,
 }
 
 /// `GET /api/ws?since=<seq>` (token in the Authorization header or `?token=`).
+#[utoipa::path(
+    get,
+    path = "/api/ws",
+    tag = "events",
+    operation_id = "subscribe_events",
+    summary = "The live event stream (WebSocket)",
+    description = "Upgrades to a WebSocket that sends one JSON text message per event of the projects \
+        the caller may see, as the `WsMessage` schema describes: `{ \"seq\", \"type\", \"data\" }`, \
+        `type` being `workflow.execution.created`, `workflow.execution.status_changed`, \
+        `workflow.execution.phase_changed`, `workflow.execution.log`, `workflow.step.started`, \
+        `workflow.step.progress`, `workflow.step.completed`, `workflow.comment.created`, \
+        `workflow.artifact.created` or `workflow.artifact.attached` (see the `Event` schema for each \
+        one's `data`). With `?since=<seq>` the journal's later events are replayed first, so a client \
+        that reconnects with the last `seq` it saw misses nothing. A client that falls behind gets \
+        `{ \"type\": \"stream.lagged\", \"data\": { \"missed\": n } }` and should reconnect with `since`. \
+        Messages from the client are ignored. The token may be sent as `?token=` by clients that \
+        cannot set headers.",
+    params(
+        WsQuery,
+        ("token" = Option<String>, Query, description = "The JWT, instead of the `Authorization` header."),
+    ),
+    responses(
+        (status = 101, description = "Switching protocols: the WebSocket is open and sends `WsMessage`s."),
+        (status = 400, description = "Not a WebSocket upgrade request, or a `since` that is not an integer \
+            (plain text).", content_type = "text/plain", body = String),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("token_query" = []))
+)]
 pub async fn connect(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<WsQuery>,
+    ApiQuery(q): ApiQuery<WsQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     Ok(upgrade.on_upgrade(move |socket| stream(state, user, q.since, socket)))

@@ -5,7 +5,9 @@ use sqlx::FromRow;
 
 use super::{Result, Store};
 
-#[derive(Debug, Clone, FromRow, Serialize)]
+/// The agent CLI session behind an agent step.
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
+#[schema(as = AgentSession)]
 pub struct AgentSessionRow {
     pub id: String,
     pub agent: String,
@@ -15,7 +17,9 @@ pub struct AgentSessionRow {
     pub cost_usd: Option<f64>,
     pub input_tokens: Option<i64>,
     pub output_tokens: Option<i64>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

@@ -9,7 +9,9 @@ use sqlx::FromRow;
 
 use super::{new_id, now, Result, Store};
 
-#[derive(Debug, Clone, FromRow, Serialize)]
+/// A file uploaded to a step, optionally attached to a comment of the same run.
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
+#[schema(as = Artifact)]
 pub struct ArtifactRow {
     pub id: String,
     pub workflow_run_step_id: String,
@@ -20,7 +22,9 @@ pub struct ArtifactRow {
     pub file_type: String,
     pub mime_type: String,
     pub size_bytes: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

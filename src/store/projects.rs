@@ -7,13 +7,17 @@ use sqlx::FromRow;
 
 use super::{new_id, now, Result, Store};
 
-#[derive(Debug, Clone, FromRow, Serialize)]
+/// A project: a directory a user works in.
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
+#[schema(as = Project)]
 pub struct ProjectRow {
     pub id: String,
     pub name: String,
     pub path: String,
     pub owner_id: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -67,7 +71,7 @@ impl ProjectRow {
             "INSERT INTO projects (id, name, path, owner_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT (path) DO UPDATE SET owner_id = excluded.owner_id, name = excluded.name,
                  updated_at = excluded.updated_at
-             WHERE projects.owner_id IS NULL
+             WHERE projects.owner_id IS NULL OR projects.owner_id = excluded.owner_id
              RETURNING *",
         )
         .bind(new_id())

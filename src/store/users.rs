@@ -5,7 +5,9 @@ use sqlx::FromRow;
 
 use super::{new_id, now, Result, Store};
 
-#[derive(Debug, Clone, FromRow, Serialize)]
+/// A user, as the API shows one (never the password hash).
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
+#[schema(as = User)]
 pub struct UserRow {
     pub id: String,
     pub email: String,
@@ -13,7 +15,9 @@ pub struct UserRow {
     #[serde(skip)]
     pub password_hash: String,
     pub is_admin: bool,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

@@ -67,6 +67,12 @@ async fn projects_are_validated_and_private_to_their_users() {
     let (status, body) = s.post(&ann, "/projects", json!({ "path": dir })).await;
     assert_eq!(status, 400);
     assert!(body["error"]["message"].as_str().unwrap().contains("name"), "{body}");
+    let (status, again) = s.post(&ann, "/projects", json!({ "name": "alpha", "path": dir })).await;
+    assert_eq!(
+        (status, again["data"]["id"].as_str()),
+        (201, Some(id.as_str())),
+        "adding your own project again is harmless"
+    );
     let (status, _) = s.post(&bob, "/projects", json!({ "name": "mine", "path": dir })).await;
     assert_eq!(status, 409, "another user's directory cannot be taken");
     let (_, list) = s.get(&bob, "/projects").await;
@@ -210,6 +216,12 @@ async fn executions_are_created_listed_and_read() {
     assert_eq!(status, 400);
     let (status, _) = s.get(&ann, "/workflow-executions?limit=0").await;
     assert_eq!(status, 400);
+    let (status, body) = s.get(&ann, "/workflow-executions?limit=abc").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_query")),
+        "{body}"
+    );
     let step_row = steps[0]["id"].as_str().unwrap();
     let (status, step) = s.get(&ann, &format!("/workflow-steps/{step_row}")).await;
     assert_eq!((status, step["data"]["step_id"].as_str()), (200, Some("hello")));
@@ -346,9 +358,15 @@ async fn a_server_restarted_mid_run_resumes_it() {
         .await;
     let id = body["data"]["id"].as_str().unwrap().to_string();
     let side = dir.join("side.txt");
-    crate::util::wait_until(30, "the first step to finish", || {
-        std::fs::read_to_string(&side).is_ok()
-    });
+    // Kill once the first step is recorded (not merely written its file: a step killed before
+    // it is recorded runs again, by design).
+    for _ in 0..600 {
+        let (_, run) = s.get(&ann, &format!("/workflow-executions/{id}")).await;
+        if run["data"]["steps"][0]["status"] == "completed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let sb = s.kill();
     let s = Server::start_in(sb).await;
     let done = s.wait_status(&ann, &id, &["completed", "failed"]).await;

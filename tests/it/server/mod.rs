@@ -2,4 +2,5 @@
 
 mod api;
 mod artifacts;
+mod openapi;
 mod ws;
