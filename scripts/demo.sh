@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Sets up, builds, and runs an example workflow on the embedded defaults (SQLite in
-# ~/.local/share/workflow-engine, the examples in workflows/).
+# Sets up, builds, runs an example workflow, then serves the API on the embedded defaults:
+# SQLite in ~/.local/share/workflow-engine, a demo project holding the example workflows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo=$PWD
 scripts/setup.sh
 cargo build --release
-demo=$(mktemp -d)
-echo "project folder: $demo"
+bin="$repo/target/release/workflow-engine"
+demo="${WORKFLOW_ENGINE_DEMO_DIR:-$HOME/workflow-engine-demo}"
+mkdir -p "$demo/.agent/workflows/definitions"
+cp "$repo"/workflows/*.ts "$repo"/workflows/*.yaml "$demo/.agent/workflows/definitions/"
 cd "$demo"
-"$OLDPWD/target/release/workflow-engine" run "$OLDPWD/workflows/function-script-pipeline.ts" --arg topic=demo
-"$OLDPWD/target/release/workflow-engine" run "$OLDPWD/workflows/greet-pipeline.yaml" --arg name=World -v
-"$OLDPWD/target/release/workflow-engine" runs --limit 5
+"$bin" run .agent/workflows/definitions/function-script-pipeline.ts --arg topic=demo
+"$bin" run .agent/workflows/definitions/greet-pipeline.yaml --arg name=World -v
+"$bin" user create --email admin@localhost --password workflow-engine --admin 2>/dev/null || true
+echo "sign in as admin@localhost / workflow-engine; token: $("$bin" token --email admin@localhost)"
+exec "$bin" serve --bind "${WORKFLOW_ENGINE_BIND:-127.0.0.1:4820}"
