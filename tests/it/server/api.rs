@@ -422,3 +422,38 @@ async fn runs_over_the_concurrency_limit_wait_as_pending() {
         "a cancelled queued run never starts"
     );
 }
+
+#[tokio::test]
+async fn a_cli_run_can_be_paused_and_cancelled_from_the_api() {
+    let s = Server::start().await;
+    let ann = s.user("ann@example.com", false);
+    let (_, dir) = s.project(&ann, "alpha", &[("slow.yaml", SLOW_YAML)]).await;
+    let file = dir.join(".agent/workflows/definitions/slow.yaml");
+    let child =
+        s.sb.cmd(&["run", file.to_str().unwrap()])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+    let mut id = None;
+    for _ in 0..600 {
+        let (_, list) = s.get(&ann, "/workflow-executions").await;
+        if list["data"][0]["status"] == "running" {
+            id = list["data"][0]["id"].as_str().map(str::to_string);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let id = id.expect("the CLI run shows up running");
+    let (status, _) = s
+        .post(&ann, &format!("/workflow-executions/{id}/pause"), json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "the CLI stops when the API pauses its run"
+    );
+    s.wait_status(&ann, &id, &["paused"]).await;
+    assert_eq!(std::fs::read_to_string(dir.join("side.txt")).unwrap(), "first\n");
+}
