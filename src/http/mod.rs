@@ -11,6 +11,7 @@ pub mod definitions;
 pub mod error;
 pub mod openapi;
 pub mod projects;
+pub mod run_control;
 pub mod runs;
 pub mod steps;
 pub mod ws;

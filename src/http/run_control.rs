@@ -1,0 +1,188 @@
+//! Steering a run from the API: pause (drain), resume (replay), cancel (kill), each allowed
+//! only from the statuses the spec's state machine permits (409 otherwise).
+
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::auth::CurrentUser;
+use super::error::ApiError;
+use super::openapi::{CancelResult, Data, ErrorBody, PauseResult, ResumeResult};
+use super::{access, AppState};
+use crate::store::runs::RunRow;
+use crate::store::Store;
+
+/// `POST /api/workflow-executions/{id}/pause`: the steps in flight finish, then the run stops.
+#[utoipa::path(
+    post,
+    path = "/api/workflow-executions/{id}/pause",
+    tag = "workflow-executions",
+    summary = "Pause a run",
+    description = "The steps in flight finish, then the run stops; answers within about 2 seconds, \
+        with `pause_requested` if a step is still running then.",
+    params(("id" = String, Path, description = "The run's id.")),
+    responses(
+        (status = 200, description = "The run's status after the request.", body = Data<PauseResult>),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 404, description = "No such run the caller may see.", body = ErrorBody),
+        (status = 409, description = "The run is not running (`invalid_state`, with `current_status`).", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn pause_run(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let store = state.engine.store();
+    let (run, _) = access::run(store, &user, &id).await?;
+    if run.status != "running" {
+        return Err(conflict(&run, "pause", "only a running run can be paused"));
+    }
+    match state.engine.control(&id) {
+        Some(control) => control.pause(),
+        None => RunRow::request_control(store, &id, "pause").await?,
+    }
+    let run = wait_for_status(
+        store,
+        &id,
+        &["paused", "completed", "failed", "cancelled"],
+        Duration::from_secs(2),
+    )
+    .await?;
+    let mut v = json!({ "id": run.id, "status": run.status, "paused_at": run.paused_at });
+    if run.status == "running" {
+        // A step still in flight: the pause lands when it finishes.
+        v["pause_requested"] = json!(true);
+    }
+    Ok(Json(json!({ "data": v })))
+}
+
+/// `POST /api/workflow-executions/{id}/resume`: replays the run; completed steps are not run again.
+#[utoipa::path(
+    post,
+    path = "/api/workflow-executions/{id}/resume",
+    tag = "workflow-executions",
+    summary = "Resume a run",
+    description = "Replays a paused or failed run; completed steps are not run again.",
+    params(("id" = String, Path, description = "The run's id.")),
+    responses(
+        (status = 200, description = "The run's status after the request.", body = Data<ResumeResult>),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 404, description = "No such run the caller may see.", body = ErrorBody),
+        (status = 409, description = "The run is neither paused nor failed (`invalid_state`, with `current_status`).", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn resume_run(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let store = state.engine.store();
+    let (run, _) = access::run(store, &user, &id).await?;
+    if run.status != "paused" && run.status != "failed" {
+        return Err(conflict(&run, "resume", "only a paused or failed run can be resumed"));
+    }
+    state.runner.start(id.clone(), None);
+    let run = wait_for_status(
+        store,
+        &id,
+        &["running", "completed", "failed", "cancelled"],
+        Duration::from_secs(2),
+    )
+    .await?;
+    let status = if run.status == "paused" {
+        "running".to_string()
+    } else {
+        run.status
+    };
+    Ok(Json(json!({ "data": { "id": run.id, "status": status } })))
+}
+
+/// `POST /api/workflow-executions/{id}/cancel`: kills the steps in flight at once.
+#[utoipa::path(
+    post,
+    path = "/api/workflow-executions/{id}/cancel",
+    tag = "workflow-executions",
+    summary = "Cancel a run",
+    description = "Kills the steps in flight at once; a pending or paused run is cancelled directly.",
+    params(("id" = String, Path, description = "The run's id.")),
+    responses(
+        (status = 200, description = "The run's status after the request.", body = Data<CancelResult>),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 404, description = "No such run the caller may see.", body = ErrorBody),
+        (status = 409, description = "The run has already ended (`invalid_state`, with `current_status`).", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn cancel_run(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let store = state.engine.store();
+    let (run, _) = access::run(store, &user, &id).await?;
+    let run = match run.status.as_str() {
+        "pending" | "paused" => match RunRow::cancel_idle(store, &id).await? {
+            Some(r) => {
+                emit_status(&state, &r);
+                r
+            }
+            None => RunRow::get(store, &id)
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("workflow execution {id}")))?,
+        },
+        "running" => {
+            match state.engine.control(&id) {
+                Some(control) => control.cancel(),
+                None => RunRow::request_control(store, &id, "cancel").await?,
+            }
+            wait_for_status(
+                store,
+                &id,
+                &["cancelled", "completed", "failed"],
+                Duration::from_secs(10),
+            )
+            .await?
+        }
+        _ => return Err(conflict(&run, "cancel", "the run has already ended")),
+    };
+    Ok(Json(
+        json!({ "data": { "id": run.id, "status": run.status, "cancelled_at": run.cancelled_at } }),
+    ))
+}
+
+fn emit_status(state: &AppState, run: &RunRow) {
+    state.engine.events().emit(crate::events::Event::StatusChanged {
+        execution_id: run.id.clone(),
+        status: run.status.clone(),
+        project_id: run.project_id.clone(),
+        error_message: run.error_message.clone(),
+    });
+}
+
+fn conflict(run: &RunRow, verb: &str, why: &str) -> ApiError {
+    ApiError::Conflict {
+        message: format!(
+            "cannot {verb} workflow execution {}: it is {} ({why})",
+            run.id, run.status
+        ),
+        current_status: Some(run.status.clone()),
+    }
+}
+
+async fn wait_for_status(store: &Store, id: &str, statuses: &[&str], max: Duration) -> Result<RunRow, ApiError> {
+    let deadline = tokio::time::Instant::now() + max;
+    loop {
+        let run = RunRow::get(store, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("workflow execution {id}")))?;
+        if statuses.contains(&run.status.as_str()) || tokio::time::Instant::now() >= deadline {
+            return Ok(run);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
