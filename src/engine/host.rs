@@ -135,10 +135,6 @@ impl StepHost {
             .await;
     }
 
-    pub fn in_flight(&self) -> usize {
-        self.in_flight.borrow().0
-    }
-
     /// Starts (or replays) a step.
     pub async fn step(&self, config: StepConfig) -> Result<Begin, Interrupt> {
         let kind = config

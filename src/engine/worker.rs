@@ -162,10 +162,6 @@ impl WorkerHandle {
             format!("{status} ({stderr})")
         }
     }
-
-    pub fn pid(&self) -> Option<u32> {
-        self.child.id()
-    }
 }
 
 impl Drop for WorkerHandle {

@@ -1,7 +1,6 @@
 //! One error type for every handler: `{ "error": { "code", "message" } }` with the right
 //! status; a 5xx never carries internals (they go to the log).
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -110,11 +109,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             ApiError::bad("invalid_body", message)
         })
     }
-}
-
-/// Kept for handlers that take axum's own extractor.
-pub fn json_rejection(e: JsonRejection) -> ApiError {
-    ApiError::bad("invalid_body", e.body_text())
 }
 
 /// Query parameters whose errors come in our error format, like bodies.

@@ -41,10 +41,7 @@ pub async fn pause_run(
     if run.status != "running" {
         return Err(conflict(&run, "pause", "only a running run can be paused"));
     }
-    match state.engine.control(&id) {
-        Some(control) => control.pause(),
-        None => RunRow::request_control(store, &id, "pause").await?,
-    }
+    signal(&state, &id, "pause").await?;
     let run = wait_for_status(
         store,
         &id,
@@ -136,10 +133,7 @@ pub async fn cancel_run(
                 .ok_or_else(|| ApiError::not_found(format!("workflow execution {id}")))?,
         },
         "running" => {
-            match state.engine.control(&id) {
-                Some(control) => control.cancel(),
-                None => RunRow::request_control(store, &id, "cancel").await?,
-            }
+            signal(&state, &id, "cancel").await?;
             wait_for_status(
                 store,
                 &id,
@@ -185,4 +179,15 @@ async fn wait_for_status(store: &Store, id: &str, statuses: &[&str], max: Durati
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Pauses or cancels a running run: directly when this process drives it, else through the
+/// database for the process that does (a CLI run).
+async fn signal(state: &AppState, id: &str, request: &str) -> Result<(), ApiError> {
+    match (state.engine.control(id), request) {
+        (Some(control), "pause") => control.pause(),
+        (Some(control), _) => control.cancel(),
+        (None, _) => RunRow::request_control(state.engine.store(), id, request).await?,
+    }
+    Ok(())
 }
