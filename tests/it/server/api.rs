@@ -378,48 +378,55 @@ async fn a_server_restarted_mid_run_resumes_it() {
     );
 }
 
+/// Each run appends its id to `order.txt`, then holds its slot until `gate` exists.
+const GATED_YAML: &str = "name: Gated\nphases: [a]\nargsSchema:\n  type: object\n  properties:\n    n: { type: string }\nsteps:\n  - id: hold\n    phase: a\n    type: script\n    command: echo {{ args.n }} >> order.txt; while [ ! -f gate ]; do sleep 0.05; done\n";
+
 #[tokio::test]
 async fn runs_over_the_concurrency_limit_wait_as_pending() {
     let s = Server::start_with(crate::util::Sandbox::new(), &["--max-concurrent-runs", "1"]).await;
     let ann = s.user("ann@example.com", false);
-    let (project, _) = s.project(&ann, "alpha", &[("slow.yaml", SLOW_YAML)]).await;
-    let def = s.definition_id(&ann, &project, "Slow").await;
+    let (project, dir) = s.project(&ann, "alpha", &[("gated.yaml", GATED_YAML)]).await;
+    let def = s.definition_id(&ann, &project, "Gated").await;
     let mut ids = Vec::new();
-    for _ in 0..2 {
+    for n in 0..4 {
         let (status, body) = s
             .post(
                 &ann,
                 "/workflow-executions",
-                json!({ "project_id": project, "workflow_definition_id": def }),
+                json!({ "project_id": project, "workflow_definition_id": def, "args": { "n": n.to_string() } }),
             )
             .await;
-        assert_eq!(status, 201);
+        assert_eq!(status, 201, "{body}");
         ids.push(body["data"]["id"].as_str().unwrap().to_string());
     }
+    // The first run created is the one that gets the only slot, and it holds it.
     s.wait_status(&ann, &ids[0], &["running"]).await;
+    let order = dir.join("order.txt");
+    crate::util::wait_until(60, "the first run's step to start", || order.exists());
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let (_, second) = s.get(&ann, &format!("/workflow-executions/{}", ids[1])).await;
-    assert_eq!(second["data"]["status"], "pending", "the second run waits for a slot");
+    for id in &ids[1..] {
+        let (_, run) = s.get(&ann, &format!("/workflow-executions/{id}")).await;
+        assert_eq!(run["data"]["status"], "pending", "a later run waits for a slot");
+    }
     // A queued run can be cancelled before it starts.
-    let (_, third) = s
-        .post(
-            &ann,
-            "/workflow-executions",
-            json!({ "project_id": project, "workflow_definition_id": def }),
-        )
-        .await;
-    let third = third["data"]["id"].as_str().unwrap().to_string();
     let (status, body) = s
-        .post(&ann, &format!("/workflow-executions/{third}/cancel"), json!({}))
+        .post(&ann, &format!("/workflow-executions/{}/cancel", ids[2]), json!({}))
         .await;
     assert_eq!((status, body["data"]["status"].as_str()), (200, Some("cancelled")));
-    s.wait_status(&ann, &ids[1], &["completed"]).await;
-    let (_, first) = s.get(&ann, &format!("/workflow-executions/{}", ids[0])).await;
-    assert_eq!(first["data"]["status"], "completed");
-    let (_, third) = s.get(&ann, &format!("/workflow-executions/{third}")).await;
+    std::fs::write(dir.join("gate"), "").unwrap();
+    for i in [0, 1, 3] {
+        let done = s.wait_status(&ann, &ids[i], &["completed", "failed"]).await;
+        assert_eq!(done["status"], "completed", "{done}");
+    }
+    let (_, third) = s.get(&ann, &format!("/workflow-executions/{}", ids[2])).await;
     assert_eq!(
         third["data"]["status"], "cancelled",
         "a cancelled queued run never starts"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&order).unwrap(),
+        "0\n1\n3\n",
+        "runs start in the order they were created, and only one at a time"
     );
 }
 
