@@ -108,6 +108,20 @@ pub struct StepConfig {
     pub agent: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<String>,
+    /// Agent steps: the model to ask the CLI for (`--model`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Agent steps: the most turns the agent may take (Claude `--max-turns`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_turns: Option<u32>,
+    /// Agent steps: JSON Schema the final answer must match (zod is converted); the parsed
+    /// answer becomes the result's `data.output`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_schema: Option<Value>,
+    /// Agent steps: what a step interrupted by a crash does on resume: `restart` (default)
+    /// runs it again from the prompt; `resume` continues the agent's session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_interrupt: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
     /// Step timeout in milliseconds.

@@ -386,6 +386,7 @@ fn config_from_json(id: &str, v: &Value, host: &StepHost) -> Result<StepConfig, 
         timeout_ms,
         continue_on_error: obj.get("continueOnError").and_then(Value::as_bool).unwrap_or(false),
         location: None,
+        ..StepConfig::default()
     })
 }
 
