@@ -62,9 +62,16 @@ pub enum Event {
         execution_id: String,
         step_id: String,
         step_key: String,
-        /// `stdout`, `stderr`, or an agent event kind.
+        /// `stdout` or `stderr` for lines; for agent steps also `session`, `assistant`,
+        /// `thinking`, `tool_call`, `tool_result`, `warning`, `retry` and `result`.
         stream: String,
+        /// A line of text for people (tool inputs and results cut short).
         output: String,
+        /// Structured detail for agent events: the tool's name, id and input, a result's
+        /// `isError`, a session's id and model.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<Object>)]
+        detail: Option<serde_json::Value>,
         project_id: String,
     },
     #[serde(rename = "workflow.comment.created")]

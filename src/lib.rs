@@ -5,12 +5,15 @@
 //! - `engine`: creates runs and drives them; `engine::host` is the one step host both
 //!   front-ends go through (memo, run, persist, emit); `engine::worker` talks to JS workers.
 //! - `js`: the worker process side: one `JsRuntime` per run, the `ctx` ops, module loading.
-//! - `step`: script steps (and, later, agent steps) as process groups.
+//! - `agent`: agent steps: one driver per CLI (Claude Code, Codex, Gemini), the runner that
+//!   streams and stops them, failure classification and retries, their configuration.
+//! - `step`: script steps and the process-group helpers agent steps share.
 //! - `store`: the SQLite database (one file per table) and the per-run files.
 //! - `events`: what runs emit, as the spec's `workflow.*` events, and their journal.
 //! - `http`: the API and WebSocket (`serve`): one route file per resource.
 //! - `cli`: the `workflow-engine` command line.
 
+pub mod agent;
 pub mod cli;
 pub mod definition;
 pub mod engine;

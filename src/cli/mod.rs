@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::definition::{duration, schema};
+use crate::agent::AgentsConfig;
 use crate::engine::{Engine, EngineConfig, EngineError, RunControl};
 use crate::store::runs::RunRow;
 use crate::store::Store;
@@ -26,6 +27,9 @@ pub struct Cli {
     /// Where the database lives (one for every project).
     #[arg(long, global = true, env = "WORKFLOW_ENGINE_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Agent CLI settings (YAML); default: `config.yaml` in the data directory, if present.
+    #[arg(long, global = true, env = "WORKFLOW_ENGINE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -153,7 +157,24 @@ async fn dispatch(cli: Cli) -> ExitCode {
         }
     };
     let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("workflow-engine"));
-    let engine = Engine::new(store, EngineConfig { worker_exe: exe });
+    let config_file = cli
+        .config
+        .clone()
+        .or_else(|| Some(data_dir.join("config.yaml")).filter(|f| f.is_file()));
+    let agents = match AgentsConfig::load(config_file.as_deref(), &|k| std::env::var(k).ok()) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let engine = Engine::new(
+        store,
+        EngineConfig {
+            worker_exe: exe,
+            agents,
+        },
+    );
     match cli.command {
         Command::Run {
             file,

@@ -18,7 +18,6 @@ use super::Engine;
 use crate::definition::{validate_step_id, StepConfig, StepKind};
 use crate::events::Event;
 use crate::step::script::{self, OutputLine, ScriptSpec};
-use crate::step::AGENT_STEPS_UNAVAILABLE;
 use crate::store::files::RunFiles;
 use crate::store::runs::RunRow;
 use crate::store::steps::{StepRow, StepStart};
@@ -157,7 +156,11 @@ impl StepHost {
                     config.id
                 )));
             }
-            state.memo.get(&config.id).filter(|r| r.is_memoized()).cloned()
+            state.memo.get(&config.id).cloned()
+        };
+        let (memo, previous) = match memo {
+            Some(row) if row.is_memoized() => (Some(row), None),
+            other => (None, other),
         };
         if let Some(row) = memo {
             let result: Value = row
@@ -183,7 +186,7 @@ impl StepHost {
                 self.finish(&config.id, outcome).await.map(Begin::Result)
             }
             StepKind::Agent => {
-                let outcome = Outcome::failed(AGENT_STEPS_UNAVAILABLE.to_string(), None);
+                let outcome = self.run_agent(&config, &row, previous).await;
                 self.finish(&config.id, outcome).await.map(Begin::Result)
             }
         }
@@ -331,6 +334,7 @@ impl StepHost {
                 step_key: row.step_id.clone(),
                 stream: line.stream.to_string(),
                 output: line.text,
+                detail: None,
                 project_id: self.project_id.clone(),
             });
         }

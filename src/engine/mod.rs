@@ -5,6 +5,7 @@
 //! step host both go through: memo lookup, running the step, persisting it, emitting events.
 //! `worker` is the engine's side of a JS worker process.
 
+mod agent_step;
 pub mod control;
 mod ctx_utils;
 pub mod host;
@@ -53,6 +54,18 @@ pub enum EngineError {
 pub struct EngineConfig {
     /// The `workflow-engine` binary, started as `__worker` for each TypeScript run.
     pub worker_exe: PathBuf,
+    /// How agent CLIs are started and retried.
+    pub agents: crate::agent::AgentsConfig,
+}
+
+impl EngineConfig {
+    /// The default agent commands (`claude`, `codex`, `gemini` on `PATH`).
+    pub fn new(worker_exe: PathBuf) -> EngineConfig {
+        EngineConfig {
+            worker_exe,
+            agents: Default::default(),
+        }
+    }
 }
 
 /// A handle on the engine; clones share everything.
@@ -94,6 +107,10 @@ impl Engine {
 
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    pub fn agents(&self) -> &crate::agent::AgentsConfig {
+        &self.inner.config.agents
     }
 
     pub fn events(&self) -> &EventBus {

@@ -41,7 +41,9 @@ pub fn summary_md(row: &StepRow, status: &str, elapsed: Duration, outcome: &Outc
     if let Some(e) = &outcome.error {
         s.push_str(&format!("\n## Error\n\n{e}\n"));
     }
-    if let Some(out) = outcome.output.as_deref().filter(|o| !o.trim().is_empty()) {
+    if let (Some(data), "agent") = (&outcome.data, row.kind.as_str()) {
+        s.push_str(&super::agent_step::agent_summary(data));
+    } else if let Some(out) = outcome.output.as_deref().filter(|o| !o.trim().is_empty()) {
         let tail = script::tail(out, 8 * 1024);
         s.push_str(&format!("\n## Output\n\n```\n{}\n```\n", tail.trim_end()));
     } else if let Some(data) = outcome.data.as_ref().filter(|_| row.kind == "function") {

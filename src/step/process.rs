@@ -28,6 +28,21 @@ pub async fn terminate_group(child: &mut Child) {
     signal_group(pid, libc::SIGKILL);
 }
 
+/// Stops an agent's group the way a person at the terminal would, then harder: SIGINT (the
+/// CLI can end its turn and save its session), SIGTERM, SIGKILL, `KILL_GRACE` apart.
+pub async fn interrupt_group(child: &mut Child) -> Option<std::process::ExitStatus> {
+    let pid = child.id()?;
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        signal_group(pid, signal);
+        if let Ok(status) = tokio::time::timeout(KILL_GRACE, child.wait()).await {
+            signal_group(pid, libc::SIGKILL);
+            return status.ok();
+        }
+    }
+    signal_group(pid, libc::SIGKILL);
+    child.wait().await.ok()
+}
+
 /// Describes how a process ended, for error messages.
 pub fn describe_exit(status: &std::process::ExitStatus) -> String {
     use std::os::unix::process::ExitStatusExt;

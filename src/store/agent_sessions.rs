@@ -3,16 +3,19 @@
 use serde::Serialize;
 use sqlx::FromRow;
 
-use super::{Result, Store};
+use super::{new_id, now, Result, Store};
 
 /// The agent CLI session behind an agent step.
 #[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 #[schema(as = AgentSession)]
 pub struct AgentSessionRow {
     pub id: String,
+    /// `claude`, `codex` or `gemini`.
     pub agent: String,
+    /// The CLI's own session (thread) id.
     pub session_id: Option<String>,
     pub model: Option<String>,
+    /// The CLI's own transcript of the session (JSONL), where the CLI keeps it.
     pub session_file_path: Option<String>,
     pub cost_usd: Option<f64>,
     pub input_tokens: Option<i64>,
@@ -21,6 +24,29 @@ pub struct AgentSessionRow {
     pub created_at: String,
     #[schema(format = DateTime)]
     pub updated_at: String,
+    /// `running`, `completed` or `failed`.
+    pub status: String,
+    /// Whether the CLI persisted the session, so that `--resume` can continue it.
+    pub resumable: bool,
+    pub cached_tokens: Option<i64>,
+    pub num_turns: Option<i64>,
+    /// How a failed session failed: `auth`, `rate_limit`, `overloaded`, `max_turns`,
+    /// `timed_out`, `cancelled`, `crashed` or `error`.
+    pub error_kind: Option<String>,
+}
+
+/// How a session ended, for [`AgentSessionRow::finish`].
+#[derive(Debug, Default)]
+pub struct SessionEnd<'a> {
+    pub status: &'a str,
+    pub model: Option<&'a str>,
+    pub session_file_path: Option<&'a str>,
+    pub cost_usd: Option<f64>,
+    pub input_tokens: Option<i64>,
+    pub output_tokens: Option<i64>,
+    pub cached_tokens: Option<i64>,
+    pub num_turns: Option<i64>,
+    pub error_kind: Option<&'a str>,
 }
 
 impl AgentSessionRow {
@@ -29,5 +55,87 @@ impl AgentSessionRow {
             .bind(id)
             .fetch_optional(&store.pool)
             .await?)
+    }
+
+    /// Records a session the moment its id is known and links it from the step, in one
+    /// transaction.
+    pub async fn start(
+        store: &Store,
+        step_row_id: &str,
+        agent: &str,
+        session_id: &str,
+        model: Option<&str>,
+        session_file_path: Option<&str>,
+    ) -> Result<AgentSessionRow> {
+        let ts = now();
+        let mut tx = store.pool.begin().await?;
+        let row: AgentSessionRow = sqlx::query_as(
+            "INSERT INTO agent_sessions (id, agent, session_id, model, session_file_path, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
+        )
+        .bind(new_id())
+        .bind(agent)
+        .bind(session_id)
+        .bind(model)
+        .bind(session_file_path)
+        .bind(&ts)
+        .bind(&ts)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE workflow_run_steps SET agent_session_id = ?, updated_at = ? WHERE id = ?")
+            .bind(&row.id)
+            .bind(&ts)
+            .bind(step_row_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// A session continued by `--resume` is running again.
+    pub async fn reopen(store: &Store, id: &str) -> Result<()> {
+        sqlx::query("UPDATE agent_sessions SET status = 'running', error_kind = NULL, updated_at = ? WHERE id = ?")
+            .bind(now())
+            .bind(id)
+            .execute(&store.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The CLI has written the session: from now on it can be resumed.
+    pub async fn mark_resumable(store: &Store, id: &str, session_file_path: Option<&str>) -> Result<()> {
+        sqlx::query(
+            "UPDATE agent_sessions SET resumable = 1,
+                 session_file_path = COALESCE(?, session_file_path), updated_at = ? WHERE id = ?",
+        )
+        .bind(session_file_path)
+        .bind(now())
+        .bind(id)
+        .execute(&store.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn finish(store: &Store, id: &str, end: &SessionEnd<'_>) -> Result<()> {
+        sqlx::query(
+            "UPDATE agent_sessions SET status = ?, model = COALESCE(?, model),
+                 session_file_path = COALESCE(?, session_file_path), cost_usd = ?, input_tokens = ?,
+                 output_tokens = ?, cached_tokens = ?, num_turns = ?, error_kind = ?, updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(end.status)
+        .bind(end.model)
+        .bind(end.session_file_path)
+        .bind(end.cost_usd)
+        .bind(end.input_tokens)
+        .bind(end.output_tokens)
+        .bind(end.cached_tokens)
+        .bind(end.num_turns)
+        .bind(end.error_kind)
+        .bind(now())
+        .bind(id)
+        .execute(&store.pool)
+        .await?;
+        Ok(())
     }
 }

@@ -15,7 +15,7 @@ export default defineWorkflow({ name: "Tiny", phases: ["p"], async execute(ctx) 
   await ctx.step("one", { type: "function", fn: async () => ({ run: ctx.runId }) });
 } });"#,
     );
-    let engine = Engine::new(sb.store().await, EngineConfig { worker_exe: BIN.into() });
+    let engine = Engine::new(sb.store().await, EngineConfig::new(BIN.into()));
     for i in 0..300 {
         let prepared = engine
             .prepare(&file, &sb.project())

@@ -1,0 +1,272 @@
+//! Claude Code in print mode: `claude -p --output-format stream-json --verbose`, the prompt on
+//! stdin (any length, and a prompt starting with `-` cannot be read as a flag).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::session_files;
+use super::{json_line, text_of, AgentEvent, AgentKind, AgentRequest, Driver, Final, Invocation, Permission, Usage};
+
+#[derive(Default)]
+pub struct Claude {
+    /// The input of the last `ExitPlanMode` call: in plan mode, the plan itself.
+    plan: Option<String>,
+}
+
+impl Driver for Claude {
+    fn kind(&self) -> AgentKind {
+        AgentKind::Claude
+    }
+
+    fn invocation(&self, req: &AgentRequest) -> Invocation {
+        let mode = match req.permission {
+            Permission::Default => "default",
+            Permission::Plan => "plan",
+            Permission::AcceptEdits => "acceptEdits",
+            Permission::BypassPermissions => "bypassPermissions",
+        };
+        let mut args: Vec<String> = ["-p", "--output-format", "stream-json", "--verbose", "--permission-mode", mode]
+            .map(String::from)
+            .into();
+        if let Some(model) = &req.model {
+            args.extend(["--model".into(), model.clone()]);
+        }
+        if let Some(turns) = req.max_turns {
+            args.extend(["--max-turns".into(), turns.to_string()]);
+        }
+        if let Some(schema) = &req.output_schema {
+            args.extend(["--json-schema".into(), schema.to_string()]);
+        }
+        if let Some(id) = &req.resume {
+            args.extend(["--resume".into(), id.clone()]);
+        }
+        // Nobody can answer a question in a headless run.
+        args.push("--disallowedTools=AskUserQuestion".into());
+        let mut env_set = Vec::new();
+        if req.permission == Permission::BypassPermissions && req.is_root {
+            // Claude refuses bypass mode as root unless it is told it runs in a sandbox.
+            env_set.push(("IS_SANDBOX".into(), "1".into()));
+        }
+        Invocation {
+            args,
+            env_set,
+            // A claude started from inside a Claude Code session refuses to run.
+            env_remove: vec!["CLAUDECODE".into()],
+            stdin: Some(req.prompt.clone()),
+            warnings: Vec::new(),
+        }
+    }
+
+    fn parse_line(&mut self, line: &str) -> Vec<AgentEvent> {
+        let Some(obj) = json_line(line) else { return Vec::new() };
+        let v = Value::Object(obj);
+        match v.get("type").and_then(Value::as_str) {
+            Some("system") if v.get("subtype").and_then(Value::as_str) == Some("init") => {
+                match text_of(&v, "session_id") {
+                    Some(id) => vec![AgentEvent::Session {
+                        id,
+                        model: text_of(&v, "model"),
+                    }],
+                    None => Vec::new(),
+                }
+            }
+            Some("assistant") => self.assistant(&v),
+            Some("user") => tool_results(&v),
+            Some("result") => vec![AgentEvent::Final(self.result(&v))],
+            _ => Vec::new(),
+        }
+    }
+
+    fn session_file(&self, session_id: &str, cwd: &Path, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+        let root = match env("CLAUDE_CONFIG_DIR").filter(|d| !d.is_empty()) {
+            Some(dir) => PathBuf::from(dir),
+            None => PathBuf::from(env("HOME")?).join(".claude"),
+        };
+        session_files::claude(&root, session_id, cwd)
+    }
+}
+
+impl Claude {
+    fn assistant(&mut self, v: &Value) -> Vec<AgentEvent> {
+        let blocks = v.pointer("/message/content").and_then(Value::as_array);
+        let mut events = Vec::new();
+        for block in blocks.into_iter().flatten() {
+            match block.get("type").and_then(Value::as_str) {
+                Some("text") => {
+                    if let Some(text) = text_of(block, "text") {
+                        events.push(AgentEvent::Text { text, delta: false });
+                    }
+                }
+                Some("thinking") => {
+                    if let Some(text) = text_of(block, "thinking") {
+                        events.push(AgentEvent::Thinking { text });
+                    }
+                }
+                Some("tool_use") => {
+                    let name = text_of(block, "name").unwrap_or_default();
+                    let input = block.get("input").cloned().unwrap_or(Value::Null);
+                    if name == "ExitPlanMode" {
+                        self.plan = input.get("plan").and_then(Value::as_str).map(str::to_string);
+                    }
+                    events.push(AgentEvent::ToolCall {
+                        id: text_of(block, "id").unwrap_or_default(),
+                        name,
+                        input,
+                    });
+                }
+                _ => {}
+            }
+        }
+        events
+    }
+
+    fn result(&self, v: &Value) -> Final {
+        let is_error = v.get("is_error").and_then(Value::as_bool).unwrap_or(true);
+        let mut text = text_of(v, "result");
+        if is_error && text.as_deref().is_none_or(|t| t.trim().is_empty()) {
+            // Error subtypes carry their reasons in `errors`.
+            let errors: Vec<&str> = v
+                .get("errors")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            if !errors.is_empty() {
+                text = Some(errors.join("; "));
+            }
+        }
+        if !is_error && text.as_deref().is_none_or(|t| t.trim().is_empty()) {
+            // Plan mode ends with ExitPlanMode, which no one approves headless: its input is
+            // the answer.
+            text = self.plan.clone().or(text);
+        }
+        let usage = v.get("usage").map(|u| {
+            let n = |k: &str| u.get(k).and_then(Value::as_u64);
+            Usage {
+                input: Some(n("input_tokens").unwrap_or(0) + n("cache_creation_input_tokens").unwrap_or(0)),
+                output: n("output_tokens"),
+                cached: n("cache_read_input_tokens"),
+            }
+        });
+        Final {
+            is_error,
+            text,
+            structured: v.get("structured_output").filter(|s| !s.is_null()).cloned(),
+            subtype: text_of(v, "subtype"),
+            api_status: v
+                .get("api_error_status")
+                .and_then(Value::as_u64)
+                .and_then(|s| u16::try_from(s).ok()),
+            usage,
+            cost_usd: v.get("total_cost_usd").and_then(Value::as_f64),
+            num_turns: v.get("num_turns").and_then(Value::as_u64),
+            permission_denials: v
+                .get("permission_denials")
+                .filter(|d| d.as_array().is_some_and(|a| !a.is_empty()))
+                .cloned(),
+        }
+    }
+}
+
+/// Tool results come back as `user` messages.
+fn tool_results(v: &Value) -> Vec<AgentEvent> {
+    let Some(blocks) = v.pointer("/message/content").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    blocks
+        .iter()
+        .filter(|b| b.get("type").and_then(Value::as_str) == Some("tool_result"))
+        .map(|b| AgentEvent::ToolResult {
+            id: text_of(b, "tool_use_id").unwrap_or_default(),
+            output: content_text(b.get("content")),
+            is_error: b.get("is_error").and_then(Value::as_bool).unwrap_or(false),
+        })
+        .collect()
+}
+
+/// A tool result's content: a string, or text blocks.
+fn content_text(content: Option<&Value>) -> String {
+    match content {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(blocks)) => blocks
+            .iter()
+            .filter_map(|b| b.get("text").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Some(other) if !other.is_null() => other.to_string(),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(permission: Permission) -> AgentRequest {
+        AgentRequest {
+            prompt: "-starts with a dash".into(),
+            permission,
+            model: None,
+            max_turns: None,
+            output_schema: None,
+            output_schema_file: None,
+            resume: None,
+            is_root: true,
+        }
+    }
+
+    #[test]
+    fn the_prompt_goes_on_stdin_and_permissions_map_to_modes() {
+        let inv = Claude::default().invocation(&request(Permission::Plan));
+        assert_eq!(
+            inv.args,
+            [
+                "-p",
+                "--output-format",
+                "stream-json",
+                "--verbose",
+                "--permission-mode",
+                "plan",
+                "--disallowedTools=AskUserQuestion"
+            ]
+        );
+        assert_eq!(inv.stdin.as_deref(), Some("-starts with a dash"));
+        assert_eq!(inv.env_remove, ["CLAUDECODE"]);
+        assert!(inv.env_set.is_empty());
+        let bypass = Claude::default().invocation(&request(Permission::BypassPermissions));
+        assert_eq!(bypass.env_set, [("IS_SANDBOX".to_string(), "1".to_string())]);
+        let mut not_root = request(Permission::BypassPermissions);
+        not_root.is_root = false;
+        assert!(Claude::default().invocation(&not_root).env_set.is_empty());
+    }
+
+    #[test]
+    fn an_api_error_reported_as_success_is_an_error() {
+        let mut c = Claude::default();
+        let events = c.parse_line(
+            r#"{"type":"result","subtype":"success","is_error":true,"result":"API Error: 429 rate","api_error_status":429,"duration_ms":1,"duration_api_ms":1,"num_turns":1,"session_id":"s"}"#,
+        );
+        let [AgentEvent::Final(f)] = events.as_slice() else { panic!("{events:?}") };
+        assert!(f.is_error);
+        assert_eq!(f.api_status, Some(429));
+        assert_eq!(f.text.as_deref(), Some("API Error: 429 rate"));
+    }
+
+    #[test]
+    fn max_turns_takes_its_text_from_errors() {
+        let mut c = Claude::default();
+        let events = c.parse_line(r#"{"type":"result","subtype":"error_max_turns","is_error":true,"errors":["Reached maximum number of turns (3)"],"session_id":"s"}"#);
+        let [AgentEvent::Final(f)] = events.as_slice() else { panic!("{events:?}") };
+        assert_eq!(f.text.as_deref(), Some("Reached maximum number of turns (3)"));
+        assert_eq!(f.subtype.as_deref(), Some("error_max_turns"));
+    }
+
+    #[test]
+    fn noise_and_unknown_types_give_nothing() {
+        let mut c = Claude::default();
+        assert!(c.parse_line("Loaded cached credentials.").is_empty());
+        assert!(c.parse_line(r#"{"type":"future_kind"}"#).is_empty());
+        assert!(c.parse_line("").is_empty());
+        assert!(c.parse_line("[1,2]").is_empty());
+    }
+}

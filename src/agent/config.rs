@@ -1,0 +1,260 @@
+//! Which executable each agent runs, with what extra arguments and environment, and how
+//! often a rate-limited or overloaded agent is retried. From a YAML file (`--config`, else
+//! `<data dir>/config.yaml` if it exists), then environment variables, which win:
+//!
+//! ```yaml
+//! agents:
+//!   claude:
+//!     command: npx -y @anthropic-ai/claude-code@2.1.197   # or a list: [npx, -y, ...]
+//!     args: [--bare]
+//!     env: { ANTHROPIC_API_KEY: sk-... }
+//! agentRetry:
+//!   attempts: 3          # tries in all, for rate limits and overload
+//!   initialDelay: 5s     # doubled after each try, up to maxDelay
+//!   maxDelay: 1m
+//! ```
+//!
+//! `WORKFLOW_ENGINE_CLAUDE_COMMAND`, `WORKFLOW_ENGINE_CODEX_COMMAND`,
+//! `WORKFLOW_ENGINE_GEMINI_COMMAND` (split on whitespace), `WORKFLOW_ENGINE_<AGENT>_ARGS`,
+//! `WORKFLOW_ENGINE_AGENT_ATTEMPTS`, `WORKFLOW_ENGINE_AGENT_RETRY_DELAY`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::AgentKind;
+
+/// How one agent's CLI is started.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentCommand {
+    /// Program and leading arguments: `["claude"]`, `["npx", "-y", "@openai/codex@0.169.0"]`.
+    pub command: Vec<String>,
+    /// Added after the driver's own arguments' program, before them.
+    pub args: Vec<String>,
+    pub env: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Tries in all (1 = no retry).
+    pub attempts: u32,
+    pub initial_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 3,
+            initial_delay: Duration::from_secs(5),
+            max_delay: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before try `next` (2, 3, ...).
+    pub fn delay_before(&self, next: u32) -> Duration {
+        let factor = 2u32.saturating_pow(next.saturating_sub(2));
+        self.initial_delay.saturating_mul(factor).min(self.max_delay)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentsConfig {
+    commands: HashMap<&'static str, AgentCommand>,
+    pub retry: RetryPolicy,
+}
+
+impl Default for AgentsConfig {
+    fn default() -> Self {
+        let commands = AgentKind::ALL
+            .iter()
+            .map(|k| {
+                let command = AgentCommand {
+                    command: vec![k.default_program().to_string()],
+                    args: Vec::new(),
+                    env: BTreeMap::new(),
+                };
+                (k.as_str(), command)
+            })
+            .collect();
+        AgentsConfig {
+            commands,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct FileConfig {
+    #[serde(default)]
+    agents: BTreeMap<String, FileAgent>,
+    #[serde(default)]
+    agent_retry: Option<FileRetry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileAgent {
+    command: Option<Words>,
+    #[serde(default)]
+    args: Vec<String>,
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Words {
+    Line(String),
+    List(Vec<String>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct FileRetry {
+    attempts: Option<u32>,
+    initial_delay: Option<String>,
+    max_delay: Option<String>,
+}
+
+impl AgentsConfig {
+    pub fn command(&self, kind: AgentKind) -> &AgentCommand {
+        &self.commands[kind.as_str()]
+    }
+
+    /// The file (if any), then the environment.
+    pub fn load(file: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Result<AgentsConfig, String> {
+        let mut config = AgentsConfig::default();
+        if let Some(file) = file {
+            let text =
+                std::fs::read_to_string(file).map_err(|e| format!("cannot read config {}: {e}", file.display()))?;
+            config.apply_file(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        }
+        config.apply_env(env)?;
+        Ok(config)
+    }
+
+    fn apply_file(&mut self, text: &str) -> Result<(), String> {
+        if text.trim().is_empty() {
+            return Ok(());
+        }
+        let file: FileConfig = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
+        for (name, agent) in file.agents {
+            let kind = AgentKind::parse(&name)
+                .ok_or_else(|| format!("agents.{name}: unknown agent (expected claude, codex or gemini)"))?;
+            let entry = self.commands.get_mut(kind.as_str()).expect("every agent has an entry");
+            if let Some(words) = agent.command {
+                entry.command = match words {
+                    Words::Line(line) => line.split_whitespace().map(str::to_string).collect(),
+                    Words::List(list) => list,
+                };
+                if entry.command.is_empty() {
+                    return Err(format!("agents.{name}.command: is empty"));
+                }
+            }
+            entry.args = agent.args;
+            entry.env = agent.env;
+        }
+        if let Some(retry) = file.agent_retry {
+            self.set_retry(retry.attempts, retry.initial_delay.as_deref(), retry.max_delay.as_deref(), "agentRetry.")?;
+        }
+        Ok(())
+    }
+
+    fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<(), String> {
+        for kind in AgentKind::ALL {
+            let upper = kind.as_str().to_ascii_uppercase();
+            let entry = self.commands.get_mut(kind.as_str()).expect("every agent has an entry");
+            if let Some(line) = env(&format!("WORKFLOW_ENGINE_{upper}_COMMAND")).filter(|l| !l.trim().is_empty()) {
+                entry.command = line.split_whitespace().map(str::to_string).collect();
+            }
+            if let Some(line) = env(&format!("WORKFLOW_ENGINE_{upper}_ARGS")) {
+                entry.args = line.split_whitespace().map(str::to_string).collect();
+            }
+        }
+        let attempts = match env("WORKFLOW_ENGINE_AGENT_ATTEMPTS") {
+            Some(a) => Some(
+                a.trim()
+                    .parse()
+                    .map_err(|_| format!("WORKFLOW_ENGINE_AGENT_ATTEMPTS: '{a}' is not a whole number"))?,
+            ),
+            None => None,
+        };
+        let delay = env("WORKFLOW_ENGINE_AGENT_RETRY_DELAY");
+        self.set_retry(attempts, delay.as_deref(), None, "WORKFLOW_ENGINE_AGENT_")
+    }
+
+    fn set_retry(
+        &mut self,
+        attempts: Option<u32>,
+        initial: Option<&str>,
+        max: Option<&str>,
+        prefix: &str,
+    ) -> Result<(), String> {
+        if let Some(a) = attempts {
+            if a == 0 {
+                return Err(format!("{prefix}attempts: must be at least 1"));
+            }
+            self.retry.attempts = a;
+        }
+        let parse = |s: &str, field: &str| {
+            crate::definition::duration::parse_duration(s)
+                .map(Duration::from_millis)
+                .map_err(|e| format!("{prefix}{field}: {e}"))
+        };
+        if let Some(d) = initial {
+            self.retry.initial_delay = parse(d, if prefix.starts_with("WORKFLOW") { "RETRY_DELAY" } else { "initialDelay" })?;
+        }
+        if let Some(d) = max {
+            self.retry.max_delay = parse(d, "maxDelay")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_then_the_environment() {
+        let mut c = AgentsConfig::default();
+        assert_eq!(c.command(AgentKind::Codex).command, ["codex"]);
+        c.apply_file(
+            "agents:\n  claude:\n    command: npx -y @anthropic-ai/claude-code@2.1.197\n    args: [--bare]\n    env: { A: b }\n  gemini:\n    command: [/opt/gemini, --debug]\nagentRetry:\n  attempts: 5\n  initialDelay: 100ms\n",
+        )
+        .unwrap();
+        assert_eq!(c.command(AgentKind::Claude).command, ["npx", "-y", "@anthropic-ai/claude-code@2.1.197"]);
+        assert_eq!(c.command(AgentKind::Claude).args, ["--bare"]);
+        assert_eq!(c.command(AgentKind::Claude).env["A"], "b");
+        assert_eq!(c.command(AgentKind::Gemini).command, ["/opt/gemini", "--debug"]);
+        assert_eq!(c.retry.attempts, 5);
+        assert_eq!(c.retry.delay_before(2), Duration::from_millis(100));
+        assert_eq!(c.retry.delay_before(4), Duration::from_millis(400));
+        let env = |k: &str| match k {
+            "WORKFLOW_ENGINE_CLAUDE_COMMAND" => Some("/usr/local/bin/claude".to_string()),
+            "WORKFLOW_ENGINE_AGENT_ATTEMPTS" => Some("1".to_string()),
+            _ => None,
+        };
+        c.apply_env(&env).unwrap();
+        assert_eq!(c.command(AgentKind::Claude).command, ["/usr/local/bin/claude"]);
+        assert_eq!(c.retry.attempts, 1);
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let err = |text: &str| AgentsConfig::default().apply_file(text).unwrap_err();
+        assert!(err("agents:\n  cursor: {}\n").contains("agents.cursor: unknown agent"), "{}", err("agents:\n  cursor: {}\n"));
+        assert!(err("agents:\n  claude:\n    comand: x\n").contains("unknown field `comand`"));
+        assert!(err("agents:\n  claude:\n    command: []\n").contains("agents.claude.command: is empty"));
+        assert!(err("agentRetry:\n  attempts: 0\n").contains("agentRetry.attempts: must be at least 1"));
+        assert!(err("agentRetry:\n  initialDelay: soon\n").contains("agentRetry.initialDelay"));
+        let env = |k: &str| (k == "WORKFLOW_ENGINE_AGENT_ATTEMPTS").then(|| "many".to_string());
+        assert!(AgentsConfig::default().apply_env(&env).unwrap_err().contains("'many' is not a whole number"));
+    }
+}

@@ -1,0 +1,357 @@
+//! Runs an agent CLI: its own process group, stdin written and closed (or `/dev/null`),
+//! stdout and stderr read as lines of any length and any bytes, every line passed on raw and
+//! parsed; a stop or a timeout interrupts, then terminates, then kills the whole group.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{ExitStatus, Stdio};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
+use tokio::process::Command;
+use tokio::sync::{mpsc, watch};
+
+use super::classify::{classify, Evidence, FailureKind};
+use super::config::RetryPolicy;
+use super::{AgentEvent, AgentKind, Driver, Final, Invocation, Usage};
+use crate::step::process::{describe_exit, die_with_parent, interrupt_group, signal_group};
+use crate::step::script::tail;
+
+/// How long the readers may go on after the CLI exited (a grandchild in another group can
+/// hold the pipes open).
+const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(5);
+/// How much of stderr a failure quotes.
+const STDERR_TAIL: usize = 2048;
+
+/// What the CLI printed, as it arrives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// A line exactly as printed (lossily decoded), before parsing.
+    Raw { stream: &'static str, text: String },
+    /// What a stdout line meant.
+    Event(AgentEvent),
+    /// The attempt failed in a way worth another try, which starts after `delay`.
+    Retry {
+        next_attempt: u32,
+        delay: Duration,
+        reason: String,
+    },
+}
+
+/// Everything needed to start the CLI once.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    /// The configured program and its extra arguments, before the driver's.
+    pub program: Vec<String>,
+    pub invocation: Invocation,
+    pub cwd: PathBuf,
+    pub env: BTreeMap<String, String>,
+    pub timeout: Option<Duration>,
+}
+
+/// What one attempt left: the last of each thing the stream said.
+#[derive(Debug, Default)]
+pub struct Transcript {
+    pub session_id: Option<String>,
+    pub model: Option<String>,
+    pub last_text: Option<String>,
+    pub usage: Usage,
+    pub final_event: Option<Final>,
+    pub stderr_tail: String,
+}
+
+impl Transcript {
+    fn apply(&mut self, event: &AgentEvent) {
+        match event {
+            AgentEvent::Session { id, model } => {
+                self.session_id = Some(id.clone());
+                if model.is_some() {
+                    self.model = model.clone();
+                }
+            }
+            AgentEvent::Text { text, delta: false } => self.last_text = Some(text.clone()),
+            AgentEvent::Text { text, delta: true } => self.last_text.get_or_insert_default().push_str(text),
+            AgentEvent::Usage(u) => self.usage = *u,
+            AgentEvent::Final(f) => {
+                if let Some(u) = f.usage {
+                    self.usage = u;
+                }
+                self.final_event = Some(f.clone());
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Why the engine stopped the CLI.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stopped {
+    TimedOut(Duration),
+    Cancelled,
+}
+
+#[derive(Debug)]
+pub struct Attempt {
+    pub kind: AgentKind,
+    pub transcript: Transcript,
+    pub status: Option<ExitStatus>,
+    pub stopped: Option<Stopped>,
+}
+
+impl Attempt {
+    /// Success is exit 0 and a terminal event that is not an error; anything else is a
+    /// failure, named, with the agent's own words.
+    pub fn failure(&self) -> Option<(FailureKind, String)> {
+        let agent = self.kind.as_str();
+        match self.stopped {
+            Some(Stopped::TimedOut(t)) => {
+                let took = crate::definition::format_ms(t.as_millis() as u64);
+                return Some((FailureKind::TimedOut, format!("{agent} timed out after {took}")));
+            }
+            Some(Stopped::Cancelled) => {
+                return Some((FailureKind::Cancelled, crate::step::script::STOPPED.to_string()));
+            }
+            None => {}
+        }
+        let exit_ok = self.status.is_some_and(|s| s.success());
+        let exit = self.status.as_ref().map(describe_exit).unwrap_or_else(|| "ended".into());
+        let stderr = self.transcript.stderr_tail.trim();
+        let (text, saw_final, message) = match &self.transcript.final_event {
+            Some(f) if !f.is_error && exit_ok => return None,
+            Some(f) if !f.is_error => {
+                let text = if stderr.is_empty() { exit.clone() } else { stderr.to_string() };
+                let message = format!("{agent} reported success but {exit}: {text}");
+                (text, true, message)
+            }
+            Some(f) => {
+                let text = f
+                    .text
+                    .clone()
+                    .filter(|t| !t.trim().is_empty())
+                    .unwrap_or_else(|| if stderr.is_empty() { exit.clone() } else { stderr.to_string() });
+                (text.clone(), true, text)
+            }
+            None => {
+                let text = if stderr.is_empty() {
+                    "no output on stderr".to_string()
+                } else {
+                    stderr.to_string()
+                };
+                let message = format!("{agent} {exit} without a final result: {text}");
+                (text, false, message)
+            }
+        };
+        let f = self.transcript.final_event.as_ref();
+        let kind = classify(&Evidence {
+            text: &text,
+            saw_final,
+            subtype: f.and_then(|f| f.subtype.as_deref()),
+            api_status: f.and_then(|f| f.api_status),
+            exit_code: self.status.and_then(|s| s.code()),
+        });
+        let message = if message.starts_with(agent) {
+            format!("{agent} failed ({kind}): {}", &message[agent.len() + 1..])
+        } else {
+            format!("{agent} failed ({kind}): {message}")
+        };
+        Some((kind, message))
+    }
+}
+
+/// Runs the CLI until it ends, `stop` turns true, or the timeout; the CLI's lines and their
+/// meaning go to `out` as they are read.
+pub async fn run_once(
+    mut driver: Box<dyn Driver>,
+    launch: &Launch,
+    out: &mpsc::UnboundedSender<Output>,
+    mut stop: watch::Receiver<bool>,
+) -> std::io::Result<Attempt> {
+    let kind = driver.kind();
+    let (program, leading) = launch
+        .program
+        .split_first()
+        .ok_or_else(|| std::io::Error::other(format!("no command configured for {}", kind.as_str())))?;
+    let mut cmd = Command::new(program);
+    die_with_parent(&mut cmd);
+    cmd.args(leading)
+        .args(&launch.invocation.args)
+        .current_dir(&launch.cwd)
+        .envs(&launch.env)
+        .stdin(if launch.invocation.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    for key in &launch.invocation.env_remove {
+        cmd.env_remove(key);
+    }
+    cmd.envs(launch.invocation.env_set.iter().cloned());
+    let mut child = cmd.spawn().map_err(|e| spawn_error(kind, program, &launch.cwd, e))?;
+    let pid = child.id();
+    if let (Some(mut stdin), Some(prompt)) = (child.stdin.take(), launch.invocation.stdin.clone()) {
+        // Written from a task so a CLI that prints before reading cannot deadlock us; dropping
+        // the handle closes the pipe, which is the CLI's end of input.
+        tokio::spawn(async move {
+            let _ = stdin.write_all(prompt.as_bytes()).await;
+            let _ = stdin.shutdown().await;
+        });
+    }
+    let stdout_out = out.clone();
+    let stdout = child.stdout.take().expect("piped");
+    let reader = tokio::spawn(async move {
+        let mut transcript = Transcript::default();
+        read_lines(stdout, |line| {
+            let events = driver.parse_line(&line);
+            let _ = stdout_out.send(Output::Raw {
+                stream: "stdout",
+                text: line,
+            });
+            for event in events {
+                transcript.apply(&event);
+                let _ = stdout_out.send(Output::Event(event));
+            }
+        })
+        .await;
+        transcript
+    });
+    let stderr_out = out.clone();
+    let stderr = child.stderr.take().expect("piped");
+    let err_reader = tokio::spawn(async move {
+        let mut kept = String::new();
+        read_lines(stderr, |line| {
+            kept.push_str(&line);
+            kept.push('\n');
+            if kept.len() > 4 * STDERR_TAIL {
+                kept = tail(&kept, STDERR_TAIL).to_string();
+            }
+            let _ = stderr_out.send(Output::Raw {
+                stream: "stderr",
+                text: line,
+            });
+        })
+        .await;
+        tail(&kept, STDERR_TAIL).to_string()
+    });
+    let deadline = async {
+        match launch.timeout {
+            Some(t) => tokio::time::sleep(t).await,
+            None => std::future::pending().await,
+        }
+    };
+    let stopped = async {
+        while !*stop.borrow() {
+            if stop.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    let (status, stopped) = tokio::select! {
+        status = child.wait() => (Some(status?), None),
+        _ = deadline => (None, Some(Stopped::TimedOut(launch.timeout.unwrap_or_default()))),
+        _ = stopped => (None, Some(Stopped::Cancelled)),
+    };
+    let status = match status {
+        Some(s) => Some(s),
+        None => interrupt_group(&mut child).await,
+    };
+    // Whatever the CLI left behind in its group (MCP servers, shells) dies with it.
+    if let Some(pid) = pid {
+        signal_group(pid, libc::SIGKILL);
+    }
+    let mut transcript = match tokio::time::timeout(DRAIN_AFTER_EXIT, reader).await {
+        Ok(Ok(t)) => t,
+        _ => Transcript::default(),
+    };
+    transcript.stderr_tail = match tokio::time::timeout(DRAIN_AFTER_EXIT, err_reader).await {
+        Ok(Ok(t)) => t,
+        _ => String::new(),
+    };
+    Ok(Attempt {
+        kind,
+        transcript,
+        status,
+        stopped,
+    })
+}
+
+/// Runs attempts until one succeeds, fails in a way not worth retrying, or the policy's tries
+/// are used up; waits between them (cut short by `stop`). Returns the last attempt and how
+/// many were made.
+pub async fn run_with_retries(
+    kind: AgentKind,
+    launch: &Launch,
+    policy: &RetryPolicy,
+    out: &mpsc::UnboundedSender<Output>,
+    stop: watch::Receiver<bool>,
+) -> std::io::Result<(Attempt, u32)> {
+    let mut tries = 1;
+    loop {
+        let attempt = run_once(kind.driver(), launch, out, stop.clone()).await?;
+        let Some((failure, message)) = attempt.failure() else {
+            return Ok((attempt, tries));
+        };
+        if !failure.retryable() || tries >= policy.attempts {
+            return Ok((attempt, tries));
+        }
+        tries += 1;
+        let delay = policy.delay_before(tries);
+        let _ = out.send(Output::Retry {
+            next_attempt: tries,
+            delay,
+            reason: message,
+        });
+        let mut stop = stop.clone();
+        let stopped = async move {
+            while !*stop.borrow() {
+                if stop.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = stopped => {
+                let mut attempt = attempt;
+                attempt.stopped = Some(Stopped::Cancelled);
+                return Ok((attempt, tries - 1));
+            }
+        }
+    }
+}
+
+fn spawn_error(kind: AgentKind, program: &str, cwd: &std::path::Path, e: std::io::Error) -> std::io::Error {
+    let name = kind.as_str();
+    let upper = name.to_ascii_uppercase();
+    let hint = if e.kind() == std::io::ErrorKind::NotFound {
+        format!(
+            "`{program}` was not found; install the {name} CLI or point agents.{name}.command in the config \
+             (or WORKFLOW_ENGINE_{upper}_COMMAND) at it"
+        )
+    } else {
+        e.to_string()
+    };
+    std::io::Error::new(
+        e.kind(),
+        format!("cannot start {name} in {}: {hint}", cwd.display()),
+    )
+}
+
+/// Calls `each` with every line (without its `\n` or `\r\n`), however long, whatever its bytes.
+async fn read_lines(stream: impl AsyncRead + Unpin, mut each: impl FnMut(String)) {
+    let mut reader = BufReader::with_capacity(64 * 1024, stream);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                let text = String::from_utf8_lossy(&buf);
+                each(text.trim_end_matches(['\n', '\r']).to_string());
+            }
+        }
+    }
+}

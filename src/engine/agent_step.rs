@@ -1,0 +1,479 @@
+//! Agent steps in the step host: the request built from the step, the CLI run with retries,
+//! every raw line into `events.jsonl`, what the agent does as `workflow.step.progress`, the
+//! session recorded the moment its id appears, and the answer (checked against
+//! `outputSchema`) as the step's result.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use super::host::StepHost;
+use super::outcome::Outcome;
+use crate::agent::classify::FailureKind;
+use crate::agent::exec::{self, Attempt, Launch, Output};
+use crate::agent::{merged_env, running_as_root, AgentEvent, AgentKind, AgentRequest, Permission};
+use crate::definition::StepConfig;
+use crate::events::Event;
+use crate::store::agent_sessions::{AgentSessionRow, SessionEnd};
+use crate::store::steps::StepRow;
+
+/// What a resumed session is told, before the step's own prompt.
+pub const RESUME_PREAMBLE: &str = "Your previous session on this task was interrupted before it finished \
+     (the workflow engine running it stopped). Continue the task from where you left off; do not redo work \
+     that is already done. The task was:\n\n";
+/// How much of a tool's input or result a progress event carries.
+const PROGRESS_TEXT_MAX: usize = 2000;
+
+/// The session as the output consumer saw it.
+#[derive(Default)]
+struct SessionState {
+    row_id: Option<String>,
+    session_id: Option<String>,
+    resumable: bool,
+    file: Option<String>,
+}
+
+impl StepHost {
+    pub(super) async fn run_agent(&self, config: &StepConfig, row: &StepRow, previous: Option<StepRow>) -> Outcome {
+        let Some(kind) = config.agent.as_deref().and_then(AgentKind::parse) else {
+            let agent = config.agent.as_deref().unwrap_or("");
+            return Outcome::failed(
+                format!("unknown agent \"{agent}\": use \"claude\", \"codex\" or \"gemini\""),
+                None,
+            );
+        };
+        let permission = match config.permission.as_deref() {
+            None => Permission::Default,
+            Some(p) => match Permission::parse(p) {
+                Some(p) => p,
+                None => {
+                    return Outcome::failed(
+                        format!("unknown permission \"{p}\": use default, plan, acceptEdits or bypassPermissions"),
+                        None,
+                    )
+                }
+            },
+        };
+        let prompt = config.prompt.clone().unwrap_or_default();
+        if prompt.trim().is_empty() {
+            return Outcome::failed("the agent step's prompt is empty".into(), None);
+        }
+        let mut session = SessionState::default();
+        let mut resume = None;
+        if config.on_interrupt.as_deref() == Some("resume") {
+            if let Some(earlier) = self.resumable_session(previous.as_ref(), kind).await {
+                resume = earlier.session_id.clone();
+                session = SessionState {
+                    row_id: Some(earlier.id.clone()),
+                    session_id: earlier.session_id.clone(),
+                    resumable: true,
+                    file: earlier.session_file_path.clone(),
+                };
+                let _ = AgentSessionRow::reopen(self.engine.store(), &earlier.id).await;
+            }
+        }
+        let output_schema_file = match (&config.output_schema, kind) {
+            (Some(schema), AgentKind::Codex) => {
+                let file = self.files.step_dir(&config.id).join("output-schema.json");
+                let written = std::fs::create_dir_all(self.files.step_dir(&config.id))
+                    .and_then(|_| std::fs::write(&file, schema.to_string()));
+                if let Err(e) = written {
+                    return Outcome::failed(format!("cannot write {}: {e}", file.display()), None);
+                }
+                Some(file)
+            }
+            _ => None,
+        };
+        let request = AgentRequest {
+            prompt: match &resume {
+                Some(_) => format!("{RESUME_PREAMBLE}{prompt}"),
+                None => prompt,
+            },
+            permission,
+            model: config.model.clone(),
+            max_turns: config.max_turns,
+            output_schema: config.output_schema.clone(),
+            output_schema_file,
+            resume: resume.clone(),
+            is_root: running_as_root(),
+        };
+        let command = self.engine.agents().command(kind);
+        let invocation = kind.driver().invocation(&request);
+        let mut env = merged_env(&command.env, &config.env);
+        env.insert("WORKFLOW_RUN_ID".into(), self.run_id.clone());
+        env.insert("WORKFLOW_STEP_ID".into(), config.id.clone());
+        env.insert("WORKFLOW_PROJECT_PATH".into(), self.project.to_string_lossy().into_owned());
+        let launch = Launch {
+            program: command.command.iter().chain(&command.args).cloned().collect(),
+            invocation,
+            cwd: self.resolve_cwd(config.cwd.as_deref()),
+            env,
+            timeout: config.timeout_ms.map(Duration::from_millis),
+        };
+        let lookup = (launch.cwd.clone(), launch.env.clone());
+        let (tx, rx) = mpsc::unbounded_channel();
+        for warning in &launch.invocation.warnings {
+            let _ = tx.send(Output::Event(AgentEvent::Warning(warning.clone())));
+        }
+        let retry = self.engine.agents().retry.clone();
+        let kill = self.kill.clone();
+        let run = async move {
+            let result = exec::run_with_retries(kind, &launch, &retry, &tx, kill).await;
+            drop(tx);
+            (result, launch)
+        };
+        let ((result, launch), session) = tokio::join!(run, self.consume(row, kind, rx, session, lookup));
+        let (attempt, tries) = match result {
+            Ok(r) => r,
+            Err(e) => {
+                self.end_session(&session, None, FailureKind::Crashed.into()).await;
+                return Outcome::failed(e.to_string(), None);
+            }
+        };
+        let env_of = |k: &str| launch.env.get(k).cloned().or_else(|| std::env::var(k).ok());
+        let file = session.file.clone().or_else(|| {
+            let id = session.session_id.as_deref()?;
+            let path = kind.driver().session_file(id, &launch.cwd, &env_of)?;
+            Some(path.to_string_lossy().into_owned())
+        });
+        let session = SessionState { file, ..session };
+        let (data, failure) = result_data(kind, config, &attempt, tries, &session, resume.is_some());
+        self.end_session(&session, Some(&attempt), failure.as_ref().map(|f| f.0)).await;
+        let text = data["text"].as_str().unwrap_or_default().to_string();
+        match failure {
+            None => Outcome {
+                ok: true,
+                data: Some(data),
+                error: None,
+                output: Some(text),
+            },
+            Some((_, message)) => Outcome {
+                ok: false,
+                data: Some(data),
+                error: Some(message),
+                output: Some(text),
+            },
+        }
+    }
+
+    /// The earlier attempt's session, if `--resume` can continue it.
+    async fn resumable_session(&self, previous: Option<&StepRow>, kind: AgentKind) -> Option<AgentSessionRow> {
+        let id = previous?.agent_session_id.as_deref()?;
+        let row = AgentSessionRow::get(self.engine.store(), id).await.ok()??;
+        (row.resumable && row.agent == kind.as_str() && row.session_id.is_some()).then_some(row)
+    }
+
+    /// Raw lines → `events.jsonl`; events → progress, and the session row as soon as its id
+    /// shows; the session marked resumable once the CLI has written its transcript.
+    async fn consume(
+        &self,
+        row: &StepRow,
+        kind: AgentKind,
+        mut rx: mpsc::UnboundedReceiver<Output>,
+        mut session: SessionState,
+        (cwd, env): (std::path::PathBuf, BTreeMap<String, String>),
+    ) -> SessionState {
+        let store = self.engine.store();
+        let mut file = self.files.open_events(&row.step_id).ok().map(std::io::BufWriter::new);
+        let driver = kind.driver();
+        let env_of = |k: &str| env.get(k).cloned().or_else(|| std::env::var(k).ok());
+        while let Some(out) = rx.recv().await {
+            let record = match &out {
+                Output::Raw { stream, text } => json!({ "ts": crate::store::now(), "type": stream, "text": text }),
+                Output::Retry {
+                    next_attempt,
+                    delay,
+                    reason,
+                } => json!({ "ts": crate::store::now(), "type": "retry", "attempt": next_attempt,
+                              "delayMs": delay.as_millis() as u64, "reason": reason }),
+                Output::Event(_) => Value::Null,
+            };
+            if let (Some(f), false) = (file.as_mut(), record.is_null()) {
+                let _ = writeln!(f, "{record}");
+                if rx.is_empty() {
+                    let _ = f.flush();
+                }
+            }
+            if let Output::Event(AgentEvent::Session { id, model }) = &out {
+                if session.session_id.as_deref() != Some(id.as_str()) {
+                    match AgentSessionRow::start(store, &row.id, kind.as_str(), id, model.as_deref(), None).await {
+                        Ok(r) => session.row_id = Some(r.id),
+                        Err(e) => tracing::warn!(step = %row.step_id, error = %e, "cannot record the agent session"),
+                    }
+                    session.session_id = Some(id.clone());
+                    session.resumable = false;
+                    session.file = None;
+                }
+            }
+            if let (Some(row_id), Some(id), false) = (&session.row_id, &session.session_id, session.resumable) {
+                if let Some(path) = driver.session_file(id, &cwd, &env_of) {
+                    let path = path.to_string_lossy().into_owned();
+                    if AgentSessionRow::mark_resumable(store, row_id, Some(&path)).await.is_ok() {
+                        session.resumable = true;
+                        session.file = Some(path);
+                    }
+                }
+            }
+            if let Some((stream, output, detail)) = progress(&out) {
+                self.emit(Event::StepProgress {
+                    execution_id: self.run_id.clone(),
+                    step_id: row.id.clone(),
+                    step_key: row.step_id.clone(),
+                    stream: stream.to_string(),
+                    output,
+                    detail,
+                    project_id: self.project_id.clone(),
+                });
+            }
+        }
+        if let Some(mut f) = file {
+            let _ = f.flush();
+        }
+        session
+    }
+
+    async fn end_session(&self, session: &SessionState, attempt: Option<&Attempt>, failure: Option<FailureKind>) {
+        let Some(row_id) = &session.row_id else { return };
+        let t = attempt.map(|a| &a.transcript);
+        let fin = t.and_then(|t| t.final_event.as_ref());
+        let n = |v: Option<u64>| v.and_then(|v| i64::try_from(v).ok());
+        let end = SessionEnd {
+            status: if failure.is_some() { "failed" } else { "completed" },
+            model: t.and_then(|t| t.model.as_deref()),
+            session_file_path: session.file.as_deref(),
+            cost_usd: fin.and_then(|f| f.cost_usd),
+            input_tokens: n(t.and_then(|t| t.usage.input)),
+            output_tokens: n(t.and_then(|t| t.usage.output)),
+            cached_tokens: n(t.and_then(|t| t.usage.cached)),
+            num_turns: n(fin.and_then(|f| f.num_turns)),
+            error_kind: failure.map(FailureKind::as_str),
+        };
+        if let Err(e) = AgentSessionRow::finish(self.engine.store(), row_id, &end).await {
+            tracing::warn!(session = %row_id, error = %e, "cannot record the end of the agent session");
+        }
+    }
+}
+
+/// The step's `data`, and its failure if it failed (the answer checked against the schema).
+fn result_data(
+    kind: AgentKind,
+    config: &StepConfig,
+    attempt: &Attempt,
+    tries: u32,
+    session: &SessionState,
+    resumed: bool,
+) -> (Value, Option<(FailureKind, String)>) {
+    let t = &attempt.transcript;
+    let fin = t.final_event.as_ref();
+    let text = fin
+        .filter(|f| !f.is_error)
+        .and_then(|f| f.text.clone())
+        .or_else(|| t.last_text.clone())
+        .unwrap_or_default();
+    let mut data = json!({
+        "agent": kind.as_str(),
+        "text": text,
+        "sessionId": session.session_id,
+        "model": t.model.clone().or_else(|| config.model.clone()),
+        "usage": {
+            "inputTokens": t.usage.input,
+            "outputTokens": t.usage.output,
+            "cachedTokens": t.usage.cached,
+        },
+        "costUsd": fin.and_then(|f| f.cost_usd),
+        "numTurns": fin.and_then(|f| f.num_turns),
+        "attempts": tries,
+        "resumed": resumed,
+    });
+    if let Some(denials) = fin.and_then(|f| f.permission_denials.clone()) {
+        data["permissionDenials"] = denials;
+    }
+    if let Some(file) = &session.file {
+        data["sessionFile"] = Value::String(file.clone());
+    }
+    let mut failure = attempt.failure();
+    if let (None, Some(schema)) = (&failure, &config.output_schema) {
+        match structured_answer(fin.and_then(|f| f.structured.clone()), &text, schema) {
+            Ok(output) => data["output"] = output,
+            Err(problem) => {
+                failure = Some((
+                    FailureKind::InvalidOutput,
+                    format!("{}'s answer does not match the step's outputSchema: {problem}", kind.as_str()),
+                ))
+            }
+        }
+    }
+    if let Some((kind, _)) = &failure {
+        data["errorKind"] = Value::String(kind.as_str().to_string());
+    }
+    (data, failure)
+}
+
+/// The answer as JSON matching `schema`: the CLI's structured output, or the text (a code
+/// fence around it is allowed).
+fn structured_answer(structured: Option<Value>, text: &str, schema: &Value) -> Result<Value, String> {
+    let value = match structured {
+        Some(v) => v,
+        None => {
+            let trimmed = text.trim();
+            let unfenced = trimmed
+                .strip_prefix("```json")
+                .or_else(|| trimmed.strip_prefix("```"))
+                .and_then(|t| t.strip_suffix("```"))
+                .unwrap_or(trimmed);
+            serde_json::from_str(unfenced.trim()).map_err(|e| format!("the answer is not JSON ({e})"))?
+        }
+    };
+    let validator = jsonschema::validator_for(schema).map_err(|e| format!("the schema is not valid: {e}"))?;
+    let problems: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| {
+            let at = e.instance_path.to_string();
+            format!("{}: {e}", if at.is_empty() { "(root)".to_string() } else { at })
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(value)
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
+/// What a progress event shows for an output: (stream, text, detail).
+fn progress(out: &Output) -> Option<(&'static str, String, Option<Value>)> {
+    let cut = |s: &str| crate::step::script::tail(s, PROGRESS_TEXT_MAX).to_string();
+    let head = |s: &str| {
+        if s.len() <= PROGRESS_TEXT_MAX {
+            return s.to_string();
+        }
+        let mut end = PROGRESS_TEXT_MAX;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}…", &s[..end])
+    };
+    Some(match out {
+        // JSON lines are shown by what they mean; other lines as they are.
+        Output::Raw { stream: "stdout", text } if crate::agent::json_line(text).is_some() || text.trim().is_empty() => {
+            return None
+        }
+        Output::Raw { stream, text } => (*stream, head(text), None),
+        Output::Retry {
+            next_attempt,
+            delay,
+            reason,
+        } => (
+            "retry",
+            format!(
+                "{reason}; try {next_attempt} in {}",
+                crate::definition::format_ms(delay.as_millis() as u64)
+            ),
+            Some(json!({ "attempt": next_attempt, "delayMs": delay.as_millis() as u64 })),
+        ),
+        Output::Event(event) => match event {
+            AgentEvent::Session { id, model } => (
+                "session",
+                match model {
+                    Some(m) => format!("session {id} ({m})"),
+                    None => format!("session {id}"),
+                },
+                Some(json!({ "sessionId": id, "model": model })),
+            ),
+            AgentEvent::Text { text, delta } => ("assistant", text.clone(), Some(json!({ "delta": delta }))),
+            AgentEvent::Thinking { text } => ("thinking", head(text), None),
+            AgentEvent::ToolCall { id, name, input } => {
+                let shown = head(&input.to_string());
+                let input = if input.to_string().len() > PROGRESS_TEXT_MAX {
+                    Value::String(shown.clone())
+                } else {
+                    input.clone()
+                };
+                (
+                    "tool_call",
+                    format!("{name} {shown}"),
+                    Some(json!({ "tool": name, "toolUseId": id, "input": input })),
+                )
+            }
+            AgentEvent::ToolResult { id, output, is_error } => (
+                "tool_result",
+                cut(output),
+                Some(json!({ "toolUseId": id, "isError": is_error, "bytes": output.len() })),
+            ),
+            AgentEvent::Warning(w) => ("warning", w.clone(), None),
+            AgentEvent::Final(f) => (
+                "result",
+                head(f.text.as_deref().unwrap_or_default()),
+                Some(json!({ "isError": f.is_error, "subtype": f.subtype })),
+            ),
+            AgentEvent::Usage(_) => return None,
+        },
+    })
+}
+
+/// The agent section of `summary.md`, from the step's data.
+pub fn agent_summary(data: &Value) -> String {
+    let mut s = String::from("\n## Agent\n\n");
+    let agent = data["agent"].as_str().unwrap_or("agent");
+    match data["model"].as_str() {
+        Some(model) => s.push_str(&format!("- Agent: {agent} ({model})\n")),
+        None => s.push_str(&format!("- Agent: {agent}\n")),
+    }
+    if let Some(id) = data["sessionId"].as_str() {
+        s.push_str(&format!("- Session: `{id}`{}\n", if data["resumed"] == true { " (resumed)" } else { "" }));
+    }
+    if let Some(file) = data["sessionFile"].as_str() {
+        s.push_str(&format!("- Transcript: `{file}`\n"));
+    }
+    if let Some(turns) = data["numTurns"].as_u64() {
+        s.push_str(&format!("- Turns: {turns}\n"));
+    }
+    let usage: BTreeMap<&str, u64> = ["inputTokens", "outputTokens", "cachedTokens"]
+        .into_iter()
+        .filter_map(|k| Some((k, data["usage"][k].as_u64()?)))
+        .collect();
+    if !usage.is_empty() {
+        let get = |k: &str| usage.get(k).map(u64::to_string).unwrap_or_else(|| "?".into());
+        s.push_str(&format!(
+            "- Tokens: {} in, {} out, {} cached\n",
+            get("inputTokens"),
+            get("outputTokens"),
+            get("cachedTokens")
+        ));
+    }
+    if let Some(cost) = data["costUsd"].as_f64() {
+        s.push_str(&format!("- Cost: ${cost:.4}\n"));
+    }
+    if let Some(tries) = data["attempts"].as_u64().filter(|t| *t > 1) {
+        s.push_str(&format!("- Tries: {tries}\n"));
+    }
+    if let Some(denials) = data["permissionDenials"].as_array() {
+        s.push_str(&format!("- Permission denials: {}\n", denials.len()));
+    }
+    if let Some(output) = data.get("output") {
+        let pretty = serde_json::to_string_pretty(output).unwrap_or_default();
+        s.push_str(&format!("\n## Structured output\n\n```json\n{pretty}\n```\n"));
+    }
+    if let Some(text) = data["text"].as_str().filter(|t| !t.trim().is_empty()) {
+        s.push_str(&format!("\n## Answer\n\n{}\n", text.trim_end()));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_parsed_fenced_or_not_and_checked() {
+        let schema = json!({"type":"object","properties":{"n":{"type":"integer"}},"required":["n"]});
+        assert_eq!(structured_answer(None, "```json\n{\"n\": 3}\n```", &schema), Ok(json!({"n": 3})));
+        assert_eq!(structured_answer(Some(json!({"n": 1})), "ignored", &schema), Ok(json!({"n": 1})));
+        let err = structured_answer(None, "{\"n\": \"x\"}", &schema).unwrap_err();
+        assert!(err.contains("/n"), "{err}");
+        let err = structured_answer(None, "Sure! Here it is", &schema).unwrap_err();
+        assert!(err.contains("not JSON"), "{err}");
+    }
+}
