@@ -17,12 +17,23 @@ use super::{template, validate_step_id, DefinitionError, DefinitionKind, Locatio
 use super::{StepConfig, StepKind, WorkflowDefinition};
 
 const TOP_KEYS: &str = "name, description, argsSchema, phases, steps, timeout";
-const STEP_KEYS: &str = "id, name, phase, type, command, cwd, prompt, agent, permission, env, \
-                         timeout, continueOnError";
-const SCRIPT_KEYS: &[&str] = &["command", "cwd"];
-const AGENT_KEYS: &[&str] = &["prompt", "agent", "permission"];
+const STEP_KEYS: &str = "id, name, phase, type, command, cwd, prompt, agent, permission, model, \
+                         maxTurns, outputSchema, onInterrupt, env, timeout, continueOnError";
+const SCRIPT_KEYS: &[&str] = &["command"];
+const AGENT_KEYS: &[&str] = &[
+    "prompt",
+    "agent",
+    "permission",
+    "model",
+    "maxTurns",
+    "outputSchema",
+    "onInterrupt",
+];
 const AGENTS: &[&str] = &["claude", "codex", "gemini"];
 const PERMISSIONS: &[&str] = &["default", "plan", "acceptEdits", "bypassPermissions"];
+const ON_INTERRUPT: &[&str] = &["restart", "resume"];
+/// The most turns an agent step may be given (`maxTurns`); TypeScript steps share the limit.
+pub const MAX_TURNS: u64 = 10_000;
 const NO_FUNCTION_STEPS: &str = "function steps need a TypeScript workflow (.ts); YAML steps are script or agent";
 
 /// Parses a YAML workflow. `path` is recorded in the definition and in every error as given.
@@ -67,6 +78,30 @@ fn step_kind(node: &Node) -> Result<StepKind, String> {
         "function" => Err(NO_FUNCTION_STEPS.into()),
         other => Err(format!("unknown step type '{other}' (expected script or agent)")),
     }
+}
+
+/// The model name is passed to the agent CLI as written: no placeholders, not empty.
+fn model(node: &Node) -> Result<String, String> {
+    let model = node.string("model")?;
+    if model.trim().is_empty() {
+        return Err("'model' must not be empty: name a model, e.g. 'sonnet', or leave the key out".into());
+    }
+    if model.contains("{{") {
+        return Err(format!(
+            "'model' is passed to the agent as written: {{{{ }}}} is not allowed, found '{model}'"
+        ));
+    }
+    Ok(model)
+}
+
+fn max_turns(node: &Node) -> Result<u32, String> {
+    let found = match &node.kind {
+        Kind::Scalar(Value::Number(_), raw) => raw.clone(),
+        _ => node.describe(),
+    };
+    let turns = node.json().as_u64().filter(|n| (1..=MAX_TURNS).contains(n));
+    let message = format!("'maxTurns' must be a whole number from 1 to {MAX_TURNS}, found {found}");
+    turns.and_then(|n| u32::try_from(n).ok()).ok_or(message)
 }
 
 fn step_id(node: &Node, earlier: &[(String, usize)]) -> Result<String, String> {
@@ -276,12 +311,7 @@ impl Checker {
                 (AGENT_KEYS, "a script", "agent")
             }
             Some(_) => {
-                let prompt = self.required(node, "prompt", &label);
-                step.prompt = self.text(prompt, "prompt");
-                let agent = self.required(node, "agent", &label);
-                step.agent = self.check(agent, |n| n.one_of("agent", AGENTS));
-                let permission = node.opt("permission");
-                step.permission = self.check(permission, |n| n.one_of("permission", PERMISSIONS));
+                self.agent(node, &label, &mut step);
                 (SCRIPT_KEYS, "an agent", "script")
             }
             None => (&[][..], "", ""),
@@ -307,6 +337,41 @@ impl Checker {
         step.id = id;
         step.phase = phase?;
         Some(step)
+    }
+
+    /// An agent step's own fields, and `cwd` (the agent runs in that directory of the project).
+    fn agent(&mut self, node: &Node, label: &str, step: &mut StepConfig) {
+        let prompt = self.required(node, "prompt", label);
+        step.prompt = self.text(prompt, "prompt");
+        let agent = self.required(node, "agent", label);
+        step.agent = self.check(agent, |n| n.one_of("agent", AGENTS));
+        let permission = node.opt("permission");
+        step.permission = self.check(permission, |n| n.one_of("permission", PERMISSIONS));
+        step.cwd = self.text(node.opt("cwd"), "cwd");
+        step.model = self.check(node.opt("model"), model);
+        step.max_turns = self.check(node.opt("maxTurns"), max_turns);
+        let on_interrupt = node.opt("onInterrupt");
+        step.on_interrupt = self.check(on_interrupt, |n| n.one_of("onInterrupt", ON_INTERRUPT));
+        if let (Some(key), Some(schema)) = (node.get_key("outputSchema"), node.opt("outputSchema")) {
+            step.output_schema = self.output_schema(key, schema);
+        }
+    }
+
+    /// A JSON Schema written as YAML: a mapping that `jsonschema` compiles. A schema that does
+    /// not compile is reported at the `outputSchema` key, with the path inside the schema.
+    fn output_schema(&mut self, key: &Node, node: &Node) -> Option<Value> {
+        if !self.mapping(node, "'outputSchema' (a JSON Schema)") {
+            return None;
+        }
+        let schema = node.json();
+        if let Err(e) = jsonschema::validator_for(&schema) {
+            let at = Some(e.instance_path.to_string()).filter(|p| !p.is_empty());
+            let at = at.map(|p| format!(" at {p}")).unwrap_or_default();
+            let message = format!("'outputSchema' is not a valid JSON Schema{at}: {e}");
+            self.err(key.pos, message);
+            return None;
+        }
+        Some(schema)
     }
 
     fn env(&mut self, node: &Node) -> BTreeMap<String, String> {

@@ -13,6 +13,7 @@ use super::host::{Begin, Interrupt, StepHost};
 use super::worker::WorkerHandle;
 use super::{Engine, EngineError, Prepared};
 use crate::definition::template::{self, Quote};
+use crate::definition::yaml::MAX_TURNS;
 use crate::definition::{duration, StepConfig, StepKind, WorkflowDefinition};
 use crate::events::Event;
 use crate::js::protocol::{FromWorker, ToWorker};
@@ -299,7 +300,8 @@ async fn serve_call(host: &StepHost, method: &str, params: Value) -> Result<Valu
     }
 }
 
-/// Fields a TypeScript step may carry (agent options are read by the agent drivers).
+/// Fields a TypeScript step may carry; `model`, `maxTurns`, `outputSchema` and `onInterrupt`
+/// only on agent steps (they are read by the agent drivers).
 const TS_STEP_FIELDS: &[&str] = &[
     "type",
     "name",
@@ -372,6 +374,47 @@ fn config_from_json(id: &str, v: &Value, host: &StepHost) -> Result<StepConfig, 
         None | Some(Value::Null) => None,
         Some(t) => Some(duration::duration_from_json(t).map_err(|e| bad(format!("timeout: {e}")))?),
     };
+    // Agent options: the worker checked them, but a worker is not trusted blindly.
+    let given = |k: &str| obj.get(k).filter(|v| !v.is_null());
+    let agent_only = ["model", "maxTurns", "outputSchema", "onInterrupt"];
+    let misplaced = agent_only.into_iter().find(|k| given(k).is_some());
+    if let Some(k) = misplaced.filter(|_| kind != StepKind::Agent) {
+        let message = format!("\"{k}\" applies to agent steps, not {} steps", kind.as_str());
+        return Err(bad(message));
+    }
+    let model = text("model")?;
+    if model.as_deref().is_some_and(|m| m.trim().is_empty()) {
+        return Err(bad("\"model\" must not be empty".into()));
+    }
+    let max_turns = match given("maxTurns") {
+        None => None,
+        Some(v) => {
+            let turns = v.as_u64().filter(|n| (1..=MAX_TURNS).contains(n));
+            let message = format!("\"maxTurns\" must be a whole number from 1 to {MAX_TURNS}, not {v}");
+            Some(turns.and_then(|n| u32::try_from(n).ok()).ok_or_else(|| bad(message))?)
+        }
+    };
+    let on_interrupt = text("onInterrupt")?;
+    if let Some(other) = on_interrupt.as_deref().filter(|o| !["restart", "resume"].contains(o)) {
+        let message = format!("\"onInterrupt\" must be \"restart\" or \"resume\", not {other:?}");
+        return Err(bad(message));
+    }
+    let output_schema = match given("outputSchema") {
+        None => None,
+        Some(schema @ Value::Object(_)) => {
+            if let Err(e) = jsonschema::validator_for(schema) {
+                let at = Some(e.instance_path.to_string()).filter(|p| !p.is_empty());
+                let at = at.map(|p| format!(" at {p}")).unwrap_or_default();
+                return Err(bad(format!("\"outputSchema\" is not a valid JSON Schema{at}: {e}")));
+            }
+            Some(schema.clone())
+        }
+        Some(other) => {
+            return Err(bad(format!(
+                "\"outputSchema\" must be a JSON Schema object, not {other}"
+            )))
+        }
+    };
     Ok(StepConfig {
         id: id.to_string(),
         name: text("name")?.unwrap_or_else(|| id.to_string()),
@@ -382,11 +425,14 @@ fn config_from_json(id: &str, v: &Value, host: &StepHost) -> Result<StepConfig, 
         prompt: text("prompt")?,
         agent: text("agent")?,
         permission: text("permission")?,
+        model,
+        max_turns,
+        output_schema,
+        on_interrupt,
         env,
         timeout_ms,
         continue_on_error: obj.get("continueOnError").and_then(Value::as_bool).unwrap_or(false),
         location: None,
-        ..StepConfig::default()
     })
 }
 

@@ -195,7 +195,8 @@ fn top_level_errors() {
 #[test]
 fn step_errors() {
     let keys = "unknown key 'comand' in step 'b' (expected one of: id, name, phase, type, \
-                    command, cwd, prompt, agent, permission, env, timeout, continueOnError)";
+                    command, cwd, prompt, agent, permission, model, maxTurns, outputSchema, \
+                    onInterrupt, env, timeout, continueOnError)";
     let src = "- {id: b, phase: build, type: script, command: x, comand: y}";
     assert_error(&format!("{HEAD}{src}"), 5, 51, keys);
     // Each step is `- {...}` on line 5, so its `{` is column 3.
@@ -221,7 +222,7 @@ fn step_errors() {
     let agent = "$- {id: b, phase: build, type: agent, prompt: p, agent: codex";
     let script = "$- {id: b, phase: build, type: script, command: x";
     let cases = [
-        format!("5:63 | {agent}, cwd: /}} | 'cwd' applies to script steps, but step 'b' is an"),
+        format!("5:63 | {agent}, command: x}} | 'command' applies to script steps, but step 'b' is"),
         format!("5:75 | {agent}, permission: all}} | permission 'all' is not one of default, p"),
         format!("5:56 | {script}, env: [A]}} | 'env' (names to values) must be a mapping, found"),
         format!("5:60 | {script}, env: {{A: [1]}}}} | 'env A' must be a string, found a list"),
@@ -255,4 +256,102 @@ fn reports_every_problem_in_order() {
     let src = "name: t\nphases: [build]\nextra: 1\nsteps:\n- id: a\n  phase: nope\n  type: x\n";
     let found: Vec<_> = errors(src).into_iter().map(|(l, c, _)| (l, c)).collect();
     assert_eq!(found, [(3, 1), (6, 10), (7, 9)]);
+}
+
+#[test]
+fn parses_agent_options() {
+    let src = r#"name: agents
+argsSchema: {properties: {pkg: {}}}
+phases: [review]
+steps:
+  - id: review
+    phase: review
+    type: agent
+    agent: claude
+    prompt: Review it
+    cwd: "packages/{{ args.pkg }}"
+    model: claude-sonnet-4-5
+    maxTurns: 25
+    onInterrupt: resume
+    outputSchema:
+      type: object
+      properties:
+        approved: {type: boolean}
+        notes: {type: array, items: {type: string}}
+      required: [approved]
+  - {id: plain, phase: review, type: agent, agent: codex, prompt: p, onInterrupt: restart, maxTurns: 10000}
+"#;
+    let def = parse_yaml(Path::new("a.yaml"), src).unwrap();
+    let review = &def.steps[0];
+    assert_eq!(review.cwd.as_deref(), Some("packages/{{ args.pkg }}"));
+    assert_eq!(review.model.as_deref(), Some("claude-sonnet-4-5"));
+    assert_eq!(review.max_turns, Some(25));
+    assert_eq!(review.on_interrupt.as_deref(), Some("resume"));
+    let schema = serde_json::json!({
+        "type": "object",
+        "properties": {
+            "approved": {"type": "boolean"},
+            "notes": {"type": "array", "items": {"type": "string"}},
+        },
+        "required": ["approved"],
+    });
+    assert_eq!(review.output_schema, Some(schema));
+    let plain = &def.steps[1];
+    assert_eq!(
+        (plain.model.as_ref(), plain.cwd.as_ref(), plain.output_schema.as_ref()),
+        (None, None, None)
+    );
+    assert_eq!(
+        (plain.max_turns, plain.on_interrupt.as_deref()),
+        (Some(10_000), Some("restart"))
+    );
+    // Empty values count as absent, like every other optional key.
+    let empty = "- {id: b, phase: build, type: agent, agent: codex, prompt: p, model: ~, outputSchema: ~}";
+    let def = parse_yaml(Path::new("a.yaml"), &format!("{HEAD}{empty}\n")).unwrap();
+    assert_eq!(
+        (def.steps[1].model.as_ref(), def.steps[1].output_schema.as_ref()),
+        (None, None)
+    );
+}
+
+#[test]
+fn agent_option_errors() {
+    // Keys after the agent prefix start at column 63; a value at 63 + key length + 2.
+    let agent = "$- {id: b, phase: build, type: agent, prompt: p, agent: codex";
+    let script = "$- {id: b, phase: build, type: script, command: x";
+    let turns = "'maxTurns' must be a whole number from 1 to 10000, found";
+    let not_schema = "'outputSchema' is not a valid JSON Schema";
+    let cases = [
+        format!("5:70 | {agent}, model: ''}} | 'model' must not be empty: name a model"),
+        format!("5:70 | {agent}, model: ' '}} | 'model' must not be empty"),
+        format!("5:70 | {agent}, model: [a]}} | 'model' must be a string, found a list"),
+        format!("5:70 | {agent}, model: 4}} | 'model' must be a string, found 4 (quote it"),
+        format!("5:70 | {agent}, model: '{{{{ args.m }}}}'}} | 'model' is passed to the agent as written"),
+        format!("5:73 | {agent}, maxTurns: 0}} | {turns} 0"),
+        format!("5:73 | {agent}, maxTurns: -3}} | {turns} -3"),
+        format!("5:73 | {agent}, maxTurns: 10001}} | {turns} 10001"),
+        format!("5:73 | {agent}, maxTurns: 2.5}} | {turns} 2.5"),
+        format!("5:73 | {agent}, maxTurns: '5'}} | {turns} '5'"),
+        format!("5:73 | {agent}, maxTurns: [5]}} | {turns} a list"),
+        format!("5:76 | {agent}, onInterrupt: later}} | onInterrupt 'later' is not one of restart, resume"),
+        format!("5:76 | {agent}, onInterrupt: true}} | 'onInterrupt' must be a string, found true"),
+        format!("5:77 | {agent}, outputSchema: x}} | 'outputSchema' (a JSON Schema) must be a mapping, found 'x'"),
+        format!("5:77 | {agent}, outputSchema: [a]}} | 'outputSchema' (a JSON Schema) must be a mapping, found a list"),
+        format!("5:63 | {agent}, outputSchema: {{type: strin}}}} | {not_schema} at /type: "),
+        format!("5:63 | {agent}, outputSchema: {{required: 3}}}} | {not_schema} at /required: "),
+        format!("5:63 | {agent}, outputSchema: {{pattern: '['}}}} | {not_schema}"),
+        format!("5:68 | {agent}, cwd: '{{{{ steps.z.data }}}}'}} | refers to step 'z', which does not run"),
+    ];
+    assert_errors(&cases.join("\n"));
+    for key in [
+        "model: m",
+        "maxTurns: 3",
+        "outputSchema: {}",
+        "onInterrupt: resume",
+        "permission: plan",
+    ] {
+        let name = key.split(':').next().unwrap();
+        let message = format!("'{name}' applies to agent steps, but step 'b' is a script step");
+        assert_error(&format!("{HEAD}{}, {key}}}\n", &script[1..]), 5, 51, &message);
+    }
 }
