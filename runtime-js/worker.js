@@ -168,6 +168,11 @@ globalThis.__wfDescribe = function __wfDescribe(workflow) {
 // ---- run -----------------------------------------------------------------------------------
 
 const STEP_TYPES = ["agent", "script", "function"];
+// Fields only agent steps take (besides `agent`, `prompt` and `permission`).
+const AGENT_OPTIONS = ["model", "maxTurns", "outputSchema", "onInterrupt"];
+const ON_INTERRUPT = ["restart", "resume"];
+/** The most turns an agent step may be given; the engine and the YAML parser agree. */
+export const MAX_TURNS = 10000;
 
 /** Applies a zod schema's parse (defaults, transforms) to the args the engine already checked. */
 function parseArgs(schema, args) {
@@ -219,15 +224,14 @@ async function stepConfigJson(id, config, ctx, phases) {
       throw bad("prompt", "must be a non-empty string, or a function of ctx returning one");
     }
     json.prompt = prompt;
+    Object.assign(json, agentOptionsJson(config, bad));
   }
+  const misplaced = AGENT_OPTIONS.find((field) => config.type !== "agent" && config[field] !== undefined);
+  if (misplaced) throw bad(misplaced, `applies to agent steps, not ${config.type} steps`);
   for (const [field, value] of Object.entries(config)) {
     // `fn` stays in the isolate and `prompt` was resolved above; anywhere else they are misuse.
     if ((field === "fn" && config.type === "function") || (field === "prompt" && config.type === "agent")) continue;
-    if (value === undefined) continue;
-    if (field === "outputSchema") {
-      json.outputSchema = toJsonSchema(value);
-      continue;
-    }
+    if (value === undefined || field in json) continue;
     if (typeof value === "function" || typeof value === "symbol" || typeof value === "bigint") {
       throw bad(field, `is a ${typeof value}, which cannot be sent to the engine (only JSON values can)`);
     }
@@ -238,6 +242,45 @@ async function stepConfigJson(id, config, ctx, phases) {
     }
   }
   return json;
+}
+
+/** An agent step's `model`, `maxTurns`, `onInterrupt` and `outputSchema` (as JSON Schema). */
+function agentOptionsJson(config, bad) {
+  const json = {};
+  const { model, maxTurns, onInterrupt, outputSchema } = config;
+  if (model !== undefined) {
+    if (model.trim() === "") throw bad("model", "must not be empty: name a model, e.g. \"sonnet\", or leave it out");
+    json.model = model;
+  }
+  if (maxTurns !== undefined) {
+    if (!Number.isInteger(maxTurns) || maxTurns < 1 || maxTurns > MAX_TURNS) {
+      throw bad("maxTurns", `must be a whole number from 1 to ${MAX_TURNS}, got ${describe(maxTurns)}`);
+    }
+    json.maxTurns = maxTurns;
+  }
+  if (onInterrupt !== undefined) {
+    if (!ON_INTERRUPT.includes(onInterrupt)) {
+      throw bad("onInterrupt", `must be "restart" or "resume", got ${describe(onInterrupt)}`);
+    }
+    json.onInterrupt = onInterrupt;
+  }
+  if (outputSchema != null) {
+    let schema;
+    try {
+      schema = toJsonSchema(outputSchema);
+    } catch (error) {
+      throw bad("outputSchema", `must be a zod schema or a JSON Schema object: ${error?.message ?? error}`);
+    }
+    if (!isPlainObject(schema)) throw bad("outputSchema", "must be a zod schema or a JSON Schema object");
+    json.outputSchema = schema;
+  }
+  return json;
+}
+
+function describe(value) {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean" || value === null) return String(value);
+  return Array.isArray(value) ? "an array" : `a ${typeof value}`;
 }
 
 /** Runs a function step's `fn` and turns what happened into the outcome the host stores. */

@@ -39,19 +39,67 @@ export interface CommonStepConfig<Phase extends string = string> {
   continueOnError?: boolean;
 }
 
-export interface AgentStepConfig<Args = Record<string, any>, Phase extends string = string>
-  extends CommonStepConfig<Phase> {
+/**
+ * A schema for an agent's answer: a zod schema (the built-in subset or real zod v3/v4) or a
+ * JSON Schema object. zod is converted to JSON Schema before the engine sees it.
+ */
+export type OutputSchema = { readonly _output: unknown } | { readonly _zod: unknown } | JSONSchema;
+
+/** What an answer matching `S` parses to: zod's output type, or `unknown` for JSON Schema. */
+export type OutputOf<S> = [S] extends [{ readonly _output: infer O }]
+  ? O
+  : [S] extends [{ readonly _zod: { readonly output: infer O } }]
+    ? O
+    : unknown;
+
+export interface AgentStepConfig<
+  Args = Record<string, any>,
+  Phase extends string = string,
+  S extends OutputSchema | undefined = OutputSchema | undefined,
+> extends CommonStepConfig<Phase> {
   type: "agent";
   agent: AgentName;
   prompt: string | ((ctx: WorkflowContext<Args, Phase>) => string | Promise<string>);
   permission?: PermissionMode;
+  /** The model to ask for, passed to the agent CLI as `--model`; the CLI's default if absent. */
   model?: string;
+  /**
+   * The most turns the agent may take (1 to 10000). Passed to Claude as `--max-turns`; Codex and
+   * Gemini have no such limit and ignore it, with a warning in the step's log.
+   */
   maxTurns?: number;
-  /** A zod schema or JSON Schema the agent's final answer must match. */
-  outputSchema?: unknown;
+  /**
+   * The agent's final answer must be JSON matching this schema; it is parsed into
+   * `result.data.output`. Claude gets it as `--json-schema`.
+   */
+  outputSchema?: S;
+  /** Where the agent runs: a directory relative to the project (default: the project). */
   cwd?: string;
-  /** What to do with an agent that was interrupted: start over, or resume its session. */
+  /**
+   * When a run resumes after a crash interrupted this step: `"restart"` (the default) runs the
+   * agent again from the prompt; `"resume"` continues the agent's own session.
+   */
   onInterrupt?: "restart" | "resume";
+}
+
+/** An agent step's `result.data`. */
+export interface AgentStepData<Output = unknown> {
+  /** The agent's final answer as text. */
+  text: string;
+  /** The final answer parsed as JSON, when the step has an `outputSchema`. */
+  output?: Output;
+  /** The agent CLI's session id, which `onInterrupt: "resume"` continues. */
+  sessionId?: string;
+  agent: string;
+  /** The model that answered, when the CLI reports it. */
+  model?: string;
+  usage?: { inputTokens?: number; outputTokens?: number; cachedTokens?: number };
+  costUsd?: number;
+  numTurns?: number;
+  /** How many times the agent was started (retries included). */
+  attempts: number;
+  /** Tool uses the permission mode refused, as the CLI reported them. */
+  permissionDenials?: unknown[];
 }
 
 export interface ScriptStepConfig<Phase extends string = string> extends CommonStepConfig<Phase> {
@@ -81,7 +129,13 @@ export interface WorkflowContext<Args = Record<string, any>, Phase extends strin
    * Throws `StepFailedError` for a failed step unless `continueOnError` is set.
    */
   step<T>(stepId: string, config: FunctionStepConfig<T, Args, Phase>): Promise<StepResult<Awaited<T>>>;
-  step(stepId: string, config: AgentStepConfig<Args, Phase> | ScriptStepConfig<Phase>): Promise<StepResult>;
+  step<S extends OutputSchema | undefined = undefined>(
+    stepId: string,
+    config: AgentStepConfig<Args, Phase, S>,
+  ): Promise<StepResult<AgentStepData<OutputOf<S>>>>;
+  step(stepId: string, config: ScriptStepConfig<Phase>): Promise<StepResult>;
+  /** A config whose kind is only known at run time. */
+  step(stepId: string, config: StepConfig<Args, Phase>): Promise<StepResult>;
   /** A durable pause point: a paused run stops here. */
   checkpoint(): Promise<void>;
   comment(text: string, stepId?: string): Promise<void>;

@@ -1,5 +1,13 @@
 // What an editor should infer for a workflow: ctx.args from zod, step data from `fn`, zod helpers.
-import { defineWorkflow, StepFailedError, type StepResult, type ExecResult, type WorkflowContext } from "@repo/workflow-engine";
+import {
+  defineWorkflow,
+  StepFailedError,
+  type AgentStepData,
+  type ExecResult,
+  type StepConfig,
+  type StepResult,
+  type WorkflowContext,
+} from "@repo/workflow-engine";
 import z, { z as named, ZodError } from "zod";
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -53,7 +61,7 @@ export const typed = defineWorkflow({
     assertType<Equal<typeof computed, StepResult<{ n: number; at: string }>>>();
     const sync = await ctx.step("sync", { type: "function", fn: () => 42 });
     assertType<Equal<typeof sync.data, number | undefined>>();
-    await ctx.step("ask", {
+    const asked = await ctx.step("ask", {
       phase: "test",
       type: "agent",
       agent: "gemini",
@@ -65,7 +73,30 @@ export const typed = defineWorkflow({
       continueOnError: true,
       onInterrupt: "resume",
       outputSchema: z.object({ ok: z.boolean() }),
+      cwd: "packages/web",
     });
+    // An agent step's data: the answer, and `output` typed by a zod outputSchema.
+    assertType<Equal<typeof asked, StepResult<AgentStepData<{ ok: boolean }>>>>();
+    if (asked.data?.output?.ok) console.log(asked.data.text, asked.data.usage?.inputTokens, asked.data.attempts);
+    const free = await ctx.step("free", { type: "agent", agent: "claude", prompt: "p", model: "opus" });
+    assertType<Equal<typeof free, StepResult<AgentStepData<unknown>>>>();
+    assertType<Equal<typeof free.data, AgentStepData | undefined>>();
+    const json = await ctx.step("json", {
+      type: "agent",
+      agent: "codex",
+      prompt: "p",
+      maxTurns: 3,
+      onInterrupt: "restart",
+      outputSchema: { type: "object", properties: { files: { type: "array", items: { type: "string" } } } },
+    });
+    assertType<Equal<typeof json.data, AgentStepData<unknown> | undefined>>();
+    json.data?.sessionId?.toUpperCase();
+    json.data?.costUsd?.toFixed();
+    // A config built at run time still type-checks, with a loosely typed result.
+    const dynamic: StepConfig<Args, "build" | "test"> = ctx.args.mode === "fast"
+      ? { type: "script", command: "make" }
+      : { type: "agent", agent: "claude", prompt: "make", maxTurns: 5 };
+    await ctx.step("dynamic", dynamic);
     const exec: ExecResult = await ctx.exec("git status", ctx.projectPath);
     await ctx.comment(`exit ${exec.exitCode}`, "ask");
     const earlier = ctx.getStepResult<{ n: number }>("compute");

@@ -28,6 +28,20 @@ export default defineWorkflow({
     await ctx.step("f", { type: "agent", agent: "claude", prompt: "x", permission: "yolo" });
     // @ts-expect-error: a prompt function must return a string
     await ctx.step("g", { type: "agent", agent: "claude", prompt: () => 42 });
+    // @ts-expect-error: maxTurns is a number
+    await ctx.step("g2", { type: "agent", agent: "claude", prompt: "x", maxTurns: "5" });
+    // @ts-expect-error: onInterrupt is restart or resume
+    await ctx.step("g3", { type: "agent", agent: "claude", prompt: "x", onInterrupt: "later" });
+    // @ts-expect-error: outputSchema is a schema, not a string
+    await ctx.step("g4", { type: "agent", agent: "claude", prompt: "x", outputSchema: "json" });
+    // @ts-expect-error: model is a string
+    await ctx.step("g5", { type: "agent", agent: "claude", prompt: "x", model: 4 });
+    // @ts-expect-error: agent options do not apply to script steps
+    await ctx.step("g6", { type: "script", command: "x", model: "opus" });
+    // @ts-expect-error: output is unknown without a zod outputSchema
+    (await ctx.step("g7", { type: "agent", agent: "claude", prompt: "x" })).data?.output.ok;
+    // @ts-expect-error: the zod outputSchema has no field "nope"
+    (await ctx.step("g8", { type: "agent", agent: "claude", prompt: "x", outputSchema: z.object({ ok: z.boolean() }) })).data?.output?.nope;
     // @ts-expect-error: the step id comes first
     await ctx.step({ type: "script", command: "x" });
     // @ts-expect-error: timeouts are strings or seconds

@@ -1,7 +1,8 @@
 // With real zod installed (v3 or v4), defineWorkflow infers ctx.args from zod's own types.
-import { defineWorkflow } from "@repo/workflow-engine";
+import { defineWorkflow, type AgentStepData, type StepResult } from "@repo/workflow-engine";
 import { z as z3 } from "zod3";
 import { z as z4 } from "zod4";
+import * as zm from "zod4/mini";
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function assertType<T extends true>(): T | void {}
@@ -29,6 +30,11 @@ export const v4 = defineWorkflow({
     assertType<Equal<typeof ctx.args.notes, string | undefined>>();
     // @ts-expect-error: not an argument
     ctx.args.other;
-    await ctx.step("x", { type: "agent", agent: "claude", prompt: "p", outputSchema: z4.object({ ok: z4.boolean() }) });
+    const x = await ctx.step("x", { type: "agent", agent: "claude", prompt: "p", outputSchema: z4.object({ ok: z4.boolean() }) });
+    assertType<Equal<typeof x, StepResult<AgentStepData<{ ok: boolean }>>>>();
+    const y = await ctx.step("y", { type: "agent", agent: "codex", prompt: "p", outputSchema: z3.object({ n: z3.number() }) });
+    assertType<Equal<typeof y, StepResult<AgentStepData<{ n: number }>>>>();
+    const m = await ctx.step("m", { type: "agent", agent: "gemini", prompt: "p", outputSchema: zm.object({ s: zm.string() }) });
+    assertType<Equal<typeof m, StepResult<AgentStepData<{ s: string }>>>>();
   },
 });
