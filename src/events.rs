@@ -154,7 +154,7 @@ pub struct EventBus {
 
 #[derive(Debug)]
 enum JournalMsg {
-    Event(Event),
+    Event(Box<Event>),
     Flush(oneshot::Sender<()>),
 }
 
@@ -184,7 +184,7 @@ impl EventBus {
 
     pub fn emit(&self, event: Event) {
         if let Some(j) = &self.journal {
-            let _ = j.send(JournalMsg::Event(event.clone()));
+            let _ = j.send(JournalMsg::Event(Box::new(event.clone())));
         }
         // No live subscriber is not an error.
         let _ = self.live.send(event);
@@ -219,7 +219,7 @@ async fn write_journal(store: Store, mut rx: mpsc::UnboundedReceiver<JournalMsg>
         let mut next = Some(first);
         while let Some(msg) = next {
             match msg {
-                JournalMsg::Event(e) => batch.push(e),
+                JournalMsg::Event(e) => batch.push(*e),
                 JournalMsg::Flush(ack) => flushes.push(ack),
             }
             next = if batch.len() < 512 { rx.try_recv().ok() } else { None };

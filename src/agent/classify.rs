@@ -115,7 +115,13 @@ pub fn classify(e: &Evidence<'_>) -> FailureKind {
 mod tests {
     use super::*;
 
-    fn kind(text: &str, saw_final: bool, subtype: Option<&str>, api_status: Option<u16>, exit: Option<i32>) -> FailureKind {
+    fn kind(
+        text: &str,
+        saw_final: bool,
+        subtype: Option<&str>,
+        api_status: Option<u16>,
+        exit: Option<i32>,
+    ) -> FailureKind {
         classify(&Evidence {
             text,
             saw_final,
@@ -127,19 +133,99 @@ mod tests {
 
     #[test]
     fn each_cli_s_words_are_named() {
-        assert_eq!(kind("Invalid API key · Fix external API key", true, Some("success"), None, Some(1)), FailureKind::Auth);
-        assert_eq!(kind("unexpected status 401 Unauthorized", true, None, None, Some(1)), FailureKind::Auth);
-        assert_eq!(kind("GEMINI_API_KEY not found", false, None, None, Some(41)), FailureKind::Auth);
-        assert_eq!(kind("API Error: 429 {...}", true, None, Some(429), Some(1)), FailureKind::RateLimit);
-        assert_eq!(kind("exceeded retry limit, last status: 429 Too Many Requests", true, None, None, Some(1)), FailureKind::RateLimit);
-        assert_eq!(kind("[API Error: Resource has been exhausted (e.g. check quota).]", true, None, None, Some(1)), FailureKind::RateLimit);
-        assert_eq!(kind("API Error: 529 overloaded_error", true, None, Some(529), Some(1)), FailureKind::Overloaded);
-        assert_eq!(kind("The model is overloaded. Please try again later.", true, None, None, Some(1)), FailureKind::Overloaded);
-        assert_eq!(kind("Reached maximum number of turns (3)", true, Some("error_max_turns"), None, Some(1)), FailureKind::MaxTurns);
-        assert_eq!(kind("Maximum session turns exceeded", true, Some("FatalTurnLimitedError"), None, Some(53)), FailureKind::MaxTurns);
-        assert_eq!(kind("fatal: something went wrong", false, None, None, Some(1)), FailureKind::Crashed);
-        assert_eq!(kind("Tool execution failed: boom", true, Some("error_during_execution"), None, Some(1)), FailureKind::Error);
+        assert_eq!(
+            kind(
+                "Invalid API key · Fix external API key",
+                true,
+                Some("success"),
+                None,
+                Some(1)
+            ),
+            FailureKind::Auth
+        );
+        assert_eq!(
+            kind("unexpected status 401 Unauthorized", true, None, None, Some(1)),
+            FailureKind::Auth
+        );
+        assert_eq!(
+            kind("GEMINI_API_KEY not found", false, None, None, Some(41)),
+            FailureKind::Auth
+        );
+        assert_eq!(
+            kind("API Error: 429 {...}", true, None, Some(429), Some(1)),
+            FailureKind::RateLimit
+        );
+        assert_eq!(
+            kind(
+                "exceeded retry limit, last status: 429 Too Many Requests",
+                true,
+                None,
+                None,
+                Some(1)
+            ),
+            FailureKind::RateLimit
+        );
+        assert_eq!(
+            kind(
+                "[API Error: Resource has been exhausted (e.g. check quota).]",
+                true,
+                None,
+                None,
+                Some(1)
+            ),
+            FailureKind::RateLimit
+        );
+        assert_eq!(
+            kind("API Error: 529 overloaded_error", true, None, Some(529), Some(1)),
+            FailureKind::Overloaded
+        );
+        assert_eq!(
+            kind(
+                "The model is overloaded. Please try again later.",
+                true,
+                None,
+                None,
+                Some(1)
+            ),
+            FailureKind::Overloaded
+        );
+        assert_eq!(
+            kind(
+                "Reached maximum number of turns (3)",
+                true,
+                Some("error_max_turns"),
+                None,
+                Some(1)
+            ),
+            FailureKind::MaxTurns
+        );
+        assert_eq!(
+            kind(
+                "Maximum session turns exceeded",
+                true,
+                Some("FatalTurnLimitedError"),
+                None,
+                Some(53)
+            ),
+            FailureKind::MaxTurns
+        );
+        assert_eq!(
+            kind("fatal: something went wrong", false, None, None, Some(1)),
+            FailureKind::Crashed
+        );
+        assert_eq!(
+            kind(
+                "Tool execution failed: boom",
+                true,
+                Some("error_during_execution"),
+                None,
+                Some(1)
+            ),
+            FailureKind::Error
+        );
         assert!(FailureKind::RateLimit.retryable() && FailureKind::Overloaded.retryable());
-        assert!(!FailureKind::Auth.retryable() && !FailureKind::Crashed.retryable() && !FailureKind::MaxTurns.retryable());
+        assert!(
+            !FailureKind::Auth.retryable() && !FailureKind::Crashed.retryable() && !FailureKind::MaxTurns.retryable()
+        );
     }
 }

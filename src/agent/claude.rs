@@ -26,9 +26,16 @@ impl Driver for Claude {
             Permission::AcceptEdits => "acceptEdits",
             Permission::BypassPermissions => "bypassPermissions",
         };
-        let mut args: Vec<String> = ["-p", "--output-format", "stream-json", "--verbose", "--permission-mode", mode]
-            .map(String::from)
-            .into();
+        let mut args: Vec<String> = [
+            "-p",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+            "--permission-mode",
+            mode,
+        ]
+        .map(String::from)
+        .into();
         if let Some(model) = &req.model {
             args.extend(["--model".into(), model.clone()]);
         }
@@ -73,7 +80,7 @@ impl Driver for Claude {
             }
             Some("assistant") => self.assistant(&v),
             Some("user") => tool_results(&v),
-            Some("result") => vec![AgentEvent::Final(self.result(&v))],
+            Some("result") => vec![AgentEvent::Final(Box::new(self.result(&v)))],
             _ => Vec::new(),
         }
     }
@@ -246,7 +253,9 @@ mod tests {
         let events = c.parse_line(
             r#"{"type":"result","subtype":"success","is_error":true,"result":"API Error: 429 rate","api_error_status":429,"duration_ms":1,"duration_api_ms":1,"num_turns":1,"session_id":"s"}"#,
         );
-        let [AgentEvent::Final(f)] = events.as_slice() else { panic!("{events:?}") };
+        let [AgentEvent::Final(f)] = events.as_slice() else {
+            panic!("{events:?}")
+        };
         assert!(f.is_error);
         assert_eq!(f.api_status, Some(429));
         assert_eq!(f.text.as_deref(), Some("API Error: 429 rate"));
@@ -256,7 +265,9 @@ mod tests {
     fn max_turns_takes_its_text_from_errors() {
         let mut c = Claude::default();
         let events = c.parse_line(r#"{"type":"result","subtype":"error_max_turns","is_error":true,"errors":["Reached maximum number of turns (3)"],"session_id":"s"}"#);
-        let [AgentEvent::Final(f)] = events.as_slice() else { panic!("{events:?}") };
+        let [AgentEvent::Final(f)] = events.as_slice() else {
+            panic!("{events:?}")
+        };
         assert_eq!(f.text.as_deref(), Some("Reached maximum number of turns (3)"));
         assert_eq!(f.subtype.as_deref(), Some("error_max_turns"));
     }

@@ -85,12 +85,16 @@ impl Driver for Codex {
                     };
                 }
                 let is_error = self.error.is_some();
-                vec![AgentEvent::Final(Final {
+                vec![AgentEvent::Final(Box::new(Final {
                     is_error,
-                    text: if is_error { self.error.clone() } else { self.last_message.clone() },
+                    text: if is_error {
+                        self.error.clone()
+                    } else {
+                        self.last_message.clone()
+                    },
                     usage: Some(self.usage),
                     ..Final::default()
-                })]
+                }))]
             }
             Some("turn.failed") => {
                 let message = v
@@ -99,16 +103,19 @@ impl Driver for Codex {
                     .map(str::to_string)
                     .or_else(|| self.error.clone())
                     .unwrap_or_else(|| "the turn failed".into());
-                vec![AgentEvent::Final(Final {
+                vec![AgentEvent::Final(Box::new(Final {
                     is_error: true,
                     text: Some(message),
                     usage: Some(self.usage),
                     ..Final::default()
-                })]
+                }))]
             }
             Some("error") => {
                 let message = text_of(&v, "message").unwrap_or_else(|| "error".into());
-                self.error = Some(message.clone());
+                // "Reconnecting... 2/5 (...)" is Codex retrying on its own, not a failure yet.
+                if !message.starts_with("Reconnecting") {
+                    self.error = Some(message.clone());
+                }
                 vec![AgentEvent::Warning(message)]
             }
             _ => Vec::new(),
@@ -225,7 +232,9 @@ mod tests {
         assert!(plan.args.join(" ").contains("--sandbox read-only"));
         assert!(plan.stdin.unwrap().ends_with(PLAN_SUFFIX));
         let bypass = Codex::default().invocation(&request(Permission::BypassPermissions));
-        assert!(bypass.args.contains(&"--dangerously-bypass-approvals-and-sandbox".to_string()));
+        assert!(bypass
+            .args
+            .contains(&"--dangerously-bypass-approvals-and-sandbox".to_string()));
         assert!(!bypass.args.contains(&"--sandbox".to_string()));
     }
 
@@ -234,13 +243,25 @@ mod tests {
         let mut c = Codex::default();
         c.parse_line(r#"{"type":"item.completed","item":{"id":"1","type":"agent_message","text":"first"}}"#);
         c.parse_line(r#"{"type":"item.completed","item":{"id":"2","type":"agent_message","text":"last"}}"#);
-        let events = c.parse_line(r#"{"type":"turn.completed","usage":{"input_tokens":5,"cached_input_tokens":2,"output_tokens":1}}"#);
-        let [AgentEvent::Final(f)] = events.as_slice() else { panic!("{events:?}") };
+        let events = c.parse_line(
+            r#"{"type":"turn.completed","usage":{"input_tokens":5,"cached_input_tokens":2,"output_tokens":1}}"#,
+        );
+        let [AgentEvent::Final(f)] = events.as_slice() else {
+            panic!("{events:?}")
+        };
         assert_eq!((f.is_error, f.text.as_deref()), (false, Some("last")));
         assert_eq!(f.usage.unwrap().cached, Some(2));
+        c.parse_line(r#"{"type":"error","message":"Reconnecting... 2/5 (stream disconnected)"}"#);
+        let events = c.parse_line(r#"{"type":"turn.completed","usage":{}}"#);
+        assert!(
+            matches!(events.as_slice(), [AgentEvent::Final(f)] if !f.is_error),
+            "a retry is not a failure"
+        );
         c.parse_line(r#"{"type":"error","message":"stream disconnected"}"#);
         let events = c.parse_line(r#"{"type":"turn.completed","usage":{}}"#);
-        let [AgentEvent::Final(f)] = events.as_slice() else { panic!("{events:?}") };
+        let [AgentEvent::Final(f)] = events.as_slice() else {
+            panic!("{events:?}")
+        };
         assert_eq!((f.is_error, f.text.as_deref()), (true, Some("stream disconnected")));
     }
 }

@@ -133,7 +133,9 @@ impl AgentsConfig {
         if let Some(file) = file {
             let text =
                 std::fs::read_to_string(file).map_err(|e| format!("cannot read config {}: {e}", file.display()))?;
-            config.apply_file(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+            config
+                .apply_file(&text)
+                .map_err(|e| format!("{}: {e}", file.display()))?;
         }
         config.apply_env(env)?;
         Ok(config)
@@ -161,7 +163,12 @@ impl AgentsConfig {
             entry.env = agent.env;
         }
         if let Some(retry) = file.agent_retry {
-            self.set_retry(retry.attempts, retry.initial_delay.as_deref(), retry.max_delay.as_deref(), "agentRetry.")?;
+            self.set_retry(
+                retry.attempts,
+                retry.initial_delay.as_deref(),
+                retry.max_delay.as_deref(),
+                "agentRetry.",
+            )?;
         }
         Ok(())
     }
@@ -208,7 +215,14 @@ impl AgentsConfig {
                 .map_err(|e| format!("{prefix}{field}: {e}"))
         };
         if let Some(d) = initial {
-            self.retry.initial_delay = parse(d, if prefix.starts_with("WORKFLOW") { "RETRY_DELAY" } else { "initialDelay" })?;
+            self.retry.initial_delay = parse(
+                d,
+                if prefix.starts_with("WORKFLOW") {
+                    "RETRY_DELAY"
+                } else {
+                    "initialDelay"
+                },
+            )?;
         }
         if let Some(d) = max {
             self.retry.max_delay = parse(d, "maxDelay")?;
@@ -229,7 +243,10 @@ mod tests {
             "agents:\n  claude:\n    command: npx -y @anthropic-ai/claude-code@2.1.197\n    args: [--bare]\n    env: { A: b }\n  gemini:\n    command: [/opt/gemini, --debug]\nagentRetry:\n  attempts: 5\n  initialDelay: 100ms\n",
         )
         .unwrap();
-        assert_eq!(c.command(AgentKind::Claude).command, ["npx", "-y", "@anthropic-ai/claude-code@2.1.197"]);
+        assert_eq!(
+            c.command(AgentKind::Claude).command,
+            ["npx", "-y", "@anthropic-ai/claude-code@2.1.197"]
+        );
         assert_eq!(c.command(AgentKind::Claude).args, ["--bare"]);
         assert_eq!(c.command(AgentKind::Claude).env["A"], "b");
         assert_eq!(c.command(AgentKind::Gemini).command, ["/opt/gemini", "--debug"]);
@@ -249,12 +266,19 @@ mod tests {
     #[test]
     fn mistakes_are_named() {
         let err = |text: &str| AgentsConfig::default().apply_file(text).unwrap_err();
-        assert!(err("agents:\n  cursor: {}\n").contains("agents.cursor: unknown agent"), "{}", err("agents:\n  cursor: {}\n"));
+        assert!(
+            err("agents:\n  cursor: {}\n").contains("agents.cursor: unknown agent"),
+            "{}",
+            err("agents:\n  cursor: {}\n")
+        );
         assert!(err("agents:\n  claude:\n    comand: x\n").contains("unknown field `comand`"));
         assert!(err("agents:\n  claude:\n    command: []\n").contains("agents.claude.command: is empty"));
         assert!(err("agentRetry:\n  attempts: 0\n").contains("agentRetry.attempts: must be at least 1"));
         assert!(err("agentRetry:\n  initialDelay: soon\n").contains("agentRetry.initialDelay"));
         let env = |k: &str| (k == "WORKFLOW_ENGINE_AGENT_ATTEMPTS").then(|| "many".to_string());
-        assert!(AgentsConfig::default().apply_env(&env).unwrap_err().contains("'many' is not a whole number"));
+        assert!(AgentsConfig::default()
+            .apply_env(&env)
+            .unwrap_err()
+            .contains("'many' is not a whole number"));
     }
 }

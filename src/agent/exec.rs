@@ -22,6 +22,13 @@ use crate::step::script::tail;
 const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(5);
 /// How much of stderr a failure quotes.
 const STDERR_TAIL: usize = 2048;
+/// Notices the CLIs print on every run, left out of failure messages (they stay in the log).
+const STDERR_NOISE: &[&str] = &[
+    "YOLO mode is enabled",
+    "Loaded cached credentials",
+    "Reading prompt from stdin",
+    "Reading additional input from stdin",
+];
 
 /// What the CLI printed, as it arrives.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,7 +83,7 @@ impl Transcript {
                 if let Some(u) = f.usage {
                     self.usage = u;
                 }
-                self.final_event = Some(f.clone());
+                self.final_event = Some((**f).clone());
             }
             _ => {}
         }
@@ -114,21 +121,38 @@ impl Attempt {
             None => {}
         }
         let exit_ok = self.status.is_some_and(|s| s.success());
-        let exit = self.status.as_ref().map(describe_exit).unwrap_or_else(|| "ended".into());
-        let stderr = self.transcript.stderr_tail.trim();
+        let exit = self
+            .status
+            .as_ref()
+            .map(describe_exit)
+            .unwrap_or_else(|| "ended".into());
+        let stderr = self
+            .transcript
+            .stderr_tail
+            .lines()
+            .filter(|l| !STDERR_NOISE.iter().any(|n| l.contains(n)))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let stderr = stderr.trim();
         let (text, saw_final, message) = match &self.transcript.final_event {
             Some(f) if !f.is_error && exit_ok => return None,
             Some(f) if !f.is_error => {
-                let text = if stderr.is_empty() { exit.clone() } else { stderr.to_string() };
+                let text = if stderr.is_empty() {
+                    exit.clone()
+                } else {
+                    stderr.to_string()
+                };
                 let message = format!("{agent} reported success but {exit}: {text}");
                 (text, true, message)
             }
             Some(f) => {
-                let text = f
-                    .text
-                    .clone()
-                    .filter(|t| !t.trim().is_empty())
-                    .unwrap_or_else(|| if stderr.is_empty() { exit.clone() } else { stderr.to_string() });
+                let text = f.text.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| {
+                    if stderr.is_empty() {
+                        exit.clone()
+                    } else {
+                        stderr.to_string()
+                    }
+                });
                 (text.clone(), true, text)
             }
             None => {
@@ -334,10 +358,7 @@ fn spawn_error(kind: AgentKind, program: &str, cwd: &std::path::Path, e: std::io
     } else {
         e.to_string()
     };
-    std::io::Error::new(
-        e.kind(),
-        format!("cannot start {name} in {}: {hint}", cwd.display()),
-    )
+    std::io::Error::new(e.kind(), format!("cannot start {name} in {}: {hint}", cwd.display()))
 }
 
 /// Calls `each` with every line (without its `\n` or `\r\n`), however long, whatever its bytes.

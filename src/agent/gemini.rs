@@ -127,20 +127,22 @@ impl Driver for Gemini {
                 } else {
                     Some(self.round.clone())
                 };
-                vec![AgentEvent::Final(Final {
+                vec![AgentEvent::Final(Box::new(Final {
                     is_error,
                     text,
                     subtype: v.pointer("/error/type").and_then(Value::as_str).map(str::to_string),
                     usage,
                     ..Final::default()
-                })]
+                }))]
             }
             _ => Vec::new(),
         }
     }
 
     fn session_file(&self, session_id: &str, _cwd: &Path, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
-        let home = env("GEMINI_CLI_HOME").filter(|d| !d.is_empty()).or_else(|| env("HOME"))?;
+        let home = env("GEMINI_CLI_HOME")
+            .filter(|d| !d.is_empty())
+            .or_else(|| env("HOME"))?;
         session_files::gemini(&PathBuf::from(home).join(".gemini"), session_id)
     }
 }
@@ -167,10 +169,19 @@ mod tests {
         let inv = Gemini::default().invocation(&request(Permission::AcceptEdits, "-rf"));
         assert_eq!(
             inv.args,
-            ["--output-format", "stream-json", "--approval-mode", "auto_edit", "--prompt=-rf"]
+            [
+                "--output-format",
+                "stream-json",
+                "--approval-mode",
+                "auto_edit",
+                "--prompt=-rf"
+            ]
         );
         assert_eq!(inv.stdin, None);
-        assert_eq!(inv.env_set, [("GEMINI_CLI_TRUST_WORKSPACE".to_string(), "true".to_string())]);
+        assert_eq!(
+            inv.env_set,
+            [("GEMINI_CLI_TRUST_WORKSPACE".to_string(), "true".to_string())]
+        );
         assert_eq!(inv.warnings.len(), 1, "maxTurns cannot be honoured");
         let yolo = Gemini::default().invocation(&request(Permission::BypassPermissions, "x"));
         assert!(yolo.args.contains(&"yolo".to_string()));
@@ -193,8 +204,12 @@ mod tests {
         ] {
             g.parse_line(line);
         }
-        let events = g.parse_line(r#"{"type":"result","status":"success","stats":{"input_tokens":3,"output_tokens":2,"cached":1}}"#);
-        let [AgentEvent::Final(f)] = events.as_slice() else { panic!("{events:?}") };
+        let events = g.parse_line(
+            r#"{"type":"result","status":"success","stats":{"input_tokens":3,"output_tokens":2,"cached":1}}"#,
+        );
+        let [AgentEvent::Final(f)] = events.as_slice() else {
+            panic!("{events:?}")
+        };
         assert_eq!(f.text.as_deref(), Some("Final answer"));
         assert_eq!(f.usage.unwrap().input, Some(3));
     }

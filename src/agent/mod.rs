@@ -6,8 +6,8 @@
 //! escalation, retries); [`classify`] names why an attempt failed. The command lines, event
 //! shapes and permission mapping follow `shared/design/agent-clis.md`.
 
-pub mod claude;
 pub mod classify;
+pub mod claude;
 pub mod codex;
 pub mod config;
 pub mod exec;
@@ -143,18 +143,34 @@ pub struct Final {
 #[derive(Debug, Clone, PartialEq)]
 pub enum AgentEvent {
     /// The CLI's session id, as soon as the stream shows it.
-    Session { id: String, model: Option<String> },
+    Session {
+        id: String,
+        model: Option<String>,
+    },
     /// Assistant text: a whole message, or a chunk of one (`delta`).
-    Text { text: String, delta: bool },
-    Thinking { text: String },
-    ToolCall { id: String, name: String, input: Value },
-    ToolResult { id: String, output: String, is_error: bool },
+    Text {
+        text: String,
+        delta: bool,
+    },
+    Thinking {
+        text: String,
+    },
+    ToolCall {
+        id: String,
+        name: String,
+        input: Value,
+    },
+    ToolResult {
+        id: String,
+        output: String,
+        is_error: bool,
+    },
     /// Usage reported before the end (Codex reports it per turn).
     Usage(Usage),
     /// A non-fatal error or notice from the CLI.
     Warning(String),
     /// The terminal event.
-    Final(Final),
+    Final(Box<Final>),
 }
 
 /// One CLI: its command line, its stream, its transcript file.

@@ -47,9 +47,13 @@ pub fn codex(root: &Path, session_id: &str) -> Option<PathBuf> {
 pub fn gemini(root: &Path, session_id: &str) -> Option<PathBuf> {
     let short: String = session_id.chars().take(8).collect();
     for project in sorted_dirs(&root.join("tmp")) {
-        let Ok(entries) = std::fs::read_dir(project.join("chats")) else { continue };
+        let Ok(entries) = std::fs::read_dir(project.join("chats")) else {
+            continue;
+        };
         for path in entries.flatten().map(|e| e.path()) {
-            let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
             let named = name.starts_with("session-")
                 && (name.ends_with(&format!("-{short}.jsonl")) || name.ends_with(&format!("-{short}.json")));
             if named && names_session(&path, session_id) {
@@ -64,7 +68,9 @@ pub fn gemini(root: &Path, session_id: &str) -> Option<PathBuf> {
 fn names_session(path: &Path, session_id: &str) -> bool {
     use std::io::Read;
     let mut head = vec![0; 4096];
-    let Ok(mut f) = std::fs::File::open(path) else { return false };
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
     let n = f.read(&mut head).unwrap_or(0);
     String::from_utf8_lossy(&head[..n]).contains(session_id)
 }
@@ -111,7 +117,11 @@ mod tests {
         std::fs::create_dir_all(&chats).unwrap();
         let decoy = chats.join("session-2026-11-25T10-00-3f9c2a44.jsonl");
         std::fs::write(&decoy, "{\"sessionId\":\"3f9c2a44-0000\"}\n").unwrap();
-        assert_eq!(gemini(&home.path().join(".gemini"), id), None, "a prefix collision is not it");
+        assert_eq!(
+            gemini(&home.path().join(".gemini"), id),
+            None,
+            "a prefix collision is not it"
+        );
         std::fs::write(&decoy, format!("{{\"sessionId\":\"{id}\"}}\n")).unwrap();
         assert_eq!(gemini(&home.path().join(".gemini"), id), Some(decoy));
     }

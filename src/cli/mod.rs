@@ -11,8 +11,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::definition::{duration, schema};
 use crate::agent::AgentsConfig;
+use crate::definition::{duration, schema};
 use crate::engine::{Engine, EngineConfig, EngineError, RunControl};
 use crate::store::runs::RunRow;
 use crate::store::Store;

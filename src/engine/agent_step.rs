@@ -105,7 +105,10 @@ impl StepHost {
         let mut env = merged_env(&command.env, &config.env);
         env.insert("WORKFLOW_RUN_ID".into(), self.run_id.clone());
         env.insert("WORKFLOW_STEP_ID".into(), config.id.clone());
-        env.insert("WORKFLOW_PROJECT_PATH".into(), self.project.to_string_lossy().into_owned());
+        env.insert(
+            "WORKFLOW_PROJECT_PATH".into(),
+            self.project.to_string_lossy().into_owned(),
+        );
         let launch = Launch {
             program: command.command.iter().chain(&command.args).cloned().collect(),
             invocation,
@@ -141,7 +144,8 @@ impl StepHost {
         });
         let session = SessionState { file, ..session };
         let (data, failure) = result_data(kind, config, &attempt, tries, &session, resume.is_some());
-        self.end_session(&session, Some(&attempt), failure.as_ref().map(|f| f.0)).await;
+        self.end_session(&session, Some(&attempt), failure.as_ref().map(|f| f.0))
+            .await;
         let text = data["text"].as_str().unwrap_or_default().to_string();
         match failure {
             None => Outcome {
@@ -180,7 +184,21 @@ impl StepHost {
         let mut file = self.files.open_events(&row.step_id).ok().map(std::io::BufWriter::new);
         let driver = kind.driver();
         let env_of = |k: &str| env.get(k).cloned().or_else(|| std::env::var(k).ok());
-        while let Some(out) = rx.recv().await {
+        // The transcript may appear after the session's first event: look again now and then.
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        loop {
+            let looking = session.row_id.is_some() && !session.resumable;
+            let out = tokio::select! {
+                out = rx.recv() => match out {
+                    Some(out) => out,
+                    None => break,
+                },
+                _ = tick.tick(), if looking => {
+                    let found = transcript(&session, driver.as_ref(), &cwd, &env_of);
+                    self.mark_transcript(&mut session, found).await;
+                    continue;
+                }
+            };
             let record = match &out {
                 Output::Raw { stream, text } => json!({ "ts": crate::store::now(), "type": stream, "text": text }),
                 Output::Retry {
@@ -208,15 +226,8 @@ impl StepHost {
                     session.file = None;
                 }
             }
-            if let (Some(row_id), Some(id), false) = (&session.row_id, &session.session_id, session.resumable) {
-                if let Some(path) = driver.session_file(id, &cwd, &env_of) {
-                    let path = path.to_string_lossy().into_owned();
-                    if AgentSessionRow::mark_resumable(store, row_id, Some(&path)).await.is_ok() {
-                        session.resumable = true;
-                        session.file = Some(path);
-                    }
-                }
-            }
+            let found = transcript(&session, driver.as_ref(), &cwd, &env_of);
+            self.mark_transcript(&mut session, found).await;
             if let Some((stream, output, detail)) = progress(&out) {
                 self.emit(Event::StepProgress {
                     execution_id: self.run_id.clone(),
@@ -233,6 +244,20 @@ impl StepHost {
             let _ = f.flush();
         }
         session
+    }
+
+    /// Once the CLI has written the session's transcript, the session can be resumed.
+    async fn mark_transcript(&self, session: &mut SessionState, found: Option<String>) {
+        let (Some(row_id), Some(path)) = (session.row_id.clone(), found) else {
+            return;
+        };
+        if AgentSessionRow::mark_resumable(self.engine.store(), &row_id, Some(&path))
+            .await
+            .is_ok()
+        {
+            session.resumable = true;
+            session.file = Some(path);
+        }
     }
 
     async fn end_session(&self, session: &SessionState, attempt: Option<&Attempt>, failure: Option<FailureKind>) {
@@ -255,6 +280,20 @@ impl StepHost {
             tracing::warn!(session = %row_id, error = %e, "cannot record the end of the agent session");
         }
     }
+}
+
+/// The transcript of a session not yet known to be resumable, if the CLI has written it.
+fn transcript(
+    session: &SessionState,
+    driver: &dyn crate::agent::Driver,
+    cwd: &std::path::Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    if session.resumable || session.row_id.is_none() {
+        return None;
+    }
+    let path = driver.session_file(session.session_id.as_deref()?, cwd, env)?;
+    Some(path.to_string_lossy().into_owned())
 }
 
 /// The step's `data`, and its failure if it failed (the answer checked against the schema).
@@ -301,7 +340,10 @@ fn result_data(
             Err(problem) => {
                 failure = Some((
                     FailureKind::InvalidOutput,
-                    format!("{}'s answer does not match the step's outputSchema: {problem}", kind.as_str()),
+                    format!(
+                        "{}'s answer does not match the step's outputSchema: {problem}",
+                        kind.as_str()
+                    ),
                 ))
             }
         }
@@ -422,7 +464,10 @@ pub fn agent_summary(data: &Value) -> String {
         None => s.push_str(&format!("- Agent: {agent}\n")),
     }
     if let Some(id) = data["sessionId"].as_str() {
-        s.push_str(&format!("- Session: `{id}`{}\n", if data["resumed"] == true { " (resumed)" } else { "" }));
+        s.push_str(&format!(
+            "- Session: `{id}`{}\n",
+            if data["resumed"] == true { " (resumed)" } else { "" }
+        ));
     }
     if let Some(file) = data["sessionFile"].as_str() {
         s.push_str(&format!("- Transcript: `{file}`\n"));
@@ -469,8 +514,14 @@ mod tests {
     #[test]
     fn answers_are_parsed_fenced_or_not_and_checked() {
         let schema = json!({"type":"object","properties":{"n":{"type":"integer"}},"required":["n"]});
-        assert_eq!(structured_answer(None, "```json\n{\"n\": 3}\n```", &schema), Ok(json!({"n": 3})));
-        assert_eq!(structured_answer(Some(json!({"n": 1})), "ignored", &schema), Ok(json!({"n": 1})));
+        assert_eq!(
+            structured_answer(None, "```json\n{\"n\": 3}\n```", &schema),
+            Ok(json!({"n": 3}))
+        );
+        assert_eq!(
+            structured_answer(Some(json!({"n": 1})), "ignored", &schema),
+            Ok(json!({"n": 1}))
+        );
         let err = structured_answer(None, "{\"n\": \"x\"}", &schema).unwrap_err();
         assert!(err.contains("/n"), "{err}");
         let err = structured_answer(None, "Sure! Here it is", &schema).unwrap_err();

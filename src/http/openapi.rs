@@ -487,7 +487,7 @@ pub struct FileBytes(pub Vec<u8>);
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum WsMessage {
-    Event(JournalEvent),
+    Event(Box<JournalEvent>),
     Lagged(StreamLagged),
 }
 

@@ -66,9 +66,35 @@ impl Store {
             .max_connections(8)
             .connect_with(options)
             .await?;
+        // SQLite has no advisory lock for sqlx to take: two processes starting at once (a
+        // `run` beside a `serve`) would both apply a new migration. A file lock orders them.
+        let lock = migration_lock(data_dir).await.map_err(|source| StoreError::DataDir {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
         sqlx::migrate!("./migrations").run(&pool).await?;
+        drop(lock);
         Ok(Store { pool })
     }
+}
+
+/// Waits for the data directory's migration lock; it is released when the file is dropped.
+async fn migration_lock(data_dir: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(data_dir.join("migrate.lock"))?;
+    tokio::task::spawn_blocking(move || {
+        // SAFETY: flock on a file descriptor we own; it blocks until the lock is ours.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(file)
+    })
+    .await
+    .map_err(std::io::Error::other)?
 }
 
 /// Current time as stored: RFC 3339, UTC, milliseconds.

@@ -170,13 +170,3 @@ async fn a_failing_script_fails_the_run_with_exit_code_and_stderr() {
     );
     assert!(!sb.project().join("never").exists());
 }
-
-#[tokio::test]
-async fn agent_steps_fail_with_a_message_that_says_why() {
-    let sb = Sandbox::new();
-    let file = sb.write("agent.yaml", "name: Agent\nphases: [p]\nsteps:\n  - id: ask\n    phase: p\n    type: agent\n    agent: claude\n    prompt: hello\n");
-    let out = sb.run(&["run", file.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    let error = assert_consistent_failure(&sb, &run_id(&out)).await;
-    assert!(error.contains("agent steps are not available"), "{error}");
-}

@@ -3,6 +3,7 @@
 mod server_util;
 mod util;
 
+mod agents;
 mod durability;
 mod examples;
 mod failures;

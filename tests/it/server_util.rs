@@ -27,8 +27,13 @@ impl Server {
     pub async fn start_with(sb: Sandbox, extra: &[&str]) -> Server {
         let mut args = vec!["serve", "--bind", "127.0.0.1:0"];
         args.extend_from_slice(extra);
-        let mut child = sb
-            .cmd(&args)
+        let cmd = sb.cmd(&args);
+        Self::spawn(sb, cmd)
+    }
+
+    /// Starts `cmd` (a `serve` command line on `sb`'s data directory).
+    pub fn spawn(sb: Sandbox, mut cmd: std::process::Command) -> Server {
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

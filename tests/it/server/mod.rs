@@ -3,4 +3,4 @@
 mod api;
 mod artifacts;
 mod openapi;
-mod ws;
+pub mod ws;

@@ -7,9 +7,9 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::server_util::*;
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(s: &Server, token: &str, query: &str) -> Socket {
+pub async fn connect(s: &Server, token: &str, query: &str) -> Socket {
     let url = format!("{}/api/ws{query}", s.base.replace("http://", "ws://"));
     let mut req = url.into_client_request().unwrap();
     req.headers_mut()
@@ -21,7 +21,7 @@ async fn connect(s: &Server, token: &str, query: &str) -> Socket {
 }
 
 /// Reads events until one matches `done` (or panics after a while).
-async fn read_until(ws: &mut Socket, done: impl Fn(&Value) -> bool) -> Vec<Value> {
+pub async fn read_until(ws: &mut Socket, done: impl Fn(&Value) -> bool) -> Vec<Value> {
     let mut seen = Vec::new();
     loop {
         let msg = tokio::time::timeout(std::time::Duration::from_secs(20), ws.next())
