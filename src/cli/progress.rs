@@ -121,8 +121,16 @@ impl State {
                 }
             }
             Event::StepProgress { output, stream, .. } if self.verbose => {
-                let bar = if stream == "stderr" { "!" } else { "│" };
-                println!("    {bar} {output}");
+                // Script lines as they are; an agent's events tagged with what they are.
+                match stream.as_str() {
+                    "stdout" => println!("    │ {output}"),
+                    "stderr" => println!("    ! {output}"),
+                    kind => {
+                        let first: String = output.lines().next().unwrap_or_default().chars().take(300).collect();
+                        let more = if first.len() < output.len() { " …" } else { "" };
+                        println!("    · {kind}: {first}{more}");
+                    }
+                }
             }
             Event::RunLog { level, message, .. } => {
                 for line in message.lines() {

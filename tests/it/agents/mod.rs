@@ -5,6 +5,7 @@
 mod drivers;
 mod lifecycle;
 mod live;
+mod typescript;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,117 @@
+//! Agent steps from TypeScript: a prompt computed from `ctx`, a zod `outputSchema`, and the
+//! parsed answer handed back to the workflow.
+
+use super::{report, AgentBox};
+use crate::util::stderr;
+
+const WORKFLOW: &str = r#"
+import { defineWorkflow } from "@repo/workflow-engine";
+import { z } from "zod";
+
+export default defineWorkflow({
+  name: "Review",
+  phases: ["review", "report"],
+  argsSchema: z.object({ area: z.string() }),
+  async execute(ctx) {
+    const review = await ctx.step("ask", {
+      phase: "review",
+      type: "agent",
+      agent: "codex",
+      permission: "plan",
+      prompt: (c) => `[scenario:structured] review ${c.args.area}`,
+      outputSchema: z.object({ issues: z.array(z.string()), severity: z.enum(["low", "high"]) }),
+    });
+    const { issues, severity } = review.data!.output;
+    await ctx.step("report", {
+      phase: "report",
+      type: "function",
+      fn: async () => ({ count: issues.length, severity, session: review.data!.sessionId }),
+    });
+  },
+});
+"#;
+
+#[tokio::test]
+async fn a_typescript_agent_step_gets_a_computed_prompt_and_a_parsed_answer() {
+    let abox = AgentBox::new();
+    let file = abox.sb.write("review.ts", WORKFLOW);
+    let out = abox
+        .cmd(&["run", file.to_str().unwrap(), "--arg", "area=parser"])
+        .env("FAKE_AGENT_RESULT", r#"{"issues": ["a", "b"], "severity": "high"}"#)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let record = &abox.records("codex")[0];
+    assert!(record["prompt"]
+        .as_str()
+        .unwrap()
+        .starts_with("[scenario:structured] review parser"));
+    let schema_file = record["argv"]
+        .as_array()
+        .unwrap()
+        .windows(2)
+        .find(|w| w[0] == "--output-schema")
+        .map(|w| w[1].as_str().unwrap().to_string())
+        .expect("codex gets the schema as a file");
+    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(schema_file).unwrap()).unwrap();
+    assert_eq!(
+        schema["properties"]["severity"]["enum"],
+        serde_json::json!(["low", "high"])
+    );
+    let r = report(&abox, &out).await;
+    let store = abox.sb.store().await;
+    let steps = crate::util::steps(&store, &r.run_id).await;
+    let last: serde_json::Value = serde_json::from_str(steps[1].result.as_deref().unwrap()).unwrap();
+    assert_eq!(last["data"]["count"], 2);
+    assert_eq!(last["data"]["severity"], "high");
+    assert_eq!(last["data"]["session"], r.result["data"]["sessionId"]);
+}
+
+#[tokio::test]
+async fn the_spec_s_implement_feature_example_runs_end_to_end() {
+    let abox = AgentBox::new();
+    // `pnpm` stands in for the project's build tool, as the fakes stand in for the agents.
+    let bin = abox.sb.project().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let pnpm = bin.join("pnpm");
+    std::fs::write(&pnpm, "#!/bin/sh\necho \"pnpm $*: ok\"\n").unwrap();
+    std::fs::set_permissions(&pnpm, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let file = crate::util::examples_dir().join("implement-feature.ts");
+    let out = abox
+        .cmd(&[
+            "run",
+            file.to_str().unwrap(),
+            "--project",
+            abox.sb.project().to_str().unwrap(),
+            "--arg",
+            "featureName=dark mode",
+            "--arg",
+            "requirements=follow the OS setting",
+        ])
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let records = abox.records("claude");
+    let modes: Vec<String> = records
+        .iter()
+        .map(|r| {
+            let argv = r["argv"].as_array().unwrap();
+            let i = argv.iter().position(|a| a == "--permission-mode").unwrap();
+            argv[i + 1].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(modes, ["plan", "acceptEdits", "acceptEdits"]);
+    assert!(records[0]["prompt"].as_str().unwrap().contains("dark mode"));
+    let store = abox.sb.store().await;
+    let id = crate::util::run_id(&out);
+    let (sessions,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(DISTINCT agent_session_id) FROM workflow_run_steps WHERE workflow_run_id = ? AND type = 'agent'",
+    )
+    .bind(&id)
+    .fetch_one(&store.pool)
+    .await
+    .unwrap();
+    assert_eq!(sessions, 3, "each agent step links its own session");
+}
