@@ -75,7 +75,7 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         limit: i64,
     },
-    /// Serve the HTTP API, the WebSocket and (later) the web UI.
+    /// Serve the HTTP API, the WebSocket and the web UI.
     Serve {
         /// Address to listen on (`127.0.0.1:0` picks a free port).
         #[arg(long, default_value = "127.0.0.1:4820", env = "WORKFLOW_ENGINE_BIND")]
@@ -83,6 +83,9 @@ pub enum Command {
         /// Runs driven at once; more wait as `pending`.
         #[arg(long, default_value_t = crate::engine::scheduler::DEFAULT_MAX_CONCURRENT_RUNS, env = "WORKFLOW_ENGINE_MAX_RUNS")]
         max_concurrent_runs: usize,
+        /// The built web UI to serve at `/` (default: `web/dist` of the source tree).
+        #[arg(long, env = "WORKFLOW_ENGINE_WEB_DIR", value_name = "DIR")]
+        web_dir: Option<PathBuf>,
     },
     /// Manage users.
     User {
@@ -203,7 +206,11 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Command::Serve {
             bind,
             max_concurrent_runs,
-        } => serve::serve(engine, &data_dir, &bind, max_concurrent_runs).await,
+            web_dir,
+        } => {
+            let web_dir = web_dir.unwrap_or_else(crate::http::web::default_dir);
+            serve::serve(engine, &data_dir, &bind, max_concurrent_runs, web_dir).await
+        }
         Command::User {
             command:
                 UserCommand::Create {

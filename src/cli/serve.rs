@@ -1,6 +1,6 @@
 //! `serve` and `token`: the server's start-up, and tokens for scripts.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -9,7 +9,7 @@ use crate::engine::Engine;
 use crate::http::{self, auth::Auth, definitions::Discovery, ws::Hub, AppState};
 use crate::store::users::UserRow;
 
-pub async fn serve(engine: Engine, data_dir: &Path, bind: &str, max_runs: usize) -> ExitCode {
+pub async fn serve(engine: Engine, data_dir: &Path, bind: &str, max_runs: usize, web_dir: PathBuf) -> ExitCode {
     let auth = match Auth::load(data_dir) {
         Ok(a) => a,
         Err(e) => {
@@ -37,7 +37,15 @@ pub async fn serve(engine: Engine, data_dir: &Path, bind: &str, max_runs: usize)
         auth,
         discovery: discovery.clone(),
         data_dir: data_dir.to_path_buf(),
+        web_dir,
     };
+    if !state.web_dir.join("index.html").is_file() {
+        tracing::warn!(
+            dir = %state.web_dir.display(),
+            "the web UI is not built (`{}`); serving the API only",
+            http::web::BUILD_COMMAND
+        );
+    }
     discovery.scan_all().await;
     match runner.recover().await {
         Ok(0) => {}

@@ -14,6 +14,7 @@ pub mod projects;
 pub mod run_control;
 pub mod runs;
 pub mod steps;
+pub mod web;
 pub mod ws;
 
 use std::path::PathBuf;
@@ -40,11 +41,13 @@ pub struct AppState {
     /// Re-reads a project's definitions when its files change.
     pub discovery: Arc<definitions::Discovery>,
     pub data_dir: PathBuf,
+    /// The built web UI (`web/dist`), served at `/`.
+    pub web_dir: PathBuf,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The whole API under `/api`.
+/// The whole API under `/api` (unknown routes there are JSON 404s); the web UI at `/`.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/auth/login", post(auth::login))
@@ -55,9 +58,11 @@ pub fn router(state: AppState) -> Router {
         .merge(artifacts::router())
         .merge(comments::router())
         .merge(ws::router())
-        .merge(openapi::router());
+        .merge(openapi::router())
+        .fallback(web::api_not_found);
     Router::new()
         .nest("/api", api)
+        .fallback(web::fallback)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req
                 .headers()

@@ -3,4 +3,5 @@
 mod api;
 mod artifacts;
 mod openapi;
+mod web;
 pub mod ws;

@@ -82,6 +82,10 @@ async fn the_document_is_public_and_has_every_route() {
     assert_eq!(doc["info"]["title"], "workflow-engine");
     assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
 
+    // The web UI's files are served at `/` by the router's fallback: not part of the API.
+    for (method, path, _) in operations(&doc) {
+        assert!(path.starts_with("/api/"), "{method} {path} is not under /api");
+    }
     let documented: BTreeSet<(String, String)> = operations(&doc)
         .iter()
         .map(|(m, p, _)| (m.to_string(), p.to_string()))
