@@ -39,6 +39,8 @@ pub enum Output {
     Event(AgentEvent),
     /// The attempt failed in a way worth another try, which starts after `delay`.
     Retry {
+        /// Why the attempt before failed.
+        kind: FailureKind,
         next_attempt: u32,
         delay: Duration,
         reason: String,
@@ -324,6 +326,7 @@ pub async fn run_with_retries(
         tries += 1;
         let delay = policy.delay_before(tries);
         let _ = out.send(Output::Retry {
+            kind: failure,
             next_attempt: tries,
             delay,
             reason: message,

@@ -87,10 +87,10 @@ impl StepHost {
             }
             _ => None,
         };
-        let request = AgentRequest {
+        let mut request = AgentRequest {
             prompt: match &resume {
                 Some(_) => format!("{RESUME_PREAMBLE}{prompt}"),
-                None => prompt,
+                None => prompt.clone(),
             },
             permission,
             model: config.model.clone(),
@@ -100,35 +100,23 @@ impl StepHost {
             resume: resume.clone(),
             is_root: running_as_root(),
         };
-        let command = self.engine.agents().command(kind);
-        let invocation = kind.driver().invocation(&request);
-        let mut env = merged_env(&command.env, &config.env);
-        env.insert("WORKFLOW_RUN_ID".into(), self.run_id.clone());
-        env.insert("WORKFLOW_STEP_ID".into(), config.id.clone());
-        env.insert(
-            "WORKFLOW_PROJECT_PATH".into(),
-            self.project.to_string_lossy().into_owned(),
-        );
-        let launch = Launch {
-            program: command.command.iter().chain(&command.args).cloned().collect(),
-            invocation,
-            cwd: self.resolve_cwd(config.cwd.as_deref()),
-            env,
-            timeout: config.timeout_ms.map(Duration::from_millis),
-        };
-        let lookup = (launch.cwd.clone(), launch.env.clone());
-        let (tx, rx) = mpsc::unbounded_channel();
-        for warning in &launch.invocation.warnings {
-            let _ = tx.send(Output::Event(AgentEvent::Warning(warning.clone())));
+        let (mut result, mut launch, mut session) = self.launch(row, kind, config, &request, session).await;
+        let resume_refused = matches!(&result, Ok((a, _))
+            if a.transcript.session_id.is_none() && a.stopped.is_none() && a.failure().is_some());
+        if resume.is_some() && resume_refused {
+            // The CLI could not continue the session (its transcript deleted or expired): the
+            // step starts over, as it would without `onInterrupt: "resume"`.
+            self.end_session(&session, None, Some(FailureKind::Error)).await;
+            self.emit_progress(
+                row,
+                "warning",
+                "the agent could not resume its earlier session; starting the step over".into(),
+            );
+            resume = None;
+            request.resume = None;
+            request.prompt = prompt;
+            (result, launch, session) = self.launch(row, kind, config, &request, SessionState::default()).await;
         }
-        let retry = self.engine.agents().retry.clone();
-        let kill = self.kill.clone();
-        let run = async move {
-            let result = exec::run_with_retries(kind, &launch, &retry, &tx, kill).await;
-            drop(tx);
-            (result, launch)
-        };
-        let ((result, launch), session) = tokio::join!(run, self.consume(row, kind, rx, session, lookup));
         let (attempt, tries) = match result {
             Ok(r) => r,
             Err(e) => {
@@ -163,6 +151,59 @@ impl StepHost {
         }
     }
 
+    /// Starts the CLI for `request` (retrying as configured) while its output is consumed.
+    async fn launch(
+        &self,
+        row: &StepRow,
+        kind: AgentKind,
+        config: &StepConfig,
+        request: &AgentRequest,
+        session: SessionState,
+    ) -> (std::io::Result<(Attempt, u32)>, Launch, SessionState) {
+        let command = self.engine.agents().command(kind);
+        let invocation = kind.driver().invocation(request);
+        let mut env = merged_env(&command.env, &config.env);
+        env.insert("WORKFLOW_RUN_ID".into(), self.run_id.clone());
+        env.insert("WORKFLOW_STEP_ID".into(), config.id.clone());
+        env.insert(
+            "WORKFLOW_PROJECT_PATH".into(),
+            self.project.to_string_lossy().into_owned(),
+        );
+        let launch = Launch {
+            program: command.command.iter().chain(&command.args).cloned().collect(),
+            invocation,
+            cwd: self.resolve_cwd(config.cwd.as_deref()),
+            env,
+            timeout: config.timeout_ms.map(Duration::from_millis),
+        };
+        let lookup = (launch.cwd.clone(), launch.env.clone());
+        let (tx, rx) = mpsc::unbounded_channel();
+        for warning in &launch.invocation.warnings {
+            let _ = tx.send(Output::Event(AgentEvent::Warning(warning.clone())));
+        }
+        let retry = self.engine.agents().retry.clone();
+        let kill = self.kill.clone();
+        let run = async move {
+            let result = exec::run_with_retries(kind, &launch, &retry, &tx, kill).await;
+            drop(tx);
+            (result, launch)
+        };
+        let ((result, launch), session) = tokio::join!(run, self.consume(row, kind, rx, session, lookup));
+        (result, launch, session)
+    }
+
+    fn emit_progress(&self, row: &StepRow, stream: &str, output: String) {
+        self.emit(Event::StepProgress {
+            execution_id: self.run_id.clone(),
+            step_id: row.id.clone(),
+            step_key: row.step_id.clone(),
+            stream: stream.to_string(),
+            output,
+            detail: None,
+            project_id: self.project_id.clone(),
+        });
+    }
+
     /// The earlier attempt's session, if `--resume` can continue it.
     async fn resumable_session(&self, previous: Option<&StepRow>, kind: AgentKind) -> Option<AgentSessionRow> {
         let id = previous?.agent_session_id.as_deref()?;
@@ -184,6 +225,7 @@ impl StepHost {
         let mut file = self.files.open_events(&row.step_id).ok().map(std::io::BufWriter::new);
         let driver = kind.driver();
         let env_of = |k: &str| env.get(k).cloned().or_else(|| std::env::var(k).ok());
+        let mut last_failure = None;
         // The transcript may appear after the session's first event: look again now and then.
         let mut tick = tokio::time::interval(Duration::from_millis(250));
         loop {
@@ -199,12 +241,16 @@ impl StepHost {
                     continue;
                 }
             };
+            if let Output::Retry { kind, .. } = &out {
+                last_failure = Some(*kind);
+            }
             let record = match &out {
                 Output::Raw { stream, text } => json!({ "ts": crate::store::now(), "type": stream, "text": text }),
                 Output::Retry {
                     next_attempt,
                     delay,
                     reason,
+                    ..
                 } => json!({ "ts": crate::store::now(), "type": "retry", "attempt": next_attempt,
                               "delayMs": delay.as_millis() as u64, "reason": reason }),
                 Output::Event(_) => Value::Null,
@@ -217,6 +263,11 @@ impl StepHost {
             }
             if let Output::Event(AgentEvent::Session { id, model }) = &out {
                 if session.session_id.as_deref() != Some(id.as_str()) {
+                    // A retry starts a new session: the one before it ended with the failure.
+                    if session.row_id.is_some() {
+                        self.end_session(&session, None, Some(last_failure.unwrap_or(FailureKind::Error)))
+                            .await;
+                    }
                     match AgentSessionRow::start(store, &row.id, kind.as_str(), id, model.as_deref(), None).await {
                         Ok(r) => session.row_id = Some(r.id),
                         Err(e) => tracing::warn!(step = %row.step_id, error = %e, "cannot record the agent session"),
@@ -407,6 +458,7 @@ fn progress(out: &Output) -> Option<(&'static str, String, Option<Value>)> {
             next_attempt,
             delay,
             reason,
+            ..
         } => (
             "retry",
             format!(

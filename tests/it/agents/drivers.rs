@@ -318,6 +318,23 @@ async fn rate_limits_are_retried_with_backoff_and_auth_failures_are_not() {
         (Some(50), Some(100))
     );
     assert!(retries[0]["reason"].as_str().unwrap().contains("rate_limit"));
+    let store = abox.sb.store().await;
+    let sessions: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT status, error_kind FROM agent_sessions ORDER BY created_at")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+    let rate_limited = (String::from("failed"), Some(String::from("rate_limit")));
+    assert_eq!(
+        sessions,
+        [rate_limited.clone(), rate_limited, (String::from("completed"), None)],
+        "each try's session ends with how it ended"
+    );
+    assert_eq!(
+        r.session.unwrap().status,
+        "completed",
+        "the step links the last session"
+    );
 
     let abox = AgentBox::new();
     let file = abox.one_step("auth", "codex", "[scenario:auth] go", "");

@@ -48,7 +48,11 @@ async fn an_agent_that_ignores_interrupt_and_terminate_is_killed() {
 }
 
 /// Runs a gated agent step, kills the engine once the session is resumable, then resumes.
-async fn crash_and_resume(agent: &str, on_interrupt: Option<&str>) -> (AgentBox, super::StepReport) {
+async fn crash_and_resume(
+    agent: &str,
+    on_interrupt: Option<&str>,
+    before_resume: impl FnOnce(&AgentBox),
+) -> (AgentBox, super::StepReport) {
     let abox = AgentBox::new();
     let gate = abox.sb.project().join("gate");
     let extra = on_interrupt.map(|o| format!("onInterrupt: {o}")).unwrap_or_default();
@@ -78,6 +82,7 @@ async fn crash_and_resume(agent: &str, on_interrupt: Option<&str>) -> (AgentBox,
     let first = abox.records(agent)[0]["pid"].as_i64().unwrap() as i32;
     wait_until(10, "the agent to die with the engine", || !alive(first));
     std::fs::write(&gate, "").unwrap();
+    before_resume(&abox);
     let out = abox
         .cmd(&["resume", &id])
         .env("FAKE_AGENT_GATE", &gate)
@@ -91,7 +96,7 @@ async fn crash_and_resume(agent: &str, on_interrupt: Option<&str>) -> (AgentBox,
 #[tokio::test]
 async fn on_interrupt_resume_continues_the_agent_s_own_session() {
     for agent in AGENTS {
-        let (abox, r) = crash_and_resume(agent, Some("resume")).await;
+        let (abox, r) = crash_and_resume(agent, Some("resume"), |_| {}).await;
         let records = abox.records(agent);
         assert_eq!(records.len(), 2, "{agent}");
         let session_id = r.session.as_ref().unwrap().session_id.clone().unwrap();
@@ -129,7 +134,7 @@ async fn on_interrupt_resume_continues_the_agent_s_own_session() {
 
 #[tokio::test]
 async fn by_default_an_interrupted_agent_step_starts_over() {
-    let (abox, r) = crash_and_resume("claude", None).await;
+    let (abox, r) = crash_and_resume("claude", None, |_| {}).await;
     let records = abox.records("claude");
     assert_eq!(records.len(), 2);
     let argv = records[1]["argv"].to_string();
@@ -139,5 +144,31 @@ async fn by_default_an_interrupted_agent_step_starts_over() {
     assert_ne!(
         records[0]["pid"], records[1]["pid"],
         "a second process ran the step again"
+    );
+}
+
+#[tokio::test]
+async fn a_session_the_cli_cannot_resume_starts_over() {
+    let (abox, r) = crash_and_resume("claude", Some("resume"), |abox| {
+        std::fs::remove_dir_all(abox.home().join(".claude/projects")).unwrap();
+    })
+    .await;
+    let records = abox.records("claude");
+    assert_eq!(records.len(), 3, "the crashed run, the refused resume, the fresh start");
+    assert!(records[1]["argv"].to_string().contains("--resume"));
+    assert!(!records[2]["argv"].to_string().contains("--resume"));
+    assert_eq!(records[2]["prompt"], "[scenario:gate] build it");
+    assert_eq!(r.status, "completed");
+    assert_eq!(r.result["data"]["resumed"], false);
+    let store = abox.sb.store().await;
+    let statuses: Vec<(String,)> = sqlx::query_as("SELECT status FROM agent_sessions ORDER BY created_at")
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+    let statuses: Vec<&str> = statuses.iter().map(|s| s.0.as_str()).collect();
+    assert_eq!(
+        statuses,
+        ["failed", "completed"],
+        "the old session is closed, the new one linked"
     );
 }
