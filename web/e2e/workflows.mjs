@@ -1,0 +1,46 @@
+// The test workflows. Every step that must stay running waits for a gate file
+// (`gates/<run id>.<name>` in the project, made by `server.open(...)`), so a test decides
+// when each phase ends: no sleeping and hoping.
+
+const gate = (name) => `while [ ! -f gates/$WORKFLOW_RUN_ID.${name} ]; do sleep 0.05; done`;
+
+/** Three phases, one gated script step in each; a validated title and an enum. */
+export const GATED = `name: Gated pipeline
+description: Three phases, each step waits for its gate file
+argsSchema:
+  type: object
+  properties:
+    title: { type: string, minLength: 3, description: What to build }
+    level: { type: string, enum: [low, high], default: low }
+  required: [title]
+phases: [build, test, ship]
+steps:
+  - id: compile
+    phase: build
+    type: script
+    command: echo building {{ args.title }}; ${gate("build")}; echo built
+  - id: check
+    phase: test
+    type: script
+    command: ${gate("test")}; echo checked
+  - id: release
+    phase: ship
+    type: script
+    command: ${gate("ship")}; echo shipped
+`;
+
+/** A script that prints (stdout and stderr) and then waits, then an agent step held at its gate. */
+export const LOGS = `name: Log stream
+description: Output that streams while the step runs, then an agent at work
+phases: [work, review]
+steps:
+  - id: talk
+    phase: work
+    type: script
+    command: echo line-one; echo line-two >&2; ${gate("talk")}; echo line-three
+  - id: ask
+    phase: review
+    type: agent
+    agent: claude
+    prompt: "[scenario:gate] review the talk"
+`;
