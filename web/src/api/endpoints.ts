@@ -1,0 +1,118 @@
+// One function per API route the app uses.
+
+import { apiUrl, request, requestRaw } from "./client";
+import { getToken } from "./session";
+import type {
+  Artifact,
+  Comment,
+  CommentType,
+  ControlResult,
+  Definition,
+  DefinitionDetail,
+  LoginResult,
+  LogType,
+  Project,
+  RunDetail,
+  RunPage,
+  RunStatus,
+  RunSummary,
+  StepDetail,
+  StepLog,
+} from "./types";
+
+type Sig = { signal?: AbortSignal };
+
+export const login = (email: string, password: string) =>
+  request<LoginResult>("/auth/login", { method: "POST", body: { email, password } });
+
+export const listProjects = (o: Sig = {}) => request<Project[]>("/projects", o);
+
+export const createProject = (name: string, path: string) =>
+  request<Project>("/projects", { method: "POST", body: { name, path } });
+
+export const listDefinitions = (projectId: string, o: Sig = {}) =>
+  request<Definition[]>("/workflow-definitions", { query: { project_id: projectId }, ...o });
+
+export const getDefinition = (id: string, o: Sig = {}) =>
+  request<DefinitionDetail>(`/workflow-definitions/${encodeURIComponent(id)}`, o);
+
+export interface RunQuery {
+  projectId: string;
+  definitionId?: string;
+  status?: RunStatus | "";
+  limit?: number;
+  cursor?: string | null;
+}
+
+export const listRuns = (q: RunQuery, o: Sig = {}) =>
+  requestRaw<RunPage>("/workflow-executions", {
+    query: {
+      project_id: q.projectId,
+      workflow_definition_id: q.definitionId,
+      status: q.status || undefined,
+      limit: q.limit ?? 100,
+      cursor: q.cursor,
+    },
+    ...o,
+  });
+
+export const getRun = (id: string, o: Sig = {}) =>
+  request<RunDetail>(`/workflow-executions/${encodeURIComponent(id)}`, o);
+
+/** A run as the board lists it (the detail carries everything a summary does). */
+export const getRunSummary = (id: string, o: Sig = {}) => getRun(id, o) as Promise<RunSummary>;
+
+export const createRun = (body: {
+  project_id: string;
+  workflow_definition_id: string;
+  name?: string;
+  args: Record<string, unknown>;
+}) => request<RunSummary>("/workflow-executions", { method: "POST", body });
+
+export type ControlAction = "pause" | "resume" | "cancel";
+
+export const controlRun = (id: string, action: ControlAction) =>
+  request<ControlResult>(`/workflow-executions/${encodeURIComponent(id)}/${action}`, { method: "POST" });
+
+export const getStep = (id: string, o: Sig = {}) =>
+  request<StepDetail>(`/workflow-steps/${encodeURIComponent(id)}`, o);
+
+export const getStepLog = (id: string, type: LogType, o: Sig = {}) =>
+  request<StepLog>(`/workflow-steps/${encodeURIComponent(id)}/logs/${type}`, o);
+
+export const listComments = (runId: string, stepId?: string, o: Sig = {}) =>
+  request<Comment[]>(`/workflow-executions/${encodeURIComponent(runId)}/comments`, {
+    query: { step_id: stepId },
+    ...o,
+  });
+
+export const createComment = (runId: string, text: string, stepId?: string | null, type?: CommentType) =>
+  request<Comment>(`/workflow-executions/${encodeURIComponent(runId)}/comments`, {
+    method: "POST",
+    body: { text, step_id: stepId ?? undefined, comment_type: type },
+  });
+
+export const attachArtifact = (artifactId: string, commentId: string) =>
+  request<Artifact>(`/artifacts/${encodeURIComponent(artifactId)}/attach`, {
+    method: "PATCH",
+    body: { comment_id: commentId },
+  });
+
+export const detachArtifact = (artifactId: string) =>
+  request<Artifact>(`/artifacts/${encodeURIComponent(artifactId)}/detach`, { method: "DELETE" });
+
+/** A URL for `<img>`, `<video>` and download links: the server takes the token as `?token=`. */
+export function artifactUrl(id: string): string {
+  return apiUrl(`/artifacts/${encodeURIComponent(id)}`, { token: getToken() ?? undefined });
+}
+
+/** The artifact's bytes as text (for previews of code and text files). */
+export async function fetchArtifactText(id: string, signal?: AbortSignal): Promise<string> {
+  const token = getToken();
+  const res = await fetch(apiUrl(`/artifacts/${encodeURIComponent(id)}`), {
+    headers: token ? { Authorization: `Bearer ${token}` } : {},
+    signal,
+  });
+  if (!res.ok) throw new Error(`The server answered ${res.status}.`);
+  return res.text();
+}

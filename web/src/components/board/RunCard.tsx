@@ -1,0 +1,86 @@
+import { memo } from "react";
+import { Link } from "react-router-dom";
+import type { RunSummary } from "../../api/types";
+import { formatDuration, formatRelative } from "../../lib/format";
+import { currentStep, runElapsedMs } from "../../lib/status";
+import { IconClock, IconComment, IconPaperclip } from "../Icons";
+import { StatusBadge } from "../StatusBadge";
+
+interface Props {
+  run: RunSummary;
+  projectId: string;
+  now: number;
+  /** In the "all workflows" view: name the workflow on the card. */
+  showWorkflow: boolean;
+}
+
+function PhaseBar({ run }: { run: RunSummary }) {
+  const phases = run.workflow_definition?.phases ?? [];
+  if (phases.length < 2) return null;
+  const at = run.current_phase ? phases.indexOf(run.current_phase) : -1;
+  const done = run.status === "completed";
+  return (
+    <div className="phasebar" aria-hidden="true" title={run.current_phase ?? undefined}>
+      {phases.map((p, i) => (
+        <span
+          key={p}
+          className={`phasebar-seg${done || i < at ? " is-done" : ""}${!done && i === at && run.status !== "pending" ? ` is-current is-${run.status}` : ""}`}
+        />
+      ))}
+    </div>
+  );
+}
+
+export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow }: Props) {
+  const step = currentStep(run.steps);
+  const elapsed = runElapsedMs(run, now);
+  const stepText =
+    step?.name ?? (run.status === "pending" ? "Waiting to start" : run.status === "cancelled" ? "Cancelled before a step" : "No steps yet");
+  const c = run._count ?? { comments: 0, artifacts: 0 };
+  return (
+    <Link
+      to={`/p/${projectId}/runs/${run.id}`}
+      className={`run-card is-${run.status}`}
+      data-testid="run-card"
+      data-run-id={run.id}
+      data-status={run.status}
+    >
+      <div className="run-card-top">
+        <span className="run-card-name" data-testid="card-name">
+          {run.name}
+        </span>
+        <StatusBadge status={run.status} testId="card-status" small />
+      </div>
+      {showWorkflow && run.workflow_definition && run.workflow_definition.name !== run.name && (
+        <div className="run-card-wf muted small">{run.workflow_definition.name}</div>
+      )}
+      <div className="run-card-step" data-testid="card-step" title={step ? `${step.phase} · ${step.step_id}` : undefined}>
+        {step?.status === "running" && <span className="pulse" aria-hidden="true" />}
+        {step?.status === "failed" && <span className="step-x" aria-hidden="true">✕</span>}
+        <span className="truncate">{stepText}</span>
+        {showWorkflow && run.current_phase && run.status !== "pending" && <span className="chip">{run.current_phase}</span>}
+      </div>
+      {run.status === "failed" && run.error_message && (
+        <div className="run-card-error truncate" title={run.error_message}>
+          {run.error_message}
+        </div>
+      )}
+      <PhaseBar run={run} />
+      <div className="run-card-meta">
+        <span className="meta-item" data-testid="card-elapsed" title={elapsed === null ? "Not started" : "Elapsed"}>
+          <IconClock width={13} height={13} />
+          {elapsed === null ? formatRelative(run.created_at, now) : formatDuration(elapsed)}
+        </span>
+        <span className="meta-spacer" />
+        <span className="meta-item" data-testid="card-comments" aria-label={`${c.comments} comments`} title="Comments">
+          <IconComment width={13} height={13} />
+          {c.comments}
+        </span>
+        <span className="meta-item" data-testid="card-artifacts" aria-label={`${c.artifacts} artifacts`} title="Artifacts">
+          <IconPaperclip width={13} height={13} />
+          {c.artifacts}
+        </span>
+      </div>
+    </Link>
+  );
+});

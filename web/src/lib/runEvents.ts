@@ -1,0 +1,98 @@
+// Applying WebSocket events to runs held in memory. Each function returns the updated run,
+// or null when the event does not concern it; what cannot be applied locally (a new run, a
+// step's result) is refetched by the caller.
+
+import type { RunStatus, RunSummary, Step } from "../api/types";
+import type { WsEvent } from "../ws/events";
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}
+
+function withStatus<R extends RunSummary>(run: R, status: RunStatus, error?: string): R {
+  const t = nowIso();
+  const next: R = { ...run, status, updated_at: t };
+  if (error !== undefined) next.error_message = error;
+  if (status === "running") {
+    next.started_at = run.started_at ?? t;
+    next.paused_at = null;
+    if (run.status === "failed") next.error_message = null;
+  }
+  if (status === "paused") next.paused_at = t;
+  if (status === "completed" || status === "failed") next.completed_at = run.completed_at ?? t;
+  if (status === "cancelled") next.cancelled_at = run.cancelled_at ?? t;
+  return next;
+}
+
+function upsertStep(steps: Step[], step: Step): Step[] {
+  const i = steps.findIndex((s) => s.id === step.id);
+  if (i === -1) return [...steps, step].sort((a, b) => a.step_index - b.step_index);
+  const next = steps.slice();
+  next[i] = { ...steps[i], ...step };
+  return next;
+}
+
+/** The run after the event, or null if the event changes nothing in it. */
+export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | null {
+  if (ev.data.execution_id !== run.id) return null;
+  switch (ev.type) {
+    case "workflow.execution.status_changed":
+      return withStatus(run, ev.data.status, ev.data.error_message);
+    case "workflow.execution.phase_changed":
+      return { ...run, current_phase: ev.data.current_phase };
+    case "workflow.step.started": {
+      const d = ev.data;
+      const existing = run.steps.find((s) => s.id === d.step_id);
+      const t = nowIso();
+      const index = existing?.step_index ?? run.steps.reduce((m, s) => Math.max(m, s.step_index + 1), 0);
+      const step: Step = {
+        id: d.step_id,
+        workflow_run_id: run.id,
+        step_id: d.step_key,
+        step_index: index,
+        name: d.step_name,
+        phase: d.phase,
+        type: d.step_type,
+        status: "running",
+        result: null,
+        continue_on_error: existing?.continue_on_error ?? false,
+        attempt: (existing?.attempt ?? 0) + 1,
+        log_directory_path: existing?.log_directory_path ?? null,
+        agent_session_id: existing?.agent_session_id ?? null,
+        error_message: null,
+        started_at: t,
+        completed_at: null,
+        created_at: existing?.created_at ?? t,
+        updated_at: t,
+        session: existing?.session ?? null,
+      };
+      const status: RunStatus = run.status === "pending" ? "running" : run.status;
+      return { ...run, status, current_phase: d.phase, steps: upsertStep(run.steps, step) };
+    }
+    case "workflow.step.completed": {
+      const d = ev.data;
+      const existing = run.steps.find((s) => s.id === d.step_id);
+      if (!existing) return null;
+      const start = existing.started_at ? Date.parse(existing.started_at) : Date.now() - d.duration_ms;
+      const step: Step = {
+        ...existing,
+        status: d.status,
+        error_message: d.error ?? null,
+        completed_at: new Date(start + d.duration_ms).toISOString(),
+        updated_at: nowIso(),
+      };
+      return { ...run, steps: upsertStep(run.steps, step) };
+    }
+    case "workflow.comment.created":
+      return { ...run, _count: { ...run._count, comments: run._count.comments + 1 } };
+    case "workflow.artifact.created":
+      return { ...run, _count: { ...run._count, artifacts: run._count.artifacts + 1 } };
+    default:
+      return null;
+  }
+}
+
+/** Events that change what the board shows about a run. */
+export function isBoardEvent(ev: WsEvent): boolean {
+  return ev.type !== "workflow.step.progress" && ev.type !== "workflow.execution.log";
+}

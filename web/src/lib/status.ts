@@ -1,0 +1,59 @@
+// What each run status means for the board and the controls.
+
+import type { Run, RunStatus, Step } from "../api/types";
+import { parseTime } from "./format";
+
+export const RUN_STATUSES: RunStatus[] = ["pending", "running", "paused", "completed", "failed", "cancelled"];
+export const FINISHED: RunStatus[] = ["completed", "failed", "cancelled"];
+
+export const STATUS_LABEL: Record<string, string> = {
+  pending: "Pending",
+  running: "Running",
+  paused: "Paused",
+  completed: "Completed",
+  failed: "Failed",
+  cancelled: "Cancelled",
+};
+
+export function isFinished(s: RunStatus): boolean {
+  return FINISHED.includes(s);
+}
+
+export function canPause(s: RunStatus): boolean {
+  return s === "running";
+}
+
+export function canResume(s: RunStatus): boolean {
+  return s === "paused" || s === "failed";
+}
+
+export function canCancel(s: RunStatus): boolean {
+  return s === "pending" || s === "paused" || s === "running";
+}
+
+/** The step a card shows: the one running, else the last one. */
+export function currentStep(steps: Step[]): Step | null {
+  if (steps.length === 0) return null;
+  const running = steps.filter((s) => s.status === "running");
+  if (running.length > 0) return running[running.length - 1];
+  return [...steps].sort((a, b) => a.step_index - b.step_index)[steps.length - 1];
+}
+
+/** How long the run has taken (to now while it runs). */
+export function runElapsedMs(run: Run, now: number): number | null {
+  const start = parseTime(run.started_at);
+  if (start === null) return null;
+  const end =
+    parseTime(run.completed_at) ??
+    parseTime(run.cancelled_at) ??
+    (run.status === "paused" ? parseTime(run.paused_at) : null) ??
+    (isFinished(run.status) ? parseTime(run.updated_at) : null);
+  return (end ?? now) - start;
+}
+
+export function stepDurationMs(step: Step, now: number): number | null {
+  const start = parseTime(step.started_at);
+  if (start === null) return null;
+  const end = parseTime(step.completed_at);
+  return (end ?? (step.status === "running" ? now : start)) - start;
+}
