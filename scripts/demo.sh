@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up, builds, runs an example workflow, then serves the API on the embedded defaults:
+# Sets up (and builds the web UI), builds, runs an example workflow, then serves the API and the
+# web UI on the embedded defaults:
 # SQLite in ~/.local/share/workflow-engine, a demo project holding the example workflows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,5 +15,7 @@ cd "$demo"
 "$bin" run .agent/workflows/definitions/function-script-pipeline.ts --arg topic=demo
 "$bin" run .agent/workflows/definitions/greet-pipeline.yaml --arg name=World -v
 "$bin" user create --email admin@localhost --password workflow-engine --admin 2>/dev/null || true
-echo "sign in as admin@localhost / workflow-engine; token: $("$bin" token --email admin@localhost)"
-exec "$bin" serve --bind "${WORKFLOW_ENGINE_BIND:-127.0.0.1:4820}"
+bind="${WORKFLOW_ENGINE_BIND:-127.0.0.1:4820}"
+echo "open http://$bind and sign in as admin@localhost / workflow-engine"
+echo "token for the API: $("$bin" token --email admin@localhost)"
+exec "$bin" serve --bind "$bind"
