@@ -5,6 +5,7 @@
 //! step host both go through: memo lookup, running the step, persisting it, emitting events.
 //! `worker` is the engine's side of a JS worker process.
 
+mod agent_result;
 mod agent_step;
 pub mod control;
 mod ctx_utils;

@@ -42,7 +42,7 @@ pub fn summary_md(row: &StepRow, status: &str, elapsed: Duration, outcome: &Outc
         s.push_str(&format!("\n## Error\n\n{e}\n"));
     }
     if let (Some(data), "agent") = (&outcome.data, row.kind.as_str()) {
-        s.push_str(&super::agent_step::agent_summary(data));
+        s.push_str(&super::agent_result::agent_summary(data));
     } else if let Some(out) = outcome.output.as_deref().filter(|o| !o.trim().is_empty()) {
         let tail = script::tail(out, 8 * 1024);
         s.push_str(&format!("\n## Output\n\n```\n{}\n```\n", tail.trim_end()));
