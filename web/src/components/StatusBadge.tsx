@@ -1,10 +1,9 @@
-import { STATUS_LABEL } from "../lib/status";
-
+/** A status pill. Its text is the status itself (`running`), capitalised by CSS. */
 export function StatusBadge({ status, testId, small }: { status: string; testId?: string; small?: boolean }) {
   return (
     <span className={`badge badge-${status}${small ? " badge-sm" : ""}`} data-testid={testId} data-status={status}>
       <span className="badge-dot" aria-hidden="true" />
-      {STATUS_LABEL[status] ?? status}
+      <span className="badge-text">{status}</span>
     </span>
   );
 }

@@ -1,0 +1,127 @@
+import { Link } from "react-router-dom";
+import type { RunDetail, Step, StepConfig } from "../../api/types";
+import { formatClock, formatDuration } from "../../lib/format";
+import { stepDurationMs } from "../../lib/status";
+
+interface Props {
+  run: RunDetail;
+  projectId: string;
+  /** Steps the YAML definition declares, to show those not run yet. */
+  planned: StepConfig[];
+  selectedStepId?: string;
+  now: number;
+}
+
+interface Group {
+  phase: string;
+  steps: Step[];
+  planned: StepConfig[];
+}
+
+function groups(run: RunDetail, planned: StepConfig[]): Group[] {
+  const phases = [...(run.workflow_definition?.phases ?? [])];
+  for (const s of run.steps) if (!phases.includes(s.phase)) phases.push(s.phase);
+  const seen = new Set(run.steps.map((s) => s.step_id));
+  const open = run.status !== "completed" && run.status !== "cancelled";
+  return phases.map((phase) => ({
+    phase,
+    steps: run.steps.filter((s) => s.phase === phase).sort((a, b) => a.step_index - b.step_index),
+    planned: open ? planned.filter((p) => (p.phase ?? phases[0]) === phase && !seen.has(p.id)) : [],
+  }));
+}
+
+function StatusIcon({ status }: { status: string }) {
+  const glyph = status === "completed" ? "✓" : status === "failed" ? "✕" : status === "running" ? "" : "•";
+  return (
+    <span className={`step-icon step-icon-${status}`} aria-hidden="true">
+      {glyph}
+    </span>
+  );
+}
+
+function phaseState(g: Group): string {
+  if (g.steps.some((s) => s.status === "failed" && !s.continue_on_error)) return "failed";
+  if (g.steps.some((s) => s.status === "running")) return "running";
+  if (g.steps.length > 0) return g.planned.length === 0 ? "completed" : "running";
+  return "pending";
+}
+
+export function StepTimeline({ run, projectId, planned, selectedStepId, now }: Props) {
+  const gs = groups(run, planned);
+  if (gs.length === 0 || (run.steps.length === 0 && planned.length === 0)) {
+    return (
+      <div className="timeline-empty muted">
+        {run.status === "pending" ? "The run has not started yet: its steps appear here as they run." : "No steps were recorded for this run."}
+      </div>
+    );
+  }
+  return (
+    <ol className="timeline" aria-label="Steps by phase">
+      {gs.map((g) => {
+        const state = phaseState(g);
+        const total = g.steps.reduce((sum, s) => sum + (stepDurationMs(s, now) ?? 0), 0);
+        return (
+          <li key={g.phase} className={`phase-group phase-${state}`} data-testid="phase-group" data-phase={g.phase}>
+            <div className="phase-head">
+              <span className={`phase-dot phase-dot-${state}`} aria-hidden="true" />
+              <h3 className="phase-name">{g.phase}</h3>
+              {run.current_phase === g.phase && run.status === "running" && <span className="chip chip-live">current</span>}
+              <span className="muted small phase-time">{g.steps.length > 0 ? formatDuration(total) : ""}</span>
+            </div>
+            {g.steps.length === 0 && g.planned.length === 0 && <div className="phase-empty muted small">No steps in this phase yet</div>}
+            <ul className="step-list">
+              {g.steps.map((s) => {
+                const d = stepDurationMs(s, now);
+                return (
+                  <li key={s.id}>
+                    <Link
+                      to={`/p/${projectId}/runs/${run.id}/steps/${s.id}`}
+                      className={`step-row is-${s.status}${selectedStepId === s.id ? " is-selected" : ""}`}
+                      data-testid="step-row"
+                      data-step-key={s.step_id}
+                      data-status={s.status}
+                      data-step-id={s.id}
+                      aria-current={selectedStepId === s.id ? "true" : undefined}
+                    >
+                      <StatusIcon status={s.status} />
+                      <span className="step-main">
+                        <span className="step-name">{s.name}</span>
+                        <span className="step-sub">
+                          <code>{s.step_id}</code>
+                          <span className="chip">{s.type}</span>
+                          {s.session && <span className="chip">{s.session.agent}</span>}
+                          {s.attempt > 1 && <span className="chip chip-warn">attempt {s.attempt}</span>}
+                          {s.continue_on_error && s.status === "failed" && <span className="chip">allowed to fail</span>}
+                        </span>
+                        {s.error_message && <span className="step-error">{s.error_message}</span>}
+                      </span>
+                      <span className="step-time">
+                        <span className="step-duration">{formatDuration(d)}</span>
+                        <span className="muted small">{formatClock(s.started_at)}</span>
+                      </span>
+                    </Link>
+                  </li>
+                );
+              })}
+              {g.planned.map((p) => (
+                <li key={`planned-${p.id}`}>
+                  <div className="step-row is-planned" data-testid="step-planned" data-step-key={p.id} title="Not run yet">
+                    <StatusIcon status="planned" />
+                    <span className="step-main">
+                      <span className="step-name">{p.name ?? p.id}</span>
+                      <span className="step-sub">
+                        <code>{p.id}</code>
+                        <span className="chip">{p.type}</span>
+                      </span>
+                    </span>
+                    <span className="step-time muted small">waiting</span>
+                  </div>
+                </li>
+              ))}
+            </ul>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

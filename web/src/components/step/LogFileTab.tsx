@@ -1,0 +1,35 @@
+import { useStepLogFile } from "../../hooks/useStep";
+import { prettyJson } from "../../lib/format";
+import { Markdown } from "../../lib/markdown";
+import { CodeBlock } from "../CodeBlock";
+import { ErrorState, Loading } from "../States";
+
+interface Props {
+  stepRowId: string;
+  type: "input" | "output" | "summary";
+  /** Changes when the step does, to read the file again. */
+  version: string;
+  running: boolean;
+}
+
+export function LogFileTab({ stepRowId, type, version, running }: Props) {
+  const file = useStepLogFile(stepRowId, type, version);
+  if (file.error) return <ErrorState error={file.error} onRetry={() => file.reload()} />;
+  if (!file.data) return <Loading inline />;
+  const content = file.data.content;
+  if (!content.trim()) {
+    return (
+      <p className="muted small empty-line" data-testid={`step-${type}`}>
+        {running && type !== "input" ? `The ${type} is written when the step ends.` : `No ${type} was written for this step.`}
+      </p>
+    );
+  }
+  if (type === "summary") {
+    return (
+      <div className="summary" data-testid="step-summary">
+        <Markdown source={content} />
+      </div>
+    );
+  }
+  return <CodeBlock code={prettyJson(content)} language="json" testId={`step-${type}`} maxHeight={520} />;
+}

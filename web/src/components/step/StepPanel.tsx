@@ -1,0 +1,156 @@
+import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import type { RunDetail, StepDetail } from "../../api/types";
+import { useNow } from "../../hooks/useNow";
+import { useStep } from "../../hooks/useStep";
+import { useStepLog } from "../../hooks/useStepLog";
+import { formatDateTime, formatDuration } from "../../lib/format";
+import { stepDurationMs } from "../../lib/status";
+import { ArtifactsPane } from "../artifacts/ArtifactsPane";
+import { CommentThread } from "../comments/CommentThread";
+import { IconX } from "../Icons";
+import { ErrorState, Loading } from "../States";
+import { StatusBadge } from "../StatusBadge";
+import { AgentSessionCard } from "./AgentSessionCard";
+import { LogFileTab } from "./LogFileTab";
+import { LogView } from "./LogView";
+
+type Tab = "log" | "input" | "output" | "summary" | "artifacts";
+const TABS: { id: Tab; label: string }[] = [
+  { id: "log", label: "Log" },
+  { id: "input", label: "Input" },
+  { id: "output", label: "Output" },
+  { id: "summary", label: "Summary" },
+  { id: "artifacts", label: "Artifacts" },
+];
+
+interface Props {
+  run: RunDetail;
+  projectId: string;
+  stepRowId: string;
+  onClose: () => void;
+}
+
+function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: string; step: StepDetail; reload: () => void }) {
+  const [tab, setTab] = useState<Tab>("log");
+  const isAgent = step.type === "agent";
+  const log = useStepLog(step.id, isAgent, step.session?.agent ?? null);
+  const running = step.status === "running";
+  const now = useNow(running);
+  const version = `${step.status}:${step.attempt}:${step.updated_at}`;
+  const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
+
+  function onTabKey(e: KeyboardEvent, i: number) {
+    const d = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
+    if (!d) return;
+    e.preventDefault();
+    const j = (i + d + TABS.length) % TABS.length;
+    setTab(TABS[j].id);
+    tabRefs.current[j]?.focus();
+  }
+
+  return (
+    <>
+      <div className="panel-meta">
+        <StatusBadge status={step.status} />
+        <span className="chip">{step.type}</span>
+        <span className="chip">{step.phase}</span>
+        {step.attempt > 1 && <span className="chip chip-warn">attempt {step.attempt}</span>}
+        <span className="muted small" title={formatDateTime(step.started_at)}>
+          {formatDuration(stepDurationMs(step, now))}
+        </span>
+      </div>
+      {step.error_message && (
+        <p className="notice notice-error" role="alert">
+          {step.error_message}
+        </p>
+      )}
+      {isAgent && <AgentSessionCard session={step.session} entries={log.entries} />}
+      <div className="tabs" role="tablist" aria-label="Step details">
+        {TABS.map((t, i) => (
+          <button
+            key={t.id}
+            ref={(el) => {
+              tabRefs.current[i] = el;
+            }}
+            type="button"
+            role="tab"
+            id={`step-tab-${t.id}`}
+            data-testid={`step-tab-${t.id}`}
+            aria-selected={tab === t.id}
+            aria-controls={`step-tabpanel-${t.id}`}
+            tabIndex={tab === t.id ? 0 : -1}
+            className={`tab${tab === t.id ? " is-active" : ""}`}
+            onClick={() => setTab(t.id)}
+            onKeyDown={(e) => onTabKey(e, i)}
+          >
+            {t.label}
+            {t.id === "artifacts" && step.artifacts.length > 0 && <span className="count">{step.artifacts.length}</span>}
+          </button>
+        ))}
+      </div>
+      <div className="tabpanel" role="tabpanel" id={`step-tabpanel-${tab}`} aria-labelledby={`step-tab-${tab}`}>
+        {tab === "log" &&
+          (log.error ? <ErrorState error={log.error} /> : log.loading ? <Loading inline label="Reading the log…" /> : <LogView entries={log.entries} running={running} isAgent={isAgent} />)}
+        {(tab === "input" || tab === "output" || tab === "summary") && <LogFileTab stepRowId={step.id} type={tab} version={version} running={running} />}
+        {tab === "artifacts" && <ArtifactsPane runId={run.id} stepRowId={step.id} artifacts={step.artifacts} onUploaded={reload} />}
+      </div>
+      <CommentThread
+        runId={run.id}
+        projectId={projectId}
+        comments={step.comments}
+        steps={run.steps}
+        stepId={step.id}
+        stepArtifacts={step.artifacts}
+        onChanged={reload}
+        title="Step comments"
+      />
+    </>
+  );
+}
+
+/** The step drawer: Escape or the close button closes it; focus moves in and back. */
+export function StepPanel({ run, projectId, stepRowId, onClose }: Props) {
+  const step = useStep(stepRowId, run.id);
+  const ref = useRef<HTMLElement>(null);
+  const summary = run.steps.find((s) => s.id === stepRowId);
+
+  useEffect(() => {
+    const back = document.activeElement as HTMLElement | null;
+    ref.current?.focus();
+    return () => back?.focus?.();
+  }, [stepRowId]);
+
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.key === "Escape" && !e.defaultPrevented) onClose();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [onClose]);
+
+  return (
+    <>
+      <div className="panel-backdrop" onClick={onClose} aria-hidden="true" />
+      <aside ref={ref} className="step-panel" data-testid="step-panel" role="dialog" aria-modal="false" aria-labelledby="step-panel-title" tabIndex={-1}>
+        <header className="panel-head">
+          <div className="panel-title">
+            <h2 id="step-panel-title">{step.data?.name ?? summary?.name ?? "Step"}</h2>
+            <code className="muted small">{step.data?.step_id ?? summary?.step_id}</code>
+          </div>
+          <button type="button" className="icon-btn" data-testid="step-close" aria-label="Close the step panel (Escape)" onClick={onClose}>
+            <IconX />
+          </button>
+        </header>
+        <div className="panel-body">
+          {step.error ? (
+            <ErrorState error={step.error} onRetry={() => step.reload()} title="Cannot load the step" />
+          ) : !step.data ? (
+            <Loading label="Loading the step…" />
+          ) : (
+            <Body run={run} projectId={projectId} step={step.data} reload={() => step.reload(true)} />
+          )}
+        </div>
+      </aside>
+    </>
+  );
+}

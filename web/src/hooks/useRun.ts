@@ -1,0 +1,49 @@
+// A run's detail, kept current: status, phase and step changes apply at once from events;
+// what events do not carry (a step's result, a new comment's text) is refetched once.
+
+import { useCallback } from "react";
+import { getRun } from "../api/endpoints";
+import type { RunDetail } from "../api/types";
+import { applyRunEvent } from "../lib/runEvents";
+import { useWsEvents, useWsOpen } from "../ws/WsContext";
+import { useAsync, useDebounced, type AsyncState } from "./useAsync";
+
+export function useRun(runId: string): AsyncState<RunDetail> {
+  const state = useAsync((signal) => getRun(runId, { signal }), [runId]);
+  const { setData, reload } = state;
+  const refetch = useDebounced(() => reload(true), 150);
+
+  useWsEvents((ev) => {
+    if (ev.data.execution_id !== runId) return;
+    switch (ev.type) {
+      case "workflow.step.progress":
+      case "workflow.execution.log":
+        return;
+      case "workflow.execution.status_changed":
+      case "workflow.execution.phase_changed":
+      case "workflow.step.started":
+        setData((prev) => (prev ? (applyRunEvent(prev, ev) ?? prev) : prev));
+        // Exact timestamps once the run stops.
+        if (ev.type === "workflow.execution.status_changed" && ev.data.status !== "running") refetch();
+        return;
+      case "workflow.step.completed":
+        setData((prev) => (prev ? (applyRunEvent(prev, ev) ?? prev) : prev));
+        refetch();
+        return;
+      default:
+        // Comments and artifacts: the event names them only.
+        refetch();
+    }
+  });
+
+  useWsOpen(
+    useCallback(
+      ({ resumed }: { resumed: boolean }) => {
+        if (!resumed) reload(true);
+      },
+      [reload],
+    ),
+  );
+
+  return state;
+}
