@@ -61,6 +61,7 @@ describe("step panel", () => {
   });
 
   test("an agent step's messages and session appear while it works", async () => {
+    server.open(`${run}.talk`); // already open unless the test before failed
     await waitAttr(row("ask"), "data-status", "running");
     const rowId = await row("ask").getAttribute("data-step-id");
     await row("ask").click();
