@@ -1,3 +1,123 @@
+import { useMemo, useState, type FormEvent } from "react";
+import { Link, useNavigate, useParams } from "react-router-dom";
+import { ApiError, errorMessage } from "../api/client";
+import { createRun, getDefinition } from "../api/endpoints";
+import type { DefinitionDetail } from "../api/types";
+import { ErrorState, Loading } from "../components/States";
+import { ArgField } from "../components/templates/ArgField";
+import { useAsync } from "../hooks/useAsync";
+import { buildArgs, fieldsOf, initialValues, serverErrors, type FormValues } from "../lib/schemaForm";
+
+function RunForm({ def, projectId }: { def: DefinitionDetail; projectId: string }) {
+  const navigate = useNavigate();
+  const fields = useMemo(() => fieldsOf(def.args_schema), [def.args_schema]);
+  const [name, setName] = useState("");
+  const [values, setValues] = useState<FormValues>(() => initialValues(fields));
+  const [touched, setTouched] = useState(new Set<string>());
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  function change(field: string, value: string | boolean) {
+    setValues((v) => ({ ...v, [field]: value }));
+    setTouched((t) => new Set(t).add(field));
+    setErrors(({ [field]: _, ...rest }) => rest);
+  }
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const built = buildArgs(fields, values, touched);
+    setErrors(built.errors);
+    setFormError(null);
+    if (Object.keys(built.errors).length > 0) {
+      setFormError("Some arguments cannot be read; see the fields marked above.");
+      document.getElementById(`arg-${Object.keys(built.errors)[0]}`)?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      const run = await createRun({
+        project_id: projectId,
+        workflow_definition_id: def.id,
+        name: name.trim() || undefined,
+        args: built.args,
+      });
+      navigate(`/p/${projectId}/runs/${run.id}`);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "invalid_args") {
+        const { byField, other } = serverErrors(err.details, fields);
+        setErrors(byField);
+        setFormError(
+          ["The arguments do not match the workflow's schema; see the fields marked above.", ...other].join("\n"),
+        );
+      } else setFormError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="card run-form" data-testid="run-form" onSubmit={submit} noValidate>
+      <div className="field">
+        <label className="field-label" htmlFor="run-name">
+          Run name
+        </label>
+        <input id="run-name" data-testid="run-form-name" type="text" placeholder={def.name} value={name} onChange={(e) => setName(e.target.value)} />
+        <span className="field-help">Optional; defaults to the workflow&apos;s name.</span>
+      </div>
+      {fields.length === 0 ? (
+        <p className="muted">This workflow takes no arguments.</p>
+      ) : (
+        <fieldset className="args-fieldset">
+          <legend className="section-title">Arguments</legend>
+          {fields.map((f) => (
+            <ArgField key={f.name} field={f} values={values} error={errors[f.name]} onChange={change} />
+          ))}
+        </fieldset>
+      )}
+      {formError && (
+        <p className="form-error" data-testid="run-form-error" role="alert">
+          {formError}
+        </p>
+      )}
+      <div className="form-actions">
+        <button type="submit" className="btn btn-primary" data-testid="run-form-submit" disabled={busy}>
+          {busy ? "Starting…" : "Start run"}
+        </button>
+        <Link to={`/p/${projectId}/templates`} className="btn btn-ghost">
+          Cancel
+        </Link>
+      </div>
+    </form>
+  );
+}
+
 export function NewRunPage() {
-  return <div className="page">TODO</div>;
+  const { projectId = "", definitionId = "" } = useParams();
+  const def = useAsync((signal) => getDefinition(definitionId, { signal }), [definitionId]);
+  return (
+    <div className="page page-narrow">
+      <nav className="crumbs" aria-label="Breadcrumb">
+        <Link to={`/p/${projectId}/templates`}>Templates</Link>
+        <span aria-hidden="true">/</span>
+        <span>{def.data?.name ?? "…"}</span>
+      </nav>
+      <header className="page-header">
+        <h1>New run{def.data ? ` of ${def.data.name}` : ""}</h1>
+        {def.data?.description && <p className="muted">{def.data.description}</p>}
+      </header>
+      {def.error ? (
+        <ErrorState error={def.error} onRetry={() => def.reload()} title="Cannot load the workflow" />
+      ) : !def.data ? (
+        <Loading />
+      ) : def.data.load_error ? (
+        <div className="template-error" data-testid="template-error" role="alert">
+          <strong>This workflow file does not load, so it cannot run.</strong>
+          <pre className="msg-pre">{def.data.load_error.message}</pre>
+        </div>
+      ) : (
+        <RunForm key={def.data.id} def={def.data} projectId={projectId} />
+      )}
+    </div>
+  );
 }
