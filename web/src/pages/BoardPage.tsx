@@ -91,7 +91,7 @@ export function BoardPage() {
         </label>
         <span className="toolbar-spacer" />
         {!list.loading && (
-          <span className="muted small" aria-live="polite">
+          <span className="muted small run-count" aria-live="polite">
             {visible.length} {visible.length === 1 ? "run" : "runs"}
             {filtered && list.runs.length !== visible.length ? ` of ${list.runs.length}` : ""}
           </span>

@@ -122,7 +122,15 @@ export function StepPanel({ run, projectId, stepRowId, onClose }: Props) {
 
   useEffect(() => {
     const onKey = (e: globalThis.KeyboardEvent) => {
-      if (e.key === "Escape" && !e.defaultPrevented) onClose();
+      if (e.key !== "Escape" || e.defaultPrevented) return;
+      // In a field with text, the first Escape leaves the field (a draft is not lost).
+      const t = e.target as HTMLElement | null;
+      if (t && (t.tagName === "TEXTAREA" || t.tagName === "INPUT") && (t as HTMLInputElement).value) {
+        t.blur();
+        ref.current?.focus();
+        return;
+      }
+      onClose();
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
