@@ -50,7 +50,7 @@ export function BoardColumns({
   showWorkflow: boolean;
 }) {
   return (
-    <div className="board" role="list" aria-label="Board columns">
+    <div className={`board${showWorkflow ? " board-status" : ""}`} role="list" aria-label="Board columns">
       {columns.map((col) => (
         <section
           key={col.key}
