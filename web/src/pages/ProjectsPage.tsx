@@ -79,7 +79,7 @@ export function ProjectsPage() {
             {formError}
           </p>
         )}
-        <button className="btn btn-primary" type="submit" disabled={busy || !name.trim() || !path.trim()} data-testid="project-submit">
+        <button className="btn btn-primary" type="submit" disabled={busy} data-testid="project-submit">
           {busy ? "Adding…" : "Add project"}
         </button>
       </form>
