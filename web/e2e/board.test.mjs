@@ -3,7 +3,7 @@
 // as gates open, pause/resume/cancel, and a second session that sees it all live.
 
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test as nodeTest } from "node:test";
 
 import {
   launchBrowser,
@@ -13,6 +13,7 @@ import {
   signIn,
   startRun,
   startServer,
+  testWithShots,
   tid,
   waitAttr,
   waitCount,
@@ -22,7 +23,8 @@ import {
 import { GATED } from "./workflows.mjs";
 
 describe("board", () => {
-  let server, browser, page;
+  let server, browser, page, other;
+  const test = testWithShots(nodeTest, () => [page, other]);
 
   before(async () => {
     server = await startServer({
@@ -127,9 +129,12 @@ describe("board", () => {
     await waitAttr(page.locator(tid("step-row", { "data-step-key": "compile" })), "data-status", "running");
     await waitFor(async () => (await pause.isEnabled()) && (await cancel.isEnabled()) && !(await resume.isEnabled()), "pause and cancel allowed, resume not");
 
-    await pause.click();
-    await waitFor(async () => (await server.api(server.token, "GET", `/workflow-executions/${run}`)).pause_requested, "the pause is requested");
-    assert.match(await page.getByTestId("run-status").innerText(), /running/, "still running: the step in flight finishes first");
+    const [paused] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/workflow-executions/${run}/pause`) && r.request().method() === "POST"),
+      pause.click(),
+    ]);
+    assert.equal((await paused.json()).data.pause_requested, true, "the pause waits for the step in flight");
+    assert.match(await page.getByTestId("run-status").textContent(), /running/, "still running: the step in flight finishes first");
     open(run, "build");
     await waitText(page.getByTestId("run-status"), "paused");
     await waitAttr(page.locator(tid("step-row", { "data-step-key": "compile" })), "data-status", "completed");
@@ -149,37 +154,33 @@ describe("board", () => {
   });
 
   test("a second session sees the first one's changes live", async () => {
-    const other = await newPage(browser); // a new context: its own storage, its own session
-    try {
-      await signIn(other, server, "bob@example.com");
-      await other.goto(boardUrl());
-      await waitAttr(other.getByTestId("ws-status"), "data-state", "open");
-      await other.locator(tid("board-column", { "data-phase": "build" })).waitFor();
+    other = await newPage(browser); // a new context: its own storage, its own session (closed with the browser)
+    await signIn(other, server, "bob@example.com");
+    await other.goto(boardUrl());
+    await waitAttr(other.getByTestId("ws-status"), "data-state", "open");
+    await other.locator(tid("board-column", { "data-phase": "build" })).waitFor();
 
-      // Ann starts a run from the form; Bob's board shows it, then follows it.
-      await page.goto(`${server.base}/p/${server.projectId}/templates/${gatedId()}/new`);
-      await page.getByTestId("arg-title").fill("shared");
-      await page.getByTestId("run-form-name").fill("shared run");
-      await page.getByTestId("run-form-submit").click();
-      const run = await waitFor(() => runIdFromUrl(page.url()), "the new run's page");
-      await card(other, run, "build").waitFor();
-      open(run, "build");
-      await card(other, run, "test").waitFor();
+    // Ann starts a run from the form; Bob's board shows it, then follows it.
+    await page.goto(`${server.base}/p/${server.projectId}/templates/${gatedId()}/new`);
+    await page.getByTestId("arg-title").fill("shared");
+    await page.getByTestId("run-form-name").fill("shared run");
+    await page.getByTestId("run-form-submit").click();
+    const run = await waitFor(() => runIdFromUrl(page.url()), "the new run's page");
+    await card(other, run, "build").waitFor();
+    open(run, "build");
+    await card(other, run, "test").waitFor();
 
-      // Bob watches the run page while Ann comments and cancels.
-      await other.goto(runUrl(run));
-      await waitText(other.getByTestId("run-status"), "running");
-      await page.getByTestId("comment-input").fill("hello from ann");
-      await page.getByTestId("comment-submit").click();
-      const comment = other.getByTestId("comment-list").getByTestId("comment").filter({ hasText: "hello from ann" });
-      await comment.waitFor();
-      await waitText(comment.getByTestId("comment-author"), /ann/i);
-      await page.getByTestId("run-cancel").click();
-      await waitText(other.getByTestId("run-status"), "cancelled");
-      assert.deepEqual(other.errors, [], "no errors in Bob's page");
-    } finally {
-      await other.context().close();
-    }
+    // Bob watches the run page while Ann comments and cancels.
+    await other.goto(runUrl(run));
+    await waitText(other.getByTestId("run-status"), "running");
+    await page.getByTestId("comment-input").fill("hello from ann");
+    await page.getByTestId("comment-submit").click();
+    const comment = other.getByTestId("comment-list").getByTestId("comment").filter({ hasText: "hello from ann" });
+    await comment.waitFor();
+    await waitText(comment.getByTestId("comment-author"), /ann/i);
+    await page.getByTestId("run-cancel").click();
+    await waitText(other.getByTestId("run-status"), "cancelled");
+    assert.deepEqual(other.errors, [], "no errors in Bob's page");
   });
 
   test("the all-workflows board: status columns, the status filter and search in the URL", async () => {

@@ -6,7 +6,7 @@
 // `launchBrowser()`, and stops both in `after()`.
 
 import { execFileSync, spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,7 +20,7 @@ export const BIN =
   path.join(process.env.CARGO_TARGET_DIR ?? path.join(REPO, "target"), "debug/workflow-engine");
 export const WEB_DIST = process.env.WORKFLOW_ENGINE_WEB_DIR ?? path.join(REPO, "web/dist");
 export const FAKE_CLAUDE = path.join(REPO, "tests/fixtures/agents/claude");
-export const SCREENSHOTS = path.join(here, "screenshots");
+export const SCREENSHOTS = process.env.E2E_SCREENSHOTS ?? path.join(here, "screenshots");
 export const PASSWORD = "password123";
 
 /** How long a `waitFor` polls before it fails the test. */
@@ -46,6 +46,9 @@ export async function startServer({ workflows = {}, users = [{ email: "ann@examp
   mkdirSync(path.join(project, "gates"));
   mkdirSync(path.join(dir, "home"));
   for (const [name, text] of Object.entries(workflows)) writeFileSync(path.join(defs, name), text);
+  // A copy of the built UI: a rebuild of web/dist while the tests run cannot pull it away.
+  const web = path.join(dir, "web");
+  cpSync(WEB_DIST, web, { recursive: true });
 
   const env = { ...process.env };
   for (const k of ["CLAUDECODE", "CLAUDE_CONFIG_DIR", "FAKE_AGENT_SCENARIO", "FAKE_AGENT_RESULT", "WORKFLOW_ENGINE_CONFIG", "WORKFLOW_ENGINE_BIND", "JWT_SECRET"]) {
@@ -53,7 +56,7 @@ export async function startServer({ workflows = {}, users = [{ email: "ann@examp
   }
   Object.assign(env, {
     WORKFLOW_ENGINE_DATA_DIR: path.join(dir, "data"),
-    WORKFLOW_ENGINE_WEB_DIR: WEB_DIST,
+    WORKFLOW_ENGINE_WEB_DIR: web,
     WORKFLOW_ENGINE_CLAUDE_COMMAND: FAKE_CLAUDE,
     WORKFLOW_ENGINE_AGENT_RETRY_DELAY: "50ms",
     FAKE_AGENT_GATE: path.join(project, "gates", "agent"),
@@ -192,10 +195,13 @@ export function waitAttr(locator, attr, value, what) {
   return waitFor(async () => (await locator.first().getAttribute(attr, { timeout: 500 })) === value, what ?? `${locator} [${attr}=${value}]`);
 }
 
-/** Waits until `locator`'s text matches `re` (or contains the string). */
+/**
+ * Waits until `locator`'s text content (as in the DOM, before CSS such as `text-transform`)
+ * matches `re` (or contains the string).
+ */
 export function waitText(locator, re, what) {
   const test = typeof re === "string" ? (t) => t.includes(re) : (t) => re.test(t);
-  return waitFor(async () => test(await locator.first().innerText({ timeout: 500 })), what ?? `${locator} to show ${re}`);
+  return waitFor(async () => test((await locator.first().textContent({ timeout: 500 })) ?? ""), what ?? `${locator} to show ${re}`);
 }
 
 /** Waits until `locator` matches exactly `n` elements. */
@@ -211,7 +217,25 @@ export function tid(id, attrs = {}) {
 /** Saves a full-page screenshot to `web/e2e/screenshots/<name>.png`. */
 export async function screenshot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true, animations: "disabled" });
+}
+
+/**
+ * `test(name, fn)` that, when `fn` fails, saves a screenshot of each page `pages()` returns
+ * as `screenshots/FAILED-<name>-<n>.png` before failing.
+ */
+export function testWithShots(test, pages) {
+  return (name, fn) =>
+    test(name, async (t) => {
+      try {
+        await fn(t);
+      } catch (e) {
+        const slug = name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
+        let n = 0;
+        for (const p of pages().filter(Boolean)) await screenshot(p, `FAILED-${slug}-${n++}`).catch(() => {});
+        throw e;
+      }
+    });
 }
 
 /** The run id from a `/p/:projectId/runs/:runId...` URL. */

@@ -3,14 +3,15 @@
 // held at its gate), and a comment with an uploaded image shows the image.
 
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test as nodeTest } from "node:test";
 
-import { launchBrowser, newPage, screenshot, signIn, startRun, startServer, tid, waitAttr, waitFor, waitText } from "./harness.mjs";
+import { launchBrowser, newPage, screenshot, signIn, startRun, startServer, testWithShots, tid, waitAttr, waitFor, waitText } from "./harness.mjs";
 import { makePng } from "./png.mjs";
 import { LOGS } from "./workflows.mjs";
 
 describe("step panel", () => {
   let server, browser, page, run;
+  const test = testWithShots(nodeTest, () => [page]);
 
   before(async () => {
     server = await startServer({ workflows: { "logs.yaml": LOGS } });
