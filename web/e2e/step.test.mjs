@@ -116,6 +116,19 @@ describe("step panel", () => {
     assert.equal(saved.artifacts.length, 1);
     assert.equal(saved.artifacts[0].mime_type, "image/png");
 
+    // The step's Artifacts tab lists it, and takes a file of its own.
+    await panel().getByTestId("step-tab-artifacts").click();
+    const items = panel().getByTestId("artifact-item");
+    await items.filter({ hasText: "chart.png" }).waitFor();
+    assert.equal(await items.count(), 1);
+    await panel().getByTestId("artifact-file").setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("some notes\n") });
+    await items.filter({ hasText: "notes.txt" }).waitFor();
+    const href = await items.filter({ hasText: "notes.txt" }).getByTestId("artifact-download").getAttribute("href");
+    assert.ok(href, "a download link");
+    const download = await page.evaluate(async (u) => (await fetch(u)).text(), new URL(href, server.base).href);
+    assert.equal(download, "some notes\n", "the download is the file");
+    for (const tab of ["input", "output", "summary", "log"]) await panel().getByTestId(`step-tab-${tab}`).click();
+
     await panel().getByTestId("step-close").click();
     await waitFor(() => new URL(page.url()).pathname.endsWith(`/runs/${run}`), "closing the panel goes back to the run");
     assert.deepEqual(page.errors, [], "no errors in the page");
