@@ -191,6 +191,8 @@ export interface Run {
   cancelled_at: string | null;
   created_at: string;
   updated_at: string;
+  /** Set while a pause waits for the steps in flight (when the server reports it). */
+  pause_requested?: boolean;
 }
 
 export interface Counts {

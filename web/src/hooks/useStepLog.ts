@@ -1,12 +1,13 @@
-// A step's live log: `events.jsonl` as written so far, then the step's progress events as
-// they arrive. Events that arrive while the file loads are held, and those the file already
-// has are dropped (see `mergeLive`).
+// A step's live log: `events.jsonl` as written so far, joined with the progress events this
+// app has seen for the step (which may be ahead of the file: the server writes it buffered),
+// then each new progress event as it arrives. Entries both sources hold are kept once (see
+// `mergeLive`).
 
 import { useEffect, useRef, useState } from "react";
 import { errorMessage, isAbort } from "../api/client";
 import { getStepLog } from "../api/endpoints";
 import { mergeLive, parseEventsFile, progressEntry, type LogEntry } from "../lib/agentLog";
-import { useWsEvents, useWsOpen } from "../ws/WsContext";
+import { useProgressCache, useWsEvents, useWsOpen } from "../ws/WsContext";
 
 export interface StepLogState {
   entries: LogEntry[];
@@ -17,49 +18,46 @@ export interface StepLogState {
 /** Most entries kept in memory; older ones are dropped (the file keeps them all). */
 const MAX_ENTRIES = 5000;
 
+const cap = (l: LogEntry[]) => (l.length > MAX_ENTRIES ? l.slice(-MAX_ENTRIES) : l);
+
 export function useStepLog(stepRowId: string, isAgent: boolean, agent: string | null): StepLogState {
+  const cache = useProgressCache();
   const [entries, setEntries] = useState<LogEntry[]>([]);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
-  /** Live entries held while the file loads; null once it has loaded. */
-  const held = useRef<LogEntry[] | null>([]);
+  /** Live events are applied once the file is in: those before are in the cache. */
+  const loaded = useRef(false);
   const [generation, setGeneration] = useState(0);
   const agentRef = useRef(agent);
   agentRef.current = agent;
 
   useEffect(() => {
     const ctrl = new AbortController();
-    held.current = [];
+    loaded.current = false;
     setLoading(true);
     getStepLog(stepRowId, "events", { signal: ctrl.signal })
       .then((log) => {
         const file = parseEventsFile(log.content, agentRef.current, isAgent);
-        const merged = mergeLive(file, held.current ?? []);
-        held.current = null;
-        setEntries(merged.length > MAX_ENTRIES ? merged.slice(-MAX_ENTRIES) : merged);
+        setEntries(cap(mergeLive(file, cache.get(stepRowId))));
+        loaded.current = true;
         setError(null);
         setLoading(false);
       })
       .catch((e: unknown) => {
         if (isAbort(e)) return;
-        held.current = null;
+        // Without the file, what streamed is still worth showing.
+        setEntries(cache.get(stepRowId));
+        loaded.current = true;
         setError(errorMessage(e));
         setLoading(false);
       });
     return () => ctrl.abort();
-  }, [stepRowId, isAgent, generation]);
+  }, [stepRowId, isAgent, generation, cache]);
 
   useWsEvents((ev) => {
-    if (ev.type !== "workflow.step.progress" || ev.data.step_id !== stepRowId) return;
+    if (ev.type !== "workflow.step.progress" || ev.data.step_id !== stepRowId || !loaded.current) return;
     const entry = progressEntry(ev.data);
-    if (held.current) {
-      held.current.push(entry);
-      return;
-    }
-    setEntries((prev) => {
-      const next = [...prev, entry];
-      return next.length > MAX_ENTRIES ? next.slice(-MAX_ENTRIES) : next;
-    });
+    setEntries((prev) => cap([...prev, entry]));
   });
 
   // A fresh connection may have missed lines: read the file again.

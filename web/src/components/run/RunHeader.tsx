@@ -94,7 +94,7 @@ export function RunHeader({ run, projectId, now, onControlled }: Props) {
           </dd>
         </div>
       </dl>
-      {pauseRequested && run.status === "running" && (
+      {(pauseRequested || run.pause_requested === true) && run.status === "running" && (
         <p className="notice notice-info" role="status">
           Pause requested: the run pauses when the steps in flight finish.
         </p>

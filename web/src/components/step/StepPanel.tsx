@@ -90,7 +90,14 @@ function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: str
       </div>
       <div className="tabpanel" role="tabpanel" id={`step-tabpanel-${tab}`} aria-labelledby={`step-tab-${tab}`}>
         {tab === "log" &&
-          (log.error ? <ErrorState error={log.error} /> : log.loading ? <Loading inline label="Reading the log…" /> : <LogView entries={log.entries} running={running} isAgent={isAgent} />)}
+          (log.loading ? (
+            <Loading inline label="Reading the log…" />
+          ) : (
+            <>
+              {log.error && <p className="notice notice-error">Cannot read the step&apos;s log file: {log.error}</p>}
+              <LogView entries={log.entries} running={running} isAgent={isAgent} />
+            </>
+          ))}
         {(tab === "input" || tab === "output" || tab === "summary") && <LogFileTab stepRowId={step.id} type={tab} version={version} running={running} />}
         {tab === "artifacts" && <ArtifactsPane runId={run.id} stepRowId={step.id} artifacts={step.artifacts} onUploaded={reload} />}
       </div>
