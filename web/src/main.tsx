@@ -3,9 +3,17 @@ import { createRoot } from "react-dom/client";
 import { BrowserRouter } from "react-router-dom";
 import { App } from "./App";
 import { AuthProvider } from "./auth/AuthContext";
-import "./styles/base.css";
-import "./styles/app.css";
+import "./styles/tokens.css";
+import "./styles/controls.css";
+import "./styles/shell.css";
+import "./styles/board.css";
+import "./styles/templates.css";
+import "./styles/responsive.css";
 import "./styles/run.css";
+import "./styles/panel.css";
+import "./styles/code.css";
+import "./styles/comments.css";
+import "./styles/run-responsive.css";
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
