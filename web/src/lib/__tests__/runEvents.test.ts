@@ -1,0 +1,33 @@
+// Runs kept current from WebSocket events.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { RunSummary } from "../../api/types.js";
+import type { WsEvent } from "../../ws/events.js";
+import { applyRunEvent } from "../runEvents.js";
+
+const run: RunSummary = {
+  id: "r1", project_id: "p", user_id: null, workflow_definition_id: "d", name: "n", args: {},
+  current_phase: "build", current_step_index: 0, status: "pending", error_message: null, timeout_ms: null,
+  started_at: null, completed_at: null, paused_at: null, cancelled_at: null, created_at: "", updated_at: "",
+  steps: [], workflow_definition: null, _count: { comments: 0, artifacts: 0 },
+};
+const ev = (type: string, data: Record<string, unknown>) => ({ seq: 1, type, data: { execution_id: "r1", project_id: "p", ...data } }) as WsEvent;
+
+test("a step starts, moves the run to its phase, and completes", () => {
+  const started = applyRunEvent(run, ev("workflow.step.started", { step_id: "s1", step_key: "k", step_name: "K", step_type: "script", phase: "test" }))!;
+  assert.equal(started.status, "running");
+  assert.equal(started.current_phase, "test");
+  assert.equal(started.steps[0].status, "running");
+  const done = applyRunEvent(started, ev("workflow.step.completed", { step_id: "s1", step_key: "k", status: "failed", error: "boom", duration_ms: 1500 }))!;
+  assert.equal(done.steps[0].status, "failed");
+  assert.equal(done.steps[0].error_message, "boom");
+  assert.ok(done.steps[0].completed_at);
+});
+
+test("status, phase and counts; other runs' events change nothing", () => {
+  assert.equal(applyRunEvent(run, ev("workflow.execution.status_changed", { status: "failed", error_message: "x" }))!.error_message, "x");
+  assert.equal(applyRunEvent(run, ev("workflow.execution.phase_changed", { current_phase: "ship" }))!.current_phase, "ship");
+  assert.equal(applyRunEvent(run, ev("workflow.comment.created", { comment_id: "c", step_id: null }))!._count.comments, 1);
+  assert.equal(applyRunEvent(run, { ...ev("workflow.execution.phase_changed", { current_phase: "x" }), data: { execution_id: "other", project_id: "p", current_phase: "x" } } as WsEvent), null);
+});
