@@ -24,7 +24,7 @@ import { GATED } from "./workflows.mjs";
 
 describe("board", () => {
   let server, browser, page, other;
-  const test = testWithShots(nodeTest, () => [page, other]);
+  const test = testWithShots(nodeTest, () => [page, other], () => server);
 
   before(async () => {
     server = await startServer({

@@ -112,7 +112,7 @@ export async function startServer({ workflows = {}, users = [{ email: "ann@examp
         await exited;
         clearTimeout(timer);
       }
-      if (process.env.E2E_KEEP) console.log(`e2e: kept ${dir}`);
+      if (process.env.E2E_KEEP || server.keep) console.log(`e2e: kept ${dir} (server.log, the project, the data)`);
       else rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -222,9 +222,10 @@ export async function screenshot(page, name) {
 
 /**
  * `test(name, fn)` that, when `fn` fails, saves a screenshot of each page `pages()` returns
- * as `screenshots/FAILED-<name>-<n>.png` before failing.
+ * as `screenshots/FAILED-<name>-<n>.png` and logs what the server says about the runs
+ * (`server()`), so a failure tells the app's view from the engine's.
  */
-export function testWithShots(test, pages) {
+export function testWithShots(test, pages, server) {
   return (name, fn) =>
     test(name, async (t) => {
       try {
@@ -233,6 +234,16 @@ export function testWithShots(test, pages) {
         const slug = name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
         let n = 0;
         for (const p of pages().filter(Boolean)) await screenshot(p, `FAILED-${slug}-${n++}`).catch(() => {});
+        const s = server?.();
+        if (s) {
+          s.keep = true;
+          const runs = await s.api(s.token, "GET", `/workflow-executions?project_id=${s.projectId}`).catch((err) => String(err));
+          const rows = Array.isArray(runs)
+            ? runs.map((r) => `${r.id} ${JSON.stringify(r.name)} ${r.status} phase=${r.current_phase} steps=${(r.steps ?? []).map((x) => `${x.step_id}:${x.status}`).join(",")}`)
+            : [runs];
+          t.diagnostic(`the server's runs when "${name}" failed (server log: ${s.log}):`);
+          for (const row of rows) t.diagnostic(`  ${row}`);
+        }
         throw e;
       }
     });

@@ -11,7 +11,7 @@ import { LOGS } from "./workflows.mjs";
 
 describe("step panel", () => {
   let server, browser, page, run;
-  const test = testWithShots(nodeTest, () => [page]);
+  const test = testWithShots(nodeTest, () => [page], () => server);
 
   before(async () => {
     server = await startServer({ workflows: { "logs.yaml": LOGS } });
