@@ -20,7 +20,11 @@ const MAX_ENTRIES = 5000;
 
 const cap = (l: LogEntry[]) => (l.length > MAX_ENTRIES ? l.slice(-MAX_ENTRIES) : l);
 
-export function useStepLog(stepRowId: string, isAgent: boolean, agent: string | null): StepLogState {
+/**
+ * `finished` is false while the step runs: when it turns true the file (complete by then) is
+ * read again.
+ */
+export function useStepLog(stepRowId: string, isAgent: boolean, agent: string | null, finished: boolean): StepLogState {
   const cache = useProgressCache();
   const [entries, setEntries] = useState<LogEntry[]>([]);
   const [loading, setLoading] = useState(true);
@@ -35,6 +39,7 @@ export function useStepLog(stepRowId: string, isAgent: boolean, agent: string | 
     const ctrl = new AbortController();
     loaded.current = false;
     setLoading(true);
+    // (Entries stay shown while the file is read again.)
     getStepLog(stepRowId, "events", { signal: ctrl.signal })
       .then((log) => {
         const file = parseEventsFile(log.content, agentRef.current, isAgent);
@@ -52,7 +57,7 @@ export function useStepLog(stepRowId: string, isAgent: boolean, agent: string | 
         setLoading(false);
       });
     return () => ctrl.abort();
-  }, [stepRowId, isAgent, generation, cache]);
+  }, [stepRowId, isAgent, generation, cache, finished]);
 
   useWsEvents((ev) => {
     if (ev.type !== "workflow.step.progress" || ev.data.step_id !== stepRowId || !loaded.current) return;

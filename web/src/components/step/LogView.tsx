@@ -21,10 +21,12 @@ interface Props {
   entries: LogEntry[];
   running: boolean;
   isAgent: boolean;
+  /** Shown instead of "Waiting for output…" when nothing is known yet. */
+  emptyHint?: string;
 }
 
 /** The step's log: a terminal for output lines, messages for an agent's events. */
-export function LogView({ entries, running, isAgent }: Props) {
+export function LogView({ entries, running, isAgent, emptyHint }: Props) {
   const ref = useRef<HTMLDivElement>(null);
   const [follow, setFollow] = useState(true);
   const shown = isAgent ? coalesce(entries) : entries;
@@ -58,7 +60,7 @@ export function LogView({ entries, running, isAgent }: Props) {
         aria-label="Step log"
       >
         {shown.length === 0 && (
-          <div className="log-empty">{running ? "Waiting for output…" : "This step wrote no output."}</div>
+          <div className="log-empty">{running ? (emptyHint ?? "Waiting for output…") : "This step wrote no output."}</div>
         )}
         {shown.map((e, i) =>
           e.kind === "line" ? (

@@ -33,7 +33,7 @@ interface Props {
 function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: string; step: StepDetail; reload: () => void }) {
   const [tab, setTab] = useState<Tab>("log");
   const isAgent = step.type === "agent";
-  const log = useStepLog(step.id, isAgent, step.session?.agent ?? null);
+  const log = useStepLog(step.id, isAgent, step.session?.agent ?? null, step.status !== "running");
   const running = step.status === "running";
   const now = useNow(running);
   const version = `${step.status}:${step.attempt}:${step.updated_at}`;
@@ -95,7 +95,16 @@ function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: str
           ) : (
             <>
               {log.error && <p className="notice notice-error">Cannot read the step&apos;s log file: {log.error}</p>}
-              <LogView entries={log.entries} running={running} isAgent={isAgent} />
+              <LogView
+                entries={log.entries}
+                running={running}
+                isAgent={isAgent}
+                emptyHint={
+                  isAgent && step.session
+                    ? "The agent is working; what it said before this page opened is not on disk yet. New messages appear here as they stream."
+                    : undefined
+                }
+              />
             </>
           ))}
         {(tab === "input" || tab === "output" || tab === "summary") && <LogFileTab stepRowId={step.id} type={tab} version={version} running={running} />}
