@@ -79,6 +79,7 @@ describe("board", () => {
     await page.getByTestId("arg-title").fill("ab"); // minLength 3
     await page.getByTestId("run-form-submit").click();
     await waitText(page.getByTestId("arg-error-title"), /\S/, "the title's error under its field");
+    await screenshot(page, "run-form-error");
     assert.match(new URL(page.url()).pathname, /\/templates\//, "still on the form");
 
     await page.getByTestId("arg-title").fill("widget");

@@ -86,6 +86,11 @@ describe("step panel", () => {
     await message("result").first().waitFor();
     await waitAttr(row("ask"), "data-status", "completed");
     await waitText(page.getByTestId("run-status"), "completed");
+    // The stand-in reports $0.0421 and 512 output tokens: the session card follows the step's end.
+    await waitText(panel().getByTestId("agent-session"), /0\.04/, "the session's cost once the agent is done");
+    for (const control of ["run-pause", "run-resume", "run-cancel"]) {
+      assert.equal(await page.getByTestId(control).isEnabled(), false, `${control} is disabled on a completed run`);
+    }
     await screenshot(page, "step-agent");
   });
 
