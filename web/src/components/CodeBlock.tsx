@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { memo, useState } from "react";
 import { highlight } from "../lib/highlight";
 import { IconCopy } from "./Icons";
 
@@ -12,7 +12,7 @@ interface Props {
 }
 
 /** Highlighted code with an optional copy button. */
-export function CodeBlock({ code, language = null, testId, className, maxHeight, copy = true }: Props) {
+export const CodeBlock = memo(function CodeBlock({ code, language = null, testId, className, maxHeight, copy = true }: Props) {
   const [copied, setCopied] = useState(false);
   return (
     <div className={`codeblock${className ? ` ${className}` : ""}`}>
@@ -37,7 +37,7 @@ export function CodeBlock({ code, language = null, testId, className, maxHeight,
       </pre>
     </div>
   );
-}
+});
 
 export function CopyText({ text, label }: { text: string; label?: string }) {
   const [copied, setCopied] = useState(false);

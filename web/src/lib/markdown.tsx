@@ -2,7 +2,7 @@
 // lists, code fences (highlighted), block quotes, rules, and inline code, bold, italics and
 // http(s) links. It builds React elements; no HTML from the text is ever injected.
 
-import type { ReactNode } from "react";
+import { memo, type ReactNode } from "react";
 import { highlight } from "./highlight";
 
 const INLINE = /(`+)([\s\S]*?)\1|\*\*([^*]+)\*\*|__([^_]+)__|\*([^*\s][^*]*)\*|\[([^\]]+)\]\((https?:\/\/[^\s)]+)\)|(https?:\/\/[^\s<>()]+[^\s<>().,;:!?'"])/g;
@@ -115,7 +115,8 @@ function withBreaks(text: string, key: string): ReactNode[] {
   return parts.flatMap((p, i) => (i === 0 ? inline(p, `${key}.${i}`) : [<br key={`${key}br${i}`} />, ...inline(p, `${key}.${i}`)]));
 }
 
-export function Markdown({ source, className }: { source: string; className?: string }) {
+/** Memoised: a page that re-renders every second (a running clock) does not re-parse. */
+export const Markdown = memo(function Markdown({ source, className }: { source: string; className?: string }) {
   const blocks = parse(source);
   return (
     <div className={`md${className ? ` ${className}` : ""}`}>
@@ -152,4 +153,4 @@ export function Markdown({ source, className }: { source: string; className?: st
       })}
     </div>
   );
-}
+});

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { memo, useState } from "react";
 import type { AgentEntry } from "../../lib/agentLog";
 import { formatClock } from "../../lib/format";
 import { Markdown } from "../../lib/markdown";
@@ -35,7 +35,7 @@ function Collapsible({ text, className }: { text: string; className: string }) {
   );
 }
 
-export function AgentMessage({ entry: e }: { entry: AgentEntry }) {
+export const AgentMessage = memo(function AgentMessage({ entry: e }: { entry: AgentEntry }) {
   const time = e.ts ? <time className="msg-time">{formatClock(e.ts)}</time> : null;
   const common = { "data-testid": "agent-message", "data-kind": e.type } as const;
   switch (e.type) {
@@ -106,4 +106,4 @@ export function AgentMessage({ entry: e }: { entry: AgentEntry }) {
         </div>
       );
   }
-}
+});
