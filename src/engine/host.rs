@@ -237,9 +237,12 @@ impl StepHost {
         .map_err(fatal)?;
         let input = serde_json::to_value(config).unwrap_or(Value::Null);
         self.files.write_step_input(&config.id, &input).map_err(fatal)?;
-        let phase_changed = RunRow::set_phase(store, &self.run_id, &config.phase)
-            .await
-            .map_err(fatal)?;
+        // The run's phase is written only when it changes (most steps stay in their phase).
+        let known = self.state.lock().expect("host lock").phase.clone();
+        let phase_changed = known.as_deref() != Some(config.phase.as_str())
+            && RunRow::set_phase(store, &self.run_id, &config.phase)
+                .await
+                .map_err(fatal)?;
         {
             let mut state = self.state.lock().expect("host lock");
             state.phase = Some(config.phase.clone());

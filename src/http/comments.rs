@@ -186,7 +186,7 @@ pub async fn list(store: &Store, run_id: Option<&str>, step_row_id: Option<&str>
     )
     .bind(run_id)
     .bind(step_row_id)
-    .fetch_all(&store.pool)
+    .fetch_all(&store.read)
     .await?;
     let ids: Vec<String> = items.iter().map(|i| i.comment.id.clone()).collect();
     let mut attached: HashMap<String, Vec<ArtifactRow>> = HashMap::new();

@@ -92,7 +92,7 @@ pub async fn list_definitions(
         "SELECT * FROM workflow_definitions WHERE project_id IN (SELECT value FROM json_each(?)) ORDER BY name, path",
     )
     .bind(serde_json::to_string(&project_ids).expect("ids"))
-    .fetch_all(&store.pool)
+    .fetch_all(&store.read)
     .await?;
     Ok(Json(
         json!({ "data": rows.iter().map(definition_json).collect::<Vec<_>>() }),

@@ -221,7 +221,7 @@ pub async fn list_runs(
     .bind(user.is_admin())
     .bind(user.id())
     .bind(limit + 1)
-    .fetch_all(&store.pool)
+    .fetch_all(&store.read)
     .await?;
     let has_more = runs.len() as i64 > limit;
     let runs = &runs[..runs.len().min(limit as usize)];
@@ -261,7 +261,7 @@ impl RunDetails {
              ORDER BY workflow_run_id, step_index",
         )
         .bind(&ids)
-        .fetch_all(&store.pool)
+        .fetch_all(&store.read)
         .await?;
         for s in &steps {
             let list = out.steps.entry(s.workflow_run_id.clone()).or_insert_with(|| json!([]));
@@ -272,7 +272,7 @@ impl RunDetails {
                 (SELECT DISTINCT workflow_definition_id FROM workflow_runs WHERE id IN (SELECT value FROM json_each(?)))",
         )
         .bind(&ids)
-        .fetch_all(&store.pool)
+        .fetch_all(&store.read)
         .await?;
         for d in defs {
             out.definitions
@@ -286,7 +286,7 @@ impl RunDetails {
              FROM json_each(?) r",
         )
         .bind(&ids)
-        .fetch_all(&store.pool)
+        .fetch_all(&store.read)
         .await?;
         for (id, comments, artifacts) in counts {
             out.counts

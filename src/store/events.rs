@@ -19,23 +19,27 @@ pub struct EventRow {
 }
 
 impl EventRow {
+    /// Appends events in order, a few hundred per statement (one round trip each).
     pub async fn insert_batch(store: &Store, events: &[Event]) -> Result<()> {
         let ts = now();
-        let mut tx = store.pool.begin().await?;
-        for event in events {
-            let value = serde_json::to_value(event).expect("events serialise");
-            sqlx::query(
-                "INSERT INTO workflow_events (project_id, execution_id, type, data, created_at) VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(event.project_id())
-            .bind(event.execution_id())
-            .bind(value["type"].as_str())
-            .bind(value["data"].to_string())
-            .bind(&ts)
-            .execute(&mut *tx)
-            .await?;
+        for chunk in events.chunks(200) {
+            let mut sql =
+                String::from("INSERT INTO workflow_events (project_id, execution_id, type, data, created_at) VALUES ");
+            for i in 0..chunk.len() {
+                sql.push_str(if i == 0 { "(?, ?, ?, ?, ?)" } else { ", (?, ?, ?, ?, ?)" });
+            }
+            let mut query = sqlx::query(&sql);
+            for event in chunk {
+                let value = serde_json::to_value(event).expect("events serialise");
+                query = query
+                    .bind(event.project_id().to_string())
+                    .bind(event.execution_id().to_string())
+                    .bind(value["type"].as_str().unwrap_or_default().to_string())
+                    .bind(value["data"].to_string())
+                    .bind(ts.clone());
+            }
+            query.execute(&store.pool).await?;
         }
-        tx.commit().await?;
         Ok(())
     }
 
@@ -45,7 +49,7 @@ impl EventRow {
             sqlx::query_as("SELECT * FROM workflow_events WHERE seq > ? ORDER BY seq LIMIT ?")
                 .bind(seq)
                 .bind(limit)
-                .fetch_all(&store.pool)
+                .fetch_all(&store.read)
                 .await?,
         )
     }

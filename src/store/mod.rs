@@ -42,7 +42,10 @@ pub const DB_FILE: &str = "workflow-engine.db";
 #[derive(Clone, Debug)]
 pub struct Store {
     /// sqlx pools are internally reference counted; cloning shares connections.
+    /// The one connection that writes (and reads what it is about to change).
     pub pool: SqlitePool,
+    /// Read-only connections for queries that only read.
+    pub read: SqlitePool,
 }
 
 impl Store {
@@ -62,9 +65,11 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // One connection does every write: writers queue here, in the process, instead of
+        // meeting SQLite's busy handler (which sleeps whole milliseconds between tries).
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
+            .max_connections(1)
+            .connect_with(options.clone())
             .await?;
         // SQLite has no advisory lock for sqlx to take: two processes starting at once (a
         // `run` beside a `serve`) would both apply a new migration. A file lock orders them.
@@ -74,7 +79,13 @@ impl Store {
         })?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         drop(lock);
-        Ok(Store { pool })
+        // Readers (the API's lists, the WebSocket's journal tail) have their own connections:
+        // in WAL mode they read beside the writer without waiting for it.
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Store { pool, read })
     }
 }
 

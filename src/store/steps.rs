@@ -105,7 +105,8 @@ impl StepRow {
         .await?)
     }
 
-    /// Records a finished step and advances the run, in one transaction: after a crash either
+    /// Records a finished step; the `workflow_run_steps_advance_run` trigger advances the run
+    /// (`current_step_index`, `current_phase`) in the same statement, so after a crash either
     /// both happened or neither did.
     pub async fn finish(
         store: &Store,
@@ -116,8 +117,7 @@ impl StepRow {
         continue_on_error: bool,
     ) -> Result<StepRow> {
         let ts = now();
-        let mut tx = store.pool.begin().await?;
-        let updated: StepRow = sqlx::query_as(
+        Ok(sqlx::query_as(
             "UPDATE workflow_run_steps SET status = ?, result = ?, error_message = ?,
                  continue_on_error = ?, completed_at = ?, updated_at = ?
              WHERE id = ? RETURNING *",
@@ -129,20 +129,8 @@ impl StepRow {
         .bind(&ts)
         .bind(&ts)
         .bind(&row.id)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE workflow_runs SET current_step_index = MAX(current_step_index, ?),
-                 current_phase = ?, updated_at = ? WHERE id = ?",
-        )
-        .bind(row.step_index + 1)
-        .bind(&row.phase)
-        .bind(&ts)
-        .bind(&row.workflow_run_id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(updated)
+        .fetch_one(&store.pool)
+        .await?)
     }
 
     /// Steps left `running` by an interrupted attempt are not running any more.
