@@ -15,10 +15,13 @@ export function useRun(runId: string): AsyncState<RunDetail> {
 
   useWsEvents((ev) => {
     if (ev.data.execution_id !== runId) return;
+    if (ev.type === "workflow.step.progress" || ev.type === "workflow.execution.log") return;
+    // Still loading: the answer may predate this event, so ask again once it is in.
+    if (state.data === undefined) {
+      refetch();
+      return;
+    }
     switch (ev.type) {
-      case "workflow.step.progress":
-      case "workflow.execution.log":
-        return;
       case "workflow.execution.status_changed":
       case "workflow.execution.phase_changed":
       case "workflow.step.started":

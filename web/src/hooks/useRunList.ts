@@ -57,22 +57,34 @@ export function useRunList(q: RunListQuery): RunListState {
       const c = new AbortController();
       ctrl.current = c;
       if (!quiet) setLoading(true);
+      held.current = [];
       try {
         if (!quiet) await stream.whenOpen(1500);
         const { projectId, definitionId, status } = queryRef.current;
         const page = await listRuns({ projectId, definitionId, status, limit: PAGE }, { signal: c.signal });
         if (c.signal.aborted) return;
         foreign.current.clear();
-        setRuns(new Map(page.data.map((r) => [r.id, r])));
+        const map = new Map(page.data.map((r) => [r.id, r]));
+        // Events that came during the request, in order: the last one wins.
+        const again = new Set<string>();
+        for (const ev of held.current ?? []) {
+          const id = applyTo(map, ev);
+          if (id) again.add(id);
+        }
+        held.current = null;
+        setRuns(map);
+        again.forEach((id) => refetchSoon(id));
         setCursor(page.next_cursor);
         setError(null);
       } catch (e) {
         if (isAbort(e) || c.signal.aborted) return;
+        held.current = null;
         setError(errorMessage(e));
       } finally {
         if (!c.signal.aborted) setLoading(false);
       }
     },
+    // `applyTo` and `refetchSoon` are stable: they are called, not depended on.
     [stream],
   );
 
@@ -149,24 +161,41 @@ export function useRunList(q: RunListQuery): RunListState {
 
   const runsRef = useRef(runs);
   runsRef.current = runs;
+  /** Events that arrive while the page loads: applied on top of it. */
+  const held = useRef<WsEvent[] | null>(null);
+
+  /** Applies one event to `map` (in place); returns the run to read again, if any. */
+  const applyTo = useCallback((map: Map<string, RunSummary>, ev: WsEvent): string | null => {
+    const id = ev.data.execution_id;
+    const known = map.get(id);
+    if (!known) return id;
+    const next = applyRunEvent(known, ev);
+    if (next) map.set(id, next);
+    // What the event does not carry: a step never seen, counts, exact times at the end.
+    if (ev.type === "workflow.step.completed" && !known.steps.some((s) => s.id === ev.data.step_id)) return id;
+    if (ev.type === "workflow.execution.status_changed" && ev.data.status !== "running") return id;
+    if (ev.type === "workflow.comment.created" || ev.type === "workflow.artifact.created") return id;
+    return null;
+  }, []);
 
   useWsEvents((ev: WsEvent) => {
     if (ev.data.project_id !== queryRef.current.projectId || !isBoardEvent(ev)) return;
-    const id = ev.data.execution_id;
-    if (foreign.current.has(id)) return;
-    const known = runsRef.current.get(id);
-    if (!known) {
-      refetchSoon(id);
+    if (foreign.current.has(ev.data.execution_id)) return;
+    if (held.current) {
+      held.current.push(ev);
       return;
     }
+    if (!runsRef.current.has(ev.data.execution_id)) {
+      refetchSoon(ev.data.execution_id);
+      return;
+    }
+    let again: string | null = null;
     setRuns((prev) => {
-      const run = prev.get(id);
-      const next = run && applyRunEvent(run, ev);
-      return next ? new Map(prev).set(id, next) : prev;
+      const map = new Map(prev);
+      again = applyTo(map, ev);
+      return map;
     });
-    // What the event does not carry: a step we never saw, exact times and counts at the end.
-    if (ev.type === "workflow.step.completed" && !known.steps.some((s) => s.id === ev.data.step_id)) refetchSoon(id);
-    if (ev.type === "workflow.execution.status_changed" && ev.data.status !== "running") refetchSoon(id);
+    if (again) refetchSoon(again);
   });
 
   // A fresh connection (not a replay) may have missed events: load again, quietly.

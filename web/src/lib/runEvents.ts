@@ -56,7 +56,8 @@ export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | nu
         status: "running",
         result: null,
         continue_on_error: existing?.continue_on_error ?? false,
-        attempt: (existing?.attempt ?? 0) + 1,
+        // A replayed start of the attempt already shown is not a new attempt.
+        attempt: existing ? existing.attempt + (existing.status === "running" ? 0 : 1) : 1,
         log_directory_path: existing?.log_directory_path ?? null,
         agent_session_id: existing?.agent_session_id ?? null,
         error_message: null,
@@ -83,11 +84,9 @@ export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | nu
       };
       return { ...run, steps: upsertStep(run.steps, step) };
     }
-    case "workflow.comment.created":
-      return { ...run, _count: { ...run._count, comments: run._count.comments + 1 } };
-    case "workflow.artifact.created":
-      return { ...run, _count: { ...run._count, artifacts: run._count.artifacts + 1 } };
     default:
+      // Comments and artifacts name only their id: counts come from reading the run again
+      // (a replayed event must not count twice).
       return null;
   }
 }

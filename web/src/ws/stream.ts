@@ -16,10 +16,34 @@ type StateListener = (s: WsState) => void;
 
 const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 15_000;
+/** A reload picks up where the tab left off if it saw an event this recently. */
+const RESUME_WITHIN_MS = 2 * 60_000;
+const SEQ_KEY = "wf.lastSeq";
+
+/** The last seq this tab saw (sessionStorage: per tab, kept across a reload). */
+function storedSeq(): number | null {
+  try {
+    const raw = sessionStorage.getItem(SEQ_KEY);
+    if (!raw) return null;
+    const { seq, at } = JSON.parse(raw) as { seq: number; at: number };
+    return typeof seq === "number" && Date.now() - at < RESUME_WITHIN_MS ? seq : null;
+  } catch {
+    return null;
+  }
+}
+
+function storeSeq(seq: number): void {
+  try {
+    sessionStorage.setItem(SEQ_KEY, JSON.stringify({ seq, at: Date.now() }));
+  } catch {
+    // Storage full or denied: a reload then starts fresh.
+  }
+}
 
 export class EventStream {
   private ws: WebSocket | null = null;
-  private lastSeq: number | null = null;
+  private lastSeq: number | null = storedSeq();
+  private storedAt = 0;
   private attempts = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = true;
@@ -47,6 +71,7 @@ export class EventStream {
     if (!this.stopped) return;
     this.stopped = false;
     window.addEventListener("online", this.reconnectNow);
+    window.addEventListener("pagehide", this.onPageHide);
     document.addEventListener("visibilitychange", this.onVisible);
     this.connect();
   }
@@ -54,6 +79,7 @@ export class EventStream {
   stop(): void {
     this.stopped = true;
     window.removeEventListener("online", this.reconnectNow);
+    window.removeEventListener("pagehide", this.onPageHide);
     document.removeEventListener("visibilitychange", this.onVisible);
     this.clearTimer();
     const ws = this.ws;
@@ -67,6 +93,10 @@ export class EventStream {
     if (this.stopped || this.stateValue !== "closed") return;
     this.clearTimer();
     this.connect();
+  };
+
+  private onPageHide = (): void => {
+    if (this.lastSeq !== null) storeSeq(this.lastSeq);
   };
 
   private onVisible = (): void => {
@@ -152,6 +182,10 @@ export class EventStream {
       // A replay can overlap what we already saw.
       if (this.lastSeq !== null && parsed.seq <= this.lastSeq) return;
       this.lastSeq = parsed.seq;
+      if (Date.now() - this.storedAt > 300) {
+        storeSeq(parsed.seq);
+        this.storedAt = Date.now();
+      }
       const ev = parsed;
       this.events.forEach((l) => {
         try {
