@@ -1,4 +1,4 @@
-import { useMemo } from "react";
+import { useEffect, useMemo, useRef } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { listDefinitions } from "../api/endpoints";
 import type { RunStatus } from "../api/types";
@@ -20,6 +20,19 @@ export function BoardPage() {
   const defs = useAsync((signal) => listDefinitions(projectId, { signal }), [projectId]);
   const list = useRunList({ projectId, definitionId, status: RUN_STATUSES.includes(status as RunStatus) ? status : "" });
   const def = defs.data?.find((d) => d.id === definitionId);
+  const searchRef = useRef<HTMLInputElement>(null);
+
+  // "/" jumps to the search, as on GitHub and Linear.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (e.key !== "/" || e.metaKey || e.ctrlKey || (t && /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+      e.preventDefault();
+      searchRef.current?.focus();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
 
   const visible = useMemo(() => {
     const needle = q.trim().toLowerCase();
@@ -82,9 +95,11 @@ export function BoardPage() {
           <IconSearch className="search-icon" />
           <span className="sr-only">Search runs by name</span>
           <input
+            ref={searchRef}
             data-testid="run-search"
             type="search"
-            placeholder="Search runs…"
+            placeholder="Search runs…  /"
+            aria-keyshortcuts="/"
             value={q}
             onChange={(e) => setParam("q", e.target.value)}
           />
