@@ -2,7 +2,7 @@ import { memo } from "react";
 import { Link } from "react-router-dom";
 import type { RunSummary } from "../../api/types";
 import { formatDuration, formatRelative } from "../../lib/format";
-import { currentStep, runElapsedMs } from "../../lib/status";
+import { currentStep, isFinished, runElapsedMs } from "../../lib/status";
 import { IconClock, IconComment, IconPaperclip } from "../Icons";
 import { StatusBadge } from "../StatusBadge";
 
@@ -37,6 +37,7 @@ export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow
   const stepText =
     step?.name ?? (run.status === "pending" ? "Waiting to start" : run.status === "cancelled" ? "Cancelled before a step" : "No steps yet");
   const c = run._count ?? { comments: 0, artifacts: 0 };
+  const ended = formatRelative(run.completed_at ?? run.cancelled_at ?? run.updated_at, now);
   return (
     <Link
       to={`/p/${projectId}/runs/${run.id}`}
@@ -71,6 +72,11 @@ export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow
           <IconClock width={13} height={13} />
           {elapsed === null ? formatRelative(run.created_at, now) : formatDuration(elapsed)}
         </span>
+        {isFinished(run.status) && (
+          <span className="meta-item meta-ago" title={`Ended ${ended}`}>
+            {ended.replace(/ ago$/, "").replace("just now", "now")}
+          </span>
+        )}
         <span className="meta-spacer" />
         <span className="meta-item" data-testid="card-comments" aria-label={`${c.comments} comments`} title="Comments">
           <IconComment width={13} height={13} />
