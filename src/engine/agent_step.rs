@@ -261,7 +261,11 @@ impl StepHost {
             };
             if let (Some(f), false) = (file.as_mut(), record.is_null()) {
                 let _ = writeln!(f, "{record}");
-                if rx.is_empty() {
+            }
+            // Nothing more waiting: what was read so far reaches the file (and so
+            // `GET .../logs/events`) now, not at the end of the step.
+            if rx.is_empty() {
+                if let Some(f) = file.as_mut() {
                     let _ = f.flush();
                 }
             }

@@ -51,6 +51,10 @@ async fn progress_streams_in_order_while_the_agent_works() {
     assert_eq!(step["data"]["session"]["session_id"], session_id.as_str(), "{step}");
     assert_eq!(step["data"]["session"]["agent"], "claude");
     assert_eq!(step["data"]["session"]["status"], "running");
+    // The raw lines so far are on disk while the agent is still held at the gate.
+    let (_, log) = s.get(&ann, &format!("/workflow-steps/{step_row}/logs/events")).await;
+    let content = log["data"]["content"].as_str().unwrap_or_default();
+    assert!(content.contains(&session_id) && content.contains("system"), "{log}");
 
     std::fs::write(s.sb.project().join("gate"), "").unwrap();
     let rest = read_until(&mut ws, |e| {
