@@ -295,6 +295,11 @@ pub struct RunDetail {
     pub count: Counts,
     /// Oldest first.
     pub comments: Vec<Comment>,
+    /// The definition as the run started it (`definition.json` in the run's folder).
+    #[schema(value_type = Option<Object>)]
+    pub definition_snapshot: Option<serde_json::Value>,
+    /// A pause was asked for and lands when the steps in flight finish.
+    pub pause_requested: bool,
 }
 
 /// A page of runs, newest first.

@@ -318,7 +318,8 @@ impl RunDetails {
     path = "/api/workflow-executions/{id}",
     tag = "workflow-executions",
     summary = "Read a run",
-    description = "With its steps (and their agent sessions), its definition and its comments.",
+    description = "With its steps (and their agent sessions), its definition, the definition as the run \
+        started it (`definition_snapshot`), whether a pause is pending (`pause_requested`) and its comments.",
     params(("id" = String, Path, description = "The run's id.")),
     responses(
         (status = 200, description = "The run.", body = Data<RunDetail>),
@@ -333,9 +334,24 @@ pub async fn get_run(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let store = state.engine.store();
-    let (run, _) = access::run(store, &user, &id).await?;
+    let (run, project) = access::run(store, &user, &id).await?;
     let details = RunDetails::load(store, std::slice::from_ref(&run)).await?;
     let mut v = details.list_item(&run);
+    // The definition as the run started it (`definition.json`), which later edits of the file
+    // do not change.
+    let snapshot = crate::store::files::RunFiles::new(std::path::Path::new(&project.path), &run.id)
+        .root
+        .join("definition.json");
+    v["definition_snapshot"] = std::fs::read_to_string(snapshot)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
+    let pausing = state
+        .engine
+        .control(&run.id)
+        .is_some_and(|c| c.current() == crate::engine::control::Signal::Pause)
+        || run.control_request.as_deref() == Some("pause");
+    v["pause_requested"] = json!(run.status == "running" && pausing);
     let steps = StepRow::list_for_run(store, &run.id).await?;
     let mut step_values = Vec::new();
     for s in &steps {

@@ -284,8 +284,19 @@ async fn pause_resume_and_cancel_follow_the_state_machine() {
         .post(&ann, &format!("/workflow-executions/{id}/pause"), json!({}))
         .await;
     assert_eq!(status, 200, "{body}");
+    if body["data"]["status"] == "running" {
+        // The step in flight is still running: the run says a pause is on its way.
+        let (_, run) = s.get(&ann, &format!("/workflow-executions/{id}")).await;
+        assert!(
+            run["data"]["pause_requested"] == true || run["data"]["status"] == "paused",
+            "{run}"
+        );
+    }
     let paused = s.wait_status(&ann, &id, &["paused"]).await;
     assert!(paused["paused_at"].is_string());
+    assert_eq!(paused["pause_requested"], false);
+    assert_eq!(paused["definition_snapshot"]["name"], "Slow", "{paused}");
+    assert_eq!(paused["definition_snapshot"]["steps"][1]["id"], "second");
     assert_eq!(
         std::fs::read_to_string(dir.join("side.txt")).unwrap(),
         "first\n",
