@@ -208,6 +208,8 @@ export interface RunSummary extends Run {
 
 export interface RunDetail extends RunSummary {
   comments: Comment[];
+  /** The definition as the run started it (`definition.json` in the run's folder). */
+  definition_snapshot?: Record<string, unknown> | null;
 }
 
 export interface RunPage {

@@ -77,6 +77,12 @@ export function RunInfo({ run, projectId, definition }: Props) {
                   />
                 </details>
               )}
+              {run.definition_snapshot && (
+                <details className="def-steps" data-testid="run-definition-snapshot">
+                  <summary>The definition as this run started it</summary>
+                  <CodeBlock code={JSON.stringify(run.definition_snapshot, null, 2)} language="json" maxHeight={320} />
+                </details>
+              )}
               {def.load_error && <p className="notice notice-error small">The file no longer loads: {def.load_error.message}</p>}
             </>
           )}
