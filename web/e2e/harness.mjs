@@ -24,7 +24,7 @@ export const SCREENSHOTS = process.env.E2E_SCREENSHOTS ?? path.join(here, "scree
 export const PASSWORD = "password123";
 
 /** How long a `waitFor` polls before it fails the test. */
-export const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS ?? 15000);
+export const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS ?? 30000);
 
 for (const [what, file] of [
   ["the debug binary (cargo build)", BIN],
