@@ -1,0 +1,281 @@
+//! B1 and B2: one engine in this process (as `tests/it/many_runs.rs` drives it), a
+//! TypeScript run of 40 steps, the worker already started by `Engine::prepare`.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context, Result};
+use serde_json::json;
+use workflow_engine::engine::{Engine, EngineConfig, RunControl};
+use workflow_engine::store::Store;
+
+use crate::report::{Figure, Goal, DURABILITY_OURS};
+use crate::stats::{num, Samples};
+use crate::Ctx;
+
+pub const STEPS: usize = 40;
+
+/// The B1 workflow (`function` steps) or the B2 one (`script` steps running `true`).
+pub fn workflow_ts(script: bool) -> String {
+    let step = if script {
+        r#"{ type: "script", command: "true" }"#
+    } else {
+        r#"{ type: "function", fn: async () => ({ i, ok: true, note: "small" }) }"#
+    };
+    format!(
+        r#"import {{ defineWorkflow }} from "@repo/workflow-engine";
+export default defineWorkflow({{
+  name: "Bench {}",
+  phases: ["work"],
+  async execute(ctx) {{
+    for (let i = 0; i < {STEPS}; i++) {{
+      await ctx.step(`s${{i}}`, {step});
+    }}
+  }},
+}});
+"#,
+        if script { "script steps" } else { "function steps" }
+    )
+}
+
+struct Rig {
+    engine: Engine,
+    project: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Rig {
+    async fn new(ctx: &Ctx) -> Result<Rig> {
+        let dir = tempfile::Builder::new().prefix("inproc-").tempdir_in(&ctx.scratch)?;
+        let store = Store::open(&dir.path().join("data")).await?;
+        let project = dir.path().join("project");
+        std::fs::create_dir_all(&project)?;
+        Ok(Rig {
+            engine: Engine::new(store, EngineConfig::new(ctx.bin.clone())),
+            project,
+            _dir: dir,
+        })
+    }
+
+    /// Prepares (worker start, not timed), creates the run (not timed), times `execute`.
+    async fn timed_run(&self, file: &Path) -> Result<(Duration, String)> {
+        let prepared = self.engine.prepare(file, &self.project).await?;
+        let definition = prepared.definition.clone();
+        let run = self
+            .engine
+            .create_run(&definition, &self.project, json!({}), None, None, None)
+            .await?;
+        let t = Instant::now();
+        let outcome = self
+            .engine
+            .execute(&run.id, Some(prepared), RunControl::default())
+            .await?;
+        let elapsed = t.elapsed();
+        ensure!(outcome.status == "completed", "the run ended {outcome:?}");
+        self.verify(&run.id).await?;
+        Ok((elapsed, run.id))
+    }
+
+    /// The run really wrote what a durable run writes: 40 step rows, their files, the last
+    /// checkpoint, 40 `workflow.step.completed` events in the journal.
+    async fn verify(&self, run_id: &str) -> Result<()> {
+        let pool = &self.engine.store().pool;
+        let (rows,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM workflow_run_steps WHERE workflow_run_id = ? AND status = 'completed' AND result IS NOT NULL",
+        )
+        .bind(run_id)
+        .fetch_one(pool)
+        .await?;
+        ensure!(rows == STEPS as i64, "{rows} completed step rows, not {STEPS}");
+        let root = self.project.join(".agent/workflows/executions").join(run_id);
+        for i in 0..STEPS {
+            let out = root.join(format!("logs/s{i}/output.json"));
+            ensure!(out.is_file(), "missing {}", out.display());
+        }
+        let last = root.join(format!("checkpoints/step-{}.json", STEPS - 1));
+        let checkpoint: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&last).with_context(|| last.display().to_string())?)?;
+        ensure!(
+            checkpoint["completed_step_ids"].as_array().map(Vec::len) == Some(STEPS),
+            "the last checkpoint lists {} steps",
+            checkpoint["completed_step_ids"]
+        );
+        self.engine.events().flush().await;
+        let (events,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM workflow_events WHERE execution_id = ? AND type = 'workflow.step.completed'",
+        )
+        .bind(run_id)
+        .fetch_one(pool)
+        .await?;
+        ensure!(events == STEPS as i64, "{events} step.completed events, not {STEPS}");
+        Ok(())
+    }
+
+    /// Milliseconds from the run's start to its first step's start, and summed inside steps
+    /// (started_at → completed_at), from the rows' timestamps (millisecond resolution).
+    async fn breakdown(&self, run_id: &str) -> Result<(f64, f64)> {
+        let pool = &self.engine.store().pool;
+        let (started,): (String,) = sqlx::query_as("SELECT started_at FROM workflow_runs WHERE id = ?")
+            .bind(run_id)
+            .fetch_one(pool)
+            .await?;
+        let steps: Vec<(String, String)> = sqlx::query_as(
+            "SELECT started_at, completed_at FROM workflow_run_steps WHERE workflow_run_id = ? ORDER BY step_index",
+        )
+        .bind(run_id)
+        .fetch_all(pool)
+        .await?;
+        let ms = |a: &str, b: &str| -> f64 {
+            let p = |s: &str| chrono::DateTime::parse_from_rfc3339(s).map(|d| d.timestamp_micros());
+            match (p(a), p(b)) {
+                (Ok(a), Ok(b)) => (b - a) as f64 / 1000.0,
+                _ => f64::NAN,
+            }
+        };
+        let first = steps.first().map(|s| ms(&started, &s.0)).unwrap_or(f64::NAN);
+        let inside: f64 = steps.iter().map(|(s, c)| ms(s, c)).sum();
+        Ok((first, inside))
+    }
+}
+
+fn per_step_ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0 / STEPS as f64
+}
+
+/// B1: per-step time of a 40-function-step run, nothing subtracted.
+pub async fn b1(ctx: &Ctx) -> Result<Vec<Figure>> {
+    let rig = Rig::new(ctx).await?;
+    let file = rig.project.join("b1.ts");
+    std::fs::write(&file, workflow_ts(false))?;
+    rig.timed_run(&file).await.context("warm-up run")?;
+    let (mut per_step, mut first, mut inside) = (Samples::default(), Samples::default(), Samples::default());
+    for rep in 0..ctx.reps {
+        let (d, run) = rig.timed_run(&file).await?;
+        let (f, i) = rig.breakdown(&run).await?;
+        per_step.push(per_step_ms(d));
+        first.push(f);
+        inside.push(i / STEPS as f64);
+        crate::progress(&format!("B1 rep {}: {} ms/step", rep + 1, num(per_step_ms(d))));
+    }
+    let mut fig = Figure::median(
+        "B1",
+        "TS, 40 `function` steps: engine time per step (in-process, worker start excluded)",
+        "ms",
+        per_step,
+        Some(Goal::AtMost(0.5)),
+    );
+    fig.durability = format!("{DURABILITY_OURS}; per step: a row insert, a row update, input.json, output.json, summary.md, a checkpoint file, events journaled");
+    fig.how = format!(
+        "`Engine::execute` of a {STEPS}-step run, from call to return, / {STEPS}; `Engine::prepare` \
+         (worker start) and `create_run` happen before the clock starts. One warm-up run first. \
+         Every run is checked: {STEPS} completed rows, their output.json files, the last checkpoint, \
+         {STEPS} step.completed events in the journal."
+    );
+    fig.extra.push(format!(
+        "from the rows' timestamps (ms resolution), median per run: {} ms from the run's start to its \
+         first step's start; {} ms per step between a step's started_at and completed_at (the rest of \
+         the per-step time is between steps: worker round trips, the next step's begin)",
+        num(first.median()),
+        num(inside.median())
+    ));
+    Ok(vec![fig])
+}
+
+/// B2: per-step time of a 40-`true`-step run, minus a bare spawn of `true` measured alongside.
+pub async fn b2(ctx: &Ctx) -> Result<Vec<Figure>> {
+    let rig = Rig::new(ctx).await?;
+    let file = rig.project.join("b2.ts");
+    std::fs::write(&file, workflow_ts(true))?;
+    rig.timed_run(&file).await.context("warm-up run")?;
+    let (mut raw, mut bare, mut net, mut engine_style) = (
+        Samples::default(),
+        Samples::default(),
+        Samples::default(),
+        Samples::default(),
+    );
+    for rep in 0..ctx.reps {
+        let (d, _) = rig.timed_run(&file).await?;
+        let b = tokio::task::spawn_blocking(bare_true).await??;
+        let e = engine_style_spawn().await?;
+        raw.push(per_step_ms(d));
+        bare.push(b);
+        net.push(per_step_ms(d) - b);
+        engine_style.push(e);
+        crate::progress(&format!(
+            "B2 rep {}: {} ms/step raw, bare true {} ms",
+            rep + 1,
+            num(per_step_ms(d)),
+            num(b)
+        ));
+    }
+    let durability = format!("{DURABILITY_OURS}; as B1, plus each step's stdout/stderr pumped to events.jsonl");
+    let mut fig = Figure::median(
+        "B2",
+        "TS, 40 `script` steps running `true`: time per step minus a bare spawn of `true`",
+        "ms",
+        net,
+        Some(Goal::AtMost(1.0)),
+    );
+    fig.durability = durability.clone();
+    fig.how = format!(
+        "as B1 with `{{ type: \"script\", command: \"true\" }}` steps (the engine runs `sh -c true`); after each \
+         run, {STEPS} bare spawn+wait of `true` (`std::process::Command`, posix_spawn) are timed in \
+         this process, and their mean is subtracted from that run's per-step time."
+    );
+    fig.extra.push(format!(
+        "per step before the subtraction: {} ms (median); bare spawn+wait of `true`: {} ms (median)",
+        num(raw.median()),
+        num(bare.median())
+    ));
+    fig.extra.push(format!(
+        "for reference, the engine's own way to spawn (`tokio::process::Command` for `sh -c true` with a \
+         `pre_exec` hook, so fork instead of posix_spawn, own process group, piped stdout/stderr): {} ms",
+        num(engine_style.median())
+    ));
+    let mut raw_fig = Figure::median(
+        "B2 raw",
+        "TS, 40 `script` steps running `true`: time per step, nothing subtracted",
+        "ms",
+        raw,
+        None,
+    );
+    raw_fig.durability = durability;
+    raw_fig.how = "B2's per-step time before subtracting the bare spawn (for the side-by-side with DBOS)".into();
+    Ok(vec![fig, raw_fig])
+}
+
+/// Mean time of a spawn+wait of `true` (posix_spawn: no pre_exec hook), over 40.
+fn bare_true() -> Result<f64> {
+    let t = Instant::now();
+    for _ in 0..STEPS {
+        let status = std::process::Command::new("true").status()?;
+        ensure!(status.success());
+    }
+    Ok(per_step_ms(t.elapsed()))
+}
+
+/// Mean time of a spawn+wait of `sh -c true` the way the engine spawns steps, over 40.
+async fn engine_style_spawn() -> Result<f64> {
+    use std::process::Stdio;
+    let t = Instant::now();
+    for _ in 0..STEPS {
+        let mut cmd = tokio::process::Command::new("sh");
+        // SAFETY: prctl is async-signal-safe; as the engine's die_with_parent.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let out = cmd
+            .args(["-c", "true"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .output()
+            .await?;
+        ensure!(out.status.success());
+    }
+    Ok(per_step_ms(t.elapsed()))
+}

@@ -1,0 +1,189 @@
+//! The benchmark suite (B1–B8 and the DBOS side-by-side). Run it with `bench/run.sh`, which
+//! builds in release mode and prepares the DBOS virtualenv; see BENCHMARKS.md for the output.
+//!
+//! ```text
+//! bench [--only B1,B4] [--reps N] [--heavy-reps N] [--samples N] [--out FILE] [--bin PATH]
+//!       [--scratch DIR] [--dbos-python PATH | --dbos-unavailable REASON] [--no-dbos]
+//! ```
+
+mod api;
+mod board;
+mod dbos;
+mod fanout;
+mod inproc;
+mod machine;
+mod process;
+mod report;
+mod server;
+mod stats;
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+
+use anyhow::{bail, Context, Result};
+
+use report::{Figure, Report};
+
+/// What every scenario gets.
+pub struct Ctx {
+    /// The release `workflow-engine` binary.
+    pub bin: PathBuf,
+    /// Where scenarios make their temporary data directories and projects.
+    pub scratch: PathBuf,
+    /// Repetitions of the quick scenarios (B1–B3, DBOS).
+    pub reps: usize,
+    /// Repetitions of the heavy ones (B5, B8).
+    pub heavy_reps: usize,
+    /// Latency samples (B4; B6 takes ten times as many).
+    pub samples: usize,
+}
+
+pub fn progress(msg: &str) {
+    eprintln!("[bench] {msg}");
+}
+
+type Scenario = for<'a> fn(&'a Ctx) -> Pin<Box<dyn Future<Output = Result<Vec<Figure>>> + 'a>>;
+
+const SCENARIOS: &[(&str, Scenario)] = &[
+    ("B1", |c| Box::pin(inproc::b1(c))),
+    ("B2", |c| Box::pin(inproc::b2(c))),
+    ("B3", |c| Box::pin(process::b3(c))),
+    ("B4", |c| Box::pin(api::b4(c))),
+    ("B5", |c| Box::pin(api::b5(c))),
+    ("B6", |c| Box::pin(board::b6(c))),
+    ("B7", |c| Box::pin(fanout::b7(c))),
+    ("B8", |c| Box::pin(process::b8(c))),
+];
+
+struct Args {
+    only: Option<Vec<String>>,
+    out: Option<PathBuf>,
+    dbos_python: Option<PathBuf>,
+    dbos_unavailable: Option<String>,
+    no_dbos: bool,
+    command: String,
+    ctx: Ctx,
+}
+
+fn parse_args() -> Result<Args> {
+    let exe = std::env::current_exe()?;
+    let release = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("the driver is not in target/<profile>/examples")?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut a = Args {
+        only: None,
+        out: None,
+        dbos_python: None,
+        dbos_unavailable: None,
+        no_dbos: false,
+        command: "bench/run.sh".into(),
+        ctx: Ctx {
+            bin: release.join("workflow-engine"),
+            scratch: root.join("target/bench/tmp"),
+            reps: 7,
+            heavy_reps: 3,
+            samples: 30,
+        },
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().with_context(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--only" => {
+                let v = value()?;
+                a.only = Some(v.split(',').map(|s| s.trim().to_uppercase()).collect());
+            }
+            "--reps" => a.ctx.reps = value()?.parse()?,
+            "--heavy-reps" => a.ctx.heavy_reps = value()?.parse()?,
+            "--samples" => a.ctx.samples = value()?.parse()?,
+            "--out" => a.out = Some(value()?.into()),
+            "--bin" => a.ctx.bin = value()?.into(),
+            "--scratch" => a.ctx.scratch = value()?.into(),
+            "--dbos-python" => a.dbos_python = Some(value()?.into()),
+            "--dbos-unavailable" => a.dbos_unavailable = Some(value()?),
+            "--no-dbos" => a.no_dbos = true,
+            "--command" => a.command = value()?,
+            "-h" | "--help" => {
+                println!(
+                    "{}",
+                    include_str!("main.rs").lines().take(7).collect::<Vec<_>>().join("\n")
+                );
+                std::process::exit(0);
+            }
+            other => bail!("unknown flag {other} (see --help)"),
+        }
+    }
+    if let Some(only) = &a.only {
+        if let Some(bad) = only.iter().find(|o| !SCENARIOS.iter().any(|(id, _)| id == o)) {
+            bail!("unknown scenario {bad} (B1..B8)");
+        }
+    }
+    if !a.ctx.bin.is_file() {
+        bail!(
+            "{} does not exist: build it with `cargo build --release`",
+            a.ctx.bin.display()
+        );
+    }
+    Ok(a)
+}
+
+fn main() -> Result<()> {
+    let args = parse_args()?;
+    std::fs::create_dir_all(&args.ctx.scratch)?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let machine = machine::Machine::probe(&args.ctx.scratch);
+    let mut report = Report::default();
+    let selected = |id: &str| args.only.as_ref().is_none_or(|o| o.iter().any(|x| x == id));
+    for (id, scenario) in SCENARIOS {
+        if selected(id) {
+            progress(&format!("{id} …"));
+            match rt.block_on(scenario(&args.ctx)) {
+                Ok(figures) => report.figures.extend(figures),
+                Err(e) => {
+                    progress(&format!("{id} FAILED: {e:#}"));
+                    report.errors.push((id.to_string(), format!("{e:#}")));
+                }
+            }
+        }
+        // The peer runs right after our B1/B2, in the same suite run.
+        if *id == "B2" && !args.no_dbos && (selected("B1") || selected("B2")) {
+            report.peer = Some(dbos::run(
+                &args.ctx,
+                args.dbos_python.as_deref(),
+                args.dbos_unavailable.as_deref(),
+            ));
+        }
+    }
+    drop(rt);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = args.out.clone().unwrap_or_else(|| match args.only {
+        None => root.join("BENCHMARKS.md"),
+        Some(_) => root.join("target/bench/last-run.md"),
+    });
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&out, report.markdown(&machine, &args.command))?;
+    println!();
+    for f in &report.figures {
+        println!(
+            "{:<11} {:>9} {:<6} {:<6} {}",
+            f.id,
+            stats::num(f.value),
+            f.unit,
+            f.stat,
+            f.verdict().trim_matches('*')
+        );
+    }
+    for (id, e) in &report.errors {
+        println!("{id:<11} ERROR: {e}");
+    }
+    println!("\nwrote {}", out.display());
+    if !report.errors.is_empty() {
+        bail!("{} scenario(s) failed", report.errors.len());
+    }
+    Ok(())
+}
