@@ -20,7 +20,7 @@ const QUIET_RUNS: usize = 1_000;
 const YAML: &str = "name: Board\nphases: [build, test]\nsteps:\n  - id: hello\n    phase: build\n    type: script\n    command: echo hello\n";
 
 pub async fn b6(ctx: &Ctx) -> Result<Vec<Figure>> {
-    let dir = tempfile::Builder::new().prefix("b6-").tempdir_in(&ctx.scratch)?;
+    let dir = ctx.dir("b6-")?;
     let data = dir.path().join("data");
     let token = crate::server::cli_user(&ctx.bin, &data, "b6@bench.local")?;
     let server = Server::start(ctx, dir.path(), &[])?;

@@ -25,7 +25,7 @@ const YAML: &str =
 type Received = Arc<Mutex<Vec<(String, Instant)>>>;
 
 pub async fn b7(ctx: &Ctx) -> Result<Vec<Figure>> {
-    let dir = tempfile::Builder::new().prefix("b7-").tempdir_in(&ctx.scratch)?;
+    let dir = ctx.dir("b7-")?;
     let token = crate::server::cli_user(&ctx.bin, &dir.path().join("data"), "b7@bench.local")?;
     let server = Server::start(ctx, dir.path(), &[])?;
     let project = server.project(&token, "b7", &[("fanout.yaml", YAML)]).await?;

@@ -46,7 +46,7 @@ struct Rig {
 
 impl Rig {
     async fn new(ctx: &Ctx) -> Result<Rig> {
-        let dir = tempfile::Builder::new().prefix("inproc-").tempdir_in(&ctx.scratch)?;
+        let dir = ctx.dir("inproc-")?;
         let store = Store::open(&dir.path().join("data")).await?;
         let project = dir.path().join("project");
         std::fs::create_dir_all(&project)?;
@@ -57,23 +57,24 @@ impl Rig {
         })
     }
 
-    /// Prepares (worker start, not timed), creates the run (not timed), times `execute`.
-    async fn timed_run(&self, file: &Path) -> Result<(Duration, String)> {
+    /// Prepares (worker start, not timed), creates the run (not timed), times `execute`;
+    /// returns the wall time, the run id and this process's CPU time meanwhile (ms).
+    async fn timed_run(&self, file: &Path) -> Result<(Duration, String, f64)> {
         let prepared = self.engine.prepare(file, &self.project).await?;
         let definition = prepared.definition.clone();
         let run = self
             .engine
             .create_run(&definition, &self.project, json!({}), None, None, None)
             .await?;
-        let t = Instant::now();
+        let (t, cpu0) = (Instant::now(), cpu_ms());
         let outcome = self
             .engine
             .execute(&run.id, Some(prepared), RunControl::default())
             .await?;
-        let elapsed = t.elapsed();
+        let (elapsed, cpu) = (t.elapsed(), cpu_ms() - cpu0);
         ensure!(outcome.status == "completed", "the run ended {outcome:?}");
         self.verify(&run.id).await?;
-        Ok((elapsed, run.id))
+        Ok((elapsed, run.id, cpu))
     }
 
     /// The run really wrote what a durable run writes: 40 step rows, their files, the last
@@ -138,6 +139,15 @@ impl Rig {
     }
 }
 
+/// CPU time (user + system) of this process so far, in ms: the engine's, as it runs here.
+fn cpu_ms() -> f64 {
+    // SAFETY: getrusage fills the struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let ms = |tv: libc::timeval| tv.tv_sec as f64 * 1000.0 + tv.tv_usec as f64 / 1000.0;
+    ms(u.ru_utime) + ms(u.ru_stime)
+}
+
 fn per_step_ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0 / STEPS as f64
 }
@@ -148,11 +158,12 @@ pub async fn b1(ctx: &Ctx) -> Result<Vec<Figure>> {
     let file = rig.project.join("b1.ts");
     std::fs::write(&file, workflow_ts(false))?;
     rig.timed_run(&file).await.context("warm-up run")?;
-    let (mut per_step, mut first, mut inside) = (Samples::default(), Samples::default(), Samples::default());
+    let [mut per_step, mut first, mut inside, mut cpu] = std::array::from_fn::<Samples, 4, _>(|_| Samples::default());
     for rep in 0..ctx.reps {
-        let (d, run) = rig.timed_run(&file).await?;
+        let (d, run, c) = rig.timed_run(&file).await?;
         let (f, i) = rig.breakdown(&run).await?;
         per_step.push(per_step_ms(d));
+        cpu.push(c / STEPS as f64);
         first.push(f);
         inside.push(i / STEPS as f64);
         crate::progress(&format!("B1 rep {}: {} ms/step", rep + 1, num(per_step_ms(d))));
@@ -178,6 +189,11 @@ pub async fn b1(ctx: &Ctx) -> Result<Vec<Figure>> {
         num(first.median()),
         num(inside.median())
     ));
+    fig.extra.push(format!(
+        "CPU time of the engine (this process, all threads) during `execute`, per step: {} ms (median); \
+         the rest of the wall time is the worker's share and waiting",
+        num(cpu.median())
+    ));
     Ok(vec![fig])
 }
 
@@ -187,14 +203,11 @@ pub async fn b2(ctx: &Ctx) -> Result<Vec<Figure>> {
     let file = rig.project.join("b2.ts");
     std::fs::write(&file, workflow_ts(true))?;
     rig.timed_run(&file).await.context("warm-up run")?;
-    let (mut raw, mut bare, mut net, mut engine_style) = (
-        Samples::default(),
-        Samples::default(),
-        Samples::default(),
-        Samples::default(),
-    );
+    let [mut raw, mut bare, mut net, mut engine_style, mut cpu] =
+        std::array::from_fn::<Samples, 5, _>(|_| Samples::default());
     for rep in 0..ctx.reps {
-        let (d, _) = rig.timed_run(&file).await?;
+        let (d, _, c) = rig.timed_run(&file).await?;
+        cpu.push(c / STEPS as f64);
         let b = tokio::task::spawn_blocking(bare_true).await??;
         let e = engine_style_spawn().await?;
         raw.push(per_step_ms(d));
@@ -231,6 +244,10 @@ pub async fn b2(ctx: &Ctx) -> Result<Vec<Figure>> {
         "for reference, the engine's own way to spawn (`tokio::process::Command` for `sh -c true` with a \
          `pre_exec` hook, so fork instead of posix_spawn, own process group, piped stdout/stderr): {} ms",
         num(engine_style.median())
+    ));
+    fig.extra.push(format!(
+        "CPU time of the engine (this process, all threads) during `execute`, per step: {} ms (median)",
+        num(cpu.median())
     ));
     let mut raw_fig = Figure::median(
         "B2 raw",

@@ -18,6 +18,7 @@ pub struct Machine {
     commit: String,
     load: String,
     fsync_ms: f64,
+    create_us: f64,
     filesystem: String,
 }
 
@@ -63,12 +64,8 @@ impl Machine {
             commit,
             load: read_trim("/proc/loadavg"),
             fsync_ms: fsync_cost(scratch),
-            filesystem: output("df", &["--output=fstype", &scratch.to_string_lossy()])
-                .lines()
-                .last()
-                .unwrap_or("?")
-                .trim()
-                .to_string(),
+            create_us: create_cost(scratch),
+            filesystem: filesystem(scratch),
         }
     }
 
@@ -77,7 +74,8 @@ impl Machine {
             "| | |\n|---|---|\n\
              | CPUs (nproc) | {} × {} |\n| RAM | {} |\n| OS, kernel | {}, Linux {} |\n| rustc | {} |\n\
              | commit | {} |\n| load average at start | {} |\n\
-             | scratch filesystem | {}; a 4 KiB write + fdatasync takes {} ms (median of 50) |\n",
+             | scratch filesystem | {}; a 4 KiB write + fdatasync takes {} ms, creating a small file \
+             (write a temporary, rename it) {} µs (medians) |\n",
             self.cpus,
             self.cpu_model,
             self.ram,
@@ -88,6 +86,7 @@ impl Machine {
             self.load,
             self.filesystem,
             num(self.fsync_ms),
+            num(self.create_us),
         )
     }
 }
@@ -106,6 +105,47 @@ fn output(cmd: &str, args: &[&str]) -> String {
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default()
+}
+
+/// The scratch directory's filesystem type; for ext4, whether it has a journal (without one,
+/// every new inode is checked against recently deleted ones, which makes file creation slow
+/// while many files were deleted in the last 30 s).
+fn filesystem(dir: &Path) -> String {
+    let d = dir.to_string_lossy();
+    let last = |s: String| s.lines().last().unwrap_or("?").trim().to_string();
+    let kind = last(output("df", &["--output=fstype", &d]));
+    if kind != "ext4" {
+        return kind;
+    }
+    let dev = last(output("df", &["--output=source", &d]));
+    let name = dev.rsplit('/').next().unwrap_or_default().to_string();
+    match std::fs::read_to_string(format!("/sys/fs/ext4/{name}/journal_task")) {
+        Ok(t) if t.trim() == "<none>" => "ext4 without a journal".into(),
+        Ok(_) => "ext4 with a journal".into(),
+        Err(_) => kind,
+    }
+}
+
+/// Median time to create a small file the way the engine writes its files (a temporary
+/// written, then renamed into place), in µs.
+fn create_cost(dir: &Path) -> f64 {
+    let d = dir.join("create-probe");
+    if std::fs::create_dir_all(&d).is_err() {
+        return f64::NAN;
+    }
+    let mut s = Samples::default();
+    for i in 0..200 {
+        let t = Instant::now();
+        let tmp = d.join(format!("f{i}.tmp"));
+        if std::fs::write(&tmp, b"{}\n")
+            .and_then(|_| std::fs::rename(&tmp, d.join(format!("f{i}.json"))))
+            .is_err()
+        {
+            return f64::NAN;
+        }
+        s.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    s.median()
 }
 
 /// Median time of a 4 KiB write followed by fdatasync: what one durable commit costs here.

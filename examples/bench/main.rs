@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! bench [--only B1,B4] [--reps N] [--heavy-reps N] [--samples N] [--out FILE] [--bin PATH]
-//!       [--scratch DIR] [--dbos-python PATH | --dbos-unavailable REASON] [--no-dbos]
+//!       [--scratch DIR] [--keep] [--dbos-python PATH | --dbos-unavailable REASON] [--no-dbos]
 //! ```
 
 mod api;
@@ -39,6 +39,18 @@ pub struct Ctx {
     pub samples: usize,
 }
 
+impl Ctx {
+    /// A scratch directory for one scenario; it outlives the scenario (deleting thousands of
+    /// files right before the next one measures would slow that one's file creation on some
+    /// filesystems) and goes with the whole scratch tree when the suite ends.
+    pub fn dir(&self, prefix: &str) -> Result<tempfile::TempDir> {
+        Ok(tempfile::Builder::new()
+            .prefix(prefix)
+            .disable_cleanup(true)
+            .tempdir_in(&self.scratch)?)
+    }
+}
+
 pub fn progress(msg: &str) {
     eprintln!("[bench] {msg}");
 }
@@ -62,6 +74,7 @@ struct Args {
     dbos_python: Option<PathBuf>,
     dbos_unavailable: Option<String>,
     no_dbos: bool,
+    keep: bool,
     command: String,
     ctx: Ctx,
 }
@@ -79,6 +92,7 @@ fn parse_args() -> Result<Args> {
         dbos_python: None,
         dbos_unavailable: None,
         no_dbos: false,
+        keep: false,
         command: "bench/run.sh".into(),
         ctx: Ctx {
             bin: release.join("workflow-engine"),
@@ -105,6 +119,7 @@ fn parse_args() -> Result<Args> {
             "--dbos-python" => a.dbos_python = Some(value()?.into()),
             "--dbos-unavailable" => a.dbos_unavailable = Some(value()?),
             "--no-dbos" => a.no_dbos = true,
+            "--keep" => a.keep = true,
             "--command" => a.command = value()?,
             "-h" | "--help" => {
                 println!(
@@ -121,6 +136,7 @@ fn parse_args() -> Result<Args> {
             bail!("unknown scenario {bad} (B1..B8)");
         }
     }
+    a.ctx.scratch = a.ctx.scratch.join(format!("run-{}", std::process::id()));
     if !a.ctx.bin.is_file() {
         bail!(
             "{} does not exist: build it with `cargo build --release`",
@@ -130,18 +146,48 @@ fn parse_args() -> Result<Args> {
     Ok(a)
 }
 
+/// Removes this run's scratch directory and those left by interrupted runs (`run-*` beside it).
+fn remove_scratch(scratch: &Path) {
+    let Some(base) = scratch.parent() else { return };
+    let Ok(entries) = std::fs::read_dir(base) else { return };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with("run-") {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 fn main() -> Result<()> {
     let args = parse_args()?;
     std::fs::create_dir_all(&args.ctx.scratch)?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let machine = machine::Machine::probe(&args.ctx.scratch);
+    let load1: f64 = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0);
+    if load1 > 1.0 {
+        progress(&format!(
+            "warning: the load average is {load1} before the suite starts; other work on this machine \
+             will show in the figures (each scenario records the load it started under)"
+        ));
+    }
     let mut report = Report::default();
     let selected = |id: &str| args.only.as_ref().is_none_or(|o| o.iter().any(|x| x == id));
     for (id, scenario) in SCENARIOS {
         if selected(id) {
-            progress(&format!("{id} …"));
+            let load = std::fs::read_to_string("/proc/loadavg")
+                .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+                .unwrap_or_default();
+            progress(&format!("{id} … (load average {load})"));
             match rt.block_on(scenario(&args.ctx)) {
-                Ok(figures) => report.figures.extend(figures),
+                Ok(mut figures) => {
+                    for f in &mut figures {
+                        f.extra
+                            .push(format!("load average (1, 5, 15 min) when the scenario started: {load}"));
+                    }
+                    report.figures.extend(figures)
+                }
                 Err(e) => {
                     progress(&format!("{id} FAILED: {e:#}"));
                     report.errors.push((id.to_string(), format!("{e:#}")));
@@ -158,6 +204,11 @@ fn main() -> Result<()> {
         }
     }
     drop(rt);
+    if args.keep {
+        progress(&format!("scratch data kept in {}", args.ctx.scratch.display()));
+    } else {
+        remove_scratch(&args.ctx.scratch);
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = args.out.clone().unwrap_or_else(|| match args.only {
         None => root.join("BENCHMARKS.md"),

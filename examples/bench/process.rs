@@ -38,7 +38,7 @@ async fn timed_cli_run(ctx: &Ctx, file: &Path, project: &Path, data_dir: &Path) 
 
 /// B3: `workflow-engine run b1.ts`, a whole process, on an existing data directory.
 pub async fn b3(ctx: &Ctx) -> Result<Vec<Figure>> {
-    let dir = tempfile::Builder::new().prefix("b3-").tempdir_in(&ctx.scratch)?;
+    let dir = ctx.dir("b3-")?;
     let project = dir.path().join("project");
     std::fs::create_dir_all(&project)?;
     let file = project.join("b1.ts");
@@ -200,7 +200,7 @@ pub async fn b8(ctx: &Ctx) -> Result<Vec<Figure>> {
 }
 
 async fn b8_once(ctx: &Ctx) -> Result<(f64, f64, f64, f64, f64, usize)> {
-    let dir = tempfile::Builder::new().prefix("b8-").tempdir_in(&ctx.scratch)?;
+    let dir = ctx.dir("b8-")?;
     let token = crate::server::cli_user(&ctx.bin, &dir.path().join("data"), "b8@bench.local")?;
     let server = Server::start(ctx, dir.path(), &["--max-concurrent-runs", "32"])?;
     let project = server.project(&token, "b8", &[("hold.ts", HOLD_TS)]).await?;
