@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, watch};
 use super::classify::{classify, Evidence, FailureKind};
 use super::config::RetryPolicy;
 use super::{AgentEvent, AgentKind, Driver, Final, Invocation, Usage};
-use crate::step::process::{describe_exit, die_with_parent, interrupt_group, signal_group};
+use crate::step::process::{deadline, describe_exit, die_with_parent, interrupt_group, signal_group, stop_requested};
 use crate::step::script::tail;
 
 /// How long the readers may go on after the CLI exited (a grandchild in another group can
@@ -262,19 +262,8 @@ pub async fn run_once(
         .await;
         tail(&kept, STDERR_TAIL).to_string()
     });
-    let deadline = async {
-        match launch.timeout {
-            Some(t) => tokio::time::sleep(t).await,
-            None => std::future::pending().await,
-        }
-    };
-    let stopped = async {
-        while !*stop.borrow() {
-            if stop.changed().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        }
-    };
+    let deadline = deadline(launch.timeout);
+    let stopped = stop_requested(&mut stop);
     let (status, stopped) = tokio::select! {
         status = child.wait() => (Some(status?), None),
         _ = deadline => (None, Some(Stopped::TimedOut(launch.timeout.unwrap_or_default()))),
@@ -332,16 +321,9 @@ pub async fn run_with_retries(
             reason: message,
         });
         let mut stop = stop.clone();
-        let stopped = async move {
-            while !*stop.borrow() {
-                if stop.changed().await.is_err() {
-                    std::future::pending::<()>().await;
-                }
-            }
-        };
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}
-            _ = stopped => {
+            _ = stop_requested(&mut stop) => {
                 let mut attempt = attempt;
                 attempt.stopped = Some(Stopped::Cancelled);
                 return Ok((attempt, tries - 1));

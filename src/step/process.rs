@@ -8,6 +8,23 @@ use tokio::process::Child;
 /// How long a group gets between SIGTERM and SIGKILL.
 pub const KILL_GRACE: Duration = Duration::from_secs(2);
 
+/// Resolves once `stop` turns true; never, if nobody can turn it any more.
+pub async fn stop_requested(stop: &mut tokio::sync::watch::Receiver<bool>) {
+    while !*stop.borrow() {
+        if stop.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Resolves after `timeout`; never without one.
+pub async fn deadline(timeout: Option<Duration>) {
+    match timeout {
+        Some(t) => tokio::time::sleep(t).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Sends `signal` to the whole group led by `pid`; a group already gone is fine.
 pub fn signal_group(pid: u32, signal: i32) {
     // SAFETY: killpg has no memory-safety preconditions; errors (ESRCH) are ignored.

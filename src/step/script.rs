@@ -9,7 +9,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 use tokio::sync::{mpsc, watch};
 
-use super::process::{describe_exit, die_with_parent, signal_group, terminate_group};
+use super::process::{deadline, describe_exit, die_with_parent, signal_group, stop_requested, terminate_group};
 
 /// How much of each stream a step's result keeps; the whole output is in `events.jsonl`.
 pub const OUTPUT_TAIL_BYTES: usize = 64 * 1024;
@@ -64,19 +64,8 @@ pub async fn run(
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot start sh in {}: {e}", spec.cwd.display())))?;
     let out = tokio::spawn(pump(child.stdout.take().expect("piped"), "stdout", lines.clone()));
     let err = tokio::spawn(pump(child.stderr.take().expect("piped"), "stderr", lines));
-    let deadline = async {
-        match spec.timeout {
-            Some(t) => tokio::time::sleep(t).await,
-            None => std::future::pending().await,
-        }
-    };
-    let stopped = async {
-        while !*stop.borrow() {
-            if stop.changed().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        }
-    };
+    let deadline = deadline(spec.timeout);
+    let stopped = stop_requested(&mut stop);
     let mut failure = None;
     let status = tokio::select! {
         status = child.wait() => Some(status?),
