@@ -72,4 +72,4 @@ if [[ $want_dbos == 1 ]]; then
     fi
 fi
 
-exec target/release/examples/bench --command "$command" "${dbos_args[@]}" "$@"
+exec "${CARGO_TARGET_DIR:-target}/release/examples/bench" --command "$command" "${dbos_args[@]}" "$@"
