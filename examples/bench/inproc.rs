@@ -59,7 +59,7 @@ impl Rig {
 
     /// Prepares (worker start, not timed), creates the run (not timed), times `execute`;
     /// returns the wall time, the run id and this process's CPU time meanwhile (ms).
-    async fn timed_run(&self, file: &Path) -> Result<(Duration, String, f64)> {
+    async fn timed_run(&self, file: &Path) -> Result<(Duration, String, (f64, f64))> {
         let prepared = self.engine.prepare(file, &self.project).await?;
         let definition = prepared.definition.clone();
         let run = self
@@ -71,7 +71,8 @@ impl Rig {
             .engine
             .execute(&run.id, Some(prepared), RunControl::default())
             .await?;
-        let (elapsed, cpu) = (t.elapsed(), cpu_ms() - cpu0);
+        let (elapsed, cpu1) = (t.elapsed(), cpu_ms());
+        let cpu = (cpu1.0 - cpu0.0, cpu1.1 - cpu0.1);
         ensure!(outcome.status == "completed", "the run ended {outcome:?}");
         self.verify(&run.id).await?;
         Ok((elapsed, run.id, cpu))
@@ -139,13 +140,46 @@ impl Rig {
     }
 }
 
-/// CPU time (user + system) of this process so far, in ms: the engine's, as it runs here.
-fn cpu_ms() -> f64 {
+/// CPU time of this process so far (user, system), in ms: the engine's, as it runs here.
+fn cpu_ms() -> (f64, f64) {
     // SAFETY: getrusage fills the struct it is given.
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
     let ms = |tv: libc::timeval| tv.tv_sec as f64 * 1000.0 + tv.tv_usec as f64 / 1000.0;
-    ms(u.ru_utime) + ms(u.ru_stime)
+    (ms(u.ru_utime), ms(u.ru_stime))
+}
+
+/// Engine CPU per step (user, system) and the cost of creating a file next to the runs.
+struct CpuNotes {
+    user: Samples,
+    system: Samples,
+    create_us: f64,
+}
+
+impl CpuNotes {
+    fn new(rig: &Rig) -> CpuNotes {
+        CpuNotes {
+            user: Samples::default(),
+            system: Samples::default(),
+            create_us: crate::machine::create_cost(&rig.project),
+        }
+    }
+
+    fn push(&mut self, (user, system): (f64, f64)) {
+        self.user.push(user / STEPS as f64);
+        self.system.push(system / STEPS as f64);
+    }
+
+    fn text(&self) -> String {
+        format!(
+            "CPU time of the engine (this process, all threads) during `execute`, per step: {} ms user + {} ms \
+             system (medians); creating a small file in the project just before the runs took {} µs (median; \
+             each step creates 5 files or directories, a script step 6)",
+            num(self.user.median()),
+            num(self.system.median()),
+            num(self.create_us)
+        )
+    }
 }
 
 fn per_step_ms(d: Duration) -> f64 {
@@ -158,12 +192,13 @@ pub async fn b1(ctx: &Ctx) -> Result<Vec<Figure>> {
     let file = rig.project.join("b1.ts");
     std::fs::write(&file, workflow_ts(false))?;
     rig.timed_run(&file).await.context("warm-up run")?;
-    let [mut per_step, mut first, mut inside, mut cpu] = std::array::from_fn::<Samples, 4, _>(|_| Samples::default());
+    let [mut per_step, mut first, mut inside] = std::array::from_fn::<Samples, 3, _>(|_| Samples::default());
+    let mut cpu = CpuNotes::new(&rig);
     for rep in 0..ctx.reps {
         let (d, run, c) = rig.timed_run(&file).await?;
         let (f, i) = rig.breakdown(&run).await?;
         per_step.push(per_step_ms(d));
-        cpu.push(c / STEPS as f64);
+        cpu.push(c);
         first.push(f);
         inside.push(i / STEPS as f64);
         crate::progress(&format!("B1 rep {}: {} ms/step", rep + 1, num(per_step_ms(d))));
@@ -189,11 +224,7 @@ pub async fn b1(ctx: &Ctx) -> Result<Vec<Figure>> {
         num(first.median()),
         num(inside.median())
     ));
-    fig.extra.push(format!(
-        "CPU time of the engine (this process, all threads) during `execute`, per step: {} ms (median); \
-         the rest of the wall time is the worker's share and waiting",
-        num(cpu.median())
-    ));
+    fig.extra.push(cpu.text());
     Ok(vec![fig])
 }
 
@@ -203,11 +234,11 @@ pub async fn b2(ctx: &Ctx) -> Result<Vec<Figure>> {
     let file = rig.project.join("b2.ts");
     std::fs::write(&file, workflow_ts(true))?;
     rig.timed_run(&file).await.context("warm-up run")?;
-    let [mut raw, mut bare, mut net, mut engine_style, mut cpu] =
-        std::array::from_fn::<Samples, 5, _>(|_| Samples::default());
+    let [mut raw, mut bare, mut net, mut engine_style] = std::array::from_fn::<Samples, 4, _>(|_| Samples::default());
+    let mut cpu = CpuNotes::new(&rig);
     for rep in 0..ctx.reps {
         let (d, _, c) = rig.timed_run(&file).await?;
-        cpu.push(c / STEPS as f64);
+        cpu.push(c);
         let b = tokio::task::spawn_blocking(bare_true).await??;
         let e = engine_style_spawn().await?;
         raw.push(per_step_ms(d));
@@ -245,10 +276,7 @@ pub async fn b2(ctx: &Ctx) -> Result<Vec<Figure>> {
          `pre_exec` hook, so fork instead of posix_spawn, own process group, piped stdout/stderr): {} ms",
         num(engine_style.median())
     ));
-    fig.extra.push(format!(
-        "CPU time of the engine (this process, all threads) during `execute`, per step: {} ms (median)",
-        num(cpu.median())
-    ));
+    fig.extra.push(cpu.text());
     let mut raw_fig = Figure::median(
         "B2 raw",
         "TS, 40 `script` steps running `true`: time per step, nothing subtracted",
