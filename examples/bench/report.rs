@@ -118,6 +118,12 @@ impl Report {
         );
         let _ = writeln!(w, "## Machine\n");
         let _ = writeln!(w, "{}", machine.markdown());
+        let _ = writeln!(
+            w,
+            "Medians of repeated runs on one machine. On a shared machine, figures move between suite runs \
+             (by up to 2x for B1–B3 and B5 here) with the load and the filesystem's state, recorded beside \
+             each scenario; compare runs with that in mind.\n"
+        );
         let _ = writeln!(w, "## Summary\n");
         let _ = writeln!(w, "| id | scenario | target | result | spread | verdict |");
         let _ = writeln!(w, "|---|---|---|---|---|---|");
