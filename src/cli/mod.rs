@@ -86,6 +86,9 @@ pub enum Command {
         /// The built web UI to serve at `/` (default: `web/dist` of the source tree).
         #[arg(long, env = "WORKFLOW_ENGINE_WEB_DIR", value_name = "DIR")]
         web_dir: Option<PathBuf>,
+        /// JS workers kept started for the next TypeScript run (0: start each when needed).
+        #[arg(long, default_value_t = 1, env = "WORKFLOW_ENGINE_WARM_WORKERS")]
+        warm_workers: usize,
     },
     /// Manage users.
     User {
@@ -171,11 +174,16 @@ async fn dispatch(cli: Cli) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let warm_workers = match &cli.command {
+        Command::Serve { warm_workers, .. } => *warm_workers,
+        _ => 0,
+    };
     let engine = Engine::new(
         store,
         EngineConfig {
             worker_exe: exe,
             agents,
+            warm_workers,
         },
     );
     match cli.command {
@@ -207,6 +215,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
             bind,
             max_concurrent_runs,
             web_dir,
+            ..
         } => {
             let web_dir = web_dir.unwrap_or_else(crate::http::web::default_dir);
             serve::serve(engine, &data_dir, &bind, max_concurrent_runs, web_dir).await

@@ -22,6 +22,7 @@ use crate::store::files::RunFiles;
 use crate::store::runs::RunRow;
 use crate::store::steps::{StepRow, StepStart};
 
+use super::outbox::WriteFailure;
 use super::outcome::{summary_md, Outcome};
 
 /// Why a host call did not return normally.
@@ -76,6 +77,8 @@ pub struct StepHost {
     state: Mutex<HostState>,
     /// Steps in flight: (all, script/agent ones).
     in_flight: watch::Sender<(usize, usize)>,
+    /// The first of this run's file writes (done by the outbox) that failed.
+    write_failure: WriteFailure,
 }
 
 impl StepHost {
@@ -95,8 +98,12 @@ impl StepHost {
         for row in rows {
             state.memo.insert(row.step_id.clone(), row);
         }
+        let files = RunFiles::new(&project, &run.id);
+        let write_failure = WriteFailure::default();
+        repair_files(&engine, &files, &state.memo, &write_failure);
         Ok(StepHost {
-            files: RunFiles::new(&project, &run.id),
+            files,
+            write_failure,
             engine,
             run_id: run.id.clone(),
             project_id: run.project_id.clone(),
@@ -178,6 +185,7 @@ impl StepHost {
         if *self.signal.borrow() != Signal::Run || *self.kill.borrow() {
             return Err(Interrupt::Paused);
         }
+        self.check_writes()?;
         let row = self.begin(&config, kind).await?;
         match kind {
             StepKind::Function => Ok(Begin::RunFunction),
@@ -236,7 +244,8 @@ impl StepHost {
         .await
         .map_err(fatal)?;
         let input = serde_json::to_value(config).unwrap_or(Value::Null);
-        self.files.write_step_input(&config.id, &input).map_err(fatal)?;
+        let (files, id) = (self.files.clone(), config.id.clone());
+        self.write(move || files.write_step_input(&id, &input));
         // The run's phase is written only when it changes (most steps stay in their phase).
         let known = self.state.lock().expect("host lock").phase.clone();
         let phase_changed = known.as_deref() != Some(config.phase.as_str())
@@ -322,8 +331,12 @@ impl StepHost {
     /// Output lines → `events.jsonl` and progress events, in the order they arrive.
     async fn stream_output(&self, row: &StepRow, mut rx: mpsc::UnboundedReceiver<OutputLine>) {
         use std::io::Write;
-        let mut file = self.files.open_events(&row.step_id).ok().map(std::io::BufWriter::new);
+        // Opened at the first line: a quiet command (most are) creates no file.
+        let mut file: Option<std::io::BufWriter<std::fs::File>> = None;
         while let Some(line) = rx.recv().await {
+            if file.is_none() {
+                file = self.files.open_events(&row.step_id).ok().map(std::io::BufWriter::new);
+            }
             if let Some(f) = file.as_mut() {
                 let record = json!({ "ts": crate::store::now(), "type": line.stream, "text": line.text });
                 let _ = writeln!(f, "{record}");
@@ -370,7 +383,8 @@ impl StepHost {
         }
         let elapsed = running.started.elapsed();
         let summary = summary_md(row, status, elapsed, &outcome);
-        let write = self.files.write_step_output(id, &result, &summary);
+        let (files, step_id, output) = (self.files.clone(), id.to_string(), result.clone());
+        self.write(move || files.write_step_output(&step_id, &output, &summary));
         let accepted = !outcome.ok && running.continue_on_error;
         let updated = StepRow::finish(
             self.engine.store(),
@@ -387,7 +401,6 @@ impl StepHost {
                 *ext -= 1;
             }
         });
-        write.map_err(fatal)?;
         updated.map_err(fatal)?;
         if outcome.ok || accepted {
             self.state
@@ -395,7 +408,7 @@ impl StepHost {
                 .expect("host lock")
                 .results
                 .insert(row.step_index, (id.to_string(), result.clone()));
-            self.write_checkpoint(row.step_index).map_err(fatal)?;
+            self.write_checkpoint(row.step_index);
         }
         self.emit(Event::StepCompleted {
             execution_id: self.run_id.clone(),
@@ -409,7 +422,7 @@ impl StepHost {
         Ok(result)
     }
 
-    fn write_checkpoint(&self, index: i64) -> std::io::Result<()> {
+    fn write_checkpoint(&self, index: i64) {
         let checkpoint = {
             let state = self.state.lock().expect("host lock");
             let completed: Vec<&String> = state
@@ -428,7 +441,27 @@ impl StepHost {
                 "step_results": results,
             })
         };
-        self.files.write_checkpoint(index, &checkpoint)
+        let files = self.files.clone();
+        self.write(move || files.write_checkpoint(index, &checkpoint));
+    }
+
+    /// Queues a write of the run's files on the outbox (after everything queued before it).
+    fn write(&self, write: impl FnOnce() -> std::io::Result<()> + Send + 'static) {
+        self.engine.outbox().write(&self.write_failure, write);
+    }
+
+    /// Waits until the run's files are written and its events emitted; fails if a write did.
+    pub async fn flush(&self) -> Result<(), Interrupt> {
+        self.engine.outbox().flush().await;
+        self.check_writes()
+    }
+
+    /// A file write that failed fails the run, as a failed database write does.
+    fn check_writes(&self) -> Result<(), Interrupt> {
+        match self.write_failure.lock().expect("failure lock").clone() {
+            Some(e) => Err(fatal(e)),
+            None => Ok(()),
+        }
     }
 
     /// `ctx.checkpoint()`: everything is already durable; it is the place a pause lands.
@@ -439,8 +472,10 @@ impl StepHost {
         Ok(())
     }
 
+    /// Emits in order with the run's file writes: a client told a step completed can read
+    /// its output.
     pub fn emit(&self, event: Event) {
-        self.engine.events().emit(event);
+        self.engine.outbox().emit(self.engine.events(), event);
     }
 
     pub fn current_phase(&self) -> Option<String> {
@@ -450,4 +485,62 @@ impl StepHost {
 
 fn fatal(e: impl std::fmt::Display) -> Interrupt {
     Interrupt::Fatal(format!("the engine could not record the step: {e}"))
+}
+
+/// Rewrites what a crash kept the outbox from writing for steps an earlier attempt completed:
+/// their `output.json`, `summary.md` and checkpoints, from the rows (which are the truth).
+fn repair_files(engine: &Engine, files: &RunFiles, memo: &HashMap<String, StepRow>, failure: &WriteFailure) {
+    let mut done: Vec<&StepRow> = memo.values().filter(|r| r.is_memoized()).collect();
+    done.sort_by_key(|r| r.step_index);
+    let mut results = Map::new();
+    let mut completed = Vec::new();
+    for row in done {
+        let result: Value = row
+            .result
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok())
+            .unwrap_or(Value::Null);
+        results.insert(row.step_id.clone(), result.clone());
+        if row.status == "completed" {
+            completed.push(row.step_id.clone());
+        }
+        if !files.step_dir(&row.step_id).join("output.json").exists() {
+            let outcome = Outcome {
+                ok: row.status == "completed",
+                data: result.get("data").cloned(),
+                error: row.error_message.clone(),
+                output: None,
+            };
+            let elapsed = step_duration(row);
+            let summary = summary_md(row, &row.status, elapsed, &outcome);
+            let (files, id) = (files.clone(), row.step_id.clone());
+            engine
+                .outbox()
+                .write(failure, move || files.write_step_output(&id, &result, &summary));
+        }
+        let index = row.step_index;
+        if !files.root.join(format!("checkpoints/step-{index}.json")).exists() {
+            let checkpoint = json!({
+                "execution_id": files.root.file_name().map(|n| n.to_string_lossy().into_owned()),
+                "timestamp": row.completed_at,
+                "current_phase": row.phase,
+                "current_step_index": index + 1,
+                "completed_step_ids": completed,
+                "step_results": results,
+            });
+            let files = files.clone();
+            engine
+                .outbox()
+                .write(failure, move || files.write_checkpoint(index, &checkpoint));
+        }
+    }
+}
+
+/// How long a recorded step took, from its row's timestamps.
+fn step_duration(row: &StepRow) -> Duration {
+    let parse = |t: Option<&str>| chrono::DateTime::parse_from_rfc3339(t?).ok();
+    match (parse(row.started_at.as_deref()), parse(row.completed_at.as_deref())) {
+        (Some(a), Some(b)) => (b - a).to_std().unwrap_or_default(),
+        _ => Duration::ZERO,
+    }
 }

@@ -85,7 +85,7 @@ pub(super) async fn drive(
             None => drive_yaml(&host, &definition).await,
         }
     };
-    let stopped = tokio::select! {
+    let mut stopped = tokio::select! {
         r = body => r.err(),
         _ = sleep_or_forever(timeout) => Some(Stop::Failed(format!(
             "the run timed out after {}", crate::definition::format_ms(timeout.unwrap_or_default().as_millis() as u64)))),
@@ -97,6 +97,10 @@ pub(super) async fn drive(
         let _ = tokio::time::timeout(Duration::from_secs(5), host.drained(true)).await;
     }
     lease.abort();
+    // The run's files are written and its events out before it says how it ended.
+    if let Err(failed) = host.flush().await {
+        stopped.get_or_insert(interrupt_to_stop(failed));
+    }
     let (status, error) = match stopped {
         None => ("completed", None),
         Some(Stop::Paused) => ("paused", None),
@@ -115,12 +119,13 @@ pub(super) async fn drive(
     }
     let row = RunRow::finish(store, &run.id, status, error.as_deref()).await?;
     tracing::info!(run = %row.id, status = %row.status, error = row.error_message.as_deref().unwrap_or(""), "run stopped");
-    engine.events().emit(Event::StatusChanged {
+    host.emit(Event::StatusChanged {
         execution_id: row.id.clone(),
         status: row.status.clone(),
         project_id: row.project_id.clone(),
         error_message: row.error_message.clone(),
     });
+    engine.outbox().flush().await;
     Ok(RunOutcome {
         run_id: row.id,
         status: row.status,

@@ -27,14 +27,15 @@ pub struct WorkerHandle {
 }
 
 impl WorkerHandle {
-    /// Starts `exe __worker` in its own process group and asks it to load `file`.
-    pub async fn spawn(exe: &Path, file: &Path, project: &Path) -> std::io::Result<WorkerHandle> {
+    /// Starts `exe __worker` in its own process group, in `dir`; it sets up its JavaScript
+    /// runtime and then waits for `load`.
+    pub fn start(exe: &Path, dir: &Path) -> std::io::Result<WorkerHandle> {
         let mut cmd = Command::new(exe);
         die_with_parent(&mut cmd);
         let mut child = cmd
             .arg("__worker")
             .env(WORKER_ENV, "1")
-            .current_dir(project)
+            .current_dir(dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -89,17 +90,25 @@ impl WorkerHandle {
                 }
             }
         });
-        let handle = WorkerHandle {
+        Ok(WorkerHandle {
             child,
             to_worker: to_tx,
             from_worker: from_rx,
             stderr,
-        };
-        handle.send(ToWorker::Load {
+        })
+    }
+
+    /// Asks the worker to load the workflow `file` of `project` (then `describe` it).
+    pub fn load(&self, file: &Path, project: &Path) {
+        self.send(ToWorker::Load {
             file: file.to_string_lossy().into_owned(),
             project_path: project.to_string_lossy().into_owned(),
         });
-        Ok(handle)
+    }
+
+    /// Whether the process is still there (a started worker waiting for `load`).
+    pub fn is_alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     pub fn send(&self, msg: ToWorker) {

@@ -40,7 +40,8 @@ pub fn runtime_url(file: &str) -> ModuleSpecifier {
 /// Loads workflow modules; remembers source maps and the first located load error.
 #[derive(Default)]
 pub struct WorkflowLoader {
-    pub project: PathBuf,
+    /// Set when the engine says which workflow to load (the runtime may start before that).
+    pub project: RefCell<PathBuf>,
     pub source_maps: Rc<RefCell<HashMap<String, Vec<u8>>>>,
     /// A transpile error with its place in the user's file, for a precise report.
     pub load_error: Rc<RefCell<Option<(String, Location)>>>,
@@ -56,8 +57,8 @@ impl WorkflowLoader {
             .ok()
             .and_then(|u| u.to_file_path().ok())
             .and_then(|p| p.parent().map(Path::to_path_buf))
-            .unwrap_or_else(|| self.project.clone());
-        if let Some(path) = node_modules::resolve(specifier, &start, &self.project)? {
+            .unwrap_or_else(|| self.project.borrow().clone());
+        if let Some(path) = node_modules::resolve(specifier, &start, &self.project.borrow())? {
             return ModuleSpecifier::from_file_path(&path).map_err(|_| format!("bad path {}", path.display()));
         }
         if specifier == "zod" {

@@ -11,17 +11,36 @@ use deno_core::{op2, OpState};
 use deno_error::JsErrorBox;
 use serde_json::{json, Value};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use super::protocol::FromWorker;
 
 /// Replies the engine has yet to send, by call id.
 pub type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Value, String>>>>>;
 
+/// The worker's stdout, which carries only protocol lines to the engine. Lines are written
+/// where they are made, synchronously: a hop through another task (and tokio's stdout, which
+/// writes on a blocking thread) cost more than the write. The engine reads the pipe at all
+/// times, so a write waits only as long as a line longer than the pipe takes to drain.
+#[derive(Clone, Copy, Default)]
+pub struct Outgoing;
+
+impl Outgoing {
+    /// Writes one message as a line (whole: stdout's lock is held for it); false once the
+    /// engine is gone.
+    pub fn send(&self, msg: FromWorker) -> bool {
+        use std::io::Write;
+        let mut line = serde_json::to_vec(&msg).expect("protocol messages serialise");
+        line.push(b'\n');
+        let mut out = std::io::stdout().lock();
+        out.write_all(&line).and_then(|()| out.flush()).is_ok()
+    }
+}
+
 /// The worker's line to the engine, kept in `OpState`.
 #[derive(Clone)]
 pub struct EngineLink {
-    pub out: mpsc::UnboundedSender<FromWorker>,
+    pub out: Outgoing,
     pub pending: Pending,
     pub next_id: Arc<AtomicU64>,
 }

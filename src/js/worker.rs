@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use deno_core::{JsRuntime, ModuleSpecifier, RuntimeOptions};
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
 
 use super::loader::{runtime_url, WorkflowLoader};
-use super::ops::{workflow_engine, EngineLink, Pending, ReportSlot};
+use super::ops::{workflow_engine, EngineLink, Outgoing, Pending, ReportSlot};
 use super::protocol::{FromWorker, ToWorker};
 use crate::definition::Location;
 
@@ -34,23 +34,25 @@ pub fn main() -> std::process::ExitCode {
 }
 
 async fn serve() -> Result<(), String> {
-    let (out_tx, out_rx) = mpsc::unbounded_channel::<FromWorker>();
-    let writer = tokio::spawn(write_lines(out_rx));
+    let out = Outgoing;
     let pending: Pending = Arc::default();
     let (run_tx, mut run_rx) = mpsc::unbounded_channel::<ToWorker>();
     tokio::spawn(read_lines(pending.clone(), run_tx));
-
-    let Some(ToWorker::Load { file, project_path }) = run_rx.recv().await else {
-        return Err("expected a load message first".into());
-    };
     let link = EngineLink {
-        out: out_tx.clone(),
+        out,
         pending,
         next_id: Arc::new(AtomicU64::new(1)),
     };
-    let mut worker = Worker::new(link, PathBuf::from(&project_path));
+    // The runtime starts before the engine says which workflow to load: a worker started
+    // ahead of need (the server keeps one ready) has paid for it by the time it gets one.
+    let mut worker = Worker::new(link);
+    let Some(ToWorker::Load { file, project_path }) = run_rx.recv().await else {
+        return Err("expected a load message first".into());
+    };
+    let _ = std::env::set_current_dir(&project_path);
+    *worker.loader.project.borrow_mut() = PathBuf::from(&project_path);
     let loaded = worker.load(Path::new(&file)).await;
-    let _ = out_tx.send(loaded);
+    out.send(loaded);
     if let Some(ToWorker::Run {
         run_id,
         project_path,
@@ -63,11 +65,8 @@ async fn serve() -> Result<(), String> {
                 "runId": run_id, "projectPath": project_path, "args": args, "results": results,
             }))
             .await;
-        let _ = out_tx.send(outcome);
+        out.send(outcome);
     }
-    drop(worker);
-    drop(out_tx);
-    let _ = writer.await;
     Ok(())
 }
 
@@ -79,11 +78,8 @@ struct Worker {
 }
 
 impl Worker {
-    fn new(link: EngineLink, project: PathBuf) -> Worker {
-        let loader = Rc::new(WorkflowLoader {
-            project,
-            ..Default::default()
-        });
+    fn new(link: EngineLink) -> Worker {
+        let loader = Rc::new(WorkflowLoader::default());
         let reported = ReportSlot::default();
         let runtime = JsRuntime::new(RuntimeOptions {
             module_loader: Some(loader.clone()),
@@ -195,21 +191,26 @@ fn find_location(text: &str, file: &Path) -> Option<Location> {
     })
 }
 
-async fn write_lines(mut rx: mpsc::UnboundedReceiver<FromWorker>) {
-    let mut stdout = tokio::io::stdout();
-    while let Some(msg) = rx.recv().await {
-        let mut line = serde_json::to_vec(&msg).expect("protocol messages serialise");
-        line.push(b'\n');
-        if stdout.write_all(&line).await.is_err() || stdout.flush().await.is_err() {
-            break;
-        }
+/// The engine's end of the protocol: a pipe, read through the event loop. tokio's own
+/// `stdin()` reads on a blocking thread, a thread hop for every reply; that is kept for a
+/// stdin that is not a pipe (someone starting the worker by hand).
+fn stdin() -> Box<dyn tokio::io::AsyncRead + Unpin + Send> {
+    use std::os::fd::{AsRawFd, BorrowedFd};
+    // SAFETY: fd 0 stays open for the life of the process; the clone is owned by the pipe.
+    let fd = unsafe { BorrowedFd::borrow_raw(std::io::stdin().as_raw_fd()) };
+    match fd
+        .try_clone_to_owned()
+        .and_then(tokio::net::unix::pipe::Receiver::from_owned_fd)
+    {
+        Ok(pipe) => Box::new(pipe),
+        Err(_) => Box::new(tokio::io::stdin()),
     }
 }
 
 /// Routes replies to the ops awaiting them and everything else to the main flow; stdin
 /// closing means the engine is gone, and with it every pending call.
 async fn read_lines(pending: Pending, run_tx: mpsc::UnboundedSender<ToWorker>) {
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    let mut lines = BufReader::new(stdin()).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         match serde_json::from_str::<ToWorker>(&line) {
             Ok(ToWorker::Reply { id, value, error }) => {

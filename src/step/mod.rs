@@ -3,3 +3,4 @@
 
 pub mod process;
 pub mod script;
+pub mod spawn;

@@ -33,18 +33,6 @@ pub fn signal_group(pid: u32, signal: i32) {
     }
 }
 
-/// Stops the group: SIGTERM, then SIGKILL after `KILL_GRACE`, and reaps the leader.
-pub async fn terminate_group(child: &mut Child) {
-    let Some(pid) = child.id() else { return };
-    signal_group(pid, libc::SIGTERM);
-    if tokio::time::timeout(KILL_GRACE, child.wait()).await.is_err() {
-        signal_group(pid, libc::SIGKILL);
-        let _ = child.wait().await;
-    }
-    // Grandchildren that ignored SIGTERM outlive the leader; the group id still reaches them.
-    signal_group(pid, libc::SIGKILL);
-}
-
 /// Stops an agent's group the way a person at the terminal would, then harder: SIGINT (the
 /// CLI can end its turn and save its session), SIGTERM, SIGKILL, `KILL_GRACE` apart.
 pub async fn interrupt_group(child: &mut Child) -> Option<std::process::ExitStatus> {

@@ -2,14 +2,14 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
-use tokio::process::Command;
+use tokio::net::unix::pipe::Receiver;
 use tokio::sync::{mpsc, watch};
 
-use super::process::{deadline, describe_exit, die_with_parent, signal_group, stop_requested, terminate_group};
+use super::process::{deadline, describe_exit, signal_group, stop_requested, KILL_GRACE};
+use super::spawn::{spawn_sh, Process};
 
 /// How much of each stream a step's result keeps; the whole output is in `events.jsonl`.
 pub const OUTPUT_TAIL_BYTES: usize = 64 * 1024;
@@ -48,22 +48,9 @@ pub async fn run(
     lines: mpsc::UnboundedSender<OutputLine>,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<ScriptOutcome> {
-    let mut cmd = Command::new("sh");
-    die_with_parent(&mut cmd);
-    let mut child = cmd
-        .arg("-c")
-        .arg(&spec.command)
-        .current_dir(&spec.cwd)
-        .envs(&spec.env)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot start sh in {}: {e}", spec.cwd.display())))?;
-    let out = tokio::spawn(pump(child.stdout.take().expect("piped"), "stdout", lines.clone()));
-    let err = tokio::spawn(pump(child.stderr.take().expect("piped"), "stderr", lines));
+    let (mut child, stdout, stderr) = spawn_sh(&spec.command, &spec.cwd, &spec.env)?;
+    let out = tokio::spawn(pump(Receiver::from_owned_fd(stdout)?, "stdout", lines.clone()));
+    let err = tokio::spawn(pump(Receiver::from_owned_fd(stderr)?, "stderr", lines));
     let deadline = deadline(spec.timeout);
     let stopped = stop_requested(&mut stop);
     let mut failure = None;
@@ -84,7 +71,7 @@ pub async fn run(
                 signal_group(pid, libc::SIGKILL);
             }
         }
-        None => terminate_group(&mut child).await,
+        None => terminate(&mut child).await,
     }
     let (stdout, stderr) = (out.await.unwrap_or_default(), err.await.unwrap_or_default());
     let exit_code = status.and_then(|s| s.code());
@@ -102,6 +89,18 @@ pub async fn run(
         stderr,
         failure,
     })
+}
+
+/// Stops the group: SIGTERM, then SIGKILL after `KILL_GRACE`, and reaps the leader.
+async fn terminate(child: &mut Process) {
+    let Some(pid) = child.id() else { return };
+    signal_group(pid, libc::SIGTERM);
+    if tokio::time::timeout(KILL_GRACE, child.wait()).await.is_err() {
+        signal_group(pid, libc::SIGKILL);
+        let _ = child.wait().await;
+    }
+    // Grandchildren that ignored SIGTERM outlive the leader; the group id still reaches them.
+    signal_group(pid, libc::SIGKILL);
 }
 
 /// Reads a stream line by line (any length, any bytes) and keeps its tail.

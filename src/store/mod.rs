@@ -67,8 +67,14 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         // One connection does every write: writers queue here, in the process, instead of
         // meeting SQLite's busy handler (which sleeps whole milliseconds between tries).
+        // No ping before each use (`test_before_acquire`): it is a round trip to the
+        // connection's thread per query, and a local SQLite file does not drop connections.
+        // Connections are never recycled, so the statements each has prepared stay cached.
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
+            .idle_timeout(None)
+            .max_lifetime(None)
             .connect_with(options.clone())
             .await?;
         // SQLite has no advisory lock for sqlx to take: two processes starting at once (a
@@ -83,6 +89,7 @@ impl Store {
         // in WAL mode they read beside the writer without waiting for it.
         let read = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .connect_with(options.read_only(true))
             .await?;
         Ok(Store { pool, read })
