@@ -8,7 +8,7 @@
 #
 # Other flags go to the driver (examples/bench/main.rs): --reps N (default 7), --heavy-reps N
 # (B5, B8; default 3), --samples N (B4; B6 takes 10x; default 30), --out FILE.
-# Scratch data lives in target/bench/ (the DBOS virtualenv in target/bench/dbos-venv).
+# Scratch data lives in $TMPDIR/workflow-engine-bench (the DBOS virtualenv in target/bench/dbos-venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

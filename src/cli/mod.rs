@@ -12,7 +12,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::agent::AgentsConfig;
-use crate::definition::{duration, schema};
+use crate::definition::{duration, schema, DefinitionKind};
+use crate::engine::worker::WorkerHandle;
 use crate::engine::{Engine, EngineConfig, EngineError, RunControl};
 use crate::store::runs::RunRow;
 use crate::store::Store;
@@ -122,6 +123,10 @@ pub enum UserCommand {
 }
 
 pub fn main() -> ExitCode {
+    // glibc gives each thread that allocates an arena of its own (up to 8 per core); the
+    // server's short-lived blocking threads would each leave one behind, partly resident.
+    // SAFETY: mallopt before any other thread exists.
+    unsafe { libc::mallopt(libc::M_ARENA_MAX, 2) };
     let cli = Cli::parse();
     if matches!(cli.command, Command::Worker) {
         if std::env::var_os(crate::js::protocol::WORKER_ENV).is_none() {
@@ -155,6 +160,14 @@ pub fn default_data_dir() -> PathBuf {
 
 async fn dispatch(cli: Cli) -> ExitCode {
     let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("workflow-engine"));
+    // A TypeScript `run` needs a JS worker: it starts its runtime while the database opens.
+    let early_worker = match &cli.command {
+        Command::Run { file, .. } if DefinitionKind::from_path(file) == Some(DefinitionKind::Code) => {
+            WorkerHandle::start(&exe, Path::new("/")).ok()
+        }
+        _ => None,
+    };
     let store = match Store::open(&data_dir).await {
         Ok(s) => s,
         Err(e) => {
@@ -162,7 +175,6 @@ async fn dispatch(cli: Cli) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("workflow-engine"));
     let config_file = cli
         .config
         .clone()
@@ -186,6 +198,9 @@ async fn dispatch(cli: Cli) -> ExitCode {
             warm_workers,
         },
     );
+    if let Some(worker) = early_worker {
+        engine.add_warm_worker(worker);
+    }
     match cli.command {
         Command::Run {
             file,

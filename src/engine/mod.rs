@@ -206,6 +206,11 @@ impl Engine {
         }
     }
 
+    /// Keeps a worker started elsewhere for the next TypeScript definition to load.
+    pub fn add_warm_worker(&self, worker: WorkerHandle) {
+        self.inner.warm.lock().expect("warm lock").push(worker);
+    }
+
     /// A started worker that is still alive, if one is waiting.
     fn take_warm_worker(&self) -> Option<WorkerHandle> {
         let mut warm = self.inner.warm.lock().expect("warm lock");

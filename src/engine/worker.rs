@@ -7,8 +7,8 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout, Command};
 use tokio::sync::mpsc;
 
 use crate::definition::{duration, DefinitionError, DefinitionKind, WorkflowDefinition};
@@ -22,7 +22,9 @@ const STDERR_TAIL_BYTES: usize = 4 * 1024;
 pub struct WorkerHandle {
     child: Child,
     to_worker: mpsc::UnboundedSender<ToWorker>,
-    from_worker: mpsc::UnboundedReceiver<FromWorker>,
+    /// The worker's stdout, read where its messages are used: a reader task in between was
+    /// one more wake-up per message.
+    from_worker: Lines<BufReader<ChildStdout>>,
     stderr: Arc<Mutex<String>>,
 }
 
@@ -54,26 +56,7 @@ impl WorkerHandle {
                 }
             }
         });
-        let (from_tx, from_rx) = mpsc::unbounded_channel();
-        let stdout = child.stdout.take().expect("piped");
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(stdout).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                match serde_json::from_str::<FromWorker>(&line) {
-                    Ok(msg) => {
-                        if from_tx.send(msg).is_err() {
-                            break;
-                        }
-                    }
-                    Err(_) => {
-                        let _ = from_tx.send(FromWorker::Log {
-                            level: "info".into(),
-                            text: line,
-                        });
-                    }
-                }
-            }
-        });
+        let from_rx = BufReader::new(child.stdout.take().expect("piped")).lines();
         let stderr = Arc::new(Mutex::new(String::new()));
         let mut err_pipe = child.stderr.take().expect("piped");
         let sink = stderr.clone();
@@ -119,9 +102,16 @@ impl WorkerHandle {
         self.to_worker.clone()
     }
 
-    /// The next message; `None` once the worker has exited.
+    /// The next message; `None` once the worker has exited. Cancel-safe (a line is taken
+    /// whole or not at all), so it can wait in a `select!`.
     pub async fn next(&mut self) -> Option<FromWorker> {
-        self.from_worker.recv().await
+        let line = self.from_worker.next_line().await.ok()??;
+        // A line that is not a protocol message (something the workflow printed past the
+        // runtime) is kept as a log line rather than lost.
+        Some(serde_json::from_str(&line).unwrap_or(FromWorker::Log {
+            level: "info".into(),
+            text: line,
+        }))
     }
 
     /// Waits for the module to load and turns its description into a definition.

@@ -53,6 +53,7 @@ async fn serve() -> Result<(), String> {
     *worker.loader.project.borrow_mut() = PathBuf::from(&project_path);
     let loaded = worker.load(Path::new(&file)).await;
     out.send(loaded);
+    release_startup_memory();
     if let Some(ToWorker::Run {
         run_id,
         project_path,
@@ -189,6 +190,41 @@ fn find_location(text: &str, file: &Path) -> Option<Location> {
         line,
         column,
     })
+}
+
+/// Gives back what starting the runtime and loading the module used and the run will not:
+/// freed heap (the parser's and the transpiler's) goes back to the system, and this process's
+/// mappings of the program's code are dropped. Code pages are shared, clean file pages (the
+/// server and every other worker map the same ones); a page the run needs again is mapped
+/// back from the page cache on first touch. Without this, each worker kept about 12 MB of the
+/// binary's code counted in its resident set, most of it the transpiler and the parser.
+fn release_startup_memory() {
+    // SAFETY: malloc_trim only returns free memory to the system.
+    unsafe { libc::malloc_trim(0) };
+    let Ok(exe) = std::env::current_exe() else { return };
+    let Ok(smaps) = std::fs::read_to_string("/proc/self/smaps") else { return };
+    let mut mapping: Option<(usize, usize)> = None;
+    for line in smaps.lines() {
+        let mut fields = line.split_whitespace();
+        let Some(first) = fields.next() else { continue };
+        if let Some((start, end)) = first.split_once('-').filter(|_| !first.ends_with(':')) {
+            // A mapping's header: only our own binary's file pages are candidates.
+            let ours = fields.nth(4).map(Path::new) == Some(exe.as_path());
+            mapping = match (usize::from_str_radix(start, 16), usize::from_str_radix(end, 16)) {
+                (Ok(start), Ok(end)) if ours => Some((start, end)),
+                _ => None,
+            };
+        } else if first == "Private_Dirty:" {
+            // Only a mapping none of whose pages was ever written (code, read-only data) is
+            // dropped: a written private page (relocated data) exists nowhere else.
+            let clean = fields.next() == Some("0");
+            if let Some((start, end)) = mapping.take().filter(|_| clean) {
+                // SAFETY: every page of this private file mapping equals the file, so
+                // MADV_DONTNEED discards nothing that cannot be read back from it.
+                unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
+            }
+        }
+    }
 }
 
 /// The engine's end of the protocol: a pipe, read through the event loop. tokio's own

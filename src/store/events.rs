@@ -19,28 +19,31 @@ pub struct EventRow {
 }
 
 impl EventRow {
-    /// Appends events in order, a few hundred per statement (one round trip each).
+    /// Appends events in order, in one transaction: a statement per event, prepared once.
     pub async fn insert_batch(store: &Store, events: &[Event]) -> Result<()> {
         let ts = now();
-        for chunk in events.chunks(200) {
-            let mut sql =
-                String::from("INSERT INTO workflow_events (project_id, execution_id, type, data, created_at) VALUES ");
-            for i in 0..chunk.len() {
-                sql.push_str(if i == 0 { "(?, ?, ?, ?, ?)" } else { ", (?, ?, ?, ?, ?)" });
-            }
-            let mut query = sqlx::query(&sql);
-            for event in chunk {
+        let rows: Vec<(String, String)> = events
+            .iter()
+            .map(|event| {
                 let value = serde_json::to_value(event).expect("events serialise");
-                query = query
-                    .bind(event.project_id().to_string())
-                    .bind(event.execution_id().to_string())
-                    .bind(value["type"].as_str().unwrap_or_default().to_string())
-                    .bind(value["data"].to_string())
-                    .bind(ts.clone());
-            }
-            query.execute(&store.pool).await?;
-        }
-        Ok(())
+                (value["type"].as_str().unwrap_or_default().to_string(), value["data"].to_string())
+            })
+            .collect();
+        store
+            .write_now(|db| {
+                let tx = db.unchecked_transaction()?;
+                {
+                    let mut insert = tx.prepare_cached(
+                        "INSERT INTO workflow_events (project_id, execution_id, type, data, created_at)
+                         VALUES (?, ?, ?, ?, ?)",
+                    )?;
+                    for (event, (kind, data)) in events.iter().zip(&rows) {
+                        insert.execute(rusqlite::params![event.project_id(), event.execution_id(), kind, data, ts])?;
+                    }
+                }
+                tx.commit()
+            })
+            .await
     }
 
     /// Events after `seq`, oldest first, at most `limit`.

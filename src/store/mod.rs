@@ -27,6 +27,8 @@ pub enum StoreError {
     DataDir { path: PathBuf, source: std::io::Error },
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    Direct(#[from] rusqlite::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0} not found")]
@@ -93,6 +95,29 @@ impl Store {
             .connect_with(options.read_only(true))
             .await?;
         Ok(Store { pool, read })
+    }
+}
+
+impl Store {
+    /// Runs `statements` on the write connection itself, on this thread, while holding it.
+    ///
+    /// sqlx hands every statement to the connection's own thread and the rows back through
+    /// channels: a round trip of thread wake-ups that cost more than the statement. The hot
+    /// writes (a step's begin and end, the event journal) run here instead, on the same single
+    /// connection (so writers still queue in the process, never in SQLite's busy handler),
+    /// while sqlx's thread is kept off it by its lock. Each statement commits on its own, as
+    /// through sqlx.
+    pub async fn write_now<T>(&self, statements: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let mut conn = self.pool.acquire().await?;
+        let mut handle = conn.lock_handle().await?;
+        let raw = handle.as_raw_handle().as_ptr();
+        // SAFETY: the handle is locked for us (sqlx's thread makes no call on it until the
+        // guard drops) and stays open while the pool connection is held; `from_handle` does
+        // not close it when dropped.
+        let db = unsafe { rusqlite::Connection::from_handle(raw.cast())? };
+        let out = statements(&db);
+        drop(db);
+        Ok(out?)
     }
 }
 

@@ -76,33 +76,29 @@ impl StepRow {
     /// interrupted or failed before, the same row (and index) with its attempt counted.
     pub async fn begin(store: &Store, s: StepStart<'_>) -> Result<StepRow> {
         let ts = now();
-        Ok(sqlx::query_as(
-            "INSERT INTO workflow_run_steps
-                 (id, workflow_run_id, step_id, step_index, name, phase, type, status,
-                  log_directory_path, started_at, created_at, updated_at)
-             VALUES (?, ?, ?,
-                     (SELECT COALESCE(MAX(step_index) + 1, 0) FROM workflow_run_steps WHERE workflow_run_id = ?),
-                     ?, ?, ?, 'running', ?, ?, ?, ?)
-             ON CONFLICT (workflow_run_id, step_id) DO UPDATE SET
-                 name = excluded.name, phase = excluded.phase, type = excluded.type,
-                 status = 'running', attempt = attempt + 1, result = NULL, error_message = NULL,
-                 continue_on_error = 0, started_at = excluded.started_at, completed_at = NULL,
-                 updated_at = excluded.updated_at
-             RETURNING *",
-        )
-        .bind(new_id())
-        .bind(s.run_id)
-        .bind(s.step_id)
-        .bind(s.run_id)
-        .bind(s.name)
-        .bind(s.phase)
-        .bind(s.kind)
-        .bind(s.log_dir)
-        .bind(&ts)
-        .bind(&ts)
-        .bind(&ts)
-        .fetch_one(&store.pool)
-        .await?)
+        let id = new_id();
+        store
+            .write_now(|db| {
+                db.prepare_cached(
+                    "INSERT INTO workflow_run_steps
+                         (id, workflow_run_id, step_id, step_index, name, phase, type, status,
+                          log_directory_path, started_at, created_at, updated_at)
+                     VALUES (?1, ?2, ?3,
+                             (SELECT COALESCE(MAX(step_index) + 1, 0) FROM workflow_run_steps WHERE workflow_run_id = ?2),
+                             ?4, ?5, ?6, 'running', ?7, ?8, ?8, ?8)
+                     ON CONFLICT (workflow_run_id, step_id) DO UPDATE SET
+                         name = excluded.name, phase = excluded.phase, type = excluded.type,
+                         status = 'running', attempt = attempt + 1, result = NULL, error_message = NULL,
+                         continue_on_error = 0, started_at = excluded.started_at, completed_at = NULL,
+                         updated_at = excluded.updated_at
+                     RETURNING *",
+                )?
+                .query_row(
+                    rusqlite::params![id, s.run_id, s.step_id, s.name, s.phase, s.kind, s.log_dir, ts],
+                    StepRow::from_direct,
+                )
+            })
+            .await
     }
 
     /// Records a finished step; the `workflow_run_steps_advance_run` trigger advances the run
@@ -117,20 +113,44 @@ impl StepRow {
         continue_on_error: bool,
     ) -> Result<StepRow> {
         let ts = now();
-        Ok(sqlx::query_as(
-            "UPDATE workflow_run_steps SET status = ?, result = ?, error_message = ?,
-                 continue_on_error = ?, completed_at = ?, updated_at = ?
-             WHERE id = ? RETURNING *",
-        )
-        .bind(status)
-        .bind(result.to_string())
-        .bind(error)
-        .bind(continue_on_error)
-        .bind(&ts)
-        .bind(&ts)
-        .bind(&row.id)
-        .fetch_one(&store.pool)
-        .await?)
+        let result = result.to_string();
+        store
+            .write_now(|db| {
+                db.prepare_cached(
+                    "UPDATE workflow_run_steps SET status = ?1, result = ?2, error_message = ?3,
+                         continue_on_error = ?4, completed_at = ?5, updated_at = ?5
+                     WHERE id = ?6 RETURNING *",
+                )?
+                .query_row(
+                    rusqlite::params![status, result, error, continue_on_error, ts, row.id],
+                    StepRow::from_direct,
+                )
+            })
+            .await
+    }
+
+    /// A row read by `Store::write_now`.
+    fn from_direct(r: &rusqlite::Row<'_>) -> rusqlite::Result<StepRow> {
+        Ok(StepRow {
+            id: r.get("id")?,
+            workflow_run_id: r.get("workflow_run_id")?,
+            step_id: r.get("step_id")?,
+            step_index: r.get("step_index")?,
+            name: r.get("name")?,
+            phase: r.get("phase")?,
+            kind: r.get("type")?,
+            status: r.get("status")?,
+            result: r.get("result")?,
+            continue_on_error: r.get("continue_on_error")?,
+            attempt: r.get("attempt")?,
+            log_directory_path: r.get("log_directory_path")?,
+            agent_session_id: r.get("agent_session_id")?,
+            error_message: r.get("error_message")?,
+            started_at: r.get("started_at")?,
+            completed_at: r.get("completed_at")?,
+            created_at: r.get("created_at")?,
+            updated_at: r.get("updated_at")?,
+        })
     }
 
     /// Steps left `running` by an interrupted attempt are not running any more.

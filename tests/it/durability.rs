@@ -214,3 +214,78 @@ async fn runs_lists_recent_runs_with_status_and_phase_from_the_chosen_data_dir()
         .unwrap();
     assert_eq!(stdout(&empty).trim(), "no runs yet");
 }
+
+#[tokio::test]
+async fn a_resumed_run_rewrites_the_files_of_its_completed_steps_from_the_rows() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "flaky.yaml",
+        "name: Flaky\nphases: [p]\nsteps:\n  - id: one\n    phase: p\n    type: script\n    command: echo first\n  - id: two\n    phase: p\n    type: script\n    command: test -f go\n",
+    );
+    let out = sb.run(&["run", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+    let id = run_id(&out);
+    let dir = sb.run_dir(&id);
+    let written = std::fs::read_to_string(dir.join("logs/one/output.json")).unwrap();
+    // As if the engine had died between committing step one and writing its files.
+    std::fs::remove_file(dir.join("logs/one/output.json")).unwrap();
+    std::fs::remove_file(dir.join("logs/one/summary.md")).unwrap();
+    std::fs::remove_file(dir.join("checkpoints/step-0.json")).unwrap();
+    std::fs::write(sb.project().join("go"), "").unwrap();
+    let resumed = sb.run(&["resume", &id]);
+    assert!(resumed.status.success(), "{}{}", stdout(&resumed), stderr(&resumed));
+    let rewritten = std::fs::read_to_string(dir.join("logs/one/output.json")).unwrap();
+    let (a, b): (serde_json::Value, serde_json::Value) =
+        (serde_json::from_str(&written).unwrap(), serde_json::from_str(&rewritten).unwrap());
+    assert_eq!(a, b, "output.json comes back as it was");
+    assert_eq!(a["data"]["stdout"], "first\n");
+    let summary = std::fs::read_to_string(dir.join("logs/one/summary.md")).unwrap();
+    assert!(summary.contains("- Status: completed"), "{summary}");
+    assert_eq!(
+        sb.read_json(&dir.join("checkpoints/step-0.json"))["completed_step_ids"],
+        serde_json::json!(["one"])
+    );
+    assert_eq!(
+        sb.read_json(&dir.join("checkpoints/step-1.json"))["completed_step_ids"],
+        serde_json::json!(["one", "two"])
+    );
+}
+
+#[tokio::test]
+async fn script_steps_start_like_a_shell_would_start_them() {
+    let sb = Sandbox::new();
+    // Default signal handling (SIGPIPE ends `yes`, which the engine itself ignores), stdin at
+    // EOF, the step's env and cwd, its own process group, a signal reported as such.
+    let file = sb.write(
+        "shellish.yaml",
+        "name: Shellish\nphases: [p]\nsteps:\n  - id: pipe\n    phase: p\n    type: script\n    command: (yes; echo yes ended $? >&2) | head -n 2\n  - id: stdin\n    phase: p\n    type: script\n    command: cat; echo \"eof $WORKFLOW_STEP_ID $GREETING\"\n    env:\n      GREETING: hi there\n  - id: where\n    phase: p\n    type: script\n    cwd: sub\n    command: pwd; cut -d' ' -f5 /proc/$$/stat; echo $$\n  - id: killed\n    phase: p\n    type: script\n    command: kill -9 $$\n    continueOnError: true\n  - id: nowhere\n    phase: p\n    type: script\n    cwd: missing\n    command: \"true\"\n",
+    );
+    std::fs::create_dir(sb.project().join("sub")).unwrap();
+    let out = sb.run(&["run", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+    let store = sb.store().await;
+    let id = run_id(&out);
+    let steps = steps(&store, &id).await;
+    let result = |i: usize| -> serde_json::Value { serde_json::from_str(steps[i].result.as_deref().unwrap()).unwrap() };
+    assert_eq!(result(0)["data"]["stdout"], "y\ny\n");
+    assert_eq!(result(0)["data"]["stderr"], "yes ended 141\n", "yes died of SIGPIPE (128 + 13)");
+    assert_eq!(result(0)["status"], "completed");
+    assert_eq!(result(1)["data"]["stdout"], "eof stdin hi there\n");
+    let lines: Vec<String> = result(2)["data"]["stdout"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .map(|l| l.trim().to_string())
+        .collect();
+    assert_eq!(lines[0], sb.project().join("sub").canonicalize().unwrap().to_str().unwrap());
+    assert_eq!(lines[1], lines[2], "the step leads its own process group");
+    assert_eq!(result(3)["status"], "failed");
+    assert_eq!(result(3)["error"], "command was killed by signal 9");
+    let nowhere = &steps[4];
+    assert_eq!(nowhere.status, "failed");
+    let error = nowhere.error_message.as_deref().unwrap();
+    assert!(
+        error.contains("cannot start sh in") && error.contains("missing") && error.contains("No such file"),
+        "{error}"
+    );
+}
