@@ -113,7 +113,10 @@ pub async fn b4(ctx: &Ctx) -> Result<Vec<Figure>> {
                  for a worker"
                     .to_string()
             } else {
-                format!(", then the client waits {} ms (a server at rest between runs)", REST.as_millis())
+                format!(
+                    ", then the client waits {} ms (a server at rest between runs)",
+                    REST.as_millis()
+                )
             },
             ctx.samples
         );

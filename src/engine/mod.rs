@@ -251,13 +251,22 @@ impl Engine {
             },
         )
         .await?;
-        RunFiles::new(project, &run.id).write_snapshot(definition, &args)?;
-        self.events().emit(Event::ExecutionCreated {
-            execution_id: run.id.clone(),
-            project_id: run.project_id.clone(),
-            name: run.name.clone(),
-            status: run.status.clone(),
-        });
+        // The snapshots are derived from the row (and the definition it points at): written by
+        // the outbox like a step's files, before the event that announces the run.
+        let files = RunFiles::new(project, &run.id);
+        let snapshot = serde_json::to_value(definition).map_err(std::io::Error::other)?;
+        let failure = outbox::WriteFailure::default();
+        self.outbox()
+            .write(&failure, move || files.write_snapshot(&snapshot, &args));
+        self.outbox().emit(
+            self.events(),
+            Event::ExecutionCreated {
+                execution_id: run.id.clone(),
+                project_id: run.project_id.clone(),
+                name: run.name.clone(),
+                status: run.status.clone(),
+            },
+        );
         Ok(run)
     }
 

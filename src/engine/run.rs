@@ -82,7 +82,7 @@ pub(super) async fn drive(
     let body = async {
         match prepared.worker {
             Some(worker) => drive_code(&host, &run, worker).await,
-            None => drive_yaml(&host, &definition).await,
+            None => drive_yaml(&host, &run, &definition).await,
         }
     };
     let mut stopped = tokio::select! {
@@ -184,11 +184,8 @@ async fn sleep_or_forever(d: Option<Duration>) {
 }
 
 /// YAML: the steps in order, templates rendered against the arguments and earlier results.
-async fn drive_yaml(host: &Arc<StepHost>, definition: &WorkflowDefinition) -> Result<(), Stop> {
-    let args = serde_json::from_str::<Value>(
-        &std::fs::read_to_string(host.files.root.join("args.json")).unwrap_or_else(|_| "{}".into()),
-    )
-    .unwrap_or(json!({}));
+async fn drive_yaml(host: &Arc<StepHost>, run: &RunRow, definition: &WorkflowDefinition) -> Result<(), Stop> {
+    let args = serde_json::from_str::<Value>(&run.args).unwrap_or(json!({}));
     for step in &definition.steps {
         let config = render_step(step, &args, &host.results()).map_err(Stop::Failed)?;
         // On its own task, so that a cancel or timeout that drops this loop still lets the

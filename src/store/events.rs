@@ -26,7 +26,10 @@ impl EventRow {
             .iter()
             .map(|event| {
                 let value = serde_json::to_value(event).expect("events serialise");
-                (value["type"].as_str().unwrap_or_default().to_string(), value["data"].to_string())
+                (
+                    value["type"].as_str().unwrap_or_default().to_string(),
+                    value["data"].to_string(),
+                )
             })
             .collect();
         store
@@ -38,7 +41,13 @@ impl EventRow {
                          VALUES (?, ?, ?, ?, ?)",
                     )?;
                     for (event, (kind, data)) in events.iter().zip(&rows) {
-                        insert.execute(rusqlite::params![event.project_id(), event.execution_id(), kind, data, ts])?;
+                        insert.execute(rusqlite::params![
+                            event.project_id(),
+                            event.execution_id(),
+                            kind,
+                            data,
+                            ts
+                        ])?;
                     }
                 }
                 tx.commit()

@@ -107,7 +107,10 @@ impl Store {
     /// connection (so writers still queue in the process, never in SQLite's busy handler),
     /// while sqlx's thread is kept off it by its lock. Each statement commits on its own, as
     /// through sqlx.
-    pub async fn write_now<T>(&self, statements: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>) -> Result<T> {
+    pub async fn write_now<T>(
+        &self,
+        statements: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Result<T> {
         let mut conn = self.pool.acquire().await?;
         let mut handle = conn.lock_handle().await?;
         let raw = handle.as_raw_handle().as_ptr();

@@ -235,8 +235,10 @@ async fn a_resumed_run_rewrites_the_files_of_its_completed_steps_from_the_rows()
     let resumed = sb.run(&["resume", &id]);
     assert!(resumed.status.success(), "{}{}", stdout(&resumed), stderr(&resumed));
     let rewritten = std::fs::read_to_string(dir.join("logs/one/output.json")).unwrap();
-    let (a, b): (serde_json::Value, serde_json::Value) =
-        (serde_json::from_str(&written).unwrap(), serde_json::from_str(&rewritten).unwrap());
+    let (a, b): (serde_json::Value, serde_json::Value) = (
+        serde_json::from_str(&written).unwrap(),
+        serde_json::from_str(&rewritten).unwrap(),
+    );
     assert_eq!(a, b, "output.json comes back as it was");
     assert_eq!(a["data"]["stdout"], "first\n");
     let summary = std::fs::read_to_string(dir.join("logs/one/summary.md")).unwrap();
@@ -268,7 +270,11 @@ async fn script_steps_start_like_a_shell_would_start_them() {
     let steps = steps(&store, &id).await;
     let result = |i: usize| -> serde_json::Value { serde_json::from_str(steps[i].result.as_deref().unwrap()).unwrap() };
     assert_eq!(result(0)["data"]["stdout"], "y\ny\n");
-    assert_eq!(result(0)["data"]["stderr"], "yes ended 141\n", "yes died of SIGPIPE (128 + 13)");
+    assert_eq!(
+        result(0)["data"]["stderr"],
+        "yes ended 141\n",
+        "yes died of SIGPIPE (128 + 13)"
+    );
     assert_eq!(result(0)["status"], "completed");
     assert_eq!(result(1)["data"]["stdout"], "eof stdin hi there\n");
     let lines: Vec<String> = result(2)["data"]["stdout"]
@@ -277,7 +283,10 @@ async fn script_steps_start_like_a_shell_would_start_them() {
         .lines()
         .map(|l| l.trim().to_string())
         .collect();
-    assert_eq!(lines[0], sb.project().join("sub").canonicalize().unwrap().to_str().unwrap());
+    assert_eq!(
+        lines[0],
+        sb.project().join("sub").canonicalize().unwrap().to_str().unwrap()
+    );
     assert_eq!(lines[1], lines[2], "the step leads its own process group");
     assert_eq!(result(3)["status"], "failed");
     assert_eq!(result(3)["error"], "command was killed by signal 9");
