@@ -54,6 +54,7 @@ fn once(ctx: &Ctx, python: &Path, store: &str) -> Result<Value> {
     }
     let line = stdout.lines().last().context("no output")?;
     let v: Value = serde_json::from_str(line).context("its output is not JSON")?;
-    let _ = std::fs::remove_dir_all(&scratch);
+    // Kept until the suite ends, as every scenario's scratch: deleting many files makes
+    // creating files slow for the next minute on this machine's filesystem.
     Ok(v)
 }
