@@ -210,12 +210,21 @@ impl EventBus {
     }
 }
 
-/// Writes events in the order they were emitted; whatever queued up while one batch was
-/// being written goes in the next, in one transaction.
+/// How long the journal waits after an event for more to write with it. Each write is a
+/// transaction on the one write connection, which steps queue behind; a run emits events a
+/// few hundred microseconds apart, and one transaction for several costs much less than one
+/// each. A flush does not wait.
+const JOURNAL_COALESCE: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// Writes events in the order they were emitted; whatever queued up meanwhile goes in the
+/// same batch, in one transaction.
 async fn write_journal(store: Store, mut rx: mpsc::UnboundedReceiver<JournalMsg>, written: Arc<Notify>) {
     let mut batch = Vec::new();
     let mut flushes = Vec::new();
     while let Some(first) = rx.recv().await {
+        if matches!(first, JournalMsg::Event(_)) {
+            tokio::time::sleep(JOURNAL_COALESCE).await;
+        }
         let mut next = Some(first);
         while let Some(msg) = next {
             match msg {

@@ -243,9 +243,6 @@ impl StepHost {
         )
         .await
         .map_err(fatal)?;
-        let input = serde_json::to_value(config).unwrap_or(Value::Null);
-        let (files, id) = (self.files.clone(), config.id.clone());
-        self.write(move || files.write_step_input(&id, &input));
         // The run's phase is written only when it changes (most steps stay in their phase).
         let known = self.state.lock().expect("host lock").phase.clone();
         let phase_changed = known.as_deref() != Some(config.phase.as_str())
@@ -277,7 +274,9 @@ impl StepHost {
                 project_id: self.project_id.clone(),
             });
         }
-        self.emit(Event::StepStarted {
+        let input = serde_json::to_value(config).unwrap_or(Value::Null);
+        let (files, id) = (self.files.clone(), config.id.clone());
+        let started = Event::StepStarted {
             execution_id: self.run_id.clone(),
             step_id: row.id.clone(),
             step_key: config.id.clone(),
@@ -285,7 +284,14 @@ impl StepHost {
             step_type: kind.as_str().to_string(),
             phase: config.phase.clone(),
             project_id: self.project_id.clone(),
-        });
+        };
+        let (outbox, bus) = (self.engine.outbox(), self.engine.events());
+        outbox.write_then_emit(
+            &self.write_failure,
+            move || files.write_step_input(&id, &input),
+            bus,
+            started,
+        );
         Ok(row)
     }
 
@@ -402,15 +408,7 @@ impl StepHost {
             }
         });
         updated.map_err(fatal)?;
-        if outcome.ok || accepted {
-            self.state
-                .lock()
-                .expect("host lock")
-                .results
-                .insert(row.step_index, (id.to_string(), result.clone()));
-            self.write_checkpoint(row.step_index);
-        }
-        self.emit(Event::StepCompleted {
+        let completed = Event::StepCompleted {
             execution_id: self.run_id.clone(),
             step_id: row.id.clone(),
             step_key: id.to_string(),
@@ -418,11 +416,30 @@ impl StepHost {
             error: outcome.error.clone(),
             duration_ms: elapsed.as_millis() as u64,
             project_id: self.project_id.clone(),
-        });
+        };
+        if outcome.ok || accepted {
+            self.state
+                .lock()
+                .expect("host lock")
+                .results
+                .insert(row.step_index, (id.to_string(), result.clone()));
+            let files = self.files.clone();
+            let (index, checkpoint) = (row.step_index, self.checkpoint_json(row.step_index));
+            let (outbox, bus) = (self.engine.outbox(), self.engine.events());
+            outbox.write_then_emit(
+                &self.write_failure,
+                move || files.write_checkpoint(index, &checkpoint),
+                bus,
+                completed,
+            );
+        } else {
+            self.emit(completed);
+        }
         Ok(result)
     }
 
-    fn write_checkpoint(&self, index: i64) {
+    /// `checkpoints/step-N.json` after step `index`: the spec's format, every result so far.
+    fn checkpoint_json(&self, index: i64) -> Value {
         let checkpoint = {
             let state = self.state.lock().expect("host lock");
             let completed: Vec<&String> = state
@@ -441,8 +458,7 @@ impl StepHost {
                 "step_results": results,
             })
         };
-        let files = self.files.clone();
-        self.write(move || files.write_checkpoint(index, &checkpoint));
+        checkpoint
     }
 
     /// Queues a write of the run's files on the outbox (after everything queued before it).

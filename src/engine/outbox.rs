@@ -53,6 +53,24 @@ impl Outbox {
         });
     }
 
+    /// Runs `write` (as `write` does), then emits `event`: one job, one wake-up of the thread.
+    pub fn write_then_emit(
+        &self,
+        failure: &WriteFailure,
+        write: impl FnOnce() -> std::io::Result<()> + Send + 'static,
+        bus: &EventBus,
+        event: Event,
+    ) {
+        let (failure, bus) = (failure.clone(), bus.clone());
+        self.push(move || {
+            if let Err(e) = write() {
+                tracing::error!(error = %e, "cannot write a run's file");
+                failure.lock().expect("failure lock").get_or_insert(e.to_string());
+            }
+            bus.emit(event);
+        });
+    }
+
     /// Emits the event once everything queued before it is done.
     pub fn emit(&self, bus: &EventBus, event: Event) {
         let bus = bus.clone();
