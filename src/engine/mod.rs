@@ -3,7 +3,8 @@
 //! `Engine` is a cheap-clone handle (store, event bus, the controls of the runs it drives).
 //! `run` drives one run (YAML in-process, TypeScript through a worker); `host` is the one
 //! step host both go through: memo lookup, running the step, persisting it, emitting events.
-//! `worker` is the engine's side of a JS worker process.
+//! `outbox` writes what a run derives from its rows (its files, its events) in order, off the
+//! step's path. `worker` is the engine's side of a JS worker process.
 
 mod agent_result;
 mod agent_step;

@@ -45,12 +45,7 @@ impl Outbox {
     /// one wins) for the run to fail on.
     pub fn write(&self, failure: &WriteFailure, write: impl FnOnce() -> std::io::Result<()> + Send + 'static) {
         let failure = failure.clone();
-        self.push(move || {
-            if let Err(e) = write() {
-                tracing::error!(error = %e, "cannot write a run's file");
-                failure.lock().expect("failure lock").get_or_insert(e.to_string());
-            }
-        });
+        self.push(move || record(&failure, write()));
     }
 
     /// Runs `write` (as `write` does), then emits `event`: one job, one wake-up of the thread.
@@ -63,10 +58,7 @@ impl Outbox {
     ) {
         let (failure, bus) = (failure.clone(), bus.clone());
         self.push(move || {
-            if let Err(e) = write() {
-                tracing::error!(error = %e, "cannot write a run's file");
-                failure.lock().expect("failure lock").get_or_insert(e.to_string());
-            }
+            record(&failure, write());
             bus.emit(event);
         });
     }
@@ -87,7 +79,15 @@ impl Outbox {
     }
 
     fn push(&self, job: impl FnOnce() + Send + 'static) {
-        // The thread lives as long as the process; a send cannot fail while it does.
+        // The thread runs until the last handle is dropped; a send cannot fail before.
         let _ = self.jobs.send(Box::new(job));
+    }
+}
+
+/// Logs a failed write and keeps the run's first failure.
+fn record(failure: &WriteFailure, written: std::io::Result<()>) {
+    if let Err(e) = written {
+        tracing::error!(error = %e, "cannot write a run's file");
+        failure.lock().expect("failure lock").get_or_insert(e.to_string());
     }
 }

@@ -210,8 +210,10 @@ fn release_startup_memory() {
         let mut fields = line.split_whitespace();
         let Some(first) = fields.next() else { continue };
         if let Some((start, end)) = first.split_once('-').filter(|_| !first.ends_with(':')) {
-            // A mapping's header: only our own binary's file pages are candidates.
-            let ours = fields.nth(4).map(Path::new) == Some(exe.as_path());
+            // A mapping's header: only our own binary's read-only file pages are candidates
+            // (nothing can write to them between this look and the madvise).
+            let read_only = fields.next().is_some_and(|perms| !perms.contains('w'));
+            let ours = read_only && fields.nth(3).map(Path::new) == Some(exe.as_path());
             mapping = match (usize::from_str_radix(start, 16), usize::from_str_radix(end, 16)) {
                 (Ok(start), Ok(end)) if ours => Some((start, end)),
                 _ => None,

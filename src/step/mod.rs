@@ -1,5 +1,6 @@
 //! The kinds of work a step does outside the JS worker: `script` runs a shell command (agent
-//! steps are in `crate::agent`; `function` steps run inside the worker).
+//! steps are in `crate::agent`; `function` steps run inside the worker). `spawn` starts the
+//! shell without forking the engine.
 
 pub mod process;
 pub mod script;
