@@ -8,16 +8,15 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::{json, Map, Value};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use super::control::Signal;
 use super::Engine;
 use crate::definition::{validate_step_id, StepConfig, StepKind};
 use crate::events::Event;
-use crate::step::script::{self, OutputLine, ScriptSpec};
 use crate::store::files::RunFiles;
 use crate::store::runs::RunRow;
 use crate::store::steps::{StepRow, StepStart};
@@ -100,7 +99,7 @@ impl StepHost {
         }
         let files = RunFiles::new(&project, &run.id);
         let write_failure = WriteFailure::default();
-        repair_files(&engine, &files, &state.memo, &write_failure);
+        super::repair::repair_files(&engine, &files, &state.memo, &write_failure);
         Ok(StepHost {
             files,
             write_failure,
@@ -295,83 +294,6 @@ impl StepHost {
         Ok(row)
     }
 
-    async fn run_script(&self, config: &StepConfig, row: &StepRow) -> Outcome {
-        let mut env = config.env.clone();
-        env.insert("WORKFLOW_RUN_ID".into(), self.run_id.clone());
-        env.insert("WORKFLOW_STEP_ID".into(), config.id.clone());
-        env.insert(
-            "WORKFLOW_PROJECT_PATH".into(),
-            self.project.to_string_lossy().into_owned(),
-        );
-        let spec = ScriptSpec {
-            command: config.command.clone().unwrap_or_default(),
-            cwd: self.resolve_cwd(config.cwd.as_deref()),
-            env,
-            timeout: config.timeout_ms.map(Duration::from_millis),
-        };
-        let (tx, rx) = mpsc::unbounded_channel();
-        let pump = self.stream_output(row, rx);
-        let (result, ()) = tokio::join!(script::run(spec, tx, self.kill.clone()), pump);
-        match result {
-            Ok(out) => {
-                let data = json!({ "exitCode": out.exit_code, "stdout": out.stdout, "stderr": out.stderr });
-                match out.failure {
-                    None => Outcome {
-                        ok: true,
-                        data: Some(data),
-                        error: None,
-                        output: Some(out.stdout),
-                    },
-                    Some(f) => Outcome {
-                        ok: false,
-                        data: Some(data),
-                        error: Some(f),
-                        output: Some(out.stderr),
-                    },
-                }
-            }
-            Err(e) => Outcome::failed(e.to_string(), None),
-        }
-    }
-
-    /// Output lines → `events.jsonl` and progress events, in the order they arrive.
-    async fn stream_output(&self, row: &StepRow, mut rx: mpsc::UnboundedReceiver<OutputLine>) {
-        use std::io::Write;
-        // Opened at the first line: a quiet command (most are) creates no file.
-        let mut file: Option<std::io::BufWriter<std::fs::File>> = None;
-        while let Some(line) = rx.recv().await {
-            if file.is_none() {
-                file = self.files.open_events(&row.step_id).ok().map(std::io::BufWriter::new);
-            }
-            if let Some(f) = file.as_mut() {
-                let record = json!({ "ts": crate::store::now(), "type": line.stream, "text": line.text });
-                let _ = writeln!(f, "{record}");
-                if rx.is_empty() {
-                    let _ = f.flush();
-                }
-            }
-            self.emit(Event::StepProgress {
-                execution_id: self.run_id.clone(),
-                step_id: row.id.clone(),
-                step_key: row.step_id.clone(),
-                stream: line.stream.to_string(),
-                output: line.text,
-                detail: None,
-                project_id: self.project_id.clone(),
-            });
-        }
-        if let Some(mut f) = file {
-            let _ = f.flush();
-        }
-    }
-
-    pub(super) fn resolve_cwd(&self, cwd: Option<&str>) -> PathBuf {
-        match cwd {
-            Some(c) if !c.is_empty() => self.project.join(c),
-            _ => self.project.clone(),
-        }
-    }
-
     /// Records a finished step: files, transaction, checkpoint, event.
     async fn finish(&self, id: &str, outcome: Outcome) -> Result<Value, Interrupt> {
         let running = self.state.lock().expect("host lock").running.remove(id);
@@ -501,62 +423,4 @@ impl StepHost {
 
 fn fatal(e: impl std::fmt::Display) -> Interrupt {
     Interrupt::Fatal(format!("the engine could not record the step: {e}"))
-}
-
-/// Rewrites what a crash kept the outbox from writing for steps an earlier attempt completed:
-/// their `output.json`, `summary.md` and checkpoints, from the rows (which are the truth).
-fn repair_files(engine: &Engine, files: &RunFiles, memo: &HashMap<String, StepRow>, failure: &WriteFailure) {
-    let mut done: Vec<&StepRow> = memo.values().filter(|r| r.is_memoized()).collect();
-    done.sort_by_key(|r| r.step_index);
-    let mut results = Map::new();
-    let mut completed = Vec::new();
-    for row in done {
-        let result: Value = row
-            .result
-            .as_deref()
-            .and_then(|r| serde_json::from_str(r).ok())
-            .unwrap_or(Value::Null);
-        results.insert(row.step_id.clone(), result.clone());
-        if row.status == "completed" {
-            completed.push(row.step_id.clone());
-        }
-        if !files.step_dir(&row.step_id).join("output.json").exists() {
-            let outcome = Outcome {
-                ok: row.status == "completed",
-                data: result.get("data").cloned(),
-                error: row.error_message.clone(),
-                output: None,
-            };
-            let elapsed = step_duration(row);
-            let summary = summary_md(row, &row.status, elapsed, &outcome);
-            let (files, id) = (files.clone(), row.step_id.clone());
-            engine
-                .outbox()
-                .write(failure, move || files.write_step_output(&id, &result, &summary));
-        }
-        let index = row.step_index;
-        if !files.root.join(format!("checkpoints/step-{index}.json")).exists() {
-            let checkpoint = json!({
-                "execution_id": files.root.file_name().map(|n| n.to_string_lossy().into_owned()),
-                "timestamp": row.completed_at,
-                "current_phase": row.phase,
-                "current_step_index": index + 1,
-                "completed_step_ids": completed,
-                "step_results": results,
-            });
-            let files = files.clone();
-            engine
-                .outbox()
-                .write(failure, move || files.write_checkpoint(index, &checkpoint));
-        }
-    }
-}
-
-/// How long a recorded step took, from its row's timestamps.
-fn step_duration(row: &StepRow) -> Duration {
-    let parse = |t: Option<&str>| chrono::DateTime::parse_from_rfc3339(t?).ok();
-    match (parse(row.started_at.as_deref()), parse(row.completed_at.as_deref())) {
-        (Some(a), Some(b)) => (b - a).to_std().unwrap_or_default(),
-        _ => Duration::ZERO,
-    }
 }

@@ -13,8 +13,10 @@ mod ctx_utils;
 pub mod host;
 mod outbox;
 mod outcome;
+mod repair;
 pub mod run;
 pub mod scheduler;
+mod script_step;
 pub mod worker;
 
 use std::collections::HashMap;

@@ -1,0 +1,94 @@
+//! Script steps in the step host: `sh -c` run to its end, each output line into
+//! `events.jsonl` and a `workflow.step.progress` event, and the outcome the host records.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use super::host::StepHost;
+use super::outcome::Outcome;
+use crate::definition::StepConfig;
+use crate::events::Event;
+use crate::step::script::{self, OutputLine, ScriptSpec};
+use crate::store::steps::StepRow;
+
+impl StepHost {
+    pub(super) async fn run_script(&self, config: &StepConfig, row: &StepRow) -> Outcome {
+        let mut env = config.env.clone();
+        env.insert("WORKFLOW_RUN_ID".into(), self.run_id.clone());
+        env.insert("WORKFLOW_STEP_ID".into(), config.id.clone());
+        env.insert(
+            "WORKFLOW_PROJECT_PATH".into(),
+            self.project.to_string_lossy().into_owned(),
+        );
+        let spec = ScriptSpec {
+            command: config.command.clone().unwrap_or_default(),
+            cwd: self.resolve_cwd(config.cwd.as_deref()),
+            env,
+            timeout: config.timeout_ms.map(Duration::from_millis),
+        };
+        let (tx, rx) = mpsc::unbounded_channel();
+        let pump = self.stream_output(row, rx);
+        let (result, ()) = tokio::join!(script::run(spec, tx, self.kill.clone()), pump);
+        match result {
+            Ok(out) => {
+                let data = json!({ "exitCode": out.exit_code, "stdout": out.stdout, "stderr": out.stderr });
+                match out.failure {
+                    None => Outcome {
+                        ok: true,
+                        data: Some(data),
+                        error: None,
+                        output: Some(out.stdout),
+                    },
+                    Some(f) => Outcome {
+                        ok: false,
+                        data: Some(data),
+                        error: Some(f),
+                        output: Some(out.stderr),
+                    },
+                }
+            }
+            Err(e) => Outcome::failed(e.to_string(), None),
+        }
+    }
+
+    /// Output lines → `events.jsonl` and progress events, in the order they arrive.
+    async fn stream_output(&self, row: &StepRow, mut rx: mpsc::UnboundedReceiver<OutputLine>) {
+        use std::io::Write;
+        // Opened at the first line: a quiet command (most are) creates no file.
+        let mut file: Option<std::io::BufWriter<std::fs::File>> = None;
+        while let Some(line) = rx.recv().await {
+            if file.is_none() {
+                file = self.files.open_events(&row.step_id).ok().map(std::io::BufWriter::new);
+            }
+            if let Some(f) = file.as_mut() {
+                let record = json!({ "ts": crate::store::now(), "type": line.stream, "text": line.text });
+                let _ = writeln!(f, "{record}");
+                if rx.is_empty() {
+                    let _ = f.flush();
+                }
+            }
+            self.emit(Event::StepProgress {
+                execution_id: self.run_id.clone(),
+                step_id: row.id.clone(),
+                step_key: row.step_id.clone(),
+                stream: line.stream.to_string(),
+                output: line.text,
+                detail: None,
+                project_id: self.project_id.clone(),
+            });
+        }
+        if let Some(mut f) = file {
+            let _ = f.flush();
+        }
+    }
+
+    pub(super) fn resolve_cwd(&self, cwd: Option<&str>) -> PathBuf {
+        match cwd {
+            Some(c) if !c.is_empty() => self.project.join(c),
+            _ => self.project.clone(),
+        }
+    }
+}
