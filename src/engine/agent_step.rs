@@ -167,12 +167,7 @@ impl StepHost {
         let command = self.engine.agents().command(kind);
         let invocation = kind.driver().invocation(request);
         let mut env = merged_env(&command.env, &config.env);
-        env.insert("WORKFLOW_RUN_ID".into(), self.run_id.clone());
-        env.insert("WORKFLOW_STEP_ID".into(), config.id.clone());
-        env.insert(
-            "WORKFLOW_PROJECT_PATH".into(),
-            self.project.to_string_lossy().into_owned(),
-        );
+        self.add_run_vars(&mut env, &config.id);
         let launch = Launch {
             program: command.command.iter().chain(&command.args).cloned().collect(),
             invocation,

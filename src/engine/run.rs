@@ -58,12 +58,16 @@ pub(super) async fn drive(
         return Err(not_claimable(engine, &run.id).await);
     };
     tracing::info!(run = %run.id, "run started");
-    engine.events().emit(Event::StatusChanged {
-        execution_id: run.id.clone(),
-        status: "running".into(),
-        project_id: run.project_id.clone(),
-        error_message: None,
-    });
+    // Through the outbox, like the run's `created` event, so that it never comes first.
+    engine.outbox().emit(
+        engine.events(),
+        Event::StatusChanged {
+            execution_id: run.id.clone(),
+            status: "running".into(),
+            project_id: run.project_id.clone(),
+            error_message: None,
+        },
+    );
     let lease = tokio::spawn(keep_lease(engine.clone(), run.id.clone(), control.clone()));
     let (kill_tx, kill_rx) = watch::channel(false);
     let definition = prepared.definition;

@@ -17,12 +17,7 @@ use crate::store::steps::StepRow;
 impl StepHost {
     pub(super) async fn run_script(&self, config: &StepConfig, row: &StepRow) -> Outcome {
         let mut env = config.env.clone();
-        env.insert("WORKFLOW_RUN_ID".into(), self.run_id.clone());
-        env.insert("WORKFLOW_STEP_ID".into(), config.id.clone());
-        env.insert(
-            "WORKFLOW_PROJECT_PATH".into(),
-            self.project.to_string_lossy().into_owned(),
-        );
+        self.add_run_vars(&mut env, &config.id);
         let spec = ScriptSpec {
             command: config.command.clone().unwrap_or_default(),
             cwd: self.resolve_cwd(config.cwd.as_deref()),
@@ -52,6 +47,16 @@ impl StepHost {
             }
             Err(e) => Outcome::failed(e.to_string(), None),
         }
+    }
+
+    /// The variables every script and agent step sees: which run, step and project it is.
+    pub(super) fn add_run_vars(&self, env: &mut std::collections::BTreeMap<String, String>, step_id: &str) {
+        env.insert("WORKFLOW_RUN_ID".into(), self.run_id.clone());
+        env.insert("WORKFLOW_STEP_ID".into(), step_id.to_string());
+        env.insert(
+            "WORKFLOW_PROJECT_PATH".into(),
+            self.project.to_string_lossy().into_owned(),
+        );
     }
 
     /// Output lines → `events.jsonl` and progress events, in the order they arrive.
