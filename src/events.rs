@@ -211,7 +211,7 @@ impl EventBus {
 }
 
 /// How long the journal waits after an event for more to write with it. Each write is a
-/// transaction on the one write connection, which steps queue behind; a run emits events a
+/// transaction on the hot write connection, which steps queue behind; a run emits events a
 /// few hundred microseconds apart, and one transaction for several costs much less than one
 /// each. A flush does not wait.
 const JOURNAL_COALESCE: std::time::Duration = std::time::Duration::from_millis(1);

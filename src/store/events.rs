@@ -32,27 +32,25 @@ impl EventRow {
                 )
             })
             .collect();
-        store
-            .write_now(|db| {
-                let tx = db.unchecked_transaction()?;
-                {
-                    let mut insert = tx.prepare_cached(
-                        "INSERT INTO workflow_events (project_id, execution_id, type, data, created_at)
+        store.write_now(|db| {
+            let tx = db.unchecked_transaction()?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO workflow_events (project_id, execution_id, type, data, created_at)
                          VALUES (?, ?, ?, ?, ?)",
-                    )?;
-                    for (event, (kind, data)) in events.iter().zip(&rows) {
-                        insert.execute(rusqlite::params![
-                            event.project_id(),
-                            event.execution_id(),
-                            kind,
-                            data,
-                            ts
-                        ])?;
-                    }
+                )?;
+                for (event, (kind, data)) in events.iter().zip(&rows) {
+                    insert.execute(rusqlite::params![
+                        event.project_id(),
+                        event.execution_id(),
+                        kind,
+                        data,
+                        ts
+                    ])?;
                 }
-                tx.commit()
-            })
-            .await
+            }
+            tx.commit()
+        })
     }
 
     /// Events after `seq`, oldest first, at most `limit`.

@@ -16,6 +16,7 @@ pub mod users;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
@@ -48,6 +49,8 @@ pub struct Store {
     pub pool: SqlitePool,
     /// Read-only connections for queries that only read.
     pub read: SqlitePool,
+    /// The connection of the hot writes (`write_now`), used under this lock.
+    hot: Arc<Mutex<rusqlite::Connection>>,
 }
 
 impl Store {
@@ -67,8 +70,8 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        // One connection does every write: writers queue here, in the process, instead of
-        // meeting SQLite's busy handler (which sleeps whole milliseconds between tries).
+        // Two connections write: this one, where writers queue in the process, and the hot
+        // one of `write_now`. Each has a busy handler that retries within microseconds.
         // No ping before each use (`test_before_acquire`): it is a round trip to the
         // connection's thread per query, and a local SQLite file does not drop connections.
         // Connections are never recycled, so the statements each has prepared stay cached.
@@ -77,6 +80,14 @@ impl Store {
             .test_before_acquire(false)
             .idle_timeout(None)
             .max_lifetime(None)
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    let mut handle = conn.lock_handle().await?;
+                    // SAFETY: the handle is open and locked for us while the guard lives.
+                    unsafe { set_busy_handler(handle.as_raw_handle().as_ptr().cast()) };
+                    Ok(())
+                })
+            })
             .connect_with(options.clone())
             .await?;
         // SQLite has no advisory lock for sqlx to take: two processes starting at once (a
@@ -94,34 +105,66 @@ impl Store {
             .test_before_acquire(false)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Store { pool, read })
+        let hot = open_hot(&data_dir.join(DB_FILE))?;
+        Ok(Store {
+            pool,
+            read,
+            hot: Arc::new(Mutex::new(hot)),
+        })
     }
 }
 
 impl Store {
-    /// Runs `statements` on the write connection itself, on this thread, while holding it.
+    /// Runs `statements` on the hot write connection, on this thread, while holding it.
     ///
-    /// sqlx hands every statement to the connection's own thread and the rows back through
-    /// channels: a round trip of thread wake-ups that cost more than the statement. The hot
-    /// writes (a step's begin and end, the event journal) run here instead, on the same single
-    /// connection (so writers still queue in the process, never in SQLite's busy handler),
-    /// while sqlx's thread is kept off it by its lock. Each statement commits on its own, as
-    /// through sqlx.
-    pub async fn write_now<T>(
-        &self,
-        statements: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
-    ) -> Result<T> {
-        let mut conn = self.pool.acquire().await?;
-        let mut handle = conn.lock_handle().await?;
-        let raw = handle.as_raw_handle().as_ptr();
-        // SAFETY: the handle is locked for us (sqlx's thread makes no call on it until the
-        // guard drops) and stays open while the pool connection is held; `from_handle` does
-        // not close it when dropped.
-        let db = unsafe { rusqlite::Connection::from_handle(raw.cast())? };
-        let out = statements(&db);
-        drop(db);
-        Ok(out?)
+    /// sqlx hands every statement to its connection's own thread and the rows back through
+    /// channels, a round trip of thread wake-ups per statement. The hot writes (a step's begin
+    /// and end, the event journal) run here instead, on a connection of their own whose
+    /// prepared statements stay cached (preparing the step upsert, with its conflict clause,
+    /// foreign keys and trigger, costs several times more than running it). Each call
+    /// commits on its own, as through sqlx.
+    pub fn write_now<T>(&self, statements: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let db = self.hot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Ok(statements(&db)?)
     }
+}
+
+/// Opens the hot write connection (`Store::write_now`) on a migrated database.
+fn open_hot(file: &Path) -> Result<rusqlite::Connection> {
+    use rusqlite::OpenFlags;
+    let db = rusqlite::Connection::open_with_flags(
+        file,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    // As sqlx's connections: WAL is a property of the file, the rest of each connection.
+    db.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+    db.set_prepared_statement_cache_capacity(32);
+    // SAFETY: a valid open handle, owned by `db`.
+    unsafe { set_busy_handler(db.handle()) };
+    Ok(db)
+}
+
+/// The two write connections (sqlx's and the hot one) take turns through SQLite's write
+/// lock. SQLite's own busy handler sleeps whole milliseconds between tries, many times the
+/// length of a write here; this one first retries every few tens of microseconds, then
+/// every millisecond, and gives up after about ten seconds, as `busy_timeout` did.
+///
+/// # Safety
+/// `db` must be an open connection handle.
+unsafe fn set_busy_handler(db: *mut rusqlite::ffi::sqlite3) {
+    extern "C" fn on_busy(_: *mut std::ffi::c_void, tries: std::ffi::c_int) -> std::ffi::c_int {
+        const SHORT_TRIES: i32 = 1000;
+        let pause = if tries < SHORT_TRIES {
+            Duration::from_micros(20)
+        } else if tries < SHORT_TRIES + 10_000 {
+            Duration::from_millis(1)
+        } else {
+            return 0;
+        };
+        std::thread::sleep(pause);
+        1
+    }
+    rusqlite::ffi::sqlite3_busy_handler(db, Some(on_busy), std::ptr::null_mut());
 }
 
 /// Waits for the data directory's migration lock; it is released when the file is dropped.

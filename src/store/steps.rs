@@ -98,7 +98,6 @@ impl StepRow {
                     StepRow::from_direct,
                 )
             })
-            .await
     }
 
     /// Records a finished step; the `workflow_run_steps_advance_run` trigger advances the run
@@ -114,19 +113,17 @@ impl StepRow {
     ) -> Result<StepRow> {
         let ts = now();
         let result = result.to_string();
-        store
-            .write_now(|db| {
-                db.prepare_cached(
-                    "UPDATE workflow_run_steps SET status = ?1, result = ?2, error_message = ?3,
+        store.write_now(|db| {
+            db.prepare_cached(
+                "UPDATE workflow_run_steps SET status = ?1, result = ?2, error_message = ?3,
                          continue_on_error = ?4, completed_at = ?5, updated_at = ?5
                      WHERE id = ?6 RETURNING *",
-                )?
-                .query_row(
-                    rusqlite::params![status, result, error, continue_on_error, ts, row.id],
-                    StepRow::from_direct,
-                )
-            })
-            .await
+            )?
+            .query_row(
+                rusqlite::params![status, result, error, continue_on_error, ts, row.id],
+                StepRow::from_direct,
+            )
+        })
     }
 
     /// A row read by `Store::write_now`.
