@@ -305,6 +305,15 @@ async function runFunctionStep(id, fn, ctx) {
   }
 }
 
+/** The engine's rule for step ids (they name directories): why `id` breaks it, or null. */
+export function stepIdProblem(id) {
+  if (id.length > 200) return `step id '${id}' is longer than 200 characters`;
+  if (id === "." || id === "..") return `step id '${id}' is not allowed`;
+  const bad = [...id].find((c) => !/[A-Za-z0-9_.:-]/.test(c));
+  if (bad !== undefined) return `step id '${id}' contains '${bad}': use letters, digits, '-', '_', '.' and ':' only`;
+  return null;
+}
+
 function checkResult(id, result, from) {
   if (!isPlainObject(result) || typeof result.status !== "string") {
     throw new Error(`internal: __wfHost.${from} for step "${id}" gave no StepResult`);
@@ -314,6 +323,8 @@ function checkResult(id, result, from) {
 
 function makeContext(wf, init) {
   const results = new Map(Object.entries(init.results ?? {}));
+  // Steps an earlier attempt completed: the host returns their stored result.
+  const memoized = new Set(results.keys());
   const usedIds = new Set();
   const phases = [...wf.phases];
 
@@ -326,16 +337,27 @@ function makeContext(wf, init) {
       throw new Error(`step id "${id}" is used twice in this run; give each step its own id, e.g. \`test-\${i}\` in a loop`);
     }
     usedIds.add(id);
+    const problem = stepIdProblem(id);
+    if (problem) throw new TypeError(`ctx.step: ${problem}`);
     const json = await stepConfigJson(id, config, ctx, phases);
-    const answer = await host().stepStart(id, json);
+    const h = host();
     let result;
-    if (answer?.action === "return") {
-      result = checkResult(id, answer.result, "stepStart");
-    } else if (answer?.action === "run" && config.type === "function") {
+    if (config.type === "function" && !memoized.has(id) && !h.pausing()) {
+      // A new function step: the host records its start while `fn` runs, and answers once,
+      // when it has recorded the end. Once the run is pausing, steps ask first (below).
+      h.stepBegin(id, json);
       const outcome = await runFunctionStep(id, config.fn, ctx);
-      result = checkResult(id, await host().stepFinish(id, outcome), "stepFinish");
+      result = checkResult(id, await h.stepFinish(id, outcome), "stepFinish");
     } else {
-      throw new Error(`internal: __wfHost.stepStart for ${config.type} step "${id}" answered ${JSON.stringify(answer)}`);
+      const answer = await h.stepStart(id, json);
+      if (answer?.action === "return") {
+        result = checkResult(id, answer.result, "stepStart");
+      } else if (answer?.action === "run" && config.type === "function") {
+        const outcome = await runFunctionStep(id, config.fn, ctx);
+        result = checkResult(id, await h.stepFinish(id, outcome), "stepFinish");
+      } else {
+        throw new Error(`internal: __wfHost.stepStart for ${config.type} step "${id}" answered ${JSON.stringify(answer)}`);
+      }
     }
     results.set(id, result);
     if (result.status === "failed" && config.continueOnError !== true) throw new StepFailedError(id, result);

@@ -4,15 +4,26 @@
 const roundTrip = (value) => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
 
 /**
- * `memo`: stepId → StepResult already stored (answered with action "return").
- * Other agent/script steps complete at once with `{ ran: type }`; function steps are "run".
+ * `memo`: stepId → StepResult already stored (answered with action "return"; a run's `init`
+ * carries the same results). Other agent/script steps complete at once with `{ ran: type }`;
+ * function steps are "run". `pausing`: what `pausing()` says (true: every step asks first).
  */
-export function installHost({ memo = {}, execResult = { stdout: "out", stderr: "", exitCode: 0 } } = {}) {
+export function installHost({
+  memo = {},
+  execResult = { stdout: "out", stderr: "", exitCode: 0 },
+  pausing = false,
+} = {}) {
   const calls = [];
   const logs = [];
   const host = {
     calls,
     logs,
+    stepBegin(id, config) {
+      calls.push(["stepBegin", id, roundTrip(config)]);
+    },
+    pausing() {
+      return pausing;
+    },
     async stepStart(id, config) {
       calls.push(["stepStart", id, roundTrip(config)]);
       if (memo[id]) return { action: "return", result: roundTrip(memo[id]) };

@@ -47,6 +47,8 @@ import wf from "workflow:///implement-feature.js";
 const calls = [];
 const logs = [];
 globalThis.__wfHost = {
+  stepBegin(id, config) { calls.push(["stepBegin", id, config]); },
+  pausing() { return false; },
   async stepStart(id, config) {
     calls.push(["stepStart", id, config]);
     if (config.type === "function") return { action: "run" };
@@ -125,11 +127,11 @@ test("describe and run a workflow inside QuickJS-ng", () => {
   assert.deepEqual(out.calls, [
     ["stepStart", "research", { phase: "research", type: "agent", agent: "claude", prompt: "Research login", permission: "plan" }],
     ["checkpoint"],
-    ["stepStart", "compute", { phase: "test", type: "function" }],
+    ["stepBegin", "compute", { phase: "test", type: "function" }],
     ["stepFinish", "compute", { ok: true, data: { n: 2, prior: "found" } }],
-    ["stepStart", "bad", { type: "function", continueOnError: true }],
+    ["stepBegin", "bad", { type: "function", continueOnError: true }],
     ["stepFinish", "bad", { ok: false, error: out.calls[5][2].error }],
-    ["stepStart", "boom", { type: "function" }],
+    ["stepBegin", "boom", { type: "function" }],
     ["stepFinish", "boom", { ok: false, error: "kaput" }],
     ["exec", "git status", null],
     ["comment", "done: 2 failed 0", null],

@@ -77,11 +77,57 @@ test("memoized steps return the stored result without running anything", async (
     async (ctx) => {
       seen = await ctx.step("compute", { type: "function", phase: "build", fn: () => fnCalls++ });
     },
-    { host: { memo: { compute: stored } } },
+    { host: { memo: { compute: stored } }, init: { results: { compute: stored } } },
   );
   assert.equal(fnCalls, 0);
   assert.deepEqual(seen, stored);
   assert.deepEqual(host.calls, [["stepStart", "compute", { type: "function", phase: "build" }]]);
+});
+
+test("a new function step is begun without waiting and finished with one answer", async () => {
+  const order = [];
+  const host = await run(async (ctx) => {
+    await ctx.step("compute", {
+      type: "function",
+      fn: () => {
+        order.push(globalThis.__wfHost.calls.length);
+        return 7;
+      },
+    });
+  });
+  // fn ran after the begin was sent, without an answer to it.
+  assert.deepEqual(order, [1]);
+  assert.deepEqual(host.calls, [
+    ["stepBegin", "compute", { type: "function" }],
+    ["stepFinish", "compute", { ok: true, data: 7 }],
+  ]);
+});
+
+test("once the host is pausing, a function step asks before it runs", async () => {
+  const host = await run(
+    async (ctx) => {
+      await ctx.step("compute", { type: "function", fn: () => 1 });
+    },
+    { host: { pausing: true } },
+  );
+  assert.deepEqual(host.calls.map((c) => c[0]), ["stepStart", "stepFinish"]);
+});
+
+test("a step id the engine would refuse is refused before anything runs", async () => {
+  for (const [id, message] of [
+    ["a/b", "step id 'a/b' contains '/': use letters, digits, '-', '_', '.' and ':' only"],
+    ["..", "step id '..' is not allowed"],
+    ["x".repeat(201), `step id '${"x".repeat(201)}' is longer than 200 characters`],
+  ]) {
+    let ran = false;
+    const h = installHost();
+    await assert.rejects(
+      globalThis.__wfRun(workflow(async (ctx) => ctx.step(id, { type: "function", fn: () => (ran = true) })), init()),
+      { name: "TypeError", message: `ctx.step: ${message}` },
+    );
+    assert.equal(ran, false);
+    assert.deepEqual(h.calls, []);
+  }
 });
 
 test("script and agent steps send their JSON config and return the host's result", async () => {

@@ -61,6 +61,8 @@ struct HostState {
     results: BTreeMap<i64, (String, Value)>,
     running: HashMap<String, Running>,
     phase: Option<String>,
+    /// Function steps begun by the worker whose start was refused, and why.
+    refused: HashMap<String, String>,
 }
 
 pub struct StepHost {
@@ -142,6 +144,42 @@ impl StepHost {
 
     /// Starts (or replays) a step.
     pub async fn step(&self, config: StepConfig) -> Result<Begin, Interrupt> {
+        self.start(config, false).await
+    }
+
+    /// Records the start of a function step the worker is already running (`stepBegin`): it
+    /// is in flight, so a pause lets it finish.
+    pub async fn begin_function(&self, config: StepConfig) -> Result<(), Interrupt> {
+        let id = config.id.clone();
+        let begun = if config.kind == Some(StepKind::Function) {
+            self.start(config, true).await
+        } else {
+            Err(Interrupt::Invalid(format!("step \"{id}\" is not a function step")))
+        };
+        match begun {
+            Ok(Begin::RunFunction) => Ok(()),
+            Ok(Begin::Result(_)) => Err(Interrupt::Fatal(format!(
+                "internal: the JS worker ran step \"{id}\", which an earlier attempt completed"
+            ))),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Refuses the start of a function step begun by the worker: its `stepFinish` is told why.
+    pub fn refuse(&self, id: &str, why: String) {
+        self.state
+            .lock()
+            .expect("host lock")
+            .refused
+            .insert(id.to_string(), why);
+    }
+
+    /// Why the start of a function step begun by the worker was refused, if it was.
+    pub fn take_refusal(&self, id: &str) -> Option<String> {
+        self.state.lock().expect("host lock").refused.remove(id)
+    }
+
+    async fn start(&self, config: StepConfig, in_flight: bool) -> Result<Begin, Interrupt> {
         let kind = config
             .kind
             .ok_or_else(|| Interrupt::Invalid(format!("step \"{}\" has no type", config.id)))?;
@@ -181,7 +219,8 @@ impl StepHost {
             state.phase = Some(row.phase.clone());
             return Ok(Begin::Result(result));
         }
-        if *self.signal.borrow() != Signal::Run || *self.kill.borrow() {
+        let stopping = *self.signal.borrow() != Signal::Run && !in_flight;
+        if stopping || *self.kill.borrow() {
             return Err(Interrupt::Paused);
         }
         self.check_writes()?;
@@ -414,6 +453,11 @@ impl StepHost {
     /// its output.
     pub fn emit(&self, event: Event) {
         self.engine.outbox().emit(self.engine.events(), event);
+    }
+
+    /// The run's signal (run, pause, cancel), to watch.
+    pub fn signal(&self) -> watch::Receiver<Signal> {
+        self.signal.clone()
     }
 
     pub fn current_phase(&self) -> Option<String> {

@@ -297,7 +297,21 @@ impl Engine {
             .lock()
             .expect("controls lock")
             .insert(run.id.clone(), control.clone());
-        let outcome = run::drive(self, run, project_path, prepared, control).await;
+        // On a task of its own: the tasks that serve the worker's calls are spawned from it,
+        // so they start on the same runtime thread instead of waking another one (the
+        // caller may be outside the runtime's threads, as `block_on` is). Dropping this
+        // future still stops the run.
+        let engine = self.clone();
+        let mut drive = AbortOnDrop(tokio::spawn(async move {
+            run::drive(&engine, run, project_path, prepared, control).await
+        }));
+        let outcome = match (&mut drive.0).await {
+            Ok(outcome) => outcome,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(EngineError::Io(std::io::Error::other(format!(
+                "the run's task stopped: {e}"
+            )))),
+        };
         self.inner.controls.lock().expect("controls lock").remove(run_id);
         outcome
     }
@@ -345,4 +359,13 @@ pub(crate) fn owner_is_dead(owner: &str) -> bool {
     let alive =
         unsafe { libc::kill(pid, 0) } == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
     !alive
+}
+
+/// A spawned task that is aborted when its handle is dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

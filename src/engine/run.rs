@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, watch};
 
-use super::control::RunControl;
+use super::control::{RunControl, Signal};
 use super::host::{Begin, Interrupt, StepHost};
 use super::worker::WorkerHandle;
 use super::{Engine, EngineError, Prepared};
@@ -246,9 +246,34 @@ async fn drive_code(host: &Arc<StepHost>, run: &RunRow, mut worker: WorkerHandle
     });
     let (stop_tx, mut stop_rx) = mpsc::unbounded_channel::<Interrupt>();
     let mut pausing = false;
+    // The worker starts new function steps without asking while the run is not pausing.
+    let mut signal = host.signal();
+    let mut told_to_pause = false;
     loop {
+        if !told_to_pause && *signal.borrow_and_update() != Signal::Run {
+            worker.send(ToWorker::Pause);
+            told_to_pause = true;
+        }
         tokio::select! {
+            changed = signal.changed(), if !told_to_pause => {
+                // No sender left: nothing can ask the run to pause any more.
+                told_to_pause = changed.is_err();
+            }
             msg = worker.next() => match msg {
+                // Recorded here, before the worker's next message is read: its `stepFinish`
+                // finds the step started.
+                Some(FromWorker::Call { method, params, .. }) if method == "stepBegin" => {
+                    let id = params["id"].as_str().unwrap_or_default();
+                    let begun = match config_from_json(id, &params["config"], host) {
+                        Ok(config) => host.begin_function(config).await,
+                        Err(refused) => Err(refused),
+                    };
+                    match begun {
+                        Ok(()) => {}
+                        Err(Interrupt::Invalid(e)) => host.refuse(id, e),
+                        Err(other) => return Err(interrupt_to_stop(other)),
+                    }
+                }
                 Some(FromWorker::Call { id, method, params }) => {
                     let (host, reply, stop) = (host.clone(), worker.sender(), stop_tx.clone());
                     tokio::spawn(async move {
@@ -288,8 +313,11 @@ async fn serve_call(host: &StepHost, method: &str, params: Value) -> Result<Valu
             }
         }
         "stepFinish" => {
-            host.finish_function(params["id"].as_str().unwrap_or_default(), &params["outcome"])
-                .await
+            let id = params["id"].as_str().unwrap_or_default();
+            if let Some(refused) = host.take_refusal(id) {
+                return Err(Interrupt::Invalid(refused));
+            }
+            host.finish_function(id, &params["outcome"]).await
         }
         "checkpoint" => host.checkpoint().map(|()| Value::Null),
         "comment" => {

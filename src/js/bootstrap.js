@@ -6,12 +6,16 @@ import {
   op_wf_log,
   op_wf_report,
   op_wf_sleep,
+  op_wf_pausing,
+  op_wf_step_begin,
   op_wf_step_finish,
   op_wf_step_start,
 } from "ext:core/ops";
 
 globalThis.__wfHost = {
   stepStart: (id, config) => op_wf_step_start(id, config),
+  stepBegin: (id, config) => op_wf_step_begin(id, config),
+  pausing: () => op_wf_pausing(),
   stepFinish: (id, outcome) => op_wf_step_finish(id, outcome),
   checkpoint: () => op_wf_checkpoint(),
   comment: (text, stepId) => op_wf_comment({ text, stepId: stepId ?? null }),

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use deno_core::{op2, OpState};
@@ -43,6 +43,8 @@ pub struct EngineLink {
     pub out: Outgoing,
     pub pending: Pending,
     pub next_id: Arc<AtomicU64>,
+    /// Set when the engine says the run is pausing (`ToWorker::Pause`).
+    pub pausing: Arc<AtomicBool>,
 }
 
 impl EngineLink {
@@ -78,6 +80,22 @@ pub async fn op_wf_step_start(
     #[serde] config: serde_json::Value,
 ) -> Result<serde_json::Value, JsErrorBox> {
     forward(state, "stepStart", json!({ "id": id, "config": config })).await
+}
+
+/// Tells the engine a new function step has started; nothing waits for an answer.
+#[op2]
+pub fn op_wf_step_begin(state: &mut OpState, #[string] id: String, #[serde] config: serde_json::Value) {
+    let link = state.borrow::<EngineLink>();
+    let _ = link.out.send(FromWorker::Call {
+        id: link.next_id.fetch_add(1, Ordering::Relaxed),
+        method: "stepBegin".into(),
+        params: json!({ "id": id, "config": config }),
+    });
+}
+
+#[op2(fast)]
+pub fn op_wf_pausing(state: &mut OpState) -> bool {
+    state.borrow::<EngineLink>().pausing.load(Ordering::Relaxed)
 }
 
 #[op2]
@@ -136,7 +154,7 @@ pub fn op_wf_report(state: &mut OpState, #[serde] message: FromWorker) {
 
 deno_core::extension!(
     workflow_engine,
-    ops = [op_wf_step_start, op_wf_step_finish, op_wf_checkpoint, op_wf_comment, op_wf_exec, op_wf_log, op_wf_report, op_wf_sleep],
+    ops = [op_wf_step_start, op_wf_step_begin, op_wf_pausing, op_wf_step_finish, op_wf_checkpoint, op_wf_comment, op_wf_exec, op_wf_log, op_wf_report, op_wf_sleep],
     esm_entry_point = "ext:workflow_engine/bootstrap.js",
     esm = [dir "src/js", "bootstrap.js"],
     options = { link: EngineLink, report: ReportSlot },

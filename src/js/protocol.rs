@@ -22,6 +22,9 @@ pub enum ToWorker {
         args: Value,
         results: Value,
     },
+    /// The run is pausing: from now on every step asks before it starts (a function step
+    /// otherwise starts at once and the engine records its start meanwhile).
+    Pause,
     /// The answer to a `Call`.
     Reply {
         id: u64,
@@ -42,7 +45,9 @@ pub enum FromWorker {
         message: String,
         location: Option<Location>,
     },
-    /// A `ctx` operation: `stepStart`, `stepFinish`, `checkpoint`, `comment`, `exec`.
+    /// A `ctx` operation: `stepStart`, `stepFinish`, `checkpoint`, `comment`, `exec`; or
+    /// `stepBegin`, which is not answered (a new function step is running: record its start;
+    /// a problem with it is the answer to its `stepFinish`).
     Call { id: u64, method: String, params: Value },
     /// A console line.
     Log { level: String, text: String },

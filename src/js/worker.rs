@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use deno_core::{JsRuntime, ModuleSpecifier, RuntimeOptions};
@@ -37,11 +37,13 @@ async fn serve() -> Result<(), String> {
     let out = Outgoing;
     let pending: Pending = Arc::default();
     let (run_tx, mut run_rx) = mpsc::unbounded_channel::<ToWorker>();
-    tokio::spawn(read_lines(pending.clone(), run_tx));
+    let pausing = Arc::new(AtomicBool::new(false));
+    tokio::spawn(read_lines(pending.clone(), pausing.clone(), run_tx));
     let link = EngineLink {
         out,
         pending,
         next_id: Arc::new(AtomicU64::new(1)),
+        pausing,
     };
     // The runtime starts before the engine says which workflow to load: a worker started
     // ahead of need (the server keeps one ready) has paid for it by the time it gets one.
@@ -249,7 +251,7 @@ fn stdin() -> Box<dyn tokio::io::AsyncRead + Unpin + Send> {
 
 /// Routes replies to the ops awaiting them and everything else to the main flow; stdin
 /// closing means the engine is gone, and with it every pending call.
-async fn read_lines(pending: Pending, run_tx: mpsc::UnboundedSender<ToWorker>) {
+async fn read_lines(pending: Pending, pausing: Arc<AtomicBool>, run_tx: mpsc::UnboundedSender<ToWorker>) {
     let mut lines = BufReader::new(stdin()).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         match serde_json::from_str::<ToWorker>(&line) {
@@ -262,6 +264,8 @@ async fn read_lines(pending: Pending, run_tx: mpsc::UnboundedSender<ToWorker>) {
                     });
                 }
             }
+            // Before any reply that follows it is handed out: the step after that reply asks.
+            Ok(ToWorker::Pause) => pausing.store(true, Ordering::Relaxed),
             Ok(other) => {
                 let _ = run_tx.send(other);
             }

@@ -298,3 +298,91 @@ async fn script_steps_start_like_a_shell_would_start_them() {
         "{error}"
     );
 }
+
+/// A new function step starts in the worker without waiting for the engine; a pause still
+/// lets only the step in flight finish, and resume runs each remaining step once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pause_stops_a_run_of_function_steps_after_the_one_in_flight() {
+    use workflow_engine::engine::{Engine, EngineConfig, RunControl};
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "loop.ts",
+        r#"import { defineWorkflow } from "@repo/workflow-engine";
+export default defineWorkflow({ name: "Loop", phases: ["p"], async execute(ctx) {
+  for (let i = 0; i < 10; i++) {
+    await ctx.step(`s${i}`, { type: "function", fn: async () => {
+      await ctx.exec(`echo s${i} >> side.txt`);
+      if (i === 3) {
+        await ctx.exec("touch s3.started");
+        await new Promise((resolve) => setTimeout(resolve, 400));
+      }
+      return { i };
+    } });
+  }
+} });"#,
+    );
+    let engine = Engine::new(sb.store().await, EngineConfig::new(BIN.into()));
+    let prepared = engine.prepare(&file, &sb.project()).await.unwrap();
+    let run = engine
+        .create_run(
+            &prepared.definition.clone(),
+            &sb.project(),
+            serde_json::json!({}),
+            None,
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    let control = RunControl::default();
+    let (pauser, started) = (control.clone(), sb.project().join("s3.started"));
+    tokio::spawn(async move {
+        while !started.exists() {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        pauser.pause();
+    });
+    let outcome = engine.execute(&run.id, Some(prepared), control).await.unwrap();
+    assert_eq!(outcome.status, "paused", "{outcome:?}");
+    let side = || std::fs::read_to_string(sb.project().join("side.txt")).unwrap();
+    assert_eq!(
+        side(),
+        "s0\ns1\ns2\ns3\n",
+        "the step in flight finished, the next did not start"
+    );
+    let rows = steps(engine.store(), &run.id).await;
+    let statuses: Vec<(&str, &str)> = rows.iter().map(|r| (r.step_id.as_str(), r.status.as_str())).collect();
+    assert_eq!(
+        statuses,
+        [
+            ("s0", "completed"),
+            ("s1", "completed"),
+            ("s2", "completed"),
+            ("s3", "completed")
+        ]
+    );
+    let resumed = engine.execute(&run.id, None, RunControl::default()).await.unwrap();
+    assert_eq!(resumed.status, "completed", "{resumed:?}");
+    let expected: String = (0..10).map(|i| format!("s{i}\n")).collect();
+    assert_eq!(side(), expected, "each step ran once");
+    assert_eq!(steps(engine.store(), &run.id).await.len(), 10);
+}
+
+/// The worker refuses a step id the engine would refuse before the step's function runs.
+#[test]
+fn a_bad_step_id_fails_the_run_before_its_function_runs() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "bad-id.ts",
+        r#"import { defineWorkflow } from "@repo/workflow-engine";
+export default defineWorkflow({ name: "Bad id", phases: ["p"], async execute(ctx) {
+  await ctx.step("ok", { type: "function", fn: async () => 1 });
+  await ctx.step("a/b", { type: "function", fn: async () => { await ctx.exec("touch ran"); } });
+} });"#,
+    );
+    let out = sb.run(&["run", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(text.contains("step id 'a/b' contains '/'"), "{text}");
+    assert!(!sb.project().join("ran").exists(), "the function did not run");
+}
