@@ -45,6 +45,10 @@ impl RunFiles {
     }
 
     pub fn write_snapshot(&self, definition: &impl Serialize, args: &Value) -> std::io::Result<()> {
+        if let Some(executions) = self.root.parent() {
+            std::fs::create_dir_all(executions)?;
+            mark_top_of_hierarchies(executions);
+        }
         std::fs::create_dir_all(self.root.join("checkpoints"))?;
         std::fs::create_dir_all(self.root.join("logs"))?;
         write_json(&self.root.join("definition.json"), definition)?;
@@ -104,4 +108,27 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
+}
+
+/// Marks the executions folder as the top of separate hierarchies (`chattr +T`), where the
+/// filesystem supports it and lets us: each run is one. ext4 then places each new run folder
+/// in a block group of its own choosing (its Orlov allocator), as it does folders at the top
+/// of a filesystem, instead of always in the group of the folder above. Besides spreading
+/// runs out, this keeps a run's files away from groups full of files deleted in the last
+/// minutes: on ext4 without a journal, every new file's inode search checks each of those
+/// one by one (`recently_deleted`), which made creating a file 10 to 40 times slower after
+/// a large `rm -rf`. Anything that fails here is ignored: it is a placement hint.
+fn mark_top_of_hierarchies(dir: &Path) {
+    use std::os::fd::AsRawFd;
+    /// `FS_TOPDIR_FL` from `linux/fs.h`.
+    const TOPDIR: libc::c_long = 0x0002_0000;
+    let Ok(folder) = std::fs::File::open(dir) else { return };
+    let mut flags: libc::c_long = 0;
+    // SAFETY: FS_IOC_GETFLAGS writes an int into `flags`, which is larger and initialised.
+    if unsafe { libc::ioctl(folder.as_raw_fd(), libc::FS_IOC_GETFLAGS, &mut flags) } != 0 || flags & TOPDIR != 0 {
+        return;
+    }
+    flags |= TOPDIR;
+    // SAFETY: FS_IOC_SETFLAGS reads an int from `flags`; the other flags are as read.
+    unsafe { libc::ioctl(folder.as_raw_fd(), libc::FS_IOC_SETFLAGS, &flags) };
 }
