@@ -132,3 +132,50 @@ fn mark_top_of_hierarchies(dir: &Path) {
     // SAFETY: FS_IOC_SETFLAGS reads an int from `flags`; the other flags are as read.
     unsafe { libc::ioctl(folder.as_raw_fd(), libc::FS_IOC_SETFLAGS, &flags) };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsRawFd;
+
+    fn flags(dir: &Path) -> Option<libc::c_long> {
+        let folder = std::fs::File::open(dir).ok()?;
+        let mut flags: libc::c_long = 0;
+        // SAFETY: FS_IOC_GETFLAGS writes an int into the (larger) initialised `flags`.
+        let ok = unsafe { libc::ioctl(folder.as_raw_fd(), libc::FS_IOC_GETFLAGS, &mut flags) } == 0;
+        ok.then_some(flags)
+    }
+
+    /// Where the filesystem takes the flag (ext4 does), the first run's snapshot marks the
+    /// executions folder `+T`; elsewhere writing the snapshot still works.
+    #[test]
+    fn the_executions_folder_is_marked_top_of_hierarchies_where_supported() {
+        let project = tempfile::tempdir().unwrap();
+        let probe = project.path().join("probe");
+        std::fs::create_dir(&probe).unwrap();
+        mark_top_of_hierarchies(&probe);
+        let supported = flags(&probe).is_some_and(|f| f & 0x0002_0000 != 0);
+
+        let files = RunFiles::new(project.path(), "run1");
+        files
+            .write_snapshot(&serde_json::json!({ "name": "w" }), &serde_json::json!({}))
+            .unwrap();
+        assert!(files.root.join("definition.json").is_file());
+        assert!(files.root.join("checkpoints").is_dir());
+        let executions = project.path().join(EXECUTIONS_DIR);
+        if supported {
+            assert_ne!(
+                flags(&executions).unwrap() & 0x0002_0000,
+                0,
+                "the executions folder is +T"
+            );
+        } else {
+            eprintln!("this filesystem does not take FS_TOPDIR_FL: nothing to check");
+        }
+        // A second run leaves the flag (and the first run) as they are.
+        RunFiles::new(project.path(), "run2")
+            .write_snapshot(&serde_json::json!({ "name": "w" }), &serde_json::json!({}))
+            .unwrap();
+        assert!(files.root.join("args.json").is_file());
+    }
+}
