@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde_json::{json, Map, Value};
@@ -58,7 +58,7 @@ struct HostState {
     /// Step ids this attempt has used: a second use is an error.
     seen: HashSet<String>,
     /// Results handed to the workflow, by step index: the checkpoint's contents.
-    results: BTreeMap<i64, (String, Value)>,
+    results: BTreeMap<i64, Arc<(String, Value)>>,
     running: HashMap<String, Running>,
     phase: Option<String>,
     /// Function steps begun by the worker whose start was refused, and why.
@@ -131,7 +131,7 @@ impl StepHost {
     /// Results handed out so far in this attempt (memoized ones included).
     pub fn results(&self) -> Map<String, Value> {
         let state = self.state.lock().expect("host lock");
-        state.results.values().cloned().collect()
+        state.results.values().map(|r| r.as_ref().clone()).collect()
     }
 
     /// Resolves when no step of the given kind is in flight (`external_only`: script/agent).
@@ -215,7 +215,7 @@ impl StepHost {
             let mut state = self.state.lock().expect("host lock");
             state
                 .results
-                .insert(row.step_index, (row.step_id.clone(), result.clone()));
+                .insert(row.step_index, Arc::new((row.step_id.clone(), result.clone())));
             state.phase = Some(row.phase.clone());
             return Ok(Begin::Result(result));
         }
@@ -224,18 +224,38 @@ impl StepHost {
             return Err(Interrupt::Paused);
         }
         self.check_writes()?;
+        if kind == StepKind::Script {
+            return self.script_step(&config).await;
+        }
         let row = self.begin(&config, kind).await?;
         match kind {
             StepKind::Function => Ok(Begin::RunFunction),
-            StepKind::Script => {
-                let outcome = self.run_script(&config, &row).await;
-                self.finish(&config.id, outcome).await.map(Begin::Result)
-            }
+            StepKind::Script => unreachable!("script steps start above"),
             StepKind::Agent => {
                 let outcome = self.run_agent(&config, &row, previous).await;
                 self.finish(&config.id, outcome).await.map(Begin::Result)
             }
         }
+    }
+
+    /// A script step: its process starts first and the step's start is recorded while it
+    /// runs (a crash in between leaves no row, and the step runs again on resume, as any
+    /// step that did not complete). If the start cannot be recorded, the run fails once the
+    /// process has ended.
+    async fn script_step(&self, config: &StepConfig) -> Result<Begin, Interrupt> {
+        let (row_tx, row_rx) = tokio::sync::oneshot::channel();
+        // `join!` polls the script first: its first poll starts the process.
+        let script = self.run_script(config, row_rx);
+        let begin = async {
+            let begun = self.begin(config, StepKind::Script).await;
+            if let Ok(row) = &begun {
+                let _ = row_tx.send(row.clone());
+            }
+            begun
+        };
+        let (outcome, begun) = tokio::join!(script, begin);
+        begun?;
+        self.finish(&config.id, outcome).await.map(Begin::Result)
     }
 
     /// Records a function step's end, as reported by the worker.
@@ -383,7 +403,7 @@ impl StepHost {
                 .lock()
                 .expect("host lock")
                 .results
-                .insert(row.step_index, (id.to_string(), result.clone()));
+                .insert(row.step_index, Arc::new((id.to_string(), result.clone())));
             let files = self.files.clone();
             let (index, checkpoint) = (row.step_index, self.checkpoint_json(row.step_index));
             let (outbox, bus) = (self.engine.outbox(), self.engine.events());
@@ -400,26 +420,16 @@ impl StepHost {
     }
 
     /// `checkpoints/step-N.json` after step `index`: the spec's format, every result so far.
-    fn checkpoint_json(&self, index: i64) -> Value {
-        let checkpoint = {
-            let state = self.state.lock().expect("host lock");
-            let completed: Vec<&String> = state
-                .results
-                .values()
-                .filter(|(_, r)| r["status"] == "completed")
-                .map(|(id, _)| id)
-                .collect();
-            let results: Map<String, Value> = state.results.values().cloned().collect();
-            json!({
-                "execution_id": self.run_id,
-                "timestamp": crate::store::now(),
-                "current_phase": state.phase,
-                "current_step_index": index + 1,
-                "completed_step_ids": completed,
-                "step_results": results,
-            })
-        };
-        checkpoint
+    /// Shares the results (serialised later, by the outbox) rather than copying them.
+    fn checkpoint_json(&self, index: i64) -> Checkpoint {
+        let state = self.state.lock().expect("host lock");
+        Checkpoint {
+            execution_id: self.run_id.clone(),
+            timestamp: crate::store::now(),
+            current_phase: state.phase.clone(),
+            current_step_index: index + 1,
+            results: state.results.values().cloned().collect(),
+        }
     }
 
     /// Queues a write of the run's files on the outbox (after everything queued before it).
@@ -467,4 +477,39 @@ impl StepHost {
 
 fn fatal(e: impl std::fmt::Display) -> Interrupt {
     Interrupt::Fatal(format!("the engine could not record the step: {e}"))
+}
+
+/// A checkpoint file's contents: `completed_step_ids` and `step_results` in step order.
+struct Checkpoint {
+    execution_id: String,
+    timestamp: String,
+    current_phase: Option<String>,
+    current_step_index: i64,
+    results: Vec<Arc<(String, Value)>>,
+}
+
+impl serde::Serialize for Checkpoint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Completed<'a>(&'a [Arc<(String, Value)>]);
+        impl serde::Serialize for Completed<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.iter().filter(|r| r.1["status"] == "completed").map(|r| &r.0))
+            }
+        }
+        struct Results<'a>(&'a [Arc<(String, Value)>]);
+        impl serde::Serialize for Results<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_map(self.0.iter().map(|r| (&r.0, &r.1)))
+            }
+        }
+        let mut map = s.serialize_map(Some(6))?;
+        map.serialize_entry("execution_id", &self.execution_id)?;
+        map.serialize_entry("timestamp", &self.timestamp)?;
+        map.serialize_entry("current_phase", &self.current_phase)?;
+        map.serialize_entry("current_step_index", &self.current_step_index)?;
+        map.serialize_entry("completed_step_ids", &Completed(&self.results))?;
+        map.serialize_entry("step_results", &Results(&self.results))?;
+        map.end()
+    }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::json;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::host::StepHost;
 use super::outcome::Outcome;
@@ -15,7 +15,9 @@ use crate::step::script::{self, OutputLine, ScriptSpec};
 use crate::store::steps::StepRow;
 
 impl StepHost {
-    pub(super) async fn run_script(&self, config: &StepConfig, row: &StepRow) -> Outcome {
+    /// Runs the command; its output goes to the step's files and events once `row` (the
+    /// step's recorded start) arrives, and nowhere if it never does.
+    pub(super) async fn run_script(&self, config: &StepConfig, row: oneshot::Receiver<StepRow>) -> Outcome {
         let mut env = config.env.clone();
         self.add_run_vars(&mut env, &config.id);
         let spec = ScriptSpec {
@@ -60,8 +62,12 @@ impl StepHost {
     }
 
     /// Output lines → `events.jsonl` and progress events, in the order they arrive.
-    async fn stream_output(&self, row: &StepRow, mut rx: mpsc::UnboundedReceiver<OutputLine>) {
+    async fn stream_output(&self, row: oneshot::Receiver<StepRow>, mut rx: mpsc::UnboundedReceiver<OutputLine>) {
         use std::io::Write;
+        let Ok(row) = row.await else {
+            while rx.recv().await.is_some() {}
+            return;
+        };
         // Opened at the first line: a quiet command (most are) creates no file.
         let mut file: Option<std::io::BufWriter<std::fs::File>> = None;
         while let Some(line) = rx.recv().await {
