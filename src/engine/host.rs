@@ -22,7 +22,7 @@ use crate::store::runs::RunRow;
 use crate::store::steps::{StepRow, StepStart};
 
 use super::outbox::WriteFailure;
-use super::outcome::{summary_md, Outcome};
+use super::outcome::{summary_md, Checkpoint, Outcome};
 
 /// Why a host call did not return normally.
 #[derive(Debug, Clone, PartialEq)]
@@ -224,14 +224,14 @@ impl StepHost {
             return Err(Interrupt::Paused);
         }
         self.check_writes()?;
-        if kind == StepKind::Script {
-            return self.script_step(&config).await;
-        }
-        let row = self.begin(&config, kind).await?;
         match kind {
-            StepKind::Function => Ok(Begin::RunFunction),
-            StepKind::Script => unreachable!("script steps start above"),
+            StepKind::Function => {
+                self.begin(&config, kind).await?;
+                Ok(Begin::RunFunction)
+            }
+            StepKind::Script => self.script_step(&config).await,
             StepKind::Agent => {
+                let row = self.begin(&config, kind).await?;
                 let outcome = self.run_agent(&config, &row, previous).await;
                 self.finish(&config.id, outcome).await.map(Begin::Result)
             }
@@ -425,7 +425,7 @@ impl StepHost {
         let state = self.state.lock().expect("host lock");
         Checkpoint {
             execution_id: self.run_id.clone(),
-            timestamp: crate::store::now(),
+            timestamp: Some(crate::store::now()),
             current_phase: state.phase.clone(),
             current_step_index: index + 1,
             results: state.results.values().cloned().collect(),
@@ -477,39 +477,4 @@ impl StepHost {
 
 fn fatal(e: impl std::fmt::Display) -> Interrupt {
     Interrupt::Fatal(format!("the engine could not record the step: {e}"))
-}
-
-/// A checkpoint file's contents: `completed_step_ids` and `step_results` in step order.
-struct Checkpoint {
-    execution_id: String,
-    timestamp: String,
-    current_phase: Option<String>,
-    current_step_index: i64,
-    results: Vec<Arc<(String, Value)>>,
-}
-
-impl serde::Serialize for Checkpoint {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        struct Completed<'a>(&'a [Arc<(String, Value)>]);
-        impl serde::Serialize for Completed<'_> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_seq(self.0.iter().filter(|r| r.1["status"] == "completed").map(|r| &r.0))
-            }
-        }
-        struct Results<'a>(&'a [Arc<(String, Value)>]);
-        impl serde::Serialize for Results<'_> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_map(self.0.iter().map(|r| (&r.0, &r.1)))
-            }
-        }
-        let mut map = s.serialize_map(Some(6))?;
-        map.serialize_entry("execution_id", &self.execution_id)?;
-        map.serialize_entry("timestamp", &self.timestamp)?;
-        map.serialize_entry("current_phase", &self.current_phase)?;
-        map.serialize_entry("current_step_index", &self.current_step_index)?;
-        map.serialize_entry("completed_step_ids", &Completed(&self.results))?;
-        map.serialize_entry("step_results", &Results(&self.results))?;
-        map.end()
-    }
 }

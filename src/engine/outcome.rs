@@ -1,5 +1,6 @@
-//! How a step ended, before it is recorded, and the `summary.md` written for it.
+//! How a step ended, before it is recorded, and the `summary.md` and checkpoint written for it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -53,4 +54,40 @@ pub fn summary_md(row: &StepRow, status: &str, elapsed: Duration, outcome: &Outc
         ));
     }
     s
+}
+
+/// A checkpoint file's contents: `completed_step_ids` and `step_results` in step order.
+pub(super) struct Checkpoint {
+    pub execution_id: String,
+    pub timestamp: Option<String>,
+    pub current_phase: Option<String>,
+    pub current_step_index: i64,
+    /// (step id, StepResult) of every result handed out so far, in step order.
+    pub results: Vec<Arc<(String, Value)>>,
+}
+
+impl serde::Serialize for Checkpoint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Completed<'a>(&'a [Arc<(String, Value)>]);
+        impl serde::Serialize for Completed<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.iter().filter(|r| r.1["status"] == "completed").map(|r| &r.0))
+            }
+        }
+        struct Results<'a>(&'a [Arc<(String, Value)>]);
+        impl serde::Serialize for Results<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_map(self.0.iter().map(|r| (&r.0, &r.1)))
+            }
+        }
+        let mut map = s.serialize_map(Some(6))?;
+        map.serialize_entry("execution_id", &self.execution_id)?;
+        map.serialize_entry("timestamp", &self.timestamp)?;
+        map.serialize_entry("current_phase", &self.current_phase)?;
+        map.serialize_entry("current_step_index", &self.current_step_index)?;
+        map.serialize_entry("completed_step_ids", &Completed(&self.results))?;
+        map.serialize_entry("step_results", &Results(&self.results))?;
+        map.end()
+    }
 }

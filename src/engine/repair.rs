@@ -3,12 +3,13 @@
 //! They are rewritten from the rows (the truth) before the run goes on.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use super::outbox::WriteFailure;
-use super::outcome::{summary_md, Outcome};
+use super::outcome::{summary_md, Checkpoint, Outcome};
 use super::Engine;
 use crate::store::files::RunFiles;
 use crate::store::steps::StepRow;
@@ -18,18 +19,15 @@ use crate::store::steps::StepRow;
 pub(super) fn repair_files(engine: &Engine, files: &RunFiles, memo: &HashMap<String, StepRow>, failure: &WriteFailure) {
     let mut done: Vec<&StepRow> = memo.values().filter(|r| r.is_memoized()).collect();
     done.sort_by_key(|r| r.step_index);
-    let mut results = Map::new();
-    let mut completed = Vec::new();
+    let execution_id = files.root.file_name().map(|n| n.to_string_lossy().into_owned());
+    let mut results = Vec::new();
     for row in done {
         let result: Value = row
             .result
             .as_deref()
             .and_then(|r| serde_json::from_str(r).ok())
             .unwrap_or(Value::Null);
-        results.insert(row.step_id.clone(), result.clone());
-        if row.status == "completed" {
-            completed.push(row.step_id.clone());
-        }
+        results.push(Arc::new((row.step_id.clone(), result.clone())));
         if !files.step_dir(&row.step_id).join("output.json").exists() {
             let outcome = Outcome {
                 ok: row.status == "completed",
@@ -46,14 +44,13 @@ pub(super) fn repair_files(engine: &Engine, files: &RunFiles, memo: &HashMap<Str
         }
         let index = row.step_index;
         if !files.root.join(format!("checkpoints/step-{index}.json")).exists() {
-            let checkpoint = json!({
-                "execution_id": files.root.file_name().map(|n| n.to_string_lossy().into_owned()),
-                "timestamp": row.completed_at,
-                "current_phase": row.phase,
-                "current_step_index": index + 1,
-                "completed_step_ids": completed,
-                "step_results": results,
-            });
+            let checkpoint = Checkpoint {
+                execution_id: execution_id.clone().unwrap_or_default(),
+                timestamp: row.completed_at.clone(),
+                current_phase: Some(row.phase.clone()),
+                current_step_index: index + 1,
+                results: results.clone(),
+            };
             let files = files.clone();
             engine
                 .outbox()

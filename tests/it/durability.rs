@@ -251,6 +251,28 @@ async fn a_resumed_run_rewrites_the_files_of_its_completed_steps_from_the_rows()
         sb.read_json(&dir.join("checkpoints/step-1.json"))["completed_step_ids"],
         serde_json::json!(["one", "two"])
     );
+    // Rewritten (step-0) and written live (step-1), checkpoints keep the spec's field order.
+    for n in 0..2 {
+        let text = std::fs::read_to_string(dir.join(format!("checkpoints/step-{n}.json"))).unwrap();
+        let at = |key: &str| {
+            text.find(&format!("\"{key}\""))
+                .unwrap_or_else(|| panic!("{key} in {text}"))
+        };
+        let order = [
+            "execution_id",
+            "timestamp",
+            "current_phase",
+            "current_step_index",
+            "completed_step_ids",
+            "step_results",
+        ]
+        .map(at);
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+        assert_eq!(
+            sb.read_json(&dir.join(format!("checkpoints/step-{n}.json")))["execution_id"],
+            id.as_str()
+        );
+    }
 }
 
 #[tokio::test]
