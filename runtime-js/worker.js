@@ -168,6 +168,11 @@ globalThis.__wfDescribe = function __wfDescribe(workflow) {
 // ---- run -----------------------------------------------------------------------------------
 
 const STEP_TYPES = ["agent", "script", "function"];
+/** Every field a step config may have (the engine refuses others). */
+const STEP_FIELDS = [
+  "type", "name", "phase", "command", "cwd", "prompt", "agent", "permission", "env", "timeout",
+  "continueOnError", "model", "maxTurns", "outputSchema", "onInterrupt", "fn",
+];
 // Fields only agent steps take (besides `agent`, `prompt` and `permission`).
 const AGENT_OPTIONS = ["model", "maxTurns", "outputSchema", "onInterrupt"];
 const ON_INTERRUPT = ["restart", "resume"];
@@ -226,6 +231,9 @@ async function stepConfigJson(id, config, ctx, phases) {
     json.prompt = prompt;
     Object.assign(json, agentOptionsJson(config, bad));
   }
+  // Checked here, before a function step's `fn` runs (the engine records its start meanwhile).
+  const unknown = Object.keys(config).find((field) => !STEP_FIELDS.includes(field) && config[field] !== undefined);
+  if (unknown !== undefined) throw bad(unknown, `is not a step field (expected one of: ${STEP_FIELDS.join(", ")})`);
   const misplaced = AGENT_OPTIONS.find((field) => config.type !== "agent" && config[field] !== undefined);
   if (misplaced) throw bad(misplaced, `applies to agent steps, not ${config.type} steps`);
   for (const [field, value] of Object.entries(config)) {

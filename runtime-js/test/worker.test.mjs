@@ -86,21 +86,40 @@ test("memoized steps return the stored result without running anything", async (
 
 test("a new function step is begun without waiting and finished with one answer", async () => {
   const order = [];
-  const host = await run(async (ctx) => {
+  const host = installHost();
+  // A begin that never answers: a worker waiting for it would never run fn.
+  const record = host.stepBegin;
+  host.stepBegin = (id, config) => {
+    record(id, config);
+    return new Promise(() => {});
+  };
+  const execute = async (ctx) => {
     await ctx.step("compute", {
       type: "function",
       fn: () => {
-        order.push(globalThis.__wfHost.calls.length);
+        order.push(host.calls.length);
         return 7;
       },
     });
-  });
+  };
+  await globalThis.__wfRun(workflow(execute), init());
   // fn ran after the begin was sent, without an answer to it.
   assert.deepEqual(order, [1]);
   assert.deepEqual(host.calls, [
     ["stepBegin", "compute", { type: "function" }],
     ["stepFinish", "compute", { ok: true, data: 7 }],
   ]);
+});
+
+test("a field the engine would refuse stops a function step before fn runs", async () => {
+  let ran = false;
+  const host = installHost();
+  await assert.rejects(
+    globalThis.__wfRun(workflow(async (ctx) => ctx.step("x", { type: "function", retries: 3, fn: () => (ran = true) })), init()),
+    { name: "TypeError", message: /^step "x": `retries` is not a step field \(expected one of: type, name, / },
+  );
+  assert.equal(ran, false);
+  assert.deepEqual(host.calls, []);
 });
 
 test("once the host is pausing, a function step asks before it runs", async () => {
@@ -287,7 +306,8 @@ test("misused ctx.step throws a TypeError naming the step and field, before reac
     ["s", { type: "script", command: "x", timeout: "soon" }, /step "s": `timeout`/],
     ["s", { type: "script", command: "x", continueOnError: "yes" }, /step "s": `continueOnError`/],
     ["s", { type: "script", command: "x", env: { A: 1 } }, /step "s": `env`/],
-    ["s", { type: "script", command: "x", onDone: () => {} }, /step "s": `onDone` is a function/],
+    ["s", { type: "script", command: "x", onDone: () => {} }, /step "s": `onDone` is not a step field/],
+    ["s", { type: "script", command: "x", prompt: () => "p" }, /step "s": `prompt` is a function/],
     ["s", { type: "script", command: "x", fn: () => {} }, /step "s": `fn` is a function/],
   ];
   for (const [id, config, message] of cases) {
