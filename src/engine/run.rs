@@ -246,9 +246,13 @@ async fn drive_code(host: &Arc<StepHost>, run: &RunRow, mut worker: WorkerHandle
     });
     let (stop_tx, mut stop_rx) = mpsc::unbounded_channel::<Interrupt>();
     let mut pausing = false;
-    // The worker starts new function steps without asking while the run is not pausing.
+    // The worker starts new function steps without asking while the run is not pausing (it
+    // announces each with `stepBegin` before its `fn` runs). Once told to pause it answers
+    // `PauseSeen`, after which it starts nothing without asking: every step it began before
+    // is then known here, and the run pauses only when those are drained too.
     let mut signal = host.signal();
     let mut told_to_pause = false;
+    let mut pause_seen = false;
     loop {
         if !told_to_pause && *signal.borrow_and_update() != Signal::Run {
             worker.send(ToWorker::Pause);
@@ -277,13 +281,23 @@ async fn drive_code(host: &Arc<StepHost>, run: &RunRow, mut worker: WorkerHandle
                 Some(FromWorker::Call { id, method, params }) => {
                     let (host, reply, stop) = (host.clone(), worker.sender(), stop_tx.clone());
                     tokio::spawn(async move {
-                        match serve_call(&host, &method, params).await {
-                            Ok(value) => { let _ = reply.send(ToWorker::Reply { id, value: Some(value), error: None }); }
-                            Err(Interrupt::Invalid(e)) => { let _ = reply.send(ToWorker::Reply { id, value: None, error: Some(e) }); }
-                            Err(other) => { let _ = stop.send(other); }
+                        let answer = match serve_call(&host, &method, params).await {
+                            Ok(value) => ToWorker::Reply { id, value: Some(value), error: None },
+                            Err(Interrupt::Invalid(e)) => ToWorker::Reply { id, value: None, error: Some(e) },
+                            Err(other) => {
+                                let _ = stop.send(other);
+                                return;
+                            }
+                        };
+                        // A pause asked for meanwhile reaches the worker before this answer,
+                        // so the step after it asks first.
+                        if *host.signal().borrow() != Signal::Run {
+                            let _ = reply.send(ToWorker::Pause);
                         }
+                        let _ = reply.send(answer);
                     });
                 }
+                Some(FromWorker::PauseSeen) => pause_seen = true,
                 Some(FromWorker::Log { level, text }) => host.log(&level, &text),
                 Some(FromWorker::Done) => return Ok(()),
                 Some(FromWorker::Failed { message }) => return Err(Stop::Failed(clean_stack(&message))),
@@ -297,7 +311,7 @@ async fn drive_code(host: &Arc<StepHost>, run: &RunRow, mut worker: WorkerHandle
                 Interrupt::Paused => pausing = true,
                 other => return Err(interrupt_to_stop(other)),
             },
-            _ = host.drained(false), if pausing => return Err(Stop::Paused),
+            _ = host.drained(false), if pausing && pause_seen => return Err(Stop::Paused),
         }
     }
 }

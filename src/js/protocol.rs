@@ -49,6 +49,9 @@ pub enum FromWorker {
     /// `stepBegin`, which is not answered (a new function step is running: record its start;
     /// a problem with it is the answer to its `stepFinish`).
     Call { id: u64, method: String, params: Value },
+    /// The worker has read `Pause`: every function step it started without asking was
+    /// announced (`stepBegin`) before this line.
+    PauseSeen,
     /// A console line.
     Log { level: String, text: String },
     /// `execute` resolved.

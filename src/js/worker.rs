@@ -265,7 +265,11 @@ async fn read_lines(pending: Pending, pausing: Arc<AtomicBool>, run_tx: mpsc::Un
                 }
             }
             // Before any reply that follows it is handed out: the step after that reply asks.
-            Ok(ToWorker::Pause) => pausing.store(true, Ordering::Relaxed),
+            Ok(ToWorker::Pause) => {
+                if !pausing.swap(true, Ordering::Relaxed) {
+                    Outgoing.send(FromWorker::PauseSeen);
+                }
+            }
             Ok(other) => {
                 let _ = run_tx.send(other);
             }
