@@ -68,28 +68,46 @@ impl AgentSessionRow {
         session_file_path: Option<&str>,
     ) -> Result<AgentSessionRow> {
         let ts = now();
-        let mut tx = store.pool.begin().await?;
-        let row: AgentSessionRow = sqlx::query_as(
-            "INSERT INTO agent_sessions (id, agent, session_id, model, session_file_path, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
-        )
-        .bind(new_id())
-        .bind(agent)
-        .bind(session_id)
-        .bind(model)
-        .bind(session_file_path)
-        .bind(&ts)
-        .bind(&ts)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE workflow_run_steps SET agent_session_id = ?, updated_at = ? WHERE id = ?")
-            .bind(&row.id)
-            .bind(&ts)
-            .bind(step_row_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(row)
+        // On the hot connection, in one transaction that never waits on the runtime: a
+        // transaction held across awaits could keep the hot writers (which wait on this
+        // thread) from SQLite's write lock.
+        store.write_now(|db| {
+            let tx = db.unchecked_transaction()?;
+            let row = tx
+                .prepare_cached(
+                    "INSERT INTO agent_sessions (id, agent, session_id, model, session_file_path, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING *",
+                )?
+                .query_row(
+                    rusqlite::params![new_id(), agent, session_id, model, session_file_path, ts],
+                    AgentSessionRow::from_direct,
+                )?;
+            tx.prepare_cached("UPDATE workflow_run_steps SET agent_session_id = ?1, updated_at = ?2 WHERE id = ?3")?
+                .execute(rusqlite::params![row.id, ts, step_row_id])?;
+            tx.commit()?;
+            Ok(row)
+        })
+    }
+
+    /// A row read by `Store::write_now`.
+    fn from_direct(r: &rusqlite::Row<'_>) -> rusqlite::Result<AgentSessionRow> {
+        Ok(AgentSessionRow {
+            id: r.get("id")?,
+            agent: r.get("agent")?,
+            session_id: r.get("session_id")?,
+            model: r.get("model")?,
+            session_file_path: r.get("session_file_path")?,
+            cost_usd: r.get("cost_usd")?,
+            input_tokens: r.get("input_tokens")?,
+            output_tokens: r.get("output_tokens")?,
+            created_at: r.get("created_at")?,
+            updated_at: r.get("updated_at")?,
+            status: r.get("status")?,
+            resumable: r.get("resumable")?,
+            cached_tokens: r.get("cached_tokens")?,
+            num_turns: r.get("num_turns")?,
+            error_kind: r.get("error_kind")?,
+        })
     }
 
     /// A session continued by `--resume` is running again.

@@ -129,6 +129,20 @@ impl Store {
     }
 }
 
+/// Runs a `... RETURNING` statement that yields one row, to its end. Outside a transaction
+/// SQLite commits when the statement finishes, so the commit's error (a full disk) comes
+/// from the step after the row, which must not be skipped.
+pub(crate) fn returning_one<T>(
+    statement: &mut rusqlite::Statement<'_>,
+    params: impl rusqlite::Params,
+    row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    let mut rows = statement.query(params)?;
+    let value = row(rows.next()?.ok_or(rusqlite::Error::QueryReturnedNoRows)?)?;
+    while rows.next()?.is_some() {}
+    Ok(value)
+}
+
 /// Opens the hot write connection (`Store::write_now`) on a migrated database.
 fn open_hot(file: &Path) -> Result<rusqlite::Connection> {
     use rusqlite::OpenFlags;

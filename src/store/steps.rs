@@ -79,7 +79,7 @@ impl StepRow {
         let id = new_id();
         store
             .write_now(|db| {
-                db.prepare_cached(
+                let mut insert = db.prepare_cached(
                     "INSERT INTO workflow_run_steps
                          (id, workflow_run_id, step_id, step_index, name, phase, type, status,
                           log_directory_path, started_at, created_at, updated_at)
@@ -92,8 +92,9 @@ impl StepRow {
                          continue_on_error = 0, started_at = excluded.started_at, completed_at = NULL,
                          updated_at = excluded.updated_at
                      RETURNING *",
-                )?
-                .query_row(
+                )?;
+                super::returning_one(
+                    &mut insert,
                     rusqlite::params![id, s.run_id, s.step_id, s.name, s.phase, s.kind, s.log_dir, ts],
                     StepRow::from_direct,
                 )
@@ -114,12 +115,13 @@ impl StepRow {
         let ts = now();
         let result = result.to_string();
         store.write_now(|db| {
-            db.prepare_cached(
+            let mut update = db.prepare_cached(
                 "UPDATE workflow_run_steps SET status = ?1, result = ?2, error_message = ?3,
                          continue_on_error = ?4, completed_at = ?5, updated_at = ?5
                      WHERE id = ?6 RETURNING *",
-            )?
-            .query_row(
+            )?;
+            super::returning_one(
+                &mut update,
                 rusqlite::params![status, result, error, continue_on_error, ts, row.id],
                 StepRow::from_direct,
             )
