@@ -5,6 +5,7 @@ use tokio::sync::mpsc;
 
 use super::host::{Interrupt, StepHost};
 use crate::events::Event;
+use crate::step::process::stop_requested;
 use crate::step::script::{self, ScriptSpec};
 use crate::store::comments::CommentRow;
 use crate::store::steps::StepRow;
@@ -51,7 +52,8 @@ impl StepHost {
             timeout: None,
         };
         let (tx, _rx) = mpsc::unbounded_channel();
-        let out = script::run(spec, tx, self.kill.clone())
+        let mut kill = self.kill.clone();
+        let out = script::run(spec, tx, async move { stop_requested(&mut kill).await })
             .await
             .map_err(|e| Interrupt::Invalid(e.to_string()))?;
         Ok(json!({ "stdout": out.stdout, "stderr": out.stderr, "exitCode": out.exit_code.unwrap_or(-1) }))

@@ -240,16 +240,18 @@ impl StepHost {
 
     /// A script step: its process starts first and the step's start is recorded while it
     /// runs (a crash in between leaves no row, and the step runs again on resume, as any
-    /// step that did not complete). If the start cannot be recorded, the run fails once the
-    /// process has ended.
+    /// step that did not complete). If the start cannot be recorded, the process is stopped
+    /// and the run fails.
     async fn script_step(&self, config: &StepConfig) -> Result<Begin, Interrupt> {
         let (row_tx, row_rx) = tokio::sync::oneshot::channel();
+        let (abort_tx, abort_rx) = tokio::sync::oneshot::channel();
         // `join!` polls the script first: its first poll starts the process.
-        let script = self.run_script(config, row_rx);
+        let script = self.run_script(config, row_rx, abort_rx);
         let begin = async {
             let begun = self.begin(config, StepKind::Script).await;
-            if let Ok(row) = &begun {
-                let _ = row_tx.send(row.clone());
+            match &begun {
+                Ok(row) => drop(row_tx.send(row.clone())),
+                Err(_) => drop(abort_tx.send(())),
             }
             begun
         };

@@ -11,13 +11,19 @@ use super::host::StepHost;
 use super::outcome::Outcome;
 use crate::definition::StepConfig;
 use crate::events::Event;
+use crate::step::process::stop_requested;
 use crate::step::script::{self, OutputLine, ScriptSpec};
 use crate::store::steps::StepRow;
 
 impl StepHost {
     /// Runs the command; its output goes to the step's files and events once `row` (the
     /// step's recorded start) arrives, and nowhere if it never does.
-    pub(super) async fn run_script(&self, config: &StepConfig, row: oneshot::Receiver<StepRow>) -> Outcome {
+    pub(super) async fn run_script(
+        &self,
+        config: &StepConfig,
+        row: oneshot::Receiver<StepRow>,
+        abort: oneshot::Receiver<()>,
+    ) -> Outcome {
         let mut env = config.env.clone();
         self.add_run_vars(&mut env, &config.id);
         let spec = ScriptSpec {
@@ -28,7 +34,15 @@ impl StepHost {
         };
         let (tx, rx) = mpsc::unbounded_channel();
         let pump = self.stream_output(row, rx);
-        let (result, ()) = tokio::join!(script::run(spec, tx, self.kill.clone()), pump);
+        // Stopped with the run's steps, or alone when its start could not be recorded.
+        let mut kill = self.kill.clone();
+        let stop = async move {
+            tokio::select! {
+                () = stop_requested(&mut kill) => {}
+                Ok(()) = abort => {}
+            }
+        };
+        let (result, ()) = tokio::join!(script::run(spec, tx, stop), pump);
         match result {
             Ok(out) => {
                 let data = json!({ "exitCode": out.exit_code, "stdout": out.stdout, "stderr": out.stderr });

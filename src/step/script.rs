@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::net::unix::pipe::Receiver;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
-use super::process::{deadline, describe_exit, signal_group, stop_requested, KILL_GRACE};
+use super::process::{deadline, describe_exit, signal_group, KILL_GRACE};
 use super::spawn::{spawn_sh, Process};
 
 /// How much of each stream a step's result keeps; the whole output is in `events.jsonl`.
@@ -46,13 +46,13 @@ pub struct ScriptOutcome {
 pub async fn run(
     spec: ScriptSpec,
     lines: mpsc::UnboundedSender<OutputLine>,
-    mut stop: watch::Receiver<bool>,
+    stop: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<ScriptOutcome> {
     let (mut child, stdout, stderr) = spawn_sh(&spec.command, &spec.cwd, &spec.env)?;
     let out = tokio::spawn(pump(Receiver::from_owned_fd(stdout)?, "stdout", lines.clone()));
     let err = tokio::spawn(pump(Receiver::from_owned_fd(stderr)?, "stderr", lines));
     let deadline = deadline(spec.timeout);
-    let stopped = stop_requested(&mut stop);
+    let stopped = stop;
     let mut failure = None;
     let status = tokio::select! {
         status = child.wait() => Some(status?),

@@ -121,10 +121,11 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 fn mark_top_of_hierarchies(dir: &Path) {
     use std::os::fd::AsRawFd;
     /// `FS_TOPDIR_FL` from `linux/fs.h`.
-    const TOPDIR: libc::c_long = 0x0002_0000;
+    const TOPDIR: libc::c_int = 0x0002_0000;
     let Ok(folder) = std::fs::File::open(dir) else { return };
-    let mut flags: libc::c_long = 0;
-    // SAFETY: FS_IOC_GETFLAGS writes an int into `flags`, which is larger and initialised.
+    // The ioctls' numbers say `long`, but the kernel reads and writes an `int`.
+    let mut flags: libc::c_int = 0;
+    // SAFETY: FS_IOC_GETFLAGS writes an int into `flags`.
     if unsafe { libc::ioctl(folder.as_raw_fd(), libc::FS_IOC_GETFLAGS, &mut flags) } != 0 || flags & TOPDIR != 0 {
         return;
     }
@@ -138,10 +139,10 @@ mod tests {
     use super::*;
     use std::os::fd::AsRawFd;
 
-    fn flags(dir: &Path) -> Option<libc::c_long> {
+    fn flags(dir: &Path) -> Option<libc::c_int> {
         let folder = std::fs::File::open(dir).ok()?;
-        let mut flags: libc::c_long = 0;
-        // SAFETY: FS_IOC_GETFLAGS writes an int into the (larger) initialised `flags`.
+        let mut flags: libc::c_int = 0;
+        // SAFETY: FS_IOC_GETFLAGS writes an int into `flags`.
         let ok = unsafe { libc::ioctl(folder.as_raw_fd(), libc::FS_IOC_GETFLAGS, &mut flags) } == 0;
         ok.then_some(flags)
     }
