@@ -21,6 +21,12 @@ pub enum Event {
         project_id: String,
         name: String,
         status: String,
+        /// The definition the run follows, its name and phases (the board's columns), and
+        /// the phase the run starts in: enough to place a new card from events alone.
+        workflow_definition_id: String,
+        workflow_name: String,
+        phases: Vec<String>,
+        current_phase: Option<String>,
     },
     #[serde(rename = "workflow.execution.status_changed")]
     StatusChanged {

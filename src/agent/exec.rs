@@ -216,8 +216,12 @@ pub async fn run_once(
         cmd.env_remove(key);
     }
     cmd.envs(launch.invocation.env_set.iter().cloned());
+    if let Some((k, v)) = crate::step::guard::marker() {
+        cmd.env(k, v);
+    }
     let mut child = cmd.spawn().map_err(|e| spawn_error(kind, program, &launch.cwd, e))?;
     let pid = child.id();
+    let _watched = pid.map(crate::step::guard::watch);
     if let (Some(mut stdin), Some(prompt)) = (child.stdin.take(), launch.invocation.stdin.clone()) {
         // Written from a task so a CLI that prints before reading cannot deadlock us; dropping
         // the handle closes the pipe, which is the CLI's end of input.

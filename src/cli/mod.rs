@@ -104,6 +104,9 @@ pub enum Command {
     /// Internal: a JS worker process (started by the engine).
     #[command(name = "__worker", hide = true)]
     Worker,
+    /// Internal: stops what a killed engine's steps left running (`step::guard`).
+    #[command(name = "__guardian", hide = true)]
+    Guardian { token: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -134,6 +137,9 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
         return crate::js::worker::main();
+    }
+    if let Command::Guardian { token } = &cli.command {
+        return crate::step::guard::main(token);
     }
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
@@ -256,7 +262,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
             Err(e) => invalid(&e),
         },
         Command::Token { email } => serve::print_token(&engine, &data_dir, &email).await,
-        Command::Worker => unreachable!("handled before the runtime starts"),
+        Command::Worker | Command::Guardian { .. } => unreachable!("handled before the runtime starts"),
     }
 }
 

@@ -26,8 +26,11 @@ impl StepHost {
             None => None,
         };
         let kind = if step_row.is_some() { "agent" } else { "system" };
-        self.write_comment(text, step_row.as_ref().map(|r| r.id.as_str()), kind)
-            .await
+        let step_row_id = step_row.as_ref().map(|r| r.id.as_str());
+        if self.comment_written_before(step_row_id, text) {
+            return Ok(());
+        }
+        self.write_comment(text, step_row_id, kind).await
     }
 
     pub async fn write_comment(&self, text: &str, step_row_id: Option<&str>, kind: &str) -> Result<(), Interrupt> {
@@ -59,11 +62,17 @@ impl StepHost {
         Ok(json!({ "stdout": out.stdout, "stderr": out.stderr, "exitCode": out.exit_code.unwrap_or(-1) }))
     }
 
-    /// The workflow's console output: `run.log` and a log event.
+    /// The workflow's console output: `run.log` and a log event. Output printed while the
+    /// run replays an earlier attempt's steps was printed then already: it goes to `run.log`
+    /// marked `(replay)`, and not to the board or the terminal again.
     pub fn log(&self, level: &str, text: &str) {
+        let replay = if self.replaying() { " (replay)" } else { "" };
         let _ = self
             .files
-            .append_run_log(&format!("{} [{level}] {text}", crate::store::now()));
+            .append_run_log(&format!("{} [{level}]{replay} {text}", crate::store::now()));
+        if !replay.is_empty() {
+            return;
+        }
         self.emit(Event::RunLog {
             execution_id: self.run_id.clone(),
             level: level.to_string(),

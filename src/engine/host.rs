@@ -22,7 +22,7 @@ use crate::store::runs::RunRow;
 use crate::store::steps::{StepRow, StepStart};
 
 use super::outbox::WriteFailure;
-use super::outcome::{summary_md, Checkpoint, Outcome};
+use super::outcome::{summary_md, Checkpoint, Entry, Outcome};
 
 /// Why a host call did not return normally.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,11 +58,25 @@ struct HostState {
     /// Step ids this attempt has used: a second use is an error.
     seen: HashSet<String>,
     /// Results handed to the workflow, by step index: the checkpoint's contents.
-    results: BTreeMap<i64, Arc<(String, Value)>>,
+    results: BTreeMap<i64, Arc<Entry>>,
+    /// The step index of the newest checkpoint file: each new one replaces it, so that a
+    /// run's files grow with its results, not with their square.
+    last_checkpoint: Option<i64>,
     running: HashMap<String, Running>,
     phase: Option<String>,
     /// Function steps begun by the worker whose start was refused, and why.
     refused: HashMap<String, String>,
+    /// The last step that failed the run (not `continueOnError`): id and error.
+    failed: Option<(String, String)>,
+    /// Why the steps still in flight are being stopped (the run failed, was cancelled or
+    /// timed out): what they report instead of a bare "stopped".
+    stop_reason: Option<String>,
+    /// Replaying: the run resumed and no step has run for real yet in this drive, so the
+    /// workflow's console output repeats what an earlier attempt printed.
+    replaying: bool,
+    /// Comments (step row id, text) earlier attempts wrote through `ctx.comment`, with how
+    /// many times: a replay that writes one again finds it here and writes nothing.
+    written_comments: HashMap<(Option<String>, String), usize>,
 }
 
 pub struct StepHost {
@@ -99,9 +113,15 @@ impl StepHost {
         for row in rows {
             state.memo.insert(row.step_id.clone(), row);
         }
+        state.replaying = state.memo.values().any(StepRow::is_memoized);
+        for c in crate::store::comments::CommentRow::list_for_run(engine.store(), &run.id).await? {
+            if c.created_by.is_none() && c.comment_type != "user" {
+                *state.written_comments.entry((c.workflow_run_step_id, c.text)).or_default() += 1;
+            }
+        }
         let files = RunFiles::new(&project, &run.id);
         let write_failure = WriteFailure::default();
-        super::repair::repair_files(&engine, &files, &state.memo, &write_failure);
+        state.last_checkpoint = super::repair::repair_files(&engine, &run.id, &files, &state.memo, &write_failure);
         Ok(StepHost {
             files,
             write_failure,
@@ -131,7 +151,11 @@ impl StepHost {
     /// Results handed out so far in this attempt (memoized ones included).
     pub fn results(&self) -> Map<String, Value> {
         let state = self.state.lock().expect("host lock");
-        state.results.values().map(|r| r.as_ref().clone()).collect()
+        state
+            .results
+            .values()
+            .map(|r| (r.step_id.clone(), r.result.clone()))
+            .collect()
     }
 
     /// Resolves when no step of the given kind is in flight (`external_only`: script/agent).
@@ -212,10 +236,9 @@ impl StepHost {
                 .as_deref()
                 .and_then(|r| serde_json::from_str(r).ok())
                 .unwrap_or(Value::Null);
+            let entry = Entry::new(row.step_id.clone(), result.clone(), row.result.as_ref().map(String::len));
             let mut state = self.state.lock().expect("host lock");
-            state
-                .results
-                .insert(row.step_index, Arc::new((row.step_id.clone(), result.clone())));
+            state.results.insert(row.step_index, entry);
             state.phase = Some(row.phase.clone());
             return Ok(Begin::Result(result));
         }
@@ -223,6 +246,7 @@ impl StepHost {
         if stopping || *self.kill.borrow() {
             return Err(Interrupt::Paused);
         }
+        self.state.lock().expect("host lock").replaying = false;
         self.check_writes()?;
         match kind {
             StepKind::Function => {
@@ -355,12 +379,32 @@ impl StepHost {
         Ok(row)
     }
 
+    /// Says why the steps in flight are about to be killed; a step the run failed for is
+    /// named, so that its siblings (`Promise.all`) say which one it was.
+    pub(super) fn stopping(&self, run_error: Option<&str>) {
+        let mut state = self.state.lock().expect("host lock");
+        let reason = match (&state.failed, run_error) {
+            (Some((id, error)), Some(e)) if e.contains(&format!("\"{id}\"")) => {
+                format!("stopped because step \"{id}\" failed: {error}")
+            }
+            (_, Some(e)) => format!("stopped because the run failed: {e}"),
+            (_, None) => "stopped because the run was cancelled".to_string(),
+        };
+        state.stop_reason = Some(reason);
+    }
+
     /// Records a finished step: files, transaction, checkpoint, event.
-    async fn finish(&self, id: &str, outcome: Outcome) -> Result<Value, Interrupt> {
-        let running = self.state.lock().expect("host lock").running.remove(id);
+    async fn finish(&self, id: &str, mut outcome: Outcome) -> Result<Value, Interrupt> {
+        let (running, stop_reason) = {
+            let mut state = self.state.lock().expect("host lock");
+            (state.running.remove(id), state.stop_reason.clone())
+        };
         let Some(running) = running else {
             return Err(Interrupt::Invalid(format!("step \"{id}\" is not running")));
         };
+        if outcome.error.as_deref() == Some(crate::step::script::STOPPED) {
+            outcome.error = stop_reason.or(outcome.error);
+        }
         let row = &running.row;
         let status = if outcome.ok { "completed" } else { "failed" };
         let mut result = json!({ "stepId": id, "status": status });
@@ -375,6 +419,10 @@ impl StepHost {
         let (files, step_id, output) = (self.files.clone(), id.to_string(), result.clone());
         self.write(move || files.write_step_output(&step_id, &output, &summary));
         let accepted = !outcome.ok && running.continue_on_error;
+        if !outcome.ok && !accepted {
+            let error = outcome.error.clone().unwrap_or_default();
+            self.state.lock().expect("host lock").failed.get_or_insert((id.to_string(), error));
+        }
         let updated = StepRow::finish(
             self.engine.store(),
             row,
@@ -401,17 +449,18 @@ impl StepHost {
             project_id: self.project_id.clone(),
         };
         if outcome.ok || accepted {
-            self.state
-                .lock()
-                .expect("host lock")
-                .results
-                .insert(row.step_index, Arc::new((id.to_string(), result.clone())));
+            let entry = Entry::new(id.to_string(), result.clone(), None);
+            let (index, checkpoint, superseded) = {
+                let mut state = self.state.lock().expect("host lock");
+                state.results.insert(row.step_index, entry);
+                let superseded = state.last_checkpoint.replace(row.step_index);
+                (row.step_index, self.checkpoint_json(&state, row.step_index), superseded)
+            };
             let files = self.files.clone();
-            let (index, checkpoint) = (row.step_index, self.checkpoint_json(row.step_index));
             let (outbox, bus) = (self.engine.outbox(), self.engine.events());
             outbox.write_then_emit(
                 &self.write_failure,
-                move || files.write_checkpoint(index, &checkpoint),
+                move || files.write_checkpoint(index, &checkpoint, superseded),
                 bus,
                 completed,
             );
@@ -421,10 +470,10 @@ impl StepHost {
         Ok(result)
     }
 
-    /// `checkpoints/step-N.json` after step `index`: the spec's format, every result so far.
-    /// Shares the results (serialised later, by the outbox) rather than copying them.
-    fn checkpoint_json(&self, index: i64) -> Checkpoint {
-        let state = self.state.lock().expect("host lock");
+    /// `checkpoints/step-N.json` after step `index`: the spec's format, every result so far
+    /// (large ones by reference). Shares the results (serialised later, by the outbox)
+    /// rather than copying them.
+    fn checkpoint_json(&self, state: &HostState, index: i64) -> Checkpoint {
         Checkpoint {
             execution_id: self.run_id.clone(),
             timestamp: Some(crate::store::now()),
@@ -470,6 +519,25 @@ impl StepHost {
     /// The run's signal (run, pause, cancel), to watch.
     pub fn signal(&self) -> watch::Receiver<Signal> {
         self.signal.clone()
+    }
+
+    /// Whether the run is replaying what an earlier attempt already did (see `HostState`).
+    pub fn replaying(&self) -> bool {
+        self.state.lock().expect("host lock").replaying
+    }
+
+    /// Whether a replay is writing again a comment an earlier attempt wrote; each earlier
+    /// comment answers yes once.
+    pub(super) fn comment_written_before(&self, step_row_id: Option<&str>, text: &str) -> bool {
+        let mut state = self.state.lock().expect("host lock");
+        let key = (step_row_id.map(str::to_string), text.to_string());
+        match state.written_comments.get_mut(&key) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        }
     }
 
     pub fn current_phase(&self) -> Option<String> {

@@ -33,7 +33,7 @@ use crate::events::{Event, EventBus};
 use crate::store::definitions::DefinitionRow;
 use crate::store::files::RunFiles;
 use crate::store::projects::ProjectRow;
-use crate::store::runs::{NewRun, RunRow};
+use crate::store::runs::{ClaimFrom, NewRun, RunRow};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +107,7 @@ pub struct Prepared {
 impl Engine {
     pub fn new(store: Store, config: EngineConfig) -> Engine {
         let owner = format!("{}/{}/{}", hostname(), std::process::id(), crate::store::new_id());
+        crate::step::guard::init(&config.worker_exe);
         Engine {
             inner: Arc::new(Inner {
                 events: EventBus::with_journal(store.clone()),
@@ -268,6 +269,10 @@ impl Engine {
                 project_id: run.project_id.clone(),
                 name: run.name.clone(),
                 status: run.status.clone(),
+                workflow_definition_id: run.workflow_definition_id.clone(),
+                workflow_name: definition.name.clone(),
+                phases: definition.phases.clone(),
+                current_phase: run.current_phase.clone(),
             },
         );
         Ok(run)
@@ -281,6 +286,23 @@ impl Engine {
         prepared: Option<Prepared>,
         control: RunControl,
     ) -> Result<run::RunOutcome, EngineError> {
+        self.execute_from(run_id, prepared, control, ClaimFrom::Resume).await
+    }
+
+    /// Drives a run only if it is still `pending` (the server's queue): a run queued twice,
+    /// or resumed meanwhile by another process, is not driven a second time.
+    pub async fn execute_queued(&self, run_id: &str, prepared: Option<Prepared>) -> Result<run::RunOutcome, EngineError> {
+        self.execute_from(run_id, prepared, RunControl::default(), ClaimFrom::Queue)
+            .await
+    }
+
+    async fn execute_from(
+        &self,
+        run_id: &str,
+        prepared: Option<Prepared>,
+        control: RunControl,
+        from: ClaimFrom,
+    ) -> Result<run::RunOutcome, EngineError> {
         let run = RunRow::get(self.store(), run_id)
             .await?
             .ok_or_else(|| EngineError::RunNotFound(run_id.into()))?;
@@ -288,9 +310,20 @@ impl Engine {
             .await?
             .ok_or_else(|| EngineError::RunNotFound(run_id.into()))?;
         let project_path = PathBuf::from(&project.path);
+        if from == ClaimFrom::Queue && run.status != "pending" {
+            // Not loaded for nothing: the claim would refuse it.
+            return Err(EngineError::NotResumable {
+                id: run.id,
+                status: run.status,
+            });
+        }
         let prepared = match prepared {
             Some(p) => p,
-            None => self.prepare_for_resume(&run, &project_path).await?,
+            None => {
+                let prepared = self.prepare_for_resume(&run, &project_path).await?;
+                self.repair_snapshot(&run, &project_path, &prepared.definition);
+                prepared
+            }
         };
         self.inner
             .controls
@@ -303,7 +336,7 @@ impl Engine {
         // future still stops the run.
         let engine = self.clone();
         let mut drive = AbortOnDrop(tokio::spawn(async move {
-            run::drive(&engine, run, project_path, prepared, control).await
+            run::drive(&engine, run, project_path, prepared, control, from).await
         }));
         let outcome = match (&mut drive.0).await {
             Ok(outcome) => outcome,
@@ -314,6 +347,25 @@ impl Engine {
         };
         self.inner.controls.lock().expect("controls lock").remove(run_id);
         outcome
+    }
+
+    /// A run killed right after it was created may lack `definition.json` and `args.json`
+    /// (the outbox writes them after the row): a resume writes them again, from the row's
+    /// arguments and the definition it runs.
+    fn repair_snapshot(&self, run: &RunRow, project: &Path, definition: &WorkflowDefinition) {
+        let files = RunFiles::new(project, &run.id);
+        if files.root.join("definition.json").is_file() && files.root.join("args.json").is_file() {
+            return;
+        }
+        let (Ok(snapshot), Ok(args)) = (
+            serde_json::to_value(definition),
+            serde_json::from_str::<Value>(&run.args),
+        ) else {
+            return;
+        };
+        tracing::info!(run = %run.id, "rewriting the run's definition.json and args.json");
+        let failure = outbox::WriteFailure::default();
+        self.outbox().write(&failure, move || files.write_snapshot(&snapshot, &args));
     }
 
     /// YAML resumes from its snapshot (the steps the run started with); TypeScript reloads

@@ -48,12 +48,80 @@ pub fn summary_md(row: &StepRow, status: &str, elapsed: Duration, outcome: &Outc
         let tail = script::tail(out, 8 * 1024);
         s.push_str(&format!("\n## Output\n\n```\n{}\n```\n", tail.trim_end()));
     } else if let Some(data) = outcome.data.as_ref().filter(|_| row.kind == "function") {
-        s.push_str(&format!(
-            "\n## Result\n\n```json\n{}\n```\n",
-            serde_json::to_string_pretty(data).unwrap_or_default()
-        ));
+        let json = serde_json::to_string_pretty(data).unwrap_or_default();
+        s.push_str(&format!("\n## Result\n\n```json\n{}\n```\n", cut(&json, SUMMARY_PART_BYTES)));
     }
-    s
+    cap_summary(s)
+}
+
+/// How much of a step's output or result `summary.md` quotes; all of it is in its files.
+const SUMMARY_PART_BYTES: usize = 8 * 1024;
+/// `summary.md` is a summary: never more than this, whatever the step produced.
+pub(super) const SUMMARY_MAX_BYTES: usize = 32 * 1024;
+
+/// The start of `text` up to `max` bytes (on a character boundary), marked when cut.
+fn cut(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}\n… ({} bytes more: see output.json)", &text[..end], text.len() - end)
+}
+
+fn cap_summary(s: String) -> String {
+    if s.len() <= SUMMARY_MAX_BYTES {
+        return s;
+    }
+    let mut capped = cut(&s, SUMMARY_MAX_BYTES);
+    capped.push('\n');
+    capped
+}
+
+/// A step result kept in checkpoints inline only up to this size (serialised); a larger one
+/// is referenced by its `output.json`, so that every checkpoint does not copy it again.
+pub(super) const INLINE_RESULT_BYTES: usize = 4 * 1024;
+
+/// A result handed to the workflow, as checkpoints list it.
+pub(super) struct Entry {
+    pub step_id: String,
+    /// The `StepResult` (`stepId`, `status`, `data`, `error`).
+    pub result: Value,
+    /// Too large to repeat in every checkpoint (`INLINE_RESULT_BYTES`).
+    pub large: bool,
+}
+
+impl Entry {
+    /// `serialized_len`, when known (a row's stored text), saves serialising it again.
+    pub fn new(step_id: String, result: Value, serialized_len: Option<usize>) -> Arc<Entry> {
+        let len = serialized_len.unwrap_or_else(|| serde_json::to_vec(&result).map(|v| v.len()).unwrap_or(0));
+        Arc::new(Entry {
+            step_id,
+            result,
+            large: len > INLINE_RESULT_BYTES,
+        })
+    }
+}
+
+impl serde::Serialize for Entry {
+    /// Inline, the `StepResult`; large, its `stepId`, `status` and `error` with
+    /// `output_file`, the run-relative path of the `output.json` that holds all of it.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        if !self.large {
+            return self.result.serialize(s);
+        }
+        let mut map = s.serialize_map(None)?;
+        for key in ["stepId", "status", "error"] {
+            if let Some(v) = self.result.get(key).filter(|v| v.as_str().is_some_and(|t| t.len() <= 1024)) {
+                map.serialize_entry(key, v)?;
+            }
+        }
+        map.serialize_entry("output_file", &format!("logs/{}/output.json", self.step_id))?;
+        map.end()
+    }
 }
 
 /// A checkpoint file's contents: `completed_step_ids` and `step_results` in step order.
@@ -62,23 +130,28 @@ pub(super) struct Checkpoint {
     pub timestamp: Option<String>,
     pub current_phase: Option<String>,
     pub current_step_index: i64,
-    /// (step id, StepResult) of every result handed out so far, in step order.
-    pub results: Vec<Arc<(String, Value)>>,
+    /// Every result handed out so far, in step order.
+    pub results: Vec<Arc<Entry>>,
 }
 
 impl serde::Serialize for Checkpoint {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        struct Completed<'a>(&'a [Arc<(String, Value)>]);
+        struct Completed<'a>(&'a [Arc<Entry>]);
         impl serde::Serialize for Completed<'_> {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_seq(self.0.iter().filter(|r| r.1["status"] == "completed").map(|r| &r.0))
+                s.collect_seq(
+                    self.0
+                        .iter()
+                        .filter(|r| r.result["status"] == "completed")
+                        .map(|r| &r.step_id),
+                )
             }
         }
-        struct Results<'a>(&'a [Arc<(String, Value)>]);
+        struct Results<'a>(&'a [Arc<Entry>]);
         impl serde::Serialize for Results<'_> {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_map(self.0.iter().map(|r| (&r.0, &r.1)))
+                s.collect_map(self.0.iter().map(|r| (&r.step_id, r.as_ref())))
             }
         }
         let mut map = s.serialize_map(Some(6))?;

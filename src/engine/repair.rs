@@ -3,31 +3,36 @@
 //! They are rewritten from the rows (the truth) before the run goes on.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 
 use super::outbox::WriteFailure;
-use super::outcome::{summary_md, Checkpoint, Outcome};
+use super::outcome::{summary_md, Checkpoint, Entry, Outcome};
 use super::Engine;
 use crate::store::files::RunFiles;
 use crate::store::steps::StepRow;
 
 /// Rewrites what a crash kept the outbox from writing for steps an earlier attempt completed:
-/// their `output.json`, `summary.md` and checkpoints, from the rows (which are the truth).
-pub(super) fn repair_files(engine: &Engine, files: &RunFiles, memo: &HashMap<String, StepRow>, failure: &WriteFailure) {
+/// their `output.json` and `summary.md`, and the newest checkpoint, from the rows (which are
+/// the truth). Returns the step index of that checkpoint, which the next one replaces.
+pub(super) fn repair_files(
+    engine: &Engine,
+    run_id: &str,
+    files: &RunFiles,
+    memo: &HashMap<String, StepRow>,
+    failure: &WriteFailure,
+) -> Option<i64> {
     let mut done: Vec<&StepRow> = memo.values().filter(|r| r.is_memoized()).collect();
     done.sort_by_key(|r| r.step_index);
-    let execution_id = files.root.file_name().map(|n| n.to_string_lossy().into_owned());
     let mut results = Vec::new();
-    for row in done {
+    for row in &done {
         let result: Value = row
             .result
             .as_deref()
             .and_then(|r| serde_json::from_str(r).ok())
             .unwrap_or(Value::Null);
-        results.push(Arc::new((row.step_id.clone(), result.clone())));
+        results.push(Entry::new(row.step_id.clone(), result.clone(), row.result.as_ref().map(String::len)));
         if !files.step_dir(&row.step_id).join("output.json").exists() {
             let outcome = Outcome {
                 ok: row.status == "completed",
@@ -42,21 +47,23 @@ pub(super) fn repair_files(engine: &Engine, files: &RunFiles, memo: &HashMap<Str
                 .outbox()
                 .write(failure, move || files.write_step_output(&id, &result, &summary));
         }
-        let index = row.step_index;
-        if !files.root.join(format!("checkpoints/step-{index}.json")).exists() {
-            let checkpoint = Checkpoint {
-                execution_id: execution_id.clone().unwrap_or_default(),
-                timestamp: row.completed_at.clone(),
-                current_phase: Some(row.phase.clone()),
-                current_step_index: index + 1,
-                results: results.clone(),
-            };
-            let files = files.clone();
-            engine
-                .outbox()
-                .write(failure, move || files.write_checkpoint(index, &checkpoint));
-        }
     }
+    let last = *done.last()?;
+    let index = last.step_index;
+    if !files.root.join(format!("checkpoints/step-{index}.json")).exists() {
+        let checkpoint = Checkpoint {
+            execution_id: run_id.to_string(),
+            timestamp: last.completed_at.clone(),
+            current_phase: Some(last.phase.clone()),
+            current_step_index: index + 1,
+            results,
+        };
+        let files = files.clone();
+        engine
+            .outbox()
+            .write(failure, move || files.write_checkpoint(index, &checkpoint, None));
+    }
+    Some(index)
 }
 
 /// How long a recorded step took, from its row's timestamps.

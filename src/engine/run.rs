@@ -17,7 +17,7 @@ use crate::definition::yaml::MAX_TURNS;
 use crate::definition::{duration, StepConfig, StepKind, WorkflowDefinition};
 use crate::events::Event;
 use crate::js::protocol::{FromWorker, ToWorker};
-use crate::store::runs::RunRow;
+use crate::store::runs::{ClaimFrom, RunRow};
 use crate::store::steps::StepRow;
 
 /// How long a claim on a run lasts without renewal; renewed at a third of it.
@@ -46,12 +46,13 @@ pub(super) async fn drive(
     project: PathBuf,
     prepared: Prepared,
     control: RunControl,
+    from: ClaimFrom,
 ) -> Result<RunOutcome, EngineError> {
     let store = engine.store();
-    let mut claimed = RunRow::claim(store, &run.id, engine.owner(), &lease_until(), None).await?;
+    let mut claimed = RunRow::claim(store, &run.id, from, engine.owner(), &lease_until(), None).await?;
     if claimed.is_none() {
         if let Some(dead) = run.lease_owner.as_deref().filter(|o| super::owner_is_dead(o)) {
-            claimed = RunRow::claim(store, &run.id, engine.owner(), &lease_until(), Some(dead)).await?;
+            claimed = RunRow::claim(store, &run.id, from, engine.owner(), &lease_until(), Some(dead)).await?;
         }
     }
     let Some(run) = claimed else {
@@ -97,6 +98,10 @@ pub(super) async fn drive(
     };
     // Steps still in flight die with the run, unless it is only pausing (then they drained).
     if !matches!(stopped, None | Some(Stop::Paused)) {
+        host.stopping(match &stopped {
+            Some(Stop::Failed(e)) => Some(e),
+            _ => None,
+        });
         let _ = kill_tx.send(true);
         let _ = tokio::time::timeout(Duration::from_secs(5), host.drained(true)).await;
     }

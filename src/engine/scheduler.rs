@@ -1,11 +1,13 @@
 //! Background runs for the server: started under a limit on how many run at once (the rest
-//! wait as `pending`), and picked up again after a restart.
+//! wait as `pending`, holding no process), and picked up again after a restart.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, Semaphore};
 
-use super::{Engine, EngineError, Prepared, RunControl};
+use super::{Engine, EngineError, Prepared};
+use crate::events::Event;
 use crate::store::runs::RunRow;
 
 /// Default limit on runs driven at once by one server.
@@ -13,24 +15,31 @@ pub const DEFAULT_MAX_CONCURRENT_RUNS: usize = 8;
 
 /// Starts runs in the order they were queued: one dispatcher takes them from a channel and
 /// waits for a free slot before spawning each, so a run created earlier never waits behind a
-/// later one.
+/// later one. A run is driven only while it is `pending`, so one queued twice (or resumed
+/// meanwhile by a CLI) is driven once.
 #[derive(Clone)]
 pub struct Runner {
     engine: Engine,
     queue: mpsc::UnboundedSender<(String, Option<Prepared>)>,
+    /// Free run slots.
+    permits: Arc<Semaphore>,
+    /// Runs queued and not yet given a slot.
+    waiting: Arc<AtomicUsize>,
 }
 
 impl Runner {
     /// Must be called inside a tokio runtime (it spawns the dispatcher).
     pub fn new(engine: Engine, max_concurrent: usize) -> Runner {
         let permits = Arc::new(Semaphore::new(max_concurrent.max(1)));
+        let waiting = Arc::new(AtomicUsize::new(0));
         let (queue, mut queued) = mpsc::unbounded_channel::<(String, Option<Prepared>)>();
-        let dispatcher_engine = engine.clone();
+        let (dispatcher_engine, slots, count) = (engine.clone(), permits.clone(), waiting.clone());
         tokio::spawn(async move {
             while let Some((run_id, prepared)) = queued.recv().await {
-                let Ok(permit) = permits.clone().acquire_owned().await else {
+                let Ok(permit) = slots.clone().acquire_owned().await else {
                     return;
                 };
+                count.fetch_sub(1, Ordering::SeqCst);
                 let engine = dispatcher_engine.clone();
                 tokio::spawn(async move {
                     let _permit = permit;
@@ -38,35 +47,87 @@ impl Runner {
                 });
             }
         });
-        Runner { engine, queue }
+        Runner {
+            engine,
+            queue,
+            permits,
+            waiting,
+        }
     }
 
     /// Drives the run in the background once a slot is free (first queued, first started).
+    /// A TypeScript run that has to wait gives its loaded worker back: a queued run holds no
+    /// process, and its definition is loaded again when its turn comes.
     pub fn start(&self, run_id: String, prepared: Option<Prepared>) {
+        let starts_now = self.may_start_now();
+        let prepared = prepared.filter(|p| p.worker.is_none() || starts_now);
+        self.waiting.fetch_add(1, Ordering::SeqCst);
         let _ = self.queue.send((run_id, prepared));
     }
 
+    /// Whether a run queued now would find a free slot at once.
+    pub fn may_start_now(&self) -> bool {
+        self.waiting.load(Ordering::SeqCst) == 0 && self.permits.available_permits() > 0
+    }
+
+    /// Queues a paused or failed run again (`resume`): it is `pending` until a slot takes
+    /// it. `Ok(None)` when the run is not paused or failed (already queued, running, ended).
+    pub async fn resume(&self, run_id: &str) -> Result<Option<RunRow>, crate::store::StoreError> {
+        let Some(run) = RunRow::queue_resume(self.engine.store(), run_id).await? else {
+            return Ok(None);
+        };
+        self.announce(&run);
+        self.start(run.id.clone(), None);
+        Ok(Some(run))
+    }
+
     /// Picks up queued runs and runs a crash left `running` (their in-flight step runs again).
+    /// Those are `pending` again until a slot takes them: nothing drives them meanwhile.
     pub async fn recover(&self) -> Result<usize, crate::store::StoreError> {
         let store = self.engine.store();
-        let mut runs = RunRow::orphaned(store).await?;
+        let mut runs = Vec::new();
+        for run in RunRow::orphaned(store).await? {
+            runs.push(self.requeue(run).await?);
+        }
         for run in RunRow::leased_running(store).await? {
-            if run.lease_owner.as_deref().is_some_and(super::owner_is_dead) && !runs.iter().any(|r| r.id == run.id) {
-                runs.push(run);
+            if run.lease_owner.as_deref().is_some_and(super::owner_is_dead) && !runs.iter().flatten().any(|r| r.id == run.id) {
+                runs.push(self.requeue(run).await?);
             }
         }
-        for run in &runs {
-            tracing::info!(run = %run.id, status = %run.status, "resuming after start-up");
+        for run in runs.iter().flatten() {
+            tracing::info!(run = %run.id, "resuming after start-up");
             self.start(run.id.clone(), None);
         }
-        Ok(runs.len())
+        Ok(runs.iter().flatten().count())
+    }
+
+    /// A run left `running` by a dead engine becomes `pending`; a `pending` one stays so.
+    async fn requeue(&self, run: RunRow) -> Result<Option<RunRow>, crate::store::StoreError> {
+        if run.status != "running" {
+            return Ok(Some(run));
+        }
+        let requeued = RunRow::requeue_orphan(self.engine.store(), &run.id, run.lease_owner.as_deref()).await?;
+        if let Some(r) = &requeued {
+            self.announce(r);
+        }
+        Ok(requeued)
+    }
+
+    fn announce(&self, run: &RunRow) {
+        self.engine.events().emit(Event::StatusChanged {
+            execution_id: run.id.clone(),
+            status: run.status.clone(),
+            project_id: run.project_id.clone(),
+            error_message: None,
+        });
     }
 }
 
 async fn drive(engine: Engine, run_id: String, prepared: Option<Prepared>) {
-    match engine.execute(&run_id, prepared, RunControl::default()).await {
+    match engine.execute_queued(&run_id, prepared).await {
         Ok(outcome) => tracing::info!(run = %run_id, status = %outcome.status, "run ended"),
-        // Cancelled while queued, or taken by another process: nothing to do.
+        // Cancelled while queued, driven meanwhile by another process, or taken by one:
+        // nothing to do.
         Err(EngineError::NotResumable { .. } | EngineError::Leased { .. }) => {}
         Err(e) => {
             tracing::warn!(run = %run_id, error = %e, "run could not start");

@@ -24,6 +24,8 @@ pub enum ApiError {
         current_status: Option<String>,
     },
     PayloadTooLarge(String),
+    /// 507: the server's disk is full; nothing was recorded.
+    InsufficientStorage,
     Internal(String),
 }
 
@@ -43,7 +45,12 @@ impl ApiError {
 
 impl<E: Into<crate::store::StoreError>> From<E> for ApiError {
     fn from(e: E) -> ApiError {
-        ApiError::Internal(e.into().to_string())
+        let e = e.into();
+        if e.is_disk_full() {
+            tracing::error!(error = %e, "the data directory's disk is full");
+            return ApiError::InsufficientStorage;
+        }
+        ApiError::Internal(e.to_string())
     }
 }
 
@@ -65,6 +72,12 @@ impl IntoResponse for ApiError {
                 current_status.map(|s| ("current_status", json!(s))),
             ),
             ApiError::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", m, None),
+            ApiError::InsufficientStorage => (
+                StatusCode::INSUFFICIENT_STORAGE,
+                "insufficient_storage",
+                "the server's disk is full: nothing was recorded; try again when space is freed".to_string(),
+                None,
+            ),
             ApiError::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
                 (

@@ -63,13 +63,15 @@ pub async fn pause_run(
     path = "/api/workflow-executions/{id}/resume",
     tag = "workflow-executions",
     summary = "Resume a run",
-    description = "Replays a paused or failed run; completed steps are not run again.",
+    description = "Queues a paused or failed run to be replayed; completed steps are not run again. \
+        The answer carries the run's status now: `running` once it has started (within about 2 \
+        seconds when a run slot is free), else `pending` until a slot takes it.",
     params(("id" = String, Path, description = "The run's id.")),
     responses(
         (status = 200, description = "The run's status after the request.", body = Data<ResumeResult>),
         (status = 401, description = "No valid token.", body = ErrorBody),
         (status = 404, description = "No such run the caller may see.", body = ErrorBody),
-        (status = 409, description = "The run is neither paused nor failed (`invalid_state`, with `current_status`).", body = ErrorBody),
+        (status = 409, description = "The run is neither paused nor failed: already queued (`pending`), running or ended (`invalid_state`, with `current_status`).", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -80,23 +82,22 @@ pub async fn resume_run(
 ) -> Result<Json<Value>, ApiError> {
     let store = state.engine.store();
     let (run, _) = access::run(store, &user, &id).await?;
-    if run.status != "paused" && run.status != "failed" {
-        return Err(conflict(&run, "resume", "only a paused or failed run can be resumed"));
+    let may_start_now = state.runner.may_start_now();
+    if state.runner.resume(&id).await?.is_none() {
+        // Queued already (`pending`), running, or ended: one resume drives a run once.
+        let why = match run.status.as_str() {
+            "pending" => "it is already queued to run",
+            "running" => "it is already running",
+            _ => "only a paused or failed run can be resumed",
+        };
+        let now = RunRow::get(store, &id).await?.unwrap_or(run);
+        return Err(conflict(&now, "resume", why));
     }
-    state.runner.start(id.clone(), None);
-    let run = wait_for_status(
-        store,
-        &id,
-        &["running", "completed", "failed", "cancelled"],
-        Duration::from_secs(2),
-    )
-    .await?;
-    let status = if run.status == "paused" {
-        "running".to_string()
-    } else {
-        run.status
-    };
-    Ok(Json(json!({ "data": { "id": run.id, "status": status } })))
+    // With a free slot the run starts at once: answer with the status it then has. Without
+    // one it waits, `pending`, and the answer says so at once.
+    let wait = if may_start_now { Duration::from_secs(2) } else { Duration::ZERO };
+    let run = wait_for_status(store, &id, &["running", "paused", "completed", "failed", "cancelled"], wait).await?;
+    Ok(Json(json!({ "data": { "id": run.id, "status": run.status } })))
 }
 
 /// `POST /api/workflow-executions/{id}/cancel`: kills the steps in flight at once.

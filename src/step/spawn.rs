@@ -24,6 +24,8 @@ const CHILD_STACK_BYTES: usize = 64 * 1024;
 /// A started process: its pid (also its process group), its output pipes, its exit.
 pub struct Process {
     pid: libc::pid_t,
+    /// The group is known to the guardian until the process is dropped.
+    _watched: super::guard::Watched,
     /// The exit status, once reaped.
     status: Option<std::process::ExitStatus>,
     pidfd: Option<AsyncFd<OwnedFd>>,
@@ -54,6 +56,9 @@ pub fn spawn_sh(
         .filter(|(k, _)| !env.contains_key(&*k.to_string_lossy()))
         .collect();
     vars.extend(env.iter().map(|(k, v)| (k.into(), v.into())));
+    if let Some((k, v)) = super::guard::marker() {
+        vars.push((k.into(), v.into()));
+    }
     let envp_c = vars
         .iter()
         .map(|(k, v)| c(&[k.as_bytes(), b"=", v.as_bytes()].concat()))
@@ -114,6 +119,7 @@ pub fn spawn_sh(
     }
     let process = Process {
         pid,
+        _watched: super::guard::watch(pid as u32),
         status: None,
         // SAFETY: the pidfd is owned by the AsyncFd, which deregisters it before closing it.
         pidfd: pidfd(pid).and_then(|fd| unsafe { AsyncFd::register(fd) }.ok()),

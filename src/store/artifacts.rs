@@ -55,8 +55,10 @@ impl ArtifactRow {
         .bind(a.size_bytes)
         .bind(&ts)
         .bind(&ts)
-        .fetch_one(&store.pool)
-        .await?)
+        .fetch_all(&store.pool)
+        .await
+        .map_err(super::StoreError::from)
+        .and_then(super::only_row)?)
     }
 
     pub async fn get(store: &Store, id: &str) -> Result<Option<ArtifactRow>> {
@@ -81,8 +83,9 @@ impl ArtifactRow {
         .bind(id)
         .bind(comment_id)
         .bind(now())
-        .fetch_optional(&store.pool)
-        .await?)
+        .fetch_all(&store.pool)
+        .await
+        .map(super::first_row)?)
     }
 
     pub async fn detach(store: &Store, id: &str) -> Result<Option<ArtifactRow>> {
@@ -91,8 +94,9 @@ impl ArtifactRow {
         )
         .bind(now())
         .bind(id)
-        .fetch_optional(&store.pool)
-        .await?)
+        .fetch_all(&store.pool)
+        .await
+        .map(super::first_row)?)
     }
 
     /// A step's artifacts, oldest first.

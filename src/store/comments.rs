@@ -41,8 +41,10 @@ impl CommentRow {
         .bind(created_by)
         .bind(&ts)
         .bind(&ts)
-        .fetch_one(&store.pool)
-        .await?;
+        .fetch_all(&store.pool)
+        .await
+        .map_err(super::StoreError::from)
+        .and_then(super::only_row)?;
         Ok(row)
     }
 

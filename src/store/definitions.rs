@@ -52,8 +52,10 @@ impl DefinitionRow {
         .bind(schema)
         .bind(&ts)
         .bind(&ts)
-        .fetch_one(&store.pool)
-        .await?;
+        .fetch_all(&store.pool)
+        .await
+        .map_err(super::StoreError::from)
+        .and_then(super::only_row)?;
         Ok(id.0)
     }
 

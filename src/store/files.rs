@@ -79,10 +79,24 @@ impl RunFiles {
             .open(dir.join("events.jsonl"))
     }
 
-    pub fn write_checkpoint(&self, index: i64, checkpoint: &impl Serialize) -> std::io::Result<()> {
+    /// Writes `checkpoints/step-{index}.json`, then removes the one it supersedes: each
+    /// checkpoint holds every result so far, so only the newest is kept.
+    pub fn write_checkpoint(
+        &self,
+        index: i64,
+        checkpoint: &impl Serialize,
+        supersedes: Option<i64>,
+    ) -> std::io::Result<()> {
         let dir = self.root.join("checkpoints");
         std::fs::create_dir_all(&dir)?;
-        write_json(&dir.join(format!("step-{index}.json")), checkpoint)
+        write_json(&dir.join(format!("step-{index}.json")), checkpoint)?;
+        match supersedes.filter(|s| *s != index) {
+            Some(old) => match std::fs::remove_file(dir.join(format!("step-{old}.json"))) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            },
+            None => Ok(()),
+        }
     }
 
     /// Appends a line to the run's own log (`run.log`): the workflow's console output and

@@ -129,6 +129,33 @@ impl Store {
     }
 }
 
+/// The row of an `INSERT/UPDATE … RETURNING` read with sqlx's `fetch_all`: SQLite commits
+/// an autocommit statement when it runs to its end, and sqlx's `fetch_one`/`fetch_optional`
+/// stop after the first row, so a commit that then fails (a full disk) went unreported and
+/// the caller held a row that was never stored. Read to the end, the failure is an error.
+pub(crate) fn first_row<T>(rows: Vec<T>) -> Option<T> {
+    rows.into_iter().next()
+}
+
+/// As `first_row`, for a statement that must yield a row.
+pub(crate) fn only_row<T>(rows: Vec<T>) -> Result<T> {
+    first_row(rows).ok_or(StoreError::Sql(sqlx::Error::RowNotFound))
+}
+
+impl StoreError {
+    /// The disk (or the database's size limit) is full: the API answers 507, not 500.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::Sql(sqlx::Error::Database(e)) => {
+                e.code().as_deref() == Some("13") || e.message().contains("database or disk is full")
+            }
+            StoreError::Sql(sqlx::Error::Io(e)) => e.raw_os_error() == Some(libc::ENOSPC),
+            StoreError::Direct(rusqlite::Error::SqliteFailure(e, _)) => e.code == rusqlite::ErrorCode::DiskFull,
+            _ => false,
+        }
+    }
+}
+
 /// Runs a `... RETURNING` statement that yields one row, to its end. Outside a transaction
 /// SQLite commits when the statement finishes, so the commit's error (a full disk) comes
 /// from the step after the row, which must not be skipped.

@@ -80,8 +80,9 @@ impl ProjectRow {
         .bind(user_id)
         .bind(&ts)
         .bind(&ts)
-        .fetch_optional(&store.pool)
-        .await?)
+        .fetch_all(&store.pool)
+        .await
+        .map(super::first_row)?)
     }
 
     /// Projects a user may see: owned, shared with them, or all for an admin.

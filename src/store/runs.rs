@@ -43,6 +43,16 @@ pub struct RunSummary {
     pub definition_name: String,
 }
 
+/// Which statuses a drive may take a run from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimFrom {
+    /// A run the server queued (`pending`): a run queued twice is driven once.
+    Queue,
+    /// A run resumed directly (the CLI): queued, paused, failed, or left running by an
+    /// engine that died.
+    Resume,
+}
+
 /// The fields a new run starts with.
 pub struct NewRun<'a> {
     pub project_id: &'a str,
@@ -73,8 +83,10 @@ impl RunRow {
         .bind(new.timeout_ms.map(|t| t as i64))
         .bind(&ts)
         .bind(&ts)
-        .fetch_one(&store.pool)
-        .await?)
+        .fetch_all(&store.pool)
+        .await
+        .map_err(super::StoreError::from)
+        .and_then(super::only_row)?)
     }
 
     pub async fn get(store: &Store, id: &str) -> Result<Option<RunRow>> {
@@ -85,34 +97,78 @@ impl RunRow {
     }
 
     /// Takes the run for this engine process: it becomes `running` under our lease. Fails
-    /// (returns None) when the run is finished, cancelled, or leased by a live process;
-    /// `dead_owner` takes over the lease of an owner known to have died.
+    /// (returns None) when the run is not in a status `from` takes, or leased by a live
+    /// process; `dead_owner` takes over the lease of an owner known to have died.
     pub async fn claim(
         store: &Store,
         id: &str,
+        from: ClaimFrom,
         owner: &str,
         lease_until: &str,
         dead_owner: Option<&str>,
     ) -> Result<Option<RunRow>> {
         let ts = now();
-        Ok(sqlx::query_as(
+        let statuses = match from {
+            ClaimFrom::Queue => "'pending'",
+            ClaimFrom::Resume => "'pending', 'paused', 'failed', 'running'",
+        };
+        let sql = format!(
             "UPDATE workflow_runs SET status = 'running', lease_owner = ?, lease_expires_at = ?, control_request = NULL,
                  started_at = COALESCE(started_at, ?), paused_at = NULL, error_message = NULL,
                  completed_at = NULL, updated_at = ?
-             WHERE id = ? AND status IN ('pending', 'paused', 'failed', 'running')
+             WHERE id = ? AND status IN ({statuses})
                AND (lease_owner IS NULL OR lease_owner = ? OR lease_owner = ? OR lease_expires_at < ?)
-             RETURNING *",
-        )
-        .bind(owner)
+             RETURNING *"
+        );
+        Ok(super::first_row(
+            sqlx::query_as(&sql)
+                .bind(owner)
         .bind(lease_until)
         .bind(&ts)
         .bind(&ts)
         .bind(id)
         .bind(owner)
-        .bind(dead_owner)
-        .bind(&ts)
-        .fetch_optional(&store.pool)
-        .await?)
+                .bind(dead_owner)
+                .bind(&ts)
+                .fetch_all(&store.pool)
+                .await?,
+        ))
+    }
+
+    /// Queues a paused or failed run to be driven again (`resume` on the server): it becomes
+    /// `pending` until a slot takes it. None when the run is in any other status (already
+    /// queued, running or ended), so a second resume cannot queue it twice.
+    pub async fn queue_resume(store: &Store, id: &str) -> Result<Option<RunRow>> {
+        let ts = now();
+        Ok(super::first_row(
+            sqlx::query_as(
+                "UPDATE workflow_runs SET status = 'pending', error_message = NULL, control_request = NULL,
+                     completed_at = NULL, updated_at = ?
+                 WHERE id = ? AND status IN ('paused', 'failed') RETURNING *",
+            )
+            .bind(&ts)
+            .bind(id)
+            .fetch_all(&store.pool)
+            .await?,
+        ))
+    }
+
+    /// Queues again a run left `running` by an engine that died (`lease_owner` is the dead
+    /// owner, or None for an unowned one): it is `pending` until a slot takes it, not shown
+    /// as running while nothing drives it.
+    pub async fn requeue_orphan(store: &Store, id: &str, lease_owner: Option<&str>) -> Result<Option<RunRow>> {
+        Ok(super::first_row(
+            sqlx::query_as(
+                "UPDATE workflow_runs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL,
+                     updated_at = ?
+                 WHERE id = ? AND status = 'running' AND lease_owner IS ? RETURNING *",
+            )
+            .bind(now())
+            .bind(id)
+            .bind(lease_owner)
+            .fetch_all(&store.pool)
+            .await?,
+        ))
     }
 
     /// Extends our lease while we drive the run.
@@ -148,8 +204,10 @@ impl RunRow {
         .bind(&ts)
         .bind(&ts)
         .bind(id)
-        .fetch_one(&store.pool)
-        .await?)
+        .fetch_all(&store.pool)
+        .await
+        .map_err(super::StoreError::from)
+        .and_then(super::only_row)?)
     }
 
     /// Moves the run's card to `phase` (when a step of a new phase starts).
@@ -211,8 +269,9 @@ impl RunRow {
         .bind(&ts)
         .bind(&ts)
         .bind(id)
-        .fetch_optional(&store.pool)
-        .await?)
+        .fetch_all(&store.pool)
+        .await
+        .map(super::first_row)?)
     }
 
     /// Runs a server should pick up at start: queued ones and ones left running by a crash.

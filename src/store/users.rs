@@ -41,8 +41,10 @@ impl UserRow {
         .bind(is_admin)
         .bind(&ts)
         .bind(&ts)
-        .fetch_one(&store.pool)
-        .await?)
+        .fetch_all(&store.pool)
+        .await
+        .map_err(super::StoreError::from)
+        .and_then(super::only_row)?)
     }
 
     pub async fn by_email(store: &Store, email: &str) -> Result<Option<UserRow>> {

@@ -171,7 +171,7 @@ export default defineWorkflow({ name: "Long", phases: ["p"], async execute(ctx) 
     assert_eq!(steps.len(), 1);
     assert_eq!(
         (steps[0].status.as_str(), steps[0].error_message.as_deref()),
-        ("failed", Some(workflow_engine::step::script::STOPPED))
+        ("failed", Some("stopped because the run was cancelled"))
     );
     // Gone, or a zombie waiting for a reaper: either way no longer running.
     let stat = std::fs::read_to_string(format!("/proc/{grandchild}/stat")).unwrap_or_default();
@@ -231,9 +231,9 @@ async fn a_resumed_run_rewrites_the_files_of_its_completed_steps_from_the_rows()
     std::fs::remove_file(dir.join("logs/one/output.json")).unwrap();
     std::fs::remove_file(dir.join("logs/one/summary.md")).unwrap();
     std::fs::remove_file(dir.join("checkpoints/step-0.json")).unwrap();
-    std::fs::write(sb.project().join("go"), "").unwrap();
-    let resumed = sb.run(&["resume", &id]);
-    assert!(resumed.status.success(), "{}{}", stdout(&resumed), stderr(&resumed));
+    // Step two fails again: no new checkpoint replaces the rewritten one.
+    let again = sb.run(&["resume", &id]);
+    assert_eq!(again.status.code(), Some(1), "{}{}", stdout(&again), stderr(&again));
     let rewritten = std::fs::read_to_string(dir.join("logs/one/output.json")).unwrap();
     let (a, b): (serde_json::Value, serde_json::Value) = (
         serde_json::from_str(&written).unwrap(),
@@ -247,32 +247,36 @@ async fn a_resumed_run_rewrites_the_files_of_its_completed_steps_from_the_rows()
         sb.read_json(&dir.join("checkpoints/step-0.json"))["completed_step_ids"],
         serde_json::json!(["one"])
     );
+    assert_checkpoint_fields_in_order(&sb, &dir.join("checkpoints/step-0.json"), &id);
+    std::fs::write(sb.project().join("go"), "").unwrap();
+    let resumed = sb.run(&["resume", &id]);
+    assert!(resumed.status.success(), "{}{}", stdout(&resumed), stderr(&resumed));
     assert_eq!(
         sb.read_json(&dir.join("checkpoints/step-1.json"))["completed_step_ids"],
         serde_json::json!(["one", "two"])
     );
-    // Rewritten (step-0) and written live (step-1), checkpoints keep the spec's field order.
-    for n in 0..2 {
-        let text = std::fs::read_to_string(dir.join(format!("checkpoints/step-{n}.json"))).unwrap();
-        let at = |key: &str| {
-            text.find(&format!("\"{key}\""))
-                .unwrap_or_else(|| panic!("{key} in {text}"))
-        };
-        let order = [
-            "execution_id",
-            "timestamp",
-            "current_phase",
-            "current_step_index",
-            "completed_step_ids",
-            "step_results",
-        ]
-        .map(at);
-        assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
-        assert_eq!(
-            sb.read_json(&dir.join(format!("checkpoints/step-{n}.json")))["execution_id"],
-            id.as_str()
-        );
-    }
+    assert!(!dir.join("checkpoints/step-0.json").exists(), "the newest checkpoint replaces it");
+    assert_checkpoint_fields_in_order(&sb, &dir.join("checkpoints/step-1.json"), &id);
+}
+
+/// Checkpoints, rewritten or written live, keep the spec's field order.
+fn assert_checkpoint_fields_in_order(sb: &Sandbox, path: &std::path::Path, id: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let at = |key: &str| {
+        text.find(&format!("\"{key}\""))
+            .unwrap_or_else(|| panic!("{key} in {text}"))
+    };
+    let order = [
+        "execution_id",
+        "timestamp",
+        "current_phase",
+        "current_step_index",
+        "completed_step_ids",
+        "step_results",
+    ]
+    .map(at);
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+    assert_eq!(sb.read_json(path)["execution_id"], id);
 }
 
 #[tokio::test]

@@ -8,5 +8,7 @@ mod durability;
 mod examples;
 mod failures;
 mod many_runs;
+mod orphans;
+mod replay;
 mod server;
 mod typescript;

@@ -3,5 +3,6 @@
 mod api;
 mod artifacts;
 mod openapi;
+mod queue;
 mod web;
 pub mod ws;

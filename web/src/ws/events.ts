@@ -8,7 +8,14 @@ interface Base {
 }
 
 export interface EventMap {
-  "workflow.execution.created": Base & { name: string; status: RunStatus };
+  "workflow.execution.created": Base & {
+    name: string;
+    status: RunStatus;
+    workflow_definition_id: string;
+    workflow_name: string;
+    phases: string[];
+    current_phase: string | null;
+  };
   "workflow.execution.status_changed": Base & { status: RunStatus; error_message?: string };
   "workflow.execution.phase_changed": Base & { current_phase: string };
   "workflow.step.started": Base & {

@@ -1,0 +1,161 @@
+//! The guardian: a small process that outlives the engine by a moment to stop what its steps
+//! left running.
+//!
+//! A step's own process dies with the engine (`PR_SET_PDEATHSIG`), but that reaches only
+//! the process the engine started: a script's `(sleep 3; echo late >> f) &`, `npm test`'s
+//! `node`, an agent CLI's tool processes lived on after a `kill -9` of the engine, wrote
+//! their side effects later, and overlapped the step's next attempt on resume.
+//!
+//! The engine starts `workflow-engine __guardian` once (at its first step), in a process
+//! group of its own (a Ctrl-C at the terminal does not reach it), and keeps the write end
+//! of a pipe to it. Each step's process group is announced (`+pgid`) when it starts and
+//! withdrawn (`-pgid`) when the step is done with it. The pipe closes when the engine's
+//! process ends, however it ends; the guardian then kills every group still announced, and
+//! every process whose environment carries this engine's marker (`WORKFLOW_ENGINE_GUARD`,
+//! inherited by whatever a step starts, also by a process that left its group with
+//! `setsid`), and exits.
+
+use std::collections::HashSet;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+
+/// The variable that marks every process a step starts, with this engine's token.
+pub const MARKER_ENV: &str = "WORKFLOW_ENGINE_GUARD";
+
+/// The binary to start as the guardian; set by the engine. Without it nothing is guarded.
+static EXE: OnceLock<PathBuf> = OnceLock::new();
+/// This engine process's marker value.
+static TOKEN: OnceLock<String> = OnceLock::new();
+/// The pipe to the started guardian (None before the first step, or when it cannot start).
+static PIPE: Mutex<Option<std::process::ChildStdin>> = Mutex::new(None);
+
+/// Names the binary whose `__guardian` subcommand guards this process's steps.
+pub fn init(exe: &Path) {
+    let _ = EXE.set(exe.to_path_buf());
+}
+
+/// The marker variable and its value for a step's environment, when guarding is on.
+pub fn marker() -> Option<(&'static str, &'static str)> {
+    EXE.get()?;
+    Some((MARKER_ENV, token()))
+}
+
+fn token() -> &'static str {
+    TOKEN.get_or_init(crate::store::new_id)
+}
+
+/// A process group the guardian knows of, until this is dropped.
+#[must_use = "the group is withdrawn when this is dropped"]
+pub struct Watched(Option<i32>);
+
+/// Announces a step's process group to the guardian (starting it on first use).
+pub fn watch(pgid: u32) -> Watched {
+    let pgid = pgid as i32;
+    if EXE.get().is_none() || pgid <= 1 {
+        return Watched(None);
+    }
+    Watched(send(&format!("+{pgid}\n")).then_some(pgid))
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        if let Some(pgid) = self.0 {
+            send(&format!("-{pgid}\n"));
+        }
+    }
+}
+
+/// Writes one line to the guardian; false when there is none (it could not start).
+fn send(line: &str) -> bool {
+    let mut pipe = PIPE.lock().unwrap_or_else(|p| p.into_inner());
+    if pipe.is_none() {
+        *pipe = start();
+    }
+    match pipe.as_mut() {
+        Some(stdin) => stdin.write_all(line.as_bytes()).is_ok(),
+        None => false,
+    }
+}
+
+fn start() -> Option<std::process::ChildStdin> {
+    let exe = EXE.get()?;
+    let started = Command::new(exe)
+        .arg("__guardian")
+        .arg(token())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .process_group(0)
+        .spawn();
+    match started {
+        // It exits only after this process has (its input closes then): init reaps it.
+        Ok(mut child) => child.stdin.take(),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot start the guardian: a step's background processes may outlive a killed engine");
+            None
+        }
+    }
+}
+
+/// `workflow-engine __guardian TOKEN`: keeps the announced groups until its input closes,
+/// then kills them and every process marked with `TOKEN`.
+pub fn main(token: &str) -> std::process::ExitCode {
+    // SAFETY: ignoring SIGINT/SIGHUP: the guardian must outlive a terminal's signals.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
+        libc::signal(libc::SIGHUP, libc::SIG_IGN);
+    }
+    let mut groups: HashSet<i32> = HashSet::new();
+    for line in std::io::stdin().lock().lines() {
+        let Ok(line) = line else { break };
+        let (op, pgid) = line.split_at(line.len().min(1));
+        match (op, pgid.parse::<i32>()) {
+            ("+", Ok(p)) if p > 1 => {
+                groups.insert(p);
+            }
+            ("-", Ok(p)) => {
+                groups.remove(&p);
+            }
+            _ => {}
+        }
+    }
+    for pgid in &groups {
+        // SAFETY: killpg has no memory-safety preconditions; a group already gone is fine.
+        unsafe { libc::killpg(*pgid, libc::SIGKILL) };
+    }
+    // A process killed while it forked may leave a child the first sweep missed.
+    let needle = format!("{MARKER_ENV}={token}");
+    for _ in 0..3 {
+        if kill_marked(needle.as_bytes()) == 0 {
+            break;
+        }
+    }
+    std::process::ExitCode::SUCCESS
+}
+
+/// Kills every process whose environment holds `needle`; returns how many it found.
+fn kill_marked(needle: &[u8]) -> usize {
+    let me = std::process::id() as i32;
+    let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
+    let mut found = 0;
+    for entry in dir.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        if environ.split(|b| *b == 0).any(|var| var == needle) {
+            // SAFETY: kill has no memory-safety preconditions.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            found += 1;
+        }
+    }
+    found
+}

@@ -1,0 +1,169 @@
+//! What a resumed run does again and what it must not: comments and console output are not
+//! repeated, files are repaired, checkpoints stay linear, siblings say why they stopped.
+
+use serde_json::Value;
+
+use crate::util::*;
+
+const APPROVAL: &str = r#"
+import { defineWorkflow } from "@repo/workflow-engine";
+export default defineWorkflow({
+  name: "Approval", phases: ["work"],
+  async execute(ctx) {
+    await ctx.step("prepare", { type: "script", command: "echo prepared" });
+    console.log("prepared, asking for approval");
+    await ctx.comment("awaiting approval");
+    await ctx.comment("awaiting approval");
+    await ctx.step("gate", { type: "script", command: "test -f approved" });
+    console.log("approved");
+    await ctx.comment("awaiting approval");
+  },
+});
+"#;
+
+#[tokio::test]
+async fn a_replay_writes_no_comment_twice_and_marks_its_console_output() {
+    let sb = Sandbox::new();
+    let file = sb.write("approval.ts", APPROVAL);
+    let out = sb.run(&["run", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+    let id = run_id(&out);
+    std::fs::write(sb.project().join("approved"), "").unwrap();
+    let resumed = sb.run(&["resume", &id]);
+    assert!(resumed.status.success(), "{}{}", stdout(&resumed), stderr(&resumed));
+    assert!(
+        !stdout(&resumed).contains("prepared, asking"),
+        "the replay does not print it again: {}",
+        stdout(&resumed)
+    );
+    assert!(stdout(&resumed).contains("approved"), "{}", stdout(&resumed));
+
+    let store = sb.store().await;
+    let texts: Vec<(String,)> =
+        sqlx::query_as("SELECT text FROM workflow_comments WHERE workflow_run_id = ? AND text = 'awaiting approval'")
+            .bind(&id)
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+    // Two before the gate (written once, not again on replay) and one after it.
+    assert_eq!(texts.len(), 3, "{texts:?}");
+    let log = std::fs::read_to_string(sb.run_dir(&id).join("run.log")).unwrap();
+    let asking: Vec<&str> = log.lines().filter(|l| l.contains("prepared, asking")).collect();
+    assert_eq!(asking.len(), 2, "{log}");
+    assert!(!asking[0].contains("(replay)") && asking[1].contains("(replay)"), "{log}");
+    assert!(log.lines().any(|l| l.contains("approved") && !l.contains("(replay)")), "{log}");
+}
+
+#[tokio::test]
+async fn checkpoints_grow_with_the_results_not_with_their_square() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "big.ts",
+        r#"
+import { defineWorkflow } from "@repo/workflow-engine";
+export default defineWorkflow({
+  name: "Big", phases: ["work"],
+  async execute(ctx) {
+    await ctx.step("big", { type: "function", fn: async () => ({ blob: "x".repeat(2_000_000) }) });
+    for (let i = 0; i < 4; i++) {
+      await ctx.step(`small-${i}`, { type: "function", fn: async () => ({ i }) });
+    }
+  },
+});
+"#,
+    );
+    let out = sb.run(&["run", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let dir = sb.run_dir(&run_id(&out));
+    let checkpoints: Vec<_> = std::fs::read_dir(dir.join("checkpoints"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let total: u64 = checkpoints.iter().map(|p| p.metadata().unwrap().len()).sum();
+    assert!(total < 16 * 1024, "{} checkpoint bytes in {checkpoints:?}", total);
+    let last = sb.read_json(&dir.join("checkpoints/step-4.json"));
+    assert_eq!(last["completed_step_ids"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        last["step_results"]["big"],
+        serde_json::json!({ "stepId": "big", "status": "completed", "output_file": "logs/big/output.json" })
+    );
+    assert_eq!(last["step_results"]["small-3"]["data"]["i"], 3, "small results stay inline");
+    let full = sb.read_json(&dir.join("logs/big/output.json"));
+    assert_eq!(full["data"]["blob"].as_str().unwrap().len(), 2_000_000);
+    let summary = std::fs::metadata(dir.join("logs/big/summary.md")).unwrap().len();
+    assert!(summary <= 40 * 1024, "summary.md is {summary} bytes");
+}
+
+#[tokio::test]
+async fn a_resume_rewrites_the_snapshots_an_early_kill_left_out() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "flaky.yaml",
+        "name: Flaky\nphases: [p]\nargsSchema:\n  type: object\n  properties:\n    who: { type: string }\nsteps:\n  - id: one\n    phase: p\n    type: script\n    command: test -f go\n",
+    );
+    let out = sb.run(&["run", file.to_str().unwrap(), "--arg", "who=ann"]);
+    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+    let id = run_id(&out);
+    let dir = sb.run_dir(&id);
+    // As after a kill between creating the run and writing its snapshots.
+    std::fs::remove_file(dir.join("definition.json")).unwrap();
+    std::fs::remove_file(dir.join("args.json")).unwrap();
+    std::fs::write(sb.project().join("go"), "").unwrap();
+    let resumed = sb.run(&["resume", &id]);
+    assert!(resumed.status.success(), "{}{}", stdout(&resumed), stderr(&resumed));
+    assert_eq!(sb.read_json(&dir.join("args.json")), serde_json::json!({ "who": "ann" }));
+    assert_eq!(sb.read_json(&dir.join("definition.json"))["name"], "Flaky");
+}
+
+#[tokio::test]
+async fn parallel_siblings_of_a_failed_step_say_which_step_failed() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "parallel.ts",
+        r#"
+import { defineWorkflow } from "@repo/workflow-engine";
+export default defineWorkflow({
+  name: "Parallel", phases: ["test"],
+  async execute(ctx) {
+    await Promise.all([
+      ctx.step("lint", { type: "script", command: "sleep 0.3; echo 'bad style' >&2; exit 3" }),
+      ctx.step("slow-tests", { type: "script", command: "sleep 30" }),
+    ]);
+  },
+});
+"#,
+    );
+    let out = sb.run(&["run", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+    let store = sb.store().await;
+    let steps = steps(&store, &run_id(&out)).await;
+    let slow = steps.iter().find(|s| s.step_id == "slow-tests").unwrap();
+    let error = slow.error_message.as_deref().unwrap_or_default();
+    assert!(
+        error.starts_with("stopped because step \"lint\" failed: command exited with code 3"),
+        "{error}"
+    );
+    assert!(!error.contains("cancelled or timed out"), "{error}");
+}
+
+#[tokio::test]
+async fn the_created_event_carries_the_definition_and_the_first_phase() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "two.yaml",
+        "name: Two\nphases: [plan, build]\nsteps:\n  - id: one\n    phase: plan\n    type: script\n    command: \"true\"\n",
+    );
+    let out = sb.run(&["run", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let store = sb.store().await;
+    let (data,): (String,) = sqlx::query_as("SELECT data FROM workflow_events WHERE type = 'workflow.execution.created'")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    let data: Value = serde_json::from_str(&data).unwrap();
+    let run = run_row(&store, &run_id(&out)).await;
+    assert_eq!(data["workflow_definition_id"], run.workflow_definition_id.as_str());
+    assert_eq!(data["workflow_name"], "Two");
+    assert_eq!(data["phases"], serde_json::json!(["plan", "build"]));
+    assert_eq!(data["current_phase"], "plan");
+}
