@@ -144,6 +144,49 @@ impl Event {
     }
 }
 
+/// The most text one event carries in a field (a line of output, a log message, an error):
+/// the whole of it is in the run's files. Events are kept in memory (the live bus, the
+/// WebSocket's subscribers) and in the journal, so one 50 MB line must not travel as one.
+pub const EVENT_TEXT_MAX_BYTES: usize = 8 * 1024;
+
+impl Event {
+    /// This event with its text fields cut to `EVENT_TEXT_MAX_BYTES` (marked as cut) and an
+    /// agent event's structured detail dropped when larger than that.
+    pub fn capped(mut self) -> Event {
+        match &mut self {
+            Event::StepProgress { output, detail, .. } => {
+                cap_text(output);
+                let large = detail
+                    .as_ref()
+                    .is_some_and(|d| serde_json::to_vec(d).map_or(0, |v| v.len()) > EVENT_TEXT_MAX_BYTES);
+                if large {
+                    *detail = Some(serde_json::json!({ "truncated": true }));
+                }
+            }
+            Event::RunLog { message, .. } => cap_text(message),
+            Event::StepCompleted { error: Some(e), .. }
+            | Event::StatusChanged {
+                error_message: Some(e), ..
+            } => cap_text(e),
+            _ => {}
+        }
+        self
+    }
+}
+
+fn cap_text(text: &mut String) {
+    if text.len() <= EVENT_TEXT_MAX_BYTES {
+        return;
+    }
+    let mut end = EVENT_TEXT_MAX_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let more = text.len() - end;
+    text.truncate(end);
+    text.push_str(&format!("… ({more} bytes more in the run's files)"));
+}
+
 /// Capacity of the live bus: a subscriber further behind than this misses events (and is
 /// told so by `RecvError::Lagged`); the journal still has them.
 pub const EVENT_BUS_CAPACITY: usize = 4096;
@@ -189,6 +232,7 @@ impl EventBus {
     }
 
     pub fn emit(&self, event: Event) {
+        let event = event.capped();
         if let Some(j) = &self.journal {
             let _ = j.send(JournalMsg::Event(Box::new(event.clone())));
         }

@@ -22,7 +22,9 @@ use crate::store::runs::RunRow;
 use crate::store::steps::{StepRow, StepStart};
 
 use super::outbox::WriteFailure;
-use super::outcome::{summary_md, Checkpoint, Entry, Outcome};
+use super::outcome::{
+    cut, load_result, reference, summary_md, Checkpoint, Entry, Outcome, ROW_ERROR_MAX_BYTES, ROW_RESULT_MAX_BYTES,
+};
 
 /// Why a host call did not return normally.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,7 +118,10 @@ impl StepHost {
         state.replaying = state.memo.values().any(StepRow::is_memoized);
         for c in crate::store::comments::CommentRow::list_for_run(engine.store(), &run.id).await? {
             if c.created_by.is_none() && c.comment_type != "user" {
-                *state.written_comments.entry((c.workflow_run_step_id, c.text)).or_default() += 1;
+                *state
+                    .written_comments
+                    .entry((c.workflow_run_step_id, c.text))
+                    .or_default() += 1;
             }
         }
         let files = RunFiles::new(&project, &run.id);
@@ -138,13 +143,13 @@ impl StepHost {
     }
 
     /// Results of steps completed in earlier attempts, for `ctx.getStepResult` and templates.
-    pub fn memo_results(&self) -> Map<String, Value> {
+    pub fn memo_results(&self) -> Result<Map<String, Value>, String> {
         let state = self.state.lock().expect("host lock");
         state
             .memo
             .values()
             .filter(|r| r.is_memoized())
-            .filter_map(|r| Some((r.step_id.clone(), serde_json::from_str(r.result.as_deref()?).ok()?)))
+            .map(|r| Ok((r.step_id.clone(), load_result(r.result.as_deref(), &self.files)?)))
             .collect()
     }
 
@@ -231,12 +236,8 @@ impl StepHost {
             other => (None, other),
         };
         if let Some(row) = memo {
-            let result: Value = row
-                .result
-                .as_deref()
-                .and_then(|r| serde_json::from_str(r).ok())
-                .unwrap_or(Value::Null);
-            let entry = Entry::new(row.step_id.clone(), result.clone(), row.result.as_ref().map(String::len));
+            let result = load_result(row.result.as_deref(), &self.files).map_err(Interrupt::Fatal)?;
+            let entry = Entry::new(row.step_id.clone(), result.clone(), None);
             let mut state = self.state.lock().expect("host lock");
             state.results.insert(row.step_index, entry);
             state.phase = Some(row.phase.clone());
@@ -416,29 +417,32 @@ impl StepHost {
         }
         let elapsed = running.started.elapsed();
         let summary = summary_md(row, status, elapsed, &outcome);
-        let (files, step_id, output) = (self.files.clone(), id.to_string(), result.clone());
-        self.write(move || files.write_step_output(&step_id, &output, &summary));
+        let text = result.to_string();
+        let text_len = text.len();
+        let stored = self.store_output(id, &result, text, summary).await;
         let accepted = !outcome.ok && running.continue_on_error;
         if !outcome.ok && !accepted {
             let error = outcome.error.clone().unwrap_or_default();
-            self.state.lock().expect("host lock").failed.get_or_insert((id.to_string(), error));
+            self.state
+                .lock()
+                .expect("host lock")
+                .failed
+                .get_or_insert((id.to_string(), error));
         }
-        let updated = StepRow::finish(
-            self.engine.store(),
-            row,
-            status,
-            &result,
-            outcome.error.as_deref(),
-            accepted,
-        )
-        .await;
+        let error = outcome.error.as_deref().map(|e| cut(e, ROW_ERROR_MAX_BYTES));
+        let updated = match &stored {
+            Ok(stored) => StepRow::finish(self.engine.store(), row, status, stored, error.as_deref(), accepted)
+                .await
+                .map_err(fatal),
+            Err(e) => Err(e.clone()),
+        };
         self.in_flight.send_modify(|(all, ext)| {
             *all -= 1;
             if row.kind != "function" {
                 *ext -= 1;
             }
         });
-        updated.map_err(fatal)?;
+        updated?;
         let completed = Event::StepCompleted {
             execution_id: self.run_id.clone(),
             step_id: row.id.clone(),
@@ -449,7 +453,7 @@ impl StepHost {
             project_id: self.project_id.clone(),
         };
         if outcome.ok || accepted {
-            let entry = Entry::new(id.to_string(), result.clone(), None);
+            let entry = Entry::new(id.to_string(), result.clone(), Some(text_len));
             let (index, checkpoint, superseded) = {
                 let mut state = self.state.lock().expect("host lock");
                 state.results.insert(row.step_index, entry);
@@ -468,6 +472,23 @@ impl StepHost {
             self.emit(completed);
         }
         Ok(result)
+    }
+
+    /// Writes a finished step's `output.json` and `summary.md`, and returns what its row
+    /// stores: the result itself (`text`), or, when it is too large for a row, a reference to
+    /// the file, which is then written first (the memo reads it back from there).
+    async fn store_output(&self, id: &str, result: &Value, text: String, summary: String) -> Result<String, Interrupt> {
+        let (files, step_id, output) = (self.files.clone(), id.to_string(), result.clone());
+        let write = move || files.write_step_output(&step_id, &output, &summary);
+        if text.len() <= ROW_RESULT_MAX_BYTES {
+            self.write(write);
+            return Ok(text);
+        }
+        match tokio::task::spawn_blocking(write).await {
+            Ok(Ok(())) => Ok(reference(id, result).to_string()),
+            Ok(Err(e)) => Err(fatal(e)),
+            Err(e) => Err(fatal(e)),
+        }
     }
 
     /// `checkpoints/step-N.json` after step `index`: the spec's format, every result so far

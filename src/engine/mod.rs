@@ -291,7 +291,11 @@ impl Engine {
 
     /// Drives a run only if it is still `pending` (the server's queue): a run queued twice,
     /// or resumed meanwhile by another process, is not driven a second time.
-    pub async fn execute_queued(&self, run_id: &str, prepared: Option<Prepared>) -> Result<run::RunOutcome, EngineError> {
+    pub async fn execute_queued(
+        &self,
+        run_id: &str,
+        prepared: Option<Prepared>,
+    ) -> Result<run::RunOutcome, EngineError> {
         self.execute_from(run_id, prepared, RunControl::default(), ClaimFrom::Queue)
             .await
     }
@@ -346,6 +350,7 @@ impl Engine {
             )))),
         };
         self.inner.controls.lock().expect("controls lock").remove(run_id);
+        give_memory_back();
         outcome
     }
 
@@ -365,7 +370,8 @@ impl Engine {
         };
         tracing::info!(run = %run.id, "rewriting the run's definition.json and args.json");
         let failure = outbox::WriteFailure::default();
-        self.outbox().write(&failure, move || files.write_snapshot(&snapshot, &args));
+        self.outbox()
+            .write(&failure, move || files.write_snapshot(&snapshot, &args));
     }
 
     /// YAML resumes from its snapshot (the steps the run started with); TypeScript reloads
@@ -411,6 +417,16 @@ pub(crate) fn owner_is_dead(owner: &str) -> bool {
     let alive =
         unsafe { libc::kill(pid, 0) } == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
     !alive
+}
+
+/// Returns the heap a run freed to the system: glibc keeps freed memory for reuse, and a
+/// server that drove a run with large results otherwise stays that large.
+fn give_memory_back() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// A spawned task that is aborted when its handle is dropped.

@@ -49,7 +49,10 @@ pub fn summary_md(row: &StepRow, status: &str, elapsed: Duration, outcome: &Outc
         s.push_str(&format!("\n## Output\n\n```\n{}\n```\n", tail.trim_end()));
     } else if let Some(data) = outcome.data.as_ref().filter(|_| row.kind == "function") {
         let json = serde_json::to_string_pretty(data).unwrap_or_default();
-        s.push_str(&format!("\n## Result\n\n```json\n{}\n```\n", cut(&json, SUMMARY_PART_BYTES)));
+        s.push_str(&format!(
+            "\n## Result\n\n```json\n{}\n```\n",
+            cut(&json, SUMMARY_PART_BYTES)
+        ));
     }
     cap_summary(s)
 }
@@ -59,8 +62,11 @@ const SUMMARY_PART_BYTES: usize = 8 * 1024;
 /// `summary.md` is a summary: never more than this, whatever the step produced.
 pub(super) const SUMMARY_MAX_BYTES: usize = 32 * 1024;
 
+/// A step's error message is kept whole in its files; its row and events hold this much.
+pub(super) const ROW_ERROR_MAX_BYTES: usize = 16 * 1024;
+
 /// The start of `text` up to `max` bytes (on a character boundary), marked when cut.
-fn cut(text: &str, max: usize) -> String {
+pub(super) fn cut(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_string();
     }
@@ -68,7 +74,11 @@ fn cut(text: &str, max: usize) -> String {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}\n… ({} bytes more: see output.json)", &text[..end], text.len() - end)
+    format!(
+        "{}\n… ({} bytes more in the step's files)",
+        &text[..end],
+        text.len() - end
+    )
 }
 
 fn cap_summary(s: String) -> String {
@@ -106,22 +116,55 @@ impl Entry {
 }
 
 impl serde::Serialize for Entry {
-    /// Inline, the `StepResult`; large, its `stepId`, `status` and `error` with
-    /// `output_file`, the run-relative path of the `output.json` that holds all of it.
+    /// Inline, the `StepResult`; large, a reference to the `output.json` that holds it.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if !self.large {
-            return self.result.serialize(s);
+        if self.large {
+            reference(&self.step_id, &self.result).serialize(s)
+        } else {
+            self.result.serialize(s)
         }
-        let mut map = s.serialize_map(None)?;
-        for key in ["stepId", "status", "error"] {
-            if let Some(v) = self.result.get(key).filter(|v| v.as_str().is_some_and(|t| t.len() <= 1024)) {
-                map.serialize_entry(key, v)?;
-            }
-        }
-        map.serialize_entry("output_file", &format!("logs/{}/output.json", self.step_id))?;
-        map.end()
     }
+}
+
+/// A step result's row holds it whole only up to this size; a larger one is kept in its
+/// `output.json` and the row holds a `reference` (the memo reads it back from there).
+pub(super) const ROW_RESULT_MAX_BYTES: usize = 256 * 1024;
+
+/// A result stood in for by the file that holds all of it: its `stepId`, `status` and (a
+/// short) `error`, and `output_file`, the run-relative path of its `output.json`.
+pub(super) fn reference(step_id: &str, result: &Value) -> Value {
+    let mut map = serde_json::Map::new();
+    for key in ["stepId", "status", "error"] {
+        if let Some(v) = result.get(key).filter(|v| v.as_str().is_some_and(|t| t.len() <= 1024)) {
+            map.insert(key.to_string(), v.clone());
+        }
+    }
+    map.insert("output_file".into(), Value::String(output_file(step_id)));
+    Value::Object(map)
+}
+
+fn output_file(step_id: &str) -> String {
+    format!("logs/{step_id}/output.json")
+}
+
+/// A stored result as the workflow sees it: the row's, or, for a `reference`, the file's.
+pub(super) fn load_result(row_result: Option<&str>, files: &crate::store::files::RunFiles) -> Result<Value, String> {
+    let stored: Value = row_result
+        .and_then(|r| serde_json::from_str(r).ok())
+        .unwrap_or(Value::Null);
+    let Some(file) = stored.get("output_file").and_then(Value::as_str) else {
+        return Ok(stored);
+    };
+    let path = files.root.join(file);
+    std::fs::read(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+        .map_err(|e| {
+            format!(
+                "the result of a completed step is kept in {}, which cannot be read: {e}",
+                path.display()
+            )
+        })
 }
 
 /// A checkpoint file's contents: `completed_step_ids` and `step_results` in step order.

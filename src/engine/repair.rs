@@ -32,8 +32,14 @@ pub(super) fn repair_files(
             .as_deref()
             .and_then(|r| serde_json::from_str(r).ok())
             .unwrap_or(Value::Null);
-        results.push(Entry::new(row.step_id.clone(), result.clone(), row.result.as_ref().map(String::len)));
-        if !files.step_dir(&row.step_id).join("output.json").exists() {
+        results.push(Entry::new(
+            row.step_id.clone(),
+            result.clone(),
+            row.result.as_ref().map(String::len),
+        ));
+        // A result kept only in its file (a reference in the row) cannot be rebuilt here.
+        let referenced = result.get("output_file").is_some();
+        if !referenced && !files.step_dir(&row.step_id).join("output.json").exists() {
             let outcome = Outcome {
                 ok: row.status == "completed",
                 data: result.get("data").cloned(),

@@ -243,11 +243,12 @@ fn interrupt_to_stop(i: Interrupt) -> Stop {
 /// so that steps started together run together.
 async fn drive_code(host: &Arc<StepHost>, run: &RunRow, mut worker: WorkerHandle) -> Result<(), Stop> {
     let args: Value = serde_json::from_str(&run.args).unwrap_or(json!({}));
+    let results = host.memo_results().map_err(Stop::Failed)?;
     worker.send(ToWorker::Run {
         run_id: run.id.clone(),
         project_path: host.project.to_string_lossy().into_owned(),
         args,
-        results: Value::Object(host.memo_results()),
+        results: Value::Object(results),
     });
     let (stop_tx, mut stop_rx) = mpsc::unbounded_channel::<Interrupt>();
     let mut pausing = false;

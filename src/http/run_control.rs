@@ -95,8 +95,18 @@ pub async fn resume_run(
     }
     // With a free slot the run starts at once: answer with the status it then has. Without
     // one it waits, `pending`, and the answer says so at once.
-    let wait = if may_start_now { Duration::from_secs(2) } else { Duration::ZERO };
-    let run = wait_for_status(store, &id, &["running", "paused", "completed", "failed", "cancelled"], wait).await?;
+    let wait = if may_start_now {
+        Duration::from_secs(2)
+    } else {
+        Duration::ZERO
+    };
+    let run = wait_for_status(
+        store,
+        &id,
+        &["running", "paused", "completed", "failed", "cancelled"],
+        wait,
+    )
+    .await?;
     Ok(Json(json!({ "data": { "id": run.id, "status": run.status } })))
 }
 

@@ -108,12 +108,11 @@ impl StepRow {
         store: &Store,
         row: &StepRow,
         status: &str,
-        result: &serde_json::Value,
+        result: &str,
         error: Option<&str>,
         continue_on_error: bool,
     ) -> Result<StepRow> {
         let ts = now();
-        let result = result.to_string();
         store.write_now(|db| {
             let mut update = db.prepare_cached(
                 "UPDATE workflow_run_steps SET status = ?1, result = ?2, error_message = ?3,

@@ -255,7 +255,10 @@ async fn a_resumed_run_rewrites_the_files_of_its_completed_steps_from_the_rows()
         sb.read_json(&dir.join("checkpoints/step-1.json"))["completed_step_ids"],
         serde_json::json!(["one", "two"])
     );
-    assert!(!dir.join("checkpoints/step-0.json").exists(), "the newest checkpoint replaces it");
+    assert!(
+        !dir.join("checkpoints/step-0.json").exists(),
+        "the newest checkpoint replaces it"
+    );
     assert_checkpoint_fields_in_order(&sb, &dir.join("checkpoints/step-1.json"), &id);
 }
 

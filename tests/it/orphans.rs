@@ -46,7 +46,10 @@ fn wait_for_pids(dir: &Path) -> Vec<i32> {
     wait_until(15, "the step's background processes", || {
         read_pid(dir, "child.pid").is_some() && read_pid(dir, "detached.pid").is_some()
     });
-    vec![read_pid(dir, "child.pid").unwrap(), read_pid(dir, "detached.pid").unwrap()]
+    vec![
+        read_pid(dir, "child.pid").unwrap(),
+        read_pid(dir, "detached.pid").unwrap(),
+    ]
 }
 
 #[tokio::test]
@@ -64,7 +67,10 @@ async fn a_killed_engine_leaves_no_step_process_behind_and_resume_does_the_side_
     let _ = cli.wait();
     assert_all_gone_within(&pids, Duration::from_secs(1));
     std::thread::sleep(Duration::from_millis(2500));
-    assert!(!sb.project().join("late.txt").exists(), "a killed step wrote after its engine died");
+    assert!(
+        !sb.project().join("late.txt").exists(),
+        "a killed step wrote after its engine died"
+    );
 
     let store = sb.store().await;
     let run_id: (String,) = sqlx::query_as("SELECT id FROM workflow_runs")
@@ -77,7 +83,11 @@ async fn a_killed_engine_leaves_no_step_process_behind_and_resume_does_the_side_
     let late = std::fs::read_to_string(sb.project().join("late.txt")).unwrap();
     let mut lines: Vec<&str> = late.lines().collect();
     lines.sort();
-    assert_eq!(lines, ["detached", "late"], "each side effect once, by the resumed attempt");
+    assert_eq!(
+        lines,
+        ["detached", "late"],
+        "each side effect once, by the resumed attempt"
+    );
 }
 
 #[tokio::test]

@@ -50,8 +50,14 @@ async fn a_replay_writes_no_comment_twice_and_marks_its_console_output() {
     let log = std::fs::read_to_string(sb.run_dir(&id).join("run.log")).unwrap();
     let asking: Vec<&str> = log.lines().filter(|l| l.contains("prepared, asking")).collect();
     assert_eq!(asking.len(), 2, "{log}");
-    assert!(!asking[0].contains("(replay)") && asking[1].contains("(replay)"), "{log}");
-    assert!(log.lines().any(|l| l.contains("approved") && !l.contains("(replay)")), "{log}");
+    assert!(
+        !asking[0].contains("(replay)") && asking[1].contains("(replay)"),
+        "{log}"
+    );
+    assert!(
+        log.lines().any(|l| l.contains("approved") && !l.contains("(replay)")),
+        "{log}"
+    );
 }
 
 #[tokio::test]
@@ -87,7 +93,10 @@ export default defineWorkflow({
         last["step_results"]["big"],
         serde_json::json!({ "stepId": "big", "status": "completed", "output_file": "logs/big/output.json" })
     );
-    assert_eq!(last["step_results"]["small-3"]["data"]["i"], 3, "small results stay inline");
+    assert_eq!(
+        last["step_results"]["small-3"]["data"]["i"], 3,
+        "small results stay inline"
+    );
     let full = sb.read_json(&dir.join("logs/big/output.json"));
     assert_eq!(full["data"]["blob"].as_str().unwrap().len(), 2_000_000);
     let summary = std::fs::metadata(dir.join("logs/big/summary.md")).unwrap().len();
@@ -111,7 +120,10 @@ async fn a_resume_rewrites_the_snapshots_an_early_kill_left_out() {
     std::fs::write(sb.project().join("go"), "").unwrap();
     let resumed = sb.run(&["resume", &id]);
     assert!(resumed.status.success(), "{}{}", stdout(&resumed), stderr(&resumed));
-    assert_eq!(sb.read_json(&dir.join("args.json")), serde_json::json!({ "who": "ann" }));
+    assert_eq!(
+        sb.read_json(&dir.join("args.json")),
+        serde_json::json!({ "who": "ann" })
+    );
     assert_eq!(sb.read_json(&dir.join("definition.json"))["name"], "Flaky");
 }
 
@@ -156,14 +168,77 @@ async fn the_created_event_carries_the_definition_and_the_first_phase() {
     let out = sb.run(&["run", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let store = sb.store().await;
-    let (data,): (String,) = sqlx::query_as("SELECT data FROM workflow_events WHERE type = 'workflow.execution.created'")
-        .fetch_one(&store.pool)
-        .await
-        .unwrap();
+    let (data,): (String,) =
+        sqlx::query_as("SELECT data FROM workflow_events WHERE type = 'workflow.execution.created'")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
     let data: Value = serde_json::from_str(&data).unwrap();
     let run = run_row(&store, &run_id(&out)).await;
     assert_eq!(data["workflow_definition_id"], run.workflow_definition_id.as_str());
     assert_eq!(data["workflow_name"], "Two");
     assert_eq!(data["phases"], serde_json::json!(["plan", "build"]));
     assert_eq!(data["current_phase"], "plan");
+}
+
+#[tokio::test]
+async fn huge_values_stay_in_the_step_files_not_in_rows_and_events() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "huge.ts",
+        r#"
+import { defineWorkflow } from "@repo/workflow-engine";
+export default defineWorkflow({
+  name: "Huge", phases: ["work"],
+  async execute(ctx) {
+    const big = await ctx.step("big", { type: "function", fn: async () => ({ blob: "y".repeat(3_000_000) }) });
+    await ctx.step("line", { type: "script", command: "head -c 3000000 /dev/zero | tr '\\0' z; echo" });
+    await ctx.step("gate", { type: "script", command: "test -f go" });
+    await ctx.step("use", { type: "function", fn: async () => ({ n: big.data.blob.length }) });
+  },
+});
+"#,
+    );
+    let out = sb.run(&["run", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let id = run_id(&out);
+    let store = sb.store().await;
+    for step in steps(&store, &id).await {
+        let len = step.result.as_deref().map_or(0, str::len);
+        assert!(len <= 256 * 1024, "step {} stores {len} bytes in its row", step.step_id);
+    }
+    let big = steps(&store, &id)
+        .await
+        .into_iter()
+        .find(|s| s.step_id == "big")
+        .unwrap();
+    let stored: Value = serde_json::from_str(big.result.as_deref().unwrap()).unwrap();
+    assert_eq!(stored["output_file"], "logs/big/output.json");
+    let dir = sb.run_dir(&id);
+    let full = sb.read_json(&dir.join("logs/big/output.json"));
+    assert_eq!(full["data"]["blob"].as_str().unwrap().len(), 3_000_000);
+    let events = std::fs::read_to_string(dir.join("logs/line/events.jsonl")).unwrap();
+    assert!(events.len() > 3_000_000, "the step's own file keeps the whole line");
+    let journal: Vec<(String, String)> = sqlx::query_as("SELECT type, data FROM workflow_events")
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+    for (kind, data) in &journal {
+        assert!(data.len() <= 16 * 1024, "a {kind} event of {} bytes", data.len());
+    }
+    assert!(
+        journal.iter().any(|(_, d)| d.contains("bytes more in the run's files")),
+        "the long line's event says it was cut"
+    );
+
+    std::fs::write(sb.project().join("go"), "").unwrap();
+    let resumed = sb.run(&["resume", &id]);
+    assert!(resumed.status.success(), "{}{}", stdout(&resumed), stderr(&resumed));
+    let used = steps(&store, &id)
+        .await
+        .into_iter()
+        .find(|s| s.step_id == "use")
+        .unwrap();
+    let used: Value = serde_json::from_str(used.result.as_deref().unwrap()).unwrap();
+    assert_eq!(used["data"]["n"], 3_000_000, "the replayed result is read back whole");
 }

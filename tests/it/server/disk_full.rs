@@ -10,7 +10,8 @@ use serde_json::json;
 use crate::server_util::*;
 use crate::util::*;
 
-const QUICK: &str = "name: Quick\nphases: [p]\nsteps:\n  - id: one\n    phase: p\n    type: script\n    command: \"true\"\n";
+const QUICK: &str =
+    "name: Quick\nphases: [p]\nsteps:\n  - id: one\n    phase: p\n    type: script\n    command: \"true\"\n";
 
 /// Runs `script` inside the server's mount namespace.
 fn in_namespace(pid: u32, script: &str) -> std::process::Output {
@@ -23,7 +24,10 @@ fn in_namespace(pid: u32, script: &str) -> std::process::Output {
 /// A user and a token, made by the CLI inside the namespace, where the database is.
 fn user_in_namespace(s: &Server, email: &str) -> String {
     let cli = |args: &str| {
-        let script = format!("WORKFLOW_ENGINE_DATA_DIR='{}' '{BIN}' {args}", s.sb.data_dir().display());
+        let script = format!(
+            "WORKFLOW_ENGINE_DATA_DIR='{}' '{BIN}' {args}",
+            s.sb.data_dir().display()
+        );
         let out = in_namespace(s.child.id(), &script);
         assert!(out.status.success(), "{}", stderr(&out));
         stdout(&out)
@@ -78,7 +82,10 @@ async fn a_full_disk_gets_507_and_no_run_is_acknowledged_that_was_not_recorded()
             }
             507 => {
                 assert_eq!(body["error"]["code"], "insufficient_storage", "{body}");
-                assert!(body["error"]["message"].as_str().unwrap().contains("disk is full"), "{body}");
+                assert!(
+                    body["error"]["message"].as_str().unwrap().contains("disk is full"),
+                    "{body}"
+                );
                 refused += 1;
             }
             other => panic!("{other}: {body}"),

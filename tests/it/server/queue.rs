@@ -10,7 +10,8 @@ use crate::util::*;
 const FAILING_YAML: &str = "name: Failing\nphases: [work]\nsteps:\n  - id: flaky\n    phase: work\n    type: script\n    command: echo try >> attempts.txt; exit 1\n";
 
 /// Holds its slot until cancelled.
-const BLOCKER_YAML: &str = "name: Blocker\nphases: [work]\nsteps:\n  - id: hold\n    phase: work\n    type: script\n    command: sleep 60\n";
+const BLOCKER_YAML: &str =
+    "name: Blocker\nphases: [work]\nsteps:\n  - id: hold\n    phase: work\n    type: script\n    command: sleep 60\n";
 
 async fn start_run(s: &Server, token: &str, project: &str, definition: &str) -> String {
     let def = s.definition_id(token, project, definition).await;
@@ -35,7 +36,11 @@ async fn a_queued_resume_is_refused_a_second_time_and_the_run_is_driven_once() {
     let s = Server::start_with(sb, &["--max-concurrent-runs", "1"]).await;
     let token = s.user("ann@example.com", false);
     let (project, dir) = s
-        .project(&token, "alpha", &[("failing.yaml", FAILING_YAML), ("blocker.yaml", BLOCKER_YAML)])
+        .project(
+            &token,
+            "alpha",
+            &[("failing.yaml", FAILING_YAML), ("blocker.yaml", BLOCKER_YAML)],
+        )
         .await;
     let failing = start_run(&s, &token, &project, "Failing").await;
     s.wait_status(&token, &failing, &["failed"]).await;
@@ -46,7 +51,11 @@ async fn a_queued_resume_is_refused_a_second_time_and_the_run_is_driven_once() {
     let (status, body) = s
         .post(&token, &format!("/workflow-executions/{failing}/resume"), json!({}))
         .await;
-    assert_eq!((status, body["data"]["status"].as_str()), (200, Some("pending")), "{body}");
+    assert_eq!(
+        (status, body["data"]["status"].as_str()),
+        (200, Some("pending")),
+        "{body}"
+    );
     assert_eq!(status_of(&s, &token, &failing).await, "pending");
     let (status, body) = s
         .post(&token, &format!("/workflow-executions/{failing}/resume"), json!({}))
@@ -109,7 +118,9 @@ async fn after_a_restart_runs_beyond_the_limit_wait_as_pending() {
     let running = statuses.iter().filter(|st| *st == "running").count();
     let pending = statuses.iter().filter(|st| *st == "pending").count();
     assert_eq!((running, pending), (1, 1), "one slot after the restart: {statuses:?}");
-    let (_, list) = s.get(&token, &format!("/workflow-executions?project_id={project}")).await;
+    let (_, list) = s
+        .get(&token, &format!("/workflow-executions?project_id={project}"))
+        .await;
     let shown_running = list["data"]
         .as_array()
         .unwrap()
