@@ -99,9 +99,11 @@ export function formatLogArgs(args) {
 // Lines logged before the host exists (module top-level code may run first) wait here and go
 // out ahead of the next line, instead of crashing the module or vanishing.
 const pendingLogs = [];
+/** Function steps whose `fn` is running: what they print goes to their `events.jsonl` too. */
+const runningFunctions = new Set();
 
 function writeLog(level, text) {
-  pendingLogs.push([level, text]);
+  pendingLogs.push([level, text, [...runningFunctions]]);
   if (pendingLogs.length > 1000) pendingLogs.shift();
   flushLogs();
 }
@@ -109,7 +111,7 @@ function writeLog(level, text) {
 function flushLogs() {
   const h = globalThis.__wfHost;
   if (typeof h?.log !== "function") return;
-  for (const [level, text] of pendingLogs.splice(0)) h.log(level, text);
+  for (const [level, text, steps] of pendingLogs.splice(0)) h.log(level, text, steps);
 }
 
 function makeConsole() {
@@ -294,12 +296,15 @@ function describe(value) {
 /** Runs a function step's `fn` and turns what happened into the outcome the host stores. */
 async function runFunctionStep(id, fn, ctx) {
   let data;
+  runningFunctions.add(id);
   try {
     data = await fn(ctx);
   } catch (error) {
     const outcome = { ok: false, error: String(error?.message ?? error) };
     if (typeof error?.stack === "string") outcome.stack = error.stack;
     return outcome;
+  } finally {
+    runningFunctions.delete(id);
   }
   if (data === undefined) return { ok: true };
   try {

@@ -65,11 +65,15 @@ impl StepHost {
     /// The workflow's console output: `run.log` and a log event. Output printed while the
     /// run replays an earlier attempt's steps was printed then already: it goes to `run.log`
     /// marked `(replay)`, and not to the board or the terminal again.
-    pub fn log(&self, level: &str, text: &str) {
+    /// A line printed while function steps ran goes to their `events.jsonl` too.
+    pub fn log(&self, level: &str, text: &str, steps: &[String]) {
         let replay = if self.replaying() { " (replay)" } else { "" };
-        let _ = self
-            .files
-            .append_run_log(&format!("{} [{level}]{replay} {text}", crate::store::now()));
+        let ts = crate::store::now();
+        let _ = self.files.append_run_log(&format!("{ts} [{level}]{replay} {text}"));
+        for step in steps.iter().filter(|s| crate::definition::validate_step_id(s).is_ok()) {
+            let record = json!({ "ts": ts, "type": "console", "level": level, "text": text });
+            let _ = self.files.append_event(step, &record);
+        }
         if !replay.is_empty() {
             return;
         }

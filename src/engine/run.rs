@@ -304,7 +304,7 @@ async fn drive_code(host: &Arc<StepHost>, run: &RunRow, mut worker: WorkerHandle
                     });
                 }
                 Some(FromWorker::PauseSeen) => pause_seen = true,
-                Some(FromWorker::Log { level, text }) => host.log(&level, &text),
+                Some(FromWorker::Log { level, text, steps }) => host.log(&level, &text, &steps),
                 Some(FromWorker::Done) => return Ok(()),
                 Some(FromWorker::Failed { message }) => return Err(Stop::Failed(clean_stack(&message))),
                 Some(other) => return Err(Stop::Failed(format!("the JS worker sent an unexpected message: {other:?}"))),

@@ -111,6 +111,7 @@ impl WorkerHandle {
         Some(serde_json::from_str(&line).unwrap_or(FromWorker::Log {
             level: "info".into(),
             text: line,
+            steps: Vec::new(),
         }))
     }
 

@@ -20,7 +20,8 @@ globalThis.__wfHost = {
   checkpoint: () => op_wf_checkpoint(),
   comment: (text, stepId) => op_wf_comment({ text, stepId: stepId ?? null }),
   exec: (command, cwd) => op_wf_exec({ command, cwd: cwd ?? null }),
-  log: (level, text) => op_wf_log(String(level), String(text)),
+  // `steps`: the function steps running while the line was printed (ids have no commas).
+  log: (level, text, steps) => op_wf_log(String(level), String(text), (steps ?? []).join(",")),
 };
 globalThis.__wfReport = (message) => op_wf_report(message);
 

@@ -139,8 +139,12 @@ pub async fn op_wf_sleep(#[number] ms: u64) {
 }
 
 #[op2(fast)]
-pub fn op_wf_log(state: &mut OpState, #[string] level: String, #[string] text: String) {
-    let _ = state.borrow::<EngineLink>().out.send(FromWorker::Log { level, text });
+pub fn op_wf_log(state: &mut OpState, #[string] level: String, #[string] text: String, #[string] steps: String) {
+    let steps = steps.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
+    let _ = state
+        .borrow::<EngineLink>()
+        .out
+        .send(FromWorker::Log { level, text, steps });
 }
 
 /// Where the JS side's reports (`loaded`, `load_error`, `done`, `failed`) wait for the worker

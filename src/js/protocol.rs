@@ -52,8 +52,13 @@ pub enum FromWorker {
     /// The worker has read `Pause`: every function step it started without asking was
     /// announced (`stepBegin`) before this line.
     PauseSeen,
-    /// A console line.
-    Log { level: String, text: String },
+    /// A console line, and the function steps whose `fn` was running when it was printed.
+    Log {
+        level: String,
+        text: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        steps: Vec<String>,
+    },
     /// `execute` resolved.
     Done,
     /// `execute` rejected (or never settled).

@@ -55,10 +55,20 @@ impl RunFiles {
         write_json(&self.root.join("args.json"), args)
     }
 
+    /// Writes `input.json`, and creates the step's `events.jsonl` (the spec gives every step
+    /// one), empty until the step prints something.
     pub fn write_step_input(&self, step_id: &str, input: &Value) -> std::io::Result<()> {
         let dir = self.step_dir(step_id);
         std::fs::create_dir_all(&dir)?;
-        write_json(&dir.join("input.json"), input)
+        write_json(&dir.join("input.json"), input)?;
+        self.open_events(step_id).map(drop)
+    }
+
+    /// Appends one record to the step's `events.jsonl`.
+    pub fn append_event(&self, step_id: &str, record: &Value) -> std::io::Result<()> {
+        let mut line = serde_json::to_vec(record).map_err(std::io::Error::other)?;
+        line.push(b'\n');
+        self.open_events(step_id)?.write_all(&line)
     }
 
     pub fn write_step_output(&self, step_id: &str, output: &Value, summary: &str) -> std::io::Result<()> {

@@ -242,3 +242,43 @@ export default defineWorkflow({
     let used: Value = serde_json::from_str(used.result.as_deref().unwrap()).unwrap();
     assert_eq!(used["data"]["n"], 3_000_000, "the replayed result is read back whole");
 }
+
+#[tokio::test]
+async fn a_function_step_keeps_what_it_printed_in_its_events_file() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "chatty.ts",
+        r#"
+import { defineWorkflow } from "@repo/workflow-engine";
+export default defineWorkflow({
+  name: "Chatty", phases: ["work"],
+  async execute(ctx) {
+    console.log("before any step");
+    await ctx.step("think", { type: "function", fn: async () => {
+      console.log("thinking hard");
+      await new Promise((r) => setTimeout(r, 10));
+      console.warn("still thinking");
+      return { ok: true };
+    } });
+    await ctx.step("quiet", { type: "script", command: "true" });
+  },
+});
+"#,
+    );
+    let out = sb.run(&["run", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let dir = sb.run_dir(&run_id(&out));
+    let events = std::fs::read_to_string(dir.join("logs/think/events.jsonl")).unwrap();
+    let lines: Vec<Value> = events.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let texts: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| (l["level"].as_str().unwrap(), l["text"].as_str().unwrap()))
+        .collect();
+    assert_eq!(texts, [("info", "thinking hard"), ("warn", "still thinking")]);
+    assert!(lines.iter().all(|l| l["type"] == "console"));
+    for step in ["think", "quiet"] {
+        for f in ["input.json", "output.json", "events.jsonl", "summary.md"] {
+            assert!(dir.join("logs").join(step).join(f).is_file(), "{step}/{f}");
+        }
+    }
+}
