@@ -55,6 +55,7 @@ pub struct CreateRun {
             does not load (`invalid_definition`).", body = ErrorBody),
         (status = 401, description = "No valid token.", body = ErrorBody),
         (status = 404, description = "No such project the caller may see, or no such definition in it.", body = ErrorBody),
+        (status = 507, description = "The data directory's disk is full (`insufficient_storage`); nothing was recorded.", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
