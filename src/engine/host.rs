@@ -388,6 +388,7 @@ impl StepHost {
             (Some((id, error)), Some(e)) if e.contains(&format!("\"{id}\"")) => {
                 format!("stopped because step \"{id}\" failed: {error}")
             }
+            (_, Some(e)) if e.starts_with("the run timed out") => format!("stopped because {e}"),
             (_, Some(e)) => format!("stopped because the run failed: {e}"),
             (_, None) => "stopped because the run was cancelled".to_string(),
         };

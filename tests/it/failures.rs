@@ -78,7 +78,7 @@ async fn the_definition_timeout_applies_without_the_flag() {
     let steps = steps(&sb.store().await, &id).await;
     assert_eq!(
         (steps[0].status.as_str(), steps[0].error_message.as_deref()),
-        ("failed", Some(workflow_engine::step::script::STOPPED))
+        ("failed", Some("stopped because the run timed out after 1.0s"))
     );
 }
 
