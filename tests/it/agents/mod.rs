@@ -2,6 +2,7 @@
 //! flags, write their session files where the real ones do (under a temporary home) and
 //! replay scripted streams.
 
+mod configuration;
 mod drivers;
 mod lifecycle;
 mod live;
