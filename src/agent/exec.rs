@@ -112,17 +112,32 @@ impl Attempt {
     /// failure, named, with the agent's own words.
     pub fn failure(&self) -> Option<(FailureKind, String)> {
         let agent = self.kind.as_str();
-        match self.stopped {
+        let took = |t: &Duration| crate::definition::format_ms(t.as_millis() as u64);
+        match &self.stopped {
             Some(Stopped::TimedOut(t)) => {
-                let took = crate::definition::format_ms(t.as_millis() as u64);
-                return Some((FailureKind::TimedOut, format!("{agent} timed out after {took}")));
+                return Some((FailureKind::TimedOut, format!("{agent} timed out after {}", took(t))));
             }
             Some(Stopped::Cancelled) => {
                 return Some((FailureKind::Cancelled, crate::step::script::STOPPED.to_string()));
             }
             None => {}
         }
+        let fin = self.transcript.final_event.as_ref();
         let exit_ok = self.status.is_some_and(|s| s.success());
+        if exit_ok && fin.is_some_and(|f| !f.is_error) {
+            return None;
+        }
+        let kind = classify(&Evidence {
+            agent: self.kind,
+            final_event: fin,
+            exit_code: self.status.and_then(|s| s.code()),
+        });
+        Some((kind, format!("{agent} failed ({kind}): {}", self.failure_words(fin))))
+    }
+
+    /// The agent's own words for its failure: the terminal event's error text, else what it
+    /// printed on stderr and how it exited.
+    fn failure_words(&self, fin: Option<&Final>) -> String {
         let exit = self
             .status
             .as_ref()
@@ -135,52 +150,20 @@ impl Attempt {
             .filter(|l| !STDERR_NOISE.iter().any(|n| l.contains(n)))
             .collect::<Vec<_>>()
             .join("\n");
-        let stderr = stderr.trim();
-        let (text, saw_final, message) = match &self.transcript.final_event {
-            Some(f) if !f.is_error && exit_ok => return None,
-            Some(f) if !f.is_error => {
-                let text = if stderr.is_empty() {
-                    exit.clone()
-                } else {
-                    stderr.to_string()
-                };
-                let message = format!("{agent} reported success but {exit}: {text}");
-                (text, true, message)
-            }
-            Some(f) => {
-                let text = f.text.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| {
-                    if stderr.is_empty() {
-                        exit.clone()
-                    } else {
-                        stderr.to_string()
-                    }
-                });
-                (text.clone(), true, text)
-            }
-            None => {
-                let text = if stderr.is_empty() {
-                    "no output on stderr".to_string()
-                } else {
-                    stderr.to_string()
-                };
-                let message = format!("{agent} {exit} without a final result: {text}");
-                (text, false, message)
-            }
-        };
-        let f = self.transcript.final_event.as_ref();
-        let kind = classify(&Evidence {
-            text: &text,
-            saw_final,
-            subtype: f.and_then(|f| f.subtype.as_deref()),
-            api_status: f.and_then(|f| f.api_status),
-            exit_code: self.status.and_then(|s| s.code()),
-        });
-        let message = if message.starts_with(agent) {
-            format!("{agent} failed ({kind}): {}", &message[agent.len() + 1..])
-        } else {
-            format!("{agent} failed ({kind}): {message}")
-        };
-        Some((kind, message))
+        let stderr = Some(stderr.trim().to_string()).filter(|s| !s.is_empty());
+        match fin {
+            Some(f) if !f.is_error => format!("reported success but {exit}: {}", stderr.unwrap_or(exit.clone())),
+            Some(f) => f
+                .text
+                .clone()
+                .filter(|t| !t.trim().is_empty())
+                .or(stderr)
+                .unwrap_or(exit),
+            None => format!(
+                "{exit} without a final result: {}",
+                stderr.as_deref().unwrap_or("no output on stderr")
+            ),
+        }
     }
 }
 

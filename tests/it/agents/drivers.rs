@@ -45,6 +45,20 @@ const SCRIPTS: &[Script] = &[
         ],
     ),
     ("crash", &["gemini"], Some("crashed"), &["was killed by signal 6"]),
+    // Words that merely mention a failure kind name nothing: a crash is a crash, a tool's
+    // error an error.
+    (
+        "crash_mentioning",
+        &AGENTS,
+        Some("crashed"),
+        &["exited with code 99 without a final result", "rate_limit_event"],
+    ),
+    (
+        "error_mentioning",
+        &AGENTS,
+        Some("error"),
+        &["rate_limit|quota|api_key"],
+    ),
     (
         "exit0_without_result",
         &AGENTS,
