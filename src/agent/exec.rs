@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 
 use super::classify::{classify, Evidence, FailureKind};
 use super::config::RetryPolicy;
@@ -55,7 +56,10 @@ pub struct Launch {
     pub invocation: Invocation,
     pub cwd: PathBuf,
     pub env: BTreeMap<String, String>,
+    /// The step's timeout: it bounds every try and the waits between them.
     pub timeout: Option<Duration>,
+    /// When the step began, the start of its timeout.
+    pub started: Instant,
 }
 
 /// What one attempt left: the last of each thing the stream said.
@@ -92,10 +96,18 @@ impl Transcript {
     }
 }
 
-/// Why the engine stopped the CLI.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Why the engine stopped the CLI, or did not start it again.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Stopped {
+    /// The step's timeout passed while the CLI ran.
     TimedOut(Duration),
+    /// A failure worth retrying, but the wait before the next try would pass the step's timeout.
+    NoTimeToRetry {
+        timeout: Duration,
+        delay: Duration,
+        /// How the last try failed.
+        reason: String,
+    },
     Cancelled,
 }
 
@@ -116,6 +128,15 @@ impl Attempt {
         match &self.stopped {
             Some(Stopped::TimedOut(t)) => {
                 return Some((FailureKind::TimedOut, format!("{agent} timed out after {}", took(t))));
+            }
+            Some(Stopped::NoTimeToRetry { timeout, delay, reason }) => {
+                let message = format!(
+                    "{agent} timed out: the step's {} timeout leaves no time to wait {} and try again; \
+                     the last try failed: {reason}",
+                    took(timeout),
+                    took(delay)
+                );
+                return Some((FailureKind::TimedOut, message));
             }
             Some(Stopped::Cancelled) => {
                 return Some((FailureKind::Cancelled, crate::step::script::STOPPED.to_string()));
@@ -245,7 +266,7 @@ pub async fn run_once(
         .await;
         tail(&kept, STDERR_TAIL).to_string()
     });
-    let deadline = deadline(launch.timeout);
+    let deadline = deadline(launch.timeout.map(|t| t.saturating_sub(launch.started.elapsed())));
     let stopped = stop_requested(&mut stop);
     let (status, stopped) = tokio::select! {
         status = child.wait() => (Some(status?), None),
@@ -276,9 +297,9 @@ pub async fn run_once(
     })
 }
 
-/// Runs attempts until one succeeds, fails in a way not worth retrying, or the policy's tries
-/// are used up; waits between them (cut short by `stop`). Returns the last attempt and how
-/// many were made.
+/// Runs attempts until one succeeds, fails in a way not worth retrying, the policy's tries are
+/// used up, or the step's timeout would pass during the wait before the next; waits between
+/// them (cut short by `stop`). Returns the last attempt and how many were made.
 pub async fn run_with_retries(
     kind: AgentKind,
     launch: &Launch,
@@ -288,15 +309,24 @@ pub async fn run_with_retries(
 ) -> std::io::Result<(Attempt, u32)> {
     let mut tries = 1;
     loop {
-        let attempt = run_once(kind.driver(), launch, out, stop.clone()).await?;
+        let mut attempt = run_once(kind.driver(), launch, out, stop.clone()).await?;
         let Some((failure, message)) = attempt.failure() else {
             return Ok((attempt, tries));
         };
         if !failure.retryable() || tries >= policy.attempts {
             return Ok((attempt, tries));
         }
+        let delay = policy.delay_before(tries + 1);
+        if let Some(timeout) = launch.timeout.filter(|t| launch.started.elapsed() + delay >= *t) {
+            // The step would time out while waiting: it ends now, saying why.
+            attempt.stopped = Some(Stopped::NoTimeToRetry {
+                timeout,
+                delay,
+                reason: message,
+            });
+            return Ok((attempt, tries));
+        }
         tries += 1;
-        let delay = policy.delay_before(tries);
         let _ = out.send(Output::Retry {
             kind: failure,
             next_attempt: tries,
