@@ -14,11 +14,7 @@ async fn agent_args_take_shell_quoting_or_a_json_list() {
     for value in values {
         let abox = AgentBox::new();
         let file = abox.one_step("args", "claude", "run the tests", "");
-        let out = abox
-            .cmd(&["run", file.to_str().unwrap()])
-            .env("WORKFLOW_ENGINE_CLAUDE_ARGS", value)
-            .output()
-            .unwrap();
+        let out = abox.run_file(&file, &[("WORKFLOW_ENGINE_CLAUDE_ARGS", value)]);
         assert_eq!(out.status.code(), Some(0), "{value}: {}", stderr(&out));
         let r = report(&abox, &out).await;
         assert_eq!(r.result["data"]["text"], "done: run the tests", "{value}");
@@ -50,11 +46,7 @@ async fn a_malformed_args_variable_stops_the_engine_at_once_saying_where() {
     for (value, words) in cases {
         let abox = AgentBox::new();
         let file = abox.one_step("args", "codex", "hi", "");
-        let out = abox
-            .cmd(&["run", file.to_str().unwrap()])
-            .env("WORKFLOW_ENGINE_CODEX_ARGS", value)
-            .output()
-            .unwrap();
+        let out = abox.run_file(&file, &[("WORKFLOW_ENGINE_CODEX_ARGS", value)]);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{value}: {err}");
         assert!(

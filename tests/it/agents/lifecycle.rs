@@ -180,12 +180,13 @@ async fn a_timeout_bounds_the_retries_and_their_waits() {
     let abox = AgentBox::new();
     let file = abox.one_step("limited", "claude", "[scenario:rate_limit] go", "timeout: 2s");
     let started = Instant::now();
-    let out = abox
-        .cmd(&["run", file.to_str().unwrap()])
-        .env("WORKFLOW_ENGINE_AGENT_ATTEMPTS", "6")
-        .env("WORKFLOW_ENGINE_AGENT_RETRY_DELAY", "400ms")
-        .output()
-        .unwrap();
+    let out = abox.run_file(
+        &file,
+        &[
+            ("WORKFLOW_ENGINE_AGENT_ATTEMPTS", "6"),
+            ("WORKFLOW_ENGINE_AGENT_RETRY_DELAY", "400ms"),
+        ],
+    );
     let took = started.elapsed();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let r = report(&abox, &out).await;
@@ -216,13 +217,14 @@ async fn a_try_after_a_retry_wait_gets_only_the_time_left() {
     // not 2 s after its own start.
     let abox = AgentBox::new();
     let file = abox.one_step("late", "claude", "[scenario:flaky] go", "timeout: 2s");
-    let out = abox
-        .cmd(&["run", file.to_str().unwrap()])
-        .env("WORKFLOW_ENGINE_AGENT_RETRY_DELAY", "1s")
-        .env("FAKE_AGENT_FLAKY_FAILS", "1")
-        .env("FAKE_AGENT_FLAKY_THEN", "hang")
-        .output()
-        .unwrap();
+    let out = abox.run_file(
+        &file,
+        &[
+            ("WORKFLOW_ENGINE_AGENT_RETRY_DELAY", "1s"),
+            ("FAKE_AGENT_FLAKY_FAILS", "1"),
+            ("FAKE_AGENT_FLAKY_THEN", "hang"),
+        ],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let r = report(&abox, &out).await;
     assert_eq!(r.result["data"]["errorKind"], "timed_out");

@@ -73,6 +73,13 @@ impl AgentBox {
         self.cmd(args).output().expect("run workflow-engine")
     }
 
+    /// `workflow-engine run <file>` with `env` added to the engine's environment.
+    pub fn run_file(&self, file: &Path, env: &[(&str, &str)]) -> Output {
+        let mut cmd = self.cmd(&["run", file.to_str().unwrap()]);
+        cmd.envs(env.iter().copied());
+        cmd.output().expect("run workflow-engine")
+    }
+
     /// Writes a one-step workflow whose step has `extra` YAML lines, and returns its path.
     pub fn one_step(&self, name: &str, agent: &str, prompt: &str, extra: &str) -> PathBuf {
         let mut yaml = format!(
