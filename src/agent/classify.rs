@@ -1,6 +1,14 @@
 //! Why an agent attempt failed, named so that the engine knows what to retry.
+//!
+//! The CLI's structured evidence decides first: the HTTP status it reports, its terminal
+//! event's subtype, its exit status. Free text is read only where the CLI gives nothing else,
+//! and only the terminal event's error text (never stderr, never an answer), matched on the
+//! CLIs' own phrasings: a word that merely appears in a tool's output or a crash's last lines
+//! names nothing.
 
 use std::fmt;
+
+use super::{AgentKind, Final};
 
 /// How an agent attempt failed. Only `RateLimit` and `Overloaded` are retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,183 +57,258 @@ impl fmt::Display for FailureKind {
 
 /// What is known about a failed attempt.
 pub struct Evidence<'a> {
-    /// The terminal event's error text, or the stderr tail when there was none.
-    pub text: &'a str,
-    pub saw_final: bool,
-    pub subtype: Option<&'a str>,
-    pub api_status: Option<u16>,
+    pub agent: AgentKind,
+    /// The CLI's terminal event, if it printed one.
+    pub final_event: Option<&'a Final>,
+    /// `None` when a signal ended the CLI.
     pub exit_code: Option<i32>,
 }
 
-/// Names the failure from the status code, the CLI's subtype and the words of its error.
-pub fn classify(e: &Evidence<'_>) -> FailureKind {
-    let text = e.text.to_ascii_lowercase();
-    let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
-    match e.api_status {
-        Some(401 | 403) => return FailureKind::Auth,
-        Some(429) => return FailureKind::RateLimit,
-        Some(529 | 503 | 502) => return FailureKind::Overloaded,
-        _ => {}
-    }
-    if matches!(e.subtype, Some("error_max_turns" | "FatalTurnLimitedError")) || e.exit_code == Some(53) {
-        return FailureKind::MaxTurns;
-    }
-    if e.exit_code == Some(41)
-        || has(&[
+/// The CLIs' own phrasings of a failure, for error texts that carry no status or subtype.
+const PHRASES: &[(FailureKind, &[&str])] = &[
+    (
+        FailureKind::Auth,
+        &[
             "invalid api key",
-            "401 unauthorized",
-            "unauthorized",
-            "authentication",
+            "invalid x-api-key",
+            "api key not valid",
             "not logged in",
             "please run /login",
-            "api key",
-            "api_key",
-            "login required",
-            "403 forbidden",
-        ])
-    {
-        return FailureKind::Auth;
+        ],
+    ),
+    (
+        FailureKind::RateLimit,
+        &[
+            "rate_limit_error",
+            "too many requests",
+            "resource has been exhausted",
+            "resource_exhausted",
+            "usage limit reached",
+            "hit your usage limit",
+        ],
+    ),
+    (
+        FailureKind::Overloaded,
+        &["overloaded_error", "model is overloaded", "service unavailable"],
+    ),
+    (
+        FailureKind::MaxTurns,
+        &["reached maximum number of turns", "maximum session turns exceeded"],
+    ),
+];
+
+/// Names the failure: structured evidence first, then the terminal event's error text.
+pub fn classify(e: &Evidence<'_>) -> FailureKind {
+    let exit = exit_meaning(e.agent, e.exit_code);
+    let Some(f) = e.final_event else {
+        // Without its terminal event the CLI gave no verdict: whatever stderr mentions, the
+        // process crashed (unless its exit status has a documented meaning).
+        return exit.unwrap_or(FailureKind::Crashed);
+    };
+    let from_text = || {
+        let text = f.text.as_deref().filter(|_| f.is_error)?;
+        http_status(text).and_then(status_kind).or_else(|| phrase_kind(text))
+    };
+    f.api_status
+        .and_then(status_kind)
+        .or_else(|| f.subtype.as_deref().and_then(subtype_kind))
+        .or(exit)
+        .or_else(from_text)
+        .unwrap_or(FailureKind::Error)
+}
+
+fn status_kind(status: u16) -> Option<FailureKind> {
+    match status {
+        401 | 403 => Some(FailureKind::Auth),
+        429 => Some(FailureKind::RateLimit),
+        502 | 503 | 529 => Some(FailureKind::Overloaded),
+        _ => None,
     }
-    if has(&[
-        "rate limit",
-        "rate_limit",
-        "429",
-        "too many requests",
-        "resource has been exhausted",
-        "resource_exhausted",
-        "quota",
-        "usage limit",
-    ]) {
-        return FailureKind::RateLimit;
+}
+
+/// Claude's result subtypes and Gemini's error types.
+fn subtype_kind(subtype: &str) -> Option<FailureKind> {
+    match subtype {
+        "error_max_turns" | "FatalTurnLimitedError" => Some(FailureKind::MaxTurns),
+        "error_max_structured_output_retries" => Some(FailureKind::InvalidOutput),
+        "FatalAuthenticationError" => Some(FailureKind::Auth),
+        _ => None,
     }
-    if has(&["overloaded", "529", "503", "service unavailable", "try again later"]) {
-        return FailureKind::Overloaded;
+}
+
+/// Exit codes with a documented meaning: Gemini's (Claude and Codex exit 1 for everything).
+fn exit_meaning(agent: AgentKind, code: Option<i32>) -> Option<FailureKind> {
+    match (agent, code?) {
+        (AgentKind::Gemini, 41) => Some(FailureKind::Auth),
+        (AgentKind::Gemini, 53) => Some(FailureKind::MaxTurns),
+        _ => None,
     }
-    if has(&["maximum number of turns", "max turns", "maximum session turns"]) {
-        return FailureKind::MaxTurns;
-    }
-    if e.saw_final {
-        FailureKind::Error
-    } else {
-        FailureKind::Crashed
-    }
+}
+
+/// The HTTP status an error text reports: `API Error: 429` (Claude), `unexpected status 401`
+/// and `last status: 429` (Codex), `status 503` (Gemini).
+fn http_status(text: &str) -> Option<u16> {
+    let lower = text.to_ascii_lowercase();
+    ["api error: ", "status: ", "status "].iter().find_map(|marker| {
+        lower.match_indices(marker).find_map(|(at, m)| {
+            let word_start = lower[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_');
+            let rest = &lower[at + m.len()..];
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            (word_start && digits == 3).then(|| rest[..3].parse().ok()).flatten()
+        })
+    })
+}
+
+fn phrase_kind(text: &str) -> Option<FailureKind> {
+    let lower = text.to_ascii_lowercase();
+    PHRASES
+        .iter()
+        .find(|(_, phrases)| phrases.iter().any(|p| lower.contains(p)))
+        .map(|(kind, _)| *kind)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn kind(
-        text: &str,
-        saw_final: bool,
-        subtype: Option<&str>,
-        api_status: Option<u16>,
-        exit: Option<i32>,
-    ) -> FailureKind {
-        classify(&Evidence {
-            text,
-            saw_final,
-            subtype,
+    /// A failed terminal event.
+    fn fin(text: &str, subtype: Option<&str>, api_status: Option<u16>) -> Final {
+        Final {
+            is_error: true,
+            text: Some(text.to_string()),
+            subtype: subtype.map(str::to_string),
             api_status,
-            exit_code: exit,
+            ..Final::default()
+        }
+    }
+
+    fn kind(agent: AgentKind, f: Option<&Final>, exit_code: Option<i32>) -> FailureKind {
+        classify(&Evidence {
+            agent,
+            final_event: f,
+            exit_code,
         })
     }
 
     #[test]
-    fn each_cli_s_words_are_named() {
-        assert_eq!(
-            kind(
-                "Invalid API key · Fix external API key",
-                true,
-                Some("success"),
-                None,
-                Some(1)
+    fn each_cli_s_own_words_are_named() {
+        use FailureKind as K;
+        let by_text: &[(FailureKind, &[&str])] = &[
+            (
+                K::Auth,
+                &[
+                    "Invalid API key · Fix external API key",
+                    "Not logged in · Please run /login",
+                    "unexpected status 401 Unauthorized",
+                ],
             ),
-            FailureKind::Auth
-        );
-        assert_eq!(
-            kind("unexpected status 401 Unauthorized", true, None, None, Some(1)),
-            FailureKind::Auth
-        );
-        assert_eq!(
-            kind("GEMINI_API_KEY not found", false, None, None, Some(41)),
-            FailureKind::Auth
-        );
-        assert_eq!(
-            kind("API Error: 429 {...}", true, None, Some(429), Some(1)),
-            FailureKind::RateLimit
-        );
-        assert_eq!(
-            kind(
-                "exceeded retry limit, last status: 429 Too Many Requests",
-                true,
-                None,
-                None,
-                Some(1)
+            (
+                K::RateLimit,
+                &[
+                    "API Error: 429 {...}",
+                    "exceeded retry limit, last status: 429 Too Many Requests",
+                    "[API Error: Resource has been exhausted (e.g. check quota).]",
+                ],
             ),
-            FailureKind::RateLimit
-        );
-        assert_eq!(
-            kind(
-                "[API Error: Resource has been exhausted (e.g. check quota).]",
-                true,
-                None,
-                None,
-                Some(1)
+            (
+                K::Overloaded,
+                &[
+                    "unexpected status 503 Service Unavailable: overloaded",
+                    "The model is overloaded. Please try again later.",
+                ],
             ),
-            FailureKind::RateLimit
-        );
-        assert_eq!(
-            kind("API Error: 529 overloaded_error", true, None, Some(529), Some(1)),
-            FailureKind::Overloaded
-        );
-        assert_eq!(
-            kind(
-                "The model is overloaded. Please try again later.",
-                true,
-                None,
-                None,
-                Some(1)
+            (K::MaxTurns, &["Reached maximum number of turns (3)"]),
+            (
+                K::Error,
+                &["Tool execution failed: boom", "API Error: 500 Internal server error"],
             ),
-            FailureKind::Overloaded
-        );
-        assert_eq!(
-            kind(
-                "Reached maximum number of turns (3)",
-                true,
-                Some("error_max_turns"),
-                None,
-                Some(1)
+        ];
+        for (expected, texts) in by_text {
+            for text in *texts {
+                for agent in AgentKind::ALL {
+                    assert_eq!(kind(agent, Some(&fin(text, None, None)), Some(1)), *expected, "{text}");
+                }
+            }
+        }
+        // Structured evidence wins over the words.
+        let structured = [
+            (fin("API Error", Some("success"), Some(429)), K::RateLimit),
+            (fin("API Error", Some("success"), Some(529)), K::Overloaded),
+            (fin("rate limit", Some("success"), Some(401)), K::Auth),
+            (fin("x", Some("error_max_turns"), None), K::MaxTurns),
+            (
+                fin("x", Some("error_max_structured_output_retries"), None),
+                K::InvalidOutput,
             ),
-            FailureKind::MaxTurns
-        );
-        assert_eq!(
-            kind(
-                "Maximum session turns exceeded",
-                true,
-                Some("FatalTurnLimitedError"),
-                None,
-                Some(53)
+            (
+                fin("invalid api key", Some("error_max_structured_output_retries"), None),
+                K::InvalidOutput,
             ),
-            FailureKind::MaxTurns
+        ];
+        for (f, expected) in &structured {
+            assert_eq!(kind(AgentKind::Claude, Some(f), Some(1)), *expected, "{f:?}");
+        }
+        let turns = fin("Maximum session turns exceeded", Some("FatalTurnLimitedError"), None);
+        assert_eq!(kind(AgentKind::Gemini, Some(&turns), Some(53)), K::MaxTurns);
+        assert_eq!(
+            kind(AgentKind::Gemini, Some(&fin("x", None, None)), Some(53)),
+            K::MaxTurns
         );
         assert_eq!(
-            kind("fatal: something went wrong", false, None, None, Some(1)),
-            FailureKind::Crashed
+            kind(AgentKind::Gemini, None, Some(41)),
+            K::Auth,
+            "Gemini's auth exit code"
         );
-        assert_eq!(
-            kind(
-                "Tool execution failed: boom",
-                true,
-                Some("error_during_execution"),
-                None,
-                Some(1)
-            ),
-            FailureKind::Error
-        );
-        assert!(FailureKind::RateLimit.retryable() && FailureKind::Overloaded.retryable());
-        assert!(
-            !FailureKind::Auth.retryable() && !FailureKind::Crashed.retryable() && !FailureKind::MaxTurns.retryable()
-        );
+        assert!(K::RateLimit.retryable() && K::Overloaded.retryable());
+        assert!(!K::Auth.retryable() && !K::Crashed.retryable() && !K::MaxTurns.retryable());
+    }
+
+    #[test]
+    fn text_that_merely_mentions_a_kind_names_nothing() {
+        use AgentKind::*;
+        let mentions = [
+            "grep -rn rate_limit src/ found 3 matches",
+            "cannot parse quota.toml: the api_key field is missing",
+            "Tool execution failed: test `retries_on_429` failed; see 429 lines above",
+            "the status 4290 field is unknown; exit_status 429",
+            "overloaded constructor is ambiguous; unauthorized_user fixture missing",
+        ];
+        for text in mentions {
+            for agent in AgentKind::ALL {
+                assert_eq!(
+                    kind(agent, Some(&fin(text, None, None)), Some(1)),
+                    FailureKind::Error,
+                    "{text}"
+                );
+            }
+        }
+        // No terminal event: stderr is a crash's last words, whatever they name.
+        for exit in [Some(99), Some(1), Some(41), None] {
+            assert_eq!(kind(Claude, None, exit), FailureKind::Crashed, "claude exit {exit:?}");
+            assert_eq!(kind(Codex, None, exit), FailureKind::Crashed, "codex exit {exit:?}");
+        }
+        assert_eq!(kind(Gemini, None, Some(99)), FailureKind::Crashed);
+        // An answer is never read as an error, even with a failing exit status.
+        let answer = Final {
+            is_error: false,
+            text: Some("Fixed the 429 handling: rate limit errors (status 429) now retry".into()),
+            ..Final::default()
+        };
+        assert_eq!(kind(Claude, Some(&answer), Some(1)), FailureKind::Error);
+    }
+
+    #[test]
+    fn statuses_are_read_only_where_the_clis_write_them() {
+        assert_eq!(http_status("API Error: 429 {}"), Some(429));
+        assert_eq!(http_status("unexpected status 401 Unauthorized"), Some(401));
+        assert_eq!(http_status("last status: 503"), Some(503));
+        assert_eq!(http_status("[x] status 429"), Some(429));
+        assert_eq!(http_status("exit_status 429"), None);
+        assert_eq!(http_status("status 4290"), None);
+        assert_eq!(http_status("status 42"), None);
+        assert_eq!(http_status("429 matches"), None);
     }
 }

@@ -130,17 +130,18 @@ impl Claude {
 
     fn result(&self, v: &Value) -> Final {
         let is_error = v.get("is_error").and_then(Value::as_bool).unwrap_or(true);
+        let subtype = text_of(v, "subtype");
         let mut text = text_of(v, "result");
-        if is_error && text.as_deref().is_none_or(|t| t.trim().is_empty()) {
-            // Error subtypes carry their reasons in `errors`.
-            let errors: Vec<&str> = v
-                .get("errors")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
-            if !errors.is_empty() {
-                text = Some(errors.join("; "));
-            }
+        let errors: Vec<&str> = v
+            .get("errors")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        // Error subtypes carry their reasons in `errors`; their `result`, if any, is not the
+        // reason (`error_max_structured_output_retries` keeps the answer that did not fit there).
+        let error_subtype = subtype.as_deref().is_some_and(|s| s != "success");
+        if is_error && !errors.is_empty() && (error_subtype || text.as_deref().is_none_or(|t| t.trim().is_empty())) {
+            text = Some(errors.join("; "));
         }
         if !is_error && text.as_deref().is_none_or(|t| t.trim().is_empty()) {
             // Plan mode ends with ExitPlanMode, which no one approves headless: its input is
@@ -159,7 +160,7 @@ impl Claude {
             is_error,
             text,
             structured: v.get("structured_output").filter(|s| !s.is_null()).cloned(),
-            subtype: text_of(v, "subtype"),
+            subtype,
             api_status: v
                 .get("api_error_status")
                 .and_then(Value::as_u64)
@@ -270,6 +271,22 @@ mod tests {
         };
         assert_eq!(f.text.as_deref(), Some("Reached maximum number of turns (3)"));
         assert_eq!(f.subtype.as_deref(), Some("error_max_turns"));
+    }
+
+    #[test]
+    fn a_structured_output_failure_gives_its_reason_not_the_answer() {
+        let mut c = Claude::default();
+        let events = c.parse_line(
+            r#"{"type":"result","subtype":"error_max_structured_output_retries","is_error":true,"result":"{\"a\":\"x\",\"b\":1}","errors":["Failed to provide valid structured output after 5 attempts"],"session_id":"s"}"#,
+        );
+        let [AgentEvent::Final(f)] = events.as_slice() else {
+            panic!("{events:?}")
+        };
+        assert_eq!(
+            f.text.as_deref(),
+            Some("Failed to provide valid structured output after 5 attempts")
+        );
+        assert_eq!(f.subtype.as_deref(), Some("error_max_structured_output_retries"));
     }
 
     #[test]

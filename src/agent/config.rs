@@ -15,8 +15,9 @@
 //! ```
 //!
 //! `WORKFLOW_ENGINE_CLAUDE_COMMAND`, `WORKFLOW_ENGINE_CODEX_COMMAND`,
-//! `WORKFLOW_ENGINE_GEMINI_COMMAND` (split on whitespace), `WORKFLOW_ENGINE_<AGENT>_ARGS`,
-//! `WORKFLOW_ENGINE_AGENT_ATTEMPTS`, `WORKFLOW_ENGINE_AGENT_RETRY_DELAY`.
+//! `WORKFLOW_ENGINE_GEMINI_COMMAND`, `WORKFLOW_ENGINE_<AGENT>_ARGS` (each shell-quoted words or a
+//! JSON list: see [`super::words`]), `WORKFLOW_ENGINE_AGENT_ATTEMPTS`,
+//! `WORKFLOW_ENGINE_AGENT_RETRY_DELAY`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -152,7 +153,7 @@ impl AgentsConfig {
             let entry = self.commands.get_mut(kind.as_str()).expect("every agent has an entry");
             if let Some(words) = agent.command {
                 entry.command = match words {
-                    Words::Line(line) => line.split_whitespace().map(str::to_string).collect(),
+                    Words::Line(line) => split_words(&line, &format!("agents.{name}.command"))?,
                     Words::List(list) => list,
                 };
                 if entry.command.is_empty() {
@@ -177,11 +178,13 @@ impl AgentsConfig {
         for kind in AgentKind::ALL {
             let upper = kind.as_str().to_ascii_uppercase();
             let entry = self.commands.get_mut(kind.as_str()).expect("every agent has an entry");
-            if let Some(line) = env(&format!("WORKFLOW_ENGINE_{upper}_COMMAND")).filter(|l| !l.trim().is_empty()) {
-                entry.command = line.split_whitespace().map(str::to_string).collect();
+            let var = format!("WORKFLOW_ENGINE_{upper}_COMMAND");
+            if let Some(line) = env(&var).filter(|l| !l.trim().is_empty()) {
+                entry.command = split_words(&line, &var)?;
             }
-            if let Some(line) = env(&format!("WORKFLOW_ENGINE_{upper}_ARGS")) {
-                entry.args = line.split_whitespace().map(str::to_string).collect();
+            let var = format!("WORKFLOW_ENGINE_{upper}_ARGS");
+            if let Some(line) = env(&var) {
+                entry.args = split_words(&line, &var)?;
             }
         }
         let attempts = match env("WORKFLOW_ENGINE_AGENT_ATTEMPTS") {
@@ -231,6 +234,11 @@ impl AgentsConfig {
     }
 }
 
+/// The words of a command line written as one string, or an error naming where it was written.
+fn split_words(line: &str, source: &str) -> Result<Vec<String>, String> {
+    super::words::split(line).map_err(|e| format!("{source}: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +269,19 @@ mod tests {
         c.apply_env(&env).unwrap();
         assert_eq!(c.command(AgentKind::Claude).command, ["/usr/local/bin/claude"]);
         assert_eq!(c.retry.attempts, 1);
+        let env = |k: &str| match k {
+            "WORKFLOW_ENGINE_CODEX_COMMAND" => Some("'/opt/my tools/codex'".to_string()),
+            "WORKFLOW_ENGINE_CODEX_ARGS" => Some(r#"["-c", "model_reasoning_effort=\"low\""]"#.to_string()),
+            "WORKFLOW_ENGINE_GEMINI_ARGS" => Some(String::new()),
+            _ => None,
+        };
+        c.apply_env(&env).unwrap();
+        assert_eq!(c.command(AgentKind::Codex).command, ["/opt/my tools/codex"]);
+        assert_eq!(
+            c.command(AgentKind::Codex).args,
+            ["-c", r#"model_reasoning_effort="low""#]
+        );
+        assert!(c.command(AgentKind::Gemini).args.is_empty());
     }
 
     #[test]
@@ -275,6 +296,15 @@ mod tests {
         assert!(err("agents:\n  claude:\n    command: []\n").contains("agents.claude.command: is empty"));
         assert!(err("agentRetry:\n  attempts: 0\n").contains("agentRetry.attempts: must be at least 1"));
         assert!(err("agentRetry:\n  initialDelay: soon\n").contains("agentRetry.initialDelay"));
+        assert_eq!(
+            err("agents:\n  claude:\n    command: \"npx 'claude\"\n"),
+            "agents.claude.command: unterminated single quote opened at character 5"
+        );
+        let env = |k: &str| (k == "WORKFLOW_ENGINE_CLAUDE_ARGS").then(|| "--x 'y".to_string());
+        assert_eq!(
+            AgentsConfig::default().apply_env(&env).unwrap_err(),
+            "WORKFLOW_ENGINE_CLAUDE_ARGS: unterminated single quote opened at character 5"
+        );
         let env = |k: &str| (k == "WORKFLOW_ENGINE_AGENT_ATTEMPTS").then(|| "many".to_string());
         assert!(AgentsConfig::default()
             .apply_env(&env)

@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 
 use super::classify::{classify, Evidence, FailureKind};
 use super::config::RetryPolicy;
@@ -55,7 +56,10 @@ pub struct Launch {
     pub invocation: Invocation,
     pub cwd: PathBuf,
     pub env: BTreeMap<String, String>,
+    /// The step's timeout: it bounds every try and the waits between them.
     pub timeout: Option<Duration>,
+    /// When the step began, the start of its timeout.
+    pub started: Instant,
 }
 
 /// What one attempt left: the last of each thing the stream said.
@@ -92,10 +96,18 @@ impl Transcript {
     }
 }
 
-/// Why the engine stopped the CLI.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Why the engine stopped the CLI, or did not start it again.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Stopped {
+    /// The step's timeout passed while the CLI ran.
     TimedOut(Duration),
+    /// A failure worth retrying, but the wait before the next try would pass the step's timeout.
+    NoTimeToRetry {
+        timeout: Duration,
+        delay: Duration,
+        /// How the last try failed.
+        reason: String,
+    },
     Cancelled,
 }
 
@@ -112,17 +124,41 @@ impl Attempt {
     /// failure, named, with the agent's own words.
     pub fn failure(&self) -> Option<(FailureKind, String)> {
         let agent = self.kind.as_str();
-        match self.stopped {
+        let took = |t: &Duration| crate::definition::format_ms(t.as_millis() as u64);
+        match &self.stopped {
             Some(Stopped::TimedOut(t)) => {
-                let took = crate::definition::format_ms(t.as_millis() as u64);
-                return Some((FailureKind::TimedOut, format!("{agent} timed out after {took}")));
+                return Some((FailureKind::TimedOut, format!("{agent} timed out after {}", took(t))));
+            }
+            Some(Stopped::NoTimeToRetry { timeout, delay, reason }) => {
+                let message = format!(
+                    "{agent} timed out: the step's {} timeout leaves no time to wait {} and try again; \
+                     the last try failed: {reason}",
+                    took(timeout),
+                    took(delay)
+                );
+                return Some((FailureKind::TimedOut, message));
             }
             Some(Stopped::Cancelled) => {
                 return Some((FailureKind::Cancelled, crate::step::script::STOPPED.to_string()));
             }
             None => {}
         }
+        let fin = self.transcript.final_event.as_ref();
         let exit_ok = self.status.is_some_and(|s| s.success());
+        if exit_ok && fin.is_some_and(|f| !f.is_error) {
+            return None;
+        }
+        let kind = classify(&Evidence {
+            agent: self.kind,
+            final_event: fin,
+            exit_code: self.status.and_then(|s| s.code()),
+        });
+        Some((kind, format!("{agent} failed ({kind}): {}", self.failure_words(fin))))
+    }
+
+    /// The agent's own words for its failure: the terminal event's error text, else what it
+    /// printed on stderr and how it exited.
+    fn failure_words(&self, fin: Option<&Final>) -> String {
         let exit = self
             .status
             .as_ref()
@@ -135,52 +171,20 @@ impl Attempt {
             .filter(|l| !STDERR_NOISE.iter().any(|n| l.contains(n)))
             .collect::<Vec<_>>()
             .join("\n");
-        let stderr = stderr.trim();
-        let (text, saw_final, message) = match &self.transcript.final_event {
-            Some(f) if !f.is_error && exit_ok => return None,
-            Some(f) if !f.is_error => {
-                let text = if stderr.is_empty() {
-                    exit.clone()
-                } else {
-                    stderr.to_string()
-                };
-                let message = format!("{agent} reported success but {exit}: {text}");
-                (text, true, message)
-            }
-            Some(f) => {
-                let text = f.text.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| {
-                    if stderr.is_empty() {
-                        exit.clone()
-                    } else {
-                        stderr.to_string()
-                    }
-                });
-                (text.clone(), true, text)
-            }
-            None => {
-                let text = if stderr.is_empty() {
-                    "no output on stderr".to_string()
-                } else {
-                    stderr.to_string()
-                };
-                let message = format!("{agent} {exit} without a final result: {text}");
-                (text, false, message)
-            }
-        };
-        let f = self.transcript.final_event.as_ref();
-        let kind = classify(&Evidence {
-            text: &text,
-            saw_final,
-            subtype: f.and_then(|f| f.subtype.as_deref()),
-            api_status: f.and_then(|f| f.api_status),
-            exit_code: self.status.and_then(|s| s.code()),
-        });
-        let message = if message.starts_with(agent) {
-            format!("{agent} failed ({kind}): {}", &message[agent.len() + 1..])
-        } else {
-            format!("{agent} failed ({kind}): {message}")
-        };
-        Some((kind, message))
+        let stderr = Some(stderr.trim().to_string()).filter(|s| !s.is_empty());
+        match fin {
+            Some(f) if !f.is_error => format!("reported success but {exit}: {}", stderr.unwrap_or(exit.clone())),
+            Some(f) => f
+                .text
+                .clone()
+                .filter(|t| !t.trim().is_empty())
+                .or(stderr)
+                .unwrap_or(exit),
+            None => format!(
+                "{exit} without a final result: {}",
+                stderr.as_deref().unwrap_or("no output on stderr")
+            ),
+        }
     }
 }
 
@@ -266,7 +270,7 @@ pub async fn run_once(
         .await;
         tail(&kept, STDERR_TAIL).to_string()
     });
-    let deadline = deadline(launch.timeout);
+    let deadline = deadline(launch.timeout.map(|t| t.saturating_sub(launch.started.elapsed())));
     let stopped = stop_requested(&mut stop);
     let (status, stopped) = tokio::select! {
         status = child.wait() => (Some(status?), None),
@@ -297,9 +301,9 @@ pub async fn run_once(
     })
 }
 
-/// Runs attempts until one succeeds, fails in a way not worth retrying, or the policy's tries
-/// are used up; waits between them (cut short by `stop`). Returns the last attempt and how
-/// many were made.
+/// Runs attempts until one succeeds, fails in a way not worth retrying, the policy's tries are
+/// used up, or the step's timeout would pass during the wait before the next; waits between
+/// them (cut short by `stop`). Returns the last attempt and how many were made.
 pub async fn run_with_retries(
     kind: AgentKind,
     launch: &Launch,
@@ -309,15 +313,24 @@ pub async fn run_with_retries(
 ) -> std::io::Result<(Attempt, u32)> {
     let mut tries = 1;
     loop {
-        let attempt = run_once(kind.driver(), launch, out, stop.clone()).await?;
+        let mut attempt = run_once(kind.driver(), launch, out, stop.clone()).await?;
         let Some((failure, message)) = attempt.failure() else {
             return Ok((attempt, tries));
         };
         if !failure.retryable() || tries >= policy.attempts {
             return Ok((attempt, tries));
         }
+        let delay = policy.delay_before(tries + 1);
+        if let Some(timeout) = launch.timeout.filter(|t| launch.started.elapsed() + delay >= *t) {
+            // The step would time out while waiting: it ends now, saying why.
+            attempt.stopped = Some(Stopped::NoTimeToRetry {
+                timeout,
+                delay,
+                reason: message,
+            });
+            return Ok((attempt, tries));
+        }
         tries += 1;
-        let delay = policy.delay_before(tries);
         let _ = out.send(Output::Retry {
             kind: failure,
             next_attempt: tries,

@@ -13,6 +13,7 @@ pub mod config;
 pub mod exec;
 pub mod gemini;
 mod session_files;
+pub mod words;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

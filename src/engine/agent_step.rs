@@ -60,6 +60,8 @@ impl StepHost {
         if prompt.trim().is_empty() {
             return Outcome::failed("the agent step's prompt is empty".into(), None);
         }
+        // The step's timeout counts from here, across a refused resume and every retry.
+        let started = tokio::time::Instant::now();
         let mut session = SessionState::default();
         let mut resume = None;
         if config.on_interrupt.as_deref() == Some("resume") {
@@ -99,7 +101,7 @@ impl StepHost {
             resume: resume.clone(),
             is_root: running_as_root(),
         };
-        let (mut result, mut launch, mut session) = self.launch(row, kind, config, &request, session).await;
+        let (mut result, mut launch, mut session) = self.launch(row, kind, config, &request, session, started).await;
         let resume_refused = matches!(&result, Ok((a, _))
             if a.transcript.session_id.is_none() && a.stopped.is_none() && a.failure().is_some());
         if resume.is_some() && resume_refused {
@@ -114,7 +116,9 @@ impl StepHost {
             resume = None;
             request.resume = None;
             request.prompt = prompt;
-            (result, launch, session) = self.launch(row, kind, config, &request, SessionState::default()).await;
+            (result, launch, session) = self
+                .launch(row, kind, config, &request, SessionState::default(), started)
+                .await;
         }
         let (attempt, tries) = match result {
             Ok(r) => r,
@@ -163,6 +167,7 @@ impl StepHost {
         config: &StepConfig,
         request: &AgentRequest,
         session: SessionState,
+        started: tokio::time::Instant,
     ) -> (std::io::Result<(Attempt, u32)>, Launch, SessionState) {
         let command = self.engine.agents().command(kind);
         let invocation = kind.driver().invocation(request);
@@ -174,6 +179,7 @@ impl StepHost {
             cwd: self.resolve_cwd(config.cwd.as_deref()),
             env,
             timeout: config.timeout_ms.map(Duration::from_millis),
+            started,
         };
         let lookup = (launch.cwd.clone(), launch.env.clone());
         let (tx, rx) = mpsc::unbounded_channel();

@@ -45,6 +45,20 @@ const SCRIPTS: &[Script] = &[
         ],
     ),
     ("crash", &["gemini"], Some("crashed"), &["was killed by signal 6"]),
+    // Words that merely mention a failure kind name nothing: a crash is a crash, a tool's
+    // error an error.
+    (
+        "crash_mentioning",
+        &AGENTS,
+        Some("crashed"),
+        &["exited with code 99 without a final result", "rate_limit_event"],
+    ),
+    (
+        "error_mentioning",
+        &AGENTS,
+        Some("error"),
+        &["rate_limit|quota|api_key"],
+    ),
     (
         "exit0_without_result",
         &AGENTS,
@@ -283,8 +297,14 @@ async fn structured_output_is_validated_and_returned_parsed() {
         assert_eq!(out.status.code(), Some(1), "{agent}");
         let error = r.error.unwrap_or_default();
         if agent == "claude" {
-            // Claude itself refuses an answer that does not match `--json-schema`.
-            assert!(error.starts_with("claude failed"), "{error}");
+            // Claude itself refuses an answer that does not match `--json-schema`, in its own
+            // words; the answer stays the step's text, not its error.
+            assert_eq!(
+                error,
+                "claude failed (invalid_output): Failed to provide valid structured output after 5 attempts"
+            );
+            assert_eq!(r.result["data"]["text"], r#"{"files": "a.rs"}"#);
+            assert_eq!(r.result["data"]["errorKind"], "invalid_output");
         } else {
             assert!(
                 error.contains("does not match the step's outputSchema: /files"),

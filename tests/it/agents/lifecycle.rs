@@ -172,3 +172,74 @@ async fn a_session_the_cli_cannot_resume_starts_over() {
         "the old session is closed, the new one linked"
     );
 }
+
+#[tokio::test]
+async fn a_timeout_bounds_the_retries_and_their_waits() {
+    // Always 429, with waits of 0.4, 0.8, 1.6, 3.2 and 6.4 s between six tries: a wait that
+    // would pass the 2 s timeout is not started, and the step ends as timed out.
+    let abox = AgentBox::new();
+    let file = abox.one_step("limited", "claude", "[scenario:rate_limit] go", "timeout: 2s");
+    let started = Instant::now();
+    let out = abox.run_file(
+        &file,
+        &[
+            ("WORKFLOW_ENGINE_AGENT_ATTEMPTS", "6"),
+            ("WORKFLOW_ENGINE_AGENT_RETRY_DELAY", "400ms"),
+        ],
+    );
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let r = report(&abox, &out).await;
+    assert_eq!(r.result["data"]["errorKind"], "timed_out", "{:?}", r.error);
+    let error = r.error.unwrap_or_default();
+    assert!(error.starts_with("claude timed out"), "{error}");
+    let tries = r.result["data"]["attempts"].as_u64().unwrap();
+    assert!(tries < 6, "{tries} tries: the waits went past the timeout");
+    // A try the deadline stops while node is still starting leaves no record.
+    let recorded = abox.records("claude").len() as u64;
+    assert!(
+        recorded == tries || recorded + 1 == tries,
+        "{recorded} recorded, {tries} tries"
+    );
+    if !error.starts_with("claude timed out after") {
+        // No time left to wait: the message says so, and why the last try failed.
+        assert!(
+            error.contains("2.0s timeout") && error.contains("rate_limit"),
+            "{error}"
+        );
+    }
+    assert!(took < Duration::from_secs(6), "took {took:?}");
+}
+
+#[tokio::test]
+async fn a_try_after_a_retry_wait_gets_only_the_time_left() {
+    // One 429, a 1 s wait, then an agent that hangs: it is stopped 2 s after the step began,
+    // not 2 s after its own start.
+    let abox = AgentBox::new();
+    let file = abox.one_step("late", "claude", "[scenario:flaky] go", "timeout: 2s");
+    let out = abox.run_file(
+        &file,
+        &[
+            ("WORKFLOW_ENGINE_AGENT_RETRY_DELAY", "1s"),
+            ("FAKE_AGENT_FLAKY_FAILS", "1"),
+            ("FAKE_AGENT_FLAKY_THEN", "hang"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let r = report(&abox, &out).await;
+    assert_eq!(r.result["data"]["errorKind"], "timed_out");
+    assert_eq!(r.error.as_deref(), Some("claude timed out after 2.0s"));
+    assert_eq!(r.result["data"]["attempts"], 2);
+    let store = abox.sb.store().await;
+    let (started, completed): (String, String) =
+        sqlx::query_as("SELECT started_at, completed_at FROM workflow_run_steps WHERE workflow_run_id = ?")
+            .bind(&r.run_id)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+    let took = (at(&completed) - at(&started)).to_std().unwrap();
+    // Without the bound: the first try, the 1 s wait, then 2 s more.
+    assert!(took < Duration::from_millis(2900), "the step took {took:?}");
+    assert!(!alive(read_pid(&abox.record_dir().join("claude.grandchild.pid"))));
+}

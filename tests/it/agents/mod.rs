@@ -2,6 +2,7 @@
 //! flags, write their session files where the real ones do (under a temporary home) and
 //! replay scripted streams.
 
+mod configuration;
 mod drivers;
 mod lifecycle;
 mod live;
@@ -70,6 +71,13 @@ impl AgentBox {
 
     pub fn run(&self, args: &[&str]) -> Output {
         self.cmd(args).output().expect("run workflow-engine")
+    }
+
+    /// `workflow-engine run <file>` with `env` added to the engine's environment.
+    pub fn run_file(&self, file: &Path, env: &[(&str, &str)]) -> Output {
+        let mut cmd = self.cmd(&["run", file.to_str().unwrap()]);
+        cmd.envs(env.iter().copied());
+        cmd.output().expect("run workflow-engine")
     }
 
     /// Writes a one-step workflow whose step has `extra` YAML lines, and returns its path.
