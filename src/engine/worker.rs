@@ -147,6 +147,23 @@ impl WorkerHandle {
         }
     }
 
+    /// What the workflow's zod `argsSchema` finds wrong with `args` (empty: nothing); Err
+    /// when the worker died meanwhile. Console lines written meanwhile belong to no run.
+    pub async fn check_args(&mut self, args: &Value) -> Result<Vec<String>, String> {
+        self.send(ToWorker::CheckArgs { args: args.clone() });
+        loop {
+            match self.next().await {
+                Some(FromWorker::ArgsChecked { problems }) => return Ok(problems),
+                Some(FromWorker::Log { .. }) => continue,
+                Some(other) => return Err(format!("the JS worker answered {other:?} to an argument check")),
+                None => {
+                    let why = self.exit_description().await;
+                    return Err(format!("the JS worker {why} while checking the arguments"));
+                }
+            }
+        }
+    }
+
     /// How the worker ended, for a crash report: its exit status and stderr tail.
     pub async fn exit_description(&mut self) -> String {
         let status = match tokio::time::timeout(std::time::Duration::from_secs(2), self.child.wait()).await {
@@ -181,7 +198,10 @@ fn to_definition(file: &Path, d: Value) -> Result<WorkflowDefinition, Vec<Defini
     let err = |m: String| vec![DefinitionError::in_file(file, m)];
     let timeout_ms = match d.get("timeout") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(duration::duration_from_json(v).map_err(|e| err(format!("timeout: {e}")))?),
+        Some(v) => Some(duration::duration_from_json(v).map_err(|e| {
+            let at = crate::js::locate::key_location(file, "timeout");
+            vec![DefinitionError::at(at, format!("timeout: {e}"))]
+        })?),
     };
     let phases: Vec<String> = serde_json::from_value(d.get("phases").cloned().unwrap_or(Value::Null))
         .map_err(|e| err(format!("phases: {e}")))?;

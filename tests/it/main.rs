@@ -10,3 +10,4 @@ mod failures;
 mod many_runs;
 mod server;
 mod typescript;
+mod zod_args;
