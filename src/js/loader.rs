@@ -208,6 +208,7 @@ impl WorkflowLoader {
     fn record_import_error(&self, message: &str, specifier: &str, referrer: &str) {
         let Some(file) = ModuleSpecifier::parse(referrer)
             .ok()
+            .filter(|u| u.scheme() == "file")
             .and_then(|u| u.to_file_path().ok())
         else {
             return;

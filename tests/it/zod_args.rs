@@ -71,6 +71,15 @@ async fn refused(sb: &Sandbox, file: &Path, args: &[&str]) -> String {
     stderr(&out)
 }
 
+/// Runs `file` with `args`; asserts it completes and printed `line`.
+fn completes(sb: &Sandbox, file: &Path, args: &[&str], line: &str) {
+    let mut argv = vec!["run", file.to_str().unwrap()];
+    argv.extend_from_slice(args);
+    let out = sb.run(&argv);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains(line), "{}", stdout(&out));
+}
+
 #[tokio::test]
 async fn a_mistyped_argument_key_is_refused_with_the_subset_and_with_real_zod() {
     for real in [false, true] {
@@ -81,9 +90,7 @@ async fn a_mistyped_argument_key_is_refused_with_the_subset_and_with_real_zod() 
         let file = sb.write("titled.ts", TITLED);
         let err = refused(&sb, &file, &["--arg", "titel=x"]).await;
         assert!(err.contains("titel"), "real zod: {real}: {err}");
-        let ok = sb.run(&["run", file.to_str().unwrap(), "--arg", "title=x"]);
-        assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
-        assert!(stdout(&ok).contains("title: x"), "{}", stdout(&ok));
+        completes(&sb, &file, &["--arg", "title=x"], "title: x");
     }
 }
 
@@ -94,9 +101,7 @@ async fn a_refinement_refuses_the_arguments_before_a_run_exists() {
     let file = sb.write("range.ts", RANGE);
     let err = refused(&sb, &file, &["--arg", "from=3", "--arg", "to=2"]).await;
     assert!(err.contains("args: from must be below to"), "{err}");
-    let ok = sb.run(&["run", file.to_str().unwrap(), "--arg", "from=1", "--arg", "to=2"]);
-    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
-    assert!(stdout(&ok).contains("range 1..2"), "{}", stdout(&ok));
+    completes(&sb, &file, &["--arg", "from=1", "--arg", "to=2"], "range 1..2");
 }
 
 #[tokio::test]

@@ -31,16 +31,26 @@ export default defineWorkflow({
 });
 "#;
 
+/// `run ARGS` with every agent answering `answer`; asserts the run completed.
+fn run_answering(abox: &AgentBox, args: &[&str], answer: &str) -> std::process::Output {
+    let out = abox
+        .cmd(&[&["run"], args].concat())
+        .env("FAKE_AGENT_RESULT", answer)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out
+}
+
 #[tokio::test]
 async fn a_typescript_agent_step_gets_a_computed_prompt_and_a_parsed_answer() {
     let abox = AgentBox::new();
     let file = abox.sb.write("review.ts", WORKFLOW);
-    let out = abox
-        .cmd(&["run", file.to_str().unwrap(), "--arg", "area=parser"])
-        .env("FAKE_AGENT_RESULT", r#"{"issues": ["a", "b"], "severity": "high"}"#)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run_answering(
+        &abox,
+        &[file.to_str().unwrap(), "--arg", "area=parser"],
+        r#"{"issues": ["a", "b"], "severity": "high"}"#,
+    );
     let record = &abox.records("codex")[0];
     assert!(record["prompt"]
         .as_str()
@@ -140,12 +150,7 @@ export default defineWorkflow({
 async fn a_zod_output_schema_s_defaults_fill_the_parsed_answer() {
     let abox = AgentBox::new();
     let file = abox.sb.write("defaulted.ts", DEFAULTED);
-    let out = abox
-        .cmd(&["run", file.to_str().unwrap()])
-        .env("FAKE_AGENT_RESULT", r#"{"ok": true}"#)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run_answering(&abox, &[file.to_str().unwrap()], r#"{"ok": true}"#);
     let store = abox.sb.store().await;
     let steps = crate::util::steps(&store, &crate::util::run_id(&out)).await;
     let seen: serde_json::Value = serde_json::from_str(steps[1].result.as_deref().unwrap()).unwrap();
