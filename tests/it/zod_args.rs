@@ -141,3 +141,21 @@ async fn the_api_refuses_arguments_zod_refuses_with_400_and_creates_no_run() {
         .await;
     assert_eq!(status, 201, "{body}");
 }
+
+#[tokio::test]
+async fn a_refinement_that_never_ends_is_refused_not_waited_for() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "forever.ts",
+        &RANGE.replace("(a) => a.from < a.to", "(a) => { while (true) {} }"),
+    );
+    install_real_zod(&sb.project());
+    let started = std::time::Instant::now();
+    let err = refused(&sb, &file, &["--arg", "from=1", "--arg", "to=2"]).await;
+    assert!(err.contains("did not finish within 3 s"), "{err}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+}
