@@ -3,7 +3,9 @@
 // object, our built-in zod subset, or the project's own zod v3 or v4. Real zod is read by
 // walking its definitions, because zod v3 has no converter and zod v4's output depends on its
 // minor version; output is draft 2020-12 without `$schema`, describing the *input* side
-// (what a caller must send), so keys with defaults are not required.
+// (what a caller must send), so keys with defaults are not required. Objects are closed
+// (`additionalProperties: false`) unless they pass unknown keys through, as zod's own
+// converter makes them: a mistyped key is refused instead of silently dropped.
 
 const SUBSET_BRAND = Symbol.for("workflow-engine.zod-subset");
 
@@ -222,9 +224,11 @@ function zod4(schema, walker) {
     case "object": {
       const optional = (s) => s._zod.optin !== undefined || ["any", "unknown"].includes(s._zod.def.type);
       const json = objectJson(Object.entries(def.shape), walker, optional);
+      // No catchall is z.object (strips unknown keys: closed, as zod's own toJSONSchema has
+      // it); `never` is strictObject; unknown/any are looseObject and `.passthrough()`.
       const catchall = def.catchall?._zod.def.type;
-      if (catchall === "never") json.additionalProperties = false;
-      else if (catchall && catchall !== "unknown" && catchall !== "any") {
+      if (catchall === undefined || catchall === "never") json.additionalProperties = false;
+      else if (catchall !== "unknown" && catchall !== "any") {
         json.additionalProperties = walker.at("*", def.catchall);
       }
       return json;
@@ -303,7 +307,7 @@ function zod3(schema, walker) {
       const json = objectJson(Object.entries(def.shape()), walker, (s) => s.isOptional());
       const catchall = def.catchall?._def.typeName;
       if (catchall && catchall !== "ZodNever") json.additionalProperties = walker.at("*", def.catchall);
-      else if (def.unknownKeys === "strict") json.additionalProperties = false;
+      else if (def.unknownKeys !== "passthrough") json.additionalProperties = false;
       return json;
     }
     case "ZodRecord":

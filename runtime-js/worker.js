@@ -9,6 +9,7 @@ import {
   checkWorkflowDefinition,
   durationProblem,
   isPlainObject,
+  kindOf,
   isWorkflow,
 } from "./workflow-engine.js";
 import { toJsonSchema } from "./schema.js";
@@ -181,14 +182,57 @@ const ON_INTERRUPT = ["restart", "resume"];
 /** The most turns an agent step may be given; the engine and the YAML parser agree. */
 export const MAX_TURNS = 10000;
 
+/** zod's parse of `value` (`safeParseAsync`, so async refinements work); null for a JSON Schema. */
+async function zodParse(schema, value) {
+  if (schema == null || typeof schema.safeParseAsync !== "function") return null;
+  return schema.safeParseAsync(value);
+}
+
+/** zod's issues as `where: message` lines, `where` being `root` followed by the issue's path. */
+function issueLines(error, root) {
+  const issues = Array.isArray(error?.issues) ? error.issues : [];
+  if (issues.length === 0) return [`${root}: ${error?.message ?? error}`];
+  return issues.map((i) => `${[root, ...(i.path ?? [])].join(".")}: ${i.message}`);
+}
+
 /** Applies a zod schema's parse (defaults, transforms) to the args the engine already checked. */
-function parseArgs(schema, args) {
-  if (schema == null || typeof schema.safeParse !== "function") return args;
-  const parsed = schema.safeParse(args);
+async function parseArgs(schema, args) {
+  const parsed = await zodParse(schema, args);
+  if (parsed === null) return args;
   if (parsed.success) return parsed.data;
-  const issues = parsed.error?.issues ?? [];
-  const text = issues.map((i) => `${i.path?.length ? i.path.join(".") : "(root)"}: ${i.message}`).join("; ");
-  throw new Error(`the run's arguments do not match the workflow's argsSchema: ${text || parsed.error}`);
+  const text = issueLines(parsed.error, "args").join("; ");
+  throw new Error(`the run's arguments do not match the workflow's argsSchema: ${text}`);
+}
+
+/**
+ * What zod's own checks (refinements, discriminated unions, transforms) find wrong with a
+ * run's arguments, asked before the run is created; [] when nothing is.
+ */
+globalThis.__wfCheckArgs = async function __wfCheckArgs(workflow, args) {
+  try {
+    const parsed = await zodParse(resolveWorkflow(workflow).argsSchema, args);
+    return parsed === null || parsed.success ? [] : issueLines(parsed.error, "args");
+  } catch (error) {
+    return [`args: the argsSchema threw while checking them: ${error?.message ?? error}`];
+  }
+};
+
+/**
+ * An agent's answer as the step's zod `outputSchema` parses it (defaults and transforms
+ * applied); the engine checked it against the JSON Schema form, which carries neither.
+ */
+async function parseAgentOutput(schema, result) {
+  if (result.status !== "completed" || !isPlainObject(result.data) || !("output" in result.data)) return result;
+  const parsed = await zodParse(schema, result.data.output);
+  if (parsed === null) return result;
+  if (parsed.success) return { ...result, data: { ...result.data, output: parsed.data } };
+  const problems = issueLines(parsed.error, "output").join("; ");
+  return {
+    ...result,
+    status: "failed",
+    error: `the agent's answer does not match the step's outputSchema: ${problems}`,
+    data: { ...result.data, errorKind: "invalid_output" },
+  };
 }
 
 /** Checks a step's config and returns the JSON the host receives (prompt resolved, `fn` dropped). */
@@ -289,8 +333,8 @@ function agentOptionsJson(config, bad) {
 
 function describe(value) {
   if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean" || value === null) return String(value);
-  return Array.isArray(value) ? "an array" : `a ${typeof value}`;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return kindOf(value);
 }
 
 /** Runs a function step's `fn` and turns what happened into the outcome the host stores. */
@@ -334,7 +378,7 @@ function checkResult(id, result, from) {
   return result;
 }
 
-function makeContext(wf, init) {
+function makeContext(wf, init, args) {
   const results = new Map(Object.entries(init.results ?? {}));
   // Steps an earlier attempt completed: the host returns their stored result.
   const memoized = new Set(results.keys());
@@ -372,6 +416,7 @@ function makeContext(wf, init) {
         throw new Error(`internal: __wfHost.stepStart for ${config.type} step "${id}" answered ${JSON.stringify(answer)}`);
       }
     }
+    if (config.type === "agent") result = await parseAgentOutput(config.outputSchema, result);
     results.set(id, result);
     if (result.status === "failed" && config.continueOnError !== true) throw new StepFailedError(id, result);
     return result;
@@ -380,7 +425,7 @@ function makeContext(wf, init) {
   const ctx = Object.freeze({
     runId: init.runId,
     projectPath: init.projectPath,
-    args: parseArgs(wf.argsSchema, init.args ?? {}),
+    args,
     step,
     async checkpoint() {
       await host().checkpoint();
@@ -408,6 +453,6 @@ globalThis.__wfRun = async function __wfRun(workflow, init) {
   flushLogs();
   const wf = resolveWorkflow(workflow);
   if (!isPlainObject(init)) throw new TypeError("internal: __wfRun needs { runId, projectPath, args, results }");
-  const ctx = makeContext(wf, init);
+  const ctx = makeContext(wf, init, await parseArgs(wf.argsSchema, init.args ?? {}));
   await wf.execute(ctx);
 };

@@ -21,6 +21,26 @@ export interface StepResult<T = any> {
   error?: string;
 }
 
+/**
+ * What a step without `continueOnError` resolves to: a failure throws `StepFailedError`
+ * instead, so the step completed and its `data` is there (`undefined` only when a function
+ * step returned nothing).
+ */
+export interface CompletedStepResult<T = any> extends StepResult<T> {
+  status: "completed";
+  data: T;
+}
+
+/** A step config whose failure throws: `continueOnError` absent or false. */
+export type Throwing = { continueOnError?: false };
+
+/** A script step's `data`: its exit code and the last 64 KiB of each output stream. */
+export interface ScriptStepData {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
 export interface ExecResult {
   stdout: string;
   stderr: string;
@@ -44,6 +64,11 @@ export interface CommonStepConfig<Phase extends string = string> {
  * JSON Schema object. zod is converted to JSON Schema before the engine sees it.
  */
 export type OutputSchema = { readonly _output: unknown } | { readonly _zod: unknown } | JSONSchema;
+
+/** A completed agent step's data: `output` is there when the step has an `outputSchema`. */
+export type CompletedAgentData<S> = [S] extends [undefined]
+  ? AgentStepData<unknown>
+  : AgentStepData<OutputOf<S>> & { output: OutputOf<S> };
 
 /** What an answer matching `S` parses to: zod's output type, or `unknown` for JSON Schema. */
 export type OutputOf<S> = [S] extends [{ readonly _output: infer O }]
@@ -82,14 +107,35 @@ export interface AgentStepConfig<
   onInterrupt?: "restart" | "resume";
 }
 
+/** Why an agent step failed (`data.errorKind` of a failed step). */
+export type AgentErrorKind =
+  | "auth"
+  | "rate_limit"
+  | "overloaded"
+  | "max_turns"
+  | "crashed"
+  | "timed_out"
+  | "cancelled"
+  | "invalid_output"
+  | "error";
+
 /** An agent step's `result.data`. */
 export interface AgentStepData<Output = unknown> {
   /** The agent's final answer as text. */
   text: string;
-  /** The final answer parsed as JSON, when the step has an `outputSchema`. */
+  /**
+   * The final answer parsed as JSON, when the step has an `outputSchema`; for a zod schema,
+   * zod's parse of it (defaults and transforms applied).
+   */
   output?: Output;
   /** The agent CLI's session id, which `onInterrupt: "resume"` continues. */
   sessionId?: string;
+  /** The CLI's own transcript of the session, when it keeps one. */
+  sessionFile?: string;
+  /** True when this attempt continued an interrupted session (`onInterrupt: "resume"`). */
+  resumed: boolean;
+  /** Why the step failed; only on a failed step's data. */
+  errorKind?: AgentErrorKind;
   agent: string;
   /** The model that answered, when the CLI reports it. */
   model?: string;
@@ -126,14 +172,24 @@ export interface WorkflowContext<Args = Record<string, any>, Phase extends strin
   readonly args: Args;
   /**
    * Runs a step once per run: on a resumed run a completed step returns its stored result.
-   * Throws `StepFailedError` for a failed step unless `continueOnError` is set.
+   * Throws `StepFailedError` for a failed step unless `continueOnError` is set, so without it
+   * the result is a `CompletedStepResult`, whose `data` is there.
    */
+  step<T>(
+    stepId: string,
+    config: FunctionStepConfig<T, Args, Phase> & Throwing,
+  ): Promise<CompletedStepResult<Awaited<T>>>;
   step<T>(stepId: string, config: FunctionStepConfig<T, Args, Phase>): Promise<StepResult<Awaited<T>>>;
+  step<S extends OutputSchema | undefined = undefined>(
+    stepId: string,
+    config: AgentStepConfig<Args, Phase, S> & Throwing,
+  ): Promise<CompletedStepResult<CompletedAgentData<S>>>;
   step<S extends OutputSchema | undefined = undefined>(
     stepId: string,
     config: AgentStepConfig<Args, Phase, S>,
   ): Promise<StepResult<AgentStepData<OutputOf<S>>>>;
-  step(stepId: string, config: ScriptStepConfig<Phase>): Promise<StepResult>;
+  step(stepId: string, config: ScriptStepConfig<Phase> & Throwing): Promise<CompletedStepResult<ScriptStepData>>;
+  step(stepId: string, config: ScriptStepConfig<Phase>): Promise<StepResult<ScriptStepData>>;
   /** A config whose kind is only known at run time. */
   step(stepId: string, config: StepConfig<Args, Phase>): Promise<StepResult>;
   /** A durable pause point: a paused run stops here. */

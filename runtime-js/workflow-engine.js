@@ -33,10 +33,16 @@ export function isPlainObject(value) {
   return proto === Object.prototype || proto === null;
 }
 
-function describeValue(value) {
-  if (value === null) return "null";
+/** What a value is, for messages: "undefined", "null", "an array", "an object", "a number". */
+export function kindOf(value) {
+  if (value === undefined || value === null) return String(value);
   if (Array.isArray(value)) return "an array";
-  return typeof value === "string" ? `the string "${value}"` : `a ${typeof value}`;
+  const type = typeof value;
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function describeValue(value) {
+  return typeof value === "string" ? `the string "${value}"` : kindOf(value);
 }
 
 /**

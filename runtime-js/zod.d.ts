@@ -151,6 +151,8 @@ declare const z: {
   literal<const T extends Primitive>(value: T): ZodLiteral<T>;
   array<T extends ZodTypeAny>(element: T): ZodArray<T>;
   object<S extends ZodRawShape>(shape?: S): ZodObject<S>;
+  strictObject<S extends ZodRawShape>(shape?: S): ZodObject<S>;
+  looseObject<S extends ZodRawShape>(shape?: S): ZodObject<S>;
   union<const T extends readonly [ZodTypeAny, ...ZodTypeAny[]]>(options: T): ZodUnion<T>;
   record<V extends ZodTypeAny>(value: V): ZodRecord<ZodString, V>;
   record<K extends ZodType<string, any>, V extends ZodTypeAny>(key: K, value: V): ZodRecord<K, V>;

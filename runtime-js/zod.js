@@ -284,7 +284,7 @@ export class ZodObject extends ZodType {
     }
     const json = { type: "object", properties };
     if (required.length > 0) json.required = required;
-    if (this.def.unknownKeys === "strict") json.additionalProperties = false;
+    if (this.def.unknownKeys !== "passthrough") json.additionalProperties = false;
     return json;
   }
 }
@@ -378,6 +378,9 @@ export const z = Object.freeze({
     for (const [key, s] of Object.entries(shape)) checkSchema(s, `z.object key "${key}"`);
     return new ZodObject({ shape: { ...shape }, unknownKeys: "strip" });
   },
+  /** zod v4's names for `z.object(shape).strict()` and `.passthrough()`. */
+  strictObject: (shape) => z.object(shape).strict(),
+  looseObject: (shape) => z.object(shape).passthrough(),
   union(options) {
     if (!Array.isArray(options) || options.length === 0) throw new TypeError("z.union expects an array of schemas");
     options.forEach((o, i) => checkSchema(o, `z.union option ${i}`));

@@ -51,6 +51,7 @@ test("a zod outputSchema (subset, zod v3, zod v4, zod v4 mini) is sent as JSON S
     type: "object",
     properties: { ok: { type: "boolean" }, files: { type: "array", items: { type: "string" } } },
     required: ["ok"],
+    additionalProperties: false,
   };
   for (const [flavour, z] of Object.entries({ subset, "zod v3": z3, "zod v4": z4 })) {
     const outputSchema = z.object({ ok: z.boolean(), files: z.array(z.string()).optional() });
@@ -63,6 +64,7 @@ test("a zod outputSchema (subset, zod v3, zod v4, zod v4 mini) is sent as JSON S
     type: "object",
     properties: { n: { type: "integer", description: "how many" } },
     required: ["n"],
+    additionalProperties: false,
   });
 });
 

@@ -121,6 +121,7 @@ test("describe and run a workflow inside QuickJS-ng", () => {
       type: "object",
       properties: { featureName: { type: "string" }, retries: { type: "integer", default: 2 } },
       required: ["featureName"],
+      additionalProperties: false,
     },
     timeout: "10m",
   });

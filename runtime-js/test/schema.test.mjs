@@ -54,9 +54,10 @@ const shared = [
         notes: { type: "string" },
         retries: { type: "integer", default: 2 },
         env: { anyOf: [{ type: "string", enum: ["dev", "prod"] }, { type: "null" }] },
-        nested: { type: "object", properties: { on: { type: "boolean" } }, required: ["on"] },
+        nested: { type: "object", properties: { on: { type: "boolean" } }, required: ["on"], additionalProperties: false },
       },
       required: ["featureName", "env", "nested"],
+      additionalProperties: false,
     },
   ],
   [
@@ -64,6 +65,8 @@ const shared = [
     (z) => z.object({ a: z.string() }).strict(),
     { type: "object", properties: { a: { type: "string" } }, required: ["a"], additionalProperties: false },
   ],
+  // Open, as zod's own converter leaves it.
+  ["passthrough object", (z) => z.object({ a: z.string() }).passthrough(), { type: "object", properties: { a: { type: "string" } }, required: ["a"] }],
 ];
 
 for (const [flavour, z] of Object.entries(flavours)) {
@@ -110,6 +113,8 @@ test("zod v4 extras: top-level formats, native enums, pipes, discriminated union
   const du = z4.discriminatedUnion("kind", [z4.object({ kind: z4.literal("a") }), z4.object({ kind: z4.literal("b") })]);
   assert.deepEqual(toJsonSchema(du).anyOf.map((o) => o.properties.kind.const), ["a", "b"]);
   assert.equal(toJsonSchema(z4.object({ a: z4.string() }).passthrough()).additionalProperties, undefined);
+  assert.equal(toJsonSchema(z4.looseObject({ a: z4.string() })).additionalProperties, undefined);
+  assert.equal(toJsonSchema(zm.looseObject({ a: zm.string() })).additionalProperties, undefined);
   assert.deepEqual(toJsonSchema(z4.strictObject({})).additionalProperties, false);
   assert.deepEqual(toJsonSchema(z4.object({ a: z4.string().nullish(), b: z4.any() })).required, undefined);
   assert.deepEqual(toJsonSchema(z4.string().meta({ description: "via meta" })), { type: "string", description: "via meta" });
@@ -118,6 +123,7 @@ test("zod v4 extras: top-level formats, native enums, pipes, discriminated union
     type: "object",
     properties: { name: { type: "string", minLength: 1 }, n: { type: "number" } },
     required: ["name"],
+    additionalProperties: false,
   });
 });
 

@@ -35,6 +35,7 @@ test("__wfDescribe returns plain JSON with argsSchema as JSON Schema", () => {
       type: "object",
       properties: { featureName: { type: "string" }, requirements: { type: "string" } },
       required: ["featureName"],
+      additionalProperties: false,
     },
     timeout: "10m",
   });
@@ -184,6 +185,7 @@ test("an agent step's zod outputSchema is sent as JSON Schema", async () => {
     type: "object",
     properties: { ok: { type: "boolean" } },
     required: ["ok"],
+    additionalProperties: false,
   });
 });
 
@@ -383,7 +385,7 @@ test("a zod argsSchema's parse applies defaults to ctx.args, and bad args reject
   installHost();
   await assert.rejects(
     globalThis.__wfRun(workflow(() => {}, { argsSchema }), init({ args: { retries: 1 } })),
-    /do not match the workflow's argsSchema: name: Required/,
+    /do not match the workflow's argsSchema: args.name: Required/,
   );
 });
 

@@ -213,13 +213,18 @@ test("objects in JSON Schema: required, optional, defaults, strict, partial, ext
       note: { type: ["string", "null"] },
     },
     required: ["featureName", "note"],
+    additionalProperties: false,
   };
+  const { additionalProperties, ...open } = expected;
   assert.deepEqual(args.toJSONSchema(), expected);
-  assert.deepEqual(args.strict().toJSONSchema(), { ...expected, additionalProperties: false });
-  assert.deepEqual(args.passthrough().toJSONSchema(), expected);
+  assert.deepEqual(args.strict().toJSONSchema(), expected);
+  assert.deepEqual(args.strip().toJSONSchema(), expected);
+  assert.deepEqual(args.passthrough().toJSONSchema(), open);
+  assert.deepEqual(z.looseObject(args.shape).toJSONSchema(), open);
+  assert.deepEqual(z.strictObject(args.shape).toJSONSchema(), expected);
   assert.equal(args.partial().toJSONSchema().required, undefined);
   assert.deepEqual(args.extend({ extra: z.boolean() }).toJSONSchema().required, ["featureName", "note", "extra"]);
-  assert.deepEqual(z.object({}).toJSONSchema(), { type: "object", properties: {} });
+  assert.deepEqual(z.object({}).toJSONSchema(), { type: "object", properties: {}, additionalProperties: false });
 });
 
 test("builders reject non-schemas early", () => {

@@ -298,7 +298,7 @@ async fn run(engine: &Engine, req: RunRequest) -> ExitCode {
         Ok(p) if p.is_dir() => p,
         _ => return invalid(&format!("--project {}: not a directory", req.project.display())),
     };
-    let prepared = match engine.prepare(&req.file, &project).await {
+    let mut prepared = match engine.prepare(&req.file, &project).await {
         Ok(p) => p,
         Err(e) => return report(e),
     };
@@ -309,6 +309,10 @@ async fn run(engine: &Engine, req: RunRequest) -> ExitCode {
     ) {
         Ok(a) => a,
         Err(errors) => return report(EngineError::InvalidArgs(errors)),
+    };
+    let args = match engine.check_args(&mut prepared, args).await {
+        Ok(a) => a,
+        Err(e) => return report(e),
     };
     let definition = prepared.definition.clone();
     let run = match engine

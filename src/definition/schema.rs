@@ -104,7 +104,12 @@ fn typed_value(prop: Option<&Value>, raw: &str) -> Result<Value, String> {
     if wants("string") {
         return Ok(Value::String(raw.to_string()));
     }
-    Err(format!("\"{raw}\" is not a {}", types.join(" or ")))
+    let article = if types[0].starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    Err(format!("\"{raw}\" is not {article} {}", types.join(" or ")))
 }
 
 #[cfg(test)]
@@ -142,7 +147,7 @@ mod tests {
         assert_eq!(
             errors,
             vec![
-                "--arg count: \"many\" is not a integer",
+                "--arg count: \"many\" is not an integer",
                 "--arg bad: expected key=value"
             ]
         );

@@ -227,6 +227,21 @@ impl Engine {
         None
     }
 
+    /// Every check of a run's arguments, made before the run exists: the workflow's own zod
+    /// parse first (its refinements and unions say what is wrong in zod's words), then the
+    /// JSON Schema, which also refuses keys a zod object would silently drop. Returns the
+    /// arguments with the schema's defaults filled in.
+    pub async fn check_args(&self, prepared: &mut Prepared, args: Value) -> Result<Value, EngineError> {
+        if let Some(worker) = prepared.worker.as_mut() {
+            let problems = worker.check_args(&args).await.map_err(std::io::Error::other)?;
+            if !problems.is_empty() {
+                return Err(EngineError::InvalidArgs(problems));
+            }
+        }
+        definition::schema::validate_args(prepared.definition.args_schema.as_ref(), args)
+            .map_err(EngineError::InvalidArgs)
+    }
+
     /// Validates the arguments and records a new `pending` run with its snapshots.
     pub async fn create_run(
         &self,

@@ -19,6 +19,10 @@ use crate::step::script::tail;
 /// How much of a dead worker's stderr its error quotes.
 const STDERR_TAIL_BYTES: usize = 4 * 1024;
 
+/// How long zod may take over a run's arguments: microseconds when it works (an isolate
+/// has no I/O to wait for), so only a schema that never finishes reaches this.
+const ARGS_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 pub struct WorkerHandle {
     child: Child,
     to_worker: mpsc::UnboundedSender<ToWorker>,
@@ -148,6 +152,35 @@ impl WorkerHandle {
         }
     }
 
+    /// What the workflow's zod `argsSchema` finds wrong with `args` (empty: nothing); Err
+    /// when the worker died meanwhile. Console lines written meanwhile belong to no run. A
+    /// check that never ends (a refinement that loops) is a problem with the arguments'
+    /// schema, reported as one; the caller drops the worker, which kills it.
+    pub async fn check_args(&mut self, args: &Value) -> Result<Vec<String>, String> {
+        self.send(ToWorker::CheckArgs { args: args.clone() });
+        match tokio::time::timeout(ARGS_CHECK_TIMEOUT, self.args_checked()).await {
+            Ok(checked) => checked,
+            Err(_) => Ok(vec![format!(
+                "args: the argsSchema's check did not finish within {} s",
+                ARGS_CHECK_TIMEOUT.as_secs()
+            )]),
+        }
+    }
+
+    async fn args_checked(&mut self) -> Result<Vec<String>, String> {
+        loop {
+            match self.next().await {
+                Some(FromWorker::ArgsChecked { problems }) => return Ok(problems),
+                Some(FromWorker::Log { .. }) => continue,
+                Some(other) => return Err(format!("the JS worker answered {other:?} to an argument check")),
+                None => {
+                    let why = self.exit_description().await;
+                    return Err(format!("the JS worker {why} while checking the arguments"));
+                }
+            }
+        }
+    }
+
     /// How the worker ended, for a crash report: its exit status and stderr tail.
     pub async fn exit_description(&mut self) -> String {
         let status = match tokio::time::timeout(std::time::Duration::from_secs(2), self.child.wait()).await {
@@ -182,7 +215,10 @@ fn to_definition(file: &Path, d: Value) -> Result<WorkflowDefinition, Vec<Defini
     let err = |m: String| vec![DefinitionError::in_file(file, m)];
     let timeout_ms = match d.get("timeout") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(duration::duration_from_json(v).map_err(|e| err(format!("timeout: {e}")))?),
+        Some(v) => Some(duration::duration_from_json(v).map_err(|e| {
+            let at = crate::js::locate::key_location(file, "timeout");
+            vec![DefinitionError::at(at, format!("timeout: {e}"))]
+        })?),
     };
     let phases: Vec<String> = serde_json::from_value(d.get("phases").cloned().unwrap_or(Value::Null))
         .map_err(|e| err(format!("phases: {e}")))?;

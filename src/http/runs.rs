@@ -82,9 +82,14 @@ pub async fn create_run(
         Some(_) => return Err(ApiError::bad("invalid_body", "args: must be an object")),
     };
     let project_path = std::path::PathBuf::from(&project.path);
-    let prepared = state
+    let mut prepared = state
         .engine
         .prepare(std::path::Path::new(&def.path), &project_path)
+        .await
+        .map_err(engine_error)?;
+    let args = state
+        .engine
+        .check_args(&mut prepared, args)
         .await
         .map_err(engine_error)?;
     let definition = prepared.definition.clone();

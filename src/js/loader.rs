@@ -2,8 +2,9 @@
 //!
 //! `@repo/workflow-engine` (or `workflow-engine`) is the embedded runtime; `zod` is the
 //! project's own `node_modules/zod` when installed, else the embedded subset; relative and
-//! `file:` imports load from disk, `.ts` transpiled by deno_ast with its source map kept so
-//! errors point at the user's line; other bare specifiers come from `node_modules`.
+//! `file:` imports load from disk (`./x` and `./x.js` find `x.ts` as `tsc` does), `.ts`
+//! transpiled by deno_ast with its source map kept so errors point at the user's line;
+//! other bare specifiers come from `node_modules`.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ use deno_core::{
 };
 use deno_error::JsErrorBox;
 
+use super::{locate, resolve};
 use crate::definition::Location;
 
 /// The scheme of the embedded runtime's modules.
@@ -179,20 +181,53 @@ impl WorkflowLoader {
     }
 }
 
+impl WorkflowLoader {
+    fn resolve_specifier(&self, specifier: &str, referrer: &str) -> Result<ModuleSpecifier, String> {
+        let relative = specifier.starts_with("./") || specifier.starts_with("../") || specifier.starts_with('/');
+        if !relative && !deno_core::specifier_has_uri_scheme(specifier) {
+            return self.resolve_bare(specifier, referrer);
+        }
+        if let Ok(url) = ModuleSpecifier::parse(specifier) {
+            if url.scheme() != "file" && url.scheme() != RUNTIME_SCHEME {
+                return Err(format!(
+                    "cannot import \"{specifier}\" from {referrer}: only relative paths, file: URLs and packages can be imported"
+                ));
+            }
+        }
+        let url = deno_core::resolve_import(specifier, referrer).map_err(|e| e.to_string())?;
+        // `to_file_path` takes any scheme's path: the runtime's own modules are not files.
+        let Some(path) = url.to_file_path().ok().filter(|_| url.scheme() == "file") else {
+            return Ok(url);
+        };
+        let found = resolve::relative_file(&path)
+            .map_err(|e| format!("cannot find module \"{specifier}\" imported from {referrer}: {e}"))?;
+        ModuleSpecifier::from_file_path(&found).map_err(|()| format!("bad path {}", found.display()))
+    }
+
+    /// Keeps the place of a failed import, the first one, for the load error's location.
+    fn record_import_error(&self, message: &str, specifier: &str, referrer: &str) {
+        let Some(file) = ModuleSpecifier::parse(referrer)
+            .ok()
+            .filter(|u| u.scheme() == "file")
+            .and_then(|u| u.to_file_path().ok())
+        else {
+            return;
+        };
+        let mut slot = self.load_error.borrow_mut();
+        if slot.is_none() {
+            if let Some(location) = locate::import_location(&file, specifier) {
+                *slot = Some((message.to_string(), location));
+            }
+        }
+    }
+}
+
 impl ModuleLoader for WorkflowLoader {
     fn resolve(&self, specifier: &str, referrer: &str, _kind: ResolutionKind) -> Result<ModuleSpecifier, JsErrorBox> {
-        let relative = specifier.starts_with("./") || specifier.starts_with("../") || specifier.starts_with('/');
-        if relative || deno_core::specifier_has_uri_scheme(specifier) {
-            if let Ok(url) = ModuleSpecifier::parse(specifier) {
-                if url.scheme() != "file" && url.scheme() != RUNTIME_SCHEME {
-                    return Err(JsErrorBox::generic(format!(
-                        "cannot import \"{specifier}\" from {referrer}: only relative paths, file: URLs and packages can be imported"
-                    )));
-                }
-            }
-            return deno_core::resolve_import(specifier, referrer).map_err(JsErrorBox::from_err);
-        }
-        self.resolve_bare(specifier, referrer).map_err(JsErrorBox::generic)
+        self.resolve_specifier(specifier, referrer).map_err(|message| {
+            self.record_import_error(&message, specifier, referrer);
+            JsErrorBox::generic(message)
+        })
     }
 
     fn load(

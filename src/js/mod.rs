@@ -1,9 +1,13 @@
 //! The JavaScript side: a worker process hosting one `JsRuntime` per run.
 //!
 //! `worker` is the child's main loop, `ops` the `#[op2]` ops behind `ctx`, `loader` module
-//! resolution and TypeScript transpiling, `protocol` the messages both processes exchange.
+//! resolution and TypeScript transpiling (`resolve` finds relative imports as `tsc` does),
+//! `locate` places in a source for errors without a stack, `protocol` the messages both
+//! processes exchange.
 
 pub mod loader;
+pub mod locate;
 pub mod ops;
 pub mod protocol;
+mod resolve;
 pub mod worker;

@@ -2,7 +2,7 @@
 //!
 //! The engine writes `ToWorker` lines to the worker's stdin; the worker writes `FromWorker`
 //! lines to its stdout (which carries nothing else: console output travels as `Log`).
-//! One `Load`, then at most one `Run`; calls are answered by `Reply` with the same id, in any
+//! One `Load`, then any number of `CheckArgs`, then at most one `Run`; calls are answered by `Reply` with the same id, in any
 //! order, so steps started together with `Promise.all` proceed together.
 
 use serde::{Deserialize, Serialize};
@@ -15,6 +15,9 @@ use crate::definition::Location;
 pub enum ToWorker {
     /// Load the workflow module and describe it.
     Load { file: String, project_path: String },
+    /// Check a run's arguments with the workflow's zod `argsSchema` (its refinements,
+    /// discriminated unions and transforms), before the run is created.
+    CheckArgs { args: Value },
     /// Run `execute(ctx)`.
     Run {
         run_id: String,
@@ -45,6 +48,9 @@ pub enum FromWorker {
         message: String,
         location: Option<Location>,
     },
+    /// What zod found wrong with the arguments of `CheckArgs` (`args.path: message`); empty
+    /// when nothing (or when the schema is JSON Schema, which the engine checks itself).
+    ArgsChecked { problems: Vec<String> },
     /// A `ctx` operation: `stepStart`, `stepFinish`, `checkpoint`, `comment`, `exec`; or
     /// `stepBegin`, which is not answered (a new function step is running: record its start;
     /// a problem with it is the answer to its `stepFinish`).

@@ -14,6 +14,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
 
 use super::loader::{runtime_url, WorkflowLoader};
+use super::locate;
 use super::ops::{workflow_engine, EngineLink, Outgoing, Pending, ReportSlot};
 use super::protocol::{FromWorker, ToWorker};
 use crate::definition::Location;
@@ -56,21 +57,26 @@ async fn serve() -> Result<(), String> {
     let loaded = worker.load(Path::new(&file)).await;
     out.send(loaded);
     release_startup_memory();
-    if let Some(ToWorker::Run {
-        run_id,
-        project_path,
-        args,
-        results,
-    }) = run_rx.recv().await
-    {
-        let outcome = worker
-            .run(serde_json::json!({
-                "runId": run_id, "projectPath": project_path, "args": args, "results": results,
-            }))
-            .await;
-        out.send(outcome);
+    loop {
+        match run_rx.recv().await {
+            Some(ToWorker::CheckArgs { args }) => {
+                out.send(worker.check_args(args).await);
+            }
+            Some(ToWorker::Run {
+                run_id,
+                project_path,
+                args,
+                results,
+            }) => {
+                let init = serde_json::json!({
+                    "runId": run_id, "projectPath": project_path, "args": args, "results": results,
+                });
+                out.send(worker.run(init).await);
+                return Ok(());
+            }
+            _ => return Ok(()),
+        }
     }
-    Ok(())
 }
 
 struct Worker {
@@ -132,34 +138,52 @@ impl Worker {
         }
     }
 
+    async fn check_args(&mut self, args: Value) -> FromWorker {
+        let script = format!(
+            "__wfCheckArgs(__wfUserModule.default, {args}).then(\
+               (problems) => __wfReport({{ type: 'args_checked', problems }}),\
+               (e) => __wfReport({{ type: 'args_checked', problems: ['args: ' + String(e && e.message || e)] }}));"
+        );
+        match self.settle("workflow-engine:check-args", script).await {
+            Ok(Some(checked @ FromWorker::ArgsChecked { .. })) => checked,
+            Ok(_) => FromWorker::ArgsChecked {
+                problems: vec!["args: the argsSchema's check never finished".into()],
+            },
+            Err(e) => FromWorker::ArgsChecked {
+                problems: vec![format!("args: {e}")],
+            },
+        }
+    }
+
     async fn run(&mut self, init: Value) -> FromWorker {
         let script = format!(
             "__wfRun(__wfUserModule.default, {init}).then(\
                () => __wfReport({{ type: 'done' }}),\
                (e) => __wfReport({{ type: 'failed', message: String(e && e.stack || e) }}));"
         );
-        if let Err(e) = self.runtime.execute_script("workflow-engine:run", script) {
-            return FromWorker::Failed { message: e.to_string() };
+        match self.settle("workflow-engine:run", script).await {
+            Ok(Some(failed @ FromWorker::Failed { .. })) => failed,
+            Ok(Some(done @ FromWorker::Done)) => done,
+            Ok(_) => FromWorker::Failed {
+                message: "execute() never finished: it awaited a promise that nothing can resolve".into(),
+            },
+            Err(message) => FromWorker::Failed { message },
         }
-        // Runs until execute settles, not until every timer is gone: a forgotten
-        // `setInterval` must not keep a finished run alive.
+    }
+
+    /// Runs `script`, then the event loop until the JS side reports, not until every timer
+    /// is gone: a forgotten `setInterval` must not keep a finished run alive.
+    async fn settle(&mut self, name: &'static str, script: String) -> Result<Option<FromWorker>, String> {
+        self.runtime.execute_script(name, script).map_err(|e| e.to_string())?;
         let reported = self.reported.clone();
         let runtime = &mut self.runtime;
-        let looped = std::future::poll_fn(|cx| match runtime.poll_event_loop(cx, Default::default()) {
+        std::future::poll_fn(|cx| match runtime.poll_event_loop(cx, Default::default()) {
             std::task::Poll::Pending if reported.borrow().is_some() => std::task::Poll::Ready(Ok(())),
             other => other,
         })
-        .await;
-        if let Err(e) = looped {
-            return FromWorker::Failed { message: e.to_string() };
-        }
-        match self.take_report() {
-            Some(failed @ FromWorker::Failed { .. }) => failed,
-            Some(done @ FromWorker::Done) => done,
-            _ => FromWorker::Failed {
-                message: "execute() never finished: it awaited a promise that nothing can resolve".into(),
-            },
-        }
+        .await
+        .map_err(|e| e.to_string())?;
+        Ok(self.take_report())
     }
 
     /// The last report the JS side made through `op_wf_report`.
@@ -168,14 +192,28 @@ impl Worker {
     }
 
     fn error_with_location(&self, message: String, file: &Path) -> FromWorker {
-        // Stacks are already source-mapped by the runtime (the loader keeps the maps).
-        let location = find_location(&message, file);
+        // A refused field points at its key; otherwise the stack, already source-mapped by
+        // the runtime (the loader keeps the maps), points at the call.
+        let location = refused_field(&message)
+            .and_then(|field| locate::key_location(file, field))
+            .or_else(|| find_location(&message, file));
         load_error(message, location)
     }
 }
 
 fn load_error(message: String, location: Option<Location>) -> FromWorker {
     FromWorker::LoadError { message, location }
+}
+
+/// The definition field a `checkWorkflowDefinition` error names: `workflow "X": \`timeout\` ...`.
+fn refused_field(message: &str) -> Option<&str> {
+    let (head, rest) = message.lines().next()?.split_once('`')?;
+    if !head.contains("workflow") || !head.ends_with(": ") {
+        return None;
+    }
+    let field = rest.split('`').next()?;
+    // `phases[1]` is written under `phases`.
+    Some(field.split('[').next().unwrap_or(field))
 }
 
 /// The first `path:line:col` of `file` in a (mapped) stack.

@@ -200,7 +200,7 @@ async fn bad_arguments_are_rejected_before_a_run_exists() {
     let out = sb.run(&["run", ts.to_str().unwrap(), "--arg", "topic=x", "--arg", "lines=many"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("--arg lines: \"many\" is not a integer"),
+        stderr(&out).contains("--arg lines: \"many\" is not an integer"),
         "{}",
         stderr(&out)
     );

@@ -12,3 +12,4 @@ mod orphans;
 mod replay;
 mod server;
 mod typescript;
+mod zod_args;

@@ -54,13 +54,15 @@ import { phases } from "./helpers.ts";
 import { greet } from "greeter";
 export default defineWorkflow({ name: greet("imports"), phases, async execute() {} });"#,
     );
+    let text = validated(&sb, &file);
+    assert!(text.contains("\"hi imports\" (phases: a, b)"), "{text}");
+}
+
+/// What `validate` prints for a file it accepts.
+fn validated(sb: &Sandbox, file: &std::path::Path) -> String {
     let out = sb.run(&["validate", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    assert!(
-        stdout(&out).contains("\"hi imports\" (phases: a, b)"),
-        "{}",
-        stdout(&out)
-    );
+    stdout(&out)
 }
 
 #[test]
@@ -84,4 +86,66 @@ export default defineWorkflow({ name: "B", phases: ["p"], async execute(ctx) {
         "{}",
         stdout(&out)
     );
+}
+
+#[test]
+fn relative_imports_resolve_as_typescript_does() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.project().join("lib/names")).unwrap();
+    sb.write("lib/phases.ts", "export const phases: string[] = [\"a\", \"b\"];\n");
+    sb.write("lib/names/index.ts", "export const name = \"resolved\";\n");
+    sb.write("lib/greet.mts", "export const greet = (n: string) => `hi ${n}`;\n");
+    let file = sb.write(
+        "wf.ts",
+        r#"import { defineWorkflow } from "workflow-engine";
+import { phases } from "./lib/phases.js";
+import { name } from "./lib/names";
+import { greet } from "./lib/greet.mjs";
+import { phases as again } from "./lib/phases";
+export default defineWorkflow({ name: greet(name), phases: phases.concat(again.map((p) => p + "2")), async execute() {} });"#,
+    );
+    let text = validated(&sb, &file);
+    assert!(text.contains("\"hi resolved\" (phases: a, b, a2, b2)"), "{text}");
+}
+
+#[test]
+fn an_unresolvable_import_points_at_its_line_and_says_what_was_tried() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "imp.ts",
+        "import { defineWorkflow } from \"workflow-engine\";\n// helpers come next\nimport { x } from \"./helpers.js\";\nexport default defineWorkflow({ name: x, phases: [\"p\"], async execute() {} });\n",
+    );
+    let out = sb.run(&["validate", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = stdout(&out);
+    assert!(text.contains(&format!("{}:3:19: ", file.display())), "{text}");
+    assert!(text.contains("helpers.js, helpers.ts, helpers.tsx"), "{text}");
+    let bare = sb.write(
+        "bare.ts",
+        "\n\nimport { y } from 'left-pad-nowhere';\nexport default y;\n",
+    );
+    let out = sb.run(&["validate", bare.to_str().unwrap()]);
+    assert!(
+        stdout(&out).contains(&format!("{}:3:19: ", bare.display())),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn an_invalid_run_timeout_points_at_its_key() {
+    let sb = Sandbox::new();
+    for (name, timeout) in [("js", "\"soon\""), ("engine", "\"0s\"")] {
+        let file = sb.write(
+            &format!("{name}.ts"),
+            &format!(
+                "import {{ defineWorkflow }} from \"workflow-engine\";\n\nexport default defineWorkflow({{\n  name: \"T\",\n  phases: [\"p\"],\n  async execute(ctx) {{\n    await ctx.step(\"s\", {{ type: \"script\", command: \"true\", timeout: \"1s\" }});\n  }},\n    timeout: {timeout},\n}});\n"
+            ),
+        );
+        let out = sb.run(&["validate", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+        let text = stdout(&out);
+        assert!(text.contains(&format!("{}:9:5: ", file.display())), "{name}: {text}");
+        assert!(text.contains("timeout"), "{text}");
+    }
 }

@@ -2,8 +2,11 @@
 import {
   defineWorkflow,
   StepFailedError,
+  type AgentErrorKind,
   type AgentStepData,
+  type CompletedStepResult,
   type ExecResult,
+  type ScriptStepData,
   type StepConfig,
   type StepResult,
   type WorkflowContext,
@@ -58,9 +61,21 @@ export const typed = defineWorkflow({
       type: "function",
       fn: async (c) => ({ n: c.args.retries, at: c.runId }),
     });
-    assertType<Equal<typeof computed, StepResult<{ n: number; at: string }>>>();
+    // Without continueOnError a failure throws, so the result's data is there.
+    assertType<Equal<typeof computed, CompletedStepResult<{ n: number; at: string }>>>();
     const sync = await ctx.step("sync", { type: "function", fn: () => 42 });
-    assertType<Equal<typeof sync.data, number | undefined>>();
+    assertType<Equal<typeof sync.data, number>>();
+    const tolerated = await ctx.step("tolerated", { type: "function", continueOnError: true, fn: () => 42 });
+    assertType<Equal<typeof tolerated.data, number | undefined>>();
+    const maybe = Math.random() > 0.5;
+    const either = await ctx.step("either", { type: "function", continueOnError: maybe, fn: () => 42 });
+    assertType<Equal<typeof either.data, number | undefined>>();
+    const script = await ctx.step("script", { type: "script", command: "ls" });
+    assertType<Equal<typeof script, CompletedStepResult<ScriptStepData>>>();
+    script.data.stdout.trim();
+    assertType<Equal<typeof script.data.exitCode, number>>();
+    const lenient = await ctx.step("lenient", { type: "script", command: "ls", continueOnError: true });
+    assertType<Equal<typeof lenient.data, ScriptStepData | undefined>>();
     const asked = await ctx.step("ask", {
       phase: "test",
       type: "agent",
@@ -78,9 +93,20 @@ export const typed = defineWorkflow({
     // An agent step's data: the answer, and `output` typed by a zod outputSchema.
     assertType<Equal<typeof asked, StepResult<AgentStepData<{ ok: boolean }>>>>();
     if (asked.data?.output?.ok) console.log(asked.data.text, asked.data.usage?.inputTokens, asked.data.attempts);
+    if (asked.status === "failed") assertType<Equal<typeof asked.data, AgentStepData<{ ok: boolean }> | undefined>>();
+    assertType<Equal<NonNullable<typeof asked.data>["errorKind"], AgentErrorKind | undefined>>();
     const free = await ctx.step("free", { type: "agent", agent: "claude", prompt: "p", model: "opus" });
-    assertType<Equal<typeof free, StepResult<AgentStepData<unknown>>>>();
-    assertType<Equal<typeof free.data, AgentStepData | undefined>>();
+    assertType<Equal<typeof free, CompletedStepResult<AgentStepData<unknown>>>>();
+    assertType<Equal<typeof free.data, AgentStepData>>();
+    assertType<Equal<typeof free.data.resumed, boolean>>();
+    assertType<Equal<typeof free.data.sessionFile, string | undefined>>();
+    const strictAnswer = await ctx.step("strict-answer", {
+      type: "agent",
+      agent: "claude",
+      prompt: "p",
+      outputSchema: z.object({ ok: z.boolean(), count: z.number().default(0) }),
+    });
+    assertType<Equal<typeof strictAnswer.data.output, { ok: boolean; count: number }>>();
     const json = await ctx.step("json", {
       type: "agent",
       agent: "codex",
@@ -89,9 +115,9 @@ export const typed = defineWorkflow({
       onInterrupt: "restart",
       outputSchema: { type: "object", properties: { files: { type: "array", items: { type: "string" } } } },
     });
-    assertType<Equal<typeof json.data, AgentStepData<unknown> | undefined>>();
-    json.data?.sessionId?.toUpperCase();
-    json.data?.costUsd?.toFixed();
+    assertType<Equal<typeof json.data, AgentStepData<unknown> & { output: unknown }>>();
+    json.data.sessionId?.toUpperCase();
+    json.data.costUsd?.toFixed();
     // A config built at run time still type-checks, with a loosely typed result.
     const dynamic: StepConfig<Args, "build" | "test"> = ctx.args.mode === "fast"
       ? { type: "script", command: "make" }

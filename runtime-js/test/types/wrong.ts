@@ -51,9 +51,13 @@ export default defineWorkflow({
     // @ts-expect-error: comments are text
     await ctx.comment(42);
 
-    const r = await ctx.step("j", { type: "function", fn: () => ({ ok: true }) });
-    // @ts-expect-error: data may be undefined
+    const r = await ctx.step("j", { type: "function", continueOnError: true, fn: () => ({ ok: true }) });
+    // @ts-expect-error: data may be undefined when a failure is let through
     r.data.ok;
+    // @ts-expect-error: a script step's data has no field "code"
+    (await ctx.step("j2", { type: "script", command: "x" })).data.code;
+    // @ts-expect-error: an agent step's output is unknown without an outputSchema
+    (await ctx.step("j3", { type: "agent", agent: "claude", prompt: "x" })).data.output.ok;
     // @ts-expect-error: no such status
     if (r.status === "done") return;
   },

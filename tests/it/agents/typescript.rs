@@ -31,16 +31,26 @@ export default defineWorkflow({
 });
 "#;
 
+/// `run ARGS` with every agent answering `answer`; asserts the run completed.
+fn run_answering(abox: &AgentBox, args: &[&str], answer: &str) -> std::process::Output {
+    let out = abox
+        .cmd(&[&["run"], args].concat())
+        .env("FAKE_AGENT_RESULT", answer)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out
+}
+
 #[tokio::test]
 async fn a_typescript_agent_step_gets_a_computed_prompt_and_a_parsed_answer() {
     let abox = AgentBox::new();
     let file = abox.sb.write("review.ts", WORKFLOW);
-    let out = abox
-        .cmd(&["run", file.to_str().unwrap(), "--arg", "area=parser"])
-        .env("FAKE_AGENT_RESULT", r#"{"issues": ["a", "b"], "severity": "high"}"#)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run_answering(
+        &abox,
+        &[file.to_str().unwrap(), "--arg", "area=parser"],
+        r#"{"issues": ["a", "b"], "severity": "high"}"#,
+    );
     let record = &abox.records("codex")[0];
     assert!(record["prompt"]
         .as_str()
@@ -114,4 +124,38 @@ async fn the_spec_s_implement_feature_example_runs_end_to_end() {
     .await
     .unwrap();
     assert_eq!(sessions, 3, "each agent step links its own session");
+}
+
+const DEFAULTED: &str = r#"
+import { defineWorkflow } from "@repo/workflow-engine";
+import { z } from "zod";
+
+export default defineWorkflow({
+  name: "Defaulted",
+  phases: ["review"],
+  async execute(ctx) {
+    const review = await ctx.step("ask", {
+      type: "agent",
+      agent: "claude",
+      prompt: "[scenario:structured] review",
+      outputSchema: z.object({ ok: z.boolean(), draft: z.boolean().default(false), tags: z.array(z.string()).default([]) }),
+    });
+    const { ok, draft, tags } = review.data.output;
+    await ctx.step("seen", { type: "function", fn: async () => ({ ok, draft, tags }) });
+  },
+});
+"#;
+
+#[tokio::test]
+async fn a_zod_output_schema_s_defaults_fill_the_parsed_answer() {
+    let abox = AgentBox::new();
+    let file = abox.sb.write("defaulted.ts", DEFAULTED);
+    let out = run_answering(&abox, &[file.to_str().unwrap()], r#"{"ok": true}"#);
+    let store = abox.sb.store().await;
+    let steps = crate::util::steps(&store, &crate::util::run_id(&out)).await;
+    let seen: serde_json::Value = serde_json::from_str(steps[1].result.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        seen["data"],
+        serde_json::json!({ "ok": true, "draft": false, "tags": [] })
+    );
 }

@@ -31,10 +31,12 @@ export const v4 = defineWorkflow({
     // @ts-expect-error: not an argument
     ctx.args.other;
     const x = await ctx.step("x", { type: "agent", agent: "claude", prompt: "p", outputSchema: z4.object({ ok: z4.boolean() }) });
-    assertType<Equal<typeof x, StepResult<AgentStepData<{ ok: boolean }>>>>();
+    assertType<Equal<typeof x.data.output, { ok: boolean }>>();
+    const tolerant = await ctx.step("t", { type: "agent", agent: "claude", prompt: "p", continueOnError: true, outputSchema: z4.object({ ok: z4.boolean() }) });
+    assertType<Equal<typeof tolerant, StepResult<AgentStepData<{ ok: boolean }>>>>();
     const y = await ctx.step("y", { type: "agent", agent: "codex", prompt: "p", outputSchema: z3.object({ n: z3.number() }) });
-    assertType<Equal<typeof y, StepResult<AgentStepData<{ n: number }>>>>();
+    assertType<Equal<typeof y.data.output, { n: number }>>();
     const m = await ctx.step("m", { type: "agent", agent: "gemini", prompt: "p", outputSchema: zm.object({ s: zm.string() }) });
-    assertType<Equal<typeof m, StepResult<AgentStepData<{ s: string }>>>>();
+    assertType<Equal<typeof m.data.output, { s: string }>>();
   },
 });
