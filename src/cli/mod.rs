@@ -1,9 +1,12 @@
 //! The `workflow-engine` command line: raw flags become a validated command, then run.
 //!
-//! Exit codes: 0 completed, 1 failed, 2 invalid input (bad file, bad arguments),
+//! Exit codes: 0 completed, 1 failed, 2 invalid input (bad file, bad arguments) or a
+//! refused request (unknown run or step, a run in a state that does not allow it),
 //! 130 interrupted (paused or cancelled with Ctrl-C).
 
 mod progress;
+mod resume;
+mod runs;
 mod serve;
 
 use std::path::{Path, PathBuf};
@@ -15,7 +18,6 @@ use crate::agent::AgentsConfig;
 use crate::definition::{duration, schema, DefinitionKind};
 use crate::engine::worker::WorkerHandle;
 use crate::engine::{Engine, EngineConfig, EngineError, RunControl};
-use crate::store::runs::RunRow;
 use crate::store::Store;
 
 #[derive(Parser, Debug)]
@@ -229,9 +231,9 @@ async fn dispatch(cli: Cli) -> ExitCode {
             };
             run(&engine, request).await
         }
-        Command::Resume { run_id, verbose } => resume(&engine, &run_id, verbose).await,
+        Command::Resume { run_id, verbose } => resume::resume(&engine, &run_id, verbose).await,
         Command::Validate { files } => validate(&engine, &files).await,
-        Command::Runs { limit } => list_runs(&engine, limit).await,
+        Command::Runs { limit } => runs::list_runs(&engine, limit).await,
         Command::Serve {
             bind,
             max_concurrent_runs,
@@ -326,16 +328,6 @@ async fn run(engine: &Engine, req: RunRequest) -> ExitCode {
     drive(engine, &run.id, Some(prepared), req.verbose).await
 }
 
-async fn resume(engine: &Engine, run_id: &str, verbose: bool) -> ExitCode {
-    match RunRow::get(engine.store(), run_id).await {
-        Ok(Some(_)) => {}
-        Ok(None) => return invalid(&format!("no run {run_id} (see `workflow-engine runs`)")),
-        Err(e) => return report(e.into()),
-    }
-    println!("run {run_id} (resumed)");
-    drive(engine, run_id, None, verbose).await
-}
-
 async fn drive(engine: &Engine, run_id: &str, prepared: Option<crate::engine::Prepared>, verbose: bool) -> ExitCode {
     let control = RunControl::default();
     let display = progress::Display::start(engine.events().subscribe(), run_id.to_string(), verbose);
@@ -401,41 +393,6 @@ async fn validate(engine: &Engine, files: &[PathBuf]) -> ExitCode {
     }
 }
 
-async fn list_runs(engine: &Engine, limit: i64) -> ExitCode {
-    let runs = match RunRow::list_recent(engine.store(), limit).await {
-        Ok(r) => r,
-        Err(e) => return report(e.into()),
-    };
-    if runs.is_empty() {
-        println!("no runs yet");
-        return ExitCode::SUCCESS;
-    }
-    println!(
-        "{:<32}  {:<9}  {:<14}  {:<24}  {:<24}  PROJECT",
-        "ID", "STATUS", "PHASE", "NAME", "CREATED"
-    );
-    for r in runs {
-        println!(
-            "{:<32}  {:<9}  {:<14}  {:<24}  {:<24}  {}",
-            r.id,
-            r.status,
-            r.current_phase.unwrap_or_else(|| "-".into()),
-            truncate(&r.name, 24),
-            r.created_at,
-            r.project_path
-        );
-    }
-    ExitCode::SUCCESS
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(n - 1).collect::<String>())
-    }
-}
-
 fn indent(s: &str) -> String {
     s.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
 }
@@ -452,7 +409,8 @@ fn report(e: EngineError) -> ExitCode {
         EngineError::Definition(_)
         | EngineError::InvalidArgs(_)
         | EngineError::RunNotFound(_)
-        | EngineError::NotResumable { .. } => ExitCode::from(2),
+        | EngineError::NotResumable { .. }
+        | EngineError::Leased { .. } => ExitCode::from(2),
         _ => ExitCode::from(1),
     }
 }
