@@ -4,10 +4,13 @@
 //! refused request (unknown run or step, a run in a state that does not allow it),
 //! 130 interrupted (paused or cancelled with Ctrl-C).
 
+mod logs;
 mod progress;
 mod resume;
 mod runs;
 mod serve;
+mod show;
+mod steer;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -67,6 +70,39 @@ pub enum Command {
         run_id: String,
         #[arg(long, short)]
         verbose: bool,
+    },
+    /// Show a run: status, phase, steps (status, attempt, duration) and comments.
+    Show {
+        run_id: String,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the output lines of a run's steps (all, in order, or one).
+    Logs {
+        run_id: String,
+        /// Only this step (its id).
+        step: Option<String>,
+        /// Keep printing new lines until the step (or the run) ends.
+        #[arg(long, short)]
+        follow: bool,
+        /// One JSON object per line, with its `step`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pause a running run (driven by another terminal or a server) after its steps in flight.
+    Pause {
+        run_id: String,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel a run, killing its steps in flight; a pending or paused run is cancelled at once.
+    Cancel {
+        run_id: String,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
     },
     /// Check workflow files without running them.
     Validate {
@@ -234,6 +270,23 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Command::Resume { run_id, verbose } => resume::resume(&engine, &run_id, verbose).await,
         Command::Validate { files } => validate(&engine, &files).await,
         Command::Runs { limit } => runs::list_runs(&engine, limit).await,
+        Command::Show { run_id, json } => show::show(&engine, &run_id, json).await,
+        Command::Logs {
+            run_id,
+            step,
+            follow,
+            json,
+        } => {
+            let request = logs::LogsRequest {
+                run_id,
+                step,
+                follow,
+                json,
+            };
+            logs::logs(&engine, request).await
+        }
+        Command::Pause { run_id, json } => steer::pause(&engine, &run_id, json).await,
+        Command::Cancel { run_id, json } => steer::cancel(&engine, &run_id, json).await,
         Command::Serve {
             bind,
             max_concurrent_runs,

@@ -225,6 +225,46 @@ impl RunRow {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Marks cancelled a run left `running` by an engine that died (`dead_owner`) or whose
+    /// lease lapsed: nothing drives it to apply a cancel request. None when an engine took it
+    /// over (or it ended) meanwhile, as `claim` would.
+    pub async fn cancel_abandoned(store: &Store, id: &str, dead_owner: Option<&str>) -> Result<Option<RunRow>> {
+        let ts = now();
+        Ok(sqlx::query_as(
+            "UPDATE workflow_runs SET status = 'cancelled', cancelled_at = ?, lease_owner = NULL,
+                 lease_expires_at = NULL, control_request = NULL, updated_at = ?
+             WHERE id = ? AND status = 'running'
+               AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ?)
+             RETURNING *",
+        )
+        .bind(&ts)
+        .bind(&ts)
+        .bind(id)
+        .bind(dead_owner)
+        .bind(&ts)
+        .fetch_optional(&store.pool)
+        .await?)
+    }
+
+    /// The run once it has one of `statuses` (polled), or as it is when `max` has passed;
+    /// None when there is no such run. How a process that steers a run sees it change.
+    pub async fn wait_for_status(
+        store: &Store,
+        id: &str,
+        statuses: &[&str],
+        max: std::time::Duration,
+    ) -> Result<Option<RunRow>> {
+        let deadline = tokio::time::Instant::now() + max;
+        loop {
+            let run = RunRow::get(store, id).await?;
+            let done = run.as_ref().is_none_or(|r| statuses.contains(&r.status.as_str()));
+            if done || tokio::time::Instant::now() >= deadline {
+                return Ok(run);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// Newest runs first, across every project.
     pub async fn list_recent(store: &Store, limit: i64) -> Result<Vec<RunSummary>> {
         Ok(sqlx::query_as(

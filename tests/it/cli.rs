@@ -1,9 +1,11 @@
-//! The command line without a server: `resume` refusals, and `runs` telling a run whose
-//! engine died.
+//! The command line without a server: `resume` refusals, `runs` telling a run whose engine
+//! died, and `show`, `logs`, `pause` and `cancel` on runs another process drives.
 
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdout, Stdio};
+
+use serde_json::Value;
 
 use crate::util::*;
 
@@ -61,6 +63,10 @@ fn yaml(steps: &[(&str, &str)]) -> String {
         ));
     }
     y
+}
+
+fn json_of(o: &std::process::Output) -> Value {
+    serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(o), stderr(o)))
 }
 
 fn refused(o: &std::process::Output, message: &str) {
@@ -160,4 +166,244 @@ fn resume_says_which_failed_step_runs_again_and_at_which_attempt() {
         !text.contains("step \"one\""),
         "a completed step is not run again: {text}"
     );
+}
+
+#[test]
+fn show_prints_steps_with_status_attempt_duration_and_comments() {
+    let sb = Sandbox::new();
+    let file = sb.write("two.yaml", &yaml(&[("build", "sleep 0.3"), ("ship", "exit 3")]));
+    let out = sb.run(&["run", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let id = run_id(&out);
+
+    let shown = sb.run(&["show", &id]);
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    let text = stdout(&shown);
+    let line = |start: &str| {
+        text.lines()
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no line {start}: {text}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(line("status"), ["status", "failed"]);
+    let build = line("build");
+    assert_eq!(build[..5], ["build", "p", "script", "completed", "1"], "{text}");
+    assert!(
+        build[5].ends_with("ms") || build[5].ends_with('s'),
+        "a duration: {text}"
+    );
+    assert_eq!(line("ship")[..5], ["ship", "p", "script", "failed", "1"], "{text}");
+    assert!(line("ship").join(" ").contains("command exited with code 3"), "{text}");
+    assert!(text.contains("comments:") && text.contains("Run failed"), "{text}");
+
+    let json = json_of(&sb.run(&["show", &id, "--json"]));
+    assert_eq!(json["id"], id.as_str());
+    assert_eq!(json["status"], "failed");
+    assert_eq!(json["engine_gone"], false);
+    let steps = json["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 2);
+    assert_eq!(
+        (&steps[0]["step_id"], &steps[0]["status"]),
+        (&"build".into(), &"completed".into())
+    );
+    assert!(steps[0]["duration_ms"].as_u64().unwrap() >= 200, "{}", steps[0]);
+    assert_eq!(steps[1]["attempt"], 1);
+    assert_eq!(steps[1]["result"]["data"]["exitCode"], 3);
+    assert!(json["comments"][0]["text"].as_str().unwrap().starts_with("Run failed"));
+
+    refused(&sb.run(&["show", "nope"]), "no run nope");
+    refused(&sb.run(&["show", "nope", "--json"]), "no run nope");
+}
+
+#[test]
+fn logs_print_each_steps_lines_in_order_and_refuse_an_unknown_step() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "talk.yaml",
+        &yaml(&[
+            ("a", "echo a1; sleep 0.2; echo a2 >&2"),
+            ("quiet", "true"),
+            ("b", "echo b1"),
+        ]),
+    );
+    let out = sb.run(&["run", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let id = run_id(&out);
+
+    let all = sb.run(&["logs", &id]);
+    assert!(all.status.success(), "{}", stderr(&all));
+    assert_eq!(stdout(&all), "── a ──\na1\na2\n── b ──\nb1\n");
+    let one = sb.run(&["logs", &id, "b"]);
+    assert_eq!(stdout(&one), "── b ──\nb1\n");
+    assert_eq!(
+        stdout(&sb.run(&["logs", &id, "quiet"])),
+        "",
+        "a quiet step has no lines"
+    );
+
+    let json = sb.run(&["logs", &id, "a", "--json"]);
+    let records: Vec<Value> = stdout(&json)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2, "{}", stdout(&json));
+    assert_eq!(
+        (&records[0]["step"], &records[0]["type"], &records[0]["text"]),
+        (&"a".into(), &"stdout".into(), &"a1".into())
+    );
+    assert_eq!(
+        (&records[1]["type"], &records[1]["text"]),
+        (&"stderr".into(), &"a2".into())
+    );
+    assert!(records[0]["ts"].is_string());
+
+    refused(
+        &sb.run(&["logs", &id, "nope"]),
+        "has no step \"nope\" (its steps so far: a, quiet, b)",
+    );
+    refused(&sb.run(&["logs", "nope"]), "no run nope");
+    refused(&sb.run(&["logs", "nope", "-f"]), "no run nope");
+}
+
+#[test]
+fn logs_follow_prints_a_running_steps_lines_until_it_ends() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "wait.yaml",
+        &yaml(&[
+            (
+                "wait",
+                "echo first; while [ ! -e go ]; do sleep 0.05; done; echo second",
+            ),
+            ("after", "echo later"),
+        ]),
+    );
+    let mut driven = Driven::start(&sb, &file);
+    let events = sb.run_dir(&driven.id).join("logs/wait/events.jsonl");
+    wait_until(20, "the first line", || {
+        std::fs::read_to_string(&events).is_ok_and(|t| t.contains("first"))
+    });
+    let mut follower = sb
+        .cmd(&["logs", &driven.id, "wait", "-f"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(follower.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "── wait ──");
+    assert_eq!(lines.next().unwrap().unwrap(), "first");
+    assert!(follower.try_wait().unwrap().is_none(), "it follows the running step");
+    sb.write("go", "");
+    assert_eq!(lines.next().unwrap().unwrap(), "second");
+    assert!(
+        lines.next().is_none(),
+        "it ends with the step, before the next step's lines"
+    );
+    assert!(follower.wait().unwrap().success());
+    let (code, _) = driven.finish();
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn pause_and_cancel_steer_a_run_another_process_drives() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "steer.yaml",
+        &yaml(&[("slow", "touch slow.started; sleep 1"), ("next", "touch next.ran")]),
+    );
+    let mut driven = Driven::start(&sb, &file);
+    let id = driven.id.clone();
+    wait_until(20, "the slow step to start", || {
+        sb.project().join("slow.started").exists()
+    });
+    let paused = sb.run(&["pause", &id]);
+    assert!(paused.status.success(), "{}", stderr(&paused));
+    assert_eq!(stdout(&paused), format!("run {id} paused\n"));
+    let (code, rest) = driven.finish();
+    assert_eq!(code, Some(130), "{rest}");
+    assert!(
+        !sb.project().join("next.ran").exists(),
+        "the run paused after the step in flight"
+    );
+    refused(
+        &sb.run(&["pause", &id]),
+        "it is paused (only a running run can be paused)",
+    );
+
+    let cancelled = json_of(&sb.run(&["cancel", &id, "--json"]));
+    assert_eq!(
+        (&cancelled["id"], &cancelled["status"]),
+        (&id.as_str().into(), &"cancelled".into())
+    );
+    assert!(cancelled["cancelled_at"].is_string());
+    refused(&sb.run(&["cancel", &id]), "it is cancelled (the run has already ended)");
+    refused(&sb.run(&["pause", "nope"]), "no run nope");
+    refused(&sb.run(&["cancel", "nope"]), "no run nope");
+}
+
+#[tokio::test]
+async fn cancel_stops_a_run_another_process_drives() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "long.yaml",
+        &yaml(&[("long", "touch started; exec sleep 30"), ("never", "touch never")]),
+    );
+    let mut driven = Driven::start(&sb, &file);
+    let id = driven.id.clone();
+    wait_until(20, "the step to start", || sb.project().join("started").exists());
+    let started = std::time::Instant::now();
+    let cancelled = sb.run(&["cancel", &id]);
+    assert!(cancelled.status.success(), "{}", stderr(&cancelled));
+    assert_eq!(stdout(&cancelled), format!("run {id} cancelled\n"));
+    let (code, rest) = driven.finish();
+    assert_eq!(code, Some(130), "{rest}");
+    assert!(started.elapsed().as_secs() < 10, "the step was killed, not waited for");
+    assert!(!sb.project().join("never").exists());
+    let steps = steps(&sb.store().await, &id).await;
+    assert_eq!((steps[0].status.as_str(), steps.len()), ("failed", 1));
+}
+
+#[tokio::test]
+async fn a_run_whose_engine_died_is_shown_interrupted_cannot_be_paused_and_is_cancelled_directly() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "long.yaml",
+        &yaml(&[("long", "echo begun; touch started; exec sleep 30")]),
+    );
+    let mut driven = Driven::start(&sb, &file);
+    let id = driven.id.clone();
+    wait_until(20, "the step to start", || sb.project().join("started").exists());
+    // SAFETY: killing the process group we made for the run.
+    unsafe { libc::killpg(driven.child.id() as i32, libc::SIGKILL) };
+    driven.finish();
+
+    let shown = stdout(&sb.run(&["show", &id]));
+    assert!(
+        shown.contains("status   running (engine gone: resume to continue)"),
+        "{shown}"
+    );
+    let step = shown.lines().find(|l| l.starts_with("long")).unwrap();
+    assert!(step.contains("interrupted"), "{shown}");
+    assert_eq!(json_of(&sb.run(&["show", &id, "--json"]))["engine_gone"], true);
+    refused(&sb.run(&["pause", &id]), "its engine is gone");
+    let followed = sb.run(&["logs", &id, "-f"]);
+    assert_eq!(
+        stdout(&followed),
+        "── long ──\nbegun\n",
+        "follows nothing a dead engine drives"
+    );
+
+    let cancelled = sb.run(&["cancel", &id]);
+    assert_eq!(
+        stdout(&cancelled),
+        format!("run {id} cancelled\n"),
+        "{}",
+        stderr(&cancelled)
+    );
+    let store = sb.store().await;
+    let run = run_row(&store, &id).await;
+    assert_eq!((run.status.as_str(), run.lease_owner), ("cancelled", None));
+    let steps = steps(&store, &id).await;
+    assert_eq!(steps[0].status, "failed");
+    refused(&sb.run(&["resume", &id]), "is cancelled and cannot be resumed");
 }
