@@ -230,20 +230,22 @@ impl RunRow {
     /// over (or it ended) meanwhile, as `claim` would.
     pub async fn cancel_abandoned(store: &Store, id: &str, dead_owner: Option<&str>) -> Result<Option<RunRow>> {
         let ts = now();
-        Ok(sqlx::query_as(
-            "UPDATE workflow_runs SET status = 'cancelled', cancelled_at = ?, lease_owner = NULL,
-                 lease_expires_at = NULL, control_request = NULL, updated_at = ?
-             WHERE id = ? AND status = 'running'
-               AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ?)
-             RETURNING *",
-        )
-        .bind(&ts)
-        .bind(&ts)
-        .bind(id)
-        .bind(dead_owner)
-        .bind(&ts)
-        .fetch_optional(&store.pool)
-        .await?)
+        Ok(super::first_row(
+            sqlx::query_as(
+                "UPDATE workflow_runs SET status = 'cancelled', cancelled_at = ?, lease_owner = NULL,
+                     lease_expires_at = NULL, control_request = NULL, updated_at = ?
+                 WHERE id = ? AND status = 'running'
+                   AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ?)
+                 RETURNING *",
+            )
+            .bind(&ts)
+            .bind(&ts)
+            .bind(id)
+            .bind(dead_owner)
+            .bind(&ts)
+            .fetch_all(&store.pool)
+            .await?,
+        ))
     }
 
     /// The run once it has one of `statuses` (polled), or as it is when `max` has passed;

@@ -69,6 +69,15 @@ fn json_of(o: &std::process::Output) -> Value {
     serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(o), stderr(o)))
 }
 
+/// Waits until `step` of run `id` has written `text` to its `events.jsonl`, which happens
+/// only once the step's start is recorded.
+fn wait_for_line(sb: &Sandbox, id: &str, step: &str, text: &str) {
+    let events = sb.run_dir(id).join("logs").join(step).join("events.jsonl");
+    wait_until(20, &format!("{step} to print {text}"), || {
+        std::fs::read_to_string(&events).is_ok_and(|t| t.contains(text))
+    });
+}
+
 fn refused(o: &std::process::Output, message: &str) {
     assert_eq!(o.status.code(), Some(2), "{}{}", stdout(o), stderr(o));
     assert_eq!(stdout(o), "", "a refusal prints nothing else");
@@ -109,13 +118,13 @@ fn runs_shows_a_run_whose_engine_died_and_resume_continues_it() {
             ("one", "echo one >> side.txt"),
             (
                 "slow",
-                "if [ -e again ]; then echo slow >> side.txt; else touch again; exec sleep 30; fi",
+                "if [ -e again ]; then echo slow >> side.txt; else touch again; echo waiting; exec sleep 30; fi",
             ),
             ("three", "echo three >> side.txt"),
         ]),
     );
     let mut driven = Driven::start(&sb, &file);
-    wait_until(20, "the slow step to start", || sb.project().join("again").exists());
+    wait_for_line(&sb, &driven.id, "slow", "waiting");
     let row = |sb: &Sandbox, id: &str| {
         let list = sb.run(&["runs"]);
         assert!(list.status.success(), "{}", stderr(&list));
@@ -304,19 +313,30 @@ fn logs_follow_prints_a_running_steps_lines_until_it_ends() {
     assert_eq!(code, Some(0));
 }
 
-#[test]
-fn pause_and_cancel_steer_a_run_another_process_drives() {
+#[tokio::test]
+async fn pause_and_cancel_steer_a_run_another_process_drives() {
     let sb = Sandbox::new();
     let file = sb.write(
         "steer.yaml",
-        &yaml(&[("slow", "touch slow.started; sleep 1"), ("next", "touch next.ran")]),
+        &yaml(&[
+            ("slow", "touch slow.started; while [ ! -e go ]; do sleep 0.05; done"),
+            ("next", "touch next.ran"),
+        ]),
     );
     let mut driven = Driven::start(&sb, &file);
     let id = driven.id.clone();
     wait_until(20, "the slow step to start", || {
         sb.project().join("slow.started").exists()
     });
-    let paused = sb.run(&["pause", &id]);
+    let pause = sb.cmd(&["pause", &id]).stdout(Stdio::piped()).spawn().unwrap();
+    let store = sb.store().await;
+    while run_row(&store, &id).await.control_request.is_none() {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // The driving engine reads requests about once a second: the step ends after that.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    sb.write("go", "");
+    let paused = pause.wait_with_output().unwrap();
     assert!(paused.status.success(), "{}", stderr(&paused));
     assert_eq!(stdout(&paused), format!("run {id} paused\n"));
     let (code, rest) = driven.finish();
@@ -346,11 +366,11 @@ async fn cancel_stops_a_run_another_process_drives() {
     let sb = Sandbox::new();
     let file = sb.write(
         "long.yaml",
-        &yaml(&[("long", "touch started; exec sleep 30"), ("never", "touch never")]),
+        &yaml(&[("long", "echo begun; exec sleep 30"), ("never", "touch never")]),
     );
     let mut driven = Driven::start(&sb, &file);
     let id = driven.id.clone();
-    wait_until(20, "the step to start", || sb.project().join("started").exists());
+    wait_for_line(&sb, &id, "long", "begun");
     let started = std::time::Instant::now();
     let cancelled = sb.run(&["cancel", &id]);
     assert!(cancelled.status.success(), "{}", stderr(&cancelled));
@@ -366,13 +386,10 @@ async fn cancel_stops_a_run_another_process_drives() {
 #[tokio::test]
 async fn a_run_whose_engine_died_is_shown_interrupted_cannot_be_paused_and_is_cancelled_directly() {
     let sb = Sandbox::new();
-    let file = sb.write(
-        "long.yaml",
-        &yaml(&[("long", "echo begun; touch started; exec sleep 30")]),
-    );
+    let file = sb.write("long.yaml", &yaml(&[("long", "echo begun; exec sleep 30")]));
     let mut driven = Driven::start(&sb, &file);
     let id = driven.id.clone();
-    wait_until(20, "the step to start", || sb.project().join("started").exists());
+    wait_for_line(&sb, &id, "long", "begun");
     // SAFETY: killing the process group we made for the run.
     unsafe { libc::killpg(driven.child.id() as i32, libc::SIGKILL) };
     driven.finish();
