@@ -17,8 +17,10 @@ struct Driven {
 }
 
 impl Driven {
-    /// Starts the run in a process group of its own and reads the run id it prints first.
-    fn start(sb: &Sandbox, file: &std::path::Path) -> Driven {
+    /// Starts a run of `steps` in a process group of its own and reads the run id it
+    /// prints first.
+    fn start(sb: &Sandbox, name: &str, steps: &[(&str, &str)]) -> Driven {
+        let file = sb.write(name, &yaml(steps));
         let mut child = sb
             .cmd(&["run", file.to_str().unwrap()])
             .stdout(Stdio::piped())
@@ -65,6 +67,13 @@ fn yaml(steps: &[(&str, &str)]) -> String {
     y
 }
 
+/// Runs `steps` to their end with the exit code `code`; the run's id.
+fn finished_run(sb: &Sandbox, name: &str, steps: &[(&str, &str)], code: i32) -> String {
+    let out = sb.run(&["run", sb.write(name, &yaml(steps)).to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(code), "{}{}", stdout(&out), stderr(&out));
+    run_id(&out)
+}
+
 fn json_of(o: &std::process::Output) -> Value {
     serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(o), stderr(o)))
 }
@@ -87,17 +96,11 @@ fn refused(o: &std::process::Output, message: &str) {
 #[test]
 fn a_refused_resume_prints_only_the_refusal() {
     let sb = Sandbox::new();
-    let done = sb.write("done.yaml", &yaml(&[("a", "true")]));
-    let out = sb.run(&["run", done.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    refused(
-        &sb.run(&["resume", &run_id(&out)]),
-        "is completed and cannot be resumed",
-    );
+    let done = finished_run(&sb, "done.yaml", &[("a", "true")], 0);
+    refused(&sb.run(&["resume", &done]), "is completed and cannot be resumed");
     refused(&sb.run(&["resume", "nope"]), "no run nope");
 
-    let long = sb.write("long.yaml", &yaml(&[("long", "touch started; exec sleep 30")]));
-    let mut driven = Driven::start(&sb, &long);
+    let mut driven = Driven::start(&sb, "long.yaml", &[("long", "touch started; exec sleep 30")]);
     wait_until(20, "the step to start", || sb.project().join("started").exists());
     for _ in 0..2 {
         // SAFETY: signalling our own child; Ctrl-C twice cancels.
@@ -112,18 +115,13 @@ fn a_refused_resume_prints_only_the_refusal() {
 #[test]
 fn runs_shows_a_run_whose_engine_died_and_resume_continues_it() {
     let sb = Sandbox::new();
-    let file = sb.write(
-        "crash.yaml",
-        &yaml(&[
-            ("one", "echo one >> side.txt"),
-            (
-                "slow",
-                "if [ -e again ]; then echo slow >> side.txt; else touch again; echo waiting; exec sleep 30; fi",
-            ),
-            ("three", "echo three >> side.txt"),
-        ]),
-    );
-    let mut driven = Driven::start(&sb, &file);
+    let slow = "if [ -e again ]; then echo slow >> side.txt; else touch again; echo waiting; exec sleep 30; fi";
+    let steps = [
+        ("one", "echo one >> side.txt"),
+        ("slow", slow),
+        ("three", "echo three >> side.txt"),
+    ];
+    let mut driven = Driven::start(&sb, "crash.yaml", &steps);
     wait_for_line(&sb, &driven.id, "slow", "waiting");
     let row = |sb: &Sandbox, id: &str| {
         let list = sb.run(&["runs"]);
@@ -160,11 +158,9 @@ fn runs_shows_a_run_whose_engine_died_and_resume_continues_it() {
 #[test]
 fn resume_says_which_failed_step_runs_again_and_at_which_attempt() {
     let sb = Sandbox::new();
-    let file = sb.write("flaky.yaml", &yaml(&[("one", "true"), ("two", "test -f go")]));
-    let out = sb.run(&["run", file.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let id = finished_run(&sb, "flaky.yaml", &[("one", "true"), ("two", "test -f go")], 1);
     sb.write("go", "");
-    let resumed = sb.run(&["resume", &run_id(&out)]);
+    let resumed = sb.run(&["resume", &id]);
     assert!(resumed.status.success(), "{}", stderr(&resumed));
     let text = stdout(&resumed);
     assert!(
@@ -180,10 +176,7 @@ fn resume_says_which_failed_step_runs_again_and_at_which_attempt() {
 #[test]
 fn show_prints_steps_with_status_attempt_duration_and_comments() {
     let sb = Sandbox::new();
-    let file = sb.write("two.yaml", &yaml(&[("build", "sleep 0.3"), ("ship", "exit 3")]));
-    let out = sb.run(&["run", file.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let id = run_id(&out);
+    let id = finished_run(&sb, "two.yaml", &[("build", "sleep 0.3"), ("ship", "exit 3")], 1);
 
     let shown = sb.run(&["show", &id]);
     assert!(shown.status.success(), "{}", stderr(&shown));
@@ -228,17 +221,12 @@ fn show_prints_steps_with_status_attempt_duration_and_comments() {
 #[test]
 fn logs_print_each_steps_lines_in_order_and_refuse_an_unknown_step() {
     let sb = Sandbox::new();
-    let file = sb.write(
-        "talk.yaml",
-        &yaml(&[
-            ("a", "echo a1; sleep 0.2; echo a2 >&2"),
-            ("quiet", "true"),
-            ("b", "echo b1"),
-        ]),
-    );
-    let out = sb.run(&["run", file.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let id = run_id(&out);
+    let steps = [
+        ("a", "echo a1; sleep 0.2; echo a2 >&2"),
+        ("quiet", "true"),
+        ("b", "echo b1"),
+    ];
+    let id = finished_run(&sb, "talk.yaml", &steps, 0);
 
     let all = sb.run(&["logs", &id]);
     assert!(all.status.success(), "{}", stderr(&all));
@@ -278,17 +266,8 @@ fn logs_print_each_steps_lines_in_order_and_refuse_an_unknown_step() {
 #[test]
 fn logs_follow_prints_a_running_steps_lines_until_it_ends() {
     let sb = Sandbox::new();
-    let file = sb.write(
-        "wait.yaml",
-        &yaml(&[
-            (
-                "wait",
-                "echo first; while [ ! -e go ]; do sleep 0.05; done; echo second",
-            ),
-            ("after", "echo later"),
-        ]),
-    );
-    let mut driven = Driven::start(&sb, &file);
+    let wait = "echo first; while [ ! -e go ]; do sleep 0.05; done; echo second";
+    let mut driven = Driven::start(&sb, "wait.yaml", &[("wait", wait), ("after", "echo later")]);
     let events = sb.run_dir(&driven.id).join("logs/wait/events.jsonl");
     wait_until(20, "the first line", || {
         std::fs::read_to_string(&events).is_ok_and(|t| t.contains("first"))
@@ -316,14 +295,8 @@ fn logs_follow_prints_a_running_steps_lines_until_it_ends() {
 #[tokio::test]
 async fn pause_and_cancel_steer_a_run_another_process_drives() {
     let sb = Sandbox::new();
-    let file = sb.write(
-        "steer.yaml",
-        &yaml(&[
-            ("slow", "touch slow.started; while [ ! -e go ]; do sleep 0.05; done"),
-            ("next", "touch next.ran"),
-        ]),
-    );
-    let mut driven = Driven::start(&sb, &file);
+    let slow = "touch slow.started; while [ ! -e go ]; do sleep 0.05; done";
+    let mut driven = Driven::start(&sb, "steer.yaml", &[("slow", slow), ("next", "touch next.ran")]);
     let id = driven.id.clone();
     wait_until(20, "the slow step to start", || {
         sb.project().join("slow.started").exists()
@@ -364,11 +337,8 @@ async fn pause_and_cancel_steer_a_run_another_process_drives() {
 #[tokio::test]
 async fn cancel_stops_a_run_another_process_drives() {
     let sb = Sandbox::new();
-    let file = sb.write(
-        "long.yaml",
-        &yaml(&[("long", "echo begun; exec sleep 30"), ("never", "touch never")]),
-    );
-    let mut driven = Driven::start(&sb, &file);
+    let two = [("long", "echo begun; exec sleep 30"), ("never", "touch never")];
+    let mut driven = Driven::start(&sb, "long.yaml", &two);
     let id = driven.id.clone();
     wait_for_line(&sb, &id, "long", "begun");
     let started = std::time::Instant::now();
@@ -386,8 +356,7 @@ async fn cancel_stops_a_run_another_process_drives() {
 #[tokio::test]
 async fn a_run_whose_engine_died_is_shown_interrupted_cannot_be_paused_and_is_cancelled_directly() {
     let sb = Sandbox::new();
-    let file = sb.write("long.yaml", &yaml(&[("long", "echo begun; exec sleep 30")]));
-    let mut driven = Driven::start(&sb, &file);
+    let mut driven = Driven::start(&sb, "long.yaml", &[("long", "echo begun; exec sleep 30")]);
     let id = driven.id.clone();
     wait_for_line(&sb, &id, "long", "begun");
     // SAFETY: killing the process group we made for the run.
