@@ -268,26 +268,32 @@ fn logs_follow_prints_a_running_steps_lines_until_it_ends() {
     let sb = Sandbox::new();
     let wait = "echo first; while [ ! -e go ]; do sleep 0.05; done; echo second";
     let mut driven = Driven::start(&sb, "wait.yaml", &[("wait", wait), ("after", "echo later")]);
-    let events = sb.run_dir(&driven.id).join("logs/wait/events.jsonl");
-    wait_until(20, "the first line", || {
-        std::fs::read_to_string(&events).is_ok_and(|t| t.contains("first"))
-    });
-    let mut follower = sb
-        .cmd(&["logs", &driven.id, "wait", "-f"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(follower.stdout.take().unwrap()).lines();
-    assert_eq!(lines.next().unwrap().unwrap(), "── wait ──");
-    assert_eq!(lines.next().unwrap().unwrap(), "first");
-    assert!(follower.try_wait().unwrap().is_none(), "it follows the running step");
-    sb.write("go", "");
-    assert_eq!(lines.next().unwrap().unwrap(), "second");
+    wait_for_line(&sb, &driven.id, "wait", "first");
+    let follow = |args: &[&str]| {
+        let mut child = sb.cmd(args).stdout(Stdio::piped()).spawn().unwrap();
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        (child, lines.map(Result::unwrap))
+    };
+    let (mut step_follower, mut step_lines) = follow(&["logs", &driven.id, "wait", "-f"]);
+    let (mut run_follower, mut run_lines) = follow(&["logs", &driven.id, "-f"]);
+    for lines in [&mut step_lines, &mut run_lines] {
+        assert_eq!(lines.next().unwrap(), "── wait ──");
+        assert_eq!(lines.next().unwrap(), "first");
+    }
     assert!(
-        lines.next().is_none(),
-        "it ends with the step, before the next step's lines"
+        step_follower.try_wait().unwrap().is_none(),
+        "it follows the running step"
     );
-    assert!(follower.wait().unwrap().success());
+    sb.write("go", "");
+    assert_eq!(step_lines.collect::<Vec<_>>(), ["second"], "it ends with the step");
+    assert!(step_follower.wait().unwrap().success());
+    let rest: Vec<_> = run_lines.collect();
+    assert_eq!(
+        rest,
+        ["second", "── after ──", "later"],
+        "the run's follower ends with the run"
+    );
+    assert!(run_follower.wait().unwrap().success());
     let (code, _) = driven.finish();
     assert_eq!(code, Some(0));
 }
@@ -301,6 +307,7 @@ async fn pause_and_cancel_steer_a_run_another_process_drives() {
     wait_until(20, "the slow step to start", || {
         sb.project().join("slow.started").exists()
     });
+    refused(&sb.run(&["resume", &id]), "another engine process drives it");
     let pause = sb.cmd(&["pause", &id]).stdout(Stdio::piped()).spawn().unwrap();
     let store = sb.store().await;
     while run_row(&store, &id).await.control_request.is_none() {
