@@ -67,7 +67,7 @@ pub struct NewRun<'a> {
 impl RunRow {
     pub async fn create(store: &Store, new: NewRun<'_>) -> Result<RunRow> {
         let ts = now();
-        Ok(sqlx::query_as(
+        sqlx::query_as(
             "INSERT INTO workflow_runs
                  (id, project_id, user_id, workflow_definition_id, name, args, current_phase,
                   current_step_index, status, timeout_ms, created_at, updated_at)
@@ -86,7 +86,7 @@ impl RunRow {
         .fetch_all(&store.pool)
         .await
         .map_err(super::StoreError::from)
-        .and_then(super::only_row)?)
+        .and_then(super::only_row)
     }
 
     pub async fn get(store: &Store, id: &str) -> Result<Option<RunRow>> {
@@ -185,7 +185,7 @@ impl RunRow {
     /// Records how the run ended (or that it paused) and gives up the lease.
     pub async fn finish(store: &Store, id: &str, status: &str, error: Option<&str>) -> Result<RunRow> {
         let ts = now();
-        Ok(sqlx::query_as(
+        sqlx::query_as(
             "UPDATE workflow_runs SET status = ?, error_message = ?, lease_owner = NULL,
                  lease_expires_at = NULL, control_request = NULL,
                  completed_at = CASE WHEN ? IN ('completed', 'failed') THEN ? ELSE completed_at END,
@@ -207,7 +207,7 @@ impl RunRow {
         .fetch_all(&store.pool)
         .await
         .map_err(super::StoreError::from)
-        .and_then(super::only_row)?)
+        .and_then(super::only_row)
     }
 
     /// Moves the run's card to `phase` (when a step of a new phase starts).

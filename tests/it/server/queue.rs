@@ -105,16 +105,14 @@ async fn after_a_restart_runs_beyond_the_limit_wait_as_pending() {
     let sb = s.kill();
 
     let s = Server::start_with(sb, &["--max-concurrent-runs", "1"]).await;
-    let mut statuses = Vec::new();
     for _ in 0..100 {
-        statuses = vec![status_of(&s, &token, &a).await, status_of(&s, &token, &b).await];
-        if statuses.iter().any(|st| st == "running") {
+        if status_of(&s, &token, &a).await == "running" || status_of(&s, &token, &b).await == "running" {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    statuses = vec![status_of(&s, &token, &a).await, status_of(&s, &token, &b).await];
+    let statuses = [status_of(&s, &token, &a).await, status_of(&s, &token, &b).await];
     let running = statuses.iter().filter(|st| *st == "running").count();
     let pending = statuses.iter().filter(|st| *st == "pending").count();
     assert_eq!((running, pending), (1, 1), "one slot after the restart: {statuses:?}");
