@@ -4,9 +4,10 @@
 //! `tree` turns the text into positioned nodes; this module checks them against the workflow
 //! schema. Checking goes on past the first problem so that one run reports them all.
 
+mod suggest;
 mod tree;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -104,25 +105,37 @@ fn max_turns(node: &Node) -> Result<u32, String> {
     turns.and_then(|n| u32::try_from(n).ok()).ok_or(message)
 }
 
-fn step_id(node: &Node, earlier: &[(String, usize)]) -> Result<String, String> {
+fn step_id(node: &Node, earlier: &HashMap<String, usize>) -> Result<String, String> {
     let id = node.string("id")?;
     validate_step_id(&id)?;
-    match earlier.iter().find(|(e, _)| *e == id) {
-        Some((_, line)) => Err(format!("duplicate step id '{id}' (first at line {line})")),
+    match earlier.get(&id) {
+        Some(line) => Err(format!("duplicate step id '{id}' (first at line {line})")),
         None => Ok(id),
     }
 }
 
-/// `phases` is `None` when the declared phases could not be read, so there is nothing to check.
-fn phase_of(node: &Node, label: &str, phases: Option<&[String]>) -> Result<String, String> {
+/// `phases` is `None` when the declared phases could not be read, so there is nothing to check;
+/// `declared` holds the same names, to look one up.
+fn phase_of(node: &Node, label: &str, phases: Option<&[String]>, declared: &HashSet<String>) -> Result<String, String> {
     let phase = node.string("phase")?;
     match phases {
-        Some(phases) if !phases.contains(&phase) => Err(format!(
+        Some(phases) if !declared.contains(&phase) => Err(format!(
             "{label} uses phase '{phase}', which is not declared in phases ({})",
             phases.join(", ")
         )),
         _ => Ok(phase),
     }
+}
+
+/// Names the key of `node` that was probably meant as `key` (`run:` for `command:`), which is
+/// reported as unknown too, so that the two messages are read together.
+fn written_instead(node: &Node, key: &str) -> String {
+    let Kind::Map(pairs) = &node.kind else {
+        return String::new();
+    };
+    let written = pairs.iter().filter_map(|(k, _)| k.raw());
+    let instead = written.into_iter().find(|k| suggest::meant(k, &[key]).is_some());
+    instead.map(|k| format!(" ('{k}' is written instead)")).unwrap_or_default()
 }
 
 #[derive(Default)]
@@ -131,8 +144,12 @@ struct Checker {
     errors: Vec<DefinitionError>,
     known_args: Option<Vec<String>>,
     phases: Option<Vec<String>>,
-    /// Ids of the steps checked so far, with the line each id is on.
-    earlier: Vec<(String, usize)>,
+    declared_phases: HashSet<String>,
+    /// Ids of the steps checked so far, with the line each id is on. Looked up, never
+    /// scanned or copied per step: a file of 20,000 steps must not take 20,000² steps.
+    earlier: HashMap<String, usize>,
+    /// The phase of the step before, which a step without `phase` takes.
+    last_phase: Option<String>,
 }
 
 impl Checker {
@@ -159,16 +176,24 @@ impl Checker {
     /// Runs `rule` on `node` if it is there, recording a failure at the node.
     fn check<T>(&mut self, node: Option<&Node>, rule: impl Fn(&Node) -> Result<T, String>) -> Option<T> {
         let node = node?;
-        rule(node).map_err(|message| self.err(node.pos, message)).ok()
+        self.record(node, rule(node))
     }
 
-    /// Reports keys of the mapping `node` that are not in `allowed` (a ", "-separated list).
+    /// The value, or `None` with the failure recorded at `node`.
+    fn record<T>(&mut self, node: &Node, result: Result<T, String>) -> Option<T> {
+        result.map_err(|message| self.err(node.pos, message)).ok()
+    }
+
+    /// Reports keys of the mapping `node` that are not in `allowed` (a ", "-separated list),
+    /// with the key probably meant.
     fn allow(&mut self, node: &Node, allowed: &str, context: &str) {
         let Kind::Map(pairs) = &node.kind else { return };
+        let list: Vec<&str> = allowed.split(", ").collect();
         for key in pairs.iter().map(|(k, _)| k) {
             let raw = key.raw().unwrap_or_default();
-            if !allowed.split(", ").any(|a| a == raw) {
-                let message = format!("unknown key '{raw}'{context} (expected one of: {allowed})");
+            if !list.contains(&raw) {
+                let hint = suggest::hint(raw, &list).map(|h| format!(": {h}")).unwrap_or_default();
+                let message = format!("unknown key '{raw}'{context}{hint} (expected one of: {allowed})");
                 self.err(key.pos, message);
             }
         }
@@ -186,7 +211,8 @@ impl Checker {
     fn required<'n>(&mut self, node: &'n Node, key: &str, owner: &str) -> Option<&'n Node> {
         let value = node.get(key);
         if value.is_none() {
-            let message = format!("{owner} is missing required key '{key}'");
+            let instead = written_instead(node, key);
+            let message = format!("{owner} is missing required key '{key}'{instead}");
             self.err(node.pos, message);
         }
         value
@@ -194,12 +220,11 @@ impl Checker {
 
     /// A string whose `{{ }}` placeholders may use the arguments and earlier steps.
     fn text(&mut self, node: Option<&Node>, key: &str) -> Option<String> {
-        let earlier: Vec<String> = self.earlier.iter().map(|(id, _)| id.clone()).collect();
-        let args = self.known_args.clone();
-        self.check(node, |n| {
-            let text = n.text(key)?;
-            template::check(&text, args.as_deref(), &earlier).map(|_| text)
-        })
+        let node = node?;
+        let earlier = |id: &str| self.earlier.contains_key(id);
+        let text = node.text(key);
+        let checked = text.and_then(|t| template::check(&t, self.known_args.as_deref(), earlier).map(|_| t));
+        self.record(node, checked)
     }
 
     fn workflow(&mut self, root: &Node) -> Option<WorkflowDefinition> {
@@ -216,6 +241,7 @@ impl Checker {
         self.known_args = properties.map(|p| p.keys().cloned().collect());
         let phases = self.required(root, "phases", "the workflow");
         self.phases = phases.and_then(|n| self.phase_list(n));
+        self.declared_phases = self.phases.iter().flatten().cloned().collect();
         let mut steps = Vec::new();
         let list = self.required(root, "steps", "the workflow");
         match list.map(|n| &n.kind) {
@@ -264,20 +290,23 @@ impl Checker {
                 return None;
             }
         };
-        let mut phases: Vec<(String, usize)> = Vec::new();
+        let (mut phases, mut lines) = (Vec::new(), HashMap::new());
         for item in items {
             let Some(phase) = self.check(Some(item), |n| n.string("phases[]")) else {
                 continue;
             };
-            match phases.iter().find(|(p, _)| *p == phase) {
-                Some((_, line)) => {
+            match lines.get(&phase) {
+                Some(line) => {
                     let message = format!("duplicate phase '{phase}' (first at line {line})");
                     self.err(item.pos, message);
                 }
-                None => phases.push((phase, item.pos.0)),
+                None => {
+                    lines.insert(phase.clone(), item.pos.0);
+                    phases.push(phase);
+                }
             }
         }
-        Some(phases.into_iter().map(|(p, _)| p).collect())
+        Some(phases)
     }
 
     fn step(&mut self, node: &Node, number: usize) -> Option<StepConfig> {
@@ -290,10 +319,8 @@ impl Checker {
         }
         self.allow(node, STEP_KEYS, &format!(" in {label}"));
         let id = self.required(node, "id", &label);
-        let (earlier, phases) = (self.earlier.clone(), self.phases.clone());
-        let id = self.check(id, |n| step_id(n, &earlier));
-        let phase = self.required(node, "phase", &label);
-        let phase = self.check(phase, |n| phase_of(n, &label, phases.as_deref()));
+        let id = id.and_then(|n| self.record(n, step_id(n, &self.earlier)));
+        let phase = self.phase(node, &label);
         let kind = self.required(node, "type", &label);
         let kind = self.check(kind, step_kind);
 
@@ -331,12 +358,23 @@ impl Checker {
             })
             .unwrap_or_default();
         let id = id?;
-        self.earlier.push((id.clone(), node.get_key("id")?.pos.0));
+        self.earlier.insert(id.clone(), node.get_key("id")?.pos.0);
         let name = self.check(node.opt("name"), |n| n.string("name"));
         step.name = name.unwrap_or(id.clone());
         step.id = id;
         step.phase = phase?;
         Some(step)
+    }
+
+    /// The step's `phase`; without one, the phase of the step before (the first phase for the
+    /// first step), as in TypeScript.
+    fn phase(&mut self, node: &Node, label: &str) -> Option<String> {
+        let phase = match node.opt("phase") {
+            Some(n) => self.record(n, phase_of(n, label, self.phases.as_deref(), &self.declared_phases))?,
+            None => self.last_phase.clone().or_else(|| self.phases.as_ref()?.first().cloned())?,
+        };
+        self.last_phase = Some(phase.clone());
+        Some(phase)
     }
 
     /// An agent step's own fields, and `cwd` (the agent runs in that directory of the project).

@@ -5,9 +5,11 @@ mod util;
 
 mod agents;
 mod cli;
+mod definitions;
 mod durability;
 mod examples;
 mod failures;
+mod hostile_definitions;
 mod many_runs;
 mod orphans;
 mod replay;
