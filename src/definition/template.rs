@@ -23,7 +23,11 @@ const ROOTS_HINT: &str = "templates can refer to args.<name> and steps.<id>.data
 /// Checks every placeholder in `template` before anything runs. `known_args` is the argsSchema's
 /// property names when it declares them; `earlier_steps` are the ids of steps that finish before
 /// this one. Returns the first problem.
-pub fn check(template: &str, known_args: Option<&[String]>, earlier_steps: impl Fn(&str) -> bool) -> Result<(), String> {
+pub fn check(
+    template: &str,
+    known_args: Option<&[String]>,
+    earlier_steps: impl Fn(&str) -> bool,
+) -> Result<(), String> {
     for piece in pieces(template)? {
         let Piece::Expr { source, path } = piece else {
             continue;

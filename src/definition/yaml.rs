@@ -135,7 +135,9 @@ fn written_instead(node: &Node, key: &str) -> String {
     };
     let written = pairs.iter().filter_map(|(k, _)| k.raw());
     let instead = written.into_iter().find(|k| suggest::meant(k, &[key]).is_some());
-    instead.map(|k| format!(" ('{k}' is written instead)")).unwrap_or_default()
+    instead
+        .map(|k| format!(" ('{k}' is written instead)"))
+        .unwrap_or_default()
 }
 
 #[derive(Default)]
@@ -371,7 +373,10 @@ impl Checker {
     fn phase(&mut self, node: &Node, label: &str) -> Option<String> {
         let phase = match node.opt("phase") {
             Some(n) => self.record(n, phase_of(n, label, self.phases.as_deref(), &self.declared_phases))?,
-            None => self.last_phase.clone().or_else(|| self.phases.as_ref()?.first().cloned())?,
+            None => self
+                .last_phase
+                .clone()
+                .or_else(|| self.phases.as_ref()?.first().cloned())?,
         };
         self.last_phase = Some(phase.clone());
         Some(phase)

@@ -171,9 +171,10 @@ impl Discovery {
         while scans.join_next().await.is_some() {}
     }
 
+    /// Watches first, so a change made while a slow scan is under way is read after it.
     pub async fn scan_and_watch(self: &std::sync::Arc<Self>, project: &ProjectRow) {
-        scan(&self.engine, project).await;
         self.watch(project);
+        scan(&self.engine, project).await;
     }
 
     fn watch(self: &std::sync::Arc<Self>, project: &ProjectRow) {

@@ -41,7 +41,12 @@ pub struct DefinitionRow {
 impl DefinitionRow {
     /// Inserts or refreshes the row for the definition's file; returns its id. `is_template`
     /// says whether the project's templates include it (`is_template_path`).
-    pub async fn upsert(store: &Store, def: &WorkflowDefinition, project_id: &str, is_template: bool) -> Result<String> {
+    pub async fn upsert(
+        store: &Store,
+        def: &WorkflowDefinition,
+        project_id: &str,
+        is_template: bool,
+    ) -> Result<String> {
         let ts = now();
         let phases = serde_json::to_string(&def.phases).expect("phases serialise");
         let schema = def.args_schema.as_ref().map(|s| s.to_string());

@@ -27,8 +27,15 @@ async fn a_file_run_from_outside_the_definitions_folder_is_no_template() {
     let (status, project) = s.post(&ann, "/projects", body).await;
     assert_eq!(status, 201, "{project}");
     let project = project["data"]["id"].as_str().unwrap();
-    let (_, list) = s.get(&ann, &format!("/workflow-definitions?project_id={project}")).await;
-    let names: Vec<&str> = list["data"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    let (_, list) = s
+        .get(&ann, &format!("/workflow-definitions?project_id={project}"))
+        .await;
+    let names: Vec<&str> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["Quick"], "{list}");
     assert_eq!(list["data"][0]["is_template"], true);
     // The outside file is still its run's definition.
@@ -36,7 +43,10 @@ async fn a_file_run_from_outside_the_definitions_folder_is_no_template() {
     let definition = run["data"]["workflow_definition_id"].as_str().unwrap();
     let (status, def) = s.get(&ann, &format!("/workflow-definitions/{definition}")).await;
     assert_eq!(status, 200, "{def}");
-    assert_eq!((&def["data"]["name"], &def["data"]["is_template"]), (&json!("Scratch"), &json!(false)));
+    assert_eq!(
+        (&def["data"]["name"], &def["data"]["is_template"]),
+        (&json!("Scratch"), &json!(false))
+    );
     assert_eq!(def["data"]["steps"][0]["id"], "s");
 }
 
@@ -51,9 +61,22 @@ fn a_github_actions_key_is_named_with_the_key_meant() {
     assert_eq!(out.status.code(), Some(2));
     let text = stdout(&out);
     let at = file.display();
-    assert!(text.contains(&format!("{at}:7:5: unknown key 'run' in step 'make': did you mean 'command'?")), "{text}");
-    assert!(text.contains("missing required key 'command' ('run' is written instead)"), "{text}");
-    assert!(text.contains(&format!("{at}:8:5: unknown key 'needs' in step 'make': there is no 'needs'")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{at}:7:5: unknown key 'run' in step 'make': did you mean 'command'?"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("missing required key 'command' ('run' is written instead)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "{at}:8:5: unknown key 'needs' in step 'make': there is no 'needs'"
+        )),
+        "{text}"
+    );
 }
 
 #[tokio::test]

@@ -13,12 +13,16 @@ use crate::util::*;
 
 /// `argsSchema:` then 5,000 nested `- `: 10 KB that overflowed the stack.
 fn nested_lists() -> String {
-    format!("name: Deep\nphases: [a]\nsteps: [{{id: s, phase: a, type: script, command: x}}]\nargsSchema:\n{}x\n", "- ".repeat(5_000))
+    format!(
+        "name: Deep\nphases: [a]\nsteps: [{{id: s, phase: a, type: script, command: x}}]\nargsSchema:\n{}x\n",
+        "- ".repeat(5_000)
+    )
 }
 
 /// Mappings nested 2,500 deep.
 fn nested_mappings() -> String {
-    let mut text = String::from("name: Deeper\nphases: [a]\nsteps: [{id: s, phase: a, type: script, command: x}]\nargsSchema:\n");
+    let mut text =
+        String::from("name: Deeper\nphases: [a]\nsteps: [{id: s, phase: a, type: script, command: x}]\nargsSchema:\n");
     for level in 0..2_500 {
         text += &format!("{}k{level}:\n", " ".repeat(level + 1));
     }
@@ -30,7 +34,11 @@ const LOOP_TS: &str = "while (true) {}\nexport default {};\n";
 
 /// Runs `cmd`, failing the test (not hanging it) if it takes longer than `limit`.
 pub fn output_within(mut cmd: Command, limit: Duration) -> Output {
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start");
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
     let started = Instant::now();
     while child.try_wait().expect("wait").is_none() {
         if started.elapsed() > limit {
@@ -46,7 +54,9 @@ pub fn output_within(mut cmd: Command, limit: Duration) -> Output {
 /// Starts `serve` with `env`, failing the test if it does not listen within `limit`.
 fn serve_within(sb: Sandbox, env: &[(&str, &str)], limit: Duration) -> Server {
     let mut cmd = sb.cmd(&["serve", "--bind", "127.0.0.1:0"]);
-    cmd.envs(env.iter().copied()).stdout(Stdio::piped()).stderr(Stdio::null());
+    cmd.envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
     let mut child = cmd.spawn().expect("start the server");
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -60,17 +70,25 @@ fn serve_within(sb: Sandbox, env: &[(&str, &str)], limit: Duration) -> Server {
         let _ = child.wait();
         panic!("the server did not listen within {limit:?}");
     };
-    let base = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{line}"));
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{line}"));
     Server {
         sb,
         child,
         base: base.to_string(),
-        http: reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap(),
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap(),
     }
 }
 
 async fn definitions(s: &Server, token: &str, project: &str) -> Vec<Value> {
-    let (status, body) = s.get(token, &format!("/workflow-definitions?project_id={project}")).await;
+    let (status, body) = s
+        .get(token, &format!("/workflow-definitions?project_id={project}"))
+        .await;
     assert_eq!(status, 200, "{body}");
     body["data"].as_array().unwrap().clone()
 }
@@ -78,13 +96,19 @@ async fn definitions(s: &Server, token: &str, project: &str) -> Vec<Value> {
 /// The definition named `name`, once discovery has recorded it (`ready` says when).
 async fn definition_when(s: &Server, token: &str, project: &str, name: &str, ready: impl Fn(&Value) -> bool) -> Value {
     for _ in 0..200 {
-        let found = definitions(s, token, project).await.into_iter().find(|d| d["name"] == name);
+        let found = definitions(s, token, project)
+            .await
+            .into_iter()
+            .find(|d| d["name"] == name);
         if let Some(d) = found.filter(|d| ready(d)) {
             return d;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("definition {name} never ready: {:?}", definitions(s, token, project).await);
+    panic!(
+        "definition {name} never ready: {:?}",
+        definitions(s, token, project).await
+    );
 }
 
 #[test]
@@ -111,12 +135,18 @@ async fn the_server_survives_deeply_nested_files_and_lists_the_rest() {
     let (project, dir) = s.project(&ann, "alpha", &files).await;
     let deep = definition_when(&s, &ann, &project, "deep", |_| true).await;
     let error = &deep["load_error"]["errors"][0];
-    assert_eq!((&error["location"]["line"], &error["location"]["column"]), (&json!(5), &json!(127)));
+    assert_eq!(
+        (&error["location"]["line"], &error["location"]["column"]),
+        (&json!(5), &json!(127))
+    );
     definition_when(&s, &ann, &project, "Quick", |d| d["load_error"].is_null()).await;
     // The watcher reads a file added later the same way.
     std::fs::write(dir.join(".agent/workflows/definitions/deeper.yaml"), nested_mappings()).unwrap();
     let deeper = definition_when(&s, &ann, &project, "deeper", |_| true).await;
-    assert!(deeper["load_error"]["message"].as_str().unwrap().contains("nested more than 64"));
+    assert!(deeper["load_error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("nested more than 64"));
     let (status, _) = s.get(&ann, "/projects").await;
     assert_eq!(status, 200);
 }
@@ -139,10 +169,16 @@ fn validate_stops_a_module_that_never_finishes_loading() {
 
 #[tokio::test]
 async fn a_module_that_never_loads_does_not_hold_up_the_server() {
-    let s = serve_within(Sandbox::new(), &[("WORKFLOW_ENGINE_LOAD_TIMEOUT", "1s")], Duration::from_secs(20));
+    let s = serve_within(
+        Sandbox::new(),
+        &[("WORKFLOW_ENGINE_LOAD_TIMEOUT", "1s")],
+        Duration::from_secs(20),
+    );
     let ann = s.user("ann@example.com", false);
     let started = Instant::now();
-    let (project, _) = s.project(&ann, "alpha", &[("loop.ts", LOOP_TS), ("quick.yaml", QUICK_YAML)]).await;
+    let (project, _) = s
+        .project(&ann, "alpha", &[("loop.ts", LOOP_TS), ("quick.yaml", QUICK_YAML)])
+        .await;
     assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
     let looping = definition_when(&s, &ann, &project, "loop", |_| true).await;
     let message = looping["load_error"]["message"].as_str().unwrap();
@@ -185,7 +221,10 @@ fn parsing_grows_linearly_with_the_number_of_steps() {
     let big = time_validate(&sb, 20_000);
     // Ten times the steps: linear is about ten times (less, with the process start); the
     // quadratic parser took a hundred times.
-    assert!(big < small * 30 + Duration::from_secs(1), "2,000 steps: {small:?}, 20,000: {big:?}");
+    assert!(
+        big < small * 30 + Duration::from_secs(1),
+        "2,000 steps: {small:?}, 20,000: {big:?}"
+    );
 }
 
 #[tokio::test]
@@ -204,6 +243,8 @@ async fn a_big_file_is_read_off_the_request_path() {
     }
     let big = definition_when(&s, &ann, &project, "Big", |_| true).await;
     assert!(big["load_error"].is_null(), "{big}");
-    let (_, detail) = s.get(&ann, &format!("/workflow-definitions/{}", big["id"].as_str().unwrap())).await;
+    let (_, detail) = s
+        .get(&ann, &format!("/workflow-definitions/{}", big["id"].as_str().unwrap()))
+        .await;
     assert_eq!(detail["data"]["steps"].as_array().unwrap().len(), 20_000);
 }

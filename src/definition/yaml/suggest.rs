@@ -115,7 +115,10 @@ mod tests {
         assert_eq!(meant("x", &["id"]), None);
         // `jobs` means `steps`, which is not a key of a step.
         assert_eq!(meant("jobs", STEP), None);
-        assert_eq!(hint("jobs", &["name", "steps"]).as_deref(), Some("did you mean 'steps'?"));
+        assert_eq!(
+            hint("jobs", &["name", "steps"]).as_deref(),
+            Some("did you mean 'steps'?")
+        );
     }
 
     #[test]

@@ -367,7 +367,9 @@ fn a_step_without_phase_takes_the_phase_before_else_the_first() {
     assert_eq!(phases, ["build", "test", "test"]);
     // A phase that is written must still be declared.
     let undeclared = "$- {id: b, phase: deploy, type: script, command: x}";
-    assert_errors(&format!("5:18 | {undeclared} | uses phase 'deploy', which is not declared"));
+    assert_errors(&format!(
+        "5:18 | {undeclared} | uses phase 'deploy', which is not declared"
+    ));
 }
 
 #[test]
@@ -397,8 +399,12 @@ fn nesting_is_limited_with_a_located_error() {
     let found = errors(&format!("{HEAD}{maps}"));
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].0, 6 + 63, "{found:#?}");
+    let flow = errors(&format!("{HEAD}argsSchema: {}{}\n", "[".repeat(300), "]".repeat(300)));
+    assert!(flow[0].2.contains("nested more than 64 levels deep"), "{flow:#?}");
     // An alias cannot carry a tree past the limit either.
     let half = format!("a: &a {}{}\n", "[".repeat(40), "]".repeat(40));
-    let found = errors(&format!("{half}b: [[[[[[[[[[[[[[[[[[[[[[[[[*a]]]]]]]]]]]]]]]]]]]]]]]]]\n"));
+    let found = errors(&format!(
+        "{half}b: [[[[[[[[[[[[[[[[[[[[[[[[[*a]]]]]]]]]]]]]]]]]]]]]]]]]\n"
+    ));
     assert!(found[0].2.contains("nested more than 64 levels deep"), "{found:#?}");
 }

@@ -30,7 +30,11 @@ pub(super) fn parse(source: &str) -> Result<(Option<Node>, Vec<Problem>), Proble
     loop {
         let (event, mark) = parser.next_token().map_err(|e| {
             let pos = Pos(e.marker().line(), e.marker().col() + 1);
-            (pos, format!("YAML syntax error: {}", e.info()))
+            // The scanner's own limit, on `[[[…` and `{{{…`, which it reads ahead.
+            match e.info() {
+                "recursion limit exceeded" => (pos, too_deep()),
+                info => (pos, format!("YAML syntax error: {info}")),
+            }
         })?;
         if event == Event::StreamEnd {
             break;
@@ -230,7 +234,10 @@ impl Tree {
             self.finish(null, 0);
             return Ok(());
         }
-        let copy = Node { pos, ..anchored.clone() };
+        let copy = Node {
+            pos,
+            ..anchored.clone()
+        };
         self.finish(copy, 0);
         Ok(())
     }
