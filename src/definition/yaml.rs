@@ -33,6 +33,8 @@ const AGENT_KEYS: &[&str] = &[
 const AGENTS: &[&str] = &["claude", "codex", "gemini"];
 const PERMISSIONS: &[&str] = &["default", "plan", "acceptEdits", "bypassPermissions"];
 const ON_INTERRUPT: &[&str] = &["restart", "resume"];
+/// The most problems reported for one file.
+const MAX_ERRORS: usize = 50;
 /// The most turns an agent step may be given (`maxTurns`); TypeScript steps share the limit.
 pub const MAX_TURNS: u64 = 10_000;
 const NO_FUNCTION_STEPS: &str = "function steps need a TypeScript workflow (.ts); YAML steps are script or agent";
@@ -63,9 +65,22 @@ pub fn parse_yaml(path: &Path, source: &str) -> Result<WorkflowDefinition, Vec<D
         _ => {
             c.errors
                 .sort_by_key(|e| e.location.as_ref().map(|l| (l.line, l.column)));
-            Err(c.errors)
+            Err(first_errors(c.errors))
         }
     }
+}
+
+/// The first `MAX_ERRORS` problems and a count of the rest: a big broken file would otherwise
+/// give thousands, stored with the definition and sent with every list of them.
+fn first_errors(mut errors: Vec<DefinitionError>) -> Vec<DefinitionError> {
+    if errors.len() > MAX_ERRORS {
+        let more = errors.len() - MAX_ERRORS;
+        let location = errors[MAX_ERRORS].location.clone();
+        errors.truncate(MAX_ERRORS);
+        let message = format!("and {more} more problems after this line (fix these first)");
+        errors.push(DefinitionError::at(location, message));
+    }
+    errors
 }
 
 fn duration(node: &Node, key: &str) -> Result<u64, String> {
@@ -332,24 +347,7 @@ impl Checker {
             location,
             ..StepConfig::default()
         };
-        let (foreign, own, other) = match kind {
-            Some(StepKind::Script) => {
-                let command = self.required(node, "command", &label);
-                step.command = self.text(command, "command");
-                step.cwd = self.text(node.opt("cwd"), "cwd");
-                (AGENT_KEYS, "a script", "agent")
-            }
-            Some(_) => {
-                self.agent(node, &label, &mut step);
-                (SCRIPT_KEYS, "an agent", "script")
-            }
-            None => (&[][..], "", ""),
-        };
-        for key in foreign.iter().filter_map(|&key| node.get_key(key)) {
-            let raw = key.raw().unwrap_or_default();
-            let message = format!("'{raw}' applies to {other} steps, but {label} is {own} step");
-            self.err(key.pos, message);
-        }
+        self.kind_fields(node, &label, &mut step);
         step.env = node.opt("env").map(|n| self.env(n)).unwrap_or_default();
         step.timeout_ms = self.check(node.opt("timeout"), |n| duration(n, "timeout"));
         step.continue_on_error = self
@@ -366,6 +364,28 @@ impl Checker {
         step.id = id;
         step.phase = phase?;
         Some(step)
+    }
+
+    /// The fields of the step's kind, and an error for each field of the other kind.
+    fn kind_fields(&mut self, node: &Node, label: &str, step: &mut StepConfig) {
+        let (foreign, own, other) = match step.kind {
+            Some(StepKind::Script) => {
+                let command = self.required(node, "command", label);
+                step.command = self.text(command, "command");
+                step.cwd = self.text(node.opt("cwd"), "cwd");
+                (AGENT_KEYS, "a script", "agent")
+            }
+            Some(_) => {
+                self.agent(node, label, step);
+                (SCRIPT_KEYS, "an agent", "script")
+            }
+            None => (&[][..], "", ""),
+        };
+        for key in foreign.iter().filter_map(|&key| node.get_key(key)) {
+            let raw = key.raw().unwrap_or_default();
+            let message = format!("'{raw}' applies to {other} steps, but {label} is {own} step");
+            self.err(key.pos, message);
+        }
     }
 
     /// The step's `phase`; without one, the phase of the step before (the first phase for the

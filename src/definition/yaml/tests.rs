@@ -408,3 +408,14 @@ fn nesting_is_limited_with_a_located_error() {
     ));
     assert!(found[0].2.contains("nested more than 64 levels deep"), "{found:#?}");
 }
+
+#[test]
+fn a_file_with_thousands_of_problems_reports_the_first_fifty_and_a_count() {
+    let steps: String = (0..1_000)
+        .map(|i| format!("- {{id: s{i}, type: script, run: x}}\n"))
+        .collect();
+    let found = errors(&format!("name: t\nphases: [a]\nsteps:\n{steps}"));
+    assert_eq!(found.len(), 51);
+    assert_eq!(found[50].0, 4 + 25);
+    assert_eq!(found[50].2, "and 1950 more problems after this line (fix these first)");
+}
