@@ -33,11 +33,37 @@ const AGENT_KEYS: &[&str] = &[
 const AGENTS: &[&str] = &["claude", "codex", "gemini"];
 const PERMISSIONS: &[&str] = &["default", "plan", "acceptEdits", "bypassPermissions"];
 const ON_INTERRUPT: &[&str] = &["restart", "resume"];
+/// The biggest YAML workflow file read: ten times one of 20,000 steps.
+pub const MAX_FILE_BYTES: usize = 16 << 20;
 /// The most problems reported for one file.
 const MAX_ERRORS: usize = 50;
 /// The most turns an agent step may be given (`maxTurns`); TypeScript steps share the limit.
 pub const MAX_TURNS: u64 = 10_000;
 const NO_FUNCTION_STEPS: &str = "function steps need a TypeScript workflow (.ts); YAML steps are script or agent";
+
+/// Reads and parses the YAML workflow at `path`, which must not be bigger than
+/// `MAX_FILE_BYTES`: the whole file is held in memory, several times over while it is checked.
+pub fn read_yaml(path: &Path) -> Result<WorkflowDefinition, Vec<DefinitionError>> {
+    use std::io::Read;
+    let cannot_read = |e: std::io::Error| {
+        vec![DefinitionError::at(
+            None,
+            format!("cannot read {}: {e}", path.display()),
+        )]
+    };
+    let file = std::fs::File::open(path).map_err(cannot_read)?;
+    let mut source = String::new();
+    let limit = MAX_FILE_BYTES as u64 + 1;
+    file.take(limit).read_to_string(&mut source).map_err(cannot_read)?;
+    if source.len() > MAX_FILE_BYTES {
+        let message = format!(
+            "the file is bigger than {} MB, the limit for a workflow file",
+            MAX_FILE_BYTES >> 20
+        );
+        return Err(vec![DefinitionError::in_file(path, message)]);
+    }
+    parse_yaml(path, &source)
+}
 
 /// Parses a YAML workflow. `path` is recorded in the definition and in every error as given.
 pub fn parse_yaml(path: &Path, source: &str) -> Result<WorkflowDefinition, Vec<DefinitionError>> {

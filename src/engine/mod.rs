@@ -160,8 +160,9 @@ impl Engine {
         match DefinitionKind::from_path(&file) {
             Some(DefinitionKind::Yaml) => {
                 // A big file takes a while to check: not on a thread that serves requests.
-                let parse = tokio::task::spawn_blocking(move || read_yaml(&file));
-                let definition = parse.await.map_err(std::io::Error::other)??;
+                let parse = tokio::task::spawn_blocking(move || definition::yaml::read_yaml(&file));
+                let parsed = parse.await.map_err(std::io::Error::other)?;
+                let definition = parsed.map_err(EngineError::Definition)?;
                 Ok(Prepared {
                     definition,
                     worker: None,
@@ -419,15 +420,6 @@ impl Engine {
         }
         self.prepare(Path::new(&row.path), project).await
     }
-}
-
-/// Reads and parses a YAML workflow file.
-fn read_yaml(file: &Path) -> Result<WorkflowDefinition, EngineError> {
-    let source = std::fs::read_to_string(file).map_err(|e| {
-        let message = format!("cannot read {}: {e}", file.display());
-        EngineError::Definition(vec![DefinitionError::at(None, message)])
-    })?;
-    definition::yaml::parse_yaml(file, &source).map_err(EngineError::Definition)
 }
 
 /// The failure of a module that did not finish loading in time, located at its start: the

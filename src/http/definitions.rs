@@ -133,8 +133,7 @@ pub async fn get_definition(
     if row.kind == "yaml" && row.load_error.is_none() {
         let path = PathBuf::from(&row.path);
         let steps = tokio::task::spawn_blocking(move || {
-            let text = std::fs::read_to_string(&path).ok()?;
-            let def = crate::definition::yaml::parse_yaml(&path, &text).ok()?;
+            let def = crate::definition::yaml::read_yaml(&path).ok()?;
             Some(serde_json::to_value(&def.steps).expect("steps serialise"))
         });
         if let Ok(Some(steps)) = steps.await {

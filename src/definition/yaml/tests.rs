@@ -419,3 +419,19 @@ fn a_file_with_thousands_of_problems_reports_the_first_fifty_and_a_count() {
     assert_eq!(found[50].0, 4 + 25);
     assert_eq!(found[50].2, "and 1950 more problems after this line (fix these first)");
 }
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.yaml");
+    let comment = format!("# {}\n", "x".repeat(1_000));
+    std::fs::write(&path, format!("{HEAD}{}", comment.repeat(MAX_FILE_BYTES / 1_000))).unwrap();
+    let errors = read_yaml(&path).unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        errors[0].message,
+        "the file is bigger than 16 MB, the limit for a workflow file"
+    );
+    std::fs::write(&path, HEAD).unwrap();
+    assert_eq!(read_yaml(&path).unwrap().steps.len(), 1);
+}
