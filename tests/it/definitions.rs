@@ -57,9 +57,7 @@ fn a_github_actions_key_is_named_with_the_key_meant() {
         "ci.yaml",
         "name: CI\nphases: [build]\nsteps:\n  - id: make\n    phase: build\n    type: script\n    run: make\n    needs: setup\n",
     );
-    let out = sb.run(&["validate", file.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2));
-    let text = stdout(&out);
+    let text = sb.refused_by_validate(&file);
     let at = file.display();
     assert!(
         text.contains(&format!(
