@@ -76,20 +76,26 @@ fn fold(key: &str) -> String {
         .collect()
 }
 
-/// Levenshtein distance, by characters.
+/// Edits from `a` to `b`, by characters: insertions, deletions, substitutions and swaps of
+/// two neighbours (`modle` is one edit from `model`), each text changed at most once.
 fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = diagonal + usize::from(ca != *cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    d[0] = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let substitute = d[i - 1][j - 1] + usize::from(a[i - 1] != b[j - 1]);
+            let mut best = substitute.min(d[i - 1][j] + 1).min(d[i][j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
         }
     }
-    row[b.len()]
+    d[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -104,6 +110,7 @@ mod tests {
         assert_eq!(meant("promt", STEP), Some("prompt"));
         assert_eq!(meant("max_turns", STEP), Some("maxTurns"));
         assert_eq!(meant("Phase", STEP), Some("phase"));
+        assert_eq!(meant("tpye", STEP), Some("type"));
         assert_eq!(meant("timeout-minutes", STEP), Some("timeout"));
         assert_eq!(meant("run", STEP), Some("command"));
         assert_eq!(meant("working-directory", STEP), Some("cwd"));
@@ -134,5 +141,6 @@ mod tests {
         assert_eq!(distance("kitten", "sitting"), 3);
         assert_eq!(distance("", "abc"), 3);
         assert_eq!(distance("same", "same"), 0);
+        assert_eq!(distance("modle", "model"), 1);
     }
 }
