@@ -249,7 +249,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
                     name,
                     admin,
                 },
-        } => match crate::http::auth::create_user(engine.store(), &email, &password, name.as_deref(), admin).await {
+        } => match crate::http::passwords::create_user(engine.store(), &email, &password, name.as_deref(), admin).await {
             Ok(u) => {
                 println!(
                     "created user {} ({}){}",
@@ -259,7 +259,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
                 );
                 ExitCode::SUCCESS
             }
-            Err(e) => invalid(&e),
+            Err(e) => invalid(&e.to_string()),
         },
         Command::Token { email } => serve::print_token(&engine, &data_dir, &email).await,
         Command::Worker | Command::Guardian { .. } => unreachable!("handled before the runtime starts"),

@@ -29,6 +29,7 @@ pub async fn serve(engine: Engine, data_dir: &Path, bind: &str, max_runs: usize,
         .map(|a| a.to_string())
         .unwrap_or_else(|_| bind.to_string());
     engine.warm_workers();
+    http::passwords::prepare();
     let runner = Runner::new(engine.clone(), max_runs);
     let discovery = Arc::new(Discovery::new(engine.clone()));
     let state = AppState {

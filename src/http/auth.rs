@@ -3,19 +3,17 @@
 
 use std::path::Path;
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
-use axum::extract::{FromRequestParts, State};
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 
-use super::error::{ApiError, ApiJson};
-use super::openapi::{Data, ErrorBody, Login};
+use super::error::ApiError;
+use super::throttle::LoginThrottle;
 use super::AppState;
 use crate::store::users::UserRow;
-use crate::store::Store;
 
 /// How long a token stays valid.
 pub const TOKEN_TTL_SECS: i64 = 7 * 24 * 3600;
@@ -26,6 +24,8 @@ pub const SECRET_FILE: &str = "jwt-secret";
 pub struct Auth {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// Shared by every clone: the failed sign-ins the server remembers.
+    pub throttle: Arc<LoginThrottle>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -59,6 +59,7 @@ impl Auth {
         Ok(Auth {
             encoding: EncodingKey::from_secret(secret.as_bytes()),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
+            throttle: Arc::default(),
         })
     }
 
@@ -95,46 +96,6 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
         .mode(0o600)
         .open(path)?;
     f.write_all(text.as_bytes())
-}
-
-pub fn hash_password(password: &str) -> String {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 hashing")
-        .to_string()
-}
-
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
-}
-
-/// Creates a user from the CLI or a test.
-pub async fn create_user(
-    store: &Store,
-    email: &str,
-    password: &str,
-    name: Option<&str>,
-    admin: bool,
-) -> Result<UserRow, String> {
-    if !email.contains('@') {
-        return Err(format!("'{email}' is not an email address"));
-    }
-    if password.len() < 8 {
-        return Err("the password must have at least 8 characters".into());
-    }
-    if UserRow::by_email(store, email)
-        .await
-        .map_err(|e| e.to_string())?
-        .is_some()
-    {
-        return Err(format!("a user with email {email} already exists"));
-    }
-    UserRow::create(store, email, name, &hash_password(password), admin)
-        .await
-        .map_err(|e| e.to_string())
 }
 
 /// The signed-in user, from the bearer token (or `?token=` for the WebSocket).
@@ -180,38 +141,4 @@ fn query_token(query: Option<&str>) -> Option<String> {
         .split('&')
         .find_map(|kv| kv.strip_prefix("token="))
         .map(str::to_string)
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct LoginBody {
-    email: String,
-    password: String,
-}
-
-/// `POST /api/auth/login`
-#[utoipa::path(
-    post,
-    path = "/api/auth/login",
-    tag = "auth",
-    summary = "Sign in",
-    description = "Trades an email and password for a JWT, valid for 7 days. Needs no token.",
-    request_body = LoginBody,
-    responses(
-        (status = 200, description = "Signed in.", body = Data<Login>),
-        (status = 400, description = "The body is not a JSON object with `email` and `password` (`invalid_body`).", body = ErrorBody),
-        (status = 401, description = "Wrong email or password.", body = ErrorBody),
-    )
-)]
-pub async fn login(
-    State(state): State<AppState>,
-    ApiJson(body): ApiJson<LoginBody>,
-) -> Result<axum::Json<Value>, ApiError> {
-    let user = UserRow::by_email(state.engine.store(), &body.email).await?;
-    match user {
-        Some(u) if verify_password(&body.password, &u.password_hash) => {
-            let token = state.auth.token_for(&u);
-            Ok(axum::Json(json!({ "data": { "token": token, "user": u } })))
-        }
-        _ => Err(ApiError::Unauthorized("wrong email or password".into())),
-    }
 }

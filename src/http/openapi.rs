@@ -39,7 +39,7 @@ pub const TOKEN_QUERY: &str = "token_query";
             Anything the caller may not see is reported as not found (404)."
     ),
     paths(
-        super::auth::login,
+        super::login::login,
         super::projects::list_projects,
         super::projects::create_project,
         super::definitions::list_definitions,

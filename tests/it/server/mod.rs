@@ -2,6 +2,7 @@
 
 mod api;
 mod artifacts;
+mod auth;
 mod disk_full;
 mod openapi;
 mod queue;

@@ -396,7 +396,7 @@ async fn what_the_server_sends_matches_the_document() {
     // Auth.
     let login = |pw: &str| json!({ "email": "ann@example.com", "password": pw });
     let body = api
-        .expect(200, "", "post", "/auth/login", Some(login("password123")))
+        .expect(200, "", "post", "/auth/login", Some(login(PASSWORD)))
         .await;
     let ann = body["data"]["token"].as_str().unwrap().to_string();
     api.expect(401, "", "post", "/auth/login", Some(login("nope"))).await;
