@@ -47,8 +47,9 @@ impl UserRow {
         .and_then(super::only_row)?)
     }
 
+    /// The user with this email, ignoring (ASCII) case, as the unique index does.
     pub async fn by_email(store: &Store, email: &str) -> Result<Option<UserRow>> {
-        Ok(sqlx::query_as("SELECT * FROM users WHERE email = ?")
+        Ok(sqlx::query_as("SELECT * FROM users WHERE lower(email) = lower(?)")
             .bind(email)
             .fetch_optional(&store.pool)
             .await?)

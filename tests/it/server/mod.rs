@@ -1,5 +1,6 @@
 //! The server over a real socket: every endpoint, its errors, and who may see what.
 
+mod accounts;
 mod api;
 mod artifacts;
 mod auth;
