@@ -110,7 +110,12 @@ fn too_many_requests(wait: std::time::Duration) -> Response {
         "message": format!("too many failed sign-ins: try again in {secs} s"),
     });
     let headers = [(axum::http::header::RETRY_AFTER, secs.to_string())];
-    (StatusCode::TOO_MANY_REQUESTS, headers, axum::Json(json!({ "error": error }))).into_response()
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        headers,
+        axum::Json(json!({ "error": error })),
+    )
+        .into_response()
 }
 
 /// A JSON body whose errors name the field (`project_id: invalid type: ...`).

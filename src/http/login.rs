@@ -1,15 +1,18 @@
 //! `POST /api/auth/login`: an email and a password for a token, throttled per account and
-//! per client address (`throttle`).
+//! per client address (`throttle`); `POST /api/auth/logout` revokes the token it is sent with.
 
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Data, ErrorBody, Login};
-use super::{passwords, AppState};
+use super::{auth, passwords, AppState};
+use crate::store::revoked_tokens;
 use crate::store::users::UserRow;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -62,4 +65,28 @@ pub async fn login(
         }
         _ => Err(ApiError::Unauthorized("wrong email or password".into())),
     }
+}
+
+/// `POST /api/auth/logout`
+#[utoipa::path(
+    post,
+    path = "/api/auth/logout",
+    tag = "auth",
+    summary = "Sign out",
+    description = "Revokes the token the request is sent with: from now on it gets 401 on every \
+        route, the WebSocket included. The user's other tokens stay valid \
+        (`workflow-engine token revoke --email` revokes them all).",
+    responses(
+        (status = 204, description = "Signed out: the token is revoked."),
+        (status = 401, description = "No valid token (already revoked, expired or malformed).", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn logout(State(state): State<AppState>, parts: Parts) -> Result<StatusCode, ApiError> {
+    let token = auth::bearer_token(&parts)?
+        .ok_or_else(|| ApiError::Unauthorized("sign in first: send Authorization: Bearer <token>".into()))?;
+    let store = state.engine.store();
+    let (user, claims) = state.auth.authenticate(store, &token).await?;
+    revoked_tokens::revoke(store, &claims.jti, &user.id, &auth::expiry_time(&claims)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

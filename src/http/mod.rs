@@ -54,6 +54,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/auth/login", post(login::login))
+        .route("/auth/logout", post(login::logout))
         .merge(projects::router())
         .merge(definitions::router())
         .merge(runs::router())
@@ -87,7 +88,5 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     // The peer address throttles sign-ins (`throttle`).
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

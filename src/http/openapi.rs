@@ -40,6 +40,7 @@ pub const TOKEN_QUERY: &str = "token_query";
     ),
     paths(
         super::login::login,
+        super::login::logout,
         super::projects::list_projects,
         super::projects::create_project,
         super::definitions::list_definitions,
@@ -64,7 +65,7 @@ pub const TOKEN_QUERY: &str = "token_query";
     components(schemas(ErrorBody, WsMessage, JournalEvent, StreamLagged, Event)),
     modifiers(&Security),
     tags(
-        (name = "auth", description = "Sign-in."),
+        (name = "auth", description = "Sign-in and sign-out."),
         (name = "projects", description = "The directories a user works in."),
         (name = "workflow-definitions", description = "The workflow files found in a project's `.agent/workflows/definitions/`."),
         (name = "workflow-executions", description = "Runs of a workflow: start, list, read, pause, resume, cancel."),

@@ -89,11 +89,20 @@ mod tests {
 
     #[test]
     fn passwords_need_twelve_characters_that_are_not_all_spaces() {
-        assert!(matches!(check_password("elevenchars"), Err(AccountError::PasswordTooShort(11))));
-        assert!(matches!(check_password("            "), Err(AccountError::PasswordBlank)));
+        assert!(matches!(
+            check_password("elevenchars"),
+            Err(AccountError::PasswordTooShort(11))
+        ));
+        assert!(matches!(
+            check_password("            "),
+            Err(AccountError::PasswordBlank)
+        ));
         // Characters, not bytes: twelve accented letters are enough, six are not.
         assert!(check_password("éééééééééééé").is_ok());
-        assert!(matches!(check_password("éééééé"), Err(AccountError::PasswordTooShort(6))));
+        assert!(matches!(
+            check_password("éééééé"),
+            Err(AccountError::PasswordTooShort(6))
+        ));
         assert!(check_password("twelve chars").is_ok());
     }
 }

@@ -55,10 +55,7 @@ impl LoginThrottle {
     pub fn begin(&self, email: &str, addr: IpAddr) -> Result<(), Duration> {
         let (account, addr, now) = (account_key(email), address_key(addr), Instant::now());
         let mut state = self.state.lock().expect("throttle lock");
-        let wait = state
-            .accounts
-            .wait(&account, now)
-            .max(state.addresses.wait(&addr, now));
+        let wait = state.accounts.wait(&account, now).max(state.addresses.wait(&addr, now));
         if !wait.is_zero() {
             return Err(wait);
         }

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
-use super::auth::CurrentUser;
+use super::auth::{CurrentUser, WsUser};
 use super::error::{ApiError, ApiQuery};
 use super::openapi::ErrorBody;
 use super::AppState;
@@ -112,7 +112,7 @@ pub struct WsQuery {
         that reconnects with the last `seq` it saw misses nothing. A client that falls behind gets \
         `{ \"type\": \"stream.lagged\", \"data\": { \"missed\": n } }` and should reconnect with `since`. \
         Messages from the client are ignored. The token may be sent as `?token=` by clients that \
-        cannot set headers.",
+        cannot set headers (this route only). An expired or revoked token is refused (401).",
     params(
         WsQuery,
         ("token" = Option<String>, Query, description = "The JWT, instead of the `Authorization` header."),
@@ -121,13 +121,13 @@ pub struct WsQuery {
         (status = 101, description = "Switching protocols: the WebSocket is open and sends `WsMessage`s."),
         (status = 400, description = "Not a WebSocket upgrade request, or a `since` that is not an integer \
             (plain text).", content_type = "text/plain", body = String),
-        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 401, description = "No valid token, or a revoked one.", body = ErrorBody),
     ),
     security(("bearer" = []), ("token_query" = []))
 )]
 pub async fn connect(
     State(state): State<AppState>,
-    user: CurrentUser,
+    WsUser(user): WsUser,
     ApiQuery(q): ApiQuery<WsQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {

@@ -15,6 +15,9 @@ pub struct UserRow {
     #[serde(skip)]
     pub password_hash: String,
     pub is_admin: bool,
+    /// Tokens carry it; `token revoke --email` bumps it, refusing every older token.
+    #[serde(skip)]
+    pub token_generation: i64,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -30,7 +33,7 @@ impl UserRow {
         is_admin: bool,
     ) -> Result<UserRow> {
         let ts = now();
-        Ok(sqlx::query_as(
+        sqlx::query_as(
             "INSERT INTO users (id, email, name, password_hash, is_admin, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
         )
@@ -44,7 +47,7 @@ impl UserRow {
         .fetch_all(&store.pool)
         .await
         .map_err(super::StoreError::from)
-        .and_then(super::only_row)?)
+        .and_then(super::only_row)
     }
 
     /// The user with this email, ignoring (ASCII) case, as the unique index does.

@@ -12,7 +12,8 @@ use crate::util::*;
 async fn emails_are_case_insensitive_and_unique_as_such() {
     let s = Server::start().await;
     s.user("ann@example.com", false);
-    let again = s.sb.run(&["user", "create", "--email", "Ann@Example.COM", "--password", PASSWORD]);
+    let again =
+        s.sb.run(&["user", "create", "--email", "Ann@Example.COM", "--password", PASSWORD]);
     assert_eq!(again.status.code(), Some(2));
     assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
     assert_eq!(login(&s, "ANN@example.com", PASSWORD).await.status(), 200);
@@ -79,9 +80,17 @@ async fn older_accounts_differing_only_in_case_are_kept_apart_on_upgrade() {
     // The first command after the upgrade migrates; the older account keeps the email.
     let s = Server::start_in(sb).await;
     let (status, body) = login_json(&s, "BOB@example.com").await;
-    assert_eq!((status, body["data"]["user"]["id"].as_str()), (200, Some("u1")), "{body}");
+    assert_eq!(
+        (status, body["data"]["user"]["id"].as_str()),
+        (200, Some("u1")),
+        "{body}"
+    );
     let (status, body) = login_json(&s, "duplicate-u2+bob@example.com").await;
-    assert_eq!((status, body["data"]["user"]["id"].as_str()), (200, Some("u2")), "{body}");
+    assert_eq!(
+        (status, body["data"]["user"]["id"].as_str()),
+        (200, Some("u2")),
+        "{body}"
+    );
 }
 
 async fn login_json(s: &Server, email: &str) -> (u16, serde_json::Value) {

@@ -22,7 +22,10 @@ async fn retry_after(r: reqwest::Response) -> u64 {
     let secs = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "too_many_requests", "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("try again"), "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("try again"),
+        "{body}"
+    );
     secs
 }
 
@@ -38,7 +41,11 @@ async fn repeated_wrong_passwords_get_429_with_a_growing_retry_after() {
     assert_eq!(wait, 1, "the first wait is a second");
     // While blocked even the right password waits: an answer would tell a guesser it was right.
     retry_after(login(&s, "ann@example.com", PASSWORD).await).await;
-    assert_eq!(login(&s, "bob@example.com", PASSWORD).await.status(), 200, "other accounts are not blocked");
+    assert_eq!(
+        login(&s, "bob@example.com", PASSWORD).await.status(),
+        200,
+        "other accounts are not blocked"
+    );
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(login(&s, "ann@example.com", "wrong password").await.status(), 401);
     let wait = retry_after(login(&s, "ann@example.com", "wrong password").await).await;

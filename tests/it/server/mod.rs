@@ -7,5 +7,6 @@ mod auth;
 mod disk_full;
 mod openapi;
 mod queue;
+mod tokens;
 mod web;
 pub mod ws;
