@@ -425,6 +425,13 @@ pub enum CommentType {
     Agent,
 }
 
+/// The type of a comment a user posts: only `user` (the engine writes `system` and `agent`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PostedCommentType {
+    User,
+}
+
 /// Who wrote a comment.
 #[derive(Serialize, ToSchema)]
 pub struct Creator {
@@ -548,6 +555,10 @@ mod tests {
         assert_eq!(
             names(&[CommentType::User, CommentType::System, CommentType::Agent]),
             super::super::comments::COMMENT_TYPES
+        );
+        assert_eq!(
+            names(&[PostedCommentType::User]),
+            [super::super::comments::POSTED_COMMENT_TYPE]
         );
     }
 

@@ -567,6 +567,14 @@ async fn what_the_server_sends_matches_the_document() {
         Some(json!({ "text": "x", "comment_type": "robot" })),
     )
     .await;
+    api.expect(
+        400,
+        &ann,
+        "post",
+        &comments,
+        Some(json!({ "text": "x", "comment_type": "system" })),
+    )
+    .await;
     api.expect(404, &bob, "post", &comments, Some(json!({ "text": "x" })))
         .await;
     api.expect(400, &ann, "get", &format!("{comments}?step_id=nope"), None)

@@ -86,7 +86,8 @@ export const listComments = (runId: string, stepId?: string, o: Sig = {}) =>
     ...o,
   });
 
-export const createComment = (runId: string, text: string, stepId?: string | null, type?: CommentType) =>
+// Users post `user` comments only; `system` and `agent` ones are the engine's.
+export const createComment = (runId: string, text: string, stepId?: string | null, type?: Extract<CommentType, "user">) =>
   request<Comment>(`/workflow-executions/${encodeURIComponent(runId)}/comments`, {
     method: "POST",
     body: { text, step_id: stepId ?? undefined, comment_type: type },
