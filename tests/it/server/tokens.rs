@@ -94,27 +94,14 @@ async fn signing_out_revokes_that_token_on_every_route() {
     s.user("ann@example.com", false);
     let (token, _) = sign_in(&s, "ann@example.com").await;
     let (other, _) = sign_in(&s, "ann@example.com").await;
-    let out = s
-        .http
-        .post(s.url("/auth/logout"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(out.status(), 204);
+    assert_eq!(s.post(&token, "/auth/logout", json!({})).await.0, 204);
     let (status, body) = s.get(&token, "/projects").await;
     assert_eq!(status, 401);
     assert!(body["error"]["message"].as_str().unwrap().contains("revoked"), "{body}");
     assert_eq!(ws_status(&s, &token, false).await, 401);
     assert_eq!(ws_status(&s, &token, true).await, 401);
-    let again = s
-        .http
-        .post(s.url("/auth/logout"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 401, "a revoked token cannot sign out twice");
+    let (again, _) = s.post(&token, "/auth/logout", json!({})).await;
+    assert_eq!(again, 401, "a revoked token cannot sign out twice");
     assert_eq!(
         s.get(&other, "/projects").await.0,
         200,
