@@ -73,8 +73,12 @@ impl LoginThrottle {
     }
 }
 
+/// The longest an email can be (RFC 5321): a longer one is cut, so that a key stays small
+/// however large the body a guesser sends.
+const MAX_EMAIL_CHARS: usize = 254;
+
 fn account_key(email: &str) -> String {
-    email.trim().to_lowercase()
+    email.trim().chars().take(MAX_EMAIL_CHARS).collect::<String>().to_lowercase()
 }
 
 /// An IPv6 client usually holds a whole /64, so that is what is counted.
@@ -189,6 +193,13 @@ mod tests {
         let waits: Vec<_> = (1..=8).map(|f| backoff(f, &PER_ACCOUNT).map(|d| d.as_secs())).collect();
         assert_eq!(waits, [None, None, None, None, Some(1), Some(2), Some(4), Some(8)]);
         assert_eq!(backoff(60, &PER_ACCOUNT), Some(PER_ACCOUNT.max_wait));
+    }
+
+    #[test]
+    fn a_huge_email_makes_a_small_key() {
+        let huge = "A".repeat(1_000_000);
+        assert_eq!(account_key(&huge), "a".repeat(MAX_EMAIL_CHARS));
+        assert_eq!(account_key(" Ann@Example.com "), "ann@example.com");
     }
 
     #[test]
