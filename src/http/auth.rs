@@ -184,8 +184,12 @@ impl FromRequestParts<AppState> for CurrentUser {
 
 /// The signed-in user of the WebSocket, which browsers cannot give headers: the bearer token
 /// or `?token=`. Only there, as a token in a URL ends up in logs and histories.
+/// The token is kept: the stream checks it again while it lasts (`ws::TOKEN_RECHECK`).
 #[derive(Debug, Clone)]
-pub struct WsUser(pub CurrentUser);
+pub struct WsUser {
+    pub user: CurrentUser,
+    pub token: String,
+}
 
 impl FromRequestParts<AppState> for WsUser {
     type Rejection = ApiError;
@@ -197,7 +201,10 @@ impl FromRequestParts<AppState> for WsUser {
                 .ok_or_else(|| ApiError::Unauthorized("sign in first: send Authorization: Bearer <token>".into()))?,
         };
         let (user, _) = state.auth.authenticate(state.engine.store(), &token).await?;
-        Ok(WsUser(CurrentUser(user)))
+        Ok(WsUser {
+            user: CurrentUser(user),
+            token,
+        })
     }
 }
 

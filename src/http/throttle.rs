@@ -78,7 +78,12 @@ impl LoginThrottle {
 const MAX_EMAIL_CHARS: usize = 254;
 
 fn account_key(email: &str) -> String {
-    email.trim().chars().take(MAX_EMAIL_CHARS).collect::<String>().to_lowercase()
+    email
+        .trim()
+        .chars()
+        .take(MAX_EMAIL_CHARS)
+        .collect::<String>()
+        .to_lowercase()
 }
 
 /// An IPv6 client usually holds a whole /64, so that is what is counted.

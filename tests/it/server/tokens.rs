@@ -1,8 +1,10 @@
 //! Tokens over a real socket and the real CLI: `exp` and `nbf` enforced with a few seconds'
 //! leeway, `?token=` only on the WebSocket, sign-out and `token revoke`, CLI lifetimes.
 
+use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
 
 use super::auth::login;
 use crate::server_util::*;
@@ -158,4 +160,32 @@ async fn cli_tokens_live_as_long_as_asked() {
         assert_eq!(out.status.code(), Some(2), "{ttl}");
         assert!(stderr(&out).contains(message), "{ttl}: {}", stderr(&out));
     }
+}
+
+#[tokio::test]
+async fn an_open_websocket_closes_when_its_token_is_revoked() {
+    let s = Server::start().await;
+    s.user("ann@example.com", false);
+    let (token, _) = sign_in(&s, "ann@example.com").await;
+    let (other, _) = sign_in(&s, "ann@example.com").await;
+    let mut revoked = super::ws::connect(&s, &token, "").await;
+    let mut kept = super::ws::connect(&s, &other, "").await;
+    assert_eq!(s.post(&token, "/auth/logout", json!({})).await.0, 204);
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            match revoked.next().await {
+                Some(Ok(Message::Close(frame))) => return frame,
+                Some(Ok(_)) => continue,
+                other => panic!("the stream ended without a close frame: {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("the revoked token's stream is closed within the recheck interval")
+    .expect("a close frame with a reason");
+    assert_eq!(u16::from(closed.code), 1008);
+    assert!(closed.reason.contains("revoked"), "{}", closed.reason);
+    // The other token's stream stays open: nothing but pings in the meantime.
+    let still = tokio::time::timeout(std::time::Duration::from_millis(200), kept.next()).await;
+    assert!(still.is_err(), "the other stream is still open: {still:?}");
 }
