@@ -3,9 +3,9 @@
 //! Exit codes: 0 completed, 1 failed, 2 invalid input (bad file, bad arguments),
 //! 130 interrupted (paused or cancelled with Ctrl-C).
 
+mod accounts;
 mod progress;
 mod serve;
-mod tokens;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -267,28 +267,16 @@ async fn dispatch(cli: Cli) -> ExitCode {
                     name,
                     admin,
                 },
-        } => match crate::http::passwords::create_user(engine.store(), &email, &password, name.as_deref(), admin).await
-        {
-            Ok(u) => {
-                println!(
-                    "created user {} ({}){}",
-                    u.email,
-                    u.id,
-                    if u.is_admin { ", admin" } else { "" }
-                );
-                ExitCode::SUCCESS
-            }
-            Err(e) => invalid(&e.to_string()),
-        },
+        } => accounts::create_user(&engine, &email, &password, name.as_deref(), admin).await,
         Command::Token {
             email,
             ttl,
             command: None,
-        } => tokens::print_token(&engine, &data_dir, email.as_deref().unwrap_or_default(), &ttl).await,
+        } => accounts::print_token(&engine, &data_dir, email.as_deref().unwrap_or_default(), &ttl).await,
         Command::Token {
             command: Some(TokenCommand::Revoke { token, email }),
             ..
-        } => tokens::revoke(&engine, &data_dir, token.as_deref(), email.as_deref()).await,
+        } => accounts::revoke(&engine, &data_dir, token.as_deref(), email.as_deref()).await,
         Command::Worker | Command::Guardian { .. } => unreachable!("handled before the runtime starts"),
     }
 }

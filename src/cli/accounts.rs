@@ -1,5 +1,5 @@
-//! `token`: tokens for scripts and curl, with a chosen lifetime; `token revoke`: one token,
-//! or every token of a user.
+//! `user create`; `token`: tokens for scripts and curl, with a chosen lifetime;
+//! `token revoke`: one token, or every token of a user.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -15,6 +15,18 @@ use crate::store::users::UserRow;
 const MAX_TTL: Duration = Duration::from_secs(90 * 24 * 3600);
 /// The shortest: below a minute, clocks disagreeing by the leeway matter.
 const MIN_TTL: Duration = Duration::from_secs(60);
+
+pub async fn create_user(engine: &Engine, email: &str, password: &str, name: Option<&str>, admin: bool) -> ExitCode {
+    match crate::http::passwords::create_user(engine.store(), email, password, name, admin).await {
+        Ok(u) => {
+            let admin = if u.is_admin { ", admin" } else { "" };
+            println!("created user {} ({}){admin}", u.email, u.id);
+            ExitCode::SUCCESS
+        }
+        Err(crate::http::passwords::AccountError::Store(e)) => fail(1, &e.to_string()),
+        Err(e) => fail(2, &e.to_string()),
+    }
+}
 
 pub async fn print_token(engine: &Engine, data_dir: &Path, email: &str, ttl: &str) -> ExitCode {
     let ttl = match parse_ttl(ttl) {
@@ -65,6 +77,11 @@ pub async fn revoke(engine: &Engine, data_dir: &Path, token: Option<&str>, email
         Ok(c) => c,
         Err(e) => return fail(2, &format!("not a token of this server ({e})")),
     };
+    match UserRow::get(store, &claims.sub).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return fail(2, "the token's user no longer exists: the token is refused already"),
+        Err(e) => return fail(1, &e.to_string()),
+    }
     match revoked_tokens::revoke(store, &claims.jti, &claims.sub, &auth::expiry_time(&claims)).await {
         Ok(()) => {
             println!("revoked token {} of {}", claims.jti, claims.email);
