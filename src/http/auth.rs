@@ -114,9 +114,15 @@ impl Auth {
 
     /// The token's user, unless the token is invalid, expired or revoked.
     pub async fn authenticate(&self, store: &Store, token: &str) -> Result<(UserRow, Claims), ApiError> {
-        let claims = self
-            .decode(token)
-            .map_err(|e| ApiError::Unauthorized(format!("invalid token: {e}; sign in again")))?;
+        let claims = self.decode(token).map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind;
+            let why = match e.kind() {
+                ErrorKind::ExpiredSignature => "the token has expired".to_string(),
+                ErrorKind::ImmatureSignature => "the token is not valid yet (`nbf`)".to_string(),
+                _ => format!("invalid token ({e})"),
+            };
+            ApiError::Unauthorized(format!("{why}; sign in again"))
+        })?;
         let (user, revoked) = revoked_tokens::user_for_token(store, &claims.sub, &claims.jti)
             .await?
             .ok_or_else(|| ApiError::Unauthorized("the token's user no longer exists".into()))?;

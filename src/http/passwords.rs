@@ -12,6 +12,9 @@ use crate::store::{Store, StoreError};
 /// The shortest password accepted, in characters.
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
+/// The longest email address there can be (RFC 5321).
+const MAX_EMAIL_BYTES: usize = 254;
+
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
     #[error("'{0}' is not an email address")]
@@ -73,7 +76,7 @@ pub async fn create_user(
     admin: bool,
 ) -> Result<UserRow, AccountError> {
     let email = email.trim();
-    if !email.contains('@') || email.chars().any(char::is_whitespace) {
+    if !email.contains('@') || email.chars().any(char::is_whitespace) || email.len() > MAX_EMAIL_BYTES {
         return Err(AccountError::InvalidEmail(email.to_string()));
     }
     check_password(password)?;

@@ -21,6 +21,12 @@ async fn emails_are_case_insensitive_and_unique_as_such() {
     assert!(token.status.success(), "{}", stderr(&token));
     let (status, body) = s.get(stdout(&token).trim(), "/projects").await;
     assert_eq!(status, 200, "{body}");
+    let long = format!("{}@example.com", "a".repeat(250));
+    for bad in ["no-at-sign", "two words@example.com", long.as_str()] {
+        let out = s.sb.run(&["user", "create", "--email", bad, "--password", PASSWORD]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(stderr(&out).contains("is not an email address"), "{}", stderr(&out));
+    }
 }
 
 #[tokio::test]
