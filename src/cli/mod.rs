@@ -90,6 +90,15 @@ pub enum Command {
         /// JS workers kept started for the next TypeScript run (0: start each when needed).
         #[arg(long, default_value_t = 1, env = "WORKFLOW_ENGINE_WARM_WORKERS")]
         warm_workers: usize,
+        /// Only directories under one of these may be registered as projects (repeatable;
+        /// the variable takes a `:`-separated list). Default: any but the system's.
+        #[arg(
+            long = "project-root",
+            value_name = "DIR",
+            env = "WORKFLOW_ENGINE_PROJECT_ROOTS",
+            value_delimiter = ':'
+        )]
+        project_roots: Vec<PathBuf>,
     },
     /// Manage users.
     User {
@@ -236,10 +245,16 @@ async fn dispatch(cli: Cli) -> ExitCode {
             bind,
             max_concurrent_runs,
             web_dir,
+            project_roots,
             ..
         } => {
-            let web_dir = web_dir.unwrap_or_else(crate::http::web::default_dir);
-            serve::serve(engine, &data_dir, &bind, max_concurrent_runs, web_dir).await
+            let options = serve::ServeOptions {
+                bind,
+                max_runs: max_concurrent_runs,
+                web_dir: web_dir.unwrap_or_else(crate::http::web::default_dir),
+                project_roots,
+            };
+            serve::serve(engine, &data_dir, options).await
         }
         Command::User {
             command:

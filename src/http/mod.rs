@@ -10,6 +10,7 @@ pub mod comments;
 pub mod definitions;
 pub mod error;
 pub mod openapi;
+pub mod project_paths;
 pub mod projects;
 pub mod run_control;
 pub mod runs;
@@ -41,6 +42,8 @@ pub struct AppState {
     /// Re-reads a project's definitions when its files change.
     pub discovery: Arc<definitions::Discovery>,
     pub data_dir: PathBuf,
+    /// Which directories may be registered as projects.
+    pub project_paths: Arc<project_paths::ProjectPaths>,
     /// The built web UI (`web/dist`), served at `/`.
     pub web_dir: PathBuf,
 }

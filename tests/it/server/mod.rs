@@ -4,6 +4,7 @@ mod api;
 mod artifacts;
 mod disk_full;
 mod openapi;
+mod projects_root;
 mod queue;
 mod web;
 pub mod ws;
