@@ -374,6 +374,9 @@ impl Engine {
     /// arguments and the definition it runs.
     fn repair_snapshot(&self, run: &RunRow, project: &Path, definition: &WorkflowDefinition) {
         let files = RunFiles::new(project, &run.id);
+        if let Err(e) = files.tighten() {
+            tracing::warn!(run = %run.id, error = %e, "cannot make the run's folder private (0700)");
+        }
         if files.root.join("definition.json").is_file() && files.root.join("args.json").is_file() {
             return;
         }

@@ -7,6 +7,7 @@ mod agents;
 mod durability;
 mod examples;
 mod failures;
+mod file_modes;
 mod many_runs;
 mod orphans;
 mod replay;
