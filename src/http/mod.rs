@@ -21,6 +21,7 @@ pub mod ws;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
 use axum::routing::post;
 use axum::Router;
@@ -62,7 +63,8 @@ pub fn router(state: AppState) -> Router {
         .merge(comments::router())
         .merge(ws::router())
         .merge(openapi::router())
-        .fallback(web::api_not_found);
+        .fallback(web::api_not_found)
+        .layer(DefaultBodyLimit::max(error::MAX_JSON_BODY_BYTES));
     Router::new()
         .nest("/api", api)
         .fallback(web::fallback)

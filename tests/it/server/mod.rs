@@ -3,6 +3,7 @@
 mod api;
 mod artifacts;
 mod disk_full;
+mod limits;
 mod openapi;
 mod projects_root;
 mod queue;

@@ -1,0 +1,88 @@
+//! Requests too large for the server are refused with 413 in our error format, and the
+//! server goes on as before.
+
+use serde_json::{json, Value};
+
+use crate::server_util::Server;
+
+/// A little over the 2 MiB a JSON body may hold.
+const OVER_LIMIT: usize = (2 << 20) + 1024;
+
+async fn post_raw(s: &Server, token: Option<&str>, path: &str, body: reqwest::Body) -> (u16, Value) {
+    let mut request = s
+        .http
+        .post(s.url(path))
+        .header("content-type", "application/json")
+        .body(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let r = request.send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+/// A JSON object whose `field` holds `size` bytes of text.
+fn big_body(field: &str, size: usize) -> String {
+    json!({ field: "x".repeat(size) }).to_string()
+}
+
+#[tokio::test]
+async fn oversized_json_bodies_get_413_payload_too_large_on_every_route() {
+    let s = Server::start().await;
+    let ann = s.user("ann@example.com", false);
+    let (project, _) = s.project(&ann, "alpha", &[]).await;
+    let cases = [
+        (None, "/auth/login", big_body("email", OVER_LIMIT)),
+        (Some(&ann), "/projects", big_body("name", OVER_LIMIT)),
+        (
+            Some(&ann),
+            "/workflow-executions",
+            json!({ "project_id": project, "workflow_definition_id": "x", "args": { "a": "x".repeat(OVER_LIMIT) } })
+                .to_string(),
+        ),
+        (
+            Some(&ann),
+            "/workflow-executions/nope/comments",
+            big_body("text", OVER_LIMIT),
+        ),
+    ];
+    for (token, path, body) in cases {
+        let (status, answer) = post_raw(&s, token.map(String::as_str), path, body.into()).await;
+        assert_eq!(
+            (status, answer["error"]["code"].as_str()),
+            (413, Some("payload_too_large")),
+            "{path}: {answer}"
+        );
+        assert!(
+            answer["error"]["message"].as_str().unwrap().contains("2 MiB"),
+            "{answer}"
+        );
+    }
+    let (status, _) = s.get(&ann, "/projects").await;
+    assert_eq!(status, 200, "the server goes on");
+}
+
+#[tokio::test]
+async fn a_streamed_body_without_a_length_is_cut_off_at_the_limit_too() {
+    let s = Server::start().await;
+    let ann = s.user("ann@example.com", false);
+    let text = big_body("name", OVER_LIMIT).into_bytes();
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = text.chunks(64 * 1024).map(|c| Ok(c.to_vec())).collect();
+    let body = reqwest::Body::wrap_stream(futures_util::stream::iter(chunks));
+    let (status, answer) = post_raw(&s, Some(&ann), "/projects", body).await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (413, Some("payload_too_large")),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn a_body_just_under_the_limit_is_read_and_judged_on_its_content() {
+    let s = Server::start().await;
+    let ann = s.user("ann@example.com", false);
+    let body = json!({ "name": "x".repeat((2 << 20) - 1024), "path": "relative" }).to_string();
+    let (status, answer) = post_raw(&s, Some(&ann), "/projects", body.into()).await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(answer["error"]["message"], "path: must be an absolute path", "{answer}");
+}
