@@ -254,6 +254,10 @@ impl Engine {
     ) -> Result<RunRow, EngineError> {
         let args = definition::schema::validate_args(definition.args_schema.as_ref(), args)
             .map_err(EngineError::InvalidArgs)?;
+        let too_long = crate::step::argv::check_yaml(&definition.steps, &args);
+        if !too_long.is_empty() {
+            return Err(EngineError::InvalidArgs(too_long));
+        }
         let store = self.store();
         let project_row = ProjectRow::ensure(store, project).await?;
         let definition_id = DefinitionRow::upsert(store, definition, &project_row.id).await?;

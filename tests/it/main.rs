@@ -8,6 +8,7 @@ mod durability;
 mod examples;
 mod failures;
 mod file_modes;
+mod limits;
 mod many_runs;
 mod orphans;
 mod replay;

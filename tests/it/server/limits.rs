@@ -86,3 +86,45 @@ async fn a_body_just_under_the_limit_is_read_and_judged_on_its_content() {
     assert_eq!(status, 400, "{answer}");
     assert_eq!(answer["error"]["message"], "path: must be an absolute path", "{answer}");
 }
+
+/// An echo of `who`, whose `env.WHO` holds it too.
+const ECHO_YAML: &str = "name: Echo\nphases: [p]\nargsSchema:\n  type: object\n  properties:\n    who: { type: string }\n    env: { type: string }\nsteps:\n  - id: first\n    phase: p\n    type: script\n    command: \"true\"\n  - id: hello\n    phase: p\n    type: script\n    command: echo {{ args.who }}\n    env:\n      WHO: \"{{ args.env }}\"\n";
+
+#[tokio::test]
+async fn an_argument_too_long_for_a_command_line_is_refused_before_the_run_exists() {
+    let s = Server::start().await;
+    let ann = s.user("ann@example.com", false);
+    let (project, _) = s.project(&ann, "alpha", &[("echo.yaml", ECHO_YAML)]).await;
+    let definition = s.definition_id(&ann, &project, "Echo").await;
+    let start = |args: Value| json!({ "project_id": project, "workflow_definition_id": definition, "args": args });
+    let big = "x".repeat(200 * 1024);
+    for (args, says) in [
+        (json!({ "who": big }), "step \"hello\": the command is 201 KiB"),
+        (
+            json!({ "who": "ann", "env": big }),
+            "step \"hello\": env.WHO is 201 KiB",
+        ),
+    ] {
+        let (status, body) = s.post(&ann, "/workflow-executions", start(args)).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (400, Some("invalid_args")),
+            "{body}"
+        );
+        let problem = body["error"]["details"][0].as_str().unwrap();
+        assert!(
+            problem.starts_with(says) && problem.contains("MAX_ARG_STRLEN"),
+            "{problem}"
+        );
+    }
+    let (_, runs) = s.get(&ann, "/workflow-executions").await;
+    assert_eq!(runs["data"], json!([]), "no run was created");
+    let (status, body) = s
+        .post(
+            &ann,
+            "/workflow-executions",
+            start(json!({ "who": "x".repeat(100 * 1024) })),
+        )
+        .await;
+    assert_eq!(status, 201, "100 KiB fits: {body}");
+}
