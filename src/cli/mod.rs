@@ -31,6 +31,11 @@ pub struct Cli {
     /// Agent CLI settings (YAML); default: `config.yaml` in the data directory, if present.
     #[arg(long, global = true, env = "WORKFLOW_ENGINE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The most memory a workflow's JS may use, in MB; past it the run fails with a message.
+    #[arg(long, global = true, env = crate::js::protocol::WORKER_MEMORY_ENV, value_name = "MB",
+          default_value_t = crate::js::protocol::DEFAULT_WORKER_MEMORY_MB,
+          value_parser = clap::value_parser!(u64).range(16..=1 << 20))]
+    pub worker_memory_mb: u64,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -145,8 +150,11 @@ pub fn main() -> ExitCode {
             eprintln!("error: __worker is started by the engine, not by hand");
             return ExitCode::from(2);
         }
-        return crate::js::worker::main();
+        return crate::js::worker::main(cli.worker_memory_mb);
     }
+    // Workers inherit it: a `--worker-memory-mb` flag reaches them like the variable.
+    // SAFETY (of the environment): no other thread exists yet.
+    std::env::set_var(crate::js::protocol::WORKER_MEMORY_ENV, cli.worker_memory_mb.to_string());
     if let Command::Guardian { token } = &cli.command {
         return crate::step::guard::main(token);
     }

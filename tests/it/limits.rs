@@ -25,3 +25,84 @@ fn a_command_grown_too_long_by_an_earlier_result_fails_its_step_before_it_starts
         "the step's shell never started"
     );
 }
+
+const GREEDY_TS: &str = "import { defineWorkflow } from \"@repo/workflow-engine\";\nexport default defineWorkflow({\n  name: \"Greedy\", phases: [\"p\"],\n  async execute(ctx) {\n    await ctx.step(\"small\", { type: \"function\", fn: async () => 1 });\n    const kept: number[][] = [];\n    await ctx.step(\"grow\", { type: \"function\", fn: async () => {\n      try { for (;;) kept.push(new Array(100000).fill(kept.length)); }\n      catch (e) { return \"caught: \" + e; }\n    } });\n  },\n});\n";
+
+#[test]
+fn a_workflow_past_its_memory_limit_fails_with_a_clear_message_however_it_catches() {
+    let sb = Sandbox::new();
+    let file = sb.write("greedy.ts", GREEDY_TS);
+    let mut cmd = sb.cmd(&["run", file.to_str().unwrap()]);
+    let started = std::time::Instant::now();
+    let out = cmd.env("WORKFLOW_ENGINE_WORKER_MEMORY_MB", "64").output().unwrap();
+    // Stopped near the limit: a worker let past it would take many seconds to fill gigabytes.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        all.contains("the workflow's JS worker ran out of memory (limit 64 MB"),
+        "{all}"
+    );
+    assert!(
+        !all.contains("caught:"),
+        "the workflow cannot catch it and go on: {all}"
+    );
+}
+
+#[test]
+fn one_huge_allocation_fails_at_once_and_the_limit_is_a_flag_too() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "huge.ts",
+        "import { defineWorkflow } from \"@repo/workflow-engine\";\nexport default defineWorkflow({\n  name: \"Huge\", phases: [\"p\"],\n  async execute(ctx) {\n    await ctx.step(\"gigabyte\", { type: \"function\", fn: async () => new Uint8Array(1 << 30).length });\n  },\n});\n",
+    );
+    let started = std::time::Instant::now();
+    let out = sb.run(&["--worker-memory-mb", "100", "run", file.to_str().unwrap()]);
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("ran out of memory (limit 100 MB"), "{all}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn a_memory_limit_that_is_not_a_number_of_megabytes_is_refused() {
+    let sb = Sandbox::new();
+    for bad in ["lots", "0", "8"] {
+        let out = sb.run(&["--worker-memory-mb", bad, "runs"]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("invalid value '{bad}' for '--worker-memory-mb")),
+            "{err}"
+        );
+    }
+    let out = sb.run(&["--worker-memory-mb", "64", "runs"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn thrown_values_that_are_not_errors_are_reported_in_their_json_or_string_form() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "throws.ts",
+        "import { defineWorkflow } from \"@repo/workflow-engine\";\nexport default defineWorkflow({\n  name: \"Throws\", phases: [\"p\"],\n  async execute(ctx) {\n    await ctx.step(\"object\", { type: \"function\", continueOnError: true, fn: async () => { throw { code: 1, why: \"no\" }; } });\n    await ctx.step(\"text\", { type: \"function\", continueOnError: true, fn: async () => { throw \"plain text\"; } });\n    await ctx.step(\"nothing\", { type: \"function\", continueOnError: true, fn: async () => { throw undefined; } });\n    throw 42;\n  },\n});\n",
+    );
+    let out = sb.run(&["run", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let run = sb.run_dir(&run_id(&out));
+    for (step, error) in [
+        ("object", r#"{"code":1,"why":"no"}"#),
+        ("text", "plain text"),
+        ("nothing", "undefined"),
+    ] {
+        let output = sb.read_json(&run.join(format!("logs/{step}/output.json")));
+        assert_eq!(output["error"], error, "{step}: {output}");
+    }
+    let store = sb.store().await;
+    let row = run_row(&store, &run_id(&out)).await;
+    assert_eq!(row.error_message.as_deref(), Some("Uncaught 42"));
+}
