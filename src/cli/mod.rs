@@ -474,6 +474,7 @@ fn report(e: EngineError) -> ExitCode {
     match e {
         EngineError::Definition(_)
         | EngineError::InvalidArgs(_)
+        | EngineError::InvalidName(_)
         | EngineError::RunNotFound(_)
         | EngineError::NotResumable { .. } => ExitCode::from(2),
         _ => ExitCode::from(1),

@@ -46,6 +46,9 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// A run name that would not read as what it is (`definition::names`).
+    #[error("{0}")]
+    InvalidName(String),
     #[error("run {0} not found")]
     RunNotFound(String),
     #[error("run {id} is {status} and cannot be resumed")]
@@ -254,6 +257,9 @@ impl Engine {
     ) -> Result<RunRow, EngineError> {
         let args = definition::schema::validate_args(definition.args_schema.as_ref(), args)
             .map_err(EngineError::InvalidArgs)?;
+        if let Some(name) = name {
+            definition::names::check_name("name", name).map_err(EngineError::InvalidName)?;
+        }
         let too_long = crate::step::argv::check_yaml(&definition.steps, &args);
         if !too_long.is_empty() {
             return Err(EngineError::InvalidArgs(too_long));

@@ -12,6 +12,7 @@ use super::error::{ApiError, ApiJson};
 use super::openapi::{Data, ErrorBody};
 use super::project_paths::PathRefused;
 use super::AppState;
+use crate::definition::names::check_name;
 use crate::store::projects::ProjectRow;
 
 fn refused(e: PathRefused) -> ApiError {
@@ -58,6 +59,7 @@ pub async fn create_project(
     if body.name.trim().is_empty() {
         return Err(ApiError::bad("invalid_body", "name: must not be empty"));
     }
+    check_name("name", &body.name).map_err(|e| ApiError::bad("invalid_body", e))?;
     let path = state.project_paths.check(&body.path).map_err(refused)?;
     let store = state.engine.store();
     let project = ProjectRow::add_for_user(store, &path, body.name.trim(), user.id())

@@ -123,6 +123,7 @@ fn engine_error(e: EngineError) -> ApiError {
             "invalid_definition",
             errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"),
         ),
+        EngineError::InvalidName(message) => ApiError::bad("invalid_body", message),
         EngineError::Store(e) => e.into(),
         EngineError::Io(e) if e.raw_os_error() == Some(libc::ENOSPC) => ApiError::InsufficientStorage,
         other => ApiError::Internal(other.to_string()),

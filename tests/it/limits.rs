@@ -106,3 +106,64 @@ async fn thrown_values_that_are_not_errors_are_reported_in_their_json_or_string_
     let row = run_row(&store, &run_id(&out)).await;
     assert_eq!(row.error_message.as_deref(), Some("Uncaught 42"));
 }
+
+#[test]
+fn names_with_bidirectional_overrides_or_invisible_characters_are_refused_where_written() {
+    let sb = Sandbox::new();
+    let yaml = |name: &str, phase: &str, step: &str| {
+        format!("name: \"{name}\"\nphases: [\"{phase}\"]\nsteps:\n  - id: s\n    name: \"{step}\"\n    phase: \"{phase}\"\n    type: script\n    command: \"true\"\n")
+    };
+    let cases = [
+        (
+            yaml("invoice\u{202E}fdp.exe", "p", "s"),
+            "1:",
+            "'name': contains U+202E",
+        ),
+        (yaml("w", "p\u{200B}", "s"), "2:", "'phases[]': contains U+200B"),
+        (yaml("w", "p", "s\u{2067}"), "5:", "'name': contains U+2067"),
+    ];
+    for (i, (text, line, says)) in cases.iter().enumerate() {
+        let file = sb.write(&format!("w{i}.yaml"), text);
+        let out = sb.run(&["validate", file.to_str().unwrap()]);
+        let err = format!("{}{}", stdout(&out), stderr(&out));
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!("w{i}.yaml:{line}")) && err.contains(says),
+            "{err}"
+        );
+    }
+    let ts = sb.write(
+        "named.ts",
+        "import { defineWorkflow } from \"@repo/workflow-engine\";\nexport default defineWorkflow({\n  name: \"Named\", phases: [\"p\"],\n  async execute(ctx) {\n    await ctx.step(\"s\", { type: \"function\", name: \"ok\\u202e\", fn: async () => 1 });\n  },\n});\n",
+    );
+    let out = sb.run(&["run", ts.to_str().unwrap()]);
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("ctx.step(\"s\"): \"name\": contains U+202E"), "{all}");
+    let ts_name = sb.write(
+        "bad-name.ts",
+        "import { defineWorkflow } from \"@repo/workflow-engine\";\nexport default defineWorkflow({\n  name: \"Bad\\u2066Name\", phases: [\"p\"],\n  async execute(ctx) {},\n});\n",
+    );
+    let out = sb.run(&["validate", ts_name.to_str().unwrap()]);
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("bad-name.ts:3:") && all.contains("name: contains U+2066"),
+        "{all}"
+    );
+}
+
+#[tokio::test]
+async fn a_run_name_with_an_override_is_refused_before_the_run_exists() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "ok.yaml",
+        "name: Ok\nphases: [p]\nsteps:\n  - id: s\n    phase: p\n    type: script\n    command: \"true\"\n",
+    );
+    let out = sb.run(&["run", file.to_str().unwrap(), "--name", "release\u{202E}v1"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("name: contains U+202E"), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty(), "no run id is printed: {}", stdout(&out));
+    let out = sb.run(&["runs"]);
+    assert!(!stdout(&out).contains("release"), "{}", stdout(&out));
+}

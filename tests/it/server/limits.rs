@@ -128,3 +128,44 @@ async fn an_argument_too_long_for_a_command_line_is_refused_before_the_run_exist
         .await;
     assert_eq!(status, 201, "100 KiB fits: {body}");
 }
+
+#[tokio::test]
+async fn project_and_run_names_with_invisible_characters_get_400_naming_the_field() {
+    let s = Server::start().await;
+    let ann = s.user("ann@example.com", false);
+    let dir = s.sb.dir.path().join("beta");
+    std::fs::create_dir(&dir).unwrap();
+    let (status, body) = s
+        .post(&ann, "/projects", json!({ "name": "beta\u{202E}", "path": dir }))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_body")),
+        "{body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("name: contains U+202E"),
+        "{body}"
+    );
+    let (project, _) = s.project(&ann, "alpha", &[("echo.yaml", ECHO_YAML)]).await;
+    let definition = s.definition_id(&ann, &project, "Echo").await;
+    let start = json!({ "project_id": project, "workflow_definition_id": definition, "name": "\u{2066}x", "args": {} });
+    let (status, body) = s.post(&ann, "/workflow-executions", start).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_body")),
+        "{body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("name: contains U+2066"),
+        "{body}"
+    );
+    let (_, runs) = s.get(&ann, "/workflow-executions").await;
+    assert_eq!(runs["data"], json!([]));
+}
