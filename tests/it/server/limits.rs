@@ -21,6 +21,17 @@ async fn post_raw(s: &Server, token: Option<&str>, path: &str, body: reqwest::Bo
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
+/// A 400 `invalid_body` whose message starts with `start`.
+fn assert_invalid_body(status: u16, body: &Value, start: &str) {
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_body")),
+        "{body}"
+    );
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with(start), "{message}");
+}
+
 /// A JSON object whose `field` holds `size` bytes of text.
 fn big_body(field: &str, size: usize) -> String {
     json!({ field: "x".repeat(size) }).to_string()
@@ -138,34 +149,12 @@ async fn project_and_run_names_with_invisible_characters_get_400_naming_the_fiel
     let (status, body) = s
         .post(&ann, "/projects", json!({ "name": "beta\u{202E}", "path": dir }))
         .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (400, Some("invalid_body")),
-        "{body}"
-    );
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("name: contains U+202E"),
-        "{body}"
-    );
+    assert_invalid_body(status, &body, "name: contains U+202E");
     let (project, _) = s.project(&ann, "alpha", &[("echo.yaml", ECHO_YAML)]).await;
     let definition = s.definition_id(&ann, &project, "Echo").await;
     let start = json!({ "project_id": project, "workflow_definition_id": definition, "name": "\u{2066}x", "args": {} });
     let (status, body) = s.post(&ann, "/workflow-executions", start).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (400, Some("invalid_body")),
-        "{body}"
-    );
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("name: contains U+2066"),
-        "{body}"
-    );
+    assert_invalid_body(status, &body, "name: contains U+2066");
     let (_, runs) = s.get(&ann, "/workflow-executions").await;
     assert_eq!(runs["data"], json!([]));
 }
