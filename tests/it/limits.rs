@@ -167,3 +167,19 @@ async fn a_run_name_with_an_override_is_refused_before_the_run_exists() {
     let out = sb.run(&["runs"]);
     assert!(!stdout(&out).contains("release"), "{}", stdout(&out));
 }
+
+#[test]
+fn a_module_that_fills_the_memory_while_loading_fails_to_load_saying_so() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "top.ts",
+        "import { defineWorkflow } from \"@repo/workflow-engine\";\nconst kept: number[][] = [];\nfor (;;) kept.push(new Array(100000).fill(1));\nexport default defineWorkflow({ name: \"Top\", phases: [\"p\"], async execute(ctx) {} });\n",
+    );
+    let out = sb.run(&["--worker-memory-mb", "64", "validate", file.to_str().unwrap()]);
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("top.ts:1:1: the workflow's JS worker ran out of memory (limit 64 MB"),
+        "{all}"
+    );
+}
