@@ -179,11 +179,13 @@ fn create_private_files(data_dir: &Path) -> std::io::Result<()> {
     private::create_private_dir(data_dir)?;
     let db = data_dir.join(DB_FILE);
     private::private_file_options().create(true).append(true).open(&db)?;
+    // `jwt-secret` is the server's (`http::auth`); an older one is tightened with the rest.
     for file in [
         DB_FILE,
         "workflow-engine.db-wal",
         "workflow-engine.db-shm",
         MIGRATION_LOCK,
+        "jwt-secret",
     ] {
         private::tighten(&data_dir.join(file), private::PRIVATE_FILE_MODE)?;
     }

@@ -32,7 +32,10 @@ async fn the_data_directory_and_database_are_private_and_older_open_ones_are_tig
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
     // An empty file is an empty SQLite database: as an older version would have left it.
     std::fs::write(data.join("workflow-engine.db"), "").unwrap();
-    std::fs::set_permissions(data.join("workflow-engine.db"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(data.join("jwt-secret"), "an older server's secret\n").unwrap();
+    for file in ["workflow-engine.db", "jwt-secret"] {
+        std::fs::set_permissions(data.join(file), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
     let cmd = open_umask(&sb, &["serve", "--bind", "127.0.0.1:0"]);
     let s = Server::spawn(sb, cmd);
     let ann = s.user("ann@example.com", false);
@@ -44,6 +47,7 @@ async fn the_data_directory_and_database_are_private_and_older_open_ones_are_tig
         "workflow-engine.db-wal",
         "workflow-engine.db-shm",
         "migrate.lock",
+        "jwt-secret",
     ] {
         assert_eq!(mode(&data.join(file)), 0o600, "{file}");
     }
