@@ -33,10 +33,13 @@ pub enum PathRefused {
 }
 
 /// The server's rules for project directories, fixed at start-up.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ProjectPaths {
     /// Canonical roots; empty: any directory the other rules allow.
     roots: Vec<PathBuf>,
+    /// The roots as configured (`..` resolved), for judging a typed path: a root that is
+    /// a symlink is typed by its own name.
+    typed_roots: Vec<PathBuf>,
     /// The canonical data directory (database, token secret).
     data_dir: PathBuf,
 }
@@ -44,15 +47,23 @@ pub struct ProjectPaths {
 impl ProjectPaths {
     /// `roots` must exist (they are canonicalised here, so a symlinked root works).
     pub fn new(roots: &[PathBuf], data_dir: &Path) -> std::io::Result<ProjectPaths> {
-        let roots = roots
+        let canonical = roots
             .iter()
             .map(|r| {
                 std::fs::canonicalize(r)
                     .map_err(|e| std::io::Error::new(e.kind(), format!("project root {}: {e}", r.display())))
             })
             .collect::<Result<_, _>>()?;
+        let typed_roots = roots
+            .iter()
+            .map(|r| normalize(&std::path::absolute(r).unwrap_or_else(|_| r.clone())))
+            .collect();
         let data_dir = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
-        Ok(ProjectPaths { roots, data_dir })
+        Ok(ProjectPaths {
+            roots: canonical,
+            typed_roots,
+            data_dir,
+        })
     }
 
     /// The canonical directory `given` names, if it may be registered.
@@ -65,7 +76,7 @@ impl ProjectPaths {
         if is_system(&typed) {
             return Err(PathRefused::System(given.to_string()));
         }
-        if !self.in_roots(&typed) {
+        if !self.in_roots(&typed) && !self.typed_roots.iter().any(|r| typed.starts_with(r)) {
             return Err(PathRefused::OutsideRoots {
                 path: given.to_string(),
                 roots: self.roots_list(),

@@ -91,9 +91,19 @@ async fn with_project_roots_only_directories_under_them_are_accepted() {
         std::fs::create_dir_all(dir).unwrap();
     }
     std::os::unix::fs::symlink(&outside, root.join("escape")).unwrap();
+    // A root that is a symlink is accepted by the name it was given.
+    let linked = sb.dir.path().join("linked");
+    std::os::unix::fs::symlink(&root, &linked).unwrap();
     let root_arg = root.to_str().unwrap().to_string();
-    let s = Server::start_with(sb, &["--project-root", "/opt", "--project-root", &root_arg]).await;
+    let linked_arg = linked.to_str().unwrap().to_string();
+    let s = Server::start_with(sb, &["--project-root", "/opt", "--project-root", &linked_arg]).await;
     let ann = s.user("ann@example.com", false);
+    let (status, body) = register(&s, &ann, &format!("{linked_arg}/inside")).await;
+    assert_eq!(
+        (status, body["data"]["path"].as_str()),
+        (201, Some(format!("{root_arg}/inside").as_str())),
+        "{body}"
+    );
 
     let (status, body) = register(&s, &ann, &format!("{root_arg}/inside")).await;
     assert_eq!(status, 201, "{body}");
