@@ -475,6 +475,7 @@ fn report(e: EngineError) -> ExitCode {
         EngineError::Definition(_)
         | EngineError::InvalidArgs(_)
         | EngineError::InvalidName(_)
+        | EngineError::CommandTooLong(_)
         | EngineError::RunNotFound(_)
         | EngineError::NotResumable { .. } => ExitCode::from(2),
         _ => ExitCode::from(1),

@@ -49,6 +49,9 @@ pub enum EngineError {
     /// A run name that would not read as what it is (`definition::names`).
     #[error("{0}")]
     InvalidName(String),
+    /// Arguments that would make a step's command line too long for Linux (`step::argv`).
+    #[error("the arguments make a command line too long to start:\n{}", .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
+    CommandTooLong(Vec<String>),
     #[error("run {0} not found")]
     RunNotFound(String),
     #[error("run {id} is {status} and cannot be resumed")]
@@ -262,7 +265,7 @@ impl Engine {
         }
         let too_long = crate::step::argv::check_yaml(&definition.steps, &args);
         if !too_long.is_empty() {
-            return Err(EngineError::InvalidArgs(too_long));
+            return Err(EngineError::CommandTooLong(too_long));
         }
         let store = self.store();
         let project_row = ProjectRow::ensure(store, project).await?;

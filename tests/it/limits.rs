@@ -183,3 +183,25 @@ fn a_module_that_fills_the_memory_while_loading_fails_to_load_saying_so() {
         "{all}"
     );
 }
+
+#[test]
+fn the_cli_refuses_an_argument_too_long_for_a_command_line_before_printing_a_run_id() {
+    let sb = Sandbox::new();
+    // A default is the one way to hand `run` such an argument: on its own command line the
+    // kernel would refuse it before the engine saw it.
+    let big = "x".repeat(200 * 1024);
+    let file = sb.write(
+        "echo.yaml",
+        &format!("name: Echo\nphases: [p]\nargsSchema:\n  type: object\n  properties:\n    who: {{ type: string, default: {big} }}\nsteps:\n  - id: hello\n    phase: p\n    type: script\n    command: echo {{{{ args.who }}}}\n"),
+    );
+    let out = sb.run(&["run", file.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(stdout(&out).is_empty(), "no run id: {}", stdout(&out));
+    assert!(
+        err.contains("the arguments make a command line too long to start")
+            && err.contains("step \"hello\": the command is 201 KiB")
+            && err.contains("MAX_ARG_STRLEN"),
+        "{err}"
+    );
+}
