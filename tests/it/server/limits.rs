@@ -123,7 +123,10 @@ async fn an_argument_too_long_for_a_command_line_is_refused_before_the_run_exist
             "{body}"
         );
         let message = body["error"]["message"].as_str().unwrap();
-        assert!(message.starts_with("the arguments make a command line too long to start"), "{message}");
+        assert!(
+            message.starts_with("the arguments make a command line too long to start"),
+            "{message}"
+        );
         let problem = body["error"]["details"][0].as_str().unwrap();
         assert!(
             problem.starts_with(says) && problem.contains("MAX_ARG_STRLEN"),
