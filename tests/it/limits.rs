@@ -205,3 +205,19 @@ fn the_cli_refuses_an_argument_too_long_for_a_command_line_before_printing_a_run
         "{err}"
     );
 }
+
+#[test]
+fn a_ctx_exec_command_too_long_for_linux_fails_the_run_saying_so() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "exec.ts",
+        "import { defineWorkflow } from \"@repo/workflow-engine\";\nexport default defineWorkflow({\n  name: \"Exec\", phases: [\"p\"],\n  async execute(ctx) {\n    await ctx.exec(\"echo \" + \"x\".repeat(200 * 1024));\n  },\n});\n",
+    );
+    let out = sb.run(&["run", file.to_str().unwrap()]);
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("ctx.exec: the command is 201 KiB") && all.contains("MAX_ARG_STRLEN"),
+        "{all}"
+    );
+}
