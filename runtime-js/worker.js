@@ -68,6 +68,36 @@ function errorText(error) {
   return stack.startsWith(head) ? stack : `${head}\n${stack}`;
 }
 
+/**
+ * What was thrown, as a person reads it: an Error's message, a string as is, anything else in
+ * its JSON (or String) form, so `throw { code: 1 }` is not reported as `[object Object]`. A
+ * failed allocation past the worker's memory limit says so.
+ */
+export function thrownText(value) {
+  if (outOfMemoryMessage !== null && isOutOfMemory(value)) return outOfMemoryMessage;
+  if (value instanceof Error) return String(value.message);
+  if (typeof value === "string") return value;
+  return inspect(value);
+}
+
+/** The same for a run's failure: an Error with its stack. */
+function failureText(value) {
+  if (value instanceof Error && !(outOfMemoryMessage !== null && isOutOfMemory(value))) {
+    return String(value.stack || value);
+  }
+  return value instanceof Error || typeof value === "string" ? thrownText(value) : `Uncaught ${thrownText(value)}`;
+}
+globalThis.__wfFailureText = failureText;
+globalThis.__wfThrownText = thrownText;
+
+// QuickJS reports an allocation over its limit as an InternalError, V8 as a RangeError.
+function isOutOfMemory(value) {
+  return value instanceof Error && (value.message === "out of memory" || value.message === "Array buffer allocation failed");
+}
+
+/** Set by the engine with the run (`init.outOfMemory`): what to say when the limit is hit. */
+let outOfMemoryMessage = null;
+
 /** Node-style `console.log(format, ...args)`: %s %d %i %f %j %o %O %c %% in a leading string. */
 export function formatLogArgs(args) {
   if (args.length === 0) return "";
@@ -344,7 +374,7 @@ async function runFunctionStep(id, fn, ctx) {
   try {
     data = await fn(ctx);
   } catch (error) {
-    const outcome = { ok: false, error: String(error?.message ?? error) };
+    const outcome = { ok: false, error: thrownText(error) };
     if (typeof error?.stack === "string") outcome.stack = error.stack;
     return outcome;
   } finally {
@@ -453,6 +483,7 @@ globalThis.__wfRun = async function __wfRun(workflow, init) {
   flushLogs();
   const wf = resolveWorkflow(workflow);
   if (!isPlainObject(init)) throw new TypeError("internal: __wfRun needs { runId, projectPath, args, results }");
+  if (typeof init.outOfMemory === "string") outOfMemoryMessage = init.outOfMemory;
   const ctx = makeContext(wf, init, await parseArgs(wf.argsSchema, init.args ?? {}));
   await wf.execute(ctx);
 };

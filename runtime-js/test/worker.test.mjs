@@ -435,3 +435,27 @@ test("console keeps lines logged before the host exists and sends them first", a
   console.log("late");
   assert.deepEqual(host.logs, [["info", "early"], ["warn", "early too"], ["info", "late"]]);
 });
+
+test("what a run or step throws is reported readably, whatever was thrown", async () => {
+  const { thrownText } = await import("../worker.js");
+  assert.equal(thrownText(new TypeError("bad")), "bad");
+  assert.equal(thrownText({ code: 1 }), '{"code":1}');
+  assert.equal(thrownText("x"), "x");
+  assert.equal(thrownText(42), "42");
+  assert.equal(thrownText(null), "null");
+  const cycle = { a: 1 };
+  cycle.self = cycle;
+  assert.equal(thrownText(cycle), '{"a":1,"self":"[Circular]"}');
+  assert.equal(globalThis.__wfFailureText(42), "Uncaught 42");
+  assert.equal(globalThis.__wfFailureText("x"), "x");
+  assert.match(globalThis.__wfFailureText(new Error("boom")), /^Error: boom/);
+});
+
+test("an allocation refused by the worker's memory limit says which limit", async () => {
+  const { thrownText } = await import("../worker.js");
+  const oom = "the workflow's JS worker ran out of memory (limit 64 MB)";
+  await run(async () => {}, { init: { outOfMemory: oom } });
+  assert.equal(thrownText(new RangeError("Array buffer allocation failed")), oom);
+  assert.equal(globalThis.__wfFailureText(new Error("out of memory")), oom);
+  assert.equal(thrownText(new Error("disk full")), "disk full");
+});

@@ -41,6 +41,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "WORKFLOW_ENGINE_LOAD_TIMEOUT", value_name = "DURATION",
           default_value = "10s", value_parser = parse_load_timeout)]
     pub load_timeout: std::time::Duration,
+    /// The most memory a workflow's JS may use, in MB; past it the run fails with a message.
+    #[arg(long, global = true, env = crate::js::protocol::WORKER_MEMORY_ENV, value_name = "MB",
+          default_value_t = crate::js::protocol::DEFAULT_WORKER_MEMORY_MB,
+          value_parser = clap::value_parser!(u64).range(16..=1 << 20))]
+    pub worker_memory_mb: u64,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -133,6 +138,15 @@ pub enum Command {
         /// JS workers kept started for the next TypeScript run (0: start each when needed).
         #[arg(long, default_value_t = 1, env = "WORKFLOW_ENGINE_WARM_WORKERS")]
         warm_workers: usize,
+        /// Only directories under one of these may be registered as projects (repeatable;
+        /// the variable takes a `:`-separated list). Default: any but the system's.
+        #[arg(
+            long = "project-root",
+            value_name = "DIR",
+            env = "WORKFLOW_ENGINE_PROJECT_ROOTS",
+            value_delimiter = ':'
+        )]
+        project_roots: Vec<PathBuf>,
     },
     /// Manage users.
     User {
@@ -196,8 +210,11 @@ pub fn main() -> ExitCode {
             eprintln!("error: __worker is started by the engine, not by hand");
             return ExitCode::from(2);
         }
-        return crate::js::worker::main();
+        return crate::js::worker::main(cli.worker_memory_mb);
     }
+    // Workers inherit it: a `--worker-memory-mb` flag reaches them like the variable.
+    // SAFETY (of the environment): no other thread exists yet.
+    std::env::set_var(crate::js::protocol::WORKER_MEMORY_ENV, cli.worker_memory_mb.to_string());
     if let Command::Guardian { token } = &cli.command {
         return crate::step::guard::main(token);
     }
@@ -314,10 +331,16 @@ async fn dispatch(cli: Cli) -> ExitCode {
             bind,
             max_concurrent_runs,
             web_dir,
+            project_roots,
             ..
         } => {
-            let web_dir = web_dir.unwrap_or_else(crate::http::web::default_dir);
-            serve::serve(engine, &data_dir, &bind, max_concurrent_runs, web_dir).await
+            let options = serve::ServeOptions {
+                bind,
+                max_runs: max_concurrent_runs,
+                web_dir: web_dir.unwrap_or_else(crate::http::web::default_dir),
+                project_roots,
+            };
+            serve::serve(engine, &data_dir, options).await
         }
         Command::User {
             command:
@@ -485,6 +508,8 @@ fn report(e: EngineError) -> ExitCode {
     match e {
         EngineError::Definition(_)
         | EngineError::InvalidArgs(_)
+        | EngineError::InvalidName(_)
+        | EngineError::CommandTooLong(_)
         | EngineError::RunNotFound(_)
         | EngineError::NotResumable { .. }
         | EngineError::Leased { .. } => ExitCode::from(2),

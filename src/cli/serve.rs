@@ -6,9 +6,30 @@ use std::sync::Arc;
 
 use crate::engine::scheduler::Runner;
 use crate::engine::Engine;
-use crate::http::{self, auth::Auth, definitions::Discovery, ws::Hub, AppState};
+use crate::http::{self, auth::Auth, definitions::Discovery, project_paths::ProjectPaths, ws::Hub, AppState};
 
-pub async fn serve(engine: Engine, data_dir: &Path, bind: &str, max_runs: usize, web_dir: PathBuf) -> ExitCode {
+/// `serve`'s flags, validated by clap.
+pub struct ServeOptions {
+    pub bind: String,
+    pub max_runs: usize,
+    pub web_dir: PathBuf,
+    pub project_roots: Vec<PathBuf>,
+}
+
+pub async fn serve(engine: Engine, data_dir: &Path, options: ServeOptions) -> ExitCode {
+    let ServeOptions {
+        bind,
+        max_runs,
+        web_dir,
+        project_roots,
+    } = options;
+    let project_paths = match ProjectPaths::new(&project_roots, data_dir) {
+        Ok(p) => Arc::new(p),
+        Err(e) => {
+            eprintln!("error: --project-root: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let auth = match Auth::load(data_dir) {
         Ok(a) => a,
         Err(e) => {
@@ -16,7 +37,7 @@ pub async fn serve(engine: Engine, data_dir: &Path, bind: &str, max_runs: usize,
             return ExitCode::from(1);
         }
     };
-    let listener = match tokio::net::TcpListener::bind(bind).await {
+    let listener = match tokio::net::TcpListener::bind(&bind).await {
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: cannot listen on {bind}: {e}");
@@ -38,6 +59,7 @@ pub async fn serve(engine: Engine, data_dir: &Path, bind: &str, max_runs: usize,
         auth,
         discovery: discovery.clone(),
         data_dir: data_dir.to_path_buf(),
+        project_paths,
         web_dir,
     };
     if !state.web_dir.join("index.html").is_file() {

@@ -2,10 +2,12 @@
 //!
 //! `yaml` parses YAML pipelines (steps known up front); `typescript` asks a JS worker for the
 //! default export of a `.ts` module (steps discovered as `execute(ctx)` runs); `schema` turns
-//! arguments into a validated JSON object. A parsed definition is what `definition.json`
+//! arguments into a validated JSON object; `names` keeps invisible characters out of the
+//! names people read. A parsed definition is what `definition.json`
 //! snapshots for every run.
 
 pub mod duration;
+pub mod names;
 pub mod schema;
 pub mod template;
 pub mod yaml;

@@ -122,6 +122,13 @@ fn step_kind(node: &Node) -> Result<StepKind, String> {
     }
 }
 
+/// A name people read: a string without invisible characters (`names`).
+fn readable(node: &Node, key: &str) -> Result<String, String> {
+    let name = node.string(key)?;
+    super::names::check_name(&format!("'{key}'"), &name)?;
+    Ok(name)
+}
+
 /// The model name is passed to the agent CLI as written: no placeholders, not empty.
 fn model(node: &Node) -> Result<String, String> {
     let model = node.string("model")?;
@@ -276,7 +283,7 @@ impl Checker {
         }
         self.allow(root, TOP_KEYS, "");
         let name = self.required(root, "name", "the workflow");
-        let name = self.check(name, |n| n.string("name"));
+        let name = self.check(name, |n| readable(n, "name"));
         let description = self.check(root.opt("description"), |n| n.string("description"));
         let timeout_ms = self.check(root.opt("timeout"), |n| duration(n, "timeout"));
         let args_schema = root.opt("argsSchema").map(|n| self.args_schema(n));
@@ -335,7 +342,7 @@ impl Checker {
         };
         let (mut phases, mut lines) = (Vec::new(), HashMap::new());
         for item in items {
-            let Some(phase) = self.check(Some(item), |n| n.string("phases[]")) else {
+            let Some(phase) = self.check(Some(item), |n| readable(n, "phases[]")) else {
                 continue;
             };
             match lines.get(&phase) {
@@ -385,7 +392,7 @@ impl Checker {
             .unwrap_or_default();
         let id = id?;
         self.earlier.insert(id.clone(), node.get_key("id")?.pos.0);
-        let name = self.check(node.opt("name"), |n| n.string("name"));
+        let name = self.check(node.opt("name"), |n| readable(n, "name"));
         step.name = name.unwrap_or(id.clone());
         step.id = id;
         step.phase = phase?;

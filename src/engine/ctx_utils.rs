@@ -48,6 +48,8 @@ impl StepHost {
 
     /// `ctx.exec(command, cwd?)`: a plain command, not a step (not memoized, not logged).
     pub async fn exec(&self, command: &str, cwd: Option<&str>) -> Result<Value, Interrupt> {
+        crate::step::argv::check(command, &Default::default())
+            .map_err(|e| Interrupt::Invalid(format!("ctx.exec: {e}")))?;
         let spec = ScriptSpec {
             command: command.to_string(),
             cwd: self.resolve_cwd(cwd),

@@ -47,6 +47,12 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// A run name that would not read as what it is (`definition::names`).
+    #[error("{0}")]
+    InvalidName(String),
+    /// Arguments that would make a step's command line too long for Linux (`step::argv`).
+    #[error("the arguments make a command line too long to start:\n{}", .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
+    CommandTooLong(Vec<String>),
     #[error("run {0} not found")]
     RunNotFound(String),
     #[error("run {id} is {status} and cannot be resumed")]
@@ -265,6 +271,13 @@ impl Engine {
     ) -> Result<RunRow, EngineError> {
         let args = definition::schema::validate_args(definition.args_schema.as_ref(), args)
             .map_err(EngineError::InvalidArgs)?;
+        if let Some(name) = name {
+            definition::names::check_name("name", name).map_err(EngineError::InvalidName)?;
+        }
+        let too_long = crate::step::argv::check_yaml(&definition.steps, &args);
+        if !too_long.is_empty() {
+            return Err(EngineError::CommandTooLong(too_long));
+        }
         let store = self.store();
         let project_row = ProjectRow::ensure(store, project).await?;
         let is_template = is_template_path(&definition.path, Path::new(&project_row.path));
@@ -386,6 +399,9 @@ impl Engine {
     /// arguments and the definition it runs.
     fn repair_snapshot(&self, run: &RunRow, project: &Path, definition: &WorkflowDefinition) {
         let files = RunFiles::new(project, &run.id);
+        if let Err(e) = files.tighten() {
+            tracing::warn!(run = %run.id, error = %e, "cannot make the run's folder private (0700)");
+        }
         if files.root.join("definition.json").is_file() && files.root.join("args.json").is_file() {
             return;
         }

@@ -12,6 +12,7 @@ use super::control::{RunControl, Signal};
 use super::host::{Begin, Interrupt, StepHost};
 use super::worker::WorkerHandle;
 use super::{Engine, EngineError, Prepared};
+use crate::definition::names::check_name;
 use crate::definition::template::{self, Quote};
 use crate::definition::yaml::MAX_TURNS;
 use crate::definition::{duration, StepConfig, StepKind, WorkflowDefinition};
@@ -471,7 +472,13 @@ fn config_from_json(id: &str, v: &Value, host: &StepHost) -> Result<StepConfig, 
     };
     Ok(StepConfig {
         id: id.to_string(),
-        name: text("name")?.unwrap_or_else(|| id.to_string()),
+        name: match text("name")? {
+            Some(name) => {
+                check_name("\"name\"", &name).map_err(bad)?;
+                name
+            }
+            None => id.to_string(),
+        },
         phase,
         kind: Some(kind),
         command: text("command")?,

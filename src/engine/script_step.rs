@@ -26,6 +26,10 @@ impl StepHost {
     ) -> Outcome {
         let mut env = config.env.clone();
         self.add_run_vars(&mut env, &config.id);
+        let command = config.command.as_deref().unwrap_or_default();
+        if let Err(e) = crate::step::argv::check(command, &env) {
+            return Outcome::failed(e, None);
+        }
         let spec = ScriptSpec {
             command: config.command.clone().unwrap_or_default(),
             cwd: self.resolve_cwd(config.cwd.as_deref()),

@@ -11,6 +11,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
 use tokio::sync::mpsc;
 
+use crate::definition::names::check_name;
 use crate::definition::{duration, DefinitionError, DefinitionKind, WorkflowDefinition};
 use crate::js::protocol::{FromWorker, ToWorker, WORKER_ENV};
 use crate::step::process::{describe_exit, die_with_parent, signal_group};
@@ -222,8 +223,16 @@ fn to_definition(file: &Path, d: Value) -> Result<WorkflowDefinition, Vec<Defini
     };
     let phases: Vec<String> = serde_json::from_value(d.get("phases").cloned().unwrap_or(Value::Null))
         .map_err(|e| err(format!("phases: {e}")))?;
+    let name = d.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+    let named = std::iter::once(("name", &name)).chain(phases.iter().map(|p| ("phases[]", p)));
+    for (field, text) in named {
+        check_name(field, text).map_err(|e| {
+            let at = crate::js::locate::key_location(file, field.trim_end_matches("[]"));
+            vec![DefinitionError::at(at, e)]
+        })?;
+    }
     Ok(WorkflowDefinition {
-        name: d.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
+        name,
         description: d.get("description").and_then(Value::as_str).map(str::to_string),
         kind: DefinitionKind::Code,
         path: file.to_path_buf(),

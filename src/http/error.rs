@@ -118,7 +118,11 @@ fn too_many_requests(wait: std::time::Duration) -> Response {
         .into_response()
 }
 
-/// A JSON body whose errors name the field (`project_id: invalid type: ...`).
+/// The largest JSON body a route takes (`http::router` sets it; uploads have their own).
+pub const MAX_JSON_BODY_BYTES: usize = 2 << 20;
+
+/// A JSON body whose errors name the field (`project_id: invalid type: ...`); one larger
+/// than `MAX_JSON_BODY_BYTES` is a 413 `payload_too_large`.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
@@ -127,6 +131,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = match axum::body::Bytes::from_request(req, state).await {
             Ok(b) => b,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(ApiError::PayloadTooLarge(format!(
+                    "the JSON body is larger than {} MiB",
+                    MAX_JSON_BODY_BYTES >> 20
+                )))
+            }
             Err(e) => return Err(ApiError::bad("invalid_body", e.body_text())),
         };
         if bytes.is_empty() {

@@ -12,6 +12,7 @@ pub mod error;
 pub mod login;
 pub mod openapi;
 pub mod passwords;
+pub mod project_paths;
 pub mod projects;
 pub mod run_control;
 pub mod runs;
@@ -23,6 +24,7 @@ pub mod ws;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
 use axum::routing::post;
 use axum::Router;
@@ -44,6 +46,8 @@ pub struct AppState {
     /// Re-reads a project's definitions when its files change.
     pub discovery: Arc<definitions::Discovery>,
     pub data_dir: PathBuf,
+    /// Which directories may be registered as projects.
+    pub project_paths: Arc<project_paths::ProjectPaths>,
     /// The built web UI (`web/dist`), served at `/`.
     pub web_dir: PathBuf,
 }
@@ -63,7 +67,8 @@ pub fn router(state: AppState) -> Router {
         .merge(comments::router())
         .merge(ws::router())
         .merge(openapi::router())
-        .fallback(web::api_not_found);
+        .fallback(web::api_not_found)
+        .layer(DefaultBodyLimit::max(error::MAX_JSON_BODY_BYTES));
     Router::new()
         .nest("/api", api)
         .fallback(web::fallback)

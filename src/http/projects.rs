@@ -10,8 +10,14 @@ use serde_json::{json, Value};
 use super::auth::CurrentUser;
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Data, ErrorBody};
+use super::project_paths::PathRefused;
 use super::AppState;
+use crate::definition::names::check_name;
 use crate::store::projects::ProjectRow;
+
+fn refused(e: PathRefused) -> ApiError {
+    ApiError::bad("invalid_body", e.to_string())
+}
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/projects", post(create_project).get(list_projects))
@@ -31,15 +37,17 @@ pub struct CreateProject {
     path = "/api/projects",
     tag = "projects",
     summary = "Add a project",
-    description = "The directory must exist on the server; the workflow files in its \
+    description = "The directory must exist on the server, must not be `/`, a system directory \
+        (`/etc`, `/usr`, `/var`, ...) or the server's data directory, and must be under one of the \
+        server's project roots when it has some (`serve --project-root`); symlinks are followed \
+        first. The workflow files in its \
         `.agent/workflows/definitions/` are read at once and whenever they change. A directory \
         first seen by the CLI (no owner yet) is taken over by the first user who adds it.",
     request_body = CreateProject,
     responses(
         (status = 201, description = "The project.", body = Data<ProjectRow>),
-        (status = 400, description = "An empty name, a relative path or one that is not an existing directory, or another body problem (`invalid_body`).", body = ErrorBody),
+        (status = 400, description = "An empty name, a relative path, `/` or a system directory, a path outside the server's project roots, or one that is not an existing directory the caller may register (missing, a file, the server's data directory, another user's project: one message for all, which does not say which), or another body problem (`invalid_body`).", body = ErrorBody),
         (status = 401, description = "No valid token.", body = ErrorBody),
-        (status = 409, description = "The directory is already a project with an owner.", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -51,23 +59,14 @@ pub async fn create_project(
     if body.name.trim().is_empty() {
         return Err(ApiError::bad("invalid_body", "name: must not be empty"));
     }
-    let path = std::path::Path::new(&body.path);
-    if !path.is_absolute() {
-        return Err(ApiError::bad("invalid_body", "path: must be an absolute path"));
-    }
-    let path = std::fs::canonicalize(path).ok().filter(|p| p.is_dir()).ok_or_else(|| {
-        ApiError::bad(
-            "invalid_body",
-            format!("path: {} is not an existing directory", body.path),
-        )
-    })?;
+    check_name("name", &body.name).map_err(|e| ApiError::bad("invalid_body", e))?;
+    let path = state.project_paths.check(&body.path).map_err(refused)?;
     let store = state.engine.store();
     let project = ProjectRow::add_for_user(store, &path, body.name.trim(), user.id())
         .await?
-        .ok_or_else(|| ApiError::Conflict {
-            message: format!("path: {} is already another user's project", path.display()),
-            current_status: None,
-        })?;
+        // Another user's directory is refused like a missing one: the answer must not say
+        // that it exists or whose it is.
+        .ok_or_else(|| refused(state.project_paths.not_allowed(&body.path)))?;
     state.discovery.scan_and_watch(&project).await;
     Ok((StatusCode::CREATED, Json(json!({ "data": project }))))
 }

@@ -50,9 +50,10 @@ pub struct CreateRun {
     request_body = CreateRun,
     responses(
         (status = 201, description = "The run, `pending` or already `running`.", body = Data<Run>),
-        (status = 400, description = "A body problem (`invalid_body`), arguments that do not match the \
-            workflow's `argsSchema` (`invalid_args`, each problem in `details`), or a workflow file that \
-            does not load (`invalid_definition`).", body = ErrorBody),
+        (status = 400, description = "A body problem (`invalid_body`, also a `name` with invisible or \
+            bidirectional-formatting characters), arguments that do not match the workflow's `argsSchema` \
+            or would make a YAML step's command line too long for Linux (`invalid_args`, each problem in \
+            `details`), or a workflow file that does not load (`invalid_definition`).", body = ErrorBody),
         (status = 401, description = "No valid token.", body = ErrorBody),
         (status = 404, description = "No such project the caller may see, or no such definition in it.", body = ErrorBody),
         (status = 507, description = "The data directory's disk is full (`insufficient_storage`); nothing was recorded.", body = ErrorBody),
@@ -123,6 +124,15 @@ fn engine_error(e: EngineError) -> ApiError {
             "invalid_definition",
             errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"),
         ),
+        EngineError::InvalidName(message) => ApiError::bad("invalid_body", message),
+        EngineError::CommandTooLong(errors) => ApiError::BadRequest {
+            code: "invalid_args",
+            message: format!(
+                "the arguments make a command line too long to start: {}",
+                errors.join("; ")
+            ),
+            details: Some(json!(errors)),
+        },
         EngineError::Store(e) => e.into(),
         EngineError::Io(e) if e.raw_os_error() == Some(libc::ENOSPC) => ApiError::InsufficientStorage,
         other => ApiError::Internal(other.to_string()),

@@ -74,3 +74,9 @@ pub enum FromWorker {
 /// Environment variable that tells a worker process which file descriptor protocol it speaks
 /// (set by the engine; a user running the hidden subcommand by hand gets a clear error).
 pub const WORKER_ENV: &str = "WORKFLOW_ENGINE_WORKER";
+
+/// The JS heap limit of a worker, in MB (`--worker-memory-mb`); workers inherit it.
+pub const WORKER_MEMORY_ENV: &str = "WORKFLOW_ENGINE_WORKER_MEMORY_MB";
+
+/// Enough for any workflow's own logic; a runaway allocation stops here, not at the machine's.
+pub const DEFAULT_WORKER_MEMORY_MB: u64 = 1024;

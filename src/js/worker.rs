@@ -15,17 +15,18 @@ use tokio::sync::mpsc;
 
 use super::loader::{runtime_url, WorkflowLoader};
 use super::locate;
+use super::memory::MemoryLimit;
 use super::ops::{workflow_engine, EngineLink, Outgoing, Pending, ReportSlot};
 use super::protocol::{FromWorker, ToWorker};
 use crate::definition::Location;
 
 /// Runs the worker until its workflow ends; the exit code is 0 unless the protocol broke.
-pub fn main() -> std::process::ExitCode {
+pub fn main(memory_mb: u64) -> std::process::ExitCode {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
-    match rt.block_on(serve()) {
+    match rt.block_on(serve(MemoryLimit::new(memory_mb))) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("workflow worker: {e}");
@@ -34,7 +35,7 @@ pub fn main() -> std::process::ExitCode {
     }
 }
 
-async fn serve() -> Result<(), String> {
+async fn serve(memory: MemoryLimit) -> Result<(), String> {
     let out = Outgoing;
     let pending: Pending = Arc::default();
     let (run_tx, mut run_rx) = mpsc::unbounded_channel::<ToWorker>();
@@ -48,7 +49,7 @@ async fn serve() -> Result<(), String> {
     };
     // The runtime starts before the engine says which workflow to load: a worker started
     // ahead of need (the server keeps one ready) has paid for it by the time it gets one.
-    let mut worker = Worker::new(link);
+    let mut worker = Worker::new(link, memory);
     let Some(ToWorker::Load { file, project_path }) = run_rx.recv().await else {
         return Err("expected a load message first".into());
     };
@@ -70,6 +71,7 @@ async fn serve() -> Result<(), String> {
             }) => {
                 let init = serde_json::json!({
                     "runId": run_id, "projectPath": project_path, "args": args, "results": results,
+                    "outOfMemory": worker.memory.message(),
                 });
                 out.send(worker.run(init).await);
                 return Ok(());
@@ -84,21 +86,25 @@ struct Worker {
     loader: Rc<WorkflowLoader>,
     /// What the JS side reported last (`loaded`, `done`, ...).
     reported: ReportSlot,
+    memory: MemoryLimit,
 }
 
 impl Worker {
-    fn new(link: EngineLink) -> Worker {
+    fn new(link: EngineLink, memory: MemoryLimit) -> Worker {
         let loader = Rc::new(WorkflowLoader::default());
         let reported = ReportSlot::default();
-        let runtime = JsRuntime::new(RuntimeOptions {
+        let mut runtime = JsRuntime::new(RuntimeOptions {
             module_loader: Some(loader.clone()),
             extensions: vec![workflow_engine::init(link, reported.clone())],
+            create_params: Some(memory.create_params()),
             ..Default::default()
         });
+        memory.watch(&mut runtime);
         Worker {
             runtime,
             loader,
             reported,
+            memory,
         }
     }
 
@@ -120,6 +126,9 @@ impl Worker {
             result.await
         }
         .await;
+        if let Some(message) = self.memory.exceeded_message() {
+            return load_error(message, None);
+        }
         if let Err(e) = evaluated {
             if let Some((message, location)) = self.loader.load_error.borrow_mut().take() {
                 return load_error(message, Some(location));
@@ -127,7 +136,7 @@ impl Worker {
             return self.error_with_location(e.to_string(), file);
         }
         let script = "try { __wfReport({ type: 'loaded', definition: __wfDescribe(__wfUserModule.default) }); } \
-                      catch (e) { __wfReport({ type: 'load_error', message: String(e && e.stack || e), location: null }); }";
+                      catch (e) { __wfReport({ type: 'load_error', message: __wfFailureText(e), location: null }); }";
         if let Err(e) = self.runtime.execute_script("workflow-engine:describe", script) {
             return load_error(e.to_string(), None);
         }
@@ -142,9 +151,15 @@ impl Worker {
         let script = format!(
             "__wfCheckArgs(__wfUserModule.default, {args}).then(\
                (problems) => __wfReport({{ type: 'args_checked', problems }}),\
-               (e) => __wfReport({{ type: 'args_checked', problems: ['args: ' + String(e && e.message || e)] }}));"
+               (e) => __wfReport({{ type: 'args_checked', problems: ['args: ' + __wfThrownText(e)] }}));"
         );
-        match self.settle("workflow-engine:check-args", script).await {
+        let settled = self.settle("workflow-engine:check-args", script).await;
+        if let Some(message) = self.memory.exceeded_message() {
+            return FromWorker::ArgsChecked {
+                problems: vec![format!("args: {message}")],
+            };
+        }
+        match settled {
             Ok(Some(checked @ FromWorker::ArgsChecked { .. })) => checked,
             Ok(_) => FromWorker::ArgsChecked {
                 problems: vec!["args: the argsSchema's check never finished".into()],
@@ -159,9 +174,13 @@ impl Worker {
         let script = format!(
             "__wfRun(__wfUserModule.default, {init}).then(\
                () => __wfReport({{ type: 'done' }}),\
-               (e) => __wfReport({{ type: 'failed', message: String(e && e.stack || e) }}));"
+               (e) => __wfReport({{ type: 'failed', message: __wfFailureText(e) }}));"
         );
-        match self.settle("workflow-engine:run", script).await {
+        let settled = self.settle("workflow-engine:run", script).await;
+        if let Some(message) = self.memory.exceeded_message() {
+            return FromWorker::Failed { message };
+        }
+        match settled {
             Ok(Some(failed @ FromWorker::Failed { .. })) => failed,
             Ok(Some(done @ FromWorker::Done)) => done,
             Ok(_) => FromWorker::Failed {

@@ -4,12 +4,17 @@
 //! atomically (temp file + rename) so a reader never sees half a file, but are not fsynced —
 //! after a crash the run's rows say what happened and the next write brings the files back
 //! in line.
+//!
+//! A run's folder is 0700 and its files 0600 (`private`): `args.json` and a step's
+//! `input.json` (with its `env`) are for the server's user alone.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::Value;
+
+use super::private::{create_private_dir, private_file_options, tighten, write_private, PRIVATE_DIR_MODE};
 
 /// The folder of one run.
 #[derive(Debug, Clone)]
@@ -49,17 +54,24 @@ impl RunFiles {
             std::fs::create_dir_all(executions)?;
             mark_top_of_hierarchies(executions);
         }
-        std::fs::create_dir_all(self.root.join("checkpoints"))?;
-        std::fs::create_dir_all(self.root.join("logs"))?;
+        create_private_dir(&self.root)?;
+        create_dir_all(&self.root.join("checkpoints"))?;
+        create_dir_all(&self.root.join("logs"))?;
         write_json(&self.root.join("definition.json"), definition)?;
         write_json(&self.root.join("args.json"), args)
+    }
+
+    /// Makes a folder an older version left open to others 0700 (its files are then out
+    /// of their reach too).
+    pub fn tighten(&self) -> std::io::Result<()> {
+        tighten(&self.root, PRIVATE_DIR_MODE)
     }
 
     /// Writes `input.json`, and creates the step's `events.jsonl` (the spec gives every step
     /// one), empty until the step prints something.
     pub fn write_step_input(&self, step_id: &str, input: &Value) -> std::io::Result<()> {
         let dir = self.step_dir(step_id);
-        std::fs::create_dir_all(&dir)?;
+        create_dir_all(&dir)?;
         write_json(&dir.join("input.json"), input)?;
         self.open_events(step_id).map(drop)
     }
@@ -73,7 +85,7 @@ impl RunFiles {
 
     pub fn write_step_output(&self, step_id: &str, output: &Value, summary: &str) -> std::io::Result<()> {
         let dir = self.step_dir(step_id);
-        std::fs::create_dir_all(&dir)?;
+        create_dir_all(&dir)?;
         write_json(&dir.join("output.json"), output)?;
         write_atomic(&dir.join("summary.md"), summary.as_bytes())
     }
@@ -82,8 +94,8 @@ impl RunFiles {
     /// attempts' lines.
     pub fn open_events(&self, step_id: &str) -> std::io::Result<std::fs::File> {
         let dir = self.step_dir(step_id);
-        std::fs::create_dir_all(&dir)?;
-        std::fs::OpenOptions::new()
+        create_dir_all(&dir)?;
+        private_file_options()
             .create(true)
             .append(true)
             .open(dir.join("events.jsonl"))
@@ -98,7 +110,7 @@ impl RunFiles {
         supersedes: Option<i64>,
     ) -> std::io::Result<()> {
         let dir = self.root.join("checkpoints");
-        std::fs::create_dir_all(&dir)?;
+        create_dir_all(&dir)?;
         write_json(&dir.join(format!("step-{index}.json")), checkpoint)?;
         match supersedes.filter(|s| *s != index) {
             Some(old) => match std::fs::remove_file(dir.join(format!("step-{old}.json"))) {
@@ -112,8 +124,8 @@ impl RunFiles {
     /// Appends a line to the run's own log (`run.log`): the workflow's console output and
     /// the engine's notes.
     pub fn append_run_log(&self, line: &str) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.root)?;
-        let mut f = std::fs::OpenOptions::new()
+        create_dir_all(&self.root)?;
+        let mut f = private_file_options()
             .create(true)
             .append(true)
             .open(self.root.join("run.log"))?;
@@ -130,8 +142,18 @@ fn write_json(path: &Path, value: &impl Serialize) -> std::io::Result<()> {
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
+    write_private(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
+}
+
+/// Folders inside a run's folder: 0700 like it (the umask permitting; the run's own folder
+/// is what keeps others out, and its mode is set explicitly).
+fn create_dir_all(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(PRIVATE_DIR_MODE)
+        .create(dir)
 }
 
 /// Marks the executions folder as the top of separate hierarchies (`chattr +T`), where the

@@ -9,6 +9,7 @@ pub mod comments;
 pub mod definitions;
 pub mod events;
 pub mod files;
+pub mod private;
 pub mod projects;
 pub mod revoked_tokens;
 pub mod runs;
@@ -41,6 +42,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "workflow-engine.db";
+/// The lock that orders two processes' migrations (`migration_lock`).
+const MIGRATION_LOCK: &str = "migrate.lock";
 
 /// A cheap-to-clone handle on the database.
 #[derive(Clone, Debug)]
@@ -60,7 +63,7 @@ impl Store {
     /// WAL with `synchronous=NORMAL`: a committed transaction survives the process being
     /// killed at any point (not a power loss), which is the promise the engine makes.
     pub async fn open(data_dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+        create_private_files(data_dir).map_err(|source| StoreError::DataDir {
             path: data_dir.to_path_buf(),
             source,
         })?;
@@ -171,6 +174,25 @@ pub(crate) fn returning_one<T>(
     Ok(value)
 }
 
+/// The data directory 0700 and the database 0600, created so or tightened. SQLite creates
+/// the WAL and SHM files with the database file's mode; older ones are tightened here too.
+fn create_private_files(data_dir: &Path) -> std::io::Result<()> {
+    private::create_private_dir(data_dir)?;
+    let db = data_dir.join(DB_FILE);
+    private::private_file_options().create(true).append(true).open(&db)?;
+    // `jwt-secret` is the server's (`http::auth`); an older one is tightened with the rest.
+    for file in [
+        DB_FILE,
+        "workflow-engine.db-wal",
+        "workflow-engine.db-shm",
+        MIGRATION_LOCK,
+        "jwt-secret",
+    ] {
+        private::tighten(&data_dir.join(file), private::PRIVATE_FILE_MODE)?;
+    }
+    Ok(())
+}
+
 /// Opens the hot write connection (`Store::write_now`) on a migrated database.
 fn open_hot(file: &Path) -> Result<rusqlite::Connection> {
     use rusqlite::OpenFlags;
@@ -212,11 +234,11 @@ unsafe fn set_busy_handler(db: *mut rusqlite::ffi::sqlite3) {
 /// Waits for the data directory's migration lock; it is released when the file is dropped.
 async fn migration_lock(data_dir: &Path) -> std::io::Result<std::fs::File> {
     use std::os::fd::AsRawFd;
-    let file = std::fs::OpenOptions::new()
+    let file = private::private_file_options()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(data_dir.join("migrate.lock"))?;
+        .open(data_dir.join(MIGRATION_LOCK))?;
     tokio::task::spawn_blocking(move || {
         // SAFETY: flock on a file descriptor we own; it blocks until the lock is ours.
         if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {

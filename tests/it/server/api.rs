@@ -74,7 +74,7 @@ async fn projects_are_validated_and_private_to_their_users() {
         "adding your own project again is harmless"
     );
     let (status, _) = s.post(&bob, "/projects", json!({ "name": "mine", "path": dir })).await;
-    assert_eq!(status, 409, "another user's directory cannot be taken");
+    assert_eq!(status, 400, "another user's directory cannot be taken");
     let (_, list) = s.get(&bob, "/projects").await;
     assert_eq!(list["data"], json!([]));
     let (_, list) = s.get(&admin, "/projects").await;

@@ -425,8 +425,9 @@ async fn what_the_server_sends_matches_the_document() {
         )
         .await;
     let project = body["data"]["id"].as_str().unwrap().to_string();
+    // Another user's directory is refused like a missing one (not 409): no ownership leaks.
     api.expect(
-        409,
+        400,
         &bob,
         "post",
         "/projects",
