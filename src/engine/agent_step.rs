@@ -178,6 +178,12 @@ impl StepHost {
             invocation,
             cwd: self.resolve_cwd(config.cwd.as_deref()),
             env,
+            inherit: kind
+                .credential_env()
+                .iter()
+                .map(|p| p.to_string())
+                .chain(command.pass_env.iter().cloned())
+                .collect(),
             timeout: config.timeout_ms.map(Duration::from_millis),
             started,
         };

@@ -11,5 +11,6 @@ mod many_runs;
 mod orphans;
 mod replay;
 mod server;
+mod step_env;
 mod typescript;
 mod zod_args;
