@@ -426,6 +426,7 @@ function makeContext(wf, init, args) {
     runId: init.runId,
     projectPath: init.projectPath,
     args,
+    secrets,
     step,
     async checkpoint() {
       await host().checkpoint();
@@ -448,6 +449,25 @@ function makeContext(wf, init, args) {
   });
   return ctx;
 }
+
+const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+// `ctx.secrets.NAME` is a reference, `{{ secrets.NAME }}`, not the value: the engine puts the
+// value into the command, env or prompt of the step that uses it as its process starts, so the
+// value never enters this worker (nor the step's recorded input). A name that cannot be a
+// secret's throws here; one the project lacks fails the step that uses it.
+const secrets = new Proxy(Object.freeze({}), {
+  get(_, name) {
+    if (typeof name !== "string") return undefined;
+    if (!SECRET_NAME.test(name)) {
+      throw new TypeError(`ctx.secrets.${name}: a secret's name is letters, digits and _, not starting with a digit`);
+    }
+    return `{{ secrets.${name} }}`;
+  },
+  set() {
+    throw new TypeError("ctx.secrets is read-only: set secrets with `workflow-engine secret set` or the board");
+  },
+});
 
 globalThis.__wfRun = async function __wfRun(workflow, init) {
   flushLogs();

@@ -4,6 +4,7 @@
 //! 130 interrupted (paused or cancelled with Ctrl-C).
 
 mod progress;
+mod secret;
 mod serve;
 
 use std::path::{Path, PathBuf};
@@ -95,6 +96,11 @@ pub enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Manage a project's secrets (values from stdin, never printed).
+    Secret {
+        #[command(subcommand)]
+        command: secret::SecretCommand,
     },
     /// Print a token (JWT) for a user, for scripts and curl.
     Token {
@@ -262,6 +268,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
             Err(e) => invalid(&e),
         },
         Command::Token { email } => serve::print_token(&engine, &data_dir, &email).await,
+        Command::Secret { command } => secret::main(engine.store(), command).await,
         Command::Worker | Command::Guardian { .. } => unreachable!("handled before the runtime starts"),
     }
 }

@@ -18,7 +18,8 @@ pub enum Quote {
 }
 
 const STEP_FIELDS: [&str; 3] = ["data", "status", "error"];
-const ROOTS_HINT: &str = "templates can refer to args.<name> and steps.<id>.data, .status or .error";
+const ROOTS_HINT: &str =
+    "templates can refer to args.<name>, steps.<id>.data, .status or .error, and secrets.<NAME>";
 
 /// Checks every placeholder in `template` before anything runs. `known_args` is the argsSchema's
 /// property names when it declares them; `earlier_steps` are the ids of steps that finish before
@@ -44,6 +45,7 @@ pub fn check(template: &str, known_args: Option<&[String]>, earlier_steps: &[Str
                     ));
                 }
             }
+            Ref::Secret(_) => {}
             Ref::Step { id, .. } => {
                 if !earlier_steps.contains(&id) {
                     return Err(format!(
@@ -66,6 +68,11 @@ pub fn render(template: &str, args: &Value, steps: &Map<String, Value>, quote: Q
             Piece::Text(text) | Piece::Literal(text) => out.push_str(text),
             Piece::Expr { source, path } => {
                 let value = match parse_ref(source, path, steps.keys().map(String::as_str))? {
+                    // Resolved by the step host as the process starts (`engine::secrets`).
+                    Ref::Secret(name) => {
+                        out.push_str(&format!("{{{{ secrets.{name} }}}}"));
+                        continue;
+                    }
                     Ref::Args(segments) => lookup(args, &segments),
                     Ref::Step { id, field, rest } => {
                         let result = steps
@@ -152,6 +159,8 @@ fn validate_path(source: &str, path: &str) -> Result<(), String> {
 }
 
 enum Ref<'a> {
+    /// `secrets.NAME`.
+    Secret(&'a str),
     /// Path segments after `args`.
     Args(Vec<&'a str>),
     Step {
@@ -168,6 +177,9 @@ fn parse_ref<'a, 'i>(source: &str, path: &'a str, step_ids: impl Iterator<Item =
     let (root, after_root) = path.split_once('.').unwrap_or((path, ""));
     match root {
         "args" => Ok(Ref::Args(after_root.split('.').filter(|s| !s.is_empty()).collect())),
+        "secrets" => crate::store::secrets::validate_name(after_root)
+            .map(|()| Ref::Secret(after_root))
+            .map_err(|e| format!("{source}: {e}")),
         "steps" => {
             let mut candidates: Vec<&str> = step_ids
                 .filter(|id| {
@@ -220,6 +232,41 @@ fn parse_ref<'a, 'i>(source: &str, path: &'a str, step_ids: impl Iterator<Item =
         }
         _ => Err(format!("unknown name '{root}' in {source}: {ROOTS_HINT}")),
     }
+}
+
+/// The secret names `text` refers to as `{{ secrets.NAME }}`, in order, repeats included.
+/// Lenient: other `{{ ... }}` text (a TypeScript command's own braces) is left alone.
+pub fn secret_names(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    replace_secrets(text, |name| {
+        names.push(name.to_string());
+        String::new()
+    });
+    names
+}
+
+/// `text` with each `{{ secrets.NAME }}` replaced by `with(NAME)`; nothing else changes.
+pub fn replace_secrets(text: &str, mut with: impl FnMut(&str) -> String) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else { break };
+        let name = after[..close].trim().strip_prefix("secrets.");
+        match name.filter(|n| crate::store::secrets::validate_name(n).is_ok()) {
+            Some(name) => {
+                out.push_str(&rest[..open]);
+                out.push_str(&with(name));
+                rest = &after[close + 2..];
+            }
+            None => {
+                out.push_str(&rest[..open + 2]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Walks `segments` into `value`; numeric segments index arrays. Anything absent is null.
@@ -351,6 +398,17 @@ mod tests {
         assert!(check("{{ args..a }}", None, &[])
             .unwrap_err()
             .starts_with("invalid placeholder"));
+    }
+
+    #[test]
+    fn secrets_are_checked_kept_and_found() {
+        assert_eq!(check("curl -H {{ secrets.API_TOKEN }}", None, &[]), Ok(()));
+        assert!(check("x {{ secrets.bad-name }}", None, &[]).unwrap_err().contains("invalid secret name 'bad-name'"));
+        let t = "a {{secrets.A}} b {{ args.x }}";
+        let out = render(t, &serde_json::json!({ "x": "{{ secrets.B }}" }), &Map::new(), Quote::Shell).unwrap();
+        assert_eq!(out, "a {{ secrets.A }} b '{{ secrets.B }}'");
+        assert_eq!(secret_names("{{ secrets.A }} {{.Id}} {{ secrets.B }} {{ secrets.1x }}"), ["A", "B"]);
+        assert_eq!(replace_secrets("x={{ secrets.A }} {{.Id}}", |n| format!("<{n}>")), "x=<A> {{.Id}}");
     }
 
     #[test]

@@ -96,6 +96,8 @@ pub struct StepHost {
     in_flight: watch::Sender<(usize, usize)>,
     /// The first of this run's file writes (done by the outbox) that failed.
     write_failure: WriteFailure,
+    /// The secrets' values given to this run's steps, masked in all it records.
+    pub(super) mask: super::secrets::Masker,
 }
 
 impl StepHost {
@@ -139,6 +141,7 @@ impl StepHost {
             kill,
             state: Mutex::new(state),
             in_flight: watch::channel((0, 0)).0,
+            mask: Default::default(),
         })
     }
 
@@ -407,6 +410,7 @@ impl StepHost {
         if outcome.error.as_deref() == Some(crate::step::script::STOPPED) {
             outcome.error = stop_reason.or(outcome.error);
         }
+        self.mask.outcome(&mut outcome);
         let row = &running.row;
         let status = if outcome.ok { "completed" } else { "failed" };
         let mut result = json!({ "stepId": id, "status": status });
@@ -535,7 +539,7 @@ impl StepHost {
     /// Emits in order with the run's file writes: a client told a step completed can read
     /// its output.
     pub fn emit(&self, event: Event) {
-        self.engine.outbox().emit(self.engine.events(), event);
+        self.engine.outbox().emit(self.engine.events(), self.mask.event(event));
     }
 
     /// The run's signal (run, pause, cancel), to watch.

@@ -17,6 +17,7 @@ mod repair;
 pub mod run;
 pub mod scheduler;
 mod script_step;
+mod secrets;
 pub mod worker;
 
 use std::collections::HashMap;
@@ -256,6 +257,7 @@ impl Engine {
             .map_err(EngineError::InvalidArgs)?;
         let store = self.store();
         let project_row = ProjectRow::ensure(store, project).await?;
+        secrets::check_known(store, &project_row.id, definition).await?;
         let definition_id = DefinitionRow::upsert(store, definition, &project_row.id).await?;
         let run = RunRow::create(
             store,

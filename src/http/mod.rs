@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod projects;
 pub mod run_control;
 pub mod runs;
+pub mod secrets;
 pub mod steps;
 pub mod web;
 pub mod ws;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(steps::router())
         .merge(artifacts::router())
         .merge(comments::router())
+        .merge(secrets::router())
         .merge(ws::router())
         .merge(openapi::router())
         .fallback(web::api_not_found);

@@ -10,6 +10,7 @@ mod failures;
 mod many_runs;
 mod orphans;
 mod replay;
+mod secrets;
 mod server;
 mod step_env;
 mod typescript;
