@@ -58,3 +58,20 @@ async fn each_cli_gets_its_own_credentials_and_a_script_none() {
         assert!(!text.contains(value), "the script sees {name}:\n{text}");
     }
 }
+
+/// A secret in a prompt reaches the CLI as its value; what the agent says back is masked.
+#[tokio::test]
+async fn a_secret_in_a_prompt_reaches_the_agent_and_is_masked_in_its_answer() {
+    use crate::secrets::{files_containing, secret, VALUE};
+    let abox = AgentBox::new();
+    secret(&abox.sb, &["set", "--project", abox.sb.project().to_str().unwrap(), "KEY"], VALUE);
+    let file = abox.one_step("masked", "claude", "use {{ secrets.KEY }}", "");
+    let out = abox.run_file(&file, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(abox.records("claude")[0]["prompt"], format!("use {VALUE}"));
+    let r = super::report(&abox, &out).await;
+    assert_eq!(r.result["data"]["text"], "done: use ***", "{}", r.result);
+    let run_dir = abox.sb.run_dir(&r.run_id);
+    assert_eq!(files_containing(&run_dir, VALUE), Vec::<String>::new());
+    assert_eq!(files_containing(&abox.sb.data_dir(), VALUE), Vec::<String>::new());
+}

@@ -5,5 +5,6 @@ mod artifacts;
 mod disk_full;
 mod openapi;
 mod queue;
+mod secrets;
 mod web;
 pub mod ws;
