@@ -55,7 +55,9 @@ async fn run(store: &Store, command: SecretCommand) -> Result<(), String> {
             // `echo value | ...` and a heredoc end with a newline that is not the secret's.
             let value = value.strip_suffix('\n').unwrap_or(&value);
             let value = value.strip_suffix('\r').unwrap_or(value);
-            let created = secrets::set(store, &project.id, &name, value).await.map_err(|e| e.to_string())?;
+            let created = secrets::set(store, &project.id, &name, value)
+                .await
+                .map_err(|e| e.to_string())?;
             let verb = if created { "set" } else { "replaced" };
             println!("{verb} secret {name} of project {} ({})", project.name, project.path);
         }
@@ -67,7 +69,10 @@ async fn run(store: &Store, command: SecretCommand) -> Result<(), String> {
         }
         SecretCommand::Rm { project, name } => {
             let project = project_row(store, project.as_deref()).await?;
-            if !secrets::remove(store, &project.id, &name).await.map_err(|e| e.to_string())? {
+            if !secrets::remove(store, &project.id, &name)
+                .await
+                .map_err(|e| e.to_string())?
+            {
                 return Err(format!("project {} has no secret {name}", project.path));
             }
             println!("removed secret {name}");

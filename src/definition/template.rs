@@ -18,8 +18,7 @@ pub enum Quote {
 }
 
 const STEP_FIELDS: [&str; 3] = ["data", "status", "error"];
-const ROOTS_HINT: &str =
-    "templates can refer to args.<name>, steps.<id>.data, .status or .error, and secrets.<NAME>";
+const ROOTS_HINT: &str = "templates can refer to args.<name>, steps.<id>.data, .status or .error, and secrets.<NAME>";
 
 /// Checks every placeholder in `template` before anything runs. `known_args` is the argsSchema's
 /// property names when it declares them; `earlier_steps` are the ids of steps that finish before
@@ -403,12 +402,26 @@ mod tests {
     #[test]
     fn secrets_are_checked_kept_and_found() {
         assert_eq!(check("curl -H {{ secrets.API_TOKEN }}", None, &[]), Ok(()));
-        assert!(check("x {{ secrets.bad-name }}", None, &[]).unwrap_err().contains("invalid secret name 'bad-name'"));
+        assert!(check("x {{ secrets.bad-name }}", None, &[])
+            .unwrap_err()
+            .contains("invalid secret name 'bad-name'"));
         let t = "a {{secrets.A}} b {{ args.x }}";
-        let out = render(t, &serde_json::json!({ "x": "{{ secrets.B }}" }), &Map::new(), Quote::Shell).unwrap();
+        let out = render(
+            t,
+            &serde_json::json!({ "x": "{{ secrets.B }}" }),
+            &Map::new(),
+            Quote::Shell,
+        )
+        .unwrap();
         assert_eq!(out, "a {{ secrets.A }} b '{{ secrets.B }}'");
-        assert_eq!(secret_names("{{ secrets.A }} {{.Id}} {{ secrets.B }} {{ secrets.1x }}"), ["A", "B"]);
-        assert_eq!(replace_secrets("x={{ secrets.A }} {{.Id}}", |n| format!("<{n}>")), "x=<A> {{.Id}}");
+        assert_eq!(
+            secret_names("{{ secrets.A }} {{.Id}} {{ secrets.B }} {{ secrets.1x }}"),
+            ["A", "B"]
+        );
+        assert_eq!(
+            replace_secrets("x={{ secrets.A }} {{.Id}}", |n| format!("<{n}>")),
+            "x=<A> {{.Id}}"
+        );
     }
 
     #[test]

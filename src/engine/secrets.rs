@@ -126,7 +126,11 @@ impl StepHost {
     /// `config` ready to start: references in its command, env values and prompt replaced,
     /// and the variables commands expand added to its `env`. The values are masked from now on.
     pub(super) async fn with_secrets(&self, config: &StepConfig) -> Result<StepConfig, SecretsError> {
-        let texts = config.command.iter().chain(config.prompt.iter()).chain(config.env.values());
+        let texts = config
+            .command
+            .iter()
+            .chain(config.prompt.iter())
+            .chain(config.env.values());
         let mut names: Vec<String> = texts.flat_map(|t| template::secret_names(t)).collect();
         names.sort();
         names.dedup();
@@ -172,7 +176,11 @@ pub(super) async fn check_known(
         names.sort();
         names.dedup();
         for name in names.iter().filter(|n| !known.contains(n)) {
-            let has = if known.is_empty() { "no secrets".to_string() } else { known.join(", ") };
+            let has = if known.is_empty() {
+                "no secrets".to_string()
+            } else {
+                known.join(", ")
+            };
             let message = format!(
                 "step \"{}\": unknown secret '{name}' (this project has {has}; set it with `workflow-engine secret set`)",
                 step.id

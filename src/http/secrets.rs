@@ -96,7 +96,10 @@ pub async fn set_secret(
     let store = state.engine.store();
     let project = access::project(store, &user, &id).await?;
     let created = secrets::set(store, &project.id, &name, &body.value).await?;
-    let info = secrets::list(store, &project.id).await?.into_iter().find(|s| s.name == name);
+    let info = secrets::list(store, &project.id)
+        .await?
+        .into_iter()
+        .find(|s| s.name == name);
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(json!({ "data": info }))))
 }

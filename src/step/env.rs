@@ -53,10 +53,8 @@ fn passthrough() -> Vec<String> {
 /// `extra` (patterns the caller adds, e.g. an agent's credentials).
 pub fn inherited(extra: &[String]) -> Vec<(OsString, OsString)> {
     let operator = passthrough();
-    let allowed = |name: &str| {
-        ALLOWED.iter().any(|p| matches(p, name))
-            || operator.iter().chain(extra).any(|p| matches(p, name))
-    };
+    let allowed =
+        |name: &str| ALLOWED.iter().any(|p| matches(p, name)) || operator.iter().chain(extra).any(|p| matches(p, name));
     std::env::vars_os()
         .filter(|(k, _)| k.to_str().is_some_and(allowed))
         .collect()

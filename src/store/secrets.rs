@@ -73,7 +73,9 @@ fn validate_value(name: &str, value: &str) -> Result<(), SecretError> {
 /// The sealing key: from the environment, else the data directory's file (created once).
 fn cipher(data_dir: &Path) -> Result<XChaCha20Poly1305, SecretError> {
     let key = match std::env::var(KEY_ENV).ok().filter(|k| !k.trim().is_empty()) {
-        Some(hex) => parse_hex(hex.trim()).ok_or_else(|| SecretError::Key(format!("{KEY_ENV} is not 64 hex digits")))?,
+        Some(hex) => {
+            parse_hex(hex.trim()).ok_or_else(|| SecretError::Key(format!("{KEY_ENV} is not 64 hex digits")))?
+        }
         None => key_file(&data_dir.join(KEY_FILE)).map_err(|e| SecretError::Key(e.to_string()))?,
     };
     Ok(XChaCha20Poly1305::new(Key::from_slice(&key)))
@@ -88,13 +90,24 @@ fn key_file(path: &Path) -> std::io::Result<[u8; 32]> {
             let key: [u8; 32] = XChaCha20Poly1305::generate_key(&mut OsRng).into();
             let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
             // create_new: of two processes creating it at once, the second reads the first's.
-            match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+            {
                 Ok(mut f) => f.write_all(hex.as_bytes()).and_then(|()| f.sync_all()).map(|()| key),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => key_file(path),
-                Err(e) => Err(std::io::Error::new(e.kind(), format!("cannot create {}: {e}", path.display()))),
+                Err(e) => Err(std::io::Error::new(
+                    e.kind(),
+                    format!("cannot create {}: {e}", path.display()),
+                )),
             }
         }
-        Err(e) => Err(std::io::Error::new(e.kind(), format!("cannot read {}: {e}", path.display()))),
+        Err(e) => Err(std::io::Error::new(
+            e.kind(),
+            format!("cannot read {}: {e}", path.display()),
+        )),
     }
 }
 
@@ -155,13 +168,13 @@ pub async fn set(store: &Store, project_id: &str, name: &str, value: &str) -> Re
 
 /// The project's secrets' names and dates, by name.
 pub async fn list(store: &Store, project_id: &str) -> Result<Vec<SecretInfo>, SecretError> {
-    Ok(sqlx::query_as(
-        "SELECT name, created_at, updated_at FROM project_secrets WHERE project_id = ? ORDER BY name",
+    Ok(
+        sqlx::query_as("SELECT name, created_at, updated_at FROM project_secrets WHERE project_id = ? ORDER BY name")
+            .bind(project_id)
+            .fetch_all(&store.pool)
+            .await
+            .map_err(StoreError::from)?,
     )
-    .bind(project_id)
-    .fetch_all(&store.pool)
-    .await
-    .map_err(StoreError::from)?)
 }
 
 /// Removes a secret; false when there was none of that name.
@@ -177,7 +190,11 @@ pub async fn remove(store: &Store, project_id: &str, name: &str) -> Result<bool,
 
 /// The values of `names` (and only those), opened; an unknown name is an error naming the
 /// project's secrets.
-pub async fn values(store: &Store, project_id: &str, names: &[String]) -> Result<BTreeMap<String, String>, SecretError> {
+pub async fn values(
+    store: &Store,
+    project_id: &str,
+    names: &[String],
+) -> Result<BTreeMap<String, String>, SecretError> {
     let mut out = BTreeMap::new();
     if names.is_empty() {
         return Ok(out);
@@ -193,8 +210,15 @@ pub async fn values(store: &Store, project_id: &str, names: &[String]) -> Result
                 .map_err(StoreError::from)?;
         let Some((nonce, sealed)) = row else {
             let known: Vec<String> = list(store, project_id).await?.into_iter().map(|s| s.name).collect();
-            let known = if known.is_empty() { "no secrets".to_string() } else { known.join(", ") };
-            return Err(SecretError::Unknown { name: name.clone(), known });
+            let known = if known.is_empty() {
+                "no secrets".to_string()
+            } else {
+                known.join(", ")
+            };
+            return Err(SecretError::Unknown {
+                name: name.clone(),
+                known,
+            });
         };
         let payload = Payload {
             msg: &sealed,

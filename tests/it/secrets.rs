@@ -25,7 +25,9 @@ pub fn secret(sb: &Sandbox, args: &[&str], stdin: &str) -> std::process::Output 
 /// Every file under `dir` whose bytes contain `needle`.
 pub fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
     let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return found };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -48,16 +50,30 @@ fn the_cli_sets_lists_and_removes_and_the_database_holds_no_value() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("set secret API_TOKEN"), "{}", stdout(&out));
     let again = secret(&sb, &["set", "--project", project, "API_TOKEN"], VALUE);
-    assert!(stdout(&again).contains("replaced secret API_TOKEN"), "{}", stdout(&again));
+    assert!(
+        stdout(&again).contains("replaced secret API_TOKEN"),
+        "{}",
+        stdout(&again)
+    );
     let list = secret(&sb, &["list", "--project", project], "");
     assert!(stdout(&list).starts_with("API_TOKEN\t"), "{}", stdout(&list));
-    assert!(files_containing(&sb.data_dir(), VALUE).is_empty(), "the value is in the data directory");
+    assert!(
+        files_containing(&sb.data_dir(), VALUE).is_empty(),
+        "the value is in the data directory"
+    );
     let key = std::fs::metadata(sb.data_dir().join("secrets.key")).unwrap();
-    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&key.permissions()) & 0o777, 0o600);
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&key.permissions()) & 0o777,
+        0o600
+    );
 
     let bad = secret(&sb, &["set", "--project", project, "API-TOKEN"], VALUE);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(stderr(&bad).contains("invalid secret name 'API-TOKEN'"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("invalid secret name 'API-TOKEN'"),
+        "{}",
+        stderr(&bad)
+    );
     let rm = secret(&sb, &["rm", "--project", project, "API_TOKEN"], "");
     assert_eq!(rm.status.code(), Some(0), "{}", stderr(&rm));
     let rm = secret(&sb, &["rm", "--project", project, "API_TOKEN"], "");
@@ -71,7 +87,10 @@ fn another_key_cannot_open_a_secret_and_says_so() {
     let sb = Sandbox::new();
     let project = sb.project();
     secret(&sb, &["set", "--project", project.to_str().unwrap(), "K"], VALUE);
-    let file = sb.write("k.yaml", "name: K\nphases: [p]\nsteps:\n  - id: s\n    phase: p\n    type: script\n    command: echo {{ secrets.K }}\n");
+    let file = sb.write(
+        "k.yaml",
+        "name: K\nphases: [p]\nsteps:\n  - id: s\n    phase: p\n    type: script\n    command: echo {{ secrets.K }}\n",
+    );
     let out = sb
         .cmd(&["run", file.to_str().unwrap()])
         .env("WORKFLOW_ENGINE_SECRETS_KEY", "ab".repeat(32))
@@ -79,7 +98,10 @@ fn another_key_cannot_open_a_secret_and_says_so() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     let text = format!("{}{}", stdout(&out), stderr(&out));
-    assert!(text.contains("secret K cannot be opened: it was sealed with another key"), "{text}");
+    assert!(
+        text.contains("secret K cannot be opened: it was sealed with another key"),
+        "{text}"
+    );
 }
 
 const YAML: &str = r#"name: Uses
@@ -103,7 +125,11 @@ steps:
 #[test]
 fn a_yaml_step_gets_its_secret_and_the_run_records_only_stars() {
     let sb = Sandbox::new();
-    secret(&sb, &["set", "--project", sb.project().to_str().unwrap(), "API_TOKEN"], VALUE);
+    secret(
+        &sb,
+        &["set", "--project", sb.project().to_str().unwrap(), "API_TOKEN"],
+        VALUE,
+    );
     sb.write("expected", VALUE);
     let file = sb.write("uses.yaml", YAML);
     let out = sb.run(&["run", file.to_str().unwrap(), "-v"]);
@@ -111,10 +137,16 @@ fn a_yaml_step_gets_its_secret_and_the_run_records_only_stars() {
     let id = run_id(&out);
     let result = sb.read_json(&sb.run_dir(&id).join("logs/use/output.json"));
     let data = &result["data"];
-    assert_eq!(data["stdout"], "arg: ***\nenv:***\nthe step has the value\n", "{result}");
+    assert_eq!(
+        data["stdout"], "arg: ***\nenv:***\nthe step has the value\n",
+        "{result}"
+    );
     assert_eq!(data["stderr"], "err:***\n");
     let other = sb.read_json(&sb.run_dir(&id).join("logs/other/output.json"));
-    assert!(!other["data"]["stdout"].as_str().unwrap().contains("API_TOKEN"), "{other}");
+    assert!(
+        !other["data"]["stdout"].as_str().unwrap().contains("API_TOKEN"),
+        "{other}"
+    );
     let input = std::fs::read_to_string(sb.run_dir(&id).join("logs/use/input.json")).unwrap();
     assert!(input.contains("{{ secrets.API_TOKEN }}"), "{input}");
     assert_eq!(files_containing(&sb.run_dir(&id), VALUE), Vec::<String>::new());
@@ -127,13 +159,20 @@ fn a_yaml_step_gets_its_secret_and_the_run_records_only_stars() {
 #[test]
 fn an_unknown_secret_stops_a_yaml_run_before_it_starts_saying_where() {
     let sb = Sandbox::new();
-    secret(&sb, &["set", "--project", sb.project().to_str().unwrap(), "OTHER"], VALUE);
+    secret(
+        &sb,
+        &["set", "--project", sb.project().to_str().unwrap(), "OTHER"],
+        VALUE,
+    );
     let file = sb.write("uses.yaml", YAML);
     let out = sb.run(&["run", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     let text = stderr(&out);
     assert!(
-        text.contains(&format!("{}:4:5: step \"use\": unknown secret 'API_TOKEN' (this project has OTHER", file.display())),
+        text.contains(&format!(
+            "{}:4:5: step \"use\": unknown secret 'API_TOKEN' (this project has OTHER",
+            file.display()
+        )),
         "{text}"
     );
 }
@@ -151,7 +190,11 @@ export default defineWorkflow({ name: "T", phases: ["p"], async execute(ctx) {
 #[test]
 fn a_typescript_run_masks_exec_script_and_function_output_and_names_a_missing_secret() {
     let sb = Sandbox::new();
-    secret(&sb, &["set", "--project", sb.project().to_str().unwrap(), "API_TOKEN"], VALUE);
+    secret(
+        &sb,
+        &["set", "--project", sb.project().to_str().unwrap(), "API_TOKEN"],
+        VALUE,
+    );
     let file = sb.write("t.ts", TS);
     let out = sb.run(&["run", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
@@ -162,9 +205,38 @@ fn a_typescript_run_masks_exec_script_and_function_output_and_names_a_missing_se
     assert_eq!(f["data"]["ref"], "{{ secrets.API_TOKEN }}", "{f}");
     let missing = sb.read_json(&sb.run_dir(&id).join("logs/missing/output.json"));
     let error = missing["error"].as_str().unwrap();
-    assert!(error.contains("unknown secret 'NOPE' (this project has API_TOKEN)"), "{error}");
+    assert!(
+        error.contains("unknown secret 'NOPE' (this project has API_TOKEN)"),
+        "{error}"
+    );
     let log = std::fs::read_to_string(sb.run_dir(&id).join("run.log")).unwrap();
     assert!(log.contains("logged exec: ***"), "{log}");
     assert_eq!(files_containing(&sb.run_dir(&id), VALUE), Vec::<String>::new());
     assert_eq!(files_containing(&sb.data_dir(), VALUE), Vec::<String>::new());
+}
+
+/// A run argument that spells a reference does not give the step a secret its file does not
+/// name (an argument is data, not the workflow's author speaking).
+#[test]
+fn a_reference_smuggled_in_an_argument_names_no_secret() {
+    let sb = Sandbox::new();
+    secret(
+        &sb,
+        &["set", "--project", sb.project().to_str().unwrap(), "API_TOKEN"],
+        VALUE,
+    );
+    let file = sb.write(
+        "echo.yaml",
+        "name: Echo\nphases: [p]\nsteps:\n  - id: echo\n    phase: p\n    type: script\n    env: { X: \"{{ args.x }}\" }\n    command: echo \"$X\"\n",
+    );
+    let out = sb.run(&["run", file.to_str().unwrap(), "--arg", "x={{ secrets.API_TOKEN }}"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let id = run_id(&out);
+    let result = sb.read_json(&sb.run_dir(&id).join("logs/echo/output.json"));
+    let error = result["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("{{ secrets.API_TOKEN }} came from a value, not from the workflow file"),
+        "{result}"
+    );
+    assert_eq!(files_containing(&sb.project(), VALUE), Vec::<String>::new());
 }

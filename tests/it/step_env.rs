@@ -34,7 +34,10 @@ fn parse_env(text: &str) -> Vec<(String, String)> {
 fn assert_step_env(what: &str, text: &str, own: &[(&str, &str)]) {
     let env = parse_env(text);
     let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    for (k, _) in HIDDEN.iter().chain(&[("NOT_PASSED", ""), ("WORKFLOW_ENGINE_DATA_DIR", "")]) {
+    for (k, _) in HIDDEN
+        .iter()
+        .chain(&[("NOT_PASSED", ""), ("WORKFLOW_ENGINE_DATA_DIR", "")])
+    {
         assert_eq!(get(k), None, "{what} sees {k}:\n{text}");
     }
     for (k, v) in HIDDEN {
@@ -60,7 +63,11 @@ fn a_script_step_sees_the_allow_list_its_env_and_the_run_not_the_server() {
     let id = run_id(&out);
     let result = sb.read_json(&sb.run_dir(&id).join("logs/dump/output.json"));
     let text = result["data"]["stdout"].as_str().unwrap_or_default();
-    assert_step_env("script", text, &[("OWN", "mine"), ("WORKFLOW_RUN_ID", &id), ("WORKFLOW_STEP_ID", "dump")]);
+    assert_step_env(
+        "script",
+        text,
+        &[("OWN", "mine"), ("WORKFLOW_RUN_ID", &id), ("WORKFLOW_STEP_ID", "dump")],
+    );
 }
 
 /// `ctx.exec` and the JS worker itself (read from /proc by a step, as an attacker would).
@@ -81,6 +88,9 @@ fn ctx_exec_and_the_js_worker_do_not_see_the_server_environment() {
     let data = &result["data"];
     assert_step_env("ctx.exec", data["exec"].as_str().unwrap(), &[]);
     let worker = data["worker"].as_str().unwrap();
-    assert!(worker.contains("WORKFLOW_ENGINE_WORKER=1"), "the worker was not found:\n{worker}");
+    assert!(
+        worker.contains("WORKFLOW_ENGINE_WORKER=1"),
+        "the worker was not found:\n{worker}"
+    );
     assert_step_env("the JS worker", worker, &[]);
 }

@@ -19,7 +19,10 @@ const SERVER_ENV: &[(&str, &str)] = &[
 
 /// Which of `SERVER_ENV` each agent must see; the rest it must not.
 const EXPECTED: &[(&str, &[&str])] = &[
-    ("claude", &["ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN", "AWS_REGION"]),
+    (
+        "claude",
+        &["ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN", "AWS_REGION"],
+    ),
     ("codex", &["OPENAI_API_KEY", "CODEX_API_KEY"]),
     ("gemini", &["GEMINI_API_KEY", "GOOGLE_CLOUD_PROJECT"]),
 ];
@@ -35,7 +38,9 @@ async fn each_cli_gets_its_own_credentials_and_a_script_none() {
     }
     yaml.push_str("  - id: script\n    phase: work\n    type: script\n    command: env\n");
     let file = abox.sb.write("creds.yaml", &yaml);
-    let config = abox.sb.write("agents.yaml", "agents:\n  claude:\n    passEnv: [AWS_*]\n");
+    let config = abox
+        .sb
+        .write("agents.yaml", "agents:\n  claude:\n    passEnv: [AWS_*]\n");
     let mut env: Vec<(&str, &str)> = SERVER_ENV.to_vec();
     env.push(("WORKFLOW_ENGINE_CONFIG", config.to_str().unwrap()));
     let out = abox.run_file(&file, &env);
@@ -48,7 +53,10 @@ async fn each_cli_gets_its_own_credentials_and_a_script_none() {
             let expected = wanted.contains(name).then_some(*value);
             assert_eq!(seen[name].as_str(), expected, "{agent} and {name}: {seen}");
         }
-        assert!(seen["PATH"].is_string() && seen["WORKFLOW_RUN_ID"].is_string(), "{agent}: {seen}");
+        assert!(
+            seen["PATH"].is_string() && seen["WORKFLOW_RUN_ID"].is_string(),
+            "{agent}: {seen}"
+        );
     }
     let id = crate::util::run_id(&out);
     let result = abox.sb.read_json(&abox.sb.run_dir(&id).join("logs/script/output.json"));
@@ -64,7 +72,11 @@ async fn each_cli_gets_its_own_credentials_and_a_script_none() {
 async fn a_secret_in_a_prompt_reaches_the_agent_and_is_masked_in_its_answer() {
     use crate::secrets::{files_containing, secret, VALUE};
     let abox = AgentBox::new();
-    secret(&abox.sb, &["set", "--project", abox.sb.project().to_str().unwrap(), "KEY"], VALUE);
+    secret(
+        &abox.sb,
+        &["set", "--project", abox.sb.project().to_str().unwrap(), "KEY"],
+        VALUE,
+    );
     let file = abox.one_step("masked", "claude", "use {{ secrets.KEY }}", "");
     let out = abox.run_file(&file, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
