@@ -1,7 +1,7 @@
 //! Secrets over the API: write-only values, names checked, other users' projects invisible,
 //! and a run's use of a secret masked in its API responses and on the WebSocket.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::ws::{connect, read_until};
 use crate::secrets::{files_containing, VALUE};
@@ -9,18 +9,6 @@ use crate::server_util::Server;
 
 const DEPLOY: &str = "name: Deploy\nphases: [p]\nsteps:\n  - id: push\n    phase: p\n    type: script\n    env: { T: \"{{ secrets.DEPLOY_TOKEN }}\" }\n    command: echo \"token=$T\"; echo \"again $T\" >&2; exit 3\n";
 const MISSING: &str = "name: Missing\nphases: [p]\nsteps:\n  - id: push\n    phase: p\n    type: script\n    command: echo {{ secrets.NOT_SET }}\n";
-
-async fn put(s: &Server, token: &str, path: &str, body: Value) -> (u16, Value) {
-    let r = s
-        .http
-        .put(s.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-}
 
 async fn delete(s: &Server, token: &str, path: &str) -> u16 {
     s.http
@@ -40,21 +28,25 @@ async fn values_go_in_names_come_out_and_only_for_the_projects_users() {
     let bob = s.user("bob@example.com", false);
     let (project, _) = s.project(&ann, "alpha", &[]).await;
     let path = format!("/projects/{project}/secrets");
-    let (status, body) = put(&s, &ann, &format!("{path}/DEPLOY_TOKEN"), json!({ "value": VALUE })).await;
+    let (status, body) = s
+        .put(&ann, &format!("{path}/DEPLOY_TOKEN"), json!({ "value": VALUE }))
+        .await;
     assert_eq!(
         (status, body["data"]["name"].as_str()),
         (201, Some("DEPLOY_TOKEN")),
         "{body}"
     );
-    let (status, _) = put(&s, &ann, &format!("{path}/DEPLOY_TOKEN"), json!({ "value": VALUE })).await;
+    let (status, _) = s
+        .put(&ann, &format!("{path}/DEPLOY_TOKEN"), json!({ "value": VALUE }))
+        .await;
     assert_eq!(status, 200);
-    let (status, body) = put(&s, &ann, &format!("{path}/bad-name"), json!({ "value": "x" })).await;
+    let (status, body) = s.put(&ann, &format!("{path}/bad-name"), json!({ "value": "x" })).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (400, Some("invalid_secret_name")),
         "{body}"
     );
-    let (status, body) = put(&s, &ann, &format!("{path}/A"), json!({ "valu": "x" })).await;
+    let (status, body) = s.put(&ann, &format!("{path}/A"), json!({ "valu": "x" })).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (400, Some("invalid_body")),
@@ -69,10 +61,7 @@ async fn values_go_in_names_come_out_and_only_for_the_projects_users() {
     );
 
     assert_eq!(s.get(&bob, &path).await.0, 404);
-    assert_eq!(
-        put(&s, &bob, &format!("{path}/X"), json!({ "value": "x" })).await.0,
-        404
-    );
+    assert_eq!(s.put(&bob, &format!("{path}/X"), json!({ "value": "x" })).await.0, 404);
     assert_eq!(delete(&s, &bob, &format!("{path}/DEPLOY_TOKEN")).await, 404);
     assert_eq!(s.get(&ann, &path).await.1["data"].as_array().unwrap().len(), 1);
     assert_eq!(delete(&s, &ann, &format!("{path}/DEPLOY_TOKEN")).await, 204);
@@ -87,8 +76,7 @@ async fn a_run_using_a_secret_shows_only_stars_in_the_api_and_the_websocket() {
     let (project, dir) = s
         .project(&ann, "alpha", &[("deploy.yaml", DEPLOY), ("missing.yaml", MISSING)])
         .await;
-    put(
-        &s,
+    s.put(
         &ann,
         &format!("/projects/{project}/secrets/DEPLOY_TOKEN"),
         json!({ "value": VALUE }),
