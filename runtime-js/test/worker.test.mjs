@@ -363,6 +363,8 @@ test("ctx.secrets gives references, never values, and refuses bad names and writ
     assert.throws(() => { ctx.secrets.X = "v"; }, /ctx.secrets is read-only/);
   });
   assert.deepEqual(seen, { token: "{{ secrets.API_TOKEN }}", cmd: "curl -H {{ secrets.API_TOKEN }}" });
+  await run(async (ctx) => { seen = ctx.secrets.K; }, { init: { secretsTag: "ab12" } });
+  assert.equal(seen, "{{ secrets.K@ab12 }}");
 });
 
 test("comment and exec check their arguments", async () => {

@@ -233,29 +233,54 @@ fn parse_ref<'a, 'i>(source: &str, path: &'a str, step_ids: impl Iterator<Item =
     }
 }
 
-/// The secret names `text` refers to as `{{ secrets.NAME }}`, in order, repeats included.
-/// Lenient: other `{{ ... }}` text (a TypeScript command's own braces) is left alone.
-pub fn secret_names(text: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    replace_secrets(text, |name| {
-        names.push(name.to_string());
-        String::new()
-    });
-    names
+/// A reference to a secret: `{{ secrets.NAME }}` (YAML), or `{{ secrets.NAME@TAG }}` as
+/// TypeScript's `ctx.secrets.NAME` writes it, TAG being the run's (see `engine::secrets`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretRef {
+    pub name: String,
+    pub tag: Option<String>,
 }
 
-/// `text` with each `{{ secrets.NAME }}` replaced by `with(NAME)`; nothing else changes.
-pub fn replace_secrets(text: &str, mut with: impl FnMut(&str) -> String) -> String {
+/// The secret names `text` refers to, in order, repeats included.
+pub fn secret_names(text: &str) -> Vec<String> {
+    secret_refs(text).into_iter().map(|r| r.name).collect()
+}
+
+/// The references in `text`, in order. Lenient: other `{{ ... }}` text (a TypeScript
+/// command's own braces) is left alone.
+pub fn secret_refs(text: &str) -> Vec<SecretRef> {
+    let mut refs = Vec::new();
+    replace_secrets(text, |r| {
+        refs.push(r.clone());
+        String::new()
+    });
+    refs
+}
+
+fn parse_secret_ref(inner: &str) -> Option<SecretRef> {
+    let body = inner.trim().strip_prefix("secrets.")?;
+    let (name, tag) = match body.split_once('@') {
+        Some((name, tag)) => (name, Some(tag)),
+        None => (body, None),
+    };
+    let tag_ok = tag.is_none_or(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric()));
+    (tag_ok && crate::store::secrets::validate_name(name).is_ok()).then(|| SecretRef {
+        name: name.to_string(),
+        tag: tag.map(str::to_string),
+    })
+}
+
+/// `text` with each reference replaced by `with(reference)`; nothing else changes.
+pub fn replace_secrets(text: &str, mut with: impl FnMut(&SecretRef) -> String) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(open) = rest.find("{{") {
         let after = &rest[open + 2..];
         let Some(close) = after.find("}}") else { break };
-        let name = after[..close].trim().strip_prefix("secrets.");
-        match name.filter(|n| crate::store::secrets::validate_name(n).is_ok()) {
-            Some(name) => {
+        match parse_secret_ref(&after[..close]) {
+            Some(r) => {
                 out.push_str(&rest[..open]);
-                out.push_str(&with(name));
+                out.push_str(&with(&r));
                 rest = &after[close + 2..];
             }
             None => {
@@ -415,13 +440,15 @@ mod tests {
         .unwrap();
         assert_eq!(out, "a {{ secrets.A }} b '{{ secrets.B }}'");
         assert_eq!(
-            secret_names("{{ secrets.A }} {{.Id}} {{ secrets.B }} {{ secrets.1x }}"),
+            secret_names("{{ secrets.A }} {{.Id}} {{ secrets.B@t1 }} {{ secrets.1x }}"),
             ["A", "B"]
         );
         assert_eq!(
-            replace_secrets("x={{ secrets.A }} {{.Id}}", |n| format!("<{n}>")),
+            replace_secrets("x={{ secrets.A }} {{.Id}}", |r| format!("<{}>", r.name)),
             "x=<A> {{.Id}}"
         );
+        assert_eq!(secret_refs("{{ secrets.B@t1 }}")[0].tag.as_deref(), Some("t1"));
+        assert!(secret_refs("{{ secrets.B@ }} {{ secrets.B@a-b }}").is_empty());
     }
 
     #[test]

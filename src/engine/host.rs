@@ -98,6 +98,8 @@ pub struct StepHost {
     write_failure: WriteFailure,
     /// The secrets' values given to this run's steps, masked in all it records.
     pub(super) mask: super::secrets::Masker,
+    /// The tag of this drive's `ctx.secrets` references (masked too).
+    pub(super) secret_tag: String,
 }
 
 impl StepHost {
@@ -127,6 +129,8 @@ impl StepHost {
             }
         }
         let files = RunFiles::new(&project, &run.id);
+        let (mask, secret_tag) = (super::secrets::Masker::default(), super::secrets::new_tag());
+        mask.add(&secret_tag);
         let write_failure = WriteFailure::default();
         state.last_checkpoint = super::repair::repair_files(&engine, &run.id, &files, &state.memo, &write_failure);
         Ok(StepHost {
@@ -141,7 +145,8 @@ impl StepHost {
             kill,
             state: Mutex::new(state),
             in_flight: watch::channel((0, 0)).0,
-            mask: Default::default(),
+            mask,
+            secret_tag,
         })
     }
 
@@ -362,7 +367,8 @@ impl StepHost {
                 project_id: self.project_id.clone(),
             });
         }
-        let input = serde_json::to_value(config).unwrap_or(Value::Null);
+        let mut input = serde_json::to_value(config).unwrap_or(Value::Null);
+        self.mask.value(&mut input);
         let (files, id) = (self.files.clone(), config.id.clone());
         let started = Event::StepStarted {
             execution_id: self.run_id.clone(),

@@ -251,6 +251,7 @@ async fn drive_code(host: &Arc<StepHost>, run: &RunRow, mut worker: WorkerHandle
         project_path: host.project.to_string_lossy().into_owned(),
         args,
         results: Value::Object(results),
+        secrets_tag: host.secret_tag.clone(),
     });
     let (stop_tx, mut stop_rx) = mpsc::unbounded_channel::<Interrupt>();
     let mut pausing = false;

@@ -6,9 +6,9 @@
 //! prompt of the process that needs it. In a `command` a reference becomes
 //! `"$WORKFLOW_SECRET_NAME"`, an expansion of a variable set for that process, so the value
 //! is not on a command line that `ps` shows; in an `env` value or an agent's `prompt` it is the
-//! value itself. YAML steps get only the names their definition writes (a run argument that
-//! contains a reference does not name another secret); TypeScript steps any name, as the
-//! workflow's code is the author's.
+//! value itself. YAML steps get only the names their definition writes; TypeScript's
+//! `ctx.secrets.NAME` is `{{ secrets.NAME@TAG }}` with a tag random for each drive of the run,
+//! so that a reference arriving in data (an argument, an agent's answer) names nothing.
 
 use std::collections::BTreeMap;
 use std::sync::RwLock;
@@ -16,7 +16,8 @@ use std::sync::RwLock;
 use serde_json::Value;
 
 use super::host::StepHost;
-use crate::definition::{template, StepConfig};
+use crate::definition::template::{self, SecretRef};
+use crate::definition::StepConfig;
 use crate::events::Event;
 
 /// What a masked value is replaced with.
@@ -119,6 +120,14 @@ impl Masker {
     }
 }
 
+/// A run's tag for the references its `ctx.secrets` makes: random, never stored, masked.
+pub fn new_tag() -> String {
+    use chacha20poly1305::aead::rand_core::RngCore;
+    let mut bytes = [0u8; 12];
+    chacha20poly1305::aead::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Why a step's secrets could not be given to it.
 pub type SecretsError = String;
 
@@ -131,20 +140,31 @@ impl StepHost {
             .iter()
             .chain(config.prompt.iter())
             .chain(config.env.values());
-        let mut names: Vec<String> = texts.flat_map(|t| template::secret_names(t)).collect();
-        names.sort();
-        names.dedup();
-        if names.is_empty() {
+        let refs: Vec<SecretRef> = texts.flat_map(|t| template::secret_refs(t)).collect();
+        if refs.is_empty() {
             return Ok(config.clone());
         }
-        if let Some(allowed) = &config.secrets {
-            if let Some(extra) = names.iter().find(|n| !allowed.contains(n)) {
-                return Err(format!(
-                    "step \"{}\": {{{{ secrets.{extra} }}}} came from a value, not from the workflow file",
-                    config.id
-                ));
-            }
+        // A reference counts only as its author wrote it: named in the YAML step, or made by
+        // this run's `ctx.secrets` (its tag). One that arrived in data (an argument, an
+        // agent's answer piped into a prompt) names nothing.
+        let written = |r: &SecretRef| match &config.secrets {
+            Some(allowed) => r.tag.is_none() && allowed.contains(&r.name),
+            None => r.tag.as_deref() == Some(self.secret_tag.as_str()),
+        };
+        if let Some(r) = refs.iter().find(|r| !written(r)) {
+            let author = if config.secrets.is_some() {
+                "the workflow file"
+            } else {
+                "ctx.secrets"
+            };
+            return Err(format!(
+                "step \"{}\": {{{{ secrets.{} }}}} came from a value (an argument, a step's output), not from {author}",
+                config.id, r.name
+            ));
         }
+        let mut names: Vec<String> = refs.into_iter().map(|r| r.name).collect();
+        names.sort();
+        names.dedup();
         let values = crate::store::secrets::values(self.engine.store(), &self.project_id, &names)
             .await
             .map_err(|e| format!("step \"{}\": {e}", config.id))?;
@@ -201,17 +221,18 @@ fn fill(config: &StepConfig, values: &BTreeMap<String, String>) -> StepConfig {
     let value = |name: &str| values.get(name).cloned().unwrap_or_default();
     if let Some(command) = &config.command {
         let mut used = Vec::new();
-        out.command = Some(template::replace_secrets(command, |name| {
-            used.push(name.to_string());
-            format!("\"${COMMAND_VAR_PREFIX}{name}\"")
+        out.command = Some(template::replace_secrets(command, |r| {
+            used.push(r.name.clone());
+            format!("\"${COMMAND_VAR_PREFIX}{}\"", r.name)
         }));
         for name in used {
             out.env.insert(format!("{COMMAND_VAR_PREFIX}{name}"), value(&name));
         }
     }
-    out.prompt = config.prompt.as_deref().map(|p| template::replace_secrets(p, value));
+    let by_ref = |r: &SecretRef| value(&r.name);
+    out.prompt = config.prompt.as_deref().map(|p| template::replace_secrets(p, by_ref));
     for (k, v) in &config.env {
-        out.env.insert(k.clone(), template::replace_secrets(v, value));
+        out.env.insert(k.clone(), template::replace_secrets(v, by_ref));
     }
     out
 }

@@ -67,9 +67,11 @@ async fn serve() -> Result<(), String> {
                 project_path,
                 args,
                 results,
+                secrets_tag,
             }) => {
                 let init = serde_json::json!({
                     "runId": run_id, "projectPath": project_path, "args": args, "results": results,
+                    "secretsTag": secrets_tag,
                 });
                 out.send(worker.run(init).await);
                 return Ok(());

@@ -183,6 +183,7 @@ export default defineWorkflow({ name: "T", phases: ["p"], async execute(ctx) {
   console.log("logged", e.stdout);
   const s = await ctx.step("script", { type: "script", phase: "p", command: "echo $T; echo $T >&2", env: { T: ctx.secrets.API_TOKEN } });
   await ctx.step("fn", { type: "function", phase: "p", fn: async () => ({ exec: e.stdout, script: s.data.stdout, ref: ctx.secrets.API_TOKEN }) });
+  await ctx.step("smuggled", { type: "script", phase: "p", command: "echo $X", env: { X: ctx.args.x }, continueOnError: true });
   await ctx.step("missing", { type: "script", phase: "p", command: `echo ${ctx.secrets.NOPE}` });
 } });
 "#;
@@ -196,13 +197,20 @@ fn a_typescript_run_masks_exec_script_and_function_output_and_names_a_missing_se
         VALUE,
     );
     let file = sb.write("t.ts", TS);
-    let out = sb.run(&["run", file.to_str().unwrap()]);
+    let out = sb.run(&["run", file.to_str().unwrap(), "--arg", "x={{ secrets.API_TOKEN }}"]);
     assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
     let id = run_id(&out);
+    let smuggled = sb.read_json(&sb.run_dir(&id).join("logs/smuggled/output.json"));
+    let error = smuggled["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("came from a value (an argument, a step's output), not from ctx.secrets"),
+        "{smuggled}"
+    );
     let f = sb.read_json(&sb.run_dir(&id).join("logs/fn/output.json"));
     assert_eq!(f["data"]["exec"], "exec: ***\n", "{f}");
     assert_eq!(f["data"]["script"], "***\n", "{f}");
-    assert_eq!(f["data"]["ref"], "{{ secrets.API_TOKEN }}", "{f}");
+    // The reference carries the run's tag, masked like a value.
+    assert_eq!(f["data"]["ref"], "{{ secrets.API_TOKEN@*** }}", "{f}");
     let missing = sb.read_json(&sb.run_dir(&id).join("logs/missing/output.json"));
     let error = missing["error"].as_str().unwrap();
     assert!(
@@ -235,7 +243,9 @@ fn a_reference_smuggled_in_an_argument_names_no_secret() {
     let result = sb.read_json(&sb.run_dir(&id).join("logs/echo/output.json"));
     let error = result["error"].as_str().unwrap_or_default();
     assert!(
-        error.contains("{{ secrets.API_TOKEN }} came from a value, not from the workflow file"),
+        error.contains(
+            "{{ secrets.API_TOKEN }} came from a value (an argument, a step's output), not from the workflow file"
+        ),
         "{result}"
     );
     assert_eq!(files_containing(&sb.project(), VALUE), Vec::<String>::new());
