@@ -45,42 +45,34 @@ impl Masker {
         values.sort_by_key(|v| std::cmp::Reverse(v.len()));
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.values.read().expect("mask lock").is_empty()
-    }
-
     /// `text` with every known value replaced.
     pub fn text(&self, text: &str) -> String {
-        let values = self.values.read().expect("mask lock");
         let mut out = text.to_string();
-        for v in values.iter() {
-            if out.contains(v.as_str()) {
-                out = out.replace(v.as_str(), MASK);
-            }
-        }
+        self.in_place(&mut out);
         out
     }
 
+    /// Replaces known values in `text`; allocates only when one is there.
     fn in_place(&self, text: &mut String) {
-        if !self.is_empty() {
-            *text = self.text(text);
+        let values = self.values.read().expect("mask lock");
+        for v in values.iter() {
+            if text.contains(v.as_str()) {
+                *text = text.replace(v.as_str(), MASK);
+            }
         }
     }
 
     /// Every string in `value` masked, keys included.
     pub fn value(&self, value: &mut Value) {
-        if self.is_empty() {
-            return;
-        }
         match value {
             Value::String(s) => self.in_place(s),
             Value::Array(items) => items.iter_mut().for_each(|v| self.value(v)),
             Value::Object(map) => {
-                let old = std::mem::take(map);
-                for (mut k, mut v) in old {
-                    self.in_place(&mut k);
-                    self.value(&mut v);
-                    map.insert(k, v);
+                map.values_mut().for_each(|v| self.value(v));
+                // A key is rarely a secret: the map is rebuilt only when one holds a value.
+                if map.keys().any(|k| self.text(k) != *k) {
+                    let old = std::mem::take(map);
+                    map.extend(old.into_iter().map(|(k, v)| (self.text(&k), v)));
                 }
             }
             _ => {}
@@ -99,9 +91,6 @@ impl Masker {
 
     /// The event with its text fields masked.
     pub fn event(&self, mut event: Event) -> Event {
-        if self.is_empty() {
-            return event;
-        }
         match &mut event {
             Event::StepProgress { output, detail, .. } => {
                 self.in_place(output);
