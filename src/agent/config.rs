@@ -9,6 +9,7 @@
 //!     args: [--bare]
 //!     env: { ANTHROPIC_API_KEY: sk-... }
 //!     passEnv: [AWS_*, HTTPS_PROXY]   # the server's variables this agent's steps also get
+//! stepEnv: [HTTPS_PROXY, NPM_CONFIG_*]   # server variables every step gets (`step::env`)
 //! agentRetry:
 //!   attempts: 3          # tries in all, for rate limits and overload
 //!   initialDelay: 5s     # doubled after each try, up to maxDelay
@@ -71,6 +72,8 @@ impl RetryPolicy {
 pub struct AgentsConfig {
     commands: HashMap<&'static str, AgentCommand>,
     pub retry: RetryPolicy,
+    /// `stepEnv`: the server's variables every step gets (`crate::step::env`).
+    pub step_env: Vec<String>,
 }
 
 impl Default for AgentsConfig {
@@ -90,6 +93,7 @@ impl Default for AgentsConfig {
         AgentsConfig {
             commands,
             retry: RetryPolicy::default(),
+            step_env: Vec::new(),
         }
     }
 }
@@ -101,6 +105,8 @@ struct FileConfig {
     agents: BTreeMap<String, FileAgent>,
     #[serde(default)]
     agent_retry: Option<FileRetry>,
+    #[serde(default)]
+    step_env: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -171,6 +177,7 @@ impl AgentsConfig {
             entry.env = agent.env;
             entry.pass_env = agent.pass_env;
         }
+        self.step_env = file.step_env;
         if let Some(retry) = file.agent_retry {
             self.set_retry(
                 retry.attempts,
@@ -256,7 +263,7 @@ mod tests {
         let mut c = AgentsConfig::default();
         assert_eq!(c.command(AgentKind::Codex).command, ["codex"]);
         c.apply_file(
-            "agents:\n  claude:\n    command: npx -y @anthropic-ai/claude-code@2.1.197\n    args: [--bare]\n    env: { A: b }\n    passEnv: [AWS_*]\n  gemini:\n    command: [/opt/gemini, --debug]\nagentRetry:\n  attempts: 5\n  initialDelay: 100ms\n",
+            "agents:\n  claude:\n    command: npx -y @anthropic-ai/claude-code@2.1.197\n    args: [--bare]\n    env: { A: b }\n    passEnv: [AWS_*]\n  gemini:\n    command: [/opt/gemini, --debug]\nagentRetry:\n  attempts: 5\n  initialDelay: 100ms\nstepEnv: [A, B_*]\n",
         )
         .unwrap();
         assert_eq!(
@@ -268,6 +275,7 @@ mod tests {
         assert_eq!(c.command(AgentKind::Claude).pass_env, ["AWS_*"]);
         assert_eq!(c.command(AgentKind::Gemini).command, ["/opt/gemini", "--debug"]);
         assert_eq!(c.retry.attempts, 5);
+        assert_eq!(c.step_env, ["A", "B_*"]);
         assert_eq!(c.retry.delay_before(2), Duration::from_millis(100));
         assert_eq!(c.retry.delay_before(4), Duration::from_millis(400));
         let env = |k: &str| match k {

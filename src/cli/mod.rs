@@ -198,6 +198,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    crate::step::env::configure(agents.step_env.clone());
     let warm_workers = match &cli.command {
         Command::Serve { warm_workers, .. } => *warm_workers,
         _ => 0,

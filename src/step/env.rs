@@ -6,10 +6,11 @@
 //! URLs) must not reach them. Every spawn site (script steps and `ctx.exec`, agent CLIs, the JS
 //! worker) clears the inherited environment and starts from [`inherited`]: the variables a
 //! program needs to behave (`PATH`, `HOME`, locale, terminal), the names the operator lists in
-//! `WORKFLOW_ENGINE_STEP_ENV`, and the names the caller adds (an agent's credentials). The
+//! `WORKFLOW_ENGINE_STEP_ENV` or the configuration file's `stepEnv`, and the names the caller adds (an agent's credentials). The
 //! step's own `env`, the `WORKFLOW_*` run variables and the guard marker are added by the caller.
 
 use std::ffi::OsString;
+use std::sync::OnceLock;
 
 /// The operator's passthrough list: names (or `PREFIX*`) separated by commas or spaces.
 pub const PASSTHROUGH_VAR: &str = "WORKFLOW_ENGINE_STEP_ENV";
@@ -39,13 +40,23 @@ pub fn matches(pattern: &str, name: &str) -> bool {
     }
 }
 
-/// The operator's passthrough patterns from `WORKFLOW_ENGINE_STEP_ENV`.
+/// The configuration file's `stepEnv`, set once at start-up.
+static CONFIGURED: OnceLock<Vec<String>> = OnceLock::new();
+
+/// Adds the configuration file's `stepEnv` patterns to the operator's passthrough list.
+pub fn configure(patterns: Vec<String>) {
+    let _ = CONFIGURED.set(patterns);
+}
+
+/// The operator's passthrough patterns: `WORKFLOW_ENGINE_STEP_ENV`, then the file's.
 fn passthrough() -> Vec<String> {
-    std::env::var(PASSTHROUGH_VAR)
-        .unwrap_or_default()
+    let from_env = std::env::var(PASSTHROUGH_VAR).unwrap_or_default();
+    let from_env = from_env
         .split(|c: char| c == ',' || c.is_whitespace())
         .filter(|s| !s.is_empty())
-        .map(str::to_string)
+        .map(str::to_string);
+    from_env
+        .chain(CONFIGURED.get().into_iter().flatten().cloned())
         .collect()
 }
 

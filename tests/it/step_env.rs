@@ -12,9 +12,13 @@ const HIDDEN: &[(&str, &str)] = &[
     ("GEMINI_API_KEY", "gemini-server"),
 ];
 
-/// Runs `file` with the hidden variables, a locale, and `PASSED_ON` on the passthrough list.
+/// Runs `file` with the hidden variables, a locale, `PASSED_ON` on the passthrough list and
+/// `FROM_FILE_*` on the configuration file's.
 fn run_with_server_env(sb: &Sandbox, file: &std::path::Path) -> std::process::Output {
+    let config = sb.write("engine.yaml", "stepEnv: [FROM_FILE_*]\n");
     let mut cmd = sb.cmd(&["run", file.to_str().unwrap()]);
+    cmd.env("WORKFLOW_ENGINE_CONFIG", config)
+        .env("FROM_FILE_X", "file-said-so");
     cmd.envs(HIDDEN.iter().copied())
         .env("LC_MESSAGES", "C")
         .env("PASSED_ON", "operator-said-so")
@@ -46,6 +50,7 @@ fn assert_step_env(what: &str, text: &str, own: &[(&str, &str)]) {
     assert!(get("PATH").is_some_and(|p| !p.is_empty()), "{what}: no PATH\n{text}");
     assert_eq!(get("LC_MESSAGES"), Some("C"), "{what}\n{text}");
     assert_eq!(get("PASSED_ON"), Some("operator-said-so"), "{what}\n{text}");
+    assert_eq!(get("FROM_FILE_X"), Some("file-said-so"), "{what}\n{text}");
     for (k, v) in own {
         assert_eq!(get(k), Some(*v), "{what}: {k}\n{text}");
     }
