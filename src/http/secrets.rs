@@ -23,7 +23,7 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetSecret {
-    /// The value; at most 64 KiB, no NUL byte.
+    /// The value: not empty, at most 64 KiB, no NUL byte.
     value: String,
 }
 

@@ -60,6 +60,10 @@ pub fn validate_name(name: &str) -> Result<(), SecretError> {
 }
 
 fn validate_value(name: &str, value: &str) -> Result<(), SecretError> {
+    if value.is_empty() {
+        // Nothing to mask, and almost certainly a mistake (an empty pipe into `secret set`).
+        return Err(SecretError::Value(name.into(), "is empty"));
+    }
     if value.len() > MAX_VALUE_BYTES {
         return Err(SecretError::Value(name.into(), "is longer than 64 KiB"));
     }

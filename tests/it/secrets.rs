@@ -67,6 +67,9 @@ fn the_cli_sets_lists_and_removes_and_the_database_holds_no_value() {
         0o600
     );
 
+    let empty = secret(&sb, &["set", "--project", project, "EMPTY"], "\n");
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(stderr(&empty).contains("the value of secret EMPTY is empty"), "{}", stderr(&empty));
     let bad = secret(&sb, &["set", "--project", project, "API-TOKEN"], VALUE);
     assert_eq!(bad.status.code(), Some(2));
     assert!(
