@@ -69,7 +69,11 @@ fn the_cli_sets_lists_and_removes_and_the_database_holds_no_value() {
 
     let empty = secret(&sb, &["set", "--project", project, "EMPTY"], "\n");
     assert_eq!(empty.status.code(), Some(2));
-    assert!(stderr(&empty).contains("the value of secret EMPTY is empty"), "{}", stderr(&empty));
+    assert!(
+        stderr(&empty).contains("the value of secret EMPTY is empty"),
+        "{}",
+        stderr(&empty)
+    );
     let bad = secret(&sb, &["set", "--project", project, "API-TOKEN"], VALUE);
     assert_eq!(bad.status.code(), Some(2));
     assert!(
@@ -125,8 +129,8 @@ steps:
     command: env
 "#;
 
-#[test]
-fn a_yaml_step_gets_its_secret_and_the_run_records_only_stars() {
+#[tokio::test]
+async fn a_yaml_step_gets_its_secret_and_the_run_records_only_stars() {
     let sb = Sandbox::new();
     secret(
         &sb,
@@ -157,6 +161,15 @@ fn a_yaml_step_gets_its_secret_and_the_run_records_only_stars() {
     assert!(!stdout(&out).contains(VALUE) && !stderr(&out).contains(VALUE));
     let events = std::fs::read_to_string(sb.run_dir(&id).join("logs/use/events.jsonl")).unwrap();
     assert!(events.contains("err:***"), "{events}");
+    let journal: Vec<(String,)> =
+        sqlx::query_as("SELECT data FROM workflow_events WHERE execution_id = ? AND type = 'workflow.step.progress'")
+            .bind(&id)
+            .fetch_all(&sb.store().await.pool)
+            .await
+            .unwrap();
+    let journal: Vec<String> = journal.into_iter().map(|(d,)| d).collect();
+    assert!(journal.iter().any(|d| d.contains("env:***")), "{journal:?}");
+    assert!(journal.iter().all(|d| !d.contains(VALUE)), "{journal:?}");
 }
 
 #[test]
