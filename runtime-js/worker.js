@@ -456,6 +456,7 @@ function makeContext(wf, init, args) {
     runId: init.runId,
     projectPath: init.projectPath,
     args,
+    secrets: secretRefs(init.secretsTag),
     step,
     async checkpoint() {
       await host().checkpoint();
@@ -477,6 +478,29 @@ function makeContext(wf, init, args) {
     },
   });
   return ctx;
+}
+
+const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+// `ctx.secrets.NAME` is a reference, `{{ secrets.NAME@TAG }}`, not the value: the engine puts
+// the value into the command, env or prompt of the step that uses it as its process starts, so
+// the value never enters this worker (nor the step's recorded input). TAG is the run's, so that
+// the same text arriving in data (an argument, an agent's answer) names no secret. A name that
+// cannot be a secret's throws here; one the project lacks fails the step that uses it.
+function secretRefs(tag) {
+  const suffix = typeof tag === "string" && tag !== "" ? `@${tag}` : "";
+  return new Proxy(Object.freeze({}), {
+    get(_, name) {
+      if (typeof name !== "string") return undefined;
+      if (!SECRET_NAME.test(name)) {
+        throw new TypeError(`ctx.secrets.${name}: a secret's name is letters, digits and _, not starting with a digit`);
+      }
+      return `{{ secrets.${name}${suffix} }}`;
+    },
+    set() {
+      throw new TypeError("ctx.secrets is read-only: set secrets with `workflow-engine secret set` or the board");
+    },
+  });
 }
 
 globalThis.__wfRun = async function __wfRun(workflow, init) {

@@ -171,6 +171,15 @@ export interface WorkflowContext<Args = Record<string, any>, Phase extends strin
   readonly projectPath: string;
   readonly args: Args;
   /**
+   * The project's secrets, by name. Each is a reference (`"{{ secrets.NAME@TAG }}"`, TAG
+   * being the run's, so that the same text arriving in an argument or a step's output names
+   * nothing), not the value: put it in a step's `command`, `env` value or `prompt`, or a `ctx.exec` command, and
+   * the engine gives that process the value as it starts (in a command, as the quoted
+   * expansion of `$WORKFLOW_SECRET_NAME`). The value is masked (`***`) in everything the run
+   * records. An unknown name fails the step that uses it.
+   */
+  readonly secrets: Readonly<Record<string, string>>;
+  /**
    * Runs a step once per run: on a resumed run a completed step returns its stored result.
    * Throws `StepFailedError` for a failed step unless `continueOnError` is set, so without it
    * the result is a `CompletedStepResult`, whose `data` is there.

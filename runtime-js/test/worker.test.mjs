@@ -355,6 +355,18 @@ test("checkpoint, comment and exec forward to the host", async () => {
   assert.deepEqual(execResult, { stdout: "out", stderr: "", exitCode: 0 });
 });
 
+test("ctx.secrets gives references, never values, and refuses bad names and writes", async () => {
+  let seen;
+  await run(async (ctx) => {
+    seen = { token: ctx.secrets.API_TOKEN, cmd: `curl -H ${ctx.secrets.API_TOKEN}` };
+    assert.throws(() => ctx.secrets["bad-name"], /ctx.secrets.bad-name: a secret's name/);
+    assert.throws(() => { ctx.secrets.X = "v"; }, /ctx.secrets is read-only/);
+  });
+  assert.deepEqual(seen, { token: "{{ secrets.API_TOKEN }}", cmd: "curl -H {{ secrets.API_TOKEN }}" });
+  await run(async (ctx) => { seen = ctx.secrets.K; }, { init: { secretsTag: "ab12" } });
+  assert.equal(seen, "{{ secrets.K@ab12 }}");
+});
+
 test("comment and exec check their arguments", async () => {
   for (const [body, message] of [
     [(ctx) => ctx.comment(""), /ctx.comment: text/],
@@ -374,7 +386,7 @@ test("ctx is frozen and carries the run's identity", async () => {
   assert.equal(ctx.runId, "r9");
   assert.equal(ctx.projectPath, "/proj");
   assert.deepEqual(ctx.args, { a: 1 });
-  assert.deepEqual(Object.keys(ctx).sort(), ["args", "checkpoint", "comment", "exec", "getStepResult", "projectPath", "runId", "step"]);
+  assert.deepEqual(Object.keys(ctx).sort(), ["args", "checkpoint", "comment", "exec", "getStepResult", "projectPath", "runId", "secrets", "step"]);
 });
 
 test("a zod argsSchema's parse applies defaults to ctx.args, and bad args reject", async () => {

@@ -8,6 +8,8 @@
 //!     command: npx -y @anthropic-ai/claude-code@2.1.197   # or a list: [npx, -y, ...]
 //!     args: [--bare]
 //!     env: { ANTHROPIC_API_KEY: sk-... }
+//!     passEnv: [AWS_*, HTTPS_PROXY]   # the server's variables this agent's steps also get
+//! stepEnv: [HTTPS_PROXY, NPM_CONFIG_*]   # server variables every step gets (`step::env`)
 //! agentRetry:
 //!   attempts: 3          # tries in all, for rate limits and overload
 //!   initialDelay: 5s     # doubled after each try, up to maxDelay
@@ -35,6 +37,9 @@ pub struct AgentCommand {
     /// Added after the driver's own arguments' program, before them.
     pub args: Vec<String>,
     pub env: BTreeMap<String, String>,
+    /// Names (or `PREFIX*`) of the server's variables this agent's steps get, beyond its
+    /// credentials (`AgentKind::credential_env`) and the common step environment.
+    pub pass_env: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -67,6 +72,8 @@ impl RetryPolicy {
 pub struct AgentsConfig {
     commands: HashMap<&'static str, AgentCommand>,
     pub retry: RetryPolicy,
+    /// `stepEnv`: the server's variables every step gets (`crate::step::env`).
+    pub step_env: Vec<String>,
 }
 
 impl Default for AgentsConfig {
@@ -78,6 +85,7 @@ impl Default for AgentsConfig {
                     command: vec![k.default_program().to_string()],
                     args: Vec::new(),
                     env: BTreeMap::new(),
+                    pass_env: Vec::new(),
                 };
                 (k.as_str(), command)
             })
@@ -85,6 +93,7 @@ impl Default for AgentsConfig {
         AgentsConfig {
             commands,
             retry: RetryPolicy::default(),
+            step_env: Vec::new(),
         }
     }
 }
@@ -96,16 +105,20 @@ struct FileConfig {
     agents: BTreeMap<String, FileAgent>,
     #[serde(default)]
     agent_retry: Option<FileRetry>,
+    #[serde(default)]
+    step_env: Vec<String>,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct FileAgent {
     command: Option<Words>,
     #[serde(default)]
     args: Vec<String>,
     #[serde(default)]
     env: BTreeMap<String, String>,
+    #[serde(default)]
+    pass_env: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -162,7 +175,9 @@ impl AgentsConfig {
             }
             entry.args = agent.args;
             entry.env = agent.env;
+            entry.pass_env = agent.pass_env;
         }
+        self.step_env = file.step_env;
         if let Some(retry) = file.agent_retry {
             self.set_retry(
                 retry.attempts,
@@ -248,7 +263,7 @@ mod tests {
         let mut c = AgentsConfig::default();
         assert_eq!(c.command(AgentKind::Codex).command, ["codex"]);
         c.apply_file(
-            "agents:\n  claude:\n    command: npx -y @anthropic-ai/claude-code@2.1.197\n    args: [--bare]\n    env: { A: b }\n  gemini:\n    command: [/opt/gemini, --debug]\nagentRetry:\n  attempts: 5\n  initialDelay: 100ms\n",
+            "agents:\n  claude:\n    command: npx -y @anthropic-ai/claude-code@2.1.197\n    args: [--bare]\n    env: { A: b }\n    passEnv: [AWS_*]\n  gemini:\n    command: [/opt/gemini, --debug]\nagentRetry:\n  attempts: 5\n  initialDelay: 100ms\nstepEnv: [A, B_*]\n",
         )
         .unwrap();
         assert_eq!(
@@ -257,8 +272,10 @@ mod tests {
         );
         assert_eq!(c.command(AgentKind::Claude).args, ["--bare"]);
         assert_eq!(c.command(AgentKind::Claude).env["A"], "b");
+        assert_eq!(c.command(AgentKind::Claude).pass_env, ["AWS_*"]);
         assert_eq!(c.command(AgentKind::Gemini).command, ["/opt/gemini", "--debug"]);
         assert_eq!(c.retry.attempts, 5);
+        assert_eq!(c.step_env, ["A", "B_*"]);
         assert_eq!(c.retry.delay_before(2), Duration::from_millis(100));
         assert_eq!(c.retry.delay_before(4), Duration::from_millis(400));
         let env = |k: &str| match k {

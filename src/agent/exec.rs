@@ -56,6 +56,8 @@ pub struct Launch {
     pub invocation: Invocation,
     pub cwd: PathBuf,
     pub env: BTreeMap<String, String>,
+    /// Patterns of the server's variables this CLI gets beyond the common step environment.
+    pub inherit: Vec<String>,
     /// The step's timeout: it bounds every try and the waits between them.
     pub timeout: Option<Duration>,
     /// When the step began, the start of its timeout.
@@ -206,6 +208,8 @@ pub async fn run_once(
     cmd.args(leading)
         .args(&launch.invocation.args)
         .current_dir(&launch.cwd)
+        .env_clear()
+        .envs(crate::step::env::inherited(&launch.inherit))
         .envs(&launch.env)
         .stdin(if launch.invocation.stdin.is_some() {
             Stdio::piped()

@@ -50,6 +50,16 @@ impl AgentKind {
         }
     }
 
+    /// The server's variables this CLI's steps get beyond the common step environment
+    /// (`crate::step::env`): its own credentials and settings, which no other step sees.
+    pub fn credential_env(self) -> &'static [&'static str] {
+        match self {
+            AgentKind::Claude => &["ANTHROPIC_*", "CLAUDE_CODE_*", "CLAUDE_CONFIG_DIR"],
+            AgentKind::Codex => &["OPENAI_*", "CODEX_*"],
+            AgentKind::Gemini => &["GEMINI_*", "GOOGLE_*"],
+        }
+    }
+
     /// The executable looked up on `PATH` when nothing is configured.
     pub fn default_program(self) -> &'static str {
         self.as_str()

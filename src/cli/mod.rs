@@ -9,6 +9,7 @@ mod logs;
 mod progress;
 mod resume;
 mod runs;
+mod secret;
 mod serve;
 mod show;
 mod steer;
@@ -153,6 +154,11 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage a project's secrets (values from stdin, never printed).
+    Secret {
+        #[command(subcommand)]
+        command: secret::SecretCommand,
+    },
     /// Print a token (JWT) for a user, for scripts and curl; or revoke tokens.
     #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Token {
@@ -269,6 +275,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    crate::step::env::configure(agents.step_env.clone());
     let warm_workers = match &cli.command {
         Command::Serve { warm_workers, .. } => *warm_workers,
         _ => 0,
@@ -360,6 +367,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
             command: Some(TokenCommand::Revoke { token, email }),
             ..
         } => accounts::revoke(&engine, &data_dir, token.as_deref(), email.as_deref()).await,
+        Command::Secret { command } => secret::main(engine.store(), command).await,
         Command::Worker | Command::Guardian { .. } => unreachable!("handled before the runtime starts"),
     }
 }

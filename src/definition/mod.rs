@@ -134,6 +134,10 @@ pub struct StepConfig {
     /// Where the step was written, for error messages (`file:line:col`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// YAML: the secrets the step's definition names, the only ones it may get (set as it is
+    /// rendered); None for TypeScript, whose code may name any.
+    #[serde(skip)]
+    pub secrets: Option<Vec<String>>,
 }
 
 /// A position in a definition file, 1-based.

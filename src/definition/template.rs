@@ -18,7 +18,7 @@ pub enum Quote {
 }
 
 const STEP_FIELDS: [&str; 3] = ["data", "status", "error"];
-const ROOTS_HINT: &str = "templates can refer to args.<name> and steps.<id>.data, .status or .error";
+const ROOTS_HINT: &str = "templates can refer to args.<name>, steps.<id>.data, .status or .error, and secrets.<NAME>";
 
 /// Checks every placeholder in `template` before anything runs. `known_args` is the argsSchema's
 /// property names when it declares them; `earlier_steps` are the ids of steps that finish before
@@ -48,6 +48,7 @@ pub fn check(
                     ));
                 }
             }
+            Ref::Secret(_) => {}
             Ref::Step { id, .. } => {
                 if !earlier_steps(&id) {
                     return Err(format!(
@@ -70,6 +71,11 @@ pub fn render(template: &str, args: &Value, steps: &Map<String, Value>, quote: Q
             Piece::Text(text) | Piece::Literal(text) => out.push_str(text),
             Piece::Expr { source, path } => {
                 let value = match parse_ref(source, path, |id| steps.contains_key(id))? {
+                    // Resolved by the step host as the process starts (`engine::secrets`).
+                    Ref::Secret(name) => {
+                        out.push_str(&format!("{{{{ secrets.{name} }}}}"));
+                        continue;
+                    }
                     Ref::Args(segments) => lookup(args, &segments),
                     Ref::Step { id, field, rest } => {
                         let result = steps
@@ -156,6 +162,8 @@ fn validate_path(source: &str, path: &str) -> Result<(), String> {
 }
 
 enum Ref<'a> {
+    /// `secrets.NAME`.
+    Secret(&'a str),
     /// Path segments after `args`.
     Args(Vec<&'a str>),
     Step {
@@ -174,6 +182,9 @@ fn parse_ref<'a>(source: &str, path: &'a str, is_step: impl Fn(&str) -> bool) ->
     let (root, after_root) = path.split_once('.').unwrap_or((path, ""));
     match root {
         "args" => Ok(Ref::Args(after_root.split('.').filter(|s| !s.is_empty()).collect())),
+        "secrets" => crate::store::secrets::validate_name(after_root)
+            .map(|()| Ref::Secret(after_root))
+            .map_err(|e| format!("{source}: {e}")),
         "steps" => {
             let prefixes = after_root.match_indices('.').map(|(i, _)| &after_root[..i]);
             let mut candidates: Vec<&str> = prefixes
@@ -226,6 +237,66 @@ fn parse_ref<'a>(source: &str, path: &'a str, is_step: impl Fn(&str) -> bool) ->
         }
         _ => Err(format!("unknown name '{root}' in {source}: {ROOTS_HINT}")),
     }
+}
+
+/// A reference to a secret: `{{ secrets.NAME }}` (YAML), or `{{ secrets.NAME@TAG }}` as
+/// TypeScript's `ctx.secrets.NAME` writes it, TAG being the run's (see `engine::secrets`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretRef {
+    pub name: String,
+    pub tag: Option<String>,
+}
+
+/// The secret names `text` refers to, in order, repeats included.
+pub fn secret_names(text: &str) -> Vec<String> {
+    secret_refs(text).into_iter().map(|r| r.name).collect()
+}
+
+/// The references in `text`, in order. Lenient: other `{{ ... }}` text (a TypeScript
+/// command's own braces) is left alone.
+pub fn secret_refs(text: &str) -> Vec<SecretRef> {
+    let mut refs = Vec::new();
+    replace_secrets(text, |r| {
+        refs.push(r.clone());
+        String::new()
+    });
+    refs
+}
+
+fn parse_secret_ref(inner: &str) -> Option<SecretRef> {
+    let body = inner.trim().strip_prefix("secrets.")?;
+    let (name, tag) = match body.split_once('@') {
+        Some((name, tag)) => (name, Some(tag)),
+        None => (body, None),
+    };
+    let tag_ok = tag.is_none_or(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric()));
+    (tag_ok && crate::store::secrets::validate_name(name).is_ok()).then(|| SecretRef {
+        name: name.to_string(),
+        tag: tag.map(str::to_string),
+    })
+}
+
+/// `text` with each reference replaced by `with(reference)`; nothing else changes.
+pub fn replace_secrets(text: &str, mut with: impl FnMut(&SecretRef) -> String) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else { break };
+        match parse_secret_ref(&after[..close]) {
+            Some(r) => {
+                out.push_str(&rest[..open]);
+                out.push_str(&with(&r));
+                rest = &after[close + 2..];
+            }
+            None => {
+                out.push_str(&rest[..open + 2]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Walks `segments` into `value`; numeric segments index arrays. Anything absent is null.
@@ -363,6 +434,33 @@ mod tests {
         assert!(check("{{ args..a }}", None, |_: &str| false)
             .unwrap_err()
             .starts_with("invalid placeholder"));
+    }
+
+    #[test]
+    fn secrets_are_checked_kept_and_found() {
+        assert_eq!(check("curl -H {{ secrets.API_TOKEN }}", None, &[]), Ok(()));
+        assert!(check("x {{ secrets.bad-name }}", None, &[])
+            .unwrap_err()
+            .contains("invalid secret name 'bad-name'"));
+        let t = "a {{secrets.A}} b {{ args.x }}";
+        let out = render(
+            t,
+            &serde_json::json!({ "x": "{{ secrets.B }}" }),
+            &Map::new(),
+            Quote::Shell,
+        )
+        .unwrap();
+        assert_eq!(out, "a {{ secrets.A }} b '{{ secrets.B }}'");
+        assert_eq!(
+            secret_names("{{ secrets.A }} {{.Id}} {{ secrets.B@t1 }} {{ secrets.1x }}"),
+            ["A", "B"]
+        );
+        assert_eq!(
+            replace_secrets("x={{ secrets.A }} {{.Id}}", |r| format!("<{}>", r.name)),
+            "x=<A> {{.Id}}"
+        );
+        assert_eq!(secret_refs("{{ secrets.B@t1 }}")[0].tag.as_deref(), Some("t1"));
+        assert!(secret_refs("{{ secrets.B@ }} {{ secrets.B@a-b }}").is_empty());
     }
 
     #[test]

@@ -37,6 +37,11 @@ struct SessionState {
 
 impl StepHost {
     pub(super) async fn run_agent(&self, config: &StepConfig, row: &StepRow, previous: Option<StepRow>) -> Outcome {
+        let config = match self.with_secrets(config).await {
+            Ok(c) => c,
+            Err(e) => return Outcome::failed(e, None),
+        };
+        let config = &config;
         let Some(kind) = config.agent.as_deref().and_then(AgentKind::parse) else {
             let agent = config.agent.as_deref().unwrap_or("");
             return Outcome::failed(
@@ -178,6 +183,12 @@ impl StepHost {
             invocation,
             cwd: self.resolve_cwd(config.cwd.as_deref()),
             env,
+            inherit: kind
+                .credential_env()
+                .iter()
+                .map(|p| p.to_string())
+                .chain(command.pass_env.iter().cloned())
+                .collect(),
             timeout: config.timeout_ms.map(Duration::from_millis),
             started,
         };
@@ -260,6 +271,8 @@ impl StepHost {
                               "delayMs": delay.as_millis() as u64, "reason": reason }),
                 Output::Event(_) => Value::Null,
             };
+            let mut record = record;
+            self.mask.value(&mut record);
             if let (Some(f), false) = (file.as_mut(), record.is_null()) {
                 let _ = writeln!(f, "{record}");
             }

@@ -4,6 +4,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use super::host::{Interrupt, StepHost};
+use crate::definition::StepConfig;
 use crate::events::Event;
 use crate::step::process::stop_requested;
 use crate::step::script::{self, ScriptSpec};
@@ -50,10 +51,16 @@ impl StepHost {
     pub async fn exec(&self, command: &str, cwd: Option<&str>) -> Result<Value, Interrupt> {
         crate::step::argv::check(command, &Default::default())
             .map_err(|e| Interrupt::Invalid(format!("ctx.exec: {e}")))?;
+        let plain = StepConfig {
+            id: "ctx.exec".into(),
+            command: Some(command.to_string()),
+            ..Default::default()
+        };
+        let resolved = self.with_secrets(&plain).await.map_err(Interrupt::Invalid)?;
         let spec = ScriptSpec {
-            command: command.to_string(),
+            command: resolved.command.unwrap_or_default(),
             cwd: self.resolve_cwd(cwd),
-            env: Default::default(),
+            env: resolved.env,
             timeout: None,
         };
         let (tx, _rx) = mpsc::unbounded_channel();
@@ -61,7 +68,8 @@ impl StepHost {
         let out = script::run(spec, tx, async move { stop_requested(&mut kill).await })
             .await
             .map_err(|e| Interrupt::Invalid(e.to_string()))?;
-        Ok(json!({ "stdout": out.stdout, "stderr": out.stderr, "exitCode": out.exit_code.unwrap_or(-1) }))
+        let (stdout, stderr) = (self.mask.text(&out.stdout), self.mask.text(&out.stderr));
+        Ok(json!({ "stdout": stdout, "stderr": stderr, "exitCode": out.exit_code.unwrap_or(-1) }))
     }
 
     /// The workflow's console output: `run.log` and a log event. Output printed while the
@@ -69,6 +77,8 @@ impl StepHost {
     /// marked `(replay)`, and not to the board or the terminal again.
     /// A line printed while function steps ran goes to their `events.jsonl` too.
     pub fn log(&self, level: &str, text: &str, steps: &[String]) {
+        let masked = self.mask.text(text);
+        let text = masked.as_str();
         let replay = if self.replaying() { " (replay)" } else { "" };
         let ts = crate::store::now();
         let _ = self.files.append_run_log(&format!("{ts} [{level}]{replay} {text}"));

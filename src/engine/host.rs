@@ -95,6 +95,10 @@ pub struct StepHost {
     pub(super) in_flight: watch::Sender<(usize, usize)>,
     /// The first of this run's file writes (done by the outbox) that failed.
     pub(super) write_failure: WriteFailure,
+    /// The secrets' values given to this run's steps, masked in all it records.
+    pub(super) mask: super::secrets::Masker,
+    /// The tag of this drive's `ctx.secrets` references (masked too).
+    pub(super) secret_tag: String,
 }
 
 impl StepHost {
@@ -124,6 +128,8 @@ impl StepHost {
             }
         }
         let files = RunFiles::new(&project, &run.id);
+        let (mask, secret_tag) = (super::secrets::Masker::default(), super::secrets::new_tag());
+        mask.add(&secret_tag);
         let write_failure = WriteFailure::default();
         state.last_checkpoint = super::repair::repair_files(&engine, &run.id, &files, &state.memo, &write_failure);
         Ok(StepHost {
@@ -138,6 +144,8 @@ impl StepHost {
             kill,
             state: Mutex::new(state),
             in_flight: watch::channel((0, 0)).0,
+            mask,
+            secret_tag,
         })
     }
 
@@ -358,7 +366,8 @@ impl StepHost {
                 project_id: self.project_id.clone(),
             });
         }
-        let input = serde_json::to_value(config).unwrap_or(Value::Null);
+        let mut input = serde_json::to_value(config).unwrap_or(Value::Null);
+        self.mask.value(&mut input);
         let (files, id) = (self.files.clone(), config.id.clone());
         let started = Event::StepStarted {
             execution_id: self.run_id.clone(),
@@ -409,7 +418,7 @@ impl StepHost {
     /// Emits in order with the run's file writes: a client told a step completed can read
     /// its output.
     pub fn emit(&self, event: Event) {
-        self.engine.outbox().emit(self.engine.events(), event);
+        self.engine.outbox().emit(self.engine.events(), self.mask.event(event));
     }
 
     /// The run's signal (run, pause, cancel), to watch.

@@ -18,6 +18,7 @@ pub mod run;
 pub mod scheduler;
 mod script_step;
 mod step_end;
+mod secrets;
 pub mod worker;
 
 use std::collections::HashMap;
@@ -280,6 +281,7 @@ impl Engine {
         }
         let store = self.store();
         let project_row = ProjectRow::ensure(store, project).await?;
+        secrets::check_known(store, &project_row.id, definition).await?;
         let is_template = is_template_path(&definition.path, Path::new(&project_row.path));
         let definition_id = DefinitionRow::upsert(store, definition, &project_row.id, is_template).await?;
         let run = RunRow::create(

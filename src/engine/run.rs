@@ -224,6 +224,8 @@ fn render_step(
 ) -> Result<StepConfig, String> {
     let render = |t: &str, q| template::render(t, args, results, q).map_err(|e| format!("step \"{}\": {e}", step.id));
     let mut out = step.clone();
+    let written = step.command.iter().chain(&step.prompt).chain(step.env.values());
+    out.secrets = Some(written.flat_map(|t| template::secret_names(t)).collect());
     out.command = step.command.as_deref().map(|c| render(c, Quote::Shell)).transpose()?;
     out.cwd = step.cwd.as_deref().map(|c| render(c, Quote::None)).transpose()?;
     out.prompt = step.prompt.as_deref().map(|c| render(c, Quote::None)).transpose()?;
@@ -250,6 +252,7 @@ async fn drive_code(host: &Arc<StepHost>, run: &RunRow, mut worker: WorkerHandle
         project_path: host.project.to_string_lossy().into_owned(),
         args,
         results: Value::Object(results),
+        secrets_tag: host.secret_tag.clone(),
     });
     let (stop_tx, mut stop_rx) = mpsc::unbounded_channel::<Interrupt>();
     let mut pausing = false;
@@ -494,6 +497,7 @@ fn config_from_json(id: &str, v: &Value, host: &StepHost) -> Result<StepConfig, 
         timeout_ms,
         continue_on_error: obj.get("continueOnError").and_then(Value::as_bool).unwrap_or(false),
         location: None,
+        secrets: None,
     })
 }
 

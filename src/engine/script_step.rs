@@ -24,6 +24,10 @@ impl StepHost {
         row: oneshot::Receiver<StepRow>,
         abort: oneshot::Receiver<()>,
     ) -> Outcome {
+        let config = match self.with_secrets(config).await {
+            Ok(c) => c,
+            Err(e) => return Outcome::failed(e, None),
+        };
         let mut env = config.env.clone();
         self.add_run_vars(&mut env, &config.id);
         let command = config.command.as_deref().unwrap_or_default();
@@ -88,7 +92,8 @@ impl StepHost {
         };
         // Opened at the first line: a quiet command (most are) creates no file.
         let mut file: Option<std::io::BufWriter<std::fs::File>> = None;
-        while let Some(line) = rx.recv().await {
+        while let Some(mut line) = rx.recv().await {
+            line.text = self.mask.text(&line.text);
             if file.is_none() {
                 file = self.files.open_events(&row.step_id).ok().map(std::io::BufWriter::new);
             }

@@ -38,6 +38,7 @@ impl StepHost {
         if outcome.error.as_deref() == Some(crate::step::script::STOPPED) {
             outcome.error = stop_reason.or(outcome.error);
         }
+        self.mask.outcome(&mut outcome);
         let row = &running.row;
         let status = if outcome.ok { "completed" } else { "failed" };
         let mut result = json!({ "stepId": id, "status": status });

@@ -41,6 +41,9 @@ impl WorkerHandle {
         die_with_parent(&mut cmd);
         let mut child = cmd
             .arg("__worker")
+            // It runs the workflow's code: the step environment, not the server's.
+            .env_clear()
+            .envs(crate::step::env::inherited(&[]))
             .env(WORKER_ENV, "1")
             .current_dir(dir)
             .stdin(Stdio::piped())

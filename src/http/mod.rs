@@ -16,6 +16,7 @@ pub mod project_paths;
 pub mod projects;
 pub mod run_control;
 pub mod runs;
+pub mod secrets;
 pub mod steps;
 pub mod throttle;
 pub mod web;
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .merge(steps::router())
         .merge(artifacts::router())
         .merge(comments::router())
+        .merge(secrets::router())
         .merge(ws::router())
         .merge(openapi::router())
         .fallback(web::api_not_found)

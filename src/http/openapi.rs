@@ -59,6 +59,9 @@ pub const TOKEN_QUERY: &str = "token_query";
         super::artifacts::detach_artifact,
         super::comments::create_comment,
         super::comments::list_comments,
+        super::secrets::list_secrets,
+        super::secrets::set_secret,
+        super::secrets::delete_secret,
         super::ws::connect,
         openapi_json,
     ),
@@ -72,6 +75,7 @@ pub const TOKEN_QUERY: &str = "token_query";
         (name = "workflow-steps", description = "A run's steps and their logs."),
         (name = "artifacts", description = "Files uploaded to a step, attachable to a comment of the same run."),
         (name = "comments", description = "Notes on a run or one of its steps."),
+        (name = "secrets", description = "A project's secrets: names listed, values write-only."),
         (name = "events", description = "The live event stream (WebSocket)."),
         (name = "meta", description = "This document."),
     )

@@ -24,6 +24,8 @@ pub enum ToWorker {
         project_path: String,
         args: Value,
         results: Value,
+        /// The tag of `ctx.secrets` references (`engine::secrets`).
+        secrets_tag: String,
     },
     /// The run is pausing: from now on every step asks before it starts (a function step
     /// otherwise starts at once and the engine records its start meanwhile).

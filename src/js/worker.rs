@@ -68,10 +68,12 @@ async fn serve(memory: MemoryLimit) -> Result<(), String> {
                 project_path,
                 args,
                 results,
+                secrets_tag,
             }) => {
                 let init = serde_json::json!({
                     "runId": run_id, "projectPath": project_path, "args": args, "results": results,
                     "outOfMemory": worker.memory.message(),
+                    "secretsTag": secrets_tag,
                 });
                 out.send(worker.run(init).await);
                 return Ok(());

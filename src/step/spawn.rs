@@ -42,7 +42,7 @@ struct ChildArgs {
     report: libc::c_int,
 }
 
-/// Starts `sh -c command` in `cwd` with the engine's environment plus `env`, in a new process
+/// Starts `sh -c command` in `cwd` with the step environment (`super::env`) plus `env`, in a new process
 /// group, stdin from /dev/null, stdout and stderr to the returned pipes.
 pub fn spawn_sh(
     command: &str,
@@ -52,7 +52,8 @@ pub fn spawn_sh(
     let c = |b: &[u8]| CString::new(b).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL byte"));
     let path = c(b"/bin/sh")?;
     let argv_c = [c(b"sh")?, c(b"-c")?, c(command.as_bytes())?];
-    let mut vars: Vec<(std::ffi::OsString, std::ffi::OsString)> = std::env::vars_os()
+    let mut vars: Vec<(std::ffi::OsString, std::ffi::OsString)> = super::env::inherited(&[])
+        .into_iter()
         .filter(|(k, _)| !env.contains_key(&*k.to_string_lossy()))
         .collect();
     vars.extend(env.iter().map(|(k, v)| (k.into(), v.into())));

@@ -13,6 +13,7 @@ pub mod private;
 pub mod projects;
 pub mod revoked_tokens;
 pub mod runs;
+pub mod secrets;
 pub mod steps;
 pub mod users;
 
@@ -55,6 +56,8 @@ pub struct Store {
     pub read: SqlitePool,
     /// The connection of the hot writes (`write_now`), used under this lock.
     hot: Arc<Mutex<rusqlite::Connection>>,
+    /// The data directory, which also holds the secrets' key (`secrets`).
+    data_dir: Arc<PathBuf>,
 }
 
 impl Store {
@@ -114,7 +117,12 @@ impl Store {
             pool,
             read,
             hot: Arc::new(Mutex::new(hot)),
+            data_dir: Arc::new(data_dir.to_path_buf()),
         })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
     }
 }
 

@@ -15,6 +15,8 @@ mod limits;
 mod many_runs;
 mod orphans;
 mod replay;
+mod secrets;
 mod server;
+mod step_env;
 mod typescript;
 mod zod_args;

@@ -86,9 +86,18 @@ impl Server {
     }
 
     pub async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::POST, token, path, body).await
+    }
+
+    pub async fn put(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::PUT, token, path, body).await
+    }
+
+    /// A JSON request; the status and the JSON answer (null when there is none).
+    async fn send(&self, method: reqwest::Method, token: &str, path: &str, body: Value) -> (u16, Value) {
         let r = self
             .http
-            .post(self.url(path))
+            .request(method, self.url(path))
             .bearer_auth(token)
             .json(&body)
             .send()

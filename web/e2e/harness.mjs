@@ -60,6 +60,8 @@ export async function startServer({ workflows = {}, users = [{ email: "ann@examp
     WORKFLOW_ENGINE_CLAUDE_COMMAND: FAKE_CLAUDE,
     WORKFLOW_ENGINE_AGENT_RETRY_DELAY: "50ms",
     FAKE_AGENT_GATE: path.join(project, "gates", "agent"),
+    // Steps see only the variables passed on; the stand-in claude's controls are.
+    WORKFLOW_ENGINE_STEP_ENV: "FAKE_AGENT_*",
     HOME: path.join(dir, "home"),
     RUST_LOG: process.env.RUST_LOG ?? "info",
   });

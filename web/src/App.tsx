@@ -9,6 +9,7 @@ import { NewRunPage } from "./pages/NewRunPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { ProjectsPage } from "./pages/ProjectsPage";
 import { RunPage } from "./pages/RunPage";
+import { SecretsPage } from "./pages/SecretsPage";
 import { TemplatesPage } from "./pages/TemplatesPage";
 import { WsProvider } from "./ws/WsContext";
 
@@ -46,6 +47,7 @@ export function App() {
           <Route path="runs/:runId/steps/:stepRowId" element={<RunPage />} />
           <Route path="templates" element={<TemplatesPage />} />
           <Route path="templates/:definitionId/new" element={<NewRunPage />} />
+          <Route path="secrets" element={<SecretsPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
         <Route path="*" element={<NotFoundPage />} />

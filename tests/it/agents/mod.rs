@@ -3,6 +3,7 @@
 //! replay scripted streams.
 
 mod configuration;
+mod credentials;
 mod drivers;
 mod lifecycle;
 mod live;
@@ -64,6 +65,8 @@ impl AgentBox {
         c.env("HOME", self.home())
             .env("FAKE_AGENT_RECORD", self.record_dir())
             .env("WORKFLOW_ENGINE_AGENT_RETRY_DELAY", "50ms")
+            // The stand-ins' controls reach the steps as an operator would pass a variable on.
+            .env("WORKFLOW_ENGINE_STEP_ENV", "FAKE_AGENT_*")
             // The engine must not pass this on: the real claude refuses to start under it.
             .env("CLAUDECODE", "1");
         c

@@ -11,5 +11,6 @@ mod openapi;
 mod projects_root;
 mod queue;
 mod tokens;
+mod secrets;
 mod web;
 pub mod ws;

@@ -33,6 +33,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/artifacts/{id}/detach"),
     ("post", "/api/workflow-executions/{id}/comments"),
     ("get", "/api/workflow-executions/{id}/comments"),
+    ("get", "/api/projects/{id}/secrets"),
+    ("put", "/api/projects/{id}/secrets/{name}"),
+    ("delete", "/api/projects/{id}/secrets/{name}"),
     ("get", "/api/ws"),
     ("get", "/api/openapi.json"),
 ];

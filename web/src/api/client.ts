@@ -35,7 +35,7 @@ export function errorFromBody(status: number, body: unknown): ApiError {
 }
 
 export interface RequestOptions {
-  method?: "GET" | "POST" | "PATCH" | "DELETE";
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   body?: unknown;
   query?: Record<string, string | number | undefined | null>;
   signal?: AbortSignal;

@@ -13,6 +13,7 @@ import type {
   LogType,
   Project,
   RunDetail,
+  Secret,
   RunPage,
   RunStatus,
   RunSummary,
@@ -29,6 +30,17 @@ export const listProjects = (o: Sig = {}) => request<Project[]>("/projects", o);
 
 export const createProject = (name: string, path: string) =>
   request<Project>("/projects", { method: "POST", body: { name, path } });
+
+const secretsPath = (projectId: string) => `/projects/${encodeURIComponent(projectId)}/secrets`;
+
+export const listSecrets = (projectId: string, o: Sig = {}) => request<Secret[]>(secretsPath(projectId), o);
+
+/** Values go in and never come back: the answer is the name and dates. */
+export const setSecret = (projectId: string, name: string, value: string) =>
+  request<Secret>(`${secretsPath(projectId)}/${encodeURIComponent(name)}`, { method: "PUT", body: { value } });
+
+export const deleteSecret = (projectId: string, name: string) =>
+  requestRaw<null>(`${secretsPath(projectId)}/${encodeURIComponent(name)}`, { method: "DELETE" });
 
 export const listDefinitions = (projectId: string, o: Sig = {}) =>
   request<Definition[]>("/workflow-definitions", { query: { project_id: projectId }, ...o });

@@ -21,6 +21,13 @@ export interface LoginResult {
   user: User;
 }
 
+/** A project secret as the API lists it: never its value. */
+export interface Secret {
+  name: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Project {
   id: string;
   name: string;

@@ -57,6 +57,9 @@ export function AppShell({ children }: { children: ReactNode }) {
               <NavLink to={`/p/${projectId}/templates`} data-testid="nav-templates" className="topnav-link">
                 Templates
               </NavLink>
+              <NavLink to={`/p/${projectId}/secrets`} data-testid="nav-secrets" className="topnav-link">
+                Secrets
+              </NavLink>
             </>
           ) : (
             <NavLink to="/projects" className="topnav-link">
