@@ -17,8 +17,8 @@ mod repair;
 pub mod run;
 pub mod scheduler;
 mod script_step;
-mod step_end;
 mod secrets;
+mod step_end;
 pub mod worker;
 
 use std::collections::HashMap;

@@ -10,7 +10,7 @@ mod limits;
 mod openapi;
 mod projects_root;
 mod queue;
-mod tokens;
 mod secrets;
+mod tokens;
 mod web;
 pub mod ws;
