@@ -177,6 +177,7 @@ impl StepHost {
             program: command.command.iter().chain(&command.args).cloned().collect(),
             invocation,
             cwd: self.resolve_cwd(config.cwd.as_deref()),
+            project: self.project.clone(),
             env,
             timeout: config.timeout_ms.map(Duration::from_millis),
             started,

@@ -51,6 +51,7 @@ impl StepHost {
         let spec = ScriptSpec {
             command: command.to_string(),
             cwd: self.resolve_cwd(cwd),
+            project: self.project.clone(),
             env: Default::default(),
             timeout: None,
         };

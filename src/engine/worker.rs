@@ -90,6 +90,7 @@ impl WorkerHandle {
         self.send(ToWorker::Load {
             file: file.to_string_lossy().into_owned(),
             project_path: project.to_string_lossy().into_owned(),
+            confine: crate::step::confine::for_worker(project, file),
         });
     }
 

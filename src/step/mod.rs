@@ -3,6 +3,7 @@
 //! shell without forking the engine; `guard`
 //! stops what steps left running when the engine dies.
 
+pub mod confine;
 pub mod guard;
 pub mod process;
 pub mod script;

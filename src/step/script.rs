@@ -9,6 +9,7 @@ use tokio::net::unix::pipe::Receiver;
 use tokio::sync::mpsc;
 
 use super::process::{deadline, describe_exit, signal_group, KILL_GRACE};
+use super::confine::{self, StepTmp};
 use super::spawn::{spawn_sh, Process};
 
 /// How much of each stream a step's result keeps; the whole output is in `events.jsonl`.
@@ -21,6 +22,8 @@ pub const ERROR_TAIL_BYTES: usize = 2 * 1024;
 pub struct ScriptSpec {
     pub command: String,
     pub cwd: PathBuf,
+    /// The project the command may write to (its confinement, `super::confine`).
+    pub project: PathBuf,
     pub env: BTreeMap<String, String>,
     pub timeout: Option<Duration>,
 }
@@ -48,7 +51,11 @@ pub async fn run(
     lines: mpsc::UnboundedSender<OutputLine>,
     stop: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<ScriptOutcome> {
-    let (mut child, stdout, stderr) = spawn_sh(&spec.command, &spec.cwd, &spec.env)?;
+    let (tmp, ruleset) = confinement(&spec.project)?;
+    let mut env = spec.env;
+    env.entry("TMPDIR".into())
+        .or_insert_with(|| tmp.path().to_string_lossy().into_owned());
+    let (mut child, stdout, stderr) = spawn_sh(&spec.command, &spec.cwd, &env, ruleset.as_ref())?;
     let out = tokio::spawn(pump(Receiver::from_owned_fd(stdout)?, "stdout", lines.clone()));
     let err = tokio::spawn(pump(Receiver::from_owned_fd(stderr)?, "stderr", lines));
     let deadline = deadline(spec.timeout);
@@ -89,6 +96,13 @@ pub async fn run(
         stderr,
         failure,
     })
+}
+
+/// The command's private temp folder (removed when it is dropped) and its ruleset.
+fn confinement(project: &std::path::Path) -> std::io::Result<(StepTmp, Option<confine::Ruleset>)> {
+    let tmp = StepTmp::create()?;
+    let ruleset = confine::ruleset(confine::Kind::Script, project, tmp.path()).map_err(std::io::Error::other)?;
+    Ok((tmp, ruleset))
 }
 
 /// Stops the group: SIGTERM, then SIGKILL after `KILL_GRACE`, and reaps the leader.
