@@ -91,14 +91,36 @@ pub fn agent(program: &Path) -> Vec<Rule> {
 }
 
 /// The workflow's modules: the project, the file's folder and every `node_modules` above it
-/// (the loader looks there), read-only.
+/// (the loader looks there), with the folders its packages link to (npm link, workspaces),
+/// read-only.
 pub fn worker(project: &Path, file: &Path) -> Vec<Rule> {
     let mut rules = vec![Rule::read(project)];
     if let Some(dir) = file.parent() {
         rules.push(Rule::read(dir));
-        rules.extend(dir.ancestors().map(|a| a.join("node_modules")).filter(|d| d.is_dir()).map(Rule::read));
+        for modules in dir.ancestors().map(|a| a.join("node_modules")).filter(|d| d.is_dir()) {
+            rules.extend(linked_packages(&modules).into_iter().map(Rule::read));
+            rules.push(Rule::read(modules));
+        }
     }
     rules
+}
+
+/// Where the symlinked packages of a `node_modules` folder (`pkg` and `@scope/pkg`) lead.
+fn linked_packages(modules: &Path) -> Vec<PathBuf> {
+    let entries = |dir: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .map(|rd| rd.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    let mut linked = Vec::new();
+    for entry in entries(modules) {
+        let scoped = entry.file_name().is_some_and(|n| n.to_string_lossy().starts_with('@'));
+        let packages = if scoped { entries(&entry) } else { vec![entry] };
+        for package in packages.into_iter().filter(|p| p.is_symlink()) {
+            linked.extend(package.canonicalize().ok());
+        }
+    }
+    linked
 }
 
 /// A program as the shell would find it.
