@@ -4,6 +4,7 @@ mod server_util;
 mod util;
 
 mod agents;
+mod attack;
 mod confinement;
 mod durability;
 mod examples;
