@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::net::unix::pipe::Receiver;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 
 use super::process::{deadline, describe_exit, signal_group, KILL_GRACE};
 use super::confine::{self, StepTmp};
@@ -18,6 +19,9 @@ pub const OUTPUT_TAIL_BYTES: usize = 64 * 1024;
 pub const STOPPED: &str = "stopped with the run (cancelled or timed out)";
 /// How much of stderr a failure message quotes.
 pub const ERROR_TAIL_BYTES: usize = 2 * 1024;
+/// How long output is still read after the command's group was killed: only a process that
+/// left the group can still be writing.
+const OUTPUT_DRAIN: Duration = Duration::from_millis(500);
 
 pub struct ScriptSpec {
     pub command: String,
@@ -56,8 +60,11 @@ pub async fn run(
     env.entry("TMPDIR".into())
         .or_insert_with(|| tmp.path().to_string_lossy().into_owned());
     let (mut child, stdout, stderr) = spawn_sh(&spec.command, &spec.cwd, &env, ruleset.as_ref())?;
-    let out = tokio::spawn(pump(Receiver::from_owned_fd(stdout)?, "stdout", lines.clone()));
-    let err = tokio::spawn(pump(Receiver::from_owned_fd(stderr)?, "stderr", lines));
+    // Kept now: once the shell is reaped the process no longer has an id, its group still does.
+    let group = child.id().expect("a process just started has not been reaped");
+    let (stop_pumps, pumps_stop) = watch::channel(false);
+    let out = tokio::spawn(pump(Receiver::from_owned_fd(stdout)?, "stdout", lines.clone(), pumps_stop.clone()));
+    let err = tokio::spawn(pump(Receiver::from_owned_fd(stderr)?, "stderr", lines, pumps_stop));
     let deadline = deadline(spec.timeout);
     let stopped = stop;
     let mut failure = None;
@@ -73,14 +80,11 @@ pub async fn run(
         }
     };
     match status {
-        Some(_) => {
-            if let Some(pid) = child.id() {
-                signal_group(pid, libc::SIGKILL);
-            }
-        }
+        // The step is its shell: what the shell left in its group (`sleep 4 &`) ends with it.
+        Some(_) => signal_group(group, libc::SIGKILL),
         None => terminate(&mut child).await,
     }
-    let (stdout, stderr) = (out.await.unwrap_or_default(), err.await.unwrap_or_default());
+    let (stdout, stderr) = drain(out, err, stop_pumps).await;
     let exit_code = status.and_then(|s| s.code());
     if let Some(s) = status.filter(|s| !s.success()) {
         let tail = tail(&stderr, ERROR_TAIL_BYTES);
@@ -117,31 +121,62 @@ async fn terminate(child: &mut Process) {
     signal_group(pid, libc::SIGKILL);
 }
 
-/// Reads a stream line by line (any length, any bytes) and keeps its tail.
-async fn pump(stream: impl AsyncRead + Unpin, name: &'static str, lines: mpsc::UnboundedSender<OutputLine>) -> String {
+/// Waits for the output readers once the group is gone; a process that left the group
+/// (`setsid`) and still holds a pipe gets `OUTPUT_DRAIN` more, then the readers stop.
+async fn drain(
+    mut out: JoinHandle<String>,
+    mut err: JoinHandle<String>,
+    stop: watch::Sender<bool>,
+) -> (String, String) {
+    let both = async { tokio::join!(&mut out, &mut err) };
+    if let Ok((o, e)) = tokio::time::timeout(OUTPUT_DRAIN, both).await {
+        return (o.unwrap_or_default(), e.unwrap_or_default());
+    }
+    let _ = stop.send(true);
+    (out.await.unwrap_or_default(), err.await.unwrap_or_default())
+}
+
+/// Reads a stream line by line (any length, any bytes) until its end or `stop`, and keeps
+/// its tail.
+async fn pump(
+    stream: impl AsyncRead + Unpin,
+    name: &'static str,
+    lines: mpsc::UnboundedSender<OutputLine>,
+    mut stop: watch::Receiver<bool>,
+) -> String {
     let mut reader = BufReader::new(stream);
     let mut buf = Vec::new();
     let mut kept = String::new();
     loop {
         buf.clear();
-        match reader.read_until(b'\n', &mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {
-                let text = String::from_utf8_lossy(&buf);
-                let line = text.trim_end_matches(['\n', '\r']).to_string();
-                kept.push_str(&line);
-                kept.push('\n');
-                if kept.len() > 2 * OUTPUT_TAIL_BYTES {
-                    kept = tail(&kept, OUTPUT_TAIL_BYTES).to_string();
-                }
-                let _ = lines.send(OutputLine {
-                    stream: name,
-                    text: line,
-                });
-            }
+        let read = tokio::select! {
+            read = reader.read_until(b'\n', &mut buf) => read,
+            _ = stop.wait_for(|s| *s) => Ok(0),
+        };
+        if buf.is_empty() {
+            break;
+        }
+        keep(&buf, name, &mut kept, &lines);
+        if !matches!(read, Ok(n) if n > 0) {
+            break;
         }
     }
     tail(&kept, OUTPUT_TAIL_BYTES).to_string()
+}
+
+/// One line (or the unterminated rest of a stream): into the tail and out to `lines`.
+fn keep(buf: &[u8], name: &'static str, kept: &mut String, lines: &mpsc::UnboundedSender<OutputLine>) {
+    let text = String::from_utf8_lossy(buf);
+    let line = text.trim_end_matches(['\n', '\r']).to_string();
+    kept.push_str(&line);
+    kept.push('\n');
+    if kept.len() > 2 * OUTPUT_TAIL_BYTES {
+        *kept = tail(kept, OUTPUT_TAIL_BYTES).to_string();
+    }
+    let _ = lines.send(OutputLine {
+        stream: name,
+        text: line,
+    });
 }
 
 /// The last `max` bytes of `s`, cut at a character boundary.

@@ -5,6 +5,7 @@ mod util;
 
 mod agents;
 mod attack;
+mod background;
 mod confinement;
 mod durability;
 mod examples;
