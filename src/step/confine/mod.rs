@@ -196,3 +196,31 @@ fn prefix(key: &Path) -> String {
         format!("{}: ", key.display())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kernel_without_landlock_is_refused_when_required_and_warned_about_otherwise() {
+        assert!(matches!(decide(Mode::Required, 0), Err(ConfineError::Unsupported)));
+        let (confined, warning) = decide(Mode::BestEffort, 0).unwrap();
+        assert!(!confined && warning.unwrap().contains("no Landlock"));
+        assert!(matches!(decide(Mode::BestEffort, 7), Ok((true, None))));
+        assert!(matches!(decide(Mode::Required, 1), Ok((true, None))));
+        let (confined, warning) = decide(Mode::Off, 7).unwrap();
+        assert!(!confined && warning.unwrap().contains("off"));
+    }
+
+    #[test]
+    fn containment_is_judged_on_resolved_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("project/.data");
+        std::fs::create_dir_all(&data).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("project"), dir.path().join("link")).unwrap();
+        assert!(paths::contains(&dir.path().join("link"), &data));
+        assert!(!paths::contains(&data.join("missing"), &data));
+        std::fs::create_dir_all(dir.path().join("project/src")).unwrap();
+        assert!(!paths::contains(&dir.path().join("project/src"), &data));
+    }
+}
