@@ -15,8 +15,8 @@ use tokio::time::Instant;
 use super::classify::{classify, Evidence, FailureKind};
 use super::config::RetryPolicy;
 use super::{AgentEvent, AgentKind, Driver, Final, Invocation, Usage};
-use crate::step::process::{deadline, describe_exit, die_with_parent, interrupt_group, signal_group, stop_requested};
 use crate::step::confine::{self, StepTmp};
+use crate::step::process::{deadline, describe_exit, die_with_parent, interrupt_group, signal_group, stop_requested};
 use crate::step::script::tail;
 
 /// How long the readers may go on after the CLI exited (a grandchild in another group can

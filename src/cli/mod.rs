@@ -37,10 +37,22 @@ pub struct Cli {
     #[arg(long, global = true, env = "WORKFLOW_ENGINE_CONFINEMENT", value_enum, default_value_t = Mode::BestEffort)]
     pub confinement: Mode,
     /// A folder confined steps may also read (repeatable; the variable takes `:`-separated paths).
-    #[arg(long, global = true, env = "WORKFLOW_ENGINE_CONFINE_READ", value_delimiter = ':', value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "WORKFLOW_ENGINE_CONFINE_READ",
+        value_delimiter = ':',
+        value_name = "DIR"
+    )]
     pub confine_read: Vec<PathBuf>,
     /// A folder confined steps may also read and write (repeatable, `:`-separated).
-    #[arg(long, global = true, env = "WORKFLOW_ENGINE_CONFINE_WRITE", value_delimiter = ':', value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "WORKFLOW_ENGINE_CONFINE_WRITE",
+        value_delimiter = ':',
+        value_name = "DIR"
+    )]
     pub confine_write: Vec<PathBuf>,
     #[command(subcommand)]
     pub command: Command,

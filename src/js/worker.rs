@@ -60,7 +60,10 @@ async fn serve() -> Result<(), String> {
     // This thread runs every line of the workflow's code; the threads started earlier only
     // read stdin.
     if let Err(message) = confine.map_or(Ok(()), |c| c.apply()) {
-        out.send(FromWorker::LoadError { message, location: None });
+        out.send(FromWorker::LoadError {
+            message,
+            location: None,
+        });
         return Ok(());
     }
     let _ = std::env::set_current_dir(&project_path);

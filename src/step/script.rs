@@ -9,8 +9,8 @@ use tokio::net::unix::pipe::Receiver;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use super::process::{deadline, describe_exit, signal_group, KILL_GRACE};
 use super::confine::{self, StepTmp};
+use super::process::{deadline, describe_exit, signal_group, KILL_GRACE};
 use super::spawn::{spawn_sh, Process};
 
 /// How much of each stream a step's result keeps; the whole output is in `events.jsonl`.
@@ -63,7 +63,12 @@ pub async fn run(
     // Kept now: once the shell is reaped the process no longer has an id, its group still does.
     let group = child.id().expect("a process just started has not been reaped");
     let (stop_pumps, pumps_stop) = watch::channel(false);
-    let out = tokio::spawn(pump(Receiver::from_owned_fd(stdout)?, "stdout", lines.clone(), pumps_stop.clone()));
+    let out = tokio::spawn(pump(
+        Receiver::from_owned_fd(stdout)?,
+        "stdout",
+        lines.clone(),
+        pumps_stop.clone(),
+    ));
     let err = tokio::spawn(pump(Receiver::from_owned_fd(stderr)?, "stderr", lines, pumps_stop));
     let deadline = deadline(spec.timeout);
     let stopped = stop;

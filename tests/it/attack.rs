@@ -52,9 +52,15 @@ fn create_user(s: &Server, email: &str) {
 }
 
 async fn login(s: &Server, email: &str) -> String {
-    let r = s.http.post(s.url("/auth/login")).json(&json!({ "email": email, "password": PASSWORD }));
+    let r = s
+        .http
+        .post(s.url("/auth/login"))
+        .json(&json!({ "email": email, "password": PASSWORD }));
     let body: Value = r.send().await.unwrap().json().await.unwrap();
-    body["data"]["token"].as_str().unwrap_or_else(|| panic!("{body}")).to_string()
+    body["data"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string()
 }
 
 /// The claims of a token (its middle part), as the attacker would need them.
@@ -132,7 +138,12 @@ async fn attack(server_env: &[(&str, &str)]) -> Value {
     readable.extend(files_under(&bob_dir.join(".agent/workflows/executions")));
     // What must never show: the secrets, and Alice's data and token.
     let mut secrets = vec![ALICE_PRIVATE.to_string(), alice.clone()];
-    secrets.push(std::fs::read_to_string(data.join("jwt-secret")).unwrap_or_default().trim().to_string());
+    secrets.push(
+        std::fs::read_to_string(data.join("jwt-secret"))
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    );
     secrets.extend(server_env.iter().map(|(_, v)| v.to_string()));
     for text in &readable {
         for secret in secrets.iter().filter(|s| !s.is_empty()) {

@@ -35,7 +35,11 @@ async fn a_background_child_holding_stdout_does_not_hold_the_step() {
     let rows = steps(&sb.store().await, &run_id(&out)).await;
     let result: serde_json::Value = serde_json::from_str(rows[0].result.as_deref().unwrap()).unwrap();
     assert_eq!(result["data"]["stdout"], "hi\n", "{result}");
-    let pid: i32 = std::fs::read_to_string(sb.project().join("bg.pid")).unwrap().trim().parse().unwrap();
+    let pid: i32 = std::fs::read_to_string(sb.project().join("bg.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     assert!(!alive(pid), "the background sleep outlived its step");
 }
 
@@ -55,9 +59,19 @@ async fn what_a_step_leaves_in_its_group_is_killed_when_it_ends() {
     let body = json!({ "project_id": project, "workflow_definition_id": def });
     let (status, created) = s.post(&token, "/workflow-executions", body).await;
     assert_eq!(status, 201, "{created}");
-    let run = s.wait_status(&token, created["data"]["id"].as_str().unwrap(), &["completed", "failed"]).await;
+    let run = s
+        .wait_status(
+            &token,
+            created["data"]["id"].as_str().unwrap(),
+            &["completed", "failed"],
+        )
+        .await;
     assert_eq!(run["status"], "completed", "{run}");
-    let pid: i32 = std::fs::read_to_string(dir.join("bg.pid")).unwrap().trim().parse().unwrap();
+    let pid: i32 = std::fs::read_to_string(dir.join("bg.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     let gone = (0..50).any(|_| {
         std::thread::sleep(Duration::from_millis(20));
         !alive(pid)

@@ -53,13 +53,25 @@ fn a_script_step_cannot_reach_the_data_directory_other_tmp_files_or_the_engine()
     assert!(!text.contains(SECRET), "{text}");
     assert!(!text.contains("SQLite"), "the database was read: {text}");
     assert_eq!(text.matches("Permission denied").count(), 5, "{text}");
-    assert!(!text.contains("listed-tmp") && !text.contains("signalled-engine"), "{text}");
+    assert!(
+        !text.contains("listed-tmp") && !text.contains("signalled-engine"),
+        "{text}"
+    );
     assert!(!escape.exists(), "the step wrote outside its project");
     assert!(sb.project().join("mine.txt").is_file(), "the project is writable");
     assert!(text.contains("tmp-ok"), "{text}");
-    let tmpdir = text.lines().find_map(|l| l.split("tmpdir=").nth(1)).expect("TMPDIR printed");
-    assert!(tmpdir.starts_with(std::env::temp_dir().to_str().unwrap()) && tmpdir.len() > 10, "{tmpdir}");
-    assert!(!Path::new(tmpdir.trim()).exists(), "the step's TMPDIR is removed after it");
+    let tmpdir = text
+        .lines()
+        .find_map(|l| l.split("tmpdir=").nth(1))
+        .expect("TMPDIR printed");
+    assert!(
+        tmpdir.starts_with(std::env::temp_dir().to_str().unwrap()) && tmpdir.len() > 10,
+        "{tmpdir}"
+    );
+    assert!(
+        !Path::new(tmpdir.trim()).exists(),
+        "the step's TMPDIR is removed after it"
+    );
 }
 
 /// The same step without confinement reads everything: the test above can fail.
@@ -103,8 +115,14 @@ export default defineWorkflow({{
     let text = format!("{}{}", stdout(&out), stderr(&out));
     assert!(out.status.success(), "{text}");
     assert!(!text.contains(SECRET), "{text}");
-    assert!(text.contains("import: {\"err\":") && text.contains("Permission denied (os error 13)"), "{text}");
-    assert!(text.contains("exec: ") && text.contains("planted: Permission denied"), "{text}");
+    assert!(
+        text.contains("import: {\"err\":") && text.contains("Permission denied (os error 13)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("exec: ") && text.contains("planted: Permission denied"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -124,7 +142,12 @@ async fn an_agent_cli_runs_confined_and_cannot_read_the_data_directory() {
     let file = abox.one_step("Agent", "claude", "hello", "");
     // The stand-in lives outside the wrapper's folder: readable through the option.
     let fixtures = fake("claude").parent().unwrap().to_path_buf();
-    let mut cmd = abox.cmd(&["--confine-read", fixtures.to_str().unwrap(), "run", file.to_str().unwrap()]);
+    let mut cmd = abox.cmd(&[
+        "--confine-read",
+        fixtures.to_str().unwrap(),
+        "run",
+        file.to_str().unwrap(),
+    ]);
     cmd.env("WORKFLOW_ENGINE_CLAUDE_COMMAND", &wrapper);
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));

@@ -89,7 +89,14 @@ impl Ruleset {
         // Kernels before ABI 6 know a shorter struct; the size says how much to read.
         let size = if abi >= 6 { 24 } else { 8 };
         // SAFETY: the attribute lives across the call; the result is a new descriptor or -1.
-        let fd = unsafe { libc::syscall(libc::SYS_landlock_create_ruleset, &attr as *const RulesetAttr, size, 0u32) };
+        let fd = unsafe {
+            libc::syscall(
+                libc::SYS_landlock_create_ruleset,
+                &attr as *const RulesetAttr,
+                size,
+                0u32,
+            )
+        };
         if fd < 0 {
             return Err(io::Error::last_os_error());
         }
@@ -109,7 +116,11 @@ impl Ruleset {
         let raw = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
         if raw < 0 {
             let e = io::Error::last_os_error();
-            return if e.kind() == io::ErrorKind::NotFound { Ok(()) } else { Err(e) };
+            return if e.kind() == io::ErrorKind::NotFound {
+                Ok(())
+            } else {
+                Err(e)
+            };
         }
         // SAFETY: just opened, owned here.
         let target = unsafe { OwnedFd::from_raw_fd(raw) };
@@ -132,7 +143,11 @@ impl Ruleset {
             )
         };
         if r != 0 {
-            return Err(io::Error::other(format!("{}: {}", path.display(), io::Error::last_os_error())));
+            return Err(io::Error::other(format!(
+                "{}: {}",
+                path.display(),
+                io::Error::last_os_error()
+            )));
         }
         Ok(())
     }

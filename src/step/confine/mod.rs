@@ -147,7 +147,11 @@ impl State {
             })
             .collect();
         let extra = self.settings.read.iter().map(Rule::read);
-        for rule in own.into_iter().chain(extra).chain(self.settings.write.iter().map(Rule::write)) {
+        for rule in own
+            .into_iter()
+            .chain(extra)
+            .chain(self.settings.write.iter().map(Rule::write))
+        {
             if paths::contains(&rule.path, data_dir) {
                 let e = ConfineError::DataDirReachable {
                     data_dir: data_dir.clone(),
@@ -159,7 +163,9 @@ impl State {
         }
         match apply_rules(self.abi, &rules) {
             Ok(set) => Ok(Some(set)),
-            Err(e) => self.refuse_or_warn(ConfineError::Ruleset(e), Path::new("")).map(|()| None),
+            Err(e) => self
+                .refuse_or_warn(ConfineError::Ruleset(e), Path::new(""))
+                .map(|()| None),
         }
     }
 
@@ -184,7 +190,10 @@ fn apply_rules(abi: u32, rules: &[Rule]) -> std::io::Result<Ruleset> {
 fn warn_once(key: &Path, message: &str) {
     static SEEN: Mutex<Option<HashSet<(PathBuf, String)>>> = Mutex::new(None);
     let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
-    if seen.get_or_insert_default().insert((key.to_path_buf(), message.to_string())) {
+    if seen
+        .get_or_insert_default()
+        .insert((key.to_path_buf(), message.to_string()))
+    {
         tracing::warn!("confinement: {}{message}", prefix(key));
     }
 }

@@ -31,8 +31,8 @@ impl Rule {
 /// Programs, libraries, configuration and the kernel's views; `/tmp`, `/var`, `/home` and
 /// `/root` are not among them.
 const SYSTEM_READ: &[&str] = &[
-    "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/nix", "/snap", "/proc",
-    "/sys", "/run",
+    "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/nix", "/snap", "/proc", "/sys",
+    "/run",
 ];
 /// Devices a shell or a CLI opens for writing; not `/dev` as a whole, which holds the disks.
 const DEVICES: &[&str] = &[
@@ -84,7 +84,10 @@ pub fn agent(program: &Path) -> Vec<Rule> {
         }
     }
     // `claude` found on PATH is often a link into a package (node_modules/...): its files.
-    if let Some(dir) = which(program).and_then(|p| p.canonicalize().ok()).and_then(|p| p.parent().map(Path::to_path_buf)) {
+    if let Some(dir) = which(program)
+        .and_then(|p| p.canonicalize().ok())
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+    {
         rules.push(Rule::read(dir));
     }
     rules
@@ -129,7 +132,9 @@ fn which(program: &Path) -> Option<PathBuf> {
         return Some(program.to_path_buf());
     }
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join(program)).find(|p| p.is_file())
+    std::env::split_paths(&path)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
 }
 
 /// Whether `inner` lies in `tree` (both as the kernel resolves them); a path that does not
