@@ -174,3 +174,20 @@ fn a_data_directory_inside_the_project_is_refused_when_required_and_warned_about
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("lies inside"), "{}", stderr(&out));
 }
+
+/// The JS worker, which runs the workflow's own code, is held to the same rule.
+#[test]
+fn a_ts_workflow_is_not_loaded_when_required_confinement_would_let_it_read_the_data_directory() {
+    let sb = Sandbox::new();
+    let inside = sb.project().join(".data");
+    let file = sb.write(
+        "w.ts",
+        "import { defineWorkflow } from \"@repo/workflow-engine\";\nexport default defineWorkflow({ name: \"W\", phases: [\"p\"], async execute() { console.log(\"ran\"); } });\n",
+    );
+    let mut cmd = sb.cmd(&["--confinement", "required", "run", file.to_str().unwrap()]);
+    cmd.env("WORKFLOW_ENGINE_DATA_DIR", &inside);
+    let out = cmd.output().unwrap();
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("lies inside") && !text.contains("ran"), "{text}");
+}
