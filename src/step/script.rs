@@ -1,6 +1,7 @@
 //! `script` steps and `ctx.exec`: `sh -c` in the project, output streamed line by line.
 
 use std::collections::BTreeMap;
+use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -55,21 +56,12 @@ pub async fn run(
     lines: mpsc::UnboundedSender<OutputLine>,
     stop: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<ScriptOutcome> {
-    let (tmp, ruleset) = confinement(&spec.project)?;
     let mut env = spec.env;
-    env.entry("TMPDIR".into())
-        .or_insert_with(|| tmp.path().to_string_lossy().into_owned());
+    let (_tmp, ruleset) = confinement(&spec.project, &mut env)?;
     let (mut child, stdout, stderr) = spawn_sh(&spec.command, &spec.cwd, &env, ruleset.as_ref())?;
     // Kept now: once the shell is reaped the process no longer has an id, its group still does.
     let group = child.id().expect("a process just started has not been reaped");
-    let (stop_pumps, pumps_stop) = watch::channel(false);
-    let out = tokio::spawn(pump(
-        Receiver::from_owned_fd(stdout)?,
-        "stdout",
-        lines.clone(),
-        pumps_stop.clone(),
-    ));
-    let err = tokio::spawn(pump(Receiver::from_owned_fd(stderr)?, "stderr", lines, pumps_stop));
+    let (out, err, stop_pumps) = start_pumps(stdout, stderr, lines)?;
     let deadline = deadline(spec.timeout);
     let stopped = stop;
     let mut failure = None;
@@ -107,11 +99,29 @@ pub async fn run(
     })
 }
 
-/// The command's private temp folder (removed when it is dropped) and its ruleset.
-fn confinement(project: &std::path::Path) -> std::io::Result<(StepTmp, Option<confine::Ruleset>)> {
+/// The command's private temp folder (its `TMPDIR` unless `env` names one; removed when it
+/// is dropped) and its ruleset.
+fn confinement(
+    project: &std::path::Path,
+    env: &mut BTreeMap<String, String>,
+) -> std::io::Result<(StepTmp, Option<confine::Ruleset>)> {
     let tmp = StepTmp::create()?;
+    env.entry("TMPDIR".into())
+        .or_insert_with(|| tmp.path().to_string_lossy().into_owned());
     let ruleset = confine::ruleset(confine::Kind::Script, project, tmp.path()).map_err(std::io::Error::other)?;
     Ok((tmp, ruleset))
+}
+
+type Pumps = (JoinHandle<String>, JoinHandle<String>, watch::Sender<bool>);
+
+/// Readers for both pipes, and the switch that stops them (`drain`).
+fn start_pumps(stdout: OwnedFd, stderr: OwnedFd, lines: mpsc::UnboundedSender<OutputLine>) -> std::io::Result<Pumps> {
+    let (stop, stopped) = watch::channel(false);
+    let out = Receiver::from_owned_fd(stdout)?;
+    let err = Receiver::from_owned_fd(stderr)?;
+    let out = tokio::spawn(pump(out, "stdout", lines.clone(), stopped.clone()));
+    let err = tokio::spawn(pump(err, "stderr", lines, stopped));
+    Ok((out, err, stop))
 }
 
 /// Stops the group: SIGTERM, then SIGKILL after `KILL_GRACE`, and reaps the leader.
