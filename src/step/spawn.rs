@@ -50,8 +50,8 @@ const STAGE_CONFINE: u32 = 2;
 const STAGE_EXEC: u32 = 3;
 
 /// Starts `sh -c command` in `cwd` with the engine's environment plus `env`, in a new process
-/// group, stdin from /dev/null, stdout and stderr to the returned pipes; confined by
-/// `ruleset` if given.
+/// group, stdin from /dev/null, stdout and stderr to the returned pipes.
+/// `ruleset`, if given, confines it (`super::confine`).
 pub fn spawn_sh(
     command: &str,
     cwd: &Path,
