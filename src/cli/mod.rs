@@ -1,10 +1,16 @@
 //! The `workflow-engine` command line: raw flags become a validated command, then run.
 //!
-//! Exit codes: 0 completed, 1 failed, 2 invalid input (bad file, bad arguments),
+//! Exit codes: 0 completed, 1 failed, 2 invalid input (bad file, bad arguments) or a
+//! refused request (unknown run or step, a run in a state that does not allow it),
 //! 130 interrupted (paused or cancelled with Ctrl-C).
 
+mod logs;
 mod progress;
+mod resume;
+mod runs;
 mod serve;
+mod show;
+mod steer;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,7 +22,6 @@ use crate::definition::{duration, schema, DefinitionKind};
 use crate::engine::worker::WorkerHandle;
 use crate::engine::{Engine, EngineConfig, EngineError, RunControl};
 use crate::step::confine::{self, Mode};
-use crate::store::runs::RunRow;
 use crate::store::Store;
 
 #[derive(Parser, Debug)]
@@ -88,6 +93,39 @@ pub enum Command {
         run_id: String,
         #[arg(long, short)]
         verbose: bool,
+    },
+    /// Show a run: status, phase, steps (status, attempt, duration) and comments.
+    Show {
+        run_id: String,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the output lines of a run's steps (all, in order, or one).
+    Logs {
+        run_id: String,
+        /// Only this step (its id).
+        step: Option<String>,
+        /// Keep printing new lines until the step (or the run) ends.
+        #[arg(long, short)]
+        follow: bool,
+        /// One JSON object per line, with its `step`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pause a running run (driven by another terminal or a server) after its steps in flight.
+    Pause {
+        run_id: String,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel a run, killing its steps in flight; a pending or paused run is cancelled at once.
+    Cancel {
+        run_id: String,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
     },
     /// Check workflow files without running them.
     Validate {
@@ -255,9 +293,26 @@ async fn dispatch(cli: Cli) -> ExitCode {
             };
             run(&engine, request).await
         }
-        Command::Resume { run_id, verbose } => resume(&engine, &run_id, verbose).await,
+        Command::Resume { run_id, verbose } => resume::resume(&engine, &run_id, verbose).await,
         Command::Validate { files } => validate(&engine, &files).await,
-        Command::Runs { limit } => list_runs(&engine, limit).await,
+        Command::Runs { limit } => runs::list_runs(&engine, limit).await,
+        Command::Show { run_id, json } => show::show(&engine, &run_id, json).await,
+        Command::Logs {
+            run_id,
+            step,
+            follow,
+            json,
+        } => {
+            let request = logs::LogsRequest {
+                run_id,
+                step,
+                follow,
+                json,
+            };
+            logs::logs(&engine, request).await
+        }
+        Command::Pause { run_id, json } => steer::pause(&engine, &run_id, json).await,
+        Command::Cancel { run_id, json } => steer::cancel(&engine, &run_id, json).await,
         Command::Serve {
             bind,
             max_concurrent_runs,
@@ -377,16 +432,6 @@ async fn run(engine: &Engine, req: RunRequest) -> ExitCode {
     drive(engine, &run.id, Some(prepared), req.verbose).await
 }
 
-async fn resume(engine: &Engine, run_id: &str, verbose: bool) -> ExitCode {
-    match RunRow::get(engine.store(), run_id).await {
-        Ok(Some(_)) => {}
-        Ok(None) => return invalid(&format!("no run {run_id} (see `workflow-engine runs`)")),
-        Err(e) => return report(e.into()),
-    }
-    println!("run {run_id} (resumed)");
-    drive(engine, run_id, None, verbose).await
-}
-
 async fn drive(engine: &Engine, run_id: &str, prepared: Option<crate::engine::Prepared>, verbose: bool) -> ExitCode {
     let control = RunControl::default();
     let display = progress::Display::start(engine.events().subscribe(), run_id.to_string(), verbose);
@@ -452,41 +497,6 @@ async fn validate(engine: &Engine, files: &[PathBuf]) -> ExitCode {
     }
 }
 
-async fn list_runs(engine: &Engine, limit: i64) -> ExitCode {
-    let runs = match RunRow::list_recent(engine.store(), limit).await {
-        Ok(r) => r,
-        Err(e) => return report(e.into()),
-    };
-    if runs.is_empty() {
-        println!("no runs yet");
-        return ExitCode::SUCCESS;
-    }
-    println!(
-        "{:<32}  {:<9}  {:<14}  {:<24}  {:<24}  PROJECT",
-        "ID", "STATUS", "PHASE", "NAME", "CREATED"
-    );
-    for r in runs {
-        println!(
-            "{:<32}  {:<9}  {:<14}  {:<24}  {:<24}  {}",
-            r.id,
-            r.status,
-            r.current_phase.unwrap_or_else(|| "-".into()),
-            truncate(&r.name, 24),
-            r.created_at,
-            r.project_path
-        );
-    }
-    ExitCode::SUCCESS
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(n - 1).collect::<String>())
-    }
-}
-
 fn indent(s: &str) -> String {
     s.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
 }
@@ -503,7 +513,8 @@ fn report(e: EngineError) -> ExitCode {
         EngineError::Definition(_)
         | EngineError::InvalidArgs(_)
         | EngineError::RunNotFound(_)
-        | EngineError::NotResumable { .. } => ExitCode::from(2),
+        | EngineError::NotResumable { .. }
+        | EngineError::Leased { .. } => ExitCode::from(2),
         _ => ExitCode::from(1),
     }
 }

@@ -180,16 +180,9 @@ fn conflict(run: &RunRow, verb: &str, why: &str) -> ApiError {
 }
 
 async fn wait_for_status(store: &Store, id: &str, statuses: &[&str], max: Duration) -> Result<RunRow, ApiError> {
-    let deadline = tokio::time::Instant::now() + max;
-    loop {
-        let run = RunRow::get(store, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("workflow execution {id}")))?;
-        if statuses.contains(&run.status.as_str()) || tokio::time::Instant::now() >= deadline {
-            return Ok(run);
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    RunRow::wait_for_status(store, id, statuses, max)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("workflow execution {id}")))
 }
 
 /// Pauses or cancels a running run: directly when this process drives it, else through the

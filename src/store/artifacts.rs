@@ -41,7 +41,7 @@ pub struct NewArtifact<'a> {
 impl ArtifactRow {
     pub async fn insert(store: &Store, a: NewArtifact<'_>) -> Result<ArtifactRow> {
         let ts = now();
-        Ok(sqlx::query_as(
+        sqlx::query_as(
             "INSERT INTO workflow_artifacts
                  (id, workflow_run_step_id, name, file_path, file_type, mime_type, size_bytes, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
@@ -58,7 +58,7 @@ impl ArtifactRow {
         .fetch_all(&store.pool)
         .await
         .map_err(super::StoreError::from)
-        .and_then(super::only_row)?)
+        .and_then(super::only_row)
     }
 
     pub async fn get(store: &Store, id: &str) -> Result<Option<ArtifactRow>> {

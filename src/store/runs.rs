@@ -67,7 +67,7 @@ pub struct NewRun<'a> {
 impl RunRow {
     pub async fn create(store: &Store, new: NewRun<'_>) -> Result<RunRow> {
         let ts = now();
-        Ok(sqlx::query_as(
+        sqlx::query_as(
             "INSERT INTO workflow_runs
                  (id, project_id, user_id, workflow_definition_id, name, args, current_phase,
                   current_step_index, status, timeout_ms, created_at, updated_at)
@@ -86,7 +86,7 @@ impl RunRow {
         .fetch_all(&store.pool)
         .await
         .map_err(super::StoreError::from)
-        .and_then(super::only_row)?)
+        .and_then(super::only_row)
     }
 
     pub async fn get(store: &Store, id: &str) -> Result<Option<RunRow>> {
@@ -185,7 +185,7 @@ impl RunRow {
     /// Records how the run ended (or that it paused) and gives up the lease.
     pub async fn finish(store: &Store, id: &str, status: &str, error: Option<&str>) -> Result<RunRow> {
         let ts = now();
-        Ok(sqlx::query_as(
+        sqlx::query_as(
             "UPDATE workflow_runs SET status = ?, error_message = ?, lease_owner = NULL,
                  lease_expires_at = NULL, control_request = NULL,
                  completed_at = CASE WHEN ? IN ('completed', 'failed') THEN ? ELSE completed_at END,
@@ -207,7 +207,7 @@ impl RunRow {
         .fetch_all(&store.pool)
         .await
         .map_err(super::StoreError::from)
-        .and_then(super::only_row)?)
+        .and_then(super::only_row)
     }
 
     /// Moves the run's card to `phase` (when a step of a new phase starts).
@@ -223,6 +223,48 @@ impl RunRow {
         .execute(&store.pool)
         .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    /// Marks cancelled a run left `running` by an engine that died (`dead_owner`) or whose
+    /// lease lapsed: nothing drives it to apply a cancel request. None when an engine took it
+    /// over (or it ended) meanwhile, as `claim` would.
+    pub async fn cancel_abandoned(store: &Store, id: &str, dead_owner: Option<&str>) -> Result<Option<RunRow>> {
+        let ts = now();
+        Ok(super::first_row(
+            sqlx::query_as(
+                "UPDATE workflow_runs SET status = 'cancelled', cancelled_at = ?, lease_owner = NULL,
+                     lease_expires_at = NULL, control_request = NULL, updated_at = ?
+                 WHERE id = ? AND status = 'running'
+                   AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ?)
+                 RETURNING *",
+            )
+            .bind(&ts)
+            .bind(&ts)
+            .bind(id)
+            .bind(dead_owner)
+            .bind(&ts)
+            .fetch_all(&store.pool)
+            .await?,
+        ))
+    }
+
+    /// The run once it has one of `statuses` (polled), or as it is when `max` has passed;
+    /// None when there is no such run. How a process that steers a run sees it change.
+    pub async fn wait_for_status(
+        store: &Store,
+        id: &str,
+        statuses: &[&str],
+        max: std::time::Duration,
+    ) -> Result<Option<RunRow>> {
+        let deadline = tokio::time::Instant::now() + max;
+        loop {
+            let run = RunRow::get(store, id).await?;
+            let done = run.as_ref().is_none_or(|r| statuses.contains(&r.status.as_str()));
+            if done || tokio::time::Instant::now() >= deadline {
+                return Ok(run);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     /// Newest runs first, across every project.

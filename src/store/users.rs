@@ -30,7 +30,7 @@ impl UserRow {
         is_admin: bool,
     ) -> Result<UserRow> {
         let ts = now();
-        Ok(sqlx::query_as(
+        sqlx::query_as(
             "INSERT INTO users (id, email, name, password_hash, is_admin, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
         )
@@ -44,7 +44,7 @@ impl UserRow {
         .fetch_all(&store.pool)
         .await
         .map_err(super::StoreError::from)
-        .and_then(super::only_row)?)
+        .and_then(super::only_row)
     }
 
     pub async fn by_email(store: &Store, email: &str) -> Result<Option<UserRow>> {

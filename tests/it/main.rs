@@ -6,6 +6,7 @@ mod util;
 mod agents;
 mod attack;
 mod background;
+mod cli;
 mod confinement;
 mod durability;
 mod examples;

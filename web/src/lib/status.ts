@@ -1,7 +1,7 @@
 // What each run status means for the board and the controls.
 
 import type { Run, RunStatus, Step } from "../api/types";
-import { parseTime } from "./format";
+import { parseTime } from "./format.js";
 
 export const RUN_STATUSES: RunStatus[] = ["pending", "running", "paused", "completed", "failed", "cancelled"];
 export const FINISHED: RunStatus[] = ["completed", "failed", "cancelled"];

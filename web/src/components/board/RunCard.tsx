@@ -34,8 +34,10 @@ function PhaseBar({ run }: { run: RunSummary }) {
 export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow }: Props) {
   const step = currentStep(run.steps);
   const elapsed = runElapsedMs(run, now);
-  const stepText =
-    step?.name ?? (run.status === "pending" ? "Waiting to start" : run.status === "cancelled" ? "Cancelled before a step" : "No steps yet");
+  const queuedToResume = run.status === "pending" && !!run.started_at;
+  const stepText = queuedToResume
+    ? `Queued to resume${step ? ` · ${step.name}` : ""}`
+    : (step?.name ?? (run.status === "pending" ? "Waiting to start" : run.status === "cancelled" ? "Cancelled before a step" : "No steps yet"));
   const c = run._count ?? { comments: 0, artifacts: 0 };
   const ended = formatRelative(run.completed_at ?? run.cancelled_at ?? run.updated_at, now);
   return (
@@ -57,7 +59,7 @@ export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow
       )}
       <div className="run-card-step" data-testid="card-step" title={step ? `${step.phase} · ${step.step_id}` : undefined}>
         {step?.status === "running" && <span className="pulse" aria-hidden="true" />}
-        {step?.status === "failed" && <span className="step-x" aria-hidden="true">✕</span>}
+        {step?.status === "failed" && !queuedToResume && <span className="step-x" aria-hidden="true">✕</span>}
         <span className="truncate">{stepText}</span>
         {showWorkflow && run.current_phase && run.status !== "pending" && <span className="chip">{run.current_phase}</span>}
       </div>

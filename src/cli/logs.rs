@@ -1,0 +1,184 @@
+//! `logs RUN [STEP] [-f]`: the output lines a run's steps wrote to their `events.jsonl`, in
+//! step order; `-f` keeps reading the files until the step (or the run) ends.
+
+use std::collections::HashMap;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::runs::{engine_gone, load_run};
+use super::{invalid, report};
+use crate::engine::{Engine, EngineError};
+use crate::store::files::RunFiles;
+use crate::store::projects::ProjectRow;
+use crate::store::runs::RunRow;
+use crate::store::steps::StepRow;
+use crate::store::{Store, StoreError};
+
+/// How often `-f` looks for new lines and for the end of what it follows.
+const FOLLOW_POLL: Duration = Duration::from_millis(200);
+
+pub struct LogsRequest {
+    pub run_id: String,
+    pub step: Option<String>,
+    pub follow: bool,
+    pub json: bool,
+}
+
+pub async fn logs(engine: &Engine, req: LogsRequest) -> ExitCode {
+    let store = engine.store();
+    let run = match load_run(store, &req.run_id).await {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let project = match ProjectRow::get(store, &run.project_id).await {
+        Ok(p) => p.map(|p| p.path).unwrap_or_default(),
+        Err(e) => return report(e.into()),
+    };
+    let mut reader = LogReader {
+        files: RunFiles::new(Path::new(&project), &run.id),
+        json: req.json,
+        offsets: HashMap::new(),
+        last_step: None,
+    };
+    if let Some(step) = &req.step {
+        if let Err(code) = check_step(store, &run.id, step).await {
+            return code;
+        }
+    }
+    match follow(store, &mut reader, &run.id, req.step.as_deref(), req.follow).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => report(e),
+    }
+}
+
+/// Refuses a step the run has not started (exit 2), naming the ones it has.
+async fn check_step(store: &Store, run_id: &str, step: &str) -> Result<(), ExitCode> {
+    let steps = StepRow::list_for_run(store, run_id)
+        .await
+        .map_err(|e| report(e.into()))?;
+    if steps.iter().any(|s| s.step_id == step) {
+        return Ok(());
+    }
+    let known: Vec<&str> = steps.iter().map(|s| s.step_id.as_str()).collect();
+    let known = if known.is_empty() {
+        "it has started none yet".to_string()
+    } else {
+        format!("its steps so far: {}", known.join(", "))
+    };
+    Err(invalid(&format!("run {run_id} has no step \"{step}\" ({known})")))
+}
+
+/// Prints what the steps wrote so far; with `follow`, again and again until what is followed
+/// has ended. The status is read before the files, so the last pass sees every line the
+/// step wrote before it ended.
+async fn follow(
+    store: &Store,
+    reader: &mut LogReader,
+    run_id: &str,
+    only: Option<&str>,
+    follow: bool,
+) -> Result<(), EngineError> {
+    loop {
+        let run = RunRow::get(store, run_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("run {run_id}")))?;
+        let steps: Vec<StepRow> = StepRow::list_for_run(store, run_id)
+            .await?
+            .into_iter()
+            .filter(|s| only.is_none_or(|id| s.step_id == id))
+            .collect();
+        let ended = match only {
+            Some(_) => steps.iter().all(|s| s.status != "running"),
+            None => !matches!(run.status.as_str(), "running" | "pending"),
+        };
+        for step in &steps {
+            reader.print_new(&step.step_id)?;
+        }
+        if !follow || ended || engine_gone(&run) {
+            return Ok(());
+        }
+        tokio::time::sleep(FOLLOW_POLL).await;
+    }
+}
+
+/// Reads each step's `events.jsonl` from where it stopped last time.
+struct LogReader {
+    files: RunFiles,
+    json: bool,
+    /// Bytes of each step's file already printed (whole lines only).
+    offsets: HashMap<String, u64>,
+    /// The step whose lines were printed last, so a header marks each change of step.
+    last_step: Option<String>,
+}
+
+impl LogReader {
+    fn events_file(&self, step_id: &str) -> PathBuf {
+        self.files.step_dir(step_id).join("events.jsonl")
+    }
+
+    /// Prints the complete lines added since the last call; a line still being written
+    /// waits for the next.
+    fn print_new(&mut self, step_id: &str) -> std::io::Result<()> {
+        let offset = self.offsets.get(step_id).copied().unwrap_or(0);
+        let mut file = match std::fs::File::open(self.events_file(step_id)) {
+            Ok(f) => f,
+            // A quiet step writes no file.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        file.seek(SeekFrom::Start(offset))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        let Some(end) = bytes.iter().rposition(|b| *b == b'\n') else {
+            return Ok(());
+        };
+        self.offsets.insert(step_id.to_string(), offset + end as u64 + 1);
+        let mut out = std::io::stdout().lock();
+        for line in String::from_utf8_lossy(&bytes[..end]).lines() {
+            if self.json {
+                writeln!(out, "{}", json_line(step_id, line))?;
+                continue;
+            }
+            if self.last_step.as_deref() != Some(step_id) {
+                writeln!(out, "── {step_id} ──")?;
+                self.last_step = Some(step_id.to_string());
+            }
+            writeln!(out, "{}", text_line(line))?;
+        }
+        out.flush()
+    }
+}
+
+/// A record of the file with the step it belongs to; a line that is not JSON kept as `raw`.
+fn json_line(step_id: &str, line: &str) -> Value {
+    let mut v = match serde_json::from_str::<Value>(line) {
+        Ok(Value::Object(o)) => Value::Object(o),
+        _ => serde_json::json!({ "raw": line }),
+    };
+    v["step"] = Value::String(step_id.to_string());
+    v
+}
+
+/// Output lines as the step wrote them; an agent's retries said in words; anything else as
+/// the file has it.
+fn text_line(line: &str) -> String {
+    let Ok(record) = serde_json::from_str::<Value>(line) else {
+        return line.to_string();
+    };
+    if record["type"] == "retry" {
+        return format!(
+            "(retrying: attempt {} in {}ms: {})",
+            record["attempt"],
+            record["delayMs"],
+            record["reason"].as_str().unwrap_or_default()
+        );
+    }
+    match record["text"].as_str().or(record["message"].as_str()) {
+        Some(text) => text.to_string(),
+        None => line.to_string(),
+    }
+}

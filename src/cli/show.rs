@@ -1,0 +1,153 @@
+//! `show RUN`: a run's status and phase, its steps (status, attempt, duration, error) and
+//! its comments, read from the database without a server; `--json` for scripts.
+
+use std::process::ExitCode;
+
+use serde_json::{json, Value};
+
+use super::report;
+use super::runs::{engine_gone, load_run, print_table, shown_status};
+use crate::definition::format_ms;
+use crate::engine::Engine;
+use crate::store::comments::CommentRow;
+use crate::store::projects::ProjectRow;
+use crate::store::runs::RunRow;
+use crate::store::steps::StepRow;
+
+pub async fn show(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
+    let store = engine.store();
+    let run = match load_run(store, run_id).await {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let loaded = async {
+        let steps = StepRow::list_for_run(store, run_id).await?;
+        let comments = CommentRow::list_for_run(store, run_id).await?;
+        let project = ProjectRow::get(store, &run.project_id).await?;
+        Ok::<_, crate::store::StoreError>((steps, comments, project.map(|p| p.path)))
+    };
+    let (steps, comments, project) = match loaded.await {
+        Ok(l) => l,
+        Err(e) => return report(e.into()),
+    };
+    if as_json {
+        println!("{}", run_json(&run, &steps, &comments, project.as_deref()));
+    } else {
+        print_run(&run, project.as_deref());
+        print_steps(&run, &steps);
+        print_comments(&comments);
+    }
+    ExitCode::SUCCESS
+}
+
+fn run_json(run: &RunRow, steps: &[StepRow], comments: &[CommentRow], project: Option<&str>) -> Value {
+    let mut v = serde_json::to_value(run).expect("rows serialise");
+    v["args"] = serde_json::from_str(&run.args).unwrap_or(Value::Null);
+    v["engine_gone"] = json!(engine_gone(run));
+    v["project_path"] = json!(project);
+    v["steps"] = steps
+        .iter()
+        .map(|s| {
+            let mut sv = crate::http::runs::step_json(s);
+            sv["duration_ms"] = json!(step_duration_ms(run, s));
+            sv
+        })
+        .collect();
+    v["comments"] = json!(comments);
+    v
+}
+
+fn print_run(run: &RunRow, project: Option<&str>) {
+    println!("run {}  \"{}\"", run.id, run.name);
+    let ended = run
+        .completed_at
+        .as_ref()
+        .or(run.cancelled_at.as_ref())
+        .or(run.paused_at.as_ref());
+    let fields = [
+        ("status", Some(shown_status(run))),
+        ("phase", run.current_phase.clone()),
+        ("project", project.map(String::from)),
+        ("created", Some(run.created_at.clone())),
+        ("started", run.started_at.clone()),
+        ("ended", ended.cloned()),
+        ("error", run.error_message.clone()),
+    ];
+    let rows: Vec<Vec<String>> = fields
+        .into_iter()
+        .filter_map(|(k, v)| Some(vec![k.to_string(), v?]))
+        .collect();
+    print_table(&rows, "");
+}
+
+fn print_steps(run: &RunRow, steps: &[StepRow]) {
+    println!();
+    if steps.is_empty() {
+        println!("no steps started yet");
+        return;
+    }
+    let mut rows = vec![["STEP", "PHASE", "TYPE", "STATUS", "ATTEMPT", "DURATION", "ERROR"]
+        .map(String::from)
+        .to_vec()];
+    for s in steps {
+        rows.push(vec![
+            s.step_id.clone(),
+            s.phase.clone(),
+            s.kind.clone(),
+            step_status(run, s).to_string(),
+            s.attempt.to_string(),
+            step_duration_ms(run, s).map_or_else(|| "-".into(), format_ms),
+            s.error_message.as_deref().map(first_line).unwrap_or_default(),
+        ]);
+    }
+    print_table(&rows, "");
+}
+
+fn print_comments(comments: &[CommentRow]) {
+    if comments.is_empty() {
+        return;
+    }
+    println!("\ncomments:");
+    for c in comments {
+        let mut lines = c.text.lines();
+        println!(
+            "  {}  {}  {}",
+            c.created_at,
+            c.comment_type,
+            lines.next().unwrap_or_default()
+        );
+        for more in lines {
+            println!("      {more}");
+        }
+    }
+}
+
+/// A step left `running` by an engine that died is not running: it runs again on resume.
+fn step_status<'a>(run: &RunRow, step: &'a StepRow) -> &'a str {
+    if step.status == "running" && engine_gone(run) {
+        "interrupted"
+    } else {
+        &step.status
+    }
+}
+
+/// From its start to its end, or to now while it runs; unknown for an interrupted step.
+fn step_duration_ms(run: &RunRow, step: &StepRow) -> Option<u64> {
+    let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
+    let start = parse(step.started_at.as_deref()?)?;
+    let end = match step.completed_at.as_deref() {
+        Some(t) => parse(t)?,
+        None if step_status(run, step) == "running" => chrono::Utc::now().fixed_offset(),
+        None => return None,
+    };
+    u64::try_from((end - start).num_milliseconds()).ok()
+}
+
+fn first_line(s: &str) -> String {
+    let line = s.lines().next().unwrap_or_default();
+    if line.chars().count() > 100 || s.lines().nth(1).is_some() {
+        format!("{}…", line.chars().take(99).collect::<String>())
+    } else {
+        line.to_string()
+    }
+}
