@@ -51,9 +51,9 @@ impl StepHost {
         let spec = ScriptSpec {
             command: command.to_string(),
             cwd: self.resolve_cwd(cwd),
-            project: self.project.clone(),
             env: Default::default(),
             timeout: None,
+            project: self.project.clone(),
         };
         let (tx, _rx) = mpsc::unbounded_channel();
         let mut kill = self.kill.clone();

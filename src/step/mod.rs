@@ -3,8 +3,10 @@
 //! shell without forking the engine; `guard`
 //! stops what steps left running when the engine dies.
 
-pub mod confine;
 pub mod guard;
 pub mod process;
 pub mod script;
 pub mod spawn;
+
+// What the processes of steps may reach (Landlock), set up by `spawn` and `crate::agent`.
+pub mod confine;

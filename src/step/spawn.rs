@@ -21,6 +21,11 @@ use tokio::io::unix::AsyncFd;
 /// Stack of the cloned child until it execs; it only runs the syscalls below.
 const CHILD_STACK_BYTES: usize = 64 * 1024;
 
+/// What failed in the child, reported with its errno.
+const STAGE_CHDIR: u32 = 1;
+const STAGE_CONFINE: u32 = 2;
+const STAGE_EXEC: u32 = 3;
+
 /// A started process: its pid (also its process group), its output pipes, its exit.
 pub struct Process {
     pid: libc::pid_t,
@@ -43,11 +48,6 @@ struct ChildArgs {
     /// Written with the stage and errno of a failure; closed by a successful exec.
     report: libc::c_int,
 }
-
-/// What failed in the child, reported with its errno.
-const STAGE_CHDIR: u32 = 1;
-const STAGE_CONFINE: u32 = 2;
-const STAGE_EXEC: u32 = 3;
 
 /// Starts `sh -c command` in `cwd` with the engine's environment plus `env`, in a new process
 /// group, stdin from /dev/null, stdout and stderr to the returned pipes.
