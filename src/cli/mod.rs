@@ -37,6 +37,8 @@ pub struct Cli {
     /// Agent CLI settings (YAML); default: `config.yaml` in the data directory, if present.
     #[arg(long, global = true, env = "WORKFLOW_ENGINE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
     /// Confine steps with Landlock: `required` refuses to run them unconfined, `best-effort`
     /// warns once and runs them unconfined on a kernel without Landlock.
     #[arg(long, global = true, env = "WORKFLOW_ENGINE_CONFINEMENT", value_enum, default_value_t = Mode::BestEffort)]
@@ -59,8 +61,6 @@ pub struct Cli {
         value_name = "DIR"
     )]
     pub confine_write: Vec<PathBuf>,
-    #[command(subcommand)]
-    pub command: Command,
 }
 
 #[derive(Subcommand, Debug)]
