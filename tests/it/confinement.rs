@@ -191,3 +191,21 @@ fn a_ts_workflow_is_not_loaded_when_required_confinement_would_let_it_read_the_d
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert!(text.contains("lies inside") && !text.contains("ran"), "{text}");
 }
+
+/// git refuses to work when a config file exists that it may not read; the home folder is
+/// out of reach, its git configuration is not.
+#[test]
+fn git_works_in_a_confined_step_with_the_user_s_git_configuration() {
+    let sb = Sandbox::new();
+    let home = sb.data.path().join("home");
+    std::fs::create_dir_all(home.join(".config/git")).unwrap();
+    std::fs::write(home.join(".gitconfig"), "[user]\n\tname = Confined Author\n\temail = a@example.com\n").unwrap();
+    std::fs::write(home.join(".config/git/ignore"), "").unwrap();
+    let file = script_yaml(&sb, "git init -q . && git commit -q --allow-empty -m x && git log --format=%an");
+    let mut cmd = sb.cmd(&["run", &file, "-v"]);
+    cmd.env("HOME", &home);
+    let out = cmd.output().unwrap();
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("Confined Author"), "{text}");
+}

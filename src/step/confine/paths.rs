@@ -55,6 +55,11 @@ pub fn system() -> Vec<Rule> {
         rules.extend(std::env::split_paths(&path).filter(|p| p.is_absolute()).map(Rule::read));
     }
     rules.extend(DEVICES.iter().map(|p| Rule::write(*p)));
+    // git stops with "unknown error occurred while reading the configuration files" when a
+    // config file exists that it may not read; the workspace is git.
+    if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
+        rules.extend([".gitconfig", ".config/git"].map(|f| Rule::read(home.join(f))));
+    }
     rules
 }
 
