@@ -199,9 +199,16 @@ fn git_works_in_a_confined_step_with_the_user_s_git_configuration() {
     let sb = Sandbox::new();
     let home = sb.data.path().join("home");
     std::fs::create_dir_all(home.join(".config/git")).unwrap();
-    std::fs::write(home.join(".gitconfig"), "[user]\n\tname = Confined Author\n\temail = a@example.com\n").unwrap();
+    std::fs::write(
+        home.join(".gitconfig"),
+        "[user]\n\tname = Confined Author\n\temail = a@example.com\n",
+    )
+    .unwrap();
     std::fs::write(home.join(".config/git/ignore"), "").unwrap();
-    let file = script_yaml(&sb, "git init -q . && git commit -q --allow-empty -m x && git log --format=%an");
+    let file = script_yaml(
+        &sb,
+        "git init -q . && git commit -q --allow-empty -m x && git log --format=%an",
+    );
     let mut cmd = sb.cmd(&["run", &file, "-v"]);
     cmd.env("HOME", &home);
     let out = cmd.output().unwrap();
