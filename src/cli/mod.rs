@@ -37,6 +37,10 @@ pub struct Cli {
     /// Agent CLI settings (YAML); default: `config.yaml` in the data directory, if present.
     #[arg(long, global = true, env = "WORKFLOW_ENGINE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// How long loading a TypeScript workflow may take before it fails (e.g. 10s, 500ms).
+    #[arg(long, global = true, env = "WORKFLOW_ENGINE_LOAD_TIMEOUT", value_name = "DURATION",
+          default_value = "10s", value_parser = parse_load_timeout)]
+    pub load_timeout: std::time::Duration,
     #[command(subcommand)]
     pub command: Command,
     /// Confine steps with Landlock: `required` refuses to run them unconfined, `best-effort`
@@ -266,6 +270,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
             worker_exe: exe,
             agents,
             warm_workers,
+            load_timeout: cli.load_timeout,
         },
     );
     if let Some(worker) = early_worker {
@@ -463,6 +468,10 @@ async fn handle_ctrl_c(control: RunControl) {
         eprintln!("\ncancelling");
         control.cancel();
     }
+}
+
+fn parse_load_timeout(text: &str) -> Result<std::time::Duration, String> {
+    crate::definition::duration::parse_duration(text).map(std::time::Duration::from_millis)
 }
 
 async fn validate(engine: &Engine, files: &[PathBuf]) -> ExitCode {

@@ -47,7 +47,9 @@ pub async fn serve(engine: Engine, data_dir: &Path, bind: &str, max_runs: usize,
             http::web::BUILD_COMMAND
         );
     }
-    discovery.scan_all().await;
+    // Reading definitions can take long (a big file, a module that loads slowly): the
+    // rows from before serve meanwhile, and each file is refreshed as soon as it is read.
+    tokio::spawn(async move { discovery.scan_all().await });
     match runner.recover().await {
         Ok(0) => {}
         Ok(n) => tracing::info!("resuming {n} runs left behind"),

@@ -23,12 +23,16 @@ const ROOTS_HINT: &str = "templates can refer to args.<name> and steps.<id>.data
 /// Checks every placeholder in `template` before anything runs. `known_args` is the argsSchema's
 /// property names when it declares them; `earlier_steps` are the ids of steps that finish before
 /// this one. Returns the first problem.
-pub fn check(template: &str, known_args: Option<&[String]>, earlier_steps: &[String]) -> Result<(), String> {
+pub fn check(
+    template: &str,
+    known_args: Option<&[String]>,
+    earlier_steps: impl Fn(&str) -> bool,
+) -> Result<(), String> {
     for piece in pieces(template)? {
         let Piece::Expr { source, path } = piece else {
             continue;
         };
-        match parse_ref(source, path, earlier_steps.iter().map(String::as_str))? {
+        match parse_ref(source, path, &earlier_steps)? {
             Ref::Args(segments) => {
                 let (Some(name), Some(known)) = (segments.first(), known_args) else {
                     continue;
@@ -45,7 +49,7 @@ pub fn check(template: &str, known_args: Option<&[String]>, earlier_steps: &[Str
                 }
             }
             Ref::Step { id, .. } => {
-                if !earlier_steps.contains(&id) {
+                if !earlier_steps(&id) {
                     return Err(format!(
                         "{source} refers to step '{id}', which does not run before this step"
                     ));
@@ -65,7 +69,7 @@ pub fn render(template: &str, args: &Value, steps: &Map<String, Value>, quote: Q
         match piece {
             Piece::Text(text) | Piece::Literal(text) => out.push_str(text),
             Piece::Expr { source, path } => {
-                let value = match parse_ref(source, path, steps.keys().map(String::as_str))? {
+                let value = match parse_ref(source, path, |id| steps.contains_key(id))? {
                     Ref::Args(segments) => lookup(args, &segments),
                     Ref::Step { id, field, rest } => {
                         let result = steps
@@ -164,15 +168,17 @@ enum Ref<'a> {
 /// Splits a path into what it refers to. Step ids may contain dots, so `steps.<id>` takes the
 /// longest of `step_ids` that is followed by a field; an id not among them ends at the first field
 /// name.
-fn parse_ref<'a, 'i>(source: &str, path: &'a str, step_ids: impl Iterator<Item = &'i str>) -> Result<Ref<'a>, String> {
+/// `is_step` tells which ids exist; ids may hold dots, so each dotted prefix of the path is
+/// asked about (a lookup each, not a pass over every step, which made big files quadratic).
+fn parse_ref<'a>(source: &str, path: &'a str, is_step: impl Fn(&str) -> bool) -> Result<Ref<'a>, String> {
     let (root, after_root) = path.split_once('.').unwrap_or((path, ""));
     match root {
         "args" => Ok(Ref::Args(after_root.split('.').filter(|s| !s.is_empty()).collect())),
         "steps" => {
-            let mut candidates: Vec<&str> = step_ids
-                .filter(|id| {
-                    after_root == *id || (after_root.starts_with(id) && after_root[id.len()..].starts_with('.'))
-                })
+            let prefixes = after_root.match_indices('.').map(|(i, _)| &after_root[..i]);
+            let mut candidates: Vec<&str> = prefixes
+                .chain([after_root])
+                .filter(|id| !id.is_empty() && is_step(id))
                 .collect();
             candidates.sort_by_key(|id| std::cmp::Reverse(id.len()));
             let split = |id_len: usize| -> Vec<&'a str> {
@@ -261,6 +267,12 @@ mod tests {
         list.iter().map(|s| s.to_string()).collect()
     }
 
+    /// Step ids as `check` asks about them.
+    fn known(list: &[&str]) -> impl Fn(&str) -> bool {
+        let ids = ids(list);
+        move |id| ids.iter().any(|known| known == id)
+    }
+
     fn results() -> Map<String, Value> {
         let mut steps = Map::new();
         steps.insert(
@@ -278,17 +290,17 @@ mod tests {
     #[test]
     fn check_accepts_known_references() {
         let args = ids(&["env", "tag"]);
-        let earlier = ids(&["build", "lint.v2"]);
+        let earlier = known(&["build", "lint.v2"]);
         let t = "deploy {{args.env}} {{ steps.build.data.files.0 }} {{ steps.lint.v2.status }}";
         assert_eq!(check(t, Some(&args), &earlier), Ok(()));
-        assert_eq!(check("{{ args.anything }}", None, &[]), Ok(()));
-        assert_eq!(check("no placeholders }} here", None, &[]), Ok(()));
+        assert_eq!(check("{{ args.anything }}", None, |_: &str| false), Ok(()));
+        assert_eq!(check("no placeholders }} here", None, |_: &str| false), Ok(()));
     }
 
     #[test]
     fn check_rejects_unknown_root() {
         assert_eq!(
-            check("x {{ env.HOME }}", None, &[]),
+            check("x {{ env.HOME }}", None, |_: &str| false),
             Err(format!("unknown name 'env' in {{{{ env.HOME }}}}: {ROOTS_HINT}"))
         );
     }
@@ -297,18 +309,18 @@ mod tests {
     fn check_rejects_unknown_argument() {
         let args = ids(&["a", "b"]);
         assert_eq!(
-            check("{{ args.x }}", Some(&args), &[]),
+            check("{{ args.x }}", Some(&args), |_: &str| false),
             Err("unknown argument 'x' in {{ args.x }}: the argsSchema declares a, b".into())
         );
         assert_eq!(
-            check("{{args.x}}", Some(&[]), &[]),
+            check("{{args.x}}", Some(&[]), |_: &str| false),
             Err("unknown argument 'x' in {{args.x}}: the argsSchema declares no arguments".into())
         );
     }
 
     #[test]
     fn check_rejects_later_or_unknown_step() {
-        let earlier = ids(&["build"]);
+        let earlier = known(&["build"]);
         assert_eq!(
             check("{{ steps.x.data }}", None, &earlier),
             Err("{{ steps.x.data }} refers to step 'x', which does not run before this step".into())
@@ -321,7 +333,7 @@ mod tests {
 
     #[test]
     fn check_rejects_bad_fields() {
-        let earlier = ids(&["build"]);
+        let earlier = known(&["build"]);
         assert_eq!(
             check("{{ steps.build }}", None, &earlier),
             Err(
@@ -339,16 +351,16 @@ mod tests {
     #[test]
     fn check_rejects_malformed_placeholders() {
         assert_eq!(
-            check("echo {{ args.x", None, &[]),
+            check("echo {{ args.x", None, |_: &str| false),
             Err("unclosed {{ at '{{ args.x': end the placeholder with }}".into())
         );
-        assert!(check("{{ }}", None, &[])
+        assert!(check("{{ }}", None, |_: &str| false)
             .unwrap_err()
             .starts_with("empty placeholder {{ }}"));
-        assert!(check("{{ args.a b }}", None, &[])
+        assert!(check("{{ args.a b }}", None, |_: &str| false)
             .unwrap_err()
             .starts_with("invalid placeholder"));
-        assert!(check("{{ args..a }}", None, &[])
+        assert!(check("{{ args..a }}", None, |_: &str| false)
             .unwrap_err()
             .starts_with("invalid placeholder"));
     }
@@ -356,7 +368,7 @@ mod tests {
     #[test]
     fn literal_escape() {
         let t = "docker inspect -f '{{ '{{.State}}' }}' {{ args.c }}";
-        assert_eq!(check(t, Some(&ids(&["c"])), &[]), Ok(()));
+        assert_eq!(check(t, Some(&ids(&["c"])), |_: &str| false), Ok(()));
         let out = render(t, &json!({"c": "web"}), &Map::new(), Quote::Shell);
         assert_eq!(out, Ok("docker inspect -f '{{.State}}' web".into()));
     }

@@ -4,9 +4,10 @@
 //! `tree` turns the text into positioned nodes; this module checks them against the workflow
 //! schema. Checking goes on past the first problem so that one run reports them all.
 
+mod suggest;
 mod tree;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -32,9 +33,37 @@ const AGENT_KEYS: &[&str] = &[
 const AGENTS: &[&str] = &["claude", "codex", "gemini"];
 const PERMISSIONS: &[&str] = &["default", "plan", "acceptEdits", "bypassPermissions"];
 const ON_INTERRUPT: &[&str] = &["restart", "resume"];
+/// The biggest YAML workflow file read: ten times one of 20,000 steps.
+pub const MAX_FILE_BYTES: usize = 16 << 20;
+/// The most problems reported for one file.
+const MAX_ERRORS: usize = 50;
 /// The most turns an agent step may be given (`maxTurns`); TypeScript steps share the limit.
 pub const MAX_TURNS: u64 = 10_000;
 const NO_FUNCTION_STEPS: &str = "function steps need a TypeScript workflow (.ts); YAML steps are script or agent";
+
+/// Reads and parses the YAML workflow at `path`, which must not be bigger than
+/// `MAX_FILE_BYTES`: the whole file is held in memory, several times over while it is checked.
+pub fn read_yaml(path: &Path) -> Result<WorkflowDefinition, Vec<DefinitionError>> {
+    use std::io::Read;
+    let cannot_read = |e: std::io::Error| {
+        vec![DefinitionError::at(
+            None,
+            format!("cannot read {}: {e}", path.display()),
+        )]
+    };
+    let file = std::fs::File::open(path).map_err(cannot_read)?;
+    let mut source = String::new();
+    let limit = MAX_FILE_BYTES as u64 + 1;
+    file.take(limit).read_to_string(&mut source).map_err(cannot_read)?;
+    if source.len() > MAX_FILE_BYTES {
+        let message = format!(
+            "the file is bigger than {} MB, the limit for a workflow file",
+            MAX_FILE_BYTES >> 20
+        );
+        return Err(vec![DefinitionError::in_file(path, message)]);
+    }
+    parse_yaml(path, &source)
+}
 
 /// Parses a YAML workflow. `path` is recorded in the definition and in every error as given.
 pub fn parse_yaml(path: &Path, source: &str) -> Result<WorkflowDefinition, Vec<DefinitionError>> {
@@ -62,9 +91,22 @@ pub fn parse_yaml(path: &Path, source: &str) -> Result<WorkflowDefinition, Vec<D
         _ => {
             c.errors
                 .sort_by_key(|e| e.location.as_ref().map(|l| (l.line, l.column)));
-            Err(c.errors)
+            Err(first_errors(c.errors))
         }
     }
+}
+
+/// The first `MAX_ERRORS` problems and a count of the rest: a big broken file would otherwise
+/// give thousands, stored with the definition and sent with every list of them.
+fn first_errors(mut errors: Vec<DefinitionError>) -> Vec<DefinitionError> {
+    if errors.len() > MAX_ERRORS {
+        let more = errors.len() - MAX_ERRORS;
+        let location = errors[MAX_ERRORS].location.clone();
+        errors.truncate(MAX_ERRORS);
+        let message = format!("and {more} more problems after this line (fix these first)");
+        errors.push(DefinitionError::at(location, message));
+    }
+    errors
 }
 
 fn duration(node: &Node, key: &str) -> Result<u64, String> {
@@ -104,25 +146,39 @@ fn max_turns(node: &Node) -> Result<u32, String> {
     turns.and_then(|n| u32::try_from(n).ok()).ok_or(message)
 }
 
-fn step_id(node: &Node, earlier: &[(String, usize)]) -> Result<String, String> {
+fn step_id(node: &Node, earlier: &HashMap<String, usize>) -> Result<String, String> {
     let id = node.string("id")?;
     validate_step_id(&id)?;
-    match earlier.iter().find(|(e, _)| *e == id) {
-        Some((_, line)) => Err(format!("duplicate step id '{id}' (first at line {line})")),
+    match earlier.get(&id) {
+        Some(line) => Err(format!("duplicate step id '{id}' (first at line {line})")),
         None => Ok(id),
     }
 }
 
-/// `phases` is `None` when the declared phases could not be read, so there is nothing to check.
-fn phase_of(node: &Node, label: &str, phases: Option<&[String]>) -> Result<String, String> {
+/// `phases` is `None` when the declared phases could not be read, so there is nothing to check;
+/// `declared` holds the same names, to look one up.
+fn phase_of(node: &Node, label: &str, phases: Option<&[String]>, declared: &HashSet<String>) -> Result<String, String> {
     let phase = node.string("phase")?;
     match phases {
-        Some(phases) if !phases.contains(&phase) => Err(format!(
+        Some(phases) if !declared.contains(&phase) => Err(format!(
             "{label} uses phase '{phase}', which is not declared in phases ({})",
             phases.join(", ")
         )),
         _ => Ok(phase),
     }
+}
+
+/// Names the key of `node` that was probably meant as `key` (`run:` for `command:`), which is
+/// reported as unknown too, so that the two messages are read together.
+fn written_instead(node: &Node, key: &str) -> String {
+    let Kind::Map(pairs) = &node.kind else {
+        return String::new();
+    };
+    let written = pairs.iter().filter_map(|(k, _)| k.raw());
+    let instead = written.into_iter().find(|k| suggest::meant(k, &[key]).is_some());
+    instead
+        .map(|k| format!(" ('{k}' is written instead)"))
+        .unwrap_or_default()
 }
 
 #[derive(Default)]
@@ -131,8 +187,12 @@ struct Checker {
     errors: Vec<DefinitionError>,
     known_args: Option<Vec<String>>,
     phases: Option<Vec<String>>,
-    /// Ids of the steps checked so far, with the line each id is on.
-    earlier: Vec<(String, usize)>,
+    declared_phases: HashSet<String>,
+    /// Ids of the steps checked so far, with the line each id is on. Looked up, never
+    /// scanned or copied per step: a file of 20,000 steps must not take 20,000² steps.
+    earlier: HashMap<String, usize>,
+    /// The phase of the step before, which a step without `phase` takes.
+    last_phase: Option<String>,
 }
 
 impl Checker {
@@ -159,16 +219,24 @@ impl Checker {
     /// Runs `rule` on `node` if it is there, recording a failure at the node.
     fn check<T>(&mut self, node: Option<&Node>, rule: impl Fn(&Node) -> Result<T, String>) -> Option<T> {
         let node = node?;
-        rule(node).map_err(|message| self.err(node.pos, message)).ok()
+        self.record(node, rule(node))
     }
 
-    /// Reports keys of the mapping `node` that are not in `allowed` (a ", "-separated list).
+    /// The value, or `None` with the failure recorded at `node`.
+    fn record<T>(&mut self, node: &Node, result: Result<T, String>) -> Option<T> {
+        result.map_err(|message| self.err(node.pos, message)).ok()
+    }
+
+    /// Reports keys of the mapping `node` that are not in `allowed` (a ", "-separated list),
+    /// with the key probably meant.
     fn allow(&mut self, node: &Node, allowed: &str, context: &str) {
         let Kind::Map(pairs) = &node.kind else { return };
+        let list: Vec<&str> = allowed.split(", ").collect();
         for key in pairs.iter().map(|(k, _)| k) {
             let raw = key.raw().unwrap_or_default();
-            if !allowed.split(", ").any(|a| a == raw) {
-                let message = format!("unknown key '{raw}'{context} (expected one of: {allowed})");
+            if !list.contains(&raw) {
+                let hint = suggest::hint(raw, &list).map(|h| format!(": {h}")).unwrap_or_default();
+                let message = format!("unknown key '{raw}'{context}{hint} (expected one of: {allowed})");
                 self.err(key.pos, message);
             }
         }
@@ -186,7 +254,8 @@ impl Checker {
     fn required<'n>(&mut self, node: &'n Node, key: &str, owner: &str) -> Option<&'n Node> {
         let value = node.get(key);
         if value.is_none() {
-            let message = format!("{owner} is missing required key '{key}'");
+            let instead = written_instead(node, key);
+            let message = format!("{owner} is missing required key '{key}'{instead}");
             self.err(node.pos, message);
         }
         value
@@ -194,12 +263,11 @@ impl Checker {
 
     /// A string whose `{{ }}` placeholders may use the arguments and earlier steps.
     fn text(&mut self, node: Option<&Node>, key: &str) -> Option<String> {
-        let earlier: Vec<String> = self.earlier.iter().map(|(id, _)| id.clone()).collect();
-        let args = self.known_args.clone();
-        self.check(node, |n| {
-            let text = n.text(key)?;
-            template::check(&text, args.as_deref(), &earlier).map(|_| text)
-        })
+        let node = node?;
+        let earlier = |id: &str| self.earlier.contains_key(id);
+        let text = node.text(key);
+        let checked = text.and_then(|t| template::check(&t, self.known_args.as_deref(), earlier).map(|_| t));
+        self.record(node, checked)
     }
 
     fn workflow(&mut self, root: &Node) -> Option<WorkflowDefinition> {
@@ -216,6 +284,7 @@ impl Checker {
         self.known_args = properties.map(|p| p.keys().cloned().collect());
         let phases = self.required(root, "phases", "the workflow");
         self.phases = phases.and_then(|n| self.phase_list(n));
+        self.declared_phases = self.phases.iter().flatten().cloned().collect();
         let mut steps = Vec::new();
         let list = self.required(root, "steps", "the workflow");
         match list.map(|n| &n.kind) {
@@ -264,20 +333,23 @@ impl Checker {
                 return None;
             }
         };
-        let mut phases: Vec<(String, usize)> = Vec::new();
+        let (mut phases, mut lines) = (Vec::new(), HashMap::new());
         for item in items {
             let Some(phase) = self.check(Some(item), |n| n.string("phases[]")) else {
                 continue;
             };
-            match phases.iter().find(|(p, _)| *p == phase) {
-                Some((_, line)) => {
+            match lines.get(&phase) {
+                Some(line) => {
                     let message = format!("duplicate phase '{phase}' (first at line {line})");
                     self.err(item.pos, message);
                 }
-                None => phases.push((phase, item.pos.0)),
+                None => {
+                    lines.insert(phase.clone(), item.pos.0);
+                    phases.push(phase);
+                }
             }
         }
-        Some(phases.into_iter().map(|(p, _)| p).collect())
+        Some(phases)
     }
 
     fn step(&mut self, node: &Node, number: usize) -> Option<StepConfig> {
@@ -290,10 +362,8 @@ impl Checker {
         }
         self.allow(node, STEP_KEYS, &format!(" in {label}"));
         let id = self.required(node, "id", &label);
-        let (earlier, phases) = (self.earlier.clone(), self.phases.clone());
-        let id = self.check(id, |n| step_id(n, &earlier));
-        let phase = self.required(node, "phase", &label);
-        let phase = self.check(phase, |n| phase_of(n, &label, phases.as_deref()));
+        let id = id.and_then(|n| self.record(n, step_id(n, &self.earlier)));
+        let phase = self.phase(node, &label);
         let kind = self.required(node, "type", &label);
         let kind = self.check(kind, step_kind);
 
@@ -303,24 +373,7 @@ impl Checker {
             location,
             ..StepConfig::default()
         };
-        let (foreign, own, other) = match kind {
-            Some(StepKind::Script) => {
-                let command = self.required(node, "command", &label);
-                step.command = self.text(command, "command");
-                step.cwd = self.text(node.opt("cwd"), "cwd");
-                (AGENT_KEYS, "a script", "agent")
-            }
-            Some(_) => {
-                self.agent(node, &label, &mut step);
-                (SCRIPT_KEYS, "an agent", "script")
-            }
-            None => (&[][..], "", ""),
-        };
-        for key in foreign.iter().filter_map(|&key| node.get_key(key)) {
-            let raw = key.raw().unwrap_or_default();
-            let message = format!("'{raw}' applies to {other} steps, but {label} is {own} step");
-            self.err(key.pos, message);
-        }
+        self.kind_fields(node, &label, &mut step);
         step.env = node.opt("env").map(|n| self.env(n)).unwrap_or_default();
         step.timeout_ms = self.check(node.opt("timeout"), |n| duration(n, "timeout"));
         step.continue_on_error = self
@@ -331,12 +384,48 @@ impl Checker {
             })
             .unwrap_or_default();
         let id = id?;
-        self.earlier.push((id.clone(), node.get_key("id")?.pos.0));
+        self.earlier.insert(id.clone(), node.get_key("id")?.pos.0);
         let name = self.check(node.opt("name"), |n| n.string("name"));
         step.name = name.unwrap_or(id.clone());
         step.id = id;
         step.phase = phase?;
         Some(step)
+    }
+
+    /// The fields of the step's kind, and an error for each field of the other kind.
+    fn kind_fields(&mut self, node: &Node, label: &str, step: &mut StepConfig) {
+        let (foreign, own, other) = match step.kind {
+            Some(StepKind::Script) => {
+                let command = self.required(node, "command", label);
+                step.command = self.text(command, "command");
+                step.cwd = self.text(node.opt("cwd"), "cwd");
+                (AGENT_KEYS, "a script", "agent")
+            }
+            Some(_) => {
+                self.agent(node, label, step);
+                (SCRIPT_KEYS, "an agent", "script")
+            }
+            None => (&[][..], "", ""),
+        };
+        for key in foreign.iter().filter_map(|&key| node.get_key(key)) {
+            let raw = key.raw().unwrap_or_default();
+            let message = format!("'{raw}' applies to {other} steps, but {label} is {own} step");
+            self.err(key.pos, message);
+        }
+    }
+
+    /// The step's `phase`; without one, the phase of the step before (the first phase for the
+    /// first step), as in TypeScript.
+    fn phase(&mut self, node: &Node, label: &str) -> Option<String> {
+        let phase = match node.opt("phase") {
+            Some(n) => self.record(n, phase_of(n, label, self.phases.as_deref(), &self.declared_phases))?,
+            None => self
+                .last_phase
+                .clone()
+                .or_else(|| self.phases.as_ref()?.first().cloned())?,
+        };
+        self.last_phase = Some(phase.clone());
+        Some(phase)
     }
 
     /// An agent step's own fields, and `cwd` (the agent runs in that directory of the project).

@@ -30,7 +30,7 @@ use worker::WorkerHandle;
 
 use crate::definition::{self, DefinitionError, DefinitionKind, WorkflowDefinition};
 use crate::events::{Event, EventBus};
-use crate::store::definitions::DefinitionRow;
+use crate::store::definitions::{is_template_path, DefinitionRow};
 use crate::store::files::RunFiles;
 use crate::store::projects::ProjectRow;
 use crate::store::runs::{ClaimFrom, NewRun, RunRow};
@@ -64,7 +64,14 @@ pub struct EngineConfig {
     /// JS workers kept started ahead of need, so a TypeScript run does not wait for one
     /// (about 35 ms); 0 starts each when it is needed. The server keeps one.
     pub warm_workers: usize,
+    /// How long a TypeScript module may take to load (its top-level code and
+    /// `defineWorkflow`) before its worker is killed and the definition fails: a module that
+    /// never finishes loading must not hold up `validate`, a run or the server's discovery.
+    pub load_timeout: std::time::Duration,
 }
+
+/// `EngineConfig::load_timeout` unless configured (`--load-timeout`).
+pub const DEFAULT_LOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl EngineConfig {
     /// The default agent commands (`claude`, `codex`, `gemini` on `PATH`).
@@ -73,6 +80,7 @@ impl EngineConfig {
             worker_exe,
             agents: Default::default(),
             warm_workers: 0,
+            load_timeout: DEFAULT_LOAD_TIMEOUT,
         }
     }
 }
@@ -151,13 +159,10 @@ impl Engine {
         let file = std::path::absolute(file)?;
         match DefinitionKind::from_path(&file) {
             Some(DefinitionKind::Yaml) => {
-                let source = std::fs::read_to_string(&file).map_err(|e| {
-                    EngineError::Definition(vec![DefinitionError::at(
-                        None,
-                        format!("cannot read {}: {e}", file.display()),
-                    )])
-                })?;
-                let definition = definition::yaml::parse_yaml(&file, &source).map_err(EngineError::Definition)?;
+                // A big file takes a while to check: not on a thread that serves requests.
+                let parse = tokio::task::spawn_blocking(move || definition::yaml::read_yaml(&file));
+                let parsed = parse.await.map_err(std::io::Error::other)?;
+                let definition = parsed.map_err(EngineError::Definition)?;
                 Ok(Prepared {
                     definition,
                     worker: None,
@@ -179,7 +184,12 @@ impl Engine {
                     let engine = self.clone();
                     tokio::spawn(async move { engine.warm_workers() });
                 }
-                let definition = worker.describe(&file).await.map_err(EngineError::Definition)?;
+                let limit = self.inner.config.load_timeout;
+                let definition = match tokio::time::timeout(limit, worker.describe(&file)).await {
+                    Ok(described) => described.map_err(EngineError::Definition)?,
+                    // Dropping the worker kills it, and whatever it was running.
+                    Err(_) => return Err(EngineError::Definition(vec![load_timed_out(&file, limit)])),
+                };
                 Ok(Prepared {
                     definition,
                     worker: Some(worker),
@@ -256,7 +266,8 @@ impl Engine {
             .map_err(EngineError::InvalidArgs)?;
         let store = self.store();
         let project_row = ProjectRow::ensure(store, project).await?;
-        let definition_id = DefinitionRow::upsert(store, definition, &project_row.id).await?;
+        let is_template = is_template_path(&definition.path, Path::new(&project_row.path));
+        let definition_id = DefinitionRow::upsert(store, definition, &project_row.id, is_template).await?;
         let run = RunRow::create(
             store,
             NewRun {
@@ -409,6 +420,17 @@ impl Engine {
         }
         self.prepare(Path::new(&row.path), project).await
     }
+}
+
+/// The failure of a module that did not finish loading in time, located at its start: the
+/// worker cannot say where it was when it was stopped.
+fn load_timed_out(file: &Path, limit: std::time::Duration) -> DefinitionError {
+    let secs = limit.as_secs_f64();
+    let message = format!(
+        "loading the workflow took longer than {secs}s and was stopped: does its top-level code \
+         loop or wait forever? (the limit is --load-timeout / WORKFLOW_ENGINE_LOAD_TIMEOUT)"
+    );
+    DefinitionError::in_file(file, message)
 }
 
 /// This machine's name, part of a lease owner so a dead local owner can be recognised.

@@ -25,8 +25,7 @@ use crate::store::definitions::DefinitionRow;
 use crate::store::projects::ProjectRow;
 use crate::store::{new_id, now};
 
-/// Where a project keeps its templates.
-pub const DEFINITIONS_DIR: &str = ".agent/workflows/definitions";
+pub use crate::store::definitions::DEFINITIONS_DIR;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -64,8 +63,10 @@ pub struct ListQuery {
     path = "/api/workflow-definitions",
     tag = "workflow-definitions",
     summary = "List workflow definitions",
-    description = "The definitions of one project, or of every project the caller may see, by name. \
-        Files that do not load are listed too, with `load_error`.",
+    description = "The templates of one project, or of every project the caller may see, by name: \
+        the files in its `.agent/workflows/definitions/`. Files that do not load are listed too, \
+        with `load_error`. A file run from elsewhere (CLI `run`) is its runs' definition, readable \
+        by id, but not a template.",
     params(ListQuery),
     responses(
         (status = 200, description = "The definitions.", body = Data<Vec<Definition>>),
@@ -89,7 +90,8 @@ pub async fn list_definitions(
             .collect(),
     };
     let rows: Vec<DefinitionRow> = sqlx::query_as(
-        "SELECT * FROM workflow_definitions WHERE project_id IN (SELECT value FROM json_each(?)) ORDER BY name, path",
+        "SELECT * FROM workflow_definitions WHERE is_template AND project_id IN (SELECT value FROM json_each(?))
+         ORDER BY name, path",
     )
     .bind(serde_json::to_string(&project_ids).expect("ids"))
     .fetch_all(&store.read)
@@ -126,12 +128,16 @@ pub async fn get_definition(
         .await
         .map_err(|_| not_found())?;
     let mut v = definition_json(&row);
-    // YAML steps, for the templates page (TypeScript steps are only known as they run).
+    // YAML steps, for the templates page (TypeScript steps are only known as they run); a big
+    // file takes a while to parse, so not on a thread that serves requests.
     if row.kind == "yaml" && row.load_error.is_none() {
-        if let Ok(text) = std::fs::read_to_string(&row.path) {
-            if let Ok(def) = crate::definition::yaml::parse_yaml(Path::new(&row.path), &text) {
-                v["steps"] = serde_json::to_value(&def.steps).expect("steps serialise");
-            }
+        let path = PathBuf::from(&row.path);
+        let steps = tokio::task::spawn_blocking(move || {
+            let def = crate::definition::yaml::read_yaml(&path).ok()?;
+            Some(serde_json::to_value(&def.steps).expect("steps serialise"))
+        });
+        if let Ok(Some(steps)) = steps.await {
+            v["steps"] = steps;
         }
     }
     Ok(Json(json!({ "data": v })))
@@ -152,17 +158,22 @@ impl Discovery {
         }
     }
 
-    /// Reads every project's definitions and watches their folders (server start-up).
+    /// Reads every project's definitions and watches their folders (server start-up). The
+    /// projects are read side by side, so one slow project does not hold up the others.
     pub async fn scan_all(self: &std::sync::Arc<Self>) {
         let projects = ProjectRow::list_all(self.engine.store()).await.unwrap_or_default();
-        for p in &projects {
-            self.scan_and_watch(p).await;
+        let mut scans = tokio::task::JoinSet::new();
+        for p in projects {
+            let discovery = self.clone();
+            scans.spawn(async move { discovery.scan_and_watch(&p).await });
         }
+        while scans.join_next().await.is_some() {}
     }
 
+    /// Watches first, so a change made while a slow scan is under way is read after it.
     pub async fn scan_and_watch(self: &std::sync::Arc<Self>, project: &ProjectRow) {
-        scan(&self.engine, project).await;
         self.watch(project);
+        scan(&self.engine, project).await;
     }
 
     fn watch(self: &std::sync::Arc<Self>, project: &ProjectRow) {
@@ -214,7 +225,7 @@ pub async fn scan(engine: &Engine, project: &ProjectRow) {
     for path in entries {
         seen.push(path.to_string_lossy().into_owned());
         let result = match engine.prepare(&path, &root).await {
-            Ok(p) => DefinitionRow::upsert(engine.store(), &p.definition, &project.id)
+            Ok(p) => DefinitionRow::upsert(engine.store(), &p.definition, &project.id, true)
                 .await
                 .map(|_| ()),
             Err(EngineError::Definition(errors)) => record_error(engine, project, &path, &errors).await,

@@ -53,6 +53,14 @@ impl Sandbox {
         self.cmd(args).output().expect("run workflow-engine")
     }
 
+    /// What `validate` says about `file`, which it must refuse (exit 2).
+    pub fn refused_by_validate(&self, file: &Path) -> String {
+        let out = self.run(&["validate", file.to_str().unwrap()]);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(2), "{text}{}", stderr(&out));
+        text
+    }
+
     pub async fn store(&self) -> Store {
         Store::open(&self.data_dir()).await.expect("open store")
     }

@@ -164,7 +164,7 @@ steps:
 
 #[test]
 fn top_level_errors() {
-    let keys = "unknown key 'stepz' (expected one of: name, description, argsSchema, phases, \
+    let keys = "unknown key 'stepz': did you mean 'steps'? (expected one of: name, description, argsSchema, phases, \
                     steps, timeout)";
     assert_error(&format!("{HEAD}stepz: 1\n"), 5, 1, keys);
     assert_errors(
@@ -194,7 +194,7 @@ fn top_level_errors() {
 
 #[test]
 fn step_errors() {
-    let keys = "unknown key 'comand' in step 'b' (expected one of: id, name, phase, type, \
+    let keys = "unknown key 'comand' in step 'b': did you mean 'command'? (expected one of: id, name, phase, type, \
                     command, cwd, prompt, agent, permission, model, maxTurns, outputSchema, \
                     onInterrupt, env, timeout, continueOnError)";
     let src = "- {id: b, phase: build, type: script, command: x, comand: y}";
@@ -354,4 +354,84 @@ fn agent_option_errors() {
         let message = format!("'{name}' applies to agent steps, but step 'b' is a script step");
         assert_error(&format!("{HEAD}{}, {key}}}\n", &script[1..]), 5, 51, &message);
     }
+}
+
+#[test]
+fn a_step_without_phase_takes_the_phase_before_else_the_first() {
+    let src = "name: t\nphases: [build, test]\nsteps:\n\
+               - {id: a, type: script, command: x}\n\
+               - {id: b, phase: test, type: script, command: x}\n\
+               - {id: c, type: script, command: x}\n";
+    let def = parse_yaml(Path::new("wf.yaml"), src).unwrap();
+    let phases: Vec<_> = def.steps.iter().map(|s| s.phase.as_str()).collect();
+    assert_eq!(phases, ["build", "test", "test"]);
+    // A phase that is written must still be declared.
+    let undeclared = "$- {id: b, phase: deploy, type: script, command: x}";
+    assert_errors(&format!(
+        "5:18 | {undeclared} | uses phase 'deploy', which is not declared"
+    ));
+}
+
+#[test]
+fn keys_from_other_ci_systems_are_named_with_their_counterpart() {
+    let found = errors(&format!("{HEAD}- {{id: b, type: script, run: make}}\n"));
+    let messages: Vec<&str> = found.iter().map(|(_, _, m)| m.as_str()).collect();
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(messages[0].contains("step 'b' is missing required key 'command' ('run' is written instead)"));
+    assert!(messages[1].starts_with("unknown key 'run' in step 'b': did you mean 'command'?"));
+    let needs = "$- {id: b, type: script, command: x, needs: a} | there is no 'needs': steps run one after";
+    let jobs = "4:1 | name: t\\nphases: [a]\\nsteps: [{id: a, command: x, type: script}]\\njobs: {} | \
+                unknown key 'jobs': did you mean 'steps'?";
+    assert_errors(&format!("5:37 | {needs}\n{jobs}"));
+}
+
+#[test]
+fn nesting_is_limited_with_a_located_error() {
+    let deep = format!("{HEAD}argsSchema:\n{}x\n", "- ".repeat(5_000));
+    let found = errors(&deep);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!((found[0].0, found[0].1), (6, 127));
+    assert!(found[0].2.contains("nested more than 64 levels deep"), "{found:#?}");
+    let mut maps = String::from("argsSchema:\n");
+    for level in 0..2_500 {
+        maps += &format!("{}k{level}:\n", " ".repeat(level + 1));
+    }
+    let found = errors(&format!("{HEAD}{maps}"));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].0, 6 + 63, "{found:#?}");
+    let flow = errors(&format!("{HEAD}argsSchema: {}{}\n", "[".repeat(300), "]".repeat(300)));
+    assert!(flow[0].2.contains("nested more than 64 levels deep"), "{flow:#?}");
+    // An alias cannot carry a tree past the limit either.
+    let half = format!("a: &a {}{}\n", "[".repeat(40), "]".repeat(40));
+    let found = errors(&format!(
+        "{half}b: [[[[[[[[[[[[[[[[[[[[[[[[[*a]]]]]]]]]]]]]]]]]]]]]]]]]\n"
+    ));
+    assert!(found[0].2.contains("nested more than 64 levels deep"), "{found:#?}");
+}
+
+#[test]
+fn a_file_with_thousands_of_problems_reports_the_first_fifty_and_a_count() {
+    let steps: String = (0..1_000)
+        .map(|i| format!("- {{id: s{i}, type: script, run: x}}\n"))
+        .collect();
+    let found = errors(&format!("name: t\nphases: [a]\nsteps:\n{steps}"));
+    assert_eq!(found.len(), 51);
+    assert_eq!(found[50].0, 4 + 25);
+    assert_eq!(found[50].2, "and 1950 more problems after this line (fix these first)");
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.yaml");
+    let comment = format!("# {}\n", "x".repeat(1_000));
+    std::fs::write(&path, format!("{HEAD}{}", comment.repeat(MAX_FILE_BYTES / 1_000))).unwrap();
+    let errors = read_yaml(&path).unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        errors[0].message,
+        "the file is bigger than 16 MB, the limit for a workflow file"
+    );
+    std::fs::write(&path, HEAD).unwrap();
+    assert_eq!(read_yaml(&path).unwrap().steps.len(), 1);
 }

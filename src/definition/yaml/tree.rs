@@ -7,22 +7,39 @@
 use std::collections::HashMap;
 
 use serde_json::{Number, Value};
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
+use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// Aliases are copied into the tree, so a few nested ones could otherwise expand exponentially.
 const MAX_ALIAS_NODES: usize = 100_000;
+/// Lists and mappings inside each other. Everything that walks a tree (building it, turning it
+/// into JSON, compiling it as a JSON Schema, dropping it) recurses once per level, so a deeper
+/// file could overflow the stack; no workflow needs a fraction of this.
+pub(super) const MAX_DEPTH: usize = 64;
 
 /// A position and what is wrong there.
 pub(super) type Problem = (Pos, String);
 
 /// The first document's root (`None` for an empty file) and the problems found while building
-/// it, or the syntax error that stopped the parser.
+/// it, or the problem that stopped the parser (a syntax error, nesting past `MAX_DEPTH`).
 pub(super) fn parse(source: &str) -> Result<(Option<Node>, Vec<Problem>), Problem> {
     let mut tree = Tree::default();
-    if let Err(e) = Parser::new_from_str(source).load(&mut tree, true) {
-        let pos = Pos(e.marker().line(), e.marker().col() + 1);
-        return Err((pos, format!("YAML syntax error: {}", e.info())));
+    // Events are pulled one by one rather than through `Parser::load`, which recurses once
+    // per nesting level before any limit could be applied.
+    let mut parser = Parser::new_from_str(source);
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| {
+            let pos = Pos(e.marker().line(), e.marker().col() + 1);
+            // The scanner's own limit, on `[[[…` and `{{{…`, which it reads ahead.
+            match e.info() {
+                "recursion limit exceeded" => (pos, too_deep()),
+                info => (pos, format!("YAML syntax error: {info}")),
+            }
+        })?;
+        if event == Event::StreamEnd {
+            break;
+        }
+        tree.on_event(event, mark)?;
     }
     Ok((tree.docs.into_iter().next(), tree.problems))
 }
@@ -130,16 +147,32 @@ impl Node {
 /// Builds `Node`s from parser events.
 #[derive(Default)]
 struct Tree {
-    /// Open collections, each with its anchor and a key still waiting for its value.
-    open: Vec<(Node, usize, Option<Node>)>,
-    anchors: HashMap<usize, Node>,
+    open: Vec<Open>,
+    /// Anchored nodes, with their size and depth, which a copy adds to the tree.
+    anchors: HashMap<usize, (Node, Shape)>,
     alias_nodes: usize,
     docs: Vec<Node>,
     problems: Vec<Problem>,
 }
 
-impl MarkedEventReceiver for Tree {
-    fn on_event(&mut self, event: Event, mark: Marker) {
+/// A collection still being read.
+struct Open {
+    node: Node,
+    anchor: usize,
+    /// A key still waiting for its value.
+    pending: Option<Node>,
+    /// The keys read so far with their lines, so a duplicate is found without a scan.
+    keys: HashMap<String, usize>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    size: usize,
+    depth: usize,
+}
+
+impl Tree {
+    fn on_event(&mut self, event: Event, mark: Marker) -> Result<(), Problem> {
         let pos = Pos(mark.line(), mark.col() + 1);
         let node = |kind| Node {
             pos,
@@ -158,47 +191,67 @@ impl MarkedEventReceiver for Tree {
                 });
                 self.finish(node(Kind::Scalar(value, raw)), anchor);
             }
-            Event::SequenceStart(anchor, _) => self.open.push((node(Kind::Seq(vec![])), anchor, None)),
-            Event::MappingStart(anchor, _) => self.open.push((node(Kind::Map(vec![])), anchor, None)),
+            Event::SequenceStart(anchor, _) => self.open(node(Kind::Seq(vec![])), anchor)?,
+            Event::MappingStart(anchor, _) => self.open(node(Kind::Map(vec![])), anchor)?,
             Event::SequenceEnd | Event::MappingEnd => {
-                let Some((collection, anchor, _)) = self.open.pop() else {
-                    return;
-                };
-                self.finish(collection, anchor);
-            }
-            Event::Alias(id) => {
-                let copy = self.anchors.get(&id).map(|n| Node { pos, ..n.clone() });
-                self.alias_nodes += copy.as_ref().map_or(0, size);
-                let copy = copy.filter(|_| self.alias_nodes <= MAX_ALIAS_NODES);
-                if copy.is_none() {
-                    let message = format!("aliases expand to more than {MAX_ALIAS_NODES} nodes");
-                    self.problems.push((pos, message));
+                if let Some(open) = self.open.pop() {
+                    self.finish(open.node, open.anchor);
                 }
-                let null = || node(Kind::Scalar(Value::Null, String::new()));
-                self.finish(copy.unwrap_or_else(null), 0);
             }
+            Event::Alias(id) => self.alias(id, pos, node(Kind::Scalar(Value::Null, String::new())))?,
             _ => {}
         }
+        Ok(())
     }
-}
 
-impl Tree {
+    fn open(&mut self, node: Node, anchor: usize) -> Result<(), Problem> {
+        if self.open.len() >= MAX_DEPTH {
+            return Err((node.pos, too_deep()));
+        }
+        let keys = HashMap::new();
+        self.open.push(Open {
+            node,
+            anchor,
+            pending: None,
+            keys,
+        });
+        Ok(())
+    }
+
+    /// A copy of the anchored node, within the budgets; `null` stands in for one past them.
+    fn alias(&mut self, id: usize, pos: Pos, null: Node) -> Result<(), Problem> {
+        let Some((anchored, shape)) = self.anchors.get(&id) else {
+            self.finish(null, 0);
+            return Ok(());
+        };
+        if self.open.len() + shape.depth > MAX_DEPTH {
+            return Err((pos, too_deep()));
+        }
+        self.alias_nodes += shape.size;
+        if self.alias_nodes > MAX_ALIAS_NODES {
+            let message = format!("aliases expand to more than {MAX_ALIAS_NODES} nodes");
+            self.problems.push((pos, message));
+            self.finish(null, 0);
+            return Ok(());
+        }
+        let copy = Node {
+            pos,
+            ..anchored.clone()
+        };
+        self.finish(copy, 0);
+        Ok(())
+    }
+
     fn finish(&mut self, mut node: Node, anchor: usize) {
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, (node.clone(), shape(&node)));
         }
-        let Some((parent, _, pending)) = self.open.last_mut() else {
+        let Some(open) = self.open.last_mut() else {
             return self.docs.push(node);
         };
-        match (&mut parent.kind, pending.take()) {
+        match (&mut open.node.kind, open.pending.take()) {
             (Kind::Seq(items), _) => items.push(node),
             (Kind::Map(pairs), Some(key)) => {
-                let first = pairs.iter().find(|(k, _)| k.raw().is_some() && k.raw() == key.raw());
-                if let Some((first, _)) = first {
-                    let (raw, line) = (key.raw().unwrap_or_default(), first.pos.0);
-                    let message = format!("duplicate key '{raw}' (first at line {line})");
-                    self.problems.push((key.pos, message));
-                }
                 // `key:` with nothing after it is marked on the next line; the key is clearer.
                 if node.is_null() && node.raw() == Some("") {
                     node.pos = key.pos;
@@ -206,26 +259,46 @@ impl Tree {
                 pairs.push((key, node));
             }
             (Kind::Map(pairs), None) => {
-                if node.raw().is_none() {
-                    let message = "mapping keys must be plain names".into();
-                    self.problems.push((node.pos, message));
+                match node.raw() {
+                    None => {
+                        let message = "mapping keys must be plain names".into();
+                        self.problems.push((node.pos, message));
+                    }
+                    Some(raw) => match open.keys.get(raw) {
+                        Some(line) => {
+                            let message = format!("duplicate key '{raw}' (first at line {line})");
+                            self.problems.push((node.pos, message));
+                        }
+                        None => {
+                            open.keys.insert(raw.to_string(), node.pos.0);
+                        }
+                    },
                 }
                 // A block mapping is marked at its first `:`; it starts at its first key.
-                if pairs.is_empty() && node.index < parent.index {
-                    (parent.pos, parent.index) = (node.pos, node.index);
+                if pairs.is_empty() && node.index < open.node.index {
+                    (open.node.pos, open.node.index) = (node.pos, node.index);
                 }
-                *pending = Some(node);
+                open.pending = Some(node);
             }
             (Kind::Scalar(..), _) => {}
         }
     }
 }
 
-fn size(node: &Node) -> usize {
-    match &node.kind {
-        Kind::Scalar(..) => 1,
-        Kind::Seq(items) => 1 + items.iter().map(size).sum::<usize>(),
-        Kind::Map(pairs) => 1 + pairs.iter().map(|(k, v)| size(k) + size(v)).sum::<usize>(),
+fn too_deep() -> String {
+    format!("lists and mappings are nested more than {MAX_DEPTH} levels deep")
+}
+
+/// How many nodes `node` holds and how deep it goes (a scalar is 1 and 0).
+fn shape(node: &Node) -> Shape {
+    let children: Vec<Shape> = match &node.kind {
+        Kind::Scalar(..) => return Shape { size: 1, depth: 0 },
+        Kind::Seq(items) => items.iter().map(shape).collect(),
+        Kind::Map(pairs) => pairs.iter().flat_map(|(k, v)| [shape(k), shape(v)]).collect(),
+    };
+    Shape {
+        size: 1 + children.iter().map(|c| c.size).sum::<usize>(),
+        depth: 1 + children.iter().map(|c| c.depth).max().unwrap_or(0),
     }
 }
 

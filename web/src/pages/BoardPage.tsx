@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
-import { listDefinitions } from "../api/endpoints";
+import { getDefinition, listDefinitions } from "../api/endpoints";
 import type { RunStatus } from "../api/types";
 import { BoardColumns, phaseColumns, statusColumns } from "../components/board/BoardColumns";
 import { IconPlus, IconSearch } from "../components/Icons";
@@ -19,7 +19,14 @@ export function BoardPage() {
 
   const defs = useAsync((signal) => listDefinitions(projectId, { signal }), [projectId]);
   const list = useRunList({ projectId, definitionId, status: RUN_STATUSES.includes(status as RunStatus) ? status : "" });
-  const def = defs.data?.find((d) => d.id === definitionId);
+  const listed = defs.data?.find((d) => d.id === definitionId);
+  // A run's definition need not be a template (a file run from elsewhere with the CLI): the
+  // list of templates lacks it, so it is read by id.
+  const unlisted = useAsync(
+    (signal) => (definitionId && defs.data && !listed ? getDefinition(definitionId, { signal }) : Promise.resolve(undefined)),
+    [definitionId, defs.data, listed],
+  );
+  const def = listed ?? unlisted.data;
   const searchRef = useRef<HTMLInputElement>(null);
 
   // "/" jumps to the search, as on GitHub and Linear.
@@ -71,7 +78,9 @@ export function BoardPage() {
             }}
           >
             <option value="all">All workflows</option>
-            {definitionId && !def && <option value={definitionId}>{defs.loading ? "Loading…" : "Unknown workflow"}</option>}
+            {definitionId && !listed && (
+              <option value={definitionId}>{def?.name ?? (defs.loading || unlisted.loading ? "Loading…" : "Unknown workflow")}</option>
+            )}
             {defs.data?.map((d) => (
               <option key={d.id} value={d.id}>
                 {d.name}
