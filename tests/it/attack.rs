@@ -1,8 +1,9 @@
 //! Issue 12's attack, end to end through `serve`: Alice and Bob each have a project; a
 //! script step in Bob's project goes for the JWT secret, the database and its WAL, Alice's
-//! project and her run's files, lists the data directory, hunts for tokens (its environment,
-//! every process's environment and command line), forges what it can, and calls the API on
-//! 127.0.0.1 with all of it. Every attempt fails, and no secret shows anywhere Bob can read.
+//! project and her run's files, lists the data directory, looks for descriptors left open on
+//! them, hunts for tokens (its environment, every process's environment and command line),
+//! forges what it can, and calls the API on 127.0.0.1 with all of it. Every attempt fails,
+//! and no secret shows anywhere Bob can read.
 
 use serde_json::{json, Value};
 
@@ -23,6 +24,10 @@ for (const p of env.TARGETS.split("|")) report.read[p] = read(p).startsWith("ERR
 for (const d of env.DIRS.split("|")) {
   try { fs.readdirSync(d); report.list[d] = "LISTED"; } catch (e) { report.list[d] = "ERR " + e.code; }
 }
+// A descriptor the engine left open would bypass every path rule.
+report.fds = fs.readdirSync("/proc/self/fd")
+  .map((fd) => { try { return fs.readlinkSync(`/proc/self/fd/${fd}`); } catch { return ""; } })
+  .filter((link) => env.DIRS.split("|").some((d) => link.startsWith(d)));
 let hay = JSON.stringify(env);
 for (const pid of fs.readdirSync("/proc").filter((x) => /^\d+$/.test(x)))
   for (const f of ["environ", "cmdline"]) { const t = read(`/proc/${pid}/${f}`); if (!t.startsWith("ERR")) hay += t; }
@@ -177,6 +182,7 @@ fn files_under(dir: &std::path::Path) -> Vec<String> {
 }
 
 fn assert_every_attempt_failed(report: &Value) {
+    assert_eq!(report["fds"], json!([]), "{report}");
     for (path, result) in report["read"].as_object().unwrap() {
         assert!(result.as_str().unwrap().starts_with("ERR"), "{path} was read: {report}");
     }
