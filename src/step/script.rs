@@ -11,6 +11,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::confine::{self, StepTmp};
+use super::holders;
 use super::process::{deadline, describe_exit, signal_group, KILL_GRACE};
 use super::spawn::{spawn_sh, Process};
 
@@ -61,6 +62,7 @@ pub async fn run(
     let (mut child, stdout, stderr) = spawn_sh(&spec.command, &spec.cwd, &env, ruleset.as_ref())?;
     // Kept now: once the shell is reaped the process no longer has an id, its group still does.
     let group = child.id().expect("a process just started has not been reaped");
+    let pipes: Vec<u64> = [&stdout, &stderr].into_iter().filter_map(holders::pipe_inode).collect();
     let (out, err, stop_pumps) = start_pumps(stdout, stderr, lines)?;
     let deadline = deadline(spec.timeout);
     let stopped = stop;
@@ -81,7 +83,7 @@ pub async fn run(
         Some(_) => signal_group(group, libc::SIGKILL),
         None => terminate(&mut child).await,
     }
-    let (stdout, stderr) = drain(out, err, stop_pumps).await;
+    let (stdout, stderr) = drain(out, err, stop_pumps, pipes).await;
     let exit_code = status.and_then(|s| s.code());
     if let Some(s) = status.filter(|s| !s.success()) {
         let tail = tail(&stderr, ERROR_TAIL_BYTES);
@@ -137,16 +139,19 @@ async fn terminate(child: &mut Process) {
 }
 
 /// Waits for the output readers once the group is gone; a process that left the group
-/// (`setsid`) and still holds a pipe gets `OUTPUT_DRAIN` more, then the readers stop.
+/// (`setsid`) and still holds a pipe gets `OUTPUT_DRAIN` more, then is killed, and the
+/// readers stop.
 async fn drain(
     mut out: JoinHandle<String>,
     mut err: JoinHandle<String>,
     stop: watch::Sender<bool>,
+    pipes: Vec<u64>,
 ) -> (String, String) {
     let both = async { tokio::join!(&mut out, &mut err) };
     if let Ok((o, e)) = tokio::time::timeout(OUTPUT_DRAIN, both).await {
         return (o.unwrap_or_default(), e.unwrap_or_default());
     }
+    let _ = tokio::task::spawn_blocking(move || holders::kill_holders(&pipes)).await;
     let _ = stop.send(true);
     (out.await.unwrap_or_default(), err.await.unwrap_or_default())
 }

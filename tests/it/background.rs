@@ -49,13 +49,11 @@ async fn a_background_child_holding_stdout_does_not_hold_the_step() {
     assert!(!alive(pid), "the background sleep outlived its step");
 }
 
-/// Under `serve`, where the engine (and its guardian) live on after the step.
-#[tokio::test]
-async fn what_a_step_leaves_in_its_group_is_killed_when_it_ends() {
+/// Runs `command` as a one-step workflow under `serve`, where the engine (and its guardian)
+/// live on after the step; whether the process whose pid it wrote to `bg.pid` is gone then.
+async fn gone_after_the_step(command: &str) -> bool {
     let s = Server::start().await;
     let token = s.user("ann@example.com", false);
-    // Its output elsewhere: nothing holds the step, only the process itself would live on.
-    let command = "nohup sleep 30 >/dev/null 2>&1 & echo $! > bg.pid; echo started";
     let yaml = format!(
         "name: Bg\nphases: [p]\nsteps:\n  - id: bg\n    phase: p\n    type: script\n    command: {}\n",
         serde_json::to_string(command).unwrap()
@@ -86,7 +84,20 @@ async fn what_a_step_leaves_in_its_group_is_killed_when_it_ends() {
         // SAFETY: killing the test's own leftover.
         unsafe { libc::kill(pid, libc::SIGKILL) };
     }
+    gone
+}
+
+#[tokio::test]
+async fn what_a_step_leaves_in_its_group_is_killed_when_it_ends() {
+    // Its output elsewhere: nothing holds the step, only the process itself would live on.
+    let gone = gone_after_the_step("nohup sleep 30 >/dev/null 2>&1 & echo $! > bg.pid; echo started").await;
     assert!(gone, "the background sleep outlived its step");
+}
+
+#[tokio::test]
+async fn a_process_that_left_the_group_but_holds_the_output_is_killed_after_the_drain() {
+    let gone = gone_after_the_step("setsid sleep 30 & echo $! > bg.pid; echo started").await;
+    assert!(gone, "the process that left the group outlived its step");
 }
 
 /// A process that left the group (`setsid`) is out of the group's reach; if it holds the
