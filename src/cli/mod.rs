@@ -4,6 +4,7 @@
 //! refused request (unknown run or step, a run in a state that does not allow it),
 //! 130 interrupted (paused or cancelled with Ctrl-C).
 
+mod accounts;
 mod logs;
 mod progress;
 mod resume;
@@ -161,10 +162,16 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
-    /// Print a token (JWT) for a user, for scripts and curl.
+    /// Print a token (JWT) for a user, for scripts and curl; or revoke tokens.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Token {
-        #[arg(long)]
-        email: String,
+        #[arg(long, required = true)]
+        email: Option<String>,
+        /// How long the token is valid (e.g. 30m, 12h, 7d; at most 90d).
+        #[arg(long, default_value = "7d", value_name = "DURATION")]
+        ttl: String,
+        #[command(subcommand)]
+        command: Option<TokenCommand>,
     },
     /// Internal: a JS worker process (started by the engine).
     #[command(name = "__worker", hide = true)]
@@ -187,6 +194,17 @@ pub enum UserCommand {
         /// Admins see every project.
         #[arg(long)]
         admin: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Revoke one token, or with `--email` every token of that user issued so far.
+    Revoke {
+        #[arg(required_unless_present = "email", conflicts_with = "email")]
+        token: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
     },
 }
 
@@ -335,19 +353,16 @@ async fn dispatch(cli: Cli) -> ExitCode {
                     name,
                     admin,
                 },
-        } => match crate::http::auth::create_user(engine.store(), &email, &password, name.as_deref(), admin).await {
-            Ok(u) => {
-                println!(
-                    "created user {} ({}){}",
-                    u.email,
-                    u.id,
-                    if u.is_admin { ", admin" } else { "" }
-                );
-                ExitCode::SUCCESS
-            }
-            Err(e) => invalid(&e),
-        },
-        Command::Token { email } => serve::print_token(&engine, &data_dir, &email).await,
+        } => accounts::create_user(&engine, &email, &password, name.as_deref(), admin).await,
+        Command::Token {
+            email,
+            ttl,
+            command: None,
+        } => accounts::print_token(&engine, &data_dir, email.as_deref().unwrap_or_default(), &ttl).await,
+        Command::Token {
+            command: Some(TokenCommand::Revoke { token, email }),
+            ..
+        } => accounts::revoke(&engine, &data_dir, token.as_deref(), email.as_deref()).await,
         Command::Worker | Command::Guardian { .. } => unreachable!("handled before the runtime starts"),
     }
 }

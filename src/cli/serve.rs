@@ -1,4 +1,4 @@
-//! `serve` and `token`: the server's start-up, and tokens for scripts.
+//! `serve`: the server's start-up.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -7,7 +7,6 @@ use std::sync::Arc;
 use crate::engine::scheduler::Runner;
 use crate::engine::Engine;
 use crate::http::{self, auth::Auth, definitions::Discovery, ws::Hub, AppState};
-use crate::store::users::UserRow;
 
 pub async fn serve(engine: Engine, data_dir: &Path, bind: &str, max_runs: usize, web_dir: PathBuf) -> ExitCode {
     let auth = match Auth::load(data_dir) {
@@ -29,6 +28,7 @@ pub async fn serve(engine: Engine, data_dir: &Path, bind: &str, max_runs: usize,
         .map(|a| a.to_string())
         .unwrap_or_else(|_| bind.to_string());
     engine.warm_workers();
+    http::passwords::prepare();
     let runner = Runner::new(engine.clone(), max_runs);
     let discovery = Arc::new(Discovery::new(engine.clone()));
     let state = AppState {
@@ -68,30 +68,6 @@ pub async fn serve(engine: Engine, data_dir: &Path, bind: &str, max_runs: usize,
     };
     match http::serve(listener, state, shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
-    }
-}
-
-pub async fn print_token(engine: &Engine, data_dir: &Path, email: &str) -> ExitCode {
-    let user = match UserRow::by_email(engine.store(), email).await {
-        Ok(Some(u)) => u,
-        Ok(None) => {
-            eprintln!("error: no user with email {email} (create one with `workflow-engine user create`)");
-            return ExitCode::from(2);
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    match Auth::load(data_dir) {
-        Ok(auth) => {
-            println!("{}", auth.token_for(&user));
-            ExitCode::SUCCESS
-        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(1)

@@ -3,14 +3,15 @@
 //! For a step id it looks up the memo (a step completed in an earlier attempt returns its
 //! stored result and runs nothing), else records the step as running, runs it, and records
 //! how it ended. Order of writes for a finished step (ARCHITECTURE §3): log files, then one
-//! database transaction, then the checkpoint file, then the event.
+//! database transaction, then the checkpoint file, then the event (`step_end` records how a
+//! step ended).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use tokio::sync::watch;
 
 use super::control::Signal;
@@ -22,9 +23,7 @@ use crate::store::runs::RunRow;
 use crate::store::steps::{StepRow, StepStart};
 
 use super::outbox::WriteFailure;
-use super::outcome::{
-    cut, load_result, reference, summary_md, Checkpoint, Entry, Outcome, ROW_ERROR_MAX_BYTES, ROW_RESULT_MAX_BYTES,
-};
+use super::outcome::{load_result, Entry, Outcome};
 
 /// Why a host call did not return normally.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,38 +46,38 @@ pub enum Begin {
 }
 
 /// A step that has started and not yet finished.
-struct Running {
-    row: StepRow,
-    started: Instant,
-    continue_on_error: bool,
+pub(super) struct Running {
+    pub(super) row: StepRow,
+    pub(super) started: Instant,
+    pub(super) continue_on_error: bool,
 }
 
 #[derive(Default)]
-struct HostState {
+pub(super) struct HostState {
     /// Rows from earlier attempts, by step id.
-    memo: HashMap<String, StepRow>,
+    pub(super) memo: HashMap<String, StepRow>,
     /// Step ids this attempt has used: a second use is an error.
-    seen: HashSet<String>,
+    pub(super) seen: HashSet<String>,
     /// Results handed to the workflow, by step index: the checkpoint's contents.
-    results: BTreeMap<i64, Arc<Entry>>,
+    pub(super) results: BTreeMap<i64, Arc<Entry>>,
     /// The step index of the newest checkpoint file: each new one replaces it, so that a
     /// run's files grow with its results, not with their square.
-    last_checkpoint: Option<i64>,
-    running: HashMap<String, Running>,
-    phase: Option<String>,
+    pub(super) last_checkpoint: Option<i64>,
+    pub(super) running: HashMap<String, Running>,
+    pub(super) phase: Option<String>,
     /// Function steps begun by the worker whose start was refused, and why.
-    refused: HashMap<String, String>,
+    pub(super) refused: HashMap<String, String>,
     /// The last step that failed the run (not `continueOnError`): id and error.
-    failed: Option<(String, String)>,
+    pub(super) failed: Option<(String, String)>,
     /// Why the steps still in flight are being stopped (the run failed, was cancelled or
     /// timed out): what they report instead of a bare "stopped".
-    stop_reason: Option<String>,
+    pub(super) stop_reason: Option<String>,
     /// Replaying: the run resumed and no step has run for real yet in this drive, so the
     /// workflow's console output repeats what an earlier attempt printed.
-    replaying: bool,
+    pub(super) replaying: bool,
     /// Comments (step row id, text) earlier attempts wrote through `ctx.comment`, with how
     /// many times: a replay that writes one again finds it here and writes nothing.
-    written_comments: HashMap<(Option<String>, String), usize>,
+    pub(super) written_comments: HashMap<(Option<String>, String), usize>,
 }
 
 pub struct StepHost {
@@ -91,11 +90,11 @@ pub struct StepHost {
     signal: watch::Receiver<Signal>,
     /// Turns true when steps in flight must die (cancel, timeout, worker crash).
     pub(super) kill: watch::Receiver<bool>,
-    state: Mutex<HostState>,
+    pub(super) state: Mutex<HostState>,
     /// Steps in flight: (all, script/agent ones).
-    in_flight: watch::Sender<(usize, usize)>,
+    pub(super) in_flight: watch::Sender<(usize, usize)>,
     /// The first of this run's file writes (done by the outbox) that failed.
-    write_failure: WriteFailure,
+    pub(super) write_failure: WriteFailure,
 }
 
 impl StepHost {
@@ -380,133 +379,8 @@ impl StepHost {
         Ok(row)
     }
 
-    /// Says why the steps in flight are about to be killed; a step the run failed for is
-    /// named, so that its siblings (`Promise.all`) say which one it was.
-    pub(super) fn stopping(&self, run_error: Option<&str>) {
-        let mut state = self.state.lock().expect("host lock");
-        let reason = match (&state.failed, run_error) {
-            (Some((id, error)), Some(e)) if e.contains(&format!("\"{id}\"")) => {
-                format!("stopped because step \"{id}\" failed: {error}")
-            }
-            (_, Some(e)) if e.starts_with("the run timed out") => format!("stopped because {e}"),
-            (_, Some(e)) => format!("stopped because the run failed: {e}"),
-            (_, None) => "stopped because the run was cancelled".to_string(),
-        };
-        state.stop_reason = Some(reason);
-    }
-
-    /// Records a finished step: files, transaction, checkpoint, event.
-    async fn finish(&self, id: &str, mut outcome: Outcome) -> Result<Value, Interrupt> {
-        let (running, stop_reason) = {
-            let mut state = self.state.lock().expect("host lock");
-            (state.running.remove(id), state.stop_reason.clone())
-        };
-        let Some(running) = running else {
-            return Err(Interrupt::Invalid(format!("step \"{id}\" is not running")));
-        };
-        if outcome.error.as_deref() == Some(crate::step::script::STOPPED) {
-            outcome.error = stop_reason.or(outcome.error);
-        }
-        let row = &running.row;
-        let status = if outcome.ok { "completed" } else { "failed" };
-        let mut result = json!({ "stepId": id, "status": status });
-        if let Some(data) = &outcome.data {
-            result["data"] = data.clone();
-        }
-        if let Some(error) = &outcome.error {
-            result["error"] = Value::String(error.clone());
-        }
-        let elapsed = running.started.elapsed();
-        let summary = summary_md(row, status, elapsed, &outcome);
-        let text = result.to_string();
-        let text_len = text.len();
-        let stored = self.store_output(id, &result, text, summary).await;
-        let accepted = !outcome.ok && running.continue_on_error;
-        if !outcome.ok && !accepted {
-            let error = outcome.error.clone().unwrap_or_default();
-            self.state
-                .lock()
-                .expect("host lock")
-                .failed
-                .get_or_insert((id.to_string(), error));
-        }
-        let error = outcome.error.as_deref().map(|e| cut(e, ROW_ERROR_MAX_BYTES));
-        let updated = match &stored {
-            Ok(stored) => StepRow::finish(self.engine.store(), row, status, stored, error.as_deref(), accepted)
-                .await
-                .map_err(fatal),
-            Err(e) => Err(e.clone()),
-        };
-        self.in_flight.send_modify(|(all, ext)| {
-            *all -= 1;
-            if row.kind != "function" {
-                *ext -= 1;
-            }
-        });
-        updated?;
-        let completed = Event::StepCompleted {
-            execution_id: self.run_id.clone(),
-            step_id: row.id.clone(),
-            step_key: id.to_string(),
-            status: status.to_string(),
-            error: outcome.error.clone(),
-            duration_ms: elapsed.as_millis() as u64,
-            project_id: self.project_id.clone(),
-        };
-        if outcome.ok || accepted {
-            let entry = Entry::new(id.to_string(), result.clone(), Some(text_len));
-            let (index, checkpoint, superseded) = {
-                let mut state = self.state.lock().expect("host lock");
-                state.results.insert(row.step_index, entry);
-                let superseded = state.last_checkpoint.replace(row.step_index);
-                (row.step_index, self.checkpoint_json(&state, row.step_index), superseded)
-            };
-            let files = self.files.clone();
-            let (outbox, bus) = (self.engine.outbox(), self.engine.events());
-            outbox.write_then_emit(
-                &self.write_failure,
-                move || files.write_checkpoint(index, &checkpoint, superseded),
-                bus,
-                completed,
-            );
-        } else {
-            self.emit(completed);
-        }
-        Ok(result)
-    }
-
-    /// Writes a finished step's `output.json` and `summary.md`, and returns what its row
-    /// stores: the result itself (`text`), or, when it is too large for a row, a reference to
-    /// the file, which is then written first (the memo reads it back from there).
-    async fn store_output(&self, id: &str, result: &Value, text: String, summary: String) -> Result<String, Interrupt> {
-        let (files, step_id, output) = (self.files.clone(), id.to_string(), result.clone());
-        let write = move || files.write_step_output(&step_id, &output, &summary);
-        if text.len() <= ROW_RESULT_MAX_BYTES {
-            self.write(write);
-            return Ok(text);
-        }
-        match tokio::task::spawn_blocking(write).await {
-            Ok(Ok(())) => Ok(reference(id, result).to_string()),
-            Ok(Err(e)) => Err(fatal(e)),
-            Err(e) => Err(fatal(e)),
-        }
-    }
-
-    /// `checkpoints/step-N.json` after step `index`: the spec's format, every result so far
-    /// (large ones by reference). Shares the results (serialised later, by the outbox)
-    /// rather than copying them.
-    fn checkpoint_json(&self, state: &HostState, index: i64) -> Checkpoint {
-        Checkpoint {
-            execution_id: self.run_id.clone(),
-            timestamp: Some(crate::store::now()),
-            current_phase: state.phase.clone(),
-            current_step_index: index + 1,
-            results: state.results.values().cloned().collect(),
-        }
-    }
-
     /// Queues a write of the run's files on the outbox (after everything queued before it).
-    fn write(&self, write: impl FnOnce() -> std::io::Result<()> + Send + 'static) {
+    pub(super) fn write(&self, write: impl FnOnce() -> std::io::Result<()> + Send + 'static) {
         self.engine.outbox().write(&self.write_failure, write);
     }
 
@@ -517,7 +391,7 @@ impl StepHost {
     }
 
     /// A file write that failed fails the run, as a failed database write does.
-    fn check_writes(&self) -> Result<(), Interrupt> {
+    pub(super) fn check_writes(&self) -> Result<(), Interrupt> {
         match self.write_failure.lock().expect("failure lock").clone() {
             Some(e) => Err(fatal(e)),
             None => Ok(()),
@@ -567,6 +441,6 @@ impl StepHost {
     }
 }
 
-fn fatal(e: impl std::fmt::Display) -> Interrupt {
+pub(super) fn fatal(e: impl std::fmt::Display) -> Interrupt {
     Interrupt::Fatal(format!("the engine could not record the step: {e}"))
 }

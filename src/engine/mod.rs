@@ -17,6 +17,7 @@ mod repair;
 pub mod run;
 pub mod scheduler;
 mod script_step;
+mod step_end;
 pub mod worker;
 
 use std::collections::HashMap;

@@ -1,24 +1,25 @@
-//! Sign-in: argon2 password hashes and HS256 JWTs. Every `/api` route but login takes
-//! `Authorization: Bearer <jwt>` (the WebSocket also `?token=`).
+//! Tokens: HS256 JWTs with an id (`jti`) and the user's token generation, so that one token
+//! or all of a user's can be revoked. Every `/api` route but login takes
+//! `Authorization: Bearer <jwt>`; only the WebSocket also takes `?token=`.
 
 use std::path::Path;
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
-use axum::extract::{FromRequestParts, State};
-use axum::http::request::Parts;
-use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use std::sync::Arc;
 
-use super::error::{ApiError, ApiJson};
-use super::openapi::{Data, ErrorBody, Login};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use super::throttle::LoginThrottle;
 use super::AppState;
+use crate::store::revoked_tokens;
 use crate::store::users::UserRow;
 use crate::store::Store;
 
-/// How long a token stays valid.
-pub const TOKEN_TTL_SECS: i64 = 7 * 24 * 3600;
+/// How long a token from `POST /api/auth/login` stays valid.
+pub const TOKEN_TTL_SECS: u64 = 7 * 24 * 3600;
 /// File in the data directory that keeps the generated secret when `JWT_SECRET` is unset.
 pub const SECRET_FILE: &str = "jwt-secret";
 
@@ -26,14 +27,25 @@ pub const SECRET_FILE: &str = "jwt-secret";
 pub struct Auth {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// Shared by every clone: the failed sign-ins the server remembers.
+    pub throttle: Arc<LoginThrottle>,
 }
 
+/// Leeway for clocks that disagree a little; `exp` and `nbf` are otherwise exact.
+pub const LEEWAY_SECS: u64 = 5;
+
 #[derive(Debug, Serialize, Deserialize)]
-struct Claims {
-    sub: String,
-    email: String,
-    iat: i64,
-    exp: i64,
+pub struct Claims {
+    /// The user's id.
+    pub sub: String,
+    pub email: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    /// The token's own id, for revoking it alone.
+    pub jti: String,
+    /// The user's token generation when it was issued (`revoked_tokens::revoke_all`).
+    pub gen: i64,
 }
 
 impl Auth {
@@ -59,25 +71,73 @@ impl Auth {
         Ok(Auth {
             encoding: EncodingKey::from_secret(secret.as_bytes()),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
+            throttle: Arc::default(),
         })
     }
 
-    pub fn token_for(&self, user: &UserRow) -> String {
+    /// A token for the user, valid for `ttl`.
+    pub fn issue(&self, user: &UserRow, ttl: std::time::Duration) -> String {
         let iat = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user.id.clone(),
             email: user.email.clone(),
             iat,
-            exp: iat + TOKEN_TTL_SECS,
+            nbf: iat,
+            exp: iat + i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2),
+            jti: crate::store::new_id(),
+            gen: user.token_generation,
         };
         jsonwebtoken::encode(&Header::default(), &claims, &self.encoding).expect("HS256 encoding cannot fail")
     }
 
-    fn user_id(&self, token: &str) -> Result<String, ApiError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &Validation::default())
-            .map(|d| d.claims.sub)
-            .map_err(|e| ApiError::Unauthorized(format!("invalid token: {e}")))
+    /// A token from `POST /api/auth/login`.
+    pub fn token_for(&self, user: &UserRow) -> String {
+        self.issue(user, std::time::Duration::from_secs(TOKEN_TTL_SECS))
     }
+
+    /// The claims of a token we signed that is valid now (within `LEEWAY_SECS`).
+    pub fn decode(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
+        let mut v = Validation::new(Algorithm::HS256);
+        v.leeway = LEEWAY_SECS;
+        v.validate_nbf = true;
+        v.set_required_spec_claims(&["exp", "nbf", "sub"]);
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &v).map(|d| d.claims)
+    }
+
+    /// The claims of a token we signed, expired or not: for revoking one.
+    pub fn decode_signed(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
+        let mut v = Validation::new(Algorithm::HS256);
+        v.validate_exp = false;
+        v.set_required_spec_claims(&["sub"]);
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &v).map(|d| d.claims)
+    }
+
+    /// The token's user, unless the token is invalid, expired or revoked.
+    pub async fn authenticate(&self, store: &Store, token: &str) -> Result<(UserRow, Claims), ApiError> {
+        let claims = self.decode(token).map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind;
+            let why = match e.kind() {
+                ErrorKind::ExpiredSignature => "the token has expired".to_string(),
+                ErrorKind::ImmatureSignature => "the token is not valid yet (`nbf`)".to_string(),
+                _ => format!("invalid token ({e})"),
+            };
+            ApiError::Unauthorized(format!("{why}; sign in again"))
+        })?;
+        let (user, revoked) = revoked_tokens::user_for_token(store, &claims.sub, &claims.jti)
+            .await?
+            .ok_or_else(|| ApiError::Unauthorized("the token's user no longer exists".into()))?;
+        if revoked || user.token_generation != claims.gen {
+            return Err(ApiError::Unauthorized("the token was revoked; sign in again".into()));
+        }
+        Ok((user, claims))
+    }
+}
+
+/// When the token expires, as RFC 3339 (how `revoked_tokens` keeps times).
+pub fn expiry_time(claims: &Claims) -> String {
+    chrono::DateTime::from_timestamp(claims.exp, 0)
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 fn getrandom(buf: &mut [u8]) -> std::io::Result<()> {
@@ -97,47 +157,7 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     f.write_all(text.as_bytes())
 }
 
-pub fn hash_password(password: &str) -> String {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 hashing")
-        .to_string()
-}
-
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
-}
-
-/// Creates a user from the CLI or a test.
-pub async fn create_user(
-    store: &Store,
-    email: &str,
-    password: &str,
-    name: Option<&str>,
-    admin: bool,
-) -> Result<UserRow, String> {
-    if !email.contains('@') {
-        return Err(format!("'{email}' is not an email address"));
-    }
-    if password.len() < 8 {
-        return Err("the password must have at least 8 characters".into());
-    }
-    if UserRow::by_email(store, email)
-        .await
-        .map_err(|e| e.to_string())?
-        .is_some()
-    {
-        return Err(format!("a user with email {email} already exists"));
-    }
-    UserRow::create(store, email, name, &hash_password(password), admin)
-        .await
-        .map_err(|e| e.to_string())
-}
-
-/// The signed-in user, from the bearer token (or `?token=` for the WebSocket).
+/// The signed-in user, from `Authorization: Bearer <token>`.
 #[derive(Debug, Clone)]
 pub struct CurrentUser(pub UserRow);
 
@@ -155,24 +175,56 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        let token = match header {
-            Some(h) => h
-                .strip_prefix("Bearer ")
-                .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?
-                .to_string(),
+        let token = bearer_token(parts)?.ok_or_else(|| {
+            let hint = if query_token(parts.uri.query()).is_some() {
+                " (`?token=` is accepted only by the WebSocket, /api/ws)"
+            } else {
+                ""
+            };
+            ApiError::Unauthorized(format!("sign in first: send Authorization: Bearer <token>{hint}"))
+        })?;
+        let (user, _) = state.auth.authenticate(state.engine.store(), &token).await?;
+        Ok(CurrentUser(user))
+    }
+}
+
+/// The signed-in user of the WebSocket, which browsers cannot give headers: the bearer token
+/// or `?token=`. Only there, as a token in a URL ends up in logs and histories.
+/// The token is kept: the stream checks it again while it lasts (`ws::TOKEN_RECHECK`).
+#[derive(Debug, Clone)]
+pub struct WsUser {
+    pub user: CurrentUser,
+    pub token: String,
+}
+
+impl FromRequestParts<AppState> for WsUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = match bearer_token(parts)? {
+            Some(t) => t,
             None => query_token(parts.uri.query())
                 .ok_or_else(|| ApiError::Unauthorized("sign in first: send Authorization: Bearer <token>".into()))?,
         };
-        let id = state.auth.user_id(&token)?;
-        let user = UserRow::get(state.engine.store(), &id)
-            .await?
-            .ok_or_else(|| ApiError::Unauthorized("the token's user no longer exists".into()))?;
-        Ok(CurrentUser(user))
+        let (user, _) = state.auth.authenticate(state.engine.store(), &token).await?;
+        Ok(WsUser {
+            user: CurrentUser(user),
+            token,
+        })
     }
+}
+
+/// The `Authorization: Bearer` token, if the header is there.
+pub fn bearer_token(parts: &Parts) -> Result<Option<String>, ApiError> {
+    let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    header
+        .to_str()
+        .ok()
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(|t| Some(t.to_string()))
+        .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))
 }
 
 fn query_token(query: Option<&str>) -> Option<String> {
@@ -180,38 +232,4 @@ fn query_token(query: Option<&str>) -> Option<String> {
         .split('&')
         .find_map(|kv| kv.strip_prefix("token="))
         .map(str::to_string)
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct LoginBody {
-    email: String,
-    password: String,
-}
-
-/// `POST /api/auth/login`
-#[utoipa::path(
-    post,
-    path = "/api/auth/login",
-    tag = "auth",
-    summary = "Sign in",
-    description = "Trades an email and password for a JWT, valid for 7 days. Needs no token.",
-    request_body = LoginBody,
-    responses(
-        (status = 200, description = "Signed in.", body = Data<Login>),
-        (status = 400, description = "The body is not a JSON object with `email` and `password` (`invalid_body`).", body = ErrorBody),
-        (status = 401, description = "Wrong email or password.", body = ErrorBody),
-    )
-)]
-pub async fn login(
-    State(state): State<AppState>,
-    ApiJson(body): ApiJson<LoginBody>,
-) -> Result<axum::Json<Value>, ApiError> {
-    let user = UserRow::by_email(state.engine.store(), &body.email).await?;
-    match user {
-        Some(u) if verify_password(&body.password, &u.password_hash) => {
-            let token = state.auth.token_for(&u);
-            Ok(axum::Json(json!({ "data": { "token": token, "user": u } })))
-        }
-        _ => Err(ApiError::Unauthorized("wrong email or password".into())),
-    }
 }

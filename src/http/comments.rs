@@ -13,7 +13,7 @@ use sqlx::FromRow;
 
 use super::auth::CurrentUser;
 use super::error::{ApiError, ApiJson, ApiQuery};
-use super::openapi::{Comment, CommentType, Data, ErrorBody};
+use super::openapi::{Comment, Data, ErrorBody, PostedCommentType};
 use super::{access, AppState};
 use crate::events::Event;
 use crate::store::artifacts::ArtifactRow;
@@ -30,6 +30,10 @@ pub fn router() -> Router<AppState> {
 
 pub const COMMENT_TYPES: &[&str] = &["user", "system", "agent"];
 
+/// The only type a user may post: `system` and `agent` comments are the engine's, and one
+/// posted through the API would pass for the engine's word on a run.
+pub const POSTED_COMMENT_TYPE: &str = "user";
+
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateComment {
@@ -37,8 +41,8 @@ pub struct CreateComment {
     text: String,
     /// The step's row id, for a step-level comment.
     step_id: Option<String>,
-    /// Defaults to `user`.
-    #[schema(value_type = Option<CommentType>)]
+    /// `user`, the default and the only type a user may post.
+    #[schema(value_type = Option<PostedCommentType>)]
     comment_type: Option<String>,
 }
 
@@ -52,8 +56,9 @@ pub struct CreateComment {
     request_body = CreateComment,
     responses(
         (status = 201, description = "The comment.", body = Data<Comment>),
-        (status = 400, description = "An empty text, an unknown comment type, a `step_id` that is not a \
-            step of this run, or another body problem (`invalid_body`).", body = ErrorBody),
+        (status = 400, description = "An empty text, a `comment_type` other than `user` (`system` and \
+            `agent` comments are the engine's), a `step_id` that is not a step of this run, or another \
+            body problem (`invalid_body`).", body = ErrorBody),
         (status = 401, description = "No valid token.", body = ErrorBody),
         (status = 404, description = "No such run the caller may see.", body = ErrorBody),
     ),
@@ -70,11 +75,14 @@ pub async fn create_comment(
     if body.text.trim().is_empty() {
         return Err(ApiError::bad("invalid_body", "text: must not be empty"));
     }
-    let kind = body.comment_type.as_deref().unwrap_or("user");
-    if !COMMENT_TYPES.contains(&kind) {
+    let kind = body.comment_type.as_deref().unwrap_or(POSTED_COMMENT_TYPE);
+    if kind != POSTED_COMMENT_TYPE {
         return Err(ApiError::bad(
             "invalid_body",
-            format!("comment_type: '{kind}' is not one of {}", COMMENT_TYPES.join(", ")),
+            format!(
+                "comment_type: '{kind}' cannot be posted: only 'user' comments can \
+                 ('system' and 'agent' comments are written by the engine)"
+            ),
         ));
     }
     if let Some(step) = &body.step_id {

@@ -24,6 +24,8 @@ pub enum ApiError {
         current_status: Option<String>,
     },
     PayloadTooLarge(String),
+    /// 429 with `Retry-After`: too many failed sign-ins; wait this long.
+    TooManyRequests(std::time::Duration),
     /// 507: the server's disk is full; nothing was recorded.
     InsufficientStorage,
     Internal(String),
@@ -56,6 +58,9 @@ impl<E: Into<crate::store::StoreError>> From<E> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let ApiError::TooManyRequests(wait) = self {
+            return too_many_requests(wait);
+        }
         let (status, code, message, extra) = match self {
             ApiError::BadRequest { code, message, details } => {
                 (StatusCode::BAD_REQUEST, code, message, details.map(|d| ("details", d)))
@@ -72,6 +77,7 @@ impl IntoResponse for ApiError {
                 current_status.map(|s| ("current_status", json!(s))),
             ),
             ApiError::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", m, None),
+            ApiError::TooManyRequests(_) => unreachable!("answered above"),
             ApiError::InsufficientStorage => (
                 StatusCode::INSUFFICIENT_STORAGE,
                 "insufficient_storage",
@@ -94,6 +100,22 @@ impl IntoResponse for ApiError {
         }
         (status, axum::Json(json!({ "error": error }))).into_response()
     }
+}
+
+/// Whole seconds, rounded up: a client that waits `Retry-After` is never early.
+fn too_many_requests(wait: std::time::Duration) -> Response {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let error = json!({
+        "code": "too_many_requests",
+        "message": format!("too many failed sign-ins: try again in {secs} s"),
+    });
+    let headers = [(axum::http::header::RETRY_AFTER, secs.to_string())];
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        headers,
+        axum::Json(json!({ "error": error })),
+    )
+        .into_response()
 }
 
 /// A JSON body whose errors name the field (`project_id: invalid type: ...`).

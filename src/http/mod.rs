@@ -9,11 +9,14 @@ pub mod auth;
 pub mod comments;
 pub mod definitions;
 pub mod error;
+pub mod login;
 pub mod openapi;
+pub mod passwords;
 pub mod projects;
 pub mod run_control;
 pub mod runs;
 pub mod steps;
+pub mod throttle;
 pub mod web;
 pub mod ws;
 
@@ -50,7 +53,8 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole API under `/api` (unknown routes there are JSON 404s); the web UI at `/`.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
-        .route("/auth/login", post(auth::login))
+        .route("/auth/login", post(login::login))
+        .route("/auth/logout", post(login::logout))
         .merge(projects::router())
         .merge(definitions::router())
         .merge(runs::router())
@@ -82,7 +86,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The peer address throttles sign-ins (`throttle`).
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

@@ -39,7 +39,8 @@ pub const TOKEN_QUERY: &str = "token_query";
             Anything the caller may not see is reported as not found (404)."
     ),
     paths(
-        super::auth::login,
+        super::login::login,
+        super::login::logout,
         super::projects::list_projects,
         super::projects::create_project,
         super::definitions::list_definitions,
@@ -64,7 +65,7 @@ pub const TOKEN_QUERY: &str = "token_query";
     components(schemas(ErrorBody, WsMessage, JournalEvent, StreamLagged, Event)),
     modifiers(&Security),
     tags(
-        (name = "auth", description = "Sign-in."),
+        (name = "auth", description = "Sign-in and sign-out."),
         (name = "projects", description = "The directories a user works in."),
         (name = "workflow-definitions", description = "The workflow files found in a project's `.agent/workflows/definitions/`."),
         (name = "workflow-executions", description = "Runs of a workflow: start, list, read, pause, resume, cancel."),
@@ -424,6 +425,13 @@ pub enum CommentType {
     Agent,
 }
 
+/// The type of a comment a user posts: only `user` (the engine writes `system` and `agent`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PostedCommentType {
+    User,
+}
+
 /// Who wrote a comment.
 #[derive(Serialize, ToSchema)]
 pub struct Creator {
@@ -547,6 +555,10 @@ mod tests {
         assert_eq!(
             names(&[CommentType::User, CommentType::System, CommentType::Agent]),
             super::super::comments::COMMENT_TYPES
+        );
+        assert_eq!(
+            names(&[PostedCommentType::User]),
+            [super::super::comments::POSTED_COMMENT_TYPE]
         );
     }
 

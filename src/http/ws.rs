@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
-use super::auth::CurrentUser;
+use super::auth::{CurrentUser, WsUser};
 use super::error::{ApiError, ApiQuery};
 use super::openapi::ErrorBody;
 use super::AppState;
@@ -112,7 +112,8 @@ pub struct WsQuery {
         that reconnects with the last `seq` it saw misses nothing. A client that falls behind gets \
         `{ \"type\": \"stream.lagged\", \"data\": { \"missed\": n } }` and should reconnect with `since`. \
         Messages from the client are ignored. The token may be sent as `?token=` by clients that \
-        cannot set headers.",
+        cannot set headers (this route only). An expired or revoked token is refused (401), and an \
+        open stream whose token expires or is revoked is closed (1008, with the reason) within 5 s.",
     params(
         WsQuery,
         ("token" = Option<String>, Query, description = "The JWT, instead of the `Authorization` header."),
@@ -121,23 +122,28 @@ pub struct WsQuery {
         (status = 101, description = "Switching protocols: the WebSocket is open and sends `WsMessage`s."),
         (status = 400, description = "Not a WebSocket upgrade request, or a `since` that is not an integer \
             (plain text).", content_type = "text/plain", body = String),
-        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 401, description = "No valid token, or a revoked one.", body = ErrorBody),
     ),
     security(("bearer" = []), ("token_query" = []))
 )]
 pub async fn connect(
     State(state): State<AppState>,
-    user: CurrentUser,
+    ws_user: WsUser,
     ApiQuery(q): ApiQuery<WsQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    Ok(upgrade.on_upgrade(move |socket| stream(state, user, q.since, socket)))
+    Ok(upgrade.on_upgrade(move |socket| stream(state, ws_user, q.since, socket)))
 }
 
-async fn stream(state: AppState, user: CurrentUser, since: Option<i64>, mut socket: WebSocket) {
+/// How often an open stream checks that its token is still valid (not expired, not revoked):
+/// signing out or `token revoke` ends the streams of that token within this.
+pub const TOKEN_RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
+
+async fn stream(state: AppState, ws_user: WsUser, since: Option<i64>, mut socket: WebSocket) {
     // Subscribe before replaying, so nothing falls between the replay and the live stream.
     let mut live = state.hub.tx.subscribe();
-    let mut access = Access::new(state.engine.clone(), user);
+    let mut access = Access::new(state.engine.clone(), ws_user.user);
+    let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + TOKEN_RECHECK, TOKEN_RECHECK);
     let mut last = since.unwrap_or(i64::MAX);
     if let Some(mut after) = since {
         loop {
@@ -185,8 +191,26 @@ async fn stream(state: AppState, user: CurrentUser, since: Option<i64>, mut sock
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                 Some(Ok(_)) => {}
             },
+            _ = recheck.tick() => {
+                if let Err(e) = state.auth.authenticate(state.engine.store(), &ws_user.token).await {
+                    return close_unauthorized(&mut socket, e).await;
+                }
+            }
         }
     }
+}
+
+/// Closes with 1008 (policy violation) and why, as a 401 would say it.
+async fn close_unauthorized(socket: &mut WebSocket, e: ApiError) {
+    let reason = match e {
+        ApiError::Unauthorized(m) => m,
+        _ => "cannot check the token now; reconnect".to_string(),
+    };
+    let frame = axum::extract::ws::CloseFrame {
+        code: axum::extract::ws::close_code::POLICY,
+        reason: reason.chars().take(120).collect::<String>().into(),
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
 }
 
 /// A connection's view of which projects it may see, asked once per project.

@@ -10,6 +10,7 @@ pub mod definitions;
 pub mod events;
 pub mod files;
 pub mod projects;
+pub mod revoked_tokens;
 pub mod runs;
 pub mod steps;
 pub mod users;

@@ -15,6 +15,9 @@ pub struct UserRow {
     #[serde(skip)]
     pub password_hash: String,
     pub is_admin: bool,
+    /// Tokens carry it; `token revoke --email` bumps it, refusing every older token.
+    #[serde(skip)]
+    pub token_generation: i64,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -47,8 +50,9 @@ impl UserRow {
         .and_then(super::only_row)
     }
 
+    /// The user with this email, ignoring (ASCII) case, as the unique index does.
     pub async fn by_email(store: &Store, email: &str) -> Result<Option<UserRow>> {
-        Ok(sqlx::query_as("SELECT * FROM users WHERE email = ?")
+        Ok(sqlx::query_as("SELECT * FROM users WHERE lower(email) = lower(?)")
             .bind(email)
             .fetch_optional(&store.pool)
             .await?)

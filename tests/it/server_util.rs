@@ -7,6 +7,9 @@ use serde_json::{json, Value};
 
 use crate::util::*;
 
+/// The password `Server::user` gives every user (the minimum is 12 characters).
+pub const PASSWORD: &str = "password1234";
+
 pub struct Server {
     pub sb: Sandbox,
     pub child: Child,
@@ -63,7 +66,7 @@ impl Server {
     }
 
     pub fn user(&self, email: &str, admin: bool) -> String {
-        let mut args = vec!["user", "create", "--email", email, "--password", "password123"];
+        let mut args = vec!["user", "create", "--email", email, "--password", PASSWORD];
         if admin {
             args.push("--admin");
         }

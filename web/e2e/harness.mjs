@@ -21,7 +21,7 @@ export const BIN =
 export const WEB_DIST = process.env.WORKFLOW_ENGINE_WEB_DIR ?? path.join(REPO, "web/dist");
 export const FAKE_CLAUDE = path.join(REPO, "tests/fixtures/agents/claude");
 export const SCREENSHOTS = process.env.E2E_SCREENSHOTS ?? path.join(here, "screenshots");
-export const PASSWORD = "password123";
+export const PASSWORD = "password1234";
 
 /** How long a `waitFor` polls before it fails the test. */
 export const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS ?? 30000);

@@ -3,6 +3,7 @@
 // held at its gate), and a comment with an uploaded image shows the image.
 
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { after, before, describe, test as nodeTest } from "node:test";
 
 import { launchBrowser, newPage, screenshot, signIn, startRun, startServer, testWithShots, tid, waitAttr, waitFor, waitText } from "./harness.mjs";
@@ -128,10 +129,13 @@ describe("step panel", () => {
     assert.equal(await items.count(), 1);
     await panel().getByTestId("artifact-file").setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("some notes\n") });
     await items.filter({ hasText: "notes.txt" }).waitFor();
-    const href = await items.filter({ hasText: "notes.txt" }).getByTestId("artifact-download").getAttribute("href");
-    assert.ok(href, "a download link");
-    const download = await page.evaluate(async (u) => (await fetch(u)).text(), new URL(href, server.base).href);
-    assert.equal(download, "some notes\n", "the download is the file");
+    // The file comes with the token in a header (the server takes none in the URL), then is saved.
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      items.filter({ hasText: "notes.txt" }).getByTestId("artifact-download").click(),
+    ]);
+    assert.equal(download.suggestedFilename(), "notes.txt");
+    assert.equal(await readFile(await download.path(), "utf8"), "some notes\n", "the download is the file");
     for (const tab of ["input", "output", "summary", "log"]) await panel().getByTestId(`step-tab-${tab}`).click();
 
     await panel().getByTestId("step-close").click();

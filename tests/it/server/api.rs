@@ -14,7 +14,7 @@ async fn login_and_tokens_guard_every_route() {
             .json(&json!({ "email": "ann@example.com", "password": pw }))
             .send()
     };
-    let ok = login("password123").await.unwrap();
+    let ok = login(PASSWORD).await.unwrap();
     assert_eq!(ok.status(), 200);
     let body: serde_json::Value = ok.json().await.unwrap();
     let token = body["data"]["token"].as_str().unwrap().to_string();

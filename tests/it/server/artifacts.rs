@@ -320,13 +320,13 @@ async fn comments_show_their_creator_and_attachments() {
     );
     assert_eq!(c1["creator"]["email"], "ann@example.com");
     assert_eq!(c1["workflow_run_id"], run.as_str());
-    let body = json!({ "text": "On hello", "step_id": steps[0], "comment_type": "agent" });
+    let body = json!({ "text": "On hello", "step_id": steps[0], "comment_type": "user" });
     let (status, c2) = f.comment(&run, body).await;
     assert_eq!(status, 201, "{c2}");
     let c2 = &c2["data"];
     assert_eq!(
         (c2["comment_type"].as_str(), c2["workflow_run_step_id"].as_str()),
-        (Some("agent"), Some(steps[0].as_str()))
+        (Some("user"), Some(steps[0].as_str()))
     );
 
     let (_, list) = f.s.get(&f.ann, &path).await;

@@ -14,6 +14,7 @@ use crate::server_util::*;
 /// Every route of the router, as (method, path).
 const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/auth/login"),
+    ("post", "/api/auth/logout"),
     ("get", "/api/projects"),
     ("post", "/api/projects"),
     ("get", "/api/workflow-definitions"),
@@ -395,14 +396,13 @@ async fn what_the_server_sends_matches_the_document() {
 
     // Auth.
     let login = |pw: &str| json!({ "email": "ann@example.com", "password": pw });
-    let body = api
-        .expect(200, "", "post", "/auth/login", Some(login("password123")))
-        .await;
+    let body = api.expect(200, "", "post", "/auth/login", Some(login(PASSWORD))).await;
     let ann = body["data"]["token"].as_str().unwrap().to_string();
     api.expect(401, "", "post", "/auth/login", Some(login("nope"))).await;
     api.expect(400, "", "post", "/auth/login", Some(json!({ "email": 3 })))
         .await;
     api.expect(401, "", "get", "/projects", None).await;
+    api.expect(401, "", "post", "/auth/logout", None).await;
 
     // Projects and definitions (one that loads, a slow one, one that does not load).
     let dir = s.sb.dir.path().join("alpha");
@@ -565,6 +565,14 @@ async fn what_the_server_sends_matches_the_document() {
         "post",
         &comments,
         Some(json!({ "text": "x", "comment_type": "robot" })),
+    )
+    .await;
+    api.expect(
+        400,
+        &ann,
+        "post",
+        &comments,
+        Some(json!({ "text": "x", "comment_type": "system" })),
     )
     .await;
     api.expect(404, &bob, "post", &comments, Some(json!({ "text": "x" })))

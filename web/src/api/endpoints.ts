@@ -1,7 +1,7 @@
 // One function per API route the app uses.
 
-import { apiUrl, request, requestRaw } from "./client";
-import { getToken } from "./session";
+import { fetchArtifactBlob } from "./artifactFiles";
+import { request, requestRaw } from "./client";
 import type {
   Artifact,
   Comment,
@@ -86,11 +86,15 @@ export const listComments = (runId: string, stepId?: string, o: Sig = {}) =>
     ...o,
   });
 
-export const createComment = (runId: string, text: string, stepId?: string | null, type?: CommentType) =>
+// Users post `user` comments only; `system` and `agent` ones are the engine's.
+export const createComment = (runId: string, text: string, stepId?: string | null, type?: Extract<CommentType, "user">) =>
   request<Comment>(`/workflow-executions/${encodeURIComponent(runId)}/comments`, {
     method: "POST",
     body: { text, step_id: stepId ?? undefined, comment_type: type },
   });
+
+/** Revokes the current token on the server (signing out). */
+export const logout = () => requestRaw<null>("/auth/logout", { method: "POST" });
 
 export const attachArtifact = (artifactId: string, commentId: string) =>
   request<Artifact>(`/artifacts/${encodeURIComponent(artifactId)}/attach`, {
@@ -101,18 +105,7 @@ export const attachArtifact = (artifactId: string, commentId: string) =>
 export const detachArtifact = (artifactId: string) =>
   request<Artifact>(`/artifacts/${encodeURIComponent(artifactId)}/detach`, { method: "DELETE" });
 
-/** A URL for `<img>`, `<video>` and download links: the server takes the token as `?token=`. */
-export function artifactUrl(id: string): string {
-  return apiUrl(`/artifacts/${encodeURIComponent(id)}`, { token: getToken() ?? undefined });
-}
-
 /** The artifact's bytes as text (for previews of code and text files). */
 export async function fetchArtifactText(id: string, signal?: AbortSignal): Promise<string> {
-  const token = getToken();
-  const res = await fetch(apiUrl(`/artifacts/${encodeURIComponent(id)}`), {
-    headers: token ? { Authorization: `Bearer ${token}` } : {},
-    signal,
-  });
-  if (!res.ok) throw new Error(`The server answered ${res.status}.`);
-  return res.text();
+  return (await fetchArtifactBlob(id, signal)).text();
 }

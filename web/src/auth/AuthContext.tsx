@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
-import { login as apiLogin } from "../api/endpoints";
+import { login as apiLogin, logout as apiLogout } from "../api/endpoints";
 import { clearSession, getStoredUser, getToken, onSessionChange, saveSession } from "../api/session";
 import type { User } from "../api/types";
 
@@ -38,7 +38,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     saveSession(res.token, res.user);
   }, []);
 
-  const logout = useCallback(() => clearSession(), []);
+  // The token is revoked on the server too, so a copy of it (another tab, a log) is worthless;
+  // signing out here does not wait for that.
+  const logout = useCallback(() => {
+    apiLogout().catch(() => undefined);
+    clearSession();
+  }, []);
 
   const value = useMemo(() => ({ token, user, login, logout }), [token, user, login, logout]);
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;

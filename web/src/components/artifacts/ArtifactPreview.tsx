@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { errorMessage, isAbort } from "../../api/client";
-import { artifactUrl, fetchArtifactText } from "../../api/endpoints";
+import { useArtifactObjectUrl } from "../../api/artifactFiles";
+import { fetchArtifactText } from "../../api/endpoints";
 import type { Artifact } from "../../api/types";
 import { languageFor } from "../../lib/highlight";
 import { CodeBlock } from "../CodeBlock";
@@ -37,19 +38,22 @@ function TextPreview({ artifact }: { artifact: Artifact }) {
   return <CodeBlock code={text} language={languageFor(artifact.name)} testId="artifact-preview" maxHeight={360} />;
 }
 
-/** An image, a video, or highlighted text; nothing for other files (they download). */
-export function ArtifactPreview({ artifact }: { artifact: Artifact }) {
-  const url = artifactUrl(artifact.id);
-  if (isImage(artifact)) {
-    return (
-      <a href={url} target="_blank" rel="noreferrer" className="preview-img">
-        <img data-testid="artifact-preview" src={url} alt={artifact.name} loading="lazy" />
-      </a>
-    );
-  }
+function MediaPreview({ artifact }: { artifact: Artifact }) {
+  const url = useArtifactObjectUrl(artifact.id);
+  if (!url) return <p className="muted small">Loading preview…</p>;
   if (isVideo(artifact)) {
     return <video data-testid="artifact-preview" className="preview-video" src={url} controls preload="metadata" />;
   }
+  return (
+    <a href={url} target="_blank" rel="noreferrer" className="preview-img">
+      <img data-testid="artifact-preview" src={url} alt={artifact.name} />
+    </a>
+  );
+}
+
+/** An image, a video, or highlighted text; nothing for other files (they download). */
+export function ArtifactPreview({ artifact }: { artifact: Artifact }) {
+  if (isImage(artifact) || isVideo(artifact)) return <MediaPreview artifact={artifact} />;
   if (isTextual(artifact)) {
     if (artifact.size_bytes > TEXT_PREVIEW_BYTES) return <p className="muted small">Too large to preview here; download it to read it.</p>;
     return <TextPreview artifact={artifact} />;

@@ -1,4 +1,4 @@
-import { artifactUrl } from "../../api/endpoints";
+import { downloadArtifact, useArtifactObjectUrl } from "../../api/artifactFiles";
 import type { Artifact } from "../../api/types";
 import { formatBytes } from "../../lib/format";
 import { IconDownload, IconFile } from "../Icons";
@@ -11,15 +11,22 @@ export function isVideo(a: Artifact): boolean {
   return a.mime_type.startsWith("video/") || a.file_type === "video";
 }
 
+function ThumbImage({ artifact }: { artifact: Artifact }) {
+  const url = useArtifactObjectUrl(artifact.id);
+  if (!url) return <span className="thumb-img" aria-busy="true" />;
+  return (
+    <a href={url} target="_blank" rel="noreferrer" className="thumb-img" aria-label={`Open ${artifact.name}`}>
+      <img data-testid="artifact-preview" src={url} alt={artifact.name} />
+    </a>
+  );
+}
+
 /** A compact artifact: image thumbnail or file icon, name, size, download. */
 export function ArtifactThumb({ artifact, onDetach, detaching }: { artifact: Artifact; onDetach?: () => void; detaching?: boolean }) {
-  const url = artifactUrl(artifact.id);
   return (
     <div className="artifact-thumb" data-testid="comment-artifact" data-artifact-id={artifact.id}>
       {isImage(artifact) ? (
-        <a href={url} target="_blank" rel="noreferrer" className="thumb-img" aria-label={`Open ${artifact.name}`}>
-          <img data-testid="artifact-preview" src={url} alt={artifact.name} loading="lazy" />
-        </a>
+        <ThumbImage artifact={artifact} />
       ) : (
         <span className="thumb-icon" aria-hidden="true">
           <IconFile />
@@ -31,9 +38,15 @@ export function ArtifactThumb({ artifact, onDetach, detaching }: { artifact: Art
         </span>
         <span className="muted small">{formatBytes(artifact.size_bytes)}</span>
       </span>
-      <a className="icon-btn" href={url} download={artifact.name} aria-label={`Download ${artifact.name}`} title="Download">
+      <button
+        type="button"
+        className="icon-btn"
+        onClick={() => void downloadArtifact(artifact.id, artifact.name)}
+        aria-label={`Download ${artifact.name}`}
+        title="Download"
+      >
         <IconDownload width={14} height={14} />
-      </a>
+      </button>
       {onDetach && (
         <button
           type="button"

@@ -1,6 +1,6 @@
 import { useRef, useState, type DragEvent } from "react";
 import { errorMessage } from "../../api/client";
-import { artifactUrl } from "../../api/endpoints";
+import { downloadArtifact } from "../../api/artifactFiles";
 import { checkUploadSize, uploadArtifact } from "../../api/upload";
 import type { Artifact } from "../../api/types";
 import { formatBytes, formatRelative } from "../../lib/format";
@@ -118,9 +118,14 @@ export function ArtifactsPane({ runId, stepRowId, artifacts, onUploaded }: Props
                 <span className="muted small">{formatBytes(a.size_bytes)}</span>
                 <span className="muted small hide-phone">{formatRelative(a.created_at)}</span>
                 {a.workflow_comment_id && <span className="chip">in a comment</span>}
-                <a className="btn btn-xs" data-testid="artifact-download" href={artifactUrl(a.id)} download={a.name}>
+                <button
+                  type="button"
+                  className="btn btn-xs"
+                  data-testid="artifact-download"
+                  onClick={() => void downloadArtifact(a.id, a.name)}
+                >
                   <IconDownload width={12} height={12} /> Download
-                </a>
+                </button>
               </div>
               <ArtifactPreview artifact={a} />
             </li>

@@ -1,0 +1,138 @@
+//! How a step ends: its files, its row (a large result by reference), the newest
+//! checkpoint, and its event; and what the steps still in flight say when the run stops.
+
+use serde_json::{json, Value};
+
+use super::host::{fatal, HostState, Interrupt, StepHost};
+use super::outcome::{
+    cut, reference, summary_md, Checkpoint, Entry, Outcome, ROW_ERROR_MAX_BYTES, ROW_RESULT_MAX_BYTES,
+};
+use crate::events::Event;
+use crate::store::steps::StepRow;
+
+impl StepHost {
+    /// Says why the steps in flight are about to be killed; a step the run failed for is
+    /// named, so that its siblings (`Promise.all`) say which one it was.
+    pub(super) fn stopping(&self, run_error: Option<&str>) {
+        let mut state = self.state.lock().expect("host lock");
+        let reason = match (&state.failed, run_error) {
+            (Some((id, error)), Some(e)) if e.contains(&format!("\"{id}\"")) => {
+                format!("stopped because step \"{id}\" failed: {error}")
+            }
+            (_, Some(e)) if e.starts_with("the run timed out") => format!("stopped because {e}"),
+            (_, Some(e)) => format!("stopped because the run failed: {e}"),
+            (_, None) => "stopped because the run was cancelled".to_string(),
+        };
+        state.stop_reason = Some(reason);
+    }
+
+    /// Records a finished step: files, transaction, checkpoint, event.
+    pub(super) async fn finish(&self, id: &str, mut outcome: Outcome) -> Result<Value, Interrupt> {
+        let (running, stop_reason) = {
+            let mut state = self.state.lock().expect("host lock");
+            (state.running.remove(id), state.stop_reason.clone())
+        };
+        let Some(running) = running else {
+            return Err(Interrupt::Invalid(format!("step \"{id}\" is not running")));
+        };
+        if outcome.error.as_deref() == Some(crate::step::script::STOPPED) {
+            outcome.error = stop_reason.or(outcome.error);
+        }
+        let row = &running.row;
+        let status = if outcome.ok { "completed" } else { "failed" };
+        let mut result = json!({ "stepId": id, "status": status });
+        if let Some(data) = &outcome.data {
+            result["data"] = data.clone();
+        }
+        if let Some(error) = &outcome.error {
+            result["error"] = Value::String(error.clone());
+        }
+        let elapsed = running.started.elapsed();
+        let summary = summary_md(row, status, elapsed, &outcome);
+        let text = result.to_string();
+        let text_len = text.len();
+        let stored = self.store_output(id, &result, text, summary).await;
+        let accepted = !outcome.ok && running.continue_on_error;
+        if !outcome.ok && !accepted {
+            let error = outcome.error.clone().unwrap_or_default();
+            self.state
+                .lock()
+                .expect("host lock")
+                .failed
+                .get_or_insert((id.to_string(), error));
+        }
+        let error = outcome.error.as_deref().map(|e| cut(e, ROW_ERROR_MAX_BYTES));
+        let updated = match &stored {
+            Ok(stored) => StepRow::finish(self.engine.store(), row, status, stored, error.as_deref(), accepted)
+                .await
+                .map_err(fatal),
+            Err(e) => Err(e.clone()),
+        };
+        self.in_flight.send_modify(|(all, ext)| {
+            *all -= 1;
+            if row.kind != "function" {
+                *ext -= 1;
+            }
+        });
+        updated?;
+        let completed = Event::StepCompleted {
+            execution_id: self.run_id.clone(),
+            step_id: row.id.clone(),
+            step_key: id.to_string(),
+            status: status.to_string(),
+            error: outcome.error.clone(),
+            duration_ms: elapsed.as_millis() as u64,
+            project_id: self.project_id.clone(),
+        };
+        if outcome.ok || accepted {
+            let entry = Entry::new(id.to_string(), result.clone(), Some(text_len));
+            let (index, checkpoint, superseded) = {
+                let mut state = self.state.lock().expect("host lock");
+                state.results.insert(row.step_index, entry);
+                let superseded = state.last_checkpoint.replace(row.step_index);
+                (row.step_index, self.checkpoint_json(&state, row.step_index), superseded)
+            };
+            let files = self.files.clone();
+            let (outbox, bus) = (self.engine.outbox(), self.engine.events());
+            outbox.write_then_emit(
+                &self.write_failure,
+                move || files.write_checkpoint(index, &checkpoint, superseded),
+                bus,
+                completed,
+            );
+        } else {
+            self.emit(completed);
+        }
+        Ok(result)
+    }
+
+    /// Writes a finished step's `output.json` and `summary.md`, and returns what its row
+    /// stores: the result itself (`text`), or, when it is too large for a row, a reference to
+    /// the file, which is then written first (the memo reads it back from there).
+    async fn store_output(&self, id: &str, result: &Value, text: String, summary: String) -> Result<String, Interrupt> {
+        let (files, step_id, output) = (self.files.clone(), id.to_string(), result.clone());
+        let write = move || files.write_step_output(&step_id, &output, &summary);
+        if text.len() <= ROW_RESULT_MAX_BYTES {
+            self.write(write);
+            return Ok(text);
+        }
+        match tokio::task::spawn_blocking(write).await {
+            Ok(Ok(())) => Ok(reference(id, result).to_string()),
+            Ok(Err(e)) => Err(fatal(e)),
+            Err(e) => Err(fatal(e)),
+        }
+    }
+
+    /// `checkpoints/step-N.json` after step `index`: the spec's format, every result so far
+    /// (large ones by reference). Shares the results (serialised later, by the outbox)
+    /// rather than copying them.
+    fn checkpoint_json(&self, state: &HostState, index: i64) -> Checkpoint {
+        Checkpoint {
+            execution_id: self.run_id.clone(),
+            timestamp: Some(crate::store::now()),
+            current_phase: state.phase.clone(),
+            current_step_index: index + 1,
+            results: state.results.values().cloned().collect(),
+        }
+    }
+}
