@@ -15,6 +15,7 @@ use tokio::time::Instant;
 use super::classify::{classify, Evidence, FailureKind};
 use super::config::RetryPolicy;
 use super::{AgentEvent, AgentKind, Driver, Final, Invocation, Usage};
+use crate::step::confine::{self, StepTmp};
 use crate::step::process::{deadline, describe_exit, die_with_parent, interrupt_group, signal_group, stop_requested};
 use crate::step::script::tail;
 
@@ -55,6 +56,8 @@ pub struct Launch {
     pub program: Vec<String>,
     pub invocation: Invocation,
     pub cwd: PathBuf,
+    /// The project the CLI may write to (its confinement, `crate::step::confine`).
+    pub project: PathBuf,
     pub env: BTreeMap<String, String>,
     /// Patterns of the server's variables this CLI gets beyond the common step environment.
     pub inherit: Vec<String>,
@@ -227,6 +230,10 @@ pub async fn run_once(
     if let Some((k, v)) = crate::step::guard::marker() {
         cmd.env(k, v);
     }
+    let tmp = StepTmp::create()?;
+    let ruleset = confine::ruleset(confine::Kind::Agent(program.as_ref()), &launch.project, tmp.path());
+    let ruleset = ruleset.map_err(std::io::Error::other)?;
+    confine::confine_command(&mut cmd, ruleset.as_ref(), tmp.path(), &launch.env);
     let mut child = cmd.spawn().map_err(|e| spawn_error(kind, program, &launch.cwd, e))?;
     let pid = child.id();
     let _watched = pid.map(crate::step::guard::watch);

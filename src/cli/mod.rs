@@ -23,6 +23,7 @@ use crate::agent::AgentsConfig;
 use crate::definition::{duration, schema, DefinitionKind};
 use crate::engine::worker::WorkerHandle;
 use crate::engine::{Engine, EngineConfig, EngineError, RunControl};
+use crate::step::confine::{self, Mode};
 use crate::store::Store;
 
 #[derive(Parser, Debug)]
@@ -49,6 +50,28 @@ pub struct Cli {
     pub worker_memory_mb: u64,
     #[command(subcommand)]
     pub command: Command,
+    /// Confine steps with Landlock: `required` refuses to run them unconfined, `best-effort`
+    /// warns once and runs them unconfined on a kernel without Landlock.
+    #[arg(long, global = true, env = "WORKFLOW_ENGINE_CONFINEMENT", value_enum, default_value_t = Mode::BestEffort)]
+    pub confinement: Mode,
+    /// A folder confined steps may also read (repeatable; the variable takes `:`-separated paths).
+    #[arg(
+        long,
+        global = true,
+        env = "WORKFLOW_ENGINE_CONFINE_READ",
+        value_delimiter = ':',
+        value_name = "DIR"
+    )]
+    pub confine_read: Vec<PathBuf>,
+    /// A folder confined steps may also read and write (repeatable, `:`-separated).
+    #[arg(
+        long,
+        global = true,
+        env = "WORKFLOW_ENGINE_CONFINE_WRITE",
+        value_delimiter = ':',
+        value_name = "DIR"
+    )]
+    pub confine_write: Vec<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -264,6 +287,9 @@ async fn dispatch(cli: Cli) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if let Err(code) = init_confinement(&cli, &data_dir) {
+        return code;
+    }
     let config_file = cli
         .config
         .clone()
@@ -370,6 +396,31 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Command::Secret { command } => secret::main(engine.store(), command).await,
         Command::Worker | Command::Guardian { .. } => unreachable!("handled before the runtime starts"),
     }
+}
+
+/// Sets how steps are confined; warns (to stderr, the server's log) when commands that run
+/// workflow code will run it unconfined, and refuses to start when that is not allowed.
+fn init_confinement(cli: &Cli, data_dir: &Path) -> Result<(), ExitCode> {
+    let settings = confine::Settings {
+        mode: cli.confinement,
+        data_dir: data_dir.to_path_buf(),
+        read: cli.confine_read.clone(),
+        write: cli.confine_write.clone(),
+    };
+    let runs_code = matches!(
+        cli.command,
+        Command::Run { .. } | Command::Resume { .. } | Command::Serve { .. } | Command::Validate { .. }
+    );
+    match confine::init(settings) {
+        Ok(Some(warning)) if runs_code => tracing::warn!("{warning}"),
+        Ok(_) => {}
+        Err(e) if runs_code => {
+            eprintln!("error: {e}");
+            return Err(ExitCode::from(1));
+        }
+        Err(_) => {}
+    }
+    Ok(())
 }
 
 /// A file under `X/.agent/workflows/definitions/` belongs to project X.

@@ -62,6 +62,7 @@ impl StepHost {
             cwd: self.resolve_cwd(cwd),
             env: resolved.env,
             timeout: None,
+            project: self.project.clone(),
         };
         let (tx, _rx) = mpsc::unbounded_channel();
         let mut kill = self.kill.clone();

@@ -37,6 +37,7 @@ impl StepHost {
         let spec = ScriptSpec {
             command: config.command.clone().unwrap_or_default(),
             cwd: self.resolve_cwd(config.cwd.as_deref()),
+            project: self.project.clone(),
             env,
             timeout: config.timeout_ms.map(Duration::from_millis),
         };

@@ -94,6 +94,7 @@ impl WorkerHandle {
         self.send(ToWorker::Load {
             file: file.to_string_lossy().into_owned(),
             project_path: project.to_string_lossy().into_owned(),
+            confine: crate::step::confine::for_worker(project, file),
         });
     }
 

@@ -14,7 +14,13 @@ use crate::definition::Location;
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToWorker {
     /// Load the workflow module and describe it.
-    Load { file: String, project_path: String },
+    Load {
+        file: String,
+        project_path: String,
+        /// Applied to the worker's JavaScript thread before the module runs.
+        #[serde(default)]
+        confine: Option<crate::step::confine::WorkerConfinement>,
+    },
     /// Check a run's arguments with the workflow's zod `argsSchema` (its refinements,
     /// discriminated unions and transforms), before the run is created.
     CheckArgs { args: Value },

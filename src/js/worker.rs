@@ -50,9 +50,23 @@ async fn serve(memory: MemoryLimit) -> Result<(), String> {
     // The runtime starts before the engine says which workflow to load: a worker started
     // ahead of need (the server keeps one ready) has paid for it by the time it gets one.
     let mut worker = Worker::new(link, memory);
-    let Some(ToWorker::Load { file, project_path }) = run_rx.recv().await else {
+    let Some(ToWorker::Load {
+        file,
+        project_path,
+        confine,
+    }) = run_rx.recv().await
+    else {
         return Err("expected a load message first".into());
     };
+    // This thread runs every line of the workflow's code; the threads started earlier only
+    // read stdin.
+    if let Err(message) = confine.map_or(Ok(()), |c| c.apply()) {
+        out.send(FromWorker::LoadError {
+            message,
+            location: None,
+        });
+        return Ok(());
+    }
     let _ = std::env::set_current_dir(&project_path);
     *worker.loader.project.borrow_mut() = PathBuf::from(&project_path);
     let loaded = worker.load(Path::new(&file)).await;

@@ -9,3 +9,8 @@ pub mod guard;
 pub mod process;
 pub mod script;
 pub mod spawn;
+
+// What the processes of steps may reach (Landlock), set up by `spawn` and `crate::agent`;
+// what a script step left holding its output when its shell exited.
+pub mod confine;
+pub mod holders;

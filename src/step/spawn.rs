@@ -21,6 +21,11 @@ use tokio::io::unix::AsyncFd;
 /// Stack of the cloned child until it execs; it only runs the syscalls below.
 const CHILD_STACK_BYTES: usize = 64 * 1024;
 
+/// What failed in the child, reported with its errno.
+const STAGE_CHDIR: u32 = 1;
+const STAGE_CONFINE: u32 = 2;
+const STAGE_EXEC: u32 = 3;
+
 /// A started process: its pid (also its process group), its output pipes, its exit.
 pub struct Process {
     pid: libc::pid_t,
@@ -38,16 +43,20 @@ struct ChildArgs {
     envp: *const *const libc::c_char,
     cwd: *const libc::c_char,
     fds: [libc::c_int; 3],
-    /// Written with the errno of a failed `chdir`/`execve`; closed by a successful exec.
+    /// The Landlock ruleset to apply before exec (`super::confine`), or -1.
+    ruleset: libc::c_int,
+    /// Written with the stage and errno of a failure; closed by a successful exec.
     report: libc::c_int,
 }
 
 /// Starts `sh -c command` in `cwd` with the step environment (`super::env`) plus `env`, in a new process
 /// group, stdin from /dev/null, stdout and stderr to the returned pipes.
+/// `ruleset`, if given, confines it (`super::confine`).
 pub fn spawn_sh(
     command: &str,
     cwd: &Path,
     env: &std::collections::BTreeMap<String, String>,
+    ruleset: Option<&super::confine::Ruleset>,
 ) -> io::Result<(Process, OwnedFd, OwnedFd)> {
     let c = |b: &[u8]| CString::new(b).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL byte"));
     let path = c(b"/bin/sh")?;
@@ -78,6 +87,7 @@ pub fn spawn_sh(
         envp: envp.as_ptr(),
         cwd: cwd_c.as_ptr(),
         fds: [devnull.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()],
+        ruleset: ruleset.map_or(-1, |r| r.fd()),
         report: report_w.as_raw_fd(),
     };
     let mut stack = vec![0u8; CHILD_STACK_BYTES];
@@ -106,17 +116,19 @@ pub fn spawn_sh(
         pid
     };
     drop((devnull, out_w, err_w, report_w));
-    let mut errno = [0u8; 4];
+    let mut failed = [0u8; 8];
     let mut report = std::fs::File::from(report_r);
-    if std::io::Read::read(&mut report, &mut errno).unwrap_or(0) == 4 {
+    if std::io::Read::read(&mut report, &mut failed).unwrap_or(0) == 8 {
         let mut status = 0;
         // SAFETY: reaping the child we just started.
         unsafe { libc::waitpid(pid, &mut status, 0) };
-        let e = io::Error::from_raw_os_error(i32::from_ne_bytes(errno));
-        return Err(io::Error::new(
-            e.kind(),
-            format!("cannot start sh in {}: {e}", cwd.display()),
-        ));
+        let stage = u32::from_ne_bytes(failed[..4].try_into().expect("4 bytes"));
+        let e = io::Error::from_raw_os_error(i32::from_ne_bytes(failed[4..].try_into().expect("4 bytes")));
+        let what = match stage {
+            STAGE_CONFINE => "cannot confine the step (Landlock)".to_string(),
+            _ => format!("cannot start sh in {}", cwd.display()),
+        };
+        return Err(io::Error::new(e.kind(), format!("{what}: {e}")));
     }
     let process = Process {
         pid,
@@ -141,7 +153,7 @@ extern "C" fn child_main(arg: *mut libc::c_void) -> libc::c_int {
             libc::dup2(*fd, target as libc::c_int);
         }
         if libc::chdir(a.cwd) != 0 {
-            fail(a.report);
+            fail(a.report, STAGE_CHDIR);
         }
         // Handlers are the engine's code; a new program starts with the defaults (and
         // SIGPIPE, which Rust ignores, back to terminating).
@@ -159,19 +171,25 @@ extern "C" fn child_main(arg: *mut libc::c_void) -> libc::c_int {
         let mut empty: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut empty);
         libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+        if a.ruleset >= 0 && super::confine::restrict_self(a.ruleset) != 0 {
+            fail(a.report, STAGE_CONFINE);
+        }
         libc::execve(a.path, a.argv, a.envp);
-        fail(a.report)
+        fail(a.report, STAGE_EXEC)
     }
 }
 
-/// Reports errno to the parent and exits as a shell does when it cannot run a command.
-unsafe fn fail(report: libc::c_int) -> ! {
+/// Reports the stage and errno to the parent and exits as a shell does when it cannot run a
+/// command.
+unsafe fn fail(report: libc::c_int, stage: u32) -> ! {
     // SAFETY: errno is read and written through the calling thread's own location; write
     // and _exit are async-signal-safe.
     unsafe {
         let errno = *libc::__errno_location();
-        let bytes = errno.to_ne_bytes();
-        libc::write(report, bytes.as_ptr() as *const libc::c_void, 4);
+        let mut bytes = [0u8; 8];
+        bytes[..4].copy_from_slice(&stage.to_ne_bytes());
+        bytes[4..].copy_from_slice(&errno.to_ne_bytes());
+        libc::write(report, bytes.as_ptr() as *const libc::c_void, 8);
         libc::_exit(127)
     }
 }

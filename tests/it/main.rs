@@ -4,7 +4,10 @@ mod server_util;
 mod util;
 
 mod agents;
+mod attack;
+mod background;
 mod cli;
+mod confinement;
 mod definitions;
 mod durability;
 mod examples;

@@ -1,4 +1,4 @@
-//! Helpers: a project folder and data directory per test, the binary, the database.
+//! Helpers: a project folder and a data directory beside it per test, the binary, the database.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -14,12 +14,16 @@ pub fn examples_dir() -> PathBuf {
 
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
+    /// The data directory lives beside the project, not in it, as a server's should: steps
+    /// may write their project, and must not reach the database (`step::confine`).
+    pub data: tempfile::TempDir,
 }
 
 impl Sandbox {
     pub fn new() -> Sandbox {
         Sandbox {
             dir: tempfile::tempdir().expect("temp dir"),
+            data: tempfile::tempdir().expect("temp dir"),
         }
     }
 
@@ -28,7 +32,7 @@ impl Sandbox {
     }
 
     pub fn data_dir(&self) -> PathBuf {
-        self.dir.path().join(".data")
+        self.data.path().join("data")
     }
 
     pub fn write(&self, name: &str, text: &str) -> PathBuf {

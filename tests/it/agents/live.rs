@@ -15,6 +15,9 @@ fn serve(abox: AgentBox) -> Server {
     let gate = abox.sb.project().join("gate");
     let mut cmd = abox.cmd(&["serve", "--bind", "127.0.0.1:0"]);
     cmd.env("FAKE_AGENT_GATE", gate);
+    // The stand-ins' record folder and the gate are in the sandbox, beside the projects the
+    // server's steps are confined to.
+    cmd.env("WORKFLOW_ENGINE_CONFINE_WRITE", abox.sb.project());
     Server::spawn(abox.sb, cmd)
 }
 
