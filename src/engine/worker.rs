@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::definition::names::check_name;
 use crate::definition::{duration, DefinitionError, DefinitionKind, WorkflowDefinition};
-use crate::js::protocol::{FromWorker, ToWorker, WORKER_ENV};
+use crate::js::protocol::{FromWorker, ToWorker, WORKER_ENV, WORKER_MEMORY_ENV};
 use crate::step::process::{describe_exit, die_with_parent, signal_group};
 use crate::step::script::tail;
 
@@ -45,6 +45,8 @@ impl WorkerHandle {
             .env_clear()
             .envs(crate::step::env::inherited(&[]))
             .env(WORKER_ENV, "1")
+            // The engine's own setting for the worker (its heap limit), not a server secret.
+            .envs(std::env::var_os(WORKER_MEMORY_ENV).map(|v| (WORKER_MEMORY_ENV, v)))
             .current_dir(dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -64,7 +64,7 @@ async fn a_fresh_data_directory_under_an_open_umask_is_private() {
             "--email",
             "a@example.com",
             "--password",
-            "password123",
+            "password1234",
         ],
     )
     .output()

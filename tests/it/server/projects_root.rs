@@ -60,7 +60,7 @@ async fn missing_files_data_dir_links_out_and_taken_directories_get_one_message(
         top.join("a-file"),
         top.join("to-etc"),
         s.sb.data_dir(),
-        top.to_path_buf(),
+        s.sb.data_dir().parent().unwrap().to_path_buf(),
         taken.clone(),
     ];
     let mut messages = Vec::new();
