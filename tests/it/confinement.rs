@@ -216,3 +216,26 @@ fn git_works_in_a_confined_step_with_the_user_s_git_configuration() {
     assert!(out.status.success(), "{text}");
     assert!(text.contains("Confined Author"), "{text}");
 }
+
+#[tokio::test]
+async fn a_confined_agent_on_a_fresh_home_can_make_its_own_folder() {
+    let abox = AgentBox::new();
+    // A home outside the project, where the CLI has never run: no ~/.claude yet.
+    let home = tempfile::tempdir().unwrap();
+    let file = abox.one_step("Agent", "claude", "hello", "");
+    let fixtures = fake("claude").parent().unwrap().to_path_buf();
+    let mut cmd = abox.cmd(&[
+        "--confine-read",
+        fixtures.to_str().unwrap(),
+        "run",
+        file.to_str().unwrap(),
+    ]);
+    cmd.env("HOME", home.path());
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(home.path().join(".claude").is_dir());
+    assert!(
+        !home.path().join(".codex").exists(),
+        "only the CLI's own folder is made"
+    );
+}

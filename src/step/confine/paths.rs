@@ -68,6 +68,7 @@ pub fn system() -> Vec<Rule> {
 pub fn agent(program: &Path) -> Vec<Rule> {
     let mut rules = Vec::new();
     if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
+        prepare_agent_home(&home, program);
         for dir in [
             ".claude",
             ".claude.json",
@@ -96,6 +97,39 @@ pub fn agent(program: &Path) -> Vec<Rule> {
         rules.push(Rule::read(dir));
     }
     rules
+}
+
+/// Creates the folders (and Claude's `~/.claude.json`) the agent CLI would create on its first
+/// run: a Landlock rule can only name what exists, so a CLI confined on a fresh home could not
+/// make its own folder. The CLI's own folder by its name; the shared ones always.
+fn prepare_agent_home(home: &Path, program: &Path) {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let name = program
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let own: &[&str] = match () {
+        _ if name.contains("claude") => &[".claude", ".local/share/claude"],
+        _ if name.contains("codex") => &[".codex"],
+        _ if name.contains("gemini") => &[".gemini"],
+        _ => &[],
+    };
+    for dir in own.iter().chain(&[".npm", ".cache", ".config", ".local/state"]) {
+        let _ = std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(home.join(dir));
+    }
+    if name.contains("claude") {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(home.join(".claude.json"));
+        if let Ok(mut f) = file {
+            let _ = std::io::Write::write_all(&mut f, b"{}\n");
+        }
+    }
 }
 
 /// The workflow's modules: the project, the file's folder and every `node_modules` above it
