@@ -139,15 +139,7 @@ async fn an_agent_cli_runs_confined_and_cannot_read_the_data_directory() {
         ),
     );
     std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let file = abox.one_step("Agent", "claude", "hello", "");
-    // The stand-in lives outside the wrapper's folder: readable through the option.
-    let fixtures = fake("claude").parent().unwrap().to_path_buf();
-    let mut cmd = abox.cmd(&[
-        "--confine-read",
-        fixtures.to_str().unwrap(),
-        "run",
-        file.to_str().unwrap(),
-    ]);
+    let mut cmd = claude_run(&abox);
     cmd.env("WORKFLOW_ENGINE_CLAUDE_COMMAND", &wrapper);
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
@@ -222,14 +214,7 @@ async fn a_confined_agent_on_a_fresh_home_can_make_its_own_folder() {
     let abox = AgentBox::new();
     // A home outside the project, where the CLI has never run: no ~/.claude yet.
     let home = tempfile::tempdir().unwrap();
-    let file = abox.one_step("Agent", "claude", "hello", "");
-    let fixtures = fake("claude").parent().unwrap().to_path_buf();
-    let mut cmd = abox.cmd(&[
-        "--confine-read",
-        fixtures.to_str().unwrap(),
-        "run",
-        file.to_str().unwrap(),
-    ]);
+    let mut cmd = claude_run(&abox);
     cmd.env("HOME", home.path());
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
@@ -238,4 +223,17 @@ async fn a_confined_agent_on_a_fresh_home_can_make_its_own_folder() {
         !home.path().join(".codex").exists(),
         "only the CLI's own folder is made"
     );
+}
+
+/// `run` of a one-step claude workflow; the stand-in CLI lives outside the project, readable
+/// through `--confine-read`.
+fn claude_run(abox: &AgentBox) -> std::process::Command {
+    let file = abox.one_step("Agent", "claude", "hello", "");
+    let fixtures = fake("claude").parent().unwrap().to_path_buf();
+    abox.cmd(&[
+        "--confine-read",
+        fixtures.to_str().unwrap(),
+        "run",
+        file.to_str().unwrap(),
+    ])
 }
