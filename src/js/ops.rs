@@ -160,10 +160,22 @@ deno_core::extension!(
     workflow_engine,
     ops = [op_wf_step_start, op_wf_step_begin, op_wf_pausing, op_wf_step_finish, op_wf_checkpoint, op_wf_comment, op_wf_exec, op_wf_log, op_wf_report, op_wf_sleep],
     esm_entry_point = "ext:workflow_engine/bootstrap.js",
-    esm = [dir "src/js", "bootstrap.js"],
     options = { link: EngineLink, report: ReportSlot },
     state = |state, options| {
         state.put(options.link);
         state.put(options.report);
     },
+    customizer = |ext: &mut deno_core::Extension| {
+        ext.esm_files = std::borrow::Cow::Owned(vec![bootstrap_module()]);
+    },
 );
+
+/// The bootstrap module, compiled into the binary. deno_core's `esm = [...]` reads the file
+/// from the source tree each time a runtime starts: a binary copied or installed elsewhere
+/// (or a checkout moved) could not start a single TypeScript workflow.
+fn bootstrap_module() -> deno_core::ExtensionFileSource {
+    deno_core::ExtensionFileSource::new(
+        "ext:workflow_engine/bootstrap.js",
+        deno_core::ascii_str_include!("bootstrap.js"),
+    )
+}

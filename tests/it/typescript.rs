@@ -149,3 +149,36 @@ fn an_invalid_run_timeout_points_at_its_key() {
         assert!(text.contains("timeout"), "{text}");
     }
 }
+
+/// The binary carries what its JS workers load: with the source tree's `src/js` hidden (a
+/// tmpfs over it, in a mount namespace of the run's own), a TypeScript workflow still runs.
+#[tokio::test]
+async fn a_typescript_run_needs_nothing_from_the_source_tree() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: mounting over the source tree needs root");
+        return;
+    }
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "alone.ts",
+        r#"import { defineWorkflow } from "@repo/workflow-engine";
+export default defineWorkflow({ name: "Alone", phases: ["p"], async execute(ctx) {
+  await ctx.step("s", { type: "function", fn: async () => ({ ok: true }) });
+} });
+"#,
+    );
+    let js = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/js");
+    let script = format!(
+        "mount -t tmpfs tmpfs '{}' && exec \"$0\" run '{}'",
+        js.display(),
+        file.display()
+    );
+    let out = std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c", &script, BIN])
+        .current_dir(sb.project())
+        .env("WORKFLOW_ENGINE_DATA_DIR", sb.data_dir())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+}
