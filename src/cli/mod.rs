@@ -8,6 +8,7 @@ mod accounts;
 mod logs;
 mod progress;
 mod resume;
+mod run_file;
 mod runs;
 mod secret;
 mod serve;
@@ -20,9 +21,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::agent::AgentsConfig;
-use crate::definition::{duration, schema, DefinitionKind};
+use crate::definition::DefinitionKind;
 use crate::engine::worker::WorkerHandle;
-use crate::engine::{Engine, EngineConfig, EngineError, RunControl};
+use crate::engine::{Engine, EngineConfig, EngineError};
 use crate::step::confine::{self, Mode};
 use crate::store::Store;
 
@@ -328,8 +329,8 @@ async fn dispatch(cli: Cli) -> ExitCode {
             name,
             verbose,
         } => {
-            let project = project.unwrap_or_else(|| project_for(&file));
-            let request = RunRequest {
+            let project = project.unwrap_or_else(|| run_file::project_for(&file));
+            let request = run_file::RunRequest {
                 file,
                 args,
                 args_json,
@@ -338,10 +339,10 @@ async fn dispatch(cli: Cli) -> ExitCode {
                 name,
                 verbose,
             };
-            run(&engine, request).await
+            run_file::run(&engine, request).await
         }
         Command::Resume { run_id, verbose } => resume::resume(&engine, &run_id, verbose).await,
-        Command::Validate { files } => validate(&engine, &files).await,
+        Command::Validate { files } => run_file::validate(&engine, &files).await,
         Command::Runs { limit } => runs::list_runs(&engine, limit).await,
         Command::Show { run_id, json } => show::show(&engine, &run_id, json).await,
         Command::Logs {
@@ -423,146 +424,17 @@ fn init_confinement(cli: &Cli, data_dir: &Path) -> Result<(), ExitCode> {
     Ok(())
 }
 
-/// A file under `X/.agent/workflows/definitions/` belongs to project X.
-fn project_for(file: &Path) -> PathBuf {
-    let abs = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
-    for dir in abs.ancestors() {
-        if dir.ends_with(".agent/workflows/definitions") {
-            if let Some(root) = dir.parent().and_then(Path::parent).and_then(Path::parent) {
-                return root.to_path_buf();
-            }
-        }
-    }
-    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
-}
-
-struct RunRequest {
-    file: PathBuf,
-    args: Vec<String>,
-    args_json: Option<String>,
-    project: PathBuf,
-    timeout: Option<String>,
-    name: Option<String>,
-    verbose: bool,
-}
-
-async fn run(engine: &Engine, req: RunRequest) -> ExitCode {
-    let timeout_ms = match req.timeout.as_deref().map(duration::parse_duration).transpose() {
-        Ok(t) => t,
-        Err(e) => return invalid(&format!("--timeout: {e}")),
-    };
-    let project = match std::path::absolute(&req.project) {
-        Ok(p) if p.is_dir() => p,
-        _ => return invalid(&format!("--project {}: not a directory", req.project.display())),
-    };
-    let mut prepared = match engine.prepare(&req.file, &project).await {
-        Ok(p) => p,
-        Err(e) => return report(e),
-    };
-    let args = match schema::args_from_cli(
-        prepared.definition.args_schema.as_ref(),
-        req.args_json.as_deref(),
-        &req.args,
-    ) {
-        Ok(a) => a,
-        Err(errors) => return report(EngineError::InvalidArgs(errors)),
-    };
-    let args = match engine.check_args(&mut prepared, args).await {
-        Ok(a) => a,
-        Err(e) => return report(e),
-    };
-    let definition = prepared.definition.clone();
-    let run = match engine
-        .create_run(&definition, &project, args, req.name.as_deref(), timeout_ms, None)
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => return report(e),
-    };
-    println!("run {}", run.id);
-    drive(engine, &run.id, Some(prepared), req.verbose).await
-}
-
-async fn drive(engine: &Engine, run_id: &str, prepared: Option<crate::engine::Prepared>, verbose: bool) -> ExitCode {
-    let control = RunControl::default();
-    let display = progress::Display::start(engine.events().subscribe(), run_id.to_string(), verbose);
-    let interrupts = tokio::spawn(handle_ctrl_c(control.clone()));
-    let outcome = engine.execute(run_id, prepared, control).await;
-    interrupts.abort();
-    engine.events().flush().await;
-    display.finish().await;
-    match outcome {
-        Ok(o) => {
-            progress::print_outcome(&o);
-            match o.status.as_str() {
-                "completed" => ExitCode::SUCCESS,
-                "paused" | "cancelled" => ExitCode::from(130),
-                _ => ExitCode::from(1),
-            }
-        }
-        Err(e) => report(e),
-    }
-}
-
-/// First Ctrl-C pauses at the next step boundary; the second cancels.
-async fn handle_ctrl_c(control: RunControl) {
-    if tokio::signal::ctrl_c().await.is_ok() {
-        eprintln!("\npausing after the steps in flight finish (Ctrl-C again to cancel)");
-        control.pause();
-    }
-    if tokio::signal::ctrl_c().await.is_ok() {
-        eprintln!("\ncancelling");
-        control.cancel();
-    }
-}
-
 fn parse_load_timeout(text: &str) -> Result<std::time::Duration, String> {
     crate::definition::duration::parse_duration(text).map(std::time::Duration::from_millis)
 }
 
-async fn validate(engine: &Engine, files: &[PathBuf]) -> ExitCode {
-    let mut ok = true;
-    for file in files {
-        let project = project_for(file);
-        match engine.prepare(file, &project).await {
-            Ok(p) => {
-                let d = &p.definition;
-                let steps = if d.steps.is_empty() {
-                    String::new()
-                } else {
-                    format!(", {} steps", d.steps.len())
-                };
-                println!(
-                    "ok   {}: \"{}\" (phases: {}{steps})",
-                    file.display(),
-                    d.name,
-                    d.phases.join(", ")
-                );
-            }
-            Err(e) => {
-                ok = false;
-                println!("FAIL {}:\n{}", file.display(), indent(&e.to_string()));
-            }
-        }
-    }
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(2)
-    }
-}
-
-fn indent(s: &str) -> String {
-    s.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
-}
-
-fn invalid(message: &str) -> ExitCode {
+pub(super) fn invalid(message: &str) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::from(2)
 }
 
 /// Prints an error; bad input (definition, arguments, unknown or finished run) is exit 2.
-fn report(e: EngineError) -> ExitCode {
+pub(super) fn report(e: EngineError) -> ExitCode {
     eprintln!("error: {e}");
     match e {
         EngineError::Definition(_)

@@ -3,8 +3,9 @@
 
 use std::process::ExitCode;
 
+use super::run_file::drive;
 use super::runs::{engine_gone, load_run};
-use super::{drive, invalid, report};
+use super::{invalid, report};
 use crate::engine::{Engine, EngineError};
 use crate::store::runs::RunRow;
 use crate::store::steps::StepRow;

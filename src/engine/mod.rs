@@ -19,6 +19,7 @@ pub mod scheduler;
 mod script_step;
 mod secrets;
 mod step_end;
+mod ts_step_config;
 pub mod worker;
 
 use std::collections::HashMap;

@@ -1,0 +1,143 @@
+//! `run` and `validate`: a workflow file run in the terminal (Ctrl-C pauses, twice cancels),
+//! or only checked.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::{invalid, progress, report};
+use crate::definition::{duration, schema};
+use crate::engine::{Engine, EngineError, RunControl};
+
+/// A file under `X/.agent/workflows/definitions/` belongs to project X.
+pub(super) fn project_for(file: &Path) -> PathBuf {
+    let abs = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    for dir in abs.ancestors() {
+        if dir.ends_with(".agent/workflows/definitions") {
+            if let Some(root) = dir.parent().and_then(Path::parent).and_then(Path::parent) {
+                return root.to_path_buf();
+            }
+        }
+    }
+    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
+}
+
+pub(super) struct RunRequest {
+    pub(super) file: PathBuf,
+    pub(super) args: Vec<String>,
+    pub(super) args_json: Option<String>,
+    pub(super) project: PathBuf,
+    pub(super) timeout: Option<String>,
+    pub(super) name: Option<String>,
+    pub(super) verbose: bool,
+}
+
+pub(super) async fn run(engine: &Engine, req: RunRequest) -> ExitCode {
+    let timeout_ms = match req.timeout.as_deref().map(duration::parse_duration).transpose() {
+        Ok(t) => t,
+        Err(e) => return invalid(&format!("--timeout: {e}")),
+    };
+    let project = match std::path::absolute(&req.project) {
+        Ok(p) if p.is_dir() => p,
+        _ => return invalid(&format!("--project {}: not a directory", req.project.display())),
+    };
+    let mut prepared = match engine.prepare(&req.file, &project).await {
+        Ok(p) => p,
+        Err(e) => return report(e),
+    };
+    let args = match schema::args_from_cli(
+        prepared.definition.args_schema.as_ref(),
+        req.args_json.as_deref(),
+        &req.args,
+    ) {
+        Ok(a) => a,
+        Err(errors) => return report(EngineError::InvalidArgs(errors)),
+    };
+    let args = match engine.check_args(&mut prepared, args).await {
+        Ok(a) => a,
+        Err(e) => return report(e),
+    };
+    let definition = prepared.definition.clone();
+    let run = match engine
+        .create_run(&definition, &project, args, req.name.as_deref(), timeout_ms, None)
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return report(e),
+    };
+    println!("run {}", run.id);
+    drive(engine, &run.id, Some(prepared), req.verbose).await
+}
+
+pub(super) async fn drive(
+    engine: &Engine,
+    run_id: &str,
+    prepared: Option<crate::engine::Prepared>,
+    verbose: bool,
+) -> ExitCode {
+    let control = RunControl::default();
+    let display = progress::Display::start(engine.events().subscribe(), run_id.to_string(), verbose);
+    let interrupts = tokio::spawn(handle_ctrl_c(control.clone()));
+    let outcome = engine.execute(run_id, prepared, control).await;
+    interrupts.abort();
+    engine.events().flush().await;
+    display.finish().await;
+    match outcome {
+        Ok(o) => {
+            progress::print_outcome(&o);
+            match o.status.as_str() {
+                "completed" => ExitCode::SUCCESS,
+                "paused" | "cancelled" => ExitCode::from(130),
+                _ => ExitCode::from(1),
+            }
+        }
+        Err(e) => report(e),
+    }
+}
+
+/// First Ctrl-C pauses at the next step boundary; the second cancels.
+async fn handle_ctrl_c(control: RunControl) {
+    if tokio::signal::ctrl_c().await.is_ok() {
+        eprintln!("\npausing after the steps in flight finish (Ctrl-C again to cancel)");
+        control.pause();
+    }
+    if tokio::signal::ctrl_c().await.is_ok() {
+        eprintln!("\ncancelling");
+        control.cancel();
+    }
+}
+
+pub(super) async fn validate(engine: &Engine, files: &[PathBuf]) -> ExitCode {
+    let mut ok = true;
+    for file in files {
+        let project = project_for(file);
+        match engine.prepare(file, &project).await {
+            Ok(p) => {
+                let d = &p.definition;
+                let steps = if d.steps.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} steps", d.steps.len())
+                };
+                println!(
+                    "ok   {}: \"{}\" (phases: {}{steps})",
+                    file.display(),
+                    d.name,
+                    d.phases.join(", ")
+                );
+            }
+            Err(e) => {
+                ok = false;
+                println!("FAIL {}:\n{}", file.display(), indent(&e.to_string()));
+            }
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    }
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+}
