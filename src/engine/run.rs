@@ -10,6 +10,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::control::{RunControl, Signal};
 use super::host::{Begin, Interrupt, StepHost};
+use super::step_end::StopWhy;
 use super::ts_step_config::config_from_json;
 use super::worker::WorkerHandle;
 use super::{Engine, EngineError, Prepared};
@@ -36,6 +37,8 @@ pub struct RunOutcome {
 #[derive(Debug)]
 enum Stop {
     Failed(String),
+    /// The run's timeout passed (the run fails with this message).
+    TimedOut(String),
     Paused,
     Cancelled,
 }
@@ -92,15 +95,16 @@ pub(super) async fn drive(
     };
     let mut stopped = tokio::select! {
         r = body => r.err(),
-        _ = sleep_or_forever(timeout) => Some(Stop::Failed(format!(
+        _ = sleep_or_forever(timeout) => Some(Stop::TimedOut(format!(
             "the run timed out after {}", crate::definition::format_ms(timeout.unwrap_or_default().as_millis() as u64)))),
         _ = control.cancelled() => Some(Stop::Cancelled),
     };
     // Steps still in flight die with the run, unless it is only pausing (then they drained).
     if !matches!(stopped, None | Some(Stop::Paused)) {
         host.stopping(match &stopped {
-            Some(Stop::Failed(e)) => Some(e),
-            _ => None,
+            Some(Stop::Failed(e)) => StopWhy::Failed(e),
+            Some(Stop::TimedOut(e)) => StopWhy::TimedOut(e),
+            _ => StopWhy::Cancelled,
         });
         let _ = kill_tx.send(true);
         let _ = tokio::time::timeout(Duration::from_secs(5), host.drained(true)).await;
@@ -114,7 +118,7 @@ pub(super) async fn drive(
         None => ("completed", None),
         Some(Stop::Paused) => ("paused", None),
         Some(Stop::Cancelled) => ("cancelled", None),
-        Some(Stop::Failed(e)) => ("failed", Some(e)),
+        Some(Stop::Failed(e) | Stop::TimedOut(e)) => ("failed", Some(e)),
     };
     if status != "completed" && status != "paused" {
         let why = match &error {

@@ -10,18 +10,25 @@ use super::outcome::{
 use crate::events::Event;
 use crate::store::steps::StepRow;
 
+/// Why the steps still in flight are being killed, with the run's error.
+pub(super) enum StopWhy<'a> {
+    Failed(&'a str),
+    TimedOut(&'a str),
+    Cancelled,
+}
+
 impl StepHost {
     /// Says why the steps in flight are about to be killed; a step the run failed for is
     /// named, so that its siblings (`Promise.all`) say which one it was.
-    pub(super) fn stopping(&self, run_error: Option<&str>) {
+    pub(super) fn stopping(&self, why: StopWhy) {
         let mut state = self.state.lock().expect("host lock");
-        let reason = match (&state.failed, run_error) {
-            (Some((id, error)), Some(e)) if e.contains(&format!("\"{id}\"")) => {
+        let reason = match (&state.failed, why) {
+            (Some((id, error)), StopWhy::Failed(e)) if e.contains(&format!("\"{id}\"")) => {
                 format!("stopped because step \"{id}\" failed: {error}")
             }
-            (_, Some(e)) if e.starts_with("the run timed out") => format!("stopped because {e}"),
-            (_, Some(e)) => format!("stopped because the run failed: {e}"),
-            (_, None) => "stopped because the run was cancelled".to_string(),
+            (_, StopWhy::Failed(e)) => format!("stopped because the run failed: {e}"),
+            (_, StopWhy::TimedOut(e)) => format!("stopped because {e}"),
+            (_, StopWhy::Cancelled) => "stopped because the run was cancelled".to_string(),
         };
         state.stop_reason = Some(reason);
     }
