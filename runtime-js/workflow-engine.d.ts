@@ -1,4 +1,4 @@
-// Types for `@repo/workflow-engine` (workflow-engine.js) and for the `ctx` worker.js builds.
+// Types for `@repo/workflow-engine` (workflow-engine.js) and for the `ctx` harness.js builds.
 // Map `@repo/workflow-engine` to this file with tsconfig `paths` (see tsconfig.example.json).
 // `defineWorkflow` infers `ctx.args` from a zod `argsSchema` (the built-in subset or real
 // zod, which both carry `_output`) and the allowed step `phase` names from `phases`.

@@ -1,5 +1,5 @@
 // `@repo/workflow-engine`: what a workflow file imports. Owns `defineWorkflow`, the shape
-// checks every workflow definition goes through (also used by worker.js for un-wrapped
+// checks every workflow definition goes through (also used by harness.js for un-wrapped
 // default exports), and `StepFailedError`, the error `ctx.step` throws for a failed step.
 
 /** Marks objects made by `defineWorkflow`; `Symbol.for` so a second copy of this module agrees. */
@@ -47,7 +47,7 @@ function describeValue(value) {
 
 /**
  * Validates a workflow definition (branded or not) and throws a TypeError naming the first
- * bad field. Shared by `defineWorkflow` and worker.js, which accepts un-wrapped objects too.
+ * bad field. Shared by `defineWorkflow` and harness.js, which accepts un-wrapped objects too.
  */
 export function checkWorkflowDefinition(def) {
   const fail = (field, problem) => {

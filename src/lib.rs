@@ -3,8 +3,10 @@
 //! - `definition`: a workflow file becomes a `WorkflowDefinition` (YAML parser, args schema,
 //!   templates, durations).
 //! - `engine`: creates runs and drives them; `engine::host` is the one step host both
-//!   front-ends go through (memo, run, persist, emit); `engine::worker` talks to JS workers.
-//! - `js`: the worker process side: one `JsRuntime` per run, the `ctx` ops, module loading.
+//!   front-ends go through (memo, run, persist, emit); `engine::js_child` is its handle on
+//!   the JS worker process of a TypeScript run.
+//! - `js`: the JS worker process's side (`js::child`): one `JsRuntime` per run, the `ctx`
+//!   ops, module loading, and the `protocol` both processes speak.
 //! - `agent`: agent steps: one driver per CLI (Claude Code, Codex, Gemini), the runner that
 //!   streams and stops them, failure classification and retries, their configuration.
 //! - `step`: script steps and the process-group helpers agent steps share.

@@ -1,4 +1,4 @@
-// worker.js: an agent step's options (model, maxTurns, onInterrupt, cwd, outputSchema) are
+// harness.js: an agent step's options (model, maxTurns, onInterrupt, cwd, outputSchema) are
 // checked before the host sees them, and outputSchema always reaches it as JSON Schema.
 
 import { test } from "node:test";
@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { z as z3 } from "zod3";
 import { z as z4 } from "zod4";
 import * as zm from "zod4/mini";
-import "../worker.js";
-import { MAX_TURNS } from "../worker.js";
+import "../harness.js";
+import { MAX_TURNS } from "../harness.js";
 import { defineWorkflow } from "../workflow-engine.js";
 import { z as subset } from "../zod.js";
 import { installHost, init } from "../test-support/fake-host.mjs";

@@ -42,7 +42,7 @@ export default defineWorkflow({
 
 // Drives describe + run with a JavaScript fake host and leaves JSON in globalThis.__out.
 const MAIN = `
-import "workflow-engine:///worker.js";
+import "workflow-engine:///harness.js";
 import wf from "workflow:///implement-feature.js";
 const calls = [];
 const logs = [];

@@ -1,4 +1,4 @@
-// worker.js applies zod's own parse where its JSON Schema form cannot: the run's arguments are
+// harness.js applies zod's own parse where its JSON Schema form cannot: the run's arguments are
 // checked by it before a run exists (__wfCheckArgs), and an agent's answer becomes zod's
 // parse of it (defaults, transforms) or a failed step.
 
@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { z as z4 } from "zod4";
 import { z as z3 } from "zod3";
-import "../worker.js";
+import "../harness.js";
 import { defineWorkflow, StepFailedError } from "../workflow-engine.js";
 import { z as subset } from "../zod.js";
 import { installHost, init } from "../test-support/fake-host.mjs";

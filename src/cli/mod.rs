@@ -22,7 +22,7 @@ use clap::{Parser, Subcommand};
 
 use crate::agent::AgentsConfig;
 use crate::definition::DefinitionKind;
-use crate::engine::worker::WorkerHandle;
+use crate::engine::js_child::JsChild;
 use crate::engine::{Engine, EngineConfig, EngineError};
 use crate::step::confine::{self, Mode};
 use crate::store::Store;
@@ -240,7 +240,7 @@ pub fn main() -> ExitCode {
             eprintln!("error: __worker is started by the engine, not by hand");
             return ExitCode::from(2);
         }
-        return crate::js::worker::main(cli.worker_memory_mb);
+        return crate::js::child::main(cli.worker_memory_mb);
     }
     // Workers inherit it: a `--worker-memory-mb` flag reaches them like the variable.
     // SAFETY (of the environment): no other thread exists yet.
@@ -277,7 +277,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
     // A TypeScript `run` needs a JS worker: it starts its runtime while the database opens.
     let early_worker = match &cli.command {
         Command::Run { file, .. } if DefinitionKind::from_path(file) == Some(DefinitionKind::Code) => {
-            WorkerHandle::start(&exe, Path::new("/")).ok()
+            JsChild::start(&exe, Path::new("/")).ok()
         }
         _ => None,
     };

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use super::run_file::drive;
+use super::run_file::run_in_foreground;
 use super::runs::{engine_gone, load_run};
 use super::{invalid, report};
 use crate::engine::{Engine, EngineError};
@@ -21,7 +21,7 @@ pub async fn resume(engine: &Engine, run_id: &str, verbose: bool) -> ExitCode {
     if let Err(e) = announce_reruns(engine, &run).await {
         return report(e.into());
     }
-    drive(engine, run_id, None, verbose).await
+    run_in_foreground(engine, run_id, None, verbose).await
 }
 
 /// Refuses to drive a run that cannot be resumed (exit 2), before anything is printed.

@@ -65,10 +65,10 @@ pub(super) async fn run(engine: &Engine, req: RunRequest) -> ExitCode {
         Err(e) => return report(e),
     };
     println!("run {}", run.id);
-    drive(engine, &run.id, Some(prepared), req.verbose).await
+    run_in_foreground(engine, &run.id, Some(prepared), req.verbose).await
 }
 
-pub(super) async fn drive(
+pub(super) async fn run_in_foreground(
     engine: &Engine,
     run_id: &str,
     prepared: Option<crate::engine::Prepared>,

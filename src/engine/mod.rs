@@ -1,16 +1,17 @@
 //! The engine: creates runs and drives them to an end, durably.
 //!
 //! `Engine` is a cheap-clone handle (store, event bus, the controls of the runs it drives).
-//! `run` drives one run (YAML in-process, TypeScript through a worker); `host` is the one
+//! `run` drives one run (YAML in-process, TypeScript through a JS worker process); `host` is the one
 //! step host both go through: memo lookup, running the step, persisting it, emitting events.
 //! `outbox` writes what a run derives from its rows (its files, its events) in order, off the
-//! step's path. `worker` is the engine's side of a JS worker process.
+//! step's path. `js_child` is the engine's handle on a JS worker process.
 
 mod agent_result;
 mod agent_step;
 pub mod control;
 mod ctx_utils;
 pub mod host;
+pub mod js_child;
 mod outbox;
 mod outcome;
 mod repair;
@@ -20,7 +21,6 @@ mod script_step;
 mod secrets;
 mod step_end;
 mod ts_step_config;
-pub mod worker;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 
 pub use control::{RunControl, Signal};
-use worker::WorkerHandle;
+use js_child::JsChild;
 
 use crate::definition::{self, DefinitionError, DefinitionKind, WorkflowDefinition};
 use crate::events::{Event, EventBus};
@@ -111,14 +111,14 @@ struct Inner {
     /// Writes runs' files and emits their events in order, off the steps' critical path.
     outbox: outbox::Outbox,
     /// Workers started ahead of need (`EngineConfig::warm_workers`), oldest first.
-    warm: Mutex<Vec<WorkerHandle>>,
+    warm: Mutex<Vec<JsChild>>,
 }
 
 /// A definition ready to run; a TypeScript one keeps the worker that loaded it, so the run
 /// does not pay for a second worker start.
 pub struct Prepared {
     pub definition: WorkflowDefinition,
-    pub worker: Option<WorkerHandle>,
+    pub child: Option<JsChild>,
 }
 
 impl Engine {
@@ -174,7 +174,7 @@ impl Engine {
                 let definition = parsed.map_err(EngineError::Definition)?;
                 Ok(Prepared {
                     definition,
-                    worker: None,
+                    child: None,
                 })
             }
             Some(DefinitionKind::Code) => {
@@ -186,7 +186,7 @@ impl Engine {
                 }
                 let mut worker = match self.take_warm_worker() {
                     Some(worker) => worker,
-                    None => WorkerHandle::start(&self.inner.config.worker_exe, project)?,
+                    None => JsChild::start(&self.inner.config.worker_exe, project)?,
                 };
                 worker.load(&file, project);
                 if self.inner.config.warm_workers > 0 {
@@ -201,7 +201,7 @@ impl Engine {
                 };
                 Ok(Prepared {
                     definition,
-                    worker: Some(worker),
+                    child: Some(worker),
                 })
             }
             None => Err(EngineError::Definition(vec![DefinitionError::at(
@@ -219,7 +219,7 @@ impl Engine {
     pub fn warm_workers(&self) {
         let mut warm = self.inner.warm.lock().expect("warm lock");
         while warm.len() < self.inner.config.warm_workers {
-            match WorkerHandle::start(&self.inner.config.worker_exe, Path::new("/")) {
+            match JsChild::start(&self.inner.config.worker_exe, Path::new("/")) {
                 Ok(worker) => warm.push(worker),
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot start a JS worker ahead of need");
@@ -230,12 +230,12 @@ impl Engine {
     }
 
     /// Keeps a worker started elsewhere for the next TypeScript definition to load.
-    pub fn add_warm_worker(&self, worker: WorkerHandle) {
+    pub fn add_warm_worker(&self, worker: JsChild) {
         self.inner.warm.lock().expect("warm lock").push(worker);
     }
 
     /// A started worker that is still alive, if one is waiting.
-    fn take_warm_worker(&self) -> Option<WorkerHandle> {
+    fn take_warm_worker(&self) -> Option<JsChild> {
         let mut warm = self.inner.warm.lock().expect("warm lock");
         while !warm.is_empty() {
             let mut worker = warm.remove(0);
@@ -251,8 +251,8 @@ impl Engine {
     /// JSON Schema, which also refuses keys a zod object would silently drop. Returns the
     /// arguments with the schema's defaults filled in.
     pub async fn check_args(&self, prepared: &mut Prepared, args: Value) -> Result<Value, EngineError> {
-        if let Some(worker) = prepared.worker.as_mut() {
-            let problems = worker.check_args(&args).await.map_err(std::io::Error::other)?;
+        if let Some(child) = prepared.child.as_mut() {
+            let problems = child.check_args(&args).await.map_err(std::io::Error::other)?;
             if !problems.is_empty() {
                 return Err(EngineError::InvalidArgs(problems));
             }
@@ -383,7 +383,7 @@ impl Engine {
         // future still stops the run.
         let engine = self.clone();
         let mut drive = AbortOnDrop(tokio::spawn(async move {
-            run::drive(&engine, run, project_path, prepared, control, from).await
+            run::claim_and_run(&engine, run, project_path, prepared, control, from).await
         }));
         let outcome = match (&mut drive.0).await {
             Ok(outcome) => outcome,
@@ -434,7 +434,7 @@ impl Engine {
             {
                 return Ok(Prepared {
                     definition,
-                    worker: None,
+                    child: None,
                 });
             }
         }

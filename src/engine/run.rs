@@ -10,14 +10,14 @@ use tokio::sync::{mpsc, watch};
 
 use super::control::{RunControl, Signal};
 use super::host::{Begin, Interrupt, StepHost};
+use super::js_child::JsChild;
 use super::step_end::StopWhy;
 use super::ts_step_config::config_from_json;
-use super::worker::WorkerHandle;
 use super::{Engine, EngineError, Prepared};
 use crate::definition::template::{self, Quote};
 use crate::definition::{StepConfig, WorkflowDefinition};
 use crate::events::Event;
-use crate::js::protocol::{FromWorker, ToWorker};
+use crate::js::protocol::{FromChild, ToChild};
 use crate::store::runs::{ClaimFrom, RunRow};
 use crate::store::steps::StepRow;
 
@@ -43,7 +43,7 @@ enum Stop {
     Cancelled,
 }
 
-pub(super) async fn drive(
+pub(super) async fn claim_and_run(
     engine: &Engine,
     run: RunRow,
     project: PathBuf,
@@ -88,9 +88,9 @@ pub(super) async fn drive(
     );
     let timeout = run.timeout_ms.map(|t| Duration::from_millis(t as u64));
     let body = async {
-        match prepared.worker {
-            Some(worker) => drive_code(&host, &run, worker).await,
-            None => drive_yaml(&host, &run, &definition).await,
+        match prepared.child {
+            Some(worker) => run_typescript(&host, &run, worker).await,
+            None => run_yaml(&host, &run, &definition).await,
         }
     };
     let mut stopped = tokio::select! {
@@ -197,7 +197,7 @@ async fn sleep_or_forever(d: Option<Duration>) {
 }
 
 /// YAML: the steps in order, templates rendered against the arguments and earlier results.
-async fn drive_yaml(host: &Arc<StepHost>, run: &RunRow, definition: &WorkflowDefinition) -> Result<(), Stop> {
+async fn run_yaml(host: &Arc<StepHost>, run: &RunRow, definition: &WorkflowDefinition) -> Result<(), Stop> {
     let args = serde_json::from_str::<Value>(&run.args).unwrap_or(json!({}));
     for step in &definition.steps {
         let config = render_step(step, &args, &host.results()).map_err(Stop::Failed)?;
@@ -247,10 +247,10 @@ fn interrupt_to_stop(i: Interrupt) -> Stop {
 
 /// TypeScript: the worker runs `execute(ctx)`; each of its calls is served on its own task
 /// so that steps started together run together.
-async fn drive_code(host: &Arc<StepHost>, run: &RunRow, mut worker: WorkerHandle) -> Result<(), Stop> {
+async fn run_typescript(host: &Arc<StepHost>, run: &RunRow, mut worker: JsChild) -> Result<(), Stop> {
     let args: Value = serde_json::from_str(&run.args).unwrap_or(json!({}));
     let results = host.memo_results().map_err(Stop::Failed)?;
-    worker.send(ToWorker::Run {
+    worker.send(ToChild::Run {
         run_id: run.id.clone(),
         project_path: host.project.to_string_lossy().into_owned(),
         args,
@@ -268,7 +268,7 @@ async fn drive_code(host: &Arc<StepHost>, run: &RunRow, mut worker: WorkerHandle
     let mut pause_seen = false;
     loop {
         if !told_to_pause && *signal.borrow_and_update() != Signal::Run {
-            worker.send(ToWorker::Pause);
+            worker.send(ToChild::Pause);
             told_to_pause = true;
         }
         tokio::select! {
@@ -279,7 +279,7 @@ async fn drive_code(host: &Arc<StepHost>, run: &RunRow, mut worker: WorkerHandle
             msg = worker.next() => match msg {
                 // Recorded here, before the worker's next message is read: its `stepFinish`
                 // finds the step started.
-                Some(FromWorker::Call { method, params, .. }) if method == "stepBegin" => {
+                Some(FromChild::Call { method, params, .. }) if method == "stepBegin" => {
                     let id = params["id"].as_str().unwrap_or_default();
                     let begun = match config_from_json(id, &params["config"], host) {
                         Ok(config) => host.begin_function(config).await,
@@ -291,12 +291,12 @@ async fn drive_code(host: &Arc<StepHost>, run: &RunRow, mut worker: WorkerHandle
                         Err(other) => return Err(interrupt_to_stop(other)),
                     }
                 }
-                Some(FromWorker::Call { id, method, params }) => {
+                Some(FromChild::Call { id, method, params }) => {
                     let (host, reply, stop) = (host.clone(), worker.sender(), stop_tx.clone());
                     tokio::spawn(async move {
                         let answer = match serve_call(&host, &method, params).await {
-                            Ok(value) => ToWorker::Reply { id, value: Some(value), error: None },
-                            Err(Interrupt::Invalid(e)) => ToWorker::Reply { id, value: None, error: Some(e) },
+                            Ok(value) => ToChild::Reply { id, value: Some(value), error: None },
+                            Err(Interrupt::Invalid(e)) => ToChild::Reply { id, value: None, error: Some(e) },
                             Err(other) => {
                                 let _ = stop.send(other);
                                 return;
@@ -305,15 +305,15 @@ async fn drive_code(host: &Arc<StepHost>, run: &RunRow, mut worker: WorkerHandle
                         // A pause asked for meanwhile reaches the worker before this answer,
                         // so the step after it asks first.
                         if *host.signal().borrow() != Signal::Run {
-                            let _ = reply.send(ToWorker::Pause);
+                            let _ = reply.send(ToChild::Pause);
                         }
                         let _ = reply.send(answer);
                     });
                 }
-                Some(FromWorker::PauseSeen) => pause_seen = true,
-                Some(FromWorker::Log { level, text, steps }) => host.log(&level, &text, &steps),
-                Some(FromWorker::Done) => return Ok(()),
-                Some(FromWorker::Failed { message }) => return Err(Stop::Failed(clean_stack(&message))),
+                Some(FromChild::PauseSeen) => pause_seen = true,
+                Some(FromChild::Log { level, text, steps }) => host.log(&level, &text, &steps),
+                Some(FromChild::Done) => return Ok(()),
+                Some(FromChild::Failed { message }) => return Err(Stop::Failed(clean_stack(&message))),
                 Some(other) => return Err(Stop::Failed(format!("the JS worker sent an unexpected message: {other:?}"))),
                 None => {
                     let why = worker.exit_description().await;

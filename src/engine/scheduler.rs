@@ -43,7 +43,7 @@ impl Runner {
                 let engine = dispatcher_engine.clone();
                 tokio::spawn(async move {
                     let _permit = permit;
-                    drive(engine, run_id, prepared).await;
+                    run_queued(engine, run_id, prepared).await;
                 });
             }
         });
@@ -60,7 +60,7 @@ impl Runner {
     /// process, and its definition is loaded again when its turn comes.
     pub fn start(&self, run_id: String, prepared: Option<Prepared>) {
         let starts_now = self.may_start_now();
-        let prepared = prepared.filter(|p| p.worker.is_none() || starts_now);
+        let prepared = prepared.filter(|p| p.child.is_none() || starts_now);
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let _ = self.queue.send((run_id, prepared));
     }
@@ -125,7 +125,7 @@ impl Runner {
     }
 }
 
-async fn drive(engine: Engine, run_id: String, prepared: Option<Prepared>) {
+async fn run_queued(engine: Engine, run_id: String, prepared: Option<Prepared>) {
     match engine.execute_queued(&run_id, prepared).await {
         Ok(outcome) => tracing::info!(run = %run_id, status = %outcome.status, "run ended"),
         // Cancelled while queued, driven meanwhile by another process, or taken by one:

@@ -1,4 +1,4 @@
-// Binds the engine's ops to the host interface that runtime-js/worker.js expects.
+// Binds the engine's ops to the host interface that runtime-js/harness.js expects.
 import {
   op_wf_checkpoint,
   op_wf_comment,

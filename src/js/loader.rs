@@ -30,7 +30,7 @@ const RUNTIME_FILES: &[(&str, &str)] = &[
         "workflow-engine.js",
         include_str!("../../runtime-js/workflow-engine.js"),
     ),
-    ("worker.js", include_str!("../../runtime-js/worker.js")),
+    ("harness.js", include_str!("../../runtime-js/harness.js")),
     ("schema.js", include_str!("../../runtime-js/schema.js")),
     ("zod.js", include_str!("../../runtime-js/zod.js")),
 ];

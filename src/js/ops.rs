@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use tokio::sync::oneshot;
 
-use super::protocol::FromWorker;
+use super::protocol::FromChild;
 
 /// Replies the engine has yet to send, by call id.
 pub type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Value, String>>>>>;
@@ -28,7 +28,7 @@ pub struct Outgoing;
 impl Outgoing {
     /// Writes one message as a line (whole: stdout's lock is held for it); false once the
     /// engine is gone.
-    pub fn send(&self, msg: FromWorker) -> bool {
+    pub fn send(&self, msg: FromChild) -> bool {
         use std::io::Write;
         let mut line = serde_json::to_vec(&msg).expect("protocol messages serialise");
         line.push(b'\n');
@@ -43,7 +43,7 @@ pub struct EngineLink {
     pub out: Outgoing,
     pub pending: Pending,
     pub next_id: Arc<AtomicU64>,
-    /// Set when the engine says the run is pausing (`ToWorker::Pause`).
+    /// Set when the engine says the run is pausing (`ToChild::Pause`).
     pub pausing: Arc<AtomicBool>,
 }
 
@@ -55,7 +55,7 @@ impl EngineLink {
         let id = link.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         link.pending.lock().expect("pending lock").insert(id, tx);
-        let _ = link.out.send(FromWorker::Call {
+        let _ = link.out.send(FromChild::Call {
             id,
             method: method.to_string(),
             params,
@@ -86,7 +86,7 @@ pub async fn op_wf_step_start(
 #[op2]
 pub fn op_wf_step_begin(state: &mut OpState, #[string] id: String, #[serde] config: serde_json::Value) {
     let link = state.borrow::<EngineLink>();
-    let _ = link.out.send(FromWorker::Call {
+    let _ = link.out.send(FromChild::Call {
         id: link.next_id.fetch_add(1, Ordering::Relaxed),
         method: "stepBegin".into(),
         params: json!({ "id": id, "config": config }),
@@ -144,15 +144,15 @@ pub fn op_wf_log(state: &mut OpState, #[string] level: String, #[string] text: S
     let _ = state
         .borrow::<EngineLink>()
         .out
-        .send(FromWorker::Log { level, text, steps });
+        .send(FromChild::Log { level, text, steps });
 }
 
 /// Where the JS side's reports (`loaded`, `load_error`, `done`, `failed`) wait for the worker
 /// loop, which decides what to send.
-pub type ReportSlot = Rc<RefCell<Option<FromWorker>>>;
+pub type ReportSlot = Rc<RefCell<Option<FromChild>>>;
 
 #[op2]
-pub fn op_wf_report(state: &mut OpState, #[serde] message: FromWorker) {
+pub fn op_wf_report(state: &mut OpState, #[serde] message: FromChild) {
     *state.borrow::<ReportSlot>().borrow_mut() = Some(message);
 }
 

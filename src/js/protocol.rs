@@ -1,6 +1,6 @@
 //! The line-delimited JSON spoken between the engine and a JS worker process.
 //!
-//! The engine writes `ToWorker` lines to the worker's stdin; the worker writes `FromWorker`
+//! The engine writes `ToChild` lines to the worker's stdin; the worker writes `FromChild`
 //! lines to its stdout (which carries nothing else: console output travels as `Log`).
 //! One `Load`, then any number of `CheckArgs`, then at most one `Run`; calls are answered by `Reply` with the same id, in any
 //! order, so steps started together with `Promise.all` proceed together.
@@ -12,7 +12,7 @@ use crate::definition::Location;
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum ToWorker {
+pub enum ToChild {
     /// Load the workflow module and describe it.
     Load {
         file: String,
@@ -48,7 +48,7 @@ pub enum ToWorker {
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum FromWorker {
+pub enum FromChild {
     /// The module loaded; `definition` is what `__wfDescribe` returned.
     Loaded { definition: Value },
     /// The module did not load or is not a workflow.

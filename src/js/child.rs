@@ -1,5 +1,6 @@
-//! The worker process: one `JsRuntime` that loads one workflow module and runs its
-//! `execute(ctx)` once (ARCHITECTURE §2: a runtime is never created twice in a process).
+//! The JS worker process's own side (the engine's handle on it is `engine::js_child`): one
+//! `JsRuntime` that loads one workflow module and runs its `execute(ctx)` once (ARCHITECTURE
+//! §2: a runtime is never created twice in a process).
 //!
 //! Started by the engine as `workflow-engine __worker`; speaks `protocol` on stdin/stdout.
 
@@ -17,10 +18,10 @@ use super::loader::{runtime_url, WorkflowLoader};
 use super::locate;
 use super::memory::MemoryLimit;
 use super::ops::{workflow_engine, EngineLink, Outgoing, Pending, ReportSlot};
-use super::protocol::{FromWorker, ToWorker};
+use super::protocol::{FromChild, ToChild};
 use crate::definition::Location;
 
-/// Runs the worker until its workflow ends; the exit code is 0 unless the protocol broke.
+/// Runs the JS worker process until its workflow ends; the exit code is 0 unless the protocol broke.
 pub fn main(memory_mb: u64) -> std::process::ExitCode {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -38,7 +39,7 @@ pub fn main(memory_mb: u64) -> std::process::ExitCode {
 async fn serve(memory: MemoryLimit) -> Result<(), String> {
     let out = Outgoing;
     let pending: Pending = Arc::default();
-    let (run_tx, mut run_rx) = mpsc::unbounded_channel::<ToWorker>();
+    let (run_tx, mut run_rx) = mpsc::unbounded_channel::<ToChild>();
     let pausing = Arc::new(AtomicBool::new(false));
     tokio::spawn(read_lines(pending.clone(), pausing.clone(), run_tx));
     let link = EngineLink {
@@ -49,8 +50,8 @@ async fn serve(memory: MemoryLimit) -> Result<(), String> {
     };
     // The runtime starts before the engine says which workflow to load: a worker started
     // ahead of need (the server keeps one ready) has paid for it by the time it gets one.
-    let mut worker = Worker::new(link, memory);
-    let Some(ToWorker::Load {
+    let mut js = WorkflowRuntime::new(link, memory);
+    let Some(ToChild::Load {
         file,
         project_path,
         confine,
@@ -61,23 +62,23 @@ async fn serve(memory: MemoryLimit) -> Result<(), String> {
     // This thread runs every line of the workflow's code; the threads started earlier only
     // read stdin.
     if let Err(message) = confine.map_or(Ok(()), |c| c.apply()) {
-        out.send(FromWorker::LoadError {
+        out.send(FromChild::LoadError {
             message,
             location: None,
         });
         return Ok(());
     }
     let _ = std::env::set_current_dir(&project_path);
-    *worker.loader.project.borrow_mut() = PathBuf::from(&project_path);
-    let loaded = worker.load(Path::new(&file)).await;
+    *js.loader.project.borrow_mut() = PathBuf::from(&project_path);
+    let loaded = js.load(Path::new(&file)).await;
     out.send(loaded);
     release_startup_memory();
     loop {
         match run_rx.recv().await {
-            Some(ToWorker::CheckArgs { args }) => {
-                out.send(worker.check_args(args).await);
+            Some(ToChild::CheckArgs { args }) => {
+                out.send(js.check_args(args).await);
             }
-            Some(ToWorker::Run {
+            Some(ToChild::Run {
                 run_id,
                 project_path,
                 args,
@@ -86,10 +87,10 @@ async fn serve(memory: MemoryLimit) -> Result<(), String> {
             }) => {
                 let init = serde_json::json!({
                     "runId": run_id, "projectPath": project_path, "args": args, "results": results,
-                    "outOfMemory": worker.memory.message(),
+                    "outOfMemory": js.memory.message(),
                     "secretsTag": secrets_tag,
                 });
-                out.send(worker.run(init).await);
+                out.send(js.run(init).await);
                 return Ok(());
             }
             _ => return Ok(()),
@@ -97,7 +98,8 @@ async fn serve(memory: MemoryLimit) -> Result<(), String> {
     }
 }
 
-struct Worker {
+/// The process's one `JsRuntime`, with what loads its modules and what its JS side reports.
+struct WorkflowRuntime {
     runtime: JsRuntime,
     loader: Rc<WorkflowLoader>,
     /// What the JS side reported last (`loaded`, `done`, ...).
@@ -105,8 +107,8 @@ struct Worker {
     memory: MemoryLimit,
 }
 
-impl Worker {
-    fn new(link: EngineLink, memory: MemoryLimit) -> Worker {
+impl WorkflowRuntime {
+    fn new(link: EngineLink, memory: MemoryLimit) -> WorkflowRuntime {
         let loader = Rc::new(WorkflowLoader::default());
         let reported = ReportSlot::default();
         let mut runtime = JsRuntime::new(RuntimeOptions {
@@ -116,7 +118,7 @@ impl Worker {
             ..Default::default()
         });
         memory.watch(&mut runtime);
-        Worker {
+        WorkflowRuntime {
             runtime,
             loader,
             reported,
@@ -124,15 +126,15 @@ impl Worker {
         }
     }
 
-    async fn load(&mut self, file: &Path) -> FromWorker {
+    async fn load(&mut self, file: &Path) -> FromChild {
         let url = match ModuleSpecifier::from_file_path(file) {
             Ok(u) => u,
             Err(()) => return load_error(format!("{} is not an absolute path", file.display()), None),
         };
         let main = runtime_url("main.js");
         let code = format!(
-            "import {worker:?};\nimport * as workflowModule from {url:?};\nglobalThis.__wfUserModule = workflowModule;\n",
-            worker = runtime_url("worker.js").as_str(),
+            "import {harness:?};\nimport * as workflowModule from {url:?};\nglobalThis.__wfUserModule = workflowModule;\n",
+            harness = runtime_url("harness.js").as_str(),
             url = url.as_str(),
         );
         let evaluated = async {
@@ -157,13 +159,13 @@ impl Worker {
             return load_error(e.to_string(), None);
         }
         match self.take_report() {
-            Some(FromWorker::LoadError { message, .. }) => self.error_with_location(message, file),
-            Some(loaded @ FromWorker::Loaded { .. }) => loaded,
+            Some(FromChild::LoadError { message, .. }) => self.error_with_location(message, file),
+            Some(loaded @ FromChild::Loaded { .. }) => loaded,
             _ => load_error("the workflow module did not describe itself".into(), None),
         }
     }
 
-    async fn check_args(&mut self, args: Value) -> FromWorker {
+    async fn check_args(&mut self, args: Value) -> FromChild {
         let script = format!(
             "__wfCheckArgs(__wfUserModule.default, {args}).then(\
                (problems) => __wfReport({{ type: 'args_checked', problems }}),\
@@ -171,22 +173,22 @@ impl Worker {
         );
         let settled = self.settle("workflow-engine:check-args", script).await;
         if let Some(message) = self.memory.exceeded_message() {
-            return FromWorker::ArgsChecked {
+            return FromChild::ArgsChecked {
                 problems: vec![format!("args: {message}")],
             };
         }
         match settled {
-            Ok(Some(checked @ FromWorker::ArgsChecked { .. })) => checked,
-            Ok(_) => FromWorker::ArgsChecked {
+            Ok(Some(checked @ FromChild::ArgsChecked { .. })) => checked,
+            Ok(_) => FromChild::ArgsChecked {
                 problems: vec!["args: the argsSchema's check never finished".into()],
             },
-            Err(e) => FromWorker::ArgsChecked {
+            Err(e) => FromChild::ArgsChecked {
                 problems: vec![format!("args: {e}")],
             },
         }
     }
 
-    async fn run(&mut self, init: Value) -> FromWorker {
+    async fn run(&mut self, init: Value) -> FromChild {
         let script = format!(
             "__wfRun(__wfUserModule.default, {init}).then(\
                () => __wfReport({{ type: 'done' }}),\
@@ -194,21 +196,21 @@ impl Worker {
         );
         let settled = self.settle("workflow-engine:run", script).await;
         if let Some(message) = self.memory.exceeded_message() {
-            return FromWorker::Failed { message };
+            return FromChild::Failed { message };
         }
         match settled {
-            Ok(Some(failed @ FromWorker::Failed { .. })) => failed,
-            Ok(Some(done @ FromWorker::Done)) => done,
-            Ok(_) => FromWorker::Failed {
+            Ok(Some(failed @ FromChild::Failed { .. })) => failed,
+            Ok(Some(done @ FromChild::Done)) => done,
+            Ok(_) => FromChild::Failed {
                 message: "execute() never finished: it awaited a promise that nothing can resolve".into(),
             },
-            Err(message) => FromWorker::Failed { message },
+            Err(message) => FromChild::Failed { message },
         }
     }
 
     /// Runs `script`, then the event loop until the JS side reports, not until every timer
     /// is gone: a forgotten `setInterval` must not keep a finished run alive.
-    async fn settle(&mut self, name: &'static str, script: String) -> Result<Option<FromWorker>, String> {
+    async fn settle(&mut self, name: &'static str, script: String) -> Result<Option<FromChild>, String> {
         self.runtime.execute_script(name, script).map_err(|e| e.to_string())?;
         let reported = self.reported.clone();
         let runtime = &mut self.runtime;
@@ -222,11 +224,11 @@ impl Worker {
     }
 
     /// The last report the JS side made through `op_wf_report`.
-    fn take_report(&mut self) -> Option<FromWorker> {
+    fn take_report(&mut self) -> Option<FromChild> {
         self.reported.borrow_mut().take()
     }
 
-    fn error_with_location(&self, message: String, file: &Path) -> FromWorker {
+    fn error_with_location(&self, message: String, file: &Path) -> FromChild {
         // A refused field points at its key; otherwise the stack, already source-mapped by
         // the runtime (the loader keeps the maps), points at the call.
         let location = refused_field(&message)
@@ -236,8 +238,8 @@ impl Worker {
     }
 }
 
-fn load_error(message: String, location: Option<Location>) -> FromWorker {
-    FromWorker::LoadError { message, location }
+fn load_error(message: String, location: Option<Location>) -> FromChild {
+    FromChild::LoadError { message, location }
 }
 
 /// The definition field a `checkWorkflowDefinition` error names: `workflow "X": \`timeout\` ...`.
@@ -324,11 +326,11 @@ fn stdin() -> Box<dyn tokio::io::AsyncRead + Unpin + Send> {
 
 /// Routes replies to the ops awaiting them and everything else to the main flow; stdin
 /// closing means the engine is gone, and with it every pending call.
-async fn read_lines(pending: Pending, pausing: Arc<AtomicBool>, run_tx: mpsc::UnboundedSender<ToWorker>) {
+async fn read_lines(pending: Pending, pausing: Arc<AtomicBool>, run_tx: mpsc::UnboundedSender<ToChild>) {
     let mut lines = BufReader::new(stdin()).lines();
     while let Ok(Some(line)) = lines.next_line().await {
-        match serde_json::from_str::<ToWorker>(&line) {
-            Ok(ToWorker::Reply { id, value, error }) => {
+        match serde_json::from_str::<ToChild>(&line) {
+            Ok(ToChild::Reply { id, value, error }) => {
                 let waiter = pending.lock().expect("pending lock").remove(&id);
                 if let Some(tx) = waiter {
                     let _ = tx.send(match error {
@@ -338,9 +340,9 @@ async fn read_lines(pending: Pending, pausing: Arc<AtomicBool>, run_tx: mpsc::Un
                 }
             }
             // Before any reply that follows it is handed out: the step after that reply asks.
-            Ok(ToWorker::Pause) => {
+            Ok(ToChild::Pause) => {
                 if !pausing.swap(true, Ordering::Relaxed) {
-                    Outgoing.send(FromWorker::PauseSeen);
+                    Outgoing.send(FromChild::PauseSeen);
                 }
             }
             Ok(other) => {

@@ -1,4 +1,4 @@
-// The bridge the Rust host drives inside a run's JavaScript child. Importing this module
+// The run harness the Rust host drives inside a run's JS worker process. Importing this module
 // installs `globalThis.console` (forwarded to `__wfHost.log`), `__wfDescribe(workflow)` (what
 // the engine stores about a definition) and `__wfRun(workflow, init)` (one attempt of a run).
 // Owns `ctx`: argument checks, memoized steps (the host answers "return" for a step that
@@ -18,7 +18,7 @@ import { toJsonSchema } from "./schema.js";
 // it after this module loads.
 function host() {
   const h = globalThis.__wfHost;
-  if (h === undefined) throw new Error("globalThis.__wfHost is missing: worker.js runs only inside the engine");
+  if (h === undefined) throw new Error("globalThis.__wfHost is missing: harness.js runs only inside the engine");
   return h;
 }
 

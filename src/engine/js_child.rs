@@ -1,6 +1,7 @@
-//! The engine's side of a JS worker process: spawn it, describe the workflow, then relay
-//! its calls while it runs. A worker that dies is reported with its exit status and the
-//! tail of its stderr.
+//! `JsChild`: the engine's handle on the JS worker process of a TypeScript run (the
+//! `__worker` child, whose own side is `js::child`): spawn it, have it describe the workflow,
+//! then exchange `js::protocol` messages with it while it runs. A child that dies is reported
+//! with its exit status and the tail of its stderr.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -13,30 +14,31 @@ use tokio::sync::mpsc;
 
 use crate::definition::names::check_name;
 use crate::definition::{duration, DefinitionError, DefinitionKind, WorkflowDefinition};
-use crate::js::protocol::{FromWorker, ToWorker, WORKER_ENV, WORKER_MEMORY_ENV};
+use crate::js::protocol::{FromChild, ToChild, WORKER_ENV, WORKER_MEMORY_ENV};
 use crate::step::process::{describe_exit, die_with_parent, signal_group};
 use crate::step::script::tail;
 
-/// How much of a dead worker's stderr its error quotes.
+/// How much of a dead child's stderr its error quotes.
 const STDERR_TAIL_BYTES: usize = 4 * 1024;
 
 /// How long zod may take over a run's arguments: microseconds when it works (an isolate
 /// has no I/O to wait for), so only a schema that never finishes reaches this.
 const ARGS_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
-pub struct WorkerHandle {
+/// A started JS worker process; dropping it kills the process and its group.
+pub struct JsChild {
     child: Child,
-    to_worker: mpsc::UnboundedSender<ToWorker>,
-    /// The worker's stdout, read where its messages are used: a reader task in between was
+    to_child: mpsc::UnboundedSender<ToChild>,
+    /// The child's stdout, read where its messages are used: a reader task in between was
     /// one more wake-up per message.
-    from_worker: Lines<BufReader<ChildStdout>>,
+    from_child: Lines<BufReader<ChildStdout>>,
     stderr: Arc<Mutex<String>>,
 }
 
-impl WorkerHandle {
+impl JsChild {
     /// Starts `exe __worker` in its own process group, in `dir`; it sets up its JavaScript
     /// runtime and then waits for `load`.
-    pub fn start(exe: &Path, dir: &Path) -> std::io::Result<WorkerHandle> {
+    pub fn start(exe: &Path, dir: &Path) -> std::io::Result<JsChild> {
         let mut cmd = Command::new(exe);
         die_with_parent(&mut cmd);
         let mut child = cmd
@@ -55,7 +57,7 @@ impl WorkerHandle {
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| std::io::Error::new(e.kind(), format!("cannot start the JS worker {}: {e}", exe.display())))?;
-        let (to_tx, mut to_rx) = mpsc::unbounded_channel::<ToWorker>();
+        let (to_tx, mut to_rx) = mpsc::unbounded_channel::<ToChild>();
         let mut stdin = child.stdin.take().expect("piped");
         tokio::spawn(async move {
             while let Some(msg) = to_rx.recv().await {
@@ -83,43 +85,43 @@ impl WorkerHandle {
                 }
             }
         });
-        Ok(WorkerHandle {
+        Ok(JsChild {
             child,
-            to_worker: to_tx,
-            from_worker: from_rx,
+            to_child: to_tx,
+            from_child: from_rx,
             stderr,
         })
     }
 
-    /// Asks the worker to load the workflow `file` of `project` (then `describe` it).
+    /// Asks the child to load the workflow `file` of `project` (then `describe` it).
     pub fn load(&self, file: &Path, project: &Path) {
-        self.send(ToWorker::Load {
+        self.send(ToChild::Load {
             file: file.to_string_lossy().into_owned(),
             project_path: project.to_string_lossy().into_owned(),
             confine: crate::step::confine::for_worker(project, file),
         });
     }
 
-    /// Whether the process is still there (a started worker waiting for `load`).
+    /// Whether the process is still there (a started child waiting for `load`).
     pub fn is_alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }
 
-    pub fn send(&self, msg: ToWorker) {
-        let _ = self.to_worker.send(msg);
+    pub fn send(&self, msg: ToChild) {
+        let _ = self.to_child.send(msg);
     }
 
-    pub fn sender(&self) -> mpsc::UnboundedSender<ToWorker> {
-        self.to_worker.clone()
+    pub fn sender(&self) -> mpsc::UnboundedSender<ToChild> {
+        self.to_child.clone()
     }
 
-    /// The next message; `None` once the worker has exited. Cancel-safe (a line is taken
+    /// The next message; `None` once the child has exited. Cancel-safe (a line is taken
     /// whole or not at all), so it can wait in a `select!`.
-    pub async fn next(&mut self) -> Option<FromWorker> {
-        let line = self.from_worker.next_line().await.ok()??;
+    pub async fn next(&mut self) -> Option<FromChild> {
+        let line = self.from_child.next_line().await.ok()??;
         // A line that is not a protocol message (something the workflow printed past the
         // runtime) is kept as a log line rather than lost.
-        Some(serde_json::from_str(&line).unwrap_or(FromWorker::Log {
+        Some(serde_json::from_str(&line).unwrap_or(FromChild::Log {
             level: "info".into(),
             text: line,
             steps: Vec::new(),
@@ -130,8 +132,8 @@ impl WorkerHandle {
     pub async fn describe(&mut self, file: &Path) -> Result<WorkflowDefinition, Vec<DefinitionError>> {
         loop {
             match self.next().await {
-                Some(FromWorker::Loaded { definition }) => return to_definition(file, definition),
-                Some(FromWorker::LoadError { message, location }) => {
+                Some(FromChild::Loaded { definition }) => return to_definition(file, definition),
+                Some(FromChild::LoadError { message, location }) => {
                     let location = location.or_else(|| {
                         Some(crate::definition::Location {
                             file: file.to_path_buf(),
@@ -141,7 +143,7 @@ impl WorkerHandle {
                     });
                     return Err(vec![DefinitionError::at(location, first_line_or_all(&message))]);
                 }
-                Some(FromWorker::Log { .. }) => continue,
+                Some(FromChild::Log { .. }) => continue,
                 Some(other) => {
                     return Err(vec![DefinitionError::in_file(
                         file,
@@ -160,11 +162,11 @@ impl WorkerHandle {
     }
 
     /// What the workflow's zod `argsSchema` finds wrong with `args` (empty: nothing); Err
-    /// when the worker died meanwhile. Console lines written meanwhile belong to no run. A
+    /// when the child died meanwhile. Console lines written meanwhile belong to no run. A
     /// check that never ends (a refinement that loops) is a problem with the arguments'
-    /// schema, reported as one; the caller drops the worker, which kills it.
+    /// schema, reported as one; the caller drops the child, which kills it.
     pub async fn check_args(&mut self, args: &Value) -> Result<Vec<String>, String> {
-        self.send(ToWorker::CheckArgs { args: args.clone() });
+        self.send(ToChild::CheckArgs { args: args.clone() });
         match tokio::time::timeout(ARGS_CHECK_TIMEOUT, self.args_checked()).await {
             Ok(checked) => checked,
             Err(_) => Ok(vec![format!(
@@ -177,8 +179,8 @@ impl WorkerHandle {
     async fn args_checked(&mut self) -> Result<Vec<String>, String> {
         loop {
             match self.next().await {
-                Some(FromWorker::ArgsChecked { problems }) => return Ok(problems),
-                Some(FromWorker::Log { .. }) => continue,
+                Some(FromChild::ArgsChecked { problems }) => return Ok(problems),
+                Some(FromChild::Log { .. }) => continue,
                 Some(other) => return Err(format!("the JS worker answered {other:?} to an argument check")),
                 None => {
                     let why = self.exit_description().await;
@@ -188,7 +190,7 @@ impl WorkerHandle {
         }
     }
 
-    /// How the worker ended, for a crash report: its exit status and stderr tail.
+    /// How the child ended, for a crash report: its exit status and stderr tail.
     pub async fn exit_description(&mut self) -> String {
         let status = match tokio::time::timeout(std::time::Duration::from_secs(2), self.child.wait()).await {
             Ok(Ok(status)) => describe_exit(&status),
@@ -204,7 +206,7 @@ impl WorkerHandle {
     }
 }
 
-impl Drop for WorkerHandle {
+impl Drop for JsChild {
     fn drop(&mut self) {
         if let Some(pid) = self.child.id() {
             signal_group(pid, libc::SIGKILL);

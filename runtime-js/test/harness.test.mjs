@@ -1,8 +1,8 @@
-// worker.js against a fake __wfHost: describe, memoized and live steps, failures, ctx helpers.
+// harness.js against a fake __wfHost: describe, memoized and live steps, failures, ctx helpers.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import "../worker.js";
+import "../harness.js";
 import { defineWorkflow, StepFailedError } from "../workflow-engine.js";
 import { z } from "../zod.js";
 import { installHost, init } from "../test-support/fake-host.mjs";
@@ -449,7 +449,7 @@ test("console keeps lines logged before the host exists and sends them first", a
 });
 
 test("what a run or step throws is reported readably, whatever was thrown", async () => {
-  const { thrownText } = await import("../worker.js");
+  const { thrownText } = await import("../harness.js");
   assert.equal(thrownText(new TypeError("bad")), "bad");
   assert.equal(thrownText({ code: 1 }), '{"code":1}');
   assert.equal(thrownText("x"), "x");
@@ -464,7 +464,7 @@ test("what a run or step throws is reported readably, whatever was thrown", asyn
 });
 
 test("an allocation refused by the worker's memory limit says which limit", async () => {
-  const { thrownText } = await import("../worker.js");
+  const { thrownText } = await import("../harness.js");
   const oom = "the workflow's JS worker ran out of memory (limit 64 MB)";
   await run(async () => {}, { init: { outOfMemory: oom } });
   assert.equal(thrownText(new RangeError("Array buffer allocation failed")), oom);
