@@ -28,8 +28,11 @@ use super::outcome::{load_result, Entry, Outcome};
 /// Why a host call did not return normally.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Interrupt {
-    /// The run is pausing: this step must not start.
-    Paused,
+    /// The run is pausing: this step must not start (it starts when the run resumes).
+    Pausing,
+    /// The run is being cancelled, or its steps in flight are being killed (it failed or
+    /// timed out): this step must not start.
+    Stopping,
     /// The run must fail with this message (a step id used twice, a database error).
     Fatal(String),
     /// The call was wrong; the workflow gets this error (ctx.step throws).
@@ -250,9 +253,13 @@ impl StepHost {
             state.phase = Some(row.phase.clone());
             return Ok(Begin::Result(result));
         }
-        let stopping = *self.signal.borrow() != Signal::Run && !in_flight;
-        if stopping || *self.kill.borrow() {
-            return Err(Interrupt::Paused);
+        if *self.kill.borrow() {
+            return Err(Interrupt::Stopping);
+        }
+        // A function step the child already runs (`in_flight`) is recorded even so: a pause
+        // lets it finish.
+        if let Some(halt) = self.halt_asked().filter(|_| !in_flight) {
+            return Err(halt);
         }
         self.state.lock().expect("host lock").replaying = false;
         self.check_writes()?;
@@ -409,10 +416,19 @@ impl StepHost {
 
     /// `ctx.checkpoint()`: everything is already durable; it is the place a pause lands.
     pub fn checkpoint(&self) -> Result<(), Interrupt> {
-        if *self.signal.borrow() != Signal::Run {
-            return Err(Interrupt::Paused);
+        match self.halt_asked() {
+            Some(halt) => Err(halt),
+            None => Ok(()),
         }
-        Ok(())
+    }
+
+    /// Why the run's signal says no new step may start: it is pausing or being cancelled.
+    fn halt_asked(&self) -> Option<Interrupt> {
+        match *self.signal.borrow() {
+            Signal::Run => None,
+            Signal::Pause => Some(Interrupt::Pausing),
+            Signal::Cancel => Some(Interrupt::Stopping),
+        }
     }
 
     /// Emits in order with the run's file writes: a client told a step completed can read

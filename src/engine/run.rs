@@ -240,7 +240,8 @@ fn render_step(
 
 fn interrupt_to_stop(i: Interrupt) -> Stop {
     match i {
-        Interrupt::Paused => Stop::Paused,
+        Interrupt::Pausing => Stop::Paused,
+        Interrupt::Stopping => Stop::Cancelled,
         Interrupt::Fatal(m) | Interrupt::Invalid(m) => Stop::Failed(m),
     }
 }
@@ -321,7 +322,7 @@ async fn run_typescript(host: &Arc<StepHost>, run: &RunRow, mut worker: JsChild)
                 }
             },
             Some(interrupt) = stop_rx.recv() => match interrupt {
-                Interrupt::Paused => pausing = true,
+                Interrupt::Pausing => pausing = true,
                 other => return Err(interrupt_to_stop(other)),
             },
             _ = host.drained(false), if pausing && pause_seen => return Err(Stop::Paused),
