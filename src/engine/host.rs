@@ -18,6 +18,7 @@ use super::control::Signal;
 use super::Engine;
 use crate::definition::{validate_step_id, StepConfig, StepKind};
 use crate::events::Event;
+use crate::js::protocol::FunctionOutcome;
 use crate::store::files::RunFiles;
 use crate::store::runs::RunRow;
 use crate::store::steps::{StepRow, StepStart};
@@ -299,27 +300,21 @@ impl StepHost {
         self.finish(&config.id, outcome).await.map(Begin::Result)
     }
 
-    /// Records a function step's end, as reported by the worker.
-    pub async fn finish_function(&self, id: &str, outcome: &Value) -> Result<Value, Interrupt> {
-        let outcome = if outcome.get("ok").and_then(Value::as_bool) == Some(true) {
+    /// Records a function step's end, as reported by the JS worker process.
+    pub async fn finish_function(&self, id: &str, outcome: FunctionOutcome) -> Result<Value, Interrupt> {
+        let outcome = if outcome.ok {
             Outcome {
                 ok: true,
-                data: outcome.get("data").cloned(),
+                data: outcome.data,
                 error: None,
                 output: None,
             }
         } else {
-            let error = outcome
-                .get("error")
-                .and_then(Value::as_str)
-                .unwrap_or("the function threw")
-                .to_string();
-            let stack = outcome.get("stack").and_then(Value::as_str).map(str::to_string);
             Outcome {
                 ok: false,
                 data: None,
-                error: Some(error),
-                output: stack,
+                error: Some(outcome.error.unwrap_or_else(|| "the function threw".to_string())),
+                output: outcome.stack,
             }
         };
         self.finish(id, outcome).await

@@ -4,7 +4,8 @@
 //! `run` drives one run (YAML in-process, TypeScript through a JS worker process); `host` is the one
 //! step host both go through: memo lookup, running the step, persisting it, emitting events.
 //! `outbox` writes what a run derives from its rows (its files, its events) in order, off the
-//! step's path. `js_child` is the engine's handle on a JS worker process.
+//! step's path. `js_child` is the engine's handle on a JS worker process; `ts_run` serves a
+//! TypeScript run's `ctx` calls, pausing it through `pause_handshake`.
 
 mod agent_result;
 mod agent_step;
@@ -14,12 +15,14 @@ pub mod host;
 pub mod js_child;
 mod outbox;
 mod outcome;
+mod pause_handshake;
 mod repair;
 pub mod run;
 pub mod scheduler;
 mod script_step;
 mod secrets;
 mod step_end;
+mod ts_run;
 mod ts_step_config;
 
 use std::collections::HashMap;

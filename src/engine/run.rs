@@ -1,23 +1,22 @@
 //! Driving one run: claim it, replay/run its steps through the step host, and record how
-//! it ended. Pause, cancel, the run timeout and a crashing worker all end here.
+//! it ended. Pause, cancel, the run timeout and a crashing JS worker all end here. A YAML
+//! run's steps are run here; a TypeScript run's body is `ts_run`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
-use super::control::{RunControl, Signal};
+use super::control::RunControl;
 use super::host::{Begin, Interrupt, StepHost};
-use super::js_child::JsChild;
 use super::step_end::StopWhy;
-use super::ts_step_config::config_from_json;
+use super::ts_run::run_typescript;
 use super::{Engine, EngineError, Prepared};
 use crate::definition::template::{self, Quote};
 use crate::definition::{StepConfig, WorkflowDefinition};
 use crate::events::Event;
-use crate::js::protocol::{FromChild, ToChild};
 use crate::store::runs::{ClaimFrom, RunRow};
 use crate::store::steps::StepRow;
 
@@ -35,7 +34,7 @@ pub struct RunOutcome {
 
 /// Why the run stopped before completing.
 #[derive(Debug)]
-enum Stop {
+pub(super) enum Stop {
     Failed(String),
     /// The run's timeout passed (the run fails with this message).
     TimedOut(String),
@@ -43,6 +42,20 @@ enum Stop {
     Cancelled,
 }
 
+impl Stop {
+    /// Why the steps still in flight are killed; `None` for a pause, which lets them drain.
+    fn kills_steps(&self) -> Option<StopWhy<'_>> {
+        match self {
+            Stop::Failed(e) => Some(StopWhy::Failed(e)),
+            Stop::TimedOut(e) => Some(StopWhy::TimedOut(e)),
+            Stop::Cancelled => Some(StopWhy::Cancelled),
+            Stop::Paused => None,
+        }
+    }
+}
+
+/// Claims the run, runs it (new, resumed or taken over) until it ends or pauses, and
+/// records how it ended.
 pub(super) async fn claim_and_run(
     engine: &Engine,
     run: RunRow,
@@ -51,16 +64,7 @@ pub(super) async fn claim_and_run(
     control: RunControl,
     from: ClaimFrom,
 ) -> Result<RunOutcome, EngineError> {
-    let store = engine.store();
-    let mut claimed = RunRow::claim(store, &run.id, from, engine.owner(), &lease_until(), None).await?;
-    if claimed.is_none() {
-        if let Some(dead) = run.lease_owner.as_deref().filter(|o| super::owner_is_dead(o)) {
-            claimed = RunRow::claim(store, &run.id, from, engine.owner(), &lease_until(), Some(dead)).await?;
-        }
-    }
-    let Some(run) = claimed else {
-        return Err(not_claimable(engine, &run.id).await);
-    };
+    let run = claim(engine, run, from).await?;
     tracing::info!(run = %run.id, "run started");
     // Through the outbox, like the run's `created` event, so that it never comes first.
     engine.outbox().emit(
@@ -74,38 +78,11 @@ pub(super) async fn claim_and_run(
     );
     let lease = tokio::spawn(keep_lease(engine.clone(), run.id.clone(), control.clone()));
     let (kill_tx, kill_rx) = watch::channel(false);
-    let definition = prepared.definition;
-    let host = Arc::new(
-        StepHost::new(
-            engine.clone(),
-            &run,
-            project,
-            definition.phases.clone(),
-            control.subscribe(),
-            kill_rx,
-        )
-        .await?,
-    );
-    let timeout = run.timeout_ms.map(|t| Duration::from_millis(t as u64));
-    let body = async {
-        match prepared.child {
-            Some(worker) => run_typescript(&host, &run, worker).await,
-            None => run_yaml(&host, &run, &definition).await,
-        }
-    };
-    let mut stopped = tokio::select! {
-        r = body => r.err(),
-        _ = sleep_or_forever(timeout) => Some(Stop::TimedOut(format!(
-            "the run timed out after {}", crate::definition::format_ms(timeout.unwrap_or_default().as_millis() as u64)))),
-        _ = control.cancelled() => Some(Stop::Cancelled),
-    };
-    // Steps still in flight die with the run, unless it is only pausing (then they drained).
-    if !matches!(stopped, None | Some(Stop::Paused)) {
-        host.stopping(match &stopped {
-            Some(Stop::Failed(e)) => StopWhy::Failed(e),
-            Some(Stop::TimedOut(e)) => StopWhy::TimedOut(e),
-            _ => StopWhy::Cancelled,
-        });
+    let phases = prepared.definition.phases.clone();
+    let host = Arc::new(StepHost::new(engine.clone(), &run, project, phases, control.subscribe(), kill_rx).await?);
+    let mut stopped = run_until_stopped(&host, &run, prepared, &control).await;
+    if let Some(why) = stopped.as_ref().and_then(Stop::kills_steps) {
+        host.stopping(why);
         let _ = kill_tx.send(true);
         let _ = tokio::time::timeout(Duration::from_secs(5), host.drained(true)).await;
     }
@@ -114,6 +91,58 @@ pub(super) async fn claim_and_run(
     if let Err(failed) = host.flush().await {
         stopped.get_or_insert(interrupt_to_stop(failed));
     }
+    record_end(engine, &host, &run.id, stopped).await
+}
+
+/// Takes the run's lease; from a dead process of this machine without waiting for its lease
+/// to run out.
+async fn claim(engine: &Engine, run: RunRow, from: ClaimFrom) -> Result<RunRow, EngineError> {
+    let store = engine.store();
+    let mut claimed = RunRow::claim(store, &run.id, from, engine.owner(), &lease_until(), None).await?;
+    if claimed.is_none() {
+        if let Some(dead) = run.lease_owner.as_deref().filter(|o| super::owner_is_dead(o)) {
+            claimed = RunRow::claim(store, &run.id, from, engine.owner(), &lease_until(), Some(dead)).await?;
+        }
+    }
+    match claimed {
+        Some(run) => Ok(run),
+        None => Err(not_claimable(engine, &run.id).await),
+    }
+}
+
+/// Runs the run's steps until they end, the run times out, or it is cancelled; `None` when
+/// it completed.
+async fn run_until_stopped(
+    host: &Arc<StepHost>,
+    run: &RunRow,
+    prepared: Prepared,
+    control: &RunControl,
+) -> Option<Stop> {
+    let timeout = run.timeout_ms.map(|t| Duration::from_millis(t as u64));
+    let Prepared { definition, child } = prepared;
+    let body = async {
+        match child {
+            Some(child) => run_typescript(host, run, child).await,
+            None => run_yaml(host, run, &definition).await,
+        }
+    };
+    tokio::select! {
+        r = body => r.err(),
+        _ = sleep_or_forever(timeout) => Some(Stop::TimedOut(format!(
+            "the run timed out after {}", crate::definition::format_ms(timeout.unwrap_or_default().as_millis() as u64)))),
+        _ = control.cancelled() => Some(Stop::Cancelled),
+    }
+}
+
+/// Records how the run ended: its steps still marked running, the failure comment, the
+/// run's row and the event saying so.
+async fn record_end(
+    engine: &Engine,
+    host: &StepHost,
+    run_id: &str,
+    stopped: Option<Stop>,
+) -> Result<RunOutcome, EngineError> {
+    let store = engine.store();
     let (status, error) = match stopped {
         None => ("completed", None),
         Some(Stop::Paused) => ("paused", None),
@@ -125,12 +154,12 @@ pub(super) async fn claim_and_run(
             Some(e) => format!("interrupted: {e}"),
             None => "cancelled with the run".to_string(),
         };
-        StepRow::fail_running(store, &run.id, &why).await?;
+        StepRow::fail_running(store, run_id, &why).await?;
     }
     if let Some(e) = &error {
         let _ = host.write_comment(&format!("Run failed: {e}"), None, "system").await;
     }
-    let row = RunRow::finish(store, &run.id, status, error.as_deref()).await?;
+    let row = RunRow::finish(store, run_id, status, error.as_deref()).await?;
     tracing::info!(run = %row.id, status = %row.status, error = row.error_message.as_deref().unwrap_or(""), "run stopped");
     host.emit(Event::StatusChanged {
         execution_id: row.id.clone(),
@@ -238,134 +267,10 @@ fn render_step(
     Ok(out)
 }
 
-fn interrupt_to_stop(i: Interrupt) -> Stop {
+pub(super) fn interrupt_to_stop(i: Interrupt) -> Stop {
     match i {
         Interrupt::Pausing => Stop::Paused,
         Interrupt::Stopping => Stop::Cancelled,
         Interrupt::Fatal(m) | Interrupt::Invalid(m) => Stop::Failed(m),
     }
-}
-
-/// TypeScript: the worker runs `execute(ctx)`; each of its calls is served on its own task
-/// so that steps started together run together.
-async fn run_typescript(host: &Arc<StepHost>, run: &RunRow, mut worker: JsChild) -> Result<(), Stop> {
-    let args: Value = serde_json::from_str(&run.args).unwrap_or(json!({}));
-    let results = host.memo_results().map_err(Stop::Failed)?;
-    worker.send(ToChild::Run {
-        run_id: run.id.clone(),
-        project_path: host.project.to_string_lossy().into_owned(),
-        args,
-        results: Value::Object(results),
-        secrets_tag: host.secret_tag.clone(),
-    });
-    let (stop_tx, mut stop_rx) = mpsc::unbounded_channel::<Interrupt>();
-    let mut pausing = false;
-    // The worker starts new function steps without asking while the run is not pausing (it
-    // announces each with `stepBegin` before its `fn` runs). Once told to pause it answers
-    // `PauseSeen`, after which it starts nothing without asking: every step it began before
-    // is then known here, and the run pauses only when those are drained too.
-    let mut signal = host.signal();
-    let mut told_to_pause = false;
-    let mut pause_seen = false;
-    loop {
-        if !told_to_pause && *signal.borrow_and_update() != Signal::Run {
-            worker.send(ToChild::Pause);
-            told_to_pause = true;
-        }
-        tokio::select! {
-            changed = signal.changed(), if !told_to_pause => {
-                // No sender left: nothing can ask the run to pause any more.
-                told_to_pause = changed.is_err();
-            }
-            msg = worker.next() => match msg {
-                // Recorded here, before the worker's next message is read: its `stepFinish`
-                // finds the step started.
-                Some(FromChild::Call { method, params, .. }) if method == "stepBegin" => {
-                    let id = params["id"].as_str().unwrap_or_default();
-                    let begun = match config_from_json(id, &params["config"], host) {
-                        Ok(config) => host.begin_function(config).await,
-                        Err(refused) => Err(refused),
-                    };
-                    match begun {
-                        Ok(()) => {}
-                        Err(Interrupt::Invalid(e)) => host.refuse(id, e),
-                        Err(other) => return Err(interrupt_to_stop(other)),
-                    }
-                }
-                Some(FromChild::Call { id, method, params }) => {
-                    let (host, reply, stop) = (host.clone(), worker.sender(), stop_tx.clone());
-                    tokio::spawn(async move {
-                        let answer = match serve_call(&host, &method, params).await {
-                            Ok(value) => ToChild::Reply { id, value: Some(value), error: None },
-                            Err(Interrupt::Invalid(e)) => ToChild::Reply { id, value: None, error: Some(e) },
-                            Err(other) => {
-                                let _ = stop.send(other);
-                                return;
-                            }
-                        };
-                        // A pause asked for meanwhile reaches the worker before this answer,
-                        // so the step after it asks first.
-                        if *host.signal().borrow() != Signal::Run {
-                            let _ = reply.send(ToChild::Pause);
-                        }
-                        let _ = reply.send(answer);
-                    });
-                }
-                Some(FromChild::PauseSeen) => pause_seen = true,
-                Some(FromChild::Log { level, text, steps }) => host.log(&level, &text, &steps),
-                Some(FromChild::Done) => return Ok(()),
-                Some(FromChild::Failed { message }) => return Err(Stop::Failed(clean_stack(&message))),
-                Some(other) => return Err(Stop::Failed(format!("the JS worker sent an unexpected message: {other:?}"))),
-                None => {
-                    let why = worker.exit_description().await;
-                    return Err(Stop::Failed(format!("the workflow's JS worker crashed: it {why}")));
-                }
-            },
-            Some(interrupt) = stop_rx.recv() => match interrupt {
-                Interrupt::Pausing => pausing = true,
-                other => return Err(interrupt_to_stop(other)),
-            },
-            _ = host.drained(false), if pausing && pause_seen => return Err(Stop::Paused),
-        }
-    }
-}
-
-async fn serve_call(host: &StepHost, method: &str, params: Value) -> Result<Value, Interrupt> {
-    match method {
-        "stepStart" => {
-            let id = params["id"].as_str().unwrap_or_default();
-            let config = config_from_json(id, &params["config"], host)?;
-            match host.step(config).await? {
-                Begin::Result(result) => Ok(json!({ "action": "return", "result": result })),
-                Begin::RunFunction => Ok(json!({ "action": "run" })),
-            }
-        }
-        "stepFinish" => {
-            let id = params["id"].as_str().unwrap_or_default();
-            if let Some(refused) = host.take_refusal(id) {
-                return Err(Interrupt::Invalid(refused));
-            }
-            host.finish_function(id, &params["outcome"]).await
-        }
-        "checkpoint" => host.checkpoint().map(|()| Value::Null),
-        "comment" => {
-            let text = params["text"].as_str().unwrap_or_default();
-            host.comment(text, params["stepId"].as_str())
-                .await
-                .map(|()| Value::Null)
-        }
-        "exec" => {
-            host.exec(params["command"].as_str().unwrap_or_default(), params["cwd"].as_str())
-                .await
-        }
-        other => Err(Interrupt::Invalid(format!("unknown ctx call {other}"))),
-    }
-}
-
-/// Drops the runtime's own frames from a stack: the user's frames are what matter.
-fn clean_stack(text: &str) -> String {
-    text.lines()
-        .filter(|l| !(l.trim_start().starts_with("at ") && l.contains("workflow-engine:")))
-        .collect::<Vec<_>>()
-        .join("\n")
 }

@@ -18,8 +18,8 @@ globalThis.__wfHost = {
   pausing: () => op_wf_pausing(),
   stepFinish: (id, outcome) => op_wf_step_finish(id, outcome),
   checkpoint: () => op_wf_checkpoint(),
-  comment: (text, stepId) => op_wf_comment({ text, stepId: stepId ?? null }),
-  exec: (command, cwd) => op_wf_exec({ command, cwd: cwd ?? null }),
+  comment: (text, stepId) => op_wf_comment(text, stepId ?? null),
+  exec: (command, cwd) => op_wf_exec(command, cwd ?? null),
   // `steps`: the function steps running while the line was printed (ids have no commas).
   log: (level, text, steps) => op_wf_log(String(level), String(text), (steps ?? []).join(",")),
 };

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use deno_core::{JsRuntime, ModuleSpecifier, RuntimeOptions};
@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use super::loader::{runtime_url, WorkflowLoader};
 use super::locate;
 use super::memory::MemoryLimit;
-use super::ops::{workflow_engine, EngineLink, Outgoing, Pending, ReportSlot};
+use super::ops::{workflow_engine, EngineLink, Outgoing, PauseLatch, Pending, ReportSlot};
 use super::protocol::{FromChild, ToChild};
 use crate::definition::Location;
 
@@ -40,13 +40,13 @@ async fn serve(memory: MemoryLimit) -> Result<(), String> {
     let out = Outgoing;
     let pending: Pending = Arc::default();
     let (run_tx, mut run_rx) = mpsc::unbounded_channel::<ToChild>();
-    let pausing = Arc::new(AtomicBool::new(false));
-    tokio::spawn(read_lines(pending.clone(), pausing.clone(), run_tx));
+    let pause = PauseLatch::default();
+    tokio::spawn(read_lines(pending.clone(), pause.clone(), run_tx));
     let link = EngineLink {
         out,
         pending,
         next_id: Arc::new(AtomicU64::new(1)),
-        pausing,
+        pause,
     };
     // The runtime starts before the engine says which workflow to load: a worker started
     // ahead of need (the server keeps one ready) has paid for it by the time it gets one.
@@ -326,22 +326,19 @@ fn stdin() -> Box<dyn tokio::io::AsyncRead + Unpin + Send> {
 
 /// Routes replies to the ops awaiting them and everything else to the main flow; stdin
 /// closing means the engine is gone, and with it every pending call.
-async fn read_lines(pending: Pending, pausing: Arc<AtomicBool>, run_tx: mpsc::UnboundedSender<ToChild>) {
+async fn read_lines(pending: Pending, pause: PauseLatch, run_tx: mpsc::UnboundedSender<ToChild>) {
     let mut lines = BufReader::new(stdin()).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         match serde_json::from_str::<ToChild>(&line) {
-            Ok(ToChild::Reply { id, value, error }) => {
+            Ok(ToChild::Reply { id, result }) => {
                 let waiter = pending.lock().expect("pending lock").remove(&id);
                 if let Some(tx) = waiter {
-                    let _ = tx.send(match error {
-                        Some(e) => Err(e),
-                        None => Ok(value.unwrap_or(Value::Null)),
-                    });
+                    let _ = tx.send(result);
                 }
             }
             // Before any reply that follows it is handed out: the step after that reply asks.
             Ok(ToChild::Pause) => {
-                if !pausing.swap(true, Ordering::Relaxed) {
+                if pause.latch() {
                     Outgoing.send(FromChild::PauseSeen);
                 }
             }

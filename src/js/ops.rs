@@ -1,5 +1,6 @@
-//! The `ctx` ops: each forwards one call to the engine over the worker's stdout and awaits
-//! the engine's reply. The worker owns no state of the run: the engine does.
+//! The `ctx` ops: each forwards one call (`protocol::CtxCall`) to the engine over the JS
+//! worker process's stdout and awaits the engine's reply. The process owns no state of the
+//! run: the engine does.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -9,16 +10,16 @@ use std::sync::{Arc, Mutex};
 
 use deno_core::{op2, OpState};
 use deno_error::JsErrorBox;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use tokio::sync::oneshot;
 
-use super::protocol::FromChild;
+use super::protocol::{CtxCall, FromChild, FunctionOutcome};
 
 /// Replies the engine has yet to send, by call id.
 pub type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Value, String>>>>>;
 
-/// The worker's stdout, which carries only protocol lines to the engine. Lines are written
+/// The child's stdout, which carries only protocol lines to the engine. Lines are written
 /// where they are made, synchronously: a hop through another task (and tokio's stdout, which
 /// writes on a blocking thread) cost more than the write. The engine reads the pipe at all
 /// times, so a write waits only as long as a line longer than the pipe takes to drain.
@@ -37,35 +38,47 @@ impl Outgoing {
     }
 }
 
-/// The worker's line to the engine, kept in `OpState`.
+/// The child's line to the engine, kept in `OpState`.
 #[derive(Clone)]
 pub struct EngineLink {
     pub out: Outgoing,
     pub pending: Pending,
     pub next_id: Arc<AtomicU64>,
-    /// Set when the engine says the run is pausing (`ToChild::Pause`).
-    pub pausing: Arc<AtomicBool>,
+    /// The child's side of the pause handshake.
+    pub pause: PauseLatch,
 }
 
 impl EngineLink {
     /// Sends a call and returns the receiver of its reply; no borrow of `OpState` is held
     /// across the await that follows.
-    fn call(state: &Rc<RefCell<OpState>>, method: &str, params: Value) -> oneshot::Receiver<Result<Value, String>> {
+    fn call(state: &Rc<RefCell<OpState>>, call: CtxCall) -> oneshot::Receiver<Result<Value, String>> {
         let link = state.borrow().borrow::<EngineLink>().clone();
         let id = link.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         link.pending.lock().expect("pending lock").insert(id, tx);
-        let _ = link.out.send(FromChild::Call {
-            id,
-            method: method.to_string(),
-            params,
-        });
+        let _ = link.out.send(FromChild::Call { id, call });
         rx
     }
 }
 
-async fn forward(state: Rc<RefCell<OpState>>, method: &str, params: Value) -> Result<serde_json::Value, JsErrorBox> {
-    match EngineLink::call(&state, method, params).await {
+/// The child's side of the pause handshake (`engine::pause_handshake`): latched when the
+/// engine says the run is pausing, after which every step asks before it starts.
+#[derive(Clone, Default)]
+pub struct PauseLatch(Arc<AtomicBool>);
+
+impl PauseLatch {
+    /// Latches; true the first time, when the engine is to be told (`PauseSeen`).
+    pub fn latch(&self) -> bool {
+        !self.0.swap(true, Ordering::Relaxed)
+    }
+
+    pub fn is_latched(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+async fn forward(state: Rc<RefCell<OpState>>, call: CtxCall) -> Result<serde_json::Value, JsErrorBox> {
+    match EngineLink::call(&state, call).await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(message)) => Err(JsErrorBox::generic(message)),
         Err(_) => Err(JsErrorBox::generic("the engine closed the connection to this workflow")),
@@ -79,23 +92,21 @@ pub async fn op_wf_step_start(
     #[string] id: String,
     #[serde] config: serde_json::Value,
 ) -> Result<serde_json::Value, JsErrorBox> {
-    forward(state, "stepStart", json!({ "id": id, "config": config })).await
+    forward(state, CtxCall::StepStart { step_id: id, config }).await
 }
 
 /// Tells the engine a new function step has started; nothing waits for an answer.
 #[op2]
 pub fn op_wf_step_begin(state: &mut OpState, #[string] id: String, #[serde] config: serde_json::Value) {
-    let link = state.borrow::<EngineLink>();
-    let _ = link.out.send(FromChild::Call {
-        id: link.next_id.fetch_add(1, Ordering::Relaxed),
-        method: "stepBegin".into(),
-        params: json!({ "id": id, "config": config }),
-    });
+    let _ = state
+        .borrow::<EngineLink>()
+        .out
+        .send(FromChild::StepBegin { step_id: id, config });
 }
 
 #[op2(fast)]
 pub fn op_wf_pausing(state: &mut OpState) -> bool {
-    state.borrow::<EngineLink>().pausing.load(Ordering::Relaxed)
+    state.borrow::<EngineLink>().pause.is_latched()
 }
 
 #[op2]
@@ -103,36 +114,38 @@ pub fn op_wf_pausing(state: &mut OpState) -> bool {
 pub async fn op_wf_step_finish(
     state: Rc<RefCell<OpState>>,
     #[string] id: String,
-    #[serde] outcome: serde_json::Value,
+    #[serde] outcome: FunctionOutcome,
 ) -> Result<serde_json::Value, JsErrorBox> {
-    forward(state, "stepFinish", json!({ "id": id, "outcome": outcome })).await
+    forward(state, CtxCall::StepFinish { step_id: id, outcome }).await
 }
 
 #[op2]
 #[serde]
 pub async fn op_wf_checkpoint(state: Rc<RefCell<OpState>>) -> Result<serde_json::Value, JsErrorBox> {
-    forward(state, "checkpoint", Value::Null).await
+    forward(state, CtxCall::Checkpoint).await
 }
 
 #[op2]
 #[serde]
 pub async fn op_wf_comment(
     state: Rc<RefCell<OpState>>,
-    #[serde] params: serde_json::Value,
+    #[string] text: String,
+    #[string] step_id: Option<String>,
 ) -> Result<serde_json::Value, JsErrorBox> {
-    forward(state, "comment", params).await
+    forward(state, CtxCall::Comment { text, step_id }).await
 }
 
 #[op2]
 #[serde]
 pub async fn op_wf_exec(
     state: Rc<RefCell<OpState>>,
-    #[serde] params: serde_json::Value,
+    #[string] command: String,
+    #[string] cwd: Option<String>,
 ) -> Result<serde_json::Value, JsErrorBox> {
-    forward(state, "exec", params).await
+    forward(state, CtxCall::Exec { command, cwd }).await
 }
 
-/// Timers for `setTimeout`: the worker's own clock, nothing the engine needs to know.
+/// Timers for `setTimeout`: the child's own clock, nothing the engine needs to know.
 #[op2]
 pub async fn op_wf_sleep(#[number] ms: u64) {
     tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
@@ -147,8 +160,8 @@ pub fn op_wf_log(state: &mut OpState, #[string] level: String, #[string] text: S
         .send(FromChild::Log { level, text, steps });
 }
 
-/// Where the JS side's reports (`loaded`, `load_error`, `done`, `failed`) wait for the worker
-/// loop, which decides what to send.
+/// Where the JS side's reports (`loaded`, `load_error`, `done`, `failed`) wait for the child's
+/// main loop, which decides what to send.
 pub type ReportSlot = Rc<RefCell<Option<FromChild>>>;
 
 #[op2]

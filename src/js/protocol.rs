@@ -1,15 +1,19 @@
-//! The line-delimited JSON spoken between the engine and a JS worker process.
+//! The line-delimited JSON spoken between the engine (`engine::js_child`) and a JS worker
+//! process (`js::child`): one enum per direction, defined here and used by both ends.
 //!
-//! The engine writes `ToChild` lines to the worker's stdin; the worker writes `FromChild`
-//! lines to its stdout (which carries nothing else: console output travels as `Log`).
-//! One `Load`, then any number of `CheckArgs`, then at most one `Run`; calls are answered by `Reply` with the same id, in any
-//! order, so steps started together with `Promise.all` proceed together.
+//! The engine writes `ToChild` lines to the child's stdin; the child writes `FromChild` lines
+//! to its stdout (which carries nothing else: console output travels as `Log`). One `Load`,
+//! then any number of `CheckArgs`, then at most one `Run`. While a run goes, each `ctx` call
+//! is a `Call` answered by a `Reply` with the same id, in any order, so steps started together
+//! with `Promise.all` proceed together. `Pause` and `PauseSeen` are the pause handshake
+//! (`engine::pause_handshake`).
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::definition::Location;
 
+/// What the engine tells the child.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToChild {
@@ -17,7 +21,7 @@ pub enum ToChild {
     Load {
         file: String,
         project_path: String,
-        /// Applied to the worker's JavaScript thread before the module runs.
+        /// Applied to the child's JavaScript thread before the module runs.
         #[serde(default)]
         confine: Option<crate::step::confine::WorkerConfinement>,
     },
@@ -36,16 +40,11 @@ pub enum ToChild {
     /// The run is pausing: from now on every step asks before it starts (a function step
     /// otherwise starts at once and the engine records its start meanwhile).
     Pause,
-    /// The answer to a `Call`.
-    Reply {
-        id: u64,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        value: Option<Value>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        error: Option<String>,
-    },
+    /// The answer to the `Call` with this id: its value, or the error `ctx` throws.
+    Reply { id: u64, result: Result<Value, String> },
 }
 
+/// What the child tells the engine.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromChild {
@@ -59,12 +58,13 @@ pub enum FromChild {
     /// What zod found wrong with the arguments of `CheckArgs` (`args.path: message`); empty
     /// when nothing (or when the schema is JSON Schema, which the engine checks itself).
     ArgsChecked { problems: Vec<String> },
-    /// A `ctx` operation: `stepStart`, `stepFinish`, `checkpoint`, `comment`, `exec`; or
-    /// `stepBegin`, which is not answered (a new function step is running: record its start;
-    /// a problem with it is the answer to its `stepFinish`).
-    Call { id: u64, method: String, params: Value },
-    /// The worker has read `Pause`: every function step it started without asking was
-    /// announced (`stepBegin`) before this line.
+    /// A `ctx` operation, answered by a `Reply` with the same id.
+    Call { id: u64, call: CtxCall },
+    /// A new function step is running (its `fn` started): record its start. Not answered:
+    /// a problem with it is the answer to its `StepFinish`.
+    StepBegin { step_id: String, config: Value },
+    /// The child has read `Pause`: every function step it started without asking was
+    /// announced (`StepBegin`) before this line.
     PauseSeen,
     /// A console line, and the function steps whose `fn` was running when it was printed.
     Log {
@@ -79,6 +79,50 @@ pub enum FromChild {
     Failed { message: String },
 }
 
+/// The `ctx` operations the engine serves for a running workflow.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum CtxCall {
+    /// `ctx.step` of a step the engine runs or replays (or a function step that asks first):
+    /// answered with a `StepStartAnswer`.
+    StepStart { step_id: String, config: Value },
+    /// A function step's `fn` ended: answered with the step's result.
+    StepFinish { step_id: String, outcome: FunctionOutcome },
+    /// `ctx.checkpoint()`.
+    Checkpoint,
+    /// `ctx.comment(text, stepId)`.
+    Comment { text: String, step_id: Option<String> },
+    /// `ctx.exec(command, cwd)`: answered with its exit code and output.
+    Exec { command: String, cwd: Option<String> },
+}
+
+/// The answer to `StepStart`, as the harness reads it (`action`).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum StepStartAnswer {
+    /// The step's result (stored by an earlier attempt, or just produced).
+    Return { result: Value },
+    /// A function step was recorded as started: run its `fn`.
+    Run,
+}
+
+/// How a function step's `fn` ended, as the harness reports it (`runFunctionStep`).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FunctionOutcome {
+    pub ok: bool,
+    /// What `fn` returned, in its JSON form; `Some(Null)` when it returned `null`, `None`
+    /// when it returned nothing.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
+    pub error: Option<String>,
+    pub stack: Option<String>,
+}
+
+/// A field that is present is `Some`, even when it is `null`.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
 /// Environment variable that tells a worker process which file descriptor protocol it speaks
 /// (set by the engine; a user running the hidden subcommand by hand gets a clear error).
 pub const WORKER_ENV: &str = "WORKFLOW_ENGINE_WORKER";
@@ -88,3 +132,47 @@ pub const WORKER_MEMORY_ENV: &str = "WORKFLOW_ENGINE_WORKER_MEMORY_MB";
 
 /// Enough for any workflow's own logic; a runaway allocation stops here, not at the machine's.
 pub const DEFAULT_WORKER_MEMORY_MB: u64 = 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_function_step_returning_null_keeps_its_null_data() {
+        let null: FunctionOutcome = serde_json::from_str(r#"{"ok":true,"data":null}"#).unwrap();
+        assert_eq!(null.data, Some(Value::Null));
+        let nothing: FunctionOutcome = serde_json::from_str(r#"{"ok":true}"#).unwrap();
+        assert_eq!(nothing.data, None);
+        let line = serde_json::to_string(&nothing).unwrap();
+        let back: FunctionOutcome = serde_json::from_str(&line).unwrap();
+        assert_eq!(back.data, None);
+    }
+
+    #[test]
+    fn a_call_survives_the_line_between_the_processes() {
+        let call = FromChild::Call {
+            id: 7,
+            call: CtxCall::Comment {
+                text: "hi".into(),
+                step_id: None,
+            },
+        };
+        let line = serde_json::to_string(&call).unwrap();
+        let back: FromChild = serde_json::from_str(&line).unwrap();
+        assert!(matches!(
+            back,
+            FromChild::Call { id: 7, call: CtxCall::Comment { text, step_id: None } } if text == "hi"
+        ));
+    }
+
+    #[test]
+    fn the_step_start_answer_is_what_the_harness_reads() {
+        let run = serde_json::to_value(StepStartAnswer::Run).unwrap();
+        assert_eq!(run, serde_json::json!({ "action": "run" }));
+        let ret = serde_json::to_value(StepStartAnswer::Return {
+            result: Value::Bool(true),
+        })
+        .unwrap();
+        assert_eq!(ret, serde_json::json!({ "action": "return", "result": true }));
+    }
+}
