@@ -275,22 +275,32 @@ async fn dispatch(cli: Cli) -> ExitCode {
     let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
     let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("workflow-engine"));
     // A TypeScript `run` needs a JS worker: it starts its runtime while the database opens.
-    let early_worker = match &cli.command {
+    let early_child = match &cli.command {
         Command::Run { file, .. } if DefinitionKind::from_path(file) == Some(DefinitionKind::Code) => {
             JsChild::start(&exe, Path::new("/")).ok()
         }
         _ => None,
     };
-    let store = match Store::open(&data_dir).await {
+    let engine = match open_engine(&cli, &data_dir, exe).await {
+        Ok(engine) => engine,
+        Err(code) => return code,
+    };
+    if let Some(child) = early_child {
+        engine.add_warm_worker(child);
+    }
+    run_command(engine, &data_dir, cli.command).await
+}
+
+/// The database, the confinement of steps and the agents' settings, as the engine needs them.
+async fn open_engine(cli: &Cli, data_dir: &Path, exe: PathBuf) -> Result<Engine, ExitCode> {
+    let store = match Store::open(data_dir).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(1);
+            return Err(ExitCode::from(1));
         }
     };
-    if let Err(code) = init_confinement(&cli, &data_dir) {
-        return code;
-    }
+    init_confinement(cli, data_dir)?;
     let config_file = cli
         .config
         .clone()
@@ -299,7 +309,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return Err(ExitCode::from(2));
         }
     };
     crate::step::env::configure(agents.step_env.clone());
@@ -307,7 +317,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Command::Serve { warm_workers, .. } => *warm_workers,
         _ => 0,
     };
-    let engine = Engine::new(
+    Ok(Engine::new(
         store,
         EngineConfig {
             worker_exe: exe,
@@ -315,11 +325,12 @@ async fn dispatch(cli: Cli) -> ExitCode {
             warm_workers,
             load_timeout: cli.load_timeout,
         },
-    );
-    if let Some(worker) = early_worker {
-        engine.add_warm_worker(worker);
-    }
-    match cli.command {
+    ))
+}
+
+/// The commands about runs: start, resume, check, list, show, follow and steer them.
+async fn run_command(engine: Engine, data_dir: &Path, command: Command) -> ExitCode {
+    match command {
         Command::Run {
             file,
             args,
@@ -361,6 +372,13 @@ async fn dispatch(cli: Cli) -> ExitCode {
         }
         Command::Pause { run_id, json } => steer::pause(&engine, &run_id, json).await,
         Command::Cancel { run_id, json } => steer::cancel(&engine, &run_id, json).await,
+        other => service_command(engine, data_dir, other).await,
+    }
+}
+
+/// The commands about the service: serve it, and manage its users, tokens and secrets.
+async fn service_command(engine: Engine, data_dir: &Path, command: Command) -> ExitCode {
+    match command {
         Command::Serve {
             bind,
             max_concurrent_runs,
@@ -374,7 +392,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
                 web_dir: web_dir.unwrap_or_else(crate::http::web::default_dir),
                 project_roots,
             };
-            serve::serve(engine, &data_dir, options).await
+            serve::serve(engine, data_dir, options).await
         }
         Command::User {
             command:
@@ -389,13 +407,21 @@ async fn dispatch(cli: Cli) -> ExitCode {
             email,
             ttl,
             command: None,
-        } => accounts::print_token(&engine, &data_dir, email.as_deref().unwrap_or_default(), &ttl).await,
+        } => accounts::print_token(&engine, data_dir, email.as_deref().unwrap_or_default(), &ttl).await,
         Command::Token {
             command: Some(TokenCommand::Revoke { token, email }),
             ..
-        } => accounts::revoke(&engine, &data_dir, token.as_deref(), email.as_deref()).await,
+        } => accounts::revoke(&engine, data_dir, token.as_deref(), email.as_deref()).await,
         Command::Secret { command } => secret::main(engine.store(), command).await,
         Command::Worker | Command::Guardian { .. } => unreachable!("handled before the runtime starts"),
+        Command::Run { .. }
+        | Command::Resume { .. }
+        | Command::Validate { .. }
+        | Command::Runs { .. }
+        | Command::Show { .. }
+        | Command::Logs { .. }
+        | Command::Pause { .. }
+        | Command::Cancel { .. } => unreachable!("run_command serves it"),
     }
 }
 
