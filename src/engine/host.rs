@@ -3,8 +3,9 @@
 //! For a step id it looks up the memo (a step completed in an earlier attempt returns its
 //! stored result and runs nothing), else records the step as running, runs it, and records
 //! how it ended. Order of writes for a finished step (ARCHITECTURE §3): log files, then one
-//! database transaction, then the checkpoint file, then the event (`step_end` records how a
-//! step ended).
+//! database transaction, then the checkpoint file, then the event. This file holds the
+//! host's state and what every step shares; `step_start` starts a step and `step_end`
+//! records how it ended.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -16,12 +17,11 @@ use tokio::sync::watch;
 
 use super::control::Signal;
 use super::Engine;
-use crate::definition::{validate_step_id, StepConfig, StepKind};
 use crate::events::Event;
 use crate::js::protocol::FunctionOutcome;
 use crate::store::files::RunFiles;
 use crate::store::runs::RunRow;
-use crate::store::steps::{StepRow, StepStart};
+use crate::store::steps::StepRow;
 
 use super::outbox::WriteFailure;
 use super::outcome::{load_result, Entry, Outcome};
@@ -182,29 +182,6 @@ impl StepHost {
             .await;
     }
 
-    /// Starts (or replays) a step.
-    pub async fn step(&self, config: StepConfig) -> Result<Begin, Interrupt> {
-        self.start(config, false).await
-    }
-
-    /// Records the start of a function step the worker is already running (`stepBegin`): it
-    /// is in flight, so a pause lets it finish.
-    pub async fn begin_function(&self, config: StepConfig) -> Result<(), Interrupt> {
-        let id = config.id.clone();
-        let begun = if config.kind == Some(StepKind::Function) {
-            self.start(config, true).await
-        } else {
-            Err(Interrupt::Invalid(format!("step \"{id}\" is not a function step")))
-        };
-        match begun {
-            Ok(Begin::RunFunction) => Ok(()),
-            Ok(Begin::Result(_)) => Err(Interrupt::Fatal(format!(
-                "internal: the JS worker ran step \"{id}\", which an earlier attempt completed"
-            ))),
-            Err(other) => Err(other),
-        }
-    }
-
     /// Refuses the start of a function step begun by the worker: its `stepFinish` is told why.
     pub fn refuse(&self, id: &str, why: String) {
         self.state
@@ -217,87 +194,6 @@ impl StepHost {
     /// Why the start of a function step begun by the worker was refused, if it was.
     pub fn take_refusal(&self, id: &str) -> Option<String> {
         self.state.lock().expect("host lock").refused.remove(id)
-    }
-
-    async fn start(&self, config: StepConfig, in_flight: bool) -> Result<Begin, Interrupt> {
-        let kind = config
-            .kind
-            .ok_or_else(|| Interrupt::Invalid(format!("step \"{}\" has no type", config.id)))?;
-        validate_step_id(&config.id).map_err(Interrupt::Invalid)?;
-        if !self.phases.is_empty() && !self.phases.contains(&config.phase) {
-            return Err(Interrupt::Invalid(format!(
-                "step \"{}\" uses phase \"{}\", which is not one of the workflow's phases ({})",
-                config.id,
-                config.phase,
-                self.phases.join(", ")
-            )));
-        }
-        let memo = {
-            let mut state = self.state.lock().expect("host lock");
-            if !state.seen.insert(config.id.clone()) {
-                return Err(Interrupt::Fatal(format!(
-                    "step id \"{}\" is used twice in this run: step ids must be unique (in a loop, add the index, e.g. `test-${{i}}`)",
-                    config.id
-                )));
-            }
-            state.memo.get(&config.id).cloned()
-        };
-        let (memo, previous) = match memo {
-            Some(row) if row.is_memoized() => (Some(row), None),
-            other => (None, other),
-        };
-        if let Some(row) = memo {
-            let result = load_result(row.result.as_deref(), &self.files).map_err(Interrupt::Fatal)?;
-            let entry = Entry::new(row.step_id.clone(), result.clone(), None);
-            let mut state = self.state.lock().expect("host lock");
-            state.results.insert(row.step_index, entry);
-            state.phase = Some(row.phase.clone());
-            return Ok(Begin::Result(result));
-        }
-        if *self.kill.borrow() {
-            return Err(Interrupt::Stopping);
-        }
-        // A function step the child already runs (`in_flight`) is recorded even so: a pause
-        // lets it finish.
-        if let Some(halt) = self.halt_asked().filter(|_| !in_flight) {
-            return Err(halt);
-        }
-        self.state.lock().expect("host lock").replaying = false;
-        self.check_writes()?;
-        match kind {
-            StepKind::Function => {
-                self.begin(&config, kind).await?;
-                Ok(Begin::RunFunction)
-            }
-            StepKind::Script => self.script_step(&config).await,
-            StepKind::Agent => {
-                let row = self.begin(&config, kind).await?;
-                let outcome = self.run_agent(&config, &row, previous).await;
-                self.finish(&config.id, outcome).await.map(Begin::Result)
-            }
-        }
-    }
-
-    /// A script step: its process starts first and the step's start is recorded while it
-    /// runs (a crash in between leaves no row, and the step runs again on resume, as any
-    /// step that did not complete). If the start cannot be recorded, the process is stopped
-    /// and the run fails.
-    async fn script_step(&self, config: &StepConfig) -> Result<Begin, Interrupt> {
-        let (row_tx, row_rx) = tokio::sync::oneshot::channel();
-        let (abort_tx, abort_rx) = tokio::sync::oneshot::channel();
-        // `join!` polls the script first: its first poll starts the process.
-        let script = self.run_script(config, row_rx, abort_rx);
-        let begin = async {
-            let begun = self.begin(config, StepKind::Script).await;
-            match &begun {
-                Ok(row) => drop(row_tx.send(row.clone())),
-                Err(_) => drop(abort_tx.send(())),
-            }
-            begun
-        };
-        let (outcome, begun) = tokio::join!(script, begin);
-        begun?;
-        self.finish(&config.id, outcome).await.map(Begin::Result)
     }
 
     /// Records a function step's end, as reported by the JS worker process.
@@ -318,76 +214,6 @@ impl StepHost {
             }
         };
         self.finish(id, outcome).await
-    }
-
-    /// Marks the step running: row, input.json, events.
-    async fn begin(&self, config: &StepConfig, kind: StepKind) -> Result<StepRow, Interrupt> {
-        let store = self.engine.store();
-        let log_dir = self.files.step_log_dir_rel(&config.id);
-        let row = StepRow::begin(
-            store,
-            StepStart {
-                run_id: &self.run_id,
-                step_id: &config.id,
-                name: &config.name,
-                phase: &config.phase,
-                kind: kind.as_str(),
-                log_dir: &log_dir,
-            },
-        )
-        .await
-        .map_err(fatal)?;
-        // The run's phase is written only when it changes (most steps stay in their phase).
-        let known = self.state.lock().expect("host lock").phase.clone();
-        let phase_changed = known.as_deref() != Some(config.phase.as_str())
-            && RunRow::set_phase(store, &self.run_id, &config.phase)
-                .await
-                .map_err(fatal)?;
-        {
-            let mut state = self.state.lock().expect("host lock");
-            state.phase = Some(config.phase.clone());
-            state.running.insert(
-                config.id.clone(),
-                Running {
-                    row: row.clone(),
-                    started: Instant::now(),
-                    continue_on_error: config.continue_on_error,
-                },
-            );
-        }
-        self.in_flight.send_modify(|(all, ext)| {
-            *all += 1;
-            if kind != StepKind::Function {
-                *ext += 1;
-            }
-        });
-        if phase_changed {
-            self.emit(Event::PhaseChanged {
-                execution_id: self.run_id.clone(),
-                current_phase: config.phase.clone(),
-                project_id: self.project_id.clone(),
-            });
-        }
-        let mut input = serde_json::to_value(config).unwrap_or(Value::Null);
-        self.mask.value(&mut input);
-        let (files, id) = (self.files.clone(), config.id.clone());
-        let started = Event::StepStarted {
-            execution_id: self.run_id.clone(),
-            step_id: row.id.clone(),
-            step_key: config.id.clone(),
-            step_name: config.name.clone(),
-            step_type: kind.as_str().to_string(),
-            phase: config.phase.clone(),
-            project_id: self.project_id.clone(),
-        };
-        let (outbox, bus) = (self.engine.outbox(), self.engine.events());
-        outbox.write_then_emit(
-            &self.write_failure,
-            move || files.write_step_input(&id, &input),
-            bus,
-            started,
-        );
-        Ok(row)
     }
 
     /// Queues a write of the run's files on the outbox (after everything queued before it).
@@ -418,7 +244,7 @@ impl StepHost {
     }
 
     /// Why the run's signal says no new step may start: it is pausing or being cancelled.
-    fn halt_asked(&self) -> Option<Interrupt> {
+    pub(super) fn halt_asked(&self) -> Option<Interrupt> {
         match *self.signal.borrow() {
             Signal::Run => None,
             Signal::Pause => Some(Interrupt::Pausing),

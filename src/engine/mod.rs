@@ -1,11 +1,12 @@
 //! The engine: creates runs and drives them to an end, durably.
 //!
 //! `Engine` is a cheap-clone handle (store, event bus, the controls of the runs it drives).
-//! `run` drives one run (YAML in-process, TypeScript through a JS worker process); `host` is the one
-//! step host both go through: memo lookup, running the step, persisting it, emitting events.
-//! `outbox` writes what a run derives from its rows (its files, its events) in order, off the
-//! step's path. `js_child` is the engine's handle on a JS worker process; `ts_run` serves a
-//! TypeScript run's `ctx` calls, pausing it through `pause_handshake`.
+//! `run` drives one run (YAML in-process, TypeScript through a JS worker process); `host` is
+//! the one step host both go through (`step_start`, then `step_end`): memo lookup, running
+//! the step, persisting it, emitting events. `outbox` writes what a run derives from its rows
+//! (its files, its events) in order, off the step's path. `js_child` is the engine's handle
+//! on a JS worker process; `ts_run` serves a TypeScript run's `ctx` calls, pausing it
+//! through `pause_handshake`.
 
 mod agent_result;
 mod agent_step;
@@ -22,6 +23,7 @@ pub mod scheduler;
 mod script_step;
 mod secrets;
 mod step_end;
+mod step_start;
 mod ts_run;
 mod ts_step_config;
 
