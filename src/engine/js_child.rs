@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdout, Command};
+use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
 use tokio::sync::mpsc;
 
 use crate::definition::names::check_name;
@@ -57,34 +57,11 @@ impl JsChild {
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| std::io::Error::new(e.kind(), format!("cannot start the JS worker {}: {e}", exe.display())))?;
-        let (to_tx, mut to_rx) = mpsc::unbounded_channel::<ToChild>();
-        let mut stdin = child.stdin.take().expect("piped");
-        tokio::spawn(async move {
-            while let Some(msg) = to_rx.recv().await {
-                let mut line = serde_json::to_vec(&msg).expect("protocol messages serialise");
-                line.push(b'\n');
-                if stdin.write_all(&line).await.is_err() {
-                    break;
-                }
-            }
-        });
+        let (to_tx, to_rx) = mpsc::unbounded_channel::<ToChild>();
+        tokio::spawn(write_lines(child.stdin.take().expect("piped"), to_rx));
         let from_rx = BufReader::new(child.stdout.take().expect("piped")).lines();
         let stderr = Arc::new(Mutex::new(String::new()));
-        let mut err_pipe = child.stderr.take().expect("piped");
-        let sink = stderr.clone();
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; 8192];
-            while let Ok(n) = err_pipe.read(&mut buf).await {
-                if n == 0 {
-                    break;
-                }
-                let mut s = sink.lock().expect("stderr lock");
-                s.push_str(&String::from_utf8_lossy(&buf[..n]));
-                if s.len() > 4 * STDERR_TAIL_BYTES {
-                    *s = tail(&s, STDERR_TAIL_BYTES).to_string();
-                }
-            }
-        });
+        tokio::spawn(keep_stderr_tail(child.stderr.take().expect("piped"), stderr.clone()));
         Ok(JsChild {
             child,
             to_child: to_tx,
@@ -210,6 +187,32 @@ impl Drop for JsChild {
     fn drop(&mut self) {
         if let Some(pid) = self.child.id() {
             signal_group(pid, libc::SIGKILL);
+        }
+    }
+}
+
+/// Writes each message to the child's stdin as a line, until the child or the sender is gone.
+async fn write_lines(mut stdin: ChildStdin, mut messages: mpsc::UnboundedReceiver<ToChild>) {
+    while let Some(msg) = messages.recv().await {
+        let mut line = serde_json::to_vec(&msg).expect("protocol messages serialise");
+        line.push(b'\n');
+        if stdin.write_all(&line).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Keeps the tail of the child's stderr, for the report if it dies.
+async fn keep_stderr_tail(mut pipe: ChildStderr, sink: Arc<Mutex<String>>) {
+    let mut buf = vec![0u8; 8192];
+    while let Ok(n) = pipe.read(&mut buf).await {
+        if n == 0 {
+            break;
+        }
+        let mut s = sink.lock().expect("stderr lock");
+        s.push_str(&String::from_utf8_lossy(&buf[..n]));
+        if s.len() > 4 * STDERR_TAIL_BYTES {
+            *s = tail(&s, STDERR_TAIL_BYTES).to_string();
         }
     }
 }

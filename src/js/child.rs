@@ -37,13 +37,12 @@ pub fn main(memory_mb: u64) -> std::process::ExitCode {
 }
 
 async fn serve(memory: MemoryLimit) -> Result<(), String> {
-    let out = Outgoing;
     let pending: Pending = Arc::default();
     let (run_tx, mut run_rx) = mpsc::unbounded_channel::<ToChild>();
     let pause = PauseLatch::default();
     tokio::spawn(read_lines(pending.clone(), pause.clone(), run_tx));
     let link = EngineLink {
-        out,
+        out: Outgoing,
         pending,
         next_id: Arc::new(AtomicU64::new(1)),
         pause,
@@ -51,32 +50,49 @@ async fn serve(memory: MemoryLimit) -> Result<(), String> {
     // The runtime starts before the engine says which workflow to load: a worker started
     // ahead of need (the server keeps one ready) has paid for it by the time it gets one.
     let mut js = WorkflowRuntime::new(link, memory);
+    if load_workflow(&mut js, &mut run_rx).await? {
+        release_startup_memory();
+        serve_loaded(&mut js, &mut run_rx).await;
+    }
+    Ok(())
+}
+
+/// Waits for `Load`, confines this thread and loads the workflow; false when it could not
+/// be confined (the engine is told).
+async fn load_workflow(
+    js: &mut WorkflowRuntime,
+    messages: &mut mpsc::UnboundedReceiver<ToChild>,
+) -> Result<bool, String> {
     let Some(ToChild::Load {
         file,
         project_path,
         confine,
-    }) = run_rx.recv().await
+    }) = messages.recv().await
     else {
         return Err("expected a load message first".into());
     };
     // This thread runs every line of the workflow's code; the threads started earlier only
     // read stdin.
     if let Err(message) = confine.map_or(Ok(()), |c| c.apply()) {
-        out.send(FromChild::LoadError {
+        Outgoing.send(FromChild::LoadError {
             message,
             location: None,
         });
-        return Ok(());
+        return Ok(false);
     }
     let _ = std::env::set_current_dir(&project_path);
     *js.loader.project.borrow_mut() = PathBuf::from(&project_path);
     let loaded = js.load(Path::new(&file)).await;
-    out.send(loaded);
-    release_startup_memory();
+    Outgoing.send(loaded);
+    Ok(true)
+}
+
+/// Answers argument checks until the engine runs the workflow (once) or goes away.
+async fn serve_loaded(js: &mut WorkflowRuntime, messages: &mut mpsc::UnboundedReceiver<ToChild>) {
     loop {
-        match run_rx.recv().await {
+        match messages.recv().await {
             Some(ToChild::CheckArgs { args }) => {
-                out.send(js.check_args(args).await);
+                Outgoing.send(js.check_args(args).await);
             }
             Some(ToChild::Run {
                 run_id,
@@ -90,10 +106,10 @@ async fn serve(memory: MemoryLimit) -> Result<(), String> {
                     "outOfMemory": js.memory.message(),
                     "secretsTag": secrets_tag,
                 });
-                out.send(js.run(init).await);
-                return Ok(());
+                Outgoing.send(js.run(init).await);
+                return;
             }
-            _ => return Ok(()),
+            _ => return,
         }
     }
 }
