@@ -19,7 +19,7 @@ enum Memo {
     /// It completed: its result.
     Completed(Value),
     /// It did not complete: the row it left, if it started (an agent step may resume it).
-    NotCompleted(Option<StepRow>),
+    NotCompleted(Option<Box<StepRow>>),
 }
 
 impl StepHost {
@@ -50,7 +50,7 @@ impl StepHost {
         let kind = self.check_config(&config)?;
         let previous = match self.look_up_memo(&config.id)? {
             Memo::Completed(result) => return Ok(Begin::Result(result)),
-            Memo::NotCompleted(previous) => previous,
+            Memo::NotCompleted(previous) => previous.map(|row| *row),
         };
         if *self.kill.borrow() {
             return Err(Interrupt::Stopping);
@@ -107,7 +107,7 @@ impl StepHost {
         };
         let row = match memo {
             Some(row) if row.is_memoized() => row,
-            other => return Ok(Memo::NotCompleted(other)),
+            other => return Ok(Memo::NotCompleted(other.map(Box::new))),
         };
         let result = load_result(row.result.as_deref(), &self.files).map_err(Interrupt::Fatal)?;
         let entry = Entry::new(row.step_id.clone(), result.clone(), None);
