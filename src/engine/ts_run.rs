@@ -51,6 +51,8 @@ struct TsRun<'a> {
 }
 
 impl TsRun<'_> {
+    /// Serves the child until its code ends, the run must stop, or the pause completes
+    /// (the child saw it, a step was refused, and no step is in flight).
     async fn serve(&mut self) -> Result<(), Stop> {
         let mut signal = self.host.signal();
         loop {
@@ -86,36 +88,30 @@ impl TsRun<'_> {
 
     /// Handles one message from the child; `Break` with how the run's code ended.
     async fn on_message(&mut self, msg: Option<FromChild>) -> ControlFlow<Result<(), Stop>> {
-        let end = match msg {
+        use ControlFlow::Break;
+        match msg {
             // Recorded here, before the child's next message is read: its `StepFinish` finds
             // the step started.
-            Some(FromChild::StepBegin { step_id, config }) => match self.record_begin(&step_id, &config).await {
-                Ok(()) => return ControlFlow::Continue(()),
-                Err(stop) => Err(stop),
-            },
-            Some(FromChild::Call { id, call }) => {
-                self.serve_on_task(id, call);
-                return ControlFlow::Continue(());
+            Some(FromChild::StepBegin { step_id, config }) => {
+                if let Err(stop) = self.record_begin(&step_id, &config).await {
+                    return Break(Err(stop));
+                }
             }
-            Some(FromChild::PauseSeen) => {
-                self.on_pause(PauseEvent::ChildSawPause);
-                return ControlFlow::Continue(());
+            Some(FromChild::Call { id, call }) => self.serve_on_task(id, call),
+            Some(FromChild::PauseSeen) => self.on_pause(PauseEvent::ChildSawPause),
+            Some(FromChild::Log { level, text, steps }) => self.host.log(&level, &text, &steps),
+            Some(FromChild::Done) => return Break(Ok(())),
+            Some(FromChild::Failed { message }) => return Break(Err(Stop::Failed(clean_stack(&message)))),
+            Some(other) => {
+                let message = format!("the JS worker sent an unexpected message: {other:?}");
+                return Break(Err(Stop::Failed(message)));
             }
-            Some(FromChild::Log { level, text, steps }) => {
-                self.host.log(&level, &text, &steps);
-                return ControlFlow::Continue(());
-            }
-            Some(FromChild::Done) => Ok(()),
-            Some(FromChild::Failed { message }) => Err(Stop::Failed(clean_stack(&message))),
-            Some(other) => Err(Stop::Failed(format!(
-                "the JS worker sent an unexpected message: {other:?}"
-            ))),
             None => {
                 let why = self.child.exit_description().await;
-                Err(Stop::Failed(format!("the workflow's JS worker crashed: it {why}")))
+                return Break(Err(Stop::Failed(format!("the workflow's JS worker crashed: it {why}"))));
             }
-        };
-        ControlFlow::Break(end)
+        }
+        ControlFlow::Continue(())
     }
 
     /// Records the start of a function step the child already runs; a refused start is the
