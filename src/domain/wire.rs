@@ -7,7 +7,7 @@ macro_rules! wire_enum {
     (
         $(#[$meta:meta])*
         pub enum $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal, )+
+            $( $(#[$vmeta:meta])* $variant:ident = $wire:tt, )+
         }
     ) => {
         $(#[$meta])*
@@ -22,9 +22,11 @@ macro_rules! wire_enum {
         impl $name {
             /// Every value, in declaration order.
             pub const ALL: [$name; [$($wire),+].len()] = [$($name::$variant),+];
+            /// Every wire string, in declaration order (for "one of ..." messages).
+            pub const WIRE: [&'static str; [$($wire),+].len()] = [$($wire),+];
 
             /// The wire string: the column value and the JSON string.
-            pub fn as_str(self) -> &'static str {
+            pub const fn as_str(self) -> &'static str {
                 match self {
                     $( $name::$variant => $wire, )+
                 }
