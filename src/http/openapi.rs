@@ -526,6 +526,13 @@ mod tests {
         let listed = |schema: &str| doc["components"]["schemas"][schema]["enum"].clone();
         assert_eq!(listed("FileType"), serde_json::json!(names(&FileType::ALL)));
         assert_eq!(listed("CommentType"), serde_json::json!(names(&CommentType::ALL)));
+        assert_eq!(listed("RunStatus"), serde_json::json!(names(&RunStatus::ALL)));
+        assert_eq!(listed("StepStatus"), serde_json::json!(names(&StepStatus::ALL)));
+        assert_eq!(listed("StepKind"), serde_json::json!(names(&StepKind::ALL)));
+        let agents = names(&crate::domain::AgentKind::ALL);
+        assert_eq!(listed("AgentKind"), serde_json::json!(agents));
+        let sessions = names(&crate::domain::SessionStatus::ALL);
+        assert_eq!(listed("SessionStatus"), serde_json::json!(sessions));
         assert_eq!(
             names(&[PostedCommentType::User]),
             [super::super::comments::POSTED_COMMENT_TYPE.as_str()]
