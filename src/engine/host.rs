@@ -17,6 +17,7 @@ use tokio::sync::watch;
 
 use super::control::Signal;
 use super::Engine;
+use crate::domain::CommentType;
 use crate::events::Event;
 use crate::js::protocol::FunctionOutcome;
 use crate::store::files::RunFiles;
@@ -124,7 +125,7 @@ impl StepHost {
         }
         state.replaying = state.memo.values().any(StepRow::is_memoized);
         for c in crate::store::comments::CommentRow::list_for_run(engine.store(), &run.id).await? {
-            if c.created_by.is_none() && c.comment_type != "user" {
+            if c.created_by.is_none() && c.comment_type != CommentType::User {
                 *state
                     .written_comments
                     .entry((c.workflow_run_step_id, c.text))

@@ -156,7 +156,7 @@ impl StepHost {
         }
         self.in_flight.send_modify(|(all, ext)| {
             *all += 1;
-            if kind != StepKind::Function {
+            if kind.is_external() {
                 *ext += 1;
             }
         });
@@ -183,7 +183,7 @@ impl StepHost {
                 step_id: &config.id,
                 name: &config.name,
                 phase: &config.phase,
-                kind: kind.as_str(),
+                kind,
                 log_dir: &log_dir,
             },
         )
@@ -207,7 +207,7 @@ impl StepHost {
             step_id: row.id.clone(),
             step_key: config.id.clone(),
             step_name: config.name.clone(),
-            step_type: kind.as_str().to_string(),
+            step_type: kind,
             phase: config.phase.clone(),
             project_id: self.project_id.clone(),
         };
