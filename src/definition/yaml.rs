@@ -9,36 +9,23 @@ mod tree;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use serde_json::Value;
 
 use self::tree::{Kind, Node, Pos};
 use super::duration::duration_from_json;
+use super::step_rules::{self, Front, ModelProblem, Refused, AGENTS, MAX_TURNS, ON_INTERRUPT, PERMISSIONS};
 use super::{template, validate_step_id, DefinitionError, DefinitionKind, Location};
 use super::{StepConfig, StepKind, WorkflowDefinition};
 
-const TOP_KEYS: &str = "name, description, argsSchema, phases, steps, timeout";
-const STEP_KEYS: &str = "id, name, phase, type, command, cwd, prompt, agent, permission, model, \
-                         maxTurns, outputSchema, onInterrupt, env, timeout, continueOnError";
-const SCRIPT_KEYS: &[&str] = &["command"];
-const AGENT_KEYS: &[&str] = &[
-    "prompt",
-    "agent",
-    "permission",
-    "model",
-    "maxTurns",
-    "outputSchema",
-    "onInterrupt",
-];
-const AGENTS: &[&str] = &["claude", "codex", "gemini"];
-const PERMISSIONS: &[&str] = &["default", "plan", "acceptEdits", "bypassPermissions"];
-const ON_INTERRUPT: &[&str] = &["restart", "resume"];
+const TOP_KEYS: &[&str] = &["name", "description", "argsSchema", "phases", "steps", "timeout"];
+/// The keys a YAML step may have, in the order messages list them.
+static STEP_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| step_rules::fields_in(Front::Yaml).map(|f| f.key).collect());
 /// The biggest YAML workflow file read: ten times one of 20,000 steps.
 pub const MAX_FILE_BYTES: usize = 16 << 20;
 /// The most problems reported for one file.
 const MAX_ERRORS: usize = 50;
-/// The most turns an agent step may be given (`maxTurns`); TypeScript steps share the limit.
-pub const MAX_TURNS: u64 = 10_000;
 const NO_FUNCTION_STEPS: &str = "function steps need a TypeScript workflow (.ts); YAML steps are script or agent";
 
 /// Reads and parses the YAML workflow at `path`, which must not be bigger than
@@ -132,15 +119,15 @@ fn readable(node: &Node, key: &str) -> Result<String, String> {
 /// The model name is passed to the agent CLI as written: no placeholders, not empty.
 fn model(node: &Node) -> Result<String, String> {
     let model = node.string("model")?;
-    if model.trim().is_empty() {
-        return Err("'model' must not be empty: name a model, e.g. 'sonnet', or leave the key out".into());
-    }
-    if model.contains("{{") {
-        return Err(format!(
+    match step_rules::model_problem(&model) {
+        None => Ok(model),
+        Some(ModelProblem::Empty) => {
+            Err("'model' must not be empty: name a model, e.g. 'sonnet', or leave the key out".into())
+        }
+        Some(ModelProblem::Placeholder) => Err(format!(
             "'model' is passed to the agent as written: {{{{ }}}} is not allowed, found '{model}'"
-        ));
+        )),
     }
-    Ok(model)
 }
 
 fn max_turns(node: &Node) -> Result<u32, String> {
@@ -148,9 +135,8 @@ fn max_turns(node: &Node) -> Result<u32, String> {
         Kind::Scalar(Value::Number(_), raw) => raw.clone(),
         _ => node.describe(),
     };
-    let turns = node.json().as_u64().filter(|n| (1..=MAX_TURNS).contains(n));
     let message = format!("'maxTurns' must be a whole number from 1 to {MAX_TURNS}, found {found}");
-    turns.and_then(|n| u32::try_from(n).ok()).ok_or(message)
+    step_rules::max_turns(&node.json()).ok_or(message)
 }
 
 fn step_id(node: &Node, earlier: &HashMap<String, usize>) -> Result<String, String> {
@@ -234,16 +220,16 @@ impl Checker {
         result.map_err(|message| self.err(node.pos, message)).ok()
     }
 
-    /// Reports keys of the mapping `node` that are not in `allowed` (a ", "-separated list),
-    /// with the key probably meant.
-    fn allow(&mut self, node: &Node, allowed: &str, context: &str) {
+    /// Reports keys of the mapping `node` that are not in `allowed`, with the key probably
+    /// meant.
+    fn allow(&mut self, node: &Node, allowed: &[&str], context: &str) {
         let Kind::Map(pairs) = &node.kind else { return };
-        let list: Vec<&str> = allowed.split(", ").collect();
         for key in pairs.iter().map(|(k, _)| k) {
             let raw = key.raw().unwrap_or_default();
-            if !list.contains(&raw) {
-                let hint = suggest::hint(raw, &list).map(|h| format!(": {h}")).unwrap_or_default();
-                let message = format!("unknown key '{raw}'{context}{hint} (expected one of: {allowed})");
+            if !allowed.contains(&raw) {
+                let hint = suggest::hint(raw, allowed).map(|h| format!(": {h}")).unwrap_or_default();
+                let list = allowed.join(", ");
+                let message = format!("unknown key '{raw}'{context}{hint} (expected one of: {list})");
                 self.err(key.pos, message);
             }
         }
@@ -367,7 +353,7 @@ impl Checker {
         if !self.mapping(node, &label) {
             return None;
         }
-        self.allow(node, STEP_KEYS, &format!(" in {label}"));
+        self.allow(node, &STEP_KEYS, &format!(" in {label}"));
         let id = self.required(node, "id", &label);
         let id = id.and_then(|n| self.record(n, step_id(n, &self.earlier)));
         let phase = self.phase(node, &label);
@@ -399,22 +385,24 @@ impl Checker {
         Some(step)
     }
 
-    /// The fields of the step's kind, and an error for each field of the other kind.
+    /// The fields of the step's kind, and an error for each field of another kind.
     fn kind_fields(&mut self, node: &Node, label: &str, step: &mut StepConfig) {
-        let (foreign, own, other) = match step.kind {
+        let (kind, own) = match step.kind {
             Some(StepKind::Script) => {
                 let command = self.required(node, "command", label);
                 step.command = self.text(command, "command");
                 step.cwd = self.text(node.opt("cwd"), "cwd");
-                (AGENT_KEYS, "a script", "agent")
+                (StepKind::Script, "a script")
             }
             Some(_) => {
                 self.agent(node, label, step);
-                (SCRIPT_KEYS, "an agent", "script")
+                (StepKind::Agent, "an agent")
             }
-            None => (&[][..], "", ""),
+            None => return,
         };
-        for key in foreign.iter().filter_map(|&key| node.get_key(key)) {
+        for rule in step_rules::foreign_fields(kind, Refused::InYaml) {
+            let Some(key) = node.get_key(rule.key) else { continue };
+            let other = rule.types.first().map_or("other", |k| k.as_str());
             let raw = key.raw().unwrap_or_default();
             let message = format!("'{raw}' applies to {other} steps, but {label} is {own} step");
             self.err(key.pos, message);
@@ -460,10 +448,8 @@ impl Checker {
             return None;
         }
         let schema = node.json();
-        if let Err(e) = jsonschema::validator_for(&schema) {
-            let at = Some(e.instance_path.to_string()).filter(|p| !p.is_empty());
-            let at = at.map(|p| format!(" at {p}")).unwrap_or_default();
-            let message = format!("'outputSchema' is not a valid JSON Schema{at}: {e}");
+        if let Some(problem) = step_rules::output_schema_problem(&schema) {
+            let message = format!("'outputSchema' is not a valid JSON Schema{problem}");
             self.err(key.pos, message);
             return None;
         }
@@ -478,9 +464,7 @@ impl Checker {
         };
         for (key, value) in pairs {
             let name = key.raw().unwrap_or_default();
-            let valid = name.chars().next().is_some_and(|c| !c.is_ascii_digit())
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            if !valid {
+            if !step_rules::is_env_name(name) {
                 let message = format!("invalid env name '{name}': use letters, digits and '_'");
                 self.err(key.pos, message);
             }
