@@ -40,7 +40,10 @@ fn build(id: &str, config: &Value, default_phase: impl FnOnce() -> String) -> Re
     step.agent = fields.text("agent")?;
     step.permission = fields.text("permission")?;
     // The worker refuses anything but a boolean before the engine sees it.
-    step.continue_on_error = fields.given("continueOnError").and_then(Value::as_bool).unwrap_or(false);
+    step.continue_on_error = fields
+        .given("continueOnError")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     Ok(step)
 }
 
@@ -132,13 +135,16 @@ impl<'a> Fields<'a> {
         }
         step.max_turns = match self.given("maxTurns") {
             None => None,
-            Some(v) => Some(step_rules::max_turns(v).ok_or_else(|| {
-                format!("\"maxTurns\" must be a whole number from 1 to {MAX_TURNS}, not {v}")
-            })?),
+            Some(v) => Some(
+                step_rules::max_turns(v)
+                    .ok_or_else(|| format!("\"maxTurns\" must be a whole number from 1 to {MAX_TURNS}, not {v}"))?,
+            ),
         };
         step.on_interrupt = self.text("onInterrupt")?;
         if let Some(other) = step.on_interrupt.as_deref().filter(|o| !ON_INTERRUPT.contains(o)) {
-            return Err(format!("\"onInterrupt\" must be \"restart\" or \"resume\", not {other:?}"));
+            return Err(format!(
+                "\"onInterrupt\" must be \"restart\" or \"resume\", not {other:?}"
+            ));
         }
         step.output_schema = self.output_schema()?;
         Ok(())
@@ -169,12 +175,21 @@ mod tests {
     #[test]
     fn a_config_becomes_a_step() {
         let step = check(json!({"type": "script", "command": "make", "env": {"N": 4}, "timeout": "2s"})).unwrap();
-        assert_eq!((step.id.as_str(), step.name.as_str(), step.phase.as_str()), ("s", "s", "build"));
-        assert_eq!((step.kind, step.command.as_deref()), (Some(StepKind::Script), Some("make")));
+        assert_eq!(
+            (step.id.as_str(), step.name.as_str(), step.phase.as_str()),
+            ("s", "s", "build")
+        );
+        assert_eq!(
+            (step.kind, step.command.as_deref()),
+            (Some(StepKind::Script), Some("make"))
+        );
         assert_eq!((step.env["N"].as_str(), step.timeout_ms), ("4", Some(2_000)));
         let agent = json!({"type": "agent", "agent": "codex", "prompt": "p", "maxTurns": 3, "onInterrupt": "resume"});
         let step = check(agent).unwrap();
-        assert_eq!((step.max_turns, step.on_interrupt.as_deref()), (Some(3), Some("resume")));
+        assert_eq!(
+            (step.max_turns, step.on_interrupt.as_deref()),
+            (Some(3), Some("resume"))
+        );
     }
 
     #[test]
@@ -187,17 +202,26 @@ mod tests {
             err(json!({"type": "shell"})),
             "ctx.step(\"s\"): \"type\" must be \"agent\", \"script\" or \"function\", not Some(\"shell\")"
         );
-        assert_eq!(err(json!({"type": "script"})), "ctx.step(\"s\"): a script step needs a \"command\"");
+        assert_eq!(
+            err(json!({"type": "script"})),
+            "ctx.step(\"s\"): a script step needs a \"command\""
+        );
         assert_eq!(
             err(json!({"type": "function", "maxTurns": 2})),
             "ctx.step(\"s\"): \"maxTurns\" applies to agent steps, not function steps"
         );
         let agent = |extra: Value| {
             let mut config = json!({"type": "agent", "agent": "claude", "prompt": "p"});
-            config.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            config
+                .as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
             err(config)
         };
-        assert_eq!(agent(json!({"model": " "})), "ctx.step(\"s\"): \"model\" must not be empty");
+        assert_eq!(
+            agent(json!({"model": " "})),
+            "ctx.step(\"s\"): \"model\" must not be empty"
+        );
         let turns = "ctx.step(\"s\"): \"maxTurns\" must be a whole number from 1 to 10000, not 0";
         assert_eq!(agent(json!({"maxTurns": 0})), turns);
         assert!(agent(json!({"outputSchema": {"type": "strin"}})).contains("is not a valid JSON Schema at /type: "));

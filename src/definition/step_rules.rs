@@ -63,17 +63,41 @@ const AGENT: &[StepKind] = &[Agent];
 
 /// Every step field, in the order the YAML parser lists them.
 pub const STEP_FIELDS: &[FieldRule] = &[
-    rule("id", ALL, Nowhere, Yaml, "letters, digits, '-', '_', '.' and ':', at most 200"),
+    rule(
+        "id",
+        ALL,
+        Nowhere,
+        Yaml,
+        "letters, digits, '-', '_', '.' and ':', at most 200",
+    ),
     rule("name", ALL, Nowhere, Both, "a name without invisible characters"),
     rule("phase", ALL, Nowhere, Both, "one of the workflow's phases"),
-    rule("type", ALL, Nowhere, Both, "script, agent or function (function in TypeScript only)"),
+    rule(
+        "type",
+        ALL,
+        Nowhere,
+        Both,
+        "script, agent or function (function in TypeScript only)",
+    ),
     rule("command", &[Script], InYaml, Both, "a shell command (required)"),
     rule("cwd", ALL, Nowhere, Both, "a directory of the project"),
     rule("prompt", AGENT, InYaml, Both, "the agent's task (required)"),
     rule("agent", AGENT, InYaml, Both, "claude, codex or gemini (required)"),
-    rule("permission", AGENT, InYaml, Both, "default, plan, acceptEdits or bypassPermissions"),
+    rule(
+        "permission",
+        AGENT,
+        InYaml,
+        Both,
+        "default, plan, acceptEdits or bypassPermissions",
+    ),
     rule("model", AGENT, Everywhere, Both, "a model name, not empty"),
-    rule("maxTurns", AGENT, Everywhere, Both, "a whole number from 1 to MAX_TURNS"),
+    rule(
+        "maxTurns",
+        AGENT,
+        Everywhere,
+        Both,
+        "a whole number from 1 to MAX_TURNS",
+    ),
     rule("outputSchema", AGENT, Everywhere, Both, "a JSON Schema object"),
     rule("onInterrupt", AGENT, Everywhere, Both, "restart or resume"),
     rule("env", ALL, Nowhere, Both, "names to string values"),
@@ -100,9 +124,7 @@ const fn rule(
 
 /// The fields written in `front` (YAML or TypeScript), in table order.
 pub fn fields_in(front: Front) -> impl Iterator<Item = &'static FieldRule> {
-    STEP_FIELDS
-        .iter()
-        .filter(move |f| f.front == Both || f.front == front)
+    STEP_FIELDS.iter().filter(move |f| f.front == Both || f.front == front)
 }
 
 /// The fields `refuser` refuses on a step of type `kind`, which belong to other step types.
@@ -226,7 +248,15 @@ mod tests {
         assert_eq!(yaml[0], "id");
         assert!(!yaml.contains(&"fn"));
         let script: Vec<_> = foreign_fields(Script, InYaml).map(|f| f.key).collect();
-        let agent_keys = ["prompt", "agent", "permission", "model", "maxTurns", "outputSchema", "onInterrupt"];
+        let agent_keys = [
+            "prompt",
+            "agent",
+            "permission",
+            "model",
+            "maxTurns",
+            "outputSchema",
+            "onInterrupt",
+        ];
         assert_eq!(script, agent_keys);
         let agent: Vec<_> = foreign_fields(Agent, InYaml).map(|f| f.key).collect();
         assert_eq!(agent, ["command"]);

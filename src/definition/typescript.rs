@@ -21,13 +21,18 @@ pub fn from_described(
     let err = |m: String| vec![DefinitionError::in_file(file, m)];
     let timeout_ms = match described.get("timeout") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(duration::duration_from_json(v).map_err(|e| {
-            vec![DefinitionError::at(locate("timeout"), format!("timeout: {e}"))]
-        })?),
+        Some(v) => Some(
+            duration::duration_from_json(v)
+                .map_err(|e| vec![DefinitionError::at(locate("timeout"), format!("timeout: {e}"))])?,
+        ),
     };
     let phases: Vec<String> = serde_json::from_value(described.get("phases").cloned().unwrap_or(Value::Null))
         .map_err(|e| err(format!("phases: {e}")))?;
-    let name = described.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+    let name = described
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     let named = std::iter::once(("name", &name)).chain(phases.iter().map(|p| ("phases[]", p)));
     for (field, text) in named {
         check_name(field, text).map_err(|e| vec![DefinitionError::at(locate(field.trim_end_matches("[]")), e)])?;

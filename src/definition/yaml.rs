@@ -227,7 +227,9 @@ impl Checker {
         for key in pairs.iter().map(|(k, _)| k) {
             let raw = key.raw().unwrap_or_default();
             if !allowed.contains(&raw) {
-                let hint = suggest::hint(raw, allowed).map(|h| format!(": {h}")).unwrap_or_default();
+                let hint = suggest::hint(raw, allowed)
+                    .map(|h| format!(": {h}"))
+                    .unwrap_or_default();
                 let list = allowed.join(", ");
                 let message = format!("unknown key '{raw}'{context}{hint} (expected one of: {list})");
                 self.err(key.pos, message);

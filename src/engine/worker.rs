@@ -129,9 +129,11 @@ impl WorkerHandle {
     pub async fn describe(&mut self, file: &Path) -> Result<WorkflowDefinition, Vec<DefinitionError>> {
         loop {
             match self.next().await {
-                Some(FromWorker::Loaded { definition }) => return typescript::from_described(file, definition, |key| {
-                    crate::js::locate::key_location(file, key)
-                }),
+                Some(FromWorker::Loaded { definition }) => {
+                    return typescript::from_described(file, definition, |key| {
+                        crate::js::locate::key_location(file, key)
+                    })
+                }
                 Some(FromWorker::LoadError { message, location }) => {
                     let location = location.or_else(|| {
                         Some(crate::definition::Location {
