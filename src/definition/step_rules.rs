@@ -8,7 +8,8 @@
 
 use serde_json::{json, Value};
 
-use super::StepKind;
+use super::{StepConfig, StepKind};
+use crate::agent::{AgentKind, Permission};
 
 /// The most turns an agent step may be given (`maxTurns`).
 pub const MAX_TURNS: u64 = 10_000;
@@ -197,6 +198,48 @@ pub fn is_env_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// The CLI an agent step names. The YAML parser refuses any other as it reads the file; a
+/// TypeScript step's `agent` is first checked here, as the step runs, so a wrong one fails the
+/// step rather than the run.
+pub fn agent_kind(config: &StepConfig) -> Result<AgentKind, String> {
+    let agent = config.agent.as_deref().unwrap_or("");
+    AgentKind::parse(agent).ok_or_else(|| {
+        let names = or_list(AGENTS.iter().map(|a| format!("\"{a}\"")));
+        format!("unknown agent \"{agent}\": use {names}")
+    })
+}
+
+/// The permission mode an agent step asks for (`default` when it names none), checked as
+/// `agent_kind` is.
+pub fn permission(config: &StepConfig) -> Result<Permission, String> {
+    let Some(p) = config.permission.as_deref() else {
+        return Ok(Permission::Default);
+    };
+    Permission::parse(p).ok_or_else(|| {
+        let names = or_list(PERMISSIONS.iter().map(|p| p.to_string()));
+        format!("unknown permission \"{p}\": use {names}")
+    })
+}
+
+/// An agent step's prompt, which must say something.
+pub fn agent_prompt(config: &StepConfig) -> Result<String, String> {
+    let prompt = config.prompt.clone().unwrap_or_default();
+    if prompt.trim().is_empty() {
+        return Err("the agent step's prompt is empty".into());
+    }
+    Ok(prompt)
+}
+
+/// `a, b or c`.
+fn or_list(words: impl Iterator<Item = String>) -> String {
+    let words: Vec<String> = words.collect();
+    match words.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 /// Ids the JS worker's `stepIdProblem` must judge as `validate_step_id` does.
 const SAMPLE_STEP_IDS: &[&str] = &["build", "a.b:c-d_e", "b c", ".", "..", "ünï", "a/b"];
 
@@ -273,5 +316,28 @@ mod tests {
             .unwrap()
             .starts_with(" at /type: "));
         assert!(is_env_name("A_1") && !is_env_name("1A") && !is_env_name("A-B"));
+    }
+
+    #[test]
+    fn an_agent_step_names_a_known_agent_and_permission() {
+        let step = |agent: &str, permission: Option<&str>| StepConfig {
+            agent: Some(agent.into()),
+            permission: permission.map(str::to_string),
+            ..StepConfig::default()
+        };
+        assert_eq!(agent_kind(&step("codex", None)), Ok(AgentKind::Codex));
+        assert_eq!(
+            agent_kind(&step("cursor", None)).unwrap_err(),
+            "unknown agent \"cursor\": use \"claude\", \"codex\" or \"gemini\""
+        );
+        assert_eq!(permission(&step("codex", None)), Ok(Permission::Default));
+        assert_eq!(
+            permission(&step("codex", Some("all"))).unwrap_err(),
+            "unknown permission \"all\": use default, plan, acceptEdits or bypassPermissions"
+        );
+        assert_eq!(
+            agent_prompt(&step("codex", None)).unwrap_err(),
+            "the agent step's prompt is empty"
+        );
     }
 }

@@ -17,7 +17,7 @@ use super::outcome::Outcome;
 use crate::agent::classify::FailureKind;
 use crate::agent::exec::{self, Attempt, Launch, Output};
 use crate::agent::{merged_env, running_as_root, AgentEvent, AgentKind, AgentRequest, Permission};
-use crate::definition::StepConfig;
+use crate::definition::{step_rules, StepConfig};
 use crate::events::Event;
 use crate::store::agent_sessions::{AgentSessionRow, SessionEnd};
 use crate::store::steps::StepRow;
@@ -53,29 +53,12 @@ struct AgentRun {
     resumed: bool,
 }
 
-/// The agent, permission and prompt the step names; the YAML parser checked them, but a
-/// TypeScript step's `agent` and `permission` are first checked here, as the step runs.
+/// The agent, permission and prompt the step names, by the step rules.
 fn agent_task(config: &StepConfig) -> Result<AgentTask, String> {
-    let Some(kind) = config.agent.as_deref().and_then(AgentKind::parse) else {
-        let agent = config.agent.as_deref().unwrap_or("");
-        return Err(format!(
-            "unknown agent \"{agent}\": use \"claude\", \"codex\" or \"gemini\""
-        ));
-    };
-    let permission = match config.permission.as_deref() {
-        None => Permission::Default,
-        Some(p) => Permission::parse(p).ok_or_else(|| {
-            format!("unknown permission \"{p}\": use default, plan, acceptEdits or bypassPermissions")
-        })?,
-    };
-    let prompt = config.prompt.clone().unwrap_or_default();
-    if prompt.trim().is_empty() {
-        return Err("the agent step's prompt is empty".into());
-    }
     Ok(AgentTask {
-        kind,
-        permission,
-        prompt,
+        kind: step_rules::agent_kind(config)?,
+        permission: step_rules::permission(config)?,
+        prompt: step_rules::agent_prompt(config)?,
     })
 }
 
