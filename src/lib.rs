@@ -1,7 +1,8 @@
 //! workflow-engine: durable TypeScript and YAML workflows for AI-agent work.
 //!
-//! - `definition`: a workflow file becomes a `WorkflowDefinition` (YAML parser, args schema,
-//!   templates, durations).
+//! - `definition`: a workflow file becomes a `WorkflowDefinition` (YAML parser, a TypeScript
+//!   module's metadata and step configs, args schema, templates, durations); `step_rules` is
+//!   the one table of step fields they and the JS worker follow.
 //! - `engine`: creates runs and drives them; `engine::host` is the one step host both
 //!   front-ends go through (memo, run, persist, emit); `engine::worker` talks to JS workers.
 //! - `js`: the worker process side: one `JsRuntime` per run, the `ctx` ops, module loading.
