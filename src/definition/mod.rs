@@ -1,15 +1,16 @@
 //! The one model every workflow file becomes, whatever its format.
 //!
 //! `yaml` parses YAML pipelines (steps known up front); `typescript` checks what a JS worker
-//! reports of a `.ts` module's default export (its steps are found as `execute(ctx)` runs, each
-//! checked by `step_json`); `step_rules` is the one table of step fields both follow; `schema`
-//! turns arguments into a validated JSON object; `names` keeps invisible characters out of
-//! the names people read. A parsed definition is what `definition.json` snapshots for every
-//! run.
+//! reports of a `.ts` module's default export (its steps are found as `execute(ctx)` runs and
+//! read by `step_json`). Both front-ends build steps with `step_build`, by the one table of
+//! step fields in `step_rules` (which the JS worker follows too); `schema` turns arguments
+//! into a validated JSON object; `names` keeps invisible characters out of the names people
+//! read. A parsed definition is what `definition.json` snapshots for every run.
 
 pub mod duration;
 pub mod names;
 pub mod schema;
+pub mod step_build;
 pub mod step_json;
 pub mod step_rules;
 pub mod template;
@@ -93,6 +94,12 @@ impl StepKind {
             StepKind::Agent => "agent",
             StepKind::Function => "function",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<StepKind> {
+        [StepKind::Script, StepKind::Agent, StepKind::Function]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 }
 

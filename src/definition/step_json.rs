@@ -1,164 +1,150 @@
 //! A TypeScript step's config as the JS worker sends it (`ctx.step(id, config)` as JSON),
-//! checked against `step_rules` and turned into a `StepConfig`. The worker checked it too,
-//! before a function step's `fn` ran, but a worker is not trusted blindly: it runs the
-//! workflow's code.
+//! read by the step builder (`step_build`): the TypeScript side of it, which words the first
+//! problem for `ctx.step` and gives a step without `phase` the run's current one. The worker
+//! checked the config too, before a function step's `fn` ran, but a worker is not trusted
+//! blindly: it runs the workflow's code.
 
-use std::collections::BTreeMap;
+use serde_json::Value;
 
-use serde_json::{Map, Value};
-
-use super::names::check_name;
-use super::step_rules::{self, Front, ModelProblem, Refused, MAX_TURNS, ON_INTERRUPT};
-use super::{duration, StepConfig, StepKind};
+use super::step_build::{self, At, Problem, Reader, Written};
+use super::step_rules::{self, Front, MAX_TURNS};
+use super::StepConfig;
 
 /// Checks the config of step `id`; a step without `phase` is in `default_phase()`. The error
 /// names the step and the field: `ctx.step("id"): "model" must not be empty`.
 pub fn step_from_json(id: &str, config: &Value, default_phase: impl FnOnce() -> String) -> Result<StepConfig, String> {
-    build(id, config, default_phase).map_err(|m| format!("ctx.step(\"{id}\"): {m}"))
-}
-
-fn build(id: &str, config: &Value, default_phase: impl FnOnce() -> String) -> Result<StepConfig, String> {
-    let fields = Fields::of(config)?;
-    let kind = step_kind(fields.text("type")?)?;
-    if kind == StepKind::Script && fields.text("command")?.is_none() {
-        return Err("a script step needs a \"command\"".into());
-    }
-    let phase = fields.text("phase")?.unwrap_or_else(default_phase);
-    let mut step = StepConfig {
-        id: id.to_string(),
-        phase,
-        kind: Some(kind),
-        env: fields.env()?,
-        timeout_ms: fields.timeout()?,
-        ..StepConfig::default()
+    let mut reader = TsStep {
+        id,
+        default_phase: config.opt("phase").is_none().then(default_phase),
+        phase: None,
+        first: None,
     };
-    fields.agent_options(kind, &mut step)?;
-    step.name = fields.name(id)?;
-    step.command = fields.text("command")?;
-    step.cwd = fields.text("cwd")?;
-    step.prompt = fields.text("prompt")?;
-    step.agent = fields.text("agent")?;
-    step.permission = fields.text("permission")?;
-    // The worker refuses anything but a boolean before the engine sees it.
-    step.continue_on_error = fields
-        .given("continueOnError")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    Ok(step)
-}
-
-fn step_kind(written: Option<String>) -> Result<StepKind, String> {
-    match written.as_deref() {
-        Some("script") => Ok(StepKind::Script),
-        Some("agent") => Ok(StepKind::Agent),
-        Some("function") => Ok(StepKind::Function),
-        other => Err(format!(
-            "\"type\" must be \"agent\", \"script\" or \"function\", not {other:?}"
-        )),
+    let step = step_build::build(&mut reader, config);
+    match (reader.first, step, reader.phase) {
+        (None, Some(step), Some(phase)) => Ok(StepConfig { phase, ..step }),
+        (first, ..) => {
+            let problem = first.unwrap_or_else(|| "the config must be an object".into());
+            Err(format!("ctx.step(\"{id}\"): {problem}"))
+        }
     }
 }
 
-/// The config's fields, each read by what `step_rules` says it must be.
-struct Fields<'a>(&'a Map<String, Value>);
+impl Written for Value {
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.as_object()?.get(key).filter(|v| !v.is_null())
+    }
 
-impl<'a> Fields<'a> {
-    /// The config if it is an object of known fields. `fn` is a TypeScript field that never
-    /// crosses to the engine: the worker keeps it in the isolate.
-    fn of(config: &'a Value) -> Result<Self, String> {
-        let obj = config.as_object().ok_or("the config must be an object")?;
-        let sent = || step_rules::fields_in(Front::TypeScript).filter(|f| f.key != "fn");
-        if let Some(k) = obj.keys().find(|k| !sent().any(|f| f.key == k.as_str())) {
-            let expected: Vec<&str> = sent().map(|f| f.key).collect();
-            let expected = expected.join(", ");
-            return Err(format!("unknown field \"{k}\" (expected one of: {expected})"));
+    fn is_null(&self) -> bool {
+        Value::is_null(self)
+    }
+
+    fn entries(&self) -> Option<Vec<(&str, &Value)>> {
+        Some(self.as_object()?.iter().map(|(k, v)| (k.as_str(), v)).collect())
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        Value::as_str(self)
+    }
+
+    fn json(&self) -> Value {
+        self.clone()
+    }
+}
+
+/// The TypeScript side of the builder: the first problem, worded for `ctx.step`.
+struct TsStep<'a> {
+    id: &'a str,
+    /// The phase of a step that names none.
+    default_phase: Option<String>,
+    phase: Option<String>,
+    first: Option<String>,
+}
+
+impl TsStep<'_> {
+    fn string(&mut self, value: &Value, key: &str) -> Option<String> {
+        let text = value.as_str().map(str::to_string);
+        if text.is_none() {
+            self.problem(At::Value(value), &[key], Problem::NotAString);
         }
-        Ok(Fields(obj))
+        text
     }
+}
 
-    fn given(&self, key: &str) -> Option<&'a Value> {
-        self.0.get(key).filter(|v| !v.is_null())
-    }
+impl Reader for TsStep<'_> {
+    type W = Value;
+    const FRONT: Front = Front::TypeScript;
 
-    fn text(&self, key: &str) -> Result<Option<String>, String> {
-        match self.given(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(format!("\"{key}\" must be a string")),
-        }
-    }
-
-    /// Names to strings; numbers and booleans count as their JSON text.
-    fn env(&self) -> Result<BTreeMap<String, String>, String> {
-        let vars = match self.given("env") {
-            None => return Ok(BTreeMap::new()),
-            Some(Value::Object(vars)) => vars,
-            Some(_) => return Err("\"env\" must be an object of strings".into()),
+    /// The id is `ctx.step`'s first argument; a step without `phase` is in the default one.
+    fn own_fields(&mut self, node: &Value) -> Option<String> {
+        self.phase = match node.opt("phase") {
+            None => self.default_phase.take(),
+            Some(phase) => self.string(phase, "phase"),
         };
-        vars.iter()
-            .map(|(k, v)| match v {
-                Value::String(s) => Ok((k.clone(), s.clone())),
-                Value::Number(_) | Value::Bool(_) => Ok((k.clone(), v.to_string())),
-                _ => Err(format!("env.{k} must be a string")),
-            })
-            .collect()
+        Some(self.id.to_string())
     }
 
-    fn timeout(&self) -> Result<Option<u64>, String> {
-        let Some(t) = self.given("timeout") else {
-            return Ok(None);
-        };
-        duration::duration_from_json(t)
-            .map(Some)
-            .map_err(|e| format!("timeout: {e}"))
+    fn problem(&mut self, at: At<'_, Value>, field: &[&str], problem: Problem) {
+        if self.first.is_none() {
+            self.first = Some(message(at, field, problem));
+        }
     }
 
-    fn name(&self, id: &str) -> Result<String, String> {
-        let Some(name) = self.text("name")? else {
-            return Ok(id.to_string());
-        };
-        check_name("\"name\"", &name)?;
-        Ok(name)
+    /// Strings; an `env` value may also be a number or a boolean, as its JSON text.
+    fn text(&mut self, value: &Value, field: &[&str]) -> Option<String> {
+        match (value, field) {
+            (Value::String(s), _) => Some(s.clone()),
+            (Value::Number(_) | Value::Bool(_), ["env", _]) => Some(value.to_string()),
+            (_, ["env", name]) => {
+                let message = format!("env.{name} must be a string");
+                self.first.get_or_insert(message);
+                None
+            }
+            (_, [key, ..]) => self.string(value, key),
+            (_, []) => None,
+        }
     }
+}
 
-    /// `model`, `maxTurns`, `onInterrupt` and `outputSchema`, which only agent steps take.
-    fn agent_options(&self, kind: StepKind, step: &mut StepConfig) -> Result<(), String> {
-        let mut misplaced = step_rules::foreign_fields(kind, Refused::Everywhere);
-        if let Some(rule) = misplaced.find(|rule| self.given(rule.key).is_some()) {
-            let (k, kind) = (rule.key, kind.as_str());
-            return Err(format!("\"{k}\" applies to agent steps, not {kind} steps"));
+/// A problem as `ctx.step` reports it.
+fn message(at: At<'_, Value>, field: &[&str], problem: Problem) -> String {
+    let key = field.first().copied().unwrap_or_default();
+    let value = match at {
+        At::Value(v) => Some(v),
+        _ => None,
+    };
+    let shown = value.map(Value::to_string).unwrap_or_default();
+    match problem {
+        Problem::NotAMapping if key == "env" => "\"env\" must be an object of strings".into(),
+        Problem::NotAMapping if key == "outputSchema" => {
+            format!("\"outputSchema\" must be a JSON Schema object, not {shown}")
         }
-        step.model = self.text("model")?;
-        // Only an empty model is refused: `{{` in a YAML model is a placeholder left
-        // unrendered, but a TypeScript template literal has already been filled in.
-        if step.model.as_deref().and_then(step_rules::model_problem) == Some(ModelProblem::Empty) {
-            return Err("\"model\" must not be empty".into());
+        Problem::NotAMapping => "the config must be an object".into(),
+        Problem::UnknownField => {
+            let expected: Vec<&str> = step_rules::fields_read(Front::TypeScript).map(|f| f.key).collect();
+            format!("unknown field \"{key}\" (expected one of: {})", expected.join(", "))
         }
-        step.max_turns = match self.given("maxTurns") {
-            None => None,
-            Some(v) => Some(
-                step_rules::max_turns(v)
-                    .ok_or_else(|| format!("\"maxTurns\" must be a whole number from 1 to {MAX_TURNS}, not {v}"))?,
-            ),
-        };
-        step.on_interrupt = self.text("onInterrupt")?;
-        if let Some(other) = step.on_interrupt.as_deref().filter(|o| !ON_INTERRUPT.contains(o)) {
-            return Err(format!(
-                "\"onInterrupt\" must be \"restart\" or \"resume\", not {other:?}"
-            ));
+        Problem::Missing => format!("a script step needs a \"{key}\""),
+        Problem::NotAString => format!("\"{key}\" must be a string"),
+        Problem::NotOneOf(allowed) => {
+            let words: Vec<String> = allowed.iter().map(|w| format!("\"{w}\"")).collect();
+            let other = value.and_then(Value::as_str).unwrap_or_default();
+            format!("\"{key}\" must be {}, not {other:?}", step_rules::or_list(words))
         }
-        step.output_schema = self.output_schema()?;
-        Ok(())
-    }
-
-    fn output_schema(&self) -> Result<Option<Value>, String> {
-        match self.given("outputSchema") {
-            None => Ok(None),
-            Some(schema @ Value::Object(_)) => match step_rules::output_schema_problem(schema) {
-                Some(problem) => Err(format!("\"outputSchema\" is not a valid JSON Schema{problem}")),
-                None => Ok(Some(schema.clone())),
-            },
-            Some(other) => Err(format!("\"outputSchema\" must be a JSON Schema object, not {other}")),
+        Problem::BadType => {
+            let other = value.and_then(Value::as_str);
+            format!("\"type\" must be \"agent\", \"script\" or \"function\", not {other:?}")
         }
+        Problem::Foreign { belongs_to, kind } => {
+            let (belongs_to, kind) = (belongs_to.as_str(), kind.as_str());
+            format!("\"{key}\" applies to {belongs_to} steps, not {kind} steps")
+        }
+        Problem::Model(_) => "\"model\" must not be empty".into(),
+        Problem::MaxTurns => format!("\"maxTurns\" must be a whole number from 1 to {MAX_TURNS}, not {shown}"),
+        Problem::Schema(problem) => format!("\"outputSchema\" is not a valid JSON Schema{problem}"),
+        Problem::Duration(e) => format!("timeout: {e}"),
+        Problem::Name(problem) => format!("\"name\": {problem}"),
+        // The builder checks these for YAML only: the worker refused them already.
+        Problem::NotABool | Problem::EnvName => format!("\"{key}\" is not valid"),
     }
 }
 
@@ -167,6 +153,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::definition::StepKind;
 
     fn check(config: Value) -> Result<StepConfig, String> {
         step_from_json("s", &config, || "build".into())

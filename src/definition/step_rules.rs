@@ -1,7 +1,8 @@
 //! The step rules, written once: which fields each step type takes and what each value must
-//! be. The YAML parser (`yaml`), the TypeScript step check (`step_json`), the agent step and
-//! the JS worker (`runtime-js/worker.js`, through `runtime-js/step-rules.json`, which a test
-//! keeps equal to `rules_json`) all follow this table.
+//! be. The step builder (`step_build`, for YAML and TypeScript steps), the agent step
+//! (`agent_kind`, `permission`, `agent_prompt`) and the JS worker (`runtime-js/worker.js`,
+//! through `runtime-js/step-rules.json`, which a test keeps equal to `rules_json`) all follow
+//! this table.
 //!
 //! The two front-ends word their messages differently (YAML `'key' ... found x`, TypeScript
 //! `"key" ... not x`), so the checks here return what is wrong and each front-end says it.
@@ -128,6 +129,12 @@ pub fn fields_in(front: Front) -> impl Iterator<Item = &'static FieldRule> {
     STEP_FIELDS.iter().filter(move |f| f.front == Both || f.front == front)
 }
 
+/// The fields the step builder reads for `front`: TypeScript's `fn` never reaches it (the
+/// worker keeps it in the isolate), so a config that sends one is refused.
+pub fn fields_read(front: Front) -> impl Iterator<Item = &'static FieldRule> {
+    fields_in(front).filter(|f| f.key != "fn")
+}
+
 /// The fields `refuser` refuses on a step of type `kind`, which belong to other step types.
 pub fn foreign_fields(kind: StepKind, refuser: Refused) -> impl Iterator<Item = &'static FieldRule> {
     STEP_FIELDS.iter().filter(move |f| {
@@ -231,8 +238,8 @@ pub fn agent_prompt(config: &StepConfig) -> Result<String, String> {
 }
 
 /// `a, b or c`.
-fn or_list(words: impl Iterator<Item = String>) -> String {
-    let words: Vec<String> = words.collect();
+pub fn or_list(words: impl IntoIterator<Item = String>) -> String {
+    let words: Vec<String> = words.into_iter().collect();
     match words.split_last() {
         Some((last, [])) => last.clone(),
         Some((last, rest)) => format!("{} or {last}", rest.join(", ")),

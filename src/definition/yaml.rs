@@ -7,7 +7,7 @@
 mod suggest;
 mod tree;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -15,9 +15,10 @@ use serde_json::Value;
 
 use self::tree::{Kind, Node, Pos};
 use super::duration::duration_from_json;
-use super::step_rules::{self, Front, ModelProblem, Refused, AGENTS, MAX_TURNS, ON_INTERRUPT, PERMISSIONS};
+use super::step_build;
+use super::step_rules::{self, Front};
 use super::{template, validate_step_id, DefinitionError, DefinitionKind, Location};
-use super::{StepConfig, StepKind, WorkflowDefinition};
+use super::{StepConfig, WorkflowDefinition};
 
 const TOP_KEYS: &[&str] = &["name", "description", "argsSchema", "phases", "steps", "timeout"];
 /// The keys a YAML step may have, in the order messages list them.
@@ -100,43 +101,11 @@ fn duration(node: &Node, key: &str) -> Result<u64, String> {
     duration_from_json(&node.json()).map_err(|e| format!("'{key}': {e}"))
 }
 
-fn step_kind(node: &Node) -> Result<StepKind, String> {
-    match node.string("type")?.as_str() {
-        "script" => Ok(StepKind::Script),
-        "agent" => Ok(StepKind::Agent),
-        "function" => Err(NO_FUNCTION_STEPS.into()),
-        other => Err(format!("unknown step type '{other}' (expected script or agent)")),
-    }
-}
-
 /// A name people read: a string without invisible characters (`names`).
 fn readable(node: &Node, key: &str) -> Result<String, String> {
     let name = node.string(key)?;
     super::names::check_name(&format!("'{key}'"), &name)?;
     Ok(name)
-}
-
-/// The model name is passed to the agent CLI as written: no placeholders, not empty.
-fn model(node: &Node) -> Result<String, String> {
-    let model = node.string("model")?;
-    match step_rules::model_problem(&model) {
-        None => Ok(model),
-        Some(ModelProblem::Empty) => {
-            Err("'model' must not be empty: name a model, e.g. 'sonnet', or leave the key out".into())
-        }
-        Some(ModelProblem::Placeholder) => Err(format!(
-            "'model' is passed to the agent as written: {{{{ }}}} is not allowed, found '{model}'"
-        )),
-    }
-}
-
-fn max_turns(node: &Node) -> Result<u32, String> {
-    let found = match &node.kind {
-        Kind::Scalar(Value::Number(_), raw) => raw.clone(),
-        _ => node.describe(),
-    };
-    let message = format!("'maxTurns' must be a whole number from 1 to {MAX_TURNS}, found {found}");
-    step_rules::max_turns(&node.json()).ok_or(message)
 }
 
 fn step_id(node: &Node, earlier: &HashMap<String, usize>) -> Result<String, String> {
@@ -352,63 +321,23 @@ impl Checker {
             Some(Kind::Scalar(Value::String(id), _)) => format!("step '{id}'"),
             _ => format!("step {number}"),
         };
-        if !self.mapping(node, &label) {
-            return None;
-        }
-        self.allow(node, &STEP_KEYS, &format!(" in {label}"));
-        let id = self.required(node, "id", &label);
-        let id = id.and_then(|n| self.record(n, step_id(n, &self.earlier)));
-        let phase = self.phase(node, &label);
-        let kind = self.required(node, "type", &label);
-        let kind = self.check(kind, step_kind);
-
+        let mut reader = YamlStep {
+            checker: self,
+            node,
+            label,
+            phase: None,
+        };
+        let step = step_build::build(&mut reader, node);
+        let phase = reader.phase.take();
+        let step = step?;
+        // Only now: a step's own placeholders may not name it.
+        self.earlier.insert(step.id.clone(), node.get_key("id")?.pos.0);
         let location = Some(self.location(node.pos));
-        let mut step = StepConfig {
-            kind,
+        Some(StepConfig {
+            phase: phase?,
             location,
-            ..StepConfig::default()
-        };
-        self.kind_fields(node, &label, &mut step);
-        step.env = node.opt("env").map(|n| self.env(n)).unwrap_or_default();
-        step.timeout_ms = self.check(node.opt("timeout"), |n| duration(n, "timeout"));
-        step.continue_on_error = self
-            .check(node.opt("continueOnError"), |n| {
-                let found = n.describe();
-                let message = format!("'continueOnError' must be true or false, found {found}");
-                n.json().as_bool().ok_or(message)
-            })
-            .unwrap_or_default();
-        let id = id?;
-        self.earlier.insert(id.clone(), node.get_key("id")?.pos.0);
-        let name = self.check(node.opt("name"), |n| readable(n, "name"));
-        step.name = name.unwrap_or(id.clone());
-        step.id = id;
-        step.phase = phase?;
-        Some(step)
-    }
-
-    /// The fields of the step's kind, and an error for each field of another kind.
-    fn kind_fields(&mut self, node: &Node, label: &str, step: &mut StepConfig) {
-        let (kind, own) = match step.kind {
-            Some(StepKind::Script) => {
-                let command = self.required(node, "command", label);
-                step.command = self.text(command, "command");
-                step.cwd = self.text(node.opt("cwd"), "cwd");
-                (StepKind::Script, "a script")
-            }
-            Some(_) => {
-                self.agent(node, label, step);
-                (StepKind::Agent, "an agent")
-            }
-            None => return,
-        };
-        for rule in step_rules::foreign_fields(kind, Refused::InYaml) {
-            let Some(key) = node.get_key(rule.key) else { continue };
-            let other = rule.types.first().map_or("other", |k| k.as_str());
-            let raw = key.raw().unwrap_or_default();
-            let message = format!("'{raw}' applies to {other} steps, but {label} is {own} step");
-            self.err(key.pos, message);
-        }
+            ..step
+        })
     }
 
     /// The step's `phase`; without one, the phase of the step before (the first phase for the
@@ -424,58 +353,10 @@ impl Checker {
         self.last_phase = Some(phase.clone());
         Some(phase)
     }
-
-    /// An agent step's own fields, and `cwd` (the agent runs in that directory of the project).
-    fn agent(&mut self, node: &Node, label: &str, step: &mut StepConfig) {
-        let prompt = self.required(node, "prompt", label);
-        step.prompt = self.text(prompt, "prompt");
-        let agent = self.required(node, "agent", label);
-        step.agent = self.check(agent, |n| n.one_of("agent", AGENTS));
-        let permission = node.opt("permission");
-        step.permission = self.check(permission, |n| n.one_of("permission", PERMISSIONS));
-        step.cwd = self.text(node.opt("cwd"), "cwd");
-        step.model = self.check(node.opt("model"), model);
-        step.max_turns = self.check(node.opt("maxTurns"), max_turns);
-        let on_interrupt = node.opt("onInterrupt");
-        step.on_interrupt = self.check(on_interrupt, |n| n.one_of("onInterrupt", ON_INTERRUPT));
-        if let (Some(key), Some(schema)) = (node.get_key("outputSchema"), node.opt("outputSchema")) {
-            step.output_schema = self.output_schema(key, schema);
-        }
-    }
-
-    /// A JSON Schema written as YAML: a mapping that `jsonschema` compiles. A schema that does
-    /// not compile is reported at the `outputSchema` key, with the path inside the schema.
-    fn output_schema(&mut self, key: &Node, node: &Node) -> Option<Value> {
-        if !self.mapping(node, "'outputSchema' (a JSON Schema)") {
-            return None;
-        }
-        let schema = node.json();
-        if let Some(problem) = step_rules::output_schema_problem(&schema) {
-            let message = format!("'outputSchema' is not a valid JSON Schema{problem}");
-            self.err(key.pos, message);
-            return None;
-        }
-        Some(schema)
-    }
-
-    fn env(&mut self, node: &Node) -> BTreeMap<String, String> {
-        let mut env = BTreeMap::new();
-        let Kind::Map(pairs) = &node.kind else {
-            self.mapping(node, "'env' (names to values)");
-            return env;
-        };
-        for (key, value) in pairs {
-            let name = key.raw().unwrap_or_default();
-            if !step_rules::is_env_name(name) {
-                let message = format!("invalid env name '{name}': use letters, digits and '_'");
-                self.err(key.pos, message);
-            }
-            let text = self.text(Some(value), &format!("env {name}"));
-            env.insert(name.to_string(), text.unwrap_or_default());
-        }
-        env
-    }
 }
+
+mod step_reader;
+use step_reader::YamlStep;
 
 #[cfg(test)]
 mod tests;
