@@ -1,5 +1,7 @@
 //! workflow-engine: durable TypeScript and YAML workflows for AI-agent work.
 //!
+//! - `domain`: the vocabulary as types: run and step statuses, step kinds, comment and file
+//!   types, agent CLIs and permission modes, the `StepResult`; pure, no IO.
 //! - `definition`: a workflow file becomes a `WorkflowDefinition` (YAML parser, a TypeScript
 //!   module's metadata and step configs, args schema, templates, durations); `step_rules` is
 //!   the one table of step fields they and the JS worker follow.
@@ -17,6 +19,7 @@
 pub mod agent;
 pub mod cli;
 pub mod definition;
+pub mod domain;
 pub mod engine;
 pub mod events;
 pub mod http;

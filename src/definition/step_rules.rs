@@ -10,18 +10,18 @@
 use serde_json::{json, Value};
 
 use super::{StepConfig, StepKind};
-use crate::agent::{AgentKind, Permission};
+use crate::domain::{AgentKind, OnInterrupt, Permission};
 
 /// The most turns an agent step may be given (`maxTurns`).
 pub const MAX_TURNS: u64 = 10_000;
 /// The agent CLIs a step may name (`agent`).
-pub const AGENTS: &[&str] = &["claude", "codex", "gemini"];
+pub const AGENTS: &[&str] = &AgentKind::WIRE;
 /// An agent step's permission modes (`permission`).
-pub const PERMISSIONS: &[&str] = &["default", "plan", "acceptEdits", "bypassPermissions"];
+pub const PERMISSIONS: &[&str] = &Permission::WIRE;
 /// What an agent step interrupted by a crash does on resume (`onInterrupt`).
-pub const ON_INTERRUPT: &[&str] = &["restart", "resume"];
+pub const ON_INTERRUPT: &[&str] = &OnInterrupt::WIRE;
 /// The step types, as written in `type`.
-pub const STEP_TYPES: &[StepKind] = &[StepKind::Script, StepKind::Agent, StepKind::Function];
+pub const STEP_TYPES: &[StepKind] = &StepKind::ALL;
 
 /// Where a field may be written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,6 +18,7 @@ use crate::agent::classify::FailureKind;
 use crate::agent::exec::{self, Attempt, Launch, Output};
 use crate::agent::{merged_env, running_as_root, AgentEvent, AgentKind, AgentRequest, Permission};
 use crate::definition::{step_rules, StepConfig};
+use crate::domain::{OnInterrupt, SessionStatus};
 use crate::events::Event;
 use crate::store::agent_sessions::{AgentSessionRow, SessionEnd};
 use crate::store::steps::StepRow;
@@ -104,7 +105,7 @@ impl StepHost {
         previous: Option<&StepRow>,
         kind: AgentKind,
     ) -> (SessionState, Option<String>) {
-        if config.on_interrupt.as_deref() != Some("resume") {
+        if config.on_interrupt.as_deref().and_then(OnInterrupt::parse) != Some(OnInterrupt::Resume) {
             return (SessionState::default(), None);
         }
         let Some(earlier) = self.resumable_session(previous, kind).await else {
@@ -266,7 +267,7 @@ impl StepHost {
     async fn resumable_session(&self, previous: Option<&StepRow>, kind: AgentKind) -> Option<AgentSessionRow> {
         let id = previous?.agent_session_id.as_deref()?;
         let row = AgentSessionRow::get(self.engine.store(), id).await.ok()??;
-        (row.resumable && row.agent == kind.as_str() && row.session_id.is_some()).then_some(row)
+        (row.resumable && row.agent == kind && row.session_id.is_some()).then_some(row)
     }
 
     /// Raw lines → `events.jsonl`; events → progress, and the session row as soon as its id
@@ -337,7 +338,7 @@ impl StepHost {
             self.end_session(session, None, Some(failure)).await;
         }
         let store = self.engine.store();
-        match AgentSessionRow::start(store, &row.id, kind.as_str(), id, model, None).await {
+        match AgentSessionRow::start(store, &row.id, kind, id, model, None).await {
             Ok(r) => session.row_id = Some(r.id),
             Err(e) => tracing::warn!(step = %row.step_id, error = %e, "cannot record the agent session"),
         }
@@ -366,7 +367,11 @@ impl StepHost {
         let fin = t.and_then(|t| t.final_event.as_ref());
         let n = |v: Option<u64>| v.and_then(|v| i64::try_from(v).ok());
         let end = SessionEnd {
-            status: if failure.is_some() { "failed" } else { "completed" },
+            status: if failure.is_some() {
+                SessionStatus::Failed
+            } else {
+                SessionStatus::Completed
+            },
             model: t.and_then(|t| t.model.as_deref()),
             session_file_path: session.file.as_deref(),
             cost_usd: fin.and_then(|f| f.cost_usd),
