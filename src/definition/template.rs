@@ -17,7 +17,8 @@ pub enum Quote {
     Shell,
 }
 
-const STEP_FIELDS: [&str; 3] = ["data", "status", "error"];
+/// The fields of a step's result a template may name (`steps.<id>.data`).
+const RESULT_FIELDS: [&str; 3] = ["data", "status", "error"];
 const ROOTS_HINT: &str = "templates can refer to args.<name>, steps.<id>.data, .status or .error, and secrets.<NAME>";
 
 /// Checks every placeholder in `template` before anything runs. `known_args` is the argsSchema's
@@ -202,7 +203,7 @@ fn step_ref<'a>(source: &str, after_root: &'a str, is_step: impl Fn(&str) -> boo
              steps.{id}.error"
         ));
     };
-    if !STEP_FIELDS.contains(&field) {
+    if !RESULT_FIELDS.contains(&field) {
         return Err(format!(
             "unknown field '{field}' in {source}: a step has data, status and error"
         ));
@@ -235,13 +236,13 @@ fn split_step_path<'a>(after_root: &'a str, is_step: impl Fn(&str) -> bool) -> (
     let chosen = candidates
         .iter()
         .map(|id| (id.to_string(), split(id.len())))
-        .find(|(_, tail)| tail.first().is_some_and(|f| STEP_FIELDS.contains(f)));
+        .find(|(_, tail)| tail.first().is_some_and(|f| RESULT_FIELDS.contains(f)));
     match (chosen, candidates.first()) {
         (Some(found), _) => found,
         (None, Some(longest)) => (longest.to_string(), split(longest.len())),
         (None, None) => {
             let segments: Vec<&str> = after_root.split('.').collect();
-            let at = segments.iter().position(|s| STEP_FIELDS.contains(s));
+            let at = segments.iter().position(|s| RESULT_FIELDS.contains(s));
             let at = at.unwrap_or(segments.len());
             (segments[..at].join("."), segments[at..].to_vec())
         }
