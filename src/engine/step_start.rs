@@ -141,7 +141,48 @@ impl StepHost {
 
     /// Marks the step running: row, input.json, events.
     async fn begin(&self, config: &StepConfig, kind: StepKind) -> Result<StepRow, Interrupt> {
-        let (row, phase_changed) = self.record_start(config, kind).await?;
+        let store = self.engine.store();
+        let log_dir = self.files.step_log_dir_rel(&config.id);
+        let row = StepRow::begin(
+            store,
+            StepStart {
+                run_id: &self.run_id,
+                step_id: &config.id,
+                name: &config.name,
+                phase: &config.phase,
+                kind,
+                log_dir: &log_dir,
+            },
+        )
+        .await
+        .map_err(fatal)?;
+        let phase_changed = self.write_phase(&config.phase).await?;
+        self.mark_running(config, kind, &row);
+        if phase_changed {
+            self.emit(Event::PhaseChanged {
+                execution_id: self.run_id.clone(),
+                current_phase: config.phase.clone(),
+                project_id: self.project_id.clone(),
+            });
+        }
+        self.write_input_then_emit_started(config, kind, &row);
+        Ok(row)
+    }
+
+    /// Writes the run's phase if the step changes it, and says whether it did: it is written
+    /// only then, as most steps stay in their phase.
+    async fn write_phase(&self, phase: &str) -> Result<bool, Interrupt> {
+        let known = self.state.lock().expect("host lock").phase.clone();
+        if known.as_deref() == Some(phase) {
+            return Ok(false);
+        }
+        RunRow::set_phase(self.engine.store(), &self.run_id, phase)
+            .await
+            .map_err(fatal)
+    }
+
+    /// Puts the step on the running list and in the in-flight count (a pause waits for it to drain).
+    fn mark_running(&self, config: &StepConfig, kind: StepKind, row: &StepRow) {
         {
             let mut state = self.state.lock().expect("host lock");
             state.phase = Some(config.phase.clone());
@@ -160,45 +201,10 @@ impl StepHost {
                 *ext += 1;
             }
         });
-        if phase_changed {
-            self.emit(Event::PhaseChanged {
-                execution_id: self.run_id.clone(),
-                current_phase: config.phase.clone(),
-                project_id: self.project_id.clone(),
-            });
-        }
-        self.announce_start(config, kind, &row);
-        Ok(row)
     }
 
-    /// The step's row, and the run's phase when it changes (most steps stay in their
-    /// phase); true when it changed.
-    async fn record_start(&self, config: &StepConfig, kind: StepKind) -> Result<(StepRow, bool), Interrupt> {
-        let store = self.engine.store();
-        let log_dir = self.files.step_log_dir_rel(&config.id);
-        let row = StepRow::begin(
-            store,
-            StepStart {
-                run_id: &self.run_id,
-                step_id: &config.id,
-                name: &config.name,
-                phase: &config.phase,
-                kind,
-                log_dir: &log_dir,
-            },
-        )
-        .await
-        .map_err(fatal)?;
-        let known = self.state.lock().expect("host lock").phase.clone();
-        let phase_changed = known.as_deref() != Some(config.phase.as_str())
-            && RunRow::set_phase(store, &self.run_id, &config.phase)
-                .await
-                .map_err(fatal)?;
-        Ok((row, phase_changed))
-    }
-
-    /// Writes the step's `input.json` (its config, secrets masked), then emits its start.
-    fn announce_start(&self, config: &StepConfig, kind: StepKind, row: &StepRow) {
+    /// Queues the step's `input.json` (its config, secrets masked), then its start event.
+    fn write_input_then_emit_started(&self, config: &StepConfig, kind: StepKind, row: &StepRow) {
         let mut input = serde_json::to_value(config).unwrap_or(Value::Null);
         self.mask.value(&mut input);
         let (files, id) = (self.files.clone(), config.id.clone());
