@@ -5,11 +5,14 @@
 //! step host both go through: memo lookup, running the step, persisting it, emitting events.
 //! `outbox` writes what a run derives from its rows (its files, its events) in order, off the
 //! step's path. `worker` is the engine's side of a JS worker process.
+//! `discovery` keeps the rows of projects' template folders; `control` pauses, resumes
+//! and cancels runs for the API and the CLI alike.
 
 mod agent_result;
 mod agent_step;
 pub mod control;
 mod ctx_utils;
+pub mod discovery;
 pub mod host;
 mod outbox;
 mod outcome;

@@ -12,6 +12,7 @@ pub mod files;
 pub mod private;
 pub mod projects;
 pub mod revoked_tokens;
+pub mod run_list;
 pub mod runs;
 pub mod secrets;
 pub mod steps;
