@@ -52,9 +52,9 @@ const MIGRATION_LOCK: &str = "migrate.lock";
 pub struct Store {
     /// sqlx pools are internally reference counted; cloning shares connections.
     /// The one connection that writes (and reads what it is about to change).
-    pub pool: SqlitePool,
+    pool: SqlitePool,
     /// Read-only connections for queries that only read.
-    pub read: SqlitePool,
+    read: SqlitePool,
     /// The connection of the hot writes (`write_now`), used under this lock.
     hot: Arc<Mutex<rusqlite::Connection>>,
     /// The data directory, which also holds the secrets' key (`secrets`).
@@ -136,7 +136,7 @@ impl Store {
     /// prepared statements stay cached (preparing the step upsert, with its conflict clause,
     /// foreign keys and trigger, costs several times more than running it). Each call
     /// commits on its own, as through sqlx.
-    pub fn write_now<T>(&self, statements: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>) -> Result<T> {
+    fn write_now<T>(&self, statements: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>) -> Result<T> {
         let db = self.hot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         Ok(statements(&db)?)
     }
@@ -146,12 +146,12 @@ impl Store {
 /// an autocommit statement when it runs to its end, and sqlx's `fetch_one`/`fetch_optional`
 /// stop after the first row, so a commit that then fails (a full disk) went unreported and
 /// the caller held a row that was never stored. Read to the end, the failure is an error.
-pub(crate) fn first_row<T>(rows: Vec<T>) -> Option<T> {
+fn first_row<T>(rows: Vec<T>) -> Option<T> {
     rows.into_iter().next()
 }
 
 /// As `first_row`, for a statement that must yield a row.
-pub(crate) fn only_row<T>(rows: Vec<T>) -> Result<T> {
+fn only_row<T>(rows: Vec<T>) -> Result<T> {
     first_row(rows).ok_or(StoreError::Sql(sqlx::Error::RowNotFound))
 }
 
@@ -172,7 +172,7 @@ impl StoreError {
 /// Runs a `... RETURNING` statement that yields one row, to its end. Outside a transaction
 /// SQLite commits when the statement finishes, so the commit's error (a full disk) comes
 /// from the step after the row, which must not be skipped.
-pub(crate) fn returning_one<T>(
+fn returning_one<T>(
     statement: &mut rusqlite::Statement<'_>,
     params: impl rusqlite::Params,
     row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
