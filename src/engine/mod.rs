@@ -408,7 +408,7 @@ impl Engine {
         if let Err(e) = files.tighten() {
             tracing::warn!(run = %run.id, error = %e, "cannot make the run's folder private (0700)");
         }
-        if files.root.join("definition.json").is_file() && files.root.join("args.json").is_file() {
+        if files.has_snapshot() {
             return;
         }
         let (Ok(snapshot), Ok(args)) = (
@@ -430,11 +430,7 @@ impl Engine {
             .await?
             .ok_or_else(|| EngineError::RunNotFound(run.id.clone()))?;
         if row.kind == "yaml" {
-            let snapshot = RunFiles::new(project, &run.id).root.join("definition.json");
-            if let Some(definition) = std::fs::read(&snapshot)
-                .ok()
-                .and_then(|b| serde_json::from_slice(&b).ok())
-            {
+            if let Some(definition) = RunFiles::new(project, &run.id).read_definition() {
                 return Ok(Prepared {
                     definition,
                     worker: None,

@@ -332,13 +332,8 @@ pub async fn get_run(
     let mut v = details.list_item(&run);
     // The definition as the run started it (`definition.json`), which later edits of the file
     // do not change.
-    let snapshot = crate::store::files::RunFiles::new(std::path::Path::new(&project.path), &run.id)
-        .root
-        .join("definition.json");
-    v["definition_snapshot"] = std::fs::read_to_string(snapshot)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(Value::Null);
+    let files = crate::store::files::RunFiles::new(std::path::Path::new(&project.path), &run.id);
+    v["definition_snapshot"] = files.read_definition().unwrap_or(Value::Null);
     let pausing = state
         .engine
         .control(&run.id)

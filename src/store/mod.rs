@@ -2,6 +2,13 @@
 //!
 //! One file per table with its row type and queries (`runs`, `steps`, ...); `files` owns the
 //! `.agent/workflows/executions/{runId}/` tree derived from it.
+//!
+//! Every query of the crate is here. The surface is the row types' associated functions
+//! (`RunRow::get`, `RunRow::list(store, &RunFilter)`, `StepRow::begin`, `StepRow::finish`,
+//! ...) taking a `&Store` and plain values: filters are plain structs, hot writes typed
+//! operations, results rows, errors `StoreError`. No sqlx or rusqlite type crosses it: the
+//! pools and the hot write connection are private, so a second backend (PostgreSQL, a later
+//! issue) implements the same functions and nothing outside `store` changes.
 
 pub mod agent_sessions;
 pub mod artifacts;
