@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use crate::engine::discovery::Discovery;
 use crate::engine::scheduler::Runner;
 use crate::engine::Engine;
-use crate::engine::discovery::Discovery;
 use crate::http::{self, auth::Auth, project_paths::ProjectPaths, ws::Hub, AppState};
 
 /// `serve`'s flags, validated by clap.

@@ -280,10 +280,8 @@ impl RunDetails {
                 .insert(d.id.clone(), super::definitions::definition_json(&d));
         }
         for c in RunRow::counts(store, &ids).await? {
-            out.counts.insert(
-                c.run_id,
-                json!({ "comments": c.comments, "artifacts": c.artifacts }),
-            );
+            out.counts
+                .insert(c.run_id, json!({ "comments": c.comments, "artifacts": c.artifacts }));
         }
         Ok(out)
     }

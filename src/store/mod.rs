@@ -38,13 +38,45 @@ pub enum StoreError {
     #[error("cannot create the data directory {path}: {source}")]
     DataDir { path: PathBuf, source: std::io::Error },
     #[error("database error: {0}")]
-    Sql(#[from] sqlx::Error),
-    #[error("database error: {0}")]
-    Direct(#[from] rusqlite::Error),
+    Sql(DbError),
     #[error("database migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(DbError),
     #[error("{0} not found")]
     NotFound(String),
+}
+
+/// What the database driver reported, opaque so that no driver type is part of the
+/// store's surface (`StoreError::is_disk_full` asks it the one question callers have).
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct DbError(Driver);
+
+#[derive(Debug, thiserror::Error)]
+enum Driver {
+    #[error(transparent)]
+    Sqlx(sqlx::Error),
+    #[error(transparent)]
+    Direct(rusqlite::Error),
+    #[error(transparent)]
+    Migrate(sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> StoreError {
+        StoreError::Sql(DbError(Driver::Sqlx(e)))
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError::Sql(DbError(Driver::Direct(e)))
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> StoreError {
+        StoreError::Migrate(DbError(Driver::Migrate(e)))
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -159,18 +191,20 @@ fn first_row<T>(rows: Vec<T>) -> Option<T> {
 
 /// As `first_row`, for a statement that must yield a row.
 fn only_row<T>(rows: Vec<T>) -> Result<T> {
-    first_row(rows).ok_or(StoreError::Sql(sqlx::Error::RowNotFound))
+    first_row(rows).ok_or_else(|| sqlx::Error::RowNotFound.into())
 }
 
 impl StoreError {
     /// The disk (or the database's size limit) is full: the API answers 507, not 500.
     pub fn is_disk_full(&self) -> bool {
         match self {
-            StoreError::Sql(sqlx::Error::Database(e)) => {
+            StoreError::Sql(DbError(Driver::Sqlx(sqlx::Error::Database(e)))) => {
                 e.code().as_deref() == Some("13") || e.message().contains("database or disk is full")
             }
-            StoreError::Sql(sqlx::Error::Io(e)) => e.raw_os_error() == Some(libc::ENOSPC),
-            StoreError::Direct(rusqlite::Error::SqliteFailure(e, _)) => e.code == rusqlite::ErrorCode::DiskFull,
+            StoreError::Sql(DbError(Driver::Sqlx(sqlx::Error::Io(e)))) => e.raw_os_error() == Some(libc::ENOSPC),
+            StoreError::Sql(DbError(Driver::Direct(rusqlite::Error::SqliteFailure(e, _)))) => {
+                e.code == rusqlite::ErrorCode::DiskFull
+            }
             _ => false,
         }
     }
