@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use super::{invalid, report};
+use crate::domain::RunStatus;
 pub use crate::engine::control::engine_gone;
 use crate::engine::Engine;
 use crate::store::runs::RunRow;
@@ -26,7 +27,7 @@ pub fn shown_status(run: &RunRow) -> String {
     if engine_gone(run) {
         format!("{} ({ENGINE_GONE})", run.status)
     } else {
-        run.status.clone()
+        run.status.to_string()
     }
 }
 
@@ -45,13 +46,13 @@ pub async fn list_runs(engine: &Engine, limit: i64) -> ExitCode {
         .to_vec()];
     for r in runs {
         // Only a running run can have lost its engine; its lease is on the full row.
-        let status = match r.status.as_str() {
-            "running" => match RunRow::get(store, &r.id).await {
+        let status = match r.status {
+            RunStatus::Running => match RunRow::get(store, &r.id).await {
                 Ok(Some(row)) => shown_status(&row),
-                Ok(None) => r.status,
+                Ok(None) => r.status.to_string(),
                 Err(e) => return report(e.into()),
             },
-            _ => r.status,
+            _ => r.status.to_string(),
         };
         rows.push(vec![
             r.id,

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::runs::{engine_gone, load_run};
 use super::{invalid, report};
+use crate::domain::RunStatus;
 use crate::engine::control::ControlError;
 use crate::engine::Engine;
 
@@ -23,7 +24,7 @@ pub async fn pause(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    if run.status == "running" && engine_gone(&run) {
+    if run.status == RunStatus::Running && engine_gone(&run) {
         return invalid(&format!(
             "cannot pause run {run_id}: its engine is gone, so it is not running \
              (`workflow-engine resume {run_id}` continues it, `cancel` ends it)"
@@ -33,7 +34,7 @@ pub async fn pause(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
         Ok(r) => r,
         Err(e) => return refused(e, "pause"),
     };
-    let requested = run.status == "running";
+    let requested = run.status == RunStatus::Running;
     if as_json {
         let mut v = json!({ "id": run.id, "status": run.status, "paused_at": run.paused_at });
         if requested {
@@ -61,7 +62,7 @@ pub async fn cancel(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
             "{}",
             json!({ "id": run.id, "status": run.status, "cancelled_at": run.cancelled_at })
         );
-    } else if run.status == "running" {
+    } else if run.status == RunStatus::Running {
         println!("run {run_id}: cancel requested; its engine has not stopped it yet");
     } else {
         println!("run {run_id} {}", run.status);

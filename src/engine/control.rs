@@ -14,6 +14,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::Engine;
+use crate::domain::{ControlRequest, RunStatus};
 use crate::events::Event;
 use crate::store::runs::RunRow;
 use crate::store::steps::StepRow;
@@ -65,9 +66,6 @@ impl RunControl {
     }
 }
 
-/// Statuses a run does not leave.
-const ENDED: &[&str] = &["completed", "failed", "cancelled"];
-
 /// Why a pause, resume or cancel did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
@@ -93,33 +91,32 @@ impl Engine {
     /// flight: the pause lands when it finishes).
     pub async fn pause_run(&self, id: &str, wait: Duration) -> Result<RunRow, ControlError> {
         let run = self.run_to_steer(id).await?;
-        if run.status != "running" {
+        if run.status != RunStatus::Running {
             return Err(refused(run, "only a running run can be paused"));
         }
-        self.signal(id, Signal::Pause).await?;
-        self.wait_for_status(id, &["paused", "completed", "failed", "cancelled"], wait)
-            .await
+        self.signal(id, ControlRequest::Pause).await?;
+        self.wait_for_status(id, &RunStatus::STOPPED, wait).await
     }
 
     /// Cancels a run: one nobody drives at once, one that is driven by asking its engine
     /// to kill the steps in flight, waiting up to `wait` for it to.
     pub async fn cancel_run(&self, id: &str, wait: Duration) -> Result<RunRow, ControlError> {
         let run = self.run_to_steer(id).await?;
-        if ENDED.contains(&run.status.as_str()) {
+        if run.status.is_terminal() {
             return Err(refused(run, "the run has already ended"));
         }
         let driven = self.control(id).is_some() || !engine_gone(&run);
-        let cancelled = if run.status == "running" && driven {
-            self.signal(id, Signal::Cancel).await?;
-            return self.wait_for_status(id, ENDED, wait).await;
-        } else if run.status == "running" {
+        let cancelled = if run.status == RunStatus::Running && driven {
+            self.signal(id, ControlRequest::Cancel).await?;
+            return self.wait_for_status(id, &RunStatus::ENDED, wait).await;
+        } else if run.status == RunStatus::Running {
             self.cancel_abandoned(&run).await?
         } else {
             RunRow::cancel_idle(self.store(), id).await?
         };
         let Some(cancelled) = cancelled else {
             // Taken over or ended meanwhile: say what it is now.
-            return self.wait_for_status(id, ENDED, Duration::ZERO).await;
+            return self.wait_for_status(id, &RunStatus::ENDED, Duration::ZERO).await;
         };
         self.announce_status(&cancelled).await;
         Ok(cancelled)
@@ -131,9 +128,9 @@ impl Engine {
         let run = self.run_to_steer(id).await?;
         let Some(queued) = RunRow::queue_resume(self.store(), id).await? else {
             // Queued already (`pending`), running, or ended: one resume drives a run once.
-            let why = match run.status.as_str() {
-                "pending" => "it is already queued to run",
-                "running" => "it is already running",
+            let why = match run.status {
+                RunStatus::Pending => "it is already queued to run",
+                RunStatus::Running => "it is already running",
                 _ => "only a paused or failed run can be resumed",
             };
             let now = RunRow::get(self.store(), id).await?.unwrap_or(run);
@@ -151,12 +148,11 @@ impl Engine {
 
     /// Pauses or cancels a running run: directly when this process drives it, else through
     /// the database for the process that does.
-    async fn signal(&self, id: &str, request: Signal) -> Result<(), StoreError> {
+    async fn signal(&self, id: &str, request: ControlRequest) -> Result<(), StoreError> {
         match (self.control(id), request) {
-            (Some(control), Signal::Pause) => control.pause(),
-            (Some(control), _) => control.cancel(),
-            (None, Signal::Pause) => RunRow::request_control(self.store(), id, "pause").await?,
-            (None, _) => RunRow::request_control(self.store(), id, "cancel").await?,
+            (Some(control), ControlRequest::Pause) => control.pause(),
+            (Some(control), ControlRequest::Cancel) => control.cancel(),
+            (None, _) => RunRow::request_control(self.store(), id, request).await?,
         }
         Ok(())
     }
@@ -173,7 +169,7 @@ impl Engine {
     }
 
     /// The run once it has one of `statuses`, or as it is when `max` has passed.
-    async fn wait_for_status(&self, id: &str, statuses: &[&str], max: Duration) -> Result<RunRow, ControlError> {
+    async fn wait_for_status(&self, id: &str, statuses: &[RunStatus], max: Duration) -> Result<RunRow, ControlError> {
         RunRow::wait_for_status(self.store(), id, statuses, max)
             .await?
             .ok_or_else(|| ControlError::NotFound(id.to_string()))
@@ -184,7 +180,7 @@ impl Engine {
     pub(crate) async fn announce_status(&self, run: &RunRow) {
         let event = Event::StatusChanged {
             execution_id: run.id.clone(),
-            status: run.status.clone(),
+            status: run.status,
             project_id: run.project_id.clone(),
             error_message: run.error_message.clone(),
         };
@@ -198,7 +194,7 @@ impl Engine {
 /// lease lapsed), so nothing applies pause or cancel requests and `resume` may take it over.
 /// The same test `RunRow::claim` makes before it lets another engine drive the run.
 pub fn engine_gone(run: &RunRow) -> bool {
-    if run.status != "running" {
+    if run.status != RunStatus::Running {
         return false;
     }
     let Some(owner) = run.lease_owner.as_deref() else {

@@ -120,7 +120,7 @@ async fn record_error(
     path: &Path,
     errors: &[crate::definition::DefinitionError],
 ) -> crate::store::Result<()> {
-    let kind = DefinitionKind::from_path(path).map(|k| k.as_str()).unwrap_or("code");
+    let kind = DefinitionKind::from_path(path).unwrap_or(DefinitionKind::Code);
     let name = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

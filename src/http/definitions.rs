@@ -13,6 +13,7 @@ use super::auth::CurrentUser;
 use super::error::{ApiError, ApiQuery};
 use super::openapi::{Data, Definition, DefinitionDetail, ErrorBody};
 use super::{access, AppState};
+use crate::definition::DefinitionKind;
 use crate::store::definitions::DefinitionRow;
 use crate::store::projects::ProjectRow;
 
@@ -113,7 +114,7 @@ pub async fn get_definition(
     let mut v = definition_json(&row);
     // YAML steps, for the templates page (TypeScript steps are only known as they run); a big
     // file takes a while to parse, so not on a thread that serves requests.
-    if row.kind == "yaml" && row.load_error.is_none() {
+    if row.kind == DefinitionKind::Yaml && row.load_error.is_none() {
         let path = PathBuf::from(&row.path);
         let steps = tokio::task::spawn_blocking(move || {
             let def = crate::definition::yaml::read_yaml(&path).ok()?;

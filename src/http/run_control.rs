@@ -11,6 +11,7 @@ use super::auth::CurrentUser;
 use super::error::ApiError;
 use super::openapi::{CancelResult, Data, ErrorBody, PauseResult, ResumeResult};
 use super::{access, AppState};
+use crate::domain::RunStatus;
 use crate::engine::control::ControlError;
 use crate::store::runs::RunRow;
 use crate::store::Store;
@@ -49,7 +50,7 @@ pub async fn pause_run(
         .await
         .map_err(|e| refused(e, "pause"))?;
     let mut v = json!({ "id": run.id, "status": run.status, "paused_at": run.paused_at });
-    if run.status == "running" {
+    if run.status == RunStatus::Running {
         // A step still in flight: the pause lands when it finishes.
         v["pause_requested"] = json!(true);
     }
@@ -90,13 +91,14 @@ pub async fn resume_run(
     } else {
         Duration::ZERO
     };
-    let run = wait_for_status(
-        store,
-        &id,
-        &["running", "paused", "completed", "failed", "cancelled"],
-        wait,
-    )
-    .await?;
+    let started = [
+        RunStatus::Running,
+        RunStatus::Paused,
+        RunStatus::Completed,
+        RunStatus::Failed,
+        RunStatus::Cancelled,
+    ];
+    let run = wait_for_status(store, &id, &started, wait).await?;
     Ok(Json(json!({ "data": { "id": run.id, "status": run.status } })))
 }
 
@@ -142,13 +144,13 @@ fn refused(e: ControlError, verb: &str) -> ApiError {
                 "cannot {verb} workflow execution {}: it is {} ({why})",
                 run.id, run.status
             ),
-            current_status: Some(run.status.clone()),
+            current_status: Some(run.status),
         },
         ControlError::Store(e) => e.into(),
     }
 }
 
-async fn wait_for_status(store: &Store, id: &str, statuses: &[&str], max: Duration) -> Result<RunRow, ApiError> {
+async fn wait_for_status(store: &Store, id: &str, statuses: &[RunStatus], max: Duration) -> Result<RunRow, ApiError> {
     RunRow::wait_for_status(store, id, statuses, max)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("workflow execution {id}")))

@@ -5,6 +5,7 @@ use sqlx::FromRow;
 
 use super::runs::RunRow;
 use super::{Result, Store};
+use crate::domain::RunStatus;
 
 /// Which runs `RunRow::list` returns, newest first; a field left `None` does not filter.
 #[derive(Debug, Clone, Copy)]
@@ -13,7 +14,7 @@ pub struct RunFilter<'a> {
     /// Only runs of the projects this user owns or is a member of; `None` for every project
     /// (an admin, or a `project_id` whose access the caller has checked).
     pub visible_to: Option<&'a str>,
-    pub status: Option<&'a str>,
+    pub status: Option<RunStatus>,
     pub workflow_definition_id: Option<&'a str>,
     /// Only runs older than this run id (the previous page's last run).
     pub before: Option<&'a str>,
