@@ -2,8 +2,9 @@
 //!
 //! - `domain`: the vocabulary as types: run and step statuses, step kinds, comment and file
 //!   types, agent CLIs and permission modes, the `StepResult`; pure, no IO.
-//! - `definition`: a workflow file becomes a `WorkflowDefinition` (YAML parser, args schema,
-//!   templates, durations).
+//! - `definition`: a workflow file becomes a `WorkflowDefinition` (YAML parser, a TypeScript
+//!   module's metadata and step configs, args schema, templates, durations); `step_rules` is
+//!   the one table of step fields they and the JS worker follow.
 //! - `engine`: creates runs and drives them; `engine::host` is the one step host both
 //!   front-ends go through (memo, run, persist, emit); `engine::worker` talks to JS workers.
 //! - `js`: the worker process side: one `JsRuntime` per run, the `ctx` ops, module loading.
