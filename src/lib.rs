@@ -14,10 +14,12 @@
 //!   streams and stops them, failure classification and retries, their configuration.
 //! - `step`: script steps and the process-group helpers agent steps share.
 //! - `store`: the SQLite database (one file per table) and the per-run files.
+//! - `accounts`: user accounts: the rules of a new one, password hashes and their check.
 //! - `events`: what runs emit, as the spec's `workflow.*` events, and their journal.
 //! - `http`: the API and WebSocket (`serve`): one route file per resource.
 //! - `cli`: the `workflow-engine` command line.
 
+pub mod accounts;
 pub mod agent;
 pub mod cli;
 pub mod definition;

@@ -6,12 +6,14 @@
 //! the step, persisting it, emitting events. `outbox` writes what a run derives from its rows
 //! (its files, its events) in order, off the step's path. `js_child` is the engine's handle
 //! on a JS worker process; `ts_run` serves a TypeScript run's `ctx` calls, pausing it
-//! through `pause_handshake`.
+//! through `pause_handshake`. `discovery` keeps the rows of projects' template folders;
+//! `control` pauses, resumes and cancels runs for the API and the CLI alike.
 
 mod agent_result;
 mod agent_step;
 pub mod control;
 mod ctx_utils;
+pub mod discovery;
 pub mod host;
 pub mod js_child;
 mod outbox;
@@ -411,7 +413,7 @@ impl Engine {
         if let Err(e) = files.tighten() {
             tracing::warn!(run = %run.id, error = %e, "cannot make the run's folder private (0700)");
         }
-        if files.root.join("definition.json").is_file() && files.root.join("args.json").is_file() {
+        if files.has_snapshot() {
             return;
         }
         let (Ok(snapshot), Ok(args)) = (
@@ -433,11 +435,7 @@ impl Engine {
             .await?
             .ok_or_else(|| EngineError::RunNotFound(run.id.clone()))?;
         if row.kind == DefinitionKind::Yaml {
-            let snapshot = RunFiles::new(project, &run.id).root.join("definition.json");
-            if let Some(definition) = std::fs::read(&snapshot)
-                .ok()
-                .and_then(|b| serde_json::from_slice(&b).ok())
-            {
+            if let Some(definition) = RunFiles::new(project, &run.id).read_definition() {
                 return Ok(Prepared {
                     definition,
                     child: None,
