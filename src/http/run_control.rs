@@ -5,19 +5,50 @@ use std::time::Duration;
 
 use axum::extract::{Path, State};
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::auth::CurrentUser;
+use super::envelope::{ok, Data, ErrorBody};
 use super::error::ApiError;
-use super::openapi::{CancelResult, Data, ErrorBody, PauseResult, ResumeResult};
+use super::run_view::RunStatus;
 use super::{access, AppState};
 use crate::store::runs::RunRow;
 use crate::store::Store;
 
+#[derive(Serialize, ToSchema)]
+pub struct PauseResult {
+    pub id: String,
+    #[schema(value_type = RunStatus)]
+    pub status: String,
+    #[schema(format = DateTime)]
+    pub paused_at: Option<String>,
+    /// True when a step is still in flight: the run pauses when it finishes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub pause_requested: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResumeResult {
+    pub id: String,
+    #[schema(value_type = RunStatus)]
+    pub status: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CancelResult {
+    pub id: String,
+    #[schema(value_type = RunStatus)]
+    pub status: String,
+    #[schema(format = DateTime)]
+    pub cancelled_at: Option<String>,
+}
+
 /// `POST /api/workflow-executions/{id}/pause`: the steps in flight finish, then the run stops.
 #[utoipa::path(
     post,
-    path = "/api/workflow-executions/{id}/pause",
+    path = "/workflow-executions/{id}/pause",
     tag = "workflow-executions",
     summary = "Pause a run",
     description = "The steps in flight finish, then the run stops; answers within about 2 seconds, \
@@ -35,7 +66,7 @@ pub async fn pause_run(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Data<PauseResult>>, ApiError> {
     let store = state.engine.store();
     let (run, _) = access::run(store, &user, &id).await?;
     if run.status != "running" {
@@ -49,18 +80,20 @@ pub async fn pause_run(
         Duration::from_secs(2),
     )
     .await?;
-    let mut v = json!({ "id": run.id, "status": run.status, "paused_at": run.paused_at });
-    if run.status == "running" {
-        // A step still in flight: the pause lands when it finishes.
-        v["pause_requested"] = json!(true);
-    }
-    Ok(Json(json!({ "data": v })))
+    // A step still in flight: the pause lands when it finishes.
+    let pause_requested = (run.status == "running").then_some(true);
+    Ok(ok(PauseResult {
+        id: run.id,
+        status: run.status,
+        paused_at: run.paused_at,
+        pause_requested,
+    }))
 }
 
 /// `POST /api/workflow-executions/{id}/resume`: replays the run; completed steps are not run again.
 #[utoipa::path(
     post,
-    path = "/api/workflow-executions/{id}/resume",
+    path = "/workflow-executions/{id}/resume",
     tag = "workflow-executions",
     summary = "Resume a run",
     description = "Queues a paused or failed run to be replayed; completed steps are not run again. \
@@ -79,7 +112,7 @@ pub async fn resume_run(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Data<ResumeResult>>, ApiError> {
     let store = state.engine.store();
     let (run, _) = access::run(store, &user, &id).await?;
     let may_start_now = state.runner.may_start_now();
@@ -107,13 +140,16 @@ pub async fn resume_run(
         wait,
     )
     .await?;
-    Ok(Json(json!({ "data": { "id": run.id, "status": run.status } })))
+    Ok(ok(ResumeResult {
+        id: run.id,
+        status: run.status,
+    }))
 }
 
 /// `POST /api/workflow-executions/{id}/cancel`: kills the steps in flight at once.
 #[utoipa::path(
     post,
-    path = "/api/workflow-executions/{id}/cancel",
+    path = "/workflow-executions/{id}/cancel",
     tag = "workflow-executions",
     summary = "Cancel a run",
     description = "Kills the steps in flight at once; a pending or paused run is cancelled directly.",
@@ -130,7 +166,7 @@ pub async fn cancel_run(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Data<CancelResult>>, ApiError> {
     let store = state.engine.store();
     let (run, _) = access::run(store, &user, &id).await?;
     let run = match run.status.as_str() {
@@ -155,9 +191,11 @@ pub async fn cancel_run(
         }
         _ => return Err(conflict(&run, "cancel", "the run has already ended")),
     };
-    Ok(Json(
-        json!({ "data": { "id": run.id, "status": run.status, "cancelled_at": run.cancelled_at } }),
-    ))
+    Ok(ok(CancelResult {
+        id: run.id,
+        status: run.status,
+        cancelled_at: run.cancelled_at,
+    }))
 }
 
 fn emit_status(state: &AppState, run: &RunRow) {

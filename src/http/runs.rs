@@ -1,29 +1,36 @@
 //! `/api/workflow-executions`: create, list, read, pause, resume, cancel.
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::auth::CurrentUser;
+use super::definitions::Definition;
+use super::envelope::{created, ok, Data, ErrorBody};
 use super::error::{ApiError, ApiJson, ApiQuery};
-use super::openapi::{Data, ErrorBody, Run, RunDetail, RunPage, RunStatus};
+use super::run_view::{Counts, Run, RunDetail, RunListItem, RunPage, RunStatus};
+use super::step_view::{Step, StepWithSession};
 use super::{access, run_control, AppState};
 use crate::engine::EngineError;
 use crate::store::definitions::DefinitionRow;
+use crate::store::projects::ProjectRow;
 use crate::store::runs::RunRow;
 use crate::store::steps::StepRow;
 use crate::store::Store;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/workflow-executions", post(create_run).get(list_runs))
-        .route("/workflow-executions/{id}", get(get_run))
-        .route("/workflow-executions/{id}/pause", post(run_control::pause_run))
-        .route("/workflow-executions/{id}/resume", post(run_control::resume_run))
-        .route("/workflow-executions/{id}/cancel", post(run_control::cancel_run))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_run, list_runs))
+        .routes(routes!(get_run))
+        .routes(routes!(run_control::pause_run))
+        .routes(routes!(run_control::resume_run))
+        .routes(routes!(run_control::cancel_run))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -43,7 +50,7 @@ pub struct CreateRun {
 /// `POST /api/workflow-executions`
 #[utoipa::path(
     post,
-    path = "/api/workflow-executions",
+    path = "/workflow-executions",
     tag = "workflow-executions",
     summary = "Start a run",
     description = "Creates the run and starts it in the background (queued under the concurrency limit).",
@@ -64,7 +71,7 @@ pub async fn create_run(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiJson(body): ApiJson<CreateRun>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Data<Run>>), ApiError> {
     let store = state.engine.store();
     let project = access::project(store, &user, &body.project_id).await?;
     let def = DefinitionRow::get(store, &body.workflow_definition_id)
@@ -107,7 +114,7 @@ pub async fn create_run(
         .await
         .map_err(engine_error)?;
     state.runner.start(run.id.clone(), Some(prepared));
-    Ok((StatusCode::CREATED, Json(json!({ "data": run_json(&run) }))))
+    Ok(created(Run::from(&run)))
 }
 
 fn engine_error(e: EngineError) -> ApiError {
@@ -118,7 +125,7 @@ fn engine_error(e: EngineError) -> ApiError {
                 "the arguments do not match the workflow's argsSchema: {}",
                 errors.join("; ")
             ),
-            details: Some(json!(errors)),
+            details: Some(errors),
         },
         EngineError::Definition(errors) => ApiError::bad(
             "invalid_definition",
@@ -131,36 +138,12 @@ fn engine_error(e: EngineError) -> ApiError {
                 "the arguments make a command line too long to start: {}",
                 errors.join("; ")
             ),
-            details: Some(json!(errors)),
+            details: Some(errors),
         },
         EngineError::Store(e) => e.into(),
         EngineError::Io(e) if e.raw_os_error() == Some(libc::ENOSPC) => ApiError::InsufficientStorage,
         other => ApiError::Internal(other.to_string()),
     }
-}
-
-/// A run as the API shows it: `args` as JSON, no lease internals.
-pub fn run_json(run: &RunRow) -> Value {
-    let mut v = serde_json::to_value(run).expect("rows serialise");
-    let obj = v.as_object_mut().expect("object");
-    obj.insert("args".into(), serde_json::from_str(&run.args).unwrap_or(json!({})));
-    for k in ["lease_owner", "lease_expires_at", "control_request"] {
-        obj.remove(k);
-    }
-    v
-}
-
-pub fn step_json(step: &StepRow) -> Value {
-    let mut v = serde_json::to_value(step).expect("rows serialise");
-    let obj = v.as_object_mut().expect("object");
-    obj.insert(
-        "result".into(),
-        step.result
-            .as_deref()
-            .and_then(|r| serde_json::from_str(r).ok())
-            .unwrap_or(Value::Null),
-    );
-    v
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -187,7 +170,7 @@ const RUN_STATUSES: &[&str] = &["pending", "running", "paused", "completed", "fa
 /// `GET /api/workflow-executions?project_id=&status=&workflow_definition_id=&limit=&cursor=`
 #[utoipa::path(
     get,
-    path = "/api/workflow-executions",
+    path = "/workflow-executions",
     tag = "workflow-executions",
     summary = "List runs",
     description = "The runs of the projects the caller may see, newest first, a page at a time.",
@@ -204,7 +187,7 @@ pub async fn list_runs(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RunPage>, ApiError> {
     let store = state.engine.store();
     if let Some(p) = &q.project_id {
         access::project(store, &user, p).await?;
@@ -225,17 +208,14 @@ pub async fn list_runs(
     let runs = page_of_runs(store, &user, &q, limit + 1).await?;
     let has_more = runs.len() as i64 > limit;
     let runs = &runs[..runs.len().min(limit as usize)];
-    let mut data = Vec::with_capacity(runs.len());
-    let details = RunDetails::load(store, runs).await?;
-    for run in runs {
-        data.push(details.list_item(run));
-    }
+    let mut details = RunDetails::load(store, runs).await?;
+    let data = runs.iter().map(|run| details.list_item(run)).collect();
     let next_cursor = if has_more {
         runs.last().map(|r| r.id.clone())
     } else {
         None
     };
-    Ok(Json(json!({ "data": data, "next_cursor": next_cursor })))
+    Ok(Json(RunPage { data, next_cursor }))
 }
 
 /// One page of runs, newest first. Only the filters given become SQL, so that SQLite can walk
@@ -272,17 +252,20 @@ async fn page_of_runs(store: &Store, user: &CurrentUser, q: &ListQuery, limit: i
 
 /// Steps, definitions and counts for a page of runs, in a few queries instead of a few per run.
 struct RunDetails {
-    steps: Map<String, Value>,
-    definitions: Map<String, Value>,
-    counts: Map<String, Value>,
+    /// By run id, in step order.
+    steps: HashMap<String, Vec<Step>>,
+    /// By definition id.
+    definitions: HashMap<String, Definition>,
+    /// By run id.
+    counts: HashMap<String, Counts>,
 }
 
 impl RunDetails {
     async fn load(store: &Store, runs: &[RunRow]) -> Result<RunDetails, ApiError> {
         let mut out = RunDetails {
-            steps: Map::new(),
-            definitions: Map::new(),
-            counts: Map::new(),
+            steps: HashMap::new(),
+            definitions: HashMap::new(),
+            counts: HashMap::new(),
         };
         if runs.is_empty() {
             return Ok(out);
@@ -296,8 +279,7 @@ impl RunDetails {
         .fetch_all(&store.read)
         .await?;
         for s in &steps {
-            let list = out.steps.entry(s.workflow_run_id.clone()).or_insert_with(|| json!([]));
-            list.as_array_mut().expect("array").push(step_json(s));
+            out.steps.entry(s.workflow_run_id.clone()).or_default().push(s.into());
         }
         let defs: Vec<DefinitionRow> = sqlx::query_as(
             "SELECT * FROM workflow_definitions WHERE id IN
@@ -306,9 +288,8 @@ impl RunDetails {
         .bind(&ids)
         .fetch_all(&store.read)
         .await?;
-        for d in defs {
-            out.definitions
-                .insert(d.id.clone(), super::definitions::definition_json(&d));
+        for d in &defs {
+            out.definitions.insert(d.id.clone(), d.into());
         }
         let counts: Vec<(String, i64, i64)> = sqlx::query_as(
             "SELECT r.value,
@@ -321,33 +302,26 @@ impl RunDetails {
         .fetch_all(&store.read)
         .await?;
         for (id, comments, artifacts) in counts {
-            out.counts
-                .insert(id, json!({ "comments": comments, "artifacts": artifacts }));
+            out.counts.insert(id, Counts { comments, artifacts });
         }
         Ok(out)
     }
 
-    fn list_item(&self, run: &RunRow) -> Value {
-        let mut v = run_json(run);
-        v["steps"] = self.steps.get(&run.id).cloned().unwrap_or(json!([]));
-        v["workflow_definition"] = self
-            .definitions
-            .get(&run.workflow_definition_id)
-            .cloned()
-            .unwrap_or(Value::Null);
-        v["_count"] = self
-            .counts
-            .get(&run.id)
-            .cloned()
-            .unwrap_or(json!({ "comments": 0, "artifacts": 0 }));
-        v
+    /// Takes the run's details out: each run of a page is listed once.
+    fn list_item(&mut self, run: &RunRow) -> RunListItem {
+        RunListItem {
+            run: run.into(),
+            steps: self.steps.remove(&run.id).unwrap_or_default(),
+            workflow_definition: self.definitions.get(&run.workflow_definition_id).map(Definition::clone),
+            count: self.counts.get(&run.id).copied().unwrap_or_default(),
+        }
     }
 }
 
 /// `GET /api/workflow-executions/{id}`
 #[utoipa::path(
     get,
-    path = "/api/workflow-executions/{id}",
+    path = "/workflow-executions/{id}",
     tag = "workflow-executions",
     summary = "Read a run",
     description = "With its steps (and their agent sessions), its definition, the definition as the run \
@@ -364,34 +338,41 @@ pub async fn get_run(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Data<RunDetail>>, ApiError> {
     let store = state.engine.store();
     let (run, project) = access::run(store, &user, &id).await?;
-    let details = RunDetails::load(store, std::slice::from_ref(&run)).await?;
-    let mut v = details.list_item(&run);
-    // The definition as the run started it (`definition.json`), which later edits of the file
-    // do not change.
-    let snapshot = crate::store::files::RunFiles::new(std::path::Path::new(&project.path), &run.id)
-        .root
-        .join("definition.json");
-    v["definition_snapshot"] = std::fs::read_to_string(snapshot)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(Value::Null);
+    let mut details = RunDetails::load(store, std::slice::from_ref(&run)).await?;
+    let item = details.list_item(&run);
+    let mut steps = Vec::new();
+    for s in &StepRow::list_for_run(store, &run.id).await? {
+        steps.push(StepWithSession::load(store, s).await?);
+    }
+    Ok(ok(RunDetail {
+        run: item.run,
+        steps,
+        workflow_definition: item.workflow_definition,
+        count: item.count,
+        comments: super::comments::list(store, Some(&run.id), None).await?,
+        definition_snapshot: definition_snapshot(&project, &run),
+        pause_requested: pause_requested(&state, &run),
+    }))
+}
+
+/// The definition as the run started it (`definition.json`), which later edits of the file do
+/// not change.
+fn definition_snapshot(project: &ProjectRow, run: &RunRow) -> Option<Value> {
+    let files = crate::store::files::RunFiles::new(std::path::Path::new(&project.path), &run.id);
+    let text = std::fs::read_to_string(files.root.join("definition.json")).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// A pause asked for (of this process's engine, or through the database for another's) that
+/// lands when the steps in flight finish.
+fn pause_requested(state: &AppState, run: &RunRow) -> bool {
     let pausing = state
         .engine
         .control(&run.id)
         .is_some_and(|c| c.current() == crate::engine::control::Signal::Pause)
         || run.control_request.as_deref() == Some("pause");
-    v["pause_requested"] = json!(run.status == "running" && pausing);
-    let steps = StepRow::list_for_run(store, &run.id).await?;
-    let mut step_values = Vec::new();
-    for s in &steps {
-        let mut sv = step_json(s);
-        sv["session"] = super::steps::session_json(store, s).await?;
-        step_values.push(sv);
-    }
-    v["steps"] = Value::Array(step_values);
-    v["comments"] = json!(super::comments::list(store, Some(&run.id), None).await?);
-    Ok(Json(json!({ "data": v })))
+    run.status == "running" && pausing
 }
