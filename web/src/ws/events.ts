@@ -1,6 +1,6 @@
 // The WebSocket's messages (`src/events.rs`): `{ seq, type, data }`, or `stream.lagged`.
 
-import type { RunStatus } from "../api/types";
+import type { RunStatus, StepType } from "../api/types";
 
 interface Base {
   execution_id: string;
@@ -22,7 +22,7 @@ export interface EventMap {
     step_id: string;
     step_key: string;
     step_name: string;
-    step_type: string;
+    step_type: StepType;
     phase: string;
   };
   "workflow.step.completed": Base & {
