@@ -251,7 +251,12 @@ pub fn main() -> ExitCode {
         return crate::step::guard::main(token);
     }
     if matches!(cli.command, Command::Openapi) {
-        println!("{}", crate::http::document().to_pretty_json().expect("the document serialises"));
+        println!(
+            "{}",
+            crate::http::document()
+                .to_pretty_json()
+                .expect("the document serialises")
+        );
         return ExitCode::SUCCESS;
     }
     tracing_subscriber::fmt()

@@ -203,7 +203,6 @@ pub fn io_error(e: std::io::Error) -> ApiError {
     ApiError::Internal(format!("artifact file: {e}"))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,9 +19,7 @@ use crate::store::revoked_tokens;
 use crate::store::users::UserRow;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(login))
-        .routes(routes!(logout))
+    OpenApiRouter::new().routes(routes!(login)).routes(routes!(logout))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

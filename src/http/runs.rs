@@ -74,16 +74,7 @@ pub async fn create_run(
 ) -> Result<(StatusCode, Json<Data<Run>>), ApiError> {
     let store = state.engine.store();
     let project = access::project(store, &user, &body.project_id).await?;
-    let def = DefinitionRow::get(store, &body.workflow_definition_id)
-        .await?
-        .filter(|d| d.project_id.as_deref() == Some(project.id.as_str()))
-        .ok_or_else(|| ApiError::not_found(format!("workflow definition {}", body.workflow_definition_id)))?;
-    if let Some(e) = &def.load_error {
-        return Err(ApiError::bad(
-            "invalid_definition",
-            format!("the workflow file does not load: {e}"),
-        ));
-    }
+    let def = loadable_definition(store, &project, &body.workflow_definition_id).await?;
     let args = match body.args {
         None | Some(Value::Null) => json!({}),
         Some(v @ Value::Object(_)) => v,
@@ -115,6 +106,21 @@ pub async fn create_run(
         .map_err(engine_error)?;
     state.runner.start(run.id.clone(), Some(prepared));
     Ok(created(Run::from(&run)))
+}
+
+/// The project's definition `id`, if its file loads (a 400 says why not).
+async fn loadable_definition(store: &Store, project: &ProjectRow, id: &str) -> Result<DefinitionRow, ApiError> {
+    let def = DefinitionRow::get(store, id)
+        .await?
+        .filter(|d| d.project_id.as_deref() == Some(project.id.as_str()))
+        .ok_or_else(|| ApiError::not_found(format!("workflow definition {id}")))?;
+    if let Some(e) = &def.load_error {
+        return Err(ApiError::bad(
+            "invalid_definition",
+            format!("the workflow file does not load: {e}"),
+        ));
+    }
+    Ok(def)
 }
 
 fn engine_error(e: EngineError) -> ApiError {
@@ -312,7 +318,7 @@ impl RunDetails {
         RunListItem {
             run: run.into(),
             steps: self.steps.remove(&run.id).unwrap_or_default(),
-            workflow_definition: self.definitions.get(&run.workflow_definition_id).map(Definition::clone),
+            workflow_definition: self.definitions.get(&run.workflow_definition_id).cloned(),
             count: self.counts.get(&run.id).copied().unwrap_or_default(),
         }
     }
