@@ -10,6 +10,7 @@ use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::task::JoinHandle;
 
 use crate::definition::format_ms;
+use crate::domain::{RunStatus, StepStatus};
 use crate::engine::run::RunOutcome;
 use crate::events::Event;
 
@@ -86,52 +87,15 @@ impl State {
                 step_name,
                 phase,
                 ..
-            } => {
-                if self.phase.as_deref() != Some(phase.as_str()) {
-                    println!("── {phase} ──");
-                    self.phase = Some(phase);
-                }
-                self.running.insert(step_key, (step_name, Instant::now()));
-            }
+            } => self.step_started(step_key, step_name, phase),
             Event::StepCompleted {
                 step_key,
                 status,
                 error,
                 duration_ms,
                 ..
-            } => {
-                let name = self
-                    .running
-                    .remove(&step_key)
-                    .map(|(n, _)| n)
-                    .unwrap_or_else(|| step_key.clone());
-                let mark = if status == "completed" { "✓" } else { "✗" };
-                let label = if name == step_key {
-                    name
-                } else {
-                    format!("{name} ({step_key})")
-                };
-                match error {
-                    Some(e) => println!(
-                        "  {mark} {label}  {}  {status}: {}",
-                        format_ms(duration_ms),
-                        first_line(&e)
-                    ),
-                    None => println!("  {mark} {label}  {}", format_ms(duration_ms)),
-                }
-            }
-            Event::StepProgress { output, stream, .. } if self.verbose => {
-                // Script lines as they are; an agent's events tagged with what they are.
-                match stream.as_str() {
-                    "stdout" => println!("    │ {output}"),
-                    "stderr" => println!("    ! {output}"),
-                    kind => {
-                        let first: String = output.lines().next().unwrap_or_default().chars().take(300).collect();
-                        let more = if first.len() < output.len() { " …" } else { "" };
-                        println!("    · {kind}: {first}{more}");
-                    }
-                }
-            }
+            } => self.step_completed(step_key, status, error, duration_ms),
+            Event::StepProgress { output, stream, .. } if self.verbose => print_progress(&stream, &output),
             Event::RunLog { level, message, .. } => {
                 for line in message.lines() {
                     println!("    [{level}] {line}");
@@ -141,6 +105,39 @@ impl State {
         }
         let _ = std::io::stdout().flush();
         self.draw_spinner();
+    }
+
+    /// A header when the phase changes; the step joins the spinner.
+    fn step_started(&mut self, step_key: String, step_name: String, phase: String) {
+        if self.phase.as_deref() != Some(phase.as_str()) {
+            println!("── {phase} ──");
+            self.phase = Some(phase);
+        }
+        self.running.insert(step_key, (step_name, Instant::now()));
+    }
+
+    /// The step's line: its mark, its name (and key, when they differ), how long it took and
+    /// the first line of its error.
+    fn step_completed(&mut self, step_key: String, status: StepStatus, error: Option<String>, duration_ms: u64) {
+        let name = self
+            .running
+            .remove(&step_key)
+            .map(|(n, _)| n)
+            .unwrap_or_else(|| step_key.clone());
+        let mark = if status == StepStatus::Completed { "✓" } else { "✗" };
+        let label = if name == step_key {
+            name
+        } else {
+            format!("{name} ({step_key})")
+        };
+        match error {
+            Some(e) => println!(
+                "  {mark} {label}  {}  {status}: {}",
+                format_ms(duration_ms),
+                first_line(&e)
+            ),
+            None => println!("  {mark} {label}  {}", format_ms(duration_ms)),
+        }
     }
 
     fn draw_spinner(&mut self) {
@@ -166,18 +163,32 @@ impl State {
     }
 }
 
+/// A step's output with `--verbose`: script lines as they are; an agent's events tagged
+/// with what they are, one line each.
+fn print_progress(stream: &str, output: &str) {
+    match stream {
+        "stdout" => println!("    │ {output}"),
+        "stderr" => println!("    ! {output}"),
+        kind => {
+            let first: String = output.lines().next().unwrap_or_default().chars().take(300).collect();
+            let more = if first.len() < output.len() { " …" } else { "" };
+            println!("    · {kind}: {first}{more}");
+        }
+    }
+}
+
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or(s)
 }
 
 pub fn print_outcome(o: &RunOutcome) {
-    match o.status.as_str() {
-        "completed" => println!("run {} completed", o.run_id),
-        "paused" => println!(
+    match o.status {
+        RunStatus::Completed => println!("run {} completed", o.run_id),
+        RunStatus::Paused => println!(
             "run {} paused; continue with: workflow-engine resume {}",
             o.run_id, o.run_id
         ),
-        "cancelled" => println!("run {} cancelled", o.run_id),
+        RunStatus::Cancelled => println!("run {} cancelled", o.run_id),
         _ => println!(
             "run {} failed: {}",
             o.run_id,

@@ -8,11 +8,11 @@ use std::path::{Path as FsPath, PathBuf};
 use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::Multipart;
 use axum::http::StatusCode;
-use serde::Serialize;
 use tokio::io::AsyncWriteExt;
 use utoipa::ToSchema;
 
 use super::error::ApiError;
+use crate::domain::FileType;
 use crate::store::new_id;
 
 /// Largest file an upload may carry.
@@ -21,16 +21,6 @@ pub const MAX_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
 const MAX_FIELD_BYTES: usize = 4096;
 /// Bytes kept from the start of a file to recognise its format.
 const HEAD_BYTES: usize = 16;
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum FileType {
-    Image,
-    Video,
-    Document,
-    Code,
-    Other,
-}
 
 /// The `multipart/form-data` fields of an upload, in any order.
 #[derive(ToSchema)]
@@ -201,16 +191,4 @@ fn multipart_error(e: MultipartError) -> ApiError {
 
 pub fn io_error(e: std::io::Error) -> ApiError {
     ApiError::Internal(format!("artifact file: {e}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_documented_file_types_are_the_ones_handled() {
-        use FileType::*;
-        let names = [Image, Video, Document, Code, Other].map(|t| serde_json::to_value(t).unwrap());
-        assert_eq!(names, crate::store::artifacts::FILE_TYPES);
-    }
 }

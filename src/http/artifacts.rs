@@ -26,8 +26,9 @@ use super::auth::CurrentUser;
 use super::envelope::{created, ok, Data, ErrorBody};
 use super::error::{ApiError, ApiJson};
 use super::{access, comments, AppState};
+use crate::domain::FileType;
 use crate::events::Event;
-use crate::store::artifacts::{self as rules, ArtifactRow, NewArtifact, FILE_TYPES};
+use crate::store::artifacts::{self as rules, ArtifactRow, NewArtifact};
 use crate::store::files::RunFiles;
 use crate::store::projects::ProjectRow;
 use crate::store::runs::RunRow;
@@ -97,19 +98,18 @@ pub async fn upload_artifact(
 /// Names the uploaded file, moves it into the step's folder and records its row: what the
 /// form asked for, else what the name and the content say.
 async fn keep(store: &Store, files: &RunFiles, step: &StepRow, form: UploadForm) -> Result<ArtifactRow, ApiError> {
-    if let Some(t) = form.file_type.as_deref().filter(|t| !FILE_TYPES.contains(t)) {
-        return Err(ApiError::bad(
-            "invalid_body",
-            format!("file_type: '{t}' is not one of {}", FILE_TYPES.join(", ")),
-        ));
-    }
+    let chosen_type = match form.file_type.as_deref() {
+        Some(t) => Some(FileType::parse(t).ok_or_else(|| {
+            let known = FileType::ALL.map(FileType::as_str).join(", ");
+            ApiError::bad("invalid_body", format!("file_type: '{t}' is not one of {known}"))
+        })?),
+        None => None,
+    };
     let upload = form.upload;
     let wanted = form.name.as_deref().or(upload.original.as_deref()).unwrap_or_default();
     let name = rules::sanitise_name(wanted);
     let mime = rules::mime_type(&name, upload.original.as_deref(), &upload.head);
-    let file_type = form
-        .file_type
-        .unwrap_or_else(|| rules::file_type(&name, &mime).to_string());
+    let file_type = chosen_type.unwrap_or_else(|| rules::file_type(&name, &mime));
     // Step ids are kept to a safe alphabet, so this stays inside the run's folder.
     let dir = files.root.join("artifacts").join(&step.step_id);
     let (name, path) = place(&upload.tmp, &dir, &name).await?;
@@ -120,7 +120,7 @@ async fn keep(store: &Store, files: &RunFiles, step: &StepRow, form: UploadForm)
             step_row_id: &step.id,
             name: &name,
             file_path: &file_path,
-            file_type: &file_type,
+            file_type,
             mime_type: &mime,
             size_bytes: upload.size as i64,
         },

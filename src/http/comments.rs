@@ -16,6 +16,7 @@ use super::auth::CurrentUser;
 use super::envelope::{created, ok, Data, ErrorBody};
 use super::error::{ApiError, ApiJson, ApiQuery};
 use super::{access, AppState};
+use crate::domain::CommentType;
 use crate::events::Event;
 use crate::store::artifacts::ArtifactRow;
 use crate::store::comments::CommentRow;
@@ -26,19 +27,9 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(create_comment, list_comments))
 }
 
-pub const COMMENT_TYPES: &[&str] = &["user", "system", "agent"];
-
 /// The only type a user may post: `system` and `agent` comments are the engine's, and one
 /// posted through the API would pass for the engine's word on a run.
-pub const POSTED_COMMENT_TYPE: &str = "user";
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum CommentType {
-    User,
-    System,
-    Agent,
-}
+pub const POSTED_COMMENT_TYPE: CommentType = CommentType::User;
 
 /// The type of a comment a user posts: only `user` (the engine writes `system` and `agent`).
 #[derive(Serialize, ToSchema)]
@@ -63,8 +54,7 @@ pub struct Comment {
     /// The step's row id, for a step-level comment.
     pub workflow_run_step_id: Option<String>,
     pub text: String,
-    #[schema(value_type = CommentType)]
-    pub comment_type: String,
+    pub comment_type: CommentType,
     pub created_by: Option<String>,
     #[schema(format = DateTime)]
     pub created_at: String,
@@ -159,12 +149,12 @@ pub async fn create_comment(
 }
 
 /// The type a posted comment gets, if the body may post it (with a text that is not blank).
-fn posted_type(body: &CreateComment) -> Result<&'static str, ApiError> {
+fn posted_type(body: &CreateComment) -> Result<CommentType, ApiError> {
     if body.text.trim().is_empty() {
         return Err(ApiError::bad("invalid_body", "text: must not be empty"));
     }
-    let kind = body.comment_type.as_deref().unwrap_or(POSTED_COMMENT_TYPE);
-    if kind != POSTED_COMMENT_TYPE {
+    let kind = body.comment_type.as_deref().unwrap_or(POSTED_COMMENT_TYPE.as_str());
+    if CommentType::parse(kind) != Some(POSTED_COMMENT_TYPE) {
         return Err(ApiError::bad(
             "invalid_body",
             format!(
@@ -283,20 +273,4 @@ pub async fn list(store: &Store, run_id: Option<&str>, step_row_id: Option<&str>
             Comment::new(i.comment, creator, artifacts)
         })
         .collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn name<T: Serialize>(value: T) -> String {
-        serde_json::to_value(value).unwrap().as_str().unwrap().to_string()
-    }
-
-    #[test]
-    fn the_documented_types_are_the_ones_handled() {
-        let all = [CommentType::User, CommentType::System, CommentType::Agent];
-        assert_eq!(all.map(name), COMMENT_TYPES);
-        assert_eq!(name(PostedCommentType::User), POSTED_COMMENT_TYPE);
-    }
 }

@@ -44,8 +44,7 @@ pub struct Definition {
     pub name: String,
     pub description: Option<String>,
     #[serde(rename = "type")]
-    #[schema(value_type = DefinitionKind)]
-    pub kind: String,
+    pub kind: DefinitionKind,
     /// Absolute path of the file.
     pub path: String,
     pub phases: Vec<String>,
@@ -75,7 +74,7 @@ impl From<&DefinitionRow> for Definition {
             project_id: d.project_id.clone(),
             name: d.name.clone(),
             description: d.description.clone(),
-            kind: d.kind.clone(),
+            kind: d.kind,
             path: d.path.clone(),
             phases: serde_json::from_str(&d.phases).unwrap_or_default(),
             args_schema: parsed(d.args_schema.as_deref()),
@@ -189,7 +188,7 @@ pub async fn get_definition(
 /// A YAML definition's steps, for the templates page (TypeScript steps are only known as they
 /// run); a big file takes a while to parse, so not on a thread that serves requests.
 async fn yaml_steps(row: &DefinitionRow) -> Option<Vec<StepConfig>> {
-    if row.kind != "yaml" || row.load_error.is_some() {
+    if row.kind != DefinitionKind::Yaml || row.load_error.is_some() {
         return None;
     }
     let path = PathBuf::from(&row.path);
@@ -301,7 +300,7 @@ async fn record_error(
     path: &Path,
     errors: &[crate::definition::DefinitionError],
 ) -> crate::store::Result<()> {
-    let kind = DefinitionKind::from_path(path).map(|k| k.as_str()).unwrap_or("code");
+    let kind = DefinitionKind::from_path(path).unwrap_or(DefinitionKind::Code);
     let name = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

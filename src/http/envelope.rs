@@ -7,7 +7,7 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::run_view::RunStatus;
+use crate::domain::RunStatus;
 
 /// The envelope of every successful JSON response.
 #[derive(Serialize, ToSchema)]
@@ -46,6 +46,6 @@ pub struct ErrorDetail {
     pub details: Option<Vec<String>>,
     /// With `invalid_state` (409): the run's status, which did not allow the request.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false, value_type = Option<RunStatus>)]
-    pub current_status: Option<String>,
+    #[schema(nullable = false)]
+    pub current_status: Option<RunStatus>,
 }

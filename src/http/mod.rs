@@ -122,6 +122,34 @@ pub async fn serve(
 
 #[cfg(test)]
 mod tests {
+    use serde::Serialize;
+
+    use super::comments::{PostedCommentType, POSTED_COMMENT_TYPE};
+    use crate::domain::{AgentKind, CommentType, FileType, RunStatus, SessionStatus, StepKind, StepStatus};
+
+    fn names<T: Serialize>(values: &[T]) -> Vec<String> {
+        values
+            .iter()
+            .map(|v| serde_json::to_value(v).unwrap().as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn enums_match_what_the_handlers_accept() {
+        let doc = serde_json::to_value(super::document()).unwrap();
+        let listed = |schema: &str| doc["components"]["schemas"][schema]["enum"].clone();
+        assert_eq!(listed("FileType"), serde_json::json!(names(&FileType::ALL)));
+        assert_eq!(listed("CommentType"), serde_json::json!(names(&CommentType::ALL)));
+        assert_eq!(listed("RunStatus"), serde_json::json!(names(&RunStatus::ALL)));
+        assert_eq!(listed("StepStatus"), serde_json::json!(names(&StepStatus::ALL)));
+        assert_eq!(listed("StepKind"), serde_json::json!(names(&StepKind::ALL)));
+        let agents = names(&AgentKind::ALL);
+        assert_eq!(listed("AgentKind"), serde_json::json!(agents));
+        let sessions = names(&SessionStatus::ALL);
+        assert_eq!(listed("SessionStatus"), serde_json::json!(sessions));
+        assert_eq!(names(&[PostedCommentType::User]), [POSTED_COMMENT_TYPE.as_str()]);
+    }
+
     #[test]
     fn the_document_has_the_crate_version() {
         let doc = serde_json::to_value(super::document()).unwrap();

@@ -9,18 +9,8 @@ use utoipa::ToSchema;
 use super::comments::Comment;
 use super::definitions::Definition;
 use super::step_view::{Step, StepWithSession};
+use crate::domain::RunStatus;
 use crate::store::runs::RunRow;
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum RunStatus {
-    Pending,
-    Running,
-    Paused,
-    Completed,
-    Failed,
-    Cancelled,
-}
 
 /// A workflow execution (run).
 #[derive(Serialize, ToSchema)]
@@ -36,8 +26,7 @@ pub struct Run {
     pub args: Value,
     pub current_phase: Option<String>,
     pub current_step_index: i64,
-    #[schema(value_type = RunStatus)]
-    pub status: String,
+    pub status: RunStatus,
     pub error_message: Option<String>,
     pub timeout_ms: Option<i64>,
     #[schema(format = DateTime)]
@@ -65,7 +54,7 @@ impl From<&RunRow> for Run {
             args: serde_json::from_str(&run.args).unwrap_or(json!({})),
             current_phase: run.current_phase.clone(),
             current_step_index: run.current_step_index,
-            status: run.status.clone(),
+            status: run.status,
             error_message: run.error_message.clone(),
             timeout_ms: run.timeout_ms,
             started_at: run.started_at.clone(),

@@ -14,9 +14,10 @@ use super::auth::CurrentUser;
 use super::definitions::Definition;
 use super::envelope::{created, ok, Data, ErrorBody};
 use super::error::{ApiError, ApiJson, ApiQuery};
-use super::run_view::{Counts, Run, RunDetail, RunListItem, RunPage, RunStatus};
+use super::run_view::{Counts, Run, RunDetail, RunListItem, RunPage};
 use super::step_view::{Step, StepWithSession};
 use super::{access, run_control, AppState};
+use crate::domain::{ControlRequest, RunStatus};
 use crate::engine::EngineError;
 use crate::store::definitions::DefinitionRow;
 use crate::store::projects::ProjectRow;
@@ -171,7 +172,6 @@ pub struct ListQuery {
 
 /// Most runs a page returns.
 pub const MAX_PAGE: i64 = 200;
-const RUN_STATUSES: &[&str] = &["pending", "running", "paused", "completed", "failed", "cancelled"];
 
 /// `GET /api/workflow-executions?project_id=&status=&workflow_definition_id=&limit=&cursor=`
 #[utoipa::path(
@@ -198,10 +198,11 @@ pub async fn list_runs(
     if let Some(p) = &q.project_id {
         access::project(store, &user, p).await?;
     }
-    if let Some(s) = q.status.as_deref().filter(|s| !RUN_STATUSES.contains(s)) {
+    if let Some(s) = q.status.as_deref().filter(|s| RunStatus::parse(s).is_none()) {
+        let known = RunStatus::ALL.map(RunStatus::as_str).join(", ");
         return Err(ApiError::bad(
             "invalid_query",
-            format!("status: '{s}' is not one of {}", RUN_STATUSES.join(", ")),
+            format!("status: '{s}' is not one of {known}"),
         ));
     }
     let limit = q.limit.unwrap_or(50);
@@ -379,6 +380,6 @@ fn pause_requested(state: &AppState, run: &RunRow) -> bool {
         .engine
         .control(&run.id)
         .is_some_and(|c| c.current() == crate::engine::control::Signal::Pause)
-        || run.control_request.as_deref() == Some("pause");
-    run.status == "running" && pausing
+        || run.control_request == Some(ControlRequest::Pause);
+    run.status == RunStatus::Running && pausing
 }

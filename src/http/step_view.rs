@@ -7,7 +7,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::error::ApiError;
-use crate::definition::StepKind;
+use crate::domain::{StepKind, StepStatus};
 use crate::store::agent_sessions::AgentSessionRow;
 use crate::store::steps::StepRow;
 use crate::store::Store;
@@ -24,10 +24,8 @@ pub struct Step {
     pub name: String,
     pub phase: String,
     #[serde(rename = "type")]
-    #[schema(value_type = StepKind)]
-    pub kind: String,
-    /// `running`, `completed` or `failed`.
-    pub status: String,
+    pub kind: StepKind,
+    pub status: StepStatus,
     /// What the step returned (any JSON); null until it ends.
     pub result: Value,
     pub continue_on_error: bool,
@@ -55,8 +53,8 @@ impl From<&StepRow> for Step {
             step_index: step.step_index,
             name: step.name.clone(),
             phase: step.phase.clone(),
-            kind: step.kind.clone(),
-            status: step.status.clone(),
+            kind: step.kind,
+            status: step.status,
             result: step
                 .result
                 .as_deref()

@@ -434,11 +434,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description Which CLI (`agent_sessions.agent`, a step's `agent`).
+         * @enum {string}
+         */
+        AgentKind: "claude" | "codex" | "gemini";
         /** @description The agent CLI session behind an agent step. */
         AgentSession: {
             id: string;
-            /** @description `claude`, `codex` or `gemini`. */
-            agent: string;
+            agent: components["schemas"]["AgentKind"];
             /** @description The CLI's own session (thread) id. */
             session_id?: string | null;
             model?: string | null;
@@ -454,8 +458,7 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
-            /** @description `running`, `completed` or `failed`. */
-            status: string;
+            status: components["schemas"]["SessionStatus"];
             /** @description Whether the CLI persisted the session, so that `--resume` can continue it. */
             resumable: boolean;
             /** Format: int64 */
@@ -476,7 +479,7 @@ export interface components {
             name: string;
             /** @description Relative to the project root. */
             file_path: string;
-            file_type: string;
+            file_type: components["schemas"]["FileType"];
             mime_type: string;
             /** Format: int64 */
             size_bytes: number;
@@ -529,7 +532,10 @@ export interface components {
             /** @description The artifacts attached to it. */
             artifacts: components["schemas"]["Artifact"][];
         };
-        /** @enum {string} */
+        /**
+         * @description Who wrote a comment: a user (the API), the engine, or an agent step.
+         * @enum {string}
+         */
         CommentType: "user" | "system" | "agent";
         Counts: {
             /** Format: int64 */
@@ -574,7 +580,7 @@ export interface components {
                 name: string;
                 /** @description Relative to the project root. */
                 file_path: string;
-                file_type: string;
+                file_type: components["schemas"]["FileType"];
                 mime_type: string;
                 /** Format: int64 */
                 size_bytes: number;
@@ -832,7 +838,7 @@ export interface components {
             location?: components["schemas"]["Location"] | null;
         };
         /**
-         * @description Which front-end a definition came from; stored as `workflow_definitions.type`.
+         * @description Which front-end a definition came from.
          * @enum {string}
          */
         DefinitionKind: "code" | "yaml";
@@ -860,7 +866,7 @@ export interface components {
                 execution_id: string;
                 project_id: string;
                 name: string;
-                status: string;
+                status: components["schemas"]["RunStatus"];
                 /**
                  * @description The definition the run follows, its name and phases (the board's columns), and
                  *     the phase the run starts in: enough to place a new card from events alone.
@@ -875,7 +881,7 @@ export interface components {
         } | {
             data: {
                 execution_id: string;
-                status: string;
+                status: components["schemas"]["RunStatus"];
                 project_id: string;
                 error_message?: string | null;
             };
@@ -895,7 +901,7 @@ export interface components {
                 step_id: string;
                 step_key: string;
                 step_name: string;
-                step_type: string;
+                step_type: components["schemas"]["StepKind"];
                 phase: string;
                 project_id: string;
             };
@@ -906,7 +912,7 @@ export interface components {
                 execution_id: string;
                 step_id: string;
                 step_key: string;
-                status: string;
+                status: components["schemas"]["StepStatus"];
                 error?: string | null;
                 /** Format: int64 */
                 duration_ms: number;
@@ -979,7 +985,10 @@ export interface components {
          * @description A file's bytes.
          */
         FileBytes: string;
-        /** @enum {string} */
+        /**
+         * @description What an artifact is, as the board shows it.
+         * @enum {string}
+         */
         FileType: "image" | "video" | "document" | "code" | "other";
         /** @description An event from the journal: `{ "seq", "type", "data" }`. */
         JournalEvent: components["schemas"]["Event"] & {
@@ -1099,7 +1108,11 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last one. */
             next_cursor?: string | null;
         };
-        /** @enum {string} */
+        /**
+         * @description Where a run is in its life: `pending` → `running` → `completed` | `failed` |
+         *     `cancelled`, with `paused` (and a failed run) able to go back to `pending`/`running`.
+         * @enum {string}
+         */
         RunStatus: "pending" | "running" | "paused" | "completed" | "failed" | "cancelled";
         /** @description A run as the list shows it: with its steps, its definition and counts. */
         RunSummary: components["schemas"]["Run"] & {
@@ -1113,6 +1126,11 @@ export interface components {
             created_at: string;
             updated_at: string;
         };
+        /**
+         * @description How an agent CLI's session stands (`agent_sessions.status`).
+         * @enum {string}
+         */
+        SessionStatus: "running" | "completed" | "failed";
         SetSecret: {
             /** @description The value: not empty, at most 64 KiB, no NUL byte. */
             value: string;
@@ -1129,8 +1147,7 @@ export interface components {
             name: string;
             phase: string;
             type: components["schemas"]["StepKind"];
-            /** @description `running`, `completed` or `failed`. */
-            status: string;
+            status: components["schemas"]["StepStatus"];
             /** @description What the step returned (any JSON); null until it ends. */
             result: unknown;
             continue_on_error: boolean;
@@ -1210,6 +1227,11 @@ export interface components {
             /** @description The log's text; empty when it has not been written (yet). */
             content: string;
         };
+        /**
+         * @description Where a step is: `pending` → `running` → `completed` | `failed` (or `skipped`).
+         * @enum {string}
+         */
+        StepStatus: "pending" | "running" | "completed" | "failed" | "skipped";
         /** @description A step with the agent session behind it (null unless an agent step). */
         StepWithSession: components["schemas"]["Step"] & {
             session?: components["schemas"]["AgentSession"] | null;

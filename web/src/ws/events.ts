@@ -1,6 +1,6 @@
 // The WebSocket's messages (`src/events.rs`): `{ seq, type, data }`, or `stream.lagged`.
 
-import type { RunStatus, StepType } from "../api/types";
+import type { RunStatus, StepStatus, StepType } from "../api/types";
 
 interface Base {
   execution_id: string;
@@ -28,7 +28,7 @@ export interface EventMap {
   "workflow.step.completed": Base & {
     step_id: string;
     step_key: string;
-    status: string;
+    status: StepStatus;
     error?: string;
     duration_ms: number;
   };
