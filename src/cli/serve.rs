@@ -4,9 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use crate::engine::discovery::Discovery;
 use crate::engine::scheduler::Runner;
 use crate::engine::Engine;
-use crate::http::{self, auth::Auth, definitions::Discovery, project_paths::ProjectPaths, ws::Hub, AppState};
+use crate::http::{self, auth::Auth, project_paths::ProjectPaths, ws::Hub, AppState};
 
 /// `serve`'s flags, validated by clap.
 pub struct ServeOptions {
@@ -32,7 +33,7 @@ pub async fn serve(engine: Engine, data_dir: &Path, options: ServeOptions) -> Ex
         .map(|a| a.to_string())
         .unwrap_or_else(|_| bind.to_string());
     engine.warm_workers();
-    http::passwords::prepare();
+    crate::accounts::prepare();
     let runner = Runner::new(engine.clone(), max_runs);
     let discovery = Arc::new(Discovery::new(engine.clone()));
     let state = AppState {

@@ -83,7 +83,7 @@ pub async fn upload_artifact(
     let (run, project) = access::run(store, &user, &id).await?;
     let mut multipart = multipart.map_err(|e| ApiError::bad("invalid_body", e.body_text()))?;
     let files = RunFiles::new(FsPath::new(&project.path), &run.id);
-    let form = UploadForm::read(&mut multipart, &files.root.join("artifacts")).await?;
+    let form = UploadForm::read(&mut multipart, &files.uploads_dir()).await?;
     let step = comments::step_of_run(store, &run.id, &form.step_id, "invalid_body").await?;
     let row = keep(store, &files, &step, form).await?;
     state.engine.events().emit(Event::ArtifactCreated {
@@ -110,10 +110,8 @@ async fn keep(store: &Store, files: &RunFiles, step: &StepRow, form: UploadForm)
     let name = rules::sanitise_name(wanted);
     let mime = rules::mime_type(&name, upload.original.as_deref(), &upload.head);
     let file_type = chosen_type.unwrap_or_else(|| rules::file_type(&name, &mime));
-    // Step ids are kept to a safe alphabet, so this stays inside the run's folder.
-    let dir = files.root.join("artifacts").join(&step.step_id);
-    let (name, path) = place(&upload.tmp, &dir, &name).await?;
-    let file_path = path.strip_prefix(&files.project).unwrap_or(&path).to_string_lossy();
+    let (name, path) = place(&upload.tmp, &files.artifacts_dir(&step.step_id), &name).await?;
+    let file_path = files.project_relative(&path);
     let row = ArtifactRow::insert(
         store,
         NewArtifact {
@@ -199,9 +197,9 @@ pub async fn download_artifact(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (artifact, _, project) = visible(state.engine.store(), &user, &id).await?;
-    let path = FsPath::new(&project.path).join(&artifact.file_path);
-    let file = match tokio::fs::File::open(&path).await {
+    let (artifact, run, project) = visible(state.engine.store(), &user, &id).await?;
+    let files = RunFiles::new(FsPath::new(&project.path), &run.id);
+    let file = match files.open_artifact(&artifact.file_path).await {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(ApiError::not_found(format!("the file of artifact {id}")))

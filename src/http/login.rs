@@ -14,7 +14,8 @@ use utoipa_axum::routes;
 
 use super::envelope::{ok, Data, ErrorBody};
 use super::error::{ApiError, ApiJson};
-use super::{auth, passwords, AppState};
+use super::{auth, AppState};
+use crate::accounts;
 use crate::store::revoked_tokens;
 use crate::store::users::UserRow;
 
@@ -66,7 +67,7 @@ pub async fn login(
     let user = UserRow::by_email(state.engine.store(), &body.email).await?;
     // argon2 takes tens of milliseconds of CPU: off the async workers.
     let (user, verified) = tokio::task::spawn_blocking(move || {
-        let verified = passwords::verify(&body.password, user.as_ref());
+        let verified = accounts::verify(&body.password, user.as_ref());
         (user, verified)
     })
     .await

@@ -15,6 +15,7 @@ use super::step_view::{self, Step};
 use super::{access, AppState};
 use crate::store::agent_sessions::AgentSessionRow;
 use crate::store::artifacts::ArtifactRow;
+use crate::store::files::{RunFiles, StepFile};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -57,18 +58,18 @@ impl LogType {
             "summary" => Ok(LogType::Summary),
             other => Err(ApiError::bad(
                 "invalid_log_type",
-                format!("type: '{other}' is not one of input, output, events, summary"),
+                format!("type: '{other}' is not one of {}", StepFile::NAMES.join(", ")),
             )),
         }
     }
 
-    /// The file in the step's log folder.
-    fn file(self) -> &'static str {
+    /// The file of the step's folder that holds it.
+    fn file(self) -> StepFile {
         match self {
-            LogType::Input => "input.json",
-            LogType::Output => "output.json",
-            LogType::Events => "events.jsonl",
-            LogType::Summary => "summary.md",
+            LogType::Input => StepFile::Input,
+            LogType::Output => StepFile::Output,
+            LogType::Events => StepFile::Events,
+            LogType::Summary => StepFile::Summary,
         }
     }
 }
@@ -140,11 +141,10 @@ pub async fn get_step_log(
 ) -> Result<Json<Data<StepLog>>, ApiError> {
     let kind = LogType::parse(&kind)?;
     let store = state.engine.store();
-    let (step, _, project) = access::step(store, &user, &id).await?;
-    let dir = std::path::Path::new(&project.path).join(step.log_directory_path.as_deref().unwrap_or_default());
-    let content = match tokio::fs::read(dir.join(kind.file())).await {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+    let (step, run, project) = access::step(store, &user, &id).await?;
+    let files = RunFiles::new(std::path::Path::new(&project.path), &run.id);
+    let content = match files.read_step_log(&step.step_id, kind.file()).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned(),
         Err(e) => return Err(ApiError::Internal(e.to_string())),
     };
     Ok(ok(StepLog {
