@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot, Notify};
 
-use crate::store::events::EventRow;
+use crate::store::events::{EventRow, NewEvent};
 use crate::store::Store;
 
 #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
@@ -187,6 +187,29 @@ fn cap_text(text: &mut String) {
     text.push_str(&format!("… ({more} bytes more in the run's files)"));
 }
 
+impl Event {
+    /// This event as the journal keeps it: its type and its data serialised once, the text
+    /// the WebSocket later sends as it is.
+    fn journaled(&self) -> NewEvent {
+        /// The two halves of a serialised event, borrowed from its text.
+        #[derive(serde::Deserialize)]
+        struct Parts<'a> {
+            #[serde(rename = "type")]
+            kind: &'a str,
+            #[serde(borrow)]
+            data: &'a serde_json::value::RawValue,
+        }
+        let text = serde_json::to_string(self).expect("events serialise");
+        let parts: Parts = serde_json::from_str(&text).expect("an event is { type, data }");
+        NewEvent {
+            project_id: self.project_id().to_string(),
+            execution_id: self.execution_id().to_string(),
+            kind: parts.kind.to_string(),
+            data: parts.data.get().to_string(),
+        }
+    }
+}
+
 /// Capacity of the live bus: a subscriber further behind than this misses events (and is
 /// told so by `RecvError::Lagged`); the journal still has them.
 pub const EVENT_BUS_CAPACITY: usize = 4096;
@@ -278,7 +301,7 @@ async fn write_journal(store: Store, mut rx: mpsc::UnboundedReceiver<JournalMsg>
         let mut next = Some(first);
         while let Some(msg) = next {
             match msg {
-                JournalMsg::Event(e) => batch.push(*e),
+                JournalMsg::Event(e) => batch.push(e.journaled()),
                 JournalMsg::Flush(ack) => flushes.push(ack),
             }
             next = if batch.len() < 512 { rx.try_recv().ok() } else { None };
