@@ -12,6 +12,8 @@
 //! - `events`: what runs emit, as the spec's `workflow.*` events, and their journal.
 //! - `http`: the API and WebSocket (`serve`): one route file per resource.
 //! - `cli`: the `workflow-engine` command line.
+//! - `sys`: the system calls below it all (the vfork spawn, memory, signals, ext4's `+T`),
+//!   each behind a safe function.
 
 pub mod agent;
 pub mod cli;
@@ -22,3 +24,4 @@ pub mod http;
 pub mod js;
 pub mod step;
 pub mod store;
+pub mod sys;
