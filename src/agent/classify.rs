@@ -233,7 +233,11 @@ mod tests {
                 }
             }
         }
-        // Structured evidence wins over the words.
+    }
+
+    #[test]
+    fn structured_evidence_wins_over_the_words() {
+        use FailureKind as K;
         let structured = [
             (fin("API Error", Some("success"), Some(429)), K::RateLimit),
             (fin("API Error", Some("success"), Some(529)), K::Overloaded),
@@ -251,6 +255,11 @@ mod tests {
         for (f, expected) in &structured {
             assert_eq!(kind(AgentKind::Claude, Some(f), Some(1)), *expected, "{f:?}");
         }
+    }
+
+    #[test]
+    fn gemini_s_exit_codes_name_their_kind_and_only_passing_trouble_is_retried() {
+        use FailureKind as K;
         let turns = fin("Maximum session turns exceeded", Some("FatalTurnLimitedError"), None);
         assert_eq!(kind(AgentKind::Gemini, Some(&turns), Some(53)), K::MaxTurns);
         assert_eq!(
