@@ -3,6 +3,10 @@
 //! The engine publishes on one broadcast bus; the CLI's progress display and the server's
 //! WebSocket are subscribers. `step_id` is the step row's id, as in the spec; `step_key` is
 //! the id the workflow gave the step.
+//!
+//! The journal is written from here: each event is serialised once, and `store::events`
+//! keeps its type and data as that text, knowing nothing of `Event` (this module imports the
+//! store, never the other way round); the WebSocket sends the same text on.
 
 use std::sync::Arc;
 
@@ -316,5 +320,31 @@ async fn write_journal(store: Store, mut rx: mpsc::UnboundedReceiver<JournalMsg>
         for ack in flushes.drain(..) {
             let _ = ack.send(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The journal's text for an event is what serialising its data alone gives, byte for
+    /// byte: key order, escapes, numbers (the WebSocket sends it as it is).
+    #[test]
+    fn an_event_is_journaled_as_its_data_serialised_once() {
+        let event = Event::StepProgress {
+            execution_id: "run1".into(),
+            step_id: "s1".into(),
+            step_key: "build".into(),
+            stream: "tool_call".into(),
+            output: "ran \"cargo\" — ✓\n\ttab".into(),
+            detail: Some(serde_json::json!({ "z": 1, "a": [0.1, 1e300, -0.0], "n": null, "u": "\u{1}" })),
+            project_id: "p1".into(),
+        };
+        let value = serde_json::to_value(&event).unwrap();
+        let journaled = event.journaled();
+        assert_eq!(journaled.kind, "workflow.step.progress");
+        assert_eq!(journaled.data, value["data"].to_string());
+        assert_eq!(journaled.project_id, "p1");
+        assert_eq!(journaled.execution_id, "run1");
     }
 }

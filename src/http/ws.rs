@@ -258,3 +258,34 @@ impl Access {
         ok
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A frame is `{ "seq", "type", "data" }` with the journal's data text spliced in: the
+    /// same bytes as parsing the data and serialising the whole message, as it was built before.
+    #[test]
+    fn a_frame_splices_the_journaled_data_as_it_is() {
+        // As the journal writes it: an event's data serialised by serde_json.
+        let data = json!({ "execution_id": "r", "output": "\"q\" \u{1} ✓", "detail": { "z": 1, "a": [0.1, 1e300] } })
+            .to_string();
+        let row = EventRow {
+            seq: 7,
+            project_id: "p".into(),
+            execution_id: Some("r".into()),
+            kind: "workflow.step.progress".into(),
+            data: data.clone(),
+            created_at: String::new(),
+        };
+        let parsed: serde_json::Value = serde_json::from_str(&data).unwrap();
+        let before = json!({ "seq": 7, "type": "workflow.step.progress", "data": parsed }).to_string();
+        assert_eq!(to_sent(&row).text.as_str(), before);
+        let broken = EventRow {
+            data: "not json".into(),
+            ..row
+        };
+        let null = json!({ "seq": 7, "type": "workflow.step.progress", "data": null }).to_string();
+        assert_eq!(to_sent(&broken).text.as_str(), null);
+    }
+}
