@@ -13,6 +13,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot, Notify};
 
+use crate::domain::{RunStatus, StepKind, StepStatus};
 use crate::store::events::{EventRow, NewEvent};
 use crate::store::Store;
 
@@ -24,7 +25,7 @@ pub enum Event {
         execution_id: String,
         project_id: String,
         name: String,
-        status: String,
+        status: RunStatus,
         /// The definition the run follows, its name and phases (the board's columns), and
         /// the phase the run starts in: enough to place a new card from events alone.
         workflow_definition_id: String,
@@ -35,7 +36,7 @@ pub enum Event {
     #[serde(rename = "workflow.execution.status_changed")]
     StatusChanged {
         execution_id: String,
-        status: String,
+        status: RunStatus,
         project_id: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         error_message: Option<String>,
@@ -52,7 +53,7 @@ pub enum Event {
         step_id: String,
         step_key: String,
         step_name: String,
-        step_type: String,
+        step_type: StepKind,
         phase: String,
         project_id: String,
     },
@@ -61,7 +62,7 @@ pub enum Event {
         execution_id: String,
         step_id: String,
         step_key: String,
-        status: String,
+        status: StepStatus,
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<String>,
         duration_ms: u64,

@@ -1,5 +1,7 @@
 //! workflow-engine: durable TypeScript and YAML workflows for AI-agent work.
 //!
+//! - `domain`: the vocabulary as types: run and step statuses, step kinds, comment and file
+//!   types, agent CLIs and permission modes, the `StepResult`; pure, no IO.
 //! - `definition`: a workflow file becomes a `WorkflowDefinition` (YAML parser, args schema,
 //!   templates, durations).
 //! - `engine`: creates runs and drives them; `engine::host` is the one step host both
@@ -18,6 +20,7 @@
 pub mod agent;
 pub mod cli;
 pub mod definition;
+pub mod domain;
 pub mod engine;
 pub mod events;
 pub mod http;

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
 use serde_json::json;
+use workflow_engine::domain::RunStatus;
 use workflow_engine::engine::{Engine, EngineConfig, RunControl};
 use workflow_engine::store::Store;
 
@@ -73,7 +74,7 @@ impl Rig {
             .await?;
         let (elapsed, cpu1) = (t.elapsed(), cpu_ms());
         let cpu = (cpu1.0 - cpu0.0, cpu1.1 - cpu0.1);
-        ensure!(outcome.status == "completed", "the run ended {outcome:?}");
+        ensure!(outcome.status == RunStatus::Completed, "the run ended {outcome:?}");
         self.verify(&run.id).await?;
         Ok((elapsed, run.id, cpu))
     }

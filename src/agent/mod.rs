@@ -22,34 +22,9 @@ use serde_json::Value;
 
 pub use config::AgentsConfig;
 
-/// Which CLI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AgentKind {
-    Claude,
-    Codex,
-    Gemini,
-}
+pub use crate::domain::{AgentKind, Permission};
 
 impl AgentKind {
-    pub const ALL: [AgentKind; 3] = [AgentKind::Claude, AgentKind::Codex, AgentKind::Gemini];
-
-    pub fn parse(s: &str) -> Option<AgentKind> {
-        match s {
-            "claude" => Some(AgentKind::Claude),
-            "codex" => Some(AgentKind::Codex),
-            "gemini" => Some(AgentKind::Gemini),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AgentKind::Claude => "claude",
-            AgentKind::Codex => "codex",
-            AgentKind::Gemini => "gemini",
-        }
-    }
-
     /// The server's variables this CLI's steps get beyond the common step environment
     /// (`crate::step::env`): its own credentials and settings, which no other step sees.
     pub fn credential_env(self) -> &'static [&'static str] {
@@ -70,28 +45,6 @@ impl AgentKind {
             AgentKind::Claude => Box::<claude::Claude>::default(),
             AgentKind::Codex => Box::<codex::Codex>::default(),
             AgentKind::Gemini => Box::<gemini::Gemini>::default(),
-        }
-    }
-}
-
-/// The step's `permission`, mapped per CLI by each driver.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Permission {
-    #[default]
-    Default,
-    Plan,
-    AcceptEdits,
-    BypassPermissions,
-}
-
-impl Permission {
-    pub fn parse(s: &str) -> Option<Permission> {
-        match s {
-            "default" => Some(Permission::Default),
-            "plan" => Some(Permission::Plan),
-            "acceptEdits" => Some(Permission::AcceptEdits),
-            "bypassPermissions" => Some(Permission::BypassPermissions),
-            _ => None,
         }
     }
 }

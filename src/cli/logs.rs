@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::runs::{engine_gone, load_run};
 use super::{invalid, report};
+use crate::domain::StepStatus;
 use crate::engine::{Engine, EngineError};
 use crate::store::files::RunFiles;
 use crate::store::projects::ProjectRow;
@@ -92,8 +93,8 @@ async fn follow(
             .filter(|s| only.is_none_or(|id| s.step_id == id))
             .collect();
         let ended = match only {
-            Some(_) => steps.iter().all(|s| s.status != "running"),
-            None => !matches!(run.status.as_str(), "running" | "pending"),
+            Some(_) => steps.iter().all(|s| s.status != StepStatus::Running),
+            None => !run.status.is_active(),
         };
         for step in &steps {
             reader.print_new(&step.step_id)?;

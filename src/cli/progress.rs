@@ -10,6 +10,7 @@ use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::task::JoinHandle;
 
 use crate::definition::format_ms;
+use crate::domain::{RunStatus, StepStatus};
 use crate::engine::run::RunOutcome;
 use crate::events::Event;
 
@@ -105,7 +106,7 @@ impl State {
                     .remove(&step_key)
                     .map(|(n, _)| n)
                     .unwrap_or_else(|| step_key.clone());
-                let mark = if status == "completed" { "✓" } else { "✗" };
+                let mark = if status == StepStatus::Completed { "✓" } else { "✗" };
                 let label = if name == step_key {
                     name
                 } else {
@@ -171,13 +172,13 @@ fn first_line(s: &str) -> &str {
 }
 
 pub fn print_outcome(o: &RunOutcome) {
-    match o.status.as_str() {
-        "completed" => println!("run {} completed", o.run_id),
-        "paused" => println!(
+    match o.status {
+        RunStatus::Completed => println!("run {} completed", o.run_id),
+        RunStatus::Paused => println!(
             "run {} paused; continue with: workflow-engine resume {}",
             o.run_id, o.run_id
         ),
-        "cancelled" => println!("run {} cancelled", o.run_id),
+        RunStatus::Cancelled => println!("run {} cancelled", o.run_id),
         _ => println!(
             "run {} failed: {}",
             o.run_id,

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use super::run_file::drive;
 use super::runs::{engine_gone, load_run};
 use super::{invalid, report};
+use crate::domain::{RunStatus, StepStatus};
 use crate::engine::{Engine, EngineError};
 use crate::store::runs::RunRow;
 use crate::store::steps::StepRow;
@@ -27,12 +28,12 @@ pub async fn resume(engine: &Engine, run_id: &str, verbose: bool) -> ExitCode {
 /// Refuses to drive a run that cannot be resumed (exit 2), before anything is printed.
 async fn check_resumable(engine: &Engine, run_id: &str) -> Result<RunRow, ExitCode> {
     let run = load_run(engine.store(), run_id).await?;
-    match run.status.as_str() {
-        "completed" | "cancelled" => Err(report(EngineError::NotResumable {
+    match run.status {
+        RunStatus::Completed | RunStatus::Cancelled => Err(report(EngineError::NotResumable {
             id: run.id,
             status: run.status,
         })),
-        "running" if !engine_gone(&run) => Err(invalid(&format!(
+        RunStatus::Running if !engine_gone(&run) => Err(invalid(&format!(
             "cannot resume run {run_id}: another engine process drives it ({}); \
              `workflow-engine pause {run_id}` or `cancel {run_id}` steers it",
             run.lease_owner.as_deref().unwrap_or("unknown")
@@ -45,9 +46,9 @@ async fn check_resumable(engine: &Engine, run_id: &str) -> Result<RunRow, ExitCo
 /// whose failure failed the run; each at its next attempt.
 async fn announce_reruns(engine: &Engine, run: &RunRow) -> Result<(), StoreError> {
     for step in StepRow::list_for_run(engine.store(), &run.id).await? {
-        let why = match step.status.as_str() {
-            "running" => "was interrupted",
-            "failed" if !step.continue_on_error => "failed",
+        let why = match step.status {
+            StepStatus::Running => "was interrupted",
+            StepStatus::Failed if !step.continue_on_error => "failed",
             _ => continue,
         };
         println!(

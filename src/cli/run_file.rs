@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use super::{invalid, progress, report};
 use crate::definition::{duration, schema};
+use crate::domain::RunStatus;
 use crate::engine::{Engine, EngineError, RunControl};
 
 /// A file under `X/.agent/workflows/definitions/` belongs to project X.
@@ -84,9 +85,9 @@ pub(super) async fn drive(
     match outcome {
         Ok(o) => {
             progress::print_outcome(&o);
-            match o.status.as_str() {
-                "completed" => ExitCode::SUCCESS,
-                "paused" | "cancelled" => ExitCode::from(130),
+            match o.status {
+                RunStatus::Completed => ExitCode::SUCCESS,
+                RunStatus::Paused | RunStatus::Cancelled => ExitCode::from(130),
                 _ => ExitCode::from(1),
             }
         }

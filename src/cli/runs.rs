@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use super::{invalid, report};
+use crate::domain::RunStatus;
 use crate::engine::Engine;
 use crate::store::runs::RunRow;
 use crate::store::Store;
@@ -24,7 +25,7 @@ pub async fn load_run(store: &Store, run_id: &str) -> Result<RunRow, ExitCode> {
 /// lease lapsed), so nothing applies pause or cancel requests and `resume` may take it over.
 /// The same test `RunRow::claim` makes before it lets another engine drive the run.
 pub fn engine_gone(run: &RunRow) -> bool {
-    if run.status != "running" {
+    if run.status != RunStatus::Running {
         return false;
     }
     let Some(owner) = run.lease_owner.as_deref() else {
@@ -42,7 +43,7 @@ pub fn shown_status(run: &RunRow) -> String {
     if engine_gone(run) {
         format!("{} ({ENGINE_GONE})", run.status)
     } else {
-        run.status.clone()
+        run.status.to_string()
     }
 }
 
@@ -61,13 +62,13 @@ pub async fn list_runs(engine: &Engine, limit: i64) -> ExitCode {
         .to_vec()];
     for r in runs {
         // Only a running run can have lost its engine; its lease is on the full row.
-        let status = match r.status.as_str() {
-            "running" => match RunRow::get(store, &r.id).await {
+        let status = match r.status {
+            RunStatus::Running => match RunRow::get(store, &r.id).await {
                 Ok(Some(row)) => shown_status(&row),
-                Ok(None) => r.status,
+                Ok(None) => r.status.to_string(),
                 Err(e) => return report(e.into()),
             },
-            _ => r.status,
+            _ => r.status.to_string(),
         };
         rows.push(vec![
             r.id,

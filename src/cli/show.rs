@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use super::report;
 use super::runs::{engine_gone, load_run, print_table, shown_status};
 use crate::definition::format_ms;
+use crate::domain::StepStatus;
 use crate::engine::Engine;
 use crate::store::comments::CommentRow;
 use crate::store::projects::ProjectRow;
@@ -93,7 +94,7 @@ fn print_steps(run: &RunRow, steps: &[StepRow]) {
         rows.push(vec![
             s.step_id.clone(),
             s.phase.clone(),
-            s.kind.clone(),
+            s.kind.to_string(),
             step_status(run, s).to_string(),
             s.attempt.to_string(),
             step_duration_ms(run, s).map_or_else(|| "-".into(), format_ms),
@@ -123,11 +124,11 @@ fn print_comments(comments: &[CommentRow]) {
 }
 
 /// A step left `running` by an engine that died is not running: it runs again on resume.
-fn step_status<'a>(run: &RunRow, step: &'a StepRow) -> &'a str {
-    if step.status == "running" && engine_gone(run) {
+fn step_status(run: &RunRow, step: &StepRow) -> &'static str {
+    if step.status == StepStatus::Running && engine_gone(run) {
         "interrupted"
     } else {
-        &step.status
+        step.status.as_str()
     }
 }
 
@@ -137,7 +138,7 @@ fn step_duration_ms(run: &RunRow, step: &StepRow) -> Option<u64> {
     let start = parse(step.started_at.as_deref()?)?;
     let end = match step.completed_at.as_deref() {
         Some(t) => parse(t)?,
-        None if step_status(run, step) == "running" => chrono::Utc::now().fixed_offset(),
+        None if step.status == StepStatus::Running && !engine_gone(run) => chrono::Utc::now().fixed_offset(),
         None => return None,
     };
     u64::try_from((end - start).num_milliseconds()).ok()

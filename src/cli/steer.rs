@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::runs::{engine_gone, load_run};
 use super::{invalid, report};
+use crate::domain::{ControlRequest, RunStatus};
 use crate::engine::Engine;
 use crate::events::Event;
 use crate::store::runs::RunRow;
@@ -24,15 +25,13 @@ const PAUSE_WAIT: Duration = Duration::from_secs(5);
 /// How long `cancel` waits for the driving engine to stop the run's steps.
 const CANCEL_WAIT: Duration = Duration::from_secs(10);
 
-const ENDED: &[&str] = &["completed", "failed", "cancelled"];
-
 pub async fn pause(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
     let store = engine.store();
     let run = match load_run(store, run_id).await {
         Ok(r) => r,
         Err(code) => return code,
     };
-    if run.status != "running" {
+    if run.status != RunStatus::Running {
         return refuse(&run, "pause", "only a running run can be paused");
     }
     if engine_gone(&run) {
@@ -42,20 +41,14 @@ pub async fn pause(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
         ));
     }
     let waited = async {
-        RunRow::request_control(store, run_id, "pause").await?;
-        wait_for_status(
-            store,
-            run_id,
-            &["paused", "completed", "failed", "cancelled"],
-            PAUSE_WAIT,
-        )
-        .await
+        RunRow::request_control(store, run_id, ControlRequest::Pause).await?;
+        wait_for_status(store, run_id, &RunStatus::STOPPED, PAUSE_WAIT).await
     };
     let run = match waited.await {
         Ok(r) => r,
         Err(e) => return report(e.into()),
     };
-    let requested = run.status == "running";
+    let requested = run.status == RunStatus::Running;
     if as_json {
         let mut v = json!({ "id": run.id, "status": run.status, "paused_at": run.paused_at });
         if requested {
@@ -76,7 +69,7 @@ pub async fn cancel(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    if ENDED.contains(&run.status.as_str()) {
+    if run.status.is_terminal() {
         return refuse(&run, "cancel", "the run has already ended");
     }
     let run = match cancel_now(engine, &run).await {
@@ -88,7 +81,7 @@ pub async fn cancel(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
             "{}",
             json!({ "id": run.id, "status": run.status, "cancelled_at": run.cancelled_at })
         );
-    } else if run.status == "running" {
+    } else if run.status == RunStatus::Running {
         println!("run {run_id}: cancel requested; its engine has not stopped it yet");
     } else {
         println!("run {run_id} {}", run.status);
@@ -99,10 +92,10 @@ pub async fn cancel(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
 /// Cancels directly what nobody drives; asks the driving engine otherwise, and waits.
 async fn cancel_now(engine: &Engine, run: &RunRow) -> Result<RunRow, StoreError> {
     let store = engine.store();
-    let changed = if run.status == "running" && !engine_gone(run) {
-        RunRow::request_control(store, &run.id, "cancel").await?;
-        return wait_for_status(store, &run.id, ENDED, CANCEL_WAIT).await;
-    } else if run.status == "running" {
+    let changed = if run.status == RunStatus::Running && !engine_gone(run) {
+        RunRow::request_control(store, &run.id, ControlRequest::Cancel).await?;
+        return wait_for_status(store, &run.id, &RunStatus::ENDED, CANCEL_WAIT).await;
+    } else if run.status == RunStatus::Running {
         let cancelled = RunRow::cancel_abandoned(store, &run.id, run.lease_owner.as_deref()).await?;
         if cancelled.is_some() {
             StepRow::fail_running(store, &run.id, "cancelled with the run").await?;
@@ -113,12 +106,12 @@ async fn cancel_now(engine: &Engine, run: &RunRow) -> Result<RunRow, StoreError>
     };
     let Some(cancelled) = changed else {
         // Taken over or ended meanwhile: say what it is now.
-        return wait_for_status(store, &run.id, ENDED, Duration::ZERO).await;
+        return wait_for_status(store, &run.id, &RunStatus::ENDED, Duration::ZERO).await;
     };
     // A server's board learns of it through the journal, as of a change the engine made.
     engine.events().emit(Event::StatusChanged {
         execution_id: cancelled.id.clone(),
-        status: cancelled.status.clone(),
+        status: cancelled.status,
         project_id: cancelled.project_id.clone(),
         error_message: cancelled.error_message.clone(),
     });
@@ -131,7 +124,7 @@ fn refuse(run: &RunRow, verb: &str, why: &str) -> ExitCode {
 }
 
 /// The run once it has one of `statuses`, or as it is when `max` has passed.
-async fn wait_for_status(store: &Store, id: &str, statuses: &[&str], max: Duration) -> Result<RunRow, StoreError> {
+async fn wait_for_status(store: &Store, id: &str, statuses: &[RunStatus], max: Duration) -> Result<RunRow, StoreError> {
     RunRow::wait_for_status(store, id, statuses, max)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("run {id}")))

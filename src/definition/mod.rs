@@ -19,24 +19,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Which front-end a definition came from; stored as `workflow_definitions.type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum DefinitionKind {
-    /// A TypeScript/JavaScript module with `export default defineWorkflow({...})`.
-    Code,
-    /// A YAML pipeline.
-    Yaml,
-}
+pub use crate::domain::{DefinitionKind, StepKind};
 
 impl DefinitionKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DefinitionKind::Code => "code",
-            DefinitionKind::Yaml => "yaml",
-        }
-    }
-
     /// The kind a file's extension says it is, if any.
     pub fn from_path(path: &Path) -> Option<Self> {
         match path.extension()?.to_str()? {
@@ -69,25 +54,6 @@ pub struct WorkflowDefinition {
     /// `execute(ctx)` runs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<StepConfig>,
-}
-
-/// What kind of work a step does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum StepKind {
-    Script,
-    Agent,
-    Function,
-}
-
-impl StepKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StepKind::Script => "script",
-            StepKind::Agent => "agent",
-            StepKind::Function => "function",
-        }
-    }
 }
 
 /// One step's configuration: the spec's `StepConfig` union, flattened. Which fields apply is

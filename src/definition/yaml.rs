@@ -16,6 +16,7 @@ use self::tree::{Kind, Node, Pos};
 use super::duration::duration_from_json;
 use super::{template, validate_step_id, DefinitionError, DefinitionKind, Location};
 use super::{StepConfig, StepKind, WorkflowDefinition};
+use crate::domain::{AgentKind, OnInterrupt, Permission};
 
 const TOP_KEYS: &str = "name, description, argsSchema, phases, steps, timeout";
 const STEP_KEYS: &str = "id, name, phase, type, command, cwd, prompt, agent, permission, model, \
@@ -30,9 +31,9 @@ const AGENT_KEYS: &[&str] = &[
     "outputSchema",
     "onInterrupt",
 ];
-const AGENTS: &[&str] = &["claude", "codex", "gemini"];
-const PERMISSIONS: &[&str] = &["default", "plan", "acceptEdits", "bypassPermissions"];
-const ON_INTERRUPT: &[&str] = &["restart", "resume"];
+const AGENTS: &[&str] = &AgentKind::WIRE;
+const PERMISSIONS: &[&str] = &Permission::WIRE;
+const ON_INTERRUPT: &[&str] = &OnInterrupt::WIRE;
 /// The biggest YAML workflow file read: ten times one of 20,000 steps.
 pub const MAX_FILE_BYTES: usize = 16 << 20;
 /// The most problems reported for one file.
@@ -114,11 +115,11 @@ fn duration(node: &Node, key: &str) -> Result<u64, String> {
 }
 
 fn step_kind(node: &Node) -> Result<StepKind, String> {
-    match node.string("type")?.as_str() {
-        "script" => Ok(StepKind::Script),
-        "agent" => Ok(StepKind::Agent),
-        "function" => Err(NO_FUNCTION_STEPS.into()),
-        other => Err(format!("unknown step type '{other}' (expected script or agent)")),
+    let text = node.string("type")?;
+    match StepKind::parse(&text) {
+        Some(StepKind::Function) => Err(NO_FUNCTION_STEPS.into()),
+        Some(kind) => Ok(kind),
+        None => Err(format!("unknown step type '{text}' (expected script or agent)")),
     }
 }
 

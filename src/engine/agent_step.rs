@@ -17,6 +17,7 @@ use crate::agent::classify::FailureKind;
 use crate::agent::exec::{self, Attempt, Launch, Output};
 use crate::agent::{merged_env, running_as_root, AgentEvent, AgentKind, AgentRequest, Permission};
 use crate::definition::StepConfig;
+use crate::domain::{OnInterrupt, SessionStatus};
 use crate::events::Event;
 use crate::store::agent_sessions::{AgentSessionRow, SessionEnd};
 use crate::store::steps::StepRow;
@@ -69,7 +70,7 @@ impl StepHost {
         let started = tokio::time::Instant::now();
         let mut session = SessionState::default();
         let mut resume = None;
-        if config.on_interrupt.as_deref() == Some("resume") {
+        if config.on_interrupt.as_deref().and_then(OnInterrupt::parse) == Some(OnInterrupt::Resume) {
             if let Some(earlier) = self.resumable_session(previous.as_ref(), kind).await {
                 resume = earlier.session_id.clone();
                 session = SessionState {
@@ -225,7 +226,7 @@ impl StepHost {
     async fn resumable_session(&self, previous: Option<&StepRow>, kind: AgentKind) -> Option<AgentSessionRow> {
         let id = previous?.agent_session_id.as_deref()?;
         let row = AgentSessionRow::get(self.engine.store(), id).await.ok()??;
-        (row.resumable && row.agent == kind.as_str() && row.session_id.is_some()).then_some(row)
+        (row.resumable && row.agent == kind && row.session_id.is_some()).then_some(row)
     }
 
     /// Raw lines → `events.jsonl`; events → progress, and the session row as soon as its id
@@ -291,7 +292,7 @@ impl StepHost {
                         self.end_session(&session, None, Some(last_failure.unwrap_or(FailureKind::Error)))
                             .await;
                     }
-                    match AgentSessionRow::start(store, &row.id, kind.as_str(), id, model.as_deref(), None).await {
+                    match AgentSessionRow::start(store, &row.id, kind, id, model.as_deref(), None).await {
                         Ok(r) => session.row_id = Some(r.id),
                         Err(e) => tracing::warn!(step = %row.step_id, error = %e, "cannot record the agent session"),
                     }
@@ -340,7 +341,11 @@ impl StepHost {
         let fin = t.and_then(|t| t.final_event.as_ref());
         let n = |v: Option<u64>| v.and_then(|v| i64::try_from(v).ok());
         let end = SessionEnd {
-            status: if failure.is_some() { "failed" } else { "completed" },
+            status: if failure.is_some() {
+                SessionStatus::Failed
+            } else {
+                SessionStatus::Completed
+            },
             model: t.and_then(|t| t.model.as_deref()),
             session_file_path: session.file.as_deref(),
             cost_usd: fin.and_then(|f| f.cost_usd),

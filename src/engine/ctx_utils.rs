@@ -5,6 +5,7 @@ use tokio::sync::mpsc;
 
 use super::host::{Interrupt, StepHost};
 use crate::definition::StepConfig;
+use crate::domain::CommentType;
 use crate::events::Event;
 use crate::step::process::stop_requested;
 use crate::step::script::{self, ScriptSpec};
@@ -26,7 +27,11 @@ impl StepHost {
             ),
             None => None,
         };
-        let kind = if step_row.is_some() { "agent" } else { "system" };
+        let kind = if step_row.is_some() {
+            CommentType::Agent
+        } else {
+            CommentType::System
+        };
         let step_row_id = step_row.as_ref().map(|r| r.id.as_str());
         if self.comment_written_before(step_row_id, text) {
             return Ok(());
@@ -34,7 +39,12 @@ impl StepHost {
         self.write_comment(text, step_row_id, kind).await
     }
 
-    pub async fn write_comment(&self, text: &str, step_row_id: Option<&str>, kind: &str) -> Result<(), Interrupt> {
+    pub async fn write_comment(
+        &self,
+        text: &str,
+        step_row_id: Option<&str>,
+        kind: CommentType,
+    ) -> Result<(), Interrupt> {
         let row = CommentRow::insert(self.engine.store(), &self.run_id, step_row_id, text, kind, None)
             .await
             .map_err(fatal)?;

@@ -17,6 +17,7 @@ use tokio::sync::watch;
 use super::control::Signal;
 use super::Engine;
 use crate::definition::{validate_step_id, StepConfig, StepKind};
+use crate::domain::CommentType;
 use crate::events::Event;
 use crate::store::files::RunFiles;
 use crate::store::runs::RunRow;
@@ -120,7 +121,7 @@ impl StepHost {
         }
         state.replaying = state.memo.values().any(StepRow::is_memoized);
         for c in crate::store::comments::CommentRow::list_for_run(engine.store(), &run.id).await? {
-            if c.created_by.is_none() && c.comment_type != "user" {
+            if c.created_by.is_none() && c.comment_type != CommentType::User {
                 *state
                     .written_comments
                     .entry((c.workflow_run_step_id, c.text))
@@ -329,7 +330,7 @@ impl StepHost {
                 step_id: &config.id,
                 name: &config.name,
                 phase: &config.phase,
-                kind: kind.as_str(),
+                kind,
                 log_dir: &log_dir,
             },
         )
@@ -355,7 +356,7 @@ impl StepHost {
         }
         self.in_flight.send_modify(|(all, ext)| {
             *all += 1;
-            if kind != StepKind::Function {
+            if kind.is_external() {
                 *ext += 1;
             }
         });
@@ -374,7 +375,7 @@ impl StepHost {
             step_id: row.id.clone(),
             step_key: config.id.clone(),
             step_name: config.name.clone(),
-            step_type: kind.as_str().to_string(),
+            step_type: kind,
             phase: config.phase.clone(),
             project_id: self.project_id.clone(),
         };

@@ -32,6 +32,7 @@ pub use control::{RunControl, Signal};
 use worker::WorkerHandle;
 
 use crate::definition::{self, DefinitionError, DefinitionKind, WorkflowDefinition};
+use crate::domain::RunStatus;
 use crate::events::{Event, EventBus};
 use crate::store::definitions::{is_template_path, DefinitionRow};
 use crate::store::files::RunFiles;
@@ -58,7 +59,7 @@ pub enum EngineError {
     #[error("run {0} not found")]
     RunNotFound(String),
     #[error("run {id} is {status} and cannot be resumed")]
-    NotResumable { id: String, status: String },
+    NotResumable { id: String, status: RunStatus },
     #[error("run {id} is being driven by another engine process ({owner}); its lease ends at {until}")]
     Leased { id: String, owner: String, until: String },
 }
@@ -311,7 +312,7 @@ impl Engine {
                 execution_id: run.id.clone(),
                 project_id: run.project_id.clone(),
                 name: run.name.clone(),
-                status: run.status.clone(),
+                status: run.status,
                 workflow_definition_id: run.workflow_definition_id.clone(),
                 workflow_name: definition.name.clone(),
                 phases: definition.phases.clone(),
@@ -357,7 +358,7 @@ impl Engine {
             .await?
             .ok_or_else(|| EngineError::RunNotFound(run_id.into()))?;
         let project_path = PathBuf::from(&project.path);
-        if from == ClaimFrom::Queue && run.status != "pending" {
+        if from == ClaimFrom::Queue && run.status != RunStatus::Pending {
             // Not loaded for nothing: the claim would refuse it.
             return Err(EngineError::NotResumable {
                 id: run.id,
@@ -426,7 +427,7 @@ impl Engine {
         let row = DefinitionRow::get(self.store(), &run.workflow_definition_id)
             .await?
             .ok_or_else(|| EngineError::RunNotFound(run.id.clone()))?;
-        if row.kind == "yaml" {
+        if row.kind == DefinitionKind::Yaml {
             let snapshot = RunFiles::new(project, &run.id).root.join("definition.json");
             if let Some(definition) = std::fs::read(&snapshot)
                 .ok()

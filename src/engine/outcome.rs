@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::domain::{StepKind, StepResult, StepStatus};
 use crate::step::script;
 use crate::store::steps::StepRow;
 
@@ -28,7 +29,7 @@ impl Outcome {
     }
 }
 
-pub fn summary_md(row: &StepRow, status: &str, elapsed: Duration, outcome: &Outcome) -> String {
+pub fn summary_md(row: &StepRow, status: StepStatus, elapsed: Duration, outcome: &Outcome) -> String {
     let mut s = format!(
         "# {}\n\n- Step: `{}` ({})\n- Phase: {}\n- Status: {}\n- Attempt: {}\n- Duration: {}\n",
         row.name,
@@ -42,12 +43,12 @@ pub fn summary_md(row: &StepRow, status: &str, elapsed: Duration, outcome: &Outc
     if let Some(e) = &outcome.error {
         s.push_str(&format!("\n## Error\n\n{e}\n"));
     }
-    if let (Some(data), "agent") = (&outcome.data, row.kind.as_str()) {
+    if let (Some(data), StepKind::Agent) = (&outcome.data, row.kind) {
         s.push_str(&super::agent_result::agent_summary(data));
     } else if let Some(out) = outcome.output.as_deref().filter(|o| !o.trim().is_empty()) {
         let tail = script::tail(out, 8 * 1024);
         s.push_str(&format!("\n## Output\n\n```\n{}\n```\n", tail.trim_end()));
-    } else if let Some(data) = outcome.data.as_ref().filter(|_| row.kind == "function") {
+    } else if let Some(data) = outcome.data.as_ref().filter(|_| row.kind == StepKind::Function) {
         let json = serde_json::to_string_pretty(data).unwrap_or_default();
         s.push_str(&format!(
             "\n## Result\n\n```json\n{}\n```\n",
@@ -186,7 +187,7 @@ impl serde::Serialize for Checkpoint {
                 s.collect_seq(
                     self.0
                         .iter()
-                        .filter(|r| r.result["status"] == "completed")
+                        .filter(|r| StepResult::status_of(&r.result) == Some(StepStatus::Completed))
                         .map(|r| &r.step_id),
                 )
             }

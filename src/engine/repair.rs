@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::outbox::WriteFailure;
 use super::outcome::{summary_md, Checkpoint, Entry, Outcome};
 use super::Engine;
+use crate::domain::StepStatus;
 use crate::store::files::RunFiles;
 use crate::store::steps::StepRow;
 
@@ -41,13 +42,13 @@ pub(super) fn repair_files(
         let referenced = result.get("output_file").is_some();
         if !referenced && !files.step_dir(&row.step_id).join("output.json").exists() {
             let outcome = Outcome {
-                ok: row.status == "completed",
+                ok: row.status == StepStatus::Completed,
                 data: result.get("data").cloned(),
                 error: row.error_message.clone(),
                 output: None,
             };
             let elapsed = step_duration(row);
-            let summary = summary_md(row, &row.status, elapsed, &outcome);
+            let summary = summary_md(row, row.status, elapsed, &outcome);
             let (files, id) = (files.clone(), row.step_id.clone());
             engine
                 .outbox()

@@ -16,6 +16,7 @@ use super::worker::WorkerHandle;
 use super::{Engine, EngineError, Prepared};
 use crate::definition::template::{self, Quote};
 use crate::definition::{StepConfig, WorkflowDefinition};
+use crate::domain::{CommentType, ControlRequest, RunStatus, StepResult, StepStatus};
 use crate::events::Event;
 use crate::js::protocol::{FromWorker, ToWorker};
 use crate::store::runs::{ClaimFrom, RunRow};
@@ -29,7 +30,7 @@ const LEASE_SECS: i64 = 30;
 pub struct RunOutcome {
     pub run_id: String,
     /// `completed`, `failed`, `paused` or `cancelled`.
-    pub status: String,
+    pub status: RunStatus,
     pub error: Option<String>,
 }
 
@@ -67,7 +68,7 @@ pub(super) async fn drive(
         engine.events(),
         Event::StatusChanged {
             execution_id: run.id.clone(),
-            status: "running".into(),
+            status: RunStatus::Running,
             project_id: run.project_id.clone(),
             error_message: None,
         },
@@ -115,12 +116,12 @@ pub(super) async fn drive(
         stopped.get_or_insert(interrupt_to_stop(failed));
     }
     let (status, error) = match stopped {
-        None => ("completed", None),
-        Some(Stop::Paused) => ("paused", None),
-        Some(Stop::Cancelled) => ("cancelled", None),
-        Some(Stop::Failed(e) | Stop::TimedOut(e)) => ("failed", Some(e)),
+        None => (RunStatus::Completed, None),
+        Some(Stop::Paused) => (RunStatus::Paused, None),
+        Some(Stop::Cancelled) => (RunStatus::Cancelled, None),
+        Some(Stop::Failed(e) | Stop::TimedOut(e)) => (RunStatus::Failed, Some(e)),
     };
-    if status != "completed" && status != "paused" {
+    if !matches!(status, RunStatus::Completed | RunStatus::Paused) {
         let why = match &error {
             Some(e) => format!("interrupted: {e}"),
             None => "cancelled with the run".to_string(),
@@ -128,13 +129,15 @@ pub(super) async fn drive(
         StepRow::fail_running(store, &run.id, &why).await?;
     }
     if let Some(e) = &error {
-        let _ = host.write_comment(&format!("Run failed: {e}"), None, "system").await;
+        let _ = host
+            .write_comment(&format!("Run failed: {e}"), None, CommentType::System)
+            .await;
     }
     let row = RunRow::finish(store, &run.id, status, error.as_deref()).await?;
     tracing::info!(run = %row.id, status = %row.status, error = row.error_message.as_deref().unwrap_or(""), "run stopped");
     host.emit(Event::StatusChanged {
         execution_id: row.id.clone(),
-        status: row.status.clone(),
+        status: row.status,
         project_id: row.project_id.clone(),
         error_message: row.error_message.clone(),
     });
@@ -148,7 +151,7 @@ pub(super) async fn drive(
 
 async fn not_claimable(engine: &Engine, id: &str) -> EngineError {
     match RunRow::get(engine.store(), id).await {
-        Ok(Some(r)) if r.status == "running" => EngineError::Leased {
+        Ok(Some(r)) if r.status == RunStatus::Running => EngineError::Leased {
             id: id.into(),
             owner: r.lease_owner.unwrap_or_default(),
             until: r.lease_expires_at.unwrap_or_default(),
@@ -176,15 +179,10 @@ async fn keep_lease(engine: Engine, run_id: String, control: RunControl) {
         if tick.is_multiple_of(LEASE_SECS as u64 / 3) {
             let _ = RunRow::renew_lease(engine.store(), &run_id, engine.owner(), &lease_until()).await;
         }
-        match RunRow::control_request(engine.store(), &run_id)
-            .await
-            .ok()
-            .flatten()
-            .as_deref()
-        {
-            Some("pause") => control.pause(),
-            Some("cancel") => control.cancel(),
-            _ => {}
+        match RunRow::control_request(engine.store(), &run_id).await.ok().flatten() {
+            Some(ControlRequest::Pause) => control.pause(),
+            Some(ControlRequest::Cancel) => control.cancel(),
+            None => {}
         }
     }
 }
@@ -212,7 +210,7 @@ async fn drive_yaml(host: &Arc<StepHost>, run: &RunRow, definition: &WorkflowDef
             Ok(Begin::RunFunction) => return Err(Stop::Failed("function steps need a TypeScript workflow".into())),
             Err(i) => return Err(interrupt_to_stop(i)),
         };
-        if result["status"] == "failed" && !step.continue_on_error {
+        if StepResult::status_of(&result) == Some(StepStatus::Failed) && !step.continue_on_error {
             let error = result["error"].as_str().unwrap_or("failed");
             return Err(Stop::Failed(format!("step \"{}\" failed: {error}", step.id)));
         }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, Semaphore};
 
 use super::{Engine, EngineError, Prepared};
+use crate::domain::RunStatus;
 use crate::events::Event;
 use crate::store::runs::RunRow;
 
@@ -105,7 +106,7 @@ impl Runner {
 
     /// A run left `running` by a dead engine becomes `pending`; a `pending` one stays so.
     async fn requeue(&self, run: RunRow) -> Result<Option<RunRow>, crate::store::StoreError> {
-        if run.status != "running" {
+        if run.status != RunStatus::Running {
             return Ok(Some(run));
         }
         let requeued = RunRow::requeue_orphan(self.engine.store(), &run.id, run.lease_owner.as_deref()).await?;
@@ -118,7 +119,7 @@ impl Runner {
     fn announce(&self, run: &RunRow) {
         self.engine.events().emit(Event::StatusChanged {
             execution_id: run.id.clone(),
-            status: run.status.clone(),
+            status: run.status,
             project_id: run.project_id.clone(),
             error_message: None,
         });
@@ -133,7 +134,7 @@ async fn drive(engine: Engine, run_id: String, prepared: Option<Prepared>) {
         Err(EngineError::NotResumable { .. } | EngineError::Leased { .. }) => {}
         Err(e) => {
             tracing::warn!(run = %run_id, error = %e, "run could not start");
-            let _ = RunRow::finish(engine.store(), &run_id, "failed", Some(&e.to_string())).await;
+            let _ = RunRow::finish(engine.store(), &run_id, RunStatus::Failed, Some(&e.to_string())).await;
         }
     }
 }

@@ -1,12 +1,13 @@
 //! How a step ends: its files, its row (a large result by reference), the newest
 //! checkpoint, and its event; and what the steps still in flight say when the run stops.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::host::{fatal, HostState, Interrupt, StepHost};
 use super::outcome::{
     cut, reference, summary_md, Checkpoint, Entry, Outcome, ROW_ERROR_MAX_BYTES, ROW_RESULT_MAX_BYTES,
 };
+use crate::domain::{StepResult, StepStatus};
 use crate::events::Event;
 use crate::store::steps::StepRow;
 
@@ -47,14 +48,19 @@ impl StepHost {
         }
         self.mask.outcome(&mut outcome);
         let row = &running.row;
-        let status = if outcome.ok { "completed" } else { "failed" };
-        let mut result = json!({ "stepId": id, "status": status });
-        if let Some(data) = &outcome.data {
-            result["data"] = data.clone();
-        }
-        if let Some(error) = &outcome.error {
-            result["error"] = Value::String(error.clone());
-        }
+        let status = if outcome.ok {
+            StepStatus::Completed
+        } else {
+            StepStatus::Failed
+        };
+        let result = StepResult {
+            step_id: id.to_string(),
+            status,
+            data: outcome.data.clone(),
+            error: outcome.error.clone(),
+        };
+        // As JSON from here on: the workflow, the files and the checkpoints all take it so.
+        let result = serde_json::to_value(&result).expect("a step result serialises");
         let elapsed = running.started.elapsed();
         let summary = summary_md(row, status, elapsed, &outcome);
         let text = result.to_string();
@@ -78,7 +84,7 @@ impl StepHost {
         };
         self.in_flight.send_modify(|(all, ext)| {
             *all -= 1;
-            if row.kind != "function" {
+            if row.kind.is_external() {
                 *ext -= 1;
             }
         });
@@ -87,7 +93,7 @@ impl StepHost {
             execution_id: self.run_id.clone(),
             step_id: row.id.clone(),
             step_key: id.to_string(),
-            status: status.to_string(),
+            status,
             error: outcome.error.clone(),
             duration_ms: elapsed.as_millis() as u64,
             project_id: self.project_id.clone(),

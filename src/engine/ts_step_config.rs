@@ -8,6 +8,7 @@ use super::host::{Interrupt, StepHost};
 use crate::definition::names::check_name;
 use crate::definition::yaml::MAX_TURNS;
 use crate::definition::{duration, StepConfig, StepKind};
+use crate::domain::OnInterrupt;
 
 /// Fields a TypeScript step may carry; `model`, `maxTurns`, `outputSchema` and `onInterrupt`
 /// only on agent steps (they are read by the agent drivers).
@@ -47,15 +48,12 @@ pub(super) fn config_from_json(id: &str, v: &Value, host: &StepHost) -> Result<S
             Some(_) => Err(bad(format!("\"{k}\" must be a string"))),
         }
     };
-    let kind = match text("type")?.as_deref() {
-        Some("script") => StepKind::Script,
-        Some("agent") => StepKind::Agent,
-        Some("function") => StepKind::Function,
-        other => {
-            return Err(bad(format!(
-                "\"type\" must be \"agent\", \"script\" or \"function\", not {other:?}"
-            )))
-        }
+    let kind_text = text("type")?;
+    let Some(kind) = kind_text.as_deref().and_then(StepKind::parse) else {
+        let other = kind_text.as_deref();
+        return Err(bad(format!(
+            "\"type\" must be \"agent\", \"script\" or \"function\", not {other:?}"
+        )));
     };
     if kind == StepKind::Script && text("command")?.is_none() {
         return Err(bad("a script step needs a \"command\"".into()));
@@ -104,7 +102,7 @@ pub(super) fn config_from_json(id: &str, v: &Value, host: &StepHost) -> Result<S
         }
     };
     let on_interrupt = text("onInterrupt")?;
-    if let Some(other) = on_interrupt.as_deref().filter(|o| !["restart", "resume"].contains(o)) {
+    if let Some(other) = on_interrupt.as_deref().filter(|o| OnInterrupt::parse(o).is_none()) {
         let message = format!("\"onInterrupt\" must be \"restart\" or \"resume\", not {other:?}");
         return Err(bad(message));
     }

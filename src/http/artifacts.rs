@@ -24,8 +24,9 @@ use super::auth::CurrentUser;
 use super::error::{ApiError, ApiJson};
 use super::openapi::{ArtifactUpload, Data, ErrorBody, FileBytes};
 use super::{access, comments, AppState};
+use crate::domain::FileType;
 use crate::events::Event;
-use crate::store::artifacts::{self as rules, ArtifactRow, NewArtifact, FILE_TYPES};
+use crate::store::artifacts::{self as rules, ArtifactRow, NewArtifact};
 use crate::store::files::RunFiles;
 use crate::store::projects::ProjectRow;
 use crate::store::runs::RunRow;
@@ -108,18 +109,17 @@ pub async fn upload_artifact(
         .step_id
         .ok_or_else(|| ApiError::bad("invalid_body", "step_id: required"))?;
     let step = comments::step_of_run(store, &run.id, &step_id, "invalid_body").await?;
-    if let Some(t) = form.file_type.as_deref().filter(|t| !FILE_TYPES.contains(t)) {
-        return Err(ApiError::bad(
-            "invalid_body",
-            format!("file_type: '{t}' is not one of {}", FILE_TYPES.join(", ")),
-        ));
-    }
+    let chosen_type = match form.file_type.as_deref() {
+        Some(t) => Some(FileType::parse(t).ok_or_else(|| {
+            let known = FileType::ALL.map(FileType::as_str).join(", ");
+            ApiError::bad("invalid_body", format!("file_type: '{t}' is not one of {known}"))
+        })?),
+        None => None,
+    };
     let wanted = form.name.as_deref().or(upload.original.as_deref()).unwrap_or_default();
     let name = rules::sanitise_name(wanted);
     let mime = rules::mime_type(&name, upload.original.as_deref(), &upload.head);
-    let file_type = form
-        .file_type
-        .unwrap_or_else(|| rules::file_type(&name, &mime).to_string());
+    let file_type = chosen_type.unwrap_or_else(|| rules::file_type(&name, &mime));
     // Step ids are kept to a safe alphabet, so this stays inside the run's folder.
     let (name, path) = place(&upload.tmp, &dir.join(&step.step_id), &name).await?;
     let file_path = path.strip_prefix(&files.project).unwrap_or(&path).to_string_lossy();
@@ -129,7 +129,7 @@ pub async fn upload_artifact(
             step_row_id: &step.id,
             name: &name,
             file_path: &file_path,
-            file_type: &file_type,
+            file_type,
             mime_type: &mime,
             size_bytes: upload.size as i64,
         },

@@ -15,6 +15,7 @@ use super::auth::CurrentUser;
 use super::error::{ApiError, ApiJson, ApiQuery};
 use super::openapi::{Comment, Data, ErrorBody, PostedCommentType};
 use super::{access, AppState};
+use crate::domain::CommentType;
 use crate::events::Event;
 use crate::store::artifacts::ArtifactRow;
 use crate::store::comments::CommentRow;
@@ -28,11 +29,9 @@ pub fn router() -> Router<AppState> {
     )
 }
 
-pub const COMMENT_TYPES: &[&str] = &["user", "system", "agent"];
-
 /// The only type a user may post: `system` and `agent` comments are the engine's, and one
 /// posted through the API would pass for the engine's word on a run.
-pub const POSTED_COMMENT_TYPE: &str = "user";
+pub const POSTED_COMMENT_TYPE: CommentType = CommentType::User;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -75,8 +74,8 @@ pub async fn create_comment(
     if body.text.trim().is_empty() {
         return Err(ApiError::bad("invalid_body", "text: must not be empty"));
     }
-    let kind = body.comment_type.as_deref().unwrap_or(POSTED_COMMENT_TYPE);
-    if kind != POSTED_COMMENT_TYPE {
+    let kind = body.comment_type.as_deref().unwrap_or(POSTED_COMMENT_TYPE.as_str());
+    if CommentType::parse(kind) != Some(POSTED_COMMENT_TYPE) {
         return Err(ApiError::bad(
             "invalid_body",
             format!(
@@ -93,7 +92,7 @@ pub async fn create_comment(
         &run.id,
         body.step_id.as_deref(),
         &body.text,
-        kind,
+        POSTED_COMMENT_TYPE,
         Some(user.id()),
     )
     .await?;

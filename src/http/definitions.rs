@@ -130,7 +130,7 @@ pub async fn get_definition(
     let mut v = definition_json(&row);
     // YAML steps, for the templates page (TypeScript steps are only known as they run); a big
     // file takes a while to parse, so not on a thread that serves requests.
-    if row.kind == "yaml" && row.load_error.is_none() {
+    if row.kind == DefinitionKind::Yaml && row.load_error.is_none() {
         let path = PathBuf::from(&row.path);
         let steps = tokio::task::spawn_blocking(move || {
             let def = crate::definition::yaml::read_yaml(&path).ok()?;
@@ -247,7 +247,7 @@ async fn record_error(
     path: &Path,
     errors: &[crate::definition::DefinitionError],
 ) -> crate::store::Result<()> {
-    let kind = DefinitionKind::from_path(path).map(|k| k.as_str()).unwrap_or("code");
+    let kind = DefinitionKind::from_path(path).unwrap_or(DefinitionKind::Code);
     let name = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

@@ -21,7 +21,7 @@ pub enum ApiError {
     /// 409: the run's status does not allow it.
     Conflict {
         message: String,
-        current_status: Option<String>,
+        current_status: Option<crate::domain::RunStatus>,
     },
     PayloadTooLarge(String),
     /// 429 with `Retry-After`: too many failed sign-ins; wait this long.

@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::AppState;
 use crate::definition::{DefinitionError, DefinitionKind, StepConfig, StepKind};
+pub use crate::domain::{CommentType, FileType, RunStatus, StepStatus};
 use crate::events::Event;
 use crate::store::agent_sessions::AgentSessionRow;
 use crate::store::artifacts::ArtifactRow;
@@ -229,17 +230,6 @@ pub struct DefinitionDetail {
 
 // ---- Runs ----
 
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum RunStatus {
-    Pending,
-    Running,
-    Paused,
-    Completed,
-    Failed,
-    Cancelled,
-}
-
 /// A workflow execution (run).
 #[derive(Serialize, ToSchema)]
 pub struct Run {
@@ -356,8 +346,7 @@ pub struct Step {
     pub phase: String,
     #[serde(rename = "type")]
     pub kind: StepKind,
-    /// `running`, `completed` or `failed`.
-    pub status: String,
+    pub status: StepStatus,
     /// What the step returned (any JSON); null until it ends.
     pub result: Value,
     pub continue_on_error: bool,
@@ -421,14 +410,6 @@ pub struct StepLog {
 
 // ---- Comments ----
 
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum CommentType {
-    User,
-    System,
-    Agent,
-}
-
 /// The type of a comment a user posts: only `user` (the engine writes `system` and `agent`).
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -465,16 +446,6 @@ pub struct Comment {
 }
 
 // ---- Artifacts ----
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum FileType {
-    Image,
-    Video,
-    Document,
-    Code,
-    Other,
-}
 
 /// The `multipart/form-data` fields of an upload, in any order.
 #[derive(ToSchema)]
@@ -551,18 +522,20 @@ mod tests {
 
     #[test]
     fn enums_match_what_the_handlers_accept() {
-        use FileType::*;
-        assert_eq!(
-            names(&[Image, Video, Document, Code, Other]),
-            crate::store::artifacts::FILE_TYPES
-        );
-        assert_eq!(
-            names(&[CommentType::User, CommentType::System, CommentType::Agent]),
-            super::super::comments::COMMENT_TYPES
-        );
+        let doc = serde_json::to_value(document()).unwrap();
+        let listed = |schema: &str| doc["components"]["schemas"][schema]["enum"].clone();
+        assert_eq!(listed("FileType"), serde_json::json!(names(&FileType::ALL)));
+        assert_eq!(listed("CommentType"), serde_json::json!(names(&CommentType::ALL)));
+        assert_eq!(listed("RunStatus"), serde_json::json!(names(&RunStatus::ALL)));
+        assert_eq!(listed("StepStatus"), serde_json::json!(names(&StepStatus::ALL)));
+        assert_eq!(listed("StepKind"), serde_json::json!(names(&StepKind::ALL)));
+        let agents = names(&crate::domain::AgentKind::ALL);
+        assert_eq!(listed("AgentKind"), serde_json::json!(agents));
+        let sessions = names(&crate::domain::SessionStatus::ALL);
+        assert_eq!(listed("SessionStatus"), serde_json::json!(sessions));
         assert_eq!(
             names(&[PostedCommentType::User]),
-            [super::super::comments::POSTED_COMMENT_TYPE]
+            [super::super::comments::POSTED_COMMENT_TYPE.as_str()]
         );
     }
 

@@ -11,6 +11,7 @@ use super::auth::CurrentUser;
 use super::error::ApiError;
 use super::openapi::{CancelResult, Data, ErrorBody, PauseResult, ResumeResult};
 use super::{access, AppState};
+use crate::domain::{ControlRequest, RunStatus};
 use crate::store::runs::RunRow;
 use crate::store::Store;
 
@@ -38,19 +39,13 @@ pub async fn pause_run(
 ) -> Result<Json<Value>, ApiError> {
     let store = state.engine.store();
     let (run, _) = access::run(store, &user, &id).await?;
-    if run.status != "running" {
+    if run.status != RunStatus::Running {
         return Err(conflict(&run, "pause", "only a running run can be paused"));
     }
-    signal(&state, &id, "pause").await?;
-    let run = wait_for_status(
-        store,
-        &id,
-        &["paused", "completed", "failed", "cancelled"],
-        Duration::from_secs(2),
-    )
-    .await?;
+    signal(&state, &id, ControlRequest::Pause).await?;
+    let run = wait_for_status(store, &id, &RunStatus::STOPPED, Duration::from_secs(2)).await?;
     let mut v = json!({ "id": run.id, "status": run.status, "paused_at": run.paused_at });
-    if run.status == "running" {
+    if run.status == RunStatus::Running {
         // A step still in flight: the pause lands when it finishes.
         v["pause_requested"] = json!(true);
     }
@@ -85,9 +80,9 @@ pub async fn resume_run(
     let may_start_now = state.runner.may_start_now();
     if state.runner.resume(&id).await?.is_none() {
         // Queued already (`pending`), running, or ended: one resume drives a run once.
-        let why = match run.status.as_str() {
-            "pending" => "it is already queued to run",
-            "running" => "it is already running",
+        let why = match run.status {
+            RunStatus::Pending => "it is already queued to run",
+            RunStatus::Running => "it is already running",
             _ => "only a paused or failed run can be resumed",
         };
         let now = RunRow::get(store, &id).await?.unwrap_or(run);
@@ -100,13 +95,14 @@ pub async fn resume_run(
     } else {
         Duration::ZERO
     };
-    let run = wait_for_status(
-        store,
-        &id,
-        &["running", "paused", "completed", "failed", "cancelled"],
-        wait,
-    )
-    .await?;
+    let started = [
+        RunStatus::Running,
+        RunStatus::Paused,
+        RunStatus::Completed,
+        RunStatus::Failed,
+        RunStatus::Cancelled,
+    ];
+    let run = wait_for_status(store, &id, &started, wait).await?;
     Ok(Json(json!({ "data": { "id": run.id, "status": run.status } })))
 }
 
@@ -133,8 +129,8 @@ pub async fn cancel_run(
 ) -> Result<Json<Value>, ApiError> {
     let store = state.engine.store();
     let (run, _) = access::run(store, &user, &id).await?;
-    let run = match run.status.as_str() {
-        "pending" | "paused" => match RunRow::cancel_idle(store, &id).await? {
+    let run = match run.status {
+        RunStatus::Pending | RunStatus::Paused => match RunRow::cancel_idle(store, &id).await? {
             Some(r) => {
                 emit_status(&state, &r);
                 r
@@ -143,15 +139,9 @@ pub async fn cancel_run(
                 .await?
                 .ok_or_else(|| ApiError::not_found(format!("workflow execution {id}")))?,
         },
-        "running" => {
-            signal(&state, &id, "cancel").await?;
-            wait_for_status(
-                store,
-                &id,
-                &["cancelled", "completed", "failed"],
-                Duration::from_secs(10),
-            )
-            .await?
+        RunStatus::Running => {
+            signal(&state, &id, ControlRequest::Cancel).await?;
+            wait_for_status(store, &id, &RunStatus::ENDED, Duration::from_secs(10)).await?
         }
         _ => return Err(conflict(&run, "cancel", "the run has already ended")),
     };
@@ -163,7 +153,7 @@ pub async fn cancel_run(
 fn emit_status(state: &AppState, run: &RunRow) {
     state.engine.events().emit(crate::events::Event::StatusChanged {
         execution_id: run.id.clone(),
-        status: run.status.clone(),
+        status: run.status,
         project_id: run.project_id.clone(),
         error_message: run.error_message.clone(),
     });
@@ -175,11 +165,11 @@ fn conflict(run: &RunRow, verb: &str, why: &str) -> ApiError {
             "cannot {verb} workflow execution {}: it is {} ({why})",
             run.id, run.status
         ),
-        current_status: Some(run.status.clone()),
+        current_status: Some(run.status),
     }
 }
 
-async fn wait_for_status(store: &Store, id: &str, statuses: &[&str], max: Duration) -> Result<RunRow, ApiError> {
+async fn wait_for_status(store: &Store, id: &str, statuses: &[RunStatus], max: Duration) -> Result<RunRow, ApiError> {
     RunRow::wait_for_status(store, id, statuses, max)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("workflow execution {id}")))
@@ -187,10 +177,10 @@ async fn wait_for_status(store: &Store, id: &str, statuses: &[&str], max: Durati
 
 /// Pauses or cancels a running run: directly when this process drives it, else through the
 /// database for the process that does (a CLI run).
-async fn signal(state: &AppState, id: &str, request: &str) -> Result<(), ApiError> {
+async fn signal(state: &AppState, id: &str, request: ControlRequest) -> Result<(), ApiError> {
     match (state.engine.control(id), request) {
-        (Some(control), "pause") => control.pause(),
-        (Some(control), _) => control.cancel(),
+        (Some(control), ControlRequest::Pause) => control.pause(),
+        (Some(control), ControlRequest::Cancel) => control.cancel(),
         (None, _) => RunRow::request_control(state.engine.store(), id, request).await?,
     }
     Ok(())

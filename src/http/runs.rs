@@ -11,6 +11,7 @@ use super::auth::CurrentUser;
 use super::error::{ApiError, ApiJson, ApiQuery};
 use super::openapi::{Data, ErrorBody, Run, RunDetail, RunPage, RunStatus};
 use super::{access, run_control, AppState};
+use crate::domain::ControlRequest;
 use crate::engine::EngineError;
 use crate::store::definitions::DefinitionRow;
 use crate::store::runs::RunRow;
@@ -182,7 +183,6 @@ pub struct ListQuery {
 
 /// Most runs a page returns.
 pub const MAX_PAGE: i64 = 200;
-const RUN_STATUSES: &[&str] = &["pending", "running", "paused", "completed", "failed", "cancelled"];
 
 /// `GET /api/workflow-executions?project_id=&status=&workflow_definition_id=&limit=&cursor=`
 #[utoipa::path(
@@ -209,10 +209,11 @@ pub async fn list_runs(
     if let Some(p) = &q.project_id {
         access::project(store, &user, p).await?;
     }
-    if let Some(s) = q.status.as_deref().filter(|s| !RUN_STATUSES.contains(s)) {
+    if let Some(s) = q.status.as_deref().filter(|s| RunStatus::parse(s).is_none()) {
+        let known = RunStatus::ALL.map(RunStatus::as_str).join(", ");
         return Err(ApiError::bad(
             "invalid_query",
-            format!("status: '{s}' is not one of {}", RUN_STATUSES.join(", ")),
+            format!("status: '{s}' is not one of {known}"),
         ));
     }
     let limit = q.limit.unwrap_or(50);
@@ -382,8 +383,8 @@ pub async fn get_run(
         .engine
         .control(&run.id)
         .is_some_and(|c| c.current() == crate::engine::control::Signal::Pause)
-        || run.control_request.as_deref() == Some("pause");
-    v["pause_requested"] = json!(run.status == "running" && pausing);
+        || run.control_request == Some(ControlRequest::Pause);
+    v["pause_requested"] = json!(run.status == RunStatus::Running && pausing);
     let steps = StepRow::list_for_run(store, &run.id).await?;
     let mut step_values = Vec::new();
     for s in &steps {

@@ -4,14 +4,14 @@ use serde::Serialize;
 use sqlx::FromRow;
 
 use super::{new_id, now, Result, Store};
+use crate::domain::{AgentKind, SessionStatus};
 
 /// The agent CLI session behind an agent step.
 #[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 #[schema(as = AgentSession)]
 pub struct AgentSessionRow {
     pub id: String,
-    /// `claude`, `codex` or `gemini`.
-    pub agent: String,
+    pub agent: AgentKind,
     /// The CLI's own session (thread) id.
     pub session_id: Option<String>,
     pub model: Option<String>,
@@ -24,8 +24,7 @@ pub struct AgentSessionRow {
     pub created_at: String,
     #[schema(format = DateTime)]
     pub updated_at: String,
-    /// `running`, `completed` or `failed`.
-    pub status: String,
+    pub status: SessionStatus,
     /// Whether the CLI persisted the session, so that `--resume` can continue it.
     pub resumable: bool,
     pub cached_tokens: Option<i64>,
@@ -36,9 +35,9 @@ pub struct AgentSessionRow {
 }
 
 /// How a session ended, for [`AgentSessionRow::finish`].
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SessionEnd<'a> {
-    pub status: &'a str,
+    pub status: SessionStatus,
     pub model: Option<&'a str>,
     pub session_file_path: Option<&'a str>,
     pub cost_usd: Option<f64>,
@@ -62,7 +61,7 @@ impl AgentSessionRow {
     pub async fn start(
         store: &Store,
         step_row_id: &str,
-        agent: &str,
+        agent: AgentKind,
         session_id: &str,
         model: Option<&str>,
         session_file_path: Option<&str>,

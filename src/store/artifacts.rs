@@ -8,6 +8,7 @@ use serde::Serialize;
 use sqlx::FromRow;
 
 use super::{new_id, now, Result, Store};
+use crate::domain::FileType;
 
 /// A file uploaded to a step, optionally attached to a comment of the same run.
 #[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
@@ -19,7 +20,7 @@ pub struct ArtifactRow {
     pub name: String,
     /// Relative to the project root.
     pub file_path: String,
-    pub file_type: String,
+    pub file_type: FileType,
     pub mime_type: String,
     pub size_bytes: i64,
     #[schema(format = DateTime)]
@@ -33,7 +34,7 @@ pub struct NewArtifact<'a> {
     pub step_row_id: &'a str,
     pub name: &'a str,
     pub file_path: &'a str,
-    pub file_type: &'a str,
+    pub file_type: FileType,
     pub mime_type: &'a str,
     pub size_bytes: i64,
 }
@@ -128,9 +129,6 @@ impl ArtifactRow {
         .await?)
     }
 }
-
-/// The `file_type` values the table accepts.
-pub const FILE_TYPES: &[&str] = &["image", "video", "document", "code", "other"];
 
 /// Longest file name kept, in bytes: room under the usual 255-byte limit for ` (NNN)`.
 const MAX_NAME_BYTES: usize = 200;
@@ -232,25 +230,25 @@ pub fn sniff(head: &[u8]) -> Option<&'static str> {
 }
 
 /// `code` for source extensions, then by mime: image, video, document, else other.
-pub fn file_type(name: &str, mime: &str) -> &'static str {
+pub fn file_type(name: &str, mime: &str) -> FileType {
     let ext = extension(name).unwrap_or_default();
     if CODE_EXTS.contains(&ext.as_str()) {
-        "code"
+        FileType::Code
     } else if mime.starts_with("image/") {
-        "image"
+        FileType::Image
     } else if mime.starts_with("video/") {
-        "video"
+        FileType::Video
     } else if DOCUMENT_EXTS.contains(&ext.as_str())
         || mime == "application/pdf"
         || mime == "text/plain"
         || mime.starts_with("application/vnd.openxmlformats-officedocument")
         || mime.starts_with("application/vnd.oasis.opendocument")
     {
-        "document"
+        FileType::Document
     } else if mime.starts_with("text/x-") || mime == "application/json" || mime.ends_with("javascript") {
-        "code"
+        FileType::Code
     } else {
-        "other"
+        FileType::Other
     }
 }
 
@@ -277,9 +275,9 @@ mod tests {
         assert_eq!(mime_type("blob", None, b"\x89PNG\r\n\x1a\n...."), "image/png");
         assert_eq!(mime_type("blob", Some("x.pdf"), b""), "application/pdf");
         assert_eq!(mime_type("blob", None, b"????"), "application/octet-stream");
-        assert_eq!(file_type("main.ts", &mime_type("main.ts", None, b"")), "code");
-        assert_eq!(file_type("a.pdf", "application/pdf"), "document");
-        assert_eq!(file_type("a.mp4", "video/mp4"), "video");
-        assert_eq!(file_type("a.bin", "application/octet-stream"), "other");
+        assert_eq!(file_type("main.ts", &mime_type("main.ts", None, b"")), FileType::Code);
+        assert_eq!(file_type("a.pdf", "application/pdf"), FileType::Document);
+        assert_eq!(file_type("a.mp4", "video/mp4"), FileType::Video);
+        assert_eq!(file_type("a.bin", "application/octet-stream"), FileType::Other);
     }
 }

@@ -4,6 +4,7 @@ use serde::Serialize;
 use sqlx::FromRow;
 
 use super::{new_id, now, Result, Store};
+use crate::domain::CommentType;
 
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct CommentRow {
@@ -11,7 +12,7 @@ pub struct CommentRow {
     pub workflow_run_id: String,
     pub workflow_run_step_id: Option<String>,
     pub text: String,
-    pub comment_type: String,
+    pub comment_type: CommentType,
     pub created_by: Option<String>,
     pub created_at: String,
     pub updated_at: String,
@@ -24,7 +25,7 @@ impl CommentRow {
         run_id: &str,
         step_row_id: Option<&str>,
         text: &str,
-        comment_type: &str,
+        comment_type: CommentType,
         created_by: Option<&str>,
     ) -> Result<CommentRow> {
         let ts = now();

@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::FromRow;
 
 use super::{new_id, now, Result, Store};
-use crate::definition::WorkflowDefinition;
+use crate::definition::{DefinitionKind, WorkflowDefinition};
 
 /// Where a project keeps its templates.
 pub const DEFINITIONS_DIR: &str = ".agent/workflows/definitions";
@@ -28,7 +28,7 @@ pub struct DefinitionRow {
     pub description: Option<String>,
     #[sqlx(rename = "type")]
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: DefinitionKind,
     pub path: String,
     pub phases: String,
     pub args_schema: Option<String>,

@@ -4,6 +4,7 @@ use serde::Serialize;
 use sqlx::FromRow;
 
 use super::{new_id, now, Result, Store};
+use crate::domain::{ControlRequest, RunStatus};
 
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct RunRow {
@@ -15,12 +16,12 @@ pub struct RunRow {
     pub args: String,
     pub current_phase: Option<String>,
     pub current_step_index: i64,
-    pub status: String,
+    pub status: RunStatus,
     pub error_message: Option<String>,
     pub timeout_ms: Option<i64>,
     pub lease_owner: Option<String>,
     pub lease_expires_at: Option<String>,
-    pub control_request: Option<String>,
+    pub control_request: Option<ControlRequest>,
     pub started_at: Option<String>,
     pub completed_at: Option<String>,
     pub paused_at: Option<String>,
@@ -34,7 +35,7 @@ pub struct RunRow {
 pub struct RunSummary {
     pub id: String,
     pub name: String,
-    pub status: String,
+    pub status: RunStatus,
     pub current_phase: Option<String>,
     pub created_at: String,
     pub started_at: Option<String>,
@@ -183,7 +184,7 @@ impl RunRow {
     }
 
     /// Records how the run ended (or that it paused) and gives up the lease.
-    pub async fn finish(store: &Store, id: &str, status: &str, error: Option<&str>) -> Result<RunRow> {
+    pub async fn finish(store: &Store, id: &str, status: RunStatus, error: Option<&str>) -> Result<RunRow> {
         let ts = now();
         sqlx::query_as(
             "UPDATE workflow_runs SET status = ?, error_message = ?, lease_owner = NULL,
@@ -253,13 +254,13 @@ impl RunRow {
     pub async fn wait_for_status(
         store: &Store,
         id: &str,
-        statuses: &[&str],
+        statuses: &[RunStatus],
         max: std::time::Duration,
     ) -> Result<Option<RunRow>> {
         let deadline = tokio::time::Instant::now() + max;
         loop {
             let run = RunRow::get(store, id).await?;
-            let done = run.as_ref().is_none_or(|r| statuses.contains(&r.status.as_str()));
+            let done = run.as_ref().is_none_or(|r| statuses.contains(&r.status));
             if done || tokio::time::Instant::now() >= deadline {
                 return Ok(run);
             }
@@ -283,7 +284,7 @@ impl RunRow {
     }
 
     /// Asks whichever process drives the run to pause or cancel it.
-    pub async fn request_control(store: &Store, id: &str, request: &str) -> Result<()> {
+    pub async fn request_control(store: &Store, id: &str, request: ControlRequest) -> Result<()> {
         sqlx::query("UPDATE workflow_runs SET control_request = ? WHERE id = ? AND status = 'running'")
             .bind(request)
             .bind(id)
@@ -293,11 +294,12 @@ impl RunRow {
     }
 
     /// A pause or cancel request for a run this process drives, if any.
-    pub async fn control_request(store: &Store, id: &str) -> Result<Option<String>> {
-        let row: Option<(Option<String>,)> = sqlx::query_as("SELECT control_request FROM workflow_runs WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&store.pool)
-            .await?;
+    pub async fn control_request(store: &Store, id: &str) -> Result<Option<ControlRequest>> {
+        let row: Option<(Option<ControlRequest>,)> =
+            sqlx::query_as("SELECT control_request FROM workflow_runs WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&store.pool)
+                .await?;
         Ok(row.and_then(|r| r.0))
     }
 

@@ -4,6 +4,7 @@ use serde::Serialize;
 use sqlx::FromRow;
 
 use super::{new_id, now, Result, Store};
+use crate::domain::{StepKind, StepStatus};
 
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct StepRow {
@@ -15,8 +16,8 @@ pub struct StepRow {
     pub phase: String,
     #[sqlx(rename = "type")]
     #[serde(rename = "type")]
-    pub kind: String,
-    pub status: String,
+    pub kind: StepKind,
+    pub status: StepStatus,
     pub result: Option<String>,
     pub continue_on_error: bool,
     pub attempt: i64,
@@ -35,7 +36,7 @@ pub struct StepStart<'a> {
     pub step_id: &'a str,
     pub name: &'a str,
     pub phase: &'a str,
-    pub kind: &'a str,
+    pub kind: StepKind,
     pub log_dir: &'a str,
 }
 
@@ -43,7 +44,7 @@ impl StepRow {
     /// A replayed step is memoized when it completed, or failed and the workflow went on
     /// (`continueOnError`): both results were already handed to the workflow once.
     pub fn is_memoized(&self) -> bool {
-        self.status == "completed" || (self.status == "failed" && self.continue_on_error)
+        self.status == StepStatus::Completed || (self.status == StepStatus::Failed && self.continue_on_error)
     }
 
     pub async fn list_for_run(store: &Store, run_id: &str) -> Result<Vec<StepRow>> {
@@ -107,7 +108,7 @@ impl StepRow {
     pub async fn finish(
         store: &Store,
         row: &StepRow,
-        status: &str,
+        status: StepStatus,
         result: &str,
         error: Option<&str>,
         continue_on_error: bool,

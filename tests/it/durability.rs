@@ -38,7 +38,7 @@ async fn completed_steps_are_not_rerun_after_a_kill_and_resume() {
     let id = run_id(&out);
     let store = sb.store().await;
     assert_eq!(
-        run_row(&store, &id).await.status,
+        run_row(&store, &id).await.status.as_str(),
         "running",
         "a killed engine leaves the run running"
     );
@@ -117,7 +117,7 @@ async fn ctrl_c_pauses_after_the_step_in_flight_and_resume_finishes() {
     let id = run_id(&out);
     let store = sb.store().await;
     let run = run_row(&store, &id).await;
-    assert_eq!(run.status, "paused");
+    assert_eq!(run.status.as_str(), "paused");
     assert!(run.paused_at.is_some());
     assert_eq!(
         std::fs::read_to_string(sb.project().join("side.txt")).unwrap(),
@@ -165,7 +165,7 @@ export default defineWorkflow({ name: "Long", phases: ["p"], async execute(ctx) 
     let id = run_id(&out);
     let store = sb.store().await;
     let run = run_row(&store, &id).await;
-    assert_eq!(run.status, "cancelled");
+    assert_eq!(run.status.as_str(), "cancelled");
     assert!(run.cancelled_at.is_some());
     let steps = steps(&store, &id).await;
     assert_eq!(steps.len(), 1);
@@ -372,7 +372,7 @@ export default defineWorkflow({ name: "Loop", phases: ["p"], async execute(ctx) 
         pauser.pause();
     });
     let outcome = engine.execute(&run.id, Some(prepared), control).await.unwrap();
-    assert_eq!(outcome.status, "paused", "{outcome:?}");
+    assert_eq!(outcome.status.as_str(), "paused", "{outcome:?}");
     let side = || std::fs::read_to_string(sb.project().join("side.txt")).unwrap();
     assert_eq!(
         side(),
@@ -391,7 +391,7 @@ export default defineWorkflow({ name: "Loop", phases: ["p"], async execute(ctx) 
         ]
     );
     let resumed = engine.execute(&run.id, None, RunControl::default()).await.unwrap();
-    assert_eq!(resumed.status, "completed", "{resumed:?}");
+    assert_eq!(resumed.status.as_str(), "completed", "{resumed:?}");
     let expected: String = (0..10).map(|i| format!("s{i}\n")).collect();
     assert_eq!(side(), expected, "each step ran once");
     assert_eq!(steps(engine.store(), &run.id).await.len(), 10);

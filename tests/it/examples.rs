@@ -13,7 +13,7 @@ async fn function_and_script_pipeline_leaves_files_rows_and_checkpoints() {
     let id = run_id(&out);
     let store = sb.store().await;
     let run = run_row(&store, &id).await;
-    assert_eq!(run.status, "completed");
+    assert_eq!(run.status.as_str(), "completed");
     assert_eq!(run.current_phase.as_deref(), Some("report"));
     assert_eq!(run.current_step_index, 4);
     assert_eq!(
@@ -125,7 +125,7 @@ async fn continue_on_error_hands_back_the_failed_result() {
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let store = sb.store().await;
     let id = run_id(&out);
-    assert_eq!(run_row(&store, &id).await.status, "completed");
+    assert_eq!(run_row(&store, &id).await.status.as_str(), "completed");
     let steps = steps(&store, &id).await;
     assert_eq!(steps[0].status, "failed");
     let error = steps[0].error_message.as_deref().unwrap();

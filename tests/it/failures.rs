@@ -7,7 +7,7 @@ use crate::util::*;
 async fn assert_consistent_failure(sb: &Sandbox, id: &str) -> String {
     let store = sb.store().await;
     let run = run_row(&store, id).await;
-    assert_eq!(run.status, "failed");
+    assert_eq!(run.status.as_str(), "failed");
     assert!(run.completed_at.is_some() && run.lease_owner.is_none());
     let running: (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM workflow_run_steps WHERE workflow_run_id = ? AND status = 'running'")

@@ -30,7 +30,7 @@ export default defineWorkflow({ name: "Tiny", phases: ["p"], async execute(ctx) 
             .execute(&run.id, Some(prepared), RunControl::default())
             .await
             .unwrap();
-        assert_eq!(outcome.status, "completed", "run {i}: {outcome:?}");
+        assert_eq!(outcome.status.as_str(), "completed", "run {i}: {outcome:?}");
     }
     let done: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workflow_runs WHERE status = 'completed'")
         .fetch_one(&engine.store().pool)

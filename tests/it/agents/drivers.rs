@@ -95,7 +95,7 @@ async fn every_driver_on_every_script() {
                     assert_eq!(data["text"], "done: do the thing", "{what}");
                     assert_eq!(data["attempts"], 1, "{what}");
                     let session = r.session.as_ref().expect("a session row");
-                    assert_eq!(session.status, "completed", "{what}");
+                    assert_eq!(session.status.as_str(), "completed", "{what}");
                     assert!(session.resumable, "{what}: the CLI wrote its transcript");
                     let transcript = session.session_file_path.as_deref().expect("the transcript is found");
                     assert!(
@@ -137,7 +137,7 @@ async fn every_driver_on_every_script() {
                     assert_eq!(data["attempts"], tries, "{what}");
                     assert_eq!(abox.records(agent).len(), tries as usize, "{what}: invocations");
                     if let Some(session) = &r.session {
-                        assert_eq!(session.status, "failed", "{what}");
+                        assert_eq!(session.status.as_str(), "failed", "{what}");
                         assert_eq!(session.error_kind.as_deref(), Some(kind), "{what}");
                     }
                 }
@@ -351,7 +351,7 @@ async fn rate_limits_are_retried_with_backoff_and_auth_failures_are_not() {
         "each try's session ends with how it ended"
     );
     assert_eq!(
-        r.session.unwrap().status,
+        r.session.unwrap().status.as_str(),
         "completed",
         "the step links the last session"
     );

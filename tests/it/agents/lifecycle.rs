@@ -128,7 +128,7 @@ async fn on_interrupt_resume_continues_the_agent_s_own_session() {
             .await
             .unwrap();
         assert_eq!(sessions, 1, "{agent}: the same session row, continued");
-        assert_eq!(r.session.unwrap().status, "completed");
+        assert_eq!(r.session.unwrap().status.as_str(), "completed");
     }
 }
 

@@ -1,0 +1,56 @@
+//! A step's status and kind (`workflow_run_steps.status`, `.type`) and the `StepResult` a
+//! step hands back to the workflow and stores as its output.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+wire_enum! {
+    /// Where a step is: `pending` → `running` → `completed` | `failed` (or `skipped`).
+    pub enum StepStatus {
+        Pending = "pending",
+        Running = "running",
+        Completed = "completed",
+        Failed = "failed",
+        Skipped = "skipped",
+    }
+}
+
+wire_enum! {
+    /// What kind of work a step does.
+    pub enum StepKind {
+        Script = "script",
+        Agent = "agent",
+        Function = "function",
+    }
+}
+
+impl StepKind {
+    /// Whether the step runs outside the JS worker (a process: script or agent CLI), which
+    /// is what the run's limit on concurrent steps counts.
+    pub fn is_external(self) -> bool {
+        self != StepKind::Function
+    }
+}
+
+/// What a finished step hands back to the workflow (the spec's `StepResult`), stored as the
+/// step's `result` and `output.json`: `{ "stepId", "status", "data"?, "error"? }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepResult {
+    pub step_id: String,
+    pub status: StepStatus,
+    /// The step's data: a script's `stdout`/`exitCode`, an agent's answer and usage, a
+    /// function's return value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl StepResult {
+    /// The status of a result held as JSON (a memo read back, or a checkpoint entry); None
+    /// when it has none (a reference to the file that holds it names its status too).
+    pub fn status_of(result: &Value) -> Option<StepStatus> {
+        result.get("status").and_then(Value::as_str).and_then(StepStatus::parse)
+    }
+}
