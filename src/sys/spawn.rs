@@ -49,11 +49,15 @@ impl BeforeExec {
 /// Where the child failed, before its program could run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
+    /// Entering the working directory.
     Chdir,
+    /// The caller's `BeforeExec`.
     BeforeExec,
+    /// `execve` itself (no such program, not executable).
     Exec,
 }
 
+/// Why `spawn` has no process to give back.
 #[derive(Debug)]
 pub enum SpawnError {
     /// The clone itself failed (no process was made).
