@@ -200,15 +200,19 @@ globalThis.__wfDescribe = function __wfDescribe(workflow) {
 
 // ---- run -----------------------------------------------------------------------------------
 
-const STEP_TYPES = ["agent", "script", "function"];
+// The engine's step rules (src/definition/step_rules.rs), as far as they must be enforced here:
+// a function step's `fn` runs before the engine sees its config. test/step-rules.test.mjs
+// checks these lists against runtime-js/step-rules.json, which a Rust test keeps equal to the
+// engine's table.
+export const STEP_TYPES = ["agent", "script", "function"];
 /** Every field a step config may have (the engine refuses others). */
-const STEP_FIELDS = [
+export const STEP_FIELDS = [
   "type", "name", "phase", "command", "cwd", "prompt", "agent", "permission", "env", "timeout",
   "continueOnError", "model", "maxTurns", "outputSchema", "onInterrupt", "fn",
 ];
 // Fields only agent steps take (besides `agent`, `prompt` and `permission`).
-const AGENT_OPTIONS = ["model", "maxTurns", "outputSchema", "onInterrupt"];
-const ON_INTERRUPT = ["restart", "resume"];
+export const AGENT_OPTIONS = ["model", "maxTurns", "outputSchema", "onInterrupt"];
+export const ON_INTERRUPT = ["restart", "resume"];
 /** The most turns an agent step may be given; the engine and the YAML parser agree. */
 export const MAX_TURNS = 10000;
 

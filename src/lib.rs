@@ -2,8 +2,9 @@
 //!
 //! - `domain`: the vocabulary as types: run and step statuses, step kinds, comment and file
 //!   types, agent CLIs and permission modes, the `StepResult`; pure, no IO.
-//! - `definition`: a workflow file becomes a `WorkflowDefinition` (YAML parser, args schema,
-//!   templates, durations).
+//! - `definition`: a workflow file becomes a `WorkflowDefinition` (YAML parser, a TypeScript
+//!   module's metadata and step configs, args schema, templates, durations); `step_rules` is
+//!   the one table of step fields they and the JS worker follow.
 //! - `engine`: creates runs and drives them; `engine::host` is the one step host both
 //!   front-ends go through (memo, run, persist, emit); `engine::worker` talks to JS workers.
 //! - `js`: the worker process side: one `JsRuntime` per run, the `ctx` ops, module loading.
@@ -11,12 +12,14 @@
 //!   streams and stops them, failure classification and retries, their configuration.
 //! - `step`: script steps and the process-group helpers agent steps share.
 //! - `store`: the SQLite database (one file per table) and the per-run files.
+//! - `accounts`: user accounts: the rules of a new one, password hashes and their check.
 //! - `events`: what runs emit, as the spec's `workflow.*` events, and their journal.
 //! - `http`: the API and WebSocket (`serve`): one route file per resource.
 //! - `cli`: the `workflow-engine` command line.
 //! - `sys`: the system calls below it all (the vfork spawn, memory, signals, ext4's `+T`),
 //!   each behind a safe function.
 
+pub mod accounts;
 pub mod agent;
 pub mod cli;
 pub mod definition;

@@ -228,11 +228,12 @@ async fn b5_once(ctx: &Ctx) -> Result<(f64, f64, Option<String>)> {
         if lagged {
             // The WebSocket fell behind: the database tells when the last run ended.
             let store = workflow_engine::store::Store::open(&server.data_dir).await?;
+            let db = crate::db(store.data_dir()).await?;
             loop {
                 let (n,): (i64,) = sqlx::query_as(
                     "SELECT COUNT(*) FROM workflow_runs WHERE status IN ('completed', 'failed', 'cancelled')",
                 )
-                .fetch_one(&store.pool)
+                .fetch_one(&db)
                 .await?;
                 if n as usize >= total {
                     break;
@@ -251,11 +252,12 @@ async fn b5_once(ctx: &Ctx) -> Result<(f64, f64, Option<String>)> {
     };
     let wall = end - t0;
     let store = workflow_engine::store::Store::open(&server.data_dir).await?;
+    let db = crate::db(store.data_dir()).await?;
     let (completed,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workflow_runs WHERE status = 'completed'")
-        .fetch_one(&store.pool)
+        .fetch_one(&db)
         .await?;
     let (steps,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workflow_run_steps WHERE status = 'completed'")
-        .fetch_one(&store.pool)
+        .fetch_one(&db)
         .await?;
     ensure!(completed as usize == total, "{completed} of {total} runs completed");
     ensure!(steps as usize == 3 * total, "{steps} completed steps for {total} runs");

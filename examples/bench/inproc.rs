@@ -82,7 +82,7 @@ impl Rig {
     /// The run really wrote what a durable run writes: 40 step rows, their files, the last
     /// checkpoint, 40 `workflow.step.completed` events in the journal.
     async fn verify(&self, run_id: &str) -> Result<()> {
-        let pool = &self.engine.store().pool;
+        let pool = &crate::db(self.engine.store().data_dir()).await?;
         let (rows,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM workflow_run_steps WHERE workflow_run_id = ? AND status = 'completed' AND result IS NOT NULL",
         )
@@ -117,7 +117,7 @@ impl Rig {
     /// Milliseconds from the run's start to its first step's start, and summed inside steps
     /// (started_at → completed_at), from the rows' timestamps (millisecond resolution).
     async fn breakdown(&self, run_id: &str) -> Result<(f64, f64)> {
-        let pool = &self.engine.store().pool;
+        let pool = &crate::db(self.engine.store().data_dir()).await?;
         let (started,): (String,) = sqlx::query_as("SELECT started_at FROM workflow_runs WHERE id = ?")
             .bind(run_id)
             .fetch_one(pool)

@@ -51,6 +51,18 @@ impl Ctx {
     }
 }
 
+/// A read-only connection on the database in `data_dir`, for the checks a scenario makes
+/// (the store keeps its own connections to itself).
+pub async fn db(data_dir: &Path) -> Result<sqlx::SqlitePool> {
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(data_dir.join(workflow_engine::store::DB_FILE))
+        .read_only(true);
+    Ok(sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await?)
+}
+
 pub fn progress(msg: &str) {
     eprintln!("[bench] {msg}");
 }

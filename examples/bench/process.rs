@@ -53,8 +53,9 @@ pub async fn b3(ctx: &Ctx) -> Result<Vec<Figure>> {
     }
     let (runs,): (i64,) = {
         let store = workflow_engine::store::Store::open(&data).await?;
+        let db = crate::db(store.data_dir()).await?;
         sqlx::query_as("SELECT COUNT(*) FROM workflow_runs WHERE status = 'completed'")
-            .fetch_one(&store.pool)
+            .fetch_one(&db)
             .await?
     };
     ensure!(runs == ctx.reps as i64 + 1, "{runs} completed runs in the database");

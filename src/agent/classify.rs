@@ -258,7 +258,7 @@ mod tests {
     }
 
     #[test]
-    fn gemini_s_exit_codes_name_their_kind_and_only_passing_trouble_is_retried() {
+    fn gemini_s_exit_codes_name_turns_and_auth() {
         use FailureKind as K;
         let turns = fin("Maximum session turns exceeded", Some("FatalTurnLimitedError"), None);
         assert_eq!(kind(AgentKind::Gemini, Some(&turns), Some(53)), K::MaxTurns);
@@ -271,6 +271,11 @@ mod tests {
             K::Auth,
             "Gemini's auth exit code"
         );
+    }
+
+    #[test]
+    fn rate_limit_and_overload_are_retried_auth_crash_and_max_turns_are_not() {
+        use FailureKind as K;
         assert!(K::RateLimit.retryable() && K::Overloaded.retryable());
         assert!(!K::Auth.retryable() && !K::Crashed.retryable() && !K::MaxTurns.retryable());
     }

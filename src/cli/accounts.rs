@@ -17,13 +17,13 @@ const MAX_TTL: Duration = Duration::from_secs(90 * 24 * 3600);
 const MIN_TTL: Duration = Duration::from_secs(60);
 
 pub async fn create_user(engine: &Engine, email: &str, password: &str, name: Option<&str>, admin: bool) -> ExitCode {
-    match crate::http::passwords::create_user(engine.store(), email, password, name, admin).await {
+    match crate::accounts::create_user(engine.store(), email, password, name, admin).await {
         Ok(u) => {
             let admin = if u.is_admin { ", admin" } else { "" };
             println!("created user {} ({}){admin}", u.email, u.id);
             ExitCode::SUCCESS
         }
-        Err(crate::http::passwords::AccountError::Store(e)) => fail(1, &e.to_string()),
+        Err(crate::accounts::AccountError::Store(e)) => fail(1, &e.to_string()),
         Err(e) => fail(2, &e.to_string()),
     }
 }

@@ -2,8 +2,8 @@
 //! step order; `-f` keeps reading the files until the step (or the run) ends.
 
 use std::collections::HashMap;
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -117,23 +117,14 @@ struct LogReader {
 }
 
 impl LogReader {
-    fn events_file(&self, step_id: &str) -> PathBuf {
-        self.files.step_dir(step_id).join("events.jsonl")
-    }
-
     /// Prints the complete lines added since the last call; a line still being written
     /// waits for the next.
     fn print_new(&mut self, step_id: &str) -> std::io::Result<()> {
         let offset = self.offsets.get(step_id).copied().unwrap_or(0);
-        let mut file = match std::fs::File::open(self.events_file(step_id)) {
-            Ok(f) => f,
-            // A quiet step writes no file.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(e),
+        // A quiet step writes no file.
+        let Some(bytes) = self.files.read_events_from(step_id, offset)? else {
+            return Ok(());
         };
-        file.seek(SeekFrom::Start(offset))?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)?;
         let Some(end) = bytes.iter().rposition(|b| *b == b'\n') else {
             return Ok(());
         };

@@ -87,52 +87,15 @@ impl State {
                 step_name,
                 phase,
                 ..
-            } => {
-                if self.phase.as_deref() != Some(phase.as_str()) {
-                    println!("── {phase} ──");
-                    self.phase = Some(phase);
-                }
-                self.running.insert(step_key, (step_name, Instant::now()));
-            }
+            } => self.step_started(step_key, step_name, phase),
             Event::StepCompleted {
                 step_key,
                 status,
                 error,
                 duration_ms,
                 ..
-            } => {
-                let name = self
-                    .running
-                    .remove(&step_key)
-                    .map(|(n, _)| n)
-                    .unwrap_or_else(|| step_key.clone());
-                let mark = if status == StepStatus::Completed { "✓" } else { "✗" };
-                let label = if name == step_key {
-                    name
-                } else {
-                    format!("{name} ({step_key})")
-                };
-                match error {
-                    Some(e) => println!(
-                        "  {mark} {label}  {}  {status}: {}",
-                        format_ms(duration_ms),
-                        first_line(&e)
-                    ),
-                    None => println!("  {mark} {label}  {}", format_ms(duration_ms)),
-                }
-            }
-            Event::StepProgress { output, stream, .. } if self.verbose => {
-                // Script lines as they are; an agent's events tagged with what they are.
-                match stream.as_str() {
-                    "stdout" => println!("    │ {output}"),
-                    "stderr" => println!("    ! {output}"),
-                    kind => {
-                        let first: String = output.lines().next().unwrap_or_default().chars().take(300).collect();
-                        let more = if first.len() < output.len() { " …" } else { "" };
-                        println!("    · {kind}: {first}{more}");
-                    }
-                }
-            }
+            } => self.step_completed(step_key, status, error, duration_ms),
+            Event::StepProgress { output, stream, .. } if self.verbose => print_progress(&stream, &output),
             Event::RunLog { level, message, .. } => {
                 for line in message.lines() {
                     println!("    [{level}] {line}");
@@ -142,6 +105,39 @@ impl State {
         }
         let _ = std::io::stdout().flush();
         self.draw_spinner();
+    }
+
+    /// A header when the phase changes; the step joins the spinner.
+    fn step_started(&mut self, step_key: String, step_name: String, phase: String) {
+        if self.phase.as_deref() != Some(phase.as_str()) {
+            println!("── {phase} ──");
+            self.phase = Some(phase);
+        }
+        self.running.insert(step_key, (step_name, Instant::now()));
+    }
+
+    /// The step's line: its mark, its name (and key, when they differ), how long it took and
+    /// the first line of its error.
+    fn step_completed(&mut self, step_key: String, status: StepStatus, error: Option<String>, duration_ms: u64) {
+        let name = self
+            .running
+            .remove(&step_key)
+            .map(|(n, _)| n)
+            .unwrap_or_else(|| step_key.clone());
+        let mark = if status == StepStatus::Completed { "✓" } else { "✗" };
+        let label = if name == step_key {
+            name
+        } else {
+            format!("{name} ({step_key})")
+        };
+        match error {
+            Some(e) => println!(
+                "  {mark} {label}  {}  {status}: {}",
+                format_ms(duration_ms),
+                first_line(&e)
+            ),
+            None => println!("  {mark} {label}  {}", format_ms(duration_ms)),
+        }
     }
 
     fn draw_spinner(&mut self) {
@@ -163,6 +159,20 @@ impl State {
         if self.spinner_shown {
             print!("\r\x1b[2K");
             self.spinner_shown = false;
+        }
+    }
+}
+
+/// A step's output with `--verbose`: script lines as they are; an agent's events tagged
+/// with what they are, one line each.
+fn print_progress(stream: &str, output: &str) {
+    match stream {
+        "stdout" => println!("    │ {output}"),
+        "stderr" => println!("    ! {output}"),
+        kind => {
+            let first: String = output.lines().next().unwrap_or_default().chars().take(300).collect();
+            let more = if first.len() < output.len() { " …" } else { "" };
+            println!("    · {kind}: {first}{more}");
         }
     }
 }

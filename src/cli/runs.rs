@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use super::{invalid, report};
 use crate::domain::RunStatus;
+pub use crate::engine::control::engine_gone;
 use crate::engine::Engine;
 use crate::store::runs::RunRow;
 use crate::store::Store;
@@ -19,23 +20,6 @@ pub async fn load_run(store: &Store, run_id: &str) -> Result<RunRow, ExitCode> {
         Ok(None) => Err(invalid(&format!("no run {run_id} (see `workflow-engine runs`)"))),
         Err(e) => Err(report(e.into())),
     }
-}
-
-/// A `running` run whose lease has no live owner: the process that drove it died (or its
-/// lease lapsed), so nothing applies pause or cancel requests and `resume` may take it over.
-/// The same test `RunRow::claim` makes before it lets another engine drive the run.
-pub fn engine_gone(run: &RunRow) -> bool {
-    if run.status != RunStatus::Running {
-        return false;
-    }
-    let Some(owner) = run.lease_owner.as_deref() else {
-        return true;
-    };
-    let lapsed = run
-        .lease_expires_at
-        .as_deref()
-        .is_none_or(|until| until < crate::store::now().as_str());
-    lapsed || crate::engine::owner_is_dead(owner)
 }
 
 /// The status as people should read it: `running` only while something drives the run.

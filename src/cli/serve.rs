@@ -4,9 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use crate::engine::discovery::Discovery;
 use crate::engine::scheduler::Runner;
 use crate::engine::Engine;
-use crate::http::{self, auth::Auth, definitions::Discovery, project_paths::ProjectPaths, ws::Hub, AppState};
+use crate::http::{self, auth::Auth, project_paths::ProjectPaths, ws::Hub, AppState};
 
 /// `serve`'s flags, validated by clap.
 pub struct ServeOptions {
@@ -23,33 +24,16 @@ pub async fn serve(engine: Engine, data_dir: &Path, options: ServeOptions) -> Ex
         web_dir,
         project_roots,
     } = options;
-    let project_paths = match ProjectPaths::new(&project_roots, data_dir) {
-        Ok(p) => Arc::new(p),
-        Err(e) => {
-            eprintln!("error: --project-root: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let auth = match Auth::load(data_dir) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: cannot set up the token secret in {}: {e}", data_dir.display());
-            return ExitCode::from(1);
-        }
-    };
-    let listener = match tokio::net::TcpListener::bind(&bind).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: cannot listen on {bind}: {e}");
-            return ExitCode::from(2);
-        }
+    let (project_paths, auth, listener) = match prerequisites(&project_roots, data_dir, &bind).await {
+        Ok(ready) => ready,
+        Err(code) => return code,
     };
     let addr = listener
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_else(|_| bind.to_string());
     engine.warm_workers();
-    http::passwords::prepare();
+    crate::accounts::prepare();
     let runner = Runner::new(engine.clone(), max_runs);
     let discovery = Arc::new(Discovery::new(engine.clone()));
     let state = AppState {
@@ -62,37 +46,78 @@ pub async fn serve(engine: Engine, data_dir: &Path, options: ServeOptions) -> Ex
         project_paths,
         web_dir,
     };
-    if !state.web_dir.join("index.html").is_file() {
-        tracing::warn!(
-            dir = %state.web_dir.display(),
-            "the web UI is not built (`{}`); serving the API only",
-            http::web::BUILD_COMMAND
-        );
-    }
+    warn_if_no_web_ui(&state.web_dir);
     // Reading definitions can take long (a big file, a module that loads slowly): the
     // rows from before serve meanwhile, and each file is refreshed as soon as it is read.
     tokio::spawn(async move { discovery.scan_all().await });
-    match runner.recover().await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!("resuming {n} runs left behind"),
-        Err(e) => tracing::warn!(error = %e, "cannot look for runs to resume"),
-    }
+    resume_runs_left_behind(&runner).await;
     println!("listening on http://{addr}");
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    let shutdown = async {
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    };
-    match http::serve(listener, state, shutdown).await {
+    match http::serve(listener, state, shutdown_requested()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// What the server cannot start without: the project roots, the token secret and its
+/// port. Each failure is printed, and comes back as the exit code to end with (2 for a
+/// bad flag, 1 for the data directory).
+async fn prerequisites(
+    project_roots: &[PathBuf],
+    data_dir: &Path,
+    bind: &str,
+) -> Result<(Arc<ProjectPaths>, Auth, tokio::net::TcpListener), ExitCode> {
+    let project_paths = match ProjectPaths::new(project_roots, data_dir) {
+        Ok(p) => Arc::new(p),
+        Err(e) => {
+            eprintln!("error: --project-root: {e}");
+            return Err(ExitCode::from(2));
+        }
+    };
+    let auth = match Auth::load(data_dir) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: cannot set up the token secret in {}: {e}", data_dir.display());
+            return Err(ExitCode::from(1));
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(bind).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot listen on {bind}: {e}");
+            return Err(ExitCode::from(2));
+        }
+    };
+    Ok((project_paths, auth, listener))
+}
+
+fn warn_if_no_web_ui(web_dir: &Path) {
+    if !web_dir.join("index.html").is_file() {
+        tracing::warn!(
+            dir = %web_dir.display(),
+            "the web UI is not built (`{}`); serving the API only",
+            http::web::BUILD_COMMAND
+        );
+    }
+}
+
+async fn resume_runs_left_behind(runner: &Runner) {
+    match runner.recover().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("resuming {n} runs left behind"),
+        Err(e) => tracing::warn!(error = %e, "cannot look for runs to resume"),
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM (how a service manager stops the server).
+async fn shutdown_requested() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
     }
 }

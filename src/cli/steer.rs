@@ -1,9 +1,6 @@
 //! `pause` and `cancel` of a run another process drives (a `run` in another terminal, or a
-//! server).
-//!
-//! The driving engine reads pause and cancel requests from the run's row about once a
-//! second (`RunRow::request_control`); a run nobody drives (pending, paused, or left by an
-//! engine that died) is changed here directly. The state rules are the API's.
+//! server), through the engine's run-control path (`engine::control`), which the API uses
+//! too; what is the CLI's own is the wording, and refusing to pause a run whose engine is gone.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -12,12 +9,9 @@ use serde_json::json;
 
 use super::runs::{engine_gone, load_run};
 use super::{invalid, report};
-use crate::domain::{ControlRequest, RunStatus};
+use crate::domain::RunStatus;
+use crate::engine::control::ControlError;
 use crate::engine::Engine;
-use crate::events::Event;
-use crate::store::runs::RunRow;
-use crate::store::steps::StepRow;
-use crate::store::{Store, StoreError};
 
 /// How long `pause` waits for the steps in flight to finish before it leaves the request
 /// to the driving engine and returns.
@@ -26,27 +20,19 @@ const PAUSE_WAIT: Duration = Duration::from_secs(5);
 const CANCEL_WAIT: Duration = Duration::from_secs(10);
 
 pub async fn pause(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
-    let store = engine.store();
-    let run = match load_run(store, run_id).await {
+    let run = match load_run(engine.store(), run_id).await {
         Ok(r) => r,
         Err(code) => return code,
     };
-    if run.status != RunStatus::Running {
-        return refuse(&run, "pause", "only a running run can be paused");
-    }
-    if engine_gone(&run) {
+    if run.status == RunStatus::Running && engine_gone(&run) {
         return invalid(&format!(
             "cannot pause run {run_id}: its engine is gone, so it is not running \
              (`workflow-engine resume {run_id}` continues it, `cancel` ends it)"
         ));
     }
-    let waited = async {
-        RunRow::request_control(store, run_id, ControlRequest::Pause).await?;
-        wait_for_status(store, run_id, &RunStatus::STOPPED, PAUSE_WAIT).await
-    };
-    let run = match waited.await {
+    let run = match engine.pause_run(run_id, PAUSE_WAIT).await {
         Ok(r) => r,
-        Err(e) => return report(e.into()),
+        Err(e) => return refused(e, "pause"),
     };
     let requested = run.status == RunStatus::Running;
     if as_json {
@@ -64,17 +50,12 @@ pub async fn pause(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
 }
 
 pub async fn cancel(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
-    let store = engine.store();
-    let run = match load_run(store, run_id).await {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    if run.status.is_terminal() {
-        return refuse(&run, "cancel", "the run has already ended");
+    if let Err(code) = load_run(engine.store(), run_id).await {
+        return code;
     }
-    let run = match cancel_now(engine, &run).await {
+    let run = match engine.cancel_run(run_id, CANCEL_WAIT).await {
         Ok(r) => r,
-        Err(e) => return report(e.into()),
+        Err(e) => return refused(e, "cancel"),
     };
     if as_json {
         println!(
@@ -89,43 +70,13 @@ pub async fn cancel(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Cancels directly what nobody drives; asks the driving engine otherwise, and waits.
-async fn cancel_now(engine: &Engine, run: &RunRow) -> Result<RunRow, StoreError> {
-    let store = engine.store();
-    let changed = if run.status == RunStatus::Running && !engine_gone(run) {
-        RunRow::request_control(store, &run.id, ControlRequest::Cancel).await?;
-        return wait_for_status(store, &run.id, &RunStatus::ENDED, CANCEL_WAIT).await;
-    } else if run.status == RunStatus::Running {
-        let cancelled = RunRow::cancel_abandoned(store, &run.id, run.lease_owner.as_deref()).await?;
-        if cancelled.is_some() {
-            StepRow::fail_running(store, &run.id, "cancelled with the run").await?;
+/// A refusal (exit 2) says why; a database failure is reported as any other.
+fn refused(e: ControlError, verb: &str) -> ExitCode {
+    match e {
+        ControlError::InvalidState { run, why } => {
+            invalid(&format!("cannot {verb} run {}: it is {} ({why})", run.id, run.status))
         }
-        cancelled
-    } else {
-        RunRow::cancel_idle(store, &run.id).await?
-    };
-    let Some(cancelled) = changed else {
-        // Taken over or ended meanwhile: say what it is now.
-        return wait_for_status(store, &run.id, &RunStatus::ENDED, Duration::ZERO).await;
-    };
-    // A server's board learns of it through the journal, as of a change the engine made.
-    engine.events().emit(Event::StatusChanged {
-        execution_id: cancelled.id.clone(),
-        status: cancelled.status,
-        project_id: cancelled.project_id.clone(),
-        error_message: cancelled.error_message.clone(),
-    });
-    engine.events().flush().await;
-    Ok(cancelled)
-}
-
-fn refuse(run: &RunRow, verb: &str, why: &str) -> ExitCode {
-    invalid(&format!("cannot {verb} run {}: it is {} ({why})", run.id, run.status))
-}
-
-/// The run once it has one of `statuses`, or as it is when `max` has passed.
-async fn wait_for_status(store: &Store, id: &str, statuses: &[RunStatus], max: Duration) -> Result<RunRow, StoreError> {
-    RunRow::wait_for_status(store, id, statuses, max)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("run {id}")))
+        ControlError::NotFound(id) => invalid(&format!("no run {id} (see `workflow-engine runs`)")),
+        ControlError::Store(e) => report(e.into()),
+    }
 }

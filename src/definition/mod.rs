@@ -1,16 +1,23 @@
 //! The one model every workflow file becomes, whatever its format.
 //!
-//! `yaml` parses YAML pipelines (steps known up front); `typescript` asks a JS worker for the
-//! default export of a `.ts` module (steps discovered as `execute(ctx)` runs); `schema` turns
-//! arguments into a validated JSON object; `names` keeps invisible characters out of the
-//! names people read. A parsed definition is what `definition.json`
-//! snapshots for every run.
+//! `yaml` parses YAML pipelines (steps known up front); `typescript` checks what a JS worker
+//! reports of a `.ts` module's default export (its steps are found as `execute(ctx)` runs and
+//! read by `step_json`). Both front-ends build steps with `step_build`, by the one table of
+//! step fields in `step_rules` (which the JS worker follows too); `schema` turns arguments
+//! into a validated JSON object; `names` keeps invisible characters out of the names people
+//! read. A parsed definition is what `definition.json` snapshots for every run.
 
 pub mod duration;
 pub mod names;
 pub mod schema;
+pub mod step_build;
+pub mod step_json;
+pub mod step_rules;
 pub mod template;
+pub mod typescript;
 pub mod yaml;
+
+pub use step_rules::validate_step_id;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -146,28 +153,6 @@ impl DefinitionError {
                 column: 1,
             }),
         }
-    }
-}
-
-/// Step ids name directories (`logs/{stepId}`), so they are kept to a safe alphabet.
-pub fn validate_step_id(id: &str) -> Result<(), String> {
-    if id.is_empty() {
-        return Err("step id is empty".into());
-    }
-    if id.len() > 200 {
-        return Err(format!("step id '{id}' is longer than 200 characters"));
-    }
-    if id == "." || id == ".." {
-        return Err(format!("step id '{id}' is not allowed"));
-    }
-    match id
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')))
-    {
-        Some(c) => Err(format!(
-            "step id '{id}' contains '{c}': use letters, digits, '-', '_', '.' and ':' only"
-        )),
-        None => Ok(()),
     }
 }
 

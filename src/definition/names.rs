@@ -6,19 +6,24 @@
 
 /// `field: ...` when `value` holds a control, bidirectional-formatting or invisible character.
 pub fn check_name(field: &str, value: &str) -> Result<(), String> {
-    match value
+    match name_problem(value) {
+        None => Ok(()),
+        Some(problem) => Err(format!("{field}: {problem}")),
+    }
+}
+
+/// What is wrong with `value` as a name, if anything: `contains U+202E (...) at character 8; ...`.
+pub fn name_problem(value: &str) -> Option<String> {
+    let (at, c, what) = value
         .chars()
         .enumerate()
-        .find_map(|(i, c)| invisible(c).map(|what| (i, c, what)))
-    {
-        None => Ok(()),
-        Some((at, c, what)) => Err(format!(
-            "{field}: contains U+{:04X} ({what}) at character {}; names may not hold control, \
-             bidirectional-formatting or invisible characters",
-            u32::from(c),
-            at + 1
-        )),
-    }
+        .find_map(|(i, c)| invisible(c).map(|what| (i, c, what)))?;
+    Some(format!(
+        "contains U+{:04X} ({what}) at character {}; names may not hold control, \
+         bidirectional-formatting or invisible characters",
+        u32::from(c),
+        at + 1
+    ))
 }
 
 /// What kind of unwanted character `c` is, if it is one. Zero-width joiners (U+200C,

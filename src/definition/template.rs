@@ -17,7 +17,8 @@ pub enum Quote {
     Shell,
 }
 
-const STEP_FIELDS: [&str; 3] = ["data", "status", "error"];
+/// The fields of a step's result a template may name (`steps.<id>.data`).
+const RESULT_FIELDS: [&str; 3] = ["data", "status", "error"];
 const ROOTS_HINT: &str = "templates can refer to args.<name>, steps.<id>.data, .status or .error, and secrets.<NAME>";
 
 /// Checks every placeholder in `template` before anything runs. `known_args` is the argsSchema's
@@ -185,57 +186,66 @@ fn parse_ref<'a>(source: &str, path: &'a str, is_step: impl Fn(&str) -> bool) ->
         "secrets" => crate::store::secrets::validate_name(after_root)
             .map(|()| Ref::Secret(after_root))
             .map_err(|e| format!("{source}: {e}")),
-        "steps" => {
-            let prefixes = after_root.match_indices('.').map(|(i, _)| &after_root[..i]);
-            let mut candidates: Vec<&str> = prefixes
-                .chain([after_root])
-                .filter(|id| !id.is_empty() && is_step(id))
-                .collect();
-            candidates.sort_by_key(|id| std::cmp::Reverse(id.len()));
-            let split = |id_len: usize| -> Vec<&'a str> {
-                after_root
-                    .get(id_len + 1..)
-                    .map(|r| r.split('.').collect())
-                    .unwrap_or_default()
-            };
-            let chosen = candidates
-                .iter()
-                .map(|id| (id.to_string(), split(id.len())))
-                .find(|(_, tail)| tail.first().is_some_and(|f| STEP_FIELDS.contains(f)));
-            let (id, tail) = match (chosen, candidates.first()) {
-                (Some(found), _) => found,
-                (None, Some(longest)) => (longest.to_string(), split(longest.len())),
-                (None, None) => {
-                    let segments: Vec<&str> = after_root.split('.').collect();
-                    let at = segments.iter().position(|s| STEP_FIELDS.contains(s));
-                    let at = at.unwrap_or(segments.len());
-                    (segments[..at].join("."), segments[at..].to_vec())
-                }
-            };
-            if id.is_empty() {
-                return Err(format!("{source} names no step: write steps.<id>.data"));
-            }
-            let Some((&field, rest)) = tail.split_first() else {
-                return Err(format!(
-                    "{source} must name a field: steps.{id}.data, steps.{id}.status or \
-                     steps.{id}.error"
-                ));
-            };
-            if !STEP_FIELDS.contains(&field) {
-                return Err(format!(
-                    "unknown field '{field}' in {source}: a step has data, status and error"
-                ));
-            }
-            if field != "data" && !rest.is_empty() {
-                return Err(format!("{source}: only data has fields; {field} is a string"));
-            }
-            Ok(Ref::Step {
-                id,
-                field,
-                rest: rest.to_vec(),
-            })
-        }
+        "steps" => step_ref(source, after_root, is_step),
         _ => Err(format!("unknown name '{root}' in {source}: {ROOTS_HINT}")),
+    }
+}
+
+/// `steps.<id>.<field>...`, `after_root` being what follows `steps.`.
+fn step_ref<'a>(source: &str, after_root: &'a str, is_step: impl Fn(&str) -> bool) -> Result<Ref<'a>, String> {
+    let (id, tail) = split_step_path(after_root, is_step);
+    if id.is_empty() {
+        return Err(format!("{source} names no step: write steps.<id>.data"));
+    }
+    let Some((&field, rest)) = tail.split_first() else {
+        return Err(format!(
+            "{source} must name a field: steps.{id}.data, steps.{id}.status or \
+             steps.{id}.error"
+        ));
+    };
+    if !RESULT_FIELDS.contains(&field) {
+        return Err(format!(
+            "unknown field '{field}' in {source}: a step has data, status and error"
+        ));
+    }
+    if field != "data" && !rest.is_empty() {
+        return Err(format!("{source}: only data has fields; {field} is a string"));
+    }
+    Ok(Ref::Step {
+        id,
+        field,
+        rest: rest.to_vec(),
+    })
+}
+
+/// The step id and the segments after it: the longest id that exists and is followed by a
+/// step field, else the longest that exists, else everything before the first step field.
+fn split_step_path<'a>(after_root: &'a str, is_step: impl Fn(&str) -> bool) -> (String, Vec<&'a str>) {
+    let prefixes = after_root.match_indices('.').map(|(i, _)| &after_root[..i]);
+    let mut candidates: Vec<&str> = prefixes
+        .chain([after_root])
+        .filter(|id| !id.is_empty() && is_step(id))
+        .collect();
+    candidates.sort_by_key(|id| std::cmp::Reverse(id.len()));
+    let split = |id_len: usize| -> Vec<&'a str> {
+        after_root
+            .get(id_len + 1..)
+            .map(|r| r.split('.').collect())
+            .unwrap_or_default()
+    };
+    let chosen = candidates
+        .iter()
+        .map(|id| (id.to_string(), split(id.len())))
+        .find(|(_, tail)| tail.first().is_some_and(|f| RESULT_FIELDS.contains(f)));
+    match (chosen, candidates.first()) {
+        (Some(found), _) => found,
+        (None, Some(longest)) => (longest.to_string(), split(longest.len())),
+        (None, None) => {
+            let segments: Vec<&str> = after_root.split('.').collect();
+            let at = segments.iter().position(|s| RESULT_FIELDS.contains(s));
+            let at = at.unwrap_or(segments.len());
+            (segments[..at].join("."), segments[at..].to_vec())
+        }
     }
 }
 

@@ -7,39 +7,26 @@
 mod suggest;
 mod tree;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use serde_json::Value;
 
 use self::tree::{Kind, Node, Pos};
 use super::duration::duration_from_json;
+use super::step_build;
+use super::step_rules::{self, Front};
 use super::{template, validate_step_id, DefinitionError, DefinitionKind, Location};
-use super::{StepConfig, StepKind, WorkflowDefinition};
-use crate::domain::{AgentKind, OnInterrupt, Permission};
+use super::{StepConfig, WorkflowDefinition};
 
-const TOP_KEYS: &str = "name, description, argsSchema, phases, steps, timeout";
-const STEP_KEYS: &str = "id, name, phase, type, command, cwd, prompt, agent, permission, model, \
-                         maxTurns, outputSchema, onInterrupt, env, timeout, continueOnError";
-const SCRIPT_KEYS: &[&str] = &["command"];
-const AGENT_KEYS: &[&str] = &[
-    "prompt",
-    "agent",
-    "permission",
-    "model",
-    "maxTurns",
-    "outputSchema",
-    "onInterrupt",
-];
-const AGENTS: &[&str] = &AgentKind::WIRE;
-const PERMISSIONS: &[&str] = &Permission::WIRE;
-const ON_INTERRUPT: &[&str] = &OnInterrupt::WIRE;
+const TOP_KEYS: &[&str] = &["name", "description", "argsSchema", "phases", "steps", "timeout"];
+/// The keys a YAML step may have, in the order messages list them.
+static STEP_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| step_rules::fields_in(Front::Yaml).map(|f| f.key).collect());
 /// The biggest YAML workflow file read: ten times one of 20,000 steps.
 pub const MAX_FILE_BYTES: usize = 16 << 20;
 /// The most problems reported for one file.
 const MAX_ERRORS: usize = 50;
-/// The most turns an agent step may be given (`maxTurns`); TypeScript steps share the limit.
-pub const MAX_TURNS: u64 = 10_000;
 const NO_FUNCTION_STEPS: &str = "function steps need a TypeScript workflow (.ts); YAML steps are script or agent";
 
 /// Reads and parses the YAML workflow at `path`, which must not be bigger than
@@ -114,44 +101,11 @@ fn duration(node: &Node, key: &str) -> Result<u64, String> {
     duration_from_json(&node.json()).map_err(|e| format!("'{key}': {e}"))
 }
 
-fn step_kind(node: &Node) -> Result<StepKind, String> {
-    let text = node.string("type")?;
-    match StepKind::parse(&text) {
-        Some(StepKind::Function) => Err(NO_FUNCTION_STEPS.into()),
-        Some(kind) => Ok(kind),
-        None => Err(format!("unknown step type '{text}' (expected script or agent)")),
-    }
-}
-
 /// A name people read: a string without invisible characters (`names`).
 fn readable(node: &Node, key: &str) -> Result<String, String> {
     let name = node.string(key)?;
     super::names::check_name(&format!("'{key}'"), &name)?;
     Ok(name)
-}
-
-/// The model name is passed to the agent CLI as written: no placeholders, not empty.
-fn model(node: &Node) -> Result<String, String> {
-    let model = node.string("model")?;
-    if model.trim().is_empty() {
-        return Err("'model' must not be empty: name a model, e.g. 'sonnet', or leave the key out".into());
-    }
-    if model.contains("{{") {
-        return Err(format!(
-            "'model' is passed to the agent as written: {{{{ }}}} is not allowed, found '{model}'"
-        ));
-    }
-    Ok(model)
-}
-
-fn max_turns(node: &Node) -> Result<u32, String> {
-    let found = match &node.kind {
-        Kind::Scalar(Value::Number(_), raw) => raw.clone(),
-        _ => node.describe(),
-    };
-    let turns = node.json().as_u64().filter(|n| (1..=MAX_TURNS).contains(n));
-    let message = format!("'maxTurns' must be a whole number from 1 to {MAX_TURNS}, found {found}");
-    turns.and_then(|n| u32::try_from(n).ok()).ok_or(message)
 }
 
 fn step_id(node: &Node, earlier: &HashMap<String, usize>) -> Result<String, String> {
@@ -235,16 +189,18 @@ impl Checker {
         result.map_err(|message| self.err(node.pos, message)).ok()
     }
 
-    /// Reports keys of the mapping `node` that are not in `allowed` (a ", "-separated list),
-    /// with the key probably meant.
-    fn allow(&mut self, node: &Node, allowed: &str, context: &str) {
+    /// Reports keys of the mapping `node` that are not in `allowed`, with the key probably
+    /// meant.
+    fn allow(&mut self, node: &Node, allowed: &[&str], context: &str) {
         let Kind::Map(pairs) = &node.kind else { return };
-        let list: Vec<&str> = allowed.split(", ").collect();
         for key in pairs.iter().map(|(k, _)| k) {
             let raw = key.raw().unwrap_or_default();
-            if !list.contains(&raw) {
-                let hint = suggest::hint(raw, &list).map(|h| format!(": {h}")).unwrap_or_default();
-                let message = format!("unknown key '{raw}'{context}{hint} (expected one of: {allowed})");
+            if !allowed.contains(&raw) {
+                let hint = suggest::hint(raw, allowed)
+                    .map(|h| format!(": {h}"))
+                    .unwrap_or_default();
+                let list = allowed.join(", ");
+                let message = format!("unknown key '{raw}'{context}{hint} (expected one of: {list})");
                 self.err(key.pos, message);
             }
         }
@@ -365,61 +321,23 @@ impl Checker {
             Some(Kind::Scalar(Value::String(id), _)) => format!("step '{id}'"),
             _ => format!("step {number}"),
         };
-        if !self.mapping(node, &label) {
-            return None;
-        }
-        self.allow(node, STEP_KEYS, &format!(" in {label}"));
-        let id = self.required(node, "id", &label);
-        let id = id.and_then(|n| self.record(n, step_id(n, &self.earlier)));
-        let phase = self.phase(node, &label);
-        let kind = self.required(node, "type", &label);
-        let kind = self.check(kind, step_kind);
-
+        let mut reader = YamlStep {
+            checker: self,
+            node,
+            label,
+            phase: None,
+        };
+        let step = step_build::build(&mut reader, node);
+        let phase = reader.phase.take();
+        let step = step?;
+        // Only now: a step's own placeholders may not name it.
+        self.earlier.insert(step.id.clone(), node.get_key("id")?.pos.0);
         let location = Some(self.location(node.pos));
-        let mut step = StepConfig {
-            kind,
+        Some(StepConfig {
+            phase: phase?,
             location,
-            ..StepConfig::default()
-        };
-        self.kind_fields(node, &label, &mut step);
-        step.env = node.opt("env").map(|n| self.env(n)).unwrap_or_default();
-        step.timeout_ms = self.check(node.opt("timeout"), |n| duration(n, "timeout"));
-        step.continue_on_error = self
-            .check(node.opt("continueOnError"), |n| {
-                let found = n.describe();
-                let message = format!("'continueOnError' must be true or false, found {found}");
-                n.json().as_bool().ok_or(message)
-            })
-            .unwrap_or_default();
-        let id = id?;
-        self.earlier.insert(id.clone(), node.get_key("id")?.pos.0);
-        let name = self.check(node.opt("name"), |n| readable(n, "name"));
-        step.name = name.unwrap_or(id.clone());
-        step.id = id;
-        step.phase = phase?;
-        Some(step)
-    }
-
-    /// The fields of the step's kind, and an error for each field of the other kind.
-    fn kind_fields(&mut self, node: &Node, label: &str, step: &mut StepConfig) {
-        let (foreign, own, other) = match step.kind {
-            Some(StepKind::Script) => {
-                let command = self.required(node, "command", label);
-                step.command = self.text(command, "command");
-                step.cwd = self.text(node.opt("cwd"), "cwd");
-                (AGENT_KEYS, "a script", "agent")
-            }
-            Some(_) => {
-                self.agent(node, label, step);
-                (SCRIPT_KEYS, "an agent", "script")
-            }
-            None => (&[][..], "", ""),
-        };
-        for key in foreign.iter().filter_map(|&key| node.get_key(key)) {
-            let raw = key.raw().unwrap_or_default();
-            let message = format!("'{raw}' applies to {other} steps, but {label} is {own} step");
-            self.err(key.pos, message);
-        }
+            ..step
+        })
     }
 
     /// The step's `phase`; without one, the phase of the step before (the first phase for the
@@ -435,62 +353,10 @@ impl Checker {
         self.last_phase = Some(phase.clone());
         Some(phase)
     }
-
-    /// An agent step's own fields, and `cwd` (the agent runs in that directory of the project).
-    fn agent(&mut self, node: &Node, label: &str, step: &mut StepConfig) {
-        let prompt = self.required(node, "prompt", label);
-        step.prompt = self.text(prompt, "prompt");
-        let agent = self.required(node, "agent", label);
-        step.agent = self.check(agent, |n| n.one_of("agent", AGENTS));
-        let permission = node.opt("permission");
-        step.permission = self.check(permission, |n| n.one_of("permission", PERMISSIONS));
-        step.cwd = self.text(node.opt("cwd"), "cwd");
-        step.model = self.check(node.opt("model"), model);
-        step.max_turns = self.check(node.opt("maxTurns"), max_turns);
-        let on_interrupt = node.opt("onInterrupt");
-        step.on_interrupt = self.check(on_interrupt, |n| n.one_of("onInterrupt", ON_INTERRUPT));
-        if let (Some(key), Some(schema)) = (node.get_key("outputSchema"), node.opt("outputSchema")) {
-            step.output_schema = self.output_schema(key, schema);
-        }
-    }
-
-    /// A JSON Schema written as YAML: a mapping that `jsonschema` compiles. A schema that does
-    /// not compile is reported at the `outputSchema` key, with the path inside the schema.
-    fn output_schema(&mut self, key: &Node, node: &Node) -> Option<Value> {
-        if !self.mapping(node, "'outputSchema' (a JSON Schema)") {
-            return None;
-        }
-        let schema = node.json();
-        if let Err(e) = jsonschema::validator_for(&schema) {
-            let at = Some(e.instance_path.to_string()).filter(|p| !p.is_empty());
-            let at = at.map(|p| format!(" at {p}")).unwrap_or_default();
-            let message = format!("'outputSchema' is not a valid JSON Schema{at}: {e}");
-            self.err(key.pos, message);
-            return None;
-        }
-        Some(schema)
-    }
-
-    fn env(&mut self, node: &Node) -> BTreeMap<String, String> {
-        let mut env = BTreeMap::new();
-        let Kind::Map(pairs) = &node.kind else {
-            self.mapping(node, "'env' (names to values)");
-            return env;
-        };
-        for (key, value) in pairs {
-            let name = key.raw().unwrap_or_default();
-            let valid = name.chars().next().is_some_and(|c| !c.is_ascii_digit())
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            if !valid {
-                let message = format!("invalid env name '{name}': use letters, digits and '_'");
-                self.err(key.pos, message);
-            }
-            let text = self.text(Some(value), &format!("env {name}"));
-            env.insert(name.to_string(), text.unwrap_or_default());
-        }
-        env
-    }
 }
+
+mod step_reader;
+use step_reader::YamlStep;
 
 #[cfg(test)]
 mod tests;

@@ -107,19 +107,11 @@ fn structured_answer(structured: Option<Value>, text: &str, schema: &Value) -> R
     }
 }
 
-/// What a progress event shows for an output: (stream, text, detail).
-pub(super) fn progress(out: &Output) -> Option<(&'static str, String, Option<Value>)> {
-    let cut = |s: &str| crate::step::script::tail(s, PROGRESS_TEXT_MAX).to_string();
-    let head = |s: &str| {
-        if s.len() <= PROGRESS_TEXT_MAX {
-            return s.to_string();
-        }
-        let mut end = PROGRESS_TEXT_MAX;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        format!("{}…", &s[..end])
-    };
+/// What a progress event shows: (stream, text, detail).
+type Progress = (&'static str, String, Option<Value>);
+
+/// What a progress event shows for an output.
+pub(super) fn progress(out: &Output) -> Option<Progress> {
     Some(match out {
         // JSON lines are shown by what they mean; other lines as they are.
         Output::Raw { stream: "stdout", text } if crate::agent::json_line(text).is_some() || text.trim().is_empty() => {
@@ -139,44 +131,64 @@ pub(super) fn progress(out: &Output) -> Option<(&'static str, String, Option<Val
             ),
             Some(json!({ "attempt": next_attempt, "delayMs": delay.as_millis() as u64 })),
         ),
-        Output::Event(event) => match event {
-            AgentEvent::Session { id, model } => (
-                "session",
-                match model {
-                    Some(m) => format!("session {id} ({m})"),
-                    None => format!("session {id}"),
-                },
-                Some(json!({ "sessionId": id, "model": model })),
-            ),
-            AgentEvent::Text { text, delta } => ("assistant", text.clone(), Some(json!({ "delta": delta }))),
-            AgentEvent::Thinking { text } => ("thinking", head(text), None),
-            AgentEvent::ToolCall { id, name, input } => {
-                let shown = head(&input.to_string());
-                let input = if input.to_string().len() > PROGRESS_TEXT_MAX {
-                    Value::String(shown.clone())
-                } else {
-                    input.clone()
-                };
-                (
-                    "tool_call",
-                    format!("{name} {shown}"),
-                    Some(json!({ "tool": name, "toolUseId": id, "input": input })),
-                )
-            }
-            AgentEvent::ToolResult { id, output, is_error } => (
-                "tool_result",
-                cut(output),
-                Some(json!({ "toolUseId": id, "isError": is_error, "bytes": output.len() })),
-            ),
-            AgentEvent::Warning(w) => ("warning", w.clone(), None),
-            AgentEvent::Final(f) => (
-                "result",
-                head(f.text.as_deref().unwrap_or_default()),
-                Some(json!({ "isError": f.is_error, "subtype": f.subtype })),
-            ),
-            AgentEvent::Usage(_) => return None,
-        },
+        Output::Event(event) => return event_progress(event),
     })
+}
+
+/// What a progress event shows for an event of the agent's (its usage shows in the result).
+fn event_progress(event: &AgentEvent) -> Option<Progress> {
+    Some(match event {
+        AgentEvent::Session { id, model } => (
+            "session",
+            match model {
+                Some(m) => format!("session {id} ({m})"),
+                None => format!("session {id}"),
+            },
+            Some(json!({ "sessionId": id, "model": model })),
+        ),
+        AgentEvent::Text { text, delta } => ("assistant", text.clone(), Some(json!({ "delta": delta }))),
+        AgentEvent::Thinking { text } => ("thinking", head(text), None),
+        AgentEvent::ToolCall { id, name, input } => tool_call_progress(id, name, input),
+        AgentEvent::ToolResult { id, output, is_error } => (
+            "tool_result",
+            crate::step::script::tail(output, PROGRESS_TEXT_MAX).to_string(),
+            Some(json!({ "toolUseId": id, "isError": is_error, "bytes": output.len() })),
+        ),
+        AgentEvent::Warning(w) => ("warning", w.clone(), None),
+        AgentEvent::Final(f) => (
+            "result",
+            head(f.text.as_deref().unwrap_or_default()),
+            Some(json!({ "isError": f.is_error, "subtype": f.subtype })),
+        ),
+        AgentEvent::Usage(_) => return None,
+    })
+}
+
+/// A tool call, its input cut short in the text and, when too long, in the detail too.
+fn tool_call_progress(id: &str, name: &str, input: &Value) -> Progress {
+    let shown = head(&input.to_string());
+    let input = if input.to_string().len() > PROGRESS_TEXT_MAX {
+        Value::String(shown.clone())
+    } else {
+        input.clone()
+    };
+    (
+        "tool_call",
+        format!("{name} {shown}"),
+        Some(json!({ "tool": name, "toolUseId": id, "input": input })),
+    )
+}
+
+/// The start of `s`, at most `PROGRESS_TEXT_MAX` bytes, with `…` when cut.
+fn head(s: &str) -> String {
+    if s.len() <= PROGRESS_TEXT_MAX {
+        return s.to_string();
+    }
+    let mut end = PROGRESS_TEXT_MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
 }
 
 /// The agent section of `summary.md`, from the step's data.

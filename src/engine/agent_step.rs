@@ -4,7 +4,8 @@
 //! `outputSchema`) as the step's result.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -16,7 +17,7 @@ use super::outcome::Outcome;
 use crate::agent::classify::FailureKind;
 use crate::agent::exec::{self, Attempt, Launch, Output};
 use crate::agent::{merged_env, running_as_root, AgentEvent, AgentKind, AgentRequest, Permission};
-use crate::definition::StepConfig;
+use crate::definition::{step_rules, StepConfig};
 use crate::domain::{OnInterrupt, SessionStatus};
 use crate::events::Event;
 use crate::store::agent_sessions::{AgentSessionRow, SessionEnd};
@@ -36,96 +37,150 @@ struct SessionState {
     file: Option<String>,
 }
 
+/// What an agent step's config asks for, once checked: the CLI, its permission mode and the
+/// prompt (with its secrets in).
+struct AgentTask {
+    kind: AgentKind,
+    permission: Permission,
+    prompt: String,
+}
+
+/// One run of the agent CLI (a refused resume and the fresh start after it count as one).
+struct AgentRun {
+    result: std::io::Result<(Attempt, u32)>,
+    launch: Launch,
+    session: SessionState,
+    /// Whether the CLI continued an earlier session.
+    resumed: bool,
+}
+
+/// The agent, permission and prompt the step names, by the step rules.
+fn agent_task(config: &StepConfig) -> Result<AgentTask, String> {
+    Ok(AgentTask {
+        kind: step_rules::agent_kind(config)?,
+        permission: step_rules::permission(config)?,
+        prompt: step_rules::agent_prompt(config)?,
+    })
+}
+
 impl StepHost {
     pub(super) async fn run_agent(&self, config: &StepConfig, row: &StepRow, previous: Option<StepRow>) -> Outcome {
         let config = match self.with_secrets(config).await {
             Ok(c) => c,
             Err(e) => return Outcome::failed(e, None),
         };
-        let config = &config;
-        let Some(kind) = config.agent.as_deref().and_then(AgentKind::parse) else {
-            let agent = config.agent.as_deref().unwrap_or("");
-            return Outcome::failed(
-                format!("unknown agent \"{agent}\": use \"claude\", \"codex\" or \"gemini\""),
-                None,
-            );
+        let task = match agent_task(&config) {
+            Ok(task) => task,
+            Err(e) => return Outcome::failed(e, None),
         };
-        let permission = match config.permission.as_deref() {
-            None => Permission::Default,
-            Some(p) => match Permission::parse(p) {
-                Some(p) => p,
-                None => {
-                    return Outcome::failed(
-                        format!("unknown permission \"{p}\": use default, plan, acceptEdits or bypassPermissions"),
-                        None,
-                    )
-                }
-            },
-        };
-        let prompt = config.prompt.clone().unwrap_or_default();
-        if prompt.trim().is_empty() {
-            return Outcome::failed("the agent step's prompt is empty".into(), None);
-        }
         // The step's timeout counts from here, across a refused resume and every retry.
         let started = tokio::time::Instant::now();
-        let mut session = SessionState::default();
-        let mut resume = None;
-        if config.on_interrupt.as_deref().and_then(OnInterrupt::parse) == Some(OnInterrupt::Resume) {
-            if let Some(earlier) = self.resumable_session(previous.as_ref(), kind).await {
-                resume = earlier.session_id.clone();
-                session = SessionState {
-                    row_id: Some(earlier.id.clone()),
-                    session_id: earlier.session_id.clone(),
-                    resumable: true,
-                    file: earlier.session_file_path.clone(),
-                };
-                let _ = AgentSessionRow::reopen(self.engine.store(), &earlier.id).await;
-            }
-        }
-        let output_schema_file = match (&config.output_schema, kind) {
-            (Some(schema), AgentKind::Codex) => {
-                let file = self.files.step_dir(&config.id).join("output-schema.json");
-                let written = std::fs::create_dir_all(self.files.step_dir(&config.id))
-                    .and_then(|_| std::fs::write(&file, schema.to_string()));
-                if let Err(e) = written {
-                    return Outcome::failed(format!("cannot write {}: {e}", file.display()), None);
-                }
-                Some(file)
-            }
-            _ => None,
+        let (session, resume) = self.resume_point(&config, previous.as_ref(), task.kind).await;
+        let output_schema_file = match self.output_schema_file(&config, task.kind) {
+            Ok(file) => file,
+            Err(e) => return Outcome::failed(e, None),
         };
-        let mut request = AgentRequest {
+        let request = AgentRequest {
             prompt: match &resume {
-                Some(_) => format!("{RESUME_PREAMBLE}{prompt}"),
-                None => prompt.clone(),
+                Some(_) => format!("{RESUME_PREAMBLE}{}", task.prompt),
+                None => task.prompt.clone(),
             },
-            permission,
+            permission: task.permission,
             model: config.model.clone(),
             max_turns: config.max_turns,
             output_schema: config.output_schema.clone(),
             output_schema_file,
-            resume: resume.clone(),
+            resume,
             is_root: running_as_root(),
         };
-        let (mut result, mut launch, mut session) = self.launch(row, kind, config, &request, session, started).await;
-        let resume_refused = matches!(&result, Ok((a, _))
-            if a.transcript.session_id.is_none() && a.stopped.is_none() && a.failure().is_some());
-        if resume.is_some() && resume_refused {
-            // The CLI could not continue the session (its transcript deleted or expired): the
-            // step starts over, as it would without `onInterrupt: "resume"`.
-            self.end_session(&session, None, Some(FailureKind::Error)).await;
-            self.emit_progress(
-                row,
-                "warning",
-                "the agent could not resume its earlier session; starting the step over".into(),
-            );
-            resume = None;
-            request.resume = None;
-            request.prompt = prompt;
-            (result, launch, session) = self
-                .launch(row, kind, config, &request, SessionState::default(), started)
-                .await;
+        let run = self.run_cli(row, &task, &config, request, session, started).await;
+        self.agent_outcome(task.kind, &config, run).await
+    }
+
+    /// With `onInterrupt: resume`, the earlier attempt's session (reopened) and its id, if the
+    /// CLI can continue it; else a fresh session.
+    async fn resume_point(
+        &self,
+        config: &StepConfig,
+        previous: Option<&StepRow>,
+        kind: AgentKind,
+    ) -> (SessionState, Option<String>) {
+        if config.on_interrupt.as_deref().and_then(OnInterrupt::parse) != Some(OnInterrupt::Resume) {
+            return (SessionState::default(), None);
         }
+        let Some(earlier) = self.resumable_session(previous, kind).await else {
+            return (SessionState::default(), None);
+        };
+        let session = SessionState {
+            row_id: Some(earlier.id.clone()),
+            session_id: earlier.session_id.clone(),
+            resumable: true,
+            file: earlier.session_file_path.clone(),
+        };
+        let _ = AgentSessionRow::reopen(self.engine.store(), &earlier.id).await;
+        (session, earlier.session_id)
+    }
+
+    /// Codex reads the output schema from a file, written into the step's directory.
+    fn output_schema_file(&self, config: &StepConfig, kind: AgentKind) -> Result<Option<PathBuf>, String> {
+        let (Some(schema), AgentKind::Codex) = (&config.output_schema, kind) else {
+            return Ok(None);
+        };
+        let file = self.files.step_dir(&config.id).join("output-schema.json");
+        std::fs::create_dir_all(self.files.step_dir(&config.id))
+            .and_then(|_| std::fs::write(&file, schema.to_string()))
+            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        Ok(Some(file))
+    }
+
+    /// Runs the CLI; if it could not continue the session it was asked to resume (its
+    /// transcript deleted or expired), the step starts over, as it would without
+    /// `onInterrupt: "resume"`.
+    async fn run_cli(
+        &self,
+        row: &StepRow,
+        task: &AgentTask,
+        config: &StepConfig,
+        mut request: AgentRequest,
+        session: SessionState,
+        started: tokio::time::Instant,
+    ) -> AgentRun {
+        let kind = task.kind;
+        let (result, launch, session) = self.launch(row, kind, config, &request, session, started).await;
+        let refused = matches!(&result, Ok((a, _))
+            if a.transcript.session_id.is_none() && a.stopped.is_none() && a.failure().is_some());
+        let resumed = request.resume.is_some();
+        if !resumed || !refused {
+            return AgentRun {
+                result,
+                launch,
+                session,
+                resumed,
+            };
+        }
+        self.end_session(&session, None, Some(FailureKind::Error)).await;
+        let warning = "the agent could not resume its earlier session; starting the step over";
+        self.emit_progress(row, "warning", warning.into(), None);
+        request.resume = None;
+        request.prompt = task.prompt.clone();
+        let fresh = SessionState::default();
+        let (result, launch, session) = self.launch(row, kind, config, &request, fresh, started).await;
+        AgentRun {
+            result,
+            launch,
+            session,
+            resumed: false,
+        }
+    }
+
+    /// The step's outcome from what the CLI did, with the session's end recorded.
+    async fn agent_outcome(&self, kind: AgentKind, config: &StepConfig, run: AgentRun) -> Outcome {
+        let AgentRun {
+            result,
+            launch,
+            session,
+            resumed,
+        } = run;
         let (attempt, tries) = match result {
             Ok(r) => r,
             Err(e) => {
@@ -133,35 +188,21 @@ impl StepHost {
                 return Outcome::failed(e.to_string(), None);
             }
         };
-        let env_of = |k: &str| launch.env.get(k).cloned().or_else(|| std::env::var(k).ok());
-        let file = session.file.clone().or_else(|| {
-            let id = session.session_id.as_deref()?;
-            let path = kind.driver().session_file(id, &launch.cwd, &env_of)?;
-            Some(path.to_string_lossy().into_owned())
-        });
-        let session = SessionState { file, ..session };
+        let session = with_session_file(session, kind, &launch);
         let facts = SessionFacts {
             session_id: session.session_id.as_deref(),
             file: session.file.as_deref(),
-            resumed: resume.is_some(),
+            resumed,
         };
         let (data, failure) = result_data(kind, config, &attempt, tries, &facts);
         self.end_session(&session, Some(&attempt), failure.as_ref().map(|f| f.0))
             .await;
         let text = data["text"].as_str().unwrap_or_default().to_string();
-        match failure {
-            None => Outcome {
-                ok: true,
-                data: Some(data),
-                error: None,
-                output: Some(text),
-            },
-            Some((_, message)) => Outcome {
-                ok: false,
-                data: Some(data),
-                error: Some(message),
-                output: Some(text),
-            },
+        Outcome {
+            ok: failure.is_none(),
+            data: Some(data),
+            error: failure.map(|(_, message)| message),
+            output: Some(text),
         }
     }
 
@@ -210,14 +251,14 @@ impl StepHost {
         (result, launch, session)
     }
 
-    fn emit_progress(&self, row: &StepRow, stream: &str, output: String) {
+    fn emit_progress(&self, row: &StepRow, stream: &str, output: String, detail: Option<Value>) {
         self.emit(Event::StepProgress {
             execution_id: self.run_id.clone(),
             step_id: row.id.clone(),
             step_key: row.step_id.clone(),
             stream: stream.to_string(),
             output,
-            detail: None,
+            detail,
             project_id: self.project_id.clone(),
         });
     }
@@ -237,10 +278,9 @@ impl StepHost {
         kind: AgentKind,
         mut rx: mpsc::UnboundedReceiver<Output>,
         mut session: SessionState,
-        (cwd, env): (std::path::PathBuf, BTreeMap<String, String>),
+        (cwd, env): (PathBuf, BTreeMap<String, String>),
     ) -> SessionState {
-        let store = self.engine.store();
-        let mut file = self.files.open_events(&row.step_id).ok().map(std::io::BufWriter::new);
+        let mut log = EventsLog::open(self, &row.step_id);
         let driver = kind.driver();
         let env_of = |k: &str| env.get(k).cloned().or_else(|| std::env::var(k).ok());
         let mut last_failure = None;
@@ -262,63 +302,49 @@ impl StepHost {
             if let Output::Retry { kind, .. } = &out {
                 last_failure = Some(*kind);
             }
-            let record = match &out {
-                Output::Raw { stream, text } => json!({ "ts": crate::store::now(), "type": stream, "text": text }),
-                Output::Retry {
-                    next_attempt,
-                    delay,
-                    reason,
-                    ..
-                } => json!({ "ts": crate::store::now(), "type": "retry", "attempt": next_attempt,
-                              "delayMs": delay.as_millis() as u64, "reason": reason }),
-                Output::Event(_) => Value::Null,
-            };
-            let mut record = record;
+            let mut record = raw_record(&out);
             self.mask.value(&mut record);
-            if let (Some(f), false) = (file.as_mut(), record.is_null()) {
-                let _ = writeln!(f, "{record}");
-            }
-            // Nothing more waiting: what was read so far reaches the file (and so
-            // `GET .../logs/events`) now, not at the end of the step.
-            if rx.is_empty() {
-                if let Some(f) = file.as_mut() {
-                    let _ = f.flush();
-                }
-            }
+            log.write(&record, rx.is_empty());
             if let Output::Event(AgentEvent::Session { id, model }) = &out {
-                if session.session_id.as_deref() != Some(id.as_str()) {
-                    // A retry starts a new session: the one before it ended with the failure.
-                    if session.row_id.is_some() {
-                        self.end_session(&session, None, Some(last_failure.unwrap_or(FailureKind::Error)))
-                            .await;
-                    }
-                    match AgentSessionRow::start(store, &row.id, kind, id, model.as_deref(), None).await {
-                        Ok(r) => session.row_id = Some(r.id),
-                        Err(e) => tracing::warn!(step = %row.step_id, error = %e, "cannot record the agent session"),
-                    }
-                    session.session_id = Some(id.clone());
-                    session.resumable = false;
-                    session.file = None;
-                }
+                let failure = last_failure.unwrap_or(FailureKind::Error);
+                self.on_session(row, kind, &mut session, id, model.as_deref(), failure)
+                    .await;
             }
             let found = transcript(&session, driver.as_ref(), &cwd, &env_of);
             self.mark_transcript(&mut session, found).await;
             if let Some((stream, output, detail)) = progress(&out) {
-                self.emit(Event::StepProgress {
-                    execution_id: self.run_id.clone(),
-                    step_id: row.id.clone(),
-                    step_key: row.step_id.clone(),
-                    stream: stream.to_string(),
-                    output,
-                    detail,
-                    project_id: self.project_id.clone(),
-                });
+                self.emit_progress(row, stream, output, detail);
             }
         }
-        if let Some(mut f) = file {
-            let _ = f.flush();
-        }
+        log.finish();
         session
+    }
+
+    /// A session id seen in the output: a new one (a retry starts a new session) ends the
+    /// session before it with `failure` and records the new one.
+    async fn on_session(
+        &self,
+        row: &StepRow,
+        kind: AgentKind,
+        session: &mut SessionState,
+        id: &str,
+        model: Option<&str>,
+        failure: FailureKind,
+    ) {
+        if session.session_id.as_deref() == Some(id) {
+            return;
+        }
+        if session.row_id.is_some() {
+            self.end_session(session, None, Some(failure)).await;
+        }
+        let store = self.engine.store();
+        match AgentSessionRow::start(store, &row.id, kind, id, model, None).await {
+            Ok(r) => session.row_id = Some(r.id),
+            Err(e) => tracing::warn!(step = %row.step_id, error = %e, "cannot record the agent session"),
+        }
+        session.session_id = Some(id.to_string());
+        session.resumable = false;
+        session.file = None;
     }
 
     /// Once the CLI has written the session's transcript, the session can be resumed.
@@ -373,4 +399,59 @@ fn transcript(
     }
     let path = driver.session_file(session.session_id.as_deref()?, cwd, env)?;
     Some(path.to_string_lossy().into_owned())
+}
+
+/// The session with its transcript's path, if the CLI says where it keeps it.
+fn with_session_file(session: SessionState, kind: AgentKind, launch: &Launch) -> SessionState {
+    let env_of = |k: &str| launch.env.get(k).cloned().or_else(|| std::env::var(k).ok());
+    let file = session.file.clone().or_else(|| {
+        let id = session.session_id.as_deref()?;
+        let path = kind.driver().session_file(id, &launch.cwd, &env_of)?;
+        Some(path.to_string_lossy().into_owned())
+    });
+    SessionState { file, ..session }
+}
+
+/// The `events.jsonl` line for a raw output line or a retry; `Null` for a parsed event, which
+/// its raw line already recorded.
+fn raw_record(out: &Output) -> Value {
+    match out {
+        Output::Raw { stream, text } => json!({ "ts": crate::store::now(), "type": stream, "text": text }),
+        Output::Retry {
+            next_attempt,
+            delay,
+            reason,
+            ..
+        } => json!({ "ts": crate::store::now(), "type": "retry", "attempt": next_attempt,
+                      "delayMs": delay.as_millis() as u64, "reason": reason }),
+        Output::Event(_) => Value::Null,
+    }
+}
+
+/// The step's `events.jsonl`, if it could be opened: a step whose log cannot be written
+/// still runs.
+struct EventsLog(Option<BufWriter<std::fs::File>>);
+
+impl EventsLog {
+    fn open(host: &StepHost, step_id: &str) -> Self {
+        EventsLog(host.files.open_events(step_id).ok().map(BufWriter::new))
+    }
+
+    /// Writes `record` unless it is `Null`. With nothing more waiting (`idle`), what was read
+    /// so far reaches the file (and so `GET .../logs/events`) now, not at the end of the step.
+    fn write(&mut self, record: &Value, idle: bool) {
+        let Some(f) = self.0.as_mut() else { return };
+        if !record.is_null() {
+            let _ = writeln!(f, "{record}");
+        }
+        if idle {
+            let _ = f.flush();
+        }
+    }
+
+    fn finish(mut self) {
+        if let Some(f) = self.0.as_mut() {
+            let _ = f.flush();
+        }
+    }
 }

@@ -1,8 +1,24 @@
-//! Steering a run from outside its driver: Ctrl-C in the CLI, the API's pause and cancel.
+//! Steering a run from outside its driver: Ctrl-C in the CLI, and the one path of pause,
+//! resume and cancel that the API and the CLI share (`Engine::pause_run`, `resume_run`,
+//! `cancel_run`), each allowed only from the statuses the spec's state machine permits.
+//!
+//! A run this process drives is signalled through its `RunControl`; one another process
+//! drives (a CLI run, a server) through its row (`RunRow::request_control`), which that
+//! engine reads about once a second; one nobody drives (pending, paused, or left `running`
+//! by an engine that died) is changed here directly, and the status event goes out through
+//! the outbox like the engine's other events.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::watch;
+
+use super::Engine;
+use crate::domain::{ControlRequest, RunStatus};
+use crate::events::Event;
+use crate::store::runs::RunRow;
+use crate::store::steps::StepRow;
+use crate::store::StoreError;
 
 /// What the run has been asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -48,4 +64,145 @@ impl RunControl {
         let mut rx = self.subscribe();
         let _ = rx.wait_for(|s| *s == Signal::Cancel).await;
     }
+}
+
+/// Why a pause, resume or cancel did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    #[error("run {0} not found")]
+    NotFound(String),
+    /// The run's status does not allow the request; `why` says so in words.
+    #[error("it is {} ({why})", .run.status)]
+    InvalidState { run: Box<RunRow>, why: &'static str },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn refused(run: RunRow, why: &'static str) -> ControlError {
+    ControlError::InvalidState {
+        run: Box::new(run),
+        why,
+    }
+}
+
+impl Engine {
+    /// Asks a running run to pause: the steps in flight finish, then it stops. Returns the
+    /// run once it has stopped, or as it is after `wait` (still `running` while a step is in
+    /// flight: the pause lands when it finishes).
+    pub async fn pause_run(&self, id: &str, wait: Duration) -> Result<RunRow, ControlError> {
+        let run = self.run_to_steer(id).await?;
+        if run.status != RunStatus::Running {
+            return Err(refused(run, "only a running run can be paused"));
+        }
+        self.signal(id, ControlRequest::Pause).await?;
+        self.wait_for_status(id, &RunStatus::STOPPED, wait).await
+    }
+
+    /// Cancels a run: one nobody drives at once, one that is driven by asking its engine
+    /// to kill the steps in flight, waiting up to `wait` for it to.
+    pub async fn cancel_run(&self, id: &str, wait: Duration) -> Result<RunRow, ControlError> {
+        let run = self.run_to_steer(id).await?;
+        if run.status.is_terminal() {
+            return Err(refused(run, "the run has already ended"));
+        }
+        let driven = self.control(id).is_some() || !engine_gone(&run);
+        let cancelled = if run.status == RunStatus::Running && driven {
+            self.signal(id, ControlRequest::Cancel).await?;
+            return self.wait_for_status(id, &RunStatus::ENDED, wait).await;
+        } else if run.status == RunStatus::Running {
+            self.cancel_abandoned(&run).await?
+        } else {
+            RunRow::cancel_idle(self.store(), id).await?
+        };
+        let Some(cancelled) = cancelled else {
+            // Taken over or ended meanwhile: say what it is now.
+            return self.wait_for_status(id, &RunStatus::ENDED, Duration::ZERO).await;
+        };
+        self.announce_status(&cancelled).await;
+        Ok(cancelled)
+    }
+
+    /// Queues a paused or failed run to be driven again (`pending`; completed steps are not
+    /// run again). The caller starts it (`scheduler::Runner`).
+    pub async fn resume_run(&self, id: &str) -> Result<RunRow, ControlError> {
+        let run = self.run_to_steer(id).await?;
+        let Some(queued) = RunRow::queue_resume(self.store(), id).await? else {
+            // Queued already (`pending`), running, or ended: one resume drives a run once.
+            let why = match run.status {
+                RunStatus::Pending => "it is already queued to run",
+                RunStatus::Running => "it is already running",
+                _ => "only a paused or failed run can be resumed",
+            };
+            let now = RunRow::get(self.store(), id).await?.unwrap_or(run);
+            return Err(refused(now, why));
+        };
+        self.announce_status(&queued).await;
+        Ok(queued)
+    }
+
+    async fn run_to_steer(&self, id: &str) -> Result<RunRow, ControlError> {
+        RunRow::get(self.store(), id)
+            .await?
+            .ok_or_else(|| ControlError::NotFound(id.to_string()))
+    }
+
+    /// Pauses or cancels a running run: directly when this process drives it, else through
+    /// the database for the process that does.
+    async fn signal(&self, id: &str, request: ControlRequest) -> Result<(), StoreError> {
+        match (self.control(id), request) {
+            (Some(control), ControlRequest::Pause) => control.pause(),
+            (Some(control), ControlRequest::Cancel) => control.cancel(),
+            (None, _) => RunRow::request_control(self.store(), id, request).await?,
+        }
+        Ok(())
+    }
+
+    /// A run left `running` by an engine that died: cancelled here, its steps in flight
+    /// with it, since nothing would apply a request.
+    async fn cancel_abandoned(&self, run: &RunRow) -> Result<Option<RunRow>, StoreError> {
+        let store = self.store();
+        let cancelled = RunRow::cancel_abandoned(store, &run.id, run.lease_owner.as_deref()).await?;
+        if cancelled.is_some() {
+            StepRow::fail_running(store, &run.id, "cancelled with the run").await?;
+        }
+        Ok(cancelled)
+    }
+
+    /// The run once it has one of `statuses`, or as it is when `max` has passed.
+    async fn wait_for_status(&self, id: &str, statuses: &[RunStatus], max: Duration) -> Result<RunRow, ControlError> {
+        RunRow::wait_for_status(self.store(), id, statuses, max)
+            .await?
+            .ok_or_else(|| ControlError::NotFound(id.to_string()))
+    }
+
+    /// Emits the run's new status through the outbox, and waits until it is in the journal:
+    /// a CLI that exits next must not take it with it, and a board learns of it from there.
+    pub(crate) async fn announce_status(&self, run: &RunRow) {
+        let event = Event::StatusChanged {
+            execution_id: run.id.clone(),
+            status: run.status,
+            project_id: run.project_id.clone(),
+            error_message: run.error_message.clone(),
+        };
+        self.outbox().emit(self.events(), event);
+        self.outbox().flush().await;
+        self.events().flush().await;
+    }
+}
+
+/// A `running` run whose lease has no live owner: the process that drove it died (or its
+/// lease lapsed), so nothing applies pause or cancel requests and `resume` may take it over.
+/// The same test `RunRow::claim` makes before it lets another engine drive the run.
+pub fn engine_gone(run: &RunRow) -> bool {
+    if run.status != RunStatus::Running {
+        return false;
+    }
+    let Some(owner) = run.lease_owner.as_deref() else {
+        return true;
+    };
+    let lapsed = run
+        .lease_expires_at
+        .as_deref()
+        .is_none_or(|until| until < crate::store::now().as_str());
+    lapsed || super::owner_is_dead(owner)
 }

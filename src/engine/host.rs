@@ -336,12 +336,33 @@ impl StepHost {
         )
         .await
         .map_err(fatal)?;
-        // The run's phase is written only when it changes (most steps stay in their phase).
+        let phase_changed = self.write_phase(&config.phase).await?;
+        self.mark_running(config, kind, &row);
+        if phase_changed {
+            self.emit(Event::PhaseChanged {
+                execution_id: self.run_id.clone(),
+                current_phase: config.phase.clone(),
+                project_id: self.project_id.clone(),
+            });
+        }
+        self.write_input_then_emit_started(config, kind, &row);
+        Ok(row)
+    }
+
+    /// Writes the run's phase if the step changes it, and says whether it did: it is written
+    /// only then, as most steps stay in their phase.
+    async fn write_phase(&self, phase: &str) -> Result<bool, Interrupt> {
         let known = self.state.lock().expect("host lock").phase.clone();
-        let phase_changed = known.as_deref() != Some(config.phase.as_str())
-            && RunRow::set_phase(store, &self.run_id, &config.phase)
-                .await
-                .map_err(fatal)?;
+        if known.as_deref() == Some(phase) {
+            return Ok(false);
+        }
+        RunRow::set_phase(self.engine.store(), &self.run_id, phase)
+            .await
+            .map_err(fatal)
+    }
+
+    /// Puts the step on the running list and in the in-flight count (a pause waits for it to drain).
+    fn mark_running(&self, config: &StepConfig, kind: StepKind, row: &StepRow) {
         {
             let mut state = self.state.lock().expect("host lock");
             state.phase = Some(config.phase.clone());
@@ -360,13 +381,10 @@ impl StepHost {
                 *ext += 1;
             }
         });
-        if phase_changed {
-            self.emit(Event::PhaseChanged {
-                execution_id: self.run_id.clone(),
-                current_phase: config.phase.clone(),
-                project_id: self.project_id.clone(),
-            });
-        }
+    }
+
+    /// Queues the step's `input.json` (its config, secrets masked), then its start event.
+    fn write_input_then_emit_started(&self, config: &StepConfig, kind: StepKind, row: &StepRow) {
         let mut input = serde_json::to_value(config).unwrap_or(Value::Null);
         self.mask.value(&mut input);
         let (files, id) = (self.files.clone(), config.id.clone());
@@ -386,7 +404,6 @@ impl StepHost {
             bus,
             started,
         );
-        Ok(row)
     }
 
     /// Queues a write of the run's files on the outbox (after everything queued before it).

@@ -5,11 +5,14 @@
 //! step host both go through: memo lookup, running the step, persisting it, emitting events.
 //! `outbox` writes what a run derives from its rows (its files, its events) in order, off the
 //! step's path. `worker` is the engine's side of a JS worker process.
+//! `discovery` keeps the rows of projects' template folders; `control` pauses, resumes
+//! and cancels runs for the API and the CLI alike.
 
 mod agent_result;
 mod agent_step;
 pub mod control;
 mod ctx_utils;
+pub mod discovery;
 pub mod host;
 mod outbox;
 mod outcome;
@@ -406,7 +409,7 @@ impl Engine {
         if let Err(e) = files.tighten() {
             tracing::warn!(run = %run.id, error = %e, "cannot make the run's folder private (0700)");
         }
-        if files.root.join("definition.json").is_file() && files.root.join("args.json").is_file() {
+        if files.has_snapshot() {
             return;
         }
         let (Ok(snapshot), Ok(args)) = (
@@ -428,11 +431,7 @@ impl Engine {
             .await?
             .ok_or_else(|| EngineError::RunNotFound(run.id.clone()))?;
         if row.kind == DefinitionKind::Yaml {
-            let snapshot = RunFiles::new(project, &run.id).root.join("definition.json");
-            if let Some(definition) = std::fs::read(&snapshot)
-                .ok()
-                .and_then(|b| serde_json::from_slice(&b).ok())
-            {
+            if let Some(definition) = RunFiles::new(project, &run.id).read_definition() {
                 return Ok(Prepared {
                     definition,
                     worker: None,

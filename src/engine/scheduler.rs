@@ -71,15 +71,12 @@ impl Runner {
         self.waiting.load(Ordering::SeqCst) == 0 && self.permits.available_permits() > 0
     }
 
-    /// Queues a paused or failed run again (`resume`): it is `pending` until a slot takes
-    /// it. `Ok(None)` when the run is not paused or failed (already queued, running, ended).
-    pub async fn resume(&self, run_id: &str) -> Result<Option<RunRow>, crate::store::StoreError> {
-        let Some(run) = RunRow::queue_resume(self.engine.store(), run_id).await? else {
-            return Ok(None);
-        };
-        self.announce(&run);
+    /// Queues a paused or failed run again (`Engine::resume_run`) and starts it once a slot
+    /// is free; it is `pending` until then.
+    pub async fn resume(&self, run_id: &str) -> Result<RunRow, super::control::ControlError> {
+        let run = self.engine.resume_run(run_id).await?;
         self.start(run.id.clone(), None);
-        Ok(Some(run))
+        Ok(run)
     }
 
     /// Picks up queued runs and runs a crash left `running` (their in-flight step runs again).
@@ -117,12 +114,13 @@ impl Runner {
     }
 
     fn announce(&self, run: &RunRow) {
-        self.engine.events().emit(Event::StatusChanged {
+        let event = Event::StatusChanged {
             execution_id: run.id.clone(),
             status: run.status,
             project_id: run.project_id.clone(),
             error_message: None,
-        });
+        };
+        self.engine.outbox().emit(self.engine.events(), event);
     }
 }
 

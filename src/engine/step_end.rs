@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::host::{fatal, HostState, Interrupt, StepHost};
+use super::host::{fatal, HostState, Interrupt, Running, StepHost};
 use super::outcome::{
     cut, reference, summary_md, Checkpoint, Entry, Outcome, ROW_ERROR_MAX_BYTES, ROW_RESULT_MAX_BYTES,
 };
@@ -36,13 +36,7 @@ impl StepHost {
 
     /// Records a finished step: files, transaction, checkpoint, event.
     pub(super) async fn finish(&self, id: &str, mut outcome: Outcome) -> Result<Value, Interrupt> {
-        let (running, stop_reason) = {
-            let mut state = self.state.lock().expect("host lock");
-            (state.running.remove(id), state.stop_reason.clone())
-        };
-        let Some(running) = running else {
-            return Err(Interrupt::Invalid(format!("step \"{id}\" is not running")));
-        };
+        let (running, stop_reason) = self.take_running(id)?;
         if outcome.error.as_deref() == Some(crate::step::script::STOPPED) {
             outcome.error = stop_reason.or(outcome.error);
         }
@@ -53,14 +47,7 @@ impl StepHost {
         } else {
             StepStatus::Failed
         };
-        let result = StepResult {
-            step_id: id.to_string(),
-            status,
-            data: outcome.data.clone(),
-            error: outcome.error.clone(),
-        };
-        // As JSON from here on: the workflow, the files and the checkpoints all take it so.
-        let result = serde_json::to_value(&result).expect("a step result serialises");
+        let result = result_json(id, status, &outcome);
         let elapsed = running.started.elapsed();
         let summary = summary_md(row, status, elapsed, &outcome);
         let text = result.to_string();
@@ -68,13 +55,61 @@ impl StepHost {
         let stored = self.store_output(id, &result, text, summary).await;
         let accepted = !outcome.ok && running.continue_on_error;
         if !outcome.ok && !accepted {
-            let error = outcome.error.clone().unwrap_or_default();
-            self.state
-                .lock()
-                .expect("host lock")
-                .failed
-                .get_or_insert((id.to_string(), error));
+            self.note_failure(id, &outcome);
         }
+        self.finish_row(row, status, stored, &outcome, accepted).await?;
+        let completed = Event::StepCompleted {
+            execution_id: self.run_id.clone(),
+            step_id: row.id.clone(),
+            step_key: id.to_string(),
+            status,
+            error: outcome.error.clone(),
+            duration_ms: elapsed.as_millis() as u64,
+            project_id: self.project_id.clone(),
+        };
+        if outcome.ok || accepted {
+            self.checkpoint_then_emit(id, row.step_index, result.clone(), text_len, completed);
+        } else {
+            self.emit(completed);
+        }
+        Ok(result)
+    }
+
+    /// Takes the step off the running list, with the reason the run gave for stopping, if
+    /// it did (a step killed by the stop only knows that it was stopped).
+    fn take_running(&self, id: &str) -> Result<(Running, Option<String>), Interrupt> {
+        let (running, stop_reason) = {
+            let mut state = self.state.lock().expect("host lock");
+            (state.running.remove(id), state.stop_reason.clone())
+        };
+        match running {
+            Some(running) => Ok((running, stop_reason)),
+            None => Err(Interrupt::Invalid(format!("step \"{id}\" is not running"))),
+        }
+    }
+
+    /// Remembers the first step the run fails for, so that the steps stopped with it can
+    /// name it (see `stopping`).
+    fn note_failure(&self, id: &str, outcome: &Outcome) {
+        let error = outcome.error.clone().unwrap_or_default();
+        self.state
+            .lock()
+            .expect("host lock")
+            .failed
+            .get_or_insert((id.to_string(), error));
+    }
+
+    /// Writes the step's row as finished, unless its output could not be stored; the step
+    /// leaves the in-flight count either way, or a run waiting for its steps to drain would
+    /// wait forever.
+    async fn finish_row(
+        &self,
+        row: &StepRow,
+        status: StepStatus,
+        stored: Result<String, Interrupt>,
+        outcome: &Outcome,
+        accepted: bool,
+    ) -> Result<(), Interrupt> {
         let error = outcome.error.as_deref().map(|e| cut(e, ROW_ERROR_MAX_BYTES));
         let updated = match &stored {
             Ok(stored) => StepRow::finish(self.engine.store(), row, status, stored, error.as_deref(), accepted)
@@ -88,36 +123,27 @@ impl StepHost {
                 *ext -= 1;
             }
         });
-        updated?;
-        let completed = Event::StepCompleted {
-            execution_id: self.run_id.clone(),
-            step_id: row.id.clone(),
-            step_key: id.to_string(),
-            status,
-            error: outcome.error.clone(),
-            duration_ms: elapsed.as_millis() as u64,
-            project_id: self.project_id.clone(),
+        updated.map(|_| ())
+    }
+
+    /// A result the run goes on with joins the newest checkpoint; its event waits for the
+    /// checkpoint file, so that a client told the step completed finds the file written.
+    fn checkpoint_then_emit(&self, id: &str, index: i64, result: Value, text_len: usize, completed: Event) {
+        let entry = Entry::new(id.to_string(), result, Some(text_len));
+        let (checkpoint, superseded) = {
+            let mut state = self.state.lock().expect("host lock");
+            state.results.insert(index, entry);
+            let superseded = state.last_checkpoint.replace(index);
+            (self.checkpoint_json(&state, index), superseded)
         };
-        if outcome.ok || accepted {
-            let entry = Entry::new(id.to_string(), result.clone(), Some(text_len));
-            let (index, checkpoint, superseded) = {
-                let mut state = self.state.lock().expect("host lock");
-                state.results.insert(row.step_index, entry);
-                let superseded = state.last_checkpoint.replace(row.step_index);
-                (row.step_index, self.checkpoint_json(&state, row.step_index), superseded)
-            };
-            let files = self.files.clone();
-            let (outbox, bus) = (self.engine.outbox(), self.engine.events());
-            outbox.write_then_emit(
-                &self.write_failure,
-                move || files.write_checkpoint(index, &checkpoint, superseded),
-                bus,
-                completed,
-            );
-        } else {
-            self.emit(completed);
-        }
-        Ok(result)
+        let files = self.files.clone();
+        let (outbox, bus) = (self.engine.outbox(), self.engine.events());
+        outbox.write_then_emit(
+            &self.write_failure,
+            move || files.write_checkpoint(index, &checkpoint, superseded),
+            bus,
+            completed,
+        );
     }
 
     /// Writes a finished step's `output.json` and `summary.md`, and returns what its row
@@ -149,4 +175,15 @@ impl StepHost {
             results: state.results.values().cloned().collect(),
         }
     }
+}
+
+/// The step's result as the workflow, the files and the checkpoints all take it: as JSON.
+fn result_json(id: &str, status: StepStatus, outcome: &Outcome) -> Value {
+    let result = StepResult {
+        step_id: id.to_string(),
+        status,
+        data: outcome.data.clone(),
+        error: outcome.error.clone(),
+    };
+    serde_json::to_value(&result).expect("a step result serialises")
 }

@@ -11,8 +11,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
 use tokio::sync::mpsc;
 
-use crate::definition::names::check_name;
-use crate::definition::{duration, DefinitionError, DefinitionKind, WorkflowDefinition};
+use crate::definition::{typescript, DefinitionError, WorkflowDefinition};
 use crate::js::protocol::{FromWorker, ToWorker, WORKER_ENV, WORKER_MEMORY_ENV};
 use crate::step::process::{describe_exit, die_with_parent, signal_group};
 use crate::step::script::tail;
@@ -130,7 +129,11 @@ impl WorkerHandle {
     pub async fn describe(&mut self, file: &Path) -> Result<WorkflowDefinition, Vec<DefinitionError>> {
         loop {
             match self.next().await {
-                Some(FromWorker::Loaded { definition }) => return to_definition(file, definition),
+                Some(FromWorker::Loaded { definition }) => {
+                    return typescript::from_described(file, definition, |key| {
+                        crate::js::locate::key_location(file, key)
+                    })
+                }
                 Some(FromWorker::LoadError { message, location }) => {
                     let location = location.or_else(|| {
                         Some(crate::definition::Location {
@@ -216,35 +219,4 @@ impl Drop for WorkerHandle {
 /// message, unless the first line is all there is.
 fn first_line_or_all(message: &str) -> String {
     message.lines().next().unwrap_or(message).to_string()
-}
-
-fn to_definition(file: &Path, d: Value) -> Result<WorkflowDefinition, Vec<DefinitionError>> {
-    let err = |m: String| vec![DefinitionError::in_file(file, m)];
-    let timeout_ms = match d.get("timeout") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(duration::duration_from_json(v).map_err(|e| {
-            let at = crate::js::locate::key_location(file, "timeout");
-            vec![DefinitionError::at(at, format!("timeout: {e}"))]
-        })?),
-    };
-    let phases: Vec<String> = serde_json::from_value(d.get("phases").cloned().unwrap_or(Value::Null))
-        .map_err(|e| err(format!("phases: {e}")))?;
-    let name = d.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
-    let named = std::iter::once(("name", &name)).chain(phases.iter().map(|p| ("phases[]", p)));
-    for (field, text) in named {
-        check_name(field, text).map_err(|e| {
-            let at = crate::js::locate::key_location(file, field.trim_end_matches("[]"));
-            vec![DefinitionError::at(at, e)]
-        })?;
-    }
-    Ok(WorkflowDefinition {
-        name,
-        description: d.get("description").and_then(Value::as_str).map(str::to_string),
-        kind: DefinitionKind::Code,
-        path: file.to_path_buf(),
-        phases,
-        args_schema: d.get("argsSchema").filter(|v| !v.is_null()).cloned(),
-        timeout_ms,
-        steps: Vec::new(),
-    })
 }

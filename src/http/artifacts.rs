@@ -92,8 +92,7 @@ pub async fn upload_artifact(
     let (run, project) = access::run(store, &user, &id).await?;
     let mut multipart = multipart.map_err(|e| ApiError::bad("invalid_body", e.body_text()))?;
     let files = RunFiles::new(FsPath::new(&project.path), &run.id);
-    let dir = files.root.join("artifacts");
-    let form = match read_form(&mut multipart, &dir).await {
+    let form = match read_form(&mut multipart, &files.uploads_dir()).await {
         Ok(form) => form,
         Err(e) => {
             // Read the rest (at most the body limit) so the client gets the answer rather
@@ -120,9 +119,8 @@ pub async fn upload_artifact(
     let name = rules::sanitise_name(wanted);
     let mime = rules::mime_type(&name, upload.original.as_deref(), &upload.head);
     let file_type = chosen_type.unwrap_or_else(|| rules::file_type(&name, &mime));
-    // Step ids are kept to a safe alphabet, so this stays inside the run's folder.
-    let (name, path) = place(&upload.tmp, &dir.join(&step.step_id), &name).await?;
-    let file_path = path.strip_prefix(&files.project).unwrap_or(&path).to_string_lossy();
+    let (name, path) = place(&upload.tmp, &files.artifacts_dir(&step.step_id), &name).await?;
+    let file_path = files.project_relative(&path);
     let row = ArtifactRow::insert(
         store,
         NewArtifact {
@@ -336,9 +334,9 @@ pub async fn download_artifact(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (artifact, _, project) = visible(state.engine.store(), &user, &id).await?;
-    let path = FsPath::new(&project.path).join(&artifact.file_path);
-    let file = match tokio::fs::File::open(&path).await {
+    let (artifact, run, project) = visible(state.engine.store(), &user, &id).await?;
+    let files = RunFiles::new(FsPath::new(&project.path), &run.id);
+    let file = match files.open_artifact(&artifact.file_path).await {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(ApiError::not_found(format!("the file of artifact {id}")))

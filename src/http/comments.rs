@@ -9,7 +9,6 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sqlx::FromRow;
 
 use super::auth::CurrentUser;
 use super::error::{ApiError, ApiJson, ApiQuery};
@@ -18,7 +17,7 @@ use super::{access, AppState};
 use crate::domain::CommentType;
 use crate::events::Event;
 use crate::store::artifacts::ArtifactRow;
-use crate::store::comments::CommentRow;
+use crate::store::comments::{CommentFilter, CommentRow};
 use crate::store::steps::StepRow;
 use crate::store::Store;
 
@@ -174,27 +173,10 @@ pub async fn step_of_run(
         })
 }
 
-#[derive(FromRow)]
-struct CommentItem {
-    #[sqlx(flatten)]
-    comment: CommentRow,
-    creator_email: Option<String>,
-    creator_name: Option<String>,
-}
-
 /// Comments of a run and/or a step, oldest first, with creator and attachments: two
 /// queries, however many comments.
 pub async fn list(store: &Store, run_id: Option<&str>, step_row_id: Option<&str>) -> Result<Vec<Value>, ApiError> {
-    let items: Vec<CommentItem> = sqlx::query_as(
-        "SELECT c.*, u.email AS creator_email, u.name AS creator_name
-         FROM workflow_comments c LEFT JOIN users u ON u.id = c.created_by
-         WHERE (?1 IS NULL OR c.workflow_run_id = ?1) AND (?2 IS NULL OR c.workflow_run_step_id = ?2)
-         ORDER BY c.created_at, c.id",
-    )
-    .bind(run_id)
-    .bind(step_row_id)
-    .fetch_all(&store.read)
-    .await?;
+    let items = CommentRow::list(store, &CommentFilter { run_id, step_row_id }).await?;
     let ids: Vec<String> = items.iter().map(|i| i.comment.id.clone()).collect();
     let mut attached: HashMap<String, Vec<ArtifactRow>> = HashMap::new();
     for a in ArtifactRow::list_for_comments(store, &ids).await? {

@@ -1,17 +1,11 @@
-//! `/api/workflow-definitions` and the discovery behind it: every file in a project's
-//! `.agent/workflows/definitions/` becomes a row, read when the project is added, at
-//! start-up, and whenever the folder changes. A file that does not load keeps its row, with
-//! the error and its location, so the templates page can show it.
+//! `/api/workflow-definitions`: the rows `engine::discovery` keeps of every file in a
+//! project's `.agent/workflows/definitions/`, those that do not load included.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::Duration;
+use std::path::PathBuf;
 
 use axum::extract::{Path as UrlPath, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use notify::{RecursiveMode, Watcher};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -20,12 +14,8 @@ use super::error::{ApiError, ApiQuery};
 use super::openapi::{Data, Definition, DefinitionDetail, ErrorBody};
 use super::{access, AppState};
 use crate::definition::DefinitionKind;
-use crate::engine::{Engine, EngineError};
 use crate::store::definitions::DefinitionRow;
 use crate::store::projects::ProjectRow;
-use crate::store::{new_id, now};
-
-pub use crate::store::definitions::DEFINITIONS_DIR;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -89,13 +79,7 @@ pub async fn list_definitions(
             .map(|p| p.id)
             .collect(),
     };
-    let rows: Vec<DefinitionRow> = sqlx::query_as(
-        "SELECT * FROM workflow_definitions WHERE is_template AND project_id IN (SELECT value FROM json_each(?))
-         ORDER BY name, path",
-    )
-    .bind(serde_json::to_string(&project_ids).expect("ids"))
-    .fetch_all(&store.read)
-    .await?;
+    let rows = DefinitionRow::list_templates(store, &project_ids).await?;
     Ok(Json(
         json!({ "data": rows.iter().map(definition_json).collect::<Vec<_>>() }),
     ))
@@ -141,166 +125,4 @@ pub async fn get_definition(
         }
     }
     Ok(Json(json!({ "data": v })))
-}
-
-/// Reads and watches projects' definition folders.
-pub struct Discovery {
-    engine: Engine,
-    /// One watcher per project path; dropping one stops it.
-    watchers: Mutex<HashMap<PathBuf, notify::RecommendedWatcher>>,
-}
-
-impl Discovery {
-    pub fn new(engine: Engine) -> Discovery {
-        Discovery {
-            engine,
-            watchers: Mutex::default(),
-        }
-    }
-
-    /// Reads every project's definitions and watches their folders (server start-up). The
-    /// projects are read side by side, so one slow project does not hold up the others.
-    pub async fn scan_all(self: &std::sync::Arc<Self>) {
-        let projects = ProjectRow::list_all(self.engine.store()).await.unwrap_or_default();
-        let mut scans = tokio::task::JoinSet::new();
-        for p in projects {
-            let discovery = self.clone();
-            scans.spawn(async move { discovery.scan_and_watch(&p).await });
-        }
-        while scans.join_next().await.is_some() {}
-    }
-
-    /// Watches first, so a change made while a slow scan is under way is read after it.
-    pub async fn scan_and_watch(self: &std::sync::Arc<Self>, project: &ProjectRow) {
-        self.watch(project);
-        scan(&self.engine, project).await;
-    }
-
-    fn watch(self: &std::sync::Arc<Self>, project: &ProjectRow) {
-        let root = PathBuf::from(&project.path);
-        if self.watchers.lock().expect("watchers lock").contains_key(&root) {
-            return;
-        }
-        let dir = root.join(DEFINITIONS_DIR);
-        if std::fs::create_dir_all(&dir).is_err() {
-            return;
-        }
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-            if res.is_ok() {
-                let _ = tx.send(());
-            }
-        });
-        let Ok(mut watcher) = watcher else { return };
-        if watcher.watch(&dir, RecursiveMode::NonRecursive).is_err() {
-            return;
-        }
-        self.watchers.lock().expect("watchers lock").insert(root, watcher);
-        let (engine, project) = (self.engine.clone(), project.clone());
-        tokio::spawn(async move {
-            while rx.recv().await.is_some() {
-                // Editors write in bursts: settle, then read once.
-                tokio::time::sleep(Duration::from_millis(150)).await;
-                while rx.try_recv().is_ok() {}
-                scan(&engine, &project).await;
-            }
-        });
-    }
-}
-
-/// Brings the rows of one project in line with its definitions folder.
-pub async fn scan(engine: &Engine, project: &ProjectRow) {
-    let root = PathBuf::from(&project.path);
-    let dir = root.join(DEFINITIONS_DIR);
-    let mut seen = Vec::new();
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.is_file() && DefinitionKind::from_path(p).is_some())
-                .collect()
-        })
-        .unwrap_or_default();
-    entries.sort();
-    for path in entries {
-        seen.push(path.to_string_lossy().into_owned());
-        let result = match engine.prepare(&path, &root).await {
-            Ok(p) => DefinitionRow::upsert(engine.store(), &p.definition, &project.id, true)
-                .await
-                .map(|_| ()),
-            Err(EngineError::Definition(errors)) => record_error(engine, project, &path, &errors).await,
-            Err(e) => {
-                tracing::warn!(file = %path.display(), error = %e, "cannot read workflow definition");
-                Ok(())
-            }
-        };
-        if let Err(e) = result {
-            tracing::warn!(file = %path.display(), error = %e, "cannot record workflow definition");
-        }
-    }
-    let _ = forget_removed(engine, project, &seen).await;
-}
-
-async fn record_error(
-    engine: &Engine,
-    project: &ProjectRow,
-    path: &Path,
-    errors: &[crate::definition::DefinitionError],
-) -> crate::store::Result<()> {
-    let kind = DefinitionKind::from_path(path).unwrap_or(DefinitionKind::Code);
-    let name = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let error = json!({
-        "message": errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("\n"),
-        "errors": errors,
-    });
-    let ts = now();
-    sqlx::query(
-        "INSERT INTO workflow_definitions (id, project_id, name, type, path, phases, load_error, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, '[]', ?, ?, ?)
-         ON CONFLICT (path) DO UPDATE SET load_error = excluded.load_error, updated_at = excluded.updated_at",
-    )
-    .bind(new_id())
-    .bind(&project.id)
-    .bind(name)
-    .bind(kind)
-    .bind(path.to_string_lossy().as_ref())
-    .bind(error.to_string())
-    .bind(&ts)
-    .bind(&ts)
-    .execute(&engine.store().pool)
-    .await?;
-    Ok(())
-}
-
-/// Rows of files that are gone: deleted when no run uses them, else marked.
-async fn forget_removed(engine: &Engine, project: &ProjectRow, seen: &[String]) -> crate::store::Result<()> {
-    let dir_prefix = format!("{}/", PathBuf::from(&project.path).join(DEFINITIONS_DIR).display());
-    let seen = serde_json::to_string(seen).expect("paths");
-    let pool = &engine.store().pool;
-    sqlx::query(
-        "DELETE FROM workflow_definitions WHERE project_id = ? AND substr(path, 1, length(?)) = ?
-           AND path NOT IN (SELECT value FROM json_each(?))
-           AND id NOT IN (SELECT workflow_definition_id FROM workflow_runs)",
-    )
-    .bind(&project.id)
-    .bind(&dir_prefix)
-    .bind(&dir_prefix)
-    .bind(&seen)
-    .execute(pool)
-    .await?;
-    sqlx::query(
-        "UPDATE workflow_definitions SET load_error = ? WHERE project_id = ? AND substr(path, 1, length(?)) = ?
-           AND path NOT IN (SELECT value FROM json_each(?))",
-    )
-    .bind(json!({ "message": "the file was removed", "errors": [] }).to_string())
-    .bind(&project.id)
-    .bind(&dir_prefix)
-    .bind(&dir_prefix)
-    .bind(&seen)
-    .execute(pool)
-    .await?;
-    Ok(())
 }

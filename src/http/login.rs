@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Data, ErrorBody, Login};
-use super::{auth, passwords, AppState};
+use super::{auth, AppState};
+use crate::accounts;
 use crate::store::revoked_tokens;
 use crate::store::users::UserRow;
 
@@ -52,7 +53,7 @@ pub async fn login(
     let user = UserRow::by_email(state.engine.store(), &body.email).await?;
     // argon2 takes tens of milliseconds of CPU: off the async workers.
     let (user, ok) = tokio::task::spawn_blocking(move || {
-        let ok = passwords::verify(&body.password, user.as_ref());
+        let ok = accounts::verify(&body.password, user.as_ref());
         (user, ok)
     })
     .await

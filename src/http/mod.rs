@@ -11,7 +11,6 @@ pub mod definitions;
 pub mod error;
 pub mod login;
 pub mod openapi;
-pub mod passwords;
 pub mod project_paths;
 pub mod projects;
 pub mod run_control;
@@ -45,7 +44,7 @@ pub struct AppState {
     /// Fans the event journal out to WebSocket clients.
     pub hub: ws::Hub,
     /// Re-reads a project's definitions when its files change.
-    pub discovery: Arc<definitions::Discovery>,
+    pub discovery: Arc<crate::engine::discovery::Discovery>,
     pub data_dir: PathBuf,
     /// Which directories may be registered as projects.
     pub project_paths: Arc<project_paths::ProjectPaths>,

@@ -1,5 +1,5 @@
-//! Steering a run from the API: pause (drain), resume (replay), cancel (kill), each allowed
-//! only from the statuses the spec's state machine permits (409 otherwise).
+//! Steering a run from the API: pause (drain), resume (replay), cancel (kill), through the
+//! engine's one run-control path (`engine::control`); a refusal is a 409.
 
 use std::time::Duration;
 
@@ -11,9 +11,15 @@ use super::auth::CurrentUser;
 use super::error::ApiError;
 use super::openapi::{CancelResult, Data, ErrorBody, PauseResult, ResumeResult};
 use super::{access, AppState};
-use crate::domain::{ControlRequest, RunStatus};
+use crate::domain::RunStatus;
+use crate::engine::control::ControlError;
 use crate::store::runs::RunRow;
 use crate::store::Store;
+
+/// How long a pause waits for the steps in flight before it answers `pause_requested`.
+const PAUSE_WAIT: Duration = Duration::from_secs(2);
+/// How long a cancel waits for the driving engine to stop the run's steps.
+const CANCEL_WAIT: Duration = Duration::from_secs(10);
 
 /// `POST /api/workflow-executions/{id}/pause`: the steps in flight finish, then the run stops.
 #[utoipa::path(
@@ -37,13 +43,12 @@ pub async fn pause_run(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let store = state.engine.store();
-    let (run, _) = access::run(store, &user, &id).await?;
-    if run.status != RunStatus::Running {
-        return Err(conflict(&run, "pause", "only a running run can be paused"));
-    }
-    signal(&state, &id, ControlRequest::Pause).await?;
-    let run = wait_for_status(store, &id, &RunStatus::STOPPED, Duration::from_secs(2)).await?;
+    access::run(state.engine.store(), &user, &id).await?;
+    let run = state
+        .engine
+        .pause_run(&id, PAUSE_WAIT)
+        .await
+        .map_err(|e| refused(e, "pause"))?;
     let mut v = json!({ "id": run.id, "status": run.status, "paused_at": run.paused_at });
     if run.status == RunStatus::Running {
         // A step still in flight: the pause lands when it finishes.
@@ -76,18 +81,9 @@ pub async fn resume_run(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let store = state.engine.store();
-    let (run, _) = access::run(store, &user, &id).await?;
+    access::run(store, &user, &id).await?;
     let may_start_now = state.runner.may_start_now();
-    if state.runner.resume(&id).await?.is_none() {
-        // Queued already (`pending`), running, or ended: one resume drives a run once.
-        let why = match run.status {
-            RunStatus::Pending => "it is already queued to run",
-            RunStatus::Running => "it is already running",
-            _ => "only a paused or failed run can be resumed",
-        };
-        let now = RunRow::get(store, &id).await?.unwrap_or(run);
-        return Err(conflict(&now, "resume", why));
-    }
+    state.runner.resume(&id).await.map_err(|e| refused(e, "resume"))?;
     // With a free slot the run starts at once: answer with the status it then has. Without
     // one it waits, `pending`, and the answer says so at once.
     let wait = if may_start_now {
@@ -127,45 +123,30 @@ pub async fn cancel_run(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let store = state.engine.store();
-    let (run, _) = access::run(store, &user, &id).await?;
-    let run = match run.status {
-        RunStatus::Pending | RunStatus::Paused => match RunRow::cancel_idle(store, &id).await? {
-            Some(r) => {
-                emit_status(&state, &r);
-                r
-            }
-            None => RunRow::get(store, &id)
-                .await?
-                .ok_or_else(|| ApiError::not_found(format!("workflow execution {id}")))?,
-        },
-        RunStatus::Running => {
-            signal(&state, &id, ControlRequest::Cancel).await?;
-            wait_for_status(store, &id, &RunStatus::ENDED, Duration::from_secs(10)).await?
-        }
-        _ => return Err(conflict(&run, "cancel", "the run has already ended")),
-    };
+    access::run(state.engine.store(), &user, &id).await?;
+    let run = state
+        .engine
+        .cancel_run(&id, CANCEL_WAIT)
+        .await
+        .map_err(|e| refused(e, "cancel"))?;
     Ok(Json(
         json!({ "data": { "id": run.id, "status": run.status, "cancelled_at": run.cancelled_at } }),
     ))
 }
 
-fn emit_status(state: &AppState, run: &RunRow) {
-    state.engine.events().emit(crate::events::Event::StatusChanged {
-        execution_id: run.id.clone(),
-        status: run.status,
-        project_id: run.project_id.clone(),
-        error_message: run.error_message.clone(),
-    });
-}
-
-fn conflict(run: &RunRow, verb: &str, why: &str) -> ApiError {
-    ApiError::Conflict {
-        message: format!(
-            "cannot {verb} workflow execution {}: it is {} ({why})",
-            run.id, run.status
-        ),
-        current_status: Some(run.status),
+/// The API's answer to a request the run's state does not allow (409), or to a run that is
+/// gone (404).
+fn refused(e: ControlError, verb: &str) -> ApiError {
+    match e {
+        ControlError::NotFound(id) => ApiError::not_found(format!("workflow execution {id}")),
+        ControlError::InvalidState { run, why } => ApiError::Conflict {
+            message: format!(
+                "cannot {verb} workflow execution {}: it is {} ({why})",
+                run.id, run.status
+            ),
+            current_status: Some(run.status),
+        },
+        ControlError::Store(e) => e.into(),
     }
 }
 
@@ -173,15 +154,4 @@ async fn wait_for_status(store: &Store, id: &str, statuses: &[RunStatus], max: D
     RunRow::wait_for_status(store, id, statuses, max)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("workflow execution {id}")))
-}
-
-/// Pauses or cancels a running run: directly when this process drives it, else through the
-/// database for the process that does (a CLI run).
-async fn signal(state: &AppState, id: &str, request: ControlRequest) -> Result<(), ApiError> {
-    match (state.engine.control(id), request) {
-        (Some(control), ControlRequest::Pause) => control.pause(),
-        (Some(control), ControlRequest::Cancel) => control.cancel(),
-        (None, _) => RunRow::request_control(state.engine.store(), id, request).await?,
-    }
-    Ok(())
 }

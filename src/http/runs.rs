@@ -14,6 +14,7 @@ use super::{access, run_control, AppState};
 use crate::domain::ControlRequest;
 use crate::engine::EngineError;
 use crate::store::definitions::DefinitionRow;
+use crate::store::run_list::RunFilter;
 use crate::store::runs::RunRow;
 use crate::store::steps::StepRow;
 use crate::store::Store;
@@ -239,36 +240,18 @@ pub async fn list_runs(
     Ok(Json(json!({ "data": data, "next_cursor": next_cursor })))
 }
 
-/// One page of runs, newest first. Only the filters given become SQL, so that SQLite can walk
-/// the index that fits (`workflow_runs_project_id` for the board's `project_id` query) instead
-/// of scanning every run for the rows of a project whose runs are old.
+/// One page of runs, newest first, of the projects the caller may see.
 async fn page_of_runs(store: &Store, user: &CurrentUser, q: &ListQuery, limit: i64) -> Result<Vec<RunRow>, ApiError> {
-    let mut sql = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT r.* FROM workflow_runs r WHERE 1 = 1");
-    match &q.project_id {
-        // The caller's access to it was checked already.
-        Some(p) => {
-            sql.push(" AND r.project_id = ").push_bind(p.clone());
-        }
-        None if user.is_admin() => {}
-        None => {
-            sql.push(" AND r.project_id IN (SELECT id FROM projects WHERE owner_id = ")
-                .push_bind(user.id().to_string())
-                .push(" UNION SELECT project_id FROM project_members WHERE user_id = ")
-                .push_bind(user.id().to_string())
-                .push(")");
-        }
-    }
-    if let Some(s) = &q.status {
-        sql.push(" AND r.status = ").push_bind(s.clone());
-    }
-    if let Some(d) = &q.workflow_definition_id {
-        sql.push(" AND r.workflow_definition_id = ").push_bind(d.clone());
-    }
-    if let Some(c) = &q.cursor {
-        sql.push(" AND r.id < ").push_bind(c.clone());
-    }
-    sql.push(" ORDER BY r.id DESC LIMIT ").push_bind(limit);
-    Ok(sql.build_query_as().fetch_all(&store.read).await?)
+    let filter = RunFilter {
+        project_id: q.project_id.as_deref(),
+        // With a project the caller's access to it was checked already.
+        visible_to: (q.project_id.is_none() && !user.is_admin()).then(|| user.id()),
+        status: q.status.as_deref().and_then(RunStatus::parse),
+        workflow_definition_id: q.workflow_definition_id.as_deref(),
+        before: q.cursor.as_deref(),
+        limit,
+    };
+    Ok(RunRow::list(store, &filter).await?)
 }
 
 /// Steps, definitions and counts for a page of runs, in a few queries instead of a few per run.
@@ -288,42 +271,18 @@ impl RunDetails {
         if runs.is_empty() {
             return Ok(out);
         }
-        let ids = serde_json::to_string(&runs.iter().map(|r| r.id.as_str()).collect::<Vec<_>>()).expect("ids");
-        let steps: Vec<StepRow> = sqlx::query_as(
-            "SELECT * FROM workflow_run_steps WHERE workflow_run_id IN (SELECT value FROM json_each(?))
-             ORDER BY workflow_run_id, step_index",
-        )
-        .bind(&ids)
-        .fetch_all(&store.read)
-        .await?;
-        for s in &steps {
+        let ids: Vec<&str> = runs.iter().map(|r| r.id.as_str()).collect();
+        for s in &StepRow::list_for_runs(store, &ids).await? {
             let list = out.steps.entry(s.workflow_run_id.clone()).or_insert_with(|| json!([]));
             list.as_array_mut().expect("array").push(step_json(s));
         }
-        let defs: Vec<DefinitionRow> = sqlx::query_as(
-            "SELECT * FROM workflow_definitions WHERE id IN
-                (SELECT DISTINCT workflow_definition_id FROM workflow_runs WHERE id IN (SELECT value FROM json_each(?)))",
-        )
-        .bind(&ids)
-        .fetch_all(&store.read)
-        .await?;
-        for d in defs {
+        for d in DefinitionRow::list_for_runs(store, &ids).await? {
             out.definitions
                 .insert(d.id.clone(), super::definitions::definition_json(&d));
         }
-        let counts: Vec<(String, i64, i64)> = sqlx::query_as(
-            "SELECT r.value,
-                (SELECT COUNT(*) FROM workflow_comments c WHERE c.workflow_run_id = r.value),
-                (SELECT COUNT(*) FROM workflow_artifacts a JOIN workflow_run_steps s ON s.id = a.workflow_run_step_id
-                  WHERE s.workflow_run_id = r.value)
-             FROM json_each(?) r",
-        )
-        .bind(&ids)
-        .fetch_all(&store.read)
-        .await?;
-        for (id, comments, artifacts) in counts {
+        for c in RunRow::counts(store, &ids).await? {
             out.counts
-                .insert(id, json!({ "comments": comments, "artifacts": artifacts }));
+                .insert(c.run_id, json!({ "comments": c.comments, "artifacts": c.artifacts }));
         }
         Ok(out)
     }
@@ -372,13 +331,8 @@ pub async fn get_run(
     let mut v = details.list_item(&run);
     // The definition as the run started it (`definition.json`), which later edits of the file
     // do not change.
-    let snapshot = crate::store::files::RunFiles::new(std::path::Path::new(&project.path), &run.id)
-        .root
-        .join("definition.json");
-    v["definition_snapshot"] = std::fs::read_to_string(snapshot)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(Value::Null);
+    let files = crate::store::files::RunFiles::new(std::path::Path::new(&project.path), &run.id);
+    v["definition_snapshot"] = files.read_definition().unwrap_or(Value::Null);
     let pausing = state
         .engine
         .control(&run.id)

@@ -10,6 +10,7 @@ use super::error::ApiError;
 use super::openapi::{Data, ErrorBody, LogType, StepDetail, StepLog};
 use super::{access, AppState};
 use crate::store::agent_sessions::AgentSessionRow;
+use crate::store::files::{RunFiles, StepFile};
 use crate::store::steps::StepRow;
 use crate::store::Store;
 
@@ -83,24 +84,17 @@ pub async fn get_step_log(
     user: CurrentUser,
     Path((id, kind)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let file = match kind.as_str() {
-        "input" => "input.json",
-        "output" => "output.json",
-        "events" => "events.jsonl",
-        "summary" => "summary.md",
-        other => {
-            return Err(ApiError::bad(
-                "invalid_log_type",
-                format!("type: '{other}' is not one of input, output, events, summary"),
-            ))
-        }
-    };
+    let log = StepFile::from_name(&kind).ok_or_else(|| {
+        ApiError::bad(
+            "invalid_log_type",
+            format!("type: '{kind}' is not one of {}", StepFile::NAMES.join(", ")),
+        )
+    })?;
     let store = state.engine.store();
-    let (step, _, project) = access::step(store, &user, &id).await?;
-    let dir = std::path::Path::new(&project.path).join(step.log_directory_path.as_deref().unwrap_or_default());
-    let content = match tokio::fs::read(dir.join(file)).await {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+    let (step, run, project) = access::step(store, &user, &id).await?;
+    let files = RunFiles::new(std::path::Path::new(&project.path), &run.id);
+    let content = match files.read_step_log(&step.step_id, log).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned(),
         Err(e) => return Err(ApiError::Internal(e.to_string())),
     };
     Ok(Json(

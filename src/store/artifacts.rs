@@ -110,10 +110,6 @@ impl ArtifactRow {
         )
     }
 
-    pub async fn list_for_comment(store: &Store, comment_id: &str) -> Result<Vec<ArtifactRow>> {
-        Self::list_for_comments(store, &[comment_id.to_string()]).await
-    }
-
     /// The attachments of several comments in one query (a comment list).
     pub async fn list_for_comments(store: &Store, comment_ids: &[String]) -> Result<Vec<ArtifactRow>> {
         if comment_ids.is_empty() {

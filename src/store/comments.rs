@@ -18,6 +18,23 @@ pub struct CommentRow {
     pub updated_at: String,
 }
 
+/// Which comments `CommentRow::list` returns; a field left `None` does not filter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CommentFilter<'a> {
+    pub run_id: Option<&'a str>,
+    /// The step's row id.
+    pub step_row_id: Option<&'a str>,
+}
+
+/// A comment with who wrote it (a user that was deleted, or none for the engine's: `None`).
+#[derive(Debug, Clone, FromRow)]
+pub struct CommentWithCreator {
+    #[sqlx(flatten)]
+    pub comment: CommentRow,
+    pub creator_email: Option<String>,
+    pub creator_name: Option<String>,
+}
+
 impl CommentRow {
     /// Writes a comment; `step_row_id` is the step's row id, not its workflow step id.
     pub async fn insert(
@@ -47,6 +64,20 @@ impl CommentRow {
         .map_err(super::StoreError::from)
         .and_then(super::only_row)?;
         Ok(row)
+    }
+
+    /// Comments of a run and/or a step, oldest first, each with its creator's email and name.
+    pub async fn list(store: &Store, filter: &CommentFilter<'_>) -> Result<Vec<CommentWithCreator>> {
+        Ok(sqlx::query_as(
+            "SELECT c.*, u.email AS creator_email, u.name AS creator_name
+             FROM workflow_comments c LEFT JOIN users u ON u.id = c.created_by
+             WHERE (?1 IS NULL OR c.workflow_run_id = ?1) AND (?2 IS NULL OR c.workflow_run_step_id = ?2)
+             ORDER BY c.created_at, c.id",
+        )
+        .bind(filter.run_id)
+        .bind(filter.step_row_id)
+        .fetch_all(&store.read)
+        .await?)
     }
 
     pub async fn list_for_run(store: &Store, run_id: &str) -> Result<Vec<CommentRow>> {

@@ -87,4 +87,95 @@ impl DefinitionRow {
             .fetch_optional(&store.pool)
             .await?)
     }
+
+    /// The templates of these projects, by name.
+    pub async fn list_templates(store: &Store, project_ids: &[String]) -> Result<Vec<DefinitionRow>> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM workflow_definitions WHERE is_template AND project_id IN (SELECT value FROM json_each(?))
+             ORDER BY name, path",
+        )
+        .bind(serde_json::to_string(project_ids).expect("ids serialise"))
+        .fetch_all(&store.read)
+        .await?)
+    }
+
+    /// The definitions of these runs, each once.
+    pub async fn list_for_runs(store: &Store, run_ids: &[&str]) -> Result<Vec<DefinitionRow>> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM workflow_definitions WHERE id IN
+                (SELECT DISTINCT workflow_definition_id FROM workflow_runs WHERE id IN (SELECT value FROM json_each(?)))",
+        )
+        .bind(serde_json::to_string(run_ids).expect("ids serialise"))
+        .fetch_all(&store.read)
+        .await?)
+    }
+
+    /// Records that the file at `f.path` does not load: a new row with no phases, or the
+    /// error set on the row it has (which keeps what it had loaded before).
+    pub async fn record_load_error(store: &Store, f: &LoadFailure<'_>) -> Result<()> {
+        let ts = now();
+        sqlx::query(
+            "INSERT INTO workflow_definitions (id, project_id, name, type, path, phases, load_error, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, '[]', ?, ?, ?)
+             ON CONFLICT (path) DO UPDATE SET load_error = excluded.load_error, updated_at = excluded.updated_at",
+        )
+        .bind(new_id())
+        .bind(f.project_id)
+        .bind(f.name)
+        .bind(f.kind)
+        .bind(f.path)
+        .bind(f.error)
+        .bind(&ts)
+        .bind(&ts)
+        .execute(&store.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Rows of the project's files under `dir_prefix` that are not in `present`: deleted
+    /// when no run uses them, else given `load_error` (the file is gone, its runs stay).
+    pub async fn forget_missing(
+        store: &Store,
+        project_id: &str,
+        dir_prefix: &str,
+        present: &[String],
+        load_error: &str,
+    ) -> Result<()> {
+        let present = serde_json::to_string(present).expect("paths serialise");
+        sqlx::query(
+            "DELETE FROM workflow_definitions WHERE project_id = ? AND substr(path, 1, length(?)) = ?
+               AND path NOT IN (SELECT value FROM json_each(?))
+               AND id NOT IN (SELECT workflow_definition_id FROM workflow_runs)",
+        )
+        .bind(project_id)
+        .bind(dir_prefix)
+        .bind(dir_prefix)
+        .bind(&present)
+        .execute(&store.pool)
+        .await?;
+        sqlx::query(
+            "UPDATE workflow_definitions SET load_error = ? WHERE project_id = ? AND substr(path, 1, length(?)) = ?
+               AND path NOT IN (SELECT value FROM json_each(?))",
+        )
+        .bind(load_error)
+        .bind(project_id)
+        .bind(dir_prefix)
+        .bind(dir_prefix)
+        .bind(&present)
+        .execute(&store.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+/// A workflow file that does not load, as its row records it.
+pub struct LoadFailure<'a> {
+    pub project_id: &'a str,
+    /// The file's stem: the name a file that never loaded is listed under.
+    pub name: &'a str,
+    /// Known from the file's extension.
+    pub kind: DefinitionKind,
+    pub path: &'a str,
+    /// `{"message": ..., "errors": [...]}` as JSON text.
+    pub error: &'a str,
 }

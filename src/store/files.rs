@@ -36,11 +36,7 @@ impl RunFiles {
 
     /// `logs/{stepId}` relative to the project root, as stored in `log_directory_path`.
     pub fn step_log_dir_rel(&self, step_id: &str) -> String {
-        let rel = self.step_dir(step_id);
-        rel.strip_prefix(&self.project)
-            .unwrap_or(&rel)
-            .to_string_lossy()
-            .into_owned()
+        self.project_relative(&self.step_dir(step_id))
     }
 
     /// Step ids are validated to a safe alphabet before they reach here, so the join stays
@@ -132,6 +128,104 @@ impl RunFiles {
             .open(self.root.join("run.log"))?;
         f.write_all(line.as_bytes())?;
         f.write_all(b"\n")
+    }
+}
+
+/// The files of a step's folder a reader may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepFile {
+    Input,
+    Output,
+    /// What the step printed (or its agent did) so far, one JSON record a line.
+    Events,
+    Summary,
+}
+
+impl StepFile {
+    /// The names the API and the spec give them.
+    pub const NAMES: &[&str] = &["input", "output", "events", "summary"];
+
+    pub fn from_name(name: &str) -> Option<StepFile> {
+        match name {
+            "input" => Some(StepFile::Input),
+            "output" => Some(StepFile::Output),
+            "events" => Some(StepFile::Events),
+            "summary" => Some(StepFile::Summary),
+            _ => None,
+        }
+    }
+
+    fn file_name(self) -> &'static str {
+        match self {
+            StepFile::Input => "input.json",
+            StepFile::Output => "output.json",
+            StepFile::Events => "events.jsonl",
+            StepFile::Summary => "summary.md",
+        }
+    }
+}
+
+/// Readers: the API and the CLI read a run's folder through these, not by its paths.
+impl RunFiles {
+    /// The definition as the run started it (`definition.json`), which later edits of the
+    /// file do not change; None when it is missing or unreadable.
+    pub fn read_definition<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        let bytes = std::fs::read(self.root.join("definition.json")).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Whether the run's snapshots (`definition.json`, `args.json`) are both written.
+    pub fn has_snapshot(&self) -> bool {
+        self.root.join("definition.json").is_file() && self.root.join("args.json").is_file()
+    }
+
+    /// One of a step's files; None when the step has not written it (yet).
+    pub async fn read_step_log(&self, step_id: &str, log: StepFile) -> std::io::Result<Option<Vec<u8>>> {
+        match tokio::fs::read(self.step_dir(step_id).join(log.file_name())).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// What a step's `events.jsonl` holds past `offset` bytes; None when the step has no
+    /// such file (a quiet step writes none).
+    pub fn read_events_from(&self, step_id: &str, offset: u64) -> std::io::Result<Option<Vec<u8>>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = match std::fs::File::open(self.step_dir(step_id).join(StepFile::Events.file_name())) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        file.seek(SeekFrom::Start(offset))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        Ok(Some(bytes))
+    }
+
+    /// The folder a step's artifacts are uploaded into, `artifacts/{stepId}` (step ids are
+    /// kept to a safe alphabet, so it stays inside the run's folder).
+    pub fn artifacts_dir(&self, step_id: &str) -> PathBuf {
+        self.uploads_dir().join(step_id)
+    }
+
+    /// `artifacts/`, where uploads are received before they are placed.
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.root.join("artifacts")
+    }
+
+    /// A path in the project as rows store it: relative to the project's root.
+    pub fn project_relative(&self, path: &Path) -> String {
+        path.strip_prefix(&self.project)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    /// Opens one of the run's artifacts, `file_path` as its row stores it (relative to the
+    /// project, `project_relative`).
+    pub async fn open_artifact(&self, file_path: &str) -> std::io::Result<tokio::fs::File> {
+        tokio::fs::File::open(self.project.join(file_path)).await
     }
 }
 

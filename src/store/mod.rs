@@ -2,6 +2,13 @@
 //!
 //! One file per table with its row type and queries (`runs`, `steps`, ...); `files` owns the
 //! `.agent/workflows/executions/{runId}/` tree derived from it.
+//!
+//! Every query of the crate is here. The surface is the row types' associated functions
+//! (`RunRow::get`, `RunRow::list(store, &RunFilter)`, `StepRow::begin`, `StepRow::finish`,
+//! ...) taking a `&Store` and plain values: filters are plain structs, hot writes typed
+//! operations, results rows, errors `StoreError`. No sqlx or rusqlite type crosses it: the
+//! pools and the hot write connection are private, so a second backend (PostgreSQL, a later
+//! issue) implements the same functions and nothing outside `store` changes.
 
 pub mod agent_sessions;
 pub mod artifacts;
@@ -12,6 +19,7 @@ pub mod files;
 pub mod private;
 pub mod projects;
 pub mod revoked_tokens;
+pub mod run_list;
 pub mod runs;
 pub mod secrets;
 pub mod steps;
@@ -30,13 +38,45 @@ pub enum StoreError {
     #[error("cannot create the data directory {path}: {source}")]
     DataDir { path: PathBuf, source: std::io::Error },
     #[error("database error: {0}")]
-    Sql(#[from] sqlx::Error),
-    #[error("database error: {0}")]
-    Direct(#[from] rusqlite::Error),
+    Sql(DbError),
     #[error("database migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(DbError),
     #[error("{0} not found")]
     NotFound(String),
+}
+
+/// What the database driver reported, opaque so that no driver type is part of the
+/// store's surface (`StoreError::is_disk_full` asks it the one question callers have).
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct DbError(Driver);
+
+#[derive(Debug, thiserror::Error)]
+enum Driver {
+    #[error(transparent)]
+    Sqlx(sqlx::Error),
+    #[error(transparent)]
+    Direct(rusqlite::Error),
+    #[error(transparent)]
+    Migrate(sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> StoreError {
+        StoreError::Sql(DbError(Driver::Sqlx(e)))
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError::Sql(DbError(Driver::Direct(e)))
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> StoreError {
+        StoreError::Migrate(DbError(Driver::Migrate(e)))
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -51,9 +91,9 @@ const MIGRATION_LOCK: &str = "migrate.lock";
 pub struct Store {
     /// sqlx pools are internally reference counted; cloning shares connections.
     /// The one connection that writes (and reads what it is about to change).
-    pub pool: SqlitePool,
+    pool: SqlitePool,
     /// Read-only connections for queries that only read.
-    pub read: SqlitePool,
+    read: SqlitePool,
     /// The connection of the hot writes (`write_now`), used under this lock.
     hot: Arc<Mutex<rusqlite::Connection>>,
     /// The data directory, which also holds the secrets' key (`secrets`).
@@ -135,7 +175,7 @@ impl Store {
     /// prepared statements stay cached (preparing the step upsert, with its conflict clause,
     /// foreign keys and trigger, costs several times more than running it). Each call
     /// commits on its own, as through sqlx.
-    pub fn write_now<T>(&self, statements: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>) -> Result<T> {
+    fn write_now<T>(&self, statements: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>) -> Result<T> {
         let db = self.hot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         Ok(statements(&db)?)
     }
@@ -145,24 +185,26 @@ impl Store {
 /// an autocommit statement when it runs to its end, and sqlx's `fetch_one`/`fetch_optional`
 /// stop after the first row, so a commit that then fails (a full disk) went unreported and
 /// the caller held a row that was never stored. Read to the end, the failure is an error.
-pub(crate) fn first_row<T>(rows: Vec<T>) -> Option<T> {
+fn first_row<T>(rows: Vec<T>) -> Option<T> {
     rows.into_iter().next()
 }
 
 /// As `first_row`, for a statement that must yield a row.
-pub(crate) fn only_row<T>(rows: Vec<T>) -> Result<T> {
-    first_row(rows).ok_or(StoreError::Sql(sqlx::Error::RowNotFound))
+fn only_row<T>(rows: Vec<T>) -> Result<T> {
+    first_row(rows).ok_or_else(|| sqlx::Error::RowNotFound.into())
 }
 
 impl StoreError {
     /// The disk (or the database's size limit) is full: the API answers 507, not 500.
     pub fn is_disk_full(&self) -> bool {
         match self {
-            StoreError::Sql(sqlx::Error::Database(e)) => {
+            StoreError::Sql(DbError(Driver::Sqlx(sqlx::Error::Database(e)))) => {
                 e.code().as_deref() == Some("13") || e.message().contains("database or disk is full")
             }
-            StoreError::Sql(sqlx::Error::Io(e)) => e.raw_os_error() == Some(libc::ENOSPC),
-            StoreError::Direct(rusqlite::Error::SqliteFailure(e, _)) => e.code == rusqlite::ErrorCode::DiskFull,
+            StoreError::Sql(DbError(Driver::Sqlx(sqlx::Error::Io(e)))) => e.raw_os_error() == Some(libc::ENOSPC),
+            StoreError::Sql(DbError(Driver::Direct(rusqlite::Error::SqliteFailure(e, _)))) => {
+                e.code == rusqlite::ErrorCode::DiskFull
+            }
             _ => false,
         }
     }
@@ -171,7 +213,7 @@ impl StoreError {
 /// Runs a `... RETURNING` statement that yields one row, to its end. Outside a transaction
 /// SQLite commits when the statement finishes, so the commit's error (a full disk) comes
 /// from the step after the row, which must not be skipped.
-pub(crate) fn returning_one<T>(
+fn returning_one<T>(
     statement: &mut rusqlite::Statement<'_>,
     params: impl rusqlite::Params,
     row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,

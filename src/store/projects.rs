@@ -1,4 +1,8 @@
 //! `projects`: directories whose `.agent/workflows/` the engine reads and writes.
+//!
+//! Who may see a project: its owner, an admin, and the users of `project_members`. Nothing
+//! writes that table yet (no route shares a project), so it is read and kept as the schema
+//! has it, for the sharing the schema was made for.
 
 use std::path::Path;
 
@@ -117,17 +121,5 @@ impl ProjectRow {
         Ok(sqlx::query_as("SELECT * FROM projects ORDER BY name, id")
             .fetch_all(&store.pool)
             .await?)
-    }
-
-    pub async fn add_member(store: &Store, project_id: &str, user_id: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO project_members (project_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-        )
-        .bind(project_id)
-        .bind(user_id)
-        .bind(now())
-        .execute(&store.pool)
-        .await?;
-        Ok(())
     }
 }

@@ -56,6 +56,17 @@ impl StepRow {
         )
     }
 
+    /// The steps of several runs (a page of the run list), by run, then in order.
+    pub async fn list_for_runs(store: &Store, run_ids: &[&str]) -> Result<Vec<StepRow>> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM workflow_run_steps WHERE workflow_run_id IN (SELECT value FROM json_each(?))
+             ORDER BY workflow_run_id, step_index",
+        )
+        .bind(serde_json::to_string(run_ids).expect("ids serialise"))
+        .fetch_all(&store.read)
+        .await?)
+    }
+
     pub async fn by_row_id(store: &Store, id: &str) -> Result<Option<StepRow>> {
         Ok(sqlx::query_as("SELECT * FROM workflow_run_steps WHERE id = ?")
             .bind(id)

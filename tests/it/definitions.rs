@@ -91,7 +91,7 @@ async fn a_yaml_step_without_phase_runs_in_the_phase_before() {
     let phases: Vec<(String, String)> =
         sqlx::query_as("SELECT step_id, phase FROM workflow_run_steps WHERE workflow_run_id = ? ORDER BY step_id")
             .bind(run_id(&out))
-            .fetch_all(&store.pool)
+            .fetch_all(&crate::util::db(&store).await)
             .await
             .unwrap();
     let phases: Vec<(&str, &str)> = phases.iter().map(|(s, p)| (s.as_str(), p.as_str())).collect();

@@ -80,7 +80,7 @@ async fn function_and_script_pipeline_leaves_files_rows_and_checkpoints() {
     let comments: Vec<(String, String)> =
         sqlx::query_as("SELECT text, comment_type FROM workflow_comments WHERE workflow_run_id = ?")
             .bind(&id)
-            .fetch_all(&store.pool)
+            .fetch_all(&crate::util::db(&store).await)
             .await
             .unwrap();
     assert_eq!(
@@ -205,7 +205,7 @@ async fn bad_arguments_are_rejected_before_a_run_exists() {
         stderr(&out)
     );
     let runs: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workflow_runs")
-        .fetch_one(&sb.store().await.pool)
+        .fetch_one(&crate::util::db(&sb.store().await).await)
         .await
         .unwrap();
     assert_eq!(runs.0, 0, "no run is created for bad input");

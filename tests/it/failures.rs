@@ -12,14 +12,14 @@ async fn assert_consistent_failure(sb: &Sandbox, id: &str) -> String {
     let running: (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM workflow_run_steps WHERE workflow_run_id = ? AND status = 'running'")
             .bind(id)
-            .fetch_one(&store.pool)
+            .fetch_one(&crate::util::db(&store).await)
             .await
             .unwrap();
     assert_eq!(running.0, 0, "no step is left running");
     let comment: (String,) =
         sqlx::query_as("SELECT text FROM workflow_comments WHERE workflow_run_id = ? AND comment_type = 'system'")
             .bind(id)
-            .fetch_one(&store.pool)
+            .fetch_one(&crate::util::db(&store).await)
             .await
             .unwrap();
     assert!(comment.0.starts_with("Run failed: "), "{}", comment.0);

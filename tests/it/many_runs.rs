@@ -33,7 +33,7 @@ export default defineWorkflow({ name: "Tiny", phases: ["p"], async execute(ctx) 
         assert_eq!(outcome.status.as_str(), "completed", "run {i}: {outcome:?}");
     }
     let done: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workflow_runs WHERE status = 'completed'")
-        .fetch_one(&engine.store().pool)
+        .fetch_one(&crate::util::db(engine.store()).await)
         .await
         .unwrap();
     assert_eq!(done.0, 300);

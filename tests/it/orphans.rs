@@ -74,7 +74,7 @@ async fn a_killed_engine_leaves_no_step_process_behind_and_resume_does_the_side_
 
     let store = sb.store().await;
     let run_id: (String,) = sqlx::query_as("SELECT id FROM workflow_runs")
-        .fetch_one(&store.pool)
+        .fetch_one(&crate::util::db(&store).await)
         .await
         .unwrap();
     std::fs::remove_file(sb.project().join("child.pid")).unwrap();

@@ -42,7 +42,7 @@ async fn a_replay_writes_no_comment_twice_and_marks_its_console_output() {
     let texts: Vec<(String,)> =
         sqlx::query_as("SELECT text FROM workflow_comments WHERE workflow_run_id = ? AND text = 'awaiting approval'")
             .bind(&id)
-            .fetch_all(&store.pool)
+            .fetch_all(&crate::util::db(&store).await)
             .await
             .unwrap();
     // Two before the gate (written once, not again on replay) and one after it.
@@ -170,7 +170,7 @@ async fn the_created_event_carries_the_definition_and_the_first_phase() {
     let store = sb.store().await;
     let (data,): (String,) =
         sqlx::query_as("SELECT data FROM workflow_events WHERE type = 'workflow.execution.created'")
-            .fetch_one(&store.pool)
+            .fetch_one(&crate::util::db(&store).await)
             .await
             .unwrap();
     let data: Value = serde_json::from_str(&data).unwrap();
@@ -220,7 +220,7 @@ export default defineWorkflow({
     let events = std::fs::read_to_string(dir.join("logs/line/events.jsonl")).unwrap();
     assert!(events.len() > 3_000_000, "the step's own file keeps the whole line");
     let journal: Vec<(String, String)> = sqlx::query_as("SELECT type, data FROM workflow_events")
-        .fetch_all(&store.pool)
+        .fetch_all(&crate::util::db(&store).await)
         .await
         .unwrap();
     for (kind, data) in &journal {

@@ -164,7 +164,7 @@ async fn a_yaml_step_gets_its_secret_and_the_run_records_only_stars() {
     let journal: Vec<(String,)> =
         sqlx::query_as("SELECT data FROM workflow_events WHERE execution_id = ? AND type = 'workflow.step.progress'")
             .bind(&id)
-            .fetch_all(&sb.store().await.pool)
+            .fetch_all(&crate::util::db(&sb.store().await).await)
             .await
             .unwrap();
     let journal: Vec<String> = journal.into_iter().map(|(d,)| d).collect();

@@ -114,9 +114,22 @@ pub async fn steps(store: &Store, run_id: &str) -> Vec<StepInfo> {
          FROM workflow_run_steps WHERE workflow_run_id = ? ORDER BY step_index",
     )
     .bind(run_id)
-    .fetch_all(&store.pool)
+    .fetch_all(&db(store).await)
     .await
     .expect("steps")
+}
+
+/// A read-only connection of the test's own on the store's database, for assertions the
+/// store has no query for (the store keeps its connections to itself).
+pub async fn db(store: &Store) -> sqlx::SqlitePool {
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(store.data_dir().join(workflow_engine::store::DB_FILE))
+        .read_only(true);
+    sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .expect("open the database read-only")
 }
 
 pub async fn run_row(store: &Store, run_id: &str) -> workflow_engine::store::runs::RunRow {

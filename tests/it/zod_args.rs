@@ -64,7 +64,7 @@ async fn refused(sb: &Sandbox, file: &Path, args: &[&str]) -> String {
     assert_eq!(out.status.code(), Some(2), "{}{}", stdout(&out), stderr(&out));
     assert!(!stdout(&out).contains("run "), "a run id was printed: {}", stdout(&out));
     let (runs,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workflow_runs")
-        .fetch_one(&sb.store().await.pool)
+        .fetch_one(&crate::util::db(&sb.store().await).await)
         .await
         .unwrap();
     assert_eq!(runs, 0, "a refused run left a row");

@@ -1,5 +1,6 @@
 //! YAML parser tests: every error with its line and column.
 use super::*;
+use crate::definition::StepKind;
 
 /// Every problem in `src` as (line, column, message).
 fn errors(src: &str) -> Vec<(usize, usize, String)> {

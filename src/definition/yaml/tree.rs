@@ -92,14 +92,6 @@ impl Node {
         }
     }
 
-    pub(super) fn one_of(&self, key: &str, allowed: &[&str]) -> Result<String, String> {
-        let text = self.string(key)?;
-        match allowed.contains(&text.as_str()) {
-            true => Ok(text),
-            false => Err(format!("{key} '{text}' is not one of {}", allowed.join(", "))),
-        }
-    }
-
     pub(super) fn describe(&self) -> String {
         match &self.kind {
             Kind::Seq(items) if items.is_empty() => "an empty list".into(),

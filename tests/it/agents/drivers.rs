@@ -341,7 +341,7 @@ async fn rate_limits_are_retried_with_backoff_and_auth_failures_are_not() {
     let store = abox.sb.store().await;
     let sessions: Vec<(String, Option<String>)> =
         sqlx::query_as("SELECT status, error_kind FROM agent_sessions ORDER BY created_at")
-            .fetch_all(&store.pool)
+            .fetch_all(&crate::util::db(&store).await)
             .await
             .unwrap();
     let rate_limited = (String::from("failed"), Some(String::from("rate_limit")));

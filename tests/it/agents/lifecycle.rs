@@ -67,7 +67,7 @@ async fn crash_and_resume(
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let row: Option<(bool,)> = sqlx::query_as("SELECT resumable FROM agent_sessions")
-            .fetch_optional(&store.pool)
+            .fetch_optional(&crate::util::db(&store).await)
             .await
             .unwrap();
         if row.is_some_and(|r| r.0) {
@@ -124,7 +124,7 @@ async fn on_interrupt_resume_continues_the_agent_s_own_session() {
         );
         let store = abox.sb.store().await;
         let (sessions,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM agent_sessions")
-            .fetch_one(&store.pool)
+            .fetch_one(&crate::util::db(&store).await)
             .await
             .unwrap();
         assert_eq!(sessions, 1, "{agent}: the same session row, continued");
@@ -162,7 +162,7 @@ async fn a_session_the_cli_cannot_resume_starts_over() {
     assert_eq!(r.result["data"]["resumed"], false);
     let store = abox.sb.store().await;
     let statuses: Vec<(String,)> = sqlx::query_as("SELECT status FROM agent_sessions ORDER BY created_at")
-        .fetch_all(&store.pool)
+        .fetch_all(&crate::util::db(&store).await)
         .await
         .unwrap();
     let statuses: Vec<&str> = statuses.iter().map(|s| s.0.as_str()).collect();
@@ -234,7 +234,7 @@ async fn a_try_after_a_retry_wait_gets_only_the_time_left() {
     let (started, completed): (String, String) =
         sqlx::query_as("SELECT started_at, completed_at FROM workflow_run_steps WHERE workflow_run_id = ?")
             .bind(&r.run_id)
-            .fetch_one(&store.pool)
+            .fetch_one(&crate::util::db(&store).await)
             .await
             .unwrap();
     let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();

@@ -123,7 +123,7 @@ pub async fn report(abox: &AgentBox, out: &Output) -> StepReport {
     let session_ref: Option<(Option<String>,)> =
         sqlx::query_as("SELECT agent_session_id FROM workflow_run_steps WHERE workflow_run_id = ?")
             .bind(&id)
-            .fetch_optional(&store.pool)
+            .fetch_optional(&crate::util::db(&store).await)
             .await
             .unwrap();
     let session = match session_ref.and_then(|r| r.0) {

@@ -120,7 +120,7 @@ async fn the_spec_s_implement_feature_example_runs_end_to_end() {
         "SELECT COUNT(DISTINCT agent_session_id) FROM workflow_run_steps WHERE workflow_run_id = ? AND type = 'agent'",
     )
     .bind(&id)
-    .fetch_one(&store.pool)
+    .fetch_one(&crate::util::db(&store).await)
     .await
     .unwrap();
     assert_eq!(sessions, 3, "each agent step links its own session");

@@ -67,7 +67,7 @@ async fn older_accounts_differing_only_in_case_are_kept_apart_on_upgrade() {
         .collect::<Vec<_>>()
         .into();
     before.run(&pool).await.unwrap();
-    let hash = workflow_engine::http::passwords::hash_password(PASSWORD);
+    let hash = workflow_engine::accounts::hash_password(PASSWORD);
     for (id, email, at) in [
         ("u2", "Bob@Example.com", "2026-01-02T00:00:00Z"),
         ("u1", "bob@example.com", "2026-01-01T00:00:00Z"),

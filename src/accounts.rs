@@ -1,5 +1,6 @@
 //! Accounts and their passwords: argon2 hashes, the rules a new password must meet, and a
-//! check that costs the same whether or not the account exists.
+//! check that costs the same whether or not the account exists. The CLI creates accounts,
+//! the server checks their passwords at sign-in.
 
 use std::sync::LazyLock;
 

@@ -1,0 +1,50 @@
+//! What a JS worker reports of a TypeScript workflow (the `defineWorkflow({ name, phases,
+//! argsSchema, timeout, ... })` metadata, as `__wfDescribe` returns it) checked and turned
+//! into a `WorkflowDefinition`. The worker checked the same fields; this side holds the
+//! rules the YAML front-end shares (names, durations). Its steps are found as `execute(ctx)`
+//! runs, each checked by `step_json`.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::names::check_name;
+use super::{duration, DefinitionError, DefinitionKind, Location, WorkflowDefinition};
+
+/// The definition in `described`, read from `file`. `locate(key)` finds where a top-level key
+/// of `defineWorkflow({...})` is written, for the error's location.
+pub fn from_described(
+    file: &Path,
+    described: Value,
+    locate: impl Fn(&str) -> Option<Location>,
+) -> Result<WorkflowDefinition, Vec<DefinitionError>> {
+    let err = |m: String| vec![DefinitionError::in_file(file, m)];
+    let timeout_ms = match described.get("timeout") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            duration::duration_from_json(v)
+                .map_err(|e| vec![DefinitionError::at(locate("timeout"), format!("timeout: {e}"))])?,
+        ),
+    };
+    let phases: Vec<String> = serde_json::from_value(described.get("phases").cloned().unwrap_or(Value::Null))
+        .map_err(|e| err(format!("phases: {e}")))?;
+    let name = described
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let named = std::iter::once(("name", &name)).chain(phases.iter().map(|p| ("phases[]", p)));
+    for (field, text) in named {
+        check_name(field, text).map_err(|e| vec![DefinitionError::at(locate(field.trim_end_matches("[]")), e)])?;
+    }
+    Ok(WorkflowDefinition {
+        name,
+        description: described.get("description").and_then(Value::as_str).map(str::to_string),
+        kind: DefinitionKind::Code,
+        path: file.to_path_buf(),
+        phases,
+        args_schema: described.get("argsSchema").filter(|v| !v.is_null()).cloned(),
+        timeout_ms,
+        steps: Vec::new(),
+    })
+}
