@@ -14,7 +14,8 @@
 //! - `store`: the SQLite database (one file per table) and the per-run files.
 //! - `accounts`: user accounts: the rules of a new one, password hashes and their check.
 //! - `events`: what runs emit, as the spec's `workflow.*` events, and their journal.
-//! - `http`: the API and WebSocket (`serve`): one route file per resource.
+//! - `http`: the API and WebSocket (`serve`): one route file per resource with its typed
+//!   response bodies; one route list that both routes and builds the OpenAPI document.
 //! - `cli`: the `workflow-engine` command line.
 //! - `sys`: the system calls below it all (the vfork spawn, memory, signals, ext4's `+T`),
 //!   each behind a safe function.

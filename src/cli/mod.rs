@@ -183,6 +183,8 @@ pub enum Command {
         #[command(subcommand)]
         command: secret::SecretCommand,
     },
+    /// Print the HTTP API's OpenAPI document (what `GET /api/openapi.json` serves), no server needed.
+    Openapi,
     /// Print a token (JWT) for a user, for scripts and curl; or revoke tokens.
     #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Token {
@@ -245,6 +247,15 @@ pub fn main() -> ExitCode {
     std::env::set_var(crate::js::protocol::WORKER_MEMORY_ENV, cli.worker_memory_mb.to_string());
     if let Command::Guardian { token } = &cli.command {
         return crate::step::guard::main(token);
+    }
+    if matches!(cli.command, Command::Openapi) {
+        println!(
+            "{}",
+            crate::http::document()
+                .to_pretty_json()
+                .expect("the document serialises")
+        );
+        return ExitCode::SUCCESS;
     }
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
@@ -393,7 +404,9 @@ async fn dispatch(cli: Cli) -> ExitCode {
             ..
         } => accounts::revoke(&engine, &data_dir, token.as_deref(), email.as_deref()).await,
         Command::Secret { command } => secret::main(engine.store(), command).await,
-        Command::Worker | Command::Guardian { .. } => unreachable!("handled before the runtime starts"),
+        Command::Worker | Command::Guardian { .. } | Command::Openapi => {
+            unreachable!("handled before the runtime starts")
+        }
     }
 }
 

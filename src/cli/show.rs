@@ -49,7 +49,7 @@ fn run_json(run: &RunRow, steps: &[StepRow], comments: &[CommentRow], project: O
     v["steps"] = steps
         .iter()
         .map(|s| {
-            let mut sv = crate::http::runs::step_json(s);
+            let mut sv = serde_json::to_value(crate::http::step_view::Step::from(s)).expect("steps serialise");
             sv["duration_ms"] = json!(step_duration_ms(run, s));
             sv
         })

@@ -1,28 +1,30 @@
 //! Artifacts: files uploaded to a step of a run, kept under the run's
 //! `artifacts/{stepId}/` folder, downloadable, attachable to a comment of the same run.
 //!
-//! Uploads are streamed to disk, never held in memory: first to a temporary file (the form's
-//! fields may come in any order, so the step is not known before the file), then linked
-//! under their final name.
+//! Uploads are streamed to disk, never held in memory (`artifact_form`): first to a temporary
+//! file (the form's fields may come in any order, so the step is not known before the file),
+//! then linked here under their final name.
 
 use std::fmt::Write as _;
 use std::path::{Path as FsPath, PathBuf};
 
 use axum::body::Body;
-use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, patch, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
-use tokio::io::AsyncWriteExt;
 use tokio_util::io::ReaderStream;
+use utoipa::ToSchema;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
+pub use super::artifact_form::MAX_UPLOAD_BYTES;
+use super::artifact_form::{io_error, ArtifactUpload, TempFile, UploadForm};
 use super::auth::CurrentUser;
+use super::envelope::{created, ok, Data, ErrorBody};
 use super::error::{ApiError, ApiJson};
-use super::openapi::{ArtifactUpload, Data, ErrorBody, FileBytes};
 use super::{access, comments, AppState};
 use crate::domain::FileType;
 use crate::events::Event;
@@ -30,43 +32,32 @@ use crate::store::artifacts::{self as rules, ArtifactRow, NewArtifact};
 use crate::store::files::RunFiles;
 use crate::store::projects::ProjectRow;
 use crate::store::runs::RunRow;
-use crate::store::{new_id, Store};
+use crate::store::steps::StepRow;
+use crate::store::Store;
 
-/// Largest file an upload may carry.
-pub const MAX_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
 /// Room for the other fields and the multipart framing on top of the file: the body limit is
 /// this much above `MAX_UPLOAD_BYTES`, which the upload enforces exactly itself.
 const FORM_SLACK_BYTES: usize = 1024 * 1024;
-/// Longest text field (`step_id`, `name`, `file_type`).
-const MAX_FIELD_BYTES: usize = 4096;
-/// Bytes kept from the start of a file to recognise its format.
-const HEAD_BYTES: usize = 16;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/workflow-executions/{id}/artifacts",
-            post(upload_artifact).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES as usize + FORM_SLACK_BYTES)),
-        )
-        .route("/artifacts/{id}", get(download_artifact))
-        .route("/artifacts/{id}/attach", patch(attach_artifact))
-        .route("/artifacts/{id}/detach", delete(detach_artifact))
+pub fn router() -> OpenApiRouter<AppState> {
+    let upload_limit = DefaultBodyLimit::max(MAX_UPLOAD_BYTES as usize + FORM_SLACK_BYTES);
+    OpenApiRouter::new()
+        .routes(routes!(upload_artifact).layer(upload_limit))
+        .routes(routes!(download_artifact))
+        .routes(routes!(attach_artifact))
+        .routes(routes!(detach_artifact))
 }
 
-/// A step's artifacts (by step row id), oldest first; for `GET /api/workflow-steps/{id}`.
-pub async fn for_step(store: &Store, step_row_id: &str) -> Result<Vec<Value>, ApiError> {
-    let rows = ArtifactRow::list_for_step(store, step_row_id).await?;
-    Ok(rows
-        .iter()
-        .map(|a| serde_json::to_value(a).expect("rows serialise"))
-        .collect())
-}
+/// A file's bytes.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBytes(pub Vec<u8>);
 
 /// `POST /api/workflow-executions/{id}/artifacts` (multipart: `file`, `step_id`, `name`?,
 /// `file_type`?)
 #[utoipa::path(
     post,
-    path = "/api/workflow-executions/{id}/artifacts",
+    path = "/workflow-executions/{id}/artifacts",
     tag = "artifacts",
     summary = "Upload an artifact to a step",
     description = "A `multipart/form-data` upload, streamed to disk; the file may have at most 100 MB.",
@@ -87,27 +78,26 @@ pub async fn upload_artifact(
     user: CurrentUser,
     Path(id): Path<String>,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Data<ArtifactRow>>), ApiError> {
     let store = state.engine.store();
     let (run, project) = access::run(store, &user, &id).await?;
     let mut multipart = multipart.map_err(|e| ApiError::bad("invalid_body", e.body_text()))?;
     let files = RunFiles::new(FsPath::new(&project.path), &run.id);
-    let form = match read_form(&mut multipart, &files.uploads_dir()).await {
-        Ok(form) => form,
-        Err(e) => {
-            // Read the rest (at most the body limit) so the client gets the answer rather
-            // than a connection reset halfway through sending.
-            drain(&mut multipart).await;
-            return Err(e);
-        }
-    };
-    let upload = form
-        .file
-        .ok_or_else(|| ApiError::bad("invalid_body", "file: required"))?;
-    let step_id = form
-        .step_id
-        .ok_or_else(|| ApiError::bad("invalid_body", "step_id: required"))?;
-    let step = comments::step_of_run(store, &run.id, &step_id, "invalid_body").await?;
+    let form = UploadForm::read(&mut multipart, &files.uploads_dir()).await?;
+    let step = comments::step_of_run(store, &run.id, &form.step_id, "invalid_body").await?;
+    let row = keep(store, &files, &step, form).await?;
+    state.engine.events().emit(Event::ArtifactCreated {
+        execution_id: run.id.clone(),
+        artifact_id: row.id.clone(),
+        step_id: step.id.clone(),
+        project_id: project.id.clone(),
+    });
+    Ok(created(row))
+}
+
+/// Names the uploaded file, moves it into the step's folder and records its row: what the
+/// form asked for, else what the name and the content say.
+async fn keep(store: &Store, files: &RunFiles, step: &StepRow, form: UploadForm) -> Result<ArtifactRow, ApiError> {
     let chosen_type = match form.file_type.as_deref() {
         Some(t) => Some(FileType::parse(t).ok_or_else(|| {
             let known = FileType::ALL.map(FileType::as_str).join(", ");
@@ -115,6 +105,7 @@ pub async fn upload_artifact(
         })?),
         None => None,
     };
+    let upload = form.upload;
     let wanted = form.name.as_deref().or(upload.original.as_deref()).unwrap_or_default();
     let name = rules::sanitise_name(wanted);
     let mime = rules::mime_type(&name, upload.original.as_deref(), &upload.head);
@@ -133,120 +124,11 @@ pub async fn upload_artifact(
         },
     )
     .await;
-    let row = match row {
-        Ok(row) => row,
-        Err(e) => {
-            // No row, no file: a file nobody can list would only take space.
-            let _ = tokio::fs::remove_file(&path).await;
-            return Err(e.into());
-        }
-    };
-    state.engine.events().emit(Event::ArtifactCreated {
-        execution_id: run.id.clone(),
-        artifact_id: row.id.clone(),
-        step_id: step.id.clone(),
-        project_id: project.id.clone(),
-    });
-    Ok((StatusCode::CREATED, Json(json!({ "data": row }))))
-}
-
-#[derive(Default)]
-struct Form {
-    step_id: Option<String>,
-    name: Option<String>,
-    file_type: Option<String>,
-    file: Option<Upload>,
-}
-
-struct Upload {
-    tmp: TempFile,
-    /// The file name the client sent with the file.
-    original: Option<String>,
-    head: Vec<u8>,
-    size: u64,
-}
-
-/// A temporary file removed when dropped, whatever path the upload takes out.
-struct TempFile(PathBuf);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+    if row.is_err() {
+        // No row, no file: a file nobody can list would only take space.
+        let _ = tokio::fs::remove_file(&path).await;
     }
-}
-
-async fn read_form(multipart: &mut Multipart, dir: &FsPath) -> Result<Form, ApiError> {
-    let mut form = Form::default();
-    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
-        let name = field.name().unwrap_or_default().to_string();
-        // Empty text fields are absent, as an HTML form sends an unset one.
-        match name.as_str() {
-            "file" if form.file.is_some() => {
-                return Err(ApiError::bad("invalid_body", "file: send one file per upload"))
-            }
-            "file" => form.file = Some(stream_to_disk(&mut field, dir).await?),
-            "step_id" => form.step_id = Some(read_text(field, &name).await?).filter(|s| !s.is_empty()),
-            "name" => form.name = Some(read_text(field, &name).await?).filter(|s| !s.is_empty()),
-            "file_type" => form.file_type = Some(read_text(field, &name).await?).filter(|s| !s.is_empty()),
-            other => {
-                return Err(ApiError::bad(
-                    "invalid_body",
-                    format!("{other}: unknown field (expected file, step_id, name, file_type)"),
-                ))
-            }
-        }
-    }
-    Ok(form)
-}
-
-/// Writes the file part to a temporary file in `dir`, counting bytes: past
-/// `MAX_UPLOAD_BYTES` it stops, and the temporary file goes with the error.
-async fn stream_to_disk(field: &mut Field<'_>, dir: &FsPath) -> Result<Upload, ApiError> {
-    let original = field.file_name().map(str::to_string);
-    tokio::fs::create_dir_all(dir).await.map_err(io_error)?;
-    let tmp = TempFile(dir.join(format!(".upload-{}", new_id())));
-    let file = tokio::fs::File::create(&tmp.0).await.map_err(io_error)?;
-    let mut out = tokio::io::BufWriter::with_capacity(256 * 1024, file);
-    let mut size = 0u64;
-    let mut head = Vec::with_capacity(HEAD_BYTES);
-    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-        size += chunk.len() as u64;
-        if size > MAX_UPLOAD_BYTES {
-            return Err(too_large());
-        }
-        let take = (HEAD_BYTES - head.len()).min(chunk.len());
-        head.extend_from_slice(&chunk[..take]);
-        out.write_all(&chunk).await.map_err(io_error)?;
-    }
-    out.flush().await.map_err(io_error)?;
-    Ok(Upload {
-        tmp,
-        original,
-        head,
-        size,
-    })
-}
-
-async fn read_text(mut field: Field<'_>, label: &str) -> Result<String, ApiError> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-        bytes.extend_from_slice(&chunk);
-        if bytes.len() > MAX_FIELD_BYTES {
-            return Err(ApiError::bad(
-                "invalid_body",
-                format!("{label}: longer than {MAX_FIELD_BYTES} bytes"),
-            ));
-        }
-    }
-    String::from_utf8(bytes)
-        .map(|s| s.trim().to_string())
-        .map_err(|_| ApiError::bad("invalid_body", format!("{label}: not UTF-8 text")))
-}
-
-async fn drain(multipart: &mut Multipart) {
-    while let Ok(Some(mut field)) = multipart.next_field().await {
-        while let Ok(Some(_)) = field.chunk().await {}
-    }
+    Ok(row?)
 }
 
 /// Gives the temporary file its name in `dir`: `name`, else `name (1)`, `name (2)`, ... A
@@ -278,25 +160,6 @@ async fn place(tmp: &TempFile, dir: &FsPath, name: &str) -> Result<(String, Path
     ))
 }
 
-fn too_large() -> ApiError {
-    ApiError::PayloadTooLarge(format!(
-        "file: larger than the {} MB an artifact may have",
-        MAX_UPLOAD_BYTES / (1024 * 1024)
-    ))
-}
-
-fn multipart_error(e: MultipartError) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        too_large()
-    } else {
-        ApiError::bad("invalid_body", e.body_text())
-    }
-}
-
-fn io_error(e: std::io::Error) -> ApiError {
-    ApiError::Internal(format!("artifact file: {e}"))
-}
-
 /// The artifact, its run and project, if the user may see them (else a 404 naming it).
 async fn visible(store: &Store, user: &CurrentUser, id: &str) -> Result<(ArtifactRow, RunRow, ProjectRow), ApiError> {
     let not_found = || ApiError::not_found(format!("artifact {id}"));
@@ -313,7 +176,7 @@ async fn visible(store: &Store, user: &CurrentUser, id: &str) -> Result<(Artifac
 /// `GET /api/artifacts/{id}`: the file, streamed.
 #[utoipa::path(
     get,
-    path = "/api/artifacts/{id}",
+    path = "/artifacts/{id}",
     tag = "artifacts",
     summary = "Download an artifact",
     description = "The file, streamed, with the artifact's `mime_type` as `Content-Type`.",
@@ -392,7 +255,7 @@ pub struct AttachBody {
 /// `PATCH /api/artifacts/{id}/attach`: to a comment of the same run.
 #[utoipa::path(
     patch,
-    path = "/api/artifacts/{id}/attach",
+    path = "/artifacts/{id}/attach",
     tag = "artifacts",
     summary = "Attach an artifact to a comment",
     description = "To a comment of the same run; an attached artifact moves to the new comment.",
@@ -412,7 +275,7 @@ pub async fn attach_artifact(
     user: CurrentUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AttachBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Data<ArtifactRow>>, ApiError> {
     let store = state.engine.store();
     let (artifact, run, project) = visible(store, &user, &id).await?;
     // The same answer whether the comment does not exist or is another run's.
@@ -433,13 +296,13 @@ pub async fn attach_artifact(
         comment_id: body.comment_id,
         project_id: project.id,
     });
-    Ok(Json(json!({ "data": row })))
+    Ok(ok(row))
 }
 
 /// `DELETE /api/artifacts/{id}/detach`
 #[utoipa::path(
     delete,
-    path = "/api/artifacts/{id}/detach",
+    path = "/artifacts/{id}/detach",
     tag = "artifacts",
     summary = "Detach an artifact from its comment",
     description = "The artifact stays with its step.",
@@ -455,11 +318,11 @@ pub async fn detach_artifact(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Data<ArtifactRow>>, ApiError> {
     let store = state.engine.store();
     let (artifact, _, _) = visible(store, &user, &id).await?;
     let row = ArtifactRow::detach(store, &artifact.id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("artifact {id}")))?;
-    Ok(Json(json!({ "data": row })))
+    Ok(ok(row))
 }

@@ -5,14 +5,15 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::auth::CurrentUser;
+use super::envelope::{created, ok, Data, ErrorBody};
 use super::error::{ApiError, ApiJson, ApiQuery};
-use super::openapi::{Comment, Data, ErrorBody, PostedCommentType};
 use super::{access, AppState};
 use crate::domain::CommentType;
 use crate::events::Event;
@@ -21,16 +22,65 @@ use crate::store::comments::{CommentFilter, CommentRow};
 use crate::store::steps::StepRow;
 use crate::store::Store;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/workflow-executions/{id}/comments",
-        post(create_comment).get(list_comments),
-    )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create_comment, list_comments))
 }
 
 /// The only type a user may post: `system` and `agent` comments are the engine's, and one
 /// posted through the API would pass for the engine's word on a run.
 pub const POSTED_COMMENT_TYPE: CommentType = CommentType::User;
+
+/// The type of a comment a user posts: only `user` (the engine writes `system` and `agent`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PostedCommentType {
+    User,
+}
+
+/// Who wrote a comment.
+#[derive(Serialize, ToSchema)]
+pub struct Creator {
+    pub id: String,
+    pub email: String,
+    pub name: Option<String>,
+}
+
+/// A note on a run, or on one of its steps.
+#[derive(Serialize, ToSchema)]
+pub struct Comment {
+    pub id: String,
+    pub workflow_run_id: String,
+    /// The step's row id, for a step-level comment.
+    pub workflow_run_step_id: Option<String>,
+    pub text: String,
+    pub comment_type: CommentType,
+    pub created_by: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+    /// Null for comments written by the engine or an agent.
+    pub creator: Option<Creator>,
+    /// The artifacts attached to it.
+    pub artifacts: Vec<ArtifactRow>,
+}
+
+impl Comment {
+    fn new(row: CommentRow, creator: Option<Creator>, artifacts: Vec<ArtifactRow>) -> Comment {
+        Comment {
+            id: row.id,
+            workflow_run_id: row.workflow_run_id,
+            workflow_run_step_id: row.workflow_run_step_id,
+            text: row.text,
+            comment_type: row.comment_type,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            creator,
+            artifacts,
+        }
+    }
+}
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -47,7 +97,7 @@ pub struct CreateComment {
 /// `POST /api/workflow-executions/{id}/comments`
 #[utoipa::path(
     post,
-    path = "/api/workflow-executions/{id}/comments",
+    path = "/workflow-executions/{id}/comments",
     tag = "comments",
     summary = "Comment on a run or one of its steps",
     params(("id" = String, Path, description = "The run's id.")),
@@ -67,9 +117,38 @@ pub async fn create_comment(
     user: CurrentUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<CreateComment>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Data<Comment>>), ApiError> {
     let store = state.engine.store();
     let (run, project) = access::run(store, &user, &id).await?;
+    let kind = posted_type(&body)?;
+    if let Some(step) = &body.step_id {
+        step_of_run(store, &run.id, step, "invalid_body").await?;
+    }
+    let row = CommentRow::insert(
+        store,
+        &run.id,
+        body.step_id.as_deref(),
+        &body.text,
+        kind,
+        Some(user.id()),
+    )
+    .await?;
+    state.engine.events().emit(Event::CommentCreated {
+        execution_id: run.id.clone(),
+        comment_id: row.id.clone(),
+        step_id: row.workflow_run_step_id.clone(),
+        project_id: project.id.clone(),
+    });
+    let creator = Creator {
+        id: user.0.id.clone(),
+        email: user.0.email.clone(),
+        name: user.0.name.clone(),
+    };
+    Ok(created(Comment::new(row, Some(creator), Vec::new())))
+}
+
+/// The type a posted comment gets, if the body may post it (with a text that is not blank).
+fn posted_type(body: &CreateComment) -> Result<CommentType, ApiError> {
     if body.text.trim().is_empty() {
         return Err(ApiError::bad("invalid_body", "text: must not be empty"));
     }
@@ -83,29 +162,7 @@ pub async fn create_comment(
             ),
         ));
     }
-    if let Some(step) = &body.step_id {
-        step_of_run(store, &run.id, step, "invalid_body").await?;
-    }
-    let row = CommentRow::insert(
-        store,
-        &run.id,
-        body.step_id.as_deref(),
-        &body.text,
-        POSTED_COMMENT_TYPE,
-        Some(user.id()),
-    )
-    .await?;
-    state.engine.events().emit(Event::CommentCreated {
-        execution_id: run.id.clone(),
-        comment_id: row.id.clone(),
-        step_id: row.workflow_run_step_id.clone(),
-        project_id: project.id.clone(),
-    });
-    let creator = json!({ "id": user.0.id, "email": user.0.email, "name": user.0.name });
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "data": comment_json(&row, creator, Vec::new()) })),
-    ))
+    Ok(POSTED_COMMENT_TYPE)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -118,7 +175,7 @@ pub struct ListQuery {
 /// `GET /api/workflow-executions/{id}/comments?step_id=`: oldest first.
 #[utoipa::path(
     get,
-    path = "/api/workflow-executions/{id}/comments",
+    path = "/workflow-executions/{id}/comments",
     tag = "comments",
     summary = "List a run's comments",
     description = "Oldest first, each with its creator and attached artifacts.",
@@ -136,7 +193,7 @@ pub async fn list_comments(
     user: CurrentUser,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Data<Vec<Comment>>>, ApiError> {
     let store = state.engine.store();
     let (run, _) = access::run(store, &user, &id).await?;
     // `?step_id=` (empty) is no filter, as a form would send it.
@@ -144,12 +201,12 @@ pub async fn list_comments(
     if let Some(step) = step {
         step_of_run(store, &run.id, step, "invalid_query").await?;
     }
-    Ok(Json(json!({ "data": list(store, Some(&run.id), step).await? })))
+    Ok(ok(list(store, Some(&run.id), step).await?))
 }
 
 /// The comments on one step (by row id), as the comment list shows them; for
 /// `GET /api/workflow-steps/{id}`.
-pub async fn for_step(store: &Store, step_row_id: &str) -> Result<Vec<Value>, ApiError> {
+pub async fn for_step(store: &Store, step_row_id: &str) -> Result<Vec<Comment>, ApiError> {
     list(store, None, Some(step_row_id)).await
 }
 
@@ -175,7 +232,7 @@ pub async fn step_of_run(
 
 /// Comments of a run and/or a step, oldest first, with creator and attachments: two
 /// queries, however many comments.
-pub async fn list(store: &Store, run_id: Option<&str>, step_row_id: Option<&str>) -> Result<Vec<Value>, ApiError> {
+pub async fn list(store: &Store, run_id: Option<&str>, step_row_id: Option<&str>) -> Result<Vec<Comment>, ApiError> {
     let items = CommentRow::list(store, &CommentFilter { run_id, step_row_id }).await?;
     let ids: Vec<String> = items.iter().map(|i| i.comment.id.clone()).collect();
     let mut attached: HashMap<String, Vec<ArtifactRow>> = HashMap::new();
@@ -187,18 +244,15 @@ pub async fn list(store: &Store, run_id: Option<&str>, step_row_id: Option<&str>
         .into_iter()
         .map(|i| {
             let creator = match (&i.comment.created_by, i.creator_email) {
-                (Some(id), Some(email)) => json!({ "id": id, "email": email, "name": i.creator_name }),
-                _ => Value::Null,
+                (Some(id), Some(email)) => Some(Creator {
+                    id: id.clone(),
+                    email,
+                    name: i.creator_name,
+                }),
+                _ => None,
             };
             let artifacts = attached.remove(&i.comment.id).unwrap_or_default();
-            comment_json(&i.comment, creator, artifacts)
+            Comment::new(i.comment, creator, artifacts)
         })
         .collect())
-}
-
-fn comment_json(row: &CommentRow, creator: Value, artifacts: Vec<ArtifactRow>) -> Value {
-    let mut v = serde_json::to_value(row).expect("rows serialise");
-    v["creator"] = creator;
-    v["artifacts"] = serde_json::to_value(artifacts).expect("rows serialise");
-    v
 }

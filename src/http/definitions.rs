@@ -4,40 +4,94 @@
 use std::path::PathBuf;
 
 use axum::extract::{Path as UrlPath, State};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::auth::CurrentUser;
+use super::envelope::{ok, Data, ErrorBody};
 use super::error::{ApiError, ApiQuery};
-use super::openapi::{Data, Definition, DefinitionDetail, ErrorBody};
 use super::{access, AppState};
-use crate::definition::DefinitionKind;
+use crate::definition::{DefinitionError, DefinitionKind, StepConfig};
 use crate::store::definitions::DefinitionRow;
 use crate::store::projects::ProjectRow;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/workflow-definitions", get(list_definitions))
-        .route("/workflow-definitions/{id}", get(get_definition))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_definitions))
+        .routes(routes!(get_definition))
 }
 
-/// A definition as the API shows it: phases and schema as JSON, the load error if any.
-pub fn definition_json(d: &DefinitionRow) -> Value {
-    let mut v = serde_json::to_value(d).expect("rows serialise");
-    v["phases"] = serde_json::from_str(&d.phases).unwrap_or(json!([]));
-    v["args_schema"] = d
-        .args_schema
-        .as_deref()
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or(Value::Null);
-    v["load_error"] = d
-        .load_error
-        .as_deref()
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or(Value::Null);
-    v
+/// A workflow definition: one file of the project's definitions folder. A file that does not
+/// load keeps its row, with `load_error`.
+#[derive(Serialize, ToSchema, Clone)]
+pub struct Definition {
+    pub id: String,
+    pub project_id: Option<String>,
+    pub name: String,
+    pub description: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: DefinitionKind,
+    /// Absolute path of the file.
+    pub path: String,
+    pub phases: Vec<String>,
+    /// The JSON Schema a run's `args` must match; null when the workflow declares none.
+    #[schema(value_type = Option<Object>)]
+    pub args_schema: Option<Value>,
+    /// Why the file does not load; null when it does.
+    // Kept as the JSON the row holds (`LoadError`'s shape, written by discovery).
+    #[schema(value_type = Option<LoadError>)]
+    pub load_error: Option<Value>,
+    pub is_template: bool,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+/// Parses a JSON column the store wrote; one that does not parse shows as null.
+fn parsed(column: Option<&str>) -> Option<Value> {
+    column.and_then(|s| serde_json::from_str(s).ok())
+}
+
+impl From<&DefinitionRow> for Definition {
+    fn from(d: &DefinitionRow) -> Definition {
+        Definition {
+            id: d.id.clone(),
+            project_id: d.project_id.clone(),
+            name: d.name.clone(),
+            description: d.description.clone(),
+            kind: d.kind,
+            path: d.path.clone(),
+            phases: serde_json::from_str(&d.phases).unwrap_or_default(),
+            args_schema: parsed(d.args_schema.as_deref()),
+            load_error: parsed(d.load_error.as_deref()),
+            is_template: d.is_template,
+            created_at: d.created_at.clone(),
+            updated_at: d.updated_at.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoadError {
+    /// Every problem, one a line.
+    pub message: String,
+    pub errors: Vec<DefinitionError>,
+}
+
+/// A definition with its steps, when they are known before a run (YAML that loads).
+#[derive(Serialize, ToSchema)]
+pub struct DefinitionDetail {
+    #[serde(flatten)]
+    pub definition: Definition,
+    /// Present for YAML definitions that load; TypeScript steps are known only as they run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub steps: Option<Vec<StepConfig>>,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -50,7 +104,7 @@ pub struct ListQuery {
 /// `GET /api/workflow-definitions?project_id=`
 #[utoipa::path(
     get,
-    path = "/api/workflow-definitions",
+    path = "/workflow-definitions",
     tag = "workflow-definitions",
     summary = "List workflow definitions",
     description = "The templates of one project, or of every project the caller may see, by name: \
@@ -69,7 +123,7 @@ pub async fn list_definitions(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Data<Vec<Definition>>>, ApiError> {
     let store = state.engine.store();
     let project_ids: Vec<String> = match q.project_id {
         Some(id) => vec![access::project(store, &user, &id).await?.id],
@@ -80,15 +134,13 @@ pub async fn list_definitions(
             .collect(),
     };
     let rows = DefinitionRow::list_templates(store, &project_ids).await?;
-    Ok(Json(
-        json!({ "data": rows.iter().map(definition_json).collect::<Vec<_>>() }),
-    ))
+    Ok(ok(rows.iter().map(Definition::from).collect()))
 }
 
 /// `GET /api/workflow-definitions/{id}`
 #[utoipa::path(
     get,
-    path = "/api/workflow-definitions/{id}",
+    path = "/workflow-definitions/{id}",
     tag = "workflow-definitions",
     summary = "Read a workflow definition",
     description = "With its steps when they are known before a run (YAML that loads).",
@@ -104,25 +156,26 @@ pub async fn get_definition(
     State(state): State<AppState>,
     user: CurrentUser,
     UrlPath(id): UrlPath<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Data<DefinitionDetail>>, ApiError> {
     let store = state.engine.store();
     let not_found = || ApiError::not_found(format!("workflow definition {id}"));
     let row = DefinitionRow::get(store, &id).await?.ok_or_else(not_found)?;
     access::project(store, &user, row.project_id.as_deref().unwrap_or_default())
         .await
         .map_err(|_| not_found())?;
-    let mut v = definition_json(&row);
-    // YAML steps, for the templates page (TypeScript steps are only known as they run); a big
-    // file takes a while to parse, so not on a thread that serves requests.
-    if row.kind == DefinitionKind::Yaml && row.load_error.is_none() {
-        let path = PathBuf::from(&row.path);
-        let steps = tokio::task::spawn_blocking(move || {
-            let def = crate::definition::yaml::read_yaml(&path).ok()?;
-            Some(serde_json::to_value(&def.steps).expect("steps serialise"))
-        });
-        if let Ok(Some(steps)) = steps.await {
-            v["steps"] = steps;
-        }
+    Ok(ok(DefinitionDetail {
+        definition: Definition::from(&row),
+        steps: yaml_steps(&row).await,
+    }))
+}
+
+/// A YAML definition's steps, for the templates page (TypeScript steps are only known as they
+/// run); a big file takes a while to parse, so not on a thread that serves requests.
+async fn yaml_steps(row: &DefinitionRow) -> Option<Vec<StepConfig>> {
+    if row.kind != DefinitionKind::Yaml || row.load_error.is_some() {
+        return None;
     }
-    Ok(Json(json!({ "data": v })))
+    let path = PathBuf::from(&row.path);
+    let steps = tokio::task::spawn_blocking(move || Some(crate::definition::yaml::read_yaml(&path).ok()?.steps));
+    steps.await.ok().flatten()
 }

@@ -5,7 +5,8 @@ use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
-use serde_json::json;
+
+use super::envelope::{ErrorBody, ErrorDetail};
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -13,7 +14,8 @@ pub enum ApiError {
     BadRequest {
         code: &'static str,
         message: String,
-        details: Option<serde_json::Value>,
+        /// Each problem, for `invalid_args`.
+        details: Option<Vec<String>>,
     },
     Unauthorized(String),
     /// 404 for what does not exist or is not the caller's to see.
@@ -61,61 +63,83 @@ impl IntoResponse for ApiError {
         if let ApiError::TooManyRequests(wait) = self {
             return too_many_requests(wait);
         }
-        let (status, code, message, extra) = match self {
-            ApiError::BadRequest { code, message, details } => {
-                (StatusCode::BAD_REQUEST, code, message, details.map(|d| ("details", d)))
-            }
-            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m, None),
-            ApiError::NotFound(what) => (StatusCode::NOT_FOUND, "not_found", format!("{what} not found"), None),
-            ApiError::Conflict {
-                message,
-                current_status,
-            } => (
-                StatusCode::CONFLICT,
-                "invalid_state",
-                message,
-                current_status.map(|s| ("current_status", json!(s))),
-            ),
-            ApiError::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", m, None),
-            ApiError::TooManyRequests(_) => unreachable!("answered above"),
-            ApiError::InsufficientStorage => (
-                StatusCode::INSUFFICIENT_STORAGE,
-                "insufficient_storage",
-                "the server's disk is full: nothing was recorded; try again when space is freed".to_string(),
-                None,
-            ),
-            ApiError::Internal(detail) => {
-                tracing::error!(error = %detail, "internal error");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "internal server error".to_string(),
-                    None,
-                )
-            }
-        };
-        let mut error = json!({ "code": code, "message": message });
-        if let Some((k, v)) = extra {
-            error[k] = v;
-        }
-        (status, axum::Json(json!({ "error": error }))).into_response()
+        let status = self.status();
+        (status, axum::Json(ErrorBody { error: self.detail() })).into_response()
     }
 }
 
-/// Whole seconds, rounded up: a client that waits `Retry-After` is never early.
-fn too_many_requests(wait: std::time::Duration) -> Response {
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The body's `error`; an internal error's detail goes to the log, not to the caller.
+    fn detail(self) -> ErrorDetail {
+        let (code, message) = match self {
+            ApiError::BadRequest { code, message, details } => {
+                return ErrorDetail {
+                    details,
+                    ..detail(code, message)
+                }
+            }
+            ApiError::Conflict {
+                message,
+                current_status,
+            } => {
+                return ErrorDetail {
+                    current_status,
+                    ..detail("invalid_state", message)
+                }
+            }
+            ApiError::Unauthorized(m) => ("unauthorized", m),
+            ApiError::NotFound(what) => ("not_found", format!("{what} not found")),
+            ApiError::PayloadTooLarge(m) => ("payload_too_large", m),
+            ApiError::TooManyRequests(wait) => ("too_many_requests", too_many_message(wait).1),
+            ApiError::InsufficientStorage => (
+                "insufficient_storage",
+                "the server's disk is full: nothing was recorded; try again when space is freed".to_string(),
+            ),
+            ApiError::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                ("internal", "internal server error".to_string())
+            }
+        };
+        detail(code, message)
+    }
+}
+
+fn detail(code: &str, message: String) -> ErrorDetail {
+    ErrorDetail {
+        code: code.to_string(),
+        message,
+        details: None,
+        current_status: None,
+    }
+}
+
+/// Whole seconds, rounded up (a client that waits `Retry-After` is never early), and the
+/// message that says so.
+fn too_many_message(wait: std::time::Duration) -> (u64, String) {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    let error = json!({
-        "code": "too_many_requests",
-        "message": format!("too many failed sign-ins: try again in {secs} s"),
-    });
+    (secs, format!("too many failed sign-ins: try again in {secs} s"))
+}
+
+fn too_many_requests(wait: std::time::Duration) -> Response {
+    let (secs, message) = too_many_message(wait);
     let headers = [(axum::http::header::RETRY_AFTER, secs.to_string())];
-    (
-        StatusCode::TOO_MANY_REQUESTS,
-        headers,
-        axum::Json(json!({ "error": error })),
-    )
-        .into_response()
+    let body = ErrorBody {
+        error: detail("too_many_requests", message),
+    };
+    (StatusCode::TOO_MANY_REQUESTS, headers, axum::Json(body)).into_response()
 }
 
 /// The largest JSON body a route takes (`http::router` sets it; uploads have their own).

@@ -6,15 +6,22 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::envelope::{ok, Data, ErrorBody};
 use super::error::{ApiError, ApiJson};
-use super::openapi::{Data, ErrorBody, Login};
 use super::{auth, AppState};
 use crate::accounts;
 use crate::store::revoked_tokens;
 use crate::store::users::UserRow;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(login)).routes(routes!(logout))
+}
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginBody {
@@ -22,10 +29,17 @@ pub struct LoginBody {
     password: String,
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct Login {
+    /// The JWT to send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub user: UserRow,
+}
+
 /// `POST /api/auth/login`
 #[utoipa::path(
     post,
-    path = "/api/auth/login",
+    path = "/auth/login",
     tag = "auth",
     summary = "Sign in",
     description = "Trades an email (any case) and password for a JWT, valid for 7 days. Needs no \
@@ -45,24 +59,24 @@ pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(body): ApiJson<LoginBody>,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<Json<Data<Login>>, ApiError> {
     let throttle = &state.auth.throttle;
     throttle
         .begin(&body.email, peer.ip())
         .map_err(ApiError::TooManyRequests)?;
     let user = UserRow::by_email(state.engine.store(), &body.email).await?;
     // argon2 takes tens of milliseconds of CPU: off the async workers.
-    let (user, ok) = tokio::task::spawn_blocking(move || {
-        let ok = accounts::verify(&body.password, user.as_ref());
-        (user, ok)
+    let (user, verified) = tokio::task::spawn_blocking(move || {
+        let verified = accounts::verify(&body.password, user.as_ref());
+        (user, verified)
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?;
     match user {
-        Some(u) if ok => {
+        Some(u) if verified => {
             throttle.succeeded(&body.email, peer.ip());
             let token = state.auth.token_for(&u);
-            Ok(axum::Json(json!({ "data": { "token": token, "user": u } })))
+            Ok(ok(Login { token, user: u }))
         }
         _ => Err(ApiError::Unauthorized("wrong email or password".into())),
     }
@@ -71,7 +85,7 @@ pub async fn login(
 /// `POST /api/auth/logout`
 #[utoipa::path(
     post,
-    path = "/api/auth/logout",
+    path = "/auth/logout",
     tag = "auth",
     summary = "Sign out",
     description = "Revokes the token the request is sent with: from now on it gets 401 on every \

@@ -1,35 +1,45 @@
 //! The HTTP API and WebSocket, over the same engine the CLI uses.
 //!
-//! One route file per resource, each ending in `router()`; handlers are `<verb>_<resource>`.
+//! One route file per resource, each ending in `router()`; handlers are `<verb>_<resource>`
+//! and return typed bodies (`envelope::Data<T>`), their types beside them (`run_view` and
+//! `step_view` for the two shown in more than one place). `api()` is the one route list: it
+//! routes the requests and builds the OpenAPI document from the same handlers.
 //! Every handler checks access through `access`, so another user's id is a 404.
 
 pub mod access;
+pub mod artifact_form;
 pub mod artifacts;
 pub mod auth;
 pub mod comments;
 pub mod definitions;
+pub mod envelope;
 pub mod error;
 pub mod login;
 pub mod openapi;
 pub mod project_paths;
 pub mod projects;
 pub mod run_control;
+pub mod run_view;
 pub mod runs;
 pub mod secrets;
+pub mod step_view;
 pub mod steps;
 pub mod throttle;
 pub mod web;
 pub mod ws;
+pub mod ws_messages;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
-use axum::routing::post;
-use axum::Router;
+use axum::{Extension, Router};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::engine::scheduler::Runner;
 use crate::engine::Engine;
@@ -54,11 +64,10 @@ pub struct AppState {
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The whole API under `/api` (unknown routes there are JSON 404s); the web UI at `/`.
-pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/auth/login", post(login::login))
-        .route("/auth/logout", post(login::logout))
+/// Every route of the API, at `/api`, each with its operation in the OpenAPI document.
+fn api() -> OpenApiRouter<AppState> {
+    let api = OpenApiRouter::new()
+        .merge(login::router())
         .merge(projects::router())
         .merge(definitions::router())
         .merge(runs::router())
@@ -67,11 +76,24 @@ pub fn router(state: AppState) -> Router {
         .merge(comments::router())
         .merge(secrets::router())
         .merge(ws::router())
-        .merge(openapi::router())
+        .routes(routes!(openapi::openapi_json))
         .fallback(web::api_not_found)
         .layer(DefaultBodyLimit::max(error::MAX_JSON_BODY_BYTES));
-    Router::new()
-        .nest("/api", api)
+    let doc = openapi::base().merge_from(ws_messages::WsMessages::openapi());
+    OpenApiRouter::with_openapi(doc).nest("/api", api)
+}
+
+/// The OpenAPI document of the whole API, as `GET /api/openapi.json` serves it (and
+/// `workflow-engine openapi` prints it).
+pub fn document() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
+}
+
+/// The whole API under `/api` (unknown routes there are JSON 404s); the web UI at `/`.
+pub fn router(state: AppState) -> Router {
+    let (api, doc) = api().split_for_parts();
+    let doc = openapi::DocumentJson(doc.to_json().expect("the document serialises").into());
+    api.layer(Extension(doc))
         .fallback(web::fallback)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req
@@ -95,4 +117,51 @@ pub async fn serve(
     // The peer address throttles sign-ins (`throttle`).
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Serialize;
+
+    use super::comments::{PostedCommentType, POSTED_COMMENT_TYPE};
+    use crate::domain::{AgentKind, CommentType, FileType, RunStatus, SessionStatus, StepKind, StepStatus};
+
+    fn names<T: Serialize>(values: &[T]) -> Vec<String> {
+        values
+            .iter()
+            .map(|v| serde_json::to_value(v).unwrap().as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn enums_match_what_the_handlers_accept() {
+        let doc = serde_json::to_value(super::document()).unwrap();
+        let listed = |schema: &str| doc["components"]["schemas"][schema]["enum"].clone();
+        assert_eq!(listed("FileType"), serde_json::json!(names(&FileType::ALL)));
+        assert_eq!(listed("CommentType"), serde_json::json!(names(&CommentType::ALL)));
+        assert_eq!(listed("RunStatus"), serde_json::json!(names(&RunStatus::ALL)));
+        assert_eq!(listed("StepStatus"), serde_json::json!(names(&StepStatus::ALL)));
+        assert_eq!(listed("StepKind"), serde_json::json!(names(&StepKind::ALL)));
+        let agents = names(&AgentKind::ALL);
+        assert_eq!(listed("AgentKind"), serde_json::json!(agents));
+        let sessions = names(&SessionStatus::ALL);
+        assert_eq!(listed("SessionStatus"), serde_json::json!(sessions));
+        assert_eq!(names(&[PostedCommentType::User]), [POSTED_COMMENT_TYPE.as_str()]);
+    }
+
+    #[test]
+    fn the_document_has_the_crate_version() {
+        let doc = serde_json::to_value(super::document()).unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+        assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(doc["info"]["title"], "workflow-engine");
+        let limit = doc["paths"]["/api/workflow-executions"]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "limit")
+            .unwrap()
+            .clone();
+        assert_eq!(limit["schema"]["maximum"], super::runs::MAX_PAGE);
+    }
 }

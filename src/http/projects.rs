@@ -2,14 +2,14 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::auth::CurrentUser;
+use super::envelope::{created, ok, Data, ErrorBody};
 use super::error::{ApiError, ApiJson};
-use super::openapi::{Data, ErrorBody};
 use super::project_paths::PathRefused;
 use super::AppState;
 use crate::definition::names::check_name;
@@ -19,8 +19,8 @@ fn refused(e: PathRefused) -> ApiError {
     ApiError::bad("invalid_body", e.to_string())
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/projects", post(create_project).get(list_projects))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create_project, list_projects))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -34,7 +34,7 @@ pub struct CreateProject {
 /// `POST /api/projects`: the directory must exist; its definitions are read at once.
 #[utoipa::path(
     post,
-    path = "/api/projects",
+    path = "/projects",
     tag = "projects",
     summary = "Add a project",
     description = "The directory must exist on the server, must not be `/`, a system directory \
@@ -55,7 +55,7 @@ pub async fn create_project(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiJson(body): ApiJson<CreateProject>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Data<ProjectRow>>), ApiError> {
     if body.name.trim().is_empty() {
         return Err(ApiError::bad("invalid_body", "name: must not be empty"));
     }
@@ -68,13 +68,13 @@ pub async fn create_project(
         // that it exists or whose it is.
         .ok_or_else(|| refused(state.project_paths.not_allowed(&body.path)))?;
     state.discovery.scan_and_watch(&project).await;
-    Ok((StatusCode::CREATED, Json(json!({ "data": project }))))
+    Ok(created(project))
 }
 
 /// `GET /api/projects`
 #[utoipa::path(
     get,
-    path = "/api/projects",
+    path = "/projects",
     tag = "projects",
     summary = "List the projects the caller may see",
     description = "The projects the caller owns or is a member of; an admin sees all.",
@@ -84,7 +84,10 @@ pub async fn create_project(
     ),
     security(("bearer" = []))
 )]
-pub async fn list_projects(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Value>, ApiError> {
+pub async fn list_projects(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Data<Vec<ProjectRow>>>, ApiError> {
     let projects = ProjectRow::list_visible(state.engine.store(), user.id(), user.is_admin()).await?;
-    Ok(Json(json!({ "data": projects })))
+    Ok(ok(projects))
 }

@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use axum::extract::{Path, State};
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::auth::CurrentUser;
+use super::envelope::{ok, Data, ErrorBody};
 use super::error::ApiError;
-use super::openapi::{CancelResult, Data, ErrorBody, PauseResult, ResumeResult};
 use super::{access, AppState};
 use crate::domain::RunStatus;
 use crate::engine::control::ControlError;
@@ -21,10 +22,36 @@ const PAUSE_WAIT: Duration = Duration::from_secs(2);
 /// How long a cancel waits for the driving engine to stop the run's steps.
 const CANCEL_WAIT: Duration = Duration::from_secs(10);
 
+#[derive(Serialize, ToSchema)]
+pub struct PauseResult {
+    pub id: String,
+    pub status: RunStatus,
+    #[schema(format = DateTime)]
+    pub paused_at: Option<String>,
+    /// True when a step is still in flight: the run pauses when it finishes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub pause_requested: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResumeResult {
+    pub id: String,
+    pub status: RunStatus,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CancelResult {
+    pub id: String,
+    pub status: RunStatus,
+    #[schema(format = DateTime)]
+    pub cancelled_at: Option<String>,
+}
+
 /// `POST /api/workflow-executions/{id}/pause`: the steps in flight finish, then the run stops.
 #[utoipa::path(
     post,
-    path = "/api/workflow-executions/{id}/pause",
+    path = "/workflow-executions/{id}/pause",
     tag = "workflow-executions",
     summary = "Pause a run",
     description = "The steps in flight finish, then the run stops; answers within about 2 seconds, \
@@ -42,25 +69,27 @@ pub async fn pause_run(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Data<PauseResult>>, ApiError> {
     access::run(state.engine.store(), &user, &id).await?;
     let run = state
         .engine
         .pause_run(&id, PAUSE_WAIT)
         .await
         .map_err(|e| refused(e, "pause"))?;
-    let mut v = json!({ "id": run.id, "status": run.status, "paused_at": run.paused_at });
-    if run.status == RunStatus::Running {
-        // A step still in flight: the pause lands when it finishes.
-        v["pause_requested"] = json!(true);
-    }
-    Ok(Json(json!({ "data": v })))
+    // A step still in flight: the pause lands when it finishes.
+    let pause_requested = (run.status == RunStatus::Running).then_some(true);
+    Ok(ok(PauseResult {
+        id: run.id,
+        status: run.status,
+        paused_at: run.paused_at,
+        pause_requested,
+    }))
 }
 
 /// `POST /api/workflow-executions/{id}/resume`: replays the run; completed steps are not run again.
 #[utoipa::path(
     post,
-    path = "/api/workflow-executions/{id}/resume",
+    path = "/workflow-executions/{id}/resume",
     tag = "workflow-executions",
     summary = "Resume a run",
     description = "Queues a paused or failed run to be replayed; completed steps are not run again. \
@@ -79,7 +108,7 @@ pub async fn resume_run(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Data<ResumeResult>>, ApiError> {
     let store = state.engine.store();
     access::run(store, &user, &id).await?;
     let may_start_now = state.runner.may_start_now();
@@ -99,13 +128,16 @@ pub async fn resume_run(
         RunStatus::Cancelled,
     ];
     let run = wait_for_status(store, &id, &started, wait).await?;
-    Ok(Json(json!({ "data": { "id": run.id, "status": run.status } })))
+    Ok(ok(ResumeResult {
+        id: run.id,
+        status: run.status,
+    }))
 }
 
 /// `POST /api/workflow-executions/{id}/cancel`: kills the steps in flight at once.
 #[utoipa::path(
     post,
-    path = "/api/workflow-executions/{id}/cancel",
+    path = "/workflow-executions/{id}/cancel",
     tag = "workflow-executions",
     summary = "Cancel a run",
     description = "Kills the steps in flight at once; a pending or paused run is cancelled directly.",
@@ -122,16 +154,18 @@ pub async fn cancel_run(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Data<CancelResult>>, ApiError> {
     access::run(state.engine.store(), &user, &id).await?;
     let run = state
         .engine
         .cancel_run(&id, CANCEL_WAIT)
         .await
         .map_err(|e| refused(e, "cancel"))?;
-    Ok(Json(
-        json!({ "data": { "id": run.id, "status": run.status, "cancelled_at": run.cancelled_at } }),
-    ))
+    Ok(ok(CancelResult {
+        id: run.id,
+        status: run.status,
+        cancelled_at: run.cancelled_at,
+    }))
 }
 
 /// The API's answer to a request the run's state does not allow (409), or to a run that is

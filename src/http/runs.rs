@@ -1,31 +1,38 @@
 //! `/api/workflow-executions`: create, list, read, pause, resume, cancel.
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::auth::CurrentUser;
+use super::definitions::Definition;
+use super::envelope::{created, ok, Data, ErrorBody};
 use super::error::{ApiError, ApiJson, ApiQuery};
-use super::openapi::{Data, ErrorBody, Run, RunDetail, RunPage, RunStatus};
+use super::run_view::{Counts, Run, RunDetail, RunListItem, RunPage};
+use super::step_view::{Step, StepWithSession};
 use super::{access, run_control, AppState};
-use crate::domain::ControlRequest;
+use crate::domain::{ControlRequest, RunStatus};
 use crate::engine::EngineError;
 use crate::store::definitions::DefinitionRow;
+use crate::store::projects::ProjectRow;
 use crate::store::run_list::RunFilter;
 use crate::store::runs::RunRow;
 use crate::store::steps::StepRow;
 use crate::store::Store;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/workflow-executions", post(create_run).get(list_runs))
-        .route("/workflow-executions/{id}", get(get_run))
-        .route("/workflow-executions/{id}/pause", post(run_control::pause_run))
-        .route("/workflow-executions/{id}/resume", post(run_control::resume_run))
-        .route("/workflow-executions/{id}/cancel", post(run_control::cancel_run))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_run, list_runs))
+        .routes(routes!(get_run))
+        .routes(routes!(run_control::pause_run))
+        .routes(routes!(run_control::resume_run))
+        .routes(routes!(run_control::cancel_run))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -45,7 +52,7 @@ pub struct CreateRun {
 /// `POST /api/workflow-executions`
 #[utoipa::path(
     post,
-    path = "/api/workflow-executions",
+    path = "/workflow-executions",
     tag = "workflow-executions",
     summary = "Start a run",
     description = "Creates the run and starts it in the background (queued under the concurrency limit).",
@@ -66,19 +73,10 @@ pub async fn create_run(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiJson(body): ApiJson<CreateRun>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Data<Run>>), ApiError> {
     let store = state.engine.store();
     let project = access::project(store, &user, &body.project_id).await?;
-    let def = DefinitionRow::get(store, &body.workflow_definition_id)
-        .await?
-        .filter(|d| d.project_id.as_deref() == Some(project.id.as_str()))
-        .ok_or_else(|| ApiError::not_found(format!("workflow definition {}", body.workflow_definition_id)))?;
-    if let Some(e) = &def.load_error {
-        return Err(ApiError::bad(
-            "invalid_definition",
-            format!("the workflow file does not load: {e}"),
-        ));
-    }
+    let def = loadable_definition(store, &project, &body.workflow_definition_id).await?;
     let args = match body.args {
         None | Some(Value::Null) => json!({}),
         Some(v @ Value::Object(_)) => v,
@@ -109,7 +107,22 @@ pub async fn create_run(
         .await
         .map_err(engine_error)?;
     state.runner.start(run.id.clone(), Some(prepared));
-    Ok((StatusCode::CREATED, Json(json!({ "data": run_json(&run) }))))
+    Ok(created(Run::from(&run)))
+}
+
+/// The project's definition `id`, if its file loads (a 400 says why not).
+async fn loadable_definition(store: &Store, project: &ProjectRow, id: &str) -> Result<DefinitionRow, ApiError> {
+    let def = DefinitionRow::get(store, id)
+        .await?
+        .filter(|d| d.project_id.as_deref() == Some(project.id.as_str()))
+        .ok_or_else(|| ApiError::not_found(format!("workflow definition {id}")))?;
+    if let Some(e) = &def.load_error {
+        return Err(ApiError::bad(
+            "invalid_definition",
+            format!("the workflow file does not load: {e}"),
+        ));
+    }
+    Ok(def)
 }
 
 fn engine_error(e: EngineError) -> ApiError {
@@ -120,7 +133,7 @@ fn engine_error(e: EngineError) -> ApiError {
                 "the arguments do not match the workflow's argsSchema: {}",
                 errors.join("; ")
             ),
-            details: Some(json!(errors)),
+            details: Some(errors),
         },
         EngineError::Definition(errors) => ApiError::bad(
             "invalid_definition",
@@ -133,36 +146,12 @@ fn engine_error(e: EngineError) -> ApiError {
                 "the arguments make a command line too long to start: {}",
                 errors.join("; ")
             ),
-            details: Some(json!(errors)),
+            details: Some(errors),
         },
         EngineError::Store(e) => e.into(),
         EngineError::Io(e) if e.raw_os_error() == Some(libc::ENOSPC) => ApiError::InsufficientStorage,
         other => ApiError::Internal(other.to_string()),
     }
-}
-
-/// A run as the API shows it: `args` as JSON, no lease internals.
-pub fn run_json(run: &RunRow) -> Value {
-    let mut v = serde_json::to_value(run).expect("rows serialise");
-    let obj = v.as_object_mut().expect("object");
-    obj.insert("args".into(), serde_json::from_str(&run.args).unwrap_or(json!({})));
-    for k in ["lease_owner", "lease_expires_at", "control_request"] {
-        obj.remove(k);
-    }
-    v
-}
-
-pub fn step_json(step: &StepRow) -> Value {
-    let mut v = serde_json::to_value(step).expect("rows serialise");
-    let obj = v.as_object_mut().expect("object");
-    obj.insert(
-        "result".into(),
-        step.result
-            .as_deref()
-            .and_then(|r| serde_json::from_str(r).ok())
-            .unwrap_or(Value::Null),
-    );
-    v
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -188,7 +177,7 @@ pub const MAX_PAGE: i64 = 200;
 /// `GET /api/workflow-executions?project_id=&status=&workflow_definition_id=&limit=&cursor=`
 #[utoipa::path(
     get,
-    path = "/api/workflow-executions",
+    path = "/workflow-executions",
     tag = "workflow-executions",
     summary = "List runs",
     description = "The runs of the projects the caller may see, newest first, a page at a time.",
@@ -205,7 +194,7 @@ pub async fn list_runs(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RunPage>, ApiError> {
     let store = state.engine.store();
     if let Some(p) = &q.project_id {
         access::project(store, &user, p).await?;
@@ -227,17 +216,14 @@ pub async fn list_runs(
     let runs = page_of_runs(store, &user, &q, limit + 1).await?;
     let has_more = runs.len() as i64 > limit;
     let runs = &runs[..runs.len().min(limit as usize)];
-    let mut data = Vec::with_capacity(runs.len());
-    let details = RunDetails::load(store, runs).await?;
-    for run in runs {
-        data.push(details.list_item(run));
-    }
+    let mut details = RunDetails::load(store, runs).await?;
+    let data = runs.iter().map(|run| details.list_item(run)).collect();
     let next_cursor = if has_more {
         runs.last().map(|r| r.id.clone())
     } else {
         None
     };
-    Ok(Json(json!({ "data": data, "next_cursor": next_cursor })))
+    Ok(Json(RunPage { data, next_cursor }))
 }
 
 /// One page of runs, newest first, of the projects the caller may see.
@@ -256,58 +242,56 @@ async fn page_of_runs(store: &Store, user: &CurrentUser, q: &ListQuery, limit: i
 
 /// Steps, definitions and counts for a page of runs, in a few queries instead of a few per run.
 struct RunDetails {
-    steps: Map<String, Value>,
-    definitions: Map<String, Value>,
-    counts: Map<String, Value>,
+    /// By run id, in step order.
+    steps: HashMap<String, Vec<Step>>,
+    /// By definition id.
+    definitions: HashMap<String, Definition>,
+    /// By run id.
+    counts: HashMap<String, Counts>,
 }
 
 impl RunDetails {
     async fn load(store: &Store, runs: &[RunRow]) -> Result<RunDetails, ApiError> {
         let mut out = RunDetails {
-            steps: Map::new(),
-            definitions: Map::new(),
-            counts: Map::new(),
+            steps: HashMap::new(),
+            definitions: HashMap::new(),
+            counts: HashMap::new(),
         };
         if runs.is_empty() {
             return Ok(out);
         }
         let ids: Vec<&str> = runs.iter().map(|r| r.id.as_str()).collect();
         for s in &StepRow::list_for_runs(store, &ids).await? {
-            let list = out.steps.entry(s.workflow_run_id.clone()).or_insert_with(|| json!([]));
-            list.as_array_mut().expect("array").push(step_json(s));
+            out.steps.entry(s.workflow_run_id.clone()).or_default().push(s.into());
         }
-        for d in DefinitionRow::list_for_runs(store, &ids).await? {
-            out.definitions
-                .insert(d.id.clone(), super::definitions::definition_json(&d));
+        for d in &DefinitionRow::list_for_runs(store, &ids).await? {
+            out.definitions.insert(d.id.clone(), d.into());
         }
         for c in RunRow::counts(store, &ids).await? {
-            out.counts
-                .insert(c.run_id, json!({ "comments": c.comments, "artifacts": c.artifacts }));
+            let counts = Counts {
+                comments: c.comments,
+                artifacts: c.artifacts,
+            };
+            out.counts.insert(c.run_id, counts);
         }
         Ok(out)
     }
 
-    fn list_item(&self, run: &RunRow) -> Value {
-        let mut v = run_json(run);
-        v["steps"] = self.steps.get(&run.id).cloned().unwrap_or(json!([]));
-        v["workflow_definition"] = self
-            .definitions
-            .get(&run.workflow_definition_id)
-            .cloned()
-            .unwrap_or(Value::Null);
-        v["_count"] = self
-            .counts
-            .get(&run.id)
-            .cloned()
-            .unwrap_or(json!({ "comments": 0, "artifacts": 0 }));
-        v
+    /// Takes the run's details out: each run of a page is listed once.
+    fn list_item(&mut self, run: &RunRow) -> RunListItem {
+        RunListItem {
+            run: run.into(),
+            steps: self.steps.remove(&run.id).unwrap_or_default(),
+            workflow_definition: self.definitions.get(&run.workflow_definition_id).cloned(),
+            count: self.counts.get(&run.id).copied().unwrap_or_default(),
+        }
     }
 }
 
 /// `GET /api/workflow-executions/{id}`
 #[utoipa::path(
     get,
-    path = "/api/workflow-executions/{id}",
+    path = "/workflow-executions/{id}",
     tag = "workflow-executions",
     summary = "Read a run",
     description = "With its steps (and their agent sessions), its definition, the definition as the run \
@@ -324,29 +308,40 @@ pub async fn get_run(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Data<RunDetail>>, ApiError> {
     let store = state.engine.store();
     let (run, project) = access::run(store, &user, &id).await?;
-    let details = RunDetails::load(store, std::slice::from_ref(&run)).await?;
-    let mut v = details.list_item(&run);
-    // The definition as the run started it (`definition.json`), which later edits of the file
-    // do not change.
+    let mut details = RunDetails::load(store, std::slice::from_ref(&run)).await?;
+    let item = details.list_item(&run);
+    let mut steps = Vec::new();
+    for s in &StepRow::list_for_run(store, &run.id).await? {
+        steps.push(StepWithSession::load(store, s).await?);
+    }
+    Ok(ok(RunDetail {
+        run: item.run,
+        steps,
+        workflow_definition: item.workflow_definition,
+        count: item.count,
+        comments: super::comments::list(store, Some(&run.id), None).await?,
+        definition_snapshot: definition_snapshot(&project, &run),
+        pause_requested: pause_requested(&state, &run),
+    }))
+}
+
+/// The definition as the run started it (`definition.json`), which later edits of the file do
+/// not change.
+fn definition_snapshot(project: &ProjectRow, run: &RunRow) -> Option<Value> {
     let files = crate::store::files::RunFiles::new(std::path::Path::new(&project.path), &run.id);
-    v["definition_snapshot"] = files.read_definition().unwrap_or(Value::Null);
+    files.read_definition()
+}
+
+/// A pause asked for (of this process's engine, or through the database for another's) that
+/// lands when the steps in flight finish.
+fn pause_requested(state: &AppState, run: &RunRow) -> bool {
     let pausing = state
         .engine
         .control(&run.id)
         .is_some_and(|c| c.current() == crate::engine::control::Signal::Pause)
         || run.control_request == Some(ControlRequest::Pause);
-    v["pause_requested"] = json!(run.status == RunStatus::Running && pausing);
-    let steps = StepRow::list_for_run(store, &run.id).await?;
-    let mut step_values = Vec::new();
-    for s in &steps {
-        let mut sv = step_json(s);
-        sv["session"] = super::steps::session_json(store, s).await?;
-        step_values.push(sv);
-    }
-    v["steps"] = Value::Array(step_values);
-    v["comments"] = json!(super::comments::list(store, Some(&run.id), None).await?);
-    Ok(Json(json!({ "data": v })))
+    run.status == RunStatus::Running && pausing
 }

@@ -3,21 +3,21 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, put};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::auth::CurrentUser;
+use super::envelope::{ok, Data, ErrorBody};
 use super::error::{ApiError, ApiJson};
-use super::openapi::{Data, ErrorBody};
 use super::{access, AppState};
 use crate::store::secrets::{self, SecretError, SecretInfo};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/projects/{id}/secrets", get(list_secrets))
-        .route("/projects/{id}/secrets/{name}", put(set_secret).delete(delete_secret))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_secrets))
+        .routes(routes!(set_secret, delete_secret))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -44,7 +44,7 @@ impl From<SecretError> for ApiError {
 /// `GET /api/projects/{id}/secrets`
 #[utoipa::path(
     get,
-    path = "/api/projects/{id}/secrets",
+    path = "/projects/{id}/secrets",
     tag = "secrets",
     summary = "List a project's secrets (names and dates, never values)",
     params(("id" = String, Path, description = "The project's id.")),
@@ -59,16 +59,16 @@ pub async fn list_secrets(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Data<Vec<SecretInfo>>>, ApiError> {
     let project = access::project(state.engine.store(), &user, &id).await?;
     let list = secrets::list(state.engine.store(), &project.id).await?;
-    Ok(Json(json!({ "data": list })))
+    Ok(ok(list))
 }
 
 /// `PUT /api/projects/{id}/secrets/{name}`
 #[utoipa::path(
     put,
-    path = "/api/projects/{id}/secrets/{name}",
+    path = "/projects/{id}/secrets/{name}",
     tag = "secrets",
     summary = "Set a secret",
     description = "Creates or replaces the secret; the value is stored encrypted and is never returned. \
@@ -92,7 +92,7 @@ pub async fn set_secret(
     user: CurrentUser,
     Path((id, name)): Path<(String, String)>,
     ApiJson(body): ApiJson<SetSecret>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Data<Option<SecretInfo>>>), ApiError> {
     let store = state.engine.store();
     let project = access::project(store, &user, &id).await?;
     let created = secrets::set(store, &project.id, &name, &body.value).await?;
@@ -101,13 +101,13 @@ pub async fn set_secret(
         .into_iter()
         .find(|s| s.name == name);
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(json!({ "data": info }))))
+    Ok((status, ok(info)))
 }
 
 /// `DELETE /api/projects/{id}/secrets/{name}`
 #[utoipa::path(
     delete,
-    path = "/api/projects/{id}/secrets/{name}",
+    path = "/projects/{id}/secrets/{name}",
     tag = "secrets",
     summary = "Remove a secret",
     params(

@@ -1,38 +1,92 @@
 //! `/api/workflow-steps`: a step with its session, artifacts and comments, and its logs.
 
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::{json, Value};
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::auth::CurrentUser;
+use super::comments::Comment;
+use super::envelope::{ok, Data, ErrorBody};
 use super::error::ApiError;
-use super::openapi::{Data, ErrorBody, LogType, StepDetail, StepLog};
+use super::step_view::{self, Step};
 use super::{access, AppState};
 use crate::store::agent_sessions::AgentSessionRow;
+use crate::store::artifacts::ArtifactRow;
 use crate::store::files::{RunFiles, StepFile};
-use crate::store::steps::StepRow;
-use crate::store::Store;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/workflow-steps/{id}", get(get_step))
-        .route("/workflow-steps/{id}/logs/{type}", get(get_step_log))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_step))
+        .routes(routes!(get_step_log))
 }
 
-/// The agent session linked from an agent step, or null.
-pub async fn session_json(store: &Store, step: &StepRow) -> Result<Value, ApiError> {
-    let Some(id) = &step.agent_session_id else {
-        return Ok(Value::Null);
-    };
-    let row = AgentSessionRow::get(store, id).await?;
-    Ok(row.map_or(Value::Null, |r| serde_json::to_value(r).expect("rows serialise")))
+/// A step with its agent session, artifacts and comments.
+#[derive(Serialize, ToSchema)]
+pub struct StepDetail {
+    #[serde(flatten)]
+    pub step: Step,
+    pub session: Option<AgentSessionRow>,
+    /// Oldest first.
+    pub artifacts: Vec<ArtifactRow>,
+    /// Oldest first.
+    pub comments: Vec<Comment>,
+}
+
+/// Which log of a step.
+#[derive(Serialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub enum LogType {
+    /// `input.json`
+    Input,
+    /// `output.json`
+    Output,
+    /// `events.jsonl`: what a running step has written so far.
+    Events,
+    /// `summary.md`
+    Summary,
+}
+
+impl LogType {
+    fn parse(name: &str) -> Result<LogType, ApiError> {
+        match name {
+            "input" => Ok(LogType::Input),
+            "output" => Ok(LogType::Output),
+            "events" => Ok(LogType::Events),
+            "summary" => Ok(LogType::Summary),
+            other => Err(ApiError::bad(
+                "invalid_log_type",
+                format!("type: '{other}' is not one of {}", StepFile::NAMES.join(", ")),
+            )),
+        }
+    }
+
+    /// The file of the step's folder that holds it.
+    fn file(self) -> StepFile {
+        match self {
+            LogType::Input => StepFile::Input,
+            LogType::Output => StepFile::Output,
+            LogType::Events => StepFile::Events,
+            LogType::Summary => StepFile::Summary,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StepLog {
+    #[serde(rename = "type")]
+    pub kind: LogType,
+    pub step_id: String,
+    /// The log's text; empty when it has not been written (yet).
+    pub content: String,
 }
 
 /// `GET /api/workflow-steps/{id}`
 #[utoipa::path(
     get,
-    path = "/api/workflow-steps/{id}",
+    path = "/workflow-steps/{id}",
     tag = "workflow-steps",
     summary = "Read a step",
     description = "With its agent session, its artifacts and its comments.",
@@ -48,21 +102,22 @@ pub async fn get_step(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Data<StepDetail>>, ApiError> {
     let store = state.engine.store();
     let (step, _, _) = access::step(store, &user, &id).await?;
-    let mut v = super::runs::step_json(&step);
-    v["session"] = session_json(store, &step).await?;
-    v["artifacts"] = json!(super::artifacts::for_step(store, &step.id).await?);
-    v["comments"] = json!(super::comments::for_step(store, &step.id).await?);
-    Ok(Json(json!({ "data": v })))
+    Ok(ok(StepDetail {
+        step: Step::from(&step),
+        session: step_view::session(store, &step).await?,
+        artifacts: ArtifactRow::list_for_step(store, &step.id).await?,
+        comments: super::comments::for_step(store, &step.id).await?,
+    }))
 }
 
 /// `GET /api/workflow-steps/{id}/logs/{type}`: `input`, `output`, `events` (what a running
 /// step has written so far) or `summary`; a log not written yet is empty.
 #[utoipa::path(
     get,
-    path = "/api/workflow-steps/{id}/logs/{type}",
+    path = "/workflow-steps/{id}/logs/{type}",
     tag = "workflow-steps",
     summary = "Read a step's log",
     description = "`input`, `output`, `events` (what a running step has written so far) or `summary`; \
@@ -83,21 +138,18 @@ pub async fn get_step_log(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((id, kind)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    let log = StepFile::from_name(&kind).ok_or_else(|| {
-        ApiError::bad(
-            "invalid_log_type",
-            format!("type: '{kind}' is not one of {}", StepFile::NAMES.join(", ")),
-        )
-    })?;
+) -> Result<Json<Data<StepLog>>, ApiError> {
+    let kind = LogType::parse(&kind)?;
     let store = state.engine.store();
     let (step, run, project) = access::step(store, &user, &id).await?;
     let files = RunFiles::new(std::path::Path::new(&project.path), &run.id);
-    let content = match files.read_step_log(&step.step_id, log).await {
+    let content = match files.read_step_log(&step.step_id, kind.file()).await {
         Ok(bytes) => String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned(),
         Err(e) => return Err(ApiError::Internal(e.to_string())),
     };
-    Ok(Json(
-        json!({ "data": { "type": kind, "step_id": step.id, "content": content } }),
-    ))
+    Ok(ok(StepLog {
+        kind,
+        step_id: step.id,
+        content,
+    }))
 }

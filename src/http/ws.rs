@@ -10,16 +10,16 @@ use std::time::Duration;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use serde_json::value::RawValue;
 use tokio::sync::broadcast;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::auth::{CurrentUser, WsUser};
+use super::envelope::ErrorBody;
 use super::error::{ApiError, ApiQuery};
-use super::openapi::ErrorBody;
 use super::AppState;
 use crate::engine::Engine;
 use crate::store::events::EventRow;
@@ -30,8 +30,8 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(200);
 /// Rows read per journal query.
 const PAGE: i64 = 1000;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/ws", get(connect))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(connect))
 }
 
 /// One journal row as sent to clients.
@@ -113,7 +113,7 @@ pub struct WsQuery {
 /// `GET /api/ws?since=<seq>` (token in the Authorization header or `?token=`).
 #[utoipa::path(
     get,
-    path = "/api/ws",
+    path = "/ws",
     tag = "events",
     operation_id = "subscribe_events",
     summary = "The live event stream (WebSocket)",

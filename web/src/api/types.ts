@@ -1,54 +1,43 @@
-// The API's JSON, as `src/http/openapi.rs` describes it.
+// The API's JSON, as the UI uses it: aliases of the types generated from the server's OpenAPI
+// document (`schema.d.ts`, `npm run gen:api`), refined only where the document says less than
+// the UI knows (a JSON Schema's fields, what a control answer may carry).
 
-export type RunStatus = "pending" | "running" | "paused" | "completed" | "failed" | "cancelled";
-export type StepStatus = "running" | "completed" | "failed" | string;
-export type StepType = "script" | "function" | "agent" | string;
-export type CommentType = "user" | "system" | "agent";
-export type FileType = "image" | "video" | "document" | "code" | "other";
-export type AgentKind = "claude" | "codex" | "gemini" | string;
+import type { components } from "./schema";
 
-export interface User {
-  id: string;
-  email: string;
-  name: string | null;
-  is_admin: boolean;
-  created_at: string;
-  updated_at: string;
-}
+/** The generated schemas. */
+type Schemas = components["schemas"];
 
-export interface LoginResult {
-  token: string;
-  user: User;
-}
+/**
+ * A body as the server sends it. The document lists a field that may be null as not required
+ * (utoipa does so for every `Option`), so the generated type makes it optional; but the server
+ * always sends it, null when unset. The fields that may be absent are never null
+ * (`DefinitionDetail.steps`, `PauseResult.pause_requested`, ...): so a nullable field is present.
+ */
+export type Sent<T> = T extends readonly (infer U)[]
+  ? Sent<U>[]
+  : T extends object
+    ? { [K in keyof T as null extends T[K] ? never : K]: Sent<T[K]> } & {
+        [K in keyof T as null extends T[K] ? K : never]-?: Sent<Exclude<T[K], undefined>>;
+      }
+    : T;
 
+export type RunStatus = Schemas["RunStatus"];
+export type StepStatus = Schemas["Step"]["status"];
+export type StepType = Schemas["StepKind"];
+export type CommentType = Schemas["CommentType"];
+export type FileType = Schemas["FileType"];
+export type AgentKind = Schemas["AgentSession"]["agent"];
+export type LogType = Schemas["LogType"];
+
+export type User = Sent<Schemas["User"]>;
+export type LoginResult = Sent<Schemas["Login"]>;
 /** A project secret as the API lists it: never its value. */
-export interface Secret {
-  name: string;
-  created_at: string;
-  updated_at: string;
-}
+export type Secret = Schemas["SecretInfo"];
+export type Project = Sent<Schemas["Project"]>;
+export type SourceLocation = Schemas["Location"];
+export type LoadError = Sent<Schemas["LoadError"]>;
 
-export interface Project {
-  id: string;
-  name: string;
-  path: string;
-  owner_id: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface SourceLocation {
-  file: string;
-  line: number;
-  column: number;
-}
-
-export interface LoadError {
-  message: string;
-  errors: { message: string; location?: SourceLocation | null }[];
-}
-
-/** A JSON Schema, as far as the run form reads it. */
+/** A JSON Schema, as far as the run form reads it (the document says only "an object"). */
 export interface JsonSchema {
   type?: string | string[];
   title?: string;
@@ -68,174 +57,47 @@ export interface JsonSchema {
   oneOf?: JsonSchema[];
 }
 
-export interface Definition {
-  id: string;
-  project_id: string | null;
-  name: string;
-  description: string | null;
-  type: "yaml" | "code" | string;
-  path: string;
-  phases: string[];
+export type Definition = Omit<Sent<Schemas["Definition"]>, "args_schema"> & {
   args_schema: JsonSchema | null;
-  load_error: LoadError | null;
-  is_template: boolean;
-  created_at: string;
-  updated_at: string;
-}
+};
 
-/** A YAML step as the definition declares it. */
-export interface StepConfig {
-  id: string;
-  name?: string;
-  phase?: string;
-  type: StepType;
-  command?: string;
-  prompt?: string;
-  agent?: AgentKind;
-  cwd?: string;
-  timeout?: string | number;
-  continueOnError?: boolean;
-  [key: string]: unknown;
-}
+/** A YAML step as the definition declares it (fields that do not apply are absent). */
+export type StepConfig = Schemas["StepConfig"];
 
-export interface DefinitionDetail extends Definition {
-  steps?: StepConfig[];
-}
+export type DefinitionDetail = Definition & { steps?: StepConfig[] };
 
-export interface AgentSession {
-  id: string;
-  agent: AgentKind;
-  session_id: string | null;
-  model: string | null;
-  session_file_path: string | null;
-  cost_usd: number | null;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  cached_tokens: number | null;
-  num_turns: number | null;
-  status: string;
-  resumable: boolean;
-  error_kind: string | null;
-  created_at: string;
-  updated_at: string;
-}
+export type AgentSession = Sent<Schemas["AgentSession"]>;
 
-export interface Step {
-  id: string;
-  workflow_run_id: string;
-  step_id: string;
-  step_index: number;
-  name: string;
-  phase: string;
-  type: StepType;
-  status: StepStatus;
-  result: unknown;
-  continue_on_error: boolean;
-  attempt: number;
-  log_directory_path: string | null;
-  agent_session_id: string | null;
-  error_message: string | null;
-  started_at: string | null;
-  completed_at: string | null;
-  created_at: string;
-  updated_at: string;
-  session?: AgentSession | null;
-}
+/** A step; with its agent session in a run's detail. */
+export type Step = Sent<Schemas["Step"]> & { session?: AgentSession | null };
 
-export interface Artifact {
-  id: string;
-  workflow_run_step_id: string;
-  workflow_comment_id: string | null;
-  name: string;
-  file_path: string;
-  file_type: FileType | string;
-  mime_type: string;
-  size_bytes: number;
-  created_at: string;
-  updated_at?: string;
-}
+export type Artifact = Sent<Schemas["Artifact"]>;
+export type Creator = Sent<Schemas["Creator"]>;
+export type Comment = Sent<Schemas["Comment"]>;
+export type StepDetail = Sent<Schemas["StepDetail"]>;
 
-export interface Creator {
-  id: string;
-  email: string;
-  name: string | null;
-}
-
-export interface Comment {
-  id: string;
-  workflow_run_id: string;
-  workflow_run_step_id: string | null;
-  text: string;
-  comment_type: CommentType;
-  created_by: string | null;
-  created_at: string;
-  updated_at: string;
-  creator: Creator | null;
-  artifacts: Artifact[];
-}
-
-export interface StepDetail extends Step {
-  session: AgentSession | null;
-  artifacts: Artifact[];
-  comments: Comment[];
-}
-
-export interface Run {
-  id: string;
-  project_id: string;
-  user_id: string | null;
-  workflow_definition_id: string;
-  name: string;
-  args: Record<string, unknown>;
-  current_phase: string | null;
-  current_step_index: number;
-  status: RunStatus;
-  error_message: string | null;
-  timeout_ms: number | null;
-  started_at: string | null;
-  completed_at: string | null;
-  paused_at: string | null;
-  cancelled_at: string | null;
-  created_at: string;
-  updated_at: string;
+export type Run = Sent<Schemas["Run"]> & {
   /** Set while a pause waits for the steps in flight (when the server reports it). */
   pause_requested?: boolean;
-}
+};
 
-export interface Counts {
-  comments: number;
-  artifacts: number;
-}
+export type Counts = Schemas["Counts"];
 
-export interface RunSummary extends Run {
+export type RunSummary = Omit<Sent<Schemas["RunSummary"]>, "workflow_definition" | "steps"> & {
   steps: Step[];
   workflow_definition: Definition | null;
-  _count: Counts;
-}
-
-export interface RunDetail extends RunSummary {
-  comments: Comment[];
-  /** The definition as the run started it (`definition.json` in the run's folder). */
-  definition_snapshot?: Record<string, unknown> | null;
-}
-
-export interface RunPage {
-  data: RunSummary[];
-  next_cursor: string | null;
-}
-
-export interface ControlResult {
-  id: string;
-  status: RunStatus;
-  paused_at?: string | null;
-  cancelled_at?: string | null;
+  /** Set while a pause waits for the steps in flight (when the server reports it). */
   pause_requested?: boolean;
-}
+};
 
-export type LogType = "input" | "output" | "events" | "summary";
+export type RunDetail = Omit<Sent<Schemas["RunDetail"]>, "workflow_definition"> & {
+  workflow_definition: Definition | null;
+};
 
-export interface StepLog {
-  type: LogType;
-  step_id: string;
-  content: string;
-}
+export type RunPage = Omit<Sent<Schemas["RunPage"]>, "data"> & { data: RunSummary[] };
+
+/** What pause, resume and cancel answer: the run's id and status, and what each adds. */
+export type ControlResult = Sent<Schemas["ResumeResult"]> &
+  Partial<Sent<Schemas["PauseResult"]> & Sent<Schemas["CancelResult"]>>;
+
+export type StepLog = Schemas["StepLog"];

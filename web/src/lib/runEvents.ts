@@ -9,7 +9,7 @@ export function nowIso(): string {
   return new Date().toISOString();
 }
 
-function withStatus<R extends RunSummary>(run: R, status: RunStatus, error?: string): R {
+function withStatus<R extends RunSummary>(run: R, status: RunStatus, error?: string | null): R {
   const t = nowIso();
   const next: R = { ...run, status, updated_at: t };
   if (error !== undefined) next.error_message = error;

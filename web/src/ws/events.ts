@@ -1,49 +1,12 @@
 // The WebSocket's messages (`src/events.rs`): `{ seq, type, data }`, or `stream.lagged`.
 
-import type { RunStatus } from "../api/types";
+import type { components } from "../api/schema";
 
-interface Base {
-  execution_id: string;
-  project_id: string;
-}
+/** The journal events the document describes (`Event`), one member per `type`. */
+type Journal = components["schemas"]["Event"];
 
-export interface EventMap {
-  "workflow.execution.created": Base & {
-    name: string;
-    status: RunStatus;
-    workflow_definition_id: string;
-    workflow_name: string;
-    phases: string[];
-    current_phase: string | null;
-  };
-  "workflow.execution.status_changed": Base & { status: RunStatus; error_message?: string };
-  "workflow.execution.phase_changed": Base & { current_phase: string };
-  "workflow.step.started": Base & {
-    step_id: string;
-    step_key: string;
-    step_name: string;
-    step_type: string;
-    phase: string;
-  };
-  "workflow.step.completed": Base & {
-    step_id: string;
-    step_key: string;
-    status: string;
-    error?: string;
-    duration_ms: number;
-  };
-  "workflow.step.progress": Base & {
-    step_id: string;
-    step_key: string;
-    stream: string;
-    output: string;
-    detail?: Record<string, unknown>;
-  };
-  "workflow.comment.created": Base & { comment_id: string; step_id: string | null };
-  "workflow.artifact.created": Base & { artifact_id: string; step_id: string };
-  "workflow.artifact.attached": Base & { artifact_id: string; comment_id: string };
-  "workflow.execution.log": Base & { level: string; message: string };
-}
+/** Each event type's `data`, as generated from the server's OpenAPI document. */
+export type EventMap = { [K in Journal["type"]]: Extract<Journal, { type: K }>["data"] };
 
 export type EventType = keyof EventMap;
 
@@ -54,10 +17,8 @@ export type WsEvent = {
 
 export type ProgressData = EventMap["workflow.step.progress"];
 
-export interface LaggedMessage {
-  type: "stream.lagged";
-  data: { missed: number };
-}
+/** The connection fell behind and skipped events: reconnect with `since`. */
+export type LaggedMessage = components["schemas"]["StreamLagged"];
 
 export function isWsEvent(m: unknown): m is WsEvent {
   if (typeof m !== "object" || m === null) return false;

@@ -1,0 +1,114 @@
+//! A run as the API shows it (`/api/workflow-executions`): the row with its `args` parsed and
+//! without the lease internals, alone, in a list page with its steps, definition and counts,
+//! or in full with its steps' sessions and its comments.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use utoipa::ToSchema;
+
+use super::comments::Comment;
+use super::definitions::Definition;
+use super::step_view::{Step, StepWithSession};
+use crate::domain::RunStatus;
+use crate::store::runs::RunRow;
+
+/// A workflow execution (run).
+#[derive(Serialize, ToSchema)]
+pub struct Run {
+    pub id: String,
+    pub project_id: String,
+    /// Who started it; null for runs started from the CLI.
+    pub user_id: Option<String>,
+    pub workflow_definition_id: String,
+    pub name: String,
+    /// The arguments it was started with.
+    #[schema(value_type = Object)]
+    pub args: Value,
+    pub current_phase: Option<String>,
+    pub current_step_index: i64,
+    pub status: RunStatus,
+    pub error_message: Option<String>,
+    pub timeout_ms: Option<i64>,
+    #[schema(format = DateTime)]
+    pub started_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub completed_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub paused_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub cancelled_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+impl From<&RunRow> for Run {
+    fn from(run: &RunRow) -> Run {
+        Run {
+            id: run.id.clone(),
+            project_id: run.project_id.clone(),
+            user_id: run.user_id.clone(),
+            workflow_definition_id: run.workflow_definition_id.clone(),
+            name: run.name.clone(),
+            args: serde_json::from_str(&run.args).unwrap_or(json!({})),
+            current_phase: run.current_phase.clone(),
+            current_step_index: run.current_step_index,
+            status: run.status,
+            error_message: run.error_message.clone(),
+            timeout_ms: run.timeout_ms,
+            started_at: run.started_at.clone(),
+            completed_at: run.completed_at.clone(),
+            paused_at: run.paused_at.clone(),
+            cancelled_at: run.cancelled_at.clone(),
+            created_at: run.created_at.clone(),
+            updated_at: run.updated_at.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema, Clone, Copy, Default)]
+pub struct Counts {
+    pub comments: i64,
+    pub artifacts: i64,
+}
+
+/// A run as the list shows it: with its steps, its definition and counts.
+// `RunSummary` in the document, the name clients know it by; not the store's `RunSummary`.
+#[derive(Serialize, ToSchema)]
+#[schema(as = RunSummary)]
+pub struct RunListItem {
+    #[serde(flatten)]
+    pub run: Run,
+    pub steps: Vec<Step>,
+    /// Null when the definition's row is gone.
+    pub workflow_definition: Option<Definition>,
+    #[serde(rename = "_count")]
+    pub count: Counts,
+}
+
+/// A run with its steps (and their agent sessions) and comments.
+#[derive(Serialize, ToSchema)]
+pub struct RunDetail {
+    #[serde(flatten)]
+    pub run: Run,
+    pub steps: Vec<StepWithSession>,
+    pub workflow_definition: Option<Definition>,
+    #[serde(rename = "_count")]
+    pub count: Counts,
+    /// Oldest first.
+    pub comments: Vec<Comment>,
+    /// The definition as the run started it (`definition.json` in the run's folder).
+    #[schema(value_type = Option<Object>)]
+    pub definition_snapshot: Option<Value>,
+    /// A pause was asked for and lands when the steps in flight finish.
+    pub pause_requested: bool,
+}
+
+/// A page of runs, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct RunPage {
+    pub data: Vec<RunListItem>,
+    /// Pass as `cursor` for the next page; null on the last one.
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,2422 @@
+// Generated from the server's OpenAPI document by openapi-typescript: do not edit.
+// Regenerate with `npm --prefix web run gen:api` after changing a handler or a response type
+// (`npm --prefix web test` fails while this file is out of date).
+
+export interface paths {
+    "/api/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in
+         * @description Trades an email (any case) and password for a JWT, valid for 7 days. Needs no token. After 5 failed attempts for an account, or 20 from one address, each further failure doubles the wait before the next attempt (1 s, 2 s, 4 s, ... up to 15 min); a success clears the account's count.
+         */
+        post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out
+         * @description Revokes the token the request is sent with: from now on it gets 401 on every route, the WebSocket included. The user's other tokens stay valid (`workflow-engine token revoke --email` revokes them all).
+         */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the projects the caller may see
+         * @description The projects the caller owns or is a member of; an admin sees all.
+         */
+        get: operations["list_projects"];
+        put?: never;
+        /**
+         * Add a project
+         * @description The directory must exist on the server, must not be `/`, a system directory (`/etc`, `/usr`, `/var`, ...) or the server's data directory, and must be under one of the server's project roots when it has some (`serve --project-root`); symlinks are followed first. The workflow files in its `.agent/workflows/definitions/` are read at once and whenever they change. A directory first seen by the CLI (no owner yet) is taken over by the first user who adds it.
+         */
+        post: operations["create_project"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-definitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List workflow definitions
+         * @description The templates of one project, or of every project the caller may see, by name: the files in its `.agent/workflows/definitions/`. Files that do not load are listed too, with `load_error`. A file run from elsewhere (CLI `run`) is its runs' definition, readable by id, but not a template.
+         */
+        get: operations["list_definitions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-definitions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a workflow definition
+         * @description With its steps when they are known before a run (YAML that loads).
+         */
+        get: operations["get_definition"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-executions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List runs
+         * @description The runs of the projects the caller may see, newest first, a page at a time.
+         */
+        get: operations["list_runs"];
+        put?: never;
+        /**
+         * Start a run
+         * @description Creates the run and starts it in the background (queued under the concurrency limit).
+         */
+        post: operations["create_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-executions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a run
+         * @description With its steps (and their agent sessions), its definition, the definition as the run started it (`definition_snapshot`), whether a pause is pending (`pause_requested`) and its comments.
+         */
+        get: operations["get_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-executions/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause a run
+         * @description The steps in flight finish, then the run stops; answers within about 2 seconds, with `pause_requested` if a step is still running then.
+         */
+        post: operations["pause_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-executions/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a run
+         * @description Queues a paused or failed run to be replayed; completed steps are not run again. The answer carries the run's status now: `running` once it has started (within about 2 seconds when a run slot is free), else `pending` until a slot takes it.
+         */
+        post: operations["resume_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-executions/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a run
+         * @description Kills the steps in flight at once; a pending or paused run is cancelled directly.
+         */
+        post: operations["cancel_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-steps/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a step
+         * @description With its agent session, its artifacts and its comments.
+         */
+        get: operations["get_step"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-steps/{id}/logs/{type}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a step's log
+         * @description `input`, `output`, `events` (what a running step has written so far) or `summary`; a log not written yet is empty.
+         */
+        get: operations["get_step_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-executions/{id}/artifacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload an artifact to a step
+         * @description A `multipart/form-data` upload, streamed to disk; the file may have at most 100 MB.
+         */
+        post: operations["upload_artifact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/artifacts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download an artifact
+         * @description The file, streamed, with the artifact's `mime_type` as `Content-Type`.
+         */
+        get: operations["download_artifact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/artifacts/{id}/attach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Attach an artifact to a comment
+         * @description To a comment of the same run; an attached artifact moves to the new comment.
+         */
+        patch: operations["attach_artifact"];
+        trace?: never;
+    };
+    "/api/artifacts/{id}/detach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Detach an artifact from its comment
+         * @description The artifact stays with its step.
+         */
+        delete: operations["detach_artifact"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-executions/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a run's comments
+         * @description Oldest first, each with its creator and attached artifacts.
+         */
+        get: operations["list_comments"];
+        put?: never;
+        /** Comment on a run or one of its steps */
+        post: operations["create_comment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{id}/secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a project's secrets (names and dates, never values) */
+        get: operations["list_secrets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{id}/secrets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a secret
+         * @description Creates or replaces the secret; the value is stored encrypted and is never returned. Steps refer to it as `{{ secrets.NAME }}` (YAML) or `ctx.secrets.NAME` (TypeScript).
+         */
+        put: operations["set_secret"];
+        post?: never;
+        /** Remove a secret */
+        delete: operations["delete_secret"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The live event stream (WebSocket)
+         * @description Upgrades to a WebSocket that sends one JSON text message per event of the projects the caller may see, as the `WsMessage` schema describes: `{ "seq", "type", "data" }`, `type` being `workflow.execution.created`, `workflow.execution.status_changed`, `workflow.execution.phase_changed`, `workflow.execution.log`, `workflow.step.started`, `workflow.step.progress`, `workflow.step.completed`, `workflow.comment.created`, `workflow.artifact.created` or `workflow.artifact.attached` (see the `Event` schema for each one's `data`). With `?since=<seq>` the journal's later events are replayed first, so a client that reconnects with the last `seq` it saw misses nothing. A client that falls behind gets `{ "type": "stream.lagged", "data": { "missed": n } }` and should reconnect with `since`. Messages from the client are ignored. The token may be sent as `?token=` by clients that cannot set headers (this route only). An expired or revoked token is refused (401), and an open stream whose token expires or is revoked is closed (1008, with the reason) within 5 s.
+         */
+        get: operations["subscribe_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This OpenAPI 3.1 document
+         * @description Needs no token.
+         */
+        get: operations["get_openapi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        /**
+         * @description Which CLI (`agent_sessions.agent`, a step's `agent`).
+         * @enum {string}
+         */
+        AgentKind: "claude" | "codex" | "gemini";
+        /** @description The agent CLI session behind an agent step. */
+        AgentSession: {
+            id: string;
+            agent: components["schemas"]["AgentKind"];
+            /** @description The CLI's own session (thread) id. */
+            session_id?: string | null;
+            model?: string | null;
+            /** @description The CLI's own transcript of the session (JSONL), where the CLI keeps it. */
+            session_file_path?: string | null;
+            /** Format: double */
+            cost_usd?: number | null;
+            /** Format: int64 */
+            input_tokens?: number | null;
+            /** Format: int64 */
+            output_tokens?: number | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            status: components["schemas"]["SessionStatus"];
+            /** @description Whether the CLI persisted the session, so that `--resume` can continue it. */
+            resumable: boolean;
+            /** Format: int64 */
+            cached_tokens?: number | null;
+            /** Format: int64 */
+            num_turns?: number | null;
+            /**
+             * @description How a failed session failed: `auth`, `rate_limit`, `overloaded`, `max_turns`,
+             *     `timed_out`, `cancelled`, `crashed` or `error`.
+             */
+            error_kind?: string | null;
+        };
+        /** @description A file uploaded to a step, optionally attached to a comment of the same run. */
+        Artifact: {
+            id: string;
+            workflow_run_step_id: string;
+            workflow_comment_id?: string | null;
+            name: string;
+            /** @description Relative to the project root. */
+            file_path: string;
+            file_type: components["schemas"]["FileType"];
+            mime_type: string;
+            /** Format: int64 */
+            size_bytes: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description The `multipart/form-data` fields of an upload, in any order. */
+        ArtifactUpload: {
+            /**
+             * Format: binary
+             * @description The file, at most 100 MB.
+             */
+            file: string;
+            /** @description The row id of the run's step it belongs to. */
+            step_id: string;
+            /**
+             * @description The name to keep it under (sanitised; ` (1)`, ` (2)`, ... when taken); defaults to the
+             *     uploaded file's name.
+             */
+            name?: string;
+            /** @description Defaults to what the name and the content say. */
+            file_type?: components["schemas"]["FileType"];
+        };
+        AttachBody: {
+            /** @description A comment of the artifact's run. */
+            comment_id: string;
+        };
+        CancelResult: {
+            id: string;
+            status: components["schemas"]["RunStatus"];
+            /** Format: date-time */
+            cancelled_at?: string | null;
+        };
+        /** @description A note on a run, or on one of its steps. */
+        Comment: {
+            id: string;
+            workflow_run_id: string;
+            /** @description The step's row id, for a step-level comment. */
+            workflow_run_step_id?: string | null;
+            text: string;
+            comment_type: components["schemas"]["CommentType"];
+            created_by?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            creator?: components["schemas"]["Creator"] | null;
+            /** @description The artifacts attached to it. */
+            artifacts: components["schemas"]["Artifact"][];
+        };
+        /**
+         * @description Who wrote a comment: a user (the API), the engine, or an agent step.
+         * @enum {string}
+         */
+        CommentType: "user" | "system" | "agent";
+        Counts: {
+            /** Format: int64 */
+            comments: number;
+            /** Format: int64 */
+            artifacts: number;
+        };
+        CreateComment: {
+            /** @description Must not be empty. */
+            text: string;
+            /** @description The step's row id, for a step-level comment. */
+            step_id?: string | null;
+            comment_type?: components["schemas"]["PostedCommentType"] | null;
+        };
+        CreateProject: {
+            name: string;
+            /** @description An absolute path to an existing directory. */
+            path: string;
+        };
+        CreateRun: {
+            project_id: string;
+            /** @description A definition of that project. */
+            workflow_definition_id: string;
+            /** @description Defaults to the workflow's name. */
+            name?: string | null;
+            /** @description Must match the workflow's `argsSchema`; `{}` when absent or null. */
+            args?: Record<string, unknown> | null;
+        };
+        /** @description Who wrote a comment. */
+        Creator: {
+            id: string;
+            email: string;
+            name?: string | null;
+        };
+        /** @description The envelope of every successful JSON response. */
+        Data_Artifact: {
+            /** @description A file uploaded to a step, optionally attached to a comment of the same run. */
+            data: {
+                id: string;
+                workflow_run_step_id: string;
+                workflow_comment_id?: string | null;
+                name: string;
+                /** @description Relative to the project root. */
+                file_path: string;
+                file_type: components["schemas"]["FileType"];
+                mime_type: string;
+                /** Format: int64 */
+                size_bytes: number;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+            };
+        };
+        /** @description The envelope of every successful JSON response. */
+        Data_CancelResult: {
+            data: {
+                id: string;
+                status: components["schemas"]["RunStatus"];
+                /** Format: date-time */
+                cancelled_at?: string | null;
+            };
+        };
+        /** @description The envelope of every successful JSON response. */
+        Data_Comment: {
+            /** @description A note on a run, or on one of its steps. */
+            data: {
+                id: string;
+                workflow_run_id: string;
+                /** @description The step's row id, for a step-level comment. */
+                workflow_run_step_id?: string | null;
+                text: string;
+                comment_type: components["schemas"]["CommentType"];
+                created_by?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                creator?: components["schemas"]["Creator"] | null;
+                /** @description The artifacts attached to it. */
+                artifacts: components["schemas"]["Artifact"][];
+            };
+        };
+        /** @description The envelope of every successful JSON response. */
+        Data_DefinitionDetail: {
+            /** @description A definition with its steps, when they are known before a run (YAML that loads). */
+            data: components["schemas"]["Definition"] & {
+                /** @description Present for YAML definitions that load; TypeScript steps are known only as they run. */
+                steps?: components["schemas"]["StepConfig"][];
+            };
+        };
+        /** @description The envelope of every successful JSON response. */
+        Data_Login: {
+            data: {
+                /** @description The JWT to send as `Authorization: Bearer <token>`. */
+                token: string;
+                user: components["schemas"]["User"];
+            };
+        };
+        /** @description The envelope of every successful JSON response. */
+        Data_PauseResult: {
+            data: {
+                id: string;
+                status: components["schemas"]["RunStatus"];
+                /** Format: date-time */
+                paused_at?: string | null;
+                /** @description True when a step is still in flight: the run pauses when it finishes. */
+                pause_requested?: boolean;
+            };
+        };
+        /** @description The envelope of every successful JSON response. */
+        Data_Project: {
+            /** @description A project: a directory a user works in. */
+            data: {
+                id: string;
+                name: string;
+                path: string;
+                owner_id?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+            };
+        };
+        /** @description The envelope of every successful JSON response. */
+        Data_ResumeResult: {
+            data: {
+                id: string;
+                status: components["schemas"]["RunStatus"];
+            };
+        };
+        /** @description The envelope of every successful JSON response. */
+        Data_Run: {
+            /** @description A workflow execution (run). */
+            data: {
+                id: string;
+                project_id: string;
+                /** @description Who started it; null for runs started from the CLI. */
+                user_id?: string | null;
+                workflow_definition_id: string;
+                name: string;
+                /** @description The arguments it was started with. */
+                args: Record<string, unknown>;
+                current_phase?: string | null;
+                /** Format: int64 */
+                current_step_index: number;
+                status: components["schemas"]["RunStatus"];
+                error_message?: string | null;
+                /** Format: int64 */
+                timeout_ms?: number | null;
+                /** Format: date-time */
+                started_at?: string | null;
+                /** Format: date-time */
+                completed_at?: string | null;
+                /** Format: date-time */
+                paused_at?: string | null;
+                /** Format: date-time */
+                cancelled_at?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+            };
+        };
+        /** @description The envelope of every successful JSON response. */
+        Data_RunDetail: {
+            /** @description A run with its steps (and their agent sessions) and comments. */
+            data: components["schemas"]["Run"] & {
+                steps: components["schemas"]["StepWithSession"][];
+                workflow_definition?: components["schemas"]["Definition"] | null;
+                _count: components["schemas"]["Counts"];
+                /** @description Oldest first. */
+                comments: components["schemas"]["Comment"][];
+                /** @description The definition as the run started it (`definition.json` in the run's folder). */
+                definition_snapshot?: Record<string, unknown> | null;
+                /** @description A pause was asked for and lands when the steps in flight finish. */
+                pause_requested: boolean;
+            };
+        };
+        /** @description The envelope of every successful JSON response. */
+        Data_SecretInfo: {
+            /** @description A secret's name and dates; never its value. */
+            data: {
+                name: string;
+                created_at: string;
+                updated_at: string;
+            };
+        };
+        /** @description The envelope of every successful JSON response. */
+        Data_StepDetail: {
+            /** @description A step with its agent session, artifacts and comments. */
+            data: components["schemas"]["Step"] & {
+                session?: components["schemas"]["AgentSession"] | null;
+                /** @description Oldest first. */
+                artifacts: components["schemas"]["Artifact"][];
+                /** @description Oldest first. */
+                comments: components["schemas"]["Comment"][];
+            };
+        };
+        /** @description The envelope of every successful JSON response. */
+        Data_StepLog: {
+            data: {
+                type: components["schemas"]["LogType"];
+                step_id: string;
+                /** @description The log's text; empty when it has not been written (yet). */
+                content: string;
+            };
+        };
+        /** @description The envelope of every successful JSON response. */
+        Data_Vec_Comment: {
+            data: {
+                id: string;
+                workflow_run_id: string;
+                /** @description The step's row id, for a step-level comment. */
+                workflow_run_step_id?: string | null;
+                text: string;
+                comment_type: components["schemas"]["CommentType"];
+                created_by?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                creator?: components["schemas"]["Creator"] | null;
+                /** @description The artifacts attached to it. */
+                artifacts: components["schemas"]["Artifact"][];
+            }[];
+        };
+        /** @description The envelope of every successful JSON response. */
+        Data_Vec_Definition: {
+            data: {
+                id: string;
+                project_id?: string | null;
+                name: string;
+                description?: string | null;
+                type: components["schemas"]["DefinitionKind"];
+                /** @description Absolute path of the file. */
+                path: string;
+                phases: string[];
+                /** @description The JSON Schema a run's `args` must match; null when the workflow declares none. */
+                args_schema?: Record<string, unknown> | null;
+                load_error?: components["schemas"]["LoadError"] | null;
+                is_template: boolean;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+        };
+        /** @description The envelope of every successful JSON response. */
+        Data_Vec_Project: {
+            data: {
+                id: string;
+                name: string;
+                path: string;
+                owner_id?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+        };
+        /** @description The envelope of every successful JSON response. */
+        Data_Vec_SecretInfo: {
+            data: {
+                name: string;
+                created_at: string;
+                updated_at: string;
+            }[];
+        };
+        /**
+         * @description A workflow definition: one file of the project's definitions folder. A file that does not
+         *     load keeps its row, with `load_error`.
+         */
+        Definition: {
+            id: string;
+            project_id?: string | null;
+            name: string;
+            description?: string | null;
+            type: components["schemas"]["DefinitionKind"];
+            /** @description Absolute path of the file. */
+            path: string;
+            phases: string[];
+            /** @description The JSON Schema a run's `args` must match; null when the workflow declares none. */
+            args_schema?: Record<string, unknown> | null;
+            load_error?: components["schemas"]["LoadError"] | null;
+            is_template: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A definition with its steps, when they are known before a run (YAML that loads). */
+        DefinitionDetail: components["schemas"]["Definition"] & {
+            /** @description Present for YAML definitions that load; TypeScript steps are known only as they run. */
+            steps?: components["schemas"]["StepConfig"][];
+        };
+        /** @description A definition that cannot be used, with where the problem is. */
+        DefinitionError: {
+            message: string;
+            location?: components["schemas"]["Location"] | null;
+        };
+        /**
+         * @description Which front-end a definition came from.
+         * @enum {string}
+         */
+        DefinitionKind: "code" | "yaml";
+        /** @description Every error response: `{ "error": { "code", "message" } }`. */
+        ErrorBody: {
+            error: components["schemas"]["ErrorDetail"];
+        };
+        ErrorDetail: {
+            /**
+             * @description What went wrong, for programs: `invalid_body`, `invalid_query`, `invalid_args`,
+             *     `invalid_definition`, `invalid_log_type` (400), `unauthorized` (401), `not_found` (404),
+             *     `invalid_state` (409), `payload_too_large` (413), `internal` (500).
+             * @example not_found
+             */
+            code: string;
+            /** @description What went wrong, for people; a field's problem starts with its name (`name: ...`). */
+            message: string;
+            /** @description With `invalid_args`: each way the arguments miss the workflow's `argsSchema`. */
+            details?: string[];
+            /** @description With `invalid_state` (409): the run's status, which did not allow the request. */
+            current_status?: components["schemas"]["RunStatus"];
+        };
+        Event: {
+            data: {
+                execution_id: string;
+                project_id: string;
+                name: string;
+                status: components["schemas"]["RunStatus"];
+                /**
+                 * @description The definition the run follows, its name and phases (the board's columns), and
+                 *     the phase the run starts in: enough to place a new card from events alone.
+                 */
+                workflow_definition_id: string;
+                workflow_name: string;
+                phases: string[];
+                current_phase?: string | null;
+            };
+            /** @enum {string} */
+            type: "workflow.execution.created";
+        } | {
+            data: {
+                execution_id: string;
+                status: components["schemas"]["RunStatus"];
+                project_id: string;
+                error_message?: string | null;
+            };
+            /** @enum {string} */
+            type: "workflow.execution.status_changed";
+        } | {
+            data: {
+                execution_id: string;
+                current_phase: string;
+                project_id: string;
+            };
+            /** @enum {string} */
+            type: "workflow.execution.phase_changed";
+        } | {
+            data: {
+                execution_id: string;
+                step_id: string;
+                step_key: string;
+                step_name: string;
+                step_type: components["schemas"]["StepKind"];
+                phase: string;
+                project_id: string;
+            };
+            /** @enum {string} */
+            type: "workflow.step.started";
+        } | {
+            data: {
+                execution_id: string;
+                step_id: string;
+                step_key: string;
+                status: components["schemas"]["StepStatus"];
+                error?: string | null;
+                /** Format: int64 */
+                duration_ms: number;
+                project_id: string;
+            };
+            /** @enum {string} */
+            type: "workflow.step.completed";
+        } | {
+            data: {
+                execution_id: string;
+                step_id: string;
+                step_key: string;
+                /**
+                 * @description `stdout` or `stderr` for lines; for agent steps also `session`, `assistant`,
+                 *     `thinking`, `tool_call`, `tool_result`, `warning`, `retry` and `result`.
+                 */
+                stream: string;
+                /** @description A line of text for people (tool inputs and results cut short). */
+                output: string;
+                /**
+                 * @description Structured detail for agent events: the tool's name, id and input, a result's
+                 *     `isError`, a session's id and model.
+                 */
+                detail?: Record<string, unknown> | null;
+                project_id: string;
+            };
+            /** @enum {string} */
+            type: "workflow.step.progress";
+        } | {
+            data: {
+                execution_id: string;
+                comment_id: string;
+                step_id?: string | null;
+                project_id: string;
+            };
+            /** @enum {string} */
+            type: "workflow.comment.created";
+        } | {
+            /** @description A file uploaded to a step (`POST /api/workflow-executions/{id}/artifacts`). */
+            data: {
+                execution_id: string;
+                artifact_id: string;
+                step_id: string;
+                project_id: string;
+            };
+            /** @enum {string} */
+            type: "workflow.artifact.created";
+        } | {
+            data: {
+                execution_id: string;
+                artifact_id: string;
+                comment_id: string;
+                project_id: string;
+            };
+            /** @enum {string} */
+            type: "workflow.artifact.attached";
+        } | {
+            /** @description The workflow's own console output (`console.log` in a TS workflow). */
+            data: {
+                execution_id: string;
+                level: string;
+                message: string;
+                project_id: string;
+            };
+            /** @enum {string} */
+            type: "workflow.execution.log";
+        };
+        /**
+         * Format: binary
+         * @description A file's bytes.
+         */
+        FileBytes: string;
+        /**
+         * @description What an artifact is, as the board shows it.
+         * @enum {string}
+         */
+        FileType: "image" | "video" | "document" | "code" | "other";
+        /** @description An event from the journal: `{ "seq", "type", "data" }`. */
+        JournalEvent: components["schemas"]["Event"] & {
+            /**
+             * Format: int64
+             * @description The event's position in the journal; reconnect with `?since=<seq>` to miss nothing.
+             */
+            seq: number;
+        };
+        /** @enum {string} */
+        LaggedType: "stream.lagged";
+        LoadError: {
+            /** @description Every problem, one a line. */
+            message: string;
+            errors: components["schemas"]["DefinitionError"][];
+        };
+        /** @description A position in a definition file, 1-based. */
+        Location: {
+            file: string;
+            line: number;
+            column: number;
+        };
+        /**
+         * @description Which log of a step.
+         * @enum {string}
+         */
+        LogType: "input" | "output" | "events" | "summary";
+        Login: {
+            /** @description The JWT to send as `Authorization: Bearer <token>`. */
+            token: string;
+            user: components["schemas"]["User"];
+        };
+        LoginBody: {
+            email: string;
+            password: string;
+        };
+        Missed: {
+            /**
+             * Format: int64
+             * @description How many events were skipped.
+             */
+            missed: number;
+        };
+        PauseResult: {
+            id: string;
+            status: components["schemas"]["RunStatus"];
+            /** Format: date-time */
+            paused_at?: string | null;
+            /** @description True when a step is still in flight: the run pauses when it finishes. */
+            pause_requested?: boolean;
+        };
+        /**
+         * @description The type of a comment a user posts: only `user` (the engine writes `system` and `agent`).
+         * @enum {string}
+         */
+        PostedCommentType: "user";
+        /** @description A project: a directory a user works in. */
+        Project: {
+            id: string;
+            name: string;
+            path: string;
+            owner_id?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ResumeResult: {
+            id: string;
+            status: components["schemas"]["RunStatus"];
+        };
+        /** @description A workflow execution (run). */
+        Run: {
+            id: string;
+            project_id: string;
+            /** @description Who started it; null for runs started from the CLI. */
+            user_id?: string | null;
+            workflow_definition_id: string;
+            name: string;
+            /** @description The arguments it was started with. */
+            args: Record<string, unknown>;
+            current_phase?: string | null;
+            /** Format: int64 */
+            current_step_index: number;
+            status: components["schemas"]["RunStatus"];
+            error_message?: string | null;
+            /** Format: int64 */
+            timeout_ms?: number | null;
+            /** Format: date-time */
+            started_at?: string | null;
+            /** Format: date-time */
+            completed_at?: string | null;
+            /** Format: date-time */
+            paused_at?: string | null;
+            /** Format: date-time */
+            cancelled_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A run with its steps (and their agent sessions) and comments. */
+        RunDetail: components["schemas"]["Run"] & {
+            steps: components["schemas"]["StepWithSession"][];
+            workflow_definition?: components["schemas"]["Definition"] | null;
+            _count: components["schemas"]["Counts"];
+            /** @description Oldest first. */
+            comments: components["schemas"]["Comment"][];
+            /** @description The definition as the run started it (`definition.json` in the run's folder). */
+            definition_snapshot?: Record<string, unknown> | null;
+            /** @description A pause was asked for and lands when the steps in flight finish. */
+            pause_requested: boolean;
+        };
+        /** @description A page of runs, newest first. */
+        RunPage: {
+            data: components["schemas"]["RunSummary"][];
+            /** @description Pass as `cursor` for the next page; null on the last one. */
+            next_cursor?: string | null;
+        };
+        /**
+         * @description Where a run is in its life: `pending` → `running` → `completed` | `failed` |
+         *     `cancelled`, with `paused` (and a failed run) able to go back to `pending`/`running`.
+         * @enum {string}
+         */
+        RunStatus: "pending" | "running" | "paused" | "completed" | "failed" | "cancelled";
+        /** @description A run as the list shows it: with its steps, its definition and counts. */
+        RunSummary: components["schemas"]["Run"] & {
+            steps: components["schemas"]["Step"][];
+            workflow_definition?: components["schemas"]["Definition"] | null;
+            _count: components["schemas"]["Counts"];
+        };
+        /** @description A secret's name and dates; never its value. */
+        SecretInfo: {
+            name: string;
+            created_at: string;
+            updated_at: string;
+        };
+        /**
+         * @description How an agent CLI's session stands (`agent_sessions.status`).
+         * @enum {string}
+         */
+        SessionStatus: "running" | "completed" | "failed";
+        SetSecret: {
+            /** @description The value: not empty, at most 64 KiB, no NUL byte. */
+            value: string;
+        };
+        /** @description A step of a run. */
+        Step: {
+            /** @description The step row's id, as `/api/workflow-steps/{id}` takes it. */
+            id: string;
+            workflow_run_id: string;
+            /** @description The id the workflow gave the step. */
+            step_id: string;
+            /** Format: int64 */
+            step_index: number;
+            name: string;
+            phase: string;
+            type: components["schemas"]["StepKind"];
+            status: components["schemas"]["StepStatus"];
+            /** @description What the step returned (any JSON); null until it ends. */
+            result: unknown;
+            continue_on_error: boolean;
+            /** Format: int64 */
+            attempt: number;
+            /** @description Relative to the project; holds the step's logs. */
+            log_directory_path?: string | null;
+            agent_session_id?: string | null;
+            error_message?: string | null;
+            /** Format: date-time */
+            started_at?: string | null;
+            /** Format: date-time */
+            completed_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @description One step's configuration: the spec's `StepConfig` union, flattened. Which fields apply is
+         *     decided by `kind`; the parsers reject fields that do not belong to the kind.
+         */
+        StepConfig: {
+            id: string;
+            name: string;
+            phase: string;
+            type?: components["schemas"]["StepKind"] | null;
+            command?: string | null;
+            cwd?: string | null;
+            prompt?: string | null;
+            agent?: string | null;
+            permission?: string | null;
+            /** @description Agent steps: the model to ask the CLI for (`--model`). */
+            model?: string | null;
+            /**
+             * Format: int32
+             * @description Agent steps: the most turns the agent may take (Claude `--max-turns`).
+             */
+            maxTurns?: number | null;
+            /**
+             * @description Agent steps: JSON Schema the final answer must match (zod is converted); the parsed
+             *     answer becomes the result's `data.output`.
+             */
+            outputSchema?: unknown;
+            /**
+             * @description Agent steps: what a step interrupted by a crash does on resume: `restart` (default)
+             *     runs it again from the prompt; `resume` continues the agent's session.
+             */
+            onInterrupt?: string | null;
+            env?: {
+                [key: string]: string;
+            };
+            /**
+             * Format: int64
+             * @description Step timeout in milliseconds.
+             */
+            timeoutMs?: number | null;
+            continueOnError?: boolean;
+            location?: components["schemas"]["Location"] | null;
+        };
+        /** @description A step with its agent session, artifacts and comments. */
+        StepDetail: components["schemas"]["Step"] & {
+            session?: components["schemas"]["AgentSession"] | null;
+            /** @description Oldest first. */
+            artifacts: components["schemas"]["Artifact"][];
+            /** @description Oldest first. */
+            comments: components["schemas"]["Comment"][];
+        };
+        /**
+         * @description What kind of work a step does.
+         * @enum {string}
+         */
+        StepKind: "script" | "agent" | "function";
+        StepLog: {
+            type: components["schemas"]["LogType"];
+            step_id: string;
+            /** @description The log's text; empty when it has not been written (yet). */
+            content: string;
+        };
+        /**
+         * @description Where a step is: `pending` → `running` → `completed` | `failed` (or `skipped`).
+         * @enum {string}
+         */
+        StepStatus: "pending" | "running" | "completed" | "failed" | "skipped";
+        /** @description A step with the agent session behind it (null unless an agent step). */
+        StepWithSession: components["schemas"]["Step"] & {
+            session?: components["schemas"]["AgentSession"] | null;
+        };
+        /**
+         * @description The connection fell behind the live stream and skipped events: reconnect with
+         *     `?since=<last seq seen>` to replay them.
+         */
+        StreamLagged: {
+            type: components["schemas"]["LaggedType"];
+            data: components["schemas"]["Missed"];
+        };
+        /** @description A user, as the API shows one (never the password hash). */
+        User: {
+            id: string;
+            email: string;
+            name?: string | null;
+            is_admin: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description One WebSocket text message: a journal event, or a note that the connection fell behind. */
+        WsMessage: components["schemas"]["JournalEvent"] | components["schemas"]["StreamLagged"];
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginBody"];
+            };
+        };
+        responses: {
+            /** @description Signed in. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Login"];
+                };
+            };
+            /** @description The body is not a JSON object with `email` and `password` (`invalid_body`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Wrong email or password. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed attempts (`too_many_requests`); `Retry-After` gives the seconds to wait. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out: the token is revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid token (already revoked, expired or malformed). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_projects: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The projects. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Vec_Project"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateProject"];
+            };
+        };
+        responses: {
+            /** @description The project. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Project"];
+                };
+            };
+            /** @description An empty name, a relative path, `/` or a system directory, a path outside the server's project roots, or one that is not an existing directory the caller may register (missing, a file, the server's data directory, another user's project: one message for all, which does not say which), or another body problem (`invalid_body`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_definitions: {
+        parameters: {
+            query?: {
+                /** @description Only this project's definitions; all the caller may see when absent. */
+                project_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The definitions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Vec_Definition"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No project `project_id` the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_definition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The definition's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The definition. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_DefinitionDetail"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such definition the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_runs: {
+        parameters: {
+            query?: {
+                /** @description Only this project's runs. */
+                project_id?: string;
+                /** @description Only runs with this status. */
+                status?: components["schemas"]["RunStatus"];
+                /** @description Only runs of this definition. */
+                workflow_definition_id?: string;
+                /** @description Runs per page. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of runs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunPage"];
+                };
+            };
+            /** @description A status or limit out of range (`invalid_query`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No project `project_id` the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRun"];
+            };
+        };
+        responses: {
+            /** @description The run, `pending` or already `running`. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Run"];
+                };
+            };
+            /** @description A body problem (`invalid_body`, also a `name` with invisible or bidirectional-formatting characters), arguments that do not match the workflow's `argsSchema` or would make a YAML step's command line too long for Linux (`invalid_args`, each problem in `details`), or a workflow file that does not load (`invalid_definition`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project the caller may see, or no such definition in it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The data directory's disk is full (`insufficient_storage`); nothing was recorded. */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_RunDetail"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    pause_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run's status after the request. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_PauseResult"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The run is not running (`invalid_state`, with `current_status`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resume_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run's status after the request. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_ResumeResult"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The run is neither paused nor failed: already queued (`pending`), running or ended (`invalid_state`, with `current_status`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run's status after the request. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_CancelResult"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The run has already ended (`invalid_state`, with `current_status`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_step: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The step's row id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The step. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_StepDetail"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such step the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_step_log: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The step's row id. */
+                id: string;
+                /** @description Which log. */
+                type: components["schemas"]["LogType"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The log's text. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_StepLog"];
+                };
+            };
+            /** @description An unknown log type (`invalid_log_type`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such step the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    upload_artifact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ArtifactUpload"];
+            };
+        };
+        responses: {
+            /** @description The artifact. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Artifact"];
+                };
+            };
+            /** @description A missing `file` or `step_id`, a `step_id` that is not a step of this run, an unknown `file_type` or field, or a body that is not multipart (`invalid_body`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The file is larger than 100 MB (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    download_artifact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The artifact's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    /** @description `attachment`, with the artifact's name. */
+                    "Content-Disposition"?: string;
+                    /** @description The file's size in bytes. */
+                    "Content-Length"?: number;
+                    /** @description `nosniff`. */
+                    "X-Content-Type-Options"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": components["schemas"]["FileBytes"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such artifact the caller may see, or its file is gone. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    attach_artifact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The artifact's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttachBody"];
+            };
+        };
+        responses: {
+            /** @description The artifact. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Artifact"];
+                };
+            };
+            /** @description A `comment_id` that is not a comment of the artifact's run, or another body problem (`invalid_body`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such artifact the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    detach_artifact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The artifact's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The artifact. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Artifact"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such artifact the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_comments: {
+        parameters: {
+            query?: {
+                /** @description Only this step's comments (its row id); empty is no filter. */
+                step_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The run's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The comments. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Vec_Comment"];
+                };
+            };
+            /** @description A `step_id` that is not a step of this run (`invalid_query`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_comment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateComment"];
+            };
+        };
+        responses: {
+            /** @description The comment. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Comment"];
+                };
+            };
+            /** @description An empty text, a `comment_type` other than `user` (`system` and `agent` comments are the engine's), a `step_id` that is not a step of this run, or another body problem (`invalid_body`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_secrets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The secrets, by name. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Vec_SecretInfo"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project, or not the caller's to see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's id. */
+                id: string;
+                /** @description An environment variable's name: letters, digits and `_`, not starting with a digit. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetSecret"];
+            };
+        };
+        responses: {
+            /** @description Replaced: its name and dates. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_SecretInfo"];
+                };
+            };
+            /** @description Created: its name and dates. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_SecretInfo"];
+                };
+            };
+            /** @description A name that is not a variable name (`invalid_secret_name`), or a bad body (`invalid_body`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project, or not the caller's to see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's id. */
+                id: string;
+                /** @description The secret's name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project or secret. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    subscribe_events: {
+        parameters: {
+            query?: {
+                /** @description Replay the journal's events after this `seq` before the live stream. */
+                since?: number;
+                /** @description The JWT, instead of the `Authorization` header. */
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching protocols: the WebSocket is open and sends `WsMessage`s. */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a WebSocket upgrade request, or a `since` that is not an integer (plain text). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description No valid token, or a revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_openapi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI document. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+        };
+    };
+}
