@@ -3,6 +3,10 @@
 //! The engine publishes on one broadcast bus; the CLI's progress display and the server's
 //! WebSocket are subscribers. `step_id` is the step row's id, as in the spec; `step_key` is
 //! the id the workflow gave the step.
+//!
+//! The journal is written from here: each event is serialised once, and `store::events`
+//! keeps its type and data as that text, knowing nothing of `Event` (this module imports the
+//! store, never the other way round); the WebSocket sends the same text on.
 
 use std::sync::Arc;
 
@@ -10,7 +14,7 @@ use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot, Notify};
 
 use crate::domain::{RunStatus, StepKind, StepStatus};
-use crate::store::events::EventRow;
+use crate::store::events::{EventRow, NewEvent};
 use crate::store::Store;
 
 #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
@@ -188,6 +192,29 @@ fn cap_text(text: &mut String) {
     text.push_str(&format!("… ({more} bytes more in the run's files)"));
 }
 
+impl Event {
+    /// This event as the journal keeps it: its type and its data serialised once, the text
+    /// the WebSocket later sends as it is.
+    fn journaled(&self) -> NewEvent {
+        /// The two halves of a serialised event, borrowed from its text.
+        #[derive(serde::Deserialize)]
+        struct Parts<'a> {
+            #[serde(rename = "type")]
+            kind: &'a str,
+            #[serde(borrow)]
+            data: &'a serde_json::value::RawValue,
+        }
+        let text = serde_json::to_string(self).expect("events serialise");
+        let parts: Parts = serde_json::from_str(&text).expect("an event is { type, data }");
+        NewEvent {
+            project_id: self.project_id().to_string(),
+            execution_id: self.execution_id().to_string(),
+            kind: parts.kind.to_string(),
+            data: parts.data.get().to_string(),
+        }
+    }
+}
+
 /// Capacity of the live bus: a subscriber further behind than this misses events (and is
 /// told so by `RecvError::Lagged`); the journal still has them.
 pub const EVENT_BUS_CAPACITY: usize = 4096;
@@ -279,7 +306,7 @@ async fn write_journal(store: Store, mut rx: mpsc::UnboundedReceiver<JournalMsg>
         let mut next = Some(first);
         while let Some(msg) = next {
             match msg {
-                JournalMsg::Event(e) => batch.push(*e),
+                JournalMsg::Event(e) => batch.push(e.journaled()),
                 JournalMsg::Flush(ack) => flushes.push(ack),
             }
             next = if batch.len() < 512 { rx.try_recv().ok() } else { None };
@@ -294,5 +321,31 @@ async fn write_journal(store: Store, mut rx: mpsc::UnboundedReceiver<JournalMsg>
         for ack in flushes.drain(..) {
             let _ = ack.send(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The journal's text for an event is what serialising its data alone gives, byte for
+    /// byte: key order, escapes, numbers (the WebSocket sends it as it is).
+    #[test]
+    fn an_event_is_journaled_as_its_data_serialised_once() {
+        let event = Event::StepProgress {
+            execution_id: "run1".into(),
+            step_id: "s1".into(),
+            step_key: "build".into(),
+            stream: "tool_call".into(),
+            output: "ran \"cargo\" — ✓\n\ttab".into(),
+            detail: Some(serde_json::json!({ "z": 1, "a": [0.1, 1e300, -0.0], "n": null, "u": "\u{1}" })),
+            project_id: "p1".into(),
+        };
+        let value = serde_json::to_value(&event).unwrap();
+        let journaled = event.journaled();
+        assert_eq!(journaled.kind, "workflow.step.progress");
+        assert_eq!(journaled.data, value["data"].to_string());
+        assert_eq!(journaled.project_id, "p1");
+        assert_eq!(journaled.execution_id, "run1");
     }
 }

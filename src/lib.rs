@@ -19,6 +19,8 @@
 //! - `http`: the API and WebSocket (`serve`): one route file per resource with its typed
 //!   response bodies; one route list that both routes and builds the OpenAPI document.
 //! - `cli`: the `workflow-engine` command line.
+//! - `sys`: the system calls below it all (the vfork spawn, memory, signals, ext4's `+T`),
+//!   each behind a safe function.
 
 pub mod accounts;
 pub mod agent;
@@ -31,3 +33,4 @@ pub mod http;
 pub mod js;
 pub mod step;
 pub mod store;
+pub mod sys;

@@ -71,53 +71,9 @@ impl Driver for Codex {
                 .unwrap_or_default(),
             Some("item.started") => self.item(&v, false),
             Some("item.completed") => self.item(&v, true),
-            Some("turn.completed") => {
-                if let Some(u) = v.get("usage") {
-                    let n = |k: &str| u.get(k).and_then(Value::as_u64);
-                    let add = |a: Option<u64>, b: Option<u64>| match (a, b) {
-                        (None, None) => None,
-                        (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
-                    };
-                    self.usage = Usage {
-                        input: add(self.usage.input, n("input_tokens")),
-                        output: add(self.usage.output, n("output_tokens")),
-                        cached: add(self.usage.cached, n("cached_input_tokens")),
-                    };
-                }
-                let is_error = self.error.is_some();
-                vec![AgentEvent::Final(Box::new(Final {
-                    is_error,
-                    text: if is_error {
-                        self.error.clone()
-                    } else {
-                        self.last_message.clone()
-                    },
-                    usage: Some(self.usage),
-                    ..Final::default()
-                }))]
-            }
-            Some("turn.failed") => {
-                let message = v
-                    .pointer("/error/message")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-                    .or_else(|| self.error.clone())
-                    .unwrap_or_else(|| "the turn failed".into());
-                vec![AgentEvent::Final(Box::new(Final {
-                    is_error: true,
-                    text: Some(message),
-                    usage: Some(self.usage),
-                    ..Final::default()
-                }))]
-            }
-            Some("error") => {
-                let message = text_of(&v, "message").unwrap_or_else(|| "error".into());
-                // "Reconnecting... 2/5 (...)" is Codex retrying on its own, not a failure yet.
-                if !message.starts_with("Reconnecting") {
-                    self.error = Some(message.clone());
-                }
-                vec![AgentEvent::Warning(message)]
-            }
+            Some("turn.completed") => self.turn_completed(&v),
+            Some("turn.failed") => self.turn_failed(&v),
+            Some("error") => self.error(&v),
             _ => Vec::new(),
         }
     }
@@ -132,26 +88,82 @@ impl Driver for Codex {
 }
 
 impl Codex {
+    /// The end of the turn: its token counts added up, and the final result (the last
+    /// message, or the error reported during the turn).
+    fn turn_completed(&mut self, v: &Value) -> Vec<AgentEvent> {
+        if let Some(u) = v.get("usage") {
+            let n = |k: &str| u.get(k).and_then(Value::as_u64);
+            let add = |a: Option<u64>, b: Option<u64>| match (a, b) {
+                (None, None) => None,
+                (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+            };
+            self.usage = Usage {
+                input: add(self.usage.input, n("input_tokens")),
+                output: add(self.usage.output, n("output_tokens")),
+                cached: add(self.usage.cached, n("cached_input_tokens")),
+            };
+        }
+        let is_error = self.error.is_some();
+        vec![AgentEvent::Final(Box::new(Final {
+            is_error,
+            text: if is_error {
+                self.error.clone()
+            } else {
+                self.last_message.clone()
+            },
+            usage: Some(self.usage),
+            ..Final::default()
+        }))]
+    }
+
+    fn turn_failed(&self, v: &Value) -> Vec<AgentEvent> {
+        let message = v
+            .pointer("/error/message")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| self.error.clone())
+            .unwrap_or_else(|| "the turn failed".into());
+        vec![AgentEvent::Final(Box::new(Final {
+            is_error: true,
+            text: Some(message),
+            usage: Some(self.usage),
+            ..Final::default()
+        }))]
+    }
+
+    fn error(&mut self, v: &Value) -> Vec<AgentEvent> {
+        let message = text_of(v, "message").unwrap_or_else(|| "error".into());
+        // "Reconnecting... 2/5 (...)" is Codex retrying on its own, not a failure yet.
+        if !message.starts_with("Reconnecting") {
+            self.error = Some(message.clone());
+        }
+        vec![AgentEvent::Warning(message)]
+    }
+
     fn item(&mut self, v: &Value, completed: bool) -> Vec<AgentEvent> {
         let Some(item) = v.get("item") else { return Vec::new() };
         let id = text_of(item, "id").unwrap_or_default();
+        let kind = item.get("type").and_then(Value::as_str);
+        if completed {
+            self.item_completed(item, kind, id)
+        } else {
+            item_started(item, kind, id)
+        }
+    }
+
+    fn item_completed(&mut self, item: &Value, kind: Option<&str>, id: String) -> Vec<AgentEvent> {
         let status = text_of(item, "status");
         let failed = matches!(status.as_deref(), Some("failed" | "declined"));
-        match (item.get("type").and_then(Value::as_str), completed) {
-            (Some("agent_message"), true) => {
+        match kind {
+            Some("agent_message") => {
                 let text = text_of(item, "text").unwrap_or_default();
                 self.last_message = Some(text.clone());
                 vec![AgentEvent::Text { text, delta: false }]
             }
-            (Some("reasoning" | "plan"), true) => text_of(item, "text")
+            Some("reasoning" | "plan") => text_of(item, "text")
                 .map(|text| vec![AgentEvent::Thinking { text }])
                 .unwrap_or_default(),
-            (Some("command_execution"), false) => vec![AgentEvent::ToolCall {
-                id,
-                name: "shell".into(),
-                input: serde_json::json!({ "command": item.get("command") }),
-            }],
-            (Some("command_execution"), true) => {
+            Some("command_execution") => {
                 let exit = item.get("exit_code").and_then(Value::as_i64);
                 vec![AgentEvent::ToolResult {
                     id,
@@ -159,7 +171,7 @@ impl Codex {
                     is_error: failed || exit.is_some_and(|c| c != 0),
                 }]
             }
-            (Some("file_change"), true) => vec![
+            Some("file_change") => vec![
                 AgentEvent::ToolCall {
                     id: id.clone(),
                     name: "file_change".into(),
@@ -171,16 +183,7 @@ impl Codex {
                     is_error: failed,
                 },
             ],
-            (Some("mcp_tool_call"), false) => vec![AgentEvent::ToolCall {
-                id,
-                name: format!(
-                    "{}.{}",
-                    text_of(item, "server").unwrap_or_default(),
-                    text_of(item, "tool").unwrap_or_default()
-                ),
-                input: item.get("arguments").cloned().unwrap_or(Value::Null),
-            }],
-            (Some("mcp_tool_call"), true) => vec![AgentEvent::ToolResult {
+            Some("mcp_tool_call") => vec![AgentEvent::ToolResult {
                 id,
                 output: item
                     .get("result")
@@ -189,16 +192,38 @@ impl Codex {
                     .unwrap_or_default(),
                 is_error: failed || item.get("error").is_some_and(|e| !e.is_null()),
             }],
-            (Some("web_search"), true) => vec![AgentEvent::ToolCall {
+            Some("web_search") => vec![AgentEvent::ToolCall {
                 id,
                 name: "web_search".into(),
                 input: serde_json::json!({ "query": item.get("query") }),
             }],
-            (Some("error"), true) => text_of(item, "message")
+            Some("error") => text_of(item, "message")
                 .map(|m| vec![AgentEvent::Warning(m)])
                 .unwrap_or_default(),
             _ => Vec::new(),
         }
+    }
+}
+
+/// A tool call as it starts: a shell command or an MCP tool (the others are told whole
+/// when they complete).
+fn item_started(item: &Value, kind: Option<&str>, id: String) -> Vec<AgentEvent> {
+    match kind {
+        Some("command_execution") => vec![AgentEvent::ToolCall {
+            id,
+            name: "shell".into(),
+            input: serde_json::json!({ "command": item.get("command") }),
+        }],
+        Some("mcp_tool_call") => vec![AgentEvent::ToolCall {
+            id,
+            name: format!(
+                "{}.{}",
+                text_of(item, "server").unwrap_or_default(),
+                text_of(item, "tool").unwrap_or_default()
+            ),
+            input: item.get("arguments").cloned().unwrap_or(Value::Null),
+        }],
+        _ => Vec::new(),
     }
 }
 

@@ -8,8 +8,9 @@ use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
-use tokio::process::Command;
+use tokio::process::{Child, ChildStderr, ChildStdout, Command};
 use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::classify::{classify, Evidence, FailureKind};
@@ -196,7 +197,7 @@ impl Attempt {
 /// Runs the CLI until it ends, `stop` turns true, or the timeout; the CLI's lines and their
 /// meaning go to `out` as they are read.
 pub async fn run_once(
-    mut driver: Box<dyn Driver>,
+    driver: Box<dyn Driver>,
     launch: &Launch,
     out: &mpsc::UnboundedSender<Output>,
     mut stop: watch::Receiver<bool>,
@@ -206,6 +207,37 @@ pub async fn run_once(
         .program
         .split_first()
         .ok_or_else(|| std::io::Error::other(format!("no command configured for {}", kind.as_str())))?;
+    let mut cmd = command(launch, program, leading);
+    // Both live until the CLI has ended: its temporary folder, and the ruleset the spawn uses.
+    let tmp = StepTmp::create()?;
+    let ruleset = confine::ruleset(confine::Kind::Agent(program.as_ref()), &launch.project, tmp.path());
+    let ruleset = ruleset.map_err(std::io::Error::other)?;
+    confine::confine_command(&mut cmd, ruleset.as_ref(), tmp.path(), &launch.env);
+    let mut child = cmd.spawn().map_err(|e| spawn_error(kind, program, &launch.cwd, e))?;
+    let pid = child.id();
+    let _watched = pid.map(crate::step::guard::watch);
+    write_prompt(&mut child, launch.invocation.stdin.clone());
+    let stdout = read_stdout(driver, child.stdout.take().expect("piped"), out.clone());
+    let stderr = read_stderr(child.stderr.take().expect("piped"), out.clone());
+    let (status, stopped) = wait_or_stop(&mut child, launch, &mut stop).await?;
+    // Whatever the CLI left behind in its group (MCP servers, shells) dies with it.
+    if let Some(pid) = pid {
+        signal_group(pid, libc::SIGKILL);
+    }
+    let mut transcript = drained(stdout).await.unwrap_or_default();
+    transcript.stderr_tail = drained(stderr).await.unwrap_or_default();
+    Ok(Attempt {
+        kind,
+        transcript,
+        status,
+        stopped,
+    })
+}
+
+/// The CLI's command: the configured program and arguments, then the driver's, in `cwd`,
+/// with the step environment, the server's variables it inherits and its own; in a process
+/// group of its own, dying with the engine and killed if dropped.
+fn command(launch: &Launch, program: &str, leading: &[String]) -> Command {
     let mut cmd = Command::new(program);
     die_with_parent(&mut cmd);
     cmd.args(leading)
@@ -230,42 +262,48 @@ pub async fn run_once(
     if let Some((k, v)) = crate::step::guard::marker() {
         cmd.env(k, v);
     }
-    let tmp = StepTmp::create()?;
-    let ruleset = confine::ruleset(confine::Kind::Agent(program.as_ref()), &launch.project, tmp.path());
-    let ruleset = ruleset.map_err(std::io::Error::other)?;
-    confine::confine_command(&mut cmd, ruleset.as_ref(), tmp.path(), &launch.env);
-    let mut child = cmd.spawn().map_err(|e| spawn_error(kind, program, &launch.cwd, e))?;
-    let pid = child.id();
-    let _watched = pid.map(crate::step::guard::watch);
-    if let (Some(mut stdin), Some(prompt)) = (child.stdin.take(), launch.invocation.stdin.clone()) {
-        // Written from a task so a CLI that prints before reading cannot deadlock us; dropping
-        // the handle closes the pipe, which is the CLI's end of input.
+    cmd
+}
+
+/// Writes the prompt to the CLI's stdin and closes it (the CLI's end of input), from a task
+/// so that a CLI that prints before reading cannot deadlock us.
+fn write_prompt(child: &mut Child, prompt: Option<String>) {
+    if let (Some(mut stdin), Some(prompt)) = (child.stdin.take(), prompt) {
         tokio::spawn(async move {
             let _ = stdin.write_all(prompt.as_bytes()).await;
             let _ = stdin.shutdown().await;
         });
     }
-    let stdout_out = out.clone();
-    let stdout = child.stdout.take().expect("piped");
-    let reader = tokio::spawn(async move {
+}
+
+/// Passes on each stdout line raw, then what the driver makes of it; ends with what the
+/// stream said last.
+fn read_stdout(
+    mut driver: Box<dyn Driver>,
+    stdout: ChildStdout,
+    out: mpsc::UnboundedSender<Output>,
+) -> JoinHandle<Transcript> {
+    tokio::spawn(async move {
         let mut transcript = Transcript::default();
         read_lines(stdout, |line| {
             let events = driver.parse_line(&line);
-            let _ = stdout_out.send(Output::Raw {
+            let _ = out.send(Output::Raw {
                 stream: "stdout",
                 text: line,
             });
             for event in events {
                 transcript.apply(&event);
-                let _ = stdout_out.send(Output::Event(event));
+                let _ = out.send(Output::Event(event));
             }
         })
         .await;
         transcript
-    });
-    let stderr_out = out.clone();
-    let stderr = child.stderr.take().expect("piped");
-    let err_reader = tokio::spawn(async move {
+    })
+}
+
+/// Passes on each stderr line; ends with the last `STDERR_TAIL` bytes, for a failure's message.
+fn read_stderr(stderr: ChildStderr, out: mpsc::UnboundedSender<Output>) -> JoinHandle<String> {
+    tokio::spawn(async move {
         let mut kept = String::new();
         read_lines(stderr, |line| {
             kept.push_str(&line);
@@ -273,43 +311,40 @@ pub async fn run_once(
             if kept.len() > 4 * STDERR_TAIL {
                 kept = tail(&kept, STDERR_TAIL).to_string();
             }
-            let _ = stderr_out.send(Output::Raw {
+            let _ = out.send(Output::Raw {
                 stream: "stderr",
                 text: line,
             });
         })
         .await;
         tail(&kept, STDERR_TAIL).to_string()
-    });
+    })
+}
+
+/// Waits for the CLI to exit, or interrupts its group when the step's timeout passes or a
+/// stop is asked for: how it exited, and why the engine stopped it, if it did.
+async fn wait_or_stop(
+    child: &mut Child,
+    launch: &Launch,
+    stop: &mut watch::Receiver<bool>,
+) -> std::io::Result<(Option<ExitStatus>, Option<Stopped>)> {
     let deadline = deadline(launch.timeout.map(|t| t.saturating_sub(launch.started.elapsed())));
-    let stopped = stop_requested(&mut stop);
     let (status, stopped) = tokio::select! {
         status = child.wait() => (Some(status?), None),
         _ = deadline => (None, Some(Stopped::TimedOut(launch.timeout.unwrap_or_default()))),
-        _ = stopped => (None, Some(Stopped::Cancelled)),
+        _ = stop_requested(stop) => (None, Some(Stopped::Cancelled)),
     };
     let status = match status {
         Some(s) => Some(s),
-        None => interrupt_group(&mut child).await,
+        None => interrupt_group(child).await,
     };
-    // Whatever the CLI left behind in its group (MCP servers, shells) dies with it.
-    if let Some(pid) = pid {
-        signal_group(pid, libc::SIGKILL);
-    }
-    let mut transcript = match tokio::time::timeout(DRAIN_AFTER_EXIT, reader).await {
-        Ok(Ok(t)) => t,
-        _ => Transcript::default(),
-    };
-    transcript.stderr_tail = match tokio::time::timeout(DRAIN_AFTER_EXIT, err_reader).await {
-        Ok(Ok(t)) => t,
-        _ => String::new(),
-    };
-    Ok(Attempt {
-        kind,
-        transcript,
-        status,
-        stopped,
-    })
+    Ok((status, stopped))
+}
+
+/// What a reader ended with, given `DRAIN_AFTER_EXIT` after the CLI exited (a grandchild in
+/// another group can hold the pipes open); None if it took longer.
+async fn drained<T>(reader: JoinHandle<T>) -> Option<T> {
+    tokio::time::timeout(DRAIN_AFTER_EXIT, reader).await.ok()?.ok()
 }
 
 /// Runs attempts until one succeeds, fails in a way not worth retrying, the policy's tries are

@@ -100,41 +100,12 @@ impl Driver for Gemini {
             }
             Some("tool_result") => {
                 self.round.clear();
-                let is_error = v.get("status").and_then(Value::as_str) != Some("success");
-                let output = text_of(&v, "output")
-                    .or_else(|| v.pointer("/error/message").and_then(Value::as_str).map(str::to_string))
-                    .unwrap_or_default();
-                vec![AgentEvent::ToolResult {
-                    id: text_of(&v, "tool_id").unwrap_or_default(),
-                    output,
-                    is_error,
-                }]
+                tool_result(&v)
             }
             Some("error") => text_of(&v, "message")
                 .map(|m| vec![AgentEvent::Warning(m)])
                 .unwrap_or_default(),
-            Some("result") => {
-                let is_error = v.get("status").and_then(Value::as_str) != Some("success");
-                let stats = v.get("stats");
-                let n = |k: &str| stats.and_then(|s| s.get(k)).and_then(Value::as_u64);
-                let usage = stats.map(|_| Usage {
-                    input: n("input_tokens"),
-                    output: n("output_tokens"),
-                    cached: n("cached"),
-                });
-                let text = if is_error {
-                    v.pointer("/error/message").and_then(Value::as_str).map(str::to_string)
-                } else {
-                    Some(self.round.clone())
-                };
-                vec![AgentEvent::Final(Box::new(Final {
-                    is_error,
-                    text,
-                    subtype: v.pointer("/error/type").and_then(Value::as_str).map(str::to_string),
-                    usage,
-                    ..Final::default()
-                }))]
-            }
+            Some("result") => self.result(&v),
             _ => Vec::new(),
         }
     }
@@ -145,6 +116,45 @@ impl Driver for Gemini {
             .or_else(|| env("HOME"))?;
         session_files::gemini(&PathBuf::from(home).join(".gemini"), session_id)
     }
+}
+
+impl Gemini {
+    /// The final result: its status, token counts, and text (the last round of assistant
+    /// messages, or the error's message).
+    fn result(&self, v: &Value) -> Vec<AgentEvent> {
+        let is_error = v.get("status").and_then(Value::as_str) != Some("success");
+        let stats = v.get("stats");
+        let n = |k: &str| stats.and_then(|s| s.get(k)).and_then(Value::as_u64);
+        let usage = stats.map(|_| Usage {
+            input: n("input_tokens"),
+            output: n("output_tokens"),
+            cached: n("cached"),
+        });
+        let text = if is_error {
+            v.pointer("/error/message").and_then(Value::as_str).map(str::to_string)
+        } else {
+            Some(self.round.clone())
+        };
+        vec![AgentEvent::Final(Box::new(Final {
+            is_error,
+            text,
+            subtype: v.pointer("/error/type").and_then(Value::as_str).map(str::to_string),
+            usage,
+            ..Final::default()
+        }))]
+    }
+}
+
+fn tool_result(v: &Value) -> Vec<AgentEvent> {
+    let is_error = v.get("status").and_then(Value::as_str) != Some("success");
+    let output = text_of(v, "output")
+        .or_else(|| v.pointer("/error/message").and_then(Value::as_str).map(str::to_string))
+        .unwrap_or_default();
+    vec![AgentEvent::ToolResult {
+        id: text_of(v, "tool_id").unwrap_or_default(),
+        output,
+        is_error,
+    }]
 }
 
 #[cfg(test)]

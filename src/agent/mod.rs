@@ -174,6 +174,5 @@ pub fn merged_env(configured: &BTreeMap<String, String>, step: &BTreeMap<String,
 
 /// Whether this process runs as root.
 pub fn running_as_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
+    crate::sys::process::running_as_root()
 }

@@ -232,10 +232,8 @@ pub enum TokenCommand {
 }
 
 pub fn main() -> ExitCode {
-    // glibc gives each thread that allocates an arena of its own (up to 8 per core); the
-    // server's short-lived blocking threads would each leave one behind, partly resident.
-    // SAFETY: mallopt before any other thread exists.
-    unsafe { libc::mallopt(libc::M_ARENA_MAX, 2) };
+    // Before any other thread exists, so that none has made an arena of its own.
+    crate::sys::memory::limit_malloc_arenas();
     let cli = Cli::parse();
     if matches!(cli.command, Command::Worker) {
         if std::env::var_os(crate::js::protocol::WORKER_ENV).is_none() {

@@ -4,6 +4,20 @@
 //! zero-width character makes two names that look the same differ. Such names are refused,
 //! not cleaned, so what is stored is what was written.
 
+/// Whether `name` may name a secret (`{{ secrets.NAME }}`, `workflow-engine secret set NAME`):
+/// letters, digits and `_`, not starting with a digit, at most 128 bytes, so that it is also a
+/// valid environment variable name for the steps that receive it.
+pub fn is_secret_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    let first_ok = chars.next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic());
+    first_ok && name.len() <= 128 && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
+
+/// What is wrong with `name` as a secret's name (it failed `is_secret_name`).
+pub fn secret_name_error(name: &str) -> String {
+    format!("invalid secret name '{name}': use letters, digits and _, not starting with a digit (at most 128)")
+}
+
 /// `field: ...` when `value` holds a control, bidirectional-formatting or invisible character.
 pub fn check_name(field: &str, value: &str) -> Result<(), String> {
     match name_problem(value) {

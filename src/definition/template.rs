@@ -7,6 +7,8 @@
 
 use serde_json::{Map, Value};
 
+use super::names::{is_secret_name, secret_name_error};
+
 /// How inserted values are escaped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quote {
@@ -183,9 +185,8 @@ fn parse_ref<'a>(source: &str, path: &'a str, is_step: impl Fn(&str) -> bool) ->
     let (root, after_root) = path.split_once('.').unwrap_or((path, ""));
     match root {
         "args" => Ok(Ref::Args(after_root.split('.').filter(|s| !s.is_empty()).collect())),
-        "secrets" => crate::store::secrets::validate_name(after_root)
-            .map(|()| Ref::Secret(after_root))
-            .map_err(|e| format!("{source}: {e}")),
+        "secrets" if is_secret_name(after_root) => Ok(Ref::Secret(after_root)),
+        "secrets" => Err(format!("{source}: {}", secret_name_error(after_root))),
         "steps" => step_ref(source, after_root, is_step),
         _ => Err(format!("unknown name '{root}' in {source}: {ROOTS_HINT}")),
     }
@@ -280,7 +281,7 @@ fn parse_secret_ref(inner: &str) -> Option<SecretRef> {
         None => (body, None),
     };
     let tag_ok = tag.is_none_or(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric()));
-    (tag_ok && crate::store::secrets::validate_name(name).is_ok()).then(|| SecretRef {
+    (tag_ok && is_secret_name(name)).then(|| SecretRef {
         name: name.to_string(),
         tag: tag.map(str::to_string),
     })

@@ -474,20 +474,13 @@ pub(crate) fn owner_is_dead(owner: &str) -> bool {
     if host != hostname() || pid as u32 == std::process::id() {
         return false;
     }
-    // SAFETY: kill with signal 0 only checks for existence.
-    let alive =
-        unsafe { libc::kill(pid, 0) } == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
-    !alive
+    !crate::sys::process::exists(pid)
 }
 
 /// Returns the heap a run freed to the system: glibc keeps freed memory for reuse, and a
 /// server that drove a run with large results otherwise stays that large.
 fn give_memory_back() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free memory; it has no preconditions.
-    unsafe {
-        libc::malloc_trim(0);
-    }
+    crate::sys::memory::trim_heap();
 }
 
 /// A spawned task that is aborted when its handle is dropped.

@@ -5,14 +5,14 @@
 //! processes' such as CLI runs) and broadcasts them; each connection filters its copy.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use serde_json::value::RawValue;
 use tokio::sync::broadcast;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -39,17 +39,32 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct Sent {
     pub seq: i64,
     pub project_id: String,
-    /// The serialised `{ "seq", "type", "data" }` message.
-    pub text: Arc<str>,
+    /// The serialised `{ "seq", "type", "data" }` message, built once: every connection
+    /// sends these same bytes (a clone shares them).
+    pub text: Utf8Bytes,
 }
 
+/// A row's message, its data spliced in as the text the journal kept (not parsed and
+/// serialised again).
 fn to_sent(row: &EventRow) -> Sent {
-    let data: Value = serde_json::from_str(&row.data).unwrap_or(Value::Null);
-    let text = json!({ "seq": row.seq, "type": row.kind, "data": data }).to_string();
+    #[derive(Serialize)]
+    struct Frame<'a> {
+        seq: i64,
+        #[serde(rename = "type")]
+        kind: &'a str,
+        data: &'a RawValue,
+    }
+    // The journal only holds events' JSON; text that is not JSON is sent as null.
+    let data = serde_json::from_str::<&RawValue>(&row.data).unwrap_or(RawValue::NULL);
+    let frame = Frame {
+        seq: row.seq,
+        kind: &row.kind,
+        data,
+    };
     Sent {
         seq: row.seq,
         project_id: row.project_id.clone(),
-        text: text.into(),
+        text: serde_json::to_string(&frame).expect("a frame serialises").into(),
     }
 }
 
@@ -151,11 +166,7 @@ async fn stream(state: AppState, ws_user: WsUser, since: Option<i64>, mut socket
                 return;
             };
             for row in &rows {
-                if access.allows(&row.project_id).await
-                    && socket
-                        .send(Message::Text(to_sent(row).text.as_ref().into()))
-                        .await
-                        .is_err()
+                if access.allows(&row.project_id).await && socket.send(Message::Text(to_sent(row).text)).await.is_err()
                 {
                     return;
                 }
@@ -174,7 +185,7 @@ async fn stream(state: AppState, ws_user: WsUser, since: Option<i64>, mut socket
                     if since.is_some() && sent.seq <= last {
                         continue;
                     }
-                    if access.allows(&sent.project_id).await && socket.send(Message::Text(sent.text.as_ref().into())).await.is_err() {
+                    if access.allows(&sent.project_id).await && socket.send(Message::Text(sent.text)).await.is_err() {
                         return;
                     }
                 }
@@ -245,5 +256,36 @@ impl Access {
             self.known.insert(project_id.to_string(), ok);
         }
         ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A frame is `{ "seq", "type", "data" }` with the journal's data text spliced in: the
+    /// same bytes as parsing the data and serialising the whole message, as it was built before.
+    #[test]
+    fn a_frame_splices_the_journaled_data_as_it_is() {
+        // As the journal writes it: an event's data serialised by serde_json.
+        let data = json!({ "execution_id": "r", "output": "\"q\" \u{1} ✓", "detail": { "z": 1, "a": [0.1, 1e300] } })
+            .to_string();
+        let row = EventRow {
+            seq: 7,
+            project_id: "p".into(),
+            execution_id: Some("r".into()),
+            kind: "workflow.step.progress".into(),
+            data: data.clone(),
+            created_at: String::new(),
+        };
+        let parsed: serde_json::Value = serde_json::from_str(&data).unwrap();
+        let before = json!({ "seq": 7, "type": "workflow.step.progress", "data": parsed }).to_string();
+        assert_eq!(to_sent(&row).text.as_str(), before);
+        let broken = EventRow {
+            data: "not json".into(),
+            ..row
+        };
+        let null = json!({ "seq": 7, "type": "workflow.step.progress", "data": null }).to_string();
+        assert_eq!(to_sent(&broken).text.as_str(), null);
     }
 }

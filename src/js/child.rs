@@ -292,36 +292,8 @@ fn find_location(text: &str, file: &Path) -> Option<Location> {
 /// back from the page cache on first touch. Without this, each worker kept about 12 MB of the
 /// binary's code counted in its resident set, most of it the transpiler and the parser.
 fn release_startup_memory() {
-    // SAFETY: malloc_trim only returns free memory to the system.
-    unsafe { libc::malloc_trim(0) };
-    let Ok(exe) = std::env::current_exe() else { return };
-    let Ok(smaps) = std::fs::read_to_string("/proc/self/smaps") else {
-        return;
-    };
-    let mut mapping: Option<(usize, usize)> = None;
-    for line in smaps.lines() {
-        let mut fields = line.split_whitespace();
-        let Some(first) = fields.next() else { continue };
-        if let Some((start, end)) = first.split_once('-').filter(|_| !first.ends_with(':')) {
-            // A mapping's header: only our own binary's read-only file pages are candidates
-            // (nothing can write to them between this look and the madvise).
-            let read_only = fields.next().is_some_and(|perms| !perms.contains('w'));
-            let ours = read_only && fields.nth(3).map(Path::new) == Some(exe.as_path());
-            mapping = match (usize::from_str_radix(start, 16), usize::from_str_radix(end, 16)) {
-                (Ok(start), Ok(end)) if ours => Some((start, end)),
-                _ => None,
-            };
-        } else if first == "Private_Dirty:" {
-            // Only a mapping none of whose pages was ever written (code, read-only data) is
-            // dropped: a written private page (relocated data) exists nowhere else.
-            let clean = fields.next() == Some("0");
-            if let Some((start, end)) = mapping.take().filter(|_| clean) {
-                // SAFETY: every page of this private file mapping equals the file, so
-                // MADV_DONTNEED discards nothing that cannot be read back from it.
-                unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
-            }
-        }
-    }
+    crate::sys::memory::trim_heap();
+    crate::sys::memory::drop_binary_code_pages();
 }
 
 /// The engine's end of the protocol: a pipe, read through the event loop. tokio's own

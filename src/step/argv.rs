@@ -83,9 +83,7 @@ pub fn check_yaml(steps: &[StepConfig], args: &Value) -> Vec<String> {
 /// `ARG_MAX` as the C library reports it (a quarter of the stack limit), at least the POSIX
 /// minimum and at most the 6 MiB the kernel allows whatever the stack (3/4 of `_STK_LIM`).
 fn arg_max() -> usize {
-    // SAFETY: sysconf only reads.
-    let n = unsafe { libc::sysconf(libc::_SC_ARG_MAX) };
-    usize::try_from(n).unwrap_or(0).clamp(128 * 1024, 6 << 20)
+    crate::sys::process::arg_max().clamp(128 * 1024, 6 << 20)
 }
 
 fn kib(bytes: usize) -> String {

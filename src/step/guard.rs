@@ -103,11 +103,8 @@ fn start() -> Option<std::process::ChildStdin> {
 /// `workflow-engine __guardian TOKEN`: keeps the announced groups until its input closes,
 /// then kills them and every process marked with `TOKEN`.
 pub fn main(token: &str) -> std::process::ExitCode {
-    // SAFETY: ignoring SIGINT/SIGHUP: the guardian must outlive a terminal's signals.
-    unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_IGN);
-        libc::signal(libc::SIGHUP, libc::SIG_IGN);
-    }
+    // The guardian must outlive a terminal's signals.
+    crate::sys::process::ignore_terminal_signals();
     let mut groups: HashSet<i32> = HashSet::new();
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { break };
@@ -123,8 +120,7 @@ pub fn main(token: &str) -> std::process::ExitCode {
         }
     }
     for pgid in &groups {
-        // SAFETY: killpg has no memory-safety preconditions; a group already gone is fine.
-        unsafe { libc::killpg(*pgid, libc::SIGKILL) };
+        crate::sys::process::signal_group(*pgid as u32, libc::SIGKILL);
     }
     // A process killed while it forked may leave a child the first sweep missed.
     let needle = format!("{MARKER_ENV}={token}");
@@ -152,8 +148,7 @@ fn kill_marked(needle: &[u8]) -> usize {
             continue;
         };
         if environ.split(|b| *b == 0).any(|var| var == needle) {
-            // SAFETY: kill has no memory-safety preconditions.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
+            crate::sys::process::kill(pid, libc::SIGKILL);
             found += 1;
         }
     }

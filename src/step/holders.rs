@@ -2,16 +2,12 @@
 //! pipes. Killing the group misses them; their open descriptors give them away once the
 //! step's shell has exited, and they are killed then, so nothing the step started writes on.
 
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 
 /// The pipe's inode, which both its ends share: `/proc/<pid>/fd/<n>` of a holder links to
 /// `pipe:[<inode>]`.
 pub fn pipe_inode(fd: &OwnedFd) -> Option<u64> {
-    // SAFETY: fstat fills the struct for an open descriptor.
-    unsafe {
-        let mut st: libc::stat = std::mem::zeroed();
-        (libc::fstat(fd.as_raw_fd(), &mut st) == 0).then_some(st.st_ino)
-    }
+    crate::sys::process::inode(fd)
 }
 
 /// Sends SIGKILL to every other process holding one of the pipes; how many there were.
@@ -27,8 +23,8 @@ pub fn kill_holders(inodes: &[u64]) -> usize {
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
     {
         if pid != own && holds(pid, &names) {
-            // SAFETY: kill has no memory-safety preconditions; a process gone meanwhile is fine.
-            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+            // A process gone meanwhile is fine.
+            crate::sys::process::kill(pid as libc::pid_t, libc::SIGKILL);
             killed += 1;
         }
     }

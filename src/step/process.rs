@@ -25,13 +25,7 @@ pub async fn deadline(timeout: Option<Duration>) {
     }
 }
 
-/// Sends `signal` to the whole group led by `pid`; a group already gone is fine.
-pub fn signal_group(pid: u32, signal: i32) {
-    // SAFETY: killpg has no memory-safety preconditions; errors (ESRCH) are ignored.
-    unsafe {
-        libc::killpg(pid as libc::pid_t, signal);
-    }
-}
+pub use crate::sys::process::signal_group;
 
 /// Stops an agent's group the way a person at the terminal would, then harder: SIGINT (the
 /// CLI can end its turn and save its session), SIGTERM, SIGKILL, `KILL_GRACE` apart.
@@ -61,11 +55,5 @@ pub fn describe_exit(status: &std::process::ExitStatus) -> String {
 /// Makes the child die with the engine: a `kill -9` of the engine must not leave a step
 /// running on with nobody to record it (the step runs again on resume).
 pub fn die_with_parent(cmd: &mut tokio::process::Command) {
-    // SAFETY: prctl is async-signal-safe; it runs in the child between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
-    }
+    crate::sys::process::kill_with_parent(cmd);
 }

@@ -1,10 +1,13 @@
 //! `workflow_events`: the journal of every event, numbered by `seq`.
+//!
+//! The journal keeps what it is given: an event's wire type name and its data as JSON text,
+//! written once by `crate::events` and read back as that same text, so nothing here knows
+//! the events themselves.
 
 use serde::Serialize;
 use sqlx::FromRow;
 
 use super::{now, Result, Store};
-use crate::events::Event;
 
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct EventRow {
@@ -14,24 +17,24 @@ pub struct EventRow {
     #[sqlx(rename = "type")]
     #[serde(rename = "type")]
     pub kind: String,
+    /// The event's data as the JSON text it was journaled with.
     pub data: String,
     pub created_at: String,
 }
 
+/// An event to append: whose it is, its type (`workflow.step.started`), its data as JSON.
+#[derive(Debug)]
+pub struct NewEvent {
+    pub project_id: String,
+    pub execution_id: String,
+    pub kind: String,
+    pub data: String,
+}
+
 impl EventRow {
     /// Appends events in order, in one transaction: a statement per event, prepared once.
-    pub async fn insert_batch(store: &Store, events: &[Event]) -> Result<()> {
+    pub async fn insert_batch(store: &Store, events: &[NewEvent]) -> Result<()> {
         let ts = now();
-        let rows: Vec<(String, String)> = events
-            .iter()
-            .map(|event| {
-                let value = serde_json::to_value(event).expect("events serialise");
-                (
-                    value["type"].as_str().unwrap_or_default().to_string(),
-                    value["data"].to_string(),
-                )
-            })
-            .collect();
         store.write_now(|db| {
             let tx = db.unchecked_transaction()?;
             {
@@ -39,12 +42,12 @@ impl EventRow {
                     "INSERT INTO workflow_events (project_id, execution_id, type, data, created_at)
                          VALUES (?, ?, ?, ?, ?)",
                 )?;
-                for (event, (kind, data)) in events.iter().zip(&rows) {
+                for event in events {
                     insert.execute(rusqlite::params![
-                        event.project_id(),
-                        event.execution_id(),
-                        kind,
-                        data,
+                        event.project_id,
+                        event.execution_id,
+                        event.kind,
+                        event.data,
                         ts
                     ])?;
                 }

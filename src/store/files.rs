@@ -48,7 +48,8 @@ impl RunFiles {
     pub fn write_snapshot(&self, definition: &impl Serialize, args: &Value) -> std::io::Result<()> {
         if let Some(executions) = self.root.parent() {
             std::fs::create_dir_all(executions)?;
-            mark_top_of_hierarchies(executions);
+            // Each run's folder is the top of a hierarchy: ext4 spreads them over the disk.
+            crate::sys::fs::mark_top_of_hierarchies(executions);
         }
         create_private_dir(&self.root)?;
         create_dir_all(&self.root.join("checkpoints"))?;
@@ -250,41 +251,12 @@ fn create_dir_all(dir: &Path) -> std::io::Result<()> {
         .create(dir)
 }
 
-/// Marks the executions folder as the top of separate hierarchies (`chattr +T`), where the
-/// filesystem supports it and lets us: each run is one. ext4 then places each new run folder
-/// in a block group of its own choosing (its Orlov allocator), as it does folders at the top
-/// of a filesystem, instead of always in the group of the folder above. Besides spreading
-/// runs out, this keeps a run's files away from groups full of files deleted in the last
-/// minutes: on ext4 without a journal, every new file's inode search checks each of those
-/// one by one (`recently_deleted`), which made creating a file 10 to 40 times slower after
-/// a large `rm -rf`. Anything that fails here is ignored: it is a placement hint.
-fn mark_top_of_hierarchies(dir: &Path) {
-    use std::os::fd::AsRawFd;
-    /// `FS_TOPDIR_FL` from `linux/fs.h`.
-    const TOPDIR: libc::c_int = 0x0002_0000;
-    let Ok(folder) = std::fs::File::open(dir) else { return };
-    // The ioctls' numbers say `long`, but the kernel reads and writes an `int`.
-    let mut flags: libc::c_int = 0;
-    // SAFETY: FS_IOC_GETFLAGS writes an int into `flags`.
-    if unsafe { libc::ioctl(folder.as_raw_fd(), libc::FS_IOC_GETFLAGS, &mut flags) } != 0 || flags & TOPDIR != 0 {
-        return;
-    }
-    flags |= TOPDIR;
-    // SAFETY: FS_IOC_SETFLAGS reads an int from `flags`; the other flags are as read.
-    unsafe { libc::ioctl(folder.as_raw_fd(), libc::FS_IOC_SETFLAGS, &flags) };
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::fd::AsRawFd;
 
     fn flags(dir: &Path) -> Option<libc::c_int> {
-        let folder = std::fs::File::open(dir).ok()?;
-        let mut flags: libc::c_int = 0;
-        // SAFETY: FS_IOC_GETFLAGS writes an int into `flags`.
-        let ok = unsafe { libc::ioctl(folder.as_raw_fd(), libc::FS_IOC_GETFLAGS, &mut flags) } == 0;
-        ok.then_some(flags)
+        crate::sys::fs::inode_flags(dir)
     }
 
     /// Where the filesystem takes the flag (ext4 does), the first run's snapshot marks the
@@ -294,7 +266,7 @@ mod tests {
         let project = tempfile::tempdir().unwrap();
         let probe = project.path().join("probe");
         std::fs::create_dir(&probe).unwrap();
-        mark_top_of_hierarchies(&probe);
+        crate::sys::fs::mark_top_of_hierarchies(&probe);
         let supported = flags(&probe).is_some_and(|f| f & 0x0002_0000 != 0);
 
         let files = RunFiles::new(project.path(), "run1");

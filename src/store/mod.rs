@@ -283,17 +283,14 @@ unsafe fn set_busy_handler(db: *mut rusqlite::ffi::sqlite3) {
 
 /// Waits for the data directory's migration lock; it is released when the file is dropped.
 async fn migration_lock(data_dir: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::fd::AsRawFd;
     let file = private::private_file_options()
         .create(true)
         .truncate(false)
         .write(true)
         .open(data_dir.join(MIGRATION_LOCK))?;
     tokio::task::spawn_blocking(move || {
-        // SAFETY: flock on a file descriptor we own; it blocks until the lock is ours.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
+        // Blocks until the lock is ours.
+        crate::sys::fs::lock_exclusive(&file)?;
         Ok(file)
     })
     .await

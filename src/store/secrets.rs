@@ -26,7 +26,7 @@ pub const MAX_VALUE_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
-    #[error("invalid secret name '{0}': use letters, digits and _, not starting with a digit (at most 128)")]
+    #[error("{}", crate::definition::names::secret_name_error(.0))]
     Name(String),
     #[error("the value of secret {0} {1}")]
     Value(String, &'static str),
@@ -50,9 +50,7 @@ pub struct SecretInfo {
 
 /// Whether `name` can be a secret's name: an environment variable's name.
 pub fn validate_name(name: &str) -> Result<(), SecretError> {
-    let mut chars = name.chars();
-    let first_ok = chars.next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic());
-    if first_ok && name.len() <= 128 && chars.all(|c| c == '_' || c.is_ascii_alphanumeric()) {
+    if crate::definition::names::is_secret_name(name) {
         Ok(())
     } else {
         Err(SecretError::Name(name.to_string()))
