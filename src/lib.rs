@@ -12,7 +12,8 @@
 //!   ops, module loading, and the `protocol` both processes speak.
 //! - `agent`: agent steps: one driver per CLI (Claude Code, Codex, Gemini), the runner that
 //!   streams and stops them, failure classification and retries, their configuration.
-//! - `step`: script steps and the process-group helpers agent steps share.
+//! - `subprocess`: the processes steps run in: script steps' shells, the environment and
+//!   confinement (Landlock) every step process starts with, process groups, the guardian.
 //! - `store`: the SQLite database (one file per table) and the per-run files.
 //! - `accounts`: user accounts: the rules of a new one, password hashes and their check.
 //! - `events`: what runs emit, as the spec's `workflow.*` events, and their journal.
@@ -31,6 +32,6 @@ pub mod engine;
 pub mod events;
 pub mod http;
 pub mod js;
-pub mod step;
 pub mod store;
+pub mod subprocess;
 pub mod sys;

@@ -9,7 +9,7 @@
 //!     args: [--bare]
 //!     env: { ANTHROPIC_API_KEY: sk-... }
 //!     passEnv: [AWS_*, HTTPS_PROXY]   # the server's variables this agent's steps also get
-//! stepEnv: [HTTPS_PROXY, NPM_CONFIG_*]   # server variables every step gets (`step::env`)
+//! stepEnv: [HTTPS_PROXY, NPM_CONFIG_*]   # server variables every step gets (`subprocess::env`)
 //! agentRetry:
 //!   attempts: 3          # tries in all, for rate limits and overload
 //!   initialDelay: 5s     # doubled after each try, up to maxDelay
@@ -72,7 +72,7 @@ impl RetryPolicy {
 pub struct AgentsConfig {
     commands: HashMap<&'static str, AgentCommand>,
     pub retry: RetryPolicy,
-    /// `stepEnv`: the server's variables every step gets (`crate::step::env`).
+    /// `stepEnv`: the server's variables every step gets (`crate::subprocess::env`).
     pub step_env: Vec<String>,
 }
 

@@ -16,9 +16,11 @@ use tokio::time::Instant;
 use super::classify::{classify, Evidence, FailureKind};
 use super::config::RetryPolicy;
 use super::{AgentEvent, AgentKind, Driver, Final, Invocation, Usage};
-use crate::step::confine::{self, StepTmp};
-use crate::step::process::{deadline, describe_exit, die_with_parent, interrupt_group, signal_group, stop_requested};
-use crate::step::script::tail;
+use crate::subprocess::confine::{self, StepTmp};
+use crate::subprocess::group::{
+    deadline, describe_exit, die_with_parent, interrupt_group, signal_group, stop_requested,
+};
+use crate::subprocess::script::tail;
 
 /// How long the readers may go on after the CLI exited (a grandchild in another group can
 /// hold the pipes open).
@@ -57,7 +59,7 @@ pub struct Launch {
     pub program: Vec<String>,
     pub invocation: Invocation,
     pub cwd: PathBuf,
-    /// The project the CLI may write to (its confinement, `crate::step::confine`).
+    /// The project the CLI may write to (its confinement, `crate::subprocess::confine`).
     pub project: PathBuf,
     pub env: BTreeMap<String, String>,
     /// Patterns of the server's variables this CLI gets beyond the common step environment.
@@ -145,7 +147,7 @@ impl Attempt {
                 return Some((FailureKind::TimedOut, message));
             }
             Some(Stopped::Cancelled) => {
-                return Some((FailureKind::Cancelled, crate::step::script::STOPPED.to_string()));
+                return Some((FailureKind::Cancelled, crate::subprocess::script::STOPPED.to_string()));
             }
             None => {}
         }
@@ -215,7 +217,7 @@ pub async fn run_once(
     confine::confine_command(&mut cmd, ruleset.as_ref(), tmp.path(), &launch.env);
     let mut child = cmd.spawn().map_err(|e| spawn_error(kind, program, &launch.cwd, e))?;
     let pid = child.id();
-    let _watched = pid.map(crate::step::guard::watch);
+    let _watched = pid.map(crate::subprocess::guard::watch);
     write_prompt(&mut child, launch.invocation.stdin.clone());
     let stdout = read_stdout(driver, child.stdout.take().expect("piped"), out.clone());
     let stderr = read_stderr(child.stderr.take().expect("piped"), out.clone());
@@ -244,7 +246,7 @@ fn command(launch: &Launch, program: &str, leading: &[String]) -> Command {
         .args(&launch.invocation.args)
         .current_dir(&launch.cwd)
         .env_clear()
-        .envs(crate::step::env::inherited(&launch.inherit))
+        .envs(crate::subprocess::env::inherited(&launch.inherit))
         .envs(&launch.env)
         .stdin(if launch.invocation.stdin.is_some() {
             Stdio::piped()
@@ -259,7 +261,7 @@ fn command(launch: &Launch, program: &str, leading: &[String]) -> Command {
         cmd.env_remove(key);
     }
     cmd.envs(launch.invocation.env_set.iter().cloned());
-    if let Some((k, v)) = crate::step::guard::marker() {
+    if let Some((k, v)) = crate::subprocess::guard::marker() {
         cmd.env(k, v);
     }
     cmd

@@ -26,7 +26,7 @@ pub use crate::domain::{AgentKind, Permission};
 
 impl AgentKind {
     /// The server's variables this CLI's steps get beyond the common step environment
-    /// (`crate::step::env`): its own credentials and settings, which no other step sees.
+    /// (`crate::subprocess::env`): its own credentials and settings, which no other step sees.
     pub fn credential_env(self) -> &'static [&'static str] {
         match self {
             AgentKind::Claude => &["ANTHROPIC_*", "CLAUDE_CODE_*", "CLAUDE_CONFIG_DIR"],

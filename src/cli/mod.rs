@@ -24,8 +24,8 @@ use crate::agent::AgentsConfig;
 use crate::definition::DefinitionKind;
 use crate::engine::js_child::JsChild;
 use crate::engine::{Engine, EngineConfig, EngineError};
-use crate::step::confine::{self, Mode};
 use crate::store::Store;
+use crate::subprocess::confine::{self, Mode};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -199,7 +199,7 @@ pub enum Command {
     /// Internal: a JS worker process (started by the engine).
     #[command(name = "__worker", hide = true)]
     Worker,
-    /// Internal: stops what a killed engine's steps left running (`step::guard`).
+    /// Internal: stops what a killed engine's steps left running (`subprocess::guard`).
     #[command(name = "__guardian", hide = true)]
     Guardian { token: String },
 }
@@ -246,7 +246,7 @@ pub fn main() -> ExitCode {
     // SAFETY (of the environment): no other thread exists yet.
     std::env::set_var(crate::js::protocol::WORKER_MEMORY_ENV, cli.worker_memory_mb.to_string());
     if let Command::Guardian { token } = &cli.command {
-        return crate::step::guard::main(token);
+        return crate::subprocess::guard::main(token);
     }
     if matches!(cli.command, Command::Openapi) {
         println!(
@@ -321,7 +321,7 @@ async fn open_engine(cli: &Cli, data_dir: &Path, exe: PathBuf) -> Result<Engine,
             return Err(ExitCode::from(2));
         }
     };
-    crate::step::env::configure(agents.step_env.clone());
+    crate::subprocess::env::configure(agents.step_env.clone());
     let warm_workers = match &cli.command {
         Command::Serve { warm_workers, .. } => *warm_workers,
         _ => 0,

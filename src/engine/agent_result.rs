@@ -151,7 +151,7 @@ fn event_progress(event: &AgentEvent) -> Option<Progress> {
         AgentEvent::ToolCall { id, name, input } => tool_call_progress(id, name, input),
         AgentEvent::ToolResult { id, output, is_error } => (
             "tool_result",
-            crate::step::script::tail(output, PROGRESS_TEXT_MAX).to_string(),
+            crate::subprocess::script::tail(output, PROGRESS_TEXT_MAX).to_string(),
             Some(json!({ "toolUseId": id, "isError": is_error, "bytes": output.len() })),
         ),
         AgentEvent::Warning(w) => ("warning", w.clone(), None),

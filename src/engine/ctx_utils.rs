@@ -7,10 +7,10 @@ use super::host::{Interrupt, StepHost};
 use crate::definition::StepConfig;
 use crate::domain::CommentType;
 use crate::events::Event;
-use crate::step::process::stop_requested;
-use crate::step::script::{self, ScriptSpec};
 use crate::store::comments::CommentRow;
 use crate::store::steps::StepRow;
+use crate::subprocess::group::stop_requested;
+use crate::subprocess::script::{self, ScriptSpec};
 
 impl StepHost {
     /// `ctx.comment(text, stepId?)`: an `agent` comment (on a step) or `system` one (on the run).
@@ -59,7 +59,7 @@ impl StepHost {
 
     /// `ctx.exec(command, cwd?)`: a plain command, not a step (not memoized, not logged).
     pub async fn exec(&self, command: &str, cwd: Option<&str>) -> Result<Value, Interrupt> {
-        crate::step::argv::check(command, &Default::default())
+        crate::subprocess::argv::check(command, &Default::default())
             .map_err(|e| Interrupt::Invalid(format!("ctx.exec: {e}")))?;
         let plain = StepConfig {
             id: "ctx.exec".into(),

@@ -14,8 +14,8 @@ use tokio::sync::mpsc;
 
 use crate::definition::{typescript, DefinitionError, WorkflowDefinition};
 use crate::js::protocol::{FromChild, ToChild, WORKER_ENV, WORKER_MEMORY_ENV};
-use crate::step::process::{describe_exit, die_with_parent, signal_group};
-use crate::step::script::tail;
+use crate::subprocess::group::{describe_exit, die_with_parent, signal_group};
+use crate::subprocess::script::tail;
 
 /// How much of a dead child's stderr its error quotes.
 const STDERR_TAIL_BYTES: usize = 4 * 1024;
@@ -44,7 +44,7 @@ impl JsChild {
             .arg("__worker")
             // It runs the workflow's code: the step environment, not the server's.
             .env_clear()
-            .envs(crate::step::env::inherited(&[]))
+            .envs(crate::subprocess::env::inherited(&[]))
             .env(WORKER_ENV, "1")
             // The engine's own setting for the worker (its heap limit), not a server secret.
             .envs(std::env::var_os(WORKER_MEMORY_ENV).map(|v| (WORKER_MEMORY_ENV, v)))
@@ -74,7 +74,7 @@ impl JsChild {
         self.send(ToChild::Load {
             file: file.to_string_lossy().into_owned(),
             project_path: project.to_string_lossy().into_owned(),
-            confine: crate::step::confine::for_worker(project, file),
+            confine: crate::subprocess::confine::for_worker(project, file),
         });
     }
 

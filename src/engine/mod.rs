@@ -60,7 +60,7 @@ pub enum EngineError {
     /// A run name that would not read as what it is (`definition::names`).
     #[error("{0}")]
     InvalidName(String),
-    /// Arguments that would make a step's command line too long for Linux (`step::argv`).
+    /// Arguments that would make a step's command line too long for Linux (`subprocess::argv`).
     #[error("the arguments make a command line too long to start:\n{}", .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
     CommandTooLong(Vec<String>),
     #[error("run {0} not found")]
@@ -132,7 +132,7 @@ pub struct Prepared {
 impl Engine {
     pub fn new(store: Store, config: EngineConfig) -> Engine {
         let owner = format!("{}/{}/{}", hostname(), std::process::id(), crate::store::new_id());
-        crate::step::guard::init(&config.worker_exe);
+        crate::subprocess::guard::init(&config.worker_exe);
         Engine {
             inner: Arc::new(Inner {
                 events: EventBus::with_journal(store.clone()),
@@ -284,7 +284,7 @@ impl Engine {
         if let Some(name) = name {
             definition::names::check_name("name", name).map_err(EngineError::InvalidName)?;
         }
-        let too_long = crate::step::argv::check_yaml(&definition.steps, &args);
+        let too_long = crate::subprocess::argv::check_yaml(&definition.steps, &args);
         if !too_long.is_empty() {
             return Err(EngineError::CommandTooLong(too_long));
         }

@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::domain::{StepKind, StepResult, StepStatus};
-use crate::step::script;
 use crate::store::steps::StepRow;
+use crate::subprocess::script;
 
 /// How a step ended, before it is recorded.
 pub struct Outcome {

@@ -11,9 +11,9 @@ use super::host::StepHost;
 use super::outcome::Outcome;
 use crate::definition::StepConfig;
 use crate::events::Event;
-use crate::step::process::stop_requested;
-use crate::step::script::{self, OutputLine, ScriptSpec};
 use crate::store::steps::StepRow;
+use crate::subprocess::group::stop_requested;
+use crate::subprocess::script::{self, OutputLine, ScriptSpec};
 
 impl StepHost {
     /// Runs the command; its output goes to the step's files and events once `row` (the
@@ -31,7 +31,7 @@ impl StepHost {
         let mut env = config.env.clone();
         self.add_run_vars(&mut env, &config.id);
         let command = config.command.as_deref().unwrap_or_default();
-        if let Err(e) = crate::step::argv::check(command, &env) {
+        if let Err(e) = crate::subprocess::argv::check(command, &env) {
             return Outcome::failed(e, None);
         }
         let spec = ScriptSpec {

@@ -37,7 +37,7 @@ impl StepHost {
     /// Records a finished step: files, transaction, checkpoint, event.
     pub(super) async fn finish(&self, id: &str, mut outcome: Outcome) -> Result<Value, Interrupt> {
         let (running, stop_reason) = self.take_running(id)?;
-        if outcome.error.as_deref() == Some(crate::step::script::STOPPED) {
+        if outcome.error.as_deref() == Some(crate::subprocess::script::STOPPED) {
             outcome.error = stop_reason.or(outcome.error);
         }
         self.mask.outcome(&mut outcome);

@@ -23,7 +23,7 @@ pub enum ToChild {
         project_path: String,
         /// Applied to the child's JavaScript thread before the module runs.
         #[serde(default)]
-        confine: Option<crate::step::confine::WorkerConfinement>,
+        confine: Option<crate::subprocess::confine::WorkerConfinement>,
     },
     /// Check a run's arguments with the workflow's zod `argsSchema` (its refinements,
     /// discriminated unions and transforms), before the run is created.

@@ -10,7 +10,7 @@
 //! - `fs`: ext4's `+T` placement flag, a whole-file lock.
 //!
 //! Two sets of system calls live with their subject instead: Landlock's
-//! (`step::confine::landlock`, its ABI's structs and rights beside the three calls) and
+//! (`subprocess::confine::landlock`, its ABI's structs and rights beside the three calls) and
 //! SQLite's busy handler (`store`, SQLite's C API rather than the kernel's).
 
 pub mod fs;

@@ -15,7 +15,7 @@ pub fn examples_dir() -> PathBuf {
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
     /// The data directory lives beside the project, not in it, as a server's should: steps
-    /// may write their project, and must not reach the database (`step::confine`).
+    /// may write their project, and must not reach the database (`subprocess::confine`).
     pub data: tempfile::TempDir,
 }
 

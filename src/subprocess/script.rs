@@ -11,8 +11,8 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::confine::{self, StepTmp};
+use super::group::{deadline, describe_exit, signal_group, KILL_GRACE};
 use super::holders;
-use super::process::{deadline, describe_exit, signal_group, KILL_GRACE};
 use super::spawn::{spawn_sh, Process};
 
 /// How much of each stream a step's result keeps; the whole output is in `events.jsonl`.
