@@ -1,12 +1,13 @@
-//! `resume`: refuses a run it cannot drive before it announces anything, says which steps
-//! run again and at which attempt, then drives the run like `run` does.
+//! `resume`: refuses a run it cannot drive (the engine's rule, `Engine::check_resume_here`)
+//! before it announces anything, says which steps run again and at which attempt, then
+//! drives the run like `run` does.
 
 use std::process::ExitCode;
 
 use super::run_file::run_in_foreground;
-use super::runs::{engine_gone, load_run};
 use super::{invalid, report};
 use crate::domain::{RunStatus, StepStatus};
+use crate::engine::control::ControlError;
 use crate::engine::{Engine, EngineError};
 use crate::store::runs::RunRow;
 use crate::store::steps::StepRow;
@@ -25,20 +26,22 @@ pub async fn resume(engine: &Engine, run_id: &str, verbose: bool) -> ExitCode {
     run_in_foreground(engine, run_id, None, verbose).await
 }
 
-/// Refuses to drive a run that cannot be resumed (exit 2), before anything is printed.
+/// Refuses to drive a run that cannot be resumed (exit 2), before anything is printed. The
+/// rule is the engine's (`Engine::check_resume_here`); the wording is the CLI's.
 async fn check_resumable(engine: &Engine, run_id: &str) -> Result<RunRow, ExitCode> {
-    let run = load_run(engine.store(), run_id).await?;
-    match run.status {
-        RunStatus::Completed | RunStatus::Cancelled => Err(report(EngineError::NotResumable {
-            id: run.id,
-            status: run.status,
-        })),
-        RunStatus::Running if !engine_gone(&run) => Err(invalid(&format!(
+    match engine.check_resume_here(run_id).await {
+        Ok(run) => Ok(run),
+        Err(ControlError::InvalidState { run, .. }) if run.status == RunStatus::Running => Err(invalid(&format!(
             "cannot resume run {run_id}: another engine process drives it ({}); \
              `workflow-engine pause {run_id}` or `cancel {run_id}` steers it",
             run.lease_owner.as_deref().unwrap_or("unknown")
         ))),
-        _ => Ok(run),
+        Err(ControlError::InvalidState { run, .. }) => Err(report(EngineError::NotResumable {
+            id: run.id,
+            status: run.status,
+        })),
+        Err(ControlError::NotFound(_)) => Err(invalid(&format!("no run {run_id} (see `workflow-engine runs`)"))),
+        Err(ControlError::Store(e)) => Err(report(e.into())),
     }
 }
 

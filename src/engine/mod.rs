@@ -26,6 +26,7 @@ mod script_step;
 mod secrets;
 mod step_end;
 mod step_start;
+mod stop;
 mod ts_run;
 mod ts_step_config;
 

@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 
 use super::control::RunControl;
-use super::host::{Begin, Interrupt, StepHost};
-use super::step_end::StopWhy;
+use super::host::{Begin, StepHost};
+use super::stop::Stop;
 use super::ts_run::run_typescript;
 use super::{Engine, EngineError, Prepared};
 use crate::definition::template::{self, Quote};
@@ -31,28 +31,6 @@ pub struct RunOutcome {
     /// `completed`, `failed`, `paused` or `cancelled`.
     pub status: RunStatus,
     pub error: Option<String>,
-}
-
-/// Why the run stopped before completing.
-#[derive(Debug)]
-pub(super) enum Stop {
-    Failed(String),
-    /// The run's timeout passed (the run fails with this message).
-    TimedOut(String),
-    Paused,
-    Cancelled,
-}
-
-impl Stop {
-    /// Why the steps still in flight are killed; `None` for a pause, which lets them drain.
-    fn kills_steps(&self) -> Option<StopWhy<'_>> {
-        match self {
-            Stop::Failed(e) => Some(StopWhy::Failed(e)),
-            Stop::TimedOut(e) => Some(StopWhy::TimedOut(e)),
-            Stop::Cancelled => Some(StopWhy::Cancelled),
-            Stop::Paused => None,
-        }
-    }
 }
 
 /// Claims the run, runs it (new, resumed or taken over) until it ends or pauses, and
@@ -90,7 +68,7 @@ pub(super) async fn claim_and_run(
     lease.abort();
     // The run's files are written and its events out before it says how it ended.
     if let Err(failed) = host.flush().await {
-        stopped.get_or_insert(interrupt_to_stop(failed));
+        stopped.get_or_insert(Stop::from(failed));
     }
     record_end(engine, &host, &run.id, stopped).await
 }
@@ -237,7 +215,7 @@ async fn run_yaml(host: &Arc<StepHost>, run: &RunRow, definition: &WorkflowDefin
         let result = match outcome {
             Ok(Begin::Result(r)) => r,
             Ok(Begin::RunFunction) => return Err(Stop::Failed("function steps need a TypeScript workflow".into())),
-            Err(i) => return Err(interrupt_to_stop(i)),
+            Err(i) => return Err(Stop::from(i)),
         };
         if StepResult::status_of(&result) == Some(StepStatus::Failed) && !step.continue_on_error {
             let error = result["error"].as_str().unwrap_or("failed");
@@ -263,12 +241,4 @@ fn render_step(
         *v = render(&step.env[k], Quote::None)?;
     }
     Ok(out)
-}
-
-pub(super) fn interrupt_to_stop(i: Interrupt) -> Stop {
-    match i {
-        Interrupt::Pausing => Stop::Paused,
-        Interrupt::Stopping => Stop::Cancelled,
-        Interrupt::Fatal(m) | Interrupt::Invalid(m) => Stop::Failed(m),
-    }
 }

@@ -12,7 +12,7 @@ use super::control::Signal;
 use super::host::{Begin, Interrupt, StepHost};
 use super::js_child::JsChild;
 use super::pause_handshake::{PauseEvent, PauseHandshake};
-use super::run::{interrupt_to_stop, Stop};
+use super::stop::Stop;
 use super::ts_step_config::config_from_json;
 use crate::js::protocol::{CtxCall, FromChild, StepStartAnswer, ToChild};
 use crate::store::runs::RunRow;
@@ -73,7 +73,7 @@ impl TsRun<'_> {
                 }
                 Some(interrupt) = self.interrupts.recv() => match interrupt {
                     Interrupt::Pausing => self.on_pause(PauseEvent::StepRefused),
-                    other => return Err(interrupt_to_stop(other)),
+                    other => return Err(Stop::from(other)),
                 },
                 _ = self.host.drained(false), if self.pause.pauses_when_drained() => return Err(Stop::Paused),
             }
@@ -127,7 +127,7 @@ impl TsRun<'_> {
                 self.host.refuse(step_id, e);
                 Ok(())
             }
-            Err(other) => Err(interrupt_to_stop(other)),
+            Err(other) => Err(Stop::from(other)),
         }
     }
 

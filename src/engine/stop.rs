@@ -1,0 +1,39 @@
+//! Why a run stopped before completing (`Stop`), as the run's body reports it to
+//! `run::claim_and_run`, which records it; shared by the YAML body (`run`) and the
+//! TypeScript one (`ts_run`).
+
+use super::host::Interrupt;
+use super::step_end::StopWhy;
+
+/// Why the run stopped before completing.
+#[derive(Debug)]
+pub(super) enum Stop {
+    Failed(String),
+    /// The run's timeout passed (the run fails with this message).
+    TimedOut(String),
+    Paused,
+    Cancelled,
+}
+
+impl Stop {
+    /// Why the steps still in flight are killed; `None` for a pause, which lets them drain.
+    pub(super) fn kills_steps(&self) -> Option<StopWhy<'_>> {
+        match self {
+            Stop::Failed(e) => Some(StopWhy::Failed(e)),
+            Stop::TimedOut(e) => Some(StopWhy::TimedOut(e)),
+            Stop::Cancelled => Some(StopWhy::Cancelled),
+            Stop::Paused => None,
+        }
+    }
+}
+
+impl From<Interrupt> for Stop {
+    /// How a step host call that did not return normally stops the run.
+    fn from(i: Interrupt) -> Stop {
+        match i {
+            Interrupt::Pausing => Stop::Paused,
+            Interrupt::Stopping => Stop::Cancelled,
+            Interrupt::Fatal(m) | Interrupt::Invalid(m) => Stop::Failed(m),
+        }
+    }
+}
