@@ -141,13 +141,13 @@ impl Engine {
     }
 
     /// Checks that this process may drive `id` again itself, in the foreground (the CLI's
-    /// `resume`): any run that has not ended and that no live engine drives, so a pending run
-    /// and one whose engine died are taken too (`resume_run` queues only paused and failed
-    /// runs, for a server's scheduler). Refused runs come back as `InvalidState`.
+    /// `resume`): any run neither completed nor cancelled that no live engine drives, so a
+    /// pending run and one whose engine died are taken too (`resume_run` queues only paused
+    /// and failed runs, for a server's scheduler). Refused runs come back as `InvalidState`.
     pub async fn check_resume_here(&self, id: &str) -> Result<RunRow, ControlError> {
         let run = self.run_to_steer(id).await?;
-        if run.status.is_terminal() {
-            return Err(refused(run, "the run has already ended"));
+        if matches!(run.status, RunStatus::Completed | RunStatus::Cancelled) {
+            return Err(refused(run, "the run has ended"));
         }
         if run.status == RunStatus::Running && !engine_gone(&run) {
             return Err(refused(run, "another engine process drives it"));
