@@ -50,8 +50,10 @@ async fn serve(memory: MemoryLimit) -> Result<(), String> {
     // The runtime starts before the engine says which workflow to load: a worker started
     // ahead of need (the server keeps one ready) has paid for it by the time it gets one.
     let mut js = WorkflowRuntime::new(link, memory);
+    // Opened before `load_workflow` confines this thread, which then may not open it.
+    let memory_map = crate::sys::memory::MemoryMap::open();
     if load_workflow(&mut js, &mut run_rx).await? {
-        release_startup_memory();
+        release_startup_memory(memory_map);
         serve_loaded(&mut js, &mut run_rx).await;
     }
     Ok(())
@@ -291,9 +293,11 @@ fn find_location(text: &str, file: &Path) -> Option<Location> {
 /// server and every other worker map the same ones); a page the run needs again is mapped
 /// back from the page cache on first touch. Without this, each worker kept about 12 MB of the
 /// binary's code counted in its resident set, most of it the transpiler and the parser.
-fn release_startup_memory() {
+fn release_startup_memory(memory_map: Option<crate::sys::memory::MemoryMap>) {
     crate::sys::memory::trim_heap();
-    crate::sys::memory::drop_binary_code_pages();
+    if let Some(map) = memory_map {
+        crate::sys::memory::drop_binary_code_pages(map);
+    }
 }
 
 /// The engine's end of the protocol: a pipe, read through the event loop. tokio's own

@@ -19,17 +19,37 @@ pub fn trim_heap() {
     unsafe { libc::malloc_trim(0) };
 }
 
+/// This process's memory map (`/proc/self/smaps`) and its binary's path, opened while the
+/// process may still open them: a worker reads them after its JavaScript thread is confined
+/// (Landlock), which refuses opening anything under `/proc`; it checks a file when it is
+/// opened, not when it is read, and a `/proc` file's text is made when it is read.
+pub struct MemoryMap {
+    smaps: std::fs::File,
+    exe: std::path::PathBuf,
+}
+
+impl MemoryMap {
+    pub fn open() -> Option<MemoryMap> {
+        Some(MemoryMap {
+            smaps: std::fs::File::open("/proc/self/smaps").ok()?,
+            exe: std::env::current_exe().ok()?,
+        })
+    }
+}
+
 /// Drops this process's pages of its own binary's never-written mappings (code, read-only
 /// data) with `madvise(MADV_DONTNEED)`. They are shared, clean file pages: a page needed
 /// again is mapped back from the page cache on first touch, and meanwhile it no longer
 /// counts in this process's resident set. Anything unreadable here leaves memory as it is.
-pub fn drop_binary_code_pages() {
-    let Ok(exe) = std::env::current_exe() else { return };
-    let Ok(smaps) = std::fs::read_to_string("/proc/self/smaps") else {
+pub fn drop_binary_code_pages(map: MemoryMap) {
+    use std::io::Read;
+    let MemoryMap { mut smaps, exe } = map;
+    let mut text = String::new();
+    if smaps.read_to_string(&mut text).is_err() {
         return;
-    };
+    }
     let mut mapping: Option<(usize, usize)> = None;
-    for line in smaps.lines() {
+    for line in text.lines() {
         let mut fields = line.split_whitespace();
         let Some(first) = fields.next() else { continue };
         if let Some((start, end)) = first.split_once('-').filter(|_| !first.ends_with(':')) {
