@@ -116,6 +116,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     // The peer address throttles sign-ins (`throttle`).
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // Building the routes and the OpenAPI document allocates and frees a few MB that glibc
+    // would otherwise keep for the life of the server.
+    crate::sys::memory::trim_heap();
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
