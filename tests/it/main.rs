@@ -14,6 +14,7 @@ mod examples;
 mod failures;
 mod file_modes;
 mod hostile_definitions;
+mod layout;
 mod limits;
 mod many_runs;
 mod orphans;
