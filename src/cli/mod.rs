@@ -249,13 +249,7 @@ pub fn main() -> ExitCode {
         return crate::subprocess::guard::main(token);
     }
     if matches!(cli.command, Command::Openapi) {
-        println!(
-            "{}",
-            crate::http::document()
-                .to_pretty_json()
-                .expect("the document serialises")
-        );
-        return ExitCode::SUCCESS;
+        return print_openapi();
     }
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
@@ -482,5 +476,21 @@ pub(super) fn report(e: EngineError) -> ExitCode {
         | EngineError::NotResumable { .. }
         | EngineError::Leased { .. } => ExitCode::from(2),
         _ => ExitCode::from(1),
+    }
+}
+
+/// `openapi`: the document on stdout. A reader that stops early (`openapi | head`) is no
+/// error: the command has nothing else to do.
+fn print_openapi() -> ExitCode {
+    use std::io::Write;
+    let doc = crate::http::document()
+        .to_pretty_json()
+        .expect("the document serialises");
+    match writeln!(std::io::stdout().lock(), "{doc}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("error: cannot print the OpenAPI document: {e}");
+            ExitCode::FAILURE
+        }
+        _ => ExitCode::SUCCESS,
     }
 }

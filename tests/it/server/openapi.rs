@@ -711,3 +711,27 @@ async fn websocket_messages_match_the_document() {
         assert!(types.contains(t), "{t} not among {types:?}");
     }
 }
+
+#[tokio::test]
+async fn the_openapi_command_prints_the_served_document_and_stops_quietly_when_its_reader_does() {
+    let s = Server::start().await;
+    let out = s.sb.cmd(&["openapi"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed, fetch(&s).await, "the command prints what the server serves");
+
+    // `workflow-engine openapi | head`: the reader goes away after a few bytes.
+    let mut child =
+        s.sb.cmd(&["openapi"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
