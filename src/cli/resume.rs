@@ -40,7 +40,7 @@ async fn check_resumable(engine: &Engine, run_id: &str) -> Result<RunRow, ExitCo
             id: run.id,
             status: run.status,
         })),
-        Err(ControlError::NotFound(_)) => Err(invalid(&format!("no run {run_id} (see `workflow-engine runs`)"))),
+        Err(ControlError::NotFound(_)) => Err(super::runs::no_run(run_id)),
         Err(ControlError::Store(e)) => Err(report(e.into())),
     }
 }

@@ -13,11 +13,16 @@ use crate::store::Store;
 /// What `runs` and `show` print beside `running` when nothing drives the run any more.
 pub const ENGINE_GONE: &str = "engine gone: resume to continue";
 
+/// The refusal (exit 2) for a run id that names no run.
+pub fn no_run(run_id: &str) -> ExitCode {
+    invalid(&format!("no run {run_id} (see `workflow-engine runs`)"))
+}
+
 /// The run, or the refusal already printed (exit 2 for an unknown run).
 pub async fn load_run(store: &Store, run_id: &str) -> Result<RunRow, ExitCode> {
     match RunRow::get(store, run_id).await {
         Ok(Some(run)) => Ok(run),
-        Ok(None) => Err(invalid(&format!("no run {run_id} (see `workflow-engine runs`)"))),
+        Ok(None) => Err(no_run(run_id)),
         Err(e) => Err(report(e.into())),
     }
 }

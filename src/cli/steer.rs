@@ -76,7 +76,7 @@ fn refused(e: ControlError, verb: &str) -> ExitCode {
         ControlError::InvalidState { run, why } => {
             invalid(&format!("cannot {verb} run {}: it is {} ({why})", run.id, run.status))
         }
-        ControlError::NotFound(id) => invalid(&format!("no run {id} (see `workflow-engine runs`)")),
+        ControlError::NotFound(id) => super::runs::no_run(&id),
         ControlError::Store(e) => report(e.into()),
     }
 }
