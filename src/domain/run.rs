@@ -3,10 +3,13 @@
 
 wire_enum! {
     /// Where a run is in its life: `pending` → `running` → `completed` | `failed` |
-    /// `cancelled`, with `paused` (and a failed run) able to go back to `pending`/`running`.
+    /// `cancelled`, with `paused` (and a failed run) able to go back to `pending`/`running`,
+    /// and `waiting` (for a person, a timer or a signal; no process holds it) going back to
+    /// `pending` when what it waits for arrives.
     pub enum RunStatus {
         Pending = "pending",
         Running = "running",
+        Waiting = "waiting",
         Paused = "paused",
         Completed = "completed",
         Failed = "failed",
@@ -40,12 +43,20 @@ impl RunStatus {
     pub fn is_active(self) -> bool {
         matches!(self, RunStatus::Pending | RunStatus::Running)
     }
+
+    /// Whether the run has not ended: queued, driven, or waiting for a decision, a timer
+    /// or a signal (a `waiting` run may still be paused or cancelled).
+    pub fn is_live(self) -> bool {
+        matches!(self, RunStatus::Pending | RunStatus::Running | RunStatus::Waiting)
+    }
 }
 
 wire_enum! {
     /// What another process asks of the engine driving a run.
     pub enum ControlRequest {
         Pause = "pause",
+        /// Pause and stop the steps in flight (they run again on resume).
+        PauseNow = "pause_now",
         Cancel = "cancel",
     }
 }

@@ -5,10 +5,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 wire_enum! {
-    /// Where a step is: `pending` → `running` → `completed` | `failed` (or `skipped`).
+    /// Where a step is: `pending` → `running` → `completed` | `failed` (or `skipped`); an
+    /// approval, sleep or signal step is `waiting` until it is decided, due or signalled.
     pub enum StepStatus {
         Pending = "pending",
         Running = "running",
+        Waiting = "waiting",
         Completed = "completed",
         Failed = "failed",
         Skipped = "skipped",
@@ -21,6 +23,31 @@ wire_enum! {
         Script = "script",
         Agent = "agent",
         Function = "function",
+        /// A gate a person decides (`ctx.approval`, `type: approval`).
+        Approval = "approval",
+        /// A durable timer (`ctx.sleep`, `type: sleep`).
+        Sleep = "sleep",
+        /// A wait for a signal sent to the run (`ctx.waitForSignal`, `type: signal`).
+        Signal = "signal",
+    }
+}
+
+wire_enum! {
+    /// What a waiting step waits for (`workflow_waits.kind`): the step kinds that wait.
+    pub enum WaitKind {
+        Approval = "approval",
+        Sleep = "sleep",
+        Signal = "signal",
+    }
+}
+
+impl From<WaitKind> for StepKind {
+    fn from(kind: WaitKind) -> StepKind {
+        match kind {
+            WaitKind::Approval => StepKind::Approval,
+            WaitKind::Sleep => StepKind::Sleep,
+            WaitKind::Signal => StepKind::Signal,
+        }
     }
 }
 
@@ -28,7 +55,18 @@ impl StepKind {
     /// Whether the step runs outside the JS worker (a process: script or agent CLI), which
     /// is what the run's limit on concurrent steps counts.
     pub fn is_external(self) -> bool {
-        self != StepKind::Function
+        matches!(self, StepKind::Script | StepKind::Agent)
+    }
+
+    /// The wait this kind of step is (approval, sleep, signal), if it is one: such a step
+    /// runs nothing; the run waits, holding no process, until it is resolved.
+    pub fn wait(self) -> Option<WaitKind> {
+        match self {
+            StepKind::Approval => Some(WaitKind::Approval),
+            StepKind::Sleep => Some(WaitKind::Sleep),
+            StepKind::Signal => Some(WaitKind::Signal),
+            StepKind::Script | StepKind::Agent | StepKind::Function => None,
+        }
     }
 }
 

@@ -165,7 +165,7 @@ impl Engine {
     /// the database for the process that does.
     async fn signal(&self, id: &str, request: ControlRequest) -> Result<(), StoreError> {
         match (self.control(id), request) {
-            (Some(control), ControlRequest::Pause) => control.pause(),
+            (Some(control), ControlRequest::Pause | ControlRequest::PauseNow) => control.pause(),
             (Some(control), ControlRequest::Cancel) => control.cancel(),
             (None, _) => RunRow::request_control(self.store(), id, request).await?,
         }

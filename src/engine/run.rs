@@ -187,7 +187,7 @@ async fn keep_lease(engine: Engine, run_id: String, control: RunControl) {
             let _ = RunRow::renew_lease(engine.store(), &run_id, engine.owner(), &lease_until()).await;
         }
         match RunRow::control_request(engine.store(), &run_id).await.ok().flatten() {
-            Some(ControlRequest::Pause) => control.pause(),
+            Some(ControlRequest::Pause | ControlRequest::PauseNow) => control.pause(),
             Some(ControlRequest::Cancel) => control.cancel(),
             None => {}
         }

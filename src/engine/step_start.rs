@@ -73,6 +73,10 @@ impl StepHost {
                 let outcome = self.run_agent(&config, &row, previous).await;
                 self.finish(&config.id, outcome).await.map(Begin::Result)
             }
+            StepKind::Approval | StepKind::Sleep | StepKind::Signal => Err(Interrupt::Invalid(format!(
+                "step \"{}\": waits are not built yet",
+                config.id
+            ))),
         }
     }
 
