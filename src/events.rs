@@ -13,7 +13,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot, Notify};
 
-use crate::domain::{RunStatus, StepKind, StepStatus};
+use crate::domain::{RunStatus, StepKind, StepStatus, WaitKind};
 use crate::store::events::{EventRow, NewEvent};
 use crate::store::Store;
 
@@ -107,6 +107,41 @@ pub enum Event {
         comment_id: String,
         project_id: String,
     },
+    /// A step began to wait: an approval gate for a person, a timer, or a signal. The run
+    /// goes `waiting` (its own event) once nothing else of it runs.
+    #[serde(rename = "workflow.step.waiting")]
+    StepWaiting {
+        execution_id: String,
+        step_id: String,
+        step_key: String,
+        step_name: String,
+        kind: WaitKind,
+        phase: String,
+        /// An approval's title.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+        /// A signal wait's signal name.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        signal_name: Option<String>,
+        /// When a sleep wakes, or when an approval or signal wait times out (RFC 3339).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        deadline: Option<String>,
+        project_id: String,
+    },
+    /// An approval gate was decided: by a person (API, board, CLI) or by its timeout.
+    #[serde(rename = "workflow.approval.decided")]
+    ApprovalDecided {
+        execution_id: String,
+        step_id: String,
+        step_key: String,
+        /// `approved`, `rejected` or `changes_requested`.
+        decision: String,
+        /// Who decided: a user's email, `cli:<user>` for the terminal, `timeout`.
+        by: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+        project_id: String,
+    },
     /// The workflow's own console output (`console.log` in a TS workflow).
     #[serde(rename = "workflow.execution.log")]
     RunLog {
@@ -129,6 +164,8 @@ impl Event {
             | Event::CommentCreated { project_id, .. }
             | Event::ArtifactCreated { project_id, .. }
             | Event::ArtifactAttached { project_id, .. }
+            | Event::StepWaiting { project_id, .. }
+            | Event::ApprovalDecided { project_id, .. }
             | Event::RunLog { project_id, .. } => project_id,
         }
     }
@@ -144,6 +181,8 @@ impl Event {
             | Event::CommentCreated { execution_id, .. }
             | Event::ArtifactCreated { execution_id, .. }
             | Event::ArtifactAttached { execution_id, .. }
+            | Event::StepWaiting { execution_id, .. }
+            | Event::ApprovalDecided { execution_id, .. }
             | Event::RunLog { execution_id, .. } => execution_id,
         }
     }
