@@ -2,18 +2,28 @@
 //!
 //! Exit codes: 0 completed, 1 failed, 2 invalid input (bad file, bad arguments) or a
 //! refused request (unknown run or step, a run in a state that does not allow it),
-//! 130 interrupted (paused or cancelled with Ctrl-C).
+//! 5 waiting (`EXIT_WAITING`: not on a terminal, the run stopped at an approval gate or a
+//! signal wait and is left `waiting`; the commands that continue it are printed),
+//! 130 interrupted (paused or cancelled with Ctrl-C, or Ctrl-C while the run waits).
 
 mod accounts;
+mod approve;
+mod attend;
 mod logs;
 mod progress;
+mod prompt;
 mod resume;
 mod run_file;
 mod runs;
 mod secret;
 mod serve;
 mod show;
+mod signal;
 mod steer;
+mod wait_text;
+
+/// The exit code of a run left waiting for a person or a signal (not on a terminal).
+pub const EXIT_WAITING: u8 = 5;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -106,6 +116,15 @@ pub enum Command {
         #[arg(long, short)]
         verbose: bool,
     },
+    /// Decide a waiting approval gate (approve, request changes, reject), then continue the
+    /// run here unless a server does.
+    ///
+    /// The terminal acts for this machine's operator: it may decide any gate, whatever its
+    /// approvers, and the decision is recorded as `cli:$USER`.
+    Approve(approve::ApproveArgs),
+    /// Send a signal to a run: handed to the step waiting for it, or kept until one does;
+    /// then continue the run here unless a server does.
+    Signal(signal::SignalArgs),
     /// Show a run: status, phase, steps (status, attempt, duration) and comments.
     Show {
         run_id: String,
@@ -373,6 +392,8 @@ async fn run_command(engine: Engine, data_dir: &Path, command: Command) -> ExitC
             };
             logs::logs(&engine, request).await
         }
+        Command::Approve(args) => approve::approve(&engine, args).await,
+        Command::Signal(args) => signal::signal(&engine, args).await,
         Command::Pause { run_id, json } => steer::pause(&engine, &run_id, json).await,
         Command::Cancel { run_id, json } => steer::cancel(&engine, &run_id, json).await,
         other => service_command(engine, data_dir, other).await,
@@ -421,6 +442,8 @@ async fn service_command(engine: Engine, data_dir: &Path, command: Command) -> E
         }
         Command::Run { .. }
         | Command::Resume { .. }
+        | Command::Approve(_)
+        | Command::Signal(_)
         | Command::Validate { .. }
         | Command::Runs { .. }
         | Command::Show { .. }
@@ -441,7 +464,12 @@ fn init_confinement(cli: &Cli, data_dir: &Path) -> Result<(), ExitCode> {
     };
     let runs_code = matches!(
         cli.command,
-        Command::Run { .. } | Command::Resume { .. } | Command::Serve { .. } | Command::Validate { .. }
+        Command::Run { .. }
+            | Command::Resume { .. }
+            | Command::Approve(_)
+            | Command::Signal(_)
+            | Command::Serve { .. }
+            | Command::Validate { .. }
     );
     match confine::init(settings) {
         Ok(Some(warning)) if runs_code => tracing::warn!("{warning}"),

@@ -95,6 +95,18 @@ impl State {
                 duration_ms,
                 ..
             } => self.step_completed(step_key, status, error, duration_ms),
+            Event::StepWaiting {
+                step_key,
+                kind,
+                title,
+                signal_name,
+                deadline,
+                ..
+            } => {
+                self.running.remove(&step_key);
+                let what = super::wait_text::waiting(kind, title.as_deref(), signal_name.as_deref(), deadline.as_deref());
+                println!("  ⏸ {step_key}  {what}");
+            }
             Event::StepProgress { output, stream, .. } if self.verbose => print_progress(&stream, &output),
             Event::RunLog { level, message, .. } => {
                 for line in message.lines() {
@@ -189,6 +201,7 @@ pub fn print_outcome(o: &RunOutcome) {
             o.run_id, o.run_id
         ),
         RunStatus::Cancelled => println!("run {} cancelled", o.run_id),
+        RunStatus::Waiting => println!("run {} waiting", o.run_id),
         _ => println!(
             "run {} failed: {}",
             o.run_id,

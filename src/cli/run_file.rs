@@ -1,5 +1,5 @@
-//! `run` and `validate`: a workflow file run in the terminal (Ctrl-C pauses, twice cancels),
-//! or only checked.
+//! `run` and `validate`: a workflow file run in the terminal (Ctrl-C pauses, twice cancels;
+//! at waits the terminal attends the run, `cli::attend`), or only checked.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -69,12 +69,41 @@ pub(super) async fn run(engine: &Engine, req: RunRequest) -> ExitCode {
     run_in_foreground(engine, &run.id, Some(prepared), req.verbose).await
 }
 
+/// Drives the run in this terminal until it ends or pauses; a run that stops at waits is
+/// attended (`attend::until_woken`) and driven again when what it waits for has come.
 pub(super) async fn run_in_foreground(
     engine: &Engine,
     run_id: &str,
     prepared: Option<crate::engine::Prepared>,
     verbose: bool,
 ) -> ExitCode {
+    let mut prepared = prepared;
+    loop {
+        let outcome = match drive(engine, run_id, prepared.take(), verbose).await {
+            Ok(o) => o,
+            Err(e) => return report(e),
+        };
+        if outcome.status != RunStatus::Waiting {
+            progress::print_outcome(&outcome);
+            return match outcome.status {
+                RunStatus::Completed => ExitCode::SUCCESS,
+                RunStatus::Paused | RunStatus::Cancelled => ExitCode::from(130),
+                _ => ExitCode::from(1),
+            };
+        }
+        if let Err(code) = super::attend::until_woken(engine, run_id).await {
+            return code;
+        }
+    }
+}
+
+/// One drive of the run, its progress shown, until it ends, pauses or waits.
+async fn drive(
+    engine: &Engine,
+    run_id: &str,
+    prepared: Option<crate::engine::Prepared>,
+    verbose: bool,
+) -> Result<crate::engine::run::RunOutcome, EngineError> {
     let control = RunControl::default();
     let display = progress::Display::start(engine.events().subscribe(), run_id.to_string(), verbose);
     let interrupts = tokio::spawn(handle_ctrl_c(control.clone()));
@@ -82,17 +111,7 @@ pub(super) async fn run_in_foreground(
     interrupts.abort();
     engine.events().flush().await;
     display.finish().await;
-    match outcome {
-        Ok(o) => {
-            progress::print_outcome(&o);
-            match o.status {
-                RunStatus::Completed => ExitCode::SUCCESS,
-                RunStatus::Paused | RunStatus::Cancelled => ExitCode::from(130),
-                _ => ExitCode::from(1),
-            }
-        }
-        Err(e) => report(e),
-    }
+    outcome
 }
 
 /// First Ctrl-C pauses at the next step boundary; the second cancels.
