@@ -122,10 +122,16 @@ fn tell_new(run_id: &str, waits: &[PendingWait], told: &mut HashSet<String>, no_
         if p.wait.kind == WaitKind::Approval && !no_input {
             continue;
         }
-        if told.insert(p.step.id.clone()) {
-            for line in wait_text::how_to_continue(run_id, std::slice::from_ref(p)) {
-                println!("{line}");
-            }
+        if !told.insert(p.step.id.clone()) {
+            continue;
+        }
+        if p.wait.kind == WaitKind::Sleep {
+            let until = p.wait.deadline.as_deref().map_or_else(|| "?".into(), wait_text::local_time);
+            println!("  {}  waiting here until {until} (Ctrl-C leaves the run waiting)", p.step.step_id);
+            continue;
+        }
+        for line in wait_text::how_to_continue(run_id, std::slice::from_ref(p)) {
+            println!("{line}");
         }
     }
 }

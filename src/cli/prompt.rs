@@ -53,7 +53,7 @@ async fn read_line(prompt: &str) -> Option<String> {
 
 /// The gate as the person sees it before deciding: its title and description.
 pub(super) fn print_gate(step_key: &str, spec: &ApprovalSpec) {
-    println!("\n⏸ {step_key}  approval: \"{}\"", spec.title);
+    println!("\n  {} ({step_key})", spec.title);
     if let Some(d) = spec.description.as_deref().filter(|d| !d.trim().is_empty()) {
         for line in d.trim_end().lines() {
             println!("  │ {line}");
@@ -179,10 +179,9 @@ pub(super) fn parse_field(line: &str, schema: &Value, required: bool) -> Result<
         };
     }
     let value = match schema["type"].as_str() {
-        Some("number") => line
-            .parse::<f64>()
+        Some("number") => serde_json::from_str::<Value>(line)
             .ok()
-            .and_then(|n| serde_json::Number::from_f64(n).map(Value::Number))
+            .filter(Value::is_number)
             .ok_or("a number, please")?,
         Some("integer") => Value::from(line.parse::<i64>().map_err(|_| "a whole number, please")?),
         Some("boolean") => match line.to_ascii_lowercase().as_str() {

@@ -46,6 +46,10 @@ pub async fn list_runs(engine: &Engine, limit: i64) -> ExitCode {
         println!("no runs yet");
         return ExitCode::SUCCESS;
     }
+    let waiting = match waits_of(store, &runs).await {
+        Ok(w) => w,
+        Err(e) => return report(e.into()),
+    };
     let mut rows = vec![["ID", "STATUS", "PHASE", "NAME", "CREATED", "PROJECT"]
         .map(String::from)
         .to_vec()];
@@ -56,6 +60,10 @@ pub async fn list_runs(engine: &Engine, limit: i64) -> ExitCode {
                 Ok(Some(row)) => shown_status(&row),
                 Ok(None) => r.status.to_string(),
                 Err(e) => return report(e.into()),
+            },
+            RunStatus::Waiting => match waiting.get(&r.id) {
+                Some(what) => format!("waiting ({})", what.join("; ")),
+                None => r.status.to_string(),
             },
             _ => r.status.to_string(),
         };
@@ -70,6 +78,24 @@ pub async fn list_runs(engine: &Engine, limit: i64) -> ExitCode {
     }
     print_table(&rows, "");
     ExitCode::SUCCESS
+}
+
+/// What each waiting run of `runs` waits for (`approval: "Approve the plan"`, ...).
+async fn waits_of(
+    store: &Store,
+    runs: &[crate::store::runs::RunSummary],
+) -> crate::store::Result<std::collections::HashMap<String, Vec<String>>> {
+    let ids: Vec<&str> = runs
+        .iter()
+        .filter(|r| r.status == RunStatus::Waiting)
+        .map(|r| r.id.as_str())
+        .collect();
+    let mut waiting = std::collections::HashMap::<String, Vec<String>>::new();
+    for p in crate::store::waits::WaitRow::pending_for_runs(store, &ids).await? {
+        let what = super::wait_text::of_pending(&p);
+        waiting.entry(p.wait.workflow_run_id).or_default().push(what);
+    }
+    Ok(waiting)
 }
 
 /// Left-aligned columns two spaces apart, each line after `indent`; the last column is not

@@ -5,10 +5,12 @@ use std::process::ExitCode;
 
 use serde_json::{json, Value};
 
-use super::report;
+use super::{report, wait_text};
 use super::runs::{engine_gone, load_run, print_table, shown_status};
 use crate::definition::format_ms;
-use crate::domain::StepStatus;
+use crate::domain::{StepStatus, WaitKind};
+use crate::http::step_view::WaitView;
+use crate::store::waits::WaitRow;
 use crate::engine::Engine;
 use crate::store::comments::CommentRow;
 use crate::store::projects::ProjectRow;
@@ -25,23 +27,26 @@ pub async fn show(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
         let steps = StepRow::list_for_run(store, run_id).await?;
         let comments = CommentRow::list_for_run(store, run_id).await?;
         let project = ProjectRow::get(store, &run.project_id).await?;
-        Ok::<_, crate::store::StoreError>((steps, comments, project.map(|p| p.path)))
+        let ids: Vec<&str> = steps.iter().filter(|s| s.kind.wait().is_some()).map(|s| s.id.as_str()).collect();
+        let waits = WaitRow::for_steps(store, &ids).await?;
+        Ok::<_, crate::store::StoreError>((steps, comments, project.map(|p| p.path), waits))
     };
-    let (steps, comments, project) = match loaded.await {
+    let (steps, comments, project, waits) = match loaded.await {
         Ok(l) => l,
         Err(e) => return report(e.into()),
     };
     if as_json {
-        println!("{}", run_json(&run, &steps, &comments, project.as_deref()));
+        println!("{}", run_json(&run, &steps, &waits, &comments, project.as_deref()));
     } else {
         print_run(&run, project.as_deref());
         print_steps(&run, &steps);
+        print_waits(&steps, &waits);
         print_comments(&comments);
     }
     ExitCode::SUCCESS
 }
 
-fn run_json(run: &RunRow, steps: &[StepRow], comments: &[CommentRow], project: Option<&str>) -> Value {
+fn run_json(run: &RunRow, steps: &[StepRow], waits: &[WaitRow], comments: &[CommentRow], project: Option<&str>) -> Value {
     let mut v = serde_json::to_value(run).expect("rows serialise");
     v["args"] = serde_json::from_str(&run.args).unwrap_or(Value::Null);
     v["engine_gone"] = json!(engine_gone(run));
@@ -51,6 +56,9 @@ fn run_json(run: &RunRow, steps: &[StepRow], comments: &[CommentRow], project: O
         .map(|s| {
             let mut sv = serde_json::to_value(crate::http::step_view::Step::from(s)).expect("steps serialise");
             sv["duration_ms"] = json!(step_duration_ms(run, s));
+            if let Some(w) = waits.iter().find(|w| w.step_row_id == s.id) {
+                sv["wait"] = json!(WaitView::new(w, s.status, None));
+            }
             sv
         })
         .collect();
@@ -102,6 +110,55 @@ fn print_steps(run: &RunRow, steps: &[StepRow]) {
         ]);
     }
     print_table(&rows, "");
+}
+
+/// Each wait: what it waits for and since when, who may decide and until when; a resolved
+/// one, how it ended (a gate's decision, by whom, with their comment).
+fn print_waits(steps: &[StepRow], waits: &[WaitRow]) {
+    if waits.is_empty() {
+        return;
+    }
+    println!("\nwaits:");
+    for s in steps {
+        let Some(w) = waits.iter().find(|w| w.step_row_id == s.id) else {
+            continue;
+        };
+        let view = WaitView::new(w, s.status, None);
+        let what = wait_text::what(
+            view.kind,
+            view.title.as_deref(),
+            view.signal_name.as_deref(),
+            view.deadline.as_deref(),
+        );
+        println!("  {}  {what}", s.step_id);
+        for line in wait_details(s, &view) {
+            println!("      {line}");
+        }
+    }
+}
+
+fn wait_details(step: &StepRow, view: &WaitView) -> Vec<String> {
+    let mut lines = Vec::new();
+    if view.kind == WaitKind::Approval {
+        let approvers = if view.approvers.is_empty() {
+            "anyone who may see the project".to_string()
+        } else {
+            view.approvers.join(", ")
+        };
+        lines.push(format!("approvers: {approvers}"));
+    }
+    if step.status == StepStatus::Waiting {
+        lines.push(format!("waiting since {}", wait_text::local_time(&view.since)));
+        if let (Some(d), true) = (&view.deadline, view.kind != WaitKind::Sleep) {
+            let then = view.on_timeout.as_deref().map(|t| format!(", then {t}")).unwrap_or_default();
+            lines.push(format!("times out at {}{then}", wait_text::local_time(d)));
+        }
+    } else if view.kind == WaitKind::Approval {
+        lines.push(format!("decided: {}", super::attend::decided_by(step)));
+    } else if let Some(at) = &view.resolved_at {
+        lines.push(format!("{} at {}", step.status, wait_text::local_time(at)));
+    }
+    lines
 }
 
 fn print_comments(comments: &[CommentRow]) {

@@ -30,6 +30,7 @@ pub async fn pause(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
              (`workflow-engine resume {run_id}` continues it, `cancel` ends it)"
         ));
     }
+    let was_waiting = run.status == RunStatus::Waiting;
     let run = match engine.pause_run(run_id, PAUSE_WAIT).await {
         Ok(r) => r,
         Err(e) => return refused(e, "pause"),
@@ -43,6 +44,8 @@ pub async fn pause(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
         println!("{v}");
     } else if requested {
         println!("run {run_id}: pause requested; it pauses when the steps in flight finish");
+    } else if was_waiting && run.status == RunStatus::Paused {
+        println!("run {run_id} paused while it waited; `workflow-engine resume {run_id}` waits again");
     } else {
         println!("run {run_id} {}", run.status);
     }

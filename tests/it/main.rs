@@ -7,6 +7,7 @@ mod agents;
 mod attack;
 mod background;
 mod cli;
+mod cli_waits;
 mod confinement;
 mod definitions;
 mod durability;
