@@ -16,6 +16,15 @@ use std::time::Duration;
 
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
+/// Ctrl-C as a stream; listened to before a drive, so that one pressed as the run stops at a
+/// wait is not lost.
+pub(super) fn interrupts() -> Result<Signal, ExitCode> {
+    signal(SignalKind::interrupt()).map_err(|e| {
+        eprintln!("error: cannot watch for Ctrl-C: {e}");
+        ExitCode::from(1)
+    })
+}
+
 use super::prompt::{self, Asked};
 use super::{report, wait_text, EXIT_WAITING};
 use crate::domain::{RunStatus, StepStatus, WaitKind};
@@ -43,7 +52,8 @@ enum Watch {
 
 /// Waits with the run until it is due, then takes it back for this process: `Ok` means
 /// drive it again; `Err` is the exit code when the run stays waiting (or ended elsewhere).
-pub(super) async fn until_woken(engine: &Engine, run_id: &str) -> Result<(), ExitCode> {
+/// `interrupt`: Ctrl-C, listened to since before the drive, so that none is lost between.
+pub(super) async fn until_woken(engine: &Engine, run_id: &str, interrupt: &mut Signal) -> Result<(), ExitCode> {
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let waits = pending(engine, run_id).await?;
     let sleeps_only = waits.iter().all(|p| p.wait.kind == WaitKind::Sleep);
@@ -60,7 +70,7 @@ pub(super) async fn until_woken(engine: &Engine, run_id: &str) -> Result<(), Exi
         return Err(ExitCode::from(EXIT_WAITING));
     }
     let renewal = tokio::spawn(renew(engine.clone(), run_id.to_string()));
-    let result = watch(engine, run_id, interactive).await;
+    let result = watch(engine, run_id, interactive, interrupt).await;
     renewal.abort();
     if result.is_err() {
         let _ = RunRow::leave(engine.store(), run_id, engine.owner()).await;
@@ -83,11 +93,7 @@ async fn leave_waiting(engine: &Engine, run_id: &str, waits: &[PendingWait]) -> 
 }
 
 /// The loop: a gate asked on the terminal, or a pause of `POLL`, then a look at the run.
-async fn watch(engine: &Engine, run_id: &str, interactive: bool) -> Result<(), ExitCode> {
-    let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| {
-        eprintln!("error: cannot watch for Ctrl-C: {e}");
-        ExitCode::from(1)
-    })?;
+async fn watch(engine: &Engine, run_id: &str, interactive: bool, interrupt: &mut Signal) -> Result<(), ExitCode> {
     let mut told = HashSet::new();
     let mut no_input = !interactive;
     loop {
@@ -100,8 +106,8 @@ async fn watch(engine: &Engine, run_id: &str, interactive: bool) -> Result<(), E
         tell_new(run_id, &waits, &mut told, no_input);
         let gate = waits.iter().find(|p| p.wait.kind == WaitKind::Approval);
         let asked = match gate.filter(|_| !no_input) {
-            Some(gate) => ask_gate(engine, run_id, gate, &mut interrupt).await?,
-            None => pause(&mut interrupt).await,
+            Some(gate) => ask_gate(engine, run_id, gate, interrupt).await?,
+            None => pause(interrupt).await,
         };
         match asked {
             Asked::Interrupted => return Err(interrupted(run_id)),

@@ -78,6 +78,10 @@ pub(super) async fn run_in_foreground(
     verbose: bool,
 ) -> ExitCode {
     let mut prepared = prepared;
+    let mut interrupt = match super::attend::interrupts() {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
     loop {
         let outcome = match drive(engine, run_id, prepared.take(), verbose).await {
             Ok(o) => o,
@@ -91,7 +95,7 @@ pub(super) async fn run_in_foreground(
                 _ => ExitCode::from(1),
             };
         }
-        if let Err(code) = super::attend::until_woken(engine, run_id).await {
+        if let Err(code) = super::attend::until_woken(engine, run_id, &mut interrupt).await {
             return code;
         }
     }

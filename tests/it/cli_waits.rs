@@ -356,3 +356,83 @@ async fn approve_leaves_the_run_to_a_live_server() {
     let done = s.wait_status(&ann, &run, &["completed", "failed"]).await;
     assert_eq!(done["status"], "completed", "{done}");
 }
+
+#[tokio::test]
+async fn ctrl_c_while_a_run_waits_leaves_it_waiting() {
+    use std::io::BufRead;
+    let sb = Sandbox::new();
+    let yaml = "name: Long nap\nphases: [p]\nsteps:\n  - id: nap\n    phase: p\n    type: sleep\n    duration: 1h\n";
+    let mut child = sb
+        .cmd(&["run", sb.write("nap.yaml", yaml).to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let id = first.trim().strip_prefix("run ").unwrap().to_string();
+    let store = sb.store().await;
+    for _ in 0..400 {
+        if run_row(&store, &id).await.lease_owner.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(run_row(&store, &id).await.lease_owner.is_some(), "the sleep is waited out here");
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let mut status = None;
+    for _ in 0..400 {
+        status = child.try_wait().unwrap();
+        if status.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if status.is_none() {
+        // SAFETY: our child, not yet reaped, leads its own process group.
+        unsafe { libc::killpg(child.id() as i32, libc::SIGKILL) };
+        let _ = child.wait();
+        panic!("Ctrl-C did not end the waiting run's process");
+    }
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert_eq!(status.unwrap().code(), Some(130), "{rest}");
+    assert!(rest.contains(&format!("run {id} left waiting")), "{rest}");
+    let run = run_row(&store, &id).await;
+    assert_eq!(run.status.as_str(), "waiting");
+    assert_eq!(run.lease_owner, None, "the lease is given up");
+}
+
+#[tokio::test]
+async fn a_typescript_run_asks_again_after_changes_were_requested() {
+    let sb = Sandbox::new();
+    let ts = r#"import { defineWorkflow } from "@repo/workflow-engine";
+export default defineWorkflow({
+  name: "Loop",
+  phases: ["plan", "implement"],
+  async execute(ctx) {
+    let feedback = "";
+    for (let round = 1; round <= 3; round++) {
+      await ctx.step(`plan-${round}`, { type: "script", phase: "plan", command: `echo "plan ${round} ${feedback}"` });
+      const gate = await ctx.approval(`approve-plan-${round}`, { phase: "plan", title: `Approve plan ${round}` });
+      if (gate.data.decision === "approved") break;
+      feedback = gate.data.comment ?? "";
+    }
+    await ctx.step("implement", { type: "script", phase: "implement", command: "echo done" });
+  },
+});
+"#;
+    let (id, out) = left_waiting(&sb, "loop.ts", ts);
+    assert!(out.contains("approve-plan-1  waiting for approval: \"Approve plan 1\""), "{out}");
+    let out = sb.run(&["approve", &id, "--request-changes", "-m", "smaller"]);
+    let (code, text) = code_and_text(&out);
+    assert_eq!(code, Some(5), "{text}");
+    assert!(text.contains(&format!("workflow-engine approve {id} approve-plan-2")), "{text}");
+    let (code, text) = code_and_text(&sb.run(&["approve", &id]));
+    assert_eq!(code, Some(0), "{text}");
+    let all = steps(&sb.store().await, &id).await;
+    assert!(step_result(&all, "plan-2")["data"]["stdout"].as_str().unwrap().contains("plan 2 smaller"));
+    assert_eq!(step_result(&all, "implement")["status"], "completed");
+}
