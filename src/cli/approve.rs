@@ -103,7 +103,10 @@ async fn the_one_gate(engine: &Engine, run: &RunRow) -> Result<String, ExitCode>
     match gates.as_slice() {
         [one] => Ok(one.step.step_id.clone()),
         [] if ended(run.status) => Err(refused(WaitError::RunEnded(run.status))),
-        [] => Err(invalid(&format!("run {} has no approval gate waiting (it is {})", run.id, run.status))),
+        [] => Err(invalid(&format!(
+            "run {} has no approval gate waiting (it is {})",
+            run.id, run.status
+        ))),
         several => {
             eprintln!("run {} waits at {} gates; name one:", run.id, several.len());
             for p in several {

@@ -132,8 +132,15 @@ fn tell_new(run_id: &str, waits: &[PendingWait], told: &mut HashSet<String>, no_
             continue;
         }
         if p.wait.kind == WaitKind::Sleep {
-            let until = p.wait.deadline.as_deref().map_or_else(|| "?".into(), wait_text::local_time);
-            println!("  {}  waiting here until {until} (Ctrl-C leaves the run waiting)", p.step.step_id);
+            let until = p
+                .wait
+                .deadline
+                .as_deref()
+                .map_or_else(|| "?".into(), wait_text::local_time);
+            println!(
+                "  {}  waiting here until {until} (Ctrl-C leaves the run waiting)",
+                p.step.step_id
+            );
             continue;
         }
         for line in wait_text::how_to_continue(run_id, std::slice::from_ref(p)) {
@@ -152,7 +159,12 @@ async fn pause(interrupt: &mut Signal) -> Asked {
 
 /// Asks one gate on the terminal while watching whether it is decided elsewhere, or the run
 /// becomes due; records the answer as the terminal's decision.
-async fn ask_gate(engine: &Engine, run_id: &str, gate: &PendingWait, interrupt: &mut Signal) -> Result<Asked, ExitCode> {
+async fn ask_gate(
+    engine: &Engine,
+    run_id: &str,
+    gate: &PendingWait,
+    interrupt: &mut Signal,
+) -> Result<Asked, ExitCode> {
     let spec = ApprovalSpec::parse(&gate.wait.spec);
     prompt::print_gate(&gate.step.step_id, &spec);
     loop {
@@ -197,7 +209,9 @@ async fn ask_gate(engine: &Engine, run_id: &str, gate: &PendingWait, interrupt: 
 /// run is due or not waiting any more.
 async fn changed(engine: &Engine, run_id: &str, step_row_id: &str) -> Result<bool, ExitCode> {
     let store = engine.store();
-    let step = StepRow::by_row_id(store, step_row_id).await.map_err(|e| report(e.into()))?;
+    let step = StepRow::by_row_id(store, step_row_id)
+        .await
+        .map_err(|e| report(e.into()))?;
     if let Some(step) = step.filter(|s| s.status != StepStatus::Waiting) {
         println!("\n  decided elsewhere: {}", decided_by(&step));
         return Ok(true);
@@ -222,7 +236,10 @@ pub(super) fn decided_by(step: &StepRow) -> String {
         return step.status.to_string();
     };
     let by = data["by"].as_str().unwrap_or("?");
-    let comment = data["comment"].as_str().map(|c| format!(": \"{c}\"")).unwrap_or_default();
+    let comment = data["comment"]
+        .as_str()
+        .map(|c| format!(": \"{c}\""))
+        .unwrap_or_default();
     format!("{} by {by}{comment}", decision.replace('_', " "))
 }
 
@@ -255,7 +272,10 @@ async fn look(engine: &Engine, run_id: &str) -> Result<Watch, ExitCode> {
             code(0)
         }
         RunStatus::Failed => {
-            println!("run {run_id} failed: {}", run.error_message.as_deref().unwrap_or("unknown error"));
+            println!(
+                "run {run_id} failed: {}",
+                run.error_message.as_deref().unwrap_or("unknown error")
+            );
             code(1)
         }
         RunStatus::Pending | RunStatus::Running => {
@@ -266,7 +286,9 @@ async fn look(engine: &Engine, run_id: &str) -> Result<Watch, ExitCode> {
 }
 
 fn is_due(run: &RunRow) -> bool {
-    run.wake_at.as_deref().is_some_and(|w| w <= crate::store::now().as_str())
+    run.wake_at
+        .as_deref()
+        .is_some_and(|w| w <= crate::store::now().as_str())
 }
 
 /// The run's waits that still wait, oldest first.

@@ -104,7 +104,8 @@ impl State {
                 ..
             } => {
                 self.running.remove(&step_key);
-                let what = super::wait_text::waiting(kind, title.as_deref(), signal_name.as_deref(), deadline.as_deref());
+                let what =
+                    super::wait_text::waiting(kind, title.as_deref(), signal_name.as_deref(), deadline.as_deref());
                 println!("  ⏸ {step_key}  {what}");
             }
             Event::StepProgress { output, stream, .. } if self.verbose => print_progress(&stream, &output),

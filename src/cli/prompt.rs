@@ -60,7 +60,10 @@ pub(super) fn print_gate(step_key: &str, spec: &ApprovalSpec) {
         }
     }
     if !spec.approvers.is_empty() {
-        println!("  approvers: {} (this terminal may decide any gate)", spec.approvers.join(", "));
+        println!(
+            "  approvers: {} (this terminal may decide any gate)",
+            spec.approvers.join(", ")
+        );
     }
 }
 
@@ -223,7 +226,10 @@ mod tests {
         let flag = json!({ "type": "boolean" });
         assert_eq!(parse_field("y", &flag, false), Ok(Some(json!(true))));
         assert!(parse_field("maybe", &flag, false).is_err());
-        assert_eq!(parse_field("7", &json!({ "type": "integer" }), false), Ok(Some(json!(7))));
+        assert_eq!(
+            parse_field("7", &json!({ "type": "integer" }), false),
+            Ok(Some(json!(7)))
+        );
     }
 
     #[test]

@@ -5,17 +5,17 @@ use std::process::ExitCode;
 
 use serde_json::{json, Value};
 
-use super::{report, wait_text};
 use super::runs::{engine_gone, load_run, print_table, shown_status};
+use super::{report, wait_text};
 use crate::definition::format_ms;
 use crate::domain::{StepStatus, WaitKind};
-use crate::http::step_view::WaitView;
-use crate::store::waits::WaitRow;
 use crate::engine::Engine;
+use crate::http::step_view::WaitView;
 use crate::store::comments::CommentRow;
 use crate::store::projects::ProjectRow;
 use crate::store::runs::RunRow;
 use crate::store::steps::StepRow;
+use crate::store::waits::WaitRow;
 
 pub async fn show(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
     let store = engine.store();
@@ -27,7 +27,11 @@ pub async fn show(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
         let steps = StepRow::list_for_run(store, run_id).await?;
         let comments = CommentRow::list_for_run(store, run_id).await?;
         let project = ProjectRow::get(store, &run.project_id).await?;
-        let ids: Vec<&str> = steps.iter().filter(|s| s.kind.wait().is_some()).map(|s| s.id.as_str()).collect();
+        let ids: Vec<&str> = steps
+            .iter()
+            .filter(|s| s.kind.wait().is_some())
+            .map(|s| s.id.as_str())
+            .collect();
         let waits = WaitRow::for_steps(store, &ids).await?;
         Ok::<_, crate::store::StoreError>((steps, comments, project.map(|p| p.path), waits))
     };
@@ -46,7 +50,13 @@ pub async fn show(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run_json(run: &RunRow, steps: &[StepRow], waits: &[WaitRow], comments: &[CommentRow], project: Option<&str>) -> Value {
+fn run_json(
+    run: &RunRow,
+    steps: &[StepRow],
+    waits: &[WaitRow],
+    comments: &[CommentRow],
+    project: Option<&str>,
+) -> Value {
     let mut v = serde_json::to_value(run).expect("rows serialise");
     v["args"] = serde_json::from_str(&run.args).unwrap_or(Value::Null);
     v["engine_gone"] = json!(engine_gone(run));
@@ -150,7 +160,11 @@ fn wait_details(step: &StepRow, view: &WaitView) -> Vec<String> {
     if step.status == StepStatus::Waiting {
         lines.push(format!("waiting since {}", wait_text::local_time(&view.since)));
         if let (Some(d), true) = (&view.deadline, view.kind != WaitKind::Sleep) {
-            let then = view.on_timeout.as_deref().map(|t| format!(", then {t}")).unwrap_or_default();
+            let then = view
+                .on_timeout
+                .as_deref()
+                .map(|t| format!(", then {t}"))
+                .unwrap_or_default();
             lines.push(format!("times out at {}{then}", wait_text::local_time(d)));
         }
     } else if view.kind == WaitKind::Approval {

@@ -84,7 +84,10 @@ fn left_waiting(sb: &Sandbox, name: &str, yaml: &str) -> (String, String) {
 }
 
 fn step_result(steps: &[StepInfo], key: &str) -> Value {
-    let step = steps.iter().find(|s| s.step_id == key).unwrap_or_else(|| panic!("no step {key}"));
+    let step = steps
+        .iter()
+        .find(|s| s.step_id == key)
+        .unwrap_or_else(|| panic!("no step {key}"));
     serde_json::from_str(step.result.as_deref().unwrap_or("null")).unwrap()
 }
 
@@ -92,9 +95,20 @@ fn step_result(steps: &[StepInfo], key: &str) -> Value {
 async fn off_a_terminal_a_gate_exits_5_and_approve_continues_the_run() {
     let sb = Sandbox::new();
     let (id, out) = left_waiting(&sb, "gate.yaml", GATE_YAML);
-    assert!(out.contains("⏸ approve-plan  waiting for approval: \"Approve the plan\""), "{out}");
-    assert!(out.contains(&format!("workflow-engine approve {id} approve-plan\n")), "{out}");
-    assert!(out.contains(&format!("workflow-engine approve {id} approve-plan --request-changes -m")), "{out}");
+    assert!(
+        out.contains("⏸ approve-plan  waiting for approval: \"Approve the plan\""),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("workflow-engine approve {id} approve-plan\n")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "workflow-engine approve {id} approve-plan --request-changes -m"
+        )),
+        "{out}"
+    );
     assert!(!out.contains("failed"), "{out}");
     let store = sb.store().await;
     let run = run_row(&store, &id).await;
@@ -160,13 +174,19 @@ async fn a_signal_is_kept_until_waited_for_and_sent_once_per_key() {
     let out = sb.run(&["approve", &id]);
     let (code, text) = code_and_text(&out);
     assert_eq!(code, Some(5), "{text}");
-    assert!(text.contains(&format!("workflow-engine signal {id} later --payload")), "{text}");
+    assert!(
+        text.contains(&format!("workflow-engine signal {id} later --payload")),
+        "{text}"
+    );
 
     let out = sb.run(&["signal", &id, "later", "--payload", r#"{"x":2}"#, "-v"]);
     let (code, text) = code_and_text(&out);
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("delivered to \"later\""), "{text}");
-    assert!(text.contains("n=1 x=2"), "the kept signal's payload, not the duplicate's: {text}");
+    assert!(
+        text.contains("n=1 x=2"),
+        "the kept signal's payload, not the duplicate's: {text}"
+    );
     let (code, text) = code_and_text(&sb.run(&["signal", &id, "late"]));
     assert_eq!(code, Some(2), "a completed run takes no signals: {text}");
 
@@ -240,7 +260,9 @@ impl Pty {
 
     /// Waits until the output holds `text`.
     fn wait_for(&self, text: &str) {
-        wait_until(30, &format!("the terminal to show {text:?}"), || self.text().contains(text));
+        wait_until(30, &format!("the terminal to show {text:?}"), || {
+            self.text().contains(text)
+        });
     }
 
     fn send(&mut self, line: &str) {
@@ -253,7 +275,11 @@ impl Pty {
         self.wait_for("\n");
         let text = self.text();
         let first = text.lines().next().unwrap();
-        first.strip_prefix("run ").unwrap_or_else(|| panic!("{text}")).trim().to_string()
+        first
+            .strip_prefix("run ")
+            .unwrap_or_else(|| panic!("{text}"))
+            .trim()
+            .to_string()
     }
 
     /// Its exit code (within 30 s) and everything it printed.
@@ -300,8 +326,14 @@ async fn on_a_terminal_run_asks_the_gate_and_its_form() {
     let id = pty.run_id();
     let store = sb.store().await;
     let all = steps(&store, &id).await;
-    assert_eq!(step_result(&all, "approve-budget")["data"]["input"], json!({ "budget": 5 }));
-    assert!(step_result(&all, "spend")["data"]["stdout"].as_str().unwrap().contains("spending 5"));
+    assert_eq!(
+        step_result(&all, "approve-budget")["data"]["input"],
+        json!({ "budget": 5 })
+    );
+    assert!(step_result(&all, "spend")["data"]["stdout"]
+        .as_str()
+        .unwrap()
+        .contains("spending 5"));
 }
 
 #[tokio::test]
@@ -327,7 +359,10 @@ async fn on_a_terminal_a_decision_made_elsewhere_continues_the_run() {
 
     let (code, text) = pty.finish();
     assert_eq!(code, Some(0), "{text}");
-    assert!(text.contains("decided elsewhere: approved by cli:bob: \"fine\""), "{text}");
+    assert!(
+        text.contains("decided elsewhere: approved by cli:bob: \"fine\""),
+        "{text}"
+    );
     assert!(text.contains(&format!("run {id} completed")), "{text}");
 }
 
@@ -379,7 +414,10 @@ async fn ctrl_c_while_a_run_waits_leaves_it_waiting() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(run_row(&store, &id).await.lease_owner.is_some(), "the sleep is waited out here");
+    assert!(
+        run_row(&store, &id).await.lease_owner.is_some(),
+        "the sleep is waited out here"
+    );
     // SAFETY: signalling our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let mut status = None;
@@ -425,14 +463,23 @@ export default defineWorkflow({
 });
 "#;
     let (id, out) = left_waiting(&sb, "loop.ts", ts);
-    assert!(out.contains("approve-plan-1  waiting for approval: \"Approve plan 1\""), "{out}");
+    assert!(
+        out.contains("approve-plan-1  waiting for approval: \"Approve plan 1\""),
+        "{out}"
+    );
     let out = sb.run(&["approve", &id, "--request-changes", "-m", "smaller"]);
     let (code, text) = code_and_text(&out);
     assert_eq!(code, Some(5), "{text}");
-    assert!(text.contains(&format!("workflow-engine approve {id} approve-plan-2")), "{text}");
+    assert!(
+        text.contains(&format!("workflow-engine approve {id} approve-plan-2")),
+        "{text}"
+    );
     let (code, text) = code_and_text(&sb.run(&["approve", &id]));
     assert_eq!(code, Some(0), "{text}");
     let all = steps(&sb.store().await, &id).await;
-    assert!(step_result(&all, "plan-2")["data"]["stdout"].as_str().unwrap().contains("plan 2 smaller"));
+    assert!(step_result(&all, "plan-2")["data"]["stdout"]
+        .as_str()
+        .unwrap()
+        .contains("plan 2 smaller"));
     assert_eq!(step_result(&all, "implement")["status"], "completed");
 }
