@@ -483,3 +483,46 @@ export default defineWorkflow({
         .contains("plan 2 smaller"));
     assert_eq!(step_result(&all, "implement")["status"], "completed");
 }
+
+#[tokio::test]
+async fn approve_checks_its_input_and_names_the_gate_when_several_wait() {
+    let sb = Sandbox::new();
+    let ts = r#"import { defineWorkflow } from "@repo/workflow-engine";
+export default defineWorkflow({
+  name: "Two gates",
+  phases: ["review"],
+  async execute(ctx) {
+    const form = { type: "object", required: ["budget"], properties: { budget: { type: "number" } } };
+    const [a, b] = await Promise.all([
+      ctx.approval("legal", { title: "Legal" }),
+      ctx.approval("budget", { title: "Budget", form }),
+    ]);
+    await ctx.step("spend", { type: "script", command: `echo "spending ${b.data.input.budget}"` });
+  },
+});
+"#;
+    let (id, out) = left_waiting(&sb, "two.ts", ts);
+    assert!(out.contains(&format!("workflow-engine approve {id} legal\n")), "{out}");
+    assert!(out.contains(&format!("workflow-engine approve {id} budget\n")), "{out}");
+
+    let out = sb.run(&["approve", &id]);
+    let (code, text) = code_and_text(&out);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(stderr(&out).contains("waits at 2 gates; name one"), "{text}");
+
+    let out = sb.run(&["approve", &id, "budget", "--input", r#"{"budget":"lots"}"#]);
+    let (code, text) = code_and_text(&out);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(stderr(&out).contains("input.budget: "), "{text}");
+    let (code, text) = code_and_text(&sb.run(&["approve", &id, "budget", "--input", "{"]));
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("--input is not JSON"), "{text}");
+
+    // One gate decided: the run still waits at the other, now the only one.
+    let out = sb.run(&["approve", &id, "budget", "--input", r#"{"budget":3}"#]);
+    let (code, text) = code_and_text(&out);
+    assert_eq!(code, Some(5), "{text}");
+    let (code, text) = code_and_text(&sb.run(&["approve", &id, "-v"]));
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("spending 3"), "{text}");
+}
