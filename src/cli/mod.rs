@@ -88,6 +88,10 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run a workflow file (.ts or .yaml) to its end.
+    ///
+    /// At an approval gate or a signal wait it asks on a terminal (and notices a decision made
+    /// elsewhere); off a terminal it prints how to continue and exits 5, the run left waiting.
+    /// Sleeps are waited out.
     Run {
         file: PathBuf,
         /// An argument, typed by the args schema (`count=3` is a number when count is one).
