@@ -125,9 +125,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Pause a running run (driven by another terminal or a server) after its steps in flight.
+    /// Pause a running run (driven by another terminal or a server) after its steps in flight;
+    /// with --now, stop them (they run again on resume).
     Pause {
         run_id: String,
+        /// Stop the steps in flight now (agents are interrupted first and save their session)
+        /// instead of waiting for them; they run again on resume.
+        #[arg(long)]
+        now: bool,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -373,7 +378,7 @@ async fn run_command(engine: Engine, data_dir: &Path, command: Command) -> ExitC
             };
             logs::logs(&engine, request).await
         }
-        Command::Pause { run_id, json } => steer::pause(&engine, &run_id, json).await,
+        Command::Pause { run_id, now, json } => steer::pause(&engine, &run_id, now, json).await,
         Command::Cancel { run_id, json } => steer::cancel(&engine, &run_id, json).await,
         other => service_command(engine, data_dir, other).await,
     }

@@ -153,31 +153,55 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = match axum::body::Bytes::from_request(req, state).await {
-            Ok(b) => b,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(ApiError::PayloadTooLarge(format!(
-                    "the JSON body is larger than {} MiB",
-                    MAX_JSON_BODY_BYTES >> 20
-                )))
-            }
-            Err(e) => return Err(ApiError::bad("invalid_body", e.body_text())),
-        };
+        let bytes = body_bytes(req, state).await?;
         if bytes.is_empty() {
             return Err(ApiError::bad("invalid_body", "the request needs a JSON body"));
         }
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de).map(ApiJson).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            let message = if path == "." {
-                inner.to_string()
-            } else {
-                format!("{path}: {inner}")
-            };
-            ApiError::bad("invalid_body", message)
-        })
+        parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// A JSON body that may be left out: no body (or an empty one) is `T::default()`; a body
+/// that is there is read as `ApiJson` reads it, its errors naming the field.
+pub struct ApiJsonOrDefault<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for ApiJsonOrDefault<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = body_bytes(req, state).await?;
+        if bytes.is_empty() {
+            return Ok(ApiJsonOrDefault(T::default()));
+        }
+        parse_json(&bytes).map(ApiJsonOrDefault)
+    }
+}
+
+/// The request's body, at most `MAX_JSON_BODY_BYTES` (a larger one is a 413).
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<axum::body::Bytes, ApiError> {
+    match axum::body::Bytes::from_request(req, state).await {
+        Ok(b) => Ok(b),
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::PayloadTooLarge(format!(
+            "the JSON body is larger than {} MiB",
+            MAX_JSON_BODY_BYTES >> 20
+        ))),
+        Err(e) => Err(ApiError::bad("invalid_body", e.body_text())),
+    }
+}
+
+/// A JSON body read into `T`, its errors naming the field (`now: invalid type: ...`).
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let message = if path == "." {
+            inner.to_string()
+        } else {
+            format!("{path}: {inner}")
+        };
+        ApiError::bad("invalid_body", message)
+    })
 }
 
 /// Query parameters whose errors come in our error format, like bodies.
