@@ -270,3 +270,36 @@ pub fn engine_gone(run: &RunRow) -> bool {
         .is_none_or(|until| until < crate::store::now().as_str());
     lapsed || super::owner_is_dead(owner)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_overtakes_a_weaker_one_and_never_a_stronger_one() {
+        let control = RunControl::default();
+        control.pause();
+        assert_eq!(control.current(), Signal::Pause);
+        control.pause_now();
+        assert_eq!(control.current(), Signal::PauseNow, "pause now overtakes a pending pause");
+        control.pause();
+        assert_eq!(control.current(), Signal::PauseNow, "a pause does not undo a pause now");
+        control.apply(ControlRequest::Cancel);
+        assert_eq!(control.current(), Signal::Cancel, "cancel overtakes either pause");
+        control.apply(ControlRequest::PauseNow);
+        control.apply(ControlRequest::Pause);
+        assert_eq!(control.current(), Signal::Cancel, "nothing undoes a cancel");
+    }
+
+    #[tokio::test]
+    async fn paused_now_resolves_for_a_pause_now_and_not_for_a_pause() {
+        let control = RunControl::default();
+        control.pause();
+        let early = tokio::time::timeout(Duration::from_millis(20), control.paused_now()).await;
+        assert!(early.is_err(), "a drain pause is not a pause now");
+        control.pause_now();
+        tokio::time::timeout(Duration::from_secs(1), control.paused_now())
+            .await
+            .expect("pause now seen");
+    }
+}
