@@ -161,8 +161,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// A JSON body that may be left out: no body (or an empty one) is `T::default()`; a body
-/// that is there is read as `ApiJson` reads it, its errors naming the field.
+/// A JSON body that may be left out: no body, an empty one or `null` is `T::default()`; a
+/// body that is there is read as `ApiJson` reads it, its errors naming the field.
 pub struct ApiJsonOrDefault<T>(pub T);
 
 impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for ApiJsonOrDefault<T> {
@@ -173,7 +173,7 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for ApiJsonOr
         if bytes.is_empty() {
             return Ok(ApiJsonOrDefault(T::default()));
         }
-        parse_json(&bytes).map(ApiJsonOrDefault)
+        parse_json::<Option<T>>(&bytes).map(|body| ApiJsonOrDefault(body.unwrap_or_default()))
     }
 }
 

@@ -162,7 +162,7 @@ export interface paths {
         put?: never;
         /**
          * Pause a run
-         * @description The steps in flight finish, then the run stops; answers within about 2 seconds, with `pause_requested` if a step is still running then.
+         * @description Without a body (or with `{}`), the steps in flight finish, then the run stops; answers within about 2 seconds, with `pause_requested` if a step is still running then. With `{ "now": true }`, no new step starts and the steps in flight are stopped (script steps' processes terminated, agent CLIs interrupted first so that they save their session, a TypeScript run's function steps stopped with its worker); each is recorded as interrupted (status `failed`, error `interrupted by pause now`) and runs again on resume, an agent step with `onInterrupt: resume` continuing its session. A pause-now overtakes a pending pause; a cancel overtakes either. Answers within about 10 seconds.
          */
         post: operations["pause_run"];
         delete?: never;
@@ -202,7 +202,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel a run
-         * @description Kills the steps in flight at once; a pending or paused run is cancelled directly.
+         * @description Kills the steps in flight at once, also while a pause (of either kind) is pending; a pending or paused run is cancelled directly.
          */
         post: operations["cancel_run"];
         delete?: never;
@@ -970,6 +970,43 @@ export interface components {
             /** @enum {string} */
             type: "workflow.artifact.attached";
         } | {
+            /**
+             * @description A step began to wait: an approval gate for a person, a timer, or a signal. The run
+             *     goes `waiting` (its own event) once nothing else of it runs.
+             */
+            data: {
+                execution_id: string;
+                step_id: string;
+                step_key: string;
+                step_name: string;
+                kind: components["schemas"]["WaitKind"];
+                phase: string;
+                /** @description An approval's title. */
+                title?: string | null;
+                /** @description A signal wait's signal name. */
+                signal_name?: string | null;
+                /** @description When a sleep wakes, or when an approval or signal wait times out (RFC 3339). */
+                deadline?: string | null;
+                project_id: string;
+            };
+            /** @enum {string} */
+            type: "workflow.step.waiting";
+        } | {
+            /** @description An approval gate was decided: by a person (API, board, CLI) or by its timeout. */
+            data: {
+                execution_id: string;
+                step_id: string;
+                step_key: string;
+                /** @description `approved`, `rejected` or `changes_requested`. */
+                decision: string;
+                /** @description Who decided: a user's email, `cli:<user>` for the terminal, `timeout`. */
+                by: string;
+                comment?: string | null;
+                project_id: string;
+            };
+            /** @enum {string} */
+            type: "workflow.approval.decided";
+        } | {
             /** @description The workflow's own console output (`console.log` in a TS workflow). */
             data: {
                 execution_id: string;
@@ -1031,6 +1068,17 @@ export interface components {
              * @description How many events were skipped.
              */
             missed: number;
+        };
+        /**
+         * @description The body of `POST .../pause`; none, or `{}`, asks for the pause that lets the steps in
+         *     flight finish.
+         */
+        PauseBody: {
+            /**
+             * @description Pause now: stop the steps in flight (agents get SIGINT first, so that they save their
+             *     session) instead of waiting for them; they run again on resume.
+             */
+            now?: boolean;
         };
         PauseResult: {
             id: string;
@@ -1110,10 +1158,12 @@ export interface components {
         };
         /**
          * @description Where a run is in its life: `pending` → `running` → `completed` | `failed` |
-         *     `cancelled`, with `paused` (and a failed run) able to go back to `pending`/`running`.
+         *     `cancelled`, with `paused` (and a failed run) able to go back to `pending`/`running`,
+         *     and `waiting` (for a person, a timer or a signal; no process holds it) going back to
+         *     `pending` when what it waits for arrives.
          * @enum {string}
          */
-        RunStatus: "pending" | "running" | "paused" | "completed" | "failed" | "cancelled";
+        RunStatus: "pending" | "running" | "waiting" | "paused" | "completed" | "failed" | "cancelled";
         /** @description A run as the list shows it: with its steps, its definition and counts. */
         RunSummary: components["schemas"]["Run"] & {
             steps: components["schemas"]["Step"][];
@@ -1220,7 +1270,7 @@ export interface components {
          * @description What kind of work a step does.
          * @enum {string}
          */
-        StepKind: "script" | "agent" | "function";
+        StepKind: "script" | "agent" | "function" | "approval" | "sleep" | "signal";
         StepLog: {
             type: components["schemas"]["LogType"];
             step_id: string;
@@ -1228,10 +1278,11 @@ export interface components {
             content: string;
         };
         /**
-         * @description Where a step is: `pending` → `running` → `completed` | `failed` (or `skipped`).
+         * @description Where a step is: `pending` → `running` → `completed` | `failed` (or `skipped`); an
+         *     approval, sleep or signal step is `waiting` until it is decided, due or signalled.
          * @enum {string}
          */
-        StepStatus: "pending" | "running" | "completed" | "failed" | "skipped";
+        StepStatus: "pending" | "running" | "waiting" | "completed" | "failed" | "skipped";
         /** @description A step with the agent session behind it (null unless an agent step). */
         StepWithSession: components["schemas"]["Step"] & {
             session?: components["schemas"]["AgentSession"] | null;
@@ -1255,6 +1306,11 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /**
+         * @description What a waiting step waits for (`workflow_waits.kind`): the step kinds that wait.
+         * @enum {string}
+         */
+        WaitKind: "approval" | "sleep" | "signal";
         /** @description One WebSocket text message: a journal event, or a note that the connection fell behind. */
         WsMessage: components["schemas"]["JournalEvent"] | components["schemas"]["StreamLagged"];
     };
@@ -1666,7 +1722,12 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description Optional: `{ "now": true }` pauses now. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PauseBody"] | null;
+            };
+        };
         responses: {
             /** @description The run's status after the request. */
             200: {
@@ -1675,6 +1736,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Data_PauseResult"];
+                };
+            };
+            /** @description The body is not `{ "now": boolean }` (`invalid_body`, naming the field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No valid token. */
