@@ -1,7 +1,10 @@
 // One function per API route the app uses.
 
+export type { ControlAction } from "../lib/status";
+
 import { fetchArtifactBlob } from "./artifactFiles";
 import { request, requestRaw } from "./client";
+import type { ControlAction } from "../lib/status";
 import type {
   Artifact,
   Comment,
@@ -81,10 +84,11 @@ export const createRun = (body: {
   args: Record<string, unknown>;
 }) => request<RunSummary>("/workflow-executions", { method: "POST", body });
 
-export type ControlAction = "pause" | "resume" | "cancel";
-
-export const controlRun = (id: string, action: ControlAction) =>
-  request<ControlResult>(`/workflow-executions/${encodeURIComponent(id)}/${action}`, { method: "POST" });
+/** Pause (`{ now: true }` for pause now: the steps in flight are stopped), resume or cancel. */
+export const controlRun = (id: string, action: ControlAction) => {
+  const path = `/workflow-executions/${encodeURIComponent(id)}/${action === "pause_now" ? "pause" : action}`;
+  return request<ControlResult>(path, { method: "POST", body: action === "pause_now" ? { now: true } : undefined });
+};
 
 export const getStep = (id: string, o: Sig = {}) =>
   request<StepDetail>(`/workflow-steps/${encodeURIComponent(id)}`, o);

@@ -31,6 +31,28 @@ export function canCancel(s: RunStatus): boolean {
   return s === "pending" || s === "paused" || s === "running";
 }
 
+/** The run page's controls; `pause_now` is the pause that stops the steps in flight. */
+export type ControlAction = "pause" | "pause_now" | "resume" | "cancel";
+
+/**
+ * Which controls are enabled, given the request in progress (`busy`) and whether a pause (of
+ * either kind) is pending. A pending pause, or one being asked for, can still be overtaken:
+ * by Pause now (unless it is one already) and by Cancel.
+ */
+export function enabledControls(
+  s: RunStatus,
+  busy: ControlAction | null,
+  pending: "pause" | "pause_now" | null,
+): Record<ControlAction, boolean> {
+  const pausing = pending ?? (busy === "pause" || busy === "pause_now" ? busy : null);
+  return {
+    pause: canPause(s) && busy === null && pausing === null,
+    pause_now: canPause(s) && (busy === null || busy === "pause") && pausing !== "pause_now",
+    resume: canResume(s) && busy === null,
+    cancel: canCancel(s) && (busy === null || pausing !== null) && busy !== "cancel",
+  };
+}
+
 /** The step a card shows: the one running, else the last one. */
 export function currentStep(steps: Step[]): Step | null {
   if (steps.length === 0) return null;
