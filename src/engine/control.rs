@@ -281,7 +281,11 @@ mod tests {
         control.pause();
         assert_eq!(control.current(), Signal::Pause);
         control.pause_now();
-        assert_eq!(control.current(), Signal::PauseNow, "pause now overtakes a pending pause");
+        assert_eq!(
+            control.current(),
+            Signal::PauseNow,
+            "pause now overtakes a pending pause"
+        );
         control.pause();
         assert_eq!(control.current(), Signal::PauseNow, "a pause does not undo a pause now");
         control.apply(ControlRequest::Cancel);

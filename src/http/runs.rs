@@ -342,6 +342,9 @@ fn pause_requested(state: &AppState, run: &RunRow) -> bool {
         .engine
         .control(&run.id)
         .is_some_and(|c| matches!(c.current(), Signal::Pause | Signal::PauseNow))
-        || matches!(run.control_request, Some(ControlRequest::Pause | ControlRequest::PauseNow));
+        || matches!(
+            run.control_request,
+            Some(ControlRequest::Pause | ControlRequest::PauseNow)
+        );
     run.status == RunStatus::Running && pausing
 }

@@ -292,9 +292,9 @@ impl RunRow {
                    < (CASE ?1 WHEN 'pause' THEN 1 WHEN 'pause_now' THEN 2 WHEN 'cancel' THEN 3 ELSE 0 END)",
         )
         .bind(request)
-            .bind(id)
-            .execute(&store.pool)
-            .await?;
+        .bind(id)
+        .execute(&store.pool)
+        .await?;
         Ok(())
     }
 

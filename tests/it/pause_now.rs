@@ -55,14 +55,20 @@ fn step<'a>(run: &'a Value, id: &str) -> &'a Value {
 async fn pause_now_through_the_api_stops_the_script_in_flight_and_resume_runs_it_again() {
     let s = Server::start().await;
     let ann = s.user("ann@example.com", false);
-    let (project, dir) = s.project(&ann, "alpha", &[("long.yaml", &long_then_short("Long"))]).await;
+    let (project, dir) = s
+        .project(&ann, "alpha", &[("long.yaml", &long_then_short("Long"))])
+        .await;
     let def = s.definition_id(&ann, &project, "Long").await;
     let id = start_long(&s, &ann, &project, &def, &dir).await;
     let pid = read_pid(&dir.join("long.pid"));
 
     let started = Instant::now();
     let (status, body) = s
-        .post(&ann, &format!("/workflow-executions/{id}/pause"), json!({ "now": true }))
+        .post(
+            &ann,
+            &format!("/workflow-executions/{id}/pause"),
+            json!({ "now": true }),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["status"], "paused", "{body}");
@@ -104,20 +110,29 @@ async fn pause_now_through_the_api_stops_the_script_in_flight_and_resume_runs_it
 async fn a_pending_pause_is_overtaken_by_cancel_and_by_pause_now() {
     let s = Server::start().await;
     let ann = s.user("ann@example.com", false);
-    let (project, dir) = s.project(&ann, "alpha", &[("long.yaml", &long_then_short("Long"))]).await;
+    let (project, dir) = s
+        .project(&ann, "alpha", &[("long.yaml", &long_then_short("Long"))])
+        .await;
     let def = s.definition_id(&ann, &project, "Long").await;
 
     // A drain pause waits for the long step; a cancel does not wait with it.
     let id = start_long(&s, &ann, &project, &def, &dir).await;
-    let (status, body) = s.post(&ann, &format!("/workflow-executions/{id}/pause"), json!({})).await;
+    let (status, body) = s
+        .post(&ann, &format!("/workflow-executions/{id}/pause"), json!({}))
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
-        (body["data"]["status"].as_str(), body["data"]["pause_requested"].as_bool()),
+        (
+            body["data"]["status"].as_str(),
+            body["data"]["pause_requested"].as_bool()
+        ),
         (Some("running"), Some(true)),
         "{body}"
     );
     let started = Instant::now();
-    let (status, body) = s.post(&ann, &format!("/workflow-executions/{id}/cancel"), json!({})).await;
+    let (status, body) = s
+        .post(&ann, &format!("/workflow-executions/{id}/cancel"), json!({}))
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["status"], "cancelled", "{body}");
     assert!(started.elapsed() < Duration::from_secs(8), "{:?}", started.elapsed());
@@ -128,20 +143,32 @@ async fn a_pending_pause_is_overtaken_by_cancel_and_by_pause_now() {
     // A drain pause waits for the long step; a pause-now stops it.
     std::fs::remove_file(dir.join("runs.txt")).unwrap();
     let id = start_long(&s, &ann, &project, &def, &dir).await;
-    let (_, body) = s.post(&ann, &format!("/workflow-executions/{id}/pause"), json!({})).await;
+    let (_, body) = s
+        .post(&ann, &format!("/workflow-executions/{id}/pause"), json!({}))
+        .await;
     assert_eq!(body["data"]["pause_requested"], true, "{body}");
     let (_, run) = s.get(&ann, &format!("/workflow-executions/{id}")).await;
     assert_eq!(run["data"]["pause_requested"], true, "{run}");
     let started = Instant::now();
     let (status, body) = s
-        .post(&ann, &format!("/workflow-executions/{id}/pause"), json!({ "now": true }))
+        .post(
+            &ann,
+            &format!("/workflow-executions/{id}/pause"),
+            json!({ "now": true }),
+        )
         .await;
-    assert_eq!((status, body["data"]["status"].as_str()), (200, Some("paused")), "{body}");
+    assert_eq!(
+        (status, body["data"]["status"].as_str()),
+        (200, Some("paused")),
+        "{body}"
+    );
     assert!(started.elapsed() < Duration::from_secs(8), "{:?}", started.elapsed());
     let rows = steps(&s.sb.store().await, &id).await;
     assert_eq!(rows[0].error_message.as_deref(), Some("interrupted by pause now"));
     // A paused run is cancelled directly.
-    let (_, body) = s.post(&ann, &format!("/workflow-executions/{id}/cancel"), json!({})).await;
+    let (_, body) = s
+        .post(&ann, &format!("/workflow-executions/{id}/cancel"), json!({}))
+        .await;
     assert_eq!(body["data"]["status"], "cancelled", "{body}");
 }
 
@@ -149,7 +176,9 @@ async fn a_pending_pause_is_overtaken_by_cancel_and_by_pause_now() {
 async fn a_bad_pause_body_is_a_400_naming_the_field_and_no_body_is_the_usual_pause() {
     let s = Server::start().await;
     let ann = s.user("ann@example.com", false);
-    let (project, dir) = s.project(&ann, "alpha", &[("long.yaml", &long_then_short("Long"))]).await;
+    let (project, dir) = s
+        .project(&ann, "alpha", &[("long.yaml", &long_then_short("Long"))])
+        .await;
     let def = s.definition_id(&ann, &project, "Long").await;
     let id = start_long(&s, &ann, &project, &def, &dir).await;
     let path = format!("/workflow-executions/{id}/pause");
@@ -188,7 +217,9 @@ async fn a_bad_pause_body_is_a_400_naming_the_field_and_no_body_is_the_usual_pau
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["data"]["pause_requested"], true, "{body}");
-    let (_, body) = s.post(&ann, &format!("/workflow-executions/{id}/cancel"), json!({})).await;
+    let (_, body) = s
+        .post(&ann, &format!("/workflow-executions/{id}/cancel"), json!({}))
+        .await;
     assert_eq!(body["data"]["status"], "cancelled", "{body}");
 }
 
@@ -197,7 +228,9 @@ fn run_in_background(mut cmd: std::process::Command) -> (Child, String) {
     use std::os::unix::process::CommandExt;
     let mut child = cmd.stdout(Stdio::piped()).process_group(0).spawn().unwrap();
     let mut first = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut first).unwrap();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut first)
+        .unwrap();
     let id = first
         .trim()
         .strip_prefix("run ")
@@ -261,7 +294,10 @@ async fn cli_pause_now_stops_the_step_in_flight_and_resume_says_it_runs_again() 
         "{out}"
     );
     assert_eq!(run_row(&sb.store().await, &id).await.status.as_str(), "completed");
-    assert_eq!(std::fs::read_to_string(sb.project().join("side.txt")).unwrap(), "after\n");
+    assert_eq!(
+        std::fs::read_to_string(sb.project().join("side.txt")).unwrap(),
+        "after\n"
+    );
 }
 
 #[tokio::test]
@@ -279,7 +315,12 @@ async fn cli_cancel_overtakes_a_pending_pause() {
     assert_eq!(pending["pause_requested"], true, "{pending}");
     let started = Instant::now();
     let cancelled = sb.run(&["cancel", &id]);
-    assert_eq!(stdout(&cancelled), format!("run {id} cancelled\n"), "{}", stderr(&cancelled));
+    assert_eq!(
+        stdout(&cancelled),
+        format!("run {id} cancelled\n"),
+        "{}",
+        stderr(&cancelled)
+    );
     assert!(started.elapsed() < Duration::from_secs(8), "{:?}", started.elapsed());
     assert_eq!(driven.0.wait().unwrap().code(), Some(130));
     assert!(!sb.project().join("side.txt").exists());
@@ -322,7 +363,11 @@ async fn pause_now_interrupts_an_agent_and_resume_continues_its_session() {
     );
 
     std::fs::write(&gate, "").unwrap();
-    let out = abox.cmd(&["resume", &id]).env("FAKE_AGENT_GATE", &gate).output().unwrap();
+    let out = abox
+        .cmd(&["resume", &id])
+        .env("FAKE_AGENT_GATE", &gate)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         stdout(&out).contains("step \"ask\" was interrupted; it runs again (attempt 2)"),
@@ -345,7 +390,10 @@ async fn pause_now_interrupts_an_agent_and_resume_continues_its_session() {
         "{argv:?} does not continue {session_id}"
     );
     let prompt = records[1]["prompt"].as_str().unwrap();
-    assert!(prompt.starts_with("Your previous session on this task was interrupted"), "{prompt}");
+    assert!(
+        prompt.starts_with("Your previous session on this task was interrupted"),
+        "{prompt}"
+    );
     assert_eq!(r.result["data"]["resumed"], true);
     let (sessions,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM agent_sessions")
         .fetch_one(&db(&store).await)
