@@ -401,3 +401,87 @@ async fn pause_now_interrupts_an_agent_and_resume_continues_its_session() {
         .unwrap();
     assert_eq!(sessions, 1, "the same session row, continued");
 }
+
+#[tokio::test]
+async fn pause_now_of_a_typescript_run_stops_its_function_and_script_steps_and_resume_runs_both_again() {
+    use workflow_engine::engine::{Engine, EngineConfig, RunControl};
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "both.ts",
+        r#"import { defineWorkflow } from "@repo/workflow-engine";
+export default defineWorkflow({ name: "Both", phases: ["p"], async execute(ctx) {
+  const wait = "while [ ! -e go ]; do sleep 0.05; done";
+  await Promise.all([
+    ctx.step("think", { type: "function", fn: async () => {
+      await ctx.exec("echo think >> started.txt");
+      const r = await ctx.exec("test -e go && echo go || echo wait");
+      if (r.stdout.trim() !== "go") await new Promise((resolve) => setTimeout(resolve, 60000));
+      return { thought: true };
+    } }),
+    ctx.step("build", { type: "script", continueOnError: true,
+      command: `echo build >> started.txt; ${wait}; echo built` }),
+  ]);
+  await ctx.step("after", { type: "script", command: "echo after >> side.txt" });
+} });"#,
+    );
+    let engine = Engine::new(sb.store().await, EngineConfig::new(BIN.into()));
+    let prepared = engine.prepare(&file, &sb.project()).await.unwrap();
+    let definition = prepared.definition.clone();
+    let run = engine
+        .create_run(&definition, &sb.project(), json!({}), None, None, None)
+        .await
+        .unwrap();
+    let control = RunControl::default();
+    let (pauser, started) = (control.clone(), sb.project().join("started.txt"));
+    tokio::spawn(async move {
+        while std::fs::read_to_string(&started).map_or(0, |s| s.lines().count()) < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        pauser.pause_now();
+    });
+    let begun = Instant::now();
+    let outcome = engine.execute(&run.id, Some(prepared), control).await.unwrap();
+    assert_eq!((outcome.status.as_str(), outcome.error), ("paused", None));
+    assert!(begun.elapsed() < Duration::from_secs(20), "{:?}", begun.elapsed());
+    let rows = steps(engine.store(), &run.id).await;
+    let seen: Vec<(&str, &str, Option<&str>)> = rows
+        .iter()
+        .map(|r| (r.step_id.as_str(), r.status.as_str(), r.error_message.as_deref()))
+        .collect();
+    let interrupted = Some("interrupted by pause now");
+    assert_eq!(
+        seen,
+        [("think", "failed", interrupted), ("build", "failed", interrupted)],
+        "both stopped, the next step not started"
+    );
+    let (kept,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workflow_run_steps WHERE continue_on_error = 1")
+        .fetch_one(&db(engine.store()).await)
+        .await
+        .unwrap();
+    assert_eq!(
+        kept, 0,
+        "a stopped step is not accepted by continueOnError: it runs again"
+    );
+
+    sb.write("go", "");
+    let resumed = engine.execute(&run.id, None, RunControl::default()).await.unwrap();
+    assert_eq!(resumed.status.as_str(), "completed", "{resumed:?}");
+    let rows = steps(engine.store(), &run.id).await;
+    let seen: Vec<(&str, &str, i64)> = rows
+        .iter()
+        .map(|r| (r.step_id.as_str(), r.status.as_str(), r.attempt))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("think", "completed", 2),
+            ("build", "completed", 2),
+            ("after", "completed", 1)
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(sb.project().join("side.txt")).unwrap(),
+        "after\n"
+    );
+}
