@@ -15,6 +15,9 @@ pub(super) enum Stop {
     /// Paused now: the steps in flight are stopped and recorded as interrupted (`pause_now`).
     PausedNow,
     Cancelled,
+    /// The workflow reached waits (approval, sleep, signal) and nothing else of it runs:
+    /// the run is `waiting` until one is resolved.
+    Waiting,
 }
 
 impl Stop {
@@ -26,7 +29,7 @@ impl Stop {
             Stop::TimedOut(e) => Some(StopWhy::TimedOut(e)),
             Stop::Cancelled => Some(StopWhy::Cancelled),
             Stop::PausedNow => Some(StopWhy::PausedNow),
-            Stop::Paused => None,
+            Stop::Paused | Stop::Waiting => None,
         }
     }
 }

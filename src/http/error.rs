@@ -18,6 +18,8 @@ pub enum ApiError {
         details: Option<Vec<String>>,
     },
     Unauthorized(String),
+    /// 403: signed in and allowed to see it, but not to do this (a gate's approvers).
+    Forbidden(String),
     /// 404 for what does not exist or is not the caller's to see.
     NotFound(String),
     /// 409: the run's status does not allow it.
@@ -73,6 +75,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -101,6 +104,7 @@ impl ApiError {
                 }
             }
             ApiError::Unauthorized(m) => ("unauthorized", m),
+            ApiError::Forbidden(m) => ("forbidden", m),
             ApiError::NotFound(what) => ("not_found", format!("{what} not found")),
             ApiError::PayloadTooLarge(m) => ("payload_too_large", m),
             ApiError::TooManyRequests(wait) => ("too_many_requests", too_many_message(wait).1),
@@ -157,27 +161,23 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         if bytes.is_empty() {
             return Err(ApiError::bad("invalid_body", "the request needs a JSON body"));
         }
-        parse_json(&bytes).map(ApiJson)
+        parse_json(&bytes)
     }
 }
 
-/// A JSON body that may be left out: no body, an empty one or `null` is `T::default()`; a
-/// body that is there is read as `ApiJson` reads it, its errors naming the field.
-pub struct ApiJsonOrDefault<T>(pub T);
-
-impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for ApiJsonOrDefault<T> {
+/// `Option<ApiJson<T>>`: a request without a body is `None`; one with a body must parse.
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::OptionalFromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
         let bytes = body_bytes(req, state).await?;
-        if bytes.is_empty() {
-            return Ok(ApiJsonOrDefault(T::default()));
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
         }
-        parse_json::<Option<T>>(&bytes).map(|body| ApiJsonOrDefault(body.unwrap_or_default()))
+        parse_json(&bytes).map(Some)
     }
 }
 
-/// The request's body, at most `MAX_JSON_BODY_BYTES` (a larger one is a 413).
 async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<axum::body::Bytes, ApiError> {
     match axum::body::Bytes::from_request(req, state).await {
         Ok(b) => Ok(b),
@@ -189,19 +189,24 @@ async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<axum::bod
     }
 }
 
-/// A JSON body read into `T`, its errors naming the field (`now: invalid type: ...`).
-fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let message = if path == "." {
-            inner.to_string()
-        } else {
-            format!("{path}: {inner}")
-        };
-        ApiError::bad("invalid_body", message)
-    })
+impl<T: DeserializeOwned> ApiJson<T> {
+    fn parse(bytes: &[u8]) -> Result<ApiJson<T>, ApiError> {
+        let de = &mut serde_json::Deserializer::from_slice(bytes);
+        serde_path_to_error::deserialize(de).map(ApiJson).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let message = if path == "." {
+                inner.to_string()
+            } else {
+                format!("{path}: {inner}")
+            };
+            ApiError::bad("invalid_body", message)
+        })
+    }
+}
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<ApiJson<T>, ApiError> {
+    ApiJson::parse(bytes)
 }
 
 /// Query parameters whose errors come in our error format, like bodies.

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::auth::CurrentUser;
 use super::envelope::{ok, Data, ErrorBody};
-use super::error::{ApiError, ApiJsonOrDefault};
+use super::error::{ApiError, ApiJson};
 use super::{access, AppState};
 use crate::domain::RunStatus;
 use crate::engine::control::{ControlError, PauseMode};
@@ -25,7 +25,7 @@ const CANCEL_WAIT: Duration = Duration::from_secs(10);
 
 /// The body of `POST .../pause`; none, or `{}`, asks for the pause that lets the steps in
 /// flight finish.
-#[derive(Deserialize, Default, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PauseBody {
     /// Pause now: stop the steps in flight (agents get SIGINT first, so that they save their
@@ -90,10 +90,12 @@ pub async fn pause_run(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    ApiJsonOrDefault(body): ApiJsonOrDefault<PauseBody>,
+    // No body, `null` and `{}` are the pause that waits for the steps in flight.
+    body: Option<ApiJson<Option<PauseBody>>>,
 ) -> Result<Json<Data<PauseResult>>, ApiError> {
     access::run(state.engine.store(), &user, &id).await?;
-    let (mode, wait) = match body.now {
+    let now = matches!(body, Some(ApiJson(Some(PauseBody { now: true }))));
+    let (mode, wait) = match now {
         true => (PauseMode::Now, CANCEL_WAIT),
         false => (PauseMode::Drain, PAUSE_WAIT),
     };
