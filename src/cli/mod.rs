@@ -412,7 +412,12 @@ async fn run_command(engine: Engine, data_dir: &Path, command: Command, webhook:
 }
 
 /// The commands about the service: serve it, and manage its users, tokens and secrets.
-async fn service_command(engine: Engine, data_dir: &Path, command: Command, webhook: Option<WebhookConfig>) -> ExitCode {
+async fn service_command(
+    engine: Engine,
+    data_dir: &Path,
+    command: Command,
+    webhook: Option<WebhookConfig>,
+) -> ExitCode {
     match command {
         Command::Serve {
             bind,

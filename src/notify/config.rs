@@ -80,7 +80,10 @@ impl WebhookConfig {
             Some(file) => {
                 let text =
                     std::fs::read_to_string(file).map_err(|e| format!("cannot read config {}: {e}", file.display()))?;
-                (parse_file(&text).map_err(|e| format!("{}: {e}", file.display()))?, file.display().to_string())
+                (
+                    parse_file(&text).map_err(|e| format!("{}: {e}", file.display()))?,
+                    file.display().to_string(),
+                )
             }
             None => (FileConfig::default(), String::new()),
         };
@@ -110,7 +113,9 @@ impl WebhookConfig {
         };
         check_http_url(&url).map_err(|e| format!("{url_from}: {e}"))?;
         let secret = secret.filter(|s| !s.is_empty()).ok_or_else(|| {
-            format!("{secret_from}: required when a webhook URL is set (or set {SECRET_VAR}); it signs each notification")
+            format!(
+                "{secret_from}: required when a webhook URL is set (or set {SECRET_VAR}); it signs each notification"
+            )
         })?;
         let public_url = match public_url.map(|p| p.trim().trim_end_matches('/').to_string()) {
             Some(p) => {
@@ -264,12 +269,17 @@ mod tests {
             err("publicUrl: board\nnotifications:\n  url: http://x\n  secret: s\n", &[]),
             "FILE: publicUrl: 'board' is not an http:// or https:// URL"
         );
-        assert!(err("notifications:\n  url: http://x\n  secret: s\n  timeout: soon\n", &[])
-            .starts_with("FILE: notifications.timeout: "));
+        assert!(
+            err("notifications:\n  url: http://x\n  secret: s\n  timeout: soon\n", &[])
+                .starts_with("FILE: notifications.timeout: ")
+        );
         assert_eq!(
             err("notifications:\n  url: http://x\n  secret: s\n  attempts: 0\n", &[]),
             "FILE: notifications.attempts: must be 1 to 20"
         );
-        assert_eq!(err("notifications:\n  url: http://\n  secret: s\n", &[]), "FILE: notifications.url: 'http://' has no host");
+        assert_eq!(
+            err("notifications:\n  url: http://\n  secret: s\n", &[]),
+            "FILE: notifications.url: 'http://' has no host"
+        );
     }
 }

@@ -154,7 +154,13 @@ const TITLE_MAX_CHARS: usize = 200;
 
 /// The body for `trigger`. `failed_step` is the step a failed run failed at, if the store
 /// knows one; `public_url` has no trailing `/`.
-pub fn payload(trigger: &Trigger, names: &RunNames, failed_step: Option<StepPart>, public_url: &str, at: String) -> Payload {
+pub fn payload(
+    trigger: &Trigger,
+    names: &RunNames,
+    failed_step: Option<StepPart>,
+    public_url: &str,
+    at: String,
+) -> Payload {
     let (status, error, step) = match trigger {
         Trigger::Waiting {
             step_id,
@@ -252,7 +258,13 @@ mod tests {
         };
         let trigger = Trigger::of(&event).expect("an approval notifies");
         assert_eq!(trigger.name(), "run.waiting");
-        let p = payload(&trigger, &names(), None, "http://board:4820", "2026-12-05T13:00:00Z".into());
+        let p = payload(
+            &trigger,
+            &names(),
+            None,
+            "http://board:4820",
+            "2026-12-05T13:00:00Z".into(),
+        );
         assert_eq!(
             serde_json::to_value(&p).unwrap(),
             serde_json::json!({
@@ -270,7 +282,10 @@ mod tests {
         if let Trigger::Waiting { title, .. } = &mut untitled {
             *title = None;
         }
-        assert_eq!(payload(&untitled, &names(), None, "", String::new()).title, "Approve plan — run Fix login");
+        assert_eq!(
+            payload(&untitled, &names(), None, "", String::new()).title,
+            "Approve plan — run Fix login"
+        );
     }
 
     #[test]
@@ -290,7 +305,12 @@ mod tests {
             };
             assert_eq!(Trigger::of(&event), None);
         }
-        for status in [RunStatus::Waiting, RunStatus::Running, RunStatus::Paused, RunStatus::Cancelled] {
+        for status in [
+            RunStatus::Waiting,
+            RunStatus::Running,
+            RunStatus::Paused,
+            RunStatus::Cancelled,
+        ] {
             let event = Event::StatusChanged {
                 execution_id: "r1".into(),
                 status,
@@ -349,7 +369,10 @@ mod tests {
             project_id: "p".into(),
             error: Some("é".repeat(500)),
         };
-        assert_eq!(payload(&long, &names(), None, "", String::new()).title.chars().count(), 201);
+        assert_eq!(
+            payload(&long, &names(), None, "", String::new()).title.chars().count(),
+            201
+        );
     }
 
     /// The RFC 4231 test case 2 ("Jefe"), as a receiver would compute it.
