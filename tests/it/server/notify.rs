@@ -214,6 +214,42 @@ async fn a_completed_run_is_posted_once_signed_with_its_link() {
     assert!(chrono::DateTime::parse_from_rfc3339(at).is_ok(), "{at}");
 }
 
+const GATED_YAML: &str = "name: Gated\nphases: [plan, build]\nsteps:\n  - id: draft\n    phase: plan\n    type: script\n    command: echo plan\n  - id: approve-plan\n    name: Approve plan\n    phase: plan\n    type: approval\n    title: Approve the plan\n  - id: build\n    phase: build\n    type: script\n    command: \"true\"\n";
+
+#[tokio::test]
+async fn a_run_waiting_for_an_approval_is_posted_with_its_gate() {
+    let receiver = Receiver::start(&[]).await;
+    let s = server_for(&receiver, &[("WORKFLOW_ENGINE_PUBLIC_URL", "http://board.test")]);
+    let ann = s.user("ann@example.com", false);
+    let (project, _) = s.project(&ann, "alpha", &[("gated.yaml", GATED_YAML)]).await;
+    let id = run(&s, &ann, &project, "Gated", "waiting").await;
+    let got = receiver.wait_for(1, 20).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.received().len(), 1, "only the gate: {got:?}");
+    let post = &got[0];
+    assert!(post.signed_with(SECRET), "{post:?}");
+    assert_eq!(post.header("x-workflow-engine-event"), "run.waiting");
+    let body = post.json();
+    assert_eq!(body["event"], "run.waiting");
+    assert_eq!(body["run"]["id"], id.as_str());
+    assert_eq!(body["run"]["status"], "waiting");
+    assert_eq!(body["run"]["workflow"], "Gated");
+    assert_eq!(body["step"]["key"], "approve-plan", "{body}");
+    assert_eq!(body["step"]["name"], "Approve plan", "{body}");
+    assert_eq!(body["step"]["title"], "Approve the plan", "{body}");
+    let (_, view) = s.get(&ann, &format!("/workflow-executions/{id}")).await;
+    let gate = view["data"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|st| st["step_id"] == "approve-plan")
+        .unwrap_or_else(|| panic!("{view}"))
+        .clone();
+    assert_eq!(body["step"]["id"], gate["id"], "the step row's id");
+    assert_eq!(body["title"], "Approve the plan — run Nightly");
+    assert_eq!(body["url"], format!("http://board.test/p/{project}/runs/{id}"));
+}
+
 #[tokio::test]
 async fn a_failed_run_is_posted_with_its_error_and_step() {
     let receiver = Receiver::start(&[]).await;
