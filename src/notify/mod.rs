@@ -16,11 +16,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
 
 use crate::domain::StepStatus;
-use crate::events::EventBus;
+use crate::events::{Event, EventBus};
 use crate::store::definitions::DefinitionRow;
 use crate::store::projects::ProjectRow;
 use crate::store::runs::RunRow;
@@ -82,7 +82,8 @@ impl Notifier {
         let pending = Arc::new(Pending::default());
         let (queue_tx, queue_rx) = mpsc::channel(QUEUE_CAPACITY);
         let (drain_tx, drain_rx) = mpsc::channel(4);
-        tokio::spawn(listen(bus.clone(), queue_tx, drain_rx, pending.clone()));
+        // Subscribed now, not when the task first runs: no event emitted after `start` is missed.
+        tokio::spawn(listen(bus.subscribe(), queue_tx, drain_rx, pending.clone()));
         tokio::spawn(dispatch(queue_rx, sender, pending.clone()));
         Notifier {
             drain: drain_tx,
@@ -117,13 +118,11 @@ impl Notifier {
 
 /// Takes events off the bus as they come and queues those that notify, never waiting.
 async fn listen(
-    bus: EventBus,
+    mut events: broadcast::Receiver<Event>,
     queue: mpsc::Sender<Trigger>,
     mut drains: mpsc::Receiver<oneshot::Sender<()>>,
     pending: Arc<Pending>,
 ) {
-    let mut events = bus.subscribe();
-    drop(bus);
     loop {
         tokio::select! {
             // Events first: a drain is answered only once none is left.
@@ -335,6 +334,44 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn completed(run: &str) -> Event {
+        Event::StatusChanged {
+            execution_id: run.into(),
+            status: crate::domain::RunStatus::Completed,
+            project_id: "p".into(),
+            error_message: None,
+        }
+    }
+
+    /// A receiver that takes nothing fills the queue; the next notifications are dropped,
+    /// and the bus (the runs emitting on it) never waits.
+    #[tokio::test]
+    async fn a_full_queue_drops_notifications_and_never_blocks_the_bus() {
+        let bus = EventBus::default();
+        let (queue_tx, mut queue_rx) = mpsc::channel(2);
+        let (drain_tx, drain_rx) = mpsc::channel(1);
+        let pending = Arc::new(Pending::default());
+        tokio::spawn(listen(bus.subscribe(), queue_tx, drain_rx, pending.clone()));
+        for n in 0..5 {
+            bus.emit(completed(&format!("r{n}")));
+            bus.emit(Event::PhaseChanged {
+                execution_id: format!("r{n}"),
+                current_phase: "x".into(),
+                project_id: "p".into(),
+            });
+        }
+        let (ack, acked) = oneshot::channel();
+        drain_tx.send(ack).await.unwrap();
+        acked.await.expect("the listener has taken every event");
+        assert_eq!(pending.count.load(Ordering::SeqCst), 2, "two queued, three dropped");
+        let queued: Vec<String> = [queue_rx.recv().await.unwrap(), queue_rx.recv().await.unwrap()]
+            .iter()
+            .map(|t| t.run_id().to_string())
+            .collect();
+        assert_eq!(queued, ["r0", "r1"]);
+        assert!(queue_rx.try_recv().is_err());
+    }
 
     #[test]
     fn backoff_doubles_up_to_a_minute() {

@@ -175,7 +175,7 @@ pub fn payload(
                 id: step_id.clone(),
                 key: step_key.clone(),
                 name: step_name.clone(),
-                title: title.clone(),
+                title: title.clone().filter(|t| !t.trim().is_empty()),
             }),
         ),
         Trigger::Failed { error, .. } => (RunStatus::Failed, error.clone(), failed_step),
