@@ -53,6 +53,8 @@ struct Pending {
 /// What each delivery needs, shared.
 struct Sender {
     config: WebhookConfig,
+    /// The URL as the log names it: scheme, host and port only (a path can hold a token).
+    receiver: String,
     public_url: String,
     store: Store,
     client: reqwest::Client,
@@ -74,6 +76,7 @@ impl Notifier {
             .build()
             .expect("an HTTP client without TLS builds");
         let sender = Arc::new(Sender {
+            receiver: origin(&config.url),
             config,
             public_url,
             store,
@@ -209,7 +212,7 @@ impl Sender {
                         %delivery,
                         attempt,
                         "webhook: {} refused the notification ({why}); not retried",
-                        self.config.url
+                        self.receiver
                     );
                     return;
                 }
@@ -221,7 +224,7 @@ impl Sender {
                     run = trigger.run_id(),
                     %delivery,
                     "webhook: giving up on {} after {attempts} attempts; the last: {why}",
-                    self.config.url
+                    self.receiver
                 );
                 return;
             }
@@ -232,7 +235,7 @@ impl Sender {
                 %delivery,
                 attempt,
                 "webhook: attempt {attempt} of {attempts} to {} failed ({why}); again in {wait:?}",
-                self.config.url
+                self.receiver
             );
             tokio::time::sleep(wait).await;
         }
@@ -252,7 +255,8 @@ impl Sender {
         let status = match sent {
             Ok(response) => response.status(),
             Err(e) if e.is_timeout() => return Attempt::Retry(format!("no answer within {:?}", self.config.timeout)),
-            Err(e) => return Attempt::Retry(error_chain(&e)),
+            // Without the URL: its path can hold a token.
+            Err(e) => return Attempt::Retry(error_chain(&e.without_url())),
         };
         let code = status.as_u16();
         if status.is_success() {
@@ -319,6 +323,14 @@ fn backoff(n: u32) -> Duration {
         .min(MAX_BACKOFF)
 }
 
+/// `http://host:port` of a URL, for the log.
+fn origin(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = host.rsplit('@').next().unwrap_or(host);
+    format!("{scheme}://{host}")
+}
+
 /// An error with its causes ("error sending request: connection refused").
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
@@ -371,6 +383,16 @@ mod tests {
             .collect();
         assert_eq!(queued, ["r0", "r1"]);
         assert!(queue_rx.try_recv().is_err());
+    }
+
+    #[test]
+    fn the_log_names_the_receiver_without_its_path_or_credentials() {
+        assert_eq!(
+            origin("http://hooks:9000/services/T0/B0/s3cret?x=1"),
+            "http://hooks:9000"
+        );
+        assert_eq!(origin("http://user:pw@relay/x"), "http://relay");
+        assert_eq!(origin("http://relay"), "http://relay");
     }
 
     #[test]
