@@ -292,14 +292,16 @@ async fn dispatch(cli: Cli) -> ExitCode {
     if let Some(child) = early_child {
         engine.add_warm_worker(child);
     }
-    // The terminal's runs notify too; `serve` starts its notifier once it knows its address.
+    // A run this process drives notifies (`run`, `resume`, and whatever command drives one);
+    // `serve` starts its notifier once it knows its address.
     let (notifier, webhook) = match (&cli.command, webhook) {
-        (Command::Run { .. } | Command::Resume { .. }, Some(w)) => {
+        (Command::Serve { .. }, webhook) => (None, webhook),
+        (_, Some(w)) => {
             let grace = w.timeout;
             let notifier = Notifier::start(w, TERMINAL_PUBLIC_URL, engine.store().clone(), engine.events());
             (Some((notifier, grace)), None)
         }
-        (_, webhook) => (None, webhook),
+        (_, None) => (None, None),
     };
     let code = run_command(engine, &data_dir, cli.command, webhook).await;
     if let Some((notifier, grace)) = notifier {
