@@ -248,6 +248,23 @@ async fn a_run_waiting_for_an_approval_is_posted_with_its_gate() {
     assert_eq!(body["step"]["id"], gate["id"], "the step row's id");
     assert_eq!(body["title"], "Approve the plan — run Nightly");
     assert_eq!(body["url"], format!("http://board.test/p/{project}/runs/{id}"));
+
+    // Approved: the run goes on and completes, which is the next notification.
+    let path = format!("/workflow-executions/{id}/approvals/approve-plan");
+    let (status, decided) = s.post(&ann, &path, json!({ "decision": "approve" })).await;
+    assert_eq!(status, 200, "{decided}");
+    s.wait_status(&ann, &id, &["completed"]).await;
+    let got = receiver.wait_for(2, 20).await;
+    let done = got[1].json();
+    assert_eq!(
+        (done["event"].as_str(), done["run"]["id"].as_str()),
+        (Some("run.completed"), Some(id.as_str()))
+    );
+    assert_ne!(
+        got[1].header("x-workflow-engine-delivery"),
+        got[0].header("x-workflow-engine-delivery"),
+        "another notification, another delivery id"
+    );
 }
 
 #[tokio::test]
