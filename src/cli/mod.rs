@@ -315,8 +315,8 @@ async fn dispatch(cli: Cli) -> ExitCode {
     code
 }
 
-/// The board's address in the links of notifications sent by `run` and `resume` when the
-/// configuration names none (`publicUrl`): `serve`'s default address.
+/// The board's address in the links of notifications about runs driven in the terminal
+/// (`run`, `resume`) when the configuration names none (`publicUrl`): `serve`'s default.
 const TERMINAL_PUBLIC_URL: &str = "http://127.0.0.1:4820";
 
 /// The database, the confinement of steps and the agents' settings, as the engine needs them;
