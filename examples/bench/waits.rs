@@ -66,7 +66,10 @@ async fn wait_count(server: &Server, status: &str, n: usize, limit: Duration) ->
         if count as usize >= n {
             return Ok(());
         }
-        ensure!(Instant::now() < deadline, "only {count} of {n} runs are {status} after {limit:?}");
+        ensure!(
+            Instant::now() < deadline,
+            "only {count} of {n} runs are {status} after {limit:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -100,7 +103,10 @@ pub async fn b9(ctx: &Ctx) -> Result<Vec<Figure>> {
     let t = Instant::now();
     let mut ids = create_runs(&server, &token, &project, &ts, WAITING_TS).await?;
     ids.extend(create_runs(&server, &token, &project, &yaml, WAITING_RUNS - WAITING_TS).await?);
-    ensure!(ids.iter().collect::<HashSet<_>>().len() == WAITING_RUNS, "distinct runs");
+    ensure!(
+        ids.iter().collect::<HashSet<_>>().len() == WAITING_RUNS,
+        "distinct runs"
+    );
     wait_count(&server, "waiting", WAITING_RUNS, Duration::from_secs(600)).await?;
     crate::progress(&format!(
         "B9: {WAITING_RUNS} runs waiting at their gate after {} s",
@@ -123,7 +129,8 @@ pub async fn b9(ctx: &Ctx) -> Result<Vec<Figure>> {
             let page = body["data"].as_array().context("a page of runs")?;
             ensure!(page.len() == 50, "{} runs on the first page", page.len());
             ensure!(
-                page.iter().all(|r| r["status"] == "waiting" && r["waiting_for"][0]["kind"] == "approval"),
+                page.iter()
+                    .all(|r| r["status"] == "waiting" && r["waiting_for"][0]["kind"] == "approval"),
                 "every run of the page waits at its gate"
             );
         }
@@ -134,7 +141,10 @@ pub async fn b9(ctx: &Ctx) -> Result<Vec<Figure>> {
             let t = Instant::now();
             let body = server.get(&token, "/approvals").await?;
             approvals.push(t.elapsed().as_secs_f64() * 1000.0);
-            ensure!(body["data"].as_array().map(Vec::len) == Some(500), "/approvals lists 500 gates");
+            ensure!(
+                body["data"].as_array().map(Vec::len) == Some(500),
+                "/approvals lists 500 gates"
+            );
         }
     }
     let rss_after = rss_mb(server.pid())?;
@@ -214,7 +224,12 @@ pub async fn b10(ctx: &Ctx) -> Result<Vec<Figure>> {
     for i in 0..(3 + ctx.samples) {
         let run = server.start_run(&token, &project, &def, json!({})).await?;
         watcher
-            .wait_for(&run, "workflow.execution.status_changed", Some("waiting"), Duration::from_secs(30))
+            .wait_for(
+                &run,
+                "workflow.execution.status_changed",
+                Some("waiting"),
+                Duration::from_secs(30),
+            )
             .await?;
         // The warm worker the next run takes is started again meanwhile, as on a server at rest.
         tokio::time::sleep(Duration::from_millis(300)).await;
@@ -297,7 +312,11 @@ pub async fn b11(ctx: &Ctx) -> Result<Vec<Figure>> {
             let mut ids = Vec::new();
             let mut i = c;
             while i < SLEEPERS {
-                ids.push(server.start_run(&token, &project, &def, json!({ "wakeAt": wake_ms })).await?);
+                ids.push(
+                    server
+                        .start_run(&token, &project, &def, json!({ "wakeAt": wake_ms }))
+                        .await?,
+                );
                 i += CLIENTS;
             }
             anyhow::Ok(ids)
@@ -340,8 +359,14 @@ pub async fn b11(ctx: &Ctx) -> Result<Vec<Figure>> {
     let (reruns,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workflow_run_steps WHERE attempt <> 1")
         .fetch_one(&db)
         .await?;
-    ensure!(started as usize == SLEEPERS, "{started} runs started their step after the sleep");
-    ensure!(twice == 0 && reruns == 0, "{twice} runs woke twice, {reruns} steps ran again");
+    ensure!(
+        started as usize == SLEEPERS,
+        "{started} runs started their step after the sleep"
+    );
+    ensure!(
+        twice == 0 && reruns == 0,
+        "{twice} runs woke twice, {reruns} steps ran again"
+    );
     crate::progress(&format!(
         "B11: all {SLEEPERS} woke and completed {} s after their timers came due",
         num(all_done.as_secs_f64())
