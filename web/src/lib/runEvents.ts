@@ -66,6 +66,8 @@ export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | nu
         created_at: existing?.created_at ?? t,
         updated_at: t,
         session: existing?.session ?? null,
+        // A started step waits for nothing (approval, sleep and signal steps have their own event).
+        wait: existing?.wait ?? null,
       };
       const status: RunStatus = run.status === "pending" ? "running" : run.status;
       return { ...run, status, current_phase: d.phase, steps: upsertStep(run.steps, step) };
