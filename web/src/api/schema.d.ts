@@ -970,6 +970,43 @@ export interface components {
             /** @enum {string} */
             type: "workflow.artifact.attached";
         } | {
+            /**
+             * @description A step began to wait: an approval gate for a person, a timer, or a signal. The run
+             *     goes `waiting` (its own event) once nothing else of it runs.
+             */
+            data: {
+                execution_id: string;
+                step_id: string;
+                step_key: string;
+                step_name: string;
+                kind: components["schemas"]["WaitKind"];
+                phase: string;
+                /** @description An approval's title. */
+                title?: string | null;
+                /** @description A signal wait's signal name. */
+                signal_name?: string | null;
+                /** @description When a sleep wakes, or when an approval or signal wait times out (RFC 3339). */
+                deadline?: string | null;
+                project_id: string;
+            };
+            /** @enum {string} */
+            type: "workflow.step.waiting";
+        } | {
+            /** @description An approval gate was decided: by a person (API, board, CLI) or by its timeout. */
+            data: {
+                execution_id: string;
+                step_id: string;
+                step_key: string;
+                /** @description `approved`, `rejected` or `changes_requested`. */
+                decision: string;
+                /** @description Who decided: a user's email, `cli:<user>` for the terminal, `timeout`. */
+                by: string;
+                comment?: string | null;
+                project_id: string;
+            };
+            /** @enum {string} */
+            type: "workflow.approval.decided";
+        } | {
             /** @description The workflow's own console output (`console.log` in a TS workflow). */
             data: {
                 execution_id: string;
@@ -1110,10 +1147,12 @@ export interface components {
         };
         /**
          * @description Where a run is in its life: `pending` → `running` → `completed` | `failed` |
-         *     `cancelled`, with `paused` (and a failed run) able to go back to `pending`/`running`.
+         *     `cancelled`, with `paused` (and a failed run) able to go back to `pending`/`running`,
+         *     and `waiting` (for a person, a timer or a signal; no process holds it) going back to
+         *     `pending` when what it waits for arrives.
          * @enum {string}
          */
-        RunStatus: "pending" | "running" | "paused" | "completed" | "failed" | "cancelled";
+        RunStatus: "pending" | "running" | "waiting" | "paused" | "completed" | "failed" | "cancelled";
         /** @description A run as the list shows it: with its steps, its definition and counts. */
         RunSummary: components["schemas"]["Run"] & {
             steps: components["schemas"]["Step"][];
@@ -1220,7 +1259,7 @@ export interface components {
          * @description What kind of work a step does.
          * @enum {string}
          */
-        StepKind: "script" | "agent" | "function";
+        StepKind: "script" | "agent" | "function" | "approval" | "sleep" | "signal";
         StepLog: {
             type: components["schemas"]["LogType"];
             step_id: string;
@@ -1228,10 +1267,11 @@ export interface components {
             content: string;
         };
         /**
-         * @description Where a step is: `pending` → `running` → `completed` | `failed` (or `skipped`).
+         * @description Where a step is: `pending` → `running` → `completed` | `failed` (or `skipped`); an
+         *     approval, sleep or signal step is `waiting` until it is decided, due or signalled.
          * @enum {string}
          */
-        StepStatus: "pending" | "running" | "completed" | "failed" | "skipped";
+        StepStatus: "pending" | "running" | "waiting" | "completed" | "failed" | "skipped";
         /** @description A step with the agent session behind it (null unless an agent step). */
         StepWithSession: components["schemas"]["Step"] & {
             session?: components["schemas"]["AgentSession"] | null;
@@ -1255,6 +1295,11 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /**
+         * @description What a waiting step waits for (`workflow_waits.kind`): the step kinds that wait.
+         * @enum {string}
+         */
+        WaitKind: "approval" | "sleep" | "signal";
         /** @description One WebSocket text message: a journal event, or a note that the connection fell behind. */
         WsMessage: components["schemas"]["JournalEvent"] | components["schemas"]["StreamLagged"];
     };
