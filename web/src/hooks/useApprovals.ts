@@ -7,7 +7,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, errorMessage, isAbort } from "../api/client";
 import { listApprovals } from "../api/endpoints";
 import type { PendingApproval } from "../api/types";
-import type { WsEvent } from "../ws/events";
+import { isApprovalEvent } from "../lib/waits";
 import { useWsEvents, useWsOpen, useWsState } from "../ws/WsContext";
 import { useDebounced } from "./useAsync";
 
@@ -21,16 +21,6 @@ export interface ApprovalsState {
 
 const POLL_OFFLINE_MS = 15_000;
 const POLL_LIVE_MS = 60_000;
-
-/**
- * Whether the list may have changed after `ev`: a gate began to wait or was decided, a run
- * went `waiting`, or a run the list holds changed status (cancelled, paused, resumed).
- */
-export function isApprovalEvent(ev: WsEvent, listed: readonly PendingApproval[] | null): boolean {
-  if (ev.type === "workflow.step.waiting" || ev.type === "workflow.approval.decided") return true;
-  if (ev.type !== "workflow.execution.status_changed") return false;
-  return ev.data.status === "waiting" || (listed ?? []).some((a) => a.execution_id === ev.data.execution_id);
-}
 
 export function useApprovals(): ApprovalsState {
   const [list, setList] = useState<PendingApproval[] | null>(null);

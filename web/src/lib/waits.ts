@@ -3,6 +3,7 @@
 // "needs you" count. Pure functions of the API's JSON.
 
 import type { Decision, DecisionData, PendingApproval, RunSummary, Step, WaitInfo, WaitKind } from "../api/types";
+import type { WsEvent } from "../ws/events";
 import { parseTime } from "./format.js";
 
 /**
@@ -125,4 +126,20 @@ export function whoMayDecide(approvers: readonly string[]): string {
 /** The decision an approval event names, as the step's outcome. */
 export function decisionFromEvent(decision: string): Decision | null {
   return DECISIONS.includes(decision as Decision) ? (decision as Decision) : null;
+}
+
+/** The step that ran before `gate` (waits aside): its output is what the person decides on. */
+export function stepBefore(steps: readonly Step[], gate: Pick<Step, "step_index">): Step | null {
+  const before = steps.filter((s) => s.step_index < gate.step_index && waitKindOf(s.type) === null).sort((a, b) => b.step_index - a.step_index);
+  return before[0] ?? null;
+}
+
+/**
+ * Whether the header's list of gates may have changed after `ev`: a gate began to wait or was
+ * decided, a run went `waiting`, or a run the list holds changed status (cancelled, paused).
+ */
+export function isApprovalEvent(ev: WsEvent, listed: readonly PendingApproval[] | null): boolean {
+  if (ev.type === "workflow.step.waiting" || ev.type === "workflow.approval.decided") return true;
+  if (ev.type !== "workflow.execution.status_changed") return false;
+  return ev.data.status === "waiting" || (listed ?? []).some((a) => a.execution_id === ev.data.execution_id);
 }

@@ -11,7 +11,7 @@ import { formatDateTime, formatRelative } from "../../lib/format";
 import { Markdown } from "../../lib/markdown";
 import { buildArgs, fieldsOf, initialValues, serverErrors, type FormValues } from "../../lib/schemaForm";
 import { isFinished } from "../../lib/status";
-import { DECISION_LABEL, decisionOf, formatCountdown, formatWake, waitsOf, whoMayDecide } from "../../lib/waits";
+import { DECISION_LABEL, decisionOf, formatCountdown, formatWake, stepBefore, waitsOf, whoMayDecide } from "../../lib/waits";
 import { IconBell, IconHourglass, IconX } from "../Icons";
 import { LogFileTab } from "../step/LogFileTab";
 import { ArgField } from "../templates/ArgField";
@@ -21,14 +21,6 @@ interface Props {
   now: number;
   /** Reads the run again (after a decision, or a 409). */
   reload: () => void;
-}
-
-/** The step that ran before `gate`: its output is what the person decides on. */
-export function stepBefore(steps: Step[], gate: Step): Step | null {
-  const before = steps
-    .filter((s) => s.step_index < gate.step_index && s.type !== "approval" && s.type !== "sleep" && s.type !== "signal")
-    .sort((a, b) => b.step_index - a.step_index);
-  return before[0] ?? null;
 }
 
 export function WaitPanels({ run, now, reload }: Props) {
