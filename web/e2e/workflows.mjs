@@ -44,3 +44,25 @@ steps:
     agent: claude
     prompt: "[scenario:gate] review the talk"
 `;
+
+/**
+ * A plan that prints and ends, then a step held at its gate file: the waits' UI test
+ * (waits-ui.test.mjs) presents the held step as an approval gate, a sleep or a signal.
+ */
+export const PLAN_THEN_HOLD = `name: Plan then hold
+description: A plan, then a held step
+phases: [plan, review, build]
+steps:
+  - id: plan
+    phase: plan
+    type: script
+    command: "echo 'the plan: three changes'"
+  - id: hold
+    phase: review
+    type: script
+    command: ${gate("hold")}
+  - id: build
+    phase: build
+    type: script
+    command: echo built
+`;

@@ -13,6 +13,7 @@ import { IconBell } from "./Icons";
 export function NeedsYou() {
   const { list, error, unsupported, reload } = useApprovals();
   const [open, setOpen] = useState(false);
+  const [place, setPlace] = useState<{ top: number; right: number } | null>(null);
   const ref = useRef<HTMLDivElement>(null);
   const location = useLocation();
   const now = useNow(open, 30_000);
@@ -56,7 +57,12 @@ export function NeedsYou() {
         aria-haspopup="true"
         aria-controls="needs-you-list"
         title={label}
-        onClick={() => setOpen((o) => !o)}
+        onClick={(e) => {
+          // Under the button, kept on screen (the header wraps on a phone).
+          const r = e.currentTarget.getBoundingClientRect();
+          setPlace({ top: Math.round(r.bottom + 8), right: Math.max(12, Math.round(window.innerWidth - r.right)) });
+          setOpen((o) => !o);
+        }}
       >
         <IconBell width={15} height={15} />
         {count > 0 ? (
@@ -71,7 +77,7 @@ export function NeedsYou() {
         )}
       </button>
       {open && (
-        <div className="needs-you-pop" id="needs-you-list" data-testid="needs-you-list" role="region" aria-label="Approvals waiting">
+        <div className="needs-you-pop" style={place ?? undefined} id="needs-you-list" data-testid="needs-you-list" role="region" aria-label="Approvals waiting">
           <div className="needs-you-head">
             <strong>Approvals waiting</strong>
             <span className="muted small">{count > 0 ? `${count} for you` : "none for you"}</span>

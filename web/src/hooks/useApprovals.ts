@@ -19,6 +19,13 @@ export interface ApprovalsState {
   reload: () => void;
 }
 
+const CHANGED = "wf:approvals-changed";
+
+/** Tells the badge that this tab just decided a gate (or learnt that it was): read again now. */
+export function approvalsChanged(): void {
+  window.dispatchEvent(new Event(CHANGED));
+}
+
 const POLL_OFFLINE_MS = 15_000;
 const POLL_LIVE_MS = 60_000;
 
@@ -50,7 +57,12 @@ export function useApprovals(): ApprovalsState {
 
   useEffect(() => {
     void load();
-    return () => ctrl.current?.abort();
+    const onChanged = () => void load();
+    window.addEventListener(CHANGED, onChanged);
+    return () => {
+      window.removeEventListener(CHANGED, onChanged);
+      ctrl.current?.abort();
+    };
   }, [load]);
 
   useEffect(() => {

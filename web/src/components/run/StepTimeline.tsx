@@ -127,7 +127,7 @@ export function StepTimeline({ run, projectId, planned, selectedStepId, now }: P
                         <span className="chip">{p.type}</span>
                       </span>
                     </span>
-                    <span className="step-time muted small">waiting</span>
+                    <span className="step-time muted small">not run yet</span>
                   </div>
                 </li>
               ))}

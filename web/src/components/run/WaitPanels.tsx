@@ -6,8 +6,9 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { ApiError, errorMessage } from "../../api/client";
 import { decideApproval, sendSignal } from "../../api/endpoints";
+import { approvalsChanged } from "../../hooks/useApprovals";
 import type { DecisionData, DecisionRequest, RunDetail, Step, WaitInfo } from "../../api/types";
-import { formatDateTime, formatRelative } from "../../lib/format";
+import { formatClock, formatDateTime, formatRelative } from "../../lib/format";
 import { Markdown } from "../../lib/markdown";
 import { buildArgs, fieldsOf, initialValues, serverErrors, type FormValues } from "../../lib/schemaForm";
 import { isFinished } from "../../lib/status";
@@ -79,7 +80,7 @@ export function WaitPanels({ run, now, reload }: Props) {
 function Since({ wait, now }: { wait: WaitInfo; now: number }) {
   return (
     <span className="muted small" title={formatDateTime(wait.since)}>
-      waiting since {formatRelative(wait.since, now).replace("just now", "a moment")}
+      waiting {formatRelative(wait.since, now).replace(/ ago$/, "").replace("just now", "a moment")}
     </span>
   );
 }
@@ -155,9 +156,13 @@ function GatePanel({
     setBusy(decision);
     try {
       await decideApproval(run.id, wait.step_key, { decision, comment: text || undefined, input });
+      approvalsChanged();
       onDecided();
     } catch (err) {
-      if (err instanceof ApiError && err.status === 409) onConflict(err.message);
+      if (err instanceof ApiError && err.status === 409) {
+        approvalsChanged();
+        onConflict(err.message);
+      }
       else if (err instanceof ApiError && err.status === 400 && err.details.length > 0) {
         const { byField, other } = serverErrors(err.details, fields, "input", "Required.");
         setErrors(byField);
@@ -184,7 +189,7 @@ function GatePanel({
             <Since wait={wait} now={now} />
             {countdown && (
               <span className="muted small" data-testid="gate-timeout" title={formatDateTime(view?.deadline ?? wait.deadline)}>
-                · times out {countdown === "due" ? "now" : `in ${countdown}`}
+                times out {countdown === "due" ? "now" : `in ${countdown}`}
                 {onTimeout ? `, then ${onTimeout}` : ""}
               </span>
             )}
@@ -259,7 +264,8 @@ function GatePanel({
 
 /** The output of the step the gate follows: its summary, else its output file. */
 function PreviousOutput({ step }: { step: Step }) {
-  const [tab, setTab] = useState<"summary" | "output">("summary");
+  // An agent writes a summary; a script's result is its output.
+  const [tab, setTab] = useState<"summary" | "output">(step.type === "agent" ? "summary" : "output");
   const version = `${step.status}:${step.attempt}:${step.updated_at}`;
   return (
     <div className="gate-prev" data-testid="gate-previous" data-step-key={step.step_id}>
@@ -319,7 +325,7 @@ export function DecisionLine({ decision, compact }: { decision: DecisionData; co
       <span className={`decision-chip is-${decision.decision}`}>{DECISION_LABEL[decision.decision]}</span>
       <span className="decision-by">
         by <strong data-testid="decision-by">{decision.by}</strong>
-        {decision.at && <span title={formatDateTime(decision.at)}> · {formatDateTime(decision.at)}</span>}
+        {decision.at && <span title={formatDateTime(decision.at)}> · {compact ? formatClock(decision.at) : formatDateTime(decision.at)}</span>}
       </span>
       {decision.comment && (
         <blockquote className="decision-comment" data-testid="decision-comment">
@@ -356,7 +362,7 @@ function TimerOrSignal({ run, wait, step, now }: { run: RunDetail; wait: WaitInf
           <span className="wait-sub">
             <code>{wait.step_key}</code>
             <Since wait={wait} now={now} />
-            {!isSleep && countdown && <span className="muted small">· times out {countdown === "due" ? "now" : `in ${countdown}`}</span>}
+            {!isSleep && countdown && <span className="muted small">times out {countdown === "due" ? "now" : `in ${countdown}`}</span>}
           </span>
         </div>
         {isSleep && countdown && (
