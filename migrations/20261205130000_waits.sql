@@ -1,100 +1,54 @@
--- no-transaction
 -- Runs that wait for people, time and signals (issue 14): a run and a step can be `waiting`;
--- approval, sleep and signal steps; what each waiting step waits for; signals sent to a run;
--- and the engine processes (nodes) that are alive, so that a CLI can tell whether a server
--- will continue a run it decides.
+-- approval, sleep and signal steps; a `pause_now` request; what each waiting step waits for;
+-- signals sent to a run; and the engine processes (nodes) that are alive, so that a CLI can
+-- tell whether a server will continue a run it decides.
 --
--- SQLite cannot change a CHECK in place: `workflow_runs` and `workflow_run_steps` are rebuilt
--- (https://www.sqlite.org/lang_altertable.html, "other kinds of table schema changes"), with
--- foreign keys off while both tables are replaced, hence no transaction around the file; the
--- rebuild itself is one transaction, and `foreign_key_check` must find nothing before it
--- commits.
-PRAGMA foreign_keys = OFF;
+-- SQLite cannot change a CHECK with ALTER TABLE, and rebuilding `workflow_runs` and
+-- `workflow_run_steps` needs foreign keys off, which cannot be switched inside the
+-- transaction sqlx runs a migration in (dropping a parent table with them on would cascade
+-- into the comments and artifacts). The CHECKs only widen, so every row already satisfies
+-- them: the tables' stored definitions are edited in place, as
+-- https://www.sqlite.org/lang_altertable.html ("Making Other Kinds Of Table Schema Changes")
+-- allows for constraint changes that do not touch the stored data. The DDL that follows bumps
+-- the schema version, so every other connection reads the new definitions too (and
+-- `Store::open` migrates on a connection of its own, closed afterwards). A guard fails the
+-- migration if an edit matched nothing.
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema
+   SET sql = replace(replace(sql,
+       'CHECK (status IN (''pending'', ''running'', ''paused'', ''completed'', ''failed'', ''cancelled''))',
+       'CHECK (status IN (''pending'', ''running'', ''waiting'', ''paused'', ''completed'', ''failed'', ''cancelled''))'),
+       'CHECK (control_request IN (''pause'', ''cancel''))',
+       'CHECK (control_request IN (''pause'', ''pause_now'', ''cancel''))')
+ WHERE type = 'table' AND name = 'workflow_runs';
+UPDATE sqlite_schema
+   SET sql = replace(replace(sql,
+       'CHECK (type IN (''script'', ''agent'', ''function''))',
+       'CHECK (type IN (''script'', ''agent'', ''function'', ''approval'', ''sleep'', ''signal''))'),
+       'CHECK (status IN (''pending'', ''running'', ''completed'', ''failed'', ''skipped''))',
+       'CHECK (status IN (''pending'', ''running'', ''waiting'', ''completed'', ''failed'', ''skipped''))')
+ WHERE type = 'table' AND name = 'workflow_run_steps';
+-- RESET also makes this connection read the edited definitions again before the DDL below.
+PRAGMA writable_schema = RESET;
 
-BEGIN;
+CREATE TEMP TABLE migration_guard (edited INTEGER NOT NULL CHECK (edited = 1));
+INSERT INTO migration_guard
+    SELECT instr(sql, '''waiting'', ''paused''') > 0 AND instr(sql, '''pause_now''') > 0
+      FROM sqlite_schema WHERE type = 'table' AND name = 'workflow_runs';
+INSERT INTO migration_guard
+    SELECT instr(sql, '''approval'', ''sleep'', ''signal''') > 0 AND instr(sql, '''waiting'', ''completed''') > 0
+      FROM sqlite_schema WHERE type = 'table' AND name = 'workflow_run_steps';
+DROP TABLE migration_guard;
 
-CREATE TABLE workflow_runs_new (
-    id                     TEXT PRIMARY KEY NOT NULL,
-    project_id             TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
-    -- NULL for runs started from the CLI.
-    user_id                TEXT REFERENCES users (id) ON DELETE SET NULL,
-    workflow_definition_id TEXT NOT NULL REFERENCES workflow_definitions (id),
-    name                   TEXT NOT NULL,
-    args                   TEXT NOT NULL DEFAULT '{}',
-    current_phase          TEXT,
-    current_step_index     INTEGER NOT NULL DEFAULT 0,
-    status                 TEXT NOT NULL DEFAULT 'pending'
-        CHECK (status IN ('pending', 'running', 'waiting', 'paused', 'completed', 'failed', 'cancelled')),
-    error_message          TEXT,
-    -- Run-level timeout in milliseconds (definition or --timeout), NULL for none.
-    timeout_ms             INTEGER,
-    -- Set while an engine process drives the run (or, on a `waiting` run, while a terminal
-    -- attends it); lets `resume` tell a crashed run from a live one.
-    lease_owner            TEXT,
-    lease_expires_at       TEXT,
-    started_at             TEXT,
-    completed_at           TEXT,
-    paused_at              TEXT,
-    cancelled_at           TEXT,
-    created_at             TEXT NOT NULL,
-    updated_at             TEXT NOT NULL,
-    control_request        TEXT CHECK (control_request IN ('pause', 'pause_now', 'cancel')),
-    -- When an engine must look at a `waiting` run again: its earliest timer or timeout, or
-    -- the moment a decision or signal resolved one of its waits. NULL: nothing to do.
-    wake_at                TEXT
-);
-INSERT INTO workflow_runs_new (id, project_id, user_id, workflow_definition_id, name, args,
-        current_phase, current_step_index, status, error_message, timeout_ms, lease_owner,
-        lease_expires_at, started_at, completed_at, paused_at, cancelled_at, created_at,
-        updated_at, control_request)
-    SELECT id, project_id, user_id, workflow_definition_id, name, args, current_phase,
-        current_step_index, status, error_message, timeout_ms, lease_owner, lease_expires_at,
-        started_at, completed_at, paused_at, cancelled_at, created_at, updated_at, control_request
-    FROM workflow_runs;
-
-CREATE TABLE workflow_run_steps_new (
-    id                 TEXT PRIMARY KEY NOT NULL,
-    workflow_run_id    TEXT NOT NULL REFERENCES workflow_runs (id) ON DELETE CASCADE,
-    -- The identifier the workflow gave the step; unique within a run.
-    step_id            TEXT NOT NULL,
-    -- Order in which the run first started the step: the N of checkpoints/step-N.json.
-    step_index         INTEGER NOT NULL,
-    name               TEXT NOT NULL,
-    phase              TEXT NOT NULL,
-    type               TEXT NOT NULL
-        CHECK (type IN ('script', 'agent', 'function', 'approval', 'sleep', 'signal')),
-    status             TEXT NOT NULL DEFAULT 'pending'
-        CHECK (status IN ('pending', 'running', 'waiting', 'completed', 'failed', 'skipped')),
-    -- The StepResult handed back to the workflow (JSON); the memo replayed on resume.
-    result             TEXT,
-    -- 1 when a failed result was returned to the workflow (continueOnError) and so is memoized.
-    continue_on_error  INTEGER NOT NULL DEFAULT 0 CHECK (continue_on_error IN (0, 1)),
-    attempt            INTEGER NOT NULL DEFAULT 1,
-    log_directory_path TEXT,
-    agent_session_id   TEXT REFERENCES agent_sessions (id) ON DELETE SET NULL,
-    error_message      TEXT,
-    started_at         TEXT,
-    completed_at       TEXT,
-    created_at         TEXT NOT NULL,
-    updated_at         TEXT NOT NULL,
-    UNIQUE (workflow_run_id, step_id)
-);
-INSERT INTO workflow_run_steps_new SELECT * FROM workflow_run_steps;
-
-DROP TABLE workflow_run_steps;
-DROP TABLE workflow_runs;
-ALTER TABLE workflow_runs_new RENAME TO workflow_runs;
-ALTER TABLE workflow_run_steps_new RENAME TO workflow_run_steps;
-
-CREATE INDEX workflow_runs_status ON workflow_runs (status);
-CREATE INDEX workflow_runs_project_id ON workflow_runs (project_id, id DESC);
-CREATE INDEX workflow_runs_project_status_id ON workflow_runs (project_id, status, id DESC);
+-- When an engine must look at a `waiting` run again: its earliest timer or timeout, or the
+-- moment a decision or signal resolved one of its waits. NULL: nothing to do.
+ALTER TABLE workflow_runs ADD COLUMN wake_at TEXT;
 -- The waker's query: waiting runs whose time has come.
 CREATE INDEX workflow_runs_wake ON workflow_runs (wake_at) WHERE wake_at IS NOT NULL;
-CREATE INDEX workflow_run_steps_run_index ON workflow_run_steps (workflow_run_id, step_index);
 
 -- A step's end advances its run in the same statement (and so the same transaction) that
--- records the step; a wait decided (`waiting` → `completed`/`failed`) advances it too.
+-- records the step; a wait decided (`waiting` -> `completed`/`failed`) advances it too.
+DROP TRIGGER workflow_run_steps_advance_run;
 CREATE TRIGGER workflow_run_steps_advance_run
 AFTER UPDATE OF status ON workflow_run_steps
 WHEN NEW.status IN ('completed', 'failed') AND OLD.status IN ('running', 'waiting')
@@ -147,7 +101,3 @@ CREATE TABLE engine_nodes (
     heartbeat_at TEXT NOT NULL
 );
 
-PRAGMA foreign_key_check;
-COMMIT;
-
-PRAGMA foreign_keys = ON;

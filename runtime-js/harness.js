@@ -412,6 +412,39 @@ function checkResult(id, result, from) {
   return result;
 }
 
+// Waits the engine answered with `wait` (approval, sleep, signal): their promises stay pending
+// in this worker. When nothing else can happen, the worker reports the run suspended
+// (js/child.rs asks `__wfWaiting`) and exits; the run is driven again once a wait is resolved,
+// and the replay returns the decision from the memo.
+let waitingCount = 0;
+globalThis.__wfWaiting = () => waitingCount;
+
+/** A promise that never settles in this worker: the run continues in a later one. */
+function waitForever() {
+  waitingCount += 1;
+  return new Promise(() => {});
+}
+
+/** `ctx.approval`'s options as the step config the engine checks (src/definition/step_rules.rs). */
+function approvalConfigJson(id, options) {
+  const bad = (field, problem) => new TypeError(`ctx.approval("${id}"): \`${field}\` ${problem}`);
+  if (!isPlainObject(options)) throw bad("options", "must be an object like { phase, title }");
+  if (typeof options.title !== "string" || options.title.trim() === "") throw bad("title", "must be a non-empty string");
+  const json = { type: "approval" };
+  for (const [field, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (field === "form") {
+      json.form = toJsonSchema(value);
+      continue;
+    }
+    if (typeof value === "function" || typeof value === "symbol" || typeof value === "bigint") {
+      throw bad(field, `is a ${typeof value}, which cannot be sent to the engine`);
+    }
+    json[field] = JSON.parse(JSON.stringify(value));
+  }
+  return json;
+}
+
 function makeContext(wf, init, args) {
   const results = new Map(Object.entries(init.results ?? {}));
   // Steps an earlier attempt completed: the host returns their stored result.
@@ -456,12 +489,58 @@ function makeContext(wf, init, args) {
     return result;
   };
 
+  /** A wait step: its stored result, or a promise that stays pending while the run waits. */
+  const wait = async (call, id, json) => {
+    if (typeof id !== "string" || id.trim() === "") {
+      throw new TypeError(`${call}: the step id must be a non-empty string, got ${JSON.stringify(id) ?? typeof id}`);
+    }
+    if (usedIds.has(id)) {
+      throw new Error(`step id "${id}" is used twice in this run; give each step its own id, e.g. \`approve-plan-\${round}\` in a loop`);
+    }
+    usedIds.add(id);
+    const problem = stepIdProblem(id);
+    if (problem) throw new TypeError(`${call}: ${problem}`);
+    if (json.phase !== undefined && !phases.includes(json.phase)) {
+      throw new TypeError(`${call}("${id}"): \`phase\` "${json.phase}" is not one of the workflow's phases: ${phases.join(", ")}`);
+    }
+    const answer = await host().stepStart(id, json);
+    if (answer?.action === "wait") return waitForever();
+    if (answer?.action !== "return") {
+      throw new Error(`internal: __wfHost.stepStart for ${json.type} step "${id}" answered ${JSON.stringify(answer)}`);
+    }
+    const result = checkResult(id, answer.result, "stepStart");
+    results.set(id, result);
+    if (result.status === "failed" && json.continueOnError !== true) throw new StepFailedError(id, result);
+    return result;
+  };
+
   const ctx = Object.freeze({
     runId: init.runId,
     projectPath: init.projectPath,
     args,
     secrets: secretRefs(init.secretsTag),
     step,
+    /** An approval gate: the run waits (holding no process) until a person decides. */
+    approval(id, options) {
+      return wait("ctx.approval", id, approvalConfigJson(id, options));
+    },
+    /** A durable timer: the run waits, holding no process, for `duration`. */
+    async sleep(id, duration, options) {
+      if (durationProblem(duration)) throw new TypeError(`ctx.sleep("${id}"): ${durationProblem(duration)}`);
+      const json = { type: "sleep", duration };
+      if (isPlainObject(options)) Object.assign(json, JSON.parse(JSON.stringify(options)));
+      await wait("ctx.sleep", id, json);
+    },
+    /** Waits for the signal `name` sent to the run; returns its payload. */
+    async waitForSignal(id, options) {
+      if (!isPlainObject(options) || typeof options.name !== "string") {
+        throw new TypeError(`ctx.waitForSignal("${id}"): options must be { name: string, timeout? }`);
+      }
+      const { name, ...rest } = options;
+      const json = { type: "signal", signal: name, ...JSON.parse(JSON.stringify(rest)) };
+      const result = await wait("ctx.waitForSignal", id, json);
+      return result.status === "completed" ? result.data?.payload : undefined;
+    },
     async checkpoint() {
       await host().checkpoint();
     },

@@ -16,7 +16,7 @@ export type PermissionMode = "default" | "plan" | "acceptEdits" | "bypassPermiss
 /** What the engine stores for a step; `ctx.step` resolves to it. */
 export interface StepResult<T = any> {
   stepId: string;
-  status: "completed" | "failed" | "skipped";
+  status: "completed" | "failed" | "skipped" | "waiting";
   data?: T;
   error?: string;
 }
@@ -166,6 +166,40 @@ export type StepConfig<Args = Record<string, any>, Phase extends string = string
   | ScriptStepConfig<Phase>
   | FunctionStepConfig<any, Args, Phase>;
 
+/** What a person decided at an approval gate: `result.data` of an approval step. */
+export interface ApprovalData<Input = unknown> {
+  decision: "approved" | "rejected" | "changes_requested";
+  /** Who decided: their email, `cli:<user>` from a terminal, or `timeout`. */
+  by: string;
+  /** When (RFC 3339). */
+  at: string;
+  comment?: string;
+  /** What they filled in, when the gate has a `form`. */
+  input?: Input;
+}
+
+/** The options of `ctx.approval`. */
+export interface ApprovalOptions<Phase extends string = string, F = undefined> {
+  /** The kanban column the gate shows in (default: the run's current phase). */
+  phase?: Phase;
+  /** What the person decides, e.g. "Approve the plan". */
+  title: string;
+  /** Markdown shown beside the buttons: the plan, links, what to check. */
+  description?: string;
+  /** Who may decide (emails); default: anyone who may see the project. */
+  approvers?: string[];
+  /** How long to wait before `onTimeout` decides; default: forever. */
+  timeout?: Duration;
+  /** What a timeout decides: `"reject"` (default), `"approve"` or `"fail"`. */
+  onTimeout?: "reject" | "approve" | "fail";
+  /** A zod or JSON Schema object the person fills in when deciding; its answer is `data.input`. */
+  form?: F;
+  /** Shown in the UI; defaults to the step id. */
+  name?: string;
+  /** Return a rejection instead of throwing `StepFailedError`. */
+  continueOnError?: boolean;
+}
+
 export interface WorkflowContext<Args = Record<string, any>, Phase extends string = string> {
   readonly runId: string;
   readonly projectPath: string;
@@ -201,6 +235,32 @@ export interface WorkflowContext<Args = Record<string, any>, Phase extends strin
   step(stepId: string, config: ScriptStepConfig<Phase>): Promise<StepResult<ScriptStepData>>;
   /** A config whose kind is only known at run time. */
   step(stepId: string, config: StepConfig<Args, Phase>): Promise<StepResult>;
+  /**
+   * An approval gate: the run waits (status `waiting`, no process held) until a person
+   * approves, requests changes or rejects it on the board, the API or the CLI. A rejection
+   * throws `StepFailedError` unless `continueOnError`; "changes requested" returns, so a
+   * workflow can loop (give each round's gate its own id). Memoized: once decided, a resumed
+   * run gets the same decision.
+   */
+  approval<F = undefined>(
+    stepId: string,
+    options: ApprovalOptions<Phase, F> & Throwing,
+  ): Promise<CompletedStepResult<ApprovalData<F extends undefined ? undefined : ArgsOf<F>>>>;
+  approval<F = undefined>(
+    stepId: string,
+    options: ApprovalOptions<Phase, F>,
+  ): Promise<StepResult<ApprovalData<F extends undefined ? undefined : ArgsOf<F>>>>;
+  /** A durable timer: the run waits `duration` holding no process, across restarts. */
+  sleep(stepId: string, duration: Duration, options?: { phase?: Phase; name?: string }): Promise<void>;
+  /**
+   * Waits for the signal `name` sent to the run (API `POST .../signals/{name}`, CLI
+   * `workflow-engine signal`) and returns its payload; a signal sent earlier is kept for it.
+   * Past `timeout` it throws `StepFailedError` (with `continueOnError`, returns undefined).
+   */
+  waitForSignal<T = unknown>(
+    stepId: string,
+    options: { name: string; timeout?: Duration; phase?: Phase; continueOnError?: boolean },
+  ): Promise<T>;
   /** A durable pause point: a paused run stops here. */
   checkpoint(): Promise<void>;
   comment(text: string, stepId?: string): Promise<void>;

@@ -51,10 +51,16 @@ pub async fn serve(engine: Engine, data_dir: &Path, options: ServeOptions) -> Ex
     // rows from before serve meanwhile, and each file is refreshed as soon as it is read.
     tokio::spawn(async move { discovery.scan_all().await });
     resume_runs_left_behind(&runner).await;
+    // Waiting runs whose timer, decision or signal came (also while no server ran).
+    let waker = tokio::spawn(crate::engine::waker::run_waker(state.engine.clone(), runner.clone()));
+    let leaving = state.engine.clone();
     println!("listening on http://{addr}");
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    match http::serve(listener, state, shutdown_requested()).await {
+    let served = http::serve(listener, state, shutdown_requested()).await;
+    waker.abort();
+    crate::engine::waker::leave(&leaving).await;
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

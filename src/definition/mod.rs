@@ -104,6 +104,27 @@ pub struct StepConfig {
     pub timeout_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub continue_on_error: bool,
+    /// Approval steps: the gate's title (templated in YAML).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Approval steps: Markdown shown to the person deciding (templated in YAML).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Approval steps: who may decide (emails); empty: anyone who may see the project.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approvers: Vec<String>,
+    /// Approval steps: what a timeout decides: `reject` (default), `approve` or `fail`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_timeout: Option<String>,
+    /// Approval steps: JSON Schema of the input the person fills in when deciding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<Value>,
+    /// Sleep steps: how long, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    /// Signal steps: the name of the signal waited for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<String>,
     /// Where the step was written, for error messages (`file:line:col`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,

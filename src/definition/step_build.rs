@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::names::name_problem;
-use super::step_rules::{self, Front, ModelProblem, Refused, AGENTS, ON_INTERRUPT, PERMISSIONS};
+use super::step_rules::{self, Front, ModelProblem, Refused, AGENTS, ON_INTERRUPT, ON_TIMEOUT, PERMISSIONS};
 use super::{duration, StepConfig, StepKind};
 
 /// A written value: a YAML node or JSON.
@@ -70,6 +70,8 @@ pub enum Problem {
     /// A name with invisible characters: what `names` says of it.
     Name(String),
     EnvName,
+    /// Any other wrong value: what is wrong, after the field's name.
+    Invalid(String),
 }
 
 /// One front-end's side of the builder.
@@ -191,6 +193,87 @@ fn kind_fields<R: Reader>(r: &mut R, node: &R::W, kind: StepKind, step: &mut Ste
     step.cwd = text(r, "cwd");
     if kind == StepKind::Agent {
         agent_options(r, node, step);
+    }
+    match kind {
+        StepKind::Approval => approval_fields(r, node, step),
+        StepKind::Sleep => {
+            let duration = required(r, node, "duration");
+            step.duration_ms = duration.and_then(|n| {
+                let ms = duration::duration_from_json(&n.json());
+                ms.map_err(|e| r.problem(At::Value(n), &["duration"], Problem::Duration(e)))
+                    .ok()
+            });
+        }
+        StepKind::Signal => {
+            let signal = required(r, node, "signal");
+            step.signal = signal.and_then(|n| string(r, n, "signal")).and_then(|name| {
+                match step_rules::signal_name_problem(&name) {
+                    Some(problem) => {
+                        r.problem(At::Value(signal?), &["signal"], Problem::Invalid(problem));
+                        None
+                    }
+                    None => Some(name),
+                }
+            });
+        }
+        StepKind::Script | StepKind::Agent | StepKind::Function => {}
+    }
+}
+
+/// An approval's `title` (required), `description`, `approvers`, `onTimeout` and `form`.
+fn approval_fields<R: Reader>(r: &mut R, node: &R::W, step: &mut StepConfig) {
+    let title = required(r, node, "title");
+    step.title = title.and_then(|n| r.text(n, &["title"]));
+    if step.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        r.problem(
+            At::Value(title.expect("read")),
+            &["title"],
+            Problem::Invalid("must not be empty".into()),
+        );
+    }
+    step.description = node.opt("description").and_then(|n| r.text(n, &["description"]));
+    step.on_timeout = node
+        .opt("onTimeout")
+        .and_then(|n| one_of(r, n, "onTimeout", ON_TIMEOUT));
+    if let Some(list) = node.opt("approvers") {
+        match list.json() {
+            Value::Array(items) => {
+                for item in items {
+                    match item.as_str().map(|a| (a, step_rules::approver_problem(a))) {
+                        Some((approver, None)) => step.approvers.push(approver.trim().to_lowercase()),
+                        Some((_, Some(problem))) => {
+                            r.problem(At::Value(list), &["approvers"], Problem::Invalid(problem))
+                        }
+                        None => r.problem(
+                            At::Value(list),
+                            &["approvers"],
+                            Problem::Invalid(format!("must be a list of emails, found {item}")),
+                        ),
+                    }
+                }
+            }
+            other => r.problem(
+                At::Value(list),
+                &["approvers"],
+                Problem::Invalid(format!("must be a list of emails, found {other}")),
+            ),
+        }
+    }
+    if let Some(form) = node.opt("form") {
+        let schema = form.json();
+        let problem = if !schema.is_object() {
+            Some(": it must be a JSON Schema object".to_string())
+        } else {
+            step_rules::output_schema_problem(&schema)
+        };
+        match problem {
+            Some(problem) => r.problem(
+                At::Value(form),
+                &["form"],
+                Problem::Invalid(format!("is not a valid JSON Schema{problem}")),
+            ),
+            None => step.form = Some(schema),
+        }
     }
 }
 

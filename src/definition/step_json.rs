@@ -24,7 +24,13 @@ pub fn step_from_json(id: &str, config: &Value, default_phase: impl FnOnce() -> 
         (None, Some(step), Some(phase)) => Ok(StepConfig { phase, ..step }),
         (first, ..) => {
             let problem = first.unwrap_or_else(|| "the config must be an object".into());
-            Err(format!("ctx.step(\"{id}\"): {problem}"))
+            let call = match config.get("type").and_then(Value::as_str) {
+                Some("approval") => "ctx.approval",
+                Some("sleep") => "ctx.sleep",
+                Some("signal") => "ctx.waitForSignal",
+                _ => "ctx.step",
+            };
+            Err(format!("{call}(\"{id}\"): {problem}"))
         }
     }
 }
@@ -123,7 +129,8 @@ fn message(at: At<'_, Value>, field: &[&str], problem: Problem) -> String {
             let expected: Vec<&str> = step_rules::fields_read(Front::TypeScript).map(|f| f.key).collect();
             format!("unknown field \"{key}\" (expected one of: {})", expected.join(", "))
         }
-        Problem::Missing => format!("a script step needs a \"{key}\""),
+        Problem::Missing if key == "command" => format!("a script step needs a \"{key}\""),
+        Problem::Missing => format!("\"{key}\" is required"),
         Problem::NotAString => format!("\"{key}\" must be a string"),
         Problem::NotOneOf(allowed) => {
             let words: Vec<String> = allowed.iter().map(|w| format!("\"{w}\"")).collect();
@@ -141,7 +148,8 @@ fn message(at: At<'_, Value>, field: &[&str], problem: Problem) -> String {
         Problem::Model(_) => "\"model\" must not be empty".into(),
         Problem::MaxTurns => format!("\"maxTurns\" must be a whole number from 1 to {MAX_TURNS}, not {shown}"),
         Problem::Schema(problem) => format!("\"outputSchema\" is not a valid JSON Schema{problem}"),
-        Problem::Duration(e) => format!("timeout: {e}"),
+        Problem::Duration(e) => format!("{key}: {e}"),
+        Problem::Invalid(problem) => format!("\"{key}\" {problem}"),
         Problem::Name(problem) => format!("\"name\": {problem}"),
         // The builder checks these for YAML only: the worker refused them already.
         Problem::NotABool | Problem::EnvName => format!("\"{key}\" is not valid"),

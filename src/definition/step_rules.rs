@@ -22,6 +22,11 @@ pub const PERMISSIONS: &[&str] = &Permission::WIRE;
 pub const ON_INTERRUPT: &[&str] = &OnInterrupt::WIRE;
 /// The step types, as written in `type`.
 pub const STEP_TYPES: &[StepKind] = &StepKind::ALL;
+/// The step types `ctx.step` takes (a TypeScript workflow waits with `ctx.approval`,
+/// `ctx.sleep` and `ctx.waitForSignal`).
+pub const CTX_STEP_TYPES: &[StepKind] = &[Script, Agent, Function];
+/// What an approval's timeout decides (`onTimeout`).
+pub const ON_TIMEOUT: &[&str] = &["reject", "approve", "fail"];
 
 /// Where a field may be written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,28 +63,31 @@ pub enum Refused {
 
 use Front::{Both, TypeScript, Yaml};
 use Refused::{Everywhere, InYaml, Nowhere};
-use StepKind::{Agent, Function, Script};
+use StepKind::{Agent, Approval, Function, Script, Signal, Sleep};
 
+/// The steps that run something.
 const ALL: &[StepKind] = &[Script, Agent, Function];
+/// Every step, the waits (approval, sleep, signal) too.
+const EVERY: &[StepKind] = &[Script, Agent, Function, Approval, Sleep, Signal];
 const AGENT: &[StepKind] = &[Agent];
 
 /// Every step field, in the order the YAML parser lists them.
 pub const STEP_FIELDS: &[FieldRule] = &[
     rule(
         "id",
-        ALL,
+        EVERY,
         Nowhere,
         Yaml,
         "letters, digits, '-', '_', '.' and ':', at most 200",
     ),
-    rule("name", ALL, Nowhere, Both, "a name without invisible characters"),
-    rule("phase", ALL, Nowhere, Both, "one of the workflow's phases"),
+    rule("name", EVERY, Nowhere, Both, "a name without invisible characters"),
+    rule("phase", EVERY, Nowhere, Both, "one of the workflow's phases"),
     rule(
         "type",
-        ALL,
+        EVERY,
         Nowhere,
         Both,
-        "script, agent or function (function in TypeScript only)",
+        "script, agent, approval, sleep or signal (and function in TypeScript)",
     ),
     rule("command", &[Script], InYaml, Both, "a shell command (required)"),
     rule("cwd", ALL, Nowhere, Both, "a directory of the project"),
@@ -103,9 +111,22 @@ pub const STEP_FIELDS: &[FieldRule] = &[
     rule("outputSchema", AGENT, Everywhere, Both, "a JSON Schema object"),
     rule("onInterrupt", AGENT, Everywhere, Both, "restart or resume"),
     rule("env", ALL, Nowhere, Both, "names to string values"),
-    rule("timeout", ALL, Nowhere, Both, "a duration: milliseconds or '1m 30s'"),
-    rule("continueOnError", ALL, Nowhere, Both, "true or false"),
+    rule("timeout", EVERY, Nowhere, Both, "a duration: milliseconds or '1m 30s'"),
+    rule("continueOnError", EVERY, Nowhere, Both, "true or false"),
     rule("fn", &[Function], Nowhere, TypeScript, "the function to run"),
+    rule("title", &[Approval], InYaml, Both, "the gate's title (required)"),
+    rule(
+        "description",
+        &[Approval],
+        InYaml,
+        Both,
+        "Markdown for the person deciding",
+    ),
+    rule("approvers", &[Approval], InYaml, Both, "a list of emails"),
+    rule("onTimeout", &[Approval], InYaml, Both, "reject, approve or fail"),
+    rule("form", &[Approval], InYaml, Both, "a JSON Schema object"),
+    rule("duration", &[Sleep], InYaml, Both, "a duration (required)"),
+    rule("signal", &[Signal], InYaml, Both, "a signal name (required)"),
 ];
 
 const fn rule(
@@ -198,6 +219,26 @@ pub fn output_schema_problem(schema: &Value) -> Option<String> {
     Some(format!("{at}: {e}"))
 }
 
+/// What is wrong with a gate's `approvers` entry: it must be an email.
+pub fn approver_problem(approver: &str) -> Option<String> {
+    let (user, domain) = approver.split_once('@').unwrap_or_default();
+    let plain = !approver.chars().any(|c| c.is_whitespace() || c.is_control());
+    if user.is_empty() || domain.is_empty() || !plain || approver.len() > 320 {
+        return Some(format!("must be a list of emails, found {approver:?}"));
+    }
+    None
+}
+
+/// What is wrong with a signal's name: letters, digits, '-', '_', '.' and ':', at most 100.
+pub fn signal_name_problem(name: &str) -> Option<String> {
+    let ok = !name.is_empty()
+        && name.len() <= 100
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+    (!ok).then(|| format!("{name:?} is not a signal name: use letters, digits, '-', '_', '.' and ':', at most 100"))
+}
+
 /// An environment variable name a step may set: letters, digits and `_`, not starting with a
 /// digit.
 pub fn is_env_name(name: &str) -> bool {
@@ -260,8 +301,12 @@ pub fn rules_json() -> Value {
         .map(|id| json!({ "id": id, "problem": validate_step_id(id).err() }))
         .collect();
     json!({
-        "stepTypes": STEP_TYPES.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
-        "typescriptFields": fields_in(TypeScript).map(|f| f.key).collect::<Vec<_>>(),
+        "stepTypes": CTX_STEP_TYPES.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+        // `ctx.step`'s fields: the waits' own are sent by `ctx.approval` and the others.
+        "typescriptFields": fields_in(TypeScript)
+            .filter(|f| f.types.iter().any(|k| CTX_STEP_TYPES.contains(k)))
+            .map(|f| f.key)
+            .collect::<Vec<_>>(),
         "agentOnly": refused,
         "onInterrupt": names(ON_INTERRUPT),
         "maxTurns": MAX_TURNS,
@@ -307,9 +352,23 @@ mod tests {
             "outputSchema",
             "onInterrupt",
         ];
-        assert_eq!(script, agent_keys);
+        let wait_keys = [
+            "title",
+            "description",
+            "approvers",
+            "onTimeout",
+            "form",
+            "duration",
+            "signal",
+        ];
+        assert_eq!(script, [&agent_keys[..], &wait_keys[..]].concat());
         let agent: Vec<_> = foreign_fields(Agent, InYaml).map(|f| f.key).collect();
-        assert_eq!(agent, ["command"]);
+        assert_eq!(agent, [&["command"][..], &wait_keys[..]].concat());
+        let approval: Vec<_> = foreign_fields(Approval, InYaml).map(|f| f.key).collect();
+        assert_eq!(
+            approval,
+            [&["command"][..], &agent_keys[..], &["duration", "signal"][..]].concat()
+        );
     }
 
     #[test]

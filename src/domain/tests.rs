@@ -1,70 +1,7 @@
-//! Every enum against its wire strings and against the migrations' `CHECK` lists, so a value
-//! cannot be added in one place only.
+//! Every enum against its wire strings (the migrated database's `CHECK` lists are compared
+//! with them in `store::schema_checks`), so a value cannot be added in one place only.
 
 use super::*;
-
-/// Every migration that declares one of these columns' `CHECK`.
-/// A later migration that declares the column again (a table rebuilt) wins.
-const MIGRATIONS: [&str; 4] = [
-    include_str!("../../migrations/20261125000001_initial.sql"),
-    include_str!("../../migrations/20261125000003_control.sql"),
-    include_str!("../../migrations/20261125000004_agent_sessions.sql"),
-    include_str!("../../migrations/20261205130000_waits.sql"),
-];
-
-/// The values of `CHECK (column IN (...))` where `table` creates or adds `column`.
-fn check_values(table: &str, column: &str) -> Vec<String> {
-    let create = format!("CREATE TABLE {table} (");
-    let rebuilt = format!("CREATE TABLE {table}_new (");
-    let alter = format!("ALTER TABLE {table} ADD COLUMN {column} ");
-    let check = format!("CHECK ({column} IN (");
-    let found: Vec<Vec<String>> = MIGRATIONS
-        .iter()
-        .filter_map(|sql| {
-            let definition = if let Some(at) = sql.find(&rebuilt).or_else(|| sql.find(&create)) {
-                let rest = &sql[at..];
-                &rest[..rest.find("\n);").expect("a CREATE TABLE ends with `);`")]
-            } else {
-                let rest = &sql[sql.find(&alter)?..];
-                &rest[..rest.find(';').expect("an ALTER TABLE ends with `;`")]
-            };
-            let list = &definition[definition.find(&check)? + check.len()..];
-            let list = &list[..list.find(')').expect("a CHECK list ends with `)`")];
-            Some(
-                list.split(',')
-                    .map(|v| v.trim().trim_matches('\'').to_string())
-                    .collect(),
-            )
-        })
-        .collect();
-    assert!(!found.is_empty(), "no CHECK for {table}.{column}");
-    found.into_iter().next_back().unwrap_or_default()
-}
-
-/// Asserts that an enum's wire strings are exactly the column's CHECK list.
-macro_rules! assert_matches_check {
-    ($enum:ty, $table:literal, $column:literal) => {{
-        let mut ours: Vec<String> = <$enum>::ALL.iter().map(|v| v.as_str().to_string()).collect();
-        let mut theirs = check_values($table, $column);
-        ours.sort();
-        theirs.sort();
-        assert_eq!(ours, theirs, "{} against {}.{}", stringify!($enum), $table, $column);
-    }};
-}
-
-#[test]
-fn every_enum_has_the_values_of_its_columns_check() {
-    assert_matches_check!(RunStatus, "workflow_runs", "status");
-    assert_matches_check!(ControlRequest, "workflow_runs", "control_request");
-    assert_matches_check!(StepStatus, "workflow_run_steps", "status");
-    assert_matches_check!(StepKind, "workflow_run_steps", "type");
-    assert_matches_check!(AgentKind, "agent_sessions", "agent");
-    assert_matches_check!(SessionStatus, "agent_sessions", "status");
-    assert_matches_check!(CommentType, "workflow_comments", "comment_type");
-    assert_matches_check!(FileType, "workflow_artifacts", "file_type");
-    assert_matches_check!(DefinitionKind, "workflow_definitions", "type");
-    assert_matches_check!(WaitKind, "workflow_waits", "kind");
-}
 
 /// Asserts that every value goes through serde, `as_str`, `Display` and `parse` unchanged.
 macro_rules! assert_round_trips {

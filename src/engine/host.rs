@@ -48,6 +48,8 @@ pub enum Begin {
     Result(Value),
     /// A function step was recorded as running; the worker runs `fn` and calls `finish_function`.
     RunFunction,
+    /// An approval, sleep or signal step waits: the workflow stops here until it is resolved.
+    Wait,
 }
 
 /// A step that has started and not yet finished.

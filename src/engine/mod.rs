@@ -29,6 +29,8 @@ mod step_start;
 mod stop;
 mod ts_run;
 mod ts_step_config;
+pub mod waits;
+pub mod waker;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -121,6 +123,8 @@ struct Inner {
     outbox: outbox::Outbox,
     /// Workers started ahead of need (`EngineConfig::warm_workers`), oldest first.
     warm: Mutex<Vec<JsChild>>,
+    /// Wakes this process's waker (`waker::run_waker`, in `serve`): a wait was resolved.
+    wake: tokio::sync::Notify,
 }
 
 /// A definition ready to run; a TypeScript one keeps the worker that loaded it, so the run
@@ -143,8 +147,19 @@ impl Engine {
                 controls: Mutex::default(),
                 outbox: outbox::Outbox::start(),
                 warm: Mutex::default(),
+                wake: tokio::sync::Notify::new(),
             }),
         }
+    }
+
+    /// Tells this process's waker to look at waiting runs now (a wait was resolved).
+    pub fn wake_soon(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Resolves when `wake_soon` was called (since the last time this resolved).
+    pub async fn woken(&self) {
+        self.inner.wake.notified().await;
     }
 
     pub fn store(&self) -> &Store {

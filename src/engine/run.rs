@@ -45,6 +45,8 @@ pub(super) async fn claim_and_run(
 ) -> Result<RunOutcome, EngineError> {
     let run = claim(engine, run, from).await?;
     tracing::info!(run = %run.id, "run started");
+    // Timers that came due while nothing drove the run fire before it replays.
+    engine.resolve_due_waits(&run.id, &run.project_id).await?;
     // Through the outbox, like the run's `created` event, so that it never comes first.
     engine.outbox().emit(
         engine.events(),
@@ -124,6 +126,7 @@ async fn record_end(
     let store = engine.store();
     let (status, error) = match stopped {
         None => (RunStatus::Completed, None),
+        Some(Stop::Waiting) => return suspend(engine, run_id).await,
         Some(Stop::Paused) => (RunStatus::Paused, None),
         Some(Stop::Cancelled) => (RunStatus::Cancelled, None),
         Some(Stop::Failed(e) | Stop::TimedOut(e)) => (RunStatus::Failed, Some(e)),
@@ -153,6 +156,35 @@ async fn record_end(
         run_id: row.id,
         status: row.status,
         error: row.error_message,
+    })
+}
+
+/// The drive stopped at waits: the run is `waiting`, holding nothing, until one of them is
+/// resolved (at once if one was while it ran).
+async fn suspend(engine: &Engine, run_id: &str) -> Result<RunOutcome, EngineError> {
+    let row = RunRow::suspend(engine.store(), run_id).await?;
+    tracing::info!(run = %row.id, wake_at = row.wake_at.as_deref().unwrap_or(""), "run waiting");
+    engine.outbox().emit(
+        engine.events(),
+        Event::StatusChanged {
+            execution_id: row.id.clone(),
+            status: row.status,
+            project_id: row.project_id.clone(),
+            error_message: None,
+        },
+    );
+    engine.outbox().flush().await;
+    if row
+        .wake_at
+        .as_deref()
+        .is_some_and(|at| at <= crate::store::now().as_str())
+    {
+        engine.wake_soon();
+    }
+    Ok(RunOutcome {
+        run_id: row.id,
+        status: row.status,
+        error: None,
     })
 }
 
@@ -215,6 +247,7 @@ async fn run_yaml(host: &Arc<StepHost>, run: &RunRow, definition: &WorkflowDefin
         let result = match outcome {
             Ok(Begin::Result(r)) => r,
             Ok(Begin::RunFunction) => return Err(Stop::Failed("function steps need a TypeScript workflow".into())),
+            Ok(Begin::Wait) => return Err(Stop::Waiting),
             Err(i) => return Err(Stop::from(i)),
         };
         if StepResult::status_of(&result) == Some(StepStatus::Failed) && !step.continue_on_error {
@@ -237,6 +270,12 @@ fn render_step(
     out.command = step.command.as_deref().map(|c| render(c, Quote::Shell)).transpose()?;
     out.cwd = step.cwd.as_deref().map(|c| render(c, Quote::None)).transpose()?;
     out.prompt = step.prompt.as_deref().map(|c| render(c, Quote::None)).transpose()?;
+    out.title = step.title.as_deref().map(|c| render(c, Quote::None)).transpose()?;
+    out.description = step
+        .description
+        .as_deref()
+        .map(|c| render(c, Quote::None))
+        .transpose()?;
     for (k, v) in out.env.iter_mut() {
         *v = render(&step.env[k], Quote::None)?;
     }

@@ -39,7 +39,7 @@ impl StepHost {
         };
         match begun {
             Ok(Begin::RunFunction) => Ok(()),
-            Ok(Begin::Result(_)) => Err(Interrupt::Fatal(format!(
+            Ok(Begin::Result(_) | Begin::Wait) => Err(Interrupt::Fatal(format!(
                 "internal: the JS worker ran step \"{id}\", which an earlier attempt completed"
             ))),
             Err(other) => Err(other),
@@ -73,10 +73,10 @@ impl StepHost {
                 let outcome = self.run_agent(&config, &row, previous).await;
                 self.finish(&config.id, outcome).await.map(Begin::Result)
             }
-            StepKind::Approval | StepKind::Sleep | StepKind::Signal => Err(Interrupt::Invalid(format!(
-                "step \"{}\": waits are not built yet",
-                config.id
-            ))),
+            StepKind::Approval | StepKind::Sleep | StepKind::Signal => {
+                let wait = kind.wait().expect("a wait kind");
+                self.wait_step(&config, wait, previous).await
+            }
         }
     }
 
@@ -175,7 +175,7 @@ impl StepHost {
 
     /// Writes the run's phase if the step changes it, and says whether it did: it is written
     /// only then, as most steps stay in their phase.
-    async fn write_phase(&self, phase: &str) -> Result<bool, Interrupt> {
+    pub(super) async fn write_phase(&self, phase: &str) -> Result<bool, Interrupt> {
         let known = self.state.lock().expect("host lock").phase.clone();
         if known.as_deref() == Some(phase) {
             return Ok(false);

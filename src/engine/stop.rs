@@ -13,6 +13,9 @@ pub(super) enum Stop {
     TimedOut(String),
     Paused,
     Cancelled,
+    /// The workflow reached waits (approval, sleep, signal) and nothing else of it runs:
+    /// the run is `waiting` until one is resolved.
+    Waiting,
 }
 
 impl Stop {
@@ -22,7 +25,7 @@ impl Stop {
             Stop::Failed(e) => Some(StopWhy::Failed(e)),
             Stop::TimedOut(e) => Some(StopWhy::TimedOut(e)),
             Stop::Cancelled => Some(StopWhy::Cancelled),
-            Stop::Paused => None,
+            Stop::Paused | Stop::Waiting => None,
         }
     }
 }

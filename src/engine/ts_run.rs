@@ -101,6 +101,7 @@ impl TsRun<'_> {
             Some(FromChild::PauseSeen) => self.on_pause(PauseEvent::ChildSawPause),
             Some(FromChild::Log { level, text, steps }) => self.host.log(&level, &text, &steps),
             Some(FromChild::Done) => return Break(Ok(())),
+            Some(FromChild::Suspended) => return Break(Err(Stop::Waiting)),
             Some(FromChild::Failed { message }) => return Break(Err(Stop::Failed(clean_stack(&message)))),
             Some(other) => {
                 let message = format!("the JS worker sent an unexpected message: {other:?}");
@@ -165,6 +166,7 @@ async fn serve_call(host: &StepHost, call: CtxCall) -> Result<Value, Interrupt> 
             let answer = match host.step(config).await? {
                 Begin::Result(result) => StepStartAnswer::Return { result },
                 Begin::RunFunction => StepStartAnswer::Run,
+                Begin::Wait => StepStartAnswer::Wait,
             };
             Ok(serde_json::to_value(answer).expect("an answer is JSON"))
         }

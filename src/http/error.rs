@@ -18,6 +18,8 @@ pub enum ApiError {
         details: Option<Vec<String>>,
     },
     Unauthorized(String),
+    /// 403: signed in and allowed to see it, but not to do this (a gate's approvers).
+    Forbidden(String),
     /// 404 for what does not exist or is not the caller's to see.
     NotFound(String),
     /// 409: the run's status does not allow it.
@@ -73,6 +75,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -101,6 +104,7 @@ impl ApiError {
                 }
             }
             ApiError::Unauthorized(m) => ("unauthorized", m),
+            ApiError::Forbidden(m) => ("forbidden", m),
             ApiError::NotFound(what) => ("not_found", format!("{what} not found")),
             ApiError::PayloadTooLarge(m) => ("payload_too_large", m),
             ApiError::TooManyRequests(wait) => ("too_many_requests", too_many_message(wait).1),
@@ -153,20 +157,41 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = match axum::body::Bytes::from_request(req, state).await {
-            Ok(b) => b,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(ApiError::PayloadTooLarge(format!(
-                    "the JSON body is larger than {} MiB",
-                    MAX_JSON_BODY_BYTES >> 20
-                )))
-            }
-            Err(e) => return Err(ApiError::bad("invalid_body", e.body_text())),
-        };
+        let bytes = body_bytes(req, state).await?;
         if bytes.is_empty() {
             return Err(ApiError::bad("invalid_body", "the request needs a JSON body"));
         }
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        parse_json(&bytes)
+    }
+}
+
+/// `Option<ApiJson<T>>`: a request without a body is `None`; one with a body must parse.
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::OptionalFromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        let bytes = body_bytes(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        parse_json(&bytes).map(Some)
+    }
+}
+
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<axum::body::Bytes, ApiError> {
+    match axum::body::Bytes::from_request(req, state).await {
+        Ok(b) => Ok(b),
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::PayloadTooLarge(format!(
+            "the JSON body is larger than {} MiB",
+            MAX_JSON_BODY_BYTES >> 20
+        ))),
+        Err(e) => Err(ApiError::bad("invalid_body", e.body_text())),
+    }
+}
+
+impl<T: DeserializeOwned> ApiJson<T> {
+    fn parse(bytes: &[u8]) -> Result<ApiJson<T>, ApiError> {
+        let de = &mut serde_json::Deserializer::from_slice(bytes);
         serde_path_to_error::deserialize(de).map(ApiJson).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
@@ -178,6 +203,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             ApiError::bad("invalid_body", message)
         })
     }
+}
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<ApiJson<T>, ApiError> {
+    ApiJson::parse(bytes)
 }
 
 /// Query parameters whose errors come in our error format, like bodies.

@@ -25,6 +25,7 @@ pub mod secrets;
 pub mod step_view;
 pub mod steps;
 pub mod throttle;
+pub mod waits;
 pub mod web;
 pub mod ws;
 pub mod ws_messages;
@@ -75,6 +76,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(artifacts::router())
         .merge(comments::router())
         .merge(secrets::router())
+        .merge(waits::router())
         .merge(ws::router())
         .routes(routes!(openapi::openapi_json))
         .fallback(web::api_not_found)

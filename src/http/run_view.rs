@@ -41,6 +41,50 @@ pub struct Run {
     pub created_at: String,
     #[schema(format = DateTime)]
     pub updated_at: String,
+    /// What the run waits for: its approval, sleep and signal steps still waiting (empty
+    /// unless some are).
+    pub waiting_for: Vec<WaitInfo>,
+}
+
+/// A step the run waits at.
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct WaitInfo {
+    /// The step's row id.
+    pub step_id: String,
+    /// The id the workflow gave the step (`approve-plan`).
+    pub step_key: String,
+    pub kind: crate::domain::WaitKind,
+    /// An approval's title.
+    pub title: Option<String>,
+    pub signal_name: Option<String>,
+    /// A sleep's wake time, or when the wait times out.
+    #[schema(format = DateTime)]
+    pub deadline: Option<String>,
+    /// When it began waiting.
+    #[schema(format = DateTime)]
+    pub since: String,
+}
+
+impl WaitInfo {
+    /// The steps of `steps` that wait, with their waits.
+    pub fn of(steps: &[Step]) -> Vec<WaitInfo> {
+        steps
+            .iter()
+            .filter(|s| s.status == crate::domain::StepStatus::Waiting)
+            .filter_map(|s| {
+                let w = s.wait.as_ref()?;
+                Some(WaitInfo {
+                    step_id: s.id.clone(),
+                    step_key: s.step_id.clone(),
+                    kind: w.kind,
+                    title: w.title.clone(),
+                    signal_name: w.signal_name.clone(),
+                    deadline: w.deadline.clone(),
+                    since: w.since.clone(),
+                })
+            })
+            .collect()
+    }
 }
 
 impl From<&RunRow> for Run {
@@ -63,6 +107,7 @@ impl From<&RunRow> for Run {
             cancelled_at: run.cancelled_at.clone(),
             created_at: run.created_at.clone(),
             updated_at: run.updated_at.clone(),
+            waiting_for: Vec::new(),
         }
     }
 }

@@ -216,7 +216,7 @@ pub async fn list_runs(
     let runs = page_of_runs(store, &user, &q, limit + 1).await?;
     let has_more = runs.len() as i64 > limit;
     let runs = &runs[..runs.len().min(limit as usize)];
-    let mut details = RunDetails::load(store, runs).await?;
+    let mut details = RunDetails::load(store, runs, Some(&user.0.email)).await?;
     let data = runs.iter().map(|run| details.list_item(run)).collect();
     let next_cursor = if has_more {
         runs.last().map(|r| r.id.clone())
@@ -251,7 +251,8 @@ struct RunDetails {
 }
 
 impl RunDetails {
-    async fn load(store: &Store, runs: &[RunRow]) -> Result<RunDetails, ApiError> {
+    /// `viewer`: the caller's email, for whether they may decide a gate.
+    async fn load(store: &Store, runs: &[RunRow], viewer: Option<&str>) -> Result<RunDetails, ApiError> {
         let mut out = RunDetails {
             steps: HashMap::new(),
             definitions: HashMap::new(),
@@ -264,6 +265,8 @@ impl RunDetails {
         for s in &StepRow::list_for_runs(store, &ids).await? {
             out.steps.entry(s.workflow_run_id.clone()).or_default().push(s.into());
         }
+        let mut all: Vec<&mut Step> = out.steps.values_mut().flatten().collect();
+        super::step_view::attach_waits(store, &mut all, viewer).await?;
         for d in &DefinitionRow::list_for_runs(store, &ids).await? {
             out.definitions.insert(d.id.clone(), d.into());
         }
@@ -279,9 +282,12 @@ impl RunDetails {
 
     /// Takes the run's details out: each run of a page is listed once.
     fn list_item(&mut self, run: &RunRow) -> RunListItem {
+        let steps = self.steps.remove(&run.id).unwrap_or_default();
+        let mut view = Run::from(run);
+        view.waiting_for = super::run_view::WaitInfo::of(&steps);
         RunListItem {
-            run: run.into(),
-            steps: self.steps.remove(&run.id).unwrap_or_default(),
+            run: view,
+            steps,
             workflow_definition: self.definitions.get(&run.workflow_definition_id).cloned(),
             count: self.counts.get(&run.id).copied().unwrap_or_default(),
         }
@@ -311,12 +317,14 @@ pub async fn get_run(
 ) -> Result<Json<Data<RunDetail>>, ApiError> {
     let store = state.engine.store();
     let (run, project) = access::run(store, &user, &id).await?;
-    let mut details = RunDetails::load(store, std::slice::from_ref(&run)).await?;
+    let mut details = RunDetails::load(store, std::slice::from_ref(&run), Some(&user.0.email)).await?;
     let item = details.list_item(&run);
     let mut steps = Vec::new();
     for s in &StepRow::list_for_run(store, &run.id).await? {
         steps.push(StepWithSession::load(store, s).await?);
     }
+    let mut plain: Vec<&mut Step> = steps.iter_mut().map(|s| &mut s.step).collect();
+    super::step_view::attach_waits(store, &mut plain, Some(&user.0.email)).await?;
     Ok(ok(RunDetail {
         run: item.run,
         steps,

@@ -7,9 +7,11 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::error::ApiError;
-use crate::domain::{StepKind, StepStatus};
+use crate::domain::{StepKind, StepStatus, WaitKind};
+use crate::engine::waits::ApprovalSpec;
 use crate::store::agent_sessions::AgentSessionRow;
 use crate::store::steps::StepRow;
+use crate::store::waits::WaitRow;
 use crate::store::Store;
 
 /// A step of a run.
@@ -42,6 +44,77 @@ pub struct Step {
     pub created_at: String,
     #[schema(format = DateTime)]
     pub updated_at: String,
+    /// What an approval, sleep or signal step waits (or waited) for; null for other steps.
+    pub wait: Option<WaitView>,
+}
+
+/// What a waiting step waits for: a gate's title, description, approvers and form, a
+/// timer's wake time, a signal's name. Kept once the step is resolved.
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct WaitView {
+    pub kind: WaitKind,
+    pub title: Option<String>,
+    /// Markdown.
+    pub description: Option<String>,
+    /// Who may decide (emails); empty: anyone who may see the project.
+    pub approvers: Vec<String>,
+    /// JSON Schema of the input asked for when deciding.
+    #[schema(value_type = Option<Object>)]
+    pub form: Option<Value>,
+    /// `reject`, `approve` or `fail`.
+    pub on_timeout: Option<String>,
+    pub signal_name: Option<String>,
+    /// A sleep's wake time, or when the wait times out.
+    #[schema(format = DateTime)]
+    pub deadline: Option<String>,
+    /// When it began waiting.
+    #[schema(format = DateTime)]
+    pub since: String,
+    #[schema(format = DateTime)]
+    pub resolved_at: Option<String>,
+    /// Whether the caller may decide this gate now.
+    pub can_decide: bool,
+}
+
+impl WaitView {
+    /// `viewer`: the caller's email (None: a caller who may decide any gate, or none).
+    pub fn new(wait: &WaitRow, status: StepStatus, viewer: Option<&str>) -> WaitView {
+        let approval = (wait.kind == WaitKind::Approval).then(|| ApprovalSpec::parse(&wait.spec));
+        let can_decide = status == StepStatus::Waiting && approval.as_ref().is_some_and(|a| a.may_decide(viewer));
+        let a = approval.unwrap_or_default();
+        WaitView {
+            kind: wait.kind,
+            title: (wait.kind == WaitKind::Approval).then_some(a.title),
+            description: a.description,
+            approvers: a.approvers,
+            form: a.form,
+            on_timeout: (wait.kind == WaitKind::Approval).then(|| a.on_timeout.unwrap_or_else(|| "reject".into())),
+            signal_name: wait.signal_name.clone(),
+            deadline: wait.deadline.clone(),
+            since: wait.created_at.clone(),
+            resolved_at: wait.resolved_at.clone(),
+            can_decide,
+        }
+    }
+}
+
+/// Gives each step its wait (one query for all of them).
+pub async fn attach_waits(store: &Store, steps: &mut [&mut Step], viewer: Option<&str>) -> Result<(), ApiError> {
+    let ids: Vec<&str> = steps
+        .iter()
+        .filter(|s| s.kind.wait().is_some())
+        .map(|s| s.id.as_str())
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let waits = WaitRow::for_steps(store, &ids).await?;
+    for step in steps.iter_mut() {
+        if let Some(w) = waits.iter().find(|w| w.step_row_id == step.id) {
+            step.wait = Some(WaitView::new(w, step.status, viewer));
+        }
+    }
+    Ok(())
 }
 
 impl From<&StepRow> for Step {
@@ -69,6 +142,7 @@ impl From<&StepRow> for Step {
             completed_at: step.completed_at.clone(),
             created_at: step.created_at.clone(),
             updated_at: step.updated_at.clone(),
+            wait: None,
         }
     }
 }

@@ -105,8 +105,10 @@ pub async fn get_step(
 ) -> Result<Json<Data<StepDetail>>, ApiError> {
     let store = state.engine.store();
     let (step, _, _) = access::step(store, &user, &id).await?;
+    let mut view = Step::from(&step);
+    step_view::attach_waits(store, &mut [&mut view], Some(&user.0.email)).await?;
     Ok(ok(StepDetail {
-        step: Step::from(&step),
+        step: view,
         session: step_view::session(store, &step).await?,
         artifacts: ArtifactRow::list_for_step(store, &step.id).await?,
         comments: super::comments::for_step(store, &step.id).await?,

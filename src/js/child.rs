@@ -219,6 +219,8 @@ impl WorkflowRuntime {
         match settled {
             Ok(Some(failed @ FromChild::Failed { .. })) => failed,
             Ok(Some(done @ FromChild::Done)) => done,
+            // Nothing left to happen but the waits' answers: the run waits without this worker.
+            Ok(None) if self.awaits_only_waits() => FromChild::Suspended,
             Ok(_) => FromChild::Failed {
                 message: "execute() never finished: it awaited a promise that nothing can resolve".into(),
             },
@@ -239,6 +241,16 @@ impl WorkflowRuntime {
         .await
         .map_err(|e| e.to_string())?;
         Ok(self.take_report())
+    }
+
+    /// Whether `execute` is held by waits (approval, sleep, signal) the engine answered with
+    /// `wait`: the harness counts them (`__wfWaiting`).
+    fn awaits_only_waits(&mut self) -> bool {
+        let script = "if (globalThis.__wfWaiting?.() > 0) __wfReport({ type: 'suspended' });".to_string();
+        if self.runtime.execute_script("workflow-engine:waiting", script).is_err() {
+            return false;
+        }
+        matches!(self.take_report(), Some(FromChild::Suspended))
     }
 
     /// The last report the JS side made through `op_wf_report`.

@@ -75,6 +75,9 @@ pub enum FromChild {
     },
     /// `execute` resolved.
     Done,
+    /// `execute` awaits only waits (approval, sleep, signal) and nothing else can happen:
+    /// the run is `waiting`, and this worker exits.
+    Suspended,
     /// `execute` rejected (or never settled).
     Failed { message: String },
 }
@@ -104,6 +107,8 @@ pub enum StepStartAnswer {
     Return { result: Value },
     /// A function step was recorded as started: run its `fn`.
     Run,
+    /// The step waits (approval, sleep, signal): its promise stays pending in this worker.
+    Wait,
 }
 
 /// How a function step's `fn` ended, as the harness reports it (`runFunctionStep`).

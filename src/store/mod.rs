@@ -16,14 +16,18 @@ pub mod comments;
 pub mod definitions;
 pub mod events;
 pub mod files;
+pub mod nodes;
 pub mod private;
 pub mod projects;
 pub mod revoked_tokens;
 pub mod run_list;
 pub mod runs;
+#[cfg(test)]
+mod schema_checks;
 pub mod secrets;
 pub mod steps;
 pub mod users;
+pub mod waits;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -117,6 +121,14 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // SQLite has no advisory lock for sqlx to take: two processes starting at once (a
+        // `run` beside a `serve`) would both apply a new migration. A file lock orders them.
+        let lock = migration_lock(data_dir).await.map_err(|source| StoreError::DataDir {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+        migrate(&options).await?;
+        drop(lock);
         // Two connections write: this one, where writers queue in the process, and the hot
         // one of `write_now`. Each has a busy handler that retries within microseconds.
         // No ping before each use (`test_before_acquire`): it is a round trip to the
@@ -137,14 +149,6 @@ impl Store {
             })
             .connect_with(options.clone())
             .await?;
-        // SQLite has no advisory lock for sqlx to take: two processes starting at once (a
-        // `run` beside a `serve`) would both apply a new migration. A file lock orders them.
-        let lock = migration_lock(data_dir).await.map_err(|source| StoreError::DataDir {
-            path: data_dir.to_path_buf(),
-            source,
-        })?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        drop(lock);
         // Readers (the API's lists, the WebSocket's journal tail) have their own connections:
         // in WAL mode they read beside the writer without waiting for it.
         let read = SqlitePoolOptions::new()
@@ -241,6 +245,19 @@ fn create_private_files(data_dir: &Path) -> std::io::Result<()> {
         private::tighten(&data_dir.join(file), private::PRIVATE_FILE_MODE)?;
     }
     Ok(())
+}
+
+/// Applies the migrations on a connection of its own, closed afterwards: a migration that
+/// edits a table's stored definition (`20261205130000_waits.sql`) leaves no connection that
+/// read the old one.
+async fn migrate(options: &SqliteConnectOptions) -> Result<()> {
+    let migrator = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.clone())
+        .await?;
+    let applied = sqlx::migrate!("./migrations").run(&migrator).await;
+    migrator.close().await;
+    Ok(applied?)
 }
 
 /// Opens the hot write connection (`Store::write_now`) on a migrated database.

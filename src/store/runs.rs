@@ -28,6 +28,9 @@ pub struct RunRow {
     pub cancelled_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// When an engine must look at this `waiting` run again (a timer, a timeout, or now:
+    /// a wait was resolved).
+    pub wake_at: Option<String>,
 }
 
 /// What `runs` lists: a run with its definition's name and project path.
@@ -111,12 +114,12 @@ impl RunRow {
         let ts = now();
         let statuses = match from {
             ClaimFrom::Queue => "'pending'",
-            ClaimFrom::Resume => "'pending', 'paused', 'failed', 'running'",
+            ClaimFrom::Resume => "'pending', 'paused', 'failed', 'running', 'waiting'",
         };
         let sql = format!(
             "UPDATE workflow_runs SET status = 'running', lease_owner = ?, lease_expires_at = ?, control_request = NULL,
                  started_at = COALESCE(started_at, ?), paused_at = NULL, error_message = NULL,
-                 completed_at = NULL, updated_at = ?
+                 completed_at = NULL, wake_at = NULL, updated_at = ?
              WHERE id = ? AND status IN ({statuses})
                AND (lease_owner IS NULL OR lease_owner = ? OR lease_owner = ? OR lease_expires_at < ?)
              RETURNING *"
@@ -308,7 +311,7 @@ impl RunRow {
         let ts = now();
         Ok(sqlx::query_as(
             "UPDATE workflow_runs SET status = 'cancelled', cancelled_at = ?, updated_at = ?
-             WHERE id = ? AND status IN ('pending', 'paused') RETURNING *",
+             WHERE id = ? AND status IN ('pending', 'paused', 'waiting') RETURNING *",
         )
         .bind(&ts)
         .bind(&ts)
@@ -316,6 +319,124 @@ impl RunRow {
         .fetch_all(&store.pool)
         .await
         .map(super::first_row)?)
+    }
+
+    /// Pauses a `waiting` run (nothing drives it): its waits stay, and a decision made
+    /// meanwhile is delivered when it is resumed.
+    pub async fn pause_waiting(store: &Store, id: &str) -> Result<Option<RunRow>> {
+        let ts = now();
+        Ok(sqlx::query_as(
+            "UPDATE workflow_runs SET status = 'paused', paused_at = ?, lease_owner = NULL,
+                 lease_expires_at = NULL, updated_at = ?
+             WHERE id = ? AND status = 'waiting' RETURNING *",
+        )
+        .bind(&ts)
+        .bind(&ts)
+        .bind(id)
+        .fetch_all(&store.pool)
+        .await
+        .map(super::first_row)?)
+    }
+
+    /// The drive stopped at waits: the run is `waiting`, its lease given up, and due to be
+    /// looked at again at its earliest deadline, or at once if one of its waits was
+    /// resolved while it was driven (or none is left).
+    pub async fn suspend(store: &Store, id: &str) -> Result<RunRow> {
+        let ts = now();
+        sqlx::query_as(
+            "UPDATE workflow_runs SET status = 'waiting', lease_owner = NULL, lease_expires_at = NULL,
+                 control_request = NULL, updated_at = ?1,
+                 wake_at = COALESCE(wake_at,
+                     (SELECT MIN(w.deadline) FROM workflow_waits w JOIN workflow_run_steps s ON s.id = w.step_row_id
+                       WHERE w.workflow_run_id = ?2 AND s.status = 'waiting'),
+                     CASE WHEN NOT EXISTS (SELECT 1 FROM workflow_run_steps
+                                            WHERE workflow_run_id = ?2 AND status = 'waiting') THEN ?1 END)
+             WHERE id = ?2 RETURNING *",
+        )
+        .bind(&ts)
+        .bind(id)
+        .fetch_all(&store.pool)
+        .await
+        .map_err(super::StoreError::from)
+        .and_then(super::only_row)
+    }
+
+    /// Takes a `waiting` run whose time has come back to `pending`, for exactly one engine:
+    /// None when it is not waiting any more, or a live process other than `owner` attends
+    /// it (a terminal asking for the decision).
+    pub async fn wake(store: &Store, id: &str, owner: Option<&str>) -> Result<Option<RunRow>> {
+        let ts = now();
+        Ok(super::first_row(
+            sqlx::query_as(
+                "UPDATE workflow_runs SET status = 'pending', wake_at = NULL, lease_owner = NULL,
+                     lease_expires_at = NULL, updated_at = ?1
+                 WHERE id = ?2 AND status = 'waiting'
+                   AND (lease_owner IS NULL OR lease_owner = ?3 OR lease_expires_at < ?1)
+                 RETURNING *",
+            )
+            .bind(&ts)
+            .bind(id)
+            .bind(owner)
+            .fetch_all(&store.pool)
+            .await?,
+        ))
+    }
+
+    /// `waiting` runs whose `wake_at` has come and that no live process attends, earliest
+    /// first, at most `limit`.
+    pub async fn due_to_wake(store: &Store, limit: i64) -> Result<Vec<String>> {
+        let ts = now();
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT id FROM workflow_runs
+             WHERE wake_at IS NOT NULL AND wake_at <= ?1 AND status = 'waiting'
+               AND (lease_owner IS NULL OR lease_expires_at < ?1)
+             ORDER BY wake_at LIMIT ?2",
+        )
+        .bind(&ts)
+        .bind(limit)
+        .fetch_all(&store.read)
+        .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    /// The earliest `wake_at` of the waiting runs, if any.
+    pub async fn next_wake(store: &Store) -> Result<Option<String>> {
+        let row: (Option<String>,) =
+            sqlx::query_as("SELECT MIN(wake_at) FROM workflow_runs WHERE wake_at IS NOT NULL AND status = 'waiting'")
+                .fetch_one(&store.read)
+                .await?;
+        Ok(row.0)
+    }
+
+    /// A process attends a `waiting` run (a terminal asking for its decision): while its
+    /// lease lasts, no other engine wakes the run. False when another live process does.
+    pub async fn attend(store: &Store, id: &str, owner: &str, lease_until: &str) -> Result<bool> {
+        let ts = now();
+        let done = sqlx::query(
+            "UPDATE workflow_runs SET lease_owner = ?1, lease_expires_at = ?2
+             WHERE id = ?3 AND status = 'waiting'
+               AND (lease_owner IS NULL OR lease_owner = ?1 OR lease_expires_at < ?4)",
+        )
+        .bind(owner)
+        .bind(lease_until)
+        .bind(id)
+        .bind(&ts)
+        .execute(&store.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Gives up attending a `waiting` run.
+    pub async fn leave(store: &Store, id: &str, owner: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE workflow_runs SET lease_owner = NULL, lease_expires_at = NULL
+             WHERE id = ? AND status = 'waiting' AND lease_owner = ?",
+        )
+        .bind(id)
+        .bind(owner)
+        .execute(&store.pool)
+        .await?;
+        Ok(())
     }
 
     /// Runs a server should pick up at start: queued ones and ones left running by a crash.

@@ -42,9 +42,13 @@ pub struct StepStart<'a> {
 
 impl StepRow {
     /// A replayed step is memoized when it completed, or failed and the workflow went on
-    /// (`continueOnError`): both results were already handed to the workflow once.
+    /// (`continueOnError`): both results were already handed to the workflow once. A wait
+    /// that failed (rejected, timed out) is memoized too: the drive after the decision
+    /// delivers it; a person's resume asks again (`rearm_failed_waits`).
     pub fn is_memoized(&self) -> bool {
-        self.status == StepStatus::Completed || (self.status == StepStatus::Failed && self.continue_on_error)
+        let failed_wait = self.kind.wait().is_some();
+        self.status == StepStatus::Completed
+            || (self.status == StepStatus::Failed && (self.continue_on_error || failed_wait))
     }
 
     pub async fn list_for_run(store: &Store, run_id: &str) -> Result<Vec<StepRow>> {
@@ -140,27 +144,65 @@ impl StepRow {
     }
 
     /// A row read by `Store::write_now`.
-    fn from_direct(r: &rusqlite::Row<'_>) -> rusqlite::Result<StepRow> {
+    pub(super) fn from_direct(r: &rusqlite::Row<'_>) -> rusqlite::Result<StepRow> {
+        StepRow::from_direct_at(r, 0)
+    }
+
+    /// A row whose columns start at `at` (after another table's in a join), in the
+    /// table's order.
+    pub(super) fn from_direct_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<StepRow> {
         Ok(StepRow {
-            id: r.get("id")?,
-            workflow_run_id: r.get("workflow_run_id")?,
-            step_id: r.get("step_id")?,
-            step_index: r.get("step_index")?,
-            name: r.get("name")?,
-            phase: r.get("phase")?,
-            kind: r.get("type")?,
-            status: r.get("status")?,
-            result: r.get("result")?,
-            continue_on_error: r.get("continue_on_error")?,
-            attempt: r.get("attempt")?,
-            log_directory_path: r.get("log_directory_path")?,
-            agent_session_id: r.get("agent_session_id")?,
-            error_message: r.get("error_message")?,
-            started_at: r.get("started_at")?,
-            completed_at: r.get("completed_at")?,
-            created_at: r.get("created_at")?,
-            updated_at: r.get("updated_at")?,
+            id: r.get(at)?,
+            workflow_run_id: r.get(at + 1)?,
+            step_id: r.get(at + 2)?,
+            step_index: r.get(at + 3)?,
+            name: r.get(at + 4)?,
+            phase: r.get(at + 5)?,
+            kind: r.get(at + 6)?,
+            status: r.get(at + 7)?,
+            result: r.get(at + 8)?,
+            continue_on_error: r.get(at + 9)?,
+            attempt: r.get(at + 10)?,
+            log_directory_path: r.get(at + 11)?,
+            agent_session_id: r.get(at + 12)?,
+            error_message: r.get(at + 13)?,
+            started_at: r.get(at + 14)?,
+            completed_at: r.get(at + 15)?,
+            created_at: r.get(at + 16)?,
+            updated_at: r.get(at + 17)?,
         })
+    }
+
+    /// Waits whose rejection or timeout failed the run are asked again when a person
+    /// resumes it: their rows go back to `pending` (the next attempt waits anew). Until then
+    /// such a failure is memoized, so the drive that follows the decision delivers it once.
+    pub async fn rearm_failed_waits(store: &Store, run_id: &str) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE workflow_run_steps SET status = 'pending', updated_at = ?
+             WHERE workflow_run_id = ? AND status = 'failed' AND continue_on_error = 0
+               AND type IN ('approval', 'sleep', 'signal')",
+        )
+        .bind(now())
+        .bind(run_id)
+        .execute(&store.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// The steps of a cancelled run that were waiting fail with it.
+    pub async fn fail_waiting(store: &Store, run_id: &str, error: &str) -> Result<()> {
+        let ts = now();
+        sqlx::query(
+            "UPDATE workflow_run_steps SET status = 'failed', error_message = ?, completed_at = ?, updated_at = ?
+             WHERE workflow_run_id = ? AND status = 'waiting'",
+        )
+        .bind(error)
+        .bind(&ts)
+        .bind(&ts)
+        .bind(run_id)
+        .execute(&store.pool)
+        .await?;
+        Ok(())
     }
 
     /// Steps left `running` by an interrupted attempt are not running any more.

@@ -108,10 +108,9 @@ impl YamlStep<'_> {
                 format!("{label} is missing required key '{key}'{instead}")
             }
             Problem::Foreign { belongs_to, kind } => {
-                let own = if kind == StepKind::Agent {
-                    "an agent"
-                } else {
-                    "a script"
+                let own = match kind {
+                    StepKind::Agent | StepKind::Approval => format!("an {kind}"),
+                    _ => format!("a {kind}"),
                 };
                 let belongs_to = belongs_to.as_str();
                 format!("'{key}' applies to {belongs_to} steps, but {label} is {own} step")
@@ -137,7 +136,7 @@ fn value_message(value: &Node, key: &str, problem: Problem) -> String {
         }
         Problem::BadType => match value.as_str().unwrap_or_default() {
             "function" => NO_FUNCTION_STEPS.into(),
-            other => format!("unknown step type '{other}' (expected script or agent)"),
+            other => format!("unknown step type '{other}' (expected script, agent, approval, sleep or signal)"),
         },
         Problem::Model(ModelProblem::Empty) => {
             "'model' must not be empty: name a model, e.g. 'sonnet', or leave the key out".into()
@@ -156,6 +155,7 @@ fn value_message(value: &Node, key: &str, problem: Problem) -> String {
         Problem::Schema(problem) => format!("'outputSchema' is not a valid JSON Schema{problem}"),
         Problem::Duration(e) => format!("'{key}': {e}"),
         Problem::Name(problem) => format!("'{key}': {problem}"),
+        Problem::Invalid(problem) => format!("'{key}' {problem}"),
         // The structural problems are worded by `YamlStep::message`.
         other => format!("'{key}': {other:?}"),
     }
