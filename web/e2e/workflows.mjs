@@ -66,3 +66,28 @@ steps:
     type: script
     command: echo built
 `;
+
+/**
+ * A plan reviewed at an approval gate: "changes requested" plans again and asks again at a
+ * new gate (`approve-plan-2`, ...); approved, it builds.
+ */
+export const REVIEWED_PLAN = `import { defineWorkflow } from "@repo/workflow-engine";
+
+export default defineWorkflow({
+  name: "Reviewed plan",
+  description: "Plan, have a person approve the plan, build",
+  phases: ["plan", "review", "build"],
+  async execute(ctx) {
+    for (let round = 1; ; round++) {
+      await ctx.step(\`plan-\${round}\`, { phase: "plan", type: "script", command: \`echo 'the plan, round \${round}'\` });
+      const gate = await ctx.approval(round === 1 ? "approve-plan" : \`approve-plan-\${round}\`, {
+        phase: "review",
+        title: \`Approve the plan (round \${round})\`,
+        description: "The planner proposes **three** changes:\\n\\n1. Split the engine\\n2. Add the waits table\\n3. A board panel",
+      });
+      if (gate.data.decision === "approved") break;
+    }
+    await ctx.step("build", { phase: "build", type: "script", command: "echo built" });
+  },
+});
+`;

@@ -390,6 +390,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflow-executions/{id}/approvals/{step}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide an approval gate
+         * @description Approves, rejects or requests changes at the gate `step` (its id in the workflow, e.g. `approve-plan`, or its row id). Exactly one decision is recorded; the run then goes on (a rejection fails it unless the gate has `continueOnError`). The comment becomes a comment on the gate.
+         */
+        post: operations["decide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-executions/{id}/signals/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a signal to a run
+         * @description Hands the payload to the run's step waiting for the signal `name` (`ctx.waitForSignal`), or keeps it for the first that will. An `idempotency_key` sent again records nothing new.
+         */
+        post: operations["send_signal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Gates waiting for a decision
+         * @description The approval gates waiting now in every project the caller may see, oldest first (at most 500), each saying whether the caller may decide it.
+         */
+        get: operations["list_approvals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ws": {
         parameters: {
             query?: never;
@@ -698,6 +758,11 @@ export interface components {
                 created_at: string;
                 /** Format: date-time */
                 updated_at: string;
+                /**
+                 * @description What the run waits for: its approval, sleep and signal steps still waiting (empty
+                 *     unless some are).
+                 */
+                waiting_for: components["schemas"]["WaitInfo"][];
             };
         };
         /** @description The envelope of every successful JSON response. */
@@ -722,6 +787,53 @@ export interface components {
                 name: string;
                 created_at: string;
                 updated_at: string;
+            };
+        };
+        /** @description The envelope of every successful JSON response. */
+        Data_SignalSent: {
+            /** @description What a signal did. */
+            data: {
+                id: string;
+                name: string;
+                /** @description The key was used before: nothing new was recorded (`id` is the first signal's). */
+                duplicate: boolean;
+                /** @description The row id of the waiting step it was handed to; null when kept for a later wait. */
+                delivered_to?: string | null;
+            };
+        };
+        /** @description The envelope of every successful JSON response. */
+        Data_Step: {
+            /** @description A step of a run. */
+            data: {
+                /** @description The step row's id, as `/api/workflow-steps/{id}` takes it. */
+                id: string;
+                workflow_run_id: string;
+                /** @description The id the workflow gave the step. */
+                step_id: string;
+                /** Format: int64 */
+                step_index: number;
+                name: string;
+                phase: string;
+                type: components["schemas"]["StepKind"];
+                status: components["schemas"]["StepStatus"];
+                /** @description What the step returned (any JSON); null until it ends. */
+                result: unknown;
+                continue_on_error: boolean;
+                /** Format: int64 */
+                attempt: number;
+                /** @description Relative to the project; holds the step's logs. */
+                log_directory_path?: string | null;
+                agent_session_id?: string | null;
+                error_message?: string | null;
+                /** Format: date-time */
+                started_at?: string | null;
+                /** Format: date-time */
+                completed_at?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                wait?: components["schemas"]["WaitView"] | null;
             };
         };
         /** @description The envelope of every successful JSON response. */
@@ -785,6 +897,27 @@ export interface components {
             }[];
         };
         /** @description The envelope of every successful JSON response. */
+        Data_Vec_PendingApproval: {
+            data: {
+                execution_id: string;
+                execution_name: string;
+                project_id: string;
+                project_name: string;
+                /** @description The step's row id. */
+                step_id: string;
+                /** @description The gate's id in the workflow. */
+                step_key: string;
+                title: string;
+                phase: string;
+                /** Format: date-time */
+                since: string;
+                /** Format: date-time */
+                deadline?: string | null;
+                /** @description Whether the caller may decide it (is among its approvers, or it names none). */
+                can_decide: boolean;
+            }[];
+        };
+        /** @description The envelope of every successful JSON response. */
         Data_Vec_Project: {
             data: {
                 id: string;
@@ -804,6 +937,20 @@ export interface components {
                 created_at: string;
                 updated_at: string;
             }[];
+        };
+        /**
+         * @description What a person decides at a gate.
+         * @enum {string}
+         */
+        Decision: "approve" | "reject" | "request_changes";
+        /** @description A decision at an approval gate. */
+        DecisionBody: {
+            /** @description `approve`, `reject` or `request_changes`. */
+            decision: components["schemas"]["Decision"];
+            /** @description Why; becomes a comment on the gate. Asked for when requesting changes. */
+            comment?: string | null;
+            /** @description The gate's form, filled in (checked against its JSON Schema). */
+            input?: Record<string, unknown> | null;
         };
         /**
          * @description A workflow definition: one file of the project's definitions folder. A file that does not
@@ -1077,6 +1224,25 @@ export interface components {
             /** @description True when a step is still in flight: the run pauses when it finishes. */
             pause_requested?: boolean;
         };
+        /** @description A gate waiting for a decision. */
+        PendingApproval: {
+            execution_id: string;
+            execution_name: string;
+            project_id: string;
+            project_name: string;
+            /** @description The step's row id. */
+            step_id: string;
+            /** @description The gate's id in the workflow. */
+            step_key: string;
+            title: string;
+            phase: string;
+            /** Format: date-time */
+            since: string;
+            /** Format: date-time */
+            deadline?: string | null;
+            /** @description Whether the caller may decide it (is among its approvers, or it names none). */
+            can_decide: boolean;
+        };
         /**
          * @description The type of a comment a user posts: only `user` (the engine writes `system` and `agent`).
          * @enum {string}
@@ -1126,6 +1292,11 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+            /**
+             * @description What the run waits for: its approval, sleep and signal steps still waiting (empty
+             *     unless some are).
+             */
+            waiting_for: components["schemas"]["WaitInfo"][];
         };
         /** @description A run with its steps (and their agent sessions) and comments. */
         RunDetail: components["schemas"]["Run"] & {
@@ -1174,6 +1345,22 @@ export interface components {
             /** @description The value: not empty, at most 64 KiB, no NUL byte. */
             value: string;
         };
+        /** @description A signal sent to a run. */
+        SignalBody: {
+            /** @description Any JSON; what `waitForSignal` returns. */
+            payload?: Record<string, unknown> | null;
+            /** @description A signal sent again with the same key is recorded once. */
+            idempotency_key?: string | null;
+        };
+        /** @description What a signal did. */
+        SignalSent: {
+            id: string;
+            name: string;
+            /** @description The key was used before: nothing new was recorded (`id` is the first signal's). */
+            duplicate: boolean;
+            /** @description The row id of the waiting step it was handed to; null when kept for a later wait. */
+            delivered_to?: string | null;
+        };
         /** @description A step of a run. */
         Step: {
             /** @description The step row's id, as `/api/workflow-steps/{id}` takes it. */
@@ -1204,6 +1391,7 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+            wait?: components["schemas"]["WaitView"] | null;
         };
         /**
          * @description One step's configuration: the spec's `StepConfig` union, flattened. Which fields apply is
@@ -1245,6 +1433,23 @@ export interface components {
              */
             timeoutMs?: number | null;
             continueOnError?: boolean;
+            /** @description Approval steps: the gate's title (templated in YAML). */
+            title?: string | null;
+            /** @description Approval steps: Markdown shown to the person deciding (templated in YAML). */
+            description?: string | null;
+            /** @description Approval steps: who may decide (emails); empty: anyone who may see the project. */
+            approvers?: string[];
+            /** @description Approval steps: what a timeout decides: `reject` (default), `approve` or `fail`. */
+            onTimeout?: string | null;
+            /** @description Approval steps: JSON Schema of the input the person fills in when deciding. */
+            form?: unknown;
+            /**
+             * Format: int64
+             * @description Sleep steps: how long, in milliseconds.
+             */
+            durationMs?: number | null;
+            /** @description Signal steps: the name of the signal waited for. */
+            signal?: string | null;
             location?: components["schemas"]["Location"] | null;
         };
         /** @description A step with its agent session, artifacts and comments. */
@@ -1295,11 +1500,63 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description A step the run waits at. */
+        WaitInfo: {
+            /** @description The step's row id. */
+            step_id: string;
+            /** @description The id the workflow gave the step (`approve-plan`). */
+            step_key: string;
+            kind: components["schemas"]["WaitKind"];
+            /** @description An approval's title. */
+            title?: string | null;
+            signal_name?: string | null;
+            /**
+             * Format: date-time
+             * @description A sleep's wake time, or when the wait times out.
+             */
+            deadline?: string | null;
+            /**
+             * Format: date-time
+             * @description When it began waiting.
+             */
+            since: string;
+        };
         /**
          * @description What a waiting step waits for (`workflow_waits.kind`): the step kinds that wait.
          * @enum {string}
          */
         WaitKind: "approval" | "sleep" | "signal";
+        /**
+         * @description What a waiting step waits for: a gate's title, description, approvers and form, a
+         *     timer's wake time, a signal's name. Kept once the step is resolved.
+         */
+        WaitView: {
+            kind: components["schemas"]["WaitKind"];
+            title?: string | null;
+            /** @description Markdown. */
+            description?: string | null;
+            /** @description Who may decide (emails); empty: anyone who may see the project. */
+            approvers: string[];
+            /** @description JSON Schema of the input asked for when deciding. */
+            form?: Record<string, unknown> | null;
+            /** @description `reject`, `approve` or `fail`. */
+            on_timeout?: string | null;
+            signal_name?: string | null;
+            /**
+             * Format: date-time
+             * @description A sleep's wake time, or when the wait times out.
+             */
+            deadline?: string | null;
+            /**
+             * Format: date-time
+             * @description When it began waiting.
+             */
+            since: string;
+            /** Format: date-time */
+            resolved_at?: string | null;
+            /** @description Whether the caller may decide this gate now. */
+            can_decide: boolean;
+        };
         /** @description One WebSocket text message: a journal event, or a note that the connection fell behind. */
         WsMessage: components["schemas"]["JournalEvent"] | components["schemas"]["StreamLagged"];
     };
@@ -2394,6 +2651,174 @@ export interface operations {
             };
             /** @description No such project or secret. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    decide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id. */
+                id: string;
+                /** @description The gate's step id or row id. */
+                step: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionBody"];
+            };
+        };
+        responses: {
+            /** @description The decided gate. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Step"];
+                };
+            };
+            /** @description A bad body (`invalid_body`) or an input that does not match the gate's form (`invalid_input`, each problem naming its field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller is not among the gate's approvers (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run the caller may see, or no such gate in it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The gate is not waiting: decided already (the message says by whom), or the run has ended (`invalid_state`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send_signal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id. */
+                id: string;
+                /** @description The signal's name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignalBody"];
+            };
+        };
+        responses: {
+            /** @description Recorded. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_SignalSent"];
+                };
+            };
+            /** @description A bad body or signal name. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The run has ended (`invalid_state`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_approvals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The gates. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Vec_PendingApproval"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

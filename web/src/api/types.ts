@@ -71,44 +71,17 @@ export type AgentSession = Sent<Schemas["AgentSession"]>;
 /** What a waiting step waits for. */
 export type WaitKind = Schemas["WaitKind"];
 
-/**
- * A run's open wait (`waiting_for[]`), as the waits contract (issue 14) describes it.
- * Hand-written until the API that sends it is in the OpenAPI document.
- */
-export interface WaitInfo {
-  /** The step's row id. */
-  step_id: string;
-  /** The workflow's id for the step, e.g. `approve-plan`. */
-  step_key: string;
-  kind: WaitKind;
-  title: string | null;
-  signal_name: string | null;
-  /** RFC 3339: when a sleep wakes, or when an approval or signal wait times out. */
-  deadline: string | null;
-  /** When it began waiting. */
-  since: string;
-}
+/** A run's open wait (`waiting_for[]`): the step, what it waits for, since when. */
+export type WaitInfo = Sent<Schemas["WaitInfo"]>;
 
-/** An approval, sleep or signal step's wait (`step.wait`). */
-export interface WaitView {
-  kind: WaitKind;
-  title: string | null;
-  /** Markdown. */
-  description: string | null;
-  /** Who may decide (emails); empty: anyone who may see the project. */
-  approvers: string[];
+/** An approval, sleep or signal step's wait (`step.wait`), its form as a JSON Schema. */
+export type WaitView = Omit<Sent<Schemas["WaitView"]>, "form" | "on_timeout"> & {
   /** The JSON Schema of what the person fills in, if anything. */
   form: JsonSchema | null;
   on_timeout: "reject" | "approve" | "fail" | null;
-  signal_name: string | null;
-  deadline: string | null;
-  since: string;
-  resolved_at: string | null;
-  /** The caller may decide this approval now. */
-  can_decide: boolean;
-}
+};
 
-/** A decided gate's outcome, as its step's `result.data` holds it. */
+/** A decided gate's outcome, as its step's `result.data` holds it (`ApprovalData` in runtime-js). */
 export type Decision = "approved" | "rejected" | "changes_requested";
 export interface DecisionData {
   decision: Decision;
@@ -119,45 +92,28 @@ export interface DecisionData {
 }
 
 /** What the person asks of the gate (`POST .../approvals/{step}`). */
-export type DecisionRequest = "approve" | "reject" | "request_changes";
+export type DecisionRequest = Schemas["Decision"];
 
 /** An approval gate waiting now, in any project the caller may see (`GET /api/approvals`). */
-export interface PendingApproval {
-  execution_id: string;
-  execution_name: string;
-  project_id: string;
-  project_name: string;
-  workflow_name: string;
-  step_id: string;
-  step_key: string;
-  title: string | null;
-  phase: string;
-  since: string;
-  deadline: string | null;
-  can_decide: boolean;
-}
+export type PendingApproval = Sent<Schemas["PendingApproval"]> & {
+  /** The contract names the workflow; the server may not send it. */
+  workflow_name?: string;
+};
 
 /** What `POST .../signals/{name}` answers. */
-export interface SignalResult {
-  id: string;
-  name: string;
-  duplicate: boolean;
-  delivered_to: string | null;
-}
+export type SignalResult = Sent<Schemas["SignalSent"]>;
 
 /** A step; with its agent session in a run's detail, and its wait on approval/sleep/signal steps. */
-export type Step = Sent<Schemas["Step"]> & { session?: AgentSession | null; wait?: WaitView | null };
+export type Step = Omit<Sent<Schemas["Step"]>, "wait"> & { session?: AgentSession | null; wait?: WaitView | null };
 
 export type Artifact = Sent<Schemas["Artifact"]>;
 export type Creator = Sent<Schemas["Creator"]>;
 export type Comment = Sent<Schemas["Comment"]>;
-export type StepDetail = Sent<Schemas["StepDetail"]> & { wait?: WaitView | null };
+export type StepDetail = Omit<Sent<Schemas["StepDetail"]>, "wait"> & { wait?: WaitView | null };
 
 export type Run = Sent<Schemas["Run"]> & {
   /** Set while a pause waits for the steps in flight (when the server reports it). */
   pause_requested?: boolean;
-  /** What the run waits for (empty unless `waiting`; absent from servers before waits). */
-  waiting_for?: WaitInfo[];
 };
 
 export type Counts = Schemas["Counts"];
@@ -167,13 +123,11 @@ export type RunSummary = Omit<Sent<Schemas["RunSummary"]>, "workflow_definition"
   workflow_definition: Definition | null;
   /** Set while a pause waits for the steps in flight (when the server reports it). */
   pause_requested?: boolean;
-  waiting_for?: WaitInfo[];
 };
 
 export type RunDetail = Omit<Sent<Schemas["RunDetail"]>, "workflow_definition" | "steps"> & {
   steps: Step[];
   workflow_definition: Definition | null;
-  waiting_for?: WaitInfo[];
 };
 
 export type RunPage = Omit<Sent<Schemas["RunPage"]>, "data"> & { data: RunSummary[] };

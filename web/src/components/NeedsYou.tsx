@@ -100,7 +100,11 @@ export function NeedsYou() {
                   >
                     <span className="needs-you-title">{a.title || a.step_key}</span>
                     <span className="needs-you-run truncate">
-                      {a.execution_name} <span className="muted">· {a.project_name} · {a.workflow_name}</span>
+                      {a.execution_name}{" "}
+                      <span className="muted">
+                        · {a.project_name}
+                        {a.workflow_name ? ` · ${a.workflow_name}` : ""}
+                      </span>
                     </span>
                     <span className="needs-you-meta small">
                       {a.can_decide ? <span className="chip chip-waiting">you can decide</span> : <span className="chip">for others</span>}

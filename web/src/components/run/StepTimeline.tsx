@@ -92,7 +92,7 @@ export function StepTimeline({ run, projectId, planned, selectedStepId, now }: P
                     >
                       <StatusIcon status={s.status} />
                       <span className="step-main">
-                        <span className="step-name">{s.name}</span>
+                        <span className="step-name">{s.name === s.step_id && s.wait?.title ? s.wait.title : s.name}</span>
                         <span className="step-sub">
                           <code>{s.step_id}</code>
                           <span className="chip">{s.type}</span>

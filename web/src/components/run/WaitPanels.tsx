@@ -162,6 +162,9 @@ function GatePanel({
       if (err instanceof ApiError && err.status === 409) {
         approvalsChanged();
         onConflict(err.message);
+      } else if (err instanceof ApiError && err.status === 400 && /^comment:/.test(err.message)) {
+        setCommentError(err.message.replace(/^comment:\s*/, "").replace(/^./, (c) => c.toUpperCase()));
+        commentRef.current?.focus();
       }
       else if (err instanceof ApiError && err.status === 400 && err.details.length > 0) {
         const { byField, other } = serverErrors(err.details, fields, "input", "Required.");

@@ -32,7 +32,7 @@ const run: RunSummary = {
   id: "r1", project_id: "p", user_id: null, workflow_definition_id: "d", name: "n", args: {},
   current_phase: "plan", current_step_index: 0, status: "running", error_message: null, timeout_ms: null,
   started_at: "2026-12-05T13:00:00Z", completed_at: null, paused_at: null, cancelled_at: null, created_at: "", updated_at: "",
-  steps: [step("s1", "plan", 0)], workflow_definition: null, _count: { comments: 0, artifacts: 0 },
+  steps: [step("s1", "plan", 0)], workflow_definition: null, _count: { comments: 0, artifacts: 0 }, waiting_for: [],
 };
 
 const wait = (kind: WaitInfo["kind"], extra: Partial<WaitInfo> = {}): WaitInfo => ({
@@ -67,8 +67,8 @@ test("a card's wait line: the approval first, then a sleep's wake time, a signal
   assert.deepEqual(waitLine({ ...gate, waiting_for: [] }, NOW), { kind: "unknown", text: "Waiting", stepId: null });
 });
 
-test("without waiting_for (an older server, or before the run is read again) the waiting steps say it", () => {
-  const r = { ...run, status: "waiting" as const, waiting_for: undefined, steps: [step("g", "approve-plan", 1, { type: "approval", status: "waiting" })] };
+test("with an empty waiting_for (a run read before its wait was recorded) the waiting steps say it", () => {
+  const r = { ...run, status: "waiting" as const, waiting_for: [], steps: [step("g", "approve-plan", 1, { type: "approval", status: "waiting" })] };
   assert.deepEqual(
     waitsOf(r).map((w) => [w.step_id, w.step_key, w.kind]),
     [["g", "approve-plan", "approval"]],
@@ -87,7 +87,7 @@ test("countdowns", () => {
 
 const approval = (id: string, can_decide: boolean, since: string): PendingApproval => ({
   execution_id: `run-${id}`, execution_name: id, project_id: "p", project_name: "P", workflow_name: "W",
-  step_id: id, step_key: "approve-plan", title: null, phase: "plan", since, deadline: null, can_decide,
+  step_id: id, step_key: "approve-plan", title: "Approve the plan", phase: "plan", since, deadline: null, can_decide,
 });
 
 test("the header's badge counts the gates the user may decide; the list puts them first, oldest first", () => {
