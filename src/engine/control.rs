@@ -91,8 +91,11 @@ impl Engine {
     /// flight: the pause lands when it finishes).
     pub async fn pause_run(&self, id: &str, wait: Duration) -> Result<RunRow, ControlError> {
         let run = self.run_to_steer(id).await?;
+        if run.status == RunStatus::Waiting {
+            return self.pause_waiting(run).await;
+        }
         if run.status != RunStatus::Running {
-            return Err(refused(run, "only a running run can be paused"));
+            return Err(refused(run, "only a running or waiting run can be paused"));
         }
         self.signal(id, ControlRequest::Pause).await?;
         self.wait_for_status(id, &RunStatus::STOPPED, wait).await
@@ -112,7 +115,11 @@ impl Engine {
         } else if run.status == RunStatus::Running {
             self.cancel_abandoned(&run).await?
         } else {
-            RunRow::cancel_idle(self.store(), id).await?
+            let cancelled = RunRow::cancel_idle(self.store(), id).await?;
+            if cancelled.is_some() {
+                StepRow::fail_waiting(self.store(), id, "cancelled with the run").await?;
+            }
+            cancelled
         };
         let Some(cancelled) = cancelled else {
             // Taken over or ended meanwhile: say what it is now.
@@ -136,6 +143,10 @@ impl Engine {
             let now = RunRow::get(self.store(), id).await?.unwrap_or(run);
             return Err(refused(now, why));
         };
+        if run.status == RunStatus::Failed {
+            // A gate whose rejection (or timeout) failed the run asks again.
+            StepRow::rearm_failed_waits(self.store(), id).await?;
+        }
         self.announce_status(&queued).await;
         Ok(queued)
     }
@@ -152,7 +163,23 @@ impl Engine {
         if run.status == RunStatus::Running && !engine_gone(&run) {
             return Err(refused(run, "another engine process drives it"));
         }
+        if run.status == RunStatus::Failed {
+            StepRow::rearm_failed_waits(self.store(), id).await?;
+        }
         Ok(run)
+    }
+
+    /// A `waiting` run is paused at once (nothing drives it); its waits stay, and what is
+    /// decided meanwhile is delivered when it is resumed.
+    async fn pause_waiting(&self, run: RunRow) -> Result<RunRow, ControlError> {
+        match RunRow::pause_waiting(self.store(), &run.id).await? {
+            Some(paused) => {
+                self.announce_status(&paused).await;
+                Ok(paused)
+            }
+            // Woken meanwhile: pause it as a running run.
+            None => Box::pin(self.pause_run(&run.id, std::time::Duration::from_secs(2))).await,
+        }
     }
 
     async fn run_to_steer(&self, id: &str) -> Result<RunRow, ControlError> {

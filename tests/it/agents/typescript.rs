@@ -3,6 +3,7 @@
 
 use super::{report, AgentBox};
 use crate::util::stderr;
+use serde_json::Value;
 
 const WORKFLOW: &str = r#"
 import { defineWorkflow } from "@repo/workflow-engine";
@@ -158,4 +159,78 @@ async fn a_zod_output_schema_s_defaults_fill_the_parsed_answer() {
         seen["data"],
         serde_json::json!({ "ok": true, "draft": false, "tags": [] })
     );
+}
+
+/// The shipped gate example, through a server: the agent plans, a person asks for changes,
+/// the agent plans again with the comment, the person approves, the agent implements.
+#[tokio::test]
+async fn the_plan_review_implement_example_replans_on_requested_changes() {
+    use crate::server_util::Server;
+    let abox = AgentBox::new();
+    // Inside the project: agents are confined to it.
+    let record = abox.sb.dir.path().join("prd/record");
+    std::fs::create_dir_all(&record).unwrap();
+    let mut cmd = abox.cmd(&["serve", "--bind", "127.0.0.1:0"]);
+    cmd.env("FAKE_AGENT_RECORD", &record);
+    let s = Server::spawn(abox.sb, cmd);
+    let ann = s.user("ann@example.com", false);
+    let text = std::fs::read_to_string(crate::util::examples_dir().join("plan-review-implement.ts")).unwrap();
+    let (project, _) = s.project(&ann, "prd", &[("plan-review-implement.ts", &text)]).await;
+    let def = s.definition_id(&ann, &project, "Plan, review, implement").await;
+    let (status, body) = s
+        .post(
+            &ann,
+            "/workflow-executions",
+            serde_json::json!({ "project_id": project, "workflow_definition_id": def, "args": { "task": "dark mode" } }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let run = body["data"]["id"].as_str().unwrap().to_string();
+    let gate_of = |run: &Value| run["waiting_for"][0]["step_key"].as_str().map(str::to_string);
+
+    let waiting = s.wait_status(&ann, &run, &["waiting", "failed", "completed"]).await;
+    assert_eq!(gate_of(&waiting).as_deref(), Some("approve-plan-1"), "{waiting}");
+    assert_eq!(
+        waiting["current_phase"], "review",
+        "the card waits in the gate's column"
+    );
+    let path = |gate: &str| format!("/workflow-executions/{run}/approvals/{gate}");
+    let changes = serde_json::json!({ "decision": "request_changes", "comment": "cover the settings page" });
+    let (status, body) = s.post(&ann, &path("approve-plan-1"), changes).await;
+    assert_eq!(status, 200, "{body}");
+
+    let mut again = Value::Null;
+    for _ in 0..400 {
+        again = s.wait_status(&ann, &run, &["waiting", "failed", "completed"]).await;
+        if gate_of(&again).as_deref() == Some("approve-plan-2") || again["status"] != "waiting" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(gate_of(&again).as_deref(), Some("approve-plan-2"), "{again}");
+    let (status, body) = s
+        .post(
+            &ann,
+            &path("approve-plan-2"),
+            serde_json::json!({ "decision": "approve" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let done = s.wait_status(&ann, &run, &["completed", "failed"]).await;
+    assert_eq!(done["status"], "completed", "{done}");
+
+    let prompts: Vec<String> = std::fs::read_to_string(record.join("claude.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["prompt"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(prompts.len(), 3, "plan, plan again, implement: {prompts:?}");
+    assert!(prompts[0].contains("dark mode") && !prompts[0].contains("settings page"));
+    assert!(prompts[1].contains("cover the settings page"), "{}", prompts[1]);
+    assert!(prompts[2].starts_with("Implement this approved plan"), "{}", prompts[2]);
 }

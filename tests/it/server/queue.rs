@@ -129,7 +129,7 @@ async fn after_a_restart_runs_beyond_the_limit_wait_as_pending() {
 }
 
 /// The JS workers that are children of `pid`.
-fn workers_of(pid: u32) -> usize {
+pub fn workers_of(pid: u32) -> usize {
     let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
     dir.flatten()
         .filter(|e| {
