@@ -282,4 +282,19 @@ describe("waits (UI against the contract)", () => {
     assert.deepEqual(page.errors, [], "no errors in the page");
     await page.context().close();
   });
+
+  test("the all-workflows view has a Waiting column next to Running; the status filter offers it", async () => {
+    page = await newPage(browser);
+    await mock(page);
+    await signIn(page, server);
+    await page.goto(`${server.base}/p/${server.projectId}/board`);
+    const waiting = page.locator(tid("board-column", { "data-phase": "waiting" }));
+    await waitCount(waiting.getByTestId("run-card"), 3, "the gate for others, the sleep and the signal wait (the decided gate runs on)");
+    const keys = await page.getByTestId("board-column").evaluateAll((cols) => cols.map((c) => c.getAttribute("data-phase")));
+    assert.deepEqual(keys, ["pending", "running", "waiting", "paused", "completed", "failed", "cancelled"]);
+    assert.ok((await page.getByTestId("status-filter").locator("option").allTextContents()).includes("Waiting"));
+    await screenshot(page, "waits-board-all");
+    assert.deepEqual(page.errors, [], "no errors in the page");
+    await page.context().close();
+  });
 });

@@ -64,8 +64,10 @@ export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow
       {wait ? (
         <div className="run-card-wait" data-testid="card-wait" data-kind={wait.kind} title={step ? `${step.phase} · ${step.step_id}` : undefined}>
           {wait.kind === "approval" ? <IconBell width={13} height={13} /> : <IconHourglass width={13} height={13} />}
-          <span className="truncate">{wait.text}</span>
-          {countdown && <span className="wait-countdown">{countdown}</span>}
+          <span className="wait-text" title={wait.text}>
+            {wait.text}
+            {countdown && <span className="wait-countdown"> · {countdown}</span>}
+          </span>
         </div>
       ) : (
         <div className="run-card-step" data-testid="card-step" title={step ? `${step.phase} · ${step.step_id}` : undefined}>
