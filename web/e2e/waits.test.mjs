@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test as nodeTest } from "node:test";
 
 import { launchBrowser, newPage, screenshot, signIn, startRun, startServer, testWithShots, tid, waitAttr, waitCount, waitFor, waitText } from "./harness.mjs";
-import { REVIEWED_PLAN } from "./workflows.mjs";
+import { GATED_DEPLOY, REVIEWED_PLAN } from "./workflows.mjs";
 
 describe("waits", () => {
   let server, browser, page, other;
@@ -15,7 +15,7 @@ describe("waits", () => {
 
   before(async () => {
     server = await startServer({
-      workflows: { "reviewed.ts": REVIEWED_PLAN },
+      workflows: { "reviewed.ts": REVIEWED_PLAN, "deploy.yaml": GATED_DEPLOY },
       users: [{ email: "ann@example.com" }, { email: "bob@example.com", admin: true }],
     });
     browser = await launchBrowser();
@@ -124,5 +124,52 @@ describe("waits", () => {
     await screenshot(stale, "waits-live-conflict");
     assert.deepEqual(stale.errors, [], "no errors in the page");
     await stale.context().close();
+  });
+
+  test("a YAML gate with approvers and a form, then a signal sent from the page, then a sleep", async () => {
+    const run = (await startRun(server, "Gated deploy", {}, "Deploy v2")).id;
+    // Bob may see the run but is not among the approvers.
+    await other.goto(runUrl(run));
+    const bobs = other.getByTestId("gate-panel");
+    await waitAttr(bobs, "data-can-decide", "false");
+    await waitText(bobs.getByTestId("gate-reason"), "Only ann@example.com may decide.");
+    for (const b of ["gate-approve", "gate-request-changes", "gate-reject"]) assert.equal(await bobs.getByTestId(b).isEnabled(), false, `${b} is disabled for Bob`);
+    await waitAttr(other.getByTestId("needs-you"), "data-count", "0", "nothing needs Bob");
+
+    await page.goto(runUrl(run));
+    await waitAttr(page.getByTestId("needs-you"), "data-count", "1");
+    const panel = page.getByTestId("gate-panel");
+    await waitAttr(panel, "data-can-decide", "true");
+    await waitText(panel.getByTestId("gate-previous-output"), "all checks green");
+    // The server checks the form: its 400 is shown by the field, and nothing is decided.
+    await panel.getByTestId("gate-input-risk").fill("9");
+    await panel.getByTestId("gate-approve").click();
+    await waitText(panel.getByTestId("gate-input-error-risk"), "5", "the server's complaint about risk, by the field");
+    await screenshot(page, "waits-live-form-error");
+    await panel.getByTestId("gate-input-risk").fill("2");
+    await panel.getByTestId("gate-input-notes").fill("after the standup");
+    await panel.getByTestId("gate-approve").click();
+    await waitAttr(page.getByTestId("gate-decision"), "data-decision", "approved");
+    await waitText(page.getByTestId("gate-decision").getByTestId("decision-input"), "after the standup", "what Ann filled in");
+
+    // The signal wait: sent from its panel, with a payload.
+    const signal = page.getByTestId("signal-panel");
+    await waitText(signal.getByTestId("signal-name"), "deploy");
+    await waitAttr(page.getByTestId("run-status"), "data-status", "waiting", "the run waits for the signal");
+    await signal.getByTestId("signal-payload").fill('{ "version": "2.0.0" }');
+    await screenshot(page, "waits-live-signal");
+    await signal.getByTestId("signal-send").click();
+    // Then the sleep, with its countdown, and the end.
+    await waitText(page.getByTestId("sleep-panel").getByTestId("sleep-countdown"), /^[1-4]s$|waking/, "the sleep counts down");
+    await waitAttr(page.getByTestId("run-status"), "data-status", "completed", "the run completes after its sleep");
+    await waitAttr(other.getByTestId("run-status"), "data-status", "completed", "Bob's page follows");
+
+    const detail = await server.api(server.token, "GET", `/workflow-executions/${run}`);
+    const gate = detail.steps.find((s) => s.step_id === "approve-deploy");
+    assert.deepEqual(gate.result.data.input, { risk: 2, notes: "after the standup" });
+    assert.equal(gate.result.data.by, "ann@example.com");
+    assert.match(JSON.stringify(detail.steps.find((s) => s.step_id === "deployed").result), /"version":"2\.0\.0"/, "the signal's payload");
+    assert.deepEqual(page.errors, [], "no errors in Ann's page");
+    assert.deepEqual(other.errors, [], "no errors in Bob's page");
   });
 });

@@ -91,3 +91,29 @@ export default defineWorkflow({
   },
 });
 `;
+
+/** A YAML gate only Ann may decide, with a form; then a signal, then a short sleep. */
+export const GATED_DEPLOY = `name: Gated deploy
+description: Checks, a person's go-ahead with a risk score, the deploy's signal, a cool-down
+phases: [check, approve, deploy]
+steps:
+  - id: check
+    phase: check
+    type: script
+    command: "echo 'all checks green'"
+  - id: approve-deploy
+    phase: approve
+    type: approval
+    title: Deploy to production
+    description: "The checks are **green**."
+    approvers: [ann@example.com]
+    form: { type: object, required: [risk], properties: { risk: { type: integer, minimum: 1, maximum: 5, title: Risk }, notes: { type: string } } }
+  - id: deployed
+    phase: deploy
+    type: signal
+    signal: deploy
+  - id: cool-down
+    phase: deploy
+    type: sleep
+    duration: 4s
+`;

@@ -43,10 +43,12 @@ export function WaitPanels({ run, now, reload }: Props) {
   const decided = lastSeen && lastSeen.status !== "waiting" && !gateIds.includes(lastSeen.id) ? lastSeen : undefined;
   const decision = decided ? decisionOf(decided) : null;
 
-  if (waits.length === 0 && !(decided && dismissed !== decided.id && (decision || conflict?.stepId === decided.id))) return null;
+  // The gate decided last stays in view (who, when, what they said) beside what comes next.
+  const showDecided = decided && dismissed !== decided.id && (decision || conflict?.stepId === decided.id);
+  if (waits.length === 0 && !showDecided) return null;
   return (
     <div className="wait-panels" data-testid="wait-panels">
-      {waits.length === 0 && decided && (
+      {showDecided && (
         <DecidedGate
           step={decided}
           decision={decision}
@@ -334,6 +336,16 @@ export function DecisionLine({ decision, compact }: { decision: DecisionData; co
         <blockquote className="decision-comment" data-testid="decision-comment">
           {decision.comment}
         </blockquote>
+      )}
+      {!compact && decision.input !== undefined && decision.input !== null && (
+        <dl className="decision-input" data-testid="decision-input">
+          {Object.entries(typeof decision.input === "object" && !Array.isArray(decision.input) ? (decision.input as Record<string, unknown>) : { input: decision.input }).map(([k, v]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd>{typeof v === "string" ? v : JSON.stringify(v)}</dd>
+            </div>
+          ))}
+        </dl>
       )}
     </div>
   );
