@@ -43,6 +43,7 @@ describe("waits", () => {
     await waitAttr(card, "data-status", "waiting", "the card is waiting in the review column");
     await waitText(card.getByTestId("card-wait"), "Needs approval: Approve the plan (round 1)");
     await waitAttr(page.getByTestId("needs-you"), "data-count", "1", "the header's badge counts the gate");
+    await waitFor(async () => (await page.title()).startsWith("(1) "), "the tab's title counts it too");
     await screenshot(page, "waits-live-board");
 
     await page.getByTestId("needs-you").click();
@@ -91,6 +92,7 @@ describe("waits", () => {
     }
     await waitCount(other.getByTestId("gate-panel"), 0, "no gate is left open in the second browser");
     await waitAttr(page.getByTestId("needs-you"), "data-count", "0", "nothing needs Ann any more");
+    assert.ok(!(await page.title()).startsWith("("), "nor in the tab's title");
     await waitAttr(other.getByTestId("needs-you"), "data-count", "0", "nor Bob");
     await screenshot(page, "waits-live-approved");
 

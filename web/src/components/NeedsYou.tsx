@@ -20,6 +20,12 @@ export function NeedsYou() {
   const count = needsYouCount(list);
   const all = list ?? [];
 
+  // The tab's title counts them too: "(2) workflow-engine", seen from another tab.
+  useEffect(() => {
+    const base = document.title.replace(/^\(\d+\) /, "");
+    document.title = count > 0 ? `(${count}) ${base}` : base;
+  }, [count]);
+
   // Closed by a navigation (a link in it was followed), Escape, or a click elsewhere.
   useEffect(() => setOpen(false), [location.pathname]);
   useEffect(() => {
