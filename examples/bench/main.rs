@@ -1,4 +1,4 @@
-//! The benchmark suite (B1–B8 and the DBOS side-by-side). Run it with `bench/run.sh`, which
+//! The benchmark suite (B1–B11 and the DBOS side-by-side). Run it with `bench/run.sh`, which
 //! builds in release mode and prepares the DBOS virtualenv; see BENCHMARKS.md for the output.
 //!
 //! ```text
@@ -16,6 +16,7 @@ mod process;
 mod report;
 mod server;
 mod stats;
+mod waits;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -78,6 +79,9 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("B6", |c| Box::pin(board::b6(c))),
     ("B7", |c| Box::pin(fanout::b7(c))),
     ("B8", |c| Box::pin(process::b8(c))),
+    ("B9", |c| Box::pin(waits::b9(c))),
+    ("B10", |c| Box::pin(waits::b10(c))),
+    ("B11", |c| Box::pin(waits::b11(c))),
 ];
 
 struct Args {
@@ -146,7 +150,7 @@ fn parse_args() -> Result<Args> {
     }
     if let Some(only) = &a.only {
         if let Some(bad) = only.iter().find(|o| !SCENARIOS.iter().any(|(id, _)| id == o)) {
-            bail!("unknown scenario {bad} (B1..B8)");
+            bail!("unknown scenario {bad} (B1..B11)");
         }
     }
     a.ctx.scratch = a.ctx.scratch.join(format!("run-{}", std::process::id()));

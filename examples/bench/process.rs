@@ -123,7 +123,7 @@ fn children(parent: u32) -> Vec<u32> {
 }
 
 /// The `__worker` children of the server.
-fn workers_of(pid: u32) -> Vec<u32> {
+pub fn workers_of(pid: u32) -> Vec<u32> {
     children(pid)
         .into_iter()
         .filter(|c| {

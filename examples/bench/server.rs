@@ -239,6 +239,34 @@ impl Watcher {
     }
 }
 
+impl Watcher {
+    /// When the run's first event of `kind` received after `since` arrived; waits for it.
+    pub async fn wait_after(&self, run: &str, kind: &str, since: Instant, limit: Duration) -> Result<Instant> {
+        let deadline = Instant::now() + limit;
+        loop {
+            let notified = self.changed.notified();
+            {
+                let s = self.seen.lock().expect("seen");
+                let hit = s
+                    .by_run
+                    .get(run)
+                    .and_then(|events| events.iter().find(|(k, _, at)| k == kind && *at >= since));
+                if let Some((_, _, at)) = hit {
+                    return Ok(*at);
+                }
+                if s.closed {
+                    bail!("the WebSocket closed while waiting for {kind} of {run}");
+                }
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                bail!("no {kind} event for run {run} within {limit:?}");
+            }
+            let _ = tokio::time::timeout(left.min(Duration::from_millis(200)), notified).await;
+        }
+    }
+}
+
 /// Polls a run through the API until it reaches a final status.
 pub async fn wait_done(server: &Server, token: &str, run: &str, limit: Duration) -> Result<String> {
     let deadline = Instant::now() + limit;

@@ -386,7 +386,10 @@ test("ctx is frozen and carries the run's identity", async () => {
   assert.equal(ctx.runId, "r9");
   assert.equal(ctx.projectPath, "/proj");
   assert.deepEqual(ctx.args, { a: 1 });
-  assert.deepEqual(Object.keys(ctx).sort(), ["args", "checkpoint", "comment", "exec", "getStepResult", "projectPath", "runId", "secrets", "step"]);
+  assert.deepEqual(Object.keys(ctx).sort(), [
+    "approval", "args", "checkpoint", "comment", "exec", "getStepResult", "projectPath", "runId", "secrets", "sleep",
+    "step", "waitForSignal",
+  ]);
 });
 
 test("a zod argsSchema's parse applies defaults to ctx.args, and bad args reject", async () => {
@@ -470,4 +473,63 @@ test("an allocation refused by the worker's memory limit says which limit", asyn
   assert.equal(thrownText(new RangeError("Array buffer allocation failed")), oom);
   assert.equal(globalThis.__wfFailureText(new Error("out of memory")), oom);
   assert.equal(thrownText(new Error("disk full")), "disk full");
+});
+
+test("a wait the engine answers with `wait` stays pending and is counted; a decided one returns", async () => {
+  const decided = { stepId: "gate-1", status: "completed", data: { decision: "approved", by: "a@x", at: "t", input: { n: 2 } } };
+  const host = installHost({ memo: { "gate-1": decided } });
+  const waitsBefore = globalThis.__wfWaiting();
+  host.stepStart = async (id, config) => {
+    host.calls.push(["stepStart", id, JSON.parse(JSON.stringify(config))]);
+    if (id === "gate-1") return { action: "return", result: decided };
+    if (id === "sig") return { action: "return", result: { stepId: "sig", status: "completed", data: { payload: { v: 7 } } } };
+    return { action: "wait" };
+  };
+  let gate, payload, reachedEnd = false;
+  const running = globalThis.__wfRun(
+    workflow(async (ctx) => {
+      gate = await ctx.approval("gate-1", { phase: "build", title: "Ship?", form: z.object({ n: z.number() }), approvers: ["a@x"] });
+      payload = await ctx.waitForSignal("sig", { name: "deploy", timeout: "1h" });
+      await ctx.sleep("nap", "10m");
+      reachedEnd = true;
+    }),
+    init(),
+  );
+  // The sleep waits: nothing settles, and the harness counts one wait more.
+  const settled = await Promise.race([running.then(() => "settled"), new Promise((r) => setTimeout(() => r("pending"), 50))]);
+  assert.equal(settled, "pending");
+  assert.equal(reachedEnd, false);
+  assert.equal(globalThis.__wfWaiting(), waitsBefore + 1);
+  assert.equal(gate.data.decision, "approved");
+  assert.deepEqual(payload, { v: 7 });
+  assert.deepEqual(host.calls, [
+    ["stepStart", "gate-1", {
+      type: "approval", phase: "build", title: "Ship?", approvers: ["a@x"],
+      form: { type: "object", properties: { n: { type: "number" } }, required: ["n"], additionalProperties: false },
+    }],
+    ["stepStart", "sig", { type: "signal", signal: "deploy", timeout: "1h" }],
+    ["stepStart", "nap", { type: "sleep", duration: "10m" }],
+  ]);
+});
+
+test("a rejected gate throws StepFailedError unless continueOnError; bad wait options throw at once", async () => {
+  const rejected = { stepId: "g", status: "failed", error: "rejected", data: { decision: "rejected", by: "b@x", at: "t" } };
+  installHost({ memo: { g: rejected } });
+  await assert.rejects(
+    globalThis.__wfRun(workflow(async (ctx) => { await ctx.approval("g", { title: "t" }); }), init()),
+    { name: "StepFailedError" },
+  );
+  installHost({ memo: { g: rejected } });
+  let result;
+  await globalThis.__wfRun(workflow(async (ctx) => { result = await ctx.approval("g", { title: "t", continueOnError: true }); }), init());
+  assert.equal(result.data.decision, "rejected");
+  for (const [body, message] of [
+    [(ctx) => ctx.approval("g", {}), /ctx.approval\("g"\): `title` must be a non-empty string/],
+    [(ctx) => ctx.approval("g", { title: "t", phase: "nope" }), /`phase` "nope" is not one of the workflow's phases/],
+    [(ctx) => ctx.sleep("s", "soon"), /ctx.sleep\("s"\)/],
+    [(ctx) => ctx.waitForSignal("w", {}), /ctx.waitForSignal\("w"\): options must be/],
+  ]) {
+    installHost();
+    await assert.rejects(globalThis.__wfRun(workflow(body), init()), { message });
+  }
 });

@@ -24,6 +24,7 @@ use crate::agent::AgentsConfig;
 use crate::definition::DefinitionKind;
 use crate::engine::js_child::JsChild;
 use crate::engine::{Engine, EngineConfig, EngineError};
+use crate::notify::{Notifier, WebhookConfig};
 use crate::store::Store;
 use crate::subprocess::confine::{self, Mode};
 
@@ -37,7 +38,7 @@ pub struct Cli {
     /// Where the database lives (one for every project).
     #[arg(long, global = true, env = "WORKFLOW_ENGINE_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Agent CLI settings (YAML); default: `config.yaml` in the data directory, if present.
+    /// Agent CLI and webhook settings (YAML); default: `config.yaml` in the data directory, if present.
     #[arg(long, global = true, env = "WORKFLOW_ENGINE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// How long loading a TypeScript workflow may take before it fails (e.g. 10s, 500ms).
@@ -284,18 +285,43 @@ async fn dispatch(cli: Cli) -> ExitCode {
         }
         _ => None,
     };
-    let engine = match open_engine(&cli, &data_dir, exe).await {
-        Ok(engine) => engine,
+    let (engine, webhook) = match open_engine(&cli, &data_dir, exe).await {
+        Ok(opened) => opened,
         Err(code) => return code,
     };
     if let Some(child) = early_child {
         engine.add_warm_worker(child);
     }
-    run_command(engine, &data_dir, cli.command).await
+    // A run this process drives notifies (`run`, `resume`, and whatever command drives one);
+    // `serve` starts its notifier once it knows its address.
+    let (notifier, webhook) = match (&cli.command, webhook) {
+        (Command::Serve { .. }, webhook) => (None, webhook),
+        (_, Some(w)) => {
+            let grace = w.timeout;
+            let notifier = Notifier::start(w, TERMINAL_PUBLIC_URL, engine.store().clone(), engine.events());
+            (Some((notifier, grace)), None)
+        }
+        (_, None) => (None, None),
+    };
+    let code = run_command(engine, &data_dir, cli.command, webhook).await;
+    if let Some((notifier, grace)) = notifier {
+        if !notifier.drain(grace).await {
+            tracing::warn!(
+                "webhook: {} notifications not delivered within {grace:?}; abandoned as the command ends",
+                notifier.pending()
+            );
+        }
+    }
+    code
 }
 
-/// The database, the confinement of steps and the agents' settings, as the engine needs them.
-async fn open_engine(cli: &Cli, data_dir: &Path, exe: PathBuf) -> Result<Engine, ExitCode> {
+/// The board's address in the links of notifications about runs driven in the terminal
+/// (`run`, `resume`) when the configuration names none (`publicUrl`): `serve`'s default.
+const TERMINAL_PUBLIC_URL: &str = "http://127.0.0.1:4820";
+
+/// The database, the confinement of steps and the agents' settings, as the engine needs them;
+/// and the webhook, if one is configured.
+async fn open_engine(cli: &Cli, data_dir: &Path, exe: PathBuf) -> Result<(Engine, Option<WebhookConfig>), ExitCode> {
     let store = match Store::open(data_dir).await {
         Ok(s) => s,
         Err(e) => {
@@ -315,12 +341,19 @@ async fn open_engine(cli: &Cli, data_dir: &Path, exe: PathBuf) -> Result<Engine,
             return Err(ExitCode::from(2));
         }
     };
+    let webhook = match WebhookConfig::load(config_file.as_deref(), &|k| std::env::var(k).ok()) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(ExitCode::from(2));
+        }
+    };
     crate::subprocess::env::configure(agents.step_env.clone());
     let warm_workers = match &cli.command {
         Command::Serve { warm_workers, .. } => *warm_workers,
         _ => 0,
     };
-    Ok(Engine::new(
+    let engine = Engine::new(
         store,
         EngineConfig {
             worker_exe: exe,
@@ -328,11 +361,12 @@ async fn open_engine(cli: &Cli, data_dir: &Path, exe: PathBuf) -> Result<Engine,
             warm_workers,
             load_timeout: cli.load_timeout,
         },
-    ))
+    );
+    Ok((engine, webhook))
 }
 
 /// The commands about runs: start, resume, check, list, show, follow and steer them.
-async fn run_command(engine: Engine, data_dir: &Path, command: Command) -> ExitCode {
+async fn run_command(engine: Engine, data_dir: &Path, command: Command, webhook: Option<WebhookConfig>) -> ExitCode {
     match command {
         Command::Run {
             file,
@@ -375,12 +409,17 @@ async fn run_command(engine: Engine, data_dir: &Path, command: Command) -> ExitC
         }
         Command::Pause { run_id, json } => steer::pause(&engine, &run_id, json).await,
         Command::Cancel { run_id, json } => steer::cancel(&engine, &run_id, json).await,
-        other => service_command(engine, data_dir, other).await,
+        other => service_command(engine, data_dir, other, webhook).await,
     }
 }
 
 /// The commands about the service: serve it, and manage its users, tokens and secrets.
-async fn service_command(engine: Engine, data_dir: &Path, command: Command) -> ExitCode {
+async fn service_command(
+    engine: Engine,
+    data_dir: &Path,
+    command: Command,
+    webhook: Option<WebhookConfig>,
+) -> ExitCode {
     match command {
         Command::Serve {
             bind,
@@ -394,6 +433,7 @@ async fn service_command(engine: Engine, data_dir: &Path, command: Command) -> E
                 max_runs: max_concurrent_runs,
                 web_dir: web_dir.unwrap_or_else(crate::http::web::default_dir),
                 project_roots,
+                webhook,
             };
             serve::serve(engine, data_dir, options).await
         }

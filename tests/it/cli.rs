@@ -327,7 +327,7 @@ async fn pause_and_cancel_steer_a_run_another_process_drives() {
     );
     refused(
         &sb.run(&["pause", &id]),
-        "it is paused (only a running run can be paused)",
+        "it is paused (only a running or waiting run can be paused)",
     );
 
     let cancelled = json_of(&sb.run(&["cancel", &id, "--json"]));
