@@ -116,6 +116,7 @@ async fn a_gate_decided_from_the_api_lets_the_run_go_on() {
     assert_eq!(listed[0]["execution_id"], run.as_str());
     assert_eq!(listed[0]["title"], "Approve the plan for search");
     assert_eq!(listed[0]["project_name"], "gated");
+    assert_eq!(listed[0]["workflow_name"], "Gate");
     assert_eq!(listed[0]["can_decide"], true);
 
     let (status, decided) = decide(
