@@ -116,6 +116,7 @@ async fn a_gate_decided_from_the_api_lets_the_run_go_on() {
     assert_eq!(listed[0]["execution_id"], run.as_str());
     assert_eq!(listed[0]["title"], "Approve the plan for search");
     assert_eq!(listed[0]["project_name"], "gated");
+    assert_eq!(listed[0]["workflow_name"], "Gate");
     assert_eq!(listed[0]["can_decide"], true);
 
     let (status, decided) = decide(
@@ -540,4 +541,34 @@ async fn a_waiting_run_can_be_paused_resumed_and_cancelled() {
     );
     let (status, _) = decide(&s, &ann, &run, "approve-plan", json!({ "decision": "approve" })).await;
     assert_eq!(status, 409);
+}
+
+/// A sleep "until" a time computed from the clock is zero long when replayed after that
+/// time (found by B11: the replay failed the run with "must be greater than zero").
+#[tokio::test]
+async fn a_sleep_of_nothing_returns_at_once_also_on_replay() {
+    let ts = r#"import { defineWorkflow } from "@repo/workflow-engine";
+export default defineWorkflow({
+  name: "Until",
+  phases: ["p"],
+  async execute(ctx) {
+    await ctx.sleep("now", 0);
+    await ctx.sleep("also-now", "0ms");
+    await ctx.sleep("until", `${Math.max(0, ctx.args.at - Date.now())}ms`);
+    await ctx.step("after", { type: "script", command: "echo after" });
+  },
+});
+"#;
+    let s = Server::start().await;
+    let ann = s.user("ann@example.com", false);
+    let (project, _) = s.project(&ann, "until", &[("u.ts", ts)]).await;
+    let def = s.definition_id(&ann, &project, "Until").await;
+    let at = chrono::Utc::now().timestamp_millis() + 1500;
+    let run = start_run(&s, &ann, &project, &def, json!({ "at": at })).await;
+    let done = s.wait_status(&ann, &run, &["completed", "failed"]).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    for key in ["now", "also-now", "until", "after"] {
+        assert_eq!(step(&done, key)["status"], "completed", "{key}: {done}");
+        assert_eq!(step(&done, key)["attempt"], 1, "{key}");
+    }
 }

@@ -10,16 +10,20 @@ import type {
   Comment,
   CommentType,
   ControlResult,
+  DecisionRequest,
   Definition,
   DefinitionDetail,
   LoginResult,
   LogType,
+  PendingApproval,
   Project,
   RunDetail,
   Secret,
   RunPage,
   RunStatus,
   RunSummary,
+  SignalResult,
+  Step,
   StepDetail,
   StepLog,
 } from "./types";
@@ -89,6 +93,16 @@ export const controlRun = (id: string, action: ControlAction) => {
   const path = `/workflow-executions/${encodeURIComponent(id)}/${action === "pause_now" ? "pause" : action}`;
   return request<ControlResult>(path, { method: "POST", body: action === "pause_now" ? { now: true } : undefined });
 };
+
+/** Decides an approval gate (`step`: its key, e.g. `approve-plan`, or its row id). */
+export const decideApproval = (runId: string, step: string, body: { decision: DecisionRequest; comment?: string; input?: unknown }) =>
+  request<Step>(`/workflow-executions/${encodeURIComponent(runId)}/approvals/${encodeURIComponent(step)}`, { method: "POST", body });
+
+export const sendSignal = (runId: string, name: string, body: { payload?: unknown; idempotency_key?: string } = {}) =>
+  request<SignalResult>(`/workflow-executions/${encodeURIComponent(runId)}/signals/${encodeURIComponent(name)}`, { method: "POST", body });
+
+/** The approval gates waiting now in every project the caller may see. */
+export const listApprovals = (o: Sig = {}) => request<PendingApproval[]>("/approvals", o);
 
 export const getStep = (id: string, o: Sig = {}) =>
   request<StepDetail>(`/workflow-steps/${encodeURIComponent(id)}`, o);

@@ -903,6 +903,8 @@ export interface components {
                 execution_name: string;
                 project_id: string;
                 project_name: string;
+                /** @description The name of the run's workflow. */
+                workflow_name: string;
                 /** @description The step's row id. */
                 step_id: string;
                 /** @description The gate's id in the workflow. */
@@ -1241,6 +1243,8 @@ export interface components {
             execution_name: string;
             project_id: string;
             project_name: string;
+            /** @description The name of the run's workflow. */
+            workflow_name: string;
             /** @description The step's row id. */
             step_id: string;
             /** @description The gate's id in the workflow. */
