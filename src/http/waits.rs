@@ -259,7 +259,9 @@ pub async fn list_approvals(
             .map(|pr| pr.name.clone())
             .unwrap_or_default();
         if !workflows.contains_key(&run.workflow_definition_id) {
-            let name = DefinitionRow::get(store, &run.workflow_definition_id).await?.map(|d| d.name);
+            let name = DefinitionRow::get(store, &run.workflow_definition_id)
+                .await?
+                .map(|d| d.name);
             workflows.insert(run.workflow_definition_id.clone(), name.unwrap_or_default());
         }
         let workflow_name = workflows[&run.workflow_definition_id].clone();
