@@ -576,7 +576,14 @@ impl Engine {
         self.resolve_due_waits(run_id, &run.project_id).await?;
         let woken = RunRow::wake(store, run_id, owner).await?;
         if let Some(run) = &woken {
-            self.announce_status(run).await;
+            // Through the outbox, in order with the drive's own events; not waited for, so
+            // the drive starts at once.
+            self.emit_now(Event::StatusChanged {
+                execution_id: run.id.clone(),
+                status: run.status,
+                project_id: run.project_id.clone(),
+                error_message: None,
+            });
         }
         Ok(woken)
     }
