@@ -526,7 +526,9 @@ function makeContext(wf, init, args) {
     },
     /** A durable timer: the run waits, holding no process, for `duration`. */
     async sleep(id, duration, options) {
-      if (durationProblem(duration)) throw new TypeError(`ctx.sleep("${id}"): ${durationProblem(duration)}`);
+      // Zero is a sleep too (until a time already past): it returns at once.
+      const zero = duration === 0 || (typeof duration === "string" && /^[0\s]*0[a-z\s0]*$/.test(duration));
+      if (!zero && durationProblem(duration)) throw new TypeError(`ctx.sleep("${id}"): ${durationProblem(duration)}`);
       const json = { type: "sleep", duration };
       if (isPlainObject(options)) Object.assign(json, JSON.parse(JSON.stringify(options)));
       await wait("ctx.sleep", id, json);

@@ -19,6 +19,8 @@
 //! - `events`: what runs emit, as the spec's `workflow.*` events, and their journal.
 //! - `http`: the API and WebSocket (`serve`): one route file per resource with its typed
 //!   response bodies; one route list that both routes and builds the OpenAPI document.
+//! - `notify`: webhook notifications (a run waiting for a person, failed, completed): a
+//!   subscriber of the event bus, a bounded queue, signed POSTs retried with backoff.
 //! - `cli`: the `workflow-engine` command line.
 //! - `sys`: the system calls below it all (the vfork spawn, memory, signals, ext4's `+T`),
 //!   each behind a safe function.
@@ -32,6 +34,7 @@ pub mod engine;
 pub mod events;
 pub mod http;
 pub mod js;
+pub mod notify;
 pub mod store;
 pub mod subprocess;
 pub mod sys;

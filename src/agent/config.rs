@@ -107,6 +107,11 @@ struct FileConfig {
     agent_retry: Option<FileRetry>,
     #[serde(default)]
     step_env: Vec<String>,
+    /// The board's address and the webhook: `crate::notify::config` reads them.
+    #[serde(default, rename = "publicUrl")]
+    _public_url: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "notifications")]
+    _notifications: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]

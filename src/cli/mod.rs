@@ -34,6 +34,7 @@ use crate::agent::AgentsConfig;
 use crate::definition::DefinitionKind;
 use crate::engine::js_child::JsChild;
 use crate::engine::{Engine, EngineConfig, EngineError};
+use crate::notify::{Notifier, WebhookConfig};
 use crate::store::Store;
 use crate::subprocess::confine::{self, Mode};
 
@@ -47,7 +48,7 @@ pub struct Cli {
     /// Where the database lives (one for every project).
     #[arg(long, global = true, env = "WORKFLOW_ENGINE_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Agent CLI settings (YAML); default: `config.yaml` in the data directory, if present.
+    /// Agent CLI and webhook settings (YAML); default: `config.yaml` in the data directory, if present.
     #[arg(long, global = true, env = "WORKFLOW_ENGINE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// How long loading a TypeScript workflow may take before it fails (e.g. 10s, 500ms).
@@ -148,9 +149,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Pause a running run (driven by another terminal or a server) after its steps in flight.
+    /// Pause a running run (driven by another terminal or a server) after its steps in flight;
+    /// with --now, stop them (they run again on resume).
     Pause {
         run_id: String,
+        /// Stop the steps in flight now (agents are interrupted first and save their session)
+        /// instead of waiting for them; they run again on resume.
+        #[arg(long)]
+        now: bool,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -307,18 +313,43 @@ async fn dispatch(cli: Cli) -> ExitCode {
         }
         _ => None,
     };
-    let engine = match open_engine(&cli, &data_dir, exe).await {
-        Ok(engine) => engine,
+    let (engine, webhook) = match open_engine(&cli, &data_dir, exe).await {
+        Ok(opened) => opened,
         Err(code) => return code,
     };
     if let Some(child) = early_child {
         engine.add_warm_worker(child);
     }
-    run_command(engine, &data_dir, cli.command).await
+    // A run this process drives notifies (`run`, `resume`, and whatever command drives one);
+    // `serve` starts its notifier once it knows its address.
+    let (notifier, webhook) = match (&cli.command, webhook) {
+        (Command::Serve { .. }, webhook) => (None, webhook),
+        (_, Some(w)) => {
+            let grace = w.timeout;
+            let notifier = Notifier::start(w, TERMINAL_PUBLIC_URL, engine.store().clone(), engine.events());
+            (Some((notifier, grace)), None)
+        }
+        (_, None) => (None, None),
+    };
+    let code = run_command(engine, &data_dir, cli.command, webhook).await;
+    if let Some((notifier, grace)) = notifier {
+        if !notifier.drain(grace).await {
+            tracing::warn!(
+                "webhook: {} notifications not delivered within {grace:?}; abandoned as the command ends",
+                notifier.pending()
+            );
+        }
+    }
+    code
 }
 
-/// The database, the confinement of steps and the agents' settings, as the engine needs them.
-async fn open_engine(cli: &Cli, data_dir: &Path, exe: PathBuf) -> Result<Engine, ExitCode> {
+/// The board's address in the links of notifications about runs driven in the terminal
+/// (`run`, `resume`) when the configuration names none (`publicUrl`): `serve`'s default.
+const TERMINAL_PUBLIC_URL: &str = "http://127.0.0.1:4820";
+
+/// The database, the confinement of steps and the agents' settings, as the engine needs them;
+/// and the webhook, if one is configured.
+async fn open_engine(cli: &Cli, data_dir: &Path, exe: PathBuf) -> Result<(Engine, Option<WebhookConfig>), ExitCode> {
     let store = match Store::open(data_dir).await {
         Ok(s) => s,
         Err(e) => {
@@ -338,12 +369,19 @@ async fn open_engine(cli: &Cli, data_dir: &Path, exe: PathBuf) -> Result<Engine,
             return Err(ExitCode::from(2));
         }
     };
+    let webhook = match WebhookConfig::load(config_file.as_deref(), &|k| std::env::var(k).ok()) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(ExitCode::from(2));
+        }
+    };
     crate::subprocess::env::configure(agents.step_env.clone());
     let warm_workers = match &cli.command {
         Command::Serve { warm_workers, .. } => *warm_workers,
         _ => 0,
     };
-    Ok(Engine::new(
+    let engine = Engine::new(
         store,
         EngineConfig {
             worker_exe: exe,
@@ -351,11 +389,12 @@ async fn open_engine(cli: &Cli, data_dir: &Path, exe: PathBuf) -> Result<Engine,
             warm_workers,
             load_timeout: cli.load_timeout,
         },
-    ))
+    );
+    Ok((engine, webhook))
 }
 
 /// The commands about runs: start, resume, check, list, show, follow and steer them.
-async fn run_command(engine: Engine, data_dir: &Path, command: Command) -> ExitCode {
+async fn run_command(engine: Engine, data_dir: &Path, command: Command, webhook: Option<WebhookConfig>) -> ExitCode {
     match command {
         Command::Run {
             file,
@@ -398,14 +437,19 @@ async fn run_command(engine: Engine, data_dir: &Path, command: Command) -> ExitC
         }
         Command::Approve(args) => approve::approve(&engine, args).await,
         Command::Signal(args) => signal::signal(&engine, args).await,
-        Command::Pause { run_id, json } => steer::pause(&engine, &run_id, json).await,
+        Command::Pause { run_id, now, json } => steer::pause(&engine, &run_id, now, json).await,
         Command::Cancel { run_id, json } => steer::cancel(&engine, &run_id, json).await,
-        other => service_command(engine, data_dir, other).await,
+        other => service_command(engine, data_dir, other, webhook).await,
     }
 }
 
 /// The commands about the service: serve it, and manage its users, tokens and secrets.
-async fn service_command(engine: Engine, data_dir: &Path, command: Command) -> ExitCode {
+async fn service_command(
+    engine: Engine,
+    data_dir: &Path,
+    command: Command,
+    webhook: Option<WebhookConfig>,
+) -> ExitCode {
     match command {
         Command::Serve {
             bind,
@@ -419,6 +463,7 @@ async fn service_command(engine: Engine, data_dir: &Path, command: Command) -> E
                 max_runs: max_concurrent_runs,
                 web_dir: web_dir.unwrap_or_else(crate::http::web::default_dir),
                 project_roots,
+                webhook,
             };
             serve::serve(engine, data_dir, options).await
         }

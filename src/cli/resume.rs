@@ -8,6 +8,7 @@ use super::run_file::run_in_foreground;
 use super::{invalid, report};
 use crate::domain::{RunStatus, StepStatus};
 use crate::engine::control::ControlError;
+use crate::engine::pause_now;
 use crate::engine::{Engine, EngineError};
 use crate::store::runs::RunRow;
 use crate::store::steps::StepRow;
@@ -45,12 +46,13 @@ async fn check_resumable(engine: &Engine, run_id: &str) -> Result<RunRow, ExitCo
     }
 }
 
-/// Says which steps run again on resume: those an engine's death interrupted, and those
-/// whose failure failed the run; each at its next attempt.
+/// Says which steps run again on resume: those an engine's death or a pause-now interrupted,
+/// and those whose failure failed the run; each at its next attempt.
 async fn announce_reruns(engine: &Engine, run: &RunRow) -> Result<(), StoreError> {
     for step in StepRow::list_for_run(engine.store(), &run.id).await? {
         let why = match step.status {
             StepStatus::Running => "was interrupted",
+            StepStatus::Failed if pause_now::was_interrupted(&step) => "was interrupted",
             StepStatus::Failed if !step.continue_on_error => "failed",
             _ => continue,
         };

@@ -8,6 +8,7 @@ use crate::engine::discovery::Discovery;
 use crate::engine::scheduler::Runner;
 use crate::engine::Engine;
 use crate::http::{self, auth::Auth, project_paths::ProjectPaths, ws::Hub, AppState};
+use crate::notify::{Notifier, WebhookConfig};
 
 /// `serve`'s flags, validated by clap.
 pub struct ServeOptions {
@@ -15,6 +16,8 @@ pub struct ServeOptions {
     pub max_runs: usize,
     pub web_dir: PathBuf,
     pub project_roots: Vec<PathBuf>,
+    /// Where notifications go (`notify`), if anywhere.
+    pub webhook: Option<WebhookConfig>,
 }
 
 pub async fn serve(engine: Engine, data_dir: &Path, options: ServeOptions) -> ExitCode {
@@ -23,6 +26,7 @@ pub async fn serve(engine: Engine, data_dir: &Path, options: ServeOptions) -> Ex
         max_runs,
         web_dir,
         project_roots,
+        webhook,
     } = options;
     let (project_paths, auth, listener) = match prerequisites(&project_roots, data_dir, &bind).await {
         Ok(ready) => ready,
@@ -32,6 +36,15 @@ pub async fn serve(engine: Engine, data_dir: &Path, options: ServeOptions) -> Ex
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_else(|_| bind.to_string());
+    let notifier = webhook.map(|w| {
+        let own = listener.local_addr().map(board_address).unwrap_or_default();
+        if w.public_url.is_none() && listener.local_addr().is_ok_and(|a| a.ip().is_unspecified()) {
+            tracing::warn!(
+                "webhook: the run links point at {own}; set publicUrl (or WORKFLOW_ENGINE_PUBLIC_URL) to the board's address"
+            );
+        }
+        Notifier::start(w, &own, engine.store().clone(), engine.events())
+    });
     engine.warm_workers();
     crate::accounts::prepare();
     let runner = Runner::new(engine.clone(), max_runs);
@@ -60,6 +73,9 @@ pub async fn serve(engine: Engine, data_dir: &Path, options: ServeOptions) -> Ex
     let served = http::serve(listener, state, shutdown_requested()).await;
     waker.abort();
     crate::engine::waker::leave(&leaving).await;
+    if let Some(notifier) = notifier {
+        notifier.drain(NOTIFY_GRACE).await;
+    }
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -67,6 +83,22 @@ pub async fn serve(engine: Engine, data_dir: &Path, options: ServeOptions) -> Ex
             ExitCode::from(1)
         }
     }
+}
+
+/// How long a stopping server waits for notifications still being delivered.
+const NOTIFY_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The board's own address, for notifications' links when `publicUrl` is not set; a server
+/// listening on every interface (`0.0.0.0`) is named by its loopback address.
+fn board_address(addr: std::net::SocketAddr) -> String {
+    let mut addr = addr;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    format!("http://{addr}")
 }
 
 /// What the server cannot start without: the project roots, the token secret and its

@@ -1,6 +1,7 @@
-//! `pause` and `cancel` of a run another process drives (a `run` in another terminal, or a
-//! server), through the engine's run-control path (`engine::control`), which the API uses
-//! too; what is the CLI's own is the wording, and refusing to pause a run whose engine is gone.
+//! `pause` (`--now` stops the steps in flight) and `cancel` (also while a pause is pending)
+//! of a run another process drives (a `run` in another terminal, or a server), through the
+//! engine's run-control path (`engine::control`), which the API uses too; what is the CLI's
+//! own is the wording, and refusing to pause a run whose engine is gone.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -10,16 +11,16 @@ use serde_json::json;
 use super::runs::{engine_gone, load_run};
 use super::{invalid, report};
 use crate::domain::RunStatus;
-use crate::engine::control::ControlError;
+use crate::engine::control::{ControlError, PauseMode};
 use crate::engine::Engine;
 
 /// How long `pause` waits for the steps in flight to finish before it leaves the request
 /// to the driving engine and returns.
 const PAUSE_WAIT: Duration = Duration::from_secs(5);
-/// How long `cancel` waits for the driving engine to stop the run's steps.
+/// How long `cancel` and `pause --now` wait for the driving engine to stop the run's steps.
 const CANCEL_WAIT: Duration = Duration::from_secs(10);
 
-pub async fn pause(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
+pub async fn pause(engine: &Engine, run_id: &str, now: bool, as_json: bool) -> ExitCode {
     let run = match load_run(engine.store(), run_id).await {
         Ok(r) => r,
         Err(code) => return code,
@@ -31,7 +32,11 @@ pub async fn pause(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
         ));
     }
     let was_waiting = run.status == RunStatus::Waiting;
-    let run = match engine.pause_run(run_id, PAUSE_WAIT).await {
+    let (mode, wait) = match now {
+        true => (PauseMode::Now, CANCEL_WAIT),
+        false => (PauseMode::Drain, PAUSE_WAIT),
+    };
+    let run = match engine.pause_run(run_id, mode, wait).await {
         Ok(r) => r,
         Err(e) => return refused(e, "pause"),
     };
@@ -42,6 +47,8 @@ pub async fn pause(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
             v["pause_requested"] = json!(true);
         }
         println!("{v}");
+    } else if requested && now {
+        println!("run {run_id}: pause requested; its engine has not stopped the steps in flight yet");
     } else if requested {
         println!("run {run_id}: pause requested; it pauses when the steps in flight finish");
     } else if was_waiting && run.status == RunStatus::Paused {

@@ -198,8 +198,9 @@ fn kind_fields<R: Reader>(r: &mut R, node: &R::W, kind: StepKind, step: &mut Ste
         StepKind::Approval => approval_fields(r, node, step),
         StepKind::Sleep => {
             let duration = required(r, node, "duration");
+            // A sleep may be zero long (a workflow that sleeps "until" a time already past).
             step.duration_ms = duration.and_then(|n| {
-                let ms = duration::duration_from_json(&n.json());
+                let ms = duration::duration_from_json(&n.json()).or_else(|e| zero_duration(&n.json()).ok_or(e));
                 ms.map_err(|e| r.problem(At::Value(n), &["duration"], Problem::Duration(e)))
                     .ok()
             });
@@ -218,6 +219,16 @@ fn kind_fields<R: Reader>(r: &mut R, node: &R::W, kind: StepKind, step: &mut Ste
         }
         StepKind::Script | StepKind::Agent | StepKind::Function => {}
     }
+}
+
+/// `0`, `"0"`, `"0ms"`, `"0s 0ms"`: a duration of nothing.
+fn zero_duration(value: &Value) -> Option<u64> {
+    let zero = match value {
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.chars().any(|c| c.is_ascii_digit()) && s.chars().all(|c| !c.is_ascii_digit() || c == '0'),
+        _ => false,
+    };
+    zero.then_some(0)
 }
 
 /// An approval's `title` (required), `description`, `approvers`, `onTimeout` and `form`.

@@ -2,6 +2,12 @@
 //! resume and cancel that the API and the CLI share (`Engine::pause_run`, `resume_run`,
 //! `cancel_run`), each allowed only from the statuses the spec's state machine permits.
 //!
+//! Two pauses: `PauseMode::Drain` lets the steps in flight finish and stops at the next step
+//! boundary; `PauseMode::Now` refuses new steps the same way and stops the steps in flight
+//! (`pause_now`). A pending pause of either kind may be overtaken: a drain by a pause-now, and
+//! both by a cancel; never the other way round (`RunControl` and `RunRow::request_control`
+//! only move forward: run → pause → pause now → cancel).
+//!
 //! A run this process drives is signalled through its `RunControl`; one another process
 //! drives (a CLI run, a server) through its row (`RunRow::request_control`), which that
 //! engine reads about once a second; one nobody drives (pending, paused, or left `running`
@@ -27,6 +33,9 @@ pub enum Signal {
     Run,
     /// Stop at the next step boundary, after the steps in flight finish.
     Pause,
+    /// Stop now: no new step starts, the steps in flight are stopped (agents interrupted
+    /// first) and recorded as interrupted, and the run ends `paused` (`pause_now`).
+    PauseNow,
     /// Stop now, killing the steps in flight.
     Cancel,
 }
@@ -47,6 +56,17 @@ impl RunControl {
         });
     }
 
+    /// Pauses now (see `Signal::PauseNow`); overtakes a pending drain pause, not a cancel.
+    pub fn pause_now(&self) {
+        self.tx.send_if_modified(|s| {
+            let change = matches!(*s, Signal::Run | Signal::Pause);
+            if change {
+                *s = Signal::PauseNow;
+            }
+            change
+        });
+    }
+
     pub fn cancel(&self) {
         self.tx.send_replace(Signal::Cancel);
     }
@@ -59,11 +79,36 @@ impl RunControl {
         self.tx.subscribe()
     }
 
+    /// Applies a request, from this process or read from the run's row (`run::keep_lease`).
+    pub fn apply(&self, request: ControlRequest) {
+        match request {
+            ControlRequest::Pause => self.pause(),
+            ControlRequest::PauseNow => self.pause_now(),
+            ControlRequest::Cancel => self.cancel(),
+        }
+    }
+
     /// Resolves once the run is asked to cancel.
     pub async fn cancelled(&self) {
         let mut rx = self.subscribe();
         let _ = rx.wait_for(|s| *s == Signal::Cancel).await;
     }
+
+    /// Resolves once the run is asked to pause now.
+    pub async fn paused_now(&self) {
+        let mut rx = self.subscribe();
+        let _ = rx.wait_for(|s| *s == Signal::PauseNow).await;
+    }
+}
+
+/// Which pause `Engine::pause_run` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PauseMode {
+    /// The steps in flight finish, then the run stops (`Signal::Pause`).
+    #[default]
+    Drain,
+    /// The steps in flight are stopped and run again on resume (`Signal::PauseNow`).
+    Now,
 }
 
 /// Why a pause, resume or cancel did not happen.
@@ -86,18 +131,23 @@ fn refused(run: RunRow, why: &'static str) -> ControlError {
 }
 
 impl Engine {
-    /// Asks a running run to pause: the steps in flight finish, then it stops. Returns the
+    /// Asks a running run to pause: with `PauseMode::Drain` the steps in flight finish, then
+    /// it stops; with `PauseMode::Now` they are stopped (and run again on resume). Returns the
     /// run once it has stopped, or as it is after `wait` (still `running` while a step is in
-    /// flight: the pause lands when it finishes).
-    pub async fn pause_run(&self, id: &str, wait: Duration) -> Result<RunRow, ControlError> {
+    /// flight: the pause lands when it finishes, or when it has been stopped).
+    pub async fn pause_run(&self, id: &str, mode: PauseMode, wait: Duration) -> Result<RunRow, ControlError> {
         let run = self.run_to_steer(id).await?;
         if run.status == RunStatus::Waiting {
-            return self.pause_waiting(run).await;
+            return self.pause_waiting(run, mode, wait).await;
         }
         if run.status != RunStatus::Running {
             return Err(refused(run, "only a running or waiting run can be paused"));
         }
-        self.signal(id, ControlRequest::Pause).await?;
+        let request = match mode {
+            PauseMode::Drain => ControlRequest::Pause,
+            PauseMode::Now => ControlRequest::PauseNow,
+        };
+        self.signal(id, request).await?;
         self.wait_for_status(id, &RunStatus::STOPPED, wait).await
     }
 
@@ -171,14 +221,14 @@ impl Engine {
 
     /// A `waiting` run is paused at once (nothing drives it); its waits stay, and what is
     /// decided meanwhile is delivered when it is resumed.
-    async fn pause_waiting(&self, run: RunRow) -> Result<RunRow, ControlError> {
+    async fn pause_waiting(&self, run: RunRow, mode: PauseMode, wait: Duration) -> Result<RunRow, ControlError> {
         match RunRow::pause_waiting(self.store(), &run.id).await? {
             Some(paused) => {
                 self.announce_status(&paused).await;
                 Ok(paused)
             }
             // Woken meanwhile: pause it as a running run.
-            None => Box::pin(self.pause_run(&run.id, std::time::Duration::from_secs(2))).await,
+            None => Box::pin(self.pause_run(&run.id, mode, wait)).await,
         }
     }
 
@@ -188,13 +238,12 @@ impl Engine {
             .ok_or_else(|| ControlError::NotFound(id.to_string()))
     }
 
-    /// Pauses or cancels a running run: directly when this process drives it, else through
-    /// the database for the process that does.
+    /// Pauses (either way) or cancels a running run: directly when this process drives it,
+    /// else through the database for the process that does.
     async fn signal(&self, id: &str, request: ControlRequest) -> Result<(), StoreError> {
-        match (self.control(id), request) {
-            (Some(control), ControlRequest::Pause | ControlRequest::PauseNow) => control.pause(),
-            (Some(control), ControlRequest::Cancel) => control.cancel(),
-            (None, _) => RunRow::request_control(self.store(), id, request).await?,
+        match self.control(id) {
+            Some(control) => control.apply(request),
+            None => RunRow::request_control(self.store(), id, request).await?,
         }
         Ok(())
     }
@@ -247,4 +296,41 @@ pub fn engine_gone(run: &RunRow) -> bool {
         .as_deref()
         .is_none_or(|until| until < crate::store::now().as_str());
     lapsed || super::owner_is_dead(owner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_overtakes_a_weaker_one_and_never_a_stronger_one() {
+        let control = RunControl::default();
+        control.pause();
+        assert_eq!(control.current(), Signal::Pause);
+        control.pause_now();
+        assert_eq!(
+            control.current(),
+            Signal::PauseNow,
+            "pause now overtakes a pending pause"
+        );
+        control.pause();
+        assert_eq!(control.current(), Signal::PauseNow, "a pause does not undo a pause now");
+        control.apply(ControlRequest::Cancel);
+        assert_eq!(control.current(), Signal::Cancel, "cancel overtakes either pause");
+        control.apply(ControlRequest::PauseNow);
+        control.apply(ControlRequest::Pause);
+        assert_eq!(control.current(), Signal::Cancel, "nothing undoes a cancel");
+    }
+
+    #[tokio::test]
+    async fn paused_now_resolves_for_a_pause_now_and_not_for_a_pause() {
+        let control = RunControl::default();
+        control.pause();
+        let early = tokio::time::timeout(Duration::from_millis(20), control.paused_now()).await;
+        assert!(early.is_err(), "a drain pause is not a pause now");
+        control.pause_now();
+        tokio::time::timeout(Duration::from_secs(1), control.paused_now())
+            .await
+            .expect("pause now seen");
+    }
 }

@@ -250,7 +250,7 @@ impl StepHost {
     pub(super) fn halt_asked(&self) -> Option<Interrupt> {
         match *self.signal.borrow() {
             Signal::Run => None,
-            Signal::Pause => Some(Interrupt::Pausing),
+            Signal::Pause | Signal::PauseNow => Some(Interrupt::Pausing),
             Signal::Cancel => Some(Interrupt::Stopping),
         }
     }

@@ -6,7 +6,8 @@
 //! the step, persisting it, emitting events. `outbox` writes what a run derives from its rows
 //! (its files, its events) in order, off the step's path. `js_child` is the engine's handle
 //! on a JS worker process; `ts_run` serves a TypeScript run's `ctx` calls, pausing it
-//! through `pause_handshake`. `discovery` keeps the rows of projects' template folders;
+//! through `pause_handshake`; `pause_now` stops a run's steps in flight for a pause that
+//! cannot wait for them. `discovery` keeps the rows of projects' template folders;
 //! `control` pauses, resumes and cancels runs for the API and the CLI alike.
 
 mod agent_result;
@@ -19,6 +20,7 @@ pub mod js_child;
 mod outbox;
 mod outcome;
 mod pause_handshake;
+pub mod pause_now;
 mod repair;
 pub mod run;
 pub mod scheduler;

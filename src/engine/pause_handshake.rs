@@ -20,6 +20,10 @@
 //!   flight, is the pause.
 //! ```
 //!
+//! A pause-now (`Signal::PauseNow`) starts the same handshake, but does not wait for it:
+//! `run::run_until_stopped` drops the run's body at once, which stops the worker with the
+//! function steps it runs, and the steps in flight are stopped (`pause_now`).
+//!
 //! `PauseSeen` can reach a `Running` handshake: a reply task sends `Pause` ahead of its
 //! answer when the run is pausing, so that the step after that answer asks first.
 

@@ -1,5 +1,6 @@
 //! Driving one run: claim it, replay/run its steps through the step host, and record how
-//! it ended. Pause, cancel, the run timeout and a crashing JS worker all end here. A YAML
+//! it ended. Pause (either kind, `pause_now`), cancel, the run timeout and a crashing JS
+//! worker all end here. A YAML
 //! run's steps are run here; a TypeScript run's body is `ts_run`.
 
 use std::path::PathBuf;
@@ -16,7 +17,7 @@ use super::ts_run::run_typescript;
 use super::{Engine, EngineError, Prepared};
 use crate::definition::template::{self, Quote};
 use crate::definition::{StepConfig, WorkflowDefinition};
-use crate::domain::{CommentType, ControlRequest, RunStatus, StepResult, StepStatus};
+use crate::domain::{CommentType, RunStatus, StepResult, StepStatus};
 use crate::events::Event;
 use crate::store::runs::{ClaimFrom, RunRow};
 use crate::store::steps::StepRow;
@@ -61,12 +62,13 @@ pub(super) async fn claim_and_run(
     let (kill_tx, kill_rx) = watch::channel(false);
     let phases = prepared.definition.phases.clone();
     let host = Arc::new(StepHost::new(engine.clone(), &run, project, phases, control.subscribe(), kill_rx).await?);
-    let mut stopped = run_until_stopped(&host, &run, prepared, &control).await;
+    let stopped = run_until_stopped(&host, &run, prepared, &control).await;
     if let Some(why) = stopped.as_ref().and_then(Stop::kills_steps) {
         host.stopping(why);
         let _ = kill_tx.send(true);
         let _ = tokio::time::timeout(Duration::from_secs(5), host.drained(true)).await;
     }
+    let mut stopped = super::pause_now::settle(engine, &run.id, stopped, &control).await?;
     lease.abort();
     // The run's files are written and its events out before it says how it ended.
     if let Err(failed) = host.flush().await {
@@ -91,8 +93,8 @@ async fn claim(engine: &Engine, run: RunRow, from: ClaimFrom) -> Result<RunRow, 
     }
 }
 
-/// Runs the run's steps until they end, the run times out, or it is cancelled; `None` when
-/// it completed.
+/// Runs the run's steps until they end, the run times out, is cancelled or paused now;
+/// `None` when it completed.
 async fn run_until_stopped(
     host: &Arc<StepHost>,
     run: &RunRow,
@@ -112,6 +114,7 @@ async fn run_until_stopped(
         _ = sleep_or_forever(timeout) => Some(Stop::TimedOut(format!(
             "the run timed out after {}", crate::definition::format_ms(timeout.unwrap_or_default().as_millis() as u64)))),
         _ = control.cancelled() => Some(Stop::Cancelled),
+        _ = control.paused_now() => Some(Stop::PausedNow),
     }
 }
 
@@ -127,7 +130,7 @@ async fn record_end(
     let (status, error) = match stopped {
         None => (RunStatus::Completed, None),
         Some(Stop::Waiting) => return suspend(engine, run_id).await,
-        Some(Stop::Paused) => (RunStatus::Paused, None),
+        Some(Stop::Paused | Stop::PausedNow) => (RunStatus::Paused, None),
         Some(Stop::Cancelled) => (RunStatus::Cancelled, None),
         Some(Stop::Failed(e) | Stop::TimedOut(e)) => (RunStatus::Failed, Some(e)),
     };
@@ -218,10 +221,8 @@ async fn keep_lease(engine: Engine, run_id: String, control: RunControl) {
         if tick.is_multiple_of(LEASE_SECS as u64 / 3) {
             let _ = RunRow::renew_lease(engine.store(), &run_id, engine.owner(), &lease_until()).await;
         }
-        match RunRow::control_request(engine.store(), &run_id).await.ok().flatten() {
-            Some(ControlRequest::Pause | ControlRequest::PauseNow) => control.pause(),
-            Some(ControlRequest::Cancel) => control.cancel(),
-            None => {}
+        if let Some(request) = RunRow::control_request(engine.store(), &run_id).await.ok().flatten() {
+            control.apply(request);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! How a step ends: its files, its row (a large result by reference), the newest
-//! checkpoint, and its event; and what the steps still in flight say when the run stops.
+//! checkpoint, and its event; and what the steps still in flight say when the run stops
+//! (a step a pause-now stopped says it was interrupted, and is never memoized).
 
 use serde_json::Value;
 
@@ -16,6 +17,8 @@ pub(super) enum StopWhy<'a> {
     Failed(&'a str),
     TimedOut(&'a str),
     Cancelled,
+    /// A pause-now: the steps stopped are recorded as interrupted (`pause_now::INTERRUPTED`).
+    PausedNow,
 }
 
 impl StepHost {
@@ -30,6 +33,7 @@ impl StepHost {
             (_, StopWhy::Failed(e)) => format!("stopped because the run failed: {e}"),
             (_, StopWhy::TimedOut(e)) => format!("stopped because {e}"),
             (_, StopWhy::Cancelled) => "stopped because the run was cancelled".to_string(),
+            (_, StopWhy::PausedNow) => super::pause_now::INTERRUPTED.to_string(),
         };
         state.stop_reason = Some(reason);
     }
@@ -37,7 +41,9 @@ impl StepHost {
     /// Records a finished step: files, transaction, checkpoint, event.
     pub(super) async fn finish(&self, id: &str, mut outcome: Outcome) -> Result<Value, Interrupt> {
         let (running, stop_reason) = self.take_running(id)?;
+        let mut interrupted = false;
         if outcome.error.as_deref() == Some(crate::subprocess::script::STOPPED) {
+            interrupted = stop_reason.as_deref() == Some(super::pause_now::INTERRUPTED);
             outcome.error = stop_reason.or(outcome.error);
         }
         self.mask.outcome(&mut outcome);
@@ -53,7 +59,8 @@ impl StepHost {
         let text = result.to_string();
         let text_len = text.len();
         let stored = self.store_output(id, &result, text, summary).await;
-        let accepted = !outcome.ok && running.continue_on_error;
+        // A step a pause-now stopped runs again on resume, even with `continueOnError`.
+        let accepted = !outcome.ok && running.continue_on_error && !interrupted;
         if !outcome.ok && !accepted {
             self.note_failure(id, &outcome);
         }

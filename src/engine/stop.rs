@@ -12,6 +12,8 @@ pub(super) enum Stop {
     /// The run's timeout passed (the run fails with this message).
     TimedOut(String),
     Paused,
+    /// Paused now: the steps in flight are stopped and recorded as interrupted (`pause_now`).
+    PausedNow,
     Cancelled,
     /// The workflow reached waits (approval, sleep, signal) and nothing else of it runs:
     /// the run is `waiting` until one is resolved.
@@ -19,12 +21,14 @@ pub(super) enum Stop {
 }
 
 impl Stop {
-    /// Why the steps still in flight are killed; `None` for a pause, which lets them drain.
+    /// Why the steps still in flight are killed; `None` for a (drain) pause, which lets them
+    /// finish.
     pub(super) fn kills_steps(&self) -> Option<StopWhy<'_>> {
         match self {
             Stop::Failed(e) => Some(StopWhy::Failed(e)),
             Stop::TimedOut(e) => Some(StopWhy::TimedOut(e)),
             Stop::Cancelled => Some(StopWhy::Cancelled),
+            Stop::PausedNow => Some(StopWhy::PausedNow),
             Stop::Paused | Stop::Waiting => None,
         }
     }

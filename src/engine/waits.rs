@@ -295,6 +295,26 @@ impl StepHost {
                 project_id: self.project_id.clone(),
             });
         }
+        let began = match began {
+            // A sleep of nothing ends as it starts.
+            Began::Waiting(row) if kind == WaitKind::Sleep && config.duration_ms == Some(0) => {
+                let wait = WaitRow::for_steps(self.engine.store(), &[&row.id])
+                    .await
+                    .map_err(fatal)?;
+                let wait = wait
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| fatal("the sleep's wait is gone"))?;
+                let (resolution, _) = timed_out(&wait, &row);
+                match WaitRow::resolve(self.engine.store(), &row.id, &resolution, false)
+                    .await
+                    .map_err(fatal)?
+                {
+                    Resolved::Now(row) | Resolved::Already(row) => Began::Resolved(row, None),
+                }
+            }
+            other => other,
+        };
         let row = match &began {
             Began::Waiting(row) | Began::Resolved(row, _) => row.clone(),
         };
@@ -444,7 +464,7 @@ impl Engine {
         }
         check_input(&spec, &input)?;
         let resolution = decided(&row, decider, &input, row.continue_on_error);
-        let decided = match WaitRow::resolve(store, &row.id, &resolution).await? {
+        let decided = match WaitRow::resolve(store, &row.id, &resolution, true).await? {
             Resolved::Now(row) => row,
             Resolved::Already(row) => return Err(WaitError::NotWaiting(already_decided(&row))),
         };
@@ -516,13 +536,15 @@ impl Engine {
         Ok(sent)
     }
 
-    /// Resolves the waits of `run_id` whose deadline has passed; how many.
+    /// Resolves the waits of `run_id` whose deadline has passed; how many. For a caller
+    /// that drives the run next: the run is not marked due by it.
     pub async fn resolve_due_waits(&self, run_id: &str, project_id: &str) -> Result<usize, StoreError> {
         let store = self.store();
         let mut resolved = 0;
         for PendingWait { wait, step } in WaitRow::due(store, run_id, &at_now()).await? {
             let (resolution, decision) = timed_out(&wait, &step);
-            if let Resolved::Now(row) = WaitRow::resolve(store, &step.id, &resolution).await? {
+            // The caller drives the run next (it claimed it, or is waking it).
+            if let Resolved::Now(row) = WaitRow::resolve(store, &step.id, &resolution, false).await? {
                 resolved += 1;
                 if let Some(decision) = decision {
                     self.emit_now(Event::ApprovalDecided {
@@ -555,7 +577,14 @@ impl Engine {
         self.resolve_due_waits(run_id, &run.project_id).await?;
         let woken = RunRow::wake(store, run_id, owner).await?;
         if let Some(run) = &woken {
-            self.announce_status(run).await;
+            // Through the outbox, in order with the drive's own events; not waited for, so
+            // the drive starts at once.
+            self.emit_now(Event::StatusChanged {
+                execution_id: run.id.clone(),
+                status: run.status,
+                project_id: run.project_id.clone(),
+                error_message: None,
+            });
         }
         Ok(woken)
     }

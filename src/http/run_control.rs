@@ -1,26 +1,38 @@
-//! Steering a run from the API: pause (drain), resume (replay), cancel (kill), through the
-//! engine's one run-control path (`engine::control`); a refusal is a 409.
+//! Steering a run from the API: pause (drain, or now with `{ "now": true }`), resume
+//! (replay), cancel (kill; also while a pause is pending), through the engine's one
+//! run-control path (`engine::control`); a refusal is a 409, a bad pause body a 400.
 
 use std::time::Duration;
 
 use axum::extract::{Path, State};
 use axum::Json;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::CurrentUser;
 use super::envelope::{ok, Data, ErrorBody};
-use super::error::ApiError;
+use super::error::{ApiError, ApiJson};
 use super::{access, AppState};
 use crate::domain::RunStatus;
-use crate::engine::control::ControlError;
+use crate::engine::control::{ControlError, PauseMode};
 use crate::store::runs::RunRow;
 use crate::store::Store;
 
 /// How long a pause waits for the steps in flight before it answers `pause_requested`.
 const PAUSE_WAIT: Duration = Duration::from_secs(2);
-/// How long a cancel waits for the driving engine to stop the run's steps.
+/// How long a cancel (or a pause-now) waits for the driving engine to stop the run's steps.
 const CANCEL_WAIT: Duration = Duration::from_secs(10);
+
+/// The body of `POST .../pause`; none, or `{}`, asks for the pause that lets the steps in
+/// flight finish.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PauseBody {
+    /// Pause now: stop the steps in flight (agents get SIGINT first, so that they save their
+    /// session) instead of waiting for them; they run again on resume.
+    #[serde(default)]
+    pub now: bool,
+}
 
 #[derive(Serialize, ToSchema)]
 pub struct PauseResult {
@@ -48,17 +60,26 @@ pub struct CancelResult {
     pub cancelled_at: Option<String>,
 }
 
-/// `POST /api/workflow-executions/{id}/pause`: the steps in flight finish, then the run stops.
+/// `POST /api/workflow-executions/{id}/pause`: the steps in flight finish, then the run
+/// stops; with `{ "now": true }` they are stopped, and run again on resume.
 #[utoipa::path(
     post,
     path = "/workflow-executions/{id}/pause",
     tag = "workflow-executions",
     summary = "Pause a run",
-    description = "The steps in flight finish, then the run stops; answers within about 2 seconds, \
-        with `pause_requested` if a step is still running then.",
+    description = "Without a body (or with `{}`), the steps in flight finish, then the run stops; \
+        answers within about 2 seconds, with `pause_requested` if a step is still running then. \
+        With `{ \"now\": true }`, no new step starts and the steps in flight are stopped (script \
+        steps' processes terminated, agent CLIs interrupted first so that they save their \
+        session, a TypeScript run's function steps stopped with its worker); each is recorded \
+        as interrupted (status `failed`, error `interrupted by pause now`) and runs again on \
+        resume, an agent step with `onInterrupt: resume` continuing its session. A pause-now \
+        overtakes a pending pause; a cancel overtakes either. Answers within about 10 seconds.",
     params(("id" = String, Path, description = "The run's id.")),
+    request_body(content = Option<PauseBody>, description = "Optional: `{ \"now\": true }` pauses now.", content_type = "application/json"),
     responses(
         (status = 200, description = "The run's status after the request.", body = Data<PauseResult>),
+        (status = 400, description = "The body is not `{ \"now\": boolean }` (`invalid_body`, naming the field).", body = ErrorBody),
         (status = 401, description = "No valid token.", body = ErrorBody),
         (status = 404, description = "No such run the caller may see.", body = ErrorBody),
         (status = 409, description = "The run is not running (`invalid_state`, with `current_status`).", body = ErrorBody),
@@ -69,14 +90,21 @@ pub async fn pause_run(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
+    // No body, `null` and `{}` are the pause that waits for the steps in flight.
+    body: Option<ApiJson<Option<PauseBody>>>,
 ) -> Result<Json<Data<PauseResult>>, ApiError> {
     access::run(state.engine.store(), &user, &id).await?;
+    let now = matches!(body, Some(ApiJson(Some(PauseBody { now: true }))));
+    let (mode, wait) = match now {
+        true => (PauseMode::Now, CANCEL_WAIT),
+        false => (PauseMode::Drain, PAUSE_WAIT),
+    };
     let run = state
         .engine
-        .pause_run(&id, PAUSE_WAIT)
+        .pause_run(&id, mode, wait)
         .await
         .map_err(|e| refused(e, "pause"))?;
-    // A step still in flight: the pause lands when it finishes.
+    // A step still in flight: the pause lands when it finishes (or has been stopped).
     let pause_requested = (run.status == RunStatus::Running).then_some(true);
     Ok(ok(PauseResult {
         id: run.id,
@@ -140,7 +168,8 @@ pub async fn resume_run(
     path = "/workflow-executions/{id}/cancel",
     tag = "workflow-executions",
     summary = "Cancel a run",
-    description = "Kills the steps in flight at once; a pending or paused run is cancelled directly.",
+    description = "Kills the steps in flight at once, also while a pause (of either kind) is pending; \
+        a pending or paused run is cancelled directly.",
     params(("id" = String, Path, description = "The run's id.")),
     responses(
         (status = 200, description = "The run's status after the request.", body = Data<CancelResult>),

@@ -18,7 +18,7 @@ use super::run_view::{Counts, Run, RunDetail, RunListItem, RunPage};
 use super::step_view::{Step, StepWithSession};
 use super::{access, run_control, AppState};
 use crate::domain::{ControlRequest, RunStatus};
-use crate::engine::EngineError;
+use crate::engine::{EngineError, Signal};
 use crate::store::definitions::DefinitionRow;
 use crate::store::projects::ProjectRow;
 use crate::store::run_list::RunFilter;
@@ -344,12 +344,15 @@ fn definition_snapshot(project: &ProjectRow, run: &RunRow) -> Option<Value> {
 }
 
 /// A pause asked for (of this process's engine, or through the database for another's) that
-/// lands when the steps in flight finish.
+/// lands when the steps in flight finish, or, for a pause-now, once they have been stopped.
 fn pause_requested(state: &AppState, run: &RunRow) -> bool {
     let pausing = state
         .engine
         .control(&run.id)
-        .is_some_and(|c| c.current() == crate::engine::control::Signal::Pause)
-        || run.control_request == Some(ControlRequest::Pause);
+        .is_some_and(|c| matches!(c.current(), Signal::Pause | Signal::PauseNow))
+        || matches!(
+            run.control_request,
+            Some(ControlRequest::Pause | ControlRequest::PauseNow)
+        );
     run.status == RunStatus::Running && pausing
 }

@@ -18,6 +18,7 @@ use super::step_view::{attach_waits, Step};
 use super::{access, AppState};
 use crate::definition::step_rules::signal_name_problem;
 use crate::engine::waits::{ApprovalSpec, Decider, Decision, DecisionInput, WaitError};
+use crate::store::definitions::DefinitionRow;
 use crate::store::projects::ProjectRow;
 use crate::store::runs::RunRow;
 use crate::store::waits::WaitRow;
@@ -208,6 +209,8 @@ pub struct PendingApproval {
     pub execution_name: String,
     pub project_id: String,
     pub project_name: String,
+    /// The name of the run's workflow.
+    pub workflow_name: String,
     /// The step's row id.
     pub step_id: String,
     /// The gate's id in the workflow.
@@ -245,6 +248,7 @@ pub async fn list_approvals(
     let ids: Vec<String> = projects.iter().map(|p| p.id.clone()).collect();
     let pending = WaitRow::pending_approvals(store, Some(&ids), MAX_APPROVALS).await?;
     let mut out = Vec::with_capacity(pending.len());
+    let mut workflows: std::collections::HashMap<String, String> = Default::default();
     for p in pending {
         let Some(run) = RunRow::get(store, &p.wait.workflow_run_id).await? else {
             continue;
@@ -254,8 +258,16 @@ pub async fn list_approvals(
             .find(|pr| pr.id == run.project_id)
             .map(|pr| pr.name.clone())
             .unwrap_or_default();
+        if !workflows.contains_key(&run.workflow_definition_id) {
+            let name = DefinitionRow::get(store, &run.workflow_definition_id)
+                .await?
+                .map(|d| d.name);
+            workflows.insert(run.workflow_definition_id.clone(), name.unwrap_or_default());
+        }
+        let workflow_name = workflows[&run.workflow_definition_id].clone();
         let spec = ApprovalSpec::parse(&p.wait.spec);
         out.push(PendingApproval {
+            workflow_name,
             execution_id: run.id,
             execution_name: run.name,
             project_id: run.project_id,

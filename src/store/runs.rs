@@ -286,13 +286,18 @@ impl RunRow {
         .await?)
     }
 
-    /// Asks whichever process drives the run to pause or cancel it.
+    /// Asks whichever process drives the run to pause or cancel it. A request only overtakes
+    /// a weaker one (pause < pause now < cancel): a pause asked after a cancel does not undo it.
     pub async fn request_control(store: &Store, id: &str, request: ControlRequest) -> Result<()> {
-        sqlx::query("UPDATE workflow_runs SET control_request = ? WHERE id = ? AND status = 'running'")
-            .bind(request)
-            .bind(id)
-            .execute(&store.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE workflow_runs SET control_request = ?1 WHERE id = ?2 AND status = 'running'
+                 AND (CASE control_request WHEN 'pause' THEN 1 WHEN 'pause_now' THEN 2 WHEN 'cancel' THEN 3 ELSE 0 END)
+                   < (CASE ?1 WHEN 'pause' THEN 1 WHEN 'pause_now' THEN 2 WHEN 'cancel' THEN 3 ELSE 0 END)",
+        )
+        .bind(request)
+        .bind(id)
+        .execute(&store.pool)
+        .await?;
         Ok(())
     }
 

@@ -71,8 +71,9 @@ pub struct NewWait<'a> {
 pub enum Began {
     /// The step waits.
     Waiting(StepRow),
-    /// A signal sent earlier was waiting for it: the step is already resolved with it.
-    Resolved(StepRow, SignalRow),
+    /// It was resolved as it began (a signal sent earlier was waiting for it, or a sleep
+    /// of nothing): the step, and the signal it took.
+    Resolved(StepRow, Option<SignalRow>),
 }
 
 /// How `resolve` went.
@@ -176,7 +177,8 @@ impl WaitRow {
             let began = match waiting_signal {
                 Some(signal) => {
                     let resolution = resolve_signal(&step, &signal);
-                    let step = resolve_in(&tx, &step.id, &resolution, &ts)?.expect("the step was just made waiting");
+                    let step =
+                        resolve_in(&tx, &step.id, &resolution, &ts, false)?.expect("the step was just made waiting");
                     tx.execute(
                         "UPDATE workflow_signals SET consumed_by = ?1 WHERE id = ?2",
                         rusqlite::params![step.id, signal.id],
@@ -185,7 +187,7 @@ impl WaitRow {
                         consumed_by: Some(step.id.clone()),
                         ..signal
                     };
-                    Began::Resolved(step, signal)
+                    Began::Resolved(step, Some(signal))
                 }
                 None => Began::Waiting(step),
             };
@@ -195,12 +197,13 @@ impl WaitRow {
     }
 
     /// Resolves the waiting step `step_row_id` with `resolution` (only if it still waits),
-    /// marks its wait resolved and its run due to be driven again, in one transaction.
-    pub async fn resolve(store: &Store, step_row_id: &str, resolution: &Resolution) -> Result<Resolved> {
+    /// marks its wait resolved and (`wake`) its run due to be driven again, in one
+    /// transaction. The drive that reaches a wait and resolves it at once does not wake it.
+    pub async fn resolve(store: &Store, step_row_id: &str, resolution: &Resolution, wake: bool) -> Result<Resolved> {
         let ts = now();
         store.write_now(|db| {
             let tx = rusqlite::Transaction::new_unchecked(db, TransactionBehavior::Immediate)?;
-            let resolved = match resolve_in(&tx, step_row_id, resolution, &ts)? {
+            let resolved = match resolve_in(&tx, step_row_id, resolution, &ts, wake)? {
                 Some(step) => Resolved::Now(step),
                 None => Resolved::Already(tx.query_row(
                     "SELECT * FROM workflow_run_steps WHERE id = ?1",
@@ -329,7 +332,7 @@ impl WaitRow {
             let delivered_to = match waiting {
                 Some(step) => {
                     let resolution = resolve(&step, &signal);
-                    let step = resolve_in(&tx, &step.id, &resolution, &ts)?;
+                    let step = resolve_in(&tx, &step.id, &resolution, &ts, true)?;
                     if let Some(step) = &step {
                         tx.execute(
                             "UPDATE workflow_signals SET consumed_by = ?1 WHERE id = ?2",
@@ -389,6 +392,7 @@ fn resolve_in(
     step_row_id: &str,
     resolution: &Resolution,
     ts: &str,
+    wake: bool,
 ) -> rusqlite::Result<Option<StepRow>> {
     let step = {
         let mut update = tx.prepare_cached(
@@ -414,6 +418,9 @@ fn resolve_in(
         "UPDATE workflow_waits SET resolved_at = ?1 WHERE step_row_id = ?2",
         rusqlite::params![ts, step_row_id],
     )?;
+    if !wake {
+        return Ok(Some(step));
+    }
     // Due now, unless it is already due earlier.
     tx.execute(
         "UPDATE workflow_runs SET wake_at = CASE WHEN wake_at IS NOT NULL AND wake_at < ?1 THEN wake_at ELSE ?1 END,

@@ -32,6 +32,10 @@ pub const ALLOWED: &[&str] = &[
     "NO_COLOR",
 ];
 
+/// The server's own secrets in its environment: no step gets them, whatever the operator's
+/// patterns say (`WORKFLOW_ENGINE_*` on the passthrough list passes the rest of those).
+pub const NEVER: &[&str] = &["WORKFLOW_ENGINE_WEBHOOK_SECRET"];
+
 /// Whether `name` matches `pattern`: the same name, or a prefix when the pattern ends in `*`.
 pub fn matches(pattern: &str, name: &str) -> bool {
     match pattern.strip_suffix('*') {
@@ -61,11 +65,13 @@ fn passthrough() -> Vec<String> {
 }
 
 /// The server's variables a step may see: the allow-list, the operator's passthrough list and
-/// `extra` (patterns the caller adds, e.g. an agent's credentials).
+/// `extra` (patterns the caller adds, e.g. an agent's credentials); never those of [`NEVER`].
 pub fn inherited(extra: &[String]) -> Vec<(OsString, OsString)> {
     let operator = passthrough();
-    let allowed =
-        |name: &str| ALLOWED.iter().any(|p| matches(p, name)) || operator.iter().chain(extra).any(|p| matches(p, name));
+    let allowed = |name: &str| {
+        !NEVER.contains(&name)
+            && (ALLOWED.iter().any(|p| matches(p, name)) || operator.iter().chain(extra).any(|p| matches(p, name)))
+    };
     std::env::vars_os()
         .filter(|(k, _)| k.to_str().is_some_and(allowed))
         .collect()

@@ -19,6 +19,7 @@ mod layout;
 mod limits;
 mod many_runs;
 mod orphans;
+mod pause_now;
 mod replay;
 mod secrets;
 mod server;

@@ -99,3 +99,31 @@ fn ctx_exec_and_the_js_worker_do_not_see_the_server_environment() {
     );
     assert_step_env("the JS worker", worker, &[]);
 }
+
+/// The webhook's secret is the server's: no step sees it, even when the operator passes every
+/// `WORKFLOW_ENGINE_*` variable on.
+#[test]
+fn the_webhook_secret_never_reaches_a_step() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "env.yaml",
+        "name: Env\nphases: [p]\nsteps:\n  - id: dump\n    phase: p\n    type: script\n    command: env\n",
+    );
+    let out = sb
+        .cmd(&["run", file.to_str().unwrap()])
+        .env("WORKFLOW_ENGINE_WEBHOOK_SECRET", "whsec-server-only")
+        .env("WORKFLOW_ENGINE_STEP_ENV", "WORKFLOW_ENGINE_*")
+        .output()
+        .expect("run workflow-engine");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let result = sb.read_json(&sb.run_dir(&run_id(&out)).join("logs/dump/output.json"));
+    let text = result["data"]["stdout"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("WORKFLOW_ENGINE_STEP_ENV=WORKFLOW_ENGINE_*"),
+        "the pattern passes the others on:\n{text}"
+    );
+    assert!(
+        !text.contains("whsec-server-only"),
+        "a step sees the webhook secret:\n{text}"
+    );
+}

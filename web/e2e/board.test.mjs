@@ -1,6 +1,7 @@
 // The board and the run controls in a real browser against a real server: sign in, start a
 // run from its template (with a field error first), watch its card cross the phase columns
-// as gates open, pause/resume/cancel, and a second session that sees it all live.
+// as gates open, pause/resume/cancel (pause now, and cancel while a pause is pending), and a
+// second session that sees it all live.
 
 import assert from "node:assert/strict";
 import { after, before, describe, test as nodeTest } from "node:test";
@@ -150,6 +151,44 @@ describe("board", () => {
     await cancel.click();
     await waitText(page.getByTestId("run-status"), "cancelled");
     await waitFor(async () => !(await pause.isEnabled()) && !(await resume.isEnabled()) && !(await cancel.isEnabled()), "nothing to control any more");
+    const body = await server.api(server.token, "GET", `/workflow-executions/${run}`);
+    assert.equal(body.status, "cancelled");
+  });
+
+  test("pause now stops the step in flight and resume runs it again; cancel overtakes a pending pause", async () => {
+    const run = (await startRun(server, "Gated pipeline", { title: "stopped now" }, "stopped now")).id;
+    await page.goto(runUrl(run));
+    const [pause, pauseNow, resume, cancel] = ["run-pause", "run-pause-now", "run-resume", "run-cancel"].map((t) => page.getByTestId(t));
+    const compile = page.locator(tid("step-row", { "data-step-key": "compile" }));
+    await waitText(page.getByTestId("run-status"), "running");
+    await waitAttr(compile, "data-status", "running");
+    await waitFor(async () => (await pause.isEnabled()) && (await pauseNow.isEnabled()), "both pauses allowed");
+
+    const [paused] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/workflow-executions/${run}/pause`) && r.request().method() === "POST"),
+      pauseNow.click(),
+    ]);
+    assert.deepEqual(paused.request().postDataJSON(), { now: true });
+    assert.equal((await paused.json()).data.status, "paused", "paused at once: the gated step was stopped");
+    await waitText(page.getByTestId("run-status"), "paused");
+    await waitAttr(compile, "data-status", "failed");
+    await waitFor(async () => (await resume.isEnabled()) && !(await pauseNow.isEnabled()), "resume allowed, pause now not");
+    await screenshot(page, "run-paused-now");
+
+    await resume.click();
+    await waitText(page.getByTestId("run-status"), "running");
+    await waitAttr(compile, "data-status", "running", "the stopped step runs again");
+
+    // A pause waits for the gated step; Pause now and Cancel stay enabled meanwhile.
+    await pause.click();
+    await page.getByTestId("pause-pending").waitFor();
+    await waitFor(
+      async () => (await cancel.isEnabled()) && (await pauseNow.isEnabled()) && !(await pause.isEnabled()),
+      "cancel and pause now allowed while the pause is pending",
+    );
+    await screenshot(page, "run-pause-pending");
+    await cancel.click();
+    await waitText(page.getByTestId("run-status"), "cancelled");
     const body = await server.api(server.token, "GET", `/workflow-executions/${run}`);
     assert.equal(body.status, "cancelled");
   });

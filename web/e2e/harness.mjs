@@ -150,9 +150,12 @@ export async function launchBrowser() {
   });
 }
 
-/** A new context (its own storage: a separate session) and page, with console errors kept. */
-export async function newPage(browser) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+/**
+ * A new context (its own storage: a separate session) and page, with console errors kept.
+ * `options` go to the context (`viewport`, `colorScheme: "dark"`, ...).
+ */
+export async function newPage(browser, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, ...options });
   context.setDefaultTimeout(TIMEOUT);
   const page = await context.newPage();
   page.errors = [];

@@ -280,6 +280,15 @@ async fn pause_resume_and_cancel_follow_the_state_machine() {
         .await;
     let id = body["data"]["id"].as_str().unwrap().to_string();
     s.wait_status(&ann, &id, &["running"]).await;
+    // The pause is asked for while the first step is in flight (on a busy machine the run can
+    // be `running` a while before its first step starts).
+    for _ in 0..400 {
+        let (_, run) = s.get(&ann, &format!("/workflow-executions/{id}")).await;
+        if run["data"]["steps"].as_array().is_some_and(|steps| !steps.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
     let (status, body) = s
         .post(&ann, &format!("/workflow-executions/{id}/pause"), json!({}))
         .await;

@@ -116,6 +116,7 @@ async fn a_gate_decided_from_the_api_lets_the_run_go_on() {
     assert_eq!(listed[0]["execution_id"], run.as_str());
     assert_eq!(listed[0]["title"], "Approve the plan for search");
     assert_eq!(listed[0]["project_name"], "gated");
+    assert_eq!(listed[0]["workflow_name"], "Gate");
     assert_eq!(listed[0]["can_decide"], true);
 
     let (status, decided) = decide(
@@ -540,4 +541,95 @@ async fn a_waiting_run_can_be_paused_resumed_and_cancelled() {
     );
     let (status, _) = decide(&s, &ann, &run, "approve-plan", json!({ "decision": "approve" })).await;
     assert_eq!(status, 409);
+}
+
+/// A sleep "until" a time computed from the clock is zero long when replayed after that
+/// time (found by B11: the replay failed the run with "must be greater than zero").
+#[tokio::test]
+async fn a_sleep_of_nothing_returns_at_once_also_on_replay() {
+    let ts = r#"import { defineWorkflow } from "@repo/workflow-engine";
+export default defineWorkflow({
+  name: "Until",
+  phases: ["p"],
+  async execute(ctx) {
+    await ctx.sleep("now", 0);
+    await ctx.sleep("also-now", "0ms");
+    await ctx.sleep("until", `${Math.max(0, ctx.args.at - Date.now())}ms`);
+    await ctx.step("after", { type: "script", command: "echo after" });
+  },
+});
+"#;
+    let s = Server::start().await;
+    let ann = s.user("ann@example.com", false);
+    let (project, _) = s.project(&ann, "until", &[("u.ts", ts)]).await;
+    let def = s.definition_id(&ann, &project, "Until").await;
+    let at = chrono::Utc::now().timestamp_millis() + 1500;
+    let run = start_run(&s, &ann, &project, &def, json!({ "at": at })).await;
+    let done = s.wait_status(&ann, &run, &["completed", "failed"]).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    for key in ["now", "also-now", "until", "after"] {
+        assert_eq!(step(&done, key)["status"], "completed", "{key}: {done}");
+        assert_eq!(step(&done, key)["attempt"], 1, "{key}");
+    }
+}
+
+/// `kill -9` while decisions are being applied: each gate is either decided (and its run goes
+/// on after the restart) or still waiting (and can be decided then); none is lost half-way.
+#[tokio::test]
+async fn a_kill_9_while_decisions_are_applied_loses_none_half_way() {
+    let s = Server::start().await;
+    let ann = s.user("ann@example.com", false);
+    let (project, _) = s.project(&ann, "crash-many", &[("gate.yaml", GATE_YAML)]).await;
+    let def = s.definition_id(&ann, &project, "Gate").await;
+    let mut runs = Vec::new();
+    for i in 0..16 {
+        runs.push(start_run(&s, &ann, &project, &def, json!({ "what": format!("r{i}") })).await);
+    }
+    for run in &runs {
+        s.wait_status(&ann, run, &["waiting"]).await;
+    }
+    let url = |run: &str| s.url(&format!("/workflow-executions/{run}/approvals/approve-plan"));
+    let sends: Vec<_> = runs
+        .iter()
+        .map(|run| {
+            s.http
+                .post(url(run))
+                .bearer_auth(&ann)
+                .json(&json!({ "decision": "approve" }))
+                .send()
+        })
+        .collect();
+    let all = futures_util::future::join_all(sends);
+    // Kill the server while the decisions are in flight.
+    let pid = s.child.id().to_string();
+    let killer = async {
+        tokio::time::sleep(std::time::Duration::from_millis(8)).await;
+        let killed = std::process::Command::new("kill").args(["-9", &pid]).status().unwrap();
+        assert!(killed.success());
+    };
+    let (answers, ()) = tokio::join!(all, killer);
+    let sb = s.kill();
+    let s = Server::start_in(sb).await;
+    let mut decided_before = 0;
+    for (run, answer) in runs.iter().zip(answers) {
+        let (_, now) = s.get(&ann, &format!("/workflow-executions/{run}")).await;
+        let gate = step(&now["data"], "approve-plan").clone();
+        if answer.is_ok_and(|r| r.status() == 200) {
+            assert_eq!(gate["status"], "completed", "an answered decision was kept: {now}");
+        }
+        if gate["status"] == "completed" {
+            decided_before += 1;
+        } else {
+            assert_eq!(gate["status"], "waiting", "{now}");
+            let (status, body) = decide(&s, &ann, run, "approve-plan", json!({ "decision": "approve" })).await;
+            assert_eq!(status, 200, "{body}");
+        }
+        let done = s.wait_status(&ann, run, &["completed", "failed"]).await;
+        assert_eq!(done["status"], "completed", "{done}");
+        assert_eq!(step(&done, "build")["attempt"], 1);
+    }
+    eprintln!(
+        "{decided_before} of {} decisions were recorded before the kill",
+        runs.len()
+    );
 }

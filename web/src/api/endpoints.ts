@@ -1,22 +1,29 @@
 // One function per API route the app uses.
 
+export type { ControlAction } from "../lib/status";
+
 import { fetchArtifactBlob } from "./artifactFiles";
 import { request, requestRaw } from "./client";
+import type { ControlAction } from "../lib/status";
 import type {
   Artifact,
   Comment,
   CommentType,
   ControlResult,
+  DecisionRequest,
   Definition,
   DefinitionDetail,
   LoginResult,
   LogType,
+  PendingApproval,
   Project,
   RunDetail,
   Secret,
   RunPage,
   RunStatus,
   RunSummary,
+  SignalResult,
+  Step,
   StepDetail,
   StepLog,
 } from "./types";
@@ -81,10 +88,21 @@ export const createRun = (body: {
   args: Record<string, unknown>;
 }) => request<RunSummary>("/workflow-executions", { method: "POST", body });
 
-export type ControlAction = "pause" | "resume" | "cancel";
+/** Pause (`{ now: true }` for pause now: the steps in flight are stopped), resume or cancel. */
+export const controlRun = (id: string, action: ControlAction) => {
+  const path = `/workflow-executions/${encodeURIComponent(id)}/${action === "pause_now" ? "pause" : action}`;
+  return request<ControlResult>(path, { method: "POST", body: action === "pause_now" ? { now: true } : undefined });
+};
 
-export const controlRun = (id: string, action: ControlAction) =>
-  request<ControlResult>(`/workflow-executions/${encodeURIComponent(id)}/${action}`, { method: "POST" });
+/** Decides an approval gate (`step`: its key, e.g. `approve-plan`, or its row id). */
+export const decideApproval = (runId: string, step: string, body: { decision: DecisionRequest; comment?: string; input?: unknown }) =>
+  request<Step>(`/workflow-executions/${encodeURIComponent(runId)}/approvals/${encodeURIComponent(step)}`, { method: "POST", body });
+
+export const sendSignal = (runId: string, name: string, body: { payload?: unknown; idempotency_key?: string } = {}) =>
+  request<SignalResult>(`/workflow-executions/${encodeURIComponent(runId)}/signals/${encodeURIComponent(name)}`, { method: "POST", body });
+
+/** The approval gates waiting now in every project the caller may see. */
+export const listApprovals = (o: Sig = {}) => request<PendingApproval[]>("/approvals", o);
 
 export const getStep = (id: string, o: Sig = {}) =>
   request<StepDetail>(`/workflow-steps/${encodeURIComponent(id)}`, o);

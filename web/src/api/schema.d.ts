@@ -162,7 +162,7 @@ export interface paths {
         put?: never;
         /**
          * Pause a run
-         * @description The steps in flight finish, then the run stops; answers within about 2 seconds, with `pause_requested` if a step is still running then.
+         * @description Without a body (or with `{}`), the steps in flight finish, then the run stops; answers within about 2 seconds, with `pause_requested` if a step is still running then. With `{ "now": true }`, no new step starts and the steps in flight are stopped (script steps' processes terminated, agent CLIs interrupted first so that they save their session, a TypeScript run's function steps stopped with its worker); each is recorded as interrupted (status `failed`, error `interrupted by pause now`) and runs again on resume, an agent step with `onInterrupt: resume` continuing its session. A pause-now overtakes a pending pause; a cancel overtakes either. Answers within about 10 seconds.
          */
         post: operations["pause_run"];
         delete?: never;
@@ -202,7 +202,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel a run
-         * @description Kills the steps in flight at once; a pending or paused run is cancelled directly.
+         * @description Kills the steps in flight at once, also while a pause (of either kind) is pending; a pending or paused run is cancelled directly.
          */
         post: operations["cancel_run"];
         delete?: never;
@@ -903,6 +903,8 @@ export interface components {
                 execution_name: string;
                 project_id: string;
                 project_name: string;
+                /** @description The name of the run's workflow. */
+                workflow_name: string;
                 /** @description The step's row id. */
                 step_id: string;
                 /** @description The gate's id in the workflow. */
@@ -1216,6 +1218,17 @@ export interface components {
              */
             missed: number;
         };
+        /**
+         * @description The body of `POST .../pause`; none, or `{}`, asks for the pause that lets the steps in
+         *     flight finish.
+         */
+        PauseBody: {
+            /**
+             * @description Pause now: stop the steps in flight (agents get SIGINT first, so that they save their
+             *     session) instead of waiting for them; they run again on resume.
+             */
+            now?: boolean;
+        };
         PauseResult: {
             id: string;
             status: components["schemas"]["RunStatus"];
@@ -1230,6 +1243,8 @@ export interface components {
             execution_name: string;
             project_id: string;
             project_name: string;
+            /** @description The name of the run's workflow. */
+            workflow_name: string;
             /** @description The step's row id. */
             step_id: string;
             /** @description The gate's id in the workflow. */
@@ -1968,7 +1983,12 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description Optional: `{ "now": true }` pauses now. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PauseBody"] | null;
+            };
+        };
         responses: {
             /** @description The run's status after the request. */
             200: {
@@ -1977,6 +1997,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Data_PauseResult"];
+                };
+            };
+            /** @description The body is not `{ "now": boolean }` (`invalid_body`, naming the field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No valid token. */

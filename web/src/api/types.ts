@@ -68,13 +68,48 @@ export type DefinitionDetail = Definition & { steps?: StepConfig[] };
 
 export type AgentSession = Sent<Schemas["AgentSession"]>;
 
-/** A step; with its agent session in a run's detail. */
-export type Step = Sent<Schemas["Step"]> & { session?: AgentSession | null };
+/** What a waiting step waits for. */
+export type WaitKind = Schemas["WaitKind"];
+
+/** A run's open wait (`waiting_for[]`): the step, what it waits for, since when. */
+export type WaitInfo = Sent<Schemas["WaitInfo"]>;
+
+/** An approval, sleep or signal step's wait (`step.wait`), its form as a JSON Schema. */
+export type WaitView = Omit<Sent<Schemas["WaitView"]>, "form" | "on_timeout"> & {
+  /** The JSON Schema of what the person fills in, if anything. */
+  form: JsonSchema | null;
+  on_timeout: "reject" | "approve" | "fail" | null;
+};
+
+/** A decided gate's outcome, as its step's `result.data` holds it (`ApprovalData` in runtime-js). */
+export type Decision = "approved" | "rejected" | "changes_requested";
+export interface DecisionData {
+  decision: Decision;
+  by: string;
+  at: string | null;
+  comment?: string | null;
+  input?: unknown;
+}
+
+/** What the person asks of the gate (`POST .../approvals/{step}`). */
+export type DecisionRequest = Schemas["Decision"];
+
+/** An approval gate waiting now, in any project the caller may see (`GET /api/approvals`). */
+export type PendingApproval = Sent<Schemas["PendingApproval"]> & {
+  /** The contract names the workflow; the server may not send it. */
+  workflow_name?: string;
+};
+
+/** What `POST .../signals/{name}` answers. */
+export type SignalResult = Sent<Schemas["SignalSent"]>;
+
+/** A step; with its agent session in a run's detail, and its wait on approval/sleep/signal steps. */
+export type Step = Omit<Sent<Schemas["Step"]>, "wait"> & { session?: AgentSession | null; wait?: WaitView | null };
 
 export type Artifact = Sent<Schemas["Artifact"]>;
 export type Creator = Sent<Schemas["Creator"]>;
 export type Comment = Sent<Schemas["Comment"]>;
-export type StepDetail = Sent<Schemas["StepDetail"]>;
+export type StepDetail = Omit<Sent<Schemas["StepDetail"]>, "wait"> & { wait?: WaitView | null };
 
 export type Run = Sent<Schemas["Run"]> & {
   /** Set while a pause waits for the steps in flight (when the server reports it). */
@@ -90,7 +125,8 @@ export type RunSummary = Omit<Sent<Schemas["RunSummary"]>, "workflow_definition"
   pause_requested?: boolean;
 };
 
-export type RunDetail = Omit<Sent<Schemas["RunDetail"]>, "workflow_definition"> & {
+export type RunDetail = Omit<Sent<Schemas["RunDetail"]>, "workflow_definition" | "steps"> & {
+  steps: Step[];
   workflow_definition: Definition | null;
 };
 

@@ -3,6 +3,7 @@ import { Link, NavLink, useMatch, useNavigate } from "react-router-dom";
 import { setLastProject } from "../api/session";
 import { useAuth } from "../auth/AuthContext";
 import { useProjects } from "../hooks/useProjects";
+import { NeedsYou } from "./NeedsYou";
 import { WsStatus } from "./WsStatus";
 
 /** The header on every signed-in page: project, navigation, live status, sign-out. */
@@ -68,6 +69,7 @@ export function AppShell({ children }: { children: ReactNode }) {
           )}
         </nav>
         <div className="topbar-right">
+          <NeedsYou />
           <WsStatus />
           <span className="user" title={user?.email}>
             {user?.name || user?.email}

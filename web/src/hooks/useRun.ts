@@ -30,6 +30,10 @@ export function useRun(runId: string): AsyncState<RunDetail> {
         if (ev.type === "workflow.execution.status_changed" && ev.data.status !== "running") refetch();
         return;
       case "workflow.step.completed":
+      case "workflow.step.waiting":
+      case "workflow.approval.decided":
+        // Applied at once (a second browser sees a decision without delay), then read again
+        // for what the event does not carry: the gate's description, form and outcome.
         setData((prev) => (prev ? (applyRunEvent(prev, ev) ?? prev) : prev));
         refetch();
         return;

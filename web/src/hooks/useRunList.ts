@@ -48,6 +48,9 @@ export function useRunList(q: RunListQuery): RunListState {
   /** Runs being fetched alone, and runs known not to belong here. */
   const pending = useRef(new Set<string>());
   const foreign = useRef(new Set<string>());
+  /** Runs an event touched while they were being fetched: the answer may predate it. */
+  const stale = useRef(new Set<string>());
+  const refetchRef = useRef<(id: string) => void>(() => {});
   const queue = useRef(new Set<string>());
   const flushTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
@@ -129,6 +132,8 @@ export function useRunList(q: RunListQuery): RunListState {
       foreign.current.add(id);
     } finally {
       pending.current.delete(id);
+      // Events came during the request (a run that starts and waits at once): read again.
+      if (stale.current.delete(id)) refetchRef.current(id);
     }
   }, []);
 
@@ -145,12 +150,17 @@ export function useRunList(q: RunListQuery): RunListState {
 
   const refetchSoon = useCallback(
     (id: string) => {
-      if (pending.current.has(id) || foreign.current.has(id)) return;
+      if (foreign.current.has(id)) return;
+      if (pending.current.has(id)) {
+        stale.current.add(id);
+        return;
+      }
       queue.current.add(id);
       if (!flushTimer.current) flushTimer.current = setTimeout(flush, 60);
     },
     [flush],
   );
+  refetchRef.current = refetchSoon;
 
   useEffect(
     () => () => {

@@ -15,6 +15,8 @@ export function useStep(stepRowId: string, runId: string): AsyncState<StepDetail
       case "workflow.step.completed":
       case "workflow.artifact.created":
       case "workflow.comment.created":
+      case "workflow.step.waiting":
+      case "workflow.approval.decided":
         if (ev.data.step_id === stepRowId) refetch();
         return;
       case "workflow.artifact.attached":

@@ -2,8 +2,9 @@
 // or null when the event does not concern it; what cannot be applied locally (a new run, a
 // step's result) is refetched by the caller.
 
-import type { RunStatus, RunSummary, Step } from "../api/types";
+import type { RunStatus, RunSummary, Step, WaitInfo } from "../api/types";
 import type { WsEvent } from "../ws/events";
+import { decisionFromEvent } from "./waits.js";
 
 export function nowIso(): string {
   return new Date().toISOString();
@@ -21,6 +22,7 @@ function withStatus<R extends RunSummary>(run: R, status: RunStatus, error?: str
   if (status === "paused") next.paused_at = t;
   if (status === "completed" || status === "failed") next.completed_at = run.completed_at ?? t;
   if (status === "cancelled") next.cancelled_at = run.cancelled_at ?? t;
+  if (status === "completed" || status === "failed" || status === "cancelled") next.waiting_for = [];
   return next;
 }
 
@@ -70,10 +72,67 @@ export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | nu
       const status: RunStatus = run.status === "pending" ? "running" : run.status;
       return { ...run, status, current_phase: d.phase, steps: upsertStep(run.steps, step) };
     }
+    case "workflow.step.waiting": {
+      const d = ev.data;
+      const existing = run.steps.find((s) => s.id === d.step_id);
+      const t = nowIso();
+      const step: Step = {
+        id: d.step_id,
+        workflow_run_id: run.id,
+        step_id: d.step_key,
+        step_index: existing?.step_index ?? run.steps.reduce((m, s) => Math.max(m, s.step_index + 1), 0),
+        name: d.step_name,
+        phase: d.phase,
+        type: d.kind,
+        status: "waiting",
+        result: null,
+        continue_on_error: existing?.continue_on_error ?? false,
+        attempt: existing?.attempt ?? 1,
+        log_directory_path: existing?.log_directory_path ?? null,
+        agent_session_id: null,
+        error_message: null,
+        started_at: existing?.started_at ?? t,
+        completed_at: null,
+        created_at: existing?.created_at ?? t,
+        updated_at: t,
+        session: null,
+        // The step's `wait` (description, approvers, form) comes with a read of the run.
+        wait: existing?.wait ?? null,
+      };
+      const wait: WaitInfo = {
+        step_id: d.step_id,
+        step_key: d.step_key,
+        kind: d.kind,
+        title: d.title ?? null,
+        signal_name: d.signal_name ?? null,
+        deadline: d.deadline ?? null,
+        since: existing?.wait?.since ?? t,
+      };
+      const waiting_for = [...(run.waiting_for ?? []).filter((w) => w.step_id !== d.step_id), wait];
+      return { ...run, current_phase: d.phase, steps: upsertStep(run.steps, step), waiting_for };
+    }
+    case "workflow.approval.decided": {
+      const d = ev.data;
+      const decision = decisionFromEvent(d.decision);
+      const waiting_for = (run.waiting_for ?? []).filter((w) => w.step_id !== d.step_id);
+      const existing = run.steps.find((s) => s.id === d.step_id);
+      if (!existing || !decision) return { ...run, waiting_for };
+      const t = nowIso();
+      const step: Step = {
+        ...existing,
+        status: decision === "rejected" ? "failed" : "completed",
+        result: { ...(existing.result ?? {}), data: { decision, by: d.by, at: t, comment: d.comment ?? null } } as Step["result"],
+        completed_at: existing.completed_at ?? t,
+        updated_at: t,
+        wait: existing.wait ? { ...existing.wait, resolved_at: t, can_decide: false } : existing.wait,
+      };
+      return { ...run, steps: upsertStep(run.steps, step), waiting_for };
+    }
     case "workflow.step.completed": {
       const d = ev.data;
       const existing = run.steps.find((s) => s.id === d.step_id);
       if (!existing) return null;
+      const waiting_for = run.waiting_for?.filter((w) => w.step_id !== d.step_id);
       const start = existing.started_at ? Date.parse(existing.started_at) : Date.now() - d.duration_ms;
       const step: Step = {
         ...existing,
@@ -82,7 +141,7 @@ export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | nu
         completed_at: new Date(start + d.duration_ms).toISOString(),
         updated_at: nowIso(),
       };
-      return { ...run, steps: upsertStep(run.steps, step) };
+      return { ...run, steps: upsertStep(run.steps, step), ...(waiting_for ? { waiting_for } : {}) };
     }
     default:
       // Comments and artifacts name only their id: counts come from reading the run again

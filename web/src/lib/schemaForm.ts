@@ -123,20 +123,29 @@ export function buildArgs(fields: Field[], values: FormValues, touched: Set<stri
 /**
  * The server's `invalid_args` details by field: `args.delay: "x" is not of type "integer"`,
  * `args: "label" is a required property`. What names no known field stays in `other`.
+ * `prefix` is what the server calls the object: `args` for a run's arguments, `input` for
+ * what a person fills in at an approval gate (`input.reason: ...`, `/input/reason: ...`).
  */
-export function serverErrors(details: string[], fields: Field[]): { byField: Record<string, string>; other: string[] } {
+export function serverErrors(
+  details: string[],
+  fields: Field[],
+  prefix = "args",
+  required = "Required: this argument has no default.",
+): { byField: Record<string, string>; other: string[] } {
   const names = new Set(fields.map((f) => f.name));
   const byField: Record<string, string> = {};
   const other: string[] = [];
+  const esc = prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const atField = new RegExp(`^\\/?${esc}[./]([^./:[\\s]+)[^:]*:\\s*(.*)$`, "s");
   for (const d of details) {
-    const at = /^args\.([^.:[\s]+)[^:]*:\s*(.*)$/s.exec(d);
+    const at = atField.exec(d);
     if (at && names.has(at[1])) {
       byField[at[1]] = byField[at[1]] ? `${byField[at[1]]} ${at[2]}` : at[2];
       continue;
     }
     const req = /"([^"]+)" is a required property/.exec(d);
     if (req && names.has(req[1])) {
-      byField[req[1]] = "Required: this argument has no default.";
+      byField[req[1]] = required;
       continue;
     }
     other.push(d);

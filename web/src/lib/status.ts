@@ -3,12 +3,13 @@
 import type { Run, RunStatus, Step } from "../api/types";
 import { parseTime } from "./format.js";
 
-export const RUN_STATUSES: RunStatus[] = ["pending", "running", "paused", "completed", "failed", "cancelled"];
+export const RUN_STATUSES: RunStatus[] = ["pending", "running", "waiting", "paused", "completed", "failed", "cancelled"];
 export const FINISHED: RunStatus[] = ["completed", "failed", "cancelled"];
 
 export const STATUS_LABEL: Record<string, string> = {
   pending: "Pending",
   running: "Running",
+  waiting: "Waiting",
   paused: "Paused",
   completed: "Completed",
   failed: "Failed",
@@ -19,8 +20,9 @@ export function isFinished(s: RunStatus): boolean {
   return FINISHED.includes(s);
 }
 
+/** A waiting run may be paused too (it then stays paused when what it waits for arrives). */
 export function canPause(s: RunStatus): boolean {
-  return s === "running";
+  return s === "running" || s === "waiting";
 }
 
 export function canResume(s: RunStatus): boolean {
@@ -28,13 +30,35 @@ export function canResume(s: RunStatus): boolean {
 }
 
 export function canCancel(s: RunStatus): boolean {
-  return s === "pending" || s === "paused" || s === "running";
+  return s === "pending" || s === "paused" || s === "running" || s === "waiting";
 }
 
-/** The step a card shows: the one running, else the last one. */
+/** The run page's controls; `pause_now` is the pause that stops the steps in flight. */
+export type ControlAction = "pause" | "pause_now" | "resume" | "cancel";
+
+/**
+ * Which controls are enabled, given the request in progress (`busy`) and whether a pause (of
+ * either kind) is pending. A pending pause, or one being asked for, can still be overtaken:
+ * by Pause now (unless it is one already) and by Cancel.
+ */
+export function enabledControls(
+  s: RunStatus,
+  busy: ControlAction | null,
+  pending: "pause" | "pause_now" | null,
+): Record<ControlAction, boolean> {
+  const pausing = pending ?? (busy === "pause" || busy === "pause_now" ? busy : null);
+  return {
+    pause: canPause(s) && busy === null && pausing === null,
+    pause_now: canPause(s) && (busy === null || busy === "pause") && pausing !== "pause_now",
+    resume: canResume(s) && busy === null,
+    cancel: canCancel(s) && (busy === null || pausing !== null) && busy !== "cancel",
+  };
+}
+
+/** The step a card shows: the one running (or waiting), else the last one. */
 export function currentStep(steps: Step[]): Step | null {
   if (steps.length === 0) return null;
-  const running = steps.filter((s) => s.status === "running");
+  const running = steps.filter((s) => s.status === "running" || s.status === "waiting");
   if (running.length > 0) return running[running.length - 1];
   return [...steps].sort((a, b) => a.step_index - b.step_index)[steps.length - 1];
 }
@@ -55,5 +79,5 @@ export function stepDurationMs(step: Step, now: number): number | null {
   const start = parseTime(step.started_at);
   if (start === null) return null;
   const end = parseTime(step.completed_at);
-  return (end ?? (step.status === "running" ? now : start)) - start;
+  return (end ?? (step.status === "running" || step.status === "waiting" ? now : start)) - start;
 }

@@ -50,7 +50,8 @@ export function BoardPage() {
     );
   }, [list.runs, status, q]);
 
-  const running = visible.some((r) => r.status === "running");
+  // Clocks tick while a run runs, and while one waits (a sleep's countdown).
+  const running = visible.some((r) => r.status === "running" || r.status === "waiting");
   const now = useNow(running);
   const columns = definitionId ? phaseColumns(def, visible) : statusColumns(visible);
 

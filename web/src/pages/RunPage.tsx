@@ -6,6 +6,7 @@ import { CommentThread } from "../components/comments/CommentThread";
 import { RunHeader } from "../components/run/RunHeader";
 import { RunInfo } from "../components/run/RunInfo";
 import { StepTimeline } from "../components/run/StepTimeline";
+import { WaitPanels } from "../components/run/WaitPanels";
 import { ErrorState, Loading } from "../components/States";
 import { StepPanel } from "../components/step/StepPanel";
 import { useAsync } from "../hooks/useAsync";
@@ -18,7 +19,8 @@ export function RunPage() {
   const run = useRun(runId);
   const defId = run.data?.workflow_definition_id;
   const def = useAsync((signal) => (defId ? getDefinition(defId, { signal }) : Promise.resolve(undefined)), [defId]);
-  const now = useNow(run.data?.status === "running");
+  // Clocks tick while the run runs or waits (a sleep's countdown, a gate's timeout).
+  const now = useNow(run.data?.status === "running" || run.data?.status === "waiting");
   const { setData } = run;
 
   const onControlled = useCallback(
@@ -41,6 +43,7 @@ export function RunPage() {
   return (
     <div className={`page page-run${stepRowId ? " has-panel" : ""}`}>
       <RunHeader run={r} projectId={projectId} now={now} onControlled={onControlled} />
+      <WaitPanels run={r} now={now} reload={() => run.reload(true)} />
       <div className="run-layout">
         <section className="run-main" aria-labelledby="timeline-title">
           <h2 id="timeline-title" className="section-title">

@@ -3,7 +3,8 @@ import { Link } from "react-router-dom";
 import type { RunSummary } from "../../api/types";
 import { formatDuration, formatRelative } from "../../lib/format";
 import { currentStep, isFinished, runElapsedMs } from "../../lib/status";
-import { IconClock, IconComment, IconPaperclip } from "../Icons";
+import { formatCountdown, waitLine, waitsOf } from "../../lib/waits";
+import { IconBell, IconClock, IconComment, IconHourglass, IconPaperclip } from "../Icons";
 import { StatusBadge } from "../StatusBadge";
 
 interface Props {
@@ -40,6 +41,9 @@ export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow
     : (step?.name ?? (run.status === "pending" ? "Waiting to start" : run.status === "cancelled" ? "Cancelled before a step" : "No steps yet"));
   const c = run._count ?? { comments: 0, artifacts: 0 };
   const ended = formatRelative(run.completed_at ?? run.cancelled_at ?? run.updated_at, now);
+  const wait = waitLine(run, now);
+  const sleep = wait?.kind === "sleep" ? waitsOf(run).find((w) => w.step_id === wait.stepId) : undefined;
+  const countdown = sleep ? formatCountdown(sleep.deadline, now) : null;
   return (
     <Link
       to={`/p/${projectId}/runs/${run.id}`}
@@ -57,12 +61,22 @@ export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow
       {showWorkflow && run.workflow_definition && run.workflow_definition.name !== run.name && (
         <div className="run-card-wf muted small">{run.workflow_definition.name}</div>
       )}
-      <div className="run-card-step" data-testid="card-step" title={step ? `${step.phase} · ${step.step_id}` : undefined}>
-        {step?.status === "running" && <span className="pulse" aria-hidden="true" />}
-        {step?.status === "failed" && !queuedToResume && <span className="step-x" aria-hidden="true">✕</span>}
-        <span className="truncate">{stepText}</span>
-        {showWorkflow && run.current_phase && run.status !== "pending" && <span className="chip">{run.current_phase}</span>}
-      </div>
+      {wait ? (
+        <div className="run-card-wait" data-testid="card-wait" data-kind={wait.kind} title={step ? `${step.phase} · ${step.step_id}` : undefined}>
+          {wait.kind === "approval" ? <IconBell width={13} height={13} /> : <IconHourglass width={13} height={13} />}
+          <span className="wait-text" title={wait.text}>
+            {wait.text}
+            {countdown && <span className="wait-countdown"> · {countdown}</span>}
+          </span>
+        </div>
+      ) : (
+        <div className="run-card-step" data-testid="card-step" title={step ? `${step.phase} · ${step.step_id}` : undefined}>
+          {step?.status === "running" && <span className="pulse" aria-hidden="true" />}
+          {step?.status === "failed" && !queuedToResume && <span className="step-x" aria-hidden="true">✕</span>}
+          <span className="truncate">{stepText}</span>
+          {showWorkflow && run.current_phase && run.status !== "pending" && <span className="chip">{run.current_phase}</span>}
+        </div>
+      )}
       {run.status === "failed" && run.error_message && (
         <div className="run-card-error truncate" title={run.error_message}>
           {run.error_message}

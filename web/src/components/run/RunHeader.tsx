@@ -1,10 +1,10 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router-dom";
 import { errorMessage } from "../../api/client";
 import { controlRun, type ControlAction } from "../../api/endpoints";
 import type { ControlResult, RunDetail } from "../../api/types";
 import { formatDateTime, formatDuration, formatRelative } from "../../lib/format";
-import { canCancel, canPause, canResume, runElapsedMs } from "../../lib/status";
+import { enabledControls, runElapsedMs } from "../../lib/status";
 import { IconPause, IconPlay, IconStop } from "../Icons";
 import { StatusBadge } from "../StatusBadge";
 
@@ -18,21 +18,39 @@ interface Props {
 export function RunHeader({ run, projectId, now, onControlled }: Props) {
   const [busy, setBusy] = useState<ControlAction | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [pauseRequested, setPauseRequested] = useState(false);
+  // A pause this page asked for that waits for the steps in flight (or for them to be stopped).
+  const [pauseRequested, setPauseRequested] = useState<"pause" | "pause_now" | null>(null);
+  // Only the latest request's answer counts: a cancel or a pause now may overtake a pause.
+  const latest = useRef(0);
   const elapsed = runElapsedMs(run, now);
+  const running = run.status === "running";
+  useEffect(() => {
+    if (!running) setPauseRequested(null);
+  }, [running]);
+  const pending = pauseRequested ?? (run.pause_requested === true ? "pause" : null);
+  const enabled = enabledControls(run.status, busy, running ? pending : null);
+
+  const confirmations: Partial<Record<ControlAction, string>> = {
+    cancel: `Cancel “${run.name}”? Running steps are killed at once.`,
+    pause_now: `Pause “${run.name}” now? Running steps are stopped, and run again on resume.`,
+  };
 
   async function act(action: ControlAction) {
-    if (action === "cancel" && !window.confirm(`Cancel “${run.name}”? Running steps are killed at once.`)) return;
+    const question = confirmations[action];
+    if (question && !window.confirm(question)) return;
+    const mine = ++latest.current;
     setBusy(action);
     setError(null);
     try {
       const r = await controlRun(run.id, action);
-      setPauseRequested(action === "pause" && r.pause_requested === true);
+      if (mine !== latest.current) return;
+      const pausing = (action === "pause" || action === "pause_now") && r.pause_requested === true;
+      setPauseRequested(pausing ? action : null);
       onControlled(r);
     } catch (e) {
-      setError(errorMessage(e));
+      if (mine === latest.current) setError(errorMessage(e));
     } finally {
-      setBusy(null);
+      if (mine === latest.current) setBusy(null);
     }
   }
 
@@ -50,17 +68,36 @@ export function RunHeader({ run, projectId, now, onControlled }: Props) {
         </h1>
         <StatusBadge status={run.status} testId="run-status" />
         <div className="run-actions" role="group" aria-label="Run controls">
-          <button type="button" className="btn btn-sm" data-testid="run-pause" disabled={!canPause(run.status) || busy !== null} onClick={() => act("pause")}>
-            <IconPause width={14} height={14} /> {busy === "pause" ? "Pausing…" : "Pause"}
-          </button>
-          <button type="button" className="btn btn-sm" data-testid="run-resume" disabled={!canResume(run.status) || busy !== null} onClick={() => act("resume")}>
+          <div className="btn-split" role="group" aria-label="Pause">
+            <button
+              type="button"
+              className="btn btn-sm"
+              data-testid="run-pause"
+              title="Pause after the steps in flight finish"
+              disabled={!enabled.pause}
+              onClick={() => act("pause")}
+            >
+              <IconPause width={14} height={14} /> {busy === "pause" ? "Pausing…" : "Pause"}
+            </button>
+            <button
+              type="button"
+              className="btn btn-sm"
+              data-testid="run-pause-now"
+              title="Stop the steps in flight now; they run again on resume"
+              disabled={!enabled.pause_now}
+              onClick={() => act("pause_now")}
+            >
+              {busy === "pause_now" ? "Pausing now…" : "Pause now"}
+            </button>
+          </div>
+          <button type="button" className="btn btn-sm" data-testid="run-resume" disabled={!enabled.resume} onClick={() => act("resume")}>
             <IconPlay width={14} height={14} /> {busy === "resume" ? "Resuming…" : "Resume"}
           </button>
           <button
             type="button"
             className="btn btn-sm btn-danger"
             data-testid="run-cancel"
-            disabled={!canCancel(run.status) || busy !== null}
+            disabled={!enabled.cancel}
             onClick={() => act("cancel")}
           >
             <IconStop width={14} height={14} /> {busy === "cancel" ? "Cancelling…" : "Cancel"}
@@ -94,9 +131,11 @@ export function RunHeader({ run, projectId, now, onControlled }: Props) {
           </dd>
         </div>
       </dl>
-      {(pauseRequested || run.pause_requested === true) && run.status === "running" && (
-        <p className="notice notice-info" role="status">
-          Pause requested: the run pauses when the steps in flight finish.
+      {pending !== null && running && (
+        <p className="notice notice-info" role="status" data-testid="pause-pending">
+          {pending === "pause_now"
+            ? "Pausing now: the steps in flight are being stopped; they run again on resume."
+            : "Pause requested: the run pauses when the steps in flight finish (Pause now stops them; Cancel ends the run)."}
         </p>
       )}
       {run.error_message && (

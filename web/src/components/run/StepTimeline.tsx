@@ -2,6 +2,8 @@ import { Link } from "react-router-dom";
 import type { RunDetail, Step, StepConfig } from "../../api/types";
 import { formatClock, formatDuration } from "../../lib/format";
 import { stepDurationMs } from "../../lib/status";
+import { decisionOf, describeWait, waitsOf } from "../../lib/waits";
+import { DecisionLine } from "./WaitPanels";
 
 interface Props {
   run: RunDetail;
@@ -31,7 +33,7 @@ function groups(run: RunDetail, planned: StepConfig[]): Group[] {
 }
 
 function StatusIcon({ status }: { status: string }) {
-  const glyph = status === "completed" ? "✓" : status === "failed" ? "✕" : status === "running" ? "" : "•";
+  const glyph = status === "completed" ? "✓" : status === "failed" ? "✕" : status === "running" ? "" : status === "waiting" ? "…" : "•";
   return (
     <span className={`step-icon step-icon-${status}`} aria-hidden="true">
       {glyph}
@@ -41,6 +43,7 @@ function StatusIcon({ status }: { status: string }) {
 
 function phaseState(g: Group): string {
   if (g.steps.some((s) => s.status === "failed" && !s.continue_on_error)) return "failed";
+  if (g.steps.some((s) => s.status === "waiting")) return "waiting";
   if (g.steps.some((s) => s.status === "running")) return "running";
   if (g.steps.length > 0) return g.planned.length === 0 ? "completed" : "running";
   return "pending";
@@ -48,6 +51,7 @@ function phaseState(g: Group): string {
 
 export function StepTimeline({ run, projectId, planned, selectedStepId, now }: Props) {
   const gs = groups(run, planned);
+  const waits = waitsOf(run);
   if (gs.length === 0 || (run.steps.length === 0 && planned.length === 0)) {
     return (
       <div className="timeline-empty muted">
@@ -66,12 +70,15 @@ export function StepTimeline({ run, projectId, planned, selectedStepId, now }: P
               <span className={`phase-dot phase-dot-${state}`} aria-hidden="true" />
               <h3 className="phase-name">{g.phase}</h3>
               {run.current_phase === g.phase && run.status === "running" && <span className="chip chip-live">current</span>}
+              {run.current_phase === g.phase && run.status === "waiting" && <span className="chip chip-waiting">waiting</span>}
               <span className="muted small phase-time">{g.steps.length > 0 ? formatDuration(total) : ""}</span>
             </div>
             {g.steps.length === 0 && g.planned.length === 0 && <div className="phase-empty muted small">No steps in this phase yet</div>}
             <ul className="step-list">
               {g.steps.map((s) => {
                 const d = stepDurationMs(s, now);
+                const decision = decisionOf(s);
+                const wait = s.status === "waiting" ? waits.find((w) => w.step_id === s.id) : undefined;
                 return (
                   <li key={s.id}>
                     <Link
@@ -85,7 +92,7 @@ export function StepTimeline({ run, projectId, planned, selectedStepId, now }: P
                     >
                       <StatusIcon status={s.status} />
                       <span className="step-main">
-                        <span className="step-name">{s.name}</span>
+                        <span className="step-name">{s.name === s.step_id && s.wait?.title ? s.wait.title : s.name}</span>
                         <span className="step-sub">
                           <code>{s.step_id}</code>
                           <span className="chip">{s.type}</span>
@@ -93,7 +100,13 @@ export function StepTimeline({ run, projectId, planned, selectedStepId, now }: P
                           {s.attempt > 1 && <span className="chip chip-warn">attempt {s.attempt}</span>}
                           {s.continue_on_error && s.status === "failed" && <span className="chip">allowed to fail</span>}
                         </span>
-                        {s.error_message && <span className="step-error">{s.error_message}</span>}
+                        {wait && (
+                          <span className="step-wait" data-testid="step-wait">
+                            {describeWait(wait, now)}
+                          </span>
+                        )}
+                        {decision && <DecisionLine decision={decision} compact />}
+                        {s.error_message && !decision && <span className="step-error">{s.error_message}</span>}
                       </span>
                       <span className="step-time">
                         <span className="step-duration">{formatDuration(d)}</span>
@@ -114,7 +127,7 @@ export function StepTimeline({ run, projectId, planned, selectedStepId, now }: P
                         <span className="chip">{p.type}</span>
                       </span>
                     </span>
-                    <span className="step-time muted small">waiting</span>
+                    <span className="step-time muted small">not run yet</span>
                   </div>
                 </li>
               ))}

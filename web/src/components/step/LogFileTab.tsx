@@ -10,26 +10,29 @@ interface Props {
   /** Changes when the step does, to read the file again. */
   version: string;
   running: boolean;
+  /** The test ids' prefix (`step-output`); another view of a step on the page uses its own. */
+  testIdPrefix?: string;
+  maxHeight?: number;
 }
 
-export function LogFileTab({ stepRowId, type, version, running }: Props) {
+export function LogFileTab({ stepRowId, type, version, running, testIdPrefix = "step", maxHeight = 520 }: Props) {
   const file = useStepLogFile(stepRowId, type, version);
   if (file.error) return <ErrorState error={file.error} onRetry={() => file.reload()} />;
   if (!file.data) return <Loading inline />;
   const content = file.data.content;
   if (!content.trim()) {
     return (
-      <p className="muted small empty-line" data-testid={`step-${type}`}>
+      <p className="muted small empty-line" data-testid={`${testIdPrefix}-${type}`}>
         {running && type !== "input" ? `The ${type} is written when the step ends.` : `No ${type} was written for this step.`}
       </p>
     );
   }
   if (type === "summary") {
     return (
-      <div className="summary" data-testid="step-summary">
+      <div className="summary" data-testid={`${testIdPrefix}-summary`}>
         <Markdown source={content} />
       </div>
     );
   }
-  return <CodeBlock code={prettyJson(content)} language="json" testId={`step-${type}`} maxHeight={520} />;
+  return <CodeBlock code={prettyJson(content)} language="json" testId={`${testIdPrefix}-${type}`} maxHeight={maxHeight} />;
 }

@@ -5,6 +5,8 @@ import { useStep } from "../../hooks/useStep";
 import { useStepLog } from "../../hooks/useStepLog";
 import { formatDateTime, formatDuration } from "../../lib/format";
 import { stepDurationMs } from "../../lib/status";
+import { decisionOf, describeWait } from "../../lib/waits";
+import { DecisionLine } from "../run/WaitPanels";
 import { ArtifactsPane } from "../artifacts/ArtifactsPane";
 import { CommentThread } from "../comments/CommentThread";
 import { IconX } from "../Icons";
@@ -35,7 +37,7 @@ function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: str
   const isAgent = step.type === "agent";
   const log = useStepLog(step.id, isAgent, step.session?.agent ?? null, step.status !== "running");
   const running = step.status === "running";
-  const now = useNow(running);
+  const now = useNow(running || step.status === "waiting");
   const version = `${step.status}:${step.attempt}:${step.updated_at}`;
   const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
 
@@ -59,7 +61,14 @@ function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: str
           {formatDuration(stepDurationMs(step, now))}
         </span>
       </div>
-      {step.error_message && (
+      {step.status === "waiting" && step.wait && (
+        <p className="notice notice-waiting" data-testid="step-panel-wait">
+          {describeWait({ ...step.wait, step_id: step.id, step_key: step.step_id }, now)}
+          {step.wait.kind === "approval" ? " — decide in the panel at the top of the run's page." : ""}
+        </p>
+      )}
+      {decisionOf(step) && <DecisionLine decision={decisionOf(step)!} />}
+      {step.error_message && !decisionOf(step) && (
         <p className="notice notice-error" role="alert">
           {step.error_message}
         </p>

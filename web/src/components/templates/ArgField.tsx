@@ -5,11 +5,13 @@ interface Props {
   values: FormValues;
   error?: string;
   onChange: (name: string, value: string | boolean) => void;
+  /** The ids' and test ids' prefix (`arg-title`); another form on the page uses its own. */
+  idPrefix?: string;
 }
 
 /** One argument's input, as its schema type asks: text, number, select, checkbox or JSON. */
-export function ArgField({ field: f, values, error, onChange }: Props) {
-  const id = `arg-${f.name}`;
+export function ArgField({ field: f, values, error, onChange, idPrefix = "arg" }: Props) {
+  const id = `${idPrefix}-${f.name}`;
   const helpId = `${id}-help`;
   const errId = `${id}-error`;
   const describedBy = [f.description ? helpId : null, error ? errId : null].filter(Boolean).join(" ") || undefined;
@@ -106,7 +108,7 @@ export function ArgField({ field: f, values, error, onChange }: Props) {
         </span>
       )}
       {error && (
-        <span className="field-error" id={errId} data-testid={`arg-error-${f.name}`} role="alert">
+        <span className="field-error" id={errId} data-testid={`${idPrefix}-error-${f.name}`} role="alert">
           {error}
         </span>
       )}

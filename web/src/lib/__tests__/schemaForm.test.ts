@@ -61,3 +61,17 @@ test("the server's invalid_args details map to their fields", () => {
   assert.match(byField.label, /Required/);
   assert.deepEqual(other, ["args: Additional properties are not allowed"]);
 });
+
+test("an approval gate's 400 names the input's fields: mapped to them", () => {
+  const fields = fieldsOf({ type: "object", properties: { reason: { type: "string" }, risk: { type: "integer" } }, required: ["reason"] });
+  const { byField, other } = serverErrors(
+    ['input.risk: "high" is not of type "integer"', 'input: "reason" is a required property', "/input/risk: must be at most 5", "input: something else"],
+    fields,
+    "input",
+    "Required.",
+  );
+  assert.deepEqual(byField, { risk: '"high" is not of type "integer" must be at most 5', reason: "Required." });
+  assert.deepEqual(other, ["input: something else"]);
+  // The run form's own prefix is unchanged.
+  assert.deepEqual(serverErrors(["args.risk: bad"], fields).byField, { risk: "bad" });
+});
