@@ -526,3 +526,26 @@ export default defineWorkflow({
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("spending 3"), "{text}");
 }
+
+#[tokio::test]
+async fn on_a_terminal_a_signal_wait_says_how_to_send_it_and_goes_on_when_it_comes() {
+    let sb = Sandbox::new();
+    let yaml = "name: Deploy\nphases: [p]\nsteps:\n  - id: deployed\n    phase: p\n    type: signal\n    signal: deploy\n  - id: after\n    phase: p\n    type: script\n    command: echo \"version {{ steps.deployed.data.payload.version }}\"\n";
+    let file = sb.write("deploy.yaml", yaml);
+    let mut pty = Pty::start(&sb, &["run", "-v", file.to_str().unwrap()]);
+    let id = pty.run_id();
+    pty.wait_for(&format!("workflow-engine signal {id} deploy --payload"));
+    assert!(
+        pty.text().contains("⏸ deployed  waiting for signal \"deploy\""),
+        "{}",
+        pty.text()
+    );
+
+    let out = sb.run(&["signal", &id, "deploy", "--payload", r#"{"version":"1.4.2"}"#]);
+    let (code, text) = code_and_text(&out);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("continues in the terminal that attends it"), "{text}");
+    let (code, text) = pty.finish();
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("version 1.4.2"), "{text}");
+}
