@@ -60,7 +60,9 @@ impl Discovery {
         }
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-            if res.is_ok() {
+            // Opening and reading a file is no change to it: inotify reports the scan's own
+            // reads, which would start a scan again, and again.
+            if res.is_ok_and(|e| !matches!(e.kind, notify::EventKind::Access(_))) {
                 let _ = tx.send(());
             }
         });

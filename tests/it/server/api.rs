@@ -484,3 +484,56 @@ async fn a_cli_run_can_be_paused_and_cancelled_from_the_api() {
     s.wait_status(&ann, &id, &["paused"]).await;
     assert_eq!(std::fs::read_to_string(dir.join("side.txt")).unwrap(), "first\n");
 }
+
+/// Reading a definition is not a change to it: an idle server does not read its projects'
+/// definitions again and again (inotify reports the scan's own opens and reads; each TypeScript
+/// read started a JS worker, about six a second, for as long as the server ran).
+#[tokio::test]
+async fn an_idle_server_does_not_read_definitions_again_and_again() {
+    let ts = "import { defineWorkflow } from \"@repo/workflow-engine\";\nexport default defineWorkflow({ name: \"Idle\", phases: [\"p\"], async execute() {} });\n";
+    let s = Server::start().await;
+    let ann = s.user("ann@example.com", false);
+    let (project, dir) = s
+        .project(&ann, "idle", &[("idle.ts", ts), ("q.yaml", QUICK_YAML)])
+        .await;
+    s.definition_id(&ann, &project, "Idle").await;
+    let updated = |body: &serde_json::Value| -> Vec<String> {
+        let mut v: Vec<String> = body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["updated_at"].to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let (_, before) = s
+        .get(&ann, &format!("/workflow-definitions?project_id={project}"))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(2000)).await;
+    let (_, after) = s
+        .get(&ann, &format!("/workflow-definitions?project_id={project}"))
+        .await;
+    assert_eq!(
+        updated(&before),
+        updated(&after),
+        "the definitions were read again while nothing changed"
+    );
+    // A real change is still picked up.
+    std::fs::write(
+        dir.join(".agent/workflows/definitions/idle.ts"),
+        ts.replace("Idle", "Renamed"),
+    )
+    .unwrap();
+    for _ in 0..100 {
+        let (_, defs) = s
+            .get(&ann, &format!("/workflow-definitions?project_id={project}"))
+            .await;
+        if defs["data"].as_array().unwrap().iter().any(|d| d["name"] == "Renamed") {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the edited definition was not read again");
+}
