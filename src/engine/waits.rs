@@ -114,8 +114,8 @@ pub enum WaitError {
     #[error("run {run} has no approval step \"{step}\"")]
     StepNotFound { run: String, step: String },
     /// The gate is not waiting: decided before (by whom), or not an approval.
-    #[error("{0}")]
-    NotWaiting(String),
+    #[error("{message}")]
+    NotWaiting { message: String, run_status: RunStatus },
     #[error("the run is {0}: it takes no decisions or signals any more")]
     RunEnded(RunStatus),
     #[error("only {} may decide \"{step}\"", .approvers.join(", "))]
@@ -445,7 +445,10 @@ impl Engine {
                 step: step.to_string(),
             })?;
         if row.status != StepStatus::Waiting {
-            return Err(WaitError::NotWaiting(already_decided(&row)));
+            return Err(WaitError::NotWaiting {
+                message: already_decided(&row),
+                run_status: run.status,
+            });
         }
         if matches!(
             run.status,
@@ -466,7 +469,12 @@ impl Engine {
         let resolution = decided(&row, decider, &input, row.continue_on_error);
         let decided = match WaitRow::resolve(store, &row.id, &resolution, true).await? {
             Resolved::Now(row) => row,
-            Resolved::Already(row) => return Err(WaitError::NotWaiting(already_decided(&row))),
+            Resolved::Already(row) => {
+                return Err(WaitError::NotWaiting {
+                    message: already_decided(&row),
+                    run_status: run.status,
+                })
+            }
         };
         let project = run.project_id.clone();
         if let Some(text) = decision_comment(&input) {

@@ -289,9 +289,9 @@ fn wait_error(e: WaitError, _store: &crate::store::Store) -> ApiError {
     match e {
         WaitError::RunNotFound(id) => ApiError::not_found(format!("workflow execution {id}")),
         e @ WaitError::StepNotFound { .. } => ApiError::NotFound(e.to_string().replace(" not found", "")),
-        WaitError::NotWaiting(message) => ApiError::Conflict {
+        WaitError::NotWaiting { message, run_status } => ApiError::Conflict {
             message,
-            current_status: None,
+            current_status: Some(run_status),
         },
         WaitError::RunEnded(status) => ApiError::Conflict {
             message: format!("the run is {status}: it takes no decisions or signals any more"),

@@ -155,6 +155,7 @@ async fn a_gate_decided_from_the_api_lets_the_run_go_on() {
         message.contains("already decided") && message.contains("ann@example.com"),
         "{message}"
     );
+    assert_eq!(again["error"]["current_status"], "completed", "{again}");
 }
 
 #[tokio::test]
