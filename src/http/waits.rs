@@ -18,9 +18,7 @@ use super::step_view::{attach_waits, Step};
 use super::{access, AppState};
 use crate::definition::step_rules::signal_name_problem;
 use crate::engine::waits::{ApprovalSpec, Decider, Decision, DecisionInput, WaitError};
-use crate::store::definitions::DefinitionRow;
 use crate::store::projects::ProjectRow;
-use crate::store::runs::RunRow;
 use crate::store::waits::WaitRow;
 
 /// The most text a decision's comment may have.
@@ -248,29 +246,18 @@ pub async fn list_approvals(
     let ids: Vec<String> = projects.iter().map(|p| p.id.clone()).collect();
     let pending = WaitRow::pending_approvals(store, Some(&ids), MAX_APPROVALS).await?;
     let mut out = Vec::with_capacity(pending.len());
-    let mut workflows: std::collections::HashMap<String, String> = Default::default();
     for p in pending {
-        let Some(run) = RunRow::get(store, &p.wait.workflow_run_id).await? else {
-            continue;
-        };
         let project_name = projects
             .iter()
-            .find(|pr| pr.id == run.project_id)
+            .find(|pr| pr.id == p.project_id)
             .map(|pr| pr.name.clone())
             .unwrap_or_default();
-        if !workflows.contains_key(&run.workflow_definition_id) {
-            let name = DefinitionRow::get(store, &run.workflow_definition_id)
-                .await?
-                .map(|d| d.name);
-            workflows.insert(run.workflow_definition_id.clone(), name.unwrap_or_default());
-        }
-        let workflow_name = workflows[&run.workflow_definition_id].clone();
         let spec = ApprovalSpec::parse(&p.wait.spec);
         out.push(PendingApproval {
-            workflow_name,
-            execution_id: run.id,
-            execution_name: run.name,
-            project_id: run.project_id,
+            workflow_name: p.workflow_name,
+            execution_id: p.wait.workflow_run_id.clone(),
+            execution_name: p.run_name,
+            project_id: p.project_id,
             project_name,
             step_id: p.step.id,
             step_key: p.step.step_id,

@@ -189,9 +189,17 @@ impl StepRow {
         Ok(done.rows_affected())
     }
 
-    /// The steps of a cancelled run that were waiting fail with it.
+    /// The steps of a cancelled run that were waiting fail with it (their waits end too).
     pub async fn fail_waiting(store: &Store, run_id: &str, error: &str) -> Result<()> {
         let ts = now();
+        sqlx::query(
+            "UPDATE workflow_waits SET resolved_at = ? WHERE resolved_at IS NULL AND step_row_id IN
+                 (SELECT id FROM workflow_run_steps WHERE workflow_run_id = ? AND status = 'waiting')",
+        )
+        .bind(&ts)
+        .bind(run_id)
+        .execute(&store.pool)
+        .await?;
         sqlx::query(
             "UPDATE workflow_run_steps SET status = 'failed', error_message = ?, completed_at = ?, updated_at = ?
              WHERE workflow_run_id = ? AND status = 'waiting'",

@@ -36,6 +36,16 @@ pub struct PendingWait {
     pub step: StepRow,
 }
 
+/// A gate waiting for a decision, with the names the "needs you" list shows.
+#[derive(Debug, Clone)]
+pub struct OpenGate {
+    pub wait: WaitRow,
+    pub step: StepRow,
+    pub run_name: String,
+    pub project_id: String,
+    pub workflow_name: String,
+}
+
 /// A signal sent to a run.
 #[derive(Debug, Clone, Serialize)]
 pub struct SignalRow {
@@ -247,22 +257,29 @@ impl WaitRow {
 
     /// The approval gates waiting now in these projects (`None`: every project), oldest
     /// first, at most `limit`.
-    pub async fn pending_approvals(
-        store: &Store,
-        project_ids: Option<&[String]>,
-        limit: i64,
-    ) -> Result<Vec<PendingWait>> {
+    pub async fn pending_approvals(store: &Store, project_ids: Option<&[String]>, limit: i64) -> Result<Vec<OpenGate>> {
         let ids = project_ids.map(|p| serde_json::to_string(p).expect("ids serialise"));
         store.write_now(|db| {
             let mut select = db.prepare_cached(
-                "SELECT w.*, s.* FROM workflow_waits w
+                "SELECT w.*, s.*, r.name, r.project_id, COALESCE(d.name, '') FROM workflow_waits w
                  JOIN workflow_run_steps s ON s.id = w.step_row_id
                  JOIN workflow_runs r ON r.id = w.workflow_run_id
-                 WHERE w.kind = 'approval' AND s.status = 'waiting' AND r.status IN ('waiting', 'running', 'pending')
+                 LEFT JOIN workflow_definitions d ON d.id = r.workflow_definition_id
+                 WHERE w.kind = 'approval' AND w.resolved_at IS NULL AND s.status = 'waiting'
+                   AND r.status IN ('waiting', 'running', 'pending')
                    AND (?1 IS NULL OR r.project_id IN (SELECT value FROM json_each(?1)))
                  ORDER BY w.created_at LIMIT ?2",
             )?;
-            let rows = select.query_map(rusqlite::params![ids, limit], pending_from_direct)?;
+            let rows = select.query_map(rusqlite::params![ids, limit], |r| {
+                let PendingWait { wait, step } = pending_from_direct(r)?;
+                Ok(OpenGate {
+                    wait,
+                    step,
+                    run_name: r.get(26)?,
+                    project_id: r.get(27)?,
+                    workflow_name: r.get(28)?,
+                })
+            })?;
             rows.collect()
         })
     }

@@ -542,6 +542,8 @@ async fn a_waiting_run_can_be_paused_resumed_and_cancelled() {
     );
     let (status, _) = decide(&s, &ann, &run, "approve-plan", json!({ "decision": "approve" })).await;
     assert_eq!(status, 409);
+    let (_, approvals) = s.get(&ann, "/approvals").await;
+    assert_eq!(approvals["data"], json!([]), "a cancelled run's gate needs nobody");
 }
 
 /// A sleep "until" a time computed from the clock is zero long when replayed after that
