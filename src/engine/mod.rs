@@ -14,6 +14,7 @@ mod agent_result;
 mod agent_step;
 pub mod control;
 mod ctx_utils;
+pub mod decisions;
 pub mod discovery;
 pub mod host;
 pub mod js_child;

@@ -160,22 +160,29 @@ impl StepHost {
         )
         .await
         .map_err(fatal)?;
-        let phase_changed = self.write_phase(&config.phase).await?;
+        self.enter_phase(&config.phase).await?;
         self.mark_running(config, kind, &row);
-        if phase_changed {
-            self.emit(Event::PhaseChanged {
-                execution_id: self.run_id.clone(),
-                current_phase: config.phase.clone(),
-                project_id: self.project_id.clone(),
-            });
-        }
         self.write_input_then_emit_started(config, kind, &row);
         Ok(row)
     }
 
+    /// The run is in `phase` now: written and announced if the step changes it.
+    pub(super) async fn enter_phase(&self, phase: &str) -> Result<(), Interrupt> {
+        let changed = self.write_phase(phase).await?;
+        self.state.lock().expect("host lock").phase = Some(phase.to_string());
+        if changed {
+            self.emit(Event::PhaseChanged {
+                execution_id: self.run_id.clone(),
+                current_phase: phase.to_string(),
+                project_id: self.project_id.clone(),
+            });
+        }
+        Ok(())
+    }
+
     /// Writes the run's phase if the step changes it, and says whether it did: it is written
     /// only then, as most steps stay in their phase.
-    pub(super) async fn write_phase(&self, phase: &str) -> Result<bool, Interrupt> {
+    async fn write_phase(&self, phase: &str) -> Result<bool, Interrupt> {
         let known = self.state.lock().expect("host lock").phase.clone();
         if known.as_deref() == Some(phase) {
             return Ok(false);
@@ -208,7 +215,7 @@ impl StepHost {
     }
 
     /// Queues the step's `input.json` (its config, secrets masked), then its start event.
-    fn write_input_then_emit_started(&self, config: &StepConfig, kind: StepKind, row: &StepRow) {
+    pub(super) fn write_input_then_emit_started(&self, config: &StepConfig, kind: StepKind, row: &StepRow) {
         let mut input = serde_json::to_value(config).unwrap_or(Value::Null);
         self.mask.value(&mut input);
         let (files, id) = (self.files.clone(), config.id.clone());

@@ -94,11 +94,7 @@ pub async fn decide(
             "comment: say what should change when requesting changes",
         ));
     }
-    let decider = Decider {
-        user_id: Some(user.id().to_string()),
-        email: Some(user.0.email.clone()),
-        label: user.0.email.clone(),
-    };
+    let decider = decider(&user);
     let input = DecisionInput {
         decision: body.decision,
         comment,
@@ -108,7 +104,7 @@ pub async fn decide(
         .engine
         .decide(&id, &step, &decider, input)
         .await
-        .map_err(|e| wait_error(e, store))?;
+        .map_err(wait_error)?;
     let mut view = Step::from(&decided);
     attach_waits(store, &mut [&mut view], Some(&user.0.email)).await?;
     Ok(ok(view))
@@ -180,17 +176,13 @@ pub async fn send_signal(
     {
         return Err(ApiError::bad("invalid_body", "idempotency_key: 1 to 200 characters"));
     }
-    let sender = Decider {
-        user_id: Some(user.id().to_string()),
-        email: Some(user.0.email.clone()),
-        label: user.0.email.clone(),
-    };
+    let sender = decider(&user);
     let payload = body.payload.unwrap_or(Value::Null);
     let sent = state
         .engine
         .send_signal(&id, &name, &payload, body.idempotency_key.as_deref(), &sender)
         .await
-        .map_err(|e| wait_error(e, store))?;
+        .map_err(wait_error)?;
     let answer = SignalSent {
         id: sent.signal.id,
         name: sent.signal.name,
@@ -271,11 +263,20 @@ pub async fn list_approvals(
     Ok(ok(out))
 }
 
+/// The signed-in user, as the decision or signal names them (by email).
+fn decider(user: &CurrentUser) -> Decider {
+    Decider {
+        user_id: Some(user.id().to_string()),
+        email: Some(user.0.email.clone()),
+        label: user.0.email.clone(),
+    }
+}
+
 /// How a refused decision or signal is answered.
-fn wait_error(e: WaitError, _store: &crate::store::Store) -> ApiError {
+fn wait_error(e: WaitError) -> ApiError {
     match e {
         WaitError::RunNotFound(id) => ApiError::not_found(format!("workflow execution {id}")),
-        e @ WaitError::StepNotFound { .. } => ApiError::NotFound(e.to_string().replace(" not found", "")),
+        WaitError::StepNotFound { run, step } => ApiError::not_found(format!("approval step \"{step}\" of run {run}")),
         WaitError::NotWaiting { message, run_status } => ApiError::Conflict {
             message,
             current_status: Some(run_status),

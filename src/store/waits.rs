@@ -120,14 +120,15 @@ impl WaitRow {
     }
 
     /// Records that a step waits: its row (`waiting`, the next index or its old one with the
-    /// attempt counted) and its wait, in one transaction. A signal wait takes the oldest
-    /// signal of its name that no step took yet, if there is one, and is resolved with it
-    /// (`resolve_signal` says how) instead of waiting.
+    /// attempt counted) and its wait, in one transaction. A signal wait finds the oldest
+    /// signal of its name that no step took yet, if there is one; `at_once` says whether the
+    /// wait ends as it begins (given that signal), and how: then it is resolved (the signal
+    /// taken) in the same transaction instead of waiting.
     pub async fn begin_wait(
         store: &Store,
         s: StepStart<'_>,
         wait: NewWait<'_>,
-        resolve_signal: impl FnOnce(&StepRow, &SignalRow) -> Resolution,
+        at_once: impl FnOnce(&StepRow, Option<&SignalRow>) -> Option<Resolution>,
     ) -> Result<Began> {
         let ts = now();
         let id = new_id();
@@ -184,20 +185,24 @@ impl WaitRow {
                     .optional()?,
                 None => None,
             };
-            let began = match waiting_signal {
-                Some(signal) => {
-                    let resolution = resolve_signal(&step, &signal);
+            let began = match at_once(&step, waiting_signal.as_ref()) {
+                Some(resolution) => {
                     let step =
                         resolve_in(&tx, &step.id, &resolution, &ts, false)?.expect("the step was just made waiting");
-                    tx.execute(
-                        "UPDATE workflow_signals SET consumed_by = ?1 WHERE id = ?2",
-                        rusqlite::params![step.id, signal.id],
-                    )?;
-                    let signal = SignalRow {
-                        consumed_by: Some(step.id.clone()),
-                        ..signal
+                    let signal = match waiting_signal {
+                        Some(signal) => {
+                            tx.execute(
+                                "UPDATE workflow_signals SET consumed_by = ?1 WHERE id = ?2",
+                                rusqlite::params![step.id, signal.id],
+                            )?;
+                            Some(SignalRow {
+                                consumed_by: Some(step.id.clone()),
+                                ..signal
+                            })
+                        }
+                        None => None,
                     };
-                    Began::Resolved(step, Some(signal))
+                    Began::Resolved(step, signal)
                 }
                 None => Began::Waiting(step),
             };
