@@ -10,8 +10,8 @@ use sqlx::{ConnectOptions, Connection};
 use uuid::{NoContext, Timestamp, Uuid};
 
 use crate::report::{Figure, Goal, DURABILITY_OURS};
-use crate::server::Server;
-use crate::stats::{num, Samples};
+use crate::server::{time_gets, Server};
+use crate::stats::num;
 use crate::Ctx;
 
 const RUNS: usize = 100_000;
@@ -39,24 +39,17 @@ pub async fn b6(ctx: &Ctx) -> Result<Vec<Figure>> {
     let mut figures = Vec::new();
     for (label, project, goal) in [("", &board, Some(Goal::AtMost(20.0))), (" quiet", &quiet, None)] {
         let path = format!("/workflow-executions?project_id={project}&limit=50");
-        let mut s = Samples::default();
-        for i in 0..(20 + ctx.samples * 10) {
-            let t = Instant::now();
-            let body = server.get(&token, &path).await?;
-            let elapsed = t.elapsed().as_secs_f64() * 1000.0;
-            if i == 0 {
-                let page = body["data"].as_array().context("a page of runs")?;
-                ensure!(page.len() == 50, "{} runs on the first page", page.len());
-                ensure!(!body["next_cursor"].is_null(), "no next_cursor");
-                ensure!(
-                    page.iter().any(|r| r["steps"].as_array().is_some_and(|s| s.len() == 3)),
-                    "no run of the page has its steps"
-                );
-            }
-            if i >= 20 {
-                s.push(elapsed);
-            }
-        }
+        let s = time_gets(&server, &token, &path, 20, ctx.samples * 10, |body| {
+            let page = body["data"].as_array().context("a page of runs")?;
+            ensure!(page.len() == 50, "{} runs on the first page", page.len());
+            ensure!(!body["next_cursor"].is_null(), "no next_cursor");
+            ensure!(
+                page.iter().any(|r| r["steps"].as_array().is_some_and(|s| s.len() == 3)),
+                "no run of the page has its steps"
+            );
+            Ok(())
+        })
+        .await?;
         crate::progress(&format!("B6{label}: p95 {} ms", num(s.pct(95.0))));
         let mut fig = Figure::median(
             &format!("B6{label}"),

@@ -267,6 +267,31 @@ impl Watcher {
     }
 }
 
+/// Times `n` GETs of `path` one after the other, after `warmup` untimed ones: client-side
+/// milliseconds to the whole JSON body. `check` looks at the first answer.
+pub async fn time_gets(
+    server: &Server,
+    token: &str,
+    path: &str,
+    warmup: usize,
+    n: usize,
+    check: impl Fn(&Value) -> Result<()>,
+) -> Result<crate::stats::Samples> {
+    let mut samples = crate::stats::Samples::default();
+    for i in 0..warmup + n {
+        let t = Instant::now();
+        let body = server.get(token, path).await?;
+        let elapsed = t.elapsed().as_secs_f64() * 1000.0;
+        if i == 0 {
+            check(&body)?;
+        }
+        if i >= warmup {
+            samples.push(elapsed);
+        }
+    }
+    Ok(samples)
+}
+
 /// Polls a run through the API until it reaches a final status.
 pub async fn wait_done(server: &Server, token: &str, run: &str, limit: Duration) -> Result<String> {
     let deadline = Instant::now() + limit;
