@@ -408,16 +408,26 @@ async fn ctrl_c_while_a_run_waits_leaves_it_waiting() {
     out.read_line(&mut first).unwrap();
     let id = first.trim().strip_prefix("run ").unwrap().to_string();
     let store = sb.store().await;
-    for _ in 0..400 {
-        if run_row(&store, &id).await.lease_owner.is_some() {
+    // Attended: waiting, under this process's lease (a busy machine can take a while).
+    let attended = |r: &workflow_engine::store::runs::RunRow| r.status.as_str() == "waiting" && r.lease_owner.is_some();
+    for _ in 0..1200 {
+        if attended(&run_row(&store, &id).await) || child.try_wait().unwrap().is_some() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(
-        run_row(&store, &id).await.lease_owner.is_some(),
-        "the sleep is waited out here"
-    );
+    let run = run_row(&store, &id).await;
+    if !attended(&run) {
+        // SAFETY: our child, which leads its own process group.
+        unsafe { libc::killpg(child.id() as i32, libc::SIGKILL) };
+        let status = child.wait().unwrap();
+        let mut rest = String::new();
+        out.read_to_string(&mut rest).unwrap();
+        panic!(
+            "the sleep is not waited out here: run {} (lease {:?}), the command {status}: {first}{rest}",
+            run.status, run.lease_owner
+        );
+    }
     // SAFETY: signalling our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let mut status = None;
