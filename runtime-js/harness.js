@@ -195,6 +195,7 @@ globalThis.__wfDescribe = function __wfDescribe(workflow) {
     phases: [...wf.phases],
     argsSchema: toJsonSchema(wf.argsSchema),
     timeout: wf.timeout ?? null,
+    budget: wf.budget ?? null,
   };
 };
 
@@ -208,10 +209,10 @@ export const STEP_TYPES = ["agent", "script", "function"];
 /** Every field a step config may have (the engine refuses others). */
 export const STEP_FIELDS = [
   "type", "name", "phase", "command", "cwd", "prompt", "agent", "permission", "env", "timeout",
-  "continueOnError", "model", "maxTurns", "outputSchema", "onInterrupt", "fn",
+  "continueOnError", "model", "maxTurns", "outputSchema", "onInterrupt", "maxCostUsd", "maxTokens", "fn",
 ];
 // Fields only agent steps take (besides `agent`, `prompt` and `permission`).
-export const AGENT_OPTIONS = ["model", "maxTurns", "outputSchema", "onInterrupt"];
+export const AGENT_OPTIONS = ["model", "maxTurns", "outputSchema", "onInterrupt", "maxCostUsd", "maxTokens"];
 export const ON_INTERRUPT = ["restart", "resume"];
 /** The most turns an agent step may be given; the engine and the YAML parser agree. */
 export const MAX_TURNS = 10000;

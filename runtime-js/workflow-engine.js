@@ -88,6 +88,10 @@ export function checkWorkflowDefinition(def) {
     const problem = durationProblem(def.timeout);
     if (problem) fail("timeout", problem);
   }
+  // Its limits are checked by the engine, which reads them from what the harness describes.
+  if (def.budget != null && (typeof def.budget !== "object" || Array.isArray(def.budget))) {
+    fail("budget", `must be an object { usd?, tokens?, duration? }, got ${describeValue(def.budget)}`);
+  }
 }
 
 /** Is `value` a workflow made by `defineWorkflow` (by this or another copy of the module)? */

@@ -12,6 +12,10 @@ use super::{json_line, text_of, AgentEvent, AgentKind, AgentRequest, Driver, Fin
 pub struct Claude {
     /// The input of the last `ExitPlanMode` call: in plan mode, the plan itself.
     plan: Option<String>,
+    /// Tokens of the assistant messages so far (each message counted once, though the stream
+    /// repeats it per content block), reported as `AgentEvent::Usage` as they grow.
+    usage: Usage,
+    last_message: Option<String>,
 }
 
 impl Driver for Claude {
@@ -98,6 +102,9 @@ impl Claude {
     fn assistant(&mut self, v: &Value) -> Vec<AgentEvent> {
         let blocks = v.pointer("/message/content").and_then(Value::as_array);
         let mut events = Vec::new();
+        if let Some(usage) = self.message_usage(v) {
+            events.push(AgentEvent::Usage(usage));
+        }
         for block in blocks.into_iter().flatten() {
             match block.get("type").and_then(Value::as_str) {
                 Some("text") => {
@@ -126,6 +133,25 @@ impl Claude {
             }
         }
         events
+    }
+
+    /// The tokens so far with this message's, if it is one not counted yet; counted as the
+    /// result counts them (input with cache writes; cache reads apart).
+    fn message_usage(&mut self, v: &Value) -> Option<Usage> {
+        let u = v.pointer("/message/usage")?;
+        let id = v.pointer("/message/id").and_then(Value::as_str).map(str::to_string);
+        if id.is_some() && id == self.last_message {
+            return None;
+        }
+        self.last_message = id;
+        let n = |k: &str| u.get(k).and_then(Value::as_u64).unwrap_or(0);
+        let add = |a: Option<u64>, b: u64| Some(a.unwrap_or(0) + b);
+        self.usage = Usage {
+            input: add(self.usage.input, n("input_tokens") + n("cache_creation_input_tokens")),
+            output: add(self.usage.output, n("output_tokens")),
+            cached: add(self.usage.cached, n("cache_read_input_tokens")),
+        };
+        Some(self.usage)
     }
 
     fn result(&self, v: &Value) -> Final {

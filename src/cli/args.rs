@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use super::{approve, secret, signal};
+use super::{approve, budget, secret, signal};
 use crate::subprocess::confine::Mode;
 
 #[derive(Parser, Debug)]
@@ -80,6 +80,10 @@ pub enum Command {
         /// The run's name (default: the workflow's name).
         #[arg(long)]
         name: Option<String>,
+        /// Spending limits of the run's agents, e.g. `usd=5,tokens=200000,duration=30m`;
+        /// overrides the file's `budget`.
+        #[arg(long, value_name = "LIMITS")]
+        budget: Option<String>,
         /// Show script output as it streams.
         #[arg(long, short)]
         verbose: bool,
@@ -99,6 +103,9 @@ pub enum Command {
     /// Send a signal to a run: handed to the step waiting for it, or kept until one does;
     /// then continue the run here unless a server does.
     Signal(signal::SignalArgs),
+    /// Set or raise a run's spending limits; a run a limit stopped then continues here unless
+    /// a server does (with no limit given, a run a step's own limit stopped continues).
+    Budget(budget::BudgetArgs),
     /// Show a run: status, phase, steps (status, attempt, duration) and comments.
     Show {
         run_id: String,

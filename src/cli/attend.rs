@@ -41,7 +41,7 @@ const RENEW: Duration = Duration::from_secs(10);
 const LEASE_SECS: i64 = 30;
 
 /// How a look at the waiting run went.
-enum Watch {
+pub(super) enum Watch {
     /// Nothing changed: keep waiting.
     Waiting,
     /// The run is ours again (`pending`): drive it.
@@ -55,6 +55,9 @@ enum Watch {
 /// `interrupt`: Ctrl-C, listened to since before the drive, so that none is lost between.
 pub(super) async fn until_woken(engine: &Engine, run_id: &str, interrupt: &mut Signal) -> Result<(), ExitCode> {
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if let Some(stop) = super::budget::stopped(engine, run_id).await? {
+        return super::budget::attend(engine, run_id, &stop, interactive, interrupt).await;
+    }
     let waits = pending(engine, run_id).await?;
     let sleeps_only = waits.iter().all(|p| p.wait.kind == WaitKind::Sleep);
     if !interactive && !sleeps_only {
@@ -244,7 +247,7 @@ pub(super) fn decided_by(step: &StepRow) -> String {
 }
 
 /// Looks at the run: due (woken for this process), still waiting, or gone elsewhere.
-async fn look(engine: &Engine, run_id: &str) -> Result<Watch, ExitCode> {
+pub(super) async fn look(engine: &Engine, run_id: &str) -> Result<Watch, ExitCode> {
     let store = engine.store();
     let run = match RunRow::get(store, run_id).await {
         Ok(Some(run)) => run,
@@ -300,7 +303,7 @@ pub(super) async fn pending(engine: &Engine, run_id: &str) -> Result<Vec<Pending
 
 /// Takes (or renews) this process's lease on the waiting run; false when another live
 /// process attends it.
-async fn attend(engine: &Engine, run_id: &str) -> Result<bool, ExitCode> {
+pub(super) async fn attend(engine: &Engine, run_id: &str) -> Result<bool, ExitCode> {
     let until = (chrono::Utc::now() + chrono::Duration::seconds(LEASE_SECS))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     RunRow::attend(engine.store(), run_id, engine.owner(), &until)
@@ -308,7 +311,7 @@ async fn attend(engine: &Engine, run_id: &str) -> Result<bool, ExitCode> {
         .map_err(|e| report(e.into()))
 }
 
-async fn renew(engine: Engine, run_id: String) {
+pub(super) async fn renew(engine: Engine, run_id: String) {
     loop {
         tokio::time::sleep(RENEW).await;
         let _ = attend(&engine, &run_id).await;
@@ -316,7 +319,7 @@ async fn renew(engine: Engine, run_id: String) {
 }
 
 /// Ctrl-C while waiting: the run stays waiting (the lease is given up by the caller).
-fn interrupted(run_id: &str) -> ExitCode {
+pub(super) fn interrupted(run_id: &str) -> ExitCode {
     println!("\nrun {run_id} left waiting; continue it with: workflow-engine resume {run_id}");
     ExitCode::from(130)
 }

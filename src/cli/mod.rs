@@ -8,6 +8,7 @@
 
 mod accounts;
 mod approve;
+mod budget;
 mod args;
 mod attend;
 mod logs;
@@ -184,6 +185,7 @@ async fn run_command(engine: Engine, data_dir: &Path, command: Command, webhook:
             project,
             timeout,
             name,
+            budget,
             verbose,
         } => {
             let project = project.unwrap_or_else(|| run_file::project_for(&file));
@@ -194,6 +196,7 @@ async fn run_command(engine: Engine, data_dir: &Path, command: Command, webhook:
                 project,
                 timeout,
                 name,
+                budget,
                 verbose,
             };
             run_file::run(&engine, request).await
@@ -218,6 +221,7 @@ async fn run_command(engine: Engine, data_dir: &Path, command: Command, webhook:
         }
         Command::Approve(args) => approve::approve(&engine, args).await,
         Command::Signal(args) => signal::signal(&engine, args).await,
+        Command::Budget(args) => budget::budget(&engine, args).await,
         Command::Pause { run_id, now, json } => steer::pause(&engine, &run_id, now, json).await,
         Command::Cancel { run_id, json } => steer::cancel(&engine, &run_id, json).await,
         other => service_command(engine, data_dir, other, webhook).await,
@@ -274,6 +278,7 @@ async fn service_command(
         | Command::Resume { .. }
         | Command::Approve(_)
         | Command::Signal(_)
+        | Command::Budget(_)
         | Command::Validate { .. }
         | Command::Runs { .. }
         | Command::Show { .. }
@@ -298,6 +303,7 @@ fn init_confinement(cli: &Cli, data_dir: &Path) -> Result<(), ExitCode> {
             | Command::Resume { .. }
             | Command::Approve(_)
             | Command::Signal(_)
+            | Command::Budget(_)
             | Command::Serve { .. }
             | Command::Validate { .. }
     );

@@ -44,7 +44,7 @@ fn lines() -> &'static Mutex<UnboundedReceiver<String>> {
 }
 
 /// Prints `prompt` and reads one line, trimmed; None at the end of input.
-async fn read_line(prompt: &str) -> Option<String> {
+pub(super) async fn read_line(prompt: &str) -> Option<String> {
     print!("{prompt}");
     let _ = std::io::stdout().flush();
     let line = lines().lock().await.recv().await;

@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::{invalid, progress, report};
+use crate::definition::budget::Budget;
 use crate::definition::{duration, schema};
 use crate::domain::RunStatus;
 use crate::engine::{Engine, EngineError, RunControl};
+use crate::store::runs::RunRow;
 
 /// A file under `X/.agent/workflows/definitions/` belongs to project X.
 pub(super) fn project_for(file: &Path) -> PathBuf {
@@ -29,6 +31,8 @@ pub(super) struct RunRequest {
     pub(super) project: PathBuf,
     pub(super) timeout: Option<String>,
     pub(super) name: Option<String>,
+    /// `--budget usd=5,tokens=200000,duration=30m`.
+    pub(super) budget: Option<String>,
     pub(super) verbose: bool,
 }
 
@@ -36,6 +40,10 @@ pub(super) async fn run(engine: &Engine, req: RunRequest) -> ExitCode {
     let timeout_ms = match req.timeout.as_deref().map(duration::parse_duration).transpose() {
         Ok(t) => t,
         Err(e) => return invalid(&format!("--timeout: {e}")),
+    };
+    let budget = match req.budget.as_deref().map(Budget::parse_flag).transpose() {
+        Ok(b) => b,
+        Err(e) => return invalid(&format!("--budget: {e}")),
     };
     let project = match std::path::absolute(&req.project) {
         Ok(p) if p.is_dir() => p,
@@ -65,6 +73,12 @@ pub(super) async fn run(engine: &Engine, req: RunRequest) -> ExitCode {
         Ok(r) => r,
         Err(e) => return report(e),
     };
+    if let Some(b) = budget {
+        let text = serde_json::to_string(&b).ok();
+        if let Err(e) = RunRow::set_budget(engine.store(), &run.id, text.as_deref()).await {
+            return report(e.into());
+        }
+    }
     println!("run {}", run.id);
     run_in_foreground(engine, &run.id, Some(prepared), req.verbose).await
 }

@@ -7,6 +7,7 @@
 //! into a validated JSON object; `names` keeps invisible characters out of the names people
 //! read. A parsed definition is what `definition.json` snapshots for every run.
 
+pub mod budget;
 pub mod duration;
 pub mod names;
 pub mod schema;
@@ -57,6 +58,9 @@ pub struct WorkflowDefinition {
     /// Run-level timeout in milliseconds, from the file (`timeout:`); `--timeout` overrides it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
+    /// The run's spending limits, from the file (`budget:`); the API's and the CLI's override it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<budget::Budget>,
     /// YAML steps, known before the run. Empty for code workflows, whose steps are found as
     /// `execute(ctx)` runs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -89,6 +93,12 @@ pub struct StepConfig {
     /// Agent steps: the most turns the agent may take (Claude `--max-turns`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_turns: Option<u32>,
+    /// Agent steps: the most US dollars one go of the step may spend (`maxCostUsd`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_cost_usd: Option<f64>,
+    /// Agent steps: the most tokens one go of the step may use (`maxTokens`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u64>,
     /// Agent steps: JSON Schema the final answer must match (zod is converted); the parsed
     /// answer becomes the result's `data.output`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

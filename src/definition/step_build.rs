@@ -288,7 +288,7 @@ fn approval_fields<R: Reader>(r: &mut R, node: &R::W, step: &mut StepConfig) {
     }
 }
 
-/// `model`, `maxTurns`, `onInterrupt` and `outputSchema`.
+/// `model`, `maxTurns`, `onInterrupt`, `outputSchema`, `maxCostUsd` and `maxTokens`.
 fn agent_options<R: Reader>(r: &mut R, node: &R::W, step: &mut StepConfig) {
     step.model = node.opt("model").and_then(|n| model(r, n));
     step.max_turns = node.opt("maxTurns").and_then(|n| {
@@ -302,6 +302,17 @@ fn agent_options<R: Reader>(r: &mut R, node: &R::W, step: &mut StepConfig) {
         .opt("onInterrupt")
         .and_then(|n| one_of(r, n, "onInterrupt", ON_INTERRUPT));
     step.output_schema = node.opt("outputSchema").and_then(|n| output_schema(r, node, n));
+    step.max_cost_usd = node.opt("maxCostUsd").and_then(|n| {
+        let usd = super::budget::usd(&n.json());
+        usd.map_err(|e| r.problem(At::Value(n), &["maxCostUsd"], Problem::Invalid(e)))
+            .ok()
+    });
+    step.max_tokens = node.opt("maxTokens").and_then(|n| {
+        let tokens = super::budget::tokens(&n.json());
+        tokens
+            .map_err(|e| r.problem(At::Value(n), &["maxTokens"], Problem::Invalid(e)))
+            .ok()
+    });
 }
 
 fn one_of<R: Reader>(r: &mut R, value: &R::W, key: &str, allowed: &'static [&'static str]) -> Option<String> {

@@ -110,6 +110,20 @@ pub const STEP_FIELDS: &[FieldRule] = &[
     ),
     rule("outputSchema", AGENT, Everywhere, Both, "a JSON Schema object"),
     rule("onInterrupt", AGENT, Everywhere, Both, "restart or resume"),
+    rule(
+        "maxCostUsd",
+        AGENT,
+        Everywhere,
+        Both,
+        "a positive number of US dollars one go of the step may spend",
+    ),
+    rule(
+        "maxTokens",
+        AGENT,
+        Everywhere,
+        Both,
+        "a positive whole number of tokens one go of the step may use",
+    ),
     rule("env", ALL, Nowhere, Both, "names to string values"),
     rule("timeout", EVERY, Nowhere, Both, "a duration: milliseconds or '1m 30s'"),
     rule("continueOnError", EVERY, Nowhere, Both, "true or false"),
@@ -351,6 +365,8 @@ mod tests {
             "maxTurns",
             "outputSchema",
             "onInterrupt",
+            "maxCostUsd",
+            "maxTokens",
         ];
         let wait_keys = [
             "title",

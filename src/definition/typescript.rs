@@ -26,6 +26,12 @@ pub fn from_described(
                 .map_err(|e| vec![DefinitionError::at(locate("timeout"), format!("timeout: {e}"))])?,
         ),
     };
+    let budget = match described.get("budget") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(super::budget::Budget::from_json(v).map_err(|(_, e)| {
+            vec![DefinitionError::at(locate("budget"), format!("budget: {e}"))]
+        })?),
+    };
     let phases: Vec<String> = serde_json::from_value(described.get("phases").cloned().unwrap_or(Value::Null))
         .map_err(|e| err(format!("phases: {e}")))?;
     let name = described
@@ -45,6 +51,7 @@ pub fn from_described(
         phases,
         args_schema: described.get("argsSchema").filter(|v| !v.is_null()).cloned(),
         timeout_ms,
+        budget,
         steps: Vec::new(),
     })
 }

@@ -20,7 +20,7 @@ use super::step_rules::{self, Front};
 use super::{template, validate_step_id, DefinitionError, DefinitionKind, Location};
 use super::{StepConfig, WorkflowDefinition};
 
-const TOP_KEYS: &[&str] = &["name", "description", "argsSchema", "phases", "steps", "timeout"];
+const TOP_KEYS: &[&str] = &["name", "description", "argsSchema", "phases", "steps", "timeout", "budget"];
 /// The keys a YAML step may have, in the order messages list them.
 static STEP_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| step_rules::fields_in(Front::Yaml).map(|f| f.key).collect());
 /// The biggest YAML workflow file read: ten times one of 20,000 steps.
@@ -243,6 +243,7 @@ impl Checker {
         let name = self.check(name, |n| readable(n, "name"));
         let description = self.check(root.opt("description"), |n| n.string("description"));
         let timeout_ms = self.check(root.opt("timeout"), |n| duration(n, "timeout"));
+        let budget = root.opt("budget").and_then(|n| self.budget(n));
         let args_schema = root.opt("argsSchema").map(|n| self.args_schema(n));
         let properties = args_schema.as_ref().and_then(|s| s.get("properties")?.as_object());
         self.known_args = properties.map(|p| p.keys().cloned().collect());
@@ -272,8 +273,21 @@ impl Checker {
             phases: self.phases.clone()?,
             args_schema,
             timeout_ms,
+            budget,
             steps,
         })
+    }
+
+    /// `budget: { usd?, tokens?, duration? }`, a problem reported at the key it is about.
+    fn budget(&mut self, node: &Node) -> Option<super::budget::Budget> {
+        match super::budget::Budget::from_json(&node.json()) {
+            Ok(b) => Some(b),
+            Err((key, message)) => {
+                let at = key.and_then(|k| node.get(k)).unwrap_or(node);
+                self.err(at.pos, format!("'budget': {message}"));
+                None
+            }
+        }
     }
 
     fn args_schema(&mut self, node: &Node) -> Value {

@@ -11,6 +11,7 @@
 #[macro_use]
 mod wire;
 pub mod agent;
+pub mod budget;
 pub mod files;
 pub mod run;
 pub mod step;
@@ -18,6 +19,7 @@ pub mod step;
 mod tests;
 
 pub use agent::{AgentKind, OnInterrupt, Permission, SessionStatus};
+pub use budget::BudgetLimit;
 pub use files::{CommentType, DefinitionKind, FileType};
 pub use run::{ControlRequest, RunStatus};
 pub use step::{StepKind, StepResult, StepStatus, WaitKind};

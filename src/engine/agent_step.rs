@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use super::agent_result::{progress, result_data, SessionFacts};
+use super::budget_guard::{BudgetWatch, Spent};
 use super::host::StepHost;
 use super::outcome::Outcome;
 use crate::agent::classify::FailureKind;
@@ -35,6 +36,9 @@ struct SessionState {
     session_id: Option<String>,
     resumable: bool,
     file: Option<String>,
+    /// What a continued session spent in its earlier goes (dollars, input and output
+    /// tokens): the CLI reports only this go's, and the session row keeps the sum.
+    base: (f64, i64, i64),
 }
 
 /// What an agent step's config asks for, once checked: the CLI, its permission mode and the
@@ -73,6 +77,15 @@ impl StepHost {
             Ok(task) => task,
             Err(e) => return Outcome::failed(e, None),
         };
+        let mut watch = match self.budget_before_agent(&config).await {
+            Ok(watch) => watch,
+            // The run's budget is reached: the run stops (as a pause-now) before the agent starts.
+            Err(_) => {
+                let mut kill = self.kill.clone();
+                let _ = tokio::time::timeout(Duration::from_secs(10), kill.wait_for(|k| *k)).await;
+                return Outcome::failed(crate::subprocess::script::STOPPED.to_string(), None);
+            }
+        };
         // The step's timeout counts from here, across a refused resume and every retry.
         let started = tokio::time::Instant::now();
         let (session, resume) = self.resume_point(&config, previous.as_ref(), task.kind).await;
@@ -93,7 +106,9 @@ impl StepHost {
             resume,
             is_root: running_as_root(),
         };
-        let run = self.run_cli(row, &task, &config, request, session, started).await;
+        let run = self
+            .run_cli(row, &task, &config, request, session, started, &mut watch)
+            .await;
         self.agent_outcome(task.kind, &config, run).await
     }
 
@@ -105,7 +120,12 @@ impl StepHost {
         previous: Option<&StepRow>,
         kind: AgentKind,
     ) -> (SessionState, Option<String>) {
-        if config.on_interrupt.as_deref().and_then(OnInterrupt::parse) != Some(OnInterrupt::Resume) {
+        // A step a limit of the budget stopped continues its session once the budget is raised.
+        let budget_stopped = previous
+            .and_then(|p| p.error_message.as_deref())
+            .is_some_and(|e| e.starts_with(super::budget::BUDGET_STOPPED));
+        let resume = config.on_interrupt.as_deref().and_then(OnInterrupt::parse) == Some(OnInterrupt::Resume);
+        if !resume && !budget_stopped {
             return (SessionState::default(), None);
         }
         let Some(earlier) = self.resumable_session(previous, kind).await else {
@@ -116,6 +136,11 @@ impl StepHost {
             session_id: earlier.session_id.clone(),
             resumable: true,
             file: earlier.session_file_path.clone(),
+            base: (
+                earlier.cost_usd.unwrap_or(0.0),
+                earlier.input_tokens.unwrap_or(0),
+                earlier.output_tokens.unwrap_or(0),
+            ),
         };
         let _ = AgentSessionRow::reopen(self.engine.store(), &earlier.id).await;
         (session, earlier.session_id)
@@ -136,6 +161,7 @@ impl StepHost {
     /// Runs the CLI; if it could not continue the session it was asked to resume (its
     /// transcript deleted or expired), the step starts over, as it would without
     /// `onInterrupt: "resume"`.
+    #[allow(clippy::too_many_arguments)]
     async fn run_cli(
         &self,
         row: &StepRow,
@@ -144,9 +170,12 @@ impl StepHost {
         mut request: AgentRequest,
         session: SessionState,
         started: tokio::time::Instant,
+        watch: &mut BudgetWatch,
     ) -> AgentRun {
         let kind = task.kind;
-        let (result, launch, session) = self.launch(row, kind, config, &request, session, started).await;
+        let (result, launch, session) = self
+            .launch(row, kind, config, &request, session, started, watch)
+            .await;
         let refused = matches!(&result, Ok((a, _))
             if a.transcript.session_id.is_none() && a.stopped.is_none() && a.failure().is_some());
         let resumed = request.resume.is_some();
@@ -164,7 +193,9 @@ impl StepHost {
         request.resume = None;
         request.prompt = task.prompt.clone();
         let fresh = SessionState::default();
-        let (result, launch, session) = self.launch(row, kind, config, &request, fresh, started).await;
+        let (result, launch, session) = self
+            .launch(row, kind, config, &request, fresh, started, watch)
+            .await;
         AgentRun {
             result,
             launch,
@@ -207,6 +238,7 @@ impl StepHost {
     }
 
     /// Starts the CLI for `request` (retrying as configured) while its output is consumed.
+    #[allow(clippy::too_many_arguments)]
     async fn launch(
         &self,
         row: &StepRow,
@@ -215,6 +247,7 @@ impl StepHost {
         request: &AgentRequest,
         session: SessionState,
         started: tokio::time::Instant,
+        watch: &mut BudgetWatch,
     ) -> (std::io::Result<(Attempt, u32)>, Launch, SessionState) {
         let command = self.engine.agents().command(kind);
         let invocation = kind.driver().invocation(request);
@@ -247,7 +280,7 @@ impl StepHost {
             drop(tx);
             (result, launch)
         };
-        let ((result, launch), session) = tokio::join!(run, self.consume(row, kind, rx, session, lookup));
+        let ((result, launch), session) = tokio::join!(run, self.consume(row, kind, rx, session, lookup, watch));
         (result, launch, session)
     }
 
@@ -271,7 +304,8 @@ impl StepHost {
     }
 
     /// Raw lines → `events.jsonl`; events → progress, and the session row as soon as its id
-    /// shows; the session marked resumable once the CLI has written its transcript.
+    /// shows; the session marked resumable once the CLI has written its transcript; usage as
+    /// it streams onto the session and against the budget (`budget_guard`).
     async fn consume(
         &self,
         row: &StepRow,
@@ -279,6 +313,7 @@ impl StepHost {
         mut rx: mpsc::UnboundedReceiver<Output>,
         mut session: SessionState,
         (cwd, env): (PathBuf, BTreeMap<String, String>),
+        watch: &mut BudgetWatch,
     ) -> SessionState {
         let mut log = EventsLog::open(self, &row.step_id);
         let driver = kind.driver();
@@ -298,6 +333,10 @@ impl StepHost {
                     self.mark_transcript(&mut session, found).await;
                     continue;
                 }
+                _ = watch.duration_out() => {
+                    self.duration_out(watch).await;
+                    continue;
+                }
             };
             if let Output::Retry { kind, .. } = &out {
                 last_failure = Some(*kind);
@@ -312,6 +351,18 @@ impl StepHost {
             }
             let found = transcript(&session, driver.as_ref(), &cwd, &env_of);
             self.mark_transcript(&mut session, found).await;
+            // Usage mid-step is checked against the limits; the final one only recorded (the
+            // step is done: the next agent step's start checks the run's budget).
+            let spent = match &out {
+                Output::Event(AgentEvent::Usage(u)) => Some((*u, None, true)),
+                Output::Event(AgentEvent::Final(f)) => f.usage.map(|u| (u, f.cost_usd, false)),
+                _ => None,
+            };
+            if let Some((usage, cost, check)) = spent {
+                let row_id = session.row_id.clone();
+                let spent = Spent { usage, cost, check };
+                self.on_usage(watch, row_id.as_deref(), session.base, &spent).await;
+            }
             if let Some((stream, output, detail)) = progress(&out) {
                 self.emit_progress(row, stream, output, detail);
             }
@@ -345,6 +396,7 @@ impl StepHost {
         session.session_id = Some(id.to_string());
         session.resumable = false;
         session.file = None;
+        session.base = (0.0, 0, 0);
     }
 
     /// Once the CLI has written the session's transcript, the session can be resumed.
@@ -374,9 +426,9 @@ impl StepHost {
             },
             model: t.and_then(|t| t.model.as_deref()),
             session_file_path: session.file.as_deref(),
-            cost_usd: fin.and_then(|f| f.cost_usd),
-            input_tokens: n(t.and_then(|t| t.usage.input)),
-            output_tokens: n(t.and_then(|t| t.usage.output)),
+            cost_usd: plus(fin.and_then(|f| f.cost_usd), session.base.0),
+            input_tokens: plus(n(t.and_then(|t| t.usage.input)), session.base.1),
+            output_tokens: plus(n(t.and_then(|t| t.usage.output)), session.base.2),
             cached_tokens: n(t.and_then(|t| t.usage.cached)),
             num_turns: n(fin.and_then(|f| f.num_turns)),
             error_kind: failure.map(FailureKind::as_str),
@@ -384,6 +436,15 @@ impl StepHost {
         if let Err(e) = AgentSessionRow::finish(self.engine.store(), row_id, &end).await {
             tracing::warn!(session = %row_id, error = %e, "cannot record the end of the agent session");
         }
+    }
+}
+
+/// This go's amount with what the session spent before it; None when neither says anything.
+fn plus<T: Default + PartialEq + std::ops::Add<Output = T>>(now: Option<T>, before: T) -> Option<T> {
+    match now {
+        Some(v) => Some(v + before),
+        None if before != T::default() => Some(before),
+        None => None,
     }
 }
 

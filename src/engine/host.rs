@@ -85,6 +85,8 @@ pub(super) struct HostState {
     /// Comments (step row id, text) earlier attempts wrote through `ctx.comment`, with how
     /// many times: a replay that writes one again finds it here and writes nothing.
     pub(super) written_comments: HashMap<(Option<String>, String), usize>,
+    /// The spending limit that stopped this drive (`budget_guard`), if one did.
+    pub(super) budget_stop: Option<super::budget::BudgetStop>,
 }
 
 pub struct StepHost {

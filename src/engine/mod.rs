@@ -12,6 +12,8 @@
 
 mod agent_result;
 mod agent_step;
+pub mod budget;
+mod budget_guard;
 pub mod control;
 mod ctx_utils;
 pub mod decisions;
@@ -322,6 +324,7 @@ impl Engine {
                 args: &args,
                 first_phase: definition.phases.first().map(String::as_str),
                 timeout_ms: timeout_ms.or(definition.timeout_ms),
+                budget: definition.budget.filter(|b| !b.is_empty()).and_then(|b| serde_json::to_string(&b).ok()),
             },
         )
         .await?;

@@ -35,18 +35,26 @@ pub const INTERRUPTED: &str = "interrupted by pause now";
 
 /// Whether a step row was stopped by a pause-now (and so runs again on resume).
 pub fn was_interrupted(row: &StepRow) -> bool {
-    row.error_message.as_deref() == Some(INTERRUPTED)
+    row.error_message.as_deref().is_some_and(is_interruption)
+}
+
+/// Whether a step's error says a pause-now stopped it (a limit of the run's budget stops
+/// steps the same way: `budget::BUDGET_STOPPED`).
+pub fn is_interruption(error: &str) -> bool {
+    error == INTERRUPTED || error.starts_with(super::budget::BUDGET_STOPPED)
 }
 
 /// How a run stopped by a pause-now ends, once its steps in flight were stopped: `cancelled`
 /// if a cancel overtook the pause meanwhile, else `paused`, with the steps still recorded
 /// as running (function steps, whose worker was stopped, or a CLI slower to die than the
-/// drain allows) marked interrupted. Any other stop is returned as it is.
+/// drain allows) marked interrupted (`interrupted`: how, `StepHost::interrupted_text`). Any
+/// other stop is returned as it is.
 pub(super) async fn settle(
     engine: &Engine,
     run_id: &str,
     stopped: Option<Stop>,
     control: &RunControl,
+    interrupted: &str,
 ) -> Result<Option<Stop>, StoreError> {
     if !matches!(stopped, Some(Stop::PausedNow)) {
         return Ok(stopped);
@@ -54,6 +62,6 @@ pub(super) async fn settle(
     if control.current() == Signal::Cancel {
         return Ok(Some(Stop::Cancelled));
     }
-    StepRow::fail_running(engine.store(), run_id, INTERRUPTED).await?;
+    StepRow::fail_running(engine.store(), run_id, interrupted).await?;
     Ok(stopped)
 }

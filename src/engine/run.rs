@@ -68,11 +68,24 @@ pub(super) async fn claim_and_run(
         let _ = kill_tx.send(true);
         let _ = tokio::time::timeout(Duration::from_secs(5), host.drained(true)).await;
     }
-    let mut stopped = super::pause_now::settle(engine, &run.id, stopped, &control).await?;
+    let interrupted = host.interrupted_text();
+    let mut stopped = super::pause_now::settle(engine, &run.id, stopped, &control, &interrupted).await?;
     lease.abort();
     // The run's files are written and its events out before it says how it ended.
     if let Err(failed) = host.flush().await {
         stopped.get_or_insert(Stop::from(failed));
+    }
+    if let (Some(Stop::PausedNow), Some(limit)) = (&stopped, host.budget_stop()) {
+        // A limit of its budget stopped it: it waits for a person to raise it or cancel.
+        let _ = host
+            .write_comment(&format!("Budget reached: {}", limit.message), None, CommentType::System)
+            .await;
+        let row = engine.stop_for_budget(&run.id, &limit).await?;
+        return Ok(RunOutcome {
+            run_id: row.id,
+            status: row.status,
+            error: None,
+        });
     }
     record_end(engine, &host, &run.id, stopped).await
 }

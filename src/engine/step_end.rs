@@ -33,7 +33,10 @@ impl StepHost {
             (_, StopWhy::Failed(e)) => format!("stopped because the run failed: {e}"),
             (_, StopWhy::TimedOut(e)) => format!("stopped because {e}"),
             (_, StopWhy::Cancelled) => "stopped because the run was cancelled".to_string(),
-            (_, StopWhy::PausedNow) => super::pause_now::INTERRUPTED.to_string(),
+            (_, StopWhy::PausedNow) => match &state.budget_stop {
+                Some(stop) => format!("{}: {}", super::budget::BUDGET_STOPPED, stop.message),
+                None => super::pause_now::INTERRUPTED.to_string(),
+            },
         };
         state.stop_reason = Some(reason);
     }
@@ -43,7 +46,7 @@ impl StepHost {
         let (running, stop_reason) = self.take_running(id)?;
         let mut interrupted = false;
         if outcome.error.as_deref() == Some(crate::subprocess::script::STOPPED) {
-            interrupted = stop_reason.as_deref() == Some(super::pause_now::INTERRUPTED);
+            interrupted = stop_reason.as_deref().is_some_and(super::pause_now::is_interruption);
             outcome.error = stop_reason.or(outcome.error);
         }
         self.mask.outcome(&mut outcome);

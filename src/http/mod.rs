@@ -10,6 +10,7 @@ pub mod access;
 pub mod artifact_form;
 pub mod artifacts;
 pub mod auth;
+pub mod budgets;
 pub mod comments;
 pub mod definitions;
 pub mod envelope;

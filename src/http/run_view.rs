@@ -44,6 +44,13 @@ pub struct Run {
     /// What the run waits for: its approval, sleep and signal steps still waiting (empty
     /// unless some are).
     pub waiting_for: Vec<WaitInfo>,
+    /// The run's spending limits (from its definition, or as created or raised); null for none.
+    pub budget: Option<crate::definition::budget::Budget>,
+    /// What its agents spent so far, and its wall time since it first started.
+    pub spend: crate::engine::budget::Spend,
+    /// Set while a limit of its budget stopped it: it is `waiting` for a person to raise the
+    /// budget (`POST .../budget`) or cancel it.
+    pub budget_stop: Option<crate::engine::budget::BudgetStop>,
 }
 
 /// A step the run waits at.
@@ -108,6 +115,9 @@ impl From<&RunRow> for Run {
             created_at: run.created_at.clone(),
             updated_at: run.updated_at.clone(),
             waiting_for: Vec::new(),
+            budget: crate::engine::budget::budget_of(run),
+            spend: crate::engine::budget::spend_with(run, None),
+            budget_stop: crate::engine::budget::stop_of(run),
         }
     }
 }

@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(run_control::pause_run))
         .routes(routes!(run_control::resume_run))
         .routes(routes!(run_control::cancel_run))
+        .routes(routes!(super::budgets::raise_budget))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -47,6 +48,11 @@ pub struct CreateRun {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     args: Option<Value>,
+    /// Spending limits `{usd?, tokens?, duration?}` (duration: ms or "30m"); they replace
+    /// the definition's `budget`.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    budget: Option<Value>,
 }
 
 /// `POST /api/workflow-executions`
@@ -82,6 +88,10 @@ pub async fn create_run(
         Some(v @ Value::Object(_)) => v,
         Some(_) => return Err(ApiError::bad("invalid_body", "args: must be an object")),
     };
+    let budget = match &body.budget {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(super::budgets::budget_body(v)?),
+    };
     let project_path = std::path::PathBuf::from(&project.path);
     let mut prepared = state
         .engine
@@ -106,6 +116,13 @@ pub async fn create_run(
         )
         .await
         .map_err(engine_error)?;
+    let run = match budget {
+        Some(b) => {
+            let text = serde_json::to_string(&b).ok();
+            RunRow::set_budget(store, &run.id, text.as_deref()).await?.unwrap_or(run)
+        }
+        None => run,
+    };
     state.runner.start(run.id.clone(), Some(prepared));
     Ok(created(Run::from(&run)))
 }
@@ -248,6 +265,8 @@ struct RunDetails {
     definitions: HashMap<String, Definition>,
     /// By run id.
     counts: HashMap<String, Counts>,
+    /// What each run's agents spent, by run id.
+    spend: HashMap<String, crate::store::budgets::SessionSpend>,
 }
 
 impl RunDetails {
@@ -257,6 +276,7 @@ impl RunDetails {
             steps: HashMap::new(),
             definitions: HashMap::new(),
             counts: HashMap::new(),
+            spend: HashMap::new(),
         };
         if runs.is_empty() {
             return Ok(out);
@@ -267,6 +287,7 @@ impl RunDetails {
         }
         let mut all: Vec<&mut Step> = out.steps.values_mut().flatten().collect();
         super::step_view::attach_waits(store, &mut all, viewer).await?;
+        out.spend = RunRow::spend_of_runs(store, &ids).await?;
         for d in &DefinitionRow::list_for_runs(store, &ids).await? {
             out.definitions.insert(d.id.clone(), d.into());
         }
@@ -285,6 +306,7 @@ impl RunDetails {
         let steps = self.steps.remove(&run.id).unwrap_or_default();
         let mut view = Run::from(run);
         view.waiting_for = super::run_view::WaitInfo::of(&steps);
+        view.spend = crate::engine::budget::spend_with(run, self.spend.get(&run.id).copied());
         RunListItem {
             run: view,
             steps,

@@ -19,6 +19,7 @@ use super::{access, AppState};
 use crate::definition::step_rules::signal_name_problem;
 use crate::engine::waits::{ApprovalSpec, Decider, Decision, DecisionInput, WaitError};
 use crate::store::projects::ProjectRow;
+use crate::store::runs::RunRow;
 use crate::store::waits::WaitRow;
 
 /// The most text a decision's comment may have.
@@ -213,6 +214,11 @@ pub struct PendingApproval {
     pub deadline: Option<String>,
     /// Whether the caller may decide it (is among its approvers, or it names none).
     pub can_decide: bool,
+    /// Not a gate: a run a limit of its budget stopped, waiting for someone to raise the
+    /// budget (`POST .../budget`) or cancel it. Its `step_id` is `budget:<run id>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub budget_stop: Option<crate::engine::budget::BudgetStop>,
 }
 
 /// `GET /api/approvals`
@@ -222,7 +228,8 @@ pub struct PendingApproval {
     tag = "workflow-executions",
     summary = "Gates waiting for a decision",
     description = "The approval gates waiting now in every project the caller may see, oldest first \
-        (at most 500), each saying whether the caller may decide it.",
+        (at most 500), each saying whether the caller may decide it; then the runs a limit of their \
+        budget stopped (`budget_stop`), which anyone who may see them may continue or cancel.",
     responses(
         (status = 200, description = "The gates.", body = Data<Vec<PendingApproval>>),
         (status = 401, description = "No valid token.", body = ErrorBody),
@@ -258,6 +265,31 @@ pub async fn list_approvals(
             phase: p.step.phase,
             since: p.wait.created_at,
             deadline: p.wait.deadline,
+            budget_stop: None,
+        });
+    }
+    for stopped in RunRow::budget_stopped(store, Some(&ids), MAX_APPROVALS).await? {
+        let Ok(stop) = serde_json::from_str::<crate::engine::budget::BudgetStop>(&stopped.budget_stop) else {
+            continue;
+        };
+        out.push(PendingApproval {
+            project_name: projects
+                .iter()
+                .find(|pr| pr.id == stopped.project_id)
+                .map(|pr| pr.name.clone())
+                .unwrap_or_default(),
+            step_id: format!("budget:{}", stopped.id),
+            step_key: stop.step_key.clone().unwrap_or_default(),
+            title: format!("Budget reached: {}", stop.message),
+            phase: String::new(),
+            since: stop.since.clone(),
+            deadline: None,
+            can_decide: true,
+            execution_id: stopped.id,
+            execution_name: stopped.name,
+            project_id: stopped.project_id,
+            workflow_name: stopped.workflow_name,
+            budget_stop: Some(stop),
         });
     }
     Ok(ok(out))

@@ -74,11 +74,12 @@ impl AgentSessionRow {
             let tx = db.unchecked_transaction()?;
             let row = tx
                 .prepare_cached(
-                    "INSERT INTO agent_sessions (id, agent, session_id, model, session_file_path, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING *",
+                    "INSERT INTO agent_sessions
+                         (id, agent, session_id, model, session_file_path, created_at, updated_at, step_row_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7) RETURNING *",
                 )?
                 .query_row(
-                    rusqlite::params![new_id(), agent, session_id, model, session_file_path, ts],
+                    rusqlite::params![new_id(), agent, session_id, model, session_file_path, ts, step_row_id],
                     AgentSessionRow::from_direct,
                 )?;
             tx.prepare_cached("UPDATE workflow_run_steps SET agent_session_id = ?1, updated_at = ?2 WHERE id = ?3")?
@@ -126,6 +127,30 @@ impl AgentSessionRow {
                  session_file_path = COALESCE(?, session_file_path), updated_at = ? WHERE id = ?",
         )
         .bind(session_file_path)
+        .bind(now())
+        .bind(id)
+        .execute(&store.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Usage the CLI reported before its end (tokens so far, dollars if it says), so that
+    /// the run's spend is current while the step runs.
+    pub async fn record_usage(
+        store: &Store,
+        id: &str,
+        input_tokens: Option<i64>,
+        output_tokens: Option<i64>,
+        cost_usd: Option<f64>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE agent_sessions SET input_tokens = COALESCE(?, input_tokens),
+                 output_tokens = COALESCE(?, output_tokens), cost_usd = COALESCE(?, cost_usd), updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(input_tokens)
+        .bind(output_tokens)
+        .bind(cost_usd)
         .bind(now())
         .bind(id)
         .execute(&store.pool)

@@ -12,6 +12,7 @@
 
 pub mod agent_sessions;
 pub mod artifacts;
+pub mod budgets;
 pub mod comments;
 pub mod definitions;
 pub mod events;

@@ -31,6 +31,11 @@ pub struct RunRow {
     /// When an engine must look at this `waiting` run again (a timer, a timeout, or now:
     /// a wait was resolved).
     pub wake_at: Option<String>,
+    /// The run's spending limits as JSON (`definition::budget::Budget`); None for none.
+    pub budget: Option<String>,
+    /// Why a limit stopped the run, as JSON (`engine::budget::BudgetStop`), while it waits for
+    /// a person to raise its budget or cancel it.
+    pub budget_stop: Option<String>,
 }
 
 /// What `runs` lists: a run with its definition's name and project path.
@@ -66,6 +71,8 @@ pub struct NewRun<'a> {
     pub args: &'a serde_json::Value,
     pub first_phase: Option<&'a str>,
     pub timeout_ms: Option<u64>,
+    /// The budget as JSON, if any.
+    pub budget: Option<String>,
 }
 
 impl RunRow {
@@ -74,8 +81,8 @@ impl RunRow {
         sqlx::query_as(
             "INSERT INTO workflow_runs
                  (id, project_id, user_id, workflow_definition_id, name, args, current_phase,
-                  current_step_index, status, timeout_ms, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?, ?, ?) RETURNING *",
+                  current_step_index, status, timeout_ms, budget, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?, ?, ?, ?) RETURNING *",
         )
         .bind(new_id())
         .bind(new.project_id)
@@ -85,6 +92,7 @@ impl RunRow {
         .bind(new.args.to_string())
         .bind(new.first_phase)
         .bind(new.timeout_ms.map(|t| t as i64))
+        .bind(new.budget)
         .bind(&ts)
         .bind(&ts)
         .fetch_all(&store.pool)
@@ -119,7 +127,7 @@ impl RunRow {
         let sql = format!(
             "UPDATE workflow_runs SET status = 'running', lease_owner = ?, lease_expires_at = ?, control_request = NULL,
                  started_at = COALESCE(started_at, ?), paused_at = NULL, error_message = NULL,
-                 completed_at = NULL, wake_at = NULL, updated_at = ?
+                 completed_at = NULL, wake_at = NULL, budget_stop = NULL, updated_at = ?
              WHERE id = ? AND status IN ({statuses})
                AND (lease_owner IS NULL OR lease_owner = ? OR lease_owner = ? OR lease_expires_at < ?)
              RETURNING *"
