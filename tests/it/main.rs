@@ -6,6 +6,7 @@ mod util;
 mod agents;
 mod attack;
 mod background;
+mod budgets;
 mod cli;
 mod cli_waits;
 mod confinement;
