@@ -17,6 +17,7 @@ import type {
   LogType,
   PendingApproval,
   Project,
+  Run,
   RunDetail,
   Secret,
   RunPage,
@@ -93,6 +94,10 @@ export const controlRun = (id: string, action: ControlAction) => {
   const path = `/workflow-executions/${encodeURIComponent(id)}/${action === "pause_now" ? "pause" : action}`;
   return request<ControlResult>(path, { method: "POST", body: action === "pause_now" ? { now: true } : undefined });
 };
+
+/** Sets or raises a run's budget; a run a limit stopped continues. */
+export const raiseBudget = (runId: string, body: Record<string, unknown>) =>
+  request<Run>(`/workflow-executions/${encodeURIComponent(runId)}/budget`, { method: "POST", body });
 
 /** Decides an approval gate (`step`: its key, e.g. `approve-plan`, or its row id). */
 export const decideApproval = (runId: string, step: string, body: { decision: DecisionRequest; comment?: string; input?: unknown }) =>

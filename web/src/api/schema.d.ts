@@ -211,6 +211,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflow-executions/{id}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set or raise a run's budget
+         * @description Sets the limits given (the others are kept). A run a limit stopped (`status` `waiting` with `budget_stop`) continues: the step that was stopped runs again and its agent resumes its session. A run stopped by a step's own `maxCostUsd`/`maxTokens` continues with an empty body `{}`: the step gets the same allowance again.
+         */
+        post: operations["raise_budget"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflow-steps/{id}": {
         parameters: {
             query?: never;
@@ -439,7 +459,7 @@ export interface paths {
         };
         /**
          * Gates waiting for a decision
-         * @description The approval gates waiting now in every project the caller may see, oldest first (at most 500), each saying whether the caller may decide it.
+         * @description The approval gates waiting now in every project the caller may see, oldest first (at most 500), each saying whether the caller may decide it; then the runs a limit of their budget stopped (`budget_stop`), which anyone who may see them may continue or cancel.
          */
         get: operations["list_approvals"];
         put?: never;
@@ -569,6 +589,50 @@ export interface components {
             /** @description A comment of the artifact's run. */
             comment_id: string;
         };
+        /** @description A run's limits; a limit left out is no limit. */
+        Budget: {
+            /**
+             * Format: double
+             * @description Most US dollars the run's agents may spend, as their CLIs report it.
+             */
+            usd?: number | null;
+            /**
+             * Format: int64
+             * @description Most tokens (input + output, cache reads not counted) the run's agents may use.
+             */
+            tokens?: number | null;
+            /**
+             * Format: int64
+             * @description Most wall-clock time since the run first started, in milliseconds.
+             */
+            duration_ms?: number | null;
+        };
+        /**
+         * @description A run's limit (`budget: { usd, tokens, duration }`) or an agent step's own
+         *     (`maxCostUsd`, `maxTokens`).
+         * @enum {string}
+         */
+        BudgetLimit: "usd" | "tokens" | "duration" | "step_usd" | "step_tokens";
+        /** @description Why a limit stopped a run: the run waits for a person to raise its budget or cancel it. */
+        BudgetStop: {
+            limit: components["schemas"]["BudgetLimit"];
+            /**
+             * Format: double
+             * @description What was spent of that limit (dollars, tokens or milliseconds).
+             */
+            spent: number;
+            /**
+             * Format: double
+             * @description The limit.
+             */
+            allowed: number;
+            /** @description The agent step it stopped (the id the workflow gave it), if one ran or was to start. */
+            step_key?: string | null;
+            /** @description In words: `tokens: 1296 spent of 1000 (the step's maxTokens)`. */
+            message: string;
+            /** Format: date-time */
+            since: string;
+        };
         CancelResult: {
             id: string;
             status: components["schemas"]["RunStatus"];
@@ -623,6 +687,11 @@ export interface components {
             name?: string | null;
             /** @description Must match the workflow's `argsSchema`; `{}` when absent or null. */
             args?: Record<string, unknown> | null;
+            /**
+             * @description Spending limits `{usd?, tokens?, duration?}` (duration: ms or "30m"); they replace
+             *     the definition's `budget`.
+             */
+            budget?: Record<string, unknown> | null;
         };
         /** @description Who wrote a comment. */
         Creator: {
@@ -763,6 +832,10 @@ export interface components {
                  *     unless some are).
                  */
                 waiting_for: components["schemas"]["WaitInfo"][];
+                budget?: components["schemas"]["Budget"] | null;
+                /** @description What its agents spent so far, and its wall time since it first started. */
+                spend: components["schemas"]["Spend"];
+                budget_stop?: components["schemas"]["BudgetStop"] | null;
             };
         };
         /** @description The envelope of every successful JSON response. */
@@ -917,6 +990,11 @@ export interface components {
                 deadline?: string | null;
                 /** @description Whether the caller may decide it (is among its approvers, or it names none). */
                 can_decide: boolean;
+                /**
+                 * @description Not a gate: a run a limit of its budget stopped, waiting for someone to raise the
+                 *     budget (`POST .../budget`) or cancel it. Its `step_id` is `budget:<run id>`.
+                 */
+                budget_stop?: components["schemas"]["BudgetStop"];
             }[];
         };
         /** @description The envelope of every successful JSON response. */
@@ -1257,6 +1335,11 @@ export interface components {
             deadline?: string | null;
             /** @description Whether the caller may decide it (is among its approvers, or it names none). */
             can_decide: boolean;
+            /**
+             * @description Not a gate: a run a limit of its budget stopped, waiting for someone to raise the
+             *     budget (`POST .../budget`) or cancel it. Its `step_id` is `budget:<run id>`.
+             */
+            budget_stop?: components["schemas"]["BudgetStop"];
         };
         /**
          * @description The type of a comment a user posts: only `user` (the engine writes `system` and `agent`).
@@ -1273,6 +1356,21 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /** @description The limits to set: those given replace the run's, the others stay. */
+        RaiseBudget: {
+            /**
+             * Format: double
+             * @description Most US dollars the run's agents may spend in all.
+             */
+            usd?: number | null;
+            /**
+             * Format: int64
+             * @description Most input + output tokens.
+             */
+            tokens?: number | null;
+            /** @description Most wall time since the run first started: milliseconds, or text like "30m". */
+            duration?: string | null;
         };
         ResumeResult: {
             id: string;
@@ -1312,6 +1410,10 @@ export interface components {
              *     unless some are).
              */
             waiting_for: components["schemas"]["WaitInfo"][];
+            budget?: components["schemas"]["Budget"] | null;
+            /** @description What its agents spent so far, and its wall time since it first started. */
+            spend: components["schemas"]["Spend"];
+            budget_stop?: components["schemas"]["BudgetStop"] | null;
         };
         /** @description A run with its steps (and their agent sessions) and comments. */
         RunDetail: components["schemas"]["Run"] & {
@@ -1376,6 +1478,24 @@ export interface components {
             /** @description The row id of the waiting step it was handed to; null when kept for a later wait. */
             delivered_to?: string | null;
         };
+        /** @description What a run spent. */
+        Spend: {
+            /**
+             * Format: double
+             * @description US dollars, as the agent CLIs reported them.
+             */
+            usd: number;
+            /**
+             * Format: int64
+             * @description Input + output tokens (cache reads not counted).
+             */
+            tokens: number;
+            /**
+             * Format: int64
+             * @description Wall-clock time since the run first started.
+             */
+            duration_ms: number;
+        };
         /** @description A step of a run. */
         Step: {
             /** @description The step row's id, as `/api/workflow-steps/{id}` takes it. */
@@ -1429,6 +1549,16 @@ export interface components {
              * @description Agent steps: the most turns the agent may take (Claude `--max-turns`).
              */
             maxTurns?: number | null;
+            /**
+             * Format: double
+             * @description Agent steps: the most US dollars one go of the step may spend (`maxCostUsd`).
+             */
+            maxCostUsd?: number | null;
+            /**
+             * Format: int64
+             * @description Agent steps: the most tokens one go of the step may use (`maxTokens`).
+             */
+            maxTokens?: number | null;
             /**
              * @description Agent steps: JSON Schema the final answer must match (zod is converted); the parsed
              *     answer becomes the result's `data.output`.
@@ -2127,6 +2257,69 @@ export interface operations {
                 };
             };
             /** @description The run has already ended (`invalid_state`, with `current_status`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    raise_budget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RaiseBudget"];
+            };
+        };
+        responses: {
+            /** @description The run with its new budget (`pending` when it continues). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Run"];
+                };
+            };
+            /** @description A limit that is not a positive number, or an unknown key (`invalid_body`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The run has ended, or the new budget is still reached by what was spent. */
             409: {
                 headers: {
                     [name: string]: unknown;

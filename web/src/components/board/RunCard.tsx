@@ -5,6 +5,7 @@ import { formatDuration, formatRelative } from "../../lib/format";
 import { currentStep, isFinished, runElapsedMs } from "../../lib/status";
 import { formatCountdown, waitLine, waitsOf } from "../../lib/waits";
 import { IconBell, IconClock, IconComment, IconHourglass, IconPaperclip } from "../Icons";
+import { SpendLine } from "../run/Spend";
 import { StatusBadge } from "../StatusBadge";
 
 interface Props {
@@ -82,6 +83,7 @@ export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow
           {run.error_message}
         </div>
       )}
+      <SpendLine run={run} />
       <PhaseBar run={run} />
       <div className="run-card-meta">
         <span className="meta-item" data-testid="card-elapsed" title={elapsed === null ? "Not started" : "Elapsed"}>
