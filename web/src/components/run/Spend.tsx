@@ -16,7 +16,8 @@ export function SpendLine({ run }: { run: BudgetRun }) {
   const parts = spendParts(run);
   const reached = parts.some((p) => p.reached) || !!run.budget_stop;
   return (
-    <div className={`spend-line${reached ? " is-reached" : ""}`} data-testid="card-spend" title={run.budget ? "Spent / budget" : "Spent"}>
+    <div className={`spend-line${reached ? " is-reached" : ""}`} data-testid="card-spend" title={run.budget_stop?.message ?? (run.budget ? "Spent / budget" : "Spent")}>
+      {run.budget_stop && <span className="spend-stop">Budget reached ·</span>}
       {parts.map((p) => (
         <span key={p.key} className={`spend-part${p.reached ? " is-reached" : ""}`} data-key={p.key}>
           {p.text}
