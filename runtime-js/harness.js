@@ -195,7 +195,8 @@ globalThis.__wfDescribe = function __wfDescribe(workflow) {
     phases: [...wf.phases],
     argsSchema: toJsonSchema(wf.argsSchema),
     timeout: wf.timeout ?? null,
-    budget: wf.budget ?? null,
+    // Only when set: the engine checks its limits (`definition::budget`).
+    ...(wf.budget != null ? { budget: wf.budget } : {}),
   };
 };
 

@@ -105,6 +105,14 @@ export interface AgentStepConfig<
    * agent again from the prompt; `"resume"` continues the agent's own session.
    */
   onInterrupt?: "restart" | "resume";
+  /**
+   * The most US dollars one go of this step may spend (as the CLI reports it). Reached, the
+   * agent is stopped like a pause-now and the run waits for a person to continue it (the step
+   * gets the same allowance again, its agent resuming its session) or cancel it.
+   */
+  maxCostUsd?: number;
+  /** The most tokens (input + output) one go of this step may use; reached, as `maxCostUsd`. */
+  maxTokens?: number;
 }
 
 /** Why an agent step failed (`data.errorKind` of a failed step). */
@@ -271,6 +279,13 @@ export interface WorkflowContext<Args = Record<string, any>, Phase extends strin
 /** `ctx.args` for a schema: zod's parsed type, or any JSON object for a JSON Schema. */
 export type ArgsOf<S> = [S] extends [{ readonly _output: unknown }] ? Infer<S> : Record<string, any>;
 
+/** A run's spending limits; a limit left out is no limit. */
+export interface Budget {
+  usd?: number;
+  tokens?: number;
+  duration?: Duration;
+}
+
 export interface WorkflowDefinition<S = JSONSchema, Phase extends string = string> {
   name: string;
   description?: string;
@@ -279,6 +294,13 @@ export interface WorkflowDefinition<S = JSONSchema, Phase extends string = strin
   phases: readonly Phase[];
   /** The whole run's time limit. */
   timeout?: Duration;
+  /**
+   * Spending limits of the run's agents: dollars and tokens (input + output) summed from
+   * their sessions, and wall time since the run first started. A limit reached stops the
+   * agent like a pause-now and the run waits for a person to raise the budget or cancel it.
+   * `POST /api/workflow-executions` (`budget`) and `run --budget` override it.
+   */
+  budget?: Budget;
   execute(ctx: WorkflowContext<ArgsOf<S>, Phase>): Promise<void> | void;
 }
 

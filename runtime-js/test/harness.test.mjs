@@ -48,6 +48,9 @@ test("__wfDescribe fills absent fields with null and keeps a JSON Schema as is",
   assert.equal(described.description, null);
   assert.equal(described.timeout, 90);
   assert.deepEqual(described.argsSchema, plain);
+  const budget = { usd: 5, tokens: 200000, duration: "30m" };
+  assert.deepEqual(globalThis.__wfDescribe(workflow(() => {}, { budget })).budget, budget);
+  assert.throws(() => globalThis.__wfDescribe(workflow(() => {}, { budget: 5 })), /`budget` must be an object/);
   assert.notEqual(described.argsSchema, plain);
   assert.equal(globalThis.__wfDescribe(workflow(() => {})).argsSchema, null);
 });

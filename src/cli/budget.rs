@@ -38,7 +38,11 @@ pub async fn budget(engine: &Engine, args: BudgetArgs) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let given = [("usd", &args.usd), ("tokens", &args.tokens), ("duration", &args.duration)];
+    let given = [
+        ("usd", &args.usd),
+        ("tokens", &args.tokens),
+        ("duration", &args.duration),
+    ];
     let flag: Vec<String> = given
         .iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))

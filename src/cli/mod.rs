@@ -8,9 +8,9 @@
 
 mod accounts;
 mod approve;
-mod budget;
 mod args;
 mod attend;
+mod budget;
 mod logs;
 mod progress;
 mod prompt;

@@ -35,10 +35,16 @@ impl Budget {
     /// YAML error can point at it.
     pub fn from_json(v: &Value) -> Result<Budget, (Option<&'static str>, String)> {
         let Value::Object(map) = v else {
-            return Err((None, "must be an object like { usd: 5, tokens: 200000, duration: \"30m\" }".into()));
+            return Err((
+                None,
+                "must be an object like { usd: 5, tokens: 200000, duration: \"30m\" }".into(),
+            ));
         };
         if let Some(k) = map.keys().find(|k| !BUDGET_KEYS.contains(&k.as_str())) {
-            return Err((None, format!("unknown key '{k}' (expected one of: usd, tokens, duration)")));
+            return Err((
+                None,
+                format!("unknown key '{k}' (expected one of: usd, tokens, duration)"),
+            ));
         }
         let field = |key: &'static str| map.get(key).filter(|v| !v.is_null()).map(|v| (key, v));
         let mut budget = Budget::default();
@@ -159,8 +165,12 @@ mod tests {
         let err = |v: Value| Budget::from_json(&v).unwrap_err();
         assert_eq!(err(json!({"usd": -1})).0, Some("usd"));
         assert!(err(json!({"usd": -1})).1.starts_with("usd: must be a positive number"));
-        assert!(err(json!({"tokens": 1.5})).1.starts_with("tokens: must be a positive whole number"));
-        assert!(err(json!({"duration": "soon"})).1.starts_with("duration: invalid duration"));
+        assert!(err(json!({"tokens": 1.5}))
+            .1
+            .starts_with("tokens: must be a positive whole number"));
+        assert!(err(json!({"duration": "soon"}))
+            .1
+            .starts_with("duration: invalid duration"));
         assert!(err(json!({"dollars": 1})).1.contains("unknown key 'dollars'"));
         assert!(err(json!(5)).1.contains("must be an object"));
         assert!(Budget::parse_flag("usd").unwrap_err().contains("KEY=VALUE"));

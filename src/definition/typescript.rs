@@ -28,9 +28,10 @@ pub fn from_described(
     };
     let budget = match described.get("budget") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(super::budget::Budget::from_json(v).map_err(|(_, e)| {
-            vec![DefinitionError::at(locate("budget"), format!("budget: {e}"))]
-        })?),
+        Some(v) => Some(
+            super::budget::Budget::from_json(v)
+                .map_err(|(_, e)| vec![DefinitionError::at(locate("budget"), format!("budget: {e}"))])?,
+        ),
     };
     let phases: Vec<String> = serde_json::from_value(described.get("phases").cloned().unwrap_or(Value::Null))
         .map_err(|e| err(format!("phases: {e}")))?;

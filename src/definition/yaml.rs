@@ -20,7 +20,15 @@ use super::step_rules::{self, Front};
 use super::{template, validate_step_id, DefinitionError, DefinitionKind, Location};
 use super::{StepConfig, WorkflowDefinition};
 
-const TOP_KEYS: &[&str] = &["name", "description", "argsSchema", "phases", "steps", "timeout", "budget"];
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "argsSchema",
+    "phases",
+    "steps",
+    "timeout",
+    "budget",
+];
 /// The keys a YAML step may have, in the order messages list them.
 static STEP_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| step_rules::fields_in(Front::Yaml).map(|f| f.key).collect());
 /// The biggest YAML workflow file read: ten times one of 20,000 steps.

@@ -173,9 +173,7 @@ impl StepHost {
         watch: &mut BudgetWatch,
     ) -> AgentRun {
         let kind = task.kind;
-        let (result, launch, session) = self
-            .launch(row, kind, config, &request, session, started, watch)
-            .await;
+        let (result, launch, session) = self.launch(row, kind, config, &request, session, started, watch).await;
         let refused = matches!(&result, Ok((a, _))
             if a.transcript.session_id.is_none() && a.stopped.is_none() && a.failure().is_some());
         let resumed = request.resume.is_some();
@@ -193,9 +191,7 @@ impl StepHost {
         request.resume = None;
         request.prompt = task.prompt.clone();
         let fresh = SessionState::default();
-        let (result, launch, session) = self
-            .launch(row, kind, config, &request, fresh, started, watch)
-            .await;
+        let (result, launch, session) = self.launch(row, kind, config, &request, fresh, started, watch).await;
         AgentRun {
             result,
             launch,

@@ -84,7 +84,10 @@ pub fn stop_of(run: &RunRow) -> Option<BudgetStop> {
 
 /// Wall time since the run first started.
 fn duration_ms(run: &RunRow) -> u64 {
-    let started = run.started_at.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok());
+    let started = run
+        .started_at
+        .as_deref()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok());
     let end = match run.status {
         RunStatus::Completed | RunStatus::Failed | RunStatus::Cancelled => run
             .completed_at
@@ -122,7 +125,11 @@ pub fn spend_with(run: &RunRow, sessions: Option<crate::store::budgets::SessionS
 pub fn reached(budget: &Budget, spend: &Spend, step_key: Option<&str>) -> Option<BudgetStop> {
     let checks = [
         (BudgetLimit::Usd, spend.usd, budget.usd),
-        (BudgetLimit::Tokens, spend.tokens as f64, budget.tokens.map(|t| t as f64)),
+        (
+            BudgetLimit::Tokens,
+            spend.tokens as f64,
+            budget.tokens.map(|t| t as f64),
+        ),
         (
             BudgetLimit::Duration,
             spend.duration_ms as f64,
@@ -191,7 +198,10 @@ impl Engine {
         let text = (!budget.is_empty()).then(|| serde_json::to_string(&budget).unwrap_or_default());
         let spent = spend(self, &run).await?;
         let stop = stop_of(&run);
-        if let Some(still) = stop.as_ref().and_then(|s| reached(&budget, &spent, s.step_key.as_deref())) {
+        if let Some(still) = stop
+            .as_ref()
+            .and_then(|s| reached(&budget, &spent, s.step_key.as_deref()))
+        {
             return Err(BudgetError::StillExceeded(format!(
                 "the new budget is still reached: {}; raise {}",
                 still.message,

@@ -40,7 +40,8 @@ pub(super) struct BudgetWatch {
 impl BudgetWatch {
     /// Whether anything is watched at all.
     fn idle(&self) -> bool {
-        self.fired || (self.run_budget.is_none() && self.config.max_cost_usd.is_none() && self.config.max_tokens.is_none())
+        self.fired
+            || (self.run_budget.is_none() && self.config.max_cost_usd.is_none() && self.config.max_tokens.is_none())
     }
 
     /// Sleeps until the run's duration budget runs out (forever without one).
@@ -101,10 +102,7 @@ impl StepHost {
         if watch.idle() || !spent.check {
             return;
         }
-        let (go_usd, go_tokens) = watch
-            .spent
-            .values()
-            .fold((0.0, 0), |(u, t), (du, dt)| (u + du, t + dt));
+        let (go_usd, go_tokens) = watch.spent.values().fold((0.0, 0), |(u, t), (du, dt)| (u + du, t + dt));
         let mut stop = budget::step_reached(&watch.config, go_usd, go_tokens);
         if let (None, Some(b)) = (&stop, &watch.run_budget) {
             if let Ok(Some(run)) = RunRow::get(self.engine.store(), &self.run_id).await {

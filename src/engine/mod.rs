@@ -324,7 +324,10 @@ impl Engine {
                 args: &args,
                 first_phase: definition.phases.first().map(String::as_str),
                 timeout_ms: timeout_ms.or(definition.timeout_ms),
-                budget: definition.budget.filter(|b| !b.is_empty()).and_then(|b| serde_json::to_string(&b).ok()),
+                budget: definition
+                    .budget
+                    .filter(|b| !b.is_empty())
+                    .and_then(|b| serde_json::to_string(&b).ok()),
             },
         )
         .await?;

@@ -119,7 +119,9 @@ pub async fn create_run(
     let run = match budget {
         Some(b) => {
             let text = serde_json::to_string(&b).ok();
-            RunRow::set_budget(store, &run.id, text.as_deref()).await?.unwrap_or(run)
+            RunRow::set_budget(store, &run.id, text.as_deref())
+                .await?
+                .unwrap_or(run)
         }
         None => run,
     };

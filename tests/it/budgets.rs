@@ -47,7 +47,13 @@ fn step<'a>(run: &'a Value, id: &str) -> &'a Value {
 /// project).
 fn agent_server(abox: AgentBox) -> Server {
     let record = abox.record_dir();
-    let cmd = abox.cmd(&["serve", "--bind", "127.0.0.1:0", "--confine-write", record.to_str().unwrap()]);
+    let cmd = abox.cmd(&[
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--confine-write",
+        record.to_str().unwrap(),
+    ]);
     Server::spawn(abox.sb, cmd)
 }
 
@@ -60,10 +66,18 @@ async fn a_run_budget_stops_an_agent_loop_before_the_next_agent_and_a_raise_cont
     let (project, _) = s.project(&token, "loop", &[("loop.ts", LOOP_TS)]).await;
     let def = s.definition_id(&token, &project, "Agent loop").await;
     let (status, body) = s
-        .post(&token, "/workflow-executions", json!({"project_id": project, "workflow_definition_id": def}))
+        .post(
+            &token,
+            "/workflow-executions",
+            json!({"project_id": project, "workflow_definition_id": def}),
+        )
         .await;
     assert_eq!(status, 201, "{body}");
-    assert_eq!(body["data"]["budget"], json!({"usd": 0.1}), "the definition's budget: {body}");
+    assert_eq!(
+        body["data"]["budget"],
+        json!({"usd": 0.1}),
+        "the definition's budget: {body}"
+    );
     let id = body["data"]["id"].as_str().unwrap().to_string();
 
     // Three sessions spend $0.1263: the fourth agent step does not start.
@@ -78,7 +92,10 @@ async fn a_run_budget_stops_an_agent_loop_before_the_next_agent_and_a_raise_cont
     let turn4 = step(&run, "turn-4");
     assert_eq!(turn4["status"], "failed", "{turn4}");
     assert!(
-        turn4["error_message"].as_str().unwrap().starts_with("stopped by the budget: usd:"),
+        turn4["error_message"]
+            .as_str()
+            .unwrap()
+            .starts_with("stopped by the budget: usd:"),
         "{turn4}"
     );
     let claude_runs = || {
@@ -99,16 +116,25 @@ async fn a_run_budget_stops_an_agent_loop_before_the_next_agent_and_a_raise_cont
         .unwrap_or_else(|| panic!("not in needs-you: {approvals}"));
     assert_eq!(entry["can_decide"], true);
     assert_eq!(entry["budget_stop"]["limit"], "usd");
-    assert!(entry["title"].as_str().unwrap().starts_with("Budget reached: usd:"), "{entry}");
+    assert!(
+        entry["title"].as_str().unwrap().starts_with("Budget reached: usd:"),
+        "{entry}"
+    );
 
     // A raise still below the spend is refused, saying so; a bad one names the field.
     let path = format!("/workflow-executions/{id}/budget");
     let (status, body) = s.post(&token, &path, json!({"usd": 0.12})).await;
     assert_eq!(status, 409, "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("still reached"), "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("still reached"),
+        "{body}"
+    );
     let (status, body) = s.post(&token, &path, json!({"usd": "lots"})).await;
     assert_eq!(status, 400, "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().starts_with("budget: usd:"), "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().starts_with("budget: usd:"),
+        "{body}"
+    );
     let (status, body) = s.post(&token, &path, json!({"dollars": 1})).await;
     assert_eq!(status, 400, "{body}");
 
@@ -119,14 +145,23 @@ async fn a_run_budget_stops_an_agent_loop_before_the_next_agent_and_a_raise_cont
     assert_eq!(run["status"], "completed", "{run}");
     assert_eq!(run["budget_stop"], Value::Null);
     assert_eq!(claude_runs(), 5, "the first three were not run again");
-    assert!((run["spend"]["usd"].as_f64().unwrap() - 5.0 * 0.0421).abs() < 1e-9, "{run}");
+    assert!(
+        (run["spend"]["usd"].as_f64().unwrap() - 5.0 * 0.0421).abs() < 1e-9,
+        "{run}"
+    );
     let (_, approvals) = s.get(&token, "/approvals").await;
     assert!(
-        !approvals["data"].as_array().unwrap().iter().any(|a| a["execution_id"] == id.as_str()),
+        !approvals["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["execution_id"] == id.as_str()),
         "{approvals}"
     );
     // The list shows spend against budget too.
-    let (_, page) = s.get(&token, &format!("/workflow-executions?project_id={project}")).await;
+    let (_, page) = s
+        .get(&token, &format!("/workflow-executions?project_id={project}"))
+        .await;
     assert_eq!(page["data"][0]["budget"]["usd"], 1.0, "{page}");
     assert!(page["data"][0]["spend"]["usd"].as_f64().unwrap() > 0.2, "{page}");
 
@@ -155,7 +190,11 @@ async fn a_steps_max_tokens_stops_its_agent_mid_step_and_the_agent_resumes_its_s
     let rows = steps(&store, &id).await;
     assert_eq!(rows[0].status, "failed");
     assert!(
-        rows[0].error_message.as_deref().unwrap().starts_with("stopped by the budget: tokens: 576"),
+        rows[0]
+            .error_message
+            .as_deref()
+            .unwrap()
+            .starts_with("stopped by the budget: tokens: 576"),
         "{:?}",
         rows[0].error_message
     );
@@ -280,5 +319,9 @@ export default defineWorkflow({
     );
     let out = sb.run(&["validate", ts_budget.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stdout(&out).contains("budget: unknown key 'minutes'"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("budget: unknown key 'minutes'"),
+        "{}",
+        stdout(&out)
+    );
 }
