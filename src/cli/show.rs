@@ -9,7 +9,7 @@ use super::runs::{engine_gone, load_run, print_table, shown_status};
 use super::{report, wait_text};
 use crate::definition::format_ms;
 use crate::domain::{StepStatus, WaitKind};
-use crate::engine::Engine;
+use crate::engine::{budget, Engine};
 use crate::http::step_view::WaitView;
 use crate::store::comments::CommentRow;
 use crate::store::projects::ProjectRow;
@@ -39,10 +39,19 @@ pub async fn show(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
         Ok(l) => l,
         Err(e) => return report(e.into()),
     };
+    let spend = match budget::spend(engine, &run).await {
+        Ok(s) => s,
+        Err(e) => return report(e.into()),
+    };
     if as_json {
-        println!("{}", run_json(&run, &steps, &waits, &comments, project.as_deref()));
+        let mut v = run_json(&run, &steps, &waits, &comments, project.as_deref());
+        v["budget"] = json!(budget::budget_of(&run));
+        v["budget_stop"] = json!(budget::stop_of(&run));
+        v["spend"] = json!(spend);
+        println!("{v}");
     } else {
         print_run(&run, project.as_deref());
+        print_budget(&run, &spend);
         print_steps(&run, &steps);
         print_waits(&steps, &waits);
         print_comments(&comments);
@@ -96,6 +105,27 @@ fn print_run(run: &RunRow, project: Option<&str>) {
         .into_iter()
         .filter_map(|(k, v)| Some(vec![k.to_string(), v?]))
         .collect();
+    print_table(&rows, "");
+}
+
+/// The run's spend against its budget, and the limit that stopped it; nothing for a run
+/// without a budget that spent nothing.
+fn print_budget(run: &RunRow, spend: &budget::Spend) {
+    let limits = budget::budget_of(run);
+    if limits.is_none() && spend.usd == 0.0 && spend.tokens == 0 {
+        return;
+    }
+    let spent = format!("${:.4}, {} tokens", spend.usd, spend.tokens);
+    let mut rows = vec![vec!["spent".to_string(), spent]];
+    if let Some(b) = limits {
+        rows.push(vec!["budget".to_string(), b.describe()]);
+    }
+    if let Some(stop) = budget::stop_of(run) {
+        rows.push(vec![
+            "stopped".to_string(),
+            format!("{} (raise: workflow-engine budget {})", stop.message, run.id),
+        ]);
+    }
     print_table(&rows, "");
 }
 

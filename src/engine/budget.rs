@@ -4,8 +4,8 @@
 //! - **Spend** is summed from the run's agent sessions as the CLIs report it
 //!   (`RunRow::spend`): dollars where the CLI reports a cost (Claude at the end of a session),
 //!   tokens as input + output (cache reads not counted), streamed mid-step where the CLI
-//!   reports them (Claude per assistant message, Codex per turn). Duration is the run's wall
-//!   time since it first started, waits included.
+//!   reports them (Claude per assistant message; Codex and Gemini at the session's end).
+//!   Duration is the run's wall time since it first started, waits included.
 //! - **A limit reached** while an agent runs (the run's `budget`, or the step's own
 //!   `maxCostUsd` / `maxTokens`, which count one go of the step) stops the run like a pause-now
 //!   (`pause_now`): the agent is interrupted, its step recorded as interrupted (not memoized,

@@ -261,8 +261,18 @@ async fn run_budget_from_the_cli_stops_mid_step_and_a_cancel_ends_the_waiting_ru
     assert!(text.contains("tokens: 432 spent of 400 (the run's budget)"), "{text}");
     let id = run_id(&out);
 
-    let show = abox.run(&["show", &id, "--json"]);
-    assert!(show.status.success(), "{}", stderr(&show));
+    let show = abox.run(&["show", &id]);
+    let shown = stdout(&show);
+    assert!(shown.contains("400 tokens, 60m 00s"), "{shown}");
+    assert!(
+        shown.contains(&format!(
+            "tokens: 432 spent of 400 (the run's budget) (raise: workflow-engine budget {id})"
+        )),
+        "{shown}"
+    );
+    let json: Value = serde_json::from_str(&stdout(&abox.run(&["show", &id, "--json"]))).unwrap();
+    assert_eq!(json["spend"]["tokens"], 432, "{json}");
+    assert_eq!(json["budget_stop"]["limit"], "tokens", "{json}");
 
     let cancelled = abox.run(&["cancel", &id]);
     assert!(cancelled.status.success(), "{}", stderr(&cancelled));
@@ -323,5 +333,35 @@ export default defineWorkflow({
         stdout(&out).contains("budget: unknown key 'minutes'"),
         "{}",
         stdout(&out)
+    );
+}
+
+#[tokio::test]
+async fn a_duration_budget_stops_a_running_agent_when_the_time_is_up() {
+    let abox = AgentBox::new();
+    let file = abox.one_step("slow", "claude", "work", "");
+    let started = std::time::Instant::now();
+    let mut cmd = abox.cmd(&["run", file.to_str().unwrap(), "--budget", "duration=1500ms"]);
+    let out = cmd.envs(SPENDING).output().unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(5), "{text}{}", stderr(&out));
+    assert!(text.contains("stopped by its budget: duration: "), "{text}");
+    assert!(text.contains(" spent of 1.5s (the run's budget)"), "{text}");
+    // Stopped at its time, not after the agent's 3 s of turns.
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(2900),
+        "{:?}",
+        started.elapsed()
+    );
+    let store = abox.sb.store().await;
+    let rows = steps(&store, &run_id(&out)).await;
+    assert!(
+        rows[0]
+            .error_message
+            .as_deref()
+            .unwrap()
+            .starts_with("stopped by the budget: duration:"),
+        "{:?}",
+        rows[0].error_message
     );
 }

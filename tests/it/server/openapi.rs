@@ -25,6 +25,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/workflow-executions/{id}/pause"),
     ("post", "/api/workflow-executions/{id}/resume"),
     ("post", "/api/workflow-executions/{id}/cancel"),
+    ("post", "/api/workflow-executions/{id}/budget"),
     ("post", "/api/workflow-executions/{id}/approvals/{step}"),
     ("post", "/api/workflow-executions/{id}/signals/{name}"),
     ("get", "/api/approvals"),
