@@ -343,8 +343,11 @@ impl Engine {
         let prepared = match prepared {
             Some(p) => p,
             None => {
-                // New code is not handed an old memo without a person saying so.
-                self.refuse_changed_source(&run).await?;
+                // New code is not handed an old memo without a person saying so: a drive
+                // nobody asked for (a wake after a decision) fails the run, saying why.
+                if let Err(e) = self.refuse_changed_source(&run).await {
+                    return Err(self.fail_unstarted(&run, e).await);
+                }
                 let prepared = self.prepare_for_resume(&run, &project_path).await?;
                 self.repair_snapshot(&run, &project_path, &prepared.definition);
                 prepared

@@ -117,6 +117,28 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Records a run that was not driven because of `e` as failed with its message (unless
+    /// a live engine drives it); returns `e`.
+    pub(super) async fn fail_unstarted(&self, run: &RunRow, e: EngineError) -> EngineError {
+        if run.status == crate::domain::RunStatus::Running && !super::control::engine_gone(run) {
+            return e;
+        }
+        let failed = RunRow::finish(
+            self.store(),
+            &run.id,
+            crate::domain::RunStatus::Failed,
+            Some(&e.to_string()),
+        )
+        .await;
+        match failed {
+            Ok(row) => self.announce_status(&row).await,
+            Err(store) => tracing::warn!(run = %run.id, error = %store, "cannot record the run as failed"),
+        }
+        e
+    }
+}
+
 /// The sources a rerun runs that differ from the parent's: None when the same (or the
 /// parent recorded none).
 pub(super) fn differs_from_parent(parent: &RunFiles, now: &[SourceFile]) -> Option<Vec<String>> {

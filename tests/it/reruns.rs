@@ -438,3 +438,56 @@ async fn ts_definition(server: &Server, token: &str, project: &str) -> String {
     }
     panic!("the Gate definition was never discovered");
 }
+
+/// A waiting run is driven again by whoever decides its gate: after an edit, that drive
+/// does not hand the old memo to the new code either; the run fails saying why.
+#[tokio::test]
+async fn a_run_woken_after_its_source_changed_fails_saying_why() {
+    let sb = Sandbox::new();
+    let source = r#"
+import { defineWorkflow } from "@repo/workflow-engine";
+export default defineWorkflow({
+  name: "Wake", phases: ["work"],
+  async execute(ctx) {
+    await ctx.step("before", { type: "function", fn: async () => "VERSION" });
+    await ctx.approval("gate", { title: "Go?" });
+    await ctx.step("after", { type: "script", command: "echo after >> ran.txt" });
+  },
+});
+"#;
+    let file = sb.write("wake.ts", &source.replace("VERSION", "v1"));
+    let first = sb
+        .cmd(&["run", file.to_str().unwrap()])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        first.status.code(),
+        Some(5),
+        "left waiting: {}{}",
+        stdout(&first),
+        stderr(&first)
+    );
+    let id = run_id(&first);
+    sb.write("wake.ts", &source.replace("VERSION", "v2"));
+    let decided = sb
+        .cmd(&["approve", &id, "gate"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let err = stderr(&decided);
+    assert_eq!(decided.status.code(), Some(2), "{}{err}", stdout(&decided));
+    assert!(
+        err.contains("wake.ts (changed)") && err.contains("--use-current"),
+        "{err}"
+    );
+    assert!(ran(&sb).is_empty(), "nothing after the gate ran");
+    let store = sb.store().await;
+    let row = run_row(&store, &id).await;
+    assert_eq!(row.status.as_str(), "failed");
+    assert!(row.error_message.unwrap_or_default().contains("source changed"));
+    // The person's choice: the current code, knowingly.
+    let resumed = sb.run(&["resume", &id, "--use-current"]);
+    ok_run(&resumed);
+    assert_eq!(ran(&sb), ["after"]);
+}
