@@ -8,7 +8,9 @@
 //! on a JS worker process; `ts_run` serves a TypeScript run's `ctx` calls, pausing it
 //! through `pause_handshake`; `pause_now` stops a run's steps in flight for a pause that
 //! cannot wait for them. `discovery` keeps the rows of projects' template folders;
-//! `control` pauses, resumes and cancels runs for the API and the CLI alike.
+//! `control` pauses, resumes and cancels runs for the API and the CLI alike. `create` records
+//! a new run, `rerun` one started from another (run again, rerun from a step); `source`
+//! keeps a TypeScript run from being resumed with code that changed under it unawares.
 
 mod agent_result;
 mod agent_step;

@@ -167,14 +167,20 @@ impl RunRow {
 
 impl StepRow {
     /// Forgets the memo of the step at `index` and of every step recorded after it
-    /// (`resume --rerun`): their rows go (their waits with them), and the run's
-    /// `current_step_index` goes back to `index`. Returns the step ids forgotten.
+    /// (`resume --rerun`): their rows go back to `pending` without a result (or an agent
+    /// session to continue), so that each runs again at its next attempt when the workflow
+    /// reaches it; their comments, artifacts and waits stay with them. The run's
+    /// `current_step_index` goes back to `index`. Returns the step ids forgotten, in order.
     pub async fn forget_from(store: &Store, run_id: &str, index: i64) -> Result<Vec<String>> {
         let mut tx = store.pool.begin().await?;
-        let gone: Vec<(String,)> = sqlx::query_as(
-            "DELETE FROM workflow_run_steps WHERE workflow_run_id = ? AND step_index >= ?
-             RETURNING step_id",
+        let ts = now();
+        let mut gone: Vec<(String, i64)> = sqlx::query_as(
+            "UPDATE workflow_run_steps SET status = 'pending', result = NULL, error_message = NULL,
+                 continue_on_error = 0, agent_session_id = NULL, completed_at = NULL, updated_at = ?
+             WHERE workflow_run_id = ? AND step_index >= ?
+             RETURNING step_id, step_index",
         )
+        .bind(&ts)
         .bind(run_id)
         .bind(index)
         .fetch_all(&mut *tx)
@@ -183,11 +189,12 @@ impl StepRow {
             "UPDATE workflow_runs SET current_step_index = MIN(current_step_index, ?), updated_at = ? WHERE id = ?",
         )
         .bind(index)
-        .bind(now())
+        .bind(&ts)
         .bind(run_id)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        gone.sort_by_key(|g| g.1);
         Ok(gone.into_iter().map(|g| g.0).collect())
     }
 }
