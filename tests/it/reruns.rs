@@ -491,3 +491,50 @@ export default defineWorkflow({
     ok_run(&resumed);
     assert_eq!(ran(&sb), ["after"]);
 }
+
+#[tokio::test]
+async fn the_api_resume_says_a_yaml_run_replays_its_snapshot_and_forgets_a_step() {
+    let server = Server::start().await;
+    let token = server.user("yaml@example.com", true);
+    let yaml = "name: Flaky\nphases: [work]\nsteps:\n  - id: one\n    phase: work\n    type: script\n    command: echo one >> ran.txt\n  - id: two\n    phase: work\n    type: script\n    command: test -f ok\n";
+    let (project, dir) = server.project(&token, "y", &[("flaky.yaml", yaml)]).await;
+    let def = server.definition_id(&token, &project, "Flaky").await;
+    let (_, body) = server
+        .post(
+            &token,
+            "/workflow-executions",
+            json!({ "project_id": project, "workflow_definition_id": def }),
+        )
+        .await;
+    let run = body["data"]["id"].as_str().unwrap().to_string();
+    server.wait_status(&token, &run, &["failed"]).await;
+    // The file changes; the run keeps the definition it started with.
+    let file = dir.join(".agent/workflows/definitions/flaky.yaml");
+    std::fs::write(&file, yaml.replace("echo one", "echo ONE")).unwrap();
+    std::fs::write(dir.join("ok"), "").unwrap();
+    let resume = format!("/workflow-executions/{run}/resume");
+    let (status, body) = server.post(&token, &resume, json!({ "rerun_step": "one" })).await;
+    assert_eq!(status, 200, "{body}");
+    let notes: Vec<&str> = body["data"]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(
+        notes[0].contains("YAML workflow: it resumes with the definition it started with"),
+        "{notes:?}"
+    );
+    assert!(notes[0].contains("the file has changed since"), "{notes:?}");
+    assert!(
+        notes[1].contains("forgot the results of 2 step(s) from \"one\" on (one, two)"),
+        "{notes:?}"
+    );
+    let done = server.wait_status(&token, &run, &["completed", "failed"]).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    let ran = std::fs::read_to_string(dir.join("ran.txt")).unwrap();
+    assert_eq!(ran, "one\none\n", "one ran again, from the snapshot (not `ONE`)");
+    assert!(done["warnings"].as_array().unwrap().is_empty());
+    let _ = server.kill();
+}
