@@ -3,6 +3,8 @@
 // "Rerun from here" (the steps before it reused), and the links between a run and its reruns.
 
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { after, before, describe, test as nodeTest } from "node:test";
 
 import { launchBrowser, newPage, runIdFromUrl, screenshot, signIn, startRun, startServer, testWithShots, tid, waitCount, waitFor, waitText } from "./harness.mjs";
@@ -117,5 +119,20 @@ describe("reruns", () => {
     await waitCount(page.getByTestId("rerun-link"), 2);
     await waitText(page.getByTestId("run-reruns"), "from middle");
     await screenshot(page, "reruns-of-a-run");
+  });
+
+  test("a run again of a workflow edited since says so on the new run's page", async () => {
+    writeFileSync(path.join(server.project, ".agent/workflows/definitions/three.yaml"), THREE.replace("echo middle", "echo MIDDLE"));
+    await page.goto(`${server.base}/p/${server.projectId}/runs/${parent}`);
+    await page.getByTestId("run-again").click();
+    await page.getByTestId("run-again-form-submit").click();
+    const child = await waitFor(() => {
+      const id = runIdFromUrl(page.url());
+      return id && id !== parent && id;
+    }, "the new run's page");
+    await waitText(page.getByTestId("run-warning"), `the workflow changed since run ${parent} ran it`);
+    const ended = await done(child);
+    assert.match(JSON.stringify(ended.steps[1].result), /MIDDLE/, "the current version ran");
+    await screenshot(page, "run-again-changed-definition");
   });
 });
