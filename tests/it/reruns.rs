@@ -228,6 +228,9 @@ async fn an_edited_typescript_import_is_detected_on_resume_with_each_choice() {
     );
     let fork_row = run_row(&store, &run_id(&fork)).await;
     assert!(fork_row.warnings.as_deref().unwrap_or_default().contains("helper.ts"));
+    let shown = stdout(&sb.run(&["show", &fork_row.id]));
+    assert!(shown.contains(&format!("rerun of  {id} from step \"a\"")), "{shown}");
+    assert!(shown.contains("warning: the workflow changed since run"), "{shown}");
 
     // Choice 2: the current code against the old memo, knowingly: `a` stays `{ count }`, so
     // `use` fails as it would have, and the run says why it ran that way.
