@@ -54,5 +54,6 @@ pub fn from_described(
         timeout_ms,
         budget,
         steps: Vec::new(),
+        sources: Vec::new(),
     })
 }

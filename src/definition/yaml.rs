@@ -283,6 +283,7 @@ impl Checker {
             timeout_ms,
             budget,
             steps,
+            sources: Vec::new(),
         })
     }
 

@@ -51,6 +51,40 @@ pub struct Run {
     /// Set while a limit of its budget stopped it: it is `waiting` for a person to raise the
     /// budget (`POST .../budget`) or cancel it.
     pub budget_stop: Option<crate::engine::budget::BudgetStop>,
+    /// The run this one was started from (run again, or rerun from a step).
+    pub parent_run_id: Option<String>,
+    /// The step id a rerun ran for real from (the steps its parent recorded before it were
+    /// reused); null for a run again.
+    pub forked_from_step: Option<String>,
+    /// The runs started from this one, oldest first.
+    pub reruns: Vec<RerunLink>,
+    /// What a person should know about how it runs: resumed with changed code
+    /// (`use_current`), or a rerun of a definition that changed since its parent ran.
+    pub warnings: Vec<String>,
+}
+
+/// A run started from another.
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct RerunLink {
+    pub id: String,
+    pub name: String,
+    pub status: RunStatus,
+    /// The step it ran for real from; null for a run again.
+    pub forked_from_step: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+impl From<&crate::store::reruns::RerunLink> for RerunLink {
+    fn from(r: &crate::store::reruns::RerunLink) -> RerunLink {
+        RerunLink {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            status: r.status,
+            forked_from_step: r.forked_from_step.clone(),
+            created_at: r.created_at.clone(),
+        }
+    }
 }
 
 /// A step the run waits at.
@@ -118,6 +152,10 @@ impl From<&RunRow> for Run {
             budget: crate::engine::budget::budget_of(run),
             spend: crate::engine::budget::spend_with(run, None),
             budget_stop: crate::engine::budget::stop_of(run),
+            parent_run_id: run.parent_run_id.clone(),
+            forked_from_step: run.forked_from_step.clone(),
+            reruns: Vec::new(),
+            warnings: run.warning_list(),
         }
     }
 }

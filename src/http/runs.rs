@@ -34,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(run_control::resume_run))
         .routes(routes!(run_control::cancel_run))
         .routes(routes!(super::budgets::raise_budget))
+        .routes(routes!(super::reruns::rerun_run))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -144,7 +145,7 @@ async fn loadable_definition(store: &Store, project: &ProjectRow, id: &str) -> R
     Ok(def)
 }
 
-fn engine_error(e: EngineError) -> ApiError {
+pub(super) fn engine_error(e: EngineError) -> ApiError {
     match e {
         EngineError::InvalidArgs(errors) => ApiError::BadRequest {
             code: "invalid_args",
@@ -269,6 +270,8 @@ struct RunDetails {
     counts: HashMap<String, Counts>,
     /// What each run's agents spent, by run id.
     spend: HashMap<String, crate::store::budgets::SessionSpend>,
+    /// By parent run id.
+    reruns: HashMap<String, Vec<super::run_view::RerunLink>>,
 }
 
 impl RunDetails {
@@ -279,6 +282,7 @@ impl RunDetails {
             definitions: HashMap::new(),
             counts: HashMap::new(),
             spend: HashMap::new(),
+            reruns: HashMap::new(),
         };
         if runs.is_empty() {
             return Ok(out);
@@ -300,6 +304,9 @@ impl RunDetails {
             };
             out.counts.insert(c.run_id, counts);
         }
+        for r in RunRow::reruns_of(store, &ids).await? {
+            out.reruns.entry(r.parent_run_id.clone()).or_default().push((&r).into());
+        }
         Ok(out)
     }
 
@@ -309,6 +316,7 @@ impl RunDetails {
         let mut view = Run::from(run);
         view.waiting_for = super::run_view::WaitInfo::of(&steps);
         view.spend = crate::engine::budget::spend_with(run, self.spend.get(&run.id).copied());
+        view.reruns = self.reruns.remove(&run.id).unwrap_or_default();
         RunListItem {
             run: view,
             steps,

@@ -98,6 +98,9 @@ export const controlRun = (id: string, action: ControlAction) => {
 /** Sets or raises a run's budget; a run a limit stopped continues. */
 export const raiseBudget = (runId: string, body: Record<string, unknown>) =>
   request<Run>(`/workflow-executions/${encodeURIComponent(runId)}/budget`, { method: "POST", body });
+/** Runs a run again (every step), or from a step (`from_step_id`: the steps before it reused). */
+export const rerunRun = (id: string, body: { from_step_id?: string; args?: Record<string, unknown> }) =>
+  request<RunSummary>(`/workflow-executions/${encodeURIComponent(id)}/rerun`, { method: "POST", body });
 
 /** Decides an approval gate (`step`: its key, e.g. `approve-plan`, or its row id). */
 export const decideApproval = (runId: string, step: string, body: { decision: DecisionRequest; comment?: string; input?: unknown }) =>

@@ -6,6 +6,7 @@ import { CommentThread } from "../components/comments/CommentThread";
 import { RunHeader } from "../components/run/RunHeader";
 import { RunInfo } from "../components/run/RunInfo";
 import { SpendPanel } from "../components/run/Spend";
+import { RunLineage } from "../components/run/Reruns";
 import { StepTimeline } from "../components/run/StepTimeline";
 import { WaitPanels } from "../components/run/WaitPanels";
 import { ErrorState, Loading } from "../components/States";
@@ -45,6 +46,7 @@ export function RunPage() {
     <div className={`page page-run${stepRowId ? " has-panel" : ""}`}>
       <RunHeader run={r} projectId={projectId} now={now} onControlled={onControlled} />
       <SpendPanel run={r} reload={() => run.reload(true)} />
+      <RunLineage run={r} projectId={projectId} />
       <WaitPanels run={r} now={now} reload={() => run.reload(true)} />
       <div className="run-layout">
         <section className="run-main" aria-labelledby="timeline-title">
