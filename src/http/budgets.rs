@@ -44,7 +44,8 @@ pub struct RaiseBudget {
     params(("id" = String, Path, description = "The run's id.")),
     request_body = RaiseBudget,
     responses(
-        (status = 200, description = "The run with its new budget (`pending` when it continues).", body = Data<Run>),
+        (status = 200, description = "The run with its new budget; one a limit stopped has no `budget_stop` any \
+            more and is woken at once (the server's waker drives it again).", body = Data<Run>),
         (status = 400, description = "A limit that is not a positive number, or an unknown key (`invalid_body`).", body = ErrorBody),
         (status = 401, description = "No valid token.", body = ErrorBody),
         (status = 404, description = "No such run the caller may see.", body = ErrorBody),

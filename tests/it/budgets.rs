@@ -141,7 +141,8 @@ async fn a_run_budget_stops_an_agent_loop_before_the_next_agent_and_a_raise_cont
     let (status, body) = s.post(&token, &path, json!({"usd": 1})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["budget"]["usd"], 1.0, "{body}");
-    let run = s.wait_status(&token, &id, &["completed", "failed", "waiting"]).await;
+    assert_eq!(body["data"]["budget_stop"], Value::Null, "{body}");
+    let run = s.wait_status(&token, &id, &["completed", "failed"]).await;
     assert_eq!(run["status"], "completed", "{run}");
     assert_eq!(run["budget_stop"], Value::Null);
     assert_eq!(claude_runs(), 5, "the first three were not run again");

@@ -2396,7 +2396,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The run with its new budget (`pending` when it continues). */
+            /** @description The run with its new budget; one a limit stopped has no `budget_stop` any more and is woken at once (the server's waker drives it again). */
             200: {
                 headers: {
                     [name: string]: unknown;
