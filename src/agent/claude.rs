@@ -289,6 +289,31 @@ mod tests {
     }
 
     #[test]
+    fn assistant_messages_report_their_tokens_so_far_once_each() {
+        let mut c = Claude::default();
+        let message = |id: &str, text: &str| {
+            format!(
+                r#"{{"type":"assistant","message":{{"id":"{id}","content":[{{"type":"text","text":"{text}"}}],"usage":{{"input_tokens":4,"cache_creation_input_tokens":100,"cache_read_input_tokens":1400,"output_tokens":40}}}}}}"#
+            )
+        };
+        let usage = |events: Vec<AgentEvent>| {
+            events.into_iter().find_map(|e| match e {
+                AgentEvent::Usage(u) => Some(u),
+                _ => None,
+            })
+        };
+        let first = usage(c.parse_line(&message("m1", "a"))).expect("usage");
+        assert_eq!(
+            (first.input, first.output, first.cached),
+            (Some(104), Some(40), Some(1400))
+        );
+        // The stream repeats a message per content block: counted once.
+        assert_eq!(usage(c.parse_line(&message("m1", "b"))), None);
+        let second = usage(c.parse_line(&message("m2", "c"))).expect("usage");
+        assert_eq!((second.input, second.output), (Some(208), Some(80)));
+    }
+
+    #[test]
     fn max_turns_takes_its_text_from_errors() {
         let mut c = Claude::default();
         let events = c.parse_line(r#"{"type":"result","subtype":"error_max_turns","is_error":true,"errors":["Reached maximum number of turns (3)"],"session_id":"s"}"#);

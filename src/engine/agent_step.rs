@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use super::agent_result::{progress, result_data, SessionFacts};
-use super::budget_guard::{BudgetWatch, Spent};
+use super::budget_guard::{plus, BudgetWatch, Spent};
 use super::host::StepHost;
 use super::outcome::Outcome;
 use crate::agent::classify::FailureKind;
@@ -347,16 +347,8 @@ impl StepHost {
             }
             let found = transcript(&session, driver.as_ref(), &cwd, &env_of);
             self.mark_transcript(&mut session, found).await;
-            // Usage mid-step is checked against the limits; the final one only recorded (the
-            // step is done: the next agent step's start checks the run's budget).
-            let spent = match &out {
-                Output::Event(AgentEvent::Usage(u)) => Some((*u, None, true)),
-                Output::Event(AgentEvent::Final(f)) => f.usage.map(|u| (u, f.cost_usd, false)),
-                _ => None,
-            };
-            if let Some((usage, cost, check)) = spent {
+            if let Some(spent) = Spent::of(&out) {
                 let row_id = session.row_id.clone();
-                let spent = Spent { usage, cost, check };
                 self.on_usage(watch, row_id.as_deref(), session.base, &spent).await;
             }
             if let Some((stream, output, detail)) = progress(&out) {
@@ -432,15 +424,6 @@ impl StepHost {
         if let Err(e) = AgentSessionRow::finish(self.engine.store(), row_id, &end).await {
             tracing::warn!(session = %row_id, error = %e, "cannot record the end of the agent session");
         }
-    }
-}
-
-/// This go's amount with what the session spent before it; None when neither says anything.
-fn plus<T: Default + PartialEq + std::ops::Add<Output = T>>(now: Option<T>, before: T) -> Option<T> {
-    match now {
-        Some(v) => Some(v + before),
-        None if before != T::default() => Some(before),
-        None => None,
     }
 }
 

@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 
 use super::budget::{self, BudgetStop, BUDGET_STOPPED};
 use super::host::StepHost;
-use crate::agent::Usage;
+use crate::agent::exec::Output;
+use crate::agent::{AgentEvent, Usage};
 use crate::definition::budget::Budget;
 use crate::definition::StepConfig;
 use crate::domain::ControlRequest;
@@ -23,6 +24,36 @@ pub(super) struct Spent {
     pub usage: Usage,
     pub cost: Option<f64>,
     pub check: bool,
+}
+
+impl Spent {
+    /// The usage an output reports, if any. Usage mid-step is checked against the limits; the
+    /// final one only recorded (the step is done: the next agent step's start checks the
+    /// run's budget).
+    pub(super) fn of(out: &Output) -> Option<Spent> {
+        match out {
+            Output::Event(AgentEvent::Usage(u)) => Some(Spent {
+                usage: *u,
+                cost: None,
+                check: true,
+            }),
+            Output::Event(AgentEvent::Final(f)) => f.usage.map(|usage| Spent {
+                usage,
+                cost: f.cost_usd,
+                check: false,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// This go's amount with what the session spent before it; None when neither says anything.
+pub(super) fn plus<T: Default + PartialEq + std::ops::Add<Output = T>>(now: Option<T>, before: T) -> Option<T> {
+    match now {
+        Some(v) => Some(v + before),
+        None if before != T::default() => Some(before),
+        None => None,
+    }
 }
 
 /// What an agent step watches while its agent runs: the run's budget and the step's own
