@@ -113,6 +113,13 @@ pub const STEP_FIELDS: &[FieldRule] = &[
     rule("env", ALL, Nowhere, Both, "names to string values"),
     rule("timeout", EVERY, Nowhere, Both, "a duration: milliseconds or '1m 30s'"),
     rule("continueOnError", EVERY, Nowhere, Both, "true or false"),
+    rule(
+        "if",
+        EVERY,
+        Nowhere,
+        Yaml,
+        "a condition over args and earlier steps; when false the step is skipped",
+    ),
     rule("fn", &[Function], Nowhere, TypeScript, "the function to run"),
     rule("title", &[Approval], InYaml, Both, "the gate's title (required)"),
     rule(

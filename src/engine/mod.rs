@@ -29,11 +29,13 @@ mod script_step;
 mod secrets;
 mod step_end;
 mod step_start;
+mod step_unrun;
 mod stop;
 mod ts_run;
 mod ts_step_config;
 pub mod waits;
 pub mod waker;
+mod yaml_step;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

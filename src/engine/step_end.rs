@@ -39,7 +39,18 @@ impl StepHost {
     }
 
     /// Records a finished step: files, transaction, checkpoint, event.
-    pub(super) async fn finish(&self, id: &str, mut outcome: Outcome) -> Result<Value, Interrupt> {
+    pub(super) async fn finish(&self, id: &str, outcome: Outcome) -> Result<Value, Interrupt> {
+        self.finish_as(id, outcome, None).await
+    }
+
+    /// `finish`, with the status given rather than read from the outcome (`skipped`, which a
+    /// YAML step whose `if:` is false ends as; its outcome is ok, so the run goes on).
+    pub(super) async fn finish_as(
+        &self,
+        id: &str,
+        mut outcome: Outcome,
+        status: Option<StepStatus>,
+    ) -> Result<Value, Interrupt> {
         let (running, stop_reason) = self.take_running(id)?;
         let mut interrupted = false;
         if outcome.error.as_deref() == Some(crate::subprocess::script::STOPPED) {
@@ -48,11 +59,11 @@ impl StepHost {
         }
         self.mask.outcome(&mut outcome);
         let row = &running.row;
-        let status = if outcome.ok {
+        let status = status.unwrap_or(if outcome.ok {
             StepStatus::Completed
         } else {
             StepStatus::Failed
-        };
+        });
         let result = result_json(id, status, &outcome);
         let elapsed = running.started.elapsed();
         let summary = summary_md(row, status, elapsed, &outcome);

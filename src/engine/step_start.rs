@@ -15,7 +15,7 @@ use crate::store::runs::RunRow;
 use crate::store::steps::{StepRow, StepStart};
 
 /// What an earlier attempt left of a step.
-enum Memo {
+pub(super) enum Memo {
     /// It completed: its result.
     Completed(Value),
     /// It did not complete: the row it left, if it started (an agent step may resume it).
@@ -81,7 +81,7 @@ impl StepHost {
     }
 
     /// The step's type, once its id and phase are ones this run accepts.
-    fn check_config(&self, config: &StepConfig) -> Result<StepKind, Interrupt> {
+    pub(super) fn check_config(&self, config: &StepConfig) -> Result<StepKind, Interrupt> {
         let kind = config
             .kind
             .ok_or_else(|| Interrupt::Invalid(format!("step \"{}\" has no type", config.id)))?;
@@ -99,7 +99,7 @@ impl StepHost {
 
     /// Marks the id used in this attempt (a second use fails the run) and looks it up in
     /// the memo: a step an earlier attempt completed is handed its stored result.
-    fn look_up_memo(&self, id: &str) -> Result<Memo, Interrupt> {
+    pub(super) fn look_up_memo(&self, id: &str) -> Result<Memo, Interrupt> {
         let memo = {
             let mut state = self.state.lock().expect("host lock");
             if !state.seen.insert(id.to_string()) {
@@ -144,7 +144,7 @@ impl StepHost {
     }
 
     /// Marks the step running: row, input.json, events.
-    async fn begin(&self, config: &StepConfig, kind: StepKind) -> Result<StepRow, Interrupt> {
+    pub(super) async fn begin(&self, config: &StepConfig, kind: StepKind) -> Result<StepRow, Interrupt> {
         let store = self.engine.store();
         let log_dir = self.files.step_log_dir_rel(&config.id);
         let row = StepRow::begin(
