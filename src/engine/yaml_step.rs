@@ -31,11 +31,11 @@ pub(super) fn next(host: &StepHost, step: &StepConfig, args: &Value) -> Next {
     if let Some(condition) = &step.condition {
         match expr::evaluate(condition, args, &results) {
             Ok(true) => {}
-            Ok(false) => return Next::Skip(step.clone(), format!("the condition {condition:?} was false")),
+            Ok(false) => return Next::Skip(step.clone(), format!("the condition `{condition}` was false")),
             Err(e) => {
                 return Next::Fail(
                     step.clone(),
-                    format!("its condition {condition:?} could not be decided: {e}"),
+                    format!("its condition `{condition}` could not be decided: {e}"),
                 )
             }
         }

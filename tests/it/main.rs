@@ -25,4 +25,5 @@ mod secrets;
 mod server;
 mod step_env;
 mod typescript;
+mod yaml_flow;
 mod zod_args;
