@@ -1465,6 +1465,11 @@ export interface components {
             durationMs?: number | null;
             /** @description Signal steps: the name of the signal waited for. */
             signal?: string | null;
+            /**
+             * @description YAML: the condition the step runs under (`if:`, `definition::expr`); when it is false
+             *     the step is recorded `skipped` with the condition as the reason.
+             */
+            if?: string | null;
             location?: components["schemas"]["Location"] | null;
         };
         /** @description A step with its agent session, artifacts and comments. */

@@ -5,6 +5,7 @@ import { useStep } from "../../hooks/useStep";
 import { useStepLog } from "../../hooks/useStepLog";
 import { formatDateTime, formatDuration } from "../../lib/format";
 import { stepDurationMs } from "../../lib/status";
+import { stepError } from "../../lib/skipped";
 import { decisionOf, describeWait } from "../../lib/waits";
 import { DecisionLine } from "../run/WaitPanels";
 import { ArtifactsPane } from "../artifacts/ArtifactsPane";
@@ -15,6 +16,7 @@ import { StatusBadge } from "../StatusBadge";
 import { AgentSessionCard } from "./AgentSessionCard";
 import { LogFileTab } from "./LogFileTab";
 import { LogView } from "./LogView";
+import { SkippedNote } from "./SkippedNote";
 
 type Tab = "log" | "input" | "output" | "summary" | "artifacts";
 const TABS: { id: Tab; label: string }[] = [
@@ -68,7 +70,8 @@ function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: str
         </p>
       )}
       {decisionOf(step) && <DecisionLine decision={decisionOf(step)!} />}
-      {step.error_message && !decisionOf(step) && (
+      <SkippedNote step={step} block />
+      {stepError(step) && !decisionOf(step) && (
         <p className="notice notice-error" role="alert">
           {step.error_message}
         </p>
