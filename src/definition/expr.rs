@@ -18,11 +18,19 @@ enum Expr {
     Lit(Value),
     /// A dotted path at byte `at`, split into a `Ref` when it is checked or evaluated (which
     /// step ids exist decides where a dotted id ends).
-    Path { path: String, at: usize },
+    Path {
+        path: String,
+        at: usize,
+    },
     Not(Box<Expr>),
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
-    Cmp { op: Op, at: usize, left: Box<Expr>, right: Box<Expr> },
+    Cmp {
+        op: Op,
+        at: usize,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -180,7 +188,12 @@ fn compare(op: Op, l: &Value, r: &Value) -> Result<bool, String> {
 }
 
 fn cannot(op: Op, l: &Value, r: &Value) -> String {
-    format!("the condition cannot tell whether {} {} {}", describe(l), op.text(), describe(r))
+    format!(
+        "the condition cannot tell whether {} {} {}",
+        describe(l),
+        op.text(),
+        describe(r)
+    )
 }
 
 /// A value as a message shows it: `text "abc"`, `the number 3`, `a list`.
@@ -202,7 +215,10 @@ fn describe(v: &Value) -> String {
 fn parse(text: &str) -> Result<Expr, Located> {
     let tokens = lex(text)?;
     if tokens.is_empty() {
-        return Err((0, "the condition is empty: write e.g. steps.build.status == 'completed'".into()));
+        return Err((
+            0,
+            "the condition is empty: write e.g. steps.build.status == 'completed'".into(),
+        ));
     }
     let mut p = Parser {
         tokens,
@@ -316,10 +332,16 @@ impl Parser {
     /// A value must follow `after`: the condition must not end here.
     fn expect_operand(&self, after: &str) -> Result<(), Located> {
         match self.peek() {
-            None => Err((self.end, format!("the condition ends after '{after}': a value must follow"))),
+            None => Err((
+                self.end,
+                format!("the condition ends after '{after}': a value must follow"),
+            )),
             Some(Tok::RParen | Tok::And | Tok::Or | Tok::Op(_)) => {
                 let t = self.peek().expect("peeked");
-                Err((self.at(), format!("expected a value after '{after}', found {}", shown(t))))
+                Err((
+                    self.at(),
+                    format!("expected a value after '{after}', found {}", shown(t)),
+                ))
             }
             _ => Ok(()),
         }
@@ -388,7 +410,10 @@ fn lex(text: &str) -> Result<Vec<(usize, Tok)>, Located> {
                 let len = text[at..].find(|d: char| !is_path_char(d)).unwrap_or(text.len() - at);
                 let word = &text[at..at + len];
                 if word.split('.').any(str::is_empty) {
-                    return Err((at, format!("'{word}' is not a path: write args.<name> or steps.<id>.data.<field>")));
+                    return Err((
+                        at,
+                        format!("'{word}' is not a path: write args.<name> or steps.<id>.data.<field>"),
+                    ));
                 }
                 let tok = match word {
                     "true" => Tok::Lit(Value::Bool(true)),

@@ -42,7 +42,11 @@ enum Schema {
 use Shape::{Any, Bool, Fields, Number, Text};
 
 const SCRIPT: &[(&str, Shape)] = &[("exitCode", Number), ("stdout", Text), ("stderr", Text)];
-const USAGE: &[(&str, Shape)] = &[("inputTokens", Number), ("outputTokens", Number), ("cachedTokens", Number)];
+const USAGE: &[(&str, Shape)] = &[
+    ("inputTokens", Number),
+    ("outputTokens", Number),
+    ("cachedTokens", Number),
+];
 const AGENT: &[(&str, Shape)] = &[
     ("agent", Text),
     ("text", Text),
@@ -123,9 +127,7 @@ pub fn path_problem(produced: &Produced, id: &str, rest: &[&str]) -> Option<Stri
             }
             Shape::Schema(Schema::Form) => {
                 let Some(form) = &produced.form else {
-                    return Some(format!(
-                        "step '{id}' has no form, so its data has no input"
-                    ));
+                    return Some(format!("step '{id}' has no form, so its data has no input"));
                 };
                 return schema_problem(form, &path, &rest[i..]);
             }
@@ -141,23 +143,35 @@ fn schema_problem(schema: &Value, path: &str, rest: &[&str]) -> Option<String> {
     let (seg, tail) = rest.split_first()?;
     let kind = schema.get("type").and_then(Value::as_str);
     if let Some(scalar @ ("string" | "number" | "integer" | "boolean" | "null")) = kind {
-        return Some(format!("{path} is a {scalar} (its schema says so), which has no '{seg}'"));
+        return Some(format!(
+            "{path} is a {scalar} (its schema says so), which has no '{seg}'"
+        ));
     }
     let inner = format!("{path}.{seg}");
     if kind == Some("array") {
         if seg.parse::<usize>().is_err() {
-            return Some(format!("{path} is a list (its schema says so): '{seg}' is not an index"));
+            return Some(format!(
+                "{path} is a list (its schema says so): '{seg}' is not an index"
+            ));
         }
-        return schema.get("items").and_then(|items| schema_problem(items, &inner, tail));
+        return schema
+            .get("items")
+            .and_then(|items| schema_problem(items, &inner, tail));
     }
     let properties = schema.get("properties").and_then(Value::as_object);
     match properties.and_then(|p| p.get(*seg)) {
         Some(property) => schema_problem(property, &inner, tail),
         None if schema.get("additionalProperties") == Some(&Value::Bool(false)) => {
-            let names: Vec<&str> = properties.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
+            let names: Vec<&str> = properties
+                .map(|p| p.keys().map(String::as_str).collect())
+                .unwrap_or_default();
             Some(format!(
                 "{path} has {} (its schema allows no other), not '{seg}'",
-                if names.is_empty() { "no properties".to_string() } else { names.join(", ") }
+                if names.is_empty() {
+                    "no properties".to_string()
+                } else {
+                    names.join(", ")
+                }
             ))
         }
         None => None,
@@ -209,7 +223,9 @@ mod tests {
         let agent = of(StepKind::Agent);
         assert_eq!(problem(&agent, "text"), None);
         assert_eq!(problem(&agent, "usage.inputTokens"), None);
-        assert!(problem(&agent, "usage.tokens").unwrap().starts_with("steps.a.data.usage has inputTokens"));
+        assert!(problem(&agent, "usage.tokens")
+            .unwrap()
+            .starts_with("steps.a.data.usage has inputTokens"));
         assert!(problem(&agent, "output.title").unwrap().contains("has no outputSchema"));
         let open = Produced {
             output_schema: Some(json!({"type": "object", "properties": {"title": {"type": "string"}}})),
@@ -233,8 +249,16 @@ mod tests {
     fn waits_have_their_own_data() {
         assert_eq!(problem(&of(StepKind::Signal), "payload.anything.at.all"), None);
         assert_eq!(problem(&of(StepKind::Sleep), "wokeAt"), None);
-        assert!(problem(&of(StepKind::Approval), "input.budget").unwrap().contains("has no form"));
-        assert!(problem(&of(StepKind::Approval), "decison").unwrap().contains("has decision"));
-        assert_eq!(problem(&Produced::default(), "whatever"), None, "an unknown kind checks nothing");
+        assert!(problem(&of(StepKind::Approval), "input.budget")
+            .unwrap()
+            .contains("has no form"));
+        assert!(problem(&of(StepKind::Approval), "decison")
+            .unwrap()
+            .contains("has decision"));
+        assert_eq!(
+            problem(&Produced::default(), "whatever"),
+            None,
+            "an unknown kind checks nothing"
+        );
     }
 }

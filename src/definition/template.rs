@@ -71,7 +71,12 @@ pub fn render(template: &str, args: &Value, steps: &Map<String, Value>, quote: Q
 
 /// Like `render`, but what is not there is inserted as empty text: for measuring a command
 /// before the steps it names have run (`subprocess::argv`).
-pub fn render_lenient(template: &str, args: &Value, steps: &Map<String, Value>, quote: Quote) -> Result<String, String> {
+pub fn render_lenient(
+    template: &str,
+    args: &Value,
+    steps: &Map<String, Value>,
+    quote: Quote,
+) -> Result<String, String> {
     render_with(template, args, steps, quote, true)
 }
 
@@ -97,7 +102,9 @@ fn render_with(
                 }
                 let value = match refs::resolve(&r, args, steps) {
                     Ok(v) => Ok(v.clone()),
-                    Err(Absent::NoStep(id)) => return Err(format!("{source} refers to step '{id}', which has not run")),
+                    Err(Absent::NoStep(id)) => {
+                        return Err(format!("{source} refers to step '{id}', which has not run"))
+                    }
                     Err(Absent::NoValue(_)) if lenient => Ok(Value::Null),
                     Err(Absent::NoValue(e)) => Err(e),
                 };
@@ -140,7 +147,10 @@ fn pieces(template: &str) -> Result<Vec<Piece<'_>>, Located> {
         let after_open = &template[open + 2..];
         let unclosed = || {
             let shown: String = template[open..].chars().take(40).collect();
-            (open, format!("unclosed {{{{ at '{shown}': end the placeholder with }}}}"))
+            (
+                open,
+                format!("unclosed {{{{ at '{shown}': end the placeholder with }}}}"),
+            )
         };
         let inner = after_open.trim_start();
         // A quoted literal may itself contain `}}`, so its end is the closing quote.

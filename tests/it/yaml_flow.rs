@@ -47,7 +47,8 @@ async fn a_path_the_run_does_not_have_fails_its_step_instead_of_inserting_nothin
     let id = run_id(&out);
     let store = sb.store().await;
     let run = run_row(&store, &id).await;
-    let expected = "{{ args.tag }}: the run has no argument 'tag' (add | default('') to the placeholder if it may be missing)";
+    let expected =
+        "{{ args.tag }}: the run has no argument 'tag' (add | default('') to the placeholder if it may be missing)";
     assert_eq!(run.status.as_str(), "failed");
     assert_eq!(
         run.error_message.as_deref(),
@@ -55,10 +56,17 @@ async fn a_path_the_run_does_not_have_fails_its_step_instead_of_inserting_nothin
     );
     let steps = steps(&store, &id).await;
     let write = step(&steps, "write");
-    assert_eq!((write.status.as_str(), write.error_message.as_deref()), ("failed", Some(expected)));
+    assert_eq!(
+        (write.status.as_str(), write.error_message.as_deref()),
+        ("failed", Some(expected))
+    );
     assert!(text(&out).contains("✗ write"), "{}", text(&out));
     // The step has its events and files like any step.
-    let events: Vec<String> = step_events(&store, &id, "write").await.into_iter().map(|(t, _)| t).collect();
+    let events: Vec<String> = step_events(&store, &id, "write")
+        .await
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
     assert_eq!(events, ["workflow.step.started", "workflow.step.completed"]);
     let summary = std::fs::read_to_string(sb.run_dir(&id).join("logs/write/summary.md")).unwrap();
     assert!(summary.contains(expected), "{summary}");
@@ -66,11 +74,17 @@ async fn a_path_the_run_does_not_have_fails_its_step_instead_of_inserting_nothin
     // Given the argument, or a default, it runs.
     let out = sb.run(&["run", file.to_str().unwrap(), "--arg", "tag=v1"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(std::fs::read_to_string(sb.project().join("tag.txt")).unwrap(), "tag=v1\n");
+    assert_eq!(
+        std::fs::read_to_string(sb.project().join("tag.txt")).unwrap(),
+        "tag=v1\n"
+    );
     let with_default = OPTIONAL_TAG.replace("{{ args.tag }}", "{{ args.tag | default('none') }}");
     let out = sb.run(&["run", sb.write("default.yaml", &with_default).to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(std::fs::read_to_string(sb.project().join("tag.txt")).unwrap(), "tag=none\n");
+    assert_eq!(
+        std::fs::read_to_string(sb.project().join("tag.txt")).unwrap(),
+        "tag=none\n"
+    );
 }
 
 /// A key missing in an earlier step's data (a signal's payload here) fails the step that
@@ -105,7 +119,10 @@ steps:
     assert_eq!(used.status, "failed");
     assert!(used.error_message.as_deref().unwrap().starts_with(missing), "{used:?}");
     let after: Value = serde_json::from_str(step(&steps, "after").result.as_deref().unwrap()).unwrap();
-    assert!(after["data"]["stdout"].as_str().unwrap().contains("has no 'version'"), "{after}");
+    assert!(
+        after["data"]["stdout"].as_str().unwrap().contains("has no 'version'"),
+        "{after}"
+    );
     assert_eq!(run_row(&store, &id).await.status.as_str(), "completed");
 }
 
@@ -184,7 +201,10 @@ async fn a_false_condition_skips_its_step_and_a_resume_keeps_it_skipped() {
         .map(|(_, d)| d)
         .collect();
     assert_eq!(events.len(), 2, "{events:?}");
-    assert_eq!((&completed[0]["status"], &completed[0]["error"]), (&"skipped".into(), &reason.into()));
+    assert_eq!(
+        (&completed[0]["status"], &completed[0]["error"]),
+        (&"skipped".into(), &reason.into())
+    );
 
     // The resume replays: the skipped step is the memo's, not decided again.
     let out = sb.run(&["resume", &id]);
@@ -193,7 +213,11 @@ async fn a_false_condition_skips_its_step_and_a_resume_keeps_it_skipped() {
     let again = step(&second, "deploy");
     assert_eq!((again.status.as_str(), again.attempt), ("skipped", 1));
     assert_eq!(again.started_at, deploy.started_at);
-    assert_eq!(step_events(&store, &id, "deploy").await.len(), 2, "no new events for the skipped step");
+    assert_eq!(
+        step_events(&store, &id, "deploy").await.len(),
+        2,
+        "no new events for the skipped step"
+    );
     assert_eq!(step(&second, "flaky").status, "completed");
     assert_eq!(run_row(&store, &id).await.status.as_str(), "completed");
 
@@ -228,7 +252,9 @@ steps:
     assert_eq!(cmp.status, "failed");
     assert_eq!(
         cmp.error_message.as_deref(),
-        Some(r#"its condition `steps.list.data.stdout < 3` could not be decided: the condition cannot tell whether text "a b\n" < the number 3"#)
+        Some(
+            r#"its condition `steps.list.data.stdout < 3` could not be decided: the condition cannot tell whether text "a b\n" < the number 3"#
+        )
     );
     assert!(!sb.project().join("never.txt").exists());
 }
@@ -283,5 +309,46 @@ fn the_example_workflows_still_validate() {
         let file = examples_dir().join(name);
         let out = sb.run(&["validate", file.to_str().unwrap()]);
         assert!(out.status.success(), "{name}: {}", text(&out));
+    }
+}
+
+/// The README's YAML workflow (its first ```yaml block) validates and runs as it says: the
+/// `if:` of its last step is false for two greetings and true for three.
+#[tokio::test]
+async fn the_readme_yaml_workflow_runs_as_documented() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let workflows: Vec<&str> = readme
+        .split("```yaml\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .filter(|b| b.starts_with("name:"))
+        .collect();
+    assert!(!workflows.is_empty(), "the README has a YAML workflow");
+    let sb = Sandbox::new();
+    let file = sb.write("greet.yaml", workflows[0]);
+    let out = sb.run(&["validate", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let store = sb.store().await;
+    for (times, celebrated) in [("2", false), ("3", true)] {
+        let out = sb.run(&[
+            "run",
+            file.to_str().unwrap(),
+            "--arg",
+            "name=Ann O'Neil",
+            "--arg",
+            &format!("times={times}"),
+        ]);
+        assert!(out.status.success(), "{}", text(&out));
+        let steps = steps(&store, &run_id(&out)).await;
+        let celebrate = step(&steps, "celebrate");
+        let show: Value = serde_json::from_str(step(&steps, "show").result.as_deref().unwrap()).unwrap();
+        assert_eq!(show["data"]["stdout"], format!("greeting.txt has {times} lines\n"));
+        if celebrated {
+            assert_eq!(celebrate.status, "completed");
+            let result: Value = serde_json::from_str(celebrate.result.as_deref().unwrap()).unwrap();
+            assert_eq!(result["data"]["stdout"], "Ann O'Neil got 3 greetings\n");
+        } else {
+            assert_eq!(celebrate.status, "skipped", "{celebrate:?}");
+        }
     }
 }

@@ -42,7 +42,10 @@ fn results() -> Map<String, Value> {
         "build".into(),
         json!({"stepId": "build", "status": "completed", "data": {"stdout": " 3\n", "stderr": "", "exitCode": 0}}),
     );
-    steps.insert("lint.v2".into(), json!({"stepId": "lint.v2", "status": "failed", "error": "2 warnings"}));
+    steps.insert(
+        "lint.v2".into(),
+        json!({"stepId": "lint.v2", "status": "failed", "error": "2 warnings"}),
+    );
     steps.insert(
         "review".into(),
         json!({"stepId": "review", "status": "skipped", "error": "the condition \"false\" was false"}),
@@ -74,7 +77,10 @@ fn every_form_evaluates() {
         ("steps.build.data.exitCode == 0", true),
         ("steps.build.data.stdout > 2", true),
         ("steps.build.data.stdout == 3", true),
-        ("steps.lint.v2.status == 'failed' && steps.lint.v2.error contains 'warning'", true),
+        (
+            "steps.lint.v2.status == 'failed' && steps.lint.v2.error contains 'warning'",
+            true,
+        ),
         ("steps.review.status == 'skipped'", true),
         ("args.flags contains 'fast'", true),
         ("args.flags contains 'slow'", false),
@@ -102,7 +108,9 @@ fn values_that_do_not_compare_fail_the_step() {
     assert_eq!(e, "the condition cannot tell whether a list > the number 1");
     let e = eval("args.env < 3").unwrap_err();
     assert_eq!(e, "the condition cannot tell whether text \"prod\" < the number 3");
-    assert!(eval("args.count contains 'x'").unwrap_err().contains("the number 2 contains"));
+    assert!(eval("args.count contains 'x'")
+        .unwrap_err()
+        .contains("the number 2 contains"));
 }
 
 #[track_caller]
@@ -117,7 +125,11 @@ fn parse_errors_say_what_and_where() {
     parse_error("", 0, "the condition is empty");
     parse_error("args.env = 'prod'", 9, "'=' alone does not compare: write ==");
     parse_error("args.env == 'prod' & true", 19, "write && for and");
-    parse_error("args.env == 'prod' and true", 19, "'and' is not an operator here: write &&");
+    parse_error(
+        "args.env == 'prod' and true",
+        19,
+        "'and' is not an operator here: write &&",
+    );
     parse_error("args.env == prod", 12, "'prod' is not a value: quote text ('prod')");
     parse_error("args.env == 'prod", 12, "this string has no closing '");
     parse_error("(args.env == 'prod'", 0, "this '(' is not closed");
@@ -127,8 +139,16 @@ fn parse_errors_say_what_and_where() {
     parse_error("args.count > 1 > 0", 15, "comparisons do not chain");
     parse_error("args.env 'prod'", 9, "expected && or || before \"prod\"");
     parse_error("args.nope == 1", 0, "unknown argument 'nope'");
-    parse_error("true && steps.deploy.status == 'x'", 8, "refers to step 'deploy', which does not run before this step");
-    parse_error("steps.build.data.stdot == ''", 0, "the data of a script step has exitCode, stdout, stderr, not 'stdot'");
+    parse_error(
+        "true && steps.deploy.status == 'x'",
+        8,
+        "refers to step 'deploy', which does not run before this step",
+    );
+    parse_error(
+        "steps.build.data.stdot == ''",
+        0,
+        "the data of a script step has exitCode, stdout, stderr, not 'stdot'",
+    );
     parse_error("steps.build.state == ''", 0, "unknown field 'state'");
     parse_error("secrets.TOKEN == 'x'", 0, "a condition cannot use secrets");
     parse_error("env.HOME == 'x'", 0, "unknown name 'env'");

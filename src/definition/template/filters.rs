@@ -44,9 +44,9 @@ fn filter(source: &str, part: &str) -> Result<Filter, String> {
         ("trim", None) => Ok(Filter::Trim),
         ("json", None) => Ok(Filter::Json),
         ("quote", None) => Ok(Filter::Quote),
-        ("default", Some(arg)) => literal(arg)
-            .map(Filter::Default)
-            .ok_or_else(|| format!("{source}: default takes one value: a quoted string, a number, true, false or null, found '{arg}'")),
+        ("default", Some(arg)) => literal(arg).map(Filter::Default).ok_or_else(|| {
+            format!("{source}: default takes one value: a quoted string, a number, true, false or null, found '{arg}'")
+        }),
         ("default", None) => Err(format!("{source}: default needs a value: default('none')")),
         ("trim" | "json" | "quote", Some(_)) => Err(format!("{source}: filter '{name}' takes no value")),
         _ => Err(format!("{source}: unknown filter '{name}': the filters are {NAMES}")),

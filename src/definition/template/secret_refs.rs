@@ -4,7 +4,6 @@
 
 use crate::definition::names::is_secret_name;
 
-
 /// A reference to a secret: `{{ secrets.NAME }}` (YAML), or `{{ secrets.NAME@TAG }}` as
 /// TypeScript's `ctx.secrets.NAME` writes it, TAG being the run's (see `engine::secrets`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,7 +21,10 @@ pub fn shell_quote(text: &str) -> String {
 enum Ctx {
     /// Unquoted (the command, or a `$( )` / backquote inside quotes), with the parentheses
     /// open in it.
-    Plain { parens: usize, backquote: bool },
+    Plain {
+        parens: usize,
+        backquote: bool,
+    },
     Single,
     Double,
     Comment,

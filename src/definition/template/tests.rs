@@ -234,9 +234,15 @@ fn a_path_the_run_does_not_have_is_an_error_not_empty_text() {
     assert!(missing("{{ steps.build.data.nope }}").contains("steps.build.data has no 'nope' (it has files, count)"));
     assert!(missing("{{ steps.lint.v2.data.x }}").contains("step 'lint.v2' has no data (it failed)"));
     // A value that is there but null, and a step's error when it has none, are empty text.
-    assert_eq!(render("[{{ steps.build.error }}]", &args, &results(), Quote::None), Ok("[]".into()));
+    assert_eq!(
+        render("[{{ steps.build.error }}]", &args, &results(), Quote::None),
+        Ok("[]".into())
+    );
     // Measuring a command before the steps it names have run inserts nothing for them.
-    assert_eq!(render_lenient("a{{ args.tag }}b", &args, &results(), Quote::None), Ok("ab".into()));
+    assert_eq!(
+        render_lenient("a{{ args.tag }}b", &args, &results(), Quote::None),
+        Ok("ab".into())
+    );
 }
 
 #[test]
@@ -249,7 +255,10 @@ fn filters_apply_left_to_right() {
     assert_eq!(r("{{ args.tag | default('none') }}", Quote::None), Ok("none".into()));
     assert_eq!(r(r#"{{ args.empty | default("e") }}"#, Quote::None), Ok("e".into()));
     assert_eq!(r("{{ args.nil | default(3) }}", Quote::None), Ok("3".into()));
-    assert_eq!(r("{{ args.s | trim | default('x') }}", Quote::None), Ok("padded".into()));
+    assert_eq!(
+        r("{{ args.s | trim | default('x') }}", Quote::None),
+        Ok("padded".into())
+    );
     assert_eq!(r("{{ args.tag | default('a}}b') }}", Quote::None), Ok("a}}b".into()));
     // `quote` quotes where nothing else would; in a command it is the quoting there is.
     let once = shell_quote("it's");
@@ -260,7 +269,9 @@ fn filters_apply_left_to_right() {
     let wrapped = shell_quote(&json!(once).to_string());
     assert_eq!(r("{{ args.q | quote | json }}", Quote::Shell), Ok(wrapped));
     // A filter does not hide a missing value; only default does.
-    assert!(r("{{ args.tag | trim }}", Quote::None).unwrap_err().contains("no argument 'tag'"));
+    assert!(r("{{ args.tag | trim }}", Quote::None)
+        .unwrap_err()
+        .contains("no argument 'tag'"));
 }
 
 #[test]
@@ -268,7 +279,8 @@ fn filters_are_checked_as_the_file_is_parsed() {
     let bad = |t: &str| check(t, &none()).unwrap_err();
     let all = "{{ args.a | trim | json | quote | default('x') | default(1) }}";
     assert_eq!(check(all, &none()), Ok(()));
-    assert!(bad("{{ args.a | upper }}").contains("unknown filter 'upper': the filters are trim, json, default('x') and quote"));
+    assert!(bad("{{ args.a | upper }}")
+        .contains("unknown filter 'upper': the filters are trim, json, default('x') and quote"));
     assert!(bad("{{ args.a | default }}").contains("default needs a value"));
     assert!(bad("{{ args.a | default(args.b) }}").contains("default takes one value"));
     assert!(bad("{{ args.a | trim(1) }}").contains("filter 'trim' takes no value"));
@@ -312,7 +324,10 @@ fn a_placeholder_inside_quotes_in_a_command_is_refused() {
     }
     let (at, message) = quoted(r#"echo "Hello, {{ args.x }}!""#).unwrap();
     assert_eq!(at, 13);
-    assert!(message.starts_with(r#"{{ args.x }} is inside "double" quotes in the command"#), "{message}");
+    assert!(
+        message.starts_with(r#"{{ args.x }} is inside "double" quotes in the command"#),
+        "{message}"
+    );
     assert!(message.contains("Remove the quotes"), "{message}");
     let (at, message) = quoted("grep -q 'v{{ args.x }}' f").unwrap();
     assert_eq!(at, 10);

@@ -37,23 +37,41 @@ fn a_condition_is_kept_and_its_step_may_name_earlier_steps() {
     let src = with_step("  command: echo ok\n  if: steps.a.status == 'completed' && args.env != null");
     let definition = parse_yaml(Path::new("wf.yaml"), &src).unwrap();
     let b = &definition.steps[1];
-    assert_eq!(b.condition.as_deref(), Some("steps.a.status == 'completed' && args.env != null"));
+    assert_eq!(
+        b.condition.as_deref(),
+        Some("steps.a.status == 'completed' && args.env != null")
+    );
     assert_eq!(definition.steps[0].condition, None);
     // Quoted because it starts with `!`, which YAML reads as a tag.
     let src = with_step("  command: echo ok\n  if: \"!(steps.a.data.exitCode == 0)\"");
     assert!(parse_yaml(Path::new("wf.yaml"), &src).is_ok());
     // A YAML boolean is the condition it reads as.
     let src = with_step("  command: echo ok\n  if: false");
-    assert_eq!(parse_yaml(Path::new("wf.yaml"), &src).unwrap().steps[1].condition.as_deref(), Some("false"));
+    assert_eq!(
+        parse_yaml(Path::new("wf.yaml"), &src).unwrap().steps[1]
+            .condition
+            .as_deref(),
+        Some("false")
+    );
 }
 
 #[test]
 fn condition_errors_are_placed_at_the_word() {
     let at = |cond: &str| with_step(&format!("  command: echo ok\n  if: {cond}"));
     // `  if: ` is 6 characters: the condition starts at column 7 of line 11.
-    assert_error(&at("steps.a.status = 'failed'"), 11, 22, "'if': '=' alone does not compare: write ==");
+    assert_error(
+        &at("steps.a.status = 'failed'"),
+        11,
+        22,
+        "'if': '=' alone does not compare: write ==",
+    );
     assert_error(&at("steps.a.data.stdot == ''"), 11, 7, "not 'stdot'");
-    assert_error(&at("args.env == 'x' && steps.b.status == 'x'"), 11, 26, "refers to step 'b', which does not run before");
+    assert_error(
+        &at("args.env == 'x' && steps.b.status == 'x'"),
+        11,
+        26,
+        "refers to step 'b', which does not run before",
+    );
     assert_error(&at("args.target == 1"), 11, 7, "unknown argument 'target'");
     assert_error(&at("'(args.env == 1'"), 11, 8, "this '(' is not closed");
     assert_error(&at("steps.a.status == completed"), 11, 25, "'completed' is not a value");
@@ -67,7 +85,12 @@ fn condition_errors_are_placed_at_the_word() {
 #[test]
 fn a_placeholder_in_quotes_in_a_command_is_an_error_with_a_hint() {
     let src = with_step("  command: echo \"Hello, {{ args.env }}!\"");
-    assert_error(&src, 10, 25, "{{ args.env }} is inside \"double\" quotes in the command");
+    assert_error(
+        &src,
+        10,
+        25,
+        "{{ args.env }} is inside \"double\" quotes in the command",
+    );
     let src = with_step("  command: |\n    set -e\n    grep -q '{{ args.env }}' f");
     assert_error(&src, 12, 14, "'single' quotes");
     // Outside quotes, or in an env value read by a quoted variable, is right.
@@ -78,7 +101,12 @@ fn a_placeholder_in_quotes_in_a_command_is_an_error_with_a_hint() {
 #[test]
 fn a_data_path_the_step_cannot_have_is_an_error() {
     let src = with_step("  command: echo {{ steps.a.data.stdot }}");
-    assert_error(&src, 10, 17, "the data of a script step has exitCode, stdout, stderr, not 'stdot'");
+    assert_error(
+        &src,
+        10,
+        17,
+        "the data of a script step has exitCode, stdout, stderr, not 'stdot'",
+    );
     let agent = "name: t\nphases: [p]\nsteps:\n- {id: a, type: agent, agent: claude, prompt: hi}\n\
                  - {id: b, type: script, command: 'echo {{ steps.a.data.output.title }}'}\n";
     assert_error(agent, 5, 40, "step 'a' has no outputSchema, so its data has no output");
