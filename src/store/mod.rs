@@ -19,6 +19,7 @@ pub mod files;
 pub mod nodes;
 pub mod private;
 pub mod projects;
+pub mod reruns;
 pub mod revoked_tokens;
 pub mod run_list;
 pub mod runs;
