@@ -208,7 +208,7 @@ export const STEP_TYPES = ["agent", "script", "function"];
 /** Every field a step config may have (the engine refuses others). */
 export const STEP_FIELDS = [
   "type", "name", "phase", "command", "cwd", "prompt", "agent", "permission", "env", "timeout",
-  "continueOnError", "model", "maxTurns", "outputSchema", "onInterrupt", "fn",
+  "continueOnError", "retry", "model", "maxTurns", "outputSchema", "onInterrupt", "fn",
 ];
 // Fields only agent steps take (besides `agent`, `prompt` and `permission`).
 export const AGENT_OPTIONS = ["model", "maxTurns", "outputSchema", "onInterrupt"];
@@ -288,6 +288,9 @@ async function stepConfigJson(id, config, ctx, phases) {
   }
   if (config.continueOnError !== undefined && typeof config.continueOnError !== "boolean") {
     throw bad("continueOnError", "must be true or false");
+  }
+  if (config.retry !== undefined && !isPlainObject(config.retry)) {
+    throw bad("retry", "must be an object like { attempts: 3, initialDelay: \"1s\" }");
   }
   if (config.env !== undefined) {
     if (!isPlainObject(config.env) || Object.values(config.env).some((v) => typeof v !== "string")) {
@@ -380,6 +383,9 @@ async function runFunctionStep(id, fn, ctx) {
   } catch (error) {
     const outcome = { ok: false, error: thrownText(error) };
     if (typeof error?.stack === "string") outcome.stack = error.stack;
+    if (error?.nonRetryable === true) outcome.nonRetryable = true;
+    const after = error?.retryAfter;
+    if ((typeof after === "number" && Number.isFinite(after)) || typeof after === "string") outcome.retryAfter = after;
     return outcome;
   } finally {
     runningFunctions.delete(id);
@@ -394,6 +400,24 @@ async function runFunctionStep(id, fn, ctx) {
     const reason = error?.message ?? String(error);
     return { ok: false, error: `the return value of step "${id}" is not JSON-serialisable: ${reason}` };
   }
+}
+
+/**
+ * Runs `fn`, and again after each failed try the engine says to retry (it records the try
+ * and waits first); a try the engine says not to retry ends the step, with the error it
+ * gives when there is one (no time left, the run stopped).
+ */
+async function runFunctionTries(id, config, ctx, h) {
+  let outcome = await runFunctionStep(id, config.fn, ctx);
+  while (!outcome.ok && config.retry != null) {
+    const answer = await h.stepRetry(id, outcome);
+    if (answer?.retry !== true) {
+      if (typeof answer?.error === "string") outcome = { ok: false, error: answer.error };
+      break;
+    }
+    outcome = await runFunctionStep(id, config.fn, ctx);
+  }
+  return outcome;
 }
 
 /** The engine's rule for step ids (they name directories): why `id` breaks it, or null. */
@@ -470,14 +494,14 @@ function makeContext(wf, init, args) {
       // A new function step: the host records its start while `fn` runs, and answers once,
       // when it has recorded the end. Once the run is pausing, steps ask first (below).
       h.stepBegin(id, json);
-      const outcome = await runFunctionStep(id, config.fn, ctx);
+      const outcome = await runFunctionTries(id, config, ctx, h);
       result = checkResult(id, await h.stepFinish(id, outcome), "stepFinish");
     } else {
       const answer = await h.stepStart(id, json);
       if (answer?.action === "return") {
         result = checkResult(id, answer.result, "stepStart");
       } else if (answer?.action === "run" && config.type === "function") {
-        const outcome = await runFunctionStep(id, config.fn, ctx);
+        const outcome = await runFunctionTries(id, config, ctx, h);
         result = checkResult(id, await h.stepFinish(id, outcome), "stepFinish");
       } else {
         throw new Error(`internal: __wfHost.stepStart for ${config.type} step "${id}" answered ${JSON.stringify(answer)}`);

@@ -33,6 +33,17 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// How one try of a step went (`workflow_step_attempts.outcome`).
+    pub enum AttemptOutcome {
+        Running = "running",
+        Completed = "completed",
+        Failed = "failed",
+        /// A pause-now or a stop ended it; it is not counted against the step.
+        Interrupted = "interrupted",
+    }
+}
+
+wire_enum! {
     /// What a waiting step waits for (`workflow_waits.kind`): the step kinds that wait.
     pub enum WaitKind {
         Approval = "approval",

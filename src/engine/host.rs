@@ -57,6 +57,8 @@ pub(super) struct Running {
     pub(super) row: StepRow,
     pub(super) started: Instant,
     pub(super) continue_on_error: bool,
+    /// Its retry policy, timeout and tries so far (`retry.rs`).
+    pub(super) tries: super::retry::Tries,
 }
 
 #[derive(Default)]
@@ -192,6 +194,11 @@ impl StepHost {
             .expect("host lock")
             .refused
             .insert(id.to_string(), why);
+    }
+
+    /// Whether the start of a function step begun by the worker was refused.
+    pub fn is_refused(&self, id: &str) -> bool {
+        self.state.lock().expect("host lock").refused.contains_key(id)
     }
 
     /// Why the start of a function step begun by the worker was refused, if it was.

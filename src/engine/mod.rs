@@ -23,6 +23,7 @@ mod outcome;
 mod pause_handshake;
 pub mod pause_now;
 mod repair;
+mod retry;
 pub mod run;
 pub mod scheduler;
 mod script_step;

@@ -23,6 +23,7 @@ impl StepHost {
         config: &StepConfig,
         row: oneshot::Receiver<StepRow>,
         abort: oneshot::Receiver<()>,
+        attempt: i64,
     ) -> Outcome {
         let config = match self.with_secrets(config).await {
             Ok(c) => c,
@@ -42,7 +43,7 @@ impl StepHost {
             timeout: config.timeout_ms.map(Duration::from_millis),
         };
         let (tx, rx) = mpsc::unbounded_channel();
-        let pump = self.stream_output(row, rx);
+        let pump = self.stream_output(row, rx, attempt);
         // Stopped with the run's steps, or alone when its start could not be recorded.
         let mut kill = self.kill.clone();
         let stop = async move {
@@ -85,7 +86,12 @@ impl StepHost {
     }
 
     /// Output lines → `events.jsonl` and progress events, in the order they arrive.
-    async fn stream_output(&self, row: oneshot::Receiver<StepRow>, mut rx: mpsc::UnboundedReceiver<OutputLine>) {
+    async fn stream_output(
+        &self,
+        row: oneshot::Receiver<StepRow>,
+        mut rx: mpsc::UnboundedReceiver<OutputLine>,
+        attempt: i64,
+    ) {
         use std::io::Write;
         let Ok(row) = row.await else {
             while rx.recv().await.is_some() {}
@@ -96,7 +102,11 @@ impl StepHost {
         while let Some(mut line) = rx.recv().await {
             line.text = self.mask.text(&line.text);
             if file.is_none() {
-                file = self.files.open_events(&row.step_id).ok().map(std::io::BufWriter::new);
+                file = self
+                    .files
+                    .open_attempt_events(&row.step_id, attempt)
+                    .ok()
+                    .map(std::io::BufWriter::new);
             }
             if let Some(f) = file.as_mut() {
                 let record = json!({ "ts": crate::store::now(), "type": line.stream, "text": line.text });

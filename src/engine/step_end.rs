@@ -8,7 +8,7 @@ use super::host::{fatal, HostState, Interrupt, Running, StepHost};
 use super::outcome::{
     cut, reference, summary_md, Checkpoint, Entry, Outcome, ROW_ERROR_MAX_BYTES, ROW_RESULT_MAX_BYTES,
 };
-use crate::domain::{StepResult, StepStatus};
+use crate::domain::{AttemptOutcome, StepResult, StepStatus};
 use crate::events::Event;
 use crate::store::steps::StepRow;
 
@@ -64,6 +64,14 @@ impl StepHost {
         if !outcome.ok && !accepted {
             self.note_failure(id, &outcome);
         }
+        let try_outcome = match (outcome.ok, interrupted) {
+            (true, _) => AttemptOutcome::Completed,
+            (false, true) => AttemptOutcome::Interrupted,
+            (false, false) => AttemptOutcome::Failed,
+        };
+        let try_error = outcome.error.as_deref().map(|e| cut(e, ROW_ERROR_MAX_BYTES));
+        self.end_last_try(row, running.tries.recorded, try_outcome, try_error.as_deref())
+            .await;
         self.finish_row(row, status, stored, &outcome, accepted).await?;
         let completed = Event::StepCompleted {
             execution_id: self.run_id.clone(),

@@ -129,7 +129,7 @@ impl StepHost {
         let (row_tx, row_rx) = tokio::sync::oneshot::channel();
         let (abort_tx, abort_rx) = tokio::sync::oneshot::channel();
         // `join!` polls the script first: its first poll starts the process.
-        let script = self.run_script(config, row_rx, abort_rx);
+        let script = self.run_script(config, row_rx, abort_rx, 1);
         let begin = async {
             let begun = self.begin(config, StepKind::Script).await;
             match &begun {
@@ -139,7 +139,11 @@ impl StepHost {
             begun
         };
         let (outcome, begun) = tokio::join!(script, begin);
-        begun?;
+        let row = begun?;
+        let outcome = match &config.retry {
+            Some(_) => self.retry_script(config, &row, outcome).await,
+            None => outcome,
+        };
         self.finish(&config.id, outcome).await.map(Begin::Result)
     }
 
@@ -203,6 +207,7 @@ impl StepHost {
                     row: row.clone(),
                     started: Instant::now(),
                     continue_on_error: config.continue_on_error,
+                    tries: super::retry::Tries::new(config),
                 },
             );
         }

@@ -91,6 +91,10 @@ pub enum CtxCall {
     StepStart { step_id: String, config: Value },
     /// A function step's `fn` ended: answered with the step's result.
     StepFinish { step_id: String, outcome: FunctionOutcome },
+    /// A try of a function step with a `retry` policy failed: answered, after the wait
+    /// before the next try, with `{retry: true}`, or with `{retry: false}` (and an `error`
+    /// to report instead, when the run stopped meanwhile or no time is left).
+    StepRetry { step_id: String, outcome: FunctionOutcome },
     /// `ctx.checkpoint()`.
     Checkpoint,
     /// `ctx.comment(text, stepId)`.
@@ -121,6 +125,12 @@ pub struct FunctionOutcome {
     pub data: Option<Value>,
     pub error: Option<String>,
     pub stack: Option<String>,
+    /// The error was a `NonRetryableError` (or had `nonRetryable: true`).
+    #[serde(default, rename = "nonRetryable", skip_serializing_if = "std::ops::Not::not")]
+    pub non_retryable: bool,
+    /// The error's `retryAfter`: milliseconds, or a duration like "2s".
+    #[serde(default, rename = "retryAfter", skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<Value>,
 }
 
 /// A field that is present is `Some`, even when it is `null`.

@@ -12,6 +12,7 @@
 
 pub mod agent_sessions;
 pub mod artifacts;
+pub mod attempts;
 pub mod comments;
 pub mod definitions;
 pub mod events;
