@@ -476,7 +476,20 @@ function makeContext(wf, init, args) {
   const usedIds = new Set();
   const phases = [...wf.phases];
 
-  const step = async (id, config) => {
+  // `Promise.all` fan-outs: once `execute` has failed, the steps already running finish and
+  // are recorded (`__wfRun` waits for them); a step asked for after that does not start.
+  const step = (id, config) => {
+    if (runFailing !== null) {
+      return Promise.reject(new Error(`step "${id}" was not started: the run is failing (${runFailing})`));
+    }
+    const running = runStep(id, config);
+    stepsInFlight.add(running);
+    const done = () => stepsInFlight.delete(running);
+    running.then(done, done);
+    return running;
+  };
+
+  const runStep = async (id, config) => {
     if (typeof id !== "string" || id.trim() === "") {
       throw new TypeError(`ctx.step: the step id must be a non-empty string, got ${JSON.stringify(id) ?? typeof id}`);
     }
@@ -612,11 +625,22 @@ function secretRefs(tag) {
   });
 }
 
+// The ctx.step calls not settled yet, and why the run is failing once `execute` rejected.
+const stepsInFlight = new Set();
+let runFailing = null;
+
 globalThis.__wfRun = async function __wfRun(workflow, init) {
   flushLogs();
   const wf = resolveWorkflow(workflow);
   if (!isPlainObject(init)) throw new TypeError("internal: __wfRun needs { runId, projectPath, args, results }");
   if (typeof init.outOfMemory === "string") outOfMemoryMessage = init.outOfMemory;
   const ctx = makeContext(wf, init, await parseArgs(wf.argsSchema, init.args ?? {}));
-  await wf.execute(ctx);
+  try {
+    await wf.execute(ctx);
+  } catch (error) {
+    // The run fails with this error, once the steps already running have finished.
+    runFailing = String(error?.message ?? error).split("\n")[0];
+    while (stepsInFlight.size > 0) await Promise.allSettled([...stepsInFlight]);
+    throw error;
+  }
 };

@@ -157,7 +157,7 @@ fn retry_on(value: &Value, kind: StepKind) -> Result<Vec<Value>, String> {
             for item in items {
                 if !item.as_i64().is_some_and(|c| (1..=255).contains(&c)) {
                     return Err(format!(
-                        ".retryOn of a script step lists exit codes (1 to 255), found {item}"
+                        "is wrong: retryOn of a script step lists exit codes (1 to 255), found {item}"
                     ));
                 }
             }
@@ -166,7 +166,7 @@ fn retry_on(value: &Value, kind: StepKind) -> Result<Vec<Value>, String> {
             for item in items {
                 if !item.as_str().is_some_and(|c| AGENT_FAILURES.contains(&c)) {
                     return Err(format!(
-                        ".retryOn of an agent step lists failure classes ({}), found {item}",
+                        "is wrong: retryOn of an agent step lists failure classes ({}), found {item}",
                         AGENT_FAILURES.join(", ")
                     ));
                 }

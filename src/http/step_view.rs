@@ -46,6 +46,10 @@ pub struct Step {
     pub updated_at: String,
     /// What an approval, sleep or signal step waits (or waited) for; null for other steps.
     pub wait: Option<WaitView>,
+    /// Its tries, oldest first (a step that ran once has one); in a run's and a step's
+    /// detail, not in the run list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<Vec<super::attempts::StepAttempt>>,
 }
 
 /// What a waiting step waits for: a gate's title, description, approvers and form, a
@@ -143,6 +147,7 @@ impl From<&StepRow> for Step {
             created_at: step.created_at.clone(),
             updated_at: step.updated_at.clone(),
             wait: None,
+            attempts: None,
         }
     }
 }

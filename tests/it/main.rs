@@ -21,6 +21,7 @@ mod many_runs;
 mod orphans;
 mod pause_now;
 mod replay;
+mod retries;
 mod secrets;
 mod server;
 mod step_env;
