@@ -162,14 +162,6 @@ impl StepHost {
     async fn wait_and_start_next(&self, row: &StepRow, error: &str, delay: Duration) -> Result<i64, Interrupt> {
         let failed = self.end_try(row, error).await?;
         let next = failed + 1;
-        let total = self
-            .state
-            .lock()
-            .expect("host lock")
-            .running
-            .get(&row.step_id)
-            .and_then(|r| r.tries.spec.as_ref().map(|s| s.attempts))
-            .unwrap_or(0);
         let error = self.mask.text(error);
         let record = json!({ "ts": crate::store::now(), "type": "retry", "attempt": next,
                              "delayMs": delay.as_millis() as u64, "reason": error });
@@ -179,10 +171,8 @@ impl StepHost {
             step_id: row.id.clone(),
             step_key: row.step_id.clone(),
             stream: "retry".into(),
-            output: format!(
-                "try {next} (of {total} in this run) in {}: {error}",
-                format_ms(delay.as_millis() as u64)
-            ),
+            // As an agent step's retries say it (`agent_result::progress`).
+            output: format!("{error}; try {next} in {}", format_ms(delay.as_millis() as u64)),
             detail: Some(record),
             project_id: self.project_id.clone(),
         });

@@ -107,8 +107,8 @@ export const listApprovals = (o: Sig = {}) => request<PendingApproval[]>("/appro
 export const getStep = (id: string, o: Sig = {}) =>
   request<StepDetail>(`/workflow-steps/${encodeURIComponent(id)}`, o);
 
-export const getStepLog = (id: string, type: LogType, o: Sig = {}) =>
-  request<StepLog>(`/workflow-steps/${encodeURIComponent(id)}/logs/${type}`, o);
+export const getStepLog = (id: string, type: LogType, o: Sig = {}, attempt?: number) =>
+  request<StepLog>(`/workflow-steps/${encodeURIComponent(id)}/logs/${type}`, { ...o, query: { attempt } });
 
 export const listComments = (runId: string, stepId?: string, o: Sig = {}) =>
   request<Comment[]>(`/workflow-executions/${encodeURIComponent(runId)}/comments`, {

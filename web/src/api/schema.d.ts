@@ -569,6 +569,11 @@ export interface components {
             /** @description A comment of the artifact's run. */
             comment_id: string;
         };
+        /**
+         * @description How one try of a step went (`workflow_step_attempts.outcome`).
+         * @enum {string}
+         */
+        AttemptOutcome: "running" | "completed" | "failed" | "interrupted";
         CancelResult: {
             id: string;
             status: components["schemas"]["RunStatus"];
@@ -834,6 +839,11 @@ export interface components {
                 /** Format: date-time */
                 updated_at: string;
                 wait?: components["schemas"]["WaitView"] | null;
+                /**
+                 * @description Its tries, oldest first (a step that ran once has one); in a run's and a step's
+                 *     detail, not in the run list.
+                 */
+                attempts?: components["schemas"]["StepAttempt"][] | null;
             };
         };
         /** @description The envelope of every successful JSON response. */
@@ -1278,6 +1288,27 @@ export interface components {
             id: string;
             status: components["schemas"]["RunStatus"];
         };
+        /** @description A checked `retry` policy, as the definition snapshot and `input.json` keep it. */
+        RetrySpec: {
+            /**
+             * Format: int32
+             * @description Tries in all, the first included (1 = no retry).
+             */
+            attempts: number;
+            /** Format: int64 */
+            initialDelayMs: number;
+            /**
+             * Format: double
+             * @description Each wait is the one before times this (1 = fixed delays).
+             */
+            backoff: number;
+            /** Format: int64 */
+            maxDelayMs: number;
+            /** @description Scripts: the exit codes retried (absent: every failure). Agents: failure classes. */
+            retryOn?: unknown[] | null;
+            /** @description `fail` (default) or `wait`: a person decides to retry, skip or fail the step. */
+            onExhausted?: string;
+        };
         /** @description A workflow execution (run). */
         Run: {
             id: string;
@@ -1407,6 +1438,27 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             wait?: components["schemas"]["WaitView"] | null;
+            /**
+             * @description Its tries, oldest first (a step that ran once has one); in a run's and a step's
+             *     detail, not in the run list.
+             */
+            attempts?: components["schemas"]["StepAttempt"][] | null;
+        };
+        /** @description One try of a step. */
+        StepAttempt: {
+            /**
+             * Format: int64
+             * @description 1, 2, ...: a step tried again after a decision or a resume goes on counting.
+             */
+            attempt: number;
+            /** Format: date-time */
+            started_at?: string | null;
+            /** Format: date-time */
+            ended_at?: string | null;
+            outcome: components["schemas"]["AttemptOutcome"];
+            error?: string | null;
+            /** @description Relative to the project: this try's logs (`GET /api/workflow-steps/{id}/logs/events?attempt=N`). */
+            log_dir?: string | null;
         };
         /**
          * @description One step's configuration: the spec's `StepConfig` union, flattened. Which fields apply is
@@ -1448,6 +1500,7 @@ export interface components {
              */
             timeoutMs?: number | null;
             continueOnError?: boolean;
+            retry?: components["schemas"]["RetrySpec"] | null;
             /** @description Approval steps: the gate's title (templated in YAML). */
             title?: string | null;
             /** @description Approval steps: Markdown shown to the person deciding (templated in YAML). */
@@ -2180,7 +2233,10 @@ export interface operations {
     };
     get_step_log: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A try's number, as `Step.attempts` lists them (1 = the step's own folder). */
+                attempt?: number;
+            };
             header?: never;
             path: {
                 /** @description The step's row id. */

@@ -13,6 +13,7 @@ import { IconX } from "../Icons";
 import { ErrorState, Loading } from "../States";
 import { StatusBadge } from "../StatusBadge";
 import { AgentSessionCard } from "./AgentSessionCard";
+import { Attempts } from "./Attempts";
 import { LogFileTab } from "./LogFileTab";
 import { LogView } from "./LogView";
 
@@ -73,6 +74,7 @@ function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: str
           {step.error_message}
         </p>
       )}
+      <Attempts stepRowId={step.id} attempts={step.attempts} />
       {isAgent && <AgentSessionCard session={step.session} entries={log.entries} />}
       <div className="tabs" role="tablist" aria-label="Step details">
         {TABS.map((t, i) => (
