@@ -420,6 +420,17 @@ async function runFunctionTries(id, config, ctx, h) {
   return outcome;
 }
 
+/** The engine's answer to a function step's end: its result, or, when its tries ran out and
+ * it waits for a person (`retry.onExhausted: "wait"`), a promise that stays pending. */
+async function finished(h, id, outcome) {
+  const answer = await h.stepFinish(id, outcome);
+  if (answer?.action === "wait") {
+    noteParked(id);
+    return waitForever();
+  }
+  return answer;
+}
+
 /** The engine's rule for step ids (they name directories): why `id` breaks it, or null. */
 export function stepIdProblem(id) {
   if (id.length > 200) return `step id '${id}' is longer than 200 characters`;
@@ -473,6 +484,8 @@ function makeContext(wf, init, args) {
   const results = new Map(Object.entries(init.results ?? {}));
   // Steps an earlier attempt completed: the host returns their stored result.
   const memoized = new Set(results.keys());
+  // Steps a retry wait holds (`retry.onExhausted: "wait"`): they ask before they run.
+  const held = new Set(init.ask ?? []);
   const usedIds = new Set();
   const phases = [...wf.phases];
 
@@ -483,7 +496,7 @@ function makeContext(wf, init, args) {
       return Promise.reject(new Error(`step "${id}" was not started: the run is failing (${runFailing})`));
     }
     const running = runStep(id, config);
-    stepsInFlight.add(running);
+    stepsInFlight.set(running, id);
     const done = () => stepsInFlight.delete(running);
     running.then(done, done);
     return running;
@@ -503,19 +516,23 @@ function makeContext(wf, init, args) {
     const json = await stepConfigJson(id, config, ctx, phases);
     const h = host();
     let result;
-    if (config.type === "function" && !memoized.has(id) && !h.pausing()) {
+    if (config.type === "function" && !memoized.has(id) && !held.has(id) && !h.pausing()) {
       // A new function step: the host records its start while `fn` runs, and answers once,
       // when it has recorded the end. Once the run is pausing, steps ask first (below).
       h.stepBegin(id, json);
       const outcome = await runFunctionTries(id, config, ctx, h);
-      result = checkResult(id, await h.stepFinish(id, outcome), "stepFinish");
+      result = checkResult(id, await finished(h, id, outcome), "stepFinish");
     } else {
       const answer = await h.stepStart(id, json);
       if (answer?.action === "return") {
         result = checkResult(id, answer.result, "stepStart");
+      } else if (answer?.action === "wait") {
+        // Its tries ran out and it waits for a person (`retry.onExhausted: "wait"`).
+        noteParked(id);
+        return waitForever();
       } else if (answer?.action === "run" && config.type === "function") {
         const outcome = await runFunctionTries(id, config, ctx, h);
-        result = checkResult(id, await h.stepFinish(id, outcome), "stepFinish");
+        result = checkResult(id, await finished(h, id, outcome), "stepFinish");
       } else {
         throw new Error(`internal: __wfHost.stepStart for ${config.type} step "${id}" answered ${JSON.stringify(answer)}`);
       }
@@ -625,9 +642,26 @@ function secretRefs(tag) {
   });
 }
 
-// The ctx.step calls not settled yet, and why the run is failing once `execute` rejected.
-const stepsInFlight = new Set();
+// The ctx.step calls not settled yet (promise → step id), the steps among them that wait for
+// a person (their promises stay pending), and why the run is failing once `execute` rejected.
+const stepsInFlight = new Map();
+const parkedSteps = new Set();
+let onParked = null;
 let runFailing = null;
+
+function noteParked(id) {
+  parkedSteps.add(id);
+  onParked?.();
+}
+
+/** Resolves once every step in flight has settled or waits for a person. */
+async function stepsSettled() {
+  for (;;) {
+    const live = [...stepsInFlight].filter(([, id]) => !parkedSteps.has(id)).map(([p]) => p.then(() => {}, () => {}));
+    if (live.length === 0) return;
+    await Promise.race([...live, new Promise((resolve) => (onParked = resolve))]);
+  }
+}
 
 globalThis.__wfRun = async function __wfRun(workflow, init) {
   flushLogs();
@@ -640,7 +674,7 @@ globalThis.__wfRun = async function __wfRun(workflow, init) {
   } catch (error) {
     // The run fails with this error, once the steps already running have finished.
     runFailing = String(error?.message ?? error).split("\n")[0];
-    while (stepsInFlight.size > 0) await Promise.allSettled([...stepsInFlight]);
+    await stepsSettled();
     throw error;
   }
 };

@@ -29,7 +29,7 @@ pub async fn show(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
         let project = ProjectRow::get(store, &run.project_id).await?;
         let ids: Vec<&str> = steps
             .iter()
-            .filter(|s| s.kind.wait().is_some())
+            .filter(|s| s.kind.wait().is_some() || s.status == crate::domain::StepStatus::Waiting)
             .map(|s| s.id.as_str())
             .collect();
         let waits = WaitRow::for_steps(store, &ids).await?;

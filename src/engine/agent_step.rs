@@ -283,7 +283,7 @@ impl StepHost {
         mut session: SessionState,
         (cwd, env): (PathBuf, BTreeMap<String, String>),
     ) -> SessionState {
-        let mut log = EventsLog::open(self, &row.step_id);
+        let mut log = EventsLog::open_try(self, &row.step_id, self.current_try(&row.step_id));
         let driver = kind.driver();
         let env_of = |k: &str| env.get(k).cloned().or_else(|| std::env::var(k).ok());
         let mut last_failure = None;
@@ -457,10 +457,6 @@ fn raw_record(out: &Output) -> Value {
 struct EventsLog(Option<BufWriter<std::fs::File>>);
 
 impl EventsLog {
-    fn open(host: &StepHost, step_id: &str) -> Self {
-        EventsLog(host.files.open_events(step_id).ok().map(BufWriter::new))
-    }
-
     /// The log of try `attempt` (`logs/<step>/attempt-N/events.jsonl`).
     fn open_try(host: &StepHost, step_id: &str, attempt: i64) -> Self {
         EventsLog(

@@ -87,6 +87,9 @@ pub(super) struct HostState {
     /// Comments (step row id, text) earlier attempts wrote through `ctx.comment`, with how
     /// many times: a replay that writes one again finds it here and writes nothing.
     pub(super) written_comments: HashMap<(Option<String>, String), usize>,
+    /// Steps a retry wait holds (`retry.onExhausted: "wait"`), by step id: still waiting, or
+    /// failed by a person (`retry.rs`).
+    pub(super) held: HashMap<String, super::retry_wait::Held>,
 }
 
 pub struct StepHost {
@@ -128,6 +131,7 @@ impl StepHost {
             state.memo.insert(row.step_id.clone(), row);
         }
         state.replaying = state.memo.values().any(StepRow::is_memoized);
+        state.held = super::retry_wait::held_steps(&engine, &run.id, &state.memo).await?;
         for c in crate::store::comments::CommentRow::list_for_run(engine.store(), &run.id).await? {
             if c.created_by.is_none() && c.comment_type != CommentType::User {
                 *state
@@ -223,7 +227,11 @@ impl StepHost {
                 output: outcome.stack,
             }
         };
-        self.finish(id, outcome).await
+        match self.finish_or_park(id, outcome).await? {
+            Begin::Result(result) => Ok(result),
+            // The harness keeps the step's promise pending: the run waits for a person.
+            _ => Ok(serde_json::json!({ "action": "wait" })),
+        }
     }
 
     /// Queues a write of the run's files on the outbox (after everything queued before it).

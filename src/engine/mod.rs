@@ -24,6 +24,7 @@ mod pause_handshake;
 pub mod pause_now;
 mod repair;
 mod retry;
+mod retry_wait;
 pub mod run;
 pub mod scheduler;
 mod script_step;

@@ -134,6 +134,17 @@ impl StepHost {
         Ok(())
     }
 
+    /// A step that ran before starts its first try of this drive with the next number.
+    pub(super) async fn continue_tries(&self, row: &StepRow) -> Result<(), Interrupt> {
+        let next = AttemptRow::next_number(self.engine.store(), &row.id)
+            .await
+            .map_err(fatal)?;
+        if let Some(r) = self.state.lock().expect("host lock").running.get_mut(&row.step_id) {
+            r.tries.attempt = next;
+        }
+        Ok(())
+    }
+
     /// The number of the try of step `id` running now (1 when it is not running).
     pub(super) fn current_try(&self, id: &str) -> i64 {
         let state = self.state.lock().expect("host lock");
@@ -203,8 +214,8 @@ impl StepHost {
                 }
                 Plan::Retry(delay) => delay,
             };
-            let attempt = match self.wait_and_start_next(row, &error, delay).await {
-                Ok(n) => n,
+            match self.wait_and_start_next(row, &error, delay).await {
+                Ok(_) => {}
                 Err(Interrupt::Fatal(e)) => return Outcome::failed(e, None),
                 Err(_) => return Outcome::failed(STOPPED.to_string(), None),
             };
@@ -213,7 +224,7 @@ impl StepHost {
             let (row_tx, row_rx) = oneshot::channel();
             let _ = row_tx.send(row.clone());
             let (_abort_tx, abort_rx) = oneshot::channel();
-            outcome = self.run_script(&config, row_rx, abort_rx, attempt).await;
+            outcome = self.run_script(&config, row_rx, abort_rx).await;
         }
     }
 

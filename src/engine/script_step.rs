@@ -23,7 +23,6 @@ impl StepHost {
         config: &StepConfig,
         row: oneshot::Receiver<StepRow>,
         abort: oneshot::Receiver<()>,
-        attempt: i64,
     ) -> Outcome {
         let config = match self.with_secrets(config).await {
             Ok(c) => c,
@@ -43,7 +42,7 @@ impl StepHost {
             timeout: config.timeout_ms.map(Duration::from_millis),
         };
         let (tx, rx) = mpsc::unbounded_channel();
-        let pump = self.stream_output(row, rx, attempt);
+        let pump = self.stream_output(row, rx);
         // Stopped with the run's steps, or alone when its start could not be recorded.
         let mut kill = self.kill.clone();
         let stop = async move {
@@ -86,18 +85,15 @@ impl StepHost {
     }
 
     /// Output lines → `events.jsonl` and progress events, in the order they arrive.
-    async fn stream_output(
-        &self,
-        row: oneshot::Receiver<StepRow>,
-        mut rx: mpsc::UnboundedReceiver<OutputLine>,
-        attempt: i64,
-    ) {
+    async fn stream_output(&self, row: oneshot::Receiver<StepRow>, mut rx: mpsc::UnboundedReceiver<OutputLine>) {
         use std::io::Write;
         let Ok(row) = row.await else {
             while rx.recv().await.is_some() {}
             return;
         };
-        // Opened at the first line: a quiet command (most are) creates no file.
+        // The try's own log (`attempt_dir`), opened at the first line: a quiet command (most
+        // are) creates no file.
+        let attempt = self.current_try(&row.step_id);
         let mut file: Option<std::io::BufWriter<std::fs::File>> = None;
         while let Some(mut line) = rx.recv().await {
             line.text = self.mask.text(&line.text);

@@ -92,7 +92,7 @@ impl StepHost {
 
     /// Takes the step off the running list, with the reason the run gave for stopping, if
     /// it did (a step killed by the stop only knows that it was stopped).
-    fn take_running(&self, id: &str) -> Result<(Running, Option<String>), Interrupt> {
+    pub(super) fn take_running(&self, id: &str) -> Result<(Running, Option<String>), Interrupt> {
         let (running, stop_reason) = {
             let mut state = self.state.lock().expect("host lock");
             (state.running.remove(id), state.stop_reason.clone())

@@ -52,6 +52,9 @@ impl StepHost {
             Memo::Completed(result) => return Ok(Begin::Result(result)),
             Memo::NotCompleted(previous) => previous.map(|row| *row),
         };
+        if let Some(held) = self.held_answer(previous.as_ref())? {
+            return Ok(held);
+        }
         if *self.kill.borrow() {
             return Err(Interrupt::Stopping);
         }
@@ -71,7 +74,7 @@ impl StepHost {
             StepKind::Agent => {
                 let row = self.begin(&config, kind).await?;
                 let outcome = self.run_agent(&config, &row, previous).await;
-                self.finish(&config.id, outcome).await.map(Begin::Result)
+                self.finish_or_park(&config.id, outcome).await
             }
             StepKind::Approval | StepKind::Sleep | StepKind::Signal => {
                 let wait = kind.wait().expect("a wait kind");
@@ -129,7 +132,7 @@ impl StepHost {
         let (row_tx, row_rx) = tokio::sync::oneshot::channel();
         let (abort_tx, abort_rx) = tokio::sync::oneshot::channel();
         // `join!` polls the script first: its first poll starts the process.
-        let script = self.run_script(config, row_rx, abort_rx, 1);
+        let script = self.run_script(config, row_rx, abort_rx);
         let begin = async {
             let begun = self.begin(config, StepKind::Script).await;
             match &begun {
@@ -144,7 +147,7 @@ impl StepHost {
             Some(_) => self.retry_script(config, &row, outcome).await,
             None => outcome,
         };
-        self.finish(&config.id, outcome).await.map(Begin::Result)
+        self.finish_or_park(&config.id, outcome).await
     }
 
     /// Marks the step running: row, input.json, events.
@@ -166,6 +169,10 @@ impl StepHost {
         .map_err(fatal)?;
         self.enter_phase(&config.phase).await?;
         self.mark_running(config, kind, &row);
+        if row.attempt > 1 {
+            // Ran before (a resume, a person's retry): its tries go on counting.
+            self.continue_tries(&row).await?;
+        }
         self.write_input_then_emit_started(config, kind, &row);
         Ok(row)
     }

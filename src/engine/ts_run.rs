@@ -27,6 +27,7 @@ pub(super) async fn run_typescript(host: &Arc<StepHost>, run: &RunRow, child: Js
         args,
         results: Value::Object(results),
         secrets_tag: host.secret_tag.clone(),
+        ask: host.held_ids(),
     });
     let (interrupts_tx, interrupts) = mpsc::unbounded_channel();
     let mut ts = TsRun {

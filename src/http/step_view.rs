@@ -83,12 +83,13 @@ pub struct WaitView {
 impl WaitView {
     /// `viewer`: the caller's email (None: a caller who may decide any gate, or none).
     pub fn new(wait: &WaitRow, status: StepStatus, viewer: Option<&str>) -> WaitView {
-        let approval = (wait.kind == WaitKind::Approval).then(|| ApprovalSpec::parse(&wait.spec));
+        // A retry wait's spec has a gate's title and description (and no approvers).
+        let approval = wait.kind.needs_a_person().then(|| ApprovalSpec::parse(&wait.spec));
         let can_decide = status == StepStatus::Waiting && approval.as_ref().is_some_and(|a| a.may_decide(viewer));
         let a = approval.unwrap_or_default();
         WaitView {
             kind: wait.kind,
-            title: (wait.kind == WaitKind::Approval).then_some(a.title),
+            title: wait.kind.needs_a_person().then_some(a.title),
             description: a.description,
             approvers: a.approvers,
             form: a.form,
@@ -106,7 +107,7 @@ impl WaitView {
 pub async fn attach_waits(store: &Store, steps: &mut [&mut Step], viewer: Option<&str>) -> Result<(), ApiError> {
     let ids: Vec<&str> = steps
         .iter()
-        .filter(|s| s.kind.wait().is_some())
+        .filter(|s| s.kind.wait().is_some() || s.status == StepStatus::Waiting)
         .map(|s| s.id.as_str())
         .collect();
     if ids.is_empty() {

@@ -36,6 +36,9 @@ pub enum ToChild {
         results: Value,
         /// The tag of `ctx.secrets` references (`engine::secrets`).
         secrets_tag: String,
+        /// Steps a retry wait holds: a function step among them asks before it runs.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        ask: Vec<String>,
     },
     /// The run is pausing: from now on every step asks before it starts (a function step
     /// otherwise starts at once and the engine records its start meanwhile).

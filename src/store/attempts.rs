@@ -71,6 +71,16 @@ impl AttemptRow {
         })
     }
 
+    /// The number the step's next try takes: 1 when none is recorded.
+    pub async fn next_number(store: &Store, step_row_id: &str) -> Result<i64> {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COALESCE(MAX(attempt), 0) + 1 FROM workflow_step_attempts WHERE step_row_id = ?")
+                .bind(step_row_id)
+                .fetch_one(&store.pool)
+                .await?;
+        Ok(n)
+    }
+
     /// Records that try `attempt` of the step started now.
     pub async fn start(store: &Store, step_row_id: &str, attempt: i64, log_dir: &str) -> Result<()> {
         let ts = now();
