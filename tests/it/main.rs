@@ -22,6 +22,7 @@ mod orphans;
 mod pause_now;
 mod replay;
 mod retries;
+mod retry_waits;
 mod secrets;
 mod server;
 mod step_env;
