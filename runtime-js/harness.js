@@ -422,10 +422,10 @@ async function runFunctionTries(id, config, ctx, h) {
 
 /** The engine's answer to a function step's end: its result, or, when its tries ran out and
  * it waits for a person (`retry.onExhausted: "wait"`), a promise that stays pending. */
-async function finished(h, id, outcome) {
+async function finished(h, id, outcome, flight) {
   const answer = await h.stepFinish(id, outcome);
   if (answer?.action === "wait") {
-    noteParked(id);
+    noteParked(flight, id);
     return waitForever();
   }
   return answer;
@@ -480,7 +480,7 @@ function approvalConfigJson(id, options) {
   return json;
 }
 
-function makeContext(wf, init, args) {
+function makeContext(wf, init, args, flight = newFlight()) {
   const results = new Map(Object.entries(init.results ?? {}));
   // Steps an earlier attempt completed: the host returns their stored result.
   const memoized = new Set(results.keys());
@@ -492,12 +492,12 @@ function makeContext(wf, init, args) {
   // `Promise.all` fan-outs: once `execute` has failed, the steps already running finish and
   // are recorded (`__wfRun` waits for them); a step asked for after that does not start.
   const step = (id, config) => {
-    if (runFailing !== null) {
-      return Promise.reject(new Error(`step "${id}" was not started: the run is failing (${runFailing})`));
+    if (flight.failing !== null) {
+      return Promise.reject(new Error(`step "${id}" was not started: the run is failing (${flight.failing})`));
     }
     const running = runStep(id, config);
-    stepsInFlight.set(running, id);
-    const done = () => stepsInFlight.delete(running);
+    flight.steps.set(running, id);
+    const done = () => flight.steps.delete(running);
     running.then(done, done);
     return running;
   };
@@ -521,18 +521,18 @@ function makeContext(wf, init, args) {
       // when it has recorded the end. Once the run is pausing, steps ask first (below).
       h.stepBegin(id, json);
       const outcome = await runFunctionTries(id, config, ctx, h);
-      result = checkResult(id, await finished(h, id, outcome), "stepFinish");
+      result = checkResult(id, await finished(h, id, outcome, flight), "stepFinish");
     } else {
       const answer = await h.stepStart(id, json);
       if (answer?.action === "return") {
         result = checkResult(id, answer.result, "stepStart");
       } else if (answer?.action === "wait") {
         // Its tries ran out and it waits for a person (`retry.onExhausted: "wait"`).
-        noteParked(id);
+        noteParked(flight, id);
         return waitForever();
       } else if (answer?.action === "run" && config.type === "function") {
         const outcome = await runFunctionTries(id, config, ctx, h);
-        result = checkResult(id, await finished(h, id, outcome), "stepFinish");
+        result = checkResult(id, await finished(h, id, outcome, flight), "stepFinish");
       } else {
         throw new Error(`internal: __wfHost.stepStart for ${config.type} step "${id}" answered ${JSON.stringify(answer)}`);
       }
@@ -642,24 +642,26 @@ function secretRefs(tag) {
   });
 }
 
-// The ctx.step calls not settled yet (promise → step id), the steps among them that wait for
-// a person (their promises stay pending), and why the run is failing once `execute` rejected.
-const stepsInFlight = new Map();
-const parkedSteps = new Set();
-let onParked = null;
-let runFailing = null;
+/**
+ * One run's steps in flight: the ctx.step calls not settled yet (promise → step id), those
+ * among them that wait for a person (their promises stay pending), and why the run is
+ * failing once `execute` rejected.
+ */
+function newFlight() {
+  return { steps: new Map(), parked: new Set(), onParked: null, failing: null };
+}
 
-function noteParked(id) {
-  parkedSteps.add(id);
-  onParked?.();
+function noteParked(flight, id) {
+  flight.parked.add(id);
+  flight.onParked?.();
 }
 
 /** Resolves once every step in flight has settled or waits for a person. */
-async function stepsSettled() {
+async function stepsSettled(flight) {
   for (;;) {
-    const live = [...stepsInFlight].filter(([, id]) => !parkedSteps.has(id)).map(([p]) => p.then(() => {}, () => {}));
+    const live = [...flight.steps].filter(([, id]) => !flight.parked.has(id)).map(([p]) => p.then(() => {}, () => {}));
     if (live.length === 0) return;
-    await Promise.race([...live, new Promise((resolve) => (onParked = resolve))]);
+    await Promise.race([...live, new Promise((resolve) => (flight.onParked = resolve))]);
   }
 }
 
@@ -668,13 +670,14 @@ globalThis.__wfRun = async function __wfRun(workflow, init) {
   const wf = resolveWorkflow(workflow);
   if (!isPlainObject(init)) throw new TypeError("internal: __wfRun needs { runId, projectPath, args, results }");
   if (typeof init.outOfMemory === "string") outOfMemoryMessage = init.outOfMemory;
-  const ctx = makeContext(wf, init, await parseArgs(wf.argsSchema, init.args ?? {}));
+  const flight = newFlight();
+  const ctx = makeContext(wf, init, await parseArgs(wf.argsSchema, init.args ?? {}), flight);
   try {
     await wf.execute(ctx);
   } catch (error) {
     // The run fails with this error, once the steps already running have finished.
-    runFailing = String(error?.message ?? error).split("\n")[0];
-    await stepsSettled();
+    flight.failing = String(error?.message ?? error).split("\n")[0];
+    await stepsSettled(flight);
     throw error;
   }
 };

@@ -16,7 +16,10 @@ fn yaml(n: u32) -> String {
 
 async fn step_row(sb: &Sandbox, run: &str, key: &str) -> Option<crate::util::StepInfo> {
     let store = sb.store().await;
-    crate::util::steps(&store, run).await.into_iter().find(|s| s.step_id == key)
+    crate::util::steps(&store, run)
+        .await
+        .into_iter()
+        .find(|s| s.step_id == key)
 }
 
 fn approve(sb: &Sandbox, run: &str, step: &str, flags: &[&str]) -> std::process::Output {
@@ -29,18 +32,33 @@ fn approve(sb: &Sandbox, run: &str, step: &str, flags: &[&str]) -> std::process:
 async fn a_person_retries_a_step_whose_tries_ran_out() {
     let sb = Sandbox::new();
     let file = sb.write("parked.yaml", &yaml(3));
-    let out = sb.cmd(&["run", file.to_str().unwrap()]).stdin(std::process::Stdio::null()).output().unwrap();
+    let out = sb
+        .cmd(&["run", file.to_str().unwrap()])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(5), "waiting: {}{}", stdout(&out), stderr(&out));
-    assert!(stdout(&out).contains("workflow-engine approve") && stdout(&out).contains("flaky --retry"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("workflow-engine approve") && stdout(&out).contains("flaky --retry"),
+        "{}",
+        stdout(&out)
+    );
     let run = run_id(&out);
     let flaky = step_row(&sb, &run, "flaky").await.unwrap();
     assert_eq!(flaky.status, "waiting");
     assert_eq!(flaky.error_message.as_deref(), Some("command exited with code 1"));
-    assert!(step_row(&sb, &run, "after").await.is_none(), "the run stopped at the step");
+    assert!(
+        step_row(&sb, &run, "after").await.is_none(),
+        "the run stopped at the step"
+    );
     // A gate's decision does not decide it.
     let wrong = approve(&sb, &run, "flaky", &[]);
     assert_eq!(wrong.status.code(), Some(2), "{}", stderr(&wrong));
-    assert!(stderr(&wrong).contains("decide retry, skip or fail"), "{}", stderr(&wrong));
+    assert!(
+        stderr(&wrong).contains("decide retry, skip or fail"),
+        "{}",
+        stderr(&wrong)
+    );
 
     let out = approve(&sb, &run, "flaky", &["--retry"]);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
@@ -70,7 +88,11 @@ async fn a_person_retries_a_step_whose_tries_ran_out() {
 async fn a_person_skips_or_fails_a_step_from_the_cli() {
     let sb = Sandbox::new();
     let file = sb.write("parked.yaml", &yaml(99));
-    let out = sb.cmd(&["run", file.to_str().unwrap()]).stdin(std::process::Stdio::null()).output().unwrap();
+    let out = sb
+        .cmd(&["run", file.to_str().unwrap()])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
     let run = run_id(&out);
     let bad = approve(&sb, &run, "flaky", &["--skip", "--value", "{nope"]);
@@ -81,14 +103,27 @@ async fn a_person_skips_or_fails_a_step_from_the_cli() {
     let flaky = step_row(&sb, &run, "flaky").await.unwrap();
     assert_eq!(flaky.status, "completed");
     let after = step_row(&sb, &run, "after").await.unwrap();
-    assert!(after.result.unwrap().contains("after by hand"), "the workflow got the value");
+    assert!(
+        after.result.unwrap().contains("after by hand"),
+        "the workflow got the value"
+    );
 
     let sb = Sandbox::new();
     let file = sb.write("parked.yaml", &yaml(99));
-    let out = sb.cmd(&["run", file.to_str().unwrap()]).stdin(std::process::Stdio::null()).output().unwrap();
+    let out = sb
+        .cmd(&["run", file.to_str().unwrap()])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
     let run = run_id(&out);
     let out = approve(&sb, &run, "flaky", &["--fail", "-m", "not today"]);
-    assert_eq!(out.status.code(), Some(1), "the run fails: {}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the run fails: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     let text = stdout(&out);
     assert!(
         text.contains("step \"flaky\" failed: command exited with code 1 [its tries ran out; cli:")
@@ -135,7 +170,11 @@ async fn a_person_decides_from_the_api_each_way() {
     let (project, _) = s.project(&ann, "parked", &[("parked.ts", PARKED_TS)]).await;
     let def = s.definition_id(&ann, &project, "Parked").await;
     let (status, body) = s
-        .post(&ann, "/workflow-executions", json!({ "project_id": project, "workflow_definition_id": def }))
+        .post(
+            &ann,
+            "/workflow-executions",
+            json!({ "project_id": project, "workflow_definition_id": def }),
+        )
         .await;
     assert_eq!(status, 201, "{body}");
     let run = body["data"]["id"].as_str().unwrap().to_string();
@@ -145,17 +184,37 @@ async fn a_person_decides_from_the_api_each_way() {
     assert_eq!(fetch["status"], "waiting");
     assert_eq!(fetch["wait"]["kind"], "retry", "{fetch}");
     assert_eq!(fetch["wait"]["can_decide"], true);
-    assert!(fetch["wait"]["title"].as_str().unwrap().contains("failed after 2 tries"));
+    assert!(fetch["wait"]["title"]
+        .as_str()
+        .unwrap()
+        .contains("failed after 2 tries"));
     assert_eq!(fetch["attempts"].as_array().unwrap().len(), 2, "{fetch}");
     // In "needs you".
     let (_, gates) = s.get(&ann, "/approvals").await;
-    assert!(gates["data"].as_array().unwrap().iter().any(|g| g["step_key"] == "fetch"), "{gates}");
+    assert!(
+        gates["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["step_key"] == "fetch"),
+        "{gates}"
+    );
 
     let (status, body) = decide(&s, &ann, &run, "fetch", json!({ "decision": "approve" })).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_body")), "{body}");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_body")),
+        "{body}"
+    );
     let (status, body) = decide(&s, &ann, &run, "fetch", json!({ "decision": "retry", "value": 1 })).await;
     assert_eq!(status, 400, "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("value: only a skip"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("value: only a skip"),
+        "{body}"
+    );
     let (status, body) = decide(&s, &ann, &run, "fetch", json!({ "decision": "retry" })).await;
     assert_eq!(status, 200, "{body}");
     // Retried: two more tries fail, and it waits again.
@@ -164,14 +223,28 @@ async fn a_person_decides_from_the_api_each_way() {
     })
     .await;
     assert_eq!(again["status"], "waiting");
-    let (status, body) = decide(&s, &ann, &run, "fetch", json!({ "decision": "skip", "value": { "rows": 3 } })).await;
+    let (status, body) = decide(
+        &s,
+        &ann,
+        &run,
+        "fetch",
+        json!({ "decision": "skip", "value": { "rows": 3 } }),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let parked = wait_for(&s, &ann, &run, |r| step_status(r, "deploy") == "waiting").await;
     assert!(step(&parked, "use")["result"]["data"]["stdout"]
         .as_str()
         .unwrap()
         .contains(r#"got {"rows":3}"#));
-    let (status, body) = decide(&s, &ann, &run, "deploy", json!({ "decision": "fail", "comment": "broken" })).await;
+    let (status, body) = decide(
+        &s,
+        &ann,
+        &run,
+        "deploy",
+        json!({ "decision": "fail", "comment": "broken" }),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let done = s.wait_status(&ann, &run, &["completed", "failed"]).await;
     assert_eq!(done["status"], "completed", "the workflow caught the failure: {done}");
@@ -183,7 +256,8 @@ async fn a_person_decides_from_the_api_each_way() {
 }
 
 async fn decide(s: &Server, token: &str, run: &str, step: &str, body: Value) -> (u16, Value) {
-    s.post(token, &format!("/workflow-executions/{run}/approvals/{step}"), body).await
+    s.post(token, &format!("/workflow-executions/{run}/approvals/{step}"), body)
+        .await
 }
 
 fn step<'a>(run: &'a Value, key: &str) -> &'a Value {
