@@ -95,7 +95,7 @@ export const controlRun = (id: string, action: ControlAction) => {
 };
 
 /** Decides an approval gate (`step`: its key, e.g. `approve-plan`, or its row id). */
-export const decideApproval = (runId: string, step: string, body: { decision: DecisionRequest; comment?: string; input?: unknown }) =>
+export const decideApproval = (runId: string, step: string, body: { decision: DecisionRequest; comment?: string; input?: unknown; value?: unknown }) =>
   request<Step>(`/workflow-executions/${encodeURIComponent(runId)}/approvals/${encodeURIComponent(step)}`, { method: "POST", body });
 
 export const sendSignal = (runId: string, name: string, body: { payload?: unknown; idempotency_key?: string } = {}) =>

@@ -400,8 +400,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Decide an approval gate
-         * @description Approves, rejects or requests changes at the gate `step` (its id in the workflow, e.g. `approve-plan`, or its row id). Exactly one decision is recorded; the run then goes on (a rejection fails it unless the gate has `continueOnError`). The comment becomes a comment on the gate.
+         * Decide an approval gate or a step whose tries ran out
+         * @description Approves, rejects or requests changes at the gate `step` (its id in the workflow, e.g. `approve-plan`, or its row id). Exactly one decision is recorded; the run then goes on (a rejection fails it unless the gate has `continueOnError`). The comment becomes a comment on the gate. At a step waiting because its retries ran out (`retry.onExhausted: "wait"`): `retry` runs it again with fresh tries, `skip` completes it with `value` as its data, `fail` fails it.
          */
         post: operations["decide"];
         delete?: never;
@@ -954,11 +954,16 @@ export interface components {
          * @description What a person decides at a gate.
          * @enum {string}
          */
-        Decision: "approve" | "reject" | "request_changes";
-        /** @description A decision at an approval gate. */
+        Decision: "approve" | "reject" | "request_changes" | "retry" | "skip" | "fail";
+        /** @description A decision at an approval gate, or at a step whose tries ran out (a retry wait). */
         DecisionBody: {
-            /** @description `approve`, `reject` or `request_changes`. */
+            /**
+             * @description At a gate: `approve`, `reject` or `request_changes`. At a retry wait: `retry` (run the
+             *     step again with fresh tries), `skip` (it completes with `value` as its data) or `fail`.
+             */
             decision: components["schemas"]["Decision"];
+            /** @description A skip's value: the skipped step's data (any JSON; null when left out). */
+            value?: Record<string, unknown> | null;
             /** @description Why; becomes a comment on the gate. Asked for when requesting changes. */
             comment?: string | null;
             /** @description The gate's form, filled in (checked against its JSON Schema). */
@@ -1593,7 +1598,7 @@ export interface components {
          * @description What a waiting step waits for (`workflow_waits.kind`): the step kinds that wait.
          * @enum {string}
          */
-        WaitKind: "approval" | "sleep" | "signal";
+        WaitKind: "approval" | "sleep" | "signal" | "retry";
         /**
          * @description What a waiting step waits for: a gate's title, description, approvers and form, a
          *     timer's wake time, a signal's name. Kept once the step is resolved.

@@ -65,7 +65,7 @@ function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: str
       {step.status === "waiting" && step.wait && (
         <p className="notice notice-waiting" data-testid="step-panel-wait">
           {describeWait({ ...step.wait, step_id: step.id, step_key: step.step_id }, now)}
-          {step.wait.kind === "approval" ? " — decide in the panel at the top of the run's page." : ""}
+          {step.wait.kind === "approval" || step.wait.kind === "retry" ? " — decide in the panel at the top of the run's page." : ""}
         </p>
       )}
       {decisionOf(step) && <DecisionLine decision={decisionOf(step)!} />}
