@@ -13,6 +13,7 @@ import {
   isWorkflow,
 } from "./workflow-engine.js";
 import { toJsonSchema } from "./schema.js";
+import { finished, newFlight, noteParked, runFunctionTries, stepsSettled } from "./steps.js";
 
 // Looked up on every call rather than captured at import, so the host (or a test) may install
 // it after this module loads.
@@ -402,35 +403,6 @@ async function runFunctionStep(id, fn, ctx) {
   }
 }
 
-/**
- * Runs `fn`, and again after each failed try the engine says to retry (it records the try
- * and waits first); a try the engine says not to retry ends the step, with the error it
- * gives when there is one (no time left, the run stopped).
- */
-async function runFunctionTries(id, config, ctx, h) {
-  let outcome = await runFunctionStep(id, config.fn, ctx);
-  while (!outcome.ok && config.retry != null) {
-    const answer = await h.stepRetry(id, outcome);
-    if (answer?.retry !== true) {
-      if (typeof answer?.error === "string") outcome = { ok: false, error: answer.error };
-      break;
-    }
-    outcome = await runFunctionStep(id, config.fn, ctx);
-  }
-  return outcome;
-}
-
-/** The engine's answer to a function step's end: its result, or, when its tries ran out and
- * it waits for a person (`retry.onExhausted: "wait"`), a promise that stays pending. */
-async function finished(h, id, outcome, flight) {
-  const answer = await h.stepFinish(id, outcome);
-  if (answer?.action === "wait") {
-    noteParked(flight, id);
-    return waitForever();
-  }
-  return answer;
-}
-
 /** The engine's rule for step ids (they name directories): why `id` breaks it, or null. */
 export function stepIdProblem(id) {
   if (id.length > 200) return `step id '${id}' is longer than 200 characters`;
@@ -520,8 +492,8 @@ function makeContext(wf, init, args, flight = newFlight()) {
       // A new function step: the host records its start while `fn` runs, and answers once,
       // when it has recorded the end. Once the run is pausing, steps ask first (below).
       h.stepBegin(id, json);
-      const outcome = await runFunctionTries(id, config, ctx, h);
-      result = checkResult(id, await finished(h, id, outcome, flight), "stepFinish");
+      const outcome = await runFunctionTries(id, config, ctx, h, runFunctionStep);
+      result = checkResult(id, await finished(h, id, outcome, flight, waitForever), "stepFinish");
     } else {
       const answer = await h.stepStart(id, json);
       if (answer?.action === "return") {
@@ -531,8 +503,8 @@ function makeContext(wf, init, args, flight = newFlight()) {
         noteParked(flight, id);
         return waitForever();
       } else if (answer?.action === "run" && config.type === "function") {
-        const outcome = await runFunctionTries(id, config, ctx, h);
-        result = checkResult(id, await finished(h, id, outcome, flight), "stepFinish");
+        const outcome = await runFunctionTries(id, config, ctx, h, runFunctionStep);
+        result = checkResult(id, await finished(h, id, outcome, flight, waitForever), "stepFinish");
       } else {
         throw new Error(`internal: __wfHost.stepStart for ${config.type} step "${id}" answered ${JSON.stringify(answer)}`);
       }
@@ -640,29 +612,6 @@ function secretRefs(tag) {
       throw new TypeError("ctx.secrets is read-only: set secrets with `workflow-engine secret set` or the board");
     },
   });
-}
-
-/**
- * One run's steps in flight: the ctx.step calls not settled yet (promise → step id), those
- * among them that wait for a person (their promises stay pending), and why the run is
- * failing once `execute` rejected.
- */
-function newFlight() {
-  return { steps: new Map(), parked: new Set(), onParked: null, failing: null };
-}
-
-function noteParked(flight, id) {
-  flight.parked.add(id);
-  flight.onParked?.();
-}
-
-/** Resolves once every step in flight has settled or waits for a person. */
-async function stepsSettled(flight) {
-  for (;;) {
-    const live = [...flight.steps].filter(([, id]) => !flight.parked.has(id)).map(([p]) => p.then(() => {}, () => {}));
-    if (live.length === 0) return;
-    await Promise.race([...live, new Promise((resolve) => (flight.onParked = resolve))]);
-  }
 }
 
 globalThis.__wfRun = async function __wfRun(workflow, init) {

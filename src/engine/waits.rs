@@ -398,6 +398,7 @@ pub(super) fn step_ended(row: &StepRow, project_id: &str) -> Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::StepKind;
 
     #[test]
     fn approvers_limit_who_may_decide() {
