@@ -1,4 +1,4 @@
-//! The benchmark suite (B1–B11 and the DBOS side-by-side). Run it with `bench/run.sh`, which
+//! The benchmark suite (B1–B12 and the DBOS side-by-side). Run it with `bench/run.sh`, which
 //! builds in release mode and prepares the DBOS virtualenv; see BENCHMARKS.md for the output.
 //!
 //! ```text
@@ -14,6 +14,7 @@ mod inproc;
 mod machine;
 mod process;
 mod report;
+mod reruns;
 mod server;
 mod stats;
 mod waits;
@@ -82,6 +83,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("B9", |c| Box::pin(waits::b9(c))),
     ("B10", |c| Box::pin(waits::b10(c))),
     ("B11", |c| Box::pin(waits::b11(c))),
+    ("B12", |c| Box::pin(reruns::b12(c))),
 ];
 
 struct Args {
@@ -150,7 +152,7 @@ fn parse_args() -> Result<Args> {
     }
     if let Some(only) = &a.only {
         if let Some(bad) = only.iter().find(|o| !SCENARIOS.iter().any(|(id, _)| id == o)) {
-            bail!("unknown scenario {bad} (B1..B11)");
+            bail!("unknown scenario {bad} (B1..B12)");
         }
     }
     a.ctx.scratch = a.ctx.scratch.join(format!("run-{}", std::process::id()));

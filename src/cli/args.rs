@@ -85,8 +85,37 @@ pub enum Command {
         verbose: bool,
     },
     /// Continue a paused, failed or crashed run; completed steps are not run again.
+    ///
+    /// A TypeScript run whose files changed since it started is refused, naming them, unless
+    /// --use-current; a YAML run replays the definition it started with.
     Resume {
         run_id: String,
+        #[arg(long, short)]
+        verbose: bool,
+        /// Run the workflow's current code against the results its earlier steps recorded
+        /// (a warning is recorded on the run).
+        #[arg(long)]
+        use_current: bool,
+        /// Forget the result of this step (its id) and of every step recorded after it, so
+        /// that they run again ("I fixed the script, redo this step").
+        #[arg(long, value_name = "STEP")]
+        rerun: Option<String>,
+    },
+    /// Start a new run of a run's workflow (its file as it is now): again from the start, or
+    /// with --from, reusing the results of the steps recorded before STEP and running STEP
+    /// and everything after it.
+    Rerun {
+        run_id: String,
+        /// The step (its id) to run for real from.
+        #[arg(long, value_name = "STEP")]
+        from: Option<String>,
+        /// An argument, typed by the args schema, applied on top of the run's arguments (or
+        /// of --args).
+        #[arg(long = "arg", value_name = "KEY=VALUE")]
+        args: Vec<String>,
+        /// All arguments as one JSON object, instead of the run's.
+        #[arg(long = "args", value_name = "JSON")]
+        args_json: Option<String>,
         #[arg(long, short)]
         verbose: bool,
     },

@@ -13,6 +13,7 @@ mod attend;
 mod logs;
 mod progress;
 mod prompt;
+mod rerun;
 mod resume;
 mod run_file;
 mod runs;
@@ -198,7 +199,33 @@ async fn run_command(engine: Engine, data_dir: &Path, command: Command, webhook:
             };
             run_file::run(&engine, request).await
         }
-        Command::Resume { run_id, verbose } => resume::resume(&engine, &run_id, verbose).await,
+        Command::Resume {
+            run_id,
+            verbose,
+            use_current,
+            rerun,
+        } => {
+            let options = crate::engine::control::ResumeOptions {
+                use_current,
+                rerun_step: rerun,
+            };
+            resume::resume(&engine, &run_id, verbose, &options).await
+        }
+        Command::Rerun {
+            run_id,
+            from,
+            args,
+            args_json,
+            verbose,
+        } => {
+            let request = rerun::RerunArgs {
+                from,
+                args,
+                args_json,
+                verbose,
+            };
+            rerun::rerun(&engine, &run_id, request).await
+        }
         Command::Validate { files } => run_file::validate(&engine, &files).await,
         Command::Runs { limit } => runs::list_runs(&engine, limit).await,
         Command::Show { run_id, json } => show::show(&engine, &run_id, json).await,
@@ -272,6 +299,7 @@ async fn service_command(
         }
         Command::Run { .. }
         | Command::Resume { .. }
+        | Command::Rerun { .. }
         | Command::Approve(_)
         | Command::Signal(_)
         | Command::Validate { .. }
@@ -296,6 +324,7 @@ fn init_confinement(cli: &Cli, data_dir: &Path) -> Result<(), ExitCode> {
         cli.command,
         Command::Run { .. }
             | Command::Resume { .. }
+            | Command::Rerun { .. }
             | Command::Approve(_)
             | Command::Signal(_)
             | Command::Serve { .. }
@@ -328,7 +357,8 @@ pub(super) fn report(e: EngineError) -> ExitCode {
         | EngineError::CommandTooLong(_)
         | EngineError::RunNotFound(_)
         | EngineError::NotResumable { .. }
-        | EngineError::Leased { .. } => ExitCode::from(2),
+        | EngineError::Leased { .. }
+        | EngineError::SourceChanged { .. } => ExitCode::from(2),
         _ => ExitCode::from(1),
     }
 }

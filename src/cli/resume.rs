@@ -1,26 +1,31 @@
-//! `resume`: refuses a run it cannot drive (the engine's rule, `Engine::check_resume_here`)
-//! before it announces anything, says which steps run again and at which attempt, then
-//! drives the run like `run` does.
+//! `resume`: refuses a run it cannot drive (the engine's rule, `Engine::check_resume_here`:
+//! also a TypeScript run whose files changed, unless `--use-current`) before it announces
+//! anything, says what it does (a YAML run's snapshot, the current code accepted, the steps
+//! `--rerun` forgot) and which steps run again and at which attempt, then drives the run
+//! like `run` does.
 
 use std::process::ExitCode;
 
 use super::run_file::run_in_foreground;
 use super::{invalid, report};
 use crate::domain::{RunStatus, StepStatus};
-use crate::engine::control::ControlError;
+use crate::engine::control::{ControlError, ResumeOptions};
 use crate::engine::pause_now;
 use crate::engine::{Engine, EngineError};
 use crate::store::runs::RunRow;
 use crate::store::steps::StepRow;
 use crate::store::StoreError;
 
-pub async fn resume(engine: &Engine, run_id: &str, verbose: bool) -> ExitCode {
+pub async fn resume(engine: &Engine, run_id: &str, verbose: bool, options: &ResumeOptions) -> ExitCode {
     // Refused before anything is announced: a refusal prints only why.
-    let run = match check_resumable(engine, run_id).await {
+    let (run, notes) = match check_resumable(engine, run_id, options).await {
         Ok(r) => r,
         Err(code) => return code,
     };
     println!("run {run_id} (resumed)");
+    for note in notes {
+        println!("note: {note}");
+    }
     if let Err(e) = announce_reruns(engine, &run).await {
         return report(e.into());
     }
@@ -29,9 +34,13 @@ pub async fn resume(engine: &Engine, run_id: &str, verbose: bool) -> ExitCode {
 
 /// Refuses to drive a run that cannot be resumed (exit 2), before anything is printed. The
 /// rule is the engine's (`Engine::check_resume_here`); the wording is the CLI's.
-async fn check_resumable(engine: &Engine, run_id: &str) -> Result<RunRow, ExitCode> {
-    match engine.check_resume_here(run_id).await {
-        Ok(run) => Ok(run),
+async fn check_resumable(
+    engine: &Engine,
+    run_id: &str,
+    options: &ResumeOptions,
+) -> Result<(RunRow, Vec<String>), ExitCode> {
+    match engine.check_resume_here(run_id, options).await {
+        Ok(resumed) => Ok((resumed.run, resumed.notes)),
         Err(ControlError::InvalidState { run, .. }) if run.status == RunStatus::Running => Err(invalid(&format!(
             "cannot resume run {run_id}: another engine process drives it ({}); \
              `workflow-engine pause {run_id}` or `cancel {run_id}` steers it",
@@ -43,6 +52,12 @@ async fn check_resumable(engine: &Engine, run_id: &str) -> Result<RunRow, ExitCo
         })),
         Err(ControlError::NotFound(_)) => Err(super::runs::no_run(run_id)),
         Err(ControlError::Store(e)) => Err(report(e.into())),
+        Err(ControlError::SourceChanged { changes, .. }) => Err(report(EngineError::SourceChanged {
+            id: run_id.to_string(),
+            changes,
+        })),
+        Err(ControlError::NoSuchStep(step)) => Err(invalid(&format!("--rerun: run {run_id} has no step \"{step}\""))),
+        Err(ControlError::Engine(e)) => Err(report(*e)),
     }
 }
 

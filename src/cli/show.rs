@@ -60,6 +60,7 @@ fn run_json(
     let mut v = serde_json::to_value(run).expect("rows serialise");
     v["args"] = serde_json::from_str(&run.args).unwrap_or(Value::Null);
     v["engine_gone"] = json!(engine_gone(run));
+    v["warnings"] = json!(run.warning_list());
     v["project_path"] = json!(project);
     v["steps"] = steps
         .iter()
@@ -91,12 +92,25 @@ fn print_run(run: &RunRow, project: Option<&str>) {
         ("started", run.started_at.clone()),
         ("ended", ended.cloned()),
         ("error", run.error_message.clone()),
+        ("rerun of", rerun_of(run)),
     ];
     let rows: Vec<Vec<String>> = fields
         .into_iter()
         .filter_map(|(k, v)| Some(vec![k.to_string(), v?]))
         .collect();
     print_table(&rows, "");
+    for warning in run.warning_list() {
+        println!("warning: {warning}");
+    }
+}
+
+/// `RUN` (run again) or `RUN from step "STEP"`.
+fn rerun_of(run: &RunRow) -> Option<String> {
+    let parent = run.parent_run_id.as_deref()?;
+    Some(match &run.forked_from_step {
+        Some(step) => format!("{parent} from step \"{step}\""),
+        None => parent.to_string(),
+    })
 }
 
 fn print_steps(run: &RunRow, steps: &[StepRow]) {

@@ -88,5 +88,8 @@ fn refused(e: ControlError, verb: &str) -> ExitCode {
         }
         ControlError::NotFound(id) => super::runs::no_run(&id),
         ControlError::Store(e) => report(e.into()),
+        // Resume's own refusals; pause and cancel make none of these.
+        e @ (ControlError::SourceChanged { .. } | ControlError::NoSuchStep(_)) => invalid(&e.to_string()),
+        ControlError::Engine(e) => report(*e),
     }
 }

@@ -11,6 +11,7 @@ pub mod duration;
 pub mod names;
 pub mod retry;
 pub mod schema;
+pub mod source;
 pub mod step_build;
 pub mod step_json;
 pub mod step_rules;
@@ -62,6 +63,10 @@ pub struct WorkflowDefinition {
     /// `execute(ctx)` runs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<StepConfig>,
+    /// A TypeScript workflow's file and the local modules it imported, as its worker loaded
+    /// them (`source`): kept with each run, not part of `definition.json`.
+    #[serde(skip)]
+    pub sources: Vec<source::SourceFile>,
 }
 
 /// One step's configuration: the spec's `StepConfig` union, flattened. Which fields apply is

@@ -46,5 +46,6 @@ pub fn from_described(
         args_schema: described.get("argsSchema").filter(|v| !v.is_null()).cloned(),
         timeout_ms,
         steps: Vec::new(),
+        sources: Vec::new(),
     })
 }

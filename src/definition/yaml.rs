@@ -273,6 +273,7 @@ impl Checker {
             args_schema,
             timeout_ms,
             steps,
+            sources: Vec::new(),
         })
     }
 

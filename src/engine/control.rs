@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use super::source::SourceCheck;
 use super::Engine;
 use crate::domain::{ControlRequest, RunStatus};
 use crate::events::Event;
@@ -121,6 +122,39 @@ pub enum ControlError {
     InvalidState { run: Box<RunRow>, why: &'static str },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A TypeScript run whose files changed since it recorded them, resumed without
+    /// `use_current`.
+    #[error("{}", super::source::changed_message(&run.id, changes))]
+    SourceChanged {
+        run: Box<RunRow>,
+        changes: Vec<crate::definition::source::SourceChange>,
+    },
+    /// `rerun_step` names no step of the run.
+    #[error("rerun_step: the run has no step \"{0}\"")]
+    NoSuchStep(String),
+    #[error(transparent)]
+    Engine(Box<super::EngineError>),
+}
+
+/// How a resume goes, beyond replaying.
+#[derive(Debug, Clone, Default)]
+pub struct ResumeOptions {
+    /// Resume a TypeScript run whose source changed with its current code (a warning is
+    /// recorded on the run).
+    pub use_current: bool,
+    /// Forget this step's memo, and that of every step recorded after it, first.
+    pub rerun_step: Option<String>,
+}
+
+/// A resumed run, and what a person should be told about it.
+#[derive(Debug)]
+pub struct Resumed {
+    pub run: RunRow,
+    pub notes: Vec<String>,
+}
+
+fn engine_error(e: super::EngineError) -> ControlError {
+    ControlError::Engine(Box::new(e))
 }
 
 fn refused(run: RunRow, why: &'static str) -> ControlError {
@@ -180,9 +214,20 @@ impl Engine {
     }
 
     /// Queues a paused or failed run to be driven again (`pending`; completed steps are not
-    /// run again). The caller starts it (`scheduler::Runner`).
-    pub async fn resume_run(&self, id: &str) -> Result<RunRow, ControlError> {
+    /// run again). The caller starts it (`scheduler::Runner`). A TypeScript run whose source
+    /// changed is refused unless `options.use_current`; `options.rerun_step` forgets that
+    /// step's memo and everything recorded after it first.
+    pub async fn resume_run(&self, id: &str, options: &ResumeOptions) -> Result<Resumed, ControlError> {
         let run = self.run_to_steer(id).await?;
+        // Checked and applied while it is still paused or failed (a refused option leaves
+        // it so); a resume racing this one is refused below.
+        let notes = match run.status {
+            RunStatus::Paused | RunStatus::Failed => {
+                let notes = self.before_resume(&run, options).await?;
+                self.apply_resume_options(&run, options, notes).await?
+            }
+            _ => Vec::new(),
+        };
         let Some(queued) = RunRow::queue_resume(self.store(), id).await? else {
             // Queued already (`pending`), running, or ended: one resume drives a run once.
             let why = match run.status {
@@ -198,14 +243,15 @@ impl Engine {
             StepRow::rearm_failed_waits(self.store(), id).await?;
         }
         self.announce_status(&queued).await;
-        Ok(queued)
+        Ok(Resumed { run: queued, notes })
     }
 
     /// Checks that this process may drive `id` again itself, in the foreground (the CLI's
     /// `resume`): any run neither completed nor cancelled that no live engine drives, so a
     /// pending run and one whose engine died are taken too (`resume_run` queues only paused
-    /// and failed runs, for a server's scheduler). Refused runs come back as `InvalidState`.
-    pub async fn check_resume_here(&self, id: &str) -> Result<RunRow, ControlError> {
+    /// and failed runs, for a server's scheduler). Refused runs come back as `InvalidState`;
+    /// the source and `options` are handled as `resume_run` does.
+    pub async fn check_resume_here(&self, id: &str, options: &ResumeOptions) -> Result<Resumed, ControlError> {
         let run = self.run_to_steer(id).await?;
         if matches!(run.status, RunStatus::Completed | RunStatus::Cancelled) {
             return Err(refused(run, "the run has ended"));
@@ -213,10 +259,72 @@ impl Engine {
         if run.status == RunStatus::Running && !engine_gone(&run) {
             return Err(refused(run, "another engine process drives it"));
         }
+        let notes = self.before_resume(&run, options).await?;
+        let notes = self.apply_resume_options(&run, options, notes).await?;
         if run.status == RunStatus::Failed {
             StepRow::rearm_failed_waits(self.store(), id).await?;
         }
-        Ok(run)
+        Ok(Resumed { run, notes })
+    }
+
+    /// What must hold before a run is resumed: the step to rerun exists, and a TypeScript
+    /// run's source is unchanged or accepted. Returns the notes for a person (a YAML run
+    /// runs its snapshot). Changes nothing.
+    async fn before_resume(&self, run: &RunRow, options: &ResumeOptions) -> Result<Vec<String>, ControlError> {
+        if let Some(step) = &options.rerun_step {
+            self.step_to_rerun(run, step).await?;
+        }
+        let check = self.check_source(run).await.map_err(engine_error)?;
+        Ok(match check {
+            SourceCheck::Changed(changes) if !options.use_current => {
+                return Err(ControlError::SourceChanged {
+                    run: Box::new(run.clone()),
+                    changes,
+                })
+            }
+            SourceCheck::Yaml { file_changed } => vec![super::source::yaml_note(&run.id, file_changed)],
+            _ => Vec::new(),
+        })
+    }
+
+    /// Accepts the current source (`use_current`, when it changed) and forgets the memo from
+    /// `rerun_step` on; returns the notes with what was done.
+    async fn apply_resume_options(
+        &self,
+        run: &RunRow,
+        options: &ResumeOptions,
+        mut notes: Vec<String>,
+    ) -> Result<Vec<String>, ControlError> {
+        if options.use_current {
+            if let SourceCheck::Changed(changes) = self.check_source(run).await.map_err(engine_error)? {
+                notes.push(self.accept_current_source(run, &changes).await.map_err(engine_error)?);
+            }
+        }
+        if let Some(step) = &options.rerun_step {
+            let row = self.step_to_rerun(run, step).await?;
+            let forgotten = StepRow::forget_from(self.store(), &run.id, row.step_index).await?;
+            let files = self.run_place(run).await.map_err(engine_error)?;
+            let files = crate::store::files::RunFiles::new(&files.project, &run.id);
+            if let Err(e) = files.forget_checkpoints_from(row.step_index) {
+                tracing::warn!(run = %run.id, error = %e, "cannot remove the forgotten steps' checkpoints");
+            }
+            notes.push(format!(
+                "forgot the results of {} step(s) from \"{}\" on ({}); they run again",
+                forgotten.len(),
+                row.step_id,
+                forgotten.join(", ")
+            ));
+        }
+        Ok(notes)
+    }
+
+    /// The step `step` (its id or row id) of the run, for `rerun_step`.
+    async fn step_to_rerun(&self, run: &RunRow, step: &str) -> Result<StepRow, ControlError> {
+        let steps = StepRow::list_for_run(self.store(), &run.id).await?;
+        steps
+            .into_iter()
+            .find(|s| s.step_id == step || s.id == step)
+            .ok_or_else(|| ControlError::NoSuchStep(step.to_string()))
     }
 
     /// A `waiting` run is paused at once (nothing drives it); its waits stay, and what is

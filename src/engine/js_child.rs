@@ -108,10 +108,11 @@ impl JsChild {
     pub async fn describe(&mut self, file: &Path) -> Result<WorkflowDefinition, Vec<DefinitionError>> {
         loop {
             match self.next().await {
-                Some(FromChild::Loaded { definition }) => {
-                    return typescript::from_described(file, definition, |key| {
-                        crate::js::locate::key_location(file, key)
-                    })
+                Some(FromChild::Loaded { definition, sources }) => {
+                    let mut described =
+                        typescript::from_described(file, definition, |key| crate::js::locate::key_location(file, key))?;
+                    described.sources = sources;
+                    return Ok(described);
                 }
                 Some(FromChild::LoadError { message, location }) => {
                     let location = location.or_else(|| {

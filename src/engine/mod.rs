@@ -8,11 +8,14 @@
 //! on a JS worker process; `ts_run` serves a TypeScript run's `ctx` calls, pausing it
 //! through `pause_handshake`; `pause_now` stops a run's steps in flight for a pause that
 //! cannot wait for them. `discovery` keeps the rows of projects' template folders;
-//! `control` pauses, resumes and cancels runs for the API and the CLI alike.
+//! `control` pauses, resumes and cancels runs for the API and the CLI alike. `create` records
+//! a new run, `rerun` one started from another (run again, rerun from a step); `source`
+//! keeps a TypeScript run from being resumed with code that changed under it unawares.
 
 mod agent_result;
 mod agent_step;
 pub mod control;
+mod create;
 mod ctx_utils;
 pub mod decisions;
 pub mod discovery;
@@ -23,12 +26,14 @@ mod outcome;
 mod pause_handshake;
 pub mod pause_now;
 mod repair;
+pub mod rerun;
 mod retry;
 mod retry_wait;
 pub mod run;
 pub mod scheduler;
 mod script_step;
 mod secrets;
+pub mod source;
 mod step_end;
 mod step_start;
 mod stop;
@@ -48,11 +53,11 @@ use js_child::JsChild;
 
 use crate::definition::{self, DefinitionError, DefinitionKind, WorkflowDefinition};
 use crate::domain::RunStatus;
-use crate::events::{Event, EventBus};
-use crate::store::definitions::{is_template_path, DefinitionRow};
+use crate::events::EventBus;
+use crate::store::definitions::DefinitionRow;
 use crate::store::files::RunFiles;
 use crate::store::projects::ProjectRow;
-use crate::store::runs::{ClaimFrom, NewRun, RunRow};
+use crate::store::runs::{ClaimFrom, RunRow};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +82,12 @@ pub enum EngineError {
     NotResumable { id: String, status: RunStatus },
     #[error("run {id} is being driven by another engine process ({owner}); its lease ends at {until}")]
     Leased { id: String, owner: String, until: String },
+    /// A TypeScript run whose source changed since it recorded it (`source`).
+    #[error("{}", source::changed_message(id, changes))]
+    SourceChanged {
+        id: String,
+        changes: Vec<crate::definition::source::SourceChange>,
+    },
 }
 
 /// How the engine is set up.
@@ -290,66 +301,6 @@ impl Engine {
             .map_err(EngineError::InvalidArgs)
     }
 
-    /// Validates the arguments and records a new `pending` run with its snapshots.
-    pub async fn create_run(
-        &self,
-        definition: &WorkflowDefinition,
-        project: &Path,
-        args: Value,
-        name: Option<&str>,
-        timeout_ms: Option<u64>,
-        user_id: Option<&str>,
-    ) -> Result<RunRow, EngineError> {
-        let args = definition::schema::validate_args(definition.args_schema.as_ref(), args)
-            .map_err(EngineError::InvalidArgs)?;
-        if let Some(name) = name {
-            definition::names::check_name("name", name).map_err(EngineError::InvalidName)?;
-        }
-        let too_long = crate::subprocess::argv::check_yaml(&definition.steps, &args);
-        if !too_long.is_empty() {
-            return Err(EngineError::CommandTooLong(too_long));
-        }
-        let store = self.store();
-        let project_row = ProjectRow::ensure(store, project).await?;
-        secrets::check_known(store, &project_row.id, definition).await?;
-        let is_template = is_template_path(&definition.path, Path::new(&project_row.path));
-        let definition_id = DefinitionRow::upsert(store, definition, &project_row.id, is_template).await?;
-        let run = RunRow::create(
-            store,
-            NewRun {
-                project_id: &project_row.id,
-                user_id,
-                definition_id: &definition_id,
-                name: name.unwrap_or(&definition.name),
-                args: &args,
-                first_phase: definition.phases.first().map(String::as_str),
-                timeout_ms: timeout_ms.or(definition.timeout_ms),
-            },
-        )
-        .await?;
-        // The snapshots are derived from the row (and the definition it points at): written by
-        // the outbox like a step's files, before the event that announces the run.
-        let files = RunFiles::new(project, &run.id);
-        let snapshot = serde_json::to_value(definition).map_err(std::io::Error::other)?;
-        let failure = outbox::WriteFailure::default();
-        self.outbox()
-            .write(&failure, move || files.write_snapshot(&snapshot, &args));
-        self.outbox().emit(
-            self.events(),
-            Event::ExecutionCreated {
-                execution_id: run.id.clone(),
-                project_id: run.project_id.clone(),
-                name: run.name.clone(),
-                status: run.status,
-                workflow_definition_id: run.workflow_definition_id.clone(),
-                workflow_name: definition.name.clone(),
-                phases: definition.phases.clone(),
-                current_phase: run.current_phase.clone(),
-            },
-        );
-        Ok(run)
-    }
-
     /// Drives a run (new, paused, failed, or left running by a crash) to its end or a pause.
     /// `prepared` may carry the definition and worker already loaded for it.
     pub async fn execute(
@@ -396,6 +347,11 @@ impl Engine {
         let prepared = match prepared {
             Some(p) => p,
             None => {
+                // New code is not handed an old memo without a person saying so: a drive
+                // nobody asked for (a wake after a decision) fails the run, saying why.
+                if let Err(e) = self.refuse_changed_source(&run).await {
+                    return Err(self.fail_unstarted(&run, e).await);
+                }
                 let prepared = self.prepare_for_resume(&run, &project_path).await?;
                 self.repair_snapshot(&run, &project_path, &prepared.definition);
                 prepared

@@ -73,10 +73,14 @@ impl Runner {
 
     /// Queues a paused or failed run again (`Engine::resume_run`) and starts it once a slot
     /// is free; it is `pending` until then.
-    pub async fn resume(&self, run_id: &str) -> Result<RunRow, super::control::ControlError> {
-        let run = self.engine.resume_run(run_id).await?;
-        self.start(run.id.clone(), None);
-        Ok(run)
+    pub async fn resume(
+        &self,
+        run_id: &str,
+        options: &super::control::ResumeOptions,
+    ) -> Result<super::control::Resumed, super::control::ControlError> {
+        let resumed = self.engine.resume_run(run_id, options).await?;
+        self.start(resumed.run.id.clone(), None);
+        Ok(resumed)
     }
 
     /// Picks up queued runs and runs a crash left `running` (their in-flight step runs again).

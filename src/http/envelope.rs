@@ -35,12 +35,13 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// What went wrong, for programs: `invalid_body`, `invalid_query`, `invalid_args`,
     /// `invalid_definition`, `invalid_log_type` (400), `unauthorized` (401), `not_found` (404),
-    /// `invalid_state` (409), `payload_too_large` (413), `internal` (500).
+    /// `invalid_state`, `source_changed` (409), `payload_too_large` (413), `internal` (500).
     #[schema(example = "not_found")]
     pub code: String,
     /// What went wrong, for people; a field's problem starts with its name (`name: ...`).
     pub message: String,
-    /// With `invalid_args`: each way the arguments miss the workflow's `argsSchema`.
+    /// With `invalid_args`: each way the arguments miss the workflow's `argsSchema`; with
+    /// `source_changed`: each file of the workflow that changed since the run recorded it.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub details: Option<Vec<String>>,

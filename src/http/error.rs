@@ -27,6 +27,13 @@ pub enum ApiError {
         message: String,
         current_status: Option<crate::domain::RunStatus>,
     },
+    /// 409 with its own code (`source_changed`) and what conflicts (the changed files).
+    ConflictWith {
+        code: &'static str,
+        message: String,
+        details: Vec<String>,
+        current_status: Option<crate::domain::RunStatus>,
+    },
     PayloadTooLarge(String),
     /// 429 with `Retry-After`: too many failed sign-ins; wait this long.
     TooManyRequests(std::time::Duration),
@@ -77,7 +84,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict { .. } | ApiError::ConflictWith { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
@@ -101,6 +108,18 @@ impl ApiError {
                 return ErrorDetail {
                     current_status,
                     ..detail("invalid_state", message)
+                }
+            }
+            ApiError::ConflictWith {
+                code,
+                message,
+                details,
+                current_status,
+            } => {
+                return ErrorDetail {
+                    details: Some(details),
+                    current_status,
+                    ..detail(code, message)
                 }
             }
             ApiError::Unauthorized(m) => ("unauthorized", m),

@@ -19,6 +19,7 @@ pub mod login;
 pub mod openapi;
 pub mod project_paths;
 pub mod projects;
+pub mod reruns;
 pub mod run_control;
 pub mod run_view;
 pub mod runs;

@@ -1,5 +1,5 @@
 //! Steering a run from the API: pause (drain, or now with `{ "now": true }`), resume
-//! (replay), cancel (kill; also while a pause is pending), through the engine's one
+//! (replay; `use_current`, `rerun_step`), cancel (kill; also while a pause is pending), through the engine's one
 //! run-control path (`engine::control`); a refusal is a 409, a bad pause body a 400.
 
 use std::time::Duration;
@@ -14,7 +14,7 @@ use super::envelope::{ok, Data, ErrorBody};
 use super::error::{ApiError, ApiJson};
 use super::{access, AppState};
 use crate::domain::RunStatus;
-use crate::engine::control::{ControlError, PauseMode};
+use crate::engine::control::{ControlError, PauseMode, ResumeOptions};
 use crate::store::runs::RunRow;
 use crate::store::Store;
 
@@ -46,10 +46,28 @@ pub struct PauseResult {
     pub pause_requested: Option<bool>,
 }
 
+/// The body of `POST .../resume`; none, or `{}`, replays the run as it is.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ResumeBody {
+    /// Resume a TypeScript run whose source changed since it started with the current code:
+    /// the results of the steps it completed are handed to the new code, and a warning saying
+    /// so is recorded on the run (`warnings`). Without it, such a resume is a 409 `source_changed`.
+    #[serde(default)]
+    pub use_current: bool,
+    /// Forget the memo of this step (its id) and of every step recorded after it before
+    /// replaying: they run again.
+    #[serde(default)]
+    pub rerun_step: Option<String>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct ResumeResult {
     pub id: String,
     pub status: RunStatus,
+    /// What the resume did or will run, for people: a YAML run replays the definition it
+    /// started with; the current code accepted; the steps forgotten.
+    pub notes: Vec<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -122,13 +140,18 @@ pub async fn pause_run(
     summary = "Resume a run",
     description = "Queues a paused or failed run to be replayed; completed steps are not run again. \
         The answer carries the run's status now: `running` once it has started (within about 2 \
-        seconds when a run slot is free), else `pending` until a slot takes it.",
+        seconds when a run slot is free), else `pending` until a slot takes it. A TypeScript \
+        run whose files changed since it started is refused (409 `source_changed`, the files in \
+        `details`) unless the body says `use_current`; a YAML run replays the definition it \
+        started with (said in `notes`). `rerun_step` forgets that step and the ones after it.",
     params(("id" = String, Path, description = "The run's id.")),
+    request_body(content = Option<ResumeBody>, description = "Optional: `{ \"use_current\": true }`, `{ \"rerun_step\": \"build\" }`.", content_type = "application/json"),
     responses(
         (status = 200, description = "The run's status after the request.", body = Data<ResumeResult>),
+        (status = 400, description = "A body problem, or a `rerun_step` the run does not have (`invalid_body`, naming the field).", body = ErrorBody),
         (status = 401, description = "No valid token.", body = ErrorBody),
         (status = 404, description = "No such run the caller may see.", body = ErrorBody),
-        (status = 409, description = "The run is neither paused nor failed: already queued (`pending`), running or ended (`invalid_state`, with `current_status`).", body = ErrorBody),
+        (status = 409, description = "The run is neither paused nor failed: already queued (`pending`), running or ended (`invalid_state`, with `current_status`); or its TypeScript source changed since it started (`source_changed`, each changed file in `details`).", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -136,11 +159,21 @@ pub async fn resume_run(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
+    body: Option<ApiJson<Option<ResumeBody>>>,
 ) -> Result<Json<Data<ResumeResult>>, ApiError> {
     let store = state.engine.store();
     access::run(store, &user, &id).await?;
+    let body = body.and_then(|ApiJson(b)| b).unwrap_or_default();
+    let options = ResumeOptions {
+        use_current: body.use_current,
+        rerun_step: body.rerun_step,
+    };
     let may_start_now = state.runner.may_start_now();
-    state.runner.resume(&id).await.map_err(|e| refused(e, "resume"))?;
+    let resumed = state
+        .runner
+        .resume(&id, &options)
+        .await
+        .map_err(|e| refused(e, "resume"))?;
     // With a free slot the run starts at once: answer with the status it then has. Without
     // one it waits, `pending`, and the answer says so at once.
     let wait = if may_start_now {
@@ -159,6 +192,7 @@ pub async fn resume_run(
     Ok(ok(ResumeResult {
         id: run.id,
         status: run.status,
+        notes: resumed.notes,
     }))
 }
 
@@ -210,6 +244,20 @@ fn refused(e: ControlError, verb: &str) -> ApiError {
             current_status: Some(run.status),
         },
         ControlError::Store(e) => e.into(),
+        ControlError::SourceChanged { run, changes } => ApiError::ConflictWith {
+            code: "source_changed",
+            message: format!(
+                "cannot {verb} workflow execution {}: {}",
+                run.id,
+                crate::engine::source::changed_message(&run.id, &changes)
+            ),
+            details: changes.iter().map(|c| c.to_string()).collect(),
+            current_status: Some(run.status),
+        },
+        ControlError::NoSuchStep(step) => {
+            ApiError::bad("invalid_body", format!("rerun_step: the run has no step \"{step}\""))
+        }
+        ControlError::Engine(e) => super::runs::engine_error(*e),
     }
 }
 

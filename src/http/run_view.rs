@@ -44,6 +44,40 @@ pub struct Run {
     /// What the run waits for: its approval, sleep and signal steps still waiting (empty
     /// unless some are).
     pub waiting_for: Vec<WaitInfo>,
+    /// The run this one was started from (run again, or rerun from a step).
+    pub parent_run_id: Option<String>,
+    /// The step id a rerun ran for real from (the steps its parent recorded before it were
+    /// reused); null for a run again.
+    pub forked_from_step: Option<String>,
+    /// The runs started from this one, oldest first.
+    pub reruns: Vec<RerunLink>,
+    /// What a person should know about how it runs: resumed with changed code
+    /// (`use_current`), or a rerun of a definition that changed since its parent ran.
+    pub warnings: Vec<String>,
+}
+
+/// A run started from another.
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct RerunLink {
+    pub id: String,
+    pub name: String,
+    pub status: RunStatus,
+    /// The step it ran for real from; null for a run again.
+    pub forked_from_step: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+impl From<&crate::store::reruns::RerunLink> for RerunLink {
+    fn from(r: &crate::store::reruns::RerunLink) -> RerunLink {
+        RerunLink {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            status: r.status,
+            forked_from_step: r.forked_from_step.clone(),
+            created_at: r.created_at.clone(),
+        }
+    }
 }
 
 /// A step the run waits at.
@@ -108,6 +142,10 @@ impl From<&RunRow> for Run {
             created_at: run.created_at.clone(),
             updated_at: run.updated_at.clone(),
             waiting_for: Vec::new(),
+            parent_run_id: run.parent_run_id.clone(),
+            forked_from_step: run.forked_from_step.clone(),
+            reruns: Vec::new(),
+            warnings: run.warning_list(),
         }
     }
 }

@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(run_control::pause_run))
         .routes(routes!(run_control::resume_run))
         .routes(routes!(run_control::cancel_run))
+        .routes(routes!(super::reruns::rerun_run))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -125,7 +126,7 @@ async fn loadable_definition(store: &Store, project: &ProjectRow, id: &str) -> R
     Ok(def)
 }
 
-fn engine_error(e: EngineError) -> ApiError {
+pub(super) fn engine_error(e: EngineError) -> ApiError {
     match e {
         EngineError::InvalidArgs(errors) => ApiError::BadRequest {
             code: "invalid_args",
@@ -248,6 +249,8 @@ struct RunDetails {
     definitions: HashMap<String, Definition>,
     /// By run id.
     counts: HashMap<String, Counts>,
+    /// By parent run id.
+    reruns: HashMap<String, Vec<super::run_view::RerunLink>>,
 }
 
 impl RunDetails {
@@ -257,6 +260,7 @@ impl RunDetails {
             steps: HashMap::new(),
             definitions: HashMap::new(),
             counts: HashMap::new(),
+            reruns: HashMap::new(),
         };
         if runs.is_empty() {
             return Ok(out);
@@ -277,6 +281,9 @@ impl RunDetails {
             };
             out.counts.insert(c.run_id, counts);
         }
+        for r in RunRow::reruns_of(store, &ids).await? {
+            out.reruns.entry(r.parent_run_id.clone()).or_default().push((&r).into());
+        }
         Ok(out)
     }
 
@@ -285,6 +292,7 @@ impl RunDetails {
         let steps = self.steps.remove(&run.id).unwrap_or_default();
         let mut view = Run::from(run);
         view.waiting_for = super::run_view::WaitInfo::of(&steps);
+        view.reruns = self.reruns.remove(&run.id).unwrap_or_default();
         RunListItem {
             run: view,
             steps,

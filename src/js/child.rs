@@ -180,7 +180,10 @@ impl WorkflowRuntime {
         }
         match self.take_report() {
             Some(FromChild::LoadError { message, .. }) => self.error_with_location(message, file),
-            Some(loaded @ FromChild::Loaded { .. }) => loaded,
+            Some(FromChild::Loaded { definition, .. }) => FromChild::Loaded {
+                definition,
+                sources: self.loader.sources.borrow().clone(),
+            },
             _ => load_error("the workflow module did not describe itself".into(), None),
         }
     }

@@ -48,6 +48,9 @@ pub struct WorkflowLoader {
     pub source_maps: Rc<RefCell<HashMap<String, Vec<u8>>>>,
     /// A transpile error with its place in the user's file, for a precise report.
     pub load_error: Rc<RefCell<Option<(String, Location)>>>,
+    /// The project's own modules loaded so far (not packages), in load order, each hashed
+    /// as read: the run keeps them (`definition::source`).
+    pub sources: RefCell<Vec<crate::definition::source::SourceFile>>,
 }
 
 impl WorkflowLoader {
@@ -95,6 +98,12 @@ impl WorkflowLoader {
         })?;
         let code = std::fs::read_to_string(&path)
             .map_err(|e| JsErrorBox::generic(format!("cannot read {}: {e}", path.display())))?;
+        if crate::definition::source::is_local_module(&path) {
+            self.sources.borrow_mut().push(crate::definition::source::SourceFile {
+                path: path.clone(),
+                sha256: crate::definition::source::sha256_hex(code.as_bytes()),
+            });
+        }
         let media_type = MediaType::from_path(&path);
         let code = match media_type {
             MediaType::JavaScript | MediaType::Mjs => code,

@@ -51,8 +51,13 @@ pub enum ToChild {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromChild {
-    /// The module loaded; `definition` is what `__wfDescribe` returned.
-    Loaded { definition: Value },
+    /// The module loaded; `definition` is what `__wfDescribe` returned, `sources` the local
+    /// modules loaded for it (the workflow file first), as they were read.
+    Loaded {
+        definition: Value,
+        #[serde(default)]
+        sources: Vec<crate::definition::source::SourceFile>,
+    },
     /// The module did not load or is not a workflow.
     LoadError {
         message: String,

@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::definition::source::SourceFile;
+
 use super::private::{create_private_dir, private_file_options, tighten, write_private, PRIVATE_DIR_MODE};
 
 /// The folder of one run.
@@ -153,6 +155,115 @@ impl RunFiles {
         f.write_all(line.as_bytes())?;
         f.write_all(b"\n")
     }
+}
+
+/// `source/manifest.json`: the TypeScript source a run runs, version 1 the one it started
+/// with; a resume with the current code (`--use-current`) records the next version and keeps
+/// the previous manifest as `manifest-v{n}.json`. Each version's copies are in `source/v{n}/`.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct SourceManifest {
+    pub version: u32,
+    pub files: Vec<SourceEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct SourceEntry {
+    #[serde(flatten)]
+    pub file: SourceFile,
+    /// Where its copy is, relative to the run's folder.
+    pub copy: String,
+}
+
+/// Source snapshots and copies between runs' folders (reruns).
+impl RunFiles {
+    /// Records `files` as the run's source, version `version`: each copied into
+    /// `source/v{version}/` (under its path in the project, or `_outside/` and its absolute
+    /// path), and the manifest; an earlier manifest is kept as `manifest-v{n}.json`.
+    pub fn write_source(&self, version: u32, files: &[SourceFile]) -> std::io::Result<()> {
+        let dir = self.root.join("source");
+        create_dir_all(&dir)?;
+        let manifest_path = dir.join("manifest.json");
+        if let Some(old) = self.read_source_manifest() {
+            std::fs::rename(&manifest_path, dir.join(format!("manifest-v{}.json", old.version)))?;
+        }
+        let mut entries = Vec::with_capacity(files.len());
+        for file in files {
+            let rel = match file.path.strip_prefix(&self.project) {
+                Ok(inside) => inside.to_path_buf(),
+                Err(_) => Path::new("_outside").join(file.path.strip_prefix("/").unwrap_or(&file.path)),
+            };
+            let copy = Path::new("source").join(format!("v{version}")).join(rel);
+            let target = self.root.join(&copy);
+            if let Some(parent) = target.parent() {
+                create_dir_all(parent)?;
+            }
+            // A file gone since it was loaded is listed without a copy.
+            if let Ok(bytes) = std::fs::read(&file.path) {
+                write_atomic(&target, &bytes)?;
+            }
+            entries.push(SourceEntry {
+                file: file.clone(),
+                copy: copy.to_string_lossy().into_owned(),
+            });
+        }
+        write_json(
+            &manifest_path,
+            &SourceManifest {
+                version,
+                files: entries,
+            },
+        )
+    }
+
+    /// The source the run runs (`source/manifest.json`); None for a YAML run, or a run
+    /// recorded before sources were kept.
+    pub fn read_source_manifest(&self) -> Option<SourceManifest> {
+        let bytes = std::fs::read(self.root.join("source/manifest.json")).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Copies the folders of `step_ids` (`logs/{stepId}/`, with their results and logs) from
+    /// `parent`'s folder into this run's, for the steps a rerun reuses.
+    pub fn copy_steps_from(&self, parent: &RunFiles, step_ids: &[String]) -> std::io::Result<()> {
+        for id in step_ids {
+            let from = parent.step_dir(id);
+            if from.is_dir() {
+                copy_dir(&from, &self.step_dir(id))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the checkpoints of step `index` and after (`resume --rerun` forgot them).
+    pub fn forget_checkpoints_from(&self, index: i64) -> std::io::Result<()> {
+        let Ok(entries) = std::fs::read_dir(self.root.join("checkpoints")) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let n = name
+                .to_str()
+                .and_then(|n| n.strip_prefix("step-")?.strip_suffix(".json")?.parse::<i64>().ok());
+            if n.is_some_and(|n| n >= index) {
+                std::fs::remove_file(entry.path())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            write_private(&target, &std::fs::read(entry.path())?)?;
+        }
+    }
+    Ok(())
 }
 
 /// The files of a step's folder a reader may ask for.

@@ -20,6 +20,7 @@ pub mod files;
 pub mod nodes;
 pub mod private;
 pub mod projects;
+pub mod reruns;
 pub mod retry_waits;
 pub mod revoked_tokens;
 pub mod run_list;

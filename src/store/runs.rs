@@ -31,6 +31,13 @@ pub struct RunRow {
     /// When an engine must look at this `waiting` run again (a timer, a timeout, or now:
     /// a wait was resolved).
     pub wake_at: Option<String>,
+    /// The run this one was started from (run again, rerun from a step); `store::reruns`.
+    pub parent_run_id: Option<String>,
+    /// The step id a rerun began running for real at; None for a run again.
+    pub forked_from_step: Option<String>,
+    /// Warnings recorded on the run (a JSON array of strings), e.g. that it was resumed
+    /// with the workflow's current code.
+    pub warnings: Option<String>,
 }
 
 /// What `runs` lists: a run with its definition's name and project path.

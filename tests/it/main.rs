@@ -21,6 +21,7 @@ mod many_runs;
 mod orphans;
 mod pause_now;
 mod replay;
+mod reruns;
 mod retries;
 mod retry_waits;
 mod secrets;

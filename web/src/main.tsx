@@ -16,6 +16,7 @@ import "./styles/code.css";
 import "./styles/comments.css";
 import "./styles/run-responsive.css";
 import "./styles/waits.css";
+import "./styles/reruns.css";
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

@@ -24,6 +24,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/workflow-executions/{id}"),
     ("post", "/api/workflow-executions/{id}/pause"),
     ("post", "/api/workflow-executions/{id}/resume"),
+    ("post", "/api/workflow-executions/{id}/rerun"),
     ("post", "/api/workflow-executions/{id}/cancel"),
     ("post", "/api/workflow-executions/{id}/approvals/{step}"),
     ("post", "/api/workflow-executions/{id}/signals/{name}"),

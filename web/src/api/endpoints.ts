@@ -94,6 +94,10 @@ export const controlRun = (id: string, action: ControlAction) => {
   return request<ControlResult>(path, { method: "POST", body: action === "pause_now" ? { now: true } : undefined });
 };
 
+/** Runs a run again (every step), or from a step (`from_step_id`: the steps before it reused). */
+export const rerunRun = (id: string, body: { from_step_id?: string; args?: Record<string, unknown> }) =>
+  request<RunSummary>(`/workflow-executions/${encodeURIComponent(id)}/rerun`, { method: "POST", body });
+
 /** Decides an approval gate (`step`: its key, e.g. `approve-plan`, or its row id). */
 export const decideApproval = (runId: string, step: string, body: { decision: DecisionRequest; comment?: string; input?: unknown; value?: unknown }) =>
   request<Step>(`/workflow-executions/${encodeURIComponent(runId)}/approvals/${encodeURIComponent(step)}`, { method: "POST", body });

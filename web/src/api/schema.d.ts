@@ -182,7 +182,7 @@ export interface paths {
         put?: never;
         /**
          * Resume a run
-         * @description Queues a paused or failed run to be replayed; completed steps are not run again. The answer carries the run's status now: `running` once it has started (within about 2 seconds when a run slot is free), else `pending` until a slot takes it.
+         * @description Queues a paused or failed run to be replayed; completed steps are not run again. The answer carries the run's status now: `running` once it has started (within about 2 seconds when a run slot is free), else `pending` until a slot takes it. A TypeScript run whose files changed since it started is refused (409 `source_changed`, the files in `details`) unless the body says `use_current`; a YAML run replays the definition it started with (said in `notes`). `rerun_step` forgets that step and the ones after it.
          */
         post: operations["resume_run"];
         delete?: never;
@@ -205,6 +205,26 @@ export interface paths {
          * @description Kills the steps in flight at once, also while a pause (of either kind) is pending; a pending or paused run is cancelled directly.
          */
         post: operations["cancel_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-executions/{id}/rerun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run again, or rerun from a step
+         * @description Starts a new run of the run's workflow (its file as it is now), with the run's arguments or `args`. With `from_step_id`, the new run reuses the results of every step the run recorded before that one and runs it and everything after it for real. The new run has `parent_run_id` (and `forked_from_step`); the original lists it in `reruns`. When the workflow changed since the original ran, the new run's `warnings` say so.
+         */
+        post: operations["rerun_run"];
         delete?: never;
         options?: never;
         head?: never;
@@ -730,6 +750,11 @@ export interface components {
             data: {
                 id: string;
                 status: components["schemas"]["RunStatus"];
+                /**
+                 * @description What the resume did or will run, for people: a YAML run replays the definition it
+                 *     started with; the current code accepted; the steps forgotten.
+                 */
+                notes: string[];
             };
         };
         /** @description The envelope of every successful JSON response. */
@@ -768,6 +793,20 @@ export interface components {
                  *     unless some are).
                  */
                 waiting_for: components["schemas"]["WaitInfo"][];
+                /** @description The run this one was started from (run again, or rerun from a step). */
+                parent_run_id?: string | null;
+                /**
+                 * @description The step id a rerun ran for real from (the steps its parent recorded before it were
+                 *     reused); null for a run again.
+                 */
+                forked_from_step?: string | null;
+                /** @description The runs started from this one, oldest first. */
+                reruns: components["schemas"]["RerunLink"][];
+                /**
+                 * @description What a person should know about how it runs: resumed with changed code
+                 *     (`use_current`), or a rerun of a definition that changed since its parent ran.
+                 */
+                warnings: string[];
             };
         };
         /** @description The envelope of every successful JSON response. */
@@ -1014,13 +1053,16 @@ export interface components {
             /**
              * @description What went wrong, for programs: `invalid_body`, `invalid_query`, `invalid_args`,
              *     `invalid_definition`, `invalid_log_type` (400), `unauthorized` (401), `not_found` (404),
-             *     `invalid_state` (409), `payload_too_large` (413), `internal` (500).
+             *     `invalid_state`, `source_changed` (409), `payload_too_large` (413), `internal` (500).
              * @example not_found
              */
             code: string;
             /** @description What went wrong, for people; a field's problem starts with its name (`name: ...`). */
             message: string;
-            /** @description With `invalid_args`: each way the arguments miss the workflow's `argsSchema`. */
+            /**
+             * @description With `invalid_args`: each way the arguments miss the workflow's `argsSchema`; with
+             *     `source_changed`: each file of the workflow that changed since the run recorded it.
+             */
             details?: string[];
             /** @description With `invalid_state` (409): the run's status, which did not allow the request. */
             current_status?: components["schemas"]["RunStatus"];
@@ -1289,9 +1331,52 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description The body of `POST .../rerun`; none, or `{}`, runs the run again with its arguments. */
+        RerunBody: {
+            /**
+             * @description The step (its id, e.g. `build`, or its row id) to run for real from: the results of
+             *     every step the run recorded before it (in the order it started them) are reused.
+             *     Absent: every step runs again.
+             */
+            from_step_id?: string | null;
+            /**
+             * @description New arguments, the whole object (checked against the workflow's `argsSchema`); absent
+             *     or null: the run's own.
+             */
+            args?: Record<string, unknown> | null;
+        };
+        /** @description A run started from another. */
+        RerunLink: {
+            id: string;
+            name: string;
+            status: components["schemas"]["RunStatus"];
+            /** @description The step it ran for real from; null for a run again. */
+            forked_from_step?: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** @description The body of `POST .../resume`; none, or `{}`, replays the run as it is. */
+        ResumeBody: {
+            /**
+             * @description Resume a TypeScript run whose source changed since it started with the current code:
+             *     the results of the steps it completed are handed to the new code, and a warning saying
+             *     so is recorded on the run (`warnings`). Without it, such a resume is a 409 `source_changed`.
+             */
+            use_current?: boolean;
+            /**
+             * @description Forget the memo of this step (its id) and of every step recorded after it before
+             *     replaying: they run again.
+             */
+            rerun_step?: string | null;
+        };
         ResumeResult: {
             id: string;
             status: components["schemas"]["RunStatus"];
+            /**
+             * @description What the resume did or will run, for people: a YAML run replays the definition it
+             *     started with; the current code accepted; the steps forgotten.
+             */
+            notes: string[];
         };
         /** @description A checked `retry` policy, as the definition snapshot and `input.json` keep it. */
         RetrySpec: {
@@ -1348,6 +1433,20 @@ export interface components {
              *     unless some are).
              */
             waiting_for: components["schemas"]["WaitInfo"][];
+            /** @description The run this one was started from (run again, or rerun from a step). */
+            parent_run_id?: string | null;
+            /**
+             * @description The step id a rerun ran for real from (the steps its parent recorded before it were
+             *     reused); null for a run again.
+             */
+            forked_from_step?: string | null;
+            /** @description The runs started from this one, oldest first. */
+            reruns: components["schemas"]["RerunLink"][];
+            /**
+             * @description What a person should know about how it runs: resumed with changed code
+             *     (`use_current`), or a rerun of a definition that changed since its parent ran.
+             */
+            warnings: string[];
         };
         /** @description A run with its steps (and their agent sessions) and comments. */
         RunDetail: components["schemas"]["Run"] & {
@@ -2105,7 +2204,12 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description Optional: `{ "use_current": true }`, `{ "rerun_step": "build" }`. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ResumeBody"] | null;
+            };
+        };
         responses: {
             /** @description The run's status after the request. */
             200: {
@@ -2114,6 +2218,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Data_ResumeResult"];
+                };
+            };
+            /** @description A body problem, or a `rerun_step` the run does not have (`invalid_body`, naming the field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No valid token. */
@@ -2134,7 +2247,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The run is neither paused nor failed: already queued (`pending`), running or ended (`invalid_state`, with `current_status`). */
+            /** @description The run is neither paused nor failed: already queued (`pending`), running or ended (`invalid_state`, with `current_status`); or its TypeScript source changed since it started (`source_changed`, each changed file in `details`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2186,6 +2299,70 @@ export interface operations {
             };
             /** @description The run has already ended (`invalid_state`, with `current_status`). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rerun_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Optional: `{ "from_step_id": "build", "args": {...} }`. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RerunBody"] | null;
+            };
+        };
+        responses: {
+            /** @description The new run, `pending` or already `running`. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Run"];
+                };
+            };
+            /** @description A body problem or a `from_step_id` the run does not have (`invalid_body`, naming the field), arguments that do not match the `argsSchema` (`invalid_args`), or a workflow file that no longer loads (`invalid_definition`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The data directory's disk is full (`insufficient_storage`). */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };

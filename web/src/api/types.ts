@@ -142,7 +142,10 @@ export type RunDetail = Omit<Sent<Schemas["RunDetail"]>, "workflow_definition" |
 export type RunPage = Omit<Sent<Schemas["RunPage"]>, "data"> & { data: RunSummary[] };
 
 /** What pause, resume and cancel answer: the run's id and status, and what each adds. */
-export type ControlResult = Sent<Schemas["ResumeResult"]> &
-  Partial<Sent<Schemas["PauseResult"]> & Sent<Schemas["CancelResult"]>>;
+export type ControlResult = Omit<Sent<Schemas["ResumeResult"]>, "notes"> &
+  Partial<Pick<Sent<Schemas["ResumeResult"]>, "notes"> & Sent<Schemas["PauseResult"]> & Sent<Schemas["CancelResult"]>>;
+
+/** A run started from another (run again, rerun from a step), as its parent lists it. */
+export type RerunLink = Sent<Schemas["RerunLink"]>;
 
 export type StepLog = Schemas["StepLog"];

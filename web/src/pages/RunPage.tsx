@@ -5,6 +5,7 @@ import type { ControlResult } from "../api/types";
 import { CommentThread } from "../components/comments/CommentThread";
 import { RunHeader } from "../components/run/RunHeader";
 import { RunInfo } from "../components/run/RunInfo";
+import { RunLineage } from "../components/run/Reruns";
 import { StepTimeline } from "../components/run/StepTimeline";
 import { WaitPanels } from "../components/run/WaitPanels";
 import { ErrorState, Loading } from "../components/States";
@@ -43,6 +44,7 @@ export function RunPage() {
   return (
     <div className={`page page-run${stepRowId ? " has-panel" : ""}`}>
       <RunHeader run={r} projectId={projectId} now={now} onControlled={onControlled} />
+      <RunLineage run={r} projectId={projectId} />
       <WaitPanels run={r} now={now} reload={() => run.reload(true)} />
       <div className="run-layout">
         <section className="run-main" aria-labelledby="timeline-title">

@@ -7,6 +7,7 @@ import { formatDateTime, formatDuration, formatRelative } from "../../lib/format
 import { enabledControls, runElapsedMs } from "../../lib/status";
 import { IconPause, IconPlay, IconStop } from "../Icons";
 import { StatusBadge } from "../StatusBadge";
+import { RerunForm, RunAgainButton } from "./Reruns";
 
 interface Props {
   run: RunDetail;
@@ -18,6 +19,7 @@ interface Props {
 export function RunHeader({ run, projectId, now, onControlled }: Props) {
   const [busy, setBusy] = useState<ControlAction | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [again, setAgain] = useState(false);
   // A pause this page asked for that waits for the steps in flight (or for them to be stopped).
   const [pauseRequested, setPauseRequested] = useState<"pause" | "pause_now" | null>(null);
   // Only the latest request's answer counts: a cancel or a pause now may overtake a pause.
@@ -102,8 +104,10 @@ export function RunHeader({ run, projectId, now, onControlled }: Props) {
           >
             <IconStop width={14} height={14} /> {busy === "cancel" ? "Cancelling…" : "Cancel"}
           </button>
+          <RunAgainButton open={again} onToggle={() => setAgain((a) => !a)} />
         </div>
       </div>
+      {again && <RerunForm run={run} projectId={projectId} onClose={() => setAgain(false)} />}
       <dl className="run-meta">
         <div>
           <dt>Started</dt>

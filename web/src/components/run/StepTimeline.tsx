@@ -98,6 +98,11 @@ export function StepTimeline({ run, projectId, planned, selectedStepId, now }: P
                           <span className="chip">{s.type}</span>
                           {s.session && <span className="chip">{s.session.agent}</span>}
                           {s.attempt > 1 && <span className="chip chip-warn">attempt {s.attempt}</span>}
+                          {run.parent_run_id && s.started_at && s.started_at < run.created_at && (
+                            <span className="chip" data-testid="step-reused" title="Its result was reused from the run this one was started from">
+                              reused
+                            </span>
+                          )}
                           {s.continue_on_error && s.status === "failed" && <span className="chip">allowed to fail</span>}
                         </span>
                         {wait && (

@@ -7,6 +7,7 @@ import { formatDateTime, formatDuration } from "../../lib/format";
 import { stepDurationMs } from "../../lib/status";
 import { decisionOf, describeWait } from "../../lib/waits";
 import { DecisionLine } from "../run/WaitPanels";
+import { RerunForm } from "../run/Reruns";
 import { ArtifactsPane } from "../artifacts/ArtifactsPane";
 import { CommentThread } from "../comments/CommentThread";
 import { IconX } from "../Icons";
@@ -35,6 +36,7 @@ interface Props {
 
 function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: string; step: StepDetail; reload: () => void }) {
   const [tab, setTab] = useState<Tab>("log");
+  const [rerun, setRerun] = useState(false);
   const isAgent = step.type === "agent";
   const log = useStepLog(step.id, isAgent, step.session?.agent ?? null, step.status !== "running");
   const running = step.status === "running";
@@ -61,7 +63,11 @@ function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: str
         <span className="muted small" title={formatDateTime(step.started_at)}>
           {formatDuration(stepDurationMs(step, now))}
         </span>
+        <button type="button" className="btn btn-sm panel-rerun" data-testid="step-rerun" aria-expanded={rerun} onClick={() => setRerun((r) => !r)}>
+          Rerun from here
+        </button>
       </div>
+      {rerun && <RerunForm run={run} projectId={projectId} fromStep={step.step_id} onClose={() => setRerun(false)} />}
       {step.status === "waiting" && step.wait && (
         <p className="notice notice-waiting" data-testid="step-panel-wait">
           {describeWait({ ...step.wait, step_id: step.id, step_key: step.step_id }, now)}

@@ -11,6 +11,7 @@ const run: RunSummary = {
   current_phase: "build", current_step_index: 0, status: "pending", error_message: null, timeout_ms: null,
   started_at: null, completed_at: null, paused_at: null, cancelled_at: null, created_at: "", updated_at: "",
   steps: [], workflow_definition: null, _count: { comments: 0, artifacts: 0 }, waiting_for: [],
+  parent_run_id: null, forked_from_step: null, reruns: [], warnings: [],
 };
 const ev = (type: string, data: Record<string, unknown>) => ({ seq: 1, type, data: { execution_id: "r1", project_id: "p", ...data } }) as WsEvent;
 

@@ -33,6 +33,7 @@ const run: RunSummary = {
   current_phase: "plan", current_step_index: 0, status: "running", error_message: null, timeout_ms: null,
   started_at: "2026-12-05T13:00:00Z", completed_at: null, paused_at: null, cancelled_at: null, created_at: "", updated_at: "",
   steps: [step("s1", "plan", 0)], workflow_definition: null, _count: { comments: 0, artifacts: 0 }, waiting_for: [],
+  parent_run_id: null, forked_from_step: null, reruns: [], warnings: [],
 };
 
 const wait = (kind: WaitInfo["kind"], extra: Partial<WaitInfo> = {}): WaitInfo => ({
