@@ -325,6 +325,25 @@ impl StepHost {
         session
     }
 
+    /// Notes a failure the step's policy does not retry (its class is not in `retryOn`, or not
+    /// rate limit or overload by default): such a step fails even with `onExhausted: "wait"`.
+    pub(super) fn note_agent_failure(&self, config: &StepConfig, outcome: &Outcome) {
+        let (Some(spec), false) = (&config.retry, outcome.ok) else {
+            return;
+        };
+        let class = outcome
+            .data
+            .as_ref()
+            .and_then(|d| d["errorKind"].as_str())
+            .unwrap_or("error");
+        let policy = crate::agent::config::RetryPolicy::from_spec(spec);
+        let retried = crate::agent::classify::FailureKind::parse(class).is_some_and(|k| policy.retries(k));
+        // Out of time is out of tries.
+        if !retried && class != "timed_out" {
+            self.mark_not_retryable(&config.id);
+        }
+    }
+
     /// Records the tries of a retried agent step: the one that failed when a retry is
     /// announced, the next when it starts (its lines then go to its own `events.jsonl`).
     async fn record_try(&self, row: &StepRow, out: &Output, next_try: &mut Option<i64>, log: &mut EventsLog) {

@@ -212,6 +212,9 @@ impl StepHost {
 
     /// Records a function step's end, as reported by the JS worker process.
     pub async fn finish_function(&self, id: &str, outcome: FunctionOutcome) -> Result<Value, Interrupt> {
+        if outcome.non_retryable {
+            self.mark_not_retryable(id);
+        }
         let outcome = if outcome.ok {
             Outcome {
                 ok: true,

@@ -33,6 +33,9 @@ pub(super) struct Tries {
     pub(super) attempt: i64,
     /// Whether this step's tries are recorded (it was retried): its last try's end is then.
     pub(super) recorded: bool,
+    /// The last try failed in a way its policy does not retry (a `NonRetryableError`, an exit
+    /// code or agent failure class not in `retryOn`): it fails even with `onExhausted: "wait"`.
+    pub(super) not_retryable: bool,
 }
 
 impl Tries {
@@ -43,6 +46,7 @@ impl Tries {
             made: 1,
             attempt: 1,
             recorded: false,
+            not_retryable: false,
         }
     }
 }
@@ -145,6 +149,13 @@ impl StepHost {
         Ok(())
     }
 
+    /// Notes that the running step's last try failed in a way its policy does not retry.
+    pub(super) fn mark_not_retryable(&self, id: &str) {
+        if let Some(r) = self.state.lock().expect("host lock").running.get_mut(id) {
+            r.tries.not_retryable = true;
+        }
+    }
+
     /// The number of the try of step `id` running now (1 when it is not running).
     pub(super) fn current_try(&self, id: &str) -> i64 {
         let state = self.state.lock().expect("host lock");
@@ -205,6 +216,9 @@ impl StepHost {
             }
             let code = outcome.data.as_ref().and_then(|d| d["exitCode"].as_i64());
             let retryable = config.retry.as_ref().is_some_and(|s| s.retries_exit(code));
+            if !retryable {
+                self.mark_not_retryable(&config.id);
+            }
             let error = outcome.error.clone().unwrap_or_default();
             let delay = match self.plan_for(&config.id, retryable, None, &error) {
                 Plan::Done => return outcome,
@@ -269,6 +283,7 @@ mod tests {
             made,
             attempt: made as i64,
             recorded: false,
+            not_retryable: false,
         }
     }
 

@@ -94,7 +94,8 @@ impl StepHost {
                 .get(id)
                 .and_then(|r| r.tries.spec.as_ref())
                 .is_some_and(|s| s.waits_when_exhausted());
-            waits && state.stop_reason.is_none() && !*self.kill.borrow()
+            let retryable = state.running.get(id).is_some_and(|r| !r.tries.not_retryable);
+            waits && retryable && state.stop_reason.is_none() && !*self.kill.borrow()
         };
         if parks {
             self.park(id, outcome).await

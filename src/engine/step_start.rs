@@ -74,6 +74,7 @@ impl StepHost {
             StepKind::Agent => {
                 let row = self.begin(&config, kind).await?;
                 let outcome = self.run_agent(&config, &row, previous).await;
+                self.note_agent_failure(&config, &outcome);
                 self.finish_or_park(&config.id, outcome).await
             }
             StepKind::Approval | StepKind::Sleep | StepKind::Signal => {

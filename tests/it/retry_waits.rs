@@ -218,11 +218,12 @@ async fn a_person_decides_from_the_api_each_way() {
     let (status, body) = decide(&s, &ann, &run, "fetch", json!({ "decision": "retry" })).await;
     assert_eq!(status, 200, "{body}");
     // Retried: two more tries fail, and it waits again.
-    let again = wait_for(&s, &ann, &run, |r| {
-        step(r, "fetch")["status"] == "waiting" && step(r, "fetch")["attempts"].as_array().unwrap().len() == 4
+    wait_for(&s, &ann, &run, |r| {
+        r["status"] == "waiting"
+            && step(r, "fetch")["status"] == "waiting"
+            && step(r, "fetch")["attempts"].as_array().unwrap().len() == 4
     })
     .await;
-    assert_eq!(again["status"], "waiting");
     let (status, body) = decide(
         &s,
         &ann,
@@ -232,7 +233,10 @@ async fn a_person_decides_from_the_api_each_way() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    let parked = wait_for(&s, &ann, &run, |r| step_status(r, "deploy") == "waiting").await;
+    let parked = wait_for(&s, &ann, &run, |r| {
+        r["status"] == "waiting" && step_status(r, "deploy") == "waiting"
+    })
+    .await;
     assert!(step(&parked, "use")["result"]["data"]["stdout"]
         .as_str()
         .unwrap()
@@ -282,4 +286,47 @@ async fn wait_for(s: &Server, token: &str, run: &str, cond: impl Fn(&Value) -> b
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("run {run} never got there");
+}
+
+#[test]
+fn a_failure_the_policy_does_not_retry_fails_without_waiting() {
+    let sb = Sandbox::new();
+    let ts = r#"import { defineWorkflow, NonRetryableError } from "workflow-engine";
+export default defineWorkflow({
+  name: "no-wait",
+  phases: ["work"],
+  async execute(ctx) {
+    await ctx.step("other-code", {
+      type: "script",
+      command: "exit 3",
+      continueOnError: true,
+      retry: { attempts: 3, initialDelay: "10ms", retryOn: [2], onExhausted: "wait" },
+    });
+    await ctx.step("refused", {
+      type: "function",
+      retry: { attempts: 3, initialDelay: "10ms", onExhausted: "wait" },
+      fn: async () => {
+        throw new NonRetryableError("bad input");
+      },
+    });
+  },
+});
+"#;
+    let out = sb
+        .cmd(&["run", sb.write("nowait.ts", ts).to_str().unwrap()])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "failed, not waiting: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("step \"refused\" failed: bad input"),
+        "{}",
+        stdout(&out)
+    );
 }
