@@ -41,7 +41,7 @@ pub async fn attach_attempts(store: &Store, run_id: &str, steps: &mut [&mut Step
 }
 
 /// The recorded tries, then the one the step's row describes if none of them is it.
-fn attempts_of(step: &Step, rows: &[&AttemptRow]) -> Vec<StepAttempt> {
+pub fn attempts_of(step: &Step, rows: &[&AttemptRow]) -> Vec<StepAttempt> {
     let mut list: Vec<StepAttempt> = rows
         .iter()
         .map(|r| StepAttempt {
