@@ -51,6 +51,11 @@ async fn a_person_retries_a_step_whose_tries_ran_out() {
         step_row(&sb, &run, "after").await.is_none(),
         "the run stopped at the step"
     );
+    let shown = stdout(&sb.run(&["show", &run]));
+    assert!(
+        shown.contains("tries:") && shown.contains("flaky  #2  failed"),
+        "{shown}"
+    );
     // A gate's decision does not decide it.
     let wrong = approve(&sb, &run, "flaky", &[]);
     assert_eq!(wrong.status.code(), Some(2), "{}", stderr(&wrong));
