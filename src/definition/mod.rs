@@ -13,6 +13,7 @@ pub mod duration;
 pub mod expr;
 pub mod names;
 pub mod refs;
+pub mod retry;
 pub mod schema;
 pub mod source;
 pub mod step_build;
@@ -114,6 +115,9 @@ pub struct StepConfig {
     pub timeout_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub continue_on_error: bool,
+    /// Script, function and agent steps: how failed tries are retried (`retry::RetrySpec`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<retry::RetrySpec>,
     /// Approval steps: the gate's title (templated in YAML).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,

@@ -120,6 +120,13 @@ pub const STEP_FIELDS: &[FieldRule] = &[
         Yaml,
         "a condition over args and earlier steps; when false the step is skipped",
     ),
+    rule(
+        "retry",
+        ALL,
+        Everywhere,
+        Both,
+        "{ attempts, initialDelay?, backoff?, maxDelay?, retryOn?, onExhausted? }",
+    ),
     rule("fn", &[Function], Nowhere, TypeScript, "the function to run"),
     rule("title", &[Approval], InYaml, Both, "the gate's title (required)"),
     rule(
@@ -374,7 +381,7 @@ mod tests {
         let approval: Vec<_> = foreign_fields(Approval, InYaml).map(|f| f.key).collect();
         assert_eq!(
             approval,
-            [&["command"][..], &agent_keys[..], &["duration", "signal"][..]].concat()
+            [&["command"][..], &agent_keys[..], &["retry", "duration", "signal"][..]].concat()
         );
     }
 

@@ -20,7 +20,7 @@ mod tests;
 pub use agent::{AgentKind, OnInterrupt, Permission, SessionStatus};
 pub use files::{CommentType, DefinitionKind, FileType};
 pub use run::{ControlRequest, RunStatus};
-pub use step::{StepKind, StepResult, StepStatus, WaitKind};
+pub use step::{AttemptOutcome, StepKind, StepResult, StepStatus, WaitKind};
 
 /// A string that is not one of an enum's wire values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

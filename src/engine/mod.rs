@@ -27,6 +27,8 @@ mod pause_handshake;
 pub mod pause_now;
 mod repair;
 pub mod rerun;
+mod retry;
+mod retry_wait;
 pub mod run;
 pub mod scheduler;
 mod script_step;

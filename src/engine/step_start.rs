@@ -52,6 +52,9 @@ impl StepHost {
             Memo::Completed(result) => return Ok(Begin::Result(result)),
             Memo::NotCompleted(previous) => previous.map(|row| *row),
         };
+        if let Some(held) = self.held_answer(previous.as_ref())? {
+            return Ok(held);
+        }
         if *self.kill.borrow() {
             return Err(Interrupt::Stopping);
         }
@@ -71,7 +74,8 @@ impl StepHost {
             StepKind::Agent => {
                 let row = self.begin(&config, kind).await?;
                 let outcome = self.run_agent(&config, &row, previous).await;
-                self.finish(&config.id, outcome).await.map(Begin::Result)
+                self.note_agent_failure(&config, &outcome);
+                self.finish_or_park(&config.id, outcome).await
             }
             StepKind::Approval | StepKind::Sleep | StepKind::Signal => {
                 let wait = kind.wait().expect("a wait kind");
@@ -139,8 +143,12 @@ impl StepHost {
             begun
         };
         let (outcome, begun) = tokio::join!(script, begin);
-        begun?;
-        self.finish(&config.id, outcome).await.map(Begin::Result)
+        let row = begun?;
+        let outcome = match &config.retry {
+            Some(_) => self.retry_script(config, &row, outcome).await,
+            None => outcome,
+        };
+        self.finish_or_park(&config.id, outcome).await
     }
 
     /// Marks the step running: row, input.json, events.
@@ -162,6 +170,10 @@ impl StepHost {
         .map_err(fatal)?;
         self.enter_phase(&config.phase).await?;
         self.mark_running(config, kind, &row);
+        if row.attempt > 1 {
+            // Ran before (a resume, a person's retry): its tries go on counting.
+            self.continue_tries(&row).await?;
+        }
         self.write_input_then_emit_started(config, kind, &row);
         Ok(row)
     }
@@ -203,6 +215,7 @@ impl StepHost {
                     row: row.clone(),
                     started: Instant::now(),
                     continue_on_error: config.continue_on_error,
+                    tries: super::retry::Tries::new(config),
                 },
             );
         }

@@ -182,7 +182,8 @@ impl StepRow {
         let done = sqlx::query(
             "UPDATE workflow_run_steps SET status = 'pending', updated_at = ?
              WHERE workflow_run_id = ? AND status = 'failed' AND continue_on_error = 0
-               AND type IN ('approval', 'sleep', 'signal')",
+               AND (type IN ('approval', 'sleep', 'signal')
+                    OR id IN (SELECT step_row_id FROM workflow_waits WHERE kind = 'retry'))",
         )
         .bind(now())
         .bind(run_id)

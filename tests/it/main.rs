@@ -22,6 +22,8 @@ mod orphans;
 mod pause_now;
 mod replay;
 mod reruns;
+mod retries;
+mod retry_waits;
 mod secrets;
 mod server;
 mod step_env;

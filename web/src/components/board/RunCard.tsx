@@ -63,7 +63,7 @@ export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow
       )}
       {wait ? (
         <div className="run-card-wait" data-testid="card-wait" data-kind={wait.kind} title={step ? `${step.phase} · ${step.step_id}` : undefined}>
-          {wait.kind === "approval" ? <IconBell width={13} height={13} /> : <IconHourglass width={13} height={13} />}
+          {wait.kind === "approval" || wait.kind === "retry" ? <IconBell width={13} height={13} /> : <IconHourglass width={13} height={13} />}
           <span className="wait-text" title={wait.text}>
             {wait.text}
             {countdown && <span className="wait-countdown"> · {countdown}</span>}

@@ -15,6 +15,7 @@ import { IconX } from "../Icons";
 import { ErrorState, Loading } from "../States";
 import { StatusBadge } from "../StatusBadge";
 import { AgentSessionCard } from "./AgentSessionCard";
+import { Attempts } from "./Attempts";
 import { LogFileTab } from "./LogFileTab";
 import { LogView } from "./LogView";
 import { SkippedNote } from "./SkippedNote";
@@ -72,7 +73,7 @@ function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: str
       {step.status === "waiting" && step.wait && (
         <p className="notice notice-waiting" data-testid="step-panel-wait">
           {describeWait({ ...step.wait, step_id: step.id, step_key: step.step_id }, now)}
-          {step.wait.kind === "approval" ? " — decide in the panel at the top of the run's page." : ""}
+          {step.wait.kind === "approval" || step.wait.kind === "retry" ? " — decide in the panel at the top of the run's page." : ""}
         </p>
       )}
       {decisionOf(step) && <DecisionLine decision={decisionOf(step)!} />}
@@ -82,6 +83,7 @@ function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: str
           {step.error_message}
         </p>
       )}
+      <Attempts stepRowId={step.id} attempts={step.attempts} />
       {isAgent && <AgentSessionCard session={step.session} entries={log.entries} />}
       <div className="tabs" role="tablist" aria-label="Step details">
         {TABS.map((t, i) => (
