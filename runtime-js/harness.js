@@ -13,6 +13,7 @@ import {
   isWorkflow,
 } from "./workflow-engine.js";
 import { toJsonSchema } from "./schema.js";
+import { finished, newFlight, noteParked, runFunctionTries, stepsSettled } from "./steps.js";
 
 // Looked up on every call rather than captured at import, so the host (or a test) may install
 // it after this module loads.
@@ -210,7 +211,7 @@ export const STEP_TYPES = ["agent", "script", "function"];
 /** Every field a step config may have (the engine refuses others). */
 export const STEP_FIELDS = [
   "type", "name", "phase", "command", "cwd", "prompt", "agent", "permission", "env", "timeout",
-  "continueOnError", "model", "maxTurns", "outputSchema", "onInterrupt", "maxCostUsd", "maxTokens", "fn",
+  "continueOnError", "retry", "model", "maxTurns", "outputSchema", "onInterrupt", "maxCostUsd", "maxTokens", "fn",
 ];
 // Fields only agent steps take (besides `agent`, `prompt` and `permission`).
 export const AGENT_OPTIONS = ["model", "maxTurns", "outputSchema", "onInterrupt", "maxCostUsd", "maxTokens"];
@@ -290,6 +291,9 @@ async function stepConfigJson(id, config, ctx, phases) {
   }
   if (config.continueOnError !== undefined && typeof config.continueOnError !== "boolean") {
     throw bad("continueOnError", "must be true or false");
+  }
+  if (config.retry !== undefined && !isPlainObject(config.retry)) {
+    throw bad("retry", "must be an object like { attempts: 3, initialDelay: \"1s\" }");
   }
   if (config.env !== undefined) {
     if (!isPlainObject(config.env) || Object.values(config.env).some((v) => typeof v !== "string")) {
@@ -382,6 +386,9 @@ async function runFunctionStep(id, fn, ctx) {
   } catch (error) {
     const outcome = { ok: false, error: thrownText(error) };
     if (typeof error?.stack === "string") outcome.stack = error.stack;
+    if (error?.nonRetryable === true) outcome.nonRetryable = true;
+    const after = error?.retryAfter;
+    if ((typeof after === "number" && Number.isFinite(after)) || typeof after === "string") outcome.retryAfter = after;
     return outcome;
   } finally {
     runningFunctions.delete(id);
@@ -447,14 +454,29 @@ function approvalConfigJson(id, options) {
   return json;
 }
 
-function makeContext(wf, init, args) {
+function makeContext(wf, init, args, flight = newFlight()) {
   const results = new Map(Object.entries(init.results ?? {}));
   // Steps an earlier attempt completed: the host returns their stored result.
   const memoized = new Set(results.keys());
+  // Steps a retry wait holds (`retry.onExhausted: "wait"`): they ask before they run.
+  const held = new Set(init.ask ?? []);
   const usedIds = new Set();
   const phases = [...wf.phases];
 
-  const step = async (id, config) => {
+  // `Promise.all` fan-outs: once `execute` has failed, the steps already running finish and
+  // are recorded (`__wfRun` waits for them); a step asked for after that does not start.
+  const step = (id, config) => {
+    if (flight.failing !== null) {
+      return Promise.reject(new Error(`step "${id}" was not started: the run is failing (${flight.failing})`));
+    }
+    const running = runStep(id, config);
+    flight.steps.set(running, id);
+    const done = () => flight.steps.delete(running);
+    running.then(done, done);
+    return running;
+  };
+
+  const runStep = async (id, config) => {
     if (typeof id !== "string" || id.trim() === "") {
       throw new TypeError(`ctx.step: the step id must be a non-empty string, got ${JSON.stringify(id) ?? typeof id}`);
     }
@@ -468,19 +490,23 @@ function makeContext(wf, init, args) {
     const json = await stepConfigJson(id, config, ctx, phases);
     const h = host();
     let result;
-    if (config.type === "function" && !memoized.has(id) && !h.pausing()) {
+    if (config.type === "function" && !memoized.has(id) && !held.has(id) && !h.pausing()) {
       // A new function step: the host records its start while `fn` runs, and answers once,
       // when it has recorded the end. Once the run is pausing, steps ask first (below).
       h.stepBegin(id, json);
-      const outcome = await runFunctionStep(id, config.fn, ctx);
-      result = checkResult(id, await h.stepFinish(id, outcome), "stepFinish");
+      const outcome = await runFunctionTries(id, config, ctx, h, runFunctionStep);
+      result = checkResult(id, await finished(h, id, outcome, flight, waitForever), "stepFinish");
     } else {
       const answer = await h.stepStart(id, json);
       if (answer?.action === "return") {
         result = checkResult(id, answer.result, "stepStart");
+      } else if (answer?.action === "wait") {
+        // Its tries ran out and it waits for a person (`retry.onExhausted: "wait"`).
+        noteParked(flight, id);
+        return waitForever();
       } else if (answer?.action === "run" && config.type === "function") {
-        const outcome = await runFunctionStep(id, config.fn, ctx);
-        result = checkResult(id, await h.stepFinish(id, outcome), "stepFinish");
+        const outcome = await runFunctionTries(id, config, ctx, h, runFunctionStep);
+        result = checkResult(id, await finished(h, id, outcome, flight, waitForever), "stepFinish");
       } else {
         throw new Error(`internal: __wfHost.stepStart for ${config.type} step "${id}" answered ${JSON.stringify(answer)}`);
       }
@@ -595,6 +621,14 @@ globalThis.__wfRun = async function __wfRun(workflow, init) {
   const wf = resolveWorkflow(workflow);
   if (!isPlainObject(init)) throw new TypeError("internal: __wfRun needs { runId, projectPath, args, results }");
   if (typeof init.outOfMemory === "string") outOfMemoryMessage = init.outOfMemory;
-  const ctx = makeContext(wf, init, await parseArgs(wf.argsSchema, init.args ?? {}));
-  await wf.execute(ctx);
+  const flight = newFlight();
+  const ctx = makeContext(wf, init, await parseArgs(wf.argsSchema, init.args ?? {}), flight);
+  try {
+    await wf.execute(ctx);
+  } catch (error) {
+    // The run fails with this error, once the steps already running have finished.
+    flight.failing = String(error?.message ?? error).split("\n")[0];
+    await stepsSettled(flight);
+    throw error;
+  }
 };

@@ -47,6 +47,34 @@ export interface ExecResult {
   exitCode: number;
 }
 
+/**
+ * How a failed step is tried again (script, function and agent steps). The step's `timeout`
+ * bounds all its tries and the waits between them.
+ */
+export interface RetryPolicy {
+  /** Tries in all, the first included (1 to 100). */
+  attempts: number;
+  /** The wait before the second try (default "1s"). */
+  initialDelay?: Duration;
+  /** Each wait is the one before times this: a number from 1 to 10, "exponential" (2, the default) or "fixed" (1). */
+  backoff?: number | "exponential" | "fixed";
+  /** The longest wait between tries (default "5m"). */
+  maxDelay?: Duration;
+  /** When the tries are used up: "fail" the step (default), or "wait" for a person to retry, skip or fail it. */
+  onExhausted?: "fail" | "wait";
+}
+
+/** How an agent step's try failed (`retryOn` of an agent step). */
+export type AgentFailureKind =
+  | "auth"
+  | "rate_limit"
+  | "overloaded"
+  | "max_turns"
+  | "crashed"
+  | "timed_out"
+  | "invalid_output"
+  | "error";
+
 /** Fields every kind of step accepts. */
 export interface CommonStepConfig<Phase extends string = string> {
   /** Shown in the UI; defaults to the step id. */
@@ -84,6 +112,11 @@ export interface AgentStepConfig<
 > extends CommonStepConfig<Phase> {
   type: "agent";
   agent: AgentName;
+  /**
+   * Retry a failed try; `retryOn`: the failure classes retried (default ["rate_limit",
+   * "overloaded"], with the configuration's `agentRetry` tries and delays).
+   */
+  retry?: RetryPolicy & { retryOn?: AgentFailureKind[] };
   prompt: string | ((ctx: WorkflowContext<Args, Phase>) => string | Promise<string>);
   permission?: PermissionMode;
   /** The model to ask for, passed to the agent CLI as `--model`; the CLI's default if absent. */
@@ -160,6 +193,8 @@ export interface ScriptStepConfig<Phase extends string = string> extends CommonS
   type: "script";
   command: string;
   cwd?: string;
+  /** Retry a failed run of the command; `retryOn`: the exit codes retried (default: any failure). */
+  retry?: RetryPolicy & { retryOn?: number[] };
 }
 
 export interface FunctionStepConfig<T = unknown, Args = Record<string, any>, Phase extends string = string>
@@ -167,6 +202,8 @@ export interface FunctionStepConfig<T = unknown, Args = Record<string, any>, Pha
   type: "function";
   /** Runs inside the workflow; its return value must be JSON-serialisable. */
   fn: (ctx: WorkflowContext<Args, Phase>) => T | Promise<T>;
+  /** Call `fn` again after it throws, unless it threw a `NonRetryableError`. */
+  retry?: RetryPolicy;
 }
 
 export type StepConfig<Args = Record<string, any>, Phase extends string = string> =
@@ -310,6 +347,16 @@ export type Workflow<S = JSONSchema, Phase extends string = string> = Readonly<W
 export declare function defineWorkflow<const Phase extends string, S = JSONSchema>(
   definition: WorkflowDefinition<S, Phase>,
 ): Workflow<S, Phase>;
+
+/**
+ * Thrown from a function step's `fn`: the step fails at once, whatever its `retry` policy.
+ * Any error with `nonRetryable: true` does the same; an error's `retryAfter` (milliseconds,
+ * or a duration like "2s") sets the wait before the next try.
+ */
+export declare class NonRetryableError extends Error {
+  constructor(message?: string, options?: { cause?: unknown });
+  readonly nonRetryable: true;
+}
 
 export declare class StepFailedError extends Error {
   constructor(stepId: string, result: StepResult);

@@ -124,3 +124,16 @@ export class StepFailedError extends Error {
     this.result = result;
   }
 }
+
+/**
+ * Thrown from a function step's `fn`: the step fails at once, whatever its `retry` policy.
+ * (Any error with `nonRetryable: true` does the same; an error's `retryAfter`, milliseconds
+ * or a duration like "2s", sets the wait before the next try.)
+ */
+export class NonRetryableError extends Error {
+  constructor(message, options) {
+    super(message, options);
+    this.name = "NonRetryableError";
+    this.nonRetryable = true;
+  }
+}

@@ -30,6 +30,23 @@ pub enum FailureKind {
 }
 
 impl FailureKind {
+    pub const ALL: [FailureKind; 9] = [
+        FailureKind::Auth,
+        FailureKind::RateLimit,
+        FailureKind::Overloaded,
+        FailureKind::MaxTurns,
+        FailureKind::Crashed,
+        FailureKind::TimedOut,
+        FailureKind::Cancelled,
+        FailureKind::InvalidOutput,
+        FailureKind::Error,
+    ];
+
+    /// The kind `as_str` names.
+    pub fn parse(name: &str) -> Option<FailureKind> {
+        FailureKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             FailureKind::Auth => "auth",

@@ -48,6 +48,10 @@ pub struct RetryPolicy {
     pub attempts: u32,
     pub initial_delay: Duration,
     pub max_delay: Duration,
+    /// Each wait is the one before times this.
+    pub backoff: f64,
+    /// The failure classes retried (`FailureKind` names); None: rate limits and overload.
+    pub retry_on: Option<Vec<String>>,
 }
 
 impl Default for RetryPolicy {
@@ -56,6 +60,8 @@ impl Default for RetryPolicy {
             attempts: 3,
             initial_delay: Duration::from_secs(5),
             max_delay: Duration::from_secs(60),
+            backoff: 2.0,
+            retry_on: None,
         }
     }
 }
@@ -63,8 +69,33 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// The wait before try `next` (2, 3, ...).
     pub fn delay_before(&self, next: u32) -> Duration {
-        let factor = 2u32.saturating_pow(next.saturating_sub(2));
-        self.initial_delay.saturating_mul(factor).min(self.max_delay)
+        let factor = self.backoff.powi(next.saturating_sub(2).min(64) as i32);
+        self.initial_delay.mul_f64(factor.min(1e9)).min(self.max_delay)
+    }
+
+    /// Whether a try that failed this way is tried again (tries and time allowing). A try
+    /// the engine stopped is never.
+    pub fn retries(&self, kind: super::classify::FailureKind) -> bool {
+        use super::classify::FailureKind;
+        match &self.retry_on {
+            _ if kind == FailureKind::Cancelled => false,
+            None => kind.retryable(),
+            Some(list) => list.iter().any(|k| k == kind.as_str()),
+        }
+    }
+
+    /// A step's own `retry` policy (`retryOn` as written, else the default classes).
+    pub fn from_spec(spec: &crate::definition::retry::RetrySpec) -> RetryPolicy {
+        RetryPolicy {
+            attempts: spec.attempts,
+            initial_delay: Duration::from_millis(spec.initial_delay_ms),
+            max_delay: Duration::from_millis(spec.max_delay_ms),
+            backoff: spec.backoff,
+            retry_on: spec
+                .retry_on
+                .as_ref()
+                .map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()),
+        }
     }
 }
 

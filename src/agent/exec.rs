@@ -42,6 +42,8 @@ pub enum Output {
     Raw { stream: &'static str, text: String },
     /// What a stdout line meant.
     Event(AgentEvent),
+    /// Try `attempt` (2, 3, ...) starts now, after a retry's wait.
+    TryStarted { attempt: u32 },
     /// The attempt failed in a way worth another try, which starts after `delay`.
     Retry {
         /// Why the attempt before failed.
@@ -361,11 +363,14 @@ pub async fn run_with_retries(
 ) -> std::io::Result<(Attempt, u32)> {
     let mut tries = 1;
     loop {
+        if tries > 1 {
+            let _ = out.send(Output::TryStarted { attempt: tries });
+        }
         let mut attempt = run_once(kind.driver(), launch, out, stop.clone()).await?;
         let Some((failure, message)) = attempt.failure() else {
             return Ok((attempt, tries));
         };
-        if !failure.retryable() || tries >= policy.attempts {
+        if !policy.retries(failure) || tries >= policy.attempts {
             return Ok((attempt, tries));
         }
         let delay = policy.delay_before(tries + 1);

@@ -9,7 +9,7 @@ use clap::Args;
 use super::run_file::run_in_foreground;
 use super::runs::load_run;
 use super::{invalid, report};
-use crate::domain::{RunStatus, WaitKind};
+use crate::domain::RunStatus;
 use crate::engine::waits::{Decider, Decision, DecisionInput, WaitError};
 use crate::engine::Engine;
 use crate::store::nodes::NodeRow;
@@ -21,8 +21,20 @@ pub struct ApproveArgs {
     /// The gate's step id (`approve-plan`); may be left out when exactly one gate waits.
     step: Option<String>,
     /// Reject: the gate's step fails (and with it the run, unless it continues on error).
-    #[arg(long, conflicts_with = "request_changes")]
+    #[arg(long, conflicts_with_all = ["request_changes", "retry", "skip", "fail"])]
     reject: bool,
+    /// At a step whose retries ran out: run it again, with fresh tries.
+    #[arg(long, conflicts_with_all = ["request_changes", "skip", "fail"])]
+    retry: bool,
+    /// At a step whose retries ran out: go on as if it completed, with `--value` as its data.
+    #[arg(long, conflicts_with_all = ["request_changes", "fail"])]
+    skip: bool,
+    /// The skipped step's data, as JSON (with --skip).
+    #[arg(long, value_name = "JSON", requires = "skip")]
+    value: Option<String>,
+    /// At a step whose retries ran out: fail it (and with it the run, unless the workflow catches it).
+    #[arg(long, conflicts_with = "request_changes")]
+    fail: bool,
     /// Request changes (needs `-m`): the workflow gets the comment and decides what to do.
     #[arg(long)]
     request_changes: bool,
@@ -73,7 +85,13 @@ pub async fn approve(engine: &Engine, args: ApproveArgs) -> ExitCode {
 
 /// The decision, its comment and input as the flags say; why not, for bad flags.
 fn decision_input(args: &ApproveArgs) -> Result<DecisionInput, String> {
-    let decision = if args.reject {
+    let decision = if args.retry {
+        Decision::Retry
+    } else if args.skip {
+        Decision::Skip
+    } else if args.fail {
+        Decision::Fail
+    } else if args.reject {
         Decision::Reject
     } else if args.request_changes {
         Decision::RequestChanges
@@ -88,10 +106,15 @@ fn decision_input(args: &ApproveArgs) -> Result<DecisionInput, String> {
         Some(text) => Some(serde_json::from_str(text).map_err(|e| format!("--input is not JSON: {e}"))?),
         None => None,
     };
+    let value = match &args.value {
+        Some(text) => Some(serde_json::from_str(text).map_err(|e| format!("--value is not JSON: {e}"))?),
+        None => None,
+    };
     Ok(DecisionInput {
         decision,
         comment,
         input,
+        value,
     })
 }
 
@@ -99,7 +122,7 @@ fn decision_input(args: &ApproveArgs) -> Result<DecisionInput, String> {
 /// several listed.
 async fn the_one_gate(engine: &Engine, run: &RunRow) -> Result<String, ExitCode> {
     let waits = super::attend::pending(engine, &run.id).await?;
-    let gates: Vec<_> = waits.iter().filter(|p| p.wait.kind == WaitKind::Approval).collect();
+    let gates: Vec<_> = waits.iter().filter(|p| p.wait.kind.needs_a_person()).collect();
     match gates.as_slice() {
         [one] => Ok(one.step.step_id.clone()),
         [] if ended(run.status) => Err(refused(WaitError::RunEnded(run.status))),

@@ -107,7 +107,7 @@ async fn watch(engine: &Engine, run_id: &str, interactive: bool, interrupt: &mut
         }
         let waits = pending(engine, run_id).await?;
         tell_new(run_id, &waits, &mut told, no_input);
-        let gate = waits.iter().find(|p| p.wait.kind == WaitKind::Approval);
+        let gate = waits.iter().find(|p| p.wait.kind.needs_a_person());
         let asked = match gate.filter(|_| !no_input) {
             Some(gate) => ask_gate(engine, run_id, gate, interrupt).await?,
             None => pause(interrupt).await,
@@ -128,7 +128,7 @@ async fn watch(engine: &Engine, run_id: &str, interactive: bool, interrupt: &mut
 /// continue it.
 fn tell_new(run_id: &str, waits: &[PendingWait], told: &mut HashSet<String>, no_input: bool) {
     for p in waits {
-        if p.wait.kind == WaitKind::Approval && !no_input {
+        if p.wait.kind.needs_a_person() && !no_input {
             continue;
         }
         if !told.insert(p.step.id.clone()) {
@@ -172,7 +172,7 @@ async fn ask_gate(
     prompt::print_gate(&gate.step.step_id, &spec);
     loop {
         let answer = {
-            let asking = prompt::ask(&spec);
+            let asking = prompt::ask(&spec, gate.wait.kind == WaitKind::Retry);
             tokio::pin!(asking);
             let mut tick = tokio::time::interval(POLL);
             loop {

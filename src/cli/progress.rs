@@ -137,7 +137,11 @@ impl State {
             .remove(&step_key)
             .map(|(n, _)| n)
             .unwrap_or_else(|| step_key.clone());
-        let mark = if status == StepStatus::Completed { "✓" } else { "✗" };
+        let mark = match status {
+            StepStatus::Completed => "✓",
+            StepStatus::Skipped => "↷",
+            _ => "✗",
+        };
         let label = if name == step_key {
             name
         } else {

@@ -1,6 +1,7 @@
 //! Asking an approval gate on the terminal: `[a]pprove, [r]equest changes, re[j]ect`, a
 //! comment (required to request changes), and the gate's form, one top-level field at a
-//! time, typed and checked by its schema and asked again with the error.
+//! time, typed and checked by its schema and asked again with the error. A step whose
+//! retries ran out is asked `[r]etry, [s]kip, [f]ail` (a skip's value as JSON).
 //!
 //! Lines come from one blocking reader thread of stdin for the whole process, so a prompt can
 //! be abandoned (the gate was decided elsewhere) without losing the reader or a later line.
@@ -68,7 +69,10 @@ pub(super) fn print_gate(step_key: &str, spec: &ApprovalSpec) {
 }
 
 /// Asks the decision, its comment and the form; None at the end of input.
-pub(super) async fn ask(spec: &ApprovalSpec) -> Option<DecisionInput> {
+pub(super) async fn ask(spec: &ApprovalSpec, retry_wait: bool) -> Option<DecisionInput> {
+    if retry_wait {
+        return ask_retry().await;
+    }
     loop {
         let choice = read_line("[a]pprove, [r]equest changes, re[j]ect: ").await?;
         let decision = match choice.to_ascii_lowercase().as_str() {
@@ -83,14 +87,48 @@ pub(super) async fn ask(spec: &ApprovalSpec) -> Option<DecisionInput> {
         let (comment, input) = match decision {
             Decision::Approve => (None, ask_form(spec.form.as_ref()).await?),
             Decision::RequestChanges => (ask_comment(true).await?, None),
-            Decision::Reject => (ask_comment(false).await?, None),
+            _ => (ask_comment(false).await?, None),
         };
         return Some(DecisionInput {
             decision,
             comment,
             input,
+            value: None,
         });
     }
+}
+
+/// At a step whose retries ran out: retry, skip (with a value) or fail.
+async fn ask_retry() -> Option<DecisionInput> {
+    let decision = loop {
+        let choice = read_line("[r]etry, [s]kip, [f]ail: ").await?;
+        match choice.to_ascii_lowercase().as_str() {
+            "r" | "retry" => break Decision::Retry,
+            "s" | "skip" => break Decision::Skip,
+            "f" | "fail" => break Decision::Fail,
+            _ => println!("  type r, s or f"),
+        }
+    };
+    let value = match decision {
+        Decision::Skip => loop {
+            let line = read_line("the step's data, as JSON (empty: null): ").await?;
+            if line.is_empty() {
+                break None;
+            }
+            match serde_json::from_str::<Value>(&line) {
+                Ok(v) => break Some(v),
+                Err(e) => println!("  not JSON: {e}"),
+            }
+        },
+        _ => None,
+    };
+    let comment = ask_comment(false).await?;
+    Some(DecisionInput {
+        decision,
+        comment,
+        input: None,
+        value,
+    })
 }
 
 /// A comment: asked until given when `required`; an empty one is none.

@@ -11,6 +11,7 @@ use crate::definition::format_ms;
 use crate::domain::{StepStatus, WaitKind};
 use crate::engine::{budget, Engine};
 use crate::http::step_view::WaitView;
+use crate::store::attempts::AttemptRow;
 use crate::store::comments::CommentRow;
 use crate::store::projects::ProjectRow;
 use crate::store::runs::RunRow;
@@ -29,13 +30,14 @@ pub async fn show(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
         let project = ProjectRow::get(store, &run.project_id).await?;
         let ids: Vec<&str> = steps
             .iter()
-            .filter(|s| s.kind.wait().is_some())
+            .filter(|s| s.kind.wait().is_some() || s.status == crate::domain::StepStatus::Waiting)
             .map(|s| s.id.as_str())
             .collect();
         let waits = WaitRow::for_steps(store, &ids).await?;
-        Ok::<_, crate::store::StoreError>((steps, comments, project.map(|p| p.path), waits))
+        let tries = AttemptRow::list_for_run(store, run_id).await?;
+        Ok::<_, crate::store::StoreError>((steps, comments, project.map(|p| p.path), (waits, tries)))
     };
-    let (steps, comments, project, waits) = match loaded.await {
+    let (steps, comments, project, (waits, tries)) = match loaded.await {
         Ok(l) => l,
         Err(e) => return report(e.into()),
     };
@@ -44,7 +46,7 @@ pub async fn show(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
         Err(e) => return report(e.into()),
     };
     if as_json {
-        let mut v = run_json(&run, &steps, &waits, &comments, project.as_deref());
+        let mut v = run_json(&run, &steps, (&waits, &tries), &comments, project.as_deref());
         v["budget"] = json!(budget::budget_of(&run));
         v["budget_stop"] = json!(budget::stop_of(&run));
         v["spend"] = json!(spend);
@@ -53,6 +55,7 @@ pub async fn show(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
         print_run(&run, project.as_deref());
         print_budget(&run, &spend);
         print_steps(&run, &steps);
+        print_tries(&steps, &tries);
         print_waits(&steps, &waits);
         print_comments(&comments);
     }
@@ -62,7 +65,7 @@ pub async fn show(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
 fn run_json(
     run: &RunRow,
     steps: &[StepRow],
-    waits: &[WaitRow],
+    (waits, tries): (&[WaitRow], &[AttemptRow]),
     comments: &[CommentRow],
     project: Option<&str>,
 ) -> Value {
@@ -74,7 +77,11 @@ fn run_json(
     v["steps"] = steps
         .iter()
         .map(|s| {
-            let mut sv = serde_json::to_value(crate::http::step_view::Step::from(s)).expect("steps serialise");
+            let view = crate::http::step_view::Step::from(s);
+            let mine: Vec<&AttemptRow> = tries.iter().filter(|t| t.step_row_id == s.id).collect();
+            let attempts = crate::http::attempts::attempts_of(&view, &mine);
+            let mut sv = serde_json::to_value(view).expect("steps serialise");
+            sv["attempts"] = json!(attempts);
             sv["duration_ms"] = json!(step_duration_ms(run, s));
             if let Some(w) = waits.iter().find(|w| w.step_row_id == s.id) {
                 sv["wait"] = json!(WaitView::new(w, s.status, None));
@@ -164,6 +171,30 @@ fn print_steps(run: &RunRow, steps: &[StepRow]) {
         ]);
     }
     print_table(&rows, "");
+}
+
+/// The tries of each retried step: when each started, how it ended, its error.
+fn print_tries(steps: &[StepRow], tries: &[AttemptRow]) {
+    if tries.is_empty() {
+        return;
+    }
+    println!("\ntries:");
+    for s in steps {
+        for t in tries.iter().filter(|t| t.step_row_id == s.id) {
+            let error = t
+                .error
+                .as_deref()
+                .map(|e| format!("  {}", first_line(e)))
+                .unwrap_or_default();
+            println!(
+                "  {}  #{}  {}  {}{error}",
+                s.step_id,
+                t.attempt,
+                t.outcome,
+                super::wait_text::local_time(&t.started_at)
+            );
+        }
+    }
 }
 
 /// Each wait: what it waits for and since when, who may decide and until when; a resolved

@@ -12,6 +12,7 @@ pub fn what(kind: WaitKind, title: Option<&str>, signal: Option<&str>, deadline:
         WaitKind::Approval => format!("approval: \"{}\"", title.unwrap_or("?")),
         WaitKind::Sleep => format!("sleep until {}", deadline.map_or_else(|| "?".into(), local_time)),
         WaitKind::Signal => format!("signal \"{}\"", signal.unwrap_or("?")),
+        WaitKind::Retry => format!("a person: {}", title.unwrap_or("its tries ran out")),
     }
 }
 
@@ -21,13 +22,17 @@ pub fn waiting(kind: WaitKind, title: Option<&str>, signal: Option<&str>, deadli
     let what = what(kind, title, signal, deadline);
     match kind {
         WaitKind::Sleep => what.replacen("sleep", "sleeping", 1),
-        WaitKind::Approval | WaitKind::Signal => format!("waiting for {what}"),
+        WaitKind::Approval | WaitKind::Signal | WaitKind::Retry => format!("waiting for {what}"),
     }
 }
 
 /// What a pending wait waits for (`what`, from its row).
 pub fn of_pending(p: &PendingWait) -> String {
-    let title = (p.wait.kind == WaitKind::Approval).then(|| ApprovalSpec::parse(&p.wait.spec).title);
+    let title = p
+        .wait
+        .kind
+        .needs_a_person()
+        .then(|| ApprovalSpec::parse(&p.wait.spec).title);
     what(
         p.wait.kind,
         title.as_deref(),
@@ -71,6 +76,12 @@ pub fn how_to_continue(run_id: &str, waits: &[PendingWait]) -> Vec<String> {
             WaitKind::Sleep => lines.push(format!(
                 "    it wakes by itself under a server, or with: workflow-engine resume {run_id}"
             )),
+            WaitKind::Retry => {
+                let cmd = format!("workflow-engine approve {run_id} {key}");
+                lines.push(format!("    try it again:     {cmd} --retry"));
+                lines.push(format!("    skip it:          {cmd} --skip --value '{{...}}'"));
+                lines.push(format!("    fail it:          {cmd} --fail -m \"...\""));
+            }
         }
     }
     lines

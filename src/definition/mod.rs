@@ -3,16 +3,22 @@
 //! `yaml` parses YAML pipelines (steps known up front); `typescript` checks what a JS worker
 //! reports of a `.ts` module's default export (its steps are found as `execute(ctx)` runs and
 //! read by `step_json`). Both front-ends build steps with `step_build`, by the one table of
-//! step fields in `step_rules` (which the JS worker follows too); `schema` turns arguments
+//! step fields in `step_rules` (which the JS worker follows too). YAML's `{{ }}` templates
+//! (`template`) and `if:` conditions (`expr`) name the run's values by `refs`, checked
+//! against what each step's data can hold (`step_data`); `schema` turns arguments
 //! into a validated JSON object; `names` keeps invisible characters out of the names people
 //! read. A parsed definition is what `definition.json` snapshots for every run.
 
 pub mod budget;
 pub mod duration;
+pub mod expr;
 pub mod names;
+pub mod refs;
+pub mod retry;
 pub mod schema;
 pub mod source;
 pub mod step_build;
+pub mod step_data;
 pub mod step_json;
 pub mod step_rules;
 pub mod template;
@@ -119,6 +125,9 @@ pub struct StepConfig {
     pub timeout_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub continue_on_error: bool,
+    /// Script, function and agent steps: how failed tries are retried (`retry::RetrySpec`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<retry::RetrySpec>,
     /// Approval steps: the gate's title (templated in YAML).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
@@ -140,6 +149,10 @@ pub struct StepConfig {
     /// Signal steps: the name of the signal waited for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signal: Option<String>,
+    /// YAML: the condition the step runs under (`if:`, `definition::expr`); when it is false
+    /// the step is recorded `skipped` with the condition as the reason.
+    #[serde(default, rename = "if", skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
     /// Where the step was written, for error messages (`file:line:col`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,

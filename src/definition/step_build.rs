@@ -111,6 +111,11 @@ pub fn build<R: Reader>(r: &mut R, node: &R::W) -> Option<StepConfig> {
     step.env = node.opt("env").map(|n| env(r, n)).unwrap_or_default();
     step.timeout_ms = node.opt("timeout").and_then(|n| timeout(r, n));
     step.continue_on_error = node.opt("continueOnError").and_then(|n| continue_on_error(r, n)) == Some(true);
+    if let (Some(kind), Some(n)) = (kind.filter(|k| k.wait().is_none()), node.opt("retry")) {
+        step.retry = super::retry::parse(&n.json(), kind)
+            .map_err(|e| r.problem(At::Value(n), &["retry"], Problem::Invalid(e)))
+            .ok();
+    }
     let id = id?;
     step.name = name(r, node).unwrap_or_else(|| id.clone());
     step.id = id;

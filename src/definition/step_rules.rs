@@ -127,6 +127,20 @@ pub const STEP_FIELDS: &[FieldRule] = &[
     rule("env", ALL, Nowhere, Both, "names to string values"),
     rule("timeout", EVERY, Nowhere, Both, "a duration: milliseconds or '1m 30s'"),
     rule("continueOnError", EVERY, Nowhere, Both, "true or false"),
+    rule(
+        "if",
+        EVERY,
+        Nowhere,
+        Yaml,
+        "a condition over args and earlier steps; when false the step is skipped",
+    ),
+    rule(
+        "retry",
+        ALL,
+        Everywhere,
+        Both,
+        "{ attempts, initialDelay?, backoff?, maxDelay?, retryOn?, onExhausted? }",
+    ),
     rule("fn", &[Function], Nowhere, TypeScript, "the function to run"),
     rule("title", &[Approval], InYaml, Both, "the gate's title (required)"),
     rule(
@@ -383,7 +397,7 @@ mod tests {
         let approval: Vec<_> = foreign_fields(Approval, InYaml).map(|f| f.key).collect();
         assert_eq!(
             approval,
-            [&["command"][..], &agent_keys[..], &["duration", "signal"][..]].concat()
+            [&["command"][..], &agent_keys[..], &["retry", "duration", "signal"][..]].concat()
         );
     }
 

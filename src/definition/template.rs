@@ -1,96 +1,119 @@
-//! `{{ args.x }}` / `{{ steps.<id>.data }}` placeholders in YAML step fields: checking them when
-//! the file is parsed, and filling them in just before a step runs.
+//! `{{ args.x }}` / `{{ steps.<id>.data… }}` placeholders in YAML step fields: checking them
+//! when the file is parsed, and filling them in just before a step runs.
 //!
-//! A placeholder is a dotted path, nothing more: no filters or defaults, so a workflow file stays
-//! readable and every reference can be checked up front. `{{ '...' }}` inserts the quoted text
-//! verbatim, which is how a command spells a literal `{{` (e.g. `docker inspect -f`).
+//! A placeholder is a dotted path (`refs`) and filters applied left to right
+//! (`{{ steps.a.data.stdout | trim | default('none') }}`: `trim`, `json`, `default(x)`,
+//! `quote`; `filters`). A path the run does not have fails the step as it is rendered, unless
+//! a `default` says what to insert instead. `{{ '...' }}` inserts the quoted text verbatim,
+//! which is how a command spells a literal `{{` (e.g. `docker inspect -f`). In a `command`
+//! every value is inserted shell-quoted, so a placeholder inside quotes is refused (`shell`).
+
+mod filters;
+mod secret_refs;
+mod shell;
+
+pub use secret_refs::{replace_secrets, secret_names, secret_refs, SecretRef};
+pub use shell::shell_quote;
 
 use serde_json::{Map, Value};
 
-use super::names::{is_secret_name, secret_name_error};
+use self::filters::Filter;
+use super::refs::{self, check_ref, parse_ref, Absent, Ref, Scope, ROOTS_HINT};
+
+/// A problem and the byte offset in the text where it is.
+pub type Located = (usize, String);
 
 /// How inserted values are escaped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quote {
-    /// Inserted as-is (prompts, environment values).
+    /// Inserted as-is (prompts, environment values), unless a placeholder asks for `quote`.
     None,
     /// POSIX single-quoted unless harmless, so arguments cannot inject shell syntax into a
     /// `command:`. Placeholders are therefore written bare: `--env {{ args.env }}`.
     Shell,
 }
 
-/// The fields of a step's result a template may name (`steps.<id>.data`).
-const RESULT_FIELDS: [&str; 3] = ["data", "status", "error"];
-const ROOTS_HINT: &str = "templates can refer to args.<name>, steps.<id>.data, .status or .error, and secrets.<NAME>";
-
-/// Checks every placeholder in `template` before anything runs. `known_args` is the argsSchema's
-/// property names when it declares them; `earlier_steps` are the ids of steps that finish before
-/// this one. Returns the first problem.
-pub fn check(
-    template: &str,
-    known_args: Option<&[String]>,
-    earlier_steps: impl Fn(&str) -> bool,
-) -> Result<(), String> {
+/// Checks every placeholder in `template` before anything runs: its path against `scope`
+/// (declared arguments, steps that run before, what their data can hold) and its filters.
+/// Returns the first problem and where it is.
+pub fn check(template: &str, scope: &dyn Scope) -> Result<(), Located> {
     for piece in pieces(template)? {
-        let Piece::Expr { source, path } = piece else {
+        let Piece::Expr {
+            source,
+            at,
+            path,
+            filters,
+        } = piece
+        else {
             continue;
         };
-        match parse_ref(source, path, &earlier_steps)? {
-            Ref::Args(segments) => {
-                let (Some(name), Some(known)) = (segments.first(), known_args) else {
-                    continue;
-                };
-                if !known.iter().any(|k| k == name) {
-                    let declared = if known.is_empty() {
-                        "no arguments".to_string()
-                    } else {
-                        known.join(", ")
-                    };
-                    return Err(format!(
-                        "unknown argument '{name}' in {source}: the argsSchema declares {declared}"
-                    ));
-                }
-            }
-            Ref::Secret(_) => {}
-            Ref::Step { id, .. } => {
-                if !earlier_steps(&id) {
-                    return Err(format!(
-                        "{source} refers to step '{id}', which does not run before this step"
-                    ));
-                }
-            }
+        let r = parse_ref(source, path, |id| scope.step(id).is_some()).map_err(|e| (at, e))?;
+        if matches!(r, Ref::Secret(_)) && !filters.is_empty() {
+            return Err((at, format!("{source}: a secret takes no filters")));
         }
+        check_ref(source, &r, scope).map_err(|e| (at, e))?;
     }
     Ok(())
 }
 
+/// Checks a `command`: its placeholders (`check`), none of them inside quotes.
+pub fn check_command(template: &str, scope: &dyn Scope) -> Result<(), Located> {
+    check(template, scope)?;
+    shell::unquoted(&pieces(template)?)
+}
+
 /// Fills in `template`. `steps` maps step id to its StepResult JSON
-/// (`{"stepId","status","data","error"}`); referring to a step that is not there is an error,
-/// while a missing argument or data field renders as an empty string.
+/// (`{"stepId","status","data","error"}`). A path that is not there (an argument not given,
+/// a key an agent's answer lacks) is an error naming it, unless a `default` filter covers it.
 pub fn render(template: &str, args: &Value, steps: &Map<String, Value>, quote: Quote) -> Result<String, String> {
+    render_with(template, args, steps, quote, false)
+}
+
+/// Like `render`, but what is not there is inserted as empty text: for measuring a command
+/// before the steps it names have run (`subprocess::argv`).
+pub fn render_lenient(
+    template: &str,
+    args: &Value,
+    steps: &Map<String, Value>,
+    quote: Quote,
+) -> Result<String, String> {
+    render_with(template, args, steps, quote, true)
+}
+
+fn render_with(
+    template: &str,
+    args: &Value,
+    steps: &Map<String, Value>,
+    quote: Quote,
+    lenient: bool,
+) -> Result<String, String> {
     let mut out = String::with_capacity(template.len());
-    for piece in pieces(template)? {
+    for piece in pieces(template).map_err(|(_, e)| e)? {
         match piece {
             Piece::Text(text) | Piece::Literal(text) => out.push_str(text),
-            Piece::Expr { source, path } => {
-                let value = match parse_ref(source, path, |id| steps.contains_key(id))? {
+            Piece::Expr {
+                source, path, filters, ..
+            } => {
+                let r = parse_ref(source, path, |id| steps.contains_key(id))?;
+                if let Ref::Secret(name) = r {
                     // Resolved by the step host as the process starts (`engine::secrets`).
-                    Ref::Secret(name) => {
-                        out.push_str(&format!("{{{{ secrets.{name} }}}}"));
-                        continue;
+                    out.push_str(&format!("{{{{ secrets.{name} }}}}"));
+                    continue;
+                }
+                let value = match refs::resolve(&r, args, steps) {
+                    Ok(v) => Ok(v.clone()),
+                    Err(Absent::NoStep(id)) => {
+                        return Err(format!("{source} refers to step '{id}', which has not run"))
                     }
-                    Ref::Args(segments) => lookup(args, &segments),
-                    Ref::Step { id, field, rest } => {
-                        let result = steps
-                            .get(&id)
-                            .ok_or_else(|| format!("{source} refers to step '{id}', which has not run"))?;
-                        lookup(result.get(field).unwrap_or(&Value::Null), &rest)
-                    }
+                    Err(Absent::NoValue(_)) if lenient => Ok(Value::Null),
+                    Err(Absent::NoValue(e)) => Err(e),
                 };
-                let text = to_text(value);
-                match quote {
-                    Quote::None => out.push_str(&text),
-                    Quote::Shell => out.push_str(&shell_quote(&text)),
+                let inserted = filters::apply(value, &filters).map_err(|e| {
+                    format!("{source}: {e} (add | default('') to the placeholder if it may be missing)")
+                })?;
+                match (quote, inserted.quoted) {
+                    (Quote::Shell, false) => out.push_str(&shell_quote(&inserted.text)),
+                    _ => out.push_str(&inserted.text),
                 }
             }
         }
@@ -98,28 +121,36 @@ pub fn render(template: &str, args: &Value, steps: &Map<String, Value>, quote: Q
     Ok(out)
 }
 
-enum Piece<'a> {
+/// A part of a template.
+pub(crate) enum Piece<'a> {
     Text(&'a str),
     /// The body of `{{ '...' }}`.
     Literal(&'a str),
-    /// `source` is the whole `{{ ... }}` as written, for messages; `path` is the trimmed inside.
+    /// `source` is the whole `{{ ... }}` as written, for messages, at byte `at`; `path` the
+    /// trimmed path.
     Expr {
         source: &'a str,
+        at: usize,
         path: &'a str,
+        filters: Vec<Filter>,
     },
 }
 
-fn pieces(template: &str) -> Result<Vec<Piece<'_>>, String> {
+fn pieces(template: &str) -> Result<Vec<Piece<'_>>, Located> {
     let mut pieces = Vec::new();
-    let mut rest = template;
-    while let Some(open) = rest.find("{{") {
-        if open > 0 {
-            pieces.push(Piece::Text(&rest[..open]));
+    let mut pos = 0;
+    while let Some(found) = template[pos..].find("{{") {
+        let open = pos + found;
+        if open > pos {
+            pieces.push(Piece::Text(&template[pos..open]));
         }
-        let after_open = &rest[open + 2..];
+        let after_open = &template[open + 2..];
         let unclosed = || {
-            let shown: String = rest[open..].chars().take(40).collect();
-            format!("unclosed {{{{ at '{shown}': end the placeholder with }}}}")
+            let shown: String = template[open..].chars().take(40).collect();
+            (
+                open,
+                format!("unclosed {{{{ at '{shown}': end the placeholder with }}}}"),
+            )
         };
         let inner = after_open.trim_start();
         // A quoted literal may itself contain `}}`, so its end is the closing quote.
@@ -129,26 +160,65 @@ fn pieces(template: &str) -> Result<Vec<Piece<'_>>, String> {
             let tail = tail.strip_prefix("}}").ok_or_else(unclosed)?;
             (Piece::Literal(&body[..end]), after_open.len() - tail.len())
         } else {
-            let close = after_open.find("}}").ok_or_else(unclosed)?;
-            let source = &rest[open..open + 2 + close + 2];
-            (
-                Piece::Expr {
-                    source,
-                    path: after_open[..close].trim(),
-                },
-                close + 2,
-            )
+            let close = closing(after_open).ok_or_else(unclosed)?;
+            let source = &template[open..open + 2 + close + 2];
+            let (path, filters) = split_filters(&after_open[..close]);
+            validate_path(source, path).map_err(|e| (open, e))?;
+            let filters = filters::parse(source, &filters).map_err(|e| (open, e))?;
+            let piece = Piece::Expr {
+                source,
+                at: open,
+                path,
+                filters,
+            };
+            (piece, close + 2)
         };
-        if let Piece::Expr { source, path } = piece {
-            validate_path(source, path)?;
-        }
         pieces.push(piece);
-        rest = &after_open[consumed..];
+        pos = open + 2 + consumed;
     }
-    if !rest.is_empty() {
-        pieces.push(Piece::Text(rest));
+    if pos < template.len() {
+        pieces.push(Piece::Text(&template[pos..]));
     }
     Ok(pieces)
+}
+
+/// Where the `}}` that closes a placeholder is in `after_open`: the first one outside a
+/// filter's quoted argument (`default('}}')`).
+fn closing(after_open: &str) -> Option<usize> {
+    let (mut quote, mut parens) = (None, 0usize);
+    for (i, c) in after_open.char_indices() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') if parens > 0 => quote = Some(c),
+            (None, '(') => parens += 1,
+            (None, ')') => parens = parens.saturating_sub(1),
+            (None, '}') if after_open[i..].starts_with("}}") => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The path and the filters after it, split at each `|` outside quotes.
+fn split_filters(inner: &str) -> (&str, Vec<&str>) {
+    let mut parts = Vec::new();
+    let (mut quote, mut start) = (None, 0);
+    for (i, c) in inner.char_indices() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '|') => {
+                parts.push(inner[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(inner[start..].trim());
+    let path = parts.remove(0);
+    (path, parts)
 }
 
 fn validate_path(source: &str, path: &str) -> Result<(), String> {
@@ -158,185 +228,18 @@ fn validate_path(source: &str, path: &str) -> Result<(), String> {
     if path.chars().any(char::is_whitespace) || path.split('.').any(str::is_empty) {
         return Err(format!(
             "invalid placeholder {source}: expected a dotted path such as args.name or \
-             steps.build.data"
+             steps.build.data, then filters after | (trim, json, default('x'), quote)"
         ));
     }
     Ok(())
 }
 
-enum Ref<'a> {
-    /// `secrets.NAME`.
-    Secret(&'a str),
-    /// Path segments after `args`.
-    Args(Vec<&'a str>),
-    Step {
-        id: String,
-        field: &'a str,
-        rest: Vec<&'a str>,
-    },
-}
-
-/// Splits a path into what it refers to. Step ids may contain dots, so `steps.<id>` takes the
-/// longest of `step_ids` that is followed by a field; an id not among them ends at the first field
-/// name.
-/// `is_step` tells which ids exist; ids may hold dots, so each dotted prefix of the path is
-/// asked about (a lookup each, not a pass over every step, which made big files quadratic).
-fn parse_ref<'a>(source: &str, path: &'a str, is_step: impl Fn(&str) -> bool) -> Result<Ref<'a>, String> {
-    let (root, after_root) = path.split_once('.').unwrap_or((path, ""));
-    match root {
-        "args" => Ok(Ref::Args(after_root.split('.').filter(|s| !s.is_empty()).collect())),
-        "secrets" if is_secret_name(after_root) => Ok(Ref::Secret(after_root)),
-        "secrets" => Err(format!("{source}: {}", secret_name_error(after_root))),
-        "steps" => step_ref(source, after_root, is_step),
-        _ => Err(format!("unknown name '{root}' in {source}: {ROOTS_HINT}")),
-    }
-}
-
-/// `steps.<id>.<field>...`, `after_root` being what follows `steps.`.
-fn step_ref<'a>(source: &str, after_root: &'a str, is_step: impl Fn(&str) -> bool) -> Result<Ref<'a>, String> {
-    let (id, tail) = split_step_path(after_root, is_step);
-    if id.is_empty() {
-        return Err(format!("{source} names no step: write steps.<id>.data"));
-    }
-    let Some((&field, rest)) = tail.split_first() else {
-        return Err(format!(
-            "{source} must name a field: steps.{id}.data, steps.{id}.status or \
-             steps.{id}.error"
-        ));
-    };
-    if !RESULT_FIELDS.contains(&field) {
-        return Err(format!(
-            "unknown field '{field}' in {source}: a step has data, status and error"
-        ));
-    }
-    if field != "data" && !rest.is_empty() {
-        return Err(format!("{source}: only data has fields; {field} is a string"));
-    }
-    Ok(Ref::Step {
-        id,
-        field,
-        rest: rest.to_vec(),
-    })
-}
-
-/// The step id and the segments after it: the longest id that exists and is followed by a
-/// step field, else the longest that exists, else everything before the first step field.
-fn split_step_path<'a>(after_root: &'a str, is_step: impl Fn(&str) -> bool) -> (String, Vec<&'a str>) {
-    let prefixes = after_root.match_indices('.').map(|(i, _)| &after_root[..i]);
-    let mut candidates: Vec<&str> = prefixes
-        .chain([after_root])
-        .filter(|id| !id.is_empty() && is_step(id))
-        .collect();
-    candidates.sort_by_key(|id| std::cmp::Reverse(id.len()));
-    let split = |id_len: usize| -> Vec<&'a str> {
-        after_root
-            .get(id_len + 1..)
-            .map(|r| r.split('.').collect())
-            .unwrap_or_default()
-    };
-    let chosen = candidates
-        .iter()
-        .map(|id| (id.to_string(), split(id.len())))
-        .find(|(_, tail)| tail.first().is_some_and(|f| RESULT_FIELDS.contains(f)));
-    match (chosen, candidates.first()) {
-        (Some(found), _) => found,
-        (None, Some(longest)) => (longest.to_string(), split(longest.len())),
-        (None, None) => {
-            let segments: Vec<&str> = after_root.split('.').collect();
-            let at = segments.iter().position(|s| RESULT_FIELDS.contains(s));
-            let at = at.unwrap_or(segments.len());
-            (segments[..at].join("."), segments[at..].to_vec())
-        }
-    }
-}
-
-/// A reference to a secret: `{{ secrets.NAME }}` (YAML), or `{{ secrets.NAME@TAG }}` as
-/// TypeScript's `ctx.secrets.NAME` writes it, TAG being the run's (see `engine::secrets`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretRef {
-    pub name: String,
-    pub tag: Option<String>,
-}
-
-/// The secret names `text` refers to, in order, repeats included.
-pub fn secret_names(text: &str) -> Vec<String> {
-    secret_refs(text).into_iter().map(|r| r.name).collect()
-}
-
-/// The references in `text`, in order. Lenient: other `{{ ... }}` text (a TypeScript
-/// command's own braces) is left alone.
-pub fn secret_refs(text: &str) -> Vec<SecretRef> {
-    let mut refs = Vec::new();
-    replace_secrets(text, |r| {
-        refs.push(r.clone());
-        String::new()
-    });
-    refs
-}
-
-fn parse_secret_ref(inner: &str) -> Option<SecretRef> {
-    let body = inner.trim().strip_prefix("secrets.")?;
-    let (name, tag) = match body.split_once('@') {
-        Some((name, tag)) => (name, Some(tag)),
-        None => (body, None),
-    };
-    let tag_ok = tag.is_none_or(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric()));
-    (tag_ok && is_secret_name(name)).then(|| SecretRef {
-        name: name.to_string(),
-        tag: tag.map(str::to_string),
-    })
-}
-
-/// `text` with each reference replaced by `with(reference)`; nothing else changes.
-pub fn replace_secrets(text: &str, mut with: impl FnMut(&SecretRef) -> String) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find("{{") {
-        let after = &rest[open + 2..];
-        let Some(close) = after.find("}}") else { break };
-        match parse_secret_ref(&after[..close]) {
-            Some(r) => {
-                out.push_str(&rest[..open]);
-                out.push_str(&with(&r));
-                rest = &after[close + 2..];
-            }
-            None => {
-                out.push_str(&rest[..open + 2]);
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Walks `segments` into `value`; numeric segments index arrays. Anything absent is null.
-fn lookup<'v>(value: &'v Value, segments: &[&str]) -> &'v Value {
-    segments
-        .iter()
-        .try_fold(value, |v, seg| match v {
-            Value::Object(map) => map.get(*seg),
-            Value::Array(items) => seg.parse::<usize>().ok().and_then(|i| items.get(i)),
-            _ => None,
-        })
-        .unwrap_or(&Value::Null)
-}
-
+/// A value as text: strings as they are, null as nothing, anything else as JSON.
 fn to_text(value: &Value) -> String {
     match value {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
         other => other.to_string(),
-    }
-}
-
-fn shell_quote(text: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "_./:=@%+,-".contains(c);
-    // Empty stays quoted so that it is still passed as an argument.
-    if !text.is_empty() && text.chars().all(safe) {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
     }
 }
 

@@ -4,6 +4,7 @@
 //! `tree` turns the text into positioned nodes; this module checks them against the workflow
 //! schema. Checking goes on past the first problem so that one run reports them all.
 
+mod locate;
 mod suggest;
 mod tree;
 
@@ -15,9 +16,11 @@ use serde_json::Value;
 
 use self::tree::{Kind, Node, Pos};
 use super::duration::duration_from_json;
+use super::refs::Scope;
 use super::step_build;
+use super::step_data::Produced;
 use super::step_rules::{self, Front};
-use super::{template, validate_step_id, DefinitionError, DefinitionKind, Location};
+use super::{expr, template, validate_step_id, DefinitionError, DefinitionKind, Location};
 use super::{StepConfig, WorkflowDefinition};
 
 const TOP_KEYS: &[&str] = &[
@@ -63,7 +66,7 @@ pub fn read_yaml(path: &Path) -> Result<WorkflowDefinition, Vec<DefinitionError>
 
 /// Parses a YAML workflow. `path` is recorded in the definition and in every error as given.
 pub fn parse_yaml(path: &Path, source: &str) -> Result<WorkflowDefinition, Vec<DefinitionError>> {
-    let mut c = Checker::new(path);
+    let mut c = Checker::new(path, source);
     let (root, problems) = match tree::parse(source) {
         Ok(parsed) => parsed,
         Err((pos, message)) => {
@@ -116,11 +119,11 @@ fn readable(node: &Node, key: &str) -> Result<String, String> {
     Ok(name)
 }
 
-fn step_id(node: &Node, earlier: &HashMap<String, usize>) -> Result<String, String> {
+fn step_id(node: &Node, earlier: &HashMap<String, (usize, Produced)>) -> Result<String, String> {
     let id = node.string("id")?;
     validate_step_id(&id)?;
     match earlier.get(&id) {
-        Some(line) => Err(format!("duplicate step id '{id}' (first at line {line})")),
+        Some((line, _)) => Err(format!("duplicate step id '{id}' (first at line {line})")),
         None => Ok(id),
     }
 }
@@ -154,21 +157,25 @@ fn written_instead(node: &Node, key: &str) -> String {
 #[derive(Default)]
 struct Checker {
     file: PathBuf,
+    /// The file's text, to place a problem inside a value (`locate`).
+    source: locate::Source,
     errors: Vec<DefinitionError>,
     known_args: Option<Vec<String>>,
     phases: Option<Vec<String>>,
     declared_phases: HashSet<String>,
-    /// Ids of the steps checked so far, with the line each id is on. Looked up, never
-    /// scanned or copied per step: a file of 20,000 steps must not take 20,000² steps.
-    earlier: HashMap<String, usize>,
+    /// Ids of the steps checked so far, with the line each id is on and what its data can
+    /// hold. Looked up, never scanned or copied per step: a file of 20,000 steps must not
+    /// take 20,000² steps.
+    earlier: HashMap<String, (usize, Produced)>,
     /// The phase of the step before, which a step without `phase` takes.
     last_phase: Option<String>,
 }
 
 impl Checker {
-    fn new(file: &Path) -> Self {
+    fn new(file: &Path, source: &str) -> Self {
         Checker {
             file: file.to_path_buf(),
+            source: locate::Source::new(source),
             ..Checker::default()
         }
     }
@@ -233,13 +240,38 @@ impl Checker {
         value
     }
 
-    /// A string whose `{{ }}` placeholders may use the arguments and earlier steps.
+    /// A string whose `{{ }}` placeholders may use the arguments and earlier steps (and, in a
+    /// `command`, stand outside quotes). A problem is placed at its placeholder.
     fn text(&mut self, node: Option<&Node>, key: &str) -> Option<String> {
         let node = node?;
-        let earlier = |id: &str| self.earlier.contains_key(id);
-        let text = node.text(key);
-        let checked = text.and_then(|t| template::check(&t, self.known_args.as_deref(), earlier).map(|_| t));
-        self.record(node, checked)
+        let text = self.record(node, node.text(key))?;
+        let checked = match key {
+            "command" => template::check_command(&text, self),
+            _ => template::check(&text, self),
+        };
+        self.placed(node, &text, checked.map(|_| text.clone()))
+    }
+
+    /// The step's `if:` condition, parsed and its paths checked; a problem is placed where it
+    /// is in the condition.
+    fn condition(&mut self, node: &Node) -> Option<String> {
+        let text = self.record(node, node.text("if"))?;
+        let checked = expr::check(&text, self).map(|_| text.clone());
+        let checked = checked.map_err(|(at, e)| (at, format!("'if': {e}")));
+        self.placed(node, &text, checked)
+    }
+
+    /// The value, or `None` with the failure recorded at byte `at` of `text`, the value of
+    /// `node` (at the node itself when the file does not hold the text as it is).
+    fn placed<T>(&mut self, node: &Node, text: &str, result: Result<T, (usize, String)>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err((at, message)) => {
+                let pos = self.source.locate(node.pos, text, at);
+                self.err(pos, message);
+                None
+            }
+        }
     }
 
     fn workflow(&mut self, root: &Node) -> Option<WorkflowDefinition> {
@@ -352,13 +384,21 @@ impl Checker {
         };
         let step = step_build::build(&mut reader, node);
         let phase = reader.phase.take();
+        let condition = node.opt("if").and_then(|n| self.condition(n));
         let step = step?;
         // Only now: a step's own placeholders may not name it.
-        self.earlier.insert(step.id.clone(), node.get_key("id")?.pos.0);
+        let produced = Produced {
+            kind: step.kind,
+            output_schema: step.output_schema.clone(),
+            form: step.form.clone(),
+        };
+        self.earlier
+            .insert(step.id.clone(), (node.get_key("id")?.pos.0, produced));
         let location = Some(self.location(node.pos));
         Some(StepConfig {
             phase: phase?,
             location,
+            condition,
             ..step
         })
     }
@@ -378,8 +418,21 @@ impl Checker {
     }
 }
 
+impl Scope for Checker {
+    fn known_args(&self) -> Option<&[String]> {
+        self.known_args.as_deref()
+    }
+
+    fn step(&self, id: &str) -> Option<&Produced> {
+        self.earlier.get(id).map(|(_, produced)| produced)
+    }
+}
+
 mod step_reader;
 use step_reader::YamlStep;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod flow_tests;

@@ -22,7 +22,7 @@ pub use agent::{AgentKind, OnInterrupt, Permission, SessionStatus};
 pub use budget::BudgetLimit;
 pub use files::{CommentType, DefinitionKind, FileType};
 pub use run::{ControlRequest, RunStatus};
-pub use step::{StepKind, StepResult, StepStatus, WaitKind};
+pub use step::{AttemptOutcome, StepKind, StepResult, StepStatus, WaitKind};
 
 /// A string that is not one of an enum's wire values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

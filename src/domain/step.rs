@@ -33,21 +33,43 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// How one try of a step went (`workflow_step_attempts.outcome`).
+    pub enum AttemptOutcome {
+        Running = "running",
+        Completed = "completed",
+        Failed = "failed",
+        /// A pause-now or a stop ended it; it is not counted against the step.
+        Interrupted = "interrupted",
+    }
+}
+
+wire_enum! {
     /// What a waiting step waits for (`workflow_waits.kind`): the step kinds that wait.
     pub enum WaitKind {
         Approval = "approval",
         Sleep = "sleep",
         Signal = "signal",
+        /// A script, function or agent step whose retries ran out (`retry.onExhausted:
+        /// "wait"`): a person retries it, skips it with a value, or fails it.
+        Retry = "retry",
     }
 }
 
-impl From<WaitKind> for StepKind {
-    fn from(kind: WaitKind) -> StepKind {
-        match kind {
-            WaitKind::Approval => StepKind::Approval,
-            WaitKind::Sleep => StepKind::Sleep,
-            WaitKind::Signal => StepKind::Signal,
+impl WaitKind {
+    /// The step kind that is this wait (approval, sleep, signal); None for a retry wait,
+    /// which a step of any kind that runs something can be.
+    pub fn step_kind(self) -> Option<StepKind> {
+        match self {
+            WaitKind::Approval => Some(StepKind::Approval),
+            WaitKind::Sleep => Some(StepKind::Sleep),
+            WaitKind::Signal => Some(StepKind::Signal),
+            WaitKind::Retry => None,
         }
+    }
+
+    /// Whether a person resolves it (a gate or a retry wait), as opposed to time or a signal.
+    pub fn needs_a_person(self) -> bool {
+        matches!(self, WaitKind::Approval | WaitKind::Retry)
     }
 }
 

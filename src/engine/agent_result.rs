@@ -132,6 +132,7 @@ pub(super) fn progress(out: &Output) -> Option<Progress> {
             Some(json!({ "attempt": next_attempt, "delayMs": delay.as_millis() as u64 })),
         ),
         Output::Event(event) => return event_progress(event),
+        Output::TryStarted { .. } => return None,
     })
 }
 

@@ -269,7 +269,10 @@ impl StepHost {
         for warning in &launch.invocation.warnings {
             let _ = tx.send(Output::Event(AgentEvent::Warning(warning.clone())));
         }
-        let retry = self.engine.agents().retry.clone();
+        let retry = match &config.retry {
+            Some(spec) => crate::agent::config::RetryPolicy::from_spec(spec),
+            None => self.engine.agents().retry.clone(),
+        };
         let kill = self.kill.clone();
         let run = async move {
             let result = exec::run_with_retries(kind, &launch, &retry, &tx, kill).await;
@@ -311,10 +314,11 @@ impl StepHost {
         (cwd, env): (PathBuf, BTreeMap<String, String>),
         watch: &mut BudgetWatch,
     ) -> SessionState {
-        let mut log = EventsLog::open(self, &row.step_id);
+        let mut log = EventsLog::open_try(self, &row.step_id, self.current_try(&row.step_id));
         let driver = kind.driver();
         let env_of = |k: &str| env.get(k).cloned().or_else(|| std::env::var(k).ok());
         let mut last_failure = None;
+        let mut next_try = None;
         // The transcript may appear after the session's first event: look again now and then.
         let mut tick = tokio::time::interval(Duration::from_millis(250));
         loop {
@@ -340,6 +344,7 @@ impl StepHost {
             let mut record = raw_record(&out);
             self.mask.value(&mut record);
             log.write(&record, rx.is_empty());
+            self.record_try(row, &out, &mut next_try, &mut log).await;
             if let Output::Event(AgentEvent::Session { id, model }) = &out {
                 let failure = last_failure.unwrap_or(FailureKind::Error);
                 self.on_session(row, kind, &mut session, id, model.as_deref(), failure)
@@ -357,6 +362,44 @@ impl StepHost {
         }
         log.finish();
         session
+    }
+
+    /// Notes a failure the step's policy does not retry (its class is not in `retryOn`, or not
+    /// rate limit or overload by default): such a step fails even with `onExhausted: "wait"`.
+    pub(super) fn note_agent_failure(&self, config: &StepConfig, outcome: &Outcome) {
+        let (Some(spec), false) = (&config.retry, outcome.ok) else {
+            return;
+        };
+        let class = outcome
+            .data
+            .as_ref()
+            .and_then(|d| d["errorKind"].as_str())
+            .unwrap_or("error");
+        let policy = crate::agent::config::RetryPolicy::from_spec(spec);
+        let retried = crate::agent::classify::FailureKind::parse(class).is_some_and(|k| policy.retries(k));
+        // Out of time is out of tries.
+        if !retried && class != "timed_out" {
+            self.mark_not_retryable(&config.id);
+        }
+    }
+
+    /// Records the tries of a retried agent step: the one that failed when a retry is
+    /// announced, the next when it starts (its lines then go to its own `events.jsonl`).
+    async fn record_try(&self, row: &StepRow, out: &Output, next_try: &mut Option<i64>, log: &mut EventsLog) {
+        let recorded = match out {
+            Output::Retry { reason, .. } => self.end_try(row, reason).await.map(|n| *next_try = Some(n + 1)),
+            Output::TryStarted { .. } => match next_try.take() {
+                Some(n) => self.start_try(row, n).await.map(|()| {
+                    let old = std::mem::replace(log, EventsLog::open_try(self, &row.step_id, n));
+                    old.finish();
+                }),
+                None => Ok(()),
+            },
+            _ => Ok(()),
+        };
+        if let Err(e) = recorded {
+            tracing::warn!(step = %row.step_id, error = ?e, "cannot record the agent step's try");
+        }
     }
 
     /// A session id seen in the output: a new one (a retry starts a new session) ends the
@@ -464,7 +507,7 @@ fn raw_record(out: &Output) -> Value {
             ..
         } => json!({ "ts": crate::store::now(), "type": "retry", "attempt": next_attempt,
                       "delayMs": delay.as_millis() as u64, "reason": reason }),
-        Output::Event(_) => Value::Null,
+        Output::Event(_) | Output::TryStarted { .. } => Value::Null,
     }
 }
 
@@ -473,8 +516,14 @@ fn raw_record(out: &Output) -> Value {
 struct EventsLog(Option<BufWriter<std::fs::File>>);
 
 impl EventsLog {
-    fn open(host: &StepHost, step_id: &str) -> Self {
-        EventsLog(host.files.open_events(step_id).ok().map(BufWriter::new))
+    /// The log of try `attempt` (`logs/<step>/attempt-N/events.jsonl`).
+    fn open_try(host: &StepHost, step_id: &str, attempt: i64) -> Self {
+        EventsLog(
+            host.files
+                .open_attempt_events(step_id, attempt)
+                .ok()
+                .map(BufWriter::new),
+        )
     }
 
     /// Writes `record` unless it is `Null`. With nothing more waiting (`idle`), what was read

@@ -95,7 +95,7 @@ impl StepHost {
         let _ = self.files.append_run_log(&format!("{ts} [{level}]{replay} {text}"));
         for step in steps.iter().filter(|s| crate::definition::validate_step_id(s).is_ok()) {
             let record = json!({ "ts": ts, "type": "console", "level": level, "text": text });
-            let _ = self.files.append_event(step, &record);
+            let _ = self.files.append_attempt_event(step, self.current_try(step), &record);
         }
         if !replay.is_empty() {
             return;

@@ -11,7 +11,7 @@ use super::waits::{
     decided, signalled, step_ended, timed_out, ApprovalSpec, Decider, Decision, DecisionInput, WaitError,
 };
 use super::Engine;
-use crate::domain::{CommentType, RunStatus, StepKind, StepStatus};
+use crate::domain::{CommentType, RunStatus, StepKind, StepStatus, WaitKind};
 use crate::events::Event;
 use crate::store::comments::CommentRow;
 use crate::store::runs::RunRow;
@@ -40,12 +40,18 @@ impl Engine {
                 .await?
                 .filter(|r| r.workflow_run_id == run_id),
         };
+        let wait = match &row {
+            Some(r) => WaitRow::for_steps(store, &[&r.id]).await?.into_iter().next(),
+            None => None,
+        };
+        let retry_wait = wait.as_ref().is_some_and(|w| w.kind == WaitKind::Retry);
         let row = row
-            .filter(|r| r.kind == StepKind::Approval)
+            .filter(|r| r.kind == StepKind::Approval || retry_wait)
             .ok_or_else(|| WaitError::StepNotFound {
                 run: run_id.to_string(),
                 step: step.to_string(),
             })?;
+        super::retry_wait::check_decision(&row, retry_wait, &input)?;
         if row.status != StepStatus::Waiting {
             return Err(WaitError::NotWaiting {
                 message: already_decided(&row),
@@ -58,7 +64,6 @@ impl Engine {
         ) {
             return Err(WaitError::RunEnded(run.status));
         }
-        let wait = WaitRow::for_steps(store, &[&row.id]).await?.into_iter().next();
         let spec = wait.map(|w| ApprovalSpec::parse(&w.spec)).unwrap_or_default();
         // The terminal (no email) acts for the machine's operator: it may decide any gate.
         if decider.email.is_some() && !spec.may_decide(decider.email.as_deref()) {
@@ -105,7 +110,9 @@ impl Engine {
             comment: input.comment.clone(),
             project_id: project.clone(),
         });
-        self.emit_now(step_ended(&decided, &project));
+        if matches!(decided.status, StepStatus::Completed | StepStatus::Failed) {
+            self.emit_now(step_ended(&decided, &project));
+        }
         tracing::info!(run = %run_id, step = %decided.step_id, decision = input.decision.outcome(), by = %decider.label, "gate decided");
         self.wake_soon();
         Ok(decided)
@@ -234,6 +241,9 @@ fn decision_comment(input: &DecisionInput) -> Option<String> {
         Decision::Approve => "Approved",
         Decision::Reject => "Rejected",
         Decision::RequestChanges => "Changes requested",
+        Decision::Retry => "Retried",
+        Decision::Skip => "Skipped",
+        Decision::Fail => "Failed",
     };
     Some(format!("{what}: {comment}"))
 }
@@ -291,6 +301,7 @@ mod tests {
             decision: Decision::Approve,
             comment: None,
             input: Some(input),
+            value: None,
         };
         assert!(check_input(&spec, &approve(json!({ "budget": 3 }))).is_ok());
         let Err(WaitError::BadInput(p)) = check_input(&spec, &approve(json!({ "budget": "lots" }))) else {
@@ -305,6 +316,7 @@ mod tests {
             decision: Decision::Reject,
             comment: Some("no".into()),
             input: None,
+            value: None,
         };
         assert!(check_input(&spec, &reject).is_ok());
     }

@@ -57,6 +57,8 @@ pub(super) struct Running {
     pub(super) row: StepRow,
     pub(super) started: Instant,
     pub(super) continue_on_error: bool,
+    /// Its retry policy, timeout and tries so far (`retry.rs`).
+    pub(super) tries: super::retry::Tries,
 }
 
 #[derive(Default)]
@@ -87,6 +89,9 @@ pub(super) struct HostState {
     pub(super) written_comments: HashMap<(Option<String>, String), usize>,
     /// The spending limit that stopped this drive (`budget_guard`), if one did.
     pub(super) budget_stop: Option<super::budget::BudgetStop>,
+    /// Steps a retry wait holds (`retry.onExhausted: "wait"`), by step id: still waiting, or
+    /// failed by a person (`retry.rs`).
+    pub(super) held: HashMap<String, super::retry_wait::Held>,
 }
 
 pub struct StepHost {
@@ -128,6 +133,7 @@ impl StepHost {
             state.memo.insert(row.step_id.clone(), row);
         }
         state.replaying = state.memo.values().any(StepRow::is_memoized);
+        state.held = super::retry_wait::held_steps(&engine, &run.id, &state.memo).await?;
         for c in crate::store::comments::CommentRow::list_for_run(engine.store(), &run.id).await? {
             if c.created_by.is_none() && c.comment_type != CommentType::User {
                 *state
@@ -196,6 +202,11 @@ impl StepHost {
             .insert(id.to_string(), why);
     }
 
+    /// Whether the start of a function step begun by the worker was refused.
+    pub fn is_refused(&self, id: &str) -> bool {
+        self.state.lock().expect("host lock").refused.contains_key(id)
+    }
+
     /// Why the start of a function step begun by the worker was refused, if it was.
     pub fn take_refusal(&self, id: &str) -> Option<String> {
         self.state.lock().expect("host lock").refused.remove(id)
@@ -203,6 +214,9 @@ impl StepHost {
 
     /// Records a function step's end, as reported by the JS worker process.
     pub async fn finish_function(&self, id: &str, outcome: FunctionOutcome) -> Result<Value, Interrupt> {
+        if outcome.non_retryable {
+            self.mark_not_retryable(id);
+        }
         let outcome = if outcome.ok {
             Outcome {
                 ok: true,
@@ -218,7 +232,11 @@ impl StepHost {
                 output: outcome.stack,
             }
         };
-        self.finish(id, outcome).await
+        match self.finish_or_park(id, outcome).await? {
+            Begin::Result(result) => Ok(result),
+            // The harness keeps the step's promise pending: the run waits for a person.
+            _ => Ok(serde_json::json!({ "action": "wait" })),
+        }
     }
 
     /// Queues a write of the run's files on the outbox (after everything queued before it).

@@ -40,8 +40,10 @@ pub fn summary_md(row: &StepRow, status: StepStatus, elapsed: Duration, outcome:
         row.attempt,
         crate::definition::format_ms(elapsed.as_millis() as u64)
     );
-    if let Some(e) = &outcome.error {
-        s.push_str(&format!("\n## Error\n\n{e}\n"));
+    match (&outcome.error, status) {
+        (Some(why), StepStatus::Skipped) => s.push_str(&format!("\n## Skipped\n\n{why}\n")),
+        (Some(e), _) => s.push_str(&format!("\n## Error\n\n{e}\n")),
+        (None, _) => {}
     }
     if let (Some(data), StepKind::Agent) = (&outcome.data, row.kind) {
         s.push_str(&super::agent_result::agent_summary(data));

@@ -1,7 +1,8 @@
 //! Driving one run: claim it, replay/run its steps through the step host, and record how
 //! it ended. Pause (either kind, `pause_now`), cancel, the run timeout and a crashing JS
 //! worker all end here. A YAML
-//! run's steps are run here; a TypeScript run's body is `ts_run`.
+//! run's steps are run here (each prepared by `yaml_step`); a TypeScript run's body is
+//! `ts_run`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,8 +16,7 @@ use super::host::{Begin, StepHost};
 use super::stop::Stop;
 use super::ts_run::run_typescript;
 use super::{Engine, EngineError, Prepared};
-use crate::definition::template::{self, Quote};
-use crate::definition::{StepConfig, WorkflowDefinition};
+use crate::definition::WorkflowDefinition;
 use crate::domain::{CommentType, RunStatus, StepResult, StepStatus};
 use crate::events::Event;
 use crate::store::runs::{ClaimFrom, RunRow};
@@ -247,15 +247,15 @@ async fn sleep_or_forever(d: Option<Duration>) {
     }
 }
 
-/// YAML: the steps in order, templates rendered against the arguments and earlier results.
+/// YAML: the steps in order, each skipped, failed or rendered against the arguments and the
+/// earlier results (`yaml_step`) and handed to the step host.
 async fn run_yaml(host: &Arc<StepHost>, run: &RunRow, definition: &WorkflowDefinition) -> Result<(), Stop> {
     let args = serde_json::from_str::<Value>(&run.args).unwrap_or(json!({}));
     for step in &definition.steps {
-        let config = render_step(step, &args, &host.results()).map_err(Stop::Failed)?;
+        let next = super::yaml_step::next(host, step, &args);
         // On its own task, so that a cancel or timeout that drops this loop still lets the
         // step record how it was stopped.
-        let task_host = host.clone();
-        let outcome = tokio::spawn(async move { task_host.step(config).await })
+        let outcome = tokio::spawn(super::yaml_step::take(host.clone(), next))
             .await
             .map_err(|e| Stop::Failed(format!("the step task failed: {e}")))?;
         let result = match outcome {
@@ -270,28 +270,4 @@ async fn run_yaml(host: &Arc<StepHost>, run: &RunRow, definition: &WorkflowDefin
         }
     }
     Ok(())
-}
-
-fn render_step(
-    step: &StepConfig,
-    args: &Value,
-    results: &serde_json::Map<String, Value>,
-) -> Result<StepConfig, String> {
-    let render = |t: &str, q| template::render(t, args, results, q).map_err(|e| format!("step \"{}\": {e}", step.id));
-    let mut out = step.clone();
-    let written = step.command.iter().chain(&step.prompt).chain(step.env.values());
-    out.secrets = Some(written.flat_map(|t| template::secret_names(t)).collect());
-    out.command = step.command.as_deref().map(|c| render(c, Quote::Shell)).transpose()?;
-    out.cwd = step.cwd.as_deref().map(|c| render(c, Quote::None)).transpose()?;
-    out.prompt = step.prompt.as_deref().map(|c| render(c, Quote::None)).transpose()?;
-    out.title = step.title.as_deref().map(|c| render(c, Quote::None)).transpose()?;
-    out.description = step
-        .description
-        .as_deref()
-        .map(|c| render(c, Quote::None))
-        .transpose()?;
-    for (k, v) in out.env.iter_mut() {
-        *v = render(&step.env[k], Quote::None)?;
-    }
-    Ok(out)
 }

@@ -91,12 +91,18 @@ impl StepHost {
             while rx.recv().await.is_some() {}
             return;
         };
-        // Opened at the first line: a quiet command (most are) creates no file.
+        // The try's own log (`attempt_dir`), opened at the first line: a quiet command (most
+        // are) creates no file.
+        let attempt = self.current_try(&row.step_id);
         let mut file: Option<std::io::BufWriter<std::fs::File>> = None;
         while let Some(mut line) = rx.recv().await {
             line.text = self.mask.text(&line.text);
             if file.is_none() {
-                file = self.files.open_events(&row.step_id).ok().map(std::io::BufWriter::new);
+                file = self
+                    .files
+                    .open_attempt_events(&row.step_id, attempt)
+                    .ok()
+                    .map(std::io::BufWriter::new);
             }
             if let Some(f) = file.as_mut() {
                 let record = json!({ "ts": crate::store::now(), "type": line.stream, "text": line.text });

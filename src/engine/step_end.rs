@@ -8,7 +8,7 @@ use super::host::{fatal, HostState, Interrupt, Running, StepHost};
 use super::outcome::{
     cut, reference, summary_md, Checkpoint, Entry, Outcome, ROW_ERROR_MAX_BYTES, ROW_RESULT_MAX_BYTES,
 };
-use crate::domain::{StepResult, StepStatus};
+use crate::domain::{AttemptOutcome, StepResult, StepStatus};
 use crate::events::Event;
 use crate::store::steps::StepRow;
 
@@ -42,7 +42,18 @@ impl StepHost {
     }
 
     /// Records a finished step: files, transaction, checkpoint, event.
-    pub(super) async fn finish(&self, id: &str, mut outcome: Outcome) -> Result<Value, Interrupt> {
+    pub(super) async fn finish(&self, id: &str, outcome: Outcome) -> Result<Value, Interrupt> {
+        self.finish_as(id, outcome, None).await
+    }
+
+    /// `finish`, with the status given rather than read from the outcome (`skipped`, which a
+    /// YAML step whose `if:` is false ends as; its outcome is ok, so the run goes on).
+    pub(super) async fn finish_as(
+        &self,
+        id: &str,
+        mut outcome: Outcome,
+        status: Option<StepStatus>,
+    ) -> Result<Value, Interrupt> {
         let (running, stop_reason) = self.take_running(id)?;
         let mut interrupted = false;
         if outcome.error.as_deref() == Some(crate::subprocess::script::STOPPED) {
@@ -51,11 +62,11 @@ impl StepHost {
         }
         self.mask.outcome(&mut outcome);
         let row = &running.row;
-        let status = if outcome.ok {
+        let status = status.unwrap_or(if outcome.ok {
             StepStatus::Completed
         } else {
             StepStatus::Failed
-        };
+        });
         let result = result_json(id, status, &outcome);
         let elapsed = running.started.elapsed();
         let summary = summary_md(row, status, elapsed, &outcome);
@@ -67,6 +78,14 @@ impl StepHost {
         if !outcome.ok && !accepted {
             self.note_failure(id, &outcome);
         }
+        let try_outcome = match (outcome.ok, interrupted) {
+            (true, _) => AttemptOutcome::Completed,
+            (false, true) => AttemptOutcome::Interrupted,
+            (false, false) => AttemptOutcome::Failed,
+        };
+        let try_error = outcome.error.as_deref().map(|e| cut(e, ROW_ERROR_MAX_BYTES));
+        self.end_last_try(row, running.tries.recorded, try_outcome, try_error.as_deref())
+            .await;
         self.finish_row(row, status, stored, &outcome, accepted).await?;
         let completed = Event::StepCompleted {
             execution_id: self.run_id.clone(),
@@ -87,7 +106,7 @@ impl StepHost {
 
     /// Takes the step off the running list, with the reason the run gave for stopping, if
     /// it did (a step killed by the stop only knows that it was stopped).
-    fn take_running(&self, id: &str) -> Result<(Running, Option<String>), Interrupt> {
+    pub(super) fn take_running(&self, id: &str) -> Result<(Running, Option<String>), Interrupt> {
         let (running, stop_reason) = {
             let mut state = self.state.lock().expect("host lock");
             (state.running.remove(id), state.stop_reason.clone())

@@ -15,7 +15,7 @@ use crate::store::runs::RunRow;
 use crate::store::steps::{StepRow, StepStart};
 
 /// What an earlier attempt left of a step.
-enum Memo {
+pub(super) enum Memo {
     /// It completed: its result.
     Completed(Value),
     /// It did not complete: the row it left, if it started (an agent step may resume it).
@@ -52,6 +52,9 @@ impl StepHost {
             Memo::Completed(result) => return Ok(Begin::Result(result)),
             Memo::NotCompleted(previous) => previous.map(|row| *row),
         };
+        if let Some(held) = self.held_answer(previous.as_ref())? {
+            return Ok(held);
+        }
         if *self.kill.borrow() {
             return Err(Interrupt::Stopping);
         }
@@ -71,7 +74,8 @@ impl StepHost {
             StepKind::Agent => {
                 let row = self.begin(&config, kind).await?;
                 let outcome = self.run_agent(&config, &row, previous).await;
-                self.finish(&config.id, outcome).await.map(Begin::Result)
+                self.note_agent_failure(&config, &outcome);
+                self.finish_or_park(&config.id, outcome).await
             }
             StepKind::Approval | StepKind::Sleep | StepKind::Signal => {
                 let wait = kind.wait().expect("a wait kind");
@@ -81,7 +85,7 @@ impl StepHost {
     }
 
     /// The step's type, once its id and phase are ones this run accepts.
-    fn check_config(&self, config: &StepConfig) -> Result<StepKind, Interrupt> {
+    pub(super) fn check_config(&self, config: &StepConfig) -> Result<StepKind, Interrupt> {
         let kind = config
             .kind
             .ok_or_else(|| Interrupt::Invalid(format!("step \"{}\" has no type", config.id)))?;
@@ -99,7 +103,7 @@ impl StepHost {
 
     /// Marks the id used in this attempt (a second use fails the run) and looks it up in
     /// the memo: a step an earlier attempt completed is handed its stored result.
-    fn look_up_memo(&self, id: &str) -> Result<Memo, Interrupt> {
+    pub(super) fn look_up_memo(&self, id: &str) -> Result<Memo, Interrupt> {
         let memo = {
             let mut state = self.state.lock().expect("host lock");
             if !state.seen.insert(id.to_string()) {
@@ -139,12 +143,16 @@ impl StepHost {
             begun
         };
         let (outcome, begun) = tokio::join!(script, begin);
-        begun?;
-        self.finish(&config.id, outcome).await.map(Begin::Result)
+        let row = begun?;
+        let outcome = match &config.retry {
+            Some(_) => self.retry_script(config, &row, outcome).await,
+            None => outcome,
+        };
+        self.finish_or_park(&config.id, outcome).await
     }
 
     /// Marks the step running: row, input.json, events.
-    async fn begin(&self, config: &StepConfig, kind: StepKind) -> Result<StepRow, Interrupt> {
+    pub(super) async fn begin(&self, config: &StepConfig, kind: StepKind) -> Result<StepRow, Interrupt> {
         let store = self.engine.store();
         let log_dir = self.files.step_log_dir_rel(&config.id);
         let row = StepRow::begin(
@@ -162,6 +170,10 @@ impl StepHost {
         .map_err(fatal)?;
         self.enter_phase(&config.phase).await?;
         self.mark_running(config, kind, &row);
+        if row.attempt > 1 {
+            // Ran before (a resume, a person's retry): its tries go on counting.
+            self.continue_tries(&row).await?;
+        }
         self.write_input_then_emit_started(config, kind, &row);
         Ok(row)
     }
@@ -203,6 +215,7 @@ impl StepHost {
                     row: row.clone(),
                     started: Instant::now(),
                     continue_on_error: config.continue_on_error,
+                    tries: super::retry::Tries::new(config),
                 },
             );
         }

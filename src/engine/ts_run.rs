@@ -27,6 +27,7 @@ pub(super) async fn run_typescript(host: &Arc<StepHost>, run: &RunRow, child: Js
         args,
         results: Value::Object(results),
         secrets_tag: host.secret_tag.clone(),
+        ask: host.held_ids(),
     });
     let (interrupts_tx, interrupts) = mpsc::unbounded_channel();
     let mut ts = TsRun {
@@ -176,6 +177,9 @@ async fn serve_call(host: &StepHost, call: CtxCall) -> Result<Value, Interrupt> 
             }
             host.finish_function(&step_id, outcome).await
         }
+        // A step whose start was refused is not retried: its `StepFinish` says why.
+        CtxCall::StepRetry { step_id, .. } if host.is_refused(&step_id) => Ok(json!({ "retry": false })),
+        CtxCall::StepRetry { step_id, outcome } => host.retry_function(&step_id, &outcome).await,
         CtxCall::Checkpoint => host.checkpoint().map(|()| Value::Null),
         CtxCall::Comment { text, step_id } => host.comment(&text, step_id.as_deref()).await.map(|()| Value::Null),
         CtxCall::Exec { command, cwd } => host.exec(&command, cwd.as_deref()).await,

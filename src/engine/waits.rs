@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use super::host::{fatal, Begin, Interrupt, StepHost};
 use super::outcome::Entry;
 use crate::definition::StepConfig;
-use crate::domain::{RunStatus, StepKind, StepResult, StepStatus, WaitKind};
+use crate::domain::{RunStatus, StepResult, StepStatus, WaitKind};
 use crate::events::Event;
 use crate::store::steps::{StepRow, StepStart};
 use crate::store::waits::{Began, NewWait, Resolution, SignalRow, WaitRow};
@@ -63,16 +63,31 @@ pub enum Decision {
     Approve,
     Reject,
     RequestChanges,
+    /// A step whose tries ran out (a retry wait): run it again, with fresh tries.
+    Retry,
+    /// ... or let the workflow go on as if it completed, with the `value` given as its data.
+    Skip,
+    /// ... or fail it, as it would have failed without `onExhausted: "wait"`.
+    Fail,
 }
 
 impl Decision {
-    /// As the gate's result says it: `approved`, `rejected`, `changes_requested`.
+    /// As the gate's result says it: `approved`, `rejected`, `changes_requested`, and
+    /// `retried`, `skipped`, `failed` at a retry wait.
     pub fn outcome(self) -> &'static str {
         match self {
             Decision::Approve => "approved",
             Decision::Reject => "rejected",
             Decision::RequestChanges => "changes_requested",
+            Decision::Retry => "retried",
+            Decision::Skip => "skipped",
+            Decision::Fail => "failed",
         }
+    }
+
+    /// Whether it decides a retry wait (retry, skip, fail) rather than a gate.
+    pub fn is_for_retry(self) -> bool {
+        matches!(self, Decision::Retry | Decision::Skip | Decision::Fail)
     }
 }
 
@@ -117,6 +132,9 @@ pub enum WaitError {
     RunEnded(RunStatus),
     #[error("only {} may decide \"{step}\"", .approvers.join(", "))]
     NotApprover { step: String, approvers: Vec<String> },
+    /// A gate's decision at a retry wait, or a retry wait's at a gate; a value not for a skip.
+    #[error("{0}")]
+    WrongDecision(String),
     /// The input does not match the gate's form: one line per problem, each naming its field.
     #[error("the input does not match the gate's form: {}", .0.join("; "))]
     BadInput(Vec<String>),
@@ -130,6 +148,8 @@ pub struct DecisionInput {
     pub decision: Decision,
     pub comment: Option<String>,
     pub input: Option<Value>,
+    /// A skip's value: the skipped step's data.
+    pub value: Option<Value>,
 }
 
 fn at_now() -> String {
@@ -172,6 +192,7 @@ pub(super) fn decided(step: &StepRow, decider: &Decider, d: &DecisionInput) -> R
             (StepStatus::Failed, Some(error))
         }
         Decision::Approve | Decision::RequestChanges => (StepStatus::Completed, None),
+        Decision::Retry | Decision::Skip | Decision::Fail => return super::retry_wait::retry_decided(step, decider, d),
     };
     resolution(step, status, data, error)
 }
@@ -183,6 +204,14 @@ pub(super) fn timed_out(wait: &WaitRow, step: &StepRow) -> (Resolution, Option<&
     let key = &step.step_id;
     let (status, data, error, decision) = match wait.kind {
         WaitKind::Sleep => return (slept(step), None),
+        // A retry wait has no deadline; one given would fail the step as its last try did.
+        WaitKind::Retry => {
+            let error = step
+                .error_message
+                .clone()
+                .unwrap_or_else(|| format!("\"{key}\" failed"));
+            (StepStatus::Failed, json!({ "timedOut": true }), Some(error), None)
+        }
         WaitKind::Signal => {
             let name = wait.signal_name.as_deref().unwrap_or_default();
             let error = format!("no signal \"{name}\" arrived before \"{key}\" timed out");
@@ -266,7 +295,7 @@ impl StepHost {
             step_id: &config.id,
             name: &config.name,
             phase: &config.phase,
-            kind: StepKind::from(kind),
+            kind: kind.step_kind().expect("a wait step's kind"),
             log_dir: &log_dir,
         };
         let wait = NewWait {
@@ -349,6 +378,7 @@ fn wait_of(config: &StepConfig, kind: WaitKind) -> (String, Option<String>, Opti
             let spec = json!({ "timeoutMs": config.timeout_ms }).to_string();
             (spec, config.signal.clone(), config.timeout_ms.map(deadline_after))
         }
+        WaitKind::Retry => (String::from("{}"), None, None),
     }
 }
 
@@ -368,6 +398,7 @@ pub(super) fn step_ended(row: &StepRow, project_id: &str) -> Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::StepKind;
 
     #[test]
     fn approvers_limit_who_may_decide() {

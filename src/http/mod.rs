@@ -9,6 +9,7 @@
 pub mod access;
 pub mod artifact_form;
 pub mod artifacts;
+pub mod attempts;
 pub mod auth;
 pub mod budgets;
 pub mod comments;

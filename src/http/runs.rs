@@ -357,6 +357,7 @@ pub async fn get_run(
     }
     let mut plain: Vec<&mut Step> = steps.iter_mut().map(|s| &mut s.step).collect();
     super::step_view::attach_waits(store, &mut plain, Some(&user.0.email)).await?;
+    super::attempts::attach_attempts(store, &run.id, &mut plain).await?;
     Ok(ok(RunDetail {
         run: item.run,
         steps,

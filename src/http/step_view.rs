@@ -46,6 +46,10 @@ pub struct Step {
     pub updated_at: String,
     /// What an approval, sleep or signal step waits (or waited) for; null for other steps.
     pub wait: Option<WaitView>,
+    /// Its tries, oldest first (a step that ran once has one); in a run's and a step's
+    /// detail, not in the run list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<Vec<super::attempts::StepAttempt>>,
 }
 
 /// What a waiting step waits for: a gate's title, description, approvers and form, a
@@ -79,12 +83,13 @@ pub struct WaitView {
 impl WaitView {
     /// `viewer`: the caller's email (None: a caller who may decide any gate, or none).
     pub fn new(wait: &WaitRow, status: StepStatus, viewer: Option<&str>) -> WaitView {
-        let approval = (wait.kind == WaitKind::Approval).then(|| ApprovalSpec::parse(&wait.spec));
+        // A retry wait's spec has a gate's title and description (and no approvers).
+        let approval = wait.kind.needs_a_person().then(|| ApprovalSpec::parse(&wait.spec));
         let can_decide = status == StepStatus::Waiting && approval.as_ref().is_some_and(|a| a.may_decide(viewer));
         let a = approval.unwrap_or_default();
         WaitView {
             kind: wait.kind,
-            title: (wait.kind == WaitKind::Approval).then_some(a.title),
+            title: wait.kind.needs_a_person().then_some(a.title),
             description: a.description,
             approvers: a.approvers,
             form: a.form,
@@ -102,7 +107,7 @@ impl WaitView {
 pub async fn attach_waits(store: &Store, steps: &mut [&mut Step], viewer: Option<&str>) -> Result<(), ApiError> {
     let ids: Vec<&str> = steps
         .iter()
-        .filter(|s| s.kind.wait().is_some())
+        .filter(|s| s.kind.wait().is_some() || s.status == StepStatus::Waiting)
         .map(|s| s.id.as_str())
         .collect();
     if ids.is_empty() {
@@ -143,6 +148,7 @@ impl From<&StepRow> for Step {
             created_at: step.created_at.clone(),
             updated_at: step.updated_at.clone(),
             wait: None,
+            attempts: None,
         }
     }
 }

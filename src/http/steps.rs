@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 use super::auth::CurrentUser;
 use super::comments::Comment;
 use super::envelope::{ok, Data, ErrorBody};
-use super::error::ApiError;
+use super::error::{ApiError, ApiQuery};
 use super::step_view::{self, Step};
 use super::{access, AppState};
 use crate::store::agent_sessions::AgentSessionRow;
@@ -74,6 +74,14 @@ impl LogType {
     }
 }
 
+/// Which try's log (`logs/<step>/attempt-N`); the first when absent.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LogQuery {
+    /// A try's number, as `Step.attempts` lists them (1 = the step's own folder).
+    attempt: Option<i64>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct StepLog {
     #[serde(rename = "type")]
@@ -107,6 +115,7 @@ pub async fn get_step(
     let (step, _, _) = access::step(store, &user, &id).await?;
     let mut view = Step::from(&step);
     step_view::attach_waits(store, &mut [&mut view], Some(&user.0.email)).await?;
+    super::attempts::attach_attempts(store, &step.workflow_run_id, &mut [&mut view]).await?;
     Ok(ok(StepDetail {
         step: view,
         session: step_view::session(store, &step).await?,
@@ -127,6 +136,7 @@ pub async fn get_step(
     params(
         ("id" = String, Path, description = "The step's row id."),
         ("type" = LogType, Path, description = "Which log."),
+        LogQuery,
     ),
     responses(
         (status = 200, description = "The log's text.", body = Data<StepLog>),
@@ -140,12 +150,17 @@ pub async fn get_step_log(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((id, kind)): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<LogQuery>,
 ) -> Result<Json<Data<StepLog>>, ApiError> {
     let kind = LogType::parse(&kind)?;
     let store = state.engine.store();
     let (step, run, project) = access::step(store, &user, &id).await?;
     let files = RunFiles::new(std::path::Path::new(&project.path), &run.id);
-    let content = match files.read_step_log(&step.step_id, kind.file()).await {
+    let attempt = q.attempt.unwrap_or(1);
+    if attempt < 1 {
+        return Err(ApiError::bad("invalid_query", "attempt: must be 1 or more"));
+    }
+    let content = match files.read_attempt_log(&step.step_id, attempt, kind.file()).await {
         Ok(bytes) => String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned(),
         Err(e) => return Err(ApiError::Internal(e.to_string())),
     };

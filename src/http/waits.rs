@@ -34,12 +34,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_approvals))
 }
 
-/// A decision at an approval gate.
+/// A decision at an approval gate, or at a step whose tries ran out (a retry wait).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionBody {
-    /// `approve`, `reject` or `request_changes`.
+    /// At a gate: `approve`, `reject` or `request_changes`. At a retry wait: `retry` (run the
+    /// step again with fresh tries), `skip` (it completes with `value` as its data) or `fail`.
     decision: Decision,
+    /// A skip's value: the skipped step's data (any JSON; null when left out).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    value: Option<Value>,
     /// Why; becomes a comment on the gate. Asked for when requesting changes.
     #[serde(default)]
     comment: Option<String>,
@@ -54,11 +59,13 @@ pub struct DecisionBody {
     post,
     path = "/workflow-executions/{id}/approvals/{step}",
     tag = "workflow-executions",
-    summary = "Decide an approval gate",
+    summary = "Decide an approval gate or a step whose tries ran out",
     description = "Approves, rejects or requests changes at the gate `step` (its id in the workflow, \
         e.g. `approve-plan`, or its row id). Exactly one decision is recorded; the run then goes on \
         (a rejection fails it unless the gate has `continueOnError`). The comment becomes a comment \
-        on the gate.",
+        on the gate. At a step waiting because its retries ran out (`retry.onExhausted: \"wait\"`): \
+        `retry` runs it again with fresh tries, `skip` completes it with `value` as its data, `fail` \
+        fails it.",
     params(
         ("id" = String, Path, description = "The run's id."),
         ("step" = String, Path, description = "The gate's step id or row id."),
@@ -100,6 +107,7 @@ pub async fn decide(
         decision: body.decision,
         comment,
         input: body.input,
+        value: body.value,
     };
     let decided = state
         .engine
@@ -318,6 +326,7 @@ fn wait_error(e: WaitError) -> ApiError {
             current_status: Some(status),
         },
         e @ WaitError::NotApprover { .. } => ApiError::Forbidden(e.to_string()),
+        WaitError::WrongDecision(message) => ApiError::bad("invalid_body", message),
         WaitError::BadInput(problems) => ApiError::BadRequest {
             code: "invalid_input",
             message: format!("the input does not match the gate's form: {}", problems.join("; ")),

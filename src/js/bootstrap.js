@@ -9,6 +9,7 @@ import {
   op_wf_pausing,
   op_wf_step_begin,
   op_wf_step_finish,
+  op_wf_step_retry,
   op_wf_step_start,
 } from "ext:core/ops";
 
@@ -17,6 +18,7 @@ globalThis.__wfHost = {
   stepBegin: (id, config) => op_wf_step_begin(id, config),
   pausing: () => op_wf_pausing(),
   stepFinish: (id, outcome) => op_wf_step_finish(id, outcome),
+  stepRetry: (id, outcome) => op_wf_step_retry(id, outcome),
   checkpoint: () => op_wf_checkpoint(),
   comment: (text, stepId) => op_wf_comment(text, stepId ?? null),
   exec: (command, cwd) => op_wf_exec(command, cwd ?? null),

@@ -102,11 +102,13 @@ async fn serve_loaded(js: &mut WorkflowRuntime, messages: &mut mpsc::UnboundedRe
                 args,
                 results,
                 secrets_tag,
+                ask,
             }) => {
                 let init = serde_json::json!({
                     "runId": run_id, "projectPath": project_path, "args": args, "results": results,
                     "outOfMemory": js.memory.message(),
                     "secretsTag": secrets_tag,
+                    "ask": ask,
                 });
                 Outgoing.send(js.run(init).await);
                 return;

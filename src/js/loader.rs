@@ -31,6 +31,7 @@ const RUNTIME_FILES: &[(&str, &str)] = &[
         include_str!("../../runtime-js/workflow-engine.js"),
     ),
     ("harness.js", include_str!("../../runtime-js/harness.js")),
+    ("steps.js", include_str!("../../runtime-js/steps.js")),
     ("schema.js", include_str!("../../runtime-js/schema.js")),
     ("zod.js", include_str!("../../runtime-js/zod.js")),
 ];

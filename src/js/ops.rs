@@ -119,6 +119,18 @@ pub async fn op_wf_step_finish(
     forward(state, CtxCall::StepFinish { step_id: id, outcome }).await
 }
 
+/// A function step's try failed: the engine records it and answers `{retry}` after the
+/// wait before the next try (or at once, when there is none).
+#[op2]
+#[serde]
+pub async fn op_wf_step_retry(
+    state: Rc<RefCell<OpState>>,
+    #[string] id: String,
+    #[serde] outcome: FunctionOutcome,
+) -> Result<serde_json::Value, JsErrorBox> {
+    forward(state, CtxCall::StepRetry { step_id: id, outcome }).await
+}
+
 #[op2]
 #[serde]
 pub async fn op_wf_checkpoint(state: Rc<RefCell<OpState>>) -> Result<serde_json::Value, JsErrorBox> {
@@ -171,7 +183,7 @@ pub fn op_wf_report(state: &mut OpState, #[serde] message: FromChild) {
 
 deno_core::extension!(
     workflow_engine,
-    ops = [op_wf_step_start, op_wf_step_begin, op_wf_pausing, op_wf_step_finish, op_wf_checkpoint, op_wf_comment, op_wf_exec, op_wf_log, op_wf_report, op_wf_sleep],
+    ops = [op_wf_step_start, op_wf_step_begin, op_wf_pausing, op_wf_step_finish, op_wf_step_retry, op_wf_checkpoint, op_wf_comment, op_wf_exec, op_wf_log, op_wf_report, op_wf_sleep],
     esm_entry_point = "ext:workflow_engine/bootstrap.js",
     options = { link: EngineLink, report: ReportSlot },
     state = |state, options| {

@@ -36,6 +36,9 @@ pub enum ToChild {
         results: Value,
         /// The tag of `ctx.secrets` references (`engine::secrets`).
         secrets_tag: String,
+        /// Steps a retry wait holds: a function step among them asks before it runs.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        ask: Vec<String>,
     },
     /// The run is pausing: from now on every step asks before it starts (a function step
     /// otherwise starts at once and the engine records its start meanwhile).
@@ -96,6 +99,10 @@ pub enum CtxCall {
     StepStart { step_id: String, config: Value },
     /// A function step's `fn` ended: answered with the step's result.
     StepFinish { step_id: String, outcome: FunctionOutcome },
+    /// A try of a function step with a `retry` policy failed: answered, after the wait
+    /// before the next try, with `{retry: true}`, or with `{retry: false}` (and an `error`
+    /// to report instead, when the run stopped meanwhile or no time is left).
+    StepRetry { step_id: String, outcome: FunctionOutcome },
     /// `ctx.checkpoint()`.
     Checkpoint,
     /// `ctx.comment(text, stepId)`.
@@ -126,6 +133,12 @@ pub struct FunctionOutcome {
     pub data: Option<Value>,
     pub error: Option<String>,
     pub stack: Option<String>,
+    /// The error was a `NonRetryableError` (or had `nonRetryable: true`).
+    #[serde(default, rename = "nonRetryable", skip_serializing_if = "std::ops::Not::not")]
+    pub non_retryable: bool,
+    /// The error's `retryAfter`: milliseconds, or a duration like "2s".
+    #[serde(default, rename = "retryAfter", skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<Value>,
 }
 
 /// A field that is present is `Some`, even when it is `null`.

@@ -31,7 +31,8 @@ pub enum Trigger {
 }
 
 impl Trigger {
-    /// The notification `event` names: `workflow.step.waiting` of an approval, and a run's
+    /// The notification `event` names: `workflow.step.waiting` of an approval (or of a step
+    /// whose retries ran out, which waits for a person too), and a run's
     /// status becoming `failed` or `completed`. Everything else (a sleep or a signal wait,
     /// the run's own `waiting` status) is not for people.
     pub fn of(event: &Event) -> Option<Trigger> {
@@ -41,7 +42,7 @@ impl Trigger {
                 step_id,
                 step_key,
                 step_name,
-                kind: WaitKind::Approval,
+                kind: WaitKind::Approval | WaitKind::Retry,
                 title,
                 project_id,
                 ..

@@ -77,9 +77,14 @@ impl RunFiles {
 
     /// Appends one record to the step's `events.jsonl`.
     pub fn append_event(&self, step_id: &str, record: &Value) -> std::io::Result<()> {
+        self.append_attempt_event(step_id, 1, record)
+    }
+
+    /// Appends one record to the `events.jsonl` of try `attempt` (see `attempt_dir`).
+    pub fn append_attempt_event(&self, step_id: &str, attempt: i64, record: &Value) -> std::io::Result<()> {
         let mut line = serde_json::to_vec(record).map_err(std::io::Error::other)?;
         line.push(b'\n');
-        self.open_events(step_id)?.write_all(&line)
+        self.open_attempt_events(step_id, attempt)?.write_all(&line)
     }
 
     pub fn write_step_output(&self, step_id: &str, output: &Value, summary: &str) -> std::io::Result<()> {
@@ -89,10 +94,29 @@ impl RunFiles {
         write_atomic(&dir.join("summary.md"), summary.as_bytes())
     }
 
+    /// The folder of try `attempt` of a retried step: the step's own for the first (so
+    /// older runs and the log API stay as they were), `logs/{stepId}/attempt-N` after.
+    pub fn attempt_dir(&self, step_id: &str, attempt: i64) -> PathBuf {
+        match attempt {
+            ..=1 => self.step_dir(step_id),
+            n => self.step_dir(step_id).join(format!("attempt-{n}")),
+        }
+    }
+
+    /// `attempt_dir` relative to the project root, as `workflow_step_attempts.log_dir` keeps it.
+    pub fn attempt_dir_rel(&self, step_id: &str, attempt: i64) -> String {
+        self.project_relative(&self.attempt_dir(step_id, attempt))
+    }
+
     /// Opens `logs/{stepId}/events.jsonl` for appending: a re-run step keeps its earlier
     /// attempts' lines.
     pub fn open_events(&self, step_id: &str) -> std::io::Result<std::fs::File> {
-        let dir = self.step_dir(step_id);
+        self.open_attempt_events(step_id, 1)
+    }
+
+    /// Opens the `events.jsonl` of try `attempt` for appending (see `attempt_dir`).
+    pub fn open_attempt_events(&self, step_id: &str, attempt: i64) -> std::io::Result<std::fs::File> {
+        let dir = self.attempt_dir(step_id, attempt);
         create_dir_all(&dir)?;
         private_file_options()
             .create(true)
@@ -292,7 +316,17 @@ impl RunFiles {
 
     /// One of a step's files; None when the step has not written it (yet).
     pub async fn read_step_log(&self, step_id: &str, log: StepFile) -> std::io::Result<Option<Vec<u8>>> {
-        match tokio::fs::read(self.step_dir(step_id).join(log.file_name())).await {
+        self.read_attempt_log(step_id, 1, log).await
+    }
+
+    /// One of the files of try `attempt` of a step (see `attempt_dir`).
+    pub async fn read_attempt_log(
+        &self,
+        step_id: &str,
+        attempt: i64,
+        log: StepFile,
+    ) -> std::io::Result<Option<Vec<u8>>> {
+        match tokio::fs::read(self.attempt_dir(step_id, attempt).join(log.file_name())).await {
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),

@@ -12,6 +12,7 @@
 
 pub mod agent_sessions;
 pub mod artifacts;
+pub mod attempts;
 pub mod budgets;
 pub mod comments;
 pub mod definitions;
@@ -21,6 +22,7 @@ pub mod nodes;
 pub mod private;
 pub mod projects;
 pub mod reruns;
+pub mod retry_waits;
 pub mod revoked_tokens;
 pub mod run_list;
 pub mod runs;

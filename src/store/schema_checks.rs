@@ -55,4 +55,5 @@ async fn every_enum_has_the_values_of_its_columns_check() {
     assert_matches_check!(s, FileType, "workflow_artifacts", "file_type");
     assert_matches_check!(s, DefinitionKind, "workflow_definitions", "type");
     assert_matches_check!(s, WaitKind, "workflow_waits", "kind");
+    assert_matches_check!(s, AttemptOutcome, "workflow_step_attempts", "outcome");
 }

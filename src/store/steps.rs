@@ -44,10 +44,12 @@ impl StepRow {
     /// A replayed step is memoized when it completed, or failed and the workflow went on
     /// (`continueOnError`): both results were already handed to the workflow once. A wait
     /// that failed (rejected, timed out) is memoized too: the drive after the decision
-    /// delivers it; a person's resume asks again (`rearm_failed_waits`).
+    /// delivers it; a person's resume asks again (`rearm_failed_waits`). A skipped step
+    /// (a YAML `if:` that was false) is memoized: its condition is not asked again.
     pub fn is_memoized(&self) -> bool {
         let failed_wait = self.kind.wait().is_some();
         self.status == StepStatus::Completed
+            || self.status == StepStatus::Skipped
             || (self.status == StepStatus::Failed && (self.continue_on_error || failed_wait))
     }
 
@@ -180,7 +182,8 @@ impl StepRow {
         let done = sqlx::query(
             "UPDATE workflow_run_steps SET status = 'pending', updated_at = ?
              WHERE workflow_run_id = ? AND status = 'failed' AND continue_on_error = 0
-               AND type IN ('approval', 'sleep', 'signal')",
+               AND (type IN ('approval', 'sleep', 'signal')
+                    OR id IN (SELECT step_row_id FROM workflow_waits WHERE kind = 'retry'))",
         )
         .bind(now())
         .bind(run_id)

@@ -270,7 +270,7 @@ impl WaitRow {
                  JOIN workflow_run_steps s ON s.id = w.step_row_id
                  JOIN workflow_runs r ON r.id = w.workflow_run_id
                  LEFT JOIN workflow_definitions d ON d.id = r.workflow_definition_id
-                 WHERE w.kind = 'approval' AND w.resolved_at IS NULL AND s.status = 'waiting'
+                 WHERE w.kind IN ('approval', 'retry') AND w.resolved_at IS NULL AND s.status = 'waiting'
                    AND r.status IN ('waiting', 'running', 'pending')
                    AND (?1 IS NULL OR r.project_id IN (SELECT value FROM json_each(?1)))
                  ORDER BY w.created_at LIMIT ?2",

@@ -61,7 +61,7 @@ pub fn check(command: &str, env: &BTreeMap<String, String>) -> Result<(), String
 /// step, prefixed with its id.
 pub fn check_yaml(steps: &[StepConfig], args: &Value) -> Vec<String> {
     let unknown_results: Map<String, Value> = steps.iter().map(|s| (s.id.clone(), Value::Null)).collect();
-    let render = |t: &str, q| template::render(t, args, &unknown_results, q).ok();
+    let render = |t: &str, q| template::render_lenient(t, args, &unknown_results, q).ok();
     let mut problems = Vec::new();
     for step in steps {
         let command = match (step.kind, step.command.as_deref()) {

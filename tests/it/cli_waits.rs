@@ -47,7 +47,7 @@ steps:
   - id: spend
     phase: p
     type: script
-    command: echo "spending {{ steps.approve-budget.data.input.budget }}"
+    command: echo spending {{ steps.approve-budget.data.input.budget }}
 "#;
 
 const SIGNAL_YAML: &str = r#"name: Sig
@@ -68,7 +68,7 @@ steps:
   - id: after
     phase: p
     type: script
-    command: echo "n={{ steps.go.data.payload.n }} x={{ steps.later.data.payload.x }}"
+    command: echo n={{ steps.go.data.payload.n }} x={{ steps.later.data.payload.x }}
 "#;
 
 fn code_and_text(o: &std::process::Output) -> (Option<i32>, String) {
@@ -540,7 +540,7 @@ export default defineWorkflow({
 #[tokio::test]
 async fn on_a_terminal_a_signal_wait_says_how_to_send_it_and_goes_on_when_it_comes() {
     let sb = Sandbox::new();
-    let yaml = "name: Deploy\nphases: [p]\nsteps:\n  - id: deployed\n    phase: p\n    type: signal\n    signal: deploy\n  - id: after\n    phase: p\n    type: script\n    command: echo \"version {{ steps.deployed.data.payload.version }}\"\n";
+    let yaml = "name: Deploy\nphases: [p]\nsteps:\n  - id: deployed\n    phase: p\n    type: signal\n    signal: deploy\n  - id: after\n    phase: p\n    type: script\n    command: echo version {{ steps.deployed.data.payload.version }}\n";
     let file = sb.write("deploy.yaml", yaml);
     let mut pty = Pty::start(&sb, &["run", "-v", file.to_str().unwrap()]);
     let id = pty.run_id();

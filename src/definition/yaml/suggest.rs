@@ -14,6 +14,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("stage", "phase"),
     ("inputs", "argsSchema"),
     ("args", "argsSchema"),
+    ("condition", "if"),
 ];
 
 /// Keys of other CI systems that have no counterpart, with what to do instead.

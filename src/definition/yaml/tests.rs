@@ -197,7 +197,7 @@ fn top_level_errors() {
 fn step_errors() {
     let keys = "unknown key 'comand' in step 'b': did you mean 'command'? (expected one of: id, name, phase, type, \
                     command, cwd, prompt, agent, permission, model, maxTurns, outputSchema, \
-                    onInterrupt, maxCostUsd, maxTokens, env, timeout, continueOnError, title, description, approvers, onTimeout, \
+                    onInterrupt, maxCostUsd, maxTokens, env, timeout, continueOnError, if, retry, title, description, approvers, onTimeout, \
                     form, duration, signal)";
     let src = "- {id: b, phase: build, type: script, command: x, comand: y}";
     assert_error(&format!("{HEAD}{src}"), 5, 51, keys);
@@ -237,20 +237,20 @@ fn step_errors() {
 }
 
 #[test]
-fn template_errors_are_located_at_the_value() {
+fn template_errors_are_located_at_the_placeholder() {
     let src = |step: &str| {
         let schema = "argsSchema: {properties: {env: {}}}\n";
         format!("{schema}{HEAD}- id: b\n  phase: test\n  type: script\n  {step}\n")
     };
     let arg = "unknown argument 'target' in {{ args.target }}: the argsSchema declares env";
-    assert_error(&src("command: deploy {{ args.target }}"), 9, 12, arg);
+    assert_error(&src("command: deploy {{ args.target }}"), 9, 19, arg);
     let later = "{{ steps.c.data }} refers to step 'c', which does not run before this step";
-    assert_error(&src("command: x\n  cwd: '{{ steps.c.data }}'"), 10, 8, later);
+    assert_error(&src("command: x\n  cwd: '{{ steps.c.data }}'"), 10, 9, later);
     let root = "unknown name 'env' in {{ env.HOME }}";
-    assert_error(&src("command: x\n  env: {A: '{{ env.HOME }}'}"), 10, 12, root);
-    assert_error(&src("command: |\n    echo {{ args.env"), 10, 5, "unclosed {{");
+    assert_error(&src("command: x\n  env: {A: '{{ env.HOME }}'}"), 10, 13, root);
+    assert_error(&src("command: |\n    echo {{ args.env"), 10, 10, "unclosed {{");
     let prompt = "- {id: c, phase: test, type: agent, agent: codex, prompt: '{{ steps.b.data }}'}";
-    assert_error(&format!("{HEAD}{prompt}\n"), 5, 59, "refers to step 'b'");
+    assert_error(&format!("{HEAD}{prompt}\n"), 5, 60, "refers to step 'b'");
 }
 
 #[test]
@@ -342,7 +342,7 @@ fn agent_option_errors() {
         format!("5:63 | {agent}, outputSchema: {{type: strin}}}} | {not_schema} at /type: "),
         format!("5:63 | {agent}, outputSchema: {{required: 3}}}} | {not_schema} at /required: "),
         format!("5:63 | {agent}, outputSchema: {{pattern: '['}}}} | {not_schema}"),
-        format!("5:68 | {agent}, cwd: '{{{{ steps.z.data }}}}'}} | refers to step 'z', which does not run"),
+        format!("5:69 | {agent}, cwd: '{{{{ steps.z.data }}}}'}} | refers to step 'z', which does not run"),
     ];
     assert_errors(&cases.join("\n"));
     for key in [

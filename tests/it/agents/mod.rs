@@ -145,11 +145,19 @@ pub async fn report(abox: &AgentBox, out: &Output) -> StepReport {
 }
 
 /// Every line of a step's `events.jsonl`.
+/// The step's `events.jsonl` lines, each try's in turn (a retried step's later tries log to
+/// `logs/ask/attempt-N/`).
 pub fn event_lines(abox: &AgentBox, run_id: &str) -> Vec<Value> {
-    let path = abox.sb.run_dir(run_id).join("logs/ask/events.jsonl");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .lines()
+    let dir = abox.sb.run_dir(run_id).join("logs/ask");
+    let path = dir.join("events.jsonl");
+    let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for n in 2.. {
+        match std::fs::read_to_string(dir.join(format!("attempt-{n}/events.jsonl"))) {
+            Ok(more) => text.push_str(&more),
+            Err(_) => break,
+        }
+    }
+    text.lines()
         .map(|l| serde_json::from_str(l).expect("events.jsonl line is JSON"))
         .collect()
 }

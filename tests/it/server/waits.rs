@@ -19,7 +19,7 @@ steps:
   - id: plan
     phase: plan
     type: script
-    command: echo "plan for {{ args.what }}"
+    command: echo plan for {{ args.what }}
   - id: approve-plan
     phase: plan
     type: approval

@@ -103,7 +103,7 @@ export const rerunRun = (id: string, body: { from_step_id?: string; args?: Recor
   request<RunSummary>(`/workflow-executions/${encodeURIComponent(id)}/rerun`, { method: "POST", body });
 
 /** Decides an approval gate (`step`: its key, e.g. `approve-plan`, or its row id). */
-export const decideApproval = (runId: string, step: string, body: { decision: DecisionRequest; comment?: string; input?: unknown }) =>
+export const decideApproval = (runId: string, step: string, body: { decision: DecisionRequest; comment?: string; input?: unknown; value?: unknown }) =>
   request<Step>(`/workflow-executions/${encodeURIComponent(runId)}/approvals/${encodeURIComponent(step)}`, { method: "POST", body });
 
 export const sendSignal = (runId: string, name: string, body: { payload?: unknown; idempotency_key?: string } = {}) =>
@@ -115,8 +115,8 @@ export const listApprovals = (o: Sig = {}) => request<PendingApproval[]>("/appro
 export const getStep = (id: string, o: Sig = {}) =>
   request<StepDetail>(`/workflow-steps/${encodeURIComponent(id)}`, o);
 
-export const getStepLog = (id: string, type: LogType, o: Sig = {}) =>
-  request<StepLog>(`/workflow-steps/${encodeURIComponent(id)}/logs/${type}`, o);
+export const getStepLog = (id: string, type: LogType, o: Sig = {}, attempt?: number) =>
+  request<StepLog>(`/workflow-steps/${encodeURIComponent(id)}/logs/${type}`, { ...o, query: { attempt } });
 
 export const listComments = (runId: string, stepId?: string, o: Sig = {}) =>
   request<Comment[]>(`/workflow-executions/${encodeURIComponent(runId)}/comments`, {

@@ -440,8 +440,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Decide an approval gate
-         * @description Approves, rejects or requests changes at the gate `step` (its id in the workflow, e.g. `approve-plan`, or its row id). Exactly one decision is recorded; the run then goes on (a rejection fails it unless the gate has `continueOnError`). The comment becomes a comment on the gate.
+         * Decide an approval gate or a step whose tries ran out
+         * @description Approves, rejects or requests changes at the gate `step` (its id in the workflow, e.g. `approve-plan`, or its row id). Exactly one decision is recorded; the run then goes on (a rejection fails it unless the gate has `continueOnError`). The comment becomes a comment on the gate. At a step waiting because its retries ran out (`retry.onExhausted: "wait"`): `retry` runs it again with fresh tries, `skip` completes it with `value` as its data, `fail` fails it.
          */
         post: operations["decide"];
         delete?: never;
@@ -609,6 +609,11 @@ export interface components {
             /** @description A comment of the artifact's run. */
             comment_id: string;
         };
+        /**
+         * @description How one try of a step went (`workflow_step_attempts.outcome`).
+         * @enum {string}
+         */
+        AttemptOutcome: "running" | "completed" | "failed" | "interrupted";
         /** @description A run's limits; a limit left out is no limit. */
         Budget: {
             /**
@@ -946,6 +951,11 @@ export interface components {
                 /** Format: date-time */
                 updated_at: string;
                 wait?: components["schemas"]["WaitView"] | null;
+                /**
+                 * @description Its tries, oldest first (a step that ran once has one); in a run's and a step's
+                 *     detail, not in the run list.
+                 */
+                attempts?: components["schemas"]["StepAttempt"][] | null;
             };
         };
         /** @description The envelope of every successful JSON response. */
@@ -1061,11 +1071,16 @@ export interface components {
          * @description What a person decides at a gate.
          * @enum {string}
          */
-        Decision: "approve" | "reject" | "request_changes";
-        /** @description A decision at an approval gate. */
+        Decision: "approve" | "reject" | "request_changes" | "retry" | "skip" | "fail";
+        /** @description A decision at an approval gate, or at a step whose tries ran out (a retry wait). */
         DecisionBody: {
-            /** @description `approve`, `reject` or `request_changes`. */
+            /**
+             * @description At a gate: `approve`, `reject` or `request_changes`. At a retry wait: `retry` (run the
+             *     step again with fresh tries), `skip` (it completes with `value` as its data) or `fail`.
+             */
             decision: components["schemas"]["Decision"];
+            /** @description A skip's value: the skipped step's data (any JSON; null when left out). */
+            value?: Record<string, unknown> | null;
             /** @description Why; becomes a comment on the gate. Asked for when requesting changes. */
             comment?: string | null;
             /** @description The gate's form, filled in (checked against its JSON Schema). */
@@ -1461,6 +1476,27 @@ export interface components {
              */
             notes: string[];
         };
+        /** @description A checked `retry` policy, as the definition snapshot and `input.json` keep it. */
+        RetrySpec: {
+            /**
+             * Format: int32
+             * @description Tries in all, the first included (1 = no retry).
+             */
+            attempts: number;
+            /** Format: int64 */
+            initialDelayMs: number;
+            /**
+             * Format: double
+             * @description Each wait is the one before times this (1 = fixed delays).
+             */
+            backoff: number;
+            /** Format: int64 */
+            maxDelayMs: number;
+            /** @description Scripts: the exit codes retried (absent: every failure). Agents: failure classes. */
+            retryOn?: unknown[] | null;
+            /** @description `fail` (default) or `wait`: a person decides to retry, skip or fail the step. */
+            onExhausted?: string;
+        };
         /** @description A workflow execution (run). */
         Run: {
             id: string;
@@ -1626,6 +1662,27 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             wait?: components["schemas"]["WaitView"] | null;
+            /**
+             * @description Its tries, oldest first (a step that ran once has one); in a run's and a step's
+             *     detail, not in the run list.
+             */
+            attempts?: components["schemas"]["StepAttempt"][] | null;
+        };
+        /** @description One try of a step. */
+        StepAttempt: {
+            /**
+             * Format: int64
+             * @description 1, 2, ...: a step tried again after a decision or a resume goes on counting.
+             */
+            attempt: number;
+            /** Format: date-time */
+            started_at?: string | null;
+            /** Format: date-time */
+            ended_at?: string | null;
+            outcome: components["schemas"]["AttemptOutcome"];
+            error?: string | null;
+            /** @description Relative to the project: this try's logs (`GET /api/workflow-steps/{id}/logs/events?attempt=N`). */
+            log_dir?: string | null;
         };
         /**
          * @description One step's configuration: the spec's `StepConfig` union, flattened. Which fields apply is
@@ -1677,6 +1734,7 @@ export interface components {
              */
             timeoutMs?: number | null;
             continueOnError?: boolean;
+            retry?: components["schemas"]["RetrySpec"] | null;
             /** @description Approval steps: the gate's title (templated in YAML). */
             title?: string | null;
             /** @description Approval steps: Markdown shown to the person deciding (templated in YAML). */
@@ -1694,6 +1752,11 @@ export interface components {
             durationMs?: number | null;
             /** @description Signal steps: the name of the signal waited for. */
             signal?: string | null;
+            /**
+             * @description YAML: the condition the step runs under (`if:`, `definition::expr`); when it is false
+             *     the step is recorded `skipped` with the condition as the reason.
+             */
+            if?: string | null;
             location?: components["schemas"]["Location"] | null;
         };
         /** @description A step with its agent session, artifacts and comments. */
@@ -1769,7 +1832,7 @@ export interface components {
          * @description What a waiting step waits for (`workflow_waits.kind`): the step kinds that wait.
          * @enum {string}
          */
-        WaitKind: "approval" | "sleep" | "signal";
+        WaitKind: "approval" | "sleep" | "signal" | "retry";
         /**
          * @description What a waiting step waits for: a gate's title, description, approvers and form, a
          *     timer's wake time, a signal's name. Kept once the step is resolved.
@@ -2550,7 +2613,10 @@ export interface operations {
     };
     get_step_log: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A try's number, as `Step.attempts` lists them (1 = the step's own folder). */
+                attempt?: number;
+            };
             header?: never;
             path: {
                 /** @description The step's row id. */

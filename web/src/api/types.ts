@@ -104,12 +104,21 @@ export type PendingApproval = Sent<Schemas["PendingApproval"]> & {
 export type SignalResult = Sent<Schemas["SignalSent"]>;
 
 /** A step; with its agent session in a run's detail, and its wait on approval/sleep/signal steps. */
-export type Step = Omit<Sent<Schemas["Step"]>, "wait"> & { session?: AgentSession | null; wait?: WaitView | null };
+/** A step's tries (`attempts`): in a run's and a step's detail, not in the run list. */
+export type StepAttempt = Sent<Schemas["StepAttempt"]>;
+export type Step = Omit<Sent<Schemas["Step"]>, "wait" | "attempts"> & {
+  session?: AgentSession | null;
+  wait?: WaitView | null;
+  attempts?: StepAttempt[] | null;
+};
 
 export type Artifact = Sent<Schemas["Artifact"]>;
 export type Creator = Sent<Schemas["Creator"]>;
 export type Comment = Sent<Schemas["Comment"]>;
-export type StepDetail = Omit<Sent<Schemas["StepDetail"]>, "wait"> & { wait?: WaitView | null };
+export type StepDetail = Omit<Sent<Schemas["StepDetail"]>, "wait" | "attempts"> & {
+  wait?: WaitView | null;
+  attempts?: StepAttempt[] | null;
+};
 
 export type Run = Sent<Schemas["Run"]> & {
   /** Set while a pause waits for the steps in flight (when the server reports it). */

@@ -24,7 +24,8 @@ export function useStep(stepRowId: string, runId: string): AsyncState<StepDetail
         return;
       case "workflow.step.progress":
         // The session row appears with the session's first event.
-        if (ev.data.step_id === stepRowId && ev.data.stream === "session") refetch();
+        // A retry ends a try and starts the next (`attempts`).
+        if (ev.data.step_id === stepRowId && (ev.data.stream === "session" || ev.data.stream === "retry")) refetch();
         return;
       default:
     }

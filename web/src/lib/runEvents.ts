@@ -83,7 +83,8 @@ export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | nu
         step_index: existing?.step_index ?? run.steps.reduce((m, s) => Math.max(m, s.step_index + 1), 0),
         name: d.step_name,
         phase: d.phase,
-        type: d.kind,
+        // A retry wait is a step that runs something: it keeps its own type.
+        type: d.kind === "retry" ? (existing?.type ?? "script") : d.kind,
         status: "waiting",
         result: null,
         continue_on_error: existing?.continue_on_error ?? false,

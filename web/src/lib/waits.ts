@@ -63,6 +63,8 @@ export function describeWait(w: WaitInfo, now: number): string {
       return w.deadline ? `Sleeping until ${formatWake(w.deadline, now)}` : "Sleeping";
     case "signal":
       return `Waiting for signal ${w.signal_name ?? w.step_key}`;
+    case "retry":
+      return `Needs you: ${w.title || `${w.step_key}'s retries ran out`}`;
   }
 }
 
@@ -79,7 +81,7 @@ export function waitLine(run: Pick<RunSummary, "status" | "waiting_for" | "steps
   const waits = waitsOf(run);
   if (waits.length === 0) return { kind: "unknown", text: "Waiting", stepId: null };
   // An approval is what a person must act on: it comes first.
-  const first = waits.find((w) => w.kind === "approval") ?? waits[0];
+  const first = waits.find((w) => w.kind === "approval" || w.kind === "retry") ?? waits[0];
   const more = waits.length > 1 ? ` (+${waits.length - 1} more)` : "";
   return { kind: first.kind, text: describeWait(first, now) + more, stepId: first.step_id };
 }

@@ -64,7 +64,7 @@ export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow
       )}
       {wait ? (
         <div className="run-card-wait" data-testid="card-wait" data-kind={wait.kind} title={step ? `${step.phase} · ${step.step_id}` : undefined}>
-          {wait.kind === "approval" ? <IconBell width={13} height={13} /> : <IconHourglass width={13} height={13} />}
+          {wait.kind === "approval" || wait.kind === "retry" ? <IconBell width={13} height={13} /> : <IconHourglass width={13} height={13} />}
           <span className="wait-text" title={wait.text}>
             {wait.text}
             {countdown && <span className="wait-countdown"> · {countdown}</span>}
@@ -75,6 +75,7 @@ export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow
           {step?.status === "running" && <span className="pulse" aria-hidden="true" />}
           {step?.status === "failed" && !queuedToResume && <span className="step-x" aria-hidden="true">✕</span>}
           <span className="truncate">{stepText}</span>
+          {step?.status === "skipped" && !queuedToResume && <span className="chip chip-skipped" data-testid="card-step-skipped" title={step.error_message ?? undefined}>skipped</span>}
           {showWorkflow && run.current_phase && run.status !== "pending" && <span className="chip">{run.current_phase}</span>}
         </div>
       )}

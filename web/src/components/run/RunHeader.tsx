@@ -7,6 +7,7 @@ import { formatDateTime, formatDuration, formatRelative } from "../../lib/format
 import { enabledControls, runElapsedMs } from "../../lib/status";
 import { IconPause, IconPlay, IconStop } from "../Icons";
 import { StatusBadge } from "../StatusBadge";
+import { skippedText } from "../../lib/skipped";
 import { RerunForm, RunAgainButton } from "./Reruns";
 
 interface Props {
@@ -126,6 +127,7 @@ export function RunHeader({ run, projectId, now, onControlled }: Props) {
           <dd>
             {run.steps.filter((s) => s.status === "completed").length}/{run.steps.length}
             {def?.type === "yaml" ? "" : " so far"}
+            {skippedText(run.steps)}
           </dd>
         </div>
         <div>

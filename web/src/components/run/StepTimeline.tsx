@@ -2,7 +2,9 @@ import { Link } from "react-router-dom";
 import type { RunDetail, Step, StepConfig } from "../../api/types";
 import { formatClock, formatDuration } from "../../lib/format";
 import { stepDurationMs } from "../../lib/status";
+import { stepError } from "../../lib/skipped";
 import { decisionOf, describeWait, waitsOf } from "../../lib/waits";
+import { SkippedNote } from "../step/SkippedNote";
 import { DecisionLine } from "./WaitPanels";
 
 interface Props {
@@ -33,7 +35,8 @@ function groups(run: RunDetail, planned: StepConfig[]): Group[] {
 }
 
 function StatusIcon({ status }: { status: string }) {
-  const glyph = status === "completed" ? "✓" : status === "failed" ? "✕" : status === "running" ? "" : status === "waiting" ? "…" : "•";
+  const glyph =
+    status === "completed" ? "✓" : status === "failed" ? "✕" : status === "running" ? "" : status === "waiting" ? "…" : status === "skipped" ? "↷" : "•";
   return (
     <span className={`step-icon step-icon-${status}`} aria-hidden="true">
       {glyph}
@@ -111,7 +114,8 @@ export function StepTimeline({ run, projectId, planned, selectedStepId, now }: P
                           </span>
                         )}
                         {decision && <DecisionLine decision={decision} compact />}
-                        {s.error_message && !decision && <span className="step-error">{s.error_message}</span>}
+                        {stepError(s) && !decision && <span className="step-error">{s.error_message}</span>}
+                        <SkippedNote step={s} />
                       </span>
                       <span className="step-time">
                         <span className="step-duration">{formatDuration(d)}</span>

@@ -15,6 +15,7 @@ import { isFinished } from "../../lib/status";
 import { DECISION_LABEL, decisionOf, formatCountdown, formatWake, stepBefore, waitsOf, whoMayDecide } from "../../lib/waits";
 import { IconBell, IconHourglass, IconX } from "../Icons";
 import { LogFileTab } from "../step/LogFileTab";
+import { RetryPanel } from "./RetryPanel";
 import { ArgField } from "../templates/ArgField";
 
 interface Props {
@@ -61,6 +62,21 @@ export function WaitPanels({ run, now, reload }: Props) {
         if (w.kind === "approval")
           return (
             <GatePanel
+              key={w.step_id}
+              run={run}
+              wait={w}
+              step={step}
+              now={now}
+              onDecided={reload}
+              onConflict={(message) => {
+                setConflict({ stepId: w.step_id, message });
+                reload();
+              }}
+            />
+          );
+        if (w.kind === "retry")
+          return (
+            <RetryPanel
               key={w.step_id}
               run={run}
               wait={w}

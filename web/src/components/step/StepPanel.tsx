@@ -5,6 +5,7 @@ import { useStep } from "../../hooks/useStep";
 import { useStepLog } from "../../hooks/useStepLog";
 import { formatDateTime, formatDuration } from "../../lib/format";
 import { stepDurationMs } from "../../lib/status";
+import { stepError } from "../../lib/skipped";
 import { decisionOf, describeWait } from "../../lib/waits";
 import { DecisionLine } from "../run/WaitPanels";
 import { RerunForm } from "../run/Reruns";
@@ -14,8 +15,10 @@ import { IconX } from "../Icons";
 import { ErrorState, Loading } from "../States";
 import { StatusBadge } from "../StatusBadge";
 import { AgentSessionCard } from "./AgentSessionCard";
+import { Attempts } from "./Attempts";
 import { LogFileTab } from "./LogFileTab";
 import { LogView } from "./LogView";
+import { SkippedNote } from "./SkippedNote";
 
 type Tab = "log" | "input" | "output" | "summary" | "artifacts";
 const TABS: { id: Tab; label: string }[] = [
@@ -70,15 +73,17 @@ function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: str
       {step.status === "waiting" && step.wait && (
         <p className="notice notice-waiting" data-testid="step-panel-wait">
           {describeWait({ ...step.wait, step_id: step.id, step_key: step.step_id }, now)}
-          {step.wait.kind === "approval" ? " — decide in the panel at the top of the run's page." : ""}
+          {step.wait.kind === "approval" || step.wait.kind === "retry" ? " — decide in the panel at the top of the run's page." : ""}
         </p>
       )}
       {decisionOf(step) && <DecisionLine decision={decisionOf(step)!} />}
-      {step.error_message && !decisionOf(step) && (
+      <SkippedNote step={step} block />
+      {stepError(step) && !decisionOf(step) && (
         <p className="notice notice-error" role="alert">
           {step.error_message}
         </p>
       )}
+      <Attempts stepRowId={step.id} attempts={step.attempts} />
       {isAgent && <AgentSessionCard session={step.session} entries={log.entries} />}
       <div className="tabs" role="tablist" aria-label="Step details">
         {TABS.map((t, i) => (

@@ -1,0 +1,125 @@
+//! `workflow_step_attempts`: the tries of a retried step, one row each (a step that ran once
+//! has none; the API shows its one try from the step's row).
+
+use serde::Serialize;
+use sqlx::FromRow;
+
+use super::steps::StepRow;
+use super::{new_id, now, Result, Store};
+use crate::domain::AttemptOutcome;
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct AttemptRow {
+    pub id: String,
+    pub step_row_id: String,
+    pub attempt: i64,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub outcome: AttemptOutcome,
+    pub error: Option<String>,
+    pub log_dir: Option<String>,
+}
+
+impl AttemptRow {
+    /// Ends the step's current try as `outcome` and returns its number. The first try of a
+    /// step (or of a drive that resumed it) has no row until then: it is written now, from
+    /// the step's start; `log_dir` gives a try's log folder from its number.
+    pub async fn end_current(
+        store: &Store,
+        step: &StepRow,
+        outcome: AttemptOutcome,
+        error: Option<&str>,
+        log_dir: impl Fn(i64) -> String,
+    ) -> Result<i64> {
+        let ts = now();
+        store.write_now(|db| {
+            let tx = db.unchecked_transaction()?;
+            let running: Option<i64> = tx
+                .query_row(
+                    "SELECT attempt FROM workflow_step_attempts WHERE step_row_id = ?1 AND outcome = 'running'",
+                    [&step.id],
+                    |r| r.get(0),
+                )
+                .ok();
+            let number = match running {
+                Some(n) => {
+                    tx.execute(
+                        "UPDATE workflow_step_attempts SET outcome = ?1, error = ?2, ended_at = ?3
+                          WHERE step_row_id = ?4 AND attempt = ?5",
+                        rusqlite::params![outcome, error, ts, step.id, n],
+                    )?;
+                    n
+                }
+                None => {
+                    let n: i64 = tx.query_row(
+                        "SELECT COALESCE(MAX(attempt), 0) + 1 FROM workflow_step_attempts WHERE step_row_id = ?1",
+                        [&step.id],
+                        |r| r.get(0),
+                    )?;
+                    let started = step.started_at.clone().unwrap_or_else(|| ts.clone());
+                    tx.execute(
+                        "INSERT INTO workflow_step_attempts
+                             (id, step_row_id, attempt, started_at, ended_at, outcome, error, log_dir)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        rusqlite::params![new_id(), step.id, n, started, ts, outcome, error, log_dir(n)],
+                    )?;
+                    n
+                }
+            };
+            tx.commit()?;
+            Ok(number)
+        })
+    }
+
+    /// The number the step's next try takes: 1 when none is recorded.
+    pub async fn next_number(store: &Store, step_row_id: &str) -> Result<i64> {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COALESCE(MAX(attempt), 0) + 1 FROM workflow_step_attempts WHERE step_row_id = ?")
+                .bind(step_row_id)
+                .fetch_one(&store.pool)
+                .await?;
+        Ok(n)
+    }
+
+    /// Records that try `attempt` of the step started now.
+    pub async fn start(store: &Store, step_row_id: &str, attempt: i64, log_dir: &str) -> Result<()> {
+        let ts = now();
+        store.write_now(|db| {
+            db.execute(
+                "INSERT INTO workflow_step_attempts (id, step_row_id, attempt, started_at, outcome, log_dir)
+                 VALUES (?1, ?2, ?3, ?4, 'running', ?5)",
+                rusqlite::params![new_id(), step_row_id, attempt, ts, log_dir],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Ends the try still running, if one is (the last try of a retried step).
+    pub async fn end_running(
+        store: &Store,
+        step_row_id: &str,
+        outcome: AttemptOutcome,
+        error: Option<&str>,
+    ) -> Result<()> {
+        let ts = now();
+        store.write_now(|db| {
+            db.execute(
+                "UPDATE workflow_step_attempts SET outcome = ?1, error = ?2, ended_at = ?3
+                  WHERE step_row_id = ?4 AND outcome = 'running'",
+                rusqlite::params![outcome, error, ts, step_row_id],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// The tries recorded for a run's steps, by step row, then in order.
+    pub async fn list_for_run(store: &Store, run_id: &str) -> Result<Vec<AttemptRow>> {
+        Ok(sqlx::query_as(
+            "SELECT a.* FROM workflow_step_attempts a JOIN workflow_run_steps s ON s.id = a.step_row_id
+              WHERE s.workflow_run_id = ? ORDER BY a.step_row_id, a.attempt",
+        )
+        .bind(run_id)
+        .fetch_all(&store.read)
+        .await?)
+    }
+}

@@ -1,0 +1,66 @@
+//! `workflow_waits` of kind `retry`: a script, function or agent step whose tries ran out
+//! with `retry.onExhausted: "wait"` is parked `waiting` for a person (who retries, skips or
+//! fails it through the decisions of `store::waits`), and what a drive must know of such
+//! steps before it replays them.
+
+use rusqlite::TransactionBehavior;
+
+use super::steps::StepRow;
+use super::{now, Result, Store};
+use crate::domain::WaitKind;
+
+/// A retried step held by its retry wait, as a drive finds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryHold {
+    pub step_row_id: String,
+    /// The person decided (the step is then `pending` to run again, `completed` skipped, or
+    /// `failed`); else it still waits.
+    pub resolved: bool,
+}
+
+impl RetryHold {
+    /// Parks the running step `step_row_id`: `waiting`, with its last error, and its wait
+    /// (`spec`: the title and description people see), in one transaction. The step as it is
+    /// now, or None if it was not running.
+    pub async fn park(store: &Store, step_row_id: &str, spec: &str, error: Option<&str>) -> Result<Option<StepRow>> {
+        let ts = now();
+        store.write_now(|db| {
+            let tx = rusqlite::Transaction::new_unchecked(db, TransactionBehavior::Immediate)?;
+            let step = {
+                let mut update = tx.prepare_cached(
+                    "UPDATE workflow_run_steps SET status = 'waiting', error_message = ?1, updated_at = ?2
+                      WHERE id = ?3 AND status = 'running' RETURNING *",
+                )?;
+                let mut rows = update.query(rusqlite::params![error, ts, step_row_id])?;
+                let step = rows.next()?.map(StepRow::from_direct).transpose()?;
+                while rows.next()?.is_some() {}
+                step
+            };
+            if let Some(step) = &step {
+                tx.execute(
+                    "INSERT INTO workflow_waits (step_row_id, workflow_run_id, kind, spec, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (step_row_id) DO UPDATE SET kind = excluded.kind, spec = excluded.spec,
+                         signal_name = NULL, deadline = NULL, created_at = excluded.created_at, resolved_at = NULL",
+                    rusqlite::params![step.id, step.workflow_run_id, WaitKind::Retry, spec, ts],
+                )?;
+            }
+            tx.commit()?;
+            Ok(step)
+        })
+    }
+
+    /// The steps of run `run_id` that a retry wait holds or held.
+    pub async fn for_run(store: &Store, run_id: &str) -> Result<Vec<RetryHold>> {
+        let rows: Vec<(String, bool)> = sqlx::query_as(
+            "SELECT step_row_id, resolved_at IS NOT NULL FROM workflow_waits WHERE workflow_run_id = ? AND kind = 'retry'",
+        )
+        .bind(run_id)
+        .fetch_all(&store.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(step_row_id, resolved)| RetryHold { step_row_id, resolved })
+            .collect())
+    }
+}
