@@ -1,19 +1,19 @@
 // The run harness the Rust host drives inside a run's JS worker process. Importing this module
-// installs `globalThis.console` (forwarded to `__wfHost.log`), `__wfDescribe(workflow)` (what
-// the engine stores about a definition) and `__wfRun(workflow, init)` (one attempt of a run).
+// installs `globalThis.console` (console.js, forwarded to `__wfHost.log`), `__wfDescribe(workflow)`
+// (what the engine stores about a definition) and `__wfRun(workflow, init)` (one attempt of a run).
 // Owns `ctx`: argument checks, memoized steps (the host answers "return" for a step that
-// already completed) and running `type: "function"` steps, which only the isolate can do.
+// already completed) and running `type: "function"` steps, which only the isolate can do. A
+// step's config checks are step-config.js; steps in flight, tries and fan-outs are steps.js.
 
-import {
-  StepFailedError,
-  checkWorkflowDefinition,
-  durationProblem,
-  isPlainObject,
-  kindOf,
-  isWorkflow,
-} from "./workflow-engine.js";
+import { StepFailedError, checkWorkflowDefinition, durationProblem, isPlainObject, isWorkflow } from "./workflow-engine.js";
 import { toJsonSchema } from "./schema.js";
 import { finished, newFlight, noteParked, runFunctionTries, stepsSettled } from "./steps.js";
+import { flushLogs, runningFunctions, setOutOfMemoryMessage, thrownText } from "./console.js";
+import { approvalConfigJson, stepConfigJson, stepIdProblem } from "./step-config.js";
+
+// Still importable from the harness, as before they moved (the runtime's tests import them here).
+export { formatLogArgs, inspect, thrownText } from "./console.js";
+export { AGENT_OPTIONS, MAX_TURNS, ON_INTERRUPT, STEP_FIELDS, STEP_TYPES, stepIdProblem } from "./step-config.js";
 
 // Looked up on every call rather than captured at import, so the host (or a test) may install
 // it after this module loads.
@@ -22,155 +22,6 @@ function host() {
   if (h === undefined) throw new Error("globalThis.__wfHost is missing: harness.js runs only inside the engine");
   return h;
 }
-
-// ---- console ------------------------------------------------------------------------------
-
-/** Renders a value for a log line: JSON-like, safe against cycles, BigInt, functions, Errors. */
-export function inspect(value) {
-  if (typeof value === "string") return value;
-  if (value instanceof Error) return errorText(value);
-  if (typeof value !== "object" || value === null) return primitiveText(value);
-  const ancestors = [];
-  try {
-    const text = JSON.stringify(value, function replacer(key, v) {
-      if (typeof v !== "object" || v === null) {
-        return typeof v === "string" || typeof v === "number" || typeof v === "boolean" || v === null
-          ? v
-          : primitiveText(v);
-      }
-      // `this` is the object holding `v`; ancestors deeper than it are finished siblings.
-      while (ancestors.length > 0 && ancestors.at(-1) !== this) ancestors.pop();
-      if (ancestors.includes(v)) return "[Circular]";
-      ancestors.push(v);
-      if (v instanceof Error) return errorText(v);
-      if (v instanceof Map) return { "[Map]": [...v.entries()] };
-      if (v instanceof Set) return { "[Set]": [...v.values()] };
-      return v;
-    });
-    // An object whose toJSON returns undefined has no JSON text at all.
-    return text ?? Object.prototype.toString.call(value);
-  } catch (error) {
-    return `[unprintable ${Object.prototype.toString.call(value)}: ${error?.message ?? error}]`;
-  }
-}
-
-function primitiveText(value) {
-  if (typeof value === "function") return `[Function ${value.name || "(anonymous)"}]`;
-  if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "symbol") return value.toString();
-  return String(value);
-}
-
-function errorText(error) {
-  const head = `${error.name ?? "Error"}: ${error.message ?? ""}`;
-  // Engines differ: V8's stack starts with "Name: message", QuickJS's holds only the frames.
-  const stack = typeof error.stack === "string" ? error.stack.trimEnd() : "";
-  if (stack === "") return head;
-  return stack.startsWith(head) ? stack : `${head}\n${stack}`;
-}
-
-/**
- * What was thrown, as a person reads it: an Error's message, a string as is, anything else in
- * its JSON (or String) form, so `throw { code: 1 }` is not reported as `[object Object]`. A
- * failed allocation past the worker's memory limit says so.
- */
-export function thrownText(value) {
-  if (outOfMemoryMessage !== null && isOutOfMemory(value)) return outOfMemoryMessage;
-  if (value instanceof Error) return String(value.message);
-  if (typeof value === "string") return value;
-  return inspect(value);
-}
-
-/** The same for a run's failure: an Error with its stack. */
-function failureText(value) {
-  if (value instanceof Error && !(outOfMemoryMessage !== null && isOutOfMemory(value))) {
-    return String(value.stack || value);
-  }
-  return value instanceof Error || typeof value === "string" ? thrownText(value) : `Uncaught ${thrownText(value)}`;
-}
-globalThis.__wfFailureText = failureText;
-globalThis.__wfThrownText = thrownText;
-
-// QuickJS reports an allocation over its limit as an InternalError, V8 as a RangeError.
-function isOutOfMemory(value) {
-  return value instanceof Error && (value.message === "out of memory" || value.message === "Array buffer allocation failed");
-}
-
-/** Set by the engine with the run (`init.outOfMemory`): what to say when the limit is hit. */
-let outOfMemoryMessage = null;
-
-/** Node-style `console.log(format, ...args)`: %s %d %i %f %j %o %O %c %% in a leading string. */
-export function formatLogArgs(args) {
-  if (args.length === 0) return "";
-  let rest = args;
-  let first = "";
-  if (typeof args[0] === "string" && args[0].includes("%")) {
-    let i = 1;
-    first = args[0].replace(/%([sdifjoOc%])/g, (match, spec) => {
-      if (spec === "%") return "%";
-      if (i >= args.length) return match;
-      const arg = args[i++];
-      if (spec === "s") return typeof arg === "string" ? arg : inspect(arg);
-      if (spec === "d" || spec === "i") {
-        if (typeof arg === "bigint") return `${arg}n`;
-        const n = Number(arg);
-        return String(spec === "i" ? Math.trunc(n) : n);
-      }
-      if (spec === "f") return String(Number(arg));
-      if (spec === "c") return ""; // CSS has no meaning in a log file
-      return inspect(arg);
-    });
-    rest = args.slice(i);
-  } else {
-    first = inspect(args[0]);
-    rest = args.slice(1);
-  }
-  return [first, ...rest.map(inspect)].join(" ");
-}
-
-// Lines logged before the host exists (module top-level code may run first) wait here and go
-// out ahead of the next line, instead of crashing the module or vanishing.
-const pendingLogs = [];
-/** Function steps whose `fn` is running: what they print goes to their `events.jsonl` too. */
-const runningFunctions = new Set();
-
-function writeLog(level, text) {
-  pendingLogs.push([level, text, [...runningFunctions]]);
-  if (pendingLogs.length > 1000) pendingLogs.shift();
-  flushLogs();
-}
-
-function flushLogs() {
-  const h = globalThis.__wfHost;
-  if (typeof h?.log !== "function") return;
-  for (const [level, text, steps] of pendingLogs.splice(0)) h.log(level, text, steps);
-}
-
-function makeConsole() {
-  const emit = (level) => (...args) => writeLog(level, formatLogArgs(args));
-  const counts = new Map();
-  return Object.freeze({
-    log: emit("info"),
-    info: emit("info"),
-    debug: emit("debug"),
-    warn: emit("warn"),
-    error: emit("error"),
-    dir: (value) => writeLog("info", inspect(value)),
-    trace: (...args) => {
-      const frames = (new Error().stack ?? "").split("\n").filter((l) => /^\s*at /.test(l)).slice(1);
-      writeLog("debug", ["Trace: " + formatLogArgs(args), ...frames].join("\n"));
-    },
-    assert: (condition, ...args) => {
-      if (!condition) writeLog("error", `Assertion failed${args.length ? ": " + formatLogArgs(args) : ""}`);
-    },
-    count: (label = "default") => {
-      counts.set(label, (counts.get(label) ?? 0) + 1);
-      writeLog("info", `${label}: ${counts.get(label)}`);
-    },
-  });
-}
-
-globalThis.console = makeConsole();
 
 // ---- describe ------------------------------------------------------------------------------
 
@@ -202,22 +53,6 @@ globalThis.__wfDescribe = function __wfDescribe(workflow) {
 };
 
 // ---- run -----------------------------------------------------------------------------------
-
-// The engine's step rules (src/definition/step_rules.rs), as far as they must be enforced here:
-// a function step's `fn` runs before the engine sees its config. test/step-rules.test.mjs
-// checks these lists against runtime-js/step-rules.json, which a Rust test keeps equal to the
-// engine's table.
-export const STEP_TYPES = ["agent", "script", "function"];
-/** Every field a step config may have (the engine refuses others). */
-export const STEP_FIELDS = [
-  "type", "name", "phase", "command", "cwd", "prompt", "agent", "permission", "env", "timeout",
-  "continueOnError", "retry", "model", "maxTurns", "outputSchema", "onInterrupt", "maxCostUsd", "maxTokens", "fn",
-];
-// Fields only agent steps take (besides `agent`, `prompt` and `permission`).
-export const AGENT_OPTIONS = ["model", "maxTurns", "outputSchema", "onInterrupt", "maxCostUsd", "maxTokens"];
-export const ON_INTERRUPT = ["restart", "resume"];
-/** The most turns an agent step may be given; the engine and the YAML parser agree. */
-export const MAX_TURNS = 10000;
 
 /** zod's parse of `value` (`safeParseAsync`, so async refinements work); null for a JSON Schema. */
 async function zodParse(schema, value) {
@@ -272,111 +107,6 @@ async function parseAgentOutput(schema, result) {
   };
 }
 
-/** Checks a step's config and returns the JSON the host receives (prompt resolved, `fn` dropped). */
-async function stepConfigJson(id, config, ctx, phases) {
-  const bad = (field, problem) => new TypeError(`step "${id}": \`${field}\` ${problem}`);
-  if (!isPlainObject(config)) throw bad("config", "must be an object like { type: \"script\", command: \"...\" }");
-  if (!STEP_TYPES.includes(config.type)) {
-    throw bad("type", `must be one of ${STEP_TYPES.map((t) => `"${t}"`).join(", ")}, got ${JSON.stringify(config.type)}`);
-  }
-  const optionalString = (field) => {
-    if (config[field] !== undefined && typeof config[field] !== "string") throw bad(field, "must be a string");
-  };
-  ["name", "phase", "cwd", "model", "permission", "agent"].forEach(optionalString);
-  if (config.phase !== undefined && !phases.includes(config.phase)) {
-    throw bad("phase", `"${config.phase}" is not one of the workflow's phases: ${phases.join(", ")}`);
-  }
-  if (config.timeout !== undefined && durationProblem(config.timeout)) {
-    throw bad("timeout", durationProblem(config.timeout));
-  }
-  if (config.continueOnError !== undefined && typeof config.continueOnError !== "boolean") {
-    throw bad("continueOnError", "must be true or false");
-  }
-  if (config.retry !== undefined && !isPlainObject(config.retry)) {
-    throw bad("retry", "must be an object like { attempts: 3, initialDelay: \"1s\" }");
-  }
-  if (config.env !== undefined) {
-    if (!isPlainObject(config.env) || Object.values(config.env).some((v) => typeof v !== "string")) {
-      throw bad("env", "must be an object of string values");
-    }
-  }
-  const json = {};
-  if (config.type === "function") {
-    if (typeof config.fn !== "function") throw bad("fn", "must be a function `async (ctx) => { ... }`");
-  } else if (config.type === "script") {
-    if (typeof config.command !== "string" || config.command.trim() === "") {
-      throw bad("command", "must be a non-empty string");
-    }
-  } else {
-    if (typeof config.agent !== "string" || config.agent === "") throw bad("agent", "must name an agent, e.g. \"claude\"");
-    let prompt = config.prompt;
-    if (typeof prompt === "function") prompt = await prompt(ctx);
-    if (typeof prompt !== "string" || prompt.trim() === "") {
-      throw bad("prompt", "must be a non-empty string, or a function of ctx returning one");
-    }
-    json.prompt = prompt;
-    Object.assign(json, agentOptionsJson(config, bad));
-  }
-  // Checked here, before a function step's `fn` runs (the engine records its start meanwhile).
-  const unknown = Object.keys(config).find((field) => !STEP_FIELDS.includes(field) && config[field] !== undefined);
-  if (unknown !== undefined) throw bad(unknown, `is not a step field (expected one of: ${STEP_FIELDS.join(", ")})`);
-  const misplaced = AGENT_OPTIONS.find((field) => config.type !== "agent" && config[field] !== undefined);
-  if (misplaced) throw bad(misplaced, `applies to agent steps, not ${config.type} steps`);
-  for (const [field, value] of Object.entries(config)) {
-    // `fn` stays in the isolate and `prompt` was resolved above; anywhere else they are misuse.
-    if ((field === "fn" && config.type === "function") || (field === "prompt" && config.type === "agent")) continue;
-    if (value === undefined || field in json) continue;
-    if (typeof value === "function" || typeof value === "symbol" || typeof value === "bigint") {
-      throw bad(field, `is a ${typeof value}, which cannot be sent to the engine (only JSON values can)`);
-    }
-    try {
-      json[field] = JSON.parse(JSON.stringify(value));
-    } catch (error) {
-      throw bad(field, `is not JSON-serialisable: ${error?.message ?? error}`);
-    }
-  }
-  return json;
-}
-
-/** An agent step's `model`, `maxTurns`, `onInterrupt` and `outputSchema` (as JSON Schema). */
-function agentOptionsJson(config, bad) {
-  const json = {};
-  const { model, maxTurns, onInterrupt, outputSchema } = config;
-  if (model !== undefined) {
-    if (model.trim() === "") throw bad("model", "must not be empty: name a model, e.g. \"sonnet\", or leave it out");
-    json.model = model;
-  }
-  if (maxTurns !== undefined) {
-    if (!Number.isInteger(maxTurns) || maxTurns < 1 || maxTurns > MAX_TURNS) {
-      throw bad("maxTurns", `must be a whole number from 1 to ${MAX_TURNS}, got ${describe(maxTurns)}`);
-    }
-    json.maxTurns = maxTurns;
-  }
-  if (onInterrupt !== undefined) {
-    if (!ON_INTERRUPT.includes(onInterrupt)) {
-      throw bad("onInterrupt", `must be "restart" or "resume", got ${describe(onInterrupt)}`);
-    }
-    json.onInterrupt = onInterrupt;
-  }
-  if (outputSchema != null) {
-    let schema;
-    try {
-      schema = toJsonSchema(outputSchema);
-    } catch (error) {
-      throw bad("outputSchema", `must be a zod schema or a JSON Schema object: ${error?.message ?? error}`);
-    }
-    if (!isPlainObject(schema)) throw bad("outputSchema", "must be a zod schema or a JSON Schema object");
-    json.outputSchema = schema;
-  }
-  return json;
-}
-
-function describe(value) {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return kindOf(value);
-}
-
 /** Runs a function step's `fn` and turns what happened into the outcome the host stores. */
 async function runFunctionStep(id, fn, ctx) {
   let data;
@@ -405,15 +135,6 @@ async function runFunctionStep(id, fn, ctx) {
   }
 }
 
-/** The engine's rule for step ids (they name directories): why `id` breaks it, or null. */
-export function stepIdProblem(id) {
-  if (id.length > 200) return `step id '${id}' is longer than 200 characters`;
-  if (id === "." || id === "..") return `step id '${id}' is not allowed`;
-  const bad = [...id].find((c) => !/[A-Za-z0-9_.:-]/.test(c));
-  if (bad !== undefined) return `step id '${id}' contains '${bad}': use letters, digits, '-', '_', '.' and ':' only`;
-  return null;
-}
-
 function checkResult(id, result, from) {
   if (!isPlainObject(result) || typeof result.status !== "string") {
     throw new Error(`internal: __wfHost.${from} for step "${id}" gave no StepResult`);
@@ -432,26 +153,6 @@ globalThis.__wfWaiting = () => waitingCount;
 function waitForever() {
   waitingCount += 1;
   return new Promise(() => {});
-}
-
-/** `ctx.approval`'s options as the step config the engine checks (src/definition/step_rules.rs). */
-function approvalConfigJson(id, options) {
-  const bad = (field, problem) => new TypeError(`ctx.approval("${id}"): \`${field}\` ${problem}`);
-  if (!isPlainObject(options)) throw bad("options", "must be an object like { phase, title }");
-  if (typeof options.title !== "string" || options.title.trim() === "") throw bad("title", "must be a non-empty string");
-  const json = { type: "approval" };
-  for (const [field, value] of Object.entries(options)) {
-    if (value === undefined) continue;
-    if (field === "form") {
-      json.form = toJsonSchema(value);
-      continue;
-    }
-    if (typeof value === "function" || typeof value === "symbol" || typeof value === "bigint") {
-      throw bad(field, `is a ${typeof value}, which cannot be sent to the engine`);
-    }
-    json[field] = JSON.parse(JSON.stringify(value));
-  }
-  return json;
 }
 
 function makeContext(wf, init, args, flight = newFlight()) {
@@ -620,7 +321,7 @@ globalThis.__wfRun = async function __wfRun(workflow, init) {
   flushLogs();
   const wf = resolveWorkflow(workflow);
   if (!isPlainObject(init)) throw new TypeError("internal: __wfRun needs { runId, projectPath, args, results }");
-  if (typeof init.outOfMemory === "string") outOfMemoryMessage = init.outOfMemory;
+  if (typeof init.outOfMemory === "string") setOutOfMemoryMessage(init.outOfMemory);
   const flight = newFlight();
   const ctx = makeContext(wf, init, await parseArgs(wf.argsSchema, init.args ?? {}), flight);
   try {

@@ -1,7 +1,7 @@
 //! Agent steps in the step host: the request built from the step, the CLI run with retries,
-//! every raw line into `events.jsonl`, what the agent does as `workflow.step.progress`, the
-//! session recorded the moment its id appears, and the answer (checked against
-//! `outputSchema`) as the step's result.
+//! every raw line into `events.jsonl`, what the agent does as `workflow.step.progress`, and
+//! the answer (checked against `outputSchema`) as the step's result. The CLI session (resumed,
+//! recorded, ended) is `agent_session`; spend against the budget is `budget_guard`.
 
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
@@ -12,34 +12,21 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use super::agent_result::{progress, result_data, SessionFacts};
-use super::budget_guard::{plus, BudgetWatch, Spent};
+use super::agent_session::{transcript, with_session_file, SessionState};
+use super::budget_guard::{BudgetWatch, Spent};
 use super::host::StepHost;
 use super::outcome::Outcome;
 use crate::agent::classify::FailureKind;
 use crate::agent::exec::{self, Attempt, Launch, Output};
 use crate::agent::{merged_env, running_as_root, AgentEvent, AgentKind, AgentRequest, Permission};
 use crate::definition::{step_rules, StepConfig};
-use crate::domain::{OnInterrupt, SessionStatus};
 use crate::events::Event;
-use crate::store::agent_sessions::{AgentSessionRow, SessionEnd};
 use crate::store::steps::StepRow;
 
 /// What a resumed session is told, before the step's own prompt.
 pub const RESUME_PREAMBLE: &str = "Your previous session on this task was interrupted before it finished \
      (the workflow engine running it stopped). Continue the task from where you left off; do not redo work \
      that is already done. The task was:\n\n";
-
-/// The session as the output consumer saw it.
-#[derive(Default)]
-struct SessionState {
-    row_id: Option<String>,
-    session_id: Option<String>,
-    resumable: bool,
-    file: Option<String>,
-    /// What a continued session spent in its earlier goes (dollars, input and output
-    /// tokens): the CLI reports only this go's, and the session row keeps the sum.
-    base: (f64, i64, i64),
-}
 
 /// What an agent step's config asks for, once checked: the CLI, its permission mode and the
 /// prompt (with its secrets in).
@@ -110,40 +97,6 @@ impl StepHost {
             .run_cli(row, &task, &config, request, session, started, &mut watch)
             .await;
         self.agent_outcome(task.kind, &config, run).await
-    }
-
-    /// With `onInterrupt: resume`, the earlier attempt's session (reopened) and its id, if the
-    /// CLI can continue it; else a fresh session.
-    async fn resume_point(
-        &self,
-        config: &StepConfig,
-        previous: Option<&StepRow>,
-        kind: AgentKind,
-    ) -> (SessionState, Option<String>) {
-        // A step a limit of the budget stopped continues its session once the budget is raised.
-        let budget_stopped = previous
-            .and_then(|p| p.error_message.as_deref())
-            .is_some_and(|e| e.starts_with(super::budget::BUDGET_STOPPED));
-        let resume = config.on_interrupt.as_deref().and_then(OnInterrupt::parse) == Some(OnInterrupt::Resume);
-        if !resume && !budget_stopped {
-            return (SessionState::default(), None);
-        }
-        let Some(earlier) = self.resumable_session(previous, kind).await else {
-            return (SessionState::default(), None);
-        };
-        let session = SessionState {
-            row_id: Some(earlier.id.clone()),
-            session_id: earlier.session_id.clone(),
-            resumable: true,
-            file: earlier.session_file_path.clone(),
-            base: (
-                earlier.cost_usd.unwrap_or(0.0),
-                earlier.input_tokens.unwrap_or(0),
-                earlier.output_tokens.unwrap_or(0),
-            ),
-        };
-        let _ = AgentSessionRow::reopen(self.engine.store(), &earlier.id).await;
-        (session, earlier.session_id)
     }
 
     /// Codex reads the output schema from a file, written into the step's directory.
@@ -295,13 +248,6 @@ impl StepHost {
         });
     }
 
-    /// The earlier attempt's session, if `--resume` can continue it.
-    async fn resumable_session(&self, previous: Option<&StepRow>, kind: AgentKind) -> Option<AgentSessionRow> {
-        let id = previous?.agent_session_id.as_deref()?;
-        let row = AgentSessionRow::get(self.engine.store(), id).await.ok()??;
-        (row.resumable && row.agent == kind && row.session_id.is_some()).then_some(row)
-    }
-
     /// Raw lines → `events.jsonl`; events → progress, and the session row as soon as its id
     /// shows; the session marked resumable once the CLI has written its transcript; usage as
     /// it streams onto the session and against the budget (`budget_guard`).
@@ -401,100 +347,7 @@ impl StepHost {
             tracing::warn!(step = %row.step_id, error = ?e, "cannot record the agent step's try");
         }
     }
-
-    /// A session id seen in the output: a new one (a retry starts a new session) ends the
-    /// session before it with `failure` and records the new one.
-    async fn on_session(
-        &self,
-        row: &StepRow,
-        kind: AgentKind,
-        session: &mut SessionState,
-        id: &str,
-        model: Option<&str>,
-        failure: FailureKind,
-    ) {
-        if session.session_id.as_deref() == Some(id) {
-            return;
-        }
-        if session.row_id.is_some() {
-            self.end_session(session, None, Some(failure)).await;
-        }
-        let store = self.engine.store();
-        match AgentSessionRow::start(store, &row.id, kind, id, model, None).await {
-            Ok(r) => session.row_id = Some(r.id),
-            Err(e) => tracing::warn!(step = %row.step_id, error = %e, "cannot record the agent session"),
-        }
-        session.session_id = Some(id.to_string());
-        session.resumable = false;
-        session.file = None;
-        session.base = (0.0, 0, 0);
-    }
-
-    /// Once the CLI has written the session's transcript, the session can be resumed.
-    async fn mark_transcript(&self, session: &mut SessionState, found: Option<String>) {
-        let (Some(row_id), Some(path)) = (session.row_id.clone(), found) else {
-            return;
-        };
-        if AgentSessionRow::mark_resumable(self.engine.store(), &row_id, Some(&path))
-            .await
-            .is_ok()
-        {
-            session.resumable = true;
-            session.file = Some(path);
-        }
-    }
-
-    async fn end_session(&self, session: &SessionState, attempt: Option<&Attempt>, failure: Option<FailureKind>) {
-        let Some(row_id) = &session.row_id else { return };
-        let t = attempt.map(|a| &a.transcript);
-        let fin = t.and_then(|t| t.final_event.as_ref());
-        let n = |v: Option<u64>| v.and_then(|v| i64::try_from(v).ok());
-        let end = SessionEnd {
-            status: if failure.is_some() {
-                SessionStatus::Failed
-            } else {
-                SessionStatus::Completed
-            },
-            model: t.and_then(|t| t.model.as_deref()),
-            session_file_path: session.file.as_deref(),
-            cost_usd: plus(fin.and_then(|f| f.cost_usd), session.base.0),
-            input_tokens: plus(n(t.and_then(|t| t.usage.input)), session.base.1),
-            output_tokens: plus(n(t.and_then(|t| t.usage.output)), session.base.2),
-            cached_tokens: n(t.and_then(|t| t.usage.cached)),
-            num_turns: n(fin.and_then(|f| f.num_turns)),
-            error_kind: failure.map(FailureKind::as_str),
-        };
-        if let Err(e) = AgentSessionRow::finish(self.engine.store(), row_id, &end).await {
-            tracing::warn!(session = %row_id, error = %e, "cannot record the end of the agent session");
-        }
-    }
 }
-
-/// The transcript of a session not yet known to be resumable, if the CLI has written it.
-fn transcript(
-    session: &SessionState,
-    driver: &dyn crate::agent::Driver,
-    cwd: &std::path::Path,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Option<String> {
-    if session.resumable || session.row_id.is_none() {
-        return None;
-    }
-    let path = driver.session_file(session.session_id.as_deref()?, cwd, env)?;
-    Some(path.to_string_lossy().into_owned())
-}
-
-/// The session with its transcript's path, if the CLI says where it keeps it.
-fn with_session_file(session: SessionState, kind: AgentKind, launch: &Launch) -> SessionState {
-    let env_of = |k: &str| launch.env.get(k).cloned().or_else(|| std::env::var(k).ok());
-    let file = session.file.clone().or_else(|| {
-        let id = session.session_id.as_deref()?;
-        let path = kind.driver().session_file(id, &launch.cwd, &env_of)?;
-        Some(path.to_string_lossy().into_owned())
-    });
-    SessionState { file, ..session }
-}
-
 /// The `events.jsonl` line for a raw output line or a retry; `Null` for a parsed event, which
 /// its raw line already recorded.
 fn raw_record(out: &Output) -> Value {

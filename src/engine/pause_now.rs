@@ -17,7 +17,7 @@
 //!   runs again at its next attempt when the run resumes (`workflow-engine resume` says "step
 //!   X was interrupted; it runs again (attempt N)"). The run ends `paused`, not `failed`.
 //! - On resume an agent step with `onInterrupt: "resume"` continues its CLI session: its
-//!   interrupted row is the `previous` row whose session `agent_step::resume_point` reopens,
+//!   interrupted row is the `previous` row whose session `agent_session::resume_point` reopens,
 //!   the path a step interrupted by an engine crash takes.
 //!
 //! A pause-now may overtake a pending drain pause, and a cancel may overtake either

@@ -32,6 +32,8 @@ const RUNTIME_FILES: &[(&str, &str)] = &[
     ),
     ("harness.js", include_str!("../../runtime-js/harness.js")),
     ("steps.js", include_str!("../../runtime-js/steps.js")),
+    ("console.js", include_str!("../../runtime-js/console.js")),
+    ("step-config.js", include_str!("../../runtime-js/step-config.js")),
     ("schema.js", include_str!("../../runtime-js/schema.js")),
     ("zod.js", include_str!("../../runtime-js/zod.js")),
 ];
