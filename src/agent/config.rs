@@ -69,8 +69,7 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// The wait before try `next` (2, 3, ...).
     pub fn delay_before(&self, next: u32) -> Duration {
-        let factor = self.backoff.powi(next.saturating_sub(2).min(64) as i32);
-        self.initial_delay.mul_f64(factor.min(1e9)).min(self.max_delay)
+        crate::definition::retry::backoff_delay(self.initial_delay, self.backoff, self.max_delay, next)
     }
 
     /// Whether a try that failed this way is tried again (tries and time allowing). A try

@@ -56,9 +56,8 @@ impl RetrySpec {
     /// The wait before try `next` (2, 3, ...): `initialDelay × backoff^(next-2)`, at most
     /// `maxDelay`.
     pub fn delay_before(&self, next: u32) -> Duration {
-        let factor = self.backoff.powi(next.saturating_sub(2).min(64) as i32);
-        let ms = (self.initial_delay_ms as f64 * factor).min(self.max_delay_ms as f64);
-        Duration::from_millis(ms.max(0.0) as u64)
+        let max = Duration::from_millis(self.max_delay_ms);
+        backoff_delay(Duration::from_millis(self.initial_delay_ms), self.backoff, max, next)
     }
 
     pub fn waits_when_exhausted(&self) -> bool {
@@ -72,12 +71,15 @@ impl RetrySpec {
             Some(codes) => code.is_some_and(|c| codes.iter().any(|v| v.as_i64() == Some(c))),
         }
     }
+}
 
-    /// Whether an agent's failure class is retried (None: the default classes).
-    pub fn retries_class(&self, class: &str) -> Option<bool> {
-        let list = self.retry_on.as_ref()?;
-        Some(list.iter().any(|v| v.as_str() == Some(class)))
-    }
+/// The wait before try `next` (2, 3, ...) of a policy: `initial × backoff^(next-2)`, at most
+/// `max`, in whole milliseconds. One rule for every step's `retry` and the agents' configured
+/// `agentRetry` (`agent::config::RetryPolicy`).
+pub fn backoff_delay(initial: Duration, backoff: f64, max: Duration, next: u32) -> Duration {
+    let factor = backoff.powi(next.saturating_sub(2).min(64) as i32);
+    let ms = (initial.as_millis() as f64 * factor).min(max.as_millis() as f64);
+    Duration::from_millis(ms.max(0.0) as u64)
 }
 
 /// The `retry` value of a step of `kind` as a `RetrySpec`, or what is wrong with it (after

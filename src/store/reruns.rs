@@ -142,10 +142,7 @@ impl RunRow {
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-        let mut list: Vec<String> = current
-            .as_deref()
-            .and_then(|w| serde_json::from_str(w).ok())
-            .unwrap_or_default();
+        let mut list = warnings_of(current.as_deref());
         list.push(warning.to_string());
         sqlx::query("UPDATE workflow_runs SET warnings = ?, updated_at = ? WHERE id = ?")
             .bind(serde_json::to_string(&list).expect("strings serialise"))
@@ -159,11 +156,13 @@ impl RunRow {
 
     /// The run's warnings, parsed.
     pub fn warning_list(&self) -> Vec<String> {
-        self.warnings
-            .as_deref()
-            .and_then(|w| serde_json::from_str(w).ok())
-            .unwrap_or_default()
+        warnings_of(self.warnings.as_deref())
     }
+}
+
+/// A run's `warnings` column (a JSON list of strings) read; none when empty or unreadable.
+fn warnings_of(column: Option<&str>) -> Vec<String> {
+    column.and_then(|w| serde_json::from_str(w).ok()).unwrap_or_default()
 }
 
 impl StepRow {
