@@ -1,3 +1,6 @@
+// A step a YAML `if:` skipped, muted with its reason: a line in the timeline or a notice in the
+// step panel (the words are `lib/skipped.ts`).
+
 import type { Step } from "../../api/types";
 import { skipNote } from "../../lib/skipped";
 
