@@ -108,6 +108,10 @@ impl State {
                     super::wait_text::waiting(kind, title.as_deref(), signal_name.as_deref(), deadline.as_deref());
                 println!("  ⏸ {step_key}  {what}");
             }
+            // A failed try with another to come is said without -v: the step is not stuck.
+            Event::StepProgress {
+                step_key, output, stream, ..
+            } if stream == "retry" => println!("  ↻ {step_key}  {}", first_line(&output)),
             Event::StepProgress { output, stream, .. } if self.verbose => print_progress(&stream, &output),
             Event::RunLog { level, message, .. } => {
                 for line in message.lines() {

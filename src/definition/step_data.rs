@@ -18,6 +18,9 @@ pub struct Produced {
     pub output_schema: Option<Value>,
     /// Approval steps: the form their `input` follows.
     pub form: Option<Value>,
+    /// A person may skip the step with a value of their own (`retry.onExhausted: "wait"`):
+    /// its data can then be anything.
+    pub skippable: bool,
 }
 
 /// What a value in a step's data is.
@@ -93,6 +96,9 @@ fn data_shape(kind: StepKind) -> Shape {
 /// Why step `id` (which `produced` describes) can never have `data.<rest>`, if so.
 pub fn path_problem(produced: &Produced, id: &str, rest: &[&str]) -> Option<String> {
     let kind = produced.kind?;
+    if produced.skippable {
+        return None;
+    }
     let mut shape = data_shape(kind);
     let mut path = format!("steps.{id}.data");
     for (i, seg) in rest.iter().enumerate() {
@@ -216,6 +222,12 @@ mod tests {
             problem(&script, "stdout.x").unwrap(),
             "steps.a.data.stdout is text, which has no 'x'"
         );
+        // A person may skip a step that waits when its tries run out, with any value.
+        let skippable = Produced {
+            skippable: true,
+            ..script
+        };
+        assert_eq!(problem(&skippable, "url"), None);
     }
 
     #[test]

@@ -391,6 +391,7 @@ impl Checker {
             kind: step.kind,
             output_schema: step.output_schema.clone(),
             form: step.form.clone(),
+            skippable: step.retry.as_ref().is_some_and(|r| r.on_exhausted == "wait"),
         };
         self.earlier
             .insert(step.id.clone(), (node.get_key("id")?.pos.0, produced));

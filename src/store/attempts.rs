@@ -89,6 +89,11 @@ impl AttemptRow {
                 "INSERT INTO workflow_step_attempts (id, step_row_id, attempt, started_at, outcome, log_dir)
                  VALUES (?1, ?2, ?3, ?4, 'running', ?5)",
                 rusqlite::params![new_id(), step_row_id, attempt, ts, log_dir],
+            )?;
+            // The step's `attempt` is the number of the try it is on, as its tries count them.
+            db.execute(
+                "UPDATE workflow_run_steps SET attempt = MAX(attempt, ?1) WHERE id = ?2",
+                rusqlite::params![attempt, step_row_id],
             )
         })?;
         Ok(())

@@ -85,6 +85,18 @@ async fn a_flaky_script_is_retried_to_success_with_the_delays_observed() {
     );
     let output = sb.read_json(&logs.join("output.json"));
     assert_eq!(output["data"]["stdout"], "try 3\n");
+    // The terminal says each retry as it comes, without -v.
+    let printed = stdout(&out);
+    assert!(
+        printed.contains("↻ flaky  command exited with code 1; try 2 in 200ms")
+            && printed.contains("↻ flaky  command exited with code 1; try 3 in 400ms"),
+        "{printed}"
+    );
+    // The step's attempt is the try it ended on.
+    let show = sb.run(&["show", &run, "--json"]);
+    let shown: Value = serde_json::from_str(&stdout(&show)).unwrap();
+    let step = shown["steps"].as_array().unwrap().iter().find(|s| s["step_id"] == "flaky").unwrap();
+    assert_eq!(step["attempt"], 3, "{step}");
     // A step that ran once records no tries.
     assert!(tries(&sb, &run, "after").await.is_empty());
 }
