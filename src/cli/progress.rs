@@ -110,7 +110,10 @@ impl State {
             }
             // A failed try with another to come is said without -v: the step is not stuck.
             Event::StepProgress {
-                step_key, output, stream, ..
+                step_key,
+                output,
+                stream,
+                ..
             } if stream == "retry" => println!("  ↻ {step_key}  {}", first_line(&output)),
             Event::StepProgress { output, stream, .. } if self.verbose => print_progress(&stream, &output),
             Event::RunLog { level, message, .. } => {

@@ -95,7 +95,12 @@ async fn a_flaky_script_is_retried_to_success_with_the_delays_observed() {
     // The step's attempt is the try it ended on.
     let show = sb.run(&["show", &run, "--json"]);
     let shown: Value = serde_json::from_str(&stdout(&show)).unwrap();
-    let step = shown["steps"].as_array().unwrap().iter().find(|s| s["step_id"] == "flaky").unwrap();
+    let step = shown["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step_id"] == "flaky")
+        .unwrap();
     assert_eq!(step["attempt"], 3, "{step}");
     // A step that ran once records no tries.
     assert!(tries(&sb, &run, "after").await.is_empty());
