@@ -127,7 +127,8 @@ impl RunRow {
         let ids = project_ids.map(|p| serde_json::to_string(p).expect("ids serialise"));
         Ok(sqlx::query_as(
             "SELECT r.id, r.name, r.project_id, r.budget_stop, r.updated_at, COALESCE(d.name, '') AS workflow_name
-             FROM workflow_runs r LEFT JOIN workflow_definitions d ON d.id = r.workflow_definition_id
+             FROM workflow_runs r INDEXED BY workflow_runs_budget_stopped
+             LEFT JOIN workflow_definitions d ON d.id = r.workflow_definition_id
              WHERE r.status = 'waiting' AND r.budget_stop IS NOT NULL
                AND (?1 IS NULL OR r.project_id IN (SELECT value FROM json_each(?1)))
              ORDER BY r.updated_at LIMIT ?2",

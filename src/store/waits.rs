@@ -266,11 +266,14 @@ impl WaitRow {
         let ids = project_ids.map(|p| serde_json::to_string(p).expect("ids serialise"));
         store.write_now(|db| {
             let mut select = db.prepare_cached(
-                "SELECT w.*, s.*, r.name, r.project_id, COALESCE(d.name, '') FROM workflow_waits w
+                // The index holds the open approvals and retry waits in this order (the
+                // planner, without statistics, would rather read every open one by kind).
+                "SELECT w.*, s.*, r.name, r.project_id, COALESCE(d.name, '')
+                 FROM workflow_waits w INDEXED BY workflow_waits_needs_you
                  JOIN workflow_run_steps s ON s.id = w.step_row_id
                  JOIN workflow_runs r ON r.id = w.workflow_run_id
                  LEFT JOIN workflow_definitions d ON d.id = r.workflow_definition_id
-                 WHERE w.kind IN ('approval', 'retry') AND w.resolved_at IS NULL AND s.status = 'waiting'
+                 WHERE w.resolved_at IS NULL AND w.kind IN ('approval', 'retry') AND s.status = 'waiting'
                    AND r.status IN ('waiting', 'running', 'pending')
                    AND (?1 IS NULL OR r.project_id IN (SELECT value FROM json_each(?1)))
                  ORDER BY w.created_at LIMIT ?2",
