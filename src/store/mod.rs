@@ -237,7 +237,13 @@ fn returning_one<T>(
 fn create_private_files(data_dir: &Path) -> std::io::Result<()> {
     private::create_private_dir(data_dir)?;
     let db = data_dir.join(DB_FILE);
-    private::private_file_options().create(true).append(true).open(&db)?;
+    // Opened only to create it: closing any descriptor of a file drops every POSIX lock this
+    // process holds on it, so opening the database of a Store already open here (a second
+    // `Store::open`, as tests do beside running CLI processes) would silently release that
+    // Store's SQLite locks, and another process could then checkpoint the WAL under it.
+    if std::fs::symlink_metadata(&db).is_err() {
+        private::private_file_options().create(true).append(true).open(&db)?;
+    }
     // `jwt-secret` is the server's (`http::auth`); an older one is tightened with the rest.
     for file in [
         DB_FILE,
