@@ -162,7 +162,7 @@ async fn yaml_pipeline_renders_args_and_earlier_results() {
         !sb.project().join("injected").exists(),
         "the argument was run as a command"
     );
-    assert!(stdout(&out).contains("greeting.txt has 3"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("greeting.txt has 3 lines"), "{}", stdout(&out));
     let id = run_id(&out);
     let args = sb.read_json(&sb.run_dir(&id).join("args.json"));
     assert_eq!(args["times"], 3, "--arg times=3 must be a number for an integer field");

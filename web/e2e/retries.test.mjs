@@ -65,7 +65,20 @@ describe("retries in the step panel", () => {
     await list.getByTestId("step-attempt-toggle-2").click();
     await waitText(list.getByTestId("step-attempt-log-2"), "try 2", "the second try's own log");
     assert.doesNotMatch(await list.getByTestId("step-attempt-log-2").innerText(), /try 1/);
+    // The step's Log tab reads every try's file in order, each line once: on a page that saw
+    // the tries live and on one opened afterwards.
+    const logLines = async () => (await panel().getByTestId("step-log").innerText()).split("\n").filter((l) => /^try \d$|Retry/.test(l.trim()));
+    const expectOnce = async (when) => {
+      await waitText(panel().getByTestId("step-log"), "try 3", `the third try's output in the step log (${when})`);
+      const lines = await logLines();
+      assert.deepEqual(lines.filter((l) => /^try \d$/.test(l.trim())).map((l) => l.trim()), ["try 1", "try 2", "try 3"], `${when}: ${lines.join(" | ")}`);
+      assert.equal(lines.filter((l) => l.includes("Retry")).length, 2, `${when}: ${lines.join(" | ")}`);
+    };
+    await expectOnce("seen live");
     await screenshot(page, "step-attempts");
+    await page.reload();
+    await row("flaky").click();
+    await expectOnce("opened afterwards");
   });
 
   test("a step whose retries ran out is skipped with a value from the run's page", async () => {

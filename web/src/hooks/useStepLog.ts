@@ -24,7 +24,14 @@ const cap = (l: LogEntry[]) => (l.length > MAX_ENTRIES ? l.slice(-MAX_ENTRIES) :
  * `finished` is false while the step runs: when it turns true the file (complete by then) is
  * read again.
  */
-export function useStepLog(stepRowId: string, isAgent: boolean, agent: string | null, finished: boolean): StepLogState {
+export function useStepLog(
+  stepRowId: string,
+  isAgent: boolean,
+  agent: string | null,
+  finished: boolean,
+  /** The numbers of a retried step's recorded tries: each has its own file, read in order. */
+  tries: number[] = [],
+): StepLogState {
   const cache = useProgressCache();
   const [entries, setEntries] = useState<LogEntry[]>([]);
   const [loading, setLoading] = useState(true);
@@ -32,6 +39,7 @@ export function useStepLog(stepRowId: string, isAgent: boolean, agent: string | 
   /** Live events are applied once the file is in: those before are in the cache. */
   const loaded = useRef(false);
   const [generation, setGeneration] = useState(0);
+  const triesKey = tries.join(",");
   const agentRef = useRef(agent);
   agentRef.current = agent;
 
@@ -40,9 +48,9 @@ export function useStepLog(stepRowId: string, isAgent: boolean, agent: string | 
     loaded.current = false;
     setLoading(true);
     // (Entries stay shown while the file is read again.)
-    getStepLog(stepRowId, "events", { signal: ctrl.signal })
-      .then((log) => {
-        const file = parseEventsFile(log.content, agentRef.current, isAgent);
+    readTries(stepRowId, triesKey, ctrl.signal)
+      .then((content) => {
+        const file = parseEventsFile(content, agentRef.current, isAgent);
         setEntries(cap(mergeLive(file, cache.get(stepRowId))));
         loaded.current = true;
         setError(null);
@@ -57,7 +65,7 @@ export function useStepLog(stepRowId: string, isAgent: boolean, agent: string | 
         setLoading(false);
       });
     return () => ctrl.abort();
-  }, [stepRowId, isAgent, generation, cache, finished]);
+  }, [stepRowId, isAgent, generation, cache, finished, triesKey]);
 
   useWsEvents((ev) => {
     if (ev.type !== "workflow.step.progress" || ev.data.step_id !== stepRowId || !loaded.current) return;
@@ -71,4 +79,26 @@ export function useStepLog(stepRowId: string, isAgent: boolean, agent: string | 
   });
 
   return { entries, loading: loading && entries.length === 0, error };
+}
+
+/**
+ * The step's `events.jsonl`, or for a retried step every try's (the first try's is the step's
+ * own file, try N's is `?attempt=N`), one after the other: the log reads as the tries ran. A
+ * try whose file cannot be read is left out; the first one's error is the step's.
+ */
+async function readTries(stepRowId: string, triesKey: string, signal: AbortSignal): Promise<string> {
+  const tries = triesKey === "" ? [] : triesKey.split(",").map(Number);
+  if (tries.length < 2) return (await getStepLog(stepRowId, "events", { signal })).content;
+  const parts = await Promise.all(
+    tries.map((n, i) =>
+      getStepLog(stepRowId, "events", { signal }, n === 1 ? undefined : n).then(
+        (log) => log.content,
+        (e: unknown) => {
+          if (i === 0 || isAbort(e)) throw e;
+          return "";
+        },
+      ),
+    ),
+  );
+  return parts.filter((p) => p !== "").map((p) => (p.endsWith("\n") ? p : `${p}\n`)).join("");
 }

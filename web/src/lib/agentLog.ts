@@ -235,7 +235,9 @@ export function parseEventsFile(content: string, agent: string | null, isAgentSt
     const ts = str(rec.ts);
     const type = str(rec.type) ?? "stdout";
     if (type === "retry") {
-      const delay = typeof rec.delayMs === "number" ? ` in ${Math.round(rec.delayMs / 100) / 10}s` : "";
+      // Worded as the live `retry` progress event is (the server's `format_ms`), so that
+      // the two read as one entry when the log and the live events are joined.
+      const delay = typeof rec.delayMs === "number" ? ` in ${formatDelay(rec.delayMs)}` : "";
       out.push({ kind: "agent", type: "retry", text: `${str(rec.reason) ?? "retrying"}; try ${String(rec.attempt ?? "")}${delay}`, ts });
       continue;
     }
@@ -315,4 +317,13 @@ export function mergeLive(file: LogEntry[], live: LogEntry[]): LogEntry[] {
     if (ok) return [...file, ...live.slice(n)];
   }
   return [...file, ...live];
+}
+
+/** A wait as the server words it (`definition::format_ms`): `200ms`, `1.5s`, `2m 05s`. */
+export function formatDelay(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const m = Math.floor(ms / 60_000);
+  const sec = Math.floor((ms % 60_000) / 1000);
+  return `${m}m ${String(sec).padStart(2, "0")}s`;
 }

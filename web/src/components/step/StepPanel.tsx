@@ -40,7 +40,8 @@ function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: str
   const [tab, setTab] = useState<Tab>("log");
   const [rerun, setRerun] = useState(false);
   const isAgent = step.type === "agent";
-  const log = useStepLog(step.id, isAgent, step.session?.agent ?? null, step.status !== "running");
+  const tries = (step.attempts ?? []).length > 1 ? (step.attempts ?? []).map((a) => a.attempt) : [];
+  const log = useStepLog(step.id, isAgent, step.session?.agent ?? null, step.status !== "running", tries);
   const running = step.status === "running";
   const now = useNow(running || step.status === "waiting");
   const version = `${step.status}:${step.attempt}:${step.updated_at}`;
