@@ -7,7 +7,7 @@
 use serde_json::{json, Value};
 
 use crate::agents::AgentBox;
-use crate::server_util::Server;
+use crate::server_util::{run_step, Server};
 use crate::util::*;
 
 /// Five agent steps in a loop; each claude session costs $0.0421.
@@ -33,15 +33,6 @@ const SPENDING: [(&str, &str); 3] = [
     ("FAKE_AGENT_TURNS_RESUMED", "0"),
     ("FAKE_AGENT_DELAY_MS", "100"),
 ];
-
-fn step<'a>(run: &'a Value, id: &str) -> &'a Value {
-    run["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["step_id"] == id)
-        .unwrap_or_else(|| panic!("no step {id} in {run}"))
-}
 
 /// A server whose agents are the stand-ins (which may write their records, outside the
 /// project).
@@ -89,7 +80,7 @@ async fn a_run_budget_stops_an_agent_loop_before_the_next_agent_and_a_raise_cont
     assert_eq!(stop["message"], "usd: $0.1263 spent of $0.1000 (the run's budget)");
     assert!((run["spend"]["usd"].as_f64().unwrap() - 0.1263).abs() < 1e-9, "{run}");
     assert!(run["spend"]["tokens"].as_u64().unwrap() > 0, "{run}");
-    let turn4 = step(&run, "turn-4");
+    let turn4 = run_step(&run, "turn-4");
     assert_eq!(turn4["status"], "failed", "{turn4}");
     assert!(
         turn4["error_message"]

@@ -42,15 +42,6 @@ async fn start_long(s: &Server, token: &str, project: &str, def: &str, dir: &std
     id
 }
 
-fn step<'a>(run: &'a Value, id: &str) -> &'a Value {
-    run["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["step_key"] == id || s["step_id"] == id)
-        .unwrap_or_else(|| panic!("no step {id}: {run}"))
-}
-
 #[tokio::test]
 async fn pause_now_through_the_api_stops_the_script_in_flight_and_resume_runs_it_again() {
     let s = Server::start().await;
@@ -85,7 +76,7 @@ async fn pause_now_through_the_api_stops_the_script_in_flight_and_resume_runs_it
     assert_eq!(run["status"], "paused", "{run}");
     assert!(run["error_message"].is_null(), "a pause is not a failure: {run}");
     assert_eq!(run["steps"].as_array().unwrap().len(), 1, "the next step did not start");
-    let long = step(run, "long");
+    let long = run_step(run, "long");
     assert_eq!(
         (long["status"].as_str(), long["error_message"].as_str()),
         (Some("failed"), Some("interrupted by pause now")),

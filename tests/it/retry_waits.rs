@@ -2,9 +2,9 @@
 //! person, who retries it (fresh tries, numbered on), skips it with a value, or fails it,
 //! from the CLI (`approve --retry/--skip/--fail`) and from the API; wrong decisions refused.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::server_util::Server;
+use crate::server_util::{find_run_step, run_step, Server};
 use crate::util::{run_id, stderr, stdout, Sandbox};
 
 /// A script that fails until its `n`th run (counted in `file`), then a step using its output.
@@ -174,18 +174,10 @@ async fn a_person_decides_from_the_api_each_way() {
     let ann = s.user("ann@example.com", false);
     let (project, _) = s.project(&ann, "parked", &[("parked.ts", PARKED_TS)]).await;
     let def = s.definition_id(&ann, &project, "Parked").await;
-    let (status, body) = s
-        .post(
-            &ann,
-            "/workflow-executions",
-            json!({ "project_id": project, "workflow_definition_id": def }),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    let run = body["data"]["id"].as_str().unwrap().to_string();
+    let run = s.start_run(&ann, &project, &def, json!({})).await;
     let waiting = s.wait_status(&ann, &run, &["waiting", "failed"]).await;
     assert_eq!(waiting["status"], "waiting", "{waiting}");
-    let fetch = step(&waiting, "fetch");
+    let fetch = run_step(&waiting, "fetch");
     assert_eq!(fetch["status"], "waiting");
     assert_eq!(fetch["wait"]["kind"], "retry", "{fetch}");
     assert_eq!(fetch["wait"]["can_decide"], true);
@@ -205,13 +197,15 @@ async fn a_person_decides_from_the_api_each_way() {
         "{gates}"
     );
 
-    let (status, body) = decide(&s, &ann, &run, "fetch", json!({ "decision": "approve" })).await;
+    let (status, body) = s.decide(&ann, &run, "fetch", json!({ "decision": "approve" })).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (400, Some("invalid_body")),
         "{body}"
     );
-    let (status, body) = decide(&s, &ann, &run, "fetch", json!({ "decision": "retry", "value": 1 })).await;
+    let (status, body) = s
+        .decide(&ann, &run, "fetch", json!({ "decision": "retry", "value": 1 }))
+        .await;
     assert_eq!(status, 400, "{body}");
     assert!(
         body["error"]["message"]
@@ -220,77 +214,44 @@ async fn a_person_decides_from_the_api_each_way() {
             .contains("value: only a skip"),
         "{body}"
     );
-    let (status, body) = decide(&s, &ann, &run, "fetch", json!({ "decision": "retry" })).await;
+    let (status, body) = s.decide(&ann, &run, "fetch", json!({ "decision": "retry" })).await;
     assert_eq!(status, 200, "{body}");
     // Retried: two more tries fail, and it waits again.
-    wait_for(&s, &ann, &run, |r| {
+    s.wait_run(&ann, &run, "waited again after the retried tries", |r| {
         r["status"] == "waiting"
-            && step(r, "fetch")["status"] == "waiting"
-            && step(r, "fetch")["attempts"].as_array().unwrap().len() == 4
+            && run_step(r, "fetch")["status"] == "waiting"
+            && run_step(r, "fetch")["attempts"].as_array().unwrap().len() == 4
     })
     .await;
-    let (status, body) = decide(
-        &s,
-        &ann,
-        &run,
-        "fetch",
-        json!({ "decision": "skip", "value": { "rows": 3 } }),
-    )
-    .await;
+    let (status, body) = s
+        .decide(
+            &ann,
+            &run,
+            "fetch",
+            json!({ "decision": "skip", "value": { "rows": 3 } }),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    let parked = wait_for(&s, &ann, &run, |r| {
-        r["status"] == "waiting" && step_status(r, "deploy") == "waiting"
-    })
-    .await;
-    assert!(step(&parked, "use")["result"]["data"]["stdout"]
+    let parked = s
+        .wait_run(&ann, &run, "parked at deploy", |r| {
+            r["status"] == "waiting" && find_run_step(r, "deploy").is_some_and(|d| d["status"] == "waiting")
+        })
+        .await;
+    assert!(run_step(&parked, "use")["result"]["data"]["stdout"]
         .as_str()
         .unwrap()
         .contains(r#"got {"rows":3}"#));
-    let (status, body) = decide(
-        &s,
-        &ann,
-        &run,
-        "deploy",
-        json!({ "decision": "fail", "comment": "broken" }),
-    )
-    .await;
+    let (status, body) = s
+        .decide(&ann, &run, "deploy", json!({ "decision": "fail", "comment": "broken" }))
+        .await;
     assert_eq!(status, 200, "{body}");
     let done = s.wait_status(&ann, &run, &["completed", "failed"]).await;
     assert_eq!(done["status"], "completed", "the workflow caught the failure: {done}");
-    assert!(step(&done, "caught")["result"]["data"]["stdout"]
+    assert!(run_step(&done, "caught")["result"]["data"]["stdout"]
         .as_str()
         .unwrap()
         .contains("caught StepFailedError"));
-    assert_eq!(step(&done, "deploy")["status"], "failed");
-}
-
-async fn decide(s: &Server, token: &str, run: &str, step: &str, body: Value) -> (u16, Value) {
-    s.post(token, &format!("/workflow-executions/{run}/approvals/{step}"), body)
-        .await
-}
-
-fn step<'a>(run: &'a Value, key: &str) -> &'a Value {
-    run["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["step_id"] == key)
-        .unwrap_or(&Value::Null)
-}
-
-fn step_status(run: &Value, key: &str) -> String {
-    step(run, key)["status"].as_str().unwrap_or_default().to_string()
-}
-
-async fn wait_for(s: &Server, token: &str, run: &str, cond: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..400 {
-        let (_, body) = s.get(token, &format!("/workflow-executions/{run}")).await;
-        if cond(&body["data"]) {
-            return body["data"].clone();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("run {run} never got there");
+    assert_eq!(run_step(&done, "deploy")["status"], "failed");
 }
 
 #[test]

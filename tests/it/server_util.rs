@@ -138,15 +138,52 @@ impl Server {
 
     /// Polls a run until its status is one of `statuses`.
     pub async fn wait_status(&self, token: &str, run: &str, statuses: &[&str]) -> Value {
+        let what = format!("reached {statuses:?}");
+        self.wait_run(token, run, &what, |r| statuses.iter().any(|s| r["status"] == *s))
+            .await
+    }
+
+    /// Polls a run (as `GET /workflow-executions/{id}` shows it) until `cond` holds; panics
+    /// saying it never `what` after 30 s.
+    pub async fn wait_run(&self, token: &str, run: &str, what: &str, cond: impl Fn(&Value) -> bool) -> Value {
         for _ in 0..600 {
             let (_, body) = self.get(token, &format!("/workflow-executions/{run}")).await;
-            if statuses.iter().any(|s| body["data"]["status"] == *s) {
+            if cond(&body["data"]) {
                 return body["data"].clone();
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        panic!("run {run} never reached {statuses:?}");
+        panic!("run {run} never {what}");
     }
+
+    /// Starts a run of definition `def` through the API; its id.
+    pub async fn start_run(&self, token: &str, project: &str, def: &str, args: Value) -> String {
+        let (status, body) = self
+            .post(
+                token,
+                "/workflow-executions",
+                json!({ "project_id": project, "workflow_definition_id": def, "args": args }),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["data"]["id"].as_str().unwrap().to_string()
+    }
+
+    /// Decides the wait of step `step` of `run` (`POST .../approvals/{step}`).
+    pub async fn decide(&self, token: &str, run: &str, step: &str, body: Value) -> (u16, Value) {
+        self.post(token, &format!("/workflow-executions/{run}/approvals/{step}"), body)
+            .await
+    }
+}
+
+/// The step `key` of a run as the API shows it, if it has one.
+pub fn find_run_step<'a>(run: &'a Value, key: &str) -> Option<&'a Value> {
+    run["steps"].as_array()?.iter().find(|s| s["step_id"] == key)
+}
+
+/// The step `key` of a run as the API shows it; panics, showing the run, without one.
+pub fn run_step<'a>(run: &'a Value, key: &str) -> &'a Value {
+    find_run_step(run, key).unwrap_or_else(|| panic!("no step {key} in {run}"))
 }
 
 impl Drop for Server {

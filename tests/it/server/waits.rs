@@ -57,39 +57,13 @@ export default defineWorkflow({
 });
 "#;
 
-async fn start_run(s: &Server, token: &str, project: &str, def: &str, args: Value) -> String {
-    let (status, body) = s
-        .post(
-            token,
-            "/workflow-executions",
-            json!({ "project_id": project, "workflow_definition_id": def, "args": args }),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    body["data"]["id"].as_str().unwrap().to_string()
-}
-
-async fn decide(s: &Server, token: &str, run: &str, step: &str, body: Value) -> (u16, Value) {
-    s.post(token, &format!("/workflow-executions/{run}/approvals/{step}"), body)
-        .await
-}
-
-fn step<'a>(run: &'a Value, key: &str) -> &'a Value {
-    run["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["step_id"] == key)
-        .unwrap_or_else(|| panic!("no step {key} in {run}"))
-}
-
 #[tokio::test]
 async fn a_gate_decided_from_the_api_lets_the_run_go_on() {
     let s = Server::start().await;
     let ann = s.user("ann@example.com", false);
     let (project, _) = s.project(&ann, "gated", &[("gate.yaml", GATE_YAML)]).await;
     let def = s.definition_id(&ann, &project, "Gate").await;
-    let run = start_run(&s, &ann, &project, &def, json!({ "what": "search" })).await;
+    let run = s.start_run(&ann, &project, &def, json!({ "what": "search" })).await;
 
     let waiting = s.wait_status(&ann, &run, &["waiting"]).await;
     let wait = &waiting["waiting_for"][0];
@@ -97,7 +71,7 @@ async fn a_gate_decided_from_the_api_lets_the_run_go_on() {
     assert_eq!(wait["step_key"], "approve-plan");
     assert_eq!(wait["title"], "Approve the plan for search");
     assert_eq!(waiting["current_phase"], "plan");
-    let gate = step(&waiting, "approve-plan");
+    let gate = run_step(&waiting, "approve-plan");
     assert_eq!(gate["status"], "waiting");
     assert_eq!(gate["type"], "approval");
     assert_eq!(gate["wait"]["description"], "The plan: plan for search\n");
@@ -119,14 +93,14 @@ async fn a_gate_decided_from_the_api_lets_the_run_go_on() {
     assert_eq!(listed[0]["workflow_name"], "Gate");
     assert_eq!(listed[0]["can_decide"], true);
 
-    let (status, decided) = decide(
-        &s,
-        &ann,
-        &run,
-        "approve-plan",
-        json!({ "decision": "approve", "comment": "ship it" }),
-    )
-    .await;
+    let (status, decided) = s
+        .decide(
+            &ann,
+            &run,
+            "approve-plan",
+            json!({ "decision": "approve", "comment": "ship it" }),
+        )
+        .await;
     assert_eq!(status, 200, "{decided}");
     assert_eq!(decided["data"]["status"], "completed");
     assert_eq!(decided["data"]["result"]["data"]["decision"], "approved");
@@ -135,7 +109,7 @@ async fn a_gate_decided_from_the_api_lets_the_run_go_on() {
 
     let done = s.wait_status(&ann, &run, &["completed", "failed"]).await;
     assert_eq!(done["status"], "completed", "{done}");
-    assert_eq!(step(&done, "build")["status"], "completed");
+    assert_eq!(run_step(&done, "build")["status"], "completed");
     assert_eq!(done["waiting_for"], json!([]));
     let comments = done["comments"].as_array().unwrap();
     assert!(
@@ -148,7 +122,9 @@ async fn a_gate_decided_from_the_api_lets_the_run_go_on() {
     assert_eq!(approvals["data"], json!([]));
 
     // Decided once: a second decision is refused and says by whom.
-    let (status, again) = decide(&s, &ann, &run, "approve-plan", json!({ "decision": "reject" })).await;
+    let (status, again) = s
+        .decide(&ann, &run, "approve-plan", json!({ "decision": "reject" }))
+        .await;
     assert_eq!(status, 409, "{again}");
     let message = again["error"]["message"].as_str().unwrap();
     assert!(
@@ -164,34 +140,29 @@ async fn a_waiting_typescript_run_holds_no_worker_and_request_changes_loops() {
     let ann = s.user("ann@example.com", false);
     let (project, _) = s.project(&ann, "loop", &[("loop.ts", LOOP_TS)]).await;
     let def = s.definition_id(&ann, &project, "Loop").await;
-    let run = start_run(&s, &ann, &project, &def, json!({})).await;
+    let run = s.start_run(&ann, &project, &def, json!({})).await;
 
     let waiting = s.wait_status(&ann, &run, &["waiting"]).await;
     assert_eq!(waiting["waiting_for"][0]["step_key"], "approve-plan-1", "{waiting}");
     wait_until(10, "the worker exits", || workers_of(s.child.id()) == 0);
 
     // Asking for changes needs a comment.
-    let (status, body) = decide(
-        &s,
-        &ann,
-        &run,
-        "approve-plan-1",
-        json!({ "decision": "request_changes" }),
-    )
-    .await;
+    let (status, body) = s
+        .decide(&ann, &run, "approve-plan-1", json!({ "decision": "request_changes" }))
+        .await;
     assert_eq!(status, 400, "{body}");
     assert!(
         body["error"]["message"].as_str().unwrap().starts_with("comment:"),
         "{body}"
     );
-    let (status, body) = decide(
-        &s,
-        &ann,
-        &run,
-        "approve-plan-1",
-        json!({ "decision": "request_changes", "comment": "add tests" }),
-    )
-    .await;
+    let (status, body) = s
+        .decide(
+            &ann,
+            &run,
+            "approve-plan-1",
+            json!({ "decision": "request_changes", "comment": "add tests" }),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["result"]["data"]["decision"], "changes_requested");
 
@@ -205,20 +176,22 @@ async fn a_waiting_typescript_run_holds_no_worker_and_request_changes_loops() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(again["waiting_for"][0]["step_key"], "approve-plan-2", "{again}");
-    let plan2 = step(&again, "plan-2");
+    let plan2 = run_step(&again, "plan-2");
     assert_eq!(plan2["result"]["data"]["stdout"], "plan round 2 add tests\n");
     assert_eq!(
-        step(&again, "plan-1")["attempt"],
+        run_step(&again, "plan-1")["attempt"],
         1,
         "plan-1 was replayed, not run again"
     );
     wait_until(10, "the worker exits again", || workers_of(s.child.id()) == 0);
 
-    let (status, body) = decide(&s, &ann, &run, "approve-plan-2", json!({ "decision": "approve" })).await;
+    let (status, body) = s
+        .decide(&ann, &run, "approve-plan-2", json!({ "decision": "approve" }))
+        .await;
     assert_eq!(status, 200, "{body}");
     let done = s.wait_status(&ann, &run, &["completed", "failed"]).await;
     assert_eq!(done["status"], "completed", "{done}");
-    assert_eq!(step(&done, "implement")["status"], "completed");
+    assert_eq!(run_step(&done, "implement")["status"], "completed");
 }
 
 #[tokio::test]
@@ -241,23 +214,25 @@ steps:
     let lead = s.user("lead@example.com", false);
     let (project, _) = s.project(&lead, "guarded", &[("g.yaml", yaml)]).await;
     let def = s.definition_id(&lead, &project, "Guarded").await;
-    let run = start_run(&s, &lead, &project, &def, json!({})).await;
+    let run = s.start_run(&lead, &project, &def, json!({})).await;
     s.wait_status(&lead, &run, &["waiting"]).await;
 
     // Someone who cannot see the project: not found, nothing decided.
     let stranger = s.user("stranger@example.com", false);
-    let (status, _) = decide(&s, &stranger, &run, "sign-off", json!({ "decision": "approve" })).await;
+    let (status, _) = s
+        .decide(&stranger, &run, "sign-off", json!({ "decision": "approve" }))
+        .await;
     assert_eq!(status, 404);
     // An admin sees it but is not among the approvers.
     let admin = s.user("admin@example.com", true);
-    let (status, body) = decide(
-        &s,
-        &admin,
-        &run,
-        "sign-off",
-        json!({ "decision": "approve", "input": { "budget": 1 } }),
-    )
-    .await;
+    let (status, body) = s
+        .decide(
+            &admin,
+            &run,
+            "sign-off",
+            json!({ "decision": "approve", "input": { "budget": 1 } }),
+        )
+        .await;
     assert_eq!(status, 403, "{body}");
     assert!(
         body["error"]["message"].as_str().unwrap().contains("lead@example.com"),
@@ -266,14 +241,14 @@ steps:
     let (_, list) = s.get(&admin, "/approvals").await;
     assert_eq!(list["data"][0]["can_decide"], false, "{list}");
     // The form is checked, naming the field.
-    let (status, body) = decide(
-        &s,
-        &lead,
-        &run,
-        "sign-off",
-        json!({ "decision": "approve", "input": { "budget": "lots" } }),
-    )
-    .await;
+    let (status, body) = s
+        .decide(
+            &lead,
+            &run,
+            "sign-off",
+            json!({ "decision": "approve", "input": { "budget": "lots" } }),
+        )
+        .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"]["code"], "invalid_input");
     assert!(
@@ -284,28 +259,32 @@ steps:
         "{body}"
     );
     // A bad body names its field; an unknown gate is not found.
-    let (status, body) = decide(&s, &lead, &run, "sign-off", json!({ "decision": "maybe" })).await;
+    let (status, body) = s.decide(&lead, &run, "sign-off", json!({ "decision": "maybe" })).await;
     assert_eq!(status, 400, "{body}");
     assert!(
         body["error"]["message"].as_str().unwrap().starts_with("decision"),
         "{body}"
     );
-    let (status, _) = decide(&s, &lead, &run, "no-such-gate", json!({ "decision": "approve" })).await;
+    let (status, _) = s
+        .decide(&lead, &run, "no-such-gate", json!({ "decision": "approve" }))
+        .await;
     assert_eq!(status, 404);
-    let (status, _) = decide(&s, &lead, "no-such-run", "sign-off", json!({ "decision": "approve" })).await;
+    let (status, _) = s
+        .decide(&lead, "no-such-run", "sign-off", json!({ "decision": "approve" }))
+        .await;
     assert_eq!(status, 404);
     // Still waiting after all that.
     let (_, still) = s.get(&lead, &format!("/workflow-executions/{run}")).await;
     assert_eq!(still["data"]["status"], "waiting");
 
-    let (status, body) = decide(
-        &s,
-        &lead,
-        &run,
-        "sign-off",
-        json!({ "decision": "approve", "input": { "budget": 3 } }),
-    )
-    .await;
+    let (status, body) = s
+        .decide(
+            &lead,
+            &run,
+            "sign-off",
+            json!({ "decision": "approve", "input": { "budget": 3 } }),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["result"]["data"]["input"], json!({ "budget": 3 }));
     let done = s.wait_status(&lead, &run, &["completed", "failed"]).await;
@@ -318,7 +297,7 @@ async fn of_concurrent_decisions_exactly_one_wins() {
     let ann = s.user("ann@example.com", false);
     let (project, _) = s.project(&ann, "race", &[("gate.yaml", GATE_YAML)]).await;
     let def = s.definition_id(&ann, &project, "Gate").await;
-    let run = start_run(&s, &ann, &project, &def, json!({ "what": "x" })).await;
+    let run = s.start_run(&ann, &project, &def, json!({ "what": "x" })).await;
     s.wait_status(&ann, &run, &["waiting"]).await;
 
     let decisions = (0..12).map(|i| {
@@ -327,7 +306,7 @@ async fn of_concurrent_decisions_exactly_one_wins() {
         } else {
             json!({ "decision": "reject", "comment": format!("no {i}") })
         };
-        decide(&s, &ann, &run, "approve-plan", body)
+        s.decide(&ann, &run, "approve-plan", body)
     });
     let answers = futures_util::future::join_all(decisions).await;
     let won: Vec<&(u16, Value)> = answers.iter().filter(|(status, _)| *status == 200).collect();
@@ -375,14 +354,14 @@ async fn a_timeout_decides_as_on_timeout_says() {
     let mut runs = Vec::new();
     for name in ["T-default", "T-approve", "T-fail", "T-signal"] {
         let def = s.definition_id(&ann, &project, name).await;
-        runs.push((name, start_run(&s, &ann, &project, &def, json!({})).await));
+        runs.push((name, s.start_run(&ann, &project, &def, json!({})).await));
     }
     for (name, run) in &runs {
         let done = s.wait_status(&ann, run, &["completed", "failed"]).await;
         match *name {
             "T-default" => {
                 assert_eq!(done["status"], "failed", "{done}");
-                let gate = step(&done, "gate");
+                let gate = run_step(&done, "gate");
                 assert_eq!(gate["result"]["data"]["decision"], "rejected");
                 assert_eq!(gate["result"]["data"]["by"], "timeout");
                 assert!(
@@ -392,12 +371,12 @@ async fn a_timeout_decides_as_on_timeout_says() {
             }
             "T-approve" => {
                 assert_eq!(done["status"], "completed", "{done}");
-                assert_eq!(step(&done, "gate")["result"]["data"]["decision"], "approved");
-                assert_eq!(step(&done, "after")["status"], "completed");
+                assert_eq!(run_step(&done, "gate")["result"]["data"]["decision"], "approved");
+                assert_eq!(run_step(&done, "after")["status"], "completed");
             }
             "T-fail" => {
                 assert_eq!(done["status"], "failed", "{done}");
-                assert_eq!(step(&done, "gate")["result"]["data"]["timedOut"], true);
+                assert_eq!(run_step(&done, "gate")["result"]["data"]["timedOut"], true);
             }
             _ => {
                 assert_eq!(done["status"], "failed", "{done}");
@@ -429,7 +408,7 @@ export default defineWorkflow({
     let ann = s.user("ann@example.com", false);
     let (project, _) = s.project(&ann, "durable", &[("d.ts", ts)]).await;
     let def = s.definition_id(&ann, &project, "Durable").await;
-    let run = start_run(&s, &ann, &project, &def, json!({})).await;
+    let run = s.start_run(&ann, &project, &def, json!({})).await;
     let waiting = s.wait_status(&ann, &run, &["waiting"]).await;
     assert_eq!(waiting["waiting_for"][0]["kind"], "sleep", "{waiting}");
     assert!(waiting["waiting_for"][0]["deadline"].is_string());
@@ -457,8 +436,11 @@ export default defineWorkflow({
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(at_go["waiting_for"][0]["signal_name"], "go", "{at_go}");
-    assert_eq!(step(&at_go, "nap")["status"], "completed");
-    assert_eq!(step(&at_go, "early")["result"]["data"]["payload"], json!({ "n": 1 }));
+    assert_eq!(run_step(&at_go, "nap")["status"], "completed");
+    assert_eq!(
+        run_step(&at_go, "early")["result"]["data"]["payload"],
+        json!({ "n": 1 })
+    );
 
     // Idempotent by key: the second send records nothing.
     let path = format!("/workflow-executions/{run}/signals/go");
@@ -475,8 +457,8 @@ export default defineWorkflow({
 
     let done = s.wait_status(&ann, &run, &["completed", "failed"]).await;
     assert_eq!(done["status"], "completed", "{done}");
-    assert_eq!(step(&done, "last")["result"]["data"]["stdout"], "1 2\n");
-    assert_eq!(step(&done, "first")["attempt"], 1);
+    assert_eq!(run_step(&done, "last")["result"]["data"]["stdout"], "1 2\n");
+    assert_eq!(run_step(&done, "first")["attempt"], 1);
     // Signals to an ended run are refused.
     let (status, _) = s.post(&ann, &path, json!({})).await;
     assert_eq!(status, 409);
@@ -488,15 +470,17 @@ async fn a_decision_survives_a_kill_9_right_after_it_is_recorded() {
     let ann = s.user("ann@example.com", false);
     let (project, _) = s.project(&ann, "crash", &[("gate.yaml", GATE_YAML)]).await;
     let def = s.definition_id(&ann, &project, "Gate").await;
-    let run = start_run(&s, &ann, &project, &def, json!({ "what": "x" })).await;
+    let run = s.start_run(&ann, &project, &def, json!({ "what": "x" })).await;
     s.wait_status(&ann, &run, &["waiting"]).await;
-    let (status, body) = decide(&s, &ann, &run, "approve-plan", json!({ "decision": "approve" })).await;
+    let (status, body) = s
+        .decide(&ann, &run, "approve-plan", json!({ "decision": "approve" }))
+        .await;
     assert_eq!(status, 200, "{body}");
     let sb = s.kill();
     let s = Server::start_in(sb).await;
     let done = s.wait_status(&ann, &run, &["completed", "failed"]).await;
     assert_eq!(done["status"], "completed", "{done}");
-    assert_eq!(step(&done, "build")["attempt"], 1);
+    assert_eq!(run_step(&done, "build")["attempt"], 1);
 }
 
 #[tokio::test]
@@ -505,7 +489,7 @@ async fn a_waiting_run_can_be_paused_resumed_and_cancelled() {
     let ann = s.user("ann@example.com", false);
     let (project, _) = s.project(&ann, "steer", &[("gate.yaml", GATE_YAML)]).await;
     let def = s.definition_id(&ann, &project, "Gate").await;
-    let run = start_run(&s, &ann, &project, &def, json!({ "what": "x" })).await;
+    let run = s.start_run(&ann, &project, &def, json!({ "what": "x" })).await;
     s.wait_status(&ann, &run, &["waiting"]).await;
 
     let (status, body) = s
@@ -514,7 +498,9 @@ async fn a_waiting_run_can_be_paused_resumed_and_cancelled() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["status"], "paused");
     // Decided while paused: recorded, delivered once resumed.
-    let (status, body) = decide(&s, &ann, &run, "approve-plan", json!({ "decision": "approve" })).await;
+    let (status, body) = s
+        .decide(&ann, &run, "approve-plan", json!({ "decision": "approve" }))
+        .await;
     assert_eq!(status, 200, "{body}");
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let (_, still) = s.get(&ann, &format!("/workflow-executions/{run}")).await;
@@ -527,7 +513,7 @@ async fn a_waiting_run_can_be_paused_resumed_and_cancelled() {
     assert_eq!(done["status"], "completed", "{done}");
 
     // Cancel while waiting: the gate fails with the run, and takes no decision after.
-    let run = start_run(&s, &ann, &project, &def, json!({ "what": "y" })).await;
+    let run = s.start_run(&ann, &project, &def, json!({ "what": "y" })).await;
     s.wait_status(&ann, &run, &["waiting"]).await;
     let (status, body) = s
         .post(&ann, &format!("/workflow-executions/{run}/cancel"), json!({}))
@@ -536,11 +522,13 @@ async fn a_waiting_run_can_be_paused_resumed_and_cancelled() {
     assert_eq!(body["data"]["status"], "cancelled");
     let (_, cancelled) = s.get(&ann, &format!("/workflow-executions/{run}")).await;
     assert_eq!(
-        step(&cancelled["data"], "approve-plan")["status"],
+        run_step(&cancelled["data"], "approve-plan")["status"],
         "failed",
         "{cancelled}"
     );
-    let (status, _) = decide(&s, &ann, &run, "approve-plan", json!({ "decision": "approve" })).await;
+    let (status, _) = s
+        .decide(&ann, &run, "approve-plan", json!({ "decision": "approve" }))
+        .await;
     assert_eq!(status, 409);
     let (_, approvals) = s.get(&ann, "/approvals").await;
     assert_eq!(approvals["data"], json!([]), "a cancelled run's gate needs nobody");
@@ -567,12 +555,12 @@ export default defineWorkflow({
     let (project, _) = s.project(&ann, "until", &[("u.ts", ts)]).await;
     let def = s.definition_id(&ann, &project, "Until").await;
     let at = chrono::Utc::now().timestamp_millis() + 1500;
-    let run = start_run(&s, &ann, &project, &def, json!({ "at": at })).await;
+    let run = s.start_run(&ann, &project, &def, json!({ "at": at })).await;
     let done = s.wait_status(&ann, &run, &["completed", "failed"]).await;
     assert_eq!(done["status"], "completed", "{done}");
     for key in ["now", "also-now", "until", "after"] {
-        assert_eq!(step(&done, key)["status"], "completed", "{key}: {done}");
-        assert_eq!(step(&done, key)["attempt"], 1, "{key}");
+        assert_eq!(run_step(&done, key)["status"], "completed", "{key}: {done}");
+        assert_eq!(run_step(&done, key)["attempt"], 1, "{key}");
     }
 }
 
@@ -586,7 +574,10 @@ async fn a_kill_9_while_decisions_are_applied_loses_none_half_way() {
     let def = s.definition_id(&ann, &project, "Gate").await;
     let mut runs = Vec::new();
     for i in 0..16 {
-        runs.push(start_run(&s, &ann, &project, &def, json!({ "what": format!("r{i}") })).await);
+        runs.push(
+            s.start_run(&ann, &project, &def, json!({ "what": format!("r{i}") }))
+                .await,
+        );
     }
     for run in &runs {
         s.wait_status(&ann, run, &["waiting"]).await;
@@ -616,7 +607,7 @@ async fn a_kill_9_while_decisions_are_applied_loses_none_half_way() {
     let mut decided_before = 0;
     for (run, answer) in runs.iter().zip(answers) {
         let (_, now) = s.get(&ann, &format!("/workflow-executions/{run}")).await;
-        let gate = step(&now["data"], "approve-plan").clone();
+        let gate = run_step(&now["data"], "approve-plan").clone();
         if answer.is_ok_and(|r| r.status() == 200) {
             assert_eq!(gate["status"], "completed", "an answered decision was kept: {now}");
         }
@@ -624,12 +615,14 @@ async fn a_kill_9_while_decisions_are_applied_loses_none_half_way() {
             decided_before += 1;
         } else {
             assert_eq!(gate["status"], "waiting", "{now}");
-            let (status, body) = decide(&s, &ann, run, "approve-plan", json!({ "decision": "approve" })).await;
+            let (status, body) = s
+                .decide(&ann, run, "approve-plan", json!({ "decision": "approve" }))
+                .await;
             assert_eq!(status, 200, "{body}");
         }
         let done = s.wait_status(&ann, run, &["completed", "failed"]).await;
         assert_eq!(done["status"], "completed", "{done}");
-        assert_eq!(step(&done, "build")["attempt"], 1);
+        assert_eq!(run_step(&done, "build")["attempt"], 1);
     }
     eprintln!(
         "{decided_before} of {} decisions were recorded before the kill",
