@@ -24,6 +24,7 @@ use crate::definition::budget::Budget;
 use crate::definition::StepConfig;
 use crate::domain::{BudgetLimit, RunStatus};
 use crate::events::Event;
+use crate::store::budgets::SessionSpend;
 use crate::store::runs::RunRow;
 use crate::store::StoreError;
 
@@ -104,20 +105,24 @@ fn duration_ms(run: &RunRow) -> u64 {
 /// What the run spent, from its sessions (dollars, tokens) and its row (duration).
 pub async fn spend(engine: &Engine, run: &RunRow) -> Result<Spend, StoreError> {
     let sessions = RunRow::spend(engine.store(), &run.id).await?;
-    Ok(Spend {
-        usd: sessions.usd,
-        tokens: sessions.tokens.max(0) as u64,
-        duration_ms: duration_ms(run),
-    })
+    Ok(of_sessions(sessions, duration_ms(run)))
 }
 
 /// The spend of a run given its sessions' sums (for a page of runs).
-pub fn spend_with(run: &RunRow, sessions: Option<crate::store::budgets::SessionSpend>) -> Spend {
-    let s = sessions.unwrap_or_default();
+pub fn spend_with(run: &RunRow, sessions: Option<SessionSpend>) -> Spend {
+    of_sessions(sessions.unwrap_or_default(), duration_ms(run))
+}
+
+/// What the run's agents spent, without its duration (counted as 0).
+pub fn spend_with_sessions(sessions: SessionSpend) -> Spend {
+    of_sessions(sessions, 0)
+}
+
+fn of_sessions(sessions: SessionSpend, duration_ms: u64) -> Spend {
     Spend {
-        usd: s.usd,
-        tokens: s.tokens.max(0) as u64,
-        duration_ms: duration_ms(run),
+        usd: sessions.usd,
+        tokens: sessions.tokens.max(0) as u64,
+        duration_ms,
     }
 }
 

@@ -136,8 +136,10 @@ impl StepHost {
         let (go_usd, go_tokens) = watch.spent.values().fold((0.0, 0), |(u, t), (du, dt)| (u + du, t + dt));
         let mut stop = budget::step_reached(&watch.config, go_usd, go_tokens);
         if let (None, Some(b)) = (&stop, &watch.run_budget) {
-            if let Ok(Some(run)) = RunRow::get(self.engine.store(), &self.run_id).await {
-                let spent = budget::spend(&self.engine, &run).await.unwrap_or_default();
+            // Dollars and tokens only: the watch's deadline stops the run at its duration
+            // limit, so the run's row is not read for every message the agent streams.
+            if let Ok(sessions) = RunRow::spend(self.engine.store(), &self.run_id).await {
+                let spent = budget::spend_with_sessions(sessions);
                 stop = budget::reached(b, &spent, Some(&watch.config.id));
             }
         }
