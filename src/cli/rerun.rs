@@ -12,7 +12,6 @@ use crate::definition::schema;
 use crate::engine::rerun::{RerunError, RerunRequest};
 use crate::engine::{Engine, EngineError};
 use crate::store::definitions::DefinitionRow;
-use crate::store::runs::RunRow;
 
 pub(super) struct RerunArgs {
     pub from: Option<String>,
@@ -62,11 +61,7 @@ async fn edited_args(engine: &Engine, run_id: &str, req: &RerunArgs) -> Result<O
         return Ok(None);
     }
     let store = engine.store();
-    let run = match RunRow::get(store, run_id).await {
-        Ok(Some(r)) => r,
-        Ok(None) => return Err(super::runs::no_run(run_id)),
-        Err(e) => return Err(report(e.into())),
-    };
+    let run = super::runs::load_run(store, run_id).await?;
     let schema_text = match DefinitionRow::get(store, &run.workflow_definition_id).await {
         Ok(d) => d.and_then(|d| d.args_schema),
         Err(e) => return Err(report(e.into())),

@@ -31,21 +31,24 @@ pub(super) struct Tries {
     pub(super) made: u32,
     /// The number of the try running (it continues the step's earlier tries).
     pub(super) attempt: i64,
-    /// Whether this step's tries are recorded (it was retried): its last try's end is then.
-    pub(super) recorded: bool,
     /// The last try failed in a way its policy does not retry (a `NonRetryableError`, an exit
     /// code or agent failure class not in `retryOn`): it fails even with `onExhausted: "wait"`.
     pub(super) not_retryable: bool,
 }
 
 impl Tries {
+    /// Whether this step's tries are recorded: it was retried in this drive (each try after
+    /// the first is recorded as it starts), so its last try's end is recorded too.
+    pub(super) fn recorded(&self) -> bool {
+        self.made > 1
+    }
+
     pub(super) fn new(config: &StepConfig) -> Tries {
         Tries {
             spec: config.retry.clone(),
             timeout: config.timeout_ms.map(Duration::from_millis),
             made: 1,
             attempt: 1,
-            recorded: false,
             not_retryable: false,
         }
     }
@@ -133,7 +136,6 @@ impl StepHost {
         if let Some(r) = state.running.get_mut(&row.step_id) {
             r.tries.made += 1;
             r.tries.attempt = attempt;
-            r.tries.recorded = true;
         }
         Ok(())
     }
@@ -282,7 +284,6 @@ mod tests {
             timeout: timeout_ms.map(Duration::from_millis),
             made,
             attempt: made as i64,
-            recorded: false,
             not_retryable: false,
         }
     }

@@ -13,7 +13,7 @@ use super::host::{fatal, Begin, Interrupt, StepHost};
 use super::outcome::{load_result, Entry, Outcome};
 use super::waits::{Decider, Decision, DecisionInput, WaitError};
 use super::Engine;
-use crate::domain::{AttemptOutcome, StepResult, StepStatus, WaitKind};
+use crate::domain::{AttemptOutcome, StepStatus, WaitKind};
 use crate::events::Event;
 use crate::store::attempts::AttemptRow;
 use crate::store::retry_waits::RetryHold;
@@ -193,15 +193,5 @@ pub(super) fn retry_decided(step: &StepRow, decider: &Decider, d: &DecisionInput
         }
         _ => (StepStatus::Pending, by, None),
     };
-    let result = StepResult {
-        step_id: key.clone(),
-        status,
-        data: Some(data),
-        error: error.clone(),
-    };
-    Resolution {
-        status,
-        result: serde_json::to_string(&result).expect("a result serialises"),
-        error,
-    }
+    super::waits::resolution(step, status, data, error)
 }

@@ -84,7 +84,7 @@ impl StepHost {
             (false, false) => AttemptOutcome::Failed,
         };
         let try_error = outcome.error.as_deref().map(|e| cut(e, ROW_ERROR_MAX_BYTES));
-        self.end_last_try(row, running.tries.recorded, try_outcome, try_error.as_deref())
+        self.end_last_try(row, running.tries.recorded(), try_outcome, try_error.as_deref())
             .await;
         self.finish_row(row, status, stored, &outcome, accepted).await?;
         let completed = Event::StepCompleted {

@@ -157,7 +157,7 @@ fn at_now() -> String {
 }
 
 /// A wait's end: the step's status, its `StepResult` and its error.
-fn resolution(step: &StepRow, status: StepStatus, data: Value, error: Option<String>) -> Resolution {
+pub(super) fn resolution(step: &StepRow, status: StepStatus, data: Value, error: Option<String>) -> Resolution {
     let result = StepResult {
         step_id: step.step_id.clone(),
         status,
