@@ -8,8 +8,7 @@ use super::{invalid, progress, report};
 use crate::definition::budget::Budget;
 use crate::definition::{duration, schema};
 use crate::domain::RunStatus;
-use crate::engine::{Engine, EngineError, RunControl};
-use crate::store::runs::RunRow;
+use crate::engine::{Engine, EngineError, NewRunSpec, RunControl};
 
 /// A file under `X/.agent/workflows/definitions/` belongs to project X.
 pub(super) fn project_for(file: &Path) -> PathBuf {
@@ -66,19 +65,16 @@ pub(super) async fn run(engine: &Engine, req: RunRequest) -> ExitCode {
         Err(e) => return report(e),
     };
     let definition = prepared.definition.clone();
-    let run = match engine
-        .create_run(&definition, &project, args, req.name.as_deref(), timeout_ms, None)
-        .await
-    {
+    let spec = NewRunSpec {
+        name: req.name.as_deref(),
+        timeout_ms,
+        budget,
+        ..NewRunSpec::default()
+    };
+    let run = match engine.create_run_with(&definition, &project, args, spec).await {
         Ok(r) => r,
         Err(e) => return report(e),
     };
-    if let Some(b) = budget {
-        let text = serde_json::to_string(&b).ok();
-        if let Err(e) = RunRow::set_budget(engine.store(), &run.id, text.as_deref()).await {
-            return report(e.into());
-        }
-    }
     println!("run {}", run.id);
     run_in_foreground(engine, &run.id, Some(prepared), req.verbose).await
 }

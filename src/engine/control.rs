@@ -164,6 +164,15 @@ fn refused(run: RunRow, why: &'static str) -> ControlError {
     }
 }
 
+/// What `before_resume` found: the notes so far, the changed files a person accepted
+/// (`use_current`), the step to rerun from, and where the run is.
+struct ResumeChecked {
+    notes: Vec<String>,
+    changes: Vec<crate::definition::source::SourceChange>,
+    rerun_from: Option<StepRow>,
+    place: super::source::RunPlace,
+}
+
 impl Engine {
     /// Asks a running run to pause: with `PauseMode::Drain` the steps in flight finish, then
     /// it stops; with `PauseMode::Now` they are stopped (and run again on resume). Returns the
@@ -223,8 +232,8 @@ impl Engine {
         // it so); a resume racing this one is refused below.
         let notes = match run.status {
             RunStatus::Paused | RunStatus::Failed => {
-                let notes = self.before_resume(&run, options).await?;
-                self.apply_resume_options(&run, options, notes).await?
+                let checked = self.before_resume(&run, options).await?;
+                self.apply_resume_options(&run, checked).await?
             }
             _ => Vec::new(),
         };
@@ -259,8 +268,8 @@ impl Engine {
         if run.status == RunStatus::Running && !engine_gone(&run) {
             return Err(refused(run, "another engine process drives it"));
         }
-        let notes = self.before_resume(&run, options).await?;
-        let notes = self.apply_resume_options(&run, options, notes).await?;
+        let checked = self.before_resume(&run, options).await?;
+        let notes = self.apply_resume_options(&run, checked).await?;
         if run.status == RunStatus::Failed {
             StepRow::rearm_failed_waits(self.store(), id).await?;
         }
@@ -268,43 +277,48 @@ impl Engine {
     }
 
     /// What must hold before a run is resumed: the step to rerun exists, and a TypeScript
-    /// run's source is unchanged or accepted. Returns the notes for a person (a YAML run
-    /// runs its snapshot). Changes nothing.
-    async fn before_resume(&self, run: &RunRow, options: &ResumeOptions) -> Result<Vec<String>, ControlError> {
-        if let Some(step) = &options.rerun_step {
-            self.step_to_rerun(run, step).await?;
-        }
-        let check = self.check_source(run).await.map_err(engine_error)?;
-        Ok(match check {
+    /// run's source is unchanged or accepted. Returns what it found, with the notes for a
+    /// person (a YAML run runs its snapshot). Changes nothing.
+    async fn before_resume(&self, run: &RunRow, options: &ResumeOptions) -> Result<ResumeChecked, ControlError> {
+        let rerun_from = match &options.rerun_step {
+            Some(step) => Some(self.step_to_rerun(run, step).await?),
+            None => None,
+        };
+        let place = self.run_place(run).await.map_err(engine_error)?;
+        let (notes, changes) = match self.check_source_at(run, &place).await.map_err(engine_error)? {
             SourceCheck::Changed(changes) if !options.use_current => {
                 return Err(ControlError::SourceChanged {
                     run: Box::new(run.clone()),
                     changes,
                 })
             }
-            SourceCheck::Yaml { file_changed } => vec![super::source::yaml_note(&run.id, file_changed)],
-            _ => Vec::new(),
+            SourceCheck::Changed(changes) => (Vec::new(), changes),
+            SourceCheck::Yaml { file_changed } => (vec![super::source::yaml_note(&run.id, file_changed)], Vec::new()),
+            SourceCheck::Unchanged => (Vec::new(), Vec::new()),
+        };
+        Ok(ResumeChecked {
+            notes,
+            changes,
+            rerun_from,
+            place,
         })
     }
 
     /// Accepts the current source (`use_current`, when it changed) and forgets the memo from
     /// `rerun_step` on; returns the notes with what was done.
-    async fn apply_resume_options(
-        &self,
-        run: &RunRow,
-        options: &ResumeOptions,
-        mut notes: Vec<String>,
-    ) -> Result<Vec<String>, ControlError> {
-        if options.use_current {
-            if let SourceCheck::Changed(changes) = self.check_source(run).await.map_err(engine_error)? {
-                notes.push(self.accept_current_source(run, &changes).await.map_err(engine_error)?);
-            }
+    async fn apply_resume_options(&self, run: &RunRow, checked: ResumeChecked) -> Result<Vec<String>, ControlError> {
+        let ResumeChecked {
+            mut notes,
+            changes,
+            rerun_from,
+            place,
+        } = checked;
+        if !changes.is_empty() {
+            notes.push(self.accept_current_source(run, &changes).await.map_err(engine_error)?);
         }
-        if let Some(step) = &options.rerun_step {
-            let row = self.step_to_rerun(run, step).await?;
+        if let Some(row) = rerun_from {
             let forgotten = StepRow::forget_from(self.store(), &run.id, row.step_index).await?;
-            let files = self.run_place(run).await.map_err(engine_error)?;
-            let files = crate::store::files::RunFiles::new(&files.project, &run.id);
+            let files = crate::store::files::RunFiles::new(&place.project, &run.id);
             if let Err(e) = files.forget_checkpoints_from(row.step_index) {
                 tracing::warn!(run = %run.id, error = %e, "cannot remove the forgotten steps' checkpoints");
             }
@@ -320,10 +334,8 @@ impl Engine {
 
     /// The step `step` (its id or row id) of the run, for `rerun_step`.
     async fn step_to_rerun(&self, run: &RunRow, step: &str) -> Result<StepRow, ControlError> {
-        let steps = StepRow::list_for_run(self.store(), &run.id).await?;
-        steps
-            .into_iter()
-            .find(|s| s.step_id == step || s.id == step)
+        StepRow::find_in_run(self.store(), &run.id, step)
+            .await?
             .ok_or_else(|| ControlError::NoSuchStep(step.to_string()))
     }
 

@@ -7,6 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::{outbox, secrets, Engine, EngineError};
+use crate::definition::budget::Budget;
 use crate::definition::{self, WorkflowDefinition};
 use crate::events::Event;
 use crate::store::definitions::{is_template_path, DefinitionRow};
@@ -27,12 +28,24 @@ impl Engine {
         timeout_ms: Option<u64>,
         user_id: Option<&str>,
     ) -> Result<RunRow, EngineError> {
-        let new = NewRunSpec {
+        let spec = NewRunSpec {
             name,
             timeout_ms,
             user_id,
+            budget: None,
         };
-        let (run, _) = self.create_run_from(definition, project, args, new, None).await?;
+        self.create_run_with(definition, project, args, spec).await
+    }
+
+    /// `create_run` with everything a run may be given (a budget of its own, for one).
+    pub async fn create_run_with(
+        &self,
+        definition: &WorkflowDefinition,
+        project: &Path,
+        args: Value,
+        spec: NewRunSpec<'_>,
+    ) -> Result<RunRow, EngineError> {
+        let (run, _) = self.create_run_from(definition, project, args, spec, None).await?;
         Ok(run)
     }
 
@@ -68,9 +81,10 @@ impl Engine {
             args: &args,
             first_phase: definition.phases.first().map(String::as_str),
             timeout_ms: spec.timeout_ms.or(definition.timeout_ms),
-            budget: definition
+            // The run's own budget replaces the definition's.
+            budget: spec
                 .budget
-                .filter(|b| !b.is_empty())
+                .or(definition.budget.filter(|b| !b.is_empty()))
                 .and_then(|b| serde_json::to_string(&b).ok()),
         };
         let parent_project = fork
@@ -131,4 +145,6 @@ pub struct NewRunSpec<'a> {
     pub name: Option<&'a str>,
     pub timeout_ms: Option<u64>,
     pub user_id: Option<&'a str>,
+    /// The run's own budget (the API's, `--budget`), instead of the definition's.
+    pub budget: Option<Budget>,
 }

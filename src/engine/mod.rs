@@ -19,6 +19,7 @@ pub mod budget;
 mod budget_guard;
 pub mod control;
 mod create;
+pub use create::NewRunSpec;
 mod ctx_utils;
 pub mod decisions;
 pub mod discovery;

@@ -84,6 +84,7 @@ impl Engine {
             name: Some(&parent.name),
             timeout_ms: parent.timeout_ms.map(|t| t as u64),
             user_id: request.user_id.as_deref(),
+            budget: None,
         };
         let definition = prepared.definition.clone();
         let (run, reused) = self
@@ -101,10 +102,10 @@ impl Engine {
 
 /// The step `step` of the run: by its id, or by its row id.
 async fn find_step(store: &crate::store::Store, run_id: &str, step: &str) -> Result<StepRow, RerunError> {
-    let steps = StepRow::list_for_run(store, run_id).await?;
-    if let Some(found) = steps.iter().find(|s| s.step_id == step || s.id == step) {
-        return Ok(found.clone());
+    if let Some(found) = StepRow::find_in_run(store, run_id, step).await? {
+        return Ok(found);
     }
+    let steps = StepRow::list_for_run(store, run_id).await?;
     let mut known: Vec<&str> = steps.iter().map(|s| s.step_id.as_str()).collect();
     known.truncate(20);
     Err(RerunError::NoSuchStep {

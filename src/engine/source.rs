@@ -53,6 +53,11 @@ impl Engine {
     /// Compares what the run recorded with the workflow's files now.
     pub async fn check_source(&self, run: &RunRow) -> Result<SourceCheck, EngineError> {
         let place = self.run_place(run).await?;
+        self.check_source_at(run, &place).await
+    }
+
+    /// `check_source` for a run whose place is known.
+    pub(super) async fn check_source_at(&self, run: &RunRow, place: &RunPlace) -> Result<SourceCheck, EngineError> {
         let files = RunFiles::new(&place.project, &run.id);
         if place.definition.kind == DefinitionKind::Yaml {
             let path = PathBuf::from(&place.definition.path);
@@ -107,7 +112,12 @@ impl Engine {
         if run.started_at.is_none() && run.current_step_index == 0 {
             return Ok(());
         }
-        match self.check_source(run).await? {
+        // A YAML run replays its snapshot: there is nothing to refuse (nor files to read).
+        let place = self.run_place(run).await?;
+        if place.definition.kind == DefinitionKind::Yaml {
+            return Ok(());
+        }
+        match self.check_source_at(run, &place).await? {
             SourceCheck::Changed(changes) => Err(EngineError::SourceChanged {
                 id: run.id.clone(),
                 changes,

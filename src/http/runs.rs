@@ -18,7 +18,7 @@ use super::run_view::{Counts, Run, RunDetail, RunListItem, RunPage};
 use super::step_view::{Step, StepWithSession};
 use super::{access, run_control, AppState};
 use crate::domain::{ControlRequest, RunStatus};
-use crate::engine::{EngineError, Signal};
+use crate::engine::{EngineError, NewRunSpec, Signal};
 use crate::store::definitions::DefinitionRow;
 use crate::store::projects::ProjectRow;
 use crate::store::run_list::RunFilter;
@@ -105,27 +105,17 @@ pub async fn create_run(
         .await
         .map_err(engine_error)?;
     let definition = prepared.definition.clone();
+    let spec = NewRunSpec {
+        name: body.name.as_deref(),
+        user_id: Some(user.id()),
+        budget,
+        ..NewRunSpec::default()
+    };
     let run = state
         .engine
-        .create_run(
-            &definition,
-            &project_path,
-            args,
-            body.name.as_deref(),
-            None,
-            Some(user.id()),
-        )
+        .create_run_with(&definition, &project_path, args, spec)
         .await
         .map_err(engine_error)?;
-    let run = match budget {
-        Some(b) => {
-            let text = serde_json::to_string(&b).ok();
-            RunRow::set_budget(store, &run.id, text.as_deref())
-                .await?
-                .unwrap_or(run)
-        }
-        None => run,
-    };
     state.runner.start(run.id.clone(), Some(prepared));
     Ok(created(Run::from(&run)))
 }

@@ -90,6 +90,18 @@ impl StepRow {
         )
     }
 
+    /// The step of a run named by its id in the workflow or by its row id.
+    pub async fn find_in_run(store: &Store, run_id: &str, key: &str) -> Result<Option<StepRow>> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM workflow_run_steps WHERE workflow_run_id = ?1 AND (step_id = ?2 OR id = ?2)
+             ORDER BY step_id = ?2 DESC LIMIT 1",
+        )
+        .bind(run_id)
+        .bind(key)
+        .fetch_optional(&store.pool)
+        .await?)
+    }
+
     /// Marks the step running: a new row with the next index, or, for a step that was
     /// interrupted or failed before, the same row (and index) with its attempt counted.
     pub async fn begin(store: &Store, s: StepStart<'_>) -> Result<StepRow> {
