@@ -75,13 +75,18 @@ export interface WaitLine {
   stepId: string | null;
 }
 
+/** Whether a wait of this kind is decided by a person (a gate, a step whose retries ran out). */
+export function needsPerson(kind: string | null | undefined): boolean {
+  return kind === "approval" || kind === "retry";
+}
+
 /** What a waiting run's card says about its wait (null when the run does not wait). */
 export function waitLine(run: Pick<RunSummary, "status" | "waiting_for" | "steps">, now: number): WaitLine | null {
   if (run.status !== "waiting") return null;
   const waits = waitsOf(run);
   if (waits.length === 0) return { kind: "unknown", text: "Waiting", stepId: null };
   // An approval is what a person must act on: it comes first.
-  const first = waits.find((w) => w.kind === "approval" || w.kind === "retry") ?? waits[0];
+  const first = waits.find((w) => needsPerson(w.kind)) ?? waits[0];
   const more = waits.length > 1 ? ` (+${waits.length - 1} more)` : "";
   return { kind: first.kind, text: describeWait(first, now) + more, stepId: first.step_id };
 }

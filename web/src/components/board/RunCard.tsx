@@ -3,7 +3,7 @@ import { Link } from "react-router-dom";
 import type { RunSummary } from "../../api/types";
 import { formatDuration, formatRelative } from "../../lib/format";
 import { currentStep, isFinished, runElapsedMs } from "../../lib/status";
-import { formatCountdown, waitLine, waitsOf } from "../../lib/waits";
+import { formatCountdown, needsPerson, waitLine, waitsOf } from "../../lib/waits";
 import { IconBell, IconClock, IconComment, IconHourglass, IconPaperclip } from "../Icons";
 import { SpendLine } from "../run/Spend";
 import { StatusBadge } from "../StatusBadge";
@@ -64,7 +64,7 @@ export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow
       )}
       {wait ? (
         <div className="run-card-wait" data-testid="card-wait" data-kind={wait.kind} title={step ? `${step.phase} · ${step.step_id}` : undefined}>
-          {wait.kind === "approval" || wait.kind === "retry" ? <IconBell width={13} height={13} /> : <IconHourglass width={13} height={13} />}
+          {needsPerson(wait.kind) ? <IconBell width={13} height={13} /> : <IconHourglass width={13} height={13} />}
           <span className="wait-text" title={wait.text}>
             {wait.text}
             {countdown && <span className="wait-countdown"> · {countdown}</span>}

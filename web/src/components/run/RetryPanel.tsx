@@ -7,8 +7,8 @@ import { ApiError, errorMessage } from "../../api/client";
 import { decideApproval } from "../../api/endpoints";
 import type { DecisionRequest, RunDetail, Step, WaitInfo } from "../../api/types";
 import { approvalsChanged } from "../../hooks/useApprovals";
-import { formatDateTime, formatRelative } from "../../lib/format";
 import { IconBell } from "../Icons";
+import { Since } from "./WaitSince";
 
 interface Props {
   run: RunDetail;
@@ -68,9 +68,7 @@ export function RetryPanel({ run, wait, step, now, onDecided, onConflict }: Prop
           </h2>
           <span className="wait-sub">
             <code>{wait.step_key}</code>
-            <span className="muted small" title={formatDateTime(wait.since)}>
-              waiting {formatRelative(wait.since, now).replace(/ ago$/, "").replace("just now", "a moment")}
-            </span>
+            <Since wait={wait} now={now} />
           </span>
         </div>
       </header>

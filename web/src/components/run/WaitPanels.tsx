@@ -8,14 +8,15 @@ import { ApiError, errorMessage } from "../../api/client";
 import { decideApproval, sendSignal } from "../../api/endpoints";
 import { approvalsChanged } from "../../hooks/useApprovals";
 import type { DecisionData, DecisionRequest, RunDetail, Step, WaitInfo } from "../../api/types";
-import { formatClock, formatDateTime, formatRelative } from "../../lib/format";
+import { formatClock, formatDateTime } from "../../lib/format";
 import { Markdown } from "../../lib/markdown";
 import { buildArgs, fieldsOf, initialValues, serverErrors, type FormValues } from "../../lib/schemaForm";
 import { isFinished } from "../../lib/status";
-import { DECISION_LABEL, decisionOf, formatCountdown, formatWake, stepBefore, waitsOf, whoMayDecide } from "../../lib/waits";
+import { DECISION_LABEL, decisionOf, formatCountdown, formatWake, needsPerson, stepBefore, waitsOf, whoMayDecide } from "../../lib/waits";
 import { IconBell, IconHourglass, IconX } from "../Icons";
 import { LogFileTab } from "../step/LogFileTab";
 import { RetryPanel } from "./RetryPanel";
+import { Since } from "./WaitSince";
 import { ArgField } from "../templates/ArgField";
 
 interface Props {
@@ -59,9 +60,11 @@ export function WaitPanels({ run, now, reload }: Props) {
       )}
       {waits.map((w) => {
         const step = run.steps.find((s) => s.id === w.step_id);
-        if (w.kind === "approval")
+        if (needsPerson(w.kind)) {
+          // A gate and a step whose retries ran out take the same props; each says its own choices.
+          const Panel = w.kind === "approval" ? GatePanel : RetryPanel;
           return (
-            <GatePanel
+            <Panel
               key={w.step_id}
               run={run}
               wait={w}
@@ -74,32 +77,10 @@ export function WaitPanels({ run, now, reload }: Props) {
               }}
             />
           );
-        if (w.kind === "retry")
-          return (
-            <RetryPanel
-              key={w.step_id}
-              run={run}
-              wait={w}
-              step={step}
-              now={now}
-              onDecided={reload}
-              onConflict={(message) => {
-                setConflict({ stepId: w.step_id, message });
-                reload();
-              }}
-            />
-          );
+        }
         return <TimerOrSignal key={w.step_id} run={run} wait={w} step={step} now={now} />;
       })}
     </div>
-  );
-}
-
-function Since({ wait, now }: { wait: WaitInfo; now: number }) {
-  return (
-    <span className="muted small" title={formatDateTime(wait.since)}>
-      waiting {formatRelative(wait.since, now).replace(/ ago$/, "").replace("just now", "a moment")}
-    </span>
   );
 }
 

@@ -6,7 +6,7 @@ import { useStepLog } from "../../hooks/useStepLog";
 import { formatDateTime, formatDuration } from "../../lib/format";
 import { stepDurationMs } from "../../lib/status";
 import { stepError } from "../../lib/skipped";
-import { decisionOf, describeWait } from "../../lib/waits";
+import { decisionOf, describeWait, needsPerson } from "../../lib/waits";
 import { DecisionLine } from "../run/WaitPanels";
 import { RerunForm } from "../run/Reruns";
 import { ArtifactsPane } from "../artifacts/ArtifactsPane";
@@ -74,7 +74,7 @@ function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: str
       {step.status === "waiting" && step.wait && (
         <p className="notice notice-waiting" data-testid="step-panel-wait">
           {describeWait({ ...step.wait, step_id: step.id, step_key: step.step_id }, now)}
-          {step.wait.kind === "approval" || step.wait.kind === "retry" ? " — decide in the panel at the top of the run's page." : ""}
+          {needsPerson(step.wait.kind) ? " — decide in the panel at the top of the run's page." : ""}
         </p>
       )}
       {decisionOf(step) && <DecisionLine decision={decisionOf(step)!} />}
