@@ -68,12 +68,23 @@ pub(super) async fn until_woken(engine: &Engine, run_id: &str, interrupt: &mut S
             Watch::Waiting => Err(leave_waiting(engine, run_id, &waits).await),
         };
     }
+    attended(engine, run_id, watch(engine, run_id, interactive, interrupt)).await
+}
+
+/// Attends a waiting run while `body` runs: its lease is taken (so no server drives it
+/// meanwhile) and renewed, and given up if `body` ends without the run woken. Another
+/// process attending it already leaves it to that one (`EXIT_WAITING`).
+pub(super) async fn attended(
+    engine: &Engine,
+    run_id: &str,
+    body: impl std::future::Future<Output = Result<(), ExitCode>>,
+) -> Result<(), ExitCode> {
     if !attend(engine, run_id).await? {
         println!("another process attends run {run_id}; it continues the run there");
         return Err(ExitCode::from(EXIT_WAITING));
     }
     let renewal = tokio::spawn(renew(engine.clone(), run_id.to_string()));
-    let result = watch(engine, run_id, interactive, interrupt).await;
+    let result = body.await;
     renewal.abort();
     if result.is_err() {
         let _ = RunRow::leave(engine.store(), run_id, engine.owner()).await;
@@ -303,7 +314,7 @@ pub(super) async fn pending(engine: &Engine, run_id: &str) -> Result<Vec<Pending
 
 /// Takes (or renews) this process's lease on the waiting run; false when another live
 /// process attends it.
-pub(super) async fn attend(engine: &Engine, run_id: &str) -> Result<bool, ExitCode> {
+async fn attend(engine: &Engine, run_id: &str) -> Result<bool, ExitCode> {
     let until = (chrono::Utc::now() + chrono::Duration::seconds(LEASE_SECS))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     RunRow::attend(engine.store(), run_id, engine.owner(), &until)
@@ -311,7 +322,7 @@ pub(super) async fn attend(engine: &Engine, run_id: &str) -> Result<bool, ExitCo
         .map_err(|e| report(e.into()))
 }
 
-pub(super) async fn renew(engine: Engine, run_id: String) {
+async fn renew(engine: Engine, run_id: String) {
     loop {
         tokio::time::sleep(RENEW).await;
         let _ = attend(&engine, &run_id).await;

@@ -94,17 +94,7 @@ pub(super) async fn attend(
         println!("  or cancel it:   workflow-engine cancel {run_id}");
         return Err(ExitCode::from(super::EXIT_WAITING));
     }
-    if !super::attend::attend(engine, run_id).await? {
-        println!("another process attends run {run_id}; it continues the run there");
-        return Err(ExitCode::from(super::EXIT_WAITING));
-    }
-    let renewal = tokio::spawn(super::attend::renew(engine.clone(), run_id.to_string()));
-    let result = ask(engine, run_id, interrupt).await;
-    renewal.abort();
-    if result.is_err() {
-        let _ = crate::store::runs::RunRow::leave(engine.store(), run_id, engine.owner()).await;
-    }
-    return result;
+    return super::attend::attended(engine, run_id, ask(engine, run_id, interrupt)).await;
 
     /// Asks until the run is woken (raised here or elsewhere) or gone.
     async fn ask(engine: &Engine, run_id: &str, interrupt: &mut tokio::signal::unix::Signal) -> Result<(), ExitCode> {
