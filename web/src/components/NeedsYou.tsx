@@ -3,6 +3,7 @@ import { Link, useLocation } from "react-router-dom";
 import { useApprovals } from "../hooks/useApprovals";
 import { useNow } from "../hooks/useNow";
 import { formatRelative } from "../lib/format";
+import { setNeedsCount } from "../lib/title";
 import { needsYouCount, sortApprovals } from "../lib/waits";
 import { IconBell } from "./Icons";
 
@@ -21,10 +22,7 @@ export function NeedsYou() {
   const all = list ?? [];
 
   // The tab's title counts them too: "(2) workflow-engine", seen from another tab.
-  useEffect(() => {
-    const base = document.title.replace(/^\(\d+\) /, "");
-    document.title = count > 0 ? `(${count}) ${base}` : base;
-  }, [count]);
+  useEffect(() => setNeedsCount(count), [count]);
 
   // Closed by a navigation (a link in it was followed), Escape, or a click elsewhere.
   useEffect(() => setOpen(false), [location.pathname]);
