@@ -83,6 +83,10 @@ pub enum Event {
         #[serde(skip_serializing_if = "Option::is_none")]
         #[schema(value_type = Option<Object>)]
         detail: Option<serde_json::Value>,
+        /// Where the event is in the step's `events.jsonl`, when it comes from a record there:
+        /// a log read of that try at least `log_end` bytes long already holds it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        log: Option<LogMark>,
         project_id: String,
     },
     #[serde(rename = "workflow.comment.created")]
@@ -186,6 +190,19 @@ impl Event {
             | Event::RunLog { execution_id, .. } => execution_id,
         }
     }
+}
+
+/// Where a progress event's record is in its step's `events.jsonl`, so that a client joining
+/// the file it read with the live events keeps each line once (the file is written before the
+/// event is sent, buffered: either may be ahead of the other).
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct LogMark {
+    /// The try whose `events.jsonl` holds the record (1 = the step's own folder).
+    pub attempt: i64,
+    /// Where the record ends in that file (bytes): a read of at least this size holds it.
+    pub log_end: u64,
+    /// When the record was written (its `ts`).
+    pub ts: String,
 }
 
 /// The most text one event carries in a field (a line of output, a log message, an error):
@@ -378,6 +395,7 @@ mod tests {
             stream: "tool_call".into(),
             output: "ran \"cargo\" — ✓\n\ttab".into(),
             detail: Some(serde_json::json!({ "z": 1, "a": [0.1, 1e300, -0.0], "n": null, "u": "\u{1}" })),
+            log: Some(LogMark { attempt: 2, log_end: 120, ts: "2026-01-01T00:00:00.000Z".into() }),
             project_id: "p1".into(),
         };
         let value = serde_json::to_value(&event).unwrap();

@@ -20,7 +20,7 @@ use crate::agent::classify::FailureKind;
 use crate::agent::exec::{self, Attempt, Launch, Output};
 use crate::agent::{merged_env, running_as_root, AgentEvent, AgentKind, AgentRequest, Permission};
 use crate::definition::{step_rules, StepConfig};
-use crate::events::Event;
+use crate::events::{Event, LogMark};
 use crate::store::steps::StepRow;
 
 /// What a resumed session is told, before the step's own prompt.
@@ -140,7 +140,7 @@ impl StepHost {
         }
         self.end_session(&session, None, Some(FailureKind::Error)).await;
         let warning = "the agent could not resume its earlier session; starting the step over";
-        self.emit_progress(row, "warning", warning.into(), None);
+        self.emit_progress(row, "warning", warning.into(), None, None);
         request.resume = None;
         request.prompt = task.prompt.clone();
         let fresh = SessionState::default();
@@ -236,7 +236,7 @@ impl StepHost {
         (result, launch, session)
     }
 
-    fn emit_progress(&self, row: &StepRow, stream: &str, output: String, detail: Option<Value>) {
+    fn emit_progress(&self, row: &StepRow, stream: &str, output: String, detail: Option<Value>, log: Option<LogMark>) {
         self.emit(Event::StepProgress {
             execution_id: self.run_id.clone(),
             step_id: row.id.clone(),
@@ -244,6 +244,7 @@ impl StepHost {
             stream: stream.to_string(),
             output,
             detail,
+            log,
             project_id: self.project_id.clone(),
         });
     }
@@ -303,7 +304,8 @@ impl StepHost {
                 self.on_usage(watch, row_id.as_deref(), session.base, &spent).await;
             }
             if let Some((stream, output, detail)) = progress(&out) {
-                self.emit_progress(row, stream, output, detail);
+                // Its record is the last one written (an event's raw line comes before it).
+                self.emit_progress(row, stream, output, detail, log.mark());
             }
         }
         log.finish();
@@ -366,33 +368,55 @@ fn raw_record(out: &Output) -> Value {
 
 /// The step's `events.jsonl`, if it could be opened: a step whose log cannot be written
 /// still runs.
-struct EventsLog(Option<BufWriter<std::fs::File>>);
+/// A try's `events.jsonl` being written, and where its last record ends (for `LogMark`).
+struct EventsLog {
+    file: Option<BufWriter<std::fs::File>>,
+    attempt: i64,
+    end: u64,
+    /// The last record's `ts`; None before the first.
+    ts: Option<String>,
+}
 
 impl EventsLog {
-    /// The log of try `attempt` (`logs/<step>/attempt-N/events.jsonl`).
+    /// The log of try `attempt` (`logs/<step>/attempt-N/events.jsonl`), appended to.
     fn open_try(host: &StepHost, step_id: &str, attempt: i64) -> Self {
-        EventsLog(
-            host.files
-                .open_attempt_events(step_id, attempt)
-                .ok()
-                .map(BufWriter::new),
-        )
+        let file = host.files.open_attempt_events(step_id, attempt).ok();
+        let end = file.as_ref().and_then(|f| f.metadata().ok()).map_or(0, |m| m.len());
+        EventsLog {
+            file: file.map(BufWriter::new),
+            attempt,
+            end,
+            ts: None,
+        }
     }
 
     /// Writes `record` unless it is `Null`. With nothing more waiting (`idle`), what was read
     /// so far reaches the file (and so `GET .../logs/events`) now, not at the end of the step.
     fn write(&mut self, record: &Value, idle: bool) {
-        let Some(f) = self.0.as_mut() else { return };
+        let Some(f) = self.file.as_mut() else { return };
         if !record.is_null() {
-            let _ = writeln!(f, "{record}");
+            let line = format!("{record}\n");
+            if f.write_all(line.as_bytes()).is_ok() {
+                self.end += line.len() as u64;
+                self.ts = record["ts"].as_str().map(str::to_string);
+            }
         }
         if idle {
             let _ = f.flush();
         }
     }
 
+    /// Where the last record written is, for the events it gave.
+    fn mark(&self) -> Option<LogMark> {
+        Some(LogMark {
+            attempt: self.attempt,
+            log_end: self.end,
+            ts: self.ts.clone()?,
+        })
+    }
+
     fn finish(mut self) {
-        if let Some(f) = self.0.as_mut() {
+        if let Some(f) = self.file.as_mut() {
             let _ = f.flush();
         }
     }

@@ -15,7 +15,7 @@ use super::outcome::Outcome;
 use crate::definition::retry::RetrySpec;
 use crate::definition::{format_ms, StepConfig};
 use crate::domain::AttemptOutcome;
-use crate::events::Event;
+use crate::events::{Event, LogMark};
 use crate::js::protocol::FunctionOutcome;
 use crate::store::attempts::AttemptRow;
 use crate::store::steps::StepRow;
@@ -189,7 +189,11 @@ impl StepHost {
         let error = self.mask.text(error);
         let record = json!({ "ts": crate::store::now(), "type": "retry", "attempt": next,
                              "delayMs": delay.as_millis() as u64, "reason": error });
-        let _ = self.files.append_attempt_event(&row.step_id, failed, &record);
+        let log = self.files.append_attempt_event(&row.step_id, failed, &record).ok().map(|log_end| LogMark {
+            attempt: failed,
+            log_end,
+            ts: record["ts"].as_str().unwrap_or_default().to_string(),
+        });
         self.emit(Event::StepProgress {
             execution_id: self.run_id.clone(),
             step_id: row.id.clone(),
@@ -198,6 +202,7 @@ impl StepHost {
             // As an agent step's retries say it (`agent_result::progress`).
             output: format!("{error}; try {next} in {}", format_ms(delay.as_millis() as u64)),
             detail: Some(record),
+            log,
             project_id: self.project_id.clone(),
         });
         let mut kill = self.kill.clone();

@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::host::StepHost;
 use super::outcome::Outcome;
 use crate::definition::StepConfig;
-use crate::events::Event;
+use crate::events::{Event, LogMark};
 use crate::store::steps::StepRow;
 use crate::subprocess::group::stop_requested;
 use crate::subprocess::script::{self, OutputLine, ScriptSpec};
@@ -95,18 +95,25 @@ impl StepHost {
         // are) creates no file.
         let attempt = self.current_try(&row.step_id);
         let mut file: Option<std::io::BufWriter<std::fs::File>> = None;
+        // Where the file ends once what was written reaches it (it is appended to: a re-run
+        // step keeps its earlier lines), for each event's `LogMark`.
+        let mut end = 0u64;
         while let Some(mut line) = rx.recv().await {
             line.text = self.mask.text(&line.text);
             if file.is_none() {
-                file = self
-                    .files
-                    .open_attempt_events(&row.step_id, attempt)
-                    .ok()
-                    .map(std::io::BufWriter::new);
+                file = self.files.open_attempt_events(&row.step_id, attempt).ok().map(|f| {
+                    end = f.metadata().map(|m| m.len()).unwrap_or(0);
+                    std::io::BufWriter::new(f)
+                });
             }
+            let mut log = None;
             if let Some(f) = file.as_mut() {
-                let record = json!({ "ts": crate::store::now(), "type": line.stream, "text": line.text });
-                let _ = writeln!(f, "{record}");
+                let ts = crate::store::now();
+                let record = format!("{}\n", json!({ "ts": ts, "type": line.stream, "text": line.text }));
+                if f.write_all(record.as_bytes()).is_ok() {
+                    end += record.len() as u64;
+                    log = Some(LogMark { attempt, log_end: end, ts });
+                }
                 if rx.is_empty() {
                     let _ = f.flush();
                 }
@@ -118,6 +125,7 @@ impl StepHost {
                 stream: line.stream.to_string(),
                 output: line.text,
                 detail: None,
+                log,
                 project_id: self.project_id.clone(),
             });
         }

@@ -87,8 +87,12 @@ pub struct StepLog {
     #[serde(rename = "type")]
     pub kind: LogType,
     pub step_id: String,
-    /// The log's text; empty when it has not been written (yet).
+    /// The log's text; empty when it has not been written (yet). For `events`, whole lines
+    /// only: a record still being written is left for the next read.
     pub content: String,
+    /// How many bytes of the file `content` is: a live `workflow.step.progress` event of this
+    /// try whose `log.log_end` is at most this is already in it.
+    pub size: u64,
 }
 
 /// `GET /api/workflow-steps/{id}`
@@ -131,8 +135,9 @@ pub async fn get_step(
     path = "/workflow-steps/{id}/logs/{type}",
     tag = "workflow-steps",
     summary = "Read a step's log",
-    description = "`input`, `output`, `events` (what a running step has written so far) or `summary`; \
-        a log not written yet is empty.",
+    description = "`input`, `output`, `events` (what a running step has written so far, whole lines \
+        only) or `summary`; a log not written yet is empty. `size` is the bytes of the file read: live \
+        progress events of the same try with `log.log_end` <= `size` are already in `content`.",
     params(
         ("id" = String, Path, description = "The step's row id."),
         ("type" = LogType, Path, description = "Which log."),
@@ -160,13 +165,33 @@ pub async fn get_step_log(
     if attempt < 1 {
         return Err(ApiError::bad("invalid_query", "attempt: must be 1 or more"));
     }
-    let content = match files.read_attempt_log(&step.step_id, attempt, kind.file()).await {
-        Ok(bytes) => String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned(),
+    let mut bytes = match files.read_attempt_log(&step.step_id, attempt, kind.file()).await {
+        Ok(bytes) => bytes.unwrap_or_default(),
         Err(e) => return Err(ApiError::Internal(e.to_string())),
     };
+    if matches!(kind, LogType::Events) {
+        bytes.truncate(whole_lines(&bytes));
+    }
     Ok(ok(StepLog {
         kind,
         step_id: step.id,
-        content,
+        size: bytes.len() as u64,
+        content: String::from_utf8_lossy(&bytes).into_owned(),
     }))
+}
+
+/// How long the part of `bytes` made of whole lines is (a line being written has no `\n` yet).
+fn whole_lines(bytes: &[u8]) -> usize {
+    bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_line_being_written_is_left_out() {
+        assert_eq!(super::whole_lines(b""), 0);
+        assert_eq!(super::whole_lines(b"{\"a\":1}\n{\"b\""), 8);
+        assert_eq!(super::whole_lines(b"one\ntwo\n"), 8);
+        assert_eq!(super::whole_lines(b"partial"), 0);
+    }
 }

@@ -77,14 +77,17 @@ impl RunFiles {
 
     /// Appends one record to the step's `events.jsonl`.
     pub fn append_event(&self, step_id: &str, record: &Value) -> std::io::Result<()> {
-        self.append_attempt_event(step_id, 1, record)
+        self.append_attempt_event(step_id, 1, record).map(drop)
     }
 
-    /// Appends one record to the `events.jsonl` of try `attempt` (see `attempt_dir`).
-    pub fn append_attempt_event(&self, step_id: &str, attempt: i64, record: &Value) -> std::io::Result<()> {
+    /// Appends one record to the `events.jsonl` of try `attempt` (see `attempt_dir`); the
+    /// file's size after it.
+    pub fn append_attempt_event(&self, step_id: &str, attempt: i64, record: &Value) -> std::io::Result<u64> {
         let mut line = serde_json::to_vec(record).map_err(std::io::Error::other)?;
         line.push(b'\n');
-        self.open_attempt_events(step_id, attempt)?.write_all(&line)
+        let mut file = self.open_attempt_events(step_id, attempt)?;
+        file.write_all(&line)?;
+        Ok(file.metadata()?.len())
     }
 
     pub fn write_step_output(&self, step_id: &str, output: &Value, summary: &str) -> std::io::Result<()> {

@@ -11,6 +11,7 @@ import "./styles/templates.css";
 import "./styles/responsive.css";
 import "./styles/run.css";
 import "./styles/panel.css";
+import "./styles/log.css";
 import "./styles/attempts.css";
 import "./styles/code.css";
 import "./styles/comments.css";

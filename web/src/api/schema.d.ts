@@ -280,7 +280,7 @@ export interface paths {
         };
         /**
          * Read a step's log
-         * @description `input`, `output`, `events` (what a running step has written so far) or `summary`; a log not written yet is empty.
+         * @description `input`, `output`, `events` (what a running step has written so far, whole lines only) or `summary`; a log not written yet is empty. `size` is the bytes of the file read: live progress events of the same try with `log.log_end` <= `size` are already in `content`.
          */
         get: operations["get_step_log"];
         put?: never;
@@ -974,8 +974,17 @@ export interface components {
             data: {
                 type: components["schemas"]["LogType"];
                 step_id: string;
-                /** @description The log's text; empty when it has not been written (yet). */
+                /**
+                 * @description The log's text; empty when it has not been written (yet). For `events`, whole lines
+                 *     only: a record still being written is left for the next read.
+                 */
                 content: string;
+                /**
+                 * Format: int64
+                 * @description How many bytes of the file `content` is: a live `workflow.step.progress` event of this
+                 *     try whose `log.log_end` is at most this is already in it.
+                 */
+                size: number;
             };
         };
         /** @description The envelope of every successful JSON response. */
@@ -1221,6 +1230,7 @@ export interface components {
                  *     `isError`, a session's id and model.
                  */
                 detail?: Record<string, unknown> | null;
+                log?: components["schemas"]["LogMark"] | null;
                 project_id: string;
             };
             /** @enum {string} */
@@ -1331,6 +1341,25 @@ export interface components {
             file: string;
             line: number;
             column: number;
+        };
+        /**
+         * @description Where a progress event's record is in its step's `events.jsonl`, so that a client joining
+         *     the file it read with the live events keeps each line once (the file is written before the
+         *     event is sent, buffered: either may be ahead of the other).
+         */
+        LogMark: {
+            /**
+             * Format: int64
+             * @description The try whose `events.jsonl` holds the record (1 = the step's own folder).
+             */
+            attempt: number;
+            /**
+             * Format: int64
+             * @description Where the record ends in that file (bytes): a read of at least this size holds it.
+             */
+            log_end: number;
+            /** @description When the record was written (its `ts`). */
+            ts: string;
         };
         /**
          * @description Which log of a step.
@@ -1775,8 +1804,17 @@ export interface components {
         StepLog: {
             type: components["schemas"]["LogType"];
             step_id: string;
-            /** @description The log's text; empty when it has not been written (yet). */
+            /**
+             * @description The log's text; empty when it has not been written (yet). For `events`, whole lines
+             *     only: a record still being written is left for the next read.
+             */
             content: string;
+            /**
+             * Format: int64
+             * @description How many bytes of the file `content` is: a live `workflow.step.progress` event of this
+             *     try whose `log.log_end` is at most this is already in it.
+             */
+            size: number;
         };
         /**
          * @description Where a step is: `pending` → `running` → `completed` | `failed` (or `skipped`); an

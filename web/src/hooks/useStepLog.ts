@@ -1,12 +1,16 @@
-// A step's live log: `events.jsonl` as written so far, joined with the progress events this
-// app has seen for the step (which may be ahead of the file: the server writes it buffered),
-// then each new progress event as it arrives. Entries both sources hold are kept once (see
-// `mergeLive`).
+// A step's live log: `events.jsonl` as written so far (whole lines, every try of a retried
+// step), joined with the progress events this app has seen for the step, then each new
+// progress event as it arrives. Each live event says where its record ends in its try's file
+// and each read says how much of each file it holds, so an event is added exactly when the
+// read lacks it (`lib/logJoin.ts`): opening, closing and reopening a streaming log shows each
+// line once whichever of the file and the socket is ahead. Nothing is capped: the view
+// renders what is on screen.
 
 import { useEffect, useRef, useState } from "react";
 import { errorMessage, isAbort } from "../api/client";
 import { getStepLog } from "../api/endpoints";
-import { mergeLive, parseEventsFile, progressEntry, type LogEntry } from "../lib/agentLog";
+import { parseEventsFile, progressEntry, type LogEntry } from "../lib/agentLog";
+import { isPastRead, joinLive, type ReadSizes } from "../lib/logJoin";
 import { useProgressCache, useWsEvents, useWsOpen } from "../ws/WsContext";
 
 export interface StepLogState {
@@ -14,11 +18,6 @@ export interface StepLogState {
   loading: boolean;
   error: string | null;
 }
-
-/** Most entries kept in memory; older ones are dropped (the file keeps them all). */
-const MAX_ENTRIES = 5000;
-
-const cap = (l: LogEntry[]) => (l.length > MAX_ENTRIES ? l.slice(-MAX_ENTRIES) : l);
 
 /**
  * `finished` is false while the step runs: when it turns true the file (complete by then) is
@@ -36,23 +35,38 @@ export function useStepLog(
   const [entries, setEntries] = useState<LogEntry[]>([]);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
-  /** Live events are applied once the file is in: those before are in the cache. */
-  const loaded = useRef(false);
+  /** What the last read holds; null while a read is under way (its live events are in the cache). */
+  const read = useRef<ReadSizes | null>(null);
   const [generation, setGeneration] = useState(0);
   const triesKey = tries.join(",");
   const agentRef = useRef(agent);
   agentRef.current = agent;
+  /** Live entries not shown yet: added once per frame, however fast lines come. */
+  const pending = useRef<LogEntry[]>([]);
+  const frame = useRef<number | null>(null);
+
+  useEffect(
+    () => () => {
+      if (frame.current !== null) cancelAnimationFrame(frame.current);
+    },
+    [],
+  );
 
   useEffect(() => {
     const ctrl = new AbortController();
-    loaded.current = false;
+    read.current = null;
+    pending.current = [];
     setLoading(true);
     // (Entries stay shown while the file is read again.)
     readTries(stepRowId, triesKey, ctrl.signal)
-      .then((content) => {
-        const file = parseEventsFile(content, agentRef.current, isAgent);
-        setEntries(cap(mergeLive(file, cache.get(stepRowId))));
-        loaded.current = true;
+      .then((parts) => {
+        const file = parts.flatMap((p) => parseEventsFile(p.content, agentRef.current, isAgent));
+        const sizes = new Map(parts.map((p) => [p.attempt, p.size]));
+        // The cache and this read are taken in the same task: an event is in the cache now,
+        // or arrives after and is added by the listener below.
+        setEntries(joinLive(file, sizes, cache.get(stepRowId)));
+        pending.current = [];
+        read.current = sizes;
         setError(null);
         setLoading(false);
       })
@@ -60,7 +74,8 @@ export function useStepLog(
         if (isAbort(e)) return;
         // Without the file, what streamed is still worth showing.
         setEntries(cache.get(stepRowId));
-        loaded.current = true;
+        pending.current = [];
+        read.current = new Map();
         setError(errorMessage(e));
         setLoading(false);
       });
@@ -68,9 +83,18 @@ export function useStepLog(
   }, [stepRowId, isAgent, generation, cache, finished, triesKey]);
 
   useWsEvents((ev) => {
-    if (ev.type !== "workflow.step.progress" || ev.data.step_id !== stepRowId || !loaded.current) return;
+    const sizes = read.current;
+    if (ev.type !== "workflow.step.progress" || ev.data.step_id !== stepRowId || !sizes) return;
     const entry = progressEntry(ev.data);
-    setEntries((prev) => cap([...prev, entry]));
+    if (!isPastRead(entry, sizes)) return;
+    pending.current.push(entry);
+    if (frame.current !== null) return;
+    frame.current = requestAnimationFrame(() => {
+      frame.current = null;
+      const add = pending.current;
+      pending.current = [];
+      if (add.length) setEntries((prev) => [...prev, ...add]);
+    });
   });
 
   // A fresh connection may have missed lines: read the file again.
@@ -81,24 +105,29 @@ export function useStepLog(
   return { entries, loading: loading && entries.length === 0, error };
 }
 
+interface TryRead {
+  attempt: number;
+  content: string;
+  size: number;
+}
+
 /**
  * The step's `events.jsonl`, or for a retried step every try's (the first try's is the step's
- * own file, try N's is `?attempt=N`), one after the other: the log reads as the tries ran. A
- * try whose file cannot be read is left out; the first one's error is the step's.
+ * own file, try N's is `?attempt=N`), in order: the log reads as the tries ran. A try whose
+ * file cannot be read is left out; the first one's error is the step's.
  */
-async function readTries(stepRowId: string, triesKey: string, signal: AbortSignal): Promise<string> {
-  const tries = triesKey === "" ? [] : triesKey.split(",").map(Number);
-  if (tries.length < 2) return (await getStepLog(stepRowId, "events", { signal })).content;
+async function readTries(stepRowId: string, triesKey: string, signal: AbortSignal): Promise<TryRead[]> {
+  const tries = triesKey === "" ? [1] : triesKey.split(",").map(Number);
   const parts = await Promise.all(
     tries.map((n, i) =>
       getStepLog(stepRowId, "events", { signal }, n === 1 ? undefined : n).then(
-        (log) => log.content,
+        (log): TryRead => ({ attempt: n, content: log.content, size: log.size }),
         (e: unknown) => {
           if (i === 0 || isAbort(e)) throw e;
-          return "";
+          return null;
         },
       ),
     ),
   );
-  return parts.filter((p) => p !== "").map((p) => (p.endsWith("\n") ? p : `${p}\n`)).join("");
+  return parts.filter((p): p is TryRead => p !== null);
 }

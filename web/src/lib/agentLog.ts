@@ -1,7 +1,8 @@
 // A step's log as entries: output lines (scripts, and what agents print outside their JSON
 // stream) and agent events. Two sources give the same entries: the `events.jsonl` file (for
 // agents, each stdout line is the CLI's raw JSON, read here the way the server's drivers read
-// it) and live `workflow.step.progress` events (already normalised by the server).
+// it) and live `workflow.step.progress` events (already normalised by the server); they are
+// joined in `logJoin.ts`.
 
 import type { ProgressData } from "../ws/events";
 
@@ -15,11 +16,19 @@ export type AgentEventKind =
   | "retry"
   | "result";
 
+/** Where a live entry's record is in its try's `events.jsonl` (the server's `LogMark`). */
+export interface FilePlace {
+  attempt: number;
+  /** Where the record ends (bytes). */
+  end: number;
+}
+
 export interface LineEntry {
   kind: "line";
   stream: string;
   text: string;
   ts?: string;
+  at?: FilePlace;
 }
 
 export interface AgentEntry {
@@ -35,6 +44,7 @@ export interface AgentEntry {
   sessionId?: string;
   model?: string | null;
   subtype?: string | null;
+  at?: FilePlace;
 }
 
 export type LogEntry = LineEntry | AgentEntry;
@@ -262,12 +272,13 @@ export function parseEventsFile(content: string, agent: string | null, isAgentSt
   return out;
 }
 
-/** A live progress event as an entry. */
+/** A live progress event as an entry (with its place in the file, when it has one). */
 export function progressEntry(d: ProgressData): LogEntry {
-  if (!AGENT_STREAMS.has(d.stream)) return { kind: "line", stream: d.stream, text: d.output };
+  const place = d.log ? { at: { attempt: d.log.attempt, end: d.log.log_end }, ts: d.log.ts } : {};
+  if (!AGENT_STREAMS.has(d.stream)) return { kind: "line", stream: d.stream, text: d.output, ...place };
   const det = d.detail ?? {};
   const type = d.stream as AgentEventKind;
-  const e: AgentEntry = { kind: "agent", type, text: d.output };
+  const e: AgentEntry = { kind: "agent", type, text: d.output, ...place };
   if (type === "session") {
     e.sessionId = str(det.sessionId);
     e.model = str(det.model) ?? null;
@@ -287,36 +298,6 @@ export function progressEntry(d: ProgressData): LogEntry {
     e.subtype = str(det.subtype) ?? null;
   }
   return e;
-}
-
-/** What two entries from the two sources have in common when they are the same event. */
-export function entryKey(e: LogEntry): string {
-  if (e.kind === "line") return `l:${e.stream}:${e.text.slice(0, 200)}`;
-  if (e.type === "tool_call" || e.type === "tool_result") return `a:${e.type}:${e.toolUseId ?? ""}`;
-  if (e.type === "session") return `a:session:${e.sessionId ?? ""}`;
-  return `a:${e.type}:${e.text.slice(0, 200)}`;
-}
-
-/**
- * Appends `live` (events that arrived while the file was read) to `file`, dropping those the
- * file already holds: the longest tail of `file` that matches the head of `live`.
- */
-export function mergeLive(file: LogEntry[], live: LogEntry[]): LogEntry[] {
-  if (live.length === 0) return file;
-  const fk = file.map(entryKey);
-  const lk = live.map(entryKey);
-  const max = Math.min(fk.length, lk.length);
-  for (let n = max; n > 0; n--) {
-    let ok = true;
-    for (let i = 0; i < n; i++) {
-      if (fk[fk.length - n + i] !== lk[i]) {
-        ok = false;
-        break;
-      }
-    }
-    if (ok) return [...file, ...live.slice(n)];
-  }
-  return [...file, ...live];
 }
 
 /** A wait as the server words it (`definition::format_ms`): `200ms`, `1.5s`, `2m 05s`. */

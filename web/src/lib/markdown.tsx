@@ -1,9 +1,12 @@
 // A small Markdown renderer for step summaries and agent messages: headings, paragraphs,
-// lists, code fences (highlighted), block quotes, rules, and inline code, bold, italics and
-// http(s) links. It builds React elements; no HTML from the text is ever injected.
+// lists, tables (GFM pipes, with alignment), code fences (highlighted), block quotes, rules,
+// and inline code, bold, italics and http(s) links; ANSI colours in the text and in code
+// rendered (`ansi.tsx`). It builds React elements; no HTML from the text is ever injected.
 
 import { memo, type ReactNode } from "react";
+import { ansiNodes, hasAnsi } from "./ansi";
 import { highlight } from "./highlight";
+import { parseMarkdown } from "./markdownParse";
 
 const INLINE = /(`+)([\s\S]*?)\1|\*\*([^*]+)\*\*|__([^_]+)__|\*([^*\s][^*]*)\*|\[([^\]]+)\]\((https?:\/\/[^\s)]+)\)|(https?:\/\/[^\s<>()]+[^\s<>().,;:!?'"])/g;
 
@@ -11,9 +14,10 @@ function inline(text: string, keyBase: string): ReactNode[] {
   const out: ReactNode[] = [];
   let last = 0;
   let i = 0;
+  const plain = (t: string) => (hasAnsi(t) ? out.push(<span key={`${keyBase}-a${i++}`}>{ansiNodes(t)}</span>) : out.push(t));
   for (const m of text.matchAll(INLINE)) {
     const at = m.index ?? 0;
-    if (at > last) out.push(text.slice(last, at));
+    if (at > last) plain(text.slice(last, at));
     const k = `${keyBase}-${i++}`;
     if (m[1]) out.push(<code key={k}>{m[2]}</code>);
     else if (m[3] ?? m[4]) out.push(<strong key={k}>{inline(m[3] ?? m[4], k)}</strong>);
@@ -32,82 +36,8 @@ function inline(text: string, keyBase: string): ReactNode[] {
       );
     last = at + m[0].length;
   }
-  if (last < text.length) out.push(text.slice(last));
+  if (last < text.length) plain(text.slice(last));
   return out;
-}
-
-type Block =
-  | { t: "h"; level: number; text: string }
-  | { t: "p"; text: string }
-  | { t: "code"; lang: string; text: string }
-  | { t: "list"; ordered: boolean; start: number; items: string[] }
-  | { t: "quote"; text: string }
-  | { t: "hr" };
-
-function parse(src: string): Block[] {
-  const lines = src.replace(/\r\n?/g, "\n").split("\n");
-  const blocks: Block[] = [];
-  let i = 0;
-  while (i < lines.length) {
-    const line = lines[i];
-    const fence = /^\s*(```+|~~~+)\s*([\w+#.-]*)/.exec(line);
-    if (fence) {
-      const body: string[] = [];
-      i++;
-      while (i < lines.length && !lines[i].trim().startsWith(fence[1])) body.push(lines[i++]);
-      i++;
-      blocks.push({ t: "code", lang: fence[2], text: body.join("\n") });
-      continue;
-    }
-    const h = /^(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line);
-    if (h) {
-      blocks.push({ t: "h", level: h[1].length, text: h[2] });
-      i++;
-      continue;
-    }
-    if (/^\s*([-*_])(\s*\1){2,}\s*$/.test(line)) {
-      blocks.push({ t: "hr" });
-      i++;
-      continue;
-    }
-    const li = /^\s*([-*+]|(\d+)[.)])\s+(.*)$/.exec(line);
-    if (li) {
-      const ordered = Boolean(li[2]);
-      const items: string[] = [];
-      const start = ordered ? Number(li[2]) : 1;
-      while (i < lines.length) {
-        const m = /^\s*([-*+]|(\d+)[.)])\s+(.*)$/.exec(lines[i]);
-        if (m && Boolean(m[2]) === ordered) {
-          items.push(m[3]);
-          i++;
-        } else if (lines[i].trim() && /^\s{2,}/.test(lines[i]) && items.length) {
-          items[items.length - 1] += ` ${lines[i].trim()}`;
-          i++;
-        } else break;
-      }
-      blocks.push({ t: "list", ordered, start, items });
-      continue;
-    }
-    if (/^\s*>/.test(line)) {
-      const body: string[] = [];
-      while (i < lines.length && /^\s*>/.test(lines[i])) body.push(lines[i++].replace(/^\s*>\s?/, ""));
-      blocks.push({ t: "quote", text: body.join("\n") });
-      continue;
-    }
-    if (!line.trim()) {
-      i++;
-      continue;
-    }
-    const body: string[] = [];
-    while (
-      i < lines.length &&
-      lines[i].trim() &&
-      !/^(#{1,6}\s|\s*(```|~~~)|\s*([-*+]|\d+[.)])\s|\s*>)/.test(lines[i])
-    )
-      body.push(lines[i++]);
-    blocks.push({ t: "p", text: body.join("\n") });
-  }
-  return blocks;
 }
 
 function withBreaks(text: string, key: string): ReactNode[] {
@@ -117,7 +47,7 @@ function withBreaks(text: string, key: string): ReactNode[] {
 
 /** Memoised: a page that re-renders every second (a running clock) does not re-parse. */
 export const Markdown = memo(function Markdown({ source, className }: { source: string; className?: string }) {
-  const blocks = parse(source);
+  const blocks = parseMarkdown(source);
   return (
     <div className={`md${className ? ` ${className}` : ""}`}>
       {blocks.map((b, i) => {
@@ -132,7 +62,7 @@ export const Markdown = memo(function Markdown({ source, className }: { source: 
           case "code":
             return (
               <pre key={k} className="code">
-                <code>{highlight(b.text, b.lang || null)}</code>
+                <code>{hasAnsi(b.text) ? ansiNodes(b.text) : highlight(b.text, b.lang || null)}</code>
               </pre>
             );
           case "list": {
@@ -147,6 +77,33 @@ export const Markdown = memo(function Markdown({ source, className }: { source: 
           }
           case "quote":
             return <blockquote key={k}>{withBreaks(b.text, k)}</blockquote>;
+          case "table":
+            return (
+              <div key={k} className="md-table-wrap" tabIndex={0}>
+                <table className="md-table">
+                  <thead>
+                    <tr>
+                      {b.head.map((c, j) => (
+                        <th key={j} style={{ textAlign: b.align[j] }}>
+                          {inline(c, `${k}h${j}`)}
+                        </th>
+                      ))}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {b.rows.map((r, ri) => (
+                      <tr key={ri}>
+                        {b.head.map((_, j) => (
+                          <td key={j} style={{ textAlign: b.align[j] }}>
+                            {inline(r[j] ?? "", `${k}r${ri}c${j}`)}
+                          </td>
+                        ))}
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            );
           case "hr":
             return <hr key={k} />;
         }

@@ -1,5 +1,7 @@
 import { memo, useState } from "react";
 import type { AgentEntry } from "../../lib/agentLog";
+import { resultLabel } from "../../lib/agentView";
+import { ansiNodes } from "../../lib/ansi";
 import { formatClock } from "../../lib/format";
 import { Markdown } from "../../lib/markdown";
 import { IconTool } from "../Icons";
@@ -25,7 +27,7 @@ function Collapsible({ text, className }: { text: string; className: string }) {
   const shown = !long || open ? text : `${text.slice(0, LONG).split("\n").slice(0, 12).join("\n")}…`;
   return (
     <>
-      <pre className={className}>{shown}</pre>
+      <pre className={className}>{ansiNodes(shown)}</pre>
       {long && (
         <button type="button" className="link-btn small" onClick={() => setOpen(!open)}>
           {open ? "Show less" : `Show all (${text.length.toLocaleString()} characters)`}
@@ -35,7 +37,8 @@ function Collapsible({ text, className }: { text: string; className: string }) {
   );
 }
 
-export const AgentMessage = memo(function AgentMessage({ entry: e }: { entry: AgentEntry }) {
+/** One event of an agent's; `retried` for a failed result the step retried after. */
+export const AgentMessage = memo(function AgentMessage({ entry: e, retried = false }: { entry: AgentEntry; retried?: boolean }) {
   const time = e.ts ? <time className="msg-time">{formatClock(e.ts)}</time> : null;
   const common = { "data-testid": "agent-message", "data-kind": e.type } as const;
   switch (e.type) {
@@ -91,9 +94,9 @@ export const AgentMessage = memo(function AgentMessage({ entry: e }: { entry: Ag
       );
     case "result":
       return (
-        <div {...common} className={`msg msg-final${e.isError ? " is-error" : ""}`}>
+        <div {...common} className={`msg msg-final${e.isError ? " is-error" : ""}${retried ? " is-retried" : ""}`}>
           <div className="msg-role">
-            {e.isError ? `Failed${e.subtype ? ` (${e.subtype})` : ""}` : "Final answer"} {time}
+            {resultLabel(e, retried)} {time}
           </div>
           {e.text && <Markdown source={e.text} />}
         </div>

@@ -1,3 +1,6 @@
+// A step's input, output (JSON, long values wrapped) or summary (Markdown, ANSI colours
+// rendered) as a tab of the step panel.
+
 import { useStepLogFile } from "../../hooks/useStep";
 import { prettyJson } from "../../lib/format";
 import { Markdown } from "../../lib/markdown";
@@ -34,5 +37,6 @@ export function LogFileTab({ stepRowId, type, version, running, testIdPrefix = "
       </div>
     );
   }
-  return <CodeBlock code={prettyJson(content)} language="json" testId={`${testIdPrefix}-${type}`} maxHeight={maxHeight} />;
+  // Long values wrap: a 2,000-character string reads without scrolling sideways.
+  return <CodeBlock code={prettyJson(content)} language="json" testId={`${testIdPrefix}-${type}`} maxHeight={maxHeight} className="codeblock-wrap" />;
 }

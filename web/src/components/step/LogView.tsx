@@ -1,21 +1,35 @@
-import { useEffect, useLayoutEffect, useRef, useState } from "react";
-import type { AgentEntry, LogEntry } from "../../lib/agentLog";
-import { AgentMessage } from "./AgentMessage";
+// The step's log: a terminal for output lines (ANSI colours, line numbers, times), messages for
+// an agent's events; the whole log, however long (`LogLines` renders it in chunks), with its
+// toolbar (count, search, wrap, numbers, times, raw download). It follows new lines while
+// scrolled to the bottom.
 
-// ANSI colour and cursor codes: the terminal view shows the text without them.
-const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007]*\u0007/g;
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import type { LogEntry } from "../../lib/agentLog";
+import { stripAnsi } from "../../lib/ansi";
+import { agentView } from "../../lib/agentView";
+import { findMatches, stepMatch } from "../../lib/logSearch";
+import { LogLines } from "./LogLines";
+import { LogToolbar, type LogOptions } from "./LogToolbar";
 
-/** Consecutive assistant chunks (`delta`) read as one message. */
-function coalesce(entries: LogEntry[]): LogEntry[] {
-  const out: LogEntry[] = [];
-  for (const e of entries) {
-    const prev = out[out.length - 1];
-    if (e.kind === "agent" && e.type === "assistant" && e.delta && prev?.kind === "agent" && prev.type === "assistant" && prev.delta) {
-      out[out.length - 1] = { ...prev, text: prev.text + e.text } as AgentEntry;
-    } else out.push(e);
+const OPTIONS_KEY = "wf.logOptions";
+
+function storedOptions(): LogOptions {
+  const d = { wrap: true, numbers: true, times: true };
+  try {
+    return { ...d, ...(JSON.parse(localStorage.getItem(OPTIONS_KEY) ?? "{}") as Partial<LogOptions>) };
+  } catch {
+    return d;
   }
-  return out;
 }
+
+/** What search looks in: a line's text, a message's text and tool. */
+function searchText(e: LogEntry): string {
+  if (e.kind === "line") return stripAnsi(e.text).toLowerCase();
+  const input = e.input === undefined ? "" : typeof e.input === "string" ? e.input : JSON.stringify(e.input);
+  return `${e.tool ?? ""} ${e.text} ${input}`.toLowerCase();
+}
+
+const plural = (n: number, one: string) => `${n.toLocaleString("en-US")} ${one}${n === 1 ? "" : "s"}`;
 
 interface Props {
   entries: LogEntry[];
@@ -23,20 +37,48 @@ interface Props {
   isAgent: boolean;
   /** Shown instead of "Waiting for output…" when nothing is known yet. */
   emptyHint?: string;
+  onDownload: () => Promise<void>;
 }
 
-/** The step's log: a terminal for output lines, messages for an agent's events. */
-export function LogView({ entries, running, isAgent, emptyHint }: Props) {
+export function LogView({ entries, running, isAgent, emptyHint, onDownload }: Props) {
   const ref = useRef<HTMLDivElement>(null);
   const [follow, setFollow] = useState(true);
-  const shown = isAgent ? coalesce(entries) : entries;
+  const [options, setOptionsState] = useState(storedOptions);
+  const [query, setQuery] = useState("");
+  const [current, setCurrent] = useState(-1);
+  const shown = useMemo(() => (isAgent ? agentView(entries) : entries), [entries, isAgent]);
+  const searching = query.trim() !== "";
+  const texts = useMemo(() => (searching ? shown.map(searchText) : []), [shown, searching]);
+  const matches = useMemo(() => findMatches(texts, query.trim()), [texts, query]);
+  const match = current >= 0 && current < matches.length ? matches[current] : null;
+
+  const setOptions = (o: LogOptions) => {
+    setOptionsState(o);
+    try {
+      localStorage.setItem(OPTIONS_KEY, JSON.stringify(o));
+    } catch {
+      // Not kept: the next panel starts with the defaults.
+    }
+  };
 
   useLayoutEffect(() => {
     const el = ref.current;
-    if (el && follow) el.scrollTop = el.scrollHeight;
-  }, [shown.length, follow, shown[shown.length - 1]]);
+    if (el && follow && !match) el.scrollTop = el.scrollHeight;
+  }, [shown.length, follow, shown[shown.length - 1], match]);
 
   useEffect(() => setFollow(true), [isAgent]);
+
+  // A new query starts at its first match.
+  useEffect(() => setCurrent(query.trim() ? 0 : -1), [query]);
+
+  // The current match in view (when it changes, not with each new line).
+  const matchAt = match ? `${match.index}:${match.start}` : "";
+  useEffect(() => {
+    if (!matchAt) return;
+    const row = ref.current?.querySelector(`[data-index="${matchAt.split(":")[0]}"]`);
+    const target = row?.querySelector("mark.is-current") ?? row;
+    target?.scrollIntoView({ block: "center", inline: "nearest" });
+  }, [matchAt, query]);
 
   const onScroll = () => {
     const el = ref.current;
@@ -44,33 +86,43 @@ export function LogView({ entries, running, isAgent, emptyHint }: Props) {
     setFollow(el.scrollHeight - el.scrollTop - el.clientHeight < 24);
   };
 
-  const results = new Map<string, AgentEntry>();
-  for (const e of shown) if (e.kind === "agent" && e.type === "tool_result" && e.toolUseId) results.set(e.toolUseId, e);
+  const lineCount = isAgent ? shown.length : entries.length;
+  const classes = [
+    isAgent ? "agent-log" : "terminal",
+    options.wrap ? "is-wrapped" : "is-nowrap",
+    !isAgent && options.numbers ? "show-numbers" : "",
+    !isAgent && options.times ? "show-times" : "",
+  ];
 
   return (
     <div className="log-wrap">
+      <LogToolbar
+        countLabel={isAgent ? plural(lineCount, "message") : plural(lineCount, "line")}
+        query={query}
+        onQuery={setQuery}
+        current={current}
+        count={matches.length}
+        onStep={(d) => setCurrent((c) => stepMatch(c, d, matches.length))}
+        options={options}
+        onOptions={setOptions}
+        lines={!isAgent}
+        onDownload={onDownload}
+      />
       <div
         ref={ref}
-        className={isAgent ? "agent-log" : "terminal"}
+        className={classes.filter(Boolean).join(" ")}
         data-testid="step-log"
+        data-count={lineCount}
         onScroll={onScroll}
         tabIndex={0}
         role="log"
-        aria-live={running ? "polite" : "off"}
+        aria-live={running && !query ? "polite" : "off"}
         aria-label="Step log"
       >
         {shown.length === 0 && (
           <div className="log-empty">{running ? (emptyHint ?? "Waiting for output…") : "This step wrote no output."}</div>
         )}
-        {shown.map((e, i) =>
-          e.kind === "line" ? (
-            <div key={i} className={`log-line log-${e.stream}`} data-testid="log-line" data-stream={e.stream}>
-              {e.text.replace(ANSI, "")}
-            </div>
-          ) : (
-            <AgentMessage key={i} entry={e} />
-          ),
-        )}
+        <LogLines entries={shown} matches={query.trim() ? matches : []} current={match} query={query.trim()} />
         {running && <div className="log-cursor" aria-hidden="true" />}
       </div>
       {!follow && (
@@ -79,6 +131,7 @@ export function LogView({ entries, running, isAgent, emptyHint }: Props) {
           className="btn btn-xs follow-btn"
           onClick={() => {
             setFollow(true);
+            setQuery("");
             const el = ref.current;
             if (el) el.scrollTop = el.scrollHeight;
           }}

@@ -1,8 +1,12 @@
+// The step drawer: the step's state, waits and tries, its agent session, its tabs (Log,
+// Input, Output, Summary, Artifacts) and its comments.
+
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import type { RunDetail, StepDetail } from "../../api/types";
 import { useNow } from "../../hooks/useNow";
 import { useStep } from "../../hooks/useStep";
 import { useStepLog } from "../../hooks/useStepLog";
+import { downloadStepLog } from "../../lib/logDownload";
 import { formatDateTime, formatDuration } from "../../lib/format";
 import { stepDurationMs } from "../../lib/status";
 import { stepError } from "../../lib/skipped";
@@ -125,6 +129,7 @@ function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: str
                     ? "The agent is working; what it said before this page opened is not on disk yet. New messages appear here as they stream."
                     : undefined
                 }
+                onDownload={() => downloadStepLog(step.id, step.step_id, tries)}
               />
             </>
           ))}

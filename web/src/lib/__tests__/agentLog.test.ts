@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { formatDelay, mergeLive, parseEventsFile, progressEntry, type AgentEntry, type LogEntry } from "../agentLog.js";
+import { formatDelay, parseEventsFile, progressEntry, type AgentEntry, type LogEntry } from "../agentLog.js";
 
 const line = (type: string, text: string) => JSON.stringify({ ts: "2026-01-01T00:00:00Z", type, text });
 const kinds = (es: LogEntry[]) => es.map((e) => (e.kind === "line" ? `line:${e.stream}` : e.type));
@@ -77,16 +77,6 @@ test("progress events become the same entries", () => {
   assert.deepEqual(progressEntry({ ...base, stream: "stderr", output: "x" }), { kind: "line", stream: "stderr", text: "x" });
 });
 
-test("mergeLive keeps each entry once, whatever the overlap", () => {
-  const l = (t: string): LogEntry => ({ kind: "line", stream: "stdout", text: t });
-  const file = ["a", "b", "c"].map(l);
-  assert.deepEqual(mergeLive(file, ["b", "c", "d"].map(l)).map((e) => (e as { text: string }).text), ["a", "b", "c", "d"]);
-  assert.deepEqual(mergeLive(file, ["a", "b", "c", "d", "e"].map(l)).length, 5, "the stream saw all, the file is behind");
-  assert.deepEqual(mergeLive([], ["x"].map(l)).length, 1, "an empty (unflushed) file");
-  assert.deepEqual(mergeLive(file, ["d"].map(l)).length, 4, "no overlap");
-  assert.deepEqual(mergeLive(file, []).length, 3);
-});
-
 test("a retry reads as the live event says it, so the file and the live events join", () => {
   assert.deepEqual([formatDelay(200), formatDelay(1500), formatDelay(125_000)], ["200ms", "1.5s", "2m 05s"]);
   const file = parseEventsFile(
@@ -94,11 +84,8 @@ test("a retry reads as the live event says it, so the file and the live events j
     null,
     false,
   );
-  const live = [
-    progressEntry({ stream: "stdout", output: "try 1" } as never),
-    progressEntry({ stream: "retry", output: "command exited with code 1; try 2 in 200ms" } as never),
-    progressEntry({ stream: "stdout", output: "try 2" } as never),
-  ];
-  const merged = mergeLive(file, live);
-  assert.equal(merged.length, 3, JSON.stringify(merged));
+  assert.deepEqual(
+    file.map((e) => e.text),
+    ["try 1", "command exited with code 1; try 2 in 200ms"],
+  );
 });
