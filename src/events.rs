@@ -395,7 +395,11 @@ mod tests {
             stream: "tool_call".into(),
             output: "ran \"cargo\" — ✓\n\ttab".into(),
             detail: Some(serde_json::json!({ "z": 1, "a": [0.1, 1e300, -0.0], "n": null, "u": "\u{1}" })),
-            log: Some(LogMark { attempt: 2, log_end: 120, ts: "2026-01-01T00:00:00.000Z".into() }),
+            log: Some(LogMark {
+                attempt: 2,
+                log_end: 120,
+                ts: "2026-01-01T00:00:00.000Z".into(),
+            }),
             project_id: "p1".into(),
         };
         let value = serde_json::to_value(&event).unwrap();

@@ -189,11 +189,15 @@ impl StepHost {
         let error = self.mask.text(error);
         let record = json!({ "ts": crate::store::now(), "type": "retry", "attempt": next,
                              "delayMs": delay.as_millis() as u64, "reason": error });
-        let log = self.files.append_attempt_event(&row.step_id, failed, &record).ok().map(|log_end| LogMark {
-            attempt: failed,
-            log_end,
-            ts: record["ts"].as_str().unwrap_or_default().to_string(),
-        });
+        let log = self
+            .files
+            .append_attempt_event(&row.step_id, failed, &record)
+            .ok()
+            .map(|log_end| LogMark {
+                attempt: failed,
+                log_end,
+                ts: record["ts"].as_str().unwrap_or_default().to_string(),
+            });
         self.emit(Event::StepProgress {
             execution_id: self.run_id.clone(),
             step_id: row.id.clone(),

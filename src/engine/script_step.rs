@@ -112,7 +112,11 @@ impl StepHost {
                 let record = format!("{}\n", json!({ "ts": ts, "type": line.stream, "text": line.text }));
                 if f.write_all(record.as_bytes()).is_ok() {
                     end += record.len() as u64;
-                    log = Some(LogMark { attempt, log_end: end, ts });
+                    log = Some(LogMark {
+                        attempt,
+                        log_end: end,
+                        ts,
+                    });
                 }
                 if rx.is_empty() {
                     let _ = f.flush();
