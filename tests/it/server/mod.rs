@@ -7,6 +7,7 @@ mod auth;
 mod comment_types;
 mod disk_full;
 mod limits;
+mod log_marks;
 mod notify;
 mod openapi;
 mod projects_root;
