@@ -42,6 +42,9 @@ export interface Waterfall {
   ticks: Tick[];
 }
 
+/** The shortest wait in the queue before the start that the waterfall shows. */
+export const QUEUE_SHOWN_MS = 250;
+
 const WAIT_TYPES = new Set(["approval", "sleep", "signal"]);
 const LIVE = new Set(["running", "waiting"]);
 
@@ -104,7 +107,8 @@ export function layoutWaterfall(run: RunDetail, now: number): Waterfall {
   const created = parseTime(run.created_at) ?? now;
   const started = parseTime(run.started_at);
   const rows: WaterfallRow[] = [];
-  if (started !== null && started > created) {
+  // A queue of a few milliseconds is no delay worth a row.
+  if (started !== null && started - created >= QUEUE_SHOWN_MS) {
     rows.push({ stepRowId: null, key: "__queue", name: "Queued", phase: null, type: "queue", segments: [{ kind: "queue", outcome: "queue", from: created, to: started }] });
   } else if (started === null && run.status === "pending") {
     rows.push({ stepRowId: null, key: "__queue", name: "Queued", phase: null, type: "queue", segments: [{ kind: "queue", outcome: "queue", from: created, to: now }] });

@@ -34,12 +34,16 @@ export function Waterfall({ run, projectId, selectedStepId, now }: { run: RunDet
   const nowAt = run.status === "running" || run.status === "waiting" ? position(w, now) : null;
   return (
     <div className="waterfall" data-testid="waterfall" data-start={w.start} data-end={w.end} role="table" aria-label="Steps on a time axis">
+      <p className="wf-caption muted small" role="caption">
+        From {formatClock(new Date(w.start).toISOString())}, {formatDuration(w.end - w.start)} in all
+        {nowAt !== null ? " so far (the line is now)" : ""}
+      </p>
       <div className="wf-axis" role="row" aria-hidden="true">
         <span className="wf-label" />
         <span className="wf-track">
           {w.ticks.map((t) => (
             <span key={t.offset} className="wf-tick" style={{ left: `${position(w, t.at)}%` }}>
-              {t.offset === 0 ? formatClock(new Date(t.at).toISOString()) : `+${formatDuration(t.offset)}`}
+              {t.offset === 0 ? "0" : `+${formatDuration(t.offset)}`}
             </span>
           ))}
         </span>
@@ -72,7 +76,7 @@ export function Waterfall({ run, projectId, selectedStepId, now }: { run: RunDet
                 />
               ))}
               {nowAt !== null && <span className="wf-now" style={{ left: `${nowAt}%` }} aria-hidden="true" />}
-              <span className="wf-took" style={{ left: `min(calc(${position(w, last.to)}% + 6px), calc(100% - 4.5em))` }}>
+              <span className="wf-took" style={{ left: `calc(${position(w, last.to)}% + 6px)` }}>
                 {formatDuration(last.to - first.from)}
               </span>
             </span>

@@ -83,6 +83,8 @@ test("the time a run queued before it started is its own row", () => {
   const w = layoutWaterfall(run({ created_at: at(0), started_at: at(5000), completed_at: at(6000), steps: [step({ step_id: "a", started_at: at(5000), completed_at: at(6000) })] }), T0 + 9000);
   assert.equal(w.rows[0].key, "__queue");
   assert.deepEqual([w.rows[0].segments[0].from - T0, w.rows[0].segments[0].to - T0], [0, 5000]);
+  const quick = layoutWaterfall(run({ created_at: at(0), started_at: at(20), completed_at: at(1000), steps: [] }), T0 + 9000);
+  assert.equal(quick.rows.length, 0, "a start 20 ms after the creation is no queue");
 });
 
 test("ticks are round and within the span", () => {
