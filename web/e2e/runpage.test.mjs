@@ -201,6 +201,8 @@ describe("the run page: supervision at a glance", () => {
     assert.deepEqual(kinds, ["try:failed", "gap:gap", "try:failed"]);
     await screenshot(page, "runpage-tries-waterfall-laptop");
     await page.getByTestId("view-list").click();
+    await page.getByTestId("step-tries").waitFor();
+    await screenshot(page, "runpage-tries-list-laptop");
     assert.deepEqual(page.errors, []);
   });
 
