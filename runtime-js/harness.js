@@ -47,10 +47,10 @@ globalThis.__wfDescribe = function __wfDescribe(workflow) {
     phases: [...wf.phases],
     argsSchema: toJsonSchema(wf.argsSchema),
     timeout: wf.timeout ?? null,
-    // A function cannot cross to the engine: it is called here by __wfRunName.
-    runName: typeof wf.runName === "function" ? "[function]" : wf.runName ?? null,
     // Only when set: the engine checks its limits (`definition::budget`).
     ...(wf.budget != null ? { budget: wf.budget } : {}),
+    // A function cannot cross to the engine: it is called here, by __wfRunName.
+    ...(wf.runName != null ? { runName: typeof wf.runName === "function" ? "[function]" : wf.runName } : {}),
   };
 };
 

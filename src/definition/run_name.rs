@@ -46,8 +46,8 @@ impl WorkflowDefinition {
 /// The template rendered over `args`, tidied; `Err` names what went wrong (a filter that
 /// failed on the value, for one). Empty text gives the workflow's name.
 pub fn render(definition: &WorkflowDefinition, template: &str, args: &Value) -> Result<String, String> {
-    let text = template::render_lenient(template, args, &Map::new(), Quote::None)
-        .map_err(|e| format!("runName: {e}"))?;
+    let text =
+        template::render_lenient(template, args, &Map::new(), Quote::None).map_err(|e| format!("runName: {e}"))?;
     Ok(tidy(&text).unwrap_or_else(|| definition.name.clone()))
 }
 
@@ -104,7 +104,9 @@ mod tests {
     #[test]
     fn a_template_is_filled_from_the_arguments() {
         let d = def(Some("Fix #{{ args.issue }}"));
-        let RunNameRule::Template(t) = d.run_name_rule() else { panic!() };
+        let RunNameRule::Template(t) = d.run_name_rule() else {
+            panic!()
+        };
         assert_eq!(render(&d, t, &json!({"issue": 42})).unwrap(), "Fix #42");
     }
 
@@ -121,7 +123,10 @@ mod tests {
 
     #[test]
     fn names_are_tidied_not_refused() {
-        assert_eq!(tidy("  fix\n\tthe\u{202E}  bug \u{200B} ").as_deref(), Some("fix the bug"));
+        assert_eq!(
+            tidy("  fix\n\tthe\u{202E}  bug \u{200B} ").as_deref(),
+            Some("fix the bug")
+        );
         assert_eq!(tidy(" \n "), None);
         let long = tidy(&"x".repeat(500)).unwrap();
         assert_eq!(long.chars().count(), MAX_CHARS);
@@ -140,7 +145,10 @@ mod tests {
         let d = yaml(r#""Fix #{{ args.issue }}""#).unwrap();
         assert_eq!(d.run_name.as_deref(), Some("Fix #{{ args.issue }}"));
         let e = yaml(r#""Fix {{ args.isue }}""#).unwrap_err();
-        assert_eq!(e[0].to_string(), "w.yaml:2:15: 'runName': unknown argument 'isue' in {{ args.isue }}: the argsSchema declares issue");
+        assert_eq!(
+            e[0].to_string(),
+            "w.yaml:2:15: 'runName': unknown argument 'isue' in {{ args.isue }}: the argsSchema declares issue"
+        );
         for (bad, says) in [
             (r#""{{ steps.s.data }}""#, "may use only args"),
             (r#""{{ secrets.TOKEN }}""#, "may use only args"),

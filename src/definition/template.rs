@@ -64,7 +64,12 @@ pub fn check_args_only(template: &str, scope: &dyn Scope) -> Result<(), Located>
             continue;
         };
         if !(path == "args" || path.starts_with("args.")) {
-            return Err((at, format!("{source}: a run name may use only args.<name> (no steps have run, and secrets are never shown)")));
+            return Err((
+                at,
+                format!(
+                    "{source}: a run name may use only args.<name> (no steps have run, and secrets are never shown)"
+                ),
+            ));
         }
     }
     check(template, scope)

@@ -51,7 +51,12 @@ pub fn sign(key: &ring::hmac::Key, id: &str, exp: i64) -> String {
 /// Whether `sig` signs `id` and `exp` (compared in constant time), and `exp` is not past `now`.
 pub fn check(key: &ring::hmac::Key, id: &str, exp: i64, sig: &str, now: i64) -> Result<(), ApiError> {
     let bytes: Option<Vec<u8>> = (sig.len() == 64)
-        .then(|| (0..64).step_by(2).map(|i| u8::from_str_radix(&sig[i..i + 2], 16).ok()).collect())
+        .then(|| {
+            (0..64)
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&sig[i..i + 2], 16).ok())
+                .collect()
+        })
         .flatten();
     let valid = bytes.is_some_and(|b| ring::hmac::verify(key, message(id, exp).as_bytes(), &b).is_ok());
     if !valid {
@@ -60,7 +65,9 @@ pub fn check(key: &ring::hmac::Key, id: &str, exp: i64, sig: &str, now: i64) -> 
         )));
     }
     if exp < now {
-        let when = chrono::DateTime::from_timestamp(exp, 0).map(|t| t.to_rfc3339()).unwrap_or_default();
+        let when = chrono::DateTime::from_timestamp(exp, 0)
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default();
         return Err(ApiError::Forbidden(format!(
             "this link to artifact {id} expired at {when}: reload the page or ask for a new one with GET /api/artifacts/{id}/link"
         )));
@@ -118,7 +125,9 @@ pub async fn artifact_link(
     let (artifact, _, _) = visible(state.engine.store(), &user, &id).await?;
     let exp = chrono::Utc::now().timestamp() + ttl as i64;
     let sig = sign(&state.auth.link_key, &artifact.id, exp);
-    let expires_at = chrono::DateTime::from_timestamp(exp, 0).map(|t| t.to_rfc3339()).unwrap_or_default();
+    let expires_at = chrono::DateTime::from_timestamp(exp, 0)
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default();
     Ok(ok(ArtifactLink {
         url: format!("/api/artifacts/{}/content?exp={exp}&sig={sig}", artifact.id),
         expires_at,
@@ -187,8 +196,16 @@ mod tests {
         assert!(check(&key, "a1", 1000, &sig, 999).is_ok());
         assert!(check(&key, "a1", 1000, &sig, 1000).is_ok());
         let expired = check(&key, "a1", 1000, &sig, 1001).unwrap_err();
-        assert!(matches!(&expired, ApiError::Forbidden(m) if m.contains("expired")), "{expired:?}");
-        for (id, exp, sig) in [("a2", 1000, sig.as_str()), ("a1", 2000, sig.as_str()), ("a1", 1000, "00"), ("a1", 1000, "zz")] {
+        assert!(
+            matches!(&expired, ApiError::Forbidden(m) if m.contains("expired")),
+            "{expired:?}"
+        );
+        for (id, exp, sig) in [
+            ("a2", 1000, sig.as_str()),
+            ("a1", 2000, sig.as_str()),
+            ("a1", 1000, "00"),
+            ("a1", 1000, "zz"),
+        ] {
             let e = check(&key, id, exp, sig, 999).unwrap_err();
             assert!(matches!(&e, ApiError::Forbidden(m) if m.contains("signature")), "{e:?}");
         }

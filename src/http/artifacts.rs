@@ -161,7 +161,11 @@ async fn place(tmp: &TempFile, dir: &FsPath, name: &str) -> Result<(String, Path
 }
 
 /// The artifact, its run and project, if the user may see them (else a 404 naming it).
-pub(super) async fn visible(store: &Store, user: &CurrentUser, id: &str) -> Result<(ArtifactRow, RunRow, ProjectRow), ApiError> {
+pub(super) async fn visible(
+    store: &Store,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<(ArtifactRow, RunRow, ProjectRow), ApiError> {
     let not_found = || ApiError::not_found(format!("artifact {id}"));
     let artifact = ArtifactRow::get(store, id).await?.ok_or_else(not_found)?;
     let (_, run, project) = access::step(store, user, &artifact.workflow_run_step_id)

@@ -107,7 +107,11 @@ pub async fn create_run(
         .map_err(engine_error)?;
     let name = match body.name {
         Some(name) => name,
-        None => state.engine.run_name(&mut prepared, &args).await.map_err(engine_error)?,
+        None => state
+            .engine
+            .run_name(&mut prepared, &args)
+            .await
+            .map_err(engine_error)?,
     };
     let definition = prepared.definition.clone();
     let spec = NewRunSpec {
