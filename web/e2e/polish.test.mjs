@@ -5,12 +5,13 @@
 // main screens in both themes.
 
 import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
 import { writeFileSync, mkdirSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test as nodeTest } from "node:test";
 
 import { contrastFailures } from "./contrast.mjs";
-import { launchBrowser, newPage, screenshot, signIn, startRun, startServer, testWithShots, tid, waitCount, waitFor, waitText, WEB_DIST } from "./harness.mjs";
+import { BIN, launchBrowser, newPage, screenshot, signIn, startRun, startServer, testWithShots, tid, waitCount, waitFor, waitText, WEB_DIST } from "./harness.mjs";
 import { makePng } from "./png.mjs";
 
 const NAMED_YAML = `name: Agent bug fix
@@ -132,6 +133,16 @@ describe("polish", () => {
     assert.equal(yamlPreview.source, "template");
     const notObject = await server.api(server.token, "POST", `/workflow-definitions/${server.definitions.Deploy.id}/run-name`, { args: [1] }).catch((e) => String(e));
     assert.match(notObject, /400.*args: must be an object/);
+
+    // The CLI: `run` names the run the same way, and refuses a throwing runName (exit 2).
+    const env = { ...process.env, WORKFLOW_ENGINE_DATA_DIR: path.join(server.dir, "cli-data"), HOME: path.join(server.dir, "home") };
+    const defs_dir = path.join(server.project, ".agent/workflows/definitions");
+    const cli = (file, ...args) => spawnSync(BIN, ["run", path.join(defs_dir, file), "--project", server.project, ...args], { env, encoding: "utf8", timeout: 60000 });
+    assert.equal(cli("fix.yaml", "--arg", "issue=9").status, 0);
+    const boom = cli("deploy.ts", "--arg", "env=boom");
+    assert.equal(boom.status, 2, boom.stderr);
+    assert.match(boom.stderr, /runName threw: no environment is called boom/);
+    assert.match(execFileSync(BIN, ["runs"], { env, encoding: "utf8" }), /Fix #9/);
 
     const defs = await server.api(server.token, "GET", `/workflow-definitions?project_id=${server.projectId}`);
     const bad = defs.find((d) => d.path.endsWith("bad-name.yaml"));
