@@ -218,8 +218,9 @@ export function useBoard(q: BoardQuery): BoardState {
     const known = b.columns[at.col].runs[at.at];
     const next = applyRunEvent(known, ev);
     if (next) {
-      let placed = placeRun(b, next, l, filter()).board;
-      if (known.queue && next.status !== "pending") placed = leftQueue(placed, known);
+      const left = !!known.queue && next.status !== "pending";
+      let placed = placeRun(b, left ? { ...next, queue: null } : next, l, filter()).board;
+      if (left) placed = leftQueue(placed, known);
       set(placed);
     }
     if (ev.type === "workflow.step.completed" && !known.steps.some((s) => s.id === ev.data.step_id)) return id;

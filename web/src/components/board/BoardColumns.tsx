@@ -53,7 +53,7 @@ export function BoardColumns({ columns, projectId, now, showWorkflow, loadingMor
     opened.current = true;
     if (el.scrollWidth <= el.clientWidth) return;
     const target = el.children[firstWithRuns(columns)] as HTMLElement | undefined;
-    if (target) el.scrollLeft = target.offsetLeft - el.offsetLeft - parseFloat(getComputedStyle(el).paddingLeft || "0");
+    if (target) el.scrollLeft += target.getBoundingClientRect().left - el.getBoundingClientRect().left - parseFloat(getComputedStyle(el).paddingLeft || "0");
   }, [columns]);
 
   return (

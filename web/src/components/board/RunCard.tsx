@@ -100,7 +100,7 @@ export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow
         </div>
       )}
       {run.status === "failed" && run.error_message && (
-        <div className="run-card-error truncate" title={run.error_message}>
+        <div className="run-card-error" title={run.error_message}>
           {run.error_message}
         </div>
       )}
