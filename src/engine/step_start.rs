@@ -164,6 +164,7 @@ impl StepHost {
                 phase: &config.phase,
                 kind,
                 log_dir: &log_dir,
+                interrupted: super::pause_now::is_interruption,
             },
         )
         .await

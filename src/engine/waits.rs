@@ -297,6 +297,8 @@ impl StepHost {
             phase: &config.phase,
             kind: kind.step_kind().expect("a wait step's kind"),
             log_dir: &log_dir,
+            // A wait keeps no tries.
+            interrupted: |_| false,
         };
         let wait = NewWait {
             kind,

@@ -1,12 +1,13 @@
 //! `workflow_step_attempts`: the tries of a retried step, one row each (a step that ran once
 //! has none; the API shows its one try from the step's row).
 
+use rusqlite::OptionalExtension;
 use serde::Serialize;
 use sqlx::FromRow;
 
 use super::steps::StepRow;
 use super::{new_id, now, Result, Store};
-use crate::domain::AttemptOutcome;
+use crate::domain::{AttemptOutcome, StepKind, StepStatus};
 
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct AttemptRow {
@@ -127,4 +128,66 @@ impl AttemptRow {
         .fetch_all(&store.read)
         .await?)
     }
+}
+
+/// Before a step that ran already runs again (a resume after it failed, was stopped by a
+/// pause-now or the budget, or was left running by an engine that died): its last try is
+/// written down unless a row already describes it (a retried step records its tries), so
+/// the step's history keeps it and the next try goes on counting (`next_number`). Its log
+/// folder is the one that try used (`logs/<step>` for try 1, `.../attempt-N` after).
+pub(super) fn keep_earlier_try(
+    tx: &rusqlite::Transaction<'_>,
+    run_id: &str,
+    step_id: &str,
+    interrupted: fn(&str) -> bool,
+) -> rusqlite::Result<()> {
+    let earlier = tx
+        .query_row(
+            "SELECT id, type, status, started_at, completed_at, error_message, log_directory_path
+               FROM workflow_run_steps WHERE workflow_run_id = ?1 AND step_id = ?2",
+            [run_id, step_id],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, StepKind>(1)?,
+                    r.get::<_, StepStatus>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((row_id, kind, status, Some(started), ended, error, log_dir)) = earlier else {
+        return Ok(());
+    };
+    let outcome = match status {
+        _ if kind.wait().is_some() => return Ok(()),
+        StepStatus::Failed if error.as_deref().is_some_and(interrupted) => AttemptOutcome::Interrupted,
+        StepStatus::Failed => AttemptOutcome::Failed,
+        // Left running by an engine that stopped: it did not end by itself.
+        StepStatus::Running => AttemptOutcome::Interrupted,
+        _ => return Ok(()),
+    };
+    let (described, next): (bool, i64) = tx.query_row(
+        "SELECT COALESCE(MAX(started_at >= ?2), 0), COALESCE(MAX(attempt), 0) + 1
+           FROM workflow_step_attempts WHERE step_row_id = ?1",
+        [&row_id, &started],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if described {
+        return Ok(());
+    }
+    let dir = match (next, log_dir) {
+        (1, dir) => dir,
+        (n, dir) => dir.map(|d| format!("{d}/attempt-{n}")),
+    };
+    let ended = ended.unwrap_or_else(now);
+    tx.execute(
+        "INSERT INTO workflow_step_attempts (id, step_row_id, attempt, started_at, ended_at, outcome, error, log_dir)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        rusqlite::params![new_id(), row_id, next, started, ended, outcome, error, dir],
+    )?;
+    Ok(())
 }

@@ -38,6 +38,9 @@ pub struct StepStart<'a> {
     pub phase: &'a str,
     pub kind: StepKind,
     pub log_dir: &'a str,
+    /// Whether an earlier try's error says it was stopped (a pause-now, the budget) rather
+    /// than failed: kept as that try's outcome when the step runs again.
+    pub interrupted: fn(&str) -> bool,
 }
 
 impl StepRow {
@@ -109,7 +112,10 @@ impl StepRow {
         let id = new_id();
         store
             .write_now(|db| {
-                let mut insert = db.prepare_cached(
+                let tx = db.unchecked_transaction()?;
+                // A step that ran before (a resume): its earlier try stays in its history.
+                super::attempts::keep_earlier_try(&tx, s.run_id, s.step_id, s.interrupted)?;
+                let mut insert = tx.prepare_cached(
                     "INSERT INTO workflow_run_steps
                          (id, workflow_run_id, step_id, step_index, name, phase, type, status,
                           log_directory_path, started_at, created_at, updated_at)
@@ -123,11 +129,14 @@ impl StepRow {
                          updated_at = excluded.updated_at
                      RETURNING *",
                 )?;
-                super::returning_one(
+                let row = super::returning_one(
                     &mut insert,
                     rusqlite::params![id, s.run_id, s.step_id, s.name, s.phase, s.kind, s.log_dir, ts],
                     StepRow::from_direct,
-                )
+                )?;
+                drop(insert);
+                tx.commit()?;
+                Ok(row)
             })
     }
 

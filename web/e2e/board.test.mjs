@@ -149,6 +149,7 @@ describe("board", () => {
     await waitAttr(page.locator(tid("step-row", { "data-step-key": "check" })), "data-status", "running", "the next step starts");
 
     await cancel.click();
+    await page.getByTestId("confirm-ok").click(); // the in-app confirmation
     await waitText(page.getByTestId("run-status"), "cancelled");
     await waitFor(async () => !(await pause.isEnabled()) && !(await resume.isEnabled()) && !(await cancel.isEnabled()), "nothing to control any more");
     const body = await server.api(server.token, "GET", `/workflow-executions/${run}`);
@@ -166,7 +167,7 @@ describe("board", () => {
 
     const [paused] = await Promise.all([
       page.waitForResponse((r) => r.url().endsWith(`/workflow-executions/${run}/pause`) && r.request().method() === "POST"),
-      pauseNow.click(),
+      pauseNow.click().then(() => page.getByTestId("confirm-ok").click()),
     ]);
     assert.deepEqual(paused.request().postDataJSON(), { now: true });
     assert.equal((await paused.json()).data.status, "paused", "paused at once: the gated step was stopped");
@@ -188,6 +189,7 @@ describe("board", () => {
     );
     await screenshot(page, "run-pause-pending");
     await cancel.click();
+    await page.getByTestId("confirm-ok").click(); // the in-app confirmation
     await waitText(page.getByTestId("run-status"), "cancelled");
     const body = await server.api(server.token, "GET", `/workflow-executions/${run}`);
     assert.equal(body.status, "cancelled");
@@ -219,6 +221,7 @@ describe("board", () => {
     await comment.waitFor();
     await waitText(comment.getByTestId("comment-author"), /ann/i);
     await page.getByTestId("run-cancel").click();
+    await page.getByTestId("confirm-ok").click();
     await waitText(other.getByTestId("run-status"), "cancelled");
     assert.deepEqual(other.errors, [], "no errors in Bob's page");
   });

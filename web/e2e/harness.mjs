@@ -163,7 +163,11 @@ export async function newPage(browser, options = {}) {
   // A refused request (a 400 for a bad argument, a 401 for a wrong password) is logged by
   // chromium as "Failed to load resource": expected, not an error of the app.
   page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && page.errors.push(m.text()));
-  page.on("dialog", (d) => d.accept()); // "Cancel this run?" and the like
+  // The app asks in its own dialog (ConfirmDialog); a browser dialog is a defect.
+  page.on("dialog", (d) => {
+    page.errors.push(`a browser dialog: ${d.type()} "${d.message()}"`);
+    void d.dismiss();
+  });
   return page;
 }
 

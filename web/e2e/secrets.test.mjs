@@ -52,6 +52,7 @@ describe("secrets", () => {
     assert.ok(!(await page.content()).includes(VALUE), "the page shows the value after a reload");
 
     await page.getByTestId("secret-remove").click();
+    await page.getByTestId("confirm-ok").click();
     await waitCount(page.getByTestId("secret-item"), 0, "the secret is removed");
   });
 });

@@ -17,6 +17,8 @@ import "./styles/comments.css";
 import "./styles/run-responsive.css";
 import "./styles/waits.css";
 import "./styles/reruns.css";
+import "./styles/dialog.css";
+import "./styles/waterfall.css";
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

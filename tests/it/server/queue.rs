@@ -1,5 +1,5 @@
 //! The server's run queue: a run waits as `pending` without a process, is driven once however
-//! often it is resumed, and a restart does not show runs as running that nothing drives.
+//! often it is resumed (its step's earlier try kept in its history), and a restart does not show runs as running that nothing drives.
 
 use serde_json::{json, Value};
 
@@ -77,6 +77,19 @@ async fn a_queued_resume_is_refused_a_second_time_and_the_run_is_driven_once() {
     assert_eq!(attempts.lines().count(), 2, "first run and one resume: {attempts:?}");
     let (_, detail) = s.get(&token, &format!("/workflow-executions/{failing}")).await;
     assert_eq!(detail["data"]["steps"][0]["attempt"], 2, "{detail}");
+    // The step's history keeps the try before the resume, and the resumed one is try 2.
+    let tries = detail["data"]["steps"][0]["attempts"].as_array().unwrap();
+    let list: Vec<(i64, &str)> = tries
+        .iter()
+        .map(|a| (a["attempt"].as_i64().unwrap(), a["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(list, [(1, "failed"), (2, "failed")], "{detail}");
+    assert_eq!(tries[0]["error"], "command exited with code 1", "{detail}");
+    assert!(tries[0]["ended_at"].is_string(), "{detail}");
+    assert!(
+        tries[1]["log_dir"].as_str().unwrap().ends_with("logs/flaky/attempt-2"),
+        "{detail}"
+    );
     let comments = &detail["data"]["comments"];
     let failures = comments
         .as_array()

@@ -1,5 +1,9 @@
+// A run: its head and controls, spend, lineage, what it waits for, its steps (list or
+// waterfall, `?view=`), comments and facts; a step's panel over it. The tab says the run's
+// name and status (and the step's name with its panel open).
+
 import { useCallback } from "react";
-import { useNavigate, useParams } from "react-router-dom";
+import { useLocation, useNavigate, useParams } from "react-router-dom";
 import { getDefinition } from "../api/endpoints";
 import type { ControlResult } from "../api/types";
 import { CommentThread } from "../components/comments/CommentThread";
@@ -7,17 +11,20 @@ import { RunHeader } from "../components/run/RunHeader";
 import { RunInfo } from "../components/run/RunInfo";
 import { SpendPanel } from "../components/run/Spend";
 import { RunLineage } from "../components/run/Reruns";
-import { StepTimeline } from "../components/run/StepTimeline";
+import { RunSteps } from "../components/run/RunSteps";
 import { WaitPanels } from "../components/run/WaitPanels";
 import { ErrorState, Loading } from "../components/States";
 import { StepPanel } from "../components/step/StepPanel";
 import { useAsync } from "../hooks/useAsync";
 import { useNow } from "../hooks/useNow";
 import { useRun } from "../hooks/useRun";
+import { useDocumentTitle } from "../hooks/useDocumentTitle";
+import { runTitle } from "../lib/runView";
 
 export function RunPage() {
   const { projectId = "", runId = "", stepRowId } = useParams();
   const navigate = useNavigate();
+  const location = useLocation();
   const run = useRun(runId);
   const defId = run.data?.workflow_definition_id;
   const def = useAsync((signal) => (defId ? getDefinition(defId, { signal }) : Promise.resolve(undefined)), [defId]);
@@ -29,7 +36,11 @@ export function RunPage() {
     (r: ControlResult) => setData((prev) => (prev ? { ...prev, status: r.status } : prev)),
     [setData],
   );
-  const closePanel = useCallback(() => navigate(`/p/${projectId}/runs/${runId}`), [navigate, projectId, runId]);
+  // Closing the panel keeps the page's view (`?view=waterfall`).
+  const search = location.search;
+  const closePanel = useCallback(() => navigate(`/p/${projectId}/runs/${runId}${search}`), [navigate, projectId, runId, search]);
+  const step = stepRowId ? run.data?.steps.find((s) => s.id === stepRowId) : undefined;
+  useDocumentTitle(run.data ? runTitle(run.data, step?.name) : run.error ? "Run not found" : "Loading the run…");
 
   if (run.error && !run.data) {
     return (
@@ -50,10 +61,7 @@ export function RunPage() {
       <WaitPanels run={r} now={now} reload={() => run.reload(true)} />
       <div className="run-layout">
         <section className="run-main" aria-labelledby="timeline-title">
-          <h2 id="timeline-title" className="section-title">
-            Timeline
-          </h2>
-          <StepTimeline run={r} projectId={projectId} planned={def.data?.steps ?? []} selectedStepId={stepRowId} now={now} />
+          <RunSteps run={r} projectId={projectId} planned={def.data?.steps ?? []} selectedStepId={stepRowId} now={now} />
           <CommentThread runId={r.id} projectId={projectId} comments={runComments} steps={r.steps} stepId={null} onChanged={() => run.reload(true)} title="Comments" />
         </section>
         <aside className="run-side" aria-label="Run details">

@@ -2,6 +2,7 @@
 // them), so the form only ever sends a value and clears it once stored.
 
 import { useState, type FormEvent } from "react";
+import { useConfirm } from "../hooks/useConfirm";
 import { useParams } from "react-router-dom";
 import { errorMessage } from "../api/client";
 import { deleteSecret, listSecrets, setSecret } from "../api/endpoints";
@@ -14,6 +15,7 @@ export function SecretsPage() {
   const { projectId = "" } = useParams();
   const secrets = useAsync((signal) => listSecrets(projectId, { signal }), [projectId]);
   const [name, setName] = useState("");
+  const { confirm, dialog } = useConfirm();
   const [value, setValue] = useState("");
   const [busy, setBusy] = useState(false);
   const [formError, setFormError] = useState<string | null>(null);
@@ -37,7 +39,8 @@ export function SecretsPage() {
   }
 
   async function remove(secretName: string) {
-    if (!window.confirm(`Remove the secret ${secretName}? Steps that use it will fail.`)) return;
+    const yes = await confirm({ title: `Remove the secret ${secretName}?`, message: "Steps that use it will fail.", confirmLabel: "Remove", cancelLabel: "Keep it", danger: true });
+    if (!yes) return;
     try {
       await deleteSecret(projectId, secretName);
       secrets.setData((prev) => (prev ?? []).filter((s) => s.name !== secretName));
@@ -48,6 +51,7 @@ export function SecretsPage() {
 
   return (
     <div className="page page-narrow">
+      {dialog}
       <header className="page-header">
         <h1>Secrets</h1>
         <p className="muted">

@@ -3,6 +3,7 @@
 // data), or fail it (`POST .../approvals/{step}` with `retry`, `skip` or `fail`).
 
 import { useState } from "react";
+import { useConfirm } from "../../hooks/useConfirm";
 import { ApiError, errorMessage } from "../../api/client";
 import { decideApproval } from "../../api/endpoints";
 import type { DecisionRequest, RunDetail, Step, WaitInfo } from "../../api/types";
@@ -24,6 +25,7 @@ export function RetryPanel({ run, wait, step, now, onDecided, onConflict }: Prop
   const [comment, setComment] = useState("");
   const [busy, setBusy] = useState<DecisionRequest | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const { confirm, dialog } = useConfirm();
   const canDecide = step?.wait?.can_decide ?? true;
   const title = step?.wait?.title ?? wait.title ?? `"${wait.step_key}" failed`;
   const lastError = step?.wait?.description ?? step?.error_message;
@@ -38,7 +40,7 @@ export function RetryPanel({ run, wait, step, now, onDecided, onConflict }: Prop
         return;
       }
     }
-    if (decision === "fail" && !window.confirm(`Fail “${wait.step_key}”?`)) return;
+    if (decision === "fail" && !(await confirm({ title: `Fail “${wait.step_key}”?`, message: "The step fails, and the run with it unless the workflow handles the failure.", confirmLabel: "Fail the step", cancelLabel: "Go back", danger: true }))) return;
     setBusy(decision);
     setError(null);
     try {
@@ -57,6 +59,7 @@ export function RetryPanel({ run, wait, step, now, onDecided, onConflict }: Prop
 
   return (
     <section className="wait-panel gate-panel retry-panel" data-testid="retry-panel" data-step-key={wait.step_key} aria-labelledby={`retry-${wait.step_id}`}>
+      {dialog}
       <header className="wait-head">
         <span className="wait-icon" aria-hidden="true">
           <IconBell width={18} height={18} />

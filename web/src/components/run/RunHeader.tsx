@@ -1,3 +1,6 @@
+// The run page's head: name, status, the controls (confirmed in the app's dialog), what the run
+// is doing about a control (a pending pause, a queued resume), and its facts in one line.
+
 import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router-dom";
 import { errorMessage } from "../../api/client";
@@ -5,6 +8,9 @@ import { controlRun, type ControlAction } from "../../api/endpoints";
 import type { ControlResult, RunDetail } from "../../api/types";
 import { formatDateTime, formatDuration, formatRelative } from "../../lib/format";
 import { enabledControls, runElapsedMs } from "../../lib/status";
+import { queuedToResume, stepsDoneText } from "../../lib/runView";
+import { useConfirm } from "../../hooks/useConfirm";
+import { RunSpend } from "./RunSpend";
 import { IconPause, IconPlay, IconStop } from "../Icons";
 import { StatusBadge } from "../StatusBadge";
 import { skippedText } from "../../lib/skipped";
@@ -33,14 +39,27 @@ export function RunHeader({ run, projectId, now, onControlled }: Props) {
   const pending = pauseRequested ?? (run.pause_requested === true ? "pause" : null);
   const enabled = enabledControls(run.status, busy, running ? pending : null);
 
-  const confirmations: Partial<Record<ControlAction, string>> = {
-    cancel: `Cancel “${run.name}”? Running steps are killed at once.`,
-    pause_now: `Pause “${run.name}” now? Running steps are stopped, and run again on resume.`,
+  const { confirm, dialog } = useConfirm();
+  const queued = queuedToResume(run);
+  const confirmations: Partial<Record<ControlAction, Parameters<typeof confirm>[0]>> = {
+    cancel: {
+      title: `Cancel “${run.name}”?`,
+      message: running || run.status === "waiting" ? "Running steps are killed at once. A cancelled run cannot be resumed." : "A cancelled run cannot be resumed.",
+      confirmLabel: "Cancel run",
+      cancelLabel: "Keep it",
+      danger: true,
+    },
+    pause_now: {
+      title: `Pause “${run.name}” now?`,
+      message: "Running steps are stopped, and run again on resume.",
+      confirmLabel: "Pause now",
+      cancelLabel: "Go back",
+    },
   };
 
   async function act(action: ControlAction) {
     const question = confirmations[action];
-    if (question && !window.confirm(question)) return;
+    if (question && !(await confirm(question))) return;
     const mine = ++latest.current;
     setBusy(action);
     setError(null);
@@ -60,6 +79,7 @@ export function RunHeader({ run, projectId, now, onControlled }: Props) {
   const def = run.workflow_definition;
   return (
     <header className="run-header">
+      {dialog}
       <nav className="crumbs" aria-label="Breadcrumb">
         <Link to={`/p/${projectId}/board`}>Board</Link>
         <span aria-hidden="true">/</span>
@@ -70,6 +90,11 @@ export function RunHeader({ run, projectId, now, onControlled }: Props) {
           {run.name}
         </h1>
         <StatusBadge status={run.status} testId="run-status" />
+        {queued && (
+          <span className="chip chip-queued" data-testid="run-queued-chip" title="Resumed; it starts when a run slot is free">
+            queued to resume
+          </span>
+        )}
         <div className="run-actions" role="group" aria-label="Run controls">
           <div className="btn-split" role="group" aria-label="Pause">
             <button
@@ -93,8 +118,15 @@ export function RunHeader({ run, projectId, now, onControlled }: Props) {
               {busy === "pause_now" ? "Pausing now…" : "Pause now"}
             </button>
           </div>
-          <button type="button" className="btn btn-sm" data-testid="run-resume" disabled={!enabled.resume} onClick={() => act("resume")}>
-            <IconPlay width={14} height={14} /> {busy === "resume" ? "Resuming…" : "Resume"}
+          <button
+            type="button"
+            className="btn btn-sm"
+            data-testid="run-resume"
+            disabled={!enabled.resume}
+            title={queued ? "Already queued to resume" : undefined}
+            onClick={() => act("resume")}
+          >
+            <IconPlay width={14} height={14} /> {busy === "resume" ? "Resuming…" : queued ? "Queued" : "Resume"}
           </button>
           <button
             type="button"
@@ -124,10 +156,15 @@ export function RunHeader({ run, projectId, now, onControlled }: Props) {
         </div>
         <div>
           <dt>Steps</dt>
-          <dd>
-            {run.steps.filter((s) => s.status === "completed").length}/{run.steps.length}
-            {def?.type === "yaml" ? "" : " so far"}
+          <dd data-testid="run-steps-done">
+            {stepsDoneText(run, def?.type === "yaml")}
             {skippedText(run.steps)}
+          </dd>
+        </div>
+        <div>
+          <dt>Spend</dt>
+          <dd>
+            <RunSpend run={run} />
           </dd>
         </div>
         <div>
@@ -144,7 +181,13 @@ export function RunHeader({ run, projectId, now, onControlled }: Props) {
             : "Pause requested: the run pauses when the steps in flight finish (Pause now stops them; Cancel ends the run)."}
         </p>
       )}
-      {run.error_message && (
+      {queued && (
+        <p className="notice notice-info" role="status" data-testid="run-queued">
+          Queued to resume: every run slot is busy, so the run waits for one to free up and then goes on from where it
+          stopped. Cancel takes it out of the queue.
+        </p>
+      )}
+      {run.error_message && !queued && (
         <p className="notice notice-error" role="alert">
           {run.error_message}
         </p>

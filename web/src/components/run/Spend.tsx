@@ -27,9 +27,12 @@ export function SpendLine({ run }: { run: BudgetRun }) {
   );
 }
 
-/** The run page's spend, with a meter per limit; while a limit stopped the run, the form that raises it. */
+/**
+ * The run page's spend against its budget, with a meter per limit; while a limit stopped the
+ * run, the form that raises it. Without a budget the header's spend (RunSpend) says it all.
+ */
 export function SpendPanel({ run, reload }: { run: BudgetRun; reload: () => void }) {
-  if (!showsSpend(run) && !run.budget_stop) return null;
+  if (!run.budget && !run.budget_stop) return null;
   const parts = spendParts(run);
   return (
     <section className={`spend-panel${run.budget_stop ? " wait-panel is-stopped" : ""}`} data-testid="spend-panel" aria-label="Spend and budget">

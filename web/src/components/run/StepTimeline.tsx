@@ -1,3 +1,6 @@
+// The run's steps as a list, by phase: each step's state, tries, wait or decision, error and
+// time; the declared steps not run (yet). The waterfall (Waterfall.tsx) is the other view.
+
 import { Link } from "react-router-dom";
 import type { RunDetail, Step, StepConfig } from "../../api/types";
 import { formatClock, formatDuration } from "../../lib/format";
@@ -6,6 +9,8 @@ import { stepError } from "../../lib/skipped";
 import { decisionOf, describeWait, waitsOf } from "../../lib/waits";
 import { SkippedNote } from "../step/SkippedNote";
 import { DecisionLine } from "./WaitPanels";
+import { plannedText, shownStepStatus } from "../../lib/runView";
+import { TryTrail } from "./TryTrail";
 
 interface Props {
   run: RunDetail;
@@ -26,6 +31,7 @@ function groups(run: RunDetail, planned: StepConfig[]): Group[] {
   const phases = [...(run.workflow_definition?.phases ?? [])];
   for (const s of run.steps) if (!phases.includes(s.phase)) phases.push(s.phase);
   const seen = new Set(run.steps.map((s) => s.step_id));
+  // A failed run may be resumed: what it declares and did not run shows as "not run".
   const open = run.status !== "completed" && run.status !== "cancelled";
   return phases.map((phase) => ({
     phase,
@@ -36,7 +42,19 @@ function groups(run: RunDetail, planned: StepConfig[]): Group[] {
 
 function StatusIcon({ status }: { status: string }) {
   const glyph =
-    status === "completed" ? "✓" : status === "failed" ? "✕" : status === "running" ? "" : status === "waiting" ? "…" : status === "skipped" ? "↷" : "•";
+    status === "completed"
+      ? "✓"
+      : status === "failed"
+        ? "✕"
+        : status === "running"
+          ? ""
+          : status === "waiting"
+            ? "…"
+            : status === "skipped"
+              ? "↷"
+              : status === "not_run"
+                ? "–"
+                : "•";
   return (
     <span className={`step-icon step-icon-${status}`} aria-hidden="true">
       {glyph}
@@ -44,12 +62,15 @@ function StatusIcon({ status }: { status: string }) {
   );
 }
 
-function phaseState(g: Group): string {
+function phaseState(g: Group, runStatus: RunDetail["status"]): string {
+  const ended = runStatus === "completed" || runStatus === "failed" || runStatus === "cancelled";
   if (g.steps.some((s) => s.status === "failed" && !s.continue_on_error)) return "failed";
-  if (g.steps.some((s) => s.status === "waiting")) return "waiting";
-  if (g.steps.some((s) => s.status === "running")) return "running";
-  if (g.steps.length > 0) return g.planned.length === 0 ? "completed" : "running";
-  return "pending";
+  if (!ended && g.steps.some((s) => s.status === "waiting")) return "waiting";
+  if (!ended && g.steps.some((s) => s.status === "running")) return "running";
+  if (g.steps.some((s) => s.status === "completed" || s.status === "skipped" || s.status === "failed")) {
+    return g.planned.length === 0 ? "completed" : ended ? "not_run" : "running";
+  }
+  return ended ? "not_run" : "pending";
 }
 
 export function StepTimeline({ run, projectId, planned, selectedStepId, now }: Props) {
@@ -65,7 +86,7 @@ export function StepTimeline({ run, projectId, planned, selectedStepId, now }: P
   return (
     <ol className="timeline" aria-label="Steps by phase">
       {gs.map((g) => {
-        const state = phaseState(g);
+        const state = phaseState(g, run.status);
         const total = g.steps.reduce((sum, s) => sum + (stepDurationMs(s, now) ?? 0), 0);
         return (
           <li key={g.phase} className={`phase-group phase-${state}`} data-testid="phase-group" data-phase={g.phase}>
@@ -74,6 +95,7 @@ export function StepTimeline({ run, projectId, planned, selectedStepId, now }: P
               <h3 className="phase-name">{g.phase}</h3>
               {run.current_phase === g.phase && run.status === "running" && <span className="chip chip-live">current</span>}
               {run.current_phase === g.phase && run.status === "waiting" && <span className="chip chip-waiting">waiting</span>}
+              {run.current_phase === g.phase && run.status === "failed" && <span className="chip chip-failed">failed here</span>}
               <span className="muted small phase-time">{g.steps.length > 0 ? formatDuration(total) : ""}</span>
             </div>
             {g.steps.length === 0 && g.planned.length === 0 && <div className="phase-empty muted small">No steps in this phase yet</div>}
@@ -81,26 +103,28 @@ export function StepTimeline({ run, projectId, planned, selectedStepId, now }: P
               {g.steps.map((s) => {
                 const d = stepDurationMs(s, now);
                 const decision = decisionOf(s);
-                const wait = s.status === "waiting" ? waits.find((w) => w.step_id === s.id) : undefined;
+                const shown = shownStepStatus(s, run.status);
+                const wait = shown === "waiting" ? waits.find((w) => w.step_id === s.id) : undefined;
                 return (
                   <li key={s.id}>
                     <Link
                       to={`/p/${projectId}/runs/${run.id}/steps/${s.id}`}
-                      className={`step-row is-${s.status}${selectedStepId === s.id ? " is-selected" : ""}`}
+                      className={`step-row is-${shown}${selectedStepId === s.id ? " is-selected" : ""}`}
                       data-testid="step-row"
                       data-step-key={s.step_id}
                       data-status={s.status}
+                      data-shown={shown}
                       data-step-id={s.id}
                       aria-current={selectedStepId === s.id ? "true" : undefined}
                     >
-                      <StatusIcon status={s.status} />
+                      <StatusIcon status={shown} />
                       <span className="step-main">
                         <span className="step-name">{s.name === s.step_id && s.wait?.title ? s.wait.title : s.name}</span>
                         <span className="step-sub">
                           <code>{s.step_id}</code>
                           <span className="chip">{s.type}</span>
                           {s.session && <span className="chip">{s.session.agent}</span>}
-                          {s.attempt > 1 && <span className="chip chip-warn">attempt {s.attempt}</span>}
+                          {s.attempt > 1 && (s.attempts?.length ?? 0) < 2 && <span className="chip chip-warn">attempt {s.attempt}</span>}
                           {run.parent_run_id && s.started_at && s.started_at < run.created_at && (
                             <span className="chip" data-testid="step-reused" title="Its result was reused from the run this one was started from">
                               reused
@@ -116,18 +140,25 @@ export function StepTimeline({ run, projectId, planned, selectedStepId, now }: P
                         {decision && <DecisionLine decision={decision} compact />}
                         {stepError(s) && !decision && <span className="step-error">{s.error_message}</span>}
                         <SkippedNote step={s} />
+                        <TryTrail step={s} now={now} />
                       </span>
-                      <span className="step-time">
-                        <span className="step-duration">{formatDuration(d)}</span>
-                        <span className="muted small">{formatClock(s.started_at)}</span>
-                      </span>
+                      {shown === "not_run" ? (
+                        <span className="step-time muted small" data-testid="step-not-run">
+                          not run
+                        </span>
+                      ) : (
+                        <span className="step-time">
+                          <span className="step-duration">{formatDuration(d)}</span>
+                          <span className="muted small">{formatClock(s.started_at)}</span>
+                        </span>
+                      )}
                     </Link>
                   </li>
                 );
               })}
               {g.planned.map((p) => (
                 <li key={`planned-${p.id}`}>
-                  <div className="step-row is-planned" data-testid="step-planned" data-step-key={p.id} title="Not run yet">
+                  <div className="step-row is-planned" data-testid="step-planned" data-step-key={p.id} title={plannedText(run.status)}>
                     <StatusIcon status="planned" />
                     <span className="step-main">
                       <span className="step-name">{p.name ?? p.id}</span>
@@ -136,7 +167,7 @@ export function StepTimeline({ run, projectId, planned, selectedStepId, now }: P
                         <span className="chip">{p.type}</span>
                       </span>
                     </span>
-                    <span className="step-time muted small">not run yet</span>
+                    <span className="step-time muted small">{plannedText(run.status)}</span>
                   </div>
                 </li>
               ))}

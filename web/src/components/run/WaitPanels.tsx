@@ -4,6 +4,7 @@
 // while the page is open (here or elsewhere) shows its decision.
 
 import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
+import { useConfirm } from "../../hooks/useConfirm";
 import { ApiError, errorMessage } from "../../api/client";
 import { decideApproval, sendSignal } from "../../api/endpoints";
 import { approvalsChanged } from "../../hooks/useApprovals";
@@ -114,6 +115,7 @@ function GatePanel({
   const [commentError, setCommentError] = useState<string | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState<DecisionRequest | null>(null);
+  const { confirm, dialog } = useConfirm();
   const commentRef = useRef<HTMLTextAreaElement>(null);
   // The form's fields arrive with the run's detail (an event announces the gate first).
   const fieldsKey = fields.map((f) => f.name).join(",");
@@ -151,7 +153,7 @@ function GatePanel({
       }
       input = built.args;
     }
-    if (decision === "reject" && !window.confirm(`Reject “${title}”?`)) return;
+    if (decision === "reject" && !(await confirm({ title: `Reject “${title}”?`, message: "The gate is decided as rejected; the workflow goes on as it says for a rejection.", confirmLabel: "Reject", cancelLabel: "Go back", danger: true }))) return;
     setBusy(decision);
     try {
       await decideApproval(run.id, wait.step_key, { decision, comment: text || undefined, input });
@@ -177,6 +179,7 @@ function GatePanel({
 
   return (
     <section className="wait-panel gate-panel" data-testid="gate-panel" data-step-key={wait.step_key} data-can-decide={canDecide} aria-labelledby={`gate-${wait.step_id}`}>
+      {dialog}
       <header className="wait-head">
         <span className="wait-icon" aria-hidden="true">
           <IconBell width={18} height={18} />
