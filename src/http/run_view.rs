@@ -93,21 +93,23 @@ impl QueueInfo {
         let queue = runner.queue();
         let pending: std::collections::HashSet<String> =
             RunRow::pending_among(store, &queue.order).await?.into_iter().collect();
-        let mut position = 0;
         let mut seen = std::collections::HashSet::new();
-        for id in queue
+        let places = queue
             .order
             .iter()
             .filter(|id| pending.contains(*id) && seen.insert(*id))
-        {
-            position += 1;
+            .zip(1..);
+        for (id, position) in places {
             if runs.iter().any(|r| r.id == *id && r.status == RunStatus::Pending) {
-                out.entry(id.clone()).or_insert(QueueInfo {
-                    reason: crate::domain::QueueReason::ConcurrencyLimit,
-                    position,
-                    running: queue.running as i64,
-                    limit: queue.limit as i64,
-                });
+                out.insert(
+                    id.clone(),
+                    QueueInfo {
+                        reason: crate::domain::QueueReason::ConcurrencyLimit,
+                        position,
+                        running: queue.running as i64,
+                        limit: queue.limit as i64,
+                    },
+                );
             }
         }
         Ok(out)

@@ -82,7 +82,7 @@ async fn the_board_counts_pages_searches_and_queues() {
         .collect();
     assert_eq!(keys, ["__pending", "prep", "work", "__done"]);
     assert_eq!(column(&board, "work")["count"], 1);
-    assert_eq!(ids(&column(&board, "work")["runs"]), [failing.clone()]);
+    assert_eq!(ids(&column(&board, "work")["runs"]), std::slice::from_ref(&failing));
     assert_eq!(column(&board, "__done")["count"], 0);
 
     // Exact counts beyond the page; the queue oldest first with its places.
@@ -148,11 +148,18 @@ async fn the_board_counts_pages_searches_and_queues() {
     // Search: an argument value, a step's error text, nothing; the all-workflows board by status.
     let (_, found) = s.get(&token, &format!("/board?project_id={project}&q=q-3")).await;
     assert_eq!(found["total"], 1, "{found}");
-    assert_eq!(ids(&column(&found, "pending")["runs"]), [queued[3].clone()]);
+    assert_eq!(
+        ids(&column(&found, "pending")["runs"]),
+        std::slice::from_ref(&queued[3])
+    );
     let (_, found) = s
         .get(&token, &format!("/board?project_id={project}&q=ZEBRA-4410"))
         .await;
-    assert_eq!(ids(&column(&found, "failed")["runs"]), [failing.clone()], "{found}");
+    assert_eq!(
+        ids(&column(&found, "failed")["runs"]),
+        std::slice::from_ref(&failing),
+        "{found}"
+    );
     let (_, found) = s
         .get(&token, &format!("/workflow-executions?project_id={project}&q=%25"))
         .await;
