@@ -49,6 +49,8 @@ globalThis.__wfDescribe = function __wfDescribe(workflow) {
     timeout: wf.timeout ?? null,
     // Only when set: the engine checks its limits (`definition::budget`).
     ...(wf.budget != null ? { budget: wf.budget } : {}),
+    // A function cannot cross to the engine: it is called here, by __wfRunName.
+    ...(wf.runName != null ? { runName: typeof wf.runName === "function" ? "[function]" : wf.runName } : {}),
   };
 };
 
@@ -86,6 +88,26 @@ globalThis.__wfCheckArgs = async function __wfCheckArgs(workflow, args) {
     return parsed === null || parsed.success ? [] : issueLines(parsed.error, "args");
   } catch (error) {
     return [`args: the argsSchema threw while checking them: ${error?.message ?? error}`];
+  }
+};
+
+/**
+ * The name the workflow's `runName` function gives a run of `args` (parsed by a zod
+ * `argsSchema` first, as `execute` would see them): `{ name }`, or `{ error }` when it throws
+ * or returns something that is not a non-empty string.
+ */
+globalThis.__wfRunName = async function __wfRunName(workflow, args) {
+  try {
+    const wf = resolveWorkflow(workflow);
+    if (typeof wf.runName !== "function") return { error: "the workflow's runName is not a function" };
+    const parsed = await zodParse(wf.argsSchema, args);
+    const name = await wf.runName(parsed?.success ? parsed.data : args);
+    if (typeof name !== "string" || name.trim() === "") {
+      return { error: `runName returned ${name === "" ? "an empty string" : typeof name}, not a name` };
+    }
+    return { name };
+  } catch (error) {
+    return { error: `runName threw: ${thrownText(error)}` };
   }
 };
 

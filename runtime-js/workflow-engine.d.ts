@@ -329,6 +329,13 @@ export interface WorkflowDefinition<S = JSONSchema, Phase extends string = strin
   /** A zod schema (built-in subset or real zod) or a JSON Schema object. */
   argsSchema?: S;
   phases: readonly Phase[];
+  /**
+   * The name a run gets when none is given: a template over the arguments in the YAML
+   * language (`"Fix #{{ args.issue }}"`, filters included) or a function of the parsed
+   * arguments returning the name. A function that throws refuses the run (400) with its
+   * message; a name given explicitly wins and the function is not called.
+   */
+  runName?: string | ((args: ArgsOf<S>) => string);
   /** The whole run's time limit. */
   timeout?: Duration;
   /**

@@ -88,6 +88,9 @@ export function checkWorkflowDefinition(def) {
     const problem = durationProblem(def.timeout);
     if (problem) fail("timeout", problem);
   }
+  if (def.runName != null && typeof def.runName !== "string" && typeof def.runName !== "function") {
+    fail("runName", `must be a template string ("Fix #{{ args.issue }}") or a function of the arguments, got ${describeValue(def.runName)}`);
+  }
   // Its limits are checked by the engine, which reads them from what the harness describes.
   if (def.budget != null && (typeof def.budget !== "object" || Array.isArray(def.budget))) {
     fail("budget", `must be an object { usd?, tokens?, duration? }, got ${describeValue(def.budget)}`);

@@ -15,7 +15,9 @@ export default defineConfig({
   },
   build: {
     outDir: "dist",
-    sourcemap: true,
+    // No source maps unless asked for (WEB_SOURCEMAP=1): they would publish the source, and
+    // the server does not serve *.map without WORKFLOW_ENGINE_SERVE_SOURCEMAPS=1 either.
+    sourcemap: process.env.WEB_SOURCEMAP === "1",
     chunkSizeWarningLimit: 800,
   },
 });

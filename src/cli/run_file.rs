@@ -64,9 +64,16 @@ pub(super) async fn run(engine: &Engine, req: RunRequest) -> ExitCode {
         Ok(a) => a,
         Err(e) => return report(e),
     };
+    let name = match req.name.clone() {
+        Some(name) => name,
+        None => match engine.run_name(&mut prepared, &args).await {
+            Ok(n) => n,
+            Err(e) => return report(e),
+        },
+    };
     let definition = prepared.definition.clone();
     let spec = NewRunSpec {
-        name: req.name.as_deref(),
+        name: Some(&name),
         timeout_ms,
         budget,
         ..NewRunSpec::default()

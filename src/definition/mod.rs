@@ -15,6 +15,7 @@ pub mod expr;
 pub mod names;
 pub mod refs;
 pub mod retry;
+pub mod run_name;
 pub mod schema;
 pub mod source;
 pub mod step_build;
@@ -62,6 +63,10 @@ pub struct WorkflowDefinition {
     /// Always JSON Schema, whatever the file wrote (zod is converted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub args_schema: Option<Value>,
+    /// How runs are named when no name is given (`runName`): a `{{ args.x }}` template, or
+    /// `run_name::FUNCTION_MARKER` for a TypeScript function of the arguments (`run_name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_name: Option<String>,
     /// Run-level timeout in milliseconds, from the file (`timeout:`); `--timeout` overrides it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,

@@ -56,6 +56,25 @@ pub fn check(template: &str, scope: &dyn Scope) -> Result<(), Located> {
     Ok(())
 }
 
+/// Checks a run-name template (`runName`): placeholders as `check`, but naming only the
+/// arguments, since a run is named before any step runs and its name is shown to everyone.
+pub fn check_args_only(template: &str, scope: &dyn Scope) -> Result<(), Located> {
+    for piece in pieces(template)? {
+        let Piece::Expr { source, at, path, .. } = piece else {
+            continue;
+        };
+        if !(path == "args" || path.starts_with("args.")) {
+            return Err((
+                at,
+                format!(
+                    "{source}: a run name may use only args.<name> (no steps have run, and secrets are never shown)"
+                ),
+            ));
+        }
+    }
+    check(template, scope)
+}
+
 /// Checks a `command`: its placeholders (`check`), none of them inside quotes.
 pub fn check_command(template: &str, scope: &dyn Scope) -> Result<(), Located> {
     check(template, scope)?;

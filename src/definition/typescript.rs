@@ -44,6 +44,24 @@ pub fn from_described(
     for (field, text) in named {
         check_name(field, text).map_err(|e| vec![DefinitionError::at(locate(field.trim_end_matches("[]")), e)])?;
     }
+    let run_name = match described.get("runName") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) if t == super::run_name::FUNCTION_MARKER => Some(t.clone()),
+        Some(Value::String(t)) => {
+            let known: Option<Vec<String>> = described
+                .pointer("/argsSchema/properties")
+                .and_then(Value::as_object)
+                .map(|p| p.keys().cloned().collect());
+            let scope = ArgsScope(known);
+            super::template::check_args_only(t, &scope)
+                .map_err(|(_, e)| vec![DefinitionError::at(locate("runName"), format!("runName: {e}"))])?;
+            Some(t.clone())
+        }
+        Some(_) => {
+            let m = "runName: must be a string template or a function of the arguments";
+            return Err(vec![DefinitionError::at(locate("runName"), m)]);
+        }
+    };
     Ok(WorkflowDefinition {
         name,
         description: described.get("description").and_then(Value::as_str).map(str::to_string),
@@ -51,9 +69,23 @@ pub fn from_described(
         path: file.to_path_buf(),
         phases,
         args_schema: described.get("argsSchema").filter(|v| !v.is_null()).cloned(),
+        run_name,
         timeout_ms,
         budget,
         steps: Vec::new(),
         sources: Vec::new(),
     })
+}
+
+/// What a TypeScript `runName` template may name: the declared arguments, no steps.
+struct ArgsScope(Option<Vec<String>>);
+
+impl super::refs::Scope for ArgsScope {
+    fn known_args(&self) -> Option<&[String]> {
+        self.0.as_deref()
+    }
+
+    fn step(&self, _: &str) -> Option<&super::step_data::Produced> {
+        None
+    }
 }

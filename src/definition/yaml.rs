@@ -27,6 +27,7 @@ const TOP_KEYS: &[&str] = &[
     "name",
     "description",
     "argsSchema",
+    "runName",
     "phases",
     "steps",
     "timeout",
@@ -252,6 +253,14 @@ impl Checker {
         self.placed(node, &text, checked.map(|_| text.clone()))
     }
 
+    /// `runName`: a template naming only the arguments (`template::check_args_only`).
+    fn run_name(&mut self, node: &Node) -> Option<String> {
+        let text = self.record(node, node.text("runName"))?;
+        let checked = template::check_args_only(&text, self).map(|_| text.clone());
+        let checked = checked.map_err(|(at, e)| (at, format!("'runName': {e}")));
+        self.placed(node, &text, checked)
+    }
+
     /// The step's `if:` condition, parsed and its paths checked; a problem is placed where it
     /// is in the condition.
     fn condition(&mut self, node: &Node) -> Option<String> {
@@ -287,6 +296,7 @@ impl Checker {
         let args_schema = root.opt("argsSchema").map(|n| self.args_schema(n));
         let properties = args_schema.as_ref().and_then(|s| s.get("properties")?.as_object());
         self.known_args = properties.map(|p| p.keys().cloned().collect());
+        let run_name = root.opt("runName").and_then(|n| self.run_name(n));
         let phases = self.required(root, "phases", "the workflow");
         self.phases = phases.and_then(|n| self.phase_list(n));
         self.declared_phases = self.phases.iter().flatten().cloned().collect();
@@ -312,6 +322,7 @@ impl Checker {
             path: self.file.clone(),
             phases: self.phases.clone()?,
             args_schema,
+            run_name,
             timeout_ms,
             budget,
             steps,

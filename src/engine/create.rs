@@ -1,13 +1,15 @@
 //! Recording a new run: its arguments checked, its row inserted (a rerun's with its parent
 //! and the memo it reuses, `store::reruns`), and its folder's snapshots written by the
-//! outbox: `definition.json`, `args.json`, and a TypeScript run's source (`source/`).
+//! outbox: `definition.json`, `args.json`, and a TypeScript run's source (`source/`). A run
+//! given no name is named by its definition's `runName` (`run_name`, `definition::run_name`).
 
 use std::path::Path;
 
 use serde_json::Value;
 
-use super::{outbox, secrets, Engine, EngineError};
+use super::{outbox, secrets, Engine, EngineError, Prepared};
 use crate::definition::budget::Budget;
+use crate::definition::run_name::{self, RunNameRule};
 use crate::definition::{self, WorkflowDefinition};
 use crate::events::Event;
 use crate::store::definitions::{is_template_path, DefinitionRow};
@@ -18,6 +20,29 @@ use crate::store::runs::{NewRun, RunRow};
 use crate::store::steps::StepRow;
 
 impl Engine {
+    /// The name a run of `args` gets when none is given: the definition's `runName` template
+    /// rendered, or its TypeScript function called by the prepared worker, or the workflow's
+    /// name. A template whose filter fails, or a function that throws or gives no name, is
+    /// `InvalidArgs` naming `runName` (a name given explicitly skips this).
+    pub async fn run_name(&self, prepared: &mut Prepared, args: &Value) -> Result<String, EngineError> {
+        let definition = &prepared.definition;
+        match definition.run_name_rule() {
+            RunNameRule::WorkflowName => Ok(definition.name.clone()),
+            RunNameRule::Template(t) => {
+                run_name::render(definition, t, args).map_err(|e| EngineError::InvalidArgs(vec![e]))
+            }
+            RunNameRule::Function => {
+                let Some(child) = prepared.child.as_mut() else {
+                    return Ok(prepared.definition.name.clone());
+                };
+                match child.run_name(args).await.map_err(std::io::Error::other)? {
+                    Ok(name) => Ok(run_name::tidy(&name).unwrap_or_else(|| prepared.definition.name.clone())),
+                    Err(e) => Err(EngineError::InvalidArgs(vec![e])),
+                }
+            }
+        }
+    }
+
     /// Validates the arguments and records a new `pending` run with its snapshots.
     pub async fn create_run(
         &self,
@@ -73,11 +98,18 @@ impl Engine {
         secrets::check_known(store, &project_row.id, definition).await?;
         let is_template = is_template_path(&definition.path, Path::new(&project_row.path));
         let definition_id = DefinitionRow::upsert(store, definition, &project_row.id, is_template).await?;
+        // Callers with a worker name the run first (`run_name`); a template needs none.
+        let templated = match (spec.name, definition.run_name_rule()) {
+            (None, RunNameRule::Template(t)) => {
+                Some(run_name::render(definition, t, &args).map_err(|e| EngineError::InvalidArgs(vec![e]))?)
+            }
+            _ => None,
+        };
         let new = NewRun {
             project_id: &project_row.id,
             user_id: spec.user_id,
             definition_id: &definition_id,
-            name: spec.name.unwrap_or(&definition.name),
+            name: spec.name.or(templated.as_deref()).unwrap_or(&definition.name),
             args: &args,
             first_phase: definition.phases.first().map(String::as_str),
             timeout_ms: spec.timeout_ms.or(definition.timeout_ms),

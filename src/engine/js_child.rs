@@ -157,6 +157,36 @@ impl JsChild {
         }
     }
 
+    /// The name the workflow's `runName` function gives a run of `args`: `Ok(Ok(name))`,
+    /// `Ok(Err(why))` when the function threw or gave no name, `Err` when the child died. A
+    /// function that never returns is given the arguments' check's time.
+    pub async fn run_name(&mut self, args: &Value) -> Result<Result<String, String>, String> {
+        self.send(ToChild::RunName { args: args.clone() });
+        let answer = async {
+            loop {
+                match self.next().await {
+                    Some(FromChild::RunNamed { name: Some(name), .. }) => return Ok(Ok(name)),
+                    Some(FromChild::RunNamed { error, .. }) => {
+                        return Ok(Err(error.unwrap_or_else(|| "runName gave no name".into())))
+                    }
+                    Some(FromChild::Log { .. }) => continue,
+                    Some(other) => return Err(format!("the JS worker answered {other:?} to runName")),
+                    None => {
+                        let why = self.exit_description().await;
+                        return Err(format!("the JS worker {why} while naming the run"));
+                    }
+                }
+            }
+        };
+        match tokio::time::timeout(ARGS_CHECK_TIMEOUT, answer).await {
+            Ok(answer) => answer,
+            Err(_) => Ok(Err(format!(
+                "runName did not return within {} s",
+                ARGS_CHECK_TIMEOUT.as_secs()
+            ))),
+        }
+    }
+
     async fn args_checked(&mut self) -> Result<Vec<String>, String> {
         loop {
             match self.next().await {

@@ -161,7 +161,11 @@ async fn place(tmp: &TempFile, dir: &FsPath, name: &str) -> Result<(String, Path
 }
 
 /// The artifact, its run and project, if the user may see them (else a 404 naming it).
-async fn visible(store: &Store, user: &CurrentUser, id: &str) -> Result<(ArtifactRow, RunRow, ProjectRow), ApiError> {
+pub(super) async fn visible(
+    store: &Store,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<(ArtifactRow, RunRow, ProjectRow), ApiError> {
     let not_found = || ApiError::not_found(format!("artifact {id}"));
     let artifact = ArtifactRow::get(store, id).await?.ok_or_else(not_found)?;
     let (_, run, project) = access::step(store, user, &artifact.workflow_run_step_id)
@@ -198,23 +202,53 @@ pub async fn download_artifact(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (artifact, run, project) = visible(state.engine.store(), &user, &id).await?;
+    file_response(&artifact, &run, &project, Disposition::Attachment).await
+}
+
+/// How a served file is meant to be used.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    /// Saved as a file (`Content-Disposition: attachment`).
+    Attachment,
+    /// Shown by the browser (`<img>`, `<video>`), when its type is one that cannot run script.
+    Inline,
+}
+
+/// The artifact's file, streamed, with its type, length and name. Uploaded content is never
+/// sniffed into HTML, and is sandboxed (`Content-Security-Policy`) should it be opened.
+pub async fn file_response(
+    artifact: &ArtifactRow,
+    run: &RunRow,
+    project: &ProjectRow,
+    disposition: Disposition,
+) -> Result<Response, ApiError> {
     let files = RunFiles::new(FsPath::new(&project.path), &run.id);
     let file = match files.open_artifact(&artifact.file_path).await {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ApiError::not_found(format!("the file of artifact {id}")))
+            return Err(ApiError::not_found(format!("the file of artifact {}", artifact.id)))
         }
         Err(e) => return Err(io_error(e)),
     };
     let len = file.metadata().await.map_err(io_error)?.len();
     let mime =
         HeaderValue::from_str(&artifact.mime_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let shown = disposition == Disposition::Inline && rules::shows_inline(&artifact.mime_type);
+    let disposition = if shown {
+        HeaderValue::from_static("inline")
+    } else {
+        content_disposition(&artifact.name)
+    };
     let headers = [
         (header::CONTENT_TYPE, mime),
         (header::CONTENT_LENGTH, HeaderValue::from(len)),
-        (header::CONTENT_DISPOSITION, content_disposition(&artifact.name)),
+        (header::CONTENT_DISPOSITION, disposition),
         // Uploaded content is served as what it says it is, never sniffed into HTML.
         (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; img-src 'self'; media-src 'self'; sandbox"),
+        ),
     ];
     Ok((headers, Body::from_stream(ReaderStream::new(file))).into_response())
 }

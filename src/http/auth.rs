@@ -27,6 +27,8 @@ pub const SECRET_FILE: &str = "jwt-secret";
 pub struct Auth {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// Signs artifact links (`artifact_links`): a key derived from the same secret.
+    pub link_key: ring::hmac::Key,
     /// Shared by every clone: the failed sign-ins the server remembers.
     pub throttle: Arc<LoginThrottle>,
 }
@@ -71,6 +73,7 @@ impl Auth {
         Ok(Auth {
             encoding: EncodingKey::from_secret(secret.as_bytes()),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
+            link_key: super::artifact_links::link_key(&secret),
             throttle: Arc::default(),
         })
     }

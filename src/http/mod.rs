@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod artifact_form;
+pub mod artifact_links;
 pub mod artifacts;
 pub mod attempts;
 pub mod auth;
@@ -23,6 +24,7 @@ pub mod project_paths;
 pub mod projects;
 pub mod reruns;
 pub mod run_control;
+pub mod run_names;
 pub mod run_view;
 pub mod runs;
 pub mod secrets;
@@ -40,6 +42,7 @@ use std::sync::Arc;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
 use axum::{Extension, Router};
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi as _;
@@ -75,9 +78,11 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(login::router())
         .merge(projects::router())
         .merge(definitions::router())
+        .merge(run_names::router())
         .merge(runs::router())
         .merge(steps::router())
         .merge(artifacts::router())
+        .merge(artifact_links::router())
         .merge(comments::router())
         .merge(secrets::router())
         .merge(waits::router())
@@ -109,6 +114,8 @@ pub fn router(state: AppState) -> Router {
                 .unwrap_or("-");
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
+        // gzip or brotli, as the client accepts; small bodies, images and streams as they are.
+        .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)

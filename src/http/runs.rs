@@ -44,7 +44,8 @@ pub struct CreateRun {
     project_id: String,
     /// A definition of that project.
     workflow_definition_id: String,
-    /// Defaults to the workflow's name.
+    /// Defaults to the workflow's `runName` (a template or TypeScript function of the
+    /// arguments), else the workflow's name.
     name: Option<String>,
     /// Must match the workflow's `argsSchema`; `{}` when absent or null.
     #[serde(default)]
@@ -105,9 +106,17 @@ pub async fn create_run(
         .check_args(&mut prepared, args)
         .await
         .map_err(engine_error)?;
+    let name = match body.name {
+        Some(name) => name,
+        None => state
+            .engine
+            .run_name(&mut prepared, &args)
+            .await
+            .map_err(engine_error)?,
+    };
     let definition = prepared.definition.clone();
     let spec = NewRunSpec {
-        name: body.name.as_deref(),
+        name: Some(&name),
         user_id: Some(user.id()),
         budget,
         ..NewRunSpec::default()

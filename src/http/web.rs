@@ -5,6 +5,8 @@
 //! Any other GET outside `/api` gets `index.html`, so the app's client routes survive a
 //! reload; a missing file under `assets/` is a real 404. Requests never leave the directory:
 //! `..`, `.` and backslash segments are refused, and the resolved file must lie inside it.
+//! Source maps (`*.map`) are not served unless `WORKFLOW_ENGINE_SERVE_SOURCEMAPS=1` (the
+//! build makes none unless `WEB_SOURCEMAP=1`): they would publish the UI's source as written.
 //! Without a built UI, pages explain how to build it (503); the API works all the same.
 
 use std::path::{Path, PathBuf};
@@ -19,6 +21,15 @@ use super::AppState;
 
 /// The command that builds the UI, from the repository.
 pub const BUILD_COMMAND: &str = "npm --prefix web ci && npm --prefix web run build";
+
+/// Set to `1` to serve `*.map` files found in the UI's directory.
+pub const SERVE_SOURCEMAPS_ENV: &str = "WORKFLOW_ENGINE_SERVE_SOURCEMAPS";
+
+fn serves_sourcemaps() -> bool {
+    static ON: std::sync::LazyLock<bool> =
+        std::sync::LazyLock::new(|| std::env::var(SERVE_SOURCEMAPS_ENV).is_ok_and(|v| v == "1"));
+    *ON
+}
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
@@ -43,6 +54,9 @@ pub async fn fallback(State(state): State<AppState>, method: Method, uri: Uri, h
     let Some(segments) = segments(path) else {
         return plain(StatusCode::BAD_REQUEST, "bad path\n");
     };
+    if segments.last().is_some_and(|s| s.ends_with(".map")) && !serves_sourcemaps() {
+        return plain(StatusCode::NOT_FOUND, "not found (source maps are not served)\n");
+    }
     let Ok(root) = tokio::fs::canonicalize(&state.web_dir).await else {
         return not_built(&state.web_dir);
     };

@@ -96,6 +96,9 @@ async fn serve_loaded(js: &mut WorkflowRuntime, messages: &mut mpsc::UnboundedRe
             Some(ToChild::CheckArgs { args }) => {
                 Outgoing.send(js.check_args(args).await);
             }
+            Some(ToChild::RunName { args }) => {
+                Outgoing.send(js.run_name(args).await);
+            }
             Some(ToChild::Run {
                 run_id,
                 project_path,
@@ -208,6 +211,27 @@ impl WorkflowRuntime {
             Err(e) => FromChild::ArgsChecked {
                 problems: vec![format!("args: {e}")],
             },
+        }
+    }
+
+    async fn run_name(&mut self, args: Value) -> FromChild {
+        let script = format!(
+            "__wfRunName(__wfUserModule.default, {args}).then(\
+               (named) => __wfReport({{ type: 'run_named', ...named }}),\
+               (e) => __wfReport({{ type: 'run_named', error: 'runName: ' + __wfThrownText(e) }}));"
+        );
+        let settled = self.settle("workflow-engine:run-name", script).await;
+        let error = |e: String| FromChild::RunNamed {
+            name: None,
+            error: Some(e),
+        };
+        if let Some(message) = self.memory.exceeded_message() {
+            return error(format!("runName: {message}"));
+        }
+        match settled {
+            Ok(Some(named @ FromChild::RunNamed { .. })) => named,
+            Ok(_) => error("runName never returned (it awaited something that never settled)".into()),
+            Err(e) => error(format!("runName: {e}")),
         }
     }
 

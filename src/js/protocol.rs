@@ -3,7 +3,7 @@
 //!
 //! The engine writes `ToChild` lines to the child's stdin; the child writes `FromChild` lines
 //! to its stdout (which carries nothing else: console output travels as `Log`). One `Load`,
-//! then any number of `CheckArgs`, then at most one `Run`. While a run goes, each `ctx` call
+//! then any number of `CheckArgs` and `RunName`, then at most one `Run`. While a run goes, each `ctx` call
 //! is a `Call` answered by a `Reply` with the same id, in any order, so steps started together
 //! with `Promise.all` proceed together. `Pause` and `PauseSeen` are the pause handshake
 //! (`engine::pause_handshake`).
@@ -28,6 +28,8 @@ pub enum ToChild {
     /// Check a run's arguments with the workflow's zod `argsSchema` (its refinements,
     /// discriminated unions and transforms), before the run is created.
     CheckArgs { args: Value },
+    /// Call the workflow's `runName` function with a run's arguments (answered `RunNamed`).
+    RunName { args: Value },
     /// Run `execute(ctx)`.
     Run {
         run_id: String,
@@ -66,6 +68,13 @@ pub enum FromChild {
     /// What zod found wrong with the arguments of `CheckArgs` (`args.path: message`); empty
     /// when nothing (or when the schema is JSON Schema, which the engine checks itself).
     ArgsChecked { problems: Vec<String> },
+    /// What the workflow's `runName` function returned for `RunName`, or why there is none.
+    RunNamed {
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default)]
+        error: Option<String>,
+    },
     /// A `ctx` operation, answered by a `Reply` with the same id.
     Call { id: u64, call: CtxCall },
     /// A new function step is running (its `fn` started): record its start. Not answered:

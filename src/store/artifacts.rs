@@ -225,6 +225,14 @@ pub fn sniff(head: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// Whether a file of `mime` may be shown by the browser (`Content-Disposition: inline`):
+/// pictures, sound and video, which cannot run script. SVG can, so it is downloaded.
+pub fn shows_inline(mime: &str) -> bool {
+    (mime.starts_with("image/") && !mime.starts_with("image/svg"))
+        || mime.starts_with("video/")
+        || mime.starts_with("audio/")
+}
+
 /// `code` for source extensions, then by mime: image, video, document, else other.
 pub fn file_type(name: &str, mime: &str) -> FileType {
     let ext = extension(name).unwrap_or_default();

@@ -14,6 +14,7 @@ import "./styles/panel.css";
 import "./styles/attempts.css";
 import "./styles/code.css";
 import "./styles/comments.css";
+import "./styles/lightbox.css";
 import "./styles/run-responsive.css";
 import "./styles/waits.css";
 import "./styles/reruns.css";

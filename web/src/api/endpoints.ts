@@ -4,6 +4,7 @@ export type { ControlAction } from "../lib/status";
 
 import { fetchArtifactBlob } from "./artifactFiles";
 import { request, requestRaw } from "./client";
+import type { components } from "./schema";
 import type { ControlAction } from "../lib/status";
 import type {
   Artifact,
@@ -103,6 +104,15 @@ export const createRun = (body: {
   name?: string;
   args: Record<string, unknown>;
 }) => request<RunSummary>("/workflow-executions", { method: "POST", body });
+
+/** The name a run of `args` would get from the definition's `runName` (template or function). */
+export type RunNamePreview = components["schemas"]["RunNamePreview"];
+export const previewRunName = (definitionId: string, args: Record<string, unknown>, o: Sig = {}) =>
+  request<RunNamePreview>(`/workflow-definitions/${encodeURIComponent(definitionId)}/run-name`, {
+    method: "POST",
+    body: { args },
+    ...o,
+  });
 
 /** Pause (`{ now: true }` for pause now: the steps in flight are stopped), resume or cancel. */
 export const controlRun = (id: string, action: ControlAction) => {

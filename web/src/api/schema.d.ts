@@ -107,6 +107,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflow-definitions/{id}/run-name": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a run's name
+         * @description The name a run of `args` gets when none is given: the definition's `runName` template rendered (an argument not given is empty text), its TypeScript `runName` function called, or the workflow's name.
+         */
+        post: operations["preview_run_name"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflow-executions": {
         parameters: {
             query?: never;
@@ -391,6 +411,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/artifacts/{id}/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A signed link to an artifact
+         * @description A URL that fetches the artifact's file without a token until it expires (10 minutes unless `ttl` says otherwise), for `<img>`, `<video>` and downloads.
+         */
+        get: operations["artifact_link"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/artifacts/{id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An artifact's file through a signed link
+         * @description No token: the link's signature is the permission. Images, audio and video are served `inline`, anything else (and everything with `download=1`) as an attachment.
+         */
+        get: operations["artifact_content"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflow-executions/{id}/comments": {
         parameters: {
             query?: never;
@@ -608,6 +668,16 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description A signed link to an artifact's file. */
+        ArtifactLink: {
+            /**
+             * @description Relative to the server: `/api/artifacts/{id}/content?exp=...&sig=...`. Add `&download=1`
+             *     to have it saved rather than shown.
+             */
+            url: string;
+            /** Format: date-time */
+            expires_at: string;
+        };
         /** @description The `multipart/form-data` fields of an upload, in any order. */
         ArtifactUpload: {
             /**
@@ -767,7 +837,10 @@ export interface components {
             project_id: string;
             /** @description A definition of that project. */
             workflow_definition_id: string;
-            /** @description Defaults to the workflow's name. */
+            /**
+             * @description Defaults to the workflow's `runName` (a template or TypeScript function of the
+             *     arguments), else the workflow's name.
+             */
             name?: string | null;
             /** @description Must match the workflow's `argsSchema`; `{}` when absent or null. */
             args?: Record<string, unknown> | null;
@@ -801,6 +874,19 @@ export interface components {
                 created_at: string;
                 /** Format: date-time */
                 updated_at: string;
+            };
+        };
+        /** @description The envelope of every successful JSON response. */
+        Data_ArtifactLink: {
+            /** @description A signed link to an artifact's file. */
+            data: {
+                /**
+                 * @description Relative to the server: `/api/artifacts/{id}/content?exp=...&sig=...`. Add `&download=1`
+                 *     to have it saved rather than shown.
+                 */
+                url: string;
+                /** Format: date-time */
+                expires_at: string;
             };
         };
         /** @description The envelope of every successful JSON response. */
@@ -955,6 +1041,20 @@ export interface components {
                 definition_snapshot?: Record<string, unknown> | null;
                 /** @description A pause was asked for and lands when the steps in flight finish. */
                 pause_requested: boolean;
+            };
+        };
+        /** @description The envelope of every successful JSON response. */
+        Data_RunNamePreview: {
+            /** @description The name a run would get. */
+            data: {
+                name: string;
+                /**
+                 * @description Where it comes from: `template` (a `runName` string), `function` (a TypeScript
+                 *     `runName` function) or `workflow` (no `runName`: the workflow's name).
+                 */
+                source: string;
+                /** @description The `runName` template, when it is one. */
+                template?: string | null;
             };
         };
         /** @description The envelope of every successful JSON response. */
@@ -1647,6 +1747,21 @@ export interface components {
             /** @description A pause was asked for and lands when the steps in flight finish. */
             pause_requested: boolean;
         };
+        RunNameBody: {
+            /** @description The arguments as typed so far; `{}` when absent or null. */
+            args?: Record<string, unknown> | null;
+        };
+        /** @description The name a run would get. */
+        RunNamePreview: {
+            name: string;
+            /**
+             * @description Where it comes from: `template` (a `runName` string), `function` (a TypeScript
+             *     `runName` function) or `workflow` (no `runName`: the workflow's name).
+             */
+            source: string;
+            /** @description The `runName` template, when it is one. */
+            template?: string | null;
+        };
         /** @description A page of runs, newest first. */
         RunPage: {
             data: components["schemas"]["RunSummary"][];
@@ -2169,6 +2284,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Data_DefinitionDetail"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such definition the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preview_run_name: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The definition's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunNameBody"];
+            };
+        };
+        responses: {
+            /** @description The name. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_RunNamePreview"];
+                };
+            };
+            /** @description `args` is not an object (`invalid_body`), the workflow file does not load (`invalid_definition`), or the `runName` function threw or gave no name (`invalid_args`, the reason in `details`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No valid token. */
@@ -3032,6 +3201,116 @@ export interface operations {
                 };
             };
             /** @description No such artifact the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    artifact_link: {
+        parameters: {
+            query?: {
+                /** @description How long the link lasts, in seconds (1 to 3600; 600 when absent). */
+                ttl?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The artifact's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_ArtifactLink"];
+                };
+            };
+            /** @description A `ttl` outside 1..3600 (`invalid_query`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such artifact the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    artifact_content: {
+        parameters: {
+            query?: {
+                /** @description When the link expires, in seconds since the epoch. */
+                exp?: number;
+                /** @description The link's signature (hex). */
+                sig?: string;
+                /** @description `1`: saved as a file (`attachment`) even if the browser could show it. */
+                download?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The artifact's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": components["schemas"]["FileBytes"];
+                };
+            };
+            /** @description No `exp` or `sig`: not a signed link. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A signature that does not match, or a link past its `exp`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such artifact, or its file is gone. */
             404: {
                 headers: {
                     [name: string]: unknown;

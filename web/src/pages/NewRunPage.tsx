@@ -5,15 +5,22 @@ import { createRun, getDefinition } from "../api/endpoints";
 import type { DefinitionDetail } from "../api/types";
 import { ErrorState, Loading } from "../components/States";
 import { ArgField } from "../components/templates/ArgField";
+import { useRunNamePreview } from "../components/templates/useRunNamePreview";
 import { useAsync } from "../hooks/useAsync";
+import { useDocumentTitle } from "../hooks/useDocumentTitle";
+import { edit, followsTemplate, nameToSend, shownName, type NameField } from "../lib/runName";
 import { buildArgs, fieldsOf, initialValues, serverErrors, type FormValues } from "../lib/schemaForm";
 
 function RunForm({ def, projectId }: { def: DefinitionDetail; projectId: string }) {
   const navigate = useNavigate();
   const fields = useMemo(() => fieldsOf(def.args_schema), [def.args_schema]);
-  const [name, setName] = useState("");
+  const [typed, setTyped] = useState("");
   const [values, setValues] = useState<FormValues>(() => initialValues(fields));
   const [touched, setTouched] = useState(new Set<string>());
+  const liveArgs = useMemo(() => buildArgs(fields, values, touched).args, [fields, values, touched]);
+  const named = useRunNamePreview(def.id, liveArgs);
+  const nameField: NameField = { typed, preview: named.preview?.name ?? null };
+  const template = named.preview?.source === "template" ? named.preview.template : null;
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -39,7 +46,7 @@ function RunForm({ def, projectId }: { def: DefinitionDetail; projectId: string 
       const run = await createRun({
         project_id: projectId,
         workflow_definition_id: def.id,
-        name: name.trim() || undefined,
+        name: nameToSend(nameField),
         args: built.args,
       });
       navigate(`/p/${projectId}/runs/${run.id}`);
@@ -62,8 +69,30 @@ function RunForm({ def, projectId }: { def: DefinitionDetail; projectId: string 
         <label className="field-label" htmlFor="run-name">
           Run name
         </label>
-        <input id="run-name" data-testid="run-form-name" type="text" placeholder={def.name} value={name} onChange={(e) => setName(e.target.value)} />
-        <span className="field-help">Optional; defaults to the workflow&apos;s name.</span>
+        <input
+          id="run-name"
+          data-testid="run-form-name"
+          data-auto={followsTemplate(nameField) ? "true" : "false"}
+          type="text"
+          placeholder={def.name}
+          value={shownName(nameField)}
+          aria-describedby="run-name-help"
+          onChange={(e) => setTyped(edit(nameField, e.target.value).typed)}
+        />
+        <span className="field-help" id="run-name-help">
+          {named.preview?.source === "workflow"
+            ? "Optional; defaults to the workflow\u2019s name."
+            : followsTemplate(nameField)
+              ? template
+                ? <>Filled from the workflow&apos;s name template <code>{template}</code> as you fill in the arguments; type to choose your own.</>
+                : "Filled by the workflow from the arguments; type to choose your own."
+              : "Your name wins over the workflow\u2019s; empty the field to use the workflow\u2019s again."}
+        </span>
+        {named.error && followsTemplate(nameField) && (
+          <span className="field-error" data-testid="run-form-name-error" role="alert">
+            {named.error}
+          </span>
+        )}
       </div>
       {fields.length === 0 ? (
         <p className="muted">This workflow takes no arguments.</p>
@@ -95,6 +124,7 @@ function RunForm({ def, projectId }: { def: DefinitionDetail; projectId: string 
 export function NewRunPage() {
   const { projectId = "", definitionId = "" } = useParams();
   const def = useAsync((signal) => getDefinition(definitionId, { signal }), [definitionId]);
+  useDocumentTitle(def.data ? `New run · ${def.data.name}` : "New run");
   return (
     <div className="page page-narrow">
       <nav className="crumbs" aria-label="Breadcrumb">

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { errorMessage, isAbort } from "../../api/client";
-import { useArtifactObjectUrl } from "../../api/artifactFiles";
+import { useArtifactUrl } from "../../api/artifactFiles";
 import { fetchArtifactText } from "../../api/endpoints";
 import type { Artifact } from "../../api/types";
 import { languageFor } from "../../lib/highlight";
@@ -39,7 +39,7 @@ function TextPreview({ artifact }: { artifact: Artifact }) {
 }
 
 function MediaPreview({ artifact }: { artifact: Artifact }) {
-  const url = useArtifactObjectUrl(artifact.id);
+  const url = useArtifactUrl(artifact.id);
   if (!url) return <p className="muted small">Loading preview…</p>;
   if (isVideo(artifact)) {
     return <video data-testid="artifact-preview" className="preview-video" src={url} controls preload="metadata" />;

@@ -1,4 +1,4 @@
-import { downloadArtifact, useArtifactObjectUrl } from "../../api/artifactFiles";
+import { downloadArtifact, useArtifactUrl } from "../../api/artifactFiles";
 import type { Artifact } from "../../api/types";
 import { formatBytes } from "../../lib/format";
 import { IconDownload, IconFile } from "../Icons";
@@ -12,7 +12,7 @@ export function isVideo(a: Artifact): boolean {
 }
 
 function ThumbImage({ artifact }: { artifact: Artifact }) {
-  const url = useArtifactObjectUrl(artifact.id);
+  const url = useArtifactUrl(artifact.id);
   if (!url) return <span className="thumb-img" aria-busy="true" />;
   return (
     <a href={url} target="_blank" rel="noreferrer" className="thumb-img" aria-label={`Open ${artifact.name}`}>

@@ -1,13 +1,14 @@
 import { useRef, useState } from "react";
 import { Link } from "react-router-dom";
 import { errorMessage } from "../../api/client";
-import { attachArtifact, detachArtifact } from "../../api/endpoints";
+import { attachArtifact } from "../../api/endpoints";
 import { uploadArtifact } from "../../api/upload";
 import type { Artifact, Comment, Step } from "../../api/types";
 import { formatDateTime, formatRelative } from "../../lib/format";
 import { Markdown } from "../../lib/markdown";
-import { ArtifactThumb } from "../artifacts/ArtifactThumb";
+import { ArtifactThumb, isImage } from "../artifacts/ArtifactThumb";
 import { IconPaperclip } from "../Icons";
+import { CommentImages } from "./CommentImages";
 
 interface Props {
   comment: Comment;
@@ -19,15 +20,24 @@ interface Props {
   /** The step's artifacts not attached to any comment, offered for attaching. */
   attachable: Artifact[];
   onChanged: () => void;
+  /** Opens the thread's lightbox on this image. */
+  onOpenImage: (artifactId: string) => void;
+  /** Detaches an attachment (the thread offers Undo). */
+  onDetach: (a: Artifact, commentId: string) => Promise<void>;
 }
 
 const AUTHOR: Record<string, string> = { system: "Workflow", agent: "Agent", user: "User" };
 
-export function CommentItem({ comment, projectId, step, uploadStepId, attachable, onChanged }: Props) {
+export function CommentItem({ comment, projectId, step, uploadStepId, attachable, onChanged, onOpenImage, onDetach }: Props) {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
   const fileRef = useRef<HTMLInputElement>(null);
+  const images = comment.artifacts.filter(isImage);
+  const files = comment.artifacts.filter((a) => !isImage(a));
+  // Adding files after posting helps on a person's own notes; on the workflow's and agents'
+  // comments it only clutters every line (the composer attaches to a new comment instead).
+  const canAttach = comment.comment_type === "user";
   const author = comment.creator ? comment.creator.name || comment.creator.email : AUTHOR[comment.comment_type];
 
   async function run(label: string, f: () => Promise<unknown>) {
@@ -67,15 +77,18 @@ export function CommentItem({ comment, projectId, step, uploadStepId, attachable
         <div className="comment-text" data-testid="comment-text">
           <Markdown source={comment.text} />
         </div>
-        {comment.artifacts.length > 0 && (
+        {images.length > 0 && (
+          <CommentImages images={images} onOpen={onOpenImage} detaching={busy} onDetach={(a) => void run(a.id, () => onDetach(a, comment.id))} />
+        )}
+        {files.length > 0 && (
           <div className="comment-artifacts">
-            {comment.artifacts.map((a) => (
-              <ArtifactThumb key={a.id} artifact={a} detaching={busy === a.id} onDetach={() => run(a.id, () => detachArtifact(a.id))} />
+            {files.map((a) => (
+              <ArtifactThumb key={a.id} artifact={a} detaching={busy === a.id} onDetach={() => run(a.id, () => onDetach(a, comment.id))} />
             ))}
           </div>
         )}
         <div className="comment-tools">
-          {uploadStepId && (
+          {canAttach && uploadStepId && (
             <>
               <button type="button" className="link-btn small" onClick={() => fileRef.current?.click()} disabled={busy !== null}>
                 <IconPaperclip width={12} height={12} /> Attach a file
@@ -97,7 +110,7 @@ export function CommentItem({ comment, projectId, step, uploadStepId, attachable
               />
             </>
           )}
-          {attachable.length > 0 && (
+          {canAttach && attachable.length > 0 && (
             <label className="small attach-existing">
               <span className="sr-only">Attach an artifact of this step</span>
               <select

@@ -1,11 +1,14 @@
-import { useState, type FormEvent } from "react";
+import { useCallback, useState, type FormEvent } from "react";
 import { errorMessage } from "../../api/client";
-import { attachArtifact, createComment } from "../../api/endpoints";
+import { attachArtifact, createComment, detachArtifact } from "../../api/endpoints";
 import { checkUploadSize, uploadArtifact } from "../../api/upload";
 import type { Artifact, Comment, Step } from "../../api/types";
 import { formatBytes } from "../../lib/format";
 import { IconPaperclip, IconX } from "../Icons";
+import { isImage } from "../artifacts/ArtifactThumb";
 import { CommentItem } from "./CommentItem";
+import { Lightbox } from "./Lightbox";
+import { UndoToast, type Undoable } from "./UndoToast";
 
 interface Props {
   runId: string;
@@ -38,6 +41,24 @@ export function CommentThread({ runId, projectId, comments, steps, stepId, stepA
   const uploadStep = stepId ?? fileStep ?? defaultUploadStep(steps);
   const stepsById = new Map(steps.map((s) => [s.id, s]));
   const attachable = stepArtifacts.filter((a) => !a.workflow_comment_id);
+  // The thread's images in reading order: the lightbox goes between them.
+  const images = comments.flatMap((c) => c.artifacts.filter(isImage));
+  const [shown, setShown] = useState<string | null>(null);
+  const shownAt = shown === null ? -1 : images.findIndex((a) => a.id === shown);
+  const [undoable, setUndoable] = useState<Undoable | null>(null);
+  const clearUndo = useCallback(() => setUndoable(null), []);
+
+  async function detach(a: Artifact, commentId: string) {
+    await detachArtifact(a.id);
+    setUndoable({
+      key: `${a.id}-${Date.now()}`,
+      message: `Detached ${a.name} (it stays with its step).`,
+      undo: async () => {
+        await attachArtifact(a.id, commentId);
+        onChanged();
+      },
+    });
+  }
 
   function addFiles(list: FileList | null) {
     if (!list) return;
@@ -96,6 +117,8 @@ export function CommentThread({ runId, projectId, comments, steps, stepId, stepA
             uploadStepId={c.workflow_run_step_id ?? uploadStep}
             attachable={stepId !== null ? attachable : []}
             onChanged={onChanged}
+            onOpenImage={setShown}
+            onDetach={detach}
           />
         ))}
         {comments.length === 0 && <li className="comment-empty muted small">No comments yet.</li>}
@@ -170,6 +193,8 @@ export function CommentThread({ runId, projectId, comments, steps, stepId, stepA
           </p>
         )}
       </form>
+      {shownAt >= 0 && <Lightbox images={images} index={shownAt} onIndex={(i) => setShown(images[i].id)} onClose={() => setShown(null)} />}
+      {undoable && <UndoToast key={undoable.key} action={undoable} onDone={clearUndo} />}
     </section>
   );
 }
