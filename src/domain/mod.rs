@@ -21,7 +21,7 @@ mod tests;
 pub use agent::{AgentKind, OnInterrupt, Permission, SessionStatus};
 pub use budget::BudgetLimit;
 pub use files::{CommentType, DefinitionKind, FileType};
-pub use run::{ControlRequest, RunStatus};
+pub use run::{ControlRequest, QueueReason, RunStatus};
 pub use step::{AttemptOutcome, StepKind, StepResult, StepStatus, WaitKind};
 
 /// A string that is not one of an enum's wire values.

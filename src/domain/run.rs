@@ -60,3 +60,11 @@ wire_enum! {
         Cancel = "cancel",
     }
 }
+
+wire_enum! {
+    /// Why a `pending` run has not started (`Run.queue.reason`).
+    pub enum QueueReason {
+        /// Every slot of the server's limit on runs driven at once is taken.
+        ConcurrencyLimit = "concurrency_limit",
+    }
+}

@@ -1,8 +1,9 @@
 //! Background runs for the server: started under a limit on how many run at once (the rest
 //! wait as `pending`, holding no process), and picked up again after a restart.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, Semaphore};
 
@@ -26,21 +27,45 @@ pub struct Runner {
     permits: Arc<Semaphore>,
     /// Runs queued and not yet given a slot.
     waiting: Arc<AtomicUsize>,
+    /// Those runs' ids, in the order they will start.
+    order: Arc<Mutex<VecDeque<String>>>,
+    /// The limit on runs driven at once.
+    limit: usize,
+}
+
+/// The Runner's queue as it stands: who waits for a slot, in order, and how full the slots are.
+#[derive(Debug, Clone)]
+pub struct QueueSnapshot {
+    /// Queued run ids, first to start first (a run cancelled while queued stays until its turn).
+    pub order: Vec<String>,
+    /// Runs holding a slot.
+    pub running: usize,
+    /// Slots in all.
+    pub limit: usize,
 }
 
 impl Runner {
     /// Must be called inside a tokio runtime (it spawns the dispatcher).
     pub fn new(engine: Engine, max_concurrent: usize) -> Runner {
-        let permits = Arc::new(Semaphore::new(max_concurrent.max(1)));
+        let limit = max_concurrent.max(1);
+        let permits = Arc::new(Semaphore::new(limit));
         let waiting = Arc::new(AtomicUsize::new(0));
+        let order = Arc::new(Mutex::new(VecDeque::new()));
         let (queue, mut queued) = mpsc::unbounded_channel::<(String, Option<Prepared>)>();
         let (dispatcher_engine, slots, count) = (engine.clone(), permits.clone(), waiting.clone());
+        let in_order = order.clone();
         tokio::spawn(async move {
             while let Some((run_id, prepared)) = queued.recv().await {
                 let Ok(permit) = slots.clone().acquire_owned().await else {
                     return;
                 };
                 count.fetch_sub(1, Ordering::SeqCst);
+                {
+                    let mut order = in_order.lock().expect("queue lock");
+                    if let Some(i) = order.iter().position(|id| *id == run_id) {
+                        order.remove(i);
+                    }
+                }
                 let engine = dispatcher_engine.clone();
                 tokio::spawn(async move {
                     let _permit = permit;
@@ -53,6 +78,18 @@ impl Runner {
             queue,
             permits,
             waiting,
+            order,
+            limit,
+        }
+    }
+
+    /// The queue now: the runs waiting for a slot, in the order they will start.
+    pub fn queue(&self) -> QueueSnapshot {
+        let order = self.order.lock().expect("queue lock").iter().cloned().collect();
+        QueueSnapshot {
+            order,
+            running: self.limit - self.permits.available_permits().min(self.limit),
+            limit: self.limit,
         }
     }
 
@@ -63,6 +100,7 @@ impl Runner {
         let starts_now = self.may_start_now();
         let prepared = prepared.filter(|p| p.child.is_none() || starts_now);
         self.waiting.fetch_add(1, Ordering::SeqCst);
+        self.order.lock().expect("queue lock").push_back(run_id.clone());
         let _ = self.queue.send((run_id, prepared));
     }
 

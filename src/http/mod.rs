@@ -12,6 +12,7 @@ pub mod artifact_links;
 pub mod artifacts;
 pub mod attempts;
 pub mod auth;
+pub mod board;
 pub mod budgets;
 pub mod comments;
 pub mod definitions;
@@ -177,6 +178,6 @@ mod tests {
             .find(|p| p["name"] == "limit")
             .unwrap()
             .clone();
-        assert_eq!(limit["schema"]["maximum"], super::runs::MAX_PAGE);
+        assert_eq!(limit["schema"]["maximum"], super::board::MAX_PAGE);
     }
 }

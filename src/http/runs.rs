@@ -1,4 +1,5 @@
-//! `/api/workflow-executions`: create, list, read, pause, resume, cancel.
+//! `/api/workflow-executions`: create, read, pause, resume, cancel (the list is `board`'s), and
+//! the details every listed or read run is shown with (`RunDetails`).
 
 use std::collections::HashMap;
 
@@ -13,22 +14,22 @@ use utoipa_axum::routes;
 use super::auth::CurrentUser;
 use super::definitions::Definition;
 use super::envelope::{created, ok, Data, ErrorBody};
-use super::error::{ApiError, ApiJson, ApiQuery};
-use super::run_view::{Counts, Run, RunDetail, RunListItem, RunPage};
+use super::error::{ApiError, ApiJson};
+use super::run_view::{Counts, QueueInfo, Run, RunDetail, RunListItem};
 use super::step_view::{Step, StepWithSession};
 use super::{access, run_control, AppState};
 use crate::domain::{ControlRequest, RunStatus};
 use crate::engine::{EngineError, NewRunSpec, Signal};
 use crate::store::definitions::DefinitionRow;
 use crate::store::projects::ProjectRow;
-use crate::store::run_list::RunFilter;
 use crate::store::runs::RunRow;
 use crate::store::steps::StepRow;
 use crate::store::Store;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(create_run, list_runs))
+        .routes(routes!(create_run, super::board::list_runs))
+        .routes(routes!(super::board::get_board))
         .routes(routes!(get_run))
         .routes(routes!(run_control::pause_run))
         .routes(routes!(run_control::resume_run))
@@ -173,94 +174,8 @@ pub(super) fn engine_error(e: EngineError) -> ApiError {
     }
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Only this project's runs.
-    project_id: Option<String>,
-    /// Only runs with this status.
-    #[param(value_type = Option<RunStatus>)]
-    status: Option<String>,
-    /// Only runs of this definition.
-    workflow_definition_id: Option<String>,
-    /// Runs per page.
-    #[param(minimum = 1, maximum = 200, default = 50)]
-    limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
-    cursor: Option<String>,
-}
-
-/// Most runs a page returns.
-pub const MAX_PAGE: i64 = 200;
-
-/// `GET /api/workflow-executions?project_id=&status=&workflow_definition_id=&limit=&cursor=`
-#[utoipa::path(
-    get,
-    path = "/workflow-executions",
-    tag = "workflow-executions",
-    summary = "List runs",
-    description = "The runs of the projects the caller may see, newest first, a page at a time.",
-    params(ListQuery),
-    responses(
-        (status = 200, description = "A page of runs.", body = RunPage),
-        (status = 400, description = "A status or limit out of range (`invalid_query`).", body = ErrorBody),
-        (status = 401, description = "No valid token.", body = ErrorBody),
-        (status = 404, description = "No project `project_id` the caller may see.", body = ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn list_runs(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<RunPage>, ApiError> {
-    let store = state.engine.store();
-    if let Some(p) = &q.project_id {
-        access::project(store, &user, p).await?;
-    }
-    if let Some(s) = q.status.as_deref().filter(|s| RunStatus::parse(s).is_none()) {
-        let known = RunStatus::ALL.map(RunStatus::as_str).join(", ");
-        return Err(ApiError::bad(
-            "invalid_query",
-            format!("status: '{s}' is not one of {known}"),
-        ));
-    }
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::bad(
-            "invalid_query",
-            format!("limit: must be between 1 and {MAX_PAGE}"),
-        ));
-    }
-    let runs = page_of_runs(store, &user, &q, limit + 1).await?;
-    let has_more = runs.len() as i64 > limit;
-    let runs = &runs[..runs.len().min(limit as usize)];
-    let mut details = RunDetails::load(store, runs, Some(&user.0.email)).await?;
-    let data = runs.iter().map(|run| details.list_item(run)).collect();
-    let next_cursor = if has_more {
-        runs.last().map(|r| r.id.clone())
-    } else {
-        None
-    };
-    Ok(Json(RunPage { data, next_cursor }))
-}
-
-/// One page of runs, newest first, of the projects the caller may see.
-async fn page_of_runs(store: &Store, user: &CurrentUser, q: &ListQuery, limit: i64) -> Result<Vec<RunRow>, ApiError> {
-    let filter = RunFilter {
-        project_id: q.project_id.as_deref(),
-        // With a project the caller's access to it was checked already.
-        visible_to: (q.project_id.is_none() && !user.is_admin()).then(|| user.id()),
-        status: q.status.as_deref().and_then(RunStatus::parse),
-        workflow_definition_id: q.workflow_definition_id.as_deref(),
-        before: q.cursor.as_deref(),
-        limit,
-    };
-    Ok(RunRow::list(store, &filter).await?)
-}
-
 /// Steps, definitions and counts for a page of runs, in a few queries instead of a few per run.
-struct RunDetails {
+pub(super) struct RunDetails {
     /// By run id, in step order.
     steps: HashMap<String, Vec<Step>>,
     /// By definition id.
@@ -271,12 +186,16 @@ struct RunDetails {
     spend: HashMap<String, crate::store::budgets::SessionSpend>,
     /// By parent run id.
     reruns: HashMap<String, Vec<super::run_view::RerunLink>>,
+    /// Queued runs' places, by run id.
+    queue: HashMap<String, QueueInfo>,
 }
 
 impl RunDetails {
     /// `viewer`: the caller's email, for whether they may decide a gate.
-    async fn load(store: &Store, runs: &[RunRow], viewer: Option<&str>) -> Result<RunDetails, ApiError> {
+    pub(super) async fn load(state: &AppState, runs: &[RunRow], viewer: Option<&str>) -> Result<RunDetails, ApiError> {
+        let store = state.engine.store();
         let mut out = RunDetails {
+            queue: HashMap::new(),
             steps: HashMap::new(),
             definitions: HashMap::new(),
             counts: HashMap::new(),
@@ -306,7 +225,14 @@ impl RunDetails {
         for r in RunRow::reruns_of(store, &ids).await? {
             out.reruns.entry(r.parent_run_id.clone()).or_default().push((&r).into());
         }
+        let rows: Vec<&RunRow> = runs.iter().collect();
+        out.queue = QueueInfo::of_runs(store, &state.runner, &rows).await?;
         Ok(out)
+    }
+
+    /// The list items of these runs (loaded with `load`), in order.
+    pub(super) fn list_items(&mut self, runs: &[RunRow]) -> Vec<RunListItem> {
+        runs.iter().map(|run| self.list_item(run)).collect()
     }
 
     /// Takes the run's details out: each run of a page is listed once.
@@ -316,6 +242,7 @@ impl RunDetails {
         view.waiting_for = super::run_view::WaitInfo::of(&steps);
         view.spend = crate::engine::budget::spend_with(run, self.spend.get(&run.id).copied());
         view.reruns = self.reruns.remove(&run.id).unwrap_or_default();
+        view.queue = self.queue.remove(&run.id);
         RunListItem {
             run: view,
             steps,
@@ -348,7 +275,7 @@ pub async fn get_run(
 ) -> Result<Json<Data<RunDetail>>, ApiError> {
     let store = state.engine.store();
     let (run, project) = access::run(store, &user, &id).await?;
-    let mut details = RunDetails::load(store, std::slice::from_ref(&run), Some(&user.0.email)).await?;
+    let mut details = RunDetails::load(&state, std::slice::from_ref(&run), Some(&user.0.email)).await?;
     let item = details.list_item(&run);
     let mut steps = Vec::new();
     for s in &StepRow::list_for_run(store, &run.id).await? {

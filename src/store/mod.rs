@@ -13,6 +13,7 @@
 pub mod agent_sessions;
 pub mod artifacts;
 pub mod attempts;
+pub mod board;
 pub mod budgets;
 pub mod comments;
 pub mod definitions;

@@ -116,6 +116,25 @@ describe("waits (UI against the contract)", () => {
         return route.fulfill({ response: res, json });
       },
     );
+    // The board's answer: its runs rewritten the same way; in the status view a run goes to
+    // its rewritten status's column, and the counts follow.
+    await p.route(
+      (url) => url.pathname === "/api/board",
+      async (route) => {
+        const res = await route.fetch();
+        const board = await res.json();
+        const byStatus = !new URL(route.request().url()).searchParams.get("workflow_definition_id");
+        const runs = board.columns.flatMap((c) => c.runs.map(rewrite));
+        for (const c of board.columns) {
+          const mine = byStatus ? runs.filter((r) => r.status === c.key) : c.runs.map(rewrite);
+          if (byStatus) c.count += mine.length - c.runs.length;
+          c.runs = mine;
+        }
+        board.running = runs.filter((r) => r.status === "running").length;
+        board.waiting = runs.filter((r) => r.status === "waiting").length;
+        return route.fulfill({ response: res, json: board });
+      },
+    );
     await p.route(
       (url) => url.pathname === "/api/approvals",
       (route) => {

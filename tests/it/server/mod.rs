@@ -4,6 +4,7 @@ mod accounts;
 mod api;
 mod artifacts;
 mod auth;
+mod board;
 mod comment_types;
 mod disk_full;
 mod limits;

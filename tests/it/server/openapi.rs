@@ -21,6 +21,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/workflow-definitions/{id}"),
     ("post", "/api/workflow-executions"),
     ("get", "/api/workflow-executions"),
+    ("get", "/api/board"),
     ("get", "/api/workflow-executions/{id}"),
     ("post", "/api/workflow-executions/{id}/pause"),
     ("post", "/api/workflow-executions/{id}/resume"),

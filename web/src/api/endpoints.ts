@@ -8,6 +8,7 @@ import type { components } from "./schema";
 import type { ControlAction } from "../lib/status";
 import type {
   Artifact,
+  BoardAnswer,
   Comment,
   CommentType,
   ControlResult,
@@ -61,21 +62,35 @@ export interface RunQuery {
   projectId: string;
   definitionId?: string;
   status?: RunStatus | "";
+  /** Name, id, argument values, step names/keys, error text (server-side). */
+  q?: string;
+  /** RFC 3339 or a date. */
+  createdAfter?: string | null;
+  createdBefore?: string | null;
+  /** One board column's runs (`__pending`, a phase, `__done`; a status in the all-workflows view). */
+  column?: string;
   limit?: number;
   cursor?: string | null;
 }
 
-export const listRuns = (q: RunQuery, o: Sig = {}) =>
-  requestRaw<RunPage>("/workflow-executions", {
-    query: {
-      project_id: q.projectId,
-      workflow_definition_id: q.definitionId,
-      status: q.status || undefined,
-      limit: q.limit ?? 100,
-      cursor: q.cursor,
-    },
-    ...o,
-  });
+function runQuery(q: RunQuery) {
+  return {
+    project_id: q.projectId,
+    workflow_definition_id: q.definitionId,
+    status: q.status || undefined,
+    q: q.q?.trim() || undefined,
+    created_after: q.createdAfter || undefined,
+    created_before: q.createdBefore || undefined,
+    column: q.column,
+    limit: q.limit ?? 100,
+    cursor: q.cursor,
+  };
+}
+
+export const listRuns = (q: RunQuery, o: Sig = {}) => requestRaw<RunPage>("/workflow-executions", { query: runQuery(q), ...o });
+
+/** The board: each column's exact count and first page under the filters. */
+export const getBoard = (q: RunQuery, o: Sig = {}) => requestRaw<BoardAnswer>("/board", { query: runQuery(q), ...o });
 
 export const getRun = (id: string, o: Sig = {}) =>
   request<RunDetail>(`/workflow-executions/${encodeURIComponent(id)}`, o);

@@ -136,7 +136,7 @@ export interface paths {
         };
         /**
          * List runs
-         * @description The runs of the projects the caller may see, newest first, a page at a time.
+         * @description The runs of the projects the caller may see, newest first, a page at a time; with `column`, one board column's (the queue in the order it starts).
          */
         get: operations["list_runs"];
         put?: never;
@@ -145,6 +145,26 @@ export interface paths {
          * @description Creates the run and starts it in the background (queued under the concurrency limit).
          */
         post: operations["create_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/board": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The board
+         * @description A project's board under the filters: with `workflow_definition_id` the columns `__pending` (never started, in the order they will start), each phase (a failed, paused or waiting run stays in its phase) and `__done` (completed and cancelled); without, one column per status. Each column has its exact count and its first `limit` runs.
+         */
+        get: operations["get_board"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -684,6 +704,45 @@ export interface components {
          * @enum {string}
          */
         AttemptOutcome: "running" | "completed" | "failed" | "interrupted";
+        /** @description The board under the filters in force. */
+        Board: {
+            columns: components["schemas"]["BoardColumn"][];
+            /**
+             * Format: int64
+             * @description Runs on the board.
+             */
+            total: number;
+            /**
+             * Format: int64
+             * @description Of those, `running` ones.
+             */
+            running: number;
+            /**
+             * Format: int64
+             * @description Of those, `waiting` ones (for a person, a timer or a signal).
+             */
+            waiting: number;
+            /**
+             * Format: int64
+             * @description Of those, `pending` ones (queued).
+             */
+            pending: number;
+        };
+        /** @description A board column. */
+        BoardColumn: {
+            /** @description `__pending`, a phase or `__done` on a workflow's board; a status on the all-workflows one. */
+            key: string;
+            title: string;
+            /**
+             * Format: int64
+             * @description How many runs the column holds under the filters (exact).
+             */
+            count: number;
+            /** @description Its first page: newest first; `__pending` (and `pending`) in the order they will start. */
+            runs: components["schemas"]["RunSummary"][];
+            /** @description Pass as `cursor` with `column` to `GET /api/workflow-executions` for more; null when all are here. */
+            next_cursor?: string | null;
+        };
         /** @description A run's limits; a limit left out is no limit. */
         Budget: {
             /**
@@ -966,6 +1025,7 @@ export interface components {
                  *     (`use_current`), or a rerun of a definition that changed since its parent ran.
                  */
                 warnings: string[];
+                queue?: components["schemas"]["QueueInfo"] | null;
             };
         };
         /** @description The envelope of every successful JSON response. */
@@ -1543,6 +1603,30 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description A queued run's place. */
+        QueueInfo: {
+            reason: components["schemas"]["QueueReason"];
+            /**
+             * Format: int64
+             * @description 1 for the run that starts next.
+             */
+            position: number;
+            /**
+             * Format: int64
+             * @description Runs driven now.
+             */
+            running: number;
+            /**
+             * Format: int64
+             * @description The most runs driven at once.
+             */
+            limit: number;
+        };
+        /**
+         * @description Why a `pending` run has not started (`Run.queue.reason`).
+         * @enum {string}
+         */
+        QueueReason: "concurrency_limit";
         /** @description The limits to set: those given replace the run's, the others stay. */
         RaiseBudget: {
             /**
@@ -1678,6 +1762,7 @@ export interface components {
              *     (`use_current`), or a rerun of a definition that changed since its parent ran.
              */
             warnings: string[];
+            queue?: components["schemas"]["QueueInfo"] | null;
         };
         /** @description A run with its steps (and their agent sessions) and comments. */
         RunDetail: components["schemas"]["Run"] & {
@@ -2322,6 +2407,20 @@ export interface operations {
                 status?: components["schemas"]["RunStatus"];
                 /** @description Only runs of this definition. */
                 workflow_definition_id?: string;
+                /**
+                 * @description Runs whose name, id, an argument value, error text, or a step's name, key or error
+                 *     text contains this (case-insensitive).
+                 */
+                q?: string;
+                /** @description Only runs created at or after this time (RFC 3339, or a date `YYYY-MM-DD`, UTC). */
+                created_after?: string;
+                /** @description Only runs created before this time (RFC 3339, or a date: before that day starts). */
+                created_before?: string;
+                /**
+                 * @description One board column's runs (`__pending`, a phase or `__done` with
+                 *     `workflow_definition_id`; a status without): a column's `next_cursor` pages it.
+                 */
+                column?: string;
                 /** @description Runs per page. */
                 limit?: number;
                 /** @description The `next_cursor` of the previous page. */
@@ -2342,7 +2441,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunPage"];
                 };
             };
-            /** @description A status or limit out of range (`invalid_query`). */
+            /** @description A status, limit, time or column out of range (`invalid_query`, naming the parameter). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2360,7 +2459,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No project `project_id` the caller may see. */
+            /** @description No project `project_id` or definition `workflow_definition_id` the caller may see. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2422,6 +2521,78 @@ export interface operations {
             };
             /** @description The data directory's disk is full (`insufficient_storage`); nothing was recorded. */
             507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_board: {
+        parameters: {
+            query?: {
+                /** @description Only this project's runs. */
+                project_id?: string;
+                /** @description Only runs with this status. */
+                status?: components["schemas"]["RunStatus"];
+                /** @description Only runs of this definition. */
+                workflow_definition_id?: string;
+                /**
+                 * @description Runs whose name, id, an argument value, error text, or a step's name, key or error
+                 *     text contains this (case-insensitive).
+                 */
+                q?: string;
+                /** @description Only runs created at or after this time (RFC 3339, or a date `YYYY-MM-DD`, UTC). */
+                created_after?: string;
+                /** @description Only runs created before this time (RFC 3339, or a date: before that day starts). */
+                created_before?: string;
+                /**
+                 * @description One board column's runs (`__pending`, a phase or `__done` with
+                 *     `workflow_definition_id`; a status without): a column's `next_cursor` pages it.
+                 */
+                column?: string;
+                /** @description Runs per page. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The board. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Board"];
+                };
+            };
+            /** @description A filter out of range, or `project_id` missing (`invalid_query`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project or definition the caller may see. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -141,6 +141,11 @@ export type RunDetail = Omit<Sent<Schemas["RunDetail"]>, "workflow_definition" |
 
 export type RunPage = Omit<Sent<Schemas["RunPage"]>, "data"> & { data: RunSummary[] };
 
+/** A board column as `GET /api/board` sends it. */
+export type BoardColumnAnswer = Omit<Sent<Schemas["BoardColumn"]>, "runs"> & { runs: RunSummary[] };
+/** `GET /api/board`. */
+export type BoardAnswer = Omit<Sent<Schemas["Board"]>, "columns"> & { columns: BoardColumnAnswer[] };
+
 /** What pause, resume and cancel answer: the run's id and status, and what each adds. */
 export type ControlResult = Omit<Sent<Schemas["ResumeResult"]>, "notes"> &
   Partial<Pick<Sent<Schemas["ResumeResult"]>, "notes"> & Sent<Schemas["PauseResult"]> & Sent<Schemas["CancelResult"]>>;

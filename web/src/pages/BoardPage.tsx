@@ -1,13 +1,20 @@
-import { useEffect, useMemo, useRef } from "react";
+// The board: a project's runs in columns (a workflow's phases, or one per status), with the
+// filters in the URL (status, search, created range), exact counts and the tab title from the
+// server's answer.
+
+import { useEffect, useRef, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { getDefinition, listDefinitions } from "../api/endpoints";
 import type { RunStatus } from "../api/types";
-import { BoardColumns, phaseColumns, statusColumns } from "../components/board/BoardColumns";
+import { BoardColumns } from "../components/board/BoardColumns";
 import { IconPlus, IconSearch } from "../components/Icons";
 import { EmptyState, ErrorState, Loading } from "../components/States";
 import { useAsync } from "../hooks/useAsync";
+import { useBoard } from "../hooks/useBoard";
+import { useDocumentTitle } from "../hooks/useDocumentTitle";
 import { useNow } from "../hooks/useNow";
-import { useRunList } from "../hooks/useRunList";
+import { useProjects } from "../hooks/useProjects";
+import { boardTitle, createdRange, RANGES } from "../lib/boardFilters";
 import { RUN_STATUSES, STATUS_LABEL } from "../lib/status";
 
 export function BoardPage() {
@@ -16,9 +23,27 @@ export function BoardPage() {
   const navigate = useNavigate();
   const status = (search.get("status") ?? "") as RunStatus | "";
   const q = search.get("q") ?? "";
+  const created = search.get("created") ?? "";
+  const range = createdRange(created, search.get("created_after"), search.get("created_before"));
+  // The search box answers as one types; the server is asked once typing pauses.
+  const [typed, setTyped] = useState(q);
+  useEffect(() => setTyped(q), [q]);
+  useEffect(() => {
+    if (typed === q) return;
+    const t = setTimeout(() => setParam("q", typed), 250);
+    return () => clearTimeout(t);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [typed]);
 
   const defs = useAsync((signal) => listDefinitions(projectId, { signal }), [projectId]);
-  const list = useRunList({ projectId, definitionId, status: RUN_STATUSES.includes(status as RunStatus) ? status : "" });
+  const list = useBoard({
+    projectId,
+    definitionId,
+    status: RUN_STATUSES.includes(status as RunStatus) ? status : "",
+    q,
+    createdAfter: range.after,
+    createdBefore: range.before,
+  });
   const listed = defs.data?.find((d) => d.id === definitionId);
   // A run's definition need not be a template (a file run from elsewhere with the CLI): the
   // list of templates lacks it, so it is read by id.
@@ -27,6 +52,10 @@ export function BoardPage() {
     [definitionId, defs.data, listed],
   );
   const def = listed ?? unlisted.data;
+  const projects = useProjects();
+  const project = projects.data?.find((p) => p.id === projectId);
+  const board = list.board;
+  useDocumentTitle(boardTitle(project?.name, definitionId ? def?.name : undefined, board));
   const searchRef = useRef<HTMLInputElement>(null);
 
   // "/" jumps to the search, as on GitHub and Linear.
@@ -41,19 +70,9 @@ export function BoardPage() {
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
-  const visible = useMemo(() => {
-    const needle = q.trim().toLowerCase();
-    return list.runs.filter(
-      (r) =>
-        (!status || r.status === status) &&
-        (!needle || r.name.toLowerCase().includes(needle) || r.id.toLowerCase().includes(needle)),
-    );
-  }, [list.runs, status, q]);
-
   // Clocks tick while a run runs, and while one waits (a sleep's countdown).
-  const running = visible.some((r) => r.status === "running" || r.status === "waiting");
-  const now = useNow(running);
-  const columns = definitionId ? phaseColumns(def, visible) : statusColumns(visible);
+  const ticking = !!board && (board.running > 0 || board.waiting > 0);
+  const now = useNow(ticking);
 
   function setParam(key: string, value: string) {
     const next = new URLSearchParams(search);
@@ -62,8 +81,17 @@ export function BoardPage() {
     setSearch(next, { replace: true });
   }
 
+  function setRange(value: string) {
+    const next = new URLSearchParams(search);
+    next.delete("created_after");
+    next.delete("created_before");
+    if (value) next.set("created", value);
+    else next.delete("created");
+    setSearch(next, { replace: true });
+  }
+
   const qs = search.toString();
-  const filtered = Boolean(status || q.trim());
+  const filtered = Boolean(status || q.trim() || range.after || range.before);
 
   return (
     <div className="page page-board">
@@ -103,22 +131,46 @@ export function BoardPage() {
         </label>
         <label className="toolbar-field search">
           <IconSearch className="search-icon" />
-          <span className="sr-only">Search runs by name</span>
+          <span className="sr-only">Search runs by name, id, argument, step or error</span>
           <input
             ref={searchRef}
             data-testid="run-search"
             type="search"
-            placeholder="Search runs…  /"
+            placeholder="Search name, id, args, steps, errors…  /"
+            title="Searches run names and ids, argument values, step names and keys, and error messages"
             aria-keyshortcuts="/"
-            value={q}
-            onChange={(e) => setParam("q", e.target.value)}
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
           />
         </label>
+        <label className="toolbar-field">
+          <span className="sr-only">Created</span>
+          <select data-testid="created-filter" value={created === "custom" || RANGES.some((r) => r.value === created) ? created : ""} onChange={(e) => setRange(e.target.value)}>
+            {RANGES.map((r) => (
+              <option key={r.value} value={r.value}>
+                {r.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        {created === "custom" && (
+          <span className="toolbar-field created-custom">
+            <label>
+              <span className="sr-only">Created from</span>
+              <input type="date" data-testid="created-after" value={search.get("created_after") ?? ""} onChange={(e) => setParam("created_after", e.target.value)} />
+            </label>
+            <span className="muted small">to</span>
+            <label>
+              <span className="sr-only">Created up to and including</span>
+              <input type="date" data-testid="created-before" value={search.get("created_before") ?? ""} onChange={(e) => setParam("created_before", e.target.value)} />
+            </label>
+          </span>
+        )}
         <span className="toolbar-spacer" />
-        {!list.loading && (
-          <span className="muted small run-count" aria-live="polite">
-            {visible.length} {visible.length === 1 ? "run" : "runs"}
-            {filtered && list.runs.length !== visible.length ? ` of ${list.runs.length}` : ""}
+        {board && (
+          <span className="muted small run-count" data-testid="run-count" data-total={board.total} aria-live="polite">
+            {board.total.toLocaleString()} {board.total === 1 ? "run" : "runs"}
+            {board.running + board.waiting > 0 ? ` · ${board.running} running · ${board.waiting} waiting` : ""}
           </span>
         )}
         <Link
@@ -131,11 +183,11 @@ export function BoardPage() {
       {definitionId && def?.description && <p className="board-desc muted">{def.description}</p>}
       {list.error ? (
         <ErrorState error={list.error} onRetry={list.reload} title="Cannot load runs" />
-      ) : list.loading ? (
+      ) : list.loading || !board ? (
         <Loading label="Loading runs…" />
       ) : (
         <>
-          {visible.length === 0 && (
+          {board.total === 0 && (
             <EmptyState testId="board-empty" title={filtered ? "No runs match" : "No runs yet"}>
               {filtered ? (
                 <button type="button" className="btn btn-sm" onClick={() => setSearch(new URLSearchParams(), { replace: true })}>
@@ -149,14 +201,14 @@ export function BoardPage() {
               )}
             </EmptyState>
           )}
-          <BoardColumns columns={columns} projectId={projectId} now={now} showWorkflow={!definitionId} />
-          {list.hasMore && (
-            <div className="load-more">
-              <button type="button" className="btn btn-sm" onClick={list.loadMore} disabled={list.loadingMore}>
-                {list.loadingMore ? "Loading…" : "Load older runs"}
-              </button>
-            </div>
-          )}
+          <BoardColumns
+            columns={board.columns}
+            projectId={projectId}
+            now={now}
+            showWorkflow={!definitionId}
+            loadingMore={list.loadingMore}
+            loadMore={list.loadMore}
+          />
         </>
       )}
     </div>

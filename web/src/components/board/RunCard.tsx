@@ -1,6 +1,11 @@
+// A run's card on the board: name, status, what it does or waits for (a queued run: its place
+// in the queue), the arguments that differ from the defaults, spend, phases and counts.
+
 import { memo } from "react";
 import { Link } from "react-router-dom";
 import type { RunSummary } from "../../api/types";
+import { argsSummary } from "../../lib/argsSummary";
+import { queueLine } from "../../lib/columns";
 import { formatDuration, formatRelative } from "../../lib/format";
 import { currentStep, isFinished, runElapsedMs } from "../../lib/status";
 import { formatCountdown, needsPerson, waitLine, waitsOf } from "../../lib/waits";
@@ -45,6 +50,8 @@ export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow
   const wait = waitLine(run, now);
   const sleep = wait?.kind === "sleep" ? waitsOf(run).find((w) => w.step_id === wait.stepId) : undefined;
   const countdown = sleep ? formatCountdown(sleep.deadline, now) : null;
+  const args = argsSummary(run.args, run.workflow_definition?.args_schema);
+  const queue = run.status === "pending" && run.queue ? queueLine(run.queue) : null;
   return (
     <Link
       to={`/p/${projectId}/runs/${run.id}`}
@@ -62,7 +69,20 @@ export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow
       {showWorkflow && run.workflow_definition && run.workflow_definition.name !== run.name && (
         <div className="run-card-wf muted small">{run.workflow_definition.name}</div>
       )}
-      {wait ? (
+      {args && (
+        <div className="run-card-args" data-testid="card-args" title={args}>
+          {args}
+        </div>
+      )}
+      {queue ? (
+        <div className="run-card-queue" data-testid="card-queue" title="Waits for a free slot: the server runs a limited number of runs at once">
+          <IconHourglass width={13} height={13} />
+          <span>
+            {queuedToResume ? "Queued to resume · " : ""}
+            {queue}
+          </span>
+        </div>
+      ) : wait ? (
         <div className="run-card-wait" data-testid="card-wait" data-kind={wait.kind} title={step ? `${step.phase} · ${step.step_id}` : undefined}>
           {needsPerson(wait.kind) ? <IconBell width={13} height={13} /> : <IconHourglass width={13} height={13} />}
           <span className="wait-text" title={wait.text}>
@@ -80,7 +100,7 @@ export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow
         </div>
       )}
       {run.status === "failed" && run.error_message && (
-        <div className="run-card-error truncate" title={run.error_message}>
+        <div className="run-card-error" title={run.error_message}>
           {run.error_message}
         </div>
       )}
