@@ -19,6 +19,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/projects"),
     ("get", "/api/workflow-definitions"),
     ("get", "/api/workflow-definitions/{id}"),
+    ("post", "/api/workflow-definitions/{id}/run-name"),
     ("post", "/api/workflow-executions"),
     ("get", "/api/workflow-executions"),
     ("get", "/api/board"),
@@ -35,6 +36,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/workflow-steps/{id}/logs/{type}"),
     ("post", "/api/workflow-executions/{id}/artifacts"),
     ("get", "/api/artifacts/{id}"),
+    ("get", "/api/artifacts/{id}/link"),
+    ("get", "/api/artifacts/{id}/content"),
     ("patch", "/api/artifacts/{id}/attach"),
     ("delete", "/api/artifacts/{id}/detach"),
     ("post", "/api/workflow-executions/{id}/comments"),
@@ -46,8 +49,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/openapi.json"),
 ];
 
-/// The routes that take no token.
-const PUBLIC: &[&str] = &["/api/auth/login", "/api/openapi.json"];
+/// The routes that take no token (an artifact's content is authorised by its link's signature).
+const PUBLIC: &[&str] = &["/api/auth/login", "/api/openapi.json", "/api/artifacts/{id}/content"];
 
 const HTTP_METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
