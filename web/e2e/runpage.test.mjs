@@ -167,6 +167,11 @@ describe("the run page: supervision at a glance", () => {
     await waitText(status(), "pending");
     await page.getByTestId("run-queued").waitFor();
     await page.getByTestId("run-queued-chip").waitFor();
+    // Its place in the server's queue, from the run's `queue`.
+    await waitFor(
+      async () => /1st in queue · 1\/1 running/.test((await page.getByTestId("run-queue-place").textContent().catch(() => "")) ?? ""),
+      "the queued run says its place in the queue",
+    );
     assert.equal(await resume.isEnabled(), false, "a queued run cannot be resumed again");
     assert.equal(await page.getByTestId("run-cancel").isEnabled(), true, "a queued run may be cancelled");
     await waitFor(() => page.title().then((t) => t.startsWith("fails midway · Queued to resume")), "the tab says queued");

@@ -8,6 +8,7 @@ import { controlRun, type ControlAction } from "../../api/endpoints";
 import type { ControlResult, RunDetail } from "../../api/types";
 import { formatDateTime, formatDuration, formatRelative } from "../../lib/format";
 import { enabledControls, runElapsedMs } from "../../lib/status";
+import { queueLine } from "../../lib/columns";
 import { queuedToResume, stepsDoneText } from "../../lib/runView";
 import { useConfirm } from "../../hooks/useConfirm";
 import { RunSpend } from "./RunSpend";
@@ -185,6 +186,13 @@ export function RunHeader({ run, projectId, now, onControlled }: Props) {
         <p className="notice notice-info" role="status" data-testid="run-queued">
           Queued to resume: every run slot is busy, so the run waits for one to free up and then goes on from where it
           stopped. Cancel takes it out of the queue.
+          {run.queue && <QueuePlace queue={run.queue} />}
+        </p>
+      )}
+      {!queued && run.status === "pending" && run.queue && (
+        <p className="notice notice-info" role="status" data-testid="run-waiting-slot">
+          Waiting for a run slot: the server runs {run.queue.limit} at once and all are busy.
+          <QueuePlace queue={run.queue} />
         </p>
       )}
       {run.error_message && !queued && (
@@ -198,5 +206,15 @@ export function RunHeader({ run, projectId, now, onControlled }: Props) {
         </p>
       )}
     </header>
+  );
+}
+
+/** "3rd in queue · 8/8 running", after a pending run's notice. */
+function QueuePlace({ queue }: { queue: NonNullable<RunDetail["queue"]> }) {
+  return (
+    <strong className="queue-place" data-testid="run-queue-place">
+      {" "}
+      {queueLine(queue)}.
+    </strong>
   );
 }
