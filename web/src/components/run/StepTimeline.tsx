@@ -9,7 +9,7 @@ import { stepError } from "../../lib/skipped";
 import { decisionOf, describeWait, waitsOf } from "../../lib/waits";
 import { SkippedNote } from "../step/SkippedNote";
 import { DecisionLine } from "./WaitPanels";
-import { plannedText, shownStepStatus } from "../../lib/runView";
+import { hasEnded, plannedText, shownStepStatus } from "../../lib/runView";
 import { TryTrail } from "./TryTrail";
 
 interface Props {
@@ -98,7 +98,7 @@ export function StepTimeline({ run, projectId, planned, selectedStepId, now }: P
               {run.current_phase === g.phase && run.status === "failed" && <span className="chip chip-failed">failed here</span>}
               <span className="muted small phase-time">{g.steps.length > 0 ? formatDuration(total) : ""}</span>
             </div>
-            {g.steps.length === 0 && g.planned.length === 0 && <div className="phase-empty muted small">No steps in this phase yet</div>}
+            {g.steps.length === 0 && g.planned.length === 0 && <div className="phase-empty muted small">{hasEnded(run.status) ? "No steps ran in this phase" : "No steps in this phase yet"}</div>}
             <ul className="step-list">
               {g.steps.map((s) => {
                 const d = stepDurationMs(s, now);
