@@ -503,3 +503,29 @@ async fn signed_links_serve_the_file_and_refuse_forgeries() {
     let (status, _) = fetch(url).await;
     assert_eq!(status, 200, "the server still serves after the forgeries");
 }
+
+/// Responses are compressed for a client that accepts it, except files whose bytes are
+/// compressed already: a video keeps its bytes and its `Content-Length`.
+#[tokio::test]
+async fn json_is_compressed_and_a_video_is_not() {
+    let f = Fixture::new().await;
+    let (run, steps) = f.run().await;
+    let video: Vec<u8> = (0..4096u32).map(|i| (i % 7) as u8).collect();
+    let (status, body) = f.upload(&f.ann, &run, file_form(&steps[0], "clip.mp4", &video)).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["data"]["id"].as_str().unwrap();
+    let get = |path: String| {
+        f.request(&f.ann, Method::GET, &path)
+            .header("accept-encoding", "br, gzip")
+            .send()
+    };
+    let r = get(format!("/artifacts/{id}")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers().get("content-encoding"), None, "{:?}", r.headers());
+    assert_eq!(r.headers()["content-length"], video.len().to_string().as_str());
+    assert_eq!(r.bytes().await.unwrap().as_ref(), video.as_slice());
+
+    let r = get(format!("/workflow-executions/{run}")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-encoding"], "br", "{:?}", r.headers());
+}
