@@ -34,7 +34,8 @@ impl AttemptRow {
     ) -> Result<i64> {
         let ts = now();
         store.write_now(|db| {
-            let tx = db.unchecked_transaction()?;
+            // IMMEDIATE: it reads before it writes (see `StepRow::begin`).
+            let tx = rusqlite::Transaction::new_unchecked(db, rusqlite::TransactionBehavior::Immediate)?;
             let running: Option<i64> = tx
                 .query_row(
                     "SELECT attempt FROM workflow_step_attempts WHERE step_row_id = ?1 AND outcome = 'running'",
