@@ -168,8 +168,10 @@ describe("board at scale", () => {
     const old = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
     await page.getByTestId("created-after").fill("2000-01-01");
     await page.getByTestId("created-before").fill(old);
+    // Both dates applied (the first alone already finds runs, live ones included).
+    await waitFor(async () => page.url().includes(`created_before=${old}`), "the end date is in the URL");
     await waitFor(async () => Number(await page.getByTestId("run-count").getAttribute("data-total")) > 0, "dates up to a month ago find seeded runs");
-    assert.equal(await count(page, "__pending"), 0, "none of the live runs");
+    await waitFor(async () => (await count(page, "__pending")) === 0, "none of the live runs");
     await screenshot(page, "board-scale-filtered");
 
     const bad = await fetch(`${server.base}/api/board?project_id=${server.projectId}&created_after=yesterday`, { headers: { authorization: `Bearer ${server.token}` } });
