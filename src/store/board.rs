@@ -101,6 +101,15 @@ impl RunRow {
         let mut sql = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT r.* FROM workflow_runs r WHERE ");
         lanes.push_key(&mut sql);
         sql.push(" = ").push_bind(key.to_string());
+        if let Lanes::Phases { .. } = lanes {
+            // Implied by the key, and said so that SQLite can read the partial index of open
+            // runs (`workflow_runs_definition_open`) for every column but Finished.
+            sql.push(if key == DONE {
+                " AND r.status IN ('completed', 'cancelled')"
+            } else {
+                " AND r.status NOT IN ('completed', 'cancelled')"
+            });
+        }
         push_filters(&mut sql, filter);
         if let Some(c) = filter.before {
             sql.push(if asc { " AND r.id > " } else { " AND r.id < " }).push_bind(c);
