@@ -14,7 +14,7 @@ import { useBoard } from "../hooks/useBoard";
 import { useDocumentTitle } from "../hooks/useDocumentTitle";
 import { useNow } from "../hooks/useNow";
 import { useProjects } from "../hooks/useProjects";
-import { boardTitle, createdRange, RANGES } from "../lib/boardFilters";
+import { boardTitle, RANGES, stableRange, withParam, withRange } from "../lib/boardFilters";
 import { RUN_STATUSES, STATUS_LABEL } from "../lib/status";
 
 export function BoardPage() {
@@ -24,7 +24,9 @@ export function BoardPage() {
   const status = (search.get("status") ?? "") as RunStatus | "";
   const q = search.get("q") ?? "";
   const created = search.get("created") ?? "";
-  const range = createdRange(created, search.get("created_after"), search.get("created_before"));
+  // Resolved once per filter value: a preset does not slide with the clock (and reload the board).
+  const [resolveRange] = useState(stableRange);
+  const range = resolveRange(created, search.get("created_after"), search.get("created_before"));
   // The search box answers as one types; the server is asked once typing pauses.
   const [typed, setTyped] = useState(q);
   useEffect(() => setTyped(q), [q]);
@@ -74,20 +76,14 @@ export function BoardPage() {
   const ticking = !!board && (board.running > 0 || board.waiting > 0);
   const now = useNow(ticking);
 
+  // From the URL as it is when applied (not as this render saw it): the search's debounce
+  // must not undo a filter chosen meanwhile.
   function setParam(key: string, value: string) {
-    const next = new URLSearchParams(search);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setSearch(next, { replace: true });
+    setSearch((prev) => withParam(prev, key, value), { replace: true });
   }
 
   function setRange(value: string) {
-    const next = new URLSearchParams(search);
-    next.delete("created_after");
-    next.delete("created_before");
-    if (value) next.set("created", value);
-    else next.delete("created");
-    setSearch(next, { replace: true });
+    setSearch((prev) => withRange(prev, value), { replace: true });
   }
 
   const qs = search.toString();
@@ -207,6 +203,7 @@ export function BoardPage() {
             now={now}
             showWorkflow={!definitionId}
             loadingMore={list.loadingMore}
+            moreErrors={list.moreErrors}
             loadMore={list.loadMore}
           />
         </>
