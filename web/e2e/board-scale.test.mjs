@@ -153,6 +153,14 @@ describe("board at scale", () => {
     assert.equal(await found.count(), 1);
     assert.match(await found.getByTestId("card-args").innerText(), /needle-4417/);
 
+    // A filter chosen while the search waits for typing to pause is kept when the search applies.
+    await page.goto(`${server.base}/p/${server.projectId}/board`);
+    await page.getByTestId("run-search").fill("needle");
+    await page.getByTestId("status-filter").selectOption("failed");
+    await waitFor(async () => /q=needle/.test(page.url()), "the typed search reaches the URL");
+    assert.match(page.url(), /status=failed/, "the status chosen meanwhile is still in the URL");
+    assert.equal(await page.getByTestId("status-filter").inputValue(), "failed");
+
     await page.goto(`${server.base}/p/${server.projectId}/board?q=kaboom-7731`);
     await waitFor(async () => (await page.getByTestId("run-card").count()) === 1, "a step's error text finds its run");
     assert.equal(await page.getByTestId("run-card").getAttribute("data-run-id"), live.failed);

@@ -15,6 +15,7 @@ import { useDocumentTitle } from "../hooks/useDocumentTitle";
 import { useNow } from "../hooks/useNow";
 import { useProjects } from "../hooks/useProjects";
 import { boardTitle, RANGES, stableRange, withParam, withRange } from "../lib/boardFilters";
+import { plural } from "../lib/format";
 import { RUN_STATUSES, STATUS_LABEL } from "../lib/status";
 
 export function BoardPage() {
@@ -165,7 +166,7 @@ export function BoardPage() {
         <span className="toolbar-spacer" />
         {board && (
           <span className="muted small run-count" data-testid="run-count" data-total={board.total} aria-live="polite">
-            {board.total.toLocaleString()} {board.total === 1 ? "run" : "runs"}
+            {plural(board.total, "run")}
             {board.running + board.waiting > 0 ? ` · ${board.running} running · ${board.waiting} waiting` : ""}
           </span>
         )}

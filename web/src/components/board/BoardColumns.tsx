@@ -5,6 +5,7 @@
 import { useEffect, useLayoutEffect, useRef } from "react";
 import type { Column } from "../../lib/columns";
 import { firstWithRuns } from "../../lib/columns";
+import { isFinished } from "../../lib/status";
 import { RunCard } from "./RunCard";
 
 interface Props {
@@ -40,7 +41,7 @@ function ColumnEnd({ col, loading, error, loadMore }: { col: Column; loading: bo
   return (
     <div ref={ref} className="board-col-more" data-testid="column-more">
       {error && (
-        <p className="error small" role="alert" data-testid="column-more-error">
+        <p className="form-error small" role="alert" data-testid="column-more-error">
           Cannot load more: {error}
         </p>
       )}
@@ -53,6 +54,9 @@ function ColumnEnd({ col, loading, error, loadMore }: { col: Column; loading: bo
 
 export function BoardColumns({ columns, projectId, now, showWorkflow, loadingMore, moreErrors, loadMore }: Props) {
   const board = useRef<HTMLDivElement>(null);
+  // An ended run shows no live clock, only "ended 5 min ago": its cards get a minute that moves
+  // once a minute, so the board's one-second tick re-renders only the cards that run or wait.
+  const minute = Math.floor(now / 60_000) * 60_000;
   const opened = useRef(false);
   // A phone shows one column at a time: open on the first that has runs, once per board.
   useLayoutEffect(() => {
@@ -84,7 +88,7 @@ export function BoardColumns({ columns, projectId, now, showWorkflow, loadingMor
           </header>
           <div className="board-col-body" data-testid="column-body">
             {col.runs.map((r) => (
-              <RunCard key={r.id} run={r} projectId={projectId} now={now} showWorkflow={showWorkflow} />
+              <RunCard key={r.id} run={r} projectId={projectId} now={isFinished(r.status) ? minute : now} showWorkflow={showWorkflow} />
             ))}
             {col.count === 0 && col.runs.length === 0 && <div className="board-col-empty">No runs</div>}
             <ColumnEnd col={col} loading={loadingMore.has(col.key)} error={moreErrors.get(col.key)} loadMore={loadMore} />

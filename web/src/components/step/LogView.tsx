@@ -7,6 +7,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { LogEntry } from "../../lib/agentLog";
 import { stripAnsi } from "../../lib/ansi";
 import { agentView } from "../../lib/agentView";
+import { plural } from "../../lib/format";
 import { findMatches, stepMatch } from "../../lib/logSearch";
 import { LogLines } from "./LogLines";
 import { LogToolbar, type LogOptions } from "./LogToolbar";
@@ -28,8 +29,6 @@ function searchText(e: LogEntry): string {
   const input = e.input === undefined ? "" : typeof e.input === "string" ? e.input : JSON.stringify(e.input);
   return `${e.tool ?? ""} ${e.text} ${input}`.toLowerCase();
 }
-
-const plural = (n: number, one: string) => `${n.toLocaleString("en-US")} ${one}${n === 1 ? "" : "s"}`;
 
 interface Props {
   entries: LogEntry[];
