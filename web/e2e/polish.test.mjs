@@ -219,6 +219,8 @@ describe("polish", () => {
     await page.getByTestId("toast").waitFor();
     assert.match(await page.getByTestId("toast").innerText(), /Detached before\.png/);
     await waitCount(list.getByTestId("comment-image"), 1, "the image leaves the comment");
+    await waitFor(() => page.getByTestId("toast-undo").evaluate((b) => document.activeElement === b), "Undo takes the focus");
+    assert.equal(await page.getByTestId("toast").getAttribute("data-held"), "true", "its time stops while it has the focus");
     await screenshot(page, "polish-undo-toast");
     await page.getByTestId("toast-undo").click();
     await waitCount(list.getByTestId("comment-image"), 2, "Undo puts it back");
