@@ -77,14 +77,16 @@ export function BoardPage() {
   const ticking = !!board && (board.running > 0 || board.waiting > 0);
   const now = useNow(ticking);
 
-  // From the URL as it is when applied (not as this render saw it): the search's debounce
-  // must not undo a filter chosen meanwhile.
+  // From the URL as it is when applied, not as this render saw it: the search's debounce must
+  // not undo a filter chosen meanwhile. (React Router's `setSearch(prev => …)` gives the
+  // params of the render the setter came from, stale in a timer, so the location is read.)
+  const current = () => new URLSearchParams(window.location.search);
   function setParam(key: string, value: string) {
-    setSearch((prev) => withParam(prev, key, value), { replace: true });
+    setSearch(withParam(current(), key, value), { replace: true });
   }
 
   function setRange(value: string) {
-    setSearch((prev) => withRange(prev, value), { replace: true });
+    setSearch(withRange(current(), value), { replace: true });
   }
 
   const qs = search.toString();
