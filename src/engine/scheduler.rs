@@ -100,7 +100,9 @@ impl Runner {
         let starts_now = self.may_start_now();
         let prepared = prepared.filter(|p| p.child.is_none() || starts_now);
         self.waiting.fetch_add(1, Ordering::SeqCst);
-        self.order.lock().expect("queue lock").push_back(run_id.clone());
+        // Sent under the lock: the order shown is the order the dispatcher receives.
+        let mut order = self.order.lock().expect("queue lock");
+        order.push_back(run_id.clone());
         let _ = self.queue.send((run_id, prepared));
     }
 

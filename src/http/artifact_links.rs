@@ -48,20 +48,33 @@ pub fn sign(key: &ring::hmac::Key, id: &str, exp: i64) -> String {
     tag.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The 32 bytes a signature's 64 lowercase or uppercase hex digits spell; `None` for anything
+/// else (a sign, a non-ASCII character, the wrong length).
+fn from_hex(sig: &str) -> Option<Vec<u8>> {
+    let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let bytes = sig.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    bytes
+        .chunks(2)
+        .map(|p| Some(digit(p[0])? << 4 | digit(p[1])?))
+        .collect()
+}
+
 /// Whether `sig` signs `id` and `exp` (compared in constant time), and `exp` is not past `now`.
 pub fn check(key: &ring::hmac::Key, id: &str, exp: i64, sig: &str, now: i64) -> Result<(), ApiError> {
-    let bytes: Option<Vec<u8>> = (sig.len() == 64)
-        .then(|| {
-            (0..64)
-                .step_by(2)
-                .map(|i| u8::from_str_radix(&sig[i..i + 2], 16).ok())
-                .collect()
-        })
-        .flatten();
-    let valid = bytes.is_some_and(|b| ring::hmac::verify(key, message(id, exp).as_bytes(), &b).is_ok());
+    let valid = from_hex(sig).is_some_and(|b| ring::hmac::verify(key, message(id, exp).as_bytes(), &b).is_ok());
     if !valid {
         return Err(ApiError::Forbidden(format!(
             "this link to artifact {id} is not valid (its signature does not match): ask for a new one with GET /api/artifacts/{id}/link"
+        )));
+    }
+    // A valid signature never names an expiry further away than the longest link: a key that
+    // signed longer ones (a leak, another build) is not honoured past that.
+    if exp > now + MAX_TTL_SECS as i64 {
+        return Err(ApiError::Forbidden(format!(
+            "this link to artifact {id} expires later than links may (more than {MAX_TTL_SECS} s from now): ask for a new one with GET /api/artifacts/{id}/link"
         )));
     }
     if exp < now {
@@ -205,10 +218,18 @@ mod tests {
             ("a1", 2000, sig.as_str()),
             ("a1", 1000, "00"),
             ("a1", 1000, "zz"),
+            ("a1", 1000, &format!("+{}", &sig[1..])),
+            ("a1", 1000, &format!("é{}", &sig[2..])),
         ] {
             let e = check(&key, id, exp, sig, 999).unwrap_err();
             assert!(matches!(&e, ApiError::Forbidden(m) if m.contains("signature")), "{e:?}");
         }
+        let far = sign(&key, "a1", 999 + MAX_TTL_SECS as i64 + 1);
+        let e = check(&key, "a1", 999 + MAX_TTL_SECS as i64 + 1, &far, 999).unwrap_err();
+        assert!(
+            matches!(&e, ApiError::Forbidden(m) if m.contains("later than links may")),
+            "{e:?}"
+        );
         let other = sign(&link_key("other secret"), "a1", 1000);
         assert!(check(&key, "a1", 1000, &other, 999).is_err());
     }

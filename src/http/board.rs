@@ -326,12 +326,20 @@ pub async fn get_board(
     let columns = keys
         .drain(..)
         .zip(pages)
-        .map(|((key, title), (count, (rows, next_cursor)))| BoardColumn {
-            key,
-            title,
-            count,
-            runs: details.list_items(&rows),
-            next_cursor,
+        .map(|((key, title), (count, (rows, next_cursor)))| {
+            let mut runs = details.list_items(&rows);
+            if lanes.oldest_first(&key) {
+                // The queue's page in the order the Runner starts them: a run queued to resume
+                // (an old id) goes where it waits, not where it was created.
+                runs.sort_by_key(|r| r.run.queue.as_ref().map_or(i64::MAX, |q| q.position));
+            }
+            BoardColumn {
+                key,
+                title,
+                count,
+                runs,
+                next_cursor,
+            }
         })
         .collect();
     Ok(Json(Board {

@@ -115,10 +115,43 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         // gzip or brotli, as the client accepts; small bodies, images and streams as they are.
-        .layer(CompressionLayer::new())
+        .layer(CompressionLayer::new().compress_when(compressible()))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)
+}
+
+/// Which responses are compressed: tower-http's default (not tiny bodies, images, gRPC or event
+/// streams), and not the artifacts whose bytes are compressed already (video, audio, archives,
+/// fonts), which would only cost CPU and lose their `Content-Length` (and so range requests).
+fn compressible() -> Compressible {
+    Compressible(tower_http::compression::DefaultPredicate::new())
+}
+
+#[derive(Clone)]
+struct Compressible(tower_http::compression::DefaultPredicate);
+
+impl tower_http::compression::Predicate for Compressible {
+    fn should_compress<B: axum::body::HttpBody>(&self, response: &axum::http::Response<B>) -> bool {
+        const ALREADY_COMPRESSED: [&str; 10] = [
+            "video/",
+            "audio/",
+            "font/woff",
+            "application/zip",
+            "application/gzip",
+            "application/x-gzip",
+            "application/zstd",
+            "application/x-xz",
+            "application/x-bzip2",
+            "application/x-7z-compressed",
+        ];
+        let kind = response
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        self.0.should_compress(response) && !ALREADY_COMPRESSED.iter().any(|t| kind.starts_with(t))
+    }
 }
 
 /// Serves until `shutdown` resolves.

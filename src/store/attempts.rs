@@ -34,7 +34,8 @@ impl AttemptRow {
     ) -> Result<i64> {
         let ts = now();
         store.write_now(|db| {
-            let tx = db.unchecked_transaction()?;
+            // IMMEDIATE: it reads before it writes (see `StepRow::begin`).
+            let tx = rusqlite::Transaction::new_unchecked(db, rusqlite::TransactionBehavior::Immediate)?;
             let running: Option<i64> = tx
                 .query_row(
                     "SELECT attempt FROM workflow_step_attempts WHERE step_row_id = ?1 AND outcome = 'running'",
@@ -176,14 +177,21 @@ pub(super) fn keep_earlier_try(
         [&row_id, &started],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    let ended = ended.unwrap_or_else(now);
     if described {
+        // A retried try a dead engine left `running` is over: the step begins again now. Left
+        // open, the next try's end would be written to it too.
+        tx.execute(
+            "UPDATE workflow_step_attempts SET outcome = ?2, ended_at = ?3, error = COALESCE(error, ?4)
+              WHERE step_row_id = ?1 AND outcome = 'running'",
+            rusqlite::params![row_id, AttemptOutcome::Interrupted, ended, error],
+        )?;
         return Ok(());
     }
     let dir = match (next, log_dir) {
         (1, dir) => dir,
         (n, dir) => dir.map(|d| format!("{d}/attempt-{n}")),
     };
-    let ended = ended.unwrap_or_else(now);
     tx.execute(
         "INSERT INTO workflow_step_attempts (id, step_row_id, attempt, started_at, ended_at, outcome, error, log_dir)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

@@ -112,7 +112,9 @@ impl StepRow {
         let id = new_id();
         store
             .write_now(|db| {
-                let tx = db.unchecked_transaction()?;
+                // IMMEDIATE: it reads before it writes, and a deferred transaction whose snapshot
+                // another writer has moved past cannot take the write lock (SQLITE_BUSY, no wait).
+                let tx = rusqlite::Transaction::new_unchecked(db, rusqlite::TransactionBehavior::Immediate)?;
                 // A step that ran before (a resume): its earlier try stays in its history.
                 super::attempts::keep_earlier_try(&tx, s.run_id, s.step_id, s.interrupted)?;
                 let mut insert = tx.prepare_cached(

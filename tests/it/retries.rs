@@ -410,3 +410,44 @@ async fn a_fan_out_keeps_the_work_of_the_steps_already_running() {
     assert_eq!(by_id("first").unwrap().status, "completed");
     assert!(by_id("second").is_none() && by_id("after").is_none(), "{rows:?}");
 }
+
+/// An engine killed during a retried step's second try: on resume that try is recorded as
+/// interrupted and the step goes on as try 3 of its own, instead of the second try staying
+/// `running` and the third one's end being written onto it.
+#[tokio::test]
+async fn a_try_cut_off_by_a_crash_is_interrupted_and_the_next_is_its_own() {
+    let sb = Sandbox::new();
+    // Try 1 fails; try 2 says it started and hangs; from try 3 on it succeeds.
+    let cmd = "'c=$(cat count 2>/dev/null || echo 0); c=$((c+1)); echo $c > count; echo try $c; \
+               [ $c -eq 1 ] && exit 1; [ $c -eq 2 ] && { touch second.started; sleep 60; }; true'";
+    let file = sb.write("crashy.yaml", &FLAKY_YAML.replace("CMD", cmd));
+    let mut child = sb
+        .cmd(&["run", file.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    crate::util::wait_until(30, "the second try to start", || {
+        sb.project().join("second.started").exists()
+    });
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let run = run_id(&out);
+    let before: Vec<(i64, String)> = tries(&sb, &run, "flaky")
+        .await
+        .into_iter()
+        .map(|t| (t.0, t.1))
+        .collect();
+    assert_eq!(before, [(1, "failed".to_string()), (2, "running".to_string())]);
+
+    let resumed = sb.run(&["resume", &run]);
+    assert!(resumed.status.success(), "{}{}", stdout(&resumed), stderr(&resumed));
+    let rows = tries(&sb, &run, "flaky").await;
+    let outcomes: Vec<(i64, &str)> = rows.iter().map(|t| (t.0, t.1.as_str())).collect();
+    // The third try is the step's row itself (a try of its own drive, described by the row).
+    assert_eq!(outcomes, [(1, "failed"), (2, "interrupted")], "{rows:?}");
+    assert!(rows[1].3.is_some(), "the cut-off try has an end: {rows:?}");
+    let show = stdout(&sb.run(&["show", &run]));
+    let step = show.lines().find(|l| l.starts_with("flaky ")).unwrap_or_default();
+    let cols: Vec<&str> = step.split_whitespace().collect();
+    assert_eq!(cols.get(3..5), Some(&["completed", "3"][..]), "{show}");
+}

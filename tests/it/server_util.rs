@@ -153,7 +153,8 @@ impl Server {
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        panic!("run {run} never {what}");
+        let (_, last) = self.get(token, &format!("/workflow-executions/{run}")).await;
+        panic!("run {run} never {what}: {last}");
     }
 
     /// Starts a run of definition `def` through the API; its id.

@@ -437,3 +437,95 @@ async fn another_users_runs_and_artifacts_are_not_found() {
     // Admins see every project.
     assert_eq!(f.download(&admin, &up["data"]).await.status(), 200);
 }
+
+/// Signed links through the server: the link fetches the file without a token; a link without
+/// a signature is a 401; a forged one (including one whose signature is not ASCII hex, which
+/// once panicked the handler mid-character) a 403 that says why; and the server keeps serving.
+#[tokio::test]
+async fn signed_links_serve_the_file_and_refuse_forgeries() {
+    let f = Fixture::new().await;
+    let (run, steps) = f.run().await;
+    let (_, body) = f.upload(&f.ann, &run, file_form(&steps[0], "shot.png", PNG)).await;
+    let id = body["data"]["id"].as_str().unwrap().to_string();
+    let (status, link) = f.s.get(&f.ann, &format!("/artifacts/{id}/link?ttl=60")).await;
+    assert_eq!(status, 200, "{link}");
+    let url = link["data"]["url"].as_str().unwrap().to_string();
+    let fetch = |path: String| {
+        let http = f.s.http.clone();
+        let base = f.s.url("");
+        async move {
+            let r = http
+                .get(format!("{}{}", base.trim_end_matches("/api"), path))
+                .send()
+                .await
+                .expect("the server answers");
+            let status = r.status().as_u16();
+            (status, r.bytes().await.unwrap().to_vec())
+        }
+    };
+    let (status, bytes) = fetch(url.clone()).await;
+    assert_eq!((status, bytes.as_slice()), (200, PNG), "{url}");
+
+    let (exp, sig) = url.split_once("?").unwrap().1.split_once('&').unwrap();
+    let sig = sig.trim_start_matches("sig=");
+    let mut forged = sig.to_string();
+    forged.replace_range(0..2, if &sig[0..2] == "00" { "01" } else { "00" });
+    // 62 ASCII characters and one two-byte one: 64 bytes, cut mid-character by a byte slice.
+    let multibyte = format!("a{}{}", "%C3%A9", "0".repeat(61));
+    for (path, want, says) in [
+        (format!("/api/artifacts/{id}/content"), 401, "sign"),
+        (
+            format!("/api/artifacts/{id}/content?{exp}&sig={forged}"),
+            403,
+            "signature",
+        ),
+        (
+            format!("/api/artifacts/{id}/content?{exp}&sig={multibyte}"),
+            403,
+            "signature",
+        ),
+        (
+            format!("/api/artifacts/{id}/content?{exp}&sig=%2B{}", &sig[1..]),
+            403,
+            "signature",
+        ),
+        (
+            format!("/api/artifacts/{id}/content?exp=99999999999&sig={sig}"),
+            403,
+            "",
+        ),
+    ] {
+        let (status, body) = fetch(path.clone()).await;
+        let text = String::from_utf8_lossy(&body);
+        assert_eq!(status, want, "{path}: {text}");
+        assert!(text.contains(says), "{path}: {text}");
+    }
+    let (status, _) = fetch(url).await;
+    assert_eq!(status, 200, "the server still serves after the forgeries");
+}
+
+/// Responses are compressed for a client that accepts it, except files whose bytes are
+/// compressed already: a video keeps its bytes and its `Content-Length`.
+#[tokio::test]
+async fn json_is_compressed_and_a_video_is_not() {
+    let f = Fixture::new().await;
+    let (run, steps) = f.run().await;
+    let video: Vec<u8> = (0..4096u32).map(|i| (i % 7) as u8).collect();
+    let (status, body) = f.upload(&f.ann, &run, file_form(&steps[0], "clip.mp4", &video)).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["data"]["id"].as_str().unwrap();
+    let get = |path: String| {
+        f.request(&f.ann, Method::GET, &path)
+            .header("accept-encoding", "br, gzip")
+            .send()
+    };
+    let r = get(format!("/artifacts/{id}")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers().get("content-encoding"), None, "{:?}", r.headers());
+    assert_eq!(r.headers()["content-length"], video.len().to_string().as_str());
+    assert_eq!(r.bytes().await.unwrap().as_ref(), video.as_slice());
+
+    let r = get(format!("/workflow-executions/{run}")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-encoding"], "br", "{:?}", r.headers());
+}
