@@ -180,6 +180,29 @@ describe("board at scale", () => {
     assert.equal(await count(page, "__pending"), 0, "none of the live runs");
     await screenshot(page, "board-scale-filtered");
 
+    // A preset range does not slide with the clock: minutes later the board has not been asked
+    // for another range, nor cleared and loaded again.
+    const timed = await newPage(browser, { viewport: { width: 1440, height: 900 } });
+    try {
+      await signIn(timed, server);
+      await timed.clock.install();
+      const asked = [];
+      timed.on("request", (r) => {
+        const u = new URL(r.url());
+        if (u.pathname === "/api/board") asked.push(u.searchParams.get("created_after"));
+      });
+      await timed.goto(boardUrl(gatedId(), "?created=24h"));
+      await waitFor(async () => (await timed.getByTestId("run-count").getAttribute("data-total")) === "5", "today's live runs, in a page with a controlled clock");
+      assert.equal(new Set(asked).size, 1, `one range asked: ${asked}`);
+      await timed.clock.runFor(3 * 60_000);
+      const elapsed = cards(timed, "build").first().getByTestId("card-elapsed");
+      await waitFor(async () => /^([3-9]|\d\d)m|h/.test((await elapsed.innerText()).trim()), "the running cards' clocks moved on three minutes");
+      assert.deepEqual([...new Set(asked)].length, 1, `still the one range, minutes later: ${[...new Set(asked)]}`);
+      assert.ok((await timed.getByTestId("run-card").count()) > 0, "the board stays on screen");
+    } finally {
+      await timed.context().close();
+    }
+
     const bad = await fetch(`${server.base}/api/board?project_id=${server.projectId}&created_after=yesterday`, { headers: { authorization: `Bearer ${server.token}` } });
     assert.equal(bad.status, 400);
     assert.match((await bad.json()).error.message, /created_after: 'yesterday' is not a time/);
