@@ -99,6 +99,23 @@ describe("board at scale", () => {
   test("a column scrolls on its own to its end; the page never grows", async () => {
     await page.goto(boardUrl());
     await cards(page, "__done").first().waitFor();
+
+    // A next page that fails is said on its own column (the board stays), and asked again.
+    let failing = true;
+    const pages = (u) => u.pathname === "/api/workflow-executions" && u.searchParams.has("column");
+    const answer = (r) => (failing ? r.fulfill({ status: 500, contentType: "application/json", body: JSON.stringify({ error: { code: "internal", message: "disk on fire" } }) }) : r.continue());
+    await page.route(pages, answer);
+    const done = column(page, "__done");
+    await done.getByTestId("column-body").evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await done.getByTestId("column-more-error").waitFor();
+    assert.match(await done.getByTestId("column-more-error").innerText(), /Cannot load more/);
+    assert.equal(await page.getByTestId("column-more-error").count(), 1, "on that column only");
+    const shown = await cards(page, "__done").count();
+    assert.ok(shown > 0, "the board stays");
+    failing = false;
+    await done.getByTestId("column-more").getByRole("button").click();
+    await waitFor(async () => (await page.getByTestId("column-more-error").count()) === 0 && (await cards(page, "__done").count()) > shown, "asked again, the page comes");
+    await page.unroute(pages, answer);
     const body = column(page, "__done").getByTestId("column-body");
     const pageHeight = () => page.evaluate(() => document.scrollingElement.scrollHeight);
     const start = await pageHeight();
