@@ -99,6 +99,23 @@ describe("board at scale", () => {
   test("a column scrolls on its own to its end; the page never grows", async () => {
     await page.goto(boardUrl());
     await cards(page, "__done").first().waitFor();
+
+    // A next page that fails is said on its own column (the board stays), and asked again.
+    let failing = true;
+    const pages = (u) => u.pathname === "/api/workflow-executions" && u.searchParams.has("column");
+    const answer = (r) => (failing ? r.fulfill({ status: 500, contentType: "application/json", body: JSON.stringify({ error: { code: "internal", message: "disk on fire" } }) }) : r.continue());
+    await page.route(pages, answer);
+    const done = column(page, "__done");
+    await done.getByTestId("column-body").evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await done.getByTestId("column-more-error").waitFor();
+    assert.match(await done.getByTestId("column-more-error").innerText(), /Cannot load more/);
+    assert.equal(await page.getByTestId("column-more-error").count(), 1, "on that column only");
+    const shown = await cards(page, "__done").count();
+    assert.ok(shown > 0, "the board stays");
+    failing = false;
+    await done.getByTestId("column-more").getByRole("button").click();
+    await waitFor(async () => (await page.getByTestId("column-more-error").count()) === 0 && (await cards(page, "__done").count()) > shown, "asked again, the page comes");
+    await page.unroute(pages, answer);
     const body = column(page, "__done").getByTestId("column-body");
     const pageHeight = () => page.evaluate(() => document.scrollingElement.scrollHeight);
     const start = await pageHeight();
@@ -153,6 +170,14 @@ describe("board at scale", () => {
     assert.equal(await found.count(), 1);
     assert.match(await found.getByTestId("card-args").innerText(), /needle-4417/);
 
+    // A filter chosen while the search waits for typing to pause is kept when the search applies.
+    await page.goto(`${server.base}/p/${server.projectId}/board`);
+    await page.getByTestId("run-search").fill("needle");
+    await page.getByTestId("status-filter").selectOption("failed");
+    await waitFor(async () => /q=needle/.test(page.url()), "the typed search reaches the URL");
+    assert.match(page.url(), /status=failed/, "the status chosen meanwhile is still in the URL");
+    assert.equal(await page.getByTestId("status-filter").inputValue(), "failed");
+
     await page.goto(`${server.base}/p/${server.projectId}/board?q=kaboom-7731`);
     await waitFor(async () => (await page.getByTestId("run-card").count()) === 1, "a step's error text finds its run");
     assert.equal(await page.getByTestId("run-card").getAttribute("data-run-id"), live.failed);
@@ -173,6 +198,29 @@ describe("board at scale", () => {
     await waitFor(async () => Number(await page.getByTestId("run-count").getAttribute("data-total")) > 0, "dates up to a month ago find seeded runs");
     await waitFor(async () => (await count(page, "__pending")) === 0, "none of the live runs");
     await screenshot(page, "board-scale-filtered");
+
+    // A preset range does not slide with the clock: minutes later the board has not been asked
+    // for another range, nor cleared and loaded again.
+    const timed = await newPage(browser, { viewport: { width: 1440, height: 900 } });
+    try {
+      await signIn(timed, server);
+      await timed.clock.install();
+      const asked = [];
+      timed.on("request", (r) => {
+        const u = new URL(r.url());
+        if (u.pathname === "/api/board") asked.push(u.searchParams.get("created_after"));
+      });
+      await timed.goto(boardUrl(gatedId(), "?created=24h"));
+      await waitFor(async () => (await timed.getByTestId("run-count").getAttribute("data-total")) === "5", "today's live runs, in a page with a controlled clock");
+      assert.equal(new Set(asked).size, 1, `one range asked: ${asked}`);
+      await timed.clock.runFor(3 * 60_000);
+      const elapsed = cards(timed, "build").first().getByTestId("card-elapsed");
+      await waitFor(async () => /^([3-9]|\d\d)m|h/.test((await elapsed.innerText()).trim()), "the running cards' clocks moved on three minutes");
+      assert.deepEqual([...new Set(asked)].length, 1, `still the one range, minutes later: ${[...new Set(asked)]}`);
+      assert.ok((await timed.getByTestId("run-card").count()) > 0, "the board stays on screen");
+    } finally {
+      await timed.context().close();
+    }
 
     const bad = await fetch(`${server.base}/api/board?project_id=${server.projectId}&created_after=yesterday`, { headers: { authorization: `Bearer ${server.token}` } });
     assert.equal(bad.status, 400);

@@ -125,7 +125,16 @@ describe("step logs", () => {
     const mark = log().locator("mark.is-current");
     await mark.waitFor();
     assert.equal(await mark.textContent(), "line 10000");
-    assert.ok(await mark.isVisible(), "the match is scrolled into view");
+    // In view: inside the log's own scrolled box (isVisible() would hold anywhere in the page).
+    await waitFor(
+      () =>
+        mark.evaluate((m) => {
+          const r = m.getBoundingClientRect();
+          const box = m.closest('[data-testid="step-log"]').getBoundingClientRect();
+          return r.height > 0 && r.top >= box.top && r.bottom <= box.bottom && r.left >= box.left && r.right <= box.right;
+        }),
+      "the match is scrolled into view in the log",
+    );
     await screenshot(page, "logs-20000-search");
 
     // The raw log, downloaded with the session's header (no token in a URL).

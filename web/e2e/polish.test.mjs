@@ -107,8 +107,11 @@ describe("polish", () => {
     await page.getByTestId("arg-issue").fill("7");
     await waitFor(async () => (await name.inputValue()) === "Fix #7", "the name follows the issue");
     await name.fill("My own name");
+    // The preview for the new issue is asked and answered: then the typed name must still stand.
+    const previewed = page.waitForResponse((r) => r.url().endsWith("/run-name") && r.request().method() === "POST" && /"issue":8\b|"issue":"8"/.test(r.request().postData() ?? ""));
     await page.getByTestId("arg-issue").fill("8");
-    await new Promise((r) => setTimeout(r, 500));
+    await previewed;
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     assert.equal(await name.inputValue(), "My own name", "a typed name is not overwritten");
     await page.getByTestId("run-form-submit").click();
     await waitText(page.getByTestId("run-title"), "My own name");
@@ -216,6 +219,8 @@ describe("polish", () => {
     await page.getByTestId("toast").waitFor();
     assert.match(await page.getByTestId("toast").innerText(), /Detached before\.png/);
     await waitCount(list.getByTestId("comment-image"), 1, "the image leaves the comment");
+    await waitFor(() => page.getByTestId("toast-undo").evaluate((b) => document.activeElement === b), "Undo takes the focus");
+    assert.equal(await page.getByTestId("toast").getAttribute("data-held"), "true", "its time stops while it has the focus");
     await screenshot(page, "polish-undo-toast");
     await page.getByTestId("toast-undo").click();
     await waitCount(list.getByTestId("comment-image"), 2, "Undo puts it back");
@@ -307,7 +312,16 @@ describe("polish", () => {
       for (const [what, route, ready] of screens) {
         await p.goto(`${server.base}${route}`);
         await ready();
-        await new Promise((r) => setTimeout(r, 300));
+        // Colours are measured once every animation and transition has finished (the endless
+        // ones, a running dot's pulse, never do: they are left out).
+        await p.evaluate(() =>
+          Promise.all(
+            document
+              .getAnimations()
+              .filter((a) => a.effect?.getComputedTiming().iterations !== Infinity)
+              .map((a) => a.finished.catch(() => undefined)),
+          ),
+        );
         for (const f of await contrastFailures(p)) failures.push(`${scheme} ${what}: ${f}`);
         if (what === "login") await signIn(p, server);
         else await screenshot(p, `polish-contrast-${what.replace(" ", "-")}-${scheme}`);

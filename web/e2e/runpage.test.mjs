@@ -204,6 +204,10 @@ describe("the run page: supervision at a glance", () => {
     await flaky.waitFor();
     const kinds = await flaky.getByTestId("waterfall-bar").evaluateAll((els) => els.map((e) => `${e.dataset.kind}:${e.dataset.outcome}`));
     assert.deepEqual(kinds, ["try:failed", "gap:gap", "try:failed"]);
+    // A list of links, each described in words (no table roles around links).
+    assert.equal(await page.getByTestId("waterfall").locator('[role="table"], [role="row"], [role="cell"]').count(), 0);
+    assert.match(await flaky.getAttribute("aria-label"), /^flaky.*: Try 1: failed, .*; Between tries: .*; Try 2: failed/);
+    assert.equal(await flaky.evaluate((e) => e.tagName + ":" + e.parentElement.tagName), "A:LI");
     await screenshot(page, "runpage-tries-waterfall-laptop");
     await page.getByTestId("view-list").click();
     await page.getByTestId("step-tries").waitFor();

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { Link, useLocation } from "react-router-dom";
 import { useApprovals } from "../hooks/useApprovals";
 import { useNow } from "../hooks/useNow";
-import { formatRelative } from "../lib/format";
+import { formatRelative, plural } from "../lib/format";
 import { setNeedsCount } from "../lib/title";
 import { needsYouCount, sortApprovals } from "../lib/waits";
 import { IconBell } from "./Icons";
@@ -49,7 +49,7 @@ export function NeedsYou() {
 
   if (unsupported) return null;
   const label =
-    count > 0 ? `${count} approval${count === 1 ? "" : "s"} need${count === 1 ? "s" : ""} you` : all.length > 0 ? `${all.length} waiting for others` : "Nothing needs you";
+    count > 0 ? `${plural(count, "approval")} need${count === 1 ? "s" : ""} you` : all.length > 0 ? `${all.length} waiting for others` : "Nothing needs you";
   return (
     <div className="needs-you" ref={ref}>
       <button

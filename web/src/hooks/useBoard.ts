@@ -22,6 +22,8 @@ export interface BoardState {
   error: string | null;
   /** Columns loading their next page. */
   loadingMore: ReadonlySet<string>;
+  /** Columns whose next page failed, with why. */
+  moreErrors: ReadonlyMap<string, string>;
   loadMore: (key: string) => void;
   reload: () => void;
 }
@@ -42,6 +44,13 @@ function toBoard(a: BoardAnswer): BoardData {
   };
 }
 
+function without(m: ReadonlyMap<string, string>, key: string): ReadonlyMap<string, string> {
+  if (!m.has(key)) return m;
+  const n = new Map(m);
+  n.delete(key);
+  return n;
+}
+
 function lanesOf(q: BoardQuery, a: BoardAnswer): Lanes {
   return q.definitionId ? { phases: a.columns.map((c) => c.key).filter((k) => k !== "__pending" && k !== "__done") } : null;
 }
@@ -53,11 +62,19 @@ export function useBoard(q: BoardQuery): BoardState {
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const [loadingMore, setLoadingMore] = useState<ReadonlySet<string>>(new Set());
+  const [moreErrors, setMoreErrors] = useState<ReadonlyMap<string, string>>(new Map());
   const ctrl = useRef<AbortController | null>(null);
   const queryRef = useRef(q);
   queryRef.current = q;
+  /**
+   * The board as last set. Every change is computed from it, assigned to it, then given to
+   * React (`commit`), so two changes in one tick never overwrite each other.
+   */
   const boardRef = useRef(board);
-  boardRef.current = board;
+  const commit = useCallback((next: BoardData | null) => {
+    boardRef.current = next;
+    setBoard(next);
+  }, []);
   const lanesRef = useRef(lanes);
   lanesRef.current = lanes;
   /** Events that arrive while the board loads: applied on top of it. */
@@ -93,8 +110,10 @@ export function useBoard(q: BoardQuery): BoardState {
         }
         held.current = null;
         setLanes(l);
-        setBoard(b);
+        commit(b);
         setLoadingMore(new Set());
+        setMoreErrors(new Map());
+        inFlight.current.clear();
         again.forEach((id) => refetchSoon(id));
         setError(null);
       } catch (e) {
@@ -111,30 +130,39 @@ export function useBoard(q: BoardQuery): BoardState {
 
   const { projectId, definitionId, status, q: search, createdAfter, createdBefore } = q;
   useEffect(() => {
-    setBoard(null);
+    commit(null);
     void load(false);
     return () => ctrl.current?.abort();
   }, [projectId, definitionId, status, search, createdAfter, createdBefore, load]);
 
-  const loadMore = useCallback(async (key: string) => {
+  /** Columns with a page on its way: a second call for one of them does nothing. */
+  const inFlight = useRef(new Set<string>());
+  const loadMoreAsync = useCallback(async (key: string) => {
     const col = boardRef.current?.columns.find((c) => c.key === key);
-    if (!col?.nextCursor) return;
+    if (!col?.nextCursor || inFlight.current.has(key)) return;
     const gen = generation.current;
+    inFlight.current.add(key);
     setLoadingMore((s) => new Set(s).add(key));
+    setMoreErrors((m) => without(m, key));
     try {
       const page = await listRuns({ ...queryRef.current, column: key, cursor: col.nextCursor, limit: MORE });
       if (gen !== generation.current) return;
-      setBoard((b) => (b ? appendPage(b, key, page.data, page.next_cursor ?? null) : b));
+      const b = boardRef.current;
+      if (b) commit(appendPage(b, key, page.data, page.next_cursor ?? null));
     } catch (e) {
-      setError(errorMessage(e));
+      // This column's next page failed: said on the column, the board stays.
+      if (gen === generation.current) setMoreErrors((m) => new Map(m).set(key, errorMessage(e)));
     } finally {
+      inFlight.current.delete(key);
       setLoadingMore((s) => {
         const n = new Set(s);
         n.delete(key);
         return n;
       });
     }
-  }, []);
+  }, [commit]);
+  const loadMore = useCallback((key: string) => void loadMoreAsync(key), [loadMoreAsync]);
+  const reload = useCallback(() => void load(false), [load]);
 
   /** Only the counts, asked again after changes that cannot be counted here. */
   const countsSoon = useCallback(() => {
@@ -145,7 +173,8 @@ export function useBoard(q: BoardQuery): BoardState {
       try {
         const fresh = await getBoard({ ...queryRef.current, limit: 1 });
         if (gen !== generation.current) return;
-        setBoard((b) => (b ? withCounts(b, toBoard(fresh)) : b));
+        const b = boardRef.current;
+        if (b) commit(withCounts(b, toBoard(fresh)));
       } catch {
         // The next change or reconnect asks again.
       }
@@ -163,14 +192,12 @@ export function useBoard(q: BoardQuery): BoardState {
           void load(true);
           return;
         }
-        let unknownColumn = false;
-        setBoard((b) => {
-          if (!b) return b;
+        const b = boardRef.current;
+        if (b) {
           const placed = placeRun(b, run, lanesRef.current, filter());
-          unknownColumn = placed.unknownColumn;
-          return placed.board;
-        });
-        if (unknownColumn) void load(true);
+          commit(placed.board);
+          if (placed.unknownColumn) void load(true);
+        }
       } catch {
         // Gone or not visible: nothing to show.
       }
@@ -240,10 +267,7 @@ export function useBoard(q: BoardQuery): BoardState {
     if (!b) return;
     let next = b;
     const again = applyEvent(b, lanesRef.current, ev, (n) => (next = n));
-    if (next !== b) {
-      boardRef.current = next;
-      setBoard(next);
-    }
+    if (next !== b) commit(next);
     if (again) refetchSoon(again);
   });
 
@@ -258,7 +282,8 @@ export function useBoard(q: BoardQuery): BoardState {
     loading,
     error,
     loadingMore,
-    loadMore: (key) => void loadMore(key),
-    reload: () => void load(false),
+    moreErrors,
+    loadMore,
+    reload,
   };
 }

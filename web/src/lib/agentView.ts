@@ -60,6 +60,26 @@ export function resultLabel(e: AgentEntry, retried: boolean): string {
 }
 
 /** Whether a retry follows the entry at `index` before another result. */
+/**
+ * For each entry, whether it is a failed result that was retried (`retriedAfter`), in one pass
+ * from the end: a chunk of the log gets its flags as a prop, so a retry arriving later
+ * re-renders the chunk that holds the failed result.
+ */
+export function retriedFlags(entries: LogEntry[]): boolean[] {
+  const out = new Array<boolean>(entries.length).fill(false);
+  // What the next agent result-or-retry after `i` is: a retry (true), a result (false), none.
+  let next = false;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i];
+    if (e.kind !== "agent") continue;
+    if (e.type === "result") {
+      out[i] = e.isError ? next : false;
+      next = false;
+    } else if (e.type === "retry") next = true;
+  }
+  return out;
+}
+
 export function retriedAfter(entries: LogEntry[], index: number): boolean {
   for (let i = index + 1; i < entries.length; i++) {
     const e = entries[i];

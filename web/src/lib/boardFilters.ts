@@ -21,8 +21,9 @@ function dayAfter(date: string): string | null {
 }
 
 /**
- * `created_after`/`created_before` for the server. A preset counts back from `now` (rounded to
- * the minute so a re-render does not ask again); dates are whole days, the last included.
+ * `created_after`/`created_before` for the server. A preset counts back from `now`; dates are
+ * whole days, the last included. The board resolves a preset once, when it is chosen
+ * (`stableRange`), so the query does not change as the clock moves.
  */
 export function createdRange(created: string, after: string | null, before: string | null, now = Date.now()): { after: string | null; before: string | null } {
   const preset = RANGES.find((r) => r.value === created && r.ms);
@@ -36,6 +37,26 @@ export function createdRange(created: string, after: string | null, before: stri
   return { after: valid(after), before: b ? dayAfter(b) : null };
 }
 
+export type CreatedRange = { after: string | null; before: string | null };
+
+/**
+ * A resolver that keeps the bounds it gave while the filter (`created`, `after`, `before`) is
+ * unchanged: "Last hour" means the hour before it was chosen (or the page opened), not an hour
+ * that slides every minute and reloads the board each time.
+ */
+export function stableRange(): (created: string, after: string | null, before: string | null, now?: number) => CreatedRange {
+  let key: string | null = null;
+  let value: CreatedRange = { after: null, before: null };
+  return (created, after, before, now = Date.now()) => {
+    const k = JSON.stringify([created, after, before]);
+    if (k !== key) {
+      key = k;
+      value = createdRange(created, after, before, now);
+    }
+    return value;
+  };
+}
+
 /** "e2e · Bug fix · 3 running · 2 waiting": where the board is and what moves there. */
 export function boardTitle(project: string | undefined, workflow: string | undefined, board: Pick<BoardData, "running" | "waiting"> | null): string {
   const parts = [project ?? "Board"];
@@ -45,4 +66,20 @@ export function boardTitle(project: string | undefined, workflow: string | undef
     if (board.waiting > 0) parts.push(`${board.waiting} waiting`);
   }
   return parts.join(" · ");
+}
+
+/** `params` with `key` set to `value` (removed when empty). */
+export function withParam(params: URLSearchParams, key: string, value: string): URLSearchParams {
+  const next = new URLSearchParams(params);
+  if (value) next.set(key, value);
+  else next.delete(key);
+  return next;
+}
+
+/** `params` with the created filter set to `value` (custom dates dropped). */
+export function withRange(params: URLSearchParams, value: string): URLSearchParams {
+  const next = withParam(params, "created", value);
+  next.delete("created_after");
+  next.delete("created_before");
+  return next;
 }

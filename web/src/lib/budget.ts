@@ -1,7 +1,7 @@
 // A run's spend against its budget, as the board card and the run page show it.
 
 import type { Run } from "../api/types";
-import { formatDuration } from "./format.js";
+import { formatCost, formatDuration } from "./format.js";
 
 /** What the budget views read of a run (limits may be left out). */
 export interface BudgetView {
@@ -17,11 +17,6 @@ export interface SpendPart {
   /** spent / limit, 0..1+ ; null without a limit. */
   ratio: number | null;
   reached: boolean;
-}
-
-export function formatUsd(usd: number): string {
-  if (usd === 0) return "$0";
-  return usd < 1 ? `$${usd.toFixed(usd < 0.1 ? 4 : 3)}` : `$${usd.toFixed(2)}`;
 }
 
 /** 1234 → "1.2k", 200000 → "200k", 1500000 → "1.5M". */
@@ -54,7 +49,7 @@ export function spendParts(run: BudgetView): SpendPart[] {
       reached: ratio !== null && ratio >= 1,
     });
   };
-  if (b.usd != null || s.usd > 0) part("usd", s.usd, b.usd, formatUsd);
+  if (b.usd != null || s.usd > 0) part("usd", s.usd, b.usd, formatCost);
   if (b.tokens != null || s.tokens > 0) part("tokens", s.tokens, b.tokens, (n) => `${formatTokens(n)} tok`);
   if (b.duration_ms != null) part("duration", s.duration_ms, b.duration_ms, (n) => formatDuration(n));
   return parts;

@@ -4,6 +4,8 @@
 // loaded page kept in the server's order so that paging on never shows a run twice.
 
 import type { RunStatus, RunSummary } from "../api/types";
+import { ordinal } from "./format.js";
+import { isClosed } from "./status.js";
 
 export const PENDING = "__pending";
 export const DONE = "__done";
@@ -49,7 +51,7 @@ export const COLUMN_HINT: Record<string, string> = {
 export function columnKeyOf(run: Pick<RunSummary, "status" | "started_at" | "current_phase">, lanes: Lanes): string {
   if (!lanes) return run.status;
   if (run.status === "pending" && !run.started_at) return PENDING;
-  if (run.status === "completed" || run.status === "cancelled") return DONE;
+  if (isClosed(run.status)) return DONE;
   return run.current_phase ?? lanes.phases[0] ?? PENDING;
 }
 
@@ -172,11 +174,6 @@ export function leftQueue(board: BoardData, left: RunSummary): BoardData {
   };
 }
 
-/** "1st", "2nd", "3rd", "11th", "22nd". */
-export function ordinal(n: number): string {
-  const s = n % 100 >= 11 && n % 100 <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th";
-  return `${n}${s}`;
-}
 
 /** The queue line of a pending card: "3rd in queue · 8/8 running". */
 export function queueLine(q: NonNullable<RunSummary["queue"]>): string {

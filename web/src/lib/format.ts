@@ -73,10 +73,22 @@ export function formatCount(n: number | null | undefined): string {
   return `${(n / 1_000_000).toFixed(1)}M`;
 }
 
+/** The one way a cost is written: `$0`, `$0.0123`, `$0.456`, `$1.50`; unknown `—`. */
 export function formatCost(usd: number | null | undefined): string {
   if (usd === null || usd === undefined) return "—";
   if (usd === 0) return "$0";
-  return usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(usd < 1 ? 3 : 2)}`;
+  return usd < 1 ? `$${usd.toFixed(usd < 0.1 ? 4 : 3)}` : `$${usd.toFixed(2)}`;
+}
+
+/** "1 line", "20,000 lines": a count and its word, in the plural unless one. */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n.toLocaleString("en-US")} ${n === 1 ? word : many}`;
+}
+
+/** "1st", "2nd", "3rd", "11th", "22nd". */
+export function ordinal(n: number): string {
+  const s = n % 100 >= 11 && n % 100 <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th";
+  return `${n}${s}`;
 }
 
 export function shortId(id: string): string {

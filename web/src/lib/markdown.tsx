@@ -79,7 +79,7 @@ export const Markdown = memo(function Markdown({ source, className }: { source: 
             return <blockquote key={k}>{withBreaks(b.text, k)}</blockquote>;
           case "table":
             return (
-              <div key={k} className="md-table-wrap" tabIndex={0}>
+              <div key={k} className="md-table-wrap" tabIndex={0} role="region" aria-label={`Table: ${b.head.map((h) => h.replace(/[*_`]/g, "")).join(", ")} (scrolls sideways)`}>
                 <table className="md-table">
                   <thead>
                     <tr>

@@ -3,17 +3,13 @@
 // run", never "waiting"), the spend line, the tab title.
 
 import type { Run, RunStatus, Step } from "../api/types";
-import { formatTokens, formatUsd } from "./budget.js";
+import { formatTokens } from "./budget.js";
+import { formatCost } from "./format.js";
 import { isFinished, STATUS_LABEL } from "./status.js";
 
 /** A resumed run waiting for a run slot: `pending`, though it has started before. */
 export function queuedToResume(run: Pick<Run, "status" | "started_at">): boolean {
   return run.status === "pending" && !!run.started_at;
-}
-
-/** An ended run: nothing of it runs or waits any more (a failed run until it is resumed). */
-export function hasEnded(status: RunStatus): boolean {
-  return isFinished(status);
 }
 
 /**
@@ -23,7 +19,7 @@ export function hasEnded(status: RunStatus): boolean {
 export function stepsDoneText(run: Pick<Run, "status"> & { steps: Pick<Step, "status">[] }, declared: boolean): string {
   const done = run.steps.filter((s) => s.status === "completed").length;
   const text = `${done}/${run.steps.length}`;
-  return declared || hasEnded(run.status) ? text : `${text} so far`;
+  return declared || isFinished(run.status) ? text : `${text} so far`;
 }
 
 /**
@@ -31,19 +27,19 @@ export function stepsDoneText(run: Pick<Run, "status"> & { steps: Pick<Step, "st
  * has ended never ran (or stopped waiting): `not_run`.
  */
 export function shownStepStatus(step: Pick<Step, "status">, runStatus: RunStatus): string {
-  if (hasEnded(runStatus) && (step.status === "pending" || step.status === "waiting")) return "not_run";
+  if (isFinished(runStatus) && (step.status === "pending" || step.status === "waiting")) return "not_run";
   return step.status;
 }
 
 /** What a declared step not run yet says: "not run yet" while the run may still run it, else "not run". */
 export function plannedText(runStatus: RunStatus): string {
-  return hasEnded(runStatus) ? "not run" : "not run yet";
+  return isFinished(runStatus) ? "not run" : "not run yet";
 }
 
 /** The run's cost and tokens in one line: `$0.0123 · 1.2k tokens`; null when nothing was spent. */
 export function spendText(spend: Run["spend"] | null | undefined): string | null {
   if (!spend || (spend.usd <= 0 && spend.tokens <= 0)) return null;
-  return `${formatUsd(spend.usd)} · ${formatTokens(spend.tokens)} tokens`;
+  return `${formatCost(spend.usd)} · ${formatTokens(spend.tokens)} tokens`;
 }
 
 /** The tokens of a run's agent sessions by kind, for the spend's tooltip. */

@@ -20,6 +20,14 @@ export function isFinished(s: RunStatus): boolean {
   return FINISHED.includes(s);
 }
 
+/**
+ * A run that is over for good: completed or cancelled. A failed run may be resumed, so it is
+ * not (it stays in its phase on the board, and its steps not run show as "not run" yet).
+ */
+export function isClosed(s: RunStatus): boolean {
+  return s === "completed" || s === "cancelled";
+}
+
 /** A waiting run may be paused too (it then stays paused when what it waits for arrives). */
 export function canPause(s: RunStatus): boolean {
   return s === "running" || s === "waiting";

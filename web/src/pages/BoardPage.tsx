@@ -14,7 +14,8 @@ import { useBoard } from "../hooks/useBoard";
 import { useDocumentTitle } from "../hooks/useDocumentTitle";
 import { useNow } from "../hooks/useNow";
 import { useProjects } from "../hooks/useProjects";
-import { boardTitle, createdRange, RANGES } from "../lib/boardFilters";
+import { boardTitle, RANGES, stableRange, withParam, withRange } from "../lib/boardFilters";
+import { plural } from "../lib/format";
 import { RUN_STATUSES, STATUS_LABEL } from "../lib/status";
 
 export function BoardPage() {
@@ -24,7 +25,9 @@ export function BoardPage() {
   const status = (search.get("status") ?? "") as RunStatus | "";
   const q = search.get("q") ?? "";
   const created = search.get("created") ?? "";
-  const range = createdRange(created, search.get("created_after"), search.get("created_before"));
+  // Resolved once per filter value: a preset does not slide with the clock (and reload the board).
+  const [resolveRange] = useState(stableRange);
+  const range = resolveRange(created, search.get("created_after"), search.get("created_before"));
   // The search box answers as one types; the server is asked once typing pauses.
   const [typed, setTyped] = useState(q);
   useEffect(() => setTyped(q), [q]);
@@ -74,20 +77,16 @@ export function BoardPage() {
   const ticking = !!board && (board.running > 0 || board.waiting > 0);
   const now = useNow(ticking);
 
+  // From the URL as it is when applied, not as this render saw it: the search's debounce must
+  // not undo a filter chosen meanwhile. (React Router's `setSearch(prev => …)` gives the
+  // params of the render the setter came from, stale in a timer, so the location is read.)
+  const current = () => new URLSearchParams(window.location.search);
   function setParam(key: string, value: string) {
-    const next = new URLSearchParams(search);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setSearch(next, { replace: true });
+    setSearch(withParam(current(), key, value), { replace: true });
   }
 
   function setRange(value: string) {
-    const next = new URLSearchParams(search);
-    next.delete("created_after");
-    next.delete("created_before");
-    if (value) next.set("created", value);
-    else next.delete("created");
-    setSearch(next, { replace: true });
+    setSearch(withRange(current(), value), { replace: true });
   }
 
   const qs = search.toString();
@@ -169,7 +168,7 @@ export function BoardPage() {
         <span className="toolbar-spacer" />
         {board && (
           <span className="muted small run-count" data-testid="run-count" data-total={board.total} aria-live="polite">
-            {board.total.toLocaleString()} {board.total === 1 ? "run" : "runs"}
+            {plural(board.total, "run")}
             {board.running + board.waiting > 0 ? ` · ${board.running} running · ${board.waiting} waiting` : ""}
           </span>
         )}
@@ -207,6 +206,7 @@ export function BoardPage() {
             now={now}
             showWorkflow={!definitionId}
             loadingMore={list.loadingMore}
+            moreErrors={list.moreErrors}
             loadMore={list.loadMore}
           />
         </>

@@ -39,7 +39,8 @@ function TextPreview({ artifact }: { artifact: Artifact }) {
 }
 
 function MediaPreview({ artifact }: { artifact: Artifact }) {
-  const url = useArtifactUrl(artifact.id);
+  const { url, error } = useArtifactUrl(artifact.id);
+  if (error) return <p className="form-error small" role="alert" data-testid="artifact-link-error">Cannot load the preview: {error}</p>;
   if (!url) return <p className="muted small">Loading preview…</p>;
   if (isVideo(artifact)) {
     return <video data-testid="artifact-preview" className="preview-video" src={url} controls preload="metadata" />;

@@ -12,7 +12,8 @@ export function isVideo(a: Artifact): boolean {
 }
 
 function ThumbImage({ artifact }: { artifact: Artifact }) {
-  const url = useArtifactUrl(artifact.id);
+  const { url, error } = useArtifactUrl(artifact.id);
+  if (error) return <span className="thumb-img" role="img" aria-label={`Cannot load ${artifact.name}: ${error}`} title={error} data-testid="artifact-link-error">!</span>;
   if (!url) return <span className="thumb-img" aria-busy="true" />;
   return (
     <a href={url} target="_blank" rel="noreferrer" className="thumb-img" aria-label={`Open ${artifact.name}`}>

@@ -5,6 +5,7 @@
 import { useEffect, useLayoutEffect, useRef } from "react";
 import type { Column } from "../../lib/columns";
 import { firstWithRuns } from "../../lib/columns";
+import { isFinished } from "../../lib/status";
 import { RunCard } from "./RunCard";
 
 interface Props {
@@ -13,20 +14,23 @@ interface Props {
   now: number;
   showWorkflow: boolean;
   loadingMore: ReadonlySet<string>;
+  /** Columns whose next page failed. */
+  moreErrors: ReadonlyMap<string, string>;
   loadMore: (key: string) => void;
 }
 
-function ColumnEnd({ col, loading, loadMore }: { col: Column; loading: boolean; loadMore: (key: string) => void }) {
+function ColumnEnd({ col, loading, error, loadMore }: { col: Column; loading: boolean; error?: string; loadMore: (key: string) => void }) {
   const ref = useRef<HTMLDivElement>(null);
   const more = col.nextCursor !== null;
   useEffect(() => {
     const el = ref.current;
-    if (!el || !more || loading) return;
+    // After a failure the button asks again; scrolling does not retry in a loop.
+    if (!el || !more || loading || error) return;
     const root = el.closest(".board-col-body");
     const io = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && loadMore(col.key), { root, rootMargin: "0px 0px 400px 0px" });
     io.observe(el);
     return () => io.disconnect();
-  }, [col.key, more, loading, loadMore, col.runs.length]);
+  }, [col.key, more, loading, error, loadMore, col.runs.length]);
   if (!more) {
     return col.runs.length > 0 && col.count > 8 ? (
       <div className="board-col-end" data-testid="column-end">
@@ -36,15 +40,23 @@ function ColumnEnd({ col, loading, loadMore }: { col: Column; loading: boolean; 
   }
   return (
     <div ref={ref} className="board-col-more" data-testid="column-more">
+      {error && (
+        <p className="form-error small" role="alert" data-testid="column-more-error">
+          Cannot load more: {error}
+        </p>
+      )}
       <button type="button" className="btn btn-sm btn-ghost" onClick={() => loadMore(col.key)} disabled={loading}>
-        {loading ? "Loading…" : `Load more (${col.count - col.runs.length} not shown)`}
+        {loading ? "Loading…" : error ? "Try again" : `Load more (${col.count - col.runs.length} not shown)`}
       </button>
     </div>
   );
 }
 
-export function BoardColumns({ columns, projectId, now, showWorkflow, loadingMore, loadMore }: Props) {
+export function BoardColumns({ columns, projectId, now, showWorkflow, loadingMore, moreErrors, loadMore }: Props) {
   const board = useRef<HTMLDivElement>(null);
+  // An ended run shows no live clock, only "ended 5 min ago": its cards get a minute that moves
+  // once a minute, so the board's one-second tick re-renders only the cards that run or wait.
+  const minute = Math.floor(now / 60_000) * 60_000;
   const opened = useRef(false);
   // A phone shows one column at a time: open on the first that has runs, once per board.
   useLayoutEffect(() => {
@@ -76,10 +88,10 @@ export function BoardColumns({ columns, projectId, now, showWorkflow, loadingMor
           </header>
           <div className="board-col-body" data-testid="column-body">
             {col.runs.map((r) => (
-              <RunCard key={r.id} run={r} projectId={projectId} now={now} showWorkflow={showWorkflow} />
+              <RunCard key={r.id} run={r} projectId={projectId} now={isFinished(r.status) ? minute : now} showWorkflow={showWorkflow} />
             ))}
             {col.count === 0 && col.runs.length === 0 && <div className="board-col-empty">No runs</div>}
-            <ColumnEnd col={col} loading={loadingMore.has(col.key)} loadMore={loadMore} />
+            <ColumnEnd col={col} loading={loadingMore.has(col.key)} error={moreErrors.get(col.key)} loadMore={loadMore} />
           </div>
         </section>
       ))}

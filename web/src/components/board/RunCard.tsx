@@ -7,6 +7,7 @@ import type { RunSummary } from "../../api/types";
 import { argsSummary } from "../../lib/argsSummary";
 import { queueLine } from "../../lib/columns";
 import { formatDuration, formatRelative } from "../../lib/format";
+import { queuedToResume as isQueuedToResume } from "../../lib/runView";
 import { currentStep, isFinished, runElapsedMs } from "../../lib/status";
 import { formatCountdown, needsPerson, waitLine, waitsOf } from "../../lib/waits";
 import { IconBell, IconClock, IconComment, IconHourglass, IconPaperclip } from "../Icons";
@@ -41,7 +42,7 @@ function PhaseBar({ run }: { run: RunSummary }) {
 export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow }: Props) {
   const step = currentStep(run.steps);
   const elapsed = runElapsedMs(run, now);
-  const queuedToResume = run.status === "pending" && !!run.started_at;
+  const queuedToResume = isQueuedToResume(run);
   const stepText = queuedToResume
     ? `Queued to resume${step ? ` · ${step.name}` : ""}`
     : (step?.name ?? (run.status === "pending" ? "Waiting to start" : run.status === "cancelled" ? "Cancelled before a step" : "No steps yet"));

@@ -15,10 +15,18 @@ interface Props {
 }
 
 function CommentImage({ image, onOpen }: { image: Artifact; onOpen: () => void }) {
-  const url = useArtifactUrl(image.id);
+  const { url, error } = useArtifactUrl(image.id);
   return (
     <button type="button" className="comment-image-open" onClick={onOpen} aria-label={`Open ${image.name} larger`} data-testid="comment-image">
-      {url ? <img data-testid="artifact-preview" src={url} alt={image.name} loading="lazy" /> : <span className="comment-image-wait" aria-busy="true" />}
+      {url ? (
+        <img data-testid="artifact-preview" src={url} alt={image.name} loading="lazy" />
+      ) : error ? (
+        <span className="comment-image-wait comment-image-error small" role="alert" data-testid="artifact-link-error" title={error}>
+          Cannot load {image.name}
+        </span>
+      ) : (
+        <span className="comment-image-wait" aria-busy="true" />
+      )}
     </button>
   );
 }

@@ -16,7 +16,7 @@ interface Props {
 
 export function Lightbox({ images, index, onIndex, onClose }: Props) {
   const image = images[index];
-  const url = useArtifactUrl(image.id);
+  const { url, error } = useArtifactUrl(image.id);
   const closeRef = useRef<HTMLButtonElement>(null);
   const many = images.length > 1;
   const go = (step: number) => onIndex((index + step + images.length) % images.length);
@@ -27,18 +27,22 @@ export function Lightbox({ images, index, onIndex, onClose }: Props) {
     return () => opener?.focus?.();
   }, []);
 
+  // One listener while open, reading the latest handlers (not one re-added each render).
+  const keys = useRef({ onClose, go, many });
+  keys.current = { onClose, go, many };
   useEffect(() => {
     function onKey(e: KeyboardEvent) {
-      if (e.key === "Escape") onClose();
-      else if (e.key === "ArrowRight" && many) go(1);
-      else if (e.key === "ArrowLeft" && many) go(-1);
+      const k = keys.current;
+      if (e.key === "Escape") k.onClose();
+      else if (e.key === "ArrowRight" && k.many) k.go(1);
+      else if (e.key === "ArrowLeft" && k.many) k.go(-1);
       else return;
       e.preventDefault();
       e.stopPropagation();
     }
     window.addEventListener("keydown", onKey, true);
     return () => window.removeEventListener("keydown", onKey, true);
-  });
+  }, []);
 
   return (
     <div
@@ -81,6 +85,10 @@ export function Lightbox({ images, index, onIndex, onClose }: Props) {
       )}
       {url ? (
         <img className="lightbox-img" data-testid="lightbox-image" data-artifact-id={image.id} src={url} alt={image.name} onClick={(e) => e.stopPropagation()} />
+      ) : error ? (
+        <span className="lightbox-loading" role="alert" data-testid="artifact-link-error">
+          Cannot load {image.name}: {error}
+        </span>
       ) : (
         <span className="lightbox-loading" aria-busy="true">
           Loading…

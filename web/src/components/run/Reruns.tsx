@@ -7,6 +7,7 @@ import { Link, useNavigate } from "react-router-dom";
 import { errorMessage } from "../../api/client";
 import { rerunRun } from "../../api/endpoints";
 import type { RunDetail } from "../../api/types";
+import { plural } from "../../lib/format";
 import { StatusBadge } from "../StatusBadge";
 
 interface FormProps {
@@ -62,7 +63,7 @@ export function RerunForm({ run, projectId, fromStep, onClose }: FormProps) {
       <p className="small">
         {fromStep ? (
           <>
-            A new run of the workflow (its file as it is now) that reuses the results of the {reused} step{reused === 1 ? "" : "s"} recorded before{" "}
+            A new run of the workflow (its file as it is now) that reuses the results of the {plural(reused, "step")} recorded before{" "}
             <code>{fromStep}</code> and runs <code>{fromStep}</code> and everything after it.
           </>
         ) : (

@@ -3,6 +3,7 @@
 
 import type { RunDetail } from "../../api/types";
 import { formatTokens } from "../../lib/budget";
+import { plural } from "../../lib/format";
 import { spendText, tokenBreakdown } from "../../lib/runView";
 
 export function RunSpend({ run }: { run: RunDetail }) {
@@ -17,7 +18,7 @@ export function RunSpend({ run }: { run: RunDetail }) {
   const t = tokenBreakdown(run.steps);
   const title =
     t.sessions > 0
-      ? `${t.sessions} agent session${t.sessions === 1 ? "" : "s"}: ${formatTokens(t.input)} input, ${formatTokens(t.output)} output` +
+      ? `${plural(t.sessions, "agent session")}: ${formatTokens(t.input)} input, ${formatTokens(t.output)} output` +
         (t.cached > 0 ? `, ${formatTokens(t.cached)} cache reads (not counted)` : "") +
         " tokens"
       : undefined;

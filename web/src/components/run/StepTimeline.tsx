@@ -4,12 +4,12 @@
 import { Link } from "react-router-dom";
 import type { RunDetail, Step, StepConfig } from "../../api/types";
 import { formatClock, formatDuration } from "../../lib/format";
-import { stepDurationMs } from "../../lib/status";
+import { isClosed, isFinished, stepDurationMs } from "../../lib/status";
 import { stepError } from "../../lib/skipped";
 import { decisionOf, describeWait, waitsOf } from "../../lib/waits";
 import { SkippedNote } from "../step/SkippedNote";
 import { DecisionLine } from "./WaitPanels";
-import { hasEnded, plannedText, shownStepStatus } from "../../lib/runView";
+import { plannedText, shownStepStatus } from "../../lib/runView";
 import { TryTrail } from "./TryTrail";
 
 interface Props {
@@ -32,7 +32,7 @@ function groups(run: RunDetail, planned: StepConfig[]): Group[] {
   for (const s of run.steps) if (!phases.includes(s.phase)) phases.push(s.phase);
   const seen = new Set(run.steps.map((s) => s.step_id));
   // A failed run may be resumed: what it declares and did not run shows as "not run".
-  const open = run.status !== "completed" && run.status !== "cancelled";
+  const open = !isClosed(run.status);
   return phases.map((phase) => ({
     phase,
     steps: run.steps.filter((s) => s.phase === phase).sort((a, b) => a.step_index - b.step_index),
@@ -63,7 +63,7 @@ function StatusIcon({ status }: { status: string }) {
 }
 
 function phaseState(g: Group, runStatus: RunDetail["status"]): string {
-  const ended = runStatus === "completed" || runStatus === "failed" || runStatus === "cancelled";
+  const ended = isFinished(runStatus);
   if (g.steps.some((s) => s.status === "failed" && !s.continue_on_error)) return "failed";
   if (!ended && g.steps.some((s) => s.status === "waiting")) return "waiting";
   if (!ended && g.steps.some((s) => s.status === "running")) return "running";
@@ -98,7 +98,7 @@ export function StepTimeline({ run, projectId, planned, selectedStepId, now }: P
               {run.current_phase === g.phase && run.status === "failed" && <span className="chip chip-failed">failed here</span>}
               <span className="muted small phase-time">{g.steps.length > 0 ? formatDuration(total) : ""}</span>
             </div>
-            {g.steps.length === 0 && g.planned.length === 0 && <div className="phase-empty muted small">{hasEnded(run.status) ? "No steps ran in this phase" : "No steps in this phase yet"}</div>}
+            {g.steps.length === 0 && g.planned.length === 0 && <div className="phase-empty muted small">{isFinished(run.status) ? "No steps ran in this phase" : "No steps in this phase yet"}</div>}
             <ul className="step-list">
               {g.steps.map((s) => {
                 const d = stepDurationMs(s, now);

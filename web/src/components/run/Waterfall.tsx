@@ -33,12 +33,12 @@ export function Waterfall({ run, projectId, selectedStepId, now }: { run: RunDet
   }
   const nowAt = run.status === "running" || run.status === "waiting" ? position(w, now) : null;
   return (
-    <div className="waterfall" data-testid="waterfall" data-start={w.start} data-end={w.end} role="table" aria-label="Steps on a time axis">
-      <p className="wf-caption muted small" role="caption">
+    <div className="waterfall" data-testid="waterfall" data-start={w.start} data-end={w.end}>
+      <p className="wf-caption muted small">
         From {formatClock(new Date(w.start).toISOString())}, {formatDuration(w.end - w.start)} in all
         {nowAt !== null ? " so far (the line is now)" : ""}
       </p>
-      <div className="wf-axis" role="row" aria-hidden="true">
+      <div className="wf-axis" aria-hidden="true">
         <span className="wf-label" />
         <span className="wf-track">
           {w.ticks.map((t) => (
@@ -48,63 +48,70 @@ export function Waterfall({ run, projectId, selectedStepId, now }: { run: RunDet
           ))}
         </span>
       </div>
-      {w.rows.map((row) => {
-        const first = row.segments[0];
-        const last = row.segments[row.segments.length - 1];
-        const bars = (
-          <>
-            <span className="wf-label" role="rowheader">
-              <span className="wf-name">{row.name}</span>
-              {row.phase && <span className="wf-phase">{row.phase}</span>}
-            </span>
-            <span className="wf-track" role="cell">
-              {w.ticks.map((t) => (
-                <span key={t.offset} className="wf-grid" style={{ left: `${position(w, t.at)}%` }} aria-hidden="true" />
-              ))}
-              {row.segments.map((seg, i) => (
-                <span
-                  key={i}
-                  className={`wf-bar wf-${seg.kind} wf-${seg.kind}-${seg.outcome}`}
-                  data-testid="waterfall-bar"
-                  data-kind={seg.kind}
-                  data-outcome={seg.outcome}
-                  data-from={seg.from}
-                  data-to={seg.to}
-                  data-attempt={seg.attempt}
-                  style={{ left: `${position(w, seg.from)}%`, width: `${position(w, seg.to) - position(w, seg.from)}%` }}
-                  title={describe(seg)}
-                />
-              ))}
-              {nowAt !== null && <span className="wf-now" style={{ left: `${nowAt}%` }} aria-hidden="true" />}
-              <span className="wf-took" style={{ left: `calc(${position(w, last.to)}% + 6px)` }}>
-                {formatDuration(last.to - first.from)}
+      <ul className="wf-rows" aria-label="Steps on a time axis: each opens its step">
+        {w.rows.map((row) => {
+          const first = row.segments[0];
+          const last = row.segments[row.segments.length - 1];
+          const bars = (
+            <>
+              <span className="wf-label">
+                <span className="wf-name">{row.name}</span>
+                {row.phase && <span className="wf-phase">{row.phase}</span>}
               </span>
-            </span>
-          </>
-        );
-        const attrs = {
-          "data-testid": "waterfall-row",
-          "data-step-key": row.key,
-          "data-from": first.from,
-          "data-to": last.to,
-          role: "row",
-        };
-        return row.stepRowId ? (
-          <Link
-            key={row.key}
-            to={`/p/${projectId}/runs/${run.id}/steps/${row.stepRowId}?view=waterfall`}
-            className={`wf-row${selectedStepId === row.stepRowId ? " is-selected" : ""}`}
-            aria-current={selectedStepId === row.stepRowId ? "true" : undefined}
-            {...attrs}
-          >
-            {bars}
-          </Link>
-        ) : (
-          <div key={row.key} className="wf-row wf-row-queue" {...attrs}>
-            {bars}
-          </div>
-        );
-      })}
+              <span className="wf-track" aria-hidden="true">
+                {w.ticks.map((t) => (
+                  <span key={t.offset} className="wf-grid" style={{ left: `${position(w, t.at)}%` }} aria-hidden="true" />
+                ))}
+                {row.segments.map((seg, i) => (
+                  <span
+                    key={i}
+                    className={`wf-bar wf-${seg.kind} wf-${seg.kind}-${seg.outcome}`}
+                    data-testid="waterfall-bar"
+                    data-kind={seg.kind}
+                    data-outcome={seg.outcome}
+                    data-from={seg.from}
+                    data-to={seg.to}
+                    data-attempt={seg.attempt}
+                    style={{ left: `${position(w, seg.from)}%`, width: `${position(w, seg.to) - position(w, seg.from)}%` }}
+                    title={describe(seg)}
+                  />
+                ))}
+                {nowAt !== null && <span className="wf-now" style={{ left: `${nowAt}%` }} aria-hidden="true" />}
+                <span className="wf-took" style={{ left: `calc(${position(w, last.to)}% + 6px)` }}>
+                  {formatDuration(last.to - first.from)}
+                </span>
+              </span>
+            </>
+          );
+          const attrs = {
+            "data-testid": "waterfall-row",
+            "data-step-key": row.key,
+            "data-from": first.from,
+            "data-to": last.to,
+            "aria-label": `${row.name}${row.phase ? ` (${row.phase})` : ""}: ${row.segments.map(describe).join("; ")}`,
+          };
+          const item = row.stepRowId ? (
+            <Link
+              to={`/p/${projectId}/runs/${run.id}/steps/${row.stepRowId}?view=waterfall`}
+              className={`wf-row${selectedStepId === row.stepRowId ? " is-selected" : ""}`}
+              aria-current={selectedStepId === row.stepRowId ? "true" : undefined}
+              {...attrs}
+            >
+              {bars}
+            </Link>
+          ) : (
+            <div className="wf-row wf-row-queue" role="img" {...attrs}>
+              {bars}
+            </div>
+          );
+          // Keyed by the step's row: a step_id may occur more than once.
+          return (
+            <li key={row.stepRowId ?? row.key} className="wf-item">
+              {item}
+            </li>
+          );
+        })}
+      </ul>
       <ul className="wf-legend muted small" aria-label="Legend">
         <li>
           <span className="wf-swatch wf-try-completed" /> completed

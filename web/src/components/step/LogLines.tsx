@@ -8,7 +8,6 @@
 import { memo } from "react";
 import type { LogEntry } from "../../lib/agentLog";
 import { ansiNodes, type Mark } from "../../lib/ansi";
-import { retriedAfter } from "../../lib/agentView";
 import type { Match } from "../../lib/logSearch";
 import { AgentMessage } from "./AgentMessage";
 
@@ -33,9 +32,11 @@ interface ChunkProps {
   current: Match | null;
   /** Changes when the chunk's marks do (the query). */
   query: string;
+  /** Per entry of the whole log: a failed result retried later (see `retriedFlags`). */
+  retried: boolean[];
 }
 
-function LinesChunk({ entries, start, end, matches, current }: ChunkProps) {
+function LinesChunk({ entries, start, end, matches, current, retried }: ChunkProps) {
   const rows = [];
   let m = 0;
   for (let i = start; i < end; i++) {
@@ -57,7 +58,7 @@ function LinesChunk({ entries, start, end, matches, current }: ChunkProps) {
       const isCurrent = current !== null && current.index === i;
       rows.push(
         <div key={i} className={`log-entry${marks.length ? " has-match" : ""}${isCurrent ? " is-current" : ""}`} data-index={i}>
-          <AgentMessage entry={e} retried={e.type === "result" && e.isError ? retriedAfter(entries, i) : false} />
+          <AgentMessage entry={e} retried={retried[i] ?? false} />
         </div>,
       );
     }
@@ -72,7 +73,7 @@ function LinesChunk({ entries, start, end, matches, current }: ChunkProps) {
 const Chunk = memo(LinesChunk, (a, b) => {
   if (a.start !== b.start || a.end !== b.end || a.query !== b.query || a.current !== b.current) return false;
   if (a.matches.length !== b.matches.length) return false;
-  for (let i = a.start; i < a.end; i++) if (a.entries[i] !== b.entries[i]) return false;
+  for (let i = a.start; i < a.end; i++) if (a.entries[i] !== b.entries[i] || a.retried[i] !== b.retried[i]) return false;
   return true;
 });
 
@@ -81,10 +82,11 @@ interface Props {
   matches: Match[];
   current: Match | null;
   query: string;
+  retried: boolean[];
 }
 
 /** Every entry, in chunks of `CHUNK`. */
-export function LogLines({ entries, matches, current, query }: Props) {
+export function LogLines({ entries, matches, current, query, retried }: Props) {
   const chunks = [];
   let m = 0;
   for (let start = 0; start < entries.length; start += CHUNK) {
@@ -93,7 +95,7 @@ export function LogLines({ entries, matches, current, query }: Props) {
     while (m < matches.length && matches[m].index < end) m++;
     const own = from === m ? NO_MATCHES : matches.slice(from, m);
     const cur = current && current.index >= start && current.index < end ? current : null;
-    chunks.push(<Chunk key={start} entries={entries} start={start} end={end} matches={own} current={cur} query={query} />);
+    chunks.push(<Chunk key={start} entries={entries} start={start} end={end} matches={own} current={cur} query={query} retried={retried} />);
   }
   return <>{chunks}</>;
 }

@@ -6,7 +6,8 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { LogEntry } from "../../lib/agentLog";
 import { stripAnsi } from "../../lib/ansi";
-import { agentView } from "../../lib/agentView";
+import { agentView, retriedFlags } from "../../lib/agentView";
+import { plural } from "../../lib/format";
 import { findMatches, stepMatch } from "../../lib/logSearch";
 import { LogLines } from "./LogLines";
 import { LogToolbar, type LogOptions } from "./LogToolbar";
@@ -22,14 +23,24 @@ function storedOptions(): LogOptions {
   }
 }
 
-/** What search looks in: a line's text, a message's text and tool. */
+/** Each entry's search text, made once: a streaming log does not rescan its old lines. */
+const searchTexts = new WeakMap<LogEntry, string>();
+
+/** What search looks in: a line's text, a message's text and tool (cached per entry). */
 function searchText(e: LogEntry): string {
+  let t = searchTexts.get(e);
+  if (t === undefined) {
+    t = makeSearchText(e);
+    searchTexts.set(e, t);
+  }
+  return t;
+}
+
+function makeSearchText(e: LogEntry): string {
   if (e.kind === "line") return stripAnsi(e.text).toLowerCase();
   const input = e.input === undefined ? "" : typeof e.input === "string" ? e.input : JSON.stringify(e.input);
   return `${e.tool ?? ""} ${e.text} ${input}`.toLowerCase();
 }
-
-const plural = (n: number, one: string) => `${n.toLocaleString("en-US")} ${one}${n === 1 ? "" : "s"}`;
 
 interface Props {
   entries: LogEntry[];
@@ -47,6 +58,7 @@ export function LogView({ entries, running, isAgent, emptyHint, onDownload }: Pr
   const [query, setQuery] = useState("");
   const [current, setCurrent] = useState(-1);
   const shown = useMemo(() => (isAgent ? agentView(entries) : entries), [entries, isAgent]);
+  const retried = useMemo(() => (isAgent ? retriedFlags(shown) : NO_FLAGS), [shown, isAgent]);
   const searching = query.trim() !== "";
   const texts = useMemo(() => (searching ? shown.map(searchText) : []), [shown, searching]);
   const matches = useMemo(() => findMatches(texts, query.trim()), [texts, query]);
@@ -122,7 +134,7 @@ export function LogView({ entries, running, isAgent, emptyHint, onDownload }: Pr
         {shown.length === 0 && (
           <div className="log-empty">{running ? (emptyHint ?? "Waiting for output…") : "This step wrote no output."}</div>
         )}
-        <LogLines entries={shown} matches={query.trim() ? matches : []} current={match} query={query.trim()} />
+        <LogLines entries={shown} matches={query.trim() ? matches : []} current={match} query={query.trim()} retried={retried} />
         {running && <div className="log-cursor" aria-hidden="true" />}
       </div>
       {!follow && (
@@ -142,3 +154,5 @@ export function LogView({ entries, running, isAgent, emptyHint, onDownload }: Pr
     </div>
   );
 }
+
+const NO_FLAGS: boolean[] = [];

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { AgentEntry, LogEntry } from "../agentLog.js";
-import { agentView, resultLabel, retriedAfter } from "../agentView.js";
+import { agentView, resultLabel, retriedAfter, retriedFlags } from "../agentView.js";
 
 const a = (type: AgentEntry["type"], text: string, extra: Partial<AgentEntry> = {}): LogEntry => ({ kind: "agent", type, text, ...extra });
 
@@ -33,4 +33,16 @@ test("results are labelled by outcome, never by a raw 'success' subtype", () => 
   const log = [a("result", "overloaded", { isError: true }), a("retry", "try 2"), a("result", "ok", { isError: false })];
   assert.equal(retriedAfter(log, 0), true);
   assert.equal(retriedAfter(log, 2), false);
+});
+
+test("retried flags per entry: a retry arriving later flips the failed result before it", () => {
+  const failed = a("result", "overloaded", { isError: true });
+  const streaming = [a("assistant", "working"), failed];
+  assert.deepEqual(retriedFlags(streaming), [false, false], "no retry yet: labelled Failed");
+  // The log grows; the failed result is the same entry, but its flag changes (so its chunk re-renders).
+  const later = [...streaming, a("thinking", "note"), a("retry", "try 2"), a("result", "ok", { isError: false })];
+  const flags = retriedFlags(later);
+  assert.deepEqual(flags, [false, true, false, false, false]);
+  later.forEach((_, i) => assert.equal(flags[i], later[i].kind === "agent" && (later[i] as AgentEntry).type === "result" && (later[i] as AgentEntry).isError ? retriedAfter(later, i) : false));
+  assert.deepEqual(retriedFlags([failed, a("result", "again", { isError: true }), a("retry", "r")]), [false, true, false]);
 });

@@ -2,12 +2,25 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { boardTitle, createdRange } from "../boardFilters.js";
+import { boardTitle, createdRange, stableRange } from "../boardFilters.js";
 
 test("a preset counts back from now, rounded to the minute", () => {
   const now = Date.parse("2026-12-05T10:30:45Z");
   assert.deepEqual(createdRange("24h", null, null, now), { after: "2026-12-04T10:30:00.000Z", before: null });
   assert.deepEqual(createdRange("", "2026-01-01", null, now), { after: null, before: null });
+});
+
+test("a preset keeps its bound while the filter is unchanged, and moves when it is chosen again", () => {
+  const resolve = stableRange();
+  const t0 = Date.parse("2026-12-05T10:30:45Z");
+  const first = resolve("1h", null, null, t0);
+  assert.equal(first.after, "2026-12-05T09:30:00.000Z");
+  // Minutes later, the same filter: the same bound (the same object), so the board is not asked again.
+  assert.equal(resolve("1h", null, null, t0 + 5 * 60_000), first);
+  assert.equal(resolve("1h", null, null, t0 + 5 * 60_000).after, "2026-12-05T09:30:00.000Z");
+  // Another filter, then the preset again: counted from the new moment.
+  assert.deepEqual(resolve("24h", null, null, t0 + 10 * 60_000), { after: "2026-12-04T10:40:00.000Z", before: null });
+  assert.equal(resolve("1h", null, null, t0 + 20 * 60_000).after, "2026-12-05T09:50:00.000Z");
 });
 
 test("custom dates include the last day; bad dates are dropped", () => {

@@ -2,7 +2,8 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { formatTokens, formatUsd, raiseBody, showsSpend, spendParts } from "../budget.js";
+import { formatCost } from "../format.js";
+import { formatTokens, raiseBody, showsSpend, spendParts } from "../budget.js";
 
 const spend = (usd: number, tokens: number, duration_ms = 60_000) => ({ usd, tokens, duration_ms });
 
@@ -27,7 +28,7 @@ test("without a budget only what was spent shows, and nothing for a run that spe
 });
 
 test("amounts read short", () => {
-  assert.equal(formatUsd(1.5), "$1.50");
+  assert.equal(formatCost(1.5), "$1.50");
   assert.equal(formatTokens(999), "999");
   assert.equal(formatTokens(1_500_000), "1.5M");
 });

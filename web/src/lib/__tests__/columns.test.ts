@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { RunSummary } from "../../api/types.js";
-import { appendPage, columnKeyOf, leftQueue, ordinal, placeRun, queueLine, type BoardData } from "../columns.js";
+import { ordinal } from "../format.js";
+import { appendPage, columnKeyOf, leftQueue, placeRun, queueLine, type BoardData } from "../columns.js";
 
 const lanes = { phases: ["plan", "work", "check"] };
 const T = "2026-01-01T00:00:00Z";
