@@ -13,17 +13,10 @@ const FAILING_YAML: &str = "name: Failing\nphases: [prep, work]\nsteps:\n  - id:
 /// Holds its slot until cancelled.
 const BLOCKER_YAML: &str = "name: Blocker\nphases: [hold]\nargsSchema:\n  type: object\n  properties:\n    ticket: { type: string, default: none }\nsteps:\n  - id: hold\n    phase: hold\n    type: script\n    command: sleep 60\n";
 
+/// Starts a run of the definition named `definition`; its id.
 async fn start(s: &Server, token: &str, project: &str, definition: &str, args: Value) -> String {
     let def = s.definition_id(token, project, definition).await;
-    let (status, body) = s
-        .post(
-            token,
-            "/workflow-executions",
-            json!({ "project_id": project, "workflow_definition_id": def, "args": args }),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    body["data"]["id"].as_str().unwrap().to_string()
+    s.start_run(token, project, &def, args).await
 }
 
 fn column<'a>(board: &'a Value, key: &str) -> &'a Value {

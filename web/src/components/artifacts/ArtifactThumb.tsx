@@ -39,6 +39,15 @@ export function ArtifactThumb({ artifact, onDetach, detaching }: { artifact: Art
         </span>
         <span className="muted small">{formatBytes(artifact.size_bytes)}</span>
       </span>
+      <ArtifactActions artifact={artifact} onDetach={onDetach} detaching={detaching} />
+    </div>
+  );
+}
+
+/** An attachment's download button, and its Detach button where detaching is offered. */
+export function ArtifactActions({ artifact, onDetach, detaching }: { artifact: Artifact; onDetach?: () => void; detaching?: boolean }) {
+  return (
+    <>
       <button
         type="button"
         className="icon-btn"
@@ -60,6 +69,6 @@ export function ArtifactThumb({ artifact, onDetach, detaching }: { artifact: Art
           {detaching ? "Detaching…" : "Detach"}
         </button>
       )}
-    </div>
+    </>
   );
 }

@@ -1,10 +1,10 @@
 // A comment's images, shown at a size the thread can read (as wide as the thread, at most
 // 320 px high), each opening the lightbox; name, download and detach under each.
 
-import { downloadArtifact, useArtifactUrl } from "../../api/artifactFiles";
+import { useArtifactUrl } from "../../api/artifactFiles";
 import type { Artifact } from "../../api/types";
 import { formatBytes } from "../../lib/format";
-import { IconDownload } from "../Icons";
+import { ArtifactActions } from "../artifacts/ArtifactThumb";
 
 interface Props {
   images: Artifact[];
@@ -43,21 +43,7 @@ export function CommentImages({ images, onOpen, onDetach, detaching }: Props) {
             </span>
             <span className="muted small">{formatBytes(a.size_bytes)}</span>
             <span className="toolbar-spacer" />
-            <button type="button" className="icon-btn" onClick={() => void downloadArtifact(a.id, a.name)} aria-label={`Download ${a.name}`} title="Download">
-              <IconDownload width={14} height={14} />
-            </button>
-            {onDetach && (
-              <button
-                type="button"
-                className="btn btn-xs btn-ghost"
-                data-testid="comment-detach"
-                onClick={() => onDetach(a)}
-                disabled={detaching === a.id}
-                aria-label={`Detach ${a.name} from this comment`}
-              >
-                {detaching === a.id ? "Detaching…" : "Detach"}
-              </button>
-            )}
+            <ArtifactActions artifact={a} onDetach={onDetach && (() => onDetach(a))} detaching={detaching === a.id} />
           </figcaption>
         </figure>
       ))}

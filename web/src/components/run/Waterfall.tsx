@@ -22,6 +22,17 @@ function describe(seg: Segment): string {
   }
 }
 
+/** The legend's swatches (their classes) and what each means. */
+const LEGEND: [string, string][] = [
+  ["wf-try-completed", "completed"],
+  ["wf-try-failed", "failed"],
+  ["wf-try-running", "running"],
+  ["wf-try-interrupted", "interrupted"],
+  ["wf-wait", "waiting"],
+  ["wf-gap", "between tries"],
+  ["wf-queue", "queued"],
+];
+
 export function Waterfall({ run, projectId, selectedStepId, now }: { run: RunDetail; projectId: string; selectedStepId?: string; now: number }) {
   const w = layoutWaterfall(run, now);
   if (w.rows.length === 0) {
@@ -113,27 +124,11 @@ export function Waterfall({ run, projectId, selectedStepId, now }: { run: RunDet
         })}
       </ul>
       <ul className="wf-legend muted small" aria-label="Legend">
-        <li>
-          <span className="wf-swatch wf-try-completed" /> completed
-        </li>
-        <li>
-          <span className="wf-swatch wf-try-failed" /> failed
-        </li>
-        <li>
-          <span className="wf-swatch wf-try-running" /> running
-        </li>
-        <li>
-          <span className="wf-swatch wf-try-interrupted" /> interrupted
-        </li>
-        <li>
-          <span className="wf-swatch wf-wait" /> waiting
-        </li>
-        <li>
-          <span className="wf-swatch wf-gap" /> between tries
-        </li>
-        <li>
-          <span className="wf-swatch wf-queue" /> queued
-        </li>
+        {LEGEND.map(([swatch, label]) => (
+          <li key={swatch}>
+            <span className={`wf-swatch ${swatch}`} /> {label}
+          </li>
+        ))}
       </ul>
     </div>
   );
