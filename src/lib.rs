@@ -38,3 +38,4 @@ pub mod notify;
 pub mod store;
 pub mod subprocess;
 pub mod sys;
+pub mod workspace;
