@@ -94,12 +94,7 @@ pub async fn capped_diff(dir: &Path, base: &str, head: &str, cap: usize) -> Resu
             cmd.env_remove(k);
         }
     }
-    let failed = |stderr: String| {
-        SnapshotError::Git(GitError {
-            args: args.join(" "),
-            stderr,
-        })
-    };
+    let failed = |stderr: String| SnapshotError::Worktree(format!("git {}: {stderr}", args.join(" ")));
     let mut child = cmd.spawn().map_err(|e| failed(e.to_string()))?;
     let mut stdout = child.stdout.take().expect("piped");
     let mut stderr = child.stderr.take().expect("piped");
