@@ -61,7 +61,18 @@ pub(super) async fn claim_and_run(
     let lease = tokio::spawn(keep_lease(engine.clone(), run.id.clone(), control.clone()));
     let (kill_tx, kill_rx) = watch::channel(false);
     let phases = prepared.definition.phases.clone();
-    let host = Arc::new(StepHost::new(engine.clone(), &run, project, phases, control.subscribe(), kill_rx).await?);
+    let host = Arc::new(
+        StepHost::new(
+            engine.clone(),
+            &run,
+            project,
+            None,
+            phases,
+            control.subscribe(),
+            kill_rx,
+        )
+        .await?,
+    );
     let stopped = run_until_stopped(&host, &run, prepared, &control).await;
     if let Some(why) = stopped.as_ref().and_then(Stop::kills_steps) {
         host.stopping(why);

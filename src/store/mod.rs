@@ -34,6 +34,7 @@ pub mod snapshots;
 pub mod steps;
 pub mod users;
 pub mod waits;
+pub mod workspaces;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -89,9 +89,11 @@ pub async fn capped_diff(dir: &Path, base: &str, head: &str, cap: usize) -> Resu
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("GIT_") {
-            cmd.env_remove(k);
+    // A clean environment, as `git::git` runs with (nothing of the server's GIT_* leaks in).
+    cmd.env_clear().env("GIT_TERMINAL_PROMPT", "0").env("GIT_OPTIONAL_LOCKS", "0");
+    for key in ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "XDG_CONFIG_HOME"] {
+        if let Some(v) = std::env::var_os(key) {
+            cmd.env(key, v);
         }
     }
     let failed = |stderr: String| SnapshotError::Worktree(format!("git {}: {stderr}", args.join(" ")));
