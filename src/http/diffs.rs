@@ -109,6 +109,7 @@ pub enum DiffSince {
 #[into_params(parameter_in = Query)]
 pub struct RunDiffQuery {
     /// `base` (default) or `last_gate`.
+    #[param(inline)]
     since: Option<DiffSince>,
     /// At most this many bytes of diff text (default 1 MiB, at most 8 MiB).
     max_bytes: Option<u64>,
