@@ -16,5 +16,6 @@ pub mod queue;
 mod secrets;
 mod tokens;
 mod waits;
+mod workspaces;
 mod web;
 pub mod ws;
