@@ -439,3 +439,33 @@ fn a_worktree_step_may_read_the_checkout_but_not_write_it_nor_reach_the_data_dir
     let ws = workspace_of(&sb, &run_id(&out));
     assert!(Path::new(ws["path"].as_str().unwrap()).join("mine.txt").exists());
 }
+
+#[test]
+fn a_typescript_run_sees_the_worktree_as_its_project_and_the_checkout_as_its_repo() {
+    let sb = Sandbox::new();
+    git_repo(&sb.project());
+    let file = sb.write(
+        "paths.ts",
+        r#"import { defineWorkflow } from "@repo/workflow-engine";
+export default defineWorkflow({
+  name: "Paths",
+  phases: ["p"],
+  workspace: { isolation: "worktree", keep: "always" },
+  async execute(ctx) {
+    await ctx.step("paths", { type: "function", fn: async () => ({ project: ctx.projectPath, repo: ctx.repoPath }) });
+    await ctx.step("where", { type: "script", command: "pwd; echo ts > ts.txt" });
+  },
+});
+"#,
+    );
+    let out = sb.run(&["run", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let id = run_id(&out);
+    let ws = workspace_of(&sb, &id);
+    let v: Value = serde_json::from_str(&stdout(&sb.run(&["show", &id, "--json"]))).unwrap();
+    let paths = &v["steps"][0]["result"]["data"];
+    assert_eq!(paths["project"], ws["path"], "{v}");
+    assert_eq!(paths["repo"].as_str().unwrap(), sb.project().to_str().unwrap());
+    let path = Path::new(ws["path"].as_str().unwrap());
+    assert!(path.join("ts.txt").exists() && !sb.project().join("ts.txt").exists());
+}

@@ -16,6 +16,6 @@ pub mod queue;
 mod secrets;
 mod tokens;
 mod waits;
-mod workspaces;
 mod web;
+mod workspaces;
 pub mod ws;
