@@ -469,3 +469,37 @@ export default defineWorkflow({
     let path = Path::new(ws["path"].as_str().unwrap());
     assert!(path.join("ts.txt").exists() && !sb.project().join("ts.txt").exists());
 }
+
+const GATED: &str = "name: Gated\nworkspace:\n  isolation: worktree\nphases: [p]\nsteps:\n  - id: one\n    phase: p\n    type: script\n    command: echo one > one.txt\n  - id: gate\n    phase: p\n    type: approval\n    title: Go?\n  - id: two\n    phase: p\n    type: script\n    command: test -f one.txt && echo two > two.txt\n";
+
+#[test]
+fn a_waiting_run_keeps_its_worktree_and_continues_in_it() {
+    let sb = Sandbox::new();
+    git_repo(&sb.project());
+    let file = sb.write("gated.yaml", GATED);
+    // Off a terminal the run stops at its gate (exit 5), holding nothing but its worktree.
+    let out = sb.run(&["run", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(5), "{}{}", stdout(&out), stderr(&out));
+    let id = run_id(&out);
+    let ws = workspace_of(&sb, &id);
+    assert_eq!(ws["state"], "active");
+    let path = PathBuf::from(ws["path"].as_str().unwrap());
+    assert!(path.join("one.txt").exists());
+    // Approved: the run goes on in the same worktree (step two finds step one's file), then
+    // completes and its worktree is removed (on-failure).
+    let out = sb.run(&["approve", &id, "gate"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&sb.run(&["show", &id, "--json"]))).unwrap();
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["workspace"]["state"], "removed");
+    assert!(!path.exists());
+
+    // Cancelled while it waits: on-failure keeps it.
+    let out = sb.run(&["run", file.to_str().unwrap()]);
+    let id = run_id(&out);
+    let out = sb.run(&["cancel", &id]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let ws = workspace_of(&sb, &id);
+    assert_eq!(ws["state"], "kept", "{ws}");
+    assert!(Path::new(ws["path"].as_str().unwrap()).join("one.txt").exists());
+}
