@@ -19,4 +19,5 @@ mod snapshots;
 mod tokens;
 mod waits;
 mod web;
+mod workspaces;
 pub mod ws;
