@@ -69,6 +69,11 @@ async fn a_rerun_from_a_step_starts_its_worktree_from_the_snapshot_before_it() {
         .unwrap_or_default();
     let seen = std::fs::read_to_string(new_wt.join("seen.txt"));
     assert_eq!(seen.as_deref().ok(), Some("from-step1\n"), "{listing:?} {rerun}");
+    assert_eq!(
+        run_step(&rerun, "step1")["snapshot"],
+        Value::Null,
+        "a reused step ran nothing here"
+    );
     // The rerun's own snapshot of step2 starts from the restored commit.
     assert_eq!(run_step(&rerun, "step2")["snapshot"]["parent"], step1.as_str());
     // Rerun from the first step: the parent's base commit.

@@ -52,6 +52,11 @@ steps:
     phase: work
     type: script
     command: "true"
+  - id: skipped
+    phase: work
+    type: script
+    if: steps.nothing.status == 'failed'
+    command: echo never > never.txt
 "#;
 
 pub(super) async fn setup(s: &Server, files: &[(&str, &str)]) -> (String, String, std::path::PathBuf, String) {
@@ -119,6 +124,12 @@ async fn each_step_of_a_worktree_run_has_a_snapshot_and_the_users_checkout_is_un
     let nothing = run_step(&run, "nothing");
     assert_eq!(nothing["snapshot"]["files_changed"], json!([]));
     assert_eq!(nothing["snapshot"]["parent"], snap2["commit"]);
+    let skipped = run_step(&run, "skipped");
+    assert_eq!(
+        (skipped["status"].as_str(), &skipped["snapshot"]),
+        (Some("skipped"), &Value::Null),
+        "a step that did not run"
+    );
 
     // Each commit is on the run's own ref, in the project's repository.
     let step_id = write["id"].as_str().unwrap();
