@@ -68,6 +68,7 @@ export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | nu
         created_at: existing?.created_at ?? t,
         updated_at: t,
         session: existing?.session ?? null,
+        snapshot: existing?.snapshot ?? null,
       };
       const status: RunStatus = run.status === "pending" ? "running" : run.status;
       return { ...run, status, current_phase: d.phase, steps: upsertStep(run.steps, step) };
@@ -99,6 +100,7 @@ export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | nu
         session: null,
         // The step's `wait` (description, approvers, form) comes with a read of the run.
         wait: existing?.wait ?? null,
+        snapshot: existing?.snapshot ?? null,
       };
       const wait: WaitInfo = {
         step_id: d.step_id,
