@@ -120,6 +120,13 @@ fn a_worktree_run_works_in_its_own_copy_and_is_removed_when_it_completes() {
         comments.iter().any(|c| c.starts_with("Workspace removed")),
         "{comments:?}"
     );
+    let printed = stdout(&out);
+    assert!(
+        printed.contains(&format!(
+            "worktree {path} on branch wf/fix-the-login-page-{short} (from HEAD; keep on-failure)"
+        )),
+        "{printed}"
+    );
     let shown = stdout(&sb.run(&["show", &id]));
     assert!(shown.contains("workspace  worktree"), "{shown}");
 }

@@ -123,3 +123,41 @@ fn a_waiting_run_keeps_its_worktree_and_continues_in_it() {
     assert_eq!(ws["state"], "kept", "{ws}");
     assert!(Path::new(ws["path"].as_str().unwrap()).join("one.txt").exists());
 }
+
+#[test]
+fn a_paused_run_keeps_its_worktree_and_resumes_in_it() {
+    let sb = Sandbox::new();
+    git_repo(&sb.project());
+    let src = "name: Pausable\nworkspace:\n  isolation: worktree\nphases: [p]\nsteps:\n  - id: slow\n    phase: p\n    type: script\n    command: touch slow.started; sleep 1; echo slow > side.txt\n  - id: next\n    phase: p\n    type: script\n    command: echo next >> side.txt\n";
+    let file = sb.write("pausable.yaml", src);
+    let child = sb
+        .cmd(&["run", file.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let root = sb.data_dir().join("worktrees");
+    wait_until(30, "the slow step to start", || {
+        std::fs::read_dir(&root)
+            .map(|d| d.flatten().any(|e| e.path().join("slow.started").exists()))
+            .unwrap_or(false)
+    });
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stdout(&out));
+    let id = run_id(&out);
+    let ws = workspace_of(&sb, &id);
+    assert_eq!(ws["state"], "active", "a paused run keeps its worktree: {ws}");
+    let path = PathBuf::from(ws["path"].as_str().unwrap());
+    assert_eq!(std::fs::read_to_string(path.join("side.txt")).unwrap(), "slow\n");
+    let out = sb.run(&["resume", &id]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let ws = workspace_of(&sb, &id);
+    assert_eq!(ws["state"], "removed", "completed (on-failure): {ws}");
+    let branch = ws["branch"].as_str().unwrap();
+    // Its work is gone with the worktree (not committed), the branch stays at the base.
+    assert_eq!(
+        git(&sb.project(), &["rev-parse", branch]),
+        ws["base_commit"].as_str().unwrap()
+    );
+}

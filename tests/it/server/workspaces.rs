@@ -30,6 +30,21 @@ async fn the_api_gives_a_run_a_worktree_shows_it_and_a_rerun_keeps_its_settings(
     git_repo(&dir);
     let plain = server.definition_id(&token, &project, "Plain").await;
     let isolated = server.definition_id(&token, &project, "Isolated").await;
+    // The definition says whether its runs get a worktree (the new-run form's default).
+    let (_, defs) = server
+        .get(&token, &format!("/workflow-definitions?project_id={project}"))
+        .await;
+    let of = |name: &str| {
+        defs["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == name)
+            .unwrap()["workspace"]
+            .clone()
+    };
+    assert_eq!(of("Isolated"), json!({"isolation": "worktree"}));
+    assert_eq!(of("Plain"), Value::Null);
 
     let (status, body) = create(
         &server,

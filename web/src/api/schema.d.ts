@@ -1248,6 +1248,7 @@ export interface components {
                 created_at: string;
                 /** Format: date-time */
                 updated_at: string;
+                workspace?: components["schemas"]["WorkspaceSpec"] | null;
             }[];
         };
         /** @description The envelope of every successful JSON response. */
@@ -1339,6 +1340,7 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+            workspace?: components["schemas"]["WorkspaceSpec"] | null;
         };
         /** @description A definition with its steps, when they are known before a run (YAML that loads). */
         DefinitionDetail: components["schemas"]["Definition"] & {
