@@ -21,24 +21,18 @@ pub struct CappedDiff {
 
 /// The files that differ between `base` and `head`, renames detected, in path order.
 pub async fn files_changed(dir: &Path, base: &str, head: &str) -> Result<Vec<FileChange>, GitError> {
-    let out = git(
-        dir,
-        &[
-            "diff",
-            "--no-ext-diff",
-            "--raw",
-            "--numstat",
-            "-M",
-            "-z",
-            base,
-            head,
-            "--",
-        ],
-        &[],
-    )
-    .await?;
+    let out = git(dir, &[&STAT_ARGS[..], &[base, head, "--"]].concat(), &[]).await?;
     Ok(parse_raw_numstat(&out))
 }
+
+/// The files the index of `env` (`GIT_INDEX_FILE`) differs in from commit `base`: what a
+/// snapshot about to be committed from it changes.
+pub async fn staged_changes(dir: &Path, base: &str, env: &[(&str, &str)]) -> Result<Vec<FileChange>, GitError> {
+    let out = git(dir, &[&STAT_ARGS[..], &["--cached", base, "--"]].concat(), env).await?;
+    Ok(parse_raw_numstat(&out))
+}
+
+const STAT_ARGS: [&str; 6] = ["diff", "--no-ext-diff", "--raw", "--numstat", "-M", "-z"];
 
 /// Parses `--raw --numstat -z` output: every raw record (`:modes shas STATUS\0path\0`, two
 /// paths for a rename), then the numstat records in the same order (`adds\tdels\tpath\0`,

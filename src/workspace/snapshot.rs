@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::changes::{files_changed, FileChange};
+use super::changes::{staged_changes, FileChange};
 use super::git::{git, GitError};
 
 /// A snapshot or diff that could not be made.
@@ -72,19 +72,24 @@ pub async fn take(worktree: &Path, parent: &str, refname: &str, message: &str) -
         &env,
     )
     .await?;
-    let tree = git(worktree, &["write-tree"], &env).await?;
-    let commit = git(
-        worktree,
-        &["commit-tree", tree.trim(), "-p", parent, "-m", message],
-        &snapshot_identity(&env),
-    )
-    .await?;
-    let commit = commit.trim().to_string();
-    // The ref and the file list need only the commit: both at once.
-    let update = ["update-ref", refname, commit.as_str()];
-    let (updated, files) = tokio::join!(git(worktree, &update, &[]), files_changed(worktree, parent, &commit));
-    updated?;
-    let files = files?;
+    // The commit (a tree, a commit, the ref: each needs the one before) and the file list
+    // (read from the same index against the parent) at once.
+    let record = async {
+        let tree = git(worktree, &["write-tree"], &env).await?;
+        let commit = git(
+            worktree,
+            &["commit-tree", tree.trim(), "-p", parent, "-m", message],
+            &snapshot_identity(&env),
+        )
+        .await?;
+        let commit = commit.trim().to_string();
+        if !write_loose_ref(worktree, refname, &commit) {
+            git(worktree, &["update-ref", refname, &commit], &[]).await?;
+        }
+        Ok::<_, GitError>(commit)
+    };
+    let (commit, files) = tokio::join!(record, staged_changes(worktree, parent, &env));
+    let (commit, files) = (commit?, files?);
     Ok(Snapshot {
         additions: files.iter().map(|f| f.additions).sum(),
         deletions: files.iter().map(|f| f.deletions).sum(),
@@ -125,6 +130,36 @@ async fn seed_index(worktree: &Path, index: &Path, parent: &str) -> Result<(), S
 /// main checkout, a `gitdir:` file in a linked worktree).
 pub fn index_file(worktree: &Path) -> Result<PathBuf, SnapshotError> {
     Ok(git_dir(worktree)?.join(INDEX_FILE))
+}
+
+/// Writes a new ref of the engine's own as git's files backend keeps it (`<common-dir>/<ref>`,
+/// through `<ref>.lock` as git itself does), sparing a `git update-ref` process per step;
+/// false, and nothing written, where that is not how the repository keeps refs (reftable)
+/// or it could not be done, for the caller to run `git update-ref`.
+fn write_loose_ref(worktree: &Path, refname: &str, commit: &str) -> bool {
+    let Ok(dir) = git_dir(worktree) else { return false };
+    let common = match std::fs::read_to_string(dir.join("commondir")) {
+        Ok(rel) => dir.join(rel.trim()),
+        Err(_) => dir,
+    };
+    if !refname.starts_with("refs/workflow-engine/") || common.join("reftable").exists() {
+        return false;
+    }
+    let path = common.join(refname);
+    let lock = path.with_extension("lock");
+    let write = || -> std::io::Result<()> {
+        std::fs::create_dir_all(path.parent().expect("a ref has a folder"))?;
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&lock)?;
+        std::io::Write::write_all(&mut file, format!("{commit}\n").as_bytes())?;
+        std::fs::rename(&lock, &path)
+    };
+    match write() {
+        Ok(()) => true,
+        Err(_) => {
+            let _ = std::fs::remove_file(&lock);
+            false
+        }
+    }
 }
 
 fn git_dir(worktree: &Path) -> Result<PathBuf, SnapshotError> {
