@@ -67,6 +67,8 @@ export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | nu
         completed_at: null,
         created_at: existing?.created_at ?? t,
         updated_at: t,
+        warnings: [],
+        last_output_at: null,
         session: existing?.session ?? null,
       };
       const status: RunStatus = run.status === "pending" ? "running" : run.status;
@@ -96,6 +98,8 @@ export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | nu
         completed_at: null,
         created_at: existing?.created_at ?? t,
         updated_at: t,
+        warnings: existing?.warnings ?? [],
+        last_output_at: null,
         session: null,
         // The step's `wait` (description, approvers, form) comes with a read of the run.
         wait: existing?.wait ?? null,
@@ -141,6 +145,7 @@ export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | nu
         error_message: d.error ?? null,
         completed_at: new Date(start + d.duration_ms).toISOString(),
         updated_at: nowIso(),
+        warnings: d.warnings ?? existing.warnings ?? [],
       };
       return { ...run, steps: upsertStep(run.steps, step), ...(waiting_for ? { waiting_for } : {}) };
     }
