@@ -16,11 +16,13 @@ fn argv(record: &Value) -> Vec<&str> {
         .collect()
 }
 
-/// A two-step workflow: a script, then the agent step `ask`, then another agent step `after`.
-fn workflow(abox: &AgentBox, agent: &str) -> std::path::PathBuf {
+/// A workflow of a script, then the agent step `ask` (in `cwd`, if given), then another agent
+/// step `after`.
+fn workflow(abox: &AgentBox, agent: &str, cwd: Option<&str>) -> std::path::PathBuf {
+    let cwd = cwd.map(|c| format!("    cwd: {c}\n")).unwrap_or_default();
     let yaml = format!(
         "name: fork-{agent}\nphases: [p]\nsteps:\n  - id: prep\n    phase: p\n    type: script\n    command: echo ready\n  \
-         - id: ask\n    phase: p\n    type: agent\n    agent: {agent}\n    prompt: fix the parser\n  \
+         - id: ask\n    phase: p\n    type: agent\n    agent: {agent}\n    prompt: fix the parser\n{cwd}  \
          - id: after\n    phase: p\n    type: agent\n    agent: {agent}\n    prompt: write the notes\n"
     );
     abox.sb.write(&format!("fork-{agent}.yaml"), &yaml)
@@ -45,7 +47,7 @@ async fn a_rerun_of_a_claude_or_codex_step_forks_its_parent_s_conversation() {
         ("codex", &["fork", "ID", "-"][..]),
     ] {
         let abox = AgentBox::new();
-        let file = workflow(&abox, agent);
+        let file = workflow(&abox, agent, None);
         let out = abox.run(&["run", file.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(0), "{agent}: {}", stderr(&out));
         let parent = run_id(&out);
@@ -53,6 +55,10 @@ async fn a_rerun_of_a_claude_or_codex_step_forks_its_parent_s_conversation() {
             .as_str()
             .unwrap()
             .to_string();
+        // The rerun's agent runs in another folder (as a rerun in its own worktree does):
+        // claude keeps sessions per folder, so the engine brings the parent's along.
+        std::fs::create_dir_all(abox.sb.project().join("sub")).unwrap();
+        workflow(&abox, agent, Some("sub"));
 
         let again = abox.run(&["rerun", &parent, "--from", "ask"]);
         assert_eq!(again.status.code(), Some(0), "{agent}: {}", stderr(&again));
@@ -90,7 +96,7 @@ async fn a_rerun_of_a_claude_or_codex_step_forks_its_parent_s_conversation() {
 #[tokio::test]
 async fn gemini_cannot_fork_so_its_rerun_starts_fresh_and_says_so() {
     let abox = AgentBox::new();
-    let file = workflow(&abox, "gemini");
+    let file = workflow(&abox, "gemini", None);
     let out = abox.run(&["run", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let parent = run_id(&out);
@@ -111,7 +117,7 @@ async fn gemini_cannot_fork_so_its_rerun_starts_fresh_and_says_so() {
 #[tokio::test]
 async fn a_fork_the_cli_refuses_starts_fresh_with_a_warning() {
     let abox = AgentBox::new();
-    let file = workflow(&abox, "claude");
+    let file = workflow(&abox, "claude", None);
     let out = abox.run(&["run", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let parent = run_id(&out);
