@@ -10,6 +10,7 @@
 //! read. A parsed definition is what `definition.json` snapshots for every run.
 
 pub mod budget;
+pub mod concurrency;
 pub mod duration;
 pub mod expr;
 pub mod names;
@@ -73,6 +74,9 @@ pub struct WorkflowDefinition {
     /// The run's spending limits, from the file (`budget:`); the API's and the CLI's override it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<budget::Budget>,
+    /// How many runs with the same key run at once (`concurrency: { key, limit }`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<concurrency::Concurrency>,
     /// YAML steps, known before the run. Empty for code workflows, whose steps are found as
     /// `execute(ctx)` runs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
