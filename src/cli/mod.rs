@@ -364,6 +364,7 @@ pub(super) fn report(e: EngineError) -> ExitCode {
         | EngineError::RunNotFound(_)
         | EngineError::NotResumable { .. }
         | EngineError::Leased { .. }
+        | EngineError::KeyBusy { .. }
         | EngineError::SourceChanged { .. } => ExitCode::from(2),
         _ => ExitCode::from(1),
     }

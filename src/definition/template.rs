@@ -72,9 +72,7 @@ pub fn check_args_only_as(template: &str, scope: &dyn Scope, what: &str) -> Resu
         if !(path == "args" || path.starts_with("args.")) {
             return Err((
                 at,
-                format!(
-                    "{source}: {what} may use only args.<name> (no steps have run, and secrets are never shown)"
-                ),
+                format!("{source}: {what} may use only args.<name> (no steps have run, and secrets are never shown)"),
             ));
         }
     }

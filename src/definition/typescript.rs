@@ -62,7 +62,10 @@ pub fn from_described(
         Some(v) => {
             let at = |field: Option<&str>, e: String| {
                 let path = field.map_or("concurrency".to_string(), |f| format!("concurrency.{f}"));
-                let e = e.strip_prefix(&format!("{}: ", field.unwrap_or("-"))).unwrap_or(&e).to_string();
+                let e = e
+                    .strip_prefix(&format!("{}: ", field.unwrap_or("-")))
+                    .unwrap_or(&e)
+                    .to_string();
                 vec![DefinitionError::at(locate("concurrency"), format!("{path}: {e}"))]
             };
             let c = super::concurrency::Concurrency::from_json(v).map_err(|(f, e)| at(f, e))?;

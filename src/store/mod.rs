@@ -16,6 +16,7 @@ pub mod attempts;
 pub mod board;
 pub mod budgets;
 pub mod comments;
+pub mod concurrency;
 pub mod definitions;
 pub mod events;
 pub mod files;
