@@ -11,6 +11,7 @@ mod approve;
 mod args;
 mod attend;
 mod budget;
+mod key_wait;
 mod logs;
 mod progress;
 mod prompt;

@@ -20,6 +20,7 @@ pub mod concurrency;
 pub mod definitions;
 pub mod events;
 pub mod files;
+pub mod git_exclude;
 pub mod nodes;
 pub mod private;
 pub mod projects;
