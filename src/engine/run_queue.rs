@@ -50,6 +50,11 @@ impl RunQueue {
         self.entries.iter().filter(|e| !e.blocked).count()
     }
 
+    /// Whether a queued run has a concurrency key.
+    pub fn has_keys(&self) -> bool {
+        self.entries.iter().any(|e| matches!(e.key, Some(Some(_))))
+    }
+
     /// Ids of runs whose key has not been read yet.
     pub fn unkeyed(&self) -> Vec<String> {
         self.entries

@@ -126,7 +126,13 @@ impl Runner {
                 Err(e) => tracing::warn!(error = %e, "cannot read the queued runs' concurrency keys"),
             }
         }
-        let running = match RunRow::running_keys(store).await {
+        // Only runs with a key need the count (most servers have none: no query).
+        let keyed = self.lock_queue().has_keys();
+        let running = match if keyed {
+            RunRow::running_keys(store).await
+        } else {
+            Ok(Vec::new())
+        } {
             Ok(r) => r,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot count the running runs' concurrency keys");
