@@ -50,6 +50,7 @@ globalThis.__wfDescribe = function __wfDescribe(workflow) {
     // Only when set: the engine checks its limits (`definition::budget`).
     ...(wf.budget != null ? { budget: wf.budget } : {}),
     ...(wf.concurrency != null ? { concurrency: wf.concurrency } : {}),
+    ...(wf.workspace != null ? { workspace: wf.workspace } : {}),
     // A function cannot cross to the engine: it is called here, by __wfRunName.
     ...(wf.runName != null ? { runName: typeof wf.runName === "function" ? "[function]" : wf.runName } : {}),
   };
@@ -269,6 +270,7 @@ function makeContext(wf, init, args, flight = newFlight()) {
   const ctx = Object.freeze({
     runId: init.runId,
     projectPath: init.projectPath,
+    repoPath: init.repoPath ?? init.projectPath,
     args,
     secrets: secretRefs(init.secretsTag),
     step,

@@ -108,6 +108,10 @@ export function checkWorkflowDefinition(def) {
       fail("concurrency.limit", `must be an integer >= 1, got ${typeof c.limit === "number" ? c.limit : describeValue(c.limit)}`);
     }
   }
+  // Its fields are checked by the engine too (`definition::workspace`).
+  if (def.workspace != null && (typeof def.workspace !== "object" || Array.isArray(def.workspace))) {
+    fail("workspace", `must be an object { isolation?, base?, branch?, keep?, deleteBranch? }, got ${describeValue(def.workspace)}`);
+  }
 }
 
 /** Is `value` a workflow made by `defineWorkflow` (by this or another copy of the module)? */

@@ -25,6 +25,7 @@ pub mod step_json;
 pub mod step_rules;
 pub mod template;
 pub mod typescript;
+pub mod workspace;
 pub mod yaml;
 
 pub use step_rules::validate_step_id;
@@ -77,6 +78,10 @@ pub struct WorkflowDefinition {
     /// How many runs with the same key run at once (`concurrency: { key, limit }`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<concurrency::Concurrency>,
+    /// Where the run's steps work (`workspace:`): the checkout, or a git worktree of its own;
+    /// a run's own settings (API, CLI) are merged over these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<workspace::WorkspaceSpec>,
     /// YAML steps, known before the run. Empty for code workflows, whose steps are found as
     /// `execute(ctx)` runs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

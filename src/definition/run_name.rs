@@ -97,6 +97,7 @@ mod tests {
             timeout_ms: None,
             budget: None,
             concurrency: None,
+            workspace: None,
             steps: Vec::new(),
             sources: Vec::new(),
         }

@@ -47,6 +47,7 @@ mod ts_run;
 mod ts_step_config;
 pub mod waits;
 pub mod waker;
+mod workspace;
 mod yaml_step;
 
 use std::collections::HashMap;
@@ -128,6 +129,8 @@ pub struct EngineConfig {
     /// `defineWorkflow`) before its worker is killed and the definition fails: a module that
     /// never finishes loading must not hold up `validate`, a run or the server's discovery.
     pub load_timeout: std::time::Duration,
+    /// Where runs' git worktrees are made (`--worktree-dir`); `<data-dir>/worktrees` if None.
+    pub worktree_dir: Option<PathBuf>,
 }
 
 /// `EngineConfig::load_timeout` unless configured (`--load-timeout`).
@@ -141,6 +144,7 @@ impl EngineConfig {
             agents: Default::default(),
             warm_workers: 0,
             load_timeout: DEFAULT_LOAD_TIMEOUT,
+            worktree_dir: None,
         }
     }
 }

@@ -35,6 +35,7 @@ pub mod secrets;
 pub mod steps;
 pub mod users;
 pub mod waits;
+pub mod workspaces;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

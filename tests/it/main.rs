@@ -31,5 +31,7 @@ mod secrets;
 mod server;
 mod step_env;
 mod typescript;
+mod workspaces;
+mod workspaces_resume;
 mod yaml_flow;
 mod zod_args;
