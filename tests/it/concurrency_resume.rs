@@ -5,7 +5,6 @@
 use serde_json::json;
 
 use crate::server_util::*;
-use crate::util::*;
 
 const KEYED_YAML: &str = r#"name: Keyed
 phases: [work]
