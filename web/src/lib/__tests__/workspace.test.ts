@@ -1,0 +1,50 @@
+// "no output for N min", warnings, the workspace state and the key-queued card line.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { RunSummary } from "../../api/types.js";
+import { queueLine } from "../columns.js";
+import { diffSince, stallText, warningsOf, warningTitle, workspaceStateText } from "../workspace.js";
+
+const now = Date.parse("2026-01-01T12:00:00Z");
+const ago = (ms: number) => new Date(now - ms).toISOString();
+
+test("a running agent step says nothing before 2 min of silence, then 'no output for N min'", () => {
+  assert.equal(stallText(ago(119_000), now, true), null);
+  assert.equal(stallText(ago(120_000), now, true), "no output for 2 min");
+  assert.equal(stallText(ago(59 * 60_000 + 59_000), now, true), "no output for 59 min");
+  assert.equal(stallText(ago(60 * 60_000), now, true), "no output for 1 h");
+  assert.equal(stallText(ago(125 * 60_000), now, true), "no output for 2 h 5 min");
+  // Not running, no time, a bad time: nothing.
+  assert.equal(stallText(ago(10 * 60_000), now, false), null);
+  assert.equal(stallText(null, now, true), null);
+  assert.equal(stallText("yesterday", now, true), null);
+  // A clock ahead of the browser's.
+  assert.equal(stallText(ago(-30_000), now, true), null);
+});
+
+test("warnings: blanks dropped; the icon's title counts and lists at most three", () => {
+  assert.deepEqual(warningsOf({ warnings: null }), []);
+  assert.deepEqual(warningsOf({}), []);
+  assert.deepEqual(warningsOf({ warnings: ["", "denied Bash"] }), ["denied Bash"]);
+  assert.equal(warningTitle([]), "");
+  assert.equal(warningTitle(["denied Bash"]), "1 warning: denied Bash");
+  assert.equal(warningTitle(["a", "b", "c", "d", "e"]), "5 warnings: a; b; c (+2 more)");
+});
+
+test("workspace states and the diff's since switch", () => {
+  assert.equal(workspaceStateText("kept"), "kept after the run");
+  assert.equal(workspaceStateText("weird"), "weird");
+  assert.equal(diffSince(new URLSearchParams("since=last_gate")), "last_gate");
+  assert.equal(diffSince(new URLSearchParams("since=nonsense")), "base");
+  assert.equal(diffSince(new URLSearchParams("")), "base");
+});
+
+test("a run held by a concurrency key says so on its card; the server's queue keeps its line", () => {
+  type Q = NonNullable<RunSummary["queue"]>;
+  const keyed = { reason: "concurrency_key", position: 1, running: 0, limit: 8, key: "repo:x", key_running: 1, key_limit: 1 } as unknown as Q;
+  assert.equal(queueLine(keyed), "waiting for repo:x · 1/1 running");
+  const noCounts = { reason: "concurrency_key", position: 1, running: 0, limit: 8, key: "repo:y", key_running: null, key_limit: null } as unknown as Q;
+  assert.equal(queueLine(noCounts), "waiting for repo:y");
+  assert.equal(queueLine({ reason: "concurrency_limit", position: 3, running: 8, limit: 8 } as Q), "3rd in queue · 8/8 running");
+});
