@@ -247,7 +247,13 @@ export interface ApprovalOptions<Phase extends string = string, F = undefined> {
 
 export interface WorkflowContext<Args = Record<string, any>, Phase extends string = string> {
   readonly runId: string;
+  /**
+   * Where the run's steps work: its git worktree when the workflow (or the run) asks for
+   * one (`workspace: { isolation: "worktree" }`), else the project checkout.
+   */
   readonly projectPath: string;
+  /** The project checkout the run was started in (the same as `projectPath` without a worktree). */
+  readonly repoPath: string;
   readonly args: Args;
   /**
    * The project's secrets, by name. Each is a reference (`"{{ secrets.NAME@TAG }}"`, TAG
@@ -323,6 +329,27 @@ export interface Budget {
   duration?: Duration;
 }
 
+/**
+ * Where a run's steps work. `isolation: "worktree"` gives each run a git worktree of its own,
+ * outside the project's working tree, on a new branch; its script and agent steps run there
+ * (`ctx.projectPath`), the checkout stays `ctx.repoPath`.
+ */
+export interface Workspace {
+  /** `"worktree"`: a git worktree per run; `"none"` (default): the project checkout. */
+  isolation?: "worktree" | "none";
+  /** The ref or commit the worktree starts from; default `HEAD` of the checkout. */
+  base?: string;
+  /**
+   * The branch's name: a template over `{{ run.name }}` (slugged), `{{ run.shortId }}` and
+   * `{{ run.id }}`; default `"wf/{{ run.name }}-{{ run.shortId }}"`.
+   */
+  branch?: string;
+  /** When the run ends: keep the worktree `"always"`, `"on-failure"` (default), or `"never"`. */
+  keep?: "always" | "on-failure" | "never";
+  /** Delete the branch too when the worktree is removed (default false: the branch stays). */
+  deleteBranch?: boolean;
+}
+
 export interface WorkflowDefinition<S = JSONSchema, Phase extends string = string> {
   name: string;
   description?: string;
@@ -345,6 +372,11 @@ export interface WorkflowDefinition<S = JSONSchema, Phase extends string = strin
    * `POST /api/workflow-executions` (`budget`) and `run --budget` override it.
    */
   budget?: Budget;
+  /**
+   * A git worktree per run (`{ isolation: "worktree" }`). `POST /api/workflow-executions`
+   * (`workspace`) and `run --worktree`/`--no-worktree` override it per run.
+   */
+  workspace?: Workspace;
   execute(ctx: WorkflowContext<ArgsOf<S>, Phase>): Promise<void> | void;
 }
 

@@ -95,6 +95,10 @@ export function checkWorkflowDefinition(def) {
   if (def.budget != null && (typeof def.budget !== "object" || Array.isArray(def.budget))) {
     fail("budget", `must be an object { usd?, tokens?, duration? }, got ${describeValue(def.budget)}`);
   }
+  // Its fields are checked by the engine too (`definition::workspace`).
+  if (def.workspace != null && (typeof def.workspace !== "object" || Array.isArray(def.workspace))) {
+    fail("workspace", `must be an object { isolation?, base?, branch?, keep?, deleteBranch? }, got ${describeValue(def.workspace)}`);
+  }
 }
 
 /** Is `value` a workflow made by `defineWorkflow` (by this or another copy of the module)? */

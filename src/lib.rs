@@ -22,6 +22,7 @@
 //! - `notify`: webhook notifications (a run waiting for a person, failed, completed): a
 //!   subscriber of the event bus, a bounded queue, signed POSTs retried with backoff.
 //! - `cli`: the `workflow-engine` command line.
+//! - `workspace`: a run's git worktree (made, found again, removed) and the clean-env `git`.
 //! - `sys`: the system calls below it all (the vfork spawn, memory, signals, ext4's `+T`),
 //!   each behind a safe function.
 
@@ -38,3 +39,4 @@ pub mod notify;
 pub mod store;
 pub mod subprocess;
 pub mod sys;
+pub mod workspace;

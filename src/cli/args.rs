@@ -24,6 +24,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "WORKFLOW_ENGINE_LOAD_TIMEOUT", value_name = "DURATION",
           default_value = "10s", value_parser = parse_load_timeout)]
     pub load_timeout: std::time::Duration,
+    /// Where runs' git worktrees are made (`workspace: { isolation: "worktree" }`); default
+    /// `<data-dir>/worktrees`. Never inside a project's working tree.
+    #[arg(long, global = true, env = "WORKFLOW_ENGINE_WORKTREE_DIR", value_name = "DIR")]
+    pub worktree_dir: Option<std::path::PathBuf>,
     /// The most memory a workflow's JS may use, in MB; past it the run fails with a message.
     #[arg(long, global = true, env = crate::js::protocol::WORKER_MEMORY_ENV, value_name = "MB",
           default_value_t = crate::js::protocol::DEFAULT_WORKER_MEMORY_MB,
@@ -84,6 +88,8 @@ pub enum Command {
         /// overrides the file's `budget`.
         #[arg(long, value_name = "LIMITS")]
         budget: Option<String>,
+        #[command(flatten)]
+        worktree: WorktreeFlags,
         /// Show script output as it streams.
         #[arg(long, short)]
         verbose: bool,
@@ -267,4 +273,24 @@ pub enum TokenCommand {
 
 fn parse_load_timeout(text: &str) -> Result<std::time::Duration, String> {
     crate::definition::duration::parse_duration(text).map(std::time::Duration::from_millis)
+}
+
+/// `run`'s workspace flags, over the file's `workspace:`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct WorktreeFlags {
+    /// Run in a git worktree of its own (outside the project's working tree, on a new branch).
+    #[arg(long, conflicts_with = "no_worktree")]
+    pub worktree: bool,
+    /// Run in the project checkout, whatever the file's `workspace:` says.
+    #[arg(long)]
+    pub no_worktree: bool,
+    /// The ref or commit the worktree starts from (default HEAD).
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// The worktree's branch: a name, or a template over {{ run.name }}, {{ run.shortId }}.
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
+    /// Keep the worktree when the run ends: always, on-failure (default) or never.
+    #[arg(long, value_name = "WHEN")]
+    pub keep: Option<String>,
 }

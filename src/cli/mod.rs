@@ -171,6 +171,10 @@ async fn open_engine(cli: &Cli, data_dir: &Path, exe: PathBuf) -> Result<(Engine
             agents,
             warm_workers,
             load_timeout: cli.load_timeout,
+            worktree_dir: cli
+                .worktree_dir
+                .as_deref()
+                .map(|d| std::path::absolute(d).unwrap_or(d.to_path_buf())),
         },
     );
     Ok((engine, webhook))
@@ -187,6 +191,7 @@ async fn run_command(engine: Engine, data_dir: &Path, command: Command, webhook:
             timeout,
             name,
             budget,
+            worktree,
             verbose,
         } => {
             let project = project.unwrap_or_else(|| run_file::project_for(&file));
@@ -198,6 +203,7 @@ async fn run_command(engine: Engine, data_dir: &Path, command: Command, webhook:
                 timeout,
                 name,
                 budget,
+                worktree,
                 verbose,
             };
             run_file::run(&engine, request).await

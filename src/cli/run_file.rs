@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use super::{invalid, progress, report};
 use crate::definition::budget::Budget;
+use crate::definition::workspace::WorkspaceSpec;
 use crate::definition::{duration, schema};
 use crate::domain::RunStatus;
 use crate::engine::{Engine, EngineError, NewRunSpec, RunControl};
@@ -32,7 +33,35 @@ pub(super) struct RunRequest {
     pub(super) name: Option<String>,
     /// `--budget usd=5,tokens=200000,duration=30m`.
     pub(super) budget: Option<String>,
+    /// `--worktree`, `--no-worktree`, `--base`, `--branch`, `--keep`.
+    pub(super) worktree: super::args::WorktreeFlags,
     pub(super) verbose: bool,
+}
+
+/// The run's own workspace settings from its flags; None when none was given.
+fn workspace_flags(f: &super::args::WorktreeFlags) -> Result<Option<WorkspaceSpec>, String> {
+    use serde_json::{Map, Value};
+    let mut map = Map::new();
+    if f.worktree {
+        map.insert("isolation".into(), "worktree".into());
+    }
+    if f.no_worktree {
+        map.insert("isolation".into(), "none".into());
+    }
+    for (key, v) in [("base", &f.base), ("branch", &f.branch), ("keep", &f.keep)] {
+        if let Some(v) = v {
+            map.insert(key.into(), Value::String(v.clone()));
+        }
+    }
+    if map.is_empty() {
+        return Ok(None);
+    }
+    WorkspaceSpec::from_json(&Value::Object(map))
+        .map(Some)
+        .map_err(|(key, e)| match key {
+            Some(k) => format!("--{k}: {}", e.strip_prefix(&format!("{k}: ")).unwrap_or(&e)),
+            None => e,
+        })
 }
 
 pub(super) async fn run(engine: &Engine, req: RunRequest) -> ExitCode {
@@ -43,6 +72,10 @@ pub(super) async fn run(engine: &Engine, req: RunRequest) -> ExitCode {
     let budget = match req.budget.as_deref().map(Budget::parse_flag).transpose() {
         Ok(b) => b,
         Err(e) => return invalid(&format!("--budget: {e}")),
+    };
+    let workspace = match workspace_flags(&req.worktree) {
+        Ok(w) => w,
+        Err(e) => return invalid(&e),
     };
     let project = match std::path::absolute(&req.project) {
         Ok(p) if p.is_dir() => p,
@@ -76,6 +109,7 @@ pub(super) async fn run(engine: &Engine, req: RunRequest) -> ExitCode {
         name: Some(&name),
         timeout_ms,
         budget,
+        workspace: workspace.as_ref(),
         ..NewRunSpec::default()
     };
     let run = match engine.create_run_with(&definition, &project, args, spec).await {

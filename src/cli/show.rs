@@ -10,6 +10,7 @@ use super::{report, wait_text};
 use crate::definition::format_ms;
 use crate::domain::{StepStatus, WaitKind};
 use crate::engine::{budget, Engine};
+use crate::http::run_view::RunWorkspaceView;
 use crate::http::step_view::WaitView;
 use crate::store::attempts::AttemptRow;
 use crate::store::comments::CommentRow;
@@ -17,6 +18,7 @@ use crate::store::projects::ProjectRow;
 use crate::store::runs::RunRow;
 use crate::store::steps::StepRow;
 use crate::store::waits::WaitRow;
+use crate::store::workspaces::WorkspaceRow;
 
 pub async fn show(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
     let store = engine.store();
@@ -45,14 +47,20 @@ pub async fn show(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
         Ok(s) => s,
         Err(e) => return report(e.into()),
     };
+    let workspace = match WorkspaceRow::get(store, run_id).await {
+        Ok(w) => w.as_ref().map(RunWorkspaceView::from),
+        Err(e) => return report(e.into()),
+    };
     if as_json {
         let mut v = run_json(&run, &steps, (&waits, &tries), &comments, project.as_deref());
         v["budget"] = json!(budget::budget_of(&run));
         v["budget_stop"] = json!(budget::stop_of(&run));
         v["spend"] = json!(spend);
+        v["workspace"] = json!(workspace);
         println!("{v}");
     } else {
         print_run(&run, project.as_deref());
+        print_workspace(workspace.as_ref());
         print_budget(&run, &spend);
         print_steps(&run, &steps);
         print_tries(&steps, &tries);
@@ -91,6 +99,23 @@ fn run_json(
         .collect();
     v["comments"] = json!(comments);
     v
+}
+
+/// `workspace  worktree /path (branch wf/x-1234abcd from HEAD 0a1b2c3d4e, kept)`.
+fn print_workspace(w: Option<&RunWorkspaceView>) {
+    let Some(w) = w else { return };
+    let commit = w
+        .base_commit
+        .as_deref()
+        .map(|c| format!(" {}", &c[..c.len().min(10)]))
+        .unwrap_or_default();
+    println!(
+        "workspace  worktree {} (branch {} from {}{commit}, {}; keep {})",
+        w.path, w.branch, w.base, w.state, w.keep
+    );
+    if let Some(e) = &w.error {
+        println!("workspace error: {e}");
+    }
 }
 
 fn print_run(run: &RunRow, project: Option<&str>) {

@@ -24,6 +24,7 @@ pub mod step_json;
 pub mod step_rules;
 pub mod template;
 pub mod typescript;
+pub mod workspace;
 pub mod yaml;
 
 pub use step_rules::validate_step_id;
@@ -73,6 +74,10 @@ pub struct WorkflowDefinition {
     /// The run's spending limits, from the file (`budget:`); the API's and the CLI's override it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<budget::Budget>,
+    /// Where the run's steps work (`workspace:`): the checkout, or a git worktree of its own;
+    /// a run's own settings (API, CLI) are merged over these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<workspace::WorkspaceSpec>,
     /// YAML steps, known before the run. Empty for code workflows, whose steps are found as
     /// `execute(ctx)` runs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -33,6 +33,13 @@ pub fn from_described(
                 .map_err(|(_, e)| vec![DefinitionError::at(locate("budget"), format!("budget: {e}"))])?,
         ),
     };
+    let workspace = match described.get("workspace") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            super::workspace::WorkspaceSpec::from_json(v)
+                .map_err(|(_, e)| vec![DefinitionError::at(locate("workspace"), format!("workspace: {e}"))])?,
+        ),
+    };
     let phases: Vec<String> = serde_json::from_value(described.get("phases").cloned().unwrap_or(Value::Null))
         .map_err(|e| err(format!("phases: {e}")))?;
     let name = described
@@ -72,6 +79,7 @@ pub fn from_described(
         run_name,
         timeout_ms,
         budget,
+        workspace,
         steps: Vec::new(),
         sources: Vec::new(),
     })

@@ -32,6 +32,7 @@ const TOP_KEYS: &[&str] = &[
     "steps",
     "timeout",
     "budget",
+    "workspace",
 ];
 /// The keys a YAML step may have, in the order messages list them.
 static STEP_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| step_rules::fields_in(Front::Yaml).map(|f| f.key).collect());
@@ -293,6 +294,7 @@ impl Checker {
         let description = self.check(root.opt("description"), |n| n.string("description"));
         let timeout_ms = self.check(root.opt("timeout"), |n| duration(n, "timeout"));
         let budget = root.opt("budget").and_then(|n| self.budget(n));
+        let workspace = root.opt("workspace").and_then(|n| self.workspace(n));
         let args_schema = root.opt("argsSchema").map(|n| self.args_schema(n));
         let properties = args_schema.as_ref().and_then(|s| s.get("properties")?.as_object());
         self.known_args = properties.map(|p| p.keys().cloned().collect());
@@ -325,6 +327,7 @@ impl Checker {
             run_name,
             timeout_ms,
             budget,
+            workspace,
             steps,
             sources: Vec::new(),
         })
@@ -337,6 +340,19 @@ impl Checker {
             Err((key, message)) => {
                 let at = key.and_then(|k| node.get(k)).unwrap_or(node);
                 self.err(at.pos, format!("'budget': {message}"));
+                None
+            }
+        }
+    }
+
+    /// `workspace: { isolation?, base?, branch?, keep?, deleteBranch? }`, a problem reported
+    /// at the key it is about.
+    fn workspace(&mut self, node: &Node) -> Option<super::workspace::WorkspaceSpec> {
+        match super::workspace::WorkspaceSpec::from_json(&node.json()) {
+            Ok(w) => Some(w),
+            Err((key, message)) => {
+                let at = key.and_then(|k| node.get(k)).unwrap_or(node);
+                self.err(at.pos, format!("'workspace': {message}"));
                 None
             }
         }

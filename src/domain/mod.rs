@@ -12,17 +12,21 @@
 mod wire;
 pub mod agent;
 pub mod budget;
+pub mod changes;
 pub mod files;
 pub mod run;
 pub mod step;
 #[cfg(test)]
 mod tests;
+pub mod workspace;
 
 pub use agent::{AgentKind, OnInterrupt, Permission, SessionStatus};
 pub use budget::BudgetLimit;
+pub use changes::{FileChange, FileChangeStatus};
 pub use files::{CommentType, DefinitionKind, FileType};
 pub use run::{ControlRequest, QueueReason, RunStatus};
 pub use step::{AttemptOutcome, StepKind, StepResult, StepStatus, WaitKind};
+pub use workspace::{Isolation, KeepPolicy, WorkspaceState};
 
 /// A string that is not one of an enum's wire values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

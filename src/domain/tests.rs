@@ -32,7 +32,10 @@ fn every_value_round_trips_through_serde_and_its_wire_string() {
         SessionStatus,
         CommentType,
         FileType,
-        DefinitionKind
+        DefinitionKind,
+        Isolation,
+        KeepPolicy,
+        WorkspaceState
     );
 }
 

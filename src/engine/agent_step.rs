@@ -206,7 +206,7 @@ impl StepHost {
             program: command.command.iter().chain(&command.args).cloned().collect(),
             invocation,
             cwd: self.resolve_cwd(config.cwd.as_deref()),
-            project: self.project.clone(),
+            project: self.workdir.clone(),
             env,
             inherit: kind
                 .credential_env()

@@ -218,6 +218,12 @@ impl Engine {
             // Taken over or ended meanwhile: say what it is now.
             return self.wait_for_status(id, &RunStatus::ENDED, Duration::ZERO).await;
         };
+        // A paused or waiting run's worktree, kept or removed now that it has ended.
+        if let Some(note) = super::workspace::close(self, id, cancelled.status).await {
+            tracing::info!(run = %id, "{note}");
+            let system = crate::domain::CommentType::System;
+            let _ = crate::store::comments::CommentRow::insert(self.store(), id, None, &note, system, None).await;
+        }
         self.announce_status(&cancelled).await;
         Ok(cancelled)
     }

@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::{outbox, secrets, Engine, EngineError, Prepared};
 use crate::definition::budget::Budget;
 use crate::definition::run_name::{self, RunNameRule};
+use crate::definition::workspace::WorkspaceSpec;
 use crate::definition::{self, WorkflowDefinition};
 use crate::events::Event;
 use crate::store::definitions::{is_template_path, DefinitionRow};
@@ -58,6 +59,7 @@ impl Engine {
             timeout_ms,
             user_id,
             budget: None,
+            workspace: None,
         };
         self.create_run_with(definition, project, args, spec).await
     }
@@ -105,11 +107,19 @@ impl Engine {
             }
             _ => None,
         };
+        let workspace = match (&definition.workspace, spec.workspace) {
+            (Some(d), Some(over)) => d.merged(over),
+            (Some(d), None) => d.clone(),
+            (None, Some(over)) => over.clone(),
+            (None, None) => WorkspaceSpec::default(),
+        };
+        let name = spec.name.or(templated.as_deref()).unwrap_or(&definition.name);
+        self.check_workspace(&workspace, name).await?;
         let new = NewRun {
             project_id: &project_row.id,
             user_id: spec.user_id,
             definition_id: &definition_id,
-            name: spec.name.or(templated.as_deref()).unwrap_or(&definition.name),
+            name,
             args: &args,
             first_phase: definition.phases.first().map(String::as_str),
             timeout_ms: spec.timeout_ms.or(definition.timeout_ms),
@@ -126,6 +136,7 @@ impl Engine {
             Some((fork, _)) => RunRow::create_rerun(store, new, fork).await?,
             None => (RunRow::create(store, new).await?, Vec::new()),
         };
+        self.record_workspace(&run, project, &workspace).await?;
         // The snapshots are derived from the row (and the definition it points at): written by
         // the outbox like a step's files, before the event that announces the run.
         let files = RunFiles::new(project, &run.id);
@@ -179,4 +190,7 @@ pub struct NewRunSpec<'a> {
     pub user_id: Option<&'a str>,
     /// The run's own budget (the API's, `--budget`), instead of the definition's.
     pub budget: Option<Budget>,
+    /// The run's own workspace settings (the API's, `--worktree`...), merged over the
+    /// definition's.
+    pub workspace: Option<&'a WorkspaceSpec>,
 }

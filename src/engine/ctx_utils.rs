@@ -72,7 +72,7 @@ impl StepHost {
             cwd: self.resolve_cwd(cwd),
             env: resolved.env,
             timeout: None,
-            project: self.project.clone(),
+            project: self.workdir.clone(),
         };
         let (tx, _rx) = mpsc::unbounded_channel();
         let mut kill = self.kill.clone();

@@ -98,7 +98,13 @@ pub struct StepHost {
     pub engine: Engine,
     pub run_id: String,
     pub project_id: String,
+    /// The project checkout: the run's files are here (`.agent/workflows/executions/<run>`).
     pub project: PathBuf,
+    /// The run's git worktree, when it has one (`workspace: { isolation: "worktree" }`).
+    pub workspace: Option<crate::workspace::RunWorkspace>,
+    /// Where the run's steps work: the worktree (the project's folder in it), else the
+    /// project. `cwd` is relative to it; `WORKFLOW_PROJECT_PATH` and `ctx.projectPath` are it.
+    pub workdir: PathBuf,
     pub phases: Vec<String>,
     pub files: RunFiles,
     signal: watch::Receiver<Signal>,
@@ -120,6 +126,7 @@ impl StepHost {
         engine: Engine,
         run: &RunRow,
         project: PathBuf,
+        workspace: Option<(crate::workspace::RunWorkspace, PathBuf)>,
         phases: Vec<String>,
         signal: watch::Receiver<Signal>,
         kill: watch::Receiver<bool>,
@@ -153,6 +160,8 @@ impl StepHost {
             engine,
             run_id: run.id.clone(),
             project_id: run.project_id.clone(),
+            workdir: workspace.as_ref().map_or_else(|| project.clone(), |(_, w)| w.clone()),
+            workspace: workspace.map(|(ws, _)| ws),
             project,
             phases,
             signal,

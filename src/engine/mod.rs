@@ -31,6 +31,7 @@ mod pause_handshake;
 pub mod pause_now;
 mod repair;
 pub mod rerun;
+mod rerun_restore;
 mod retry;
 mod retry_wait;
 pub mod run;
@@ -39,6 +40,7 @@ mod script_step;
 mod secrets;
 pub mod source;
 mod step_end;
+mod step_snapshot;
 mod step_start;
 mod step_unrun;
 mod stop;
@@ -46,6 +48,7 @@ mod ts_run;
 mod ts_step_config;
 pub mod waits;
 pub mod waker;
+mod workspace;
 mod yaml_step;
 
 use std::collections::HashMap;
@@ -110,6 +113,8 @@ pub struct EngineConfig {
     /// `defineWorkflow`) before its worker is killed and the definition fails: a module that
     /// never finishes loading must not hold up `validate`, a run or the server's discovery.
     pub load_timeout: std::time::Duration,
+    /// Where runs' git worktrees are made (`--worktree-dir`); `<data-dir>/worktrees` if None.
+    pub worktree_dir: Option<PathBuf>,
 }
 
 /// `EngineConfig::load_timeout` unless configured (`--load-timeout`).
@@ -123,6 +128,7 @@ impl EngineConfig {
             agents: Default::default(),
             warm_workers: 0,
             load_timeout: DEFAULT_LOAD_TIMEOUT,
+            worktree_dir: None,
         }
     }
 }

@@ -80,11 +80,21 @@ impl Engine {
             copy_before: from.as_ref().map(|s| s.step_index),
             warnings: &notes,
         };
+        // The parent's workspace settings (a worktree of its own, or none), whatever the
+        // definition says now.
+        let mut workspace = self.parent_workspace(&parent.id).await?;
+        // From a step: the worktree starts as it was before that step (`rerun_restore`).
+        if let Some(from) = &from {
+            if let Some(commit) = self.restore_point(&parent.id, from).await? {
+                workspace.base = Some(commit);
+            }
+        }
         let spec = NewRunSpec {
             name: Some(&parent.name),
             timeout_ms: parent.timeout_ms.map(|t| t as u64),
             user_id: request.user_id.as_deref(),
             budget: None,
+            workspace: Some(&workspace),
         };
         let definition = prepared.definition.clone();
         let (run, reused) = self

@@ -61,8 +61,23 @@ pub(super) async fn claim_and_run(
     let lease = tokio::spawn(keep_lease(engine.clone(), run.id.clone(), control.clone()));
     let (kill_tx, kill_rx) = watch::channel(false);
     let phases = prepared.definition.phases.clone();
-    let host = Arc::new(StepHost::new(engine.clone(), &run, project, phases, control.subscribe(), kill_rx).await?);
-    let stopped = run_until_stopped(&host, &run, prepared, &control).await;
+    // The run's worktree, made before its first step (found again on a resume).
+    let (workspace, workspace_error) = match super::workspace::open(engine, &run.id, &project).await {
+        Ok(Some((ws, workdir, note))) => (Some((ws, workdir)), note.map(Ok)),
+        Ok(None) => (None, None),
+        Err(e) => (None, Some(Err(e))),
+    };
+    let signal = control.subscribe();
+    let host = Arc::new(StepHost::new(engine.clone(), &run, project, workspace, phases, signal, kill_rx).await?);
+    let stopped = match workspace_error {
+        Some(Err(e)) => Some(Stop::Failed(e)),
+        note => {
+            if let Some(Ok(note)) = note {
+                let _ = host.write_comment(&note, None, CommentType::System).await;
+            }
+            run_until_stopped(&host, &run, prepared, &control).await
+        }
+    };
     if let Some(why) = stopped.as_ref().and_then(Stop::kills_steps) {
         host.stopping(why);
         let _ = kill_tx.send(true);
@@ -160,6 +175,11 @@ async fn record_end(
             .await;
     }
     let row = RunRow::finish(store, run_id, status, error.as_deref()).await?;
+    // Its worktree kept or removed by its keep policy, before the run is said to have ended.
+    if let Some(note) = super::workspace::close(engine, run_id, row.status).await {
+        tracing::info!(run = %run_id, "{note}");
+        let _ = host.write_comment(&note, None, CommentType::System).await;
+    }
     tracing::info!(run = %row.id, status = %row.status, error = row.error_message.as_deref().unwrap_or(""), "run stopped");
     host.emit(Event::StatusChanged {
         execution_id: row.id.clone(),

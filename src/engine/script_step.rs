@@ -37,7 +37,7 @@ impl StepHost {
         let spec = ScriptSpec {
             command: config.command.clone().unwrap_or_default(),
             cwd: self.resolve_cwd(config.cwd.as_deref()),
-            project: self.project.clone(),
+            project: self.workdir.clone(),
             env,
             timeout: config.timeout_ms.map(Duration::from_millis),
         };
@@ -74,14 +74,16 @@ impl StepHost {
         }
     }
 
-    /// The variables every script and agent step sees: which run, step and project it is.
+    /// The variables every script and agent step sees: which run, step and project it is
+    /// (`WORKFLOW_PROJECT_PATH`: where it works; `WORKFLOW_REPO_PATH`: the project checkout).
     pub(super) fn add_run_vars(&self, env: &mut std::collections::BTreeMap<String, String>, step_id: &str) {
         env.insert("WORKFLOW_RUN_ID".into(), self.run_id.clone());
         env.insert("WORKFLOW_STEP_ID".into(), step_id.to_string());
         env.insert(
             "WORKFLOW_PROJECT_PATH".into(),
-            self.project.to_string_lossy().into_owned(),
+            self.workdir.to_string_lossy().into_owned(),
         );
+        env.insert("WORKFLOW_REPO_PATH".into(), self.project.to_string_lossy().into_owned());
     }
 
     /// Output lines → `events.jsonl` and progress events, in the order they arrive.
@@ -140,8 +142,8 @@ impl StepHost {
 
     pub(super) fn resolve_cwd(&self, cwd: Option<&str>) -> PathBuf {
         match cwd {
-            Some(c) if !c.is_empty() => self.project.join(c),
-            _ => self.project.clone(),
+            Some(c) if !c.is_empty() => self.workdir.join(c),
+            _ => self.workdir.clone(),
         }
     }
 }

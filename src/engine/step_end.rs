@@ -86,6 +86,9 @@ impl StepHost {
         let try_error = outcome.error.as_deref().map(|e| cut(e, ROW_ERROR_MAX_BYTES));
         self.end_last_try(row, running.tries.recorded(), try_outcome, try_error.as_deref())
             .await;
+        if row.kind.is_external() && matches!(status, StepStatus::Completed | StepStatus::Failed) {
+            self.snapshot_step(row, running.tries.attempt).await;
+        }
         self.finish_row(row, status, stored, &outcome, accepted).await?;
         let completed = Event::StepCompleted {
             execution_id: self.run_id.clone(),

@@ -23,7 +23,8 @@ pub(super) async fn run_typescript(host: &Arc<StepHost>, run: &RunRow, child: Js
     let results = host.memo_results().map_err(Stop::Failed)?;
     child.send(ToChild::Run {
         run_id: run.id.clone(),
-        project_path: host.project.to_string_lossy().into_owned(),
+        project_path: host.workdir.to_string_lossy().into_owned(),
+        repo_path: host.project.to_string_lossy().into_owned(),
         args,
         results: Value::Object(results),
         secrets_tag: host.secret_tag.clone(),

@@ -17,6 +17,7 @@ pub mod budgets;
 pub mod comments;
 pub mod definitions;
 pub mod envelope;
+pub mod diffs;
 pub mod error;
 pub mod login;
 pub mod openapi;
@@ -81,6 +82,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(run_names::router())
         .merge(runs::router())
         .merge(steps::router())
+        .merge(diffs::router())
         .merge(artifacts::router())
         .merge(artifact_links::router())
         .merge(comments::router())

@@ -64,6 +64,46 @@ pub struct Run {
     /// Why a `pending` run this server holds has not started, and its place in the queue;
     /// null for any other run.
     pub queue: Option<QueueInfo>,
+    /// The git worktree the run works in (`workspace: { isolation: "worktree" }`); null for a
+    /// run in the project checkout.
+    pub workspace: Option<RunWorkspaceView>,
+}
+
+/// A run's git worktree.
+#[derive(Serialize, ToSchema, Clone, Debug, PartialEq)]
+pub struct RunWorkspaceView {
+    pub isolation: crate::domain::Isolation,
+    /// The worktree's folder.
+    pub path: String,
+    /// The project checkout it was made from.
+    pub repo_path: String,
+    pub branch: String,
+    /// The ref or commit it started from, as asked.
+    pub base: String,
+    /// What `base` resolved to; null until the worktree is made.
+    pub base_commit: Option<String>,
+    pub state: crate::domain::WorkspaceState,
+    /// Why it could not be made (`failed`), or removed (`kept` with an error).
+    pub error: Option<String>,
+    pub keep: crate::domain::KeepPolicy,
+    pub delete_branch: bool,
+}
+
+impl From<&crate::store::workspaces::WorkspaceRow> for RunWorkspaceView {
+    fn from(w: &crate::store::workspaces::WorkspaceRow) -> RunWorkspaceView {
+        RunWorkspaceView {
+            isolation: crate::domain::Isolation::Worktree,
+            path: w.path.clone(),
+            repo_path: w.repo_path.clone(),
+            branch: w.branch.clone(),
+            base: w.base.clone(),
+            base_commit: w.base_commit.clone(),
+            state: w.state,
+            error: w.error.clone(),
+            keep: w.keep,
+            delete_branch: w.delete_branch,
+        }
+    }
 }
 
 /// A queued run's place.
@@ -210,6 +250,7 @@ impl From<&RunRow> for Run {
             reruns: Vec::new(),
             warnings: run.warning_list(),
             queue: None,
+            workspace: None,
         }
     }
 }

@@ -24,6 +24,7 @@ use crate::store::definitions::DefinitionRow;
 use crate::store::projects::ProjectRow;
 use crate::store::runs::RunRow;
 use crate::store::steps::StepRow;
+use crate::store::workspaces::WorkspaceRow;
 use crate::store::Store;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -56,6 +57,11 @@ pub struct CreateRun {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     budget: Option<Value>,
+    /// The run's workspace `{isolation?, base?, branch?, keep?, deleteBranch?}`, merged over
+    /// the definition's `workspace` (`isolation: "none"` turns a worktree off).
+    #[serde(default)]
+    #[schema(value_type = Option<crate::definition::workspace::WorkspaceSpec>)]
+    workspace: Option<Value>,
 }
 
 /// `POST /api/workflow-executions`
@@ -95,6 +101,15 @@ pub async fn create_run(
         None | Some(Value::Null) => None,
         Some(v) => Some(super::budgets::budget_body(v)?),
     };
+    let workspace = match &body.workspace {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            crate::definition::workspace::WorkspaceSpec::from_json(v).map_err(|(key, e)| match key {
+                Some(_) => ApiError::bad("invalid_body", format!("workspace.{e}")),
+                None => ApiError::bad("invalid_body", format!("workspace: {e}")),
+            })?,
+        ),
+    };
     let project_path = std::path::PathBuf::from(&project.path);
     let mut prepared = state
         .engine
@@ -119,6 +134,7 @@ pub async fn create_run(
         name: Some(&name),
         user_id: Some(user.id()),
         budget,
+        workspace: workspace.as_ref(),
         ..NewRunSpec::default()
     };
     let run = state
@@ -126,8 +142,11 @@ pub async fn create_run(
         .create_run_with(&definition, &project_path, args, spec)
         .await
         .map_err(engine_error)?;
+    let worktree = WorkspaceRow::get(store, &run.id).await?;
     state.runner.start(run.id.clone(), Some(prepared));
-    Ok(created(Run::from(&run)))
+    let mut view = Run::from(&run);
+    view.workspace = worktree.as_ref().map(Into::into);
+    Ok(created(view))
 }
 
 /// The project's definition `id`, if its file loads (a 400 says why not).
@@ -188,6 +207,8 @@ pub(super) struct RunDetails {
     reruns: HashMap<String, Vec<super::run_view::RerunLink>>,
     /// Queued runs' places, by run id.
     queue: HashMap<String, QueueInfo>,
+    /// Worktrees, by run id.
+    workspaces: HashMap<String, super::run_view::RunWorkspaceView>,
 }
 
 impl RunDetails {
@@ -196,6 +217,7 @@ impl RunDetails {
         let store = state.engine.store();
         let mut out = RunDetails {
             queue: HashMap::new(),
+            workspaces: HashMap::new(),
             steps: HashMap::new(),
             definitions: HashMap::new(),
             counts: HashMap::new(),
@@ -211,6 +233,7 @@ impl RunDetails {
         }
         let mut all: Vec<&mut Step> = out.steps.values_mut().flatten().collect();
         super::step_view::attach_waits(store, &mut all, viewer).await?;
+        super::diffs::attach_snapshots(store, &mut all).await?;
         out.spend = RunRow::spend_of_runs(store, &ids).await?;
         for d in &DefinitionRow::list_for_runs(store, &ids).await? {
             out.definitions.insert(d.id.clone(), d.into());
@@ -224,6 +247,9 @@ impl RunDetails {
         }
         for r in RunRow::reruns_of(store, &ids).await? {
             out.reruns.entry(r.parent_run_id.clone()).or_default().push((&r).into());
+        }
+        for w in &WorkspaceRow::of_runs(store, &ids).await? {
+            out.workspaces.insert(w.run_id.clone(), w.into());
         }
         let rows: Vec<&RunRow> = runs.iter().collect();
         out.queue = QueueInfo::of_runs(store, &state.runner, &rows).await?;
@@ -243,6 +269,7 @@ impl RunDetails {
         view.spend = crate::engine::budget::spend_with(run, self.spend.get(&run.id).copied());
         view.reruns = self.reruns.remove(&run.id).unwrap_or_default();
         view.queue = self.queue.remove(&run.id);
+        view.workspace = self.workspaces.remove(&run.id);
         RunListItem {
             run: view,
             steps,
@@ -283,6 +310,7 @@ pub async fn get_run(
     }
     let mut plain: Vec<&mut Step> = steps.iter_mut().map(|s| &mut s.step).collect();
     super::step_view::attach_waits(store, &mut plain, Some(&user.0.email)).await?;
+    super::diffs::attach_snapshots(store, &mut plain).await?;
     super::attempts::attach_attempts(store, &run.id, &mut plain).await?;
     Ok(ok(RunDetail {
         run: item.run,

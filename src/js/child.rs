@@ -102,13 +102,14 @@ async fn serve_loaded(js: &mut WorkflowRuntime, messages: &mut mpsc::UnboundedRe
             Some(ToChild::Run {
                 run_id,
                 project_path,
+                repo_path,
                 args,
                 results,
                 secrets_tag,
                 ask,
             }) => {
                 let init = serde_json::json!({
-                    "runId": run_id, "projectPath": project_path, "args": args, "results": results,
+                    "runId": run_id, "projectPath": project_path, "repoPath": repo_path, "args": args, "results": results,
                     "outOfMemory": js.memory.message(),
                     "secretsTag": secrets_tag,
                     "ask": ask,

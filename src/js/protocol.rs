@@ -33,7 +33,11 @@ pub enum ToChild {
     /// Run `execute(ctx)`.
     Run {
         run_id: String,
+        /// Where the run's steps work (its worktree, or the project): `ctx.projectPath`.
         project_path: String,
+        /// The project checkout: `ctx.repoPath`.
+        #[serde(default)]
+        repo_path: String,
         args: Value,
         results: Value,
         /// The tag of `ctx.secrets` references (`engine::secrets`).

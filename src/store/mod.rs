@@ -30,9 +30,11 @@ pub mod runs;
 #[cfg(test)]
 mod schema_checks;
 pub mod secrets;
+pub mod snapshots;
 pub mod steps;
 pub mod users;
 pub mod waits;
+pub mod workspaces;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -56,4 +56,6 @@ async fn every_enum_has_the_values_of_its_columns_check() {
     assert_matches_check!(s, DefinitionKind, "workflow_definitions", "type");
     assert_matches_check!(s, WaitKind, "workflow_waits", "kind");
     assert_matches_check!(s, AttemptOutcome, "workflow_step_attempts", "outcome");
+    assert_matches_check!(s, WorkspaceState, "run_workspaces", "state");
+    assert_matches_check!(s, KeepPolicy, "run_workspaces", "keep");
 }

@@ -166,7 +166,7 @@ steps:
 #[test]
 fn top_level_errors() {
     let keys = "unknown key 'stepz': did you mean 'steps'? (expected one of: name, description, argsSchema, runName, \
-                    phases, steps, timeout, budget)";
+                    phases, steps, timeout, budget, workspace)";
     assert_error(&format!("{HEAD}stepz: 1\n"), 5, 1, keys);
     assert_errors(
         r"
@@ -179,6 +179,10 @@ fn top_level_errors() {
             6:9 | $argsSchema:\n  type: string | argsSchema type must be 'object'
             3:8 | name: t\nphases: [a]\nsteps: [] | non-empty list of steps, found an empty list
             3:1 | name: t\nphases: [a]\nsteps: | 'steps' must be a non-empty list of steps
+            6:9 | $workspace:\n  keep: sometimes | 'workspace': keep: must be one of
+            7:11 | $workspace:\n  isolation: worktree\n  branch: wf/{{ args.x }} | 'workspace': branch: 'wf/{{ args.x }}': unknown placeholder 'args.x'
+            5:12 | $workspace: worktree | 'workspace': must be an object
+            6:3 | $workspace:\n  folder: x | 'workspace': unknown key 'folder'
             ",
     );
     let no_name = HEAD.replace("name: t\n", "");

@@ -105,6 +105,8 @@ pub fn ruleset(kind: Kind, project: &Path, tmp: &Path) -> Result<Option<Ruleset>
         return Ok(None);
     };
     let mut own = vec![Rule::write(project), Rule::write(tmp)];
+    // A run's worktree: its commits go to the repository's `.git`.
+    own.extend(paths::linked_worktree_git_dir(project).map(Rule::write));
     if let Kind::Agent(program) = kind {
         own.extend(paths::agent(program));
     }

@@ -1,0 +1,117 @@
+//! `run_workspaces`: a run's git worktree, one row per worktree run. Recorded as the run is
+//! created (`creating`), then made (`active`), then kept or removed as the run ends; or
+//! `failed` with the reason. Every query about it is here.
+
+use serde::Serialize;
+use sqlx::FromRow;
+
+use super::{now, Result, Store};
+use crate::domain::{KeepPolicy, WorkspaceState};
+
+/// One run's worktree as recorded.
+#[derive(Debug, Clone, FromRow, Serialize, PartialEq)]
+pub struct WorkspaceRow {
+    pub run_id: String,
+    /// The worktree's folder.
+    pub path: String,
+    /// The project checkout it was made from.
+    pub repo_path: String,
+    pub branch: String,
+    /// The template `branch` was rendered from (for a rerun's own branch).
+    pub branch_template: String,
+    /// The ref or commit asked for.
+    pub base: String,
+    /// What `base` resolved to; recorded before the worktree is added.
+    pub base_commit: Option<String>,
+    pub state: WorkspaceState,
+    pub error: Option<String>,
+    pub keep: KeepPolicy,
+    pub delete_branch: bool,
+    pub created_at: String,
+    pub removed_at: Option<String>,
+}
+
+/// What a new worktree run records.
+pub struct NewWorkspace<'a> {
+    pub run_id: &'a str,
+    pub path: &'a str,
+    pub repo_path: &'a str,
+    pub branch: &'a str,
+    pub branch_template: &'a str,
+    pub base: &'a str,
+    pub keep: KeepPolicy,
+    pub delete_branch: bool,
+}
+
+impl WorkspaceRow {
+    /// Records the worktree a new run will have, `creating`.
+    pub async fn insert(store: &Store, new: NewWorkspace<'_>) -> Result<WorkspaceRow> {
+        Ok(sqlx::query_as(
+            "INSERT INTO run_workspaces
+                 (run_id, path, repo_path, branch, branch_template, base, keep, delete_branch, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+        )
+        .bind(new.run_id)
+        .bind(new.path)
+        .bind(new.repo_path)
+        .bind(new.branch)
+        .bind(new.branch_template)
+        .bind(new.base)
+        .bind(new.keep)
+        .bind(new.delete_branch)
+        .bind(now())
+        .fetch_one(&store.pool)
+        .await?)
+    }
+
+    pub async fn get(store: &Store, run_id: &str) -> Result<Option<WorkspaceRow>> {
+        Ok(sqlx::query_as("SELECT * FROM run_workspaces WHERE run_id = ?")
+            .bind(run_id)
+            .fetch_optional(&store.pool)
+            .await?)
+    }
+
+    /// The worktrees of a page of runs (runs without one left out).
+    pub async fn of_runs(store: &Store, ids: &[&str]) -> Result<Vec<WorkspaceRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = serde_json::to_string(ids).expect("ids serialise");
+        Ok(
+            sqlx::query_as("SELECT * FROM run_workspaces WHERE run_id IN (SELECT value FROM json_each(?))")
+                .bind(ids)
+                .fetch_all(&store.read)
+                .await?,
+        )
+    }
+
+    /// Records the commit `base` resolved to, before the worktree is added.
+    pub async fn set_base_commit(store: &Store, run_id: &str, commit: &str) -> Result<()> {
+        sqlx::query("UPDATE run_workspaces SET base_commit = ? WHERE run_id = ?")
+            .bind(commit)
+            .bind(run_id)
+            .execute(&store.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Sets the state (and the error, cleared unless given); `removed` also stamps `removed_at`.
+    pub async fn set_state(
+        store: &Store,
+        run_id: &str,
+        state: WorkspaceState,
+        error: Option<&str>,
+    ) -> Result<Option<WorkspaceRow>> {
+        let removed_at = (state == WorkspaceState::Removed).then(now);
+        Ok(sqlx::query_as(
+            "UPDATE run_workspaces SET state = ?, error = ?, removed_at = COALESCE(?, removed_at)
+             WHERE run_id = ? RETURNING *",
+        )
+        .bind(state)
+        .bind(error)
+        .bind(removed_at)
+        .bind(run_id)
+        .fetch_optional(&store.pool)
+        .await?)
+    }
+}

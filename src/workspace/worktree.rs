@@ -1,0 +1,195 @@
+//! Making, finding again and removing a run's worktree with `git worktree`. Each step is
+//! safe to repeat: a crash anywhere in `ensure` leaves what a second `ensure` completes (a
+//! stale registration is pruned, a half-made folder removed, a branch it already made reused).
+
+use std::path::{Path, PathBuf};
+
+use super::git::git;
+
+/// What went wrong, in words that say what and where.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct WorktreeError(pub String);
+
+/// The worktree a run should have.
+#[derive(Debug, Clone)]
+pub struct Want<'a> {
+    /// The project checkout (or a folder in it).
+    pub project: &'a Path,
+    pub path: &'a Path,
+    pub branch: &'a str,
+    pub base: &'a str,
+    /// The commit `base` resolved to when this run first tried, if it did: its branch may
+    /// then already exist (made by that try).
+    pub base_commit: Option<&'a str>,
+}
+
+/// How `ensure` found or made the worktree.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Made {
+    /// Made now from the base commit, on a new branch.
+    Created,
+    /// It was there (a resumed run).
+    Reused,
+    /// Made from the run's branch, which already existed (its folder had gone, or an
+    /// earlier try made the branch and stopped).
+    FromBranch,
+}
+
+/// The top of the git working tree `project` is in.
+pub async fn toplevel(project: &Path) -> Result<PathBuf, WorktreeError> {
+    git(project, &["rev-parse", "--show-toplevel"], &[])
+        .await
+        .map(PathBuf::from)
+        .map_err(|e| {
+            WorktreeError(format!(
+                "the project {} is not in a git repository, so the run cannot have a worktree ({})",
+                project.display(),
+                e.stderr()
+            ))
+        })
+}
+
+/// The commit `base` names in `repo`.
+pub async fn resolve_base(repo: &Path, base: &str) -> Result<String, WorktreeError> {
+    let spec = format!("{base}^{{commit}}");
+    git(
+        repo,
+        &["rev-parse", "--verify", "--quiet", "--end-of-options", &spec],
+        &[],
+    )
+    .await
+    .map_err(|_| {
+        WorktreeError(format!(
+            "workspace base '{base}' is not a commit, branch or tag of the repository {}",
+            repo.display()
+        ))
+    })
+}
+
+/// Refuses a name git would not take for a branch.
+pub async fn check_branch_name(repo: &Path, branch: &str) -> Result<(), WorktreeError> {
+    git(repo, &["check-ref-format", "--branch", branch], &[])
+        .await
+        .map(|_| ())
+        .map_err(|_| {
+            WorktreeError(format!(
+                "'{branch}' is not a valid git branch name (git check-ref-format --branch)"
+            ))
+        })
+}
+
+pub async fn branch_exists(repo: &Path, branch: &str) -> bool {
+    let r = format!("refs/heads/{branch}");
+    git(repo, &["rev-parse", "--verify", "--quiet", &r], &[]).await.is_ok()
+}
+
+/// Whether `path` is a working tree of `repo`'s repository on `branch`.
+async fn is_worktree_on(repo: &Path, path: &Path, branch: &str) -> bool {
+    if !path.join(".git").exists() {
+        return false;
+    }
+    let (Ok(here), Ok(there)) = (
+        git(path, &["rev-parse", "--git-common-dir"], &[]).await,
+        git(repo, &["rev-parse", "--git-common-dir"], &[]).await,
+    ) else {
+        return false;
+    };
+    let canon = |p: &Path, rel: &str| std::fs::canonicalize(p.join(rel)).ok();
+    if canon(path, &here) != canon(repo, &there) {
+        return false;
+    }
+    git(path, &["symbolic-ref", "--quiet", "--short", "HEAD"], &[])
+        .await
+        .is_ok_and(|b| b == branch)
+}
+
+/// Makes sure `want.path` is a worktree of the project's repository on `want.branch`: reused
+/// when it is, made again from the branch when only its folder went, made new from
+/// `base_commit` otherwise. `base_commit` must be recorded by the caller before this is
+/// called (so that the branch this makes is known as the run's own on a second try).
+pub async fn ensure(want: &Want<'_>, base_commit: &str) -> Result<Made, WorktreeError> {
+    let repo = toplevel(want.project).await?;
+    if is_worktree_on(&repo, want.path, want.branch).await {
+        return Ok(Made::Reused);
+    }
+    // A registration whose folder is gone (or half made) would stop `worktree add`.
+    let _ = git(&repo, &["worktree", "prune"], &[]).await;
+    if want.path.exists() {
+        if std::fs::read_dir(want.path)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+            && !want.path.join(".git").exists()
+        {
+            return Err(WorktreeError(format!(
+                "the worktree folder {} exists and is not this run's worktree; move it away and resume",
+                want.path.display()
+            )));
+        }
+        // Our own half-made worktree (its `.git` written, its checkout not finished).
+        std::fs::remove_dir_all(want.path)
+            .map_err(|e| WorktreeError(format!("cannot clear {}: {e}", want.path.display())))?;
+        let _ = git(&repo, &["worktree", "prune"], &[]).await;
+    }
+    if let Some(parent) = want.path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| WorktreeError(format!("cannot create the worktrees folder {}: {e}", parent.display())))?;
+    }
+    let path = want.path.to_string_lossy();
+    if branch_exists(&repo, want.branch).await {
+        if want.base_commit.is_none() {
+            return Err(WorktreeError(format!(
+                "branch '{}' already exists in {}; name another (workspace.branch, --branch) or delete it",
+                want.branch,
+                repo.display()
+            )));
+        }
+        add(&repo, &["worktree", "add", "--quiet", &path, want.branch]).await?;
+        return Ok(Made::FromBranch);
+    }
+    add(
+        &repo,
+        &["worktree", "add", "--quiet", "-b", want.branch, &path, base_commit],
+    )
+    .await?;
+    Ok(Made::Created)
+}
+
+async fn add(repo: &Path, args: &[&str]) -> Result<(), WorktreeError> {
+    git(repo, args, &[]).await.map(|_| ()).map_err(|e| {
+        WorktreeError(format!(
+            "cannot make the run's worktree in {}: {}",
+            repo.display(),
+            e.stderr()
+        ))
+    })
+}
+
+/// Removes the worktree at `path` (its changes with it), prunes, and deletes `branch` when
+/// asked. A folder already gone is not an error.
+pub async fn remove(project: &Path, path: &Path, branch: &str, delete_branch: bool) -> Result<(), WorktreeError> {
+    let repo = toplevel(project).await?;
+    let p = path.to_string_lossy();
+    if path.exists() {
+        if let Err(e) = git(&repo, &["worktree", "remove", "--force", "--force", &p], &[]).await {
+            // Not a registered worktree any more: the folder is ours to delete.
+            std::fs::remove_dir_all(path).map_err(|io| {
+                WorktreeError(format!(
+                    "cannot remove the worktree {}: {} ({io})",
+                    path.display(),
+                    e.stderr()
+                ))
+            })?;
+        }
+    }
+    let _ = git(&repo, &["worktree", "prune"], &[]).await;
+    if delete_branch && branch_exists(&repo, branch).await {
+        git(&repo, &["branch", "-D", "--", branch], &[]).await.map_err(|e| {
+            WorktreeError(format!(
+                "the worktree is removed but branch '{branch}' is not: {}",
+                e.stderr()
+            ))
+        })?;
+    }
+    Ok(())
+}
