@@ -889,6 +889,7 @@ export interface components {
              *     the definition's `budget`.
              */
             budget?: Record<string, unknown> | null;
+            workspace?: components["schemas"]["WorkspaceSpec"] | null;
         };
         /** @description Who wrote a comment. */
         Creator: {
@@ -1086,6 +1087,7 @@ export interface components {
                  */
                 warnings: string[];
                 queue?: components["schemas"]["QueueInfo"] | null;
+                workspace?: components["schemas"]["RunWorkspaceView"] | null;
             };
         };
         /** @description The envelope of every successful JSON response. */
@@ -1577,6 +1579,12 @@ export interface components {
          * @enum {string}
          */
         FileType: "image" | "video" | "document" | "code" | "other";
+        /**
+         * @description `workspace.isolation`: the run works in the project checkout, or in a git worktree
+         *     of its own.
+         * @enum {string}
+         */
+        Isolation: "none" | "worktree";
         /** @description An event from the journal: `{ "seq", "type", "data" }`. */
         JournalEvent: components["schemas"]["Event"] & {
             /**
@@ -1585,6 +1593,11 @@ export interface components {
              */
             seq: number;
         };
+        /**
+         * @description `workspace.keep`: what becomes of the worktree when the run ends.
+         * @enum {string}
+         */
+        KeepPolicy: "always" | "on-failure" | "never";
         /** @enum {string} */
         LaggedType: "stream.lagged";
         LoadError: {
@@ -1859,6 +1872,7 @@ export interface components {
              */
             warnings: string[];
             queue?: components["schemas"]["QueueInfo"] | null;
+            workspace?: components["schemas"]["RunWorkspaceView"] | null;
         };
         /** @description A run with its steps (and their agent sessions) and comments. */
         RunDetail: components["schemas"]["Run"] & {
@@ -1906,6 +1920,24 @@ export interface components {
             steps: components["schemas"]["Step"][];
             workflow_definition?: components["schemas"]["Definition"] | null;
             _count: components["schemas"]["Counts"];
+        };
+        /** @description A run's git worktree. */
+        RunWorkspaceView: {
+            isolation: components["schemas"]["Isolation"];
+            /** @description The worktree's folder. */
+            path: string;
+            /** @description The project checkout it was made from. */
+            repo_path: string;
+            branch: string;
+            /** @description The ref or commit it started from, as asked. */
+            base: string;
+            /** @description What `base` resolved to; null until the worktree is made. */
+            base_commit?: string | null;
+            state: components["schemas"]["WorkspaceState"];
+            /** @description Why it could not be made (`failed`), or removed (`kept` with an error). */
+            error?: string | null;
+            keep: components["schemas"]["KeepPolicy"];
+            delete_branch: boolean;
         };
         /** @description A secret's name and dates; never its value. */
         SecretInfo: {
@@ -2213,6 +2245,25 @@ export interface components {
             /** @description Whether the caller may decide this gate now. */
             can_decide: boolean;
         };
+        /**
+         * @description Workspace settings, each left out one taken from below (the definition's under a run's
+         *     own, the defaults under both).
+         */
+        WorkspaceSpec: {
+            isolation?: components["schemas"]["Isolation"] | null;
+            /** @description A ref or commit the worktree starts from (default `HEAD` of the project checkout). */
+            base?: string | null;
+            /** @description The branch's name: a template over `run.name` (slugged), `run.shortId`, `run.id`. */
+            branch?: string | null;
+            keep?: components["schemas"]["KeepPolicy"] | null;
+            /** @description Delete the branch too when the worktree is removed (default false). */
+            deleteBranch?: boolean | null;
+        };
+        /**
+         * @description Where a run's worktree is in its life (`run_workspaces.state`).
+         * @enum {string}
+         */
+        WorkspaceState: "creating" | "active" | "kept" | "removed" | "failed";
         /** @description One WebSocket text message: a journal event, or a note that the connection fell behind. */
         WsMessage: components["schemas"]["JournalEvent"] | components["schemas"]["StreamLagged"];
     };

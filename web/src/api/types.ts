@@ -106,19 +106,39 @@ export type SignalResult = Sent<Schemas["SignalSent"]>;
 /** A step; with its agent session in a run's detail, and its wait on approval/sleep/signal steps. */
 /** A step's tries (`attempts`): in a run's and a step's detail, not in the run list. */
 export type StepAttempt = Sent<Schemas["StepAttempt"]>;
-export type Step = Omit<Sent<Schemas["Step"]>, "wait" | "attempts"> & {
-  session?: AgentSession | null;
-  wait?: WaitView | null;
-  attempts?: StepAttempt[] | null;
-};
+export type Step = Omit<Sent<Schemas["Step"]>, "wait" | "attempts"> &
+  AgentWatch & {
+    session?: AgentSession | null;
+    wait?: WaitView | null;
+    attempts?: StepAttempt[] | null;
+  };
+
+/** What a step says of its agent's supervision: warnings (permission denials...), last output. */
+export interface AgentWatch {
+  warnings?: string[] | null;
+  /** While an agent step runs: when its CLI last printed (RFC 3339). */
+  last_output_at?: string | null;
+}
+
+/** How a file changed (`files[]` of a diff, `snapshot.files_changed[]`). */
+export type FileChange = Sent<Schemas["FileChange"]>;
+/** A step's snapshot commit in a worktree run, and what changed since the one before. */
+export type StepSnapshot = Sent<Schemas["StepSnapshot"]>;
+/** A unified diff between two commits of a run's worktree (`GET .../diff`). */
+export type Diff = Sent<Schemas["Diff"]>;
+/** A run's git worktree (`Run.workspace`). */
+export type RunWorkspace = Sent<Schemas["RunWorkspaceView"]>;
+/** The per-run override of the definition's workspace (`POST /api/workflow-executions`). */
+export type WorkspaceSpec = Schemas["WorkspaceSpec"];
 
 export type Artifact = Sent<Schemas["Artifact"]>;
 export type Creator = Sent<Schemas["Creator"]>;
 export type Comment = Sent<Schemas["Comment"]>;
-export type StepDetail = Omit<Sent<Schemas["StepDetail"]>, "wait" | "attempts"> & {
-  wait?: WaitView | null;
-  attempts?: StepAttempt[] | null;
-};
+export type StepDetail = Omit<Sent<Schemas["StepDetail"]>, "wait" | "attempts"> &
+  AgentWatch & {
+    wait?: WaitView | null;
+    attempts?: StepAttempt[] | null;
+  };
 
 export type Run = Sent<Schemas["Run"]> & {
   /** Set while a pause waits for the steps in flight (when the server reports it). */

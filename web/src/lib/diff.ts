@@ -8,6 +8,7 @@ export type FileStatus = "added" | "modified" | "deleted" | "renamed";
 /** A file as the API lists it (`files[]` of a diff, `snapshot.files_changed[]`). */
 export interface ChangedFile {
   path: string;
+  old_path?: string | null;
   status: FileStatus;
   additions: number;
   deletions: number;
@@ -208,9 +209,9 @@ export function mergeFiles(parsed: DiffFile[], listed: ChangedFile[]): DiffFile[
   for (const l of listed) {
     const p = byPath.get(l.path);
     byPath.delete(l.path);
-    if (p) out.push({ ...p, status: l.status, binary: l.binary || p.binary, additions: l.additions, deletions: l.deletions });
+    if (p) out.push({ ...p, oldPath: l.old_path ?? p.oldPath, status: l.status, binary: l.binary || p.binary, additions: l.additions, deletions: l.deletions });
     // A file the API lists past the diff's cap.
-    else out.push({ path: l.path, oldPath: l.path, status: l.status, binary: l.binary, additions: l.additions, deletions: l.deletions, hunks: [], cut: true });
+    else out.push({ path: l.path, oldPath: l.old_path ?? l.path, status: l.status, binary: l.binary, additions: l.additions, deletions: l.deletions, hunks: [], cut: true });
   }
   for (const p of byPath.values()) out.push(p);
   return out;
