@@ -388,11 +388,15 @@ test("ctx is frozen and carries the run's identity", async () => {
   assert.ok(Object.isFrozen(ctx));
   assert.equal(ctx.runId, "r9");
   assert.equal(ctx.projectPath, "/proj");
+  assert.equal(ctx.repoPath, "/proj", "without a worktree the checkout is the project");
   assert.deepEqual(ctx.args, { a: 1 });
   assert.deepEqual(Object.keys(ctx).sort(), [
-    "approval", "args", "checkpoint", "comment", "exec", "getStepResult", "projectPath", "runId", "secrets", "sleep",
-    "step", "waitForSignal",
+    "approval", "args", "checkpoint", "comment", "exec", "getStepResult", "projectPath", "repoPath", "runId", "secrets",
+    "sleep", "step", "waitForSignal",
   ]);
+  await run(async (c) => { ctx = c; }, { init: { runId: "r9", projectPath: "/wt/r9", repoPath: "/proj" } });
+  assert.equal(ctx.projectPath, "/wt/r9");
+  assert.equal(ctx.repoPath, "/proj");
 });
 
 test("a zod argsSchema's parse applies defaults to ctx.args, and bad args reject", async () => {

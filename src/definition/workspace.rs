@@ -148,8 +148,14 @@ pub fn check_template(template: &str) -> Result<(), String> {
 
 /// The branch name `template` gives a run named `name` with id `id`.
 pub fn render_branch(template: &str, name: &str, id: &str) -> Result<String, String> {
-    let short: String = id.chars().filter(|c| *c != '-').take(8).collect();
-    render_with(template, name, &short, id)
+    render_with(template, name, &short_id(id), id)
+}
+
+/// `run.shortId`: the last 8 characters of the run's id. Run ids are UUIDv7, whose first
+/// characters are the time they were made: two runs started together share them.
+pub fn short_id(id: &str) -> String {
+    let hex: Vec<char> = id.chars().filter(|c| *c != '-').collect();
+    hex[hex.len().saturating_sub(8)..].iter().collect()
 }
 
 fn render_with(template: &str, name: &str, short: &str, id: &str) -> Result<String, String> {
@@ -241,10 +247,10 @@ mod tests {
 
     #[test]
     fn branches_are_named_from_the_run() {
-        let id = "0192abcd-ef01-7000-8000-000000000000";
+        let id = "0192abcd-ef01-7000-8000-00000012ab34";
         assert_eq!(
             render_branch(DEFAULT_BRANCH_TEMPLATE, "Fix #12: the  Login page!", id).unwrap(),
-            "wf/fix-12-the-login-page-0192abcd"
+            "wf/fix-12-the-login-page-0012ab34"
         );
         assert_eq!(slug(&"x".repeat(60)).len(), 40);
         assert_eq!(slug("---"), "run");

@@ -193,3 +193,85 @@ pub async fn remove(project: &Path, path: &Path, branch: &str, delete_branch: bo
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .args(["-c", "user.name=T", "-c", "user.email=t@e"])
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .unwrap()
+                .status
+                .success();
+            assert!(ok, "{args:?}");
+        };
+        run(&["init", "-q"]);
+        std::fs::write(dir.path().join("f"), "x").unwrap();
+        run(&["add", "f"]);
+        run(&["commit", "-qm", "one"]);
+        dir
+    }
+
+    /// Every point a crash can stop `ensure` at is completed by a second `ensure`.
+    #[tokio::test]
+    async fn making_a_worktree_again_after_a_crash_anywhere_completes_it() {
+        let repo = repo();
+        let out = tempfile::tempdir().unwrap();
+        let path = out.path().join("wt");
+        let head = resolve_base(repo.path(), "HEAD").await.unwrap();
+        let want = Want {
+            project: repo.path(),
+            path: &path,
+            branch: "wf/t",
+            base: "HEAD",
+            base_commit: None,
+        };
+        assert_eq!(ensure(&want, &head).await.unwrap(), Made::Created);
+        assert_eq!(ensure(&want, &head).await.unwrap(), Made::Reused, "made once");
+        // The base commit was recorded: the branch is the run's own.
+        let want = Want {
+            base_commit: Some(&head),
+            ..want
+        };
+        // Its folder removed (a crash after `worktree add` wrote part of it, or a person):
+        // the stale registration is pruned and it is added again from the branch.
+        std::fs::remove_dir_all(&path).unwrap();
+        assert_eq!(ensure(&want, &head).await.unwrap(), Made::FromBranch);
+        assert!(path.join("f").exists());
+        // A half-made folder (its `.git` written, nothing checked out).
+        std::fs::remove_dir_all(&path).unwrap();
+        std::fs::create_dir_all(&path).unwrap();
+        std::fs::write(path.join(".git"), "gitdir: /nowhere\n").unwrap();
+        assert_eq!(ensure(&want, &head).await.unwrap(), Made::FromBranch);
+        assert!(path.join("f").exists());
+        // Removed; the branch stays unless asked.
+        remove(repo.path(), &path, "wf/t", false).await.unwrap();
+        assert!(!path.exists() && branch_exists(repo.path(), "wf/t").await);
+        remove(repo.path(), &path, "wf/t", true).await.unwrap();
+        assert!(!branch_exists(repo.path(), "wf/t").await);
+        // Someone else's folder there is not deleted.
+        std::fs::create_dir_all(&path).unwrap();
+        std::fs::write(path.join("theirs"), "").unwrap();
+        let err = ensure(&want, &head).await.unwrap_err();
+        assert!(err.0.contains("is not this run's worktree"), "{err}");
+        assert!(path.join("theirs").exists());
+    }
+
+    #[tokio::test]
+    async fn bad_places_and_names_say_what_and_where() {
+        let plain = tempfile::tempdir().unwrap();
+        let err = toplevel(plain.path()).await.unwrap_err();
+        assert!(err.0.contains("is not in a git repository"), "{err}");
+        let repo = repo();
+        let err = resolve_base(repo.path(), "nope").await.unwrap_err();
+        assert!(err.0.contains("'nope' is not a commit") && err.0.contains(&*repo.path().to_string_lossy()));
+        assert!(check_branch_name(repo.path(), "wf/a..b").await.is_err());
+        assert!(check_branch_name(repo.path(), "wf/ok-1").await.is_ok());
+    }
+}

@@ -29,5 +29,6 @@ mod secrets;
 mod server;
 mod step_env;
 mod typescript;
+mod workspaces;
 mod yaml_flow;
 mod zod_args;

@@ -105,8 +105,14 @@ pub fn ruleset(kind: Kind, project: &Path, tmp: &Path) -> Result<Option<Ruleset>
         return Ok(None);
     };
     let mut own = vec![Rule::write(project), Rule::write(tmp)];
-    // A run's worktree: its commits go to the repository's `.git`.
-    own.extend(paths::linked_worktree_git_dir(project).map(Rule::write));
+    // A run's worktree: its commits go to the repository's `.git`; the checkout it was made
+    // from may be read (not written).
+    if let Some(git_dir) = paths::linked_worktree_git_dir(project) {
+        if let Some(checkout) = git_dir.parent().filter(|_| git_dir.ends_with(".git")) {
+            own.push(Rule::read(checkout));
+        }
+        own.push(Rule::write(git_dir));
+    }
     if let Kind::Agent(program) = kind {
         own.extend(paths::agent(program));
     }

@@ -17,4 +17,5 @@ mod secrets;
 mod tokens;
 mod waits;
 mod web;
+mod workspaces;
 pub mod ws;
