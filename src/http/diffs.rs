@@ -56,7 +56,11 @@ impl From<SnapshotRow> for StepSnapshot {
 
 /// Gives each step its snapshot (one query for all of them).
 pub async fn attach_snapshots(store: &Store, steps: &mut [&mut Step]) -> Result<(), ApiError> {
-    let ids: Vec<&str> = steps.iter().filter(|s| s.kind.is_external()).map(|s| s.id.as_str()).collect();
+    let ids: Vec<&str> = steps
+        .iter()
+        .filter(|s| s.kind.is_external())
+        .map(|s| s.id.as_str())
+        .collect();
     if ids.is_empty() {
         return Ok(());
     }
@@ -128,12 +132,14 @@ fn cap(max_bytes: Option<u64>) -> Result<usize, ApiError> {
 
 /// The run's worktree, or the 409 of a run that has none.
 async fn workspace(store: &Store, run_id: &str) -> Result<WorkspaceRow, ApiError> {
-    WorkspaceRow::get(store, run_id).await?.ok_or_else(|| ApiError::ConflictWith {
-        code: "no_workspace",
-        message: format!("workflow execution {run_id} does not run in a git worktree: it has no snapshots to diff"),
-        details: Vec::new(),
-        current_status: None,
-    })
+    WorkspaceRow::get(store, run_id)
+        .await?
+        .ok_or_else(|| ApiError::ConflictWith {
+            code: "no_workspace",
+            message: format!("workflow execution {run_id} does not run in a git worktree: it has no snapshots to diff"),
+            details: Vec::new(),
+            current_status: None,
+        })
 }
 
 /// The diff between two commits, read in the project's repository (the refs keep the

@@ -35,7 +35,8 @@ fn from_raw((step_row_id, run_id, commit, parent, files, additions, deletions, c
     }
 }
 
-const COLUMNS: &str = "s.step_row_id, s.run_id, s.\"commit\", s.parent, s.files_changed, s.additions, s.deletions, s.created_at";
+const COLUMNS: &str =
+    "s.step_row_id, s.run_id, s.\"commit\", s.parent, s.files_changed, s.additions, s.deletions, s.created_at";
 
 /// A snapshot to record.
 pub struct NewSnapshot<'a> {
@@ -77,10 +78,12 @@ impl SnapshotRow {
 
     /// The snapshot of step row `step_row_id`, if it has one.
     pub async fn for_step(store: &Store, step_row_id: &str) -> Result<Option<SnapshotRow>> {
-        let raw: Option<Raw> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM step_snapshots s WHERE s.step_row_id = ?"))
-            .bind(step_row_id)
-            .fetch_optional(&store.read)
-            .await?;
+        let raw: Option<Raw> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM step_snapshots s WHERE s.step_row_id = ?"
+        ))
+        .bind(step_row_id)
+        .fetch_optional(&store.read)
+        .await?;
         Ok(raw.map(from_raw))
     }
 

@@ -23,7 +23,17 @@ pub struct CappedDiff {
 pub async fn files_changed(dir: &Path, base: &str, head: &str) -> Result<Vec<FileChange>, GitError> {
     let out = git(
         dir,
-        &["diff", "--no-ext-diff", "--raw", "--numstat", "-M", "-z", base, head, "--"],
+        &[
+            "diff",
+            "--no-ext-diff",
+            "--raw",
+            "--numstat",
+            "-M",
+            "-z",
+            base,
+            head,
+            "--",
+        ],
         &[],
     )
     .await?;
@@ -81,7 +91,17 @@ pub fn parse_raw_numstat(out: &str) -> Vec<FileChange> {
 /// The unified diff from `base` to `head` (renames detected), keeping at most `cap` bytes
 /// (cut at a line's end where one is near) and counting the rest without keeping it.
 pub async fn capped_diff(dir: &Path, base: &str, head: &str, cap: usize) -> Result<CappedDiff, SnapshotError> {
-    let args = ["-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff", "-M", base, head, "--"];
+    let args = [
+        "-c",
+        "core.quotePath=false",
+        "diff",
+        "--no-color",
+        "--no-ext-diff",
+        "-M",
+        base,
+        head,
+        "--",
+    ];
     let mut cmd = tokio::process::Command::new("git");
     cmd.current_dir(dir)
         .args(args)
@@ -90,7 +110,9 @@ pub async fn capped_diff(dir: &Path, base: &str, head: &str, cap: usize) -> Resu
         .stderr(Stdio::piped())
         .kill_on_drop(true);
     // A clean environment, as `git::git` runs with (nothing of the server's GIT_* leaks in).
-    cmd.env_clear().env("GIT_TERMINAL_PROMPT", "0").env("GIT_OPTIONAL_LOCKS", "0");
+    cmd.env_clear()
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_OPTIONAL_LOCKS", "0");
     for key in ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "XDG_CONFIG_HOME"] {
         if let Some(v) = std::env::var_os(key) {
             cmd.env(key, v);

@@ -13,7 +13,11 @@ fn sh(dir: &Path, args: &[&str]) -> String {
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -52,7 +56,11 @@ async fn a_snapshot_records_the_tree_without_touching_the_index_or_the_branch() 
     let refname = snapshot_ref("run1", "step1");
     let snap = take(&wt, &base, &refname, "step one").await.unwrap();
 
-    assert_eq!(sh(&wt, &["status", "--porcelain"]), status_before, "the index is the user's");
+    assert_eq!(
+        sh(&wt, &["status", "--porcelain"]),
+        status_before,
+        "the index is the user's"
+    );
     assert_eq!(sh(&wt, &["rev-parse", "HEAD"]), base, "the branch did not move");
     assert_eq!(sh(&repo, &["rev-parse", "main"]), base);
     assert_eq!(sh(&repo, &["rev-parse", &refname]), snap.commit);
@@ -119,10 +127,15 @@ async fn the_diff_is_cut_at_the_cap_and_says_its_whole_size() {
 #[tokio::test]
 async fn a_bad_commit_is_an_error_naming_git() {
     let (_tmp, _repo, wt, base) = repo_and_worktree();
-    let err = take(&wt, "0000000000000000000000000000000000000000", &snapshot_ref("r", "s"), "s")
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = take(
+        &wt,
+        "0000000000000000000000000000000000000000",
+        &snapshot_ref("r", "s"),
+        "s",
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("git"), "{err}");
     assert!(capped_diff(&wt, &base, "nope", 100).await.is_err());
     let not_a_worktree = tempfile::tempdir().unwrap();
@@ -136,7 +149,10 @@ fn numstat_records_pair_with_raw_records_renames_and_binaries_included() {
                1\t1\t\0old.txt\0new.txt\0-\t-\timg.png\0";
     let files = parse_raw_numstat(out);
     assert_eq!(files.len(), 3);
-    assert_eq!((files[0].path.as_str(), files[0].additions, files[0].deletions), ("a.txt", 3, 1));
+    assert_eq!(
+        (files[0].path.as_str(), files[0].additions, files[0].deletions),
+        ("a.txt", 3, 1)
+    );
     assert!(files[1].binary && files[1].path == "img.png");
     assert_eq!(files[2].path, "new.txt");
     assert_eq!(files[2].old_path.as_deref(), Some("old.txt"));
