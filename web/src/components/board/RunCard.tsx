@@ -106,11 +106,11 @@ export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow
           {step?.status === "running" && <span className="pulse" aria-hidden="true" />}
           {step?.status === "failed" && !queuedToResume && <span className="step-x" aria-hidden="true">✕</span>}
           <span className="truncate">{stepText}</span>
-          {step && <StallLine step={step} now={now} className="card-stall" />}
           {step?.status === "skipped" && !queuedToResume && <span className="chip chip-skipped" data-testid="card-step-skipped" title={step.error_message ?? undefined}>skipped</span>}
           {showWorkflow && run.current_phase && run.status !== "pending" && <span className="chip">{run.current_phase}</span>}
         </div>
       )}
+      {step && <StallLine step={step} now={now} className="card-stall" />}
       {run.status === "failed" && run.error_message && (
         <div className="run-card-error" title={run.error_message}>
           {run.error_message}

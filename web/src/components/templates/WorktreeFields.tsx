@@ -85,7 +85,7 @@ export function WorktreeFields({ value: v, onChange, error }: Props) {
               Keep the worktree
             </label>
             <select id="worktree-keep" data-testid="new-run-worktree-keep" value={v.keep} onChange={(e) => set({ keep: e.target.value as WorktreeChoice["keep"] })}>
-              <option value="">As the workflow says (on failure)</option>
+              <option value="">As the workflow says</option>
               <option value="on-failure">When the run fails</option>
               <option value="always">Always</option>
               <option value="never">Never</option>

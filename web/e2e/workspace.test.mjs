@@ -1,0 +1,300 @@
+// The coding agent's workspace on the board (issue 17), against the real binary and a real git
+// repository: a worktree run whose script steps edit files shows each step's Changes tab (files,
+// counts, coloured lines), the run's changes (since the start, since the last gate), the changes
+// since the last gate beside Approve; the new-run form's worktree toggle starts a worktree run.
+// Warnings and "no output for N min" come from fields the agents' part adds (`warnings`,
+// `last_output_at`): those answers are rewritten here (playwright's `page.route`) on a real run.
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { after, before, describe, test as nodeTest } from "node:test";
+
+import { launchBrowser, newPage, runIdFromUrl, screenshot, signIn, startRun, startServer, testWithShots, tid, waitCount, waitFor, waitText } from "./harness.mjs";
+
+const EDIT = `name: Edit code
+description: A script edits the code, a person looks, another script edits, a person looks again
+phases: [edit, review, polish, done]
+workspace:
+  isolation: worktree
+steps:
+  - id: write
+    phase: edit
+    type: script
+    command: >-
+      printf 'export function add(a: number, b: number): number {\\n  // the sum\\n  return a + b + 0;\\n}\\n' > src/math.ts &&
+      printf 'fn main() {\\n    println!("hi");\\n}\\n' > main.rs &&
+      rm old.txt
+  - id: approve
+    phase: review
+    type: approval
+    title: Review the edit
+  - id: polish
+    phase: polish
+    type: script
+    command: "printf '\\n## Notes\\n' >> README.md"
+  - id: approve-again
+    phase: done
+    type: approval
+    title: Review the polish
+`;
+
+const PLAIN = `name: Plain edit
+description: One script that writes a file, wherever the run works
+phases: [edit]
+steps:
+  - id: touch
+    phase: edit
+    type: script
+    command: "echo made-here > made.txt"
+`;
+
+const WATCH = `name: Agent watch
+phases: [lint, fix]
+steps:
+  - id: lint
+    phase: lint
+    type: script
+    command: echo linted
+  - id: fix
+    phase: fix
+    type: agent
+    agent: claude
+    prompt: "[scenario:gate] fix it"
+`;
+
+const git = (cwd, ...args) => execFileSync("git", ["-c", "user.name=T", "-c", "user.email=t@e", ...args], { cwd, encoding: "utf8" });
+
+describe("workspace: worktree runs and their changes", () => {
+  let server, browser, page;
+  const test = testWithShots(nodeTest, () => [page], () => server);
+
+  before(async () => {
+    server = await startServer({ workflows: { "edit.yaml": EDIT, "plain.yaml": PLAIN, "watch.yaml": WATCH } });
+    const p = server.project;
+    mkdirSync(path.join(p, "src"), { recursive: true });
+    writeFileSync(path.join(p, "src/math.ts"), "export function add(a, b) {\n  return a + b;\n}\n");
+    writeFileSync(path.join(p, "old.txt"), "to be removed\n");
+    writeFileSync(path.join(p, "README.md"), "# The project\n");
+    git(p, "init", "-q", "-b", "main");
+    git(p, "add", "src", "old.txt", "README.md");
+    git(p, "commit", "-qm", "start");
+    browser = await launchBrowser();
+    page = await newPage(browser);
+    await signIn(page, server);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  const getRun = (id) => server.api(server.token, "GET", `/workflow-executions/${id}`);
+  const waitStep = (id, key, status) =>
+    waitFor(async () => (await getRun(id)).steps.find((s) => s.step_id === key && s.status === status), `step ${key} ${status}`);
+
+  test("a worktree run: the step's Changes tab, the gate's changes, the run's changes since the start and since the last gate", async () => {
+    const run = await startRun(server, "Edit code", {}, "edit one");
+    await waitStep(run.id, "approve", "waiting");
+    const r = await getRun(run.id);
+    assert.equal(r.workspace.isolation, "worktree");
+    assert.equal(r.workspace.state, "active");
+    assert.match(r.workspace.branch, /^wf\/edit-one-/);
+    // The user's checkout is untouched: the edit is in the worktree.
+    assert.equal(readFileSync(path.join(server.project, "src/math.ts"), "utf8"), "export function add(a, b) {\n  return a + b;\n}\n");
+    assert.ok(existsSync(path.join(server.project, "old.txt")));
+    assert.match(readFileSync(path.join(r.workspace.path, "src/math.ts"), "utf8"), /a: number/);
+    const write = r.steps.find((s) => s.step_id === "write");
+    assert.equal(write.snapshot.files_changed.length, 3);
+
+    await page.goto(`${server.base}/p/${server.projectId}/runs/${run.id}`);
+    const ws = page.getByTestId("run-workspace");
+    await waitText(ws, r.workspace.branch);
+    assert.equal(await ws.getAttribute("data-state"), "active");
+    await waitText(page.getByTestId("run-workspace-state"), "active");
+
+    // Beside the gate's buttons: a summary that opens into the diff.
+    const gate = page.locator(tid("gate-panel", { "data-step-key": "approve" }));
+    const gc = gate.getByTestId("gate-changes");
+    await waitText(gc.getByTestId("gate-changes-summary"), "3 files, +6 −3");
+    assert.equal(await gc.getByTestId("diff-file").count(), 0, "collapsed at first");
+    await gc.locator(".gate-changes-head").click();
+    await waitCount(gc.getByTestId("diff-file"), 3);
+    await screenshot(page, "workspace-gate-changes");
+
+    // The step's Changes tab: files with counts, then the coloured diff.
+    await page.locator(tid("step-row", { "data-step-key": "write" })).click();
+    const panel = page.getByTestId("step-panel");
+    await panel.getByTestId("step-tab-changes").click();
+    const changes = panel.getByTestId("step-changes");
+    await waitCount(changes.getByTestId("changes-file"), 3);
+    const files = await changes.getByTestId("changes-file").evaluateAll((els) => els.map((e) => [e.dataset.path, e.dataset.status, e.dataset.additions, e.dataset.deletions].join(" ")));
+    assert.deepEqual(files.sort(), ["main.rs added 3 0", "old.txt deleted 0 1", "src/math.ts modified 3 2"]);
+    const ts = changes.locator(tid("diff-file", { "data-path": "src/math.ts" }));
+    assert.equal(await ts.getAttribute("data-open"), "true");
+    // Added and deleted lines, numbered old and new, keywords and comments coloured.
+    assert.equal(await ts.locator(".diff-add").count(), 3);
+    assert.equal(await ts.locator(".diff-del").count(), 2);
+    assert.ok((await ts.locator(".diff-add .tok-keyword").allTextContents()).includes("export"));
+    assert.ok((await ts.locator(".diff-add .tok-comment").allTextContents()).some((t) => t.includes("the sum")));
+    assert.equal(await ts.locator(".diff-add .diff-ln").nth(1).getAttribute("data-n"), "1");
+    const rs = changes.locator(tid("diff-file", { "data-path": "main.rs" }));
+    assert.ok((await rs.locator(".tok-keyword").allTextContents()).includes("fn"));
+    // A file closes and opens from its header.
+    await ts.locator(".diff-file-head").click();
+    assert.equal(await ts.getAttribute("data-open"), "false");
+    assert.equal(await ts.locator(".diff-row").count(), 0);
+    await ts.locator(".diff-file-head").click();
+    await waitFor(async () => (await ts.locator(".diff-row").count()) > 0, "the file opens again");
+    await screenshot(page, "workspace-step-changes");
+    // The gate itself has no snapshot: no Changes tab.
+    await page.locator(tid("step-row", { "data-step-key": "approve" })).click();
+    await waitText(page.getByTestId("step-panel").locator("h2"), "approve");
+    assert.equal(await page.getByTestId("step-tab-changes").count(), 0);
+    await page.getByTestId("step-close").click();
+
+    // Approve; at the next gate, only what changed since the first.
+    await gate.getByTestId("gate-approve").click();
+    await waitStep(run.id, "approve-again", "waiting");
+    const gate2 = page.locator(tid("gate-panel", { "data-step-key": "approve-again" }));
+    await waitText(gate2.getByTestId("gate-changes-summary"), "1 file, +2 −0");
+
+    // The run's changes view: since the start (4 files), since the last gate (README.md).
+    await page.getByTestId("view-changes").click();
+    await waitFor(() => new URL(page.url()).searchParams.get("view") === "changes", "?view=changes");
+    const rc = page.getByTestId("run-changes");
+    await waitCount(rc.getByTestId("changes-file"), 4);
+    await waitText(rc.getByTestId("changes-total"), "4 files, +8 −3");
+    await screenshot(page, "workspace-run-changes");
+    await rc.getByTestId("changes-since-gate").click();
+    await waitCount(rc.getByTestId("changes-file"), 1);
+    assert.equal(await rc.getByTestId("changes-file").getAttribute("data-path"), "README.md");
+    assert.equal(new URL(page.url()).searchParams.get("since"), "last_gate");
+    // A reload keeps the view.
+    await page.reload();
+    await waitCount(page.getByTestId("run-changes").getByTestId("changes-file"), 1);
+
+    for (const [name, opts] of [
+      ["laptop-dark", { colorScheme: "dark" }],
+      ["phone-light", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }],
+      ["phone-dark", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, colorScheme: "dark" }],
+    ]) {
+      const p2 = await newPage(browser, opts);
+      await signIn(p2, server);
+      await p2.goto(`${server.base}/p/${server.projectId}/runs/${run.id}?view=changes`);
+      await waitCount(p2.getByTestId("run-changes").getByTestId("changes-file"), 4);
+      await screenshot(p2, `workspace-run-changes-${name}`);
+      await p2.locator(tid("step-row", { "data-step-key": "write" })).count();
+      await p2.goto(`${server.base}/p/${server.projectId}/runs/${run.id}/steps/${write.id}`);
+      await p2.getByTestId("step-tab-changes").click();
+      await waitCount(p2.getByTestId("step-changes").getByTestId("changes-file"), 3);
+      await screenshot(p2, `workspace-step-changes-${name}`);
+      assert.deepEqual(p2.errors, []);
+      await p2.context().close();
+    }
+
+    await page.getByTestId("gate-approve").click();
+    await waitFor(async () => (await getRun(run.id)).status === "completed", "the run completes");
+    // Removed at the end (keep: on-failure), the branch stays; the line says so.
+    await waitFor(async () => (await page.getByTestId("run-workspace").getAttribute("data-state")) === "removed", "the worktree line says removed");
+    assert.ok(git(server.project, "branch", "--list", r.workspace.branch).includes(r.workspace.branch.slice(0, 10)));
+    assert.deepEqual(page.errors, []);
+  });
+
+  test("the new-run form's worktree toggle starts a worktree run; a branch git refuses is named at its field", async () => {
+    const def = server.definitions["Plain edit"];
+    await page.goto(`${server.base}/p/${server.projectId}/templates/${def.id}/new`);
+    await page.getByTestId("run-form-name").fill("from the form");
+    assert.equal(await page.getByTestId("new-run-worktree-branch").count(), 0, "the fields show once it is on");
+    await page.getByTestId("new-run-worktree").check();
+    await page.getByTestId("new-run-worktree-branch").fill("bad..name");
+    await page.getByTestId("run-form-submit").click();
+    await waitText(page.getByTestId("new-run-worktree-error-branch"), /workspace\.branch/);
+    await screenshot(page, "workspace-new-run-error");
+    await page.getByTestId("new-run-worktree-branch").fill("wf/from-form");
+    await page.getByTestId("new-run-worktree-keep").selectOption("always");
+    await screenshot(page, "workspace-new-run");
+    await page.getByTestId("run-form-submit").click();
+    await waitFor(() => /\/runs\//.test(page.url()), "the run's page");
+    const id = runIdFromUrl(page.url());
+    const done = await waitFor(async () => {
+      const r = await getRun(id);
+      return r.status === "completed" && r;
+    }, "the run completes");
+    assert.equal(done.workspace.isolation, "worktree");
+    assert.equal(done.workspace.branch, "wf/from-form");
+    assert.equal(done.workspace.keep, "always");
+    assert.equal(done.workspace.state, "kept");
+    assert.ok(!existsSync(path.join(server.project, "made.txt")), "not written in the user's checkout");
+    assert.equal(readFileSync(path.join(done.workspace.path, "made.txt"), "utf8"), "made-here\n");
+    await waitText(page.getByTestId("run-workspace-state"), "kept");
+    await page.locator(tid("step-row", { "data-step-key": "touch" })).click();
+    await page.getByTestId("step-tab-changes").click();
+    await waitCount(page.getByTestId("step-changes").getByTestId("changes-file"), 1);
+
+    // Left off, the same workflow runs in the checkout: no worktree line, no Changes.
+    await page.goto(`${server.base}/p/${server.projectId}/templates/${def.id}/new`);
+    await page.getByTestId("run-form-submit").click();
+    await waitFor(() => /\/runs\//.test(page.url()), "the run's page");
+    const plain = runIdFromUrl(page.url());
+    await waitFor(async () => (await getRun(plain)).status === "completed", "the plain run completes");
+    assert.equal((await getRun(plain)).workspace, null);
+    assert.equal(await page.getByTestId("run-workspace").count(), 0);
+    assert.equal(await page.getByTestId("view-changes").count(), 0);
+    assert.deepEqual(page.errors, []);
+  });
+
+  test("warnings mark the step on the card, the timeline and the panel; a silent agent says 'no output for N min'", async () => {
+    const run = await startRun(server, "Agent watch", {}, "watched");
+    await waitStep(run.id, "fix", "running");
+    const quiet = new Date(Date.now() - 5 * 60_000 - 5_000).toISOString();
+    const warn = ["Permission denied: Bash(rm -rf build)", "Permission denied: Write(/etc/hosts)"];
+    // The agents' part adds these fields; the rest of each answer is the server's.
+    const patch = (s) =>
+      s.step_id === "lint" ? { ...s, warnings: warn } : s.step_id === "fix" && s.status === "running" ? { ...s, last_output_at: quiet } : s;
+    // Every step in any answer (a run, a list, the board, a step), wherever it sits.
+    const walk = (v) =>
+      Array.isArray(v) ? v.map(walk) : v && typeof v === "object" ? (typeof v.step_id === "string" && "workflow_run_id" in v ? patch(v) : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))) : v;
+    const rewrite = async (route) => {
+      const res = await route.fetch();
+      await route.fulfill({ response: res, json: walk(await res.json()) });
+    };
+    await page.route(/\/api\/(workflow-executions\/[^/?]+|board|workflow-steps\/[^/?]+)(\?.*)?$/, rewrite);
+    try {
+      await page.goto(`${server.base}/p/${server.projectId}/board`);
+      const card = page.locator(tid("run-card", { "data-run-id": run.id }));
+      await waitCount(card.getByTestId("step-warning"), 1);
+      await waitText(card.getByTestId("step-stall"), "no output for 5 min");
+      await screenshot(page, "workspace-card-warning");
+
+      await page.goto(`${server.base}/p/${server.projectId}/runs/${run.id}`);
+      const lint = page.locator(tid("step-row", { "data-step-key": "lint" }));
+      await waitCount(lint.getByTestId("step-warning"), 1);
+      assert.match(await lint.getByTestId("step-warning").getAttribute("title"), /^2 warnings: Permission denied: Bash/);
+      // Not a plain green tick.
+      assert.equal(await lint.locator(".step-icon-warning").count(), 1);
+      assert.equal(await lint.locator(".step-icon-completed").count(), 0);
+      const fix = page.locator(tid("step-row", { "data-step-key": "fix" }));
+      await waitText(fix.getByTestId("step-stall"), "no output for 5 min");
+      await lint.click();
+      const panel = page.getByTestId("step-panel");
+      await waitCount(panel.getByTestId("step-warning"), 1);
+      await waitCount(panel.getByTestId("step-warnings").locator("li"), 2);
+      await screenshot(page, "workspace-step-warning");
+      await fix.click();
+      await waitText(page.getByTestId("step-panel").getByTestId("step-stall"), "no output for 5 min");
+      await screenshot(page, "workspace-step-stall");
+    } finally {
+      await page.unroute(/\/api\/(workflow-executions\/[^/?]+|board|workflow-steps\/[^/?]+)(\?.*)?$/);
+    }
+    // Without the rewrite: the real run shows neither (no warnings; the agent just started).
+    await page.reload();
+    await waitCount(page.locator(tid("step-row", { "data-step-key": "lint" })), 1);
+    assert.equal(await page.getByTestId("step-warning").count(), 0);
+    assert.equal(await page.getByTestId("step-stall").count(), 0);
+    server.open("agent");
+    await waitFor(async () => (await getRun(run.id)).status === "completed", "the agent run completes");
+    assert.deepEqual(page.errors, []);
+  });
+});
