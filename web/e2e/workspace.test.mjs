@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test as nodeTest } from "node:test";
 
-import { launchBrowser, newPage, runIdFromUrl, screenshot, signIn, startRun, startServer, testWithShots, tid, waitCount, waitFor, waitText } from "./harness.mjs";
+import { SCREENSHOTS, launchBrowser, newPage, runIdFromUrl, screenshot, signIn, startRun, startServer, testWithShots, tid, waitCount, waitFor, waitText } from "./harness.mjs";
 
 const EDIT = `name: Edit code
 description: A script edits the code, a person looks, another script edits, a person looks again
@@ -64,6 +64,19 @@ steps:
     prompt: "[scenario:gate] fix it"
 `;
 
+// 300 files of 250 lines of ~20 bytes (about 1.5 MiB of diff): past the server's 1 MiB cap.
+const BIG = `name: Big change
+phases: [gen]
+workspace:
+  isolation: worktree
+steps:
+  - id: gen
+    phase: gen
+    type: script
+    command: >-
+      mkdir -p gen && for f in $(seq 1 300); do seq -f "const value_%g = 2;" 1 250 > gen/file$f.ts; done
+`;
+
 const git = (cwd, ...args) => execFileSync("git", ["-c", "user.name=T", "-c", "user.email=t@e", ...args], { cwd, encoding: "utf8" });
 
 describe("workspace: worktree runs and their changes", () => {
@@ -71,7 +84,7 @@ describe("workspace: worktree runs and their changes", () => {
   const test = testWithShots(nodeTest, () => [page], () => server);
 
   before(async () => {
-    server = await startServer({ workflows: { "edit.yaml": EDIT, "plain.yaml": PLAIN, "watch.yaml": WATCH } });
+    server = await startServer({ workflows: { "edit.yaml": EDIT, "plain.yaml": PLAIN, "watch.yaml": WATCH, "big.yaml": BIG } });
     const p = server.project;
     mkdirSync(path.join(p, "src"), { recursive: true });
     writeFileSync(path.join(p, "src/math.ts"), "export function add(a, b) {\n  return a + b;\n}\n");
@@ -295,6 +308,40 @@ describe("workspace: worktree runs and their changes", () => {
     assert.equal(await page.getByTestId("step-stall").count(), 0);
     server.open("agent");
     await waitFor(async () => (await getRun(run.id)).status === "completed", "the agent run completes");
+    assert.deepEqual(page.errors, []);
+  });
+
+  test("a diff past the 1 MiB cap: the notice, every file listed, a budget of rows drawn, and the page stays quick", async () => {
+    const run = await startRun(server, "Big change", {}, "big");
+    await waitFor(async () => (await getRun(run.id)).status === "completed", "the big run completes", 60_000);
+    const t0 = Date.now();
+    await page.goto(`${server.base}/p/${server.projectId}/runs/${run.id}?view=changes`);
+    const rc = page.getByTestId("run-changes");
+    await waitCount(rc.getByTestId("changes-file"), 300);
+    const ms = Date.now() - t0;
+    await waitText(rc.getByTestId("changes-truncated"), /^The diff is 1\.\d MB: only its first (1\.0 MB|10\d\d KB)/);
+    await waitText(rc.getByTestId("changes-total"), "300 files, +75,000 −0");
+    // Drawn: a budget of rows, not 75,000.
+    const rows = await rc.locator(".diff-row").count();
+    assert.ok(rows > 0 && rows <= 3100, `${rows} rows drawn`);
+    assert.ok(ms < 10_000, `the changes view took ${ms} ms`);
+    // A click on a closed file past the cap says so; one before it opens with its lines.
+    const last = rc.locator(tid("diff-file", { "data-path": "gen/file99.ts" }));
+    await rc.locator(tid("changes-file", { "data-path": "gen/file99.ts" })).click();
+    await waitFor(async () => (await last.getAttribute("data-open")) === "true", "file99 opens");
+    await waitText(last.locator(".diff-note"), "Past the size cap");
+    const first = rc.locator(tid("diff-file", { "data-path": "gen/file1.ts" }));
+    assert.equal(await first.getAttribute("data-open"), "true");
+    assert.equal(await first.locator(".diff-add").count(), 250);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "workspace-big-diff-file.png"), animations: "disabled" });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(SCREENSHOTS, "workspace-big-diff.png"), animations: "disabled" });
+    const input = await page.evaluate(() => {
+      const t = performance.now();
+      document.querySelector('[data-testid="changes-since-gate"]').click();
+      return performance.now() - t;
+    });
+    assert.ok(input < 1000, `a click took ${input} ms`);
     assert.deepEqual(page.errors, []);
   });
 });

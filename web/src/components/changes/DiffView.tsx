@@ -26,7 +26,7 @@ export function DiffView({ diff, idPrefix, commits = true }: Props) {
 
   function show(i: number) {
     setOpen((o) => o.map((v, j) => (j === i ? true : v)));
-    requestAnimationFrame(() => document.getElementById(anchor(i))?.scrollIntoView({ block: "start", behavior: "smooth" }));
+    requestAnimationFrame(() => document.getElementById(anchor(i))?.scrollIntoView({ block: "start" }));
   }
 
   if (files.length === 0) {
