@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test as nodeTest } from "node:test";
 
+import { contrastFailures } from "./contrast.mjs";
 import { SCREENSHOTS, launchBrowser, newPage, runIdFromUrl, screenshot, signIn, startRun, startServer, testWithShots, tid, waitCount, waitFor, waitText } from "./harness.mjs";
 
 const EDIT = `name: Edit code
@@ -189,6 +190,7 @@ describe("workspace: worktree runs and their changes", () => {
     await waitCount(page.getByTestId("run-changes").getByTestId("changes-file"), 1);
 
     for (const [name, opts] of [
+      ["laptop-light", {}],
       ["laptop-dark", { colorScheme: "dark" }],
       ["phone-light", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }],
       ["phone-dark", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, colorScheme: "dark" }],
@@ -203,6 +205,8 @@ describe("workspace: worktree runs and their changes", () => {
       await p2.getByTestId("step-tab-changes").click();
       await waitCount(p2.getByTestId("step-changes").getByTestId("changes-file"), 3);
       await screenshot(p2, `workspace-step-changes-${name}`);
+      const bad = await contrastFailures(p2);
+      assert.deepEqual(bad, [], `${name}: text below WCAG AA`);
       assert.deepEqual(p2.errors, []);
       await p2.context().close();
     }
