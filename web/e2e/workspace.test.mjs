@@ -315,31 +315,6 @@ describe("workspace: worktree runs and their changes", () => {
     assert.deepEqual(page.errors, []);
   });
 
-  test("a run held by its concurrency key says what it waits for on its card", async () => {
-    // The keys' part adds `reason: "concurrency_key"` with `key`, `key_running`, `key_limit`:
-    // a real run's card answer is rewritten as such a queued run.
-    const run = await startRun(server, "Plain edit", {}, "keyed");
-    await waitFor(async () => (await getRun(run.id)).status === "completed", "the run completes");
-    const queue = { reason: "concurrency_key", position: 1, running: 1, limit: 8, key: "repo:web", key_running: 1, key_limit: 1 };
-    const walk = (v) =>
-      Array.isArray(v) ? v.map(walk) : v && typeof v === "object" ? (v.id === run.id && "queue" in v ? { ...v, status: "pending", started_at: null, completed_at: null, queue } : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))) : v;
-    const re = /\/api\/board(\?.*)?$/;
-    await page.route(re, async (route) => {
-      const res = await route.fetch();
-      await route.fulfill({ response: res, json: walk(await res.json()) });
-    });
-    try {
-      await page.goto(`${server.base}/p/${server.projectId}/board`);
-      const q = page.locator(tid("run-card", { "data-run-id": run.id })).getByTestId("card-queue");
-      await waitText(q, "waiting for repo:web · 1/1 running");
-      assert.equal(await q.getAttribute("data-reason"), "concurrency_key");
-      assert.match(await q.getAttribute("title"), /same concurrency key/);
-      await screenshot(page, "workspace-card-key-queue");
-    } finally {
-      await page.unroute(re);
-    }
-  });
-
   test("a diff past the 1 MiB cap: the notice, every file listed, a budget of rows drawn, and the page stays quick", async () => {
     const run = await startRun(server, "Big change", {}, "big");
     await waitFor(async () => (await getRun(run.id)).status === "completed", "the big run completes", 60_000);

@@ -175,19 +175,8 @@ export function leftQueue(board: BoardData, left: RunSummary): BoardData {
 }
 
 
-/** A queue as the card reads it: the server's, and the concurrency key's counts when a key holds it. */
-type Queue = NonNullable<RunSummary["queue"]> & { key?: string | null; key_running?: number | null; key_limit?: number | null };
-
-/**
- * The queue line of a pending card: "3rd in queue · 8/8 running"; a run held by its
- * definition's concurrency key: "waiting for repo:x · 1/1 running".
- */
-export function queueLine(queue: NonNullable<RunSummary["queue"]>): string {
-  const q = queue as Queue;
-  if ((q.reason as string) === "concurrency_key") {
-    const counts = q.key_running != null && q.key_limit != null ? ` · ${q.key_running}/${q.key_limit} running` : "";
-    return `waiting for ${q.key ?? "its concurrency key"}${counts}`;
-  }
+/** The queue line of a pending card: "3rd in queue · 8/8 running". */
+export function queueLine(q: NonNullable<RunSummary["queue"]>): string {
   return `${ordinal(q.position)} in queue · ${q.running}/${q.limit} running`;
 }
 

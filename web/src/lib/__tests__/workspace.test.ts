@@ -1,9 +1,7 @@
-// "no output for N min", warnings, the workspace state and the key-queued card line.
+// "no output for N min", warnings, the workspace state and the diff's since switch.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { RunSummary } from "../../api/types.js";
-import { queueLine } from "../columns.js";
 import { diffSince, stallText, warningsOf, warningTitle, workspaceStateText } from "../workspace.js";
 
 const now = Date.parse("2026-01-01T12:00:00Z");
@@ -38,13 +36,4 @@ test("workspace states and the diff's since switch", () => {
   assert.equal(diffSince(new URLSearchParams("since=last_gate")), "last_gate");
   assert.equal(diffSince(new URLSearchParams("since=nonsense")), "base");
   assert.equal(diffSince(new URLSearchParams("")), "base");
-});
-
-test("a run held by a concurrency key says so on its card; the server's queue keeps its line", () => {
-  type Q = NonNullable<RunSummary["queue"]>;
-  const keyed = { reason: "concurrency_key", position: 1, running: 0, limit: 8, key: "repo:x", key_running: 1, key_limit: 1 } as unknown as Q;
-  assert.equal(queueLine(keyed), "waiting for repo:x · 1/1 running");
-  const noCounts = { reason: "concurrency_key", position: 1, running: 0, limit: 8, key: "repo:y", key_running: null, key_limit: null } as unknown as Q;
-  assert.equal(queueLine(noCounts), "waiting for repo:y");
-  assert.equal(queueLine({ reason: "concurrency_limit", position: 3, running: 8, limit: 8 } as Q), "3rd in queue · 8/8 running");
 });
