@@ -72,6 +72,7 @@ export type AgentFailureKind =
   | "max_turns"
   | "crashed"
   | "timed_out"
+  | "stalled"
   | "invalid_output"
   | "error";
 
@@ -146,6 +147,34 @@ export interface AgentStepConfig<
   maxCostUsd?: number;
   /** The most tokens (input + output) one go of this step may use; reached, as `maxCostUsd`. */
   maxTokens?: number;
+  /**
+   * Tool rules the agent may use without asking, e.g. `["Read", "Bash(git diff:*)"]`: claude
+   * `--allowedTools`, gemini `--allowed-tools`. Codex has no such flag: the step is refused.
+   */
+  allowedTools?: string[];
+  /** Tool rules the agent may not use: claude `--disallowedTools` (the step is refused for the others). */
+  disallowedTools?: string[];
+  /** Text added to the agent's system prompt: claude `--append-system-prompt` (refused for the others). */
+  appendSystemPrompt?: string;
+  /**
+   * MCP servers for the agent: a file relative to the workdir, or the configuration itself
+   * (`{ mcpServers: { ... } }`, written to a file in the step's folder): claude `--mcp-config`
+   * (refused for the others).
+   */
+  mcpConfig?: string | { mcpServers: Record<string, unknown>; [key: string]: unknown };
+  /**
+   * More directories the agent may work in, relative to the workdir: claude and codex
+   * `--add-dir`, gemini `--include-directories`.
+   */
+  addDirs?: string[];
+  /** Arguments passed to the CLI as written, each one word (never split on spaces). */
+  extraArgs?: string[];
+  /**
+   * How long the agent may print nothing before it is stopped and the step fails as
+   * `stalled` (retried by default, like a rate limit). Default: the configuration's
+   * `agentStallTimeout`, 15 minutes.
+   */
+  stallTimeout?: Duration;
 }
 
 /** Why an agent step failed (`data.errorKind` of a failed step). */
@@ -156,6 +185,7 @@ export type AgentErrorKind =
   | "max_turns"
   | "crashed"
   | "timed_out"
+  | "stalled"
   | "cancelled"
   | "invalid_output"
   | "error";

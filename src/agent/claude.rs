@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::session_files;
-use super::{json_line, text_of, AgentEvent, AgentKind, AgentRequest, Driver, Final, Invocation, Permission, Usage};
+use super::{each, json_line, text_of, AgentEvent, AgentKind, AgentRequest, Driver, Final, Invocation, Permission, Usage};
 
 #[derive(Default)]
 pub struct Claude {
@@ -51,9 +51,19 @@ impl Driver for Claude {
         }
         if let Some(id) = &req.resume {
             args.extend(["--resume".into(), id.clone()]);
+            if req.fork {
+                args.push("--fork-session".into());
+            }
         }
         // Nobody can answer a question in a headless run.
         args.push("--disallowedTools=AskUserQuestion".into());
+        let c = &req.controls;
+        args.extend(each("--allowedTools", &c.allowed_tools));
+        args.extend(each("--disallowedTools", &c.disallowed_tools));
+        args.extend(each("--append-system-prompt", &c.append_system_prompt));
+        args.extend(each("--mcp-config", &c.mcp_config));
+        args.extend(each("--add-dir", &c.add_dirs));
+        args.extend(c.extra_args.iter().cloned());
         let mut env_set = Vec::new();
         if req.permission == Permission::BypassPermissions && req.is_root {
             // Claude refuses bypass mode as root unless it is told it runs in a sandbox.
@@ -245,8 +255,44 @@ mod tests {
             output_schema: None,
             output_schema_file: None,
             resume: None,
+            fork: false,
+            controls: Default::default(),
             is_root: true,
         }
+    }
+
+    #[test]
+    fn controls_and_a_fork_map_to_claudes_flags() {
+        let mut req = request(Permission::Default);
+        req.resume = Some("s1".into());
+        req.fork = true;
+        req.controls = super::super::Controls {
+            allowed_tools: vec!["Bash(git diff:*)".into(), "Edit".into()],
+            disallowed_tools: vec!["WebFetch".into()],
+            append_system_prompt: Some("-be brief".into()),
+            mcp_config: Some("/w/mcp.json".into()),
+            add_dirs: vec!["/w/docs".into()],
+            extra_args: vec!["--bare".into(), "--settings".into(), "a b".into()],
+        };
+        let args = Claude::default().invocation(&req).args;
+        assert_eq!(
+            args[6..],
+            [
+                "--resume",
+                "s1",
+                "--fork-session",
+                "--disallowedTools=AskUserQuestion",
+                "--allowedTools=Bash(git diff:*)",
+                "--allowedTools=Edit",
+                "--disallowedTools=WebFetch",
+                "--append-system-prompt=-be brief",
+                "--mcp-config=/w/mcp.json",
+                "--add-dir=/w/docs",
+                "--bare",
+                "--settings",
+                "a b"
+            ]
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ use tokio::time::Instant;
 
 use super::classify::{classify, Evidence, FailureKind};
 use super::config::RetryPolicy;
+use super::stall::LastOutput;
 use super::{AgentEvent, AgentKind, Driver, Final, Invocation, Usage};
 use crate::subprocess::confine::{self, StepTmp};
 use crate::subprocess::group::{
@@ -68,6 +69,8 @@ pub struct Launch {
     pub inherit: Vec<String>,
     /// The step's timeout: it bounds every try and the waits between them.
     pub timeout: Option<Duration>,
+    /// How long the CLI may print nothing before it is stopped as `stalled` (`stallTimeout`).
+    pub stall_timeout: Option<Duration>,
     /// When the step began, the start of its timeout.
     pub started: Instant,
 }
@@ -111,6 +114,8 @@ impl Transcript {
 pub enum Stopped {
     /// The step's timeout passed while the CLI ran.
     TimedOut(Duration),
+    /// The CLI printed nothing for this long (`stallTimeout`).
+    Stalled(Duration),
     /// A failure worth retrying, but the wait before the next try would pass the step's timeout.
     NoTimeToRetry {
         timeout: Duration,
@@ -147,6 +152,13 @@ impl Attempt {
                     took(delay)
                 );
                 return Some((FailureKind::TimedOut, message));
+            }
+            Some(Stopped::Stalled(t)) => {
+                let message = format!(
+                    "{agent} stalled: it printed nothing for {} (the step's stallTimeout), so it was stopped",
+                    took(t)
+                );
+                return Some((FailureKind::Stalled, message));
             }
             Some(Stopped::Cancelled) => {
                 return Some((FailureKind::Cancelled, crate::subprocess::script::STOPPED.to_string()));
@@ -221,9 +233,10 @@ pub async fn run_once(
     let pid = child.id();
     let _watched = pid.map(crate::subprocess::guard::watch);
     write_prompt(&mut child, launch.invocation.stdin.clone());
-    let stdout = read_stdout(driver, child.stdout.take().expect("piped"), out.clone());
-    let stderr = read_stderr(child.stderr.take().expect("piped"), out.clone());
-    let (status, stopped) = wait_or_stop(&mut child, launch, &mut stop).await?;
+    let last = LastOutput::new();
+    let stdout = read_stdout(driver, child.stdout.take().expect("piped"), out.clone(), last.clone());
+    let stderr = read_stderr(child.stderr.take().expect("piped"), out.clone(), last.clone());
+    let (status, stopped) = wait_or_stop(&mut child, launch, &mut stop, &last).await?;
     // Whatever the CLI left behind in its group (MCP servers, shells) dies with it.
     if let Some(pid) = pid {
         signal_group(pid, libc::SIGKILL);
@@ -286,10 +299,11 @@ fn read_stdout(
     mut driver: Box<dyn Driver>,
     stdout: ChildStdout,
     out: mpsc::UnboundedSender<Output>,
+    last: LastOutput,
 ) -> JoinHandle<Transcript> {
     tokio::spawn(async move {
         let mut transcript = Transcript::default();
-        read_lines(stdout, |line| {
+        read_lines(stdout, &last, |line| {
             let events = driver.parse_line(&line);
             let _ = out.send(Output::Raw {
                 stream: "stdout",
@@ -306,10 +320,10 @@ fn read_stdout(
 }
 
 /// Passes on each stderr line; ends with the last `STDERR_TAIL` bytes, for a failure's message.
-fn read_stderr(stderr: ChildStderr, out: mpsc::UnboundedSender<Output>) -> JoinHandle<String> {
+fn read_stderr(stderr: ChildStderr, out: mpsc::UnboundedSender<Output>, last: LastOutput) -> JoinHandle<String> {
     tokio::spawn(async move {
         let mut kept = String::new();
-        read_lines(stderr, |line| {
+        read_lines(stderr, &last, |line| {
             kept.push_str(&line);
             kept.push('\n');
             if kept.len() > 4 * STDERR_TAIL {
@@ -331,11 +345,15 @@ async fn wait_or_stop(
     child: &mut Child,
     launch: &Launch,
     stop: &mut watch::Receiver<bool>,
+    last: &LastOutput,
 ) -> std::io::Result<(Option<ExitStatus>, Option<Stopped>)> {
     let deadline = deadline(launch.timeout.map(|t| t.saturating_sub(launch.started.elapsed())));
     let (status, stopped) = tokio::select! {
         status = child.wait() => (Some(status?), None),
         _ = deadline => (None, Some(Stopped::TimedOut(launch.timeout.unwrap_or_default()))),
+        _ = last.silent_for(launch.stall_timeout) => {
+            (None, Some(Stopped::Stalled(launch.stall_timeout.unwrap_or_default())))
+        }
         _ = stop_requested(stop) => (None, Some(Stopped::Cancelled)),
     };
     let status = match status {
@@ -416,13 +434,32 @@ fn spawn_error(kind: AgentKind, program: &str, cwd: &std::path::Path, e: std::io
     std::io::Error::new(e.kind(), format!("cannot start {name} in {}: {hint}", cwd.display()))
 }
 
-/// Calls `each` with every line (without its `\n` or `\r\n`), however long, whatever its bytes.
-async fn read_lines(stream: impl AsyncRead + Unpin, mut each: impl FnMut(String)) {
+/// Calls `each` with every line (without its `\n` or `\r\n`), however long, whatever its bytes;
+/// `last` is touched whenever bytes arrive, a line's end or not.
+async fn read_lines(stream: impl AsyncRead + Unpin, last: &LastOutput, mut each: impl FnMut(String)) {
     let mut reader = BufReader::with_capacity(64 * 1024, stream);
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        match reader.read_until(b'\n', &mut buf).await {
+        // Reads what is there up to the line's end; a long line's parts each count as output.
+        let read = loop {
+            let available = match reader.fill_buf().await {
+                Ok([]) => break Ok(buf.len()),
+                Ok(bytes) => bytes,
+                Err(e) => break Err(e),
+            };
+            last.touch();
+            let (used, done) = match available.iter().position(|b| *b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (available.len(), false),
+            };
+            buf.extend_from_slice(&available[..used]);
+            reader.consume(used);
+            if done {
+                break Ok(buf.len());
+            }
+        };
+        match read {
             Ok(0) | Err(_) => break,
             Ok(_) => {
                 let text = String::from_utf8_lossy(&buf);

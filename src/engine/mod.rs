@@ -12,6 +12,7 @@
 //! a new run, `rerun` one started from another (run again, rerun from a step); `source`
 //! keeps a TypeScript run from being resumed with code that changed under it unawares.
 
+mod agent_controls;
 mod agent_result;
 mod agent_session;
 mod agent_step;

@@ -90,10 +90,10 @@ impl RunRow {
                 "INSERT INTO workflow_run_steps
                      (id, workflow_run_id, step_id, step_index, name, phase, type, status, result,
                       continue_on_error, attempt, log_directory_path, agent_session_id, error_message,
-                      started_at, completed_at, created_at, updated_at)
+                      started_at, completed_at, created_at, updated_at, warnings)
                  SELECT ?1, ?2, step_id, step_index, name, phase, type, status, result,
                         continue_on_error, attempt, replace(log_directory_path, ?3, ?2), NULL, error_message,
-                        started_at, completed_at, ?4, ?4
+                        started_at, completed_at, ?4, ?4, warnings
                    FROM workflow_run_steps WHERE id = ?5
                  RETURNING *",
             )
@@ -176,7 +176,8 @@ impl StepRow {
         let ts = now();
         let mut gone: Vec<(String, i64)> = sqlx::query_as(
             "UPDATE workflow_run_steps SET status = 'pending', result = NULL, error_message = NULL,
-                 continue_on_error = 0, agent_session_id = NULL, completed_at = NULL, updated_at = ?
+                 continue_on_error = 0, agent_session_id = NULL, completed_at = NULL, updated_at = ?,
+                 warnings = NULL, last_output_at = NULL
              WHERE workflow_run_id = ? AND step_index >= ?
              RETURNING step_id, step_index",
         )

@@ -2,8 +2,9 @@
 // repository: a worktree run whose script steps edit files shows each step's Changes tab (files,
 // counts, coloured lines), the run's changes (since the start, since the last gate), the changes
 // since the last gate beside Approve; the new-run form's worktree toggle starts a worktree run.
-// Warnings and "no output for N min" come from fields the agents' part adds (`warnings`,
-// `last_output_at`): those answers are rewritten here (playwright's `page.route`) on a real run.
+// Warnings come from a stand-in claude whose tool calls are denied; "no output for N min" needs
+// two minutes of silence, so the run's `last_output_at` is moved back here (playwright's
+// `page.route`) on a real running agent step.
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -56,8 +57,9 @@ phases: [lint, fix]
 steps:
   - id: lint
     phase: lint
-    type: script
-    command: echo linted
+    type: agent
+    agent: claude
+    prompt: "[scenario:permission_denied] lint it"
   - id: fix
     phase: fix
     type: agent
@@ -265,53 +267,60 @@ describe("workspace: worktree runs and their changes", () => {
   test("warnings mark the step on the card, the timeline and the panel; a silent agent says 'no output for N min'", async () => {
     const run = await startRun(server, "Agent watch", {}, "watched");
     await waitStep(run.id, "fix", "running");
+    const lintStep = (await getRun(run.id)).steps.find((s) => s.step_id === "lint");
+    assert.equal(lintStep.status, "completed");
+    assert.deepEqual(lintStep.warnings, ["2 tool calls were denied: Write(x), Bash(rm -rf build)"]);
+
+    // The real answers: the warnings, and no "no output" (the agent just started).
+    await page.goto(`${server.base}/p/${server.projectId}/board`);
+    const card = page.locator(tid("run-card", { "data-run-id": run.id }));
+    await waitCount(card.getByTestId("step-warning"), 1);
+    assert.equal(await card.getByTestId("step-stall").count(), 0);
+    await page.goto(`${server.base}/p/${server.projectId}/runs/${run.id}`);
+    const lint = page.locator(tid("step-row", { "data-step-key": "lint" }));
+    await waitCount(lint.getByTestId("step-warning"), 1);
+    assert.equal(await lint.getByTestId("step-warning").getAttribute("title"), "1 warning: 2 tool calls were denied: Write(x), Bash(rm -rf build)");
+    // Not a plain green tick.
+    assert.equal(await lint.locator(".step-icon-warning").count(), 1);
+    assert.equal(await lint.locator(".step-icon-completed").count(), 0);
+    assert.equal(await page.getByTestId("step-stall").count(), 0);
+    await lint.click();
+    const panel = page.getByTestId("step-panel");
+    await waitCount(panel.getByTestId("step-warning"), 1);
+    await waitText(panel.getByTestId("step-warnings"), "2 tool calls were denied: Write(x), Bash(rm -rf build)");
+    await screenshot(page, "workspace-step-warning");
+    await page.getByTestId("step-close").click();
+
+    // Five minutes of silence, as the server would report it.
     const quiet = new Date(Date.now() - 5 * 60_000 - 5_000).toISOString();
-    const warn = ["Permission denied: Bash(rm -rf build)", "Permission denied: Write(/etc/hosts)"];
-    // The agents' part adds these fields; the rest of each answer is the server's.
-    const patch = (s) =>
-      s.step_id === "lint" ? { ...s, warnings: warn } : s.step_id === "fix" && s.status === "running" ? { ...s, last_output_at: quiet } : s;
+    const patch = (s) => (s.step_id === "fix" && s.status === "running" ? { ...s, last_output_at: quiet } : s);
     // Every step in any answer (a run, a list, the board, a step), wherever it sits.
     const walk = (v) =>
       Array.isArray(v) ? v.map(walk) : v && typeof v === "object" ? (typeof v.step_id === "string" && "workflow_run_id" in v ? patch(v) : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))) : v;
-    const rewrite = async (route) => {
+    const re = /\/api\/(workflow-executions\/[^/?]+|board|workflow-steps\/[^/?]+)(\?.*)?$/;
+    await page.route(re, async (route) => {
       const res = await route.fetch();
       await route.fulfill({ response: res, json: walk(await res.json()) });
-    };
-    await page.route(/\/api\/(workflow-executions\/[^/?]+|board|workflow-steps\/[^/?]+)(\?.*)?$/, rewrite);
+    });
     try {
       await page.goto(`${server.base}/p/${server.projectId}/board`);
-      const card = page.locator(tid("run-card", { "data-run-id": run.id }));
-      await waitCount(card.getByTestId("step-warning"), 1);
       await waitText(card.getByTestId("step-stall"), "no output for 5 min");
       await screenshot(page, "workspace-card-warning");
-
       await page.goto(`${server.base}/p/${server.projectId}/runs/${run.id}`);
-      const lint = page.locator(tid("step-row", { "data-step-key": "lint" }));
-      await waitCount(lint.getByTestId("step-warning"), 1);
-      assert.match(await lint.getByTestId("step-warning").getAttribute("title"), /^2 warnings: Permission denied: Bash/);
-      // Not a plain green tick.
-      assert.equal(await lint.locator(".step-icon-warning").count(), 1);
-      assert.equal(await lint.locator(".step-icon-completed").count(), 0);
       const fix = page.locator(tid("step-row", { "data-step-key": "fix" }));
       await waitText(fix.getByTestId("step-stall"), "no output for 5 min");
-      await lint.click();
-      const panel = page.getByTestId("step-panel");
-      await waitCount(panel.getByTestId("step-warning"), 1);
-      await waitCount(panel.getByTestId("step-warnings").locator("li"), 2);
-      await screenshot(page, "workspace-step-warning");
       await fix.click();
       await waitText(page.getByTestId("step-panel").getByTestId("step-stall"), "no output for 5 min");
       await screenshot(page, "workspace-step-stall");
     } finally {
-      await page.unroute(/\/api\/(workflow-executions\/[^/?]+|board|workflow-steps\/[^/?]+)(\?.*)?$/);
+      await page.unroute(re);
     }
-    // Without the rewrite: the real run shows neither (no warnings; the agent just started).
-    await page.reload();
-    await waitCount(page.locator(tid("step-row", { "data-step-key": "lint" })), 1);
-    assert.equal(await page.getByTestId("step-warning").count(), 0);
-    assert.equal(await page.getByTestId("step-stall").count(), 0);
     server.open("agent");
     await waitFor(async () => (await getRun(run.id)).status === "completed", "the agent run completes");
+    // Ended: no "no output" anywhere.
+    await page.reload();
+    await waitCount(page.locator(tid("step-row", { "data-step-key": "fix", "data-status": "completed" })), 1);
+    assert.equal(await page.getByTestId("step-stall").count(), 0);
     assert.deepEqual(page.errors, []);
   });
 

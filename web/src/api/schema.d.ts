@@ -1172,6 +1172,17 @@ export interface components {
                 created_at: string;
                 /** Format: date-time */
                 updated_at: string;
+                /**
+                 * @description What a person should know about how the step went, though it may have completed: tool
+                 *     calls the agent was denied, a rerun that could not fork the agent's conversation.
+                 */
+                warnings: string[];
+                /**
+                 * Format: date-time
+                 * @description While an agent step runs: when its CLI last printed anything (updated every few
+                 *     seconds at most), for "no output for N min". Null for other steps and before any output.
+                 */
+                last_output_at?: string | null;
                 wait?: components["schemas"]["WaitView"] | null;
                 /**
                  * @description Its tries, oldest first (a step that ran once has one); in a run's and a step's
@@ -1450,6 +1461,11 @@ export interface components {
                 /** Format: int64 */
                 duration_ms: number;
                 project_id: string;
+                /**
+                 * @description The step's `warnings` (denied tool calls, a rerun's fork that could not be made);
+                 *     left out when there are none.
+                 */
+                warnings?: string[];
             };
             /** @enum {string} */
             type: "workflow.step.completed";
@@ -2018,6 +2034,17 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+            /**
+             * @description What a person should know about how the step went, though it may have completed: tool
+             *     calls the agent was denied, a rerun that could not fork the agent's conversation.
+             */
+            warnings: string[];
+            /**
+             * Format: date-time
+             * @description While an agent step runs: when its CLI last printed anything (updated every few
+             *     seconds at most), for "no output for N min". Null for other steps and before any output.
+             */
+            last_output_at?: string | null;
             wait?: components["schemas"]["WaitView"] | null;
             /**
              * @description Its tries, oldest first (a step that ran once has one); in a run's and a step's
@@ -2083,6 +2110,27 @@ export interface components {
              *     runs it again from the prompt; `resume` continues the agent's session.
              */
             onInterrupt?: string | null;
+            /** @description Agent steps: tool rules the agent may use without asking (`allowedTools`). */
+            allowedTools?: string[];
+            /** @description Agent steps: tool rules the agent may not use (`disallowedTools`). */
+            disallowedTools?: string[];
+            /** @description Agent steps: text added to the agent's system prompt (`appendSystemPrompt`). */
+            appendSystemPrompt?: string | null;
+            /**
+             * @description Agent steps: MCP servers (`mcpConfig`): a file relative to the workdir (a string), or
+             *     the configuration itself (an object), written to a file in the step's folder.
+             */
+            mcpConfig?: unknown;
+            /** @description Agent steps: more directories the agent may work in, relative to the workdir (`addDirs`). */
+            addDirs?: string[];
+            /** @description Agent steps: arguments passed to the CLI as written, each one word (`extraArgs`). */
+            extraArgs?: string[];
+            /**
+             * Format: int64
+             * @description Agent steps: how long the CLI may print nothing before it is stopped as `stalled`
+             *     (`stallTimeout`, milliseconds); None: the configured default (15 minutes).
+             */
+            stallTimeoutMs?: number | null;
             env?: {
                 [key: string]: string;
             };

@@ -106,19 +106,11 @@ export type SignalResult = Sent<Schemas["SignalSent"]>;
 /** A step; with its agent session in a run's detail, and its wait on approval/sleep/signal steps. */
 /** A step's tries (`attempts`): in a run's and a step's detail, not in the run list. */
 export type StepAttempt = Sent<Schemas["StepAttempt"]>;
-export type Step = Omit<Sent<Schemas["Step"]>, "wait" | "attempts"> &
-  AgentWatch & {
-    session?: AgentSession | null;
-    wait?: WaitView | null;
-    attempts?: StepAttempt[] | null;
-  };
-
-/** What a step says of its agent's supervision: warnings (permission denials...), last output. */
-export interface AgentWatch {
-  warnings?: string[] | null;
-  /** While an agent step runs: when its CLI last printed (RFC 3339). */
-  last_output_at?: string | null;
-}
+export type Step = Omit<Sent<Schemas["Step"]>, "wait" | "attempts"> & {
+  session?: AgentSession | null;
+  wait?: WaitView | null;
+  attempts?: StepAttempt[] | null;
+};
 
 /** How a file changed (`files[]` of a diff, `snapshot.files_changed[]`). */
 export type FileChange = Sent<Schemas["FileChange"]>;
@@ -134,11 +126,10 @@ export type WorkspaceSpec = Schemas["WorkspaceSpec"];
 export type Artifact = Sent<Schemas["Artifact"]>;
 export type Creator = Sent<Schemas["Creator"]>;
 export type Comment = Sent<Schemas["Comment"]>;
-export type StepDetail = Omit<Sent<Schemas["StepDetail"]>, "wait" | "attempts"> &
-  AgentWatch & {
-    wait?: WaitView | null;
-    attempts?: StepAttempt[] | null;
-  };
+export type StepDetail = Omit<Sent<Schemas["StepDetail"]>, "wait" | "attempts"> & {
+  wait?: WaitView | null;
+  attempts?: StepAttempt[] | null;
+};
 
 export type Run = Sent<Schemas["Run"]> & {
   /** Set while a pause waits for the steps in flight (when the server reports it). */

@@ -67,10 +67,10 @@ export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | nu
         completed_at: null,
         created_at: existing?.created_at ?? t,
         updated_at: t,
+        warnings: [],
+        last_output_at: null,
         session: existing?.session ?? null,
         snapshot: existing?.snapshot ?? null,
-        warnings: null,
-        last_output_at: null,
       };
       const status: RunStatus = run.status === "pending" ? "running" : run.status;
       return { ...run, status, current_phase: d.phase, steps: upsertStep(run.steps, step) };
@@ -99,6 +99,8 @@ export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | nu
         completed_at: null,
         created_at: existing?.created_at ?? t,
         updated_at: t,
+        warnings: existing?.warnings ?? [],
+        last_output_at: null,
         session: null,
         snapshot: existing?.snapshot ?? null,
         // The step's `wait` (description, approvers, form) comes with a read of the run.
@@ -145,6 +147,7 @@ export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | nu
         error_message: d.error ?? null,
         completed_at: new Date(start + d.duration_ms).toISOString(),
         updated_at: nowIso(),
+        warnings: d.warnings ?? existing.warnings ?? [],
       };
       return { ...run, steps: upsertStep(run.steps, step), ...(waiting_for ? { waiting_for } : {}) };
     }
