@@ -1,7 +1,7 @@
-// What a waiting run waits for, at the top of its page: an approval gate's panel (title,
-// description, the previous step's output, the form, Approve / Request changes / Reject), a
-// sleep's wake time with a countdown, a signal's name with a form to send it. A gate decided
-// while the page is open (here or elsewhere) shows its decision.
+// What a waiting run waits for, at the top of its page: an approval gate's panel (GatePanel.tsx),
+// a step whose retries ran out (RetryPanel.tsx), a sleep's wake time with a countdown, a
+// signal's name with a form to send it. A gate decided while the page is open (here or
+// elsewhere) shows its decision.
 
 import { useEffect, useState, type FormEvent } from "react";
 import { errorMessage } from "../../api/client";
