@@ -20,3 +20,6 @@ CREATE TABLE run_workspaces (
     created_at      TEXT NOT NULL,
     removed_at      TEXT
 );
+-- A definition's own `workspace:` settings as JSON (`{"isolation":"worktree",...}`), so that
+-- the new-run form can show them; NULL when the file has none.
+ALTER TABLE workflow_definitions ADD COLUMN workspace TEXT;

@@ -117,6 +117,12 @@ pub(super) async fn run(engine: &Engine, req: RunRequest) -> ExitCode {
         Err(e) => return report(e),
     };
     println!("run {}", run.id);
+    if let Ok(Some(w)) = crate::store::workspaces::WorkspaceRow::get(engine.store(), &run.id).await {
+        println!(
+            "worktree {} on branch {} (from {}; keep {})",
+            w.path, w.branch, w.base, w.keep
+        );
+    }
     run_in_foreground(engine, &run.id, Some(prepared), req.verbose).await
 }
 

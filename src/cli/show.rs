@@ -59,8 +59,7 @@ pub async fn show(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
         v["workspace"] = json!(workspace);
         println!("{v}");
     } else {
-        print_run(&run, project.as_deref());
-        print_workspace(workspace.as_ref());
+        print_run(&run, project.as_deref(), workspace.as_ref());
         print_budget(&run, &spend);
         print_steps(&run, &steps);
         print_tries(&steps, &tries);
@@ -101,24 +100,20 @@ fn run_json(
     v
 }
 
-/// `workspace  worktree /path (branch wf/x-1234abcd from HEAD 0a1b2c3d4e, kept)`.
-fn print_workspace(w: Option<&RunWorkspaceView>) {
-    let Some(w) = w else { return };
+/// `worktree /path (branch wf/x-1234abcd from HEAD 0a1b2c3d4e, kept; keep on-failure)`.
+fn workspace_line(w: &RunWorkspaceView) -> String {
     let commit = w
         .base_commit
         .as_deref()
         .map(|c| format!(" {}", &c[..c.len().min(10)]))
         .unwrap_or_default();
-    println!(
-        "workspace  worktree {} (branch {} from {}{commit}, {}; keep {})",
+    format!(
+        "worktree {} (branch {} from {}{commit}, {}; keep {})",
         w.path, w.branch, w.base, w.state, w.keep
-    );
-    if let Some(e) = &w.error {
-        println!("workspace error: {e}");
-    }
+    )
 }
 
-fn print_run(run: &RunRow, project: Option<&str>) {
+fn print_run(run: &RunRow, project: Option<&str>, workspace: Option<&RunWorkspaceView>) {
     println!("run {}  \"{}\"", run.id, run.name);
     let ended = run
         .completed_at
@@ -129,6 +124,8 @@ fn print_run(run: &RunRow, project: Option<&str>) {
         ("status", Some(shown_status(run))),
         ("phase", run.current_phase.clone()),
         ("project", project.map(String::from)),
+        ("workspace", workspace.map(workspace_line)),
+        ("workspace error", workspace.and_then(|w| w.error.clone())),
         ("created", Some(run.created_at.clone())),
         ("started", run.started_at.clone()),
         ("ended", ended.cloned()),

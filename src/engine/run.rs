@@ -174,12 +174,13 @@ async fn record_end(
             .write_comment(&format!("Run failed: {e}"), None, CommentType::System)
             .await;
     }
-    let row = RunRow::finish(store, run_id, status, error.as_deref()).await?;
-    // Its worktree kept or removed by its keep policy, before the run is said to have ended.
-    if let Some(note) = super::workspace::close(engine, run_id, row.status).await {
+    // Its worktree kept or removed by its keep policy, before the run is said to have ended:
+    // whoever sees it ended sees what became of its worktree.
+    if let Some(note) = super::workspace::close(engine, run_id, status).await {
         tracing::info!(run = %run_id, "{note}");
         let _ = host.write_comment(&note, None, CommentType::System).await;
     }
+    let row = RunRow::finish(store, run_id, status, error.as_deref()).await?;
     tracing::info!(run = %row.id, status = %row.status, error = row.error_message.as_deref().unwrap_or(""), "run stopped");
     host.emit(Event::StatusChanged {
         execution_id: row.id.clone(),

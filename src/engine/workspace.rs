@@ -204,7 +204,12 @@ pub(super) async fn close(engine: &Engine, run_id: &str, status: RunStatus) -> O
     }
     let store = engine.store();
     let row = WorkspaceRow::get(store, run_id).await.ok().flatten()?;
-    // Never made (it failed, or the run ended before its first drive): nothing on disk.
+    // Never made: the run ended (cancelled) before its first drive; nothing is on disk.
+    if row.state == WorkspaceState::Creating && row.base_commit.is_none() {
+        let why = format!("the run was {status} before its worktree was made");
+        let _ = WorkspaceRow::set_state(store, run_id, WorkspaceState::Failed, Some(&why)).await;
+        return None;
+    }
     if row.state != WorkspaceState::Active {
         return None;
     }

@@ -50,6 +50,8 @@ pub struct Definition {
     pub created_at: String,
     #[schema(format = DateTime)]
     pub updated_at: String,
+    /// The file's `workspace:` settings (a git worktree per run); null when it has none.
+    pub workspace: Option<crate::definition::workspace::WorkspaceSpec>,
 }
 
 /// Parses a JSON column the store wrote; one that does not parse shows as null.
@@ -72,6 +74,7 @@ impl From<&DefinitionRow> for Definition {
             is_template: d.is_template,
             created_at: d.created_at.clone(),
             updated_at: d.updated_at.clone(),
+            workspace: d.workspace.as_deref().and_then(|w| serde_json::from_str(w).ok()),
         }
     }
 }

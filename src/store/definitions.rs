@@ -36,6 +36,8 @@ pub struct DefinitionRow {
     pub is_template: bool,
     pub created_at: String,
     pub updated_at: String,
+    /// The file's `workspace:` settings as JSON; None when it has none.
+    pub workspace: Option<String>,
 }
 
 impl DefinitionRow {
@@ -50,17 +52,18 @@ impl DefinitionRow {
         let ts = now();
         let phases = serde_json::to_string(&def.phases).expect("phases serialise");
         let schema = def.args_schema.as_ref().map(|s| s.to_string());
+        let workspace = def.workspace.as_ref().and_then(|w| serde_json::to_string(w).ok());
         let id: (String,) = sqlx::query_as(
             "INSERT INTO workflow_definitions
                  (id, project_id, name, description, type, path, phases, args_schema, load_error,
-                  is_template, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)
+                  is_template, created_at, updated_at, workspace)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)
              ON CONFLICT (path) DO UPDATE SET
                  project_id = excluded.project_id, name = excluded.name,
                  description = excluded.description, type = excluded.type,
                  phases = excluded.phases, args_schema = excluded.args_schema,
                  load_error = NULL, is_template = excluded.is_template,
-                 updated_at = excluded.updated_at
+                 updated_at = excluded.updated_at, workspace = excluded.workspace
              RETURNING id",
         )
         .bind(new_id())
@@ -74,6 +77,7 @@ impl DefinitionRow {
         .bind(is_template)
         .bind(&ts)
         .bind(&ts)
+        .bind(workspace)
         .fetch_all(&store.pool)
         .await
         .map_err(super::StoreError::from)

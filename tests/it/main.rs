@@ -30,5 +30,6 @@ mod server;
 mod step_env;
 mod typescript;
 mod workspaces;
+mod workspaces_resume;
 mod yaml_flow;
 mod zod_args;

@@ -30,6 +30,21 @@ async fn the_api_gives_a_run_a_worktree_shows_it_and_a_rerun_keeps_its_settings(
     git_repo(&dir);
     let plain = server.definition_id(&token, &project, "Plain").await;
     let isolated = server.definition_id(&token, &project, "Isolated").await;
+    // The definition says whether its runs get a worktree (the new-run form's default).
+    let (_, defs) = server
+        .get(&token, &format!("/workflow-definitions?project_id={project}"))
+        .await;
+    let of = |name: &str| {
+        defs["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == name)
+            .unwrap()["workspace"]
+            .clone()
+    };
+    assert_eq!(of("Isolated"), json!({"isolation": "worktree"}));
+    assert_eq!(of("Plain"), Value::Null);
 
     let (status, body) = create(
         &server,
@@ -146,4 +161,76 @@ async fn a_bad_workspace_body_is_a_400_naming_the_field() {
         0,
         "nothing was recorded: {list}"
     );
+}
+
+const CRASHY: &str = "name: Crashy\nworkspace:\n  isolation: worktree\n  keep: always\nphases: [p]\nsteps:\n  - id: one\n    phase: p\n    type: script\n    command: echo one > one.txt\n  - id: two\n    phase: p\n    type: script\n    command: 'touch two.started; until [ -f \"$WORKFLOW_REPO_PATH/go\" ]; do sleep 0.1; done; echo two > two.txt'\n";
+
+#[tokio::test]
+async fn a_server_killed_mid_step_resumes_the_run_in_the_same_worktree_after_a_restart() {
+    let server = Server::start().await;
+    let token = server.user("wscrash@example.com", true);
+    let (project, dir) = server.project(&token, "repo", &[("crashy.yaml", CRASHY)]).await;
+    git_repo(&dir);
+    let def = server.definition_id(&token, &project, "Crashy").await;
+    let id = server.start_run(&token, &project, &def, json!({})).await;
+    let run = server
+        .wait_run(&token, &id, "made its worktree", |r| {
+            r["workspace"]["state"] == "active"
+        })
+        .await;
+    let path = std::path::PathBuf::from(run["workspace"]["path"].as_str().unwrap());
+    crate::util::wait_until(30, "step two to start", || path.join("two.started").exists());
+    // SIGKILL: the run is left running, its worktree on disk.
+    let sb = server.kill();
+    std::fs::write(dir.join("go"), "").unwrap();
+    let server = Server::start_in(sb).await;
+    let run = server.wait_status(&token, &id, &["completed", "failed"]).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(run["workspace"]["path"].as_str(), path.to_str());
+    assert_eq!(run["workspace"]["state"], "kept");
+    assert!(path.join("one.txt").exists() && path.join("two.txt").exists());
+    assert_eq!(run_step(&run, "one")["attempt"], 1, "step one is not run again");
+    assert_eq!(
+        git(&dir, &["worktree", "list"]).lines().count(),
+        2,
+        "one worktree for the run"
+    );
+}
+
+const BLOCKER: &str =
+    "name: Blocker\nphases: [p]\nsteps:\n  - id: hold\n    phase: p\n    type: script\n    command: sleep 60\n";
+
+#[tokio::test]
+async fn a_run_cancelled_before_it_started_says_its_worktree_was_never_made() {
+    let server = Server::start_with(crate::util::Sandbox::new(), &["--max-concurrent-runs", "1"]).await;
+    let token = server.user("wsq@example.com", true);
+    let (project, dir) = server
+        .project(
+            &token,
+            "repo",
+            &[("blocker.yaml", BLOCKER), ("isolated.yaml", ISOLATED)],
+        )
+        .await;
+    git_repo(&dir);
+    let blocker = server.definition_id(&token, &project, "Blocker").await;
+    let blocker = server.start_run(&token, &project, &blocker, json!({})).await;
+    server.wait_status(&token, &blocker, &["running"]).await;
+    let isolated = server.definition_id(&token, &project, "Isolated").await;
+    let queued = server.start_run(&token, &project, &isolated, json!({})).await;
+    let run = server.wait_status(&token, &queued, &["pending"]).await;
+    assert_eq!(run["workspace"]["state"], "creating", "{run}");
+    let (status, body) = server
+        .post(&token, &format!("/workflow-executions/{queued}/cancel"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let run = server.wait_status(&token, &queued, &["cancelled"]).await;
+    assert_eq!(run["workspace"]["state"], "failed", "{run}");
+    assert_eq!(
+        run["workspace"]["error"],
+        "the run was cancelled before its worktree was made"
+    );
+    assert!(!std::path::Path::new(run["workspace"]["path"].as_str().unwrap()).exists());
+    server
+        .post(&token, &format!("/workflow-executions/{blocker}/cancel"), json!({}))
+        .await;
 }

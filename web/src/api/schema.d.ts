@@ -1259,6 +1259,7 @@ export interface components {
                 created_at: string;
                 /** Format: date-time */
                 updated_at: string;
+                workspace?: components["schemas"]["WorkspaceSpec"] | null;
             }[];
         };
         /** @description The envelope of every successful JSON response. */
@@ -1350,6 +1351,7 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+            workspace?: components["schemas"]["WorkspaceSpec"] | null;
         };
         /** @description A definition with its steps, when they are known before a run (YAML that loads). */
         DefinitionDetail: components["schemas"]["Definition"] & {
