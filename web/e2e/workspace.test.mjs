@@ -252,6 +252,23 @@ describe("workspace: worktree runs and their changes", () => {
     await page.getByTestId("step-tab-changes").click();
     await waitCount(page.getByTestId("step-changes").getByTestId("changes-file"), 1);
 
+    // A workflow that asks for a worktree: the toggle starts on; turned off, the run works in
+    // the checkout (`isolation: "none"` is sent).
+    await page.goto(`${server.base}/p/${server.projectId}/templates/${server.definitions["Edit code"].id}/new`);
+    await waitFor(async () => await page.getByTestId("new-run-worktree").isChecked(), "the toggle starts on");
+    assert.equal(await page.getByTestId("new-run-worktree-keep").inputValue(), "");
+    await page.getByTestId("new-run-worktree").uncheck();
+    const sent = page.waitForRequest((r) => r.method() === "POST" && r.url().endsWith("/api/workflow-executions"));
+    await page.getByTestId("run-form-submit").click();
+    assert.deepEqual((await sent).postDataJSON().workspace, { isolation: "none" });
+    await waitFor(() => /\/runs\//.test(page.url()), "the run's page");
+    const unisolated = runIdFromUrl(page.url());
+    await waitStep(unisolated, "approve", "waiting");
+    assert.equal((await getRun(unisolated)).workspace, null);
+    await server.api(server.token, "POST", `/workflow-executions/${unisolated}/cancel`);
+    git(server.project, "checkout", "-q", "--", ".");
+    git(server.project, "clean", "-qfd", "src", "main.rs");
+
     // Left off, the same workflow runs in the checkout: no worktree line, no Changes.
     await page.goto(`${server.base}/p/${server.projectId}/templates/${def.id}/new`);
     await page.getByTestId("run-form-submit").click();

@@ -1,5 +1,6 @@
 // The workspace pieces of a run and its steps as the UI words them: "no output for N min" on a
-// running agent step, a step's warnings, a run's worktree line and the diff's `since` switch.
+// running agent step, a step's warnings, a run's worktree line, the diff's `since` switch, and
+// the new-run form's worktree choice as the request's `workspace`.
 
 /** The silence after which a running agent step says "no output for N min". */
 export const STALL_AFTER_MS = 2 * 60_000;
@@ -63,3 +64,35 @@ export function diffSince(params: URLSearchParams): DiffSince {
 
 /** A short commit id. */
 export const shortCommit = (c: string | null | undefined): string => (c ? c.slice(0, 8) : "");
+
+/** The new-run form's worktree choice: on or off, and what the person typed. */
+export interface WorktreeChoice {
+  on: boolean;
+  base: string;
+  branch: string;
+  keep: "" | "always" | "on-failure" | "never";
+}
+
+/** The form's first choice: on when the workflow asks for a worktree. */
+export function initialChoice(own: { isolation?: string | null } | null | undefined): WorktreeChoice {
+  return { on: own?.isolation === "worktree", base: "", branch: "", keep: "" };
+}
+
+/** The run's `workspace` override (merged over the workflow's), or undefined to send none. */
+export function workspaceBody(
+  c: WorktreeChoice,
+  own: { isolation?: string | null } | null | undefined,
+): { isolation: "worktree" | "none"; base?: string; branch?: string; keep?: "always" | "on-failure" | "never" } | undefined {
+  if (!c.on) return own?.isolation === "worktree" ? { isolation: "none" } : undefined;
+  const out: { isolation: "worktree"; base?: string; branch?: string; keep?: "always" | "on-failure" | "never" } = { isolation: "worktree" };
+  if (c.base.trim()) out.base = c.base.trim();
+  if (c.branch.trim()) out.branch = c.branch.trim();
+  if (c.keep) out.keep = c.keep;
+  return out;
+}
+
+/** The field a server's `workspace.<field>: ...` message is about. */
+export function workspaceErrorField(message: string): "base" | "branch" | "keep" | "isolation" | null {
+  const m = /^workspace\.(base|branch|keep|isolation)\b/.exec(message);
+  return m ? (m[1] as "base" | "branch" | "keep" | "isolation") : null;
+}

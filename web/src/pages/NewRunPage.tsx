@@ -9,7 +9,8 @@ import type { DefinitionDetail } from "../api/types";
 import { ErrorState, Loading } from "../components/States";
 import { ArgField } from "../components/templates/ArgField";
 import { useRunNamePreview } from "../components/templates/useRunNamePreview";
-import { NO_WORKTREE, workspaceBody, workspaceErrorField, WorktreeFields, type WorktreeChoice } from "../components/templates/WorktreeFields";
+import { WorktreeFields } from "../components/templates/WorktreeFields";
+import { initialChoice, workspaceBody, workspaceErrorField, type WorktreeChoice } from "../lib/workspace";
 import { useAsync } from "../hooks/useAsync";
 import { useDocumentTitle } from "../hooks/useDocumentTitle";
 import { edit, followsTemplate, nameToSend, shownName, type NameField } from "../lib/runName";
@@ -28,7 +29,7 @@ function RunForm({ def, projectId }: { def: DefinitionDetail; projectId: string 
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [worktree, setWorktree] = useState<WorktreeChoice>(NO_WORKTREE);
+  const [worktree, setWorktree] = useState<WorktreeChoice>(() => initialChoice(def.workspace));
   const [worktreeError, setWorktreeError] = useState<{ field: string; message: string } | null>(null);
 
   function change(field: string, value: string | boolean) {
@@ -55,7 +56,7 @@ function RunForm({ def, projectId }: { def: DefinitionDetail; projectId: string 
         workflow_definition_id: def.id,
         name: nameToSend(nameField),
         args: built.args,
-        workspace: workspaceBody(worktree),
+        workspace: workspaceBody(worktree, def.workspace),
       });
       navigate(`/p/${projectId}/runs/${run.id}`);
     } catch (err) {
@@ -115,7 +116,7 @@ function RunForm({ def, projectId }: { def: DefinitionDetail; projectId: string 
           ))}
         </fieldset>
       )}
-      <WorktreeFields value={worktree} onChange={setWorktree} error={worktreeError} />
+      <WorktreeFields value={worktree} own={def.workspace} onChange={setWorktree} error={worktreeError} />
       {formError && (
         <p className="form-error" data-testid="run-form-error" role="alert">
           {formError}

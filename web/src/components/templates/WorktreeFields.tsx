@@ -1,41 +1,22 @@
-// The new-run form's "Run in a git worktree" toggle and, when on, where the worktree starts
-// (base), its branch and whether it is kept; sent as the run's `workspace` (merged over the
-// workflow's own). Left off, the workflow's setting decides.
+// The new-run form's "Run in a git worktree" toggle (on at first when the workflow asks for a
+// worktree) and, when on, where the worktree starts (base), its branch and whether it is kept,
+// the workflow's own settings as placeholders; sent as the run's `workspace` (lib/workspace.ts).
 
 import type { WorkspaceSpec } from "../../api/types";
-
-export interface WorktreeChoice {
-  on: boolean;
-  base: string;
-  branch: string;
-  keep: "" | "always" | "on-failure" | "never";
-}
-
-export const NO_WORKTREE: WorktreeChoice = { on: false, base: "", branch: "", keep: "" };
-
-/** The `workspace` of the request body, or undefined to leave it to the workflow. */
-export function workspaceBody(c: WorktreeChoice): WorkspaceSpec | undefined {
-  if (!c.on) return undefined;
-  const out: WorkspaceSpec = { isolation: "worktree" };
-  if (c.base.trim()) out.base = c.base.trim();
-  if (c.branch.trim()) out.branch = c.branch.trim();
-  if (c.keep) out.keep = c.keep;
-  return out;
-}
-
-/** The field a server's `workspace.<field>: ...` message is about. */
-export function workspaceErrorField(message: string): "base" | "branch" | "keep" | "isolation" | null {
-  const m = /^workspace\.(base|branch|keep|isolation)\b/.exec(message);
-  return m ? (m[1] as "base" | "branch" | "keep" | "isolation") : null;
-}
+import type { WorktreeChoice } from "../../lib/workspace";
 
 interface Props {
   value: WorktreeChoice;
+  /** The workflow's own `workspace`, if it has one. */
+  own: WorkspaceSpec | null | undefined;
   onChange: (v: WorktreeChoice) => void;
   error: { field: string; message: string } | null;
 }
 
-export function WorktreeFields({ value: v, onChange, error }: Props) {
+const KEEP_TEXT: Record<string, string> = { "on-failure": "when the run fails", always: "always", never: "never" };
+
+export function WorktreeFields({ value: v, own, onChange, error }: Props) {
+  const ownOn = own?.isolation === "worktree";
   const set = (patch: Partial<WorktreeChoice>) => onChange({ ...v, ...patch });
   const err = (f: string) =>
     error?.field === f ? (
@@ -52,8 +33,10 @@ export function WorktreeFields({ value: v, onChange, error }: Props) {
       </label>
       <span className="field-help" id="worktree-help">
         {v.on
-          ? "The run gets its own checkout on a new branch, so it does not touch yours or another run's; each step's changes are recorded."
-          : "Off: the workflow's own setting decides (its steps run in the project's checkout unless it asks for a worktree)."}
+          ? `The run gets its own checkout on a new branch, so it does not touch yours or another run's; each step's changes are recorded.${ownOn ? " The workflow asks for this." : ""}`
+          : ownOn
+            ? "Off: this run works in the project's checkout, although the workflow asks for a worktree."
+            : "Off: the steps run in the project's checkout."}
       </span>
       {err("isolation")}
       {v.on && (
@@ -62,7 +45,7 @@ export function WorktreeFields({ value: v, onChange, error }: Props) {
             <label className="field-label" htmlFor="worktree-base">
               Start from
             </label>
-            <input id="worktree-base" data-testid="new-run-worktree-base" type="text" placeholder="HEAD" value={v.base} onChange={(e) => set({ base: e.target.value })} spellCheck={false} />
+            <input id="worktree-base" data-testid="new-run-worktree-base" type="text" placeholder={own?.base ?? "HEAD"} value={v.base} onChange={(e) => set({ base: e.target.value })} spellCheck={false} />
             {err("base")}
           </div>
           <div className="field">
@@ -73,7 +56,7 @@ export function WorktreeFields({ value: v, onChange, error }: Props) {
               id="worktree-branch"
               data-testid="new-run-worktree-branch"
               type="text"
-              placeholder="wf/{{ run.name }}-{{ run.shortId }}"
+              placeholder={own?.branch ?? "wf/{{ run.name }}-{{ run.shortId }}"}
               value={v.branch}
               onChange={(e) => set({ branch: e.target.value })}
               spellCheck={false}
@@ -85,7 +68,7 @@ export function WorktreeFields({ value: v, onChange, error }: Props) {
               Keep the worktree
             </label>
             <select id="worktree-keep" data-testid="new-run-worktree-keep" value={v.keep} onChange={(e) => set({ keep: e.target.value as WorktreeChoice["keep"] })}>
-              <option value="">As the workflow says</option>
+              <option value="">As the workflow says ({KEEP_TEXT[own?.keep ?? "on-failure"]})</option>
               <option value="on-failure">When the run fails</option>
               <option value="always">Always</option>
               <option value="never">Never</option>

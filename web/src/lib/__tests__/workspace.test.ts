@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { diffSince, stallText, warningsOf, warningTitle, workspaceStateText } from "../workspace.js";
+import { diffSince, initialChoice, stallText, warningsOf, warningTitle, workspaceBody, workspaceErrorField, workspaceStateText } from "../workspace.js";
 
 const now = Date.parse("2026-01-01T12:00:00Z");
 const ago = (ms: number) => new Date(now - ms).toISOString();
@@ -36,4 +36,25 @@ test("workspace states and the diff's since switch", () => {
   assert.equal(diffSince(new URLSearchParams("since=last_gate")), "last_gate");
   assert.equal(diffSince(new URLSearchParams("since=nonsense")), "base");
   assert.equal(diffSince(new URLSearchParams("")), "base");
+});
+
+test("the new-run form's worktree choice: on for a worktree workflow; off sends none only to turn the workflow's off", () => {
+  assert.equal(initialChoice(null).on, false);
+  assert.equal(initialChoice({ isolation: "none" }).on, false);
+  assert.equal(initialChoice({ isolation: "worktree" }).on, true);
+  const off = initialChoice(null);
+  assert.equal(workspaceBody(off, null), undefined);
+  assert.equal(workspaceBody(off, { isolation: "none" }), undefined);
+  assert.deepEqual(workspaceBody(off, { isolation: "worktree" }), { isolation: "none" });
+  assert.deepEqual(workspaceBody({ on: true, base: "", branch: "", keep: "" }, null), { isolation: "worktree" });
+  assert.deepEqual(workspaceBody({ on: true, base: " main ", branch: "wf/x", keep: "always" }, { isolation: "worktree" }), {
+    isolation: "worktree",
+    base: "main",
+    branch: "wf/x",
+    keep: "always",
+  });
+  assert.equal(workspaceErrorField("workspace.branch: 'a..b' is not a valid git branch name"), "branch");
+  assert.equal(workspaceErrorField("workspace.keep: must be one of ..."), "keep");
+  assert.equal(workspaceErrorField("name: too long"), null);
+  assert.equal(workspaceErrorField("workspace: expected an object"), null);
 });
