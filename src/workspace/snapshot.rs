@@ -80,8 +80,11 @@ pub async fn take(worktree: &Path, parent: &str, refname: &str, message: &str) -
     )
     .await?;
     let commit = commit.trim().to_string();
-    git(worktree, &["update-ref", refname, &commit], &[]).await?;
-    let files = files_changed(worktree, parent, &commit).await?;
+    // The ref and the file list need only the commit: both at once.
+    let update = ["update-ref", refname, commit.as_str()];
+    let (updated, files) = tokio::join!(git(worktree, &update, &[]), files_changed(worktree, parent, &commit));
+    updated?;
+    let files = files?;
     Ok(Snapshot {
         additions: files.iter().map(|f| f.additions).sum(),
         deletions: files.iter().map(|f| f.deletions).sum(),

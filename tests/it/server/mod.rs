@@ -14,6 +14,7 @@ mod openapi;
 mod projects_root;
 pub mod queue;
 mod secrets;
+mod snapshot_reruns;
 mod snapshots;
 mod tokens;
 mod waits;

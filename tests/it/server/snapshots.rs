@@ -1,7 +1,7 @@
 //! A snapshot per step of a worktree run, through a real server on a real git repository:
 //! each script step's commit and `files_changed`, the diff endpoints (content, the cap,
-//! since the last gate, errors), a rerun from a step starting from the snapshot before it,
-//! and the user's checkout, index and branch left alone.
+//! since the last gate, errors), and the user's checkout, index and branch left alone.
+//! Reruns from a step and snapshots that fail are in `snapshot_reruns`.
 
 use std::path::Path;
 use std::process::Command;
@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::server_util::*;
 
-fn git(dir: &Path, args: &[&str]) -> String {
+pub(super) fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .current_dir(dir)
         .args(["-c", "user.name=t", "-c", "user.email=t@t"])
@@ -52,9 +52,14 @@ steps:
     phase: work
     type: script
     command: "true"
+  - id: skipped
+    phase: work
+    type: script
+    if: steps.nothing.status == 'failed'
+    command: echo never > never.txt
 "#;
 
-async fn setup(s: &Server, files: &[(&str, &str)]) -> (String, String, std::path::PathBuf, String) {
+pub(super) async fn setup(s: &Server, files: &[(&str, &str)]) -> (String, String, std::path::PathBuf, String) {
     let token = s.user("snap@example.com", true);
     let (project, dir) = s.project(&token, "proj", files).await;
     std::fs::write(dir.join(".gitignore"), "target/\n.agent/workflows/executions/\n").unwrap();
@@ -62,7 +67,7 @@ async fn setup(s: &Server, files: &[(&str, &str)]) -> (String, String, std::path
     (token, project, dir, base)
 }
 
-fn paths(files: &Value) -> Vec<(String, String)> {
+pub(super) fn paths(files: &Value) -> Vec<(String, String)> {
     files
         .as_array()
         .unwrap()
@@ -76,7 +81,7 @@ fn paths(files: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-fn pair(p: &str, s: &str) -> (String, String) {
+pub(super) fn pair(p: &str, s: &str) -> (String, String) {
     (p.to_string(), s.to_string())
 }
 
@@ -119,6 +124,12 @@ async fn each_step_of_a_worktree_run_has_a_snapshot_and_the_users_checkout_is_un
     let nothing = run_step(&run, "nothing");
     assert_eq!(nothing["snapshot"]["files_changed"], json!([]));
     assert_eq!(nothing["snapshot"]["parent"], snap2["commit"]);
+    let skipped = run_step(&run, "skipped");
+    assert_eq!(
+        (skipped["status"].as_str(), &skipped["snapshot"]),
+        (Some("skipped"), &Value::Null),
+        "a step that did not run"
+    );
 
     // Each commit is on the run's own ref, in the project's repository.
     let step_id = write["id"].as_str().unwrap();
@@ -335,105 +346,4 @@ async fn the_diff_since_the_last_gate_starts_where_the_gate_was_decided() {
         paths(&whole["data"]["files"]),
         [pair("build.txt", "added"), pair("plan.txt", "added")]
     );
-}
-
-const FAILING_YAML: &str = r#"name: Fails
-phases: [work]
-workspace:
-  isolation: worktree
-  keep: on-failure
-  # Each rerun on a branch of its own (the default's short id is the id's time prefix).
-  branch: "snap/{{ run.id }}"
-steps:
-  - id: step1
-    phase: work
-    type: script
-    command: echo from-step1 > a.txt
-  - id: step2
-    phase: work
-    type: script
-    command: cat a.txt > seen.txt && echo from-step2 > a.txt && exit 1
-"#;
-
-#[tokio::test]
-async fn a_rerun_from_a_step_starts_its_worktree_from_the_snapshot_before_it() {
-    let s = Server::start().await;
-    let (token, project, dir, base) = setup(&s, &[("fails.yaml", FAILING_YAML)]).await;
-    let def = s.definition_id(&token, &project, "Fails").await;
-    let run_id = s.start_run(&token, &project, &def, json!({})).await;
-    let run = s.wait_status(&token, &run_id, &["completed", "failed"]).await;
-    assert_eq!(run["status"], "failed", "{run}");
-    let step1 = run_step(&run, "step1")["snapshot"]["commit"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    // The failed step's snapshot too: what the failed attempt left.
-    let step2 = &run_step(&run, "step2")["snapshot"];
-    assert_eq!(step2["parent"], step1.as_str());
-    let failed_tree = git(&dir, &["show", &format!("{}:a.txt", step2["commit"].as_str().unwrap())]);
-    assert_eq!(failed_tree, "from-step2");
-    let old_wt = Path::new(run["workspace"]["path"].as_str().unwrap()).to_path_buf();
-    assert_eq!(std::fs::read_to_string(old_wt.join("a.txt")).unwrap(), "from-step2\n");
-
-    let (status, body) = s
-        .post(
-            &token,
-            &format!("/workflow-executions/{run_id}/rerun"),
-            json!({ "from_step_id": "step2" }),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    let rerun_id = body["data"]["id"].as_str().unwrap().to_string();
-    let rerun = s.wait_status(&token, &rerun_id, &["completed", "failed"]).await;
-    let ws = &rerun["workspace"];
-    assert_eq!(ws["base"], step1.as_str(), "{ws}");
-    assert_eq!(ws["base_commit"], step1.as_str());
-    let new_wt = Path::new(ws["path"].as_str().unwrap());
-    assert_eq!(rerun["status"], "failed", "{rerun}");
-    assert_ne!(new_wt, old_wt);
-    // step2 ran again on step1's a.txt, not on what the failed attempt left.
-    let listing: Vec<_> = std::fs::read_dir(new_wt)
-        .map(|d| d.flatten().map(|e| e.file_name()).collect())
-        .unwrap_or_default();
-    let seen = std::fs::read_to_string(new_wt.join("seen.txt"));
-    assert_eq!(seen.as_deref().ok(), Some("from-step1\n"), "{listing:?} {rerun}");
-    // The rerun's own snapshot of step2 starts from the restored commit.
-    assert_eq!(run_step(&rerun, "step2")["snapshot"]["parent"], step1.as_str());
-    // Rerun from the first step: the parent's base commit.
-    let (status, body) = s
-        .post(
-            &token,
-            &format!("/workflow-executions/{run_id}/rerun"),
-            json!({ "from_step_id": "step1" }),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    let again = s
-        .wait_status(&token, body["data"]["id"].as_str().unwrap(), &["completed", "failed"])
-        .await;
-    assert_eq!(again["workspace"]["base_commit"], base.as_str(), "{again}");
-}
-
-#[tokio::test]
-async fn a_snapshot_that_cannot_be_taken_is_logged_and_the_step_still_completes() {
-    // The step unlinks its worktree from git (`.git` is the worktree's link file): no
-    // snapshot can be taken, and the step's result is its own.
-    let yaml = "name: Unlinks\nphases: [work]\nworkspace:\n  isolation: worktree\n  keep: always\nsteps:\n  - id: unlink\n    phase: work\n    type: script\n    command: rm .git && echo gone\n";
-    let s = Server::start().await;
-    let (token, project, _dir, _base) = setup(&s, &[("unlinks.yaml", yaml)]).await;
-    let def = s.definition_id(&token, &project, "Unlinks").await;
-    let run_id = s.start_run(&token, &project, &def, json!({})).await;
-    let run = s.wait_status(&token, &run_id, &["completed", "failed"]).await;
-    let step = run_step(&run, "unlink");
-    assert_eq!(step["status"], "completed", "{run}");
-    assert_eq!(step["snapshot"], Value::Null);
-    let id = step["id"].as_str().unwrap();
-    let (_, log) = s.get(&token, &format!("/workflow-steps/{id}/logs/events")).await;
-    let content = log["data"]["content"].as_str().unwrap();
-    let failed: Value = content
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|r| r["type"] == "snapshot_failed")
-        .unwrap_or_else(|| panic!("no snapshot_failed record in {content}"));
-    assert!(failed["error"].as_str().unwrap().contains("git"), "{failed}");
 }
