@@ -352,6 +352,12 @@ export interface WorkflowContext<Args = Record<string, any>, Phase extends strin
 /** `ctx.args` for a schema: zod's parsed type, or any JSON object for a JSON Schema. */
 export type ArgsOf<S> = [S] extends [{ readonly _output: unknown }] ? Infer<S> : Record<string, any>;
 
+/** `concurrency`: how many runs with the same key run at once. */
+export interface Concurrency {
+  key: string;
+  limit?: number;
+}
+
 /** A run's spending limits; a limit left out is no limit. */
 export interface Budget {
   usd?: number;
@@ -402,6 +408,13 @@ export interface WorkflowDefinition<S = JSONSchema, Phase extends string = strin
    * `POST /api/workflow-executions` (`budget`) and `run --budget` override it.
    */
   budget?: Budget;
+  /**
+   * Runs with the same `key` (a template over the arguments in the `runName` language,
+   * `"repo:{{ args.repo }}"`) run at most `limit` (default 1) at a time, counted across the
+   * server and `workflow-engine run`; the others wait as `pending`, the reason on their card.
+   * A key that renders empty puts no limit on the run.
+   */
+  concurrency?: Concurrency;
   /**
    * A git worktree per run (`{ isolation: "worktree" }`). `POST /api/workflow-executions`
    * (`workspace`) and `run --worktree`/`--no-worktree` override it per run.

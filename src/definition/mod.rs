@@ -11,6 +11,7 @@
 
 pub mod agent_controls;
 pub mod budget;
+pub mod concurrency;
 pub mod duration;
 pub mod expr;
 pub mod names;
@@ -75,6 +76,9 @@ pub struct WorkflowDefinition {
     /// The run's spending limits, from the file (`budget:`); the API's and the CLI's override it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<budget::Budget>,
+    /// How many runs with the same key run at once (`concurrency: { key, limit }`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<concurrency::Concurrency>,
     /// Where the run's steps work (`workspace:`): the checkout, or a git worktree of its own;
     /// a run's own settings (API, CLI) are merged over these.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -166,7 +166,7 @@ steps:
 #[test]
 fn top_level_errors() {
     let keys = "unknown key 'stepz': did you mean 'steps'? (expected one of: name, description, argsSchema, runName, \
-                    phases, steps, timeout, budget, workspace)";
+                    phases, steps, timeout, budget, concurrency, workspace)";
     assert_error(&format!("{HEAD}stepz: 1\n"), 5, 1, keys);
     assert_errors(
         r"

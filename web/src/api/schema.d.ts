@@ -855,6 +855,13 @@ export interface components {
          * @enum {string}
          */
         CommentType: "user" | "system" | "agent";
+        /** @description A run's concurrency key and limit. */
+        ConcurrencyInfo: {
+            /** @description Rendered from the run's arguments when it was created (`repo:acme/api`). */
+            key: string;
+            /** Format: int64 */
+            limit: number;
+        };
         Counts: {
             /** Format: int64 */
             comments: number;
@@ -1087,6 +1094,7 @@ export interface components {
                  */
                 warnings: string[];
                 queue?: components["schemas"]["QueueInfo"] | null;
+                concurrency?: components["schemas"]["ConcurrencyInfo"] | null;
                 workspace?: components["schemas"]["RunWorkspaceView"] | null;
             };
         };
@@ -1735,7 +1743,8 @@ export interface components {
             reason: components["schemas"]["QueueReason"];
             /**
              * Format: int64
-             * @description 1 for the run that starts next.
+             * @description 1 for the run that starts next: among the runs waiting for a slot, or (reason
+             *     `concurrency_key`) among the runs waiting for the same key.
              */
             position: number;
             /**
@@ -1748,12 +1757,24 @@ export interface components {
              * @description The most runs driven at once.
              */
             limit: number;
+            /** @description The concurrency key it waits for; null when it waits for a slot. */
+            key?: string | null;
+            /**
+             * Format: int64
+             * @description Runs with that key running now (on any server or terminal); null when it waits for a slot.
+             */
+            key_running?: number | null;
+            /**
+             * Format: int64
+             * @description The most runs with that key running at once; null when it waits for a slot.
+             */
+            key_limit?: number | null;
         };
         /**
          * @description Why a `pending` run has not started (`Run.queue.reason`).
          * @enum {string}
          */
-        QueueReason: "concurrency_limit";
+        QueueReason: "concurrency_limit" | "concurrency_key";
         /** @description The limits to set: those given replace the run's, the others stay. */
         RaiseBudget: {
             /**
@@ -1890,6 +1911,7 @@ export interface components {
              */
             warnings: string[];
             queue?: components["schemas"]["QueueInfo"] | null;
+            concurrency?: components["schemas"]["ConcurrencyInfo"] | null;
             workspace?: components["schemas"]["RunWorkspaceView"] | null;
         };
         /** @description A run with its steps (and their agent sessions) and comments. */
