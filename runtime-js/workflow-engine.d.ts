@@ -115,7 +115,7 @@ export interface AgentStepConfig<
   agent: AgentName;
   /**
    * Retry a failed try; `retryOn`: the failure classes retried (default ["rate_limit",
-   * "overloaded"], with the configuration's `agentRetry` tries and delays).
+   * "overloaded", "stalled"], with the configuration's `agentRetry` tries and delays).
    */
   retry?: RetryPolicy & { retryOn?: AgentFailureKind[] };
   prompt: string | ((ctx: WorkflowContext<Args, Phase>) => string | Promise<string>);

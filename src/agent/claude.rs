@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::session_files;
-use super::{each, json_line, text_of, AgentEvent, AgentKind, AgentRequest, Driver, Final, Invocation, Permission, Usage};
+use super::{
+    each, json_line, text_of, AgentEvent, AgentKind, AgentRequest, Driver, Final, Invocation, Permission, Usage,
+};
 
 #[derive(Default)]
 pub struct Claude {
@@ -100,11 +102,38 @@ impl Driver for Claude {
     }
 
     fn session_file(&self, session_id: &str, cwd: &Path, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
-        let root = match env("CLAUDE_CONFIG_DIR").filter(|d| !d.is_empty()) {
-            Some(dir) => PathBuf::from(dir),
-            None => PathBuf::from(env("HOME")?).join(".claude"),
+        session_files::claude(&config_root(env)?, session_id, cwd)
+    }
+
+    /// Claude's `--resume` finds only the sessions of the folder it runs in: a session of
+    /// another (a rerun in another worktree, or another `cwd`) is copied there first.
+    fn prepare_resume(&self, session_id: &str, cwd: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<(), String> {
+        let Some(root) = config_root(env) else { return Ok(()) };
+        let Some(found) = session_files::claude(&root, session_id, cwd) else {
+            return Ok(());
         };
-        session_files::claude(&root, session_id, cwd)
+        let here = session_files::claude_in_cwd(&root, session_id, cwd);
+        if found == here {
+            return Ok(());
+        }
+        std::fs::create_dir_all(here.parent().expect("a folder"))
+            .and_then(|_| std::fs::copy(&found, &here))
+            .map(|_| ())
+            .map_err(|e| {
+                format!(
+                    "cannot copy claude's session {} to {}: {e}",
+                    found.display(),
+                    here.display()
+                )
+            })
+    }
+}
+
+/// `$CLAUDE_CONFIG_DIR`, else `~/.claude`.
+fn config_root(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    match env("CLAUDE_CONFIG_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => Some(PathBuf::from(env("HOME")?).join(".claude")),
     }
 }
 

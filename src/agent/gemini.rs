@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::session_files;
-use super::{each, json_line, text_of, AgentEvent, AgentKind, AgentRequest, Driver, Final, Invocation, Permission, Usage};
+use super::{
+    each, json_line, text_of, AgentEvent, AgentKind, AgentRequest, Driver, Final, Invocation, Permission, Usage,
+};
 
 /// Prompts longer than this go on stdin (which Gemini puts before `--prompt`), not in argv,
 /// which the kernel limits to 128 KiB per argument.

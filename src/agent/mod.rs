@@ -183,6 +183,15 @@ pub trait Driver: Send {
     /// The CLI's own JSONL transcript of `session_id`, if it exists. `env` looks up the
     /// variables the CLI sees (`HOME`, `CLAUDE_CONFIG_DIR`, ...).
     fn session_file(&self, session_id: &str, cwd: &Path, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf>;
+    /// Makes `session_id` resumable from `cwd`, where the CLI keeps sessions per folder.
+    fn prepare_resume(
+        &self,
+        _session_id: &str,
+        _cwd: &Path,
+        _env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// The JSON object on a line, if the line is one.

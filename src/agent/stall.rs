@@ -62,6 +62,10 @@ mod tests {
         last.silent_for(Some(Duration::from_millis(120))).await;
         touching.await.unwrap();
         // Touched at 50..200 ms: silent for 120 ms only from 200 ms on.
-        assert!(started.elapsed() >= Duration::from_millis(300), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() >= Duration::from_millis(300),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }

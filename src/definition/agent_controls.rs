@@ -73,7 +73,15 @@ fn engine_flags(agent: AgentKind) -> &'static [&'static str] {
             "--continue",
             "-c",
         ],
-        AgentKind::Codex => &["exec", "resume", "fork", "--json", "--experimental-json", "-o", "--output-last-message"],
+        AgentKind::Codex => &[
+            "exec",
+            "resume",
+            "fork",
+            "--json",
+            "--experimental-json",
+            "-o",
+            "--output-last-message",
+        ],
         AgentKind::Gemini => &[
             "-p",
             "--prompt",
@@ -108,16 +116,16 @@ pub(super) fn read<R: Reader>(r: &mut R, node: &R::W, step: &mut StepConfig) {
         _ => invalid(r, n, "appendSystemPrompt", "must be text, not empty"),
     });
     step.mcp_config = node.opt("mcpConfig").and_then(|n| mcp_config(r, n));
-    step.stall_timeout_ms = node.opt("stallTimeout").and_then(|n| {
-        match duration::duration_from_json(&n.json()) {
+    step.stall_timeout_ms = node
+        .opt("stallTimeout")
+        .and_then(|n| match duration::duration_from_json(&n.json()) {
             Ok(ms) if ms > 0 => Some(ms),
             Ok(_) => invalid(r, n, "stallTimeout", "must be longer than 0"),
             Err(e) => {
                 r.problem(At::Value(n), &["stallTimeout"], Problem::Duration(e));
                 None
             }
-        }
-    });
+        });
     let Some(agent) = step.agent.as_deref().and_then(AgentKind::parse) else {
         return;
     };
@@ -143,7 +151,12 @@ fn invalid<R: Reader, T>(r: &mut R, value: &R::W, key: &str, problem: &str) -> O
 /// the CLI as written: refused there.
 fn text_ok<R: Reader>(r: &mut R, value: &R::W, key: &str, text: &str) -> Option<String> {
     if R::FRONT == Front::Yaml && text.contains("{{") {
-        return invalid(r, value, key, "is passed to the agent as written: it cannot hold a {{ }} placeholder");
+        return invalid(
+            r,
+            value,
+            key,
+            "is passed to the agent as written: it cannot hold a {{ }} placeholder",
+        );
     }
     Some(text.to_string())
 }
@@ -202,7 +215,10 @@ mod tests {
         assert_eq!(flag(AgentKind::Gemini, "addDirs"), Some("--include-directories"));
         assert_eq!(flag(AgentKind::Gemini, "mcpConfig"), None);
         assert!(unsupported(AgentKind::Codex, "mcpConfig").starts_with("is not supported by codex: the codex CLI"));
-        assert_eq!(engine_flag(AgentKind::Claude, "--output-format=json"), Some("--output-format"));
+        assert_eq!(
+            engine_flag(AgentKind::Claude, "--output-format=json"),
+            Some("--output-format")
+        );
         assert_eq!(engine_flag(AgentKind::Claude, "--bare"), None);
     }
 }

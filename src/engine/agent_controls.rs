@@ -57,7 +57,11 @@ impl StepHost {
             disallowed_tools: config.disallowed_tools.clone(),
             append_system_prompt: config.append_system_prompt.clone(),
             mcp_config,
-            add_dirs: config.add_dirs.iter().map(|d| workdir.join(d)).collect::<Vec<PathBuf>>(),
+            add_dirs: config
+                .add_dirs
+                .iter()
+                .map(|d| workdir.join(d))
+                .collect::<Vec<PathBuf>>(),
             extra_args: config.extra_args.clone(),
         })
     }

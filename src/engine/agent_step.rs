@@ -262,6 +262,12 @@ impl StepHost {
             ),
             started,
         };
+        if let Some(id) = &request.resume {
+            let env_of = |k: &str| launch.env.get(k).cloned().or_else(|| std::env::var(k).ok());
+            if let Err(e) = kind.driver().prepare_resume(id, &launch.cwd, &env_of) {
+                tracing::warn!(step = %row.step_id, error = %e, "cannot prepare the session to resume");
+            }
+        }
         let lookup = (launch.cwd.clone(), launch.env.clone());
         let (tx, rx) = mpsc::unbounded_channel();
         for warning in &launch.invocation.warnings {
