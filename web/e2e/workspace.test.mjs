@@ -134,6 +134,7 @@ describe("workspace: worktree runs and their changes", () => {
     const gate = page.locator(tid("gate-panel", { "data-step-key": "approve" }));
     const gc = gate.getByTestId("gate-changes");
     await waitText(gc.getByTestId("gate-changes-summary"), "3 files, +6 −3");
+    await waitText(gc.locator(".gate-changes-title"), "Changes since the run started");
     assert.equal(await gc.getByTestId("diff-file").count(), 0, "collapsed at first");
     await gc.locator(".gate-changes-head").click();
     await waitCount(gc.getByTestId("diff-file"), 3);
@@ -175,6 +176,7 @@ describe("workspace: worktree runs and their changes", () => {
     await waitStep(run.id, "approve-again", "waiting");
     const gate2 = page.locator(tid("gate-panel", { "data-step-key": "approve-again" }));
     await waitText(gate2.getByTestId("gate-changes-summary"), "1 file, +2 −0");
+    await waitText(gate2.locator(".gate-changes-title"), "Changes since the last gate");
 
     // The run's changes view: since the start (4 files), since the last gate (README.md).
     await page.getByTestId("view-changes").click();

@@ -15,9 +15,11 @@ interface Props {
   idPrefix: string;
   /** Whether to show the base and head commits. */
   commits?: boolean;
+  /** Whether to repeat the totals (a gate's summary line already says them). */
+  totals?: boolean;
 }
 
-export function DiffView({ diff, idPrefix, commits = true }: Props) {
+export function DiffView({ diff, idPrefix, commits = true, totals: showTotals = true }: Props) {
   const files = useMemo(() => mergeFiles(parseUnifiedDiff(diff.diff), diff.files), [diff]);
   const [open, setOpen] = useState<boolean[]>(() => initiallyOpen(files));
   useEffect(() => setOpen(initiallyOpen(files)), [files]);
@@ -40,8 +42,12 @@ export function DiffView({ diff, idPrefix, commits = true }: Props) {
   return (
     <div className="diff-view">
       <div className="diff-summary">
-        <strong data-testid="changes-total">{totalsText(sum)}</strong>
-        <ChangeBar additions={sum.additions} deletions={sum.deletions} />
+        {showTotals && (
+          <>
+            <strong data-testid="changes-total">{totalsText(sum)}</strong>
+            <ChangeBar additions={sum.additions} deletions={sum.deletions} />
+          </>
+        )}
         {commits && (
           <span className="muted small diff-commits" title={`${diff.base} → ${diff.head}`}>
             <code>{shortCommit(diff.base)}</code> → <code>{shortCommit(diff.head)}</code>

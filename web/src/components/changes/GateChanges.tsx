@@ -15,6 +15,8 @@ import { ChangeBar } from "./FileDiff";
 export function GateChanges({ run }: { run: RunDetail }) {
   const [open, setOpen] = useState(false);
   const version = snapshotVersion(run);
+  // The server diffs from the last decided gate, or from the worktree's base when none was.
+  const decidedGate = run.steps.some((s) => s.type === "approval" && s.status === "completed");
   const diff = useAsync((signal) => (run.workspace ? getRunDiff(run.id, "last_gate", undefined, { signal }) : Promise.resolve(null)), [run.id, version, !!run.workspace]);
   // No worktree, or not made yet (409): nothing to show beside the gate.
   if (!run.workspace || diff.data === null || (diff.error instanceof ApiError && diff.error.status === 409)) return null;
@@ -25,7 +27,7 @@ export function GateChanges({ run }: { run: RunDetail }) {
         <span className="diff-caret" aria-hidden="true">
           {open ? "▾" : "▸"}
         </span>
-        <span className="gate-changes-title">Changes since the last gate</span>
+        <span className="gate-changes-title">{decidedGate ? "Changes since the last gate" : "Changes since the run started"}</span>
         {diff.error ? null : !sum ? (
           <span className="muted small">reading…</span>
         ) : sum.files === 0 ? (
@@ -42,7 +44,7 @@ export function GateChanges({ run }: { run: RunDetail }) {
         )}
       </button>
       {diff.error ? <ErrorState error={diff.error} onRetry={() => diff.reload()} title="Cannot read the changes" /> : null}
-      {open && diff.data && <DiffView diff={diff.data} idPrefix={`gate-${run.id}`} commits={false} />}
+      {open && diff.data && <DiffView diff={diff.data} idPrefix={`gate-${run.id}`} commits={false} totals={false} />}
     </div>
   );
 }
