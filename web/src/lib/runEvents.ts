@@ -105,6 +105,7 @@ export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | nu
         snapshot: existing?.snapshot ?? null,
         // The step's `wait` (description, approvers, form) comes with a read of the run.
         wait: existing?.wait ?? null,
+        snapshot: existing?.snapshot ?? null,
       };
       const wait: WaitInfo = {
         step_id: d.step_id,
