@@ -11,6 +11,7 @@ pub mod claude;
 pub mod codex;
 pub mod config;
 pub mod exec;
+mod exec_io;
 pub mod gemini;
 mod session_files;
 pub mod stall;

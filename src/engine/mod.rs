@@ -13,6 +13,7 @@
 //! keeps a TypeScript run from being resumed with code that changed under it unawares.
 
 mod agent_controls;
+mod agent_log;
 mod agent_result;
 mod agent_session;
 mod agent_step;
