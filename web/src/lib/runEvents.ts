@@ -102,7 +102,6 @@ export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | nu
         warnings: existing?.warnings ?? [],
         last_output_at: null,
         session: null,
-        snapshot: existing?.snapshot ?? null,
         // The step's `wait` (description, approvers, form) comes with a read of the run.
         wait: existing?.wait ?? null,
         snapshot: existing?.snapshot ?? null,
