@@ -138,3 +138,38 @@ async fn a_fork_the_cli_refuses_starts_fresh_with_a_warning() {
     );
     assert_eq!(ask["status"], "completed");
 }
+
+#[tokio::test]
+async fn a_rerun_of_a_worktree_run_forks_claude_s_conversation_in_its_new_worktree() {
+    let abox = AgentBox::new();
+    crate::workspaces::git_repo(&abox.sb.project());
+    let yaml = "name: fork-wt\nworkspace:\n  isolation: worktree\nphases: [p]\nsteps:\n  - id: ask\n    phase: p\n    \
+                type: agent\n    agent: claude\n    prompt: fix the parser\n";
+    let file = abox.sb.write("fork-wt.yaml", yaml);
+    // The stand-in records into the checkout, which an agent confined to its worktree cannot write.
+    let run = |args: &[&str]| {
+        abox.cmd(args)
+            .env("WORKFLOW_ENGINE_CONFINEMENT", "off")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["run", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let parent = run_id(&out);
+    let parent_session = shown_step(&abox, &parent, "ask")["result"]["data"]["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let again = run(&["rerun", &parent, "--from", "ask"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    let child = run_id(&again);
+    let records = abox.records("claude");
+    assert_ne!(records[0]["cwd"], records[1]["cwd"], "each run has its own worktree");
+    let forked = argv(&records[1]);
+    let want = ["--resume", parent_session.as_str(), "--fork-session"];
+    assert!(forked.windows(3).any(|w| w == want), "{forked:?}");
+    let ask = shown_step(&abox, &child, "ask");
+    assert_eq!(ask["status"], "completed", "{ask}");
+    assert_eq!(ask["warnings"], serde_json::json!([]), "{ask}");
+    assert_ne!(ask["result"]["data"]["sessionId"], parent_session.as_str());
+}
