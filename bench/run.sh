@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark suite: builds in release mode, runs every scenario (B1–B12) several times plus
+# The benchmark suite: builds in release mode, runs every scenario (B1–B13) several times plus
 # B1/B2 on DBOS Transact for Python, and writes BENCHMARKS.md. Not part of the test command.
 #
 #   bench/run.sh                      # everything; writes BENCHMARKS.md

@@ -1,4 +1,4 @@
-//! The benchmark suite (B1–B12 and the DBOS side-by-side). Run it with `bench/run.sh`, which
+//! The benchmark suite (B1–B13 and the DBOS side-by-side). Run it with `bench/run.sh`, which
 //! builds in release mode and prepares the DBOS virtualenv; see BENCHMARKS.md for the output.
 //!
 //! ```text
@@ -18,6 +18,7 @@ mod reruns;
 mod server;
 mod stats;
 mod waits;
+mod workspaces;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -84,6 +85,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("B10", |c| Box::pin(waits::b10(c))),
     ("B11", |c| Box::pin(waits::b11(c))),
     ("B12", |c| Box::pin(reruns::b12(c))),
+    ("B13", |c| Box::pin(workspaces::b13(c))),
 ];
 
 struct Args {
@@ -152,7 +154,7 @@ fn parse_args() -> Result<Args> {
     }
     if let Some(only) = &a.only {
         if let Some(bad) = only.iter().find(|o| !SCENARIOS.iter().any(|(id, _)| id == o)) {
-            bail!("unknown scenario {bad} (B1..B12)");
+            bail!("unknown scenario {bad} (B1..B13)");
         }
     }
     a.ctx.scratch = a.ctx.scratch.join(format!("run-{}", std::process::id()));

@@ -12,6 +12,7 @@
 mod wire;
 pub mod agent;
 pub mod budget;
+pub mod changes;
 pub mod files;
 pub mod run;
 pub mod step;
@@ -21,6 +22,7 @@ pub mod workspace;
 
 pub use agent::{AgentKind, OnInterrupt, Permission, SessionStatus};
 pub use budget::BudgetLimit;
+pub use changes::{FileChange, FileChangeStatus};
 pub use files::{CommentType, DefinitionKind, FileType};
 pub use run::{ControlRequest, QueueReason, RunStatus};
 pub use step::{AttemptOutcome, StepKind, StepResult, StepStatus, WaitKind};

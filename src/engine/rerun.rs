@@ -82,7 +82,13 @@ impl Engine {
         };
         // The parent's workspace settings (a worktree of its own, or none), whatever the
         // definition says now.
-        let workspace = self.parent_workspace(&parent.id).await?;
+        let mut workspace = self.parent_workspace(&parent.id).await?;
+        // From a step: the worktree starts as it was before that step (`rerun_restore`).
+        if let Some(from) = &from {
+            if let Some(commit) = self.restore_point(&parent.id, from).await? {
+                workspace.base = Some(commit);
+            }
+        }
         let spec = NewRunSpec {
             name: Some(&parent.name),
             timeout_ms: parent.timeout_ms.map(|t| t as u64),

@@ -55,6 +55,8 @@ impl StepHost {
         status: Option<StepStatus>,
     ) -> Result<Value, Interrupt> {
         let (running, stop_reason) = self.take_running(id)?;
+        // A status given: a step that never ran (`step_unrun`), which changed nothing.
+        let ran = status.is_none();
         let mut interrupted = false;
         if outcome.error.as_deref() == Some(crate::subprocess::script::STOPPED) {
             interrupted = stop_reason.as_deref().is_some_and(super::pause_now::is_interruption);
@@ -86,6 +88,9 @@ impl StepHost {
         let try_error = outcome.error.as_deref().map(|e| cut(e, ROW_ERROR_MAX_BYTES));
         self.end_last_try(row, running.tries.recorded(), try_outcome, try_error.as_deref())
             .await;
+        if ran && row.kind.is_external() && matches!(status, StepStatus::Completed | StepStatus::Failed) {
+            self.snapshot_step(row, running.tries.attempt).await;
+        }
         let warnings = self.take_warnings(id);
         if !warnings.is_empty() {
             if let Err(e) = StepRow::set_warnings(self.engine.store(), &row.id, &warnings).await {

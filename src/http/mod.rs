@@ -16,6 +16,7 @@ pub mod board;
 pub mod budgets;
 pub mod comments;
 pub mod definitions;
+pub mod diffs;
 pub mod envelope;
 pub mod error;
 pub mod login;
@@ -82,6 +83,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(run_names::router())
         .merge(runs::router())
         .merge(steps::router())
+        .merge(diffs::router())
         .merge(artifacts::router())
         .merge(artifact_links::router())
         .merge(comments::router())

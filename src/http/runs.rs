@@ -233,6 +233,7 @@ impl RunDetails {
         }
         let mut all: Vec<&mut Step> = out.steps.values_mut().flatten().collect();
         super::step_view::attach_waits(store, &mut all, viewer).await?;
+        super::diffs::attach_snapshots(store, &mut all).await?;
         out.spend = RunRow::spend_of_runs(store, &ids).await?;
         for d in &DefinitionRow::list_for_runs(store, &ids).await? {
             out.definitions.insert(d.id.clone(), d.into());
@@ -309,6 +310,7 @@ pub async fn get_run(
     }
     let mut plain: Vec<&mut Step> = steps.iter_mut().map(|s| &mut s.step).collect();
     super::step_view::attach_waits(store, &mut plain, Some(&user.0.email)).await?;
+    super::diffs::attach_snapshots(store, &mut plain).await?;
     super::attempts::attach_attempts(store, &run.id, &mut plain).await?;
     Ok(ok(RunDetail {
         run: item.run,

@@ -57,6 +57,9 @@ pub struct Step {
     /// detail, not in the run list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<Vec<super::attempts::StepAttempt>>,
+    /// The commit a script or agent step of a worktree run left the worktree at, and what
+    /// it changed; null for other steps and runs.
+    pub snapshot: Option<super::diffs::StepSnapshot>,
 }
 
 /// What a waiting step waits for: a gate's title, description, approvers and form, a
@@ -158,6 +161,7 @@ impl From<&StepRow> for Step {
             last_output_at: step.last_output_at.clone(),
             wait: None,
             attempts: None,
+            snapshot: None,
         }
     }
 }

@@ -119,6 +119,7 @@ pub async fn get_step(
     let (step, _, _) = access::step(store, &user, &id).await?;
     let mut view = Step::from(&step);
     step_view::attach_waits(store, &mut [&mut view], Some(&user.0.email)).await?;
+    super::diffs::attach_snapshots(store, &mut [&mut view]).await?;
     super::attempts::attach_attempts(store, &step.workflow_run_id, &mut [&mut view]).await?;
     Ok(ok(StepDetail {
         step: view,

@@ -32,6 +32,7 @@ pub mod runs;
 #[cfg(test)]
 mod schema_checks;
 pub mod secrets;
+pub mod snapshots;
 pub mod steps;
 pub mod users;
 pub mod waits;

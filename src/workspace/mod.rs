@@ -2,9 +2,14 @@
 //! works in, outside the project's working tree. `git` runs the system git with a clean
 //! environment; `worktree` makes, finds again and removes a worktree. The engine decides
 //! when (`engine::workspace`, with the row in `store::workspaces`); this module only knows
-//! git.
+//! git. `snapshot` records a worktree's tree after each step as a commit of its own, and
+//! `changes` says what changed between two of them (the file list, the capped diff).
 
+pub mod changes;
 pub mod git;
+pub mod snapshot;
+#[cfg(test)]
+mod snapshot_tests;
 pub mod worktree;
 
 use std::path::PathBuf;

@@ -14,6 +14,8 @@ mod openapi;
 mod projects_root;
 pub mod queue;
 mod secrets;
+mod snapshot_reruns;
+mod snapshots;
 mod tokens;
 mod waits;
 mod web;

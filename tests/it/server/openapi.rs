@@ -34,6 +34,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/approvals"),
     ("get", "/api/workflow-steps/{id}"),
     ("get", "/api/workflow-steps/{id}/logs/{type}"),
+    ("get", "/api/workflow-steps/{id}/diff"),
+    ("get", "/api/workflow-executions/{id}/diff"),
     ("post", "/api/workflow-executions/{id}/artifacts"),
     ("get", "/api/artifacts/{id}"),
     ("get", "/api/artifacts/{id}/link"),

@@ -331,6 +331,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflow-steps/{id}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read what a step changed
+         * @description The unified diff of the step's snapshot against the run's snapshot before it (or the worktree's base commit), with the files it touches; cut at `max_bytes` (`truncated`, `total_bytes`).
+         */
+        get: operations["step_diff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-executions/{id}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read what a run changed
+         * @description The unified diff from the worktree's base commit (`since=base`) or from the snapshot current when the run's last gate was decided (`since=last_gate`; the base when none was) to the run's newest snapshot, with the files it touches; cut at `max_bytes`.
+         */
+        get: operations["run_diff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflow-executions/{id}/artifacts": {
         parameters: {
             query?: never;
@@ -935,6 +975,26 @@ export interface components {
             };
         };
         /** @description The envelope of every successful JSON response. */
+        Data_Diff: {
+            /** @description A unified diff between two commits of a run's worktree, with the files it touches. */
+            data: {
+                /** @description The commit the diff starts from. */
+                base: string;
+                /** @description The commit it ends at. */
+                head: string;
+                files: components["schemas"]["FileChange"][];
+                /** @description The unified diff (`git diff -M base head`), cut at `max_bytes`. */
+                diff: string;
+                /** @description Whether `diff` was cut. */
+                truncated: boolean;
+                /**
+                 * Format: int64
+                 * @description The whole diff's size in bytes.
+                 */
+                total_bytes: number;
+            };
+        };
+        /** @description The envelope of every successful JSON response. */
         Data_Login: {
             data: {
                 /** @description The JWT to send as `Authorization: Bearer <token>`. */
@@ -1137,6 +1197,7 @@ export interface components {
                  *     detail, not in the run list.
                  */
                 attempts?: components["schemas"]["StepAttempt"][] | null;
+                snapshot?: components["schemas"]["StepSnapshot"] | null;
             };
         };
         /** @description The envelope of every successful JSON response. */
@@ -1315,6 +1376,23 @@ export interface components {
          * @enum {string}
          */
         DefinitionKind: "code" | "yaml";
+        /** @description A unified diff between two commits of a run's worktree, with the files it touches. */
+        Diff: {
+            /** @description The commit the diff starts from. */
+            base: string;
+            /** @description The commit it ends at. */
+            head: string;
+            files: components["schemas"]["FileChange"][];
+            /** @description The unified diff (`git diff -M base head`), cut at `max_bytes`. */
+            diff: string;
+            /** @description Whether `diff` was cut. */
+            truncated: boolean;
+            /**
+             * Format: int64
+             * @description The whole diff's size in bytes.
+             */
+            total_bytes: number;
+        };
         /** @description Every error response: `{ "error": { "code", "message" } }`. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -1504,6 +1582,24 @@ export interface components {
          * @description A file's bytes.
          */
         FileBytes: string;
+        /** @description One file changed between two commits, with its line counts (0 for a binary file). */
+        FileChange: {
+            /** @description The path in the tree (the new path of a renamed file). */
+            path: string;
+            /** @description A renamed file's path before. */
+            old_path?: string | null;
+            status: components["schemas"]["FileChangeStatus"];
+            /** Format: int64 */
+            additions: number;
+            /** Format: int64 */
+            deletions: number;
+            binary: boolean;
+        };
+        /**
+         * @description How a file changed between two commits.
+         * @enum {string}
+         */
+        FileChangeStatus: "added" | "modified" | "deleted" | "renamed";
         /**
          * @description What an artifact is, as the board shows it.
          * @enum {string}
@@ -1979,6 +2075,7 @@ export interface components {
              *     detail, not in the run list.
              */
             attempts?: components["schemas"]["StepAttempt"][] | null;
+            snapshot?: components["schemas"]["StepSnapshot"] | null;
         };
         /** @description One try of a step. */
         StepAttempt: {
@@ -2119,6 +2216,20 @@ export interface components {
              *     try whose `log.log_end` is at most this is already in it.
              */
             size: number;
+        };
+        /**
+         * @description The commit a script or agent step of a worktree run left the worktree at
+         *     (`refs/workflow-engine/<run-id>/<step-row-id>`) and what changed since the one before.
+         */
+        StepSnapshot: {
+            commit: string;
+            /** @description The run's snapshot before it, or the worktree's base commit. */
+            parent: string;
+            files_changed: components["schemas"]["FileChange"][];
+            /** Format: int64 */
+            additions: number;
+            /** Format: int64 */
+            deletions: number;
         };
         /**
          * @description Where a step is: `pending` → `running` → `completed` | `failed` (or `skipped`); an
@@ -3158,6 +3269,132 @@ export interface operations {
             };
             /** @description No such step the caller may see. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    step_diff: {
+        parameters: {
+            query?: {
+                /** @description At most this many bytes of diff text (default 1 MiB, at most 8 MiB). */
+                max_bytes?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The step's row id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The diff. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Diff"];
+                };
+            };
+            /** @description A `max_bytes` out of range (`invalid_query`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such step the caller may see, or a step without a snapshot. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The run has no worktree (`no_workspace`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run_diff: {
+        parameters: {
+            query?: {
+                /** @description `base` (default) or `last_gate`. */
+                since?: "base" | "last_gate";
+                /** @description At most this many bytes of diff text (default 1 MiB, at most 8 MiB). */
+                max_bytes?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The run's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The diff (empty when no step has changed anything yet). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Diff"];
+                };
+            };
+            /** @description A `since` or `max_bytes` not allowed (`invalid_query`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The run has no worktree, or it is not made yet (`no_workspace`). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

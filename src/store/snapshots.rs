@@ -1,0 +1,153 @@
+//! `step_snapshots`: the commit each script or agent step of a worktree run left its
+//! worktree at, with what changed since the snapshot before it; and the points a diff is
+//! taken from (the run's newest snapshot, the one before a step, the one current when the
+//! run's last gate was decided).
+
+use super::{now, Result, Store};
+use crate::domain::FileChange;
+
+/// A step's snapshot as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotRow {
+    pub step_row_id: String,
+    pub run_id: String,
+    pub commit: String,
+    pub parent: String,
+    pub files_changed: Vec<FileChange>,
+    pub additions: i64,
+    pub deletions: i64,
+    pub created_at: String,
+}
+
+type Raw = (String, String, String, String, String, i64, i64, String);
+
+fn from_raw((step_row_id, run_id, commit, parent, files, additions, deletions, created_at): Raw) -> SnapshotRow {
+    SnapshotRow {
+        step_row_id,
+        run_id,
+        commit,
+        parent,
+        // Written by `record` from the same type; an unreadable list is shown empty.
+        files_changed: serde_json::from_str(&files).unwrap_or_default(),
+        additions,
+        deletions,
+        created_at,
+    }
+}
+
+const COLUMNS: &str =
+    "s.step_row_id, s.run_id, s.\"commit\", s.parent, s.files_changed, s.additions, s.deletions, s.created_at";
+
+/// A snapshot to record.
+pub struct NewSnapshot<'a> {
+    pub step_row_id: &'a str,
+    pub run_id: &'a str,
+    pub commit: &'a str,
+    pub parent: &'a str,
+    pub files_changed: &'a [FileChange],
+    pub additions: u64,
+    pub deletions: u64,
+}
+
+impl SnapshotRow {
+    /// Records (or, for a step run again, replaces) a step's snapshot.
+    pub async fn record(store: &Store, new: NewSnapshot<'_>) -> Result<SnapshotRow> {
+        let files = serde_json::to_string(new.files_changed).expect("file changes serialise");
+        let raw: Raw = sqlx::query_as(
+            "INSERT INTO step_snapshots
+                 (step_row_id, run_id, \"commit\", parent, files_changed, additions, deletions, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (step_row_id) DO UPDATE SET \"commit\" = excluded.\"commit\", parent = excluded.parent,
+                 files_changed = excluded.files_changed, additions = excluded.additions,
+                 deletions = excluded.deletions, created_at = excluded.created_at
+             RETURNING step_row_id, run_id, \"commit\", parent, files_changed, additions, deletions, created_at",
+        )
+        .bind(new.step_row_id)
+        .bind(new.run_id)
+        .bind(new.commit)
+        .bind(new.parent)
+        .bind(files)
+        .bind(new.additions as i64)
+        .bind(new.deletions as i64)
+        .bind(now())
+        .fetch_all(&store.pool)
+        .await
+        .map(super::only_row)??;
+        Ok(from_raw(raw))
+    }
+
+    /// The snapshot of step row `step_row_id`, if it has one.
+    pub async fn for_step(store: &Store, step_row_id: &str) -> Result<Option<SnapshotRow>> {
+        let raw: Option<Raw> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM step_snapshots s WHERE s.step_row_id = ?"
+        ))
+        .bind(step_row_id)
+        .fetch_optional(&store.read)
+        .await?;
+        Ok(raw.map(from_raw))
+    }
+
+    /// The snapshots of these step rows (the steps of a run page).
+    pub async fn for_steps(store: &Store, step_row_ids: &[&str]) -> Result<Vec<SnapshotRow>> {
+        if step_row_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; step_row_ids.len()].join(", ");
+        let sql = format!("SELECT {COLUMNS} FROM step_snapshots s WHERE s.step_row_id IN ({marks})");
+        let mut query = sqlx::query_as::<_, Raw>(&sql);
+        for id in step_row_ids {
+            query = query.bind(*id);
+        }
+        Ok(query.fetch_all(&store.read).await?.into_iter().map(from_raw).collect())
+    }
+
+    /// The run's newest snapshot (the parent of its next one, the head of its whole diff).
+    pub async fn latest_for_run(store: &Store, run_id: &str) -> Result<Option<SnapshotRow>> {
+        let raw: Option<Raw> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM step_snapshots s WHERE s.run_id = ? ORDER BY s.created_at DESC, s.rowid DESC LIMIT 1"
+        ))
+        .bind(run_id)
+        .fetch_optional(&store.pool)
+        .await?;
+        Ok(raw.map(from_raw))
+    }
+
+    /// The snapshot the run's worktree was at before the step at `step_index` ran: the
+    /// newest snapshot of a step before it in step order; None if no step before it has one.
+    pub async fn before_step(store: &Store, run_id: &str, step_index: i64) -> Result<Option<SnapshotRow>> {
+        let raw: Option<Raw> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM step_snapshots s JOIN workflow_run_steps st ON st.id = s.step_row_id
+              WHERE s.run_id = ? AND st.step_index < ?
+              ORDER BY st.step_index DESC, s.created_at DESC LIMIT 1"
+        ))
+        .bind(run_id)
+        .bind(step_index)
+        .fetch_optional(&store.read)
+        .await?;
+        Ok(raw.map(from_raw))
+    }
+
+    /// The run's snapshot current when its newest decided approval was decided: the
+    /// outer None if no approval of the run was decided, the inner None if no snapshot was
+    /// taken before it (the diff then starts at the base).
+    pub async fn at_last_gate(store: &Store, run_id: &str) -> Result<Option<Option<SnapshotRow>>> {
+        let decided: Option<(String,)> = sqlx::query_as(
+            "SELECT resolved_at FROM workflow_waits
+              WHERE workflow_run_id = ? AND kind = 'approval' AND resolved_at IS NOT NULL
+              ORDER BY resolved_at DESC LIMIT 1",
+        )
+        .bind(run_id)
+        .fetch_optional(&store.read)
+        .await?;
+        let Some((at,)) = decided else { return Ok(None) };
+        let raw: Option<Raw> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM step_snapshots s WHERE s.run_id = ? AND s.created_at <= ?
+              ORDER BY s.created_at DESC, s.rowid DESC LIMIT 1"
+        ))
+        .bind(run_id)
+        .bind(at)
+        .fetch_optional(&store.read)
+        .await?;
+        Ok(Some(raw.map(from_raw)))
+    }
+}

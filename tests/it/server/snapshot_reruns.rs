@@ -1,0 +1,116 @@
+//! A rerun from a step of a worktree run starts from the snapshot before that step (files as
+//! they were, not as the failed attempt left them); a snapshot that cannot be taken is
+//! logged and never fails the step. Through a real server on a real git repository.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use super::snapshots::{git, setup};
+use crate::server_util::*;
+
+const FAILING_YAML: &str = r#"name: Fails
+phases: [work]
+workspace:
+  isolation: worktree
+  keep: on-failure
+  # Each rerun on a branch of its own (the default's short id is the id's time prefix).
+  branch: "snap/{{ run.id }}"
+steps:
+  - id: step1
+    phase: work
+    type: script
+    command: echo from-step1 > a.txt
+  - id: step2
+    phase: work
+    type: script
+    command: cat a.txt > seen.txt && echo from-step2 > a.txt && exit 1
+"#;
+
+#[tokio::test]
+async fn a_rerun_from_a_step_starts_its_worktree_from_the_snapshot_before_it() {
+    let s = Server::start().await;
+    let (token, project, dir, base) = setup(&s, &[("fails.yaml", FAILING_YAML)]).await;
+    let def = s.definition_id(&token, &project, "Fails").await;
+    let run_id = s.start_run(&token, &project, &def, json!({})).await;
+    let run = s.wait_status(&token, &run_id, &["completed", "failed"]).await;
+    assert_eq!(run["status"], "failed", "{run}");
+    let step1 = run_step(&run, "step1")["snapshot"]["commit"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The failed step's snapshot too: what the failed attempt left.
+    let step2 = &run_step(&run, "step2")["snapshot"];
+    assert_eq!(step2["parent"], step1.as_str());
+    let failed_tree = git(&dir, &["show", &format!("{}:a.txt", step2["commit"].as_str().unwrap())]);
+    assert_eq!(failed_tree, "from-step2");
+    let old_wt = Path::new(run["workspace"]["path"].as_str().unwrap()).to_path_buf();
+    assert_eq!(std::fs::read_to_string(old_wt.join("a.txt")).unwrap(), "from-step2\n");
+
+    let (status, body) = s
+        .post(
+            &token,
+            &format!("/workflow-executions/{run_id}/rerun"),
+            json!({ "from_step_id": "step2" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let rerun_id = body["data"]["id"].as_str().unwrap().to_string();
+    let rerun = s.wait_status(&token, &rerun_id, &["completed", "failed"]).await;
+    let ws = &rerun["workspace"];
+    assert_eq!(ws["base"], step1.as_str(), "{ws}");
+    assert_eq!(ws["base_commit"], step1.as_str());
+    let new_wt = Path::new(ws["path"].as_str().unwrap());
+    assert_eq!(rerun["status"], "failed", "{rerun}");
+    assert_ne!(new_wt, old_wt);
+    // step2 ran again on step1's a.txt, not on what the failed attempt left.
+    let listing: Vec<_> = std::fs::read_dir(new_wt)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    let seen = std::fs::read_to_string(new_wt.join("seen.txt"));
+    assert_eq!(seen.as_deref().ok(), Some("from-step1\n"), "{listing:?} {rerun}");
+    assert_eq!(
+        run_step(&rerun, "step1")["snapshot"],
+        Value::Null,
+        "a reused step ran nothing here"
+    );
+    // The rerun's own snapshot of step2 starts from the restored commit.
+    assert_eq!(run_step(&rerun, "step2")["snapshot"]["parent"], step1.as_str());
+    // Rerun from the first step: the parent's base commit.
+    let (status, body) = s
+        .post(
+            &token,
+            &format!("/workflow-executions/{run_id}/rerun"),
+            json!({ "from_step_id": "step1" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let again = s
+        .wait_status(&token, body["data"]["id"].as_str().unwrap(), &["completed", "failed"])
+        .await;
+    assert_eq!(again["workspace"]["base_commit"], base.as_str(), "{again}");
+}
+
+#[tokio::test]
+async fn a_snapshot_that_cannot_be_taken_is_logged_and_the_step_still_completes() {
+    // The step unlinks its worktree from git (`.git` is the worktree's link file): no
+    // snapshot can be taken, and the step's result is its own.
+    let yaml = "name: Unlinks\nphases: [work]\nworkspace:\n  isolation: worktree\n  keep: always\nsteps:\n  - id: unlink\n    phase: work\n    type: script\n    command: rm .git && echo gone\n";
+    let s = Server::start().await;
+    let (token, project, _dir, _base) = setup(&s, &[("unlinks.yaml", yaml)]).await;
+    let def = s.definition_id(&token, &project, "Unlinks").await;
+    let run_id = s.start_run(&token, &project, &def, json!({})).await;
+    let run = s.wait_status(&token, &run_id, &["completed", "failed"]).await;
+    let step = run_step(&run, "unlink");
+    assert_eq!(step["status"], "completed", "{run}");
+    assert_eq!(step["snapshot"], Value::Null);
+    let id = step["id"].as_str().unwrap();
+    let (_, log) = s.get(&token, &format!("/workflow-steps/{id}/logs/events")).await;
+    let content = log["data"]["content"].as_str().unwrap();
+    let failed: Value = content
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|r| r["type"] == "snapshot_failed")
+        .unwrap_or_else(|| panic!("no snapshot_failed record in {content}"));
+    assert!(failed["error"].as_str().unwrap().contains("git"), "{failed}");
+}
