@@ -49,6 +49,7 @@ globalThis.__wfDescribe = function __wfDescribe(workflow) {
     timeout: wf.timeout ?? null,
     // Only when set: the engine checks its limits (`definition::budget`).
     ...(wf.budget != null ? { budget: wf.budget } : {}),
+    ...(wf.concurrency != null ? { concurrency: wf.concurrency } : {}),
     ...(wf.workspace != null ? { workspace: wf.workspace } : {}),
     // A function cannot cross to the engine: it is called here, by __wfRunName.
     ...(wf.runName != null ? { runName: typeof wf.runName === "function" ? "[function]" : wf.runName } : {}),

@@ -13,10 +13,12 @@ export const STEP_TYPES = ["agent", "script", "function"];
 /** Every field a step config may have (the engine refuses others). */
 export const STEP_FIELDS = [
   "type", "name", "phase", "command", "cwd", "prompt", "agent", "permission", "env", "timeout",
-  "continueOnError", "retry", "model", "maxTurns", "outputSchema", "onInterrupt", "maxCostUsd", "maxTokens", "fn",
+  "continueOnError", "retry", "model", "maxTurns", "outputSchema", "onInterrupt", "maxCostUsd", "maxTokens",
+  "allowedTools", "disallowedTools", "appendSystemPrompt", "mcpConfig", "addDirs", "extraArgs", "stallTimeout", "fn",
 ];
 // Fields only agent steps take (besides `agent`, `prompt` and `permission`).
-export const AGENT_OPTIONS = ["model", "maxTurns", "outputSchema", "onInterrupt", "maxCostUsd", "maxTokens"];
+export const AGENT_OPTIONS = ["model", "maxTurns", "outputSchema", "onInterrupt", "maxCostUsd", "maxTokens",
+  "allowedTools", "disallowedTools", "appendSystemPrompt", "mcpConfig", "addDirs", "extraArgs", "stallTimeout"];
 export const ON_INTERRUPT = ["restart", "resume"];
 /** The most turns an agent step may be given; the engine and the YAML parser agree. */
 export const MAX_TURNS = 10000;

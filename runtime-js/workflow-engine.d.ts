@@ -72,6 +72,7 @@ export type AgentFailureKind =
   | "max_turns"
   | "crashed"
   | "timed_out"
+  | "stalled"
   | "invalid_output"
   | "error";
 
@@ -114,7 +115,7 @@ export interface AgentStepConfig<
   agent: AgentName;
   /**
    * Retry a failed try; `retryOn`: the failure classes retried (default ["rate_limit",
-   * "overloaded"], with the configuration's `agentRetry` tries and delays).
+   * "overloaded", "stalled"], with the configuration's `agentRetry` tries and delays).
    */
   retry?: RetryPolicy & { retryOn?: AgentFailureKind[] };
   prompt: string | ((ctx: WorkflowContext<Args, Phase>) => string | Promise<string>);
@@ -146,6 +147,34 @@ export interface AgentStepConfig<
   maxCostUsd?: number;
   /** The most tokens (input + output) one go of this step may use; reached, as `maxCostUsd`. */
   maxTokens?: number;
+  /**
+   * Tool rules the agent may use without asking, e.g. `["Read", "Bash(git diff:*)"]`: claude
+   * `--allowedTools`, gemini `--allowed-tools`. Codex has no such flag: the step is refused.
+   */
+  allowedTools?: string[];
+  /** Tool rules the agent may not use: claude `--disallowedTools` (the step is refused for the others). */
+  disallowedTools?: string[];
+  /** Text added to the agent's system prompt: claude `--append-system-prompt` (refused for the others). */
+  appendSystemPrompt?: string;
+  /**
+   * MCP servers for the agent: a file relative to the workdir, or the configuration itself
+   * (`{ mcpServers: { ... } }`, written to a file in the step's folder): claude `--mcp-config`
+   * (refused for the others).
+   */
+  mcpConfig?: string | { mcpServers: Record<string, unknown>; [key: string]: unknown };
+  /**
+   * More directories the agent may work in, relative to the workdir: claude and codex
+   * `--add-dir`, gemini `--include-directories`.
+   */
+  addDirs?: string[];
+  /** Arguments passed to the CLI as written, each one word (never split on spaces). */
+  extraArgs?: string[];
+  /**
+   * How long the agent may print nothing before it is stopped and the step fails as
+   * `stalled` (retried by default, like a rate limit). Default: the configuration's
+   * `agentStallTimeout`, 15 minutes.
+   */
+  stallTimeout?: Duration;
 }
 
 /** Why an agent step failed (`data.errorKind` of a failed step). */
@@ -156,6 +185,7 @@ export type AgentErrorKind =
   | "max_turns"
   | "crashed"
   | "timed_out"
+  | "stalled"
   | "cancelled"
   | "invalid_output"
   | "error";
@@ -322,6 +352,12 @@ export interface WorkflowContext<Args = Record<string, any>, Phase extends strin
 /** `ctx.args` for a schema: zod's parsed type, or any JSON object for a JSON Schema. */
 export type ArgsOf<S> = [S] extends [{ readonly _output: unknown }] ? Infer<S> : Record<string, any>;
 
+/** `concurrency`: how many runs with the same key run at once. */
+export interface Concurrency {
+  key: string;
+  limit?: number;
+}
+
 /** A run's spending limits; a limit left out is no limit. */
 export interface Budget {
   usd?: number;
@@ -372,6 +408,13 @@ export interface WorkflowDefinition<S = JSONSchema, Phase extends string = strin
    * `POST /api/workflow-executions` (`budget`) and `run --budget` override it.
    */
   budget?: Budget;
+  /**
+   * Runs with the same `key` (a template over the arguments in the `runName` language,
+   * `"repo:{{ args.repo }}"`) run at most `limit` (default 1) at a time, counted across the
+   * server and `workflow-engine run`; the others wait as `pending`, the reason on their card.
+   * A key that renders empty puts no limit on the run.
+   */
+  concurrency?: Concurrency;
   /**
    * A git worktree per run (`{ isolation: "worktree" }`). `POST /api/workflow-executions`
    * (`workspace`) and `run --worktree`/`--no-worktree` override it per run.

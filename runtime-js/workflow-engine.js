@@ -95,6 +95,19 @@ export function checkWorkflowDefinition(def) {
   if (def.budget != null && (typeof def.budget !== "object" || Array.isArray(def.budget))) {
     fail("budget", `must be an object { usd?, tokens?, duration? }, got ${describeValue(def.budget)}`);
   }
+  // The key's template is checked by the engine (`definition::concurrency`), like runName's.
+  if (def.concurrency != null) {
+    const c = def.concurrency;
+    if (typeof c !== "object" || Array.isArray(c)) {
+      fail("concurrency", `must be an object { key, limit? }, got ${describeValue(c)}`);
+    }
+    if (typeof c.key !== "string" || c.key.trim() === "") {
+      fail("concurrency.key", `must be a non-empty template string ("repo:{{ args.repo }}"), got ${describeValue(c.key)}`);
+    }
+    if (c.limit != null && !(Number.isInteger(c.limit) && c.limit >= 1)) {
+      fail("concurrency.limit", `must be an integer >= 1, got ${typeof c.limit === "number" ? c.limit : describeValue(c.limit)}`);
+    }
+  }
   // Its fields are checked by the engine too (`definition::workspace`).
   if (def.workspace != null && (typeof def.workspace !== "object" || Array.isArray(def.workspace))) {
     fail("workspace", `must be an object { isolation?, base?, branch?, keep?, deleteBranch? }, got ${describeValue(def.workspace)}`);

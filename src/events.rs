@@ -67,6 +67,10 @@ pub enum Event {
         error: Option<String>,
         duration_ms: u64,
         project_id: String,
+        /// The step's `warnings` (denied tool calls, a rerun's fork that could not be made);
+        /// left out when there are none.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        warnings: Vec<String>,
     },
     #[serde(rename = "workflow.step.progress")]
     StepProgress {

@@ -10,7 +10,7 @@ use std::fmt;
 
 use super::{AgentKind, Final};
 
-/// How an agent attempt failed. Only `RateLimit` and `Overloaded` are retried.
+/// How an agent attempt failed. By default `RateLimit`, `Overloaded` and `Stalled` are retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureKind {
     /// Missing or rejected credentials.
@@ -22,6 +22,8 @@ pub enum FailureKind {
     /// The CLI ended without its terminal event (a crash, a signal, a bad flag).
     Crashed,
     TimedOut,
+    /// The CLI printed nothing for the step's `stallTimeout` and was stopped.
+    Stalled,
     Cancelled,
     /// The answer does not match the step's `outputSchema`.
     InvalidOutput,
@@ -30,13 +32,14 @@ pub enum FailureKind {
 }
 
 impl FailureKind {
-    pub const ALL: [FailureKind; 9] = [
+    pub const ALL: [FailureKind; 10] = [
         FailureKind::Auth,
         FailureKind::RateLimit,
         FailureKind::Overloaded,
         FailureKind::MaxTurns,
         FailureKind::Crashed,
         FailureKind::TimedOut,
+        FailureKind::Stalled,
         FailureKind::Cancelled,
         FailureKind::InvalidOutput,
         FailureKind::Error,
@@ -55,6 +58,7 @@ impl FailureKind {
             FailureKind::MaxTurns => "max_turns",
             FailureKind::Crashed => "crashed",
             FailureKind::TimedOut => "timed_out",
+            FailureKind::Stalled => "stalled",
             FailureKind::Cancelled => "cancelled",
             FailureKind::InvalidOutput => "invalid_output",
             FailureKind::Error => "error",
@@ -62,7 +66,11 @@ impl FailureKind {
     }
 
     pub fn retryable(self) -> bool {
-        matches!(self, FailureKind::RateLimit | FailureKind::Overloaded)
+        // A CLI that went silent is most often stuck on a network call that a new try gets past.
+        matches!(
+            self,
+            FailureKind::RateLimit | FailureKind::Overloaded | FailureKind::Stalled
+        )
     }
 }
 

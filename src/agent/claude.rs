@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::session_files;
-use super::{json_line, text_of, AgentEvent, AgentKind, AgentRequest, Driver, Final, Invocation, Permission, Usage};
+use super::{
+    each, json_line, text_of, AgentEvent, AgentKind, AgentRequest, Driver, Final, Invocation, Permission, Usage,
+};
 
 #[derive(Default)]
 pub struct Claude {
@@ -51,9 +53,19 @@ impl Driver for Claude {
         }
         if let Some(id) = &req.resume {
             args.extend(["--resume".into(), id.clone()]);
+            if req.fork {
+                args.push("--fork-session".into());
+            }
         }
         // Nobody can answer a question in a headless run.
         args.push("--disallowedTools=AskUserQuestion".into());
+        let c = &req.controls;
+        args.extend(each("--allowedTools", &c.allowed_tools));
+        args.extend(each("--disallowedTools", &c.disallowed_tools));
+        args.extend(each("--append-system-prompt", &c.append_system_prompt));
+        args.extend(each("--mcp-config", &c.mcp_config));
+        args.extend(each("--add-dir", &c.add_dirs));
+        args.extend(c.extra_args.iter().cloned());
         let mut env_set = Vec::new();
         if req.permission == Permission::BypassPermissions && req.is_root {
             // Claude refuses bypass mode as root unless it is told it runs in a sandbox.
@@ -90,11 +102,38 @@ impl Driver for Claude {
     }
 
     fn session_file(&self, session_id: &str, cwd: &Path, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
-        let root = match env("CLAUDE_CONFIG_DIR").filter(|d| !d.is_empty()) {
-            Some(dir) => PathBuf::from(dir),
-            None => PathBuf::from(env("HOME")?).join(".claude"),
+        session_files::claude(&config_root(env)?, session_id, cwd)
+    }
+
+    /// Claude's `--resume` finds only the sessions of the folder it runs in: a session of
+    /// another (a rerun in another worktree, or another `cwd`) is copied there first.
+    fn prepare_resume(&self, session_id: &str, cwd: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<(), String> {
+        let Some(root) = config_root(env) else { return Ok(()) };
+        let Some(found) = session_files::claude(&root, session_id, cwd) else {
+            return Ok(());
         };
-        session_files::claude(&root, session_id, cwd)
+        let here = session_files::claude_in_cwd(&root, session_id, cwd);
+        if found == here {
+            return Ok(());
+        }
+        std::fs::create_dir_all(here.parent().expect("a folder"))
+            .and_then(|_| std::fs::copy(&found, &here))
+            .map(|_| ())
+            .map_err(|e| {
+                format!(
+                    "cannot copy claude's session {} to {}: {e}",
+                    found.display(),
+                    here.display()
+                )
+            })
+    }
+}
+
+/// `$CLAUDE_CONFIG_DIR`, else `~/.claude`.
+fn config_root(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    match env("CLAUDE_CONFIG_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => Some(PathBuf::from(env("HOME")?).join(".claude")),
     }
 }
 
@@ -245,8 +284,44 @@ mod tests {
             output_schema: None,
             output_schema_file: None,
             resume: None,
+            fork: false,
+            controls: Default::default(),
             is_root: true,
         }
+    }
+
+    #[test]
+    fn controls_and_a_fork_map_to_claudes_flags() {
+        let mut req = request(Permission::Default);
+        req.resume = Some("s1".into());
+        req.fork = true;
+        req.controls = super::super::Controls {
+            allowed_tools: vec!["Bash(git diff:*)".into(), "Edit".into()],
+            disallowed_tools: vec!["WebFetch".into()],
+            append_system_prompt: Some("-be brief".into()),
+            mcp_config: Some("/w/mcp.json".into()),
+            add_dirs: vec!["/w/docs".into()],
+            extra_args: vec!["--bare".into(), "--settings".into(), "a b".into()],
+        };
+        let args = Claude::default().invocation(&req).args;
+        assert_eq!(
+            args[6..],
+            [
+                "--resume",
+                "s1",
+                "--fork-session",
+                "--disallowedTools=AskUserQuestion",
+                "--allowedTools=Bash(git diff:*)",
+                "--allowedTools=Edit",
+                "--disallowedTools=WebFetch",
+                "--append-system-prompt=-be brief",
+                "--mcp-config=/w/mcp.json",
+                "--add-dir=/w/docs",
+                "--bare",
+                "--settings",
+                "a b"
+            ]
+        );
     }
 
     #[test]

@@ -39,8 +39,14 @@ impl Driver for Codex {
         if let Some(file) = &req.output_schema_file {
             args.extend(["--output-schema".into(), file.to_string_lossy().into_owned()]);
         }
+        for dir in &req.controls.add_dirs {
+            args.extend(["--add-dir".into(), dir.to_string_lossy().into_owned()]);
+        }
+        // Before the subcommand, which takes fewer options than `exec`.
+        args.extend(req.controls.extra_args.iter().cloned());
         if let Some(id) = &req.resume {
-            args.extend(["resume".into(), id.clone()]);
+            let sub = if req.fork { "fork" } else { "resume" };
+            args.extend([sub.into(), id.clone()]);
         }
         args.push("-".into());
         let mut warnings = Vec::new();
@@ -240,6 +246,8 @@ mod tests {
             output_schema: None,
             output_schema_file: None,
             resume: Some("0199a213-81c0-7800-8aa1-bbab2a035a53".into()),
+            fork: false,
+            controls: Default::default(),
             is_root: false,
         }
     }
@@ -261,6 +269,24 @@ mod tests {
             .args
             .contains(&"--dangerously-bypass-approvals-and-sandbox".to_string()));
         assert!(!bypass.args.contains(&"--sandbox".to_string()));
+        let mut fork = request(Permission::Default);
+        fork.fork = true;
+        fork.controls.add_dirs = vec!["/w/docs".into()];
+        fork.controls.extra_args = vec!["-c".into(), "model_reasoning_effort=\"low\"".into()];
+        assert_eq!(
+            Codex::default().invocation(&fork).args[7..],
+            [
+                "--model",
+                "gpt-5",
+                "--add-dir",
+                "/w/docs",
+                "-c",
+                "model_reasoning_effort=\"low\"",
+                "fork",
+                "0199a213-81c0-7800-8aa1-bbab2a035a53",
+                "-"
+            ]
+        );
     }
 
     #[test]

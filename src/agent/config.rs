@@ -14,12 +14,13 @@
 //!   attempts: 3          # tries in all, for rate limits and overload
 //!   initialDelay: 5s     # doubled after each try, up to maxDelay
 //!   maxDelay: 1m
+//! agentStallTimeout: 15m   # an agent that prints nothing this long is stopped (`stalled`)
 //! ```
 //!
 //! `WORKFLOW_ENGINE_CLAUDE_COMMAND`, `WORKFLOW_ENGINE_CODEX_COMMAND`,
 //! `WORKFLOW_ENGINE_GEMINI_COMMAND`, `WORKFLOW_ENGINE_<AGENT>_ARGS` (each shell-quoted words or a
 //! JSON list: see [`super::words`]), `WORKFLOW_ENGINE_AGENT_ATTEMPTS`,
-//! `WORKFLOW_ENGINE_AGENT_RETRY_DELAY`.
+//! `WORKFLOW_ENGINE_AGENT_RETRY_DELAY`, `WORKFLOW_ENGINE_AGENT_STALL_TIMEOUT`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -104,6 +105,9 @@ pub struct AgentsConfig {
     pub retry: RetryPolicy,
     /// `stepEnv`: the server's variables every step gets (`crate::subprocess::env`).
     pub step_env: Vec<String>,
+    /// `agentStallTimeout`: how long an agent step's CLI may print nothing (a step's own
+    /// `stallTimeout` wins).
+    pub stall_timeout: Duration,
 }
 
 impl Default for AgentsConfig {
@@ -124,6 +128,7 @@ impl Default for AgentsConfig {
             commands,
             retry: RetryPolicy::default(),
             step_env: Vec::new(),
+            stall_timeout: super::stall::DEFAULT_STALL_TIMEOUT,
         }
     }
 }
@@ -137,6 +142,8 @@ struct FileConfig {
     agent_retry: Option<FileRetry>,
     #[serde(default)]
     step_env: Vec<String>,
+    #[serde(default)]
+    agent_stall_timeout: Option<String>,
     /// The board's address and the webhook: `crate::notify::config` reads them.
     #[serde(default, rename = "publicUrl")]
     _public_url: Option<serde::de::IgnoredAny>,
@@ -213,6 +220,9 @@ impl AgentsConfig {
             entry.pass_env = agent.pass_env;
         }
         self.step_env = file.step_env;
+        if let Some(d) = file.agent_stall_timeout {
+            self.set_stall_timeout(&d, "agentStallTimeout")?;
+        }
         if let Some(retry) = file.agent_retry {
             self.set_retry(
                 retry.attempts,
@@ -245,8 +255,20 @@ impl AgentsConfig {
             ),
             None => None,
         };
+        if let Some(d) = env("WORKFLOW_ENGINE_AGENT_STALL_TIMEOUT") {
+            self.set_stall_timeout(&d, "WORKFLOW_ENGINE_AGENT_STALL_TIMEOUT")?;
+        }
         let delay = env("WORKFLOW_ENGINE_AGENT_RETRY_DELAY");
         self.set_retry(attempts, delay.as_deref(), None, "WORKFLOW_ENGINE_AGENT_")
+    }
+
+    fn set_stall_timeout(&mut self, text: &str, source: &str) -> Result<(), String> {
+        let ms = crate::definition::duration::parse_duration(text).map_err(|e| format!("{source}: {e}"))?;
+        if ms == 0 {
+            return Err(format!("{source}: must be longer than 0"));
+        }
+        self.stall_timeout = Duration::from_millis(ms);
+        Ok(())
     }
 
     fn set_retry(
@@ -310,6 +332,7 @@ mod tests {
         assert_eq!(c.command(AgentKind::Claude).pass_env, ["AWS_*"]);
         assert_eq!(c.command(AgentKind::Gemini).command, ["/opt/gemini", "--debug"]);
         assert_eq!(c.retry.attempts, 5);
+        assert_eq!(c.stall_timeout, Duration::from_secs(15 * 60));
         assert_eq!(c.step_env, ["A", "B_*"]);
         assert_eq!(c.retry.delay_before(2), Duration::from_millis(100));
         assert_eq!(c.retry.delay_before(4), Duration::from_millis(400));
@@ -348,6 +371,10 @@ mod tests {
         assert!(err("agents:\n  claude:\n    command: []\n").contains("agents.claude.command: is empty"));
         assert!(err("agentRetry:\n  attempts: 0\n").contains("agentRetry.attempts: must be at least 1"));
         assert!(err("agentRetry:\n  initialDelay: soon\n").contains("agentRetry.initialDelay"));
+        assert!(err("agentStallTimeout: 0s\n").starts_with("agentStallTimeout: "));
+        let mut c = AgentsConfig::default();
+        c.apply_file("agentStallTimeout: 2m\n").unwrap();
+        assert_eq!(c.stall_timeout, Duration::from_secs(120));
         assert_eq!(
             err("agents:\n  claude:\n    command: \"npx 'claude\"\n"),
             "agents.claude.command: unterminated single quote opened at character 5"

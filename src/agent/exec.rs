@@ -1,32 +1,26 @@
-//! Runs an agent CLI: its own process group, stdin written and closed (or `/dev/null`),
-//! stdout and stderr read as lines of any length and any bytes, every line passed on raw and
-//! parsed; a stop or a timeout interrupts, then terminates, then kills the whole group.
+//! Runs an agent CLI: its own process group, its pipes (`exec_io`); a stop, a timeout or a
+//! stall (`stall`) interrupts, then terminates, then kills the whole group; tries again as the
+//! retry policy says.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStderr, ChildStdout, Command};
+use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::classify::{classify, Evidence, FailureKind};
 use super::config::RetryPolicy;
+use super::exec_io::{drained, read_stderr, read_stdout, write_prompt};
+use super::stall::LastOutput;
 use super::{AgentEvent, AgentKind, Driver, Final, Invocation, Usage};
 use crate::subprocess::confine::{self, StepTmp};
 use crate::subprocess::group::{
     deadline, describe_exit, die_with_parent, interrupt_group, signal_group, stop_requested,
 };
-use crate::subprocess::script::tail;
 
-/// How long the readers may go on after the CLI exited (a grandchild in another group can
-/// hold the pipes open).
-const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(5);
-/// How much of stderr a failure quotes.
-const STDERR_TAIL: usize = 2048;
 /// Notices the CLIs print on every run, left out of failure messages (they stay in the log).
 const STDERR_NOISE: &[&str] = &[
     "YOLO mode is enabled",
@@ -68,6 +62,8 @@ pub struct Launch {
     pub inherit: Vec<String>,
     /// The step's timeout: it bounds every try and the waits between them.
     pub timeout: Option<Duration>,
+    /// How long the CLI may print nothing before it is stopped as `stalled` (`stallTimeout`).
+    pub stall_timeout: Option<Duration>,
     /// When the step began, the start of its timeout.
     pub started: Instant,
 }
@@ -84,7 +80,7 @@ pub struct Transcript {
 }
 
 impl Transcript {
-    fn apply(&mut self, event: &AgentEvent) {
+    pub(super) fn apply(&mut self, event: &AgentEvent) {
         match event {
             AgentEvent::Session { id, model } => {
                 self.session_id = Some(id.clone());
@@ -111,6 +107,8 @@ impl Transcript {
 pub enum Stopped {
     /// The step's timeout passed while the CLI ran.
     TimedOut(Duration),
+    /// The CLI printed nothing for this long (`stallTimeout`).
+    Stalled(Duration),
     /// A failure worth retrying, but the wait before the next try would pass the step's timeout.
     NoTimeToRetry {
         timeout: Duration,
@@ -147,6 +145,13 @@ impl Attempt {
                     took(delay)
                 );
                 return Some((FailureKind::TimedOut, message));
+            }
+            Some(Stopped::Stalled(t)) => {
+                let message = format!(
+                    "{agent} stalled: it printed nothing for {} (the step's stallTimeout), so it was stopped",
+                    took(t)
+                );
+                return Some((FailureKind::Stalled, message));
             }
             Some(Stopped::Cancelled) => {
                 return Some((FailureKind::Cancelled, crate::subprocess::script::STOPPED.to_string()));
@@ -221,9 +226,10 @@ pub async fn run_once(
     let pid = child.id();
     let _watched = pid.map(crate::subprocess::guard::watch);
     write_prompt(&mut child, launch.invocation.stdin.clone());
-    let stdout = read_stdout(driver, child.stdout.take().expect("piped"), out.clone());
-    let stderr = read_stderr(child.stderr.take().expect("piped"), out.clone());
-    let (status, stopped) = wait_or_stop(&mut child, launch, &mut stop).await?;
+    let last = LastOutput::new();
+    let stdout = read_stdout(driver, child.stdout.take().expect("piped"), out.clone(), last.clone());
+    let stderr = read_stderr(child.stderr.take().expect("piped"), out.clone(), last.clone());
+    let (status, stopped) = wait_or_stop(&mut child, launch, &mut stop, &last).await?;
     // Whatever the CLI left behind in its group (MCP servers, shells) dies with it.
     if let Some(pid) = pid {
         signal_group(pid, libc::SIGKILL);
@@ -269,73 +275,21 @@ fn command(launch: &Launch, program: &str, leading: &[String]) -> Command {
     cmd
 }
 
-/// Writes the prompt to the CLI's stdin and closes it (the CLI's end of input), from a task
-/// so that a CLI that prints before reading cannot deadlock us.
-fn write_prompt(child: &mut Child, prompt: Option<String>) {
-    if let (Some(mut stdin), Some(prompt)) = (child.stdin.take(), prompt) {
-        tokio::spawn(async move {
-            let _ = stdin.write_all(prompt.as_bytes()).await;
-            let _ = stdin.shutdown().await;
-        });
-    }
-}
-
-/// Passes on each stdout line raw, then what the driver makes of it; ends with what the
-/// stream said last.
-fn read_stdout(
-    mut driver: Box<dyn Driver>,
-    stdout: ChildStdout,
-    out: mpsc::UnboundedSender<Output>,
-) -> JoinHandle<Transcript> {
-    tokio::spawn(async move {
-        let mut transcript = Transcript::default();
-        read_lines(stdout, |line| {
-            let events = driver.parse_line(&line);
-            let _ = out.send(Output::Raw {
-                stream: "stdout",
-                text: line,
-            });
-            for event in events {
-                transcript.apply(&event);
-                let _ = out.send(Output::Event(event));
-            }
-        })
-        .await;
-        transcript
-    })
-}
-
-/// Passes on each stderr line; ends with the last `STDERR_TAIL` bytes, for a failure's message.
-fn read_stderr(stderr: ChildStderr, out: mpsc::UnboundedSender<Output>) -> JoinHandle<String> {
-    tokio::spawn(async move {
-        let mut kept = String::new();
-        read_lines(stderr, |line| {
-            kept.push_str(&line);
-            kept.push('\n');
-            if kept.len() > 4 * STDERR_TAIL {
-                kept = tail(&kept, STDERR_TAIL).to_string();
-            }
-            let _ = out.send(Output::Raw {
-                stream: "stderr",
-                text: line,
-            });
-        })
-        .await;
-        tail(&kept, STDERR_TAIL).to_string()
-    })
-}
-
 /// Waits for the CLI to exit, or interrupts its group when the step's timeout passes or a
 /// stop is asked for: how it exited, and why the engine stopped it, if it did.
 async fn wait_or_stop(
     child: &mut Child,
     launch: &Launch,
     stop: &mut watch::Receiver<bool>,
+    last: &LastOutput,
 ) -> std::io::Result<(Option<ExitStatus>, Option<Stopped>)> {
     let deadline = deadline(launch.timeout.map(|t| t.saturating_sub(launch.started.elapsed())));
     let (status, stopped) = tokio::select! {
         status = child.wait() => (Some(status?), None),
         _ = deadline => (None, Some(Stopped::TimedOut(launch.timeout.unwrap_or_default()))),
+        _ = last.silent_for(launch.stall_timeout) => {
+            (None, Some(Stopped::Stalled(launch.stall_timeout.unwrap_or_default())))
+        }
         _ = stop_requested(stop) => (None, Some(Stopped::Cancelled)),
     };
     let status = match status {
@@ -343,12 +297,6 @@ async fn wait_or_stop(
         None => interrupt_group(child).await,
     };
     Ok((status, stopped))
-}
-
-/// What a reader ended with, given `DRAIN_AFTER_EXIT` after the CLI exited (a grandchild in
-/// another group can hold the pipes open); None if it took longer.
-async fn drained<T>(reader: JoinHandle<T>) -> Option<T> {
-    tokio::time::timeout(DRAIN_AFTER_EXIT, reader).await.ok()?.ok()
 }
 
 /// Runs attempts until one succeeds, fails in a way not worth retrying, the policy's tries are
@@ -414,20 +362,4 @@ fn spawn_error(kind: AgentKind, program: &str, cwd: &std::path::Path, e: std::io
         e.to_string()
     };
     std::io::Error::new(e.kind(), format!("cannot start {name} in {}: {hint}", cwd.display()))
-}
-
-/// Calls `each` with every line (without its `\n` or `\r\n`), however long, whatever its bytes.
-async fn read_lines(stream: impl AsyncRead + Unpin, mut each: impl FnMut(String)) {
-    let mut reader = BufReader::with_capacity(64 * 1024, stream);
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {
-                let text = String::from_utf8_lossy(&buf);
-                each(text.trim_end_matches(['\n', '\r']).to_string());
-            }
-        }
-    }
 }

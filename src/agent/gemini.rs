@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::session_files;
-use super::{json_line, text_of, AgentEvent, AgentKind, AgentRequest, Driver, Final, Invocation, Permission, Usage};
+use super::{
+    each, json_line, text_of, AgentEvent, AgentKind, AgentRequest, Driver, Final, Invocation, Permission, Usage,
+};
 
 /// Prompts longer than this go on stdin (which Gemini puts before `--prompt`), not in argv,
 /// which the kernel limits to 128 KiB per argument.
@@ -39,6 +41,9 @@ impl Driver for Gemini {
         if let Some(id) = &req.resume {
             args.extend(["--resume".into(), id.clone()]);
         }
+        args.extend(each("--allowed-tools", &req.controls.allowed_tools));
+        args.extend(each("--include-directories", &req.controls.add_dirs));
+        args.extend(req.controls.extra_args.iter().cloned());
         let mut prompt = req.prompt.clone();
         if let Some(schema) = &req.output_schema {
             // Gemini has no structured-output flag: ask for it, then validate the answer.
@@ -170,6 +175,8 @@ mod tests {
             output_schema: None,
             output_schema_file: None,
             resume: None,
+            fork: false,
+            controls: Default::default(),
             is_root: false,
         }
     }

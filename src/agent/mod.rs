@@ -11,8 +11,10 @@ pub mod claude;
 pub mod codex;
 pub mod config;
 pub mod exec;
+mod exec_io;
 pub mod gemini;
 mod session_files;
+pub mod stall;
 pub mod words;
 
 use std::collections::BTreeMap;
@@ -33,6 +35,12 @@ impl AgentKind {
             AgentKind::Codex => &["OPENAI_*", "CODEX_*"],
             AgentKind::Gemini => &["GEMINI_*", "GOOGLE_*"],
         }
+    }
+
+    /// Whether the CLI can continue a copy of a session under a new id (claude
+    /// `--resume ID --fork-session`, codex `exec fork ID`); gemini cannot (0.61.0).
+    pub fn can_fork(self) -> bool {
+        matches!(self, AgentKind::Claude | AgentKind::Codex)
     }
 
     /// The executable looked up on `PATH` when nothing is configured.
@@ -62,8 +70,35 @@ pub struct AgentRequest {
     pub output_schema_file: Option<PathBuf>,
     /// Continue this CLI session instead of starting a new one.
     pub resume: Option<String>,
+    /// With `resume`: continue a copy of that session under a new id (a rerun), leaving the
+    /// original as it was. Only for CLIs that `can_fork`.
+    pub fork: bool,
+    /// The step's controls, mapped to the CLI's flags (`definition::agent_controls`).
+    pub controls: Controls,
     /// Whether the engine runs as root (Claude refuses bypass mode as root outside a sandbox).
     pub is_root: bool,
+}
+
+/// An agent step's controls, ready for the command line: paths resolved against the workdir,
+/// an MCP configuration object already written to a file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Controls {
+    pub allowed_tools: Vec<String>,
+    pub disallowed_tools: Vec<String>,
+    pub append_system_prompt: Option<String>,
+    pub mcp_config: Option<PathBuf>,
+    pub add_dirs: Vec<PathBuf>,
+    /// Passed as written, after the driver's own flags (before Codex's subcommand).
+    pub extra_args: Vec<String>,
+}
+
+/// `--flag=value` for each value (one argument each, so that a variadic flag cannot swallow
+/// what follows it).
+pub(crate) fn each(flag: &str, values: impl IntoIterator<Item = impl AsRef<std::ffi::OsStr>>) -> Vec<String> {
+    values
+        .into_iter()
+        .map(|v| format!("{flag}={}", v.as_ref().to_string_lossy()))
+        .collect()
 }
 
 /// How to start the CLI, beyond its program and configured arguments.
@@ -149,6 +184,15 @@ pub trait Driver: Send {
     /// The CLI's own JSONL transcript of `session_id`, if it exists. `env` looks up the
     /// variables the CLI sees (`HOME`, `CLAUDE_CONFIG_DIR`, ...).
     fn session_file(&self, session_id: &str, cwd: &Path, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf>;
+    /// Makes `session_id` resumable from `cwd`, where the CLI keeps sessions per folder.
+    fn prepare_resume(
+        &self,
+        _session_id: &str,
+        _cwd: &Path,
+        _env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// The JSON object on a line, if the line is one.

@@ -7,13 +7,7 @@ use std::path::{Path, PathBuf};
 pub fn claude(root: &Path, session_id: &str, cwd: &Path) -> Option<PathBuf> {
     let projects = root.join("projects");
     let file = format!("{session_id}.jsonl");
-    let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
-    let sanitized: String = cwd
-        .to_string_lossy()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    let direct = projects.join(sanitized).join(&file);
+    let direct = claude_in_cwd(root, session_id, cwd);
     if direct.is_file() {
         return Some(direct);
     }
@@ -22,6 +16,20 @@ pub fn claude(root: &Path, session_id: &str, cwd: &Path) -> Option<PathBuf> {
         .flatten()
         .map(|e| e.path().join(&file))
         .find(|p| p.is_file())
+}
+
+/// Where claude keeps `session_id` when it runs in `cwd`: the only folder its `--resume`
+/// looks in (claude 2.1.197 answers "No conversation found" for a session of another cwd).
+pub fn claude_in_cwd(root: &Path, session_id: &str, cwd: &Path) -> PathBuf {
+    let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    let sanitized: String = cwd
+        .to_string_lossy()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    root.join("projects")
+        .join(sanitized)
+        .join(format!("{session_id}.jsonl"))
 }
 
 /// `<root>/sessions/YYYY/MM/DD/rollout-<time>-<id>.jsonl`, newest day first.

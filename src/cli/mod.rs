@@ -11,6 +11,7 @@ mod approve;
 mod args;
 mod attend;
 mod budget;
+mod key_wait;
 mod logs;
 mod progress;
 mod prompt;
@@ -370,6 +371,7 @@ pub(super) fn report(e: EngineError) -> ExitCode {
         | EngineError::RunNotFound(_)
         | EngineError::NotResumable { .. }
         | EngineError::Leased { .. }
+        | EngineError::KeyBusy { .. }
         | EngineError::SourceChanged { .. } => ExitCode::from(2),
         _ => ExitCode::from(1),
     }

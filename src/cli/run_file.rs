@@ -127,7 +127,8 @@ pub(super) async fn run(engine: &Engine, req: RunRequest) -> ExitCode {
 }
 
 /// Drives the run in this terminal until it ends or pauses; a run that stops at waits is
-/// attended (`attend::until_woken`) and driven again when what it waits for has come.
+/// attended (`attend::until_woken`) and driven again when what it waits for has come. A run
+/// whose concurrency key is full waits for it first (`key_wait`).
 pub(super) async fn run_in_foreground(
     engine: &Engine,
     run_id: &str,
@@ -140,8 +141,13 @@ pub(super) async fn run_in_foreground(
         Err(code) => return code,
     };
     loop {
+        if let Err(code) = super::key_wait::until_key_free(engine, run_id, &mut interrupt).await {
+            return code;
+        }
         let outcome = match drive(engine, run_id, prepared.take(), verbose).await {
             Ok(o) => o,
+            // A run of its key started meanwhile (the claim counts again): wait again.
+            Err(EngineError::KeyBusy { .. }) => continue,
             Err(e) => return report(e),
         };
         if outcome.status != RunStatus::Waiting {

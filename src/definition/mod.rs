@@ -9,7 +9,9 @@
 //! into a validated JSON object; `names` keeps invisible characters out of the names people
 //! read. A parsed definition is what `definition.json` snapshots for every run.
 
+pub mod agent_controls;
 pub mod budget;
+pub mod concurrency;
 pub mod duration;
 pub mod expr;
 pub mod names;
@@ -74,6 +76,9 @@ pub struct WorkflowDefinition {
     /// The run's spending limits, from the file (`budget:`); the API's and the CLI's override it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<budget::Budget>,
+    /// How many runs with the same key run at once (`concurrency: { key, limit }`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<concurrency::Concurrency>,
     /// Where the run's steps work (`workspace:`): the checkout, or a git worktree of its own;
     /// a run's own settings (API, CLI) are merged over these.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -128,6 +133,29 @@ pub struct StepConfig {
     /// runs it again from the prompt; `resume` continues the agent's session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_interrupt: Option<String>,
+    /// Agent steps: tool rules the agent may use without asking (`allowedTools`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_tools: Vec<String>,
+    /// Agent steps: tool rules the agent may not use (`disallowedTools`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disallowed_tools: Vec<String>,
+    /// Agent steps: text added to the agent's system prompt (`appendSystemPrompt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub append_system_prompt: Option<String>,
+    /// Agent steps: MCP servers (`mcpConfig`): a file relative to the workdir (a string), or
+    /// the configuration itself (an object), written to a file in the step's folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp_config: Option<Value>,
+    /// Agent steps: more directories the agent may work in, relative to the workdir (`addDirs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub add_dirs: Vec<String>,
+    /// Agent steps: arguments passed to the CLI as written, each one word (`extraArgs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_args: Vec<String>,
+    /// Agent steps: how long the CLI may print nothing before it is stopped as `stalled`
+    /// (`stallTimeout`, milliseconds); None: the configured default (15 minutes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stall_timeout_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
     /// Step timeout in milliseconds.

@@ -24,6 +24,7 @@ pub const AGENT_FAILURES: &[&str] = &[
     "max_turns",
     "crashed",
     "timed_out",
+    "stalled",
     "invalid_output",
     "error",
 ];

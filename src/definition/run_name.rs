@@ -96,6 +96,7 @@ mod tests {
             run_name: run_name.map(str::to_string),
             timeout_ms: None,
             budget: None,
+            concurrency: None,
             workspace: None,
             steps: Vec::new(),
             sources: Vec::new(),

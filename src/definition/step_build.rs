@@ -293,7 +293,8 @@ fn approval_fields<R: Reader>(r: &mut R, node: &R::W, step: &mut StepConfig) {
     }
 }
 
-/// `model`, `maxTurns`, `onInterrupt`, `outputSchema`, `maxCostUsd` and `maxTokens`.
+/// `model`, `maxTurns`, `onInterrupt`, `outputSchema`, `maxCostUsd`, `maxTokens`, and the
+/// controls (`agent_controls`).
 fn agent_options<R: Reader>(r: &mut R, node: &R::W, step: &mut StepConfig) {
     step.model = node.opt("model").and_then(|n| model(r, n));
     step.max_turns = node.opt("maxTurns").and_then(|n| {
@@ -318,6 +319,7 @@ fn agent_options<R: Reader>(r: &mut R, node: &R::W, step: &mut StepConfig) {
             .map_err(|e| r.problem(At::Value(n), &["maxTokens"], Problem::Invalid(e)))
             .ok()
     });
+    super::agent_controls::read(r, node, step);
 }
 
 fn one_of<R: Reader>(r: &mut R, value: &R::W, key: &str, allowed: &'static [&'static str]) -> Option<String> {

@@ -59,6 +59,12 @@ pub fn check(template: &str, scope: &dyn Scope) -> Result<(), Located> {
 /// Checks a run-name template (`runName`): placeholders as `check`, but naming only the
 /// arguments, since a run is named before any step runs and its name is shown to everyone.
 pub fn check_args_only(template: &str, scope: &dyn Scope) -> Result<(), Located> {
+    check_args_only_as(template, scope, "a run name")
+}
+
+/// `check_args_only` for another template rendered when a run is created (`what` names it in
+/// the message: "a concurrency key").
+pub fn check_args_only_as(template: &str, scope: &dyn Scope, what: &str) -> Result<(), Located> {
     for piece in pieces(template)? {
         let Piece::Expr { source, at, path, .. } = piece else {
             continue;
@@ -66,9 +72,7 @@ pub fn check_args_only(template: &str, scope: &dyn Scope) -> Result<(), Located>
         if !(path == "args" || path.starts_with("args.")) {
             return Err((
                 at,
-                format!(
-                    "{source}: a run name may use only args.<name> (no steps have run, and secrets are never shown)"
-                ),
+                format!("{source}: {what} may use only args.<name> (no steps have run, and secrets are never shown)"),
             ));
         }
     }

@@ -55,18 +55,29 @@ pub fn from_described(
         None | Some(Value::Null) => None,
         Some(Value::String(t)) if t == super::run_name::FUNCTION_MARKER => Some(t.clone()),
         Some(Value::String(t)) => {
-            let known: Option<Vec<String>> = described
-                .pointer("/argsSchema/properties")
-                .and_then(Value::as_object)
-                .map(|p| p.keys().cloned().collect());
-            let scope = ArgsScope(known);
-            super::template::check_args_only(t, &scope)
+            super::template::check_args_only(t, &args_scope(&described))
                 .map_err(|(_, e)| vec![DefinitionError::at(locate("runName"), format!("runName: {e}"))])?;
             Some(t.clone())
         }
         Some(_) => {
             let m = "runName: must be a string template or a function of the arguments";
             return Err(vec![DefinitionError::at(locate("runName"), m)]);
+        }
+    };
+    let concurrency = match described.get("concurrency") {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let at = |field: Option<&str>, e: String| {
+                let path = field.map_or("concurrency".to_string(), |f| format!("concurrency.{f}"));
+                let e = e
+                    .strip_prefix(&format!("{}: ", field.unwrap_or("-")))
+                    .unwrap_or(&e)
+                    .to_string();
+                vec![DefinitionError::at(locate("concurrency"), format!("{path}: {e}"))]
+            };
+            let c = super::concurrency::Concurrency::from_json(v).map_err(|(f, e)| at(f, e))?;
+            c.check(&args_scope(&described)).map_err(|(_, e)| at(Some("key"), e))?;
+            Some(c)
         }
     };
     Ok(WorkflowDefinition {
@@ -79,14 +90,24 @@ pub fn from_described(
         run_name,
         timeout_ms,
         budget,
+        concurrency,
         workspace,
         steps: Vec::new(),
         sources: Vec::new(),
     })
 }
 
-/// What a TypeScript `runName` template may name: the declared arguments, no steps.
+/// What a TypeScript `runName` or concurrency key template may name: the declared arguments,
+/// no steps.
 struct ArgsScope(Option<Vec<String>>);
+
+fn args_scope(described: &Value) -> ArgsScope {
+    let known = described
+        .pointer("/argsSchema/properties")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect());
+    ArgsScope(known)
+}
 
 impl super::refs::Scope for ArgsScope {
     fn known_args(&self) -> Option<&[String]> {

@@ -32,6 +32,7 @@ const TOP_KEYS: &[&str] = &[
     "steps",
     "timeout",
     "budget",
+    "concurrency",
     "workspace",
 ];
 /// The keys a YAML step may have, in the order messages list them.
@@ -262,6 +263,23 @@ impl Checker {
         self.placed(node, &text, checked)
     }
 
+    /// `concurrency: { key, limit }`: a problem placed at the key it is about, or where it is
+    /// in the key's template.
+    fn concurrency(&mut self, node: &Node) -> Option<super::concurrency::Concurrency> {
+        let c = match super::concurrency::Concurrency::from_json(&node.json()) {
+            Ok(c) => c,
+            Err((key, message)) => {
+                let at = key.and_then(|k| node.get(k)).unwrap_or(node);
+                self.err(at.pos, format!("'concurrency': {message}"));
+                return None;
+            }
+        };
+        let key_node = node.get("key")?;
+        let checked = c.check(self).map(|_| c.clone());
+        let checked = checked.map_err(|(at, e)| (at, format!("'concurrency.key': {e}")));
+        self.placed(key_node, &c.key, checked)
+    }
+
     /// The step's `if:` condition, parsed and its paths checked; a problem is placed where it
     /// is in the condition.
     fn condition(&mut self, node: &Node) -> Option<String> {
@@ -299,6 +317,7 @@ impl Checker {
         let properties = args_schema.as_ref().and_then(|s| s.get("properties")?.as_object());
         self.known_args = properties.map(|p| p.keys().cloned().collect());
         let run_name = root.opt("runName").and_then(|n| self.run_name(n));
+        let concurrency = root.opt("concurrency").and_then(|n| self.concurrency(n));
         let phases = self.required(root, "phases", "the workflow");
         self.phases = phases.and_then(|n| self.phase_list(n));
         self.declared_phases = self.phases.iter().flatten().cloned().collect();
@@ -327,6 +346,7 @@ impl Checker {
             run_name,
             timeout_ms,
             budget,
+            concurrency,
             workspace,
             steps,
             sources: Vec::new(),

@@ -66,5 +66,7 @@ wire_enum! {
     pub enum QueueReason {
         /// Every slot of the server's limit on runs driven at once is taken.
         ConcurrencyLimit = "concurrency_limit",
+        /// Its concurrency key has its limit of runs running (`Run.concurrency`).
+        ConcurrencyKey = "concurrency_key",
     }
 }

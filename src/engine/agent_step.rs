@@ -4,13 +4,14 @@
 //! recorded, ended) is `agent_session`; spend against the budget is `budget_guard`.
 
 use std::collections::BTreeMap;
-use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio::sync::mpsc;
 
+use super::agent_controls::{denial_warning, ForkPoint, FORK_PREAMBLE};
+use super::agent_log::{raw_record, EventsLog};
 use super::agent_result::{progress, result_data, SessionFacts};
 use super::agent_session::{transcript, with_session_file, SessionState};
 use super::budget_guard::{BudgetWatch, Spent};
@@ -22,6 +23,9 @@ use crate::agent::{merged_env, running_as_root, AgentEvent, AgentKind, AgentRequ
 use crate::definition::{step_rules, StepConfig};
 use crate::events::{Event, LogMark};
 use crate::store::steps::StepRow;
+
+/// How often a running agent step's `last_output_at` is written at most.
+const OUTPUT_NOTE_EVERY: Duration = Duration::from_secs(3);
 
 /// What a resumed session is told, before the step's own prompt.
 pub const RESUME_PREAMBLE: &str = "Your previous session on this task was interrupted before it finished \
@@ -75,15 +79,34 @@ impl StepHost {
         };
         // The step's timeout counts from here, across a refused resume and every retry.
         let started = tokio::time::Instant::now();
-        let (session, resume) = self.resume_point(&config, previous.as_ref(), task.kind).await;
-        let output_schema_file = match self.output_schema_file(&config, task.kind) {
-            Ok(file) => file,
-            Err(e) => return Outcome::failed(e, None),
+        let (session, mut resume) = self.resume_point(&config, previous.as_ref(), task.kind).await;
+        let (output_schema_file, controls) = match (
+            self.output_schema_file(&config, task.kind),
+            self.agent_controls(&config),
+        ) {
+            (Ok(file), Ok(controls)) => (file, controls),
+            (Err(e), _) | (_, Err(e)) => return Outcome::failed(e, None),
         };
+        let mut fork = false;
+        if resume.is_none() {
+            match self.fork_point(&config, task.kind).await {
+                ForkPoint::Fork(id) => {
+                    resume = Some(id);
+                    fork = true;
+                }
+                ForkPoint::Fresh(warning) => {
+                    tracing::info!(step = %row.step_id, "{warning}");
+                    self.emit_progress(row, "warning", warning.clone(), None, None);
+                    self.add_warning(&config.id, warning);
+                }
+                ForkPoint::None => {}
+            }
+        }
         let request = AgentRequest {
-            prompt: match &resume {
-                Some(_) => format!("{RESUME_PREAMBLE}{}", task.prompt),
-                None => task.prompt.clone(),
+            prompt: match (&resume, fork) {
+                (Some(_), true) => format!("{FORK_PREAMBLE}{}", task.prompt),
+                (Some(_), false) => format!("{RESUME_PREAMBLE}{}", task.prompt),
+                (None, _) => task.prompt.clone(),
             },
             permission: task.permission,
             model: config.model.clone(),
@@ -91,6 +114,8 @@ impl StepHost {
             output_schema: config.output_schema.clone(),
             output_schema_file,
             resume,
+            fork,
+            controls,
             is_root: running_as_root(),
         };
         let run = self
@@ -139,9 +164,20 @@ impl StepHost {
             };
         }
         self.end_session(&session, None, Some(FailureKind::Error)).await;
-        let warning = "the agent could not resume its earlier session; starting the step over";
-        self.emit_progress(row, "warning", warning.into(), None, None);
+        let warning = if request.fork {
+            let warning = format!(
+                "{} could not fork the parent run's conversation {}; started fresh",
+                kind.as_str(),
+                request.resume.as_deref().unwrap_or_default()
+            );
+            self.add_warning(&config.id, warning.clone());
+            warning
+        } else {
+            "the agent could not resume its earlier session; starting the step over".to_string()
+        };
+        self.emit_progress(row, "warning", warning, None, None);
         request.resume = None;
+        request.fork = false;
         request.prompt = task.prompt.clone();
         let fresh = SessionState::default();
         let (result, launch, session) = self.launch(row, kind, config, &request, fresh, started, watch).await;
@@ -177,6 +213,9 @@ impl StepHost {
         let (data, failure) = result_data(kind, config, &attempt, tries, &facts);
         self.end_session(&session, Some(&attempt), failure.as_ref().map(|f| f.0))
             .await;
+        if let Some(warning) = data.get("permissionDenials").and_then(denial_warning) {
+            self.add_warning(&config.id, warning);
+        }
         let text = data["text"].as_str().unwrap_or_default().to_string();
         Outcome {
             ok: failure.is_none(),
@@ -215,8 +254,20 @@ impl StepHost {
                 .chain(command.pass_env.iter().cloned())
                 .collect(),
             timeout: config.timeout_ms.map(Duration::from_millis),
+            stall_timeout: Some(
+                config
+                    .stall_timeout_ms
+                    .map(Duration::from_millis)
+                    .unwrap_or(self.engine.agents().stall_timeout),
+            ),
             started,
         };
+        if let Some(id) = &request.resume {
+            let env_of = |k: &str| launch.env.get(k).cloned().or_else(|| std::env::var(k).ok());
+            if let Err(e) = kind.driver().prepare_resume(id, &launch.cwd, &env_of) {
+                tracing::warn!(step = %row.step_id, error = %e, "cannot prepare the session to resume");
+            }
+        }
         let lookup = (launch.cwd.clone(), launch.env.clone());
         let (tx, rx) = mpsc::unbounded_channel();
         for warning in &launch.invocation.warnings {
@@ -266,6 +317,7 @@ impl StepHost {
         let env_of = |k: &str| env.get(k).cloned().or_else(|| std::env::var(k).ok());
         let mut last_failure = None;
         let mut next_try = None;
+        let mut output_noted = None;
         // The transcript may appear after the session's first event: look again now and then.
         let mut tick = tokio::time::interval(Duration::from_millis(250));
         loop {
@@ -287,6 +339,9 @@ impl StepHost {
             };
             if let Output::Retry { kind, .. } = &out {
                 last_failure = Some(*kind);
+            }
+            if matches!(out, Output::Raw { .. }) {
+                self.note_output(row, &mut output_noted).await;
             }
             let mut record = raw_record(&out);
             self.mask.value(&mut record);
@@ -310,6 +365,19 @@ impl StepHost {
         }
         log.finish();
         session
+    }
+
+    /// Records that the CLI printed something (`last_output_at`), at most every
+    /// `OUTPUT_NOTE_EVERY`.
+    async fn note_output(&self, row: &StepRow, noted: &mut Option<tokio::time::Instant>) {
+        if noted.is_some_and(|t| t.elapsed() < OUTPUT_NOTE_EVERY) {
+            return;
+        }
+        *noted = Some(tokio::time::Instant::now());
+        let store = self.engine.store();
+        if let Err(e) = StepRow::set_last_output(store, &row.id, &crate::store::now()).await {
+            tracing::warn!(step = %row.step_id, error = %e, "cannot record the agent's last output");
+        }
     }
 
     /// Notes a failure the step's policy does not retry (its class is not in `retryOn`, or not
@@ -347,77 +415,6 @@ impl StepHost {
         };
         if let Err(e) = recorded {
             tracing::warn!(step = %row.step_id, error = ?e, "cannot record the agent step's try");
-        }
-    }
-}
-/// The `events.jsonl` line for a raw output line or a retry; `Null` for a parsed event, which
-/// its raw line already recorded.
-fn raw_record(out: &Output) -> Value {
-    match out {
-        Output::Raw { stream, text } => json!({ "ts": crate::store::now(), "type": stream, "text": text }),
-        Output::Retry {
-            next_attempt,
-            delay,
-            reason,
-            ..
-        } => json!({ "ts": crate::store::now(), "type": "retry", "attempt": next_attempt,
-                      "delayMs": delay.as_millis() as u64, "reason": reason }),
-        Output::Event(_) | Output::TryStarted { .. } => Value::Null,
-    }
-}
-
-/// The step's `events.jsonl`, if it could be opened: a step whose log cannot be written
-/// still runs.
-/// A try's `events.jsonl` being written, and where its last record ends (for `LogMark`).
-struct EventsLog {
-    file: Option<BufWriter<std::fs::File>>,
-    attempt: i64,
-    end: u64,
-    /// The last record's `ts`; None before the first.
-    ts: Option<String>,
-}
-
-impl EventsLog {
-    /// The log of try `attempt` (`logs/<step>/attempt-N/events.jsonl`), appended to.
-    fn open_try(host: &StepHost, step_id: &str, attempt: i64) -> Self {
-        let file = host.files.open_attempt_events(step_id, attempt).ok();
-        let end = file.as_ref().and_then(|f| f.metadata().ok()).map_or(0, |m| m.len());
-        EventsLog {
-            file: file.map(BufWriter::new),
-            attempt,
-            end,
-            ts: None,
-        }
-    }
-
-    /// Writes `record` unless it is `Null`. With nothing more waiting (`idle`), what was read
-    /// so far reaches the file (and so `GET .../logs/events`) now, not at the end of the step.
-    fn write(&mut self, record: &Value, idle: bool) {
-        let Some(f) = self.file.as_mut() else { return };
-        if !record.is_null() {
-            let line = format!("{record}\n");
-            if f.write_all(line.as_bytes()).is_ok() {
-                self.end += line.len() as u64;
-                self.ts = record["ts"].as_str().map(str::to_string);
-            }
-        }
-        if idle {
-            let _ = f.flush();
-        }
-    }
-
-    /// Where the last record written is, for the events it gave.
-    fn mark(&self) -> Option<LogMark> {
-        Some(LogMark {
-            attempt: self.attempt,
-            log_end: self.end,
-            ts: self.ts.clone()?,
-        })
-    }
-
-    fn finish(mut self) {
-        if let Some(f) = self.file.as_mut() {
-            let _ = f.flush();
         }
     }
 }

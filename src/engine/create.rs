@@ -107,6 +107,13 @@ impl Engine {
             }
             _ => None,
         };
+        let concurrency = match &definition.concurrency {
+            Some(c) => c
+                .render(&args)
+                .map_err(|e| EngineError::InvalidArgs(vec![e]))?
+                .map(|key| (key, i64::from(c.limit))),
+            None => None,
+        };
         let workspace = match (&definition.workspace, spec.workspace) {
             (Some(d), Some(over)) => d.merged(over),
             (Some(d), None) => d.clone(),
@@ -128,6 +135,7 @@ impl Engine {
                 .budget
                 .or(definition.budget.filter(|b| !b.is_empty()))
                 .and_then(|b| serde_json::to_string(&b).ok()),
+            concurrency,
         };
         let parent_project = fork
             .as_ref()

@@ -76,6 +76,8 @@ pub(super) struct HostState {
     pub(super) phase: Option<String>,
     /// Function steps begun by the worker whose start was refused, and why.
     pub(super) refused: HashMap<String, String>,
+    /// What a person should know about steps in flight, by step id (`agent_controls`).
+    pub(super) warnings: HashMap<String, Vec<String>>,
     /// The last step that failed the run (not `continueOnError`): id and error.
     pub(super) failed: Option<(String, String)>,
     /// Why the steps still in flight are being stopped (the run failed, was cancelled or

@@ -12,6 +12,8 @@
 //! a new run, `rerun` one started from another (run again, rerun from a step); `source`
 //! keeps a TypeScript run from being resumed with code that changed under it unawares.
 
+mod agent_controls;
+mod agent_log;
 mod agent_result;
 mod agent_session;
 mod agent_step;
@@ -35,6 +37,7 @@ mod rerun_restore;
 mod retry;
 mod retry_wait;
 pub mod run;
+mod run_queue;
 pub mod scheduler;
 mod script_step;
 mod secrets;
@@ -91,12 +94,29 @@ pub enum EngineError {
     NotResumable { id: String, status: RunStatus },
     #[error("run {id} is being driven by another engine process ({owner}); its lease ends at {until}")]
     Leased { id: String, owner: String, until: String },
+    /// The run's concurrency key has its limit of runs `running`: it stays as it was
+    /// (`pending`) until one ends (`store::concurrency`).
+    #[error("run {id} waits: {}", key_busy_text(.load))]
+    KeyBusy {
+        id: String,
+        load: crate::store::concurrency::KeyLoad,
+    },
     /// A TypeScript run whose source changed since it recorded it (`source`).
     #[error("{}", source::changed_message(id, changes))]
     SourceChanged {
         id: String,
         changes: Vec<crate::definition::source::SourceChange>,
     },
+}
+
+/// "1 run with concurrency key repo:x is running (limit 1)".
+pub fn key_busy_text(load: &crate::store::concurrency::KeyLoad) -> String {
+    let runs = if load.running == 1 { "run" } else { "runs" };
+    let verb = if load.running == 1 { "is" } else { "are" };
+    format!(
+        "{} {runs} with concurrency key {} {verb} running (limit {})",
+        load.running, load.key, load.limit
+    )
 }
 
 /// How the engine is set up.

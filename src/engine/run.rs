@@ -226,6 +226,21 @@ async fn suspend(engine: &Engine, run_id: &str) -> Result<RunOutcome, EngineErro
 }
 
 async fn not_claimable(engine: &Engine, id: &str) -> EngineError {
+    match RunRow::key_load(engine.store(), id).await {
+        Ok(Some(load)) if load.is_full() => {
+            let claimable = RunRow::get(engine.store(), id).await.ok().flatten().is_some_and(|r| {
+                matches!(
+                    r.status,
+                    RunStatus::Pending | RunStatus::Paused | RunStatus::Failed | RunStatus::Waiting
+                )
+            });
+            if claimable {
+                return EngineError::KeyBusy { id: id.into(), load };
+            }
+        }
+        Err(e) => return e.into(),
+        _ => {}
+    }
     match RunRow::get(engine.store(), id).await {
         Ok(Some(r)) if r.status == RunStatus::Running => EngineError::Leased {
             id: id.into(),

@@ -1,12 +1,14 @@
 //! Background runs for the server: started under a limit on how many run at once (the rest
 //! wait as `pending`, holding no process), and picked up again after a restart.
 
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{Notify, Semaphore};
 
+use super::run_queue::{Queued, RunQueue};
 use super::{Engine, EngineError, Prepared};
 use crate::domain::RunStatus;
 use crate::events::Event;
@@ -15,22 +17,37 @@ use crate::store::runs::RunRow;
 /// Default limit on runs driven at once by one server.
 pub const DEFAULT_MAX_CONCURRENT_RUNS: usize = 8;
 
-/// Starts runs in the order they were queued: one dispatcher takes them from a channel and
-/// waits for a free slot before spawning each, so a run created earlier never waits behind a
-/// later one. A run is driven only while it is `pending`, so one queued twice (or resumed
-/// meanwhile by a CLI) is driven once.
+/// How often runs waiting for their concurrency key look again without being woken: a run
+/// of their key driven by another process (`workflow-engine run`) ends unseen by this one.
+const KEY_POLL: Duration = Duration::from_millis(500);
+
+/// Starts runs in the order they were queued: one dispatcher takes the first queued run that
+/// may start (`run_queue`) once a slot is free, so a run created earlier never waits behind a
+/// later one, except behind its concurrency key: a run whose key has its limit of runs
+/// `running` (in the store, whoever drives them) waits without holding up the runs behind it,
+/// and starts when one of its key ends (woken at once by this server's runs, within
+/// `KEY_POLL` by another process's). A run is driven only while it is `pending`, so one queued
+/// twice (or resumed meanwhile by a CLI) is driven once; the claim counts the key again, in
+/// the same statement (`RunRow::claim`).
 #[derive(Clone)]
 pub struct Runner {
     engine: Engine,
-    queue: mpsc::UnboundedSender<(String, Option<Prepared>)>,
+    shared: Arc<Shared>,
     /// Free run slots.
     permits: Arc<Semaphore>,
-    /// Runs queued and not yet given a slot.
-    waiting: Arc<AtomicUsize>,
-    /// Those runs' ids, in the order they will start.
-    order: Arc<Mutex<VecDeque<String>>>,
     /// The limit on runs driven at once.
     limit: usize,
+}
+
+struct Shared {
+    /// Runs queued and not yet given a slot, in the order they will start.
+    queue: Mutex<RunQueue>,
+    /// Runs started by the dispatcher and not ended: run id -> its key (counted as running
+    /// before their claim shows in the store).
+    in_flight: Mutex<HashMap<String, Option<String>>>,
+    /// Wakes the dispatcher: a run queued, a run ended.
+    wake: Notify,
+    next_seq: AtomicU64,
 }
 
 /// The Runner's queue as it stands: who waits for a slot, in order, and how full the slots are.
@@ -48,44 +65,127 @@ impl Runner {
     /// Must be called inside a tokio runtime (it spawns the dispatcher).
     pub fn new(engine: Engine, max_concurrent: usize) -> Runner {
         let limit = max_concurrent.max(1);
-        let permits = Arc::new(Semaphore::new(limit));
-        let waiting = Arc::new(AtomicUsize::new(0));
-        let order = Arc::new(Mutex::new(VecDeque::new()));
-        let (queue, mut queued) = mpsc::unbounded_channel::<(String, Option<Prepared>)>();
-        let (dispatcher_engine, slots, count) = (engine.clone(), permits.clone(), waiting.clone());
-        let in_order = order.clone();
-        tokio::spawn(async move {
-            while let Some((run_id, prepared)) = queued.recv().await {
-                let Ok(permit) = slots.clone().acquire_owned().await else {
-                    return;
-                };
-                count.fetch_sub(1, Ordering::SeqCst);
-                {
-                    let mut order = in_order.lock().expect("queue lock");
-                    if let Some(i) = order.iter().position(|id| *id == run_id) {
-                        order.remove(i);
+        let runner = Runner {
+            engine,
+            shared: Arc::new(Shared {
+                queue: Mutex::new(RunQueue::default()),
+                in_flight: Mutex::new(HashMap::new()),
+                wake: Notify::new(),
+                next_seq: AtomicU64::new(0),
+            }),
+            permits: Arc::new(Semaphore::new(limit)),
+            limit,
+        };
+        tokio::spawn(runner.clone().dispatch());
+        runner
+    }
+
+    /// The dispatcher: waits for a slot, then for a run that may take it.
+    async fn dispatch(self) {
+        loop {
+            let Ok(permit) = self.permits.clone().acquire_owned().await else {
+                return;
+            };
+            match self.take_startable().await {
+                Some(queued) => {
+                    let runner = self.clone();
+                    tokio::spawn(async move {
+                        let _permit = permit;
+                        runner.run_queued(queued).await;
+                    });
+                }
+                None => {
+                    // The slot is not held meanwhile: `running` counts runs driven.
+                    drop(permit);
+                    let waits_for_keys = self.lock_queue().len() > 0;
+                    if waits_for_keys {
+                        let _ = tokio::time::timeout(KEY_POLL, self.shared.wake.notified()).await;
+                    } else {
+                        self.shared.wake.notified().await;
                     }
                 }
-                let engine = dispatcher_engine.clone();
-                tokio::spawn(async move {
-                    let _permit = permit;
-                    run_queued(engine, run_id, prepared).await;
-                });
             }
-        });
-        Runner {
-            engine,
-            queue,
-            permits,
-            waiting,
-            order,
-            limit,
         }
     }
 
-    /// The queue now: the runs waiting for a slot, in the order they will start.
+    fn lock_queue(&self) -> std::sync::MutexGuard<'_, RunQueue> {
+        self.shared.queue.lock().expect("queue lock")
+    }
+
+    /// The first queued run that may start now, taken out of the queue and counted in flight.
+    async fn take_startable(&self) -> Option<Queued> {
+        let store = self.engine.store();
+        let unkeyed = self.lock_queue().unkeyed();
+        if !unkeyed.is_empty() {
+            match RunRow::keys_of(store, &unkeyed).await {
+                Ok(keys) => {
+                    let keys: HashMap<String, (String, i64)> =
+                        keys.into_iter().map(|k| (k.run_id, (k.key, k.limit))).collect();
+                    self.lock_queue().set_keys(&unkeyed, &keys);
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot read the queued runs' concurrency keys"),
+            }
+        }
+        // Only runs with a key need the count (most servers have none: no query).
+        let keyed = self.lock_queue().has_keys();
+        let running = match if keyed {
+            RunRow::running_keys(store).await
+        } else {
+            Ok(Vec::new())
+        } {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot count the running runs' concurrency keys");
+                Vec::new()
+            }
+        };
+        let mut in_flight = self.shared.in_flight.lock().expect("in flight lock");
+        let mut ids: HashMap<&str, &str> = running.iter().map(|(id, k)| (id.as_str(), k.as_str())).collect();
+        ids.extend(
+            in_flight
+                .iter()
+                .filter_map(|(id, k)| Some((id.as_str(), k.as_deref()?))),
+        );
+        let mut busy: HashMap<String, usize> = HashMap::new();
+        for key in ids.values() {
+            *busy.entry(key.to_string()).or_default() += 1;
+        }
+        let taken = self.lock_queue().take_startable(&busy)?;
+        let key = taken.key.clone().flatten().map(|(k, _)| k);
+        in_flight.insert(taken.run_id.clone(), key);
+        Some(taken)
+    }
+
+    /// Drives a run the dispatcher took; one its key turned away at the claim (a run of the
+    /// key started elsewhere meanwhile) goes back to its place in the queue.
+    async fn run_queued(&self, queued: Queued) {
+        let run_id = queued.run_id.clone();
+        match self.engine.execute_queued(&run_id, queued.prepared).await {
+            Ok(outcome) => tracing::info!(run = %run_id, status = %outcome.status, "run ended"),
+            Err(EngineError::KeyBusy { load, .. }) => {
+                tracing::debug!(run = %run_id, key = %load.key, "concurrency key taken meanwhile: queued again");
+                self.lock_queue().insert(Queued {
+                    prepared: None,
+                    blocked: true,
+                    ..queued
+                });
+            }
+            // Cancelled while queued, driven meanwhile by another process, or taken by one:
+            // nothing to do.
+            Err(EngineError::NotResumable { .. } | EngineError::Leased { .. }) => {}
+            Err(e) => {
+                tracing::warn!(run = %run_id, error = %e, "run could not start");
+                let _ = RunRow::finish(self.engine.store(), &run_id, RunStatus::Failed, Some(&e.to_string())).await;
+            }
+        }
+        self.shared.in_flight.lock().expect("in flight lock").remove(&run_id);
+        self.shared.wake.notify_one();
+    }
+
+    /// The queue now: the runs waiting for a slot (or their concurrency key), in the order
+    /// they will start.
     pub fn queue(&self) -> QueueSnapshot {
-        let order = self.order.lock().expect("queue lock").iter().cloned().collect();
+        let order = self.lock_queue().ids().map(str::to_string).collect();
         QueueSnapshot {
             order,
             running: self.limit - self.permits.available_permits().min(self.limit),
@@ -93,22 +193,28 @@ impl Runner {
         }
     }
 
-    /// Drives the run in the background once a slot is free (first queued, first started).
-    /// A TypeScript run that has to wait gives its loaded worker back: a queued run holds no
-    /// process, and its definition is loaded again when its turn comes.
+    /// Drives the run in the background once a slot is free (first queued, first started;
+    /// after the runs of its concurrency key queued before it). A TypeScript run that has to
+    /// wait gives its loaded worker back: a queued run holds no process, and its definition
+    /// is loaded again when its turn comes.
     pub fn start(&self, run_id: String, prepared: Option<Prepared>) {
         let starts_now = self.may_start_now();
         let prepared = prepared.filter(|p| p.child.is_none() || starts_now);
-        self.waiting.fetch_add(1, Ordering::SeqCst);
-        // Sent under the lock: the order shown is the order the dispatcher receives.
-        let mut order = self.order.lock().expect("queue lock");
-        order.push_back(run_id.clone());
-        let _ = self.queue.send((run_id, prepared));
+        let seq = self.shared.next_seq.fetch_add(1, Ordering::SeqCst);
+        self.lock_queue().insert(Queued {
+            seq,
+            run_id,
+            prepared,
+            key: None,
+            blocked: false,
+        });
+        self.shared.wake.notify_one();
     }
 
-    /// Whether a run queued now would find a free slot at once.
+    /// Whether a run queued now would find a free slot at once (runs waiting only for their
+    /// concurrency key are not ahead of it).
     pub fn may_start_now(&self) -> bool {
-        self.waiting.load(Ordering::SeqCst) == 0 && self.permits.available_permits() > 0
+        self.lock_queue().unblocked() == 0 && self.permits.available_permits() > 0
     }
 
     /// Queues a paused or failed run again (`Engine::resume_run`) and starts it once a slot
@@ -165,18 +271,5 @@ impl Runner {
             error_message: None,
         };
         self.engine.outbox().emit(self.engine.events(), event);
-    }
-}
-
-async fn run_queued(engine: Engine, run_id: String, prepared: Option<Prepared>) {
-    match engine.execute_queued(&run_id, prepared).await {
-        Ok(outcome) => tracing::info!(run = %run_id, status = %outcome.status, "run ended"),
-        // Cancelled while queued, driven meanwhile by another process, or taken by one:
-        // nothing to do.
-        Err(EngineError::NotResumable { .. } | EngineError::Leased { .. }) => {}
-        Err(e) => {
-            tracing::warn!(run = %run_id, error = %e, "run could not start");
-            let _ = RunRow::finish(engine.store(), &run_id, RunStatus::Failed, Some(&e.to_string())).await;
-        }
     }
 }

@@ -91,6 +91,12 @@ impl StepHost {
         if ran && row.kind.is_external() && matches!(status, StepStatus::Completed | StepStatus::Failed) {
             self.snapshot_step(row, running.tries.attempt).await;
         }
+        let warnings = self.take_warnings(id);
+        if !warnings.is_empty() {
+            if let Err(e) = StepRow::set_warnings(self.engine.store(), &row.id, &warnings).await {
+                tracing::warn!(step = %id, error = %e, "cannot record the step's warnings");
+            }
+        }
         self.finish_row(row, status, stored, &outcome, accepted).await?;
         let completed = Event::StepCompleted {
             execution_id: self.run_id.clone(),
@@ -100,6 +106,7 @@ impl StepHost {
             error: outcome.error.clone(),
             duration_ms: elapsed.as_millis() as u64,
             project_id: self.project_id.clone(),
+            warnings,
         };
         if outcome.ok || accepted {
             self.checkpoint_then_emit(id, row.step_index, result.clone(), text_len, completed);

@@ -394,6 +394,7 @@ pub(super) fn step_ended(row: &StepRow, project_id: &str) -> Event {
         error: row.error_message.clone(),
         duration_ms: duration_ms(row),
         project_id: project_id.to_string(),
+        warnings: row.warning_list(),
     }
 }
 
@@ -436,6 +437,8 @@ mod tests {
             completed_at: None,
             created_at: String::new(),
             updated_at: String::new(),
+            warnings: None,
+            last_output_at: None,
         };
         let wait = |on_timeout: Option<&str>| WaitRow {
             step_row_id: "s".into(),

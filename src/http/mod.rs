@@ -23,6 +23,7 @@ pub mod login;
 pub mod openapi;
 pub mod project_paths;
 pub mod projects;
+pub mod queue_view;
 pub mod reruns;
 pub mod run_control;
 pub mod run_names;

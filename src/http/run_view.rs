@@ -64,6 +64,9 @@ pub struct Run {
     /// Why a `pending` run this server holds has not started, and its place in the queue;
     /// null for any other run.
     pub queue: Option<QueueInfo>,
+    /// The run's concurrency key as rendered from its arguments, and its limit; null for a
+    /// run whose definition has none.
+    pub concurrency: Option<ConcurrencyInfo>,
     /// The git worktree the run works in (`workspace: { isolation: "worktree" }`); null for a
     /// run in the project checkout.
     pub workspace: Option<RunWorkspaceView>,
@@ -106,55 +109,7 @@ impl From<&crate::store::workspaces::WorkspaceRow> for RunWorkspaceView {
     }
 }
 
-/// A queued run's place.
-#[derive(Serialize, ToSchema, Clone, Debug, PartialEq)]
-pub struct QueueInfo {
-    pub reason: crate::domain::QueueReason,
-    /// 1 for the run that starts next.
-    pub position: i64,
-    /// Runs driven now.
-    pub running: i64,
-    /// The most runs driven at once.
-    pub limit: i64,
-}
-
-impl QueueInfo {
-    /// The places of these runs among the Runner's queued runs that are still `pending`
-    /// (runs cancelled while queued wait there for their turn, and are skipped).
-    pub async fn of_runs(
-        store: &crate::store::Store,
-        runner: &crate::engine::scheduler::Runner,
-        runs: &[&RunRow],
-    ) -> Result<std::collections::HashMap<String, QueueInfo>, crate::store::StoreError> {
-        let mut out = std::collections::HashMap::new();
-        if !runs.iter().any(|r| r.status == RunStatus::Pending) {
-            return Ok(out);
-        }
-        let queue = runner.queue();
-        let pending: std::collections::HashSet<String> =
-            RunRow::pending_among(store, &queue.order).await?.into_iter().collect();
-        let mut seen = std::collections::HashSet::new();
-        let places = queue
-            .order
-            .iter()
-            .filter(|id| pending.contains(*id) && seen.insert(*id))
-            .zip(1..);
-        for (id, position) in places {
-            if runs.iter().any(|r| r.id == *id && r.status == RunStatus::Pending) {
-                out.insert(
-                    id.clone(),
-                    QueueInfo {
-                        reason: crate::domain::QueueReason::ConcurrencyLimit,
-                        position,
-                        running: queue.running as i64,
-                        limit: queue.limit as i64,
-                    },
-                );
-            }
-        }
-        Ok(out)
-    }
-}
+pub use super::queue_view::{ConcurrencyInfo, QueueInfo};
 
 /// A run started from another.
 #[derive(Serialize, ToSchema, Clone, Debug)]
@@ -250,6 +205,7 @@ impl From<&RunRow> for Run {
             reruns: Vec::new(),
             warnings: run.warning_list(),
             queue: None,
+            concurrency: ConcurrencyInfo::of(run),
             workspace: None,
         }
     }

@@ -44,6 +44,13 @@ pub struct Step {
     pub created_at: String,
     #[schema(format = DateTime)]
     pub updated_at: String,
+    /// What a person should know about how the step went, though it may have completed: tool
+    /// calls the agent was denied, a rerun that could not fork the agent's conversation.
+    pub warnings: Vec<String>,
+    /// While an agent step runs: when its CLI last printed anything (updated every few
+    /// seconds at most), for "no output for N min". Null for other steps and before any output.
+    #[schema(format = DateTime)]
+    pub last_output_at: Option<String>,
     /// What an approval, sleep or signal step waits (or waited) for; null for other steps.
     pub wait: Option<WaitView>,
     /// Its tries, oldest first (a step that ran once has one); in a run's and a step's
@@ -150,6 +157,8 @@ impl From<&StepRow> for Step {
             completed_at: step.completed_at.clone(),
             created_at: step.created_at.clone(),
             updated_at: step.updated_at.clone(),
+            warnings: step.warning_list(),
+            last_output_at: step.last_output_at.clone(),
             wait: None,
             attempts: None,
             snapshot: None,

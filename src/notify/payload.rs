@@ -328,6 +328,7 @@ mod tests {
             error: Some("x".into()),
             duration_ms: 1,
             project_id: "p1".into(),
+            warnings: Vec::new(),
         };
         assert_eq!(Trigger::of(&step_failed), None);
     }

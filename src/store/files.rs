@@ -48,6 +48,8 @@ impl RunFiles {
     }
 
     pub fn write_snapshot(&self, definition: &impl Serialize, args: &Value) -> std::io::Result<()> {
+        // The first run files of a project: its run folders go in git's info/exclude.
+        super::git_exclude::ensure(&self.project);
         if let Some(executions) = self.root.parent() {
             std::fs::create_dir_all(executions)?;
             // Each run's folder is the top of a hierarchy: ext4 spreads them over the disk.

@@ -63,8 +63,8 @@ impl RunRow {
             "INSERT INTO workflow_runs
                  (id, project_id, user_id, workflow_definition_id, name, args, current_phase,
                   current_step_index, status, timeout_ms, parent_run_id, forked_from_step, warnings,
-                  created_at, updated_at, budget)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+                  created_at, updated_at, budget, concurrency_key, concurrency_limit)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
         )
         .bind(new_id())
         .bind(new.project_id)
@@ -81,6 +81,8 @@ impl RunRow {
         .bind(&ts)
         .bind(&ts)
         .bind(&new.budget)
+        .bind(new.concurrency.as_ref().map(|c| c.0.as_str()))
+        .bind(new.concurrency.as_ref().map(|c| c.1))
         .fetch_one(&mut *tx)
         .await?;
         let mut rows = Vec::with_capacity(copied.len());
@@ -90,10 +92,10 @@ impl RunRow {
                 "INSERT INTO workflow_run_steps
                      (id, workflow_run_id, step_id, step_index, name, phase, type, status, result,
                       continue_on_error, attempt, log_directory_path, agent_session_id, error_message,
-                      started_at, completed_at, created_at, updated_at)
+                      started_at, completed_at, created_at, updated_at, warnings)
                  SELECT ?1, ?2, step_id, step_index, name, phase, type, status, result,
                         continue_on_error, attempt, replace(log_directory_path, ?3, ?2), NULL, error_message,
-                        started_at, completed_at, ?4, ?4
+                        started_at, completed_at, ?4, ?4, warnings
                    FROM workflow_run_steps WHERE id = ?5
                  RETURNING *",
             )
@@ -176,7 +178,8 @@ impl StepRow {
         let ts = now();
         let mut gone: Vec<(String, i64)> = sqlx::query_as(
             "UPDATE workflow_run_steps SET status = 'pending', result = NULL, error_message = NULL,
-                 continue_on_error = 0, agent_session_id = NULL, completed_at = NULL, updated_at = ?
+                 continue_on_error = 0, agent_session_id = NULL, completed_at = NULL, updated_at = ?,
+                 warnings = NULL, last_output_at = NULL
              WHERE workflow_run_id = ? AND step_index >= ?
              RETURNING step_id, step_index",
         )

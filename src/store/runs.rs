@@ -43,6 +43,11 @@ pub struct RunRow {
     /// Warnings recorded on the run (a JSON array of strings), e.g. that it was resumed
     /// with the workflow's current code.
     pub warnings: Option<String>,
+    /// The run's concurrency key, rendered from its arguments when it was created
+    /// (`definition::concurrency`); None for a run without one.
+    pub concurrency_key: Option<String>,
+    /// How many runs with `concurrency_key` may be `running` at once.
+    pub concurrency_limit: Option<i64>,
 }
 
 /// What `runs` lists: a run with its definition's name and project path.
@@ -80,6 +85,8 @@ pub struct NewRun<'a> {
     pub timeout_ms: Option<u64>,
     /// The budget as JSON, if any.
     pub budget: Option<String>,
+    /// The rendered concurrency key and its limit, if the definition has one.
+    pub concurrency: Option<(String, i64)>,
 }
 
 impl RunRow {
@@ -88,8 +95,9 @@ impl RunRow {
         sqlx::query_as(
             "INSERT INTO workflow_runs
                  (id, project_id, user_id, workflow_definition_id, name, args, current_phase,
-                  current_step_index, status, timeout_ms, budget, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?, ?, ?, ?) RETURNING *",
+                  current_step_index, status, timeout_ms, budget, created_at, updated_at,
+                  concurrency_key, concurrency_limit)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?, ?, ?, ?, ?, ?) RETURNING *",
         )
         .bind(new_id())
         .bind(new.project_id)
@@ -102,6 +110,8 @@ impl RunRow {
         .bind(new.budget)
         .bind(&ts)
         .bind(&ts)
+        .bind(new.concurrency.as_ref().map(|c| c.0.as_str()))
+        .bind(new.concurrency.as_ref().map(|c| c.1))
         .fetch_all(&store.pool)
         .await
         .map_err(super::StoreError::from)
@@ -117,7 +127,10 @@ impl RunRow {
 
     /// Takes the run for this engine process: it becomes `running` under our lease. Fails
     /// (returns None) when the run is not in a status `from` takes, or leased by a live
-    /// process; `dead_owner` takes over the lease of an owner known to have died.
+    /// process, or its concurrency key already has its limit of runs `running` (counted in
+    /// the same statement, so two claims at once cannot both pass: SQLite takes the write
+    /// lock before the statement reads); `dead_owner` takes over the lease of an owner known
+    /// to have died.
     pub async fn claim(
         store: &Store,
         id: &str,
@@ -131,12 +144,14 @@ impl RunRow {
             ClaimFrom::Queue => "'pending'",
             ClaimFrom::Resume => "'pending', 'paused', 'failed', 'running', 'waiting'",
         };
+        use super::concurrency::KEY_HAS_ROOM;
         let sql = format!(
             "UPDATE workflow_runs SET status = 'running', lease_owner = ?, lease_expires_at = ?, control_request = NULL,
                  started_at = COALESCE(started_at, ?), paused_at = NULL, error_message = NULL,
                  completed_at = NULL, wake_at = NULL, budget_stop = NULL, updated_at = ?
              WHERE id = ? AND status IN ({statuses})
                AND (lease_owner IS NULL OR lease_owner = ? OR lease_owner = ? OR lease_expires_at < ?)
+               AND {KEY_HAS_ROOM}
              RETURNING *"
         );
         Ok(super::first_row(

@@ -28,7 +28,15 @@ pub struct StepRow {
     pub completed_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// What a person should know about how the step went (permission denials, a rerun that
+    /// could not fork its agent's conversation): a JSON list of strings, NULL for none.
+    pub warnings: Option<String>,
+    /// When a running agent step's CLI last printed anything (RFC3339, throttled).
+    pub last_output_at: Option<String>,
 }
+
+/// How many columns a step row has (`from_direct_at` reads them in the table's order).
+pub const STEP_COLUMNS: usize = 20;
 
 /// What a step starts with.
 pub struct StepStart<'a> {
@@ -128,7 +136,7 @@ impl StepRow {
                          name = excluded.name, phase = excluded.phase, type = excluded.type,
                          status = 'running', attempt = attempt + 1, result = NULL, error_message = NULL,
                          continue_on_error = 0, started_at = excluded.started_at, completed_at = NULL,
-                         updated_at = excluded.updated_at
+                         updated_at = excluded.updated_at, warnings = NULL, last_output_at = NULL
                      RETURNING *",
                 )?;
                 let row = super::returning_one(
@@ -168,6 +176,35 @@ impl StepRow {
         })
     }
 
+    /// Sets the step's `warnings` (none: NULL).
+    pub async fn set_warnings(store: &Store, id: &str, warnings: &[String]) -> Result<()> {
+        let json = (!warnings.is_empty()).then(|| serde_json::to_string(warnings).expect("strings serialise"));
+        sqlx::query("UPDATE workflow_run_steps SET warnings = ? WHERE id = ?")
+            .bind(json)
+            .bind(id)
+            .execute(&store.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records when a running agent step's CLI last printed anything (the caller throttles).
+    pub async fn set_last_output(store: &Store, id: &str, at: &str) -> Result<()> {
+        sqlx::query("UPDATE workflow_run_steps SET last_output_at = ? WHERE id = ? AND status = 'running'")
+            .bind(at)
+            .bind(id)
+            .execute(&store.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The step's `warnings`, as a list.
+    pub fn warning_list(&self) -> Vec<String> {
+        self.warnings
+            .as_deref()
+            .and_then(|w| serde_json::from_str(w).ok())
+            .unwrap_or_default()
+    }
+
     /// A row read by `Store::write_now`.
     pub(super) fn from_direct(r: &rusqlite::Row<'_>) -> rusqlite::Result<StepRow> {
         StepRow::from_direct_at(r, 0)
@@ -195,6 +232,8 @@ impl StepRow {
             completed_at: r.get(at + 15)?,
             created_at: r.get(at + 16)?,
             updated_at: r.get(at + 17)?,
+            warnings: r.get(at + 18)?,
+            last_output_at: r.get(at + 19)?,
         })
     }
 

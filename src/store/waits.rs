@@ -10,7 +10,7 @@
 use rusqlite::{OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
-use super::steps::{StepRow, StepStart};
+use super::steps::{StepRow, StepStart, STEP_COLUMNS};
 use super::{new_id, now, Result, Store};
 use crate::domain::{StepStatus, WaitKind};
 
@@ -283,9 +283,9 @@ impl WaitRow {
                 Ok(OpenGate {
                     wait,
                     step,
-                    run_name: r.get(26)?,
-                    project_id: r.get(27)?,
-                    workflow_name: r.get(28)?,
+                    run_name: r.get(8 + STEP_COLUMNS)?,
+                    project_id: r.get(9 + STEP_COLUMNS)?,
+                    workflow_name: r.get(10 + STEP_COLUMNS)?,
                 })
             })?;
             rows.collect()

@@ -21,6 +21,7 @@ import "./styles/waits.css";
 import "./styles/reruns.css";
 import "./styles/dialog.css";
 import "./styles/waterfall.css";
+import "./styles/changes.css";
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

@@ -71,6 +71,11 @@ defineWorkflow({ name: "NoExecute", phases: ["a"] });
 defineWorkflow({ phases: ["a"], async execute() {} });
 // @ts-expect-error: timeout is a duration
 defineWorkflow({ name: "T", phases: ["a"], timeout: {}, async execute() {} });
+// @ts-expect-error: a concurrency key is a string template
+defineWorkflow({ name: "C", phases: ["a"], concurrency: { key: 5 }, async execute() {} });
+// @ts-expect-error: concurrency needs its key
+defineWorkflow({ name: "C", phases: ["a"], concurrency: { limit: 2 }, async execute() {} });
+defineWorkflow({ name: "C", phases: ["a"], concurrency: { key: "repo:{{ args.repo }}", limit: 2 }, async execute() {} });
 
 // @ts-expect-error: z.enum needs strings
 z.enum([1, 2]);

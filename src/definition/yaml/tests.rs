@@ -166,7 +166,7 @@ steps:
 #[test]
 fn top_level_errors() {
     let keys = "unknown key 'stepz': did you mean 'steps'? (expected one of: name, description, argsSchema, runName, \
-                    phases, steps, timeout, budget, workspace)";
+                    phases, steps, timeout, budget, concurrency, workspace)";
     assert_error(&format!("{HEAD}stepz: 1\n"), 5, 1, keys);
     assert_errors(
         r"
@@ -201,7 +201,8 @@ fn top_level_errors() {
 fn step_errors() {
     let keys = "unknown key 'comand' in step 'b': did you mean 'command'? (expected one of: id, name, phase, type, \
                     command, cwd, prompt, agent, permission, model, maxTurns, outputSchema, \
-                    onInterrupt, maxCostUsd, maxTokens, env, timeout, continueOnError, if, retry, title, description, approvers, onTimeout, \
+                    onInterrupt, maxCostUsd, maxTokens, allowedTools, disallowedTools, appendSystemPrompt, mcpConfig, \
+                    addDirs, extraArgs, stallTimeout, env, timeout, continueOnError, if, retry, title, description, approvers, onTimeout, \
                     form, duration, signal)";
     let src = "- {id: b, phase: build, type: script, command: x, comand: y}";
     assert_error(&format!("{HEAD}{src}"), 5, 51, keys);

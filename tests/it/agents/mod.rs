@@ -3,8 +3,10 @@
 //! replay scripted streams.
 
 mod configuration;
+mod controls;
 mod credentials;
 mod drivers;
+mod fork;
 mod lifecycle;
 mod live;
 mod typescript;

@@ -93,8 +93,8 @@ async fn the_board_counts_pages_searches_and_queues() {
     assert_eq!(
         places,
         [
-            json!({"reason": "concurrency_limit", "position": 1, "running": 1, "limit": 1}),
-            json!({"reason": "concurrency_limit", "position": 2, "running": 1, "limit": 1})
+            json!({"reason": "concurrency_limit", "position": 1, "running": 1, "limit": 1, "key": null, "key_running": null, "key_limit": null}),
+            json!({"reason": "concurrency_limit", "position": 2, "running": 1, "limit": 1, "key": null, "key_running": null, "key_limit": null})
         ]
     );
     assert_eq!(

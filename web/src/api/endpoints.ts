@@ -15,6 +15,7 @@ import type {
   DecisionRequest,
   Definition,
   DefinitionDetail,
+  Diff,
   LoginResult,
   LogType,
   PendingApproval,
@@ -29,6 +30,7 @@ import type {
   Step,
   StepDetail,
   StepLog,
+  WorkspaceSpec,
 } from "./types";
 
 type Sig = { signal?: AbortSignal };
@@ -103,7 +105,20 @@ export const createRun = (body: {
   workflow_definition_id: string;
   name?: string;
   args: Record<string, unknown>;
+  /** Merged over the definition's `workspace` (`isolation: "none"` turns it off). */
+  workspace?: WorkspaceSpec;
 }) => request<RunSummary>("/workflow-executions", { method: "POST", body });
+
+/** What a step changed in its run's worktree (404 without a snapshot). */
+export const getStepDiff = (id: string, maxBytes?: number, o: Sig = {}) =>
+  request<Diff>(`/workflow-steps/${encodeURIComponent(id)}/diff`, { query: maxBytes ? { max_bytes: String(maxBytes) } : {}, ...o });
+
+/** What a run changed: since its worktree's base, or since its last decided gate. */
+export const getRunDiff = (id: string, since: "base" | "last_gate", maxBytes?: number, o: Sig = {}) =>
+  request<Diff>(`/workflow-executions/${encodeURIComponent(id)}/diff`, {
+    query: { since, ...(maxBytes ? { max_bytes: String(maxBytes) } : {}) },
+    ...o,
+  });
 
 /** The name a run of `args` would get from the definition's `runName` (template or function). */
 export type RunNamePreview = components["schemas"]["RunNamePreview"];

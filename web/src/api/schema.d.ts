@@ -855,6 +855,13 @@ export interface components {
          * @enum {string}
          */
         CommentType: "user" | "system" | "agent";
+        /** @description A run's concurrency key and limit. */
+        ConcurrencyInfo: {
+            /** @description Rendered from the run's arguments when it was created (`repo:acme/api`). */
+            key: string;
+            /** Format: int64 */
+            limit: number;
+        };
         Counts: {
             /** Format: int64 */
             comments: number;
@@ -1087,6 +1094,7 @@ export interface components {
                  */
                 warnings: string[];
                 queue?: components["schemas"]["QueueInfo"] | null;
+                concurrency?: components["schemas"]["ConcurrencyInfo"] | null;
                 workspace?: components["schemas"]["RunWorkspaceView"] | null;
             };
         };
@@ -1172,6 +1180,17 @@ export interface components {
                 created_at: string;
                 /** Format: date-time */
                 updated_at: string;
+                /**
+                 * @description What a person should know about how the step went, though it may have completed: tool
+                 *     calls the agent was denied, a rerun that could not fork the agent's conversation.
+                 */
+                warnings: string[];
+                /**
+                 * Format: date-time
+                 * @description While an agent step runs: when its CLI last printed anything (updated every few
+                 *     seconds at most), for "no output for N min". Null for other steps and before any output.
+                 */
+                last_output_at?: string | null;
                 wait?: components["schemas"]["WaitView"] | null;
                 /**
                  * @description Its tries, oldest first (a step that ran once has one); in a run's and a step's
@@ -1452,6 +1471,11 @@ export interface components {
                 /** Format: int64 */
                 duration_ms: number;
                 project_id: string;
+                /**
+                 * @description The step's `warnings` (denied tool calls, a rerun's fork that could not be made);
+                 *     left out when there are none.
+                 */
+                warnings?: string[];
             };
             /** @enum {string} */
             type: "workflow.step.completed";
@@ -1719,7 +1743,8 @@ export interface components {
             reason: components["schemas"]["QueueReason"];
             /**
              * Format: int64
-             * @description 1 for the run that starts next.
+             * @description 1 for the run that starts next: among the runs waiting for a slot, or (reason
+             *     `concurrency_key`) among the runs waiting for the same key.
              */
             position: number;
             /**
@@ -1732,12 +1757,24 @@ export interface components {
              * @description The most runs driven at once.
              */
             limit: number;
+            /** @description The concurrency key it waits for; null when it waits for a slot. */
+            key?: string | null;
+            /**
+             * Format: int64
+             * @description Runs with that key running now (on any server or terminal); null when it waits for a slot.
+             */
+            key_running?: number | null;
+            /**
+             * Format: int64
+             * @description The most runs with that key running at once; null when it waits for a slot.
+             */
+            key_limit?: number | null;
         };
         /**
          * @description Why a `pending` run has not started (`Run.queue.reason`).
          * @enum {string}
          */
-        QueueReason: "concurrency_limit";
+        QueueReason: "concurrency_limit" | "concurrency_key";
         /** @description The limits to set: those given replace the run's, the others stay. */
         RaiseBudget: {
             /**
@@ -1874,6 +1911,7 @@ export interface components {
              */
             warnings: string[];
             queue?: components["schemas"]["QueueInfo"] | null;
+            concurrency?: components["schemas"]["ConcurrencyInfo"] | null;
             workspace?: components["schemas"]["RunWorkspaceView"] | null;
         };
         /** @description A run with its steps (and their agent sessions) and comments. */
@@ -2020,6 +2058,17 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+            /**
+             * @description What a person should know about how the step went, though it may have completed: tool
+             *     calls the agent was denied, a rerun that could not fork the agent's conversation.
+             */
+            warnings: string[];
+            /**
+             * Format: date-time
+             * @description While an agent step runs: when its CLI last printed anything (updated every few
+             *     seconds at most), for "no output for N min". Null for other steps and before any output.
+             */
+            last_output_at?: string | null;
             wait?: components["schemas"]["WaitView"] | null;
             /**
              * @description Its tries, oldest first (a step that ran once has one); in a run's and a step's
@@ -2085,6 +2134,27 @@ export interface components {
              *     runs it again from the prompt; `resume` continues the agent's session.
              */
             onInterrupt?: string | null;
+            /** @description Agent steps: tool rules the agent may use without asking (`allowedTools`). */
+            allowedTools?: string[];
+            /** @description Agent steps: tool rules the agent may not use (`disallowedTools`). */
+            disallowedTools?: string[];
+            /** @description Agent steps: text added to the agent's system prompt (`appendSystemPrompt`). */
+            appendSystemPrompt?: string | null;
+            /**
+             * @description Agent steps: MCP servers (`mcpConfig`): a file relative to the workdir (a string), or
+             *     the configuration itself (an object), written to a file in the step's folder.
+             */
+            mcpConfig?: unknown;
+            /** @description Agent steps: more directories the agent may work in, relative to the workdir (`addDirs`). */
+            addDirs?: string[];
+            /** @description Agent steps: arguments passed to the CLI as written, each one word (`extraArgs`). */
+            extraArgs?: string[];
+            /**
+             * Format: int64
+             * @description Agent steps: how long the CLI may print nothing before it is stopped as `stalled`
+             *     (`stallTimeout`, milliseconds); None: the configured default (15 minutes).
+             */
+            stallTimeoutMs?: number | null;
             env?: {
                 [key: string]: string;
             };

@@ -112,6 +112,17 @@ export type Step = Omit<Sent<Schemas["Step"]>, "wait" | "attempts"> & {
   attempts?: StepAttempt[] | null;
 };
 
+/** How a file changed (`files[]` of a diff, `snapshot.files_changed[]`). */
+export type FileChange = Sent<Schemas["FileChange"]>;
+/** A step's snapshot commit in a worktree run, and what changed since the one before. */
+export type StepSnapshot = Sent<Schemas["StepSnapshot"]>;
+/** A unified diff between two commits of a run's worktree (`GET .../diff`). */
+export type Diff = Sent<Schemas["Diff"]>;
+/** A run's git worktree (`Run.workspace`). */
+export type RunWorkspace = Sent<Schemas["RunWorkspaceView"]>;
+/** The per-run override of the definition's workspace (`POST /api/workflow-executions`). */
+export type WorkspaceSpec = Schemas["WorkspaceSpec"];
+
 export type Artifact = Sent<Schemas["Artifact"]>;
 export type Creator = Sent<Schemas["Creator"]>;
 export type Comment = Sent<Schemas["Comment"]>;

@@ -4,7 +4,7 @@
 import { useCallback } from "react";
 import { getRun } from "../api/endpoints";
 import type { RunDetail } from "../api/types";
-import { applyRunEvent } from "../lib/runEvents";
+import { applyRunEvent, noteOutput } from "../lib/runEvents";
 import { useWsEvents, useWsOpen } from "../ws/WsContext";
 import { useAsync, useDebounced, type AsyncState } from "./useAsync";
 
@@ -15,7 +15,13 @@ export function useRun(runId: string): AsyncState<RunDetail> {
 
   useWsEvents((ev) => {
     if (ev.data.execution_id !== runId) return;
-    if (ev.type === "workflow.step.progress" || ev.type === "workflow.execution.log") return;
+    if (ev.type === "workflow.step.progress") {
+      // Output: the step is not silent ("no output for N min" goes away).
+      const stepId = ev.data.step_id;
+      setData((prev) => (prev ? (noteOutput(prev, stepId, Date.now()) ?? prev) : prev));
+      return;
+    }
+    if (ev.type === "workflow.execution.log") return;
     // Still loading: the answer may predate this event, so ask again once it is in.
     if (state.data === undefined) {
       refetch();

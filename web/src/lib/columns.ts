@@ -158,25 +158,35 @@ export function withCounts(board: BoardData, fresh: BoardData): BoardData {
 }
 
 /**
- * A run that left the queue (it started, or was cancelled): the runs behind it move up one
- * place. The server's answer to the next read agrees; this keeps the cards right meanwhile.
+ * A run that left the queue (it started, or was cancelled): the runs behind it, waiting for
+ * the same thing (a slot, or the same concurrency key), move up one place. The server's
+ * answer to the next read agrees; this keeps the cards right meanwhile.
  */
 export function leftQueue(board: BoardData, left: RunSummary): BoardData {
-  const pos = left.queue?.position;
-  if (!pos) return board;
+  const gone = left.queue;
+  if (!gone?.position) return board;
+  const behind = (r: RunSummary) =>
+    !!r.queue && r.queue.reason === gone.reason && (r.queue.key ?? null) === (gone.key ?? null) && r.queue.position > gone.position;
   return {
     ...board,
     columns: board.columns.map((c) =>
-      c.runs.some((r) => r.queue && r.queue.position > pos)
-        ? { ...c, runs: c.runs.map((r) => (r.queue && r.queue.position > pos ? { ...r, queue: { ...r.queue, position: r.queue.position - 1 } } : r)) }
+      c.runs.some(behind)
+        ? { ...c, runs: c.runs.map((r) => (behind(r) && r.queue ? { ...r, queue: { ...r.queue, position: r.queue.position - 1 } } : r)) }
         : c,
     ),
   };
 }
 
 
-/** The queue line of a pending card: "3rd in queue · 8/8 running". */
+/**
+ * The queue line of a pending card: "3rd in queue · 8/8 running", or for a run waiting for
+ * its concurrency key "waiting for repo:x · 1/1 running" ("2nd waiting for …" behind another).
+ */
 export function queueLine(q: NonNullable<RunSummary["queue"]>): string {
+  if (q.reason === "concurrency_key" && q.key != null) {
+    const place = q.position > 1 ? `${ordinal(q.position)} ` : "";
+    return `${place}waiting for ${q.key} · ${q.key_running ?? 0}/${q.key_limit ?? 1} running`;
+  }
   return `${ordinal(q.position)} in queue · ${q.running}/${q.limit} running`;
 }
 

@@ -67,6 +67,8 @@ export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | nu
         completed_at: null,
         created_at: existing?.created_at ?? t,
         updated_at: t,
+        warnings: [],
+        last_output_at: null,
         session: existing?.session ?? null,
         snapshot: existing?.snapshot ?? null,
       };
@@ -97,6 +99,8 @@ export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | nu
         completed_at: null,
         created_at: existing?.created_at ?? t,
         updated_at: t,
+        warnings: existing?.warnings ?? [],
+        last_output_at: null,
         session: null,
         // The step's `wait` (description, approvers, form) comes with a read of the run.
         wait: existing?.wait ?? null,
@@ -143,6 +147,7 @@ export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | nu
         error_message: d.error ?? null,
         completed_at: new Date(start + d.duration_ms).toISOString(),
         updated_at: nowIso(),
+        warnings: d.warnings ?? existing.warnings ?? [],
       };
       return { ...run, steps: upsertStep(run.steps, step), ...(waiting_for ? { waiting_for } : {}) };
     }
@@ -151,6 +156,20 @@ export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | nu
       // (a replayed event must not count twice).
       return null;
   }
+}
+
+/**
+ * A running step printed (a `workflow.step.progress` event): its `last_output_at` moves to `at`,
+ * at most every `every` ms (so a chatty agent does not redraw the page on each line). Null when
+ * nothing changes.
+ */
+export function noteOutput<R extends RunSummary>(run: R, stepId: string, at: number, every = 20_000): R | null {
+  const step = run.steps.find((s) => s.id === stepId);
+  if (!step || step.status !== "running") return null;
+  const last = step.last_output_at ? Date.parse(step.last_output_at) : NaN;
+  if (!Number.isNaN(last) && at - last < every) return null;
+  const next: Step = { ...step, last_output_at: new Date(at).toISOString() };
+  return { ...run, steps: upsertStep(run.steps, next) };
 }
 
 /** Events that change what the board shows about a run. */

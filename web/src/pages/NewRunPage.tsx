@@ -1,3 +1,6 @@
+// A new run of a workflow: its name, its arguments (a form from the schema) and, if asked, a git
+// worktree of its own.
+
 import { useMemo, useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { ApiError, errorMessage } from "../api/client";
@@ -6,6 +9,8 @@ import type { DefinitionDetail } from "../api/types";
 import { ErrorState, Loading } from "../components/States";
 import { ArgField } from "../components/templates/ArgField";
 import { useRunNamePreview } from "../components/templates/useRunNamePreview";
+import { WorktreeFields } from "../components/templates/WorktreeFields";
+import { initialChoice, workspaceBody, workspaceErrorField, type WorktreeChoice } from "../lib/workspace";
 import { useAsync } from "../hooks/useAsync";
 import { useDocumentTitle } from "../hooks/useDocumentTitle";
 import { edit, followsTemplate, nameToSend, shownName, type NameField } from "../lib/runName";
@@ -24,6 +29,8 @@ function RunForm({ def, projectId }: { def: DefinitionDetail; projectId: string 
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [worktree, setWorktree] = useState<WorktreeChoice>(() => initialChoice(def.workspace));
+  const [worktreeError, setWorktreeError] = useState<{ field: string; message: string } | null>(null);
 
   function change(field: string, value: string | boolean) {
     setValues((v) => ({ ...v, [field]: value }));
@@ -42,12 +49,14 @@ function RunForm({ def, projectId }: { def: DefinitionDetail; projectId: string 
       return;
     }
     setBusy(true);
+    setWorktreeError(null);
     try {
       const run = await createRun({
         project_id: projectId,
         workflow_definition_id: def.id,
         name: nameToSend(nameField),
         args: built.args,
+        workspace: workspaceBody(worktree, def.workspace),
       });
       navigate(`/p/${projectId}/runs/${run.id}`);
     } catch (err) {
@@ -57,6 +66,9 @@ function RunForm({ def, projectId }: { def: DefinitionDetail; projectId: string 
         setFormError(
           ["The arguments do not match the workflow's schema; see the fields marked above.", ...other].join("\n"),
         );
+      } else if (err instanceof ApiError && workspaceErrorField(err.message)) {
+        setWorktreeError({ field: workspaceErrorField(err.message)!, message: err.message });
+        setFormError("The workspace cannot be used as asked; see the field marked above.");
       } else setFormError(errorMessage(err));
     } finally {
       setBusy(false);
@@ -104,6 +116,7 @@ function RunForm({ def, projectId }: { def: DefinitionDetail; projectId: string 
           ))}
         </fieldset>
       )}
+      <WorktreeFields value={worktree} own={def.workspace} onChange={setWorktree} error={worktreeError} />
       {formError && (
         <p className="form-error" data-testid="run-form-error" role="alert">
           {formError}

@@ -1,4 +1,4 @@
-// A run: its head and controls, spend, lineage, what it waits for, its steps (list or
+// A run: its head and controls, its git worktree, spend, lineage, what it waits for, its steps (list or
 // waterfall, `?view=`), comments and facts; a step's panel over it. The tab says the run's
 // name and status (and the step's name with its panel open).
 
@@ -12,6 +12,7 @@ import { RunInfo } from "../components/run/RunInfo";
 import { SpendPanel } from "../components/run/Spend";
 import { RunLineage } from "../components/run/Reruns";
 import { RunSteps } from "../components/run/RunSteps";
+import { RunWorkspace } from "../components/run/RunWorkspace";
 import { WaitPanels } from "../components/run/WaitPanels";
 import { ErrorState, Loading } from "../components/States";
 import { StepPanel } from "../components/step/StepPanel";
@@ -56,6 +57,7 @@ export function RunPage() {
   return (
     <div className={`page page-run${stepRowId ? " has-panel" : ""}`}>
       <RunHeader run={r} projectId={projectId} now={now} onControlled={onControlled} />
+      <RunWorkspace run={r} />
       <SpendPanel run={r} reload={() => run.reload(true)} />
       <RunLineage run={r} projectId={projectId} />
       <WaitPanels run={r} now={now} reload={() => run.reload(true)} />

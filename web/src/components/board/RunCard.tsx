@@ -1,5 +1,6 @@
 // A run's card on the board: name, status, what it does or waits for (a queued run: its place
-// in the queue), the arguments that differ from the defaults, spend, phases and counts.
+// in the queue, or the concurrency key it waits for), a warning icon for steps that ended with
+// warnings, the arguments that differ from the defaults, spend, phases and counts.
 
 import { memo } from "react";
 import { Link } from "react-router-dom";
@@ -10,7 +11,9 @@ import { formatDuration, formatRelative } from "../../lib/format";
 import { queuedToResume as isQueuedToResume } from "../../lib/runView";
 import { currentStep, isFinished, runElapsedMs } from "../../lib/status";
 import { formatCountdown, needsPerson, waitLine, waitsOf } from "../../lib/waits";
-import { IconBell, IconClock, IconComment, IconHourglass, IconPaperclip } from "../Icons";
+import { warningsOf, warningTitle } from "../../lib/workspace";
+import { IconBell, IconClock, IconComment, IconHourglass, IconPaperclip, IconWarning } from "../Icons";
+import { StallLine } from "../step/StepFlags";
 import { SpendLine } from "../run/Spend";
 import { StatusBadge } from "../StatusBadge";
 
@@ -53,6 +56,8 @@ export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow
   const countdown = sleep ? formatCountdown(sleep.deadline, now) : null;
   const args = argsSummary(run.args, run.workflow_definition?.args_schema);
   const queue = run.status === "pending" && run.queue ? queueLine(run.queue) : null;
+  const byKey = (run.queue?.reason as string | undefined) === "concurrency_key";
+  const warned = run.steps.filter((s) => warningsOf(s).length > 0);
   return (
     <Link
       to={`/p/${projectId}/runs/${run.id}`}
@@ -76,7 +81,12 @@ export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow
         </div>
       )}
       {queue ? (
-        <div className="run-card-queue" data-testid="card-queue" title="Waits for a free slot: the server runs a limited number of runs at once">
+        <div
+          className="run-card-queue"
+          data-testid="card-queue"
+          data-reason={run.queue?.reason}
+          title={byKey ? "Waits for other runs with the same concurrency key to end" : "Waits for a free slot: the server runs a limited number of runs at once"}
+        >
           <IconHourglass width={13} height={13} />
           <span>
             {queuedToResume ? "Queued to resume · " : ""}
@@ -100,6 +110,7 @@ export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow
           {showWorkflow && run.current_phase && run.status !== "pending" && <span className="chip">{run.current_phase}</span>}
         </div>
       )}
+      {step && <StallLine step={step} now={now} className="card-stall" />}
       {run.status === "failed" && run.error_message && (
         <div className="run-card-error" title={run.error_message}>
           {run.error_message}
@@ -118,6 +129,18 @@ export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow
           </span>
         )}
         <span className="meta-spacer" />
+        {warned.length > 0 && (
+          <span
+            className="meta-item step-warning-icon"
+            data-testid="step-warning"
+            data-count={warned.length}
+            role="img"
+            aria-label={`${warned.length === 1 ? "A step" : `${warned.length} steps`} finished with warnings`}
+            title={warned.map((s) => `${s.name}: ${warningTitle(warningsOf(s))}`).join("\n")}
+          >
+            <IconWarning width={13} height={13} />
+          </span>
+        )}
         <span className="meta-item" data-testid="card-comments" aria-label={`${c.comments} comments`} title="Comments">
           <IconComment width={13} height={13} />
           {c.comments}

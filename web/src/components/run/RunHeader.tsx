@@ -184,14 +184,17 @@ export function RunHeader({ run, projectId, now, onControlled }: Props) {
       )}
       {queued && (
         <p className="notice notice-info" role="status" data-testid="run-queued">
-          Queued to resume: every run slot is busy, so the run waits for one to free up and then goes on from where it
-          stopped. Cancel takes it out of the queue.
+          {keyWait(run.queue)
+            ? "Queued to resume: a run with the same concurrency key is running, so this one goes on from where it stopped when it ends. Cancel takes it out of the queue."
+            : "Queued to resume: every run slot is busy, so the run waits for one to free up and then goes on from where it stopped. Cancel takes it out of the queue."}
           {run.queue && <QueuePlace queue={run.queue} />}
         </p>
       )}
       {!queued && run.status === "pending" && run.queue && (
         <p className="notice notice-info" role="status" data-testid="run-waiting-slot">
-          Waiting for a run slot: the server runs {run.queue.limit} at once and all are busy.
+          {keyWait(run.queue)
+            ? "Waiting for its concurrency key: it starts when a run with the same key ends."
+            : `Waiting for a run slot: the server runs ${run.queue.limit} at once and all are busy.`}
           <QueuePlace queue={run.queue} />
         </p>
       )}
@@ -207,6 +210,11 @@ export function RunHeader({ run, projectId, now, onControlled }: Props) {
       )}
     </header>
   );
+}
+
+/** Whether the run waits for its concurrency key rather than a slot. */
+function keyWait(queue: RunDetail["queue"]): boolean {
+  return queue?.reason === "concurrency_key";
 }
 
 /** "3rd in queue · 8/8 running", after a pending run's notice. */

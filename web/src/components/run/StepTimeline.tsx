@@ -11,6 +11,8 @@ import { SkippedNote } from "../step/SkippedNote";
 import { DecisionLine } from "./WaitPanels";
 import { plannedText, shownStepStatus } from "../../lib/runView";
 import { TryTrail } from "./TryTrail";
+import { SnapshotCounts, StallLine, WarningIcon } from "../step/StepFlags";
+import { warningsOf } from "../../lib/workspace";
 
 interface Props {
   run: RunDetail;
@@ -52,6 +54,8 @@ function StatusIcon({ status }: { status: string }) {
             ? "…"
             : status === "skipped"
               ? "↷"
+              : status === "warning"
+                ? "!"
               : status === "not_run"
                 ? "–"
                 : "•";
@@ -117,9 +121,12 @@ export function StepTimeline({ run, projectId, planned, selectedStepId, now }: P
                       data-step-id={s.id}
                       aria-current={selectedStepId === s.id ? "true" : undefined}
                     >
-                      <StatusIcon status={shown} />
+                      <StatusIcon status={shown === "completed" && warningsOf(s).length > 0 ? "warning" : shown} />
                       <span className="step-main">
-                        <span className="step-name">{s.name === s.step_id && s.wait?.title ? s.wait.title : s.name}</span>
+                        <span className="step-name">
+                          {s.name === s.step_id && s.wait?.title ? s.wait.title : s.name}
+                          <WarningIcon step={s} />
+                        </span>
                         <span className="step-sub">
                           <code>{s.step_id}</code>
                           <span className="chip">{s.type}</span>
@@ -131,7 +138,9 @@ export function StepTimeline({ run, projectId, planned, selectedStepId, now }: P
                             </span>
                           )}
                           {s.continue_on_error && s.status === "failed" && <span className="chip">allowed to fail</span>}
+                          <SnapshotCounts step={s} />
                         </span>
+                        <StallLine step={s} now={now} />
                         {wait && (
                           <span className="step-wait" data-testid="step-wait">
                             {describeWait(wait, now)}

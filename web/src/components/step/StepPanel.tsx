@@ -1,5 +1,5 @@
-// The step drawer: the step's state, waits and tries, its agent session, its tabs (Log,
-// Input, Output, Summary, Artifacts) and its comments.
+// The step drawer: the step's state, warnings, waits and tries, its agent session, its tabs
+// (Log, Input, Output, Summary, Artifacts, and Changes in a worktree run) and its comments.
 
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import type { RunDetail, StepDetail } from "../../api/types";
@@ -23,14 +23,17 @@ import { Attempts } from "./Attempts";
 import { LogFileTab } from "./LogFileTab";
 import { LogView } from "./LogView";
 import { SkippedNote } from "./SkippedNote";
+import { StallLine, WarningIcon, WarningList } from "./StepFlags";
+import { hasSnapshot, StepChanges } from "../changes/Changes";
 
-type Tab = "log" | "input" | "output" | "summary" | "artifacts";
-const TABS: { id: Tab; label: string }[] = [
+type Tab = "log" | "input" | "output" | "summary" | "artifacts" | "changes";
+const ALL_TABS: { id: Tab; label: string }[] = [
   { id: "log", label: "Log" },
   { id: "input", label: "Input" },
   { id: "output", label: "Output" },
   { id: "summary", label: "Summary" },
   { id: "artifacts", label: "Artifacts" },
+  { id: "changes", label: "Changes" },
 ];
 
 interface Props {
@@ -50,6 +53,9 @@ function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: str
   const now = useNow(running || step.status === "waiting");
   const version = `${step.status}:${step.attempt}:${step.updated_at}`;
   const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
+  // "Changes" only for a step with a snapshot (a script or agent step of a worktree run).
+  const TABS = hasSnapshot(step) ? ALL_TABS : ALL_TABS.filter((t) => t.id !== "changes");
+  const summary = run.steps.find((s) => s.id === step.id);
 
   function onTabKey(e: KeyboardEvent, i: number) {
     const d = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
@@ -65,6 +71,7 @@ function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: str
       <div className="panel-meta">
         <StatusBadge status={step.status} />
         <span className="chip">{step.type}</span>
+        <WarningIcon step={step} />
         <span className="chip">{step.phase}</span>
         {step.attempt > 1 && <span className="chip chip-warn">attempt {step.attempt}</span>}
         <span className="muted small" title={formatDateTime(step.started_at)}>
@@ -83,6 +90,9 @@ function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: str
       )}
       {decisionOf(step) && <DecisionLine decision={decisionOf(step)!} />}
       <SkippedNote step={step} block />
+      <WarningList step={step} />
+      {/* The run's copy of the step follows its output live (the panel's is read once). */}
+      {summary && summary.status === "running" && <StallLine step={summary} now={now} className="notice notice-warn step-stall" />}
       {stepError(step) && !decisionOf(step) && (
         <p className="notice notice-error" role="alert">
           {step.error_message}
@@ -110,6 +120,7 @@ function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: str
           >
             {t.label}
             {t.id === "artifacts" && step.artifacts.length > 0 && <span className="count">{step.artifacts.length}</span>}
+            {t.id === "changes" && step.snapshot && <span className="count">{step.snapshot.files_changed.length}</span>}
           </button>
         ))}
       </div>
@@ -134,6 +145,7 @@ function Body({ run, projectId, step, reload }: { run: RunDetail; projectId: str
             </>
           ))}
         {(tab === "input" || tab === "output" || tab === "summary") && <LogFileTab stepRowId={step.id} type={tab} version={version} running={running} />}
+        {tab === "changes" && hasSnapshot(step) && <StepChanges step={step} />}
         {tab === "artifacts" && <ArtifactsPane runId={run.id} stepRowId={step.id} artifacts={step.artifacts} onUploaded={reload} />}
       </div>
       <CommentThread

@@ -75,9 +75,24 @@ test("paging on does not repeat a run moved in meanwhile", () => {
 
 test("queue places: ordinals, the card's line, and the runs behind one that started move up", () => {
   assert.deepEqual([1, 2, 3, 4, 11, 12, 13, 21, 22, 103].map(ordinal), ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "103rd"]);
-  assert.equal(queueLine({ reason: "concurrency_limit", position: 3, running: 8, limit: 8 }), "3rd in queue · 8/8 running");
-  const q = (id: string, position: number) => run(id, "pending", null, null, { queue: { reason: "concurrency_limit", position, running: 2, limit: 2 } });
+  const slotOnly = { key: null, key_running: null, key_limit: null };
+  assert.equal(queueLine({ reason: "concurrency_limit", position: 3, running: 8, limit: 8, ...slotOnly }), "3rd in queue · 8/8 running");
+  const q = (id: string, position: number) => run(id, "pending", null, null, { queue: { reason: "concurrency_limit", position, running: 2, limit: 2, ...slotOnly } });
   const b: BoardData = { ...board(), columns: [{ key: "__pending", title: "", count: 3, runs: [q("x", 1), q("y", 2), q("z", 3)], nextCursor: null }] };
   const after = leftQueue(b, q("x", 1));
   assert.deepEqual(after.columns[0].runs.map((r) => r.queue?.position), [1, 1, 2]);
+});
+
+test("a run waiting for its concurrency key says which, and only its key's queue moves up", () => {
+  const keyed = (id: string, key: string, position: number) =>
+    run(id, "pending", null, null, { queue: { reason: "concurrency_key", position, running: 3, limit: 8, key, key_running: 1, key_limit: 1 } });
+  assert.equal(queueLine(keyed("a", "repo:x", 1).queue!), "waiting for repo:x · 1/1 running");
+  assert.equal(queueLine(keyed("b", "repo:x", 2).queue!), "2nd waiting for repo:x · 1/1 running");
+  const slot = run("s", "pending", null, null, { queue: { reason: "concurrency_limit", position: 2, running: 8, limit: 8, key: null, key_running: null, key_limit: null } });
+  const b: BoardData = {
+    ...board(),
+    columns: [{ key: "__pending", title: "", count: 4, runs: [keyed("a", "repo:x", 1), keyed("b", "repo:x", 2), keyed("c", "repo:y", 2), slot], nextCursor: null }],
+  };
+  const after = leftQueue(b, keyed("a", "repo:x", 1));
+  assert.deepEqual(after.columns[0].runs.map((r) => r.queue?.position), [1, 1, 2, 2]);
 });

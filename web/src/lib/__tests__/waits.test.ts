@@ -34,7 +34,7 @@ const run: RunSummary = {
   started_at: "2026-12-05T13:00:00Z", completed_at: null, paused_at: null, cancelled_at: null, created_at: "", updated_at: "",
   steps: [step("s1", "plan", 0)], workflow_definition: null, _count: { comments: 0, artifacts: 0 }, waiting_for: [],
   budget: null, spend: { usd: 0, tokens: 0, duration_ms: 0 }, budget_stop: null,
-  parent_run_id: null, forked_from_step: null, reruns: [], warnings: [], queue: null, workspace: null,
+  parent_run_id: null, forked_from_step: null, reruns: [], warnings: [], queue: null, workspace: null, concurrency: null,
 };
 
 const wait = (kind: WaitInfo["kind"], extra: Partial<WaitInfo> = {}): WaitInfo => ({

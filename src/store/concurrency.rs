@@ -1,0 +1,125 @@
+//! Concurrency keys in `workflow_runs` (`concurrency_key`, `concurrency_limit`): how many
+//! runs with a key are `running` (whichever process drives them: a server or a
+//! `workflow-engine run`), for the claim that refuses a run past its limit (`KEY_HAS_ROOM`, used
+//! by `RunRow::claim`), the server's queue and the terminal that waits for its turn.
+
+use std::collections::HashMap;
+
+use super::runs::RunRow;
+use super::{Result, Store};
+
+/// The condition `RunRow::claim` adds to its `UPDATE workflow_runs ... WHERE`: the run has no
+/// key, or fewer than its limit of other runs with its key are `running`.
+pub(super) const KEY_HAS_ROOM: &str = "(concurrency_key IS NULL OR
+    (SELECT count(*) FROM workflow_runs o
+      WHERE o.concurrency_key = workflow_runs.concurrency_key AND o.status = 'running'
+        AND o.id <> workflow_runs.id) < COALESCE(concurrency_limit, 1))";
+
+/// A run's key, its limit, and how many other runs with that key are `running` now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyLoad {
+    pub key: String,
+    pub limit: i64,
+    pub running: i64,
+}
+
+impl KeyLoad {
+    /// Whether a run of this key must wait: its limit is reached.
+    pub fn is_full(&self) -> bool {
+        self.running >= self.limit
+    }
+}
+
+/// A queued run's key and limit (`RunRow::keys_of`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunKey {
+    pub run_id: String,
+    pub key: String,
+    pub limit: i64,
+    pub created_at: String,
+}
+
+impl RunRow {
+    /// The run's key with the other runs of it `running` now; None for a run without a key
+    /// (or no such run).
+    pub async fn key_load(store: &Store, id: &str) -> Result<Option<KeyLoad>> {
+        let row: Option<(String, i64, i64)> = sqlx::query_as(
+            "SELECT r.concurrency_key, COALESCE(r.concurrency_limit, 1),
+                    (SELECT count(*) FROM workflow_runs o
+                      WHERE o.concurrency_key = r.concurrency_key AND o.status = 'running' AND o.id <> r.id)
+             FROM workflow_runs r WHERE r.id = ? AND r.concurrency_key IS NOT NULL",
+        )
+        .bind(id)
+        .fetch_optional(&store.read)
+        .await?;
+        Ok(row.map(|(key, limit, running)| KeyLoad { key, limit, running }))
+    }
+
+    /// The keys of those of `ids` that have one.
+    pub async fn keys_of(store: &Store, ids: &[String]) -> Result<Vec<RunKey>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let sql = format!(
+                "SELECT id, concurrency_key, COALESCE(concurrency_limit, 1), created_at FROM workflow_runs
+                 WHERE id IN ({marks}) AND concurrency_key IS NOT NULL"
+            );
+            let mut q = sqlx::query_as::<_, (String, String, i64, String)>(&sql);
+            for id in chunk {
+                q = q.bind(id);
+            }
+            out.extend(
+                q.fetch_all(&store.read)
+                    .await?
+                    .into_iter()
+                    .map(|(run_id, key, limit, created_at)| RunKey {
+                        run_id,
+                        key,
+                        limit,
+                        created_at,
+                    }),
+            );
+        }
+        Ok(out)
+    }
+
+    /// The runs `running` now with a key: (run id, key). Few: a server drives a handful.
+    pub async fn running_keys(store: &Store) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, concurrency_key FROM workflow_runs
+             WHERE concurrency_key IS NOT NULL AND status = 'running'",
+        )
+        .fetch_all(&store.read)
+        .await?)
+    }
+
+    /// How many runs with each of `keys` are `running` now (a key none runs is absent).
+    pub async fn running_per_key(store: &Store, keys: &[&str]) -> Result<HashMap<String, i64>> {
+        let mut out = HashMap::new();
+        for chunk in keys.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let sql = format!(
+                "SELECT concurrency_key, count(*) FROM workflow_runs
+                 WHERE concurrency_key IN ({marks}) AND status = 'running' GROUP BY concurrency_key"
+            );
+            let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
+            for k in chunk {
+                q = q.bind(*k);
+            }
+            out.extend(q.fetch_all(&store.read).await?);
+        }
+        Ok(out)
+    }
+
+    /// The `pending` runs with `key`, oldest first: (run id).
+    pub async fn pending_with_key(store: &Store, key: &str) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT id FROM workflow_runs WHERE concurrency_key = ? AND status = 'pending'
+             ORDER BY created_at, id",
+        )
+        .bind(key)
+        .fetch_all(&store.read)
+        .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+}
