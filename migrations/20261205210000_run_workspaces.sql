@@ -18,7 +18,12 @@ CREATE TABLE run_workspaces (
                     CHECK (keep IN ('always', 'on-failure', 'never')),
     delete_branch   INTEGER NOT NULL DEFAULT 0,
     created_at      TEXT NOT NULL,
-    removed_at      TEXT
+    removed_at      TEXT,
+    -- A rerun from a step: the parent's snapshot whose files the new worktree starts with
+    -- (as uncommitted changes over `base_commit`, the parent branch's commit at that point),
+    -- and when they were put there (once, before the first step).
+    start_commit    TEXT,
+    restored_at     TEXT
 );
 -- A definition's own `workspace:` settings as JSON (`{"isolation":"worktree",...}`), so that
 -- the new-run form can show them; NULL when the file has none.

@@ -11,7 +11,10 @@ CREATE TABLE step_snapshots (
     files_changed TEXT NOT NULL DEFAULT '[]',
     additions     INTEGER NOT NULL DEFAULT 0,
     deletions     INTEGER NOT NULL DEFAULT 0,
-    created_at    TEXT NOT NULL
+    created_at    TEXT NOT NULL,
+    -- The worktree's HEAD (its branch's commit) when the snapshot was taken: where a rerun
+    -- from the next step starts its branch, the snapshot's files put over it.
+    head          TEXT
 );
 -- A run's snapshots newest first: the parent of the next one, the whole run's diff.
 CREATE INDEX step_snapshots_run ON step_snapshots (run_id, created_at);

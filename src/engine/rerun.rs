@@ -84,9 +84,11 @@ impl Engine {
         // definition says now.
         let mut workspace = self.parent_workspace(&parent.id).await?;
         // From a step: the worktree starts as it was before that step (`rerun_restore`).
+        let mut start_files = None;
         if let Some(from) = &from {
-            if let Some(commit) = self.restore_point(&parent.id, from).await? {
+            if let Some((commit, files)) = self.restore_point(&parent.id, from).await? {
                 workspace.base = Some(commit);
+                start_files = files;
             }
         }
         let spec = NewRunSpec {
@@ -100,6 +102,9 @@ impl Engine {
         let (run, reused) = self
             .create_run_from(&definition, &place.project, args, spec, Some((fork, &place.project)))
             .await?;
+        if let Some(files) = &start_files {
+            crate::store::workspaces::WorkspaceRow::set_start_commit(store, &run.id, files).await?;
+        }
         tracing::info!(run = %run.id, parent = %parent.id, reused = reused.len(), "rerun recorded");
         Ok(Rerun {
             run,

@@ -16,7 +16,7 @@ impl StepHost {
     /// Records the worktree after step `row` (its try `attempt`) ended, if the run has one.
     pub(super) async fn snapshot_step(&self, row: &StepRow, attempt: i64) {
         let Some(ws) = &self.workspace else { return };
-        let record = match self.take_snapshot(row, &ws.path, &ws.base_commit).await {
+        let record = match self.take_snapshot(row, &ws.path, &ws.start).await {
             Ok(snap) => json!({
                 "ts": crate::store::now(), "type": "snapshot", "commit": snap.commit, "parent": snap.parent,
                 "files_changed": snap.files_changed, "additions": snap.additions, "deletions": snap.deletions,
@@ -34,7 +34,7 @@ impl StepHost {
         &self,
         row: &StepRow,
         worktree: &std::path::Path,
-        base_commit: &str,
+        start: &str,
     ) -> Result<SnapshotRow, String> {
         let store = self.engine.store();
         // One snapshot of a worktree at a time: each one's parent is the one before.
@@ -42,7 +42,7 @@ impl StepHost {
         let parent = SnapshotRow::latest_for_run(store, &self.run_id)
             .await
             .map_err(|e| e.to_string())?
-            .map_or_else(|| base_commit.to_string(), |s| s.commit);
+            .map_or_else(|| start.to_string(), |s| s.commit);
         let message = format!("workflow-engine: run {} step {} ({})", self.run_id, row.step_id, row.id);
         let snap = snapshot::take(worktree, &parent, &snapshot_ref(&self.run_id, &row.id), &message)
             .await
@@ -55,6 +55,7 @@ impl StepHost {
             files_changed: &snap.files,
             additions: snap.additions,
             deletions: snap.deletions,
+            head: snap.head.as_deref(),
         };
         SnapshotRow::record(store, new).await.map_err(|e| e.to_string())
     }

@@ -154,6 +154,16 @@ async fn make(
         base_commit: row.base_commit.as_deref(),
     };
     let made = worktree::ensure(&want, &base_commit).await.map_err(|e| e.to_string())?;
+    // A rerun from a step: the parent's files before that step, put over the branch once,
+    // before the first step (repeated by a resume until recorded as done).
+    let mut restored = None;
+    if let (Some(start), None) = (&row.start_commit, &row.restored_at) {
+        worktree::restore_files(&path, start).await.map_err(|e| e.to_string())?;
+        WorkspaceRow::set_restored(store, &row.run_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        restored = Some(start.clone());
+    }
     WorkspaceRow::set_state(store, &row.run_id, WorkspaceState::Active, None)
         .await
         .map_err(|e| e.to_string())?;
@@ -177,6 +187,13 @@ async fn make(
             row.branch
         )),
     };
+    let note = match (note, restored) {
+        (Some(n), Some(start)) => Some(format!(
+            "{n}; its files as they were before the step being run again (snapshot {})",
+            &start[..start.len().min(10)]
+        )),
+        (note, _) => note,
+    };
     if let Some(n) = &note {
         tracing::info!(run = %row.run_id, "{n}");
     }
@@ -191,6 +208,7 @@ async fn make(
         path,
         repo: project.to_path_buf(),
         branch: row.branch.clone(),
+        start: row.start_commit.clone().unwrap_or_else(|| base_commit.clone()),
         base_commit,
     };
     Ok((ws, workdir, note))

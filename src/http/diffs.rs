@@ -222,7 +222,8 @@ pub async fn run_diff(
     let store = state.engine.store();
     let (run, _) = access::run(store, &user, &id).await?;
     let ws = workspace(store, &run.id).await?;
-    let Some(base_commit) = ws.base_commit.clone() else {
+    // What this run changed: from the files it started with (a rerun's restored ones).
+    let Some(base_commit) = ws.start().map(str::to_string) else {
         return Err(ApiError::ConflictWith {
             code: "no_workspace",
             message: format!("workflow execution {id}'s worktree is not made yet"),

@@ -90,6 +90,9 @@ pub struct RunWorkspaceView {
     pub error: Option<String>,
     pub keep: crate::domain::KeepPolicy,
     pub delete_branch: bool,
+    /// A rerun from a step: the parent's snapshot whose files this worktree started with, as
+    /// uncommitted changes over `base_commit`; null otherwise.
+    pub start_commit: Option<String>,
 }
 
 impl From<&crate::store::workspaces::WorkspaceRow> for RunWorkspaceView {
@@ -105,6 +108,7 @@ impl From<&crate::store::workspaces::WorkspaceRow> for RunWorkspaceView {
             error: w.error.clone(),
             keep: w.keep,
             delete_branch: w.delete_branch,
+            start_commit: w.start_commit.clone(),
         }
     }
 }

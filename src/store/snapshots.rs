@@ -17,11 +17,13 @@ pub struct SnapshotRow {
     pub additions: i64,
     pub deletions: i64,
     pub created_at: String,
+    /// The worktree's HEAD when it was taken (None where git could not say).
+    pub head: Option<String>,
 }
 
-type Raw = (String, String, String, String, String, i64, i64, String);
+type Raw = (String, String, String, String, String, i64, i64, String, Option<String>);
 
-fn from_raw((step_row_id, run_id, commit, parent, files, additions, deletions, created_at): Raw) -> SnapshotRow {
+fn from_raw((step_row_id, run_id, commit, parent, files, additions, deletions, created_at, head): Raw) -> SnapshotRow {
     SnapshotRow {
         step_row_id,
         run_id,
@@ -32,11 +34,12 @@ fn from_raw((step_row_id, run_id, commit, parent, files, additions, deletions, c
         additions,
         deletions,
         created_at,
+        head,
     }
 }
 
 const COLUMNS: &str =
-    "s.step_row_id, s.run_id, s.\"commit\", s.parent, s.files_changed, s.additions, s.deletions, s.created_at";
+    "s.step_row_id, s.run_id, s.\"commit\", s.parent, s.files_changed, s.additions, s.deletions, s.created_at, s.head";
 
 /// A snapshot to record.
 pub struct NewSnapshot<'a> {
@@ -47,6 +50,7 @@ pub struct NewSnapshot<'a> {
     pub files_changed: &'a [FileChange],
     pub additions: u64,
     pub deletions: u64,
+    pub head: Option<&'a str>,
 }
 
 impl SnapshotRow {
@@ -55,12 +59,12 @@ impl SnapshotRow {
         let files = serde_json::to_string(new.files_changed).expect("file changes serialise");
         let raw: Raw = sqlx::query_as(
             "INSERT INTO step_snapshots
-                 (step_row_id, run_id, \"commit\", parent, files_changed, additions, deletions, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                 (step_row_id, run_id, \"commit\", parent, files_changed, additions, deletions, created_at, head)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (step_row_id) DO UPDATE SET \"commit\" = excluded.\"commit\", parent = excluded.parent,
                  files_changed = excluded.files_changed, additions = excluded.additions,
-                 deletions = excluded.deletions, created_at = excluded.created_at
-             RETURNING step_row_id, run_id, \"commit\", parent, files_changed, additions, deletions, created_at",
+                 deletions = excluded.deletions, created_at = excluded.created_at, head = excluded.head
+             RETURNING step_row_id, run_id, \"commit\", parent, files_changed, additions, deletions, created_at, head",
         )
         .bind(new.step_row_id)
         .bind(new.run_id)
@@ -70,6 +74,7 @@ impl SnapshotRow {
         .bind(new.additions as i64)
         .bind(new.deletions as i64)
         .bind(now())
+        .bind(new.head)
         .fetch_all(&store.pool)
         .await
         .map(super::only_row)??;

@@ -29,6 +29,11 @@ pub struct WorkspaceRow {
     pub delete_branch: bool,
     pub created_at: String,
     pub removed_at: Option<String>,
+    /// A rerun from a step: the parent's snapshot whose files the worktree starts with, over
+    /// `base_commit`; None for any other run.
+    pub start_commit: Option<String>,
+    /// When those files were put in the worktree (once, before the first step).
+    pub restored_at: Option<String>,
 }
 
 /// What a new worktree run records.
@@ -93,6 +98,32 @@ impl WorkspaceRow {
             .execute(&store.pool)
             .await?;
         Ok(())
+    }
+
+    /// A rerun's worktree starts with the files of snapshot `commit` (over its base commit).
+    pub async fn set_start_commit(store: &Store, run_id: &str, commit: &str) -> Result<()> {
+        sqlx::query("UPDATE run_workspaces SET start_commit = ? WHERE run_id = ?")
+            .bind(commit)
+            .bind(run_id)
+            .execute(&store.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The start commit's files are in the worktree.
+    pub async fn set_restored(store: &Store, run_id: &str) -> Result<()> {
+        sqlx::query("UPDATE run_workspaces SET restored_at = ? WHERE run_id = ?")
+            .bind(now())
+            .bind(run_id)
+            .execute(&store.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The commit this run's first snapshot (and its whole-run diff) is taken against: the
+    /// files it started with.
+    pub fn start(&self) -> Option<&str> {
+        self.start_commit.as_deref().or(self.base_commit.as_deref())
     }
 
     /// Sets the state (and the error, cleared unless given); `removed` also stamps `removed_at`.

@@ -24,8 +24,11 @@ pub struct RunWorkspace {
     /// The project checkout it was made from (`ctx.repoPath`, `WORKFLOW_REPO_PATH`).
     pub repo: PathBuf,
     pub branch: String,
-    /// The commit the worktree started from.
+    /// The commit the worktree's branch started from.
     pub base_commit: String,
+    /// The tree its files started as: `base_commit`, or for a rerun from a step the
+    /// parent's snapshot put over it (the parent of the run's first snapshot).
+    pub start: String,
 }
 
 /// The folder worktrees are made in: the configured one, else `<data-dir>/worktrees`.

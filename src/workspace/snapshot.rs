@@ -34,6 +34,8 @@ pub struct Snapshot {
     pub files: Vec<FileChange>,
     pub additions: u64,
     pub deletions: u64,
+    /// The worktree's HEAD as the snapshot was taken (None if git could not say).
+    pub head: Option<String>,
 }
 
 /// The ref a step's snapshot is kept under.
@@ -88,7 +90,8 @@ pub async fn take(worktree: &Path, parent: &str, refname: &str, message: &str) -
         }
         Ok::<_, GitError>(commit)
     };
-    let (commit, files) = tokio::join!(record, staged_changes(worktree, parent, &env));
+    let head = async { git(worktree, &["rev-parse", "--verify", "--quiet", "HEAD"], &[]).await.ok() };
+    let (commit, files, head) = tokio::join!(record, staged_changes(worktree, parent, &env), head);
     let (commit, files) = (commit?, files?);
     Ok(Snapshot {
         additions: files.iter().map(|f| f.additions).sum(),
@@ -96,6 +99,7 @@ pub async fn take(worktree: &Path, parent: &str, refname: &str, message: &str) -
         commit,
         parent: parent.to_string(),
         files,
+        head: head.map(|h| h.trim().to_string()).filter(|h| !h.is_empty()),
     })
 }
 

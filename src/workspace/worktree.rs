@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::git::git;
+use super::git::{git, GitError};
 
 /// What went wrong, in words that say what and where.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -153,6 +153,24 @@ pub async fn ensure(want: &Want<'_>, base_commit: &str) -> Result<Made, Worktree
     )
     .await?;
     Ok(Made::Created)
+}
+
+/// Puts the files of commit `tree` in the worktree at `path` as uncommitted changes over its
+/// HEAD (what a rerun from a step starts with: the parent's files before that step, whether
+/// or not they were committed). Safe to repeat: the worktree ends the same either way.
+pub async fn restore_files(path: &Path, tree: &str) -> Result<(), WorktreeError> {
+    let fail = |e: GitError| {
+        WorktreeError(format!(
+            "cannot put the files of {tree} in the worktree {}: {}",
+            path.display(),
+            e.stderr()
+        ))
+    };
+    // Index and files become `tree` (files the index had and `tree` lacks are deleted),
+    // then the index goes back to HEAD, leaving the files as they are.
+    git(path, &["read-tree", "--reset", "-u", tree], &[]).await.map_err(fail)?;
+    git(path, &["reset", "--quiet"], &[]).await.map_err(fail)?;
+    Ok(())
 }
 
 async fn add(repo: &Path, args: &[&str]) -> Result<(), WorktreeError> {

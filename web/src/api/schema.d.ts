@@ -1978,6 +1978,11 @@ export interface components {
             error?: string | null;
             keep: components["schemas"]["KeepPolicy"];
             delete_branch: boolean;
+            /**
+             * @description A rerun from a step: the parent's snapshot whose files this worktree started with, as
+             *     uncommitted changes over `base_commit`; null otherwise.
+             */
+            start_commit?: string | null;
         };
         /** @description A secret's name and dates; never its value. */
         SecretInfo: {
