@@ -39,10 +39,16 @@ impl StepHost {
         let store = self.engine.store();
         // One snapshot of a worktree at a time: each one's parent is the one before.
         let _turn = snapshot::lock(worktree).await;
-        let parent = SnapshotRow::latest_for_run(store, &self.run_id)
-            .await
-            .map_err(|e| e.to_string())?
-            .map_or_else(|| start.to_string(), |s| s.commit);
+        // A step tried again keeps the parent of its first snapshot (what it changed is then
+        // all its tries' changes); a first one's parent is the run's newest snapshot.
+        let own = SnapshotRow::for_step(store, &row.id).await.map_err(|e| e.to_string())?;
+        let parent = match own {
+            Some(own) => own.parent,
+            None => SnapshotRow::latest_for_run(store, &self.run_id)
+                .await
+                .map_err(|e| e.to_string())?
+                .map_or_else(|| start.to_string(), |s| s.commit),
+        };
         let message = format!("workflow-engine: run {} step {} ({})", self.run_id, row.step_id, row.id);
         let snap = snapshot::take(worktree, &parent, &snapshot_ref(&self.run_id, &row.id), &message)
             .await

@@ -85,7 +85,8 @@ pub struct Diff {
     pub diff: String,
     /// Whether `diff` was cut.
     pub truncated: bool,
-    /// The whole diff's size in bytes.
+    /// The whole diff's size in bytes; when `truncated`, a lower bound (git is stopped once
+    /// past the cap, so this is what was read: the diff is at least this big).
     pub total_bytes: u64,
 }
 

@@ -54,14 +54,15 @@ pub struct NewSnapshot<'a> {
 }
 
 impl SnapshotRow {
-    /// Records (or, for a step run again, replaces) a step's snapshot.
+    /// Records (or, for a step tried again, replaces) a step's snapshot; a replaced one keeps
+    /// its first parent.
     pub async fn record(store: &Store, new: NewSnapshot<'_>) -> Result<SnapshotRow> {
         let files = serde_json::to_string(new.files_changed).expect("file changes serialise");
         let raw: Raw = sqlx::query_as(
             "INSERT INTO step_snapshots
                  (step_row_id, run_id, \"commit\", parent, files_changed, additions, deletions, created_at, head)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (step_row_id) DO UPDATE SET \"commit\" = excluded.\"commit\", parent = excluded.parent,
+             ON CONFLICT (step_row_id) DO UPDATE SET \"commit\" = excluded.\"commit\",
                  files_changed = excluded.files_changed, additions = excluded.additions,
                  deletions = excluded.deletions, created_at = excluded.created_at, head = excluded.head
              RETURNING step_row_id, run_id, \"commit\", parent, files_changed, additions, deletions, created_at, head",

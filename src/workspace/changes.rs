@@ -6,7 +6,7 @@ use std::process::Stdio;
 
 use tokio::io::AsyncReadExt;
 
-use super::git::{git, GitError};
+use super::git::{command, git, GitError, EMPTY_TREE};
 use super::snapshot::SnapshotError;
 pub use crate::domain::{FileChange, FileChangeStatus};
 
@@ -15,13 +15,14 @@ pub use crate::domain::{FileChange, FileChangeStatus};
 pub struct CappedDiff {
     pub text: String,
     pub truncated: bool,
-    /// The whole diff's size in bytes, whatever the cap.
+    /// The whole diff's size in bytes when not truncated; when truncated, a lower bound (the
+    /// bytes read before the cap was reached and git was stopped).
     pub total_bytes: u64,
 }
 
 /// The files that differ between `base` and `head`, renames detected, in path order.
 pub async fn files_changed(dir: &Path, base: &str, head: &str) -> Result<Vec<FileChange>, GitError> {
-    let out = git(dir, &[&STAT_ARGS[..], &[base, head, "--"]].concat(), &[]).await?;
+    let out = git(dir, &[&STAT_ARGS[..], &[base, head, "--"]].concat(), &NO_ATTRS).await?;
     Ok(parse_raw_numstat(&out))
 }
 
@@ -32,7 +33,12 @@ pub async fn staged_changes(dir: &Path, base: &str, env: &[(&str, &str)]) -> Res
     Ok(parse_raw_numstat(&out))
 }
 
-const STAT_ARGS: [&str; 6] = ["diff", "--no-ext-diff", "--raw", "--numstat", "-M", "-z"];
+/// Every diff the engine runs: no external diff driver, no textconv (nothing of the
+/// repository's config runs).
+const STAT_ARGS: [&str; 7] = ["diff", "--no-ext-diff", "--no-textconv", "--raw", "--numstat", "-M", "-z"];
+
+/// No in-tree `.gitattributes` is read (see `git::EMPTY_TREE`).
+pub const NO_ATTRS: [(&str, &str); 1] = [("GIT_ATTR_SOURCE", EMPTY_TREE)];
 
 /// Parses `--raw --numstat -z` output: every raw record (`:modes shas STATUS\0path\0`, two
 /// paths for a rename), then the numstat records in the same order (`adds\tdels\tpath\0`,
@@ -83,7 +89,8 @@ pub fn parse_raw_numstat(out: &str) -> Vec<FileChange> {
 }
 
 /// The unified diff from `base` to `head` (renames detected), keeping at most `cap` bytes
-/// (cut at a line's end where one is near) and counting the rest without keeping it.
+/// (cut at a line's end where one is near). Once past the cap git is stopped: `total_bytes`
+/// is then what was read, a lower bound.
 pub async fn capped_diff(dir: &Path, base: &str, head: &str, cap: usize) -> Result<CappedDiff, SnapshotError> {
     let args = [
         "-c",
@@ -91,27 +98,14 @@ pub async fn capped_diff(dir: &Path, base: &str, head: &str, cap: usize) -> Resu
         "diff",
         "--no-color",
         "--no-ext-diff",
+        "--no-textconv",
         "-M",
         base,
         head,
         "--",
     ];
-    let mut cmd = tokio::process::Command::new("git");
-    cmd.current_dir(dir)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    // A clean environment, as `git::git` runs with (nothing of the server's GIT_* leaks in).
-    cmd.env_clear()
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_OPTIONAL_LOCKS", "0");
-    for key in ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "XDG_CONFIG_HOME"] {
-        if let Some(v) = std::env::var_os(key) {
-            cmd.env(key, v);
-        }
-    }
+    let mut cmd = command(dir, &args, &NO_ATTRS);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let failed = |stderr: String| SnapshotError::Worktree(format!("git {}: {stderr}", args.join(" ")));
     let mut child = cmd.spawn().map_err(|e| failed(e.to_string()))?;
     let mut stdout = child.stdout.take().expect("piped");
@@ -132,24 +126,36 @@ pub async fn capped_diff(dir: &Path, base: &str, head: &str, cap: usize) -> Resu
         total += n as u64;
         let room = cap.saturating_sub(kept.len());
         kept.extend_from_slice(&chunk[..n.min(room)]);
+        if n > room {
+            // Past the cap: the rest is not read; git is stopped and its exit not judged.
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+            err_task.abort();
+            return Ok(cut(kept, total));
+        }
     }
     let status = child.wait().await.map_err(|e| failed(e.to_string()))?;
     let err = err_task.await.unwrap_or_default();
     if !status.success() {
         return Err(failed(String::from_utf8_lossy(&err).trim().to_string()));
     }
-    let truncated = total > kept.len() as u64;
-    if truncated {
-        // End on a whole line if the cap fell in the middle of one not too long.
-        if let Some(nl) = kept.iter().rposition(|&b| b == b'\n') {
-            if kept.len() - nl < 4096 {
-                kept.truncate(nl + 1);
-            }
-        }
-    }
     Ok(CappedDiff {
         text: String::from_utf8_lossy(&kept).into_owned(),
-        truncated,
+        truncated: false,
         total_bytes: total,
     })
+}
+
+/// A diff cut at the cap: it ends on a whole line if the cap fell in one not too long.
+fn cut(mut kept: Vec<u8>, total: u64) -> CappedDiff {
+    if let Some(nl) = kept.iter().rposition(|&b| b == b'\n') {
+        if kept.len() - nl < 4096 {
+            kept.truncate(nl + 1);
+        }
+    }
+    CappedDiff {
+        text: String::from_utf8_lossy(&kept).into_owned(),
+        truncated: true,
+        total_bytes: total,
+    }
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::changes::{staged_changes, FileChange};
-use super::git::{git, GitError};
+use super::git::{git, GitError, EMPTY_TREE};
 
 /// A snapshot or diff that could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -66,11 +66,12 @@ pub async fn take(worktree: &Path, parent: &str, refname: &str, message: &str) -
     let index = index_file(worktree)?;
     seed_index(worktree, &index, parent).await?;
     let index_str = index.to_string_lossy().into_owned();
-    let env = [("GIT_INDEX_FILE", index_str.as_str())];
+    // No in-tree `.gitattributes`: no `filter=` a workflow wrote runs while the tree is hashed.
+    let env = [("GIT_INDEX_FILE", index_str.as_str()), ("GIT_ATTR_SOURCE", EMPTY_TREE)];
     // The untracked cache (kept in our index) spares re-reading unchanged directories.
     git(
         worktree,
-        &["-c", "core.untrackedCache=true", "add", "-A", "--", ".", RUN_FILES],
+        &["-c", "core.untrackedCache=true", "-c", "core.attributesFile=/dev/null", "add", "-A", "--", ".", RUN_FILES],
         &env,
     )
     .await?;
@@ -80,7 +81,7 @@ pub async fn take(worktree: &Path, parent: &str, refname: &str, message: &str) -
         let tree = git(worktree, &["write-tree"], &env).await?;
         let commit = git(
             worktree,
-            &["commit-tree", tree.trim(), "-p", parent, "-m", message],
+            &["commit-tree", "--no-gpg-sign", tree.trim(), "-p", parent, "-m", message],
             &snapshot_identity(&env),
         )
         .await?;

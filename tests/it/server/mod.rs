@@ -15,6 +15,7 @@ mod projects_root;
 pub mod queue;
 mod secrets;
 mod snapshot_reruns;
+mod snapshot_safety;
 mod snapshots;
 mod tokens;
 mod waits;

@@ -222,7 +222,9 @@ async fn the_diff_endpoints_show_a_step_and_the_run_capped_and_refuse_what_they_
     let cut = &cut["data"];
     assert_eq!(cut["truncated"], true, "{cut}");
     assert!(cut["diff"].as_str().unwrap().len() <= 60);
-    assert_eq!(cut["total_bytes"], d["total_bytes"]);
+    // A lower bound when cut: what was read before git was stopped.
+    let read = cut["total_bytes"].as_u64().unwrap();
+    assert!(read > 60 && read <= d["total_bytes"].as_u64().unwrap(), "{cut}");
     assert_eq!(cut["files"], d["files"], "the file list is whole whatever the cap");
 
     // The whole run: base to the newest snapshot.
