@@ -99,10 +99,109 @@ fn engine_flags(agent: AgentKind) -> &'static [&'static str] {
     }
 }
 
-/// The engine flag an argument sets, if it does (`--output-format`, `--output-format=json`).
+/// Flags that would override what the engine decides for the step (its permission mode or
+/// sandbox, its model, its turn limit) or bypass the permission checks: refused in `extraArgs`
+/// (set `permission`, `model`, `maxTurns` instead).
+fn overriding_flags(agent: AgentKind) -> &'static [&'static str] {
+    match agent {
+        AgentKind::Claude => &[
+            "--dangerously-skip-permissions",
+            "--allow-dangerously-skip-permissions",
+            "--settings",
+            "--max-turns",
+            "--model",
+            "--json-schema",
+        ],
+        AgentKind::Codex => &[
+            "--sandbox",
+            "-s",
+            "--dangerously-bypass-approvals-and-sandbox",
+            "--full-auto",
+            "-C",
+            "--cd",
+            "-c",
+            "--config",
+            "-p",
+            "--profile",
+            "--ask-for-approval",
+            "-a",
+            "-m",
+            "--model",
+            "--output-schema",
+        ],
+        AgentKind::Gemini => &["-m", "--model", "-s", "--sandbox"],
+    }
+}
+
+/// The engine flag an argument sets, if it does (`--output-format`, `--output-format=json`,
+/// a short one with its value attached: `-mo3`).
 fn engine_flag(agent: AgentKind, arg: &str) -> Option<&'static str> {
     let name = arg.split_once('=').map_or(arg, |(n, _)| n);
-    engine_flags(agent).iter().copied().find(|f| *f == name)
+    let all = || engine_flags(agent).iter().chain(overriding_flags(agent)).copied();
+    all().find(|f| *f == name).or_else(|| {
+        // `-sVALUE`: a single-dash letter with its value attached.
+        let short = arg.get(..2).filter(|s| s.starts_with('-') && !arg.starts_with("--") && arg.len() > 2)?;
+        all().find(|f| *f == short)
+    })
+}
+
+/// Codex config keys (`-c key=value`) that decide its sandbox, approvals or model.
+fn overriding_codex_key(key: &str) -> bool {
+    let key = key.trim();
+    ["sandbox", "approval", "profile", "model_provider"]
+        .iter()
+        .any(|p| key.starts_with(p))
+        || key == "model"
+}
+
+/// Why argument `i` of `args` may not be passed, if it may not. Codex's `-c`/`--config` is
+/// refused only for a key that decides its sandbox, approvals or model (`-c
+/// mcp_servers.<name>...` and `-c model_reasoning_effort=...` are taken).
+fn refused_arg(agent: AgentKind, args: &[String], i: usize) -> Option<String> {
+    let arg = &args[i];
+    let flag = engine_flag(agent, arg)?;
+    let name = agent.as_str();
+    if agent == AgentKind::Codex && matches!(flag, "-c" | "--config") {
+        let value = match arg.split_once('=') {
+            Some((_, v)) if arg.starts_with("--") => Some(v.to_string()),
+            _ if arg.len() > 2 && !arg.starts_with("--") => Some(arg[2..].to_string()),
+            _ => args.get(i + 1).cloned(),
+        };
+        let key = value.as_deref().map(|v| v.split_once('=').map_or(v, |(k, _)| k));
+        return match key {
+            Some(key) if !overriding_codex_key(key) => None,
+            Some(key) => Some(format!(
+                "must not set {flag} {key}: it would override the step's sandbox, approvals or model (set `permission`, `model` instead)"
+            )),
+            None => Some(format!("must not end with {flag}: it needs a key=value")),
+        };
+    }
+    Some(if engine_flags(agent).contains(&flag) {
+        format!("must not set {flag}: the engine passes it to {name} itself")
+    } else {
+        format!(
+            "must not set {flag}: it would override the step's permission, sandbox, model or turn limit (set `permission`, `model`, `maxTurns` instead)"
+        )
+    })
+}
+
+/// Why a path of `key` may not be used: absolute, or climbing out of the workdir with `..`.
+pub fn outside_workdir(key: &str, path: &str) -> Option<String> {
+    if std::path::Path::new(path).is_absolute() {
+        return Some(format!("{key}: {path:?} must be relative to the workdir, not absolute"));
+    }
+    let mut depth = 0i32;
+    for part in std::path::Path::new(path).components() {
+        match part {
+            std::path::Component::ParentDir => depth -= 1,
+            std::path::Component::Normal(_) => depth += 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return Some(format!("{key}: {path:?} climbs out of the workdir (`..`)"));
+        }
+    }
+    None
 }
 
 /// Reads the controls of agent step `node` into `step` (whose `agent` is read already).
@@ -110,6 +209,11 @@ pub(super) fn read<R: Reader>(r: &mut R, node: &R::W, step: &mut StepConfig) {
     step.allowed_tools = list(r, node, "allowedTools");
     step.disallowed_tools = list(r, node, "disallowedTools");
     step.add_dirs = list(r, node, "addDirs");
+    if let Some(problem) = step.add_dirs.iter().find_map(|d| outside_workdir("addDirs", d)) {
+        let n = node.opt("addDirs").expect("read above");
+        r.problem(At::Value(n), &["addDirs"], Problem::Invalid(problem));
+        step.add_dirs.clear();
+    }
     step.extra_args = list(r, node, "extraArgs");
     step.append_system_prompt = node.opt("appendSystemPrompt").and_then(|n| match n.as_str() {
         Some(text) if !text.trim().is_empty() => text_ok(r, n, "appendSystemPrompt", text),
@@ -135,8 +239,7 @@ pub(super) fn read<R: Reader>(r: &mut R, node: &R::W, step: &mut StepConfig) {
         }
     }
     if let Some(n) = node.opt("extraArgs") {
-        if let Some(f) = step.extra_args.iter().find_map(|a| engine_flag(agent, a)) {
-            let problem = format!("must not set {f}: the engine passes it to {} itself", agent.as_str());
+        if let Some(problem) = (0..step.extra_args.len()).find_map(|i| refused_arg(agent, &step.extra_args, i)) {
             r.problem(At::Value(n), &["extraArgs"], Problem::Invalid(problem));
         }
     }
@@ -187,7 +290,10 @@ fn list<R: Reader>(r: &mut R, node: &R::W, key: &str) -> Vec<String> {
 /// A file (relative to the workdir) or an MCP configuration object (`{"mcpServers": {...}}`).
 fn mcp_config<R: Reader>(r: &mut R, value: &R::W) -> Option<Value> {
     match value.json() {
-        Value::String(path) if !path.trim().is_empty() => text_ok(r, value, "mcpConfig", &path).map(Value::String),
+        Value::String(path) if !path.trim().is_empty() => match outside_workdir("mcpConfig", &path) {
+            Some(problem) => invalid(r, value, "mcpConfig", &problem),
+            None => text_ok(r, value, "mcpConfig", &path).map(Value::String),
+        },
         Value::Object(map) if map.get("mcpServers").is_some_and(Value::is_object) => Some(Value::Object(map)),
         Value::Object(_) => invalid(
             r,
@@ -220,5 +326,17 @@ mod tests {
             Some("--output-format")
         );
         assert_eq!(engine_flag(AgentKind::Claude, "--bare"), None);
+        assert_eq!(engine_flag(AgentKind::Codex, "-sdanger-full-access"), Some("-s"));
+        assert_eq!(engine_flag(AgentKind::Gemini, "--yolo"), Some("--yolo"));
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(refused_arg(AgentKind::Codex, &args(&["-c", "mcp_servers.x.command=y"]), 0), None);
+        assert_eq!(refused_arg(AgentKind::Codex, &args(&["-cmodel_reasoning_effort=low"]), 0), None);
+        assert!(refused_arg(AgentKind::Codex, &args(&["-c"]), 0).is_some());
+        assert!(refused_arg(AgentKind::Codex, &args(&["-c", "sandbox_mode=danger-full-access"]), 0).is_some());
+        assert!(refused_arg(AgentKind::Codex, &args(&["--config=model=o3"]), 0).is_some());
+        assert!(refused_arg(AgentKind::Claude, &args(&["--model=opus"]), 0).is_some());
+        assert_eq!(outside_workdir("addDirs", "docs/../src"), None);
+        assert!(outside_workdir("addDirs", "docs/../../x").is_some());
+        assert!(outside_workdir("mcpConfig", "/etc/passwd").is_some());
     }
 }

@@ -37,8 +37,20 @@ impl StepHost {
     /// folder.
     pub(super) fn agent_controls(&self, config: &StepConfig) -> Result<Controls, String> {
         let workdir = self.resolve_cwd(None);
+        // Checked as the definition loads too; again here for a step built another way.
+        for (key, path) in config.add_dirs.iter().map(|d| ("addDirs", d.as_str())).chain(
+            config.mcp_config.as_ref().and_then(Value::as_str).map(|p| ("mcpConfig", p)),
+        ) {
+            if let Some(problem) = crate::definition::agent_controls::outside_workdir(key, path) {
+                return Err(problem);
+            }
+        }
         let mcp_config = match &config.mcp_config {
-            Some(Value::String(path)) => Some(workdir.join(path)),
+            Some(Value::String(path)) => Some(inside(&workdir, path).ok_or_else(|| {
+                // The same words whether it is missing or leads out (a symlink): nothing is
+                // said of what is outside the workdir.
+                format!("mcpConfig: {path:?} is not a file in the workdir")
+            })?),
             Some(object @ Value::Object(_)) => {
                 let dir = self.files.step_dir(&config.id);
                 let file = dir.join("mcp-config.json");
@@ -50,7 +62,7 @@ impl StepHost {
             _ => None,
         };
         if let Some(file) = mcp_config.as_ref().filter(|f| !f.is_file()) {
-            return Err(format!("mcpConfig: {} is not a file", file.display()));
+            return Err(format!("mcpConfig: {} is not a file in the workdir", file.display()));
         }
         Ok(Controls {
             allowed_tools: config.allowed_tools.clone(),
@@ -163,6 +175,14 @@ fn denied_call(denial: &Value) -> String {
     }
 }
 
+/// `workdir/path` if it is a file that, symlinks followed, stays in the workdir.
+fn inside(workdir: &std::path::Path, path: &str) -> Option<PathBuf> {
+    let file = workdir.join(path);
+    let real = std::fs::canonicalize(&file).ok()?;
+    let root = std::fs::canonicalize(workdir).ok()?;
+    (real.starts_with(&root) && real.is_file()).then_some(file)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,3 +207,4 @@ mod tests {
         assert!(denial_warning(&long).unwrap().ends_with("x…)"));
     }
 }
+

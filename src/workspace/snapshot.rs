@@ -66,12 +66,24 @@ pub async fn take(worktree: &Path, parent: &str, refname: &str, message: &str) -
     let index = index_file(worktree)?;
     seed_index(worktree, &index, parent).await?;
     let index_str = index.to_string_lossy().into_owned();
-    // No in-tree `.gitattributes`: no `filter=` a workflow wrote runs while the tree is hashed.
-    let env = [("GIT_INDEX_FILE", index_str.as_str()), ("GIT_ATTR_SOURCE", EMPTY_TREE)];
+    // No in-tree `.gitattributes` (GIT_ATTR_SOURCE): no `filter=` a workflow wrote runs while
+    // the tree is hashed. `.git/info/attributes` is read whatever GIT_ATTR_SOURCE says: the
+    // filters it names get no command (config from the environment, for every command here).
+    let mut owned = vec![
+        ("GIT_INDEX_FILE".to_string(), index_str),
+        ("GIT_ATTR_SOURCE".to_string(), EMPTY_TREE.to_string()),
+    ];
+    let settings = no_filters(worktree);
+    owned.push(("GIT_CONFIG_COUNT".into(), settings.len().to_string()));
+    for (i, (key, value)) in settings.into_iter().enumerate() {
+        owned.push((format!("GIT_CONFIG_KEY_{i}"), key));
+        owned.push((format!("GIT_CONFIG_VALUE_{i}"), value));
+    }
+    let env: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     // The untracked cache (kept in our index) spares re-reading unchanged directories.
     git(
         worktree,
-        &["-c", "core.untrackedCache=true", "-c", "core.attributesFile=/dev/null", "add", "-A", "--", ".", RUN_FILES],
+        &["-c", "core.untrackedCache=true", "add", "-A", "--", ".", RUN_FILES],
         &env,
     )
     .await?;
@@ -142,11 +154,7 @@ pub fn index_file(worktree: &Path) -> Result<PathBuf, SnapshotError> {
 /// false, and nothing written, where that is not how the repository keeps refs (reftable)
 /// or it could not be done, for the caller to run `git update-ref`.
 fn write_loose_ref(worktree: &Path, refname: &str, commit: &str) -> bool {
-    let Ok(dir) = git_dir(worktree) else { return false };
-    let common = match std::fs::read_to_string(dir.join("commondir")) {
-        Ok(rel) => dir.join(rel.trim()),
-        Err(_) => dir,
-    };
+    let Ok(common) = common_dir(worktree) else { return false };
     if !refname.starts_with("refs/workflow-engine/") || common.join("reftable").exists() {
         return false;
     }
@@ -165,6 +173,40 @@ fn write_loose_ref(worktree: &Path, refname: &str, commit: &str) -> bool {
             false
         }
     }
+}
+
+/// The settings every snapshot command runs with: no global attributes file, and an empty
+/// `filter.<name>.clean` (and `smudge`, `process`) for each filter the repository's
+/// `info/attributes` names: git then runs no command of theirs.
+fn no_filters(worktree: &Path) -> Vec<(String, String)> {
+    let mut out = vec![("core.attributesFile".to_string(), "/dev/null".to_string())];
+    let Ok(text) = common_dir(worktree).and_then(|c| {
+        std::fs::read_to_string(c.join("info/attributes")).map_err(|e| SnapshotError::Worktree(e.to_string()))
+    }) else {
+        return out;
+    };
+    let mut names: Vec<&str> = text
+        .split_whitespace()
+        .filter_map(|t| t.strip_prefix("filter="))
+        .filter(|n| !n.is_empty() && !n.contains('='))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    out.extend(
+        names
+            .iter()
+            .flat_map(|n| ["clean", "smudge", "process"].map(|k| (format!("filter.{n}.{k}"), String::new()))),
+    );
+    out
+}
+
+/// The repository's common git directory (a linked worktree's `commondir`).
+fn common_dir(worktree: &Path) -> Result<PathBuf, SnapshotError> {
+    let dir = git_dir(worktree)?;
+    Ok(match std::fs::read_to_string(dir.join("commondir")) {
+        Ok(rel) => dir.join(rel.trim()),
+        Err(_) => dir,
+    })
 }
 
 fn git_dir(worktree: &Path) -> Result<PathBuf, SnapshotError> {

@@ -127,6 +127,33 @@ async fn a_control_the_cli_has_no_flag_for_is_refused_as_the_definition_loads() 
             "'extraArgs' must not set --output-format: the engine passes it to claude itself",
         ),
         ("claude", "extraArgs: --bare", "'extraArgs' must be a list of strings"),
+        // Flags that would override the step's permission, sandbox, model or turn limit.
+        (
+            "claude",
+            "extraArgs: [--dangerously-skip-permissions]",
+            "'extraArgs' must not set --dangerously-skip-permissions: it would override",
+        ),
+        ("claude", "extraArgs: [--model=opus]", "must not set --model"),
+        ("claude", "extraArgs: [--max-turns, '99']", "must not set --max-turns"),
+        ("claude", "extraArgs: [--settings, s.json]", "must not set --settings"),
+        ("claude", "extraArgs: [--permission-mode=bypassPermissions]", "must not set --permission-mode"),
+        ("codex", "extraArgs: [--full-auto]", "must not set --full-auto"),
+        ("codex", "extraArgs: [-sdanger-full-access]", "must not set -s"),
+        ("codex", "extraArgs: [--sandbox=danger-full-access]", "must not set --sandbox"),
+        ("codex", "extraArgs: [--dangerously-bypass-approvals-and-sandbox]", "must not set --dangerously-bypass"),
+        ("codex", "extraArgs: [-C, /]", "must not set -C"),
+        ("codex", "extraArgs: [-a, never]", "must not set -a"),
+        ("codex", "extraArgs: [-c, sandbox_mode=danger-full-access]", "must not set -c sandbox_mode"),
+        ("codex", "extraArgs: ['--config=approval_policy=never']", "must not set --config approval_policy"),
+        ("gemini", "extraArgs: [--yolo]", "must not set --yolo: the engine passes it"),
+        ("gemini", "extraArgs: [-m, flash]", "must not set -m"),
+        ("gemini", "extraArgs: ['--approval-mode=yolo']", "must not set --approval-mode"),
+        ("gemini", "extraArgs: [--sandbox]", "must not set --sandbox"),
+        // Paths stay in the workdir, whether or not the file is there.
+        ("claude", "mcpConfig: /etc/passwd", "mcpConfig: \"/etc/passwd\" must be relative to the workdir"),
+        ("claude", "mcpConfig: ../../secret.json", "climbs out of the workdir"),
+        ("claude", "addDirs: [docs, ../..]", "addDirs: \"../..\" climbs out of the workdir"),
+        ("gemini", "addDirs: [/home]", "addDirs: \"/home\" must be relative"),
         ("claude", "stallTimeout: soon", "stallTimeout"),
         (
             "claude",
@@ -145,6 +172,28 @@ async fn a_control_the_cli_has_no_flag_for_is_refused_as_the_definition_loads() 
         assert!(err.contains(expected), "{line}: {err}");
     }
     assert!(abox.records("codex").is_empty(), "nothing ran");
+}
+
+#[tokio::test]
+async fn an_mcp_file_leading_out_of_the_workdir_fails_as_a_missing_one_does() {
+    let abox = AgentBox::new();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.json"), "{}").unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret.json"), abox.sb.project().join("link.json")).unwrap();
+    let mut said = Vec::new();
+    for (name, file) in [("linked", "link.json"), ("missing", "missing.json")] {
+        let def = abox.one_step(name, "claude", "hi", &format!("mcpConfig: {file}"));
+        let out = abox.run(&["run", def.to_str().unwrap()]);
+        assert!(!out.status.success(), "{file}: ran");
+        let err = format!("{}{}", stderr(&out), stdout(&out));
+        assert!(
+            err.contains(&format!("mcpConfig: \"{file}\" is not a file in the workdir")),
+            "{file}: {err}"
+        );
+        said.push(err.contains("secret"));
+    }
+    assert_eq!(said, [false, false], "nothing is said of what is outside");
+    assert!(abox.records("claude").is_empty(), "the agent never started");
 }
 
 #[tokio::test]

@@ -39,7 +39,7 @@ async fn a_snapshot_and_a_diff_run_nothing_of_the_repositorys_config_or_attribut
     // Every command git could be made to run leaves a mark; the signer also fails.
     let tool = |name: &str, body: &str| {
         let p = m.join(format!("{name}.sh"));
-        script(&p, &format!("touch '{}'\n{body}", m.join(name).display()));
+        script(&p, &format!("ps -o args= -p $PPID >> '{}'\n{body}", m.join(name).display()));
         p.display().to_string()
     };
     let clean = tool("filter", "cat");
@@ -58,6 +58,10 @@ async fn a_snapshot_and_a_diff_run_nothing_of_the_repositorys_config_or_attribut
     ] {
         git(&dir, &["config", key, value]);
     }
+    std::fs::create_dir_all(dir.join(".git/info")).unwrap();
+    std::fs::write(dir.join(".git/info/attributes"), "*.txt filter=evil2\n").unwrap();
+    git(&dir, &["config", "filter.evil2.clean", &clean]);
+    git(&dir, &["config", "filter.evil2.process", &clean]);
     let hooks = dir.join(".git/hooks");
     std::fs::create_dir_all(&hooks).unwrap();
     script(&hooks.join("post-checkout"), &format!("touch '{}'", m.join("hook").display()));
@@ -81,7 +85,7 @@ async fn a_snapshot_and_a_diff_run_nothing_of_the_repositorys_config_or_attribut
     let (status, whole) = s.get(&token, &format!("/workflow-executions/{run_id}/diff")).await;
     assert_eq!(status, 200, "{whole}");
     for what in ["filter", "textconv", "external", "fsmonitor", "gpg", "hook"] {
-        assert!(!ran(what), "the repository's {what} ran in the engine's git");
+        assert!(!ran(what), "the repository's {what} ran in the engine's git: {:?}", std::fs::read_to_string(m.join(what)));
     }
     // The stand-ins work: git itself, as the user runs it, does run them.
     let commit = snap["commit"].as_str().unwrap();
