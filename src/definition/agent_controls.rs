@@ -140,7 +140,9 @@ fn engine_flag(agent: AgentKind, arg: &str) -> Option<&'static str> {
     let all = || engine_flags(agent).iter().chain(overriding_flags(agent)).copied();
     all().find(|f| *f == name).or_else(|| {
         // `-sVALUE`: a single-dash letter with its value attached.
-        let short = arg.get(..2).filter(|s| s.starts_with('-') && !arg.starts_with("--") && arg.len() > 2)?;
+        let short = arg
+            .get(..2)
+            .filter(|s| s.starts_with('-') && !arg.starts_with("--") && arg.len() > 2)?;
         all().find(|f| *f == short)
     })
 }
@@ -329,8 +331,14 @@ mod tests {
         assert_eq!(engine_flag(AgentKind::Codex, "-sdanger-full-access"), Some("-s"));
         assert_eq!(engine_flag(AgentKind::Gemini, "--yolo"), Some("--yolo"));
         let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(refused_arg(AgentKind::Codex, &args(&["-c", "mcp_servers.x.command=y"]), 0), None);
-        assert_eq!(refused_arg(AgentKind::Codex, &args(&["-cmodel_reasoning_effort=low"]), 0), None);
+        assert_eq!(
+            refused_arg(AgentKind::Codex, &args(&["-c", "mcp_servers.x.command=y"]), 0),
+            None
+        );
+        assert_eq!(
+            refused_arg(AgentKind::Codex, &args(&["-cmodel_reasoning_effort=low"]), 0),
+            None
+        );
         assert!(refused_arg(AgentKind::Codex, &args(&["-c"]), 0).is_some());
         assert!(refused_arg(AgentKind::Codex, &args(&["-c", "sandbox_mode=danger-full-access"]), 0).is_some());
         assert!(refused_arg(AgentKind::Codex, &args(&["--config=model=o3"]), 0).is_some());

@@ -39,7 +39,11 @@ impl StepHost {
         let workdir = self.resolve_cwd(None);
         // Checked as the definition loads too; again here for a step built another way.
         for (key, path) in config.add_dirs.iter().map(|d| ("addDirs", d.as_str())).chain(
-            config.mcp_config.as_ref().and_then(Value::as_str).map(|p| ("mcpConfig", p)),
+            config
+                .mcp_config
+                .as_ref()
+                .and_then(Value::as_str)
+                .map(|p| ("mcpConfig", p)),
         ) {
             if let Some(problem) = crate::definition::agent_controls::outside_workdir(key, path) {
                 return Err(problem);
@@ -207,4 +211,3 @@ mod tests {
         assert!(denial_warning(&long).unwrap().ends_with("x…)"));
     }
 }
-

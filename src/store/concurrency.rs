@@ -8,12 +8,26 @@ use std::collections::HashMap;
 use super::runs::RunRow;
 use super::{Result, Store};
 
+/// A run `o` counts for its key while it is `running` under a live lease: a `workflow-engine
+/// run` killed with -9 leaves its run `running`, but its lease (renewed every 10 s, 30 s long)
+/// lapses and the key is free again. Timestamps are `store::now()`'s format, which SQLite's
+/// `strftime` gives too.
+macro_rules! live_running {
+    () => {
+        "o.status = 'running' AND (o.lease_expires_at IS NULL
+            OR o.lease_expires_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+    };
+}
+
 /// The condition `RunRow::claim` adds to its `UPDATE workflow_runs ... WHERE`: the run has no
-/// key, or fewer than its limit of other runs with its key are `running`.
-pub(super) const KEY_HAS_ROOM: &str = "(concurrency_key IS NULL OR
+/// key, or fewer than its limit of other runs with its key are `running` (lease live).
+pub(super) const KEY_HAS_ROOM: &str = concat!(
+    "(concurrency_key IS NULL OR
     (SELECT count(*) FROM workflow_runs o
-      WHERE o.concurrency_key = workflow_runs.concurrency_key AND o.status = 'running'
-        AND o.id <> workflow_runs.id) < COALESCE(concurrency_limit, 1))";
+      WHERE o.concurrency_key = workflow_runs.concurrency_key AND ",
+    live_running!(),
+    " AND o.id <> workflow_runs.id) < COALESCE(concurrency_limit, 1))"
+);
 
 /// A run's key, its limit, and how many other runs with that key are `running` now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,15 +54,17 @@ pub struct RunKey {
 }
 
 impl RunRow {
-    /// The run's key with the other runs of it `running` now; None for a run without a key
-    /// (or no such run).
+    /// The run's key with the other runs of it `running` now (lease live); None for a run
+    /// without a key (or no such run).
     pub async fn key_load(store: &Store, id: &str) -> Result<Option<KeyLoad>> {
-        let row: Option<(String, i64, i64)> = sqlx::query_as(
+        let row: Option<(String, i64, i64)> = sqlx::query_as(concat!(
             "SELECT r.concurrency_key, COALESCE(r.concurrency_limit, 1),
                     (SELECT count(*) FROM workflow_runs o
-                      WHERE o.concurrency_key = r.concurrency_key AND o.status = 'running' AND o.id <> r.id)
-             FROM workflow_runs r WHERE r.id = ? AND r.concurrency_key IS NOT NULL",
-        )
+                      WHERE o.concurrency_key = r.concurrency_key AND ",
+            live_running!(),
+            " AND o.id <> r.id)
+             FROM workflow_runs r WHERE r.id = ? AND r.concurrency_key IS NOT NULL"
+        ))
         .bind(id)
         .fetch_optional(&store.read)
         .await?;
@@ -83,24 +99,27 @@ impl RunRow {
         Ok(out)
     }
 
-    /// The runs `running` now with a key: (run id, key). Few: a server drives a handful.
+    /// The runs `running` now (lease live) with a key: (run id, key). Few: a server drives a
+    /// handful.
     pub async fn running_keys(store: &Store) -> Result<Vec<(String, String)>> {
-        Ok(sqlx::query_as(
-            "SELECT id, concurrency_key FROM workflow_runs
-             WHERE concurrency_key IS NOT NULL AND status = 'running'",
-        )
+        Ok(sqlx::query_as(concat!(
+            "SELECT id, concurrency_key FROM workflow_runs o WHERE concurrency_key IS NOT NULL AND ",
+            live_running!()
+        ))
         .fetch_all(&store.read)
         .await?)
     }
 
-    /// How many runs with each of `keys` are `running` now (a key none runs is absent).
+    /// How many runs with each of `keys` are `running` now, lease live (a key none runs is
+    /// absent).
     pub async fn running_per_key(store: &Store, keys: &[&str]) -> Result<HashMap<String, i64>> {
         let mut out = HashMap::new();
         for chunk in keys.chunks(500) {
             let marks = vec!["?"; chunk.len()].join(",");
             let sql = format!(
-                "SELECT concurrency_key, count(*) FROM workflow_runs
-                 WHERE concurrency_key IN ({marks}) AND status = 'running' GROUP BY concurrency_key"
+                "SELECT concurrency_key, count(*) FROM workflow_runs o
+                 WHERE concurrency_key IN ({marks}) AND {} GROUP BY concurrency_key",
+                live_running!()
             );
             let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
             for k in chunk {

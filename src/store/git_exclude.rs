@@ -4,7 +4,8 @@
 //! `info/exclude` (in `git rev-parse --git-common-dir`, shared by its worktrees), never to the
 //! user's `.gitignore`. Once per project and process (remembered in memory), and only if the
 //! line is not there already. A project outside git, or git failing, is skipped (logged at
-//! debug): the run goes on.
+//! debug): the run goes on. Synchronous on purpose: `RunFiles::write_snapshot` runs on the
+//! run outbox's own thread (`engine::outbox`), never on the async runtime.
 
 use std::collections::HashSet;
 use std::io::Write;

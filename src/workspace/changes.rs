@@ -35,7 +35,15 @@ pub async fn staged_changes(dir: &Path, base: &str, env: &[(&str, &str)]) -> Res
 
 /// Every diff the engine runs: no external diff driver, no textconv (nothing of the
 /// repository's config runs).
-const STAT_ARGS: [&str; 7] = ["diff", "--no-ext-diff", "--no-textconv", "--raw", "--numstat", "-M", "-z"];
+const STAT_ARGS: [&str; 7] = [
+    "diff",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--raw",
+    "--numstat",
+    "-M",
+    "-z",
+];
 
 /// No in-tree `.gitattributes` is read (see `git::EMPTY_TREE`).
 pub const NO_ATTRS: [(&str, &str); 1] = [("GIT_ATTR_SOURCE", EMPTY_TREE)];

@@ -120,7 +120,11 @@ async fn the_diff_is_cut_at_the_cap_and_says_its_whole_size() {
     let cut = capped_diff(&wt, &base, &snap.commit, 1000).await.unwrap();
     assert!(cut.truncated);
     // Git is stopped past the cap: the total is what was read, at least the cap.
-    assert!(cut.total_bytes > 1000 && cut.total_bytes <= whole.total_bytes, "{}", cut.total_bytes);
+    assert!(
+        cut.total_bytes > 1000 && cut.total_bytes <= whole.total_bytes,
+        "{}",
+        cut.total_bytes
+    );
     assert!(cut.text.len() <= 1000 && cut.text.ends_with('\n'), "{}", cut.text.len());
     assert!(whole.text.starts_with(&cut.text));
 }

@@ -10,6 +10,7 @@ mod budgets;
 mod cli;
 mod cli_waits;
 mod concurrency_keys;
+mod concurrency_leases;
 mod concurrency_resume;
 mod confinement;
 mod definitions;

@@ -39,7 +39,10 @@ async fn a_snapshot_and_a_diff_run_nothing_of_the_repositorys_config_or_attribut
     // Every command git could be made to run leaves a mark; the signer also fails.
     let tool = |name: &str, body: &str| {
         let p = m.join(format!("{name}.sh"));
-        script(&p, &format!("ps -o args= -p $PPID >> '{}'\n{body}", m.join(name).display()));
+        script(
+            &p,
+            &format!("ps -o args= -p $PPID >> '{}'\n{body}", m.join(name).display()),
+        );
         p.display().to_string()
     };
     let clean = tool("filter", "cat");
@@ -64,7 +67,10 @@ async fn a_snapshot_and_a_diff_run_nothing_of_the_repositorys_config_or_attribut
     git(&dir, &["config", "filter.evil2.process", &clean]);
     let hooks = dir.join(".git/hooks");
     std::fs::create_dir_all(&hooks).unwrap();
-    script(&hooks.join("post-checkout"), &format!("touch '{}'", m.join("hook").display()));
+    script(
+        &hooks.join("post-checkout"),
+        &format!("touch '{}'", m.join("hook").display()),
+    );
 
     let def = s.definition_id(&token, &project, "Planted").await;
     let run_id = s.start_run(&token, &project, &def, json!({})).await;
@@ -85,12 +91,19 @@ async fn a_snapshot_and_a_diff_run_nothing_of_the_repositorys_config_or_attribut
     let (status, whole) = s.get(&token, &format!("/workflow-executions/{run_id}/diff")).await;
     assert_eq!(status, 200, "{whole}");
     for what in ["filter", "textconv", "external", "fsmonitor", "gpg", "hook"] {
-        assert!(!ran(what), "the repository's {what} ran in the engine's git: {:?}", std::fs::read_to_string(m.join(what)));
+        assert!(
+            !ran(what),
+            "the repository's {what} ran in the engine's git: {:?}",
+            std::fs::read_to_string(m.join(what))
+        );
     }
     // The stand-ins work: git itself, as the user runs it, does run them.
     let commit = snap["commit"].as_str().unwrap();
     git(&dir, &["diff", &base, commit]);
-    assert!(ran("external"), "the external diff stand-in did not run for the user's git");
+    assert!(
+        ran("external"),
+        "the external diff stand-in did not run for the user's git"
+    );
 }
 
 const RETRIED_YAML: &str = r#"name: Retried
@@ -167,7 +180,10 @@ async fn a_capped_diff_stops_reading_and_says_its_size_is_a_lower_bound() {
     assert_eq!(d["truncated"], true, "{d}");
     assert!(d["diff"].as_str().unwrap().len() <= 1000);
     let read = d["total_bytes"].as_u64().unwrap();
-    assert!(read > 1000 && read < 4 << 20, "git was stopped soon after the cap: read {read} bytes");
+    assert!(
+        read > 1000 && read < 4 << 20,
+        "git was stopped soon after the cap: read {read} bytes"
+    );
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert_eq!(paths(&d["files"]), [pair("big.txt", "added")]);
 }

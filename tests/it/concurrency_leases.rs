@@ -1,0 +1,89 @@
+//! A concurrency key held by a run whose driver died: a `workflow-engine run` killed with -9
+//! leaves its run `running`, but only runs under a live lease count for their key, so once
+//! its lease lapses a server run of the same key starts (without a restart).
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::server_util::*;
+
+const KEYED_YAML: &str = r#"name: Keyed
+phases: [work]
+argsSchema:
+  type: object
+  properties:
+    gate: { type: string }
+concurrency:
+  key: "repo:k"
+  limit: 1
+steps:
+  - id: hold
+    phase: work
+    type: script
+    command: "while [ ! -f {{ args.gate }} ]; do sleep 0.05; done"
+"#;
+
+#[tokio::test]
+async fn a_key_held_by_a_killed_terminal_run_frees_when_its_lease_lapses() {
+    let s = Server::start().await;
+    let token = s.user("ann@example.com", false);
+    let (project, dir) = s.project(&token, "alpha", &[("keyed.yaml", KEYED_YAML)]).await;
+    let def = s.definition_id(&token, &project, "Keyed").await;
+    let file = dir.join(".agent/workflows/definitions/keyed.yaml");
+
+    // A terminal's run takes the key, then the terminal (and its step) die with -9.
+    let mut cli =
+        s.sb.cmd(&["run", file.to_str().unwrap(), "--arg", "gate=gate-cli"])
+            .arg("--project")
+            .arg(&dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap();
+    let mut lines = BufReader::new(cli.stdout.take().unwrap()).lines();
+    let held = loop {
+        let line = lines.next().expect("the terminal printed its run").unwrap();
+        if let Some(id) = line.strip_prefix("run ") {
+            break id.to_string();
+        }
+    };
+    s.wait_status(&token, &held, &["running"]).await;
+    unsafe { libc::kill(-(cli.id() as i32), libc::SIGKILL) };
+    cli.wait().unwrap();
+
+    // Its lease is live still: a server run of the key waits.
+    let b = s.start_run(&token, &project, &def, json!({ "gate": "gate-b" })).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let q = s.get(&token, &format!("/workflow-executions/{b}")).await.1["data"].clone();
+    assert_eq!(
+        (q["status"].as_str(), &q["queue"]["reason"]),
+        (Some("pending"), &json!("concurrency_key")),
+        "{q}"
+    );
+
+    // The lease lapses (30 s in life; moved to the past here, as time would): the key is free.
+    let options =
+        sqlx::sqlite::SqliteConnectOptions::new().filename(s.sb.data_dir().join(workflow_engine::store::DB_FILE));
+    let writer = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    sqlx::query("UPDATE workflow_runs SET lease_expires_at = '2000-01-01T00:00:00.000Z' WHERE id = ?")
+        .bind(&held)
+        .execute(&writer)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    s.wait_status(&token, &b, &["running"]).await;
+    assert!(started.elapsed() < Duration::from_secs(15));
+    let dead = s.get(&token, &format!("/workflow-executions/{held}")).await.1["data"].clone();
+    assert_eq!(
+        dead["status"], "running",
+        "nothing drives it until a server recovers it"
+    );
+    std::fs::write(dir.join("gate-b"), "").unwrap();
+    std::fs::write(dir.join("gate-cli"), "").unwrap();
+    s.wait_status(&token, &b, &["completed"]).await;
+}
