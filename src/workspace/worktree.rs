@@ -168,9 +168,7 @@ pub async fn restore_files(path: &Path, tree: &str) -> Result<(), WorktreeError>
     };
     // Index and files become `tree` (files the index had and `tree` lacks are deleted),
     // then the index goes back to HEAD, leaving the files as they are.
-    git(path, &["read-tree", "--reset", "-u", tree], &[])
-        .await
-        .map_err(fail)?;
+    git(path, &["read-tree", "--reset", "-u", tree], &[]).await.map_err(fail)?;
     git(path, &["reset", "--quiet"], &[]).await.map_err(fail)?;
     Ok(())
 }
