@@ -204,11 +204,13 @@ async fn make(
         Ok(rel) if !rel.as_os_str().is_empty() => path.join(rel),
         _ => path.clone(),
     };
+    let git = worktree::git_access(&top, &path).await;
     let ws = RunWorkspace {
         path,
         repo: project.to_path_buf(),
         branch: row.branch.clone(),
         start: row.start_commit.clone().unwrap_or_else(|| base_commit.clone()),
+        git,
         base_commit,
     };
     Ok((ws, workdir, note))

@@ -155,6 +155,35 @@ pub async fn ensure(want: &Want<'_>, base_commit: &str) -> Result<Made, Worktree
     Ok(Made::Created)
 }
 
+/// What a step in the worktree at `path` (of the checkout `top`) may reach of the
+/// repository: its git folder as the checkout names it, and the worktree's admin folder
+/// found by the `gitdir` file git keeps there (`<common>/worktrees/<name>/gitdir`), never by
+/// the worktree's own `.git` file. None where git cannot say.
+pub async fn git_access(top: &Path, path: &Path) -> Option<crate::subprocess::confine::GitAccess> {
+    let common = git(top, &["rev-parse", "--path-format=absolute", "--git-common-dir"], &[])
+        .await
+        .ok()?;
+    let common = std::fs::canonicalize(common.trim()).ok()?;
+    let mine = std::fs::canonicalize(path).ok()?.join(".git");
+    let admin = std::fs::read_dir(common.join("worktrees"))
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|dir| {
+            std::fs::read_to_string(dir.join("gitdir"))
+                .ok()
+                .and_then(|g| std::fs::canonicalize(Path::new(g.trim()).parent()?).ok())
+                .is_some_and(|p| p.join(".git") == mine)
+        })?;
+    // Reflogs go there: made now, as the step may not make folders in the git folder itself.
+    let _ = std::fs::create_dir_all(common.join("logs"));
+    Some(crate::subprocess::confine::GitAccess {
+        checkout: top.to_path_buf(),
+        common,
+        admin,
+    })
+}
+
 /// Puts the files of commit `tree` in the worktree at `path` as uncommitted changes over its
 /// HEAD (what a rerun from a step starts with: the parent's files before that step, whether
 /// or not they were committed). Safe to repeat: the worktree ends the same either way.
@@ -168,7 +197,9 @@ pub async fn restore_files(path: &Path, tree: &str) -> Result<(), WorktreeError>
     };
     // Index and files become `tree` (files the index had and `tree` lacks are deleted),
     // then the index goes back to HEAD, leaving the files as they are.
-    git(path, &["read-tree", "--reset", "-u", tree], &[]).await.map_err(fail)?;
+    git(path, &["read-tree", "--reset", "-u", tree], &[])
+        .await
+        .map_err(fail)?;
     git(path, &["reset", "--quiet"], &[]).await.map_err(fail)?;
     Ok(())
 }
