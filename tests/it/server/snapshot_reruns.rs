@@ -73,9 +73,9 @@ async fn a_rerun_from_a_step_starts_its_worktree_from_the_snapshot_before_it() {
     let seen = std::fs::read_to_string(new_wt.join("seen.txt"));
     assert_eq!(seen.as_deref().ok(), Some("from-step1\n"), "{listing:?} {rerun}");
     assert_eq!(
-        run_step(&rerun, "step1")["snapshot"],
-        Value::Null,
-        "a reused step ran nothing here"
+        run_step(&rerun, "step1")["snapshot"]["commit"],
+        step1.as_str(),
+        "a reused step keeps its snapshot (a rerun of this rerun starts from it)"
     );
     // The rerun's own snapshot of step2 starts from the restored commit.
     assert_eq!(run_step(&rerun, "step2")["snapshot"]["parent"], step1.as_str());
@@ -175,4 +175,61 @@ async fn a_rerun_keeps_the_commits_made_before_the_step_and_its_uncommitted_file
         !log.contains("workflow-engine"),
         "no engine commit on the branch: {log}"
     );
+}
+
+const THREE_YAML: &str = r#"name: Three
+phases: [work]
+workspace:
+  isolation: worktree
+  keep: always
+steps:
+  - id: s0
+    phase: work
+    type: script
+    command: echo s0 >> log.txt
+  - id: s1
+    phase: work
+    type: script
+    command: echo s1 >> log.txt
+  - id: s2
+    phase: work
+    type: script
+    command: cp log.txt seen.txt && echo s2 >> log.txt
+"#;
+
+#[tokio::test]
+async fn a_rerun_of_a_rerun_starts_from_the_files_before_its_step() {
+    // A runs s0 s1 s2; B reruns A from s2 (s0, s1 reused); C reruns B from s1: C's s1 must
+    // see only s0's line, not the one s1 already wrote in A.
+    let s = Server::start().await;
+    let (token, project, _dir, _base) = setup(&s, &[("three.yaml", THREE_YAML)]).await;
+    let def = s.definition_id(&token, &project, "Three").await;
+    let a = s.start_run(&token, &project, &def, json!({})).await;
+    assert_eq!(
+        s.wait_status(&token, &a, &["completed", "failed"]).await["status"],
+        "completed"
+    );
+    let rerun = |from: &'static str, of: String| {
+        let s = &s;
+        let token = token.clone();
+        async move {
+            let (status, body) = s
+                .post(
+                    &token,
+                    &format!("/workflow-executions/{of}/rerun"),
+                    json!({ "from_step_id": from }),
+                )
+                .await;
+            assert_eq!(status, 201, "{body}");
+            let id = body["data"]["id"].as_str().unwrap().to_string();
+            s.wait_status(&token, &id, &["completed", "failed"]).await
+        }
+    };
+    let b = rerun("s2", a).await;
+    assert_eq!(b["status"], "completed", "{b}");
+    let c = rerun("s1", b["id"].as_str().unwrap().to_string()).await;
+    assert_eq!(c["status"], "completed", "{c}");
+    let wt = Path::new(c["workspace"]["path"].as_str().unwrap());
+    assert_eq!(std::fs::read_to_string(wt.join("seen.txt")).unwrap(), "s0\ns1\n", "{c}");
+    assert_eq!(std::fs::read_to_string(wt.join("log.txt")).unwrap(), "s0\ns1\ns2\n");
 }
