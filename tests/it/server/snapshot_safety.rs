@@ -1,7 +1,7 @@
 //! What the engine's own git runs, through a real server on a real git repository: nothing a
 //! workflow could plant in the repository's config or `.gitattributes` (clean filters,
 //! textconv, external diffs, fsmonitor, hooks, commit signing) runs in a snapshot or a diff;
-//! a capped diff stops reading; a step tried again snapshots all its tries' changes.
+//! a capped diff stops reading; a step run again on resume snapshots all its tries' changes.
 
 use std::path::Path;
 
@@ -120,7 +120,6 @@ steps:
     phase: work
     type: script
     command: if [ -f x.txt ]; then echo y > y.txt; else echo x > x.txt; exit 1; fi
-    retry: { attempts: 2, initialDelay: 10ms }
   - id: last
     phase: work
     type: script
@@ -128,18 +127,31 @@ steps:
 "#;
 
 #[tokio::test]
-async fn a_step_tried_again_snapshots_all_its_tries_changes_against_the_step_before() {
+async fn a_step_run_again_on_resume_snapshots_all_its_tries_changes_against_the_step_before() {
     let s = Server::start().await;
     let (token, project, _dir, _base) = setup(&s, &[("retried.yaml", RETRIED_YAML)]).await;
     let def = s.definition_id(&token, &project, "Retried").await;
     let run_id = s.start_run(&token, &project, &def, json!({})).await;
     let run = s.wait_status(&token, &run_id, &["completed", "failed"]).await;
-    assert_eq!(run["status"], "completed", "{run}");
-    let first = &run_step(&run, "first")["snapshot"];
+    assert_eq!(run["status"], "failed", "{run}");
+    let first = run_step(&run, "first")["snapshot"].clone();
+    let failed = run_step(&run, "flaky")["snapshot"].clone();
+    assert_eq!(failed["parent"], first["commit"], "{failed}");
+    assert_eq!(paths(&failed["files_changed"]), [pair("x.txt", "added")]);
+
+    // Resumed: the same step row runs again (x.txt is there: it writes y.txt and completes).
+    let (status, body) = s
+        .post(&token, &format!("/workflow-executions/{run_id}/resume"), json!({}))
+        .await;
+    assert!((200..300).contains(&status), "{status} {body}");
+    let run = s.wait_status(&token, &run_id, &["completed"]).await;
     let flaky = run_step(&run, "flaky");
-    assert_eq!(flaky["attempt"], 2, "{flaky}");
     let snap = &flaky["snapshot"];
-    assert_eq!(snap["parent"], first["commit"], "{flaky}");
+    assert_ne!(snap["commit"], failed["commit"]);
+    assert_eq!(
+        snap["parent"], first["commit"],
+        "the step before, not its own first try: {flaky}"
+    );
     assert_eq!(
         paths(&snap["files_changed"]),
         [pair("x.txt", "added"), pair("y.txt", "added")]
