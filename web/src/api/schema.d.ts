@@ -989,7 +989,8 @@ export interface components {
                 truncated: boolean;
                 /**
                  * Format: int64
-                 * @description The whole diff's size in bytes.
+                 * @description The whole diff's size in bytes; when `truncated`, a lower bound (git is stopped once
+                 *     past the cap, so this is what was read: the diff is at least this big).
                  */
                 total_bytes: number;
             };
@@ -1389,7 +1390,8 @@ export interface components {
             truncated: boolean;
             /**
              * Format: int64
-             * @description The whole diff's size in bytes.
+             * @description The whole diff's size in bytes; when `truncated`, a lower bound (git is stopped once
+             *     past the cap, so this is what was read: the diff is at least this big).
              */
             total_bytes: number;
         };

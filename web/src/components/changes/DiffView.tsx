@@ -59,7 +59,7 @@ export function DiffView({ diff, idPrefix, commits = true, totals: showTotals = 
       </div>
       {diff.truncated && (
         <p className="notice notice-warn small" data-testid="changes-truncated" role="status">
-          The diff is {formatBytes(diff.total_bytes)}: only its first {formatBytes(diff.diff.length)} are shown. Files past that are listed without their lines.
+          The diff is at least {formatBytes(diff.total_bytes)}: only its first {formatBytes(diff.diff.length)} are shown. Files past that are listed without their lines.
         </p>
       )}
       <ul className="diff-files" aria-label="Files changed">
