@@ -23,6 +23,9 @@ CREATE TABLE run_workspaces (
     -- (as uncommitted changes over `base_commit`, the parent branch's commit at that point),
     -- and when they were put there (once, before the first step).
     start_commit    TEXT,
+    -- The run made its branch (`git worktree add -b` succeeded): only then is an existing
+    -- branch of that name adopted on resume, and deleted with `deleteBranch`.
+    branch_made     INTEGER NOT NULL DEFAULT 0,
     restored_at     TEXT
 );
 -- A definition's own `workspace:` settings as JSON (`{"isolation":"worktree",...}`), so that

@@ -62,8 +62,11 @@ async fn engine_worktree(repo: &Path, path: &Path, branch: &str) -> Result<()> {
         branch,
         base: "HEAD",
         base_commit: None,
+        branch_made: false,
     };
     worktree::ensure(&want, &commit).await?;
+    // What the engine also does as it makes one: find what its steps may reach.
+    let _ = worktree::git_access(&top, path).await;
     Ok(())
 }
 

@@ -57,6 +57,8 @@ pub struct Launch {
     pub cwd: PathBuf,
     /// The project the CLI may write to (its confinement, `crate::subprocess::confine`).
     pub project: PathBuf,
+    /// A run's worktree: what of its repository the CLI may reach.
+    pub git: Option<crate::subprocess::confine::GitAccess>,
     pub env: BTreeMap<String, String>,
     /// Patterns of the server's variables this CLI gets beyond the common step environment.
     pub inherit: Vec<String>,
@@ -219,7 +221,12 @@ pub async fn run_once(
     let mut cmd = command(launch, program, leading);
     // Both live until the CLI has ended: its temporary folder, and the ruleset the spawn uses.
     let tmp = StepTmp::create()?;
-    let ruleset = confine::ruleset(confine::Kind::Agent(program.as_ref()), &launch.project, tmp.path());
+    let ruleset = confine::ruleset(
+        confine::Kind::Agent(program.as_ref()),
+        &launch.project,
+        tmp.path(),
+        launch.git.as_ref(),
+    );
     let ruleset = ruleset.map_err(std::io::Error::other)?;
     confine::confine_command(&mut cmd, ruleset.as_ref(), tmp.path(), &launch.env);
     let mut child = cmd.spawn().map_err(|e| spawn_error(kind, program, &launch.cwd, e))?;

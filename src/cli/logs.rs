@@ -169,8 +169,66 @@ fn text_line(line: &str) -> String {
             record["reason"].as_str().unwrap_or_default()
         );
     }
+    if record["type"] == "snapshot" {
+        return snapshot_line(&record);
+    }
+    if record["type"] == "snapshot_failed" {
+        return format!("(no snapshot: {})", record["error"].as_str().unwrap_or_default());
+    }
     match record["text"].as_str().or(record["message"].as_str()) {
         Some(text) => text.to_string(),
         None => line.to_string(),
+    }
+}
+
+/// A worktree snapshot in words: "(snapshot 361ba7cbf4: 2 files, +2 −1: M a.txt, A b.txt)".
+fn snapshot_line(record: &Value) -> String {
+    let files = record["files_changed"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let listed: Vec<String> = files
+        .iter()
+        .take(10)
+        .map(|f| {
+            let mark = match f["status"].as_str().unwrap_or_default() {
+                "added" => "A",
+                "deleted" => "D",
+                "renamed" => "R",
+                _ => "M",
+            };
+            format!("{mark} {}", f["path"].as_str().unwrap_or_default())
+        })
+        .collect();
+    let more = files.len().saturating_sub(listed.len());
+    let commit = record["commit"].as_str().unwrap_or_default();
+    format!(
+        "(snapshot {}: {} file{}, +{} \u{2212}{}{}{}{})",
+        &commit[..commit.len().min(10)],
+        files.len(),
+        if files.len() == 1 { "" } else { "s" },
+        record["additions"],
+        record["deletions"],
+        if listed.is_empty() { "" } else { ": " },
+        listed.join(", "),
+        if more > 0 {
+            format!(", and {more} more")
+        } else {
+            String::new()
+        }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_snapshot_record_is_said_in_words() {
+        let line = r#"{"type":"snapshot","commit":"361ba7cbf4f7995672cf","files_changed":[{"path":"a.txt","status":"modified"},{"path":"b.txt","status":"added"}],"additions":2,"deletions":1}"#;
+        assert_eq!(
+            super::text_line(line),
+            "(snapshot 361ba7cbf4: 2 files, +2 \u{2212}1: M a.txt, A b.txt)"
+        );
+        let failed = r#"{"type":"snapshot_failed","error":"git add failed"}"#;
+        assert_eq!(super::text_line(failed), "(no snapshot: git add failed)");
     }
 }

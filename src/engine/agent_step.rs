@@ -246,6 +246,7 @@ impl StepHost {
             invocation,
             cwd: self.resolve_cwd(config.cwd.as_deref()),
             project: self.workdir.clone(),
+            git: self.workspace.as_ref().and_then(|w| w.git.clone()),
             env,
             inherit: kind
                 .credential_env()

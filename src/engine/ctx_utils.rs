@@ -73,6 +73,7 @@ impl StepHost {
             env: resolved.env,
             timeout: None,
             project: self.workdir.clone(),
+            git: self.workspace.as_ref().and_then(|w| w.git.clone()),
         };
         let (tx, _rx) = mpsc::unbounded_channel();
         let mut kill = self.kill.clone();

@@ -27,7 +27,10 @@ impl Engine {
         Ok(match (before, ws.base_commit) {
             // A snapshot without the branch's commit (git could not say): its commit is all
             // there is to start from.
-            (Some(snap), base) => Some((snap.head.or(base).unwrap_or_else(|| snap.commit.clone()), Some(snap.commit))),
+            (Some(snap), base) => Some((
+                snap.head.or(base).unwrap_or_else(|| snap.commit.clone()),
+                Some(snap.commit),
+            )),
             (None, Some(base)) => Some((base, None)),
             (None, None) => None,
         })

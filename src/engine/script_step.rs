@@ -38,6 +38,7 @@ impl StepHost {
             command: config.command.clone().unwrap_or_default(),
             cwd: self.resolve_cwd(config.cwd.as_deref()),
             project: self.workdir.clone(),
+            git: self.workspace.as_ref().and_then(|w| w.git.clone()),
             env,
             timeout: config.timeout_ms.map(Duration::from_millis),
         };

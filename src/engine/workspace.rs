@@ -10,6 +10,7 @@ use super::{Engine, EngineError};
 use crate::definition::workspace::{self as settings, WorkspaceSpec};
 use crate::domain::{Isolation, KeepPolicy, RunStatus, WorkspaceState};
 use crate::store::runs::RunRow;
+use crate::store::snapshots::SnapshotRow;
 use crate::store::workspaces::{NewWorkspace, WorkspaceRow};
 use crate::workspace::worktree::{self, Made, Want};
 use crate::workspace::RunWorkspace;
@@ -152,8 +153,28 @@ async fn make(
         branch: &row.branch,
         base: &row.base,
         base_commit: row.base_commit.as_deref(),
+        branch_made: row.branch_made,
     };
     let made = worktree::ensure(&want, &base_commit).await.map_err(|e| e.to_string())?;
+    if made == Made::Created {
+        WorkspaceRow::set_branch_made(store, &row.run_id)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    // Made again from its branch after steps ran: the branch has only what they committed;
+    // their files as the newest snapshot recorded them are put back over it.
+    let mut refilled = None;
+    if made == Made::FromBranch && had_run {
+        let latest = SnapshotRow::latest_for_run(store, &row.run_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        if let Some(snap) = latest {
+            worktree::restore_files(&path, &snap.commit)
+                .await
+                .map_err(|e| e.to_string())?;
+            refilled = Some(snap.commit);
+        }
+    }
     // A rerun from a step: the parent's files before that step, put over the branch once,
     // before the first step (repeated by a resume until recorded as done).
     let mut restored = None;
@@ -177,9 +198,16 @@ async fn make(
             row.base
         )),
         Made::FromBranch if had_run => Some(format!(
-            "Workspace: the worktree {} had gone; made again from branch {}",
+            "Workspace: the worktree {} had gone; made again from branch {}{}",
             path.display(),
-            row.branch
+            row.branch,
+            match &refilled {
+                Some(c) => format!(
+                    ", with the files of the last step's snapshot ({})",
+                    &c[..c.len().min(10)]
+                ),
+                None => String::new(),
+            }
         )),
         Made::FromBranch => Some(format!(
             "Workspace: git worktree {} on branch {} (made by an earlier try)",
@@ -204,11 +232,13 @@ async fn make(
         Ok(rel) if !rel.as_os_str().is_empty() => path.join(rel),
         _ => path.clone(),
     };
+    let git = worktree::git_access(&top, &path).await;
     let ws = RunWorkspace {
         path,
         repo: project.to_path_buf(),
         branch: row.branch.clone(),
         start: row.start_commit.clone().unwrap_or_else(|| base_commit.clone()),
+        git,
         base_commit,
     };
     Ok((ws, workdir, note))
@@ -246,10 +276,12 @@ pub(super) async fn close(engine: &Engine, run_id: &str, status: RunStatus) -> O
             row.branch
         ));
     }
-    match worktree::remove(Path::new(&row.repo_path), path, &row.branch, row.delete_branch).await {
+    // Only a branch the run made is deleted.
+    let delete = row.delete_branch && row.branch_made;
+    match worktree::remove(Path::new(&row.repo_path), path, &row.branch, delete).await {
         Ok(()) => {
             let _ = WorkspaceRow::set_state(store, run_id, WorkspaceState::Removed, None).await;
-            let branch = if row.delete_branch {
+            let branch = if delete {
                 format!("branch {} deleted", row.branch)
             } else {
                 format!("branch {} kept", row.branch)

@@ -106,6 +106,19 @@ impl RunRow {
             .bind(&step.id)
             .fetch_one(&mut *tx)
             .await?;
+            // Its worktree snapshot (a worktree run's): a rerun of this rerun finds the files
+            // as they were before any step, reused ones included.
+            sqlx::query(
+                "INSERT INTO step_snapshots
+                     (step_row_id, run_id, \"commit\", parent, files_changed, additions, deletions, created_at, head)
+                 SELECT ?, ?, \"commit\", parent, files_changed, additions, deletions, created_at, head
+                   FROM step_snapshots WHERE step_row_id = ?",
+            )
+            .bind(&id)
+            .bind(&run.id)
+            .bind(&step.id)
+            .execute(&mut *tx)
+            .await?;
             if step.kind.wait().is_some() {
                 sqlx::query(
                     "INSERT INTO workflow_waits

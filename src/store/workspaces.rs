@@ -34,6 +34,9 @@ pub struct WorkspaceRow {
     pub start_commit: Option<String>,
     /// When those files were put in the worktree (once, before the first step).
     pub restored_at: Option<String>,
+    /// The run made its branch: only then is it adopted on resume, and deleted with
+    /// `delete_branch`.
+    pub branch_made: bool,
 }
 
 /// What a new worktree run records.
@@ -104,6 +107,15 @@ impl WorkspaceRow {
     pub async fn set_start_commit(store: &Store, run_id: &str, commit: &str) -> Result<()> {
         sqlx::query("UPDATE run_workspaces SET start_commit = ? WHERE run_id = ?")
             .bind(commit)
+            .bind(run_id)
+            .execute(&store.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The run's `git worktree add -b` made its branch.
+    pub async fn set_branch_made(store: &Store, run_id: &str) -> Result<()> {
+        sqlx::query("UPDATE run_workspaces SET branch_made = 1 WHERE run_id = ?")
             .bind(run_id)
             .execute(&store.pool)
             .await?;

@@ -30,6 +30,8 @@ pub struct ScriptSpec {
     pub cwd: PathBuf,
     /// The project the command may write to (its confinement, `super::confine`).
     pub project: PathBuf,
+    /// A run's worktree: what of its repository the command may reach.
+    pub git: Option<confine::GitAccess>,
     pub env: BTreeMap<String, String>,
     pub timeout: Option<Duration>,
 }
@@ -58,7 +60,7 @@ pub async fn run(
     stop: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<ScriptOutcome> {
     let mut env = spec.env;
-    let (_tmp, ruleset) = confinement(&spec.project, &mut env)?;
+    let (_tmp, ruleset) = confinement(&spec.project, spec.git.as_ref(), &mut env)?;
     let (mut child, stdout, stderr) = spawn_sh(&spec.command, &spec.cwd, &env, ruleset.as_ref())?;
     // Kept now: once the shell is reaped the process no longer has an id, its group still does.
     let group = child.id().expect("a process just started has not been reaped");
@@ -105,12 +107,13 @@ pub async fn run(
 /// is dropped) and its ruleset.
 fn confinement(
     project: &std::path::Path,
+    git: Option<&confine::GitAccess>,
     env: &mut BTreeMap<String, String>,
 ) -> std::io::Result<(StepTmp, Option<confine::Ruleset>)> {
     let tmp = StepTmp::create()?;
     env.entry("TMPDIR".into())
         .or_insert_with(|| tmp.path().to_string_lossy().into_owned());
-    let ruleset = confine::ruleset(confine::Kind::Script, project, tmp.path()).map_err(std::io::Error::other)?;
+    let ruleset = confine::ruleset(confine::Kind::Script, project, tmp.path(), git).map_err(std::io::Error::other)?;
     Ok((tmp, ruleset))
 }
 

@@ -29,6 +29,9 @@ pub struct RunWorkspace {
     /// The tree its files started as: `base_commit`, or for a rerun from a step the
     /// parent's snapshot put over it (the parent of the run's first snapshot).
     pub start: String,
+    /// What its steps may reach of the repository (found when it was made); None where git
+    /// could not say, and then they reach only the worktree.
+    pub git: Option<crate::subprocess::confine::GitAccess>,
 }
 
 /// The folder worktrees are made in: the configured one, else `<data-dir>/worktrees`.

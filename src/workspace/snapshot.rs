@@ -90,7 +90,11 @@ pub async fn take(worktree: &Path, parent: &str, refname: &str, message: &str) -
         }
         Ok::<_, GitError>(commit)
     };
-    let head = async { git(worktree, &["rev-parse", "--verify", "--quiet", "HEAD"], &[]).await.ok() };
+    let head = async {
+        git(worktree, &["rev-parse", "--verify", "--quiet", "HEAD"], &[])
+            .await
+            .ok()
+    };
     let (commit, files, head) = tokio::join!(record, staged_changes(worktree, parent, &env), head);
     let (commit, files) = (commit?, files?);
     Ok(Snapshot {

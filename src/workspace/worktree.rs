@@ -22,6 +22,8 @@ pub struct Want<'a> {
     /// The commit `base` resolved to when this run first tried, if it did: its branch may
     /// then already exist (made by that try).
     pub base_commit: Option<&'a str>,
+    /// This run's `worktree add -b` made the branch (recorded after it did).
+    pub branch_made: bool,
 }
 
 /// How `ensure` found or made the worktree.
@@ -84,14 +86,18 @@ pub async fn branch_exists(repo: &Path, branch: &str) -> bool {
     git(repo, &["rev-parse", "--verify", "--quiet", &r], &[]).await.is_ok()
 }
 
-/// Whether `path` is a working tree of `repo`'s repository on `branch`.
+/// Whether `path` is a finished working tree of `repo`'s repository: the run's own, reused
+/// whatever its HEAD is now (a step may have switched branch, detached HEAD or be halfway
+/// through a rebase; its files are the run's work). A worktree git was still making when it
+/// stopped (`locked` says "initializing") is not.
 async fn is_worktree_on(repo: &Path, path: &Path, branch: &str) -> bool {
     if !path.join(".git").exists() {
         return false;
     }
-    let (Ok(here), Ok(there)) = (
+    let (Ok(here), Ok(there), Ok(admin)) = (
         git(path, &["rev-parse", "--git-common-dir"], &[]).await,
         git(repo, &["rev-parse", "--git-common-dir"], &[]).await,
+        git(path, &["rev-parse", "--path-format=absolute", "--git-dir"], &[]).await,
     ) else {
         return false;
     };
@@ -99,9 +105,29 @@ async fn is_worktree_on(repo: &Path, path: &Path, branch: &str) -> bool {
     if canon(path, &here) != canon(repo, &there) {
         return false;
     }
-    git(path, &["symbolic-ref", "--quiet", "--short", "HEAD"], &[])
-        .await
-        .is_ok_and(|b| b == branch)
+    let locked = std::fs::read_to_string(Path::new(admin.trim()).join("locked")).unwrap_or_default();
+    if locked.contains("initializing") {
+        return false;
+    }
+    let on = git(path, &["symbolic-ref", "--quiet", "--short", "HEAD"], &[]).await;
+    if !on.as_ref().is_ok_and(|b| b == branch) {
+        tracing::warn!(worktree = %path.display(), branch, "the run's worktree is no longer on its branch; reused as it is");
+    }
+    true
+}
+
+/// Whether `path` is a worktree of `repo`'s repository that git did not finish making (the
+/// only kind of non-empty folder `ensure` may clear: anything else there, a worktree whose
+/// `.git` a step rewrote included, is left for a person to look at).
+async fn half_made(repo: &Path, path: &Path) -> bool {
+    let (Ok(here), Ok(there)) = (
+        git(path, &["rev-parse", "--git-common-dir"], &[]).await,
+        git(repo, &["rev-parse", "--git-common-dir"], &[]).await,
+    ) else {
+        return false;
+    };
+    let canon = |p: &Path, rel: &str| std::fs::canonicalize(p.join(rel)).ok();
+    canon(path, &here).is_some() && canon(path, &here) == canon(repo, &there)
 }
 
 /// Makes sure `want.path` is a worktree of the project's repository on `want.branch`: reused
@@ -116,19 +142,21 @@ pub async fn ensure(want: &Want<'_>, base_commit: &str) -> Result<Made, Worktree
     // A registration whose folder is gone (or half made) would stop `worktree add`.
     let _ = git(&repo, &["worktree", "prune"], &[]).await;
     if want.path.exists() {
-        if std::fs::read_dir(want.path)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(true)
-            && !want.path.join(".git").exists()
-        {
+        let empty = std::fs::read_dir(want.path).is_ok_and(|mut d| d.next().is_none());
+        if !empty && !half_made(&repo, want.path).await {
             return Err(WorktreeError(format!(
                 "the worktree folder {} exists and is not this run's worktree; move it away and resume",
                 want.path.display()
             )));
         }
-        // Our own half-made worktree (its `.git` written, its checkout not finished).
-        std::fs::remove_dir_all(want.path)
-            .map_err(|e| WorktreeError(format!("cannot clear {}: {e}", want.path.display())))?;
+        // Our own half-made worktree (its `.git` written, its checkout not finished): its
+        // registration (locked while git made it) goes with it.
+        let p = want.path.to_string_lossy();
+        let _ = git(&repo, &["worktree", "remove", "--force", "--force", &p], &[]).await;
+        if want.path.exists() {
+            std::fs::remove_dir_all(want.path)
+                .map_err(|e| WorktreeError(format!("cannot clear {}: {e}", want.path.display())))?;
+        }
         let _ = git(&repo, &["worktree", "prune"], &[]).await;
     }
     if let Some(parent) = want.path.parent() {
@@ -137,7 +165,24 @@ pub async fn ensure(want: &Want<'_>, base_commit: &str) -> Result<Made, Worktree
     }
     let path = want.path.to_string_lossy();
     if branch_exists(&repo, want.branch).await {
-        if want.base_commit.is_none() {
+        // The run's own branch: made by it (recorded), or by a try that stopped before
+        // recording it, when the branch is still at the base commit and nothing else
+        // could tell it from one of the user's.
+        let ours = want.branch_made || {
+            let tip = git(
+                &repo,
+                &[
+                    "rev-parse",
+                    "--verify",
+                    "--quiet",
+                    &format!("refs/heads/{}", want.branch),
+                ],
+                &[],
+            )
+            .await;
+            want.base_commit.is_some() && tip.is_ok_and(|t| Some(t.trim()) == want.base_commit)
+        };
+        if !ours {
             return Err(WorktreeError(format!(
                 "branch '{}' already exists in {}; name another (workspace.branch, --branch) or delete it",
                 want.branch,
@@ -155,6 +200,35 @@ pub async fn ensure(want: &Want<'_>, base_commit: &str) -> Result<Made, Worktree
     Ok(Made::Created)
 }
 
+/// What a step in the worktree at `path` (of the checkout `top`) may reach of the
+/// repository: its git folder as the checkout names it, and the worktree's admin folder
+/// found by the `gitdir` file git keeps there (`<common>/worktrees/<name>/gitdir`), never by
+/// the worktree's own `.git` file. None where git cannot say.
+pub async fn git_access(top: &Path, path: &Path) -> Option<crate::subprocess::confine::GitAccess> {
+    let common = git(top, &["rev-parse", "--path-format=absolute", "--git-common-dir"], &[])
+        .await
+        .ok()?;
+    let common = std::fs::canonicalize(common.trim()).ok()?;
+    let mine = std::fs::canonicalize(path).ok()?.join(".git");
+    let admin = std::fs::read_dir(common.join("worktrees"))
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|dir| {
+            std::fs::read_to_string(dir.join("gitdir"))
+                .ok()
+                .and_then(|g| std::fs::canonicalize(Path::new(g.trim()).parent()?).ok())
+                .is_some_and(|p| p.join(".git") == mine)
+        })?;
+    // Reflogs go there: made now, as the step may not make folders in the git folder itself.
+    let _ = std::fs::create_dir_all(common.join("logs"));
+    Some(crate::subprocess::confine::GitAccess {
+        checkout: top.to_path_buf(),
+        common,
+        admin,
+    })
+}
+
 /// Puts the files of commit `tree` in the worktree at `path` as uncommitted changes over its
 /// HEAD (what a rerun from a step starts with: the parent's files before that step, whether
 /// or not they were committed). Safe to repeat: the worktree ends the same either way.
@@ -168,7 +242,9 @@ pub async fn restore_files(path: &Path, tree: &str) -> Result<(), WorktreeError>
     };
     // Index and files become `tree` (files the index had and `tree` lacks are deleted),
     // then the index goes back to HEAD, leaving the files as they are.
-    git(path, &["read-tree", "--reset", "-u", tree], &[]).await.map_err(fail)?;
+    git(path, &["read-tree", "--reset", "-u", tree], &[])
+        .await
+        .map_err(fail)?;
     git(path, &["reset", "--quiet"], &[]).await.map_err(fail)?;
     Ok(())
 }
@@ -249,6 +325,7 @@ mod tests {
             branch: "wf/t",
             base: "HEAD",
             base_commit: None,
+            branch_made: false,
         };
         assert_eq!(ensure(&want, &head).await.unwrap(), Made::Created);
         assert_eq!(ensure(&want, &head).await.unwrap(), Made::Reused, "made once");
@@ -262,12 +339,28 @@ mod tests {
         std::fs::remove_dir_all(&path).unwrap();
         assert_eq!(ensure(&want, &head).await.unwrap(), Made::FromBranch);
         assert!(path.join("f").exists());
-        // A half-made folder (its `.git` written, nothing checked out).
-        std::fs::remove_dir_all(&path).unwrap();
-        std::fs::create_dir_all(&path).unwrap();
-        std::fs::write(path.join(".git"), "gitdir: /nowhere\n").unwrap();
+        // A step moved HEAD off the branch and left work uncommitted: reused as it is.
+        std::fs::write(path.join("work"), "mine").unwrap();
+        git(&path, &["checkout", "-q", "--detach"], &[]).await.unwrap();
+        assert_eq!(ensure(&want, &head).await.unwrap(), Made::Reused);
+        assert!(path.join("work").exists(), "the work is kept");
+        git(&path, &["checkout", "-q", "wf/t"], &[]).await.unwrap();
+        // Half made by git (its admin folder still locked "initializing", files missing):
+        // cleared and made again.
+        let admin = git(&path, &["rev-parse", "--path-format=absolute", "--git-dir"], &[])
+            .await
+            .unwrap();
+        std::fs::write(Path::new(&admin).join("locked"), "initializing").unwrap();
+        std::fs::remove_file(path.join("f")).unwrap();
         assert_eq!(ensure(&want, &head).await.unwrap(), Made::FromBranch);
         assert!(path.join("f").exists());
+        // A `.git` a step rewrote: not the run's worktree any more, and not deleted.
+        std::fs::write(path.join(".git"), "gitdir: ./x\n").unwrap();
+        let err = ensure(&want, &head).await.unwrap_err();
+        assert!(err.0.contains("is not this run's worktree"), "{err}");
+        assert!(path.join("work").exists() || path.join("f").exists());
+        std::fs::remove_dir_all(&path).unwrap();
+        assert_eq!(ensure(&want, &head).await.unwrap(), Made::FromBranch);
         // Removed; the branch stays unless asked.
         remove(repo.path(), &path, "wf/t", false).await.unwrap();
         assert!(!path.exists() && branch_exists(repo.path(), "wf/t").await);

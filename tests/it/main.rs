@@ -32,6 +32,7 @@ mod secrets;
 mod server;
 mod step_env;
 mod typescript;
+mod workspace_confine;
 mod workspaces;
 mod workspaces_resume;
 mod yaml_flow;

@@ -67,6 +67,8 @@ async fn a_crashed_run_resumes_in_the_same_worktree_and_one_whose_folder_went_is
     let out = sb.run(&["resume", &id]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     assert!(path.join("two.txt").exists());
+    // Step one (done, not run again) committed nothing: its file comes back from its snapshot.
+    assert_eq!(std::fs::read_to_string(path.join("one.txt")).unwrap(), "one\n");
     let v: Value = serde_json::from_str(&stdout(&sb.run(&["show", &id, "--json"]))).unwrap();
     let said = v["comments"]
         .as_array()

@@ -98,20 +98,51 @@ pub enum Kind<'a> {
     Agent(&'a Path),
 }
 
+/// What a step in a run's git worktree may reach of its repository, as the engine found it
+/// when it made the worktree (never read from the worktree's `.git` file at spawn time, which
+/// a step could rewrite): the checkout it was made from (read), and of the repository's git
+/// folder the objects, refs and reflogs (its commits and branches) and the worktree's own
+/// admin folder (its HEAD and index); not the folder's `config`, `hooks` or `info`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GitAccess {
+    pub checkout: PathBuf,
+    /// The repository's git folder (`git rev-parse --git-common-dir` of the checkout).
+    pub common: PathBuf,
+    /// The worktree's admin folder, `<common>/worktrees/<name>`.
+    pub admin: PathBuf,
+}
+
+impl GitAccess {
+    fn rules(&self) -> Vec<Rule> {
+        let mut rules = vec![Rule::read(&self.checkout), Rule::read(&self.common)];
+        for sub in ["objects", "refs", "logs"] {
+            let dir = self.common.join(sub);
+            if dir.is_dir() {
+                rules.push(Rule::write(dir));
+            }
+        }
+        if self.admin.starts_with(self.common.join("worktrees")) && self.admin.is_dir() {
+            rules.push(Rule::write(&self.admin));
+        }
+        rules
+    }
+}
+
 /// The ruleset a step's process applies before it execs; `None` when steps are not confined
-/// (off, no Landlock, or a best-effort failure already warned about).
-pub fn ruleset(kind: Kind, project: &Path, tmp: &Path) -> Result<Option<Ruleset>, ConfineError> {
+/// (off, no Landlock, or a best-effort failure already warned about). `git`: a run's
+/// worktree, whose commits go to its repository.
+pub fn ruleset(
+    kind: Kind,
+    project: &Path,
+    tmp: &Path,
+    git: Option<&GitAccess>,
+) -> Result<Option<Ruleset>, ConfineError> {
     let Some(state) = STATE.get().filter(|s| s.abi > 0) else {
         return Ok(None);
     };
     let mut own = vec![Rule::write(project), Rule::write(tmp)];
-    // A run's worktree: its commits go to the repository's `.git`; the checkout it was made
-    // from may be read (not written).
-    if let Some(git_dir) = paths::linked_worktree_git_dir(project) {
-        if let Some(checkout) = git_dir.parent().filter(|_| git_dir.ends_with(".git")) {
-            own.push(Rule::read(checkout));
-        }
-        own.push(Rule::write(git_dir));
+    if let Some(git) = git {
+        own.extend(git.rules());
     }
     if let Kind::Agent(program) = kind {
         own.extend(paths::agent(program));

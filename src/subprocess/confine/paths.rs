@@ -184,16 +184,3 @@ pub fn contains(tree: &Path, inner: &Path) -> bool {
         _ => false,
     }
 }
-
-/// The repository folder of a linked git worktree that `tree` is in (`tree/.git` is a file
-/// `gitdir: <repo>/.git/worktrees/<name>`, whose `commondir` leads to `<repo>/.git`): a step
-/// working in a run's worktree writes its commits there. None for anything else.
-pub fn linked_worktree_git_dir(tree: &Path) -> Option<PathBuf> {
-    let top = tree.ancestors().find(|p| p.join(".git").exists())?;
-    let text = std::fs::read_to_string(top.join(".git")).ok()?;
-    let gitdir = PathBuf::from(text.strip_prefix("gitdir:")?.trim());
-    let gitdir = if gitdir.is_absolute() { gitdir } else { top.join(gitdir) };
-    let common = std::fs::read_to_string(gitdir.join("commondir")).ok()?;
-    let common = gitdir.join(common.trim());
-    std::fs::canonicalize(common).ok()
-}
