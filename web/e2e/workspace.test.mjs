@@ -362,9 +362,20 @@ describe("workspace: worktree runs and their changes", () => {
     await rc.locator(tid("changes-file", { "data-path": "gen/file99.ts" })).click();
     await waitFor(async () => (await last.getAttribute("data-open")) === "true", "file99 opens");
     await waitText(last.locator(".diff-note"), "Past the size cap");
+    // The click in the list moves the focus to the file's header (a keyboard user goes on from there).
+    await waitFor(async () => page.evaluate(() => document.activeElement?.closest('[data-testid="diff-file"]')?.getAttribute("data-path") === "gen/file99.ts"), "file99's header has the focus");
     const first = rc.locator(tid("diff-file", { "data-path": "gen/file1.ts" }));
     assert.equal(await first.getAttribute("data-open"), "true");
     assert.equal(await first.locator(".diff-add").count(), 250);
+    // Added lines are said ("added: "), the rows are a focusable, labelled region, no bare table role.
+    assert.equal(await first.locator(".diff-add .sr-only").first().textContent(), "added: ");
+    assert.equal(await rc.locator('[role="table"]').count(), 0);
+    assert.equal(await first.getByTestId("diff-rows").getAttribute("tabindex"), "0");
+    assert.equal(await first.getByTestId("diff-rows").getAttribute("aria-label"), "Changes to gen/file1.ts");
+    assert.equal(await rc.locator('.diff-dot[role="img"]').count(), 300);
+    // The last file the cut text holds is marked cut too (the cap fell inside or right after it).
+    const cutFiles = await rc.locator('[data-testid="diff-file"] .diff-note').allTextContents();
+    assert.ok(cutFiles.some((t) => /cut here|Past the size cap/.test(t)), "a cut file is marked");
     await page.screenshot({ path: path.join(SCREENSHOTS, "workspace-big-diff-file.png"), animations: "disabled" });
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(SCREENSHOTS, "workspace-big-diff.png"), animations: "disabled" });
