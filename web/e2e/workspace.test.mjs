@@ -171,9 +171,31 @@ describe("workspace: worktree runs and their changes", () => {
     assert.equal(await page.getByTestId("step-tab-changes").count(), 0);
     await page.getByTestId("step-close").click();
 
+    // The run's changes view, open while the next steps run: a new snapshot reloads it quietly
+    // (no "Reading the diff…" blank, the same DOM), a file the person closed stays closed (the
+    // same DOM: a focused header keeps the focus).
+    await page.getByTestId("view-changes").click();
+    const live = page.getByTestId("run-changes");
+    await waitCount(live.getByTestId("changes-file"), 3);
+    const liveTs = live.locator(tid("diff-file", { "data-path": "src/math.ts" }));
+    await liveTs.locator(".diff-file-head").click();
+    assert.equal(await liveTs.getAttribute("data-open"), "false");
+    await live.locator(".diff-view").evaluate((el) => (el.dataset.mark = "same"));
+    const blanks = [];
+    await page.exposeFunction("__sawLoading", () => blanks.push(1)).catch(() => {});
+    await page.evaluate(() => {
+      new MutationObserver(() => {
+        if (document.querySelector('[data-testid="run-changes"] [data-testid="loading"]')) window.__sawLoading();
+      }).observe(document.body, { subtree: true, childList: true });
+    });
     // Approve; at the next gate, only what changed since the first.
     await gate.getByTestId("gate-approve").click();
     await waitStep(run.id, "approve-again", "waiting");
+    await waitCount(live.getByTestId("changes-file"), 4);
+    assert.equal(await live.locator(".diff-view").getAttribute("data-mark"), "same", "the diff view was not blanked and drawn again");
+    assert.equal(await liveTs.getAttribute("data-open"), "false", "a closed file stays closed across the reload");
+    assert.equal(await live.locator(tid("diff-file", { "data-path": "README.md" })).getAttribute("data-open"), "true", "a new file opens as the budget says");
+    assert.deepEqual(blanks, [], "no loading state while reloading");
     const gate2 = page.locator(tid("gate-panel", { "data-step-key": "approve-again" }));
     await waitText(gate2.getByTestId("gate-changes-summary"), "1 file, +2 −0");
     await waitText(gate2.locator(".gate-changes-title"), "Changes since the last gate");
