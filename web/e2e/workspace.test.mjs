@@ -171,9 +171,31 @@ describe("workspace: worktree runs and their changes", () => {
     assert.equal(await page.getByTestId("step-tab-changes").count(), 0);
     await page.getByTestId("step-close").click();
 
+    // The run's changes view, open while the next steps run: a new snapshot reloads it quietly
+    // (no "Reading the diff…" blank, the same DOM), a file the person closed stays closed (the
+    // same DOM: a focused header keeps the focus).
+    await page.getByTestId("view-changes").click();
+    const live = page.getByTestId("run-changes");
+    await waitCount(live.getByTestId("changes-file"), 3);
+    const liveTs = live.locator(tid("diff-file", { "data-path": "src/math.ts" }));
+    await liveTs.locator(".diff-file-head").click();
+    assert.equal(await liveTs.getAttribute("data-open"), "false");
+    await live.locator(".diff-view").evaluate((el) => (el.dataset.mark = "same"));
+    const blanks = [];
+    await page.exposeFunction("__sawLoading", () => blanks.push(1)).catch(() => {});
+    await page.evaluate(() => {
+      new MutationObserver(() => {
+        if (document.querySelector('[data-testid="run-changes"] [data-testid="loading"]')) window.__sawLoading();
+      }).observe(document.body, { subtree: true, childList: true });
+    });
     // Approve; at the next gate, only what changed since the first.
     await gate.getByTestId("gate-approve").click();
     await waitStep(run.id, "approve-again", "waiting");
+    await waitCount(live.getByTestId("changes-file"), 4);
+    assert.equal(await live.locator(".diff-view").getAttribute("data-mark"), "same", "the diff view was not blanked and drawn again");
+    assert.equal(await liveTs.getAttribute("data-open"), "false", "a closed file stays closed across the reload");
+    assert.equal(await live.locator(tid("diff-file", { "data-path": "README.md" })).getAttribute("data-open"), "true", "a new file opens as the budget says");
+    assert.deepEqual(blanks, [], "no loading state while reloading");
     const gate2 = page.locator(tid("gate-panel", { "data-step-key": "approve-again" }));
     await waitText(gate2.getByTestId("gate-changes-summary"), "1 file, +2 −0");
     await waitText(gate2.locator(".gate-changes-title"), "Changes since the last gate");
@@ -362,9 +384,20 @@ describe("workspace: worktree runs and their changes", () => {
     await rc.locator(tid("changes-file", { "data-path": "gen/file99.ts" })).click();
     await waitFor(async () => (await last.getAttribute("data-open")) === "true", "file99 opens");
     await waitText(last.locator(".diff-note"), "Past the size cap");
+    // The click in the list moves the focus to the file's header (a keyboard user goes on from there).
+    await waitFor(async () => page.evaluate(() => document.activeElement?.closest('[data-testid="diff-file"]')?.getAttribute("data-path") === "gen/file99.ts"), "file99's header has the focus");
     const first = rc.locator(tid("diff-file", { "data-path": "gen/file1.ts" }));
     assert.equal(await first.getAttribute("data-open"), "true");
     assert.equal(await first.locator(".diff-add").count(), 250);
+    // Added lines are said ("added: "), the rows are a focusable, labelled region, no bare table role.
+    assert.equal(await first.locator(".diff-add .sr-only").first().textContent(), "added: ");
+    assert.equal(await rc.locator('[role="table"]').count(), 0);
+    assert.equal(await first.getByTestId("diff-rows").getAttribute("tabindex"), "0");
+    assert.equal(await first.getByTestId("diff-rows").getAttribute("aria-label"), "Changes to gen/file1.ts");
+    assert.equal(await rc.locator('.diff-dot[role="img"]').count(), 300);
+    // The last file the cut text holds is marked cut too (the cap fell inside or right after it).
+    const cutFiles = await rc.locator('[data-testid="diff-file"] .diff-note').allTextContents();
+    assert.ok(cutFiles.some((t) => /cut here|Past the size cap/.test(t)), "a cut file is marked");
     await page.screenshot({ path: path.join(SCREENSHOTS, "workspace-big-diff-file.png"), animations: "disabled" });
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(SCREENSHOTS, "workspace-big-diff.png"), animations: "disabled" });

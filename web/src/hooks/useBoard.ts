@@ -7,7 +7,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { errorMessage, isAbort } from "../api/client";
 import { getBoard, getRunSummary, listRuns, type RunQuery } from "../api/endpoints";
 import type { BoardAnswer } from "../api/types";
-import { appendPage, COLUMN_HINT, leftQueue, locate, placeRun, withCounts, type BoardData, type BoardFilter, type Lanes } from "../lib/columns";
+import { appendPage, COLUMN_HINT, leftQueue, locate, noteBoardOutput, placeRun, withCounts, type BoardData, type BoardFilter, type Lanes } from "../lib/columns";
 import { applyRunEvent, isBoardEvent } from "../lib/runEvents";
 import type { WsEvent } from "../ws/events";
 import { useEventStream, useWsEvents, useWsOpen } from "../ws/WsContext";
@@ -258,7 +258,15 @@ export function useBoard(q: BoardQuery): BoardState {
   }, []);
 
   useWsEvents((ev: WsEvent) => {
-    if (ev.data.project_id !== queryRef.current.projectId || !isBoardEvent(ev)) return;
+    if (ev.data.project_id !== queryRef.current.projectId) return;
+    if (ev.type === "workflow.step.progress") {
+      // Output: the card's "no output for N min" goes away (noteOutput redraws at most every 20 s).
+      const b = boardRef.current;
+      const next = b && !held.current ? noteBoardOutput(b, ev.data.execution_id, ev.data.step_id, Date.now(), ev.data.stream) : null;
+      if (next) commit(next);
+      return;
+    }
+    if (!isBoardEvent(ev)) return;
     if (held.current) {
       held.current.push(ev);
       return;

@@ -17,8 +17,8 @@ export function useRun(runId: string): AsyncState<RunDetail> {
     if (ev.data.execution_id !== runId) return;
     if (ev.type === "workflow.step.progress") {
       // Output: the step is not silent ("no output for N min" goes away).
-      const stepId = ev.data.step_id;
-      setData((prev) => (prev ? (noteOutput(prev, stepId, Date.now()) ?? prev) : prev));
+      const { step_id: stepId, stream } = ev.data;
+      setData((prev) => (prev ? (noteOutput(prev, stepId, Date.now(), stream) ?? prev) : prev));
       return;
     }
     if (ev.type === "workflow.execution.log") return;

@@ -5,6 +5,7 @@
 
 import type { RunStatus, RunSummary } from "../api/types";
 import { ordinal } from "./format.js";
+import { noteOutput } from "./runEvents.js";
 import { isClosed } from "./status.js";
 
 export const PENDING = "__pending";
@@ -177,6 +178,21 @@ export function leftQueue(board: BoardData, left: RunSummary): BoardData {
   };
 }
 
+/**
+ * A step of a loaded run printed (a `workflow.step.progress` event of `stream`): the card's
+ * `last_output_at` moves (see `noteOutput`: at most every 20 s, not for a warning), so that it
+ * does not say "no output for N min". Null when nothing changes (the run is not loaded...).
+ */
+export function noteBoardOutput(board: BoardData, runId: string, stepId: string, at: number, stream: string): BoardData | null {
+  const where = locate(board, runId);
+  if (!where) return null;
+  const next = noteOutput(board.columns[where.col].runs[where.at], stepId, at, stream);
+  if (!next) return null;
+  return {
+    ...board,
+    columns: board.columns.map((c, i) => (i === where.col ? { ...c, runs: c.runs.map((r, j) => (j === where.at ? next : r)) } : c)),
+  };
+}
 
 /**
  * The queue line of a pending card: "3rd in queue · 8/8 running", or for a run waiting for

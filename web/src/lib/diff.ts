@@ -202,14 +202,23 @@ export function parseUnifiedDiff(text: string): DiffFile[] {
   return files;
 }
 
-/** The parsed files, each with the API's counts and status where it has the file. */
-export function mergeFiles(parsed: DiffFile[], listed: ChangedFile[]): DiffFile[] {
+/**
+ * The parsed files, each with the API's counts and status where it has the file. When the
+ * server cut the diff (`truncated`), the last parsed file is marked cut; so is any text file
+ * the API counts changes in but whose lines the diff does not hold.
+ */
+export function mergeFiles(parsed: DiffFile[], listed: ChangedFile[], truncated = false): DiffFile[] {
+  if (truncated && parsed.length > 0) parsed = [...parsed.slice(0, -1), { ...parsed[parsed.length - 1], cut: true }];
   const byPath = new Map(parsed.map((f) => [f.path, f]));
   const out: DiffFile[] = [];
   for (const l of listed) {
     const p = byPath.get(l.path);
     byPath.delete(l.path);
-    if (p) out.push({ ...p, oldPath: l.old_path ?? p.oldPath, status: l.status, binary: l.binary || p.binary, additions: l.additions, deletions: l.deletions });
+    if (p) {
+      const binary = l.binary || p.binary;
+      const missing = !binary && p.hunks.length === 0 && l.additions + l.deletions > 0;
+      out.push({ ...p, oldPath: l.old_path ?? p.oldPath, status: l.status, binary, additions: l.additions, deletions: l.deletions, cut: p.cut || missing });
+    }
     // A file the API lists past the diff's cap.
     else out.push({ path: l.path, oldPath: l.old_path ?? l.path, status: l.status, binary: l.binary, additions: l.additions, deletions: l.deletions, hunks: [], cut: true });
   }
@@ -244,9 +253,17 @@ export function totalsText(t: { files: number; additions: number; deletions: num
   return `${t.files} ${t.files === 1 ? "file" : "files"}, +${t.additions.toLocaleString("en-US")} −${t.deletions.toLocaleString("en-US")}`;
 }
 
-/** How many rows a file's diff draws (hunk headers count as one row each). */
+/** A line longer than this is drawn as plain text (no colours). */
+export const PLAIN_OVER = 2_048;
+/** A line longer than this is cut ("Show the whole line"). */
+export const CUT_OVER = 10_240;
+
+/** The rows a line weighs: one, and one more per 2 KB of a long line. */
+export const lineWeight = (text: string): number => 1 + Math.floor(text.length / PLAIN_OVER);
+
+/** How many rows a file's diff draws (hunk headers count as one row each; long lines by length). */
 export function rowCount(f: DiffFile): number {
-  return f.hunks.reduce((n, h) => n + 1 + h.lines.length, 0);
+  return f.hunks.reduce((n, h) => n + 1 + h.lines.reduce((m, l) => m + lineWeight(l.text), 0), 0);
 }
 
 /**
@@ -262,3 +279,6 @@ export function initiallyOpen(files: DiffFile[], budget = 3000, perFile = 1500):
     return true;
   });
 }
+
+/** The size of a text in UTF-8 bytes (what the server's cap counts), not its UTF-16 length. */
+export const utf8Bytes = (text: string): number => new TextEncoder().encode(text).length;

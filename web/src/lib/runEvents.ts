@@ -158,12 +158,19 @@ export function applyRunEvent<R extends RunSummary>(run: R, ev: WsEvent): R | nu
   }
 }
 
+/** Progress streams the engine writes itself (not the step's output): they do not end a silence. */
+const NOT_OUTPUT = new Set(["warning"]);
+
+/** Whether a `workflow.step.progress` event of `stream` is the step printing something. */
+export const isOutputStream = (stream: string): boolean => !NOT_OUTPUT.has(stream);
+
 /**
- * A running step printed (a `workflow.step.progress` event): its `last_output_at` moves to `at`,
- * at most every `every` ms (so a chatty agent does not redraw the page on each line). Null when
- * nothing changes.
+ * A running step printed (a `workflow.step.progress` event of `stream`): its `last_output_at`
+ * moves to `at`, at most every `every` ms (so a chatty agent does not redraw the page on each
+ * line). Null when nothing changes, or for a `warning` (the engine's, not the agent's output).
  */
-export function noteOutput<R extends RunSummary>(run: R, stepId: string, at: number, every = 20_000): R | null {
+export function noteOutput<R extends RunSummary>(run: R, stepId: string, at: number, stream = "stdout", every = 20_000): R | null {
+  if (!isOutputStream(stream)) return null;
   const step = run.steps.find((s) => s.id === stepId);
   if (!step || step.status !== "running") return null;
   const last = step.last_output_at ? Date.parse(step.last_output_at) : NaN;

@@ -96,3 +96,18 @@ export function workspaceErrorField(message: string): "base" | "branch" | "keep"
   const m = /^workspace\.(base|branch|keep|isolation)\b/.exec(message);
   return m ? (m[1] as "base" | "branch" | "keep" | "isolation") : null;
 }
+
+/**
+ * Whether a gate of the run was decided (approved or rejected: its wait is resolved), so that
+ * the server's `since=last_gate` diff starts there rather than at the worktree's base
+ * (`store::snapshots::at_last_gate`).
+ */
+export function hasDecidedGate(run: { steps: { wait?: { kind: string; resolved_at?: string | null } | null }[] }): boolean {
+  return run.steps.some((s) => s.wait?.kind === "approval" && !!s.wait.resolved_at);
+}
+
+/** Whether editing the form from `prev` to `next` touched the field a server error names (it then goes). */
+export function editedField(field: string, prev: WorktreeChoice, next: WorktreeChoice): boolean {
+  const key = (field === "isolation" ? "on" : field) as keyof WorktreeChoice;
+  return key in prev && prev[key] !== next[key];
+}

@@ -10,7 +10,7 @@ import { ErrorState, Loading } from "../components/States";
 import { ArgField } from "../components/templates/ArgField";
 import { useRunNamePreview } from "../components/templates/useRunNamePreview";
 import { WorktreeFields } from "../components/templates/WorktreeFields";
-import { initialChoice, workspaceBody, workspaceErrorField, type WorktreeChoice } from "../lib/workspace";
+import { editedField, initialChoice, workspaceBody, workspaceErrorField, type WorktreeChoice } from "../lib/workspace";
 import { useAsync } from "../hooks/useAsync";
 import { useDocumentTitle } from "../hooks/useDocumentTitle";
 import { edit, followsTemplate, nameToSend, shownName, type NameField } from "../lib/runName";
@@ -31,6 +31,11 @@ function RunForm({ def, projectId }: { def: DefinitionDetail; projectId: string 
   const [busy, setBusy] = useState(false);
   const [worktree, setWorktree] = useState<WorktreeChoice>(() => initialChoice(def.workspace));
   const [worktreeError, setWorktreeError] = useState<{ field: string; message: string } | null>(null);
+  // A server error on a worktree field goes once that field is edited.
+  const changeWorktree = (next: WorktreeChoice) => {
+    if (worktreeError && editedField(worktreeError.field, worktree, next)) setWorktreeError(null);
+    setWorktree(next);
+  };
 
   function change(field: string, value: string | boolean) {
     setValues((v) => ({ ...v, [field]: value }));
@@ -116,7 +121,7 @@ function RunForm({ def, projectId }: { def: DefinitionDetail; projectId: string 
           ))}
         </fieldset>
       )}
-      <WorktreeFields value={worktree} own={def.workspace} onChange={setWorktree} error={worktreeError} />
+      <WorktreeFields value={worktree} own={def.workspace} onChange={changeWorktree} error={worktreeError} />
       {formError && (
         <p className="form-error" data-testid="run-form-error" role="alert">
           {formError}

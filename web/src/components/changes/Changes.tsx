@@ -2,6 +2,7 @@
 // snapshot before it) and the run page's changes view (the whole run since its worktree's base,
 // or since its last decided gate). Each reads its diff again when a new snapshot is taken.
 
+import { useEffect, useRef } from "react";
 import { useSearchParams } from "react-router-dom";
 import { ApiError } from "../../api/client";
 import { getRunDiff, getStepDiff } from "../../api/endpoints";
@@ -14,6 +15,19 @@ import { DiffView } from "./DiffView";
 /** The newest snapshot commit among a run's steps: a new one means a new diff. */
 export function snapshotVersion(run: RunDetail): string {
   return run.steps.map((s) => s.snapshot?.commit ?? "").join(",");
+}
+
+/**
+ * Reads again, quietly (the diff on screen stays, with what is open and where the focus is),
+ * when `version` changes: a step finished and took a new snapshot.
+ */
+export function useQuietReload(version: string, reload: (quiet?: boolean) => void): void {
+  const seen = useRef(version);
+  useEffect(() => {
+    if (seen.current === version) return;
+    seen.current = version;
+    reload(true);
+  }, [version, reload]);
 }
 
 /** Whether a step has changes to show (the Changes tab exists only then). */
@@ -43,7 +57,8 @@ export function RunChanges({ run }: { run: RunDetail }) {
   const [params, setParams] = useSearchParams();
   const since = diffSince(params);
   const version = snapshotVersion(run);
-  const diff = useAsync((signal) => getRunDiff(run.id, since, undefined, { signal }), [run.id, since, version]);
+  const diff = useAsync((signal) => getRunDiff(run.id, since, undefined, { signal }), [run.id, since]);
+  useQuietReload(version, diff.reload);
   const choose = (s: DiffSince) =>
     setParams(
       (p) => {

@@ -2,10 +2,10 @@
 // the file list (counts and colour bars; a click opens the file and goes to it) and each file's
 // diff, opened at first only within a budget of rows so that a 1 MiB diff stays quick.
 
-import { useEffect, useMemo, useState } from "react";
+import { useCallback, useMemo, useRef, useState } from "react";
 import type { Diff } from "../../api/types";
 import { formatBytes } from "../../lib/format";
-import { initiallyOpen, mergeFiles, parseUnifiedDiff, totals, totalsText } from "../../lib/diff";
+import { initiallyOpen, mergeFiles, parseUnifiedDiff, totals, totalsText, utf8Bytes } from "../../lib/diff";
 import { shortCommit } from "../../lib/workspace";
 import { ChangeBar, Counts, FileDiff } from "./FileDiff";
 
@@ -20,15 +20,30 @@ interface Props {
 }
 
 export function DiffView({ diff, idPrefix, commits = true, totals: showTotals = true }: Props) {
-  const files = useMemo(() => mergeFiles(parseUnifiedDiff(diff.diff), diff.files), [diff]);
-  const [open, setOpen] = useState<boolean[]>(() => initiallyOpen(files));
-  useEffect(() => setOpen(initiallyOpen(files)), [files]);
+  const files = useMemo(() => mergeFiles(parseUnifiedDiff(diff.diff), diff.files, diff.truncated), [diff]);
+  // Open or closed by path, so that a reload (a new snapshot) keeps what the person opened;
+  // a path not seen yet starts as `initiallyOpen` says.
+  const [chosen, setChosen] = useState<Record<string, boolean>>({});
+  const first = useMemo(() => initiallyOpen(files), [files]);
+  const open = files.map((f, i) => chosen[f.path] ?? first[i]);
+  const openRef = useRef(open);
+  openRef.current = open;
+  const pathsRef = useRef(files.map((f) => f.path));
+  pathsRef.current = files.map((f) => f.path);
+  const toggle = useCallback((path: string) => {
+    const i = pathsRef.current.indexOf(path);
+    setChosen((c) => ({ ...c, [path]: !(openRef.current[i] ?? false) }));
+  }, []);
   const sum = totals(files);
   const anchor = (i: number) => `${idPrefix}-file-${i}`;
 
   function show(i: number) {
-    setOpen((o) => o.map((v, j) => (j === i ? true : v)));
-    requestAnimationFrame(() => document.getElementById(anchor(i))?.scrollIntoView({ block: "start" }));
+    setChosen((c) => ({ ...c, [files[i].path]: true }));
+    requestAnimationFrame(() => {
+      const el = document.getElementById(anchor(i));
+      el?.scrollIntoView({ block: "start" });
+      el?.querySelector<HTMLButtonElement>(".diff-file-head")?.focus({ preventScroll: true });
+    });
   }
 
   if (files.length === 0) {
@@ -53,13 +68,13 @@ export function DiffView({ diff, idPrefix, commits = true, totals: showTotals = 
             <code>{shortCommit(diff.base)}</code> → <code>{shortCommit(diff.head)}</code>
           </span>
         )}
-        <button type="button" className="btn btn-sm diff-toggle-all" onClick={() => setOpen(files.map(() => !allOpen))}>
+        <button type="button" className="btn btn-sm diff-toggle-all" onClick={() => setChosen(Object.fromEntries(files.map((f) => [f.path, !allOpen])))}>
           {allOpen ? "Collapse all" : "Expand all"}
         </button>
       </div>
       {diff.truncated && (
         <p className="notice notice-warn small" data-testid="changes-truncated" role="status">
-          The diff is at least {formatBytes(diff.total_bytes)}: only its first {formatBytes(diff.diff.length)} are shown. Files past that are listed without their lines.
+          The diff is at least {formatBytes(diff.total_bytes)}: only its first {formatBytes(utf8Bytes(diff.diff))} are shown. Files past that are listed without their lines.
         </p>
       )}
       <ul className="diff-files" aria-label="Files changed">
@@ -75,7 +90,7 @@ export function DiffView({ diff, idPrefix, commits = true, totals: showTotals = 
               data-deletions={f.deletions}
               onClick={() => show(i)}
             >
-              <span className={`diff-dot is-${f.status}`} title={f.status} aria-label={f.status} />
+              <span className={`diff-dot is-${f.status}`} title={f.status} role="img" aria-label={f.status} />
               <span className="diff-path truncate" title={f.status === "renamed" ? `${f.oldPath} → ${f.path}` : f.path}>
                 {f.path}
               </span>
@@ -87,7 +102,7 @@ export function DiffView({ diff, idPrefix, commits = true, totals: showTotals = 
       </ul>
       <div className="diff-body">
         {files.map((f, i) => (
-          <FileDiff key={`${f.path}:${i}`} id={anchor(i)} file={f} open={open[i] ?? false} onToggle={() => setOpen((o) => o.map((v, j) => (j === i ? !v : v)))} />
+          <FileDiff key={`${f.path}:${i}`} id={anchor(i)} file={f} open={open[i] ?? false} onToggle={toggle} />
         ))}
       </div>
     </div>

@@ -3,7 +3,7 @@
 // language. A long file draws `STEP` rows at a time ("Show N more lines").
 
 import { memo, useMemo, useState, type ReactNode } from "react";
-import { changeBar, rowCount, type DiffFile, type DiffLine } from "../../lib/diff";
+import { changeBar, CUT_OVER, lineWeight, PLAIN_OVER, rowCount, type DiffFile, type DiffLine } from "../../lib/diff";
 import { highlight, languageFor } from "../../lib/highlight";
 
 const STEP = 1500;
@@ -31,6 +31,24 @@ export function Counts({ additions, deletions }: { additions: number; deletions:
 }
 
 const SIGN: Record<DiffLine["kind"], string> = { add: "+", del: "−", ctx: " ", note: "" };
+/** What a screen reader says before a line (the sign and the colour are hidden from it). */
+const SAID: Record<DiffLine["kind"], string> = { add: "added: ", del: "removed: ", ctx: "", note: "" };
+
+/** A line's text: coloured; plain past 2 KB; past 10 KB cut, with a button for the rest. */
+function LineText({ text, lang }: { text: string; lang: ReturnType<typeof languageFor> }) {
+  const [whole, setWhole] = useState(false);
+  if (!text) return <>{"\u00a0"}</>;
+  if (text.length <= PLAIN_OVER) return <>{highlight(text, lang)}</>;
+  if (text.length <= CUT_OVER || whole) return <>{text}</>;
+  return (
+    <>
+      {text.slice(0, CUT_OVER)}
+      <button type="button" className="btn btn-sm diff-whole-line" data-testid="diff-whole-line" onClick={() => setWhole(true)}>
+        Show the whole line ({(text.length - CUT_OVER).toLocaleString("en-US")} more characters)
+      </button>
+    </>
+  );
+}
 
 function rows(file: DiffFile, limit: number): { nodes: ReactNode[]; total: number } {
   const lang = languageFor(file.path);
@@ -50,7 +68,7 @@ function rows(file: DiffFile, limit: number): { nodes: ReactNode[]; total: numbe
     n++;
     for (const [i, l] of hunk.lines.entries()) {
       if (n >= limit) break;
-      n++;
+      n += lineWeight(l.text);
       nodes.push(
         <div key={`${h}.${i}`} className={`diff-row diff-${l.kind}`}>
           <span className="diff-ln" data-n={l.old ?? ""} />
@@ -59,7 +77,8 @@ function rows(file: DiffFile, limit: number): { nodes: ReactNode[]; total: numbe
             <span className="diff-sign" aria-hidden="true">
               {SIGN[l.kind]}
             </span>
-            {l.kind === "note" ? <em>{l.text}</em> : l.text ? highlight(l.text, lang) : "\u00a0"}
+            {SAID[l.kind] && <span className="sr-only">{SAID[l.kind]}</span>}
+            {l.kind === "note" ? <em>{l.text}</em> : <LineText text={l.text} lang={lang} />}
           </span>
         </div>,
       );
@@ -80,7 +99,7 @@ function Body({ file }: { file: DiffFile }) {
     );
   return (
     <>
-      <div className="diff-rows" role="table" aria-label={`Changes to ${file.path}`}>
+      <div className="diff-rows" role="region" tabIndex={0} aria-label={`Changes to ${file.path}`} data-testid="diff-rows">
         {nodes}
       </div>
       {total > limit && (
@@ -96,7 +115,8 @@ function Body({ file }: { file: DiffFile }) {
 interface Props {
   file: DiffFile;
   open: boolean;
-  onToggle: () => void;
+  /** Called with the file's path (a stable callback keeps `memo` working). */
+  onToggle: (path: string) => void;
   id: string;
 }
 
@@ -104,7 +124,7 @@ interface Props {
 export const FileDiff = memo(function FileDiff({ file, open, onToggle, id }: Props) {
   return (
     <section className="diff-file" id={id} data-testid="diff-file" data-path={file.path} data-status={file.status} data-open={open}>
-      <button type="button" className="diff-file-head" aria-expanded={open} onClick={onToggle}>
+      <button type="button" className="diff-file-head" aria-expanded={open} onClick={() => onToggle(file.path)}>
         <span className="diff-caret" aria-hidden="true">
           {open ? "▾" : "▸"}
         </span>

@@ -7,17 +7,20 @@ import { getRunDiff } from "../../api/endpoints";
 import type { RunDetail } from "../../api/types";
 import { useAsync } from "../../hooks/useAsync";
 import { totals, totalsText } from "../../lib/diff";
+import { hasDecidedGate } from "../../lib/workspace";
 import { ErrorState } from "../States";
-import { snapshotVersion } from "./Changes";
+import { snapshotVersion, useQuietReload } from "./Changes";
 import { DiffView } from "./DiffView";
 import { ChangeBar } from "./FileDiff";
 
 export function GateChanges({ run }: { run: RunDetail }) {
   const [open, setOpen] = useState(false);
   const version = snapshotVersion(run);
-  // The server diffs from the last decided gate, or from the worktree's base when none was.
-  const decidedGate = run.steps.some((s) => s.type === "approval" && s.status === "completed");
-  const diff = useAsync((signal) => (run.workspace ? getRunDiff(run.id, "last_gate", undefined, { signal }) : Promise.resolve(null)), [run.id, version, !!run.workspace]);
+  // The server diffs from the last decided gate (approved or rejected), or from the worktree's
+  // base when none was.
+  const decidedGate = hasDecidedGate(run);
+  const diff = useAsync((signal) => (run.workspace ? getRunDiff(run.id, "last_gate", undefined, { signal }) : Promise.resolve(null)), [run.id, !!run.workspace]);
+  useQuietReload(version, diff.reload);
   // No worktree, or not made yet (409): nothing to show beside the gate.
   if (!run.workspace || diff.data === null || (diff.error instanceof ApiError && diff.error.status === 409)) return null;
   const sum = diff.data ? totals(diff.data.files) : null;

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { RunSummary } from "../../api/types.js";
 import { ordinal } from "../format.js";
-import { appendPage, columnKeyOf, leftQueue, placeRun, queueLine, type BoardData } from "../columns.js";
+import { appendPage, columnKeyOf, leftQueue, noteBoardOutput, placeRun, queueLine, type BoardData } from "../columns.js";
 
 const lanes = { phases: ["plan", "work", "check"] };
 const T = "2026-01-01T00:00:00Z";
@@ -95,4 +95,19 @@ test("a run waiting for its concurrency key says which, and only its key's queue
   };
   const after = leftQueue(b, keyed("a", "repo:x", 1));
   assert.deepEqual(after.columns[0].runs.map((r) => r.queue?.position), [1, 1, 2, 2]);
+});
+
+test("output on a card's running step moves its last_output_at (throttled, not for warnings); other cards stay", () => {
+  const b = board();
+  const step = { id: "s1", status: "running", last_output_at: "2026-01-01T00:00:00Z" };
+  b.columns[1].runs[0] = { ...b.columns[1].runs[0], steps: [step] } as unknown as RunSummary;
+  const t0 = Date.parse("2026-01-01T00:00:00Z");
+  const later = noteBoardOutput(b, "c", "s1", t0 + 5 * 60_000, "assistant")!;
+  assert.ok(later, "five minutes later, output moves the card's time");
+  assert.equal(later.columns[1].runs[0].steps[0].last_output_at, "2026-01-01T00:05:00.000Z");
+  assert.equal(later.columns[1].runs[1], b.columns[1].runs[1], "the other card is the same object");
+  assert.equal(later.total, b.total);
+  assert.equal(noteBoardOutput(later, "c", "s1", t0 + 5 * 60_000 + 1000, "stdout"), null, "within 20 s: no redraw");
+  assert.equal(noteBoardOutput(b, "c", "s1", t0 + 5 * 60_000, "warning"), null, "a warning is not output");
+  assert.equal(noteBoardOutput(b, "nope", "s1", t0 + 5 * 60_000, "stdout"), null, "a run not loaded");
 });

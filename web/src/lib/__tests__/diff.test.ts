@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { changeBar, initiallyOpen, mergeFiles, parseUnifiedDiff, rowCount, totals, totalsText, unquotePath } from "../diff.js";
+import { changeBar, PLAIN_OVER, utf8Bytes, initiallyOpen, mergeFiles, parseUnifiedDiff, rowCount, totals, totalsText, unquotePath } from "../diff.js";
 
 // `git diff --cached -M` of a real repository (see the commit that added this test).
 const SAMPLE = "diff --git a/added.sql b/added.sql\nnew file mode 100644\nindex 0000000..8d160e1\n--- /dev/null\n+++ b/added.sql\n@@ -0,0 +1 @@\n+-- comment\ndiff --git a/gone.txt b/gone.txt\ndeleted file mode 100644\nindex 3367afd..0000000\n--- a/gone.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-old\ndiff --git a/img.png b/img.png\nindex f584f40..6bf43ff 100644\nBinary files a/img.png and b/img.png differ\ndiff --git a/keep.ts b/keep.ts\nindex de98044..a7bc997 100644\n--- a/keep.ts\n+++ b/keep.ts\n@@ -1,3 +1,4 @@\n a\n-b\n+B\n c\n+d\ndiff --git a/move.py b/moved file.py\nsimilarity index 80%\nrename from move.py\nrename to moved file.py\nindex a470291..442f4e2 100644\n--- a/move.py\n+++ b/moved file.py\t\n@@ -2,3 +2,4 @@ x\n y\n z\n w\n+v\ndiff --git a/nn.txt b/nn.txt\nindex 20cbb4d..6fe2aa3 100644\n--- a/nn.txt\n+++ b/nn.txt\n@@ -1 +1 @@\n-no newline\n\\ No newline at end of file\n+no newline!\n\\ No newline at end of file\n";
@@ -115,4 +115,32 @@ test("a 1 MiB diff parses fast and opens only a budget of rows", () => {
   assert.equal(open.at(-1), false);
   // A single huge file starts closed, a binary one too.
   assert.deepEqual(initiallyOpen([{ ...files[0], hunks: [{ ...files[0].hunks[0], lines: Array(5000).fill(files[0].hunks[0].lines[0]) }] }, { ...files[1], binary: true }]), [false, false]);
+});
+
+test("a cut diff marks its last parsed file cut; a listed text file with counts but no lines is cut", () => {
+  const text = "diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-x\n+y\n";
+  const listed = [
+    { path: "a.txt", status: "modified" as const, additions: 1, deletions: 1, binary: false },
+  ];
+  // The cap fell exactly at the end of a hunk: nothing in the text says it was cut.
+  assert.equal(mergeFiles(parseUnifiedDiff(text), listed, true)[0].cut, true);
+  assert.equal(mergeFiles(parseUnifiedDiff(text), listed, false)[0].cut, false);
+  // Cut after a file's header: the file has no hunks, yet the API counts 40 lines.
+  const head = "diff --git a/b.txt b/b.txt\nindex 1..2 100644\n";
+  const b = mergeFiles(parseUnifiedDiff(head), [{ path: "b.txt", status: "modified", additions: 30, deletions: 10, binary: false }]);
+  assert.equal(b[0].cut, true);
+  const mode = mergeFiles(parseUnifiedDiff("diff --git a/c b/c\nold mode 100644\nnew mode 100755\n"), [{ path: "c", status: "modified", additions: 0, deletions: 0, binary: false }]);
+  assert.equal(mode[0].cut, false, "a mode change has nothing to show");
+  const bin = mergeFiles(parseUnifiedDiff("diff --git a/d b/d\nBinary files a/d and b/d differ\n"), [{ path: "d", status: "modified", additions: 0, deletions: 0, binary: true }]);
+  assert.equal(bin[0].cut, false);
+});
+
+test("long lines weigh by their length in the row budget; sizes are UTF-8 bytes", () => {
+  const long = "x".repeat(PLAIN_OVER * 5);
+  const text = `diff --git a/m.min.js b/m.min.js\n--- a/m.min.js\n+++ b/m.min.js\n@@ -0,0 +1,2 @@\n+${long}\n+short\n`;
+  const [f] = parseUnifiedDiff(text);
+  assert.equal(rowCount(f), 1 + 6 + 1);
+  assert.equal(utf8Bytes("héllo"), 6);
+  assert.equal(utf8Bytes("日本"), 6);
+  assert.equal(utf8Bytes("🙂"), 4);
 });

@@ -50,3 +50,11 @@ test("output of a running step moves its last_output_at, at most every 20 s; oth
   const done = applyRunEvent(first, ev("workflow.step.completed", { step_id: "s1", step_key: "k", status: "completed", duration_ms: 10 }))!;
   assert.equal(noteOutput(done, "s1", t0 + 60_000), null, "a finished step is not silent");
 });
+
+test("a warning (the engine's, not the agent's) does not count as output; agent streams do", () => {
+  const started = applyRunEvent(run, ev("workflow.step.started", { step_id: "s1", step_key: "k", step_name: "K", step_type: "agent", phase: "test" }))!;
+  const t0 = Date.parse("2026-01-01T00:00:00Z");
+  assert.equal(noteOutput(started, "s1", t0, "warning"), null);
+  for (const stream of ["stdout", "stderr", "assistant", "tool_call", "thinking"])
+    assert.equal(noteOutput(started, "s1", t0, stream)!.steps[0].last_output_at, "2026-01-01T00:00:00.000Z", stream);
+});

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { diffSince, initialChoice, stallText, warningsOf, warningTitle, workspaceBody, workspaceErrorField, workspaceStateText } from "../workspace.js";
+import { diffSince, editedField, hasDecidedGate, initialChoice, stallText, warningsOf, warningTitle, workspaceBody, workspaceErrorField, workspaceStateText } from "../workspace.js";
 
 const now = Date.parse("2026-01-01T12:00:00Z");
 const ago = (ms: number) => new Date(now - ms).toISOString();
@@ -57,4 +57,25 @@ test("the new-run form's worktree choice: on for a worktree workflow; off sends 
   assert.equal(workspaceErrorField("workspace.keep: must be one of ..."), "keep");
   assert.equal(workspaceErrorField("name: too long"), null);
   assert.equal(workspaceErrorField("workspace: expected an object"), null);
+});
+
+test("a decided gate is one whose approval wait is resolved, approved or rejected (not a completed step)", () => {
+  const wait = (resolved_at: string | null, kind = "approval") => ({ wait: { kind, resolved_at } });
+  assert.equal(hasDecidedGate({ steps: [] }), false);
+  assert.equal(hasDecidedGate({ steps: [wait(null)] }), false, "still waiting");
+  assert.equal(hasDecidedGate({ steps: [wait("2026-01-01T00:00:00Z")] }), true);
+  const rejected = { status: "failed", type: "approval", ...wait("2026-01-01T00:00:00Z") };
+  const noWait = { status: "completed", type: "approval", wait: null };
+  // A rejected gate: the step failed, its wait is resolved; the server diffs from it.
+  assert.equal(hasDecidedGate({ steps: [rejected] }), true);
+  assert.equal(hasDecidedGate({ steps: [wait("2026-01-01T00:00:00Z", "sleep")] }), false, "a sleep is not a gate");
+  assert.equal(hasDecidedGate({ steps: [noWait] }), false);
+});
+
+test("a worktree field's server error goes when that field is edited, not another", () => {
+  const c = { on: true, base: "nope", branch: "", keep: "" as const };
+  assert.equal(editedField("base", c, { ...c, base: "main" }), true);
+  assert.equal(editedField("base", c, { ...c, branch: "x" }), false);
+  assert.equal(editedField("isolation", c, { ...c, on: false }), true);
+  assert.equal(editedField("keep", c, { ...c, keep: "always" }), true);
 });
