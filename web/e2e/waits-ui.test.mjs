@@ -201,7 +201,7 @@ describe("waits (UI against the contract)", () => {
       const card = (run) => col.locator(tid("run-card", { "data-run-id": run }));
       await waitAttr(card(gateRun), "data-status", "waiting");
       await waitText(card(gateRun).getByTestId("card-wait"), "Needs approval: Approve the plan");
-      await waitText(card(sleepRun).getByTestId("card-wait"), /Sleeping until \d/);
+      await waitText(card(sleepRun).getByTestId("card-wait"), /Sleeping until (\w{3} \d{1,2}, )?\d/);
       await waitText(card(sleepRun).getByTestId("card-wait"), /2\dm \d\ds/, "the sleep's countdown");
       await waitText(card(signalRun).getByTestId("card-wait"), "Waiting for signal deploy");
       await waitText(card(gateRun).getByTestId("card-status"), "waiting");
