@@ -86,25 +86,29 @@ pub async fn branch_exists(repo: &Path, branch: &str) -> bool {
     git(repo, &["rev-parse", "--verify", "--quiet", &r], &[]).await.is_ok()
 }
 
+/// Whether `path` is a working tree of `repo`'s repository (their git folders are one).
+async fn same_repository(repo: &Path, path: &Path) -> bool {
+    let (Ok(here), Ok(there)) = (
+        git(path, &["rev-parse", "--git-common-dir"], &[]).await,
+        git(repo, &["rev-parse", "--git-common-dir"], &[]).await,
+    ) else {
+        return false;
+    };
+    let canon = |p: &Path, rel: &str| std::fs::canonicalize(p.join(rel)).ok();
+    canon(path, &here).is_some_and(|h| Some(h) == canon(repo, &there))
+}
+
 /// Whether `path` is a finished working tree of `repo`'s repository: the run's own, reused
 /// whatever its HEAD is now (a step may have switched branch, detached HEAD or be halfway
 /// through a rebase; its files are the run's work). A worktree git was still making when it
 /// stopped (`locked` says "initializing") is not.
 async fn is_worktree_on(repo: &Path, path: &Path, branch: &str) -> bool {
-    if !path.join(".git").exists() {
+    if !path.join(".git").exists() || !same_repository(repo, path).await {
         return false;
     }
-    let (Ok(here), Ok(there), Ok(admin)) = (
-        git(path, &["rev-parse", "--git-common-dir"], &[]).await,
-        git(repo, &["rev-parse", "--git-common-dir"], &[]).await,
-        git(path, &["rev-parse", "--path-format=absolute", "--git-dir"], &[]).await,
-    ) else {
+    let Ok(admin) = git(path, &["rev-parse", "--path-format=absolute", "--git-dir"], &[]).await else {
         return false;
     };
-    let canon = |p: &Path, rel: &str| std::fs::canonicalize(p.join(rel)).ok();
-    if canon(path, &here) != canon(repo, &there) {
-        return false;
-    }
     let locked = std::fs::read_to_string(Path::new(admin.trim()).join("locked")).unwrap_or_default();
     if locked.contains("initializing") {
         return false;
@@ -114,20 +118,6 @@ async fn is_worktree_on(repo: &Path, path: &Path, branch: &str) -> bool {
         tracing::warn!(worktree = %path.display(), branch, "the run's worktree is no longer on its branch; reused as it is");
     }
     true
-}
-
-/// Whether `path` is a worktree of `repo`'s repository that git did not finish making (the
-/// only kind of non-empty folder `ensure` may clear: anything else there, a worktree whose
-/// `.git` a step rewrote included, is left for a person to look at).
-async fn half_made(repo: &Path, path: &Path) -> bool {
-    let (Ok(here), Ok(there)) = (
-        git(path, &["rev-parse", "--git-common-dir"], &[]).await,
-        git(repo, &["rev-parse", "--git-common-dir"], &[]).await,
-    ) else {
-        return false;
-    };
-    let canon = |p: &Path, rel: &str| std::fs::canonicalize(p.join(rel)).ok();
-    canon(path, &here).is_some() && canon(path, &here) == canon(repo, &there)
 }
 
 /// Makes sure `want.path` is a worktree of the project's repository on `want.branch`: reused
@@ -143,7 +133,9 @@ pub async fn ensure(want: &Want<'_>, base_commit: &str) -> Result<Made, Worktree
     let _ = git(&repo, &["worktree", "prune"], &[]).await;
     if want.path.exists() {
         let empty = std::fs::read_dir(want.path).is_ok_and(|mut d| d.next().is_none());
-        if !empty && !half_made(&repo, want.path).await {
+        // Only a worktree of this repository git did not finish making may be cleared:
+        // anything else there (one whose `.git` a step rewrote included) is left alone.
+        if !empty && !same_repository(&repo, want.path).await {
             return Err(WorktreeError(format!(
                 "the worktree folder {} exists and is not this run's worktree; move it away and resume",
                 want.path.display()

@@ -47,16 +47,7 @@ async fn a_rerun_from_a_step_starts_its_worktree_from_the_snapshot_before_it() {
     let old_wt = Path::new(run["workspace"]["path"].as_str().unwrap()).to_path_buf();
     assert_eq!(std::fs::read_to_string(old_wt.join("a.txt")).unwrap(), "from-step2\n");
 
-    let (status, body) = s
-        .post(
-            &token,
-            &format!("/workflow-executions/{run_id}/rerun"),
-            json!({ "from_step_id": "step2" }),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    let rerun_id = body["data"]["id"].as_str().unwrap().to_string();
-    let rerun = s.wait_status(&token, &rerun_id, &["completed", "failed"]).await;
+    let rerun = rerun_from(&s, &token, &run_id, "step2").await;
     let ws = &rerun["workspace"];
     // The branch starts where the parent's was when step1's snapshot was taken (step1
     // committed nothing: the base), step1's files put over it uncommitted.
@@ -83,17 +74,7 @@ async fn a_rerun_from_a_step_starts_its_worktree_from_the_snapshot_before_it() {
     let branch_log = git(&dir, &["log", "--format=%an %s", ws["branch"].as_str().unwrap()]);
     assert!(!branch_log.contains("workflow-engine"), "{branch_log}");
     // Rerun from the first step: the parent's base commit.
-    let (status, body) = s
-        .post(
-            &token,
-            &format!("/workflow-executions/{run_id}/rerun"),
-            json!({ "from_step_id": "step1" }),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    let again = s
-        .wait_status(&token, body["data"]["id"].as_str().unwrap(), &["completed", "failed"])
-        .await;
+    let again = rerun_from(&s, &token, &run_id, "step1").await;
     assert_eq!(again["workspace"]["base_commit"], base.as_str(), "{again}");
 }
 
@@ -145,17 +126,7 @@ async fn a_rerun_keeps_the_commits_made_before_the_step_and_its_uncommitted_file
     let run_id = s.start_run(&token, &project, &def, json!({})).await;
     let run = s.wait_status(&token, &run_id, &["completed", "failed"]).await;
     assert_eq!(run["status"], "failed", "{run}");
-    let (status, body) = s
-        .post(
-            &token,
-            &format!("/workflow-executions/{run_id}/rerun"),
-            json!({ "from_step_id": "step2" }),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    let rerun = s
-        .wait_status(&token, body["data"]["id"].as_str().unwrap(), &["completed", "failed"])
-        .await;
+    let rerun = rerun_from(&s, &token, &run_id, "step2").await;
     let ws = &rerun["workspace"];
     let wt = Path::new(ws["path"].as_str().unwrap());
     // step2 ran again on step1's work: its commit in the history, its edit uncommitted.
@@ -209,27 +180,25 @@ async fn a_rerun_of_a_rerun_starts_from_the_files_before_its_step() {
         s.wait_status(&token, &a, &["completed", "failed"]).await["status"],
         "completed"
     );
-    let rerun = |from: &'static str, of: String| {
-        let s = &s;
-        let token = token.clone();
-        async move {
-            let (status, body) = s
-                .post(
-                    &token,
-                    &format!("/workflow-executions/{of}/rerun"),
-                    json!({ "from_step_id": from }),
-                )
-                .await;
-            assert_eq!(status, 201, "{body}");
-            let id = body["data"]["id"].as_str().unwrap().to_string();
-            s.wait_status(&token, &id, &["completed", "failed"]).await
-        }
-    };
-    let b = rerun("s2", a).await;
+    let b = rerun_from(&s, &token, &a, "s2").await;
     assert_eq!(b["status"], "completed", "{b}");
-    let c = rerun("s1", b["id"].as_str().unwrap().to_string()).await;
+    let c = rerun_from(&s, &token, b["id"].as_str().unwrap(), "s1").await;
     assert_eq!(c["status"], "completed", "{c}");
     let wt = Path::new(c["workspace"]["path"].as_str().unwrap());
     assert_eq!(std::fs::read_to_string(wt.join("seen.txt")).unwrap(), "s0\ns1\n", "{c}");
     assert_eq!(std::fs::read_to_string(wt.join("log.txt")).unwrap(), "s0\ns1\ns2\n");
+}
+
+/// Reruns `run_id` from step `from` through the API and waits for the new run to end.
+async fn rerun_from(s: &Server, token: &str, run_id: &str, from: &str) -> Value {
+    let (status, body) = s
+        .post(
+            token,
+            &format!("/workflow-executions/{run_id}/rerun"),
+            json!({ "from_step_id": from }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    s.wait_status(token, body["data"]["id"].as_str().unwrap(), &["completed", "failed"])
+        .await
 }
