@@ -39,4 +39,6 @@ pub mod notify;
 pub mod store;
 pub mod subprocess;
 pub mod sys;
+#[doc(hidden)]
+pub mod testing;
 pub mod workspace;

@@ -134,7 +134,7 @@ const TERMINAL_PUBLIC_URL: &str = "http://127.0.0.1:4820";
 /// The database, the confinement of steps and the agents' settings, as the engine needs them;
 /// and the webhook, if one is configured.
 async fn open_engine(cli: &Cli, data_dir: &Path, exe: PathBuf) -> Result<(Engine, Option<WebhookConfig>), ExitCode> {
-    let store = match Store::open(data_dir).await {
+    let store = match Store::open_with(data_dir, cli.database_url.as_deref()).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");

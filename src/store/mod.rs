@@ -1,4 +1,5 @@
-//! The database: one SQLite file shared by every project, the truth about every run.
+//! The database: one SQLite file shared by every project, or one PostgreSQL database shared
+//! by every engine node (`DATABASE_URL`); the truth about every run.
 //!
 //! One file per table with its row type and queries (`runs`, `steps`, ...); `files` owns the
 //! `.agent/workflows/executions/{runId}/` tree derived from it.
@@ -10,6 +11,80 @@
 //! pools and the hot write connection are private, so a second backend (PostgreSQL, a later
 //! issue) implements the same functions and nothing outside `store` changes.
 
+/// Runs `$body` on the store's backend, with `$pool` its connections that write and `$sql`
+/// the query `$text` (written in SQLite's dialect) in the backend's dialect (`dialect::pg`).
+/// The body is written once and compiled for each backend; what it yields must be the same
+/// type for both (`rows_affected()`, not the driver's result).
+macro_rules! on_db {
+    ($store:expr, $text:expr, |$pool:ident, $sql:ident| $body:expr) => {
+        match &$store.db {
+            $crate::store::Db::Lite(lite) => {
+                let $pool = &lite.pool;
+                let $sql: &str = &$text;
+                let out = $body;
+                out
+            }
+            $crate::store::Db::Pg(pg) => {
+                let $pool = &pg.pool;
+                let owned = $crate::store::dialect::pg(&$text);
+                let $sql: &str = &owned;
+                let out = $body;
+                out
+            }
+        }
+    };
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.db {
+            $crate::store::Db::Lite(lite) => {
+                let $pool = &lite.pool;
+                let out = $body;
+                out
+            }
+            $crate::store::Db::Pg(pg) => {
+                let $pool = &pg.pool;
+                let out = $body;
+                out
+            }
+        }
+    };
+}
+
+/// As `on_db`, on connections that only read (SQLite's readers beside its writer; the same
+/// pool on PostgreSQL).
+macro_rules! on_read {
+    ($store:expr, $text:expr, |$pool:ident, $sql:ident| $body:expr) => {
+        match &$store.db {
+            $crate::store::Db::Lite(lite) => {
+                let $pool = &lite.read;
+                let $sql: &str = &$text;
+                let out = $body;
+                out
+            }
+            $crate::store::Db::Pg(pg) => {
+                let $pool = &pg.pool;
+                let owned = $crate::store::dialect::pg(&$text);
+                let $sql: &str = &owned;
+                let out = $body;
+                out
+            }
+        }
+    };
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.db {
+            $crate::store::Db::Lite(lite) => {
+                let $pool = &lite.read;
+                let out = $body;
+                out
+            }
+            $crate::store::Db::Pg(pg) => {
+                let $pool = &pg.pool;
+                let out = $body;
+                out
+            }
+        }
+    };
+}
+
 pub mod agent_sessions;
 pub mod artifacts;
 pub mod attempts;
@@ -18,6 +93,7 @@ pub mod budgets;
 pub mod comments;
 pub mod concurrency;
 pub mod definitions;
+pub mod dialect;
 pub mod events;
 pub mod files;
 pub mod git_exclude;
@@ -43,6 +119,7 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 /// Errors from the database layer.
@@ -102,6 +179,20 @@ const MIGRATION_LOCK: &str = "migrate.lock";
 /// A cheap-to-clone handle on the database.
 #[derive(Clone, Debug)]
 pub struct Store {
+    db: Db,
+    /// The data directory, which also holds the secrets' key (`secrets`).
+    data_dir: Arc<PathBuf>,
+}
+
+/// The backend: SQLite in the data directory, or PostgreSQL.
+#[derive(Clone, Debug)]
+pub(crate) enum Db {
+    Lite(Lite),
+    Pg(Pg),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Lite {
     /// sqlx pools are internally reference counted; cloning shares connections.
     /// The one connection that writes (and reads what it is about to change).
     pool: SqlitePool,
@@ -109,13 +200,79 @@ pub struct Store {
     read: SqlitePool,
     /// The connection of the hot writes (`write_now`), used under this lock.
     hot: Arc<Mutex<rusqlite::Connection>>,
-    /// The data directory, which also holds the secrets' key (`secrets`).
-    data_dir: Arc<PathBuf>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Pg {
+    pool: PgPool,
+    /// The URL it was opened with (`LISTEN` opens a connection of its own).
+    url: Arc<String>,
 }
 
 impl Store {
     /// Opens (creating if needed) the database in `data_dir` and applies migrations.
     ///
+    /// Opens the database `database_url` names (PostgreSQL), or without one the SQLite
+    /// database in `data_dir` (`open`). The data directory is made either way: it holds the
+    /// secrets' key and the server's files.
+    pub async fn open_with(data_dir: &Path, database_url: Option<&str>) -> Result<Store> {
+        match database_url.filter(|u| !u.trim().is_empty()) {
+            None => Store::open(data_dir).await,
+            Some(url) => Store::open_pg(data_dir, url).await,
+        }
+    }
+
+    /// Opens (migrating if needed) the PostgreSQL database at `url`. Migrations take
+    /// sqlx's advisory lock, so nodes starting at once apply each one once.
+    pub async fn open_pg(data_dir: &Path, url: &str) -> Result<Store> {
+        private::create_private_dir(data_dir).map_err(|source| StoreError::DataDir {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .min_connections(0)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("./migrations-pg").run(&pool).await?;
+        Ok(Store {
+            db: Db::Pg(Pg {
+                pool,
+                url: Arc::new(url.to_string()),
+            }),
+            data_dir: Arc::new(data_dir.to_path_buf()),
+        })
+    }
+
+    /// A store for a test: on the tests' own PostgreSQL when the suite runs on it
+    /// (`testing::pg`), else SQLite in `data_dir`.
+    #[doc(hidden)]
+    pub async fn open_for_test(data_dir: &Path) -> Result<Store> {
+        if crate::testing::pg::enabled() {
+            let url = crate::testing::pg::fresh_database_url();
+            Store::open_pg(data_dir, &url).await
+        } else {
+            Store::open(data_dir).await
+        }
+    }
+
+    /// The backend's name: `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self.db {
+            Db::Lite(_) => "sqlite",
+            Db::Pg(_) => "postgres",
+        }
+    }
+
+    /// PostgreSQL's URL, None on SQLite.
+    pub fn database_url(&self) -> Option<&str> {
+        match &self.db {
+            Db::Lite(_) => None,
+            Db::Pg(pg) => Some(&pg.url),
+        }
+    }
+
     /// WAL with `synchronous=NORMAL`: a committed transaction survives the process being
     /// killed at any point (not a power loss), which is the promise the engine makes.
     pub async fn open(data_dir: &Path) -> Result<Store> {
@@ -167,9 +324,11 @@ impl Store {
             .await?;
         let hot = open_hot(&data_dir.join(DB_FILE))?;
         Ok(Store {
-            pool,
-            read,
-            hot: Arc::new(Mutex::new(hot)),
+            db: Db::Lite(Lite {
+                pool,
+                read,
+                hot: Arc::new(Mutex::new(hot)),
+            }),
             data_dir: Arc::new(data_dir.to_path_buf()),
         })
     }
@@ -188,9 +347,19 @@ impl Store {
     /// prepared statements stay cached (preparing the step upsert, with its conflict clause,
     /// foreign keys and trigger, costs several times more than running it). Each call
     /// commits on its own, as through sqlx.
+    ///
+    /// SQLite only: on PostgreSQL the same functions run their statements through sqlx.
     fn write_now<T>(&self, statements: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>) -> Result<T> {
-        let db = self.hot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Db::Lite(lite) = &self.db else {
+            unreachable!("write_now is SQLite's; PostgreSQL's writes go through sqlx")
+        };
+        let db = lite.hot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         Ok(statements(&db)?)
+    }
+
+    /// Whether this store is SQLite (the hot writes run through `write_now`).
+    pub(crate) fn is_lite(&self) -> bool {
+        matches!(self.db, Db::Lite(_))
     }
 }
 
@@ -212,7 +381,9 @@ impl StoreError {
     pub fn is_disk_full(&self) -> bool {
         match self {
             StoreError::Sql(DbError(Driver::Sqlx(sqlx::Error::Database(e)))) => {
-                e.code().as_deref() == Some("13") || e.message().contains("database or disk is full")
+                // SQLITE_FULL, or PostgreSQL's disk_full (53100).
+                matches!(e.code().as_deref(), Some("13" | "53100"))
+                    || e.message().contains("database or disk is full")
             }
             StoreError::Sql(DbError(Driver::Sqlx(sqlx::Error::Io(e)))) => e.raw_os_error() == Some(libc::ENOSPC),
             StoreError::Sql(DbError(Driver::Direct(rusqlite::Error::SqliteFailure(e, _)))) => {

@@ -15,25 +15,21 @@ impl NodeRow {
     /// Records (or renews) this server node's heartbeat.
     pub async fn heartbeat(store: &Store, id: &str) -> Result<()> {
         let ts = now();
-        sqlx::query(
+        on_db!(
+            store,
             "INSERT INTO engine_nodes (id, kind, started_at, heartbeat_at) VALUES (?1, 'serve', ?2, ?2)
              ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
-        )
-        .bind(id)
-        .bind(&ts)
-        .execute(&store.pool)
-        .await?;
+            |pool, sql| sqlx::query(sql).bind(id).bind(&ts).execute(pool).await.map(drop)
+        )?;
         Ok(())
     }
 
     /// Removes this node's row (a clean shutdown), and rows long dead.
     pub async fn leave(store: &Store, id: &str) -> Result<()> {
         let old = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        sqlx::query("DELETE FROM engine_nodes WHERE id = ? OR heartbeat_at < ?")
-            .bind(id)
-            .bind(old)
-            .execute(&store.pool)
-            .await?;
+        on_db!(store, "DELETE FROM engine_nodes WHERE id = ? OR heartbeat_at < ?", |pool, sql| {
+            sqlx::query(sql).bind(id).bind(&old).execute(pool).await.map(drop)
+        })?;
         Ok(())
     }
 
@@ -41,11 +37,11 @@ impl NodeRow {
     pub async fn live_servers(store: &Store) -> Result<Vec<String>> {
         let since = (chrono::Utc::now() - chrono::Duration::seconds(ALIVE_SECS))
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let rows: Vec<(String,)> =
-            sqlx::query_as("SELECT id FROM engine_nodes WHERE kind = 'serve' AND heartbeat_at >= ?")
-                .bind(since)
-                .fetch_all(&store.pool)
-                .await?;
+        let rows: Vec<(String,)> = on_db!(
+            store,
+            "SELECT id FROM engine_nodes WHERE kind = 'serve' AND heartbeat_at >= ?",
+            |pool, sql| sqlx::query_as(sql).bind(&since).fetch_all(pool).await
+        )?;
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 }
