@@ -19,7 +19,13 @@ pub struct Cli {
     pub data_dir: Option<PathBuf>,
     /// PostgreSQL to keep runs in (`postgres://user:pass@host/db`) instead of SQLite in the
     /// data directory: every node of a cluster (`serve` on several machines) names the same.
-    #[arg(long, global = true, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
     /// Agent CLI and webhook settings (YAML); default: `config.yaml` in the data directory, if present.
     #[arg(long, global = true, env = "WORKFLOW_ENGINE_CONFIG", value_name = "FILE")]

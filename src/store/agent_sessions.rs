@@ -50,10 +50,11 @@ pub struct SessionEnd<'a> {
 
 impl AgentSessionRow {
     pub async fn get(store: &Store, id: &str) -> Result<Option<AgentSessionRow>> {
-        Ok(sqlx::query_as("SELECT * FROM agent_sessions WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&store.pool)
-            .await?)
+        Ok(on_db!(
+            store,
+            "SELECT * FROM agent_sessions WHERE id = ?",
+            |pool, sql| sqlx::query_as(sql).bind(id).fetch_optional(pool).await
+        )?)
     }
 
     /// Records a session the moment its id is known and links it from the step, in one
@@ -112,25 +113,33 @@ impl AgentSessionRow {
 
     /// A session continued by `--resume` is running again.
     pub async fn reopen(store: &Store, id: &str) -> Result<()> {
-        sqlx::query("UPDATE agent_sessions SET status = 'running', error_kind = NULL, updated_at = ? WHERE id = ?")
-            .bind(now())
-            .bind(id)
-            .execute(&store.pool)
-            .await?;
+        on_db!(
+            store,
+            "UPDATE agent_sessions SET status = 'running', error_kind = NULL, updated_at = ? WHERE id = ?",
+            |pool, sql| sqlx::query(sql)
+                .bind(now())
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
         Ok(())
     }
 
     /// The CLI has written the session: from now on it can be resumed.
     pub async fn mark_resumable(store: &Store, id: &str, session_file_path: Option<&str>) -> Result<()> {
-        sqlx::query(
+        on_db!(
+            store,
             "UPDATE agent_sessions SET resumable = 1,
                  session_file_path = COALESCE(?, session_file_path), updated_at = ? WHERE id = ?",
-        )
-        .bind(session_file_path)
-        .bind(now())
-        .bind(id)
-        .execute(&store.pool)
-        .await?;
+            |pool, sql| sqlx::query(sql)
+                .bind(session_file_path)
+                .bind(now())
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
         Ok(())
     }
 
@@ -143,41 +152,47 @@ impl AgentSessionRow {
         output_tokens: Option<i64>,
         cost_usd: Option<f64>,
     ) -> Result<()> {
-        sqlx::query(
+        on_db!(
+            store,
             "UPDATE agent_sessions SET input_tokens = COALESCE(?, input_tokens),
                  output_tokens = COALESCE(?, output_tokens), cost_usd = COALESCE(?, cost_usd), updated_at = ?
              WHERE id = ?",
-        )
-        .bind(input_tokens)
-        .bind(output_tokens)
-        .bind(cost_usd)
-        .bind(now())
-        .bind(id)
-        .execute(&store.pool)
-        .await?;
+            |pool, sql| sqlx::query(sql)
+                .bind(input_tokens)
+                .bind(output_tokens)
+                .bind(cost_usd)
+                .bind(now())
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
         Ok(())
     }
 
     pub async fn finish(store: &Store, id: &str, end: &SessionEnd<'_>) -> Result<()> {
-        sqlx::query(
+        on_db!(
+            store,
             "UPDATE agent_sessions SET status = ?, model = COALESCE(?, model),
                  session_file_path = COALESCE(?, session_file_path), cost_usd = ?, input_tokens = ?,
                  output_tokens = ?, cached_tokens = ?, num_turns = ?, error_kind = ?, updated_at = ?
              WHERE id = ?",
-        )
-        .bind(end.status)
-        .bind(end.model)
-        .bind(end.session_file_path)
-        .bind(end.cost_usd)
-        .bind(end.input_tokens)
-        .bind(end.output_tokens)
-        .bind(end.cached_tokens)
-        .bind(end.num_turns)
-        .bind(end.error_kind)
-        .bind(now())
-        .bind(id)
-        .execute(&store.pool)
-        .await?;
+            |pool, sql| sqlx::query(sql)
+                .bind(end.status)
+                .bind(end.model)
+                .bind(end.session_file_path)
+                .bind(end.cost_usd)
+                .bind(end.input_tokens)
+                .bind(end.output_tokens)
+                .bind(end.cached_tokens)
+                .bind(end.num_turns)
+                .bind(end.error_kind)
+                .bind(now())
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
         Ok(())
     }
 }

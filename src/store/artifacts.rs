@@ -42,72 +42,74 @@ pub struct NewArtifact<'a> {
 impl ArtifactRow {
     pub async fn insert(store: &Store, a: NewArtifact<'_>) -> Result<ArtifactRow> {
         let ts = now();
-        sqlx::query_as(
+        on_db!(
+            store,
             "INSERT INTO workflow_artifacts
                  (id, workflow_run_step_id, name, file_path, file_type, mime_type, size_bytes, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+            |pool, sql| sqlx::query_as(sql)
+                .bind(new_id())
+                .bind(a.step_row_id)
+                .bind(a.name)
+                .bind(a.file_path)
+                .bind(a.file_type)
+                .bind(a.mime_type)
+                .bind(a.size_bytes)
+                .bind(&ts)
+                .bind(&ts)
+                .fetch_all(pool)
+                .await
         )
-        .bind(new_id())
-        .bind(a.step_row_id)
-        .bind(a.name)
-        .bind(a.file_path)
-        .bind(a.file_type)
-        .bind(a.mime_type)
-        .bind(a.size_bytes)
-        .bind(&ts)
-        .bind(&ts)
-        .fetch_all(&store.pool)
-        .await
         .map_err(super::StoreError::from)
         .and_then(super::only_row)
     }
 
     pub async fn get(store: &Store, id: &str) -> Result<Option<ArtifactRow>> {
-        Ok(sqlx::query_as("SELECT * FROM workflow_artifacts WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&store.pool)
-            .await?)
+        Ok(on_db!(
+            store,
+            "SELECT * FROM workflow_artifacts WHERE id = ?",
+            |pool, sql| sqlx::query_as(sql).bind(id).fetch_optional(pool).await
+        )?)
     }
 
     /// Links the artifact to a comment of the same run; `None` when the comment is not one
     /// of that run's (or the artifact is gone). The run check is in the same statement so a
     /// comment cannot be swapped between check and write.
     pub async fn attach(store: &Store, id: &str, comment_id: &str) -> Result<Option<ArtifactRow>> {
-        Ok(sqlx::query_as(
+        Ok(on_db!(
+            store,
             "UPDATE workflow_artifacts SET workflow_comment_id = ?2, updated_at = ?3
              WHERE id = ?1 AND EXISTS (
                  SELECT 1 FROM workflow_comments c
                  JOIN workflow_run_steps s ON s.workflow_run_id = c.workflow_run_id
                  WHERE c.id = ?2 AND s.id = workflow_artifacts.workflow_run_step_id)
              RETURNING *",
+            |pool, sql| sqlx::query_as(sql)
+                .bind(id)
+                .bind(comment_id)
+                .bind(now())
+                .fetch_all(pool)
+                .await
         )
-        .bind(id)
-        .bind(comment_id)
-        .bind(now())
-        .fetch_all(&store.pool)
-        .await
         .map(super::first_row)?)
     }
 
     pub async fn detach(store: &Store, id: &str) -> Result<Option<ArtifactRow>> {
-        Ok(sqlx::query_as(
+        Ok(on_db!(
+            store,
             "UPDATE workflow_artifacts SET workflow_comment_id = NULL, updated_at = ? WHERE id = ? RETURNING *",
+            |pool, sql| sqlx::query_as(sql).bind(now()).bind(id).fetch_all(pool).await
         )
-        .bind(now())
-        .bind(id)
-        .fetch_all(&store.pool)
-        .await
         .map(super::first_row)?)
     }
 
     /// A step's artifacts, oldest first.
     pub async fn list_for_step(store: &Store, step_row_id: &str) -> Result<Vec<ArtifactRow>> {
-        Ok(
-            sqlx::query_as("SELECT * FROM workflow_artifacts WHERE workflow_run_step_id = ? ORDER BY created_at, id")
-                .bind(step_row_id)
-                .fetch_all(&store.pool)
-                .await?,
-        )
+        Ok(on_db!(
+            store,
+            "SELECT * FROM workflow_artifacts WHERE workflow_run_step_id = ? ORDER BY created_at, id",
+            |pool, sql| sqlx::query_as(sql).bind(step_row_id).fetch_all(pool).await
+        )?)
     }
 
     /// The attachments of several comments in one query (a comment list).
@@ -116,13 +118,12 @@ impl ArtifactRow {
             return Ok(Vec::new());
         }
         let ids = serde_json::to_string(comment_ids).expect("ids serialise");
-        Ok(sqlx::query_as(
+        Ok(on_db!(
+            store,
             "SELECT * FROM workflow_artifacts WHERE workflow_comment_id IN (SELECT value FROM json_each(?))
              ORDER BY created_at, id",
-        )
-        .bind(ids)
-        .fetch_all(&store.pool)
-        .await?)
+            |pool, sql| sqlx::query_as(sql).bind(ids).fetch_all(pool).await
+        )?)
     }
 }
 

@@ -75,11 +75,11 @@ impl AttemptRow {
 
     /// The number the step's next try takes: 1 when none is recorded.
     pub async fn next_number(store: &Store, step_row_id: &str) -> Result<i64> {
-        let (n,): (i64,) =
-            sqlx::query_as("SELECT COALESCE(MAX(attempt), 0) + 1 FROM workflow_step_attempts WHERE step_row_id = ?")
-                .bind(step_row_id)
-                .fetch_one(&store.pool)
-                .await?;
+        let (n,): (i64,) = on_db!(
+            store,
+            "SELECT COALESCE(MAX(attempt), 0) + 1 FROM workflow_step_attempts WHERE step_row_id = ?",
+            |pool, sql| sqlx::query_as(sql).bind(step_row_id).fetch_one(pool).await
+        )?;
         Ok(n)
     }
 
@@ -121,13 +121,12 @@ impl AttemptRow {
 
     /// The tries recorded for a run's steps, by step row, then in order.
     pub async fn list_for_run(store: &Store, run_id: &str) -> Result<Vec<AttemptRow>> {
-        Ok(sqlx::query_as(
+        Ok(on_read!(
+            store,
             "SELECT a.* FROM workflow_step_attempts a JOIN workflow_run_steps s ON s.id = a.step_row_id
               WHERE s.workflow_run_id = ? ORDER BY a.step_row_id, a.attempt",
-        )
-        .bind(run_id)
-        .fetch_all(&store.read)
-        .await?)
+            |pool, sql| sqlx::query_as(sql).bind(run_id).fetch_all(pool).await
+        )?)
     }
 }
 

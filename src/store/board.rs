@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use super::run_list::{push_filters, RunFilter};
 use super::runs::RunRow;
+use super::sql::Sql;
 use super::{Result, Store};
 use crate::domain::RunStatus;
 
@@ -27,7 +28,7 @@ pub enum Lanes<'a> {
 
 impl<'a> Lanes<'a> {
     /// The SQL expression of a run's (`r`) column key.
-    fn push_key(self, sql: &mut sqlx::QueryBuilder<'a, sqlx::Sqlite>) {
+    fn push_key(self, sql: &mut Sql) {
         match self {
             Lanes::Statuses => {
                 sql.push("r.status");
@@ -75,12 +76,12 @@ impl BoardCounts {
 impl RunRow {
     /// How many runs each column and each status holds (`filter.before` and `limit` unused).
     pub async fn board_counts(store: &Store, filter: &RunFilter<'_>, lanes: Lanes<'_>) -> Result<BoardCounts> {
-        let mut sql = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT ");
+        let mut sql = Sql::new(store, "SELECT ");
         lanes.push_key(&mut sql);
         sql.push(" AS col, r.status, COUNT(*) FROM workflow_runs r WHERE 1 = 1");
         push_filters(&mut sql, filter);
         sql.push(" GROUP BY 1, 2");
-        let rows: Vec<(String, RunStatus, i64)> = sql.build_query_as().fetch_all(&store.read).await?;
+        let rows: Vec<(String, RunStatus, i64)> = sql.fetch_all(store).await?;
         let mut counts = BoardCounts::default();
         for (col, status, n) in rows {
             *counts.columns.entry(col).or_default() += n;
@@ -98,7 +99,7 @@ impl RunRow {
         key: &str,
     ) -> Result<Vec<RunRow>> {
         let asc = lanes.oldest_first(key);
-        let mut sql = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT r.* FROM workflow_runs r WHERE ");
+        let mut sql = Sql::new(store, "SELECT r.* FROM workflow_runs r WHERE ");
         lanes.push_key(&mut sql);
         sql.push(" = ").push_bind(key.to_string());
         if let Lanes::Phases { .. } = lanes {
@@ -120,6 +121,6 @@ impl RunRow {
             " ORDER BY r.id DESC"
         });
         sql.push(" LIMIT ").push_bind(filter.limit);
-        Ok(sql.build_query_as().fetch_all(&store.read).await?)
+        sql.fetch_all(store).await
     }
 }

@@ -38,7 +38,10 @@ impl RunRow {
                                 (SELECT id FROM workflow_run_steps WHERE workflow_run_id = ?1))
                 OR a.id IN (SELECT agent_session_id FROM workflow_run_steps
                              WHERE workflow_run_id = ?1 AND agent_session_id IS NOT NULL)";
-        Ok(sqlx::query_as(sql).bind(id).fetch_one(&store.pool).await?)
+        Ok(on_db!(store, sql, |pool, sql| sqlx::query_as(sql)
+            .bind(id)
+            .fetch_one(pool)
+            .await)?)
     }
 
     /// What the agents of each of `ids` spent, for a page of runs; runs without sessions are
@@ -56,11 +59,13 @@ impl RunRow {
              WHERE s.workflow_run_id IN ({marks})
              GROUP BY s.workflow_run_id"
         );
-        let mut q = sqlx::query_as::<_, (String, f64, i64)>(&sql);
-        for id in ids {
-            q = q.bind(*id);
-        }
-        let rows = q.fetch_all(&store.read).await?;
+        let rows: Vec<(String, f64, i64)> = on_read!(store, sql, |pool, sql| {
+            let mut q = sqlx::query_as::<_, (String, f64, i64)>(sql);
+            for id in ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(pool).await
+        })?;
         Ok(rows
             .into_iter()
             .map(|(run, usd, tokens)| (run, SessionSpend { usd, tokens }))
@@ -69,32 +74,34 @@ impl RunRow {
 
     /// Sets the run's budget (JSON), whatever its status but ended.
     pub async fn set_budget(store: &Store, id: &str, budget: Option<&str>) -> Result<Option<RunRow>> {
-        Ok(super::first_row(
-            sqlx::query_as(
-                "UPDATE workflow_runs SET budget = ?, updated_at = ?
+        Ok(super::first_row(on_db!(
+            store,
+            "UPDATE workflow_runs SET budget = ?, updated_at = ?
                  WHERE id = ? AND status NOT IN ('completed', 'cancelled') RETURNING *",
-            )
-            .bind(budget)
-            .bind(now())
-            .bind(id)
-            .fetch_all(&store.pool)
-            .await?,
-        ))
+            |pool, sql| sqlx::query_as(sql)
+                .bind(budget)
+                .bind(now())
+                .bind(id)
+                .fetch_all(pool)
+                .await
+        )?))
     }
 
     /// A limit stopped the run: it is `waiting` for a person (`stop`, JSON, says why), its
     /// lease given up, and nothing wakes it until its budget is raised (`continue_budget`).
     pub async fn stop_for_budget(store: &Store, id: &str, stop: &str) -> Result<RunRow> {
-        sqlx::query_as(
+        on_db!(
+            store,
             "UPDATE workflow_runs SET status = 'waiting', budget_stop = ?, wake_at = NULL, lease_owner = NULL,
                  lease_expires_at = NULL, control_request = NULL, error_message = NULL, updated_at = ?
              WHERE id = ? RETURNING *",
+            |pool, sql| sqlx::query_as(sql)
+                .bind(stop)
+                .bind(now())
+                .bind(id)
+                .fetch_all(pool)
+                .await
         )
-        .bind(stop)
-        .bind(now())
-        .bind(id)
-        .fetch_all(&store.pool)
-        .await
         .map_err(super::StoreError::from)
         .and_then(super::only_row)
     }
@@ -104,17 +111,17 @@ impl RunRow {
     /// (any more).
     pub async fn continue_budget(store: &Store, id: &str, budget: Option<&str>) -> Result<Option<RunRow>> {
         let ts = now();
-        Ok(super::first_row(
-            sqlx::query_as(
-                "UPDATE workflow_runs SET budget = ?1, budget_stop = NULL, wake_at = ?2, updated_at = ?2
+        Ok(super::first_row(on_db!(
+            store,
+            "UPDATE workflow_runs SET budget = ?1, budget_stop = NULL, wake_at = ?2, updated_at = ?2
                  WHERE id = ?3 AND status = 'waiting' AND budget_stop IS NOT NULL RETURNING *",
-            )
-            .bind(budget)
-            .bind(&ts)
-            .bind(id)
-            .fetch_all(&store.pool)
-            .await?,
-        ))
+            |pool, sql| sqlx::query_as(sql)
+                .bind(budget)
+                .bind(&ts)
+                .bind(id)
+                .fetch_all(pool)
+                .await
+        )?))
     }
 
     /// Runs a limit stopped, waiting for a person, oldest first, of these projects (all for
@@ -125,26 +132,25 @@ impl RunRow {
         limit: i64,
     ) -> Result<Vec<BudgetStopped>> {
         let ids = project_ids.map(|p| serde_json::to_string(p).expect("ids serialise"));
-        Ok(sqlx::query_as(
+        Ok(on_read!(
+            store,
             "SELECT r.id, r.name, r.project_id, r.budget_stop, r.updated_at, COALESCE(d.name, '') AS workflow_name
              FROM workflow_runs r INDEXED BY workflow_runs_budget_stopped
              LEFT JOIN workflow_definitions d ON d.id = r.workflow_definition_id
              WHERE r.status = 'waiting' AND r.budget_stop IS NOT NULL
                AND (?1 IS NULL OR r.project_id IN (SELECT value FROM json_each(?1)))
              ORDER BY r.updated_at LIMIT ?2",
-        )
-        .bind(ids)
-        .bind(limit)
-        .fetch_all(&store.read)
-        .await?)
+            |pool, sql| sqlx::query_as(sql).bind(ids).bind(limit).fetch_all(pool).await
+        )?)
     }
 
     /// Forgets why a limit stopped the run (it is driven again: resumed from the CLI).
     pub async fn clear_budget_stop(store: &Store, id: &str) -> Result<()> {
-        sqlx::query("UPDATE workflow_runs SET budget_stop = NULL WHERE id = ? AND budget_stop IS NOT NULL")
-            .bind(id)
-            .execute(&store.pool)
-            .await?;
+        on_db!(
+            store,
+            "UPDATE workflow_runs SET budget_stop = NULL WHERE id = ? AND budget_stop IS NOT NULL",
+            |pool, sql| sqlx::query(sql).bind(id).execute(pool).await.map(|r| r.rows_affected())
+        )?;
         Ok(())
     }
 }

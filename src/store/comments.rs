@@ -46,21 +46,23 @@ impl CommentRow {
         created_by: Option<&str>,
     ) -> Result<CommentRow> {
         let ts = now();
-        let row = sqlx::query_as(
+        let row = on_db!(
+            store,
             "INSERT INTO workflow_comments
                  (id, workflow_run_id, workflow_run_step_id, text, comment_type, created_by, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+            |pool, sql| sqlx::query_as(sql)
+                .bind(new_id())
+                .bind(run_id)
+                .bind(step_row_id)
+                .bind(text)
+                .bind(comment_type)
+                .bind(created_by)
+                .bind(&ts)
+                .bind(&ts)
+                .fetch_all(pool)
+                .await
         )
-        .bind(new_id())
-        .bind(run_id)
-        .bind(step_row_id)
-        .bind(text)
-        .bind(comment_type)
-        .bind(created_by)
-        .bind(&ts)
-        .bind(&ts)
-        .fetch_all(&store.pool)
-        .await
         .map_err(super::StoreError::from)
         .and_then(super::only_row)?;
         Ok(row)
@@ -68,24 +70,25 @@ impl CommentRow {
 
     /// Comments of a run and/or a step, oldest first, each with its creator's email and name.
     pub async fn list(store: &Store, filter: &CommentFilter<'_>) -> Result<Vec<CommentWithCreator>> {
-        Ok(sqlx::query_as(
+        Ok(on_read!(
+            store,
             "SELECT c.*, u.email AS creator_email, u.name AS creator_name
              FROM workflow_comments c LEFT JOIN users u ON u.id = c.created_by
              WHERE (?1 IS NULL OR c.workflow_run_id = ?1) AND (?2 IS NULL OR c.workflow_run_step_id = ?2)
              ORDER BY c.created_at, c.id",
-        )
-        .bind(filter.run_id)
-        .bind(filter.step_row_id)
-        .fetch_all(&store.read)
-        .await?)
+            |pool, sql| sqlx::query_as(sql)
+                .bind(filter.run_id)
+                .bind(filter.step_row_id)
+                .fetch_all(pool)
+                .await
+        )?)
     }
 
     pub async fn list_for_run(store: &Store, run_id: &str) -> Result<Vec<CommentRow>> {
-        Ok(
-            sqlx::query_as("SELECT * FROM workflow_comments WHERE workflow_run_id = ? ORDER BY created_at, id")
-                .bind(run_id)
-                .fetch_all(&store.pool)
-                .await?,
-        )
+        Ok(on_db!(
+            store,
+            "SELECT * FROM workflow_comments WHERE workflow_run_id = ? ORDER BY created_at, id",
+            |pool, sql| sqlx::query_as(sql).bind(run_id).fetch_all(pool).await
+        )?)
     }
 }

@@ -57,17 +57,18 @@ impl RunRow {
     /// The run's key with the other runs of it `running` now (lease live); None for a run
     /// without a key (or no such run).
     pub async fn key_load(store: &Store, id: &str) -> Result<Option<KeyLoad>> {
-        let row: Option<(String, i64, i64)> = sqlx::query_as(concat!(
-            "SELECT r.concurrency_key, COALESCE(r.concurrency_limit, 1),
+        let row: Option<(String, i64, i64)> = on_read!(
+            store,
+            concat!(
+                "SELECT r.concurrency_key, COALESCE(r.concurrency_limit, 1),
                     (SELECT count(*) FROM workflow_runs o
                       WHERE o.concurrency_key = r.concurrency_key AND ",
-            live_running!(),
-            " AND o.id <> r.id)
+                live_running!(),
+                " AND o.id <> r.id)
              FROM workflow_runs r WHERE r.id = ? AND r.concurrency_key IS NOT NULL"
-        ))
-        .bind(id)
-        .fetch_optional(&store.read)
-        .await?;
+            ),
+            |pool, sql| sqlx::query_as(sql).bind(id).fetch_optional(pool).await
+        )?;
         Ok(row.map(|(key, limit, running)| KeyLoad { key, limit, running }))
     }
 
@@ -80,21 +81,19 @@ impl RunRow {
                 "SELECT id, concurrency_key, COALESCE(concurrency_limit, 1), created_at FROM workflow_runs
                  WHERE id IN ({marks}) AND concurrency_key IS NOT NULL"
             );
-            let mut q = sqlx::query_as::<_, (String, String, i64, String)>(&sql);
-            for id in chunk {
-                q = q.bind(id);
-            }
-            out.extend(
-                q.fetch_all(&store.read)
-                    .await?
-                    .into_iter()
-                    .map(|(run_id, key, limit, created_at)| RunKey {
-                        run_id,
-                        key,
-                        limit,
-                        created_at,
-                    }),
-            );
+            let rows: Vec<(String, String, i64, String)> = on_read!(store, sql, |pool, sql| {
+                let mut q = sqlx::query_as::<_, (String, String, i64, String)>(sql);
+                for id in chunk {
+                    q = q.bind(id);
+                }
+                q.fetch_all(pool).await
+            })?;
+            out.extend(rows.into_iter().map(|(run_id, key, limit, created_at)| RunKey {
+                run_id,
+                key,
+                limit,
+                created_at,
+            }));
         }
         Ok(out)
     }
@@ -102,12 +101,14 @@ impl RunRow {
     /// The runs `running` now (lease live) with a key: (run id, key). Few: a server drives a
     /// handful.
     pub async fn running_keys(store: &Store) -> Result<Vec<(String, String)>> {
-        Ok(sqlx::query_as(concat!(
-            "SELECT id, concurrency_key FROM workflow_runs o WHERE concurrency_key IS NOT NULL AND ",
-            live_running!()
-        ))
-        .fetch_all(&store.read)
-        .await?)
+        Ok(on_read!(
+            store,
+            concat!(
+                "SELECT id, concurrency_key FROM workflow_runs o WHERE concurrency_key IS NOT NULL AND ",
+                live_running!()
+            ),
+            |pool, sql| sqlx::query_as(sql).fetch_all(pool).await
+        )?)
     }
 
     /// How many runs with each of `keys` are `running` now, lease live (a key none runs is
@@ -121,24 +122,26 @@ impl RunRow {
                  WHERE concurrency_key IN ({marks}) AND {} GROUP BY concurrency_key",
                 live_running!()
             );
-            let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
-            for k in chunk {
-                q = q.bind(*k);
-            }
-            out.extend(q.fetch_all(&store.read).await?);
+            let rows: Vec<(String, i64)> = on_read!(store, sql, |pool, sql| {
+                let mut q = sqlx::query_as::<_, (String, i64)>(sql);
+                for k in chunk {
+                    q = q.bind(*k);
+                }
+                q.fetch_all(pool).await
+            })?;
+            out.extend(rows);
         }
         Ok(out)
     }
 
     /// The `pending` runs with `key`, oldest first: (run id).
     pub async fn pending_with_key(store: &Store, key: &str) -> Result<Vec<String>> {
-        let rows: Vec<(String,)> = sqlx::query_as(
+        let rows: Vec<(String,)> = on_read!(
+            store,
             "SELECT id FROM workflow_runs WHERE concurrency_key = ? AND status = 'pending'
              ORDER BY created_at, id",
-        )
-        .bind(key)
-        .fetch_all(&store.read)
-        .await?;
+            |pool, sql| sqlx::query_as(sql).bind(key).fetch_all(pool).await
+        )?;
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 }

@@ -53,7 +53,8 @@ impl DefinitionRow {
         let phases = serde_json::to_string(&def.phases).expect("phases serialise");
         let schema = def.args_schema.as_ref().map(|s| s.to_string());
         let workspace = def.workspace.as_ref().and_then(|w| serde_json::to_string(w).ok());
-        let id: (String,) = sqlx::query_as(
+        let id: (String,) = on_db!(
+            store,
             "INSERT INTO workflow_definitions
                  (id, project_id, name, description, type, path, phases, args_schema, load_error,
                   is_template, created_at, updated_at, workspace)
@@ -65,64 +66,63 @@ impl DefinitionRow {
                  load_error = NULL, is_template = excluded.is_template,
                  updated_at = excluded.updated_at, workspace = excluded.workspace
              RETURNING id",
+            |pool, sql| sqlx::query_as(sql)
+                .bind(new_id())
+                .bind(project_id)
+                .bind(&def.name)
+                .bind(&def.description)
+                .bind(def.kind.as_str())
+                .bind(def.path.to_string_lossy().as_ref())
+                .bind(phases)
+                .bind(schema)
+                .bind(is_template)
+                .bind(&ts)
+                .bind(&ts)
+                .bind(workspace)
+                .fetch_all(pool)
+                .await
         )
-        .bind(new_id())
-        .bind(project_id)
-        .bind(&def.name)
-        .bind(&def.description)
-        .bind(def.kind.as_str())
-        .bind(def.path.to_string_lossy().as_ref())
-        .bind(phases)
-        .bind(schema)
-        .bind(is_template)
-        .bind(&ts)
-        .bind(&ts)
-        .bind(workspace)
-        .fetch_all(&store.pool)
-        .await
         .map_err(super::StoreError::from)
         .and_then(super::only_row)?;
         Ok(id.0)
     }
 
     pub async fn get(store: &Store, id: &str) -> Result<Option<DefinitionRow>> {
-        Ok(sqlx::query_as("SELECT * FROM workflow_definitions WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&store.pool)
-            .await?)
+        Ok(on_db!(
+            store,
+            "SELECT * FROM workflow_definitions WHERE id = ?",
+            |pool, sql| sqlx::query_as(sql).bind(id).fetch_optional(pool).await
+        )?)
     }
 
     /// The templates of these projects, by name.
     pub async fn list_templates(store: &Store, project_ids: &[String]) -> Result<Vec<DefinitionRow>> {
-        Ok(sqlx::query_as(
+        Ok(on_read!(
+            store,
             "SELECT * FROM workflow_definitions WHERE is_template AND project_id IN (SELECT value FROM json_each(?))
              ORDER BY name, path",
-        )
-        .bind(serde_json::to_string(project_ids).expect("ids serialise"))
-        .fetch_all(&store.read)
-        .await?)
+            |pool, sql| sqlx::query_as(sql)
+                .bind(serde_json::to_string(project_ids).expect("ids serialise"))
+                .fetch_all(pool)
+                .await
+        )?)
     }
 
     /// The definitions of these runs, each once.
     pub async fn list_for_runs(store: &Store, run_ids: &[&str]) -> Result<Vec<DefinitionRow>> {
-        Ok(sqlx::query_as(
-            "SELECT * FROM workflow_definitions WHERE id IN
-                (SELECT DISTINCT workflow_definition_id FROM workflow_runs WHERE id IN (SELECT value FROM json_each(?)))",
-        )
+        Ok(on_read!(store, "SELECT * FROM workflow_definitions WHERE id IN
+                (SELECT DISTINCT workflow_definition_id FROM workflow_runs WHERE id IN (SELECT value FROM json_each(?)))", |pool, sql| sqlx::query_as(sql)
         .bind(serde_json::to_string(run_ids).expect("ids serialise"))
-        .fetch_all(&store.read)
-        .await?)
+        .fetch_all(pool).await)?)
     }
 
     /// Records that the file at `f.path` does not load: a new row with no phases, or the
     /// error set on the row it has (which keeps what it had loaded before).
     pub async fn record_load_error(store: &Store, f: &LoadFailure<'_>) -> Result<()> {
         let ts = now();
-        sqlx::query(
-            "INSERT INTO workflow_definitions (id, project_id, name, type, path, phases, load_error, created_at, updated_at)
+        on_db!(store, "INSERT INTO workflow_definitions (id, project_id, name, type, path, phases, load_error, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, '[]', ?, ?, ?)
-             ON CONFLICT (path) DO UPDATE SET load_error = excluded.load_error, updated_at = excluded.updated_at",
-        )
+             ON CONFLICT (path) DO UPDATE SET load_error = excluded.load_error, updated_at = excluded.updated_at", |pool, sql| sqlx::query(sql)
         .bind(new_id())
         .bind(f.project_id)
         .bind(f.name)
@@ -131,8 +131,7 @@ impl DefinitionRow {
         .bind(f.error)
         .bind(&ts)
         .bind(&ts)
-        .execute(&store.pool)
-        .await?;
+        .execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -146,28 +145,34 @@ impl DefinitionRow {
         load_error: &str,
     ) -> Result<()> {
         let present = serde_json::to_string(present).expect("paths serialise");
-        sqlx::query(
+        on_db!(
+            store,
             "DELETE FROM workflow_definitions WHERE project_id = ? AND substr(path, 1, length(?)) = ?
                AND path NOT IN (SELECT value FROM json_each(?))
                AND id NOT IN (SELECT workflow_definition_id FROM workflow_runs)",
-        )
-        .bind(project_id)
-        .bind(dir_prefix)
-        .bind(dir_prefix)
-        .bind(&present)
-        .execute(&store.pool)
-        .await?;
-        sqlx::query(
+            |pool, sql| sqlx::query(sql)
+                .bind(project_id)
+                .bind(dir_prefix)
+                .bind(dir_prefix)
+                .bind(&present)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
+        on_db!(
+            store,
             "UPDATE workflow_definitions SET load_error = ? WHERE project_id = ? AND substr(path, 1, length(?)) = ?
                AND path NOT IN (SELECT value FROM json_each(?))",
-        )
-        .bind(load_error)
-        .bind(project_id)
-        .bind(dir_prefix)
-        .bind(dir_prefix)
-        .bind(&present)
-        .execute(&store.pool)
-        .await?;
+            |pool, sql| sqlx::query(sql)
+                .bind(load_error)
+                .bind(project_id)
+                .bind(dir_prefix)
+                .bind(dir_prefix)
+                .bind(&present)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
         Ok(())
     }
 }

@@ -39,7 +39,11 @@ pub fn pg(sql: &str) -> String {
                     digits.push(d);
                     chars.next();
                 }
-                let n = if digits.is_empty() { largest + 1 } else { digits.parse().unwrap_or(largest + 1) };
+                let n = if digits.is_empty() {
+                    largest + 1
+                } else {
+                    digits.parse().unwrap_or(largest + 1)
+                };
                 largest = largest.max(n);
                 if ends_with_word(&out, "IS") {
                     out.push_str("NOT DISTINCT FROM ");
@@ -149,7 +153,10 @@ fn ends_with_word(out: &str, word: &str) -> bool {
     let trimmed = out.trim_end();
     trimmed.len() < out.len()
         && trimmed.ends_with(word)
-        && !trimmed[..trimmed.len() - word.len()].chars().next_back().is_some_and(is_word)
+        && !trimmed[..trimmed.len() - word.len()]
+            .chars()
+            .next_back()
+            .is_some_and(is_word)
 }
 
 #[cfg(test)]
@@ -172,7 +179,10 @@ mod tests {
             pg("id IN (SELECT value FROM json_each(?))"),
             "id IN (SELECT value FROM json_array_elements_text(CAST($1 AS json)))"
         );
-        assert_eq!(pg("SET attempt = MAX(attempt, ?1)"), "SET attempt = GREATEST(attempt, $1)");
+        assert_eq!(
+            pg("SET attempt = MAX(attempt, ?1)"),
+            "SET attempt = GREATEST(attempt, $1)"
+        );
         assert_eq!(pg("SELECT MAX(seq) FROM t"), "SELECT MAX(seq) FROM t");
         assert_eq!(pg("MIN(a, MAX(b, c))"), "LEAST(a, GREATEST(b, c))");
         assert_eq!(pg("name LIKE ? ESCAPE '\\'"), "name ILIKE $1 ESCAPE '\\'");

@@ -58,19 +58,17 @@ impl EventRow {
 
     /// Events after `seq`, oldest first, at most `limit`.
     pub async fn after(store: &Store, seq: i64, limit: i64) -> Result<Vec<EventRow>> {
-        Ok(
-            sqlx::query_as("SELECT * FROM workflow_events WHERE seq > ? ORDER BY seq LIMIT ?")
-                .bind(seq)
-                .bind(limit)
-                .fetch_all(&store.read)
-                .await?,
-        )
+        Ok(on_read!(
+            store,
+            "SELECT * FROM workflow_events WHERE seq > ? ORDER BY seq LIMIT ?",
+            |pool, sql| sqlx::query_as(sql).bind(seq).bind(limit).fetch_all(pool).await
+        )?)
     }
 
     pub async fn max_seq(store: &Store) -> Result<i64> {
-        let row: (Option<i64>,) = sqlx::query_as("SELECT MAX(seq) FROM workflow_events")
-            .fetch_one(&store.pool)
-            .await?;
+        let row: (Option<i64>,) = on_db!(store, "SELECT MAX(seq) FROM workflow_events", |pool, sql| {
+            sqlx::query_as(sql).fetch_one(pool).await
+        })?;
         Ok(row.0.unwrap_or(0))
     }
 }

@@ -109,6 +109,7 @@ pub mod runs;
 mod schema_checks;
 pub mod secrets;
 pub mod snapshots;
+pub mod sql;
 pub mod steps;
 pub mod users;
 pub mod waits;
@@ -338,6 +339,24 @@ impl Store {
     }
 }
 
+/// The query text `sql` (SQLite's dialect) in the dialect of the pool's backend, for the
+/// statements of a transaction written inside `on_db!(store, |pool| ...)`.
+pub(crate) trait Dialect {
+    fn sql<'s>(&self, sql: &'s str) -> std::borrow::Cow<'s, str>;
+}
+
+impl Dialect for &SqlitePool {
+    fn sql<'s>(&self, sql: &'s str) -> std::borrow::Cow<'s, str> {
+        std::borrow::Cow::Borrowed(sql)
+    }
+}
+
+impl Dialect for &PgPool {
+    fn sql<'s>(&self, sql: &'s str) -> std::borrow::Cow<'s, str> {
+        std::borrow::Cow::Owned(dialect::pg(sql))
+    }
+}
+
 impl Store {
     /// Runs `statements` on the hot write connection, on this thread, while holding it.
     ///
@@ -382,8 +401,7 @@ impl StoreError {
         match self {
             StoreError::Sql(DbError(Driver::Sqlx(sqlx::Error::Database(e)))) => {
                 // SQLITE_FULL, or PostgreSQL's disk_full (53100).
-                matches!(e.code().as_deref(), Some("13" | "53100"))
-                    || e.message().contains("database or disk is full")
+                matches!(e.code().as_deref(), Some("13" | "53100")) || e.message().contains("database or disk is full")
             }
             StoreError::Sql(DbError(Driver::Sqlx(sqlx::Error::Io(e)))) => e.raw_os_error() == Some(libc::ENOSPC),
             StoreError::Sql(DbError(Driver::Direct(rusqlite::Error::SqliteFailure(e, _)))) => {

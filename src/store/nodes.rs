@@ -27,9 +27,11 @@ impl NodeRow {
     /// Removes this node's row (a clean shutdown), and rows long dead.
     pub async fn leave(store: &Store, id: &str) -> Result<()> {
         let old = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        on_db!(store, "DELETE FROM engine_nodes WHERE id = ? OR heartbeat_at < ?", |pool, sql| {
-            sqlx::query(sql).bind(id).bind(&old).execute(pool).await.map(drop)
-        })?;
+        on_db!(
+            store,
+            "DELETE FROM engine_nodes WHERE id = ? OR heartbeat_at < ?",
+            |pool, sql| { sqlx::query(sql).bind(id).bind(&old).execute(pool).await.map(drop) }
+        )?;
         Ok(())
     }
 

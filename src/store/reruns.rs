@@ -11,7 +11,7 @@ use sqlx::FromRow;
 
 use super::runs::{NewRun, RunRow};
 use super::steps::StepRow;
-use super::{new_id, now, Result, Store};
+use super::{new_id, now, Dialect, Result, Store};
 use crate::domain::RunStatus;
 
 /// Where a new run comes from.
@@ -43,53 +43,54 @@ impl RunRow {
         let ts = now();
         let warnings =
             (!fork.warnings.is_empty()).then(|| serde_json::to_string(fork.warnings).expect("strings serialise"));
-        let mut tx = store.pool.begin().await?;
-        let parent_steps: Vec<StepRow> = match fork.copy_before {
-            Some(before) => {
-                sqlx::query_as(
-                    "SELECT * FROM workflow_run_steps WHERE workflow_run_id = ? AND step_index < ?
+        on_db!(store, |pool| {
+            let mut tx = pool.begin().await?;
+            let parent_steps: Vec<StepRow> = match fork.copy_before {
+                Some(before) => {
+                    sqlx::query_as(&pool.sql(
+                        "SELECT * FROM workflow_run_steps WHERE workflow_run_id = ? AND step_index < ?
                      ORDER BY step_index",
-                )
-                .bind(fork.parent_run_id)
-                .bind(before)
-                .fetch_all(&mut *tx)
-                .await?
-            }
-            None => Vec::new(),
-        };
-        let copied: Vec<StepRow> = parent_steps.into_iter().filter(StepRow::is_memoized).collect();
-        let last = copied.last();
-        let run: RunRow = sqlx::query_as(
-            "INSERT INTO workflow_runs
+                    ))
+                    .bind(fork.parent_run_id)
+                    .bind(before)
+                    .fetch_all(&mut *tx)
+                    .await?
+                }
+                None => Vec::new(),
+            };
+            let copied: Vec<StepRow> = parent_steps.into_iter().filter(StepRow::is_memoized).collect();
+            let last = copied.last();
+            let run: RunRow = sqlx::query_as(&pool.sql(
+                "INSERT INTO workflow_runs
                  (id, project_id, user_id, workflow_definition_id, name, args, current_phase,
                   current_step_index, status, timeout_ms, parent_run_id, forked_from_step, warnings,
                   created_at, updated_at, budget, concurrency_key, concurrency_limit)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-        )
-        .bind(new_id())
-        .bind(new.project_id)
-        .bind(new.user_id)
-        .bind(new.definition_id)
-        .bind(new.name)
-        .bind(new.args.to_string())
-        .bind(last.map(|s| s.phase.as_str()).or(new.first_phase))
-        .bind(last.map_or(0, |s| s.step_index + 1))
-        .bind(new.timeout_ms.map(|t| t as i64))
-        .bind(fork.parent_run_id)
-        .bind(fork.from_step)
-        .bind(warnings)
-        .bind(&ts)
-        .bind(&ts)
-        .bind(&new.budget)
-        .bind(new.concurrency.as_ref().map(|c| c.0.as_str()))
-        .bind(new.concurrency.as_ref().map(|c| c.1))
-        .fetch_one(&mut *tx)
-        .await?;
-        let mut rows = Vec::with_capacity(copied.len());
-        for step in &copied {
-            let id = new_id();
-            let row: StepRow = sqlx::query_as(
-                "INSERT INTO workflow_run_steps
+            ))
+            .bind(new_id())
+            .bind(new.project_id)
+            .bind(new.user_id)
+            .bind(new.definition_id)
+            .bind(new.name)
+            .bind(new.args.to_string())
+            .bind(last.map(|s| s.phase.as_str()).or(new.first_phase))
+            .bind(last.map_or(0, |s| s.step_index + 1))
+            .bind(new.timeout_ms.map(|t| t as i64))
+            .bind(fork.parent_run_id)
+            .bind(fork.from_step)
+            .bind(warnings)
+            .bind(&ts)
+            .bind(&ts)
+            .bind(&new.budget)
+            .bind(new.concurrency.as_ref().map(|c| c.0.as_str()))
+            .bind(new.concurrency.as_ref().map(|c| c.1))
+            .fetch_one(&mut *tx)
+            .await?;
+            let mut rows = Vec::with_capacity(copied.len());
+            for step in &copied {
+                let id = new_id();
+                let row: StepRow = sqlx::query_as(&pool.sql(
+                    "INSERT INTO workflow_run_steps
                      (id, workflow_run_id, step_id, step_index, name, phase, type, status, result,
                       continue_on_error, attempt, log_directory_path, agent_session_id, error_message,
                       started_at, completed_at, created_at, updated_at, warnings)
@@ -98,75 +99,81 @@ impl RunRow {
                         started_at, completed_at, ?4, ?4, warnings
                    FROM workflow_run_steps WHERE id = ?5
                  RETURNING *",
-            )
-            .bind(&id)
-            .bind(&run.id)
-            .bind(fork.parent_run_id)
-            .bind(&ts)
-            .bind(&step.id)
-            .fetch_one(&mut *tx)
-            .await?;
-            // Its worktree snapshot (a worktree run's): a rerun of this rerun finds the files
-            // as they were before any step, reused ones included.
-            sqlx::query(
-                "INSERT INTO step_snapshots
+                ))
+                .bind(&id)
+                .bind(&run.id)
+                .bind(fork.parent_run_id)
+                .bind(&ts)
+                .bind(&step.id)
+                .fetch_one(&mut *tx)
+                .await?;
+                // Its worktree snapshot (a worktree run's): a rerun of this rerun finds the files
+                // as they were before any step, reused ones included.
+                sqlx::query(&pool.sql(
+                    "INSERT INTO step_snapshots
                      (step_row_id, run_id, \"commit\", parent, files_changed, additions, deletions, created_at, head)
                  SELECT ?, ?, \"commit\", parent, files_changed, additions, deletions, created_at, head
                    FROM step_snapshots WHERE step_row_id = ?",
-            )
-            .bind(&id)
-            .bind(&run.id)
-            .bind(&step.id)
-            .execute(&mut *tx)
-            .await?;
-            if step.kind.wait().is_some() {
-                sqlx::query(
-                    "INSERT INTO workflow_waits
-                         (step_row_id, workflow_run_id, kind, spec, signal_name, deadline, created_at, resolved_at)
-                     SELECT ?, ?, kind, spec, signal_name, deadline, created_at, resolved_at
-                       FROM workflow_waits WHERE step_row_id = ?",
-                )
+                ))
                 .bind(&id)
                 .bind(&run.id)
                 .bind(&step.id)
                 .execute(&mut *tx)
                 .await?;
+                if step.kind.wait().is_some() {
+                    sqlx::query(&pool.sql(
+                        "INSERT INTO workflow_waits
+                         (step_row_id, workflow_run_id, kind, spec, signal_name, deadline, created_at, resolved_at)
+                     SELECT ?, ?, kind, spec, signal_name, deadline, created_at, resolved_at
+                       FROM workflow_waits WHERE step_row_id = ?",
+                    ))
+                    .bind(&id)
+                    .bind(&run.id)
+                    .bind(&step.id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                rows.push(row);
             }
-            rows.push(row);
-        }
-        tx.commit().await?;
-        Ok((run, rows))
+            tx.commit().await?;
+            Ok((run, rows))
+        })
     }
 
     /// The reruns of each of `run_ids`, oldest first.
     pub async fn reruns_of(store: &Store, run_ids: &[&str]) -> Result<Vec<RerunLink>> {
-        Ok(sqlx::query_as(
+        Ok(on_read!(
+            store,
             "SELECT parent_run_id, id, name, status, forked_from_step, created_at FROM workflow_runs
              WHERE parent_run_id IN (SELECT value FROM json_each(?))
              ORDER BY parent_run_id, created_at, id",
-        )
-        .bind(serde_json::to_string(run_ids).expect("ids serialise"))
-        .fetch_all(&store.read)
-        .await?)
+            |pool, sql| sqlx::query_as(sql)
+                .bind(serde_json::to_string(run_ids).expect("ids serialise"))
+                .fetch_all(pool)
+                .await
+        )?)
     }
 
     /// Adds a warning to the run's `warnings`.
     pub async fn add_warning(store: &Store, id: &str, warning: &str) -> Result<()> {
-        let mut tx = store.pool.begin().await?;
-        let (current,): (Option<String>,) = sqlx::query_as("SELECT warnings FROM workflow_runs WHERE id = ?")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let mut list = warnings_of(current.as_deref());
-        list.push(warning.to_string());
-        sqlx::query("UPDATE workflow_runs SET warnings = ?, updated_at = ? WHERE id = ?")
-            .bind(serde_json::to_string(&list).expect("strings serialise"))
-            .bind(now())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        on_db!(store, |pool| {
+            let mut tx = pool.begin().await?;
+            let (current,): (Option<String>,) =
+                sqlx::query_as(&pool.sql("SELECT warnings FROM workflow_runs WHERE id = ?"))
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let mut list = warnings_of(current.as_deref());
+            list.push(warning.to_string());
+            sqlx::query(&pool.sql("UPDATE workflow_runs SET warnings = ?, updated_at = ? WHERE id = ?"))
+                .bind(serde_json::to_string(&list).expect("strings serialise"))
+                .bind(now())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// The run's warnings, parsed.
@@ -187,30 +194,32 @@ impl StepRow {
     /// reaches it; their comments, artifacts and waits stay with them. The run's
     /// `current_step_index` goes back to `index`. Returns the step ids forgotten, in order.
     pub async fn forget_from(store: &Store, run_id: &str, index: i64) -> Result<Vec<String>> {
-        let mut tx = store.pool.begin().await?;
-        let ts = now();
-        let mut gone: Vec<(String, i64)> = sqlx::query_as(
-            "UPDATE workflow_run_steps SET status = 'pending', result = NULL, error_message = NULL,
+        on_db!(store, |pool| {
+            let mut tx = pool.begin().await?;
+            let ts = now();
+            let mut gone: Vec<(String, i64)> = sqlx::query_as(&pool.sql(
+                "UPDATE workflow_run_steps SET status = 'pending', result = NULL, error_message = NULL,
                  continue_on_error = 0, agent_session_id = NULL, completed_at = NULL, updated_at = ?,
                  warnings = NULL, last_output_at = NULL
              WHERE workflow_run_id = ? AND step_index >= ?
              RETURNING step_id, step_index",
-        )
-        .bind(&ts)
-        .bind(run_id)
-        .bind(index)
-        .fetch_all(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE workflow_runs SET current_step_index = MIN(current_step_index, ?), updated_at = ? WHERE id = ?",
-        )
-        .bind(index)
-        .bind(&ts)
-        .bind(run_id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        gone.sort_by_key(|g| g.1);
-        Ok(gone.into_iter().map(|g| g.0).collect())
+            ))
+            .bind(&ts)
+            .bind(run_id)
+            .bind(index)
+            .fetch_all(&mut *tx)
+            .await?;
+            sqlx::query(&pool.sql(
+                "UPDATE workflow_runs SET current_step_index = MIN(current_step_index, ?), updated_at = ? WHERE id = ?",
+            ))
+            .bind(index)
+            .bind(&ts)
+            .bind(run_id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            gone.sort_by_key(|g| g.1);
+            Ok(gone.into_iter().map(|g| g.0).collect())
+        })
     }
 }

@@ -52,12 +52,9 @@ impl RetryHold {
 
     /// The steps of run `run_id` that a retry wait holds or held.
     pub async fn for_run(store: &Store, run_id: &str) -> Result<Vec<RetryHold>> {
-        let rows: Vec<(String, bool)> = sqlx::query_as(
-            "SELECT step_row_id, resolved_at IS NOT NULL FROM workflow_waits WHERE workflow_run_id = ? AND kind = 'retry'",
-        )
+        let rows: Vec<(String, bool)> = on_db!(store, "SELECT step_row_id, resolved_at IS NOT NULL FROM workflow_waits WHERE workflow_run_id = ? AND kind = 'retry'", |pool, sql| sqlx::query_as(sql)
         .bind(run_id)
-        .fetch_all(&store.pool)
-        .await?;
+        .fetch_all(pool).await)?;
         Ok(rows
             .into_iter()
             .map(|(step_row_id, resolved)| RetryHold { step_row_id, resolved })

@@ -5,6 +5,7 @@
 use sqlx::FromRow;
 
 use super::runs::RunRow;
+use super::sql::Sql;
 use super::{Result, Store};
 use crate::domain::RunStatus;
 
@@ -54,7 +55,7 @@ fn contains_pattern(text: &str) -> String {
 
 /// Appends ` AND ...` for each filter given (not `before` nor `limit`) to a query over
 /// `workflow_runs r`.
-pub(super) fn push_filters<'q>(sql: &mut sqlx::QueryBuilder<'q, sqlx::Sqlite>, filter: &RunFilter<'q>) {
+pub(super) fn push_filters(sql: &mut Sql, filter: &RunFilter<'_>) {
     if let Some(p) = filter.project_id {
         sql.push(" AND r.project_id = ").push_bind(p);
     }
@@ -79,7 +80,7 @@ pub(super) fn push_filters<'q>(sql: &mut sqlx::QueryBuilder<'q, sqlx::Sqlite>, f
     }
     if let Some(q) = filter.q.map(str::trim).filter(|q| !q.is_empty()) {
         let p = contains_pattern(q);
-        let like = |sql: &mut sqlx::QueryBuilder<'q, sqlx::Sqlite>, column: &str| {
+        let like = |sql: &mut Sql, column: &str| {
             sql.push(format!("{column} LIKE "))
                 .push_bind(p.clone())
                 .push(" ESCAPE '\\'");
@@ -91,11 +92,19 @@ pub(super) fn push_filters<'q>(sql: &mut sqlx::QueryBuilder<'q, sqlx::Sqlite>, f
         sql.push(" OR ");
         like(sql, "r.error_message");
         // Argument values (not their keys), at any depth.
-        sql.push(
-            " OR EXISTS (SELECT 1 FROM json_tree(CASE WHEN json_valid(r.args) THEN r.args ELSE '{}' END) j \
-             WHERE j.type NOT IN ('object', 'array') AND ",
-        );
-        like(sql, "CAST(j.atom AS TEXT)");
+        if sql.is_pg() {
+            sql.push(
+                " OR EXISTS (SELECT 1 FROM jsonb_path_query(CAST(r.args AS jsonb), 'strict $.**') j(v) \
+                 WHERE jsonb_typeof(j.v) NOT IN ('object', 'array') AND ",
+            );
+            like(sql, "(j.v #>> '{}')");
+        } else {
+            sql.push(
+                " OR EXISTS (SELECT 1 FROM json_tree(CASE WHEN json_valid(r.args) THEN r.args ELSE '{}' END) j \
+                 WHERE j.type NOT IN ('object', 'array') AND ",
+            );
+            like(sql, "CAST(j.atom AS TEXT)");
+        }
         sql.push(") OR EXISTS (SELECT 1 FROM workflow_run_steps s WHERE s.workflow_run_id = r.id AND (");
         like(sql, "s.name");
         sql.push(" OR ");
@@ -111,37 +120,41 @@ impl RunRow {
     /// walk the index that fits (`workflow_runs_project_id` for the board's `project_id`
     /// query) instead of scanning every run for the rows of a project whose runs are old.
     pub async fn list(store: &Store, filter: &RunFilter<'_>) -> Result<Vec<RunRow>> {
-        let mut sql = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT r.* FROM workflow_runs r WHERE 1 = 1");
+        let mut sql = Sql::new(store, "SELECT r.* FROM workflow_runs r WHERE 1 = 1");
         push_filters(&mut sql, filter);
         if let Some(c) = filter.before {
             sql.push(" AND r.id < ").push_bind(c);
         }
         sql.push(" ORDER BY r.id DESC LIMIT ").push_bind(filter.limit);
-        Ok(sql.build_query_as().fetch_all(&store.read).await?)
+        sql.fetch_all(store).await
     }
 
     /// The comment and artifact counts of these runs, in one query.
     pub async fn counts(store: &Store, run_ids: &[&str]) -> Result<Vec<RunCounts>> {
-        Ok(sqlx::query_as(
+        Ok(on_read!(
+            store,
             "SELECT r.value AS run_id,
                 (SELECT COUNT(*) FROM workflow_comments c WHERE c.workflow_run_id = r.value) AS comments,
                 (SELECT COUNT(*) FROM workflow_artifacts a JOIN workflow_run_steps s ON s.id = a.workflow_run_step_id
                   WHERE s.workflow_run_id = r.value) AS artifacts
              FROM json_each(?) r",
-        )
-        .bind(serde_json::to_string(run_ids).expect("ids serialise"))
-        .fetch_all(&store.read)
-        .await?)
+            |pool, sql| sqlx::query_as(sql)
+                .bind(serde_json::to_string(run_ids).expect("ids serialise"))
+                .fetch_all(pool)
+                .await
+        )?)
     }
 
     /// Which of these runs are `pending` now (the queue's runs not cancelled meanwhile).
     pub async fn pending_among(store: &Store, run_ids: &[String]) -> Result<Vec<String>> {
-        let rows: Vec<(String,)> = sqlx::query_as(
+        let rows: Vec<(String,)> = on_read!(
+            store,
             "SELECT r.id FROM workflow_runs r JOIN json_each(?) j ON j.value = r.id WHERE r.status = 'pending'",
-        )
-        .bind(serde_json::to_string(run_ids).expect("ids serialise"))
-        .fetch_all(&store.read)
-        .await?;
+            |pool, sql| sqlx::query_as(sql)
+                .bind(serde_json::to_string(run_ids).expect("ids serialise"))
+                .fetch_all(pool)
+                .await
+        )?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 }

@@ -92,37 +92,40 @@ pub struct NewRun<'a> {
 impl RunRow {
     pub async fn create(store: &Store, new: NewRun<'_>) -> Result<RunRow> {
         let ts = now();
-        sqlx::query_as(
+        on_db!(
+            store,
             "INSERT INTO workflow_runs
                  (id, project_id, user_id, workflow_definition_id, name, args, current_phase,
                   current_step_index, status, timeout_ms, budget, created_at, updated_at,
                   concurrency_key, concurrency_limit)
              VALUES (?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?, ?, ?, ?, ?, ?) RETURNING *",
+            |pool, sql| sqlx::query_as(sql)
+                .bind(new_id())
+                .bind(new.project_id)
+                .bind(new.user_id)
+                .bind(new.definition_id)
+                .bind(new.name)
+                .bind(new.args.to_string())
+                .bind(new.first_phase)
+                .bind(new.timeout_ms.map(|t| t as i64))
+                .bind(new.budget)
+                .bind(&ts)
+                .bind(&ts)
+                .bind(new.concurrency.as_ref().map(|c| c.0.as_str()))
+                .bind(new.concurrency.as_ref().map(|c| c.1))
+                .fetch_all(pool)
+                .await
         )
-        .bind(new_id())
-        .bind(new.project_id)
-        .bind(new.user_id)
-        .bind(new.definition_id)
-        .bind(new.name)
-        .bind(new.args.to_string())
-        .bind(new.first_phase)
-        .bind(new.timeout_ms.map(|t| t as i64))
-        .bind(new.budget)
-        .bind(&ts)
-        .bind(&ts)
-        .bind(new.concurrency.as_ref().map(|c| c.0.as_str()))
-        .bind(new.concurrency.as_ref().map(|c| c.1))
-        .fetch_all(&store.pool)
-        .await
         .map_err(super::StoreError::from)
         .and_then(super::only_row)
     }
 
     pub async fn get(store: &Store, id: &str) -> Result<Option<RunRow>> {
-        Ok(sqlx::query_as("SELECT * FROM workflow_runs WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&store.pool)
-            .await?)
+        Ok(on_db!(
+            store,
+            "SELECT * FROM workflow_runs WHERE id = ?",
+            |pool, sql| sqlx::query_as(sql).bind(id).fetch_optional(pool).await
+        )?)
     }
 
     /// Takes the run for this engine process: it becomes `running` under our lease. Fails
@@ -154,19 +157,17 @@ impl RunRow {
                AND {KEY_HAS_ROOM}
              RETURNING *"
         );
-        Ok(super::first_row(
-            sqlx::query_as(&sql)
-                .bind(owner)
-                .bind(lease_until)
-                .bind(&ts)
-                .bind(&ts)
-                .bind(id)
-                .bind(owner)
-                .bind(dead_owner)
-                .bind(&ts)
-                .fetch_all(&store.pool)
-                .await?,
-        ))
+        Ok(super::first_row(on_db!(store, &sql, |pool, sql| sqlx::query_as(sql)
+            .bind(owner)
+            .bind(lease_until)
+            .bind(&ts)
+            .bind(&ts)
+            .bind(id)
+            .bind(owner)
+            .bind(dead_owner)
+            .bind(&ts)
+            .fetch_all(pool)
+            .await)?))
     }
 
     /// Queues a paused or failed run to be driven again (`resume` on the server): it becomes
@@ -174,52 +175,54 @@ impl RunRow {
     /// queued, running or ended), so a second resume cannot queue it twice.
     pub async fn queue_resume(store: &Store, id: &str) -> Result<Option<RunRow>> {
         let ts = now();
-        Ok(super::first_row(
-            sqlx::query_as(
-                "UPDATE workflow_runs SET status = 'pending', error_message = NULL, control_request = NULL,
+        Ok(super::first_row(on_db!(
+            store,
+            "UPDATE workflow_runs SET status = 'pending', error_message = NULL, control_request = NULL,
                      completed_at = NULL, updated_at = ?
                  WHERE id = ? AND status IN ('paused', 'failed') RETURNING *",
-            )
-            .bind(&ts)
-            .bind(id)
-            .fetch_all(&store.pool)
-            .await?,
-        ))
+            |pool, sql| sqlx::query_as(sql).bind(&ts).bind(id).fetch_all(pool).await
+        )?))
     }
 
     /// Queues again a run left `running` by an engine that died (`lease_owner` is the dead
     /// owner, or None for an unowned one): it is `pending` until a slot takes it, not shown
     /// as running while nothing drives it.
     pub async fn requeue_orphan(store: &Store, id: &str, lease_owner: Option<&str>) -> Result<Option<RunRow>> {
-        Ok(super::first_row(
-            sqlx::query_as(
-                "UPDATE workflow_runs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL,
+        Ok(super::first_row(on_db!(
+            store,
+            "UPDATE workflow_runs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL,
                      updated_at = ?
                  WHERE id = ? AND status = 'running' AND lease_owner IS ? RETURNING *",
-            )
-            .bind(now())
-            .bind(id)
-            .bind(lease_owner)
-            .fetch_all(&store.pool)
-            .await?,
-        ))
+            |pool, sql| sqlx::query_as(sql)
+                .bind(now())
+                .bind(id)
+                .bind(lease_owner)
+                .fetch_all(pool)
+                .await
+        )?))
     }
 
     /// Extends our lease while we drive the run.
     pub async fn renew_lease(store: &Store, id: &str, owner: &str, lease_until: &str) -> Result<()> {
-        sqlx::query("UPDATE workflow_runs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?")
-            .bind(lease_until)
-            .bind(id)
-            .bind(owner)
-            .execute(&store.pool)
-            .await?;
+        on_db!(
+            store,
+            "UPDATE workflow_runs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?",
+            |pool, sql| sqlx::query(sql)
+                .bind(lease_until)
+                .bind(id)
+                .bind(owner)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
         Ok(())
     }
 
     /// Records how the run ended (or that it paused) and gives up the lease.
     pub async fn finish(store: &Store, id: &str, status: RunStatus, error: Option<&str>) -> Result<RunRow> {
         let ts = now();
-        sqlx::query_as(
+        on_db!(
+            store,
             "UPDATE workflow_runs SET status = ?, error_message = ?, lease_owner = NULL,
                  lease_expires_at = NULL, control_request = NULL,
                  completed_at = CASE WHEN ? IN ('completed', 'failed') THEN ? ELSE completed_at END,
@@ -227,36 +230,40 @@ impl RunRow {
                  cancelled_at = CASE WHEN ? = 'cancelled' THEN ? ELSE cancelled_at END,
                  updated_at = ?
              WHERE id = ? RETURNING *",
+            |pool, sql| sqlx::query_as(sql)
+                .bind(status)
+                .bind(error)
+                .bind(status)
+                .bind(&ts)
+                .bind(status)
+                .bind(&ts)
+                .bind(status)
+                .bind(&ts)
+                .bind(&ts)
+                .bind(id)
+                .fetch_all(pool)
+                .await
         )
-        .bind(status)
-        .bind(error)
-        .bind(status)
-        .bind(&ts)
-        .bind(status)
-        .bind(&ts)
-        .bind(status)
-        .bind(&ts)
-        .bind(&ts)
-        .bind(id)
-        .fetch_all(&store.pool)
-        .await
         .map_err(super::StoreError::from)
         .and_then(super::only_row)
     }
 
     /// Moves the run's card to `phase` (when a step of a new phase starts).
     pub async fn set_phase(store: &Store, id: &str, phase: &str) -> Result<bool> {
-        let done = sqlx::query(
+        let done = on_db!(
+            store,
             "UPDATE workflow_runs SET current_phase = ?, updated_at = ?
              WHERE id = ? AND (current_phase IS NULL OR current_phase <> ?)",
-        )
-        .bind(phase)
-        .bind(now())
-        .bind(id)
-        .bind(phase)
-        .execute(&store.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+            |pool, sql| sqlx::query(sql)
+                .bind(phase)
+                .bind(now())
+                .bind(id)
+                .bind(phase)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
+        Ok(done > 0)
     }
 
     /// Marks cancelled a run left `running` by an engine that died (`dead_owner`) or whose
@@ -264,22 +271,22 @@ impl RunRow {
     /// over (or it ended) meanwhile, as `claim` would.
     pub async fn cancel_abandoned(store: &Store, id: &str, dead_owner: Option<&str>) -> Result<Option<RunRow>> {
         let ts = now();
-        Ok(super::first_row(
-            sqlx::query_as(
-                "UPDATE workflow_runs SET status = 'cancelled', cancelled_at = ?, lease_owner = NULL,
+        Ok(super::first_row(on_db!(
+            store,
+            "UPDATE workflow_runs SET status = 'cancelled', cancelled_at = ?, lease_owner = NULL,
                      lease_expires_at = NULL, control_request = NULL, updated_at = ?
                  WHERE id = ? AND status = 'running'
                    AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ?)
                  RETURNING *",
-            )
-            .bind(&ts)
-            .bind(&ts)
-            .bind(id)
-            .bind(dead_owner)
-            .bind(&ts)
-            .fetch_all(&store.pool)
-            .await?,
-        ))
+            |pool, sql| sqlx::query_as(sql)
+                .bind(&ts)
+                .bind(&ts)
+                .bind(id)
+                .bind(dead_owner)
+                .bind(&ts)
+                .fetch_all(pool)
+                .await
+        )?))
     }
 
     /// The run once it has one of `statuses` (polled), or as it is when `max` has passed;
@@ -303,56 +310,55 @@ impl RunRow {
 
     /// Newest runs first, across every project.
     pub async fn list_recent(store: &Store, limit: i64) -> Result<Vec<RunSummary>> {
-        Ok(sqlx::query_as(
+        Ok(on_db!(
+            store,
             "SELECT r.id, r.name, r.status, r.current_phase, r.created_at, r.started_at,
                     r.completed_at, p.path AS project_path, d.name AS definition_name
              FROM workflow_runs r
              JOIN projects p ON p.id = r.project_id
              JOIN workflow_definitions d ON d.id = r.workflow_definition_id
              ORDER BY r.created_at DESC, r.id DESC LIMIT ?",
-        )
-        .bind(limit)
-        .fetch_all(&store.pool)
-        .await?)
+            |pool, sql| sqlx::query_as(sql).bind(limit).fetch_all(pool).await
+        )?)
     }
 
     /// Asks whichever process drives the run to pause or cancel it. A request only overtakes
     /// a weaker one (pause < pause now < cancel): a pause asked after a cancel does not undo it.
     pub async fn request_control(store: &Store, id: &str, request: ControlRequest) -> Result<()> {
-        sqlx::query(
+        on_db!(
+            store,
             "UPDATE workflow_runs SET control_request = ?1 WHERE id = ?2 AND status = 'running'
                  AND (CASE control_request WHEN 'pause' THEN 1 WHEN 'pause_now' THEN 2 WHEN 'cancel' THEN 3 ELSE 0 END)
                    < (CASE ?1 WHEN 'pause' THEN 1 WHEN 'pause_now' THEN 2 WHEN 'cancel' THEN 3 ELSE 0 END)",
-        )
-        .bind(request)
-        .bind(id)
-        .execute(&store.pool)
-        .await?;
+            |pool, sql| sqlx::query(sql)
+                .bind(request)
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
         Ok(())
     }
 
     /// A pause or cancel request for a run this process drives, if any.
     pub async fn control_request(store: &Store, id: &str) -> Result<Option<ControlRequest>> {
-        let row: Option<(Option<ControlRequest>,)> =
-            sqlx::query_as("SELECT control_request FROM workflow_runs WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&store.pool)
-                .await?;
+        let row: Option<(Option<ControlRequest>,)> = on_db!(
+            store,
+            "SELECT control_request FROM workflow_runs WHERE id = ?",
+            |pool, sql| sqlx::query_as(sql).bind(id).fetch_optional(pool).await
+        )?;
         Ok(row.and_then(|r| r.0))
     }
 
     /// Marks a run that is not being driven (pending or paused) as cancelled.
     pub async fn cancel_idle(store: &Store, id: &str) -> Result<Option<RunRow>> {
         let ts = now();
-        Ok(sqlx::query_as(
+        Ok(on_db!(
+            store,
             "UPDATE workflow_runs SET status = 'cancelled', cancelled_at = ?, updated_at = ?
              WHERE id = ? AND status IN ('pending', 'paused', 'waiting') RETURNING *",
+            |pool, sql| sqlx::query_as(sql).bind(&ts).bind(&ts).bind(id).fetch_all(pool).await
         )
-        .bind(&ts)
-        .bind(&ts)
-        .bind(id)
-        .fetch_all(&store.pool)
-        .await
         .map(super::first_row)?)
     }
 
@@ -360,16 +366,13 @@ impl RunRow {
     /// meanwhile is delivered when it is resumed.
     pub async fn pause_waiting(store: &Store, id: &str) -> Result<Option<RunRow>> {
         let ts = now();
-        Ok(sqlx::query_as(
+        Ok(on_db!(
+            store,
             "UPDATE workflow_runs SET status = 'paused', paused_at = ?, lease_owner = NULL,
                  lease_expires_at = NULL, updated_at = ?
              WHERE id = ? AND status = 'waiting' RETURNING *",
+            |pool, sql| sqlx::query_as(sql).bind(&ts).bind(&ts).bind(id).fetch_all(pool).await
         )
-        .bind(&ts)
-        .bind(&ts)
-        .bind(id)
-        .fetch_all(&store.pool)
-        .await
         .map(super::first_row)?)
     }
 
@@ -378,7 +381,8 @@ impl RunRow {
     /// resolved while it was driven (or none is left).
     pub async fn suspend(store: &Store, id: &str) -> Result<RunRow> {
         let ts = now();
-        sqlx::query_as(
+        on_db!(
+            store,
             "UPDATE workflow_runs SET status = 'waiting', lease_owner = NULL, lease_expires_at = NULL,
                  control_request = NULL, updated_at = ?1,
                  wake_at = COALESCE(wake_at,
@@ -387,11 +391,8 @@ impl RunRow {
                      CASE WHEN NOT EXISTS (SELECT 1 FROM workflow_run_steps
                                             WHERE workflow_run_id = ?2 AND status = 'waiting') THEN ?1 END)
              WHERE id = ?2 RETURNING *",
+            |pool, sql| sqlx::query_as(sql).bind(&ts).bind(id).fetch_all(pool).await
         )
-        .bind(&ts)
-        .bind(id)
-        .fetch_all(&store.pool)
-        .await
         .map_err(super::StoreError::from)
         .and_then(super::only_row)
     }
@@ -401,45 +402,39 @@ impl RunRow {
     /// it (a terminal asking for the decision).
     pub async fn wake(store: &Store, id: &str, owner: Option<&str>) -> Result<Option<RunRow>> {
         let ts = now();
-        Ok(super::first_row(
-            sqlx::query_as(
-                "UPDATE workflow_runs SET status = 'pending', wake_at = NULL, lease_owner = NULL,
+        Ok(super::first_row(on_db!(
+            store,
+            "UPDATE workflow_runs SET status = 'pending', wake_at = NULL, lease_owner = NULL,
                      lease_expires_at = NULL, updated_at = ?1
                  WHERE id = ?2 AND status = 'waiting'
                    AND (lease_owner IS NULL OR lease_owner = ?3 OR lease_expires_at < ?1)
                  RETURNING *",
-            )
-            .bind(&ts)
-            .bind(id)
-            .bind(owner)
-            .fetch_all(&store.pool)
-            .await?,
-        ))
+            |pool, sql| sqlx::query_as(sql).bind(&ts).bind(id).bind(owner).fetch_all(pool).await
+        )?))
     }
 
     /// `waiting` runs whose `wake_at` has come and that no live process attends, earliest
     /// first, at most `limit`.
     pub async fn due_to_wake(store: &Store, limit: i64) -> Result<Vec<String>> {
         let ts = now();
-        let rows: Vec<(String,)> = sqlx::query_as(
+        let rows: Vec<(String,)> = on_read!(
+            store,
             "SELECT id FROM workflow_runs
              WHERE wake_at IS NOT NULL AND wake_at <= ?1 AND status = 'waiting'
                AND (lease_owner IS NULL OR lease_expires_at < ?1)
              ORDER BY wake_at LIMIT ?2",
-        )
-        .bind(&ts)
-        .bind(limit)
-        .fetch_all(&store.read)
-        .await?;
+            |pool, sql| sqlx::query_as(sql).bind(&ts).bind(limit).fetch_all(pool).await
+        )?;
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
     /// The earliest `wake_at` of the waiting runs, if any.
     pub async fn next_wake(store: &Store) -> Result<Option<String>> {
-        let row: (Option<String>,) =
-            sqlx::query_as("SELECT MIN(wake_at) FROM workflow_runs WHERE wake_at IS NOT NULL AND status = 'waiting'")
-                .fetch_one(&store.read)
-                .await?;
+        let row: (Option<String>,) = on_read!(
+            store,
+            "SELECT MIN(wake_at) FROM workflow_runs WHERE wake_at IS NOT NULL AND status = 'waiting'",
+            |pool, sql| sqlx::query_as(sql).fetch_one(pool).await
+        )?;
         Ok(row.0)
     }
 
@@ -447,50 +442,55 @@ impl RunRow {
     /// lease lasts, no other engine wakes the run. False when another live process does.
     pub async fn attend(store: &Store, id: &str, owner: &str, lease_until: &str) -> Result<bool> {
         let ts = now();
-        let done = sqlx::query(
+        let done = on_db!(
+            store,
             "UPDATE workflow_runs SET lease_owner = ?1, lease_expires_at = ?2
              WHERE id = ?3 AND status = 'waiting'
                AND (lease_owner IS NULL OR lease_owner = ?1 OR lease_expires_at < ?4)",
-        )
-        .bind(owner)
-        .bind(lease_until)
-        .bind(id)
-        .bind(&ts)
-        .execute(&store.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+            |pool, sql| sqlx::query(sql)
+                .bind(owner)
+                .bind(lease_until)
+                .bind(id)
+                .bind(&ts)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
+        Ok(done > 0)
     }
 
     /// Gives up attending a `waiting` run.
     pub async fn leave(store: &Store, id: &str, owner: &str) -> Result<()> {
-        sqlx::query(
+        on_db!(
+            store,
             "UPDATE workflow_runs SET lease_owner = NULL, lease_expires_at = NULL
              WHERE id = ? AND status = 'waiting' AND lease_owner = ?",
-        )
-        .bind(id)
-        .bind(owner)
-        .execute(&store.pool)
-        .await?;
+            |pool, sql| sqlx::query(sql)
+                .bind(id)
+                .bind(owner)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
         Ok(())
     }
 
     /// Runs a server should pick up at start: queued ones and ones left running by a crash.
     pub async fn orphaned(store: &Store) -> Result<Vec<RunRow>> {
-        Ok(sqlx::query_as(
+        Ok(on_db!(
+            store,
             "SELECT * FROM workflow_runs WHERE status = 'pending' OR (status = 'running'
                 AND (lease_owner IS NULL OR lease_expires_at < ?)) ORDER BY id",
-        )
-        .bind(now())
-        .fetch_all(&store.pool)
-        .await?)
+            |pool, sql| sqlx::query_as(sql).bind(now()).fetch_all(pool).await
+        )?)
     }
 
     /// Runs left running whose lease is held by someone; the caller checks if they died.
     pub async fn leased_running(store: &Store) -> Result<Vec<RunRow>> {
-        Ok(
-            sqlx::query_as("SELECT * FROM workflow_runs WHERE status = 'running' AND lease_owner IS NOT NULL")
-                .fetch_all(&store.pool)
-                .await?,
-        )
+        Ok(on_db!(
+            store,
+            "SELECT * FROM workflow_runs WHERE status = 'running' AND lease_owner IS NOT NULL",
+            |pool, sql| sqlx::query_as(sql).fetch_all(pool).await
+        )?)
     }
 }

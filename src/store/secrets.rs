@@ -143,51 +143,61 @@ pub async fn set(store: &Store, project_id: &str, name: &str, value: &str) -> Re
         .encrypt(&nonce, payload)
         .map_err(|_| SecretError::Key("encryption failed".into()))?;
     let ts = now();
-    let existed: Option<(String,)> =
-        sqlx::query_as("SELECT name FROM project_secrets WHERE project_id = ? AND name = ?")
+    let existed: Option<(String,)> = on_db!(
+        store,
+        "SELECT name FROM project_secrets WHERE project_id = ? AND name = ?",
+        |pool, sql| sqlx::query_as(sql)
             .bind(project_id)
             .bind(name)
-            .fetch_optional(&store.pool)
+            .fetch_optional(pool)
             .await
-            .map_err(StoreError::from)?;
-    sqlx::query(
+    )
+    .map_err(StoreError::from)?;
+    on_db!(
+        store,
         "INSERT INTO project_secrets (project_id, name, nonce, ciphertext, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (project_id, name) DO UPDATE
          SET nonce = excluded.nonce, ciphertext = excluded.ciphertext, updated_at = excluded.updated_at",
+        |pool, sql| sqlx::query(sql)
+            .bind(project_id)
+            .bind(name)
+            .bind(nonce.as_slice())
+            .bind(sealed)
+            .bind(&ts)
+            .bind(&ts)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
     )
-    .bind(project_id)
-    .bind(name)
-    .bind(nonce.as_slice())
-    .bind(sealed)
-    .bind(&ts)
-    .bind(&ts)
-    .execute(&store.pool)
-    .await
     .map_err(StoreError::from)?;
     Ok(existed.is_none())
 }
 
 /// The project's secrets' names and dates, by name.
 pub async fn list(store: &Store, project_id: &str) -> Result<Vec<SecretInfo>, SecretError> {
-    Ok(
-        sqlx::query_as("SELECT name, created_at, updated_at FROM project_secrets WHERE project_id = ? ORDER BY name")
-            .bind(project_id)
-            .fetch_all(&store.pool)
-            .await
-            .map_err(StoreError::from)?,
+    Ok(on_db!(
+        store,
+        "SELECT name, created_at, updated_at FROM project_secrets WHERE project_id = ? ORDER BY name",
+        |pool, sql| sqlx::query_as(sql).bind(project_id).fetch_all(pool).await
     )
+    .map_err(StoreError::from)?)
 }
 
 /// Removes a secret; false when there was none of that name.
 pub async fn remove(store: &Store, project_id: &str, name: &str) -> Result<bool, SecretError> {
-    let done = sqlx::query("DELETE FROM project_secrets WHERE project_id = ? AND name = ?")
-        .bind(project_id)
-        .bind(name)
-        .execute(&store.pool)
-        .await
-        .map_err(StoreError::from)?;
-    Ok(done.rows_affected() > 0)
+    let done = on_db!(
+        store,
+        "DELETE FROM project_secrets WHERE project_id = ? AND name = ?",
+        |pool, sql| sqlx::query(sql)
+            .bind(project_id)
+            .bind(name)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+    )
+    .map_err(StoreError::from)?;
+    Ok(done > 0)
 }
 
 /// The values of `names` (and only those), opened; an unknown name is an error naming the
@@ -203,13 +213,16 @@ pub async fn values(
     }
     let cipher = cipher(store.data_dir())?;
     for name in names {
-        let row: Option<(Vec<u8>, Vec<u8>)> =
-            sqlx::query_as("SELECT nonce, ciphertext FROM project_secrets WHERE project_id = ? AND name = ?")
+        let row: Option<(Vec<u8>, Vec<u8>)> = on_db!(
+            store,
+            "SELECT nonce, ciphertext FROM project_secrets WHERE project_id = ? AND name = ?",
+            |pool, sql| sqlx::query_as(sql)
                 .bind(project_id)
                 .bind(name)
-                .fetch_optional(&store.pool)
+                .fetch_optional(pool)
                 .await
-                .map_err(StoreError::from)?;
+        )
+        .map_err(StoreError::from)?;
         let Some((nonce, sealed)) = row else {
             let known: Vec<String> = list(store, project_id).await?.into_iter().map(|s| s.name).collect();
             let known = if known.is_empty() {

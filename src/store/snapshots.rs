@@ -58,7 +58,8 @@ impl SnapshotRow {
     /// its first parent.
     pub async fn record(store: &Store, new: NewSnapshot<'_>) -> Result<SnapshotRow> {
         let files = serde_json::to_string(new.files_changed).expect("file changes serialise");
-        let raw: Raw = sqlx::query_as(
+        let raw: Raw = on_db!(
+            store,
             "INSERT INTO step_snapshots
                  (step_row_id, run_id, \"commit\", parent, files_changed, additions, deletions, created_at, head)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -66,30 +67,30 @@ impl SnapshotRow {
                  files_changed = excluded.files_changed, additions = excluded.additions,
                  deletions = excluded.deletions, created_at = excluded.created_at, head = excluded.head
              RETURNING step_row_id, run_id, \"commit\", parent, files_changed, additions, deletions, created_at, head",
+            |pool, sql| sqlx::query_as(sql)
+                .bind(new.step_row_id)
+                .bind(new.run_id)
+                .bind(new.commit)
+                .bind(new.parent)
+                .bind(files)
+                .bind(new.additions as i64)
+                .bind(new.deletions as i64)
+                .bind(now())
+                .bind(new.head)
+                .fetch_all(pool)
+                .await
         )
-        .bind(new.step_row_id)
-        .bind(new.run_id)
-        .bind(new.commit)
-        .bind(new.parent)
-        .bind(files)
-        .bind(new.additions as i64)
-        .bind(new.deletions as i64)
-        .bind(now())
-        .bind(new.head)
-        .fetch_all(&store.pool)
-        .await
         .map(super::only_row)??;
         Ok(from_raw(raw))
     }
 
     /// The snapshot of step row `step_row_id`, if it has one.
     pub async fn for_step(store: &Store, step_row_id: &str) -> Result<Option<SnapshotRow>> {
-        let raw: Option<Raw> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM step_snapshots s WHERE s.step_row_id = ?"
-        ))
-        .bind(step_row_id)
-        .fetch_optional(&store.read)
-        .await?;
+        let raw: Option<Raw> = on_read!(
+            store,
+            &format!("SELECT {COLUMNS} FROM step_snapshots s WHERE s.step_row_id = ?"),
+            |pool, sql| sqlx::query_as(sql).bind(step_row_id).fetch_optional(pool).await
+        )?;
         Ok(raw.map(from_raw))
     }
 
@@ -100,36 +101,44 @@ impl SnapshotRow {
         }
         let marks = vec!["?"; step_row_ids.len()].join(", ");
         let sql = format!("SELECT {COLUMNS} FROM step_snapshots s WHERE s.step_row_id IN ({marks})");
-        let mut query = sqlx::query_as::<_, Raw>(&sql);
-        for id in step_row_ids {
-            query = query.bind(*id);
-        }
-        Ok(query.fetch_all(&store.read).await?.into_iter().map(from_raw).collect())
+        let rows: Vec<Raw> = on_read!(store, sql, |pool, sql| {
+            let mut query = sqlx::query_as::<_, Raw>(sql);
+            for id in step_row_ids {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await
+        })?;
+        Ok(rows.into_iter().map(from_raw).collect())
     }
 
     /// The run's newest snapshot (the parent of its next one, the head of its whole diff).
     pub async fn latest_for_run(store: &Store, run_id: &str) -> Result<Option<SnapshotRow>> {
-        let raw: Option<Raw> = sqlx::query_as(&format!(
+        let raw: Option<Raw> = on_db!(
+            store,
+            &format!(
             "SELECT {COLUMNS} FROM step_snapshots s WHERE s.run_id = ? ORDER BY s.created_at DESC, s.rowid DESC LIMIT 1"
-        ))
-        .bind(run_id)
-        .fetch_optional(&store.pool)
-        .await?;
+        ),
+            |pool, sql| sqlx::query_as(sql).bind(run_id).fetch_optional(pool).await
+        )?;
         Ok(raw.map(from_raw))
     }
 
     /// The snapshot the run's worktree was at before the step at `step_index` ran: the
     /// newest snapshot of a step before it in step order; None if no step before it has one.
     pub async fn before_step(store: &Store, run_id: &str, step_index: i64) -> Result<Option<SnapshotRow>> {
-        let raw: Option<Raw> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM step_snapshots s JOIN workflow_run_steps st ON st.id = s.step_row_id
+        let raw: Option<Raw> = on_read!(
+            store,
+            &format!(
+                "SELECT {COLUMNS} FROM step_snapshots s JOIN workflow_run_steps st ON st.id = s.step_row_id
               WHERE s.run_id = ? AND st.step_index < ?
               ORDER BY st.step_index DESC, s.created_at DESC LIMIT 1"
-        ))
-        .bind(run_id)
-        .bind(step_index)
-        .fetch_optional(&store.read)
-        .await?;
+            ),
+            |pool, sql| sqlx::query_as(sql)
+                .bind(run_id)
+                .bind(step_index)
+                .fetch_optional(pool)
+                .await
+        )?;
         Ok(raw.map(from_raw))
     }
 
@@ -137,23 +146,22 @@ impl SnapshotRow {
     /// outer None if no approval of the run was decided, the inner None if no snapshot was
     /// taken before it (the diff then starts at the base).
     pub async fn at_last_gate(store: &Store, run_id: &str) -> Result<Option<Option<SnapshotRow>>> {
-        let decided: Option<(String,)> = sqlx::query_as(
+        let decided: Option<(String,)> = on_read!(
+            store,
             "SELECT resolved_at FROM workflow_waits
               WHERE workflow_run_id = ? AND kind = 'approval' AND resolved_at IS NOT NULL
               ORDER BY resolved_at DESC LIMIT 1",
-        )
-        .bind(run_id)
-        .fetch_optional(&store.read)
-        .await?;
+            |pool, sql| sqlx::query_as(sql).bind(run_id).fetch_optional(pool).await
+        )?;
         let Some((at,)) = decided else { return Ok(None) };
-        let raw: Option<Raw> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM step_snapshots s WHERE s.run_id = ? AND s.created_at <= ?
+        let raw: Option<Raw> = on_read!(
+            store,
+            &format!(
+                "SELECT {COLUMNS} FROM step_snapshots s WHERE s.run_id = ? AND s.created_at <= ?
               ORDER BY s.created_at DESC, s.rowid DESC LIMIT 1"
-        ))
-        .bind(run_id)
-        .bind(at)
-        .fetch_optional(&store.read)
-        .await?;
+            ),
+            |pool, sql| sqlx::query_as(sql).bind(run_id).bind(at).fetch_optional(pool).await
+        )?;
         Ok(Some(raw.map(from_raw)))
     }
 }

@@ -65,52 +65,54 @@ impl StepRow {
     }
 
     pub async fn list_for_run(store: &Store, run_id: &str) -> Result<Vec<StepRow>> {
-        Ok(
-            sqlx::query_as("SELECT * FROM workflow_run_steps WHERE workflow_run_id = ? ORDER BY step_index")
-                .bind(run_id)
-                .fetch_all(&store.pool)
-                .await?,
-        )
+        Ok(on_db!(
+            store,
+            "SELECT * FROM workflow_run_steps WHERE workflow_run_id = ? ORDER BY step_index",
+            |pool, sql| sqlx::query_as(sql).bind(run_id).fetch_all(pool).await
+        )?)
     }
 
     /// The steps of several runs (a page of the run list), by run, then in order.
     pub async fn list_for_runs(store: &Store, run_ids: &[&str]) -> Result<Vec<StepRow>> {
-        Ok(sqlx::query_as(
+        Ok(on_read!(
+            store,
             "SELECT * FROM workflow_run_steps WHERE workflow_run_id IN (SELECT value FROM json_each(?))
              ORDER BY workflow_run_id, step_index",
-        )
-        .bind(serde_json::to_string(run_ids).expect("ids serialise"))
-        .fetch_all(&store.read)
-        .await?)
+            |pool, sql| sqlx::query_as(sql)
+                .bind(serde_json::to_string(run_ids).expect("ids serialise"))
+                .fetch_all(pool)
+                .await
+        )?)
     }
 
     pub async fn by_row_id(store: &Store, id: &str) -> Result<Option<StepRow>> {
-        Ok(sqlx::query_as("SELECT * FROM workflow_run_steps WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&store.pool)
-            .await?)
+        Ok(on_db!(
+            store,
+            "SELECT * FROM workflow_run_steps WHERE id = ?",
+            |pool, sql| sqlx::query_as(sql).bind(id).fetch_optional(pool).await
+        )?)
     }
 
     pub async fn get(store: &Store, run_id: &str, step_id: &str) -> Result<Option<StepRow>> {
-        Ok(
-            sqlx::query_as("SELECT * FROM workflow_run_steps WHERE workflow_run_id = ? AND step_id = ?")
+        Ok(on_db!(
+            store,
+            "SELECT * FROM workflow_run_steps WHERE workflow_run_id = ? AND step_id = ?",
+            |pool, sql| sqlx::query_as(sql)
                 .bind(run_id)
                 .bind(step_id)
-                .fetch_optional(&store.pool)
-                .await?,
-        )
+                .fetch_optional(pool)
+                .await
+        )?)
     }
 
     /// The step of a run named by its id in the workflow or by its row id.
     pub async fn find_in_run(store: &Store, run_id: &str, key: &str) -> Result<Option<StepRow>> {
-        Ok(sqlx::query_as(
+        Ok(on_db!(
+            store,
             "SELECT * FROM workflow_run_steps WHERE workflow_run_id = ?1 AND (step_id = ?2 OR id = ?2)
              ORDER BY step_id = ?2 DESC LIMIT 1",
-        )
-        .bind(run_id)
-        .bind(key)
-        .fetch_optional(&store.pool)
-        .await?)
+            |pool, sql| sqlx::query_as(sql).bind(run_id).bind(key).fetch_optional(pool).await
+        )?)
     }
 
     /// Marks the step running: a new row with the next index, or, for a step that was
@@ -179,21 +181,31 @@ impl StepRow {
     /// Sets the step's `warnings` (none: NULL).
     pub async fn set_warnings(store: &Store, id: &str, warnings: &[String]) -> Result<()> {
         let json = (!warnings.is_empty()).then(|| serde_json::to_string(warnings).expect("strings serialise"));
-        sqlx::query("UPDATE workflow_run_steps SET warnings = ? WHERE id = ?")
-            .bind(json)
-            .bind(id)
-            .execute(&store.pool)
-            .await?;
+        on_db!(
+            store,
+            "UPDATE workflow_run_steps SET warnings = ? WHERE id = ?",
+            |pool, sql| sqlx::query(sql)
+                .bind(json)
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
         Ok(())
     }
 
     /// Records when a running agent step's CLI last printed anything (the caller throttles).
     pub async fn set_last_output(store: &Store, id: &str, at: &str) -> Result<()> {
-        sqlx::query("UPDATE workflow_run_steps SET last_output_at = ? WHERE id = ? AND status = 'running'")
-            .bind(at)
-            .bind(id)
-            .execute(&store.pool)
-            .await?;
+        on_db!(
+            store,
+            "UPDATE workflow_run_steps SET last_output_at = ? WHERE id = ? AND status = 'running'",
+            |pool, sql| sqlx::query(sql)
+                .bind(at)
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
         Ok(())
     }
 
@@ -241,55 +253,67 @@ impl StepRow {
     /// resumes it: their rows go back to `pending` (the next attempt waits anew). Until then
     /// such a failure is memoized, so the drive that follows the decision delivers it once.
     pub async fn rearm_failed_waits(store: &Store, run_id: &str) -> Result<u64> {
-        let done = sqlx::query(
+        let done = on_db!(
+            store,
             "UPDATE workflow_run_steps SET status = 'pending', updated_at = ?
              WHERE workflow_run_id = ? AND status = 'failed' AND continue_on_error = 0
                AND (type IN ('approval', 'sleep', 'signal')
                     OR id IN (SELECT step_row_id FROM workflow_waits WHERE kind = 'retry'))",
-        )
-        .bind(now())
-        .bind(run_id)
-        .execute(&store.pool)
-        .await?;
-        Ok(done.rows_affected())
+            |pool, sql| sqlx::query(sql)
+                .bind(now())
+                .bind(run_id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
+        Ok(done)
     }
 
     /// The steps of a cancelled run that were waiting fail with it (their waits end too).
     pub async fn fail_waiting(store: &Store, run_id: &str, error: &str) -> Result<()> {
         let ts = now();
-        sqlx::query(
+        on_db!(
+            store,
             "UPDATE workflow_waits SET resolved_at = ? WHERE resolved_at IS NULL AND step_row_id IN
                  (SELECT id FROM workflow_run_steps WHERE workflow_run_id = ? AND status = 'waiting')",
-        )
-        .bind(&ts)
-        .bind(run_id)
-        .execute(&store.pool)
-        .await?;
-        sqlx::query(
+            |pool, sql| sqlx::query(sql)
+                .bind(&ts)
+                .bind(run_id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
+        on_db!(
+            store,
             "UPDATE workflow_run_steps SET status = 'failed', error_message = ?, completed_at = ?, updated_at = ?
              WHERE workflow_run_id = ? AND status = 'waiting'",
-        )
-        .bind(error)
-        .bind(&ts)
-        .bind(&ts)
-        .bind(run_id)
-        .execute(&store.pool)
-        .await?;
+            |pool, sql| sqlx::query(sql)
+                .bind(error)
+                .bind(&ts)
+                .bind(&ts)
+                .bind(run_id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
         Ok(())
     }
 
     /// Steps left `running` by an interrupted attempt are not running any more.
     pub async fn fail_running(store: &Store, run_id: &str, error: &str) -> Result<()> {
-        sqlx::query(
+        on_db!(
+            store,
             "UPDATE workflow_run_steps SET status = 'failed', error_message = ?, completed_at = ?, updated_at = ?
              WHERE workflow_run_id = ? AND status = 'running'",
-        )
-        .bind(error)
-        .bind(now())
-        .bind(now())
-        .bind(run_id)
-        .execute(&store.pool)
-        .await?;
+            |pool, sql| sqlx::query(sql)
+                .bind(error)
+                .bind(now())
+                .bind(now())
+                .bind(run_id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
         Ok(())
     }
 }

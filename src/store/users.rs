@@ -33,35 +33,37 @@ impl UserRow {
         is_admin: bool,
     ) -> Result<UserRow> {
         let ts = now();
-        sqlx::query_as(
+        on_db!(
+            store,
             "INSERT INTO users (id, email, name, password_hash, is_admin, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
+            |pool, sql| sqlx::query_as(sql)
+                .bind(new_id())
+                .bind(email)
+                .bind(name)
+                .bind(password_hash)
+                .bind(is_admin)
+                .bind(&ts)
+                .bind(&ts)
+                .fetch_all(pool)
+                .await
         )
-        .bind(new_id())
-        .bind(email)
-        .bind(name)
-        .bind(password_hash)
-        .bind(is_admin)
-        .bind(&ts)
-        .bind(&ts)
-        .fetch_all(&store.pool)
-        .await
         .map_err(super::StoreError::from)
         .and_then(super::only_row)
     }
 
     /// The user with this email, ignoring (ASCII) case, as the unique index does.
     pub async fn by_email(store: &Store, email: &str) -> Result<Option<UserRow>> {
-        Ok(sqlx::query_as("SELECT * FROM users WHERE lower(email) = lower(?)")
-            .bind(email)
-            .fetch_optional(&store.pool)
-            .await?)
+        Ok(on_db!(
+            store,
+            "SELECT * FROM users WHERE lower(email) = lower(?)",
+            |pool, sql| sqlx::query_as(sql).bind(email).fetch_optional(pool).await
+        )?)
     }
 
     pub async fn get(store: &Store, id: &str) -> Result<Option<UserRow>> {
-        Ok(sqlx::query_as("SELECT * FROM users WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&store.pool)
-            .await?)
+        Ok(on_db!(store, "SELECT * FROM users WHERE id = ?", |pool, sql| {
+            sqlx::query_as(sql).bind(id).fetch_optional(pool).await
+        })?)
     }
 }

@@ -54,29 +54,32 @@ pub struct NewWorkspace<'a> {
 impl WorkspaceRow {
     /// Records the worktree a new run will have, `creating`.
     pub async fn insert(store: &Store, new: NewWorkspace<'_>) -> Result<WorkspaceRow> {
-        Ok(sqlx::query_as(
+        Ok(on_db!(
+            store,
             "INSERT INTO run_workspaces
                  (run_id, path, repo_path, branch, branch_template, base, keep, delete_branch, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-        )
-        .bind(new.run_id)
-        .bind(new.path)
-        .bind(new.repo_path)
-        .bind(new.branch)
-        .bind(new.branch_template)
-        .bind(new.base)
-        .bind(new.keep)
-        .bind(new.delete_branch)
-        .bind(now())
-        .fetch_one(&store.pool)
-        .await?)
+            |pool, sql| sqlx::query_as(sql)
+                .bind(new.run_id)
+                .bind(new.path)
+                .bind(new.repo_path)
+                .bind(new.branch)
+                .bind(new.branch_template)
+                .bind(new.base)
+                .bind(new.keep)
+                .bind(new.delete_branch)
+                .bind(now())
+                .fetch_one(pool)
+                .await
+        )?)
     }
 
     pub async fn get(store: &Store, run_id: &str) -> Result<Option<WorkspaceRow>> {
-        Ok(sqlx::query_as("SELECT * FROM run_workspaces WHERE run_id = ?")
-            .bind(run_id)
-            .fetch_optional(&store.pool)
-            .await?)
+        Ok(on_db!(
+            store,
+            "SELECT * FROM run_workspaces WHERE run_id = ?",
+            |pool, sql| sqlx::query_as(sql).bind(run_id).fetch_optional(pool).await
+        )?)
     }
 
     /// The worktrees of a page of runs (runs without one left out).
@@ -85,50 +88,69 @@ impl WorkspaceRow {
             return Ok(Vec::new());
         }
         let ids = serde_json::to_string(ids).expect("ids serialise");
-        Ok(
-            sqlx::query_as("SELECT * FROM run_workspaces WHERE run_id IN (SELECT value FROM json_each(?))")
-                .bind(ids)
-                .fetch_all(&store.read)
-                .await?,
-        )
+        Ok(on_read!(
+            store,
+            "SELECT * FROM run_workspaces WHERE run_id IN (SELECT value FROM json_each(?))",
+            |pool, sql| sqlx::query_as(sql).bind(ids).fetch_all(pool).await
+        )?)
     }
 
     /// Records the commit `base` resolved to, before the worktree is added.
     pub async fn set_base_commit(store: &Store, run_id: &str, commit: &str) -> Result<()> {
-        sqlx::query("UPDATE run_workspaces SET base_commit = ? WHERE run_id = ?")
-            .bind(commit)
-            .bind(run_id)
-            .execute(&store.pool)
-            .await?;
+        on_db!(
+            store,
+            "UPDATE run_workspaces SET base_commit = ? WHERE run_id = ?",
+            |pool, sql| sqlx::query(sql)
+                .bind(commit)
+                .bind(run_id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
         Ok(())
     }
 
     /// A rerun's worktree starts with the files of snapshot `commit` (over its base commit).
     pub async fn set_start_commit(store: &Store, run_id: &str, commit: &str) -> Result<()> {
-        sqlx::query("UPDATE run_workspaces SET start_commit = ? WHERE run_id = ?")
-            .bind(commit)
-            .bind(run_id)
-            .execute(&store.pool)
-            .await?;
+        on_db!(
+            store,
+            "UPDATE run_workspaces SET start_commit = ? WHERE run_id = ?",
+            |pool, sql| sqlx::query(sql)
+                .bind(commit)
+                .bind(run_id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
         Ok(())
     }
 
     /// The run's `git worktree add -b` made its branch.
     pub async fn set_branch_made(store: &Store, run_id: &str) -> Result<()> {
-        sqlx::query("UPDATE run_workspaces SET branch_made = 1 WHERE run_id = ?")
-            .bind(run_id)
-            .execute(&store.pool)
-            .await?;
+        on_db!(
+            store,
+            "UPDATE run_workspaces SET branch_made = 1 WHERE run_id = ?",
+            |pool, sql| sqlx::query(sql)
+                .bind(run_id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
         Ok(())
     }
 
     /// The start commit's files are in the worktree.
     pub async fn set_restored(store: &Store, run_id: &str) -> Result<()> {
-        sqlx::query("UPDATE run_workspaces SET restored_at = ? WHERE run_id = ?")
-            .bind(now())
-            .bind(run_id)
-            .execute(&store.pool)
-            .await?;
+        on_db!(
+            store,
+            "UPDATE run_workspaces SET restored_at = ? WHERE run_id = ?",
+            |pool, sql| sqlx::query(sql)
+                .bind(now())
+                .bind(run_id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
         Ok(())
     }
 
@@ -146,15 +168,17 @@ impl WorkspaceRow {
         error: Option<&str>,
     ) -> Result<Option<WorkspaceRow>> {
         let removed_at = (state == WorkspaceState::Removed).then(now);
-        Ok(sqlx::query_as(
+        Ok(on_db!(
+            store,
             "UPDATE run_workspaces SET state = ?, error = ?, removed_at = COALESCE(?, removed_at)
              WHERE run_id = ? RETURNING *",
-        )
-        .bind(state)
-        .bind(error)
-        .bind(removed_at)
-        .bind(run_id)
-        .fetch_optional(&store.pool)
-        .await?)
+            |pool, sql| sqlx::query_as(sql)
+                .bind(state)
+                .bind(error)
+                .bind(removed_at)
+                .bind(run_id)
+                .fetch_optional(pool)
+                .await
+        )?)
     }
 }

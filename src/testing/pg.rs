@@ -46,7 +46,8 @@ pub fn fresh_database_url() -> String {
 
 extern "C" fn stop_at_exit() {
     if let Some(c) = CLUSTER.get() {
-        let _ = c.as_owner(&c.bin.join("pg_ctl"))
+        let _ = c
+            .as_owner(&c.bin.join("pg_ctl"))
             .args(["stop", "-m", "immediate", "-D"])
             .arg(c.dir.join("data"))
             .output();
@@ -69,7 +70,17 @@ impl Cluster {
         let data = cluster.dir.join("data");
         run(cluster
             .as_owner(&cluster.bin.join("initdb"))
-            .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync", "-D"])
+            .args([
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+                "-D",
+            ])
             .arg(&data))?;
         let options = format!(
             "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off \
@@ -95,7 +106,19 @@ impl Cluster {
     /// Runs one statement as the superuser, on database `postgres`.
     pub fn psql(&self, statement: &str) -> Result<String, String> {
         run(Command::new("psql")
-            .args(["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres", "-p"])
+            .args([
+                "-X",
+                "-q",
+                "-t",
+                "-A",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-p",
+            ])
             .arg(self.port.to_string())
             .args(["-d", "postgres", "-c", statement]))
     }

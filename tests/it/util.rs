@@ -17,6 +17,9 @@ pub struct Sandbox {
     /// The data directory lives beside the project, not in it, as a server's should: steps
     /// may write their project, and must not reach the database (`subprocess::confine`).
     pub data: tempfile::TempDir,
+    /// The sandbox's own PostgreSQL database when the suite runs on PostgreSQL
+    /// (`WORKFLOW_ENGINE_TEST_PG=1`, `workflow_engine::testing::pg`); None on SQLite.
+    pub database_url: Option<String>,
 }
 
 impl Sandbox {
@@ -24,7 +27,14 @@ impl Sandbox {
         Sandbox {
             dir: tempfile::tempdir().expect("temp dir"),
             data: tempfile::tempdir().expect("temp dir"),
+            database_url: workflow_engine::testing::pg::enabled()
+                .then(workflow_engine::testing::pg::fresh_database_url),
         }
+    }
+
+    /// Whether the suite runs on PostgreSQL.
+    pub fn on_pg(&self) -> bool {
+        self.database_url.is_some()
     }
 
     pub fn project(&self) -> PathBuf {
@@ -45,7 +55,8 @@ impl Sandbox {
         let mut c = Command::new(BIN);
         c.args(args)
             .current_dir(self.project())
-            .env("WORKFLOW_ENGINE_DATA_DIR", self.data_dir());
+            .env("WORKFLOW_ENGINE_DATA_DIR", self.data_dir())
+            .env("DATABASE_URL", self.database_url.as_deref().unwrap_or(""));
         c
     }
 
@@ -62,7 +73,9 @@ impl Sandbox {
     }
 
     pub async fn store(&self) -> Store {
-        Store::open(&self.data_dir()).await.expect("open store")
+        Store::open_with(&self.data_dir(), self.database_url.as_deref())
+            .await
+            .expect("open store")
     }
 
     pub fn run_dir(&self, run_id: &str) -> PathBuf {
