@@ -58,11 +58,11 @@ pub fn pg(sql: &str) -> String {
             _ => out.push(c),
         }
     }
-    let out = rewrite_calls(&out, "json_each(", |args| {
+    let out = rewrite_calls(&out, "json_each(", &|args| {
         format!("json_array_elements_text(CAST({args} AS json))")
     });
-    let out = rewrite_calls(&out, "MAX(", |args| scalar("GREATEST", "MAX", args));
-    let out = rewrite_calls(&out, "MIN(", |args| scalar("LEAST", "MIN", args));
+    let out = rewrite_calls(&out, "MAX(", &|args| scalar("GREATEST", "MAX", args));
+    let out = rewrite_calls(&out, "MIN(", &|args| scalar("LEAST", "MIN", args));
     out.replace("\u{0}NOW\u{0}", PG_NOW)
 }
 
@@ -91,7 +91,7 @@ fn top_level_comma(args: &str) -> bool {
 }
 
 /// Rewrites each call `name…)` (arguments balanced) with `with(arguments)`.
-fn rewrite_calls(sql: &str, name: &str, with: impl Fn(&str) -> String) -> String {
+fn rewrite_calls(sql: &str, name: &str, with: &dyn Fn(&str) -> String) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut rest = sql;
     while let Some(at) = rest.find(name) {
@@ -123,7 +123,7 @@ fn rewrite_calls(sql: &str, name: &str, with: impl Fn(&str) -> String) -> String
         match end {
             Some(end) => {
                 // Calls inside the arguments are rewritten too.
-                let args = rewrite_calls(&after[..end], name, &with);
+                let args = rewrite_calls(&after[..end], name, with);
                 out.push_str(&with(&args));
                 rest = &after[end + 1..];
             }
