@@ -5,7 +5,11 @@
 #   bench/run.sh                      # everything; writes BENCHMARKS.md
 #   bench/run.sh --only B1,B4         # some scenarios; writes target/bench/last-run.md
 #   bench/run.sh --no-dbos            # skip the DBOS side-by-side
+#   bench/run.sh --pg                 # on PostgreSQL: B1, B2 (+ DBOS on the same server), B5N, B14
+#   bench/run.sh --pg --pg-sync off --only B1,B2   # the same with synchronous_commit=off
 #
+# --pg starts a PostgreSQL cluster of the suite's own (Debian's initdb, durable: fsync on) and
+# rewrites only its own section of BENCHMARKS.md (one per scenario list and synchronous_commit).
 # Other flags go to the driver (examples/bench/main.rs): --reps N (default 7), --heavy-reps N
 # (B5, B8; default 3), --samples N (B4; B6 takes 10x; default 30), --out FILE.
 # Scratch data lives in $TMPDIR/workflow-engine-bench (the DBOS virtualenv in target/bench/dbos-venv).
@@ -15,10 +19,12 @@ root=$(pwd)
 command="bench/run.sh${*:+ $*}"
 
 want_dbos=1
+want_pg=0
 only=""
 prev=""
 for a in "$@"; do
     [[ "$a" == "--no-dbos" ]] && want_dbos=0
+    [[ "$a" == "--pg" ]] && want_pg=1
     [[ "$prev" == "--only" ]] && only="$a"
     prev="$a"
 done
@@ -31,6 +37,10 @@ need=()
 command -v cmake >/dev/null || need+=(cmake)
 command -v cc >/dev/null || need+=(build-essential)
 [[ -f /usr/include/simde/simde-common.h ]] || need+=(libsimde-dev)
+if [[ $want_pg == 1 ]]; then
+    compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+    command -v psql >/dev/null || need+=(postgresql-client)
+fi
 if [[ ${#need[@]} -gt 0 ]]; then
     echo "[bench] installing ${need[*]} with apt-get (needs root)" >&2
     export DEBIAN_FRONTEND=noninteractive

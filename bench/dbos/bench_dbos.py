@@ -5,7 +5,8 @@ One @DBOS.workflow() making 40 @DBOS.step() calls: B1 steps return a small dict,
 warm-up run; per step = total / 40. B2 also times the bare subprocess spawn of `true` in this
 process (x40), so the net figure subtracts the same thing ours does.
 
-Usage: bench_dbos.py --dir SCRATCH --reps N [--store default|wal-normal]
+Usage: bench_dbos.py --dir SCRATCH --reps N [--store default|wal-normal|postgres --database-url URL]
+(`postgres`: DBOS's system database on that PostgreSQL, the one our side ran on.)
 Prints one JSON object on stdout.
 """
 
@@ -25,8 +26,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
     ap.add_argument("--reps", type=int, default=7)
-    ap.add_argument("--store", choices=["default", "wal-normal"], default="default")
+    ap.add_argument("--store", choices=["default", "wal-normal", "postgres"], default="default")
+    ap.add_argument("--database-url", help="postgresql://… for --store postgres")
     a = ap.parse_args()
+    if a.store == "postgres" and not a.database_url:
+        ap.error("--store postgres needs --database-url")
     os.makedirs(a.dir, exist_ok=True)
     os.chdir(a.dir)
     db_file = os.path.join(a.dir, f"bench_{a.store.replace('-', '_')}.sqlite")
@@ -37,6 +41,8 @@ def main() -> None:
     from dbos import DBOS  # imported late so --help works without it
 
     config = {"name": "bench", "system_database_url": f"sqlite:///{db_file}", "log_level": "WARNING"}
+    if a.store == "postgres":
+        config["system_database_url"] = a.database_url.replace("postgres://", "postgresql://", 1)
     if a.store == "wal-normal":
         import sqlalchemy as sa
         from sqlalchemy import event
@@ -77,7 +83,7 @@ def main() -> None:
         return STEPS
 
     DBOS.launch()
-    pragmas = read_pragmas(db_file)
+    pragmas = read_pg_settings() if a.store == "postgres" else read_pragmas(db_file)
 
     def time_workflow(fn) -> float:
         t = time.perf_counter()
@@ -102,7 +108,7 @@ def main() -> None:
         out["b2_raw_ms_per_step"].append(raw)
         out["bare_true_ms"].append(bare)
         out["b2_net_ms_per_step"].append(raw - bare)
-    out["steps_recorded"] = count_steps(db_file)
+    out["steps_recorded"] = count_pg_steps() if a.store == "postgres" else count_steps(db_file)
     import importlib.metadata as md
 
     out["dbos_version"] = md.version("dbos")
@@ -132,6 +138,31 @@ def read_pragmas(db_file: str) -> dict:
         with sqlite3.connect(db_file) as c:
             result["journal_mode"] = c.execute("PRAGMA journal_mode").fetchone()[0]
     return result
+
+
+def _sys_engine():
+    from dbos._dbos import _get_dbos_instance
+
+    return _get_dbos_instance()._sys_db.engine
+
+
+def pg_scalar(sql: str):
+    import sqlalchemy as sa
+
+    with _sys_engine().connect() as c:
+        return c.execute(sa.text(sql)).scalar()
+
+
+def read_pg_settings() -> dict:
+    """The PostgreSQL settings DBOS's connections run with."""
+    return {k: str(pg_scalar(f"SHOW {k}")) for k in ("server_version", "fsync", "synchronous_commit")}
+
+
+def count_pg_steps() -> int:
+    try:
+        return int(pg_scalar("SELECT COUNT(*) FROM dbos.operation_outputs"))
+    except Exception:
+        return -1
 
 
 def count_steps(db_file: str) -> int:

@@ -28,7 +28,7 @@ export default defineWorkflow({
 const ONE_STEP_YAML: &str =
     "name: B4 YAML\nphases: [work]\nsteps:\n  - id: one\n    phase: work\n    type: script\n    command: \"true\"\n";
 
-const THREE_STEP_YAML: &str = "name: B5 Three steps
+pub const THREE_STEP_YAML: &str = "name: B5 Three steps
 phases: [build, test]
 argsSchema:
   type: object

@@ -10,7 +10,7 @@ use workflow_engine::domain::RunStatus;
 use workflow_engine::engine::{Engine, EngineConfig, RunControl};
 use workflow_engine::store::Store;
 
-use crate::report::{Figure, Goal, DURABILITY_OURS};
+use crate::report::{Figure, Goal};
 use crate::stats::{num, Samples};
 use crate::Ctx;
 
@@ -46,9 +46,10 @@ struct Rig {
 }
 
 impl Rig {
-    async fn new(ctx: &Ctx) -> Result<Rig> {
+    async fn new(ctx: &Ctx, name: &str) -> Result<Rig> {
         let dir = ctx.dir("inproc-")?;
-        let store = Store::open(&dir.path().join("data")).await?;
+        let url = crate::database_url(ctx, name)?;
+        let store = Store::open_with(&dir.path().join("data"), url.as_deref()).await?;
         let project = dir.path().join("project");
         std::fs::create_dir_all(&project)?;
         Ok(Rig {
@@ -82,13 +83,13 @@ impl Rig {
     /// The run really wrote what a durable run writes: 40 step rows, their files, the last
     /// checkpoint, 40 `workflow.step.completed` events in the journal.
     async fn verify(&self, run_id: &str) -> Result<()> {
-        let pool = &crate::db(self.engine.store().data_dir()).await?;
-        let (rows,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM workflow_run_steps WHERE workflow_run_id = ? AND status = 'completed' AND result IS NOT NULL",
-        )
-        .bind(run_id)
-        .fetch_one(pool)
-        .await?;
+        let db = crate::CheckDb::of(self.engine.store()).await?;
+        let rows = db
+            .count(
+                "SELECT COUNT(*) FROM workflow_run_steps WHERE workflow_run_id = ? AND status = 'completed' AND result IS NOT NULL",
+                run_id,
+            )
+            .await?;
         ensure!(rows == STEPS as i64, "{rows} completed step rows, not {STEPS}");
         let root = self.project.join(".agent/workflows/executions").join(run_id);
         for i in 0..STEPS {
@@ -104,12 +105,12 @@ impl Rig {
             checkpoint["completed_step_ids"]
         );
         self.engine.events().flush().await;
-        let (events,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM workflow_events WHERE execution_id = ? AND type = 'workflow.step.completed'",
-        )
-        .bind(run_id)
-        .fetch_one(pool)
-        .await?;
+        let events = db
+            .count(
+                "SELECT COUNT(*) FROM workflow_events WHERE execution_id = ? AND type = 'workflow.step.completed'",
+                run_id,
+            )
+            .await?;
         ensure!(events == STEPS as i64, "{events} step.completed events, not {STEPS}");
         Ok(())
     }
@@ -117,17 +118,19 @@ impl Rig {
     /// Milliseconds from the run's start to its first step's start, and summed inside steps
     /// (started_at → completed_at), from the rows' timestamps (millisecond resolution).
     async fn breakdown(&self, run_id: &str) -> Result<(f64, f64)> {
-        let pool = &crate::db(self.engine.store().data_dir()).await?;
-        let (started,): (String,) = sqlx::query_as("SELECT started_at FROM workflow_runs WHERE id = ?")
-            .bind(run_id)
-            .fetch_one(pool)
+        let db = crate::CheckDb::of(self.engine.store()).await?;
+        let started = db
+            .pairs("SELECT started_at, id FROM workflow_runs WHERE id = ?", run_id)
+            .await?
+            .pop()
+            .context("no run row")?
+            .0;
+        let steps = db
+            .pairs(
+                "SELECT started_at, completed_at FROM workflow_run_steps WHERE workflow_run_id = ? ORDER BY step_index",
+                run_id,
+            )
             .await?;
-        let steps: Vec<(String, String)> = sqlx::query_as(
-            "SELECT started_at, completed_at FROM workflow_run_steps WHERE workflow_run_id = ? ORDER BY step_index",
-        )
-        .bind(run_id)
-        .fetch_all(pool)
-        .await?;
         let ms = |a: &str, b: &str| -> f64 {
             let p = |s: &str| chrono::DateTime::parse_from_rfc3339(s).map(|d| d.timestamp_micros());
             match (p(a), p(b)) {
@@ -189,10 +192,13 @@ fn per_step_ms(d: Duration) -> f64 {
 
 /// B1: per-step time of a 40-function-step run, nothing subtracted.
 pub async fn b1(ctx: &Ctx) -> Result<Vec<Figure>> {
-    let rig = Rig::new(ctx).await?;
+    let rig = Rig::new(ctx, "b1").await?;
     let file = rig.project.join("b1.ts");
     std::fs::write(&file, workflow_ts(false))?;
     rig.timed_run(&file).await.context("warm-up run")?;
+    if let Some(pg) = &ctx.pg {
+        pg.reset_statements();
+    }
     let [mut per_step, mut first, mut inside] = std::array::from_fn::<Samples, 3, _>(|_| Samples::default());
     let mut cpu = CpuNotes::new(&rig);
     for rep in 0..ctx.reps {
@@ -211,7 +217,7 @@ pub async fn b1(ctx: &Ctx) -> Result<Vec<Figure>> {
         per_step,
         Some(Goal::AtMost(0.5)),
     );
-    fig.durability = format!("{DURABILITY_OURS}; per step: a row insert, a row update, input.json, output.json, summary.md, a checkpoint file, events journaled");
+    fig.durability = format!("{}; per step: a row insert, a row update, input.json, output.json, summary.md, a checkpoint file, events journaled", crate::durability(ctx));
     fig.how = format!(
         "`Engine::execute` of a {STEPS}-step run, from call to return, / {STEPS}; `Engine::prepare` \
          (worker start) and `create_run` happen before the clock starts. One warm-up run first. \
@@ -226,15 +232,22 @@ pub async fn b1(ctx: &Ctx) -> Result<Vec<Figure>> {
         num(inside.median())
     ));
     fig.extra.push(cpu.text());
+    if let Some(pg) = &ctx.pg {
+        fig.extra.extend(pg.profile("b1", (ctx.reps * STEPS) as f64));
+        fig.extra.push("(the statement counts include the benchmark's own checks after each run: 4 queries per run, 0.1 per step)".into());
+    }
     Ok(vec![fig])
 }
 
 /// B2: per-step time of a 40-`true`-step run, minus a bare spawn of `true` measured alongside.
 pub async fn b2(ctx: &Ctx) -> Result<Vec<Figure>> {
-    let rig = Rig::new(ctx).await?;
+    let rig = Rig::new(ctx, "b2").await?;
     let file = rig.project.join("b2.ts");
     std::fs::write(&file, workflow_ts(true))?;
     rig.timed_run(&file).await.context("warm-up run")?;
+    if let Some(pg) = &ctx.pg {
+        pg.reset_statements();
+    }
     let [mut raw, mut bare, mut net, mut engine_style] = std::array::from_fn::<Samples, 4, _>(|_| Samples::default());
     let mut cpu = CpuNotes::new(&rig);
     for rep in 0..ctx.reps {
@@ -253,7 +266,7 @@ pub async fn b2(ctx: &Ctx) -> Result<Vec<Figure>> {
             num(b)
         ));
     }
-    let durability = format!("{DURABILITY_OURS}; as B1, plus each step's stdout/stderr pumped to events.jsonl");
+    let durability = format!("{}; as B1, plus each step's stdout/stderr pumped to events.jsonl", crate::durability(ctx));
     let mut fig = Figure::median(
         "B2",
         "TS, 40 `script` steps running `true`: time per step minus a bare spawn of `true`",
@@ -278,6 +291,9 @@ pub async fn b2(ctx: &Ctx) -> Result<Vec<Figure>> {
         num(engine_style.median())
     ));
     fig.extra.push(cpu.text());
+    if let Some(pg) = &ctx.pg {
+        fig.extra.extend(pg.profile("b2", (ctx.reps * STEPS) as f64));
+    }
     let mut raw_fig = Figure::median(
         "B2 raw",
         "TS, 40 `script` steps running `true`: time per step, nothing subtracted",

@@ -4,7 +4,12 @@
 //! ```text
 //! bench [--only B1,B4] [--reps N] [--heavy-reps N] [--samples N] [--out FILE] [--bin PATH]
 //!       [--scratch DIR] [--keep] [--dbos-python PATH | --dbos-unavailable REASON] [--no-dbos]
+//!       [--pg [--pg-sync on|off]]
 //! ```
+//!
+//! `--pg` runs on a PostgreSQL of the suite's own (durable: fsync on; `synchronous_commit`
+//! from `--pg-sync`, default `on`): B1, B2 (DBOS on the same server), B5N (1, 2, 3 nodes)
+//! and B14 (takeover); its figures go to the PostgreSQL section of BENCHMARKS.md.
 
 mod api;
 mod board;
@@ -12,8 +17,11 @@ mod dbos;
 mod fanout;
 mod inproc;
 mod machine;
+mod nodes;
+mod pg;
 mod process;
 mod report;
+mod report_pg;
 mod reruns;
 mod server;
 mod stats;
@@ -40,6 +48,8 @@ pub struct Ctx {
     pub heavy_reps: usize,
     /// Latency samples (B4; B6 takes ten times as many).
     pub samples: usize,
+    /// The suite's PostgreSQL (`--pg`): scenarios keep their runs there instead of SQLite.
+    pub pg: Option<pg::Pg>,
 }
 
 impl Ctx {
@@ -51,6 +61,50 @@ impl Ctx {
             .prefix(prefix)
             .disable_cleanup(true)
             .tempdir_in(&self.scratch)?)
+    }
+}
+
+/// Where a scenario's runs are recorded: a fresh PostgreSQL database under `--pg` (its URL),
+/// else None (SQLite in the data directory).
+pub fn database_url(ctx: &Ctx, name: &str) -> Result<Option<String>> {
+    ctx.pg.as_ref().map(|pg| pg.database(name)).transpose()
+}
+
+/// The durability every figure of this run has.
+pub fn durability(ctx: &Ctx) -> String {
+    ctx.pg
+        .as_ref()
+        .map(|p| p.durability())
+        .unwrap_or_else(|| report::DURABILITY_OURS.to_string())
+}
+
+/// A connection for the checks a scenario makes on the database a store uses (SQLite read
+/// only, or PostgreSQL); SQL in SQLite's dialect with one `?`.
+pub enum CheckDb {
+    Lite(sqlx::SqlitePool),
+    Pg(sqlx::PgPool),
+}
+
+impl CheckDb {
+    pub async fn of(store: &workflow_engine::store::Store) -> Result<CheckDb> {
+        Ok(match store.database_url() {
+            Some(url) => CheckDb::Pg(sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(url).await?),
+            None => CheckDb::Lite(db(store.data_dir()).await?),
+        })
+    }
+
+    pub async fn count(&self, sql: &str, arg: &str) -> Result<i64> {
+        Ok(match self {
+            CheckDb::Lite(p) => sqlx::query_as::<_, (i64,)>(sql).bind(arg).fetch_one(p).await?.0,
+            CheckDb::Pg(p) => sqlx::query_as::<_, (i64,)>(&sql.replace('?', "$1")).bind(arg).fetch_one(p).await?.0,
+        })
+    }
+
+    pub async fn pairs(&self, sql: &str, arg: &str) -> Result<Vec<(String, String)>> {
+        Ok(match self {
+            CheckDb::Lite(p) => sqlx::query_as(sql).bind(arg).fetch_all(p).await?,
+            CheckDb::Pg(p) => sqlx::query_as(&sql.replace('?', "$1")).bind(arg).fetch_all(p).await?,
+        })
     }
 }
 
@@ -86,7 +140,14 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("B11", |c| Box::pin(waits::b11(c))),
     ("B12", |c| Box::pin(reruns::b12(c))),
     ("B13", |c| Box::pin(workspaces::b13(c))),
+    ("B5N", |c| Box::pin(nodes::b5n(c))),
+    ("B14", |c| Box::pin(nodes::b14(c))),
 ];
+
+/// What `--pg` runs when `--only` does not say.
+const PG_SCENARIOS: &[&str] = &["B1", "B2", "B5N", "B14"];
+/// Scenarios that need `--pg` (several nodes on one database).
+const PG_ONLY: &[&str] = &["B5N", "B14"];
 
 struct Args {
     only: Option<Vec<String>>,
@@ -96,6 +157,7 @@ struct Args {
     no_dbos: bool,
     keep: bool,
     command: String,
+    pg_sync: Option<String>,
     ctx: Ctx,
 }
 
@@ -113,6 +175,7 @@ fn parse_args() -> Result<Args> {
         no_dbos: false,
         keep: false,
         command: "bench/run.sh".into(),
+        pg_sync: None,
         ctx: Ctx {
             bin: release.join("workflow-engine"),
             // Outside the build tree: a build keeps creating and deleting files there, which
@@ -121,8 +184,10 @@ fn parse_args() -> Result<Args> {
             reps: 7,
             heavy_reps: 3,
             samples: 30,
+            pg: None,
         },
     };
+    let mut pg = false;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().with_context(|| format!("{flag} needs a value"));
@@ -141,6 +206,14 @@ fn parse_args() -> Result<Args> {
             "--dbos-unavailable" => a.dbos_unavailable = Some(value()?),
             "--no-dbos" => a.no_dbos = true,
             "--keep" => a.keep = true,
+            "--pg" => pg = true,
+            "--pg-sync" => {
+                let v = value()?;
+                if v != "on" && v != "off" {
+                    bail!("--pg-sync takes on or off, not {v}");
+                }
+                a.pg_sync = Some(v);
+            }
             "--command" => a.command = value()?,
             "-h" | "--help" => {
                 println!(
@@ -154,8 +227,16 @@ fn parse_args() -> Result<Args> {
     }
     if let Some(only) = &a.only {
         if let Some(bad) = only.iter().find(|o| !SCENARIOS.iter().any(|(id, _)| id == o)) {
-            bail!("unknown scenario {bad} (B1..B13)");
+            bail!("unknown scenario {bad} (B1..B14, B5N)");
         }
+    }
+    if pg {
+        a.pg_sync.get_or_insert_with(|| "on".into());
+        a.only.get_or_insert_with(|| PG_SCENARIOS.iter().map(|s| s.to_string()).collect());
+    } else if a.pg_sync.is_some() {
+        bail!("--pg-sync needs --pg");
+    } else if let Some(o) = a.only.as_ref().and_then(|o| o.iter().find(|o| PG_ONLY.contains(&o.as_str()))) {
+        bail!("{o} runs several nodes on one PostgreSQL: add --pg");
     }
     a.ctx.scratch = a.ctx.scratch.join(format!("run-{}", std::process::id()));
     if !a.ctx.bin.is_file() {
@@ -195,8 +276,12 @@ fn settle_filesystem(scratch: &Path) {
 }
 
 fn main() -> Result<()> {
-    let args = parse_args()?;
+    let mut args = parse_args()?;
     std::fs::create_dir_all(&args.ctx.scratch)?;
+    if let Some(sync) = &args.pg_sync {
+        progress(&format!("starting the suite's PostgreSQL (fsync on, synchronous_commit={sync})"));
+        args.ctx.pg = Some(pg::Pg::start(&args.ctx.scratch, sync)?);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let machine = machine::Machine::probe(&args.ctx.scratch);
     let load1: f64 = std::fs::read_to_string("/proc/loadavg")
@@ -211,7 +296,9 @@ fn main() -> Result<()> {
     }
     settle_filesystem(&args.ctx.scratch);
     let mut report = Report::default();
-    let selected = |id: &str| args.only.as_ref().is_none_or(|o| o.iter().any(|x| x == id));
+    let selected = |id: &str| {
+        args.only.as_ref().is_none_or(|o| o.iter().any(|x| x == id)) && (args.ctx.pg.is_some() || !PG_ONLY.contains(&id))
+    };
     for (id, scenario) in SCENARIOS {
         if selected(id) {
             let load = std::fs::read_to_string("/proc/loadavg")
@@ -236,26 +323,43 @@ fn main() -> Result<()> {
         if *id == "B2" && !args.no_dbos && (selected("B1") || selected("B2")) {
             report.peer = Some(dbos::run(
                 &args.ctx,
+                args.ctx.pg.as_ref(),
                 args.dbos_python.as_deref(),
                 args.dbos_unavailable.as_deref(),
             ));
         }
     }
     drop(rt);
+    report.durability = durability(&args.ctx);
+    let pg_run = args.ctx.pg.is_some();
+    drop(args.ctx.pg.take());
     if args.keep {
         progress(&format!("scratch data kept in {}", args.ctx.scratch.display()));
     } else {
         remove_scratch(&args.ctx.scratch);
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = args.out.clone().unwrap_or_else(|| match args.only {
-        None => root.join("BENCHMARKS.md"),
-        Some(_) => root.join("target/bench/last-run.md"),
+    let out = args.out.clone().unwrap_or_else(|| match (&args.only, pg_run) {
+        (None, _) | (_, true) => root.join("BENCHMARKS.md"),
+        (Some(_), false) => root.join("target/bench/last-run.md"),
     });
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(&out, report.markdown(&machine, &args.command))?;
+    // The PostgreSQL section and the SQLite suite are measured by separate commands: each
+    // rewrites its own part of the file and keeps the other.
+    let old = std::fs::read_to_string(&out).unwrap_or_default();
+    let text = if pg_run {
+        let key = format!(
+            "{}, synchronous_commit={}",
+            args.only.as_deref().unwrap_or_default().join(", "),
+            args.pg_sync.as_deref().unwrap_or("on")
+        );
+        report_pg::splice_pg(&old, &report.markdown_pg(&machine, &args.command, &key))
+    } else {
+        report_pg::keep_pg(&report.markdown(&machine, &args.command), &old)
+    };
+    std::fs::write(&out, text)?;
     println!();
     for f in &report.figures {
         println!(

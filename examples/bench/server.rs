@@ -29,11 +29,17 @@ pub struct Server {
 impl Server {
     /// Starts `serve` on `root/data` (created if needed), working directory `root`.
     pub fn start(ctx: &Ctx, root: &Path, extra: &[&str]) -> Result<Server> {
+        Self::start_env(ctx, root, extra, &[])
+    }
+
+    /// As `start`, with these environment variables (a node: `DATABASE_URL`, `JWT_SECRET`).
+    pub fn start_env(ctx: &Ctx, root: &Path, extra: &[&str], env: &[(&str, &str)]) -> Result<Server> {
         let data_dir = root.join("data");
         std::fs::create_dir_all(&data_dir)?;
         let mut child = Command::new(&ctx.bin)
             .args(["serve", "--bind", "127.0.0.1:0"])
             .args(extra)
+            .envs(env.iter().copied())
             .env("WORKFLOW_ENGINE_DATA_DIR", &data_dir)
             .env_remove("RUST_LOG")
             .current_dir(root)
@@ -147,8 +153,14 @@ impl Drop for Server {
 
 /// `workflow-engine user create` + `token` on a data directory.
 pub fn cli_user(bin: &Path, data_dir: &Path, email: &str) -> Result<String> {
+    cli_user_env(bin, data_dir, email, &[])
+}
+
+/// As `cli_user`, with these environment variables (`DATABASE_URL`, `JWT_SECRET`).
+pub fn cli_user_env(bin: &Path, data_dir: &Path, email: &str, env: &[(&str, &str)]) -> Result<String> {
     let out = Command::new(bin)
         .args(["user", "create", "--email", email, "--password", PASSWORD])
+        .envs(env.iter().copied())
         .env("WORKFLOW_ENGINE_DATA_DIR", data_dir)
         .output()?;
     ensure!(
@@ -158,6 +170,7 @@ pub fn cli_user(bin: &Path, data_dir: &Path, email: &str) -> Result<String> {
     );
     let out = Command::new(bin)
         .args(["token", "--email", email])
+        .envs(env.iter().copied())
         .env("WORKFLOW_ENGINE_DATA_DIR", data_dir)
         .output()?;
     ensure!(out.status.success(), "token: {}", String::from_utf8_lossy(&out.stderr));

@@ -7,6 +7,7 @@ mod agents;
 mod attack;
 mod background;
 mod budgets;
+mod chaos;
 mod cli;
 mod cli_waits;
 mod concurrency_keys;
