@@ -217,8 +217,8 @@ impl StepRow {
                     .bind(fence.version)
                     .fetch_optional(pool)
                     .await?;
-                if first.is_some() {
-                    return Ok(first.expect("checked"));
+                if let Some(first) = first {
+                    return Ok(first);
                 }
                 let mut tx = pool.begin().await?;
                 super::attempts::keep_earlier_try_pg(&mut tx, s.run_id, s.step_id, s.interrupted).await?;
