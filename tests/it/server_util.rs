@@ -197,3 +197,13 @@ impl Drop for Server {
 pub const QUICK_YAML: &str = "name: Quick\nphases: [build, test]\nargsSchema:\n  type: object\n  properties:\n    who: { type: string }\n  required: [who]\nsteps:\n  - id: hello\n    phase: build\n    type: script\n    command: echo hello {{ args.who }}\n  - id: check\n    phase: test\n    type: script\n    command: \"true\"\n";
 
 pub const SLOW_YAML: &str = "name: Slow\nphases: [a, b]\nsteps:\n  - id: first\n    phase: a\n    type: script\n    command: sleep 1; echo first >> side.txt\n  - id: second\n    phase: b\n    type: script\n    command: sleep 1; echo second >> side.txt\n";
+
+/// True, after saying why on stderr, when the suite runs on PostgreSQL and the calling test
+/// is SQLite's only (`reason`); the test then returns at once.
+pub fn skip_on_pg(reason: &str) -> bool {
+    let on_pg = workflow_engine::testing::pg::enabled();
+    if on_pg {
+        eprintln!("skipped on PostgreSQL: {reason}");
+    }
+    on_pg
+}
