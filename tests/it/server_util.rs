@@ -36,9 +36,12 @@ impl Server {
 
     /// Starts `cmd` (a `serve` command line on `sb`'s data directory).
     pub fn spawn(sb: Sandbox, mut cmd: std::process::Command) -> Server {
+        // The server's log, for a failing test to be read by hand (`server.log` beside the
+        // data directory, in the sandbox's temporary folder).
+        let log = std::fs::File::create(sb.data.path().join("server.log")).expect("server log");
         let mut child = cmd
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("start the server");
         let mut line = String::new();
@@ -191,6 +194,10 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(self.sb.data.path().join("server.log")).unwrap_or_default();
+            eprintln!("--- the server's log ---\n{log}--- end of the server's log ---");
+        }
     }
 }
 
