@@ -15,6 +15,9 @@ macro_rules! wire_enum {
             Debug, Clone, Copy, PartialEq, Eq, Hash,
             serde::Serialize, serde::Deserialize, sqlx::Type, utoipa::ToSchema,
         )]
+        // A TEXT column on both backends (PostgreSQL would otherwise look for a type of
+        // the enum's name).
+        #[sqlx(type_name = "text")]
         pub enum $name {
             $( $(#[$vmeta])* #[serde(rename = $wire)] #[sqlx(rename = $wire)] $variant, )+
         }

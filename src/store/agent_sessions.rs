@@ -71,6 +71,33 @@ impl AgentSessionRow {
         // On the hot connection, in one transaction that never waits on the runtime: a
         // transaction held across awaits could keep the hot writers (which wait on this
         // thread) from SQLite's write lock.
+        if !store.is_lite() {
+            return on_pg!(store, |pool| {
+                let mut tx = pool.begin().await?;
+                let row: AgentSessionRow = sqlx::query_as(
+                    "INSERT INTO agent_sessions
+                         (id, agent, session_id, model, session_file_path, created_at, updated_at, step_row_id)
+                     VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING *",
+                )
+                .bind(new_id())
+                .bind(agent)
+                .bind(session_id)
+                .bind(model)
+                .bind(session_file_path)
+                .bind(&ts)
+                .bind(step_row_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE workflow_run_steps SET agent_session_id = $1, updated_at = $2 WHERE id = $3")
+                    .bind(&row.id)
+                    .bind(&ts)
+                    .bind(step_row_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(row)
+            });
+        }
         store.write_now(|db| {
             let tx = db.unchecked_transaction()?;
             let row = tx
@@ -130,7 +157,7 @@ impl AgentSessionRow {
     pub async fn mark_resumable(store: &Store, id: &str, session_file_path: Option<&str>) -> Result<()> {
         on_db!(
             store,
-            "UPDATE agent_sessions SET resumable = 1,
+            "UPDATE agent_sessions SET resumable = TRUE,
                  session_file_path = COALESCE(?, session_file_path), updated_at = ? WHERE id = ?",
             |pool, sql| sqlx::query(sql)
                 .bind(session_file_path)

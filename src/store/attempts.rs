@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::FromRow;
 
 use super::steps::StepRow;
-use super::{new_id, now, Result, Store};
+use super::{new_id, now, Dialect, Result, Store};
 use crate::domain::{AttemptOutcome, StepKind, StepStatus};
 
 #[derive(Debug, Clone, FromRow, Serialize)]
@@ -33,6 +33,52 @@ impl AttemptRow {
         log_dir: impl Fn(i64) -> String,
     ) -> Result<i64> {
         let ts = now();
+        if !store.is_lite() {
+            return on_db!(store, |pool| {
+                let mut tx = pool.begin().await?;
+                let running: Option<(i64,)> =
+                    sqlx::query_as(&pool.sql(
+                        "SELECT attempt FROM workflow_step_attempts WHERE step_row_id = ?1 AND outcome = 'running'",
+                    ))
+                    .bind(&step.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let number = match running {
+                    Some((n,)) => {
+                        sqlx::query(&pool.sql(END_TRY))
+                            .bind(outcome)
+                            .bind(error)
+                            .bind(&ts)
+                            .bind(&step.id)
+                            .bind(n)
+                            .execute(&mut *tx)
+                            .await?;
+                        n
+                    }
+                    None => {
+                        let (n,): (i64,) = sqlx::query_as(&pool.sql(NEXT_TRY))
+                            .bind(&step.id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        let started = step.started_at.clone().unwrap_or_else(|| ts.clone());
+                        sqlx::query(&pool.sql(INSERT_ENDED_TRY))
+                            .bind(new_id())
+                            .bind(&step.id)
+                            .bind(n)
+                            .bind(&started)
+                            .bind(&ts)
+                            .bind(outcome)
+                            .bind(error)
+                            .bind(log_dir(n))
+                            .execute(&mut *tx)
+                            .await?;
+                        n
+                    }
+                };
+                tx.commit().await?;
+                Ok(number)
+            });
+        }
         store.write_now(|db| {
             // IMMEDIATE: it reads before it writes (see `StepRow::begin`).
             let tx = rusqlite::Transaction::new_unchecked(db, rusqlite::TransactionBehavior::Immediate)?;
@@ -45,24 +91,14 @@ impl AttemptRow {
                 .ok();
             let number = match running {
                 Some(n) => {
-                    tx.execute(
-                        "UPDATE workflow_step_attempts SET outcome = ?1, error = ?2, ended_at = ?3
-                          WHERE step_row_id = ?4 AND attempt = ?5",
-                        rusqlite::params![outcome, error, ts, step.id, n],
-                    )?;
+                    tx.execute(END_TRY, rusqlite::params![outcome, error, ts, step.id, n])?;
                     n
                 }
                 None => {
-                    let n: i64 = tx.query_row(
-                        "SELECT COALESCE(MAX(attempt), 0) + 1 FROM workflow_step_attempts WHERE step_row_id = ?1",
-                        [&step.id],
-                        |r| r.get(0),
-                    )?;
+                    let n: i64 = tx.query_row(NEXT_TRY, [&step.id], |r| r.get(0))?;
                     let started = step.started_at.clone().unwrap_or_else(|| ts.clone());
                     tx.execute(
-                        "INSERT INTO workflow_step_attempts
-                             (id, step_row_id, attempt, started_at, ended_at, outcome, error, log_dir)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        INSERT_ENDED_TRY,
                         rusqlite::params![new_id(), step.id, n, started, ts, outcome, error, log_dir(n)],
                     )?;
                     n
@@ -85,18 +121,35 @@ impl AttemptRow {
 
     /// Records that try `attempt` of the step started now.
     pub async fn start(store: &Store, step_row_id: &str, attempt: i64, log_dir: &str) -> Result<()> {
+        const INSERT: &str =
+            "INSERT INTO workflow_step_attempts (id, step_row_id, attempt, started_at, outcome, log_dir)
+                 VALUES (?1, ?2, ?3, ?4, 'running', ?5)";
+        // The step's `attempt` is the number of the try it is on, as its tries count them.
+        const COUNT: &str = "UPDATE workflow_run_steps SET attempt = MAX(attempt, ?1) WHERE id = ?2";
         let ts = now();
+        if !store.is_lite() {
+            return on_db!(store, |pool| {
+                let mut tx = pool.begin().await?;
+                sqlx::query(&pool.sql(INSERT))
+                    .bind(new_id())
+                    .bind(step_row_id)
+                    .bind(attempt)
+                    .bind(&ts)
+                    .bind(log_dir)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(&pool.sql(COUNT))
+                    .bind(attempt)
+                    .bind(step_row_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            });
+        }
         store.write_now(|db| {
-            db.execute(
-                "INSERT INTO workflow_step_attempts (id, step_row_id, attempt, started_at, outcome, log_dir)
-                 VALUES (?1, ?2, ?3, ?4, 'running', ?5)",
-                rusqlite::params![new_id(), step_row_id, attempt, ts, log_dir],
-            )?;
-            // The step's `attempt` is the number of the try it is on, as its tries count them.
-            db.execute(
-                "UPDATE workflow_run_steps SET attempt = MAX(attempt, ?1) WHERE id = ?2",
-                rusqlite::params![attempt, step_row_id],
-            )
+            db.execute(INSERT, rusqlite::params![new_id(), step_row_id, attempt, ts, log_dir])?;
+            db.execute(COUNT, rusqlite::params![attempt, step_row_id])
         })?;
         Ok(())
     }
@@ -108,14 +161,21 @@ impl AttemptRow {
         outcome: AttemptOutcome,
         error: Option<&str>,
     ) -> Result<()> {
+        const END: &str = "UPDATE workflow_step_attempts SET outcome = ?1, error = ?2, ended_at = ?3
+                  WHERE step_row_id = ?4 AND outcome = 'running'";
         let ts = now();
-        store.write_now(|db| {
-            db.execute(
-                "UPDATE workflow_step_attempts SET outcome = ?1, error = ?2, ended_at = ?3
-                  WHERE step_row_id = ?4 AND outcome = 'running'",
-                rusqlite::params![outcome, error, ts, step_row_id],
-            )
-        })?;
+        if !store.is_lite() {
+            on_db!(store, END, |pool, sql| sqlx::query(sql)
+                .bind(outcome)
+                .bind(error)
+                .bind(&ts)
+                .bind(step_row_id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()))?;
+            return Ok(());
+        }
+        store.write_now(|db| db.execute(END, rusqlite::params![outcome, error, ts, step_row_id]))?;
         Ok(())
     }
 
@@ -142,59 +202,152 @@ pub(super) fn keep_earlier_try(
     interrupted: fn(&str) -> bool,
 ) -> rusqlite::Result<()> {
     let earlier = tx
-        .query_row(
-            "SELECT id, type, status, started_at, completed_at, error_message, log_directory_path
-               FROM workflow_run_steps WHERE workflow_run_id = ?1 AND step_id = ?2",
-            [run_id, step_id],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, StepKind>(1)?,
-                    r.get::<_, StepStatus>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                ))
-            },
-        )
+        .query_row(EARLIER, [run_id, step_id], |r| {
+            Ok(Earlier {
+                row_id: r.get(0)?,
+                kind: r.get(1)?,
+                status: r.get(2)?,
+                started_at: r.get(3)?,
+                completed_at: r.get(4)?,
+                error_message: r.get(5)?,
+                log_directory_path: r.get(6)?,
+            })
+        })
         .optional()?;
-    let Some((row_id, kind, status, Some(started), ended, error, log_dir)) = earlier else {
+    let Some((earlier, started, outcome)) = earlier.and_then(|e| e.outcome(interrupted)) else {
         return Ok(());
     };
-    let outcome = match status {
-        _ if kind.wait().is_some() => return Ok(()),
-        StepStatus::Failed if error.as_deref().is_some_and(interrupted) => AttemptOutcome::Interrupted,
-        StepStatus::Failed => AttemptOutcome::Failed,
-        // Left running by an engine that stopped: it did not end by itself.
-        StepStatus::Running => AttemptOutcome::Interrupted,
-        _ => return Ok(()),
-    };
-    let (described, next): (bool, i64) = tx.query_row(
-        "SELECT COALESCE(MAX(started_at >= ?2), 0), COALESCE(MAX(attempt), 0) + 1
-           FROM workflow_step_attempts WHERE step_row_id = ?1",
-        [&row_id, &started],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let ended = ended.unwrap_or_else(now);
+    let (described, next): (bool, i64) = tx.query_row(DESCRIBED, [&earlier.row_id, &started], |r| {
+        Ok((r.get::<_, i64>(0)? != 0, r.get(1)?))
+    })?;
+    let ended = earlier.completed_at.clone().unwrap_or_else(now);
     if described {
         // A retried try a dead engine left `running` is over: the step begins again now. Left
         // open, the next try's end would be written to it too.
         tx.execute(
-            "UPDATE workflow_step_attempts SET outcome = ?2, ended_at = ?3, error = COALESCE(error, ?4)
-              WHERE step_row_id = ?1 AND outcome = 'running'",
-            rusqlite::params![row_id, AttemptOutcome::Interrupted, ended, error],
+            CLOSE_OPEN_TRY,
+            rusqlite::params![
+                earlier.row_id,
+                AttemptOutcome::Interrupted,
+                ended,
+                earlier.error_message
+            ],
         )?;
         return Ok(());
     }
-    let dir = match (next, log_dir) {
-        (1, dir) => dir,
-        (n, dir) => dir.map(|d| format!("{d}/attempt-{n}")),
-    };
     tx.execute(
-        "INSERT INTO workflow_step_attempts (id, step_row_id, attempt, started_at, ended_at, outcome, error, log_dir)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        rusqlite::params![new_id(), row_id, next, started, ended, outcome, error, dir],
+        INSERT_ENDED_TRY,
+        rusqlite::params![
+            new_id(),
+            earlier.row_id,
+            next,
+            started,
+            ended,
+            outcome,
+            earlier.error_message,
+            earlier.log_dir(next)
+        ],
     )?;
     Ok(())
 }
+
+/// `keep_earlier_try` on PostgreSQL, in the step's begin transaction.
+pub(super) async fn keep_earlier_try_pg(
+    tx: &mut sqlx::PgConnection,
+    run_id: &str,
+    step_id: &str,
+    interrupted: fn(&str) -> bool,
+) -> sqlx::Result<()> {
+    use super::dialect::pg;
+    let earlier: Option<Earlier> = sqlx::query_as(&pg(EARLIER))
+        .bind(run_id)
+        .bind(step_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some((earlier, started, outcome)) = earlier.and_then(|e| e.outcome(interrupted)) else {
+        return Ok(());
+    };
+    let (described, next): (bool, i64) = sqlx::query_as(&pg(DESCRIBED_PG))
+        .bind(&earlier.row_id)
+        .bind(&started)
+        .fetch_one(&mut *tx)
+        .await?;
+    let ended = earlier.completed_at.clone().unwrap_or_else(now);
+    if described {
+        sqlx::query(&pg(CLOSE_OPEN_TRY))
+            .bind(&earlier.row_id)
+            .bind(AttemptOutcome::Interrupted)
+            .bind(&ended)
+            .bind(&earlier.error_message)
+            .execute(&mut *tx)
+            .await?;
+        return Ok(());
+    }
+    sqlx::query(&pg(INSERT_ENDED_TRY))
+        .bind(new_id())
+        .bind(&earlier.row_id)
+        .bind(next)
+        .bind(&started)
+        .bind(&ended)
+        .bind(outcome)
+        .bind(&earlier.error_message)
+        .bind(earlier.log_dir(next))
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// The step row as it was before it runs again (`keep_earlier_try`).
+#[derive(FromRow)]
+struct Earlier {
+    #[sqlx(rename = "id")]
+    row_id: String,
+    #[sqlx(rename = "type")]
+    kind: StepKind,
+    status: StepStatus,
+    started_at: Option<String>,
+    completed_at: Option<String>,
+    error_message: Option<String>,
+    log_directory_path: Option<String>,
+}
+
+impl Earlier {
+    /// How its last try ended, if it is one to write down: (it, its start, the outcome).
+    fn outcome(self, interrupted: fn(&str) -> bool) -> Option<(Earlier, String, AttemptOutcome)> {
+        let started = self.started_at.clone()?;
+        let outcome = match self.status {
+            _ if self.kind.wait().is_some() => return None,
+            StepStatus::Failed if self.error_message.as_deref().is_some_and(interrupted) => AttemptOutcome::Interrupted,
+            StepStatus::Failed => AttemptOutcome::Failed,
+            // Left running by an engine that stopped: it did not end by itself.
+            StepStatus::Running => AttemptOutcome::Interrupted,
+            _ => return None,
+        };
+        Some((self, started, outcome))
+    }
+
+    /// Its try `n`'s log folder: `logs/<step>` for try 1, `.../attempt-N` after.
+    fn log_dir(&self, n: i64) -> Option<String> {
+        match n {
+            1 => self.log_directory_path.clone(),
+            n => self.log_directory_path.as_ref().map(|d| format!("{d}/attempt-{n}")),
+        }
+    }
+}
+
+const EARLIER: &str = "SELECT id, type, status, started_at, completed_at, error_message, log_directory_path
+   FROM workflow_run_steps WHERE workflow_run_id = ?1 AND step_id = ?2";
+/// Whether a try row already describes the step's last try, and the next try's number.
+const DESCRIBED: &str = "SELECT COALESCE(MAX(started_at >= ?2), 0), COALESCE(MAX(attempt), 0) + 1
+   FROM workflow_step_attempts WHERE step_row_id = ?1";
+const DESCRIBED_PG: &str = "SELECT COALESCE(bool_or(started_at >= ?2), FALSE), COALESCE(MAX(attempt), 0) + 1
+   FROM workflow_step_attempts WHERE step_row_id = ?1";
+const CLOSE_OPEN_TRY: &str =
+    "UPDATE workflow_step_attempts SET outcome = ?2, ended_at = ?3, error = COALESCE(error, ?4)
+  WHERE step_row_id = ?1 AND outcome = 'running'";
+const INSERT_ENDED_TRY: &str = "INSERT INTO workflow_step_attempts
+     (id, step_row_id, attempt, started_at, ended_at, outcome, error, log_dir)
+ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+const END_TRY: &str = "UPDATE workflow_step_attempts SET outcome = ?1, error = ?2, ended_at = ?3
+  WHERE step_row_id = ?4 AND attempt = ?5";
+const NEXT_TRY: &str = "SELECT COALESCE(MAX(attempt), 0) + 1 FROM workflow_step_attempts WHERE step_row_id = ?1";

@@ -32,7 +32,7 @@ impl RunRow {
     /// What the run's agents spent so far, as their sessions reported it.
     pub async fn spend(store: &Store, id: &str) -> Result<SessionSpend> {
         let sql = "SELECT COALESCE(SUM(a.cost_usd), 0.0) AS usd,
-                    COALESCE(SUM(COALESCE(a.input_tokens, 0) + COALESCE(a.output_tokens, 0)), 0) AS tokens
+                    CAST(COALESCE(SUM(COALESCE(a.input_tokens, 0) + COALESCE(a.output_tokens, 0)), 0) AS BIGINT) AS tokens
              FROM agent_sessions a
              WHERE a.id IN (SELECT id FROM agent_sessions WHERE step_row_id IN
                                 (SELECT id FROM workflow_run_steps WHERE workflow_run_id = ?1))
@@ -53,7 +53,7 @@ impl RunRow {
         let marks = vec!["?"; ids.len()].join(", ");
         let sql = format!(
             "SELECT s.workflow_run_id AS run_id, COALESCE(SUM(a.cost_usd), 0.0) AS usd,
-                    COALESCE(SUM(COALESCE(a.input_tokens, 0) + COALESCE(a.output_tokens, 0)), 0) AS tokens
+                    CAST(COALESCE(SUM(COALESCE(a.input_tokens, 0) + COALESCE(a.output_tokens, 0)), 0) AS BIGINT) AS tokens
              FROM agent_sessions a JOIN workflow_run_steps s
                ON s.id = a.step_row_id OR (a.step_row_id IS NULL AND s.agent_session_id = a.id)
              WHERE s.workflow_run_id IN ({marks})

@@ -31,10 +31,49 @@ pub struct NewEvent {
     pub data: String,
 }
 
+/// The PostgreSQL advisory lock that orders appends to the journal (any fixed number no
+/// other lock of ours uses).
+pub const EVENTS_LOCK: i64 = 0x5746_4556; // "WFEV"
+
+/// The channel a node hears new events on (`NOTIFY`, payload the newest seq).
+pub const EVENTS_CHANNEL: &str = "workflow_engine_events";
+
 impl EventRow {
     /// Appends events in order, in one transaction: a statement per event, prepared once.
+    ///
+    /// On PostgreSQL, where several nodes append at once, one statement appends the batch
+    /// under a transaction lock, so `seq` is given out in commit order (a reader that has
+    /// seen seq N never finds a smaller one later), and wakes every node's listener
+    /// (`NOTIFY workflow_engine_events`, sent at commit, payload the batch's last seq).
     pub async fn insert_batch(store: &Store, events: &[NewEvent]) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
         let ts = now();
+        if !store.is_lite() {
+            let column = |f: fn(&NewEvent) -> &str| events.iter().map(|e| f(e).to_string()).collect::<Vec<String>>();
+            on_pg!(store, |pool| {
+                sqlx::query(
+                "WITH turn AS (SELECT pg_advisory_xact_lock($6)),
+                      added AS (
+                        INSERT INTO workflow_events (project_id, execution_id, type, data, created_at)
+                        SELECT e.p, e.x, e.t, e.d, $5
+                          FROM turn, unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS e(p, x, t, d, n)
+                         ORDER BY e.n
+                        RETURNING seq)
+                 SELECT pg_notify('workflow_engine_events', CAST(MAX(seq) AS text)) FROM added"
+            )
+            .bind(column(|e| &e.project_id))
+            .bind(column(|e| &e.execution_id))
+            .bind(column(|e| &e.kind))
+            .bind(column(|e| &e.data))
+            .bind(&ts)
+            .bind(EVENTS_LOCK)
+            .execute(pool)
+            .await
+            })?;
+            return Ok(());
+        }
         store.write_now(|db| {
             let tx = db.unchecked_transaction()?;
             {

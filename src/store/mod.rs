@@ -49,6 +49,21 @@ macro_rules! on_db {
     };
 }
 
+/// Runs `$body` with `$pool` PostgreSQL's pool, for code written for PostgreSQL only (the
+/// counterpart of SQLite's `write_now`); the caller checked `!store.is_lite()`.
+macro_rules! on_pg {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.db {
+            $crate::store::Db::Pg(pg) => {
+                let $pool = &pg.pool;
+                let out = $body;
+                out
+            }
+            $crate::store::Db::Lite(_) => unreachable!("PostgreSQL's code on SQLite"),
+        }
+    };
+}
+
 /// As `on_db`, on connections that only read (SQLite's readers beside its writer; the same
 /// pool on PostgreSQL).
 macro_rules! on_read {
@@ -95,6 +110,7 @@ pub mod concurrency;
 pub mod definitions;
 pub mod dialect;
 pub mod events;
+pub mod fence;
 pub mod files;
 pub mod git_exclude;
 pub mod nodes;
@@ -113,6 +129,7 @@ pub mod sql;
 pub mod steps;
 pub mod users;
 pub mod waits;
+mod waits_pg;
 pub mod workspaces;
 
 use std::path::{Path, PathBuf};
@@ -134,6 +151,9 @@ pub enum StoreError {
     Migrate(DbError),
     #[error("{0} not found")]
     NotFound(String),
+    /// A write for a run whose lease another engine took over (`fence`).
+    #[error("run {0}: its lease was taken over by another engine; this one records nothing more for it")]
+    Fenced(String),
 }
 
 /// What the database driver reported, opaque so that no driver type is part of the
@@ -181,6 +201,8 @@ const MIGRATION_LOCK: &str = "migrate.lock";
 #[derive(Clone, Debug)]
 pub struct Store {
     db: Db,
+    /// The runs this process drives, whose writes are fenced (`fence`).
+    fences: Arc<fence::Fences>,
     /// The data directory, which also holds the secrets' key (`secrets`).
     data_dir: Arc<PathBuf>,
 }
@@ -242,6 +264,7 @@ impl Store {
                 pool,
                 url: Arc::new(url.to_string()),
             }),
+            fences: Arc::default(),
             data_dir: Arc::new(data_dir.to_path_buf()),
         })
     }
@@ -330,6 +353,7 @@ impl Store {
                 read,
                 hot: Arc::new(Mutex::new(hot)),
             }),
+            fences: Arc::default(),
             data_dir: Arc::new(data_dir.to_path_buf()),
         })
     }
@@ -412,16 +436,20 @@ impl StoreError {
     }
 }
 
-/// Runs a `... RETURNING` statement that yields one row, to its end. Outside a transaction
-/// SQLite commits when the statement finishes, so the commit's error (a full disk) comes
-/// from the step after the row, which must not be skipped.
-fn returning_one<T>(
+/// Runs a `... RETURNING` statement on the hot connection to its end, with its first row
+/// if it yields one (none: a fenced write). Outside a transaction SQLite commits when the
+/// statement finishes, so the commit's error (a full disk) comes from the step after the
+/// row, which must not be skipped.
+fn first_direct<T>(
     statement: &mut rusqlite::Statement<'_>,
     params: impl rusqlite::Params,
     row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-) -> rusqlite::Result<T> {
+) -> rusqlite::Result<Option<T>> {
     let mut rows = statement.query(params)?;
-    let value = row(rows.next()?.ok_or(rusqlite::Error::QueryReturnedNoRows)?)?;
+    let value = match rows.next()? {
+        Some(r) => Some(row(r)?),
+        None => None,
+    };
     while rows.next()?.is_some() {}
     Ok(value)
 }

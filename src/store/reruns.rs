@@ -199,7 +199,7 @@ impl StepRow {
             let ts = now();
             let mut gone: Vec<(String, i64)> = sqlx::query_as(&pool.sql(
                 "UPDATE workflow_run_steps SET status = 'pending', result = NULL, error_message = NULL,
-                 continue_on_error = 0, agent_session_id = NULL, completed_at = NULL, updated_at = ?,
+                 continue_on_error = FALSE, agent_session_id = NULL, completed_at = NULL, updated_at = ?,
                  warnings = NULL, last_output_at = NULL
              WHERE workflow_run_id = ? AND step_index >= ?
              RETURNING step_id, step_index",

@@ -24,6 +24,37 @@ impl RetryHold {
     /// now, or None if it was not running.
     pub async fn park(store: &Store, step_row_id: &str, spec: &str, error: Option<&str>) -> Result<Option<StepRow>> {
         let ts = now();
+        if !store.is_lite() {
+            return on_pg!(store, |pool| {
+                let mut tx = pool.begin().await?;
+                let step: Option<StepRow> = sqlx::query_as(
+                    "UPDATE workflow_run_steps SET status = 'waiting', error_message = $1, updated_at = $2
+                      WHERE id = $3 AND status = 'running' RETURNING *",
+                )
+                .bind(error)
+                .bind(&ts)
+                .bind(step_row_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(step) = &step {
+                    sqlx::query(
+                        "INSERT INTO workflow_waits (step_row_id, workflow_run_id, kind, spec, created_at)
+                         VALUES ($1, $2, $3, $4, $5)
+                         ON CONFLICT (step_row_id) DO UPDATE SET kind = excluded.kind, spec = excluded.spec,
+                             signal_name = NULL, deadline = NULL, created_at = excluded.created_at, resolved_at = NULL",
+                    )
+                    .bind(&step.id)
+                    .bind(&step.workflow_run_id)
+                    .bind(WaitKind::Retry)
+                    .bind(spec)
+                    .bind(&ts)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(step)
+            });
+        }
         store.write_now(|db| {
             let tx = rusqlite::Transaction::new_unchecked(db, TransactionBehavior::Immediate)?;
             let step = {

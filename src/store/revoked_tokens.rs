@@ -9,7 +9,11 @@ use super::{now, Result, Store};
 pub async fn revoke(store: &Store, jti: &str, user_id: &str, expires_at: &str) -> Result<()> {
     let ts = now();
     on_db!(store, "DELETE FROM revoked_tokens WHERE expires_at < ?", |pool, sql| {
-        sqlx::query(sql).bind(&ts).execute(pool).await.map(|r| r.rows_affected())
+        sqlx::query(sql)
+            .bind(&ts)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
     })?;
     on_db!(
         store,

@@ -3,7 +3,8 @@
 use serde::Serialize;
 use sqlx::FromRow;
 
-use super::{new_id, now, Result, Store};
+use super::fence::fence_sql;
+use super::{new_id, now, Dialect, Result, Store, StoreError};
 use crate::domain::{StepKind, StepStatus};
 
 #[derive(Debug, Clone, FromRow, Serialize)]
@@ -50,6 +51,51 @@ pub struct StepStart<'a> {
     /// than failed: kept as that try's outcome when the step runs again.
     pub interrupted: fn(&str) -> bool,
 }
+
+/// A step's row made or taken again, running (`begin`): ?1 row id, ?2 run, ?3 step id,
+/// ?4 name, ?5 phase, ?6 type, ?7 log folder, ?8 now, ?9/?10 the fence. No row when fenced.
+const BEGIN_STEP: &str = concat!(
+    "INSERT INTO workflow_run_steps
+         (id, workflow_run_id, step_id, step_index, name, phase, type, status,
+          log_directory_path, started_at, created_at, updated_at)
+     SELECT ?1, ?2, ?3,
+            (SELECT COALESCE(MAX(step_index) + 1, 0) FROM workflow_run_steps WHERE workflow_run_id = ?2),
+            ?4, ?5, ?6, 'running', ?7, ?8, ?8, ?8
+      WHERE ",
+    fence_sql!("?2", "9", "10"),
+    "
+     ON CONFLICT (workflow_run_id, step_id) DO UPDATE SET
+         name = excluded.name, phase = excluded.phase, type = excluded.type,
+         status = 'running', attempt = workflow_run_steps.attempt + 1, result = NULL, error_message = NULL,
+         continue_on_error = FALSE, started_at = excluded.started_at, completed_at = NULL,
+         updated_at = excluded.updated_at, warnings = NULL, last_output_at = NULL
+     RETURNING *"
+);
+
+/// `BEGIN_STEP` for a step that never ran: nothing when its row exists (or fenced).
+const FIRST_TRY: &str = concat!(
+    "INSERT INTO workflow_run_steps
+         (id, workflow_run_id, step_id, step_index, name, phase, type, status,
+          log_directory_path, started_at, created_at, updated_at)
+     SELECT ?1, ?2, ?3,
+            (SELECT COALESCE(MAX(step_index) + 1, 0) FROM workflow_run_steps WHERE workflow_run_id = ?2),
+            ?4, ?5, ?6, 'running', ?7, ?8, ?8, ?8
+      WHERE ",
+    fence_sql!("?2", "9", "10"),
+    "
+     ON CONFLICT (workflow_run_id, step_id) DO NOTHING
+     RETURNING *"
+);
+
+/// A step's end (`finish`): ?1 status, ?2 result, ?3 error, ?4 continue_on_error, ?5 now,
+/// ?6 row id, ?7/?8 the fence. No row when fenced.
+const FINISH_STEP: &str = concat!(
+    "UPDATE workflow_run_steps SET status = ?1, result = ?2, error_message = ?3,
+         continue_on_error = ?4, completed_at = ?5, updated_at = ?5
+     WHERE id = ?6 AND ",
+    fence_sql!("workflow_run_steps.workflow_run_id", "7", "8"),
+    " RETURNING *"
+);
 
 impl StepRow {
     /// A replayed step is memoized when it completed, or failed and the workflow went on
@@ -117,44 +163,90 @@ impl StepRow {
 
     /// Marks the step running: a new row with the next index, or, for a step that was
     /// interrupted or failed before, the same row (and index) with its attempt counted.
+    /// Fenced (`fence`): fails with `StoreError::Fenced` once another engine took the run.
     pub async fn begin(store: &Store, s: StepStart<'_>) -> Result<StepRow> {
         let ts = now();
         let id = new_id();
-        store
-            .write_now(|db| {
-                // IMMEDIATE: it reads before it writes, and a deferred transaction whose snapshot
-                // another writer has moved past cannot take the write lock (SQLITE_BUSY, no wait).
+        let fence = store.fence(s.run_id);
+        let row = if store.is_lite() {
+            store.write_now(|db| {
+                // IMMEDIATE: it reads before it writes, and a deferred transaction whose
+                // snapshot another writer has moved past cannot take the write lock
+                // (SQLITE_BUSY, no wait).
                 let tx = rusqlite::Transaction::new_unchecked(db, rusqlite::TransactionBehavior::Immediate)?;
                 // A step that ran before (a resume): its earlier try stays in its history.
                 super::attempts::keep_earlier_try(&tx, s.run_id, s.step_id, s.interrupted)?;
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO workflow_run_steps
-                         (id, workflow_run_id, step_id, step_index, name, phase, type, status,
-                          log_directory_path, started_at, created_at, updated_at)
-                     VALUES (?1, ?2, ?3,
-                             (SELECT COALESCE(MAX(step_index) + 1, 0) FROM workflow_run_steps WHERE workflow_run_id = ?2),
-                             ?4, ?5, ?6, 'running', ?7, ?8, ?8, ?8)
-                     ON CONFLICT (workflow_run_id, step_id) DO UPDATE SET
-                         name = excluded.name, phase = excluded.phase, type = excluded.type,
-                         status = 'running', attempt = attempt + 1, result = NULL, error_message = NULL,
-                         continue_on_error = 0, started_at = excluded.started_at, completed_at = NULL,
-                         updated_at = excluded.updated_at, warnings = NULL, last_output_at = NULL
-                     RETURNING *",
-                )?;
-                let row = super::returning_one(
+                let mut insert = tx.prepare_cached(BEGIN_STEP)?;
+                let row = super::first_direct(
                     &mut insert,
-                    rusqlite::params![id, s.run_id, s.step_id, s.name, s.phase, s.kind, s.log_dir, ts],
+                    rusqlite::params![
+                        id,
+                        s.run_id,
+                        s.step_id,
+                        s.name,
+                        s.phase,
+                        s.kind,
+                        s.log_dir,
+                        ts,
+                        fence.owner,
+                        fence.version
+                    ],
                     StepRow::from_direct,
                 )?;
                 drop(insert);
-                tx.commit()?;
+                if row.is_some() {
+                    tx.commit()?;
+                }
                 Ok(row)
+            })?
+        } else {
+            on_pg!(store, |pool| {
+                // A step's first try (the common case): one statement, one round trip. A
+                // step that ran before conflicts and takes the transaction below, which
+                // keeps its earlier try; a fenced one yields no row either way.
+                let first: Option<StepRow> = sqlx::query_as(&pool.sql(FIRST_TRY))
+                    .bind(&id)
+                    .bind(s.run_id)
+                    .bind(s.step_id)
+                    .bind(s.name)
+                    .bind(s.phase)
+                    .bind(s.kind)
+                    .bind(s.log_dir)
+                    .bind(&ts)
+                    .bind(&fence.owner)
+                    .bind(fence.version)
+                    .fetch_optional(pool)
+                    .await?;
+                if let Some(first) = first {
+                    return Ok(first);
+                }
+                let mut tx = pool.begin().await?;
+                super::attempts::keep_earlier_try_pg(&mut tx, s.run_id, s.step_id, s.interrupted).await?;
+                let row: Option<StepRow> = sqlx::query_as(&pool.sql(BEGIN_STEP))
+                    .bind(&id)
+                    .bind(s.run_id)
+                    .bind(s.step_id)
+                    .bind(s.name)
+                    .bind(s.phase)
+                    .bind(s.kind)
+                    .bind(s.log_dir)
+                    .bind(&ts)
+                    .bind(&fence.owner)
+                    .bind(fence.version)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if row.is_some() {
+                    tx.commit().await?;
+                }
+                row
             })
+        };
+        row.ok_or_else(|| StoreError::Fenced(s.run_id.to_string()))
     }
 
     /// Records a finished step; the `workflow_run_steps_advance_run` trigger advances the run
     /// (`current_step_index`, `current_phase`) in the same statement, so after a crash either
-    /// both happened or neither did.
+    /// both happened or neither did. Fenced as `begin`.
     pub async fn finish(
         store: &Store,
         row: &StepRow,
@@ -164,18 +256,43 @@ impl StepRow {
         continue_on_error: bool,
     ) -> Result<StepRow> {
         let ts = now();
-        store.write_now(|db| {
-            let mut update = db.prepare_cached(
-                "UPDATE workflow_run_steps SET status = ?1, result = ?2, error_message = ?3,
-                         continue_on_error = ?4, completed_at = ?5, updated_at = ?5
-                     WHERE id = ?6 RETURNING *",
-            )?;
-            super::returning_one(
-                &mut update,
-                rusqlite::params![status, result, error, continue_on_error, ts, row.id],
-                StepRow::from_direct,
-            )
-        })
+        let fence = store.fence(&row.workflow_run_id);
+        let done = if store.is_lite() {
+            store.write_now(|db| {
+                let mut update = db.prepare_cached(FINISH_STEP)?;
+                super::first_direct(
+                    &mut update,
+                    rusqlite::params![
+                        status,
+                        result,
+                        error,
+                        continue_on_error,
+                        ts,
+                        row.id,
+                        fence.owner,
+                        fence.version
+                    ],
+                    StepRow::from_direct,
+                )
+            })?
+        } else {
+            on_db!(store, FINISH_STEP, |pool, sql| sqlx::query_as(sql)
+                .bind(status)
+                .bind(result)
+                .bind(error)
+                .bind(continue_on_error)
+                .bind(&ts)
+                .bind(&row.id)
+                .bind(&fence.owner)
+                .bind(fence.version)
+                .fetch_optional(pool)
+                .await)?
+        };
+        match done {
+            Some(done) => Ok(done),
+            None if fence.is_held() => Err(StoreError::Fenced(row.workflow_run_id.clone())),
+            None => Err(StoreError::NotFound(format!("step row {}", row.id))),
+        }
     }
 
     /// Sets the step's `warnings` (none: NULL).
@@ -256,7 +373,7 @@ impl StepRow {
         let done = on_db!(
             store,
             "UPDATE workflow_run_steps SET status = 'pending', updated_at = ?
-             WHERE workflow_run_id = ? AND status = 'failed' AND continue_on_error = 0
+             WHERE workflow_run_id = ? AND status = 'failed' AND continue_on_error = FALSE
                AND (type IN ('approval', 'sleep', 'signal')
                     OR id IN (SELECT step_row_id FROM workflow_waits WHERE kind = 'retry'))",
             |pool, sql| sqlx::query(sql)

@@ -11,11 +11,11 @@ use rusqlite::{OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
 use super::steps::{StepRow, StepStart, STEP_COLUMNS};
-use super::{new_id, now, Result, Store};
+use super::{new_id, now, Result, Store, StoreError};
 use crate::domain::{StepStatus, WaitKind};
 
 /// What a waiting step waits for.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct WaitRow {
     pub step_row_id: String,
     pub workflow_run_id: String,
@@ -47,7 +47,7 @@ pub struct OpenGate {
 }
 
 /// A signal sent to a run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct SignalRow {
     pub id: String,
     pub workflow_run_id: String,
@@ -132,83 +132,89 @@ impl WaitRow {
     ) -> Result<Began> {
         let ts = now();
         let id = new_id();
-        store.write_now(|db| {
-            let tx = rusqlite::Transaction::new_unchecked(db, TransactionBehavior::Immediate)?;
-            let step = {
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO workflow_run_steps
-                         (id, workflow_run_id, step_id, step_index, name, phase, type, status,
-                          continue_on_error, log_directory_path, started_at, created_at, updated_at)
-                     VALUES (?1, ?2, ?3,
-                             (SELECT COALESCE(MAX(step_index) + 1, 0) FROM workflow_run_steps WHERE workflow_run_id = ?2),
-                             ?4, ?5, ?6, 'waiting', ?7, ?8, ?9, ?9, ?9)
-                     ON CONFLICT (workflow_run_id, step_id) DO UPDATE SET
-                         name = excluded.name, phase = excluded.phase, type = excluded.type,
-                         status = 'waiting', attempt = attempt + 1, result = NULL, error_message = NULL,
-                         continue_on_error = excluded.continue_on_error, started_at = excluded.started_at,
-                         completed_at = NULL, updated_at = excluded.updated_at
-                     RETURNING *",
-                )?;
-                super::returning_one(
-                    &mut insert,
+        let fence = store.fence(s.run_id);
+        if !store.is_lite() {
+            return on_pg!(store, |pool| super::waits_pg::begin_wait(
+                pool, s, wait, at_once, &id, &ts, &fence
+            )
+            .await);
+        }
+        store
+            .write_now(|db| {
+                let tx = rusqlite::Transaction::new_unchecked(db, TransactionBehavior::Immediate)?;
+                let step = {
+                    let mut insert = tx.prepare_cached(super::waits_pg::WAIT_STEP)?;
+                    super::first_direct(
+                        &mut insert,
+                        rusqlite::params![
+                            id,
+                            s.run_id,
+                            s.step_id,
+                            s.name,
+                            s.phase,
+                            s.kind,
+                            wait.continue_on_error,
+                            s.log_dir,
+                            ts,
+                            fence.owner,
+                            fence.version
+                        ],
+                        StepRow::from_direct,
+                    )?
+                };
+                // Fenced: another engine took the run over; the transaction rolls back.
+                let Some(step) = step else {
+                    return Ok(None);
+                };
+                tx.execute(
+                    super::waits_pg::UPSERT_WAIT,
                     rusqlite::params![
-                        id,
+                        step.id,
                         s.run_id,
-                        s.step_id,
-                        s.name,
-                        s.phase,
-                        s.kind,
-                        wait.continue_on_error,
-                        s.log_dir,
+                        wait.kind,
+                        wait.spec,
+                        wait.signal_name,
+                        wait.deadline,
                         ts
                     ],
-                    StepRow::from_direct,
-                )?
-            };
-            tx.execute(
-                "INSERT INTO workflow_waits (step_row_id, workflow_run_id, kind, spec, signal_name, deadline, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (step_row_id) DO UPDATE SET kind = excluded.kind, spec = excluded.spec,
-                     signal_name = excluded.signal_name, deadline = excluded.deadline,
-                     created_at = excluded.created_at, resolved_at = NULL",
-                rusqlite::params![step.id, s.run_id, wait.kind, wait.spec, wait.signal_name, wait.deadline, ts],
-            )?;
-            let waiting_signal = match wait.signal_name {
-                Some(name) => tx
-                    .query_row(
-                        "SELECT * FROM workflow_signals
+                )?;
+                let waiting_signal = match wait.signal_name {
+                    Some(name) => tx
+                        .query_row(
+                            "SELECT * FROM workflow_signals
                          WHERE workflow_run_id = ?1 AND name = ?2 AND consumed_by IS NULL
                          ORDER BY created_at, id LIMIT 1",
-                        rusqlite::params![s.run_id, name],
-                        SignalRow::from_direct,
-                    )
-                    .optional()?,
-                None => None,
-            };
-            let began = match at_once(&step, waiting_signal.as_ref()) {
-                Some(resolution) => {
-                    let step =
-                        resolve_in(&tx, &step.id, &resolution, &ts, false)?.expect("the step was just made waiting");
-                    let signal = match waiting_signal {
-                        Some(signal) => {
-                            tx.execute(
-                                "UPDATE workflow_signals SET consumed_by = ?1 WHERE id = ?2",
-                                rusqlite::params![step.id, signal.id],
-                            )?;
-                            Some(SignalRow {
-                                consumed_by: Some(step.id.clone()),
-                                ..signal
-                            })
-                        }
-                        None => None,
-                    };
-                    Began::Resolved(step, signal)
-                }
-                None => Began::Waiting(step),
-            };
-            tx.commit()?;
-            Ok(began)
-        })
+                            rusqlite::params![s.run_id, name],
+                            SignalRow::from_direct,
+                        )
+                        .optional()?,
+                    None => None,
+                };
+                let began = match at_once(&step, waiting_signal.as_ref()) {
+                    Some(resolution) => {
+                        let step = resolve_in(&tx, &step.id, &resolution, &ts, false)?
+                            .expect("the step was just made waiting");
+                        let signal = match waiting_signal {
+                            Some(signal) => {
+                                tx.execute(
+                                    "UPDATE workflow_signals SET consumed_by = ?1 WHERE id = ?2",
+                                    rusqlite::params![step.id, signal.id],
+                                )?;
+                                Some(SignalRow {
+                                    consumed_by: Some(step.id.clone()),
+                                    ..signal
+                                })
+                            }
+                            None => None,
+                        };
+                        Began::Resolved(step, signal)
+                    }
+                    None => Began::Waiting(step),
+                };
+                tx.commit()?;
+                Ok(Some(began))
+            })?
+            .ok_or_else(|| StoreError::Fenced(s.run_id.to_string()))
     }
 
     /// Resolves the waiting step `step_row_id` with `resolution` (only if it still waits),
@@ -216,6 +222,16 @@ impl WaitRow {
     /// transaction. The drive that reaches a wait and resolves it at once does not wake it.
     pub async fn resolve(store: &Store, step_row_id: &str, resolution: &Resolution, wake: bool) -> Result<Resolved> {
         let ts = now();
+        if !store.is_lite() {
+            return on_pg!(store, |pool| super::waits_pg::resolve(
+                pool,
+                step_row_id,
+                resolution,
+                wake,
+                &ts
+            )
+            .await);
+        }
         store.write_now(|db| {
             let tx = rusqlite::Transaction::new_unchecked(db, TransactionBehavior::Immediate)?;
             let resolved = match resolve_in(&tx, step_row_id, resolution, &ts, wake)? {
@@ -233,6 +249,9 @@ impl WaitRow {
 
     /// The waits of a run's steps that still wait and whose deadline has passed.
     pub async fn due(store: &Store, run_id: &str, at: &str) -> Result<Vec<PendingWait>> {
+        if !store.is_lite() {
+            return on_pg!(store, |pool| super::waits_pg::due(pool, run_id, at).await);
+        }
         store.write_now(|db| {
             let mut select = db.prepare_cached(
                 "SELECT w.*, s.* FROM workflow_waits w JOIN workflow_run_steps s ON s.id = w.step_row_id
@@ -247,6 +266,9 @@ impl WaitRow {
     pub async fn pending_for_runs(store: &Store, run_ids: &[&str]) -> Result<Vec<PendingWait>> {
         if run_ids.is_empty() {
             return Ok(Vec::new());
+        }
+        if !store.is_lite() {
+            return on_pg!(store, |pool| super::waits_pg::pending_for_runs(pool, run_ids).await);
         }
         let ids = serde_json::to_string(run_ids).expect("ids serialise");
         store.write_now(|db| {
@@ -263,6 +285,14 @@ impl WaitRow {
     /// The approval gates waiting now in these projects (`None`: every project), oldest
     /// first, at most `limit`.
     pub async fn pending_approvals(store: &Store, project_ids: Option<&[String]>, limit: i64) -> Result<Vec<OpenGate>> {
+        if !store.is_lite() {
+            return on_pg!(store, |pool| super::waits_pg::pending_approvals(
+                pool,
+                project_ids,
+                limit
+            )
+            .await);
+        }
         let ids = project_ids.map(|p| serde_json::to_string(p).expect("ids serialise"));
         store.write_now(|db| {
             let mut select = db.prepare_cached(
@@ -297,6 +327,9 @@ impl WaitRow {
         if step_row_ids.is_empty() {
             return Ok(Vec::new());
         }
+        if !store.is_lite() {
+            return on_pg!(store, |pool| super::waits_pg::for_steps(pool, step_row_ids).await);
+        }
         let ids = serde_json::to_string(step_row_ids).expect("ids serialise");
         store.write_now(|db| {
             let mut select = db.prepare_cached(
@@ -320,6 +353,22 @@ impl WaitRow {
     ) -> Result<Sent> {
         let ts = now();
         let id = new_id();
+        if !store.is_lite() {
+            return on_pg!(store, |pool| {
+                super::waits_pg::send_signal(
+                    pool,
+                    run_id,
+                    name,
+                    payload,
+                    idempotency_key,
+                    created_by,
+                    resolve,
+                    &id,
+                    &ts,
+                )
+                .await
+            });
+        }
         store.write_now(|db| {
             let tx = rusqlite::Transaction::new_unchecked(db, TransactionBehavior::Immediate)?;
             let inserted = tx.execute(

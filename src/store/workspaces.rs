@@ -129,7 +129,7 @@ impl WorkspaceRow {
     pub async fn set_branch_made(store: &Store, run_id: &str) -> Result<()> {
         on_db!(
             store,
-            "UPDATE run_workspaces SET branch_made = 1 WHERE run_id = ?",
+            "UPDATE run_workspaces SET branch_made = TRUE WHERE run_id = ?",
             |pool, sql| sqlx::query(sql)
                 .bind(run_id)
                 .execute(pool)

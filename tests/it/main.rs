@@ -33,6 +33,7 @@ mod retry_waits;
 mod secrets;
 mod server;
 mod step_env;
+mod step_order;
 mod typescript;
 mod workspace_confine;
 mod workspaces;

@@ -35,6 +35,7 @@ impl Sandbox {
     }
 
     /// Whether the suite runs on PostgreSQL.
+    #[allow(dead_code)]
     pub fn on_pg(&self) -> bool {
         self.database_url.is_some()
     }
