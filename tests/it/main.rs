@@ -1,6 +1,7 @@
 //! The one integration-test binary: real processes, real SQLite files, real workers.
 
 mod server_util;
+mod test_db;
 mod util;
 
 mod agents;
