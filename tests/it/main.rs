@@ -9,6 +9,7 @@ mod background;
 mod budgets;
 mod cli;
 mod cli_waits;
+mod cluster;
 mod concurrency_keys;
 mod concurrency_leases;
 mod concurrency_resume;
