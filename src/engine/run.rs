@@ -136,6 +136,14 @@ async fn drive(
 /// to run out.
 async fn claim(engine: &Engine, run: RunRow, from: ClaimFrom) -> Result<RunRow, EngineError> {
     let store = engine.store();
+    if from == ClaimFrom::Resume
+        && run.status == RunStatus::Running
+        && run.lease_owner.as_deref() == Some(engine.owner())
+    {
+        // Claimed by this engine already (`scheduler`'s pull from the cluster's queue).
+        store.hold(&run.id, engine.owner(), run.lease_version);
+        return Ok(run);
+    }
     let until = engine.lease_until();
     let who = Claimer {
         owner: engine.owner(),

@@ -77,7 +77,7 @@ async fn a_node_takes_only_runs_of_projects_it_has() {
     c.wait_status(0, &r, &["completed"], 30).await;
 }
 
-pub const KEYED: &str = "name: Keyed\nphases: [p]\nconcurrency:\n  key: one\n  limit: 1\nsteps:\n  - id: nap\n    phase: p\n    type: script\n    command: echo start $(date +%s%N) >> ../../ledger.txt; sleep 0.5; echo end $(date +%s%N) >> ../../ledger.txt\n";
+pub const KEYED: &str = "name: Keyed\nphases: [p]\nconcurrency:\n  key: one\n  limit: 1\nsteps:\n  - id: nap\n    phase: p\n    type: script\n    command: echo start $(date +%s%N) >> ledger.txt; sleep 0.5; echo end $(date +%s%N) >> ledger.txt\n";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_concurrency_key_holds_across_nodes() {
@@ -141,7 +141,7 @@ async fn the_cluster_wide_limit_holds() {
     assert_eq!(most, 2, "the limit was used");
 }
 
-const ENV: &str = "name: Env\nphases: [p]\nsteps:\n  - id: env\n    phase: p\n    type: script\n    command: env > ../../step-env.txt\n";
+const ENV: &str = "name: Env\nphases: [p]\nsteps:\n  - id: env\n    phase: p\n    type: script\n    command: env > step-env.txt\n";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nodes_steps_never_see_the_database_url_or_the_secret() {
@@ -150,7 +150,7 @@ async fn a_nodes_steps_never_see_the_database_url_or_the_secret() {
     let def = c.definition_id(0, &project, "Env").await;
     let run = c.start_run(0, &project, &def, json!({})).await;
     c.wait_status(0, &run, &["completed"], 30).await;
-    let env = std::fs::read_to_string(dir.join("../../step-env.txt")).unwrap();
+    let env = std::fs::read_to_string(dir.join("step-env.txt")).unwrap();
     assert!(env.contains("PATH="), "{env}");
     for secret in ["DATABASE_URL", "JWT_SECRET", &c.secret, "postgres://"] {
         assert!(!env.contains(secret), "a step saw {secret}: {env}");

@@ -10,16 +10,15 @@ use super::claims::store;
 use super::*;
 
 /// `first` is quick; `long` writes its pid when it starts and when it ends; `last` is quick.
-const LEDGERED: &str = "name: Ledgered\nphases: [p]\nargsSchema:\n  type: object\n  properties:\n    n: { type: integer }\nsteps:\n  - id: first\n    phase: p\n    type: script\n    command: echo first >> ../../ledger-$RUN.txt\n  - id: long\n    phase: p\n    type: script\n    command: echo start $$ $(date +%s%N) >> ../../ledger-$RUN.txt; sleep 5; echo end $$ >> ../../ledger-$RUN.txt\n  - id: last\n    phase: p\n    type: script\n    command: echo last >> ../../ledger-$RUN.txt\n";
+const LEDGERED: &str = "name: Ledgered\nphases: [p]\nargsSchema:\n  type: object\n  properties:\n    n: { type: integer }\nsteps:\n  - id: first\n    phase: p\n    type: script\n    command: echo first >> ledger-$RUN.txt\n  - id: long\n    phase: p\n    type: script\n    command: echo start $$ $(date +%s%N) >> ledger-$RUN.txt; sleep 5; echo end $$ >> ledger-$RUN.txt\n  - id: last\n    phase: p\n    type: script\n    command: echo last >> ledger-$RUN.txt\n";
 
 fn workflow() -> String {
-    // Each run's ledger is named by its argument (steps run in the project folder's parent
-    // of `.agent`? no: in the project folder; `../..` keeps the ledgers out of it).
+    // Each run's ledger, in the project folder, is named by its argument.
     LEDGERED.replace("$RUN", "{{ args.n }}")
 }
 
 fn ledger(dir: &std::path::Path, n: usize) -> Vec<String> {
-    let file = dir.join("../..").join(format!("ledger-{n}.txt"));
+    let file = dir.join(format!("ledger-{n}.txt"));
     std::fs::read_to_string(file)
         .unwrap_or_default()
         .lines()

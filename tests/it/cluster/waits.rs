@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::*;
 
-const NAP: &str = "name: Nap\nphases: [p]\nargsSchema:\n  type: object\n  properties:\n    n: { type: integer }\nsteps:\n  - id: nap\n    phase: p\n    type: sleep\n    duration: 1s\n  - id: after\n    phase: p\n    type: script\n    command: echo after >> ../../nap-{{ args.n }}.txt\n";
+const NAP: &str = "name: Nap\nphases: [p]\nargsSchema:\n  type: object\n  properties:\n    n: { type: integer }\nsteps:\n  - id: nap\n    phase: p\n    type: sleep\n    duration: 1s\n  - id: after\n    phase: p\n    type: script\n    command: echo after >> nap-{{ args.n }}.txt\n";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_sleep_wakes_its_run_once_across_nodes() {
@@ -20,7 +20,7 @@ async fn every_sleep_wakes_its_run_once_across_nodes() {
         c.wait_status(0, r, &["completed"], 60).await;
     }
     for n in 0..12 {
-        let text = std::fs::read_to_string(dir.join("../..").join(format!("nap-{n}.txt"))).unwrap();
+        let text = std::fs::read_to_string(dir.join(format!("nap-{n}.txt"))).unwrap();
         assert_eq!(text, "after\n", "run {n} woke more than once");
     }
 }
