@@ -180,7 +180,7 @@ pub async fn artifact_content(
     State(state): State<AppState>,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<ContentQuery>,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
     let (Some(exp), Some(sig)) = (q.exp, q.sig.as_deref()) else {

@@ -159,7 +159,7 @@ pub async fn get_step_log(
     user: CurrentUser,
     Path((id, kind)): Path<(String, String)>,
     ApiQuery(q): ApiQuery<LogQuery>,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     headers: axum::http::HeaderMap,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;

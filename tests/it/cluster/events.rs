@@ -54,7 +54,7 @@ async fn a_client_of_one_node_sees_another_nodes_run_in_order_and_can_replay_it(
     let (project, _) = c.project_on(0, "evented", &[("sleepy.yaml", SLEEPY)], &[]).await;
     let def = c.definition_id(0, &project, "Sleepy").await;
     let mut ws = connect(c.base(1), c.admin_token(), "").await;
-    let run = c.start_run(1, &project, &def, json!({})).await;
+    let run = c.start_run(0, &project, &def, json!({})).await;
     let seen = until_completed(&mut ws, &run).await;
     let seqs: Vec<i64> = seen.iter().map(|(v, _)| v["seq"].as_i64().unwrap()).collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "not in seq order: {seqs:?}");

@@ -211,6 +211,7 @@ impl Cluster {
     }
 
     /// Starts node `i` again (killed or stopped): same data dir and flags, a new port.
+    #[allow(dead_code)]
     pub fn restart(&mut self, i: usize) {
         self.kill(i);
         self.launch(i);
