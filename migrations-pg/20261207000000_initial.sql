@@ -299,3 +299,17 @@ CREATE TABLE step_snapshots (
     head          TEXT
 );
 CREATE INDEX step_snapshots_run ON step_snapshots (run_id, created_at);
+
+-- The index a run's new step takes: one more than its largest. Steps of one run may begin at
+-- once on PostgreSQL (parallel steps), so the run's steps are counted under a transaction
+-- lock of the run, with a snapshot taken after the lock (each statement of a VOLATILE
+-- function takes its own): the second of two steps beginning together sees the first.
+-- The store writes `(SELECT COALESCE(MAX(step_index) + 1, 0) …)` and `store::dialect`
+-- turns it into this call.
+CREATE FUNCTION workflow_engine_next_step_index(run TEXT) RETURNS BIGINT
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('step_index:' || run));
+    RETURN (SELECT COALESCE(MAX(step_index) + 1, 0) FROM workflow_run_steps WHERE workflow_run_id = run);
+END;
+$$;

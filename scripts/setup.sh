@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what building and testing need on a fresh Debian machine (run as root), then builds
+# Installs what building and testing need on a fresh Debian machine (run as root; PostgreSQL
+# included), then builds
 # the web UI (web/dist, served by `workflow-engine serve`, tested by web/e2e in chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,9 @@ command -v cc >/dev/null || need+=(build-essential)
 command -v node >/dev/null || need+=(nodejs npm)
 command -v git >/dev/null || need+=(git)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# PostgreSQL for the suite's second pass (`workflow_engine::testing::pg` starts its own cluster
+# with Debian's initdb; the package's own cluster is not used).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Sets up and runs every test: the JS runtime's tests (node), the Rust suite, then the web UI's
-# unit tests and its end-to-end tests (chromium against the debug binary that `cargo test`
-# built, serving web/dist).
+# Sets up and runs every test: the JS runtime's tests (node), the Rust suite on SQLite and
+# again on PostgreSQL, then the web UI's unit tests and its end-to-end tests (chromium against
+# the debug binary that `cargo test` built, serving web/dist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 (cd runtime-js && npm ci --no-audit --no-fund --loglevel=error && npm test)
 cargo test --all-targets
+# The same suite again on PostgreSQL (a cluster of the tests' own, a database per sandbox):
+# the integration tests, then the library's tests that open a store.
+pg_started=$(date +%s)
+WORKFLOW_ENGINE_TEST_PG=1 cargo test --test it
+WORKFLOW_ENGINE_TEST_PG=1 cargo test --lib store::
+echo "PostgreSQL pass: $(( $(date +%s) - pg_started )) s"
 npm --prefix web test
 npm --prefix web run e2e

@@ -7,7 +7,10 @@
 //!   `json_array_elements_text(CAST($N AS json))`, whose column is also named `value`;
 //! - scalar `MAX(a, b)` / `MIN(a, b)` become `GREATEST` / `LEAST`;
 //! - `LIKE` becomes `ILIKE` (SQLite's LIKE ignores ASCII case);
-//! - `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')` (the time as stored) becomes its `to_char`.
+//! - `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')` (the time as stored) becomes its `to_char`;
+//! - a new step's index, `(SELECT COALESCE(MAX(step_index) + 1, 0) FROM workflow_run_steps
+//!   WHERE workflow_run_id = ?N)`, becomes `workflow_engine_next_step_index(?N)`, which
+//!   counts under a lock of the run (two steps of a run may begin at once on PostgreSQL).
 //!
 //! Anything else that differs (a `rowid`, `json_tree`) is written per backend at its query.
 
@@ -17,7 +20,7 @@ const PG_NOW: &str = "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\
 
 /// `sql` (SQLite's dialect) in PostgreSQL's.
 pub fn pg(sql: &str) -> String {
-    let sql = sql.replace(SQLITE_NOW, "\u{0}NOW\u{0}");
+    let sql = next_step_index(&sql.replace(SQLITE_NOW, "\u{0}NOW\u{0}"));
     let mut out = String::with_capacity(sql.len() + 32);
     let mut chars = sql.char_indices().peekable();
     let mut largest = 0u32;
@@ -64,6 +67,25 @@ pub fn pg(sql: &str) -> String {
     let out = rewrite_calls(&out, "MAX(", &|args| scalar("GREATEST", "MAX", args));
     let out = rewrite_calls(&out, "MIN(", &|args| scalar("LEAST", "MIN", args));
     out.replace("\u{0}NOW\u{0}", PG_NOW)
+}
+
+/// The new step's index, counted under the run's lock (see the PG migration's
+/// `workflow_engine_next_step_index`).
+fn next_step_index(sql: &str) -> String {
+    const COUNT: &str = "(SELECT COALESCE(MAX(step_index) + 1, 0) FROM workflow_run_steps WHERE workflow_run_id = ";
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find(COUNT) {
+        let after = &rest[at + COUNT.len()..];
+        let Some(close) = after.find(')') else { break };
+        out.push_str(&rest[..at]);
+        out.push_str("workflow_engine_next_step_index(");
+        out.push_str(&after[..close]);
+        out.push(')');
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `MAX(a, b)` is SQLite's scalar maximum; `MAX(a)` the aggregate, kept.
@@ -188,6 +210,10 @@ mod tests {
         assert_eq!(pg("name LIKE ? ESCAPE '\\'"), "name ILIKE $1 ESCAPE '\\'");
         assert_eq!(pg("a ILIKE ?"), "a ILIKE $1");
         assert_eq!(pg("UNLIKELY = ?"), "UNLIKELY = $1");
+        assert_eq!(
+            pg("VALUES (?1, (SELECT COALESCE(MAX(step_index) + 1, 0) FROM workflow_run_steps WHERE workflow_run_id = ?2), ?3)"),
+            "VALUES ($1, workflow_engine_next_step_index($2), $3)"
+        );
         assert!(pg("x < strftime('%Y-%m-%dT%H:%M:%fZ', 'now')").starts_with("x < to_char(clock_timestamp()"));
     }
 }

@@ -72,6 +72,21 @@ const BEGIN_STEP: &str = concat!(
      RETURNING *"
 );
 
+/// `BEGIN_STEP` for a step that never ran: nothing when its row exists (or fenced).
+const FIRST_TRY: &str = concat!(
+    "INSERT INTO workflow_run_steps
+         (id, workflow_run_id, step_id, step_index, name, phase, type, status,
+          log_directory_path, started_at, created_at, updated_at)
+     SELECT ?1, ?2, ?3,
+            (SELECT COALESCE(MAX(step_index) + 1, 0) FROM workflow_run_steps WHERE workflow_run_id = ?2),
+            ?4, ?5, ?6, 'running', ?7, ?8, ?8, ?8
+      WHERE ",
+    fence_sql!("?2", "9", "10"),
+    "
+     ON CONFLICT (workflow_run_id, step_id) DO NOTHING
+     RETURNING *"
+);
+
 /// A step's end (`finish`): ?1 status, ?2 result, ?3 error, ?4 continue_on_error, ?5 now,
 /// ?6 row id, ?7/?8 the fence. No row when fenced.
 const FINISH_STEP: &str = concat!(
@@ -186,6 +201,25 @@ impl StepRow {
             })?
         } else {
             on_pg!(store, |pool| {
+                // A step's first try (the common case): one statement, one round trip. A
+                // step that ran before conflicts and takes the transaction below, which
+                // keeps its earlier try; a fenced one yields no row either way.
+                let first: Option<StepRow> = sqlx::query_as(&pool.sql(FIRST_TRY))
+                    .bind(&id)
+                    .bind(s.run_id)
+                    .bind(s.step_id)
+                    .bind(s.name)
+                    .bind(s.phase)
+                    .bind(s.kind)
+                    .bind(s.log_dir)
+                    .bind(&ts)
+                    .bind(&fence.owner)
+                    .bind(fence.version)
+                    .fetch_optional(pool)
+                    .await?;
+                if let Some(first) = first {
+                    return Ok(first);
+                }
                 let mut tx = pool.begin().await?;
                 super::attempts::keep_earlier_try_pg(&mut tx, s.run_id, s.step_id, s.interrupted).await?;
                 let row: Option<StepRow> = sqlx::query_as(&pool.sql(BEGIN_STEP))

@@ -224,11 +224,13 @@ async fn abox_session(
     store: &workflow_engine::store::Store,
     run_id: &str,
 ) -> workflow_engine::store::agent_sessions::AgentSessionRow {
-    let id: (String,) = sqlx::query_as("SELECT agent_session_id FROM workflow_run_steps WHERE workflow_run_id = ?")
-        .bind(run_id)
-        .fetch_one(&db(store).await)
+    let id: (String,) = db(store)
         .await
-        .unwrap();
+        .one(
+            "SELECT agent_session_id FROM workflow_run_steps WHERE workflow_run_id = ?",
+            &[run_id.into()],
+        )
+        .await;
     workflow_engine::store::agent_sessions::AgentSessionRow::get(store, &id.0)
         .await
         .unwrap()

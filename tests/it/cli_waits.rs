@@ -190,12 +190,14 @@ async fn a_signal_is_kept_until_waited_for_and_sent_once_per_key() {
     let (code, text) = code_and_text(&sb.run(&["signal", &id, "late"]));
     assert_eq!(code, Some(2), "a completed run takes no signals: {text}");
 
-    let sent: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workflow_signals WHERE workflow_run_id = ?")
-        .bind(&id)
-        .fetch_one(&db(&sb.store().await).await)
+    let sent = db(&sb.store().await)
         .await
-        .unwrap();
-    assert_eq!(sent.0, 2, "the repeated key recorded nothing");
+        .count(
+            "SELECT COUNT(*) FROM workflow_signals WHERE workflow_run_id = ?",
+            &[(&id).into()],
+        )
+        .await;
+    assert_eq!(sent, 2, "the repeated key recorded nothing");
 }
 
 #[test]

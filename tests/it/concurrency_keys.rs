@@ -158,12 +158,12 @@ async fn a_limit_of_two_runs_two_and_the_global_limit_has_no_key() {
 }
 
 /// Runs `running` with `key` now, read from the database.
-async fn running_with_key(pool: &sqlx::SqlitePool, key: &str) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM workflow_runs WHERE concurrency_key = ? AND status = 'running'")
-        .bind(key)
-        .fetch_one(pool)
-        .await
-        .unwrap()
+async fn running_with_key(db: &TestDb, key: &str) -> i64 {
+    db.count(
+        "SELECT count(*) FROM workflow_runs WHERE concurrency_key = ? AND status = 'running'",
+        &[key.into()],
+    )
+    .await
 }
 
 #[tokio::test]
@@ -192,10 +192,9 @@ async fn runs_created_at_once_by_the_server_and_terminals_never_pass_the_limit()
     let created = futures_util::future::join_all((0..6).map(|_| start(&s, &token, &project, &def, "x", "open"))).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM workflow_runs WHERE status = 'pending'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let pending = pool
+            .count("SELECT count(*) FROM workflow_runs WHERE status = 'pending'", &[])
+            .await;
         if pending == 12 {
             break;
         }
@@ -208,12 +207,12 @@ async fn runs_created_at_once_by_the_server_and_terminals_never_pass_the_limit()
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         most = most.max(running_with_key(&pool, "repo:x").await);
-        let done: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM workflow_runs WHERE concurrency_key = 'repo:x' AND status = 'completed'",
-        )
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+        let done = pool
+            .count(
+                "SELECT count(*) FROM workflow_runs WHERE concurrency_key = 'repo:x' AND status = 'completed'",
+                &[],
+            )
+            .await;
         if done == 13 {
             break;
         }
@@ -225,12 +224,12 @@ async fn runs_created_at_once_by_the_server_and_terminals_never_pass_the_limit()
         assert!(t.wait().unwrap().success());
     }
     // They ran one after the other: no two runs' times overlap.
-    let spans: Vec<(String, String)> = sqlx::query_as(
-        "SELECT started_at, completed_at FROM workflow_runs WHERE concurrency_key = 'repo:x' ORDER BY started_at",
-    )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    let spans: Vec<(String, String)> = pool
+        .all(
+            "SELECT started_at, completed_at FROM workflow_runs WHERE concurrency_key = 'repo:x' ORDER BY started_at",
+            &[],
+        )
+        .await;
     assert_eq!(spans.len(), 13);
     for w in spans.windows(2) {
         assert!(w[0].1 <= w[1].0, "overlap: {w:?}");
@@ -253,14 +252,13 @@ async fn claims_at_once_from_separate_connections_take_the_key_once() {
     }
     let sb = s.kill();
     // Nothing drives them now; the holder ends, and eight engines claim a run each at once.
-    let options =
-        sqlx::sqlite::SqliteConnectOptions::new().filename(sb.data_dir().join(workflow_engine::store::DB_FILE));
-    let writer = sqlx::SqlitePool::connect_with(options).await.unwrap();
-    sqlx::query("UPDATE workflow_runs SET status = 'completed', lease_owner = NULL WHERE id = ?")
-        .bind(&holder)
-        .execute(&writer)
+    db_writer(&sb.store().await)
         .await
-        .unwrap();
+        .execute(
+            "UPDATE workflow_runs SET status = 'completed', lease_owner = NULL WHERE id = ?",
+            &[(&holder).into()],
+        )
+        .await;
     let mut stores = Vec::new();
     for _ in 0..8 {
         stores.push(sb.store().await);

@@ -67,14 +67,13 @@ async fn a_key_held_by_a_killed_terminal_run_frees_when_its_lease_lapses() {
     );
 
     // The lease lapses (30 s in life; moved to the past here, as time would): the key is free.
-    let options =
-        sqlx::sqlite::SqliteConnectOptions::new().filename(s.sb.data_dir().join(workflow_engine::store::DB_FILE));
-    let writer = sqlx::SqlitePool::connect_with(options).await.unwrap();
-    sqlx::query("UPDATE workflow_runs SET lease_expires_at = '2000-01-01T00:00:00.000Z' WHERE id = ?")
-        .bind(&held)
-        .execute(&writer)
+    crate::util::db_writer(&s.sb.store().await)
         .await
-        .unwrap();
+        .execute(
+            "UPDATE workflow_runs SET lease_expires_at = '2000-01-01T00:00:00.000Z' WHERE id = ?",
+            &[(&held).into()],
+        )
+        .await;
     let started = Instant::now();
     s.wait_status(&token, &b, &["running"]).await;
     assert!(started.elapsed() < Duration::from_secs(15));

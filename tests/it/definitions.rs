@@ -88,12 +88,13 @@ async fn a_yaml_step_without_phase_runs_in_the_phase_before() {
     let out = sb.run(&["run", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let store = sb.store().await;
-    let phases: Vec<(String, String)> =
-        sqlx::query_as("SELECT step_id, phase FROM workflow_run_steps WHERE workflow_run_id = ? ORDER BY step_id")
-            .bind(run_id(&out))
-            .fetch_all(&crate::util::db(&store).await)
-            .await
-            .unwrap();
+    let phases: Vec<(String, String)> = crate::util::db(&store)
+        .await
+        .all(
+            "SELECT step_id, phase FROM workflow_run_steps WHERE workflow_run_id = ? ORDER BY step_id",
+            &[run_id(&out).into()],
+        )
+        .await;
     let phases: Vec<(&str, &str)> = phases.iter().map(|(s, p)| (s.as_str(), p.as_str())).collect();
     assert_eq!(phases, [("a", "build"), ("b", "test"), ("c", "test")]);
 }

@@ -77,12 +77,13 @@ async fn function_and_script_pipeline_leaves_files_rows_and_checkpoints() {
     assert_eq!(report.lines().count(), 3);
     let log = std::fs::read_to_string(dir.join("run.log")).unwrap();
     assert!(log.contains("[info] report has 3 lines"), "{log}");
-    let comments: Vec<(String, String)> =
-        sqlx::query_as("SELECT text, comment_type FROM workflow_comments WHERE workflow_run_id = ?")
-            .bind(&id)
-            .fetch_all(&crate::util::db(&store).await)
-            .await
-            .unwrap();
+    let comments: Vec<(String, String)> = crate::util::db(&store)
+        .await
+        .all(
+            "SELECT text, comment_type FROM workflow_comments WHERE workflow_run_id = ?",
+            &[(&id).into()],
+        )
+        .await;
     assert_eq!(
         comments,
         [(
@@ -204,9 +205,9 @@ async fn bad_arguments_are_rejected_before_a_run_exists() {
         "{}",
         stderr(&out)
     );
-    let runs: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workflow_runs")
-        .fetch_one(&crate::util::db(&sb.store().await).await)
+    let runs = crate::util::db(&sb.store().await)
         .await
-        .unwrap();
-    assert_eq!(runs.0, 0, "no run is created for bad input");
+        .count("SELECT COUNT(*) FROM workflow_runs", &[])
+        .await;
+    assert_eq!(runs, 0, "no run is created for bad input");
 }

@@ -9,19 +9,20 @@ async fn assert_consistent_failure(sb: &Sandbox, id: &str) -> String {
     let run = run_row(&store, id).await;
     assert_eq!(run.status.as_str(), "failed");
     assert!(run.completed_at.is_some() && run.lease_owner.is_none());
-    let running: (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM workflow_run_steps WHERE workflow_run_id = ? AND status = 'running'")
-            .bind(id)
-            .fetch_one(&crate::util::db(&store).await)
-            .await
-            .unwrap();
-    assert_eq!(running.0, 0, "no step is left running");
-    let comment: (String,) =
-        sqlx::query_as("SELECT text FROM workflow_comments WHERE workflow_run_id = ? AND comment_type = 'system'")
-            .bind(id)
-            .fetch_one(&crate::util::db(&store).await)
-            .await
-            .unwrap();
+    let db = crate::util::db(&store).await;
+    let running = db
+        .count(
+            "SELECT COUNT(*) FROM workflow_run_steps WHERE workflow_run_id = ? AND status = 'running'",
+            &[id.into()],
+        )
+        .await;
+    assert_eq!(running, 0, "no step is left running");
+    let comment: (String,) = db
+        .one(
+            "SELECT text FROM workflow_comments WHERE workflow_run_id = ? AND comment_type = 'system'",
+            &[id.into()],
+        )
+        .await;
     assert!(comment.0.starts_with("Run failed: "), "{}", comment.0);
     run.error_message.unwrap()
 }

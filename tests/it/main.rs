@@ -1,6 +1,7 @@
 //! The one integration-test binary: real processes, real SQLite files, real workers.
 
 mod server_util;
+mod test_db;
 mod util;
 
 mod agents;
@@ -33,6 +34,7 @@ mod retry_waits;
 mod secrets;
 mod server;
 mod step_env;
+mod step_order;
 mod typescript;
 mod workspace_confine;
 mod workspaces;

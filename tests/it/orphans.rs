@@ -73,10 +73,10 @@ async fn a_killed_engine_leaves_no_step_process_behind_and_resume_does_the_side_
     );
 
     let store = sb.store().await;
-    let run_id: (String,) = sqlx::query_as("SELECT id FROM workflow_runs")
-        .fetch_one(&crate::util::db(&store).await)
+    let run_id: (String,) = crate::util::db(&store)
         .await
-        .unwrap();
+        .one("SELECT id FROM workflow_runs", &[])
+        .await;
     std::fs::remove_file(sb.project().join("child.pid")).unwrap();
     let out = sb.run(&["resume", &run_id.0]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));

@@ -329,10 +329,10 @@ async fn pause_now_interrupts_an_agent_and_resume_continues_its_session() {
     let store = abox.sb.store().await;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let row: Option<(bool,)> = sqlx::query_as("SELECT resumable FROM agent_sessions")
-            .fetch_optional(&db(&store).await)
+        let row: Option<(bool,)> = db(&store)
             .await
-            .unwrap();
+            .optional("SELECT resumable FROM agent_sessions", &[])
+            .await;
         if row.is_some_and(|r| r.0) {
             break;
         }
@@ -386,10 +386,7 @@ async fn pause_now_interrupts_an_agent_and_resume_continues_its_session() {
         "{prompt}"
     );
     assert_eq!(r.result["data"]["resumed"], true);
-    let (sessions,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM agent_sessions")
-        .fetch_one(&db(&store).await)
-        .await
-        .unwrap();
+    let sessions = db(&store).await.count("SELECT COUNT(*) FROM agent_sessions", &[]).await;
     assert_eq!(sessions, 1, "the same session row, continued");
 }
 
@@ -446,10 +443,13 @@ export default defineWorkflow({ name: "Both", phases: ["p"], async execute(ctx) 
         [("think", "failed", interrupted), ("build", "failed", interrupted)],
         "both stopped, the next step not started"
     );
-    let (kept,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workflow_run_steps WHERE continue_on_error = 1")
-        .fetch_one(&db(engine.store()).await)
+    let kept = db(engine.store())
         .await
-        .unwrap();
+        .count(
+            "SELECT COUNT(*) FROM workflow_run_steps WHERE continue_on_error = TRUE",
+            &[],
+        )
+        .await;
     assert_eq!(
         kept, 0,
         "a stopped step is not accepted by continueOnError: it runs again"

@@ -39,12 +39,13 @@ async fn a_replay_writes_no_comment_twice_and_marks_its_console_output() {
     assert!(stdout(&resumed).contains("approved"), "{}", stdout(&resumed));
 
     let store = sb.store().await;
-    let texts: Vec<(String,)> =
-        sqlx::query_as("SELECT text FROM workflow_comments WHERE workflow_run_id = ? AND text = 'awaiting approval'")
-            .bind(&id)
-            .fetch_all(&crate::util::db(&store).await)
-            .await
-            .unwrap();
+    let texts: Vec<(String,)> = crate::util::db(&store)
+        .await
+        .all(
+            "SELECT text FROM workflow_comments WHERE workflow_run_id = ? AND text = 'awaiting approval'",
+            &[(&id).into()],
+        )
+        .await;
     // Two before the gate (written once, not again on replay) and one after it.
     assert_eq!(texts.len(), 3, "{texts:?}");
     let log = std::fs::read_to_string(sb.run_dir(&id).join("run.log")).unwrap();
@@ -175,11 +176,13 @@ async fn the_created_event_carries_the_definition_and_the_first_phase() {
     let out = sb.run(&["run", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let store = sb.store().await;
-    let (data,): (String,) =
-        sqlx::query_as("SELECT data FROM workflow_events WHERE type = 'workflow.execution.created'")
-            .fetch_one(&crate::util::db(&store).await)
-            .await
-            .unwrap();
+    let (data,): (String,) = crate::util::db(&store)
+        .await
+        .one(
+            "SELECT data FROM workflow_events WHERE type = 'workflow.execution.created'",
+            &[],
+        )
+        .await;
     let data: Value = serde_json::from_str(&data).unwrap();
     let run = run_row(&store, &run_id(&out)).await;
     assert_eq!(data["workflow_definition_id"], run.workflow_definition_id.as_str());
@@ -226,10 +229,10 @@ export default defineWorkflow({
     assert_eq!(full["data"]["blob"].as_str().unwrap().len(), 3_000_000);
     let events = std::fs::read_to_string(dir.join("logs/line/events.jsonl")).unwrap();
     assert!(events.len() > 3_000_000, "the step's own file keeps the whole line");
-    let journal: Vec<(String, String)> = sqlx::query_as("SELECT type, data FROM workflow_events")
-        .fetch_all(&crate::util::db(&store).await)
+    let journal: Vec<(String, String)> = crate::util::db(&store)
         .await
-        .unwrap();
+        .all("SELECT type, data FROM workflow_events", &[])
+        .await;
     for (kind, data) in &journal {
         assert!(data.len() <= 16 * 1024, "a {kind} event of {} bytes", data.len());
     }

@@ -17,16 +17,15 @@ type Try = (i64, String, String, Option<String>, Option<String>, Option<String>)
 
 async fn tries(sb: &Sandbox, run: &str, step: &str) -> Vec<Try> {
     let store = sb.store().await;
-    sqlx::query_as(
-        "SELECT a.attempt, a.outcome, a.started_at, a.ended_at, a.error, a.log_dir
-           FROM workflow_step_attempts a JOIN workflow_run_steps s ON s.id = a.step_row_id
-          WHERE s.workflow_run_id = ? AND s.step_id = ? ORDER BY a.attempt",
-    )
-    .bind(run)
-    .bind(step)
-    .fetch_all(&crate::util::db(&store).await)
-    .await
-    .unwrap()
+    crate::util::db(&store)
+        .await
+        .all(
+            "SELECT a.attempt, a.outcome, a.started_at, a.ended_at, a.error, a.log_dir
+               FROM workflow_step_attempts a JOIN workflow_run_steps s ON s.id = a.step_row_id
+              WHERE s.workflow_run_id = ? AND s.step_id = ? ORDER BY a.attempt",
+            &[run.into(), step.into()],
+        )
+        .await
 }
 
 fn at(s: &str) -> chrono::DateTime<chrono::FixedOffset> {

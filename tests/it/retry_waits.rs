@@ -72,14 +72,14 @@ async fn a_person_retries_a_step_whose_tries_ran_out() {
     assert!(after.result.unwrap().contains("after try 3"));
     // Tries 1-2 before the decision, 3 after it, each with its own log.
     let store = sb.store().await;
-    let tries: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT a.attempt, a.outcome FROM workflow_step_attempts a JOIN workflow_run_steps s ON s.id = a.step_row_id
-          WHERE s.workflow_run_id = ? AND s.step_id = 'flaky' ORDER BY a.attempt",
-    )
-    .bind(&run)
-    .fetch_all(&crate::util::db(&store).await)
-    .await
-    .unwrap();
+    let tries: Vec<(i64, String)> = crate::util::db(&store)
+        .await
+        .all(
+            "SELECT a.attempt, a.outcome FROM workflow_step_attempts a JOIN workflow_run_steps s ON s.id = a.step_row_id
+              WHERE s.workflow_run_id = ? AND s.step_id = 'flaky' ORDER BY a.attempt",
+            &[(&run).into()],
+        )
+        .await;
     assert_eq!(
         tries,
         [(1, "failed".into()), (2, "failed".into())],

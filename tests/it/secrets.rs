@@ -161,12 +161,13 @@ async fn a_yaml_step_gets_its_secret_and_the_run_records_only_stars() {
     assert!(!stdout(&out).contains(VALUE) && !stderr(&out).contains(VALUE));
     let events = std::fs::read_to_string(sb.run_dir(&id).join("logs/use/events.jsonl")).unwrap();
     assert!(events.contains("err:***"), "{events}");
-    let journal: Vec<(String,)> =
-        sqlx::query_as("SELECT data FROM workflow_events WHERE execution_id = ? AND type = 'workflow.step.progress'")
-            .bind(&id)
-            .fetch_all(&crate::util::db(&sb.store().await).await)
-            .await
-            .unwrap();
+    let journal: Vec<(String,)> = crate::util::db(&sb.store().await)
+        .await
+        .all(
+            "SELECT data FROM workflow_events WHERE execution_id = ? AND type = 'workflow.step.progress'",
+            &[(&id).into()],
+        )
+        .await;
     let journal: Vec<String> = journal.into_iter().map(|(d,)| d).collect();
     assert!(journal.iter().any(|d| d.contains("env:***")), "{journal:?}");
     assert!(journal.iter().all(|d| !d.contains(VALUE)), "{journal:?}");

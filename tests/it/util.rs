@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use workflow_engine::store::Store;
 
+pub use crate::test_db::{db, db_writer, TestDb};
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_workflow-engine");
 
 pub fn examples_dir() -> PathBuf {
@@ -123,27 +125,14 @@ pub struct StepInfo {
 }
 
 pub async fn steps(store: &Store, run_id: &str) -> Vec<StepInfo> {
-    sqlx::query_as(
-        "SELECT step_id, status, step_index, attempt, result, error_message, started_at, completed_at
-         FROM workflow_run_steps WHERE workflow_run_id = ? ORDER BY step_index",
-    )
-    .bind(run_id)
-    .fetch_all(&db(store).await)
-    .await
-    .expect("steps")
-}
-
-/// A read-only connection of the test's own on the store's database, for assertions the
-/// store has no query for (the store keeps its connections to itself).
-pub async fn db(store: &Store) -> sqlx::SqlitePool {
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(store.data_dir().join(workflow_engine::store::DB_FILE))
-        .read_only(true);
-    sqlx::sqlite::SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(options)
+    db(store)
         .await
-        .expect("open the database read-only")
+        .all(
+            "SELECT step_id, status, step_index, attempt, result, error_message, started_at, completed_at
+             FROM workflow_run_steps WHERE workflow_run_id = ? ORDER BY step_index",
+            &[run_id.into()],
+        )
+        .await
 }
 
 pub async fn run_row(store: &Store, run_id: &str) -> workflow_engine::store::runs::RunRow {

@@ -20,12 +20,13 @@ fn step<'a>(steps: &'a [StepInfo], id: &str) -> &'a StepInfo {
 
 /// The journal's events of `run` for step key `key`: (type, data).
 async fn step_events(store: &Store, run: &str, key: &str) -> Vec<(String, Value)> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT type, data FROM workflow_events WHERE execution_id = ? ORDER BY seq")
-            .bind(run)
-            .fetch_all(&db(store).await)
-            .await
-            .unwrap();
+    let rows: Vec<(String, String)> = db(store)
+        .await
+        .all(
+            "SELECT type, data FROM workflow_events WHERE execution_id = ? ORDER BY seq",
+            &[run.into()],
+        )
+        .await;
     rows.into_iter()
         .map(|(t, d)| (t, serde_json::from_str::<Value>(&d).unwrap()))
         .filter(|(_, d)| d["step_key"] == key)

@@ -314,12 +314,13 @@ async fn denied_tool_calls_leave_a_warning_on_a_completed_step() {
     assert_eq!(json["steps"][0]["warnings"], serde_json::json!([warning]), "{json}");
     // The board hears it with the step's end.
     let store = abox.sb.store().await;
-    let (data,): (String,) =
-        sqlx::query_as("SELECT data FROM workflow_events WHERE execution_id = ? AND type = 'workflow.step.completed'")
-            .bind(&r.run_id)
-            .fetch_one(&crate::util::db(&store).await)
-            .await
-            .unwrap();
+    let (data,): (String,) = crate::util::db(&store)
+        .await
+        .one(
+            "SELECT data FROM workflow_events WHERE execution_id = ? AND type = 'workflow.step.completed'",
+            &[(&r.run_id).into()],
+        )
+        .await;
     let data: Value = serde_json::from_str(&data).unwrap();
     assert_eq!(data["warnings"], serde_json::json!([warning]), "{data}");
     // A step without denials has none, and its event says nothing of them.

@@ -339,11 +339,10 @@ async fn rate_limits_are_retried_with_backoff_and_auth_failures_are_not() {
     );
     assert!(retries[0]["reason"].as_str().unwrap().contains("rate_limit"));
     let store = abox.sb.store().await;
-    let sessions: Vec<(String, Option<String>)> =
-        sqlx::query_as("SELECT status, error_kind FROM agent_sessions ORDER BY created_at")
-            .fetch_all(&crate::util::db(&store).await)
-            .await
-            .unwrap();
+    let sessions: Vec<(String, Option<String>)> = crate::util::db(&store)
+        .await
+        .all("SELECT status, error_kind FROM agent_sessions ORDER BY created_at", &[])
+        .await;
     let rate_limited = (String::from("failed"), Some(String::from("rate_limit")));
     assert_eq!(
         sessions,

@@ -66,10 +66,10 @@ async fn crash_and_resume(
     let store = abox.sb.store().await;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let row: Option<(bool,)> = sqlx::query_as("SELECT resumable FROM agent_sessions")
-            .fetch_optional(&crate::util::db(&store).await)
+        let row: Option<(bool,)> = crate::util::db(&store)
             .await
-            .unwrap();
+            .optional("SELECT resumable FROM agent_sessions", &[])
+            .await;
         if row.is_some_and(|r| r.0) {
             break;
         }
@@ -123,10 +123,10 @@ async fn on_interrupt_resume_continues_the_agent_s_own_session() {
             (Some(true), Some(session_id.as_str()))
         );
         let store = abox.sb.store().await;
-        let (sessions,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM agent_sessions")
-            .fetch_one(&crate::util::db(&store).await)
+        let sessions = crate::util::db(&store)
             .await
-            .unwrap();
+            .count("SELECT COUNT(*) FROM agent_sessions", &[])
+            .await;
         assert_eq!(sessions, 1, "{agent}: the same session row, continued");
         assert_eq!(r.session.unwrap().status.as_str(), "completed");
     }
@@ -161,10 +161,10 @@ async fn a_session_the_cli_cannot_resume_starts_over() {
     assert_eq!(r.status, "completed");
     assert_eq!(r.result["data"]["resumed"], false);
     let store = abox.sb.store().await;
-    let statuses: Vec<(String,)> = sqlx::query_as("SELECT status FROM agent_sessions ORDER BY created_at")
-        .fetch_all(&crate::util::db(&store).await)
+    let statuses: Vec<(String,)> = crate::util::db(&store)
         .await
-        .unwrap();
+        .all("SELECT status FROM agent_sessions ORDER BY created_at", &[])
+        .await;
     let statuses: Vec<&str> = statuses.iter().map(|s| s.0.as_str()).collect();
     assert_eq!(
         statuses,
@@ -231,12 +231,13 @@ async fn a_try_after_a_retry_wait_gets_only_the_time_left() {
     assert_eq!(r.error.as_deref(), Some("claude timed out after 2.0s"));
     assert_eq!(r.result["data"]["attempts"], 2);
     let store = abox.sb.store().await;
-    let (started, completed): (String, String) =
-        sqlx::query_as("SELECT started_at, completed_at FROM workflow_run_steps WHERE workflow_run_id = ?")
-            .bind(&r.run_id)
-            .fetch_one(&crate::util::db(&store).await)
-            .await
-            .unwrap();
+    let (started, completed): (String, String) = crate::util::db(&store)
+        .await
+        .one(
+            "SELECT started_at, completed_at FROM workflow_run_steps WHERE workflow_run_id = ?",
+            &[(&r.run_id).into()],
+        )
+        .await;
     let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
     let took = (at(&completed) - at(&started)).to_std().unwrap();
     // Without the bound: the first try, the 1 s wait, then 2 s more.

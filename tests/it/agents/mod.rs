@@ -122,12 +122,13 @@ pub async fn report(abox: &AgentBox, out: &Output) -> StepReport {
     let store = abox.sb.store().await;
     let rows = steps(&store, &id).await;
     let step = rows.into_iter().next().expect("the step has a row");
-    let session_ref: Option<(Option<String>,)> =
-        sqlx::query_as("SELECT agent_session_id FROM workflow_run_steps WHERE workflow_run_id = ?")
-            .bind(&id)
-            .fetch_optional(&crate::util::db(&store).await)
-            .await
-            .unwrap();
+    let session_ref: Option<(Option<String>,)> = crate::util::db(&store)
+        .await
+        .optional(
+            "SELECT agent_session_id FROM workflow_run_steps WHERE workflow_run_id = ?",
+            &[(&id).into()],
+        )
+        .await;
     let session = match session_ref.and_then(|r| r.0) {
         Some(sid) => workflow_engine::store::agent_sessions::AgentSessionRow::get(&store, &sid)
             .await

@@ -117,13 +117,13 @@ async fn the_spec_s_implement_feature_example_runs_end_to_end() {
     assert!(records[0]["prompt"].as_str().unwrap().contains("dark mode"));
     let store = abox.sb.store().await;
     let id = crate::util::run_id(&out);
-    let (sessions,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(DISTINCT agent_session_id) FROM workflow_run_steps WHERE workflow_run_id = ? AND type = 'agent'",
-    )
-    .bind(&id)
-    .fetch_one(&crate::util::db(&store).await)
-    .await
-    .unwrap();
+    let sessions = crate::util::db(&store)
+        .await
+        .count(
+            "SELECT COUNT(DISTINCT agent_session_id) FROM workflow_run_steps WHERE workflow_run_id = ? AND type = 'agent'",
+            &[(&id).into()],
+        )
+        .await;
     assert_eq!(sessions, 3, "each agent step links its own session");
 }
 
