@@ -68,7 +68,16 @@ pub(super) async fn claim_and_run(
     };
     let signal = control.subscribe();
     let host = Arc::new(StepHost::new(engine.clone(), &run, project, workspace, phases, signal, kill_rx).await?);
-    let drive = drive(engine, &host, &run, prepared, &control, workspace_error, &kill_tx, lease);
+    let drive = drive(
+        engine,
+        &host,
+        &run,
+        prepared,
+        &control,
+        workspace_error,
+        &kill_tx,
+        lease,
+    );
     tokio::select! {
         outcome = drive => outcome,
         Ok(()) = lost_rx.changed() => {
@@ -321,7 +330,9 @@ async fn keep_lease(engine: Engine, run: RunRow, control: RunControl, lost: watc
             let sent = Instant::now();
             let until = engine.lease_until();
             // A database that does not answer must not hold this up past the lease's end.
-            let left = valid_until.saturating_duration_since(sent).max(Duration::from_millis(50));
+            let left = valid_until
+                .saturating_duration_since(sent)
+                .max(Duration::from_millis(50));
             let renew = RunRow::renew(engine.store(), &run.id, engine.owner(), run.lease_version, &until);
             next_renewal = match timeout(left, renew).await {
                 Ok(Ok(true)) => {

@@ -131,7 +131,14 @@ impl Runner {
         if !self.cluster {
             return None;
         }
-        let busy: Vec<String> = self.shared.in_flight.lock().expect("in flight lock").keys().cloned().collect();
+        let busy: Vec<String> = self
+            .shared
+            .in_flight
+            .lock()
+            .expect("in flight lock")
+            .keys()
+            .cloned()
+            .collect();
         let mut projects = self.shared.projects.lock().await;
         let run = super::cluster::pull(&self.engine, &mut projects, &busy).await?;
         self.shared

@@ -28,7 +28,13 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 /// The answer of the node that has `run`'s folder, when this node does not have it; None to
 /// serve the request here (the folder is here, the run never ran elsewhere, or the request
 /// was forwarded already).
-pub async fn elsewhere(state: &AppState, run: &RunRow, project: &ProjectRow, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
+pub async fn elsewhere(
+    state: &AppState,
+    run: &RunRow,
+    project: &ProjectRow,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Option<Response> {
     if headers.contains_key(FORWARDED) {
         return None;
     }
@@ -39,7 +45,12 @@ pub async fn elsewhere(state: &AppState, run: &RunRow, project: &ProjectRow, uri
     let node = run.node_id.as_deref().filter(|n| *n != state.engine.node_id())?;
     let (address, alive) = match NodeRow::address_of(state.engine.store(), node).await {
         Ok(Some((Some(address), alive))) => (address, alive),
-        Ok(_) => return Some(gone(node, "it is not a serving node (a terminal run, or a node that left)")),
+        Ok(_) => {
+            return Some(gone(
+                node,
+                "it is not a serving node (a terminal run, or a node that left)",
+            ))
+        }
         Err(e) => return Some(super::error::ApiError::from(e).into_response()),
     };
     if !alive {
@@ -51,7 +62,9 @@ pub async fn elsewhere(state: &AppState, run: &RunRow, project: &ProjectRow, uri
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .ok()?;
-    let mut request = client.get(format!("{address}{path}")).header(FORWARDED, state.engine.node_id());
+    let mut request = client
+        .get(format!("{address}{path}"))
+        .header(FORWARDED, state.engine.node_id());
     for name in PASSED {
         for value in headers.get_all(name) {
             request = request.header(name, value.as_bytes());

@@ -53,7 +53,10 @@ pub struct NodeView {
     ),
     security(("bearer" = []))
 )]
-pub async fn list_nodes(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Data<Vec<NodeView>>>, ApiError> {
+pub async fn list_nodes(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Data<Vec<NodeView>>>, ApiError> {
     if !user.is_admin() {
         return Err(ApiError::Forbidden("only an admin may list the engine nodes".into()));
     }

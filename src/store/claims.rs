@@ -99,10 +99,11 @@ impl RunRow {
                     .await?;
             }
             // Another node claiming this run now holds its row: pass it by.
-            let free: Option<(String,)> = sqlx::query_as("SELECT id FROM workflow_runs WHERE id = $1 FOR UPDATE SKIP LOCKED")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let free: Option<(String,)> =
+                sqlx::query_as("SELECT id FROM workflow_runs WHERE id = $1 FOR UPDATE SKIP LOCKED")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if free.is_none() {
                 return Ok(None);
             }

@@ -125,6 +125,7 @@ impl NodeRow {
 
 /// Whether a heartbeat written at `heartbeat_at` is recent enough for a live node.
 pub fn is_alive(heartbeat_at: &str) -> bool {
-    let since = (chrono::Utc::now() - chrono::Duration::seconds(ALIVE_SECS)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let since = (chrono::Utc::now() - chrono::Duration::seconds(ALIVE_SECS))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     heartbeat_at >= since.as_str()
 }

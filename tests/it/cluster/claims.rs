@@ -31,8 +31,12 @@ async fn runs_created_on_one_node_are_shared_out_and_each_driven_once() {
         let row = RunRow::get(&store, r).await.unwrap().unwrap();
         assert_eq!(row.lease_version, 1, "claimed once: {row:?}");
         nodes.insert(row.node_id.clone().unwrap());
-        let log = std::fs::read_to_string(dir.join(".agent/workflows/executions").join(r).join("steps/nap/output.log"))
-            .unwrap_or_default();
+        let log = std::fs::read_to_string(
+            dir.join(".agent/workflows/executions")
+                .join(r)
+                .join("steps/nap/output.log"),
+        )
+        .unwrap_or_default();
         let _ = log;
     }
     // 9 runs of 1 s, 2 slots a node: node 0 alone cannot have driven them all.
@@ -101,7 +105,11 @@ async fn a_concurrency_key_holds_across_nodes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cluster_wide_limit_holds() {
-    let c = Cluster::start_with(2, &NodeSpec::args(&["--max-concurrent-runs", "4", "--cluster-max-runs", "2"])).await;
+    let c = Cluster::start_with(
+        2,
+        &NodeSpec::args(&["--max-concurrent-runs", "4", "--cluster-max-runs", "2"]),
+    )
+    .await;
     let (project, _) = c.project("limited", &[("sleepy.yaml", SLEEPY)]).await;
     let def = c.definition_id(0, &project, "Sleepy").await;
     let mut runs = Vec::new();
@@ -133,7 +141,8 @@ async fn the_cluster_wide_limit_holds() {
     assert_eq!(most, 2, "the limit was used");
 }
 
-const ENV: &str = "name: Env\nphases: [p]\nsteps:\n  - id: env\n    phase: p\n    type: script\n    command: env > step-env.txt\n";
+const ENV: &str =
+    "name: Env\nphases: [p]\nsteps:\n  - id: env\n    phase: p\n    type: script\n    command: env > step-env.txt\n";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nodes_steps_never_see_the_database_url_or_the_secret() {

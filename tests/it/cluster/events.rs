@@ -16,8 +16,12 @@ type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStre
 async fn connect(base: &str, token: &str, query: &str) -> Socket {
     let url = format!("{}/api/ws{query}", base.replace("http://", "ws://"));
     let mut req = url.into_client_request().unwrap();
-    req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
-    tokio_tungstenite::connect_async(req).await.expect("websocket connects").0
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    tokio_tungstenite::connect_async(req)
+        .await
+        .expect("websocket connects")
+        .0
 }
 
 /// Events of `run` until it completes (with when each arrived).
@@ -63,7 +67,10 @@ async fn a_client_of_one_node_sees_another_nodes_run_in_order_and_can_replay_it(
         assert!(kinds.contains(&k), "{kinds:?}");
     }
     let store = super::claims::store(&c).await;
-    let row = workflow_engine::store::runs::RunRow::get(&store, &run).await.unwrap().unwrap();
+    let row = workflow_engine::store::runs::RunRow::get(&store, &run)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(row.node_id, Some(c.node_id(0).await), "node 0 drove it");
 
     // Replayed on node 1 from before the run's first event: the same events, same order.

@@ -26,7 +26,13 @@ async fn a_node_serves_the_logs_of_a_run_whose_folder_is_on_another_node() {
     assert_eq!(status, 200, "{body}");
     assert!(body["data"]["content"].as_str().unwrap().contains("napped"), "{body}");
     // Node 1 has no such folder: it asks node 0, with the caller's token.
-    let r = c.http.get(c.url(1, &path)).bearer_auth(c.admin_token()).send().await.unwrap();
+    let r = c
+        .http
+        .get(c.url(1, &path))
+        .bearer_auth(c.admin_token())
+        .send()
+        .await
+        .unwrap();
     let status = r.status().as_u16();
     let text = r.text().await.unwrap();
     assert_eq!(status, 200, "{text}\nnode 1: {}", c.log_of(1));
@@ -53,5 +59,8 @@ async fn a_node_serves_the_logs_of_a_run_whose_folder_is_on_another_node() {
     let (status, body) = c.get(1, c.admin_token(), &path).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["error"]["code"], "node_unavailable", "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("cannot be reached"), "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("cannot be reached"),
+        "{body}"
+    );
 }

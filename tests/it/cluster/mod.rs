@@ -289,7 +289,13 @@ impl Cluster {
     }
 
     pub async fn get(&self, i: usize, token: &str, path: &str) -> (u16, Value) {
-        let r = self.http.get(self.url(i, path)).bearer_auth(token).send().await.unwrap();
+        let r = self
+            .http
+            .get(self.url(i, path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
 
@@ -332,7 +338,10 @@ impl Cluster {
         let path = format!("/workflow-definitions?project_id={project}");
         for _ in 0..100 {
             let (_, body) = self.get(i, &self.admin, &path).await;
-            if let Some(d) = body["data"].as_array().and_then(|a| a.iter().find(|d| d["name"] == name)) {
+            if let Some(d) = body["data"]
+                .as_array()
+                .and_then(|a| a.iter().find(|d| d["name"] == name))
+            {
                 return d["id"].as_str().unwrap().to_string();
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;

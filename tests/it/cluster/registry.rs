@@ -24,9 +24,21 @@ async fn every_node_is_listed_with_its_address_labels_and_runs() {
     }
     let id1 = c.node_id(1).await;
     let (_, body) = c.get(0, c.admin_token(), "/nodes").await;
-    let n1 = body["data"].as_array().unwrap().iter().find(|n| n["id"] == id1.as_str()).unwrap().clone();
+    let n1 = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == id1.as_str())
+        .unwrap()
+        .clone();
     assert_eq!(n1["labels"], json!(["gpu", "eu"]));
-    let n0 = body["data"].as_array().unwrap().iter().find(|n| n["id"] != id1.as_str()).unwrap().clone();
+    let n0 = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] != id1.as_str())
+        .unwrap()
+        .clone();
     assert_eq!(n0["labels"], json!([]));
 
     // Not for everyone.

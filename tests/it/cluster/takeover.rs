@@ -37,7 +37,10 @@ fn starts(lines: &[String]) -> Vec<(String, u128)> {
 }
 
 fn now_ns() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
 }
 
 /// Starts `n` runs on node 0 and waits until each is in its `long` step; their ids.
@@ -72,12 +75,20 @@ async fn a_killed_nodes_runs_are_taken_over_within_the_lease_and_resume_from_the
     for (i, r) in runs.iter().enumerate() {
         let row = c.wait_status(1, r, &["completed"], 60).await;
         let lines = ledger(&dir, i);
-        assert_eq!(lines.iter().filter(|l| *l == "first").count(), 1, "a completed step ran again: {lines:?}");
+        assert_eq!(
+            lines.iter().filter(|l| *l == "first").count(),
+            1,
+            "a completed step ran again: {lines:?}"
+        );
         assert_eq!(lines.iter().filter(|l| *l == "last").count(), 1, "{lines:?}");
         let s = starts(&lines);
         assert_eq!(s.len(), 2, "the interrupted step runs again, once: {lines:?} {row}");
         let ends: Vec<&String> = lines.iter().filter(|l| l.starts_with("end ")).collect();
-        assert_eq!(ends, [&format!("end {}", s[1].0)], "the killed node's step died with it: {lines:?}");
+        assert_eq!(
+            ends,
+            [&format!("end {}", s[1].0)],
+            "the killed node's step died with it: {lines:?}"
+        );
         worst = worst.max(s[1].1.saturating_sub(killed_at));
         let row = RunRow::get(&store, r).await.unwrap().unwrap();
         assert_eq!(row.node_id.as_deref(), Some(id1.as_str()));
@@ -85,7 +96,10 @@ async fn a_killed_nodes_runs_are_taken_over_within_the_lease_and_resume_from_the
     }
     let worst = Duration::from_nanos(worst as u64);
     eprintln!("takeover: the interrupted steps started again on node 1 at most {worst:?} after the kill (lease 2 s)");
-    assert!(worst <= Duration::from_secs(3), "takeover took {worst:?}, more than the lease + 1 s");
+    assert!(
+        worst <= Duration::from_secs(3),
+        "takeover took {worst:?}, more than the lease + 1 s"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

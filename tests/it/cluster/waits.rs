@@ -41,10 +41,19 @@ async fn a_decision_sent_to_another_node_continues_the_run() {
     let run = c.start_run(0, &project, &def, json!({})).await;
     c.wait_status(1, &run, &["waiting"], 30).await;
     let (status, body) = c
-        .post(1, c.admin_token(), &format!("/workflow-executions/{run}/approvals/gate"), json!({ "decision": "approve" }))
+        .post(
+            1,
+            c.admin_token(),
+            &format!("/workflow-executions/{run}/approvals/gate"),
+            json!({ "decision": "approve" }),
+        )
         .await;
     assert!(status == 200 || status == 201, "{body}");
     let started = std::time::Instant::now();
     c.wait_status(1, &run, &["completed"], 30).await;
-    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
 }
