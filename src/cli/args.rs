@@ -222,6 +222,21 @@ pub enum Command {
             value_delimiter = ':'
         )]
         project_roots: Vec<PathBuf>,
+        /// This node's address for the other nodes of a cluster (they fetch the files of the
+        /// runs it drove from it): default `http://<the listen address>`.
+        #[arg(long, env = "WORKFLOW_ENGINE_ADVERTISE_URL", value_name = "URL", value_parser = parse_advertise_url)]
+        advertise_url: Option<String>,
+        /// Labels describing this node (`gpu,eu`), listed by `GET /api/nodes`.
+        #[arg(long, env = "WORKFLOW_ENGINE_NODE_LABELS", value_name = "A,B", value_delimiter = ',')]
+        node_labels: Vec<String>,
+        /// How long a node's claim on a run lasts without renewal (renewed at a third of it);
+        /// another node takes the run over once it has run out.
+        #[arg(long, default_value_t = 30, env = "WORKFLOW_ENGINE_LEASE_SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+        lease_secs: u64,
+        /// Runs driven at once by all the nodes on the database together (none by default:
+        /// each node's --max-concurrent-runs only).
+        #[arg(long, env = "WORKFLOW_ENGINE_CLUSTER_MAX_RUNS", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        cluster_max_runs: Option<u64>,
     },
     /// Manage users.
     User {
@@ -303,4 +318,13 @@ pub struct WorktreeFlags {
     /// Keep the worktree when the run ends: always, on-failure (default) or never.
     #[arg(long, value_name = "WHEN")]
     pub keep: Option<String>,
+}
+
+/// `--advertise-url`: an http(s) URL, kept without a trailing slash.
+fn parse_advertise_url(s: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(s).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err("must be an http:// or https:// URL with a host, e.g. http://10.0.0.5:4820".into());
+    }
+    Ok(s.trim_end_matches('/').to_string())
 }

@@ -161,9 +161,18 @@ async fn open_engine(cli: &Cli, data_dir: &Path, exe: PathBuf) -> Result<(Engine
         }
     };
     crate::subprocess::env::configure(agents.step_env.clone());
-    let warm_workers = match &cli.command {
-        Command::Serve { warm_workers, .. } => *warm_workers,
-        _ => 0,
+    let (warm_workers, lease, cluster_max_runs) = match &cli.command {
+        Command::Serve {
+            warm_workers,
+            lease_secs,
+            cluster_max_runs,
+            ..
+        } => (
+            *warm_workers,
+            std::time::Duration::from_secs(*lease_secs),
+            cluster_max_runs.map(|n| n as i64),
+        ),
+        _ => (0, crate::engine::DEFAULT_LEASE, None),
     };
     let engine = Engine::new(
         store,
@@ -176,6 +185,8 @@ async fn open_engine(cli: &Cli, data_dir: &Path, exe: PathBuf) -> Result<(Engine
                 .worktree_dir
                 .as_deref()
                 .map(|d| std::path::absolute(d).unwrap_or(d.to_path_buf())),
+            lease,
+            cluster_max_runs,
         },
     );
     Ok((engine, webhook))
@@ -275,6 +286,8 @@ async fn service_command(
             max_concurrent_runs,
             web_dir,
             project_roots,
+            advertise_url,
+            node_labels,
             ..
         } => {
             let options = serve::ServeOptions {
@@ -283,6 +296,8 @@ async fn service_command(
                 web_dir: web_dir.unwrap_or_else(crate::http::web::default_dir),
                 project_roots,
                 webhook,
+                advertise_url,
+                node_labels,
             };
             serve::serve(engine, data_dir, options).await
         }

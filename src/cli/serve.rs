@@ -9,6 +9,8 @@ use crate::engine::scheduler::Runner;
 use crate::engine::Engine;
 use crate::http::{self, auth::Auth, project_paths::ProjectPaths, ws::Hub, AppState};
 use crate::notify::{Notifier, WebhookConfig};
+use crate::store::listen::Heard;
+use crate::store::nodes::{NodeInfo, NodeRow};
 
 /// `serve`'s flags, validated by clap.
 pub struct ServeOptions {
@@ -18,6 +20,10 @@ pub struct ServeOptions {
     pub project_roots: Vec<PathBuf>,
     /// Where notifications go (`notify`), if anywhere.
     pub webhook: Option<WebhookConfig>,
+    /// This node's address for the other nodes (`--advertise-url`); default from `bind`.
+    pub advertise_url: Option<String>,
+    /// This node's labels (`--node-labels`).
+    pub node_labels: Vec<String>,
 }
 
 pub async fn serve(engine: Engine, data_dir: &Path, options: ServeOptions) -> ExitCode {
@@ -27,6 +33,8 @@ pub async fn serve(engine: Engine, data_dir: &Path, options: ServeOptions) -> Ex
         web_dir,
         project_roots,
         webhook,
+        advertise_url,
+        node_labels,
     } = options;
     let (project_paths, auth, listener) = match prerequisites(&project_roots, data_dir, &bind).await {
         Ok(ready) => ready,
@@ -48,6 +56,8 @@ pub async fn serve(engine: Engine, data_dir: &Path, options: ServeOptions) -> Ex
     engine.warm_workers();
     crate::accounts::prepare();
     let runner = Runner::new(engine.clone(), max_runs);
+    let address = advertise_url.unwrap_or_else(|| listener.local_addr().map(board_address).unwrap_or_default());
+    join_cluster(&engine, &runner, &address, &node_labels).await;
     let discovery = Arc::new(Discovery::new(engine.clone()));
     let state = AppState {
         hub: Hub::start(engine.clone()).await,
@@ -83,6 +93,40 @@ pub async fn serve(engine: Engine, data_dir: &Path, options: ServeOptions) -> Ex
             ExitCode::from(1)
         }
     }
+}
+
+/// Records this node (`engine_nodes`), and on PostgreSQL listens for the other nodes'
+/// events and wake-ups and starts the reaper of runs whose lease ran out (`engine::cluster`).
+async fn join_cluster(engine: &Engine, runner: &Runner, address: &str, labels: &[String]) {
+    let hostname = crate::engine::hostname();
+    let node = NodeInfo {
+        id: engine.node_id(),
+        address,
+        labels,
+        hostname: &hostname,
+    };
+    if let Err(e) = NodeRow::register(engine.store(), &node).await {
+        tracing::warn!(error = %e, "cannot record this node");
+    }
+    if engine.store().is_lite() {
+        return;
+    }
+    tracing::info!(node = %engine.node_id(), %address, "joined the cluster");
+    let written = engine.events().written();
+    let (kick, waker) = (runner.clone(), engine.clone());
+    engine.store().listen(move |heard| match heard {
+        Heard::Events(_) => written.notify_waiters(),
+        Heard::Wake(_) => {
+            kick.kick();
+            waker.wake_soon();
+        }
+        Heard::Connected => {
+            written.notify_waiters();
+            kick.kick();
+            waker.wake_soon();
+        }
+    });
+    tokio::spawn(crate::engine::cluster::run_reaper(engine.clone(), runner.wake_handle()));
 }
 
 /// How long a stopping server waits for notifications still being delivered.

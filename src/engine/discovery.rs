@@ -45,6 +45,11 @@ impl Discovery {
 
     /// Watches first, so a change made while a slow scan is under way is read after it.
     pub async fn scan_and_watch(self: &std::sync::Arc<Self>, project: &ProjectRow) {
+        if !Path::new(&project.path).is_dir() {
+            // Not on this node (several nodes, each with its own checkouts): the nodes that
+            // have it keep its rows; this one must not take them for removed.
+            return;
+        }
         self.watch(project);
         scan(&self.engine, project).await;
     }
@@ -86,6 +91,9 @@ impl Discovery {
 /// Brings the rows of one project in line with its definitions folder.
 pub async fn scan(engine: &Engine, project: &ProjectRow) {
     let root = PathBuf::from(&project.path);
+    if !root.is_dir() {
+        return;
+    }
     let dir = root.join(DEFINITIONS_DIR);
     let mut seen = Vec::new();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)

@@ -19,6 +19,7 @@ mod agent_session;
 mod agent_step;
 pub mod budget;
 mod budget_guard;
+pub mod cluster;
 pub mod control;
 mod create;
 pub use create::NewRunSpec;
@@ -92,6 +93,13 @@ pub enum EngineError {
     RunNotFound(String),
     #[error("run {id} is {status} and cannot be resumed")]
     NotResumable { id: String, status: RunStatus },
+    /// This engine lost the run's lease (another node took it over, or this one could not
+    /// renew it in time): its drive stopped, recording nothing more.
+    #[error("run {0}: this engine lost its lease; another node drives it on")]
+    LeaseLost(String),
+    /// The run's project folder is not on this node: another node takes it.
+    #[error("run {id}: its project {path} is not on this node")]
+    NotHere { id: String, path: String },
     #[error("run {id} is being driven by another engine process ({owner}); its lease ends at {until}")]
     Leased { id: String, owner: String, until: String },
     /// The run's concurrency key has its limit of runs `running`: it stays as it was
@@ -135,7 +143,15 @@ pub struct EngineConfig {
     pub load_timeout: std::time::Duration,
     /// Where runs' git worktrees are made (`--worktree-dir`); `<data-dir>/worktrees` if None.
     pub worktree_dir: Option<PathBuf>,
+    /// How long a claim on a run lasts without renewal (`--lease-secs`); renewed at a third
+    /// of it. Another node takes a run over once its lease has run out.
+    pub lease: std::time::Duration,
+    /// Runs driven at once across every node on the database (`--cluster-max-runs`).
+    pub cluster_max_runs: Option<i64>,
 }
+
+/// `EngineConfig::lease` unless configured.
+pub const DEFAULT_LEASE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// `EngineConfig::load_timeout` unless configured (`--load-timeout`).
 pub const DEFAULT_LOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -149,6 +165,8 @@ impl EngineConfig {
             warm_workers: 0,
             load_timeout: DEFAULT_LOAD_TIMEOUT,
             worktree_dir: None,
+            lease: DEFAULT_LEASE,
+            cluster_max_runs: None,
         }
     }
 }
@@ -228,6 +246,21 @@ impl Engine {
 
     pub(crate) fn owner(&self) -> &str {
         &self.inner.owner
+    }
+
+    /// This engine's id as a node (`engine_nodes.id`, `workflow_runs.node_id`).
+    pub fn node_id(&self) -> &str {
+        &self.inner.owner
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.inner.config
+    }
+
+    /// The claimer this engine claims runs as, its lease ending `lease` from now.
+    pub(crate) fn lease_until(&self) -> String {
+        let lease = chrono::Duration::from_std(self.inner.config.lease).unwrap_or(chrono::Duration::seconds(30));
+        (chrono::Utc::now() + lease).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
     }
 
     /// The control of a run this process drives.
@@ -369,6 +402,13 @@ impl Engine {
             .await?
             .ok_or_else(|| EngineError::RunNotFound(run_id.into()))?;
         let project_path = PathBuf::from(&project.path);
+        if from == ClaimFrom::Queue && !project_path.is_dir() {
+            // Another node, which has the project, claims it (`scheduler`'s cluster pull).
+            return Err(EngineError::NotHere {
+                id: run.id,
+                path: project.path,
+            });
+        }
         if from == ClaimFrom::Queue && run.status != RunStatus::Pending {
             // Not loaded for nothing: the claim would refuse it.
             return Err(EngineError::NotResumable {
@@ -410,6 +450,8 @@ impl Engine {
             )))),
         };
         self.inner.controls.lock().expect("controls lock").remove(run_id);
+        // Whatever became of the drive, its writes are not fenced any more.
+        self.store().release(run_id);
         give_memory_back();
         outcome
     }

@@ -19,11 +19,9 @@ use super::{Engine, EngineError, Prepared};
 use crate::definition::WorkflowDefinition;
 use crate::domain::{CommentType, RunStatus, StepResult, StepStatus};
 use crate::events::Event;
+use crate::store::claims::Claimer;
 use crate::store::runs::{ClaimFrom, RunRow};
 use crate::store::steps::StepRow;
-
-/// How long a claim on a run lasts without renewal; renewed at a third of it.
-const LEASE_SECS: i64 = 30;
 
 /// How a drive ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,7 +56,8 @@ pub(super) async fn claim_and_run(
             error_message: None,
         },
     );
-    let lease = tokio::spawn(keep_lease(engine.clone(), run.id.clone(), control.clone()));
+    let (lost_tx, mut lost_rx) = watch::channel(false);
+    let lease = tokio::spawn(keep_lease(engine.clone(), run.clone(), control.clone(), lost_tx));
     let (kill_tx, kill_rx) = watch::channel(false);
     let phases = prepared.definition.phases.clone();
     // The run's worktree, made before its first step (found again on a resume).
@@ -69,13 +68,50 @@ pub(super) async fn claim_and_run(
     };
     let signal = control.subscribe();
     let host = Arc::new(StepHost::new(engine.clone(), &run, project, workspace, phases, signal, kill_rx).await?);
+    let drive = drive(
+        engine,
+        &host,
+        &run,
+        prepared,
+        &control,
+        workspace_error,
+        &kill_tx,
+        lease,
+    );
+    tokio::select! {
+        outcome = drive => outcome,
+        Ok(()) = lost_rx.changed() => {
+            // Taken over (or not renewed in time): its steps are stopped at once, and nothing
+            // more is recorded for it here; the node that has it resumes it from its memo.
+            tracing::warn!(run = %run.id, "lease lost: stopping the run's steps; another node takes it over");
+            host.stopping(super::step_end::StopWhy::Failed("this node lost the run's lease"));
+            let _ = kill_tx.send(true);
+            let _ = tokio::time::timeout(Duration::from_secs(5), host.drained(true)).await;
+            Err(EngineError::LeaseLost(run.id.clone()))
+        }
+    }
+}
+
+/// The drive once its step host is ready: the run's body, then how it ended. `lease` (the
+/// renewing task) is stopped before the end is recorded.
+#[allow(clippy::too_many_arguments)]
+async fn drive(
+    engine: &Engine,
+    host: &Arc<StepHost>,
+    run: &RunRow,
+    prepared: Prepared,
+    control: &RunControl,
+    workspace_error: Option<Result<String, String>>,
+    kill_tx: &watch::Sender<bool>,
+    lease: tokio::task::JoinHandle<()>,
+) -> Result<RunOutcome, EngineError> {
     let stopped = match workspace_error {
         Some(Err(e)) => Some(Stop::Failed(e)),
         note => {
             if let Some(Ok(note)) = note {
                 let _ = host.write_comment(&note, None, CommentType::System).await;
             }
-            run_until_stopped(&host, &run, prepared, &control).await
+            run_until_stopped(host, run, prepared, control).await
         }
     };
     if let Some(why) = stopped.as_ref().and_then(Stop::kills_steps) {
@@ -84,7 +120,7 @@ pub(super) async fn claim_and_run(
         let _ = tokio::time::timeout(Duration::from_secs(5), host.drained(true)).await;
     }
     let interrupted = host.interrupted_text();
-    let mut stopped = super::pause_now::settle(engine, &run.id, stopped, &control, &interrupted).await?;
+    let mut stopped = super::pause_now::settle(engine, &run.id, stopped, control, &interrupted).await?;
     lease.abort();
     // The run's files are written and its events out before it says how it ended.
     if let Err(failed) = host.flush().await {
@@ -102,21 +138,39 @@ pub(super) async fn claim_and_run(
             error: None,
         });
     }
-    record_end(engine, &host, &run.id, stopped).await
+    record_end(engine, host, &run.id, stopped).await
 }
 
 /// Takes the run's lease; from a dead process of this machine without waiting for its lease
 /// to run out.
 async fn claim(engine: &Engine, run: RunRow, from: ClaimFrom) -> Result<RunRow, EngineError> {
     let store = engine.store();
-    let mut claimed = RunRow::claim(store, &run.id, from, engine.owner(), &lease_until(), None).await?;
+    if from == ClaimFrom::Resume
+        && run.status == RunStatus::Running
+        && run.lease_owner.as_deref() == Some(engine.owner())
+    {
+        // Claimed by this engine already (`scheduler`'s pull from the cluster's queue).
+        store.hold(&run.id, engine.owner(), run.lease_version);
+        return Ok(run);
+    }
+    let until = engine.lease_until();
+    let who = Claimer {
+        owner: engine.owner(),
+        lease_until: &until,
+        cluster_max: engine.config().cluster_max_runs,
+    };
+    let mut claimed = RunRow::claim_for(store, &run.id, from, &who, None).await?;
     if claimed.is_none() {
         if let Some(dead) = run.lease_owner.as_deref().filter(|o| super::owner_is_dead(o)) {
-            claimed = RunRow::claim(store, &run.id, from, engine.owner(), &lease_until(), Some(dead)).await?;
+            claimed = RunRow::claim_for(store, &run.id, from, &who, Some(dead)).await?;
         }
     }
     match claimed {
-        Some(run) => Ok(run),
+        Some(run) => {
+            // From now on its writes check that the lease is still ours at this version.
+            store.hold(&run.id, engine.owner(), run.lease_version);
+            Ok(run)
+        }
         None => Err(not_claimable(engine, &run.id).await),
     }
 }
@@ -256,21 +310,54 @@ async fn not_claimable(engine: &Engine, id: &str) -> EngineError {
     }
 }
 
-fn lease_until() -> String {
-    (chrono::Utc::now() + chrono::Duration::seconds(LEASE_SECS)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-/// Renews the lease while the run is driven, and applies pause/cancel requests written by
-/// another process (the server steering a CLI run).
-async fn keep_lease(engine: Engine, run_id: String, control: RunControl) {
-    let mut tick: u64 = 0;
+/// Renews the lease (at a third of its length) while the run is driven, and applies
+/// pause/cancel requests written by another process (the server steering a CLI run, another
+/// node). Says `lost` when the lease is not ours any more: another node took the run over,
+/// or no renewal succeeded for a whole lease (this node lost the database: by now another
+/// node may have taken the run).
+async fn keep_lease(engine: Engine, run: RunRow, control: RunControl, lost: watch::Sender<bool>) {
+    use tokio::time::{timeout, Instant};
+    let lease = engine.config().lease;
+    let every = (lease / 3).max(Duration::from_millis(200));
+    let tick = every.min(Duration::from_secs(1));
+    let start = Instant::now();
+    // The lease as the database has it, counted from before the claim's statement was sent.
+    let mut valid_until = start + lease;
+    let mut next_renewal = start + every;
     loop {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        tick += 1;
-        if tick.is_multiple_of(LEASE_SECS as u64 / 3) {
-            let _ = RunRow::renew_lease(engine.store(), &run_id, engine.owner(), &lease_until()).await;
+        tokio::time::sleep(tick.min(next_renewal.saturating_duration_since(Instant::now()))).await;
+        if Instant::now() >= next_renewal {
+            let sent = Instant::now();
+            let until = engine.lease_until();
+            // A database that does not answer must not hold this up past the lease's end.
+            let left = valid_until
+                .saturating_duration_since(sent)
+                .max(Duration::from_millis(50));
+            let renew = RunRow::renew(engine.store(), &run.id, engine.owner(), run.lease_version, &until);
+            next_renewal = match timeout(left, renew).await {
+                Ok(Ok(true)) => {
+                    valid_until = sent + lease;
+                    Instant::now() + every
+                }
+                Ok(Ok(false)) => {
+                    tracing::warn!(run = %run.id, "lease taken over by another node");
+                    let _ = lost.send(true);
+                    return;
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(run = %run.id, error = %e, "cannot renew the run's lease");
+                    Instant::now() + every.min(Duration::from_millis(500))
+                }
+                Err(_) => Instant::now(),
+            };
         }
-        if let Some(request) = RunRow::control_request(engine.store(), &run_id).await.ok().flatten() {
+        if Instant::now() >= valid_until {
+            tracing::warn!(run = %run.id, "lease not renewed in time (the database is unreachable?): stopping");
+            let _ = lost.send(true);
+            return;
+        }
+        let left = valid_until.saturating_duration_since(Instant::now());
+        if let Ok(Ok(Some(request))) = timeout(left.min(tick), RunRow::control_request(engine.store(), &run.id)).await {
             control.apply(request);
         }
     }

@@ -37,6 +37,8 @@ pub struct Runner {
     permits: Arc<Semaphore>,
     /// The limit on runs driven at once.
     limit: usize,
+    /// One node of many on PostgreSQL: pulls pending runs from the database (`cluster`).
+    cluster: bool,
 }
 
 struct Shared {
@@ -45,8 +47,10 @@ struct Shared {
     /// Runs started by the dispatcher and not ended: run id -> its key (counted as running
     /// before their claim shows in the store).
     in_flight: Mutex<HashMap<String, Option<String>>>,
-    /// Wakes the dispatcher: a run queued, a run ended.
-    wake: Notify,
+    /// Wakes the dispatcher: a run queued, a run ended, another node's wake-up.
+    wake: Arc<Notify>,
+    /// This node's projects, for pulling runs (`cluster`).
+    projects: tokio::sync::Mutex<super::cluster::LocalProjects>,
     next_seq: AtomicU64,
 }
 
@@ -66,15 +70,17 @@ impl Runner {
     pub fn new(engine: Engine, max_concurrent: usize) -> Runner {
         let limit = max_concurrent.max(1);
         let runner = Runner {
-            engine,
+            engine: engine.clone(),
             shared: Arc::new(Shared {
                 queue: Mutex::new(RunQueue::default()),
                 in_flight: Mutex::new(HashMap::new()),
-                wake: Notify::new(),
+                wake: Arc::new(Notify::new()),
+                projects: Default::default(),
                 next_seq: AtomicU64::new(0),
             }),
             permits: Arc::new(Semaphore::new(limit)),
             limit,
+            cluster: engine_is_clustered(&engine),
         };
         tokio::spawn(runner.clone().dispatch());
         runner
@@ -95,17 +101,70 @@ impl Runner {
                     });
                 }
                 None => {
+                    if let Some(run) = self.pull().await {
+                        let runner = self.clone();
+                        tokio::spawn(async move {
+                            let _permit = permit;
+                            runner.run_pulled(run).await;
+                        });
+                        continue;
+                    }
                     // The slot is not held meanwhile: `running` counts runs driven.
                     drop(permit);
                     let waits_for_keys = self.lock_queue().len() > 0;
                     if waits_for_keys {
                         let _ = tokio::time::timeout(KEY_POLL, self.shared.wake.notified()).await;
+                    } else if self.cluster {
+                        let poll = super::cluster::PULL_POLL;
+                        let _ = tokio::time::timeout(poll, self.shared.wake.notified()).await;
                     } else {
                         self.shared.wake.notified().await;
                     }
                 }
             }
         }
+    }
+
+    /// On a cluster: claims a pending run of this node's projects from the database (created
+    /// through another node, woken or requeued by one), counted in flight.
+    async fn pull(&self) -> Option<RunRow> {
+        if !self.cluster {
+            return None;
+        }
+        let busy: Vec<String> = self
+            .shared
+            .in_flight
+            .lock()
+            .expect("in flight lock")
+            .keys()
+            .cloned()
+            .collect();
+        let mut projects = self.shared.projects.lock().await;
+        let run = super::cluster::pull(&self.engine, &mut projects, &busy).await?;
+        self.shared
+            .in_flight
+            .lock()
+            .expect("in flight lock")
+            .insert(run.id.clone(), run.concurrency_key.clone());
+        Some(run)
+    }
+
+    /// Drives a run `pull` claimed.
+    async fn run_pulled(&self, run: RunRow) {
+        let run_id = run.id.clone();
+        tracing::info!(run = %run_id, "claimed from the cluster's queue");
+        let outcome = self.engine.execute(&run_id, None, super::RunControl::default()).await;
+        self.ended(&run_id, outcome).await;
+    }
+
+    /// Wakes the dispatcher (another node said a run may be claimable).
+    pub fn kick(&self) {
+        self.shared.wake.notify_one();
+    }
+
+    /// The dispatcher's wake-up, for the reaper and the database listener.
+    pub fn wake_handle(&self) -> Arc<Notify> {
+        self.shared.wake.clone()
     }
 
     fn lock_queue(&self) -> std::sync::MutexGuard<'_, RunQueue> {
@@ -161,7 +220,6 @@ impl Runner {
     async fn run_queued(&self, queued: Queued) {
         let run_id = queued.run_id.clone();
         match self.engine.execute_queued(&run_id, queued.prepared).await {
-            Ok(outcome) => tracing::info!(run = %run_id, status = %outcome.status, "run ended"),
             Err(EngineError::KeyBusy { load, .. }) => {
                 tracing::debug!(run = %run_id, key = %load.key, "concurrency key taken meanwhile: queued again");
                 self.lock_queue().insert(Queued {
@@ -169,16 +227,35 @@ impl Runner {
                     blocked: true,
                     ..queued
                 });
+                self.ended(&run_id, Ok(None)).await;
+            }
+            outcome => self.ended(&run_id, outcome.map(Some)).await,
+        }
+    }
+
+    /// What became of a drive; its slot is free again.
+    async fn ended(&self, run_id: &str, outcome: Result<impl Into<Option<super::run::RunOutcome>>, EngineError>) {
+        match outcome {
+            Ok(o) => {
+                if let Some(outcome) = o.into() {
+                    tracing::info!(run = %run_id, status = %outcome.status, "run ended")
+                }
             }
             // Cancelled while queued, driven meanwhile by another process, or taken by one:
             // nothing to do.
-            Err(EngineError::NotResumable { .. } | EngineError::Leased { .. }) => {}
+            Err(EngineError::NotResumable { .. } | EngineError::Leased { .. } | EngineError::KeyBusy { .. }) => {}
+            // Another node has its project: it claims it.
+            Err(EngineError::NotHere { .. }) => self.engine.store().notify_wake(run_id).await,
+            // Taken over: the node that has it now records what becomes of it.
+            Err(e @ (EngineError::LeaseLost(_) | EngineError::Store(crate::store::StoreError::Fenced(_)))) => {
+                tracing::warn!(run = %run_id, error = %e, "drive stopped: lease lost")
+            }
             Err(e) => {
                 tracing::warn!(run = %run_id, error = %e, "run could not start");
-                let _ = RunRow::finish(self.engine.store(), &run_id, RunStatus::Failed, Some(&e.to_string())).await;
+                let _ = RunRow::finish(self.engine.store(), run_id, RunStatus::Failed, Some(&e.to_string())).await;
             }
         }
-        self.shared.in_flight.lock().expect("in flight lock").remove(&run_id);
+        self.shared.in_flight.lock().expect("in flight lock").remove(run_id);
         self.shared.wake.notify_one();
     }
 
@@ -199,6 +276,12 @@ impl Runner {
     /// is loaded again when its turn comes.
     pub fn start(&self, run_id: String, prepared: Option<Prepared>) {
         let starts_now = self.may_start_now();
+        if self.cluster && !starts_now {
+            // Another node with a free slot may take it meanwhile.
+            let engine = self.engine.clone();
+            let id = run_id.clone();
+            tokio::spawn(async move { engine.store().notify_wake(&id).await });
+        }
         let prepared = prepared.filter(|p| p.child.is_none() || starts_now);
         let seq = self.shared.next_seq.fetch_add(1, Ordering::SeqCst);
         self.lock_queue().insert(Queued {
@@ -246,8 +329,14 @@ impl Runner {
         }
         for run in runs.iter().flatten() {
             tracing::info!(run = %run.id, "resuming after start-up");
-            self.start(run.id.clone(), None);
+            if self.cluster {
+                // Pending in the database: whichever node has a slot and the project pulls it.
+                self.engine.store().notify_wake(&run.id).await;
+            } else {
+                self.start(run.id.clone(), None);
+            }
         }
+        self.kick();
         Ok(runs.iter().flatten().count())
     }
 
@@ -272,4 +361,9 @@ impl Runner {
         };
         self.engine.outbox().emit(self.engine.events(), event);
     }
+}
+
+/// Whether the engine is one node of possibly many (on PostgreSQL).
+fn engine_is_clustered(engine: &Engine) -> bool {
+    engine.store().backend() == "postgres"
 }

@@ -172,12 +172,16 @@ pub struct ContentQuery {
         (status = 401, description = "No `exp` or `sig`: not a signed link.", body = ErrorBody),
         (status = 403, description = "A signature that does not match, or a link past its `exp`.", body = ErrorBody),
         (status = 404, description = "No such artifact, or its file is gone.", body = ErrorBody),
+        (status = 503, description = "The run's folder is on another engine node, which cannot be reached \
+            (`node_unavailable`).", body = ErrorBody),
     ),
 )]
 pub async fn artifact_content(
     State(state): State<AppState>,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<ContentQuery>,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
     let (Some(exp), Some(sig)) = (q.exp, q.sig.as_deref()) else {
         return Err(ApiError::Unauthorized(format!(
@@ -191,6 +195,10 @@ pub async fn artifact_content(
     let (_, run, project) = access::step_unchecked(store, &artifact.workflow_run_step_id)
         .await?
         .ok_or_else(not_found)?;
+    // Uploaded on the node that has the run's folder: served by it.
+    if let Some(answer) = super::file_proxy::elsewhere(&state, &run, &project, &uri, &headers).await {
+        return Ok(answer);
+    }
     let disposition = match q.download {
         Some(1) => Disposition::Attachment,
         _ => Disposition::Inline,

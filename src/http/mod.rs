@@ -19,7 +19,9 @@ pub mod definitions;
 pub mod diffs;
 pub mod envelope;
 pub mod error;
+pub mod file_proxy;
 pub mod login;
+pub mod nodes;
 pub mod openapi;
 pub mod project_paths;
 pub mod projects;
@@ -89,6 +91,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(comments::router())
         .merge(secrets::router())
         .merge(waits::router())
+        .merge(nodes::router())
         .merge(ws::router())
         .routes(routes!(openapi::openapi_json))
         .fallback(web::api_not_found)

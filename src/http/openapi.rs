@@ -36,6 +36,7 @@ pub const TOKEN_QUERY: &str = "token_query";
         (name = "comments", description = "Notes on a run or one of its steps."),
         (name = "secrets", description = "A project's secrets: names listed, values write-only."),
         (name = "events", description = "The live event stream (WebSocket)."),
+        (name = "nodes", description = "The engine nodes sharing this database (admin)."),
         (name = "meta", description = "This document."),
     )
 )]

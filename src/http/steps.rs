@@ -149,6 +149,8 @@ pub async fn get_step(
         (status = 400, description = "An unknown log type (`invalid_log_type`).", body = ErrorBody),
         (status = 401, description = "No valid token.", body = ErrorBody),
         (status = 404, description = "No such step the caller may see.", body = ErrorBody),
+        (status = 503, description = "The run's folder is on another engine node, which cannot be reached \
+            (`node_unavailable`).", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -157,10 +159,17 @@ pub async fn get_step_log(
     user: CurrentUser,
     Path((id, kind)): Path<(String, String)>,
     ApiQuery(q): ApiQuery<LogQuery>,
-) -> Result<Json<Data<StepLog>>, ApiError> {
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
     let kind = LogType::parse(&kind)?;
     let store = state.engine.store();
     let (step, run, project) = access::step(store, &user, &id).await?;
+    // Written on the node that ran the step: served by it.
+    if let Some(answer) = super::file_proxy::elsewhere(&state, &run, &project, &uri, &headers).await {
+        return Ok(answer);
+    }
     let files = RunFiles::new(std::path::Path::new(&project.path), &run.id);
     let attempt = q.attempt.unwrap_or(1);
     if attempt < 1 {
@@ -178,7 +187,8 @@ pub async fn get_step_log(
         step_id: step.id,
         size: bytes.len() as u64,
         content: String::from_utf8_lossy(&bytes).into_owned(),
-    }))
+    })
+    .into_response())
 }
 
 /// How long the part of `bytes` made of whole lines is (a line being written has no `\n` yet).

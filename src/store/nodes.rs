@@ -1,8 +1,38 @@
 //! `engine_nodes`: the engine processes that are alive. `serve` writes its row at start and
 //! renews it; a CLI that records a decision or a signal asks whether a server will drive the
-//! run on (`live_server`), or whether it should drive the run itself.
+//! run on (`live_server`), or whether it should drive the run itself. With several nodes on
+//! one PostgreSQL the row also says where the node is reached (`address`, for the files of
+//! the runs it drove), its `labels` and `hostname` (`GET /api/nodes`).
+
+use serde::Serialize;
+use sqlx::FromRow;
 
 use super::{now, Result, Store};
+
+/// What a node says about itself when it starts.
+#[derive(Debug, Clone)]
+pub struct NodeInfo<'a> {
+    pub id: &'a str,
+    /// Its internal base URL (`http://10.0.0.5:4820`), for the other nodes.
+    pub address: &'a str,
+    pub labels: &'a [String],
+    pub hostname: &'a str,
+}
+
+/// A node as `GET /api/nodes` lists it.
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
+pub struct NodeListRow {
+    pub id: String,
+    pub address: Option<String>,
+    pub hostname: Option<String>,
+    /// The labels as JSON text (the API parses them).
+    #[serde(skip)]
+    pub labels: String,
+    pub started_at: String,
+    pub heartbeat_at: String,
+    /// Runs `running` under this node's lease now.
+    pub runs_driven: i64,
+}
 
 /// How often a node renews its row.
 pub const HEARTBEAT_SECS: i64 = 5;
@@ -22,6 +52,51 @@ impl NodeRow {
             |pool, sql| sqlx::query(sql).bind(id).bind(&ts).execute(pool).await.map(drop)
         )?;
         Ok(())
+    }
+
+    /// Records this node (at start): its address, labels and hostname, and a first heartbeat.
+    pub async fn register(store: &Store, node: &NodeInfo<'_>) -> Result<()> {
+        let ts = now();
+        let labels = serde_json::to_string(node.labels).unwrap_or_else(|_| "[]".into());
+        on_db!(
+            store,
+            "INSERT INTO engine_nodes (id, kind, started_at, heartbeat_at, address, labels, hostname)
+                 VALUES (?1, 'serve', ?2, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, address = excluded.address,
+                 labels = excluded.labels, hostname = excluded.hostname",
+            |pool, sql| sqlx::query(sql)
+                .bind(node.id)
+                .bind(&ts)
+                .bind(node.address)
+                .bind(&labels)
+                .bind(node.hostname)
+                .execute(pool)
+                .await
+                .map(drop)
+        )?;
+        Ok(())
+    }
+
+    /// Every node with a row, newest first, with how many runs each drives now.
+    pub async fn list(store: &Store) -> Result<Vec<NodeListRow>> {
+        Ok(on_db!(
+            store,
+            "SELECT n.id, n.address, n.hostname, n.labels, n.started_at, n.heartbeat_at,
+                    (SELECT count(*) FROM workflow_runs r WHERE r.status = 'running' AND r.lease_owner = n.id)
+                        AS runs_driven
+             FROM engine_nodes n ORDER BY n.started_at DESC, n.id",
+            |pool, sql| sqlx::query_as(sql).fetch_all(pool).await
+        )?)
+    }
+
+    /// Node `id`'s address and whether its heartbeat is recent; None for no such node.
+    pub async fn address_of(store: &Store, id: &str) -> Result<Option<(Option<String>, bool)>> {
+        let row: Option<(Option<String>, String)> = on_db!(
+            store,
+            "SELECT address, heartbeat_at FROM engine_nodes WHERE id = ?",
+            |pool, sql| sqlx::query_as(sql).bind(id).fetch_optional(pool).await
+        )?;
+        Ok(row.map(|(address, beat)| (address, is_alive(&beat))))
     }
 
     /// Removes this node's row (a clean shutdown), and rows long dead.
@@ -46,4 +121,11 @@ impl NodeRow {
         )?;
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
+}
+
+/// Whether a heartbeat written at `heartbeat_at` is recent enough for a live node.
+pub fn is_alive(heartbeat_at: &str) -> bool {
+    let since = (chrono::Utc::now() - chrono::Duration::seconds(ALIVE_SECS))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    heartbeat_at >= since.as_str()
 }

@@ -48,6 +48,10 @@ pub struct RunRow {
     pub concurrency_key: Option<String>,
     /// How many runs with `concurrency_key` may be `running` at once.
     pub concurrency_limit: Option<i64>,
+    /// Grows by one at each claim: the fencing token of the driver's writes (`fence`).
+    pub lease_version: i64,
+    /// The engine (node) that last drove the run; its run folder is on that node.
+    pub node_id: Option<String>,
 }
 
 /// What `runs` lists: a run with its definition's name and project path.
@@ -131,9 +135,8 @@ impl RunRow {
     /// Takes the run for this engine process: it becomes `running` under our lease. Fails
     /// (returns None) when the run is not in a status `from` takes, or leased by a live
     /// process, or its concurrency key already has its limit of runs `running` (counted in
-    /// the same statement, so two claims at once cannot both pass: SQLite takes the write
-    /// lock before the statement reads); `dead_owner` takes over the lease of an owner known
-    /// to have died.
+    /// the same statement, serialised per key: `claims`); `dead_owner` takes over the lease
+    /// of an owner known to have died.
     pub async fn claim(
         store: &Store,
         id: &str,
@@ -142,32 +145,12 @@ impl RunRow {
         lease_until: &str,
         dead_owner: Option<&str>,
     ) -> Result<Option<RunRow>> {
-        let ts = now();
-        let statuses = match from {
-            ClaimFrom::Queue => "'pending'",
-            ClaimFrom::Resume => "'pending', 'paused', 'failed', 'running', 'waiting'",
+        let who = super::claims::Claimer {
+            owner,
+            lease_until,
+            cluster_max: None,
         };
-        use super::concurrency::KEY_HAS_ROOM;
-        let sql = format!(
-            "UPDATE workflow_runs SET status = 'running', lease_owner = ?, lease_expires_at = ?, control_request = NULL,
-                 started_at = COALESCE(started_at, ?), paused_at = NULL, error_message = NULL,
-                 completed_at = NULL, wake_at = NULL, budget_stop = NULL, updated_at = ?
-             WHERE id = ? AND status IN ({statuses})
-               AND (lease_owner IS NULL OR lease_owner = ? OR lease_owner = ? OR lease_expires_at < ?)
-               AND {KEY_HAS_ROOM}
-             RETURNING *"
-        );
-        Ok(super::first_row(on_db!(store, &sql, |pool, sql| sqlx::query_as(sql)
-            .bind(owner)
-            .bind(lease_until)
-            .bind(&ts)
-            .bind(&ts)
-            .bind(id)
-            .bind(owner)
-            .bind(dead_owner)
-            .bind(&ts)
-            .fetch_all(pool)
-            .await)?))
+        RunRow::claim_for(store, id, from, &who, dead_owner).await
     }
 
     /// Queues a paused or failed run to be driven again (`resume` on the server): it becomes
@@ -202,50 +185,32 @@ impl RunRow {
         )?))
     }
 
-    /// Extends our lease while we drive the run.
-    pub async fn renew_lease(store: &Store, id: &str, owner: &str, lease_until: &str) -> Result<()> {
-        on_db!(
-            store,
-            "UPDATE workflow_runs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?",
-            |pool, sql| sqlx::query(sql)
-                .bind(lease_until)
-                .bind(id)
-                .bind(owner)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected())
-        )?;
-        Ok(())
-    }
-
-    /// Records how the run ended (or that it paused) and gives up the lease.
+    /// Records how the run ended (or that it paused) and gives up the lease. Fenced: while
+    /// this process holds the run (`Store::hold`) it changes nothing once another engine took
+    /// the run over, and fails with `StoreError::Fenced`.
     pub async fn finish(store: &Store, id: &str, status: RunStatus, error: Option<&str>) -> Result<RunRow> {
         let ts = now();
-        on_db!(
+        let fence = store.fence(id);
+        let rows: Vec<RunRow> = on_db!(
             store,
-            "UPDATE workflow_runs SET status = ?, error_message = ?, lease_owner = NULL,
+            "UPDATE workflow_runs SET status = ?1, error_message = ?2, lease_owner = NULL,
                  lease_expires_at = NULL, control_request = NULL,
-                 completed_at = CASE WHEN ? IN ('completed', 'failed') THEN ? ELSE completed_at END,
-                 paused_at = CASE WHEN ? = 'paused' THEN ? ELSE paused_at END,
-                 cancelled_at = CASE WHEN ? = 'cancelled' THEN ? ELSE cancelled_at END,
-                 updated_at = ?
-             WHERE id = ? RETURNING *",
+                 completed_at = CASE WHEN ?1 IN ('completed', 'failed') THEN ?3 ELSE completed_at END,
+                 paused_at = CASE WHEN ?1 = 'paused' THEN ?3 ELSE paused_at END,
+                 cancelled_at = CASE WHEN ?1 = 'cancelled' THEN ?3 ELSE cancelled_at END,
+                 updated_at = ?3
+             WHERE id = ?4 AND (?5 IS NULL OR (lease_owner = ?5 AND lease_version = ?6)) RETURNING *",
             |pool, sql| sqlx::query_as(sql)
                 .bind(status)
                 .bind(error)
-                .bind(status)
-                .bind(&ts)
-                .bind(status)
-                .bind(&ts)
-                .bind(status)
-                .bind(&ts)
                 .bind(&ts)
                 .bind(id)
+                .bind(fence.owner.as_deref())
+                .bind(fence.version)
                 .fetch_all(pool)
                 .await
-        )
-        .map_err(super::StoreError::from)
-        .and_then(super::only_row)
+        )?;
+        fenced_row(store, id, rows)
     }
 
     /// Moves the run's card to `phase` (when a step of a new phase starts).
@@ -381,7 +346,8 @@ impl RunRow {
     /// resolved while it was driven (or none is left).
     pub async fn suspend(store: &Store, id: &str) -> Result<RunRow> {
         let ts = now();
-        on_db!(
+        let fence = store.fence(id);
+        let rows: Vec<RunRow> = on_db!(
             store,
             "UPDATE workflow_runs SET status = 'waiting', lease_owner = NULL, lease_expires_at = NULL,
                  control_request = NULL, updated_at = ?1,
@@ -390,11 +356,16 @@ impl RunRow {
                        WHERE w.workflow_run_id = ?2 AND s.status = 'waiting'),
                      CASE WHEN NOT EXISTS (SELECT 1 FROM workflow_run_steps
                                             WHERE workflow_run_id = ?2 AND status = 'waiting') THEN ?1 END)
-             WHERE id = ?2 RETURNING *",
-            |pool, sql| sqlx::query_as(sql).bind(&ts).bind(id).fetch_all(pool).await
-        )
-        .map_err(super::StoreError::from)
-        .and_then(super::only_row)
+             WHERE id = ?2 AND (?3 IS NULL OR (lease_owner = ?3 AND lease_version = ?4)) RETURNING *",
+            |pool, sql| sqlx::query_as(sql)
+                .bind(&ts)
+                .bind(id)
+                .bind(fence.owner.as_deref())
+                .bind(fence.version)
+                .fetch_all(pool)
+                .await
+        )?;
+        fenced_row(store, id, rows)
     }
 
     /// Takes a `waiting` run whose time has come back to `pending`, for exactly one engine:
@@ -492,5 +463,15 @@ impl RunRow {
             "SELECT * FROM workflow_runs WHERE status = 'running' AND lease_owner IS NOT NULL",
             |pool, sql| sqlx::query_as(sql).fetch_all(pool).await
         )?)
+    }
+}
+
+/// The one row a fenced update of run `id` returned; `Fenced` when it changed nothing
+/// because another engine took the run over, `NotFound` when there is no such run.
+fn fenced_row(store: &Store, id: &str, rows: Vec<RunRow>) -> Result<RunRow> {
+    match rows.into_iter().next() {
+        Some(row) => Ok(row),
+        None if store.fence(id).is_held() => Err(super::StoreError::Fenced(id.to_string())),
+        None => Err(sqlx::Error::RowNotFound.into()),
     }
 }

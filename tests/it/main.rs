@@ -11,6 +11,7 @@ mod budgets;
 mod chaos;
 mod cli;
 mod cli_waits;
+mod cluster;
 mod concurrency_keys;
 mod concurrency_leases;
 mod concurrency_resume;

@@ -48,6 +48,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("put", "/api/projects/{id}/secrets/{name}"),
     ("delete", "/api/projects/{id}/secrets/{name}"),
     ("get", "/api/ws"),
+    ("get", "/api/nodes"),
     ("get", "/api/openapi.json"),
 ];
 

@@ -610,6 +610,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/nodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the engine nodes (admin)
+         * @description Every `serve` process on this database, newest first, with its address, labels, heartbeat and the runs it drives. A node that stopped cleanly removes its row; one that died stays, `alive: false`, for a day.
+         */
+        get: operations["list_nodes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ws": {
         parameters: {
             query?: never;
@@ -1272,6 +1292,29 @@ export interface components {
             }[];
         };
         /** @description The envelope of every successful JSON response. */
+        Data_Vec_NodeView: {
+            data: {
+                /** @description The node's id (`host/pid/nonce`), as runs' `node_id` names it. */
+                id: string;
+                /** @description Its internal base URL (`--advertise-url`), where other nodes fetch its runs' files. */
+                address?: string | null;
+                hostname?: string | null;
+                /** @description Its `--node-labels`. */
+                labels: string[];
+                started_at: string;
+                heartbeat_at: string;
+                /** @description Its heartbeat is recent (a node is taken for dead 15 s after its last one). */
+                alive: boolean;
+                /**
+                 * Format: int64
+                 * @description Runs `running` under its lease now.
+                 */
+                runs_driven: number;
+                /** @description This is the node that answered. */
+                this_node: boolean;
+            }[];
+        };
+        /** @description The envelope of every successful JSON response. */
         Data_Vec_PendingApproval: {
             data: {
                 execution_id: string;
@@ -1678,6 +1721,27 @@ export interface components {
              * @description How many events were skipped.
              */
             missed: number;
+        };
+        /** @description One engine node (`workflow-engine serve` process). */
+        NodeView: {
+            /** @description The node's id (`host/pid/nonce`), as runs' `node_id` names it. */
+            id: string;
+            /** @description Its internal base URL (`--advertise-url`), where other nodes fetch its runs' files. */
+            address?: string | null;
+            hostname?: string | null;
+            /** @description Its `--node-labels`. */
+            labels: string[];
+            started_at: string;
+            heartbeat_at: string;
+            /** @description Its heartbeat is recent (a node is taken for dead 15 s after its last one). */
+            alive: boolean;
+            /**
+             * Format: int64
+             * @description Runs `running` under its lease now.
+             */
+            runs_driven: number;
+            /** @description This is the node that answered. */
+            this_node: boolean;
         };
         /**
          * @description The body of `POST .../pause`; none, or `{}`, asks for the pause that lets the steps in
@@ -3283,6 +3347,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The run's folder is on another engine node, which cannot be reached (`node_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     step_diff: {
@@ -3724,6 +3797,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The run's folder is on another engine node, which cannot be reached (`node_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_comments: {
@@ -4139,6 +4221,44 @@ export interface operations {
             };
             /** @description No valid token. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_nodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The nodes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Vec_NodeView"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller is not an admin. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

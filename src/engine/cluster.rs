@@ -1,0 +1,140 @@
+//! The engine as one node of many on PostgreSQL: which runs this node may take, pulling
+//! them from the database, and the reaper that takes over runs whose node died.
+//!
+//! A node takes only runs of projects whose folder exists on it (each node has its own
+//! checkouts). A run created through another node, woken by one, or requeued by a reaper is
+//! `pending` in the database; every node with a free slot pulls the oldest pending run of
+//! its projects that no other node is claiming (`RunRow::claimable`, `SKIP LOCKED`) and
+//! claims it (`RunRow::claim_for`: the claim checks the run's concurrency key and the
+//! cluster-wide limit in its statement). Nodes wake each other with `NOTIFY` (a run became
+//! claimable) and poll as a fallback.
+//!
+//! The reaper: a run `running` whose lease has run out was driven by a node that died or
+//! lost the database (a live node renews at a third of the lease). Each node's reaper sleeps
+//! until the earliest lease end and requeues the lapsed runs, which any node with their
+//! project then claims and resumes from the memo.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use super::Engine;
+use crate::events::Event;
+use crate::store::claims::Claimer;
+use crate::store::projects::ProjectRow;
+use crate::store::runs::{ClaimFrom, RunRow};
+
+/// How often a node with a free slot looks for pending runs without being woken.
+pub const PULL_POLL: Duration = Duration::from_secs(1);
+/// How long the list of this node's projects is reused.
+const PROJECTS_TTL: Duration = Duration::from_secs(2);
+/// The reaper's longest sleep.
+const REAP_POLL: Duration = Duration::from_secs(1);
+/// Candidates read per pull.
+const CANDIDATES: i64 = 16;
+
+/// The projects whose folder exists on this node, as a JSON array of ids (cached briefly).
+#[derive(Default)]
+pub(super) struct LocalProjects {
+    cached: Option<(Instant, String)>,
+}
+
+impl LocalProjects {
+    pub async fn ids(&mut self, engine: &Engine) -> Option<String> {
+        if let Some((at, ids)) = &self.cached {
+            if at.elapsed() < PROJECTS_TTL {
+                return Some(ids.clone());
+            }
+        }
+        let all = match ProjectRow::list_all(engine.store()).await {
+            Ok(all) => all,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list the projects");
+                return None;
+            }
+        };
+        let here: Vec<String> = all
+            .into_iter()
+            .filter(|p| Path::new(&p.path).is_dir())
+            .map(|p| p.id)
+            .collect();
+        let ids = serde_json::to_string(&here).unwrap_or_else(|_| "[]".into());
+        self.cached = Some((Instant::now(), ids.clone()));
+        Some(ids)
+    }
+}
+
+/// Claims the oldest pending run this node may take, skipping `busy` (runs this node is
+/// starting already); None when there is none (or the limits are reached).
+pub(super) async fn pull(engine: &Engine, projects: &mut LocalProjects, busy: &[String]) -> Option<RunRow> {
+    let ids = projects.ids(engine).await?;
+    if ids == "[]" {
+        return None;
+    }
+    let store = engine.store();
+    let candidates = match RunRow::claimable(store, &ids, CANDIDATES).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::debug!(error = %e, "cannot look for pending runs");
+            return None;
+        }
+    };
+    let until = engine.lease_until();
+    let who = Claimer {
+        owner: engine.owner(),
+        lease_until: &until,
+        cluster_max: engine.config().cluster_max_runs,
+    };
+    for id in candidates.iter().filter(|id| !busy.contains(id)) {
+        match RunRow::claim_for(store, id, ClaimFrom::Queue, &who, None).await {
+            Ok(Some(run)) => return Some(run),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::debug!(run = %id, error = %e, "cannot claim the run");
+                return None;
+            }
+        }
+    }
+    None
+}
+
+/// Runs until the process ends: requeues runs whose lease ran out, as soon as it does.
+pub async fn run_reaper(engine: Engine, kick: std::sync::Arc<tokio::sync::Notify>) {
+    loop {
+        match RunRow::requeue_expired(engine.store(), 500).await {
+            Ok(runs) => {
+                for run in &runs {
+                    tracing::info!(run = %run.id, node = run.node_id.as_deref().unwrap_or(""),
+                        "lease ran out: requeued to be taken over");
+                    engine.outbox().emit(
+                        engine.events(),
+                        Event::StatusChanged {
+                            execution_id: run.id.clone(),
+                            status: run.status,
+                            project_id: run.project_id.clone(),
+                            error_message: None,
+                        },
+                    );
+                    engine.store().notify_wake(&run.id).await;
+                }
+                if !runs.is_empty() {
+                    kick.notify_one();
+                }
+            }
+            Err(e) => tracing::debug!(error = %e, "cannot look for runs whose lease ran out"),
+        }
+        let sleep = until_next_expiry(&engine).await;
+        tokio::time::sleep(sleep).await;
+    }
+}
+
+/// How long until the earliest lease of a running run ends (just after it), at most
+/// `REAP_POLL`.
+async fn until_next_expiry(engine: &Engine) -> Duration {
+    let next = RunRow::next_lease_expiry(engine.store()).await.ok().flatten();
+    let Some(at) = next.and_then(|n| chrono::DateTime::parse_from_rfc3339(&n).ok()) else {
+        return REAP_POLL;
+    };
+    let left = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    // Just past it: the requeue compares with `<`, to the millisecond.
+    (left.to_std().unwrap_or(Duration::ZERO) + Duration::from_millis(5)).min(REAP_POLL)
+}

@@ -1,0 +1,145 @@
+//! Leases and takeover: a node killed with -9, or cut off from the database, loses its runs
+//! to another node once their leases run out; the other node resumes them from the memo (the
+//! interrupted step runs again, completed ones do not), and the cut-off node stops its steps.
+
+use std::time::{Duration, Instant};
+
+use workflow_engine::store::runs::RunRow;
+
+use super::claims::store;
+use super::*;
+
+/// `first` is quick; `long` writes its pid when it starts and when it ends; `last` is quick.
+const LEDGERED: &str = "name: Ledgered\nphases: [p]\nargsSchema:\n  type: object\n  properties:\n    n: { type: integer }\nsteps:\n  - id: first\n    phase: p\n    type: script\n    command: echo first >> ledger-$RUN.txt\n  - id: long\n    phase: p\n    type: script\n    command: echo start $$ $(date +%s%N) >> ledger-$RUN.txt; sleep 5; echo end $$ >> ledger-$RUN.txt\n  - id: last\n    phase: p\n    type: script\n    command: echo last >> ledger-$RUN.txt\n";
+
+fn workflow() -> String {
+    // Each run's ledger, in the project folder, is named by its argument.
+    LEDGERED.replace("$RUN", "{{ args.n }}")
+}
+
+fn ledger(dir: &std::path::Path, n: usize) -> Vec<String> {
+    let file = dir.join(format!("ledger-{n}.txt"));
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn starts(lines: &[String]) -> Vec<(String, u128)> {
+    lines
+        .iter()
+        .filter_map(|l| {
+            let mut parts = l.strip_prefix("start ")?.split(' ');
+            Some((parts.next()?.to_string(), parts.next()?.parse().ok()?))
+        })
+        .collect()
+}
+
+fn now_ns() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+/// Starts `n` runs on node 0 and waits until each is in its `long` step; their ids.
+async fn runs_in_long_step(c: &Cluster, dir: &std::path::Path, n: usize) -> Vec<String> {
+    let (project, _) = (c.project_id.clone().unwrap(), ());
+    let def = c.definition_id(0, &project, "Ledgered").await;
+    let mut runs = Vec::new();
+    for i in 0..n {
+        runs.push(c.start_run(0, &project, &def, json!({ "n": i })).await);
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while (0..n).any(|i| starts(&ledger(dir, i)).is_empty()) {
+        assert!(Instant::now() < deadline, "the runs never reached their long step");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    runs
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_nodes_runs_are_taken_over_within_the_lease_and_resume_from_the_memo() {
+    let spec = NodeSpec::args(&["--lease-secs", "2", "--max-concurrent-runs", "8"]);
+    let mut c = Cluster::start_with(1, &spec).await;
+    let (project, dir) = c.project("takeover", &[("ledgered.yaml", &workflow())]).await;
+    c.project_id = Some(project);
+    let runs = runs_in_long_step(&c, &dir, 4).await;
+    c.add_node(&spec).await;
+    let id1 = c.node_id(1).await;
+    let killed_at = now_ns();
+    c.kill(0);
+    let store = store(&c).await;
+    let mut worst = 0u128;
+    for (i, r) in runs.iter().enumerate() {
+        let row = c.wait_status(1, r, &["completed"], 60).await;
+        let lines = ledger(&dir, i);
+        assert_eq!(
+            lines.iter().filter(|l| *l == "first").count(),
+            1,
+            "a completed step ran again: {lines:?}"
+        );
+        assert_eq!(lines.iter().filter(|l| *l == "last").count(), 1, "{lines:?}");
+        let s = starts(&lines);
+        assert_eq!(s.len(), 2, "the interrupted step runs again, once: {lines:?} {row}");
+        let ends: Vec<&String> = lines.iter().filter(|l| l.starts_with("end ")).collect();
+        assert_eq!(
+            ends,
+            [&format!("end {}", s[1].0)],
+            "the killed node's step died with it: {lines:?}"
+        );
+        worst = worst.max(s[1].1.saturating_sub(killed_at));
+        let row = RunRow::get(&store, r).await.unwrap().unwrap();
+        assert_eq!(row.node_id.as_deref(), Some(id1.as_str()));
+        assert_eq!(row.lease_version, 2, "claimed by node 0, then by node 1: {row:?}");
+    }
+    let worst = Duration::from_nanos(worst as u64);
+    eprintln!("takeover: the interrupted steps started again on node 1 at most {worst:?} after the kill (lease 2 s)");
+    assert!(
+        worst <= Duration::from_secs(3),
+        "takeover took {worst:?}, more than the lease + 1 s"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_cut_off_from_the_database_stops_its_steps_and_another_finishes_its_runs() {
+    let spec = NodeSpec::args(&["--lease-secs", "2"]);
+    let mut c = Cluster::start(0).await;
+    c.add_node(&NodeSpec {
+        via_proxy: true,
+        ..spec.clone()
+    })
+    .await;
+    let (project, dir) = c.project("cutoff", &[("ledgered.yaml", &workflow())]).await;
+    c.project_id = Some(project);
+    let runs = runs_in_long_step(&c, &dir, 2).await;
+    c.add_node(&spec).await;
+    let id1 = c.node_id(1).await;
+    c.proxy(0).cut();
+    let store = store(&c).await;
+    for (i, r) in runs.iter().enumerate() {
+        c.wait_status(1, r, &["completed"], 60).await;
+        let row = RunRow::get(&store, r).await.unwrap().unwrap();
+        assert_eq!(row.node_id.as_deref(), Some(id1.as_str()), "{row:?}");
+        let lines = ledger(&dir, i);
+        let s = starts(&lines);
+        assert_eq!(s.len(), 2, "{lines:?}");
+        // Node 0 (still running) stopped its step once its lease could not be renewed: its
+        // step never wrote its end, though 5 s have passed since it started.
+        assert!(
+            !lines.contains(&format!("end {}", s[0].0)),
+            "the cut-off node's step ran on: {lines:?}"
+        );
+        assert_eq!(lines.iter().filter(|l| *l == "first").count(), 1, "{lines:?}");
+    }
+    assert!(c.is_running(0), "the cut-off node keeps running");
+    assert!(c.log_of(0).contains("lease not renewed in time"), "{}", c.log_of(0));
+    // Back on the database, it takes runs again.
+    c.proxy(0).restore().await;
+    c.kill(1);
+    let project = c.project_id.clone().unwrap();
+    let def = c.definition_id(0, &project, "Ledgered").await;
+    let r = c.start_run(0, &project, &def, json!({ "n": 9 })).await;
+    c.wait_status(0, &r, &["completed"], 60).await;
+}
