@@ -234,7 +234,10 @@ pub async fn b1(ctx: &Ctx) -> Result<Vec<Figure>> {
     fig.extra.push(cpu.text());
     if let Some(pg) = &ctx.pg {
         fig.extra.extend(pg.profile("b1", (ctx.reps * STEPS) as f64));
-        fig.extra.push("(the statement counts include the benchmark's own checks after each run: 4 queries per run, 0.1 per step)".into());
+        fig.extra.push(
+            "(the statement counts include the benchmark's own checks after each run: 4 queries per run, 0.1 per step)"
+                .into(),
+        );
     }
     Ok(vec![fig])
 }
@@ -266,7 +269,10 @@ pub async fn b2(ctx: &Ctx) -> Result<Vec<Figure>> {
             num(b)
         ));
     }
-    let durability = format!("{}; as B1, plus each step's stdout/stderr pumped to events.jsonl", crate::durability(ctx));
+    let durability = format!(
+        "{}; as B1, plus each step's stdout/stderr pumped to events.jsonl",
+        crate::durability(ctx)
+    );
     let mut fig = Figure::median(
         "B2",
         "TS, 40 `script` steps running `true`: time per step minus a bare spawn of `true`",

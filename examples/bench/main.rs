@@ -88,7 +88,12 @@ pub enum CheckDb {
 impl CheckDb {
     pub async fn of(store: &workflow_engine::store::Store) -> Result<CheckDb> {
         Ok(match store.database_url() {
-            Some(url) => CheckDb::Pg(sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(url).await?),
+            Some(url) => CheckDb::Pg(
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(2)
+                    .connect(url)
+                    .await?,
+            ),
             None => CheckDb::Lite(db(store.data_dir()).await?),
         })
     }
@@ -96,7 +101,13 @@ impl CheckDb {
     pub async fn count(&self, sql: &str, arg: &str) -> Result<i64> {
         Ok(match self {
             CheckDb::Lite(p) => sqlx::query_as::<_, (i64,)>(sql).bind(arg).fetch_one(p).await?.0,
-            CheckDb::Pg(p) => sqlx::query_as::<_, (i64,)>(&sql.replace('?', "$1")).bind(arg).fetch_one(p).await?.0,
+            CheckDb::Pg(p) => {
+                sqlx::query_as::<_, (i64,)>(&sql.replace('?', "$1"))
+                    .bind(arg)
+                    .fetch_one(p)
+                    .await?
+                    .0
+            }
         })
     }
 
@@ -232,10 +243,15 @@ fn parse_args() -> Result<Args> {
     }
     if pg {
         a.pg_sync.get_or_insert_with(|| "on".into());
-        a.only.get_or_insert_with(|| PG_SCENARIOS.iter().map(|s| s.to_string()).collect());
+        a.only
+            .get_or_insert_with(|| PG_SCENARIOS.iter().map(|s| s.to_string()).collect());
     } else if a.pg_sync.is_some() {
         bail!("--pg-sync needs --pg");
-    } else if let Some(o) = a.only.as_ref().and_then(|o| o.iter().find(|o| PG_ONLY.contains(&o.as_str()))) {
+    } else if let Some(o) = a
+        .only
+        .as_ref()
+        .and_then(|o| o.iter().find(|o| PG_ONLY.contains(&o.as_str())))
+    {
         bail!("{o} runs several nodes on one PostgreSQL: add --pg");
     }
     a.ctx.scratch = a.ctx.scratch.join(format!("run-{}", std::process::id()));
@@ -279,7 +295,9 @@ fn main() -> Result<()> {
     let mut args = parse_args()?;
     std::fs::create_dir_all(&args.ctx.scratch)?;
     if let Some(sync) = &args.pg_sync {
-        progress(&format!("starting the suite's PostgreSQL (fsync on, synchronous_commit={sync})"));
+        progress(&format!(
+            "starting the suite's PostgreSQL (fsync on, synchronous_commit={sync})"
+        ));
         args.ctx.pg = Some(pg::Pg::start(&args.ctx.scratch, sync)?);
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -297,7 +315,8 @@ fn main() -> Result<()> {
     settle_filesystem(&args.ctx.scratch);
     let mut report = Report::default();
     let selected = |id: &str| {
-        args.only.as_ref().is_none_or(|o| o.iter().any(|x| x == id)) && (args.ctx.pg.is_some() || !PG_ONLY.contains(&id))
+        args.only.as_ref().is_none_or(|o| o.iter().any(|x| x == id))
+            && (args.ctx.pg.is_some() || !PG_ONLY.contains(&id))
     };
     for (id, scenario) in SCENARIOS {
         if selected(id) {

@@ -63,7 +63,9 @@ pub async fn b5n(ctx: &Ctx) -> Result<Vec<Figure>> {
         }
         let mut fig = Figure::median(
             &format!("B5N {n}"),
-            &format!("1,000 runs of a 3-step YAML workflow from 50 API clients, {n} node(s) on one PostgreSQL: throughput"),
+            &format!(
+                "1,000 runs of a 3-step YAML workflow from 50 API clients, {n} node(s) on one PostgreSQL: throughput"
+            ),
             "runs/s",
             rates,
             None,
@@ -89,9 +91,18 @@ async fn b5n_once(ctx: &Ctx, n: usize, rep: usize) -> Result<(f64, String)> {
     let url = pg.database(&format!("b5n_{n}_{rep}"))?;
     let (nodes, token) = start_nodes(ctx, dir.path(), &url, n, &["--max-concurrent-runs", "64"])?;
     let nodes: Vec<Arc<Server>> = nodes.into_iter().map(Arc::new).collect();
-    let proj = project(&nodes[0], &token, &dir.path().join("project"), &[("three.yaml", crate::api::THREE_STEP_YAML)]).await?;
+    let proj = project(
+        &nodes[0],
+        &token,
+        &dir.path().join("project"),
+        &[("three.yaml", crate::api::THREE_STEP_YAML)],
+    )
+    .await?;
     let def = nodes[0].definition_id(&token, &proj, "B5 Three steps").await?;
-    let db = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(&url).await?;
+    let db = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await?;
     let t0 = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..50usize {
@@ -112,16 +123,27 @@ async fn b5n_once(ctx: &Ctx, n: usize, rep: usize) -> Result<(f64, String)> {
     ensure!(ids.len() == 1000, "{} distinct runs created", ids.len());
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
-        let ended = count(&db, "SELECT COUNT(*) FROM workflow_runs WHERE status IN ('completed', 'failed', 'cancelled')").await?;
+        let ended = count(
+            &db,
+            "SELECT COUNT(*) FROM workflow_runs WHERE status IN ('completed', 'failed', 'cancelled')",
+        )
+        .await?;
         if ended >= 1000 {
             break;
         }
-        ensure!(Instant::now() < deadline, "only {ended} of 1000 runs ended in 300 s on {n} node(s)");
+        ensure!(
+            Instant::now() < deadline,
+            "only {ended} of 1000 runs ended in 300 s on {n} node(s)"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let wall = t0.elapsed();
     let completed = count(&db, "SELECT COUNT(*) FROM workflow_runs WHERE status = 'completed'").await?;
-    let steps = count(&db, "SELECT COUNT(*) FROM workflow_run_steps WHERE status = 'completed'").await?;
+    let steps = count(
+        &db,
+        "SELECT COUNT(*) FROM workflow_run_steps WHERE status = 'completed'",
+    )
+    .await?;
     ensure!(completed == 1000, "{completed} of 1000 runs completed on {n} node(s)");
     ensure!(steps == 3000, "{steps} completed steps for 1000 runs");
     let per_node: Vec<(Option<String>, i64)> =
@@ -167,8 +189,14 @@ pub async fn b14(ctx: &Ctx) -> Result<Vec<Figure>> {
     for rep in 0..ctx.heavy_reps {
         let dir = ctx.dir("b14-")?;
         let url = pg.database(&format!("b14_{rep}"))?;
-        let (s, note) = b14_once(ctx, dir.path(), &url).await.with_context(|| format!("B14 rep {}", rep + 1))?;
-        crate::progress(&format!("B14 rep {}: the last run's step restarted {} s after the kill", rep + 1, num(s)));
+        let (s, note) = b14_once(ctx, dir.path(), &url)
+            .await
+            .with_context(|| format!("B14 rep {}", rep + 1))?;
+        crate::progress(&format!(
+            "B14 rep {}: the last run's step restarted {} s after the kill",
+            rep + 1,
+            num(s)
+        ));
         samples.push(s);
         notes.push(note);
     }
@@ -196,7 +224,10 @@ pub async fn b14(ctx: &Ctx) -> Result<Vec<Figure>> {
 const B14_YAML: &str = "name: B14 Long step\nphases: [work]\nsteps:\n  - id: long\n    phase: work\n    type: script\n    command: LEDGER_STEP\n";
 
 fn unix_ns() -> i128 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as i128).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i128)
+        .unwrap_or(0)
 }
 
 /// Ledger lines: (run, node pid, ns).
@@ -219,7 +250,10 @@ async fn b14_once(ctx: &Ctx, dir: &Path, url: &str) -> Result<(f64, String)> {
     let a_pid = a.pid();
     let proj_dir = dir.join("project");
     let (led, release) = (proj_dir.join("ledger.txt"), proj_dir.join("release"));
-    let yaml = B14_YAML.replace("LEDGER_STEP", &serde_json::to_string(&ledger_step(&led, &release, 120))?);
+    let yaml = B14_YAML.replace(
+        "LEDGER_STEP",
+        &serde_json::to_string(&ledger_step(&led, &release, 120))?,
+    );
     let proj = project(&a, &token, &proj_dir, &[("long.yaml", &yaml)]).await?;
     let def = a.definition_id(&token, &proj, "B14 Long step").await?;
     let mut ids = HashSet::new();
@@ -228,7 +262,11 @@ async fn b14_once(ctx: &Ctx, dir: &Path, url: &str) -> Result<(f64, String)> {
     }
     let deadline = Instant::now() + Duration::from_secs(120);
     while ledger(&led).iter().filter(|l| l.1 == a_pid).count() < 100 {
-        ensure!(Instant::now() < deadline, "node A started only {} of 100 steps in 120 s", ledger(&led).len());
+        ensure!(
+            Instant::now() < deadline,
+            "node A started only {} of 100 steps in 120 s",
+            ledger(&led).len()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let env = [("DATABASE_URL", url), ("JWT_SECRET", SECRET)];
@@ -242,7 +280,12 @@ async fn b14_once(ctx: &Ctx, dir: &Path, url: &str) -> Result<(f64, String)> {
         let lines = ledger(&led);
         let restarted: HashSet<&String> = lines.iter().filter(|l| l.1 == b_pid).map(|l| &l.0).collect();
         if ids.iter().all(|id| restarted.contains(id)) {
-            break lines.iter().filter(|l| l.1 == b_pid).map(|l| l.2).max().unwrap_or(killed_at);
+            break lines
+                .iter()
+                .filter(|l| l.1 == b_pid)
+                .map(|l| l.2)
+                .max()
+                .unwrap_or(killed_at);
         }
         if Instant::now() > deadline {
             bail!(
@@ -254,16 +297,27 @@ async fn b14_once(ctx: &Ctx, dir: &Path, url: &str) -> Result<(f64, String)> {
         tokio::time::sleep(Duration::from_millis(10)).await;
     };
     let secs = (last - killed_at) as f64 / 1e9;
-    let first = ledger(&led).iter().filter(|l| l.1 == b_pid).map(|l| l.2).min().unwrap_or(last);
+    let first = ledger(&led)
+        .iter()
+        .filter(|l| l.1 == b_pid)
+        .map(|l| l.2)
+        .min()
+        .unwrap_or(last);
     std::fs::write(&release, "")?;
-    let db = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(url).await?;
+    let db = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await?;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let done = count(&db, "SELECT COUNT(*) FROM workflow_runs WHERE status = 'completed'").await?;
         if done == 100 {
             break;
         }
-        ensure!(Instant::now() < deadline, "only {done} of 100 runs completed on node B after the takeover");
+        ensure!(
+            Instant::now() < deadline,
+            "only {done} of 100 runs completed on node B after the takeover"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     drop(b);

@@ -62,7 +62,10 @@ impl Pg {
             "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=on -c full_page_writes=on \
              -c synchronous_commit={synchronous_commit} -c max_connections=500 -c shared_buffers=256MB{}",
             dir.display(),
-            if bin.parent().is_some_and(|v| v.join("lib/pg_stat_statements.so").is_file()) {
+            if bin
+                .parent()
+                .is_some_and(|v| v.join("lib/pg_stat_statements.so").is_file())
+            {
                 // Where the time goes: every statement's calls and time, per database.
                 " -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_utility=on"
             } else {
@@ -100,7 +103,19 @@ impl Pg {
              WHERE d.datname = '{name}' ORDER BY s.calls DESC, s.total_exec_time DESC"
         );
         let Ok(out) = run(Command::new("psql")
-            .args(["-X", "-q", "-t", "-A", "-F", "\x1f", "-h", "127.0.0.1", "-U", "postgres", "-p"])
+            .args([
+                "-X",
+                "-q",
+                "-t",
+                "-A",
+                "-F",
+                "\x1f",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-p",
+            ])
             .arg(self.port.to_string())
             .args(["-d", "postgres", "-c", &sql]))
         else {
@@ -155,7 +170,19 @@ impl Pg {
     /// One statement as the superuser on database `postgres`; its output (unaligned).
     pub fn psql(&self, statement: &str) -> Result<String> {
         run(Command::new("psql")
-            .args(["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres", "-p"])
+            .args([
+                "-X",
+                "-q",
+                "-t",
+                "-A",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-p",
+            ])
             .arg(self.port.to_string())
             .args(["-d", "postgres", "-c", statement]))
     }

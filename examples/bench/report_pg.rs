@@ -29,7 +29,11 @@ impl Report {
             machine.date
         );
         let _ = writeln!(w, "{}", machine.markdown());
-        let _ = writeln!(w, "Durability of every figure of ours in this section: {}.\n", self.durability);
+        let _ = writeln!(
+            w,
+            "Durability of every figure of ours in this section: {}.\n",
+            self.durability
+        );
         self.summary_rows(w);
         if let Some(peer) = &self.peer {
             self.side_by_side_pg(w, peer);
@@ -85,7 +89,11 @@ impl Report {
         let _ = writeln!(w, "| per step (median) | ours | DBOS | ratio (DBOS / ours) | verdict |");
         let _ = writeln!(w, "|---|---|---|---|---|");
         let rows = [
-            ("B1: function step returning a small object", "B1", "b1_ms_per_step_median"),
+            (
+                "B1: function step returning a small object",
+                "B1",
+                "b1_ms_per_step_median",
+            ),
             ("B2: `true` step, as measured", "B2 raw", "b2_raw_ms_per_step_median"),
             (
                 "B2: `true` step minus a bare spawn of `true` (each in its own process)",
@@ -100,7 +108,13 @@ impl Report {
             let theirs = result[key].as_f64().unwrap_or(f64::NAN);
             let ratio = theirs / ours;
             let verdict = if ratio >= TARGET_RATIO { "pass" } else { "**MISS**" };
-            let _ = writeln!(w, "| {label} | {} ms | {} ms | {}x | {verdict} |", num(ours), num(theirs), num(ratio));
+            let _ = writeln!(
+                w,
+                "| {label} | {} ms | {} ms | {}x | {verdict} |",
+                num(ours),
+                num(theirs),
+                num(ratio)
+            );
         }
         let _ = writeln!(
             w,

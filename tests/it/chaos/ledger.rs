@@ -70,7 +70,6 @@ pub fn read(ledger: &Path) -> BTreeMap<(String, String), Vec<Execution>> {
 pub struct DbStep {
     pub run: String,
     pub step: String,
-    pub index: i64,
     pub completed_ns: i128,
 }
 
@@ -95,21 +94,30 @@ pub fn check(ev: &Evidence) -> (Vec<String>, usize) {
             bad.push(format!("run {id} ended {status}: {}", error.as_deref().unwrap_or("")));
         }
     }
-    let completed: HashMap<(&str, &str), &DbStep> =
-        ev.steps.iter().map(|s| ((s.run.as_str(), s.step.as_str()), s)).collect();
+    let completed: HashMap<(&str, &str), &DbStep> = ev
+        .steps
+        .iter()
+        .map(|s| ((s.run.as_str(), s.step.as_str()), s))
+        .collect();
     let expected = ev.runs.len() * ev.steps_per_run;
     if ev.steps.len() != expected {
         bad.push(format!("{} completed step rows, not {expected}", ev.steps.len()));
     }
     for ((run, step), execs) in ev.executions {
         let Some(db) = completed.get(&(run.as_str(), step.as_str())) else {
-            bad.push(format!("{run}/{step} ran {} time(s) but is not recorded completed", execs.len()));
+            bad.push(format!(
+                "{run}/{step} ran {} time(s) but is not recorded completed",
+                execs.len()
+            ));
             continue;
         };
         repeats += execs.len() - 1;
         for (i, e) in execs.iter().enumerate() {
             let Some(killed) = ev.nodes.get(&e.node_pid) else {
-                bad.push(format!("{run}/{step} attempt {} ran under pid {}, not a node of the test", e.attempt, e.node_pid));
+                bad.push(format!(
+                    "{run}/{step} attempt {} ran under pid {}, not a node of the test",
+                    e.attempt, e.node_pid
+                ));
                 continue;
             };
             // A step starts again only after its record says it did not complete; one that
@@ -156,7 +164,9 @@ pub fn check(ev: &Evidence) -> (Vec<String>, usize) {
             }
         }
         if execs.last().is_some_and(|e| e.ended_ns.is_none()) {
-            bad.push(format!("{run}/{step}: its last execution never finished, yet it is recorded completed"));
+            bad.push(format!(
+                "{run}/{step}: its last execution never finished, yet it is recorded completed"
+            ));
         }
     }
     for s in ev.steps {
@@ -166,18 +176,55 @@ pub fn check(ev: &Evidence) -> (Vec<String>, usize) {
         let dir = ev.project.join(".agent/workflows/executions").join(&s.run);
         let output = dir.join(format!("logs/{}/output.json", s.step));
         if !output.is_file() {
-            bad.push(format!("{}/{} is completed in the database, {} is missing", s.run, s.step, output.display()));
-        }
-        let checkpoint = dir.join(format!("checkpoints/step-{}.json", s.index));
-        match std::fs::read_to_string(&checkpoint).ok().and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok()) {
-            Some(cp) if cp["completed_step_ids"].as_array().is_some_and(|ids| ids.iter().any(|i| i == s.step.as_str())) => {}
-            Some(cp) => bad.push(format!(
-                "{} does not list {} as completed: {}",
-                checkpoint.display(),
+            bad.push(format!(
+                "{}/{} is completed in the database, {} is missing",
+                s.run,
                 s.step,
-                cp["completed_step_ids"]
-            )),
-            None => bad.push(format!("{}/{} is completed in the database, {} is missing", s.run, s.step, checkpoint.display())),
+                output.display()
+            ));
+        }
+    }
+    // The run folder keeps its latest checkpoint only (`store::files`: each supersedes the
+    // one before): it lists every step the database has completed.
+    let mut by_run: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for s in ev.steps {
+        by_run.entry(s.run.as_str()).or_default().push(s.step.as_str());
+    }
+    for (run, done) in by_run {
+        let dir = ev
+            .project
+            .join(".agent/workflows/executions")
+            .join(run)
+            .join("checkpoints");
+        let latest = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let i: u64 = name.strip_prefix("step-")?.strip_suffix(".json")?.parse().ok()?;
+                Some((i, e.path()))
+            })
+            .max_by_key(|(i, _)| *i);
+        let Some((_, path)) = latest else {
+            bad.push(format!(
+                "run {run} has completed steps and no checkpoint in {}",
+                dir.display()
+            ));
+            continue;
+        };
+        let cp: serde_json::Value = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        let ids = cp["completed_step_ids"].as_array().cloned().unwrap_or_default();
+        for step in done {
+            if !ids.iter().any(|i| i == step) {
+                bad.push(format!(
+                    "{} does not list {step}, completed in the database",
+                    path.display()
+                ));
+            }
         }
     }
     (bad, repeats)

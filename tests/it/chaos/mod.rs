@@ -51,7 +51,15 @@ struct Node {
 impl Node {
     fn start(data: &Path, url: &str) -> Node {
         let mut child = Command::new(BIN)
-            .args(["serve", "--bind", "127.0.0.1:0", "--max-concurrent-runs", "6"])
+            .args([
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--max-concurrent-runs",
+                "6",
+                "--lease-secs",
+                "3",
+            ])
             .env("WORKFLOW_ENGINE_DATA_DIR", data)
             .env("DATABASE_URL", url)
             .env("JWT_SECRET", SECRET)
@@ -61,7 +69,9 @@ impl Node {
             .spawn()
             .expect("start a node");
         let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).expect("read the address");
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .expect("read the address");
         let base = line
             .trim()
             .strip_prefix("listening on ")
@@ -98,7 +108,11 @@ fn cli(data: &Path, url: &str, args: &[&str]) -> String {
         .env("JWT_SECRET", SECRET)
         .output()
         .expect("run the cli");
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -126,7 +140,9 @@ fn workflows(ledger: &Path) -> [(&'static str, String); 2] {
     );
     let mut yaml = "name: Chaos YAML\nphases: [work]\nsteps:\n".to_string();
     for id in ["a", "b", "c"] {
-        yaml.push_str(&format!("  - id: {id}\n    phase: work\n    type: script\n    command: {cmd}\n"));
+        yaml.push_str(&format!(
+            "  - id: {id}\n    phase: work\n    type: script\n    command: {cmd}\n"
+        ));
     }
     [("chaos.ts", ts), ("chaos.yaml", yaml)]
 }
@@ -144,17 +160,38 @@ async fn three_nodes_survive_twenty_kills() {
         std::fs::write(defs.join(file), text).unwrap();
     }
     let datas: Vec<PathBuf> = (0..NODES).map(|i| root.path().join(format!("node{i}"))).collect();
-    cli(&datas[0], &url, &["user", "create", "--email", "chaos@test.local", "--password", PASSWORD, "--admin"]);
+    cli(
+        &datas[0],
+        &url,
+        &[
+            "user",
+            "create",
+            "--email",
+            "chaos@test.local",
+            "--password",
+            PASSWORD,
+            "--admin",
+        ],
+    );
     let token = cli(&datas[0], &url, &["token", "--email", "chaos@test.local"]);
     let mut nodes: Vec<Node> = datas.iter().map(|d| Node::start(d, &url)).collect();
     let mut pids: HashMap<u32, Option<i128>> = nodes.iter().map(|n| (n.pid(), None)).collect();
     let http = reqwest::Client::new();
-    let body = post(&http, &nodes[0].base, &token, "/projects", json!({ "name": "chaos", "path": project }))
-        .await
-        .unwrap();
+    let body = post(
+        &http,
+        &nodes[0].base,
+        &token,
+        "/projects",
+        json!({ "name": "chaos", "path": project }),
+    )
+    .await
+    .unwrap();
     let project_id = body["data"]["id"].as_str().unwrap().to_string();
     let r = http
-        .get(format!("{}/api/workflow-definitions?project_id={project_id}", nodes[0].base))
+        .get(format!(
+            "{}/api/workflow-definitions?project_id={project_id}",
+            nodes[0].base
+        ))
         .bearer_auth(&token)
         .send()
         .await
@@ -170,14 +207,19 @@ async fn three_nodes_survive_twenty_kills() {
         })
         .collect();
 
-    let db = sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(&url).await.unwrap();
+    let db = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&url)
+        .await
+        .unwrap();
     let count = |sql: &'static str| {
         let db = db.clone();
         async move { sqlx::query_as::<_, (i64,)>(sql).fetch_one(&db).await.unwrap().0 }
     };
-    let seed: u64 = std::env::var("CHAOS_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        (unix_ns() as u64) | 1
-    });
+    let seed: u64 = std::env::var("CHAOS_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| (unix_ns() as u64) | 1);
     println!("chaos seed {seed} (CHAOS_SEED={seed} replays the kill sequence)");
     let mut rng = Rng(seed);
 
@@ -198,7 +240,10 @@ async fn three_nodes_survive_twenty_kills() {
             target += 1;
             let def = &def_ids[posted % 2];
             let body = json!({ "project_id": project_id, "workflow_definition_id": def, "args": {} });
-            if post(&http, &node.base, &token, "/workflow-executions", body).await.is_ok() {
+            if post(&http, &node.base, &token, "/workflow-executions", body)
+                .await
+                .is_ok()
+            {
                 posted += 1;
             }
         } else if kills == KILLS {
@@ -231,19 +276,21 @@ async fn three_nodes_survive_twenty_kills() {
     drop(nodes);
 
     let runs: Vec<(String, String, Option<String>)> =
-        sqlx::query_as("SELECT id, status, error_message FROM workflow_runs ORDER BY id").fetch_all(&db).await.unwrap();
-    let rows: Vec<(String, String, i64, String)> = sqlx::query_as(
-        "SELECT workflow_run_id, step_id, step_index, completed_at FROM workflow_run_steps WHERE status = 'completed'",
+        sqlx::query_as("SELECT id, status, error_message FROM workflow_runs ORDER BY id")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT workflow_run_id, step_id, completed_at FROM workflow_run_steps WHERE status = 'completed'",
     )
     .fetch_all(&db)
     .await
     .unwrap();
     let steps: Vec<ledger::DbStep> = rows
         .into_iter()
-        .map(|(run, step, index, at)| ledger::DbStep {
+        .map(|(run, step, at)| ledger::DbStep {
             run,
             step,
-            index,
             completed_ns: chrono::DateTime::parse_from_rfc3339(&at)
                 .unwrap_or_else(|e| panic!("completed_at {at:?}: {e}"))
                 .timestamp_nanos_opt()
