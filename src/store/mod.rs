@@ -108,6 +108,7 @@ pub mod budgets;
 pub mod claims;
 pub mod comments;
 pub mod concurrency;
+mod db_errors;
 pub mod definitions;
 pub mod dialect;
 pub mod events;
