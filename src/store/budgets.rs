@@ -132,14 +132,18 @@ impl RunRow {
         limit: i64,
     ) -> Result<Vec<BudgetStopped>> {
         let ids = project_ids.map(|p| serde_json::to_string(p).expect("ids serialise"));
+        // SQLite's planner, without statistics, needs the hint; PostgreSQL has none.
+        let hint = if store.is_lite() { "INDEXED BY workflow_runs_budget_stopped" } else { "" };
         Ok(on_read!(
             store,
-            "SELECT r.id, r.name, r.project_id, r.budget_stop, r.updated_at, COALESCE(d.name, '') AS workflow_name
-             FROM workflow_runs r INDEXED BY workflow_runs_budget_stopped
+            format!(
+                "SELECT r.id, r.name, r.project_id, r.budget_stop, r.updated_at, COALESCE(d.name, '') AS workflow_name
+             FROM workflow_runs r {hint}
              LEFT JOIN workflow_definitions d ON d.id = r.workflow_definition_id
              WHERE r.status = 'waiting' AND r.budget_stop IS NOT NULL
                AND (?1 IS NULL OR r.project_id IN (SELECT value FROM json_each(?1)))
-             ORDER BY r.updated_at LIMIT ?2",
+             ORDER BY r.updated_at LIMIT ?2"
+            ),
             |pool, sql| sqlx::query_as(sql).bind(ids).bind(limit).fetch_all(pool).await
         )?)
     }

@@ -116,7 +116,8 @@ impl SnapshotRow {
         let raw: Option<Raw> = on_db!(
             store,
             &format!(
-            "SELECT {COLUMNS} FROM step_snapshots s WHERE s.run_id = ? ORDER BY s.created_at DESC, s.rowid DESC LIMIT 1"
+            "SELECT {COLUMNS} FROM step_snapshots s JOIN workflow_run_steps st ON st.id = s.step_row_id
+              WHERE s.run_id = ? ORDER BY s.created_at DESC, st.step_index DESC LIMIT 1"
         ),
             |pool, sql| sqlx::query_as(sql).bind(run_id).fetch_optional(pool).await
         )?;
@@ -157,8 +158,9 @@ impl SnapshotRow {
         let raw: Option<Raw> = on_read!(
             store,
             &format!(
-                "SELECT {COLUMNS} FROM step_snapshots s WHERE s.run_id = ? AND s.created_at <= ?
-              ORDER BY s.created_at DESC, s.rowid DESC LIMIT 1"
+                "SELECT {COLUMNS} FROM step_snapshots s JOIN workflow_run_steps st ON st.id = s.step_row_id
+              WHERE s.run_id = ? AND s.created_at <= ?
+              ORDER BY s.created_at DESC, st.step_index DESC LIMIT 1"
             ),
             |pool, sql| sqlx::query_as(sql).bind(run_id).bind(at).fetch_optional(pool).await
         )?;
