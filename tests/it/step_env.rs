@@ -19,12 +19,11 @@ fn run_with_server_env(sb: &Sandbox, file: &std::path::Path) -> std::process::Ou
     let mut cmd = sb.cmd(&["run", file.to_str().unwrap()]);
     cmd.env("WORKFLOW_ENGINE_CONFIG", config)
         .env("FROM_FILE_X", "file-said-so");
-    cmd.envs(HIDDEN.iter().copied());
-    if let Some(url) = &sb.database_url {
-        // The engine's own database on PostgreSQL, as hidden from steps as the fake one.
-        cmd.env("DATABASE_URL", url);
-    }
-    cmd.env("LC_MESSAGES", "C")
+    cmd.envs(HIDDEN.iter().copied())
+        // The engine's own database (PostgreSQL's URL, or empty for SQLite): the variable is
+        // hidden from steps whatever its value.
+        .env("DATABASE_URL", sb.database_url.as_deref().unwrap_or(""))
+        .env("LC_MESSAGES", "C")
         .env("PASSED_ON", "operator-said-so")
         .env("NOT_PASSED", "nope")
         .env("WORKFLOW_ENGINE_STEP_ENV", "PASSED_ON, OTHER_*");
