@@ -132,13 +132,18 @@ impl RunRow {
         limit: i64,
     ) -> Result<Vec<BudgetStopped>> {
         let ids = project_ids.map(|p| serde_json::to_string(p).expect("ids serialise"));
-        // SQLite's planner, without statistics, needs the hint; PostgreSQL has none.
-        let hint = if store.is_lite() { "INDEXED BY workflow_runs_budget_stopped" } else { "" };
+        // SQLite is told its index (`INDEXED BY` is SQLite's; PostgreSQL's planner has
+        // statistics).
+        let indexed = if store.is_lite() {
+            " INDEXED BY workflow_runs_budget_stopped"
+        } else {
+            ""
+        };
         Ok(on_read!(
             store,
-            format!(
+            &format!(
                 "SELECT r.id, r.name, r.project_id, r.budget_stop, r.updated_at, COALESCE(d.name, '') AS workflow_name
-             FROM workflow_runs r {hint}
+             FROM workflow_runs r{indexed}
              LEFT JOIN workflow_definitions d ON d.id = r.workflow_definition_id
              WHERE r.status = 'waiting' AND r.budget_stop IS NOT NULL
                AND (?1 IS NULL OR r.project_id IN (SELECT value FROM json_each(?1)))

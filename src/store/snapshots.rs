@@ -112,12 +112,13 @@ impl SnapshotRow {
     }
 
     /// The run's newest snapshot (the parent of its next one, the head of its whole diff).
+    /// Snapshots made in the same millisecond go by their step rows' ids (uuid v7, in the
+    /// order the steps began), on both backends (PostgreSQL has no `rowid`).
     pub async fn latest_for_run(store: &Store, run_id: &str) -> Result<Option<SnapshotRow>> {
         let raw: Option<Raw> = on_db!(
             store,
             &format!(
-            "SELECT {COLUMNS} FROM step_snapshots s JOIN workflow_run_steps st ON st.id = s.step_row_id
-              WHERE s.run_id = ? ORDER BY s.created_at DESC, st.step_index DESC LIMIT 1"
+            "SELECT {COLUMNS} FROM step_snapshots s WHERE s.run_id = ? ORDER BY s.created_at DESC, s.step_row_id DESC LIMIT 1"
         ),
             |pool, sql| sqlx::query_as(sql).bind(run_id).fetch_optional(pool).await
         )?;
@@ -158,9 +159,8 @@ impl SnapshotRow {
         let raw: Option<Raw> = on_read!(
             store,
             &format!(
-                "SELECT {COLUMNS} FROM step_snapshots s JOIN workflow_run_steps st ON st.id = s.step_row_id
-              WHERE s.run_id = ? AND s.created_at <= ?
-              ORDER BY s.created_at DESC, st.step_index DESC LIMIT 1"
+                "SELECT {COLUMNS} FROM step_snapshots s WHERE s.run_id = ? AND s.created_at <= ?
+              ORDER BY s.created_at DESC, s.step_row_id DESC LIMIT 1"
             ),
             |pool, sql| sqlx::query_as(sql).bind(run_id).bind(at).fetch_optional(pool).await
         )?;

@@ -36,9 +36,12 @@ impl Server {
 
     /// Starts `cmd` (a `serve` command line on `sb`'s data directory).
     pub fn spawn(sb: Sandbox, mut cmd: std::process::Command) -> Server {
+        // The server's log, for a failing test to be read by hand (`server.log` beside the
+        // data directory, in the sandbox's temporary folder).
+        let log = std::fs::File::create(sb.data.path().join("server.log")).expect("server log");
         let mut child = cmd
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("start the server");
         let mut line = String::new();
@@ -191,9 +194,23 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(self.sb.data.path().join("server.log")).unwrap_or_default();
+            eprintln!("--- the server's log ---\n{log}--- end of the server's log ---");
+        }
     }
 }
 
 pub const QUICK_YAML: &str = "name: Quick\nphases: [build, test]\nargsSchema:\n  type: object\n  properties:\n    who: { type: string }\n  required: [who]\nsteps:\n  - id: hello\n    phase: build\n    type: script\n    command: echo hello {{ args.who }}\n  - id: check\n    phase: test\n    type: script\n    command: \"true\"\n";
 
 pub const SLOW_YAML: &str = "name: Slow\nphases: [a, b]\nsteps:\n  - id: first\n    phase: a\n    type: script\n    command: sleep 1; echo first >> side.txt\n  - id: second\n    phase: b\n    type: script\n    command: sleep 1; echo second >> side.txt\n";
+
+/// True, after saying why on stderr, when the suite runs on PostgreSQL and the calling test
+/// is SQLite's only (`reason`); the test then returns at once.
+pub fn skip_on_pg(reason: &str) -> bool {
+    let on_pg = workflow_engine::testing::pg::enabled();
+    if on_pg {
+        eprintln!("skipped on PostgreSQL: {reason}");
+    }
+    on_pg
+}
