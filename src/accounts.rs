@@ -84,7 +84,13 @@ pub async fn create_user(
     if UserRow::by_email(store, email).await?.is_some() {
         return Err(AccountError::EmailTaken(email.to_string()));
     }
-    Ok(UserRow::create(store, email, name, &hash_password(password), admin).await?)
+    // Another process may have made the same account since the check.
+    UserRow::create(store, email, name, &hash_password(password), admin)
+        .await
+        .map_err(|e| match e.is_unique_violation() {
+            true => AccountError::EmailTaken(email.to_string()),
+            false => e.into(),
+        })
 }
 
 #[cfg(test)]

@@ -63,6 +63,14 @@ impl<E: Into<crate::store::StoreError>> From<E> for ApiError {
             tracing::error!(error = %e, "the data directory's disk is full");
             return ApiError::InsufficientStorage;
         }
+        if e.is_unique_violation() {
+            // Two requests made the same thing at once; the one that lost is told so, on
+            // SQLite and PostgreSQL alike.
+            return ApiError::Conflict {
+                message: "it already exists (another request made it at the same time)".to_string(),
+                current_status: None,
+            };
+        }
         ApiError::Internal(e.to_string())
     }
 }
@@ -238,5 +246,32 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for
         axum::extract::Query::<T>::try_from_uri(&parts.uri)
             .map(|q| ApiQuery(q.0))
             .map_err(|e| ApiError::bad("invalid_query", e.body_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::response::IntoResponse;
+
+    use super::ApiError;
+    use crate::store::users::UserRow;
+    use crate::store::Store;
+
+    /// A unique key taken by a concurrent request answers 409 on both backends (the test's:
+    /// PostgreSQL with `WORKFLOW_ENGINE_TEST_PG=1`), not a 500.
+    #[tokio::test]
+    async fn a_duplicate_row_answers_409_conflict() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_for_test(dir.path()).await.unwrap();
+        UserRow::create(&store, "ann@example.com", None, "hash", false)
+            .await
+            .unwrap();
+        let e = UserRow::create(&store, "ann@example.com", None, "hash", false)
+            .await
+            .expect_err("the email is taken");
+        let response = ApiError::from(e).into_response();
+        assert_eq!(response.status(), axum::http::StatusCode::CONFLICT);
+        let other = ApiError::from(crate::store::StoreError::NotFound("x".into())).into_response();
+        assert_eq!(other.status(), axum::http::StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

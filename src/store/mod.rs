@@ -107,6 +107,7 @@ pub mod board;
 pub mod budgets;
 pub mod comments;
 pub mod concurrency;
+mod db_errors;
 pub mod definitions;
 pub mod dialect;
 pub mod events;

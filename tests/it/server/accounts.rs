@@ -52,12 +52,11 @@ const NOCASE_MIGRATION: i64 = 20261205074500;
 
 #[tokio::test]
 async fn older_accounts_differing_only_in_case_are_kept_apart_on_upgrade() {
-    if crate::server_util::skip_on_pg(
-        "upgrades a SQLite database made before a SQLite migration; PostgreSQL's schema starts with it",
-    ) {
+    let sb = Sandbox::new();
+    if sb.on_pg() {
+        eprintln!("skipped on PostgreSQL: an upgrade of a SQLite file made before a SQLite migration");
         return;
     }
-    let sb = Sandbox::new();
     std::fs::create_dir_all(sb.data_dir()).unwrap();
     let options = SqliteConnectOptions::new()
         .filename(sb.data_dir().join("workflow-engine.db"))

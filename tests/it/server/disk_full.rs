@@ -38,7 +38,9 @@ fn user_in_namespace(s: &Server, email: &str) -> String {
 
 #[tokio::test]
 async fn a_full_disk_gets_507_and_no_run_is_acknowledged_that_was_not_recorded() {
-    if crate::server_util::skip_on_pg("the database is SQLite's file in the data directory's tmpfs; PostgreSQL's disk is the cluster's") {
+    if crate::server_util::skip_on_pg(
+        "the database is SQLite's file in the data directory's tmpfs; PostgreSQL's disk is the cluster's",
+    ) {
         return;
     }
     // SAFETY: geteuid has no preconditions.
