@@ -112,3 +112,29 @@ async fn a_signal_sent_while_its_wait_begins_is_delivered_once() {
         assert_eq!(step.status, StepStatus::Completed, "round {round}");
     }
 }
+
+/// Two nodes claim two queued runs of one concurrency key (limit 1) at once: at most one
+/// gets to run. Each claim counts the key's running runs in the statement that claims
+/// (`KEY_HAS_ROOM`); on PostgreSQL that count alone sees neither claim of the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_claims_at_once_keep_a_keys_limit() {
+    use super::runs::ClaimFrom;
+    let dir = tempfile::tempdir().unwrap();
+    let (store, def, project) = seeded(dir.path()).await;
+    let until = "2999-01-01T00:00:00.000Z";
+    for round in 0..40 {
+        let key = format!("key-{round}");
+        let a = new_run(&store, &def, &project, Some(&key)).await;
+        let b = new_run(&store, &def, &project, Some(&key)).await;
+        let (got_a, got_b) = tokio::join!(
+            RunRow::claim(&store, &a.id, ClaimFrom::Queue, "node-a", until, None),
+            RunRow::claim(&store, &b.id, ClaimFrom::Queue, "node-b", until, None),
+        );
+        let (got_a, got_b) = (got_a.unwrap(), got_b.unwrap());
+        assert!(
+            got_a.is_none() || got_b.is_none(),
+            "round {round}: both runs of key {key} (limit 1) were claimed"
+        );
+        assert!(got_a.is_some() || got_b.is_some(), "round {round}: neither run was claimed");
+    }
+}
