@@ -99,7 +99,9 @@ async fn a_signal_sent_while_its_wait_begins_is_delivered_once() {
             },
             |_, signal| signal.map(|s| delivered(&s.payload)),
         );
-        let send = WaitRow::send_signal(&store, &run.id, "go", "\"hi\"", None, None, |_, s| delivered(&s.payload));
+        let send = WaitRow::send_signal(&store, &run.id, "go", "\"hi\"", None, None, |_, s| {
+            delivered(&s.payload)
+        });
         let (began, sent) = tokio::join!(wait, send);
         let (began, sent) = (began.unwrap(), sent.unwrap());
         let by_wait = matches!(&began, Began::Resolved(_, Some(_)));
@@ -108,7 +110,10 @@ async fn a_signal_sent_while_its_wait_begins_is_delivered_once() {
             by_wait ^ by_signal,
             "round {round}: the wait took the signal: {by_wait}, the signal found the wait: {by_signal}"
         );
-        let step = super::steps::StepRow::get(&store, &run.id, "go").await.unwrap().unwrap();
+        let step = super::steps::StepRow::get(&store, &run.id, "go")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(step.status, StepStatus::Completed, "round {round}");
     }
 }
@@ -135,6 +140,9 @@ async fn two_claims_at_once_keep_a_keys_limit() {
             got_a.is_none() || got_b.is_none(),
             "round {round}: both runs of key {key} (limit 1) were claimed"
         );
-        assert!(got_a.is_some() || got_b.is_some(), "round {round}: neither run was claimed");
+        assert!(
+            got_a.is_some() || got_b.is_some(),
+            "round {round}: neither run was claimed"
+        );
     }
 }
