@@ -1,4 +1,5 @@
 //! Rebuild when migrations change (they are embedded with `sqlx::migrate!`).
 fn main() {
     println!("cargo:rerun-if-changed=migrations");
+    println!("cargo:rerun-if-changed=migrations-pg");
 }

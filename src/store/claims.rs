@@ -15,7 +15,7 @@ use super::runs::{ClaimFrom, RunRow};
 use super::{now, Dialect, Result, Store};
 
 /// Advisory lock key serialising claims under a cluster-wide limit.
-const CLUSTER_LIMIT_LOCK: i64 = 0x7765_6c69_6d69_74;
+const CLUSTER_LIMIT_LOCK: i64 = 0x0077_656c_696d_6974;
 
 /// Who claims, and the limits the claim checks in its statement.
 #[derive(Debug, Clone)]

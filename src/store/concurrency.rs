@@ -29,6 +29,13 @@ pub(super) const KEY_HAS_ROOM: &str = concat!(
     " AND o.id <> workflow_runs.id) < COALESCE(concurrency_limit, 1))"
 );
 
+/// `KEY_HAS_ROOM` on PostgreSQL (`store::dialect` rewrites the one into the other): the same
+/// count, under a lock of the key, in a snapshot taken after it (the PG migration's
+/// `workflow_engine_key_has_room`). A statement's snapshot is taken when it starts, so
+/// without it two claims of two runs of a key at once would each count neither.
+pub(super) const KEY_HAS_ROOM_PG: &str = "(concurrency_key IS NULL OR workflow_engine_key_has_room(workflow_runs.id, \
+     workflow_runs.concurrency_key, COALESCE(concurrency_limit, 1)))";
+
 /// A run's key, its limit, and how many other runs with that key are `running` now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyLoad {

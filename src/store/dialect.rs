@@ -10,7 +10,9 @@
 //! - `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')` (the time as stored) becomes its `to_char`;
 //! - a new step's index, `(SELECT COALESCE(MAX(step_index) + 1, 0) FROM workflow_run_steps
 //!   WHERE workflow_run_id = ?N)`, becomes `workflow_engine_next_step_index(?N)`, which
-//!   counts under a lock of the run (two steps of a run may begin at once on PostgreSQL).
+//!   counts under a lock of the run (two steps of a run may begin at once on PostgreSQL);
+//! - a claim's concurrency-key condition (`concurrency::KEY_HAS_ROOM`) becomes
+//!   `concurrency::KEY_HAS_ROOM_PG`, which counts under a lock of the key.
 //!
 //! Anything else that differs (a `rowid`, `json_tree`) is written per backend at its query.
 
@@ -20,6 +22,7 @@ const PG_NOW: &str = "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\
 
 /// `sql` (SQLite's dialect) in PostgreSQL's.
 pub fn pg(sql: &str) -> String {
+    let sql = key_has_room(sql);
     let sql = next_step_index(&sql.replace(SQLITE_NOW, "\u{0}NOW\u{0}"));
     let mut out = String::with_capacity(sql.len() + 32);
     let mut chars = sql.char_indices().peekable();
@@ -86,6 +89,16 @@ fn next_step_index(sql: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A claim's key condition, counted under the key's lock (see `concurrency::KEY_HAS_ROOM_PG`).
+fn key_has_room(sql: &str) -> std::borrow::Cow<'_, str> {
+    use super::concurrency::{KEY_HAS_ROOM, KEY_HAS_ROOM_PG};
+    if sql.contains(KEY_HAS_ROOM) {
+        sql.replace(KEY_HAS_ROOM, KEY_HAS_ROOM_PG).into()
+    } else {
+        sql.into()
+    }
 }
 
 /// `MAX(a, b)` is SQLite's scalar maximum; `MAX(a)` the aggregate, kept.

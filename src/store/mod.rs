@@ -119,6 +119,8 @@ pub mod listen;
 pub mod nodes;
 pub mod private;
 pub mod projects;
+#[cfg(test)]
+mod race_tests;
 pub mod reruns;
 pub mod retry_waits;
 pub mod revoked_tokens;

@@ -2,6 +2,12 @@
 //! connection), through sqlx. Each resolution still changes a step only while it is
 //! `waiting` (`UPDATE … WHERE status = 'waiting'`, which PostgreSQL re-checks after a
 //! concurrent writer commits), so of two decisions on two nodes exactly one wins.
+//!
+//! A signal wait beginning and a signal sent to its run meet on no common row until both
+//! have written: under READ COMMITTED each would read before the other commits (the wait
+//! finds no signal, the signal no waiting step) and the signal would be lost. Both take
+//! the run's signal lock first (`lock_signals`, its own statement, so that what they read
+//! after it is what the other committed), as SQLite's one writer makes them take turns.
 
 use sqlx::{PgConnection, PgPool};
 
@@ -36,6 +42,22 @@ pub(super) const UPSERT_WAIT: &str =
          signal_name = excluded.signal_name, deadline = excluded.deadline,
          created_at = excluded.created_at, resolved_at = NULL";
 
+/// The first part of the two-key advisory locks this module takes ("WFSG"; the two-key
+/// space is not the one-key space of the journal's and the step index's locks).
+const SIGNALS_LOCK: i32 = 0x5746_5347;
+
+/// Takes `run_id`'s signal lock until the transaction ends: the signals sent to the run
+/// and its signal waits beginning take turns. Before any statement that must see what the
+/// one before it committed (a statement's snapshot is taken when it starts).
+async fn lock_signals(tx: &mut PgConnection, run_id: &str) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+        .bind(SIGNALS_LOCK)
+        .bind(run_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
 const OLDEST_SIGNAL: &str = "SELECT * FROM workflow_signals
      WHERE workflow_run_id = ?1 AND name = ?2 AND consumed_by IS NULL
      ORDER BY created_at, id LIMIT 1";
@@ -51,6 +73,9 @@ pub(super) async fn begin_wait(
     fence: &Fence,
 ) -> Result<Began> {
     let mut tx = pool.begin().await?;
+    if wait.signal_name.is_some() {
+        lock_signals(&mut tx, s.run_id).await?;
+    }
     let step: Option<StepRow> = sqlx::query_as(&pg(WAIT_STEP))
         .bind(id)
         .bind(s.run_id)
@@ -262,6 +287,7 @@ pub(super) async fn send_signal(
     ts: &str,
 ) -> Result<Sent> {
     let mut tx = pool.begin().await?;
+    lock_signals(&mut tx, run_id).await?;
     let inserted = sqlx::query(
         "INSERT INTO workflow_signals (id, workflow_run_id, name, payload, idempotency_key, created_by, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (workflow_run_id, idempotency_key) DO NOTHING",

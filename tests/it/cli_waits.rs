@@ -235,6 +235,7 @@ impl Pty {
             .args(["-qefc", &line.join(" "), "/dev/null"])
             .current_dir(sb.project())
             .env("WORKFLOW_ENGINE_DATA_DIR", sb.data_dir())
+            .env("DATABASE_URL", sb.database_url.as_deref().unwrap_or(""))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

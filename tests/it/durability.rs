@@ -208,10 +208,12 @@ async fn runs_lists_recent_runs_with_status_and_phase_from_the_chosen_data_dir()
         "{row}"
     );
     let elsewhere = sb.dir.path().join("other-data");
-    let empty = sb
-        .cmd(&["--data-dir", elsewhere.to_str().unwrap(), "runs"])
-        .output()
-        .unwrap();
+    let mut cmd = sb.cmd(&["--data-dir", elsewhere.to_str().unwrap(), "runs"]);
+    if sb.on_pg() {
+        // On PostgreSQL the database is DATABASE_URL's, not the data directory's: another one.
+        cmd.env("DATABASE_URL", workflow_engine::testing::pg::fresh_database_url());
+    }
+    let empty = cmd.output().unwrap();
     assert_eq!(stdout(&empty).trim(), "no runs yet");
 }
 

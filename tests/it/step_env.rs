@@ -20,6 +20,9 @@ fn run_with_server_env(sb: &Sandbox, file: &std::path::Path) -> std::process::Ou
     cmd.env("WORKFLOW_ENGINE_CONFIG", config)
         .env("FROM_FILE_X", "file-said-so");
     cmd.envs(HIDDEN.iter().copied())
+        // The engine's own database (PostgreSQL's URL, or empty for SQLite): the variable is
+        // hidden from steps whatever its value.
+        .env("DATABASE_URL", sb.database_url.as_deref().unwrap_or(""))
         .env("LC_MESSAGES", "C")
         .env("PASSED_ON", "operator-said-so")
         .env("NOT_PASSED", "nope")

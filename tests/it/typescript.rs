@@ -178,6 +178,7 @@ export default defineWorkflow({ name: "Alone", phases: ["p"], async execute(ctx)
         .args(["--mount", "--propagation", "private", "sh", "-c", &script, BIN])
         .current_dir(sb.project())
         .env("WORKFLOW_ENGINE_DATA_DIR", sb.data_dir())
+        .env("DATABASE_URL", sb.database_url.as_deref().unwrap_or(""))
         .output()
         .unwrap();
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
