@@ -45,6 +45,8 @@ impl EventRow {
     /// under a transaction lock, so `seq` is given out in commit order (a reader that has
     /// seen seq N never finds a smaller one later), and wakes every node's listener
     /// (`NOTIFY workflow_engine_events`, sent at commit, payload the batch's last seq).
+    /// Its commit does not wait for the disk (`Store::lazy_pool`): the journal is what the
+    /// board replays, not the memo.
     pub async fn insert_batch(store: &Store, events: &[NewEvent]) -> Result<()> {
         if events.is_empty() {
             return Ok(());
@@ -69,7 +71,7 @@ impl EventRow {
             .bind(column(|e| &e.data))
             .bind(&ts)
             .bind(EVENTS_LOCK)
-            .execute(pool)
+            .execute(store.lazy_pool().unwrap_or(pool))
             .await
             })?;
             return Ok(());

@@ -233,6 +233,9 @@ pub(crate) struct Lite {
 #[derive(Clone, Debug)]
 pub(crate) struct Pg {
     pool: PgPool,
+    /// Connections whose commits do not wait for the disk (`synchronous_commit = off`),
+    /// for the writes a crash of the database server may lose without harm (`lazy_pool`).
+    lazy: PgPool,
     /// The URL it was opened with (`LISTEN` opens a connection of its own).
     url: Arc<String>,
 }
@@ -264,9 +267,21 @@ impl Store {
             .connect(url)
             .await?;
         sqlx::migrate!("./migrations-pg").run(&pool).await?;
+        let lazy = PgPoolOptions::new()
+            .max_connections(4)
+            .min_connections(0)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    sqlx::Executor::execute(&mut *conn, "SET synchronous_commit = off").await?;
+                    Ok(())
+                })
+            })
+            .connect_lazy(url)?;
         Ok(Store {
             db: Db::Pg(Pg {
                 pool,
+                lazy,
                 url: Arc::new(url.to_string()),
             }),
             fences: Arc::default(),
@@ -291,6 +306,18 @@ impl Store {
         match self.db {
             Db::Lite(_) => "sqlite",
             Db::Pg(_) => "postgres",
+        }
+    }
+
+    /// On PostgreSQL, the connections whose commits do not wait for the disk: for a step's
+    /// start and the event journal. A crash of the database server (not of a node) may
+    /// lose the last of those; a lost start only means the interrupted step runs again as
+    /// if new, and any later commit that waits for the disk (a step's end, the memo) makes
+    /// every earlier one durable with it. None on SQLite.
+    pub(crate) fn lazy_pool(&self) -> Option<&PgPool> {
+        match &self.db {
+            Db::Lite(_) => None,
+            Db::Pg(pg) => Some(&pg.lazy),
         }
     }
 

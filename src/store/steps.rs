@@ -215,7 +215,7 @@ impl StepRow {
                     .bind(&ts)
                     .bind(&fence.owner)
                     .bind(fence.version)
-                    .fetch_optional(pool)
+                    .fetch_optional(store.lazy_pool().unwrap_or(pool))
                     .await?;
                 if let Some(first) = first {
                     return Ok(first);

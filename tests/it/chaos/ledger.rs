@@ -8,6 +8,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+/// How long after its node spawned it a step's shell may write its first ledger line.
+const SPAWN_TO_LINE_NS: i128 = 100_000_000;
+
 /// The step command: a `start` line, half a second of work, an `end` line.
 pub fn step_command(ledger: &Path) -> String {
     let l = ledger.display();
@@ -144,9 +147,12 @@ pub fn check(ev: &Evidence) -> (Vec<String>, usize) {
             }
             let Some(next) = execs.get(i + 1) else { continue };
             // Not the last: it was interrupted, so its node must have been killed after it
-            // started, and the next execution started after that kill.
+            // started, and the next execution started after that kill. "After it started"
+            // allows the step's own first line: a node spawns the step, then dies, and the
+            // step's shell writes its start line a few ms later (before its guardian kills
+            // it): the ledger's start is not the spawn.
             match killed {
-                Some(k) if *k >= e.started_ns && next.started_ns >= *k => {}
+                Some(k) if *k + SPAWN_TO_LINE_NS >= e.started_ns && next.started_ns >= *k => {}
                 Some(k) => bad.push(format!(
                     "{run}/{step} ran again (attempt {} at pid {} started {} ms after attempt {} at pid {}) and the kill of pid {} ({} ms after that start) does not explain it",
                     next.attempt,
