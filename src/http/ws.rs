@@ -147,16 +147,26 @@ pub async fn connect(
     ApiQuery(q): ApiQuery<WsQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    Ok(upgrade.on_upgrade(move |socket| stream(state, ws_user, q.since, socket)))
+    // Subscribed before the 101 goes out: a client that acts as soon as it is connected (posts
+    // a comment) gets that action's event. Subscribed in the upgraded task, a loaded server
+    // could broadcast the event first and the client missed it.
+    let live = state.hub.tx.subscribe();
+    Ok(upgrade.on_upgrade(move |socket| stream(state, ws_user, q.since, socket, live)))
 }
 
 /// How often an open stream checks that its token is still valid (not expired, not revoked):
 /// signing out or `token revoke` ends the streams of that token within this.
 pub const TOKEN_RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
 
-async fn stream(state: AppState, ws_user: WsUser, since: Option<i64>, mut socket: WebSocket) {
-    // Subscribe before replaying, so nothing falls between the replay and the live stream.
-    let mut live = state.hub.tx.subscribe();
+/// `live` was subscribed before the upgrade and before replaying, so nothing falls between
+/// the replay and the live stream.
+async fn stream(
+    state: AppState,
+    ws_user: WsUser,
+    since: Option<i64>,
+    mut socket: WebSocket,
+    mut live: broadcast::Receiver<Sent>,
+) {
     let mut access = Access::new(state.engine.clone(), ws_user.user);
     let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + TOKEN_RECHECK, TOKEN_RECHECK);
     let mut last = since.unwrap_or(i64::MAX);
