@@ -78,10 +78,16 @@ async fn a_key_held_by_a_killed_terminal_run_frees_when_its_lease_lapses() {
     s.wait_status(&token, &b, &["running"]).await;
     assert!(started.elapsed() < Duration::from_secs(15));
     let dead = s.get(&token, &format!("/workflow-executions/{held}")).await.1["data"].clone();
-    assert_eq!(
-        dead["status"], "running",
-        "nothing drives it until a server recovers it"
-    );
+    if s.sb.on_pg() {
+        // A cluster takes over a run whose lease lapsed: the node's reaper queued it again,
+        // behind the key that run b now holds.
+        assert_eq!(dead["status"], "pending", "the reaper queued it again: {dead}");
+    } else {
+        assert_eq!(
+            dead["status"], "running",
+            "nothing drives it until a server recovers it"
+        );
+    }
     std::fs::write(dir.join("gate-b"), "").unwrap();
     std::fs::write(dir.join("gate-cli"), "").unwrap();
     s.wait_status(&token, &b, &["completed"]).await;
