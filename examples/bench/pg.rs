@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use workflow_engine::testing::pg as pg_tools;
 
 use anyhow::{bail, Context, Result};
 
@@ -21,11 +22,12 @@ pub struct Pg {
 
 impl Pg {
     pub fn start(scratch: &Path, synchronous_commit: &str) -> Result<Pg> {
-        let bin = bin_dir().context("no initdb in /usr/lib/postgresql/*/bin: install Debian's postgresql package")?;
+        let bin = pg_tools::bin_dir()
+            .context("no initdb in /usr/lib/postgresql/*/bin: install Debian's postgresql package")?;
         let dir = scratch.join("pg");
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
-        if is_root() {
+        if pg_tools::is_root() {
             let uid = id("-u")?;
             let gid = id("-g")?;
             std::os::unix::fs::chown(&dir, Some(uid), Some(gid))?;
@@ -201,7 +203,7 @@ impl Pg {
     }
 
     fn as_owner(&self, program: &Path) -> Command {
-        if is_root() {
+        if pg_tools::is_root() {
             let mut c = Command::new("runuser");
             c.args(["-u", "postgres", "--"]).arg(program);
             c.current_dir(&self.dir);
@@ -223,34 +225,11 @@ impl Drop for Pg {
     }
 }
 
+/// The tests' helpers (`workflow_engine::testing::pg`), with anyhow's errors.
 fn run(cmd: &mut Command) -> Result<String> {
-    let out = cmd.output().with_context(|| format!("{cmd:?}"))?;
-    if !out.status.success() {
-        bail!(
-            "{cmd:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-fn is_root() -> bool {
-    // SAFETY: geteuid cannot fail.
-    unsafe { libc::geteuid() == 0 }
+    pg_tools::run(cmd).map_err(anyhow::Error::msg)
 }
 
 fn id(flag: &str) -> Result<u32> {
     Ok(run(Command::new("id").args([flag, "postgres"]))?.trim().parse()?)
-}
-
-fn bin_dir() -> Option<PathBuf> {
-    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .flatten()
-        .map(|e| e.path().join("bin"))
-        .filter(|b| b.join("initdb").is_file())
-        .collect();
-    versions.sort();
-    versions.pop()
 }

@@ -8,97 +8,11 @@
 //! (`RunRow::get`, `RunRow::list(store, &RunFilter)`, `StepRow::begin`, `StepRow::finish`,
 //! ...) taking a `&Store` and plain values: filters are plain structs, hot writes typed
 //! operations, results rows, errors `StoreError`. No sqlx or rusqlite type crosses it: the
-//! pools and the hot write connection are private, so a second backend (PostgreSQL, a later
-//! issue) implements the same functions and nothing outside `store` changes.
+//! pools and the hot write connection are private, and each function works on either backend
+//! (`macros`: a query written once, compiled for each pool).
 
-/// Runs `$body` on the store's backend, with `$pool` its connections that write and `$sql`
-/// the query `$text` (written in SQLite's dialect) in the backend's dialect (`dialect::pg`).
-/// The body is written once and compiled for each backend; what it yields must be the same
-/// type for both (`rows_affected()`, not the driver's result).
-macro_rules! on_db {
-    ($store:expr, $text:expr, |$pool:ident, $sql:ident| $body:expr) => {
-        match &$store.db {
-            $crate::store::Db::Lite(lite) => {
-                let $pool = &lite.pool;
-                let $sql: &str = &$text;
-                let out = $body;
-                out
-            }
-            $crate::store::Db::Pg(pg) => {
-                let $pool = &pg.pool;
-                let owned = $crate::store::dialect::pg(&$text);
-                let $sql: &str = &owned;
-                let out = $body;
-                out
-            }
-        }
-    };
-    ($store:expr, |$pool:ident| $body:expr) => {
-        match &$store.db {
-            $crate::store::Db::Lite(lite) => {
-                let $pool = &lite.pool;
-                let out = $body;
-                out
-            }
-            $crate::store::Db::Pg(pg) => {
-                let $pool = &pg.pool;
-                let out = $body;
-                out
-            }
-        }
-    };
-}
-
-/// Runs `$body` with `$pool` PostgreSQL's pool, for code written for PostgreSQL only (the
-/// counterpart of SQLite's `write_now`); the caller checked `!store.is_lite()`.
-macro_rules! on_pg {
-    ($store:expr, |$pool:ident| $body:expr) => {
-        match &$store.db {
-            $crate::store::Db::Pg(pg) => {
-                let $pool = &pg.pool;
-                let out = $body;
-                out
-            }
-            $crate::store::Db::Lite(_) => unreachable!("PostgreSQL's code on SQLite"),
-        }
-    };
-}
-
-/// As `on_db`, on connections that only read (SQLite's readers beside its writer; the same
-/// pool on PostgreSQL).
-macro_rules! on_read {
-    ($store:expr, $text:expr, |$pool:ident, $sql:ident| $body:expr) => {
-        match &$store.db {
-            $crate::store::Db::Lite(lite) => {
-                let $pool = &lite.read;
-                let $sql: &str = &$text;
-                let out = $body;
-                out
-            }
-            $crate::store::Db::Pg(pg) => {
-                let $pool = &pg.pool;
-                let owned = $crate::store::dialect::pg(&$text);
-                let $sql: &str = &owned;
-                let out = $body;
-                out
-            }
-        }
-    };
-    ($store:expr, |$pool:ident| $body:expr) => {
-        match &$store.db {
-            $crate::store::Db::Lite(lite) => {
-                let $pool = &lite.read;
-                let out = $body;
-                out
-            }
-            $crate::store::Db::Pg(pg) => {
-                let $pool = &pg.pool;
-                let out = $body;
-                out
-            }
-        }
-    };
-}
+#[macro_use]
+mod macros;
 
 pub mod agent_sessions;
 pub mod artifacts;

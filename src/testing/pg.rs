@@ -136,7 +136,8 @@ impl Cluster {
     }
 }
 
-fn run(cmd: &mut Command) -> Result<String, String> {
+/// Runs `cmd`; its stdout, or what it printed when it failed.
+pub fn run(cmd: &mut Command) -> Result<String, String> {
     let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
     if !out.status.success() {
         return Err(format!(
@@ -148,7 +149,8 @@ fn run(cmd: &mut Command) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn is_root() -> bool {
+/// Whether this process runs as root (then the cluster runs as `postgres`).
+pub fn is_root() -> bool {
     // SAFETY: geteuid cannot fail.
     unsafe { libc::geteuid() == 0 }
 }
@@ -164,7 +166,7 @@ fn postgres_user() -> Result<(u32, u32), String> {
 }
 
 /// Debian's server programs: `/usr/lib/postgresql/<version>/bin`, the newest.
-fn bin_dir() -> Option<PathBuf> {
+pub fn bin_dir() -> Option<PathBuf> {
     let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .ok()?
         .flatten()
