@@ -99,11 +99,15 @@ pub async fn serve(engine: Engine, data_dir: &Path, options: ServeOptions) -> Ex
 /// events and wake-ups and starts the reaper of runs whose lease ran out (`engine::cluster`).
 async fn join_cluster(engine: &Engine, runner: &Runner, address: &str, labels: &[String]) {
     let hostname = crate::engine::hostname();
+    let projects = crate::engine::cluster::projects_here(engine.store())
+        .await
+        .unwrap_or_else(|| "[]".into());
     let node = NodeInfo {
         id: engine.node_id(),
         address,
         labels,
         hostname: &hostname,
+        projects: &projects,
     };
     if let Err(e) = NodeRow::register(engine.store(), &node).await {
         tracing::warn!(error = %e, "cannot record this node");

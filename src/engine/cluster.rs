@@ -45,22 +45,31 @@ impl LocalProjects {
                 return Some(ids.clone());
             }
         }
-        let all = match ProjectRow::list_all(engine.store()).await {
-            Ok(all) => all,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot list the projects");
-                return None;
-            }
-        };
-        let here: Vec<String> = all
-            .into_iter()
-            .filter(|p| Path::new(&p.path).is_dir())
-            .map(|p| p.id)
-            .collect();
-        let ids = serde_json::to_string(&here).unwrap_or_else(|_| "[]".into());
+        let ids = projects_here(engine.store()).await?;
         self.cached = Some((Instant::now(), ids.clone()));
         Some(ids)
     }
+}
+
+/// The projects whose folder exists on this node, as a JSON array of ids (what it pulls runs
+/// of, and what its heartbeat records: `NodeRow::heartbeat`); None when they cannot be listed.
+pub async fn projects_here(store: &crate::store::Store) -> Option<String> {
+    let all = match ProjectRow::list_all(store).await {
+        Ok(all) => all,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list the projects");
+            return None;
+        }
+    };
+    let here: Vec<String> = tokio::task::spawn_blocking(move || {
+        all.into_iter()
+            .filter(|p| Path::new(&p.path).is_dir())
+            .map(|p| p.id)
+            .collect()
+    })
+    .await
+    .ok()?;
+    Some(serde_json::to_string(&here).unwrap_or_else(|_| "[]".into()))
 }
 
 /// Claims the oldest pending run this node may take, skipping `busy` (runs this node is

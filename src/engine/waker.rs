@@ -23,7 +23,12 @@ pub async fn run_waker(engine: Engine, runner: Runner) {
     let mut last_beat: Option<tokio::time::Instant> = None;
     loop {
         if last_beat.is_none_or(|t| t.elapsed() >= Duration::from_secs(HEARTBEAT_SECS as u64)) {
-            if let Err(e) = NodeRow::heartbeat(engine.store(), &node).await {
+            // Which projects' folders are here, for the other nodes (PostgreSQL: many nodes).
+            let projects = match engine.store().is_lite() {
+                true => None,
+                false => super::cluster::projects_here(engine.store()).await,
+            };
+            if let Err(e) = NodeRow::heartbeat(engine.store(), &node, projects.as_deref()).await {
                 tracing::warn!(error = %e, "could not renew this server's heartbeat");
             }
             last_beat = Some(tokio::time::Instant::now());

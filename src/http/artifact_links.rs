@@ -180,8 +180,7 @@ pub async fn artifact_content(
     State(state): State<AppState>,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<ContentQuery>,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
-    headers: axum::http::HeaderMap,
+    req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
     let (Some(exp), Some(sig)) = (q.exp, q.sig.as_deref()) else {
         return Err(ApiError::Unauthorized(format!(
@@ -196,7 +195,7 @@ pub async fn artifact_content(
         .await?
         .ok_or_else(not_found)?;
     // Uploaded on the node that has the run's folder: served by it.
-    if let Some(answer) = super::file_proxy::elsewhere(&state, &run, &project, &uri, &headers).await {
+    if let Ok(answer) = super::file_proxy::for_run(&state, &run, &project, req).await {
         return Ok(answer);
     }
     let disposition = match q.download {

@@ -10,8 +10,8 @@ use std::path::{Path as FsPath, PathBuf};
 
 use axum::body::Body;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, State};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
@@ -70,6 +70,8 @@ pub struct FileBytes(pub Vec<u8>);
         (status = 401, description = "No valid token.", body = ErrorBody),
         (status = 404, description = "No such run the caller may see.", body = ErrorBody),
         (status = 413, description = "The file is larger than 100 MB (`payload_too_large`).", body = ErrorBody),
+        (status = 503, description = "The run's folder is on another engine node, which cannot be reached \
+            (`node_unavailable`).", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -77,10 +79,16 @@ pub async fn upload_artifact(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Result<(StatusCode, Json<Data<ArtifactRow>>), ApiError> {
+    req: axum::extract::Request,
+) -> Result<Response, ApiError> {
     let store = state.engine.store();
     let (run, project) = access::run(store, &user, &id).await?;
+    // Kept in the run's folder: uploaded on the node that has it, the body streamed there.
+    let req = match super::file_proxy::for_run(&state, &run, &project, req).await {
+        Ok(answer) => return Ok(answer),
+        Err(req) => req,
+    };
+    let multipart: Result<Multipart, MultipartRejection> = Multipart::from_request(req, &state).await;
     let mut multipart = multipart.map_err(|e| ApiError::bad("invalid_body", e.body_text()))?;
     let files = RunFiles::new(FsPath::new(&project.path), &run.id);
     let form = UploadForm::read(&mut multipart, &files.uploads_dir()).await?;
@@ -92,7 +100,7 @@ pub async fn upload_artifact(
         step_id: step.id.clone(),
         project_id: project.id.clone(),
     });
-    Ok(created(row))
+    Ok(created(row).into_response())
 }
 
 /// Names the uploaded file, moves it into the step's folder and records its row: what the
@@ -193,6 +201,8 @@ pub(super) async fn visible(
         )),
         (status = 401, description = "No valid token.", body = ErrorBody),
         (status = 404, description = "No such artifact the caller may see, or its file is gone.", body = ErrorBody),
+        (status = 503, description = "The run's folder is on another engine node, which cannot be reached \
+            (`node_unavailable`).", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -200,8 +210,13 @@ pub async fn download_artifact(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
+    req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
     let (artifact, run, project) = visible(state.engine.store(), &user, &id).await?;
+    // Uploaded on the node that has the run's folder: served by it.
+    if let Ok(answer) = super::file_proxy::for_run(&state, &run, &project, req).await {
+        return Ok(answer);
+    }
     file_response(&artifact, &run, &project, Disposition::Attachment).await
 }
 

@@ -152,6 +152,8 @@ pub async fn list_definitions(
         (status = 200, description = "The definition.", body = Data<DefinitionDetail>),
         (status = 401, description = "No valid token.", body = ErrorBody),
         (status = 404, description = "No such definition the caller may see.", body = ErrorBody),
+        (status = 503, description = "The project's folder is not on this node and no live engine node has it \
+            (`node_unavailable`).", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -159,17 +161,24 @@ pub async fn get_definition(
     State(state): State<AppState>,
     user: CurrentUser,
     UrlPath(id): UrlPath<String>,
-) -> Result<Json<Data<DefinitionDetail>>, ApiError> {
+    req: axum::extract::Request,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
     let store = state.engine.store();
     let not_found = || ApiError::not_found(format!("workflow definition {id}"));
     let row = DefinitionRow::get(store, &id).await?.ok_or_else(not_found)?;
-    access::project(store, &user, row.project_id.as_deref().unwrap_or_default())
+    let project = access::project(store, &user, row.project_id.as_deref().unwrap_or_default())
         .await
         .map_err(|_| not_found())?;
+    // The steps are read from the workflow file: on a node that has the project's folder.
+    if let Ok(answer) = super::file_proxy::for_project(&state, &project, req).await {
+        return Ok(answer);
+    }
     Ok(ok(DefinitionDetail {
         definition: Definition::from(&row),
         steps: yaml_steps(&row).await,
-    }))
+    })
+    .into_response())
 }
 
 /// A YAML definition's steps, for the templates page (TypeScript steps are only known as they

@@ -3,7 +3,7 @@
 //! and `GET /api/workflow-executions/{id}/diff` (the whole run, or since its last gate).
 
 use axum::extract::{Path, State};
-use axum::Json;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -175,6 +175,8 @@ async fn diff(ws: &WorkspaceRow, base: String, head: String, cap: usize) -> Resu
         (status = 401, description = "No valid token.", body = ErrorBody),
         (status = 404, description = "No such step the caller may see, or a step without a snapshot.", body = ErrorBody),
         (status = 409, description = "The run has no worktree (`no_workspace`).", body = ErrorBody),
+        (status = 503, description = "The run's folder is on another engine node, which cannot be reached \
+            (`node_unavailable`).", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -183,15 +185,20 @@ pub async fn step_diff(
     user: CurrentUser,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<StepDiffQuery>,
-) -> Result<Json<Data<Diff>>, ApiError> {
+    req: axum::extract::Request,
+) -> Result<Response, ApiError> {
     let cap = cap(q.max_bytes)?;
     let store = state.engine.store();
-    let (step, run, _) = access::step(store, &user, &id).await?;
+    let (step, run, project) = access::step(store, &user, &id).await?;
+    // The snapshots are commits in the repository of the node that ran the run.
+    if let Ok(answer) = super::file_proxy::for_run(&state, &run, &project, req).await {
+        return Ok(answer);
+    }
     let ws = workspace(store, &run.id).await?;
     let snap = SnapshotRow::for_step(store, &step.id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("snapshot of workflow step {id}")))?;
-    Ok(ok(diff(&ws, snap.parent, snap.commit, cap).await?))
+    Ok(ok(diff(&ws, snap.parent, snap.commit, cap).await?).into_response())
 }
 
 /// `GET /api/workflow-executions/{id}/diff`
@@ -210,6 +217,8 @@ pub async fn step_diff(
         (status = 401, description = "No valid token.", body = ErrorBody),
         (status = 404, description = "No such run the caller may see.", body = ErrorBody),
         (status = 409, description = "The run has no worktree, or it is not made yet (`no_workspace`).", body = ErrorBody),
+        (status = 503, description = "The run's folder is on another engine node, which cannot be reached \
+            (`node_unavailable`).", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -218,10 +227,14 @@ pub async fn run_diff(
     user: CurrentUser,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<RunDiffQuery>,
-) -> Result<Json<Data<Diff>>, ApiError> {
+    req: axum::extract::Request,
+) -> Result<Response, ApiError> {
     let cap = cap(q.max_bytes)?;
     let store = state.engine.store();
-    let (run, _) = access::run(store, &user, &id).await?;
+    let (run, project) = access::run(store, &user, &id).await?;
+    if let Ok(answer) = super::file_proxy::for_run(&state, &run, &project, req).await {
+        return Ok(answer);
+    }
     let ws = workspace(store, &run.id).await?;
     // What this run changed: from the files it started with (a rerun's restored ones).
     let Some(base_commit) = ws.start().map(str::to_string) else {
@@ -242,5 +255,5 @@ pub async fn run_diff(
             _ => base_commit,
         },
     };
-    Ok(ok(diff(&ws, base, head, cap).await?))
+    Ok(ok(diff(&ws, base, head, cap).await?).into_response())
 }

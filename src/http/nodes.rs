@@ -1,5 +1,5 @@
 //! `GET /api/nodes`: the engine nodes on this database (admins only): where each is reached,
-//! its labels, whether its heartbeat is recent, and how many runs it drives.
+//! its labels, the projects whose folder it has, whether its heartbeat is recent, and how many runs it drives.
 
 use axum::extract::State;
 use axum::Json;
@@ -28,6 +28,9 @@ pub struct NodeView {
     pub hostname: Option<String>,
     /// Its `--node-labels`.
     pub labels: Vec<String>,
+    /// The ids of the projects whose folder it has (renewed with its heartbeat): requests that
+    /// need a project's folder are forwarded to a live node listing it.
+    pub projects: Vec<String>,
     pub started_at: String,
     pub heartbeat_at: String,
     /// Its heartbeat is recent (a node is taken for dead 15 s after its last one).
@@ -67,6 +70,7 @@ pub async fn list_nodes(
         .map(|n| NodeView {
             alive: is_alive(&n.heartbeat_at),
             labels: serde_json::from_str(&n.labels).unwrap_or_default(),
+            projects: serde_json::from_str(&n.projects).unwrap_or_default(),
             this_node: n.id == me,
             id: n.id,
             address: n.address,

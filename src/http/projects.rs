@@ -11,6 +11,7 @@ use super::auth::CurrentUser;
 use super::envelope::{created, ok, Data, ErrorBody};
 use super::error::{ApiError, ApiJson};
 use super::project_paths::PathRefused;
+use crate::store::nodes::NodeRow;
 use super::AppState;
 use crate::definition::names::check_name;
 use crate::store::projects::ProjectRow;
@@ -68,6 +69,12 @@ pub async fn create_project(
         // that it exists or whose it is.
         .ok_or_else(|| refused(state.project_paths.not_allowed(&body.path)))?;
     state.discovery.scan_and_watch(&project).await;
+    // The other nodes learn at once that this one has the project's folder.
+    if !store.is_lite() {
+        if let Some(ids) = crate::engine::cluster::projects_here(store).await {
+            let _ = NodeRow::heartbeat(store, state.engine.node_id(), Some(&ids)).await;
+        }
+    }
     Ok(created(project))
 }
 

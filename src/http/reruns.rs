@@ -2,9 +2,8 @@
 //! (the steps the run recorded before it reused), with the same or edited arguments
 //! (`engine::rerun`). The new run starts like one created by `POST /workflow-executions`.
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::Json;
+use axum::extract::{FromRequest, Path, State};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -50,6 +49,8 @@ pub struct RerunBody {
         (status = 401, description = "No valid token.", body = ErrorBody),
         (status = 404, description = "No such run the caller may see.", body = ErrorBody),
         (status = 507, description = "The data directory's disk is full (`insufficient_storage`).", body = ErrorBody),
+        (status = 503, description = "Neither the run's node nor any other live engine node with the project's \
+            folder can be reached (`node_unavailable`).", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -57,9 +58,15 @@ pub async fn rerun_run(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    body: Option<ApiJson<Option<RerunBody>>>,
-) -> Result<(StatusCode, Json<Data<Run>>), ApiError> {
-    access::run(state.engine.store(), &user, &id).await?;
+    req: axum::extract::Request,
+) -> Result<Response, ApiError> {
+    let (run, project) = access::run(state.engine.store(), &user, &id).await?;
+    // Reads the run's folder and the project's: on the run's node, else one with the project.
+    let req = match super::file_proxy::for_run_or_project(&state, &run, &project, req).await {
+        Ok(answer) => return Ok(answer),
+        Err(req) => req,
+    };
+    let body = Option::<ApiJson<Option<RerunBody>>>::from_request(req, &state).await?;
     let body = body.and_then(|ApiJson(b)| b).unwrap_or_default();
     let args = match body.args {
         None | Some(Value::Null) => None,
@@ -77,5 +84,5 @@ pub async fn rerun_run(
         RerunError::Engine(e) => super::runs::engine_error(e),
     })?;
     state.runner.start(rerun.run.id.clone(), Some(rerun.prepared));
-    Ok(created(Run::from(&rerun.run)))
+    Ok(created(Run::from(&rerun.run)).into_response())
 }

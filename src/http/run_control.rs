@@ -152,6 +152,8 @@ pub async fn pause_run(
         (status = 401, description = "No valid token.", body = ErrorBody),
         (status = 404, description = "No such run the caller may see.", body = ErrorBody),
         (status = 409, description = "The run is neither paused nor failed: already queued (`pending`), running or ended (`invalid_state`, with `current_status`); or its TypeScript source changed since it started (`source_changed`, each changed file in `details`).", body = ErrorBody),
+        (status = 503, description = "Neither the run's node nor any other live engine node with the project's \
+            folder can be reached (`node_unavailable`).", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -159,10 +161,19 @@ pub async fn resume_run(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    body: Option<ApiJson<Option<ResumeBody>>>,
-) -> Result<Json<Data<ResumeResult>>, ApiError> {
+    req: axum::extract::Request,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::extract::FromRequest;
+    use axum::response::IntoResponse;
     let store = state.engine.store();
-    access::run(store, &user, &id).await?;
+    let (run, project) = access::run(store, &user, &id).await?;
+    // A TypeScript run's sources are checked against its folder: on the run's node, else
+    // on one with the project (which resumes it from the database).
+    let req = match super::file_proxy::for_run_or_project(&state, &run, &project, req).await {
+        Ok(answer) => return Ok(answer),
+        Err(req) => req,
+    };
+    let body = Option::<ApiJson<Option<ResumeBody>>>::from_request(req, &state).await?;
     let body = body.and_then(|ApiJson(b)| b).unwrap_or_default();
     let options = ResumeOptions {
         use_current: body.use_current,
@@ -193,7 +204,8 @@ pub async fn resume_run(
         id: run.id,
         status: run.status,
         notes: resumed.notes,
-    }))
+    })
+    .into_response())
 }
 
 /// `POST /api/workflow-executions/{id}/cancel`: kills the steps in flight at once.

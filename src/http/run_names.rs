@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 
 use axum::extract::{Path as UrlPath, State};
-use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
@@ -15,7 +14,7 @@ use utoipa_axum::routes;
 
 use super::auth::CurrentUser;
 use super::envelope::{ok, Data, ErrorBody};
-use super::error::{ApiError, ApiJson};
+use super::error::ApiError;
 use super::runs::engine_error;
 use super::{access, AppState};
 use crate::definition::run_name::RunNameRule;
@@ -63,6 +62,8 @@ pub struct RunNamePreview {
             the reason in `details`).", body = ErrorBody),
         (status = 401, description = "No valid token.", body = ErrorBody),
         (status = 404, description = "No such definition the caller may see.", body = ErrorBody),
+        (status = 503, description = "The project's folder is not on this node and no live engine node has it \
+            (`node_unavailable`).", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -70,14 +71,22 @@ pub async fn preview_run_name(
     State(state): State<AppState>,
     user: CurrentUser,
     UrlPath(id): UrlPath<String>,
-    ApiJson(body): ApiJson<RunNameBody>,
-) -> Result<Json<Data<RunNamePreview>>, ApiError> {
+    req: axum::extract::Request,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
     let store = state.engine.store();
+    let (parts, bytes) = super::file_proxy::buffered(&state, req).await?;
+    let body: RunNameBody = super::file_proxy::json(&state, &parts, &bytes).await?;
     let not_found = || ApiError::not_found(format!("workflow definition {id}"));
     let row = DefinitionRow::get(store, &id).await?.ok_or_else(not_found)?;
     let project = access::project(store, &user, row.project_id.as_deref().unwrap_or_default())
         .await
         .map_err(|_| not_found())?;
+    // The workflow file is loaded on a node that has the project's folder.
+    let req = super::file_proxy::replay(&parts, &bytes);
+    if let Ok(answer) = super::file_proxy::for_project(&state, &project, req).await {
+        return Ok(answer);
+    }
     if let Some(e) = &row.load_error {
         return Err(ApiError::bad(
             "invalid_definition",
@@ -110,5 +119,6 @@ pub async fn preview_run_name(
         name,
         source: source.to_string(),
         template,
-    }))
+    })
+    .into_response())
 }

@@ -4,8 +4,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::Json;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
@@ -14,10 +13,10 @@ use utoipa_axum::routes;
 use super::auth::CurrentUser;
 use super::definitions::Definition;
 use super::envelope::{created, ok, Data, ErrorBody};
-use super::error::{ApiError, ApiJson};
+use super::error::ApiError;
 use super::run_view::{Counts, QueueInfo, Run, RunDetail, RunListItem};
 use super::step_view::{Step, StepWithSession};
-use super::{access, run_control, AppState};
+use super::{access, file_proxy, run_control, AppState};
 use crate::domain::{ControlRequest, RunStatus};
 use crate::engine::{EngineError, NewRunSpec, Signal};
 use crate::store::definitions::DefinitionRow;
@@ -81,16 +80,24 @@ pub struct CreateRun {
         (status = 401, description = "No valid token.", body = ErrorBody),
         (status = 404, description = "No such project the caller may see, or no such definition in it.", body = ErrorBody),
         (status = 507, description = "The data directory's disk is full (`insufficient_storage`); nothing was recorded.", body = ErrorBody),
+        (status = 503, description = "The project's folder is not on this node and no live engine node has it \
+            (`node_unavailable`).", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
 pub async fn create_run(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiJson(body): ApiJson<CreateRun>,
-) -> Result<(StatusCode, Json<Data<Run>>), ApiError> {
+    req: axum::extract::Request,
+) -> Result<Response, ApiError> {
     let store = state.engine.store();
+    let (parts, bytes) = file_proxy::buffered(&state, req).await?;
+    let body: CreateRun = file_proxy::json(&state, &parts, &bytes).await?;
     let project = access::project(store, &user, &body.project_id).await?;
+    // The workflow file is read, and the run driven, on a node that has the project's folder.
+    if let Ok(answer) = file_proxy::for_project(&state, &project, file_proxy::replay(&parts, &bytes)).await {
+        return Ok(answer);
+    }
     let def = loadable_definition(store, &project, &body.workflow_definition_id).await?;
     let args = match body.args {
         None | Some(Value::Null) => json!({}),
@@ -146,7 +153,7 @@ pub async fn create_run(
     state.runner.start(run.id.clone(), Some(prepared));
     let mut view = Run::from(&run);
     view.workspace = worktree.as_ref().map(Into::into);
-    Ok(created(view))
+    Ok(created(view).into_response())
 }
 
 /// The project's definition `id`, if its file loads (a 400 says why not).
@@ -299,9 +306,19 @@ pub async fn get_run(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> Result<Json<Data<RunDetail>>, ApiError> {
+    req: axum::extract::Request,
+) -> Result<Response, ApiError> {
     let store = state.engine.store();
     let (run, project) = access::run(store, &user, &id).await?;
+    // `definition_snapshot` is in the run's folder: the run's node answers while it is
+    // alive; without it the rest is answered here (no snapshot).
+    if let file_proxy::Route::Node { id: node, address } =
+        file_proxy::run_route(&state, &run, &project, req.headers()).await
+    {
+        if let Ok(answer) = file_proxy::forward(&state, &node, &address, req).await {
+            return Ok(answer);
+        }
+    }
     let mut details = RunDetails::load(&state, std::slice::from_ref(&run), Some(&user.0.email)).await?;
     let item = details.list_item(&run);
     let mut steps = Vec::new();
@@ -320,7 +337,8 @@ pub async fn get_run(
         comments: super::comments::list(store, Some(&run.id), None).await?,
         definition_snapshot: definition_snapshot(&project, &run),
         pause_requested: pause_requested(&state, &run),
-    }))
+    })
+    .into_response())
 }
 
 /// The definition as the run started it (`definition.json`), which later edits of the file do

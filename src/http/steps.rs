@@ -159,15 +159,14 @@ pub async fn get_step_log(
     user: CurrentUser,
     Path((id, kind)): Path<(String, String)>,
     ApiQuery(q): ApiQuery<LogQuery>,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
-    headers: axum::http::HeaderMap,
+    req: axum::extract::Request,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     let kind = LogType::parse(&kind)?;
     let store = state.engine.store();
     let (step, run, project) = access::step(store, &user, &id).await?;
     // Written on the node that ran the step: served by it.
-    if let Some(answer) = super::file_proxy::elsewhere(&state, &run, &project, &uri, &headers).await {
+    if let Ok(answer) = super::file_proxy::for_run(&state, &run, &project, req).await {
         return Ok(answer);
     }
     let files = RunFiles::new(std::path::Path::new(&project.path), &run.id);

@@ -2,7 +2,9 @@
 //! renews it; a CLI that records a decision or a signal asks whether a server will drive the
 //! run on (`live_server`), or whether it should drive the run itself. With several nodes on
 //! one PostgreSQL the row also says where the node is reached (`address`, for the files of
-//! the runs it drove), its `labels` and `hostname` (`GET /api/nodes`).
+//! the runs it drove), its `labels` and `hostname` (`GET /api/nodes`), and which projects'
+//! folders it has (`projects`, renewed with the heartbeat: requests that need a folder go to
+//! a live node that has it, `http::file_proxy`).
 
 use serde::Serialize;
 use sqlx::FromRow;
@@ -17,6 +19,8 @@ pub struct NodeInfo<'a> {
     pub address: &'a str,
     pub labels: &'a [String],
     pub hostname: &'a str,
+    /// The projects whose folder is on this node, a JSON array of ids.
+    pub projects: &'a str,
 }
 
 /// A node as `GET /api/nodes` lists it.
@@ -28,6 +32,9 @@ pub struct NodeListRow {
     /// The labels as JSON text (the API parses them).
     #[serde(skip)]
     pub labels: String,
+    /// The ids of the projects whose folder it has, as JSON text.
+    #[serde(skip)]
+    pub projects: String,
     pub started_at: String,
     pub heartbeat_at: String,
     /// Runs `running` under this node's lease now.
@@ -42,16 +49,34 @@ pub const ALIVE_SECS: i64 = 3 * HEARTBEAT_SECS;
 pub struct NodeRow;
 
 impl NodeRow {
-    /// Records (or renews) this server node's heartbeat.
-    pub async fn heartbeat(store: &Store, id: &str) -> Result<()> {
+    /// Records (or renews) this server node's heartbeat; with `projects` (a JSON array of
+    /// ids), the projects whose folder it has now.
+    pub async fn heartbeat(store: &Store, id: &str, projects: Option<&str>) -> Result<()> {
         let ts = now();
         on_db!(
             store,
-            "INSERT INTO engine_nodes (id, kind, started_at, heartbeat_at) VALUES (?1, 'serve', ?2, ?2)
-             ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
-            |pool, sql| sqlx::query(sql).bind(id).bind(&ts).execute(pool).await.map(drop)
+            "INSERT INTO engine_nodes (id, kind, started_at, heartbeat_at, projects)
+                 VALUES (?1, 'serve', ?2, ?2, COALESCE(?3, '[]'))
+             ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at,
+                 projects = COALESCE(?3, engine_nodes.projects)",
+            |pool, sql| sqlx::query(sql).bind(id).bind(&ts).bind(projects).execute(pool).await.map(drop)
         )?;
         Ok(())
+    }
+
+    /// The live nodes other than `except` that have project `project_id`'s folder and an
+    /// address, freshest heartbeat first: (id, address).
+    pub async fn with_project(store: &Store, project_id: &str, except: &str) -> Result<Vec<(String, String)>> {
+        let since = (chrono::Utc::now() - chrono::Duration::seconds(ALIVE_SECS))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        Ok(on_db!(
+            store,
+            "SELECT id, address FROM engine_nodes
+             WHERE kind = 'serve' AND heartbeat_at >= ?1 AND id <> ?2 AND address IS NOT NULL
+               AND ?3 IN (SELECT value FROM json_each(projects))
+             ORDER BY heartbeat_at DESC, id",
+            |pool, sql| sqlx::query_as(sql).bind(&since).bind(except).bind(project_id).fetch_all(pool).await
+        )?)
     }
 
     /// Records this node (at start): its address, labels and hostname, and a first heartbeat.
@@ -60,16 +85,17 @@ impl NodeRow {
         let labels = serde_json::to_string(node.labels).unwrap_or_else(|_| "[]".into());
         on_db!(
             store,
-            "INSERT INTO engine_nodes (id, kind, started_at, heartbeat_at, address, labels, hostname)
-                 VALUES (?1, 'serve', ?2, ?2, ?3, ?4, ?5)
+            "INSERT INTO engine_nodes (id, kind, started_at, heartbeat_at, address, labels, hostname, projects)
+                 VALUES (?1, 'serve', ?2, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, address = excluded.address,
-                 labels = excluded.labels, hostname = excluded.hostname",
+                 labels = excluded.labels, hostname = excluded.hostname, projects = excluded.projects",
             |pool, sql| sqlx::query(sql)
                 .bind(node.id)
                 .bind(&ts)
                 .bind(node.address)
                 .bind(&labels)
                 .bind(node.hostname)
+                .bind(node.projects)
                 .execute(pool)
                 .await
                 .map(drop)
@@ -81,7 +107,7 @@ impl NodeRow {
     pub async fn list(store: &Store) -> Result<Vec<NodeListRow>> {
         Ok(on_db!(
             store,
-            "SELECT n.id, n.address, n.hostname, n.labels, n.started_at, n.heartbeat_at,
+            "SELECT n.id, n.address, n.hostname, n.labels, n.projects, n.started_at, n.heartbeat_at,
                     (SELECT count(*) FROM workflow_runs r WHERE r.status = 'running' AND r.lease_owner = n.id)
                         AS runs_driven
              FROM engine_nodes n ORDER BY n.started_at DESC, n.id",

@@ -401,6 +401,7 @@ impl Drop for Cluster {
 mod claims;
 mod events;
 mod files;
+mod forwarding;
 mod registry;
 mod takeover;
 mod waits;
