@@ -70,7 +70,10 @@ const READ: Duration = Duration::from_secs(60);
 pub enum Route {
     Here,
     /// Node `id`, reached at `address`.
-    Node { id: String, address: String },
+    Node {
+        id: String,
+        address: String,
+    },
     /// Nowhere: what it needs is on a node that cannot be reached (the 503 that says so).
     Unavailable(Response),
 }
@@ -94,10 +97,9 @@ pub async fn run_route(state: &AppState, run: &RunRow, project: &ProjectRow, hea
             id: node.to_string(),
             address,
         },
-        Ok(Some((Some(address), false))) => Route::Unavailable(gone(
-            node,
-            &format!("its heartbeat stopped (it was at {address})"),
-        )),
+        Ok(Some((Some(address), false))) => {
+            Route::Unavailable(gone(node, &format!("its heartbeat stopped (it was at {address})")))
+        }
         Ok(_) => Route::Unavailable(gone(
             node,
             "it is not a serving node (a terminal run, or a node that left)",
@@ -112,6 +114,7 @@ pub async fn run_route(state: &AppState, run: &RunRow, project: &ProjectRow, hea
 pub async fn project_route(state: &AppState, project: &ProjectRow, headers: &HeaderMap) -> Route {
     let store = state.engine.store();
     if headers.contains_key(FORWARDED) || store.is_lite() || std::path::Path::new(&project.path).is_dir() {
+        tracing::debug!(project = %project.id, path = %project.path, "the project's folder is here");
         return Route::Here;
     }
     match NodeRow::with_project(store, &project.id, state.engine.node_id()).await {
@@ -221,7 +224,11 @@ pub fn replay(parts: &Parts, bytes: &Bytes) -> Request {
 }
 
 /// The JSON body of a `buffered` request, parsed as the handler's extractor would.
-pub async fn json<T: serde::de::DeserializeOwned>(state: &AppState, parts: &Parts, bytes: &Bytes) -> Result<T, ApiError> {
+pub async fn json<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    parts: &Parts,
+    bytes: &Bytes,
+) -> Result<T, ApiError> {
     let super::error::ApiJson(value) = super::error::ApiJson::<T>::from_request(replay(parts, bytes), state).await?;
     Ok(value)
 }

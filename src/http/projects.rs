@@ -11,9 +11,9 @@ use super::auth::CurrentUser;
 use super::envelope::{created, ok, Data, ErrorBody};
 use super::error::{ApiError, ApiJson};
 use super::project_paths::PathRefused;
-use crate::store::nodes::NodeRow;
 use super::AppState;
 use crate::definition::names::check_name;
+use crate::store::nodes::NodeRow;
 use crate::store::projects::ProjectRow;
 
 fn refused(e: PathRefused) -> ApiError {

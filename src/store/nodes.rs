@@ -59,7 +59,13 @@ impl NodeRow {
                  VALUES (?1, 'serve', ?2, ?2, COALESCE(?3, '[]'))
              ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at,
                  projects = COALESCE(?3, engine_nodes.projects)",
-            |pool, sql| sqlx::query(sql).bind(id).bind(&ts).bind(projects).execute(pool).await.map(drop)
+            |pool, sql| sqlx::query(sql)
+                .bind(id)
+                .bind(&ts)
+                .bind(projects)
+                .execute(pool)
+                .await
+                .map(drop)
         )?;
         Ok(())
     }
@@ -75,7 +81,12 @@ impl NodeRow {
              WHERE kind = 'serve' AND heartbeat_at >= ?1 AND id <> ?2 AND address IS NOT NULL
                AND ?3 IN (SELECT value FROM json_each(projects))
              ORDER BY heartbeat_at DESC, id",
-            |pool, sql| sqlx::query_as(sql).bind(&since).bind(except).bind(project_id).fetch_all(pool).await
+            |pool, sql| sqlx::query_as(sql)
+                .bind(&since)
+                .bind(except)
+                .bind(project_id)
+                .fetch_all(pool)
+                .await
         )?)
     }
 

@@ -20,7 +20,11 @@ fn git(dir: &Path, args: &[&str]) {
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Two isolated nodes; project `fwd` (a git repository) only in node 0's folder.
@@ -83,7 +87,9 @@ fn run_folder(projects: &Path, run: &str) -> PathBuf {
 
 async fn upload(c: &Cluster, i: usize, token: &str, run: &str, step: &str, bytes: &[u8]) -> (u16, Value) {
     let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("notes.bin");
-    let form = reqwest::multipart::Form::new().text("step_id", step.to_string()).part("file", part);
+    let form = reqwest::multipart::Form::new()
+        .text("step_id", step.to_string())
+        .part("file", part);
     let r = c
         .http
         .post(c.url(i, &format!("/workflow-executions/{run}/artifacts")))
@@ -100,7 +106,18 @@ async fn a_node_without_the_folders_answers_every_request_as_the_node_with_them(
     let (mut c, project, _) = setup().await;
     let def = c.definition_id(1, &project, "Edits").await;
     // Created through node 1, which cannot read the workflow file: node 0 creates and runs it.
-    let run = c.start_run(1, &project, &def, json!({})).await;
+    let create = json!({ "project_id": project, "workflow_definition_id": def });
+    let (status, body) = c.post(1, c.admin_token(), "/workflow-executions", create.clone()).await;
+    let (_, nodes) = c.get(0, c.admin_token(), "/nodes").await;
+    let there = c.node_projects(1).join("fwd").exists();
+    assert_eq!(
+        status,
+        201,
+        "{body}\nnode1/fwd exists: {there}\nnodes: {nodes}\nnode 0: {}\nnode 1: {}",
+        c.log_of(0),
+        c.log_of(1)
+    );
+    let run = body["data"]["id"].as_str().unwrap().to_string();
     let done = c.wait_status(1, &run, &["completed"], 60).await;
     assert!(run_folder(&c.node_projects(0), &run).is_dir(), "the run ran on node 0");
     assert!(!run_folder(&c.node_projects(1), &run).exists());
@@ -136,7 +153,12 @@ async fn a_node_without_the_folders_answers_every_request_as_the_node_with_them(
     let (s1, h1, b1) = call(&c, 1, c.admin_token(), Method::GET, &format!("/artifacts/{id}"), None).await;
     assert_eq!((s0, s1), (200, 200));
     assert!(b1 == bytes && b0 == bytes, "the same bytes through both nodes");
-    for h in ["content-type", "content-disposition", "content-length", "x-content-type-options"] {
+    for h in [
+        "content-type",
+        "content-disposition",
+        "content-length",
+        "x-content-type-options",
+    ] {
         assert_eq!(h0.get(h), h1.get(h), "{h}");
     }
     let (_, link) = json_of(&c, 1, &format!("/artifacts/{id}/link")).await;
@@ -147,7 +169,12 @@ async fn a_node_without_the_folders_answers_every_request_as_the_node_with_them(
 
     // A rerun through node 1 runs on node 0.
     let (status, rerun) = c
-        .post(1, c.admin_token(), &format!("/workflow-executions/{run}/rerun"), json!({}))
+        .post(
+            1,
+            c.admin_token(),
+            &format!("/workflow-executions/{run}/rerun"),
+            json!({}),
+        )
         .await;
     assert_eq!(status, 201, "{rerun}");
     let rerun = rerun["data"]["id"].as_str().unwrap().to_string();
@@ -155,7 +182,6 @@ async fn a_node_without_the_folders_answers_every_request_as_the_node_with_them(
     assert!(run_folder(&c.node_projects(0), &rerun).is_dir());
 
     // A forwarded request is answered where it lands: node 1 cannot read the file itself.
-    let create = json!({ "project_id": project, "workflow_definition_id": def });
     let r = c
         .http
         .post(c.url(1, "/workflow-executions"))
@@ -189,11 +215,17 @@ async fn a_node_without_the_folders_answers_every_request_as_the_node_with_them(
     // Node 0 gone: files are a 503 naming it; creating a run a 503 naming the project; the
     // run's view is still answered (without the definition it started with).
     c.kill(0);
-    let (status, body) = c.get(1, c.admin_token(), &format!("/workflow-steps/{step}/logs/output")).await;
+    let (status, body) = c
+        .get(1, c.admin_token(), &format!("/workflow-steps/{step}/logs/output"))
+        .await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["error"]["code"], "node_unavailable");
     let (status, body) = upload(&c, 1, c.admin_token(), &run, &step, b"late").await;
-    assert_eq!((status, &body["error"]["code"]), (503, &json!("node_unavailable")), "{body}");
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (503, &json!("node_unavailable")),
+        "{body}"
+    );
     let (status, body) = c.get(1, c.admin_token(), &format!("/workflow-executions/{run}")).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["definition_snapshot"], Value::Null);
