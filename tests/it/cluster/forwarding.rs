@@ -11,6 +11,7 @@ use reqwest::Method;
 
 use super::*;
 
+const FLAKY: &str = "name: Flaky\nphases: [p]\nsteps:\n  - id: try\n    phase: p\n    type: script\n    command: echo tried; test -f go\n";
 const EDITS: &str = "name: Edits\nphases: [work]\nworkspace:\n  isolation: worktree\nsteps:\n  - id: write\n    phase: work\n    type: script\n    command: printf 'one\\ntwo\\n' > a.txt && echo wrote\n";
 
 fn git(dir: &Path, args: &[&str]) {
@@ -37,7 +38,8 @@ async fn setup() -> (Cluster, String, PathBuf) {
         })
         .await;
     }
-    let (project, shared) = c.project_on(0, "fwd", &[("edits.yaml", EDITS)], &[0]).await;
+    let files = [("edits.yaml", EDITS), ("flaky.yaml", FLAKY)];
+    let (project, shared) = c.project_on(0, "fwd", &files, &[0]).await;
     std::fs::remove_dir_all(&shared).unwrap();
     let on0 = c.node_projects(0).join("fwd");
     std::fs::write(on0.join(".gitignore"), ".agent/workflows/executions/\n").unwrap();
@@ -245,4 +247,27 @@ async fn a_node_without_the_folders_answers_every_request_as_the_node_with_them(
         assert!(std::time::Instant::now() < deadline, "{body}");
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_run_resumed_through_a_node_without_its_folder_runs_again_on_its_node() {
+    let (c, project, on0) = setup().await;
+    let def = c.definition_id(1, &project, "Flaky").await;
+    let run = c.start_run(1, &project, &def, json!({})).await;
+    c.wait_status(1, &run, &["failed"], 60).await;
+    std::fs::write(on0.join("go"), "").unwrap();
+    let (status, body) = c
+        .post(
+            1,
+            c.admin_token(),
+            &format!("/workflow-executions/{run}/resume"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}\nnode 1: {}", c.log_of(1));
+    c.wait_status(1, &run, &["completed"], 60).await;
+    assert!(!run_folder(&c.node_projects(1), &run).exists());
+    let step = c.wait_status(0, &run, &["completed"], 5).await["steps"][0]["id"].clone();
+    let out = same_json(&c, &format!("/workflow-steps/{}/logs/output", step.as_str().unwrap())).await;
+    assert!(out["data"]["content"].as_str().unwrap().contains("tried"), "{out}");
 }
