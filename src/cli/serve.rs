@@ -120,10 +120,12 @@ async fn join_cluster(engine: &Engine, runner: &Runner, address: &str, labels: &
             kick.kick();
             waker.wake_soon();
         }
+        Heard::Control(id) => waker.recheck_requests(Some(&id)),
         Heard::Connected => {
             written.notify_waiters();
             kick.kick();
             waker.wake_soon();
+            waker.recheck_requests(None);
         }
     });
     tokio::spawn(crate::engine::cluster::run_reaper(engine.clone(), runner.wake_handle()));

@@ -97,8 +97,9 @@ pub enum EngineError {
     /// renew it in time): its drive stopped, recording nothing more.
     #[error("run {0}: this engine lost its lease; another node drives it on")]
     LeaseLost(String),
-    /// The run's project folder is not on this node: another node takes it.
-    #[error("run {id}: its project {path} is not on this node")]
+    /// The run's project folder is not on this node, or the project requires node labels
+    /// this node lacks: another node takes it.
+    #[error("run {id}: its project {path} is not on this node, or needs labels it lacks")]
     NotHere { id: String, path: String },
     #[error("run {id} is being driven by another engine process ({owner}); its lease ends at {until}")]
     Leased { id: String, owner: String, until: String },
@@ -148,6 +149,13 @@ pub struct EngineConfig {
     pub lease: std::time::Duration,
     /// Runs driven at once across every node on the database (`--cluster-max-runs`).
     pub cluster_max_runs: Option<i64>,
+    /// A `serve` node's stable id (`--node-id`, or the one kept in `<data-dir>/node-id`),
+    /// the same across its restarts; None for a CLI process, whose node id is its lease
+    /// owner (`host/pid/nonce`).
+    pub node_id: Option<String>,
+    /// This node's labels (`--node-labels`): on PostgreSQL it takes the runs of a project
+    /// that requires labels only if it has every one (`cluster`).
+    pub node_labels: Vec<String>,
 }
 
 /// `EngineConfig::lease` unless configured.
@@ -167,6 +175,8 @@ impl EngineConfig {
             worktree_dir: None,
             lease: DEFAULT_LEASE,
             cluster_max_runs: None,
+            node_id: None,
+            node_labels: Vec::new(),
         }
     }
 }
@@ -181,8 +191,11 @@ struct Inner {
     store: Store,
     events: EventBus,
     config: EngineConfig,
-    /// Identifies this process in run leases.
+    /// Identifies this process in run leases (`host/pid/nonce`).
     owner: String,
+    /// Identifies this node in `engine_nodes` and `workflow_runs.node_id`: the configured
+    /// stable id, else `owner`.
+    node_id: String,
     /// Controls of the runs this process is driving, by run id.
     controls: Mutex<HashMap<String, RunControl>>,
     /// Writes runs' files and emits their events in order, off the steps' critical path.
@@ -204,12 +217,14 @@ impl Engine {
     pub fn new(store: Store, config: EngineConfig) -> Engine {
         let owner = format!("{}/{}/{}", hostname(), std::process::id(), crate::store::new_id());
         crate::subprocess::guard::init(&config.worker_exe);
+        let node_id = config.node_id.clone().unwrap_or_else(|| owner.clone());
         Engine {
             inner: Arc::new(Inner {
                 events: EventBus::with_journal(store.clone()),
                 store,
                 config,
                 owner,
+                node_id,
                 controls: Mutex::default(),
                 outbox: outbox::Outbox::start(),
                 warm: Mutex::default(),
@@ -248,9 +263,20 @@ impl Engine {
         &self.inner.owner
     }
 
-    /// This engine's id as a node (`engine_nodes.id`, `workflow_runs.node_id`).
+    /// This engine's id as a node (`engine_nodes.id`, `workflow_runs.node_id`): stable
+    /// across a `serve` node's restarts, unlike its lease owner (`owner`).
     pub fn node_id(&self) -> &str {
-        &self.inner.owner
+        &self.inner.node_id
+    }
+
+    /// Whether `run` is left `running` by an earlier process of this node (same stable node
+    /// id, another lease owner): that process is dead, since one process at a time uses a
+    /// node id, so its runs are taken back at once rather than when their leases run out.
+    pub(crate) fn held_by_previous_incarnation(&self, run: &RunRow) -> bool {
+        self.inner.config.node_id.is_some()
+            && run.status == RunStatus::Running
+            && run.node_id.as_deref() == Some(self.node_id())
+            && run.lease_owner.as_deref().is_some_and(|o| o != self.owner())
     }
 
     pub fn config(&self) -> &EngineConfig {
@@ -266,6 +292,17 @@ impl Engine {
     /// The control of a run this process drives.
     pub fn control(&self, run_id: &str) -> Option<RunControl> {
         self.inner.controls.lock().expect("controls lock").get(run_id).cloned()
+    }
+
+    /// Tells the driver of run `run_id`, if this process drives it, to read the pause or
+    /// cancel request in its row now (heard from the database); every driver's when None
+    /// (the listener reconnected: a notification may have been missed).
+    pub fn recheck_requests(&self, run_id: Option<&str>) {
+        let controls = self.inner.controls.lock().expect("controls lock");
+        match run_id {
+            Some(id) => controls.get(id).into_iter().for_each(RunControl::recheck_requests),
+            None => controls.values().for_each(RunControl::recheck_requests),
+        }
     }
 
     /// Reads a workflow file: YAML parsed here, TypeScript loaded in a fresh worker.
@@ -402,8 +439,9 @@ impl Engine {
             .await?
             .ok_or_else(|| EngineError::RunNotFound(run_id.into()))?;
         let project_path = PathBuf::from(&project.path);
-        if from == ClaimFrom::Queue && !project_path.is_dir() {
-            // Another node, which has the project, claims it (`scheduler`'s cluster pull).
+        if from == ClaimFrom::Queue && !cluster::may_drive(self, &project) {
+            // Another node, which has the project (and its labels), claims it (`scheduler`'s
+            // cluster pull).
             return Err(EngineError::NotHere {
                 id: run.id,
                 path: project.path,

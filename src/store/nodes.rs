@@ -55,6 +55,8 @@ impl NodeRow {
     }
 
     /// Records this node (at start): its address, labels and hostname, and a first heartbeat.
+    /// A node restarted under its stable id takes its old row over (`started_at` is then
+    /// the new process's start).
     pub async fn register(store: &Store, node: &NodeInfo<'_>) -> Result<()> {
         let ts = now();
         let labels = serde_json::to_string(node.labels).unwrap_or_else(|_| "[]".into());
@@ -62,7 +64,8 @@ impl NodeRow {
             store,
             "INSERT INTO engine_nodes (id, kind, started_at, heartbeat_at, address, labels, hostname)
                  VALUES (?1, 'serve', ?2, ?2, ?3, ?4, ?5)
-             ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, address = excluded.address,
+             ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at,
+                 heartbeat_at = excluded.heartbeat_at, address = excluded.address,
                  labels = excluded.labels, hostname = excluded.hostname",
             |pool, sql| sqlx::query(sql)
                 .bind(node.id)
@@ -82,7 +85,7 @@ impl NodeRow {
         Ok(on_db!(
             store,
             "SELECT n.id, n.address, n.hostname, n.labels, n.started_at, n.heartbeat_at,
-                    (SELECT count(*) FROM workflow_runs r WHERE r.status = 'running' AND r.lease_owner = n.id)
+                    (SELECT count(*) FROM workflow_runs r WHERE r.status = 'running' AND r.node_id = n.id)
                         AS runs_driven
              FROM engine_nodes n ORDER BY n.started_at DESC, n.id",
             |pool, sql| sqlx::query_as(sql).fetch_all(pool).await

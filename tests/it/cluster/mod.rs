@@ -12,7 +12,7 @@
 //! - `project(name, files)` -> (project id, dir), registered through node 0, files present
 //!   on every node (a shared folder, or each node's own folder for isolated nodes).
 //! - `cli(args)`: a `workflow-engine` command on the cluster's database (data dir of its own).
-//! - `NodeSpec { args, isolated, via_proxy }`: extra `serve` flags; `isolated` gives the node
+//! - `NodeSpec { args, isolated, via_proxy, env }`: extra `serve` flags (and environment); `isolated` gives the node
 //!   a mount namespace where `projects_dir()` is its own folder (`node_projects(i)`);
 //!   `via_proxy` connects it to PostgreSQL through a `DbProxy` the test can cut.
 
@@ -42,6 +42,8 @@ pub struct NodeSpec {
     pub isolated: bool,
     /// Reaches PostgreSQL through a proxy the test can cut (`Cluster::proxy(i)`).
     pub via_proxy: bool,
+    /// Extra environment variables.
+    pub env: Vec<(String, String)>,
 }
 
 impl NodeSpec {
@@ -172,6 +174,7 @@ impl Cluster {
             .env("DATABASE_URL", self.node_database_url(i))
             .env("JWT_SECRET", &self.secret)
             .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
+            .envs(node.spec.env.iter().cloned())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log_file(&node.data)));
         let mut child = cmd.spawn().expect("start a node");
@@ -399,6 +402,7 @@ impl Drop for Cluster {
 }
 
 mod claims;
+mod control;
 mod events;
 mod files;
 mod registry;
