@@ -13,8 +13,13 @@ pub fn check(id: &str) -> Result<(), String> {
     if id.is_empty() || id.len() > 100 {
         return Err("a node id is 1 to 100 characters".into());
     }
-    if let Some(c) = id.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
-        return Err(format!("a node id has only letters, digits, '.', '_' and '-' (not {c:?})"));
+    if let Some(c) = id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return Err(format!(
+            "a node id has only letters, digits, '.', '_' and '-' (not {c:?})"
+        ));
     }
     Ok(())
 }
@@ -45,7 +50,13 @@ pub fn resolve(given: Option<&str>, data_dir: &Path) -> Result<String, String> {
 fn generated() -> String {
     let host: String = crate::engine::hostname()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
         .take(80)
         .collect();
     let suffix = &crate::store::new_id()[24..];

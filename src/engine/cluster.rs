@@ -55,11 +55,7 @@ impl LocalProjects {
                 return None;
             }
         };
-        let here: Vec<String> = all
-            .into_iter()
-            .filter(|p| may_drive(engine, p))
-            .map(|p| p.id)
-            .collect();
+        let here: Vec<String> = all.into_iter().filter(|p| may_drive(engine, p)).map(|p| p.id).collect();
         let ids = serde_json::to_string(&here).unwrap_or_else(|_| "[]".into());
         self.cached = Some((Instant::now(), ids.clone()));
         Some(ids)
@@ -97,7 +93,11 @@ pub async fn placement_problem(
         .iter()
         .map(|(id, labels)| format!("{id} [{}]", labels.join(", ")))
         .collect();
-    let nodes = if nodes.is_empty() { "none".to_string() } else { nodes.join("; ") };
+    let nodes = if nodes.is_empty() {
+        "none".to_string()
+    } else {
+        nodes.join("; ")
+    };
     Ok(Some(format!(
         "no live node has every label project {} requires ({required}); live nodes: {nodes}",
         project.name

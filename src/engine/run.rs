@@ -367,7 +367,9 @@ async fn keep_lease(engine: Engine, run: RunRow, control: RunControl, lost: watc
         if rung || Instant::now() >= next_poll {
             next_poll = Instant::now() + poll;
             let left = valid_until.saturating_duration_since(Instant::now());
-            if let Ok(Ok(Some(request))) = timeout(left.min(tick), RunRow::control_request(engine.store(), &run.id)).await {
+            if let Ok(Ok(Some(request))) =
+                timeout(left.min(tick), RunRow::control_request(engine.store(), &run.id)).await
+            {
                 control.apply(request);
             }
         }

@@ -83,7 +83,9 @@ impl Store {
 
 async fn listen_once<F: Fn(Heard)>(url: &str, heard: &F) -> Result<(), sqlx::Error> {
     let mut listener = sqlx::postgres::PgListener::connect(url).await?;
-    listener.listen_all([EVENTS_CHANNEL, WAKE_CHANNEL, CONTROL_CHANNEL]).await?;
+    listener
+        .listen_all([EVENTS_CHANNEL, WAKE_CHANNEL, CONTROL_CHANNEL])
+        .await?;
     heard(Heard::Connected);
     loop {
         let n = listener.try_recv().await?;

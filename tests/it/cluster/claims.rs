@@ -162,7 +162,12 @@ async fn a_nodes_steps_never_see_the_database_url_or_the_secret() {
 async fn gpu_project(c: &Cluster, via: usize, name: &str) -> (String, String) {
     let (project, _) = c.project(name, &[("sleepy.yaml", SLEEPY)]).await;
     let (status, body) = c
-        .patch(via, c.admin_token(), &format!("/projects/{project}"), json!({ "node_labels": ["gpu"] }))
+        .patch(
+            via,
+            c.admin_token(),
+            &format!("/projects/{project}"),
+            json!({ "node_labels": ["gpu"] }),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let def = c.definition_id(via, &project, "Sleepy").await;
@@ -172,8 +177,13 @@ async fn gpu_project(c: &Cluster, via: usize, name: &str) -> (String, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_project_that_requires_a_label_runs_only_on_nodes_that_have_it() {
     let mut c = Cluster::start(0).await;
-    c.add_node(&NodeSpec::args(&["--node-labels", "gpu,eu", "--max-concurrent-runs", "2"]))
-        .await;
+    c.add_node(&NodeSpec::args(&[
+        "--node-labels",
+        "gpu,eu",
+        "--max-concurrent-runs",
+        "2",
+    ]))
+    .await;
     c.add_node(&NodeSpec::args(&["--node-labels", "eu", "--max-concurrent-runs", "4"]))
         .await;
     let gpu = c.node_id(0).await;
@@ -206,7 +216,11 @@ async fn with_no_live_node_that_has_the_label_runs_stay_pending_and_say_why() {
         assert!(why.contains("gpu") && why.contains("stranded"), "{body}");
     }
     let out = c.cli(&["show", &run]);
-    assert!(stdout(&out).contains("not started: no live node has every label"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("not started: no live node has every label"),
+        "{}",
+        stdout(&out)
+    );
     // A node with the label joins: it takes the run.
     let i = c.add_node(&NodeSpec::args(&["--node-labels", "gpu"])).await;
     let gpu = c.node_id(i).await;

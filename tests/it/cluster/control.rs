@@ -25,8 +25,11 @@ fn slow_poll() -> NodeSpec {
 
 fn alive(pid: i32) -> bool {
     // A zombie is gone as far as the step is concerned.
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .is_ok_and(|s| s.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')))
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        s.rsplit(')')
+            .next()
+            .is_some_and(|rest| !rest.trim_start().starts_with('Z'))
+    })
 }
 
 /// Two nodes; a run in its long step on one of them. (cluster, run, the step's pid, the
@@ -57,7 +60,9 @@ async fn run_in_long_step(name: &str) -> (Cluster, String, i32, usize) {
 /// Polls until the step's process is gone and the run has `status`; how long it took.
 async fn gone_and(c: &Cluster, via: usize, run: &str, pid: i32, status: &str, since: Instant) -> Duration {
     loop {
-        let (_, body) = c.get(via, c.admin_token(), &format!("/workflow-executions/{run}")).await;
+        let (_, body) = c
+            .get(via, c.admin_token(), &format!("/workflow-executions/{run}"))
+            .await;
         if !alive(pid) && body["data"]["status"] == status {
             return since.elapsed();
         }
@@ -76,7 +81,12 @@ async fn a_cancel_through_another_node_stops_the_run_at_once() {
     let (c, run, pid, other) = run_in_long_step("cancel-elsewhere").await;
     let asked = Instant::now();
     let (status, body) = c
-        .post(other, c.admin_token(), &format!("/workflow-executions/{run}/cancel"), json!({}))
+        .post(
+            other,
+            c.admin_token(),
+            &format!("/workflow-executions/{run}/cancel"),
+            json!({}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let took = gone_and(&c, other, &run, pid, "cancelled", asked).await;

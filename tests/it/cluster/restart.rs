@@ -60,7 +60,11 @@ async fn a_restarted_node_is_the_same_node_and_takes_its_runs_back_at_once() {
     assert_eq!(after.len(), 1, "one row for the node across its restart: {after:?}");
     assert_eq!(after[0]["id"], id.as_str(), "{after:?}");
     assert_eq!(after[0]["alive"], true, "{after:?}");
-    assert_eq!(after[0]["address"], c.base(0), "the row says where the node is now: {after:?}");
+    assert_eq!(
+        after[0]["address"],
+        c.base(0),
+        "the row says where the node is now: {after:?}"
+    );
     assert_ne!(after[0]["hostname"], host.as_str(), "a new host name: {after:?}");
     let lines = ledger(&dir);
     assert_eq!(lines.iter().filter(|l| *l == "first").count(), 1, "{lines:?}");

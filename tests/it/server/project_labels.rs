@@ -7,7 +7,8 @@ use serde_json::json;
 
 use crate::server_util::Server;
 
-const QUICK: &str = "name: Quick\nphases: [p]\nsteps:\n  - id: hi\n    phase: p\n    type: script\n    command: echo hi\n";
+const QUICK: &str =
+    "name: Quick\nphases: [p]\nsteps:\n  - id: hi\n    phase: p\n    type: script\n    command: echo hi\n";
 
 #[tokio::test]
 async fn node_labels_are_set_checked_and_shown() {
@@ -27,13 +28,21 @@ async fn node_labels_are_set_checked_and_shown() {
         let (status, body) = s
             .patch(&ann, &format!("/projects/{id}"), json!({ "node_labels": bad }))
             .await;
-        assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_body")), "{body}");
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (400, Some("invalid_body")),
+            "{body}"
+        );
         assert!(
             body["error"]["message"].as_str().unwrap().starts_with(field),
             "{bad}: {body}"
         );
         let (status, body) = s
-            .post(&ann, "/projects", json!({ "name": "alpha", "path": dir, "node_labels": bad }))
+            .post(
+                &ann,
+                "/projects",
+                json!({ "name": "alpha", "path": dir, "node_labels": bad }),
+            )
             .await;
         assert_eq!(status, 400, "{body}");
         assert!(body["error"]["message"].as_str().unwrap().starts_with(field), "{body}");
@@ -42,12 +51,19 @@ async fn node_labels_are_set_checked_and_shown() {
         .patch(&ann, &format!("/projects/{id}"), json!({ "node_labels": "gpu" }))
         .await;
     assert_eq!(status, 400, "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("node_labels"), "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("node_labels"),
+        "{body}"
+    );
     let (status, body) = s.patch(&ann, &format!("/projects/{id}"), json!({ "labels": [] })).await;
     assert_eq!(status, 400, "{body}");
 
     let (status, body) = s
-        .patch(&ann, &format!("/projects/{id}"), json!({ "node_labels": ["gpu", "eu-west:1"] }))
+        .patch(
+            &ann,
+            &format!("/projects/{id}"),
+            json!({ "node_labels": ["gpu", "eu-west:1"] }),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["node_labels"], json!(["gpu", "eu-west:1"]));
@@ -57,7 +73,11 @@ async fn node_labels_are_set_checked_and_shown() {
     let (_, body) = s.post(&ann, "/projects", json!({ "name": "alpha", "path": dir })).await;
     assert_eq!(body["data"]["node_labels"], json!(["gpu", "eu-west:1"]), "{body}");
     let (_, body) = s
-        .post(&ann, "/projects", json!({ "name": "alpha", "path": dir, "node_labels": [] }))
+        .post(
+            &ann,
+            "/projects",
+            json!({ "name": "alpha", "path": dir, "node_labels": [] }),
+        )
         .await;
     assert_eq!(body["data"]["node_labels"], json!([]), "{body}");
     // Another user's project is not there for them.
