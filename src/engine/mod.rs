@@ -566,6 +566,16 @@ pub(crate) fn owner_is_dead(owner: &str) -> bool {
     !crate::sys::process::exists(pid)
 }
 
+/// Whether a lease owner (`host/pid/nonce`) is another process of this machine that is
+/// alive.
+pub(crate) fn owner_is_alive_here(owner: &str) -> bool {
+    let mut parts = owner.split('/');
+    let (Some(host), Some(pid)) = (parts.next(), parts.next().and_then(|p| p.parse::<i32>().ok())) else {
+        return false;
+    };
+    host == hostname() && pid as u32 != std::process::id() && crate::sys::process::exists(pid)
+}
+
 /// Returns the heap a run freed to the system: glibc keeps freed memory for reuse, and a
 /// server that drove a run with large results otherwise stays that large.
 fn give_memory_back() {

@@ -1,7 +1,8 @@
 //! A node's stable id: a restarted node is the same node (one row in `GET /api/nodes`), and
 //! takes back at once the runs its killed process drove, without waiting for their leases,
 //! even when nothing else says that process died (a new host name, as a container made
-//! again has). `--node-id` names a node; a bad one is refused.
+//! again has). `--node-id` names a node; a bad one is refused, and so is a second process
+//! under the id of a live one on the same machine.
 
 use std::time::{Duration, Instant};
 
@@ -87,6 +88,29 @@ async fn node_id_names_a_node_and_a_bad_one_is_refused() {
     c.restart(i);
     assert_eq!(c.node_id(i).await, generated);
     assert_eq!(nodes(&c, 0).await.len(), 2);
+    // A second process under a live node's id, on the same machine, is refused.
+    let mut twin = c
+        .cli_cmd(&["serve", "--bind", "127.0.0.1:0", "--node-id", "gpu-box.1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = twin.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = twin.kill();
+            panic!("a second process under node id gpu-box.1 started");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(twin.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("node id gpu-box.1 is in use by process"), "{err}");
+    assert!(c.is_running(0));
     let out = c.cli(&["serve", "--bind", "127.0.0.1:0", "--node-id", "a/b"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--node-id"), "{}", stderr(&out));
