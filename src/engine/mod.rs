@@ -27,6 +27,8 @@ mod ctx_utils;
 pub mod decisions;
 pub mod discovery;
 pub mod host;
+mod identity;
+pub(crate) use identity::{hostname, owner_is_alive_here, owner_is_dead};
 pub mod js_child;
 mod outbox;
 mod outcome;
@@ -35,6 +37,7 @@ pub mod pause_now;
 mod repair;
 pub mod rerun;
 mod rerun_restore;
+mod resume_prep;
 mod retry;
 mod retry_wait;
 pub mod run;
@@ -52,6 +55,7 @@ mod ts_run;
 mod ts_step_config;
 pub mod waits;
 pub mod waker;
+mod warm;
 mod workspace;
 mod yaml_step;
 
@@ -67,8 +71,6 @@ use js_child::JsChild;
 use crate::definition::{self, DefinitionError, DefinitionKind, WorkflowDefinition};
 use crate::domain::RunStatus;
 use crate::events::EventBus;
-use crate::store::definitions::DefinitionRow;
-use crate::store::files::RunFiles;
 use crate::store::projects::ProjectRow;
 use crate::store::runs::{ClaimFrom, RunRow};
 use crate::store::{Store, StoreError};
@@ -269,16 +271,6 @@ impl Engine {
         &self.inner.node_id
     }
 
-    /// Whether `run` is left `running` by an earlier process of this node (same stable node
-    /// id, another lease owner): that process is dead, since one process at a time uses a
-    /// node id, so its runs are taken back at once rather than when their leases run out.
-    pub(crate) fn held_by_previous_incarnation(&self, run: &RunRow) -> bool {
-        self.inner.config.node_id.is_some()
-            && run.status == RunStatus::Running
-            && run.node_id.as_deref() == Some(self.node_id())
-            && run.lease_owner.as_deref().is_some_and(|o| o != self.owner())
-    }
-
     pub fn config(&self) -> &EngineConfig {
         &self.inner.config
     }
@@ -354,38 +346,6 @@ impl Engine {
                 ),
             )])),
         }
-    }
-
-    /// Starts workers until `EngineConfig::warm_workers` wait for a workflow. Cheap to call
-    /// when they already do.
-    pub fn warm_workers(&self) {
-        let mut warm = self.inner.warm.lock().expect("warm lock");
-        while warm.len() < self.inner.config.warm_workers {
-            match JsChild::start(&self.inner.config.worker_exe, Path::new("/")) {
-                Ok(worker) => warm.push(worker),
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot start a JS worker ahead of need");
-                    break;
-                }
-            }
-        }
-    }
-
-    /// Keeps a worker started elsewhere for the next TypeScript definition to load.
-    pub fn add_warm_worker(&self, worker: JsChild) {
-        self.inner.warm.lock().expect("warm lock").push(worker);
-    }
-
-    /// A started worker that is still alive, if one is waiting.
-    fn take_warm_worker(&self) -> Option<JsChild> {
-        let mut warm = self.inner.warm.lock().expect("warm lock");
-        while !warm.is_empty() {
-            let mut worker = warm.remove(0);
-            if worker.is_alive() {
-                return Some(worker);
-            }
-        }
-        None
     }
 
     /// Every check of a run's arguments, made before the run exists: the workflow's own zod
@@ -493,46 +453,6 @@ impl Engine {
         give_memory_back();
         outcome
     }
-
-    /// A run killed right after it was created may lack `definition.json` and `args.json`
-    /// (the outbox writes them after the row): a resume writes them again, from the row's
-    /// arguments and the definition it runs.
-    fn repair_snapshot(&self, run: &RunRow, project: &Path, definition: &WorkflowDefinition) {
-        let files = RunFiles::new(project, &run.id);
-        if let Err(e) = files.tighten() {
-            tracing::warn!(run = %run.id, error = %e, "cannot make the run's folder private (0700)");
-        }
-        if files.has_snapshot() {
-            return;
-        }
-        let (Ok(snapshot), Ok(args)) = (
-            serde_json::to_value(definition),
-            serde_json::from_str::<Value>(&run.args),
-        ) else {
-            return;
-        };
-        tracing::info!(run = %run.id, "rewriting the run's definition.json and args.json");
-        let failure = outbox::WriteFailure::default();
-        self.outbox()
-            .write(&failure, move || files.write_snapshot(&snapshot, &args));
-    }
-
-    /// YAML resumes from its snapshot (the steps the run started with); TypeScript reloads
-    /// the file, since its code is not snapshotted.
-    async fn prepare_for_resume(&self, run: &RunRow, project: &Path) -> Result<Prepared, EngineError> {
-        let row = DefinitionRow::get(self.store(), &run.workflow_definition_id)
-            .await?
-            .ok_or_else(|| EngineError::RunNotFound(run.id.clone()))?;
-        if row.kind == DefinitionKind::Yaml {
-            if let Some(definition) = RunFiles::new(project, &run.id).read_definition() {
-                return Ok(Prepared {
-                    definition,
-                    child: None,
-                });
-            }
-        }
-        self.prepare(Path::new(&row.path), project).await
-    }
 }
 
 /// The failure of a module that did not finish loading in time, located at its start: the
@@ -544,36 +464,6 @@ fn load_timed_out(file: &Path, limit: std::time::Duration) -> DefinitionError {
          loop or wait forever? (the limit is --load-timeout / WORKFLOW_ENGINE_LOAD_TIMEOUT)"
     );
     DefinitionError::in_file(file, message)
-}
-
-/// This machine's name, part of a lease owner so a dead local owner can be recognised.
-pub(crate) fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "localhost".into())
-}
-
-/// Whether a lease owner (`host/pid/nonce`) is a process of this machine that has died:
-/// its run was left behind by a crash and can be taken over before the lease runs out.
-pub(crate) fn owner_is_dead(owner: &str) -> bool {
-    let mut parts = owner.split('/');
-    let (Some(host), Some(pid)) = (parts.next(), parts.next().and_then(|p| p.parse::<i32>().ok())) else {
-        return false;
-    };
-    if host != hostname() || pid as u32 == std::process::id() {
-        return false;
-    }
-    !crate::sys::process::exists(pid)
-}
-
-/// Whether a lease owner (`host/pid/nonce`) is another process of this machine that is
-/// alive.
-pub(crate) fn owner_is_alive_here(owner: &str) -> bool {
-    let mut parts = owner.split('/');
-    let (Some(host), Some(pid)) = (parts.next(), parts.next().and_then(|p| p.parse::<i32>().ok())) else {
-        return false;
-    };
-    host == hostname() && pid as u32 != std::process::id() && crate::sys::process::exists(pid)
 }
 
 /// Returns the heap a run freed to the system: glibc keeps freed memory for reuse, and a
