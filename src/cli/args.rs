@@ -226,9 +226,14 @@ pub enum Command {
         /// runs it drove from it): default `http://<the listen address>`.
         #[arg(long, env = "WORKFLOW_ENGINE_ADVERTISE_URL", value_name = "URL", value_parser = parse_advertise_url)]
         advertise_url: Option<String>,
-        /// Labels describing this node (`gpu,eu`), listed by `GET /api/nodes`.
-        #[arg(long, env = "WORKFLOW_ENGINE_NODE_LABELS", value_name = "A,B", value_delimiter = ',')]
+        /// Labels of this node (`gpu,eu`), listed by `GET /api/nodes`: it takes the runs of a
+        /// project that requires labels (its `node_labels`) only if it has every one of them.
+        #[arg(long, env = "WORKFLOW_ENGINE_NODE_LABELS", value_name = "A,B", value_delimiter = ',', value_parser = parse_node_label)]
         node_labels: Vec<String>,
+        /// This node's id, the same across its restarts (default: one generated at the first
+        /// start and kept in `<data-dir>/node-id`). One process at a time may use an id.
+        #[arg(long, env = "WORKFLOW_ENGINE_NODE_ID", value_name = "NAME")]
+        node_id: Option<String>,
         /// How long a node's claim on a run lasts without renewal (renewed at a third of it);
         /// another node takes the run over once it has run out.
         #[arg(long, default_value_t = 30, env = "WORKFLOW_ENGINE_LEASE_SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -321,6 +326,10 @@ pub struct WorktreeFlags {
 }
 
 /// `--advertise-url`: an http(s) URL, kept without a trailing slash.
+fn parse_node_label(s: &str) -> Result<String, String> {
+    crate::store::projects::check_node_label(s).map(|()| s.to_string())
+}
+
 fn parse_advertise_url(s: &str) -> Result<String, String> {
     let url = reqwest::Url::parse(s).map_err(|e| format!("not a URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {

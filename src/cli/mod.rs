@@ -13,6 +13,7 @@ mod attend;
 mod budget;
 mod key_wait;
 mod logs;
+mod node_id;
 mod progress;
 mod prompt;
 mod rerun;
@@ -174,6 +175,18 @@ async fn open_engine(cli: &Cli, data_dir: &Path, exe: PathBuf) -> Result<(Engine
         ),
         _ => (0, crate::engine::DEFAULT_LEASE, None),
     };
+    let (node_id, node_labels) = match &cli.command {
+        Command::Serve {
+            node_id, node_labels, ..
+        } => match node_id::resolve(node_id.as_deref(), data_dir) {
+            Ok(id) => (Some(id), node_labels.clone()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Err(ExitCode::from(2));
+            }
+        },
+        _ => (None, Vec::new()),
+    };
     let engine = Engine::new(
         store,
         EngineConfig {
@@ -187,6 +200,8 @@ async fn open_engine(cli: &Cli, data_dir: &Path, exe: PathBuf) -> Result<(Engine
                 .map(|d| std::path::absolute(d).unwrap_or(d.to_path_buf())),
             lease,
             cluster_max_runs,
+            node_id,
+            node_labels,
         },
     );
     Ok((engine, webhook))

@@ -57,6 +57,10 @@ pub async fn serve(engine: Engine, data_dir: &Path, options: ServeOptions) -> Ex
     crate::accounts::prepare();
     let runner = Runner::new(engine.clone(), max_runs);
     let address = advertise_url.unwrap_or_else(|| listener.local_addr().map(board_address).unwrap_or_default());
+    if let Err(e) = refuse_a_live_twin(&engine).await {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
+    }
     join_cluster(&engine, &runner, &address, &node_labels).await;
     let discovery = Arc::new(Discovery::new(engine.clone()));
     let state = AppState {
@@ -95,6 +99,25 @@ pub async fn serve(engine: Engine, data_dir: &Path, options: ServeOptions) -> Ex
     }
 }
 
+/// A second process under a node id whose process lives on this machine (the same data
+/// directory, or the same `--node-id`) is refused: it would take that process's runs back
+/// as if it had died. (A process on another machine cannot be told from one killed a moment
+/// ago: one process at a time per node id is the operator's to keep.)
+async fn refuse_a_live_twin(engine: &Engine) -> Result<(), String> {
+    let process = match NodeRow::live_process(engine.store(), engine.node_id()).await {
+        Ok(p) => p,
+        Err(e) => return Err(format!("cannot read this node's row: {e}")),
+    };
+    match process {
+        Some(p) if crate::engine::owner_is_alive_here(&p) => Err(format!(
+            "node id {} is in use by process {p}, alive on this machine (another serve with the same \
+             data directory or --node-id?)",
+            engine.node_id()
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Records this node (`engine_nodes`), and on PostgreSQL listens for the other nodes'
 /// events and wake-ups and starts the reaper of runs whose lease ran out (`engine::cluster`).
 async fn join_cluster(engine: &Engine, runner: &Runner, address: &str, labels: &[String]) {
@@ -104,6 +127,7 @@ async fn join_cluster(engine: &Engine, runner: &Runner, address: &str, labels: &
         .unwrap_or_else(|| "[]".into());
     let node = NodeInfo {
         id: engine.node_id(),
+        process: engine.owner(),
         address,
         labels,
         hostname: &hostname,
@@ -124,10 +148,12 @@ async fn join_cluster(engine: &Engine, runner: &Runner, address: &str, labels: &
             kick.kick();
             waker.wake_soon();
         }
+        Heard::Control(id) => waker.recheck_requests(Some(&id)),
         Heard::Connected => {
             written.notify_waiters();
             kick.kick();
             waker.wake_soon();
+            waker.recheck_requests(None);
         }
     });
     tokio::spawn(crate::engine::cluster::run_reaper(engine.clone(), runner.wake_handle()));

@@ -37,9 +37,13 @@ pub async fn show(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
             .collect();
         let waits = WaitRow::for_steps(store, &ids).await?;
         let tries = AttemptRow::list_for_run(store, run_id).await?;
-        Ok::<_, crate::store::StoreError>((steps, comments, project.map(|p| p.path), (waits, tries)))
+        let placement = match (&project, run.status) {
+            (Some(p), crate::domain::RunStatus::Pending) => crate::engine::cluster::placement_problem(store, p).await?,
+            _ => None,
+        };
+        Ok::<_, crate::store::StoreError>((steps, comments, project.map(|p| p.path), (waits, tries, placement)))
     };
-    let (steps, comments, project, (waits, tries)) = match loaded.await {
+    let (steps, comments, project, (waits, tries, placement)) = match loaded.await {
         Ok(l) => l,
         Err(e) => return report(e.into()),
     };
@@ -57,9 +61,13 @@ pub async fn show(engine: &Engine, run_id: &str, as_json: bool) -> ExitCode {
         v["budget_stop"] = json!(budget::stop_of(&run));
         v["spend"] = json!(spend);
         v["workspace"] = json!(workspace);
+        v["placement"] = json!(placement);
         println!("{v}");
     } else {
         print_run(&run, project.as_deref(), workspace.as_ref());
+        if let Some(why) = &placement {
+            println!("not started: {why}");
+        }
         print_budget(&run, &spend);
         print_steps(&run, &steps);
         print_tries(&steps, &tries);

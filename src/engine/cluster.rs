@@ -2,7 +2,9 @@
 //! them from the database, and the reaper that takes over runs whose node died.
 //!
 //! A node takes only runs of projects whose folder exists on it (each node has its own
-//! checkouts). A run created through another node, woken by one, or requeued by a reaper is
+//! checkouts) and whose required node labels it has, every one (`projects.node_labels`,
+//! `serve --node-labels`): a run no live node may take stays `pending`, and says why
+//! (`placement_problem`). A run created through another node, woken by one, or requeued by a reaper is
 //! `pending` in the database; every node with a free slot pulls the oldest pending run of
 //! its projects that no other node is claiming (`RunRow::claimable`, `SKIP LOCKED`) and
 //! claims it (`RunRow::claim_for`: the claim checks the run's concurrency key and the
@@ -32,7 +34,8 @@ const REAP_POLL: Duration = Duration::from_secs(1);
 /// Candidates read per pull.
 const CANDIDATES: i64 = 16;
 
-/// The projects whose folder exists on this node, as a JSON array of ids (cached briefly).
+/// The projects this node may drive runs of (`may_drive`), as a JSON array of ids (cached
+/// briefly).
 #[derive(Default)]
 pub(super) struct LocalProjects {
     cached: Option<(Instant, String)>,
@@ -45,31 +48,75 @@ impl LocalProjects {
                 return Some(ids.clone());
             }
         }
-        let ids = projects_here(engine.store()).await?;
+        let ids = projects_here(engine).await?;
         self.cached = Some((Instant::now(), ids.clone()));
         Some(ids)
     }
 }
 
-/// The projects whose folder exists on this node, as a JSON array of ids (what it pulls runs
-/// of, and what its heartbeat records: `NodeRow::heartbeat`); None when they cannot be listed.
-pub async fn projects_here(store: &crate::store::Store) -> Option<String> {
-    let all = match ProjectRow::list_all(store).await {
+/// The projects this node may drive (`may_drive`: their folder is here, their labels met), as
+/// a JSON array of ids (what it pulls runs of, and what its heartbeat records:
+/// `NodeRow::heartbeat`); None when they cannot be listed.
+pub async fn projects_here(engine: &Engine) -> Option<String> {
+    let all = match ProjectRow::list_all(engine.store()).await {
         Ok(all) => all,
         Err(e) => {
             tracing::warn!(error = %e, "cannot list the projects");
             return None;
         }
     };
+    let engine = engine.clone();
     let here: Vec<String> = tokio::task::spawn_blocking(move || {
         all.into_iter()
-            .filter(|p| Path::new(&p.path).is_dir())
+            .filter(|p| may_drive(&engine, p))
             .map(|p| p.id)
             .collect()
     })
     .await
     .ok()?;
     Some(serde_json::to_string(&here).unwrap_or_else(|_| "[]".into()))
+}
+
+/// Whether this node may drive runs of `project`: its folder is here and, on PostgreSQL,
+/// this node has every label the project requires. A single-process engine (SQLite) is the
+/// only one there is: it drives every run and does not look at labels.
+pub(super) fn may_drive(engine: &Engine, project: &ProjectRow) -> bool {
+    Path::new(&project.path).is_dir()
+        && (engine.store().is_lite() || project.node_labels.met_by(&engine.config().node_labels))
+}
+
+/// Why no live node may take a `pending` run of `project` (one requiring labels that no
+/// node alive has every one of); None when some node may (or none is required).
+pub async fn placement_problem(
+    store: &crate::store::Store,
+    project: &ProjectRow,
+) -> Result<Option<String>, crate::store::StoreError> {
+    if store.is_lite() || project.node_labels.0.is_empty() {
+        return Ok(None);
+    }
+    let nodes = crate::store::nodes::NodeRow::list(store).await?;
+    let alive: Vec<(String, Vec<String>)> = nodes
+        .into_iter()
+        .filter(|n| crate::store::nodes::is_alive(&n.heartbeat_at))
+        .map(|n| (n.id, serde_json::from_str(&n.labels).unwrap_or_default()))
+        .collect();
+    if alive.iter().any(|(_, labels)| project.node_labels.met_by(labels)) {
+        return Ok(None);
+    }
+    let required = project.node_labels.0.join(", ");
+    let nodes: Vec<String> = alive
+        .iter()
+        .map(|(id, labels)| format!("{id} [{}]", labels.join(", ")))
+        .collect();
+    let nodes = if nodes.is_empty() {
+        "none".to_string()
+    } else {
+        nodes.join("; ")
+    };
+    Ok(Some(format!(
+        "no live node has every label project {} requires ({required}); live nodes: {nodes}",
+        project.name
+    )))
 }
 
 /// Claims the oldest pending run this node may take, skipping `busy` (runs this node is
@@ -90,6 +137,7 @@ pub(super) async fn pull(engine: &Engine, projects: &mut LocalProjects, busy: &[
     let until = engine.lease_until();
     let who = Claimer {
         owner: engine.owner(),
+        node: engine.node_id(),
         lease_until: &until,
         cluster_max: engine.config().cluster_max_runs,
     };

@@ -10,7 +10,8 @@
 //!
 //! A run this process drives is signalled through its `RunControl`; one another process
 //! drives (a CLI run, a server) through its row (`RunRow::request_control`), which that
-//! engine reads about once a second; one nobody drives (pending, paused, or left `running`
+//! engine reads at once when the request's `NOTIFY` reaches it (a server node on
+//! PostgreSQL), else at its next poll (about once a second); one nobody drives (pending, paused, or left `running`
 //! by an engine that died) is changed here directly, and the status event goes out through
 //! the outbox like the engine's other events.
 
@@ -44,6 +45,9 @@ pub enum Signal {
 #[derive(Clone, Debug, Default)]
 pub struct RunControl {
     tx: Arc<watch::Sender<Signal>>,
+    /// Rings when the run's row may hold a new request (another node's `NOTIFY`): its
+    /// driver reads it at once instead of at its next poll (`run::keep_lease`).
+    recheck: Arc<tokio::sync::Notify>,
 }
 
 impl RunControl {
@@ -87,6 +91,17 @@ impl RunControl {
             ControlRequest::PauseNow => self.pause_now(),
             ControlRequest::Cancel => self.cancel(),
         }
+    }
+
+    /// Says that the run's row may hold a new pause or cancel request (heard from the
+    /// database); kept until the driver looks, if it is not waiting for it now.
+    pub fn recheck_requests(&self) {
+        self.recheck.notify_one();
+    }
+
+    /// Resolves when `recheck_requests` was called since the last time this resolved.
+    pub async fn recheck_asked(&self) {
+        self.recheck.notified().await;
     }
 
     /// Resolves once the run is asked to cancel.

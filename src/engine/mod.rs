@@ -27,6 +27,8 @@ mod ctx_utils;
 pub mod decisions;
 pub mod discovery;
 pub mod host;
+mod identity;
+pub(crate) use identity::{hostname, owner_is_alive_here, owner_is_dead};
 pub mod js_child;
 mod outbox;
 mod outcome;
@@ -35,6 +37,7 @@ pub mod pause_now;
 mod repair;
 pub mod rerun;
 mod rerun_restore;
+mod resume_prep;
 mod retry;
 mod retry_wait;
 pub mod run;
@@ -52,6 +55,7 @@ mod ts_run;
 mod ts_step_config;
 pub mod waits;
 pub mod waker;
+mod warm;
 mod workspace;
 mod yaml_step;
 
@@ -67,8 +71,6 @@ use js_child::JsChild;
 use crate::definition::{self, DefinitionError, DefinitionKind, WorkflowDefinition};
 use crate::domain::RunStatus;
 use crate::events::EventBus;
-use crate::store::definitions::DefinitionRow;
-use crate::store::files::RunFiles;
 use crate::store::projects::ProjectRow;
 use crate::store::runs::{ClaimFrom, RunRow};
 use crate::store::{Store, StoreError};
@@ -97,8 +99,9 @@ pub enum EngineError {
     /// renew it in time): its drive stopped, recording nothing more.
     #[error("run {0}: this engine lost its lease; another node drives it on")]
     LeaseLost(String),
-    /// The run's project folder is not on this node: another node takes it.
-    #[error("run {id}: its project {path} is not on this node")]
+    /// The run's project folder is not on this node, or the project requires node labels
+    /// this node lacks: another node takes it.
+    #[error("run {id}: its project {path} is not on this node, or needs labels it lacks")]
     NotHere { id: String, path: String },
     #[error("run {id} is being driven by another engine process ({owner}); its lease ends at {until}")]
     Leased { id: String, owner: String, until: String },
@@ -148,6 +151,13 @@ pub struct EngineConfig {
     pub lease: std::time::Duration,
     /// Runs driven at once across every node on the database (`--cluster-max-runs`).
     pub cluster_max_runs: Option<i64>,
+    /// A `serve` node's stable id (`--node-id`, or the one kept in `<data-dir>/node-id`),
+    /// the same across its restarts; None for a CLI process, whose node id is its lease
+    /// owner (`host/pid/nonce`).
+    pub node_id: Option<String>,
+    /// This node's labels (`--node-labels`): on PostgreSQL it takes the runs of a project
+    /// that requires labels only if it has every one (`cluster`).
+    pub node_labels: Vec<String>,
 }
 
 /// `EngineConfig::lease` unless configured.
@@ -167,6 +177,8 @@ impl EngineConfig {
             worktree_dir: None,
             lease: DEFAULT_LEASE,
             cluster_max_runs: None,
+            node_id: None,
+            node_labels: Vec::new(),
         }
     }
 }
@@ -181,8 +193,11 @@ struct Inner {
     store: Store,
     events: EventBus,
     config: EngineConfig,
-    /// Identifies this process in run leases.
+    /// Identifies this process in run leases (`host/pid/nonce`).
     owner: String,
+    /// Identifies this node in `engine_nodes` and `workflow_runs.node_id`: the configured
+    /// stable id, else `owner`.
+    node_id: String,
     /// Controls of the runs this process is driving, by run id.
     controls: Mutex<HashMap<String, RunControl>>,
     /// Writes runs' files and emits their events in order, off the steps' critical path.
@@ -204,12 +219,14 @@ impl Engine {
     pub fn new(store: Store, config: EngineConfig) -> Engine {
         let owner = format!("{}/{}/{}", hostname(), std::process::id(), crate::store::new_id());
         crate::subprocess::guard::init(&config.worker_exe);
+        let node_id = config.node_id.clone().unwrap_or_else(|| owner.clone());
         Engine {
             inner: Arc::new(Inner {
                 events: EventBus::with_journal(store.clone()),
                 store,
                 config,
                 owner,
+                node_id,
                 controls: Mutex::default(),
                 outbox: outbox::Outbox::start(),
                 warm: Mutex::default(),
@@ -248,9 +265,10 @@ impl Engine {
         &self.inner.owner
     }
 
-    /// This engine's id as a node (`engine_nodes.id`, `workflow_runs.node_id`).
+    /// This engine's id as a node (`engine_nodes.id`, `workflow_runs.node_id`): stable
+    /// across a `serve` node's restarts, unlike its lease owner (`owner`).
     pub fn node_id(&self) -> &str {
-        &self.inner.owner
+        &self.inner.node_id
     }
 
     pub fn config(&self) -> &EngineConfig {
@@ -266,6 +284,17 @@ impl Engine {
     /// The control of a run this process drives.
     pub fn control(&self, run_id: &str) -> Option<RunControl> {
         self.inner.controls.lock().expect("controls lock").get(run_id).cloned()
+    }
+
+    /// Tells the driver of run `run_id`, if this process drives it, to read the pause or
+    /// cancel request in its row now (heard from the database); every driver's when None
+    /// (the listener reconnected: a notification may have been missed).
+    pub fn recheck_requests(&self, run_id: Option<&str>) {
+        let controls = self.inner.controls.lock().expect("controls lock");
+        match run_id {
+            Some(id) => controls.get(id).into_iter().for_each(RunControl::recheck_requests),
+            None => controls.values().for_each(RunControl::recheck_requests),
+        }
     }
 
     /// Reads a workflow file: YAML parsed here, TypeScript loaded in a fresh worker.
@@ -319,38 +348,6 @@ impl Engine {
         }
     }
 
-    /// Starts workers until `EngineConfig::warm_workers` wait for a workflow. Cheap to call
-    /// when they already do.
-    pub fn warm_workers(&self) {
-        let mut warm = self.inner.warm.lock().expect("warm lock");
-        while warm.len() < self.inner.config.warm_workers {
-            match JsChild::start(&self.inner.config.worker_exe, Path::new("/")) {
-                Ok(worker) => warm.push(worker),
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot start a JS worker ahead of need");
-                    break;
-                }
-            }
-        }
-    }
-
-    /// Keeps a worker started elsewhere for the next TypeScript definition to load.
-    pub fn add_warm_worker(&self, worker: JsChild) {
-        self.inner.warm.lock().expect("warm lock").push(worker);
-    }
-
-    /// A started worker that is still alive, if one is waiting.
-    fn take_warm_worker(&self) -> Option<JsChild> {
-        let mut warm = self.inner.warm.lock().expect("warm lock");
-        while !warm.is_empty() {
-            let mut worker = warm.remove(0);
-            if worker.is_alive() {
-                return Some(worker);
-            }
-        }
-        None
-    }
-
     /// Every check of a run's arguments, made before the run exists: the workflow's own zod
     /// parse first (its refinements and unions say what is wrong in zod's words), then the
     /// JSON Schema, which also refuses keys a zod object would silently drop. Returns the
@@ -402,8 +399,9 @@ impl Engine {
             .await?
             .ok_or_else(|| EngineError::RunNotFound(run_id.into()))?;
         let project_path = PathBuf::from(&project.path);
-        if from == ClaimFrom::Queue && !project_path.is_dir() {
-            // Another node, which has the project, claims it (`scheduler`'s cluster pull).
+        if from == ClaimFrom::Queue && !cluster::may_drive(self, &project) {
+            // Another node, which has the project (and its labels), claims it (`scheduler`'s
+            // cluster pull).
             return Err(EngineError::NotHere {
                 id: run.id,
                 path: project.path,
@@ -455,46 +453,6 @@ impl Engine {
         give_memory_back();
         outcome
     }
-
-    /// A run killed right after it was created may lack `definition.json` and `args.json`
-    /// (the outbox writes them after the row): a resume writes them again, from the row's
-    /// arguments and the definition it runs.
-    fn repair_snapshot(&self, run: &RunRow, project: &Path, definition: &WorkflowDefinition) {
-        let files = RunFiles::new(project, &run.id);
-        if let Err(e) = files.tighten() {
-            tracing::warn!(run = %run.id, error = %e, "cannot make the run's folder private (0700)");
-        }
-        if files.has_snapshot() {
-            return;
-        }
-        let (Ok(snapshot), Ok(args)) = (
-            serde_json::to_value(definition),
-            serde_json::from_str::<Value>(&run.args),
-        ) else {
-            return;
-        };
-        tracing::info!(run = %run.id, "rewriting the run's definition.json and args.json");
-        let failure = outbox::WriteFailure::default();
-        self.outbox()
-            .write(&failure, move || files.write_snapshot(&snapshot, &args));
-    }
-
-    /// YAML resumes from its snapshot (the steps the run started with); TypeScript reloads
-    /// the file, since its code is not snapshotted.
-    async fn prepare_for_resume(&self, run: &RunRow, project: &Path) -> Result<Prepared, EngineError> {
-        let row = DefinitionRow::get(self.store(), &run.workflow_definition_id)
-            .await?
-            .ok_or_else(|| EngineError::RunNotFound(run.id.clone()))?;
-        if row.kind == DefinitionKind::Yaml {
-            if let Some(definition) = RunFiles::new(project, &run.id).read_definition() {
-                return Ok(Prepared {
-                    definition,
-                    child: None,
-                });
-            }
-        }
-        self.prepare(Path::new(&row.path), project).await
-    }
 }
 
 /// The failure of a module that did not finish loading in time, located at its start: the
@@ -506,26 +464,6 @@ fn load_timed_out(file: &Path, limit: std::time::Duration) -> DefinitionError {
          loop or wait forever? (the limit is --load-timeout / WORKFLOW_ENGINE_LOAD_TIMEOUT)"
     );
     DefinitionError::in_file(file, message)
-}
-
-/// This machine's name, part of a lease owner so a dead local owner can be recognised.
-pub(crate) fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "localhost".into())
-}
-
-/// Whether a lease owner (`host/pid/nonce`) is a process of this machine that has died:
-/// its run was left behind by a crash and can be taken over before the lease runs out.
-pub(crate) fn owner_is_dead(owner: &str) -> bool {
-    let mut parts = owner.split('/');
-    let (Some(host), Some(pid)) = (parts.next(), parts.next().and_then(|p| p.parse::<i32>().ok())) else {
-        return false;
-    };
-    if host != hostname() || pid as u32 == std::process::id() {
-        return false;
-    }
-    !crate::sys::process::exists(pid)
 }
 
 /// Returns the heap a run freed to the system: glibc keeps freed memory for reuse, and a

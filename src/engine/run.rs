@@ -156,6 +156,7 @@ async fn claim(engine: &Engine, run: RunRow, from: ClaimFrom) -> Result<RunRow, 
     let until = engine.lease_until();
     let who = Claimer {
         owner: engine.owner(),
+        node: engine.node_id(),
         lease_until: &until,
         cluster_max: engine.config().cluster_max_runs,
     };
@@ -312,20 +313,27 @@ async fn not_claimable(engine: &Engine, id: &str) -> EngineError {
 
 /// Renews the lease (at a third of its length) while the run is driven, and applies
 /// pause/cancel requests written by another process (the server steering a CLI run, another
-/// node). Says `lost` when the lease is not ours any more: another node took the run over,
-/// or no renewal succeeded for a whole lease (this node lost the database: by now another
-/// node may have taken the run).
+/// node): read at once when the request's `NOTIFY` rings the run's control
+/// (`RunControl::recheck_requests`), and polled as the fallback (`control_poll`). Says
+/// `lost` when the lease is not ours any more: another node took the run over, or no
+/// renewal succeeded for a whole lease (this node lost the database: by now another node may
+/// have taken the run).
 async fn keep_lease(engine: Engine, run: RunRow, control: RunControl, lost: watch::Sender<bool>) {
     use tokio::time::{timeout, Instant};
     let lease = engine.config().lease;
     let every = (lease / 3).max(Duration::from_millis(200));
     let tick = every.min(Duration::from_secs(1));
+    let poll = control_poll();
     let start = Instant::now();
     // The lease as the database has it, counted from before the claim's statement was sent.
     let mut valid_until = start + lease;
     let mut next_renewal = start + every;
+    let mut next_poll = start + poll;
     loop {
-        tokio::time::sleep(tick.min(next_renewal.saturating_duration_since(Instant::now()))).await;
+        let rung = tokio::select! {
+            _ = tokio::time::sleep_until(next_renewal.min(next_poll).min(valid_until)) => false,
+            _ = control.recheck_asked() => true,
+        };
         if Instant::now() >= next_renewal {
             let sent = Instant::now();
             let until = engine.lease_until();
@@ -356,11 +364,27 @@ async fn keep_lease(engine: Engine, run: RunRow, control: RunControl, lost: watc
             let _ = lost.send(true);
             return;
         }
-        let left = valid_until.saturating_duration_since(Instant::now());
-        if let Ok(Ok(Some(request))) = timeout(left.min(tick), RunRow::control_request(engine.store(), &run.id)).await {
-            control.apply(request);
+        if rung || Instant::now() >= next_poll {
+            next_poll = Instant::now() + poll;
+            let left = valid_until.saturating_duration_since(Instant::now());
+            if let Ok(Ok(Some(request))) =
+                timeout(left.min(tick), RunRow::control_request(engine.store(), &run.id)).await
+            {
+                control.apply(request);
+            }
         }
     }
+}
+
+/// How often a driver reads its run's row for a pause or cancel request nobody told it of:
+/// a second, or `WORKFLOW_ENGINE_CONTROL_POLL_MS` (undocumented: the tests set it high to
+/// show that a `NOTIFY` alone delivers requests).
+fn control_poll() -> Duration {
+    std::env::var("WORKFLOW_ENGINE_CONTROL_POLL_MS")
+        .ok()
+        .and_then(|ms| ms.parse::<u64>().ok())
+        .map(|ms| Duration::from_millis(ms.max(10)))
+        .unwrap_or(Duration::from_secs(1))
 }
 
 async fn sleep_or_forever(d: Option<Duration>) {

@@ -321,9 +321,9 @@ impl Runner {
             runs.push(self.requeue(run).await?);
         }
         for run in RunRow::leased_running(store).await? {
-            if run.lease_owner.as_deref().is_some_and(super::owner_is_dead)
-                && !runs.iter().flatten().any(|r| r.id == run.id)
-            {
+            let dead = run.lease_owner.as_deref().is_some_and(super::owner_is_dead)
+                || self.engine.held_by_previous_incarnation(&run);
+            if dead && !runs.iter().flatten().any(|r| r.id == run.id) {
                 runs.push(self.requeue(run).await?);
             }
         }

@@ -19,7 +19,7 @@ const BATCH: i64 = 500;
 
 /// Runs until the process ends: wakes due runs, renews this node's heartbeat.
 pub async fn run_waker(engine: Engine, runner: Runner) {
-    let node = engine.owner().to_string();
+    let node = engine.node_id().to_string();
     let mut last_beat: Option<tokio::time::Instant> = None;
     loop {
         if last_beat.is_none_or(|t| t.elapsed() >= Duration::from_secs(HEARTBEAT_SECS as u64)) {
@@ -79,5 +79,5 @@ async fn until_next_wake(engine: &Engine) -> Duration {
 
 /// Removes this node's heartbeat (a clean shutdown).
 pub async fn leave(engine: &Engine) {
-    let _ = NodeRow::leave(engine.store(), engine.owner()).await;
+    let _ = NodeRow::leave(engine.store(), engine.node_id()).await;
 }

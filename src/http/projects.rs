@@ -1,6 +1,6 @@
 //! `/api/projects`: the directories a user works in.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
@@ -14,14 +14,16 @@ use super::project_paths::PathRefused;
 use super::AppState;
 use crate::definition::names::check_name;
 use crate::store::nodes::NodeRow;
-use crate::store::projects::ProjectRow;
+use crate::store::projects::{check_node_labels, ProjectRow};
 
 fn refused(e: PathRefused) -> ApiError {
     ApiError::bad("invalid_body", e.to_string())
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(create_project, list_projects))
+    OpenApiRouter::new()
+        .routes(routes!(create_project, list_projects))
+        .routes(routes!(get_project, update_project))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -30,6 +32,23 @@ pub struct CreateProject {
     name: String,
     /// An absolute path to an existing directory.
     path: String,
+    /// The labels a node must have, every one, to drive the project's runs (`serve
+    /// --node-labels`); none by default. Left as they were when an existing project is
+    /// registered again without them.
+    #[serde(default)]
+    node_labels: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProject {
+    /// The labels a node must have, every one, to drive the project's runs; `[]` for any
+    /// node that has the project's folder.
+    node_labels: Vec<String>,
+}
+
+fn bad_labels(field: &str, labels: &[String]) -> Result<(), ApiError> {
+    check_node_labels(field, labels).map_err(|e| ApiError::bad("invalid_body", e))
 }
 
 /// `POST /api/projects`: the directory must exist; its definitions are read at once.
@@ -47,7 +66,7 @@ pub struct CreateProject {
     request_body = CreateProject,
     responses(
         (status = 201, description = "The project.", body = Data<ProjectRow>),
-        (status = 400, description = "An empty name, a relative path, `/` or a system directory, a path outside the server's project roots, or one that is not an existing directory the caller may register (missing, a file, the server's data directory, another user's project: one message for all, which does not say which), or another body problem (`invalid_body`).", body = ErrorBody),
+        (status = 400, description = "A bad `node_labels` entry (named: `node_labels[1]: ...`), an empty name, a relative path, `/` or a system directory, a path outside the server's project roots, or one that is not an existing directory the caller may register (missing, a file, the server's data directory, another user's project: one message for all, which does not say which), or another body problem (`invalid_body`).", body = ErrorBody),
         (status = 401, description = "No valid token.", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -61,9 +80,13 @@ pub async fn create_project(
         return Err(ApiError::bad("invalid_body", "name: must not be empty"));
     }
     check_name("name", &body.name).map_err(|e| ApiError::bad("invalid_body", e))?;
+    if let Some(labels) = &body.node_labels {
+        bad_labels("node_labels", labels)?;
+    }
     let path = state.project_paths.check(&body.path).map_err(refused)?;
     let store = state.engine.store();
-    let project = ProjectRow::add_for_user(store, &path, body.name.trim(), user.id())
+    let labels = body.node_labels.as_deref();
+    let project = ProjectRow::add_for_user(store, &path, body.name.trim(), user.id(), labels)
         .await?
         // Another user's directory is refused like a missing one: the answer must not say
         // that it exists or whose it is.
@@ -97,4 +120,63 @@ pub async fn list_projects(
 ) -> Result<Json<Data<Vec<ProjectRow>>>, ApiError> {
     let projects = ProjectRow::list_visible(state.engine.store(), user.id(), user.is_admin()).await?;
     Ok(ok(projects))
+}
+
+/// `GET /api/projects/{id}`
+#[utoipa::path(
+    get,
+    path = "/projects/{id}",
+    tag = "projects",
+    summary = "Read a project",
+    params(("id" = String, Path, description = "The project's id.")),
+    responses(
+        (status = 200, description = "The project.", body = Data<ProjectRow>),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 404, description = "No such project, or not the caller's to see.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_project(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Data<ProjectRow>>, ApiError> {
+    Ok(ok(super::access::project(state.engine.store(), &user, &id).await?))
+}
+
+/// `PATCH /api/projects/{id}`: the node labels its runs require.
+#[utoipa::path(
+    patch,
+    path = "/projects/{id}",
+    tag = "projects",
+    summary = "Change a project's required node labels",
+    description = "On PostgreSQL a node takes the project's runs only if it has the project's folder \
+        and every label in `node_labels` (`serve --node-labels`); a run no live node may take stays \
+        `pending` and says why (`placement`). A single-process engine (SQLite) drives every run \
+        and does not look at labels.",
+    params(("id" = String, Path, description = "The project's id.")),
+    request_body = UpdateProject,
+    responses(
+        (status = 200, description = "The project.", body = Data<ProjectRow>),
+        (status = 400, description = "A bad label, named (`node_labels[1]: ...`), or another body problem (`invalid_body`).", body = ErrorBody),
+        (status = 401, description = "No valid token.", body = ErrorBody),
+        (status = 404, description = "No such project, or not the caller's to see.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn update_project(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UpdateProject>,
+) -> Result<Json<Data<ProjectRow>>, ApiError> {
+    let store = state.engine.store();
+    let project = super::access::project(store, &user, &id).await?;
+    bad_labels("node_labels", &body.node_labels)?;
+    let updated = ProjectRow::set_node_labels(store, &project.id, &body.node_labels)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("project {id}")))?;
+    // A node that may take its runs now does so without waiting for its poll.
+    state.runner.kick();
+    Ok(ok(updated))
 }

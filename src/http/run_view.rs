@@ -251,6 +251,9 @@ pub struct RunDetail {
     pub definition_snapshot: Option<Value>,
     /// A pause was asked for and lands when the steps in flight finish.
     pub pause_requested: bool,
+    /// Why no node may take this `pending` run (on PostgreSQL: its project requires node
+    /// labels no live node has); null otherwise.
+    pub placement: Option<String>,
 }
 
 /// A page of runs, newest first.

@@ -337,6 +337,10 @@ pub async fn get_run(
         comments: super::comments::list(store, Some(&run.id), None).await?,
         definition_snapshot: definition_snapshot(&project, &run),
         pause_requested: pause_requested(&state, &run),
+        placement: match run.status {
+            RunStatus::Pending => crate::engine::cluster::placement_problem(store, &project).await?,
+            _ => None,
+        },
     })
     .into_response())
 }

@@ -20,8 +20,11 @@ const CLUSTER_LIMIT_LOCK: i64 = 0x0077_656c_696d_6974;
 /// Who claims, and the limits the claim checks in its statement.
 #[derive(Debug, Clone)]
 pub struct Claimer<'a> {
-    /// The lease owner (the engine process; also its node id in `engine_nodes`).
+    /// The lease owner (the engine process: `host/pid/nonce`).
     pub owner: &'a str,
+    /// The node recorded in `workflow_runs.node_id` (its `engine_nodes` id: stable across a
+    /// node's restarts).
+    pub node: &'a str,
     /// When the lease ends unless renewed (`store::now()`'s format).
     pub lease_until: &'a str,
     /// Runs `running` under a live lease, cluster-wide, past which nothing more is claimed.
@@ -34,14 +37,14 @@ const CLUSTER_HAS_ROOM: &str = "(CAST(?6 AS BIGINT) IS NULL OR (SELECT count(*) 
         AND (c.lease_expires_at IS NULL OR c.lease_expires_at >= ?4)) < ?6)";
 
 /// The claim statement. Parameters: 1 owner, 2 lease end, 3 run id, 4 now, 5 dead owner,
-/// 6 cluster limit; statuses spliced in.
+/// 6 cluster limit, 7 node id; statuses spliced in.
 fn claim_sql(statuses: &str) -> String {
     use super::concurrency::KEY_HAS_ROOM;
     format!(
         "UPDATE workflow_runs SET status = 'running', lease_owner = ?1, lease_expires_at = ?2,
              control_request = NULL, started_at = COALESCE(started_at, ?4), paused_at = NULL,
              error_message = NULL, completed_at = NULL, wake_at = NULL, budget_stop = NULL,
-             updated_at = ?4, lease_version = lease_version + 1, node_id = ?1
+             updated_at = ?4, lease_version = lease_version + 1, node_id = ?7
          WHERE id = ?3 AND status IN ({statuses})
            AND (lease_owner IS NULL OR lease_owner = ?1 OR lease_owner = ?5 OR lease_expires_at < ?4)
            AND {KEY_HAS_ROOM} AND {CLUSTER_HAS_ROOM}
@@ -78,6 +81,7 @@ impl RunRow {
                 .bind(&ts)
                 .bind(dead_owner)
                 .bind(who.cluster_max)
+                .bind(who.node)
                 .fetch_all(pool)
                 .await)?));
         }
@@ -114,6 +118,7 @@ impl RunRow {
                 .bind(&ts)
                 .bind(dead_owner)
                 .bind(who.cluster_max)
+                .bind(who.node)
                 .fetch_all(&mut *tx)
                 .await?;
             tx.commit().await?;

@@ -15,6 +15,8 @@ use super::{now, Result, Store};
 #[derive(Debug, Clone)]
 pub struct NodeInfo<'a> {
     pub id: &'a str,
+    /// The process starting under this id (its lease owner, `host/pid/nonce`).
+    pub process: &'a str,
     /// Its internal base URL (`http://10.0.0.5:4820`), for the other nodes.
     pub address: &'a str,
     pub labels: &'a [String],
@@ -91,21 +93,26 @@ impl NodeRow {
     }
 
     /// Records this node (at start): its address, labels and hostname, and a first heartbeat.
+    /// A node restarted under its stable id takes its old row over (`started_at` is then
+    /// the new process's start).
     pub async fn register(store: &Store, node: &NodeInfo<'_>) -> Result<()> {
         let ts = now();
         let labels = serde_json::to_string(node.labels).unwrap_or_else(|_| "[]".into());
         on_db!(
             store,
-            "INSERT INTO engine_nodes (id, kind, started_at, heartbeat_at, address, labels, hostname, projects)
-                 VALUES (?1, 'serve', ?2, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, address = excluded.address,
-                 labels = excluded.labels, hostname = excluded.hostname, projects = excluded.projects",
+            "INSERT INTO engine_nodes (id, kind, started_at, heartbeat_at, address, labels, hostname, process, projects)
+                 VALUES (?1, 'serve', ?2, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at,
+                 heartbeat_at = excluded.heartbeat_at, address = excluded.address,
+                 labels = excluded.labels, hostname = excluded.hostname, process = excluded.process,
+                 projects = excluded.projects",
             |pool, sql| sqlx::query(sql)
                 .bind(node.id)
                 .bind(&ts)
                 .bind(node.address)
                 .bind(&labels)
                 .bind(node.hostname)
+                .bind(node.process)
                 .bind(node.projects)
                 .execute(pool)
                 .await
@@ -119,7 +126,7 @@ impl NodeRow {
         Ok(on_db!(
             store,
             "SELECT n.id, n.address, n.hostname, n.labels, n.projects, n.started_at, n.heartbeat_at,
-                    (SELECT count(*) FROM workflow_runs r WHERE r.status = 'running' AND r.lease_owner = n.id)
+                    (SELECT count(*) FROM workflow_runs r WHERE r.status = 'running' AND r.node_id = n.id)
                         AS runs_driven
              FROM engine_nodes n ORDER BY n.started_at DESC, n.id",
             |pool, sql| sqlx::query_as(sql).fetch_all(pool).await
@@ -134,6 +141,16 @@ impl NodeRow {
             |pool, sql| sqlx::query_as(sql).bind(id).fetch_optional(pool).await
         )?;
         Ok(row.map(|(address, beat)| (address, is_alive(&beat))))
+    }
+
+    /// The process that last started under node id `id`, if its heartbeat is recent.
+    pub async fn live_process(store: &Store, id: &str) -> Result<Option<String>> {
+        let row: Option<(Option<String>, String)> = on_db!(
+            store,
+            "SELECT process, heartbeat_at FROM engine_nodes WHERE id = ?",
+            |pool, sql| sqlx::query_as(sql).bind(id).fetch_optional(pool).await
+        )?;
+        Ok(row.filter(|(_, beat)| is_alive(beat)).and_then(|(process, _)| process))
     }
 
     /// Removes this node's row (a clean shutdown), and rows long dead.

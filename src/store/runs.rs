@@ -147,6 +147,7 @@ impl RunRow {
     ) -> Result<Option<RunRow>> {
         let who = super::claims::Claimer {
             owner,
+            node: owner,
             lease_until,
             cluster_max: None,
         };
@@ -289,8 +290,10 @@ impl RunRow {
 
     /// Asks whichever process drives the run to pause or cancel it. A request only overtakes
     /// a weaker one (pause < pause now < cancel): a pause asked after a cancel does not undo it.
+    /// On PostgreSQL the driver is told at once (`Store::notify_control`); its poll of the
+    /// row stays as the fallback.
     pub async fn request_control(store: &Store, id: &str, request: ControlRequest) -> Result<()> {
-        on_db!(
+        let changed = on_db!(
             store,
             "UPDATE workflow_runs SET control_request = ?1 WHERE id = ?2 AND status = 'running'
                  AND (CASE control_request WHEN 'pause' THEN 1 WHEN 'pause_now' THEN 2 WHEN 'cancel' THEN 3 ELSE 0 END)
@@ -302,6 +305,9 @@ impl RunRow {
                 .await
                 .map(|r| r.rows_affected())
         )?;
+        if changed > 0 {
+            store.notify_control(id).await;
+        }
         Ok(())
     }
 

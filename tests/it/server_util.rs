@@ -96,6 +96,10 @@ impl Server {
         self.send(reqwest::Method::PUT, token, path, body).await
     }
 
+    pub async fn patch(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::PATCH, token, path, body).await
+    }
+
     /// A JSON request; the status and the JSON answer (null when there is none).
     async fn send(&self, method: reqwest::Method, token: &str, path: &str, body: Value) -> (u16, Value) {
         let r = self

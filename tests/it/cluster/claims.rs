@@ -157,3 +157,76 @@ async fn a_nodes_steps_never_see_the_database_url_or_the_secret() {
         assert!(!env.contains(secret), "a step saw {secret}: {env}");
     }
 }
+
+/// A project whose runs require `gpu`, on every node's (shared) folder.
+async fn gpu_project(c: &Cluster, via: usize, name: &str) -> (String, String) {
+    let (project, _) = c.project(name, &[("sleepy.yaml", SLEEPY)]).await;
+    let (status, body) = c
+        .patch(
+            via,
+            c.admin_token(),
+            &format!("/projects/{project}"),
+            json!({ "node_labels": ["gpu"] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let def = c.definition_id(via, &project, "Sleepy").await;
+    (project, def)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_project_that_requires_a_label_runs_only_on_nodes_that_have_it() {
+    let mut c = Cluster::start(0).await;
+    c.add_node(&NodeSpec::args(&[
+        "--node-labels",
+        "gpu,eu",
+        "--max-concurrent-runs",
+        "2",
+    ]))
+    .await;
+    c.add_node(&NodeSpec::args(&["--node-labels", "eu", "--max-concurrent-runs", "4"]))
+        .await;
+    let gpu = c.node_id(0).await;
+    // Created through the node without the label, which has the folder and free slots.
+    let (project, def) = gpu_project(&c, 1, "labelled").await;
+    let mut runs = Vec::new();
+    for _ in 0..5 {
+        runs.push(c.start_run(1, &project, &def, json!({})).await);
+    }
+    let store = store(&c).await;
+    for r in &runs {
+        c.wait_status(1, r, &["completed"], 60).await;
+        let row = RunRow::get(&store, r).await.unwrap().unwrap();
+        assert_eq!(row.node_id.as_deref(), Some(gpu.as_str()), "{row:?}");
+        assert_eq!(row.lease_version, 1, "claimed once: {row:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_no_live_node_that_has_the_label_runs_stay_pending_and_say_why() {
+    let mut c = Cluster::start_with(2, &NodeSpec::args(&["--node-labels", "eu"])).await;
+    let (project, def) = gpu_project(&c, 0, "stranded").await;
+    let run = c.start_run(0, &project, &def, json!({})).await;
+    // Both nodes poll every second and are woken by the run's creation: 4 s is plenty.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    for i in 0..2 {
+        let (_, body) = c.get(i, c.admin_token(), &format!("/workflow-executions/{run}")).await;
+        assert_eq!(body["data"]["status"], "pending", "{body}");
+        let why = body["data"]["placement"].as_str().unwrap_or_default();
+        assert!(why.contains("gpu") && why.contains("stranded"), "{body}");
+    }
+    let out = c.cli(&["show", &run]);
+    assert!(
+        stdout(&out).contains("not started: no live node has every label"),
+        "{}",
+        stdout(&out)
+    );
+    // A node with the label joins: it takes the run.
+    let i = c.add_node(&NodeSpec::args(&["--node-labels", "gpu"])).await;
+    let gpu = c.node_id(i).await;
+    c.wait_status(0, &run, &["completed"], 60).await;
+    let row = RunRow::get(&store(&c).await, &run).await.unwrap().unwrap();
+    assert_eq!(row.node_id.as_deref(), Some(gpu.as_str()), "{row:?}");
+    let (_, body) = c.get(0, c.admin_token(), &format!("/workflow-executions/{run}")).await;
+    assert!(body["data"]["placement"].is_null(), "{body}");
+}

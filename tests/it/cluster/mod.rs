@@ -12,7 +12,8 @@
 //! - `project(name, files)` -> (project id, dir), registered through node 0, files present
 //!   on every node (a shared folder, or each node's own folder for isolated nodes).
 //! - `cli(args)`: a `workflow-engine` command on the cluster's database (data dir of its own).
-//! - `NodeSpec { args, isolated, via_proxy }`: extra `serve` flags; `isolated` gives the node
+//! - `NodeSpec { args, isolated, via_proxy, env, new_hostname }`: extra `serve` flags (and
+//!   environment); `new_hostname` starts it with a new host name each time; `isolated` gives the node
 //!   a mount namespace where `projects_dir()` is its own folder (`node_projects(i)`);
 //!   `via_proxy` connects it to PostgreSQL through a `DbProxy` the test can cut.
 
@@ -42,6 +43,12 @@ pub struct NodeSpec {
     pub isolated: bool,
     /// Reaches PostgreSQL through a proxy the test can cut (`Cluster::proxy(i)`).
     pub via_proxy: bool,
+    /// Extra environment variables.
+    pub env: Vec<(String, String)>,
+    /// A UTS namespace whose host name is new at each (re)start (`node<i>-start<n>`), as a
+    /// container made again gets: the node's earlier processes are then not recognisably
+    /// this machine's.
+    pub new_hostname: bool,
 }
 
 impl NodeSpec {
@@ -59,6 +66,8 @@ pub struct Node {
     pub child: Option<Child>,
     pub base: String,
     pub proxy: Option<DbProxy>,
+    /// How many times it was started.
+    pub starts: usize,
 }
 
 pub struct Cluster {
@@ -131,6 +140,7 @@ impl Cluster {
             child: None,
             base: String::new(),
             proxy,
+            starts: 0,
         });
         self.launch(i);
         i
@@ -152,14 +162,21 @@ impl Cluster {
         let node = &self.nodes[i];
         let mut serve: Vec<String> = vec!["serve".into(), "--bind".into(), "127.0.0.1:0".into()];
         serve.extend(node.spec.args.iter().cloned());
-        let mut cmd = if node.spec.isolated {
-            let script = format!(
-                "mount --bind '{}' '{}' && exec \"$0\" \"$@\"",
-                self.node_projects(i).display(),
-                self.projects_dir().display()
-            );
+        let mut cmd = if node.spec.isolated || node.spec.new_hostname {
+            let mut script = String::new();
+            if node.spec.new_hostname {
+                script += &format!("echo node{i}-start{} > /proc/sys/kernel/hostname && ", node.starts + 1);
+            }
+            if node.spec.isolated {
+                script += &format!(
+                    "mount --bind '{}' '{}' && ",
+                    self.node_projects(i).display(),
+                    self.projects_dir().display()
+                );
+            }
+            script += "exec \"$0\" \"$@\"";
             let mut c = Command::new("unshare");
-            c.args(["--mount", "--propagation", "private", "sh", "-c", &script, BIN]);
+            c.args(["--mount", "--uts", "--propagation", "private", "sh", "-c", &script, BIN]);
             c.args(&serve);
             c
         } else {
@@ -172,6 +189,7 @@ impl Cluster {
             .env("DATABASE_URL", self.node_database_url(i))
             .env("JWT_SECRET", &self.secret)
             .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
+            .envs(node.spec.env.iter().cloned())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log_file(&node.data)));
         let mut child = cmd.spawn().expect("start a node");
@@ -185,6 +203,7 @@ impl Cluster {
             .unwrap_or_else(|| panic!("node {i}: unexpected first line {line:?}; log: {}", self.log_of(i)))
             .to_string();
         let node = &mut self.nodes[i];
+        node.starts += 1;
         node.base = base;
         node.child = Some(child);
     }
@@ -311,6 +330,18 @@ impl Cluster {
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
 
+    pub async fn patch(&self, i: usize, token: &str, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .patch(self.url(i, path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
     /// Writes a project's definition files on every node (the shared folder, and each
     /// isolated node's own) and registers it through node `via`; (project id, its path).
     pub async fn project_on(&self, via: usize, name: &str, files: &[(&str, &str)], on: &[usize]) -> (String, PathBuf) {
@@ -399,9 +430,11 @@ impl Drop for Cluster {
 }
 
 mod claims;
+mod control;
 mod events;
 mod files;
 mod forwarding;
 mod registry;
+mod restart;
 mod takeover;
 mod waits;

@@ -11,6 +11,7 @@ mod limits;
 mod log_marks;
 mod notify;
 mod openapi;
+mod project_labels;
 mod projects_root;
 pub mod queue;
 mod secrets;

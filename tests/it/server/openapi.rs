@@ -17,6 +17,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/auth/logout"),
     ("get", "/api/projects"),
     ("post", "/api/projects"),
+    ("get", "/api/projects/{id}"),
+    ("patch", "/api/projects/{id}"),
     ("get", "/api/workflow-definitions"),
     ("get", "/api/workflow-definitions/{id}"),
     ("post", "/api/workflow-definitions/{id}/run-name"),

@@ -67,6 +67,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a project */
+        get: operations["get_project"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a project's required node labels
+         * @description On PostgreSQL a node takes the project's runs only if it has the project's folder and every label in `node_labels` (`serve --node-labels`); a run no live node may take stays `pending` and says why (`placement`). A single-process engine (SQLite) drives every run and does not look at labels.
+         */
+        patch: operations["update_project"];
+        trace?: never;
+    };
     "/api/workflow-definitions": {
         parameters: {
             query?: never;
@@ -899,6 +920,12 @@ export interface components {
             name: string;
             /** @description An absolute path to an existing directory. */
             path: string;
+            /**
+             * @description The labels a node must have, every one, to drive the project's runs (`serve
+             *     --node-labels`); none by default. Left as they were when an existing project is
+             *     registered again without them.
+             */
+            node_labels?: string[] | null;
         };
         CreateRun: {
             project_id: string;
@@ -1042,6 +1069,11 @@ export interface components {
                 name: string;
                 path: string;
                 owner_id?: string | null;
+                /**
+                 * @description The labels a node must have (every one) to drive the project's runs; `[]`: any node
+                 *     that has the project's folder.
+                 */
+                node_labels: string[];
                 /** Format: date-time */
                 created_at: string;
                 /** Format: date-time */
@@ -1132,6 +1164,11 @@ export interface components {
                 definition_snapshot?: Record<string, unknown> | null;
                 /** @description A pause was asked for and lands when the steps in flight finish. */
                 pause_requested: boolean;
+                /**
+                 * @description Why no node may take this `pending` run (on PostgreSQL: its project requires node
+                 *     labels no live node has); null otherwise.
+                 */
+                placement?: string | null;
             };
         };
         /** @description The envelope of every successful JSON response. */
@@ -1349,6 +1386,11 @@ export interface components {
                 name: string;
                 path: string;
                 owner_id?: string | null;
+                /**
+                 * @description The labels a node must have (every one) to drive the project's runs; `[]`: any node
+                 *     that has the project's folder.
+                 */
+                node_labels: string[];
                 /** Format: date-time */
                 created_at: string;
                 /** Format: date-time */
@@ -1799,6 +1841,11 @@ export interface components {
             name: string;
             path: string;
             owner_id?: string | null;
+            /**
+             * @description The labels a node must have (every one) to drive the project's runs; `[]`: any node
+             *     that has the project's folder.
+             */
+            node_labels: string[];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -1991,6 +2038,11 @@ export interface components {
             definition_snapshot?: Record<string, unknown> | null;
             /** @description A pause was asked for and lands when the steps in flight finish. */
             pause_requested: boolean;
+            /**
+             * @description Why no node may take this `pending` run (on PostgreSQL: its project requires node
+             *     labels no live node has); null otherwise.
+             */
+            placement?: string | null;
         };
         RunNameBody: {
             /** @description The arguments as typed so far; `{}` when absent or null. */
@@ -2320,6 +2372,13 @@ export interface components {
             type: components["schemas"]["LaggedType"];
             data: components["schemas"]["Missed"];
         };
+        UpdateProject: {
+            /**
+             * @description The labels a node must have, every one, to drive the project's runs; `[]` for any
+             *     node that has the project's folder.
+             */
+            node_labels: string[];
+        };
         /** @description A user, as the API shows one (never the password hash). */
         User: {
             id: string;
@@ -2547,7 +2606,7 @@ export interface operations {
                     "application/json": components["schemas"]["Data_Project"];
                 };
             };
-            /** @description An empty name, a relative path, `/` or a system directory, a path outside the server's project roots, or one that is not an existing directory the caller may register (missing, a file, the server's data directory, another user's project: one message for all, which does not say which), or another body problem (`invalid_body`). */
+            /** @description A bad `node_labels` entry (named: `node_labels[1]: ...`), an empty name, a relative path, `/` or a system directory, a path outside the server's project roots, or one that is not an existing directory the caller may register (missing, a file, the server's data directory, another user's project: one message for all, which does not say which), or another body problem (`invalid_body`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2558,6 +2617,101 @@ export interface operations {
             };
             /** @description No valid token. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Project"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project, or not the caller's to see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateProject"];
+            };
+        };
+        responses: {
+            /** @description The project. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Project"];
+                };
+            };
+            /** @description A bad label, named (`node_labels[1]: ...`), or another body problem (`invalid_body`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project, or not the caller's to see. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
