@@ -122,7 +122,7 @@ async fn refuse_a_live_twin(engine: &Engine) -> Result<(), String> {
 /// events and wake-ups and starts the reaper of runs whose lease ran out (`engine::cluster`).
 async fn join_cluster(engine: &Engine, runner: &Runner, address: &str, labels: &[String]) {
     let hostname = crate::engine::hostname();
-    let projects = crate::engine::cluster::projects_here(engine.store())
+    let projects = crate::engine::cluster::projects_here(engine)
         .await
         .unwrap_or_else(|| "[]".into());
     let node = NodeInfo {

@@ -26,7 +26,7 @@ pub async fn run_waker(engine: Engine, runner: Runner) {
             // Which projects' folders are here, for the other nodes (PostgreSQL: many nodes).
             let projects = match engine.store().is_lite() {
                 true => None,
-                false => super::cluster::projects_here(engine.store()).await,
+                false => super::cluster::projects_here(&engine).await,
             };
             if let Err(e) = NodeRow::heartbeat(engine.store(), &node, projects.as_deref()).await {
                 tracing::warn!(error = %e, "could not renew this server's heartbeat");

@@ -94,7 +94,7 @@ pub async fn create_project(
     state.discovery.scan_and_watch(&project).await;
     // The other nodes learn at once that this one has the project's folder.
     if !store.is_lite() {
-        if let Some(ids) = crate::engine::cluster::projects_here(store).await {
+        if let Some(ids) = crate::engine::cluster::projects_here(&state.engine).await {
             let _ = NodeRow::heartbeat(store, state.engine.node_id(), Some(&ids)).await;
         }
     }
