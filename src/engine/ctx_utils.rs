@@ -19,12 +19,14 @@ impl StepHost {
             return Err(Interrupt::Invalid("ctx.comment: the text is empty".into()));
         }
         let step_row = match step_id {
-            Some(sid) => Some(
+            Some(sid) => Some({
+                // A function step's start held back is written now: the comment is on its row.
+                self.write_held_start(sid).await?;
                 StepRow::get(self.engine.store(), &self.run_id, sid)
                     .await
                     .map_err(fatal)?
-                    .ok_or_else(|| Interrupt::Invalid(format!("ctx.comment: no step \"{sid}\" in this run")))?,
-            ),
+                    .ok_or_else(|| Interrupt::Invalid(format!("ctx.comment: no step \"{sid}\" in this run")))?
+            }),
             None => None,
         };
         let kind = if step_row.is_some() {

@@ -59,6 +59,8 @@ pub(super) struct Running {
     pub(super) continue_on_error: bool,
     /// Its retry policy, timeout and tries so far (`retry.rs`).
     pub(super) tries: super::retry::Tries,
+    /// A function step's start not written yet (`step_defer`).
+    pub(super) held: Option<Arc<super::step_defer::HeldStart>>,
 }
 
 #[derive(Default)]
@@ -121,6 +123,8 @@ pub struct StepHost {
     pub(super) mask: super::secrets::Masker,
     /// The tag of this drive's `ctx.secrets` references (masked too).
     pub(super) secret_tag: String,
+    /// Closed as the drive ends: no held start is written after (`step_defer`).
+    pub(super) held_gate: super::step_defer::Gate,
 }
 
 impl StepHost {
@@ -172,6 +176,7 @@ impl StepHost {
             in_flight: watch::channel((0, 0)).0,
             mask,
             secret_tag,
+            held_gate: Default::default(),
         })
     }
 

@@ -46,6 +46,7 @@ pub mod scheduler;
 mod script_step;
 mod secrets;
 pub mod source;
+mod step_defer;
 mod step_end;
 mod step_snapshot;
 mod step_start;

@@ -119,6 +119,7 @@ async fn drive(
         let _ = kill_tx.send(true);
         let _ = tokio::time::timeout(Duration::from_secs(5), host.drained(true)).await;
     }
+    host.close_held_starts().await;
     let interrupted = host.interrupted_text();
     let mut stopped = super::pause_now::settle(engine, &run.id, stopped, control, &interrupted).await?;
     lease.abort();

@@ -92,12 +92,15 @@ impl StepHost {
             self.snapshot_step(row, running.tries.attempt).await;
         }
         let warnings = self.take_warnings(id);
-        if !warnings.is_empty() {
-            if let Err(e) = StepRow::set_warnings(self.engine.store(), &row.id, &warnings).await {
-                tracing::warn!(step = %id, error = %e, "cannot record the step's warnings");
-            }
+        // A start held back has no row yet: its warnings go on the row its end writes.
+        let warn_after = running.held.is_some();
+        if !warnings.is_empty() && !warn_after {
+            self.record_warnings(id, &row.id, &warnings).await;
         }
-        self.finish_row(row, status, stored, &outcome, accepted).await?;
+        let row = &self.finish_row(&running, status, stored, &outcome, accepted).await?;
+        if !warnings.is_empty() && warn_after {
+            self.record_warnings(id, &row.id, &warnings).await;
+        }
         let completed = Event::StepCompleted {
             execution_id: self.run_id.clone(),
             step_id: row.id.clone(),
@@ -140,23 +143,31 @@ impl StepHost {
             .get_or_insert((id.to_string(), error));
     }
 
-    /// Writes the step's row as finished, unless its output could not be stored; the step
-    /// leaves the in-flight count either way, or a run waiting for its steps to drain would
-    /// wait forever.
+    async fn record_warnings(&self, id: &str, row_id: &str, warnings: &[String]) {
+        if let Err(e) = StepRow::set_warnings(self.engine.store(), row_id, warnings).await {
+            tracing::warn!(step = %id, error = %e, "cannot record the step's warnings");
+        }
+    }
+
+    /// Writes the step's row as finished (the whole row, when its start was held back),
+    /// unless its output could not be stored; the step leaves the in-flight count either
+    /// way, or a run waiting for its steps to drain would wait forever. The row as written.
     async fn finish_row(
         &self,
-        row: &StepRow,
+        running: &Running,
         status: StepStatus,
         stored: Result<String, Interrupt>,
         outcome: &Outcome,
         accepted: bool,
-    ) -> Result<(), Interrupt> {
+    ) -> Result<StepRow, Interrupt> {
+        let (row, store) = (&running.row, self.engine.store());
         let error = outcome.error.as_deref().map(|e| cut(e, ROW_ERROR_MAX_BYTES));
-        let updated = match &stored {
-            Ok(stored) => StepRow::finish(self.engine.store(), row, status, stored, error.as_deref(), accepted)
+        let updated = match (&stored, &running.held) {
+            (Ok(stored), Some(held)) => held.record_end(store, status, stored, error.as_deref(), accepted).await,
+            (Ok(stored), None) => StepRow::finish(store, row, status, stored, error.as_deref(), accepted)
                 .await
                 .map_err(fatal),
-            Err(e) => Err(e.clone()),
+            (Err(e), _) => Err(e.clone()),
         };
         self.in_flight.send_modify(|(all, ext)| {
             *all -= 1;
@@ -164,7 +175,7 @@ impl StepHost {
                 *ext -= 1;
             }
         });
-        updated.map(|_| ())
+        updated
     }
 
     /// A result the run goes on with joins the newest checkpoint; its event waits for the

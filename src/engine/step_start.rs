@@ -65,7 +65,14 @@ impl StepHost {
         }
         self.state.lock().expect("host lock").replaying = false;
         self.check_writes()?;
+        // Steps take their indexes in the order they start: a function step still running
+        // with its start held back started before this one.
+        self.write_held_starts().await?;
         match kind {
+            StepKind::Function if in_flight && Self::may_hold_start(&config, previous.as_ref()) => {
+                self.begin_held(&config).await?;
+                Ok(Begin::RunFunction)
+            }
             StepKind::Function => {
                 self.begin(&config, kind).await?;
                 Ok(Begin::RunFunction)
@@ -207,6 +214,17 @@ impl StepHost {
 
     /// Puts the step on the running list and in the in-flight count (a pause waits for it to drain).
     fn mark_running(&self, config: &StepConfig, kind: StepKind, row: &StepRow) {
+        self.mark_running_as(config, kind, row, None);
+    }
+
+    /// `mark_running`, for a step whose start may be held back (`step_defer`).
+    pub(super) fn mark_running_as(
+        &self,
+        config: &StepConfig,
+        kind: StepKind,
+        row: &StepRow,
+        held: Option<std::sync::Arc<super::step_defer::HeldStart>>,
+    ) {
         {
             let mut state = self.state.lock().expect("host lock");
             state.phase = Some(config.phase.clone());
@@ -217,6 +235,7 @@ impl StepHost {
                     started: Instant::now(),
                     continue_on_error: config.continue_on_error,
                     tries: super::retry::Tries::new(config),
+                    held,
                 },
             );
         }

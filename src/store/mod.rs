@@ -46,6 +46,7 @@ pub mod secrets;
 pub mod snapshots;
 pub mod sql;
 pub mod steps;
+pub mod steps_at_once;
 pub mod users;
 pub mod waits;
 mod waits_pg;

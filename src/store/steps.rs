@@ -165,8 +165,13 @@ impl StepRow {
     /// interrupted or failed before, the same row (and index) with its attempt counted.
     /// Fenced (`fence`): fails with `StoreError::Fenced` once another engine took the run.
     pub async fn begin(store: &Store, s: StepStart<'_>) -> Result<StepRow> {
+        Self::begin_as(store, &new_id(), s).await
+    }
+
+    /// `begin`, with the new row's id chosen by the caller (a function step whose start was
+    /// held back, `engine::step_defer`, announced it already).
+    pub async fn begin_as(store: &Store, id: &str, s: StepStart<'_>) -> Result<StepRow> {
         let ts = now();
-        let id = new_id();
         let fence = store.fence(s.run_id);
         let row = if store.is_lite() {
             store.write_now(|db| {
@@ -205,7 +210,7 @@ impl StepRow {
                 // step that ran before conflicts and takes the transaction below, which
                 // keeps its earlier try; a fenced one yields no row either way.
                 let first: Option<StepRow> = sqlx::query_as(&pool.sql(FIRST_TRY))
-                    .bind(&id)
+                    .bind(id)
                     .bind(s.run_id)
                     .bind(s.step_id)
                     .bind(s.name)
@@ -223,7 +228,7 @@ impl StepRow {
                 let mut tx = pool.begin().await?;
                 super::attempts::keep_earlier_try_pg(&mut tx, s.run_id, s.step_id, s.interrupted).await?;
                 let row: Option<StepRow> = sqlx::query_as(&pool.sql(BEGIN_STEP))
-                    .bind(&id)
+                    .bind(id)
                     .bind(s.run_id)
                     .bind(s.step_id)
                     .bind(s.name)

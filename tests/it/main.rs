@@ -22,6 +22,7 @@ mod examples;
 mod failures;
 mod file_modes;
 mod git_exclude;
+mod held_starts;
 mod hostile_definitions;
 mod layout;
 mod limits;
