@@ -93,7 +93,7 @@ impl StepHost {
         }
         let warnings = self.take_warnings(id);
         if !warnings.is_empty() {
-            if let Err(e) = StepRow::set_warnings(self.engine.store(), &row.id, &warnings).await {
+            if let Err(e) = StepRow::set_warnings(self.engine.store(), &self.run_id, &row.id, &warnings).await {
                 tracing::warn!(step = %id, error = %e, "cannot record the step's warnings");
             }
         }
@@ -184,6 +184,7 @@ impl StepHost {
             move || files.write_checkpoint(index, &checkpoint, superseded),
             bus,
             completed,
+            self.engine.store().fence(&self.run_id),
         );
     }
 

@@ -13,7 +13,7 @@ use crate::domain::{StepKind, StepStatus, WaitKind};
 
 /// A store with a project and a definition for runs to belong to: (store, definition id,
 /// project id).
-async fn seeded(dir: &Path) -> (Store, String, String) {
+pub(super) async fn seeded(dir: &Path) -> (Store, String, String) {
     let store = Store::open_for_test(dir).await.unwrap();
     let project = ProjectRow::ensure(&store, dir).await.unwrap();
     let def = new_id();
@@ -36,7 +36,7 @@ async fn seeded(dir: &Path) -> (Store, String, String) {
     (store, def, project.id)
 }
 
-async fn new_run(store: &Store, def: &str, project: &str, key: Option<&str>) -> RunRow {
+pub(super) async fn new_run(store: &Store, def: &str, project: &str, key: Option<&str>) -> RunRow {
     let args = serde_json::json!({});
     RunRow::create(
         store,
