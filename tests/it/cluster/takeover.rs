@@ -211,3 +211,95 @@ async fn a_node_cut_off_from_the_database_stops_its_steps_and_another_finishes_i
         );
     }
 }
+
+/// `long` prints a tick a tenth of a second for six seconds: its shell's pid and the time.
+const TICKING: &str = "name: Ticking\nphases: [p]\nsteps:\n  - id: long\n    phase: p\n    type: script\n    command: for i in $(seq 1 60); do echo tick $$ $(date +%s%N); sleep 0.1; done\n";
+
+/// The ticks of run `run` in the journal: (pid, time printed).
+async fn journaled_ticks(store: &Store, run: &str) -> Vec<(String, u128)> {
+    EventRow::after(store, 0, 100_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.execution_id.as_deref() == Some(run) && e.kind == "workflow.step.progress")
+        .filter_map(|e| {
+            let output: Value = serde_json::from_str(&e.data).ok()?;
+            let mut parts = output["output"].as_str()?.strip_prefix("tick ")?.split(' ');
+            Some((parts.next()?.to_string(), parts.next()?.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+/// A node that stalls (SIGSTOP) past its lease while its step goes on printing: another node
+/// takes the run over, and when the stalled node wakes up, the output its step printed
+/// meanwhile never reaches the journal (its events are fenced), nor anything else it meant
+/// to write for the run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_stalled_past_its_lease_journals_nothing_for_the_run_it_lost() {
+    let spec = NodeSpec::args(&["--lease-secs", "2"]);
+    let mut c = Cluster::start_with(1, &spec).await;
+    let (project, _dir) = c.project("stalled", &[("ticking.yaml", TICKING)]).await;
+    let def = c.definition_id(0, &project, "Ticking").await;
+    let run = c.start_run(0, &project, &def, json!({})).await;
+    let store = store(&c).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let pid0 = loop {
+        if let Some((pid, _)) = journaled_ticks(&store, &run).await.into_iter().next() {
+            break pid;
+        }
+        assert!(Instant::now() < deadline, "node 0's step never ticked");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let id0 = c.node_id(0).await;
+    c.add_node(&spec).await;
+    let id1 = c.node_id(1).await;
+    let node0 = c.pid(0).unwrap().to_string();
+    let signal = |sig: &str| {
+        let ok = std::process::Command::new("kill")
+            .args([sig, &node0])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill {sig} {node0}");
+    };
+    let stalled_at = now_ns();
+    signal("-STOP");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let row = RunRow::get(&store, &run).await.unwrap().unwrap();
+        if row.node_id.as_deref() == Some(id1.as_str()) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "node 1 never took the run over: {row:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    signal("-CONT");
+    c.wait_status(1, &run, &["completed"], 60).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !c.log_of(0).contains("lease lost: stopping") {
+        assert!(Instant::now() < deadline, "node 0 never noticed: {}", c.log_of(0));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Time for whatever node 0 still queued to reach the database.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let late: Vec<(String, u128)> = journaled_ticks(&store, &run)
+        .await
+        .into_iter()
+        .filter(|(pid, at)| *pid == pid0 && *at > stalled_at)
+        .collect();
+    assert!(
+        late.is_empty(),
+        "node 0 journaled {} ticks its step printed after it stalled",
+        late.len()
+    );
+    let ticks = journaled_ticks(&store, &run).await;
+    assert!(
+        ticks.iter().any(|(pid, _)| *pid != pid0),
+        "node 1's step ticks: {ticks:?}"
+    );
+    assert_taken_over_comment(&store, &run, &id0, &id1).await;
+    let tries = workflow_engine::store::attempts::AttemptRow::list_for_run(&store, &run)
+        .await
+        .unwrap();
+    assert!(tries.len() <= 1, "only node 1 wrote the interrupted try: {tries:?}");
+}
