@@ -3,21 +3,21 @@
 //! and another node claimed it); the same writes pass while the lease is held. On the test
 //! backend (SQLite, or PostgreSQL with `WORKFLOW_ENGINE_TEST_PG=1`).
 
-use super::agent_sessions::{AgentSessionRow, SessionEnd};
-use super::attempts::AttemptRow;
-use super::claims::Claimer;
-use super::comments::CommentRow;
-use super::events::{EventRow, NewEvent};
-use super::race_tests::{new_run, seeded};
-use super::retry_waits::RetryHold;
-use super::runs::{ClaimFrom, RunRow};
-use super::snapshots::{NewSnapshot, SnapshotRow};
-use super::steps::{StepRow, StepStart};
-use super::workspaces::{NewWorkspace, WorkspaceRow};
-use super::{Result, Store, StoreError};
 use crate::domain::{
     AgentKind, AttemptOutcome, CommentType, KeepPolicy, RunStatus, SessionStatus, StepKind, WorkspaceState,
 };
+use crate::store::agent_sessions::{AgentSessionRow, SessionEnd};
+use crate::store::attempts::AttemptRow;
+use crate::store::claims::Claimer;
+use crate::store::comments::CommentRow;
+use crate::store::events::{EventRow, NewEvent};
+use crate::store::race_tests::{new_run, seeded};
+use crate::store::retry_waits::RetryHold;
+use crate::store::runs::{ClaimFrom, RunRow};
+use crate::store::snapshots::{NewSnapshot, SnapshotRow};
+use crate::store::steps::{StepRow, StepStart};
+use crate::store::workspaces::{NewWorkspace, WorkspaceRow};
+use crate::store::{Result, Store, StoreError};
 
 const FAR: &str = "2999-01-01T00:00:00.000Z";
 

@@ -27,8 +27,6 @@ pub mod definitions;
 pub mod dialect;
 pub mod events;
 pub mod fence;
-#[cfg(test)]
-mod fence_tests;
 pub mod files;
 pub mod git_exclude;
 pub mod listen;
