@@ -15,6 +15,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, Notify};
 
 use crate::domain::{RunStatus, StepKind, StepStatus, WaitKind};
 use crate::store::events::{EventRow, NewEvent};
+use crate::store::fence::Fence;
 use crate::store::Store;
 
 #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
@@ -255,7 +256,7 @@ fn cap_text(text: &mut String) {
 impl Event {
     /// This event as the journal keeps it: its type and its data serialised once, the text
     /// the WebSocket later sends as it is.
-    fn journaled(&self) -> NewEvent {
+    fn journaled(&self, fence: Fence) -> NewEvent {
         /// The two halves of a serialised event, borrowed from its text.
         #[derive(serde::Deserialize)]
         struct Parts<'a> {
@@ -271,6 +272,7 @@ impl Event {
             execution_id: self.execution_id().to_string(),
             kind: parts.kind.to_string(),
             data: parts.data.get().to_string(),
+            fence,
         }
     }
 }
@@ -291,7 +293,8 @@ pub struct EventBus {
 
 #[derive(Debug)]
 enum JournalMsg {
-    Event(Box<Event>),
+    /// An event, with the lease its run's driver held (none for other events).
+    Event(Box<Event>, Fence),
     Flush(oneshot::Sender<()>),
 }
 
@@ -320,9 +323,16 @@ impl EventBus {
     }
 
     pub fn emit(&self, event: Event) {
+        self.emit_held(event, Fence::default());
+    }
+
+    /// Emits an event of a run this process drives, under the lease it holds (`fence`): it
+    /// is journaled only while that lease is still the run's (`store::fence`); refused, it
+    /// is dropped (live subscribers of this process have seen it).
+    pub fn emit_held(&self, event: Event, fence: Fence) {
         let event = event.capped();
         if let Some(j) = &self.journal {
-            let _ = j.send(JournalMsg::Event(Box::new(event.clone())));
+            let _ = j.send(JournalMsg::Event(Box::new(event.clone()), fence));
         }
         // No live subscriber is not an error.
         let _ = self.live.send(event);
@@ -360,20 +370,24 @@ async fn write_journal(store: Store, mut rx: mpsc::UnboundedReceiver<JournalMsg>
     let mut batch = Vec::new();
     let mut flushes = Vec::new();
     while let Some(first) = rx.recv().await {
-        if matches!(first, JournalMsg::Event(_)) {
+        if matches!(first, JournalMsg::Event(..)) {
             tokio::time::sleep(JOURNAL_COALESCE).await;
         }
         let mut next = Some(first);
         while let Some(msg) = next {
             match msg {
-                JournalMsg::Event(e) => batch.push(e.journaled()),
+                JournalMsg::Event(e, fence) => batch.push(e.journaled(fence)),
                 JournalMsg::Flush(ack) => flushes.push(ack),
             }
             next = if batch.len() < 512 { rx.try_recv().ok() } else { None };
         }
         if !batch.is_empty() {
-            if let Err(e) = EventRow::insert_batch(&store, &batch).await {
-                tracing::error!("cannot journal {} events: {e}", batch.len());
+            match EventRow::insert_batch(&store, &batch).await {
+                Ok(0) => {}
+                Ok(refused) => {
+                    tracing::debug!("{refused} events of runs another engine took over were not journaled (fenced)")
+                }
+                Err(e) => tracing::error!("cannot journal {} events: {e}", batch.len()),
             }
             batch.clear();
             written.notify_waiters();
@@ -407,7 +421,7 @@ mod tests {
             project_id: "p1".into(),
         };
         let value = serde_json::to_value(&event).unwrap();
-        let journaled = event.journaled();
+        let journaled = event.journaled(Fence::default());
         assert_eq!(journaled.kind, "workflow.step.progress");
         assert_eq!(journaled.data, value["data"].to_string());
         assert_eq!(journaled.project_id, "p1");

@@ -56,7 +56,7 @@ impl StepHost {
                 earlier.output_tokens.unwrap_or(0),
             ),
         };
-        let _ = AgentSessionRow::reopen(self.engine.store(), &earlier.id).await;
+        let _ = AgentSessionRow::reopen(self.engine.store(), &self.run_id, &earlier.id).await;
         (session, earlier.session_id)
     }
 
@@ -89,7 +89,7 @@ impl StepHost {
             self.end_session(session, None, Some(failure)).await;
         }
         let store = self.engine.store();
-        match AgentSessionRow::start(store, &row.id, kind, id, model, None).await {
+        match AgentSessionRow::start(store, &self.run_id, &row.id, kind, id, model, None).await {
             Ok(r) => session.row_id = Some(r.id),
             Err(e) => tracing::warn!(step = %row.step_id, error = %e, "cannot record the agent session"),
         }
@@ -104,7 +104,7 @@ impl StepHost {
         let (Some(row_id), Some(path)) = (session.row_id.clone(), found) else {
             return;
         };
-        if AgentSessionRow::mark_resumable(self.engine.store(), &row_id, Some(&path))
+        if AgentSessionRow::mark_resumable(self.engine.store(), &self.run_id, &row_id, Some(&path))
             .await
             .is_ok()
         {
@@ -138,7 +138,7 @@ impl StepHost {
             num_turns: n(fin.and_then(|f| f.num_turns)),
             error_kind: failure.map(FailureKind::as_str),
         };
-        if let Err(e) = AgentSessionRow::finish(self.engine.store(), row_id, &end).await {
+        if let Err(e) = AgentSessionRow::finish(self.engine.store(), &self.run_id, row_id, &end).await {
             tracing::warn!(session = %row_id, error = %e, "cannot record the end of the agent session");
         }
     }

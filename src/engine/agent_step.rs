@@ -376,7 +376,7 @@ impl StepHost {
         }
         *noted = Some(tokio::time::Instant::now());
         let store = self.engine.store();
-        if let Err(e) = StepRow::set_last_output(store, &row.id, &crate::store::now()).await {
+        if let Err(e) = StepRow::set_last_output(store, &self.run_id, &row.id, &crate::store::now()).await {
             tracing::warn!(step = %row.step_id, error = %e, "cannot record the agent's last output");
         }
     }

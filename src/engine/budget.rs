@@ -232,7 +232,10 @@ impl Engine {
     /// a person, saying why.
     pub(super) async fn stop_for_budget(&self, run_id: &str, stop: &BudgetStop) -> Result<RunRow, StoreError> {
         let text = serde_json::to_string(stop).unwrap_or_default();
+        super::run::events_out(self).await;
         let row = RunRow::stop_for_budget(self.store(), run_id, &text).await?;
+        // Its lease given up: what the drive says from now on is not fenced.
+        self.store().release(run_id);
         tracing::info!(run = %run_id, why = %stop.message, "run stopped by its budget; waiting for a person");
         self.outbox().emit(
             self.events(),

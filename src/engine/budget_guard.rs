@@ -127,7 +127,7 @@ impl StepHost {
         let input = n(usage.input).map(|i| i + base.1);
         let output = n(usage.output).map(|o| o + base.2);
         let usd = cost.map(|c| c + base.0);
-        let _ = AgentSessionRow::record_usage(self.engine.store(), row_id, input, output, usd).await;
+        let _ = AgentSessionRow::record_usage(self.engine.store(), &self.run_id, row_id, input, output, usd).await;
         let tokens = usage.input.unwrap_or(0) + usage.output.unwrap_or(0);
         watch.spent.insert(row_id.to_string(), (cost.unwrap_or(0.0), tokens));
         if watch.idle() || !spent.check {

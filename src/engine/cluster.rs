@@ -195,3 +195,30 @@ async fn until_next_expiry(engine: &Engine) -> Duration {
     // Just past it: the requeue compares with `<`, to the millisecond.
     (left.to_std().unwrap_or(Duration::ZERO) + Duration::from_millis(5)).min(REAP_POLL)
 }
+
+/// After this node claimed a run another node was driving (requeued when that node's lease
+/// ran out): a system comment says so, so that the board shows why the run moved.
+pub(super) async fn say_taken_over(engine: &Engine, run: &RunRow) -> Result<(), crate::store::StoreError> {
+    if run.lapsed_node.is_none() {
+        return Ok(());
+    }
+    let here = engine.node_id().to_string();
+    let posted = crate::store::comments::CommentRow::post_takeover(engine.store(), &run.id, |node, at| {
+        format!("Taken over by node {here}: node {node}'s lease ran out at {at}; the interrupted step runs again.")
+    })
+    .await?;
+    if let Some(comment) = posted {
+        tracing::info!(run = %run.id, "{}", comment.text);
+        engine.outbox().emit_held(
+            engine.events(),
+            Event::CommentCreated {
+                execution_id: run.id.clone(),
+                comment_id: comment.id,
+                step_id: None,
+                project_id: run.project_id.clone(),
+            },
+            engine.store().fence(&run.id),
+        );
+    }
+    Ok(())
+}

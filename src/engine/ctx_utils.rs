@@ -47,7 +47,7 @@ impl StepHost {
         step_row_id: Option<&str>,
         kind: CommentType,
     ) -> Result<(), Interrupt> {
-        let row = CommentRow::insert(self.engine.store(), &self.run_id, step_row_id, text, kind, None)
+        let row = CommentRow::insert_held(self.engine.store(), &self.run_id, step_row_id, text, kind)
             .await
             .map_err(fatal)?;
         self.emit(Event::CommentCreated {

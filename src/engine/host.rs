@@ -292,9 +292,13 @@ impl StepHost {
     }
 
     /// Emits in order with the run's file writes: a client told a step completed can read
-    /// its output.
+    /// its output. Fenced while the run is held here: journaled only while this process's
+    /// lease is still the run's.
     pub fn emit(&self, event: Event) {
-        self.engine.outbox().emit(self.engine.events(), self.mask.event(event));
+        let fence = self.engine.store().fence(&self.run_id);
+        self.engine
+            .outbox()
+            .emit_held(self.engine.events(), self.mask.event(event), fence);
     }
 
     /// The run's signal (run, pause, cancel), to watch.

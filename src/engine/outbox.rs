@@ -14,6 +14,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use crate::events::{Event, EventBus};
+use crate::store::fence::Fence;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -48,25 +49,32 @@ impl Outbox {
         self.push(move || record(&failure, write()));
     }
 
-    /// Runs `write` (as `write` does), then emits `event`: one job, one wake-up of the thread.
+    /// Runs `write` (as `write` does), then emits `event` of a run driven under `fence`
+    /// (`EventBus::emit_held`): one job, one wake-up of the thread.
     pub fn write_then_emit(
         &self,
         failure: &WriteFailure,
         write: impl FnOnce() -> std::io::Result<()> + Send + 'static,
         bus: &EventBus,
         event: Event,
+        fence: Fence,
     ) {
         let (failure, bus) = (failure.clone(), bus.clone());
         self.push(move || {
             record(&failure, write());
-            bus.emit(event);
+            bus.emit_held(event, fence);
         });
     }
 
     /// Emits the event once everything queued before it is done.
     pub fn emit(&self, bus: &EventBus, event: Event) {
+        self.emit_held(bus, event, Fence::default());
+    }
+
+    /// `emit`, for an event of a run driven under `fence` (its lease when it was emitted).
+    pub fn emit_held(&self, bus: &EventBus, event: Event, fence: Fence) {
         let bus = bus.clone();
-        self.push(move || bus.emit(event));
+        self.push(move || bus.emit_held(event, fence));
     }
 
     /// Resolves once every job queued before the call has run.

@@ -129,7 +129,7 @@ impl StepHost {
     /// Records that try `attempt` of step `row` starts now.
     pub(super) async fn start_try(&self, row: &StepRow, attempt: i64) -> Result<(), Interrupt> {
         let dir = self.files.attempt_dir_rel(&row.step_id, attempt);
-        AttemptRow::start(self.engine.store(), &row.id, attempt, &dir)
+        AttemptRow::start(self.engine.store(), &self.run_id, &row.id, attempt, &dir)
             .await
             .map_err(fatal)?;
         let mut state = self.state.lock().expect("host lock");
@@ -175,7 +175,7 @@ impl StepHost {
         if !recorded {
             return;
         }
-        if let Err(e) = AttemptRow::end_running(self.engine.store(), &row.id, outcome, error).await {
+        if let Err(e) = AttemptRow::end_running(self.engine.store(), &self.run_id, &row.id, outcome, error).await {
             tracing::warn!(step = %row.step_id, error = %e, "cannot record the end of the step's last try");
         }
     }

@@ -125,7 +125,7 @@ impl StepHost {
         );
         let spec = json!({ "title": title, "description": error, "tries": made }).to_string();
         let parked = match tried {
-            Ok(_) => RetryHold::park(store, &row.id, &spec, Some(&error)).await,
+            Ok(_) => RetryHold::park(store, &self.run_id, &row.id, &spec, Some(&error)).await,
             Err(e) => Err(e),
         };
         self.in_flight.send_modify(|(all, ext)| {

@@ -44,10 +44,11 @@ pub(super) async fn claim_and_run(
 ) -> Result<RunOutcome, EngineError> {
     let run = claim(engine, run, from).await?;
     tracing::info!(run = %run.id, "run started");
+    super::cluster::say_taken_over(engine, &run).await?;
     // Timers that came due while nothing drove the run fire before it replays.
     engine.resolve_due_waits(&run.id, &run.project_id).await?;
     // Through the outbox, like the run's `created` event, so that it never comes first.
-    engine.outbox().emit(
+    engine.outbox().emit_held(
         engine.events(),
         Event::StatusChanged {
             execution_id: run.id.clone(),
@@ -55,8 +56,11 @@ pub(super) async fn claim_and_run(
             project_id: run.project_id.clone(),
             error_message: None,
         },
+        engine.store().fence(&run.id),
     );
-    let (lost_tx, mut lost_rx) = watch::channel(false);
+    let (lost_tx, lost_rx) = watch::channel(false);
+    // A write of this drive refused because another engine took the run over (`fence`).
+    let fenced_out = engine.store().fenced_out(&run.id);
     let lease = tokio::spawn(keep_lease(engine.clone(), run.clone(), control.clone(), lost_tx));
     let (kill_tx, kill_rx) = watch::channel(false);
     let phases = prepared.definition.phases.clone();
@@ -80,7 +84,7 @@ pub(super) async fn claim_and_run(
     );
     tokio::select! {
         outcome = drive => outcome,
-        Ok(()) = lost_rx.changed() => {
+        () = lost(lost_rx, fenced_out) => {
             // Taken over (or not renewed in time): its steps are stopped at once, and nothing
             // more is recorded for it here; the node that has it resumes it from its memo.
             tracing::warn!(run = %run.id, "lease lost: stopping the run's steps; another node takes it over");
@@ -89,6 +93,32 @@ pub(super) async fn claim_and_run(
             let _ = tokio::time::timeout(Duration::from_secs(5), host.drained(true)).await;
             Err(EngineError::LeaseLost(run.id.clone()))
         }
+    }
+}
+
+/// Resolves once the run is lost to this node: its lease was not renewed in time or was
+/// taken over (`keep_lease`), or one of its writes was refused (`Store::fenced_out`).
+async fn lost(mut lease_lost: watch::Receiver<bool>, fenced_out: Option<watch::Receiver<bool>>) {
+    let lease = async {
+        if lease_lost.changed().await.is_err() {
+            // The renewing task ended (the drive is recording its end): only a refused write
+            // says the run is lost now.
+            std::future::pending::<()>().await;
+        }
+    };
+    let refused = async {
+        let told = match fenced_out {
+            Some(mut f) => f.wait_for(|refused| *refused).await.is_ok(),
+            None => false,
+        };
+        if !told {
+            // Released (the drive recorded its end) or never held.
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        () = lease => {}
+        () = refused => {}
     }
 }
 
@@ -211,6 +241,10 @@ async fn record_end(
     stopped: Option<Stop>,
 ) -> Result<RunOutcome, EngineError> {
     let store = engine.store();
+    if store.is_fenced_out(run_id) {
+        // Another engine took the run over: it records what becomes of it, not this one.
+        return Err(crate::store::StoreError::Fenced(run_id.to_string()).into());
+    }
     let (status, error) = match stopped {
         None => (RunStatus::Completed, None),
         Some(Stop::Waiting) => return suspend(engine, run_id).await,
@@ -236,7 +270,10 @@ async fn record_end(
         tracing::info!(run = %run_id, "{note}");
         let _ = host.write_comment(&note, None, CommentType::System).await;
     }
+    events_out(engine).await;
     let row = RunRow::finish(store, run_id, status, error.as_deref()).await?;
+    // Its lease given up: what this drive says from now on is not fenced.
+    store.release(run_id);
     tracing::info!(run = %row.id, status = %row.status, error = row.error_message.as_deref().unwrap_or(""), "run stopped");
     host.emit(Event::StatusChanged {
         execution_id: row.id.clone(),
@@ -255,7 +292,9 @@ async fn record_end(
 /// The drive stopped at waits: the run is `waiting`, holding nothing, until one of them is
 /// resolved (at once if one was while it ran).
 async fn suspend(engine: &Engine, run_id: &str) -> Result<RunOutcome, EngineError> {
+    events_out(engine).await;
     let row = RunRow::suspend(engine.store(), run_id).await?;
+    engine.store().release(run_id);
     tracing::info!(run = %row.id, wake_at = row.wake_at.as_deref().unwrap_or(""), "run waiting");
     engine.outbox().emit(
         engine.events(),
@@ -279,6 +318,13 @@ async fn suspend(engine: &Engine, run_id: &str) -> Result<RunOutcome, EngineErro
         status: row.status,
         error: None,
     })
+}
+
+/// Before the drive gives its lease up: every event it emitted is in the journal, where
+/// each was checked against the lease (`EventBus::emit_held`); after, none would pass.
+pub(super) async fn events_out(engine: &Engine) {
+    engine.outbox().flush().await;
+    engine.events().flush().await;
 }
 
 async fn not_claimable(engine: &Engine, id: &str) -> EngineError {

@@ -144,7 +144,7 @@ impl StepHost {
     }
 
     async fn record_warnings(&self, id: &str, row_id: &str, warnings: &[String]) {
-        if let Err(e) = StepRow::set_warnings(self.engine.store(), row_id, warnings).await {
+        if let Err(e) = StepRow::set_warnings(self.engine.store(), &self.run_id, row_id, warnings).await {
             tracing::warn!(step = %id, error = %e, "cannot record the step's warnings");
         }
     }
@@ -195,6 +195,7 @@ impl StepHost {
             move || files.write_checkpoint(index, &checkpoint, superseded),
             bus,
             completed,
+            self.engine.store().fence(&self.run_id),
         );
     }
 

@@ -267,6 +267,7 @@ impl StepHost {
             move || files.write_step_input(&id, &input),
             bus,
             started,
+            self.engine.store().fence(&self.run_id),
         );
     }
 }

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use sqlx::FromRow;
 
+use super::fence::fence_sql;
 use super::{new_id, now, Result, Store};
 use crate::domain::{AgentKind, SessionStatus};
 
@@ -58,9 +59,10 @@ impl AgentSessionRow {
     }
 
     /// Records a session the moment its id is known and links it from the step, in one
-    /// transaction.
+    /// transaction. Fenced (run `run_id`'s lease checked first), as every write here.
     pub async fn start(
         store: &Store,
+        run_id: &str,
         step_row_id: &str,
         agent: AgentKind,
         session_id: &str,
@@ -68,12 +70,16 @@ impl AgentSessionRow {
         session_file_path: Option<&str>,
     ) -> Result<AgentSessionRow> {
         let ts = now();
+        let fence = store.fence(run_id);
         // On the hot connection, in one transaction that never waits on the runtime: a
         // transaction held across awaits could keep the hot writers (which wait on this
         // thread) from SQLite's write lock.
         if !store.is_lite() {
             return on_pg!(store, |pool| {
                 let mut tx = pool.begin().await?;
+                if !super::fence::holds_pg(&mut tx, run_id, &fence).await? {
+                    return Err(store.refused(run_id, &fence));
+                }
                 let row: AgentSessionRow = sqlx::query_as(
                     "INSERT INTO agent_sessions
                          (id, agent, session_id, model, session_file_path, created_at, updated_at, step_row_id)
@@ -98,8 +104,11 @@ impl AgentSessionRow {
                 Ok(row)
             });
         }
-        store.write_now(|db| {
-            let tx = db.unchecked_transaction()?;
+        let row = store.write_now(|db| {
+            let tx = rusqlite::Transaction::new_unchecked(db, rusqlite::TransactionBehavior::Immediate)?;
+            if !super::fence::holds_lite(&tx, run_id, &fence)? {
+                return Ok(None);
+            }
             let row = tx
                 .prepare_cached(
                     "INSERT INTO agent_sessions
@@ -113,8 +122,9 @@ impl AgentSessionRow {
             tx.prepare_cached("UPDATE workflow_run_steps SET agent_session_id = ?1, updated_at = ?2 WHERE id = ?3")?
                 .execute(rusqlite::params![row.id, ts, step_row_id])?;
             tx.commit()?;
-            Ok(row)
-        })
+            Ok(Some(row))
+        })?;
+        row.ok_or_else(|| store.refused(run_id, &fence))
     }
 
     /// A row read by `Store::write_now`.
@@ -139,71 +149,98 @@ impl AgentSessionRow {
     }
 
     /// A session continued by `--resume` is running again.
-    pub async fn reopen(store: &Store, id: &str) -> Result<()> {
-        on_db!(
+    pub async fn reopen(store: &Store, run_id: &str, id: &str) -> Result<()> {
+        let fence = store.fence(run_id);
+        let changed = on_db!(
             store,
-            "UPDATE agent_sessions SET status = 'running', error_kind = NULL, updated_at = ? WHERE id = ?",
+            concat!(
+                "UPDATE agent_sessions SET status = 'running', error_kind = NULL, updated_at = ?1
+                 WHERE id = ?2 AND ",
+                fence_sql!("?3", "4", "5")
+            ),
             |pool, sql| sqlx::query(sql)
                 .bind(now())
                 .bind(id)
+                .bind(run_id)
+                .bind(&fence.owner)
+                .bind(fence.version)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
         )?;
-        Ok(())
+        store.check_fence(run_id, &fence, changed).await
     }
 
     /// The CLI has written the session: from now on it can be resumed.
-    pub async fn mark_resumable(store: &Store, id: &str, session_file_path: Option<&str>) -> Result<()> {
-        on_db!(
+    pub async fn mark_resumable(store: &Store, run_id: &str, id: &str, session_file_path: Option<&str>) -> Result<()> {
+        let fence = store.fence(run_id);
+        let changed = on_db!(
             store,
-            "UPDATE agent_sessions SET resumable = TRUE,
-                 session_file_path = COALESCE(?, session_file_path), updated_at = ? WHERE id = ?",
+            concat!(
+                "UPDATE agent_sessions SET resumable = TRUE,
+                     session_file_path = COALESCE(?1, session_file_path), updated_at = ?2 WHERE id = ?3 AND ",
+                fence_sql!("?4", "5", "6")
+            ),
             |pool, sql| sqlx::query(sql)
                 .bind(session_file_path)
                 .bind(now())
                 .bind(id)
+                .bind(run_id)
+                .bind(&fence.owner)
+                .bind(fence.version)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
         )?;
-        Ok(())
+        store.check_fence(run_id, &fence, changed).await
     }
 
     /// Usage the CLI reported before its end (tokens so far, dollars if it says), so that
     /// the run's spend is current while the step runs.
     pub async fn record_usage(
         store: &Store,
+        run_id: &str,
         id: &str,
         input_tokens: Option<i64>,
         output_tokens: Option<i64>,
         cost_usd: Option<f64>,
     ) -> Result<()> {
-        on_db!(
+        let fence = store.fence(run_id);
+        let changed = on_db!(
             store,
-            "UPDATE agent_sessions SET input_tokens = COALESCE(?, input_tokens),
-                 output_tokens = COALESCE(?, output_tokens), cost_usd = COALESCE(?, cost_usd), updated_at = ?
-             WHERE id = ?",
+            concat!(
+                "UPDATE agent_sessions SET input_tokens = COALESCE(?1, input_tokens),
+                     output_tokens = COALESCE(?2, output_tokens), cost_usd = COALESCE(?3, cost_usd), updated_at = ?4
+                 WHERE id = ?5 AND ",
+                fence_sql!("?6", "7", "8")
+            ),
             |pool, sql| sqlx::query(sql)
                 .bind(input_tokens)
                 .bind(output_tokens)
                 .bind(cost_usd)
                 .bind(now())
                 .bind(id)
+                .bind(run_id)
+                .bind(&fence.owner)
+                .bind(fence.version)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
         )?;
-        Ok(())
+        store.check_fence(run_id, &fence, changed).await
     }
 
-    pub async fn finish(store: &Store, id: &str, end: &SessionEnd<'_>) -> Result<()> {
-        on_db!(
+    pub async fn finish(store: &Store, run_id: &str, id: &str, end: &SessionEnd<'_>) -> Result<()> {
+        let fence = store.fence(run_id);
+        let changed = on_db!(
             store,
-            "UPDATE agent_sessions SET status = ?, model = COALESCE(?, model),
-                 session_file_path = COALESCE(?, session_file_path), cost_usd = ?, input_tokens = ?,
-                 output_tokens = ?, cached_tokens = ?, num_turns = ?, error_kind = ?, updated_at = ?
-             WHERE id = ?",
+            concat!(
+                "UPDATE agent_sessions SET status = ?1, model = COALESCE(?2, model),
+                     session_file_path = COALESCE(?3, session_file_path), cost_usd = ?4, input_tokens = ?5,
+                     output_tokens = ?6, cached_tokens = ?7, num_turns = ?8, error_kind = ?9, updated_at = ?10
+                 WHERE id = ?11 AND ",
+                fence_sql!("?12", "13", "14")
+            ),
             |pool, sql| sqlx::query(sql)
                 .bind(end.status)
                 .bind(end.model)
@@ -216,10 +253,13 @@ impl AgentSessionRow {
                 .bind(end.error_kind)
                 .bind(now())
                 .bind(id)
+                .bind(run_id)
+                .bind(&fence.owner)
+                .bind(fence.version)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
         )?;
-        Ok(())
+        store.check_fence(run_id, &fence, changed).await
     }
 }

@@ -5,6 +5,7 @@ use rusqlite::OptionalExtension;
 use serde::Serialize;
 use sqlx::FromRow;
 
+use super::fence::fence_sql;
 use super::steps::StepRow;
 use super::{new_id, now, Dialect, Result, Store};
 use crate::domain::{AttemptOutcome, StepKind, StepStatus};
@@ -24,7 +25,8 @@ pub struct AttemptRow {
 impl AttemptRow {
     /// Ends the step's current try as `outcome` and returns its number. The first try of a
     /// step (or of a drive that resumed it) has no row until then: it is written now, from
-    /// the step's start; `log_dir` gives a try's log folder from its number.
+    /// the step's start; `log_dir` gives a try's log folder from its number. Fenced (the
+    /// run's lease checked first in the transaction).
     pub async fn end_current(
         store: &Store,
         step: &StepRow,
@@ -33,9 +35,14 @@ impl AttemptRow {
         log_dir: impl Fn(i64) -> String,
     ) -> Result<i64> {
         let ts = now();
+        let run_id = step.workflow_run_id.as_str();
+        let fence = store.fence(run_id);
         if !store.is_lite() {
-            return on_db!(store, |pool| {
+            return on_pg!(store, |pool| {
                 let mut tx = pool.begin().await?;
+                if !super::fence::holds_pg(&mut tx, run_id, &fence).await? {
+                    return Err(store.refused(run_id, &fence));
+                }
                 let running: Option<(i64,)> =
                     sqlx::query_as(&pool.sql(
                         "SELECT attempt FROM workflow_step_attempts WHERE step_row_id = ?1 AND outcome = 'running'",
@@ -79,9 +86,12 @@ impl AttemptRow {
                 Ok(number)
             });
         }
-        store.write_now(|db| {
+        let number = store.write_now(|db| {
             // IMMEDIATE: it reads before it writes (see `StepRow::begin`).
             let tx = rusqlite::Transaction::new_unchecked(db, rusqlite::TransactionBehavior::Immediate)?;
+            if !super::fence::holds_lite(&tx, run_id, &fence)? {
+                return Ok(None);
+            }
             let running: Option<i64> = tx
                 .query_row(
                     "SELECT attempt FROM workflow_step_attempts WHERE step_row_id = ?1 AND outcome = 'running'",
@@ -105,8 +115,9 @@ impl AttemptRow {
                 }
             };
             tx.commit()?;
-            Ok(number)
-        })
+            Ok(Some(number))
+        })?;
+        number.ok_or_else(|| store.refused(run_id, &fence))
     }
 
     /// The number the step's next try takes: 1 when none is recorded.
@@ -119,25 +130,34 @@ impl AttemptRow {
         Ok(n)
     }
 
-    /// Records that try `attempt` of the step started now.
-    pub async fn start(store: &Store, step_row_id: &str, attempt: i64, log_dir: &str) -> Result<()> {
-        const INSERT: &str =
+    /// Records that try `attempt` of the step (of run `run_id`) started now. Fenced.
+    pub async fn start(store: &Store, run_id: &str, step_row_id: &str, attempt: i64, log_dir: &str) -> Result<()> {
+        const INSERT: &str = concat!(
             "INSERT INTO workflow_step_attempts (id, step_row_id, attempt, started_at, outcome, log_dir)
-                 VALUES (?1, ?2, ?3, ?4, 'running', ?5)";
+                 SELECT ?1, ?2, ?3, ?4, 'running', ?5 WHERE ",
+            fence_sql!("?6", "7", "8")
+        );
         // The step's `attempt` is the number of the try it is on, as its tries count them.
         const COUNT: &str = "UPDATE workflow_run_steps SET attempt = MAX(attempt, ?1) WHERE id = ?2";
         let ts = now();
+        let fence = store.fence(run_id);
         if !store.is_lite() {
             return on_db!(store, |pool| {
                 let mut tx = pool.begin().await?;
-                sqlx::query(&pool.sql(INSERT))
+                let added = sqlx::query(&pool.sql(INSERT))
                     .bind(new_id())
                     .bind(step_row_id)
                     .bind(attempt)
                     .bind(&ts)
                     .bind(log_dir)
+                    .bind(run_id)
+                    .bind(&fence.owner)
+                    .bind(fence.version)
                     .execute(&mut *tx)
                     .await?;
+                if added.rows_affected() == 0 {
+                    return Err(store.refused(run_id, &fence));
+                }
                 sqlx::query(&pool.sql(COUNT))
                     .bind(attempt)
                     .bind(step_row_id)
@@ -147,36 +167,70 @@ impl AttemptRow {
                 Ok(())
             });
         }
-        store.write_now(|db| {
-            db.execute(INSERT, rusqlite::params![new_id(), step_row_id, attempt, ts, log_dir])?;
-            db.execute(COUNT, rusqlite::params![attempt, step_row_id])
+        let added = store.write_now(|db| {
+            let tx = db.unchecked_transaction()?;
+            let added = tx.execute(
+                INSERT,
+                rusqlite::params![
+                    new_id(),
+                    step_row_id,
+                    attempt,
+                    ts,
+                    log_dir,
+                    run_id,
+                    fence.owner,
+                    fence.version
+                ],
+            )?;
+            tx.execute(COUNT, rusqlite::params![attempt, step_row_id])?;
+            if added > 0 {
+                tx.commit()?;
+            }
+            Ok(added)
         })?;
+        if added == 0 {
+            return Err(store.refused(run_id, &fence));
+        }
         Ok(())
     }
 
-    /// Ends the try still running, if one is (the last try of a retried step).
+    /// Ends the try still running, if one is (the last try of a retried step of run
+    /// `run_id`). Fenced.
     pub async fn end_running(
         store: &Store,
+        run_id: &str,
         step_row_id: &str,
         outcome: AttemptOutcome,
         error: Option<&str>,
     ) -> Result<()> {
-        const END: &str = "UPDATE workflow_step_attempts SET outcome = ?1, error = ?2, ended_at = ?3
-                  WHERE step_row_id = ?4 AND outcome = 'running'";
+        const END: &str = concat!(
+            "UPDATE workflow_step_attempts SET outcome = ?1, error = ?2, ended_at = ?3
+                  WHERE step_row_id = ?4 AND outcome = 'running' AND ",
+            fence_sql!("?5", "6", "7")
+        );
         let ts = now();
-        if !store.is_lite() {
+        let fence = store.fence(run_id);
+        let ended = if !store.is_lite() {
             on_db!(store, END, |pool, sql| sqlx::query(sql)
                 .bind(outcome)
                 .bind(error)
                 .bind(&ts)
                 .bind(step_row_id)
+                .bind(run_id)
+                .bind(&fence.owner)
+                .bind(fence.version)
                 .execute(pool)
                 .await
-                .map(|r| r.rows_affected()))?;
-            return Ok(());
-        }
-        store.write_now(|db| db.execute(END, rusqlite::params![outcome, error, ts, step_row_id]))?;
-        Ok(())
+                .map(|r| r.rows_affected()))?
+        } else {
+            store.write_now(|db| {
+                db.execute(
+                    END,
+                    rusqlite::params![outcome, error, ts, step_row_id, run_id, fence.owner, fence.version],
+                )
+            })? as u64
+        };
+        store.check_fence(run_id, &fence, ended).await
     }
 
     /// The tries recorded for a run's steps, by step row, then in order.

@@ -90,20 +90,26 @@ impl RunRow {
     /// A limit stopped the run: it is `waiting` for a person (`stop`, JSON, says why), its
     /// lease given up, and nothing wakes it until its budget is raised (`continue_budget`).
     pub async fn stop_for_budget(store: &Store, id: &str, stop: &str) -> Result<RunRow> {
-        on_db!(
+        let fence = store.fence(id);
+        let rows: Vec<RunRow> = on_db!(
             store,
-            "UPDATE workflow_runs SET status = 'waiting', budget_stop = ?, wake_at = NULL, lease_owner = NULL,
-                 lease_expires_at = NULL, control_request = NULL, error_message = NULL, updated_at = ?
-             WHERE id = ? RETURNING *",
+            "UPDATE workflow_runs SET status = 'waiting', budget_stop = ?1, wake_at = NULL, lease_owner = NULL,
+                 lease_expires_at = NULL, control_request = NULL, error_message = NULL, updated_at = ?2
+             WHERE id = ?3 AND (?4 IS NULL OR (lease_owner = ?4 AND lease_version = ?5)) RETURNING *",
             |pool, sql| sqlx::query_as(sql)
                 .bind(stop)
                 .bind(now())
                 .bind(id)
+                .bind(fence.owner.as_deref())
+                .bind(fence.version)
                 .fetch_all(pool)
                 .await
-        )
-        .map_err(super::StoreError::from)
-        .and_then(super::only_row)
+        )?;
+        match rows.into_iter().next() {
+            Some(row) => Ok(row),
+            None if fence.is_held() => Err(store.refused(id, &fence)),
+            None => Err(sqlx::Error::RowNotFound.into()),
+        }
     }
 
     /// A person raised the budget of a run a limit stopped: its new budget is recorded, the

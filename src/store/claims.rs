@@ -170,7 +170,7 @@ impl RunRow {
         let lock = if store.is_lite() { "" } else { " FOR UPDATE SKIP LOCKED" };
         let sql = format!(
             "UPDATE workflow_runs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL,
-                 updated_at = ?1
+                 updated_at = ?1, lapsed_node = COALESCE(node_id, lease_owner), lapsed_at = lease_expires_at
              WHERE id IN (SELECT id FROM workflow_runs WHERE status = 'running'
                             AND lease_expires_at IS NOT NULL AND lease_expires_at < ?1
                           ORDER BY lease_expires_at LIMIT ?2{lock})

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use sqlx::FromRow;
 
-use super::{new_id, now, Result, Store};
+use super::{new_id, now, Dialect, Result, Store};
 use crate::domain::CommentType;
 
 #[derive(Debug, Clone, FromRow, Serialize)]
@@ -45,12 +45,42 @@ impl CommentRow {
         comment_type: CommentType,
         created_by: Option<&str>,
     ) -> Result<CommentRow> {
+        let unfenced = super::fence::Fence::default();
+        CommentRow::insert_under(store, &unfenced, run_id, step_row_id, text, comment_type, created_by).await
+    }
+
+    /// A comment the driver of a run posts (`ctx.comment`, its system notes): fenced, as
+    /// its other writes (a person's comment is not).
+    pub async fn insert_held(
+        store: &Store,
+        run_id: &str,
+        step_row_id: Option<&str>,
+        text: &str,
+        comment_type: CommentType,
+    ) -> Result<CommentRow> {
+        let fence = store.fence(run_id);
+        CommentRow::insert_under(store, &fence, run_id, step_row_id, text, comment_type, None).await
+    }
+
+    async fn insert_under(
+        store: &Store,
+        fence: &super::fence::Fence,
+        run_id: &str,
+        step_row_id: Option<&str>,
+        text: &str,
+        comment_type: CommentType,
+        created_by: Option<&str>,
+    ) -> Result<CommentRow> {
         let ts = now();
-        let row = on_db!(
+        let rows: Vec<CommentRow> = on_db!(
             store,
-            "INSERT INTO workflow_comments
-                 (id, workflow_run_id, workflow_run_step_id, text, comment_type, created_by, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+            concat!(
+                "INSERT INTO workflow_comments
+                     (id, workflow_run_id, workflow_run_step_id, text, comment_type, created_by, created_at, updated_at)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7 WHERE ",
+                super::fence::fence_sql!("?2", "8", "9"),
+                " RETURNING *"
+            ),
             |pool, sql| sqlx::query_as(sql)
                 .bind(new_id())
                 .bind(run_id)
@@ -59,13 +89,67 @@ impl CommentRow {
                 .bind(comment_type)
                 .bind(created_by)
                 .bind(&ts)
-                .bind(&ts)
+                .bind(&fence.owner)
+                .bind(fence.version)
                 .fetch_all(pool)
                 .await
-        )
-        .map_err(super::StoreError::from)
-        .and_then(super::only_row)?;
-        Ok(row)
+        )?;
+        match rows.into_iter().next() {
+            Some(row) => Ok(row),
+            None if fence.is_held() => Err(store.refused(run_id, fence)),
+            None => Err(sqlx::Error::RowNotFound.into()),
+        }
+    }
+
+    /// The node that took run `run_id` over says so: if the run was requeued because another
+    /// node's lease ran out (`RunRow::requeue_expired` kept which and when), `text(node,
+    /// at)` is posted as a system comment and that record cleared, in one transaction,
+    /// fenced; None when there was nothing to say (or it was said already).
+    pub async fn post_takeover(
+        store: &Store,
+        run_id: &str,
+        text: impl FnOnce(&str, &str) -> String,
+    ) -> Result<Option<CommentRow>> {
+        let fence = store.fence(run_id);
+        let ts = now();
+        on_db!(store, |pool| {
+            let mut tx = pool.begin().await?;
+            let lapsed: Option<(String, Option<String>)> = sqlx::query_as(
+                &pool.sql("SELECT lapsed_node, lapsed_at FROM workflow_runs WHERE id = ?1 AND lapsed_node IS NOT NULL"),
+            )
+            .bind(run_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((node, at)) = lapsed else {
+                return Ok(None);
+            };
+            let cleared = sqlx::query(&pool.sql(concat!(
+                "UPDATE workflow_runs SET lapsed_node = NULL, lapsed_at = NULL WHERE id = ?1 AND ",
+                super::fence::fence_sql!("?1", "2", "3")
+            )))
+            .bind(run_id)
+            .bind(&fence.owner)
+            .bind(fence.version)
+            .execute(&mut *tx)
+            .await?;
+            if cleared.rows_affected() == 0 {
+                return Err(store.refused(run_id, &fence));
+            }
+            let row: CommentRow = sqlx::query_as(&pool.sql(
+                "INSERT INTO workflow_comments
+                     (id, workflow_run_id, workflow_run_step_id, text, comment_type, created_at, updated_at)
+                 VALUES (?1, ?2, NULL, ?3, ?4, ?5, ?5) RETURNING *",
+            ))
+            .bind(new_id())
+            .bind(run_id)
+            .bind(text(&node, at.as_deref().unwrap_or("an unknown time")))
+            .bind(CommentType::System)
+            .bind(&ts)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Some(row))
+        })
     }
 
     /// Comments of a run and/or a step, oldest first, each with its creator's email and name.

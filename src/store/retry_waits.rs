@@ -21,12 +21,22 @@ pub struct RetryHold {
 impl RetryHold {
     /// Parks the running step `step_row_id`: `waiting`, with its last error, and its wait
     /// (`spec`: the title and description people see), in one transaction. The step as it is
-    /// now, or None if it was not running.
-    pub async fn park(store: &Store, step_row_id: &str, spec: &str, error: Option<&str>) -> Result<Option<StepRow>> {
+    /// now, or None if it was not running. Fenced (run `run_id`'s lease checked first).
+    pub async fn park(
+        store: &Store,
+        run_id: &str,
+        step_row_id: &str,
+        spec: &str,
+        error: Option<&str>,
+    ) -> Result<Option<StepRow>> {
         let ts = now();
+        let fence = store.fence(run_id);
         if !store.is_lite() {
             return on_pg!(store, |pool| {
                 let mut tx = pool.begin().await?;
+                if !super::fence::holds_pg(&mut tx, run_id, &fence).await? {
+                    return Err(store.refused(run_id, &fence));
+                }
                 let step: Option<StepRow> = sqlx::query_as(
                     "UPDATE workflow_run_steps SET status = 'waiting', error_message = $1, updated_at = $2
                       WHERE id = $3 AND status = 'running' RETURNING *",
@@ -55,8 +65,11 @@ impl RetryHold {
                 Ok(step)
             });
         }
-        store.write_now(|db| {
+        let parked = store.write_now(|db| {
             let tx = rusqlite::Transaction::new_unchecked(db, TransactionBehavior::Immediate)?;
+            if !super::fence::holds_lite(&tx, run_id, &fence)? {
+                return Ok(None);
+            }
             let step = {
                 let mut update = tx.prepare_cached(
                     "UPDATE workflow_run_steps SET status = 'waiting', error_message = ?1, updated_at = ?2
@@ -77,8 +90,9 @@ impl RetryHold {
                 )?;
             }
             tx.commit()?;
-            Ok(step)
-        })
+            Ok(Some(step))
+        })?;
+        parked.ok_or_else(|| store.refused(run_id, &fence))
     }
 
     /// The steps of run `run_id` that a retry wait holds or held.

@@ -52,6 +52,14 @@ pub struct RunRow {
     pub lease_version: i64,
     /// The engine (node) that last drove the run; its run folder is on that node.
     pub node_id: Option<String>,
+    /// The node whose lease ran out when the run was requeued to be taken over, and when
+    /// it ran out; cleared once the node that took it over said so (`post_takeover`).
+    #[sqlx(default)]
+    #[serde(skip)]
+    pub lapsed_node: Option<String>,
+    #[sqlx(default)]
+    #[serde(skip)]
+    pub lapsed_at: Option<String>,
 }
 
 /// What `runs` lists: a run with its definition's name and project path.
@@ -214,21 +222,25 @@ impl RunRow {
         fenced_row(store, id, rows)
     }
 
-    /// Moves the run's card to `phase` (when a step of a new phase starts).
+    /// Moves the run's card to `phase` (when a step of a new phase starts). Fenced.
     pub async fn set_phase(store: &Store, id: &str, phase: &str) -> Result<bool> {
+        let fence = store.fence(id);
         let done = on_db!(
             store,
-            "UPDATE workflow_runs SET current_phase = ?, updated_at = ?
-             WHERE id = ? AND (current_phase IS NULL OR current_phase <> ?)",
+            "UPDATE workflow_runs SET current_phase = ?1, updated_at = ?2
+             WHERE id = ?3 AND (current_phase IS NULL OR current_phase <> ?1)
+               AND (?4 IS NULL OR (lease_owner = ?4 AND lease_version = ?5))",
             |pool, sql| sqlx::query(sql)
                 .bind(phase)
                 .bind(now())
                 .bind(id)
-                .bind(phase)
+                .bind(fence.owner.as_deref())
+                .bind(fence.version)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
         )?;
+        store.check_fence(id, &fence, done).await?;
         Ok(done > 0)
     }
 
@@ -477,7 +489,7 @@ impl RunRow {
 fn fenced_row(store: &Store, id: &str, rows: Vec<RunRow>) -> Result<RunRow> {
     match rows.into_iter().next() {
         Some(row) => Ok(row),
-        None if store.fence(id).is_held() => Err(super::StoreError::Fenced(id.to_string())),
+        None if store.fence(id).is_held() => Err(store.refused(id, &store.fence(id))),
         None => Err(sqlx::Error::RowNotFound.into()),
     }
 }

@@ -143,35 +143,47 @@ pub async fn set(store: &Store, project_id: &str, name: &str, value: &str) -> Re
         .encrypt(&nonce, payload)
         .map_err(|_| SecretError::Key("encryption failed".into()))?;
     let ts = now();
-    let existed: Option<(String,)> = on_db!(
-        store,
-        "SELECT name FROM project_secrets WHERE project_id = ? AND name = ?",
-        |pool, sql| sqlx::query_as(sql)
-            .bind(project_id)
-            .bind(name)
-            .fetch_optional(pool)
-            .await
-    )
-    .map_err(StoreError::from)?;
-    on_db!(
-        store,
-        "INSERT INTO project_secrets (project_id, name, nonce, ciphertext, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (project_id, name) DO UPDATE
-         SET nonce = excluded.nonce, ciphertext = excluded.ciphertext, updated_at = excluded.updated_at",
-        |pool, sql| sqlx::query(sql)
-            .bind(project_id)
-            .bind(name)
-            .bind(nonce.as_slice())
-            .bind(sealed)
-            .bind(&ts)
-            .bind(&ts)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
-    )
-    .map_err(StoreError::from)?;
-    Ok(existed.is_none())
+    // Created when this insert made the row: of two sets of a new name at once, exactly one
+    // does; the other (or a set of a name that exists) replaces the value. A row removed
+    // between the two statements is inserted again.
+    loop {
+        let inserted: Vec<(String,)> = on_db!(
+            store,
+            "INSERT INTO project_secrets (project_id, name, nonce, ciphertext, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+             ON CONFLICT (project_id, name) DO NOTHING RETURNING name",
+            |pool, sql| sqlx::query_as(sql)
+                .bind(project_id)
+                .bind(name)
+                .bind(nonce.as_slice())
+                .bind(&sealed)
+                .bind(&ts)
+                .fetch_all(pool)
+                .await
+        )
+        .map_err(StoreError::from)?;
+        if !inserted.is_empty() {
+            return Ok(true);
+        }
+        let updated = on_db!(
+            store,
+            "UPDATE project_secrets SET nonce = ?3, ciphertext = ?4, updated_at = ?5
+             WHERE project_id = ?1 AND name = ?2",
+            |pool, sql| sqlx::query(sql)
+                .bind(project_id)
+                .bind(name)
+                .bind(nonce.as_slice())
+                .bind(&sealed)
+                .bind(&ts)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        )
+        .map_err(StoreError::from)?;
+        if updated > 0 {
+            return Ok(false);
+        }
+    }
 }
 
 /// The project's secrets' names and dates, by name.
@@ -260,6 +272,40 @@ mod tests {
         for bad in ["", "1A", "A-B", "A B", "É", &"A".repeat(129)] {
             assert!(validate_name(bad).is_err(), "{bad}");
         }
+    }
+
+    /// Two sets of the same new name at once (two requests, or two nodes): exactly one of
+    /// them created it; the other replaced its value. On the test backend.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn of_two_sets_of_a_new_name_at_once_one_creates_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_for_test(dir.path()).await.unwrap();
+        let project = crate::store::projects::ProjectRow::ensure(&store, dir.path())
+            .await
+            .unwrap();
+        let mut both_created = Vec::new();
+        for i in 0..20 {
+            let name = format!("TOKEN_{i}");
+            let (a, b) = tokio::join!(
+                set(&store, &project.id, &name, "one"),
+                set(&store, &project.id, &name, "two")
+            );
+            let (a, b) = (a.unwrap(), b.unwrap());
+            assert!(a || b, "{name}: neither set created it");
+            if a && b {
+                both_created.push(name);
+            }
+        }
+        assert!(both_created.is_empty(), "both sets said created: {both_created:?}");
+        assert!(
+            !set(&store, &project.id, "TOKEN_0", "three").await.unwrap(),
+            "it exists"
+        );
+        assert!(remove(&store, &project.id, "TOKEN_0").await.unwrap());
+        assert!(
+            set(&store, &project.id, "TOKEN_0", "four").await.unwrap(),
+            "removed, then new"
+        );
     }
 
     #[test]

@@ -58,15 +58,20 @@ impl SnapshotRow {
     /// its first parent.
     pub async fn record(store: &Store, new: NewSnapshot<'_>) -> Result<SnapshotRow> {
         let files = serde_json::to_string(new.files_changed).expect("file changes serialise");
-        let raw: Raw = on_db!(
+        let fence = store.fence(new.run_id);
+        let raw: Vec<Raw> = on_db!(
             store,
-            "INSERT INTO step_snapshots
-                 (step_row_id, run_id, \"commit\", parent, files_changed, additions, deletions, created_at, head)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (step_row_id) DO UPDATE SET \"commit\" = excluded.\"commit\",
-                 files_changed = excluded.files_changed, additions = excluded.additions,
-                 deletions = excluded.deletions, created_at = excluded.created_at, head = excluded.head
-             RETURNING step_row_id, run_id, \"commit\", parent, files_changed, additions, deletions, created_at, head",
+            concat!(
+                "INSERT INTO step_snapshots
+                     (step_row_id, run_id, \"commit\", parent, files_changed, additions, deletions, created_at, head)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE ",
+                super::fence::fence_sql!("?2", "10", "11"),
+                "
+                 ON CONFLICT (step_row_id) DO UPDATE SET \"commit\" = excluded.\"commit\",
+                     files_changed = excluded.files_changed, additions = excluded.additions,
+                     deletions = excluded.deletions, created_at = excluded.created_at, head = excluded.head
+                 RETURNING step_row_id, run_id, \"commit\", parent, files_changed, additions, deletions, created_at, head"
+            ),
             |pool, sql| sqlx::query_as(sql)
                 .bind(new.step_row_id)
                 .bind(new.run_id)
@@ -77,11 +82,16 @@ impl SnapshotRow {
                 .bind(new.deletions as i64)
                 .bind(now())
                 .bind(new.head)
+                .bind(&fence.owner)
+                .bind(fence.version)
                 .fetch_all(pool)
                 .await
-        )
-        .map(super::only_row)??;
-        Ok(from_raw(raw))
+        )?;
+        match raw.into_iter().next() {
+            Some(raw) => Ok(from_raw(raw)),
+            None if fence.is_held() => Err(store.refused(new.run_id, &fence)),
+            None => Err(sqlx::Error::RowNotFound.into()),
+        }
     }
 
     /// The snapshot of step row `step_row_id`, if it has one.

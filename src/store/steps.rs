@@ -246,7 +246,7 @@ impl StepRow {
                 row
             })
         };
-        row.ok_or_else(|| StoreError::Fenced(s.run_id.to_string()))
+        row.ok_or_else(|| store.refused(s.run_id, &fence))
     }
 
     /// Records a finished step; the `workflow_run_steps_advance_run` trigger advances the run
@@ -295,40 +295,53 @@ impl StepRow {
         };
         match done {
             Some(done) => Ok(done),
-            None if fence.is_held() => Err(StoreError::Fenced(row.workflow_run_id.clone())),
+            None if fence.is_held() => Err(store.refused(&row.workflow_run_id, &fence)),
             None => Err(StoreError::NotFound(format!("step row {}", row.id))),
         }
     }
 
     /// Sets the step's `warnings` (none: NULL).
-    pub async fn set_warnings(store: &Store, id: &str, warnings: &[String]) -> Result<()> {
+    /// Fenced, as the other writes of a step of a held run below.
+    pub async fn set_warnings(store: &Store, run_id: &str, id: &str, warnings: &[String]) -> Result<()> {
         let json = (!warnings.is_empty()).then(|| serde_json::to_string(warnings).expect("strings serialise"));
-        on_db!(
+        let fence = store.fence(run_id);
+        let changed = on_db!(
             store,
-            "UPDATE workflow_run_steps SET warnings = ? WHERE id = ?",
+            concat!(
+                "UPDATE workflow_run_steps SET warnings = ?1 WHERE id = ?2 AND ",
+                fence_sql!("workflow_run_steps.workflow_run_id", "3", "4")
+            ),
             |pool, sql| sqlx::query(sql)
                 .bind(json)
                 .bind(id)
+                .bind(&fence.owner)
+                .bind(fence.version)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
         )?;
-        Ok(())
+        store.check_fence(run_id, &fence, changed).await
     }
 
     /// Records when a running agent step's CLI last printed anything (the caller throttles).
-    pub async fn set_last_output(store: &Store, id: &str, at: &str) -> Result<()> {
-        on_db!(
+    pub async fn set_last_output(store: &Store, run_id: &str, id: &str, at: &str) -> Result<()> {
+        let fence = store.fence(run_id);
+        let changed = on_db!(
             store,
-            "UPDATE workflow_run_steps SET last_output_at = ? WHERE id = ? AND status = 'running'",
+            concat!(
+                "UPDATE workflow_run_steps SET last_output_at = ?1 WHERE id = ?2 AND status = 'running' AND ",
+                fence_sql!("workflow_run_steps.workflow_run_id", "3", "4")
+            ),
             |pool, sql| sqlx::query(sql)
                 .bind(at)
                 .bind(id)
+                .bind(&fence.owner)
+                .bind(fence.version)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
         )?;
-        Ok(())
+        store.check_fence(run_id, &fence, changed).await
     }
 
     /// The step's `warnings`, as a list.
@@ -423,19 +436,24 @@ impl StepRow {
 
     /// Steps left `running` by an interrupted attempt are not running any more.
     pub async fn fail_running(store: &Store, run_id: &str, error: &str) -> Result<()> {
-        on_db!(
+        let fence = store.fence(run_id);
+        let changed = on_db!(
             store,
-            "UPDATE workflow_run_steps SET status = 'failed', error_message = ?, completed_at = ?, updated_at = ?
-             WHERE workflow_run_id = ? AND status = 'running'",
+            concat!(
+                "UPDATE workflow_run_steps SET status = 'failed', error_message = ?1, completed_at = ?2, updated_at = ?2
+                 WHERE workflow_run_id = ?3 AND status = 'running' AND ",
+                fence_sql!("?3", "4", "5")
+            ),
             |pool, sql| sqlx::query(sql)
                 .bind(error)
                 .bind(now())
-                .bind(now())
                 .bind(run_id)
+                .bind(&fence.owner)
+                .bind(fence.version)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
         )?;
-        Ok(())
+        store.check_fence(run_id, &fence, changed).await
     }
 }

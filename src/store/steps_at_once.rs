@@ -134,7 +134,7 @@ impl StepRow {
         };
         match row {
             Some(row) => Ok(row),
-            None if fence.is_held() => Err(StoreError::Fenced(s.run_id.to_string())),
+            None if fence.is_held() => Err(store.refused(s.run_id, &fence)),
             // It cannot have a row: its start was never written, and ids are unique per run.
             None => Err(StoreError::NotFound(format!(
                 "a place for step \"{}\" of run {} (it has a row already)",

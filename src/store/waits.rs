@@ -11,7 +11,7 @@ use rusqlite::{OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
 use super::steps::{StepRow, StepStart, STEP_COLUMNS};
-use super::{new_id, now, Result, Store, StoreError};
+use super::{new_id, now, Result, Store};
 use crate::domain::{StepStatus, WaitKind};
 
 /// What a waiting step waits for.
@@ -137,7 +137,8 @@ impl WaitRow {
             return on_pg!(store, |pool| super::waits_pg::begin_wait(
                 pool, s, wait, at_once, &id, &ts, &fence
             )
-            .await);
+            .await
+            .map_err(|e| store.tell_fenced(e, &fence)));
         }
         store
             .write_now(|db| {
@@ -214,7 +215,7 @@ impl WaitRow {
                 tx.commit()?;
                 Ok(Some(began))
             })?
-            .ok_or_else(|| StoreError::Fenced(s.run_id.to_string()))
+            .ok_or_else(|| store.refused(s.run_id, &fence))
     }
 
     /// Resolves the waiting step `step_row_id` with `resolution` (only if it still waits),

@@ -5,6 +5,7 @@
 use serde::Serialize;
 use sqlx::FromRow;
 
+use super::fence::fence_sql;
 use super::{now, Result, Store};
 use crate::domain::{KeepPolicy, WorkspaceState};
 
@@ -53,12 +54,18 @@ pub struct NewWorkspace<'a> {
 
 impl WorkspaceRow {
     /// Records the worktree a new run will have, `creating`.
+    /// Fenced, as every write here (for a run this process drives; `Store::fence`).
     pub async fn insert(store: &Store, new: NewWorkspace<'_>) -> Result<WorkspaceRow> {
-        Ok(on_db!(
+        let fence = store.fence(new.run_id);
+        let rows: Vec<WorkspaceRow> = on_db!(
             store,
-            "INSERT INTO run_workspaces
-                 (run_id, path, repo_path, branch, branch_template, base, keep, delete_branch, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+            concat!(
+                "INSERT INTO run_workspaces
+                     (run_id, path, repo_path, branch, branch_template, base, keep, delete_branch, created_at)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE ",
+                fence_sql!("?1", "10", "11"),
+                " RETURNING *"
+            ),
             |pool, sql| sqlx::query_as(sql)
                 .bind(new.run_id)
                 .bind(new.path)
@@ -69,9 +76,16 @@ impl WorkspaceRow {
                 .bind(new.keep)
                 .bind(new.delete_branch)
                 .bind(now())
-                .fetch_one(pool)
+                .bind(&fence.owner)
+                .bind(fence.version)
+                .fetch_all(pool)
                 .await
-        )?)
+        )?;
+        match rows.into_iter().next() {
+            Some(row) => Ok(row),
+            None if fence.is_held() => Err(store.refused(new.run_id, &fence)),
+            None => Err(sqlx::Error::RowNotFound.into()),
+        }
     }
 
     pub async fn get(store: &Store, run_id: &str) -> Result<Option<WorkspaceRow>> {
@@ -97,61 +111,85 @@ impl WorkspaceRow {
 
     /// Records the commit `base` resolved to, before the worktree is added.
     pub async fn set_base_commit(store: &Store, run_id: &str, commit: &str) -> Result<()> {
-        on_db!(
+        let fence = store.fence(run_id);
+        let changed = on_db!(
             store,
-            "UPDATE run_workspaces SET base_commit = ? WHERE run_id = ?",
+            concat!(
+                "UPDATE run_workspaces SET base_commit = ?1 WHERE run_id = ?2 AND ",
+                fence_sql!("?2", "3", "4")
+            ),
             |pool, sql| sqlx::query(sql)
                 .bind(commit)
                 .bind(run_id)
+                .bind(&fence.owner)
+                .bind(fence.version)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
         )?;
-        Ok(())
+        store.check_fence(run_id, &fence, changed).await
     }
 
     /// A rerun's worktree starts with the files of snapshot `commit` (over its base commit).
     pub async fn set_start_commit(store: &Store, run_id: &str, commit: &str) -> Result<()> {
-        on_db!(
+        let fence = store.fence(run_id);
+        let changed = on_db!(
             store,
-            "UPDATE run_workspaces SET start_commit = ? WHERE run_id = ?",
+            concat!(
+                "UPDATE run_workspaces SET start_commit = ?1 WHERE run_id = ?2 AND ",
+                fence_sql!("?2", "3", "4")
+            ),
             |pool, sql| sqlx::query(sql)
                 .bind(commit)
                 .bind(run_id)
+                .bind(&fence.owner)
+                .bind(fence.version)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
         )?;
-        Ok(())
+        store.check_fence(run_id, &fence, changed).await
     }
 
     /// The run's `git worktree add -b` made its branch.
     pub async fn set_branch_made(store: &Store, run_id: &str) -> Result<()> {
-        on_db!(
+        let fence = store.fence(run_id);
+        let changed = on_db!(
             store,
-            "UPDATE run_workspaces SET branch_made = TRUE WHERE run_id = ?",
+            concat!(
+                "UPDATE run_workspaces SET branch_made = TRUE WHERE run_id = ?1 AND ",
+                fence_sql!("?1", "2", "3")
+            ),
             |pool, sql| sqlx::query(sql)
                 .bind(run_id)
+                .bind(&fence.owner)
+                .bind(fence.version)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
         )?;
-        Ok(())
+        store.check_fence(run_id, &fence, changed).await
     }
 
     /// The start commit's files are in the worktree.
     pub async fn set_restored(store: &Store, run_id: &str) -> Result<()> {
-        on_db!(
+        let fence = store.fence(run_id);
+        let changed = on_db!(
             store,
-            "UPDATE run_workspaces SET restored_at = ? WHERE run_id = ?",
+            concat!(
+                "UPDATE run_workspaces SET restored_at = ?1 WHERE run_id = ?2 AND ",
+                fence_sql!("?2", "3", "4")
+            ),
             |pool, sql| sqlx::query(sql)
                 .bind(now())
                 .bind(run_id)
+                .bind(&fence.owner)
+                .bind(fence.version)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
         )?;
-        Ok(())
+        store.check_fence(run_id, &fence, changed).await
     }
 
     /// The commit this run's first snapshot (and its whole-run diff) is taken against: the
@@ -168,17 +206,26 @@ impl WorkspaceRow {
         error: Option<&str>,
     ) -> Result<Option<WorkspaceRow>> {
         let removed_at = (state == WorkspaceState::Removed).then(now);
-        Ok(on_db!(
+        let fence = store.fence(run_id);
+        let rows: Vec<WorkspaceRow> = on_db!(
             store,
-            "UPDATE run_workspaces SET state = ?, error = ?, removed_at = COALESCE(?, removed_at)
-             WHERE run_id = ? RETURNING *",
+            concat!(
+                "UPDATE run_workspaces SET state = ?1, error = ?2, removed_at = COALESCE(?3, removed_at)
+                 WHERE run_id = ?4 AND ",
+                fence_sql!("?4", "5", "6"),
+                " RETURNING *"
+            ),
             |pool, sql| sqlx::query_as(sql)
                 .bind(state)
                 .bind(error)
                 .bind(removed_at)
                 .bind(run_id)
-                .fetch_optional(pool)
+                .bind(&fence.owner)
+                .bind(fence.version)
+                .fetch_all(pool)
                 .await
-        )?)
+        )?;
+        store.check_fence(run_id, &fence, rows.len() as u64).await?;
+        Ok(rows.into_iter().next())
     }
 }
