@@ -1,10 +1,26 @@
 //! What a database error means, asked the same way on both backends: a unique violation is
 //! SQLite's extended code 2067 (UNIQUE) or 1555 (PRIMARY KEY) and PostgreSQL's SQLSTATE
-//! 23505; callers ask `StoreError::is_unique_violation` and never see the codes.
+//! 23505 (and a full disk SQLITE_FULL or 53100); callers ask `StoreError::is_unique_violation`
+//! or `is_disk_full` and never see the codes.
 
 use super::{DbError, Driver, StoreError};
 
 impl StoreError {
+    /// The disk (or the database's size limit) is full: the API answers 507, not 500.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::Sql(DbError(Driver::Sqlx(sqlx::Error::Database(e)))) => {
+                // SQLITE_FULL, or PostgreSQL's disk_full (53100).
+                matches!(e.code().as_deref(), Some("13" | "53100")) || e.message().contains("database or disk is full")
+            }
+            StoreError::Sql(DbError(Driver::Sqlx(sqlx::Error::Io(e)))) => e.raw_os_error() == Some(libc::ENOSPC),
+            StoreError::Sql(DbError(Driver::Direct(rusqlite::Error::SqliteFailure(e, _)))) => {
+                e.code == rusqlite::ErrorCode::DiskFull
+            }
+            _ => false,
+        }
+    }
+
     /// A row with the same unique key exists already (another request made it first): the
     /// API answers 409, not 500.
     pub fn is_unique_violation(&self) -> bool {

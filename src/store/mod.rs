@@ -49,6 +49,7 @@ pub mod steps;
 pub mod steps_at_once;
 pub mod users;
 pub mod waits;
+mod waits_open;
 mod waits_pg;
 pub mod workspaces;
 
@@ -364,23 +365,6 @@ fn first_row<T>(rows: Vec<T>) -> Option<T> {
 /// As `first_row`, for a statement that must yield a row.
 fn only_row<T>(rows: Vec<T>) -> Result<T> {
     first_row(rows).ok_or_else(|| sqlx::Error::RowNotFound.into())
-}
-
-impl StoreError {
-    /// The disk (or the database's size limit) is full: the API answers 507, not 500.
-    pub fn is_disk_full(&self) -> bool {
-        match self {
-            StoreError::Sql(DbError(Driver::Sqlx(sqlx::Error::Database(e)))) => {
-                // SQLITE_FULL, or PostgreSQL's disk_full (53100).
-                matches!(e.code().as_deref(), Some("13" | "53100")) || e.message().contains("database or disk is full")
-            }
-            StoreError::Sql(DbError(Driver::Sqlx(sqlx::Error::Io(e)))) => e.raw_os_error() == Some(libc::ENOSPC),
-            StoreError::Sql(DbError(Driver::Direct(rusqlite::Error::SqliteFailure(e, _)))) => {
-                e.code == rusqlite::ErrorCode::DiskFull
-            }
-            _ => false,
-        }
-    }
 }
 
 /// Runs a `... RETURNING` statement on the hot connection to its end, with its first row
