@@ -165,13 +165,13 @@ impl StepRow {
     /// interrupted or failed before, the same row (and index) with its attempt counted.
     /// Fenced (`fence`): fails with `StoreError::Fenced` once another engine took the run.
     pub async fn begin(store: &Store, s: StepStart<'_>) -> Result<StepRow> {
-        Self::begin_as(store, &new_id(), s).await
+        Self::begin_as(store, &new_id(), &now(), s).await
     }
 
-    /// `begin`, with the new row's id chosen by the caller (a function step whose start was
-    /// held back, `engine::step_defer`, announced it already).
-    pub async fn begin_as(store: &Store, id: &str, s: StepStart<'_>) -> Result<StepRow> {
-        let ts = now();
+    /// `begin`, with the new row's id and start time chosen by the caller (a function step
+    /// whose start was held back, `engine::step_defer`, announced them already).
+    pub async fn begin_as(store: &Store, id: &str, started_at: &str, s: StepStart<'_>) -> Result<StepRow> {
+        let ts = started_at.to_string();
         let fence = store.fence(s.run_id);
         let row = if store.is_lite() {
             store.write_now(|db| {

@@ -110,3 +110,31 @@ export default defineWorkflow({ name: "Slow", phases: ["p"], async execute(ctx) 
         "the row its start wrote, ended"
     );
 }
+
+/// A start written late (the hold, 2 s here) records when the step started, not when the
+/// start was written: the step's duration on record is the time its `fn` ran.
+#[tokio::test]
+async fn a_held_start_written_late_keeps_the_time_the_step_started() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "late.ts",
+        r#"import { defineWorkflow } from "@repo/workflow-engine";
+export default defineWorkflow({ name: "Late", phases: ["p"], async execute(ctx) {
+  await ctx.step("nap", { type: "function", fn: async () => {
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    return { napped: true };
+  } });
+} });"#,
+    );
+    let out = sb
+        .cmd(&["run", file.to_str().unwrap()])
+        .env("WORKFLOW_ENGINE_HOLD_START_MS", "2000")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let store = sb.store().await;
+    let rows = steps(&store, &run_id(&out)).await;
+    let ms = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap().timestamp_millis();
+    let took = ms(rows[0].completed_at.as_deref().unwrap()) - ms(rows[0].started_at.as_deref().unwrap());
+    assert!(took >= 2500, "the step ran 3 s, its row says {took} ms");
+}
