@@ -1338,6 +1338,11 @@ export interface components {
                 hostname?: string | null;
                 /** @description Its `--node-labels`. */
                 labels: string[];
+                /**
+                 * @description The ids of the projects whose folder it has (renewed with its heartbeat): requests that
+                 *     need a project's folder are forwarded to a live node listing it.
+                 */
+                projects: string[];
                 started_at: string;
                 heartbeat_at: string;
                 /** @description Its heartbeat is recent (a node is taken for dead 15 s after its last one). */
@@ -1773,6 +1778,11 @@ export interface components {
             hostname?: string | null;
             /** @description Its `--node-labels`. */
             labels: string[];
+            /**
+             * @description The ids of the projects whose folder it has (renewed with its heartbeat): requests that
+             *     need a project's folder are forwarded to a live node listing it.
+             */
+            projects: string[];
             started_at: string;
             heartbeat_at: string;
             /** @description Its heartbeat is recent (a node is taken for dead 15 s after its last one). */
@@ -2801,6 +2811,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The project's folder is not on this node and no live engine node has it (`node_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     preview_run_name: {
@@ -2848,6 +2867,15 @@ export interface operations {
             };
             /** @description No such definition the caller may see. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The project's folder is not on this node and no live engine node has it (`node_unavailable`). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2971,6 +2999,15 @@ export interface operations {
             };
             /** @description No such project the caller may see, or no such definition in it. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The project's folder is not on this node and no live engine node has it (`node_unavailable`). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3228,6 +3265,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Neither the run's node nor any other live engine node with the project's folder can be reached (`node_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     cancel_run: {
@@ -3389,6 +3435,15 @@ export interface operations {
             };
             /** @description No such run the caller may see. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Neither the run's node nor any other live engine node with the project's folder can be reached (`node_unavailable`). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3572,6 +3627,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The run's folder is on another engine node, which cannot be reached (`node_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     run_diff: {
@@ -3629,6 +3693,15 @@ export interface operations {
             };
             /** @description The run has no worktree, or it is not made yet (`no_workspace`). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The run's folder is on another engine node, which cannot be reached (`node_unavailable`). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3699,6 +3772,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The run's folder is on another engine node, which cannot be reached (`node_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     download_artifact: {
@@ -3739,6 +3821,15 @@ export interface operations {
             };
             /** @description No such artifact the caller may see, or its file is gone. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The run's folder is on another engine node, which cannot be reached (`node_unavailable`). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
