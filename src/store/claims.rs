@@ -42,7 +42,7 @@ fn claim_sql(statuses: &str) -> String {
     use super::concurrency::KEY_HAS_ROOM;
     format!(
         "UPDATE workflow_runs SET status = 'running', lease_owner = ?1, lease_expires_at = ?2,
-             control_request = NULL, started_at = COALESCE(started_at, ?4), paused_at = NULL,
+             control_request = NULL, started_at = COALESCE(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), paused_at = NULL,
              error_message = NULL, completed_at = NULL, wake_at = NULL, budget_stop = NULL,
              updated_at = ?4, lease_version = lease_version + 1, node_id = ?7
          WHERE id = ?3 AND status IN ({statuses})
