@@ -25,7 +25,7 @@ use super::{Result, Store, StoreError};
 
 #[cfg(test)]
 #[path = "fence_tests.rs"]
-mod tests;
+pub(crate) mod tests;
 
 /// `(?o IS NULL OR the run's lease is ?o's at version ?v)`, for the run whose id is the SQL
 /// expression `$run`; `$o` and `$v` are the parameters' numbers.

@@ -66,7 +66,7 @@ async fn claim(store: &Store, run_id: &str, owner: &str) -> Option<RunRow> {
 
 /// Node A's lease lapses, the reaper requeues the run and node B claims it: its version
 /// grows by one.
-async fn take_over(store: &Store, run: &RunRow) {
+pub(crate) async fn take_over(store: &Store, run: &RunRow) {
     on_db!(
         store,
         "UPDATE workflow_runs SET lease_expires_at = '2000-01-01T00:00:00.000Z' WHERE id = ?",

@@ -204,17 +204,8 @@ mod tests {
                 (i as i64 + 1, Some("build"))
             );
         }
-        // Another engine takes the run over: its lease version moves on.
-        on_db!(
-            store,
-            "UPDATE workflow_runs SET lease_owner = 'node-b', lease_version = lease_version + 1 WHERE id = ?",
-            |pool, sql| sqlx::query(sql)
-                .bind(&run.id)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected())
-        )
-        .unwrap();
+        // Its lease lapses and node B claims it: its lease version moves on.
+        crate::store::fence::tests::take_over(&store, &claimed).await;
         let refused = StepRow::insert_finished(&store, at_once(&new_id(), &run.id, "third", &ts)).await;
         assert!(matches!(refused, Err(StoreError::Fenced(_))), "{refused:?}");
         let rows = StepRow::list_for_run(&store, &run.id).await.unwrap();
