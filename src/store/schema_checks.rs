@@ -147,6 +147,36 @@ async fn backends_agree() {
     assert!(wrong.is_empty(), "the migration sets disagree:\n{}", wrong.join("\n"));
 }
 
+/// Each step's end updates its run's row (`current_step_index`, `updated_at`; a lease's
+/// renewal `lease_expires_at`). On PostgreSQL no index of `workflow_runs` may use those
+/// columns (as a key or in its `WHERE`): the row is then rewritten in place (a HOT update)
+/// instead of adding an entry to every index of the table at every step.
+#[tokio::test]
+async fn a_runs_per_step_columns_are_in_no_index_on_postgresql() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = crate::testing::pg::fresh_database_url();
+    let pg = Store::open_pg(&dir.path().join("pg"), &url).await.unwrap();
+    let Db::Pg(p) = &pg.db else { unreachable!() };
+    let defs: Vec<(String, String)> =
+        sqlx::query_as("SELECT indexname::text, indexdef FROM pg_indexes WHERE tablename = 'workflow_runs'")
+            .fetch_all(&p.pool)
+            .await
+            .unwrap();
+    assert!(defs.len() >= 10, "{defs:?}");
+    let per_step = ["current_step_index", "updated_at", "lease_expires_at"];
+    let wrong: Vec<&(String, String)> = defs
+        .iter()
+        .filter(|(_, def)| per_step.iter().any(|column| def.contains(column)))
+        .collect();
+    assert!(wrong.is_empty(), "indexes on a column each step updates: {wrong:?}");
+    let options: (Option<Vec<String>>,) =
+        sqlx::query_as("SELECT reloptions::text[] FROM pg_class WHERE relname = 'workflow_runs'")
+            .fetch_one(&p.pool)
+            .await
+            .unwrap();
+    assert_eq!(options.0, Some(vec!["fillfactor=80".to_string()]));
+}
+
 #[test]
 fn a_column_on_one_side_only_is_a_difference() {
     let lite: BTreeSet<String> = ["runs.id: text".into(), "runs.n: integer".into()].into();
