@@ -31,6 +31,7 @@ pub mod files;
 pub mod git_exclude;
 pub mod listen;
 pub mod nodes;
+mod pg_pool;
 pub mod private;
 pub mod projects;
 #[cfg(test)]
@@ -58,7 +59,7 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::PgPool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 /// Errors from the database layer.
@@ -176,17 +177,10 @@ impl Store {
             path: data_dir.to_path_buf(),
             source,
         })?;
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .min_connections(0)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
-            .await?;
+        let pool = pg_pool::options().max_connections(16).connect(url).await?;
         sqlx::migrate!("./migrations-pg").run(&pool).await?;
-        let lazy = PgPoolOptions::new()
+        let lazy = pg_pool::options()
             .max_connections(4)
-            .min_connections(0)
-            .acquire_timeout(Duration::from_secs(10))
             .after_connect(|conn, _| {
                 Box::pin(async move {
                     sqlx::Executor::execute(&mut *conn, "SET synchronous_commit = off").await?;
