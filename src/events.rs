@@ -9,6 +9,7 @@
 //! store, never the other way round); the WebSocket sends the same text on.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot, Notify};
@@ -359,26 +360,42 @@ impl EventBus {
 }
 
 /// How long the journal waits after an event for more to write with it. Each write is a
-/// transaction on the hot write connection, which steps queue behind; a run emits events a
-/// few hundred microseconds apart, and one transaction for several costs much less than one
-/// each. A flush does not wait.
-const JOURNAL_COALESCE: std::time::Duration = std::time::Duration::from_millis(1);
+/// transaction (on SQLite on the hot write connection, which steps queue behind; on
+/// PostgreSQL a statement that wakes a backend and every node's listener); a run emits events
+/// a few hundred microseconds apart, and one transaction for several costs much less than
+/// one each. On PostgreSQL, where the journal feeds the WebSocket through `NOTIFY`, a few
+/// milliseconds more gather a step's start and end events and the next step's start. A
+/// flush ends the wait at once.
+fn journal_coalesce(store: &Store) -> Duration {
+    Duration::from_millis(if store.is_lite() { 1 } else { 4 })
+}
 
 /// Writes events in the order they were emitted; whatever queued up meanwhile goes in the
 /// same batch, in one transaction.
 async fn write_journal(store: Store, mut rx: mpsc::UnboundedReceiver<JournalMsg>, written: Arc<Notify>) {
     let mut batch = Vec::new();
     let mut flushes = Vec::new();
+    let coalesce = journal_coalesce(&store);
     while let Some(first) = rx.recv().await {
-        if matches!(first, JournalMsg::Event(..)) {
-            tokio::time::sleep(JOURNAL_COALESCE).await;
-        }
         let mut next = Some(first);
-        while let Some(msg) = next {
-            match msg {
-                JournalMsg::Event(e, fence) => batch.push(e.journaled(fence)),
-                JournalMsg::Flush(ack) => flushes.push(ack),
+        if matches!(next, Some(JournalMsg::Event(..))) {
+            // Gather until the wait is over or somebody waits for the journal.
+            let wait = tokio::time::sleep(coalesce);
+            tokio::pin!(wait);
+            while let Some(msg) = next.take() {
+                let flush = matches!(msg, JournalMsg::Flush(_));
+                take(msg, &mut batch, &mut flushes);
+                if flush || batch.len() >= 512 {
+                    break;
+                }
+                next = tokio::select! {
+                    () = &mut wait => None,
+                    msg = rx.recv() => msg,
+                };
             }
+        }
+        while let Some(msg) = next {
+            take(msg, &mut batch, &mut flushes);
             next = if batch.len() < 512 { rx.try_recv().ok() } else { None };
         }
         if !batch.is_empty() {
@@ -395,6 +412,13 @@ async fn write_journal(store: Store, mut rx: mpsc::UnboundedReceiver<JournalMsg>
         for ack in flushes.drain(..) {
             let _ = ack.send(());
         }
+    }
+}
+
+fn take(msg: JournalMsg, batch: &mut Vec<NewEvent>, flushes: &mut Vec<oneshot::Sender<()>>) {
+    match msg {
+        JournalMsg::Event(e, fence) => batch.push(e.journaled(fence)),
+        JournalMsg::Flush(ack) => flushes.push(ack),
     }
 }
 
