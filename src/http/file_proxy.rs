@@ -110,15 +110,15 @@ pub async fn run_route(state: &AppState, run: &RunRow, project: &ProjectRow, hea
 
 /// Where a request that needs `project`'s folder is answered: here when the folder is here
 /// (or on SQLite, one node, or the request was forwarded already), else on a live node whose
-/// heartbeat lists the project.
-pub async fn project_route(state: &AppState, project: &ProjectRow, headers: &HeaderMap) -> Route {
+/// heartbeat lists the project (other than `skip`, a node that just did not answer).
+pub async fn project_route(state: &AppState, project: &ProjectRow, headers: &HeaderMap, skip: Option<&str>) -> Route {
     let store = state.engine.store();
     if headers.contains_key(FORWARDED) || store.is_lite() || std::path::Path::new(&project.path).is_dir() {
         tracing::debug!(project = %project.id, path = %project.path, "the project's folder is here");
         return Route::Here;
     }
     match NodeRow::with_project(store, &project.id, state.engine.node_id()).await {
-        Ok(nodes) => match nodes.into_iter().next() {
+        Ok(nodes) => match nodes.into_iter().find(|(id, _)| Some(id.as_str()) != skip) {
             Some((id, address)) => Route::Node { id, address },
             None => Route::Unavailable(no_folder(project)),
         },
@@ -134,23 +134,42 @@ pub async fn for_run(state: &AppState, run: &RunRow, project: &ProjectRow, req: 
 
 /// The answer of a node with `project`'s folder; the request back to serve here.
 pub async fn for_project(state: &AppState, project: &ProjectRow, req: Request) -> Result<Response, Request> {
-    let route = project_route(state, project, req.headers()).await;
+    let route = project_route(state, project, req.headers(), None).await;
     take(state, route, req).await
 }
 
 /// A rerun or a resume: on `run`'s node, which has its folder, while it is alive; else on a
-/// node with the project (as a run whose node died resumes from the database).
+/// node with the project (as a run whose node died resumes from the database). A run's node
+/// that died since its last heartbeat does not answer: the request (its small JSON body kept
+/// for that) then goes to a node with the project, so a resume does not wait for the dead
+/// node's heartbeat to go stale.
 pub async fn for_run_or_project(
     state: &AppState,
     run: &RunRow,
     project: &ProjectRow,
     req: Request,
 ) -> Result<Response, Request> {
-    let route = match run_route(state, run, project, req.headers()).await {
-        Route::Unavailable(_) | Route::Here => project_route(state, project, req.headers()).await,
-        route => route,
+    let (id, address) = match run_route(state, run, project, req.headers()).await {
+        Route::Node { id, address } => (id, address),
+        Route::Unavailable(_) | Route::Here => {
+            let route = project_route(state, project, req.headers(), None).await;
+            return take(state, route, req).await;
+        }
     };
-    take(state, route, req).await
+    let (parts, bytes) = match buffered(state, req).await {
+        Ok(read) => read,
+        Err(e) => return Ok(e.into_response()),
+    };
+    match forward(state, &id, &address, replay(&parts, &bytes)).await {
+        Ok(answer) => Ok(answer),
+        Err(gone) => match project_route(state, project, &parts.headers, Some(&id)).await {
+            Route::Unavailable(_) => Ok(gone),
+            route => {
+                tracing::info!(node = %id, run = %run.id, "the run's node does not answer: served by a node with the project");
+                take(state, route, replay(&parts, &bytes)).await
+            }
+        },
+    }
 }
 
 async fn take(state: &AppState, route: Route, req: Request) -> Result<Response, Request> {

@@ -271,3 +271,70 @@ async fn a_failed_run_resumed_through_a_node_without_its_folder_runs_again_on_it
     let out = same_json(&c, &format!("/workflow-steps/{}/logs/output", step.as_str().unwrap())).await;
     assert!(out["data"]["content"].as_str().unwrap().contains("tried"), "{out}");
 }
+
+/// The run's node died a moment ago, its heartbeat still fresh: a resume sent through a node
+/// without the project's folder goes on to the other node with the folder, which runs the
+/// failed step again, instead of answering 503 until the dead node's heartbeat goes stale.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_whose_run_node_just_died_goes_to_another_node_with_the_project() {
+    let mut c = Cluster::start(0).await;
+    for _ in 0..3 {
+        c.add_node(&NodeSpec {
+            isolated: true,
+            ..NodeSpec::default()
+        })
+        .await;
+    }
+    let (project, shared) = c.project_on(0, "fwd", &[("flaky.yaml", FLAKY)], &[0, 2]).await;
+    std::fs::remove_dir_all(&shared).unwrap();
+    // Both nodes with the folder list the project (node 2 at its next heartbeat).
+    let (ids, deadline) = (
+        [c.node_id(0).await, c.node_id(2).await],
+        std::time::Instant::now() + std::time::Duration::from_secs(30),
+    );
+    loop {
+        let (_, nodes) = c.get(1, c.admin_token(), "/nodes").await;
+        let listing = |id: &str| {
+            nodes["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n["id"] == id && n["projects"].as_array().unwrap().iter().any(|p| p == project.as_str()))
+        };
+        if ids.iter().all(|id| listing(id)) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{nodes}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let def = c.definition_id(1, &project, "Flaky").await;
+    let run = c.start_run(1, &project, &def, json!({})).await;
+    c.wait_status(1, &run, &["failed"], 60).await;
+    let (drove, other) = if run_folder(&c.node_projects(0), &run).exists() {
+        (0, 2)
+    } else {
+        (2, 0)
+    };
+    assert!(run_folder(&c.node_projects(drove), &run).exists());
+    c.kill(drove);
+    std::fs::write(c.node_projects(other).join("fwd/go"), "").unwrap();
+    let (status, body) = c
+        .post(
+            1,
+            c.admin_token(),
+            &format!("/workflow-executions/{run}/resume"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}\nnode 1: {}", c.log_of(1));
+    let done = c.wait_status(1, &run, &["completed", "failed"], 60).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert!(
+        run_folder(&c.node_projects(other), &run).exists(),
+        "resumed on the other node"
+    );
+    let (_, view) = c
+        .get(other, c.admin_token(), &format!("/workflow-executions/{run}"))
+        .await;
+    assert_eq!(view["data"]["steps"][0]["attempt"], 2, "{view}");
+}
