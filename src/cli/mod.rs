@@ -40,6 +40,7 @@ use crate::definition::DefinitionKind;
 use crate::engine::js_child::JsChild;
 use crate::engine::{Engine, EngineConfig, EngineError};
 use crate::notify::{Notifier, WebhookConfig};
+use crate::store::listen::Heard;
 use crate::store::Store;
 use crate::subprocess::confine;
 
@@ -105,6 +106,12 @@ async fn dispatch(cli: Cli) -> ExitCode {
     if let Some(child) = early_child {
         engine.add_warm_worker(child);
     }
+    if matches!(
+        cli.command,
+        Command::Run { .. } | Command::Resume { .. } | Command::Rerun { .. }
+    ) {
+        listen_for_control(&engine);
+    }
     // A run this process drives notifies (`run`, `resume`, and whatever command drives one);
     // `serve` starts its notifier once it knows its address.
     let (notifier, webhook) = match (&cli.command, webhook) {
@@ -126,6 +133,19 @@ async fn dispatch(cli: Cli) -> ExitCode {
         }
     }
     code
+}
+
+/// A run driven in the terminal on PostgreSQL hears a pause or cancel sent from elsewhere (the
+/// board, another terminal) by `NOTIFY` at once, as a `serve` node does, instead of at its
+/// next read of the run's row (a second). Nothing to listen to on SQLite.
+fn listen_for_control(engine: &Engine) {
+    let waker = engine.clone();
+    engine.store().listen(move |heard| match heard {
+        Heard::Control(id) => waker.recheck_requests(Some(&id)),
+        // Reconnected: a notification may have been missed.
+        Heard::Connected => waker.recheck_requests(None),
+        Heard::Events(_) | Heard::Wake(_) => {}
+    });
 }
 
 /// The board's address in the links of notifications about runs driven in the terminal

@@ -109,3 +109,61 @@ async fn a_pause_now_through_another_node_stops_the_run_at_once() {
     let took = gone_and(&c, other, &run, pid, "paused", asked).await;
     eprintln!("pause now through the other node: step gone and run paused in {took:?} (poll 60 s)");
 }
+
+/// A run driven in a terminal (`workflow-engine run` on PostgreSQL) hears a cancel sent from
+/// another terminal by `NOTIFY` at once, as a node does, not at its next read of its row (a
+/// minute here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_reaches_a_run_driven_in_a_terminal_at_once() {
+    let c = Cluster::start(0).await;
+    let dir = c.projects_dir().join("terminal");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("long.yaml");
+    std::fs::write(&file, LONG).unwrap();
+    let mut driving = c
+        .cli_cmd(&["run", file.to_str().unwrap()])
+        .current_dir(&dir)
+        .env("WORKFLOW_ENGINE_CONTROL_POLL_MS", "60000")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let pid = loop {
+        if let Some(pid) = std::fs::read_to_string(dir.join("pid.txt"))
+            .ok()
+            .and_then(|p| p.trim().parse::<i32>().ok())
+        {
+            break pid;
+        }
+        assert!(Instant::now() < deadline, "the run never reached its long step");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let store = store(&c).await;
+    let (run,): (String,) = crate::util::db(&store)
+        .await
+        .one("SELECT id FROM workflow_runs", &[])
+        .await;
+    let since = Instant::now();
+    let cancel = c.cli_cmd(&["cancel", &run]);
+    let cancelled = tokio::task::spawn_blocking(move || {
+        let mut cancel = cancel;
+        cancel.output().unwrap()
+    });
+    loop {
+        let row = RunRow::get(&store, &run).await.unwrap().unwrap();
+        if !alive(pid) && row.status.as_str() == "cancelled" && driving.try_wait().unwrap().is_some() {
+            break;
+        }
+        assert!(
+            since.elapsed() < IN_TIME,
+            "after {:?}: step process alive {}, run {}",
+            since.elapsed(),
+            alive(pid),
+            row.status.as_str()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let out = cancelled.await.unwrap();
+    assert!(out.status.success(), "{}", crate::util::stderr(&out));
+}
