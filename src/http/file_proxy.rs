@@ -237,6 +237,25 @@ pub async fn buffered(state: &AppState, req: Request) -> Result<(Parts, Bytes), 
     Ok((parts, bytes))
 }
 
+/// The first success (2xx) of the other live nodes for a request this node refused for what
+/// its disk lacks (registering a project whose folder is on some nodes only), tried one after
+/// the other; None when none succeeds (or on SQLite, or when the request was forwarded).
+pub async fn success_elsewhere(state: &AppState, parts: &Parts, bytes: &Bytes) -> Option<Response> {
+    let store = state.engine.store();
+    if store.is_lite() || parts.headers.contains_key(FORWARDED) {
+        return None;
+    }
+    let nodes = NodeRow::live_elsewhere(store, state.engine.node_id()).await.ok()?;
+    for (id, address) in nodes {
+        if let Ok(answer) = forward(state, &id, &address, replay(parts, bytes)).await {
+            if answer.status().is_success() {
+                return Some(answer);
+            }
+        }
+    }
+    None
+}
+
 /// The request `buffered` read, again.
 pub fn replay(parts: &Parts, bytes: &Bytes) -> Request {
     Request::from_parts(parts.clone(), Body::from(bytes.clone()))

@@ -1,7 +1,6 @@
 //! `/api/projects`: the directories a user works in.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -74,8 +73,11 @@ fn bad_labels(field: &str, labels: &[String]) -> Result<(), ApiError> {
 pub async fn create_project(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiJson(body): ApiJson<CreateProject>,
-) -> Result<(StatusCode, Json<Data<ProjectRow>>), ApiError> {
+    req: axum::extract::Request,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let (parts, bytes) = super::file_proxy::buffered(&state, req).await?;
+    let body: CreateProject = super::file_proxy::json(&state, &parts, &bytes).await?;
     if body.name.trim().is_empty() {
         return Err(ApiError::bad("invalid_body", "name: must not be empty"));
     }
@@ -83,7 +85,17 @@ pub async fn create_project(
     if let Some(labels) = &body.node_labels {
         bad_labels("node_labels", labels)?;
     }
-    let path = state.project_paths.check(&body.path).map_err(refused)?;
+    let path = match state.project_paths.check(&body.path) {
+        Ok(path) => path,
+        Err(refusal) => {
+            // On PostgreSQL the folder may be on other nodes only: the first that registers
+            // it answers (each checks the path against its own disk and roots).
+            if let Some(answer) = super::file_proxy::success_elsewhere(&state, &parts, &bytes).await {
+                return Ok(answer);
+            }
+            return Err(refused(refusal));
+        }
+    };
     let store = state.engine.store();
     let labels = body.node_labels.as_deref();
     let project = ProjectRow::add_for_user(store, &path, body.name.trim(), user.id(), labels)
@@ -98,7 +110,7 @@ pub async fn create_project(
             let _ = NodeRow::heartbeat(store, state.engine.node_id(), Some(&ids)).await;
         }
     }
-    Ok(created(project))
+    Ok(created(project).into_response())
 }
 
 /// `GET /api/projects`

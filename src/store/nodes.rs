@@ -92,6 +92,20 @@ impl NodeRow {
         )?)
     }
 
+    /// The live server nodes other than `except`, with their addresses, the newest heartbeat
+    /// first.
+    pub async fn live_elsewhere(store: &Store, except: &str) -> Result<Vec<(String, String)>> {
+        let since = (chrono::Utc::now() - chrono::Duration::seconds(ALIVE_SECS))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        Ok(on_db!(
+            store,
+            "SELECT id, address FROM engine_nodes
+             WHERE kind = 'serve' AND heartbeat_at >= ?1 AND id <> ?2 AND address IS NOT NULL
+             ORDER BY heartbeat_at DESC, id",
+            |pool, sql| sqlx::query_as(sql).bind(&since).bind(except).fetch_all(pool).await
+        )?)
+    }
+
     /// Records this node (at start): its address, labels and hostname, and a first heartbeat.
     /// A node restarted under its stable id takes its old row over (`started_at` is then
     /// the new process's start).

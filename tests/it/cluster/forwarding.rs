@@ -338,3 +338,55 @@ async fn a_resume_whose_run_node_just_died_goes_to_another_node_with_the_project
         .await;
     assert_eq!(view["data"]["steps"][0]["attempt"], 2, "{view}");
 }
+
+/// A project whose folder is on node 0 only, registered through node 1 (which refuses the path
+/// for its own disk): node 0 registers it, and its runs work through node 1. A folder no node
+/// has is refused as before, with the one message that does not say what exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_project_registered_through_a_node_without_its_folder_is_registered_by_a_node_with_it() {
+    let mut c = Cluster::start(0).await;
+    for _ in 0..2 {
+        c.add_node(&NodeSpec {
+            isolated: true,
+            ..NodeSpec::default()
+        })
+        .await;
+    }
+    let (project, shared) = c.project_on(1, "far", &[("flaky.yaml", FLAKY)], &[0]).await;
+    std::fs::remove_dir_all(&shared).unwrap();
+    assert!(!c.node_projects(1).join("far").exists());
+    let def = c.definition_id(1, &project, "Flaky").await;
+    std::fs::write(c.node_projects(0).join("far/go"), "").unwrap();
+    let run = c.start_run(1, &project, &def, json!({})).await;
+    let done = c.wait_status(1, &run, &["completed", "failed"], 60).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert!(
+        c.node_projects(0)
+            .join("far/.agent/workflows/executions")
+            .join(&run)
+            .exists(),
+        "driven on node 0"
+    );
+
+    let nowhere = c.projects_dir().join("nowhere");
+    let (status, body) = c
+        .post(
+            1,
+            c.admin_token(),
+            "/projects",
+            json!({ "name": "nowhere", "path": nowhere }),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_body")),
+        "{body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be a project"),
+        "{body}"
+    );
+}
