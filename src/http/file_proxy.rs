@@ -117,7 +117,7 @@ pub async fn project_route(state: &AppState, project: &ProjectRow, headers: &Hea
         tracing::debug!(project = %project.id, path = %project.path, "the project's folder is here");
         return Route::Here;
     }
-    match NodeRow::with_project(store, &project.id, state.engine.node_id()).await {
+    match NodeRow::live_elsewhere(store, state.engine.node_id(), Some(&project.id)).await {
         Ok(nodes) => match nodes.into_iter().find(|(id, _)| Some(id.as_str()) != skip) {
             Some((id, address)) => Route::Node { id, address },
             None => Route::Unavailable(no_folder(project)),
@@ -151,10 +151,7 @@ pub async fn for_run_or_project(
 ) -> Result<Response, Request> {
     let (id, address) = match run_route(state, run, project, req.headers()).await {
         Route::Node { id, address } => (id, address),
-        Route::Unavailable(_) | Route::Here => {
-            let route = project_route(state, project, req.headers(), None).await;
-            return take(state, route, req).await;
-        }
+        Route::Unavailable(_) | Route::Here => return for_project(state, project, req).await,
     };
     let (parts, bytes) = match buffered(state, req).await {
         Ok(read) => read,
@@ -245,7 +242,9 @@ pub async fn success_elsewhere(state: &AppState, parts: &Parts, bytes: &Bytes) -
     if store.is_lite() || parts.headers.contains_key(FORWARDED) {
         return None;
     }
-    let nodes = NodeRow::live_elsewhere(store, state.engine.node_id()).await.ok()?;
+    let nodes = NodeRow::live_elsewhere(store, state.engine.node_id(), None)
+        .await
+        .ok()?;
     for (id, address) in nodes {
         if let Ok(answer) = forward(state, &id, &address, replay(parts, bytes)).await {
             if answer.status().is_success() {

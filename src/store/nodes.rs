@@ -72,37 +72,23 @@ impl NodeRow {
         Ok(())
     }
 
-    /// The live nodes other than `except` that have project `project_id`'s folder and an
-    /// address, freshest heartbeat first: (id, address).
-    pub async fn with_project(store: &Store, project_id: &str, except: &str) -> Result<Vec<(String, String)>> {
+    /// The live server nodes other than `except` that have an address (and project
+    /// `project`'s folder, when given), freshest heartbeat first: (id, address).
+    pub async fn live_elsewhere(store: &Store, except: &str, project: Option<&str>) -> Result<Vec<(String, String)>> {
         let since = (chrono::Utc::now() - chrono::Duration::seconds(ALIVE_SECS))
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         Ok(on_db!(
             store,
             "SELECT id, address FROM engine_nodes
              WHERE kind = 'serve' AND heartbeat_at >= ?1 AND id <> ?2 AND address IS NOT NULL
-               AND ?3 IN (SELECT value FROM json_each(projects))
+               AND (?3 IS NULL OR ?3 IN (SELECT value FROM json_each(projects)))
              ORDER BY heartbeat_at DESC, id",
             |pool, sql| sqlx::query_as(sql)
                 .bind(&since)
                 .bind(except)
-                .bind(project_id)
+                .bind(project)
                 .fetch_all(pool)
                 .await
-        )?)
-    }
-
-    /// The live server nodes other than `except`, with their addresses, the newest heartbeat
-    /// first.
-    pub async fn live_elsewhere(store: &Store, except: &str) -> Result<Vec<(String, String)>> {
-        let since = (chrono::Utc::now() - chrono::Duration::seconds(ALIVE_SECS))
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        Ok(on_db!(
-            store,
-            "SELECT id, address FROM engine_nodes
-             WHERE kind = 'serve' AND heartbeat_at >= ?1 AND id <> ?2 AND address IS NOT NULL
-             ORDER BY heartbeat_at DESC, id",
-            |pool, sql| sqlx::query_as(sql).bind(&since).bind(except).fetch_all(pool).await
         )?)
     }
 

@@ -32,6 +32,21 @@ fn alive(pid: i32) -> bool {
     })
 }
 
+/// The pid the long step of `LONG` wrote in `dir`, once it has (30 s at most).
+async fn long_step_pid(dir: &std::path::Path) -> i32 {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(pid) = std::fs::read_to_string(dir.join("pid.txt"))
+            .ok()
+            .and_then(|p| p.trim().parse::<i32>().ok())
+        {
+            return pid;
+        }
+        assert!(Instant::now() < deadline, "the run never reached its long step");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Two nodes; a run in its long step on one of them. (cluster, run, the step's pid, the
 /// index of the node that does not drive the run.)
 async fn run_in_long_step(name: &str) -> (Cluster, String, i32, usize) {
@@ -39,17 +54,7 @@ async fn run_in_long_step(name: &str) -> (Cluster, String, i32, usize) {
     let (project, dir) = c.project(name, &[("long.yaml", LONG)]).await;
     let def = c.definition_id(0, &project, "Long").await;
     let run = c.start_run(0, &project, &def, json!({})).await;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let pid = loop {
-        if let Some(pid) = std::fs::read_to_string(dir.join("pid.txt"))
-            .ok()
-            .and_then(|p| p.trim().parse::<i32>().ok())
-        {
-            break pid;
-        }
-        assert!(Instant::now() < deadline, "the run never reached its long step");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let pid = long_step_pid(&dir).await;
     assert!(alive(pid), "the step's process runs");
     let row = RunRow::get(&store(&c).await, &run).await.unwrap().unwrap();
     let driver = row.node_id.clone().expect("a driving node");
@@ -128,17 +133,7 @@ async fn a_cancel_reaches_a_run_driven_in_a_terminal_at_once() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let pid = loop {
-        if let Some(pid) = std::fs::read_to_string(dir.join("pid.txt"))
-            .ok()
-            .and_then(|p| p.trim().parse::<i32>().ok())
-        {
-            break pid;
-        }
-        assert!(Instant::now() < deadline, "the run never reached its long step");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let pid = long_step_pid(&dir).await;
     let store = store(&c).await;
     let (run,): (String,) = crate::util::db(&store)
         .await

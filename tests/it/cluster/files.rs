@@ -6,17 +6,9 @@ use super::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_serves_the_logs_of_a_run_whose_folder_is_on_another_node() {
-    let mut c = Cluster::start(0).await;
-    for _ in 0..2 {
-        c.add_node(&NodeSpec {
-            isolated: true,
-            ..NodeSpec::default()
-        })
-        .await;
-    }
+    let mut c = Cluster::start_with(2, &NodeSpec::isolated()).await;
     // Only node 0 has the project (in its own namespace).
-    let (project, shared) = c.project_on(0, "files", &[("sleepy.yaml", SLEEPY)], &[0]).await;
-    std::fs::remove_dir_all(&shared).unwrap();
+    let (project, _) = c.project_only_on(0, "files", &[("sleepy.yaml", SLEEPY)], &[0]).await;
     let def = c.definition_id(0, &project, "Sleepy").await;
     let run = c.start_run(0, &project, &def, json!({})).await;
     let done = c.wait_status(1, &run, &["completed"], 30).await;

@@ -30,17 +30,9 @@ fn git(dir: &Path, args: &[&str]) {
 
 /// Two isolated nodes; project `fwd` (a git repository) only in node 0's folder.
 async fn setup() -> (Cluster, String, PathBuf) {
-    let mut c = Cluster::start(0).await;
-    for _ in 0..2 {
-        c.add_node(&NodeSpec {
-            isolated: true,
-            ..NodeSpec::default()
-        })
-        .await;
-    }
+    let c = Cluster::start_with(2, &NodeSpec::isolated()).await;
     let files = [("edits.yaml", EDITS), ("flaky.yaml", FLAKY)];
-    let (project, shared) = c.project_on(0, "fwd", &files, &[0]).await;
-    std::fs::remove_dir_all(&shared).unwrap();
+    let (project, _) = c.project_only_on(0, "fwd", &files, &[0]).await;
     let on0 = c.node_projects(0).join("fwd");
     std::fs::write(on0.join(".gitignore"), ".agent/workflows/executions/\n").unwrap();
     git(&on0, &["init", "-q", "-b", "main"]);
@@ -277,16 +269,8 @@ async fn a_failed_run_resumed_through_a_node_without_its_folder_runs_again_on_it
 /// failed step again, instead of answering 503 until the dead node's heartbeat goes stale.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resume_whose_run_node_just_died_goes_to_another_node_with_the_project() {
-    let mut c = Cluster::start(0).await;
-    for _ in 0..3 {
-        c.add_node(&NodeSpec {
-            isolated: true,
-            ..NodeSpec::default()
-        })
-        .await;
-    }
-    let (project, shared) = c.project_on(0, "fwd", &[("flaky.yaml", FLAKY)], &[0, 2]).await;
-    std::fs::remove_dir_all(&shared).unwrap();
+    let mut c = Cluster::start_with(3, &NodeSpec::isolated()).await;
+    let (project, _) = c.project_only_on(0, "fwd", &[("flaky.yaml", FLAKY)], &[0, 2]).await;
     // Both nodes with the folder list the project (node 2 at its next heartbeat).
     let (ids, deadline) = (
         [c.node_id(0).await, c.node_id(2).await],
@@ -344,16 +328,8 @@ async fn a_resume_whose_run_node_just_died_goes_to_another_node_with_the_project
 /// has is refused as before, with the one message that does not say what exists.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_project_registered_through_a_node_without_its_folder_is_registered_by_a_node_with_it() {
-    let mut c = Cluster::start(0).await;
-    for _ in 0..2 {
-        c.add_node(&NodeSpec {
-            isolated: true,
-            ..NodeSpec::default()
-        })
-        .await;
-    }
-    let (project, shared) = c.project_on(1, "far", &[("flaky.yaml", FLAKY)], &[0]).await;
-    std::fs::remove_dir_all(&shared).unwrap();
+    let c = Cluster::start_with(2, &NodeSpec::isolated()).await;
+    let (project, _) = c.project_only_on(1, "far", &[("flaky.yaml", FLAKY)], &[0]).await;
     assert!(!c.node_projects(1).join("far").exists());
     let def = c.definition_id(1, &project, "Flaky").await;
     std::fs::write(c.node_projects(0).join("far/go"), "").unwrap();

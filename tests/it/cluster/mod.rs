@@ -58,6 +58,14 @@ impl NodeSpec {
             ..NodeSpec::default()
         }
     }
+
+    /// A node in a mount namespace of its own (`isolated`), with no extra flags.
+    pub fn isolated() -> NodeSpec {
+        NodeSpec {
+            isolated: true,
+            ..NodeSpec::default()
+        }
+    }
 }
 
 pub struct Node {
@@ -356,6 +364,20 @@ impl Cluster {
             .await;
         assert_eq!(status, 201, "{body}");
         (body["data"]["id"].as_str().unwrap().to_string(), dir)
+    }
+
+    /// A project whose folder only the isolated nodes `on` have: registered through node
+    /// `via`, then the shared folder removed; (project id, its path).
+    pub async fn project_only_on(
+        &self,
+        via: usize,
+        name: &str,
+        files: &[(&str, &str)],
+        on: &[usize],
+    ) -> (String, PathBuf) {
+        let (project, shared) = self.project_on(via, name, files, on).await;
+        std::fs::remove_dir_all(&shared).unwrap();
+        (project, shared)
     }
 
     /// A project present on every node.
