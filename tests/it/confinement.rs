@@ -239,3 +239,43 @@ fn claude_run(abox: &AgentBox) -> std::process::Command {
         file.to_str().unwrap(),
     ])
 }
+
+/// The system's rules are found at a run's first spawn and its directories kept open
+/// (`confine::system`); a file among them replaced whole afterwards (as `git config`
+/// rewrites `~/.gitconfig`) and a folder of `PATH` made afterwards are still reached by the
+/// steps that follow.
+#[test]
+fn a_later_step_reaches_a_replaced_gitconfig_and_a_path_folder_made_after_the_first_step() {
+    let sb = Sandbox::new();
+    let home = sb.data.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(home.join(".gitconfig"), "[user]\n\tname = First Author\n").unwrap();
+    let bin = home.join("bin");
+    let file = sb.write(
+        "later.yaml",
+        "name: Later\nphases: [p]\nsteps:\n\
+         \x20 - { id: before, phase: p, type: script, command: 'cat \"$HOME/.gitconfig\"; hello || echo no-hello; touch before-done' }\n\
+         \x20 - { id: hold, phase: p, type: script, timeout: 30s, command: 'while [ ! -f go ]; do sleep 0.02; done' }\n\
+         \x20 - { id: after, phase: p, type: script, command: 'cat \"$HOME/.gitconfig\" && hello' }\n",
+    );
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let mut cmd = sb.cmd(&["run", file.to_str().unwrap(), "-v"]);
+    cmd.env("HOME", &home).env("PATH", path);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    wait_until(30, "the first step", || sb.project().join("before-done").exists());
+    std::fs::write(home.join(".gitconfig.new"), "[user]\n\tname = Second Author\n").unwrap();
+    std::fs::rename(home.join(".gitconfig.new"), home.join(".gitconfig")).unwrap();
+    std::fs::create_dir_all(&bin).unwrap();
+    let hello = bin.join("hello");
+    std::fs::write(&hello, "#!/bin/sh\necho hello-from-a-new-folder\n").unwrap();
+    std::fs::set_permissions(&hello, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::write(sb.project().join("go"), "").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("First Author") && text.contains("no-hello"), "{text}");
+    assert!(text.contains("Second Author"), "the replaced ~/.gitconfig: {text}");
+    assert!(text.contains("hello-from-a-new-folder"), "the new PATH folder: {text}");
+}

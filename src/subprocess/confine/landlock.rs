@@ -111,21 +111,22 @@ impl Ruleset {
     /// Allows `access` beneath `path` (a directory) or on it (a file). A path that does not
     /// exist is skipped: there is nothing there to reach.
     pub fn allow(&mut self, path: &Path, access: u64) -> io::Result<()> {
-        let c = CString::new(path.as_os_str().as_bytes()).map_err(|_| io::Error::other("a NUL byte in a path"))?;
-        // SAFETY: O_PATH opens nothing's content; the result is a descriptor or -1.
-        let raw = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
-        if raw < 0 {
-            let e = io::Error::last_os_error();
-            return if e.kind() == io::ErrorKind::NotFound {
-                Ok(())
-            } else {
-                Err(e)
-            };
-        }
-        // SAFETY: just opened, owned here.
-        let target = unsafe { OwnedFd::from_raw_fd(raw) };
+        let Some(target) = open_path(path)? else {
+            return Ok(());
+        };
+        let is_dir = std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false);
+        self.add_rule(&target, access, is_dir)
+            .map_err(|e| io::Error::other(format!("{}: {e}", path.display())))
+    }
+
+    /// Allows `access` beneath a directory already open (`open_path`).
+    pub fn allow_dir(&mut self, dir: &OwnedFd, access: u64) -> io::Result<()> {
+        self.add_rule(dir, access, true)
+    }
+
+    fn add_rule(&mut self, target: &OwnedFd, access: u64, is_dir: bool) -> io::Result<()> {
         let mut allowed = access & self.handled;
-        if !std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false) {
+        if !is_dir {
             allowed &= FILE_RIGHTS;
         }
         let attr = PathBeneathAttr {
@@ -143,11 +144,7 @@ impl Ruleset {
             )
         };
         if r != 0 {
-            return Err(io::Error::other(format!(
-                "{}: {}",
-                path.display(),
-                io::Error::last_os_error()
-            )));
+            return Err(io::Error::last_os_error());
         }
         Ok(())
     }
@@ -164,6 +161,24 @@ impl Ruleset {
             _ => Err(io::Error::last_os_error()),
         }
     }
+}
+
+/// `path` opened as a place (`O_PATH`: nothing of its content), as a rule names it; None
+/// when there is nothing there.
+pub fn open_path(path: &Path) -> io::Result<Option<OwnedFd>> {
+    let c = CString::new(path.as_os_str().as_bytes()).map_err(|_| io::Error::other("a NUL byte in a path"))?;
+    // SAFETY: O_PATH opens nothing's content; the result is a descriptor or -1.
+    let raw = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
+    if raw < 0 {
+        let e = io::Error::last_os_error();
+        return if e.kind() == io::ErrorKind::NotFound {
+            Ok(None)
+        } else {
+            Err(e)
+        };
+    }
+    // SAFETY: just opened, owned here.
+    Ok(Some(unsafe { OwnedFd::from_raw_fd(raw) }))
 }
 
 /// `no_new_privs` (Landlock's precondition for an unprivileged process, and set-uid

@@ -8,6 +8,7 @@
 
 mod landlock;
 mod paths;
+mod system;
 mod tmp;
 mod worker;
 
@@ -45,6 +46,10 @@ struct State {
     settings: Settings,
     /// The kernel's Landlock ABI, 0 when steps are not confined.
     abi: u32,
+    /// The system's rules, found at the first spawn (`system`).
+    system: OnceLock<system::SystemRules>,
+    /// The data directory resolved, once it exists.
+    data_dir_real: OnceLock<PathBuf>,
 }
 
 static STATE: OnceLock<State> = OnceLock::new();
@@ -87,7 +92,12 @@ pub fn decide(mode: Mode, abi: u32) -> Result<(bool, Option<&'static str>), Conf
 pub fn init(settings: Settings) -> Result<Option<&'static str>, ConfineError> {
     let (confined, warning) = decide(settings.mode, landlock::abi())?;
     let abi = if confined { landlock::abi() } else { 0 };
-    let _ = STATE.set(State { settings, abi });
+    let _ = STATE.set(State {
+        settings,
+        abi,
+        system: OnceLock::new(),
+        data_dir_real: OnceLock::new(),
+    });
     Ok(warning)
 }
 
@@ -174,24 +184,26 @@ pub fn confine_command(
 impl State {
     fn build(&self, own: Vec<Rule>) -> Result<Option<Ruleset>, ConfineError> {
         let data_dir = &self.settings.data_dir;
-        let mut rules: Vec<Rule> = paths::system()
-            .into_iter()
-            .filter(|r| {
-                // A data directory under /opt or on PATH: that tree is left out, not the secret let in.
-                let keep = !paths::contains(&r.path, data_dir);
-                if !keep {
-                    warn_once(&r.path, "left out of what steps may read: it holds the data directory");
-                }
-                keep
-            })
-            .collect();
+        let real = system::resolved(&self.data_dir_real, data_dir);
+        let left_out = |path: &Path| warn_once(path, "left out of what steps may read: it holds the data directory");
+        // Found once the data directory exists; until then (it always does by a step's
+        // spawn) at each spawn, as nothing can be left out for it.
+        let fresh;
+        let system = match real {
+            Some(d) => self.system.get_or_init(|| system::SystemRules::find(Some(d), left_out)),
+            None => {
+                fresh = system::SystemRules::find(None, left_out);
+                &fresh
+            }
+        };
         let extra = self.settings.read.iter().map(Rule::read);
+        let mut rules = Vec::new();
         for rule in own
             .into_iter()
             .chain(extra)
             .chain(self.settings.write.iter().map(Rule::write))
         {
-            if paths::contains(&rule.path, data_dir) {
+            if real.is_some_and(|d| paths::contains_real(&rule.path, d)) {
                 let e = ConfineError::DataDirReachable {
                     data_dir: data_dir.clone(),
                     tree: rule.path.clone(),
@@ -200,7 +212,14 @@ impl State {
             }
             rules.push(rule);
         }
-        match apply_rules(self.abi, &rules) {
+        let built = Ruleset::new(self.abi).and_then(|mut set| {
+            system.add_to(&mut set)?;
+            for rule in &rules {
+                set.allow(&rule.path, rule.access)?;
+            }
+            Ok(set)
+        });
+        match built {
             Ok(set) => Ok(Some(set)),
             Err(e) => self
                 .refuse_or_warn(ConfineError::Ruleset(e), Path::new(""))

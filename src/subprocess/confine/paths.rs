@@ -179,8 +179,10 @@ fn which(program: &Path) -> Option<PathBuf> {
 /// Whether `inner` lies in `tree` (both as the kernel resolves them); a path that does not
 /// exist contains nothing.
 pub fn contains(tree: &Path, inner: &Path) -> bool {
-    match (tree.canonicalize(), inner.canonicalize()) {
-        (Ok(t), Ok(i)) => i.starts_with(t),
-        _ => false,
-    }
+    inner.canonicalize().is_ok_and(|i| contains_real(tree, &i))
+}
+
+/// `contains` for an `inner` already resolved (`Path::canonicalize`).
+pub fn contains_real(tree: &Path, inner: &Path) -> bool {
+    tree.canonicalize().is_ok_and(|t| inner.starts_with(t))
 }
