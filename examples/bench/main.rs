@@ -294,6 +294,16 @@ fn settle_filesystem(scratch: &Path) {
 fn main() -> Result<()> {
     let mut args = parse_args()?;
     std::fs::create_dir_all(&args.ctx.scratch)?;
+    // Steps run confined as under `serve` (its default, best-effort): the scenarios that run
+    // the engine in this process measure what a server's steps cost.
+    if let Some(warning) = workflow_engine::subprocess::confine::init(workflow_engine::subprocess::confine::Settings {
+        mode: workflow_engine::subprocess::confine::Mode::BestEffort,
+        data_dir: args.ctx.scratch.clone(),
+        read: Vec::new(),
+        write: Vec::new(),
+    })? {
+        progress(warning);
+    }
     if let Some(sync) = &args.pg_sync {
         progress(&format!(
             "starting the suite's PostgreSQL (fsync on, synchronous_commit={sync})"
