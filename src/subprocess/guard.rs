@@ -9,11 +9,12 @@
 //! The engine starts `workflow-engine __guardian` once (at its first step), in a process
 //! group of its own (a Ctrl-C at the terminal does not reach it), and keeps the write end
 //! of a pipe to it. Each step's process group is announced (`+pgid`) when it starts and
-//! withdrawn (`-pgid`) when the step is done with it. The pipe closes when the engine's
-//! process ends, however it ends; the guardian then kills every group still announced, and
-//! every process whose environment carries this engine's marker (`WORKFLOW_ENGINE_GUARD`,
-//! inherited by whatever a step starts, also by a process that left its group with
-//! `setsid`), and exits.
+//! withdrawn (`-pgid`) when the step is done with it; so is each step's private temp folder
+//! (`tPATH`, `uPATH`). The pipe closes when the engine's process ends, however it ends; the
+//! guardian then kills every group still announced, and every process whose environment
+//! carries this engine's marker (`WORKFLOW_ENGINE_GUARD`, inherited by whatever a step
+//! starts, also by a process that left its group with `setsid`), removes the temp folders
+//! still announced (a killed engine could not), and exits.
 
 use std::collections::HashSet;
 use std::io::{BufRead, Write};
@@ -68,6 +69,29 @@ impl Drop for Watched {
     }
 }
 
+/// A step's temp folder the guardian removes if the engine dies while it is in use.
+#[must_use = "the folder is withdrawn when this is dropped"]
+pub struct WatchedDir(Option<String>);
+
+/// Announces a step's private temp folder (`confine::StepTmp`) to the guardian.
+pub fn watch_dir(path: &Path) -> WatchedDir {
+    let Some(path) = path.to_str().filter(|p| p.starts_with('/') && !p.contains('\n')) else {
+        return WatchedDir(None);
+    };
+    if EXE.get().is_none() {
+        return WatchedDir(None);
+    }
+    WatchedDir(send(&format!("t{path}\n")).then(|| path.to_string()))
+}
+
+impl Drop for WatchedDir {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            send(&format!("u{path}\n"));
+        }
+    }
+}
+
 /// Writes one line to the guardian; false when there is none (it could not start).
 fn send(line: &str) -> bool {
     let mut pipe = PIPE.lock().unwrap_or_else(|p| p.into_inner());
@@ -106,15 +130,22 @@ pub fn main(token: &str) -> std::process::ExitCode {
     // The guardian must outlive a terminal's signals.
     crate::sys::process::ignore_terminal_signals();
     let mut groups: HashSet<i32> = HashSet::new();
+    let mut dirs: HashSet<PathBuf> = HashSet::new();
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { break };
-        let (op, pgid) = line.split_at(line.len().min(1));
-        match (op, pgid.parse::<i32>()) {
+        let (op, arg) = line.split_at(line.len().min(1));
+        match (op, arg.parse::<i32>()) {
             ("+", Ok(p)) if p > 1 => {
                 groups.insert(p);
             }
             ("-", Ok(p)) => {
                 groups.remove(&p);
+            }
+            ("t", _) => {
+                dirs.insert(PathBuf::from(arg));
+            }
+            ("u", _) => {
+                dirs.remove(Path::new(arg));
             }
             _ => {}
         }
@@ -129,7 +160,20 @@ pub fn main(token: &str) -> std::process::ExitCode {
             break;
         }
     }
+    // Nothing of the steps runs any more to write into them.
+    for dir in dirs.iter().filter(|d| is_step_tmp(d)) {
+        let _ = std::fs::remove_dir_all(dir);
+    }
     std::process::ExitCode::SUCCESS
+}
+
+/// Only a step's temp folder is removed, whatever the pipe says.
+fn is_step_tmp(dir: &Path) -> bool {
+    dir.is_absolute()
+        && dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(super::confine::STEP_TMP_PREFIX))
 }
 
 /// Kills every process whose environment holds `needle`; returns how many it found.

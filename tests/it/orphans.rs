@@ -111,3 +111,36 @@ async fn stopping_the_server_stops_what_its_steps_started() {
     let _ = s.child.wait();
     assert_all_gone_within(&pids, Duration::from_secs(1));
 }
+
+/// A step's private temp folder is removed when the step ends; when its engine is killed
+/// first, the guardian removes it (before, every killed engine left its steps' folders in
+/// /tmp for good).
+#[test]
+fn a_killed_engine_leaves_no_step_temp_folder_behind() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "hold.yaml",
+        "name: Hold\nphases: [work]\nsteps:\n  - id: hold\n    phase: work\n    type: script\n    \
+         command: 'echo kept > \"$TMPDIR/f\"; echo \"$TMPDIR\" > tmpdir.txt; sleep 30'\n",
+    );
+    let mut cli = sb
+        .cmd(&["run", file.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let tmpdir_file = sb.project().join("tmpdir.txt");
+    wait_until(15, "the step's TMPDIR", || {
+        std::fs::read_to_string(&tmpdir_file).is_ok_and(|t| t.ends_with('\n'))
+    });
+    let tmpdir = std::path::PathBuf::from(std::fs::read_to_string(&tmpdir_file).unwrap().trim());
+    assert!(
+        tmpdir.join("f").exists(),
+        "{tmpdir:?} is the step's own folder while it runs"
+    );
+    // SAFETY: killing the child we started.
+    unsafe { libc::kill(cli.id() as i32, libc::SIGKILL) };
+    let _ = cli.wait();
+    wait_until(5, "the guardian to remove the killed step's TMPDIR", || {
+        !tmpdir.exists()
+    });
+}

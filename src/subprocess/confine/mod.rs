@@ -18,7 +18,7 @@ use std::sync::{Mutex, OnceLock};
 
 pub use landlock::{restrict_self, Ruleset};
 pub use paths::Rule;
-pub use tmp::StepTmp;
+pub use tmp::{StepTmp, STEP_TMP_PREFIX};
 pub use worker::{for_worker, WorkerConfinement};
 
 /// How hard the engine insists on confinement.
