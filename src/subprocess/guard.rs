@@ -48,46 +48,37 @@ fn token() -> &'static str {
     TOKEN.get_or_init(crate::store::new_id)
 }
 
-/// A process group the guardian knows of, until this is dropped.
-#[must_use = "the group is withdrawn when this is dropped"]
-pub struct Watched(Option<i32>);
+/// A process group or a temp folder the guardian knows of, until this is dropped: the line
+/// that withdraws it, once it was announced.
+#[must_use = "it is withdrawn when this is dropped"]
+pub struct Watched(Option<String>);
 
 /// Announces a step's process group to the guardian (starting it on first use).
 pub fn watch(pgid: u32) -> Watched {
     let pgid = pgid as i32;
-    if EXE.get().is_none() || pgid <= 1 {
+    if pgid <= 1 {
         return Watched(None);
     }
-    Watched(send(&format!("+{pgid}\n")).then_some(pgid))
+    announce(format!("+{pgid}\n"), format!("-{pgid}\n"))
+}
+
+/// Announces a step's private temp folder (`confine::StepTmp`), which the guardian removes
+/// if the engine dies while the step has it.
+pub fn watch_dir(path: &Path) -> Watched {
+    match path.to_str().filter(|p| p.starts_with('/') && !p.contains('\n')) {
+        Some(path) => announce(format!("t{path}\n"), format!("u{path}\n")),
+        None => Watched(None),
+    }
+}
+
+fn announce(line: String, withdraw: String) -> Watched {
+    Watched((EXE.get().is_some() && send(&line)).then_some(withdraw))
 }
 
 impl Drop for Watched {
     fn drop(&mut self) {
-        if let Some(pgid) = self.0 {
-            send(&format!("-{pgid}\n"));
-        }
-    }
-}
-
-/// A step's temp folder the guardian removes if the engine dies while it is in use.
-#[must_use = "the folder is withdrawn when this is dropped"]
-pub struct WatchedDir(Option<String>);
-
-/// Announces a step's private temp folder (`confine::StepTmp`) to the guardian.
-pub fn watch_dir(path: &Path) -> WatchedDir {
-    let Some(path) = path.to_str().filter(|p| p.starts_with('/') && !p.contains('\n')) else {
-        return WatchedDir(None);
-    };
-    if EXE.get().is_none() {
-        return WatchedDir(None);
-    }
-    WatchedDir(send(&format!("t{path}\n")).then(|| path.to_string()))
-}
-
-impl Drop for WatchedDir {
-    fn drop(&mut self) {
-        if let Some(path) = self.0.take() {
-            send(&format!("u{path}\n"));
+        if let Some(line) = self.0.take() {
+            send(&line);
         }
     }
 }

@@ -212,14 +212,7 @@ impl State {
             }
             rules.push(rule);
         }
-        let built = Ruleset::new(self.abi).and_then(|mut set| {
-            system.add_to(&mut set)?;
-            for rule in &rules {
-                set.allow(&rule.path, rule.access)?;
-            }
-            Ok(set)
-        });
-        match built {
+        match apply_rules(self.abi, Some(system), &rules) {
             Ok(set) => Ok(Some(set)),
             Err(e) => self
                 .refuse_or_warn(ConfineError::Ruleset(e), Path::new(""))
@@ -236,8 +229,12 @@ impl State {
     }
 }
 
-fn apply_rules(abi: u32, rules: &[Rule]) -> std::io::Result<Ruleset> {
+/// A ruleset of `system`'s rules (a step's) and `rules`.
+fn apply_rules(abi: u32, system: Option<&system::SystemRules>, rules: &[Rule]) -> std::io::Result<Ruleset> {
     let mut set = Ruleset::new(abi)?;
+    if let Some(system) = system {
+        system.add_to(&mut set)?;
+    }
     for rule in rules {
         set.allow(&rule.path, rule.access)?;
     }

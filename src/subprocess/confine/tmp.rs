@@ -10,7 +10,7 @@ pub const STEP_TMP_PREFIX: &str = "workflow-engine-step-";
 
 pub struct StepTmp {
     path: PathBuf,
-    _watched: crate::subprocess::guard::WatchedDir,
+    _watched: crate::subprocess::guard::Watched,
 }
 
 impl StepTmp {

@@ -48,7 +48,7 @@ impl WorkerConfinement {
         if let Some(why) = &self.refused {
             return Err(why.clone());
         }
-        let applied = super::apply_rules(self.abi, &self.rules).and_then(|set| set.restrict_current_thread());
+        let applied = super::apply_rules(self.abi, None, &self.rules).and_then(|set| set.restrict_current_thread());
         match applied {
             Err(e) if self.required => Err(format!("cannot confine the JS worker: {e}")),
             _ => Ok(()),

@@ -248,15 +248,7 @@ async fn a_failed_run_resumed_through_a_node_without_its_folder_runs_again_on_it
     let run = c.start_run(1, &project, &def, json!({})).await;
     c.wait_status(1, &run, &["failed"], 60).await;
     std::fs::write(on0.join("go"), "").unwrap();
-    let (status, body) = c
-        .post(
-            1,
-            c.admin_token(),
-            &format!("/workflow-executions/{run}/resume"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}\nnode 1: {}", c.log_of(1));
+    c.resume(1, &run).await;
     c.wait_status(1, &run, &["completed"], 60).await;
     assert!(!run_folder(&c.node_projects(1), &run).exists());
     let step = c.wait_status(0, &run, &["completed"], 5).await["steps"][0]["id"].clone();
@@ -302,15 +294,7 @@ async fn a_resume_whose_run_node_just_died_goes_to_another_node_with_the_project
     assert!(run_folder(&c.node_projects(drove), &run).exists());
     c.kill(drove);
     std::fs::write(c.node_projects(other).join("fwd/go"), "").unwrap();
-    let (status, body) = c
-        .post(
-            1,
-            c.admin_token(),
-            &format!("/workflow-executions/{run}/resume"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}\nnode 1: {}", c.log_of(1));
+    c.resume(1, &run).await;
     let done = c.wait_status(1, &run, &["completed", "failed"], 60).await;
     assert_eq!(done["status"], "completed", "{done}");
     assert!(

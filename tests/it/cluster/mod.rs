@@ -350,6 +350,14 @@ impl Cluster {
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
 
+    /// Resumes `run` through node `i`, which must accept it (200).
+    pub async fn resume(&self, i: usize, run: &str) {
+        let (status, body) = self
+            .post(i, &self.admin, &format!("/workflow-executions/{run}/resume"), json!({}))
+            .await;
+        assert_eq!(status, 200, "{body}\nnode {i}: {}", self.log_of(i));
+    }
+
     /// Writes a project's definition files on every node (the shared folder, and each
     /// isolated node's own) and registers it through node `via`; (project id, its path).
     pub async fn project_on(&self, via: usize, name: &str, files: &[(&str, &str)], on: &[usize]) -> (String, PathBuf) {
