@@ -85,38 +85,69 @@ pub(super) fn may_drive(engine: &Engine, project: &ProjectRow) -> bool {
         && (engine.store().is_lite() || project.node_labels.met_by(&engine.config().node_labels))
 }
 
-/// Why no live node may take a `pending` run of `project` (one requiring labels that no
-/// node alive has every one of); None when some node may (or none is required).
+/// Why no live node may take a `pending` run of `project`: none has the project's folder
+/// and every label it requires (each node's heartbeat lists the projects it may take,
+/// `projects_here`). None when some node may, and always on SQLite, where the one engine
+/// drives every run.
 pub async fn placement_problem(
     store: &crate::store::Store,
     project: &ProjectRow,
 ) -> Result<Option<String>, crate::store::StoreError> {
-    if store.is_lite() || project.node_labels.0.is_empty() {
+    if store.is_lite() {
         return Ok(None);
     }
-    let nodes = crate::store::nodes::NodeRow::list(store).await?;
-    let alive: Vec<(String, Vec<String>)> = nodes
+    let alive: Vec<Node> = crate::store::nodes::NodeRow::list(store)
+        .await?
         .into_iter()
         .filter(|n| crate::store::nodes::is_alive(&n.heartbeat_at))
-        .map(|n| (n.id, serde_json::from_str(&n.labels).unwrap_or_default()))
+        .map(|n| {
+            let labels: Vec<String> = serde_json::from_str(&n.labels).unwrap_or_default();
+            // Its list can be a heartbeat old: labels the project requires since are
+            // checked here too.
+            let listed = serde_json::from_str::<Vec<String>>(&n.projects).is_ok_and(|ids| ids.contains(&project.id));
+            Node {
+                may_take: listed && project.node_labels.met_by(&labels),
+                labels,
+                id: n.id,
+            }
+        })
         .collect();
-    if alive.iter().any(|(_, labels)| project.node_labels.met_by(labels)) {
-        return Ok(None);
+    Ok(placement(project, &alive))
+}
+
+/// A live node as placement sees it.
+struct Node {
+    id: String,
+    labels: Vec<String>,
+    /// Its heartbeat lists the project (its folder is there) and it has the labels.
+    may_take: bool,
+}
+
+fn placement(project: &ProjectRow, alive: &[Node]) -> Option<String> {
+    if alive.iter().any(|n| n.may_take) {
+        return None;
     }
-    let required = project.node_labels.0.join(", ");
+    let labels = !project.node_labels.0.is_empty();
     let nodes: Vec<String> = alive
         .iter()
-        .map(|(id, labels)| format!("{id} [{}]", labels.join(", ")))
+        .map(|n| match (labels, n.labels.is_empty()) {
+            (false, _) => n.id.clone(),
+            (true, true) => format!("{} (no labels)", n.id),
+            (true, false) => format!("{} [{}]", n.id, n.labels.join(", ")),
+        })
         .collect();
     let nodes = if nodes.is_empty() {
         "none".to_string()
     } else {
         nodes.join("; ")
     };
-    Ok(Some(format!(
-        "no live node has every label project {} requires ({required}); live nodes: {nodes}",
-        project.name
-    )))
+    let (name, path) = (&project.name, &project.path);
+    Some(if labels {
+        let required = project.node_labels.0.join(", ");
+        format!("no live node has both the folder of project {name} ({path}) and every label it requires ({required}); live nodes: {nodes}")
+    } else {
+        format!("no live node has the folder of project {name} ({path}); live nodes: {nodes}")
+    })
 }
 
 /// Claims the oldest pending run this node may take, skipping `busy` (runs this node is
@@ -221,4 +252,66 @@ pub(super) async fn say_taken_over(engine: &Engine, run: &RunRow) -> Result<(), 
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::projects::NodeLabels;
+
+    fn project(labels: &[&str]) -> ProjectRow {
+        ProjectRow {
+            id: "p1".into(),
+            name: "api".into(),
+            path: "/srv/api".into(),
+            owner_id: None,
+            node_labels: NodeLabels(labels.iter().map(|l| l.to_string()).collect()),
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    fn node(id: &str, labels: &[&str], may_take: bool) -> Node {
+        Node {
+            id: id.into(),
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+            may_take,
+        }
+    }
+
+    #[test]
+    fn a_run_is_placed_only_on_a_node_with_the_folder_and_every_label() {
+        let plain = project(&[]);
+        assert_eq!(
+            placement(&plain, &[]).as_deref(),
+            Some("no live node has the folder of project api (/srv/api); live nodes: none")
+        );
+        assert_eq!(
+            placement(&plain, &[node("a", &["gpu"], false), node("b", &[], false)]).as_deref(),
+            Some("no live node has the folder of project api (/srv/api); live nodes: a; b")
+        );
+        assert_eq!(placement(&plain, &[node("a", &[], false), node("b", &[], true)]), None);
+
+        let gpu = project(&["gpu"]);
+        // A node with the label but not the folder does not count.
+        assert_eq!(
+            placement(
+                &gpu,
+                &[
+                    node("a", &["gpu"], false),
+                    node("b", &["eu"], false),
+                    node("c", &[], false)
+                ]
+            )
+            .as_deref(),
+            Some(
+                "no live node has both the folder of project api (/srv/api) and every label it \
+                 requires (gpu); live nodes: a [gpu]; b [eu]; c (no labels)"
+            )
+        );
+        assert_eq!(
+            placement(&gpu, &[node("a", &["gpu"], false), node("b", &["gpu"], true)]),
+            None
+        );
+    }
 }

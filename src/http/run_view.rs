@@ -251,8 +251,8 @@ pub struct RunDetail {
     pub definition_snapshot: Option<Value>,
     /// A pause was asked for and lands when the steps in flight finish.
     pub pause_requested: bool,
-    /// Why no node may take this `pending` run (on PostgreSQL: its project requires node
-    /// labels no live node has); null otherwise.
+    /// Why no node may take this `pending` run (on PostgreSQL: no live node has both the
+    /// project's folder and every node label it requires); null otherwise.
     pub placement: Option<String>,
 }
 

@@ -43,8 +43,9 @@ async fn runs_created_on_one_node_are_shared_out_and_each_driven_once() {
     assert!(nodes.len() >= 2, "only {nodes:?} drove runs");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_node_takes_only_runs_of_projects_it_has() {
+/// Node 0 on the shared projects folder; node 1 isolated (a folder of its own), one run at
+/// a time.
+async fn shared_and_isolated() -> Cluster {
     let mut c = Cluster::start(0).await;
     c.add_node(&NodeSpec::default()).await;
     c.add_node(&NodeSpec {
@@ -52,6 +53,12 @@ async fn a_node_takes_only_runs_of_projects_it_has() {
         ..NodeSpec::args(&["--max-concurrent-runs", "1"])
     })
     .await;
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_takes_only_runs_of_projects_it_has() {
+    let c = shared_and_isolated().await;
     // Node 1 (isolated) has "only1"; node 0, with free slots, does not (the shared folder
     // loses it once registered).
     let (project, shared_dir) = c.project_on(1, "only1", &[("sleepy.yaml", SLEEPY)], &[1]).await;
@@ -216,10 +223,11 @@ async fn with_no_live_node_that_has_the_label_runs_stay_pending_and_say_why() {
         assert!(why.contains("gpu") && why.contains("stranded"), "{body}");
     }
     let out = c.cli(&["show", &run]);
+    let text = stdout(&out);
     assert!(
-        stdout(&out).contains("not started: no live node has every label"),
-        "{}",
-        stdout(&out)
+        text.contains("not started: no live node has both the folder of project stranded (")
+            && text.contains("and every label it requires (gpu); live nodes: "),
+        "{text}"
     );
     // A node with the label joins: it takes the run.
     let i = c.add_node(&NodeSpec::args(&["--node-labels", "gpu"])).await;
@@ -228,5 +236,69 @@ async fn with_no_live_node_that_has_the_label_runs_stay_pending_and_say_why() {
     let row = RunRow::get(&store(&c).await, &run).await.unwrap().unwrap();
     assert_eq!(row.node_id.as_deref(), Some(gpu.as_str()), "{row:?}");
     let (_, body) = c.get(0, c.admin_token(), &format!("/workflow-executions/{run}")).await;
+    assert!(body["data"]["placement"].is_null(), "{body}");
+}
+
+const LONG: &str =
+    "name: Long\nphases: [p]\nsteps:\n  - id: nap\n    phase: p\n    type: script\n    command: sleep 30\n";
+const QUICK: &str =
+    "name: Quick\nphases: [p]\nsteps:\n  - id: hi\n    phase: p\n    type: script\n    command: echo hi\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_no_live_node_that_has_the_projects_folder_runs_stay_pending_and_say_why() {
+    let mut c = shared_and_isolated().await;
+    let (project, dir) = c
+        .project_only_on(1, "only1", &[("long.yaml", LONG), ("quick.yaml", QUICK)], &[1])
+        .await;
+    let (long, quick) = (
+        c.definition_id(1, &project, "Long").await,
+        c.definition_id(1, &project, "Quick").await,
+    );
+    let first = c.start_run(1, &project, &long, json!({})).await;
+    c.wait_status(1, &first, &["running"], 30).await;
+    let queued = c.start_run(1, &project, &quick, json!({})).await;
+    // The only node with the folder stops (its row leaves with it) while the run waits for
+    // its slot; node 0 is alive but has no folder for it.
+    c.stop(1);
+    let id0 = c.node_id(0).await;
+    let want = format!(
+        "no live node has the folder of project only1 ({}); live nodes: {id0}",
+        dir.display()
+    );
+    let mut body = Value::Null;
+    for _ in 0..100 {
+        body = c
+            .get(0, c.admin_token(), &format!("/workflow-executions/{queued}"))
+            .await
+            .1;
+        if body["data"]["placement"] == json!(want) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(body["data"]["status"], "pending", "{body}");
+    assert_eq!(body["data"]["placement"], json!(want), "{body}");
+    let out = c.cli(&["show", &queued]);
+    assert!(
+        stdout(&out).contains(&format!("not started: {want}")),
+        "{}",
+        stdout(&out)
+    );
+
+    // The node comes back: the run starts, and says nothing any more.
+    c.restart(1);
+    let (status, body) = c
+        .post(
+            0,
+            c.admin_token(),
+            &format!("/workflow-executions/{first}/cancel"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    c.wait_status(0, &queued, &["completed"], 60).await;
+    let (_, body) = c
+        .get(0, c.admin_token(), &format!("/workflow-executions/{queued}"))
+        .await;
     assert!(body["data"]["placement"].is_null(), "{body}");
 }

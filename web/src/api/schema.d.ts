@@ -1165,8 +1165,8 @@ export interface components {
                 /** @description A pause was asked for and lands when the steps in flight finish. */
                 pause_requested: boolean;
                 /**
-                 * @description Why no node may take this `pending` run (on PostgreSQL: its project requires node
-                 *     labels no live node has); null otherwise.
+                 * @description Why no node may take this `pending` run (on PostgreSQL: no live node has both the
+                 *     project's folder and every node label it requires); null otherwise.
                  */
                 placement?: string | null;
             };
@@ -2049,8 +2049,8 @@ export interface components {
             /** @description A pause was asked for and lands when the steps in flight finish. */
             pause_requested: boolean;
             /**
-             * @description Why no node may take this `pending` run (on PostgreSQL: its project requires node
-             *     labels no live node has); null otherwise.
+             * @description Why no node may take this `pending` run (on PostgreSQL: no live node has both the
+             *     project's folder and every node label it requires); null otherwise.
              */
             placement?: string | null;
         };

@@ -198,6 +198,12 @@ export function RunHeader({ run, projectId, now, onControlled }: Props) {
           <QueuePlace queue={run.queue} />
         </p>
       )}
+      {run.status === "pending" && run.placement && (
+        <p className="notice notice-warn" role="status" data-testid="run-placement">
+          Not started: {run.placement}. A node that has the project's folder and every label it
+          requires takes the run once it is up.
+        </p>
+      )}
       {run.error_message && !queued && (
         <p className="notice notice-error" role="alert">
           {run.error_message}
