@@ -85,37 +85,66 @@ pub(super) fn may_drive(engine: &Engine, project: &ProjectRow) -> bool {
         && (engine.store().is_lite() || project.node_labels.met_by(&engine.config().node_labels))
 }
 
-/// Why no live node may take a `pending` run of `project`: none has the project's folder
-/// and every label it requires (each node's heartbeat lists the projects it may take,
-/// `projects_here`). None when some node may, and always on SQLite, where the one engine
-/// drives every run.
+/// Why no live node may take a `pending` run of `project` (`LiveNodes::placement`); None
+/// when some node may, and always on SQLite.
 pub async fn placement_problem(
     store: &crate::store::Store,
     project: &ProjectRow,
 ) -> Result<Option<String>, crate::store::StoreError> {
-    if store.is_lite() {
-        return Ok(None);
-    }
-    let alive: Vec<Node> = crate::store::nodes::NodeRow::list(store)
-        .await?
-        .into_iter()
-        .filter(|n| crate::store::nodes::is_alive(&n.heartbeat_at))
-        .map(|n| {
-            let labels: Vec<String> = serde_json::from_str(&n.labels).unwrap_or_default();
-            // Its list can be a heartbeat old: labels the project requires since are
-            // checked here too.
-            let listed = serde_json::from_str::<Vec<String>>(&n.projects).is_ok_and(|ids| ids.contains(&project.id));
-            Node {
-                may_take: listed && project.node_labels.met_by(&labels),
-                labels,
-                id: n.id,
-            }
-        })
-        .collect();
-    Ok(placement(project, &alive))
+    Ok(LiveNodes::load(store).await?.and_then(|nodes| nodes.placement(project)))
 }
 
-/// A live node as placement sees it.
+/// The live nodes, as placement sees them: loaded once for a page of runs.
+pub struct LiveNodes(Vec<LiveNode>);
+
+/// A live node: its labels and the projects its heartbeat lists (those whose folder it has,
+/// `projects_here`).
+struct LiveNode {
+    id: String,
+    labels: Vec<String>,
+    projects: Vec<String>,
+}
+
+impl LiveNodes {
+    /// The nodes whose heartbeat is recent; None on SQLite, where the one engine drives
+    /// every run.
+    pub async fn load(store: &crate::store::Store) -> Result<Option<LiveNodes>, crate::store::StoreError> {
+        if store.is_lite() {
+            return Ok(None);
+        }
+        let nodes = crate::store::nodes::NodeRow::list(store).await?;
+        Ok(Some(LiveNodes(
+            nodes
+                .into_iter()
+                .filter(|n| crate::store::nodes::is_alive(&n.heartbeat_at))
+                .map(|n| LiveNode {
+                    labels: serde_json::from_str(&n.labels).unwrap_or_default(),
+                    projects: serde_json::from_str(&n.projects).unwrap_or_default(),
+                    id: n.id,
+                })
+                .collect(),
+        )))
+    }
+
+    /// Why none of them may take a `pending` run of `project`: none has both the project's
+    /// folder and every label it requires. None when one may.
+    pub fn placement(&self, project: &ProjectRow) -> Option<String> {
+        let alive: Vec<Node> = self
+            .0
+            .iter()
+            .map(|n| Node {
+                id: n.id.clone(),
+                labels: n.labels.clone(),
+                // Its list can be a heartbeat old: labels the project requires since are
+                // checked here too.
+                may_take: n.projects.contains(&project.id) && project.node_labels.met_by(&n.labels),
+            })
+            .collect();
+        placement(project, &alive)
+    }
+}
+
+/// A live node as placement sees it for one project.
 struct Node {
     id: String,
     labels: Vec<String>,

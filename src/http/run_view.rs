@@ -67,6 +67,9 @@ pub struct Run {
     /// The run's concurrency key as rendered from its arguments, and its limit; null for a
     /// run whose definition has none.
     pub concurrency: Option<ConcurrencyInfo>,
+    /// Why no node may take this `pending` run (on PostgreSQL: no live node has both the
+    /// project's folder and every node label it requires); null otherwise.
+    pub placement: Option<String>,
     /// The git worktree the run works in (`workspace: { isolation: "worktree" }`); null for a
     /// run in the project checkout.
     pub workspace: Option<RunWorkspaceView>,
@@ -209,6 +212,7 @@ impl From<&RunRow> for Run {
             reruns: Vec::new(),
             warnings: run.warning_list(),
             queue: None,
+            placement: None,
             concurrency: ConcurrencyInfo::of(run),
             workspace: None,
         }
@@ -251,9 +255,6 @@ pub struct RunDetail {
     pub definition_snapshot: Option<Value>,
     /// A pause was asked for and lands when the steps in flight finish.
     pub pause_requested: bool,
-    /// Why no node may take this `pending` run (on PostgreSQL: no live node has both the
-    /// project's folder and every node label it requires); null otherwise.
-    pub placement: Option<String>,
 }
 
 /// A page of runs, newest first.

@@ -216,6 +216,8 @@ pub(super) struct RunDetails {
     queue: HashMap<String, QueueInfo>,
     /// Worktrees, by run id.
     workspaces: HashMap<String, super::run_view::RunWorkspaceView>,
+    /// Why pending runs no node may take wait, by run id.
+    placements: HashMap<String, String>,
 }
 
 impl RunDetails {
@@ -225,6 +227,7 @@ impl RunDetails {
         let mut out = RunDetails {
             queue: HashMap::new(),
             workspaces: HashMap::new(),
+            placements: HashMap::new(),
             steps: HashMap::new(),
             definitions: HashMap::new(),
             counts: HashMap::new(),
@@ -260,6 +263,7 @@ impl RunDetails {
         }
         let rows: Vec<&RunRow> = runs.iter().collect();
         out.queue = QueueInfo::of_runs(store, &state.runner, &rows).await?;
+        out.placements = placements(store, runs).await?;
         Ok(out)
     }
 
@@ -277,6 +281,7 @@ impl RunDetails {
         view.reruns = self.reruns.remove(&run.id).unwrap_or_default();
         view.queue = self.queue.remove(&run.id);
         view.workspace = self.workspaces.remove(&run.id);
+        view.placement = self.placements.remove(&run.id);
         RunListItem {
             run: view,
             steps,
@@ -284,6 +289,32 @@ impl RunDetails {
             count: self.counts.get(&run.id).copied().unwrap_or_default(),
         }
     }
+}
+
+/// Why the pending runs among `runs` that no live node may take wait (on PostgreSQL), by
+/// run id: the live nodes are read once, and each project once.
+async fn placements(store: &crate::store::Store, runs: &[RunRow]) -> Result<HashMap<String, String>, ApiError> {
+    let mut out = HashMap::new();
+    let pending: Vec<&RunRow> = runs.iter().filter(|r| r.status == RunStatus::Pending).collect();
+    if pending.is_empty() {
+        return Ok(out);
+    }
+    let Some(nodes) = crate::engine::cluster::LiveNodes::load(store).await? else {
+        return Ok(out);
+    };
+    let mut projects: HashMap<String, Option<String>> = HashMap::new();
+    for run in pending {
+        if !projects.contains_key(&run.project_id) {
+            let why = ProjectRow::get(store, &run.project_id)
+                .await?
+                .and_then(|p| nodes.placement(&p));
+            projects.insert(run.project_id.clone(), why);
+        }
+        if let Some(Some(why)) = projects.get(&run.project_id) {
+            out.insert(run.id.clone(), why.clone());
+        }
+    }
+    Ok(out)
 }
 
 /// `GET /api/workflow-executions/{id}`
@@ -337,10 +368,6 @@ pub async fn get_run(
         comments: super::comments::list(store, Some(&run.id), None).await?,
         definition_snapshot: definition_snapshot(&project, &run),
         pause_requested: pause_requested(&state, &run),
-        placement: match run.status {
-            RunStatus::Pending => crate::engine::cluster::placement_problem(store, &project).await?,
-            _ => None,
-        },
     })
     .into_response())
 }

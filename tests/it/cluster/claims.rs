@@ -278,6 +278,20 @@ async fn with_no_live_node_that_has_the_projects_folder_runs_stay_pending_and_sa
     }
     assert_eq!(body["data"]["status"], "pending", "{body}");
     assert_eq!(body["data"]["placement"], json!(want), "{body}");
+    // The list (and the board, which lists the same way) says it too.
+    let (_, list) = c
+        .get(
+            0,
+            c.admin_token(),
+            &format!("/workflow-executions?project_id={project}"),
+        )
+        .await;
+    let item = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == json!(queued));
+    assert_eq!(item.map(|r| &r["placement"]), Some(&json!(want)), "{list}");
     let out = c.cli(&["show", &queued]);
     assert!(
         stdout(&out).contains(&format!("not started: {want}")),

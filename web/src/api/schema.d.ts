@@ -1148,6 +1148,11 @@ export interface components {
                 warnings: string[];
                 queue?: components["schemas"]["QueueInfo"] | null;
                 concurrency?: components["schemas"]["ConcurrencyInfo"] | null;
+                /**
+                 * @description Why no node may take this `pending` run (on PostgreSQL: no live node has both the
+                 *     project's folder and every node label it requires); null otherwise.
+                 */
+                placement?: string | null;
                 workspace?: components["schemas"]["RunWorkspaceView"] | null;
             };
         };
@@ -1164,11 +1169,6 @@ export interface components {
                 definition_snapshot?: Record<string, unknown> | null;
                 /** @description A pause was asked for and lands when the steps in flight finish. */
                 pause_requested: boolean;
-                /**
-                 * @description Why no node may take this `pending` run (on PostgreSQL: no live node has both the
-                 *     project's folder and every node label it requires); null otherwise.
-                 */
-                placement?: string | null;
             };
         };
         /** @description The envelope of every successful JSON response. */
@@ -2035,6 +2035,11 @@ export interface components {
             warnings: string[];
             queue?: components["schemas"]["QueueInfo"] | null;
             concurrency?: components["schemas"]["ConcurrencyInfo"] | null;
+            /**
+             * @description Why no node may take this `pending` run (on PostgreSQL: no live node has both the
+             *     project's folder and every node label it requires); null otherwise.
+             */
+            placement?: string | null;
             workspace?: components["schemas"]["RunWorkspaceView"] | null;
         };
         /** @description A run with its steps (and their agent sessions) and comments. */
@@ -2048,11 +2053,6 @@ export interface components {
             definition_snapshot?: Record<string, unknown> | null;
             /** @description A pause was asked for and lands when the steps in flight finish. */
             pause_requested: boolean;
-            /**
-             * @description Why no node may take this `pending` run (on PostgreSQL: no live node has both the
-             *     project's folder and every node label it requires); null otherwise.
-             */
-            placement?: string | null;
         };
         RunNameBody: {
             /** @description The arguments as typed so far; `{}` when absent or null. */

@@ -80,7 +80,12 @@ export const RunCard = memo(function RunCard({ run, projectId, now, showWorkflow
           {args}
         </div>
       )}
-      {queue ? (
+      {run.status === "pending" && run.placement ? (
+        <div className="run-card-queue is-stranded" data-testid="card-placement" title={`Not started: ${run.placement}`}>
+          <IconHourglass width={13} height={13} />
+          <span className="truncate">No node can take it</span>
+        </div>
+      ) : queue ? (
         <div
           className="run-card-queue"
           data-testid="card-queue"

@@ -13,6 +13,7 @@ const run: RunSummary = {
   steps: [], workflow_definition: null, _count: { comments: 0, artifacts: 0 }, waiting_for: [],
   budget: null, spend: { usd: 0, tokens: 0, duration_ms: 0 }, budget_stop: null,
   parent_run_id: null, forked_from_step: null, reruns: [], warnings: [], queue: null, workspace: null, concurrency: null,
+  placement: null,
 };
 const ev = (type: string, data: Record<string, unknown>) => ({ seq: 1, type, data: { execution_id: "r1", project_id: "p", ...data } }) as WsEvent;
 

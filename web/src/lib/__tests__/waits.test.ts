@@ -35,6 +35,7 @@ const run: RunSummary = {
   steps: [step("s1", "plan", 0)], workflow_definition: null, _count: { comments: 0, artifacts: 0 }, waiting_for: [],
   budget: null, spend: { usd: 0, tokens: 0, duration_ms: 0 }, budget_stop: null,
   parent_run_id: null, forked_from_step: null, reruns: [], warnings: [], queue: null, workspace: null, concurrency: null,
+  placement: null,
 };
 
 const wait = (kind: WaitInfo["kind"], extra: Partial<WaitInfo> = {}): WaitInfo => ({
