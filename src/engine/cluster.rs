@@ -129,31 +129,17 @@ impl LiveNodes {
     /// Why none of them may take a `pending` run of `project`: none has both the project's
     /// folder and every label it requires. None when one may.
     pub fn placement(&self, project: &ProjectRow) -> Option<String> {
-        let alive: Vec<Node> = self
-            .0
-            .iter()
-            .map(|n| Node {
-                id: n.id.clone(),
-                labels: n.labels.clone(),
-                // Its list can be a heartbeat old: labels the project requires since are
-                // checked here too.
-                may_take: n.projects.contains(&project.id) && project.node_labels.met_by(&n.labels),
-            })
-            .collect();
-        placement(project, &alive)
+        placement(project, &self.0)
     }
 }
 
-/// A live node as placement sees it for one project.
-struct Node {
-    id: String,
-    labels: Vec<String>,
-    /// Its heartbeat lists the project (its folder is there) and it has the labels.
-    may_take: bool,
-}
-
-fn placement(project: &ProjectRow, alive: &[Node]) -> Option<String> {
-    if alive.iter().any(|n| n.may_take) {
+fn placement(project: &ProjectRow, alive: &[LiveNode]) -> Option<String> {
+    // A node's list can be a heartbeat old: labels the project requires since are checked
+    // here too.
+    if alive
+        .iter()
+        .any(|n| n.projects.contains(&project.id) && project.node_labels.met_by(&n.labels))
+    {
         return None;
     }
     let labels = !project.node_labels.0.is_empty();
@@ -300,11 +286,12 @@ mod tests {
         }
     }
 
-    fn node(id: &str, labels: &[&str], may_take: bool) -> Node {
-        Node {
+    /// A live node; `has`: its heartbeat lists the project.
+    fn node(id: &str, labels: &[&str], has: bool) -> LiveNode {
+        LiveNode {
             id: id.into(),
             labels: labels.iter().map(|l| l.to_string()).collect(),
-            may_take,
+            projects: if has { vec!["p1".into()] } else { Vec::new() },
         }
     }
 
