@@ -10,6 +10,7 @@ import { NotFoundPage } from "./pages/NotFoundPage";
 import { ProjectsPage } from "./pages/ProjectsPage";
 import { RunPage } from "./pages/RunPage";
 import { SecretsPage } from "./pages/SecretsPage";
+import { NodesPage } from "./pages/NodesPage";
 import { TemplatesPage } from "./pages/TemplatesPage";
 import { WsProvider } from "./ws/WsContext";
 
@@ -39,6 +40,7 @@ export function App() {
       <Route element={<RequireAuth />}>
         <Route index element={<HomeRedirect />} />
         <Route path="projects" element={<ProjectsPage />} />
+        <Route path="nodes" element={<NodesPage />} />
         <Route path="p/:projectId">
           <Route index element={<Navigate to="board" replace />} />
           <Route path="board" element={<BoardPage />} />

@@ -16,6 +16,7 @@ import type {
   Definition,
   DefinitionDetail,
   Diff,
+  EngineNode,
   LoginResult,
   LogType,
   PendingApproval,
@@ -42,6 +43,9 @@ export const listProjects = (o: Sig = {}) => request<Project[]>("/projects", o);
 
 export const createProject = (name: string, path: string) =>
   request<Project>("/projects", { method: "POST", body: { name, path } });
+
+/** The engine nodes on this database (admins only). */
+export const listNodes = (o: Sig = {}) => request<EngineNode[]>("/nodes", o);
 
 const secretsPath = (projectId: string) => `/projects/${encodeURIComponent(projectId)}/secrets`;
 

@@ -34,6 +34,8 @@ export type LoginResult = Sent<Schemas["Login"]>;
 /** A project secret as the API lists it: never its value. */
 export type Secret = Schemas["SecretInfo"];
 export type Project = Sent<Schemas["Project"]>;
+/** An engine node (`workflow-engine serve` process) on the database. */
+export type EngineNode = Sent<Schemas["NodeView"]>;
 export type SourceLocation = Schemas["Location"];
 export type LoadError = Sent<Schemas["LoadError"]>;
 

@@ -71,6 +71,11 @@ export function AppShell({ children }: { children: ReactNode }) {
         <div className="topbar-right">
           <NeedsYou />
           <WsStatus />
+          {user?.is_admin && (
+            <NavLink to="/nodes" className="topnav-link" data-testid="nav-nodes" title="The engine nodes on this database">
+              Nodes
+            </NavLink>
+          )}
           <span className="user" title={user?.email}>
             {user?.name || user?.email}
           </span>
