@@ -112,15 +112,14 @@ impl LiveNodes {
         if store.is_lite() {
             return Ok(None);
         }
-        let nodes = crate::store::nodes::NodeRow::list(store).await?;
+        let nodes = crate::store::nodes::NodeRow::live_placement(store).await?;
         Ok(Some(LiveNodes(
             nodes
                 .into_iter()
-                .filter(|n| crate::store::nodes::is_alive(&n.heartbeat_at))
-                .map(|n| LiveNode {
-                    labels: serde_json::from_str(&n.labels).unwrap_or_default(),
-                    projects: serde_json::from_str(&n.projects).unwrap_or_default(),
-                    id: n.id,
+                .map(|(id, labels, projects)| LiveNode {
+                    id,
+                    labels: serde_json::from_str(&labels).unwrap_or_default(),
+                    projects: serde_json::from_str(&projects).unwrap_or_default(),
                 })
                 .collect(),
         )))
@@ -129,40 +128,37 @@ impl LiveNodes {
     /// Why none of them may take a `pending` run of `project`: none has both the project's
     /// folder and every label it requires. None when one may.
     pub fn placement(&self, project: &ProjectRow) -> Option<String> {
-        placement(project, &self.0)
-    }
-}
-
-fn placement(project: &ProjectRow, alive: &[LiveNode]) -> Option<String> {
-    // A node's list can be a heartbeat old: labels the project requires since are checked
-    // here too.
-    if alive
-        .iter()
-        .any(|n| n.projects.contains(&project.id) && project.node_labels.met_by(&n.labels))
-    {
-        return None;
-    }
-    let labels = !project.node_labels.0.is_empty();
-    let nodes: Vec<String> = alive
-        .iter()
-        .map(|n| match (labels, n.labels.is_empty()) {
-            (false, _) => n.id.clone(),
-            (true, true) => format!("{} (no labels)", n.id),
-            (true, false) => format!("{} [{}]", n.id, n.labels.join(", ")),
+        let alive = &self.0;
+        // A node's list can be a heartbeat old: labels the project requires since are checked
+        // here too.
+        if alive
+            .iter()
+            .any(|n| n.projects.contains(&project.id) && project.node_labels.met_by(&n.labels))
+        {
+            return None;
+        }
+        let labels = !project.node_labels.0.is_empty();
+        let nodes: Vec<String> = alive
+            .iter()
+            .map(|n| match (labels, n.labels.is_empty()) {
+                (false, _) => n.id.clone(),
+                (true, true) => format!("{} (no labels)", n.id),
+                (true, false) => format!("{} [{}]", n.id, n.labels.join(", ")),
+            })
+            .collect();
+        let nodes = if nodes.is_empty() {
+            "none".to_string()
+        } else {
+            nodes.join("; ")
+        };
+        let (name, path) = (&project.name, &project.path);
+        Some(if labels {
+            let required = project.node_labels.0.join(", ");
+            format!("no live node has both the folder of project {name} ({path}) and every label it requires ({required}); live nodes: {nodes}")
+        } else {
+            format!("no live node has the folder of project {name} ({path}); live nodes: {nodes}")
         })
-        .collect();
-    let nodes = if nodes.is_empty() {
-        "none".to_string()
-    } else {
-        nodes.join("; ")
-    };
-    let (name, path) = (&project.name, &project.path);
-    Some(if labels {
-        let required = project.node_labels.0.join(", ");
-        format!("no live node has both the folder of project {name} ({path}) and every label it requires ({required}); live nodes: {nodes}")
-    } else {
-        format!("no live node has the folder of project {name} ({path}); live nodes: {nodes}")
-    })
+    }
 }
 
 /// Claims the oldest pending run this node may take, skipping `busy` (runs this node is
@@ -295,25 +291,29 @@ mod tests {
         }
     }
 
+    fn placement<const N: usize>(project: &ProjectRow, nodes: [LiveNode; N]) -> Option<String> {
+        LiveNodes(nodes.into()).placement(project)
+    }
+
     #[test]
     fn a_run_is_placed_only_on_a_node_with_the_folder_and_every_label() {
         let plain = project(&[]);
         assert_eq!(
-            placement(&plain, &[]).as_deref(),
+            placement(&plain, []).as_deref(),
             Some("no live node has the folder of project api (/srv/api); live nodes: none")
         );
         assert_eq!(
-            placement(&plain, &[node("a", &["gpu"], false), node("b", &[], false)]).as_deref(),
+            placement(&plain, [node("a", &["gpu"], false), node("b", &[], false)]).as_deref(),
             Some("no live node has the folder of project api (/srv/api); live nodes: a; b")
         );
-        assert_eq!(placement(&plain, &[node("a", &[], false), node("b", &[], true)]), None);
+        assert_eq!(placement(&plain, [node("a", &[], false), node("b", &[], true)]), None);
 
         let gpu = project(&["gpu"]);
         // A node with the label but not the folder does not count.
         assert_eq!(
             placement(
                 &gpu,
-                &[
+                [
                     node("a", &["gpu"], false),
                     node("b", &["eu"], false),
                     node("c", &[], false)
@@ -326,7 +326,7 @@ mod tests {
             )
         );
         assert_eq!(
-            placement(&gpu, &[node("a", &["gpu"], false), node("b", &["gpu"], true)]),
+            placement(&gpu, [node("a", &["gpu"], false), node("b", &["gpu"], true)]),
             None
         );
     }

@@ -75,8 +75,7 @@ impl NodeRow {
     /// The live server nodes other than `except` that have an address (and project
     /// `project`'s folder, when given), freshest heartbeat first: (id, address).
     pub async fn live_elsewhere(store: &Store, except: &str, project: Option<&str>) -> Result<Vec<(String, String)>> {
-        let since = (chrono::Utc::now() - chrono::Duration::seconds(ALIVE_SECS))
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let since = alive_since();
         Ok(on_db!(
             store,
             "SELECT id, address FROM engine_nodes
@@ -164,10 +163,20 @@ impl NodeRow {
         Ok(())
     }
 
+    /// The live server nodes, as placement reads them: (id, labels, projects), the last two
+    /// as JSON text.
+    pub async fn live_placement(store: &Store) -> Result<Vec<(String, String, String)>> {
+        let since = alive_since();
+        Ok(on_db!(
+            store,
+            "SELECT id, labels, projects FROM engine_nodes WHERE kind = 'serve' AND heartbeat_at >= ? ORDER BY id",
+            |pool, sql| sqlx::query_as(sql).bind(&since).fetch_all(pool).await
+        )?)
+    }
+
     /// The ids of the server nodes whose heartbeat is recent.
     pub async fn live_servers(store: &Store) -> Result<Vec<String>> {
-        let since = (chrono::Utc::now() - chrono::Duration::seconds(ALIVE_SECS))
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let since = alive_since();
         let rows: Vec<(String,)> = on_db!(
             store,
             "SELECT id FROM engine_nodes WHERE kind = 'serve' AND heartbeat_at >= ?",
@@ -179,7 +188,10 @@ impl NodeRow {
 
 /// Whether a heartbeat written at `heartbeat_at` is recent enough for a live node.
 pub fn is_alive(heartbeat_at: &str) -> bool {
-    let since = (chrono::Utc::now() - chrono::Duration::seconds(ALIVE_SECS))
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    heartbeat_at >= since.as_str()
+    heartbeat_at >= alive_since().as_str()
+}
+
+/// The oldest heartbeat of a live node, as stored.
+fn alive_since() -> String {
+    (chrono::Utc::now() - chrono::Duration::seconds(ALIVE_SECS)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
