@@ -80,7 +80,7 @@ pub async fn approve(engine: &Engine, args: ApproveArgs) -> ExitCode {
         run.id,
         decider.label
     );
-    continue_run(engine, &run.id, args.no_wait, args.verbose).await
+    continue_run(engine, &run, args.no_wait, args.verbose).await
 }
 
 /// The decision, its comment and input as the flags say; why not, for bad flags.
@@ -161,8 +161,16 @@ pub(super) fn refused(e: WaitError) -> ExitCode {
 }
 
 /// After a decision or a signal: the run is left to a live server or to the terminal that
-/// attends it; else continued here (unless `no_wait`), as `resume` would.
-pub(super) async fn continue_run(engine: &Engine, run_id: &str, no_wait: bool, verbose: bool) -> ExitCode {
+/// attends it; else continued here (unless `no_wait`), as `resume` would. `before`: the run
+/// as read before the decision.
+pub(super) async fn continue_run(engine: &Engine, before: &RunRow, no_wait: bool, verbose: bool) -> ExitCode {
+    let run_id = before.id.as_str();
+    // A terminal that attended the run when it was decided has it: the decision wakes it at
+    // once, often before the run is read again below (it is `running` by then).
+    if before.status == RunStatus::Waiting && attended_elsewhere(engine, before) {
+        println!("run {run_id} continues in the terminal that attends it");
+        return ExitCode::SUCCESS;
+    }
     let run = match load_run(engine.store(), run_id).await {
         Ok(r) => r,
         Err(code) => return code,

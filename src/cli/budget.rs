@@ -68,7 +68,7 @@ pub async fn budget(engine: &Engine, args: BudgetArgs) -> ExitCode {
     if stopped.is_none() {
         return ExitCode::SUCCESS;
     }
-    continue_run(engine, &row.id, args.no_wait, args.verbose).await
+    continue_run(engine, &run, args.no_wait, args.verbose).await
 }
 
 /// Why a limit stopped the run, if one did.

@@ -60,7 +60,7 @@ pub async fn signal(engine: &Engine, args: SignalArgs) -> ExitCode {
     match &sent.delivered_to {
         Some(step) => {
             println!("signal \"{name}\" delivered to \"{}\" of run {}", step.step_id, run.id);
-            continue_run(engine, &run.id, args.no_wait, args.verbose).await
+            continue_run(engine, &run, args.no_wait, args.verbose).await
         }
         None => {
             println!(
