@@ -138,3 +138,95 @@ export default defineWorkflow({ name: "Late", phases: ["p"], async execute(ctx) 
     let took = ms(rows[0].completed_at.as_deref().unwrap()) - ms(rows[0].started_at.as_deref().unwrap());
     assert!(took >= 2500, "the step ran 3 s, its row says {took} ms");
 }
+
+/// The script step's row while its command runs, or None.
+async fn script_row(store: &workflow_engine::store::Store) -> Option<(String, String)> {
+    db(store)
+        .await
+        .optional("SELECT id, status FROM workflow_run_steps WHERE step_id = 'wait'", &[])
+        .await
+}
+
+/// Waits (up to a minute) for `path` to exist.
+async fn wait_for_file(path: &std::path::Path) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !path.exists() {
+        assert!(Instant::now() < deadline, "{} never appeared", path.display());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits for a file `go` (up to about 30 s, so that a failed test leaves no process behind).
+const WAITING_SCRIPT: &str = r#"import { defineWorkflow } from "@repo/workflow-engine";
+export default defineWorkflow({ name: "Wait", phases: ["p"], async execute(ctx) {
+  await ctx.step("wait", { type: "script", command: "touch started; for i in $(seq 1500); do [ -e go ] && break; sleep 0.02; done; echo out" });
+} });"#;
+
+/// A script step's start is held back as a function step's is: while its command has run
+/// less than the hold (5 s here) the step has no row, and its end writes the whole row,
+/// with the time it started and the output its command printed.
+#[tokio::test]
+async fn a_script_step_that_ends_within_the_hold_is_recorded_by_its_end_alone() {
+    let sb = Sandbox::new();
+    let file = sb.write("wait.ts", WAITING_SCRIPT);
+    let child = sb
+        .cmd(&["run", file.to_str().unwrap()])
+        .env("WORKFLOW_ENGINE_HOLD_START_MS", "5000")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let store = sb.store().await;
+    wait_for_file(&sb.project().join("started")).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(script_row(&store).await, None, "no row while the start is held");
+    sb.write("go", "");
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let rows = steps(&store, &run_id(&out)).await;
+    assert_eq!(rows.len(), 1);
+    let row = &rows[0];
+    assert_eq!((row.status.as_str(), row.step_index, row.attempt), ("completed", 0, 1));
+    let ms = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap().timestamp_millis();
+    let took = ms(row.completed_at.as_deref().unwrap()) - ms(row.started_at.as_deref().unwrap());
+    assert!(took >= 300, "the command ran over 300 ms, its row says {took} ms");
+    let log = sb.project().join(format!(
+        ".agent/workflows/executions/{}/logs/wait/events.jsonl",
+        run_id(&out)
+    ));
+    let events = std::fs::read_to_string(log).unwrap();
+    assert!(events.contains("\"text\":\"out\""), "{events}");
+}
+
+/// A script step that runs past the hold (20 ms) is on record as running while it runs,
+/// and its end updates that row.
+#[tokio::test]
+async fn a_long_script_step_is_on_record_as_running_while_it_runs() {
+    let sb = Sandbox::new();
+    let file = sb.write("wait.ts", WAITING_SCRIPT);
+    let mut child = sb.cmd(&["run", file.to_str().unwrap()]).spawn().unwrap();
+    let store = sb.store().await;
+    wait_for_file(&sb.project().join("started")).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let running_id = loop {
+        if let Some((id, status)) = script_row(&store).await {
+            assert_eq!(status, "running");
+            break id;
+        }
+        assert!(Instant::now() < deadline, "the running script step never had a row");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    sb.write("go", "");
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(
+        script_row(&store).await,
+        Some((running_id, "completed".to_string())),
+        "the row its start wrote, ended"
+    );
+}
