@@ -64,3 +64,24 @@ macro_rules! on_pg {
         }
     };
 }
+
+/// Runs `$body` with `$conn` (`&mut PgConnection`) PostgreSQL's hot connection, or a pooled
+/// one while another statement has it (`pg_hot`), and `$sql` the query `$text` in
+/// PostgreSQL's dialect: for the one statement of a step's end. The body yields a
+/// `Result<_, sqlx::Error>`; the caller checked `!store.is_lite()`.
+macro_rules! on_pg_hot {
+    ($store:expr, $text:expr, |$conn:ident, $sql:ident| $body:expr) => {
+        match &$store.db {
+            $crate::store::Db::Pg(pg) => {
+                let owned = $crate::store::dialect::pg(&$text);
+                let $sql: &str = &owned;
+                let mut taken = pg.hot.take(&pg.pool).await?;
+                let $conn = taken.conn(&pg.url).await?;
+                let out = $body;
+                taken.done(&out);
+                out
+            }
+            $crate::store::Db::Lite(_) => unreachable!("PostgreSQL's code on SQLite"),
+        }
+    };
+}

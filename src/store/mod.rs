@@ -31,6 +31,7 @@ pub mod files;
 pub mod git_exclude;
 pub mod listen;
 pub mod nodes;
+mod pg_hot;
 mod pg_pool;
 pub mod private;
 pub mod projects;
@@ -155,6 +156,8 @@ pub(crate) struct Pg {
     lazy: PgPool,
     /// The URL it was opened with (`LISTEN` opens a connection of its own).
     url: Arc<String>,
+    /// The connection of a step's end, outside the pools (`pg_hot`).
+    hot: Arc<pg_hot::Hot>,
 }
 
 impl Store {
@@ -193,6 +196,7 @@ impl Store {
                 pool,
                 lazy,
                 url: Arc::new(url.to_string()),
+                hot: Arc::default(),
             }),
             fences: Arc::default(),
             data_dir: Arc::new(data_dir.to_path_buf()),

@@ -6,7 +6,7 @@ use sqlx::postgres::PgPoolOptions;
 
 /// How long a PostgreSQL connection may sit idle in its pool and still be handed out
 /// without a ping first.
-const PG_TRUSTED_IDLE: Duration = Duration::from_secs(5);
+pub(super) const PG_TRUSTED_IDLE: Duration = Duration::from_secs(5);
 
 /// A PostgreSQL pool's options: no connection kept open for nothing, and no ping before
 /// each use of a connection that was used within `PG_TRUSTED_IDLE`. sqlx pings every

@@ -281,7 +281,7 @@ impl StepRow {
                 )
             })?
         } else {
-            on_db!(store, FINISH_STEP, |pool, sql| sqlx::query_as(sql)
+            on_pg_hot!(store, FINISH_STEP, |conn, sql| sqlx::query_as(sql)
                 .bind(status)
                 .bind(result)
                 .bind(error)
@@ -290,7 +290,7 @@ impl StepRow {
                 .bind(&row.id)
                 .bind(&fence.owner)
                 .bind(fence.version)
-                .fetch_optional(pool)
+                .fetch_optional(conn)
                 .await)?
         };
         match done {

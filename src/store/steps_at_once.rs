@@ -4,7 +4,7 @@
 
 use super::fence::fence_sql;
 use super::steps::StepRow;
-use super::{Dialect, Result, Store, StoreError};
+use super::{Result, Store, StoreError};
 use crate::domain::{StepKind, StepStatus};
 
 /// A step that started and ended without a row: what its row records.
@@ -111,8 +111,8 @@ impl StepRow {
                 Ok(row)
             })?
         } else {
-            on_pg!(store, |pool| {
-                sqlx::query_as(&pool.sql(INSERT_FINISHED_AND_ADVANCE))
+            on_pg_hot!(store, INSERT_FINISHED_AND_ADVANCE, |conn, sql| {
+                sqlx::query_as(sql)
                     .bind(s.id)
                     .bind(s.run_id)
                     .bind(s.step_id)
@@ -128,9 +128,9 @@ impl StepRow {
                     .bind(s.completed_at)
                     .bind(&fence.owner)
                     .bind(fence.version)
-                    .fetch_optional(pool)
-                    .await?
-            })
+                    .fetch_optional(conn)
+                    .await
+            })?
         };
         match row {
             Some(row) => Ok(row),
