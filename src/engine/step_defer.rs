@@ -1,4 +1,4 @@
-//! Function and script steps whose start is written only if they run a while.
+//! Function steps whose start is written only if they run a while.
 //!
 //! The JS worker runs a function step's `fn` as it announces it (`StepBegin`), and most
 //! `fn`s end within a millisecond: writing the step's start and then its end was two writes
@@ -8,15 +8,9 @@
 //!   (`StepRow::insert_finished`);
 //! - it runs longer: its start is written then, as any step's, and its end as usual.
 //!
-//! A script step's command (most end within milliseconds too) is held the same way, unless
-//! its run has a worktree (its snapshot is recorded against its row before its end is); its
-//! output streams to its `events.jsonl` and events under the row's id meanwhile, and if its
-//! start must be written and cannot be, its command is stopped.
-//!
 //! Its start event, `input.json` and the board see it at once either way. What changes: a
 //! function step that had run less than that when the engine died, or when the run was
-//! stopped around it, leaves no row and no interrupted try (a script step, only when the
-//! engine died: a stopped command's end is recorded); it runs again on resume, as any
+//! stopped around it, leaves no row and no interrupted try; it runs again on resume, as any
 //! step that did not complete. Anything that needs the row while the step runs
 //! (`ctx.comment` on it) writes the start first. Once a drive is ending, starts still held
 //! are never written (`close_held_starts`), so no `running` row outlives its run's end.
@@ -147,27 +141,14 @@ impl HeldStart {
 }
 
 impl StepHost {
-    /// Whether a step's start may be held back: it runs for the first time (no row from an
-    /// earlier attempt) and has no retry policy (its tries are recorded against its row).
+    /// Whether a function step's start may be held back: it runs for the first time (no row
+    /// from an earlier attempt) and has no retry policy (its tries are recorded against its row).
     pub(super) fn may_hold_start(config: &StepConfig, previous: Option<&StepRow>) -> bool {
         previous.is_none() && config.retry.is_none()
     }
 
-    /// Whether a script step's start may be held back: as a function step's, in a run without
-    /// a worktree (a worktree step's snapshot is recorded against its row before its end is).
-    pub(super) fn may_hold_script_start(&self, config: &StepConfig, previous: Option<&StepRow>) -> bool {
-        Self::may_hold_start(config, previous) && self.workspace.is_none()
-    }
-
-    /// Starts a function step the worker runs already, or a script step about to start, its
-    /// start held back (`hold`). If the start must be written and cannot be, `on_failure`
-    /// hears it (a script's process is then stopped; a function step's end fails the run).
-    pub(super) async fn begin_held(
-        &self,
-        config: &StepConfig,
-        kind: StepKind,
-        on_failure: Option<tokio::sync::oneshot::Sender<()>>,
-    ) -> Result<StepRow, Interrupt> {
+    /// Starts a function step the worker runs already, its start held back (`hold`).
+    pub(super) async fn begin_held(&self, config: &StepConfig) -> Result<(), Interrupt> {
         let ts = now();
         let row = StepRow {
             id: new_id(),
@@ -176,7 +157,7 @@ impl StepHost {
             step_index: -1,
             name: config.name.clone(),
             phase: config.phase.clone(),
-            kind,
+            kind: StepKind::Function,
             status: StepStatus::Running,
             result: None,
             continue_on_error: false,
@@ -196,19 +177,16 @@ impl StepHost {
             state: Mutex::new(State::Held),
             row: row.clone(),
         });
-        self.mark_running_as(config, kind, &row, Some(held.clone()));
-        self.write_input_then_emit_started(config, kind, &row);
+        self.mark_running_as(config, StepKind::Function, &row, Some(held.clone()));
+        self.write_input_then_emit_started(config, StepKind::Function, &row);
         let (store, gate) = (self.engine.store().clone(), self.held_gate.clone());
         tokio::spawn(async move {
             tokio::time::sleep(hold()).await;
             if let Err(e) = held.write(&store, &gate).await {
-                tracing::warn!(error = %e, "a step's start was not recorded: it is stopped and its end fails the run");
-                if let Some(tell) = on_failure {
-                    let _ = tell.send(());
-                }
+                tracing::warn!(error = %e, "a function step's start was not recorded: its end fails the run");
             }
         });
-        Ok(row)
+        Ok(())
     }
 
     /// Writes the held start of running step `step_id`, if it has one (something needs its row).

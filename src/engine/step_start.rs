@@ -70,15 +70,12 @@ impl StepHost {
         self.write_held_starts().await?;
         match kind {
             StepKind::Function if in_flight && Self::may_hold_start(&config, previous.as_ref()) => {
-                self.begin_held(&config, StepKind::Function, None).await?;
+                self.begin_held(&config).await?;
                 Ok(Begin::RunFunction)
             }
             StepKind::Function => {
                 self.begin(&config, kind).await?;
                 Ok(Begin::RunFunction)
-            }
-            StepKind::Script if self.may_hold_script_start(&config, previous.as_ref()) => {
-                self.held_script_step(&config).await
             }
             StepKind::Script => self.script_step(&config).await,
             StepKind::Agent => {
@@ -158,18 +155,6 @@ impl StepHost {
             Some(_) => self.retry_script(config, &row, outcome).await,
             None => outcome,
         };
-        self.finish_or_park(&config.id, outcome).await
-    }
-
-    /// A script step whose start is held back (`step_defer`): a command that ends within
-    /// the hold is recorded by the one write of its finished row; one that runs longer has
-    /// its start written then, and is stopped if that write fails.
-    async fn held_script_step(&self, config: &StepConfig) -> Result<Begin, Interrupt> {
-        let (row_tx, row_rx) = tokio::sync::oneshot::channel();
-        let (abort_tx, abort_rx) = tokio::sync::oneshot::channel();
-        let row = self.begin_held(config, StepKind::Script, Some(abort_tx)).await?;
-        let _ = row_tx.send(row);
-        let outcome = self.run_script(config, row_rx, abort_rx).await;
         self.finish_or_park(&config.id, outcome).await
     }
 

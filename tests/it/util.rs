@@ -150,21 +150,3 @@ pub fn wait_until(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
-
-/// Waits (up to 30 s) until a step `step_id` has a row. A new function or script step's
-/// start is written once it has run 20 ms (`engine::step_defer`): a test that kills the
-/// engine mid-step and expects the step on record as interrupted waits for it first.
-pub async fn wait_for_step_row(store: &Store, step_id: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let found: Option<(String,)> = db(store)
-            .await
-            .optional("SELECT id FROM workflow_run_steps WHERE step_id = ?", &[step_id.into()])
-            .await;
-        if found.is_some() {
-            return;
-        }
-        assert!(std::time::Instant::now() < deadline, "step {step_id} never had a row");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-}
