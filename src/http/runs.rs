@@ -302,15 +302,17 @@ async fn placements(store: &crate::store::Store, runs: &[RunRow]) -> Result<Hash
     let Some(nodes) = crate::engine::cluster::LiveNodes::load(store).await? else {
         return Ok(out);
     };
-    let mut projects: HashMap<String, Option<String>> = HashMap::new();
+    let mut projects: HashMap<&str, Option<String>> = HashMap::new();
     for run in pending {
-        if !projects.contains_key(&run.project_id) {
-            let why = ProjectRow::get(store, &run.project_id)
-                .await?
-                .and_then(|p| nodes.placement(&p));
-            projects.insert(run.project_id.clone(), why);
-        }
-        if let Some(Some(why)) = projects.get(&run.project_id) {
+        let why = match projects.entry(run.project_id.as_str()) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                ProjectRow::get(store, &run.project_id)
+                    .await?
+                    .and_then(|p| nodes.placement(&p)),
+            ),
+        };
+        if let Some(why) = why {
             out.insert(run.id.clone(), why.clone());
         }
     }

@@ -66,15 +66,16 @@ macro_rules! on_pg {
 }
 
 /// Runs `$body` with `$conn` (`&mut PgConnection`) PostgreSQL's hot connection, or a pooled
-/// one while another statement has it (`pg_hot`), and `$sql` the query `$text` in
-/// PostgreSQL's dialect: for the one statement of a step's end. The body yields a
-/// `Result<_, sqlx::Error>`; the caller checked `!store.is_lite()`.
+/// one while another statement has it (`pg_hot`), and `$sql` the query `$text` (a constant)
+/// in PostgreSQL's dialect, rewritten once per call site rather than at every step's end:
+/// for the one statement of a step's end. The body yields a `Result<_, sqlx::Error>`; the
+/// caller checked `!store.is_lite()`.
 macro_rules! on_pg_hot {
     ($store:expr, $text:expr, |$conn:ident, $sql:ident| $body:expr) => {
         match &$store.db {
             $crate::store::Db::Pg(pg) => {
-                let owned = $crate::store::dialect::pg(&$text);
-                let $sql: &str = &owned;
+                static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+                let $sql: &str = SQL.get_or_init(|| $crate::store::dialect::pg(&$text));
                 let mut taken = pg.hot.take(&pg.pool).await?;
                 let $conn = taken.conn(&pg.url).await?;
                 let out = $body;
