@@ -6,8 +6,14 @@ warm-up run; per step = total / 40. B2 also times the bare subprocess spawn of `
 process (x40), so the net figure subtracts the same thing ours does.
 
 Usage: bench_dbos.py --dir SCRATCH --reps N [--store default|wal-normal|postgres --database-url URL]
+                     [--paired]
 (`postgres`: DBOS's system database on that PostgreSQL, the one our side ran on.)
 Prints one JSON object on stdout.
+
+--paired: the reps are driven from stdin, so that they alternate with ours (a burst of load on
+the machine then slows both sides of a pair, not one side's whole series). After the warm-up it
+prints `{"ready": true}`; each line `b1` or `b2` runs one timed rep and prints its figures as a
+JSON line; `end` (or the end of stdin) prints the summary object as without --paired.
 """
 
 import argparse
@@ -28,6 +34,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--store", choices=["default", "wal-normal", "postgres"], default="default")
     ap.add_argument("--database-url", help="postgresql://… for --store postgres")
+    ap.add_argument("--paired", action="store_true", help="reps driven from stdin, one at a time")
     a = ap.parse_args()
     if a.store == "postgres" and not a.database_url:
         ap.error("--store postgres needs --database-url")
@@ -98,16 +105,37 @@ def main() -> None:
 
     out = {"store": a.store, "pragmas": pragmas, "b1_ms_per_step": [], "b2_raw_ms_per_step": [],
            "bare_true_ms": [], "b2_net_ms_per_step": []}
-    time_workflow(b1)  # warm-up
-    time_workflow(b2)
-    for _ in range(a.reps):
-        out["b1_ms_per_step"].append(time_workflow(b1) / STEPS)
-    for _ in range(a.reps):
+    def rep_b1() -> dict:
+        ms = time_workflow(b1) / STEPS
+        out["b1_ms_per_step"].append(ms)
+        return {"b1_ms_per_step": ms}
+
+    def rep_b2() -> dict:
         raw = time_workflow(b2) / STEPS
         bare = bare_true()
         out["b2_raw_ms_per_step"].append(raw)
         out["bare_true_ms"].append(bare)
         out["b2_net_ms_per_step"].append(raw - bare)
+        return {"b2_raw_ms_per_step": raw, "bare_true_ms": bare, "b2_net_ms_per_step": raw - bare}
+
+    time_workflow(b1)  # warm-up
+    time_workflow(b2)
+    out["paired"] = a.paired
+    if a.paired:
+        print(json.dumps({"ready": True}), flush=True)
+        for line in sys.stdin:
+            what = line.strip()
+            if what == "end":
+                break
+            if what not in ("b1", "b2"):
+                print(json.dumps({"error": f"unknown command {what!r}"}), flush=True)
+                continue
+            print(json.dumps(rep_b1() if what == "b1" else rep_b2()), flush=True)
+    else:
+        for _ in range(a.reps):
+            rep_b1()
+        for _ in range(a.reps):
+            rep_b2()
     out["steps_recorded"] = count_pg_steps() if a.store == "postgres" else count_steps(db_file)
     import importlib.metadata as md
 
@@ -115,7 +143,7 @@ def main() -> None:
     out["python"] = sys.version.split()[0]
     out["sqlite"] = sqlite3.sqlite_version
     for k in ("b1_ms_per_step", "b2_raw_ms_per_step", "b2_net_ms_per_step", "bare_true_ms"):
-        out[k + "_median"] = statistics.median(out[k])
+        out[k + "_median"] = statistics.median(out[k]) if out[k] else None
     DBOS.destroy()
     print(json.dumps(out))
 

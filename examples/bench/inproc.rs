@@ -208,7 +208,11 @@ pub async fn b1(ctx: &Ctx) -> Result<Vec<Figure>> {
         cpu.push(c);
         first.push(f);
         inside.push(i / STEPS as f64);
-        crate::progress(&format!("B1 rep {}: {} ms/step", rep + 1, num(per_step_ms(d))));
+        let theirs = crate::dbos::paired_rep(ctx, "b1")
+            .and_then(|v| v["b1_ms_per_step"].as_f64())
+            .map(|t| format!("; DBOS {} ms/step ({}x)", num(t), num(t / per_step_ms(d))))
+            .unwrap_or_default();
+        crate::progress(&format!("B1 rep {}: {} ms/step{theirs}", rep + 1, num(per_step_ms(d))));
     }
     let mut fig = Figure::median(
         "B1",
@@ -250,6 +254,7 @@ pub async fn b2(ctx: &Ctx) -> Result<Vec<Figure>> {
     rig.timed_run(&file).await.context("warm-up run")?;
     if let Some(pg) = &ctx.pg {
         pg.reset_statements();
+        crate::dbos::paired_counts_reset(ctx);
     }
     let [mut raw, mut bare, mut net, mut engine_style] = std::array::from_fn::<Samples, 4, _>(|_| Samples::default());
     let mut cpu = CpuNotes::new(&rig);
@@ -262,8 +267,12 @@ pub async fn b2(ctx: &Ctx) -> Result<Vec<Figure>> {
         bare.push(b);
         net.push(per_step_ms(d) - b);
         engine_style.push(e);
+        let theirs = crate::dbos::paired_rep(ctx, "b2")
+            .and_then(|v| v["b2_net_ms_per_step"].as_f64())
+            .map(|t| format!("; DBOS net {} ms/step ({}x)", num(t), num(t / (per_step_ms(d) - b))))
+            .unwrap_or_default();
         crate::progress(&format!(
-            "B2 rep {}: {} ms/step raw, bare true {} ms",
+            "B2 rep {}: {} ms/step raw, bare true {} ms{theirs}",
             rep + 1,
             num(per_step_ms(d)),
             num(b)

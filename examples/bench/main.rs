@@ -50,6 +50,8 @@ pub struct Ctx {
     pub samples: usize,
     /// The suite's PostgreSQL (`--pg`): scenarios keep their runs there instead of SQLite.
     pub pg: Option<pg::Pg>,
+    /// DBOS on the suite's PostgreSQL, its reps alternating with our B1/B2 reps.
+    pub peer: std::sync::Mutex<Option<dbos::Paired>>,
 }
 
 impl Ctx {
@@ -196,6 +198,7 @@ fn parse_args() -> Result<Args> {
             heavy_reps: 3,
             samples: 30,
             pg: None,
+            peer: Default::default(),
         },
     };
     let mut pg = false;
@@ -328,6 +331,23 @@ fn main() -> Result<()> {
         args.only.as_ref().is_none_or(|o| o.iter().any(|x| x == id))
             && (args.ctx.pg.is_some() || !PG_ONLY.contains(&id))
     };
+    // On PostgreSQL, DBOS starts before our B1 and its reps alternate with ours.
+    let mut peer_unavailable = None;
+    if let Some(pg) = &args.ctx.pg {
+        if !args.no_dbos && (selected("B1") || selected("B2")) {
+            match (&args.dbos_unavailable, &args.dbos_python) {
+                (Some(why), _) => peer_unavailable = Some(why.clone()),
+                (None, None) => {
+                    peer_unavailable =
+                        Some("no Python with `dbos` was given (`--dbos-python`); run `bench/run.sh`".to_string())
+                }
+                (None, Some(python)) => match dbos::Paired::start(&args.ctx, pg, python) {
+                    Ok(paired) => *args.ctx.peer.lock().expect("peer lock") = Some(paired),
+                    Err(e) => peer_unavailable = Some(format!("the DBOS benchmark on PostgreSQL failed: {e:#}")),
+                },
+            }
+        }
+    }
     for (id, scenario) in SCENARIOS {
         if selected(id) {
             let load = std::fs::read_to_string("/proc/loadavg")
@@ -350,9 +370,16 @@ fn main() -> Result<()> {
         }
         // The peer runs right after our B1/B2, in the same suite run.
         if *id == "B2" && !args.no_dbos && (selected("B1") || selected("B2")) {
+            if let Some(pg) = &args.ctx.pg {
+                let paired = args.ctx.peer.lock().expect("peer lock").take();
+                report.peer = Some(match (paired, peer_unavailable.take()) {
+                    (Some(paired), _) => paired.finish(pg),
+                    (None, why) => report::Peer::Unavailable(why.unwrap_or_else(|| "it did not start".into())),
+                });
+                continue;
+            }
             report.peer = Some(dbos::run(
                 &args.ctx,
-                args.ctx.pg.as_ref(),
                 args.dbos_python.as_deref(),
                 args.dbos_unavailable.as_deref(),
             ));
