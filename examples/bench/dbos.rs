@@ -92,8 +92,10 @@ impl Paired {
 
     /// One timed rep of `b1` or `b2`: its figures.
     pub fn rep(&mut self, what: &str) -> Result<Value> {
-        writeln!(self.stdin, "{what}")?;
-        self.stdin.flush()?;
+        if let Err(e) = writeln!(self.stdin, "{what}").and_then(|()| self.stdin.flush()) {
+            let status = self.child.wait()?;
+            bail!("bench_dbos.py exited with {status} (writing to it: {e})");
+        }
         let v = self.line()?;
         if let Some(e) = v.get("error") {
             bail!("DBOS: {e}");
