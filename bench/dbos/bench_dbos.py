@@ -105,6 +105,7 @@ def main() -> None:
 
     out = {"store": a.store, "pragmas": pragmas, "b1_ms_per_step": [], "b2_raw_ms_per_step": [],
            "bare_true_ms": [], "b2_net_ms_per_step": []}
+
     def rep_b1() -> dict:
         ms = time_workflow(b1) / STEPS
         out["b1_ms_per_step"].append(ms)

@@ -368,7 +368,8 @@ fn main() -> Result<()> {
                 }
             }
         }
-        // The peer runs right after our B1/B2, in the same suite run.
+        // After our B2: on PostgreSQL the paired peer ends and gives its summary; on SQLite it
+        // runs now, right after our B1/B2 in the same suite run.
         if *id == "B2" && !args.no_dbos && (selected("B1") || selected("B2")) {
             if let Some(pg) = &args.ctx.pg {
                 let paired = args.ctx.peer.lock().expect("peer lock").take();
