@@ -100,6 +100,13 @@ impl HotConn<'_> {
 mod tests {
     use super::*;
 
+    /// A fresh database's URL, a pool on it and a hot connection not yet made.
+    async fn fresh() -> (String, PgPool, Hot) {
+        let url = crate::testing::pg::fresh_database_url();
+        let pool = PgPool::connect(&url).await.unwrap();
+        (url, pool, Hot::default())
+    }
+
     async fn backend(hot: &Hot, pool: &PgPool, url: &str) -> (i32, bool) {
         let mut taken = hot.take(pool).await.unwrap();
         let held = matches!(taken, HotConn::Held(_));
@@ -115,9 +122,7 @@ mod tests {
     /// starts while another has it takes a pooled connection instead.
     #[tokio::test]
     async fn statements_share_one_connection_and_a_busy_one_sends_the_next_to_the_pool() {
-        let url = crate::testing::pg::fresh_database_url();
-        let pool = PgPool::connect(&url).await.unwrap();
-        let hot = Hot::default();
+        let (url, pool, hot) = fresh().await;
         let (first, held) = backend(&hot, &pool, &url).await;
         assert!(held);
         for _ in 0..5 {
@@ -136,9 +141,7 @@ mod tests {
     /// connection in doubt: the next use gets a new one, and it works.
     #[tokio::test]
     async fn a_connection_left_mid_statement_or_after_an_error_is_replaced() {
-        let url = crate::testing::pg::fresh_database_url();
-        let pool = PgPool::connect(&url).await.unwrap();
-        let hot = Hot::default();
+        let (url, pool, hot) = fresh().await;
         let (first, _) = backend(&hot, &pool, &url).await;
         {
             let mut taken = hot.take(&pool).await.unwrap();
@@ -166,9 +169,7 @@ mod tests {
     /// idle connection: it is pinged, found gone, and replaced before the statement.
     #[tokio::test]
     async fn a_connection_the_server_ended_while_idle_is_replaced_before_use() {
-        let url = crate::testing::pg::fresh_database_url();
-        let pool = PgPool::connect(&url).await.unwrap();
-        let hot = Hot::default();
+        let (url, pool, hot) = fresh().await;
         let (first, _) = backend(&hot, &pool, &url).await;
         let (ended,): (bool,) = sqlx::query_as("SELECT pg_terminate_backend($1)")
             .bind(first)
