@@ -32,11 +32,27 @@ async fn completed_steps_are_not_rerun_after_a_kill_and_resume() {
         .spawn()
         .unwrap();
     wait_until(30, "step two to start", || sb.project().join("two.started").exists());
+    // A script step's start row is written while its process starts: killed before that
+    // commit, the step's first try would leave no row. Killed once the row says it runs.
+    let store = sb.store().await;
+    let executions = sb.project().join(".agent/workflows/executions");
+    let running = std::fs::read_dir(&executions)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name();
+    let running = running.to_string_lossy();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !steps(&store, &running).await.iter().any(|s| s.step_id == "two") {
+        assert!(std::time::Instant::now() < deadline, "step two's row never appeared");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     // SIGKILL: no chance to clean up.
     child.kill().unwrap();
     let out = child.wait_with_output().unwrap();
     let id = run_id(&out);
-    let store = sb.store().await;
+    assert_eq!(id, running);
     assert_eq!(
         run_row(&store, &id).await.status.as_str(),
         "running",
