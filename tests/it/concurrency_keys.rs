@@ -184,7 +184,7 @@ async fn runs_created_at_once_by_the_server_and_terminals_never_pass_the_limit()
                 .arg("--project")
                 .arg(&dir)
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stderr(Stdio::piped())
                 .spawn()
                 .unwrap()
         })
@@ -220,8 +220,13 @@ async fn runs_created_at_once_by_the_server_and_terminals_never_pass_the_limit()
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     assert_eq!(most, 1, "never more than the limit running at once");
-    for mut t in terminals {
-        assert!(t.wait().unwrap().success());
+    for t in terminals {
+        let out = t.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "a terminal failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     // They ran one after the other: no two runs' times overlap.
     let spans: Vec<(String, String)> = pool
