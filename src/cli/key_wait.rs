@@ -37,6 +37,15 @@ pub(super) async fn until_key_free(engine: &Engine, run_id: &str, interrupt: &mu
             println!("run {run_id} is {} (it never started)", run.status);
             return Err(ExitCode::from(130));
         }
+        if lease_ending(engine, &run) {
+            let until = engine.lease_until();
+            match RunRow::renew(store, run_id, engine.owner(), run.lease_version, &until).await {
+                Ok(true) => {}
+                // Taken meanwhile (this process stalled past its lease): the claim says by whom.
+                Ok(false) => return Ok(()),
+                Err(e) => return Err(report(e.into())),
+            }
+        }
         if said != Some(load.running) {
             println!("waiting: {}", key_busy_text(&load));
             said = Some(load.running);
@@ -58,4 +67,14 @@ async fn stop_waiting(engine: &Engine, run: &RunRow) -> ExitCode {
         println!("\nstopped waiting: run {} stays {}", run.id, run.status);
     }
     ExitCode::from(130)
+}
+
+/// Whether the run is `pending` under this terminal's lease (`NewRun::held_by`: no server
+/// takes it while the terminal waits) with less than two thirds of the lease left: renewed
+/// then, as a driven run's lease is.
+fn lease_ending(engine: &Engine, run: &RunRow) -> bool {
+    let left = chrono::Duration::from_std(engine.config().lease * 2 / 3).unwrap_or(chrono::Duration::seconds(20));
+    let soon = (chrono::Utc::now() + left).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    run.lease_owner.as_deref() == Some(engine.owner())
+        && run.lease_expires_at.as_deref().is_some_and(|t| t < soon.as_str())
 }

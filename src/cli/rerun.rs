@@ -29,6 +29,7 @@ pub(super) async fn rerun(engine: &Engine, run_id: &str, req: RerunArgs) -> Exit
         from_step: req.from.clone(),
         args,
         user_id: None,
+        driven_here: true,
     };
     let rerun = match engine.rerun(run_id, request).await {
         Ok(r) => r,

@@ -110,6 +110,7 @@ pub(super) async fn run(engine: &Engine, req: RunRequest) -> ExitCode {
         timeout_ms,
         budget,
         workspace: workspace.as_ref(),
+        driven_here: true,
         ..NewRunSpec::default()
     };
     let run = match engine.create_run_with(&definition, &project, args, spec).await {
@@ -146,8 +147,12 @@ pub(super) async fn run_in_foreground(
         }
         let outcome = match drive(engine, run_id, prepared.take(), verbose).await {
             Ok(o) => o,
-            // A run of its key started meanwhile (the claim counts again): wait again.
-            Err(EngineError::KeyBusy { .. }) => continue,
+            // A run of its key held it at the claim (it may have ended since): wait again,
+            // after a breath, so that a key freed and taken at once is not claimed in a spin.
+            Err(EngineError::KeyBusy { .. }) => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
             Err(e) => return report(e),
         };
         if outcome.status != RunStatus::Waiting {

@@ -162,7 +162,9 @@ impl LiveNodes {
 }
 
 /// Claims the oldest pending run this node may take, skipping `busy` (runs this node is
-/// starting already); None when there is none (or the limits are reached).
+/// starting already); None when there is none (or the limits are reached). A later run of
+/// a concurrency key never passes an earlier pending one: not one after a run of its key in
+/// `busy` (whose claim may be about to take the key) or one that could not be claimed.
 pub(super) async fn pull(engine: &Engine, projects: &mut LocalProjects, busy: &[String]) -> Option<RunRow> {
     let ids = projects.ids(engine).await?;
     if ids == "[]" {
@@ -183,10 +185,19 @@ pub(super) async fn pull(engine: &Engine, projects: &mut LocalProjects, busy: &[
         lease_until: &until,
         cluster_max: engine.config().cluster_max_runs,
     };
-    for id in candidates.iter().filter(|id| !busy.contains(id)) {
+    let mut passed: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for (id, key) in &candidates {
+        let key = key.as_deref();
+        if key.is_some_and(|k| passed.contains(k)) {
+            continue;
+        }
+        if busy.contains(id) {
+            passed.extend(key);
+            continue;
+        }
         match RunRow::claim_for(store, id, ClaimFrom::Queue, &who, None).await {
             Ok(Some(run)) => return Some(run),
-            Ok(None) => {}
+            Ok(None) => passed.extend(key),
             Err(e) => {
                 tracing::debug!(run = %id, error = %e, "cannot claim the run");
                 return None;

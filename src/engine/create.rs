@@ -60,6 +60,7 @@ impl Engine {
             user_id,
             budget: None,
             workspace: None,
+            driven_here: false,
         };
         self.create_run_with(definition, project, args, spec).await
     }
@@ -122,6 +123,7 @@ impl Engine {
         };
         let name = spec.name.or(templated.as_deref()).unwrap_or(&definition.name);
         self.check_workspace(&workspace, name).await?;
+        let lease_until = self.lease_until();
         let new = NewRun {
             project_id: &project_row.id,
             user_id: spec.user_id,
@@ -136,6 +138,7 @@ impl Engine {
                 .or(definition.budget.filter(|b| !b.is_empty()))
                 .and_then(|b| serde_json::to_string(&b).ok()),
             concurrency,
+            held_by: spec.driven_here.then(|| (self.owner(), lease_until.as_str())),
         };
         let parent_project = fork
             .as_ref()
@@ -201,4 +204,7 @@ pub struct NewRunSpec<'a> {
     /// The run's own workspace settings (the API's, `--worktree`...), merged over the
     /// definition's.
     pub workspace: Option<&'a WorkspaceSpec>,
+    /// This process drives the run itself (a terminal): it holds the run's lease from its
+    /// creation (`NewRun::held_by`), so no server takes the `pending` run from it.
+    pub driven_here: bool,
 }

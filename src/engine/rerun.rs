@@ -24,6 +24,8 @@ pub struct RerunRequest {
     /// New arguments (the whole object); None keeps the original's.
     pub args: Option<Value>,
     pub user_id: Option<String>,
+    /// The process asking drives the rerun itself (a terminal): see `NewRunSpec::driven_here`.
+    pub driven_here: bool,
 }
 
 /// A rerun, recorded and ready to drive.
@@ -97,6 +99,7 @@ impl Engine {
             user_id: request.user_id.as_deref(),
             budget: None,
             workspace: Some(&workspace),
+            driven_here: request.driven_here,
         };
         let definition = prepared.definition.clone();
         let (run, reused) = self

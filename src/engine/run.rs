@@ -203,7 +203,7 @@ async fn claim(engine: &Engine, run: RunRow, from: ClaimFrom) -> Result<RunRow, 
             store.hold(&run.id, engine.owner(), run.lease_version);
             Ok(run)
         }
-        None => Err(not_claimable(engine, &run.id).await),
+        None => Err(not_claimable(engine, &run.id, from).await),
     }
 }
 
@@ -327,33 +327,52 @@ pub(super) async fn events_out(engine: &Engine) {
     engine.events().flush().await;
 }
 
-async fn not_claimable(engine: &Engine, id: &str) -> EngineError {
-    match RunRow::key_load(engine.store(), id).await {
-        Ok(Some(load)) if load.is_full() => {
-            let claimable = RunRow::get(engine.store(), id).await.ok().flatten().is_some_and(|r| {
-                matches!(
-                    r.status,
-                    RunStatus::Pending | RunStatus::Paused | RunStatus::Failed | RunStatus::Waiting
-                )
-            });
-            if claimable {
-                return EngineError::KeyBusy { id: id.into(), load };
-            }
-        }
+/// Why the claim of run `id` took nothing. A run of its concurrency key held the key at the
+/// claim (`KeyBusy`) even when the key has freed by now: the caller waits for the key and
+/// claims again, rather than taking a run that merely lost a race for what it may have.
+async fn not_claimable(engine: &Engine, id: &str, from: ClaimFrom) -> EngineError {
+    let run = match RunRow::get(engine.store(), id).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return EngineError::RunNotFound(id.into()),
         Err(e) => return e.into(),
-        _ => {}
+    };
+    let leased = || EngineError::Leased {
+        id: id.into(),
+        owner: run.lease_owner.clone().unwrap_or_default(),
+        until: run.lease_expires_at.clone().unwrap_or_default(),
+    };
+    let takes = match from {
+        ClaimFrom::Queue => run.status == RunStatus::Pending,
+        ClaimFrom::Resume => matches!(
+            run.status,
+            RunStatus::Pending | RunStatus::Paused | RunStatus::Failed | RunStatus::Waiting
+        ),
+    };
+    if run.status == RunStatus::Running {
+        return leased();
     }
-    match RunRow::get(engine.store(), id).await {
-        Ok(Some(r)) if r.status == RunStatus::Running => EngineError::Leased {
+    if !takes {
+        return EngineError::NotResumable {
             id: id.into(),
-            owner: r.lease_owner.unwrap_or_default(),
-            until: r.lease_expires_at.unwrap_or_default(),
-        },
-        Ok(Some(r)) => EngineError::NotResumable {
+            status: run.status,
+        };
+    }
+    let now = crate::store::now();
+    let held_by_another = run.lease_owner.as_deref().is_some_and(|o| o != engine.owner())
+        && run
+            .lease_expires_at
+            .as_deref()
+            .is_none_or(|until| until >= now.as_str());
+    if held_by_another {
+        // A terminal waiting to drive the run it created, or attending it.
+        return leased();
+    }
+    match RunRow::key_load(engine.store(), id).await {
+        Ok(Some(load)) => EngineError::KeyBusy { id: id.into(), load },
+        Ok(None) => EngineError::NotResumable {
             id: id.into(),
-            status: r.status,
+            status: run.status,
         },
-        Ok(None) => EngineError::RunNotFound(id.into()),
         Err(e) => e.into(),
     }
 }

@@ -320,7 +320,7 @@ impl Runner {
         for run in RunRow::orphaned(store).await? {
             runs.push(self.requeue(run).await?);
         }
-        for run in RunRow::leased_running(store).await? {
+        for run in RunRow::leased(store).await? {
             let dead = run.lease_owner.as_deref().is_some_and(super::owner_is_dead)
                 || self.engine.held_by_previous_incarnation(&run);
             if dead && !runs.iter().flatten().any(|r| r.id == run.id) {

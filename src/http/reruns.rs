@@ -77,6 +77,7 @@ pub async fn rerun_run(
         from_step: body.from_step_id.filter(|s| !s.is_empty()),
         args,
         user_id: Some(user.id().to_string()),
+        driven_here: false,
     };
     let rerun = state.engine.rerun(&id, request).await.map_err(|e| match e {
         RerunError::NotFound(id) => ApiError::not_found(format!("workflow execution {id}")),

@@ -127,20 +127,23 @@ impl RunRow {
     }
 
     /// The oldest `pending` runs of `projects` (JSON array of ids) that no other node is
-    /// claiming this instant (`SKIP LOCKED`), at most `limit`: candidates for `claim_for`.
-    pub async fn claimable(store: &Store, projects: &str, limit: i64) -> Result<Vec<String>> {
+    /// claiming this instant (`SKIP LOCKED`) and no live process holds (a terminal that
+    /// drives its own run: `NewRun::held_by`), at most `limit`, each with its concurrency key:
+    /// candidates for `claim_for`.
+    pub async fn claimable(store: &Store, projects: &str, limit: i64) -> Result<Vec<(String, Option<String>)>> {
         let lock = if store.is_lite() { "" } else { " FOR UPDATE SKIP LOCKED" };
         let sql = format!(
-            "SELECT id FROM workflow_runs
-             WHERE status = 'pending' AND project_id IN (SELECT value FROM json_each(?))
-             ORDER BY created_at, id LIMIT ?{lock}"
+            "SELECT id, concurrency_key FROM workflow_runs
+             WHERE status = 'pending' AND project_id IN (SELECT value FROM json_each(?1))
+               AND (lease_owner IS NULL OR lease_expires_at < ?3)
+             ORDER BY created_at, id LIMIT ?2{lock}"
         );
-        let rows: Vec<(String,)> = on_db!(store, &sql, |pool, sql| sqlx::query_as(sql)
+        Ok(on_db!(store, &sql, |pool, sql| sqlx::query_as(sql)
             .bind(projects)
             .bind(limit)
+            .bind(now())
             .fetch_all(pool)
-            .await)?;
-        Ok(rows.into_iter().map(|r| r.0).collect())
+            .await)?)
     }
 
     /// Extends our lease while we drive the run; false when it is not ours any more (taken
@@ -192,5 +195,29 @@ impl RunRow {
             |pool, sql| sqlx::query_as(sql).fetch_one(pool).await
         )?;
         Ok(row.0)
+    }
+}
+
+/// What a server starting up picks up.
+impl RunRow {
+    /// Runs a server should pick up at start: queued ones and ones left running by a crash,
+    /// but none a live process holds (a terminal waiting to drive its own `pending` run).
+    pub async fn orphaned(store: &Store) -> Result<Vec<RunRow>> {
+        Ok(on_db!(
+            store,
+            "SELECT * FROM workflow_runs WHERE status IN ('pending', 'running')
+                AND (lease_owner IS NULL OR lease_expires_at < ?) ORDER BY id",
+            |pool, sql| sqlx::query_as(sql).bind(now()).fetch_all(pool).await
+        )?)
+    }
+
+    /// Runs left running, or queued for the process that created them, whose lease is held
+    /// by someone; the caller checks if they died.
+    pub async fn leased(store: &Store) -> Result<Vec<RunRow>> {
+        Ok(on_db!(
+            store,
+            "SELECT * FROM workflow_runs WHERE status IN ('running', 'pending') AND lease_owner IS NOT NULL",
+            |pool, sql| sqlx::query_as(sql).fetch_all(pool).await
+        )?)
     }
 }

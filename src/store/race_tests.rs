@@ -50,6 +50,7 @@ pub(super) async fn new_run(store: &Store, def: &str, project: &str, key: Option
             timeout_ms: None,
             budget: None,
             concurrency: key.map(|k| (k.to_string(), 1)),
+            held_by: None,
         },
     )
     .await

@@ -64,8 +64,9 @@ impl RunRow {
                 "INSERT INTO workflow_runs
                  (id, project_id, user_id, workflow_definition_id, name, args, current_phase,
                   current_step_index, status, timeout_ms, parent_run_id, forked_from_step, warnings,
-                  created_at, updated_at, budget, concurrency_key, concurrency_limit)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+                  created_at, updated_at, budget, concurrency_key, concurrency_limit, lease_owner,
+                  lease_expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
             ))
             .bind(new_id())
             .bind(new.project_id)
@@ -84,6 +85,8 @@ impl RunRow {
             .bind(&new.budget)
             .bind(new.concurrency.as_ref().map(|c| c.0.as_str()))
             .bind(new.concurrency.as_ref().map(|c| c.1))
+            .bind(new.held_by.map(|h| h.0))
+            .bind(new.held_by.map(|h| h.1))
             .fetch_one(&mut *tx)
             .await?;
             let mut rows = Vec::with_capacity(copied.len());

@@ -99,6 +99,11 @@ pub struct NewRun<'a> {
     pub budget: Option<String>,
     /// The rendered concurrency key and its limit, if the definition has one.
     pub concurrency: Option<(String, i64)>,
+    /// The process that drives the run itself (a terminal's `run` or `rerun`) and the end of
+    /// its lease: the `pending` run is that process's from the start, so no server takes it
+    /// while it waits for its concurrency key (`cli::key_wait` renews the lease). None for a
+    /// run any engine may take.
+    pub held_by: Option<(&'a str, &'a str)>,
 }
 
 impl RunRow {
@@ -109,8 +114,8 @@ impl RunRow {
             "INSERT INTO workflow_runs
                  (id, project_id, user_id, workflow_definition_id, name, args, current_phase,
                   current_step_index, status, timeout_ms, budget, created_at, updated_at,
-                  concurrency_key, concurrency_limit)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?, ?, ?, ?, ?, ?) RETURNING *",
+                  concurrency_key, concurrency_limit, lease_owner, lease_expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
             |pool, sql| sqlx::query_as(sql)
                 .bind(new_id())
                 .bind(new.project_id)
@@ -125,6 +130,8 @@ impl RunRow {
                 .bind(&ts)
                 .bind(new.concurrency.as_ref().map(|c| c.0.as_str()))
                 .bind(new.concurrency.as_ref().map(|c| c.1))
+                .bind(new.held_by.map(|h| h.0))
+                .bind(new.held_by.map(|h| h.1))
                 .fetch_all(pool)
                 .await
         )
@@ -338,7 +345,8 @@ impl RunRow {
         let ts = now();
         Ok(on_db!(
             store,
-            "UPDATE workflow_runs SET status = 'cancelled', cancelled_at = ?, updated_at = ?
+            "UPDATE workflow_runs SET status = 'cancelled', cancelled_at = ?, updated_at = ?,
+                 lease_owner = NULL, lease_expires_at = NULL
              WHERE id = ? AND status IN ('pending', 'paused', 'waiting') RETURNING *",
             |pool, sql| sqlx::query_as(sql).bind(&ts).bind(&ts).bind(id).fetch_all(pool).await
         )
@@ -388,17 +396,25 @@ impl RunRow {
 
     /// Takes a `waiting` run whose time has come back to `pending`, for exactly one engine:
     /// None when it is not waiting any more, or a live process other than `owner` attends
-    /// it (a terminal asking for the decision).
-    pub async fn wake(store: &Store, id: &str, owner: Option<&str>) -> Result<Option<RunRow>> {
+    /// it (a terminal asking for the decision). `owner` (the attending process, with the end
+    /// of its lease) keeps the `pending` run's lease until it claims it, so that no server
+    /// takes the run in between; without one, any engine may take it.
+    pub async fn wake(store: &Store, id: &str, owner: Option<(&str, &str)>) -> Result<Option<RunRow>> {
         let ts = now();
         Ok(super::first_row(on_db!(
             store,
-            "UPDATE workflow_runs SET status = 'pending', wake_at = NULL, lease_owner = NULL,
-                     lease_expires_at = NULL, updated_at = ?1
+            "UPDATE workflow_runs SET status = 'pending', wake_at = NULL, lease_owner = ?3,
+                     lease_expires_at = ?4, updated_at = ?1
                  WHERE id = ?2 AND status = 'waiting'
                    AND (lease_owner IS NULL OR lease_owner = ?3 OR lease_expires_at < ?1)
                  RETURNING *",
-            |pool, sql| sqlx::query_as(sql).bind(&ts).bind(id).bind(owner).fetch_all(pool).await
+            |pool, sql| sqlx::query_as(sql)
+                .bind(&ts)
+                .bind(id)
+                .bind(owner.map(|o| o.0))
+                .bind(owner.map(|o| o.1))
+                .fetch_all(pool)
+                .await
         )?))
     }
 
@@ -462,25 +478,6 @@ impl RunRow {
                 .map(|r| r.rows_affected())
         )?;
         Ok(())
-    }
-
-    /// Runs a server should pick up at start: queued ones and ones left running by a crash.
-    pub async fn orphaned(store: &Store) -> Result<Vec<RunRow>> {
-        Ok(on_db!(
-            store,
-            "SELECT * FROM workflow_runs WHERE status = 'pending' OR (status = 'running'
-                AND (lease_owner IS NULL OR lease_expires_at < ?)) ORDER BY id",
-            |pool, sql| sqlx::query_as(sql).bind(now()).fetch_all(pool).await
-        )?)
-    }
-
-    /// Runs left running whose lease is held by someone; the caller checks if they died.
-    pub async fn leased_running(store: &Store) -> Result<Vec<RunRow>> {
-        Ok(on_db!(
-            store,
-            "SELECT * FROM workflow_runs WHERE status = 'running' AND lease_owner IS NOT NULL",
-            |pool, sql| sqlx::query_as(sql).fetch_all(pool).await
-        )?)
     }
 }
 
