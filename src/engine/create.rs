@@ -123,7 +123,7 @@ impl Engine {
         };
         let name = spec.name.or(templated.as_deref()).unwrap_or(&definition.name);
         self.check_workspace(&workspace, name).await?;
-        let lease_until = self.lease_until();
+        let lease_until = spec.driven_here.then(|| self.lease_until());
         let new = NewRun {
             project_id: &project_row.id,
             user_id: spec.user_id,
@@ -138,7 +138,7 @@ impl Engine {
                 .or(definition.budget.filter(|b| !b.is_empty()))
                 .and_then(|b| serde_json::to_string(&b).ok()),
             concurrency,
-            held_by: spec.driven_here.then(|| (self.owner(), lease_until.as_str())),
+            held_by: lease_until.as_deref().map(|until| (self.owner(), until)),
         };
         let parent_project = fork
             .as_ref()

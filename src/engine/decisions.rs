@@ -192,8 +192,8 @@ impl Engine {
             return Ok(None);
         }
         self.resolve_due_waits(run_id, &run.project_id).await?;
-        let until = self.lease_until();
-        let woken = RunRow::wake(store, run_id, owner.map(|o| (o, until.as_str()))).await?;
+        let held = owner.map(|o| (o, self.lease_until()));
+        let woken = RunRow::wake(store, run_id, held.as_ref().map(|(o, until)| (*o, until.as_str()))).await?;
         if let Some(run) = &woken {
             // Through the outbox, in order with the drive's own events; not waited for, so
             // the drive starts at once.

@@ -357,14 +357,18 @@ async fn not_claimable(engine: &Engine, id: &str, from: ClaimFrom) -> EngineErro
             status: run.status,
         };
     }
+    // A live terminal waiting to drive the run it created, or attending it (a dead one's
+    // run the claim took over already, or lost to a run of its key).
     let now = crate::store::now();
-    let held_by_another = run.lease_owner.as_deref().is_some_and(|o| o != engine.owner())
+    let held_by_another = run
+        .lease_owner
+        .as_deref()
+        .is_some_and(|o| o != engine.owner() && !super::owner_is_dead(o))
         && run
             .lease_expires_at
             .as_deref()
             .is_none_or(|until| until >= now.as_str());
     if held_by_another {
-        // A terminal waiting to drive the run it created, or attending it.
         return leased();
     }
     match RunRow::key_load(engine.store(), id).await {
